@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// Import-boundary check (DESIGN §1), run by `npm test`:
+// - src/core/** imports no adapter, no driver, no node:http|net|fs, nothing outside src/core.
+// - adapters (src/storage/**) import only core/ports, core/model, core/errors, core/crypto and drivers.
+// Uses the TypeScript scanner (ts.preProcessFile), so type-only imports count too.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import ts from 'typescript';
+
+const root = resolve('src');
+const files = [];
+(function walk(d) {
+  for (const e of readdirSync(d)) {
+    const p = join(d, e);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (p.endsWith('.ts')) files.push(p);
+  }
+})(root);
+
+const FORBIDDEN_IN_CORE = /^(node:)?(http|https|http2|net|tls|dgram|fs|fs\/promises|child_process|cluster)$/;
+const DRIVERS = /^(better-sqlite3|pg|mysql2|mysql2\/promise|kysely|ioredis|amqplib|nats|fastify|@fastify\/.*|prom-client|pino)$/;
+const problems = [];
+
+for (const file of files) {
+  const rel = relative(root, file).replaceAll('\\', '/');
+  const isTest = rel.endsWith('.test.ts');
+  const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+  for (const { fileName: spec } of importedFiles) {
+    const target = spec.startsWith('.') ? relative(root, resolve(dirname(file), spec)).replaceAll('\\', '/') : null;
+    if (rel.startsWith('core/')) {
+      if (!target && FORBIDDEN_IN_CORE.test(spec)) problems.push(`${rel}: core must not import ${spec}`);
+      if (!target && DRIVERS.test(spec)) problems.push(`${rel}: core must not import the driver ${spec}`);
+      if (target && !target.startsWith('core/') && !isTest) problems.push(`${rel}: core must not import ${spec} (outside core/)`);
+    }
+    if (rel.startsWith('storage/') && target && !target.startsWith('storage/') && !isTest) {
+      if (!/^core\/(ports|model)\//.test(target) && !/^core\/(errors|crypto)\.ts$/.test(target)) {
+        problems.push(`${rel}: an adapter may import only core/ports and core/model (found ${spec})`);
+      }
+    }
+  }
+}
+
+if (problems.length) {
+  console.error(`import boundaries: ${problems.length} violation(s)\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  process.exit(1);
+}
+console.log(`import boundaries: ${files.length} files checked, no violations`);

@@ -1,0 +1,138 @@
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { GatehouseError } from '../core/errors.ts';
+import { configSchema, type Config, type ConfigInput } from './schema.ts';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const int = (v: string) => (/^\d+$/.test(v) ? Number(v) : v);
+const bool = (v: string) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v);
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** `GATEHOUSE_*` overrides: variable → dotted path and how to read the string. */
+export const ENV_OVERRIDES: readonly (readonly [string, string, (v: string) => unknown])[] = [
+  ['GATEHOUSE_ENV', 'env', String],
+  ['GATEHOUSE_ISSUER', 'issuer', String],
+  ['GATEHOUSE_HOST', 'host', String],
+  ['GATEHOUSE_PORT', 'port', int],
+  ['GATEHOUSE_DATA_DIR', 'dataDir', String],
+  ['GATEHOUSE_DATABASE_URL', 'database.url', String],
+  ['GATEHOUSE_DATABASE_AUTO_MIGRATE', 'database.autoMigrate', bool],
+  ['GATEHOUSE_KEK', 'kek', String],
+  ['GATEHOUSE_ADMIN_TOKEN', 'adminToken', String],
+  ['GATEHOUSE_LOG_LEVEL', 'log.level', String],
+  ['GATEHOUSE_ACCESS_TOKEN_FORMAT', 'tokens.accessTokenFormat', String],
+  ['GATEHOUSE_ACCESS_TOKEN_TTL', 'tokens.accessTokenTtl', int],
+  ['GATEHOUSE_KEYS_ROTATION_INTERVAL', 'keys.rotationInterval', int],
+  ['GATEHOUSE_KEYS_REFRESH_INTERVAL', 'keys.refreshInterval', int],
+  ['GATEHOUSE_CORS_ORIGINS', 'cors.origins', list],
+  ['GATEHOUSE_REGISTRATION_ENABLED', 'registration.enabled', bool],
+  ['GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN', 'registration.initialAccessTokens', list],
+];
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let obj = target;
+  for (const k of keys.slice(0, -1)) {
+    const next = obj[k];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) obj[k] = {};
+    obj = obj[k] as Record<string, unknown>;
+  }
+  obj[keys[keys.length - 1]!] = value;
+}
+
+export async function readConfigFile(path: string): Promise<ConfigInput> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new GatehouseError('GH_CONFIG_INVALID', `cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  try {
+    const parsed: unknown = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('top level must be an object');
+    return parsed as ConfigInput;
+  } catch (e) {
+    throw new GatehouseError('GH_CONFIG_INVALID', `config file ${path} is not valid: ${(e as Error).message}`);
+  }
+}
+
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const PLACEHOLDER = /^(change-?me|changeit|secret|password|admin|test|example|placeholder|x+)$/i;
+
+export function decodeKek(kek: string): Buffer | null {
+  const b = Buffer.from(kek.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  return b.length === 32 ? b : null;
+}
+
+/** A KEK is weak when it is not 32 bytes or has fewer than 16 distinct byte values. */
+export function isWeakKek(kek: string | undefined): boolean {
+  if (!kek) return true;
+  const b = decodeKek(kek);
+  return !b || new Set(b).size < 16;
+}
+
+/** Cross-field rules zod cannot express alone; returns problems as `path: message`. */
+export function semanticProblems(c: Config): string[] {
+  const out: string[] = [];
+  const iss = new URL(c.issuer);
+  if (iss.search || iss.hash) out.push('issuer: must not have a query or fragment (RFC 8414 §2)');
+  if (iss.protocol !== 'https:' && iss.protocol !== 'http:') out.push('issuer: must be an https URL');
+  if (!c.keys.algorithms.includes(c.tokens.accessTokenSigningAlg)) out.push(`keys.algorithms: must include tokens.accessTokenSigningAlg (${c.tokens.accessTokenSigningAlg})`);
+  if (!c.keys.algorithms.includes(c.tokens.idTokenSigningAlg)) out.push(`keys.algorithms: must include tokens.idTokenSigningAlg (${c.tokens.idTokenSigningAlg})`);
+  if (c.kek !== undefined && !decodeKek(c.kek)) out.push('kek: must be 32 bytes, base64 or base64url encoded');
+  if (c.env === 'production') {
+    if (isWeakKek(c.kek)) out.push('kek: production needs a strong 32-byte key-encryption key (GATEHOUSE_KEK), e.g. `openssl rand -base64 32`');
+    if (iss.protocol === 'http:' && !LOOPBACK.has(iss.hostname)) out.push('issuer: production refuses an http:// issuer that is not loopback; use https');
+    if (c.adminToken !== undefined && (c.adminToken.length < 32 || PLACEHOLDER.test(c.adminToken))) out.push('adminToken: production refuses a placeholder or short admin token (use ≥ 32 random characters)');
+    c.registration.initialAccessTokens.forEach((t, i) => {
+      if (t.length < 32 || PLACEHOLDER.test(t)) out.push(`registration.initialAccessTokens.${i}: production refuses a placeholder or short initial access token`);
+    });
+  }
+  return out;
+}
+
+/**
+ * Builds the frozen config: file (optional) → `GATEHOUSE_*` env → explicit overrides.
+ * Throws GH_CONFIG_INVALID listing every problem with its dotted path.
+ */
+export async function loadConfig(opts: { file?: string; env?: Env; overrides?: ConfigInput } = {}): Promise<Config> {
+  const raw: Record<string, unknown> = opts.file ? { ...(await readConfigFile(opts.file)) } : {};
+  const env = opts.env ?? process.env;
+  for (const [name, path, read] of ENV_OVERRIDES) {
+    const v = env[name];
+    if (v !== undefined && v !== '') setPath(raw, path, read(v));
+  }
+  return buildConfig(deepMerge(raw, (opts.overrides ?? {}) as Record<string, unknown>));
+}
+
+export function buildConfig(input: ConfigInput | Record<string, unknown>): Config {
+  const r = configSchema.safeParse(input);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new GatehouseError('GH_CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`);
+  }
+  const problems = semanticProblems(r.data);
+  if (problems.length) {
+    throw new GatehouseError('GH_CONFIG_INVALID', `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+  return deepFreeze(r.data);
+}
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] = isPlain(prev) && isPlain(v) ? deepMerge(prev, v) : v;
+  }
+  return out;
+}
+const isPlain = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function deepFreeze<T>(o: T): T {
+  if (typeof o === 'object' && o !== null && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema (S8). Every field documents itself with `.describe()`;
+ * `docs/config.md` is generated from this file (`npm run docs:config`).
+ * Durations are in seconds unless the name says otherwise.
+ */
+const duration = (def: number, doc: string) => z.number().int().min(0).default(def).describe(doc);
+
+const resourceSchema = z.object({
+  identifier: z.string().url().describe('Absolute URI a client sends as `resource` (RFC 8707).'),
+  audience: z.string().min(1).optional().describe('`aud` placed in tokens for this resource; defaults to the identifier.'),
+  scopes: z.array(z.string()).default([]).describe('Scopes this resource accepts; empty accepts any scope the client may request.'),
+  accessTokenFormat: z.enum(['jwt', 'opaque']).optional().describe('Access token format for this resource (overrides client and global default).'),
+  accessTokenTtl: z.number().int().positive().optional().describe('Access token lifetime for this resource, in seconds.'),
+}).strict();
+
+export const configSchema = z.object({
+  env: z.enum(['development', 'production']).default('development')
+    .describe('`production` refuses insecure settings at boot. Env: GATEHOUSE_ENV.'),
+  issuer: z.string().url().default('http://localhost:8080')
+    .describe('Issuer identifier (RFC 8414 §2): https, no query or fragment. Env: GATEHOUSE_ISSUER.'),
+  host: z.string().default('0.0.0.0').describe('Interface to listen on. Env: GATEHOUSE_HOST.'),
+  port: z.number().int().min(0).max(65535).default(8080).describe('TCP port (0 = any free port). Env: GATEHOUSE_PORT.'),
+  dataDir: z.string().default('./data').describe('Directory for the embedded SQLite database and the development KEK. Env: GATEHOUSE_DATA_DIR.'),
+  database: z.object({
+    url: z.string().default('sqlite:./data/gatehouse.db')
+      .describe('`sqlite:PATH`, `sqlite::memory:`, `postgres://…`, `mysql://…` or `memory:`. Env: GATEHOUSE_DATABASE_URL.'),
+    autoMigrate: z.boolean().default(true).describe('Apply pending migrations at start. Env: GATEHOUSE_DATABASE_AUTO_MIGRATE.'),
+    poolSize: z.number().int().min(1).max(200).default(10).describe('Connection pool size (PostgreSQL/MariaDB).'),
+  }).strict().prefault({}),
+  kek: z.string().optional()
+    .describe('Key-encryption key: 32 random bytes, base64 or base64url. Encrypts signing keys at rest (AES-256-GCM). Required in production. Env: GATEHOUSE_KEK.'),
+  adminToken: z.string().optional()
+    .describe('Bearer token for `/admin/api/*`. At least 32 characters in production; unset disables the admin API. Env: GATEHOUSE_ADMIN_TOKEN.'),
+  tokens: z.object({
+    accessTokenTtl: duration(3600, 'Access token lifetime.'),
+    accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt').describe('Global default access token format: RFC 9068 JWT or opaque (stored hashed).'),
+    accessTokenSigningAlg: z.enum(['ES256', 'RS256', 'PS256', 'EdDSA']).default('ES256').describe('Algorithm for JWT access tokens (and RFC 9701 introspection responses).'),
+    idTokenSigningAlg: z.enum(['RS256', 'ES256', 'PS256', 'EdDSA']).default('RS256').describe('Default algorithm for ID tokens.'),
+  }).strict().prefault({}),
+  keys: z.object({
+    algorithms: z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'])).default(['RS256', 'ES256', 'PS256', 'EdDSA'])
+      .describe('Algorithms that get a signing key. Must include the access token and ID token algorithms.'),
+    rotationInterval: duration(0, 'Automatic rotation period; 0 disables scheduled rotation (use `gatehouse keys rotate`).'),
+    gracePeriod: duration(86400, 'How long a retired key stays in the JWKS after rotation, so earlier tokens keep verifying. Must be ≥ the longest token lifetime.'),
+    refreshInterval: duration(30, 'How often each instance reloads keys from the store: the bound on how long a rotation takes to reach every instance.'),
+  }).strict().prefault({}),
+  clientAuth: z.object({
+    assertionMaxLifetime: duration(300, 'Longest accepted `exp - iat` (or `exp - now`) of a JWT client assertion (RFC 7523).'),
+    clockSkew: duration(30, 'Tolerated clock skew for assertion `exp`/`nbf`/`iat`.'),
+    jwksCacheTtl: duration(300, 'How long a client `jwks_uri` document is cached.'),
+  }).strict().prefault({}),
+  introspection: z.object({
+    access: z.enum(['any-client', 'own-or-audience']).default('own-or-audience')
+      .describe('`own-or-audience`: a client sees tokens issued to it or naming it in `aud`; `any-client`: every authenticated client sees every token. Others get `{"active":false}`.'),
+    privilegedClients: z.array(z.string()).default([]).describe('Client ids that may introspect every token.'),
+  }).strict().prefault({}),
+  registration: z.object({
+    enabled: z.boolean().default(false).describe('Enable Dynamic Client Registration (RFC 7591/7592).'),
+    initialAccessTokens: z.array(z.string().min(16)).default([])
+      .describe('Initial access tokens accepted at `/register`. Empty with `enabled` = open registration. Env: GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN.'),
+    allowedScopes: z.array(z.string()).default([]).describe('Scopes a dynamically registered client may ask for; empty = only `openid profile email`.'),
+    allowedGrantTypes: z.array(z.string()).default(['client_credentials']).describe('Grant types a dynamically registered client may use.'),
+  }).strict().prefault({}),
+  resources: z.array(resourceSchema).default([]).describe('Resource server registry (RFC 8707).'),
+  requireResourceRegistration: z.boolean().default(false).describe('Refuse `resource` values that are not in the registry (otherwise any absolute URI becomes the audience).'),
+  cors: z.object({
+    origins: z.array(z.string()).default([]).describe('Origins allowed by CORS on token/introspection/revocation/discovery/JWKS. Empty = CORS closed. Env: GATEHOUSE_CORS_ORIGINS (comma-separated).'),
+  }).strict().prefault({}),
+  http: z.object({
+    bodyLimit: z.number().int().min(1024).max(10_485_760).default(65_536).describe('Largest accepted request body, in bytes.'),
+    trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy).'),
+    shutdownGrace: duration(10, 'Seconds to drain in-flight requests on SIGTERM before closing.'),
+  }).strict().prefault({}),
+  log: z.object({
+    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level. Env: GATEHOUSE_LOG_LEVEL.'),
+  }).strict().prefault({}),
+  metrics: z.object({
+    enabled: z.boolean().default(true).describe('Serve Prometheus metrics at `/metrics`.'),
+  }).strict().prefault({}),
+}).strict();
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = Readonly<z.output<typeof configSchema>>;

@@ -1,0 +1,29 @@
+import type { Client, ClientAuthMethod } from '../model/client.ts';
+
+/**
+ * What the HTTP layer extracted from a request (parse in http/, decide in core/). At most one
+ * mechanism may be present (RFC 6749 §2.3: a client MUST NOT use more than one); the parser
+ * rejects a request presenting two with invalid_request.
+ */
+export type ClientCredentials =
+  | { readonly kind: 'basic'; readonly clientId: string; readonly clientSecret: string }
+  | { readonly kind: 'post'; readonly clientId: string; readonly clientSecret: string }
+  /** RFC 7523 §2.2 client assertion; `clientId` is the optional `client_id` form parameter. */
+  | { readonly kind: 'assertion'; readonly assertionType: string; readonly assertion: string; readonly clientId: string | undefined }
+  /** Only `client_id` was sent: a public client (`none`). */
+  | { readonly kind: 'none'; readonly clientId: string }
+  | { readonly kind: 'absent' };
+
+export interface AuthenticatedClient {
+  readonly client: Client;
+  readonly method: ClientAuthMethod;
+}
+
+export interface ClientAuthenticator {
+  /**
+   * Authenticates a client at `endpoint` (its absolute URL, an accepted assertion `aud` besides
+   * the issuer). Throws OAuthError invalid_client (401 + WWW-Authenticate) on any failure,
+   * after publishing `client_auth.failed`. `allowPublic` permits method `none`.
+   */
+  authenticate(creds: ClientCredentials, opts: { endpoint: string; allowPublic: boolean }): Promise<AuthenticatedClient>;
+}

@@ -1,0 +1,109 @@
+/**
+ * The one protocol error (S7). `detail` is private: it reaches logs and events, never the wire.
+ */
+export const OAUTH_ERROR_CODES = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'invalid_target',
+  'invalid_token',
+  'insufficient_scope',
+  'invalid_redirect_uri',
+  'invalid_client_metadata',
+  'invalid_software_statement',
+  'unsupported_token_type',
+  'access_denied',
+  'server_error',
+  'temporarily_unavailable',
+] as const;
+export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
+
+const STATUS: Record<OAuthErrorCode, number> = {
+  invalid_request: 400,
+  invalid_client: 401,
+  invalid_grant: 400,
+  unauthorized_client: 400,
+  unsupported_grant_type: 400,
+  invalid_scope: 400,
+  invalid_target: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
+  invalid_redirect_uri: 400,
+  invalid_client_metadata: 400,
+  invalid_software_statement: 400,
+  unsupported_token_type: 400,
+  access_denied: 403,
+  server_error: 500,
+  temporarily_unavailable: 503,
+};
+
+export class OAuthError extends Error {
+  readonly code: OAuthErrorCode;
+  readonly status: number;
+  /** Safe, human-readable text for the wire (`error_description`). */
+  readonly description: string | undefined;
+  /** Private detail for logs/events; never rendered. */
+  readonly detail: string | undefined;
+  /** Extra response headers (e.g. WWW-Authenticate). */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    code: OAuthErrorCode,
+    description?: string,
+    opts: { detail?: string; status?: number; headers?: Record<string, string> } = {},
+  ) {
+    super(description ? `${code}: ${description}` : code);
+    this.name = 'OAuthError';
+    this.code = code;
+    this.status = opts.status ?? STATUS[code];
+    this.description = description;
+    this.detail = opts.detail;
+    this.headers = opts.headers ?? {};
+  }
+
+  static invalidRequest(d?: string, detail?: string) { return new OAuthError('invalid_request', d, { detail }); }
+  /**
+   * RFC 6749 §5.2: 401 with WWW-Authenticate. `scheme` is the scheme the client tried (Basic when
+   * it used the Authorization header); without one, Basic is still advertised.
+   */
+  static invalidClient(d = 'client authentication failed', detail?: string, scheme = 'Basic') {
+    return new OAuthError('invalid_client', d, {
+      detail,
+      headers: { 'www-authenticate': `${scheme} realm="gatehouse", error="invalid_client"` },
+    });
+  }
+  static invalidGrant(d?: string, detail?: string) { return new OAuthError('invalid_grant', d, { detail }); }
+  static unauthorizedClient(d?: string, detail?: string) { return new OAuthError('unauthorized_client', d, { detail }); }
+  static unsupportedGrantType(d?: string) { return new OAuthError('unsupported_grant_type', d); }
+  static invalidScope(d?: string, detail?: string) { return new OAuthError('invalid_scope', d, { detail }); }
+  static invalidTarget(d?: string, detail?: string) { return new OAuthError('invalid_target', d, { detail }); }
+  static invalidToken(d?: string, detail?: string) {
+    return new OAuthError('invalid_token', d, {
+      detail,
+      headers: { 'www-authenticate': `Bearer error="invalid_token"${d ? `, error_description="${d.replace(/"/g, "'")}"` : ''}` },
+    });
+  }
+  static invalidRedirectUri(d?: string) { return new OAuthError('invalid_redirect_uri', d); }
+  static invalidClientMetadata(d?: string) { return new OAuthError('invalid_client_metadata', d); }
+  static unsupportedTokenType(d?: string) { return new OAuthError('unsupported_token_type', d); }
+  static accessDenied(d?: string) { return new OAuthError('access_denied', d); }
+  static serverError(detail?: string) { return new OAuthError('server_error', 'internal error', { detail }); }
+  static temporarilyUnavailable(d?: string) { return new OAuthError('temporarily_unavailable', d); }
+
+  toJSON(): { error: OAuthErrorCode; error_description?: string } {
+    return this.description ? { error: this.code, error_description: this.description } : { error: this.code };
+  }
+}
+
+/** Non-protocol errors carry stable codes listed in docs/errors.md. */
+export class GatehouseError extends Error {
+  readonly code: string;
+  constructor(code: `GH_${string}`, message: string) {
+    super(message);
+    this.name = 'GatehouseError';
+    this.code = code;
+  }
+}

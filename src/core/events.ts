@@ -1,0 +1,44 @@
+/**
+ * The typed event catalogue (S15). Metrics, audit and event streaming subscribe here; handlers
+ * never import a metrics client. Names are `<aggregate>.<past-tense>` (S9).
+ */
+export interface EventMap {
+  'token.issued': { tenantId: string; clientId: string; grantType: string; tokenType: 'access_token' | 'refresh_token' | 'id_token'; format: 'jwt' | 'opaque'; jti: string; subject: string };
+  'token.revoked': { tenantId: string; clientId: string; tokenType: 'access_token' | 'refresh_token'; jti: string; reason: 'revocation_endpoint' | 'grant_revoked' | 'reuse_detected' | 'admin' };
+  'token.introspected': { tenantId: string; clientId: string; active: boolean };
+  'client_auth.failed': { tenantId: string; clientId: string | null; method: string | null; reason: string };
+  'client.created': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' | 'bootstrap' };
+  'client.updated': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' };
+  'client.deleted': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' };
+  'key.created': { tenantId: string; kid: string; alg: string; status: string };
+  'key.rotated': { tenantId: string; alg: string; activeKid: string; retiredKid: string | null; nextKid: string };
+  'request.failed': { route: string; code: string; detail: string | undefined };
+}
+
+export type EventName = keyof EventMap;
+
+export interface EventPublisher {
+  publish<K extends EventName>(name: K, payload: EventMap[K]): void;
+}
+
+export type EventListener<K extends EventName> = (payload: EventMap[K]) => void;
+
+/** In-process bus. Listener errors are swallowed: an event never breaks a request. */
+export class EventBus implements EventPublisher {
+  readonly #listeners = new Map<EventName, Set<(p: unknown) => void>>();
+
+  on<K extends EventName>(name: K, fn: EventListener<K>): () => void {
+    let set = this.#listeners.get(name);
+    if (!set) this.#listeners.set(name, (set = new Set()));
+    set.add(fn as (p: unknown) => void);
+    return () => set.delete(fn as (p: unknown) => void);
+  }
+
+  publish<K extends EventName>(name: K, payload: EventMap[K]): void {
+    const set = this.#listeners.get(name);
+    if (!set) return;
+    for (const fn of set) {
+      try { fn(payload); } catch { /* listeners must not break the caller */ }
+    }
+  }
+}

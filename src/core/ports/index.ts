@@ -1,0 +1,25 @@
+import type { EventPublisher } from '../events.ts';
+import type { Clock } from './clock.ts';
+import type { Random } from './random.ts';
+import type { Storage } from './storage.ts';
+
+export type { ClientStore, ClientPatch } from './client-store.ts';
+export type { TokenStore, ConsumeResult } from './token-store.ts';
+export type { TokenDenylist } from './token-denylist.ts';
+export type { ReplayCache } from './replay-cache.ts';
+export type { KeyStore, RotateCommand } from './key-store.ts';
+export type { Clock } from './clock.ts';
+export type { Random } from './random.ts';
+export type { Storage } from './storage.ts';
+
+/** Every port the core may use. Handlers take a `Pick<Ports, …>` of it (S6). */
+export interface Ports {
+  readonly clients: Storage['clients'];
+  readonly tokens: Storage['tokens'];
+  readonly denylist: Storage['denylist'];
+  readonly replay: Storage['replay'];
+  readonly keyStore: Storage['keys'];
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly events: EventPublisher;
+}

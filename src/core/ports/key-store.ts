@@ -1,0 +1,29 @@
+import type { SigningKeyRecord } from '../model/key.ts';
+import type { TenantId } from '../model/tenant.ts';
+
+export interface RotateCommand {
+  readonly tenantId: TenantId;
+  readonly alg: string;
+  /** The kid the caller believes is active now (compare-and-set guard); null if none. */
+  readonly expectedActiveKid: string | null;
+  /** Brand-new key to publish as `next`. */
+  readonly newNext: SigningKeyRecord;
+  readonly at: number;
+  /** When the previously active key leaves the JWKS. */
+  readonly retiresAt: number;
+}
+
+/**
+ * Signing keys (private parts encrypted under the KEK).
+ * Adapters guarantee: `rotate` is one transaction: if the active key for `alg` is still
+ * `expectedActiveKid`, then current `next` → `active`, current `active` → `retired` (with
+ * `retiresAt`), `newNext` inserted; otherwise nothing changes and it returns false. Two instances
+ * rotating at once therefore rotate once.
+ */
+export interface KeyStore {
+  list(tenantId: TenantId): Promise<SigningKeyRecord[]>;
+  insert(key: SigningKeyRecord): Promise<void>;
+  rotate(cmd: RotateCommand): Promise<boolean>;
+  /** Deletes retired keys whose `retiresAt` is before `before`; returns how many. */
+  purgeRetired(tenantId: TenantId, before: number): Promise<number>;
+}

@@ -1,0 +1,20 @@
+import type { ClientStore } from './client-store.ts';
+import type { KeyStore } from './key-store.ts';
+import type { ReplayCache } from './replay-cache.ts';
+import type { TokenDenylist } from './token-denylist.ts';
+import type { TokenStore } from './token-store.ts';
+
+/** What a storage adapter provides: one object per aggregate port, plus lifecycle. */
+export interface Storage {
+  readonly clients: ClientStore;
+  readonly tokens: TokenStore;
+  readonly denylist: TokenDenylist;
+  readonly replay: ReplayCache;
+  readonly keys: KeyStore;
+  /** Applies pending migrations (forward-only, idempotent, safe under concurrent start). */
+  migrate(): Promise<{ applied: string[] }>;
+  /** Cheap round trip for readiness. Rejects when the store is unreachable. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  readonly dialect: 'memory' | 'sqlite' | 'postgres' | 'mysql';
+}

@@ -1,0 +1,31 @@
+import type { Client, ClientAuthMethod } from '../model/client.ts';
+
+/** Successful token endpoint response body (RFC 6749 §5.1). */
+export interface TokenResponse {
+  readonly access_token: string;
+  readonly token_type: 'Bearer' | 'DPoP';
+  readonly expires_in: number;
+  readonly scope?: string;
+  readonly refresh_token?: string;
+  readonly id_token?: string;
+  readonly issued_token_type?: string;
+}
+
+export interface GrantContext {
+  readonly client: Client;
+  readonly authMethod: ClientAuthMethod;
+  /** Single-valued parameters the grant declared (undeclared ones were dropped, S1). */
+  readonly params: Readonly<Record<string, string>>;
+  /** RFC 8707 `resource` values (may repeat). */
+  readonly resources: readonly string[];
+}
+
+/** One grant type (S1, S2): registered in a Map by its wire name. */
+export interface TokenGrant {
+  readonly type: string;
+  /** Parameters the grant reads; everything else is dropped before `handle`. */
+  readonly params: readonly string[];
+  /** Whether a public client (auth method `none`) may use it. */
+  readonly allowsPublicClients: boolean;
+  handle(ctx: GrantContext): Promise<TokenResponse>;
+}

@@ -1,0 +1,24 @@
+import type { Config } from '../config/schema.ts';
+import type { ClientAuthenticator } from '../core/client-auth/types.ts';
+import type { EventBus } from '../core/events.ts';
+import type { KeyManager } from '../core/keys/key-manager.ts';
+import type { Ports, Storage } from '../core/ports/index.ts';
+
+/** What routes receive: built once by the composition root (src/main.ts). */
+export interface AppContext {
+  readonly config: Config;
+  readonly ports: Ports;
+  readonly storage: Storage;
+  readonly keys: KeyManager;
+  readonly clientAuth: ClientAuthenticator;
+  readonly events: EventBus;
+  /** Key-encryption key (32 bytes). */
+  readonly kek: Buffer;
+  /** Set when the server starts draining on shutdown: readiness turns 503. */
+  readonly lifecycle: { draining: boolean };
+}
+
+/** Absolute URL of an endpoint under the issuer (issuer may carry a path). */
+export function endpointUrl(config: Pick<Config, 'issuer'>, path: string): string {
+  return config.issuer.replace(/\/$/, '') + path;
+}

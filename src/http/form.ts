@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+import { OAuthError } from '../core/errors.ts';
+
+/** A parsed `application/x-www-form-urlencoded` body: every value list, in order. */
+export type FormBody = Readonly<Record<string, readonly string[]>>;
+
+export const FORM_CONTENT_TYPE = 'application/x-www-form-urlencoded';
+
+/** Registers the form parser: keeps repeated parameters so handlers can refuse them. */
+export function registerFormParser(app: FastifyInstance): void {
+  app.addContentTypeParser(FORM_CONTENT_TYPE, { parseAs: 'string' }, (_req, body, done) => {
+    const out: Record<string, string[]> = Object.create(null);
+    try {
+      for (const [k, v] of new URLSearchParams(body as string)) (out[k] ??= []).push(v);
+    } catch {
+      done(OAuthError.invalidRequest('malformed form body'), undefined);
+      return;
+    }
+    done(null, out);
+  });
+}
+
+export function isFormBody(body: unknown): body is FormBody {
+  return typeof body === 'object' && body !== null && Object.getPrototypeOf(body) === null;
+}
+
+/**
+ * Reads the form body of an OAuth endpoint. RFC 6749 §3.1: "Request and response parameters
+ * MUST NOT be included more than once" and "Parameters sent without a value MUST be treated as if
+ * they were omitted". `multi` lists parameters that may repeat (RFC 8707 `resource`).
+ */
+export function readOAuthForm(body: unknown, multi: readonly string[] = []): { single: Record<string, string>; multi: Record<string, string[]> } {
+  if (!isFormBody(body)) throw OAuthError.invalidRequest(`content type must be ${FORM_CONTENT_TYPE}`);
+  const single: Record<string, string> = Object.create(null);
+  const many: Record<string, string[]> = Object.create(null);
+  for (const [k, values] of Object.entries(body)) {
+    const present = values.filter((v) => v !== '');
+    if (present.length === 0) continue;
+    if (multi.includes(k)) { many[k] = present; continue; }
+    if (values.length > 1) throw OAuthError.invalidRequest(`parameter '${k}' is included more than once`);
+    single[k] = present[0]!;
+  }
+  return { single, multi: many };
+}

@@ -1,0 +1,103 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Config } from './config/schema.ts';
+import { decodeKek } from './config/load.ts';
+import { createClientAuthenticator } from './core/client-auth/client-authenticator.ts';
+import { GatehouseError } from './core/errors.ts';
+import { EventBus } from './core/events.ts';
+import { KeyManager } from './core/keys/key-manager.ts';
+import { DEFAULT_TENANT } from './core/model/tenant.ts';
+import { systemClock, type Clock } from './core/ports/clock.ts';
+import type { Ports, Storage } from './core/ports/index.ts';
+import { buildApp, type AppOptions } from './http/app.ts';
+import type { AppContext } from './http/context.ts';
+import { createStorage } from './storage/create-storage.ts';
+
+export interface GatehouseOptions extends AppOptions {
+  readonly clock?: Clock;
+  /** Use this store instead of opening `config.database.url` (tests). */
+  readonly storage?: Storage;
+  /** Log line sink for operator messages (KEK warning, demo client); default stderr. */
+  readonly notice?: (msg: string) => void;
+}
+
+export interface Gatehouse {
+  readonly app: FastifyInstance;
+  readonly ctx: AppContext;
+  /** Listens on config.host:config.port; resolves to the base URL actually bound. */
+  listen(): Promise<string>;
+  /** Stops accepting, drains in-flight requests, stops timers, closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * The one composition root: reads nothing but the given config, picks adapters, builds the app.
+ * A missing capability is a compile error here, not a runtime undefined.
+ */
+export async function createGatehouse(config: Config, opts: GatehouseOptions = {}): Promise<Gatehouse> {
+  const notice = opts.notice ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const clock = opts.clock ?? systemClock;
+  const kek = await resolveKek(config, notice);
+  const storage = opts.storage ?? await createStorage(config.database.url, { poolSize: config.database.poolSize });
+  try {
+    if (config.database.autoMigrate) await storage.migrate();
+    const events = new EventBus();
+    const ports: Ports = {
+      clients: storage.clients,
+      tokens: storage.tokens,
+      denylist: storage.denylist,
+      replay: storage.replay,
+      keyStore: storage.keys,
+      clock,
+      random: { bytes: (n) => randomBytes(n) },
+      events,
+    };
+    const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId: DEFAULT_TENANT }, config);
+    await keys.init();
+    const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId: DEFAULT_TENANT }, config);
+    const ctx: AppContext = { config, ports, storage, keys, clientAuth, events, kek, lifecycle: { draining: false } };
+    const app = await buildApp(ctx, opts);
+    keys.start();
+    let closed = false;
+    return {
+      app,
+      ctx,
+      async listen() {
+        const address = await app.listen({ host: config.host, port: config.port });
+        return address;
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        ctx.lifecycle.draining = true;
+        keys.stop();
+        await app.close();
+        await storage.close();
+      },
+    };
+  } catch (e) {
+    if (!opts.storage) await storage.close().catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * The KEK comes from config. Development mode without one generates a key into
+ * `<dataDir>/kek` (with a warning) so keys survive restarts; production refuses (config check).
+ */
+async function resolveKek(config: Config, notice: (m: string) => void): Promise<Buffer> {
+  if (config.kek) return decodeKek(config.kek)!;
+  if (config.env === 'production') throw new GatehouseError('GH_CONFIG_INVALID', 'kek: required in production');
+  const file = join(config.dataDir, 'kek');
+  try {
+    const b = decodeKek((await readFile(file, 'utf8')).trim());
+    if (b) return b;
+  } catch { /* generate below */ }
+  const key = randomBytes(32);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, key.toString('base64') + '\n', { mode: 0o600 });
+  notice(`[gatehouse] WARNING: no GATEHOUSE_KEK set; generated a development key-encryption key in ${file}. Set GATEHOUSE_KEK in production.`);
+  return key;
+}
