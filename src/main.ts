@@ -87,7 +87,7 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
  * The KEK comes from config. Development mode without one generates a key into
  * `<dataDir>/kek` (with a warning) so keys survive restarts; production refuses (config check).
  */
-async function resolveKek(config: Config, notice: (m: string) => void): Promise<Buffer> {
+export async function resolveKek(config: Config, notice: (m: string) => void): Promise<Buffer> {
   if (config.kek) return decodeKek(config.kek)!;
   if (config.env === 'production') throw new GatehouseError('GH_CONFIG_INVALID', 'kek: required in production');
   const file = join(config.dataDir, 'kek');

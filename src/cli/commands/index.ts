@@ -1,0 +1,5 @@
+import type { CliCommand } from '../types.ts';
+
+/** Every CLI command, in help order. Each lives in its own file in this folder. */
+export const commands: readonly CliCommand[] = [
+];
