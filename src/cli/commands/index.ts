@@ -1,5 +1,9 @@
 import type { CliCommand } from '../types.ts';
+import { migrateCommand } from './migrate.ts';
+import { serveCommand } from './serve.ts';
 
 /** Every CLI command, in help order. Each lives in its own file in this folder. */
 export const commands: readonly CliCommand[] = [
+  serveCommand,
+  migrateCommand,
 ];
