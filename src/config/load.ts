@@ -80,6 +80,8 @@ export function semanticProblems(c: Config): string[] {
   if (iss.protocol !== 'https:' && iss.protocol !== 'http:') out.push('issuer: must be an https URL');
   if (!c.keys.algorithms.includes(c.tokens.accessTokenSigningAlg)) out.push(`keys.algorithms: must include tokens.accessTokenSigningAlg (${c.tokens.accessTokenSigningAlg})`);
   if (!c.keys.algorithms.includes(c.tokens.idTokenSigningAlg)) out.push(`keys.algorithms: must include tokens.idTokenSigningAlg (${c.tokens.idTokenSigningAlg})`);
+  const longestTtl = Math.max(c.tokens.accessTokenTtl, ...c.resources.map((r) => r.accessTokenTtl ?? 0));
+  if (c.keys.gracePeriod < longestTtl) out.push(`keys.gracePeriod: must be at least the longest access token lifetime (${longestTtl}s), or tokens issued before a rotation stop verifying`);
   if (c.kek !== undefined && !decodeKek(c.kek)) out.push('kek: must be 32 bytes, base64 or base64url encoded');
   if (c.env === 'production') {
     if (isWeakKek(c.kek)) out.push('kek: production needs a strong 32-byte key-encryption key (GATEHOUSE_KEK), e.g. `openssl rand -base64 32`');

@@ -34,7 +34,7 @@ export const configSchema = z.object({
   adminToken: z.string().optional()
     .describe('Bearer token for `/admin/api/*`. At least 32 characters in production; unset disables the admin API. Env: GATEHOUSE_ADMIN_TOKEN.'),
   tokens: z.object({
-    accessTokenTtl: duration(3600, 'Access token lifetime.'),
+    accessTokenTtl: z.number().int().min(1).max(86400).default(3600).describe('Access token lifetime (1 s to 24 h).'),
     accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt').describe('Global default access token format: RFC 9068 JWT or opaque (stored hashed).'),
     accessTokenSigningAlg: z.enum(['ES256', 'RS256', 'PS256', 'EdDSA']).default('ES256').describe('Algorithm for JWT access tokens (and RFC 9701 introspection responses).'),
     idTokenSigningAlg: z.enum(['RS256', 'ES256', 'PS256', 'EdDSA']).default('RS256').describe('Default algorithm for ID tokens.'),
@@ -44,7 +44,7 @@ export const configSchema = z.object({
       .describe('Algorithms that get a signing key. Must include the access token and ID token algorithms.'),
     rotationInterval: duration(0, 'Automatic rotation period; 0 disables scheduled rotation (use `gatehouse keys rotate`).'),
     gracePeriod: duration(86400, 'How long a retired key stays in the JWKS after rotation, so earlier tokens keep verifying. Must be ≥ the longest token lifetime.'),
-    refreshInterval: duration(30, 'How often each instance reloads keys from the store: the bound on how long a rotation takes to reach every instance.'),
+    refreshInterval: z.number().int().min(1).max(3600).default(30).describe('How often each instance reloads keys from the store: the bound on how long a rotation takes to reach every instance.'),
   }).strict().prefault({}),
   clientAuth: z.object({
     assertionMaxLifetime: duration(300, 'Longest accepted `exp - iat` (or `exp - now`) of a JWT client assertion (RFC 7523).'),

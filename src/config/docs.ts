@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { ENV_OVERRIDES } from './load.ts';
+import { configSchema } from './schema.ts';
+
+interface JsonSchema {
+  type?: string | string[];
+  description?: string;
+  default?: unknown;
+  enum?: unknown[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  minimum?: number;
+  maximum?: number;
+  format?: string;
+}
+
+function typeOf(s: JsonSchema): string {
+  if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
+  if (s.type === 'array') return `${s.items ? typeOf(s.items) : 'any'}[]`;
+  if (s.type === 'integer') {
+    const max = s.maximum !== undefined && s.maximum < Number.MAX_SAFE_INTEGER ? s.maximum : undefined;
+    if (max !== undefined) return `integer (${s.minimum ?? ''}…${max})`;
+    return s.minimum !== undefined ? `integer ≥ ${s.minimum}` : 'integer';
+  }
+  return String(s.type ?? 'object') + (s.format ? ` (${s.format})` : '');
+}
+
+/** Renders docs/config.md from the one schema (S8): the docs cannot drift from the code. */
+export function renderConfigDocs(): string {
+  const json = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  const env = new Map(ENV_OVERRIDES.map(([name, path]) => [path, name]));
+  const rows: string[] = [];
+  const walk = (s: JsonSchema, prefix: string) => {
+    for (const [key, child] of Object.entries(s.properties ?? {})) {
+      const path = prefix ? `${prefix}.${key}` : key;
+      if (child.type === 'object' && child.properties) { walk(child, path); continue; }
+      const def = child.default === undefined ? '—' : `\`${JSON.stringify(child.default)}\``;
+      const desc = (child.description ?? '').replace(/\s*Env: [A-Z_]+( \([^)]*\))?\.?/g, '').replace(/\|/g, '\\|');
+      const envName = env.get(path);
+      rows.push(`| \`${path}\` | ${typeOf(child)} | ${def} | ${envName ? `\`${envName}\`` : ''} | ${desc} |`);
+    }
+  };
+  walk(json, '');
+  return [
+    '# Configuration reference',
+    '',
+    '<!-- Generated from src/config/schema.ts by `npm run docs:config`. Do not edit by hand. -->',
+    '',
+    'Gatehouse reads its configuration once at boot, in this order (later wins):',
+    '',
+    '1. defaults (below);',
+    '2. an optional file: `gatehouse serve --config gatehouse.json` (or `.yaml`/`.yml`);',
+    '3. `GATEHOUSE_*` environment variables (column *Env*; lists are comma-separated).',
+    '',
+    'The result is validated against one schema. Every problem is reported with its dotted path and',
+    'the process exits with `GH_CONFIG_INVALID`; the validated configuration is then frozen.',
+    'Durations are in seconds.',
+    '',
+    '## Production mode',
+    '',
+    'With `env: production` (`GATEHOUSE_ENV=production`) Gatehouse refuses to start when:',
+    '',
+    '- `kek` is missing, not 32 bytes, or weak (fewer than 16 distinct byte values);',
+    '- `issuer` is `http://` and not loopback (`localhost`, `127.0.0.1`, `[::1]`);',
+    '- `adminToken` or an initial access token is a placeholder (`changeme`, `secret`, …) or shorter than 32 characters.',
+    '',
+    'In development mode a missing `kek` is generated into `<dataDir>/kek` (mode 0600) with a warning.',
+    '',
+    '## Settings',
+    '',
+    '| Path | Type | Default | Env | Description |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}

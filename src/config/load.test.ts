@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { GatehouseError } from '../core/errors.ts';
+import { renderConfigDocs } from './docs.ts';
+import { buildConfig, loadConfig } from './load.ts';
+
+const STRONG_KEK = Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7 + 1)).toString('base64');
+
+function problems(fn: () => unknown): string {
+  try { fn(); } catch (e) {
+    assert.ok(e instanceof GatehouseError);
+    assert.equal(e.code, 'GH_CONFIG_INVALID');
+    return e.message;
+  }
+  assert.fail('expected GH_CONFIG_INVALID');
+}
+
+test('S8 defaults validate and the result is deeply frozen', () => {
+  const c = buildConfig({});
+  assert.equal(c.env, 'development');
+  assert.equal(c.tokens.accessTokenFormat, 'jwt');
+  assert.ok(Object.isFrozen(c) && Object.isFrozen(c.tokens) && Object.isFrozen(c.keys.algorithms));
+});
+
+test('S8 every problem is reported with its dotted path', () => {
+  const msg = problems(() => buildConfig({ port: -1, tokens: { accessTokenTtl: 0 }, bogus: true } as never));
+  assert.match(msg, /port:/);
+  assert.match(msg, /tokens\.accessTokenTtl:/);
+  assert.match(msg, /bogus/);
+});
+
+test('production refuses a missing or weak KEK', () => {
+  assert.match(problems(() => buildConfig({ env: 'production', issuer: 'https://id.example.com' })), /kek:/);
+  const weak = Buffer.alloc(32, 1).toString('base64');
+  assert.match(problems(() => buildConfig({ env: 'production', issuer: 'https://id.example.com', kek: weak })), /kek:/);
+});
+
+test('production refuses a non-loopback http issuer but allows loopback', () => {
+  assert.match(problems(() => buildConfig({ env: 'production', issuer: 'http://id.example.com', kek: STRONG_KEK })), /issuer:/);
+  assert.equal(buildConfig({ env: 'production', issuer: 'http://127.0.0.1:8080', kek: STRONG_KEK }).env, 'production');
+});
+
+test('production refuses placeholder secrets', () => {
+  const base = { env: 'production', issuer: 'https://id.example.com', kek: STRONG_KEK } as const;
+  assert.match(problems(() => buildConfig({ ...base, adminToken: 'changeme' })), /adminToken:/);
+  assert.match(problems(() => buildConfig({ ...base, registration: { initialAccessTokens: ['placeholder-token-123'] } })), /registration\.initialAccessTokens\.0/);
+});
+
+test('RFC 8414 §2 issuer must not carry a query or fragment', () => {
+  assert.match(problems(() => buildConfig({ issuer: 'https://id.example.com/?x=1' })), /issuer:/);
+});
+
+test('key grace period must cover the longest token lifetime', () => {
+  assert.match(problems(() => buildConfig({ keys: { gracePeriod: 10 } })), /keys\.gracePeriod/);
+});
+
+test('GATEHOUSE_* environment overrides the config file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gh-config-'));
+  const file = join(dir, 'gatehouse.yaml');
+  await writeFile(file, 'port: 9000\ntokens:\n  accessTokenFormat: opaque\n');
+  const c = await loadConfig({ file, env: { GATEHOUSE_PORT: '9100', GATEHOUSE_CORS_ORIGINS: 'https://a.example, https://b.example' } });
+  assert.equal(c.port, 9100);
+  assert.equal(c.tokens.accessTokenFormat, 'opaque');
+  assert.deepEqual(c.cors.origins, ['https://a.example', 'https://b.example']);
+});
+
+test('an unreadable or malformed config file is a clear GH_CONFIG_INVALID', async () => {
+  await assert.rejects(loadConfig({ file: '/nonexistent/gatehouse.json', env: {} }), /GH_CONFIG_INVALID|cannot read/);
+  const dir = await mkdtemp(join(tmpdir(), 'gh-config-'));
+  const file = join(dir, 'bad.json');
+  await writeFile(file, '{ not json');
+  await assert.rejects(loadConfig({ file, env: {} }), (e: unknown) => e instanceof GatehouseError && e.code === 'GH_CONFIG_INVALID');
+});
+
+test('docs/config.md is generated from the schema and up to date', async () => {
+  const onDisk = await readFile(new URL('../../docs/config.md', import.meta.url), 'utf8');
+  assert.equal(onDisk, renderConfigDocs(), 'run `npm run docs:config`');
+});
