@@ -1,0 +1,107 @@
+import { constants, sign, verify, type KeyObject, type SignKeyObjectInput, type VerifyKeyObjectInput } from 'node:crypto';
+import type { SigningAlg } from '../model/key.ts';
+import type { JwtSigner, VerifiedJwt } from './key-ring.ts';
+
+/**
+ * Compact JWS (RFC 7515 §7.1) with node:crypto `sign()` on a KeyObject made once per key:
+ * several times faster than WebCrypto (an ES256 signature is ~50 µs here vs ~230 µs).
+ */
+
+interface AlgSpec {
+  /** Digest for node:crypto sign/verify; null for EdDSA (the algorithm hashes internally). */
+  readonly digest: 'sha256' | null;
+  readonly options: Omit<SignKeyObjectInput, 'key'>;
+  /** Exact signature length in bytes, when fixed (ES256: 64, EdDSA: 64). */
+  readonly sigLength?: number;
+}
+
+const SPECS: Readonly<Record<SigningAlg, AlgSpec>> = {
+  RS256: { digest: 'sha256', options: { padding: constants.RSA_PKCS1_PADDING } },
+  // RFC 7518 §3.5: "The size of the salt value is the same size as the hash function output."
+  PS256: { digest: 'sha256', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } },
+  // RFC 7518 §3.4: the signature is R || S, each 32 octets (not DER).
+  ES256: { digest: 'sha256', options: { dsaEncoding: 'ieee-p1363' }, sigLength: 64 },
+  EdDSA: { digest: null, options: {}, sigLength: 64 },
+};
+
+const b64u = (s: string): string => Buffer.from(s, 'utf8').toString('base64url');
+
+/** A signer for one private key. The base64url header is cached per `typ`. */
+export function createJwtSigner(kid: string, alg: SigningAlg, privateKey: KeyObject): JwtSigner {
+  const spec = SPECS[alg];
+  const keyInput: SignKeyObjectInput = { key: privateKey, ...spec.options };
+  const headers = new Map<string, string>();
+  return {
+    kid,
+    alg,
+    sign(payload, typ = 'JWT') {
+      let header = headers.get(typ);
+      if (header === undefined) {
+        header = b64u(JSON.stringify({ alg, kid, typ }));
+        headers.set(typ, header);
+      }
+      const input = `${header}.${b64u(JSON.stringify(payload))}`;
+      return `${input}.${sign(spec.digest, Buffer.from(input, 'utf8'), keyInput).toString('base64url')}`;
+    },
+  };
+}
+
+/** A key a token may be verified with: its published alg and its public KeyObject. */
+export interface VerificationKey {
+  readonly alg: SigningAlg;
+  readonly publicKey: KeyObject;
+}
+
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+/** Decodes a base64url segment strictly: canonical alphabet, no padding, round-trips exactly. */
+function decodeSegment(s: string): Buffer | null {
+  if (!B64URL.test(s)) return null;
+  const buf = Buffer.from(s, 'base64url');
+  return buf.toString('base64url') === s ? buf : null;
+}
+
+function parseObject(buf: Buffer): Record<string, unknown> | null {
+  try {
+    const v: unknown = JSON.parse(buf.toString('utf8'));
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Verifies a compact JWS signed by one of our keys. Returns null on any problem; never throws
+ * for bad input. Checks only the signature: claims (exp, iss, aud) are the caller's business.
+ */
+export function verifyJws(token: string, findKey: (kid: string) => VerificationKey | undefined): VerifiedJwt | null {
+  if (typeof token !== 'string' || token.length > 16_384) return null;
+  const parts = token.split('.');
+  if (parts.length !== 3) return null;
+  const [h, p, s] = parts as [string, string, string];
+  const headerBuf = decodeSegment(h);
+  const payloadBuf = decodeSegment(p);
+  const sig = decodeSegment(s);
+  if (!headerBuf || !payloadBuf || !sig) return null;
+  const header = parseObject(headerBuf);
+  if (!header || typeof header.kid !== 'string' || typeof header.alg !== 'string') return null;
+  // RFC 7515 §4.1.11: "If any of the listed extension Header Parameters are not understood and
+  // supported by the recipient, then the JWS is invalid." We support none.
+  if ('crit' in header) return null;
+  const key = findKey(header.kid);
+  // RFC 8725 §3.1: "Libraries MUST enable the caller to specify a supported set of algorithms":
+  // the only acceptable alg is the one bound to the key (this also refuses `none`).
+  if (!key || header.alg !== key.alg) return null;
+  const spec = SPECS[key.alg];
+  if (spec.sigLength !== undefined && sig.length !== spec.sigLength) return null;
+  let ok: boolean;
+  try {
+    const keyInput: VerifyKeyObjectInput = { key: key.publicKey, ...spec.options };
+    ok = verify(spec.digest, Buffer.from(`${h}.${p}`, 'utf8'), keyInput, sig);
+  } catch {
+    return null;
+  }
+  if (!ok) return null;
+  const payload = parseObject(payloadBuf);
+  return payload ? { header, payload } : null;
+}
