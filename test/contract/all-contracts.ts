@@ -1,0 +1,17 @@
+// Every storage contract suite, registered for one backend.
+import { clientStoreContract } from './client-store.contract.ts';
+import type { GetHarness } from './harness.ts';
+import { keyStoreContract } from './key-store.contract.ts';
+import { replayCacheContract } from './replay-cache.contract.ts';
+import { storageLifecycleContract } from './storage-lifecycle.contract.ts';
+import { tokenDenylistContract } from './token-denylist.contract.ts';
+import { tokenStoreContract } from './token-store.contract.ts';
+
+export function storageContracts(h: GetHarness): void {
+  clientStoreContract(h);
+  tokenStoreContract(h);
+  tokenDenylistContract(h);
+  replayCacheContract(h);
+  keyStoreContract(h);
+  storageLifecycleContract(h);
+}
