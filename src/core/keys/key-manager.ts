@@ -101,7 +101,9 @@ export class KeyManager implements KeyRing {
         changed = true;
       } else if (this.#cfg.rotationInterval > 0 && now - (active.activatedAt ?? active.createdAt) >= this.#cfg.rotationInterval) {
         // Concurrent instances see the same overdue key; the CAS lets exactly one rotate it.
-        changed = (await this.#advance(alg, active, next)) || changed;
+        // Won or lost, the store changed: reload below.
+        await this.#advance(alg, active, next);
+        changed = true;
       }
     }
     if (this.#records.some((r) => r.status === 'retired' && r.retiresAt !== null && r.retiresAt < now)) {
@@ -182,9 +184,14 @@ export class KeyManager implements KeyRing {
       if (active && next) return;
       if (active) {
         // Only reachable by editing the store by hand: the CAS always leaves a next key behind.
+        // Stores refuse a second `next` key (GH_CONFLICT): then another instance won; re-read.
         const rec = await newKeyRecord(alg, this.#deps.tenantId, this.#deps.kek, epochSeconds(this.#deps.clock));
-        await this.#deps.keyStore.insert(rec);
-        this.#deps.events.publish('key.created', { tenantId: rec.tenantId, kid: rec.kid, alg, status: rec.status });
+        try {
+          await this.#deps.keyStore.insert(rec);
+          this.#deps.events.publish('key.created', { tenantId: rec.tenantId, kid: rec.kid, alg, status: rec.status });
+        } catch (e) {
+          if (!(e instanceof GatehouseError && e.code === 'GH_CONFLICT')) throw e;
+        }
         continue;
       }
       await this.#advance(alg, null, next ?? null);
@@ -207,7 +214,8 @@ export class KeyManager implements KeyRing {
     if (!ok) return false;
     const tenantId = this.#deps.tenantId;
     this.#deps.events.publish('key.created', { tenantId, kid: newNext.kid, alg, status: 'next' });
-    if (next) this.#deps.events.publish('key.rotated', { tenantId, alg, activeKid: next.kid, retiredKid: active?.kid ?? null, nextKid: newNext.kid });
+    // First start promotes a next key with nothing to retire: that is creation, not rotation.
+    if (next && active) this.#deps.events.publish('key.rotated', { tenantId, alg, activeKid: next.kid, retiredKid: active.kid, nextKid: newNext.kid });
     return true;
   }
 
