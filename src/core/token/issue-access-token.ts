@@ -1,0 +1,141 @@
+import { sha256 } from '../crypto.ts';
+import type { EventPublisher } from '../events.ts';
+import type { KeyRing } from '../keys/key-ring.ts';
+import type { AccessTokenFormat, Client } from '../model/client.ts';
+import type { SigningAlg } from '../model/key.ts';
+import { formatScope } from '../model/scope.ts';
+import type { TenantId } from '../model/tenant.ts';
+import type { Confirmation, TokenRecord } from '../model/token.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { Random } from '../ports/random.ts';
+import type { TokenStore } from '../ports/token-store.ts';
+import { createResourceRegistry, type ResourceRegistryConfig } from './resource-indicators.ts';
+import { decideScope } from './scope-policy.ts';
+
+/** RFC 9068 §2.1: the `typ` header of a JWT access token. */
+export const ACCESS_TOKEN_JWT_TYP = 'at+jwt';
+
+export interface AccessTokenConfig extends ResourceRegistryConfig {
+  readonly issuer: string;
+  readonly tokens: {
+    readonly accessTokenTtl: number;
+    readonly accessTokenFormat: AccessTokenFormat;
+    readonly accessTokenSigningAlg: SigningAlg;
+  };
+}
+
+export interface AccessTokenDeps {
+  readonly tokens: TokenStore;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly events: EventPublisher;
+  readonly keys: Pick<KeyRing, 'signer'>;
+  readonly tenantId: TenantId;
+}
+
+/** What was decided before issuing (validate first, issue second). */
+export interface AccessTokenPlan {
+  readonly client: Client;
+  readonly scope: readonly string[];
+  readonly audience: readonly string[];
+  readonly format: AccessTokenFormat;
+  readonly ttl: number;
+}
+
+export interface IssueInput {
+  readonly plan: AccessTokenPlan;
+  readonly grantType: string;
+  /** The user id, or the client id for client_credentials. */
+  readonly subject: string;
+  /** Groups tokens of one authorization; defaults to the token's own jti. */
+  readonly grantId?: string;
+  readonly cnf?: Confirmation | null;
+  /** Extra claims (auth_time, acr, …) placed in the JWT and kept for introspection. */
+  readonly claims?: Readonly<Record<string, unknown>>;
+}
+
+export interface IssuedAccessToken {
+  readonly token: string;
+  readonly jti: string;
+  readonly format: AccessTokenFormat;
+  readonly expiresIn: number;
+  readonly scope: string;
+}
+
+export interface AccessTokenIssuer {
+  /**
+   * Validates a request for an access token: `requestedScope` against `allowedScopes` (default:
+   * the client's scopes) and RFC 8707 `resources`. Throws invalid_scope / invalid_target.
+   */
+  plan(client: Client, requestedScope: string | undefined, resources: readonly string[], allowedScopes?: readonly string[]): AccessTokenPlan;
+  /** Issues the planned token: a signed JWT (no store write) or an opaque token (one insert). */
+  issue(input: IssueInput): Promise<IssuedAccessToken>;
+}
+
+/**
+ * Access-token issuance shared by every grant.
+ *
+ * Audience: RFC 9068 §2.2 makes `aud` REQUIRED. With `resource` it is the resources' audiences;
+ * without, it is the issuer itself (the token is then good only at this server's own protected
+ * endpoints, e.g. userinfo), never an open-ended "any resource".
+ *
+ * Format: per resource > per client (`client.accessTokenFormat`) > `tokens.accessTokenFormat`.
+ */
+export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTokenConfig): AccessTokenIssuer {
+  const registry = createResourceRegistry(config);
+  const defaultAudience = [config.issuer] as const;
+  const { accessTokenTtl, accessTokenFormat, accessTokenSigningAlg } = config.tokens;
+  const id = (n: number) => Buffer.from(deps.random.bytes(n)).toString('base64url');
+
+  return {
+    plan(client, requestedScope, resources, allowedScopes = client.scopes) {
+      const target = registry.resolve(resources);
+      const scope = decideScope(requestedScope, allowedScopes, target.acceptedScopes);
+      return {
+        client,
+        scope,
+        audience: target.audience.length ? target.audience : defaultAudience,
+        format: target.format ?? client.accessTokenFormat ?? accessTokenFormat,
+        ttl: target.ttl ?? accessTokenTtl,
+      };
+    },
+
+    async issue({ plan, grantType, subject, grantId, cnf = null, claims = {} }) {
+      const iat = Math.floor(deps.clock.now() / 1000);
+      const exp = iat + plan.ttl;
+      const jti = id(16);
+      const scope = formatScope(plan.scope);
+      const clientId = plan.client.clientId;
+      let token: string;
+      if (plan.format === 'jwt') {
+        // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti are REQUIRED; scope when granted.
+        const payload: Record<string, unknown> = {
+          ...claims,
+          iss: config.issuer,
+          sub: subject,
+          aud: plan.audience.length === 1 ? plan.audience[0] : plan.audience,
+          exp,
+          iat,
+          jti,
+          client_id: clientId,
+        };
+        if (scope) payload.scope = scope;
+        if (cnf) payload.cnf = cnf;
+        // RFC 9068 §2.1: "Resource servers MUST verify that the "typ" header value is "at+jwt""
+        token = deps.keys.signer(accessTokenSigningAlg).sign(payload, ACCESS_TOKEN_JWT_TYP);
+      } else {
+        token = id(32);
+        const record: TokenRecord = {
+          tenantId: deps.tenantId, hash: sha256(token), kind: 'access_token', jti, clientId, subject, scope,
+          audience: plan.audience, grantId: grantId ?? jti, parentHash: null, issuedAt: iat, expiresAt: exp,
+          cnf, claims, revokedAt: null, consumedAt: null,
+        };
+        await deps.tokens.insert(record);
+      }
+      deps.events.publish('token.issued', {
+        tenantId: deps.tenantId, clientId, grantType, tokenType: 'access_token', format: plan.format, jti, subject,
+      });
+      return { token, jti, format: plan.format, expiresIn: plan.ttl, scope };
+    },
+  };
+}

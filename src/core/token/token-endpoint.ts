@@ -1,0 +1,51 @@
+import type { AuthenticatedClient } from '../client-auth/types.ts';
+import { OAuthError } from '../errors.ts';
+import type { TokenGrant, TokenResponse } from './types.ts';
+
+/** The parsed form of a token request (`readOAuthForm(body, ['resource'])`). */
+export interface TokenRequestForm {
+  readonly single: Readonly<Record<string, string>>;
+  readonly multi: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface TokenEndpoint {
+  /**
+   * The grant named by `grant_type`, looked up before client authentication so the caller knows
+   * whether a public client may use it. Throws invalid_request / unsupported_grant_type.
+   */
+  grantFor(grantType: string | undefined): TokenGrant;
+  /** Runs `grant` for an authenticated client. */
+  handle(grant: TokenGrant, authenticated: AuthenticatedClient, form: TokenRequestForm): Promise<TokenResponse>;
+}
+
+const NO_RESOURCES: readonly string[] = [];
+
+/** Dispatches token requests through the grant registry (S1). */
+export function createTokenEndpoint(grants: ReadonlyMap<string, TokenGrant>): TokenEndpoint {
+  return {
+    grantFor(grantType) {
+      // RFC 6749 §4.4.2: grant_type is REQUIRED.
+      if (grantType === undefined) throw OAuthError.invalidRequest('grant_type is required');
+      const grant = grants.get(grantType);
+      // RFC 6749 §5.2: unsupported_grant_type: "The authorization grant type is not supported by
+      // the authorization server."
+      if (!grant) throw OAuthError.unsupportedGrantType('grant_type is not supported');
+      return grant;
+    },
+
+    async handle(grant, { client, method }, form) {
+      // RFC 6749 §5.2: unauthorized_client: "The authenticated client is not authorized to use
+      // this authorization grant type."
+      if (!client.grantTypes.includes(grant.type)) {
+        throw OAuthError.unauthorizedClient('the client is not allowed to use this grant_type', `client ${client.clientId} grant ${grant.type}`);
+      }
+      // S1: the grant sees only the parameters it declared.
+      const params: Record<string, string> = {};
+      for (const name of grant.params) {
+        const value = form.single[name];
+        if (value !== undefined) params[name] = value;
+      }
+      return grant.handle({ client, authMethod: method, params, resources: form.multi['resource'] ?? NO_RESOURCES });
+    },
+  };
+}
