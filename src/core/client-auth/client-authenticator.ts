@@ -1,21 +1,108 @@
-// STUB — replaced by the client-auth work (helper C). Signature is the contract.
-import type { Ports } from '../ports/index.ts';
-import type { AuthenticatedClient, ClientAuthenticator, ClientCredentials } from './types.ts';
+import { safeEqual, sha256 } from '../crypto.ts';
 import { OAuthError } from '../errors.ts';
+import type { Client, ClientAuthMethod } from '../model/client.ts';
+import { epochSeconds } from '../ports/clock.ts';
+import type { Ports } from '../ports/index.ts';
+import { ClientJwksCache } from './client-jwks.ts';
+import { AuthRefusal, claimedClientId, verifyClientAssertion } from './jwt-assertion.ts';
+import type { AuthenticatedClient, ClientAuthenticator, ClientCredentials } from './types.ts';
 
 export interface ClientAuthConfig {
   readonly issuer: string;
   readonly clientAuth: { readonly assertionMaxLifetime: number; readonly clockSkew: number; readonly jwksCacheTtl: number };
 }
 
-export function createClientAuthenticator(
-  deps: Pick<Ports, 'clients' | 'replay' | 'clock' | 'events'> & { readonly kek: Buffer; readonly tenantId: string },
-  config: ClientAuthConfig,
-): ClientAuthenticator {
-  void deps; void config;
+export type ClientAuthDeps = Pick<Ports, 'clients' | 'replay' | 'clock' | 'events'> & { readonly kek: Buffer; readonly tenantId: string };
+
+/** Compared against when the client does not exist, so the timing does not tell. */
+const DUMMY_HASH = sha256('gatehouse-no-such-client');
+
+function methodFor(creds: Exclude<ClientCredentials, { kind: 'absent' | 'assertion' }>): ClientAuthMethod {
+  return creds.kind === 'basic' ? 'client_secret_basic' : creds.kind === 'post' ? 'client_secret_post' : 'none';
+}
+
+/**
+ * Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3,
+ * RFC 7523 §2.2 / OIDC Core §9). The registered `token_endpoint_auth_method` is the only method a
+ * client may use. Every failure is the same invalid_client on the wire (it never tells whether the
+ * client exists); the reason goes to `client_auth.failed`.
+ */
+export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAuthConfig): ClientAuthenticator {
+  const jwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl);
+  const { clockSkew, assertionMaxLifetime } = config.clientAuth;
+
+  /** The same rules for every method: the client exists, is enabled and registered for `method`. */
+  function check(client: Client | undefined, method: ClientAuthMethod): Client {
+    if (!client) throw new AuthRefusal('unknown client');
+    if (client.disabled) throw new AuthRefusal('client disabled');
+    // A client registered for one method must not fall back to another (RFC 7591 §2
+    // token_endpoint_auth_method is the "requested authentication method for the token endpoint").
+    if (client.tokenEndpointAuthMethod !== method) throw new AuthRefusal(`client registered for ${client.tokenEndpointAuthMethod}, used ${method}`);
+    return client;
+  }
+
+  function secretUsable(client: Client): void {
+    const exp = client.secretExpiresAt;
+    if (exp !== null && exp !== 0 && exp <= epochSeconds(deps.clock)) throw new AuthRefusal('client secret expired');
+  }
+
+  async function bySecret(clientId: string, secret: string, method: ClientAuthMethod): Promise<Client> {
+    const found = await deps.clients.get(deps.tenantId, clientId);
+    // Hash and compare even for an unknown client, so timing does not reveal which ids exist.
+    const ok = safeEqual(sha256(secret), found?.secretHash ?? DUMMY_HASH);
+    const client = check(found, method);
+    if (!client.secretHash || !ok) throw new AuthRefusal('secret mismatch');
+    secretUsable(client);
+    return client;
+  }
+
+  async function byAssertion(creds: Extract<ClientCredentials, { kind: 'assertion' }>, endpoint: string): Promise<AuthenticatedClient> {
+    const claimed = claimedClientId(creds.assertion);
+    if (!claimed) throw new AuthRefusal('assertion has no sub/iss');
+    // RFC 7521 §4.2: the client_id parameter, when sent, must identify the same client.
+    if (creds.clientId !== undefined && creds.clientId !== claimed) throw new AuthRefusal('client_id does not match the assertion');
+    const found = await deps.clients.get(deps.tenantId, claimed);
+    const method = found?.tokenEndpointAuthMethod === 'client_secret_jwt' ? 'client_secret_jwt' : 'private_key_jwt';
+    const client = check(found, method);
+    if (method === 'client_secret_jwt') secretUsable(client);
+    const { jti, exp } = await verifyClientAssertion({
+      client, assertion: creds.assertion, audiences: [...new Set([config.issuer, endpoint])], nowMs: deps.clock.now(),
+      maxLifetime: assertionMaxLifetime, clockSkew, kek: deps.kek, jwks,
+    });
+    // RFC 7523 §3: "The authorization server MAY ensure that JWTs are not replayed by maintaining
+    // the set of used "jti" values for the length of time for which the JWT would be considered
+    // valid". Spent only after the signature verified, so nobody can burn another client's jti.
+    if (!(await deps.replay.useOnce(`${deps.tenantId}:${client.clientId}:${jti}`, exp + clockSkew))) throw new AuthRefusal('assertion jti replayed');
+    return { client, method };
+  }
+
   return {
-    async authenticate(_creds: ClientCredentials, _opts): Promise<AuthenticatedClient> {
-      throw OAuthError.invalidClient();
+    async authenticate(creds, opts): Promise<AuthenticatedClient> {
+      try {
+        switch (creds.kind) {
+          case 'absent':
+            throw new AuthRefusal('no client authentication');
+          case 'none':
+            // Only grants that allow public clients accept method `none` (OAuth 2.1 §2.1).
+            if (!opts.allowPublic) throw new AuthRefusal('public client not allowed here');
+            return { client: check(await deps.clients.get(deps.tenantId, creds.clientId), 'none'), method: 'none' };
+          case 'basic':
+          case 'post':
+            return { client: await bySecret(creds.clientId, creds.clientSecret, methodFor(creds)), method: methodFor(creds) };
+          case 'assertion':
+            return await byAssertion(creds, opts.endpoint);
+        }
+      } catch (e) {
+        if (!(e instanceof AuthRefusal)) throw e;
+        const clientId = creds.kind === 'absent' ? null : creds.kind === 'assertion' ? (creds.clientId ?? claimedClientId(creds.assertion) ?? null) : creds.clientId;
+        const method = creds.kind === 'absent' ? null : creds.kind === 'assertion' ? 'jwt_assertion' : methodFor(creds);
+        deps.events.publish('client_auth.failed', { tenantId: deps.tenantId, clientId: clientId?.slice(0, 200) ?? null, method, reason: e.reason });
+        // RFC 6749 §5.2: invalid_client with 401; "If the client attempted to authenticate via the
+        // "Authorization" request header field, [...] include the "WWW-Authenticate" response
+        // header field matching the authentication scheme used by the client" (Basic, the only
+        // header scheme; other methods get the same header, as §5.2 permits).
+        throw OAuthError.invalidClient('client authentication failed', e.reason, 'Basic');
+      }
     },
   };
 }

@@ -1,0 +1,120 @@
+import { GatehouseError } from '../errors.ts';
+import type { EventMap } from '../events.ts';
+import type { Client } from '../model/client.ts';
+import { epochSeconds } from '../ports/clock.ts';
+import type { Ports } from '../ports/index.ts';
+import { validateClientMetadata, type ClientMetadata, type MetadataPolicy } from '../registration/client-metadata.ts';
+import { issueSecret, NO_SECRET, randomId, usesSecret } from './client-secrets.ts';
+
+/** The slice of ports client management needs (S6), plus the KEK and the tenant. */
+export type ClientServiceDeps = Pick<Ports, 'clients' | 'clock' | 'random' | 'events'> & {
+  readonly kek: Buffer;
+  readonly tenantId: string;
+};
+
+export type CreatedVia = EventMap['client.created']['via'];
+export type UpdatedVia = EventMap['client.updated']['via'];
+
+/** A client plus its secret when one was just issued (shown once, never stored). */
+export interface ClientWithSecret {
+  readonly client: Client;
+  readonly clientSecret: string | null;
+}
+
+function metadataFields(m: ClientMetadata) {
+  return {
+    clientName: m.clientName,
+    tokenEndpointAuthMethod: m.tokenEndpointAuthMethod,
+    tokenEndpointAuthSigningAlg: m.tokenEndpointAuthSigningAlg,
+    grantTypes: m.grantTypes,
+    responseTypes: m.responseTypes,
+    redirectUris: m.redirectUris,
+    scopes: m.scopes,
+    jwks: m.jwks,
+    jwksUri: m.jwksUri,
+    accessTokenFormat: m.accessTokenFormat,
+    metadata: m.extra,
+  } as const;
+}
+
+/**
+ * The one client-creation path (CLI, DCR, development bootstrap): validates the RFC 7591 metadata
+ * first (nothing is written when it fails), then generates a random URL-safe client_id and, for
+ * secret-based methods, a 256-bit secret stored only as its hash.
+ */
+export async function createClient(
+  deps: ClientServiceDeps,
+  input: { readonly metadata: Readonly<Record<string, unknown>>; readonly policy: MetadataPolicy; readonly via: CreatedVia; readonly registrationAccessTokenHash?: string | null },
+): Promise<ClientWithSecret> {
+  const m = validateClientMetadata(input.metadata, input.policy);
+  const clientId = randomId(deps.random, 16);
+  const now = epochSeconds(deps.clock);
+  const issued = usesSecret(m.tokenEndpointAuthMethod) ? issueSecret(deps, clientId, m.tokenEndpointAuthMethod) : null;
+  const client: Client = {
+    tenantId: deps.tenantId,
+    clientId,
+    ...metadataFields(m),
+    ...(issued?.fields ?? NO_SECRET),
+    registrationAccessTokenHash: input.registrationAccessTokenHash ?? null,
+    disabled: false,
+    createdAt: now,
+    updatedAt: now,
+  };
+  await deps.clients.create(client);
+  deps.events.publish('client.created', { tenantId: deps.tenantId, clientId, via: input.via });
+  return { client, clientSecret: issued?.secret ?? null };
+}
+
+async function mustGet(deps: ClientServiceDeps, clientId: string): Promise<Client> {
+  const client = await deps.clients.get(deps.tenantId, clientId);
+  if (!client) throw new GatehouseError('GH_CLIENT_NOT_FOUND', `no client ${clientId}`);
+  return client;
+}
+
+async function mustUpdate(deps: ClientServiceDeps, clientId: string, patch: Parameters<Ports['clients']['update']>[2], via: UpdatedVia): Promise<Client> {
+  const updated = await deps.clients.update(deps.tenantId, clientId, { ...patch, updatedAt: epochSeconds(deps.clock) });
+  if (!updated) throw new GatehouseError('GH_CLIENT_NOT_FOUND', `no client ${clientId}`);
+  deps.events.publish('client.updated', { tenantId: deps.tenantId, clientId, via });
+  return updated;
+}
+
+/** Issues a new secret (the old one stops working at once) and returns it, once. */
+export async function rotateClientSecret(deps: ClientServiceDeps, clientId: string, via: UpdatedVia): Promise<ClientWithSecret> {
+  const client = await mustGet(deps, clientId);
+  if (!usesSecret(client.tokenEndpointAuthMethod)) {
+    throw new GatehouseError('GH_CLIENT_NO_SECRET', `client ${clientId} uses ${client.tokenEndpointAuthMethod}, which has no secret`);
+  }
+  const issued = issueSecret(deps, clientId, client.tokenEndpointAuthMethod);
+  return { client: await mustUpdate(deps, clientId, issued.fields, via), clientSecret: issued.secret };
+}
+
+export async function setClientDisabled(deps: ClientServiceDeps, clientId: string, disabled: boolean, via: UpdatedVia): Promise<Client> {
+  await mustGet(deps, clientId);
+  return mustUpdate(deps, clientId, { disabled }, via);
+}
+
+/**
+ * Replaces a client's metadata wholesale (RFC 7592 §2.2: "Omitted fields MUST be treated as null
+ * or empty values"). The client_id never changes. A secret is issued only when the new method
+ * needs one the server cannot reuse: none before, or an HMAC key that was only stored hashed.
+ */
+export async function replaceClientMetadata(
+  deps: ClientServiceDeps,
+  existing: Client,
+  input: { readonly metadata: Readonly<Record<string, unknown>>; readonly policy: MetadataPolicy; readonly via: UpdatedVia },
+): Promise<ClientWithSecret> {
+  const m = validateClientMetadata(input.metadata, input.policy);
+  const method = m.tokenEndpointAuthMethod;
+  const reusable = usesSecret(method) && existing.secretHash !== null && (method !== 'client_secret_jwt' || existing.secretEncrypted !== null);
+  const issued = usesSecret(method) && !reusable ? issueSecret(deps, existing.clientId, method) : null;
+  // A sealed HMAC key is kept only while the method is client_secret_jwt.
+  const secretFields = !usesSecret(method) ? NO_SECRET : issued ? issued.fields : method === 'client_secret_jwt' ? {} : { secretEncrypted: null };
+  const client = await mustUpdate(deps, existing.clientId, { ...metadataFields(m), ...secretFields }, input.via);
+  return { client, clientSecret: issued?.secret ?? null };
+}
+
+export async function deleteClient(deps: ClientServiceDeps, clientId: string, via: EventMap['client.deleted']['via']): Promise<boolean> {
+  const gone = await deps.clients.delete(deps.tenantId, clientId);
+  if (gone) deps.events.publish('client.deleted', { tenantId: deps.tenantId, clientId, via });
+  return gone;
+}
