@@ -75,6 +75,9 @@ function httpUrl(raw: Record<string, unknown>, name: string, httpsOnly: boolean)
 function grantAndResponseTypes(raw: Record<string, unknown>, policy: MetadataPolicy): { grantTypes: string[]; responseTypes: string[] } {
   const givenGrants = optStringArray(raw, 'grant_types');
   const givenResponses = optStringArray(raw, 'response_types');
+  for (const r of givenResponses ?? []) {
+    if (!(SUPPORTED_RESPONSE_TYPES as readonly string[]).includes(r)) throw bad(`response type ${r} is not supported`);
+  }
   // RFC 7591 §2: grant_types "If omitted, the default behavior is that the client will use only
   // the "authorization_code" Grant Type"; response_types "If omitted, the default is [code]".
   // A client that names only non-redirect grants gets no response type by default.
@@ -84,9 +87,6 @@ function grantAndResponseTypes(raw: Record<string, unknown>, policy: MetadataPol
   for (const g of grantTypes) {
     if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(g)) throw bad(`grant type ${g} is not supported`);
     if (!policy.grantTypes.includes(g)) throw bad(`grant type ${g} is not allowed`);
-  }
-  for (const r of responseTypes) {
-    if (!(SUPPORTED_RESPONSE_TYPES as readonly string[]).includes(r)) throw bad(`response type ${r} is not supported`);
   }
   // RFC 7591 §2.1: "the authorization server MAY allow them [inconsistent values] ... or MAY
   // return an error" — we return one: code needs authorization_code and vice versa.
