@@ -57,7 +57,7 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
     const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId: DEFAULT_TENANT }, config);
     await keys.init();
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId: DEFAULT_TENANT }, config);
-    const ctx: AppContext = { config, ports, storage, keys, clientAuth, events, kek, lifecycle: { draining: false } };
+    const ctx: AppContext = { config, ports, storage, keys, clientAuth, events, tenantId: DEFAULT_TENANT, kek, lifecycle: { draining: false } };
     const app = await buildApp(ctx, opts);
     keys.start();
     let closed = false;

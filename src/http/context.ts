@@ -12,6 +12,8 @@ export interface AppContext {
   readonly keys: KeyManager;
   readonly clientAuth: ClientAuthenticator;
   readonly events: EventBus;
+  /** The tenant this server exposes (only the default tenant for now). */
+  readonly tenantId: string;
   /** Key-encryption key (32 bytes). */
   readonly kek: Buffer;
   /** Set when the server starts draining on shutdown: readiness turns 503. */
