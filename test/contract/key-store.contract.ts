@@ -99,6 +99,23 @@ export function keyStoreContract(h: GetHarness): void {
       assert.equal(s.next.length, 1);
     });
 
+    test('bootstrap from an empty store through rotate(null) converges on one active and one next key under races', async () => {
+      const { storage, peer } = h();
+      const t = newTenant();
+      const race = () => all(Array.from({ length: 4 }, (_, i) => (i % 2 ? peer : storage).keys.rotate({
+        tenantId: t, alg: 'ES256', expectedActiveKid: null, newNext: keyFixture(t), at: 100, retiresAt: 200,
+      })));
+      // Each successful rotate(null) is one step: empty → a `next` key → that key active plus a new
+      // `next`. After both steps an active key exists and every further rotate(null) fails, so
+      // however the racers interleave, exactly two calls succeed in total.
+      const wins = [...(await race()), ...(await race()), ...(await race())].filter(Boolean).length;
+      assert.equal(wins, 2);
+      const s = byStatus(await storage.keys.list(t));
+      assert.equal(s.active.length, 1);
+      assert.equal(s.next.length, 1);
+      assert.equal(s.retired.length, 0);
+    });
+
     test('purgeRetired deletes retired keys past their retiresAt, in this tenant only', async () => {
       const { keys } = h().storage;
       const t = newTenant();

@@ -1,0 +1,89 @@
+import type { ColumnType } from 'kysely';
+
+/** The SQL dialects one Kysely adapter serves. */
+export type SqlKind = 'sqlite' | 'postgres' | 'mysql';
+
+/**
+ * Row types of the tables created by src/storage/migrations. Timestamps are epoch seconds
+ * (bigint columns, returned as numbers by every driver as configured); JSON is stored as text.
+ */
+export interface ClientsTable {
+  tenant_id: string;
+  client_id: string;
+  client_name: string;
+  secret_hash: string | null;
+  secret_encrypted: string | null;
+  secret_expires_at: number | null;
+  token_endpoint_auth_method: string;
+  token_endpoint_auth_signing_alg: string | null;
+  grant_types: string;
+  response_types: string;
+  redirect_uris: string;
+  scopes: string;
+  jwks: string | null;
+  jwks_uri: string | null;
+  access_token_format: string | null;
+  metadata: string;
+  registration_access_token_hash: string | null;
+  /** Written as 0/1 (SQLite cannot bind booleans); PostgreSQL reads back true/false. */
+  disabled: ColumnType<boolean | number, number, number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface TokensTable {
+  tenant_id: string;
+  hash: string;
+  kind: string;
+  jti: string;
+  client_id: string;
+  subject: string;
+  scope: string;
+  audience: string;
+  grant_id: string;
+  parent_hash: string | null;
+  issued_at: number;
+  expires_at: number;
+  cnf: string | null;
+  claims: string;
+  revoked_at: number | null;
+  consumed_at: number | null;
+}
+
+export interface DenylistTable {
+  tenant_id: string;
+  jti: string;
+  expires_at: number;
+}
+
+export interface ReplayTable {
+  tenant_id: string;
+  /** SHA-256 of the caller's key: fixed width whatever the caller sends. */
+  key_hash: string;
+  expires_at: number;
+}
+
+export interface SigningKeysTable {
+  tenant_id: string;
+  kid: string;
+  alg: string;
+  status: string;
+  /**
+   * `<alg>:active` or `<alg>:next`, NULL once retired. A unique index on (tenant_id, live_slot)
+   * lets each dialect enforce "one active and one next key per alg" (NULLs never collide).
+   */
+  live_slot: string | null;
+  public_jwk: string;
+  private_jwk_encrypted: string;
+  created_at: number;
+  activated_at: number | null;
+  retires_at: number | null;
+}
+
+export interface Database {
+  clients: ClientsTable;
+  tokens: TokensTable;
+  token_denylist: DenylistTable;
+  replay_cache: ReplayTable;
+  signing_keys: SigningKeysTable;
+}

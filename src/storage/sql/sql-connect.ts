@@ -1,0 +1,72 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { withErrorMapping } from './error-mapping-dialect.ts';
+import type { Database, SqlKind } from './schema.ts';
+import { mapStoreError } from './sql-errors.ts';
+
+/** How long SQLite waits for another process's write lock before SQLITE_BUSY. */
+const SQLITE_BUSY_TIMEOUT_MS = 5000;
+const PG_INT8_OID = 20;
+
+export interface SqlTarget {
+  readonly kind: SqlKind;
+  /** Driver connection string; for SQLite a file path or ':memory:'. */
+  readonly location: string;
+  readonly poolSize: number;
+}
+
+/**
+ * Opens one Kysely over the driver of `target.kind`. Only that driver is loaded, with a dynamic
+ * import (S16): a SQLite install never loads pg or mysql2.
+ */
+export async function openKysely(target: SqlTarget): Promise<Kysely<Database>> {
+  const dialect = await createDialect(target);
+  return new Kysely<Database>({ dialect: withErrorMapping(dialect, target.kind) });
+}
+
+async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<Dialect> {
+  if (kind === 'sqlite') {
+    const { default: BetterSqlite3 } = await import('better-sqlite3');
+    if (location !== ':memory:') await mkdir(dirname(resolve(location)), { recursive: true });
+    let db;
+    try {
+      db = new BetterSqlite3(location, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+    } catch (e) {
+      throw mapStoreError('sqlite', e);
+    }
+    // WAL: readers never block the writer; NORMAL is durable across application crashes in WAL
+    // (a power loss may drop the last commits, never corrupt the file).
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    return new SqliteDialect({ database: db });
+  }
+  if (kind === 'postgres') {
+    const { default: pg } = await import('pg');
+    const pool = new pg.Pool({
+      connectionString: location,
+      max: poolSize,
+      // bigint (int8) columns hold epoch seconds and counts: return numbers, not strings.
+      types: {
+        getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+          oid === PG_INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+      },
+    });
+    // An idle client losing its server (restart, failover) must not crash the process; the next
+    // query reports GH_STORE_UNAVAILABLE instead.
+    pool.on('error', () => {});
+    return new PostgresDialect({ pool });
+  }
+  const mysql = await import('mysql2');
+  const createPool = mysql.createPool ?? (mysql as unknown as { default: typeof mysql }).default.createPool;
+  const pool = createPool({
+    uri: location.replace(/^mariadb:/, 'mysql:'),
+    connectionLimit: poolSize,
+    charset: 'utf8mb4',
+    // Epoch seconds fit in a double: return BIGINT as numbers.
+    supportBigNumbers: false,
+  });
+  pool.on('connection', (conn) => conn.on('error', () => {}));
+  return new MysqlDialect({ pool });
+}

@@ -1,0 +1,78 @@
+import { resolve } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { systemClock, type Clock } from '../../core/ports/clock.ts';
+import type { Storage } from '../../core/ports/storage.ts';
+import { migrateToLatest } from '../migrations/migrate.ts';
+import type { Database } from './schema.ts';
+import { SqlClientStore } from './sql-client-store.ts';
+import { openKysely, type SqlTarget } from './sql-connect.ts';
+import { SqlKeyStore } from './sql-key-store.ts';
+import { SqlReplayCache } from './sql-replay-cache.ts';
+import { SqlTokenDenylist } from './sql-token-denylist.ts';
+import { SqlTokenStore } from './sql-token-store.ts';
+
+interface Shared {
+  readonly db: Promise<Kysely<Database>>;
+  refs: number;
+}
+
+/**
+ * SQLite files opened twice in one process share one connection. better-sqlite3 is synchronous:
+ * two connections in one thread would wait on each other's write lock inside busy_timeout with
+ * the event loop blocked, so the second always fails. Sharing serialises them through Kysely's
+ * connection mutex instead. Separate processes still coordinate through SQLite's file locks.
+ */
+const sqliteFiles = new Map<string, Shared>();
+
+async function acquire(target: SqlTarget): Promise<{ db: Kysely<Database>; release(): Promise<void> }> {
+  if (target.kind !== 'sqlite' || target.location === ':memory:') {
+    const db = await openKysely(target);
+    return { db, release: () => db.destroy() };
+  }
+  const path = resolve(target.location);
+  let shared = sqliteFiles.get(path);
+  if (!shared) {
+    shared = { db: openKysely(target), refs: 0 };
+    sqliteFiles.set(path, shared);
+    shared.db.catch(() => sqliteFiles.delete(path));
+  }
+  shared.refs++;
+  const entry = shared;
+  const db = await entry.db;
+  return {
+    db,
+    async release() {
+      if (--entry.refs > 0) return;
+      sqliteFiles.delete(path);
+      await db.destroy();
+    },
+  };
+}
+
+export interface SqlStorageOptions {
+  /** Decides when a replay-cache entry has expired. */
+  readonly clock?: Clock;
+}
+
+/** The Kysely adapter (S9 role-suffixed stores) over SQLite, PostgreSQL or MySQL/MariaDB. */
+export async function createSqlStorage(target: SqlTarget, opts: SqlStorageOptions = {}): Promise<Storage> {
+  const { db, release } = await acquire(target);
+  const { kind } = target;
+  let closed: Promise<void> | undefined;
+  return {
+    dialect: kind,
+    clients: new SqlClientStore(db, kind),
+    tokens: new SqlTokenStore(db, kind),
+    denylist: new SqlTokenDenylist(db, kind),
+    replay: new SqlReplayCache(db, kind, opts.clock ?? systemClock),
+    keys: new SqlKeyStore(db, kind),
+    migrate: () => migrateToLatest(db as Kysely<unknown>, kind),
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+    close() {
+      closed ??= release();
+      return closed;
+    },
+  };
+}
