@@ -1,12 +1,22 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { registerAdminKeyRoutes } from './admin-keys.ts';
+import { registerDiscoveryRoutes } from './discovery.ts';
+import { registerIntrospectionRoute } from './introspection.ts';
 import { registerJwksRoute } from './jwks.ts';
+import { registerRegistrationRoutes } from './registration.ts';
+import { registerRevocationRoute } from './revocation.ts';
+import { registerTokenRoute } from './token.ts';
 
 /** Every route module, in registration order. Each exports `(app, ctx) => void`. */
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
 
 export const routeModules: readonly RouteModule[] = [
+  registerTokenRoute,
+  registerIntrospectionRoute,
+  registerRevocationRoute,
+  registerDiscoveryRoutes,
   registerJwksRoute,
+  registerRegistrationRoutes,
   registerAdminKeyRoutes,
 ];

@@ -1,0 +1,104 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { OAuthError } from '../../core/errors.ts';
+import { createGrantRegistry } from '../../core/token/grant-registry.ts';
+import { createAccessTokenIssuer } from '../../core/token/issue-access-token.ts';
+import { createTokenEndpoint } from '../../core/token/token-endpoint.ts';
+import type { TokenGrant } from '../../core/token/types.ts';
+import { extractClientCredentials } from '../client-credentials.ts';
+import { endpointUrl, type AppContext } from '../context.ts';
+import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
+
+/** The token endpoint's grants for this app (discovery lists the same ones). */
+export function grantRegistry(ctx: Pick<AppContext, 'config' | 'ports' | 'keys' | 'tenantId'>): ReadonlyMap<string, TokenGrant> {
+  const accessTokens = createAccessTokenIssuer({ ...ctx.ports, keys: ctx.keys, tenantId: ctx.tenantId }, ctx.config);
+  return createGrantRegistry({ accessTokens });
+}
+
+/**
+ * RFC 6749 §5.1: "The authorization server MUST include the HTTP "Cache-Control" response header
+ * field [RFC2616] with a value of "no-store" in any response containing tokens, credentials, or
+ * other sensitive information, as well as the "Pragma" response header field [RFC2616] with a
+ * value of "no-cache"."
+ */
+export function noStore(reply: FastifyReply): FastifyReply {
+  return reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+}
+
+/** Route bodies are parsed and judged in code (readOAuthForm + core), never by the schema. */
+export const documentationOnly = () => () => true;
+
+export const oauthErrorSchema = {
+  description: 'OAuth error (RFC 6749 §5.2)',
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+} as const;
+
+/**
+ * The OAuth endpoints take POST only (RFC 6749 §3.2: "The client MUST use the HTTP "POST" method
+ * when making access token requests"); other methods get 405 with `Allow: POST` as a JSON error.
+ */
+export function postOnly(app: FastifyInstance, url: string): void {
+  app.route({
+    method: ['GET', 'PUT', 'DELETE', 'PATCH'],
+    url,
+    schema: { hide: true },
+    handler: async () => {
+      throw new OAuthError('invalid_request', 'use POST', { status: 405, headers: { allow: 'POST' } });
+    },
+  });
+}
+
+const tokenSchema = {
+  summary: 'Token endpoint (RFC 6749 §3.2)',
+  description: 'Issues access tokens. Grants: client_credentials. Client authentication: Basic, client_secret_post or a JWT assertion.',
+  tags: ['oauth'],
+  consumes: [FORM_CONTENT_TYPE],
+  body: {
+    type: 'object',
+    required: ['grant_type'],
+    properties: {
+      grant_type: { type: 'string', examples: ['client_credentials'] },
+      scope: { type: 'string', description: 'Space-separated scopes (default: all the client may have)' },
+      resource: { type: 'string', description: 'RFC 8707 resource indicator (absolute URI); may repeat' },
+      client_id: { type: 'string' },
+      client_secret: { type: 'string' },
+      client_assertion_type: { type: 'string' },
+      client_assertion: { type: 'string' },
+    },
+  },
+  response: {
+    200: {
+      description: 'Access token response (RFC 6749 §5.1)',
+      type: 'object',
+      required: ['access_token', 'token_type', 'expires_in'],
+      properties: {
+        access_token: { type: 'string' },
+        token_type: { type: 'string' },
+        expires_in: { type: 'integer' },
+        scope: { type: 'string' },
+        refresh_token: { type: 'string' },
+        id_token: { type: 'string' },
+        issued_token_type: { type: 'string' },
+      },
+    },
+    400: oauthErrorSchema,
+    401: oauthErrorSchema,
+  },
+} as const;
+
+/** `POST /token`: parse the form, pick the grant, authenticate the client, dispatch. */
+export function registerTokenRoute(app: FastifyInstance, ctx: AppContext): void {
+  const endpoint = createTokenEndpoint(grantRegistry(ctx));
+  const url = endpointUrl(ctx.config, '/token');
+  app.post('/token', { schema: tokenSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
+    // RFC 8707 §2: `resource` may be sent more than once; every other parameter only once.
+    const form = readOAuthForm(request.body, ['resource']);
+    const grant = endpoint.grantFor(form.single['grant_type']);
+    const creds = extractClientCredentials(request, form.single);
+    const authenticated = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: grant.allowsPublicClients });
+    const body = await endpoint.handle(grant, authenticated, form);
+    return noStore(reply).send(body);
+  });
+  postOnly(app, '/token');
+}

@@ -1,0 +1,106 @@
+/**
+ * Shared helpers for flow tests over real HTTP.
+ *
+ *   const { url, gh, close } = await startTestServer({ tokens: { accessTokenFormat: 'opaque' } });
+ *   const { client_id, client_secret } = await createTestClient(gh, { scope: 'read write' });
+ *   … drive `url` with oauth4webapi / fetch …
+ *   await close();
+ *
+ * The server binds port 0 on 127.0.0.1 and its issuer is that exact URL, so discovery, `iss`
+ * and endpoint URLs are all real. (The port is bound first by a plain node:http server that hands
+ * every request to the app's router: the issuer must be known before the app is built.)
+ * Storage is in memory unless `database.url` says otherwise; keys are ES256 only unless
+ * `keys.algorithms` says otherwise (RSA key generation is slow).
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { buildConfig } from '../../src/config/load.ts';
+import type { ConfigInput } from '../../src/config/schema.ts';
+import { createClient } from '../../src/core/clients/client-service.ts';
+import type { Client } from '../../src/core/model/client.ts';
+import type { Clock } from '../../src/core/ports/clock.ts';
+import { OPERATOR_POLICY } from '../../src/core/registration/client-metadata.ts';
+import { createGatehouse, type Gatehouse } from '../../src/main.ts';
+import { createMemoryStorage } from '../../src/storage/memory/memory-storage.ts';
+
+export interface TestServer {
+  /** Base URL, also the issuer: `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  readonly gh: Gatehouse;
+  close(): Promise<void>;
+}
+
+type Overrides = ConfigInput & Record<string, unknown>;
+
+function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    const plain = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+    out[k] = plain(prev) && plain(v) ? merge(prev, v) : v;
+  }
+  return out;
+}
+
+/** Starts Gatehouse on 127.0.0.1:0 with `overrides` on top of fast, silent test defaults. */
+export async function startTestServer(overrides: Overrides = {}, opts: { clock?: Clock } = {}): Promise<TestServer> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const config = buildConfig(merge({
+      issuer: url,
+      host: '127.0.0.1',
+      port: 0,
+      database: { url: 'memory:' },
+      kek: randomBytes(32).toString('base64'),
+      keys: { algorithms: ['ES256'] },
+      tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'ES256' },
+      log: { level: 'silent' },
+    }, overrides));
+    const storage = config.database.url === 'memory:' ? createMemoryStorage(opts.clock ? { clock: opts.clock } : {}) : undefined;
+    const gh = await createGatehouse(config, { logger: false, notice: () => {}, ...(storage ? { storage } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+    await gh.app.ready();
+    server.on('request', (req, res) => gh.app.routing(req, res));
+    return {
+      url,
+      gh,
+      async close() {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await gh.close();
+        if (storage) await storage.close();
+      },
+    };
+  } catch (e) {
+    server.close();
+    throw e;
+  }
+}
+
+export interface TestClient {
+  readonly client_id: string;
+  /** Empty for clients without a shared secret (none, private_key_jwt). */
+  readonly client_secret: string;
+  readonly client: Client;
+}
+
+/**
+ * Registers a client through the one client-creation path, with RFC 7591 metadata (defaults: a
+ * confidential client_secret_basic client for client_credentials with scopes `read write`).
+ */
+export async function createTestClient(gh: Gatehouse, metadata: Record<string, unknown> = {}): Promise<TestClient> {
+  const { ports, kek } = gh.ctx;
+  const { client, clientSecret } = await createClient({ ...ports, kek, tenantId: gh.ctx.tenantId }, {
+    metadata: { client_name: 'test client', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'read write', ...metadata },
+    policy: OPERATOR_POLICY,
+    via: 'cli',
+  });
+  return { client_id: client.clientId, client_secret: clientSecret ?? '', client };
+}
+
+/** Tokens currently active in the store (for "nothing was written" assertions). */
+export async function activeTokenCount(gh: Gatehouse): Promise<number> {
+  return gh.ctx.storage.tokens.countActive(Math.floor(gh.ctx.ports.clock.now() / 1000));
+}
