@@ -1,0 +1,31 @@
+import { goal, type CellSummary, type Goal, type StartupSummary } from './summary.ts';
+
+/** Goals from the benchmark issue, as ratios within one run (so the machine's speed cancels). */
+export const P99_LIMIT_MS = 25;
+export const IDLE_RSS_LIMIT_MB = 120;
+export const START_LIMIT_S = 1.5;
+
+export function evaluateGoals(
+  cells: readonly CellSummary[],
+  ratios: readonly { scenario: string; vs: string; value: number | null }[],
+  startup: readonly StartupSummary[],
+): Goal[] {
+  const r = (scenario: string, vs: string) => ratios.find((x) => x.scenario === scenario && x.vs === vs)?.value ?? null;
+  const gh = cells.filter((c) => c.target === 'gatehouse' && c.status !== 'n/a');
+  const ghOk = gh.filter((c) => c.status === 'ok');
+  const worst = ghOk.reduce<CellSummary | null>((w, c) => (!w || (c.latencyP99 ?? 0) > (w.latencyP99 ?? 0) ? c : w), null);
+  const s = startup.find((x) => x.target === 'gatehouse' && !x.error);
+  return [
+    goal('client_credentials JWT vs node-oidc-provider', r('cc-jwt', 'oidc-provider'), '≥', 3, '×'),
+    goal('client_credentials JWT vs hello-world ceiling', pct(r('cc-jwt', 'hello')), '≥', 25, '%'),
+    goal('client_credentials opaque (SQLite) vs node-oidc-provider opaque (memory)', r('cc-opaque', 'oidc-provider'), '≥', 2, '×'),
+    goal('introspection vs node-oidc-provider', r('introspect-opaque', 'oidc-provider'), '≥', 3, '×'),
+    goal(`Gatehouse p99 at 50 connections, worst scenario`,
+      ghOk.length === gh.length && worst ? worst.latencyP99 ?? null : null, '≤', P99_LIMIT_MS, 'ms',
+      worst ? worst.scenario : undefined),
+    goal('Gatehouse idle RSS', s ? s.medianIdleRssMB : null, '≤', IDLE_RSS_LIMIT_MB, 'MB'),
+    goal('Gatehouse start to ready', s ? s.medianStartMs / 1000 : null, '≤', START_LIMIT_S, 's'),
+  ];
+}
+
+const pct = (v: number | null) => (v === null ? null : v * 100);

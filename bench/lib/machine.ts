@@ -1,0 +1,43 @@
+import { execFileSync } from 'node:child_process';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+
+export interface MachineInfo {
+  readonly summary: string;
+  readonly cpuModel: string;
+  readonly cpuCount: number;
+  readonly totalMemMB: number;
+  readonly platform: string;
+  readonly kernel: string;
+  readonly loadAverageAtStart: readonly number[];
+}
+
+export function describeMachine(): MachineInfo {
+  const list = cpus();
+  const cpuModel = list[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
+  const totalMemMB = Math.round(totalmem() / 1_000_000);
+  return {
+    summary: `${list.length} × ${cpuModel}, ${(totalMemMB / 1000).toFixed(0)} GB RAM`,
+    cpuModel,
+    cpuCount: list.length,
+    totalMemMB,
+    platform: `${process.platform} ${process.arch}`,
+    kernel: release(),
+    loadAverageAtStart: loadavg().map((x) => Math.round(x * 100) / 100),
+  };
+}
+
+/** Short commit of the working tree, with `-dirty` when it has changes; null outside git. */
+export function gitCommit(cwd: string): string | null {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8' }).trim();
+    return dirty ? `${sha}-dirty` : sha;
+  } catch {
+    return null;
+  }
+}
+
+/** ISO timestamp usable as a file name on every OS: 2025-01-31T12-00-00Z. */
+export function stamp(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+}

@@ -1,0 +1,91 @@
+import autocannon from 'autocannon';
+import { cpuSeconds, loadAverage } from './process.ts';
+import type { CellRun, Load, RunningTarget } from './types.ts';
+
+export interface MeasureOptions {
+  readonly connections: number;
+  readonly durationSec: number;
+}
+
+/** One request made outside the load, checked thoroughly; returns the problem or null. */
+export async function probe(target: RunningTarget, load: Load): Promise<string | null> {
+  try {
+    const res = await fetch(target.origin + load.path, {
+      method: load.method,
+      headers: load.headers,
+      ...(load.body !== undefined ? { body: load.body } : {}),
+      signal: AbortSignal.timeout(5000),
+    });
+    const body = await res.text();
+    const problem = load.verifyResponse(res.status, body);
+    if (problem) return problem;
+    return load.verifyBody(body) ? null : `response body fails the per-response check: ${body.slice(0, 200)}`;
+  } catch (e) {
+    return `request failed: ${(e as Error).message}`;
+  }
+}
+
+function runAutocannon(opts: autocannon.Options): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+/**
+ * Drives `load` against `target` with autocannon (in this process; the server runs in its own
+ * process). Every response is checked: non-2xx, connection errors, timeouts and bodies failing
+ * `verifyBody` are counted; one thorough probe before and after must pass.
+ */
+export async function measure(
+  target: RunningTarget, load: Load, opts: MeasureOptions, labels: { scenario: string; target: string; round: number },
+): Promise<CellRun> {
+  const before = await probe(target, load);
+  const cpu0 = await cpuSeconds(target.pid).catch(() => Number.NaN);
+  const self0 = process.cpuUsage();
+  const r = await runAutocannon({
+    url: target.origin + load.path,
+    method: load.method,
+    headers: { ...load.headers },
+    ...(load.body !== undefined ? { body: load.body } : {}),
+    connections: opts.connections,
+    pipelining: 1,
+    duration: opts.durationSec,
+    timeout: 10,
+    verifyBody: (b) => typeof b === 'string' && load.verifyBody(b),
+  });
+  const self = process.cpuUsage(self0);
+  const serverCpu = (await cpuSeconds(target.pid).catch(() => Number.NaN)) - cpu0;
+  const load1 = await loadAverage().catch(() => Number.NaN);
+  const after = await probe(target, load);
+  const invalid = [
+    before && `before: ${before}`,
+    after && `after: ${after}`,
+    r.non2xx && `${r.non2xx} non-2xx responses`,
+    r.errors && `${r.errors} connection errors`,
+    r.timeouts && `${r.timeouts} timeouts`,
+    r.mismatches && `${r.mismatches} bodies failed the check`,
+    r.requests.total === 0 && 'no responses',
+  ].filter(Boolean);
+  return {
+    ...labels,
+    // Completed responses over the measured wall time (autocannon's per-second mean drops partial seconds).
+    reqPerSec: round1(r.requests.total / Math.max(r.duration, 0.001)),
+    latencyP50: r.latency.p50,
+    latencyP99: r.latency.p99,
+    latencyAvg: round1(r.latency.average),
+    latencyMax: r.latency.max,
+    total: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors,
+    timeouts: r.timeouts,
+    mismatches: r.mismatches,
+    durationSec: round1(r.duration),
+    // Share of one core used by the server and by the load generator: which one was the bottleneck.
+    serverCpuPct: Math.round((serverCpu / r.duration) * 100),
+    loaderCpuPct: Math.round(((self.user + self.system) / 1e6 / r.duration) * 100),
+    loadAvg1: load1,
+    problem: invalid.length ? invalid.join('; ') : null,
+  };
+}
+
+export const round1 = (n: number) => Math.round(n * 10) / 10;

@@ -1,0 +1,69 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly hitCount?: number;
+  readonly children?: readonly number[];
+}
+interface CpuProfile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples?: readonly number[];
+  readonly timeDeltas?: readonly number[];
+}
+
+export interface HotSpot {
+  readonly name: string;
+  readonly where: string;
+  readonly selfMs: number;
+  readonly selfPct: number;
+}
+
+/** Shortens a script URL to `pkg/file` (node_modules), `dist/…`, or `node:…`. */
+function where(url: string, line: number): string {
+  if (!url) return '(native)';
+  const nm = url.lastIndexOf('node_modules/');
+  const short = nm >= 0 ? url.slice(nm + 13) : url.includes('/dist/') ? url.slice(url.indexOf('/dist/') + 1) : url.replace(/^file:\/\//, '');
+  return `${short}:${line + 1}`;
+}
+
+/** Self time per function (and per package) of a V8 .cpuprofile, largest first. */
+export async function analyzeProfile(file: string, top = 25): Promise<{ functions: HotSpot[]; packages: HotSpot[]; totalMs: number }> {
+  const p = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
+  const byId = new Map(p.nodes.map((n) => [n.id, n] as const));
+  const self = new Map<number, number>();
+  const samples = p.samples ?? [];
+  const deltas = p.timeDeltas ?? [];
+  samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (deltas[i] ?? 0) / 1000));
+  const total = [...self.values()].reduce((a, b) => a + b, 0) || 1;
+  const fn = new Map<string, { name: string; where: string; ms: number }>();
+  const pkg = new Map<string, number>();
+  for (const [id, msSelf] of self) {
+    const n = byId.get(id);
+    if (!n) continue;
+    const w = where(n.callFrame.url, n.callFrame.lineNumber);
+    const name = n.callFrame.functionName || '(anonymous)';
+    const key = `${name}@${w}`;
+    const e = fn.get(key) ?? { name, where: w, ms: 0 };
+    e.ms += msSelf;
+    fn.set(key, e);
+    const url = n.callFrame.url;
+    const group = !url ? name.startsWith('(') ? name : '(native)'
+      : url.includes('node_modules/') ? url.slice(url.lastIndexOf('node_modules/') + 13).split('/').slice(0, url.includes('node_modules/@') ? 2 : 1).join('/')
+      : url.startsWith('node:') ? 'node: internals' : url.includes('/dist/') ? `gatehouse ${url.slice(url.indexOf('/dist/') + 6).split('/').slice(0, 2).join('/')}` : 'other';
+    pkg.set(group, (pkg.get(group) ?? 0) + msSelf);
+  }
+  const toSpot = (name: string, w: string, v: number): HotSpot => ({ name, where: w, selfMs: Math.round(v), selfPct: Math.round((v / total) * 1000) / 10 });
+  return {
+    totalMs: Math.round(total),
+    functions: [...fn.values()].sort((a, b) => b.ms - a.ms).slice(0, top).map((e) => toSpot(e.name, e.where, e.ms)),
+    packages: [...pkg.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => toSpot(k, '', v)),
+  };
+}
+
+/** The newest .cpuprofile in `dir`. */
+export async function newestProfile(dir: string): Promise<string | null> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile')).sort();
+  return files.length ? join(dir, files[files.length - 1]!) : null;
+}

@@ -1,0 +1,117 @@
+import type { CellSummary, Goal, StartupSummary } from './summary.ts';
+import { ratio } from './summary.ts';
+
+export interface ReportInput {
+  readonly date: string;
+  readonly machine: string;
+  readonly node: string;
+  readonly connections: number;
+  readonly durationSec: number;
+  readonly rounds: number;
+  readonly quick: boolean;
+  readonly scenarios: readonly { id: string; title: string }[];
+  readonly targets: readonly { id: string; label: string }[];
+  readonly cells: readonly CellSummary[];
+  readonly ratios: readonly { scenario: string; vs: string; value: number | null }[];
+  readonly goals: readonly Goal[];
+  readonly startup: readonly StartupSummary[];
+  /** One-minute load average over the measured cells, and the core count. */
+  readonly load: { readonly min: number; readonly max: number; readonly cores: number };
+  /** Relative path of the chart image from where the markdown will live. */
+  readonly chartPath?: string;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const ms = (n: number | undefined) => (n === undefined || !Number.isFinite(n) ? '–' : `${n < 10 ? n.toFixed(1) : Math.round(n)} ms`);
+
+function cellText(c: CellSummary | undefined): string {
+  if (!c) return '–';
+  if (c.status === 'n/a') return 'n/a';
+  if (c.status === 'failed') return 'failed¹';
+  const text = `${int(c.reqPerSec ?? 0)} req/s · p99 ${ms(c.latencyP99)}`;
+  return c.status === 'invalid' ? `~~${text}~~ invalid¹` : text;
+}
+
+const ratioText = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${v.toFixed(2)}×`);
+
+export function formatGoalValue(g: Pick<Goal, 'measured' | 'unit'>): string {
+  if (g.measured === null) return 'not measured';
+  switch (g.unit) {
+    case '×': return `${g.measured.toFixed(2)}×`;
+    case '%': return `${g.measured.toFixed(0)} %`;
+    case 'ms': return ms(g.measured);
+    case 'MB': return `${g.measured.toFixed(0)} MB`;
+    case 's': return `${g.measured.toFixed(2)} s`;
+  }
+}
+
+/** The results as markdown: req/s and p99 per cell, ratios, goals, startup and memory. */
+export function renderMarkdown(r: ReportInput): string {
+  const find = (s: string, t: string) => r.cells.find((c) => c.scenario === s && c.target === t);
+  const main = r.targets.filter((t) => t.id !== 'hello');
+  const hello = r.targets.find((t) => t.id === 'hello');
+  const vsIds = main.filter((t) => t.id !== 'gatehouse');
+  const lines: string[] = [];
+  lines.push(`### Benchmark — ${r.date}${r.quick ? ' (quick smoke run, not representative)' : ''}`);
+  lines.push('');
+  lines.push(`${r.machine}, Node ${r.node}. autocannon in the parent process, each server in its own process, all on 127.0.0.1; `
+    + `${r.connections} connections, ${r.durationSec} s per cell after a warm-up, ${r.rounds} round${r.rounds > 1 ? 's' : ''} interleaved across servers, median shown. `
+    + 'Every response is checked (status and body); a cell with any failure is marked invalid.');
+  const busy = r.load.max > r.load.cores + 0.5;
+  lines.push('', `Load average during the cells: ${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)} on ${r.load.cores} cores`
+    + (busy ? ' — ⚠️ other work was running on the machine; absolute numbers are depressed and noisy (ratios within the run less so).' : '.'));
+  lines.push('');
+  if (r.chartPath) lines.push(`![Requests per second by scenario](${r.chartPath})`, '');
+  const head = ['Scenario', ...main.map((t) => t.label), ...vsIds.map((t) => `Gatehouse ÷ ${t.label.split(' ')[0]}`)];
+  if (hello) head.push('Gatehouse ÷ hello-world');
+  lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
+  for (const s of r.scenarios.filter((x) => x.id !== 'hello')) {
+    const row = [s.title, ...main.map((t) => cellText(find(s.id, t.id)))];
+    for (const t of vsIds) row.push(ratioText(r.ratios.find((x) => x.scenario === s.id && x.vs === t.id)?.value));
+    if (hello) row.push(ratioText(r.ratios.find((x) => x.scenario === s.id && x.vs === 'hello')?.value));
+    lines.push(`| ${row.join(' | ')} |`);
+  }
+  if (hello) {
+    const h = find('hello', 'hello');
+    lines.push(`| ${[`ceiling: ${hello.label}`, cellText(h), ...main.slice(1).map(() => ''), ...vsIds.map(() => ''), ''].join(' | ')} |`);
+  }
+  lines.push('');
+  lines.push('| Goal (same run) | Measured | Target | Result |', '| --- | ---: | ---: | --- |');
+  for (const g of r.goals) {
+    const result = g.met === null ? '⚠️ not measured' : g.met ? '✅ met' : '❌ missed';
+    lines.push(`| ${g.name} | ${formatGoalValue(g)} | ${g.op} ${g.threshold}${g.unit === '×' ? '×' : ` ${g.unit}`} | ${result}${g.note ? ` (${g.note})` : ''} |`);
+  }
+  lines.push('');
+  if (r.startup.length) {
+    lines.push('| Server | Start to ready (median) | Idle RSS (median) | RSS after load |', '| --- | ---: | ---: | ---: |');
+    for (const s of r.startup) {
+      const label = r.targets.find((t) => t.id === s.target)?.label ?? s.target;
+      if (s.error) { lines.push(`| ${label} | failed | failed | |`); continue; }
+      lines.push(`| ${label} | ${int(s.medianStartMs)} ms | ${s.medianIdleRssMB.toFixed(0)} MB | ${s.rssAfterLoadMB === undefined ? '–' : `${s.rssAfterLoadMB.toFixed(0)} MB`} |`);
+    }
+    lines.push('', 'Start to ready: process spawn until the first 200 from the readiness URL (existing database; median of fresh starts). RSS from /proc (VmRSS), MB = 10⁶ bytes, idle = 2 s after ready.');
+    lines.push('');
+  }
+  const notes = r.cells.filter((c) => c.status === 'invalid' || c.status === 'failed');
+  if (notes.length) {
+    lines.push('¹ ' + notes.map((c) => `${c.scenario} on ${c.target}: ${c.note}`).join('; '));
+    lines.push('');
+  }
+  const na = r.cells.filter((c) => c.status === 'n/a' && c.target !== 'hello' && c.scenario !== 'hello');
+  if (na.length) lines.push(`n/a: ${na.map((c) => `${c.target} ${c.scenario} (${c.note})`).join('; ')}.`, '');
+  return lines.join('\n');
+}
+
+/** Gatehouse ÷ every other target, per scenario (the ceiling is compared with every scenario). */
+export function computeRatios(
+  cells: readonly CellSummary[], scenarioIds: readonly string[], targetIds: readonly string[],
+): { scenario: string; vs: string; value: number | null }[] {
+  const find = (s: string, t: string) => cells.find((c) => c.scenario === s && c.target === t);
+  const out: { scenario: string; vs: string; value: number | null }[] = [];
+  for (const s of scenarioIds.filter((x) => x !== 'hello')) {
+    for (const t of targetIds.filter((x) => x !== 'gatehouse')) {
+      out.push({ scenario: s, vs: t, value: ratio(find(s, 'gatehouse'), t === 'hello' ? find('hello', 'hello') : find(s, t)) });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+/**
+ * Contracts of the benchmark: a target is a server started in its own process; a scenario
+ * turns a running target into one HTTP request shape (or says why it does not apply).
+ * New scenarios (auth-code + PKCE, refresh) plug in by adding a file to bench/scenarios/.
+ */
+
+/** A confidential client registered on a target before measuring. */
+export interface ClientFixture {
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly scope: string;
+  /** Extra form parameters sent with every token request (e.g. `resource`). */
+  readonly extraParams?: Readonly<Record<string, string>>;
+}
+
+/** What a target offers; a missing entry makes the scenarios that need it "n/a". */
+export interface TargetCapabilities {
+  readonly tokenPath?: string;
+  readonly introspectionPath?: string;
+  readonly jwksPath?: string;
+  /** The hello-world route of the ceiling target. */
+  readonly helloPath?: string;
+  /** Client issuing JWT access tokens (client_credentials). */
+  readonly jwtClient?: ClientFixture;
+  /** Client issuing opaque access tokens (client_credentials). */
+  readonly opaqueClient?: ClientFixture;
+  /** Why a capability is missing, keyed by scenario id, shown in the table. */
+  readonly notes?: Readonly<Record<string, string>>;
+}
+
+export interface RunningTarget {
+  readonly pid: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly origin: string;
+  readonly capabilities: TargetCapabilities;
+  /** Milliseconds from spawn to the first 200 from the ready path. */
+  readonly startupMs: number;
+  /** Stops the child (SIGTERM, then SIGKILL after a grace period). */
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Extra node flags for the server child (e.g. `--cpu-prof`). */
+  readonly nodeFlags?: readonly string[];
+  /** Print child stderr as it arrives. */
+  readonly verbose?: boolean;
+}
+
+export interface BenchTarget {
+  readonly id: string;
+  /** Column heading, e.g. "node-oidc-provider 9.13.3". */
+  readonly label: string;
+  readonly version: string;
+  /** One-time preparation (build, database, clients); idempotent. */
+  prepare?(opts: StartOptions): Promise<void>;
+  /** Starts the server in its own process on 127.0.0.1 and waits until it answers. */
+  start(opts: StartOptions): Promise<RunningTarget>;
+  /** Removes temporary files. */
+  cleanup?(): Promise<void>;
+}
+
+/** One request shape that autocannon repeats; all of it is fixed for the duration of a cell. */
+export interface Load {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+  /**
+   * Cheap check run by the load generator on every response body (no JSON parse in the hot
+   * path); a false answer counts as a mismatch and invalidates the cell.
+   */
+  readonly verifyBody: (body: string) => boolean;
+  /** Thorough check of one response, run before and after the measurement. */
+  readonly verifyResponse: (status: number, body: string) => string | null;
+}
+
+export type Prepared = { readonly load: Load } | { readonly na: string };
+
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  /** Builds the load against a running target, e.g. obtains a fresh token to introspect. */
+  prepare(target: RunningTarget): Promise<Prepared>;
+}
+
+/** One measured cell (scenario × target × round). */
+export interface CellRun {
+  readonly scenario: string;
+  readonly target: string;
+  readonly round: number;
+  readonly reqPerSec: number;
+  readonly latencyP50: number;
+  readonly latencyP99: number;
+  readonly latencyAvg: number;
+  readonly latencyMax: number;
+  readonly total: number;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly mismatches: number;
+  readonly durationSec: number;
+  /** CPU used by the server process during the cell, in % of one core. */
+  readonly serverCpuPct: number;
+  /** CPU used by this (load generator) process during the cell, in % of one core. */
+  readonly loaderCpuPct: number;
+  /** One-minute load average at the end of the cell (other work on the machine shows here). */
+  readonly loadAvg1: number;
+  /** null when the before/after checks passed; otherwise what failed. */
+  readonly problem: string | null;
+}

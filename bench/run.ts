@@ -1,0 +1,279 @@
+/**
+ * `npm run bench`: Gatehouse against node-oidc-provider, @node-oauth/oauth2-server and a bare
+ * Fastify hello-world (the machine's ceiling). Each server runs in its own process; autocannon
+ * drives it from this one. Rounds are interleaved across servers so drift hits all alike; the
+ * median of the rounds is reported. Writes bench/results/<timestamp>.json, latest.md, latest.svg
+ * and the README section. `--help` lists the options.
+ */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseBenchArgs, USAGE, type BenchArgs } from './lib/args.ts';
+import { renderChart } from './lib/chart.ts';
+import { evaluateGoals } from './lib/goals.ts';
+import { measure } from './lib/measure.ts';
+import { describeMachine, gitCommit, stamp } from './lib/machine.ts';
+import { analyzeProfile, newestProfile, type HotSpot } from './lib/profile.ts';
+import { rssMiB } from './lib/process.ts';
+import { computeRatios, renderMarkdown } from './lib/report.ts';
+import { median, summarize, type CellSummary, type StartupSummary } from './lib/summary.ts';
+import type { BenchTarget, CellRun, Load, RunningTarget, Scenario } from './lib/types.ts';
+import { scenarios as allScenarios } from './scenarios/index.ts';
+import { createGatehouseTarget, type GatehouseTarget } from './servers/gatehouse.ts';
+import { helloTarget } from './servers/hello.ts';
+import { oauth2ServerTarget } from './servers/oauth2-server.ts';
+import { oidcProviderTarget } from './servers/oidc-provider.ts';
+import { updateReadme } from './update-readme.ts';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const IDLE_SETTLE_MS = 2000;
+const MB = 1_000_000 / 1_048_576; // MiB → MB (10⁶ bytes)
+const log = (line: string) => process.stdout.write(`${line}\n`);
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+const running = new Set<RunningTarget>();
+async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((r) => r.stop().catch(() => {})));
+  running.clear();
+}
+process.once('SIGINT', () => { log('\ninterrupted: stopping servers'); void stopAll().then(() => process.exit(130)); });
+
+/** Fresh starts of one target: start-to-ready and idle RSS (first start on a new store is "cold"). */
+async function measureStartup(t: BenchTarget, a: BenchArgs, cold: boolean): Promise<StartupSummary> {
+  const startMs: number[] = [];
+  const rss: number[] = [];
+  let coldStartMs: number | undefined;
+  for (let i = cold ? -1 : 0; i < a.starts; i++) {
+    const r = await t.start({ verbose: a.verbose });
+    running.add(r);
+    try {
+      await delay(IDLE_SETTLE_MS);
+      const mib = await rssMiB(r.pid);
+      if (i < 0) coldStartMs = r.startupMs;
+      else { startMs.push(r.startupMs); rss.push(mib); }
+      log(`  ${t.id} start ${i < 0 ? 'cold' : i + 1}: ready in ${fmt(r.startupMs)} ms, idle RSS ${(mib / MB).toFixed(0)} MB`);
+    } finally {
+      await r.stop();
+      running.delete(r);
+    }
+  }
+  return {
+    target: t.id,
+    ...(coldStartMs !== undefined ? { coldStartMs: Math.round(coldStartMs) } : {}),
+    startMs: startMs.map(Math.round),
+    idleRssMiB: rss.map((x) => Math.round(x * 10) / 10),
+    medianStartMs: Math.round(median(startMs)),
+    medianIdleRssMB: Math.round((median(rss) / MB) * 10) / 10,
+  };
+}
+
+async function main(): Promise<number> {
+  const parsed = parseBenchArgs(process.argv.slice(2));
+  if (parsed === 'help') { log(USAGE); return 0; }
+  const a = parsed;
+  const began = Date.now();
+  const deadline = began + a.maxMinutes * 60_000;
+  const gatehouse: GatehouseTarget = createGatehouseTarget({ build: a.build, log: (l) => log(`  ${l}`) });
+  const targets = [gatehouse, oidcProviderTarget, oauth2ServerTarget, helloTarget].filter((t) => !a.targets || a.targets.includes(t.id));
+  const scenarioList = allScenarios.filter((s) => !a.scenarios || a.scenarios.includes(s.id) || (s.id === 'hello' && targets.some((t) => t.id === 'hello')));
+  if (!targets.length || !scenarioList.length) throw new Error('no targets or scenarios selected');
+  const machine = describeMachine();
+  log(`Gatehouse benchmark — ${machine.summary}, Node ${process.version}`);
+  log(`targets: ${targets.map((t) => t.id).join(', ')}; scenarios: ${scenarioList.map((s) => s.id).join(', ')}`);
+  log(`${a.connections} connections, ${a.durationSec} s per cell, ${a.warmupSec} s warm-up, ${a.rounds} round(s), ${a.starts} start(s)`);
+  const estimate = scenarioList.length * targets.length * 0.5 * (a.warmupSec + a.rounds * (a.durationSec + 0.5)) + targets.length * (a.starts + 1) * 3 + 15;
+  log(`estimated time: about ${Math.ceil(estimate / 60)} min (bounded by --max-minutes ${a.maxMinutes})\n`);
+
+  // 1. Preparation (build, database, clients).
+  const failed = new Map<string, string>();
+  for (const t of targets) {
+    try { await t.prepare?.({ verbose: a.verbose }); } catch (e) {
+      failed.set(t.id, (e as Error).message.split('\n')[0]!.slice(0, 300));
+      log(`! ${t.id}: preparation failed: ${(e as Error).message}`);
+    }
+  }
+  const live = targets.filter((t) => !failed.has(t.id));
+
+  // 2. Start-to-ready and idle RSS, each from a fresh process.
+  log('\n[startup] start to ready, idle RSS');
+  const startup: StartupSummary[] = [];
+  for (const t of live) {
+    if (a.starts === 0) break;
+    try { startup.push(await measureStartup(t, a, t.id === 'gatehouse')); } catch (e) {
+      startup.push({ target: t.id, startMs: [], idleRssMiB: [], medianStartMs: Number.NaN, medianIdleRssMB: Number.NaN, error: (e as Error).message.slice(0, 300) });
+      log(`! ${t.id}: start failed: ${(e as Error).message}`);
+      failed.set(t.id, `start failed: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  // 3. Load: every live target runs for the whole phase.
+  // bench/results/tmp/ is git-ignored.
+  if (a.profile) await mkdir(join(ROOT, 'bench/results/tmp'), { recursive: true });
+  const profileDir = a.profile ? await mkdtemp(join(ROOT, 'bench/results/tmp/prof-')) : null;
+  const up = new Map<string, RunningTarget>();
+  for (const t of live.filter((x) => !failed.has(x.id))) {
+    try {
+      const nodeFlags = t.id === 'gatehouse' && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+      const r = await t.start({ verbose: a.verbose, nodeFlags });
+      running.add(r);
+      up.set(t.id, r);
+    } catch (e) {
+      failed.set(t.id, `start failed: ${(e as Error).message.split('\n')[0]}`);
+      log(`! ${t.id}: start failed: ${(e as Error).message}`);
+    }
+  }
+  const na = new Map<string, string>();
+  const cellFailures = new Map<string, string>();
+  const key = (s: Scenario, t: BenchTarget) => `${s.id}|${t.id}`;
+  const prepareCell = async (s: Scenario, t: BenchTarget): Promise<Load | null> => {
+    const r = up.get(t.id);
+    if (!r) return null;
+    try {
+      const p = await s.prepare(r);
+      if ('na' in p) { na.set(key(s, t), p.na); return null; }
+      return p.load;
+    } catch (e) {
+      cellFailures.set(key(s, t), (e as Error).message.slice(0, 300));
+      log(`! ${s.id} on ${t.id}: ${(e as Error).message}`);
+      return null;
+    }
+  };
+
+  log(`\n[warm-up] ${a.warmupSec} s per cell`);
+  for (const s of scenarioList) {
+    for (const t of targets) {
+      const load = await prepareCell(s, t);
+      if (!load || a.warmupSec === 0) continue;
+      const w = await measure(up.get(t.id)!, load, { connections: a.connections, durationSec: a.warmupSec }, { scenario: s.id, target: t.id, round: 0 });
+      log(`  ${s.id.padEnd(18)} ${t.id.padEnd(14)} ${fmt(w.reqPerSec).padStart(7)} req/s${w.problem ? `  ! ${w.problem}` : ''}`);
+    }
+  }
+
+  const runs: CellRun[] = [];
+  let completedRounds = 0;
+  for (let round = 1; round <= a.rounds; round++) {
+    if (Date.now() > deadline) { log(`! --max-minutes reached: stopping after ${completedRounds} round(s)`); break; }
+    log(`\n[round ${round}/${a.rounds}]`);
+    // Rotate the server order each round so no server always runs first after a pause.
+    const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
+    for (const s of scenarioList) {
+      for (const t of order) {
+        if (na.has(key(s, t)) || cellFailures.has(key(s, t))) continue;
+        const load = await prepareCell(s, t);
+        if (!load) continue;
+        const run = await measure(up.get(t.id)!, load, { connections: a.connections, durationSec: a.durationSec }, { scenario: s.id, target: t.id, round });
+        runs.push(run);
+        log(`  ${s.id.padEnd(18)} ${t.id.padEnd(14)} ${fmt(run.reqPerSec).padStart(7)} req/s  p50 ${run.latencyP50} ms  p99 ${run.latencyP99} ms  cpu srv ${run.serverCpuPct}% gen ${run.loaderCpuPct}%  load ${run.loadAvg1}${run.problem ? `  INVALID: ${run.problem}` : ''}`);
+      }
+    }
+    completedRounds = round;
+  }
+
+  for (const s of startup) {
+    const r = up.get(s.target);
+    if (r) (s as { rssAfterLoadMB?: number }).rssAfterLoadMB = Math.round((await rssMiB(r.pid).catch(() => Number.NaN)) / MB);
+  }
+  await stopAll();
+
+  let profile: { file: string; totalMs: number; functions: HotSpot[]; packages: HotSpot[] } | null = null;
+  if (profileDir) {
+    const file = await newestProfile(profileDir);
+    if (file) {
+      profile = { file, ...(await analyzeProfile(file)) };
+      log(`\n[profile] Gatehouse server, ${fmt(profile.totalMs)} ms sampled (${file})`);
+      log('  self time by package:');
+      for (const p of profile.packages.slice(0, 12)) log(`    ${p.selfPct.toFixed(1).padStart(5)} %  ${p.name}`);
+      log('  top functions by self time:');
+      for (const f of profile.functions) log(`    ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
+    } else log('! no CPU profile was written (the server did not exit cleanly?)');
+  }
+
+  // 4. Summary and outputs.
+  const cells: CellSummary[] = [];
+  for (const s of scenarioList) {
+    for (const t of targets) {
+      const k = key(s, t);
+      cells.push(summarize(s.id, t.id, runs.filter((r) => r.scenario === s.id && r.target === t.id), na.get(k),
+        cellFailures.get(k) ?? failed.get(t.id)));
+    }
+  }
+  const ratios = computeRatios(cells, scenarioList.map((s) => s.id), targets.map((t) => t.id));
+  const goals = evaluateGoals(cells, ratios, startup);
+  const date = new Date(began);
+  const outDir = a.out ?? (a.quick ? join(tmpdir(), 'gatehouse-bench-results') : join(ROOT, 'bench/results'));
+  await mkdir(outDir, { recursive: true });
+  const jsonFile = join(outDir, `${stamp(date)}.json`);
+  const reportBase = {
+    date: date.toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    machine: machine.summary,
+    node: process.version,
+    connections: a.connections,
+    durationSec: a.durationSec,
+    rounds: completedRounds,
+    quick: a.quick,
+    scenarios: scenarioList.map((s) => ({ id: s.id, title: s.title })),
+    targets: targets.map((t) => ({ id: t.id, label: t.label })),
+    cells,
+    ratios,
+    goals,
+    startup,
+    load: {
+      min: runs.length ? Math.min(...runs.map((r) => r.loadAvg1)) : Number.NaN,
+      max: runs.length ? Math.max(...runs.map((r) => r.loadAvg1)) : Number.NaN,
+      cores: machine.cpuCount,
+    },
+  };
+  await writeFile(jsonFile, JSON.stringify({
+    startedAt: date.toISOString(),
+    finishedAt: new Date().toISOString(),
+    complete: completedRounds === a.rounds,
+    options: a,
+    gatehouse: { version: gatehouse.version, commit: gitCommit(ROOT), ...gatehouse.info() },
+    versions: Object.fromEntries(targets.map((t) => [t.id, t.version])),
+    failed: Object.fromEntries(failed),
+    ...reportBase,
+    machine,
+    runs,
+    profile,
+  }, null, 2) + '\n');
+  log(`\nresults: ${jsonFile}`);
+
+  const md = renderMarkdown({ ...reportBase, chartPath: 'latest.svg' });
+  const hello = cells.find((c) => c.scenario === 'hello' && c.target === 'hello');
+  const svg = renderChart({
+    title: 'Gatehouse benchmark: requests per second',
+    subtitle: `${machine.summary}, Node ${process.version}, ${a.connections} connections, median of ${completedRounds} × ${a.durationSec} s — ${reportBase.date}`,
+    scenarios: scenarioList.filter((s) => s.id !== 'hello'),
+    targets: targets.filter((t) => t.id !== 'hello'),
+    cells,
+    ...(hello?.status === 'ok' && hello.reqPerSec ? { ceiling: { label: 'Fastify hello-world', value: hello.reqPerSec } } : {}),
+  });
+  if (a.publish) {
+    await writeFile(join(outDir, 'latest.md'), md);
+    await writeFile(join(outDir, 'latest.svg'), svg);
+    const readmeBlock = renderMarkdown({ ...reportBase, chartPath: 'bench/results/latest.svg' })
+      + `\nRaw numbers: [bench/results/${stamp(date)}.json](bench/results/${stamp(date)}.json). Reproduce with \`npm run bench\` (options: \`npm run bench -- --help\`).\n`;
+    await writeFile(join(outDir, 'readme.md'), readmeBlock);
+    const updated = a.out ? false : await updateReadme(join(ROOT, 'README.md'), readmeBlock);
+    log(`published: ${join(outDir, 'latest.md')}, latest.svg${updated ? ', README.md bench section' : ''}`);
+  } else {
+    await writeFile(join(outDir, `${stamp(date)}.md`), md);
+    await writeFile(join(outDir, `${stamp(date)}.svg`), svg);
+  }
+  log(`\n${md}`);
+  await gatehouse.cleanup?.();
+  if (profileDir && !profile) log(`profile dir kept: ${profileDir}`);
+  log(`done in ${Math.round((Date.now() - began) / 1000)} s`);
+  return 0;
+}
+
+main().then(
+  (code) => { process.exitCode = code; },
+  async (e: unknown) => {
+    await stopAll();
+    process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,28 @@
+import type { Scenario } from '../lib/types.ts';
+import { checkTokenResponse, jwsHeader, tokenRequest } from './http.ts';
+
+/** client_credentials returning an ES256-signed JWT access token (RFC 9068). */
+export const ccJwt: Scenario = {
+  id: 'cc-jwt',
+  title: 'client_credentials, JWT access token (ES256)',
+  async prepare(t) {
+    const { tokenPath, jwtClient } = t.capabilities;
+    if (!tokenPath || !jwtClient) return { na: t.capabilities.notes?.['cc-jwt'] ?? 'no JWT access tokens' };
+    return {
+      load: {
+        method: 'POST',
+        path: tokenPath,
+        ...tokenRequest(jwtClient),
+        verifyBody: (b) => b.includes('"access_token":"eyJ'),
+        verifyResponse(status, body) {
+          const r = checkTokenResponse(status, body);
+          if ('problem' in r) return r.problem;
+          const h = jwsHeader(r.token);
+          if (!h) return 'access token is not a compact JWS';
+          if (h.alg !== 'ES256') return `access token alg is ${String(h.alg)}, want ES256`;
+          return null;
+        },
+      },
+    };
+  },
+};

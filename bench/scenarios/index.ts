@@ -1,0 +1,9 @@
+import type { Scenario } from '../lib/types.ts';
+import { ccJwt } from './cc-jwt.ts';
+import { ccOpaque } from './cc-opaque.ts';
+import { hello } from './hello.ts';
+import { introspectOpaque } from './introspect-opaque.ts';
+import { jwks } from './jwks.ts';
+
+/** Every scenario, in table order. Add a file and a line here to add one. */
+export const scenarios: readonly Scenario[] = [ccJwt, ccOpaque, introspectOpaque, jwks, hello];

@@ -1,0 +1,133 @@
+/**
+ * Gatehouse as an operator runs it: the compiled CLI (`node bin/gatehouse.js serve`) in production
+ * mode on SQLite, in its own process. Clients are created beforehand with `gatehouse clients create`;
+ * the token format is chosen per resource (RFC 8707), as node-oidc-provider is configured.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ACCESS_TOKEN_TTL, BENCH_SCOPE, RESOURCE_JWT, RESOURCE_OPAQUE } from '../lib/fixtures.ts';
+import { freePort, runNode, spawnNode, waitFor200 } from '../lib/process.ts';
+import type { BenchTarget, ClientFixture, RunningTarget, StartOptions } from '../lib/types.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const CLI = join(ROOT, 'bin/gatehouse.js');
+
+export interface GatehouseBenchOptions {
+  /** Run `tsc -p tsconfig.build.json` first so dist/ matches src/ (default true). */
+  readonly build: boolean;
+  /** Called with progress lines. */
+  readonly log: (line: string) => void;
+}
+
+export interface GatehouseTarget extends BenchTarget {
+  /** Facts about the prepared instance, for the results file. */
+  readonly info: () => Readonly<Record<string, unknown>>;
+}
+
+/** Reads client_id/client_secret from `clients create --json`, whichever naming it uses. */
+export function parseCreatedClient(stdout: string): { clientId: string; clientSecret: string } {
+  const start = stdout.indexOf('{');
+  if (start < 0) throw new Error(`clients create printed no JSON: ${stdout.slice(0, 300)}`);
+  const j = JSON.parse(stdout.slice(start)) as Record<string, unknown>;
+  const obj = (typeof j.client === 'object' && j.client !== null ? j.client : j) as Record<string, unknown>;
+  const clientId = obj.client_id ?? obj.clientId ?? j.client_id ?? j.clientId;
+  const clientSecret = obj.client_secret ?? obj.clientSecret ?? j.client_secret ?? j.clientSecret;
+  if (typeof clientId !== 'string' || typeof clientSecret !== 'string') {
+    throw new Error(`clients create --json gave no client_id/client_secret: ${stdout.slice(0, 300)}`);
+  }
+  return { clientId, clientSecret };
+}
+
+export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTarget {
+  const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  let dir = '';
+  let configFile = '';
+  let client: ClientFixture | null = null;
+  let buildClean: boolean | null = null;
+  // A strong key-encryption key for this run only (production refuses weak or missing ones).
+  const kek = randomBytes(32).toString('base64');
+
+  const env = (port: number): NodeJS.ProcessEnv => ({
+    ...process.env,
+    NODE_ENV: 'production',
+    GATEHOUSE_ENV: 'production',
+    GATEHOUSE_KEK: kek,
+    GATEHOUSE_HOST: '127.0.0.1',
+    GATEHOUSE_PORT: String(port),
+    GATEHOUSE_ISSUER: `http://127.0.0.1:${port}`,
+    GATEHOUSE_DATA_DIR: dir,
+    GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
+    GATEHOUSE_LOG_LEVEL: 'warn',
+  });
+
+  return {
+    id: 'gatehouse',
+    label: `Gatehouse ${version} (SQLite)`,
+    version,
+    info: () => ({ buildClean, configFile, database: 'sqlite', env: 'production', logLevel: 'warn' }),
+
+    async prepare() {
+      if (client) return;
+      if (opts.build) {
+        opts.log('gatehouse: npm run build (tsc -p tsconfig.build.json)');
+        try {
+          await runNode([join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], process.env, ROOT);
+          buildClean = true;
+        } catch (e) {
+          // tsc still emits on type errors (others' work in progress); measure what was emitted.
+          buildClean = false;
+          opts.log(`gatehouse: build reported errors, using the emitted dist/:\n${(e as Error).message.split('\n').slice(0, 8).join('\n')}`);
+        }
+      }
+      if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: run `npm run build`');
+      dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
+      configFile = join(dir, 'gatehouse.json');
+      const resource = (identifier: string, accessTokenFormat: 'jwt' | 'opaque') =>
+        ({ identifier, scopes: [BENCH_SCOPE], accessTokenFormat, accessTokenTtl: ACCESS_TOKEN_TTL });
+      await writeFile(configFile, JSON.stringify({
+        tokens: { accessTokenTtl: ACCESS_TOKEN_TTL, accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'RS256' },
+        resources: [resource(RESOURCE_JWT, 'jwt'), resource(RESOURCE_OPAQUE, 'opaque')],
+        requireResourceRegistration: true,
+      }, null, 2));
+      const out = await runNode([CLI, 'clients', 'create', '--config', configFile,
+        '--name', 'bench', '--grant-types', 'client_credentials', '--scopes', BENCH_SCOPE,
+        '--token-endpoint-auth-method', 'client_secret_basic', '--json'], env(8080), ROOT);
+      const created = parseCreatedClient(out);
+      client = { ...created, scope: BENCH_SCOPE };
+      opts.log(`gatehouse: database ${join(dir, 'bench.db')}, client ${created.clientId}`);
+    },
+
+    async start(startOpts: StartOptions): Promise<RunningTarget> {
+      if (!client) throw new Error('gatehouse: prepare() first');
+      const port = await freePort();
+      const child = spawnNode([...(startOpts.nodeFlags ?? []), CLI, 'serve', '--config', configFile], env(port), startOpts.verbose, ROOT);
+      const origin = `http://127.0.0.1:${port}`;
+      try {
+        const startupMs = await waitFor200(`${origin}/ready`, child.spawnedAt, 30_000, child);
+        return {
+          pid: child.pid,
+          origin,
+          startupMs,
+          stop: () => child.stop(15_000),
+          capabilities: {
+            tokenPath: '/token',
+            introspectionPath: '/introspect',
+            jwksPath: '/jwks.json',
+            jwtClient: { ...client, extraParams: { resource: RESOURCE_JWT } },
+            opaqueClient: { ...client, extraParams: { resource: RESOURCE_OPAQUE } },
+          },
+        };
+      } catch (e) {
+        await child.stop();
+        throw e;
+      }
+    },
+
+    async cleanup() {
+      if (dir) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
