@@ -2,7 +2,7 @@ import { GatehouseError } from '../errors.ts';
 import type { EventMap } from '../events.ts';
 import type { Client } from '../model/client.ts';
 import { epochSeconds } from '../ports/clock.ts';
-import type { Ports } from '../ports/index.ts';
+import type { ClientPatch, Ports } from '../ports/index.ts';
 import { validateClientMetadata, type ClientMetadata, type MetadataPolicy } from '../registration/client-metadata.ts';
 import { issueSecret, NO_SECRET, randomId, usesSecret } from './client-secrets.ts';
 
@@ -71,7 +71,7 @@ async function mustGet(deps: ClientServiceDeps, clientId: string): Promise<Clien
   return client;
 }
 
-async function mustUpdate(deps: ClientServiceDeps, clientId: string, patch: Parameters<Ports['clients']['update']>[2], via: UpdatedVia): Promise<Client> {
+async function mustUpdate(deps: ClientServiceDeps, clientId: string, patch: ClientPatch, via: UpdatedVia): Promise<Client> {
   const updated = await deps.clients.update(deps.tenantId, clientId, { ...patch, updatedAt: epochSeconds(deps.clock) });
   if (!updated) throw new GatehouseError('GH_CLIENT_NOT_FOUND', `no client ${clientId}`);
   deps.events.publish('client.updated', { tenantId: deps.tenantId, clientId, via });
@@ -101,7 +101,13 @@ export async function setClientDisabled(deps: ClientServiceDeps, clientId: strin
 export async function replaceClientMetadata(
   deps: ClientServiceDeps,
   existing: Client,
-  input: { readonly metadata: Readonly<Record<string, unknown>>; readonly policy: MetadataPolicy; readonly via: UpdatedVia },
+  input: {
+    readonly metadata: Readonly<Record<string, unknown>>;
+    readonly policy: MetadataPolicy;
+    readonly via: UpdatedVia;
+    /** Further fields written in the same update (e.g. a rotated registration access token hash). */
+    readonly alsoSet?: ClientPatch;
+  },
 ): Promise<ClientWithSecret> {
   const m = validateClientMetadata(input.metadata, input.policy);
   const method = m.tokenEndpointAuthMethod;
@@ -109,7 +115,7 @@ export async function replaceClientMetadata(
   const issued = usesSecret(method) && !reusable ? issueSecret(deps, existing.clientId, method) : null;
   // A sealed HMAC key is kept only while the method is client_secret_jwt.
   const secretFields = !usesSecret(method) ? NO_SECRET : issued ? issued.fields : method === 'client_secret_jwt' ? {} : { secretEncrypted: null };
-  const client = await mustUpdate(deps, existing.clientId, { ...metadataFields(m), ...secretFields }, input.via);
+  const client = await mustUpdate(deps, existing.clientId, { ...input.alsoSet, ...metadataFields(m), ...secretFields }, input.via);
   return { client, clientSecret: issued?.secret ?? null };
 }
 
