@@ -1,0 +1,98 @@
+// Unit tests of the benchmark's pure helpers. Not part of `npm test` (the bench is not either):
+// node --import tsx --test bench/lib/bench-lib.test.ts
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { basicAuth, jwsHeader } from '../scenarios/http.ts';
+import { parseCreatedClient } from '../servers/gatehouse.ts';
+import { replaceBetweenMarkers } from '../update-readme.ts';
+import { niceScale, renderChart } from './chart.ts';
+import { evaluateGoals } from './goals.ts';
+import { computeRatios } from './report.ts';
+import { median, summarize, type CellSummary } from './summary.ts';
+import type { CellRun } from './types.ts';
+
+const run = (over: Partial<CellRun>): CellRun => ({
+  scenario: 'cc-jwt', target: 'gatehouse', round: 1, reqPerSec: 1000, latencyP50: 5, latencyP99: 10, latencyAvg: 5,
+  latencyMax: 20, total: 10000, non2xx: 0, errors: 0, timeouts: 0, mismatches: 0, durationSec: 10,
+  serverCpuPct: 100, loaderCpuPct: 60, loadAvg1: 2, problem: null, ...over,
+});
+const ok = (scenario: string, target: string, reqPerSec: number, latencyP99 = 10): CellSummary =>
+  ({ scenario, target, status: 'ok', reqPerSec, latencyP99, rounds: 3 });
+
+test('median of odd and even counts', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  assert.ok(Number.isNaN(median([])));
+});
+
+test('a cell is the median of its rounds, and invalid when any round had a problem', () => {
+  const good = summarize('cc-jwt', 'gatehouse', [run({ reqPerSec: 900 }), run({ reqPerSec: 1200, round: 2 }), run({ reqPerSec: 1000, round: 3 })]);
+  assert.equal(good.status, 'ok');
+  assert.equal(good.reqPerSec, 1000);
+  const bad = summarize('cc-jwt', 'gatehouse', [run({}), run({ round: 2, non2xx: 3, problem: '3 non-2xx responses' })]);
+  assert.equal(bad.status, 'invalid');
+  assert.match(bad.note ?? '', /round 2: 3 non-2xx/);
+  assert.equal(summarize('jwks', 'oauth2-server', [], 'no JWKS').status, 'n/a');
+  assert.equal(summarize('jwks', 'gatehouse', [], undefined, 'start failed').status, 'failed');
+});
+
+test('ratios divide Gatehouse by each peer; the ceiling is the hello-world cell; invalid cells give none', () => {
+  const cells = [ok('cc-jwt', 'gatehouse', 6000), ok('cc-jwt', 'oidc-provider', 1500), ok('hello', 'hello', 20000),
+    { ...ok('cc-opaque', 'gatehouse', 3000), status: 'invalid' as const }, ok('cc-opaque', 'oidc-provider', 1000)];
+  const r = computeRatios(cells, ['cc-jwt', 'cc-opaque', 'hello'], ['gatehouse', 'oidc-provider', 'hello']);
+  assert.equal(r.find((x) => x.scenario === 'cc-jwt' && x.vs === 'oidc-provider')?.value, 4);
+  assert.equal(r.find((x) => x.scenario === 'cc-jwt' && x.vs === 'hello')?.value, 0.3);
+  assert.equal(r.find((x) => x.scenario === 'cc-opaque' && x.vs === 'oidc-provider')?.value, null);
+});
+
+test('goals are met, missed, or not measured', () => {
+  const cells = [ok('cc-jwt', 'gatehouse', 6000, 30), ok('cc-jwt', 'oidc-provider', 1500), ok('hello', 'hello', 30000)];
+  const ratios = computeRatios(cells, ['cc-jwt', 'hello'], ['gatehouse', 'oidc-provider', 'hello']);
+  const goals = evaluateGoals(cells, ratios, [{ target: 'gatehouse', startMs: [900], idleRssMiB: [80], medianStartMs: 900, medianIdleRssMB: 84 }]);
+  const by = (prefix: string) => goals.find((g) => g.name.startsWith(prefix))!;
+  assert.equal(by('client_credentials JWT vs node').met, true);
+  assert.equal(by('client_credentials JWT vs hello').met, false); // 20 % < 25 %
+  assert.equal(by('introspection').met, null);
+  assert.equal(by('Gatehouse p99').met, false);
+  assert.equal(by('Gatehouse idle RSS').met, true);
+  assert.equal(by('Gatehouse start').measured, 0.9);
+});
+
+test('RFC 6749 §2.3.1 Basic credentials are form-urlencoded before base64', () => {
+  const h = basicAuth({ clientId: 'a b', clientSecret: 'p:w/+', scope: 's' });
+  assert.equal(Buffer.from(h.slice(6), 'base64').toString(), 'a+b:p%3Aw%2F%2B');
+});
+
+test('jwsHeader decodes a compact JWS header and rejects opaque values', () => {
+  const hdr = Buffer.from('{"alg":"ES256","typ":"at+jwt"}').toString('base64url');
+  assert.deepEqual(jwsHeader(`${hdr}.e30.sig`), { alg: 'ES256', typ: 'at+jwt' });
+  assert.equal(jwsHeader('opaque-token'), null);
+});
+
+test('clients create --json is read in either naming', () => {
+  assert.deepEqual(parseCreatedClient('{"client_id":"c1","client_secret":"s1"}'), { clientId: 'c1', clientSecret: 's1' });
+  assert.deepEqual(parseCreatedClient('note\n{"client":{"clientId":"c2"},"clientSecret":"s2"}'), { clientId: 'c2', clientSecret: 's2' });
+  assert.throws(() => parseCreatedClient('{"client_id":"c3"}'), /no client_id\/client_secret/);
+});
+
+test('README section is replaced only between the markers', () => {
+  const doc = 'a\n<!-- bench:start -->\nold\n<!-- bench:end -->\nb\n';
+  assert.equal(replaceBetweenMarkers(doc, 'new table\n'), 'a\n<!-- bench:start -->\nnew table\n<!-- bench:end -->\nb\n');
+  assert.equal(replaceBetweenMarkers('no markers', 'x'), null);
+});
+
+test('chart axis uses round steps and the SVG labels values, n/a cells and the ceiling', () => {
+  assert.deepEqual(niceScale(23_000), { top: 25_000, step: 5000 });
+  assert.deepEqual(niceScale(980), { top: 1000, step: 200 });
+  const svg = renderChart({
+    title: 'T <&>', subtitle: 's', scenarios: [{ id: 'cc-jwt', title: 'client_credentials, JWT' }],
+    targets: [{ id: 'gatehouse', label: 'Gatehouse' }, { id: 'oauth2-server', label: 'oauth2-server' }],
+    cells: [ok('cc-jwt', 'gatehouse', 6543), { scenario: 'cc-jwt', target: 'oauth2-server', status: 'n/a', rounds: 0 }],
+    ceiling: { label: 'hello', value: 20000 },
+  });
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, /T &lt;&amp;&gt;/);
+  assert.match(svg, />6.5k</);
+  assert.match(svg, />n\/a</);
+  assert.match(svg, /ceiling: hello 20k req\/s/);
+});
