@@ -89,15 +89,24 @@ export interface TestClient {
 /**
  * Registers a client through the one client-creation path, with RFC 7591 metadata (defaults: a
  * confidential client_secret_basic client for client_credentials with scopes `read write`).
+ * `opts.clientId` pins the id (for config that names clients, e.g. privileged introspectors):
+ * the created record is stored again under that id (not for client_secret_jwt, whose sealed
+ * secret is bound to the generated id).
  */
-export async function createTestClient(gh: Gatehouse, metadata: Record<string, unknown> = {}): Promise<TestClient> {
+export async function createTestClient(gh: Gatehouse, metadata: Record<string, unknown> = {}, opts: { clientId?: string } = {}): Promise<TestClient> {
   const { ports, kek } = gh.ctx;
   const { client, clientSecret } = await createClient({ ...ports, kek, tenantId: gh.ctx.tenantId }, {
     metadata: { client_name: 'test client', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'read write', ...metadata },
     policy: OPERATOR_POLICY,
     via: 'cli',
   });
-  return { client_id: client.clientId, client_secret: clientSecret ?? '', client };
+  let stored = client;
+  if (opts.clientId !== undefined) {
+    stored = { ...client, clientId: opts.clientId };
+    await ports.clients.create(stored);
+    await ports.clients.delete(client.tenantId, client.clientId);
+  }
+  return { client_id: stored.clientId, client_secret: clientSecret ?? '', client: stored };
 }
 
 /** Tokens currently active in the store (for "nothing was written" assertions). */
