@@ -1,4 +1,5 @@
 import type { CliCommand } from '../types.ts';
+import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { serveCommand } from './serve.ts';
 
@@ -6,4 +7,5 @@ import { serveCommand } from './serve.ts';
 export const commands: readonly CliCommand[] = [
   serveCommand,
   migrateCommand,
+  keysCommand,
 ];

@@ -68,7 +68,8 @@ export class KeyManager implements KeyRing {
   async init(): Promise<void> {
     await this.load();
     const missing = this.#algs.filter((alg) => !pickKey(this.#records, alg, 'active') || !pickKey(this.#records, alg, 'next'));
-    for (const alg of missing) await this.#ensure(alg);
+    // Algorithms are independent in the store; RSA generation dominates, so run them together.
+    await Promise.all(missing.map((alg) => this.#ensure(alg)));
     if (missing.length) await this.load();
     if (!this.#ready) throw new GatehouseError('GH_KEYS_NOT_LOADED', 'no active signing key after initialisation');
   }

@@ -1,13 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
-import type { SigningAlg, SigningKeyRecord } from '../../core/model/key.ts';
+import { keySummaries } from '../../core/keys/key-summary.ts';
+import type { SigningAlg } from '../../core/model/key.ts';
 import { adminBearerGuard } from '../admin-auth.ts';
 import type { AppContext } from '../context.ts';
-
-/** What the admin API shows of a key: lifecycle only, never key material. */
-export function keySummary(r: SigningKeyRecord, publishedKids: ReadonlySet<unknown>) {
-  return { kid: r.kid, alg: r.alg, status: r.status, createdAt: r.createdAt, activatedAt: r.activatedAt, retiresAt: r.retiresAt, published: publishedKids.has(r.kid) };
-}
 
 const summarySchema = {
   type: 'object',
@@ -44,10 +40,8 @@ function readAlgs(body: unknown, configured: readonly SigningAlg[]): readonly Si
 export async function registerAdminKeyRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'keys' | 'config'>): Promise<void> {
   if (!ctx.config.adminToken) return;
   const guard = adminBearerGuard(ctx.config);
-  const summaries = () => {
-    const published = new Set(ctx.keys.jwks().keys.map((k) => k.kid));
-    return { keys: ctx.keys.list().map((r) => keySummary(r, published)) };
-  };
+  // Lifecycle only, never key material.
+  const summaries = () => ({ keys: keySummaries(ctx.keys.list(), ctx.keys.jwks()) });
 
   await app.register(async (scope) => {
     // An empty body is a valid "rotate everything"; fastify's default parser would refuse it.
