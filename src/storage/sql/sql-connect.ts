@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase } from 'kysely';
 import { withErrorMapping } from './error-mapping-dialect.ts';
 import type { Database, SqlKind } from './schema.ts';
 import { mapStoreError } from './sql-errors.ts';
@@ -40,7 +40,7 @@ async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<D
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    return new SqliteDialect({ database: db });
+    return new SqliteDialect({ database: cachingStatements(db) });
   }
   if (kind === 'postgres') {
     const { default: pg } = await import('pg');
@@ -69,4 +69,27 @@ async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<D
   });
   pool.on('connection', (conn) => conn.on('error', () => {}));
   return new MysqlDialect({ pool });
+}
+
+/** Most statements prepared by the SQLite driver and kept for reuse. */
+const STATEMENT_CACHE_SIZE = 200;
+
+/**
+ * Kysely's SQLite driver prepares every query anew; preparing costs more than running a
+ * primary-key lookup. The adapter issues a small, fixed set of SQL texts, so reuse them.
+ * Statements are only run with all()/run() (the adapter never streams), so sharing is safe.
+ */
+function cachingStatements(db: SqliteDatabase): SqliteDatabase {
+  const cache = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
+  return {
+    close: () => db.close(),
+    prepare(sqlText: string) {
+      let stmt = cache.get(sqlText);
+      if (!stmt) {
+        stmt = db.prepare(sqlText);
+        if (cache.size < STATEMENT_CACHE_SIZE) cache.set(sqlText, stmt);
+      }
+      return stmt;
+    },
+  };
 }
