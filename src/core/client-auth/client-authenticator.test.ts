@@ -280,3 +280,16 @@ test('RFC 6749 §5.2 an assertion for a disabled or unknown client is refused', 
   await refused(w.auth.authenticate(assertion(await k.sign({}, { iss: 'ghost', sub: 'ghost' })), opts), /unknown client/);
   assert.equal(w.spent.length, 0);
 });
+
+test('RFC 9864 §2 an Ed25519 key declared as EdDSA verifies an assertion signed as Ed25519, and the reverse', async () => {
+  const w = await world();
+  for (const [declared, signed] of [['EdDSA', 'Ed25519'], ['Ed25519', 'EdDSA']] as const) {
+    const { privateKey, publicKey } = await generateKeyPair('Ed25519', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), kid: `ed-${declared}`, alg: declared };
+    const { client } = await w.create(cc('private_key_jwt', { jwks: { keys: [jwk] } }));
+    const t = w.now();
+    const jwt = await new SignJWT({ jti: randomBytes(6).toString('hex') }).setProtectedHeader({ alg: signed, kid: jwk.kid })
+      .setIssuer(client.clientId).setSubject(client.clientId).setAudience(ISSUER).setIssuedAt(t).setExpirationTime(t + 60).sign(privateKey);
+    assert.equal((await w.auth.authenticate(assertion(jwt), opts)).method, 'private_key_jwt');
+  }
+});

@@ -5,6 +5,23 @@ import type { Client } from '../model/client.ts';
 export const JWKS_FETCH_TIMEOUT_MS = 5_000;
 const MAX_ENTRIES = 1_000;
 
+/**
+ * RFC 9864 made `Ed25519` the fully-specified name of what RFC 8037 calls `EdDSA` with an Ed25519
+ * key; clients (oauth4webapi) sign with one while their JWK may declare the other. Either header
+ * finds the key; the algorithm pin still decides what is accepted.
+ */
+function withEdDsaAliases(getKey: JWTVerifyGetKey): JWTVerifyGetKey {
+  return async (header, token) => {
+    try {
+      return await getKey(header, token);
+    } catch (e) {
+      const other = header.alg === 'Ed25519' ? 'EdDSA' : header.alg === 'EdDSA' ? 'Ed25519' : null;
+      if (other === null || (e as { code?: string }).code !== 'ERR_JWKS_NO_MATCHING_KEY') throw e;
+      return getKey({ ...header, alg: other }, token);
+    }
+  };
+}
+
 interface Entry {
   readonly source: string;
   readonly getKey: JWTVerifyGetKey;
@@ -30,13 +47,13 @@ export class ClientJwksCache {
     const key = `${client.tenantId}:${client.clientId}`;
     const hit = this.#entries.get(key);
     if (hit && hit.source === source) return hit.getKey;
-    const getKey: JWTVerifyGetKey = client.jwks
+    const getKey = withEdDsaAliases(client.jwks
       ? createLocalJWKSet({ keys: client.jwks.keys.map((k) => ({ ...k })) })
       : createRemoteJWKSet(new URL(client.jwksUri!), {
         timeoutDuration: JWKS_FETCH_TIMEOUT_MS,
         cacheMaxAge: this.#ttlMs,
         cooldownDuration: Math.min(30_000, this.#ttlMs),
-      });
+      }));
     this.#entries.delete(key);
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, { source, getKey });
