@@ -130,6 +130,8 @@ async function main(): Promise<number> {
   const prepareCell = async (s: Scenario, t: BenchTarget): Promise<Load | null> => {
     const r = up.get(t.id);
     if (!r) return null;
+    const failure = r.capabilities.failures?.[s.id];
+    if (failure) { cellFailures.set(key(s, t), failure); return null; }
     try {
       const p = await s.prepare(r);
       if ('na' in p) { na.set(key(s, t), p.na); return null; }

@@ -123,7 +123,7 @@ export function runNode(args: readonly string[], env: NodeJS.ProcessEnv, cwd = p
     proc.on('error', reject);
     proc.on('exit', (code) => {
       if (code === 0) resolve(out);
-      else reject(new Error(`node ${args.join(' ')} exited ${code}:\n${err || out}`));
+      else reject(new Error(`${args.slice(0, 3).map((a) => a.split('/').pop()).join(' ')} exited ${code}: ${(err || out).trim()}`));
     });
   });
 }

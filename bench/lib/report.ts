@@ -94,8 +94,10 @@ export function renderMarkdown(r: ReportInput): string {
   }
   const notes = r.cells.filter((c) => c.status === 'invalid' || c.status === 'failed');
   if (notes.length) {
-    lines.push('¹ ' + notes.map((c) => `${c.scenario} on ${c.target}: ${c.note}`).join('; '));
-    lines.push('');
+    // One line per distinct reason, naming the cells it affects.
+    const byNote = new Map<string, string[]>();
+    for (const c of notes) byNote.set(c.note ?? '', [...(byNote.get(c.note ?? '') ?? []), `${c.target} ${c.scenario}`]);
+    for (const [note, where] of byNote) lines.push(`¹ ${where.join(', ')}: ${note}`, '');
   }
   const na = r.cells.filter((c) => c.status === 'n/a' && c.target !== 'hello' && c.scenario !== 'hello');
   if (na.length) lines.push(`n/a: ${na.map((c) => `${c.target} ${c.scenario} (${c.note})`).join('; ')}.`, '');

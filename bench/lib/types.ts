@@ -26,6 +26,8 @@ export interface TargetCapabilities {
   readonly opaqueClient?: ClientFixture;
   /** Why a capability is missing, keyed by scenario id, shown in the table. */
   readonly notes?: Readonly<Record<string, string>>;
+  /** Scenarios that should work but cannot be set up (keyed by id): reported as failed, not n/a. */
+  readonly failures?: Readonly<Record<string, string>>;
 }
 
 export interface RunningTarget {

@@ -46,6 +46,8 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
   let dir = '';
   let configFile = '';
   let client: ClientFixture | null = null;
+  let clientError: string | null = null;
+  let prepared = false;
   let buildClean: boolean | null = null;
   // A strong key-encryption key for this run only (production refuses weak or missing ones).
   const kek = randomBytes(32).toString('base64');
@@ -70,7 +72,7 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
     info: () => ({ buildClean, configFile, database: 'sqlite', env: 'production', logLevel: 'warn' }),
 
     async prepare() {
-      if (client) return;
+      if (prepared) return;
       if (opts.build) {
         opts.log('gatehouse: npm run build (tsc -p tsconfig.build.json)');
         try {
@@ -92,16 +94,23 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
         resources: [resource(RESOURCE_JWT, 'jwt'), resource(RESOURCE_OPAQUE, 'opaque')],
         requireResourceRegistration: true,
       }, null, 2));
-      const out = await runNode([CLI, 'clients', 'create', '--config', configFile,
-        '--name', 'bench', '--grant-types', 'client_credentials', '--scopes', BENCH_SCOPE,
-        '--token-endpoint-auth-method', 'client_secret_basic', '--json'], env(8080), ROOT);
-      const created = parseCreatedClient(out);
-      client = { ...created, scope: BENCH_SCOPE };
-      opts.log(`gatehouse: database ${join(dir, 'bench.db')}, client ${created.clientId}`);
+      try {
+        const out = await runNode([CLI, 'clients', 'create', '--config', configFile,
+          '--name', 'bench', '--grant-types', 'client_credentials', '--scopes', BENCH_SCOPE,
+          '--token-endpoint-auth-method', 'client_secret_basic', '--json'], env(8080), ROOT);
+        const created = parseCreatedClient(out);
+        client = { ...created, scope: BENCH_SCOPE };
+        opts.log(`gatehouse: database ${join(dir, 'bench.db')}, client ${created.clientId}`);
+      } catch (e) {
+        // Keep going: startup, memory and JWKS need no client; token scenarios report the failure.
+        clientError = `gatehouse clients create failed: ${(e as Error).message.split('\n').slice(0, 2).join(' ').slice(0, 240)}`;
+        opts.log(`! ${clientError}`);
+      }
+      prepared = true;
     },
 
     async start(startOpts: StartOptions): Promise<RunningTarget> {
-      if (!client) throw new Error('gatehouse: prepare() first');
+      if (!prepared) throw new Error('gatehouse: prepare() first');
       const port = await freePort();
       const child = spawnNode([...(startOpts.nodeFlags ?? []), CLI, 'serve', '--config', configFile], env(port), startOpts.verbose, ROOT);
       const origin = `http://127.0.0.1:${port}`;
@@ -116,8 +125,12 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
             tokenPath: '/token',
             introspectionPath: '/introspect',
             jwksPath: '/jwks.json',
-            jwtClient: { ...client, extraParams: { resource: RESOURCE_JWT } },
-            opaqueClient: { ...client, extraParams: { resource: RESOURCE_OPAQUE } },
+            ...(client ? {
+              jwtClient: { ...client, extraParams: { resource: RESOURCE_JWT } },
+              opaqueClient: { ...client, extraParams: { resource: RESOURCE_OPAQUE } },
+            } : {
+              failures: { 'cc-jwt': clientError!, 'cc-opaque': clientError!, 'introspect-opaque': clientError! },
+            }),
           },
         };
       } catch (e) {
