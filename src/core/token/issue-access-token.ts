@@ -9,6 +9,7 @@ import type { Confirmation, TokenRecord } from '../model/token.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import type { TokenStore } from '../ports/token-store.ts';
+import { createRandomIds } from './random-ids.ts';
 import { createResourceRegistry, type ResourceRegistryConfig } from './resource-indicators.ts';
 import { decideScope } from './scope-policy.ts';
 
@@ -85,7 +86,7 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
   const registry = createResourceRegistry(config);
   const defaultAudience = [config.issuer] as const;
   const { accessTokenTtl, accessTokenFormat, accessTokenSigningAlg } = config.tokens;
-  const id = (n: number) => Buffer.from(deps.random.bytes(n)).toString('base64url');
+  const id = createRandomIds(deps.random);
 
   return {
     plan(client, requestedScope, resources, allowedScopes = client.scopes) {
