@@ -1,4 +1,5 @@
 import type { CliCommand } from '../types.ts';
+import { clientsCommand } from './clients.ts';
 import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { serveCommand } from './serve.ts';
@@ -8,4 +9,5 @@ export const commands: readonly CliCommand[] = [
   serveCommand,
   migrateCommand,
   keysCommand,
+  clientsCommand,
 ];

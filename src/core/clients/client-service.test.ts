@@ -112,3 +112,13 @@ test('RFC 7592 §2.3 delete removes the client and publishes client.deleted once
   assert.equal(await w.storage.clients.get(DEFAULT_TENANT, client.clientId), undefined);
   assert.equal(w.seen.filter(([n]) => n === 'client.deleted').length, 1);
 });
+
+test('a client_id never starts with - or _ (it must work as a CLI positional argument)', async () => {
+  const w = world();
+  const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0xfc), Buffer.alloc(16, 0x10)];
+  const deps: ClientServiceDeps = { ...w.deps, random: { bytes: (n) => (n === 16 ? draws.shift()! : randomBytes(n)) } };
+  assert.equal(Buffer.alloc(16, 0xf8).toString('base64url')[0], '-');
+  assert.equal(Buffer.alloc(16, 0xfc).toString('base64url')[0], '_');
+  const { client } = await createClient(deps, { metadata: cc('client_secret_basic'), policy: OPERATOR_POLICY, via: 'cli' });
+  assert.equal(client.clientId, Buffer.alloc(16, 0x10).toString('base64url'));
+});

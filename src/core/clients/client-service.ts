@@ -47,7 +47,7 @@ export async function createClient(
   input: { readonly metadata: Readonly<Record<string, unknown>>; readonly policy: MetadataPolicy; readonly via: CreatedVia; readonly registrationAccessTokenHash?: string | null },
 ): Promise<ClientWithSecret> {
   const m = validateClientMetadata(input.metadata, input.policy);
-  const clientId = randomId(deps.random, 16);
+  const clientId = newClientId(deps);
   const now = epochSeconds(deps.clock);
   const issued = usesSecret(m.tokenEndpointAuthMethod) ? issueSecret(deps, clientId, m.tokenEndpointAuthMethod) : null;
   const client: Client = {
@@ -63,6 +63,17 @@ export async function createClient(
   await deps.clients.create(client);
   deps.events.publish('client.created', { tenantId: deps.tenantId, clientId, via: input.via });
   return { client, clientSecret: issued?.secret ?? null };
+}
+
+/**
+ * A random URL-safe client_id (128 bits). It never starts with `-` or `_`, so it can be passed
+ * to a command line as a positional argument and read in logs without ambiguity.
+ */
+function newClientId(deps: Pick<ClientServiceDeps, 'random'>): string {
+  for (;;) {
+    const id = randomId(deps.random, 16);
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 async function mustGet(deps: ClientServiceDeps, clientId: string): Promise<Client> {
