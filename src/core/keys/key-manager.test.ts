@@ -157,9 +157,8 @@ test('RFC 7517 §5 JWKS keeps a retired key through the grace period, then drops
   await assert.rejects(jwtVerify(oldToken, localJwks(s.manager)));
   assert.equal(s.manager.verify(newToken)?.payload.sub, 'after-rotation');
 
-  s.clock.advance(1);
   await s.manager.refresh();
-  assert.equal(byStatus(await s.keyStore.list('default'), 'ES256', 'retired').length, 0, 'purged from the store');
+  assert.equal(byStatus(await s.keyStore.list('default'), 'ES256', 'retired').length, 0, 'purged from the store at retiresAt');
 });
 
 test('scheduled rotation happens on refresh once the active key is older than rotationInterval', async () => {

@@ -107,8 +107,9 @@ export class KeyManager implements KeyRing {
         changed = true;
       }
     }
-    if (this.#records.some((r) => r.status === 'retired' && r.retiresAt !== null && r.retiresAt < now)) {
-      changed = (await this.#deps.keyStore.purgeRetired(this.#deps.tenantId, now)) > 0 || changed;
+    // A retired key leaves the JWKS at `retiresAt` (see isPublished); from then on it is purged.
+    if (this.#records.some((r) => r.status === 'retired' && r.retiresAt !== null && r.retiresAt <= now)) {
+      changed = (await this.#deps.keyStore.purgeRetired(this.#deps.tenantId, now + 1)) > 0 || changed;
     }
     if (changed) await this.load();
   }
