@@ -9,7 +9,8 @@
  * The server binds port 0 on 127.0.0.1 and its issuer is that exact URL, so discovery, `iss`
  * and endpoint URLs are all real. (The port is bound first by a plain node:http server that hands
  * every request to the app's router: the issuer must be known before the app is built.)
- * Storage is in memory unless `database.url` says otherwise; keys are ES256 only unless
+ * Storage is in memory unless `database.url` (or GATEHOUSE_TEST_DATABASE_URL, to run every flow
+ * against another backend, e.g. `sqlite::memory:`) says otherwise; keys are ES256 only unless
  * `keys.algorithms` says otherwise (RSA key generation is slow).
  */
 import { randomBytes } from 'node:crypto';
@@ -53,7 +54,7 @@ export async function startTestServer(overrides: Overrides = {}, opts: { clock?:
       issuer: url,
       host: '127.0.0.1',
       port: 0,
-      database: { url: 'memory:' },
+      database: { url: process.env['GATEHOUSE_TEST_DATABASE_URL'] || 'memory:' },
       kek: randomBytes(32).toString('base64'),
       keys: { algorithms: ['ES256'] },
       tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'ES256' },
