@@ -1,5 +1,6 @@
 import {
   CompiledQuery,
+  SqliteAdapter,
   type DatabaseConnection,
   type Dialect,
   type Driver,
@@ -32,18 +33,31 @@ class MappedConnection implements DatabaseConnection {
   }
 }
 
+/**
+ * Kysely's SQLite adapter reports no transactional DDL, so its migrator would run migrations
+ * outside any transaction and without a lock. SQLite's DDL is transactional: saying so makes the
+ * migrator wrap the run in one transaction (BEGIN IMMEDIATE below), which both serialises
+ * concurrent migrators across processes and leaves nothing half-applied when one fails.
+ */
+class TransactionalSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
 const unwrap = (c: DatabaseConnection) => (c instanceof MappedConnection ? c.inner : c);
 
 /**
  * Wraps a Kysely dialect so that every driver call maps "database unreachable" errors to
  * `GH_STORE_UNAVAILABLE` in one place. On SQLite, transactions start with BEGIN IMMEDIATE: the
  * write lock is taken up front (waiting up to busy_timeout) instead of failing with SQLITE_BUSY
- * when a read-then-write transaction meets another process's commit.
+ * when a read-then-write transaction meets another process's commit; migrations run inside one
+ * (see TransactionalSqliteAdapter).
  */
 export function withErrorMapping(inner: Dialect, kind: SqlKind): Dialect {
   return {
     createQueryCompiler: () => inner.createQueryCompiler(),
-    createAdapter: () => inner.createAdapter(),
+    createAdapter: () => (kind === 'sqlite' ? new TransactionalSqliteAdapter() : inner.createAdapter()),
     createIntrospector: (db) => inner.createIntrospector(db),
     createDriver(): Driver {
       const d = inner.createDriver();
