@@ -37,7 +37,7 @@ export function storageLifecycleContract(h: GetHarness): void {
       }
     });
 
-    test('ping resolves while open and rejects with GH_STORE_UNAVAILABLE (or a driver error) after close', async () => {
+    test('ping resolves while open and rejects with GH_STORE_UNAVAILABLE after close', async () => {
       const db = await h().freshDatabase();
       const s = await db.open();
       try {
@@ -45,8 +45,8 @@ export function storageLifecycleContract(h: GetHarness): void {
       } finally {
         await s.close();
       }
-      await assert.rejects(s.ping(), (e: unknown) => e instanceof Error);
-      if (s.dialect === 'memory') await assert.rejects(s.ping(), (e: unknown) => e instanceof GatehouseError && e.code === 'GH_STORE_UNAVAILABLE');
+      await assert.rejects(s.ping(), (e: unknown) => e instanceof GatehouseError && e.code === 'GH_STORE_UNAVAILABLE');
+      await s.close(); // closing twice is harmless
       await db.drop();
     });
   });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { sql, type Kysely } from 'kysely';
+import { GatehouseError } from '../../core/errors.ts';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import { migrateToLatest } from '../migrations/migrate.ts';
@@ -68,6 +69,7 @@ export async function createSqlStorage(target: SqlTarget, opts: SqlStorageOption
     keys: new SqlKeyStore(db, kind),
     migrate: () => migrateToLatest(db as Kysely<unknown>, kind),
     async ping() {
+      if (closed) throw new GatehouseError('GH_STORE_UNAVAILABLE', `${kind} store is closed`);
       await sql`select 1`.execute(db);
     },
     close() {
