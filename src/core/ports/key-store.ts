@@ -18,7 +18,8 @@ export interface RotateCommand {
  * Adapters guarantee: `rotate` is one transaction: if the active key for `alg` is still
  * `expectedActiveKid`, then current `next` → `active`, current `active` → `retired` (with
  * `retiresAt`), `newNext` inserted; otherwise nothing changes and it returns false. Two instances
- * rotating at once therefore rotate once.
+ * rotating at once therefore rotate once. `insert` fails with `GH_CONFLICT` (GatehouseError) on a
+ * duplicate kid or on a second `active` or `next` key for one (tenant, alg), and writes nothing.
  */
 export interface KeyStore {
   list(tenantId: TenantId): Promise<SigningKeyRecord[]>;
