@@ -9,7 +9,7 @@ const POOL_SIZE = 4096;
  * Node's own `randomUUID` batches the same way. Every byte is used once.
  */
 export function createRandomIds(random: Random): (bytes: number) => string {
-  let pool = Buffer.alloc(0);
+  let pool: Buffer = Buffer.alloc(0);
   let offset = 0;
   return (bytes) => {
     if (bytes > POOL_SIZE) return Buffer.from(random.bytes(bytes)).toString('base64url');
