@@ -16,7 +16,7 @@ import { evaluateGoals } from './lib/goals.ts';
 import { measure } from './lib/measure.ts';
 import { describeMachine, gitCommit, stamp } from './lib/machine.ts';
 import { analyzeProfile, newestProfile, type HotSpot } from './lib/profile.ts';
-import { rssMiB } from './lib/process.ts';
+import { loadAverage, rssMiB } from './lib/process.ts';
 import { computeRatios, renderMarkdown } from './lib/report.ts';
 import { median, summarize, type CellSummary, type StartupSummary } from './lib/summary.ts';
 import type { BenchTarget, CellRun, Load, RunningTarget, Scenario } from './lib/types.ts';
@@ -69,6 +69,18 @@ async function measureStartup(t: BenchTarget, a: BenchArgs, cold: boolean): Prom
   };
 }
 
+/** Waits (bounded) until the one-minute load average is below 1, so other work does not skew cells. */
+async function waitQuiet(minutes: number): Promise<void> {
+  const until = Date.now() + minutes * 60_000;
+  let load = await loadAverage();
+  while (load >= 1 && Date.now() < until) {
+    log(`waiting for a quiet machine: load average ${load.toFixed(2)}`);
+    await delay(15_000);
+    load = await loadAverage();
+  }
+  log(load < 1 ? `machine quiet (load average ${load.toFixed(2)})` : `! still busy after ${minutes} min (load ${load.toFixed(2)}); measuring anyway`);
+}
+
 async function main(): Promise<number> {
   const parsed = parseBenchArgs(process.argv.slice(2));
   if (parsed === 'help') { log(USAGE); return 0; }
@@ -85,6 +97,8 @@ async function main(): Promise<number> {
   log(`${a.connections} connections, ${a.durationSec} s per cell, ${a.warmupSec} s warm-up, ${a.rounds} round(s), ${a.starts} start(s)`);
   const estimate = scenarioList.length * targets.length * 0.5 * (a.warmupSec + a.rounds * (a.durationSec + 0.5)) + targets.length * (a.starts + 1) * 3 + 15;
   log(`estimated time: about ${Math.ceil(estimate / 60)} min (bounded by --max-minutes ${a.maxMinutes})\n`);
+
+  if (a.waitQuiet > 0) await waitQuiet(a.waitQuiet);
 
   // 1. Preparation (build, database, clients).
   const failed = new Map<string, string>();

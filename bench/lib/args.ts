@@ -17,6 +17,8 @@ export interface BenchArgs {
   /** Write latest.md/latest.svg and the README section. */
   readonly publish: boolean;
   readonly maxMinutes: number;
+  /** Wait up to this many minutes for the machine to be quiet before measuring (0 = don't). */
+  readonly waitQuiet: number;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -34,6 +36,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --no-build        do not rebuild dist/ before starting Gatehouse
   --profile         run the Gatehouse server with --cpu-prof and print where its time goes
   --max-minutes M   stop scheduling new rounds after M minutes (default 30)
+  --wait-quiet M    first wait up to M minutes for the 1-minute load average to drop below 1 (default 0)
   --verbose         echo server stderr`;
 
 function num(v: string | undefined, name: string, def: number, min: number): number {
@@ -56,7 +59,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
       scenarios: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' },
       publish: { type: 'boolean' }, build: { type: 'boolean', default: true },
       profile: { type: 'boolean', default: false }, 'max-minutes': { type: 'string' },
-      verbose: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      verbose: { type: 'boolean', default: false }, 'wait-quiet': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';
@@ -76,5 +79,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     out: values.out ?? null,
     publish: values.publish ?? !quick,
     maxMinutes: num(values['max-minutes'], 'max-minutes', 30, 1),
+    waitQuiet: num(values['wait-quiet'], 'wait-quiet', 0, 0),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Gatehouse as an operator runs it: the compiled CLI (`node bin/gatehouse.js serve`) in production
  * mode on SQLite, in its own process. Clients are created beforehand with `gatehouse clients create`;
- * the token format is chosen per resource (RFC 8707), as node-oidc-provider is configured.
+ * the token format follows the requested resource (RFC 8707), as node-oidc-provider is configured.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -45,7 +45,7 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
   const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   let dir = '';
   let configFile = '';
-  let client: ClientFixture | null = null;
+  let clients: { jwt: ClientFixture; opaque: ClientFixture } | null = null;
   let clientError: string | null = null;
   let prepared = false;
   let buildClean: boolean | null = null;
@@ -94,13 +94,17 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
         resources: [resource(RESOURCE_JWT, 'jwt'), resource(RESOURCE_OPAQUE, 'opaque')],
         requireResourceRegistration: true,
       }, null, 2));
-      try {
+      // One client per token format, each also naming the resource whose registry entry demands
+      // that format (node-oidc-provider picks the format from the resource alone).
+      const create = async (format: 'jwt' | 'opaque', resource: string): Promise<ClientFixture> => {
         const out = await runNode([CLI, 'clients', 'create', '--config', configFile,
-          '--name', 'bench', '--grant-types', 'client_credentials', '--scopes', BENCH_SCOPE,
-          '--token-endpoint-auth-method', 'client_secret_basic', '--json'], env(8080), ROOT);
-        const created = parseCreatedClient(out);
-        client = { ...created, scope: BENCH_SCOPE };
-        opts.log(`gatehouse: database ${join(dir, 'bench.db')}, client ${created.clientId}`);
+          '--name', `bench-${format}`, '--grant-types', 'client_credentials', '--scopes', BENCH_SCOPE,
+          '--token-endpoint-auth-method', 'client_secret_basic', '--access-token-format', format, '--json'], env(8080), ROOT);
+        return { ...parseCreatedClient(out), scope: BENCH_SCOPE, extraParams: { resource } };
+      };
+      try {
+        clients = { jwt: await create('jwt', RESOURCE_JWT), opaque: await create('opaque', RESOURCE_OPAQUE) };
+        opts.log(`gatehouse: database ${join(dir, 'bench.db')}, clients ${clients.jwt.clientId} (jwt), ${clients.opaque.clientId} (opaque)`);
       } catch (e) {
         // Keep going: startup, memory and JWKS need no client; token scenarios report the failure.
         clientError = `gatehouse clients create failed: ${(e as Error).message.split('\n').slice(0, 2).join(' ').slice(0, 240)}`;
@@ -125,10 +129,7 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
             tokenPath: '/token',
             introspectionPath: '/introspect',
             jwksPath: '/jwks.json',
-            ...(client ? {
-              jwtClient: { ...client, extraParams: { resource: RESOURCE_JWT } },
-              opaqueClient: { ...client, extraParams: { resource: RESOURCE_OPAQUE } },
-            } : {
+            ...(clients ? { jwtClient: clients.jwt, opaqueClient: clients.opaque } : {
               failures: { 'cc-jwt': clientError!, 'cc-opaque': clientError!, 'introspect-opaque': clientError! },
             }),
           },
