@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.ts';
-import { registerErrorHandling } from './errors.ts';
+import { registerErrorHandling, sendOAuthError, toOAuthError } from './errors.ts';
 import { registerFormParser } from './form.ts';
+import { registerCors } from './plugins/cors.ts';
+import { LOG_REDACT_PATHS, serializeRequest } from './plugins/logging.ts';
+import { registerMetrics } from './plugins/metrics.ts';
+import { registerOpenApi } from './plugins/openapi.ts';
+import { registerSecurityHeaders, securityHeaders } from './plugins/security-headers.ts';
+import { registerHealthRoutes, type HealthOptions } from './routes/health.ts';
 import { routeModules } from './routes/index.ts';
+import { registerMetricsRoute } from './routes/metrics.ts';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-export interface AppOptions {
+export interface AppOptions extends HealthOptions {
   /** pino options, or false for silence (tests). */
   readonly logger?: boolean | Record<string, unknown>;
 }
@@ -15,11 +22,13 @@ export interface AppOptions {
 /** Builds the Fastify app: parse → core → render. No listening here. */
 export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = ctx;
+  const headers = securityHeaders(config);
   const app = Fastify({
     logger: opts.logger === false ? false : {
       level: config.log.level,
-      // Never log credentials: authorization headers and cookies are redacted.
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+      // Never log credentials: authorization headers, cookies and secret query parameters are redacted.
+      redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
+      serializers: { req: serializeRequest },
       ...(typeof opts.logger === 'object' ? opts.logger : {}),
     },
     bodyLimit: config.http.bodyLimit,
@@ -31,10 +40,22 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: false, maxParamLength: 200 },
+    // A malformed URL fails before routing and hooks: answer it like any other bad request.
+    frameworkErrors: (error, request, reply) => {
+      sendOAuthError(reply.headers(headers).header('x-request-id', request.id), toOAuthError(error));
+    },
   });
   app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id); });
+  // Hooks before routes: security headers and CORS in onRequest, timing in onResponse.
+  registerSecurityHeaders(app, headers);
+  const metrics = registerMetrics(app, ctx);
+  await registerCors(app, config);
+  // OpenAPI before every route, so its onRoute hook collects their schemas.
+  await registerOpenApi(app, config);
   registerFormParser(app);
   registerErrorHandling(app, ctx.events);
+  registerHealthRoutes(app, ctx, opts);
+  if (metrics) registerMetricsRoute(app, metrics);
   for (const mod of routeModules) await mod(app, ctx);
   return app;
 }
