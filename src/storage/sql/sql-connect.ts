@@ -8,6 +8,7 @@ import { mapStoreError } from './sql-errors.ts';
 /** How long SQLite waits for another process's write lock before SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 const PG_INT8_OID = 20;
+const CONNECT_TIMEOUT_MS = 10_000;
 
 export interface SqlTarget {
   readonly kind: SqlKind;
@@ -47,6 +48,9 @@ async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<D
     const pool = new pg.Pool({
       connectionString: location,
       max: poolSize,
+      // Without it a connect to a silent host waits for the OS TCP timeout (minutes); readiness
+      // and requests should fail with GH_STORE_UNAVAILABLE well before that.
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       // bigint (int8) columns hold epoch seconds and counts: return numbers, not strings.
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -64,6 +68,7 @@ async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<D
     uri: location.replace(/^mariadb:/, 'mysql:'),
     connectionLimit: poolSize,
     charset: 'utf8mb4',
+    connectTimeout: CONNECT_TIMEOUT_MS,
     // Epoch seconds fit in a double: return BIGINT as numbers.
     supportBigNumbers: false,
   });
