@@ -131,7 +131,11 @@ export class KeyManager implements KeyRing {
     return [...this.#records];
   }
 
-  /** Starts the refresh timer (unref'd); it also drives scheduled rotation and purging. */
+  /**
+   * Starts the refresh timer (unref'd); it also drives scheduled rotation and purging. A failed
+   * tick is reported through `deps.log` and the last good keys stay. keys.refreshInterval = 0
+   * means no timer: this instance then sees other instances' rotations only on restart.
+   */
   start(): void {
     if (this.#timer || this.#cfg.refreshInterval <= 0) return;
     this.#timer = setInterval(() => { void this.#tick(); }, this.#cfg.refreshInterval * 1000);
