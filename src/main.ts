@@ -40,7 +40,7 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
   const notice = opts.notice ?? ((m: string) => process.stderr.write(`${m}\n`));
   const clock = opts.clock ?? systemClock;
   const kek = await resolveKek(config, notice);
-  const storage = opts.storage ?? await createStorage(config.database.url, { poolSize: config.database.poolSize });
+  const storage = opts.storage ?? await createStorage(config.database.url, { poolSize: config.database.poolSize, clock });
   try {
     if (config.database.autoMigrate) await storage.migrate();
     const events = new EventBus();
@@ -54,11 +54,14 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
       random: { bytes: (n) => randomBytes(n) },
       events,
     };
-    const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId: DEFAULT_TENANT }, config);
+    // Background key refresh reports through the app logger once it exists (stderr before).
+    let keyLog: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
+    const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId: DEFAULT_TENANT, log: (l, m) => keyLog(l, m) }, config);
     await keys.init();
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId: DEFAULT_TENANT }, config);
     const ctx: AppContext = { config, ports, storage, keys, clientAuth, events, tenantId: DEFAULT_TENANT, kek, lifecycle: { draining: false } };
     const app = await buildApp(ctx, opts);
+    keyLog = (level, message) => app.log[level](message);
     keys.start();
     let closed = false;
     return {
