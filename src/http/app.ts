@@ -7,7 +7,7 @@ import { registerCors } from './plugins/cors.ts';
 import { LOG_REDACT_PATHS, serializeRequest } from './plugins/logging.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
-import { registerSecurityHeaders, securityHeaders } from './plugins/security-headers.ts';
+import { registerResponseHeaders, securityHeaders } from './plugins/security-headers.ts';
 import { registerHealthRoutes, type HealthOptions } from './routes/health.ts';
 import { routeModules } from './routes/index.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
@@ -45,9 +45,8 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
       sendOAuthError(reply.headers(headers).header('x-request-id', request.id), toOAuthError(error));
     },
   });
-  app.addHook('onSend', async (req, reply) => { reply.header('x-request-id', req.id); });
-  // Hooks before routes: security headers and CORS in onRequest, timing in onResponse.
-  registerSecurityHeaders(app, headers);
+  // Hooks before routes: request id + security headers and CORS in onRequest, timing in onResponse.
+  registerResponseHeaders(app, headers);
   const metrics = registerMetrics(app, ctx);
   await registerCors(app, config);
   // OpenAPI before every route, so its onRoute hook collects their schemas.

@@ -50,6 +50,7 @@ const SECURITY_HEADERS = {
 function assertSecurityHeaders(res: Response, what: string): void {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) assert.equal(res.headers.get(name), value, `${what}: ${name}`);
   assert.match(res.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/, `${what}: CSP`);
+  assert.match(res.headers.get('x-request-id') ?? '', /^[\w.:-]+$/, `${what}: x-request-id`);
 }
 
 const shared = await start();
@@ -299,9 +300,12 @@ test('operations: every request log line carries the request id and no credentia
   const lines: string[] = [];
   const { base } = await start({ log: { level: 'info' } }, { logger: { stream: { write: (l: string) => { lines.push(l); } } } });
   const secret = 'S3cr3t-should-not-appear';
-  await fetch(`${base}/health?client_secret=${secret}`, { headers: { 'x-request-id': 'req-ops-1', authorization: `Basic ${Buffer.from(`app:${secret}`).toString('base64')}` } });
-  await fetch(`${base}/nope`, { headers: { 'x-request-id': 'req-ops-2' } });
-  await fetch(`${base}/%zz`, { headers: { 'x-request-id': 'req-ops-3' } });
+  const responses = [
+    await fetch(`${base}/health?client_secret=${secret}`, { headers: { 'x-request-id': 'req-ops-1', authorization: `Basic ${Buffer.from(`app:${secret}`).toString('base64')}` } }),
+    await fetch(`${base}/nope`, { headers: { 'x-request-id': 'req-ops-2' } }),
+    await fetch(`${base}/%zz`, { headers: { 'x-request-id': 'req-ops-3' } }),
+  ];
+  responses.forEach((res, i) => assert.equal(res.headers.get('x-request-id'), `req-ops-${i + 1}`, 'the response names the request id the logs carry'));
   const records = lines.map((l) => JSON.parse(l) as { reqId?: string; msg?: string; req?: { url?: string } });
   const perRequest = records.filter((r) => !/^Server listening/.test(r.msg ?? ''));
   assert.ok(perRequest.length >= 5, `expected request logs, got ${lines.join('')}`);

@@ -29,13 +29,13 @@ export function securityHeaders(config: Pick<Config, 'issuer'>): Readonly<Record
 }
 
 /**
- * Sets the security headers in `onRequest`, before anything can answer: routes, 404s, errors,
- * CORS preflights and body-parser failures all carry them. A handler or a later hook that sets
- * one of these headers itself (a page's own CSP) overrides the default.
+ * Sets the security headers and `x-request-id` in one `onRequest` hook, before anything can
+ * answer: routes, 404s, errors, CORS preflights and body-parser failures all carry them. A
+ * handler or a later hook that sets one of these headers itself (a page's own CSP) overrides it.
  */
-export function registerSecurityHeaders(app: FastifyInstance, headers: Readonly<Record<string, string>>): void {
-  app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+export function registerResponseHeaders(app: FastifyInstance, headers: Readonly<Record<string, string>>): void {
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(headers).header('x-request-id', request.id);
     done();
   });
 }
