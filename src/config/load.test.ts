@@ -79,3 +79,8 @@ test('docs/config.md is generated from the schema and up to date', async () => {
   const onDisk = await readFile(new URL('../../docs/config.md', import.meta.url), 'utf8');
   assert.equal(onDisk, renderConfigDocs(), 'run `npm run docs:config`');
 });
+
+test('without an issuer, the default follows the configured port', async () => {
+  assert.equal((await loadConfig({ env: { GATEHOUSE_PORT: '9200' } })).issuer, 'http://localhost:9200');
+  assert.equal((await loadConfig({ env: { GATEHOUSE_PORT: '9200', GATEHOUSE_ISSUER: 'https://id.example.com' } })).issuer, 'https://id.example.com');
+});

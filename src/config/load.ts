@@ -105,7 +105,10 @@ export async function loadConfig(opts: { file?: string; env?: Env; overrides?: C
     const v = env[name];
     if (v !== undefined && v !== '') setPath(raw, path, read(v));
   }
-  return buildConfig(deepMerge(raw, (opts.overrides ?? {}) as Record<string, unknown>));
+  const merged = deepMerge(raw, (opts.overrides ?? {}) as Record<string, unknown>);
+  // Without an explicit issuer, development defaults to this machine on the configured port.
+  if (merged.issuer === undefined && typeof merged.port === 'number' && merged.port > 0) merged.issuer = `http://localhost:${merged.port}`;
+  return buildConfig(merged);
 }
 
 export function buildConfig(input: ConfigInput | Record<string, unknown>): Config {

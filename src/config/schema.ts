@@ -19,7 +19,7 @@ export const configSchema = z.object({
   env: z.enum(['development', 'production']).default('development')
     .describe('`production` refuses insecure settings at boot. Env: GATEHOUSE_ENV.'),
   issuer: z.string().url().default('http://localhost:8080')
-    .describe('Issuer identifier (RFC 8414 §2): https, no query or fragment. Env: GATEHOUSE_ISSUER.'),
+    .describe('Issuer identifier (RFC 8414 §2): https, no query or fragment. Unset: `http://localhost:<port>`. Env: GATEHOUSE_ISSUER.'),
   host: z.string().default('0.0.0.0').describe('Interface to listen on. Env: GATEHOUSE_HOST.'),
   port: z.number().int().min(0).max(65535).default(8080).describe('TCP port (0 = any free port). Env: GATEHOUSE_PORT.'),
   dataDir: z.string().default('./data').describe('Directory for the embedded SQLite database and the development KEK. Env: GATEHOUSE_DATA_DIR.'),

@@ -1,0 +1,106 @@
+/**
+ * `gatehouse serve` as an operator runs it: a real child process, real SQLite file, real signals.
+ * Proves the README's first-start promise, graceful shutdown, and production refusals.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import * as oauth from 'oauth4webapi';
+
+const CLI = new URL('../../src/cli/main.ts', import.meta.url).href;
+const TSX = import.meta.resolve('tsx');
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as { port: number };
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+interface Running { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
+
+function serve(dir: string, env: Record<string, string>): Running {
+  const child = spawn(process.execPath, ['--import', TSX, '--input-type=module', '-e',
+    `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(['serve']);`], {
+    cwd: dir,
+    env: { PATH: process.env['PATH'] ?? '', GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_LOG_LEVEL: 'info', GATEHOUSE_KEYS_REFRESH_INTERVAL: '30', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { err += d; });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, out: () => out, err: () => err, exited };
+}
+
+async function until(fn: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('README first start: development mode creates and prints a demo client once; it gets a token; SIGTERM drains and exits 0', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'gh-serve-'));
+  const port = await freePort();
+  const base = `http://localhost:${port}`;
+  const first = serve(dir, { GATEHOUSE_PORT: String(port) });
+  t.after(() => first.child.kill('SIGKILL'));
+  await until(() => first.out().includes('gatehouse ready'), 'first start');
+  const id = /client_id:\s+(\S+)/.exec(first.out())?.[1];
+  const secret = /client_secret:\s+(\S+)/.exec(first.out())?.[1];
+  assert.ok(id && secret, 'demo client printed');
+  assert.match(first.err(), /generated a development key-encryption key/);
+
+  // The printed client works against the discovered token endpoint (RFC 6749 §4.4).
+  const issuer = new URL(base);
+  const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { [oauth.allowInsecureRequests]: true }));
+  const client: oauth.Client = { client_id: id };
+  const res = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(secret), new URLSearchParams(), { [oauth.allowInsecureRequests]: true });
+  const tokens = await oauth.processClientCredentialsResponse(as, client, res);
+  assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+
+  first.child.kill('SIGTERM');
+  assert.equal(await first.exited, 0);
+  assert.match(first.out(), /shutdown complete/);
+
+  // Second start on the same data: no new demo client, keys and KEK are reused.
+  const second = serve(dir, { GATEHOUSE_PORT: String(port) });
+  t.after(() => second.child.kill('SIGKILL'));
+  await until(() => second.out().includes('gatehouse ready'), 'second start');
+  assert.doesNotMatch(second.out(), /client_secret:/);
+  assert.doesNotMatch(second.err(), /generated a development key-encryption key/);
+  const again = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(secret), new URLSearchParams(), { [oauth.allowInsecureRequests]: true });
+  assert.equal(again.status, 200);
+  second.child.kill('SIGTERM');
+  assert.equal(await second.exited, 0);
+});
+
+test('S8 production refuses a weak KEK and a non-loopback http issuer, naming each problem', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gh-serve-'));
+  const run = serve(dir, { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: 'http://id.example.com', GATEHOUSE_KEK: Buffer.alloc(32, 7).toString('base64'), GATEHOUSE_PORT: '0' });
+  assert.equal(await run.exited, 1);
+  assert.match(run.err(), /GH_CONFIG_INVALID/);
+  assert.match(run.err(), /kek:/);
+  assert.match(run.err(), /issuer:/);
+  assert.doesNotMatch(run.err(), /\n\s+at /, 'no stack trace');
+});
+
+test('production mode with a strong KEK prints no demo client', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'gh-serve-'));
+  const port = await freePort();
+  const run = serve(dir, { GATEHOUSE_ENV: 'production', GATEHOUSE_PORT: String(port), GATEHOUSE_KEK: randomBytes(32).toString('base64') });
+  t.after(() => run.child.kill('SIGKILL'));
+  await until(() => run.out().includes('gatehouse ready'), 'production start');
+  assert.doesNotMatch(run.out(), /client_secret/);
+  run.child.kill('SIGTERM');
+  assert.equal(await run.exited, 0);
+});
