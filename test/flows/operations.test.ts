@@ -147,9 +147,8 @@ test('operations: metrics.enabled=false removes /metrics', async () => {
   assert.equal((await fetch(`${base}/metrics`)).status, 404);
 });
 
-test('operations: security headers are on a 200, a 404, a malformed request and a 500', async () => {
-  const { gh, base } = await start();
-  void gh;
+test('operations: security headers are on a 200, a 404 and a malformed request', async () => {
+  const { base } = await start();
   assertSecurityHeaders(await fetch(`${base}/health`), '200');
   assertSecurityHeaders(await fetch(`${base}/nope`), '404');
   const bad = await fetch(`${base}/%zz`);
