@@ -34,6 +34,24 @@ function send(reply: FastifyReply, status: number, body: unknown): FastifyReply 
 
 const params = { type: 'object', properties: { clientId: { type: 'string' } }, required: ['clientId'] } as const;
 const tags = ['registration'];
+const security = [{ bearerAuth: [] }];
+const oauthError = { type: 'object', required: ['error'], properties: { error: { type: 'string' }, error_description: { type: 'string' } } } as const;
+/** RFC 7591 §3.2.1 client information response; every registered metadata member is echoed. */
+const clientInformation = {
+  description: 'Client information response (RFC 7591 §3.2.1, RFC 7592 §3)',
+  type: 'object',
+  additionalProperties: true,
+  required: ['client_id'],
+  properties: {
+    client_id: { type: 'string' },
+    client_secret: { type: 'string' },
+    client_id_issued_at: { type: 'integer' },
+    client_secret_expires_at: { type: 'integer' },
+    registration_access_token: { type: 'string' },
+    registration_client_uri: { type: 'string' },
+  },
+} as const;
+const errors = { 400: oauthError, 401: oauthError, 404: oauthError } as const;
 
 /**
  * Dynamic Client Registration (RFC 7591) and its management protocol (RFC 7592). Off unless
@@ -46,21 +64,21 @@ export function registerRegistrationRoutes(app: FastifyInstance, ctx: AppContext
   const req = (request: FastifyRequest): RegistrationRequest => ({ endpoint, bearer: bearerToken(request) });
   const clientIdOf = (request: FastifyRequest) => (request.params as { clientId: string }).clientId;
 
-  app.post('/register', { schema: { tags, summary: 'Register a client (RFC 7591 §3.1)' } }, async (request, reply) => {
+  app.post('/register', { schema: { tags, security, summary: 'Register a client (RFC 7591 §3.1)', response: { 201: clientInformation, ...errors } } }, async (request, reply) => {
     const r = req(request);
     // RFC 7591 §3.2.1: "the authorization server responds with an HTTP 201 Created status code".
     return send(reply, 201, await registerClient(deps, ctx.config, r, jsonBody(request)));
   });
 
-  app.get('/register/:clientId', { schema: { tags, params, summary: 'Read a registration (RFC 7592 §2.1)' } }, async (request, reply) =>
+  app.get('/register/:clientId', { schema: { tags, security, params, summary: 'Read a registration (RFC 7592 §2.1)', response: { 200: clientInformation, ...errors } } }, async (request, reply) =>
     send(reply, 200, await readRegistration(deps, clientIdOf(request), req(request))));
 
-  app.put('/register/:clientId', { schema: { tags, params, summary: 'Replace a registration (RFC 7592 §2.2)' } }, async (request, reply) => {
+  app.put('/register/:clientId', { schema: { tags, security, params, summary: 'Replace a registration (RFC 7592 §2.2)', response: { 200: clientInformation, ...errors } } }, async (request, reply) => {
     const r = req(request);
     return send(reply, 200, await updateRegistration(deps, ctx.config, clientIdOf(request), r, jsonBody(request)));
   });
 
-  app.delete('/register/:clientId', { schema: { tags, params, summary: 'Delete a registration (RFC 7592 §2.3)' } }, async (request, reply) => {
+  app.delete('/register/:clientId', { schema: { tags, security, params, summary: 'Delete a registration (RFC 7592 §2.3)', response: { 204: { description: 'Deleted', type: 'null' }, ...errors } } }, async (request, reply) => {
     await deleteRegistration(deps, clientIdOf(request), req(request));
     // RFC 7592 §2.3: "the authorization server responds with an HTTP 204 No Content message".
     return reply.code(204).header('cache-control', 'no-store').send();
