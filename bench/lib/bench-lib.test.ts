@@ -2,7 +2,7 @@
 // node --import tsx --test bench/lib/bench-lib.test.ts
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { basicAuth, jwsHeader } from '../scenarios/http.ts';
+import { accessTokenOf, basicAuth, jwsHeader, looksLikeJws } from '../scenarios/http.ts';
 import { parseCreatedClient } from '../servers/gatehouse.ts';
 import { replaceBetweenMarkers } from '../update-readme.ts';
 import { niceScale, renderChart } from './chart.ts';
@@ -95,4 +95,14 @@ test('chart axis uses round steps and the SVG labels values, n/a cells and the c
   assert.match(svg, />6.5k</);
   assert.match(svg, />n\/a</);
   assert.match(svg, /ceiling: hello 20k req\/s/);
+});
+
+test('per-response token checks tell a JWS from an opaque token that happens to start with eyJ', () => {
+  assert.equal(accessTokenOf('{"token_type":"Bearer","access_token":"abc.def.ghi","expires_in":1}'), 'abc.def.ghi');
+  assert.equal(accessTokenOf('{"error":"invalid_client"}'), null);
+  assert.equal(looksLikeJws('eyJhbGciOi.eyJzdWIi.c2ln'), true);
+  assert.equal(looksLikeJws('eyJxNk3kL_pQr8sT0uVwXyZ012345'), false);
+  assert.equal(looksLikeJws('a.b'), false);
+  assert.equal(looksLikeJws('a.b.c.d'), false);
+  assert.equal(looksLikeJws('a..c'), false);
 });

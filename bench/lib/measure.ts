@@ -42,6 +42,7 @@ export async function measure(
   const before = await probe(target, load);
   const cpu0 = await cpuSeconds(target.pid).catch(() => Number.NaN);
   const self0 = process.cpuUsage();
+  let firstMismatch: string | null = null;
   const r = await runAutocannon({
     url: target.origin + load.path,
     method: load.method,
@@ -51,7 +52,11 @@ export async function measure(
     pipelining: 1,
     duration: opts.durationSec,
     timeout: 10,
-    verifyBody: (b) => typeof b === 'string' && load.verifyBody(b),
+    verifyBody: (b) => {
+      const ok = typeof b === 'string' && load.verifyBody(b);
+      if (!ok && firstMismatch === null) firstMismatch = String(b).slice(0, 160);
+      return ok;
+    },
   });
   const self = process.cpuUsage(self0);
   const serverCpu = (await cpuSeconds(target.pid).catch(() => Number.NaN)) - cpu0;
@@ -63,7 +68,7 @@ export async function measure(
     r.non2xx && `${r.non2xx} non-2xx responses`,
     r.errors && `${r.errors} connection errors`,
     r.timeouts && `${r.timeouts} timeouts`,
-    r.mismatches && `${r.mismatches} bodies failed the check`,
+    r.mismatches && `${r.mismatches} bodies failed the check (first: ${JSON.stringify(firstMismatch)})`,
     r.requests.total === 0 && 'no responses',
   ].filter(Boolean);
   return {

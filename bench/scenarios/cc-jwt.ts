@@ -1,5 +1,5 @@
 import type { Scenario } from '../lib/types.ts';
-import { checkTokenResponse, jwsHeader, tokenRequest } from './http.ts';
+import { accessTokenOf, checkTokenResponse, jwsHeader, looksLikeJws, tokenRequest } from './http.ts';
 
 /** client_credentials returning an ES256-signed JWT access token (RFC 9068). */
 export const ccJwt: Scenario = {
@@ -13,7 +13,7 @@ export const ccJwt: Scenario = {
         method: 'POST',
         path: tokenPath,
         ...tokenRequest(jwtClient),
-        verifyBody: (b) => b.includes('"access_token":"eyJ'),
+        verifyBody: (b) => { const t = accessTokenOf(b); return t !== null && looksLikeJws(t); },
         verifyResponse(status, body) {
           const r = checkTokenResponse(status, body);
           if ('problem' in r) return r.problem;

@@ -45,3 +45,24 @@ export function checkTokenResponse(status: number, body: string): { problem: str
   if (typeof json.token_type !== 'string' || json.token_type.toLowerCase() !== 'bearer') return { problem: `token_type is ${String(json.token_type)}` };
   return { token: json.access_token };
 }
+
+const AT = '"access_token":"';
+
+/**
+ * The access_token value of a token response, found without parsing JSON (it runs on every
+ * response in the load generator); null when absent.
+ */
+export function accessTokenOf(body: string): string | null {
+  const i = body.indexOf(AT);
+  if (i < 0) return null;
+  const end = body.indexOf('"', i + AT.length);
+  return end < 0 ? null : body.slice(i + AT.length, end);
+}
+
+/** A compact JWS has exactly two dots; base64url opaque tokens have none. */
+export function looksLikeJws(token: string): boolean {
+  const a = token.indexOf('.');
+  if (a <= 0) return false;
+  const b = token.indexOf('.', a + 1);
+  return b > a + 1 && token.indexOf('.', b + 1) < 0 && b < token.length - 1;
+}
