@@ -15,7 +15,7 @@ import { renderChart } from './lib/chart.ts';
 import { evaluateGoals } from './lib/goals.ts';
 import { measure } from './lib/measure.ts';
 import { describeMachine, gitCommit, stamp } from './lib/machine.ts';
-import { analyzeProfile, newestProfile, type HotSpot } from './lib/profile.ts';
+import { analyzeProfile, newestProfile, type ProfileAnalysis } from './lib/profile.ts';
 import { loadAverage, rssMiB } from './lib/process.ts';
 import { computeRatios, renderMarkdown } from './lib/report.ts';
 import { median, summarize, type CellSummary, type StartupSummary } from './lib/summary.ts';
@@ -193,7 +193,7 @@ async function main(): Promise<number> {
   }
   await stopAll();
 
-  let profile: { file: string; totalMs: number; functions: HotSpot[]; packages: HotSpot[] } | null = null;
+  let profile: (ProfileAnalysis & { file: string }) | null = null;
   if (profileDir) {
     const file = await newestProfile(profileDir);
     if (file) {
@@ -203,6 +203,8 @@ async function main(): Promise<number> {
       for (const p of profile.packages.slice(0, 12)) log(`    ${p.selfPct.toFixed(1).padStart(5)} %  ${p.name}`);
       log('  top functions by self time:');
       for (const f of profile.functions) log(`    ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
+      log('  Gatehouse functions by inclusive time (self + callees):');
+      for (const f of profile.gatehouseInclusive) log(`    ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
     } else log('! no CPU profile was written (the server did not exit cleanly?)');
   }
 

@@ -28,8 +28,18 @@ function where(url: string, line: number): string {
   return `${short}:${line + 1}`;
 }
 
-/** Self time per function (and per package) of a V8 .cpuprofile, largest first. */
-export async function analyzeProfile(file: string, top = 25): Promise<{ functions: HotSpot[]; packages: HotSpot[]; totalMs: number }> {
+export interface ProfileAnalysis {
+  readonly totalMs: number;
+  /** Self time per function. */
+  readonly functions: HotSpot[];
+  /** Self time per package (node_modules name, `gatehouse <dir>`, node internals, native). */
+  readonly packages: HotSpot[];
+  /** Inclusive time (self + callees) of Gatehouse's own functions: which step of a request costs what. */
+  readonly gatehouseInclusive: HotSpot[];
+}
+
+/** Self and inclusive time per function (and self time per package) of a V8 .cpuprofile. */
+export async function analyzeProfile(file: string, top = 25): Promise<ProfileAnalysis> {
   const p = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
   const byId = new Map(p.nodes.map((n) => [n.id, n] as const));
   const self = new Map<number, number>();
@@ -55,8 +65,27 @@ export async function analyzeProfile(file: string, top = 25): Promise<{ function
     pkg.set(group, (pkg.get(group) ?? 0) + msSelf);
   }
   const toSpot = (name: string, w: string, v: number): HotSpot => ({ name, where: w, selfMs: Math.round(v), selfPct: Math.round((v / total) * 1000) / 10 });
+  // Inclusive: walk each sampled node's ancestors once, crediting every distinct Gatehouse function.
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const incl = new Map<string, { name: string; where: string; ms: number }>();
+  for (const [id, msSelf] of self) {
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const n = byId.get(cur);
+      if (!n || !n.callFrame.url.includes('/dist/') || n.callFrame.url.includes('node_modules/')) continue;
+      const w = where(n.callFrame.url, n.callFrame.lineNumber);
+      const k = `${n.callFrame.functionName || '(anonymous)'}@${w}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const e = incl.get(k) ?? { name: n.callFrame.functionName || '(anonymous)', where: w, ms: 0 };
+      e.ms += msSelf;
+      incl.set(k, e);
+    }
+  }
   return {
     totalMs: Math.round(total),
+    gatehouseInclusive: [...incl.values()].sort((a, b) => b.ms - a.ms).slice(0, top).map((e) => toSpot(e.name, e.where, e.ms)),
     functions: [...fn.values()].sort((a, b) => b.ms - a.ms).slice(0, top).map((e) => toSpot(e.name, e.where, e.ms)),
     packages: [...pkg.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => toSpot(k, '', v)),
   };
