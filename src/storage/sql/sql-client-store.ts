@@ -4,6 +4,7 @@ import type { AccessTokenFormat, Client, ClientAuthMethod } from '../../core/mod
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { ClientPatch, ClientStore } from '../../core/ports/client-store.ts';
 import { pageSize } from '../list-options.ts';
+import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { ClientsTable, Database, SqlKind } from './schema.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 
@@ -45,37 +46,59 @@ function encode(fields: ClientPatch): Partial<Insertable<ClientsTable>> {
   return out as Partial<Insertable<ClientsTable>>;
 }
 
-function decode(r: Row): Client {
+/** Every column, in the order `decode` reads them. */
+const CLIENT_COLUMNS = [
+  'tenant_id', 'client_id', 'client_name', 'secret_hash', 'secret_encrypted', 'secret_expires_at',
+  'token_endpoint_auth_method', 'token_endpoint_auth_signing_alg', 'grant_types', 'response_types',
+  'redirect_uris', 'scopes', 'jwks', 'jwks_uri', 'access_token_format', 'metadata',
+  'registration_access_token_hash', 'disabled', 'created_at', 'updated_at',
+] as const satisfies readonly (keyof ClientsTable)[];
+
+type Values = RowValues<Row, typeof CLIENT_COLUMNS>;
+
+/** A row as the values of CLIENT_COLUMNS, in order. */
+function decode(r: Values): Client {
+  const [
+    tenantId, clientId, clientName, secretHash, secretEncrypted, secretExpiresAt, authMethod, authSigningAlg,
+    grantTypes, responseTypes, redirectUris, scopes, jwks, jwksUri, accessTokenFormat, metadata,
+    registrationAccessTokenHash, disabled, createdAt, updatedAt,
+  ] = r;
   return {
-    tenantId: r.tenant_id,
-    clientId: r.client_id,
-    clientName: r.client_name,
-    secretHash: r.secret_hash,
-    secretEncrypted: r.secret_encrypted,
-    secretExpiresAt: r.secret_expires_at,
-    tokenEndpointAuthMethod: r.token_endpoint_auth_method as ClientAuthMethod,
-    tokenEndpointAuthSigningAlg: r.token_endpoint_auth_signing_alg,
-    grantTypes: JSON.parse(r.grant_types) as string[],
-    responseTypes: JSON.parse(r.response_types) as string[],
-    redirectUris: JSON.parse(r.redirect_uris) as string[],
-    scopes: JSON.parse(r.scopes) as string[],
-    jwks: r.jwks === null ? null : (JSON.parse(r.jwks) as Client['jwks']),
-    jwksUri: r.jwks_uri,
-    accessTokenFormat: r.access_token_format as AccessTokenFormat | null,
-    metadata: JSON.parse(r.metadata) as Record<string, unknown>,
-    registrationAccessTokenHash: r.registration_access_token_hash,
-    disabled: Boolean(r.disabled),
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
+    tenantId,
+    clientId,
+    clientName,
+    secretHash,
+    secretEncrypted,
+    secretExpiresAt,
+    tokenEndpointAuthMethod: authMethod as ClientAuthMethod,
+    tokenEndpointAuthSigningAlg: authSigningAlg,
+    grantTypes: JSON.parse(grantTypes) as string[],
+    responseTypes: JSON.parse(responseTypes) as string[],
+    redirectUris: JSON.parse(redirectUris) as string[],
+    scopes: JSON.parse(scopes) as string[],
+    jwks: jwks === null ? null : (JSON.parse(jwks) as Client['jwks']),
+    jwksUri,
+    accessTokenFormat: accessTokenFormat as AccessTokenFormat | null,
+    metadata: JSON.parse(metadata) as Record<string, unknown>,
+    registrationAccessTokenHash,
+    disabled: Boolean(disabled),
+    createdAt,
+    updatedAt,
   };
 }
+
+const rowValues = (r: Row) => CLIENT_COLUMNS.map((c) => r[c]) as unknown as Values;
 
 export class SqlClientStore implements ClientStore {
   readonly #db: Kysely<Database>;
   readonly #kind: SqlKind;
-  constructor(db: Kysely<Database>, kind: SqlKind) {
-    this.#db = db;
-    this.#kind = kind;
+  /** Client authentication looks a client up on every token, introspection and revocation call. */
+  readonly #get: PreparedQuery;
+  constructor(conn: SqlConnection) {
+    this.#db = conn.db;
+    this.#kind = conn.kind;
+    this.#get = prepareQuery(conn, (p) => conn.db.selectFrom('clients').select(CLIENT_COLUMNS)
+      .where('tenant_id', '=', p(0)).where('client_id', '=', p(1)), CLIENT_COLUMNS);
   }
 
   async create(client: Client): Promise<void> {
@@ -90,16 +113,15 @@ export class SqlClientStore implements ClientStore {
   }
 
   async get(tenantId: TenantId, clientId: string): Promise<Client | undefined> {
-    const row = await this.#db.selectFrom('clients').selectAll()
-      .where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
-    return row && decode(row);
+    const row = await this.#get.first([tenantId, clientId]);
+    return row && decode(row as Values);
   }
 
   async list(tenantId: TenantId, opts: { limit?: number; after?: string } = {}): Promise<Client[]> {
     let q = this.#db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId);
     if (opts.after !== undefined) q = q.where('client_id', '>', opts.after);
     const rows = await q.orderBy('client_id').limit(pageSize(opts.limit)).execute();
-    return rows.map(decode);
+    return rows.map((r) => decode(rowValues(r)));
   }
 
   async update(tenantId: TenantId, clientId: string, patch: ClientPatch): Promise<Client | undefined> {

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase } from 'kysely';
 import { withErrorMapping } from './error-mapping-dialect.ts';
+import type { SqlConnection, SqliteHandle } from './prepared-query.ts';
 import type { Database, SqlKind } from './schema.ts';
 import { mapStoreError } from './sql-errors.ts';
 
@@ -18,15 +19,16 @@ export interface SqlTarget {
 }
 
 /**
- * Opens one Kysely over the driver of `target.kind`. Only that driver is loaded, with a dynamic
- * import (S16): a SQLite install never loads pg or mysql2.
+ * Opens one Kysely over the driver of `target.kind` (and, on SQLite, hands out the connection
+ * for the prepared hot-path statements). Only that driver is loaded, with a dynamic import
+ * (S16): a SQLite install never loads pg or mysql2.
  */
-export async function openKysely(target: SqlTarget): Promise<Kysely<Database>> {
-  const dialect = await createDialect(target);
-  return new Kysely<Database>({ dialect: withErrorMapping(dialect, target.kind) });
+export async function openSql(target: SqlTarget): Promise<SqlConnection> {
+  const { dialect, sqlite } = await createDialect(target);
+  return { db: new Kysely<Database>({ dialect: withErrorMapping(dialect, target.kind) }), kind: target.kind, sqlite };
 }
 
-async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<Dialect> {
+async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<{ dialect: Dialect; sqlite: SqliteHandle | null }> {
   if (kind === 'sqlite') {
     const { default: BetterSqlite3 } = await import('better-sqlite3');
     if (location !== ':memory:') await mkdir(dirname(resolve(location)), { recursive: true });
@@ -41,7 +43,7 @@ async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<D
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    return new SqliteDialect({ database: cachingStatements(db) });
+    return { dialect: new SqliteDialect({ database: cachingStatements(db) }), sqlite: db };
   }
   if (kind === 'postgres') {
     const { default: pg } = await import('pg');
@@ -60,7 +62,7 @@ async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<D
     // An idle client losing its server (restart, failover) must not crash the process; the next
     // query reports GH_STORE_UNAVAILABLE instead.
     pool.on('error', () => {});
-    return new PostgresDialect({ pool });
+    return { dialect: new PostgresDialect({ pool }), sqlite: null };
   }
   const mysql = await import('mysql2');
   const createPool = mysql.createPool ?? (mysql as unknown as { default: typeof mysql }).default.createPool;
@@ -73,7 +75,7 @@ async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<D
     supportBigNumbers: false,
   });
   pool.on('connection', (conn) => conn.on('error', () => {}));
-  return new MysqlDialect({ pool });
+  return { dialect: new MysqlDialect({ pool }), sqlite: null };
 }
 
 /** Most statements prepared by the SQLite driver and kept for reuse. */

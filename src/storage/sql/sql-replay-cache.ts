@@ -3,8 +3,9 @@ import { sha256 } from '../../core/crypto.ts';
 import { DEFAULT_TENANT } from '../../core/model/tenant.ts';
 import { epochSeconds, type Clock } from '../../core/ports/clock.ts';
 import type { ReplayCache } from '../../core/ports/replay-cache.ts';
-import type { Database, SqlKind } from './schema.ts';
 import { insertIfAbsent } from './insert-if-absent.ts';
+import { prepareQuery, type PreparedQuery, type SqlConnection } from './prepared-query.ts';
+import type { Database } from './schema.ts';
 
 /**
  * Single-use keys. The primary key makes the INSERT the one arbiter (S4).
@@ -18,24 +19,24 @@ import { insertIfAbsent } from './insert-if-absent.ts';
  */
 export class SqlReplayCache implements ReplayCache {
   readonly #db: Kysely<Database>;
-  readonly #kind: SqlKind;
   readonly #clock: Clock;
-  constructor(db: Kysely<Database>, kind: SqlKind, clock: Clock) {
-    this.#db = db;
-    this.#kind = kind;
+  readonly #insert: (values: readonly unknown[]) => Promise<boolean>;
+  readonly #deleteExpired: PreparedQuery;
+  constructor(conn: SqlConnection, clock: Clock) {
+    this.#db = conn.db;
     this.#clock = clock;
+    this.#insert = insertIfAbsent(conn, 'replay_cache', ['tenant_id', 'key_hash', 'expires_at']);
+    this.#deleteExpired = prepareQuery(conn, (p) => conn.db.deleteFrom('replay_cache')
+      .where('tenant_id', '=', p(0)).where('key_hash', '=', p(1)).where('expires_at', '<=', p(2)));
   }
 
   async useOnce(key: string, expiresAt: number): Promise<boolean> {
     // Stored hashed: fixed width, whatever length the caller's key (a client's jti) has.
-    const row = { tenant_id: DEFAULT_TENANT, key_hash: sha256(key), expires_at: expiresAt };
-    if (await insertIfAbsent(this.#db, this.#kind, 'replay_cache', row)) return true;
-    const removed = await this.#db.deleteFrom('replay_cache')
-      .where('tenant_id', '=', row.tenant_id).where('key_hash', '=', row.key_hash)
-      .where('expires_at', '<=', epochSeconds(this.#clock))
-      .executeTakeFirst();
-    if (removed.numDeletedRows === 0n) return false;
-    return insertIfAbsent(this.#db, this.#kind, 'replay_cache', row);
+    const row = [DEFAULT_TENANT, sha256(key), expiresAt] as const;
+    if (await this.#insert(row)) return true;
+    const removed = await this.#deleteExpired.run([row[0], row[1], epochSeconds(this.#clock)]);
+    if (removed === 0) return false;
+    return this.#insert(row);
   }
 
   async purgeExpired(before: number): Promise<number> {

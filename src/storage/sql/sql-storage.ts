@@ -4,16 +4,16 @@ import { GatehouseError } from '../../core/errors.ts';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import { migrateToLatest } from '../migrations/migrate.ts';
-import type { Database } from './schema.ts';
 import { SqlClientStore } from './sql-client-store.ts';
-import { openKysely, type SqlTarget } from './sql-connect.ts';
+import type { SqlConnection } from './prepared-query.ts';
+import { openSql, type SqlTarget } from './sql-connect.ts';
 import { SqlKeyStore } from './sql-key-store.ts';
 import { SqlReplayCache } from './sql-replay-cache.ts';
 import { SqlTokenDenylist } from './sql-token-denylist.ts';
 import { SqlTokenStore } from './sql-token-store.ts';
 
 interface Shared {
-  readonly db: Promise<Kysely<Database>>;
+  readonly conn: Promise<SqlConnection>;
   refs: number;
 }
 
@@ -25,27 +25,27 @@ interface Shared {
  */
 const sqliteFiles = new Map<string, Shared>();
 
-async function acquire(target: SqlTarget): Promise<{ db: Kysely<Database>; release(): Promise<void> }> {
+async function acquire(target: SqlTarget): Promise<{ conn: SqlConnection; release(): Promise<void> }> {
   if (target.kind !== 'sqlite' || target.location === ':memory:') {
-    const db = await openKysely(target);
-    return { db, release: () => db.destroy() };
+    const conn = await openSql(target);
+    return { conn, release: () => conn.db.destroy() };
   }
   const path = resolve(target.location);
   let shared = sqliteFiles.get(path);
   if (!shared) {
-    shared = { db: openKysely(target), refs: 0 };
+    shared = { conn: openSql(target), refs: 0 };
     sqliteFiles.set(path, shared);
-    shared.db.catch(() => sqliteFiles.delete(path));
+    shared.conn.catch(() => sqliteFiles.delete(path));
   }
   shared.refs++;
   const entry = shared;
-  const db = await entry.db;
+  const conn = await entry.conn;
   return {
-    db,
+    conn,
     async release() {
       if (--entry.refs > 0) return;
       sqliteFiles.delete(path);
-      await db.destroy();
+      await conn.db.destroy();
     },
   };
 }
@@ -57,15 +57,15 @@ export interface SqlStorageOptions {
 
 /** The Kysely adapter (S9 role-suffixed stores) over SQLite, PostgreSQL or MySQL/MariaDB. */
 export async function createSqlStorage(target: SqlTarget, opts: SqlStorageOptions = {}): Promise<Storage> {
-  const { db, release } = await acquire(target);
-  const { kind } = target;
+  const { conn, release } = await acquire(target);
+  const { db, kind } = conn;
   let closed: Promise<void> | undefined;
   return {
     dialect: kind,
-    clients: new SqlClientStore(db, kind),
-    tokens: new SqlTokenStore(db, kind),
-    denylist: new SqlTokenDenylist(db, kind),
-    replay: new SqlReplayCache(db, kind, opts.clock ?? systemClock),
+    clients: new SqlClientStore(conn),
+    tokens: new SqlTokenStore(conn),
+    denylist: new SqlTokenDenylist(conn),
+    replay: new SqlReplayCache(conn, opts.clock ?? systemClock),
     keys: new SqlKeyStore(db, kind),
     migrate: () => migrateToLatest(db as Kysely<unknown>, kind),
     async ping() {

@@ -1,51 +1,70 @@
-import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { Confirmation, StoredTokenKind, TokenRecord } from '../../core/model/token.ts';
 import type { ConsumeResult, TokenStore } from '../../core/ports/token-store.ts';
+import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind, TokensTable } from './schema.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 
-function encode(t: TokenRecord): Insertable<TokensTable> {
+/** Every column, in the order `encode` writes and `decode` reads them. */
+const TOKEN_COLUMNS = [
+  'tenant_id', 'hash', 'kind', 'jti', 'client_id', 'subject', 'scope', 'audience', 'grant_id',
+  'parent_hash', 'issued_at', 'expires_at', 'cnf', 'claims', 'revoked_at', 'consumed_at',
+] as const satisfies readonly (keyof TokensTable)[];
+
+type Values = RowValues<Selectable<TokensTable>, typeof TOKEN_COLUMNS>;
+
+/** A record as the values of TOKEN_COLUMNS, in order. */
+function encode(t: TokenRecord): Values {
+  return [
+    t.tenantId, t.hash, t.kind, t.jti, t.clientId, t.subject, t.scope, JSON.stringify(t.audience), t.grantId,
+    t.parentHash, t.issuedAt, t.expiresAt, t.cnf === null ? null : JSON.stringify(t.cnf), JSON.stringify(t.claims),
+    t.revokedAt, t.consumedAt,
+  ];
+}
+
+function decode(r: Values): TokenRecord {
+  const [
+    tenantId, hash, kind, jti, clientId, subject, scope, audience, grantId, parentHash, issuedAt, expiresAt,
+    cnf, claims, revokedAt, consumedAt,
+  ] = r;
   return {
-    tenant_id: t.tenantId,
-    hash: t.hash,
-    kind: t.kind,
-    jti: t.jti,
-    client_id: t.clientId,
-    subject: t.subject,
-    scope: t.scope,
-    audience: JSON.stringify(t.audience),
-    grant_id: t.grantId,
-    parent_hash: t.parentHash,
-    issued_at: t.issuedAt,
-    expires_at: t.expiresAt,
-    cnf: t.cnf === null ? null : JSON.stringify(t.cnf),
-    claims: JSON.stringify(t.claims),
-    revoked_at: t.revokedAt,
-    consumed_at: t.consumedAt,
+    tenantId,
+    hash,
+    kind: kind as StoredTokenKind,
+    jti,
+    clientId,
+    subject,
+    scope,
+    audience: JSON.parse(audience) as string[],
+    grantId,
+    parentHash,
+    issuedAt,
+    expiresAt,
+    cnf: cnf === null ? null : (JSON.parse(cnf) as Confirmation),
+    claims: JSON.parse(claims) as Record<string, unknown>,
+    revokedAt,
+    consumedAt,
   };
 }
 
-function decode(r: Selectable<TokensTable>): TokenRecord {
+/** The per-request statements, compiled once (see prepareQuery). */
+function hotQueries(conn: SqlConnection) {
+  const { db } = conn;
   return {
-    tenantId: r.tenant_id,
-    hash: r.hash,
-    kind: r.kind as StoredTokenKind,
-    jti: r.jti,
-    clientId: r.client_id,
-    subject: r.subject,
-    scope: r.scope,
-    audience: JSON.parse(r.audience) as string[],
-    grantId: r.grant_id,
-    parentHash: r.parent_hash,
-    issuedAt: r.issued_at,
-    expiresAt: r.expires_at,
-    cnf: r.cnf === null ? null : (JSON.parse(r.cnf) as Confirmation),
-    claims: JSON.parse(r.claims) as Record<string, unknown>,
-    revokedAt: r.revoked_at,
-    consumedAt: r.consumed_at,
-  };
+    insert: prepareQuery(conn, (p) => db.insertInto('tokens')
+      .values(Object.fromEntries(TOKEN_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof TOKEN_COLUMNS)[number], never>)),
+    find: prepareQuery(conn, (p) => db.selectFrom('tokens').select(TOKEN_COLUMNS)
+      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)), TOKEN_COLUMNS),
+    exists: prepareQuery(conn, (p) => db.selectFrom('tokens').select('hash')
+      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)), ['hash']),
+    // consumed_at = p(2) first in SET, then the key: parameters are numbered by position.
+    consume: prepareQuery(conn, (p) => db.updateTable('tokens').set({ consumed_at: p(2) })
+      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)).where('consumed_at', 'is', null)),
+    revoke: prepareQuery(conn, (p) => db.updateTable('tokens').set({ revoked_at: p(2) })
+      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)).where('revoked_at', 'is', null)),
+  } satisfies Record<string, PreparedQuery>;
 }
 
 /**
@@ -55,14 +74,16 @@ function decode(r: Selectable<TokensTable>): TokenRecord {
 export class SqlTokenStore implements TokenStore {
   readonly #db: Kysely<Database>;
   readonly #kind: SqlKind;
-  constructor(db: Kysely<Database>, kind: SqlKind) {
-    this.#db = db;
-    this.#kind = kind;
+  readonly #q: ReturnType<typeof hotQueries>;
+  constructor(conn: SqlConnection) {
+    this.#db = conn.db;
+    this.#kind = conn.kind;
+    this.#q = hotQueries(conn);
   }
 
   async insert(record: TokenRecord): Promise<void> {
     try {
-      await this.#db.insertInto('tokens').values(encode(record)).execute();
+      await this.#q.insert.run(encode(record));
     } catch (e) {
       if (isUniqueViolation(this.#kind, e)) throw new GatehouseError('GH_CONFLICT', 'a token with this hash already exists');
       throw e;
@@ -70,31 +91,23 @@ export class SqlTokenStore implements TokenStore {
   }
 
   async find(tenantId: TenantId, hash: string): Promise<TokenRecord | undefined> {
-    const row = await this.#db.selectFrom('tokens').selectAll()
-      .where('tenant_id', '=', tenantId).where('hash', '=', hash).executeTakeFirst();
-    return row && decode(row);
+    const row = await this.#q.find.first([tenantId, hash]);
+    return row && decode(row as Values);
   }
 
   async consume(tenantId: TenantId, hash: string, at: number): Promise<ConsumeResult> {
     // S4: one compare-and-set UPDATE; the database's row lock lets exactly one caller match
     // `consumed_at IS NULL`. The matched row always changes (NULL → at), so MySQL's "changed
     // rows" and "found rows" counts agree.
-    const r = await this.#db.updateTable('tokens').set({ consumed_at: at })
-      .where('tenant_id', '=', tenantId).where('hash', '=', hash).where('consumed_at', 'is', null)
-      .executeTakeFirst();
-    if (r.numUpdatedRows > 0n) return 'consumed';
+    if ((await this.#q.consume.run([tenantId, hash, at])) > 0) return 'consumed';
     // Lost (or nothing to win): only now tell "already consumed" from "unknown".
-    const exists = await this.#db.selectFrom('tokens').select(sql<number>`1`.as('one'))
-      .where('tenant_id', '=', tenantId).where('hash', '=', hash).executeTakeFirst();
-    return exists ? 'already-consumed' : 'not-found';
+    return (await this.#q.exists.first([tenantId, hash])) ? 'already-consumed' : 'not-found';
   }
 
   async revoke(tenantId: TenantId, hash: string, at: number): Promise<TokenRecord | undefined> {
     const before = await this.find(tenantId, hash);
     if (!before || before.revokedAt !== null) return before;
-    await this.#db.updateTable('tokens').set({ revoked_at: at })
-      .where('tenant_id', '=', tenantId).where('hash', '=', hash).where('revoked_at', 'is', null)
-      .execute();
+    await this.#q.revoke.run([tenantId, hash, at]);
     return before;
   }
 

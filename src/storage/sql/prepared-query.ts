@@ -1,0 +1,105 @@
+import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
+import { GatehouseError } from '../../core/errors.ts';
+import type { Database, SqlKind } from './schema.ts';
+import { mapStoreError } from './sql-errors.ts';
+
+/** The better-sqlite3 calls the SQLite fast path makes (structural: the driver loads lazily). */
+export interface SqliteHandle {
+  readonly open: boolean;
+  readonly inTransaction: boolean;
+  prepare(sql: string): SqliteStatement;
+}
+
+export interface SqliteStatement {
+  raw(toggle?: boolean): SqliteStatement;
+  get(...params: unknown[]): unknown;
+  run(...params: unknown[]): { readonly changes: number };
+}
+
+/** One opened database: the Kysely instance and, on SQLite, the connection under it. */
+export interface SqlConnection {
+  readonly db: Kysely<Database>;
+  readonly kind: SqlKind;
+  readonly sqlite: SqliteHandle | null;
+}
+
+/** A row read as an array: the values of `Columns` of table row `R`, in order. */
+export type RowValues<R, Columns extends readonly (keyof R)[]> = { readonly [I in keyof Columns]: R[Columns[I]] };
+
+/** A query placeholder: `p(i)` stands for the i-th value passed at execution time. */
+export type Param = (index: number) => never;
+
+export interface PreparedQuery {
+  /** The first row as the selected values in `columns` order, or undefined when none matched. */
+  first(params: readonly unknown[]): Promise<readonly unknown[] | undefined>;
+  /** Runs an INSERT, UPDATE or DELETE; resolves to the number of rows it changed. */
+  run(params: readonly unknown[]): Promise<number>;
+}
+
+const SENTINEL = '\u0000gatehouse-param:';
+
+/**
+ * Builds a query once with the Kysely builder, compiles it for the connection's dialect, and
+ * reuses the SQL text for every call: building and compiling cost more than the primary-key
+ * lookups and single-row writes of the token endpoint (S16: Kysely still writes the SQL).
+ *
+ * On SQLite the statement runs straight on a cached better-sqlite3 statement, reading rows as
+ * arrays (no per-row property names). Kysely's driver serialises transactions through one
+ * connection: while one is open (key rotation, migrations) a direct statement would run inside
+ * it, so then the query goes through Kysely and waits its turn. better-sqlite3 is synchronous,
+ * so "no transaction open now" holds for the whole statement.
+ *
+ * On PostgreSQL and MySQL the precompiled SQL goes through Kysely's executor (pool, error
+ * mapping) unchanged.
+ */
+export function prepareQuery(
+  conn: SqlConnection,
+  build: (p: Param) => Compilable,
+  columns: readonly string[] = [],
+): PreparedQuery {
+  const compiled = build(((i: number) => `${SENTINEL}${i}`) as Param).compile();
+  const { sql } = compiled;
+  // Where each compiled parameter comes from: a call-time value (index ≥ 0) or a constant.
+  const slots = compiled.parameters.map((v) =>
+    typeof v === 'string' && v.startsWith(SENTINEL) ? Number(v.slice(SENTINEL.length)) : -1);
+  const constants = compiled.parameters;
+  const direct = slots.every((s, i) => s === i);
+  const bind = (params: readonly unknown[]): unknown[] =>
+    direct ? (params as unknown[]) : slots.map((s, i) => (s >= 0 ? params[s] : constants[i]));
+
+  const { db, kind, sqlite } = conn;
+  let reader: SqliteStatement | undefined;
+  let writer: SqliteStatement | undefined;
+  // Prepared on first use: the tables may not exist before migrate().
+  const onSqlite = <T>(fn: () => T): T => {
+    if (!sqlite!.open) throw new GatehouseError('GH_STORE_UNAVAILABLE', 'SQLite store is closed');
+    try {
+      return fn();
+    } catch (e) {
+      throw mapStoreError(kind, e);
+    }
+  };
+  const viaKysely = (params: readonly unknown[]) => db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(sql, bind(params)));
+
+  return {
+    async first(params) {
+      if (sqlite && !sqlite.inTransaction) {
+        return onSqlite(() => {
+          reader ??= sqlite.prepare(sql).raw(true);
+          return reader.get(...bind(params)) as unknown[] | undefined;
+        });
+      }
+      const row = (await viaKysely(params)).rows[0];
+      return row && columns.map((c) => row[c]);
+    },
+    async run(params) {
+      if (sqlite && !sqlite.inTransaction) {
+        return onSqlite(() => {
+          writer ??= sqlite.prepare(sql);
+          return writer.run(...bind(params)).changes;
+        });
+      }
+      return Number((await viaKysely(params)).numAffectedRows ?? 0n);
+    },
+  };
+}
