@@ -41,7 +41,7 @@ describe('prepareQuery on SQLite', () => {
     let inside: Promise<number> | undefined;
     await assert.rejects(conn.db.transaction().execute(async (trx) => {
       await trx.insertInto('token_denylist').values({ tenant_id: 't3', jti: 'rolled-back', expires_at: 1 }).execute();
-      assert.equal(conn.sqlite?.inTransaction, true);
+      assert.equal(conn.sqlite?.handle.inTransaction, true);
       inside = add.run(['t3', 'kept', 1]);
       // Not run inside the transaction: it cannot see it yet.
       await new Promise((r) => setImmediate(r));

@@ -2,25 +2,14 @@ import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
 import type { Database, SqlKind } from './schema.ts';
 import { mapStoreError } from './sql-errors.ts';
-
-/** The better-sqlite3 calls the SQLite fast path makes (structural: the driver loads lazily). */
-export interface SqliteHandle {
-  readonly open: boolean;
-  readonly inTransaction: boolean;
-  prepare(sql: string): SqliteStatement;
-}
-
-export interface SqliteStatement {
-  raw(toggle?: boolean): SqliteStatement;
-  get(...params: unknown[]): unknown;
-  run(...params: unknown[]): { readonly changes: number };
-}
+import type { SqliteHandle, SqliteStatement, SqliteWriteBatch } from './sqlite-write-batch.ts';
 
 /** One opened database: the Kysely instance and, on SQLite, the connection under it. */
 export interface SqlConnection {
   readonly db: Kysely<Database>;
   readonly kind: SqlKind;
-  readonly sqlite: SqliteHandle | null;
+  /** SQLite only: the connection Kysely drives, and the group commit of its hot-path writes. */
+  readonly sqlite: { readonly handle: SqliteHandle; readonly writes: SqliteWriteBatch } | null;
 }
 
 /** A row read as an array: the values of `Columns` of table row `R`, in order. */
@@ -44,10 +33,11 @@ const SENTINEL = '\u0000gatehouse-param:';
  * lookups and single-row writes of the token endpoint (S16: Kysely still writes the SQL).
  *
  * On SQLite the statement runs straight on a cached better-sqlite3 statement, reading rows as
- * arrays (no per-row property names). Kysely's driver serialises transactions through one
- * connection: while one is open (key rotation, migrations) a direct statement would run inside
- * it, so then the query goes through Kysely and waits its turn. better-sqlite3 is synchronous,
- * so "no transaction open now" holds for the whole statement.
+ * arrays (no per-row property names); writes go through the connection's group commit
+ * (SqliteWriteBatch). Kysely's driver serialises transactions through one connection: while one
+ * is open (key rotation, migrations) a direct statement would run inside it, so then the query
+ * goes through Kysely and waits its turn. better-sqlite3 is synchronous, so "no transaction open
+ * now" holds for the whole statement.
  *
  * On PostgreSQL and MySQL the precompiled SQL goes through Kysely's executor (pool, error
  * mapping) unchanged.
@@ -67,39 +57,33 @@ export function prepareQuery(
   const bind = (params: readonly unknown[]): unknown[] =>
     direct ? (params as unknown[]) : slots.map((s, i) => (s >= 0 ? params[s] : constants[i]));
 
-  const { db, kind, sqlite } = conn;
+  const { db, kind } = conn;
+  const sqlite = conn.sqlite?.handle;
+  const writes = conn.sqlite?.writes;
+  // Prepared on first use: the tables may not exist before migrate().
   let reader: SqliteStatement | undefined;
   let writer: SqliteStatement | undefined;
-  // Prepared on first use: the tables may not exist before migrate().
-  const onSqlite = <T>(fn: () => T): T => {
-    if (!sqlite!.open) throw new GatehouseError('GH_STORE_UNAVAILABLE', 'SQLite store is closed');
-    try {
-      return fn();
-    } catch (e) {
-      throw mapStoreError(kind, e);
-    }
-  };
+  const writeStatement = () => (writer ??= sqlite!.prepare(sql));
   const viaKysely = (params: readonly unknown[]) => db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(sql, bind(params)));
+  const runViaKysely = async (params: readonly unknown[]) => Number((await viaKysely(params)).numAffectedRows ?? 0n);
 
   return {
     async first(params) {
       if (sqlite && !sqlite.inTransaction) {
-        return onSqlite(() => {
+        if (!sqlite.open) throw new GatehouseError('GH_STORE_UNAVAILABLE', 'SQLite store is closed');
+        try {
           reader ??= sqlite.prepare(sql).raw(true);
           return reader.get(...bind(params)) as unknown[] | undefined;
-        });
+        } catch (e) {
+          throw mapStoreError(kind, e);
+        }
       }
       const row = (await viaKysely(params)).rows[0];
       return row && columns.map((c) => row[c]);
     },
-    async run(params) {
-      if (sqlite && !sqlite.inTransaction) {
-        return onSqlite(() => {
-          writer ??= sqlite.prepare(sql);
-          return writer.run(...bind(params)).changes;
-        });
-      }
-      return Number((await viaKysely(params)).numAffectedRows ?? 0n);
+    run(params) {
+      if (writes) return writes.run(writeStatement, bind(params), () => runViaKysely(params));
+      return runViaKysely(params);
     },
   };
 }

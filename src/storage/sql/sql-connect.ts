@@ -2,9 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect, type SqliteDatabase } from 'kysely';
 import { withErrorMapping } from './error-mapping-dialect.ts';
-import type { SqlConnection, SqliteHandle } from './prepared-query.ts';
+import type { SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind } from './schema.ts';
 import { mapStoreError } from './sql-errors.ts';
+import { SqliteWriteBatch, type SqliteHandle } from './sqlite-write-batch.ts';
 
 /** How long SQLite waits for another process's write lock before SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -25,7 +26,11 @@ export interface SqlTarget {
  */
 export async function openSql(target: SqlTarget): Promise<SqlConnection> {
   const { dialect, sqlite } = await createDialect(target);
-  return { db: new Kysely<Database>({ dialect: withErrorMapping(dialect, target.kind) }), kind: target.kind, sqlite };
+  return {
+    db: new Kysely<Database>({ dialect: withErrorMapping(dialect, target.kind) }),
+    kind: target.kind,
+    sqlite: sqlite && { handle: sqlite, writes: new SqliteWriteBatch(sqlite) },
+  };
 }
 
 async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<{ dialect: Dialect; sqlite: SqliteHandle | null }> {
