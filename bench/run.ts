@@ -5,19 +5,17 @@
  * median of the rounds is reported. Writes bench/results/<timestamp>.json, latest.md, latest.svg
  * and the README section. `--help` lists the options.
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE, type BenchArgs } from './lib/args.ts';
-import { renderChart } from './lib/chart.ts';
-import { evaluateGoals } from './lib/goals.ts';
 import { measure } from './lib/measure.ts';
 import { describeMachine, gitCommit, stamp } from './lib/machine.ts';
 import { analyzeProfile, newestProfile, type ProfileAnalysis } from './lib/profile.ts';
 import { loadAverage, rssMiB } from './lib/process.ts';
-import { computeRatios, renderMarkdown } from './lib/report.ts';
+import { buildReport, writeReport, type RunFacts } from './lib/publish.ts';
 import { median, summarize, type CellSummary, type StartupSummary } from './lib/summary.ts';
 import type { BenchTarget, CellRun, Load, RunningTarget, Scenario } from './lib/types.ts';
 import { scenarios as allScenarios } from './scenarios/index.ts';
@@ -25,7 +23,6 @@ import { createGatehouseTarget, type GatehouseTarget } from './servers/gatehouse
 import { helloTarget } from './servers/hello.ts';
 import { oauth2ServerTarget } from './servers/oauth2-server.ts';
 import { oidcProviderTarget } from './servers/oidc-provider.ts';
-import { updateReadme } from './update-readme.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const IDLE_SETTLE_MS = 2000;
@@ -69,6 +66,26 @@ async function measureStartup(t: BenchTarget, a: BenchArgs, cold: boolean): Prom
   };
 }
 
+/** `--render FILE`: rebuilds latest.md, latest.svg and the README section from a results file. */
+async function render(file: string): Promise<number> {
+  const j = JSON.parse(await readFile(file, 'utf8')) as RunFacts & { machine: { summary: string; cpuCount: number }; options: { connections: number; durationSec: number; quick: boolean } };
+  const facts: RunFacts = {
+    ...j,
+    machineSummary: j.machine.summary,
+    cpuCount: j.machine.cpuCount,
+    connections: j.options.connections,
+    durationSec: j.options.durationSec,
+    quick: j.options.quick,
+  };
+  const outDir = dirname(resolve(file));
+  const inRepo = outDir === join(ROOT, 'bench/results');
+  const { markdown } = await writeReport(buildReport(facts), {
+    outDir, name: basename(file, '.json'), publish: true, readme: inRepo ? join(ROOT, 'README.md') : null,
+  });
+  log(markdown);
+  return 0;
+}
+
 /** Waits (bounded) until the one-minute load average is below 1, so other work does not skew cells. */
 async function waitQuiet(minutes: number): Promise<void> {
   const until = Date.now() + minutes * 60_000;
@@ -84,6 +101,7 @@ async function waitQuiet(minutes: number): Promise<void> {
 async function main(): Promise<number> {
   const parsed = parseBenchArgs(process.argv.slice(2));
   if (parsed === 'help') { log(USAGE); return 0; }
+  if (parsed.render) return render(parsed.render);
   const a = parsed;
   const began = Date.now();
   const deadline = began + a.maxMinutes * 60_000;
@@ -217,15 +235,13 @@ async function main(): Promise<number> {
         cellFailures.get(k) ?? failed.get(t.id)));
     }
   }
-  const ratios = computeRatios(cells, scenarioList.map((s) => s.id), targets.map((t) => t.id));
-  const goals = evaluateGoals(cells, ratios, startup);
   const date = new Date(began);
   const outDir = a.out ?? (a.quick ? join(tmpdir(), 'gatehouse-bench-results') : join(ROOT, 'bench/results'));
   await mkdir(outDir, { recursive: true });
-  const jsonFile = join(outDir, `${stamp(date)}.json`);
-  const reportBase = {
-    date: date.toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    machine: machine.summary,
+  const facts: RunFacts = {
+    startedAt: date.toISOString(),
+    machineSummary: machine.summary,
+    cpuCount: machine.cpuCount,
     node: process.version,
     connections: a.connections,
     durationSec: a.durationSec,
@@ -234,52 +250,29 @@ async function main(): Promise<number> {
     scenarios: scenarioList.map((s) => ({ id: s.id, title: s.title })),
     targets: targets.map((t) => ({ id: t.id, label: t.label })),
     cells,
-    ratios,
-    goals,
+    runs,
     startup,
-    load: {
-      min: runs.length ? Math.min(...runs.map((r) => r.loadAvg1)) : Number.NaN,
-      max: runs.length ? Math.max(...runs.map((r) => r.loadAvg1)) : Number.NaN,
-      cores: machine.cpuCount,
-    },
   };
+  const report = buildReport(facts);
+  const jsonFile = join(outDir, `${stamp(date)}.json`);
   await writeFile(jsonFile, JSON.stringify({
-    startedAt: date.toISOString(),
+    ...facts,
     finishedAt: new Date().toISOString(),
     complete: completedRounds === a.rounds,
     options: a,
+    machine,
     gatehouse: { version: gatehouse.version, commit: gitCommit(ROOT), ...gatehouse.info() },
     versions: Object.fromEntries(targets.map((t) => [t.id, t.version])),
     failed: Object.fromEntries(failed),
-    ...reportBase,
-    machine,
-    runs,
+    ratios: report.ratios,
+    goals: report.goals,
     profile,
   }, null, 2) + '\n');
   log(`\nresults: ${jsonFile}`);
-
-  const md = renderMarkdown({ ...reportBase, chartPath: 'latest.svg' });
-  const hello = cells.find((c) => c.scenario === 'hello' && c.target === 'hello');
-  const svg = renderChart({
-    title: 'Gatehouse benchmark: requests per second',
-    subtitle: `${machine.summary}, Node ${process.version}, ${a.connections} connections, median of ${completedRounds} × ${a.durationSec} s — ${reportBase.date}`,
-    scenarios: scenarioList.filter((s) => s.id !== 'hello'),
-    targets: targets.filter((t) => t.id !== 'hello'),
-    cells,
-    ...(hello?.status === 'ok' && hello.reqPerSec ? { ceiling: { label: 'Fastify hello-world', value: hello.reqPerSec } } : {}),
+  const { markdown: md, readmeUpdated } = await writeReport(report, {
+    outDir, name: stamp(date), publish: a.publish, readme: a.publish && !a.out ? join(ROOT, 'README.md') : null,
   });
-  if (a.publish) {
-    await writeFile(join(outDir, 'latest.md'), md);
-    await writeFile(join(outDir, 'latest.svg'), svg);
-    const readmeBlock = renderMarkdown({ ...reportBase, chartPath: 'bench/results/latest.svg' })
-      + `\nRaw numbers: [bench/results/${stamp(date)}.json](bench/results/${stamp(date)}.json). Reproduce with \`npm run bench\` (options: \`npm run bench -- --help\`).\n`;
-    await writeFile(join(outDir, 'readme.md'), readmeBlock);
-    const updated = a.out ? false : await updateReadme(join(ROOT, 'README.md'), readmeBlock);
-    log(`published: ${join(outDir, 'latest.md')}, latest.svg${updated ? ', README.md bench section' : ''}`);
-  } else {
-    await writeFile(join(outDir, `${stamp(date)}.md`), md);
-    await writeFile(join(outDir, `${stamp(date)}.svg`), svg);
-  }
+  if (a.publish) log(`published: ${join(outDir, 'latest.md')}, latest.svg${readmeUpdated ? ', README.md bench section' : ''}`);
   log(`\n${md}`);
   await gatehouse.cleanup?.();
   if (profileDir && !profile) log(`profile dir kept: ${profileDir}`);

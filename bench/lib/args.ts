@@ -19,6 +19,8 @@ export interface BenchArgs {
   readonly maxMinutes: number;
   /** Wait up to this many minutes for the machine to be quiet before measuring (0 = don't). */
   readonly waitQuiet: number;
+  /** Re-render the report of an existing results file instead of measuring. */
+  readonly render: string | null;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
@@ -37,7 +39,8 @@ export const USAGE = `Usage: npm run bench -- [options]
   --profile         run the Gatehouse server with --cpu-prof and print where its time goes
   --max-minutes M   stop scheduling new rounds after M minutes (default 30)
   --wait-quiet M    first wait up to M minutes for the 1-minute load average to drop below 1 (default 0)
-  --verbose         echo server stderr`;
+  --verbose         echo server stderr
+  --render FILE     rebuild latest.md, latest.svg and the README section from a results JSON`;
 
 function num(v: string | undefined, name: string, def: number, min: number): number {
   if (v === undefined) return def;
@@ -59,7 +62,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
       scenarios: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' },
       publish: { type: 'boolean' }, build: { type: 'boolean', default: true },
       profile: { type: 'boolean', default: false }, 'max-minutes': { type: 'string' },
-      verbose: { type: 'boolean', default: false }, 'wait-quiet': { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+      verbose: { type: 'boolean', default: false }, 'wait-quiet': { type: 'string' }, render: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';
@@ -80,5 +83,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     publish: values.publish ?? !quick,
     maxMinutes: num(values['max-minutes'], 'max-minutes', 30, 1),
     waitQuiet: num(values['wait-quiet'], 'wait-quiet', 0, 0),
+    render: values.render ?? null,
   };
 }

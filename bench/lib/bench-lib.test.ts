@@ -39,7 +39,7 @@ test('a cell is the median of its rounds, and invalid when any round had a probl
 test('ratios divide Gatehouse by each peer; the ceiling is the hello-world cell; invalid cells give none', () => {
   const cells = [ok('cc-jwt', 'gatehouse', 6000), ok('cc-jwt', 'oidc-provider', 1500), ok('hello', 'hello', 20000),
     { ...ok('cc-opaque', 'gatehouse', 3000), status: 'invalid' as const }, ok('cc-opaque', 'oidc-provider', 1000)];
-  const r = computeRatios(cells, ['cc-jwt', 'cc-opaque', 'hello'], ['gatehouse', 'oidc-provider', 'hello']);
+  const r = computeRatios(cells, [], ['cc-jwt', 'cc-opaque', 'hello'], ['gatehouse', 'oidc-provider', 'hello']);
   assert.equal(r.find((x) => x.scenario === 'cc-jwt' && x.vs === 'oidc-provider')?.value, 4);
   assert.equal(r.find((x) => x.scenario === 'cc-jwt' && x.vs === 'hello')?.value, 0.3);
   assert.equal(r.find((x) => x.scenario === 'cc-opaque' && x.vs === 'oidc-provider')?.value, null);
@@ -47,7 +47,7 @@ test('ratios divide Gatehouse by each peer; the ceiling is the hello-world cell;
 
 test('goals are met, missed, or not measured', () => {
   const cells = [ok('cc-jwt', 'gatehouse', 6000, 30), ok('cc-jwt', 'oidc-provider', 1500), ok('hello', 'hello', 30000)];
-  const ratios = computeRatios(cells, ['cc-jwt', 'hello'], ['gatehouse', 'oidc-provider', 'hello']);
+  const ratios = computeRatios(cells, [], ['cc-jwt', 'hello'], ['gatehouse', 'oidc-provider', 'hello']);
   const goals = evaluateGoals(cells, ratios, [{ target: 'gatehouse', startMs: [900], idleRssMiB: [80], medianStartMs: 900, medianIdleRssMB: 84 }]);
   const by = (prefix: string) => goals.find((g) => g.name.startsWith(prefix))!;
   assert.equal(by('client_credentials JWT vs node').met, true);
@@ -105,4 +105,16 @@ test('per-response token checks tell a JWS from an opaque token that happens to 
   assert.equal(looksLikeJws('a.b'), false);
   assert.equal(looksLikeJws('a.b.c.d'), false);
   assert.equal(looksLikeJws('a..c'), false);
+});
+
+test('ratios pair the cells of each round and take the median, so drift between rounds cancels', () => {
+  const runs = [
+    run({ round: 1, reqPerSec: 4000 }), run({ round: 1, target: 'oidc-provider', reqPerSec: 2000 }),
+    run({ round: 2, reqPerSec: 2000 }), run({ round: 2, target: 'oidc-provider', reqPerSec: 1000 }),
+    run({ round: 3, reqPerSec: 3000 }), run({ round: 3, target: 'oidc-provider', reqPerSec: 1000 }),
+  ];
+  const cells = [summarize('cc-jwt', 'gatehouse', runs.filter((x) => x.target === 'gatehouse')),
+    summarize('cc-jwt', 'oidc-provider', runs.filter((x) => x.target === 'oidc-provider'))];
+  // Ratio of medians would be 3000 / 1000 = 3; the paired rounds say 2, 2, 3.
+  assert.equal(computeRatios(cells, runs, ['cc-jwt'], ['gatehouse', 'oidc-provider'])[0]?.value, 2);
 });

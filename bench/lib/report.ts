@@ -1,5 +1,6 @@
 import type { CellSummary, Goal, StartupSummary } from './summary.ts';
-import { ratio } from './summary.ts';
+import { median, ratio } from './summary.ts';
+import type { CellRun } from './types.ts';
 
 export interface ReportInput {
   readonly date: string;
@@ -56,7 +57,8 @@ export function renderMarkdown(r: ReportInput): string {
   lines.push('');
   lines.push(`${r.machine}, Node ${r.node}. autocannon in the parent process, each server in its own process, all on 127.0.0.1; `
     + `${r.connections} connections, ${r.durationSec} s per cell after a warm-up, ${r.rounds} round${r.rounds > 1 ? 's' : ''} interleaved across servers, median shown. `
-    + 'Every response is checked (status and body); a cell with any failure is marked invalid.');
+    + 'Every response is checked (status and body); a cell with any failure is marked invalid. '
+    + 'Ratios are the median of per-round ratios (the two cells of a round run back to back).');
   const busy = r.load.max > r.load.cores + 0.5;
   lines.push('', `Load average during the cells: ${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)} on ${r.load.cores} cores`
     + (busy ? ' — ⚠️ other work was running on the machine; absolute numbers are depressed and noisy (ratios within the run less so).' : '.'));
@@ -104,15 +106,26 @@ export function renderMarkdown(r: ReportInput): string {
   return lines.join('\n');
 }
 
-/** Gatehouse ÷ every other target, per scenario (the ceiling is compared with every scenario). */
+/**
+ * Gatehouse ÷ every other target, per scenario (the ceiling is compared with every scenario).
+ * The ratio is the median of per-round ratios: the two cells of a round ran moments apart, so
+ * drift in the machine's speed cancels within each pair. Null unless both cells are valid.
+ */
 export function computeRatios(
-  cells: readonly CellSummary[], scenarioIds: readonly string[], targetIds: readonly string[],
+  cells: readonly CellSummary[], runs: readonly CellRun[], scenarioIds: readonly string[], targetIds: readonly string[],
 ): { scenario: string; vs: string; value: number | null }[] {
   const find = (s: string, t: string) => cells.find((c) => c.scenario === s && c.target === t);
   const out: { scenario: string; vs: string; value: number | null }[] = [];
   for (const s of scenarioIds.filter((x) => x !== 'hello')) {
     for (const t of targetIds.filter((x) => x !== 'gatehouse')) {
-      out.push({ scenario: s, vs: t, value: ratio(find(s, 'gatehouse'), t === 'hello' ? find('hello', 'hello') : find(s, t)) });
+      const [vsScenario, vsTarget] = t === 'hello' ? ['hello', 'hello'] : [s, t];
+      if (ratio(find(s, 'gatehouse'), find(vsScenario, vsTarget)) === null) { out.push({ scenario: s, vs: t, value: null }); continue; }
+      const perRound: number[] = [];
+      for (const gh of runs.filter((r) => r.scenario === s && r.target === 'gatehouse')) {
+        const other = runs.find((r) => r.scenario === vsScenario && r.target === vsTarget && r.round === gh.round);
+        if (other && other.reqPerSec > 0) perRound.push(gh.reqPerSec / other.reqPerSec);
+      }
+      out.push({ scenario: s, vs: t, value: perRound.length ? median(perRound) : ratio(find(s, 'gatehouse'), find(vsScenario, vsTarget)) });
     }
   }
   return out;
