@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { measure } from './lib/measure.ts';
 import { describeMachine, gitCommit, stamp } from './lib/machine.ts';
-import { analyzeProfile, newestProfile, type ProfileAnalysis } from './lib/profile.ts';
+import { analyzeProfile, listProfiles, type ProfileAnalysis } from './lib/profile.ts';
 import { loadAverage, rssMiB } from './lib/process.ts';
 import { buildReport, writeReport, type RunFacts } from './lib/publish.ts';
 import { median, summarize, type CellSummary, type StartupSummary } from './lib/summary.ts';
@@ -211,19 +211,23 @@ async function main(): Promise<number> {
   }
   await stopAll();
 
-  let profile: (ProfileAnalysis & { file: string }) | null = null;
+  const profile: (ProfileAnalysis & { file: string; thread: number })[] = [];
   if (profileDir) {
-    const file = await newestProfile(profileDir);
-    if (file) {
-      profile = { file, ...(await analyzeProfile(file)) };
-      log(`\n[profile] Gatehouse server, ${fmt(profile.totalMs)} ms sampled (${file})`);
+    for (const { file, thread } of await listProfiles(profileDir)) profile.push({ file, thread, ...(await analyzeProfile(file)) });
+    if (!profile.length) log('! no CPU profile was written (the server did not exit cleanly?)');
+    for (const p of profile) {
+      const busy = 100 - (p.packages.find((x) => x.name === '(idle)')?.selfPct ?? 0);
+      log(`\n[profile] Gatehouse ${p.thread === 0 ? 'main thread' : `worker thread ${p.thread}`}: ${fmt(p.totalMs)} ms sampled, ${busy.toFixed(0)} % busy (${p.file})`);
+      const n = p.thread === 0 ? 25 : 6;
       log('  self time by package:');
-      for (const p of profile.packages.slice(0, 12)) log(`    ${p.selfPct.toFixed(1).padStart(5)} %  ${p.name}`);
+      for (const x of p.packages.slice(0, Math.min(n, 12))) log(`    ${x.selfPct.toFixed(1).padStart(5)} %  ${x.name}`);
       log('  top functions by self time:');
-      for (const f of profile.functions) log(`    ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
-      log('  Gatehouse functions by inclusive time (self + callees):');
-      for (const f of profile.gatehouseInclusive) log(`    ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
-    } else log('! no CPU profile was written (the server did not exit cleanly?)');
+      for (const f of p.functions.slice(0, n)) log(`    ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
+      if (p.thread === 0) {
+        log('  Gatehouse functions by inclusive time (self + callees):');
+        for (const f of p.gatehouseInclusive) log(`    ${f.selfPct.toFixed(1).padStart(5)} %  ${f.name}  ${f.where}`);
+      }
+    }
   }
 
   // 4. Summary and outputs.
@@ -275,7 +279,7 @@ async function main(): Promise<number> {
   if (a.publish) log(`published: ${join(outDir, 'latest.md')}, latest.svg${readmeUpdated ? ', README.md bench section' : ''}`);
   log(`\n${md}`);
   await gatehouse.cleanup?.();
-  if (profileDir && !profile) log(`profile dir kept: ${profileDir}`);
+  if (profileDir) log(`CPU profiles kept in ${profileDir} (open in Chrome DevTools › Performance)`);
   log(`done in ${Math.round((Date.now() - began) / 1000)} s`);
   return 0;
 }

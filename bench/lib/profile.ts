@@ -91,8 +91,14 @@ export async function analyzeProfile(file: string, top = 25): Promise<ProfileAna
   };
 }
 
-/** The newest .cpuprofile in `dir`. */
-export async function newestProfile(dir: string): Promise<string | null> {
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile')).sort();
-  return files.length ? join(dir, files[files.length - 1]!) : null;
+/**
+ * The .cpuprofile files in `dir`, main thread first. Node names them
+ * `CPU.<date>.<time>.<pid>.<threadId>.<seq>.cpuprofile`; thread 0 is the main thread and
+ * worker threads (e.g. a storage writer) get their own file.
+ */
+export async function listProfiles(dir: string): Promise<{ file: string; thread: number }[]> {
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile'));
+  return files
+    .map((f) => ({ file: join(dir, f), thread: Number(f.split('.').at(-3)) }))
+    .sort((a, b) => a.thread - b.thread);
 }
