@@ -31,9 +31,12 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 const running = new Set<RunningTarget>();
+/** Temporary files to remove however the run ends. */
+const cleanups: (() => Promise<void>)[] = [];
 async function stopAll(): Promise<void> {
   await Promise.all([...running].map((r) => r.stop().catch(() => {})));
   running.clear();
+  for (const c of cleanups.splice(0)) await c().catch(() => {});
 }
 process.once('SIGINT', () => { log('\ninterrupted: stopping servers'); void stopAll().then(() => process.exit(130)); });
 
@@ -106,6 +109,7 @@ async function main(): Promise<number> {
   const began = Date.now();
   const deadline = began + a.maxMinutes * 60_000;
   const gatehouse: GatehouseTarget = createGatehouseTarget({ build: a.build, log: (l) => log(`  ${l}`) });
+  cleanups.push(async () => { await gatehouse.cleanup?.(); });
   const targets = [gatehouse, oidcProviderTarget, oauth2ServerTarget, helloTarget].filter((t) => !a.targets || a.targets.includes(t.id));
   const scenarioList = allScenarios.filter((s) => !a.scenarios || a.scenarios.includes(s.id) || (s.id === 'hello' && targets.some((t) => t.id === 'hello')));
   if (!targets.length || !scenarioList.length) throw new Error('no targets or scenarios selected');
@@ -278,7 +282,7 @@ async function main(): Promise<number> {
   });
   if (a.publish) log(`published: ${join(outDir, 'latest.md')}, latest.svg${readmeUpdated ? ', README.md bench section' : ''}`);
   log(`\n${md}`);
-  await gatehouse.cleanup?.();
+  await stopAll();
   if (profileDir) log(`CPU profiles kept in ${profileDir} (open in Chrome DevTools › Performance)`);
   log(`done in ${Math.round((Date.now() - began) / 1000)} s`);
   return 0;
