@@ -11,7 +11,7 @@ describe('prepareQuery on SQLite', () => {
     conn = await openSql({ kind: 'sqlite', location: ':memory:', poolSize: 1 });
     await migrateToLatest(conn.db as never, 'sqlite');
   });
-  after(() => conn.db.destroy());
+  after(() => conn.close());
 
   const insert = () => prepareQuery(conn, (p) => conn.db.insertInto('token_denylist')
     .values({ tenant_id: p(0), jti: p(1), expires_at: p(2) }));
@@ -62,7 +62,7 @@ describe('prepareQuery on SQLite', () => {
     await migrateToLatest(c.db as never, 'sqlite');
     const q = prepareQuery(c, (p) => c.db.selectFrom('token_denylist').select('jti').where('jti', '=', p(0)), ['jti']);
     assert.equal(await q.first(['x']), undefined);
-    await c.db.destroy();
+    await c.close();
     await assert.rejects(q.first(['x']), (e: unknown) => e instanceof GatehouseError && e.code === 'GH_STORE_UNAVAILABLE');
   });
 });

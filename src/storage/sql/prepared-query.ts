@@ -2,14 +2,16 @@ import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
 import type { Database, SqlKind } from './schema.ts';
 import { mapStoreError } from './sql-errors.ts';
-import type { SqliteHandle, SqliteStatement, SqliteWriteBatch } from './sqlite-write-batch.ts';
+import type { HotWriter, SqliteHandle, SqliteStatement } from './sqlite-write-batch.ts';
 
 /** One opened database: the Kysely instance and, on SQLite, the connection under it. */
 export interface SqlConnection {
   readonly db: Kysely<Database>;
   readonly kind: SqlKind;
-  /** SQLite only: the connection Kysely drives, and the group commit of its hot-path writes. */
-  readonly sqlite: { readonly handle: SqliteHandle; readonly writes: SqliteWriteBatch } | null;
+  /** SQLite only: the connection Kysely drives, and where hot-path writes go (group commit). */
+  readonly sqlite: { readonly handle: SqliteHandle; readonly writes: HotWriter } | null;
+  /** Commits queued writes, then closes the pool or connection. */
+  close(): Promise<void>;
 }
 
 /** A row read as an array: the values of `Columns` of table row `R`, in order. */
@@ -32,9 +34,9 @@ const SENTINEL = '\u0000gatehouse-param:';
  * reuses the SQL text for every call: building and compiling cost more than the primary-key
  * lookups and single-row writes of the token endpoint (S16: Kysely still writes the SQL).
  *
- * On SQLite the statement runs straight on a cached better-sqlite3 statement, reading rows as
- * arrays (no per-row property names); writes go through the connection's group commit
- * (SqliteWriteBatch). Kysely's driver serialises transactions through one connection: while one
+ * On SQLite a read runs straight on a cached better-sqlite3 statement, rows as arrays (no
+ * per-row property names); a write goes to the connection's HotWriter (group commit, on a writer
+ * thread for files). Kysely's driver serialises transactions through one connection: while one
  * is open (key rotation, migrations) a direct statement would run inside it, so then the query
  * goes through Kysely and waits its turn. better-sqlite3 is synchronous, so "no transaction open
  * now" holds for the whole statement.
@@ -62,8 +64,6 @@ export function prepareQuery(
   const writes = conn.sqlite?.writes;
   // Prepared on first use: the tables may not exist before migrate().
   let reader: SqliteStatement | undefined;
-  let writer: SqliteStatement | undefined;
-  const writeStatement = () => (writer ??= sqlite!.prepare(sql));
   const viaKysely = (params: readonly unknown[]) => db.executeQuery<Record<string, unknown>>(CompiledQuery.raw(sql, bind(params)));
   const runViaKysely = async (params: readonly unknown[]) => Number((await viaKysely(params)).numAffectedRows ?? 0n);
 
@@ -82,7 +82,7 @@ export function prepareQuery(
       return row && columns.map((c) => row[c]);
     },
     run(params) {
-      if (writes) return writes.run(writeStatement, bind(params), () => runViaKysely(params));
+      if (writes) return writes.run(sql, bind(params), () => runViaKysely(params));
       return runViaKysely(params);
     },
   };

@@ -5,10 +5,13 @@ import { withErrorMapping } from './error-mapping-dialect.ts';
 import type { SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind } from './schema.ts';
 import { mapStoreError } from './sql-errors.ts';
-import { SqliteWriteBatch, type SqliteHandle } from './sqlite-write-batch.ts';
+import { InThreadWriter, type HotWriter, type SqliteHandle } from './sqlite-write-batch.ts';
+import { SqliteWriterThread } from './sqlite-writer-thread.ts';
 
 /** How long SQLite waits for another process's write lock before SQLITE_BUSY. */
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
+/** Bytes the WAL file is truncated back to after a checkpoint that emptied it. */
+export const SQLITE_WAL_SIZE_LIMIT = 64 * 1024 * 1024;
 const PG_INT8_OID = 20;
 const CONNECT_TIMEOUT_MS = 10_000;
 
@@ -26,10 +29,22 @@ export interface SqlTarget {
  */
 export async function openSql(target: SqlTarget): Promise<SqlConnection> {
   const { dialect, sqlite } = await createDialect(target);
+  const db = new Kysely<Database>({ dialect: withErrorMapping(dialect, target.kind) });
+  let writes: HotWriter | null = null;
+  if (sqlite) {
+    const inThread = new InThreadWriter(sqlite);
+    // A file gets a writer thread with its own connection; an in-memory database exists only on
+    // this connection, so its writes commit here.
+    writes = target.location === ':memory:' ? inThread : new SqliteWriterThread(resolve(target.location), { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, walSizeLimit: SQLITE_WAL_SIZE_LIMIT }, inThread);
+  }
   return {
-    db: new Kysely<Database>({ dialect: withErrorMapping(dialect, target.kind) }),
+    db,
     kind: target.kind,
-    sqlite: sqlite && { handle: sqlite, writes: new SqliteWriteBatch(sqlite) },
+    sqlite: sqlite && writes && { handle: sqlite, writes },
+    async close() {
+      await writes?.close();
+      await db.destroy();
+    },
   };
 }
 
@@ -48,6 +63,8 @@ async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<{
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    // A WAL that grew during a burst (a long reader held back its restart) shrinks again.
+    db.pragma(`journal_size_limit = ${SQLITE_WAL_SIZE_LIMIT}`);
     return { dialect: new SqliteDialect({ database: cachingStatements(db) }), sqlite: db };
   }
   if (kind === 'postgres') {

@@ -28,7 +28,7 @@ const sqliteFiles = new Map<string, Shared>();
 async function acquire(target: SqlTarget): Promise<{ conn: SqlConnection; release(): Promise<void> }> {
   if (target.kind !== 'sqlite' || target.location === ':memory:') {
     const conn = await openSql(target);
-    return { conn, release: () => conn.db.destroy() };
+    return { conn, release: () => conn.close() };
   }
   const path = resolve(target.location);
   let shared = sqliteFiles.get(path);
@@ -45,7 +45,7 @@ async function acquire(target: SqlTarget): Promise<{ conn: SqlConnection; releas
     async release() {
       if (--entry.refs > 0) return;
       sqliteFiles.delete(path);
-      await conn.db.destroy();
+      await conn.close();
     },
   };
 }

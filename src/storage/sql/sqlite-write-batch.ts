@@ -14,60 +14,131 @@ export interface SqliteStatement {
   run(...params: unknown[]): { readonly changes: number };
 }
 
-/** Most writes committed in one transaction: bounds how long one flush holds the event loop. */
-const MAX_BATCH = 128;
-
-interface PendingWrite {
-  readonly statement: () => SqliteStatement;
+/** One queued single-statement write. */
+export interface HotWrite {
+  readonly sql: string;
   readonly params: readonly unknown[];
-  /** The same write through Kysely, for when a Kysely transaction is open at flush time. */
+}
+
+/** What became of one write: the rows it changed, or the error that refused it. */
+export type WriteOutcome = { readonly changes: number } | { readonly error: unknown };
+
+/** Most writes committed in one transaction: bounds how long one commit holds its thread. */
+export const MAX_BATCH = 128;
+
+/**
+ * Runs `writes` on `db` and commits them together: one BEGIN IMMEDIATE … COMMIT instead of one
+ * autocommit each (a single write runs alone). A commit costs a WAL append of every page it
+ * dirtied, with its locks; sharing it cuts the cost per write, and the WAL (hence checkpoints
+ * and their fsyncs) grows more slowly.
+ *
+ * Each statement keeps its own outcome: a constraint violation (a duplicate key) rolls back that
+ * statement only (SQLite's default ON CONFLICT ABORT) and refuses that write alone. An error that
+ * ends the transaction (SQLITE_FULL, SQLITE_IOERR, …) or a failed COMMIT refuses every write:
+ * none of them was committed. Errors come back as the driver threw them (mapped by the caller).
+ */
+export function commitWrites(db: SqliteHandle, prepare: (sql: string) => SqliteStatement, writes: readonly HotWrite[]): WriteOutcome[] {
+  if (writes.length === 1) {
+    const [w] = writes as [HotWrite];
+    try {
+      return [{ changes: prepare(w.sql).run(...w.params).changes }];
+    } catch (error) {
+      return [{ error }];
+    }
+  }
+  const failAll = (error: unknown): WriteOutcome[] => {
+    if (db.inTransaction) {
+      try { prepare('rollback').run(); } catch { /* the first error is the one to report */ }
+    }
+    return writes.map(() => ({ error }));
+  };
+  try {
+    prepare('begin immediate').run();
+  } catch (e) {
+    return failAll(e);
+  }
+  const outcomes: WriteOutcome[] = [];
+  for (const w of writes) {
+    try {
+      outcomes.push({ changes: prepare(w.sql).run(...w.params).changes });
+    } catch (error) {
+      // SQLite rolled back the whole transaction, not just the statement: nothing is kept.
+      if (!db.inTransaction) return failAll(error);
+      outcomes.push({ error });
+    }
+  }
+  try {
+    prepare('commit').run();
+  } catch (e) {
+    return failAll(e);
+  }
+  return outcomes;
+}
+
+/** Prepared statements by SQL text, for one connection. */
+export function statementCache(db: SqliteHandle): (sql: string) => SqliteStatement {
+  const cache = new Map<string, SqliteStatement>();
+  return (sql) => {
+    let s = cache.get(sql);
+    if (!s) cache.set(sql, (s = db.prepare(sql)));
+    return s;
+  };
+}
+
+/** Where the hot path's single-statement writes go on SQLite (this thread or a writer thread). */
+export interface HotWriter {
+  /**
+   * Queues one write; resolves to the rows it changed once committed. `viaKysely` runs the same
+   * write through Kysely, for when a Kysely transaction holds this thread's connection.
+   */
+  run(sql: string, params: readonly unknown[], viaKysely: () => Promise<number>): Promise<number>;
+  /** Commits what is queued, then stops taking writes. */
+  close(): Promise<void>;
+  /** Transactions committed and the writes they carried (tests and diagnostics). */
+  readonly stats: { transactions: number; writes: number };
+}
+
+interface Pending extends HotWrite {
   readonly viaKysely: () => Promise<number>;
   readonly resolve: (changes: number) => void;
   readonly reject: (e: unknown) => void;
 }
 
+export const storeClosed = () => new GatehouseError('GH_STORE_UNAVAILABLE', 'SQLite store is closed');
+
 /**
- * Group commit for the single-row writes of the hot path (token inserts, use-once updates,
- * replay-cache and denylist inserts) on one SQLite connection.
- *
- * Writes issued during one event-loop turn (every request parsed in that turn) are committed
- * together on the next `setImmediate`: one BEGIN IMMEDIATE … COMMIT instead of one per row. Each
- * write still resolves only after its COMMIT returned, so a caller that was answered never loses
- * its row to a later failure. A commit costs a WAL append with its locks and page images; sharing
- * it cuts the cost per write, and the WAL (and so the checkpoints) grow more slowly.
- *
- * Each statement keeps its own outcome: a constraint violation (a duplicate key) rolls back that
- * statement only (SQLite's default ON CONFLICT ABORT) and rejects that caller alone. An error
- * that ends the transaction (SQLITE_FULL, SQLITE_IOERR, …) or a failed COMMIT rejects every
- * write of the batch: none of them was committed.
+ * Group commit on the event-loop thread's own connection (`:memory:` databases, and the fallback
+ * when no writer thread can run). Writes issued during one event-loop turn (every request parsed
+ * in it) commit together on the next `setImmediate`; each resolves only after its COMMIT.
  */
-export class SqliteWriteBatch {
+export class InThreadWriter implements HotWriter {
   readonly #db: SqliteHandle;
-  #pending: PendingWrite[] = [];
-  #begin: SqliteStatement | undefined;
-  #commit: SqliteStatement | undefined;
-  #rollback: SqliteStatement | undefined;
-  /** Transactions committed and writes they carried (for tests and diagnostics). */
+  readonly #prepare: (sql: string) => SqliteStatement;
+  #pending: Pending[] = [];
   readonly stats = { transactions: 0, writes: 0 };
 
   constructor(db: SqliteHandle) {
     this.#db = db;
+    this.#prepare = statementCache(db);
   }
 
-  /** Queues one write; resolves to the rows it changed once it is committed. */
-  run(statement: () => SqliteStatement, params: readonly unknown[], viaKysely: () => Promise<number>): Promise<number> {
+  run(sql: string, params: readonly unknown[], viaKysely: () => Promise<number>): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.#pending.push({ statement, params, viaKysely, resolve, reject });
+      this.#pending.push({ sql, params, viaKysely, resolve, reject });
       if (this.#pending.length === 1) setImmediate(() => this.#flush());
     });
+  }
+
+  async close(): Promise<void> {
+    while (this.#pending.length > 0) this.#flush();
   }
 
   #flush(): void {
     const batch = this.#pending.splice(0, MAX_BATCH);
     if (this.#pending.length > 0) setImmediate(() => this.#flush());
+    if (batch.length === 0) return;
     if (!this.#db.open) {
-      const closed = new GatehouseError('GH_STORE_UNAVAILABLE', 'SQLite store is closed');
-      for (const w of batch) w.reject(closed);
+      for (const w of batch) w.reject(storeClosed());
       return;
     }
     // A Kysely transaction (key rotation, migration) holds the connection: queue behind it.
@@ -75,64 +146,15 @@ export class SqliteWriteBatch {
       for (const w of batch) w.viaKysely().then(w.resolve, w.reject);
       return;
     }
-    if (batch.length === 1) {
-      const [w] = batch as [PendingWrite];
-      try {
-        const { changes } = w.statement().run(...w.params);
-        this.#count(1);
-        w.resolve(changes);
-      } catch (e) {
-        w.reject(mapStoreError('sqlite', e));
-      }
-      return;
+    const outcomes = commitWrites(this.#db, this.#prepare, batch);
+    if (outcomes.some((o) => 'changes' in o)) {
+      this.stats.transactions++;
+      this.stats.writes += batch.length;
     }
-    this.#inTransaction(batch);
-  }
-
-  #inTransaction(batch: readonly PendingWrite[]): void {
-    const db = this.#db;
-    const outcomes: ({ ok: number } | { error: unknown })[] = [];
-    const failAll = (e: unknown) => {
-      if (db.inTransaction) {
-        try { (this.#rollback ??= db.prepare('rollback')).run(); } catch { /* the connection reports the cause below */ }
-      }
-      const mapped = mapStoreError('sqlite', e);
-      for (const w of batch) w.reject(mapped);
-    };
-    try {
-      (this.#begin ??= db.prepare('begin immediate')).run();
-    } catch (e) {
-      failAll(e);
-      return;
-    }
-    for (const w of batch) {
-      try {
-        outcomes.push({ ok: w.statement().run(...w.params).changes });
-      } catch (e) {
-        // SQLite rolled back the whole transaction (not just the statement): nothing is kept.
-        if (!db.inTransaction) {
-          failAll(e);
-          return;
-        }
-        outcomes.push({ error: mapStoreError('sqlite', e) });
-      }
-    }
-    try {
-      (this.#commit ??= db.prepare('commit')).run();
-    } catch (e) {
-      failAll(e);
-      return;
-    }
-    this.#count(batch.length);
     batch.forEach((w, i) => {
       const o = outcomes[i]!;
-      if ('ok' in o) w.resolve(o.ok);
-      else w.reject(o.error);
+      if ('changes' in o) w.resolve(o.changes);
+      else w.reject(mapStoreError('sqlite', o.error));
     });
-  }
-
-  #count(writes: number): void {
-    this.stats.transactions++;
-    this.stats.writes += writes;
   }
 }
