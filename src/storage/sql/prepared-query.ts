@@ -2,14 +2,18 @@ import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
 import type { Database, SqlKind } from './schema.ts';
 import { mapStoreError } from './sql-errors.ts';
+import type { SqliteReadScope } from './sqlite-read-scope.ts';
 import type { HotWriter, SqliteHandle, SqliteStatement } from './sqlite-write-batch.ts';
 
 /** One opened database: the Kysely instance and, on SQLite, the connection under it. */
 export interface SqlConnection {
   readonly db: Kysely<Database>;
   readonly kind: SqlKind;
-  /** SQLite only: the connection Kysely drives, and where hot-path writes go (group commit). */
-  readonly sqlite: { readonly handle: SqliteHandle; readonly writes: HotWriter } | null;
+  /**
+   * SQLite only: the connection Kysely drives, the read transaction its hot-path reads share per
+   * event-loop turn, and where hot-path writes go (group commit).
+   */
+  readonly sqlite: { readonly handle: SqliteHandle; readonly reads: SqliteReadScope; readonly writes: HotWriter } | null;
   /** Commits queued writes, then closes the pool or connection. */
   close(): Promise<void>;
 }
@@ -35,8 +39,8 @@ const SENTINEL = '\u0000gatehouse-param:';
  * lookups and single-row writes of the token endpoint (S16: Kysely still writes the SQL).
  *
  * On SQLite a read runs straight on a cached better-sqlite3 statement, rows as arrays (no
- * per-row property names); a write goes to the connection's HotWriter (group commit, on a writer
- * thread for files). Kysely's driver serialises transactions through one connection: while one
+ * per-row property names), inside the turn's shared read transaction (SqliteReadScope); a write
+ * goes to the connection's HotWriter (group commit, on a writer thread for files). Kysely's driver serialises transactions through one connection: while one
  * is open (key rotation, migrations) a direct statement would run inside it, so then the query
  * goes through Kysely and waits its turn. better-sqlite3 is synchronous, so "no transaction open
  * now" holds for the whole statement.
@@ -61,6 +65,7 @@ export function prepareQuery(
 
   const { db, kind } = conn;
   const sqlite = conn.sqlite?.handle;
+  const reads = conn.sqlite?.reads;
   const writes = conn.sqlite?.writes;
   // Prepared on first use: the tables may not exist before migrate().
   let reader: SqliteStatement | undefined;
@@ -69,9 +74,10 @@ export function prepareQuery(
 
   return {
     async first(params) {
-      if (sqlite && !sqlite.inTransaction) {
+      if (sqlite && reads!.usable) {
         if (!sqlite.open) throw new GatehouseError('GH_STORE_UNAVAILABLE', 'SQLite store is closed');
         try {
+          reads!.enter();
           reader ??= sqlite.prepare(sql).raw(true);
           return reader.get(...bind(params)) as unknown[] | undefined;
         } catch (e) {

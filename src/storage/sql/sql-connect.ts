@@ -5,6 +5,7 @@ import { withErrorMapping } from './error-mapping-dialect.ts';
 import type { SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind } from './schema.ts';
 import { mapStoreError } from './sql-errors.ts';
+import { SqliteReadScope } from './sqlite-read-scope.ts';
 import { InThreadWriter, type HotWriter, type SqliteHandle } from './sqlite-write-batch.ts';
 import { SqliteWriterThread } from './sqlite-writer-thread.ts';
 
@@ -32,15 +33,18 @@ export async function openSql(target: SqlTarget): Promise<SqlConnection> {
   const db = new Kysely<Database>({ dialect: withErrorMapping(dialect, target.kind) });
   let writes: HotWriter | null = null;
   if (sqlite) {
-    const inThread = new InThreadWriter(sqlite);
+    const inThread = new InThreadWriter(sqlite.handle, sqlite.reads);
     // A file gets a writer thread with its own connection; an in-memory database exists only on
     // this connection, so its writes commit here.
-    writes = target.location === ':memory:' ? inThread : new SqliteWriterThread(resolve(target.location), { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, walSizeLimit: SQLITE_WAL_SIZE_LIMIT }, inThread);
+    writes = target.location === ':memory:' ? inThread : new SqliteWriterThread(
+      resolve(target.location), { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, walSizeLimit: SQLITE_WAL_SIZE_LIMIT }, inThread,
+      () => sqlite.reads.end(),
+    );
   }
   return {
     db,
     kind: target.kind,
-    sqlite: sqlite && writes && { handle: sqlite, writes },
+    sqlite: sqlite && writes && { ...sqlite, writes },
     async close() {
       await writes?.close();
       await db.destroy();
@@ -48,7 +52,7 @@ export async function openSql(target: SqlTarget): Promise<SqlConnection> {
   };
 }
 
-async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<{ dialect: Dialect; sqlite: SqliteHandle | null }> {
+async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<{ dialect: Dialect; sqlite: { handle: SqliteHandle; reads: SqliteReadScope } | null }> {
   if (kind === 'sqlite') {
     const { default: BetterSqlite3 } = await import('better-sqlite3');
     if (location !== ':memory:') await mkdir(dirname(resolve(location)), { recursive: true });
@@ -65,7 +69,8 @@ async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<{
     db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     // A WAL that grew during a burst (a long reader held back its restart) shrinks again.
     db.pragma(`journal_size_limit = ${SQLITE_WAL_SIZE_LIMIT}`);
-    return { dialect: new SqliteDialect({ database: cachingStatements(db) }), sqlite: db };
+    const reads = new SqliteReadScope(db);
+    return { dialect: new SqliteDialect({ database: cachingStatements(db, reads) }), sqlite: { handle: db, reads } };
   }
   if (kind === 'postgres') {
     const { default: pg } = await import('pg');
@@ -107,12 +112,18 @@ const STATEMENT_CACHE_SIZE = 200;
  * Kysely's SQLite driver prepares every query anew; preparing costs more than running a
  * primary-key lookup. The adapter issues a small, fixed set of SQL texts, so reuse them.
  * Statements are only run with all()/run() (the adapter never streams), so sharing is safe.
+ * Kysely prepares before it runs anything: the hot path's shared read transaction ends there,
+ * so no Kysely statement runs inside it.
  */
-function cachingStatements(db: SqliteDatabase): SqliteDatabase {
+function cachingStatements(db: SqliteDatabase, reads: SqliteReadScope): SqliteDatabase {
   const cache = new Map<string, ReturnType<SqliteDatabase['prepare']>>();
   return {
-    close: () => db.close(),
+    close: () => {
+      reads.end();
+      db.close();
+    },
     prepare(sqlText: string) {
+      reads.end();
       let stmt = cache.get(sqlText);
       if (!stmt) {
         stmt = db.prepare(sqlText);

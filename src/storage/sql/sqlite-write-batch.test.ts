@@ -142,7 +142,7 @@ describe('SQLite hot-path writes on a file (writer thread)', () => {
   test('when the writer thread cannot open the file, writes fail as GH_STORE_UNAVAILABLE, then commit on this thread', async () => {
     const mem = await openSql({ kind: 'sqlite', location: ':memory:', poolSize: 1 });
     await migrateToLatest(mem.db as never, 'sqlite');
-    const fallback = new InThreadWriter(mem.sqlite!.handle);
+    const fallback = new InThreadWriter(mem.sqlite!.handle, mem.sqlite!.reads);
     const writer = new SqliteWriterThread(join(dir, 'missing', 'nope.db'), { busyTimeoutMs: 100, walSizeLimit: 1 << 20 }, fallback);
     const sql = insertInto(mem);
     const viaWriter = (jti: string) => writer.run('insert into "token_denylist" ("tenant_id", "jti", "expires_at") values (?, ?, ?)', ['t5', jti, 1], () => sql.run(['t5', jti, 1]));

@@ -113,12 +113,15 @@ export const storeClosed = () => new GatehouseError('GH_STORE_UNAVAILABLE', 'SQL
  */
 export class InThreadWriter implements HotWriter {
   readonly #db: SqliteHandle;
+  readonly #reads: { end(): void };
   readonly #prepare: (sql: string) => SqliteStatement;
   #pending: Pending[] = [];
   readonly stats = { transactions: 0, writes: 0 };
 
-  constructor(db: SqliteHandle) {
+  /** `reads`: the hot path's shared read transaction on `db`, ended before each commit. */
+  constructor(db: SqliteHandle, reads: { end(): void }) {
     this.#db = db;
+    this.#reads = reads;
     this.#prepare = statementCache(db);
   }
 
@@ -141,6 +144,7 @@ export class InThreadWriter implements HotWriter {
       for (const w of batch) w.reject(storeClosed());
       return;
     }
+    this.#reads.end();
     // A Kysely transaction (key rotation, migration) holds the connection: queue behind it.
     if (this.#db.inTransaction) {
       for (const w of batch) w.viaKysely().then(w.resolve, w.reject);

@@ -118,6 +118,7 @@ export class SqliteWriterThread implements HotWriter {
   readonly #file: string;
   readonly #settings: WriterSettings;
   readonly #fallback: HotWriter;
+  readonly #onCommitted: () => void;
   #worker: Worker | null = null;
   /** Resolves once the worker has opened its connection; rejects if it could not. */
   #ready: Promise<void> | null = null;
@@ -129,10 +130,12 @@ export class SqliteWriterThread implements HotWriter {
   #nextId = 0;
   readonly stats = { transactions: 0, writes: 0 };
 
-  constructor(file: string, settings: WriterSettings, fallback: HotWriter) {
+  /** `onCommitted` runs when a batch has committed, before its callers resume. */
+  constructor(file: string, settings: WriterSettings, fallback: HotWriter, onCommitted: () => void = () => {}) {
     this.#file = file;
     this.#settings = settings;
     this.#fallback = fallback;
+    this.#onCommitted = onCommitted;
   }
 
   run(sql: string, params: readonly unknown[], viaKysely: () => Promise<number>): Promise<number> {
@@ -214,6 +217,8 @@ export class SqliteWriterThread implements HotWriter {
     if (outcomes?.some((o) => 'changes' in o)) {
       this.stats.transactions++;
       this.stats.writes += batch.length;
+      // Reads after this point must see these rows (read-your-writes).
+      this.#onCommitted();
     }
     batch.forEach((w, i) => {
       const o = outcomes?.[i];
