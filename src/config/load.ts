@@ -28,6 +28,9 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, (v: string) => u
   ['GATEHOUSE_CORS_ORIGINS', 'cors.origins', list],
   ['GATEHOUSE_REGISTRATION_ENABLED', 'registration.enabled', bool],
   ['GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN', 'registration.initialAccessTokens', list],
+  ['GATEHOUSE_PAIRWISE_SALT', 'tokens.pairwiseSalt', String],
+  ['GATEHOUSE_REQUIRE_PAR', 'authorization.requirePar', bool],
+  ['GATEHOUSE_PKCE_REQUIRED', 'authorization.pkceRequired', String],
 ];
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
@@ -82,6 +85,9 @@ export function semanticProblems(c: Config): string[] {
   if (!c.keys.algorithms.includes(c.tokens.idTokenSigningAlg)) out.push(`keys.algorithms: must include tokens.idTokenSigningAlg (${c.tokens.idTokenSigningAlg})`);
   const longestTtl = Math.max(c.tokens.accessTokenTtl, ...c.resources.map((r) => r.accessTokenTtl ?? 0));
   if (c.keys.gracePeriod < longestTtl) out.push(`keys.gracePeriod: must be at least the longest access token lifetime (${longestTtl}s), or tokens issued before a rotation stop verifying`);
+  if (c.tokens.subjectType === 'pairwise' && !c.tokens.pairwiseSalt) out.push('tokens.pairwiseSalt: required when tokens.subjectType is pairwise');
+  if (c.session.idleTtl > c.session.absoluteTtl) out.push('session.idleTtl: must not exceed session.absoluteTtl');
+  if (c.keys.gracePeriod < c.tokens.idTokenTtl) out.push(`keys.gracePeriod: must be at least tokens.idTokenTtl (${c.tokens.idTokenTtl}s)`);
   if (c.kek !== undefined && !decodeKek(c.kek)) out.push('kek: must be 32 bytes, base64 or base64url encoded');
   if (c.env === 'production') {
     if (isWeakKek(c.kek)) out.push('kek: production needs a strong 32-byte key-encryption key (GATEHOUSE_KEK), e.g. `openssl rand -base64 32`');

@@ -18,6 +18,20 @@ export const OAUTH_ERROR_CODES = [
   'access_denied',
   'server_error',
   'temporarily_unavailable',
+  // OAuth 2.0 §4.1.2.1 / OIDC Core §3.1.2.6 authorization errors
+  'unsupported_response_type',
+  'login_required',
+  'consent_required',
+  'interaction_required',
+  'account_selection_required',
+  'invalid_request_uri',
+  'invalid_request_object',
+  'request_not_supported',
+  'request_uri_not_supported',
+  // RFC 8628 §3.5 device flow polling
+  'authorization_pending',
+  'slow_down',
+  'expired_token',
 ] as const;
 export type OAuthErrorCode = (typeof OAUTH_ERROR_CODES)[number];
 
@@ -38,6 +52,18 @@ const STATUS: Record<OAuthErrorCode, number> = {
   access_denied: 403,
   server_error: 500,
   temporarily_unavailable: 503,
+  unsupported_response_type: 400,
+  login_required: 400,
+  consent_required: 400,
+  interaction_required: 400,
+  account_selection_required: 400,
+  invalid_request_uri: 400,
+  invalid_request_object: 400,
+  request_not_supported: 400,
+  request_uri_not_supported: 400,
+  authorization_pending: 400,
+  slow_down: 400,
+  expired_token: 400,
 };
 
 export class OAuthError extends Error {
@@ -92,6 +118,8 @@ export class OAuthError extends Error {
   static accessDenied(d?: string) { return new OAuthError('access_denied', d); }
   static serverError(detail?: string) { return new OAuthError('server_error', 'internal error', { detail }); }
   static temporarilyUnavailable(d?: string) { return new OAuthError('temporarily_unavailable', d); }
+  /** Any code without a dedicated factory (authorization and device-flow codes). */
+  static of(code: OAuthErrorCode, d?: string, detail?: string) { return new OAuthError(code, d, { detail }); }
 
   toJSON(): { error: OAuthErrorCode; error_description?: string } {
     return this.description ? { error: this.code, error_description: this.description } : { error: this.code };

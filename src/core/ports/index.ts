@@ -1,6 +1,7 @@
 import type { EventPublisher } from '../events.ts';
 import type { Clock } from './clock.ts';
 import type { Random } from './random.ts';
+import type { RateLimiter } from './rate-limiter.ts';
 import type { Storage } from './storage.ts';
 
 export type { ClientStore, ClientPatch } from './client-store.ts';
@@ -8,6 +9,13 @@ export type { TokenStore, ConsumeResult } from './token-store.ts';
 export type { TokenDenylist } from './token-denylist.ts';
 export type { ReplayCache } from './replay-cache.ts';
 export type { KeyStore, RotateCommand } from './key-store.ts';
+export type { UserStore, UserPatch } from './user-store.ts';
+export type { SessionStore, SessionPatch } from './session-store.ts';
+export type { ConsentStore } from './consent-store.ts';
+export type { CodeStore, TakeResult } from './code-store.ts';
+export type { DeviceCodeStore, DeviceDecision } from './device-code-store.ts';
+export type { ParStore } from './par-store.ts';
+export type { RateLimiter, RateLimitResult } from './rate-limiter.ts';
 export type { Clock } from './clock.ts';
 export type { Random } from './random.ts';
 export type { Storage } from './storage.ts';
@@ -19,6 +27,13 @@ export interface Ports {
   readonly denylist: Storage['denylist'];
   readonly replay: Storage['replay'];
   readonly keyStore: Storage['keys'];
+  readonly users: Storage['users'];
+  readonly sessions: Storage['sessions'];
+  readonly consents: Storage['consents'];
+  readonly codes: Storage['codes'];
+  readonly deviceCodes: Storage['deviceCodes'];
+  readonly par: Storage['par'];
+  readonly rateLimiter: RateLimiter;
   readonly clock: Clock;
   readonly random: Random;
   readonly events: EventPublisher;

@@ -1,8 +1,14 @@
 import type { ClientStore } from './client-store.ts';
+import type { CodeStore } from './code-store.ts';
+import type { ConsentStore } from './consent-store.ts';
+import type { DeviceCodeStore } from './device-code-store.ts';
 import type { KeyStore } from './key-store.ts';
+import type { ParStore } from './par-store.ts';
 import type { ReplayCache } from './replay-cache.ts';
+import type { SessionStore } from './session-store.ts';
 import type { TokenDenylist } from './token-denylist.ts';
 import type { TokenStore } from './token-store.ts';
+import type { UserStore } from './user-store.ts';
 
 /** What a storage adapter provides: one object per aggregate port, plus lifecycle. */
 export interface Storage {
@@ -11,6 +17,12 @@ export interface Storage {
   readonly denylist: TokenDenylist;
   readonly replay: ReplayCache;
   readonly keys: KeyStore;
+  readonly users: UserStore;
+  readonly sessions: SessionStore;
+  readonly consents: ConsentStore;
+  readonly codes: CodeStore;
+  readonly deviceCodes: DeviceCodeStore;
+  readonly par: ParStore;
   /** Applies pending migrations (forward-only, idempotent, safe under concurrent start). */
   migrate(): Promise<{ applied: string[] }>;
   /** Cheap round trip for readiness. Rejects when the store is unreachable. */

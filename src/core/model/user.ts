@@ -1,0 +1,46 @@
+import type { TenantId } from './tenant.ts';
+
+export const USER_ROLES = ['admin', 'user'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/**
+ * OIDC Core §5.1 standard claims a user may carry (everything except `sub`, which is the user id).
+ * `address` is the §5.1.1 structured object. Values are stored as given and released only by
+ * scope or the `claims` request parameter (OIDC Core §5.4, §5.5).
+ */
+export interface StandardClaims {
+  readonly name?: string;
+  readonly given_name?: string;
+  readonly family_name?: string;
+  readonly middle_name?: string;
+  readonly nickname?: string;
+  readonly preferred_username?: string;
+  readonly profile?: string;
+  readonly picture?: string;
+  readonly website?: string;
+  readonly email?: string;
+  readonly email_verified?: boolean;
+  readonly gender?: string;
+  readonly birthdate?: string;
+  readonly zoneinfo?: string;
+  readonly locale?: string;
+  readonly phone_number?: string;
+  readonly phone_number_verified?: boolean;
+  readonly address?: Readonly<Record<string, string>>;
+  readonly updated_at?: number;
+}
+
+/** An end user. The password is stored only as an argon2id PHC string (S5). */
+export interface User {
+  readonly tenantId: TenantId;
+  /** Stable, never reassigned: the `sub` (or the input to a pairwise `sub`). */
+  readonly id: string;
+  /** Unique per tenant, compared case-insensitively (stored lower-cased). */
+  readonly username: string;
+  readonly passwordHash: string | null;
+  readonly roles: readonly UserRole[];
+  readonly claims: StandardClaims;
+  readonly disabled: boolean;
+  readonly createdAt: number; // epoch seconds
+  readonly updatedAt: number; // epoch seconds
+}

@@ -1,0 +1,24 @@
+import type { AuthenticationContext } from '../model/authorization-code.ts';
+import type { DeviceCodeRecord } from '../model/device-code.ts';
+import type { TenantId } from '../model/tenant.ts';
+import type { ConsumeResult } from './token-store.ts';
+
+export type DeviceDecision =
+  | { readonly status: 'approved'; readonly auth: AuthenticationContext; readonly grantedScope: string }
+  | { readonly status: 'denied' };
+
+/**
+ * RFC 8628 device authorizations keyed by SHA-256 of the device code (S5).
+ * Adapters guarantee: `insert` fails on a duplicate device or user code hash and writes nothing;
+ * `decide` and `consume` are single atomic compare-and-sets (S4): `decide` moves 'pending' to
+ * 'approved'/'denied' (false when not pending); `consume` moves 'approved' to 'consumed';
+ * `poll` atomically sets `lastPolledAt` and returns the record as it was before.
+ */
+export interface DeviceCodeStore {
+  insert(record: DeviceCodeRecord): Promise<void>;
+  findByUserCode(tenantId: TenantId, userCodeHash: string): Promise<DeviceCodeRecord | undefined>;
+  decide(tenantId: TenantId, hash: string, decision: DeviceDecision): Promise<boolean>;
+  poll(tenantId: TenantId, hash: string, at: number): Promise<DeviceCodeRecord | undefined>;
+  consume(tenantId: TenantId, hash: string): Promise<ConsumeResult>;
+  purgeExpired(before: number): Promise<number>;
+}
