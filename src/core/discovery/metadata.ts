@@ -23,13 +23,10 @@ export type AuthorizationServerMetadata = Readonly<Record<string, unknown>>;
 const JWT_METHODS: ReadonlySet<ClientAuthMethod> = new Set(['private_key_jwt', 'client_secret_jwt']);
 
 /**
- * RFC 8414 §2 authorization server metadata, built from config and the live registries. S17:
- * it advertises exactly what works. No authorization endpoint exists yet, so
- * `response_types_supported` (REQUIRED by RFC 8414 §2) is the truthful empty list, and no
- * OpenID-only member (subject_types_supported, id_token_signing_alg_values_supported) is claimed.
- * `scopes_supported` (RECOMMENDED) is left out: scopes are per client, there is no global list.
- * `/.well-known/openid-configuration` serves this same document until the authorization endpoint
- * and ID tokens exist.
+ * RFC 8414 §2 authorization server metadata of the machine-to-machine surface, built from config
+ * and the live registries. S17: it advertises exactly what works. `response_types_supported`
+ * (REQUIRED by RFC 8414 §2) is empty here; `buildOidcMetadata` (oidc-metadata.ts) replaces it
+ * and adds the end-user members when the authorization endpoint is served.
  */
 export function buildMetadata(config: DiscoveryConfig, caps: DiscoveryCapabilities): AuthorizationServerMetadata {
   const base = config.issuer.replace(/\/$/, '');

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ASYMMETRIC_ALGS, HMAC_ALGS } from '../../core/client-auth/assertion-algorithms.ts';
 import { buildMetadata } from '../../core/discovery/metadata.ts';
+import { buildOidcMetadata, type OidcCapabilities } from '../../core/discovery/oidc-metadata.ts';
 import { CLIENT_AUTH_METHODS } from '../../core/model/client.ts';
 import type { AppContext } from '../context.ts';
 import { grantRegistry } from './token.ts';
@@ -24,11 +25,11 @@ const metadataSchema = {
  * OIDC Discovery §4 appends to the issuer instead (`/tenant/.well-known/openid-configuration`).
  */
 export function registerDiscoveryRoutes(app: FastifyInstance, ctx: AppContext): void {
-  const body = JSON.stringify(buildMetadata(ctx.config, {
-    grants: [...grantRegistry(ctx).values()],
-    clientAuthMethods: CLIENT_AUTH_METHODS,
-    clientAuthSigningAlgs: [...ASYMMETRIC_ALGS, ...HMAC_ALGS],
-  }));
+  // Built once every route is registered (onReady), so it can ask which endpoints really exist.
+  let body = '';
+  app.addHook('onReady', async () => {
+    body = JSON.stringify(discoveryDocument(app, ctx));
+  });
   const issuerPath = new URL(ctx.config.issuer).pathname.replace(/\/$/, '');
   const paths: [string, string][] = [
     [DISCOVERY_PATHS[0], 'Authorization server metadata (RFC 8414)'],
@@ -40,4 +41,34 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: AppContext): 
     app.get(path, { schema: { ...metadataSchema, summary } }, async (_request, reply) =>
       reply.header('cache-control', CACHE_CONTROL).type('application/json; charset=utf-8').send(body));
   }
+}
+
+const served = (app: FastifyInstance, method: 'GET' | 'POST', url: string): boolean => app.hasRoute({ method, url });
+
+/** The metadata document: the machine-to-machine members plus the OpenID members that are served. */
+export function discoveryDocument(app: FastifyInstance, ctx: AppContext): Record<string, unknown> {
+  const m2m = buildMetadata(ctx.config, {
+    grants: [...grantRegistry(ctx).values()],
+    clientAuthMethods: CLIENT_AUTH_METHODS,
+    clientAuthSigningAlgs: [...ASYMMETRIC_ALGS, ...HMAC_ALGS],
+  });
+  const authorization = served(app, 'GET', '/authorize');
+  const endSession = served(app, 'GET', '/end_session');
+  const caps: OidcCapabilities = {
+    authorization,
+    userinfo: served(app, 'GET', '/userinfo'),
+    deviceAuthorization: served(app, 'POST', '/device_authorization'),
+    par: served(app, 'POST', '/par'),
+    endSession,
+    checkSession: served(app, 'GET', '/session/check'),
+    backchannelLogout: endSession,
+    frontchannelLogout: endSession,
+    requestObjectAlgs: authorization ? [...ASYMMETRIC_ALGS, ...HMAC_ALGS] : [],
+  };
+  const oidc = buildOidcMetadata(ctx.config, caps);
+  const grantTypes = m2m.grant_types_supported as string[];
+  // OIDC Discovery §3: response types that return an access token from the authorization
+  // endpoint use the implicit grant (`code token`, `code id_token token`).
+  const grants = authorization ? [...grantTypes, 'implicit'] : grantTypes;
+  return { ...m2m, ...oidc, grant_types_supported: grants };
 }
