@@ -1,6 +1,7 @@
 import type { Config } from '../config/schema.ts';
 import type { ClientAuthenticator } from '../core/client-auth/types.ts';
 import type { EventBus } from '../core/events.ts';
+import type { IdTokenHintVerifier, IdTokenIssuer } from '../core/id-token/types.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
 import type { Ports, Storage } from '../core/ports/index.ts';
 
@@ -11,6 +12,10 @@ export interface AppContext {
   readonly storage: Storage;
   readonly keys: KeyManager;
   readonly clientAuth: ClientAuthenticator;
+  /** Signs ID tokens; `subjectFor` gives the (public or pairwise) `sub` a client sees. */
+  readonly idTokens: IdTokenIssuer;
+  /** Verifies `id_token_hint` / logout hints issued by this server. */
+  readonly idTokenHints: IdTokenHintVerifier;
   readonly events: EventBus;
   /** The tenant this server exposes (only the default tenant for now). */
   readonly tenantId: string;
