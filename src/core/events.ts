@@ -13,6 +13,12 @@ export interface EventMap {
   'key.created': { tenantId: string; kid: string; alg: string; status: string };
   'key.rotated': { tenantId: string; alg: string; activeKid: string; retiredKid: string | null; nextKid: string };
   'request.failed': { route: string; code: string; detail: string | undefined };
+  /** A browser session ended at the end-session endpoint (RP-Initiated Logout); `clientId` is the RP that asked, if identified. */
+  'logout.completed': { tenantId: string; clientId: string | null; accounts: number; backchannel: number; frontchannel: number };
+  /** A Logout Token was accepted (200/204) by a client's backchannel_logout_uri. */
+  'backchannel_logout.delivered': { tenantId: string; clientId: string; jti: string; attempts: number; status: number };
+  /** A Logout Token could not be delivered; `reason` is `timeout`, `network`, `http_<status>`, `expired`, `sign_failed` or `shutdown`. */
+  'backchannel_logout.failed': { tenantId: string; clientId: string; jti: string | null; attempts: number; reason: string };
 }
 
 export type EventName = keyof EventMap;
