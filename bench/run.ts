@@ -11,13 +11,13 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE, type BenchArgs } from './lib/args.ts';
-import { measure } from './lib/measure.ts';
+import { measure, measureFlow } from './lib/measure.ts';
 import { describeMachine, gitCommit, stamp } from './lib/machine.ts';
 import { analyzeProfile, listProfiles, type ProfileAnalysis } from './lib/profile.ts';
 import { loadAverage, rssMiB } from './lib/process.ts';
 import { buildReport, writeReport, type RunFacts } from './lib/publish.ts';
 import { median, summarize, type CellSummary, type StartupSummary } from './lib/summary.ts';
-import type { BenchTarget, CellRun, Load, RunningTarget, Scenario } from './lib/types.ts';
+import type { BenchTarget, CellRun, FlowLoad, Load, RunningTarget, Scenario } from './lib/types.ts';
 import { scenarios as allScenarios } from './scenarios/index.ts';
 import { createGatehouseTarget, type GatehouseTarget } from './servers/gatehouse.ts';
 import { helloTarget } from './servers/hello.ts';
@@ -163,9 +163,12 @@ async function main(): Promise<number> {
   const na = new Map<string, string>();
   const cellFailures = new Map<string, string>();
   const key = (s: Scenario, t: BenchTarget) => `${s.id}|${t.id}`;
-  const prepareCell = async (s: Scenario, t: BenchTarget): Promise<Load | null> => {
+  const run1 = (r: RunningTarget, load: Load | FlowLoad, o: { connections: number; durationSec: number }, l: { scenario: string; target: string; round: number }) =>
+    ('kind' in load && load.kind === 'flow' ? measureFlow(r, load, o, l) : measure(r, load as Load, o, l)).finally(() => { if ('kind' in load) load.close?.(); });
+  const prepareCell = async (s: Scenario, t: BenchTarget): Promise<Load | FlowLoad | null> => {
     const r = up.get(t.id);
     if (!r) return null;
+    if (s.only && !s.only.includes(t.id)) { na.set(key(s, t), 'not measured on this server'); return null; }
     const failure = r.capabilities.failures?.[s.id];
     if (failure) { cellFailures.set(key(s, t), failure); return null; }
     try {
@@ -184,7 +187,7 @@ async function main(): Promise<number> {
     for (const t of targets) {
       const load = await prepareCell(s, t);
       if (!load || a.warmupSec === 0) continue;
-      const w = await measure(up.get(t.id)!, load, { connections: a.connections, durationSec: a.warmupSec }, { scenario: s.id, target: t.id, round: 0 });
+      const w = await run1(up.get(t.id)!, load, { connections: a.connections, durationSec: a.warmupSec }, { scenario: s.id, target: t.id, round: 0 });
       log(`  ${s.id.padEnd(18)} ${t.id.padEnd(14)} ${fmt(w.reqPerSec).padStart(7)} req/s${w.problem ? `  ! ${w.problem}` : ''}`);
     }
   }
@@ -201,7 +204,7 @@ async function main(): Promise<number> {
         if (na.has(key(s, t)) || cellFailures.has(key(s, t))) continue;
         const load = await prepareCell(s, t);
         if (!load) continue;
-        const run = await measure(up.get(t.id)!, load, { connections: a.connections, durationSec: a.durationSec }, { scenario: s.id, target: t.id, round });
+        const run = await run1(up.get(t.id)!, load, { connections: a.connections, durationSec: a.durationSec }, { scenario: s.id, target: t.id, round });
         runs.push(run);
         log(`  ${s.id.padEnd(18)} ${t.id.padEnd(14)} ${fmt(run.reqPerSec).padStart(7)} req/s  p50 ${run.latencyP50} ms  p99 ${run.latencyP99} ms  cpu srv ${run.serverCpuPct}% gen ${run.loaderCpuPct}%  load ${run.loadAvg1}${run.problem ? `  INVALID: ${run.problem}` : ''}`);
       }

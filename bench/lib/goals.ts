@@ -4,17 +4,21 @@ import { goal, type CellSummary, type Goal, type StartupSummary } from './summar
 export const P99_LIMIT_MS = 25;
 export const IDLE_RSS_LIMIT_MB = 120;
 export const START_LIMIT_S = 1.5;
+export const SIGNIN_PER_CORE = 35;
+export const SIGNIN_BG_P99_MS = 50;
 
 export function evaluateGoals(
   cells: readonly CellSummary[],
   ratios: readonly { scenario: string; vs: string; value: number | null }[],
   startup: readonly StartupSummary[],
+  cores = 2,
 ): Goal[] {
   const r = (scenario: string, vs: string) => ratios.find((x) => x.scenario === scenario && x.vs === vs)?.value ?? null;
   const gh = cells.filter((c) => c.target === 'gatehouse' && c.status !== 'n/a');
   const ghOk = gh.filter((c) => c.status === 'ok');
   const worst = ghOk.reduce<CellSummary | null>((w, c) => (!w || (c.latencyP99 ?? 0) > (w.latencyP99 ?? 0) ? c : w), null);
   const s = startup.find((x) => x.target === 'gatehouse' && !x.error);
+  const signin = ghOk.find((c) => c.scenario === 'signin-under-load');
   return [
     goal('client_credentials JWT vs node-oidc-provider', r('cc-jwt', 'oidc-provider'), '≥', 3, '×'),
     goal('client_credentials JWT vs hello-world ceiling', pct(r('cc-jwt', 'hello')), '≥', 25, '%'),
@@ -23,6 +27,10 @@ export function evaluateGoals(
     goal(`Gatehouse p99 at 50 connections, worst scenario`,
       ghOk.length === gh.length && worst ? worst.latencyP99 ?? null : null, '≤', P99_LIMIT_MS, 'ms',
       worst ? worst.scenario : undefined),
+    goal('authorization code + PKCE flow vs node-oidc-provider', r('auth-code', 'oidc-provider'), '≥', 2, '×'),
+    goal('refresh_token grant vs node-oidc-provider', r('refresh', 'oidc-provider'), '≥', 2, '×'),
+    goal('password sign-ins per second per core, under client_credentials load', signin?.reqPerSec !== undefined ? signin.reqPerSec / cores : null, '≥', SIGNIN_PER_CORE, '/s'),
+    goal('client_credentials p99 while sign-ins run', signin?.backgroundP99 ?? null, '≤', SIGNIN_BG_P99_MS, 'ms'),
     goal('Gatehouse idle RSS', s ? s.medianIdleRssMB : null, '≤', IDLE_RSS_LIMIT_MB, 'MB'),
     goal('Gatehouse start to ready', s ? s.medianStartMs / 1000 : null, '≤', START_LIMIT_S, 's'),
   ];

@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { cpuSeconds, loadAverage } from './process.ts';
-import type { CellRun, Load, RunningTarget } from './types.ts';
+import type { CellRun, FlowLoad, Load, RunningTarget } from './types.ts';
 
 export interface MeasureOptions {
   readonly connections: number;
@@ -94,3 +94,79 @@ export async function measure(
 }
 
 export const round1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Latency percentile (ms) of a sorted sample. */
+function percentile(sorted: readonly number[], p: number): number {
+  if (!sorted.length) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/**
+ * Runs a multi-step flow with `load.concurrency` workers for the duration. Every flow's outcome is
+ * checked (a problem counts as a mismatch and invalidates the cell); latency is per whole flow.
+ */
+export async function measureFlow(
+  target: RunningTarget, load: FlowLoad, opts: MeasureOptions, labels: { scenario: string; target: string; round: number },
+): Promise<CellRun> {
+  const before = await load.once(0).catch((e: unknown) => `flow threw: ${(e as Error).message}`);
+  const cpu0 = await cpuSeconds(target.pid).catch(() => Number.NaN);
+  const self0 = process.cpuUsage();
+  const latencies: number[] = [];
+  let mismatches = 0;
+  let errors = 0;
+  let firstProblem = null as string | null;
+  const start = performance.now();
+  const end = start + opts.durationSec * 1000;
+  const bg = load.background;
+  let firstBgMismatch = null as string | null;
+  const background = bg ? runAutocannon({
+    url: target.origin + bg.load.path, method: bg.load.method, headers: { ...bg.load.headers },
+    ...(bg.load.body !== undefined ? { body: bg.load.body } : {}),
+    connections: bg.connections, pipelining: 1, duration: opts.durationSec, timeout: 10,
+    verifyBody: (b) => { const ok = typeof b === 'string' && bg.load.verifyBody(b); if (!ok) firstBgMismatch ??= String(b).slice(0, 160); return ok; },
+  }) : null;
+  await Promise.all(Array.from({ length: load.concurrency }, async (_, worker) => {
+    while (performance.now() < end) {
+      const t0 = performance.now();
+      try {
+        const problem = await load.once(worker);
+        if (problem) { mismatches++; firstProblem ??= problem; } else latencies.push(performance.now() - t0);
+      } catch (e) {
+        errors++;
+        firstProblem ??= (e as Error).message;
+      }
+    }
+  }));
+  const duration = (performance.now() - start) / 1000;
+  const bgResult = background ? await background : null;
+  const self = process.cpuUsage(self0);
+  const serverCpu = (await cpuSeconds(target.pid).catch(() => Number.NaN)) - cpu0;
+  const load1 = await loadAverage().catch(() => Number.NaN);
+  latencies.sort((a, b) => a - b);
+  const invalid = [
+    before && `before: ${before}`,
+    mismatches && `${mismatches} flows failed (first: ${JSON.stringify(firstProblem?.slice(0, 200))})`,
+    errors && `${errors} flow errors (first: ${JSON.stringify(firstProblem?.slice(0, 200))})`,
+    latencies.length === 0 && 'no completed flows',
+    bgResult && (bgResult.non2xx || bgResult.errors || bgResult.mismatches) && `background load: ${bgResult.non2xx} non-2xx, ${bgResult.errors} errors, ${bgResult.mismatches} bad bodies (first: ${JSON.stringify(firstBgMismatch)})`,
+  ].filter(Boolean);
+  return {
+    ...labels,
+    reqPerSec: round1(latencies.length / Math.max(duration, 0.001)),
+    latencyP50: round1(percentile(latencies, 50)),
+    latencyP99: round1(percentile(latencies, 99)),
+    latencyAvg: round1(latencies.reduce((a, b) => a + b, 0) / Math.max(latencies.length, 1)),
+    latencyMax: round1(latencies.at(-1) ?? Number.NaN),
+    total: latencies.length,
+    non2xx: 0,
+    errors,
+    timeouts: 0,
+    mismatches,
+    durationSec: round1(duration),
+    serverCpuPct: Math.round((serverCpu / duration) * 100),
+    loaderCpuPct: Math.round(((self.user + self.system) / 1e6 / duration) * 100),
+    loadAvg1: load1,
+    ...(bgResult ? { backgroundP99: bgResult.latency.p99 } : {}),
+    problem: invalid.length ? invalid.join('; ') : null,
+  };
+}

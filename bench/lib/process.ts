@@ -113,13 +113,14 @@ export async function rssMiB(pid: number): Promise<number> {
 }
 
 /** Runs a node command to completion; resolves stdout or rejects with stderr. */
-export function runNode(args: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd()): Promise<string> {
+export function runNode(args: readonly string[], env: NodeJS.ProcessEnv, cwd = process.cwd(), stdin?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(process.execPath, [...args], { cwd, env, stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (stdin !== undefined) proc.stdin!.end(stdin);
     let out = '';
     let err = '';
-    proc.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
     proc.on('error', reject);
     proc.on('exit', (code) => {
       if (code === 0) resolve(out);

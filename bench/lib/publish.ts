@@ -39,7 +39,7 @@ export function buildReport(f: RunFacts): ReportInput {
     targets: f.targets,
     cells: f.cells,
     ratios,
-    goals: evaluateGoals(f.cells, ratios, f.startup),
+    goals: evaluateGoals(f.cells, ratios, f.startup, f.cpuCount),
     startup: f.startup,
     load: {
       min: f.runs.length ? Math.min(...f.runs.map((r) => r.loadAvg1)) : Number.NaN,

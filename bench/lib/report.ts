@@ -43,6 +43,7 @@ export function formatGoalValue(g: Pick<Goal, 'measured' | 'unit'>): string {
     case 'ms': return ms(g.measured);
     case 'MB': return `${g.measured.toFixed(0)} MB`;
     case 's': return `${g.measured.toFixed(2)} s`;
+    case '/s': return `${g.measured.toFixed(1)}/s`;
   }
 }
 

@@ -19,6 +19,8 @@ export interface CellSummary {
   readonly latencyP50?: number;
   /** Median CPU of the server process, % of one core. */
   readonly serverCpuPct?: number;
+  /** Median p99 of the concurrent background load (sign-in under load). */
+  readonly backgroundP99?: number;
   readonly rounds: number;
 }
 
@@ -38,6 +40,7 @@ export function summarize(
     latencyP99: median(runs.map((r) => r.latencyP99)),
     latencyP50: median(runs.map((r) => r.latencyP50)),
     serverCpuPct: median(runs.map((r) => r.serverCpuPct)),
+    ...(runs.some((r) => r.backgroundP99 !== undefined) ? { backgroundP99: median(runs.map((r) => r.backgroundP99 ?? Number.NaN)) } : {}),
     rounds: runs.length,
   };
 }
@@ -58,7 +61,7 @@ export interface StartupSummary {
 export interface Goal {
   readonly name: string;
   readonly measured: number | null;
-  readonly unit: '×' | '%' | 'ms' | 'MB' | 's';
+  readonly unit: '×' | '%' | 'ms' | 'MB' | 's' | '/s';
   readonly op: '≥' | '≤';
   readonly threshold: number;
   /** null when it could not be measured (a cell is missing or invalid). */

@@ -24,6 +24,12 @@ export interface TargetCapabilities {
   readonly jwtClient?: ClientFixture;
   /** Client issuing opaque access tokens (client_credentials). */
   readonly opaqueClient?: ClientFixture;
+  /** Authorization endpoint (the flow scenarios). */
+  readonly authorizationPath?: string;
+  /** Confidential web client for the authorization-code and refresh flows (scope, `resource`). */
+  readonly webClient?: ClientFixture;
+  /** The end user who signs in. */
+  readonly user?: { readonly username: string; readonly password: string };
   /** Why a capability is missing, keyed by scenario id, shown in the table. */
   readonly notes?: Readonly<Record<string, string>>;
   /** Scenarios that should work but cannot be set up (keyed by id): reported as failed, not n/a. */
@@ -76,13 +82,30 @@ export interface Load {
   readonly verifyResponse: (status: number, body: string) => string | null;
 }
 
-export type Prepared = { readonly load: Load } | { readonly na: string };
+/**
+ * A multi-step flow (authorize → sign in → token, or a refresh chain) repeated by `concurrency`
+ * workers; one completed flow counts as one "request". Throughput is flows per second.
+ */
+export interface FlowLoad {
+  readonly kind: 'flow';
+  readonly concurrency: number;
+  /** One complete flow by `worker`; resolves to null when every step answered as expected, else the problem. */
+  readonly once: (worker: number) => Promise<string | null>;
+  /** Releases connections after the cell. */
+  readonly close?: () => void;
+  /** A request load driven by autocannon at the same time (its p99 is reported as `backgroundP99`). */
+  readonly background?: { readonly load: Load; readonly connections: number };
+}
+
+export type Prepared = { readonly load: Load | FlowLoad } | { readonly na: string };
 
 export interface Scenario {
   readonly id: string;
   readonly title: string;
   /** Builds the load against a running target, e.g. obtains a fresh token to introspect. */
   prepare(target: RunningTarget): Promise<Prepared>;
+  /** Targets this scenario runs on (default: all). */
+  readonly only?: readonly string[];
 }
 
 /** One measured cell (scenario × target × round). */
@@ -107,6 +130,8 @@ export interface CellRun {
   readonly loaderCpuPct: number;
   /** One-minute load average at the end of the cell (other work on the machine shows here). */
   readonly loadAvg1: number;
+  /** p99 (ms) of the concurrent background load, when the flow had one. */
+  readonly backgroundP99?: number;
   /** null when the before/after checks passed; otherwise what failed. */
   readonly problem: string | null;
 }

@@ -1,9 +1,12 @@
 import type { Scenario } from '../lib/types.ts';
+import { authCode } from './auth-code.ts';
 import { ccJwt } from './cc-jwt.ts';
 import { ccOpaque } from './cc-opaque.ts';
 import { hello } from './hello.ts';
 import { introspectOpaque } from './introspect-opaque.ts';
 import { jwks } from './jwks.ts';
+import { refresh } from './refresh.ts';
+import { signinUnderLoad } from './signin-under-load.ts';
 
 /** Every scenario, in table order. Add a file and a line here to add one. */
-export const scenarios: readonly Scenario[] = [ccJwt, ccOpaque, introspectOpaque, jwks, hello];
+export const scenarios: readonly Scenario[] = [ccJwt, ccOpaque, introspectOpaque, jwks, authCode, refresh, signinUnderLoad, hello];

@@ -8,7 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACCESS_TOKEN_TTL, BENCH_SCOPE, RESOURCE_JWT, RESOURCE_OPAQUE } from '../lib/fixtures.ts';
+import {
+  ACCESS_TOKEN_TTL, BENCH_OIDC_SCOPE, BENCH_PASSWORD, BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USERNAME, RESOURCE_JWT, RESOURCE_OPAQUE,
+} from '../lib/fixtures.ts';
 import { freePort, runNode, spawnNode, waitFor200 } from '../lib/process.ts';
 import type { BenchTarget, ClientFixture, RunningTarget, StartOptions } from '../lib/types.ts';
 
@@ -46,6 +48,8 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
   let dir = '';
   let configFile = '';
   let clients: { jwt: ClientFixture; opaque: ClientFixture } | null = null;
+  let web: ClientFixture | null = null;
+  let webError: string | null = null;
   let clientError: string | null = null;
   let prepared = false;
   let buildClean: boolean | null = null;
@@ -88,7 +92,7 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
       dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
       configFile = join(dir, 'gatehouse.json');
       const resource = (identifier: string, accessTokenFormat: 'jwt' | 'opaque') =>
-        ({ identifier, scopes: [BENCH_SCOPE], accessTokenFormat, accessTokenTtl: ACCESS_TOKEN_TTL });
+        ({ identifier, scopes: [BENCH_SCOPE, 'openid', 'offline_access'], accessTokenFormat, accessTokenTtl: ACCESS_TOKEN_TTL });
       await writeFile(configFile, JSON.stringify({
         tokens: { accessTokenTtl: ACCESS_TOKEN_TTL, accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'RS256' },
         resources: [resource(RESOURCE_JWT, 'jwt'), resource(RESOURCE_OPAQUE, 'opaque')],
@@ -110,6 +114,17 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
         clientError = `gatehouse clients create failed: ${(e as Error).message.split('\n').slice(0, 2).join(' ').slice(0, 240)}`;
         opts.log(`! ${clientError}`);
       }
+      // The end user and the first-party web client of the authorization-code and refresh flows.
+      try {
+        await runNode([CLI, 'users', 'create', '--config', configFile, '--username', BENCH_USERNAME, '--password-stdin', '--json'], env(8080), ROOT, `${BENCH_PASSWORD}\n`);
+        const out = await runNode([CLI, 'clients', 'create', '--config', configFile, '--name', 'bench-web',
+          '--grant-types', 'authorization_code,refresh_token', '--response-types', 'code', '--redirect-uris', BENCH_REDIRECT_URI,
+          '--scopes', BENCH_OIDC_SCOPE.split(' ').join(','), '--token-endpoint-auth-method', 'client_secret_basic', '--first-party', '--json'], env(8080), ROOT);
+        web = { ...parseCreatedClient(out), scope: BENCH_OIDC_SCOPE, extraParams: { resource: RESOURCE_JWT } };
+      } catch (e) {
+        webError = `gatehouse users/clients create failed: ${(e as Error).message.split('\n').slice(0, 2).join(' ').slice(0, 240)}`;
+        opts.log(`! ${webError}`);
+      }
       prepared = true;
     },
 
@@ -129,9 +144,14 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
             tokenPath: '/token',
             introspectionPath: '/introspect',
             jwksPath: '/jwks.json',
-            ...(clients ? { jwtClient: clients.jwt, opaqueClient: clients.opaque } : {
-              failures: { 'cc-jwt': clientError!, 'cc-opaque': clientError!, 'introspect-opaque': clientError! },
-            }),
+            authorizationPath: '/authorize',
+            user: { username: BENCH_USERNAME, password: BENCH_PASSWORD },
+            ...(web ? { webClient: web } : {}),
+            ...(clients ? { jwtClient: clients.jwt, opaqueClient: clients.opaque } : {}),
+            failures: {
+              ...(clients ? {} : { 'cc-jwt': clientError!, 'cc-opaque': clientError!, 'introspect-opaque': clientError! }),
+              ...(web ? {} : { 'auth-code': webError!, refresh: webError!, 'signin-under-load': webError! }),
+            },
           },
         };
       } catch (e) {

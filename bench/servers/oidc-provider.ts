@@ -5,13 +5,18 @@
  * Run directly (`node --import tsx bench/servers/oidc-provider.ts`) it serves and prints its port.
  */
 import { randomBytes } from 'node:crypto';
-import { ACCESS_TOKEN_TTL, BENCH_SCOPE, RESOURCE_JWT, RESOURCE_OPAQUE } from '../lib/fixtures.ts';
+import {
+  ACCESS_TOKEN_TTL, BENCH_OIDC_SCOPE, BENCH_PASSWORD, BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USERNAME, RESOURCE_JWT, RESOURCE_OPAQUE,
+} from '../lib/fixtures.ts';
+import { mountInteractions } from './oidc-provider-interactions.ts';
 import { announce, isMain, packageVersion, peerTarget } from '../lib/peer.ts';
 
 const version = packageVersion('oidc-provider');
 const CLIENT_ID = 'bench-client';
 // Fixed for the benchmark only: the peer runs on loopback for the length of one run.
 const CLIENT_SECRET = 'bench-oidc-provider-secret-0123456789abcdef0123456789';
+const WEB_CLIENT_ID = 'bench-web';
+const WEB_CLIENT_SECRET = 'bench-oidc-provider-web-secret-0123456789abcdef01234';
 
 export const oidcProviderTarget = peerTarget({
   id: 'oidc-provider',
@@ -25,6 +30,9 @@ export const oidcProviderTarget = peerTarget({
     jwksPath: '/jwks',
     jwtClient: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scope: BENCH_SCOPE, extraParams: { resource: RESOURCE_JWT } },
     opaqueClient: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scope: BENCH_SCOPE, extraParams: { resource: RESOURCE_OPAQUE } },
+    authorizationPath: '/auth',
+    webClient: { clientId: WEB_CLIENT_ID, clientSecret: WEB_CLIENT_SECRET, scope: BENCH_OIDC_SCOPE, extraParams: { resource: RESOURCE_JWT } },
+    user: { username: BENCH_USERNAME, password: BENCH_PASSWORD },
   },
 });
 
@@ -55,10 +63,35 @@ async function serve(): Promise<void> {
       redirect_uris: [],
       token_endpoint_auth_method: 'client_secret_basic',
       scope: BENCH_SCOPE,
+    }, {
+      client_id: WEB_CLIENT_ID,
+      client_secret: WEB_CLIENT_SECRET,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [BENCH_REDIRECT_URI],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: BENCH_OIDC_SCOPE,
     }],
+    // Equivalent to Gatehouse: sign-in pages of our own that verify an argon2id password hash
+    // (OWASP parameters), consent already granted (first-party), refresh tokens rotated on use.
+    interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
+    findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
+    loadExistingGrant: async (ctx: { oidc: { client: { clientId: string }; session: { accountId: string; grantIdFor(c: string): string | undefined }; provider: { Grant: { find(id: string): Promise<unknown>; new (i: { clientId: string; accountId: string }): { addOIDCScope(s: string): void; addResourceScope(r: string, s: string): void; save(): Promise<string> } } } } }) => {
+      const { client, session, provider: p } = ctx.oidc;
+      const existing = session.grantIdFor(client.clientId);
+      if (existing) return p.Grant.find(existing);
+      const grant = new p.Grant({ clientId: client.clientId, accountId: session.accountId });
+      grant.addOIDCScope(BENCH_OIDC_SCOPE.split(' ').filter((x) => x !== BENCH_SCOPE).join(' '));
+      grant.addResourceScope(RESOURCE_JWT, BENCH_SCOPE);
+      await grant.save();
+      return grant;
+    },
+    issueRefreshToken: async (_ctx: unknown, client: { grantTypeAllowed(t: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+    rotateRefreshToken: true,
+    pkce: { required: () => true },
     jwks: { keys: await signingKeys() },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
-    scopes: ['openid', BENCH_SCOPE],
+    scopes: ['openid', 'offline_access', BENCH_SCOPE],
     ttl: { ClientCredentials: ACCESS_TOKEN_TTL },
     features: {
       devInteractions: { enabled: false },
@@ -85,7 +118,8 @@ async function serve(): Promise<void> {
       },
     },
   });
-  server.on('request', provider.callback());
+  const passwordHash = await (await import('@node-rs/argon2')).hash(BENCH_PASSWORD, { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  server.on('request', mountInteractions(provider, provider.callback(), { username: BENCH_USERNAME, passwordHash }));
   announce(port);
   const stop = () => { server.close(); server.closeAllConnections(); process.exit(0); };
   process.once('SIGTERM', stop);
