@@ -1,0 +1,133 @@
+/**
+ * OpenID Connect Basic OP conformance plan, part 2: behaviour that depends on the browser
+ * session (prompt, max_age, id_token_hint, login_hint). Time moves through the injected clock;
+ * the relying party's clock skew follows it, so both sides agree on "now".
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type * as oidc from 'openid-client';
+import {
+  assertAuthorizationError, authRequest, codeFlow, createRp, createTestUser, rpConfig, startOidcServer,
+  type OidcServer, type TestRp, type TestUser,
+} from '../support/oidc.ts';
+import { UserAgent } from '../support/user-agent.ts';
+
+let op: OidcServer;
+let rp: TestRp;
+before(async () => {
+  op = await startOidcServer();
+  rp = await createRp(op.gh);
+});
+after(() => op?.close());
+
+/** A fresh configuration: its clock skew is fixed at construction, so build one after moving time. */
+const config = (): Promise<oidc.Configuration> => rpConfig(op, rp);
+
+/** A user signed in once in a new browser (consent given), returning the browser and the first ID token. */
+async function signedIn(): Promise<{ user: TestUser; ua: UserAgent; first: Awaited<ReturnType<typeof codeFlow>> }> {
+  const user = await createTestUser(op.gh);
+  const ua = new UserAgent(op.url);
+  const first = await codeFlow(op, await config(), rp, ua, user);
+  assert.ok(first.outcome.trail.includes('login'), 'the first request showed the login page');
+  return { user, ua, first };
+}
+
+test('oidcc-prompt-login', async () => {
+  const { user, ua, first } = await signedIn();
+  op.clock.advance(2);
+  const second = await codeFlow(op, await config(), rp, ua, user, { prompt: 'login' });
+  // OIDC Core §3.1.2.1 prompt=login: "The Authorization Server SHOULD prompt the End-User for reauthentication."
+  assert.ok(second.outcome.trail.includes('login'), `login page shown again (trail: ${second.outcome.trail.join(',')})`);
+  assert.equal(second.claims.sub, first.claims.sub);
+  assert.ok(second.claims.auth_time! > first.claims.auth_time!, 'auth_time is the new sign-in');
+});
+
+test('oidcc-prompt-none-not-logged-in', async () => {
+  const cfg = await config();
+  const req = await authRequest(cfg, rp, { prompt: 'none' });
+  const out = await new UserAgent(op.url).authorize(req.url);
+  // OIDC Core §3.1.2.6: prompt=none and no session → login_required at the redirect URI
+  assert.equal(out.trail.length, 0, 'no page was shown');
+  assertAuthorizationError(op, out, rp, 'login_required', req.state);
+});
+
+test('oidcc-prompt-none-logged-in', async () => {
+  const { user, ua, first } = await signedIn();
+  const second = await codeFlow(op, await config(), rp, ua, user, { prompt: 'none' });
+  assert.deepEqual(second.outcome.trail, [], 'OIDC Core §3.1.2.1 prompt=none: no page at all');
+  assert.equal(second.claims.sub, first.claims.sub);
+  assert.equal(second.claims.auth_time, first.claims.auth_time, 'the same sign-in');
+  assert.equal(second.claims['sid'], first.claims['sid'], 'the same session');
+});
+
+test('oidcc-max-age-1', async () => {
+  const { user, ua, first } = await signedIn();
+  op.clock.advance(2);
+  // openid-client checks auth_time against max_age (OIDC Core §3.1.2.1: "the OP MUST actively re-authenticate")
+  const second = await codeFlow(op, await config(), rp, ua, user, { max_age: '1' });
+  assert.ok(second.outcome.trail.includes('login'), `sign-in required again (trail: ${second.outcome.trail.join(',')})`);
+  assert.ok(second.claims.auth_time! > first.claims.auth_time!, 'auth_time changed');
+  assert.ok(second.claims.auth_time! >= Math.floor(op.clock.now() / 1000) - 1, 'auth_time is now');
+});
+
+test('oidcc-max-age-10000', async () => {
+  const { user, ua, first } = await signedIn();
+  op.clock.advance(2);
+  const second = await codeFlow(op, await config(), rp, ua, user, { max_age: '10000' });
+  assert.ok(!second.outcome.trail.includes('login'), 'no new sign-in within max_age');
+  // OIDC Core §3.1.2.1: "When max_age is used, the ID Token returned MUST include an auth_time Claim Value."
+  assert.equal(second.claims.auth_time, first.claims.auth_time);
+});
+
+test('oidcc-id-token-hint', async () => {
+  const { user, ua, first } = await signedIn();
+  const second = await codeFlow(op, await config(), rp, ua, user, { prompt: 'none', id_token_hint: first.tokens.id_token! });
+  assert.deepEqual(second.outcome.trail, []);
+  assert.equal(second.claims.sub, first.claims.sub);
+});
+
+test('OIDC Core §3.1.2.1 id_token_hint of another user with prompt=none: login_required', async () => {
+  const { first: other } = await signedIn();
+  const { ua } = await signedIn();
+  const req = await authRequest(await config(), rp, { prompt: 'none', id_token_hint: other.tokens.id_token! });
+  // "If the End-User identified by the ID Token is logged in or is logged in by the request, then
+  // the Authorization Server returns a positive response; otherwise, it SHOULD return an error, such as login_required."
+  assertAuthorizationError(op, await ua.authorize(req.url), rp, ['login_required', 'account_selection_required', 'interaction_required'], req.state);
+});
+
+test('oidcc-login-hint', async () => {
+  const user = await createTestUser(op.gh);
+  const req = await authRequest(await config(), rp, { login_hint: user.username });
+  const out = await new UserAgent(op.url).navigate(req.url);
+  assert.equal(out.kind, 'page');
+  if (out.kind !== 'page') return;
+  assert.equal(out.page.kind, 'login');
+  // OIDC Core §3.1.2.1 login_hint: the OP uses it to prefill the identifier.
+  const form = out.page.forms.find((f) => f.fields.some((x) => x.type === 'password'))!;
+  assert.ok(form.fields.some((x) => x.type !== 'hidden' && x.value === user.username), 'username field prefilled from login_hint');
+  const done = await codeFlow(op, await config(), rp, new UserAgent(op.url), user, { login_hint: user.username });
+  assert.equal(done.claims.sub, user.id);
+});
+
+test('OIDC Core §3.1.2.1 prompt=consent shows the consent page even when consent was given', async () => {
+  const { user, ua } = await signedIn();
+  const again = await codeFlow(op, await config(), rp, ua, user, {});
+  assert.ok(!again.outcome.trail.includes('consent'), 'remembered consent is not asked again');
+  const forced = await codeFlow(op, await config(), rp, ua, user, { prompt: 'consent' });
+  assert.ok(forced.outcome.trail.includes('consent'), 'prompt=consent forces the consent page');
+});
+
+test('OIDC Core §3.1.2.6 consent denied: access_denied at the redirect URI', async () => {
+  const user = await createTestUser(op.gh);
+  const req = await authRequest(await config(), rp);
+  const out = await new UserAgent(op.url).authorize(req.url, { username: user.username, password: user.password, consent: 'deny' });
+  assert.ok(out.trail.includes('consent'));
+  assertAuthorizationError(op, out, rp, 'access_denied', req.state);
+});
+
+test('OIDC Core §3.1.2.1 prompt=none with a session but no consent yet: consent_required', async () => {
+  const { ua } = await signedIn();
+  const other = await createRp(op.gh);
+  const req = await authRequest(await rpConfig(op, other), other, { prompt: 'none' });
+  assertAuthorizationError(op, await ua.authorize(req.url), other, 'consent_required', req.state);
+});
