@@ -15,6 +15,7 @@ import { systemClock, type Clock } from './core/ports/clock.ts';
 import type { Ports, Storage } from './core/ports/index.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
 import type { AppContext } from './http/context.ts';
+import { createBackchannelDelivery, type BackchannelDeliveryOptions } from './logout/backchannel-delivery.ts';
 import { createStorage } from './storage/create-storage.ts';
 
 export interface GatehouseOptions extends AppOptions {
@@ -23,6 +24,8 @@ export interface GatehouseOptions extends AppOptions {
   readonly storage?: Storage;
   /** Log line sink for operator messages (KEK warning, demo client); default stderr. */
   readonly notice?: (msg: string) => void;
+  /** Back-channel logout delivery overrides (tests: a short back-off, a fake fetch). */
+  readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'fetch' | 'delay'>;
 }
 
 export interface Gatehouse {
@@ -63,7 +66,13 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId: DEFAULT_TENANT }, config);
     const idTokens = createIdTokenIssuer({ keys, clock, users: storage.users, tenantId: DEFAULT_TENANT }, config);
     const idTokenHints = createIdTokenHintVerifier(keys, config);
-    const ctx: AppContext = { config, ports, storage, keys, clientAuth, idTokens, idTokenHints, events, tenantId: DEFAULT_TENANT, kek, lifecycle: { draining: false } };
+    // Back-Channel Logout: in-process background delivery (lost on shutdown; see docs/logout.md).
+    const logoutNotifier = createBackchannelDelivery({ events, clock }, {
+      timeoutMs: config.logout.backchannelTimeout * 1000,
+      retries: config.logout.backchannelRetries,
+      ...opts.backchannel,
+    });
+    const ctx: AppContext = { config, ports, storage, keys, clientAuth, idTokens, idTokenHints, logoutNotifier, events, tenantId: DEFAULT_TENANT, kek, lifecycle: { draining: false } };
     const app = await buildApp(ctx, opts);
     keyLog = (level, message) => app.log[level](message);
     keys.start();
@@ -81,6 +90,7 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
         ctx.lifecycle.draining = true;
         keys.stop();
         await app.close();
+        await logoutNotifier.close();
         await storage.close();
       },
     };

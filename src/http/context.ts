@@ -4,6 +4,7 @@ import type { EventBus } from '../core/events.ts';
 import type { IdTokenHintVerifier, IdTokenIssuer } from '../core/id-token/types.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
 import type { Ports, Storage } from '../core/ports/index.ts';
+import type { BackchannelDelivery } from '../logout/backchannel-delivery.ts';
 
 /** What routes receive: built once by the composition root (src/main.ts). */
 export interface AppContext {
@@ -16,6 +17,8 @@ export interface AppContext {
   readonly idTokens: IdTokenIssuer;
   /** Verifies `id_token_hint` / logout hints issued by this server. */
   readonly idTokenHints: IdTokenHintVerifier;
+  /** Sends back-channel Logout Tokens in the background (closed after the app on shutdown). */
+  readonly logoutNotifier: BackchannelDelivery;
   readonly events: EventBus;
   /** The tenant this server exposes (only the default tenant for now). */
   readonly tenantId: string;
