@@ -22,7 +22,7 @@ import { createClient } from '../../src/core/clients/client-service.ts';
 import type { Client } from '../../src/core/model/client.ts';
 import type { Clock } from '../../src/core/ports/clock.ts';
 import { OPERATOR_POLICY } from '../../src/core/registration/client-metadata.ts';
-import { createGatehouse, type Gatehouse } from '../../src/main.ts';
+import { createGatehouse, type Gatehouse, type GatehouseOptions } from '../../src/main.ts';
 import { createMemoryStorage } from '../../src/storage/memory/memory-storage.ts';
 
 export interface TestServer {
@@ -45,7 +45,7 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
 }
 
 /** Starts Gatehouse on 127.0.0.1:0 with `overrides` on top of fast, silent test defaults. */
-export async function startTestServer(overrides: Overrides = {}, opts: { clock?: Clock } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Overrides = {}, opts: { clock?: Clock; backchannel?: GatehouseOptions['backchannel'] } = {}): Promise<TestServer> {
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -61,7 +61,7 @@ export async function startTestServer(overrides: Overrides = {}, opts: { clock?:
       log: { level: 'silent' },
     }, overrides));
     const storage = config.database.url === 'memory:' ? createMemoryStorage(opts.clock ? { clock: opts.clock } : {}) : undefined;
-    const gh = await createGatehouse(config, { logger: false, notice: () => {}, ...(storage ? { storage } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
+    const gh = await createGatehouse(config, { logger: false, notice: () => {}, ...(storage ? { storage } : {}), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.backchannel ? { backchannel: opts.backchannel } : {}) });
     await gh.app.ready();
     server.on('request', (req, res) => gh.app.routing(req, res));
     return {
