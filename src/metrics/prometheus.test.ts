@@ -133,3 +133,18 @@ test('metrics: process metrics are collected into the app registry when enabled'
   assert.match(await metrics.registry.metrics(), /^process_cpu_user_seconds_total /m);
   assert.match(await metrics.registry.metrics(), /^nodejs_eventloop_lag_seconds /m);
 });
+
+test('metrics: logout.completed and back-channel logout outcomes are counted with bounded reasons', async () => {
+  const { events, text } = setup();
+  events.publish('logout.completed', { tenantId: 't', clientId: null, accounts: 1, backchannel: 2, frontchannel: 0 });
+  events.publish('backchannel_logout.delivered', { tenantId: 't', clientId: 'c', jti: 'j', attempts: 1, status: 200 });
+  events.publish('backchannel_logout.failed', { tenantId: 't', clientId: 'c', jti: 'j', attempts: 4, reason: 'http_503' });
+  events.publish('backchannel_logout.failed', { tenantId: 't', clientId: 'c', jti: 'j', attempts: 4, reason: 'timeout' });
+  events.publish('backchannel_logout.failed', { tenantId: 't', clientId: 'c', jti: 'j', attempts: 1, reason: 'something odd' });
+  const t = await text();
+  assert.equal(sample(t, 'gatehouse_logouts_total'), 1);
+  assert.equal(sample(t, 'gatehouse_backchannel_logouts_total{result="delivered",reason="ok"}'), 1);
+  assert.equal(sample(t, 'gatehouse_backchannel_logouts_total{result="failed",reason="http_5xx"}'), 1);
+  assert.equal(sample(t, 'gatehouse_backchannel_logouts_total{result="failed",reason="timeout"}'), 1);
+  assert.equal(sample(t, 'gatehouse_backchannel_logouts_total{result="failed",reason="other"}'), 1);
+});

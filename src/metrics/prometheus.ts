@@ -5,6 +5,7 @@ import type { Clock } from '../core/ports/clock.ts';
 import type { TokenStore } from '../core/ports/token-store.ts';
 import { GATEHOUSE_VERSION } from './build-info.ts';
 import { authFailureReason, authMethodLabel, grantTypeLabel, httpMethodLabel } from './labels.ts';
+import { logoutMetrics } from './logout-metrics.ts';
 import { withTimeout } from './with-timeout.ts';
 
 /** What the metrics read: the event bus (S15), the token count and the key list. */
@@ -113,6 +114,7 @@ export function createMetrics(deps: MetricsDeps, opts: MetricsOptions = {}): Gat
     deps.events.on('client_auth.failed', (e) => failedAuth.inc({ method: authMethodLabel(e.method), reason: authFailureReason(e.reason) })),
     deps.events.on('token.introspected', (e) => introspected.inc({ active: String(e.active) })),
     deps.events.on('key.rotated', (e) => rotations.inc({ alg: e.alg })),
+    ...logoutMetrics(deps.events, registers),
   ];
 
   return {
