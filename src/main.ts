@@ -16,6 +16,7 @@ import type { Ports, Storage } from './core/ports/index.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
 import type { AppContext } from './http/context.ts';
 import { createBackchannelDelivery, type BackchannelDeliveryOptions } from './logout/backchannel-delivery.ts';
+import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
 import { createStorage } from './storage/create-storage.ts';
 
 export interface GatehouseOptions extends AppOptions {
@@ -55,6 +56,14 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
       denylist: storage.denylist,
       replay: storage.replay,
       keyStore: storage.keys,
+      users: storage.users,
+      sessions: storage.sessions,
+      consents: storage.consents,
+      codes: storage.codes,
+      deviceCodes: storage.deviceCodes,
+      par: storage.par,
+      // In-process counters: with several instances each counts its own attempts.
+      rateLimiter: new MemoryRateLimiter({ clock }),
       clock,
       random: { bytes: (n) => randomBytes(n) },
       events,

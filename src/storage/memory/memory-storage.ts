@@ -2,10 +2,16 @@ import { GatehouseError } from '../../core/errors.ts';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import { MemoryClientStore } from './memory-client-store.ts';
+import { MemoryCodeStore } from './memory-code-store.ts';
+import { MemoryConsentStore } from './memory-consent-store.ts';
+import { MemoryDeviceCodeStore } from './memory-device-code-store.ts';
 import { MemoryKeyStore } from './memory-key-store.ts';
+import { MemoryParStore } from './memory-par-store.ts';
 import { MemoryReplayCache } from './memory-replay-cache.ts';
+import { MemorySessionStore } from './memory-session-store.ts';
 import { MemoryTokenDenylist } from './memory-token-denylist.ts';
 import { MemoryTokenStore } from './memory-token-store.ts';
+import { MemoryUserStore } from './memory-user-store.ts';
 
 export interface MemoryStorageOptions {
   /** Decides when a replay-cache entry has expired (tests inject a fake clock). */
@@ -26,6 +32,12 @@ export function createMemoryStorage(opts: MemoryStorageOptions = {}): Storage {
     denylist: new MemoryTokenDenylist(),
     replay: new MemoryReplayCache(opts.clock ?? systemClock),
     keys: new MemoryKeyStore(),
+    users: new MemoryUserStore(),
+    sessions: new MemorySessionStore(),
+    consents: new MemoryConsentStore(),
+    codes: new MemoryCodeStore(),
+    deviceCodes: new MemoryDeviceCodeStore(),
+    par: new MemoryParStore(),
     async migrate() {
       return { applied: [] };
     },

@@ -1,0 +1,73 @@
+import { GatehouseError } from '../../core/errors.ts';
+import type { SessionRecord } from '../../core/model/session.ts';
+import type { TenantId } from '../../core/model/tenant.ts';
+import type { SessionPatch, SessionStore } from '../../core/ports/session-store.ts';
+import { tenantKey } from './memory-util.ts';
+
+/**
+ * Sessions in a Map keyed by (tenant, hash), with an index (tenant, sid) → hash kept in step
+ * with every write. No `await` between a check and its write.
+ */
+export class MemorySessionStore implements SessionStore {
+  readonly #rows = new Map<string, SessionRecord>();
+  readonly #bySid = new Map<string, string>();
+
+  async create(session: SessionRecord): Promise<void> {
+    const key = tenantKey(session.tenantId, session.hash);
+    if (this.#rows.has(key)) throw new GatehouseError('GH_CONFLICT', 'a session with this hash already exists');
+    this.#put(key, structuredClone(session));
+  }
+
+  async get(tenantId: TenantId, hash: string): Promise<SessionRecord | undefined> {
+    const row = this.#rows.get(tenantKey(tenantId, hash));
+    return row && structuredClone(row);
+  }
+
+  async findBySid(tenantId: TenantId, sid: string): Promise<SessionRecord | undefined> {
+    const hash = this.#bySid.get(tenantKey(tenantId, sid));
+    return hash === undefined ? undefined : this.get(tenantId, hash);
+  }
+
+  async update(tenantId: TenantId, hash: string, patch: SessionPatch): Promise<SessionRecord | undefined> {
+    const key = tenantKey(tenantId, hash);
+    const row = this.#rows.get(key);
+    if (!row) return undefined;
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    const next: SessionRecord = { ...row, ...structuredClone(defined), tenantId: row.tenantId, hash: row.hash };
+    this.#drop(key, row);
+    this.#put(key, next);
+    return structuredClone(next);
+  }
+
+  async delete(tenantId: TenantId, hash: string): Promise<SessionRecord | undefined> {
+    const key = tenantKey(tenantId, hash);
+    const row = this.#rows.get(key);
+    if (!row) return undefined;
+    this.#drop(key, row);
+    return structuredClone(row);
+  }
+
+  async purgeExpired(before: number): Promise<number> {
+    let n = 0;
+    for (const [key, row] of this.#rows) {
+      if (row.expiresAt < before) {
+        this.#drop(key, row);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  #put(key: string, row: SessionRecord): void {
+    this.#rows.set(key, row);
+    for (const a of row.accounts) this.#bySid.set(tenantKey(row.tenantId, a.sid), row.hash);
+  }
+
+  #drop(key: string, row: SessionRecord): void {
+    this.#rows.delete(key);
+    for (const a of row.accounts) {
+      const sidKey = tenantKey(row.tenantId, a.sid);
+      if (this.#bySid.get(sidKey) === row.hash) this.#bySid.delete(sidKey);
+    }
+  }
+}
