@@ -189,7 +189,9 @@ export interface CodeFlowResult {
  */
 export async function codeFlow(op: OidcServer, cfg: oidc.Configuration, rp: TestRp, ua: UserAgent, user: TestUser | null, params: Record<string, string> = {}): Promise<CodeFlowResult> {
   const { req, outcome, callback } = await authorizeCode(cfg, rp, ua, user, params);
-  const tokens = await oidc.authorizationCodeGrant(cfg, callback, {
+  // openid-client reads a plain code response from the query; a fragment-mode one is moved there.
+  const current = callback.hash.length > 1 && callback.search === '' ? new URL(`${callback.origin}${callback.pathname}?${callback.hash.slice(1)}`) : callback;
+  const tokens = await oidc.authorizationCodeGrant(cfg, current, {
     pkceCodeVerifier: req.verifier,
     expectedState: params['state'] ?? req.state,
     expectedNonce: params['nonce'] ?? req.nonce,

@@ -28,7 +28,7 @@ export type Outcome =
   /** Stopped at an off-origin Location (the client's redirect_uri): the URL, not visited. */
   | { readonly kind: 'redirect'; readonly url: URL; readonly trail: readonly PageKind[] }
   /** A form_post auto-submit page aimed at `action`, with the parameters it would post. */
-  | { readonly kind: 'form_post'; readonly action: string; readonly params: Readonly<Record<string, string>>; readonly trail: readonly PageKind[] }
+  | { readonly kind: 'form_post'; readonly action: string; readonly params: Readonly<Record<string, string>>; readonly trail: readonly PageKind[]; readonly html: string; readonly headers: Headers }
   /** A page of the server (login, consent, chooser, error, …). */
   | { readonly kind: 'page'; readonly page: Page; readonly trail: readonly PageKind[] };
 
@@ -112,7 +112,7 @@ export class UserAgent {
     const forms = parseForms(html, current.href);
     const offsite = forms.find((f) => f.method === 'POST' && !this.isOwn(f.action));
     if (offsite && forms.length === 1) {
-      return { kind: 'form_post', action: offsite.action, params: Object.fromEntries(formValues(offsite)), trail };
+      return { kind: 'form_post', action: offsite.action, params: Object.fromEntries(formValues(offsite)), trail, html, headers: res.headers };
     }
     const page: Page = { url: current.href, status: res.status, html, text: textOf(html), forms, kind: classify(res.status, forms), headers: res.headers };
     return { kind: 'page', page, trail: [...trail, page.kind] };
