@@ -12,6 +12,12 @@ export interface EventMap {
   'client.deleted': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' };
   'key.created': { tenantId: string; kid: string; alg: string; status: string };
   'key.rotated': { tenantId: string; alg: string; activeKid: string; retiredKid: string | null; nextKid: string };
+  /** RFC 8628: a device authorization was requested (a device code and user code issued). */
+  'device_code.issued': { tenantId: string; clientId: string };
+  /** RFC 8628 §3.3: the user approved or denied a device on the /device page. */
+  'device_code.decided': { tenantId: string; clientId: string; status: 'approved' | 'denied' };
+  /** RFC 9126: a client pushed an authorization request and received a request_uri. */
+  'authorization_request.pushed': { tenantId: string; clientId: string };
   'request.failed': { route: string; code: string; detail: string | undefined };
   /** A browser session ended at the end-session endpoint (RP-Initiated Logout); `clientId` is the RP that asked, if identified. */
   'logout.completed': { tenantId: string; clientId: string | null; accounts: number; backchannel: number; frontchannel: number };
