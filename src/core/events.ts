@@ -5,6 +5,10 @@
 export interface EventMap {
   'token.issued': { tenantId: string; clientId: string; grantType: string; tokenType: 'access_token' | 'refresh_token' | 'id_token'; format: 'jwt' | 'opaque'; jti: string; subject: string };
   'token.revoked': { tenantId: string; clientId: string; tokenType: 'access_token' | 'refresh_token'; jti: string; reason: 'revocation_endpoint' | 'grant_revoked' | 'reuse_detected' | 'admin' };
+  /** Every token of one authorization revoked at once (reuse of a code or of a rotated refresh token). */
+  'grant.revoked': { tenantId: string; clientId: string; reason: 'code_reuse' | 'refresh_token_reuse'; tokens: number };
+  /** A refresh token was exchanged for its successor; `jti` is the consumed one's. */
+  'refresh_token.rotated': { tenantId: string; clientId: string; jti: string };
   'token.introspected': { tenantId: string; clientId: string; active: boolean };
   'client_auth.failed': { tenantId: string; clientId: string | null; method: string | null; reason: string };
   'client.created': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' | 'bootstrap' };

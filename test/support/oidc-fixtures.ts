@@ -3,12 +3,17 @@
  * store and a code store with the ports' semantics (atomic `take`), so the tests do not depend on
  * a storage adapter.
  */
+import { sha256 } from '../../src/core/crypto.ts';
+import { createIdTokenIssuer, type IdTokenConfig } from '../../src/core/id-token/id-token-issuer.ts';
 import type { AuthenticationContext, AuthorizationCodeRecord } from '../../src/core/model/authorization-code.ts';
 import { DEFAULT_TENANT } from '../../src/core/model/tenant.ts';
 import type { User } from '../../src/core/model/user.ts';
 import type { CodeStore, TakeResult } from '../../src/core/ports/code-store.ts';
 import type { UserStore } from '../../src/core/ports/user-store.ts';
-import { T0 } from './core-fixtures.ts';
+import type { GrantDeps } from '../../src/core/token/grant-registry.ts';
+import type { AccessTokenIssuer } from '../../src/core/token/issue-access-token.ts';
+import { createUserSubjects } from '../../src/core/token/user-subject.ts';
+import { ISSUER, T0, type CoreWorld } from './core-fixtures.ts';
 
 export function makeUser(overrides: Partial<User> = {}): User {
   return {
@@ -65,5 +70,62 @@ export function fakeCodeStore(): CodeStore {
       return { result: 'consumed', record: next };
     },
     async purgeExpired() { return 0; },
+  };
+}
+
+/** Everything the user grants need, on a CoreWorld (memory tokens, fake codes and users). */
+export function grantDeps(
+  w: CoreWorld,
+  opts: { accessTokens: AccessTokenIssuer; users?: UserStore; codes?: CodeStore; config?: Partial<UserGrantTestConfig> },
+): GrantDeps {
+  const config: UserGrantTestConfig = {
+    issuer: ISSUER,
+    tokens: { accessTokenTtl: 300, refreshTokenTtl: 86_400, refreshTokenAbsoluteTtl: 7 * 86_400, idTokenTtl: 600, idTokenSigningAlg: 'ES256', subjectType: 'public', pairwiseSalt: 'pairwise-salt-0123456789' },
+    resources: [],
+    ...opts.config,
+  };
+  const users = opts.users ?? fakeUserStore(makeUser());
+  const idTokens = createIdTokenIssuer({ keys: w.keys, clock: w.clock, users, tenantId: w.tenantId }, config);
+  const deps = {
+    accessTokens: opts.accessTokens, idTokens, subjects: createUserSubjects(KEK, idTokens.subjectFor),
+    codes: opts.codes ?? fakeCodeStore(), users, tokens: w.storage.tokens, denylist: w.storage.denylist,
+    clock: w.clock, random: w.random, events: w.events, tenantId: w.tenantId, config,
+    // RFC 8628 grant: no device codes in these tests.
+    deviceCodes: { poll: async () => undefined, consume: async () => 'not-found' as const },
+  };
+  return deps;
+}
+
+export interface UserGrantTestConfig extends IdTokenConfig {
+  readonly tokens: IdTokenConfig['tokens'] & { readonly accessTokenTtl: number; readonly refreshTokenTtl: number; readonly refreshTokenAbsoluteTtl: number };
+  readonly resources: readonly { readonly accessTokenTtl?: number }[];
+}
+
+/** A fixed KEK for tests (sealed user ids). */
+export const KEK = Buffer.alloc(32, 7);
+
+/** RFC 7636 Appendix B verifier and its S256 challenge. */
+export const PKCE = { verifier: 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk', challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM' } as const;
+
+/** A code record as the authorization endpoint would store it (hash of `code`). */
+export function makeCodeRecord(code: string, overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord {
+  return {
+    tenantId: DEFAULT_TENANT,
+    hash: sha256(code),
+    clientId: 'rp',
+    redirectUri: 'https://rp.example/cb',
+    scope: 'openid email offline_access',
+    resources: [],
+    claims: null,
+    nonce: 'nonce-1',
+    codeChallenge: PKCE.challenge,
+    codeChallengeMethod: 'S256',
+    auth: makeAuth(),
+    grantId: `grant-${code}`,
+    cnf: null,
+    issuedAt: T0 / 1000,
+    expiresAt: T0 / 1000 + 60,
+    consumedAt: null,
+    ...overrides,
   };
 }

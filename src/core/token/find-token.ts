@@ -4,6 +4,7 @@ import type { TenantId } from '../model/tenant.ts';
 import type { Confirmation, StoredTokenKind, TokenRecord } from '../model/token.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
+import { isGrantDenylisted } from './grant-revocation.ts';
 import { ACCESS_TOKEN_JWT_TYP } from './issue-access-token.ts';
 
 /** A token this server issued, whatever its format, as introspection and revocation see it. */
@@ -90,11 +91,13 @@ export async function findToken(deps: FindTokenDeps, issuer: string, token: stri
 
 /**
  * Whether a found token is active at `now` (epoch seconds): not expired, not before `nbf`, not
- * revoked, not consumed (a rotated refresh token), and for a JWT, its `jti` not denylisted.
+ * revoked, not consumed (a rotated refresh token), and for a JWT, neither its `jti` nor its
+ * grant (`grant_id`, revoked on code or refresh token reuse) denylisted.
  */
 export async function isActive(view: TokenView, now: number, denylist: TokenDenylist, tenantId: TenantId): Promise<boolean> {
   if (view.expiresAt <= now) return false;
   if (view.notBefore !== undefined && view.notBefore > now) return false;
   if (view.record) return view.record.revokedAt === null && view.record.consumedAt === null;
-  return !(await denylist.has(tenantId, view.jti));
+  if (await denylist.has(tenantId, view.jti)) return false;
+  return !(await isGrantDenylisted(denylist, tenantId, view.claims));
 }

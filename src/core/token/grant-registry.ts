@@ -1,6 +1,20 @@
-import type { AccessTokenIssuer } from './issue-access-token.ts';
+import type { EventPublisher } from '../events.ts';
+import type { IdTokenIssuer } from '../id-token/types.ts';
+import type { TenantId } from '../model/tenant.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { CodeStore } from '../ports/code-store.ts';
+import type { Random } from '../ports/random.ts';
+import type { TokenDenylist } from '../ports/token-denylist.ts';
+import type { TokenStore } from '../ports/token-store.ts';
+import type { UserStore } from '../ports/user-store.ts';
+import type { LifetimeConfig } from './grant-revocation.ts';
+import { createAuthorizationCodeGrant } from './grants/authorization-code.ts';
 import { createClientCredentialsGrant } from './grants/client-credentials.ts';
+import { createRefreshTokenGrant } from './grants/refresh-token.ts';
+import type { AccessTokenIssuer } from './issue-access-token.ts';
+import type { RefreshMintConfig } from './refresh-tokens.ts';
 import type { TokenGrant } from './types.ts';
+import type { UserSubjects } from './user-subject.ts';
 
 /**
  * What a grant factory may draw on. Grants that need more (codes, refresh tokens, users) add
@@ -8,11 +22,25 @@ import type { TokenGrant } from './types.ts';
  */
 export interface GrantDeps {
   readonly accessTokens: AccessTokenIssuer;
+  /** authorization_code, refresh_token: ID tokens and the `sub` a client sees. */
+  readonly idTokens: IdTokenIssuer;
+  readonly subjects: UserSubjects;
+  readonly codes: Pick<CodeStore, 'take'>;
+  readonly users: Pick<UserStore, 'get'>;
+  readonly tokens: Pick<TokenStore, 'insert' | 'find' | 'consume' | 'revokeGrant'>;
+  readonly denylist: Pick<TokenDenylist, 'add' | 'has'>;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly events: EventPublisher;
+  readonly tenantId: TenantId;
+  readonly config: RefreshMintConfig & LifetimeConfig;
 }
 
 /** One factory per grant file (S1): adding a grant is a file plus one line here. */
 const GRANT_FACTORIES: readonly ((deps: GrantDeps) => TokenGrant)[] = [
   createClientCredentialsGrant,
+  createAuthorizationCodeGrant,
+  createRefreshTokenGrant,
 ];
 
 /** The token endpoint's grants keyed by their wire name (`grant_type`). */

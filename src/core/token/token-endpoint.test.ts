@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { coreWorld, ISSUER, makeClient, T0 } from '../../../test/support/core-fixtures.ts';
+import { grantDeps } from '../../../test/support/oidc-fixtures.ts';
 import { OAuthError } from '../errors.ts';
 import { createGrantRegistry } from './grant-registry.ts';
 import { createAccessTokenIssuer } from './issue-access-token.ts';
@@ -15,20 +16,22 @@ async function setup() {
     resources: [],
     requireResourceRegistration: false,
   });
-  const grants = createGrantRegistry({ accessTokens });
+  const grants = createGrantRegistry(grantDeps(w, { accessTokens }));
   return { w, grants, endpoint: createTokenEndpoint(grants) };
 }
 
 const form = (single: Record<string, string>, multi: Record<string, string[]> = {}) => ({ single, multi });
 const isCode = (code: string) => (e: unknown) => e instanceof OAuthError && e.code === code;
 
-test('S1 the registry holds client_credentials under its wire name, for confidential clients only', async () => {
+test('S1 the registry holds each grant under its wire name; client_credentials for confidential clients only', async () => {
   const { grants } = await setup();
   const cc = grants.get('client_credentials');
   assert.ok(cc);
   assert.deepEqual(cc.params, ['scope']);
   assert.equal(cc.allowsPublicClients, false);
-  assert.deepEqual([...grants.keys()], ['client_credentials']);
+  for (const type of ['client_credentials', 'authorization_code', 'refresh_token']) assert.equal(grants.get(type)?.type, type);
+  assert.deepEqual(grants.get('authorization_code')?.params, ['code', 'redirect_uri', 'code_verifier']);
+  assert.equal(grants.get('refresh_token')?.allowsPublicClients, true);
 });
 
 test('RFC 6749 §4.4.2 a missing grant_type is invalid_request', async () => {

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
 import { createGrantRegistry } from '../../core/token/grant-registry.ts';
 import { createAccessTokenIssuer } from '../../core/token/issue-access-token.ts';
+import { createUserSubjects } from '../../core/token/user-subject.ts';
 import { createTokenEndpoint } from '../../core/token/token-endpoint.ts';
 import type { TokenGrant } from '../../core/token/types.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
@@ -9,9 +10,10 @@ import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
 
 /** The token endpoint's grants for this app (discovery lists the same ones). */
-export function grantRegistry(ctx: Pick<AppContext, 'config' | 'ports' | 'keys' | 'tenantId'>): ReadonlyMap<string, TokenGrant> {
+export function grantRegistry(ctx: Pick<AppContext, 'config' | 'ports' | 'keys' | 'tenantId' | 'idTokens' | 'kek'>): ReadonlyMap<string, TokenGrant> {
   const accessTokens = createAccessTokenIssuer({ ...ctx.ports, keys: ctx.keys, tenantId: ctx.tenantId }, ctx.config);
-  return createGrantRegistry({ accessTokens });
+  const subjects = createUserSubjects(ctx.kek, ctx.idTokens.subjectFor);
+  return createGrantRegistry({ ...ctx.ports, accessTokens, idTokens: ctx.idTokens, subjects, tenantId: ctx.tenantId, config: ctx.config });
 }
 
 /**
@@ -51,15 +53,19 @@ export function postOnly(app: FastifyInstance, url: string): void {
 
 const tokenSchema = {
   summary: 'Token endpoint (RFC 6749 §3.2)',
-  description: 'Issues access tokens. Grants: client_credentials. Client authentication: Basic, client_secret_post or a JWT assertion.',
+  description: 'Issues access tokens. Grants: client_credentials, authorization_code (with PKCE), refresh_token (rotating). Client authentication: Basic, client_secret_post, a JWT assertion, or none for public clients (authorization_code, refresh_token).',
   tags: ['oauth'],
   consumes: [FORM_CONTENT_TYPE],
   body: {
     type: 'object',
     required: ['grant_type'],
     properties: {
-      grant_type: { type: 'string', examples: ['client_credentials'] },
-      scope: { type: 'string', description: 'Space-separated scopes (default: all the client may have)' },
+      grant_type: { type: 'string', examples: ['client_credentials', 'authorization_code', 'refresh_token'] },
+      scope: { type: 'string', description: 'Space-separated scopes (client_credentials: default all the client may have; refresh_token: may only narrow the grant)' },
+      code: { type: 'string', description: 'authorization_code: the code from the authorization response' },
+      redirect_uri: { type: 'string', description: 'authorization_code: the redirect_uri of the authorization request' },
+      code_verifier: { type: 'string', description: 'authorization_code: the PKCE verifier (RFC 7636)' },
+      refresh_token: { type: 'string', description: 'refresh_token: the current refresh token (rotated on every use)' },
       resource: { type: 'string', description: 'RFC 8707 resource indicator (absolute URI); may repeat' },
       client_id: { type: 'string' },
       client_secret: { type: 'string' },

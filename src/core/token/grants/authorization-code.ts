@@ -1,0 +1,100 @@
+import { sha256 } from '../../crypto.ts';
+import { OAuthError } from '../../errors.ts';
+import type { Client } from '../../model/client.ts';
+import { parseScope } from '../../model/scope.ts';
+import type { Clock } from '../../ports/clock.ts';
+import type { CodeStore } from '../../ports/code-store.ts';
+import type { Random } from '../../ports/random.ts';
+import type { UserStore } from '../../ports/user-store.ts';
+import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from '../grant-revocation.ts';
+import { checkVerifierSyntax, verifyPkce } from '../pkce.ts';
+import { createRandomIds } from '../random-ids.ts';
+import type { RefreshMintConfig } from '../refresh-tokens.ts';
+import type { TokenGrant } from '../types.ts';
+import { issueUserGrantTokens, narrowResources, type UserGrantDeps } from '../user-grant-tokens.ts';
+
+export interface AuthorizationCodeGrantDeps extends Omit<UserGrantDeps, 'id' | 'tokens'>, GrantRevocationDeps {
+  readonly codes: Pick<CodeStore, 'take'>;
+  readonly users: Pick<UserStore, 'get'>;
+  readonly tokens: UserGrantDeps['tokens'] & GrantRevocationDeps['tokens'];
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly config: RefreshMintConfig & LifetimeConfig;
+}
+
+/** Longest `code` value looked up (ours are 43 characters). */
+const MAX_CODE_LENGTH = 512;
+
+/**
+ * OIDC Core §11: refresh tokens for OpenID requests only with `offline_access`; for plain OAuth
+ * whenever the client may use the refresh_token grant.
+ */
+export function mayRefresh(client: Pick<Client, 'grantTypes'>, scope: readonly string[]): boolean {
+  if (!client.grantTypes.includes('refresh_token')) return false;
+  return !scope.includes('openid') || scope.includes('offline_access');
+}
+
+/**
+ * RFC 6749 §4.1.3 the authorization_code grant, with PKCE (RFC 7636 §4.5) and one atomic
+ * `take` of the code (S4). Public clients may use it (OAuth 2.1 §4.1.3, PKCE protects them).
+ */
+export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): TokenGrant {
+  const id = createRandomIds(deps.random);
+  const { config } = deps;
+  return {
+    type: 'authorization_code',
+    params: ['code', 'redirect_uri', 'code_verifier'],
+    allowsPublicClients: true,
+    async handle({ client, params, resources }) {
+      const { code, code_verifier: verifier } = params;
+      // RFC 6749 §4.1.3: code is REQUIRED.
+      if (code === undefined) throw OAuthError.invalidRequest('code is required');
+      checkVerifierSyntax(verifier);
+      const now = Math.floor(deps.clock.now() / 1000);
+      if (code.length > MAX_CODE_LENGTH) throw OAuthError.invalidGrant('the authorization code is invalid');
+      const taken = await deps.codes.take(deps.tenantId, sha256(code), now);
+      if (taken.result === 'not-found') throw OAuthError.invalidGrant('the authorization code is invalid');
+      const record = taken.record;
+      if (taken.result === 'already-consumed') {
+        // RFC 6749 §4.1.2: "If an authorization code is used more than once, the authorization
+        // server MUST deny the request and SHOULD revoke (when possible) all tokens previously
+        // issued based on that authorization code."
+        await revokeWholeGrant(deps, config, { grantId: record.grantId, clientId: record.clientId, now, reason: 'code_reuse' });
+        throw OAuthError.invalidGrant('the authorization code has already been used', `code reuse, grant revoked for client ${record.clientId}`);
+      }
+      // RFC 6749 §4.1.3: "ensure that the authorization code was issued to the authenticated
+      // confidential client, or if the client is public, ensure that the code was issued to
+      // "client_id" in the request".
+      if (record.clientId !== client.clientId) throw OAuthError.invalidGrant('the authorization code was not issued to this client', `code of ${record.clientId}`);
+      // RFC 6749 §4.1.2: "The authorization code MUST expire shortly after it is issued".
+      if (record.expiresAt <= now) throw OAuthError.invalidGrant('the authorization code has expired');
+      checkRedirectUri(client, record, params.redirect_uri);
+      verifyPkce(record, verifier);
+      const user = await deps.users.get(deps.tenantId, record.auth.userId);
+      if (!user || user.disabled) throw OAuthError.invalidGrant('the user is no longer available', `user ${record.auth.userId}`);
+      const scope = parseScope(record.scope) ?? [];
+      return issueUserGrantTokens({ ...deps, id }, config, {
+        client, grantType: 'authorization_code', userId: user.id, grantedScope: scope, requestedScope: undefined,
+        resources: narrowResources(resources, record.resources), grantId: record.grantId, nonce: record.nonce,
+        snapshot: { auth: record.auth, resources: record.resources, claims: record.claims, familyIat: now },
+        refresh: mayRefresh(client, scope) ? { parentHash: null } : null, now,
+      });
+    },
+  };
+}
+
+/**
+ * RFC 6749 §4.1.3: redirect_uri is "REQUIRED, if the "redirect_uri" parameter was included in the
+ * authorization request [...] and their values MUST be identical." The stored code keeps the
+ * URI used, not whether it was sent, so it counts as sent for OpenID requests (OIDC Core
+ * §3.1.2.1 makes it REQUIRED there) and whenever the client has several registered URIs (the
+ * authorization endpoint cannot pick one without it). When present it must always match.
+ */
+function checkRedirectUri(client: Client, record: { readonly redirectUri: string; readonly scope: string }, sent: string | undefined): void {
+  if (sent === undefined) {
+    const wasRequired = record.scope.split(' ').includes('openid') || client.redirectUris.length !== 1 || client.redirectUris[0] !== record.redirectUri;
+    if (wasRequired) throw OAuthError.invalidRequest('redirect_uri is required: it was part of the authorization request');
+    return;
+  }
+  if (sent !== record.redirectUri) throw OAuthError.invalidGrant('redirect_uri does not match the authorization request');
+}

@@ -1,0 +1,108 @@
+import { OAuthError } from '../errors.ts';
+import type { IdTokenIssuer } from '../id-token/types.ts';
+import type { Client } from '../model/client.ts';
+import type { TokenDenylist } from '../ports/token-denylist.ts';
+import type { TokenStore } from '../ports/token-store.ts';
+import { GRANT_ID_CLAIM, grantDenylistKey } from './grant-revocation.ts';
+import type { AccessTokenIssuer } from './issue-access-token.ts';
+import { mintRefreshToken, type GrantSnapshot, type RefreshMintConfig, type RefreshMintDeps } from './refresh-tokens.ts';
+import type { TokenResponse } from './types.ts';
+import type { UserSubjects } from './user-subject.ts';
+
+/** Claim carrying the `userinfo` member of the `claims` request (OIDC Core §5.5) in access tokens. */
+export const USERINFO_CLAIMS_CLAIM = 'userinfo_claims';
+
+export interface UserGrantDeps extends RefreshMintDeps {
+  readonly tokens: Pick<TokenStore, 'insert' | 'revokeGrant'>;
+  readonly denylist: Pick<TokenDenylist, 'add' | 'has'>;
+  readonly accessTokens: AccessTokenIssuer;
+  readonly idTokens: IdTokenIssuer;
+  readonly subjects: UserSubjects;
+}
+
+export interface UserGrantInput {
+  readonly client: Client;
+  readonly grantType: string;
+  readonly userId: string;
+  /** The scope the user granted (the grant's, not narrowed). */
+  readonly grantedScope: readonly string[];
+  /** A narrower scope for this access token (refresh `scope`); undefined = the whole grant. */
+  readonly requestedScope: string | undefined;
+  /** Resources for this access token (already checked against the grant's). */
+  readonly resources: readonly string[];
+  readonly grantId: string;
+  readonly snapshot: GrantSnapshot;
+  readonly nonce: string | null;
+  /** Issue a refresh token, child of `parentHash` (null for the first of a family). */
+  readonly refresh: { readonly parentHash: string | null } | null;
+  readonly now: number;
+}
+
+/**
+ * The tokens of a grant on behalf of a user (authorization_code, refresh_token): an access token
+ * (`sub` as the client sees it, `auth_time`/`acr`, `grant_id` so a revoked grant also kills JWTs,
+ * the UserInfo claims request), a refresh token when asked, and an ID token when `openid` was
+ * granted (OIDC Core §3.1.3.3). The ID token is signed before the refresh token is stored, so a
+ * signing failure leaves no orphan refresh token behind.
+ */
+export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshMintConfig, input: UserGrantInput): Promise<TokenResponse> {
+  const { client, snapshot } = input;
+  const plan = deps.accessTokens.plan(client, input.requestedScope, input.resources, input.grantedScope);
+  const ref = deps.subjects.forToken(client, input.userId);
+  const claims: Record<string, unknown> = { ...ref.claims, auth_time: snapshot.auth.authTime };
+  if (snapshot.auth.acr !== null) claims.acr = snapshot.auth.acr;
+  if (plan.format === 'jwt') claims[GRANT_ID_CLAIM] = input.grantId;
+  if (snapshot.claims?.userinfo && Object.keys(snapshot.claims.userinfo).length) claims[USERINFO_CLAIMS_CLAIM] = snapshot.claims.userinfo;
+  const at = await deps.accessTokens.issue({ plan, grantType: input.grantType, subject: ref.subject, grantId: input.grantId, claims });
+
+  let idToken: string | undefined;
+  if (input.grantedScope.includes('openid')) {
+    idToken = await deps.idTokens.issue({
+      client, auth: snapshot.auth, scope: input.grantedScope, claims: snapshot.claims, nonce: input.nonce, accessToken: at.token,
+      // OIDC Core §5.4: scope claims come from UserInfo when the access token can be used there.
+      scopeClaimsAtUserInfo: plan.scope.includes('openid'),
+    });
+  }
+
+  let refreshToken: string | undefined;
+  if (input.refresh) {
+    const minted = await mintRefreshToken(deps, config, {
+      clientId: client.clientId, grantType: input.grantType, subject: ref.subject, scope: input.grantedScope, grantId: input.grantId,
+      parentHash: input.refresh.parentHash, snapshot, extraClaims: ref.claims, now: input.now,
+    });
+    refreshToken = minted.token;
+  }
+
+  // A concurrent reuse of the same code or refresh token (S4: the other caller lost the atomic
+  // consume) revokes the grant, possibly while these tokens were being minted, after its
+  // revokeGrant ran. It denylists the grant before revoking, so looking here after every insert
+  // closes the gap: either this sees the mark, or its revokeGrant comes after our inserts.
+  if (await deps.denylist.has(deps.tenantId, grantDenylistKey(input.grantId))) {
+    await deps.tokens.revokeGrant(deps.tenantId, input.grantId, input.now);
+    throw OAuthError.invalidGrant('the authorization grant has been revoked', `grant revoked during issuance for client ${client.clientId}`);
+  }
+
+  return {
+    access_token: at.token,
+    token_type: 'Bearer',
+    expires_in: at.expiresIn,
+    ...(at.scope ? { scope: at.scope } : {}),
+    ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+    ...(idToken !== undefined ? { id_token: idToken } : {}),
+  };
+}
+
+/**
+ * RFC 8707 §2.2: a token request's `resource` values must be among those the grant covers; none
+ * means all of them. A grant made without `resource` is not restricted to resources, so the
+ * token request may name any (the resource registry still judges them).
+ */
+export function narrowResources(requested: readonly string[], granted: readonly string[]): readonly string[] {
+  if (requested.length === 0 || granted.length === 0) return requested.length ? requested : granted;
+  for (const r of requested) {
+    // RFC 8707 §2.2: "the authorization server [...] MUST ensure that the requested resource is
+    // [...] consistent with the grant" — anything else is invalid_target.
+    if (!granted.includes(r)) throw OAuthError.invalidTarget('a requested resource was not part of the authorization', `resource ${r.slice(0, 100)}`);
+  }
+  return requested;
+}

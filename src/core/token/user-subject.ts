@@ -1,0 +1,48 @@
+import { hkdfSync } from 'node:crypto';
+import { GatehouseError } from '../errors.ts';
+import { decryptWithKek, encryptWithKek } from '../keys/kek.ts';
+import type { Client } from '../model/client.ts';
+
+/** Private claim holding the sealed user id in tokens whose `sub` is pairwise. */
+export const SEALED_USER_CLAIM = 'sealed_uid';
+
+export interface UserSubjects {
+  /**
+   * The `sub` of a token for `userId` issued to `client`, plus the claims that let this server
+   * find the user again: none when `sub` is the user id (public), the sealed user id when it is
+   * pairwise.
+   */
+  forToken(client: Client, userId: string): { readonly subject: string; readonly claims: Readonly<Record<string, unknown>> };
+  /** The user id behind a token's `sub` and claims, or null when it cannot be recovered. */
+  userIdOf(clientId: string, subject: string, claims: Readonly<Record<string, unknown>>): string | null;
+}
+
+/**
+ * Pairwise subjects (OIDC Core §8.1) are one-way hashes, yet UserInfo and the refresh grant must
+ * find the user behind a token. Tokens with a pairwise `sub` therefore also carry the user id
+ * sealed with AES-256-GCM under a key derived from the KEK (HKDF-SHA256, its own `info`, so the
+ * KEK itself never encrypts token data), bound to the client id as additional data: the client
+ * and resource servers see only ciphertext, so pairwise subjects stay unlinkable across sectors.
+ * Public subjects are the user id and carry nothing extra.
+ */
+export function createUserSubjects(kek: Buffer, subjectFor: (client: Client, userId: string) => string): UserSubjects {
+  const key = Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), 'gatehouse token user id v1', 32));
+  return {
+    forToken(client, userId) {
+      const subject = subjectFor(client, userId);
+      if (subject === userId) return { subject, claims: {} };
+      return { subject, claims: { [SEALED_USER_CLAIM]: encryptWithKek(key, userId, `uid:${client.clientId}`) } };
+    },
+    userIdOf(clientId, subject, claims) {
+      const sealed = claims[SEALED_USER_CLAIM];
+      if (sealed === undefined) return subject;
+      if (typeof sealed !== 'string') return null;
+      try {
+        return decryptWithKek(key, sealed, `uid:${clientId}`);
+      } catch (e) {
+        if (e instanceof GatehouseError) return null;
+        throw e;
+      }
+    },
+  };
+}
