@@ -12,9 +12,13 @@ import { createIdTokenIssuer } from './core/id-token/id-token-issuer.ts';
 import { KeyManager } from './core/keys/key-manager.ts';
 import { DEFAULT_TENANT } from './core/model/tenant.ts';
 import { systemClock, type Clock } from './core/ports/clock.ts';
+import { createSessionService } from './core/session/session-service.ts';
 import type { Ports, Storage } from './core/ports/index.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
+import { loadPageAssets } from './http/assets/page-assets.ts';
 import type { AppContext } from './http/context.ts';
+import { createCsrf } from './http/csrf.ts';
+import { createPageKit } from './http/pages/layout.ts';
 import { createBackchannelDelivery, type BackchannelDeliveryOptions } from './logout/backchannel-delivery.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
 import { createStorage } from './storage/create-storage.ts';
@@ -81,7 +85,10 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
       retries: config.logout.backchannelRetries,
       ...opts.backchannel,
     });
-    const ctx: AppContext = { config, ports, storage, keys, clientAuth, idTokens, idTokenHints, logoutNotifier, events, tenantId: DEFAULT_TENANT, kek, lifecycle: { draining: false } };
+    const sessions = createSessionService({ ...ports, tenantId: DEFAULT_TENANT }, config);
+    const pages = createPageKit(config, await loadPageAssets(config));
+    const csrf = createCsrf(config, kek);
+    const ctx: AppContext = { config, ports, storage, keys, clientAuth, idTokens, idTokenHints, logoutNotifier, events, sessions, pages, csrf, tenantId: DEFAULT_TENANT, kek, lifecycle: { draining: false } };
     const app = await buildApp(ctx, opts);
     keyLog = (level, message) => app.log[level](message);
     keys.start();

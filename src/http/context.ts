@@ -4,7 +4,10 @@ import type { EventBus } from '../core/events.ts';
 import type { IdTokenHintVerifier, IdTokenIssuer } from '../core/id-token/types.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
 import type { Ports, Storage } from '../core/ports/index.ts';
+import type { SessionService } from '../core/session/session-service.ts';
 import type { BackchannelDelivery } from '../logout/backchannel-delivery.ts';
+import type { Csrf } from './csrf.ts';
+import type { PageKit } from './pages/layout.ts';
 
 /** What routes receive: built once by the composition root (src/main.ts). */
 export interface AppContext {
@@ -20,6 +23,12 @@ export interface AppContext {
   /** Sends back-channel Logout Tokens in the background (closed after the app on shutdown). */
   readonly logoutNotifier: BackchannelDelivery;
   readonly events: EventBus;
+  /** Browser sessions (sign-in, accounts, expiry); cookies are set by http/session-cookie.ts. */
+  readonly sessions: SessionService;
+  /** Page layout, assets and helpers shared by every server-rendered page. */
+  readonly pages: PageKit;
+  /** CSRF tokens for every form (signed double-submit, key derived from the KEK). */
+  readonly csrf: Csrf;
   /** The tenant this server exposes (only the default tenant for now). */
   readonly tenantId: string;
   /** Key-encryption key (32 bytes). */

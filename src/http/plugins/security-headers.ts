@@ -39,3 +39,26 @@ export function registerResponseHeaders(app: FastifyInstance, headers: Readonly<
     done();
   });
 }
+
+/**
+ * CSP of the server-rendered pages (login, consent, chooser, device, logout, error): only our own
+ * stylesheet, images and scripts, no inline script or style, never framed. `formAction` lists
+ * where the page's forms may go, including the origins of redirects that follow a submission
+ * (browsers check form-action on those too); empty means `'none'`.
+ */
+export function pageCsp(formAction: readonly string[]): string {
+  const actions = formAction.length ? [...new Set(formAction)].join(' ') : "'none'";
+  return `default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action ${actions}; frame-ancestors 'none'; base-uri 'none'`;
+}
+
+/**
+ * The CSP source expression that admits a redirect to `uri`: its origin for http(s), its scheme
+ * for a private-use scheme of a native app (RFC 8252 §7.1, e.g. `com.example.app:`). Null when
+ * the value cannot be expressed safely (never put raw input into a header).
+ */
+export function cspSourceFor(uri: string): string | null {
+  let u: URL;
+  try { u = new URL(uri); } catch { return null; }
+  if (u.protocol === 'https:' || u.protocol === 'http:') return u.origin;
+  return /^[a-z][a-z0-9+.-]*:$/.test(u.protocol) ? u.protocol : null;
+}

@@ -1,0 +1,169 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthorizationFailure, AuthorizationRequest, AuthorizationResponse, AuthorizationService, InteractionProgress } from '../core/authorize/types.ts';
+import { OAuthError } from '../core/errors.ts';
+import type { SessionRecord } from '../core/model/session.ts';
+import { epochSeconds } from '../core/ports/clock.ts';
+import { browserStateOf, currentAccount } from '../core/session/session-service.ts';
+import type { AppContext } from './context.ts';
+import type { InteractionSealer } from './interaction.ts';
+import { accountChooserPage, type ChooserAccount } from './pages/account-chooser-page.ts';
+import { consentPage } from './pages/consent-page.ts';
+import { oauthErrorPage } from './pages/error-page.ts';
+import { formPostPage } from './pages/form-post-page.ts';
+import { sendPage } from './pages/layout.ts';
+import { loginPage } from './pages/login-page.ts';
+import { cspSourceFor } from './plugins/security-headers.ts';
+import { clearSessionCookies, readCookie } from './session-cookie.ts';
+
+/**
+ * The steps shared by GET/POST /authorize and the interaction routes (/login, /consent,
+ * /select-account): decide against the browser session, show a page with the request sealed
+ * into it, or complete and render the authorization response (query, fragment, form_post).
+ */
+export interface AuthorizationDeps {
+  readonly authorization: AuthorizationService;
+  /** Checks a username and password: the user, or null for any failure (never says which). */
+  readonly authenticateUser: (username: string, password: string) => Promise<{ readonly id: string } | null>;
+}
+
+/** What the authorization and interaction route modules need (S6). */
+export type PageRoutesContext = Pick<AppContext, 'config' | 'sessions' | 'pages' | 'csrf' | 'ports' | 'tenantId' | 'kek'> & AuthorizationDeps;
+
+export type FlowContext = Pick<AppContext, 'config' | 'sessions' | 'pages' | 'csrf' | 'ports' | 'tenantId'> & Pick<AuthorizationDeps, 'authorization'> & {
+  readonly interactions: InteractionSealer;
+};
+
+/** The AuthorizationFailure inside anything `resolve`/`decide`/`complete` threw, or null. */
+export function asFailure(e: unknown): AuthorizationFailure | null {
+  if (e instanceof OAuthError) return { error: e, redirect: null };
+  if (typeof e !== 'object' || e === null) return null;
+  const f = e as Partial<AuthorizationFailure>;
+  return f.error instanceof OAuthError && 'redirect' in f ? { error: f.error, redirect: f.redirect ?? null } : null;
+}
+
+/** The live session of this browser; stale cookies are removed. */
+export async function readSession(fc: FlowContext, request: FastifyRequest, reply: FastifyReply): Promise<SessionRecord | undefined> {
+  const cookie = readCookie(request, fc.config.session.cookieName);
+  if (cookie === undefined) return undefined;
+  const session = await fc.sessions.read(cookie);
+  if (!session) clearSessionCookies(reply, fc.config);
+  return session;
+}
+
+/** `'self'` plus the origin (or private-use scheme) of the request's redirect URI. */
+export function interactionFormAction(redirectUri: string): string[] {
+  const source = cspSourceFor(redirectUri);
+  return source ? ["'self'", source] : ["'self'"];
+}
+
+/** Encodes response parameters (RFC 6749 Appendix B, application/x-www-form-urlencoded). */
+const encode = (params: Readonly<Record<string, string>>) => new URLSearchParams(Object.entries(params)).toString();
+
+/**
+ * Renders the authorization response. RFC 6749 §3.1.2: the redirection endpoint's query
+ * component "MUST be retained when adding additional query parameters" (appended, never
+ * re-encoded). OAuth 2.0 Multiple Response Type Encoding Practices §2.1 fragment encoding;
+ * Form Post Response Mode §2 auto-submitting page.
+ */
+export function sendAuthorizationResponse(reply: FastifyReply, fc: Pick<FlowContext, 'pages'>, res: AuthorizationResponse): FastifyReply {
+  if (res.responseMode === 'form_post') return sendPage(reply, formPostPage(fc.pages, res.redirectUri, res.params));
+  // Registered redirect URIs never carry a fragment (RFC 6749 §3.1.2); drop one defensively.
+  const base = res.redirectUri.split('#')[0]!;
+  const separator = res.responseMode === 'fragment' ? '#' : !base.includes('?') ? '?' : /[?&]$/.test(base) ? '' : '&';
+  const location = `${base}${separator}${encode(res.params)}`;
+  return reply.code(302).header('location', location).header('cache-control', 'no-store').header('pragma', 'no-cache').send();
+}
+
+/**
+ * An error goes back to the client only when `redirect` is set, i.e. once the client and the
+ * redirect URI are validated (RFC 6749 §4.1.2.1): with `state` as received and, RFC 9207 §2,
+ * "the iss parameter [...] MUST be included in the authorization response" (errors too).
+ * Otherwise the person sees the error page and nothing is sent anywhere.
+ */
+export function sendFailure(reply: FastifyReply, fc: Pick<FlowContext, 'pages' | 'config'>, failure: AuthorizationFailure): FastifyReply {
+  const { error, redirect } = failure;
+  if (!redirect) return sendPage(reply, oauthErrorPage(fc.pages, error));
+  const params: Record<string, string> = { error: error.code };
+  if (error.description) params['error_description'] = error.description;
+  if (redirect.state !== null) params['state'] = redirect.state;
+  params['iss'] = fc.config.issuer;
+  return sendAuthorizationResponse(reply, fc, { redirectUri: redirect.redirectUri, responseMode: redirect.responseMode, params });
+}
+
+/** access_denied to the client (the person pressed Deny or Cancel). */
+export function sendDenied(reply: FastifyReply, fc: FlowContext, req: AuthorizationRequest): FastifyReply {
+  return sendFailure(reply, fc, {
+    error: OAuthError.accessDenied('the user denied the request'),
+    redirect: { redirectUri: req.redirectUri, responseMode: req.responseMode, state: req.state },
+  });
+}
+
+export interface Proceed {
+  readonly req: AuthorizationRequest;
+  readonly session: SessionRecord | undefined;
+  readonly progress: InteractionProgress;
+  /** Expiry of the interaction already under way (kept when re-sealing); undefined: a new one. */
+  readonly expiresAt?: number;
+}
+
+/** decide → page, or complete → response. Failures are rendered (client or error page). */
+export async function proceed(fc: FlowContext, request: FastifyRequest, reply: FastifyReply, p: Proceed): Promise<FastifyReply> {
+  try {
+    const decision = await fc.authorization.decide(p.req, p.session, p.progress);
+    if (decision.kind === 'interaction') return await showInteraction(fc, request, reply, p, decision.page);
+    const res = await fc.authorization.complete(p.req, decision, { browserState: browserStateOf(p.session) });
+    // Remember which client got tokens in this login (front/back-channel logout).
+    if (p.session) await fc.sessions.addClient(p.session, decision.auth.userId, p.req.client.clientId);
+    return sendAuthorizationResponse(reply, fc, res);
+  } catch (e) {
+    const failure = asFailure(e);
+    if (!failure) throw e;
+    return sendFailure(reply, fc, failure);
+  }
+}
+
+/** Renders the login, consent or account chooser page with the request sealed into it. */
+export async function showInteraction(
+  fc: FlowContext, request: FastifyRequest, reply: FastifyReply, p: Proceed, page: 'login' | 'consent' | 'select_account',
+  extra: { readonly username?: string; readonly error?: string | null; readonly status?: number } = {},
+): Promise<FastifyReply> {
+  const { token, binding } = fc.csrf.issue(request, reply);
+  const interaction = fc.interactions.seal({ params: p.req.params, progress: p.progress, ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}) }, binding);
+  const formAction = interactionFormAction(p.req.redirectUri);
+  const clientName = p.req.client.clientName || p.req.client.clientId;
+  if (page === 'login') {
+    return sendPage(reply, loginPage(fc.pages, {
+      csrfToken: token, interaction, returnTo: null, clientName, formAction,
+      username: extra.username ?? p.req.loginHint ?? '', error: extra.error ?? null, ...(extra.status ? { status: extra.status } : {}),
+    }));
+  }
+  if (page === 'consent') {
+    const account = currentAccount(p.session);
+    const user = account ? await fc.ports.users.get(fc.tenantId, account.userId) : undefined;
+    return sendPage(reply, consentPage(fc.pages, {
+      csrfToken: token, interaction, clientName, formAction, redirectHost: redirectLabel(p.req.redirectUri),
+      username: user?.username ?? '', scope: p.req.scope, claims: p.req.claims,
+    }));
+  }
+  const accounts: ChooserAccount[] = [];
+  for (const a of p.session?.accounts ?? []) {
+    const user = await fc.ports.users.get(fc.tenantId, a.userId);
+    if (user && !user.disabled) accounts.push({ sid: a.sid, username: user.username, detail: user.claims.name ?? user.claims.email ?? null });
+  }
+  if (accounts.length === 0) return showInteraction(fc, request, reply, p, 'login', extra);
+  return sendPage(reply, accountChooserPage(fc.pages, { csrfToken: token, interaction, clientName, formAction, accounts }));
+}
+
+/** Host (or scheme for a native app) the person will be sent back to. */
+function redirectLabel(uri: string): string {
+  try {
+    const u = new URL(uri);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.host : u.protocol.replace(/:$/, '');
+  } catch {
+    return uri;
+  }
+}
+
+export function nowSeconds(fc: Pick<FlowContext, 'ports'>): number {
+  return epochSeconds(fc.ports.clock);
+}

@@ -1,0 +1,154 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuthorizationRequest } from '../../core/authorize/types.ts';
+import { asFailure, nowSeconds, proceed, readSession, sendDenied, sendFailure, showInteraction, type FlowContext, type PageRoutesContext } from '../authorization-flow.ts';
+import { readOAuthForm } from '../form.ts';
+import { createInteractionSealer, type Interaction } from '../interaction.ts';
+import { csrfErrorPage, errorPage, pageErrorHandler } from '../pages/error-page.ts';
+import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
+import { LOGIN_FAILED, LOGIN_THROTTLED, loginPage } from '../pages/login-page.ts';
+import { readCookie, setBrowserState, setSessionCookies } from '../session-cookie.ts';
+
+/**
+ * A same-origin path to return to after the standalone sign-in (the /device page uses it).
+ * Strict, so it is never an open redirect: one leading "/", no "//", no backslash, no control
+ * characters (browsers strip tabs and newlines, turning "/\t/evil" into "//evil"), no scheme.
+ */
+export function safeReturnTo(value: string | undefined): string | null {
+  if (value === undefined || value.length > 2048) return null;
+  if (!value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return null;
+  if (/[\u0000-\u001f\u007f]/.test(value)) return null;
+  try {
+    if (new URL(value, 'http://gatehouse.invalid').origin !== 'http://gatehouse.invalid') return null;
+  } catch {
+    return null;
+  }
+  return value;
+}
+
+type Opened = { readonly interaction: Interaction; readonly req: AuthorizationRequest };
+
+/**
+ * POST /login, /consent, /select-account: the pages' forms. Each checks the CSRF token first
+ * (forged or missing: 403, nothing written), opens the sealed interaction, re-resolves the
+ * request it carries and continues the flow with what the page added to `InteractionProgress`.
+ * GET/POST /login?return_to=/path is the standalone sign-in for other pages (device flow).
+ */
+export function registerInteractionRoutes(app: FastifyInstance, ctx: PageRoutesContext): void {
+  const fc: FlowContext = { ...ctx, interactions: createInteractionSealer(ctx.kek, ctx.ports.clock, ctx.config) };
+  const kit = ctx.pages;
+  const options = { schema: { hide: true }, errorHandler: pageErrorHandler(kit) };
+
+  /** Opens and re-resolves the sealed request; on failure the reply is already sent. */
+  async function open(request: FastifyRequest, reply: FastifyReply, sealed: string | undefined): Promise<Opened | null> {
+    const opened = fc.interactions.open(sealed, ctx.csrf.binding(request));
+    if (!opened.ok) {
+      const expired = opened.reason === 'expired';
+      sendPage(reply, errorPage(kit, {
+        code: expired ? 'interaction_expired' : 'interaction_invalid',
+        title: expired ? 'This page has expired' : 'This request cannot be continued',
+        description: 'Nothing was changed. Go back to the application and start again.',
+        status: 400,
+      }));
+      return null;
+    }
+    try {
+      return { interaction: opened.interaction, req: await ctx.authorization.resolve(opened.interaction.params) };
+    } catch (e) {
+      const failure = asFailure(e);
+      if (!failure) throw e;
+      sendFailure(reply, fc, failure);
+      return null;
+    }
+  }
+
+  function standaloneLogin(request: FastifyRequest, reply: FastifyReply, returnTo: string, extra: { username?: string; error?: string | null; status?: number } = {}) {
+    const { token } = ctx.csrf.issue(request, reply);
+    return sendPage(reply, loginPage(kit, {
+      csrfToken: token, interaction: null, returnTo, clientName: null, formAction: ["'self'"],
+      username: extra.username ?? '', error: extra.error ?? null, ...(extra.status ? { status: extra.status } : {}),
+    }));
+  }
+
+  app.get<{ Querystring: Record<string, unknown> }>('/login', options, async (request, reply) => {
+    const returnTo = safeReturnTo(typeof request.query.return_to === 'string' ? request.query.return_to : undefined);
+    if (!returnTo) return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Start signing in from the application.', status: 400 }));
+    return standaloneLogin(request, reply, returnTo);
+  });
+
+  app.post('/login', options, async (request, reply) => {
+    const { single: form } = readOAuthForm(request.body);
+    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+    let opened: Opened | null = null;
+    let returnTo: string | null = null;
+    if (form['interaction'] !== undefined) {
+      opened = await open(request, reply, form['interaction']);
+      if (!opened) return reply;
+      if (form['action'] === 'cancel') return sendDenied(reply, fc, opened.req);
+    } else {
+      returnTo = safeReturnTo(form['return_to']);
+      if (!returnTo) return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Start signing in from the application.', status: 400 }));
+    }
+    const username = (form['username'] ?? '').trim();
+    const password = form['password'] ?? '';
+    const again = (error: string, status: number) => opened
+      ? showInteraction(fc, request, reply, { req: opened.req, session: undefined, progress: opened.interaction.progress, expiresAt: opened.interaction.expiresAt }, 'login', { username, error, status })
+      : standaloneLogin(request, reply, returnTo!, { username, error, status });
+    if (!username || !password) return again('Enter your username and password.', 400);
+
+    // Brute force: attempts are counted per username and per client address before the password
+    // is checked; over the limit, the same neutral page (429), whether or not the user exists.
+    const { maxAttempts, attemptWindow } = ctx.config.login;
+    const keys = [`login:user:${username.toLowerCase()}`, `login:ip:${request.ip}`];
+    const hits = await Promise.all(keys.map((k) => ctx.ports.rateLimiter.hit(k, maxAttempts, attemptWindow)));
+    const blocked = hits.find((h) => !h.allowed);
+    if (blocked) {
+      reply.header('retry-after', String(Math.max(1, blocked.retryAfter)));
+      return again(LOGIN_THROTTLED, 429);
+    }
+    const user = await ctx.authenticateUser(username, password);
+    if (!user) {
+      request.log.info({ reason: 'bad_credentials' }, 'sign-in refused');
+      return again(LOGIN_FAILED, 200);
+    }
+    await Promise.all(keys.map((k) => ctx.ports.rateLimiter.reset(k)));
+    // Session fixation: a new session value on every sign-in (core/session).
+    const signedIn = await ctx.sessions.signIn(readCookie(request, ctx.config.session.cookieName), {
+      userId: user.id, amr: ['pwd'], acr: ctx.config.login.acrValues[0] ?? null,
+    });
+    setSessionCookies(reply, ctx.config, signedIn.cookie, signedIn.session, nowSeconds(fc));
+    if (!opened) return reply.code(303).header('location', returnTo!).header('cache-control', 'no-store').send();
+    const progress = { ...opened.interaction.progress, loginAt: signedIn.account.authTime };
+    return proceed(fc, request, reply, { req: opened.req, session: signedIn.session, progress, expiresAt: opened.interaction.expiresAt });
+  });
+
+  app.post('/consent', options, async (request, reply) => {
+    const { single: form } = readOAuthForm(request.body);
+    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+    const opened = await open(request, reply, form['interaction']);
+    if (!opened) return reply;
+    // OIDC Core §3.1.2.6: "access_denied" when the End-User denies the request.
+    if (form['decision'] === 'deny') return sendDenied(reply, fc, opened.req);
+    if (form['decision'] !== 'allow') return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Choose Allow or Deny.', status: 400 }));
+    const session = await readSession(fc, request, reply);
+    const progress = { ...opened.interaction.progress, consented: true };
+    return proceed(fc, request, reply, { req: opened.req, session, progress, expiresAt: opened.interaction.expiresAt });
+  });
+
+  app.post('/select-account', options, async (request, reply) => {
+    const { single: form } = readOAuthForm(request.body);
+    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+    const opened = await open(request, reply, form['interaction']);
+    if (!opened) return reply;
+    let session = await readSession(fc, request, reply);
+    const progress = { ...opened.interaction.progress, accountChosen: true };
+    const base = { req: opened.req, progress, expiresAt: opened.interaction.expiresAt };
+    const account = session?.accounts.find((a) => a.sid === form['account']);
+    // "Use another account", or an account no longer in this browser's session: sign in.
+    if (form['action'] === 'login' || !session || !account) return showInteraction(fc, request, reply, { ...base, session }, 'login');
+    if (session.currentUserId !== account.userId) {
+      session = await ctx.sessions.switchAccount(session, account.userId);
+      setBrowserState(reply, ctx.config, session, session ? session.expiresAt - nowSeconds(fc) : 0);
+    }
+    return proceed(fc, request, reply, { ...base, session });
+  });
+}
