@@ -7,6 +7,7 @@ import { registerJwksRoute } from './jwks.ts';
 import { registerRegistrationRoutes } from './registration.ts';
 import { registerRevocationRoute } from './revocation.ts';
 import { registerTokenRoute } from './token.ts';
+import { registerUserInfoRoute } from './userinfo.ts';
 
 /** Every route module, in registration order. Each exports `(app, ctx) => void`. */
 export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Promise<void>;
@@ -15,6 +16,7 @@ export const routeModules: readonly RouteModule[] = [
   registerTokenRoute,
   registerIntrospectionRoute,
   registerRevocationRoute,
+  registerUserInfoRoute,
   registerDiscoveryRoutes,
   registerJwksRoute,
   registerRegistrationRoutes,

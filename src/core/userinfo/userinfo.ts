@@ -1,0 +1,80 @@
+import { releaseClaims, type ClaimsMember } from '../claims/release-claims.ts';
+import { OAuthError } from '../errors.ts';
+import type { KeyRing } from '../keys/key-ring.ts';
+import { parseScope } from '../model/scope.ts';
+import type { TenantId } from '../model/tenant.ts';
+import type { Clock } from '../ports/clock.ts';
+import type { TokenDenylist } from '../ports/token-denylist.ts';
+import type { TokenStore } from '../ports/token-store.ts';
+import type { UserStore } from '../ports/user-store.ts';
+import { findToken, isActive } from '../token/find-token.ts';
+import { USERINFO_CLAIMS_CLAIM } from '../token/user-grant-tokens.ts';
+import type { UserSubjects } from '../token/user-subject.ts';
+
+export interface UserInfoDeps {
+  readonly tokens: TokenStore;
+  readonly denylist: TokenDenylist;
+  readonly keys: Pick<KeyRing, 'verify'>;
+  readonly users: Pick<UserStore, 'get'>;
+  readonly subjects: Pick<UserSubjects, 'userIdOf'>;
+  readonly clock: Clock;
+  readonly tenantId: TenantId;
+}
+
+export interface UserInfoConfig {
+  readonly issuer: string;
+  /** Absolute URL of the UserInfo endpoint (also accepted as an audience). */
+  readonly userinfoEndpoint: string;
+}
+
+export interface UserInfo {
+  /** OIDC Core §5.3.2: the claims for a bearer access token. Throws invalid_token / insufficient_scope. */
+  claims(accessToken: string): Promise<Record<string, unknown>>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** RFC 6750 §3.1 insufficient_scope: 403 naming the scope needed. */
+export function insufficientScope(description: string): OAuthError {
+  return new OAuthError('insufficient_scope', description, {
+    headers: { 'www-authenticate': `Bearer error="insufficient_scope", error_description="${description}", scope="openid"` },
+  });
+}
+
+/**
+ * The UserInfo endpoint (OIDC Core §5.3). Accepts access tokens this server issued for a
+ * signed-in user — JWT (signature, `typ` at+jwt, `iss`) or opaque (store lookup) — that are
+ * active (not expired, revoked, denylisted or of a revoked grant), meant for this server (`aud`
+ * is the issuer or this endpoint, not another resource) and carry `openid`. Returns `sub` (the
+ * same the client saw in the ID token) plus the claims released by scope and by the `userinfo`
+ * member of the `claims` request (OIDC Core §5.4, §5.5).
+ */
+export function createUserInfo(deps: UserInfoDeps, config: UserInfoConfig): UserInfo {
+  const audiences = new Set([config.issuer, config.userinfoEndpoint]);
+  return {
+    async claims(accessToken) {
+      const view = await findToken(deps, config.issuer, accessToken);
+      // RFC 6750 §3.1 invalid_token: "The access token provided is expired, revoked, malformed,
+      // or invalid for other reasons."
+      if (!view || view.kind !== 'access_token') throw OAuthError.invalidToken('the access token is invalid');
+      const now = Math.floor(deps.clock.now() / 1000);
+      if (!(await isActive(view, now, deps.denylist, deps.tenantId))) throw OAuthError.invalidToken('the access token is expired or revoked');
+      // RFC 9449 §7.1: a DPoP-bound token is not a bearer token; this endpoint takes only Bearer.
+      if (view.cnf?.jkt !== undefined) throw OAuthError.invalidToken('a sender-constrained access token needs its proof');
+      if (!view.audience.some((a) => audiences.has(a))) throw OAuthError.invalidToken('the access token is not meant for the UserInfo endpoint');
+      // Only tokens issued for a signed-in user carry auth_time (client_credentials never does).
+      if (typeof view.claims.auth_time !== 'number') throw OAuthError.invalidToken('the access token was not issued for an end-user');
+      const scope = parseScope(view.scope) ?? [];
+      // OIDC Core §5.3: "The Access Token obtained from an OpenID Connect Authentication Request
+      // MUST be sent as a Bearer Token" — one without `openid` was not.
+      if (!scope.includes('openid')) throw insufficientScope('the access token lacks the openid scope');
+      const userId = deps.subjects.userIdOf(view.clientId, view.subject, view.claims);
+      const user = userId === null ? undefined : await deps.users.get(deps.tenantId, userId);
+      if (!user || user.disabled) throw OAuthError.invalidToken('the end-user is no longer available');
+      const requested = view.claims[USERINFO_CLAIMS_CLAIM];
+      const member = isObject(requested) ? (requested as ClaimsMember) : undefined;
+      // OIDC Core §5.3.2: "The sub (subject) Claim MUST always be returned in the UserInfo Response."
+      return { sub: view.subject, ...releaseClaims(user, scope, member, { byScope: true }) };
+    },
+  };
+}
