@@ -3,6 +3,7 @@ import type { IdTokenIssuer } from '../id-token/types.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { CodeStore } from '../ports/code-store.ts';
+import type { DeviceCodeStore } from '../ports/device-code-store.ts';
 import type { Random } from '../ports/random.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
@@ -10,6 +11,7 @@ import type { UserStore } from '../ports/user-store.ts';
 import type { LifetimeConfig } from './grant-revocation.ts';
 import { createAuthorizationCodeGrant } from './grants/authorization-code.ts';
 import { createClientCredentialsGrant } from './grants/client-credentials.ts';
+import { createDeviceCodeGrant } from './grants/device-code.ts';
 import { createRefreshTokenGrant } from './grants/refresh-token.ts';
 import type { AccessTokenIssuer } from './issue-access-token.ts';
 import type { RefreshMintConfig } from './refresh-tokens.ts';
@@ -26,6 +28,8 @@ export interface GrantDeps {
   readonly idTokens: IdTokenIssuer;
   readonly subjects: UserSubjects;
   readonly codes: Pick<CodeStore, 'take'>;
+  /** urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4). */
+  readonly deviceCodes: Pick<DeviceCodeStore, 'poll' | 'consume'>;
   readonly users: Pick<UserStore, 'get'>;
   readonly tokens: Pick<TokenStore, 'insert' | 'find' | 'consume' | 'revokeGrant'>;
   readonly denylist: Pick<TokenDenylist, 'add' | 'has'>;
@@ -41,6 +45,7 @@ const GRANT_FACTORIES: readonly ((deps: GrantDeps) => TokenGrant)[] = [
   createClientCredentialsGrant,
   createAuthorizationCodeGrant,
   createRefreshTokenGrant,
+  createDeviceCodeGrant,
 ];
 
 /** The token endpoint's grants keyed by their wire name (`grant_type`). */
