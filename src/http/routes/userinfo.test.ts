@@ -50,7 +50,7 @@ describe('OIDC Core §5.3.1 UserInfo over HTTP', () => {
     const token = await tokensFor('openid email');
     const res = await app.inject({ method: 'GET', url: '/userinfo', headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.statusCode, 200);
-    assert.match(res.headers['content-type'] ?? '', /^application\/json/);
+    assert.match(String(res.headers['content-type']), /^application\/json/);
     assert.equal(res.headers['cache-control'], 'no-store');
     assert.deepEqual(res.json(), { sub: 'u-1', email: 'jane@example.com', email_verified: true });
   });
