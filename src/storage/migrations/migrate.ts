@@ -2,6 +2,7 @@ import { Migrator, type Kysely, type Migration } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
 import type { SqlKind } from '../sql/schema.ts';
 import { initialMigration } from './0001-initial.ts';
+import { endUsersMigration } from './0002-end-users.ts';
 
 /**
  * The one migration set, in order, forward-only. Add a migration by appending
@@ -10,6 +11,7 @@ import { initialMigration } from './0001-initial.ts';
 export function migrations(kind: SqlKind): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(kind),
+    '0002-end-users': endUsersMigration(kind),
   };
 }
 

@@ -80,10 +80,102 @@ export interface SigningKeysTable {
   retires_at: number | null;
 }
 
+/** Usernames are stored lower-cased; (tenant_id, username) is unique. */
+export interface UsersTable {
+  tenant_id: string;
+  id: string;
+  username: string;
+  password_hash: string | null;
+  roles: string;
+  claims: string;
+  disabled: ColumnType<boolean | number, number, number>;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface SessionsTable {
+  tenant_id: string;
+  hash: string;
+  accounts: string;
+  current_user_id: string | null;
+  created_at: number;
+  last_seen_at: number;
+  expires_at: number;
+}
+
+/** The `sid` of each account of a session (findBySid), kept in step with `sessions.accounts`. */
+export interface SessionSidsTable {
+  tenant_id: string;
+  session_hash: string;
+  sid: string;
+}
+
+export interface ConsentsTable {
+  tenant_id: string;
+  user_id: string;
+  client_id: string;
+  scopes: string;
+  claims: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AuthorizationCodesTable {
+  tenant_id: string;
+  hash: string;
+  client_id: string;
+  redirect_uri: string;
+  scope: string;
+  resources: string;
+  claims: string | null;
+  nonce: string | null;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  auth: string;
+  grant_id: string;
+  cnf: string | null;
+  issued_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
+export interface DeviceCodesTable {
+  tenant_id: string;
+  hash: string;
+  user_code_hash: string;
+  client_id: string;
+  scope: string;
+  resources: string;
+  status: string;
+  auth: string | null;
+  granted_scope: string | null;
+  grant_id: string;
+  poll_interval: number;
+  last_polled_at: number | null;
+  issued_at: number;
+  expires_at: number;
+}
+
+export interface ParRequestsTable {
+  tenant_id: string;
+  hash: string;
+  client_id: string;
+  params: string;
+  expires_at: number;
+  consumed_at: number | null;
+}
+
 export interface Database {
   clients: ClientsTable;
   tokens: TokensTable;
   token_denylist: DenylistTable;
   replay_cache: ReplayTable;
   signing_keys: SigningKeysTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  session_sids: SessionSidsTable;
+  consents: ConsentsTable;
+  authorization_codes: AuthorizationCodesTable;
+  device_codes: DeviceCodesTable;
+  par_requests: ParRequestsTable;
 }

@@ -5,12 +5,18 @@ import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import { migrateToLatest } from '../migrations/migrate.ts';
 import { SqlClientStore } from './sql-client-store.ts';
+import { SqlCodeStore } from './sql-code-store.ts';
+import { SqlConsentStore } from './sql-consent-store.ts';
+import { SqlDeviceCodeStore } from './sql-device-code-store.ts';
 import type { SqlConnection } from './prepared-query.ts';
 import { openSql, type SqlTarget } from './sql-connect.ts';
 import { SqlKeyStore } from './sql-key-store.ts';
+import { SqlParStore } from './sql-par-store.ts';
 import { SqlReplayCache } from './sql-replay-cache.ts';
+import { SqlSessionStore } from './sql-session-store.ts';
 import { SqlTokenDenylist } from './sql-token-denylist.ts';
 import { SqlTokenStore } from './sql-token-store.ts';
+import { SqlUserStore } from './sql-user-store.ts';
 
 interface Shared {
   readonly conn: Promise<SqlConnection>;
@@ -67,6 +73,12 @@ export async function createSqlStorage(target: SqlTarget, opts: SqlStorageOption
     denylist: new SqlTokenDenylist(conn),
     replay: new SqlReplayCache(conn, opts.clock ?? systemClock),
     keys: new SqlKeyStore(db, kind),
+    users: new SqlUserStore(conn),
+    sessions: new SqlSessionStore(conn),
+    consents: new SqlConsentStore(conn),
+    codes: new SqlCodeStore(conn),
+    deviceCodes: new SqlDeviceCodeStore(conn),
+    par: new SqlParStore(conn),
     migrate: () => migrateToLatest(db as Kysely<unknown>, kind),
     async ping() {
       if (closed) throw new GatehouseError('GH_STORE_UNAVAILABLE', `${kind} store is closed`);

@@ -1,0 +1,85 @@
+import type { Kysely, Selectable } from 'kysely';
+import { GatehouseError } from '../../core/errors.ts';
+import type { AuthenticationContext, AuthorizationCodeRecord, ClaimsRequest } from '../../core/model/authorization-code.ts';
+import type { TenantId } from '../../core/model/tenant.ts';
+import type { Confirmation } from '../../core/model/token.ts';
+import type { CodeStore, TakeResult } from '../../core/ports/code-store.ts';
+import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
+import type { AuthorizationCodesTable, Database, SqlKind } from './schema.ts';
+import { isUniqueViolation } from './sql-errors.ts';
+import { sqlTake } from './sql-take.ts';
+
+const CODE_COLUMNS = [
+  'tenant_id', 'hash', 'client_id', 'redirect_uri', 'scope', 'resources', 'claims', 'nonce', 'code_challenge',
+  'code_challenge_method', 'auth', 'grant_id', 'cnf', 'issued_at', 'expires_at', 'consumed_at',
+] as const satisfies readonly (keyof AuthorizationCodesTable)[];
+
+type Values = RowValues<Selectable<AuthorizationCodesTable>, typeof CODE_COLUMNS>;
+const jsonOrNull = (v: unknown) => (v === null ? null : JSON.stringify(v));
+
+function encode(c: AuthorizationCodeRecord): Values {
+  return [
+    c.tenantId, c.hash, c.clientId, c.redirectUri, c.scope, JSON.stringify(c.resources), jsonOrNull(c.claims), c.nonce,
+    c.codeChallenge, c.codeChallengeMethod, JSON.stringify(c.auth), c.grantId, jsonOrNull(c.cnf), c.issuedAt, c.expiresAt,
+    c.consumedAt,
+  ];
+}
+
+function decode(r: Values): AuthorizationCodeRecord {
+  const [
+    tenantId, hash, clientId, redirectUri, scope, resources, claims, nonce, codeChallenge, codeChallengeMethod, auth,
+    grantId, cnf, issuedAt, expiresAt, consumedAt,
+  ] = r;
+  return {
+    tenantId,
+    hash,
+    clientId,
+    redirectUri,
+    scope,
+    resources: JSON.parse(resources) as string[],
+    claims: claims === null ? null : (JSON.parse(claims) as ClaimsRequest),
+    nonce,
+    codeChallenge,
+    codeChallengeMethod: codeChallengeMethod as AuthorizationCodeRecord['codeChallengeMethod'],
+    auth: JSON.parse(auth) as AuthenticationContext,
+    grantId,
+    cnf: cnf === null ? null : (JSON.parse(cnf) as Confirmation),
+    issuedAt,
+    expiresAt,
+    consumedAt,
+  };
+}
+
+/** Authorization codes keyed by (tenant_id, hash): one INSERT to issue, one UPDATE to redeem. */
+export class SqlCodeStore implements CodeStore {
+  readonly #db: Kysely<Database>;
+  readonly #kind: SqlKind;
+  readonly #insert: PreparedQuery;
+  readonly #take: (tenantId: string, hash: string, at: number) => Promise<TakeResult<AuthorizationCodeRecord>>;
+
+  constructor(conn: SqlConnection) {
+    this.#db = conn.db;
+    this.#kind = conn.kind;
+    this.#insert = prepareQuery(conn, (p) => conn.db.insertInto('authorization_codes')
+      .values(Object.fromEntries(CODE_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof CODE_COLUMNS)[number], never>));
+    this.#take = sqlTake(conn, 'authorization_codes', CODE_COLUMNS, (r) => decode(r as Values));
+  }
+
+  async insert(record: AuthorizationCodeRecord): Promise<void> {
+    try {
+      await this.#insert.run(encode(record));
+    } catch (e) {
+      if (isUniqueViolation(this.#kind, e)) throw new GatehouseError('GH_CONFLICT', 'a code with this hash already exists');
+      throw e;
+    }
+  }
+
+  take(tenantId: TenantId, hash: string, at: number): Promise<TakeResult<AuthorizationCodeRecord>> {
+    return this.#take(tenantId, hash, at);
+  }
+
+  async purgeExpired(before: number): Promise<number> {
+    const r = await this.#db.deleteFrom('authorization_codes').where('expires_at', '<', before).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+}

@@ -1,0 +1,97 @@
+import type { Insertable, Kysely, Selectable } from 'kysely';
+import { GatehouseError } from '../../core/errors.ts';
+import type { TenantId } from '../../core/model/tenant.ts';
+import type { StandardClaims, User, UserRole } from '../../core/model/user.ts';
+import type { UserPatch, UserStore } from '../../core/ports/user-store.ts';
+import { pageSize } from '../list-options.ts';
+import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
+import type { Database, SqlKind, UsersTable } from './schema.ts';
+import { isUniqueViolation } from './sql-errors.ts';
+
+const USER_COLUMNS = [
+  'tenant_id', 'id', 'username', 'password_hash', 'roles', 'claims', 'disabled', 'created_at', 'updated_at',
+] as const satisfies readonly (keyof UsersTable)[];
+type Values = RowValues<Selectable<UsersTable>, typeof USER_COLUMNS>;
+
+function decode(r: Values): User {
+  const [tenantId, id, username, passwordHash, roles, claims, disabled, createdAt, updatedAt] = r;
+  return {
+    tenantId, id, username, passwordHash,
+    roles: JSON.parse(roles) as UserRole[],
+    claims: JSON.parse(claims) as StandardClaims,
+    disabled: Boolean(disabled),
+    createdAt, updatedAt,
+  };
+}
+
+const rowValues = (r: Selectable<UsersTable>) => USER_COLUMNS.map((c) => r[c]) as unknown as Values;
+
+function encodePatch(patch: UserPatch): Partial<Insertable<UsersTable>> {
+  const out: Partial<Record<keyof UsersTable, unknown>> = {};
+  if (patch.passwordHash !== undefined) out.password_hash = patch.passwordHash;
+  if (patch.roles !== undefined) out.roles = JSON.stringify(patch.roles);
+  if (patch.claims !== undefined) out.claims = JSON.stringify(patch.claims);
+  if (patch.disabled !== undefined) out.disabled = patch.disabled ? 1 : 0;
+  if (patch.updatedAt !== undefined) out.updated_at = patch.updatedAt;
+  return out as Partial<Insertable<UsersTable>>;
+}
+
+/**
+ * Users keyed by (tenant_id, id); usernames are lower-cased here, once, and a unique index on
+ * (tenant_id, username) makes a duplicate in any letter case a conflict.
+ */
+export class SqlUserStore implements UserStore {
+  readonly #db: Kysely<Database>;
+  readonly #kind: SqlKind;
+  readonly #get: PreparedQuery;
+  readonly #byUsername: PreparedQuery;
+
+  constructor(conn: SqlConnection) {
+    const { db } = conn;
+    this.#db = db;
+    this.#kind = conn.kind;
+    this.#get = prepareQuery(conn, (p) => db.selectFrom('users').select(USER_COLUMNS)
+      .where('tenant_id', '=', p(0)).where('id', '=', p(1)), USER_COLUMNS);
+    this.#byUsername = prepareQuery(conn, (p) => db.selectFrom('users').select(USER_COLUMNS)
+      .where('tenant_id', '=', p(0)).where('username', '=', p(1)), USER_COLUMNS);
+  }
+
+  async create(u: User): Promise<void> {
+    try {
+      await this.#db.insertInto('users').values({
+        tenant_id: u.tenantId, id: u.id, username: u.username.toLowerCase(), password_hash: u.passwordHash,
+        roles: JSON.stringify(u.roles), claims: JSON.stringify(u.claims), disabled: u.disabled ? 1 : 0,
+        created_at: u.createdAt, updated_at: u.updatedAt,
+      }).execute();
+    } catch (e) {
+      if (isUniqueViolation(this.#kind, e)) throw new GatehouseError('GH_CONFLICT', 'a user with this id or username already exists');
+      throw e;
+    }
+  }
+
+  async get(tenantId: TenantId, id: string): Promise<User | undefined> {
+    const row = await this.#get.first([tenantId, id]);
+    return row && decode(row as Values);
+  }
+
+  async findByUsername(tenantId: TenantId, username: string): Promise<User | undefined> {
+    const row = await this.#byUsername.first([tenantId, username.toLowerCase()]);
+    return row && decode(row as Values);
+  }
+
+  async list(tenantId: TenantId, opts: { limit?: number; after?: string } = {}): Promise<User[]> {
+    let q = this.#db.selectFrom('users').select(USER_COLUMNS).where('tenant_id', '=', tenantId);
+    if (opts.after !== undefined) q = q.where('username', '>', opts.after.toLowerCase());
+    const rows = await q.orderBy('username').limit(pageSize(opts.limit)).execute();
+    return rows.map((r) => decode(rowValues(r)));
+  }
+
+  async update(tenantId: TenantId, id: string, patch: UserPatch): Promise<User | undefined> {
+    const set = encodePatch(patch);
+    if (Object.keys(set).length > 0) {
+      await this.#db.updateTable('users').set(set).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
+    }
+    // Re-read rather than trust affected-row counts (MySQL counts changed rows, not matched ones).
+    return this.get(tenantId, id);
+  }
+}
