@@ -19,10 +19,10 @@ async function setup() {
     issuer: ISSUER, tokens: { accessTokenTtl: 600, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
     resources: [], requireResourceRegistration: false,
   });
-  const revoker = createRevoker(deps, { issuer: ISSUER });
+  const revoker = createRevoker(deps, { issuer: ISSUER, tokens: { accessTokenTtl: 600 }, resources: [] });
   const introspector = createIntrospector(deps, { issuer: ISSUER, introspection: { access: 'own-or-audience', privilegedClients: [] } });
-  const issue = async (format: AccessTokenFormat, grantId?: string) =>
-    (await issuer.issue({ plan: { ...issuer.plan(owner, undefined, []), format }, grantType: 'client_credentials', subject: 'owner', ...(grantId ? { grantId } : {}) })).token;
+  const issue = async (format: AccessTokenFormat, grantId?: string, claims?: Record<string, unknown>) =>
+    (await issuer.issue({ plan: { ...issuer.plan(owner, undefined, []), format }, grantType: 'client_credentials', subject: 'owner', ...(grantId ? { grantId } : {}), ...(claims ? { claims } : {}) })).token;
   const active = async (t: string) => (await introspector.introspect(owner, t)).active;
   return { w, revoker, issue, active };
 }
@@ -101,4 +101,16 @@ test('RFC 7009 §2 an expired JWT needs no denylist entry', async () => {
   w.clock.advance(601);
   await revoker.revoke(owner, token);
   assert.equal(w.events.of('token.revoked').length, 0);
+});
+
+test('RFC 7009 §2.1 revoking a refresh token also refuses the JWT access tokens of its grant (grant_id)', async () => {
+  const { w, revoker, issue, active } = await setup();
+  await w.storage.tokens.insert(refresh('rt-g'));
+  const jwt = await issue('jwt', 'grant-1', { grant_id: 'grant-1' });
+  const unrelated = await issue('jwt', 'grant-2', { grant_id: 'grant-2' });
+  assert.equal(await active(jwt), true);
+  await revoker.revoke(owner, 'rt-g');
+  assert.equal(await active(jwt), false);
+  assert.equal(await active(unrelated), true);
+  assert.equal(await w.storage.denylist.purgeExpired(NOW + 600), 0, 'the grant stays denylisted for the longest access token lifetime');
 });

@@ -6,6 +6,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
 import { findToken } from '../token/find-token.ts';
+import { grantDenylistKey, longestAccessTokenTtl, type LifetimeConfig } from '../token/grant-revocation.ts';
 
 export interface RevocationDeps {
   readonly tokens: TokenStore;
@@ -33,12 +34,12 @@ export interface Revoker {
  * - A refresh token revokes its whole grant (every stored token of it). RFC 7009 §2.1: "If the
  *   particular token is a refresh token and the authorization server supports the revocation of
  *   access tokens, then the authorization server SHOULD also invalidate all access tokens based on
- *   the same authorization grant". JWT access tokens of that grant are not stored, so they stay
- *   valid until they expire; keep their lifetime short.
+ *   the same authorization grant". JWT access tokens of that grant are not stored: the grant
+ *   itself is denylisted (they carry `grant_id`), so introspection and UserInfo refuse them.
  * - An access token revokes only itself (the "MAY revoke the respective refresh token" of §2.1 is
  *   not taken: a resource-side leak should not log the user out).
  */
-export function createRevoker(deps: RevocationDeps, config: { readonly issuer: string }): Revoker {
+export function createRevoker(deps: RevocationDeps, config: { readonly issuer: string } & LifetimeConfig): Revoker {
   return {
     async revoke(caller, token) {
       const view = await findToken(deps, config.issuer, token);
@@ -59,6 +60,7 @@ export function createRevoker(deps: RevocationDeps, config: { readonly issuer: s
         return;
       }
       if (view.kind === 'refresh_token') {
+        await deps.denylist.add(deps.tenantId, grantDenylistKey(view.record.grantId), now + longestAccessTokenTtl(config));
         const revoked = await deps.tokens.revokeGrant(deps.tenantId, view.record.grantId, now);
         if (revoked > 0) deps.events.publish('token.revoked', { ...base, tokenType: 'refresh_token' });
         return;
