@@ -21,6 +21,7 @@ import { createCsrf } from './http/csrf.ts';
 import { createPageKit } from './http/pages/layout.ts';
 import { createBackchannelDelivery, type BackchannelDeliveryOptions } from './logout/backchannel-delivery.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
+import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
 import { createStorage } from './storage/create-storage.ts';
 
 export interface GatehouseOptions extends AppOptions {
@@ -71,6 +72,7 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
       clock,
       random: { bytes: (n) => randomBytes(n) },
       events,
+      passwordHasher: createArgon2PasswordHasher(),
     };
     // Background key refresh reports through the app logger once it exists (stderr before).
     let keyLog: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);

@@ -1,5 +1,6 @@
 import type { EventPublisher } from '../events.ts';
 import type { Clock } from './clock.ts';
+import type { PasswordHasher } from './password-hasher.ts';
 import type { Random } from './random.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { Storage } from './storage.ts';
@@ -18,6 +19,7 @@ export type { ParStore } from './par-store.ts';
 export type { RateLimiter, RateLimitResult } from './rate-limiter.ts';
 export type { Clock } from './clock.ts';
 export type { Random } from './random.ts';
+export type { PasswordHasher } from './password-hasher.ts';
 export type { Storage } from './storage.ts';
 
 /** Every port the core may use. Handlers take a `Pick<Ports, …>` of it (S6). */
@@ -37,4 +39,5 @@ export interface Ports {
   readonly clock: Clock;
   readonly random: Random;
   readonly events: EventPublisher;
+  readonly passwordHasher: PasswordHasher;
 }
