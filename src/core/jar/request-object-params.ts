@@ -14,9 +14,13 @@ function toParam(name: string, value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (JSON_MEMBERS.has(name) && typeof value === 'object') return JSON.stringify(value);
-  // RFC 9101 §4 allows a repeated parameter as an array; one value is that value. Several values
-  // of one parameter are not supported by the authorization endpoint (single-valued parameters).
-  if (Array.isArray(value) && value.length === 1 && typeof value[0] === 'string') return value[0];
+  // A repeated parameter travels as an array (oauth4webapi does so for RFC 8707 `resource`).
+  // `resource` values are absolute URIs without spaces, so they join space-separated as the
+  // authorization endpoint carries them; any other parameter may have one value only.
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' && v !== '')) {
+    if (value.length === 1) return value[0] as string;
+    if (name === 'resource' && value.every((v) => !/\s/.test(v as string))) return value.join(' ');
+  }
   throw invalid(`the request object member ${name.slice(0, 50)} has a value that is not a parameter`);
 }
 

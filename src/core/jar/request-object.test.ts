@@ -4,7 +4,7 @@ import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type
 import { ISSUER, makeClient, settableClock, T0 } from '../../../test/support/core-fixtures.ts';
 import { OAuthError } from '../errors.ts';
 import type { Client } from '../model/client.ts';
-import { createRequestObjectResolver, type RequestObjectConfig } from './request-object.ts';
+import { createRequestObjects, type RequestObjectConfig, type RequestObjectInput } from './request-object.ts';
 
 const NOW = T0 / 1000;
 const config = (over: Partial<RequestObjectConfig['authorization']> = {}): RequestObjectConfig => ({
@@ -30,7 +30,8 @@ const sign = (payload: JWTPayload, key: CryptoKey = privateKey, alg = 'ES256') =
   new SignJWT(payload).setProtectedHeader({ alg, kid: 'k1', typ: 'oauth-authz-req+jwt' }).sign(key);
 
 function resolver(cfg = config()) {
-  return createRequestObjectResolver({ clock: settableClock() }, cfg);
+  const objects = createRequestObjects({ clock: settableClock() }, cfg);
+  return { resolve: (i: RequestObjectInput) => objects.resolveRequestObject(i.client, i.request, i.outer) };
 }
 
 describe('RFC 9101 JWT-Secured Authorization Request', () => {
@@ -94,6 +95,13 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
     await assert.rejects(resolver().resolve({ client: rp(), request: hmac, outer: { client_id: 'rp' } }), isInvalid);
     const params = await resolver().resolve({ client, request: await sign(claims()), outer: { client_id: 'rp' } });
     assert.equal(params.client_id, 'rp');
+  });
+
+  test('RFC 8707 a resource array inside the object travels space-separated; other arrays need one value', async () => {
+    const params = await resolver().resolve({ client: rp(), request: await sign(claims({ resource: ['https://a.example/', 'https://b.example/'], ui_locales: ['fr'] })) });
+    assert.equal(params.resource, 'https://a.example/ https://b.example/');
+    assert.equal(params.ui_locales, 'fr');
+    await assert.rejects(resolver().resolve({ client: rp(), request: await sign(claims({ prompt: ['login', 'consent'] })) }), isInvalid);
   });
 
   test('RFC 9101 §6.2 alg none is refused by default, accepted only when enabled and the client pinned no algorithm', async () => {

@@ -24,8 +24,8 @@ export interface RequestObjectInput {
   readonly client: Client;
   /** The `request` parameter: a compact JWS. */
   readonly request: string;
-  /** The other parameters sent beside it (query, form or PAR body). */
-  readonly outer: Readonly<Record<string, string>>;
+  /** The other parameters sent beside it (query, form or PAR body); only response_type is read. */
+  readonly outer?: Readonly<Record<string, string>>;
 }
 
 /** Longest request object looked at (a URL or form carrying more is not a request we serve). */
@@ -47,7 +47,7 @@ const invalid = (description: string, detail?: string) => OAuthError.of('invalid
  * future, an inner `client_id` equal to the outer one.
  */
 export async function resolveRequestObject(deps: RequestObjectDeps, config: RequestObjectConfig, input: RequestObjectInput): Promise<Record<string, string>> {
-  const { client, request, outer } = input;
+  const { client, request, outer = {} } = input;
   if (request.length > MAX_REQUEST_OBJECT_LENGTH) throw invalid('the request object is too large');
   const parts = request.split('.');
   // RFC 9101 §4: the object is a JWS, or a JWE (nested JWT). Decryption is not offered (and not
@@ -136,13 +136,16 @@ function checkClaims(p: JWTPayload, client: Client, config: RequestObjectConfig,
   }
 }
 
-export interface RequestObjectResolver {
-  /** `resolveRequestObject` with this resolver's key cache. */
-  resolve(input: RequestObjectInput): Promise<Record<string, string>>;
+/**
+ * Request objects for one app (one key cache). `resolveRequestObject(client, jwt)` is the shape
+ * the authorization core plugs in (`RequestObjectResolver` in src/core/authorize/request-sources.ts);
+ * `outer` adds the OIDC Core §6.1 response_type rule when the caller passes the outer parameters.
+ */
+export interface RequestObjects {
+  resolveRequestObject(client: Client, jwt: string, outer?: Readonly<Record<string, string>>): Promise<Record<string, string>>;
 }
 
-/** A resolver holding its own key cache (one per app), for the authorization and PAR endpoints. */
-export function createRequestObjectResolver(deps: Pick<RequestObjectDeps, 'clock'>, config: RequestObjectConfig): RequestObjectResolver {
+export function createRequestObjects(deps: Pick<RequestObjectDeps, 'clock'>, config: RequestObjectConfig): RequestObjects {
   const full: RequestObjectDeps = { clock: deps.clock, jwks: new ClientJwksCache(config.clientAuth.jwksCacheTtl) };
-  return { resolve: (input) => resolveRequestObject(full, config, input) };
+  return { resolveRequestObject: (client, request, outer) => resolveRequestObject(full, config, { client, request, ...(outer ? { outer } : {}) }) };
 }

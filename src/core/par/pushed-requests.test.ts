@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { coreWorld, makeClient } from '../../../test/support/core-fixtures.ts';
+import { sha256 } from '../crypto.ts';
+import { OAuthError } from '../errors.ts';
+import { createPushedRequests, isPushedRequestUri, parRequired, REQUEST_URI_PREFIX, type PushValidator } from './pushed-requests.ts';
+
+const rp = makeClient({ clientId: 'rp', grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'] });
+const isCode = (code: string) => (e: unknown) => e instanceof OAuthError && e.code === code;
+const body = { response_type: 'code', redirect_uri: 'https://rp.example/cb', scope: 'openid', state: 's', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' };
+
+async function setup(validate: PushValidator = async (_c, p) => p) {
+  const w = await coreWorld();
+  const seen: Record<string, string>[] = [];
+  const pushed = createPushedRequests({ ...w, par: w.storage.par, validate: async (c, p) => { seen.push({ ...p }); return validate(c, p); } }, { authorization: { parTtl: 60, requirePar: false } });
+  return { w, pushed, seen };
+}
+
+describe('RFC 9126 pushed authorization requests', () => {
+  test('RFC 9126 §2.2 a push answers an unguessable urn:ietf:params:oauth:request_uri and expires_in; only its hash is stored', async () => {
+    const { w, pushed, seen } = await setup();
+    const r = await pushed.push(rp, { ...body, client_id: 'rp', client_secret: 'shh' });
+    assert.ok(r.request_uri.startsWith(REQUEST_URI_PREFIX));
+    assert.ok(r.request_uri.length - REQUEST_URI_PREFIX.length >= 43, '≥ 256 bits of reference');
+    assert.equal(r.expires_in, 60);
+    assert.ok(isPushedRequestUri(r.request_uri));
+    assert.deepEqual(seen, [{ ...body, client_id: 'rp' }], 'validated without the client credentials');
+    assert.deepEqual(w.events.of('authorization_request.pushed'), [{ tenantId: 'default', clientId: 'rp' }]);
+    const taken = await w.storage.par.take('default', sha256(r.request_uri), 0);
+    assert.equal(taken.result, 'consumed');
+  });
+
+  test('RFC 9126 §4 the authorization endpoint takes the pushed parameters once', async () => {
+    const { pushed } = await setup();
+    const r = await pushed.push(rp, body);
+    assert.deepEqual({ ...await pushed.takePushedRequest(rp, r.request_uri) }, { ...body, client_id: 'rp' });
+    await assert.rejects(pushed.takePushedRequest(rp, r.request_uri), isCode('invalid_request_uri'));
+  });
+
+  test('RFC 9126 §2.2 a request_uri past expires_in is invalid_request_uri', async () => {
+    const { w, pushed } = await setup();
+    const r = await pushed.push(rp, body);
+    w.clock.advance(60);
+    await assert.rejects(pushed.takePushedRequest(rp, r.request_uri), isCode('invalid_request_uri'));
+  });
+
+  test('RFC 9126 §4 another client presenting the request_uri gets invalid_request_uri', async () => {
+    const { pushed } = await setup();
+    const r = await pushed.push(rp, body);
+    await assert.rejects(pushed.takePushedRequest({ clientId: 'intruder' }, r.request_uri), isCode('invalid_request_uri'));
+  });
+
+  test('RFC 9126 §4 unknown and foreign request_uri values are invalid_request_uri', async () => {
+    const { pushed } = await setup();
+    for (const uri of [`${REQUEST_URI_PREFIX}nope`, 'https://rp.example/request.jwt', `${REQUEST_URI_PREFIX}${'x'.repeat(600)}`]) {
+      await assert.rejects(pushed.takePushedRequest(rp, uri), isCode('invalid_request_uri'), uri.slice(0, 40));
+    }
+  });
+
+  test('RFC 9126 §2.1 request_uri must not be pushed; a client_id other than the authenticated one is refused', async () => {
+    const { pushed, seen } = await setup();
+    await assert.rejects(pushed.push(rp, { ...body, request_uri: `${REQUEST_URI_PREFIX}x` }), isCode('invalid_request'));
+    await assert.rejects(pushed.push(rp, { ...body, client_id: 'other' }), isCode('invalid_request'));
+    assert.equal(seen.length, 0, 'refused before validation');
+  });
+
+  test('RFC 9126 §2.3 a push that fails validation stores nothing and passes the error on', async () => {
+    const { w, pushed } = await setup(async () => { throw OAuthError.invalidScope('nope'); });
+    await assert.rejects(pushed.push(rp, body), isCode('invalid_scope'));
+    assert.equal(await w.storage.par.purgeExpired(Number.MAX_SAFE_INTEGER), 0);
+  });
+
+  test('RFC 9126 §5 require_pushed_authorization_requests globally or per client', () => {
+    const off = { authorization: { parTtl: 60, requirePar: false } };
+    assert.equal(parRequired(rp, off), false);
+    assert.equal(parRequired(makeClient({ metadata: { require_pushed_authorization_requests: true } }), off), true);
+    assert.equal(parRequired(rp, { authorization: { parTtl: 60, requirePar: true } }), true);
+  });
+});
