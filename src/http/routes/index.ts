@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { registerAdminKeyRoutes } from './admin-keys.ts';
+import { registerCheckSessionRoute } from './check-session.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
+import { registerEndSessionRoutes } from './end-session.ts';
 import { registerIntrospectionRoute } from './introspection.ts';
 import { registerJwksRoute } from './jwks.ts';
 import { registerRegistrationRoutes } from './registration.ts';
@@ -17,6 +19,8 @@ export const routeModules: readonly RouteModule[] = [
   registerIntrospectionRoute,
   registerRevocationRoute,
   registerUserInfoRoute,
+  registerEndSessionRoutes,
+  registerCheckSessionRoute,
   registerDiscoveryRoutes,
   registerJwksRoute,
   registerRegistrationRoutes,

@@ -1,0 +1,123 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { decideEndSession } from '../../core/end-session/decide-end-session.ts';
+import { performLogout, type PerformLogoutDeps } from '../../core/end-session/perform-logout.ts';
+import { resolveEndSession, type ResolveEndSessionDeps } from '../../core/end-session/resolve-end-session.ts';
+import { END_SESSION_PARAMS, type EndSessionDecision, type EndSessionParams, type EndSessionRequest } from '../../core/end-session/types.ts';
+import { OAuthError } from '../../core/errors.ts';
+import type { SessionRecord } from '../../core/model/session.ts';
+import { createRandomIds } from '../../core/token/random-ids.ts';
+import type { AppContext } from '../context.ts';
+import { readOAuthForm } from '../form.ts';
+import { csrfErrorPage, oauthErrorPage, pageErrorHandler } from '../pages/error-page.ts';
+import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
+import { LOGOUT_DECISION_FIELD, logoutConfirmPage } from '../pages/logout-confirm-page.ts';
+import { sendFramedPage, signedOutPage, stillSignedInPage } from '../pages/logout-done-page.ts';
+import { cspSourceFor } from '../plugins/security-headers.ts';
+import { clearSessionCookies, readCookie } from '../session-cookie.ts';
+
+export type EndSessionContext = Pick<AppContext,
+  'config' | 'ports' | 'tenantId' | 'keys' | 'idTokens' | 'idTokenHints' | 'logoutNotifier' | 'events' | 'sessions' | 'pages' | 'csrf'>;
+
+/** Picks the RP-Initiated Logout §2 parameters; a repeated one is refused, an empty one omitted. */
+function readParams(source: Readonly<Record<string, unknown>>): EndSessionParams {
+  const out: Partial<Record<(typeof END_SESSION_PARAMS)[number], string>> = {};
+  for (const name of END_SESSION_PARAMS) {
+    const v = source[name];
+    if (Array.isArray(v)) throw OAuthError.invalidRequest(`parameter '${name}' is included more than once`);
+    if (typeof v === 'string' && v !== '') out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * GET and POST /end_session (OIDC RP-Initiated Logout 1.0 §2: "The OP MUST support the use of
+ * the HTTP GET and POST methods"). Parse here, decide in core/end-session, render here. Every
+ * validation failure is an error page: nobody is redirected anywhere. The confirmation page posts
+ * back here with `gh_logout=yes|no` and a CSRF token; its hidden fields are the original
+ * parameters, validated again. Back-channel delivery runs in the background (never awaited).
+ */
+export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionContext): void {
+  const kit = ctx.pages;
+  // HEAD is not routed: a link checker's HEAD must never sign anyone out.
+  const options = { schema: { hide: true }, errorHandler: pageErrorHandler(kit), exposeHeadRoute: false };
+  const subjectFor = ctx.idTokens.subjectFor.bind(ctx.idTokens);
+  const resolveDeps: ResolveEndSessionDeps = { clients: ctx.ports.clients, idTokenHints: ctx.idTokenHints, tenantId: ctx.tenantId };
+  const logoutDeps: PerformLogoutDeps = {
+    sessions: ctx.ports.sessions,
+    clients: ctx.ports.clients,
+    keys: ctx.keys,
+    notifier: ctx.logoutNotifier,
+    events: ctx.events,
+    clock: ctx.ports.clock,
+    newId: createRandomIds(ctx.ports.random),
+    subjectFor,
+    tenantId: ctx.tenantId,
+  };
+
+  async function usernames(session: SessionRecord | undefined): Promise<string[]> {
+    const users = await Promise.all((session?.accounts ?? []).map((a) => ctx.ports.users.get(ctx.tenantId, a.userId)));
+    return users.flatMap((u) => (u ? [u.username] : []));
+  }
+
+  async function confirm(request: FastifyRequest, reply: FastifyReply, req: EndSessionRequest, session: SessionRecord | undefined, reason: string): Promise<FastifyReply> {
+    request.log.info({ reason }, 'end_session: asking the user to confirm');
+    const { token } = ctx.csrf.issue(request, reply);
+    // form-action also governs the redirect that follows the submission (to the RP).
+    const target = req.postLogoutRedirectUri ? cspSourceFor(req.postLogoutRedirectUri) : null;
+    return sendPage(reply, logoutConfirmPage(kit, {
+      csrfToken: token,
+      params: req.params,
+      clientName: req.client?.clientName ?? null,
+      usernames: await usernames(session),
+      formAction: target ? ["'self'", target] : ["'self'"],
+    }));
+  }
+
+  async function handle(request: FastifyRequest, reply: FastifyReply, params: EndSessionParams, answer: 'yes' | 'no' | null): Promise<FastifyReply> {
+    let req: EndSessionRequest;
+    try {
+      req = await resolveEndSession(resolveDeps, params);
+    } catch (e) {
+      if (!(e instanceof OAuthError)) throw e;
+      request.log.info({ error: e.code, detail: e.detail }, 'end_session refused');
+      return sendPage(reply, oauthErrorPage(kit, e));
+    }
+    if (answer === 'no') return sendPage(reply, stillSignedInPage(kit));
+    const cookie = readCookie(request, ctx.config.session.cookieName);
+    const session = cookie === undefined ? undefined : await ctx.sessions.read(cookie);
+    const decision: EndSessionDecision = answer === 'yes'
+      ? (session ? { kind: 'logout' } : { kind: 'no_session' })
+      : decideEndSession({ subjectFor }, req, session);
+    if (decision.kind === 'confirm') return confirm(request, reply, req, session, decision.reason);
+
+    const result = await performLogout(logoutDeps, ctx.config, { sessionHash: decision.kind === 'logout' && session ? session.hash : null, request: req });
+    // Both cookies go: the session value and the Session Management browser state (which thereby
+    // changes, so RPs polling check_session_iframe see "changed").
+    clearSessionCookies(reply, ctx.config);
+    if (result.redirectTo !== null && result.frontchannel.length === 0) {
+      return reply.code(303).header('location', result.redirectTo).header('cache-control', 'no-store').send();
+    }
+    return sendFramedPage(reply, signedOutPage(kit, { frontchannel: result.frontchannel, continueTo: result.redirectTo, clientName: req.client?.clientName ?? null }));
+  }
+
+  app.get<{ Querystring: Record<string, unknown> }>('/end_session', options, async (request, reply) => {
+    return handle(request, reply, readParams(request.query), null);
+  });
+
+  app.post('/end_session', options, async (request, reply) => {
+    const { single } = readOAuthForm(request.body);
+    const answer = single[LOGOUT_DECISION_FIELD];
+    if (answer !== undefined) {
+      // The confirmation form: only with this browser's CSRF token (a forged form changes nothing).
+      if (!ctx.csrf.verify(request, single[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+      if (answer !== 'yes' && answer !== 'no') throw OAuthError.invalidRequest('unknown answer');
+    }
+    return handle(request, reply, readParams(single), answer ?? null);
+  });
+
+  // Operators see undelivered Logout Tokens in the log (never the token itself).
+  const off = ctx.events.on('backchannel_logout.failed', (e) => {
+    app.log.warn({ clientId: e.clientId, jti: e.jti, attempts: e.attempts, reason: e.reason }, 'back-channel logout not delivered');
+  });
+  app.addHook('onClose', (_instance, done) => { off(); done(); });
+}
