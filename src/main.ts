@@ -9,8 +9,10 @@ import { GatehouseError } from './core/errors.ts';
 import { EventBus } from './core/events.ts';
 import { createIdTokenHintVerifier } from './core/id-token/id-token-hint.ts';
 import { createIdTokenIssuer } from './core/id-token/id-token-issuer.ts';
+import { createRequestObjects } from './core/jar/request-object.ts';
 import { KeyManager } from './core/keys/key-manager.ts';
 import { DEFAULT_TENANT } from './core/model/tenant.ts';
+import { createPushedRequests } from './core/par/pushed-requests.ts';
 import { systemClock, type Clock } from './core/ports/clock.ts';
 import { createSessionService } from './core/session/session-service.ts';
 import type { Ports, Storage } from './core/ports/index.ts';
@@ -90,7 +92,13 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
     const sessions = createSessionService({ ...ports, tenantId: DEFAULT_TENANT }, config);
     const pages = createPageKit(config, await loadPageAssets(config));
     const csrf = createCsrf(config, kek);
-    const ctx: AppContext = { config, ports, storage, keys, clientAuth, idTokens, idTokenHints, logoutNotifier, events, sessions, pages, csrf, tenantId: DEFAULT_TENANT, kek, lifecycle: { draining: false } };
+    // JAR (RFC 9101) and PAR (RFC 9126): one instance each, shared by /authorize and /par.
+    const requestObjects = createRequestObjects({ clock }, config);
+    const pushedRequests = createPushedRequests({ ...ports, tenantId: DEFAULT_TENANT }, config);
+    const ctx: AppContext = {
+      config, ports, storage, keys, clientAuth, idTokens, idTokenHints, logoutNotifier, events, sessions, pages, csrf,
+      requestObjects, pushedRequests, tenantId: DEFAULT_TENANT, kek, lifecycle: { draining: false },
+    };
     const app = await buildApp(ctx, opts);
     keyLog = (level, message) => app.log[level](message);
     keys.start();

@@ -2,7 +2,9 @@ import type { Config } from '../config/schema.ts';
 import type { ClientAuthenticator } from '../core/client-auth/types.ts';
 import type { EventBus } from '../core/events.ts';
 import type { IdTokenHintVerifier, IdTokenIssuer } from '../core/id-token/types.ts';
+import type { RequestObjects } from '../core/jar/request-object.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
+import type { PushedRequests } from '../core/par/pushed-requests.ts';
 import type { Ports, Storage } from '../core/ports/index.ts';
 import type { SessionService } from '../core/session/session-service.ts';
 import type { BackchannelDelivery } from '../logout/backchannel-delivery.ts';
@@ -23,6 +25,10 @@ export interface AppContext {
   /** Sends back-channel Logout Tokens in the background (closed after the app on shutdown). */
   readonly logoutNotifier: BackchannelDelivery;
   readonly events: EventBus;
+  /** RFC 9101 request objects (client keys cached): plugged into the authorization endpoint and PAR. */
+  readonly requestObjects: RequestObjects;
+  /** RFC 9126 pushed requests: stored by `POST /par`, taken once by the authorization endpoint. */
+  readonly pushedRequests: PushedRequests;
   /** Browser sessions (sign-in, accounts, expiry); cookies are set by http/session-cookie.ts. */
   readonly sessions: SessionService;
   /** Page layout, assets and helpers shared by every server-rendered page. */

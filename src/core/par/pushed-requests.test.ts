@@ -12,7 +12,9 @@ const body = { response_type: 'code', redirect_uri: 'https://rp.example/cb', sco
 async function setup(validate: PushValidator = async (_c, p) => p) {
   const w = await coreWorld();
   const seen: Record<string, string>[] = [];
-  const pushed = createPushedRequests({ ...w, par: w.storage.par, validate: async (c, p) => { seen.push({ ...p }); return validate(c, p); } }, { authorization: { parTtl: 60, requirePar: false } });
+  const core = createPushedRequests({ ...w, par: w.storage.par }, { authorization: { parTtl: 60, requirePar: false } });
+  const spy: PushValidator = async (c, p) => { seen.push({ ...p }); return validate(c, p); };
+  const pushed = { push: (c: typeof rp, p: Record<string, string>) => core.push(c, p, spy), takePushedRequest: core.takePushedRequest };
   return { w, pushed, seen };
 }
 

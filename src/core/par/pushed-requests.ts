@@ -33,7 +33,6 @@ export interface PushedRequestDeps {
   readonly random: Random;
   readonly events: EventPublisher;
   readonly tenantId: TenantId;
-  readonly validate: PushValidator;
 }
 
 export interface PushedRequestConfig {
@@ -50,9 +49,11 @@ export interface PushedRequests {
   /**
    * RFC 9126 §2.1: stores the validated authorization request of an authenticated `client`
    * (only the SHA-256 of the request_uri is kept). `params` is the whole push body: client
-   * authentication parameters are dropped here. Throws OAuthError.
+   * authentication parameters are dropped here. `validate` is the authorization endpoint's
+   * validation (passed per call: the authorization service itself takes pushed requests).
+   * Throws OAuthError.
    */
-  push(client: Client, params: Params): Promise<PushResponse>;
+  push(client: Client, params: Params, validate: PushValidator): Promise<PushResponse>;
   /**
    * RFC 9126 §4: the authorization endpoint takes a pushed request, once, for the client named by
    * its `client_id`. Unknown, used, expired and other clients' request_uris all fail the same way:
@@ -82,7 +83,7 @@ export function createPushedRequests(deps: PushedRequestDeps, config: PushedRequ
   const ttl = config.authorization.parTtl;
 
   return {
-    async push(client, body) {
+    async push(client, body, validate) {
       const params: Record<string, string> = Object.create(null);
       for (const [k, v] of Object.entries(body)) if (!(CLIENT_AUTH_PARAMS as readonly string[]).includes(k)) params[k] = v;
       // RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it
@@ -93,7 +94,7 @@ export function createPushedRequests(deps: PushedRequestDeps, config: PushedRequ
         throw OAuthError.invalidRequest('client_id does not match the authenticated client');
       }
       params.client_id = client.clientId;
-      const stored = await deps.validate(client, params);
+      const stored = await validate(client, params);
       const now = epochSeconds(deps.clock);
       for (let attempt = 0; ; attempt++) {
         const requestUri = REQUEST_URI_PREFIX + b64(deps.random.bytes(REFERENCE_BYTES));
