@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { registerAdminKeyRoutes } from './admin-keys.ts';
 import { registerCheckSessionRoute } from './check-session.ts';
+import { registerDeviceAuthorizationRoute } from './device-authorization.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
 import { registerEndSessionRoutes } from './end-session.ts';
 import { registerIntrospectionRoute } from './introspection.ts';
@@ -16,6 +17,7 @@ export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Prom
 
 export const routeModules: readonly RouteModule[] = [
   registerTokenRoute,
+  registerDeviceAuthorizationRoute,
   registerIntrospectionRoute,
   registerRevocationRoute,
   registerUserInfoRoute,
