@@ -1,10 +1,11 @@
 import { OAuthError } from '../errors.ts';
 import type { IdTokenIssuer } from '../id-token/types.ts';
+import type { AuthenticationContext, ClaimsRequest } from '../model/authorization-code.ts';
 import type { Client } from '../model/client.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
 import { GRANT_ID_CLAIM, grantDenylistKey } from './grant-revocation.ts';
-import type { AccessTokenIssuer } from './issue-access-token.ts';
+import type { AccessTokenIssuer, AccessTokenPlan, IssuedAccessToken } from './issue-access-token.ts';
 import { mintRefreshToken, type GrantSnapshot, type RefreshMintConfig, type RefreshMintDeps } from './refresh-tokens.ts';
 import type { TokenResponse } from './types.ts';
 import type { UserSubjects } from './user-subject.ts';
@@ -38,22 +39,54 @@ export interface UserGrantInput {
   readonly now: number;
 }
 
+export interface UserAccessTokenInput {
+  readonly client: Client;
+  readonly grantType: string;
+  readonly userId: string;
+  readonly auth: AuthenticationContext;
+  /** The scope the user granted (the allowed maximum). */
+  readonly grantedScope: readonly string[];
+  /** A narrower scope for this token; undefined = the whole grant (filtered by the resources). */
+  readonly requestedScope: string | undefined;
+  readonly resources: readonly string[];
+  readonly grantId: string;
+  readonly claims: ClaimsRequest | null;
+}
+
 /**
- * The tokens of a grant on behalf of a user (authorization_code, refresh_token): an access token
- * (`sub` as the client sees it, `auth_time`/`acr`, `grant_id` so a revoked grant also kills JWTs,
- * the UserInfo claims request), a refresh token when asked, and an ID token when `openid` was
- * granted (OIDC Core §3.1.3.3). The ID token is signed before the refresh token is stored, so a
- * signing failure leaves no orphan refresh token behind.
+ * One access token on behalf of a user, shaped so UserInfo, introspection and grant revocation
+ * understand it: `sub` as the client sees it (plus the sealed user id when pairwise),
+ * `auth_time`/`acr`, `grant_id` (JWT) so a revoked grant also kills JWTs, and the `userinfo`
+ * member of the claims request. Every place that issues user access tokens uses this (token
+ * endpoint grants here; the authorization endpoint for `code token` / `id_token token`).
+ */
+export async function issueUserAccessToken(
+  deps: Pick<UserGrantDeps, 'accessTokens' | 'subjects'>,
+  input: UserAccessTokenInput,
+): Promise<{ readonly plan: AccessTokenPlan; readonly issued: IssuedAccessToken; readonly ref: ReturnType<UserSubjects['forToken']> }> {
+  const { client, auth } = input;
+  const plan = deps.accessTokens.plan(client, input.requestedScope, input.resources, input.grantedScope);
+  const ref = deps.subjects.forToken(client, input.userId);
+  const claims: Record<string, unknown> = { ...ref.claims, auth_time: auth.authTime };
+  if (auth.acr !== null) claims.acr = auth.acr;
+  if (plan.format === 'jwt') claims[GRANT_ID_CLAIM] = input.grantId;
+  if (input.claims?.userinfo && Object.keys(input.claims.userinfo).length) claims[USERINFO_CLAIMS_CLAIM] = input.claims.userinfo;
+  const issued = await deps.accessTokens.issue({ plan, grantType: input.grantType, subject: ref.subject, grantId: input.grantId, claims });
+  return { plan, issued, ref };
+}
+
+/**
+ * The tokens of a grant on behalf of a user (authorization_code, refresh_token, device_code): an
+ * access token (`issueUserAccessToken`), a refresh token when asked, and an ID token when
+ * `openid` was granted (OIDC Core §3.1.3.3). The ID token is signed before the refresh token is
+ * stored, so a signing failure leaves no orphan refresh token behind.
  */
 export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshMintConfig, input: UserGrantInput): Promise<TokenResponse> {
   const { client, snapshot } = input;
-  const plan = deps.accessTokens.plan(client, input.requestedScope, input.resources, input.grantedScope);
-  const ref = deps.subjects.forToken(client, input.userId);
-  const claims: Record<string, unknown> = { ...ref.claims, auth_time: snapshot.auth.authTime };
-  if (snapshot.auth.acr !== null) claims.acr = snapshot.auth.acr;
-  if (plan.format === 'jwt') claims[GRANT_ID_CLAIM] = input.grantId;
-  if (snapshot.claims?.userinfo && Object.keys(snapshot.claims.userinfo).length) claims[USERINFO_CLAIMS_CLAIM] = snapshot.claims.userinfo;
-  const at = await deps.accessTokens.issue({ plan, grantType: input.grantType, subject: ref.subject, grantId: input.grantId, claims });
+  const { plan, issued: at, ref } = await issueUserAccessToken(deps, {
+    client, grantType: input.grantType, userId: input.userId, auth: snapshot.auth, grantedScope: input.grantedScope,
+    requestedScope: input.requestedScope, resources: input.resources, grantId: input.grantId, claims: snapshot.claims,
+  });
 
   let idToken: string | undefined;
   if (input.grantedScope.includes('openid')) {
