@@ -14,12 +14,12 @@ export interface SafeHtml {
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;', '=': '&#61;',
+  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
 };
 
-/** Escapes text for element content and for quoted attribute values alike. */
+/** Escapes text for element content and for quoted attribute values alike (attributes are always quoted). */
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"'`=]/g, (c) => ESCAPES[c]!);
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 }
 
 function safe(value: string): SafeHtml {
