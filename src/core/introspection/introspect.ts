@@ -6,6 +6,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
 import { findToken, isActive, type TokenView } from '../token/find-token.ts';
+import { SERVER_ONLY_CLAIMS } from '../token/user-token-claims.ts';
 import { mayIntrospect, type IntrospectionAccessConfig } from './access-rules.ts';
 
 /** RFC 7662 §2.2 response members (plus any extra claims the token carries). */
@@ -37,6 +38,7 @@ const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
 /** RFC 7662 §2.2: the members describing an active token. */
 function describe(view: TokenView, issuer: string): IntrospectionResponse {
   const out: Record<string, unknown> = { ...view.claims, active: true };
+  for (const name of SERVER_ONLY_CLAIMS) if (name in out) delete out[name];
   if (view.scope) out.scope = view.scope;
   out.client_id = view.clientId;
   // RFC 7662 §2.2 token_type: "Type of the token as defined in Section 5.1 of OAuth 2.0" — an

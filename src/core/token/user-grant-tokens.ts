@@ -10,8 +10,9 @@ import { mintRefreshToken, type GrantSnapshot, type RefreshMintConfig, type Refr
 import type { TokenResponse } from './types.ts';
 import type { UserSubjects } from './user-subject.ts';
 
-/** Claim carrying the `userinfo` member of the `claims` request (OIDC Core §5.5) in access tokens. */
-export const USERINFO_CLAIMS_CLAIM = 'userinfo_claims';
+import { USERINFO_CLAIMS_CLAIM } from './user-token-claims.ts';
+
+export { USERINFO_CLAIMS_CLAIM };
 
 export interface UserGrantDeps extends RefreshMintDeps {
   readonly tokens: Pick<TokenStore, 'insert' | 'revokeGrant'>;

@@ -3,8 +3,9 @@ import { GatehouseError } from '../errors.ts';
 import { decryptWithKek, encryptWithKek } from '../keys/kek.ts';
 import type { Client } from '../model/client.ts';
 
-/** Private claim holding the sealed user id in tokens whose `sub` is pairwise. */
-export const SEALED_USER_CLAIM = 'sealed_uid';
+import { SEALED_USER_CLAIM } from './user-token-claims.ts';
+
+export { SEALED_USER_CLAIM };
 
 export interface UserSubjects {
   /**

@@ -7,6 +7,7 @@ import { sha256 } from '../../crypto.ts';
 import { OAuthError } from '../../errors.ts';
 import { halfHash } from '../../id-token/hash-claims.ts';
 import type { AccessTokenFormat } from '../../model/client.ts';
+import { createIntrospector } from '../../introspection/introspect.ts';
 import { findToken, isActive } from '../find-token.ts';
 import { createAccessTokenIssuer } from '../issue-access-token.ts';
 import { createUserSubjects, SEALED_USER_CLAIM } from '../user-subject.ts';
@@ -174,6 +175,20 @@ describe('RFC 6749 §4.1.3 authorization_code grant', () => {
     assert.equal(subjects.userIdOf('rp', String(at.sub), at), 'u-1');
     assert.equal(subjects.userIdOf('other', String(at.sub), at), null, 'sealed to the client');
     assert.equal(typeof at[SEALED_USER_CLAIM], 'string');
+  });
+
+  test('RFC 7662 introspection of a user token shows sub, auth_time and acr, never the server-only claims', async () => {
+    const { w, codes, redeem, ok } = await setup('opaque');
+    await codes.insert(makeCodeRecord('code-2', { claims: { userinfo: { name: null } } }));
+    const res = await redeem({ ...ok, code: 'code-2' }, { ...rp, metadata: { subject_type: 'pairwise' } });
+    const introspector = createIntrospector({ ...w, tokens: w.storage.tokens, denylist: w.storage.denylist }, { issuer: ISSUER, introspection: { access: 'any-client', privilegedClients: [] } });
+    for (const token of [res.access_token, res.refresh_token!]) {
+      const out = await introspector.introspect(rp, token);
+      assert.equal(out.active, true);
+      assert.equal(out.auth_time, T0 / 1000 - 60);
+      assert.notEqual(out.sub, 'u-1');
+      for (const hidden of ['sealed_uid', 'userinfo_claims', 'family_iat', 'claims_request', 'resources']) assert.equal(hidden in out, false, hidden);
+    }
   });
 
   test('OIDC Core §5.5 the userinfo member of the claims request travels with the access token', async () => {
