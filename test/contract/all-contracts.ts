@@ -1,11 +1,17 @@
 // Every storage contract suite, registered for one backend.
 import { clientStoreContract } from './client-store.contract.ts';
+import { codeStoreContract } from './code-store.contract.ts';
+import { consentStoreContract } from './consent-store.contract.ts';
+import { deviceCodeStoreContract } from './device-code-store.contract.ts';
 import type { GetHarness } from './harness.ts';
 import { keyStoreContract } from './key-store.contract.ts';
+import { parStoreContract } from './par-store.contract.ts';
 import { replayCacheContract } from './replay-cache.contract.ts';
+import { sessionStoreContract } from './session-store.contract.ts';
 import { storageLifecycleContract } from './storage-lifecycle.contract.ts';
 import { tokenDenylistContract } from './token-denylist.contract.ts';
 import { tokenStoreContract } from './token-store.contract.ts';
+import { userStoreContract } from './user-store.contract.ts';
 
 export function storageContracts(h: GetHarness): void {
   clientStoreContract(h);
@@ -13,5 +19,11 @@ export function storageContracts(h: GetHarness): void {
   tokenDenylistContract(h);
   replayCacheContract(h);
   keyStoreContract(h);
+  userStoreContract(h);
+  sessionStoreContract(h);
+  consentStoreContract(h);
+  codeStoreContract(h);
+  deviceCodeStoreContract(h);
+  parStoreContract(h);
   storageLifecycleContract(h);
 }

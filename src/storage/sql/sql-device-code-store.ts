@@ -35,8 +35,12 @@ function decode(r: Values): DeviceCodeRecord {
   };
 }
 
-/** A poll that keeps losing its compare-and-set this often is under attack or broken. */
-const POLL_ATTEMPTS = 8;
+/**
+ * Each round of the poll's compare-and-set has a winner, so n concurrent polls of one device
+ * code all finish within n rounds. A legitimate device polls one request at a time; a poll that
+ * loses this often is being flooded (by someone holding the device code) and gives up.
+ */
+const POLL_ATTEMPTS = 32;
 
 /**
  * RFC 8628 device authorizations keyed by (tenant_id, hash), unique on the user code hash.

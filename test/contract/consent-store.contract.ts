@@ -1,0 +1,61 @@
+// ConsentStore contract (src/core/ports/consent-store.ts), run against every adapter (S14).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { consentFixture, T0 } from './end-user-fixtures.ts';
+import { all, newTenant, type GetHarness } from './harness.ts';
+
+export function consentStoreContract(h: GetHarness): void {
+  describe('ConsentStore', () => {
+    test('put then get returns the consent; unknown (user, client) is undefined', async () => {
+      const { consents } = h().storage;
+      const t = newTenant();
+      const c = consentFixture(t, 'u1', 'rp-1', { claims: ['email', 'phone_number'] });
+      assert.equal(await consents.get(t, 'u1', 'rp-1'), undefined);
+      await consents.put(c);
+      assert.deepEqual(await consents.get(t, 'u1', 'rp-1'), c);
+      assert.equal(await consents.get(t, 'u1', 'rp-2'), undefined);
+      assert.equal(await consents.get(t, 'u2', 'rp-1'), undefined);
+    });
+
+    test('put again replaces scopes, claims and updatedAt and keeps the first createdAt', async () => {
+      const { consents } = h().storage;
+      const t = newTenant();
+      await consents.put(consentFixture(t, 'u1', 'rp-1', { scopes: ['openid'], createdAt: T0, updatedAt: T0 }));
+      await consents.put(consentFixture(t, 'u1', 'rp-1', { scopes: ['openid', 'email'], claims: ['email'], createdAt: T0 + 50, updatedAt: T0 + 50 }));
+      assert.deepEqual(await consents.get(t, 'u1', 'rp-1'),
+        consentFixture(t, 'u1', 'rp-1', { scopes: ['openid', 'email'], claims: ['email'], createdAt: T0, updatedAt: T0 + 50 }));
+    });
+
+    test('concurrent puts on two instances are atomic upserts: one row, no error', async () => {
+      const { storage, peer } = h();
+      const t = newTenant();
+      await all(Array.from({ length: 10 }, (_, i) => (i % 2 ? peer : storage).consents.put(
+        consentFixture(t, 'u1', 'rp-1', { scopes: [`s${i}`], updatedAt: T0 + i }))));
+      const list = await storage.consents.listByUser(t, 'u1');
+      assert.equal(list.length, 1);
+      assert.match(list[0]!.scopes[0]!, /^s\d$/);
+    });
+
+    test('listByUser lists only that user\'s consents in this tenant, ordered by client', async () => {
+      const { consents } = h().storage;
+      const t = newTenant();
+      for (const client of ['rp-b', 'rp-a', 'rp-c']) await consents.put(consentFixture(t, 'u1', client));
+      await consents.put(consentFixture(t, 'u2', 'rp-a'));
+      await consents.put(consentFixture(newTenant(), 'u1', 'rp-z'));
+      assert.deepEqual((await consents.listByUser(t, 'u1')).map((c) => c.clientId), ['rp-a', 'rp-b', 'rp-c']);
+      assert.deepEqual(await consents.listByUser(t, 'nobody'), []);
+    });
+
+    test('delete answers whether there was a consent and is idempotent', async () => {
+      const { consents } = h().storage;
+      const t = newTenant();
+      const other = newTenant();
+      await consents.put(consentFixture(t, 'u1', 'rp-1'));
+      await consents.put(consentFixture(other, 'u1', 'rp-1'));
+      assert.equal(await consents.delete(t, 'u1', 'rp-1'), true);
+      assert.equal(await consents.delete(t, 'u1', 'rp-1'), false);
+      assert.equal(await consents.get(t, 'u1', 'rp-1'), undefined);
+      assert.ok(await consents.get(other, 'u1', 'rp-1'), 'another tenant keeps its consent');
+    });
+  });
+}
