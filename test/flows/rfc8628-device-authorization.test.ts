@@ -1,0 +1,194 @@
+/**
+ * RFC 8628 OAuth 2.0 Device Authorization Grant over real HTTP, driven by oauth4webapi as the
+ * device (deviceAuthorizationRequest / deviceCodeGrantRequest). The user's side (the /device
+ * pages) is exercised by the page tests; here the user's decision goes through the same core the
+ * pages call (`createDeviceVerification`). Time moves through the injected clock, never sleep.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import * as oauth from 'oauth4webapi';
+import { DEVICE_CODE_GRANT_TYPE } from '../../src/core/device-authorization/device-authorization.ts';
+import { createDeviceVerification } from '../../src/core/device-authorization/device-verification.ts';
+import type { AuthenticationContext } from '../../src/core/model/authorization-code.ts';
+import { discover, INSECURE } from '../support/oauth-client.ts';
+import { TestClock } from '../support/oidc.ts';
+import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
+
+const clock = new TestClock();
+let s: TestServer;
+let as: oauth.AuthorizationServer;
+let tv: { client_id: string };
+const userId = 'device-user-1';
+
+/** The device as oauth4webapi sees it; clockSkew follows the server's moved clock for ID tokens. */
+const device = (clientId = tv.client_id): oauth.Client => ({ client_id: clientId, id_token_signed_response_alg: 'ES256', [oauth.clockSkew]: clock.skew });
+
+async function start(scope = 'openid email offline_access', clientId = tv.client_id): Promise<oauth.DeviceAuthorizationResponse> {
+  const res = await oauth.deviceAuthorizationRequest(as, device(clientId), oauth.None(), { scope }, INSECURE);
+  return oauth.processDeviceAuthorizationResponse(as, device(clientId), res);
+}
+
+async function poll(deviceCode: string, clientId = tv.client_id) {
+  const res = await oauth.deviceCodeGrantRequest(as, device(clientId), oauth.None(), deviceCode, INSECURE);
+  return oauth.processDeviceCodeResponse(as, device(clientId), res);
+}
+
+/** What a poll answered with: the OAuth error code, or 'tokens'. */
+async function outcome(deviceCode: string, clientId?: string): Promise<string> {
+  try {
+    await poll(deviceCode, clientId);
+    return 'tokens';
+  } catch (e) {
+    if (e instanceof oauth.ResponseBodyError) {
+      assert.equal(e.status, 400, `RFC 8628 §3.5 / RFC 6749 §5.2: ${e.error} is a 400`);
+      return e.error;
+    }
+    throw e;
+  }
+}
+
+function verification() {
+  const { ports, tenantId } = s.gh.ctx;
+  return createDeviceVerification({ ...ports, tenantId });
+}
+
+async function decide(userCode: string, approve: boolean): Promise<void> {
+  const v = verification();
+  const found = await v.find(userCode);
+  assert.ok(found, 'the user code names a pending request');
+  const now = Math.floor(clock.now() / 1000);
+  const auth: AuthenticationContext = { userId, sid: 'sid-device', authTime: now, amr: ['pwd'], acr: null };
+  assert.equal(approve ? await v.approve(found, auth) : await v.deny(found), true);
+}
+
+before(async () => {
+  s = await startTestServer({ device: { codeTtl: 600, interval: 5 } }, { clock });
+  as = await discover(s.url, 'oidc');
+  const c = await createTestClient(s.gh, {
+    client_name: 'Living room TV', token_endpoint_auth_method: 'none',
+    grant_types: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'], scope: 'openid email offline_access read',
+  });
+  tv = { client_id: c.client_id };
+  const now = Math.floor(clock.now() / 1000);
+  await s.gh.ctx.ports.users.create({
+    tenantId: s.gh.ctx.tenantId, id: userId, username: 'couch', passwordHash: null, roles: ['user'],
+    claims: { email: 'couch@example.com', email_verified: true }, disabled: false, createdAt: now, updatedAt: now,
+  });
+});
+
+after(async () => {
+  await s.close();
+});
+
+describe('RFC 8628 Device Authorization Grant', () => {
+  test('RFC 8628 §4 discovery advertises device_authorization_endpoint and the device_code grant type', () => {
+    assert.equal(as.device_authorization_endpoint, `${s.url}/device_authorization`);
+    assert.ok(as.grant_types_supported?.includes(DEVICE_CODE_GRANT_TYPE));
+  });
+
+  test('RFC 8628 §3.2 device authorization response: device_code, user_code, verification_uri(_complete), expires_in, interval', async () => {
+    const r = await start();
+    assert.match(r.device_code, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(r.user_code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/, 'RFC 8628 §6.1 base-20 user code');
+    assert.equal(r.verification_uri, `${s.url}/device`);
+    assert.equal(r.verification_uri_complete, `${s.url}/device?user_code=${r.user_code}`);
+    assert.equal(r.expires_in, 600);
+    assert.equal(r.interval, 5);
+  });
+
+  test('RFC 8628 §3.2 the response is not cacheable and repeated parameters are refused', async () => {
+    const res = await fetch(`${s.url}/device_authorization`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `client_id=${tv.client_id}` });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    const twice = await fetch(`${s.url}/device_authorization`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `client_id=${tv.client_id}&scope=read&scope=openid` });
+    assert.equal(twice.status, 400);
+    assert.equal((await twice.json() as { error: string }).error, 'invalid_request');
+    const get = await fetch(`${s.url}/device_authorization`);
+    assert.equal(get.status, 405);
+  });
+
+  test('RFC 8628 §3.1 a client not registered for the device_code grant gets unauthorized_client', async () => {
+    const web = await createTestClient(s.gh, { token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], redirect_uris: ['https://rp.example/cb'], response_types: ['code'], scope: 'openid' });
+    await assert.rejects(start('openid', web.client_id), (e: unknown) => e instanceof oauth.ResponseBodyError && e.error === 'unauthorized_client');
+  });
+
+  test('RFC 8628 §3.1 a confidential client must authenticate (invalid_client 401)', async () => {
+    const conf = await createTestClient(s.gh, { grant_types: [DEVICE_CODE_GRANT_TYPE], scope: 'read' });
+    const res = await oauth.deviceAuthorizationRequest(as, { client_id: conf.client_id }, oauth.ClientSecretBasic('wrong-secret'), { scope: 'read' }, INSECURE);
+    assert.equal(res.status, 401);
+    assert.equal((await res.json() as { error: string }).error, 'invalid_client');
+    const ok = await oauth.deviceAuthorizationRequest(as, { client_id: conf.client_id }, oauth.ClientSecretBasic(conf.client_secret), { scope: 'read' }, INSECURE);
+    assert.equal(ok.status, 200);
+  });
+
+  test('RFC 8628 §3.1 an unknown scope is invalid_scope', async () => {
+    await assert.rejects(start('openid admin'), (e: unknown) => e instanceof oauth.ResponseBodyError && e.error === 'invalid_scope');
+  });
+
+  test('RFC 8628 §3.5 authorization_pending, slow_down when polling too fast, then tokens once approved', async () => {
+    const r = await start();
+    assert.equal(await outcome(r.device_code), 'authorization_pending');
+    clock.advance(1);
+    assert.equal(await outcome(r.device_code), 'slow_down', 'polled 1 s after the previous poll, interval is 5');
+    // RFC 8628 §3.5: "the interval MUST be increased by 5 seconds for this and all subsequent requests".
+    clock.advance(r.interval!);
+    assert.equal(await outcome(r.device_code), 'slow_down', 'the old interval is no longer enough');
+    clock.advance(r.interval! + 5);
+    assert.equal(await outcome(r.device_code), 'authorization_pending');
+    await decide(r.user_code, true);
+    clock.advance(r.interval! + 5);
+    const tokens = await poll(r.device_code);
+    assert.equal(tokens.token_type, 'bearer');
+    assert.equal(tokens.scope, 'openid email offline_access');
+    assert.ok(tokens.refresh_token, 'OIDC Core §11: offline_access granted');
+    const claims = oauth.getValidatedIdTokenClaims(tokens);
+    assert.equal(claims?.sub, userId);
+    assert.equal(claims?.aud, tv.client_id);
+    // The refresh token works at the token endpoint like any other.
+    const refreshed = await oauth.processRefreshTokenResponse(as, device(), await oauth.refreshTokenGrantRequest(as, device(), oauth.None(), tokens.refresh_token!, INSECURE));
+    assert.ok(refreshed.access_token);
+  });
+
+  test('RFC 8628 §3.5 an approved device code is redeemed once (S4)', async () => {
+    const r = await start('read');
+    await decide(r.user_code, true);
+    clock.advance(r.interval!);
+    assert.equal(await outcome(r.device_code), 'tokens');
+    clock.advance(r.interval!);
+    assert.equal(await outcome(r.device_code), 'invalid_grant');
+  });
+
+  test('RFC 8628 §3.5 access_denied after the user denied', async () => {
+    const r = await start('read');
+    await decide(r.user_code, false);
+    clock.advance(r.interval!);
+    assert.equal(await outcome(r.device_code), 'access_denied');
+  });
+
+  test('RFC 8628 §3.5 expired_token once expires_in has passed', async () => {
+    const r = await start('read');
+    clock.advance(r.expires_in);
+    assert.equal(await outcome(r.device_code), 'expired_token');
+    assert.equal(await verification().find(r.user_code), null, 'the user code is no longer accepted either');
+  });
+
+  test('RFC 8628 §3.4 another client presenting the device code gets invalid_grant', async () => {
+    const other = await createTestClient(s.gh, { token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE_GRANT_TYPE], scope: 'read' });
+    const r = await start('read');
+    await decide(r.user_code, true);
+    clock.advance(r.interval!);
+    assert.equal(await outcome(r.device_code, other.client_id), 'invalid_grant');
+    clock.advance(r.interval!);
+    assert.equal(await outcome(r.device_code), 'tokens', 'the device it belongs to still gets its tokens');
+  });
+
+  test('RFC 8628 §3.4 device_code is required and an unknown one is invalid_grant', async () => {
+    const post = (body: string) => fetch(`${s.url}/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const grant = encodeURIComponent(DEVICE_CODE_GRANT_TYPE);
+    const missing = await post(`grant_type=${grant}&client_id=${tv.client_id}`);
+    assert.equal(missing.status, 400);
+    assert.equal((await missing.json() as { error: string }).error, 'invalid_request');
+    const unknown = await post(`grant_type=${grant}&client_id=${tv.client_id}&device_code=${'A'.repeat(43)}`);
+    assert.equal((await unknown.json() as { error: string }).error, 'invalid_grant');
+  });
+});
