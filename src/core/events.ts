@@ -22,6 +22,12 @@ export interface EventMap {
   'device_code.decided': { tenantId: string; clientId: string; status: 'approved' | 'denied' };
   /** RFC 9126: a client pushed an authorization request and received a request_uri. */
   'authorization_request.pushed': { tenantId: string; clientId: string };
+  /** An authorization response was issued (code and/or tokens sent to the client's redirect URI). */
+  'authorization.granted': { tenantId: string; clientId: string; userId: string; responseType: string; scope: string };
+  /** An authorization request failed: sent back to the client (`redirected`) or shown as an error page. `detail` is private. */
+  'authorization.denied': { tenantId: string; clientId: string | null; error: string; redirected: boolean; detail: string | undefined };
+  /** Consent given on the consent page was remembered (merged into earlier consent). */
+  'consent.granted': { tenantId: string; clientId: string; userId: string; scopes: string[]; claims: string[] };
   'request.failed': { route: string; code: string; detail: string | undefined };
   /** A browser session ended at the end-session endpoint (RP-Initiated Logout); `clientId` is the RP that asked, if identified. */
   'logout.completed': { tenantId: string; clientId: string | null; accounts: number; backchannel: number; frontchannel: number };

@@ -70,8 +70,11 @@ export interface InteractionProgress {
 export type Decision =
   /** Show a page. `reason` is for logs (e.g. `max_age`, `prompt=login`, `no_session`). */
   | { readonly kind: 'interaction'; readonly page: 'login' | 'consent' | 'select_account'; readonly reason: string }
-  /** Everything satisfied: `complete` with this sign-in. Scopes/claims to grant are decided. */
-  | { readonly kind: 'complete'; readonly auth: AuthenticationContext; readonly grantedScope: readonly string[] };
+  /**
+   * Everything satisfied: `complete` with this sign-in. Scopes/claims to grant are decided.
+   * `rememberConsent`: consent was given on the page during this interaction; `complete` stores it.
+   */
+  | { readonly kind: 'complete'; readonly auth: AuthenticationContext; readonly grantedScope: readonly string[]; readonly rememberConsent?: boolean };
 
 /** The authorization response parameters before rendering (RFC 6749 §4.1.2, RFC 9207 `iss`). */
 export interface AuthorizationResponse {
@@ -80,12 +83,24 @@ export interface AuthorizationResponse {
   readonly params: Readonly<Record<string, string>>;
 }
 
+/**
+ * Where `resolve`'s parameters come from (default `authorize`):
+ * - `authorize`: the query or form at the authorization endpoint (`request`/`request_uri` honoured);
+ * - `interaction`: the `params` of a request resolved before, carried sealed through the pages
+ *   (require-PAR is satisfied, `request`/`request_uri` are refused: they were resolved already);
+ * - `par`: a request being pushed (RFC 9126 §2.1: `request` honoured, `request_uri` refused).
+ */
+export interface ResolveOptions {
+  readonly via?: 'authorize' | 'interaction' | 'par';
+}
+
 export interface AuthorizationService {
   /**
    * Validates raw parameters (query or form) including `request` (JAR) and `request_uri` (PAR).
+   * Several `resource` values travel space-separated in `raw.resource`.
    * Throws AuthorizationFailure (as `AuthorizationError`).
    */
-  resolve(raw: Readonly<Record<string, string>>): Promise<AuthorizationRequest>;
+  resolve(raw: Readonly<Record<string, string>>, opts?: ResolveOptions): Promise<AuthorizationRequest>;
   /** Decides what the request still needs given the browser session (may be undefined). */
   decide(req: AuthorizationRequest, session: SessionRecord | undefined, progress: InteractionProgress): Promise<Decision>;
   /**

@@ -1,0 +1,142 @@
+import { sha256 } from '../crypto.ts';
+import type { EventPublisher } from '../events.ts';
+import type { IdTokenInput, IdTokenIssuer } from '../id-token/types.ts';
+import type { AuthorizationCodeRecord } from '../model/authorization-code.ts';
+import { formatScope } from '../model/scope.ts';
+import type { TenantId } from '../model/tenant.ts';
+import { epochSeconds, type Clock } from '../ports/clock.ts';
+import type { CodeStore } from '../ports/code-store.ts';
+import type { ConsentStore } from '../ports/consent-store.ts';
+import type { Random } from '../ports/random.ts';
+import type { SessionStore } from '../ports/session-store.ts';
+import { GRANT_ID_CLAIM } from '../token/grant-revocation.ts';
+import type { AccessTokenIssuer, IssuedAccessToken } from '../token/issue-access-token.ts';
+import { USERINFO_CLAIMS_CLAIM } from '../token/user-grant-tokens.ts';
+import type { UserSubjects } from '../token/user-subject.ts';
+import { consentClaims, mergeConsent } from './consent.ts';
+import { sessionState } from './session-state.ts';
+import type { AuthorizationRequest, AuthorizationResponse, Decision } from './types.ts';
+
+export interface CompleteDeps {
+  readonly codes: Pick<CodeStore, 'insert'>;
+  readonly consents: Pick<ConsentStore, 'get' | 'put'>;
+  readonly sessions: Pick<SessionStore, 'findBySid' | 'update'>;
+  readonly idTokens: Pick<IdTokenIssuer, 'issue'>;
+  readonly accessTokens: AccessTokenIssuer;
+  readonly subjects: Pick<UserSubjects, 'forToken'>;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly events: EventPublisher;
+  readonly tenantId: TenantId;
+}
+
+type Complete = Extract<Decision, { kind: 'complete' }>;
+const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+
+/**
+ * Mints what the response type asks for and builds the response (RFC 6749 §4.1.2 / §4.2.2,
+ * OIDC Core §3.3.2.5). Everything is minted and signed before the code is stored, and remembered
+ * consent and the session's client list are written last, so a failure leaves no usable code.
+ */
+export async function complete(
+  deps: CompleteDeps,
+  config: { readonly issuer: string; readonly authorization: { readonly codeTtl: number } },
+  req: AuthorizationRequest,
+  decision: Complete,
+  opts: { readonly browserState: string | null },
+): Promise<AuthorizationResponse> {
+  const { client, responseType } = req;
+  const { auth, grantedScope } = decision;
+  const parts = responseType.split(' ');
+  const now = epochSeconds(deps.clock);
+  // One grant id for the code and the front-channel access token: a reused code revokes both.
+  const grantId = b64(deps.random.bytes(16));
+  const params: Record<string, string> = {};
+
+  // RFC 6749 §10.10: "The probability of an attacker guessing generated tokens [...] MUST be
+  // less than or equal to 2^(-128)" — 256 random bits, stored as SHA-256 only (S5).
+  const code = parts.includes('code') ? b64(deps.random.bytes(32)) : undefined;
+  let accessToken: IssuedAccessToken | undefined;
+  if (parts.includes('token')) accessToken = await issueFrontChannelToken(deps, req, decision, grantId);
+  let idToken: string | undefined;
+  if (parts.includes('id_token')) {
+    const input: IdTokenInput = {
+      client, auth, scope: grantedScope, claims: req.claims, nonce: req.nonce,
+      // OIDC Core §3.3.2.11: c_hash "If the ID Token is issued from the Authorization Endpoint
+      // with a code [...] this is REQUIRED"; at_hash "If the ID Token is issued from the
+      // Authorization Endpoint with an access_token value [...] this is REQUIRED". s_hash (FAPI 1.0
+      // Advanced §5.2.2.1) binds the state as well.
+      ...(code !== undefined ? { code } : {}),
+      ...(accessToken ? { accessToken: accessToken.token } : {}),
+      ...(req.state !== null ? { state: req.state } : {}),
+      // OIDC Core §5.4: scope claims go in the ID token only when no access token is issued.
+      scopeClaimsAtUserInfo: responseType !== 'id_token',
+    };
+    idToken = await deps.idTokens.issue(input);
+  }
+  if (code !== undefined) {
+    const record: AuthorizationCodeRecord = {
+      tenantId: deps.tenantId, hash: sha256(code), clientId: client.clientId, redirectUri: req.redirectUri,
+      scope: formatScope(grantedScope), resources: req.resources, claims: req.claims, nonce: req.nonce,
+      codeChallenge: req.codeChallenge, codeChallengeMethod: req.codeChallengeMethod, auth, grantId, cnf: null,
+      // RFC 6749 §4.1.2: "The authorization code MUST expire shortly after it is issued".
+      issuedAt: now, expiresAt: now + config.authorization.codeTtl, consumedAt: null,
+    };
+    await deps.codes.insert(record);
+    params.code = code;
+  }
+  if (accessToken) {
+    params.access_token = accessToken.token;
+    params.token_type = 'Bearer';
+    params.expires_in = String(accessToken.expiresIn);
+    // RFC 6749 §4.2.2 scope: "OPTIONAL, if identical to the scope requested by the client;
+    // otherwise, REQUIRED."
+    if (accessToken.scope !== formatScope(req.scope)) params.scope = accessToken.scope;
+  }
+  if (idToken !== undefined) params.id_token = idToken;
+  // RFC 6749 §4.1.2 state: "REQUIRED if the "state" parameter was present in the client
+  // authorization request. The exact value received from the client."
+  if (req.state !== null) params.state = req.state;
+  // RFC 9207 §2: "Authorization servers supporting this specification MUST provide their issuer
+  // identifier to clients in authorization responses" (iss).
+  params.iss = config.issuer;
+  // OIDC Session Management 1.0 §3: session_state is returned with a successful OpenID response.
+  if (req.openid && opts.browserState !== null) params.session_state = sessionState(client.clientId, req.redirectUri, opts.browserState, b64(deps.random.bytes(16)));
+
+  await afterGrant(deps, req, decision, now);
+  deps.events.publish('authorization.granted', {
+    tenantId: deps.tenantId, clientId: client.clientId, userId: auth.userId, responseType, scope: formatScope(grantedScope),
+  });
+  return { redirectUri: req.redirectUri, responseMode: req.responseMode, params };
+}
+
+/** The access token of `token` response types, shaped as the token endpoint shapes user tokens. */
+async function issueFrontChannelToken(deps: CompleteDeps, req: AuthorizationRequest, decision: Complete, grantId: string): Promise<IssuedAccessToken> {
+  const { auth } = decision;
+  // The grant's scope, narrowed to what the requested resources accept (as the token endpoint does).
+  const plan = deps.accessTokens.plan(req.client, undefined, req.resources, decision.grantedScope);
+  const ref = deps.subjects.forToken(req.client, auth.userId);
+  const claims: Record<string, unknown> = { ...ref.claims, auth_time: auth.authTime };
+  if (auth.acr !== null) claims.acr = auth.acr;
+  if (plan.format === 'jwt') claims[GRANT_ID_CLAIM] = grantId;
+  if (req.claims?.userinfo && Object.keys(req.claims.userinfo).length) claims[USERINFO_CLAIMS_CLAIM] = req.claims.userinfo;
+  return deps.accessTokens.issue({ plan, grantType: 'implicit', subject: ref.subject, grantId, claims });
+}
+
+/** Remembers consent given on the page, and that this client now holds tokens of the login (for logout). */
+async function afterGrant(deps: CompleteDeps, req: AuthorizationRequest, decision: Complete, now: number): Promise<void> {
+  const { auth } = decision;
+  const clientId = req.client.clientId;
+  if (decision.rememberConsent) {
+    const existing = await deps.consents.get(deps.tenantId, auth.userId, clientId);
+    const claims = consentClaims(req.claims);
+    await deps.consents.put(mergeConsent(existing, { tenantId: deps.tenantId, userId: auth.userId, clientId, scope: decision.grantedScope, claims, now }));
+    deps.events.publish('consent.granted', { tenantId: deps.tenantId, clientId, userId: auth.userId, scopes: [...decision.grantedScope], claims: [...claims] });
+  }
+  const session = await deps.sessions.findBySid(deps.tenantId, auth.sid);
+  const account = session?.accounts.find((a) => a.sid === auth.sid);
+  if (session && account && !account.clientIds.includes(clientId)) {
+    const accounts = session.accounts.map((a) => (a === account ? { ...a, clientIds: [...a.clientIds, clientId] } : a));
+    await deps.sessions.update(deps.tenantId, session.hash, { accounts });
+  }
+}

@@ -1,0 +1,105 @@
+import { OAuthError, type OAuthErrorCode } from '../errors.ts';
+import type { IdTokenIssuer } from '../id-token/types.ts';
+import { oidcMetadata } from '../model/client-oidc.ts';
+import type { SessionRecord } from '../model/session.ts';
+import type { TenantId } from '../model/tenant.ts';
+import { epochSeconds, type Clock } from '../ports/clock.ts';
+import type { ConsentStore } from '../ports/consent-store.ts';
+import type { UserStore } from '../ports/user-store.ts';
+import { currentAccount } from '../session/session-service.ts';
+import { AuthorizationError } from './authorization-error.ts';
+import { essentialAcr } from './checks/check-claims.ts';
+import { consentClaims, consentCovers } from './consent.ts';
+import type { AuthorizationRequest, Decision, InteractionProgress } from './types.ts';
+
+export interface DecideDeps {
+  readonly users: Pick<UserStore, 'get'>;
+  readonly consents: Pick<ConsentStore, 'get'>;
+  readonly idTokens: Pick<IdTokenIssuer, 'subjectFor'>;
+  readonly clock: Clock;
+  readonly tenantId: TenantId;
+}
+
+type Page = Extract<Decision, { kind: 'interaction' }>['page'];
+
+/**
+ * What the request still needs from the person in this browser (OIDC Core §3.1.2.3 "The
+ * Authorization Server MUST attempt to Authenticate the End-User or determine whether the
+ * End-User is Authenticated", §3.1.2.4 consent). `session` is the live browser session (expiry
+ * judged by the session service). With prompt=none every page becomes its OIDC Core §3.1.2.6
+ * error, sent to the client.
+ */
+export async function decide(
+  deps: DecideDeps,
+  config: { readonly login: { readonly acrValues: readonly string[] } },
+  req: AuthorizationRequest,
+  session: SessionRecord | undefined,
+  progress: InteractionProgress,
+): Promise<Decision> {
+  const none = req.prompt.includes('none');
+  const fail = (code: OAuthErrorCode, description: string) => AuthorizationError.toClient(req, OAuthError.of(code, description));
+  const interact = (page: Page, reason: string, noneError: OAuthErrorCode, description: string): Decision => {
+    // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any
+    // authentication or consent user interface pages. An error is returned if an End-User is not
+    // already authenticated or the Client does not have pre-configured consent for the requested
+    // Claims or does not fulfill other conditions for processing the request."
+    if (none) throw fail(noneError, description);
+    return { kind: 'interaction', page, reason };
+  };
+  const fresh = progress.loginAt !== null;
+
+  const account = currentAccount(session);
+  if (!session || !account) return interact('login', 'no_session', 'login_required', 'the end-user is not signed in');
+  const hintMatches = (userId: string) => req.idTokenHintSub === null || deps.idTokens.subjectFor(req.client, userId) === req.idTokenHintSub;
+
+  // OIDC Core §3.1.2.6 account_selection_required: "The End-User is REQUIRED to select a session
+  // at the Authorization Server." Several accounts and nothing naming the current one.
+  if (none && session.accounts.length > 1 && (req.idTokenHintSub === null || !hintMatches(account.userId))) {
+    throw fail('account_selection_required', 'several accounts are signed in; the end-user must choose one');
+  }
+  // OIDC Core §3.1.2.1 prompt=select_account: "The Authorization Server SHOULD prompt the End-User
+  // to select a user account." A sign-in during this interaction is such a choice.
+  if (req.prompt.includes('select_account') && !progress.accountChosen && !fresh) {
+    return { kind: 'interaction', page: 'select_account', reason: 'prompt=select_account' };
+  }
+  const user = await deps.users.get(deps.tenantId, account.userId);
+  if (!user || user.disabled) return interact('login', 'user_unavailable', 'login_required', 'the end-user must sign in again');
+  // OIDC Core §3.1.2.1 prompt=login: "The Authorization Server SHOULD prompt the End-User for reauthentication."
+  if (req.prompt.includes('login') && !fresh) return interact('login', 'prompt=login', 'login_required', 'reauthentication is required');
+  // OIDC Core §3.1.2.1 max_age: "If the elapsed time is greater than this value, the OP MUST
+  // attempt to actively re-authenticate the End-User."
+  if (req.maxAge !== null && !fresh && epochSeconds(deps.clock) - account.authTime > req.maxAge) {
+    return interact('login', 'max_age', 'login_required', 'the authentication is older than max_age');
+  }
+  // OIDC Core §3.1.2.1 id_token_hint: "If the End-User identified by the ID Token is logged in or
+  // is logged in by the request, then the Authorization Server returns a positive response;
+  // otherwise, it SHOULD return an error, such as login_required."
+  if (!hintMatches(account.userId)) return interact('login', 'id_token_hint', 'login_required', 'the end-user named by id_token_hint is not signed in');
+
+  const wanted = essentialAcr(req.claims);
+  if (wanted && !(account.acr !== null && wanted.includes(account.acr))) {
+    // OIDC Core §5.5.1.1: "If this is an Essential Claim and the requirement cannot be met, then
+    // the Authorization Server MUST treat that outcome as a failed authentication attempt."
+    if (fresh || !wanted.some((v) => config.login.acrValues.includes(v))) throw fail('access_denied', 'the requested authentication context class cannot be satisfied');
+    return interact('login', 'acr', 'login_required', 'a different authentication context class is required');
+  }
+
+  const firstParty = oidcMetadata(req.client).firstParty;
+  if (!progress.consented) {
+    // OIDC Core §3.1.2.1 prompt=consent: "The Authorization Server SHOULD prompt the End-User for
+    // consent before returning information to the Client." Even a first-party client: it asked.
+    if (req.prompt.includes('consent')) return { kind: 'interaction', page: 'consent', reason: 'prompt=consent' };
+    if (!firstParty) {
+      const remembered = await deps.consents.get(deps.tenantId, account.userId, req.client.clientId);
+      if (!consentCovers(remembered, req.scope, consentClaims(req.claims))) {
+        return interact('consent', remembered ? 'consent_incomplete' : 'consent_missing', 'consent_required', 'the end-user has not consented to this request');
+      }
+    }
+  }
+  return {
+    kind: 'complete',
+    auth: { userId: account.userId, sid: account.sid, authTime: account.authTime, amr: account.amr, acr: account.acr },
+    grantedScope: req.scope,
+    rememberConsent: progress.consented,
+  };
+}
