@@ -7,6 +7,7 @@ import { registerDiscoveryRoutes } from './discovery.ts';
 import { registerEndSessionRoutes } from './end-session.ts';
 import { registerIntrospectionRoute } from './introspection.ts';
 import { registerJwksRoute } from './jwks.ts';
+import { registerParRoute } from './par.ts';
 import { registerRegistrationRoutes } from './registration.ts';
 import { registerRevocationRoute } from './revocation.ts';
 import { registerTokenRoute } from './token.ts';
@@ -18,6 +19,7 @@ export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Prom
 export const routeModules: readonly RouteModule[] = [
   registerTokenRoute,
   registerDeviceAuthorizationRoute,
+  registerParRoute,
   registerIntrospectionRoute,
   registerRevocationRoute,
   registerUserInfoRoute,

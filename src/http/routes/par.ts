@@ -1,0 +1,82 @@
+import type { FastifyInstance } from 'fastify';
+import { AuthorizationError } from '../../core/authorize/authorization-error.ts';
+import { resolveRequest } from '../../core/authorize/resolve-request.ts';
+import type { PushValidator } from '../../core/par/pushed-requests.ts';
+import { createResourceRegistry } from '../../core/token/resource-indicators.ts';
+import { extractClientCredentials } from '../client-credentials.ts';
+import { endpointUrl, type AppContext } from '../context.ts';
+import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
+import { documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
+
+export const PAR_PATH = '/par';
+
+const parSchema = {
+  summary: 'Pushed authorization request endpoint (RFC 9126 §2)',
+  description: 'Accepts the parameters of an authorization request (or a signed `request` object, RFC 9101), validates them as the authorization endpoint would and returns a single-use request_uri to send to /authorize with client_id. Client authentication as at the token endpoint; public clients send client_id.',
+  tags: ['oauth'],
+  consumes: [FORM_CONTENT_TYPE],
+  body: {
+    type: 'object',
+    properties: {
+      client_id: { type: 'string' },
+      response_type: { type: 'string' },
+      redirect_uri: { type: 'string' },
+      scope: { type: 'string' },
+      state: { type: 'string' },
+      code_challenge: { type: 'string' },
+      code_challenge_method: { type: 'string' },
+      request: { type: 'string', description: 'RFC 9101 request object (signed JWT) carrying the parameters instead' },
+      client_secret: { type: 'string' },
+      client_assertion_type: { type: 'string' },
+      client_assertion: { type: 'string' },
+    },
+  },
+  response: {
+    201: {
+      description: 'Pushed authorization response (RFC 9126 §2.2)',
+      type: 'object',
+      required: ['request_uri', 'expires_in'],
+      properties: { request_uri: { type: 'string' }, expires_in: { type: 'integer' } },
+    },
+    400: oauthErrorSchema,
+    401: oauthErrorSchema,
+  },
+} as const;
+
+/**
+ * `POST /par` (RFC 9126 §2). RFC 9126 §2.1: "The rules for client authentication as defined in
+ * [RFC6749] for token endpoint requests [...] also apply to the PAR endpoint"; and "the
+ * authorization server MUST [...] validate the pushed request as it would an authorization
+ * request sent to the authorization endpoint". Errors are JSON (RFC 9126 §2.3), never a redirect.
+ */
+export function registerParRoute(app: FastifyInstance, ctx: AppContext): void {
+  const url = endpointUrl(ctx.config, PAR_PATH);
+  const deps = {
+    clients: ctx.ports.clients, idTokenHints: ctx.idTokenHints, resources: createResourceRegistry(ctx.config), tenantId: ctx.tenantId,
+    requestObjects: ctx.requestObjects, pushedRequests: ctx.pushedRequests,
+  };
+  const validate: PushValidator = async (_client, params) => {
+    try {
+      // The same checks as /authorize, with `request` honoured and `request_uri` refused.
+      return (await resolveRequest(deps, ctx.config, params, { via: 'par' })).params;
+    } catch (e) {
+      // RFC 9126 §2.3: the error codes of the authorization endpoint, answered as at the token endpoint.
+      if (e instanceof AuthorizationError) throw e.error;
+      throw e;
+    }
+  };
+  app.post(PAR_PATH, { schema: parSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
+    // RFC 8707 §2: `resource` may repeat (carried space-separated, as at /authorize).
+    const form = readOAuthForm(request.body, ['resource']);
+    const creds = extractClientCredentials(request, form.single);
+    const { client } = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: true });
+    const params: Record<string, string> = { ...form.single };
+    const resources = form.multi['resource'];
+    if (resources) params.resource = resources.join(' ');
+    const body = await ctx.pushedRequests.push(client, params, validate);
+    // RFC 9126 §2.2: "If the verification is successful, the server MUST generate a request URI
+    // and provide it in the response with a 201 HTTP status code."
+    return noStore(reply).code(201).send(body);
+  });
+  postOnly(app, PAR_PATH);
+}
