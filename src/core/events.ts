@@ -28,6 +28,14 @@ export interface EventMap {
   'authorization.denied': { tenantId: string; clientId: string | null; error: string; redirected: boolean; detail: string | undefined };
   /** Consent given on the consent page was remembered (merged into earlier consent). */
   'consent.granted': { tenantId: string; clientId: string; userId: string; scopes: string[]; claims: string[] };
+  /** An end user was created. User events never carry a password or a password hash. */
+  'user.created': { tenantId: string; userId: string; via: 'cli' | 'admin' | 'bootstrap' };
+  /** A user changed; `change` says what (`password_rehashed`: upgraded to current argon2id parameters at sign-in). */
+  'user.updated': { tenantId: string; userId: string; via: 'cli' | 'admin' | 'login'; change: 'password' | 'password_rehashed' | 'disabled' | 'enabled' | 'claims' | 'roles' };
+  /** A password sign-in succeeded. */
+  'user.authenticated': { tenantId: string; userId: string };
+  /** A password sign-in failed. `reason` is for operators only: the person signing in is told nothing that reveals whether the user exists. */
+  'user.authentication_failed': { tenantId: string; userId: string | null; reason: 'unknown_user' | 'wrong_password' | 'disabled' | 'no_password' };
   'request.failed': { route: string; code: string; detail: string | undefined };
   /** A browser session ended at the end-session endpoint (RP-Initiated Logout); `clientId` is the RP that asked, if identified. */
   'logout.completed': { tenantId: string; clientId: string | null; accounts: number; backchannel: number; frontchannel: number };

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, test } from 'node:test';
+import { recordEvents, settableClock, T0 } from '../../../test/support/core-fixtures.ts';
+import { cheapParamsForTests, createArgon2PasswordHasher } from '../../security/argon2-password-hasher.ts';
+import { createMemoryStorage } from '../../storage/memory/memory-storage.ts';
+import { GatehouseError } from '../errors.ts';
+import { DEFAULT_TENANT } from '../model/tenant.ts';
+import type { PasswordHasher } from '../ports/password-hasher.ts';
+import { authenticate, createUser, findUser, setPassword, setUserDisabled, updateClaims, type UserServiceDeps } from './user-service.ts';
+
+const T = DEFAULT_TENANT;
+const PASSWORD = 'correct horse battery';
+
+/** A cheap hasher that counts verifications (each one is an argon2id computation). */
+function countingHasher(inner: PasswordHasher = createArgon2PasswordHasher({ params: cheapParamsForTests })) {
+  const seen: string[] = [];
+  const hasher: PasswordHasher = {
+    hash: (p) => inner.hash(p),
+    verify: (phc, p) => { seen.push(phc); return inner.verify(phc, p); },
+    needsRehash: (phc) => inner.needsRehash(phc),
+  };
+  return Object.assign(hasher, { verified: seen });
+}
+
+function world(hasher = countingHasher()) {
+  const clock = settableClock();
+  const events = recordEvents();
+  const deps: UserServiceDeps = { users: createMemoryStorage({ clock }).users, passwordHasher: hasher, clock, events, random: { bytes: (n) => randomBytes(n) } };
+  return { deps, hasher, events, clock };
+}
+
+const userError = (code: string, why?: RegExp) => (e: unknown) => e instanceof GatehouseError && e.code === code && (!why || why.test(e.message));
+
+describe('user service', () => {
+  test('creates a user: lower-cased username, 128-bit base64url id, argon2id hash, stamped claims, an event without secrets', async () => {
+    const { deps, events } = world();
+    const u = await createUser(deps, T, { username: 'Alice.Example@Corp', password: PASSWORD, claims: { email: 'alice@example.com', email_verified: true }, via: 'cli' });
+    assert.equal(u.username, 'alice.example@corp');
+    assert.match(u.id, /^[A-Za-z0-9_-]{22}$/);
+    assert.match(u.passwordHash!, /^\$argon2id\$/);
+    assert.deepEqual(u.roles, ['user']);
+    assert.deepEqual(u.claims, { email: 'alice@example.com', email_verified: true, updated_at: T0 / 1000 });
+    assert.deepEqual(events.of('user.created'), [{ tenantId: T, userId: u.id, via: 'cli' }]);
+    assert.deepEqual(await findUser(deps, T, 'ALICE.example@corp'), u);
+    assert.deepEqual(await findUser(deps, T, u.id), u);
+  });
+
+  test('username rules: 1-64 of letters, digits and . _ @ -; unique regardless of case', async () => {
+    const { deps } = world();
+    for (const bad of ['', 'a'.repeat(65), 'with space', 'émile', 'a/b', 'x\n']) {
+      await assert.rejects(createUser(deps, T, { username: bad, password: PASSWORD }), userError('GH_USER_INVALID', /username/), JSON.stringify(bad));
+    }
+    await createUser(deps, T, { username: 'a'.repeat(64), password: PASSWORD });
+    await createUser(deps, T, { username: 'Bob', password: PASSWORD });
+    await assert.rejects(createUser(deps, T, { username: 'BOB', password: PASSWORD }), userError('GH_CONFLICT', /bob already exists/));
+  });
+
+  test('NIST SP 800-63B §5.1.1.2 passwords: 8 to 128 characters, any printable characters, NFKC-normalized', async () => {
+    const { deps } = world();
+    await assert.rejects(createUser(deps, T, { username: 'short', password: '1234567' }), userError('GH_USER_INVALID', /8 to 128/));
+    await assert.rejects(createUser(deps, T, { username: 'long', password: 'x'.repeat(129) }), userError('GH_USER_INVALID', /8 to 128/));
+    await assert.rejects(createUser(deps, T, { username: 'ctl', password: 'password\r' }), userError('GH_USER_INVALID', /control/));
+    assert.ok(await createUser(deps, T, { username: 'max', password: '😀'.repeat(128) }), '128 code points, not bytes');
+    await createUser(deps, T, { username: 'wide', password: 'ｐａｓｓｗｏｒｄ１' });
+    assert.ok(await authenticate(deps, T, 'wide', 'password1'), 'the full-width form and the ASCII form are one password');
+  });
+
+  test('roles are admin or user', async () => {
+    const { deps } = world();
+    assert.deepEqual((await createUser(deps, T, { username: 'root', password: PASSWORD, roles: ['admin'] })).roles, ['admin']);
+    await assert.rejects(createUser(deps, T, { username: 'x', password: PASSWORD, roles: ['superuser'] }), userError('GH_USER_INVALID', /role/));
+    await assert.rejects(createUser(deps, T, { username: 'y', password: PASSWORD, roles: [] }), userError('GH_USER_INVALID', /role/));
+  });
+
+  test('OIDC Core §5.1 claims are validated: sub and unknown claims are refused with a clear message, nothing is written', async () => {
+    const { deps, hasher } = world();
+    const cases: [unknown, RegExp][] = [
+      [{ sub: 'me' }, /`sub` cannot be set/],
+      [{ nickname: 'al', favourite_colour: 'blue' }, /unknown claim "favourite_colour"/],
+      [{ email: 'not an email' }, /email/],
+      [{ email_verified: 'yes' }, /email_verified/],
+      [{ picture: 'javascript:alert(1)' }, /picture/],
+      [{ birthdate: '02/01/1990' }, /birthdate/],
+      [{ address: { locality: 'Paris', planet: 'Earth' } }, /address/],
+      [{ updated_at: 1.5 }, /updated_at/],
+      [['email'], /JSON object/],
+    ];
+    for (const [claims, why] of cases) {
+      await assert.rejects(createUser(deps, T, { username: 'c', password: PASSWORD, claims }), userError('GH_USER_INVALID', why), JSON.stringify(claims));
+    }
+    assert.equal(await findUser(deps, T, 'c'), undefined);
+    const full = {
+      name: 'Alice Example', given_name: 'Alice', family_name: 'Example', middle_name: 'M', nickname: 'ali', preferred_username: 'alice',
+      profile: 'https://alice.example/', picture: 'https://alice.example/me.png', website: 'https://alice.example/', gender: 'female',
+      birthdate: '0000-01-02', zoneinfo: 'Europe/Paris', locale: 'en-GB', phone_number: '+33 1 23 45 67 89', phone_number_verified: false,
+      email: 'alice@example.com', email_verified: true, updated_at: 1_600_000_000,
+      address: { formatted: '1 Rue Example\n75001 Paris', street_address: '1 Rue Example', locality: 'Paris', region: 'IDF', postal_code: '75001', country: 'FR' },
+    };
+    assert.deepEqual((await createUser(deps, T, { username: 'c', password: PASSWORD, claims: full })).claims, full);
+    assert.equal(hasher.verified.length, 0);
+  });
+
+  test('updateClaims merges, null removes a claim, the result is validated and updated_at moves', async () => {
+    const { deps, clock, events } = world();
+    const u = await createUser(deps, T, { username: 'dora', password: PASSWORD, claims: { name: 'Dora', nickname: 'd' } });
+    clock.advance(60);
+    const v = await updateClaims(deps, T, 'dora', { email: 'dora@example.com', nickname: null }, 'admin');
+    assert.deepEqual(v.claims, { name: 'Dora', email: 'dora@example.com', updated_at: T0 / 1000 + 60 });
+    await assert.rejects(updateClaims(deps, T, u.id, { sub: 'x' }, 'admin'), userError('GH_USER_INVALID', /sub/));
+    await assert.rejects(updateClaims(deps, T, 'nobody', { name: 'x' }, 'admin'), userError('GH_USER_NOT_FOUND'));
+    assert.deepEqual(events.of('user.updated').map((e) => e.change), ['claims']);
+  });
+});
+
+describe('password sign-in (non-enumeration)', () => {
+  test('the right password signs in and publishes user.authenticated', async () => {
+    const { deps, events } = world();
+    const u = await createUser(deps, T, { username: 'erin', password: PASSWORD });
+    assert.equal((await authenticate(deps, T, 'ERIN', PASSWORD))?.id, u.id);
+    assert.deepEqual(events.of('user.authenticated'), [{ tenantId: T, userId: u.id }]);
+  });
+
+  test('an unknown user and a wrong password give the same answer after the same work (one argon2id verification)', async () => {
+    const { deps, hasher, events } = world();
+    const u = await createUser(deps, T, { username: 'frank', password: PASSWORD });
+    hasher.verified.length = 0;
+    const wrong = await authenticate(deps, T, 'frank', 'wrong password');
+    const unknown = await authenticate(deps, T, 'nobody', 'wrong password');
+    const malformed = await authenticate(deps, T, 'not a valid name!', 'wrong password');
+    assert.equal(wrong, null);
+    assert.equal(unknown, null);
+    assert.equal(malformed, null);
+    assert.equal(hasher.verified.length, 3, 'one verification per attempt, user or not');
+    const [real, dummy] = [hasher.verified[0]!, hasher.verified[1]!];
+    assert.notEqual(dummy, real);
+    assert.equal(dummy.split('$')[3], real.split('$')[3], 'the dummy hash has the same cost parameters');
+    assert.deepEqual(events.of('user.authentication_failed'), [
+      { tenantId: T, userId: u.id, reason: 'wrong_password' },
+      { tenantId: T, userId: null, reason: 'unknown_user' },
+      { tenantId: T, userId: null, reason: 'unknown_user' },
+    ]);
+  });
+
+  test('production parameters: the fixed dummy hash costs exactly what a real OWASP hash costs', async () => {
+    const owasp = countingHasher(createArgon2PasswordHasher());
+    const { deps } = world(owasp);
+    await createUser(deps, T, { username: 'gina', password: PASSWORD });
+    assert.equal(await authenticate(deps, T, 'nobody', PASSWORD), null);
+    assert.equal(owasp.verified.length, 1);
+    assert.match(owasp.verified[0]!, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    assert.equal(owasp.needsRehash(owasp.verified[0]!), false);
+  });
+
+  test('a disabled user fails exactly like a wrong password, and signs in again once enabled', async () => {
+    const { deps, hasher, events } = world();
+    const u = await createUser(deps, T, { username: 'hank', password: PASSWORD });
+    await setUserDisabled(deps, T, 'hank', true, 'cli');
+    hasher.verified.length = 0;
+    assert.equal(await authenticate(deps, T, 'hank', PASSWORD), null);
+    assert.equal(hasher.verified.length, 1);
+    assert.equal(events.of('user.authentication_failed').at(-1)?.reason, 'disabled');
+    await setUserDisabled(deps, T, u.id, false, 'cli');
+    assert.ok(await authenticate(deps, T, 'hank', PASSWORD));
+    assert.deepEqual(events.of('user.updated').map((e) => e.change), ['disabled', 'enabled']);
+  });
+
+  test('an absurdly long password is refused before any lookup or hashing', async () => {
+    const { deps, hasher } = world();
+    await createUser(deps, T, { username: 'ivan', password: PASSWORD });
+    hasher.verified.length = 0;
+    assert.equal(await authenticate(deps, T, 'ivan', 'x'.repeat(100_000)), null);
+    assert.equal(await authenticate(deps, T, 'ivan', ''), null);
+    assert.equal(hasher.verified.length, 0);
+  });
+
+  test('setPassword: the new password works at once, the old one stops; a bad one changes nothing', async () => {
+    const { deps } = world();
+    await createUser(deps, T, { username: 'jane', password: PASSWORD });
+    await assert.rejects(setPassword(deps, T, 'jane', 'short', 'cli'), userError('GH_USER_INVALID'));
+    assert.ok(await authenticate(deps, T, 'jane', PASSWORD));
+    await setPassword(deps, T, 'jane', 'a brand new secret', 'cli');
+    assert.equal(await authenticate(deps, T, 'jane', PASSWORD), null);
+    assert.ok(await authenticate(deps, T, 'jane', 'a brand new secret'));
+    await assert.rejects(setPassword(deps, T, 'nobody', 'a brand new secret', 'cli'), userError('GH_USER_NOT_FOUND'));
+  });
+
+  test('a hash made with older parameters is upgraded at the next good sign-in', async () => {
+    const { deps, events } = world();
+    const old = await createUser(deps, T, { username: 'kim', password: PASSWORD });
+    const stronger = createArgon2PasswordHasher({ params: { ...cheapParamsForTests, timeCost: 2 } });
+    const upgraded = { ...deps, passwordHasher: stronger };
+    assert.equal(await authenticate(upgraded, T, 'kim', 'wrong password'), null);
+    assert.equal((await findUser(deps, T, 'kim'))?.passwordHash, old.passwordHash, 'no rehash on a failure');
+    const u = await authenticate(upgraded, T, 'kim', PASSWORD);
+    assert.match(u!.passwordHash!, /\$m=256,t=2,p=1\$/);
+    assert.equal(stronger.needsRehash((await findUser(deps, T, 'kim'))!.passwordHash!), false);
+    assert.equal(events.of('user.updated').at(-1)?.change, 'password_rehashed');
+    assert.ok(await authenticate(upgraded, T, 'kim', PASSWORD));
+  });
+
+  test('no event ever carries a password or a password hash', async () => {
+    const { deps, events } = world();
+    const u = await createUser(deps, T, { username: 'lee', password: PASSWORD });
+    await authenticate(deps, T, 'lee', PASSWORD);
+    await authenticate(deps, T, 'lee', 'wrong password');
+    await setPassword(deps, T, 'lee', 'another password', 'cli');
+    const all = JSON.stringify(events.seen);
+    for (const secret of [PASSWORD, 'wrong password', 'another password', u.passwordHash!, '$argon2']) assert.ok(!all.includes(secret), secret);
+  });
+});

@@ -1,0 +1,157 @@
+import { GatehouseError } from '../errors.ts';
+import type { EventMap } from '../events.ts';
+import type { TenantId } from '../model/tenant.ts';
+import type { StandardClaims, User, UserRole } from '../model/user.ts';
+import { epochSeconds } from '../ports/clock.ts';
+import type { Ports, UserPatch } from '../ports/index.ts';
+import { dummyHashFor } from './dummy-hash.ts';
+import { parseStandardClaims } from './standard-claims.ts';
+import { checkPassword, checkRoles, checkUsername, normalizePassword, normalizeUsername, plausiblePassword } from './user-rules.ts';
+
+/** The slice of ports user management needs (S6). */
+export type UserServiceDeps = Pick<Ports, 'users' | 'passwordHasher' | 'clock' | 'random' | 'events'>;
+
+export type UserCreatedVia = EventMap['user.created']['via'];
+export type UserUpdatedVia = EventMap['user.updated']['via'];
+
+export interface NewUser {
+  readonly username: string;
+  /** Plain text, validated (NIST SP 800-63B length), hashed with argon2id, then forgotten. */
+  readonly password: string;
+  readonly roles?: readonly string[];
+  /** OIDC Core §5.1 standard claims; validated (no `sub`, no unknown claims). */
+  readonly claims?: unknown;
+  readonly via?: UserCreatedVia;
+}
+
+/** 128 random bits, base64url: the stable `sub` (or input to a pairwise `sub`). */
+function newUserId(deps: Pick<UserServiceDeps, 'random'>): string {
+  return Buffer.from(deps.random.bytes(16)).toString('base64url');
+}
+
+/** Claims as stored: validated, with `updated_at` set to now unless the caller gave one. */
+function stampClaims(raw: unknown, now: number): StandardClaims {
+  const claims = parseStandardClaims(raw);
+  return claims.updated_at === undefined ? { ...claims, updated_at: now } : claims;
+}
+
+/**
+ * Creates a user. Every input is validated before anything is hashed or written; a taken
+ * username fails with GH_CONFLICT (the store's unique index decides, so two racing creates
+ * cannot both succeed).
+ */
+export async function createUser(deps: UserServiceDeps, tenantId: TenantId, input: NewUser): Promise<User> {
+  const username = checkUsername(input.username);
+  const password = checkPassword(input.password);
+  const roles: UserRole[] = checkRoles(input.roles ?? ['user']);
+  const now = epochSeconds(deps.clock);
+  const claims = stampClaims(input.claims ?? {}, now);
+  const user: User = {
+    tenantId, id: newUserId(deps), username, passwordHash: await deps.passwordHasher.hash(password),
+    roles, claims, disabled: false, createdAt: now, updatedAt: now,
+  };
+  try {
+    await deps.users.create(user);
+  } catch (e) {
+    if (e instanceof GatehouseError && e.code === 'GH_CONFLICT') throw new GatehouseError('GH_CONFLICT', `a user named ${username} already exists`);
+    throw e;
+  }
+  deps.events.publish('user.created', { tenantId, userId: user.id, via: input.via ?? 'admin' });
+  return user;
+}
+
+/**
+ * Password sign-in. Resolves to the user, or null for every failure alike — unknown username,
+ * wrong password, disabled account, no password set — so a caller cannot tell whether a username
+ * exists. Each failure path performs one argon2id verification (against a fixed dummy hash when
+ * there is no stored one), so the time taken does not tell either. A good password stored with
+ * old parameters is rehashed with the current ones.
+ */
+export async function authenticate(deps: UserServiceDeps, tenantId: TenantId, username: string, password: string): Promise<User | null> {
+  // Outside the rules it cannot be a password we stored; answering early depends on no user.
+  if (!plausiblePassword(password)) return fail(deps, tenantId, null, 'wrong_password');
+  const candidate = normalizePassword(password);
+  const name = normalizeUsername(username);
+  const user = name === null ? undefined : await deps.users.findByUsername(tenantId, name);
+  const stored = user?.passwordHash ?? null;
+  const ok = await deps.passwordHasher.verify(stored ?? await dummyHashFor(deps.passwordHasher), candidate);
+  if (!user) return fail(deps, tenantId, null, 'unknown_user');
+  if (stored === null) return fail(deps, tenantId, user.id, 'no_password');
+  if (!ok) return fail(deps, tenantId, user.id, 'wrong_password');
+  if (user.disabled) return fail(deps, tenantId, user.id, 'disabled');
+  const current = deps.passwordHasher.needsRehash(stored) ? await rehash(deps, user, candidate) : user;
+  deps.events.publish('user.authenticated', { tenantId, userId: user.id });
+  return current;
+}
+
+function fail(deps: UserServiceDeps, tenantId: TenantId, userId: string | null, reason: EventMap['user.authentication_failed']['reason']): null {
+  deps.events.publish('user.authentication_failed', { tenantId, userId, reason });
+  return null;
+}
+
+/** Upgrades the stored hash after a good sign-in; a failed write keeps the old (still valid) hash. */
+async function rehash(deps: UserServiceDeps, user: User, password: string): Promise<User> {
+  try {
+    const passwordHash = await deps.passwordHasher.hash(password);
+    const updated = await deps.users.update(user.tenantId, user.id, { passwordHash, updatedAt: epochSeconds(deps.clock) });
+    if (updated) deps.events.publish('user.updated', { tenantId: user.tenantId, userId: user.id, via: 'login', change: 'password_rehashed' });
+    return updated ?? user;
+  } catch {
+    return user;
+  }
+}
+
+/** A user by id, or by username (case-insensitive) when no id matches. */
+export async function findUser(deps: Pick<UserServiceDeps, 'users'>, tenantId: TenantId, idOrUsername: string): Promise<User | undefined> {
+  const byId = await deps.users.get(tenantId, idOrUsername);
+  if (byId) return byId;
+  const name = normalizeUsername(idOrUsername);
+  return name === null ? undefined : deps.users.findByUsername(tenantId, name);
+}
+
+async function mustFind(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string): Promise<User> {
+  const user = await findUser(deps, tenantId, idOrUsername);
+  if (!user) throw new GatehouseError('GH_USER_NOT_FOUND', `no user ${JSON.stringify(idOrUsername.slice(0, 64))}`);
+  return user;
+}
+
+async function mustUpdate(deps: UserServiceDeps, user: User, patch: UserPatch, via: UserUpdatedVia, change: EventMap['user.updated']['change']): Promise<User> {
+  const updated = await deps.users.update(user.tenantId, user.id, { ...patch, updatedAt: epochSeconds(deps.clock) });
+  if (!updated) throw new GatehouseError('GH_USER_NOT_FOUND', `no user ${user.id}`);
+  deps.events.publish('user.updated', { tenantId: user.tenantId, userId: user.id, via, change });
+  return updated;
+}
+
+/** Replaces the password (validated, then hashed). The old one stops working at once. */
+export async function setPassword(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, password: string, via: UserUpdatedVia): Promise<User> {
+  const checked = checkPassword(password);
+  const user = await mustFind(deps, tenantId, idOrUsername);
+  return mustUpdate(deps, user, { passwordHash: await deps.passwordHasher.hash(checked) }, via, 'password');
+}
+
+/** A disabled user cannot sign in (authenticate fails exactly as for a wrong password). */
+export async function setUserDisabled(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, disabled: boolean, via: UserUpdatedVia): Promise<User> {
+  const user = await mustFind(deps, tenantId, idOrUsername);
+  return mustUpdate(deps, user, { disabled }, via, disabled ? 'disabled' : 'enabled');
+}
+
+/**
+ * Merges standard claims into the user's: a member set to null is removed. The result is
+ * validated as a whole; `updated_at` becomes now unless the patch sets it.
+ */
+export async function updateClaims(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, patch: Readonly<Record<string, unknown>>, via: UserUpdatedVia): Promise<User> {
+  const user = await mustFind(deps, tenantId, idOrUsername);
+  const merged: Record<string, unknown> = { ...user.claims };
+  delete merged['updated_at'];
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete merged[k];
+    else merged[k] = v;
+  }
+  return mustUpdate(deps, user, { claims: stampClaims(merged, epochSeconds(deps.clock)) }, via, 'claims');
+}
+
+export async function setRoles(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, roles: readonly string[], via: UserUpdatedVia): Promise<User> {
+  const checked = checkRoles(roles);
+  const user = await mustFind(deps, tenantId, idOrUsername);
+  return mustUpdate(deps, user, { roles: checked }, via, 'roles');
+}
