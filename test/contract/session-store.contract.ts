@@ -95,6 +95,19 @@ export function sessionStoreContract(h: GetHarness): void {
       assert.deepEqual(await sessions.findBySid(t, old.accounts[0]!.sid), renewed);
     });
 
+    test('a sid held by two records (a sign-in racing the record it replaces) finds the newest, then the other', async () => {
+      const { sessions } = h().storage;
+      const t = newTenant();
+      const older = sessionFixture(t);
+      const newer = sessionFixture(t, { accounts: older.accounts, createdAt: T0 + 1 });
+      await sessions.create(older);
+      await sessions.create(newer);
+      const sid = older.accounts[0]!.sid;
+      assert.deepEqual(await sessions.findBySid(t, sid), newer);
+      await sessions.delete(t, newer.hash);
+      assert.deepEqual(await sessions.findBySid(t, sid), older);
+    });
+
     test('concurrent account updates on two instances leave the sid index matching the stored accounts', async () => {
       const { storage, peer } = h();
       const t = newTenant();

@@ -11,12 +11,13 @@ import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { createStorage } from '../../src/storage/create-storage.ts';
 import { migrations } from '../../src/storage/migrations/migrate.ts';
+import { codeFixture, sessionFixture } from './end-user-fixtures.ts';
 import { keyFixture, newTenant, tokenFixture } from './harness.ts';
 
 const run = promisify(execFile);
 const worker = fileURLToPath(new URL('./sqlite-worker.ts', import.meta.url));
 
-test('SQLite across two processes: migrate once, each consume/useOnce won once, one rotation (S4)', async () => {
+test('SQLite across two processes: migrate once, each consume/useOnce/code take won once, one rotation, session transactions commit (S4)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gh-sqlite-proc-'));
   try {
     const sharedFile = join(dir, 'shared.db');
@@ -28,6 +29,10 @@ test('SQLite across two processes: migrate once, each consume/useOnce won once, 
     const active = keyFixture(tenant, { status: 'active', activatedAt: 1 });
     await s.keys.insert(active);
     await s.keys.insert(keyFixture(tenant, { status: 'next' }));
+    const codes = Array.from({ length: 20 }, () => codeFixture(tenant));
+    for (const c of codes) await s.codes.insert(c);
+    const session = sessionFixture(tenant);
+    await s.sessions.create(session);
     await s.close();
 
     const job = {
@@ -38,12 +43,14 @@ test('SQLite across two processes: migrate once, each consume/useOnce won once, 
       hashes: records.map((r) => r.hash),
       activeKid: active.kid,
       replayKeys: Array.from({ length: 20 }, () => randomUUID()),
+      codeHashes: codes.map((c) => c.hash),
+      sessionHash: session.hash,
     };
     const outs = await Promise.all([0, 1].map(async (i) => {
       // Opposite orders make the two processes meet in the middle.
-      const mine = i ? { ...job, hashes: [...job.hashes].reverse(), replayKeys: [...job.replayKeys].reverse() } : job;
+      const mine = i ? { ...job, hashes: [...job.hashes].reverse(), replayKeys: [...job.replayKeys].reverse(), codeHashes: [...job.codeHashes].reverse() } : job;
       const { stdout } = await run(process.execPath, ['--import', 'tsx', worker, JSON.stringify(mine)], { timeout: 60_000 });
-      return JSON.parse(stdout) as { applied: string[]; consumed: string[]; rotated: boolean; replayed: string[] };
+      return JSON.parse(stdout) as { applied: string[]; consumed: string[]; rotated: boolean; replayed: string[]; taken: string[]; sessionUpdates: number };
     }));
 
     const applied = outs.flatMap((o) => o.applied);
@@ -55,6 +62,10 @@ test('SQLite across two processes: migrate once, each consume/useOnce won once, 
     assert.equal(new Set(replayed).size, job.replayKeys.length);
     assert.equal(replayed.length, job.replayKeys.length, 'no replay key used twice');
     assert.equal(outs.filter((o) => o.rotated).length, 1, 'exactly one rotation');
+    const taken = outs.flatMap((o) => o.taken);
+    assert.equal(taken.length, codes.length);
+    assert.equal(new Set(taken).size, codes.length, 'no code taken twice');
+    assert.equal(outs.reduce((n, o) => n + o.sessionUpdates, 0), 20, 'every session transaction committed (no SQLITE_BUSY)');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -5,12 +5,14 @@ import type { SessionPatch, SessionStore } from '../../core/ports/session-store.
 import { tenantKey } from './memory-util.ts';
 
 /**
- * Sessions in a Map keyed by (tenant, hash), with an index (tenant, sid) → hash kept in step
- * with every write. No `await` between a check and its write.
+ * Sessions in a Map keyed by (tenant, hash), with an index (tenant, sid) → hashes kept in step
+ * with every write. No `await` between a check and its write. A sid may briefly sit in two
+ * records (a sign-in that keeps it, racing the record it replaces): the newest one is found,
+ * as in the SQL adapter.
  */
 export class MemorySessionStore implements SessionStore {
   readonly #rows = new Map<string, SessionRecord>();
-  readonly #bySid = new Map<string, string>();
+  readonly #bySid = new Map<string, Set<string>>();
 
   async create(session: SessionRecord): Promise<void> {
     const key = tenantKey(session.tenantId, session.hash);
@@ -24,8 +26,12 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async findBySid(tenantId: TenantId, sid: string): Promise<SessionRecord | undefined> {
-    const hash = this.#bySid.get(tenantKey(tenantId, sid));
-    return hash === undefined ? undefined : this.get(tenantId, hash);
+    let newest: SessionRecord | undefined;
+    for (const hash of this.#bySid.get(tenantKey(tenantId, sid)) ?? []) {
+      const row = this.#rows.get(tenantKey(tenantId, hash));
+      if (row && (!newest || row.createdAt > newest.createdAt || (row.createdAt === newest.createdAt && row.hash < newest.hash))) newest = row;
+    }
+    return newest && structuredClone(newest);
   }
 
   async update(tenantId: TenantId, hash: string, patch: SessionPatch): Promise<SessionRecord | undefined> {
@@ -60,14 +66,21 @@ export class MemorySessionStore implements SessionStore {
 
   #put(key: string, row: SessionRecord): void {
     this.#rows.set(key, row);
-    for (const a of row.accounts) this.#bySid.set(tenantKey(row.tenantId, a.sid), row.hash);
+    for (const a of row.accounts) {
+      const sidKey = tenantKey(row.tenantId, a.sid);
+      const hashes = this.#bySid.get(sidKey);
+      if (hashes) hashes.add(row.hash);
+      else this.#bySid.set(sidKey, new Set([row.hash]));
+    }
   }
 
   #drop(key: string, row: SessionRecord): void {
     this.#rows.delete(key);
     for (const a of row.accounts) {
       const sidKey = tenantKey(row.tenantId, a.sid);
-      if (this.#bySid.get(sidKey) === row.hash) this.#bySid.delete(sidKey);
+      const hashes = this.#bySid.get(sidKey);
+      hashes?.delete(row.hash);
+      if (hashes?.size === 0) this.#bySid.delete(sidKey);
     }
   }
 }
