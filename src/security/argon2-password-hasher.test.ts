@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { hashSync } from '@node-rs/argon2';
+import { cheapParamsForTests, createArgon2PasswordHasher, OWASP_ARGON2ID } from './argon2-password-hasher.ts';
+
+const owasp = createArgon2PasswordHasher();
+
+describe('argon2id password hasher (S5, OWASP Password Storage Cheat Sheet)', () => {
+  test('OWASP argon2id m=19456 KiB, t=2, p=1 is the default, in a PHC string with a fresh salt', async () => {
+    const a = await owasp.hash('correct horse battery staple');
+    const b = await owasp.hash('correct horse battery staple');
+    assert.match(a, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    assert.notEqual(a, b, 'each hash has its own random salt');
+    assert.equal(await owasp.verify(a, 'correct horse battery staple'), true);
+    assert.equal(await owasp.verify(a, 'correct horse battery stapl'), false);
+    assert.equal(owasp.needsRehash(a), false);
+  });
+
+  test('verify answers false, never throws, for a malformed or foreign hash', async () => {
+    for (const phc of ['', 'plain', '$argon2id$v=19$m=19456,t=2,p=1$broken', '$2b$10$abcdefghijklmnopqrstuv']) {
+      assert.equal(await owasp.verify(phc, 'whatever1'), false, phc);
+      assert.equal(owasp.needsRehash(phc), true, phc);
+    }
+  });
+
+  test('a cheaper parameter set is used only when asked for, and is flagged for rehash by the OWASP hasher', async () => {
+    const cheap = createArgon2PasswordHasher({ params: cheapParamsForTests });
+    const h = await cheap.hash('pw-12345678');
+    assert.match(h, /^\$argon2id\$v=19\$m=256,t=1,p=1\$/);
+    assert.equal(await owasp.verify(h, 'pw-12345678'), true, 'verification reads the cost from the hash');
+    assert.equal(owasp.needsRehash(h), true);
+    assert.equal(cheap.needsRehash(await owasp.hash('pw-12345678')), true);
+    assert.deepEqual(OWASP_ARGON2ID, { memoryCost: 19456, timeCost: 2, parallelism: 1 });
+  });
+
+  test('hashing runs off the event loop: 8 concurrent hashes keep p99 event-loop delay well below one hash', async () => {
+    // OWASP memory (19 MiB) with a higher time cost, so that one hash (~80 ms here) stands well
+    // above OS scheduling noise on a loaded 2-core machine. Were hashing on the event loop, the
+    // loop would stall for at least one whole hash; off it, only scheduling jitter remains.
+    const slow = createArgon2PasswordHasher({ params: { ...OWASP_ARGON2ID, timeCost: 24 } });
+    const password = 'a password of reasonable length';
+    await slow.hash(password); // warm up the native module and the thread pool
+    const t0 = performance.now();
+    await slow.hash(password);
+    const oneHashMs = performance.now() - t0;
+
+    // Control: the same work done synchronously on the main thread shows up as delay, so the
+    // measurement below can detect blocking.
+    const control = monitorEventLoopDelay({ resolution: 1 });
+    control.enable();
+    await new Promise((r) => setTimeout(r, 5));
+    hashSync(password, { ...OWASP_ARGON2ID, timeCost: 24 }); // argon2id is the library default
+    await new Promise((r) => setTimeout(r, 5));
+    control.disable();
+    assert.ok(control.max / 1e6 >= oneHashMs * 0.5, `a synchronous hash blocks the loop (max delay ${(control.max / 1e6).toFixed(1)} ms, one hash ${oneHashMs.toFixed(1)} ms)`);
+
+    const h = monitorEventLoopDelay({ resolution: 1 });
+    h.enable();
+    const hashes = await Promise.all(Array.from({ length: 8 }, () => slow.hash(password)));
+    h.disable();
+    const p99Ms = h.percentile(99) / 1e6;
+    assert.equal(new Set(hashes).size, 8);
+    assert.ok(p99Ms < oneHashMs / 3, `p99 event-loop delay ${p99Ms.toFixed(1)} ms while hashing; one hash takes ${oneHashMs.toFixed(1)} ms`);
+  });
+});
