@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { runInNewContext } from 'node:vm';
+import { sessionState as computeSessionState } from '../../core/authorize/session-state.ts';
 import { CHECK_SESSION_JS } from './check-session-js.ts';
 
-/** session_state as the authorization endpoint computes it (OIDC Session Management 1.0 §3.1). */
+/** session_state exactly as the authorization endpoint computes it (redirect URI under `origin`). */
 function sessionState(clientId: string, origin: string, browserState: string, salt: string): string {
-  return `${createHash('sha256').update(`${clientId} ${origin} ${browserState} ${salt}`).digest('base64url')}.${salt}`;
+  return computeSessionState(clientId, `${origin}/callback?x=1`, browserState, salt);
 }
 
 /** Runs the OP iframe script against a fake window/document; returns a postMessage driver. */
