@@ -56,21 +56,21 @@ const fail = (code: OAuthErrorCode, d: string, redirect: AuthorizationFailure['r
  * prompt=login (until this interaction signed in); the chooser for prompt=select_account; consent
  * once per user for any scope beyond `openid` (remembered in memory), unless prompt=consent.
  */
-function scriptedAuthorization(issuer: string, completed: AuthorizationRequest[]): AuthorizationService {
+function scriptedAuthorization(issuer: string, redirectUri: string, completed: AuthorizationRequest[]): AuthorizationService {
   const granted = new Set<string>();
   return {
     async resolve(raw) {
       if (raw['client_id'] !== CLIENT_ID) throw fail('invalid_request', 'unknown client', null);
-      if (raw['redirect_uri'] !== REDIRECT_URI) throw fail('invalid_request', 'redirect_uri is not registered', null);
+      if (raw['redirect_uri'] !== redirectUri) throw fail('invalid_request', 'redirect_uri is not registered', null);
       const state = raw['state'] ?? null;
       const responseMode = (raw['response_mode'] ?? 'query') as ResponseMode;
-      const redirect = { redirectUri: REDIRECT_URI, responseMode, state };
+      const redirect = { redirectUri, responseMode, state };
       if (raw['response_type'] !== 'code') throw fail('unsupported_response_type', 'response_type must be code', redirect);
       const scope = (raw['scope'] ?? 'openid').split(' ');
       const prompt = (raw['prompt'] ?? '').split(' ').filter(Boolean) as AuthorizationRequest['prompt'];
       return {
         client: { clientId: CLIENT_ID, clientName: 'Harness App', metadata: {} } as unknown as AuthorizationRequest['client'],
-        redirectUri: REDIRECT_URI, responseType: 'code', responseMode, scope, openid: scope.includes('openid'),
+        redirectUri, responseType: 'code', responseMode, scope, openid: scope.includes('openid'),
         state, nonce: raw['nonce'] ?? null, codeChallenge: null, codeChallengeMethod: null, prompt, maxAge: null,
         idTokenHintSub: null, loginHint: raw['login_hint'] ?? null, acrValues: [],
         claims: raw['claims'] ? JSON.parse(raw['claims']) : null, uiLocales: [], display: null, resources: [], params: { ...raw },
@@ -97,7 +97,9 @@ function scriptedAuthorization(issuer: string, completed: AuthorizationRequest[]
   };
 }
 
-export async function startPagesHarness(overrides: Record<string, unknown> = {}): Promise<PagesHarness> {
+/** `opts.redirectUri`: the client's one redirect URI (default REDIRECT_URI, never fetched). */
+export async function startPagesHarness(overrides: Record<string, unknown> = {}, opts: { redirectUri?: string } = {}): Promise<PagesHarness> {
+  const redirectUri = opts.redirectUri ?? REDIRECT_URI;
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -125,7 +127,7 @@ export async function startPagesHarness(overrides: Record<string, unknown> = {})
     sessions: createSessionService({ sessions, clock, random: ports.random, tenantId: 'default' }, config),
     pages: createPageKit(config, await loadPageAssets(config)),
     csrf: createCsrf(config, kek),
-    authorization: scriptedAuthorization(url, completed),
+    authorization: scriptedAuthorization(url, redirectUri, completed),
     async authenticateUser(username, password) {
       const u = passwords.get(username.toLowerCase());
       return u && u.password === password ? { id: u.id } : null;
@@ -152,7 +154,7 @@ export async function startPagesHarness(overrides: Record<string, unknown> = {})
     },
     authorizeUrl(params = {}) {
       const u = new URL('/authorize', url);
-      for (const [k, v] of Object.entries({ client_id: CLIENT_ID, redirect_uri: REDIRECT_URI, response_type: 'code', scope: 'openid', ...params })) u.searchParams.set(k, v);
+      for (const [k, v] of Object.entries({ client_id: CLIENT_ID, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', ...params })) u.searchParams.set(k, v);
       return u.href;
     },
     sessionCount: () => live.size,

@@ -23,6 +23,8 @@ export interface PageAssets {
   readonly css: Asset;
   readonly theme: Asset;
   readonly formPost: Asset;
+  /** A small generated icon in the theme colours (browsers ask for one on every page). */
+  readonly favicon: Asset;
   readonly logo: Asset | null;
 }
 
@@ -49,10 +51,19 @@ function contrast(a: string, b: string): number {
  * readable contrast on them (white or near-black on the primary colour; the primary colour as
  * link text only when it reads on white, otherwise a dark fallback).
  */
+function onPrimary(theme: Config['theme']): string {
+  return contrast(theme.primaryColor, '#ffffff') >= contrast(theme.primaryColor, '#111827') ? '#ffffff' : '#111827';
+}
+
 export function themeCss(theme: Config['theme']): string {
-  const onPrimary = contrast(theme.primaryColor, '#ffffff') >= contrast(theme.primaryColor, '#111827') ? '#ffffff' : '#111827';
   const primaryText = contrast(theme.primaryColor, '#ffffff') >= 4.5 ? theme.primaryColor : '#1f2937';
-  return `:root {\n  --gh-primary: ${theme.primaryColor};\n  --gh-on-primary: ${onPrimary};\n  --gh-primary-text: ${primaryText};\n  --gh-bg: ${theme.backgroundColor};\n  --gh-focus: #f59e0b;\n}\n`;
+  return `:root {\n  --gh-primary: ${theme.primaryColor};\n  --gh-on-primary: ${onPrimary(theme)};\n  --gh-primary-text: ${primaryText};\n  --gh-bg: ${theme.backgroundColor};\n  --gh-focus: #f59e0b;\n}\n`;
+}
+
+/** A gatehouse outline on a rounded square in the primary colour. */
+function faviconSvg(theme: Config['theme']): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="${theme.primaryColor}"/>`
+    + `<path d="M8 25V12l8-5 8 5v13h-5v-7h-6v7z" fill="${onPrimary(theme)}"/></svg>\n`;
 }
 
 /** Builds every asset once at start; reads the logo file when `theme.logoFile` is set. */
@@ -60,6 +71,7 @@ export async function loadPageAssets(config: Pick<Config, 'theme'>): Promise<Pag
   const css = asset('gatehouse.css', GATEHOUSE_CSS, 'text/css; charset=utf-8');
   const theme = asset('theme.css', themeCss(config.theme), 'text/css; charset=utf-8');
   const formPost = asset('form-post.js', FORM_POST_JS, 'text/javascript; charset=utf-8');
+  const favicon = asset('favicon.svg', faviconSvg(config.theme), 'image/svg+xml');
   let logo: Asset | null = null;
   if (config.theme.logoFile) {
     const type = LOGO_TYPES[extname(config.theme.logoFile).toLowerCase()];
@@ -71,6 +83,6 @@ export async function loadPageAssets(config: Pick<Config, 'theme'>): Promise<Pag
     }
   }
   const scripts = [asset('check-session.js', CHECK_SESSION_JS, 'text/javascript; charset=utf-8'), asset('logout.js', LOGOUT_JS, 'text/javascript; charset=utf-8')];
-  const all = [css, theme, formPost, ...scripts, ...(logo ? [logo] : [])];
-  return { byName: new Map(all.map((a) => [a.name, a])), css, theme, formPost, logo };
+  const all = [css, theme, formPost, favicon, ...scripts, ...(logo ? [logo] : [])];
+  return { byName: new Map(all.map((a) => [a.name, a])), css, theme, formPost, favicon, logo };
 }

@@ -60,6 +60,7 @@ export function layout(kit: PageKit, opts: LayoutOptions): string {
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
 <title>${opts.title} · ${kit.productName}</title>
+<link rel="icon" href="${kit.assetUrl(assets.favicon)}">
 <link rel="stylesheet" href="${kit.assetUrl(assets.theme)}">
 <link rel="stylesheet" href="${kit.assetUrl(assets.css)}">
 </head>
