@@ -1,18 +1,20 @@
 /**
  * RFC 8628 OAuth 2.0 Device Authorization Grant over real HTTP, driven by oauth4webapi as the
- * device (deviceAuthorizationRequest / deviceCodeGrantRequest). The user's side (the /device
- * pages) is exercised by the page tests; here the user's decision goes through the same core the
- * pages call (`createDeviceVerification`). Time moves through the injected clock, never sleep.
+ * device (deviceAuthorizationRequest / deviceCodeGrantRequest). The first part decides through
+ * the same core the /device pages call (`createDeviceVerification`); the second drives the pages
+ * themselves over HTTP. Time moves through the injected clock, never sleep.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { DEVICE_CODE_GRANT_TYPE } from '../../src/core/device-authorization/device-authorization.ts';
 import { createDeviceVerification } from '../../src/core/device-authorization/device-verification.ts';
 import type { AuthenticationContext } from '../../src/core/model/authorization-code.ts';
 import { discover, INSECURE } from '../support/oauth-client.ts';
 import { TestClock } from '../support/oidc.ts';
+import { formValues } from '../support/html-forms.ts';
 import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
+import { UserAgent, type Page } from '../support/user-agent.ts';
 
 const clock = new TestClock();
 let s: TestServer;
@@ -192,3 +194,146 @@ describe('RFC 8628 Device Authorization Grant', () => {
     assert.equal((await unknown.json() as { error: string }).error, 'invalid_grant');
   });
 });
+
+describe('RFC 8628 §3.3 user interaction at the verification URI (/device pages over HTTP)', () => {
+  const pageClock = new TestClock();
+  let p: TestServer;
+  let pas: oauth.AuthorizationServer;
+  let clientId: string;
+  const MAX = 4;
+
+  before(async () => {
+    p = await startTestServer({ device: { userCodeMaxAttempts: MAX } }, { clock: pageClock });
+    pas = await discover(p.url, 'oidc');
+    clientId = (await createTestClient(p.gh, { client_name: 'Kitchen Radio', token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE_GRANT_TYPE], scope: 'openid email' })).client_id;
+    const now = Math.floor(pageClock.now() / 1000);
+    await p.gh.ctx.ports.users.create({ tenantId: p.gh.ctx.tenantId, id: 'u-radio', username: 'radio-owner', passwordHash: null, roles: ['user'], claims: {}, disabled: false, createdAt: now, updatedAt: now });
+  });
+  after(async () => { await p.close(); });
+  // Each test starts in a fresh rate-limit window.
+  beforeEach(() => { pageClock.advance(61); });
+
+  const c = (): oauth.Client => ({ client_id: clientId, id_token_signed_response_alg: 'ES256', [oauth.clockSkew]: pageClock.skew });
+  const startDevice = async () => oauth.processDeviceAuthorizationResponse(pas, c(), await oauth.deviceAuthorizationRequest(pas, c(), oauth.None(), { scope: 'openid email' }, INSECURE));
+  const pollError = async (deviceCode: string) => {
+    try {
+      await oauth.processDeviceCodeResponse(pas, c(), await oauth.deviceCodeGrantRequest(pas, c(), oauth.None(), deviceCode, INSECURE));
+      return 'tokens';
+    } catch (e) {
+      if (e instanceof oauth.ResponseBodyError) return e.error;
+      throw e;
+    }
+  };
+  /** A browser already signed in (the sign-in page itself is covered by the session tests). */
+  async function signedInAgent(): Promise<UserAgent> {
+    const ua = new UserAgent(p.url);
+    const { cookie } = await p.gh.ctx.sessions.signIn(undefined, { userId: 'u-radio', amr: ['pwd'], acr: null });
+    ua.cookies.set(p.gh.ctx.config.session.cookieName, cookie);
+    return ua;
+  }
+  async function codePage(ua: UserAgent, query = ''): Promise<Page> {
+    const out = await ua.navigate(`${p.url}/device${query}`);
+    assert.equal(out.kind, 'page');
+    return (out as { page: Page }).page;
+  }
+  const enter = async (ua: UserAgent, code: string, page?: Page) => {
+    const form = (page ?? await codePage(ua)).forms[0]!;
+    return ua.submit(form, { user_code: code });
+  };
+
+  test('RFC 8628 §3.3.1 verification_uri_complete prefills the code; nothing is looked up on GET', async () => {
+    const r = await startDevice();
+    const page = await codePage(new UserAgent(p.url), `?user_code=${encodeURIComponent(r.user_code)}`);
+    assert.equal(page.status, 200);
+    assert.equal(page.forms[0]?.fields.find((f) => f.name === 'user_code')?.value, r.user_code);
+    assert.ok(page.forms[0]?.fields.some((f) => f.name === 'csrf_token' && f.value.length > 20), 'CSRF token in the form');
+    assert.match(page.headers.get('content-security-policy') ?? '', /form-action 'self'/);
+    assert.equal(page.headers.get('cache-control'), 'no-store');
+  });
+
+  test('RFC 8628 §3.3 without a session a valid code leads to the sign-in page, which returns to /device with the code', async () => {
+    const r = await startDevice();
+    const ua = new UserAgent(p.url);
+    const page = await codePage(ua);
+    const res = await ua.request(page.forms[0]!.action, { method: 'POST', body: formValuesOf(page, { user_code: r.user_code.toLowerCase() }) });
+    assert.equal(res.status, 303);
+    const location = new URL(res.headers.get('location')!, p.url);
+    assert.equal(location.pathname, '/login');
+    assert.equal(location.searchParams.get('return_to'), `/device?user_code=${r.user_code}`);
+  });
+
+  test('RFC 8628 §3.3 a signed-in user sees the application and scopes, allows, and the device gets its tokens', async () => {
+    const r = await startDevice();
+    const ua = await signedInAgent();
+    const confirm = await enter(ua, r.user_code.replace('-', ' '));
+    assert.equal(confirm.kind, 'page');
+    const cp = (confirm as { page: Page }).page;
+    assert.equal(cp.kind, 'consent', 'Allow / Deny buttons');
+    assert.match(cp.text, /Kitchen Radio/);
+    assert.match(cp.text, new RegExp(r.user_code), 'RFC 8628 §5.4: the code is repeated for the user to compare');
+    assert.match(cp.text, /email address/i, 'scopes in plain words');
+    assert.match(cp.text, /radio-owner/);
+    assert.equal(await pollError(r.device_code), 'authorization_pending');
+    const done = await ua.consent(cp, 'allow');
+    assert.equal(done.kind, 'page');
+    assert.match((done as { page: Page }).page.text, /return to your device/i);
+    pageClock.advance(r.interval!);
+    assert.equal(await pollError(r.device_code), 'tokens');
+  });
+
+  test('RFC 8628 §3.5 denying on the page answers the device with access_denied', async () => {
+    const r = await startDevice();
+    const ua = await signedInAgent();
+    const confirm = await enter(ua, r.user_code);
+    const done = await ua.consent((confirm as { page: Page }).page, 'deny');
+    assert.match((done as { page: Page }).page.text, /denied/i);
+    assert.equal(await pollError(r.device_code), 'access_denied');
+  });
+
+  test('RFC 8628 §5.1 wrong, malformed and expired codes get one neutral answer', async () => {
+    const expired = await startDevice();
+    pageClock.advance(expired.expires_in);
+    const ua = await signedInAgent();
+    const texts: string[] = [];
+    for (const code of ['BCDF-GHJK', 'not a code', expired.user_code]) {
+      const out = await enter(ua, code);
+      assert.equal(out.kind, 'page');
+      const pg = (out as { page: Page }).page;
+      assert.equal(pg.status, 400);
+      texts.push(pg.html.match(/role="alert">([^<]*)</)?.[1] ?? '');
+    }
+    assert.equal(new Set(texts).size, 1, 'the same text for every kind of bad code');
+    assert.ok(texts[0]!.length > 10);
+  });
+
+  test('RFC 8628 §5.1 user code guessing is rate limited per address (429)', async () => {
+    const ua = new UserAgent(p.url);
+    const page = await codePage(ua);
+    const statuses: number[] = [];
+    for (let i = 0; i < MAX + 2; i++) statuses.push((await ua.request(page.forms[0]!.action, { method: 'POST', body: formValuesOf(page, { user_code: 'BCDF-GHJK' }) })).status);
+    assert.deepEqual(statuses, [...Array(MAX).fill(400), 429, 429]);
+    const r = await startDevice();
+    const blocked = await ua.request(page.forms[0]!.action, { method: 'POST', body: formValuesOf(page, { user_code: r.user_code }) });
+    assert.equal(blocked.status, 429, 'even a valid code is refused while blocked');
+    assert.ok(Number(blocked.headers.get('retry-after')) >= 1);
+    pageClock.advance(61);
+    const again = await ua.request(page.forms[0]!.action, { method: 'POST', body: formValuesOf(page, { user_code: r.user_code }) });
+    assert.equal(again.status, 303, 'a new window lets the person continue');
+  });
+
+  test('CSRF a forged or missing token is refused (403) and nothing is decided', async () => {
+    const r = await startDevice();
+    const ua = await signedInAgent();
+    const confirm = (await enter(ua, r.user_code)) as { page: Page };
+    const form = confirm.page.forms[0]!;
+    for (const token of ['forged.token', '']) {
+      const res = await ua.request(form.action, { method: 'POST', body: new URLSearchParams({ csrf_token: token, user_code: r.user_code, decision: 'allow' }) });
+      assert.equal(res.status, 403);
+    }
+    assert.equal(await pollError(r.device_code), 'authorization_pending');
+  });
+});
+
+function formValuesOf(page: Page, overrides: Record<string, string>): URLSearchParams {
+  return formValues(page.forms[0]!, overrides);
+}

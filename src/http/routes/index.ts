@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import { registerAdminKeyRoutes } from './admin-keys.ts';
 import { registerCheckSessionRoute } from './check-session.ts';
 import { registerDeviceAuthorizationRoute } from './device-authorization.ts';
+import { registerDeviceRoutes } from './device.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
 import { registerEndSessionRoutes } from './end-session.ts';
 import { registerIntrospectionRoute } from './introspection.ts';
@@ -20,6 +21,7 @@ export const routeModules: readonly RouteModule[] = [
   registerTokenRoute,
   registerDeviceAuthorizationRoute,
   registerParRoute,
+  registerDeviceRoutes,
   registerIntrospectionRoute,
   registerRevocationRoute,
   registerUserInfoRoute,

@@ -1,0 +1,90 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEVICE_VERIFICATION_PATH } from '../../core/device-authorization/device-authorization.ts';
+import { createDeviceVerification, type PendingDevice } from '../../core/device-authorization/device-verification.ts';
+import type { SessionAccount } from '../../core/model/session.ts';
+import { currentAccount } from '../../core/session/session-service.ts';
+import type { AppContext } from '../context.ts';
+import { readOAuthForm } from '../form.ts';
+import { DEVICE_CODE_INVALID, DEVICE_CODE_THROTTLED, deviceCodePage } from '../pages/device-code-page.ts';
+import { deviceConfirmPage, deviceDonePage } from '../pages/device-confirm-page.ts';
+import { csrfErrorPage, errorPage, pageErrorHandler } from '../pages/error-page.ts';
+import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
+import { readCookie } from '../session-cookie.ts';
+
+/** Window of `device.userCodeMaxAttempts` (the config counts attempts per minute). */
+const ATTEMPT_WINDOW = 60;
+
+/**
+ * The user side of RFC 8628 §3.3 at `verification_uri` (/device): enter the code (prefilled from
+ * `verification_uri_complete`), sign in through the standalone /login when needed, confirm the
+ * application and its scopes, then Allow or Deny. Every form carries a CSRF token; every code
+ * lookup counts against a per-address limit (RFC 8628 §5.1: user codes are short, so guessing
+ * must be rate limited); a wrong, expired or used code always reads the same.
+ */
+export function registerDeviceRoutes(app: FastifyInstance, ctx: AppContext): void {
+  const kit = ctx.pages;
+  const verification = createDeviceVerification({ ...ctx.ports, tenantId: ctx.tenantId });
+  const options = { schema: { hide: true }, errorHandler: pageErrorHandler(kit) };
+
+  async function signedIn(request: FastifyRequest): Promise<{ account: SessionAccount; username: string } | null> {
+    const session = await ctx.sessions.read(readCookie(request, ctx.config.session.cookieName));
+    const account = currentAccount(session);
+    if (!account) return null;
+    const user = await ctx.ports.users.get(ctx.tenantId, account.userId);
+    return user && !user.disabled ? { account, username: user.username } : null;
+  }
+
+  function codeForm(request: FastifyRequest, reply: FastifyReply, d: { userCode: string; username: string | null; error?: string; status?: number }) {
+    const { token } = ctx.csrf.issue(request, reply);
+    return sendPage(reply, deviceCodePage(kit, { csrfToken: token, userCode: d.userCode, username: d.username, error: d.error ?? null, ...(d.status ? { status: d.status } : {}) }));
+  }
+
+  /** Counts one code lookup for this address; false (and the 429 page sent) when over the limit. */
+  async function withinLimit(request: FastifyRequest, reply: FastifyReply, userCode: string, username: string | null): Promise<boolean> {
+    const hit = await ctx.ports.rateLimiter.hit(`device:ip:${request.ip}`, ctx.config.device.userCodeMaxAttempts, ATTEMPT_WINDOW);
+    if (hit.allowed) return true;
+    reply.header('retry-after', String(Math.max(1, hit.retryAfter)));
+    codeForm(request, reply, { userCode, username, error: DEVICE_CODE_THROTTLED, status: 429 });
+    return false;
+  }
+
+  const toLogin = (reply: FastifyReply, device: PendingDevice) => {
+    const back = `${DEVICE_VERIFICATION_PATH}?${new URLSearchParams({ user_code: device.userCode })}`;
+    return reply.code(303).header('location', `/login?${new URLSearchParams({ return_to: back })}`).header('cache-control', 'no-store').send();
+  };
+
+  app.get<{ Querystring: Record<string, unknown> }>(DEVICE_VERIFICATION_PATH, options, async (request, reply) => {
+    const prefill = typeof request.query.user_code === 'string' ? request.query.user_code.slice(0, 32) : '';
+    const who = await signedIn(request);
+    // No lookup on GET: the code is only checked (and counted) when the form is submitted.
+    return codeForm(request, reply, { userCode: prefill, username: who?.username ?? null });
+  });
+
+  app.post(DEVICE_VERIFICATION_PATH, options, async (request, reply) => {
+    const { single: form } = readOAuthForm(request.body);
+    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+    const typed = (form['user_code'] ?? '').slice(0, 64);
+    const who = await signedIn(request);
+    if (!(await withinLimit(request, reply, typed, who?.username ?? null))) return reply;
+    const device = await verification.find(typed);
+    if (!device) return codeForm(request, reply, { userCode: typed, username: who?.username ?? null, error: DEVICE_CODE_INVALID, status: 400 });
+    if (!who) return toLogin(reply, device);
+    const decision = form['decision'];
+    if (decision === undefined) {
+      const { token } = ctx.csrf.issue(request, reply);
+      return sendPage(reply, deviceConfirmPage(kit, {
+        csrfToken: token, userCode: device.userCode, clientName: device.client.clientName, username: who.username, scope: device.scope,
+      }));
+    }
+    if (decision !== 'allow' && decision !== 'deny') {
+      return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Choose Allow or Deny.', status: 400 }));
+    }
+    const { account } = who;
+    const done = decision === 'allow'
+      ? await verification.approve(device, { userId: account.userId, sid: account.sid, authTime: account.authTime, amr: account.amr, acr: account.acr })
+      : await verification.deny(device);
+    // Decided in another tab or expired meanwhile: the same neutral answer as a wrong code.
+    if (!done) return codeForm(request, reply, { userCode: '', username: who.username, error: DEVICE_CODE_INVALID, status: 400 });
+    return sendPage(reply, deviceDonePage(kit, { approved: decision === 'allow', clientName: device.client.clientName }));
+  });
+}
