@@ -1,3 +1,4 @@
+import { OAuthError } from '../errors.ts';
 import type { IdTokenHintVerifier, IdTokenIssuer } from '../id-token/types.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { Ports } from '../ports/index.ts';
@@ -60,9 +61,13 @@ export function createAuthorizationService(deps: AuthorizationDeps, config: Auth
       return reported(req.client.clientId, () => decide(deps, config, req, session, progress));
     },
     complete(req, decision, opts) {
-      // A token that cannot be minted (e.g. the user was disabled meanwhile) goes back to the client.
+      // A token that cannot be minted goes back to the client. The issuers' invalid_grant (the user
+      // was disabled meanwhile) is not an authorization endpoint code: it reads access_denied.
       const target = { redirectUri: req.redirectUri, responseMode: req.responseMode, state: req.state };
-      return reported(req.client.clientId, () => complete(deps, config, req, decision, opts).catch((e: unknown) => { throw asAuthorizationError(e, target); }));
+      return reported(req.client.clientId, () => complete(deps, config, req, decision, opts).catch((e: unknown) => {
+        const error = e instanceof OAuthError && e.code === 'invalid_grant' ? OAuthError.of('access_denied', 'the end-user is no longer available', e.detail) : e;
+        throw asAuthorizationError(error, target);
+      }));
     },
   };
 }

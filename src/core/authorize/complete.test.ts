@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { before, describe, test } from 'node:test';
+import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { authorizeWorld, NO_PROGRESS, webClient, WEB_REDIRECT, type AuthorizeWorld } from '../../../test/support/authorize-fixtures.ts';
+import { ISSUER } from '../../../test/support/core-fixtures.ts';
+import { sha256 } from '../crypto.ts';
+import { halfHash } from '../id-token/hash-claims.ts';
+import type { SessionRecord } from '../model/session.ts';
+import { AuthorizationError } from './authorization-error.ts';
+import type { AuthorizationRequest, AuthorizationResponse, Decision } from './types.ts';
+
+let w: AuthorizeWorld;
+before(async () => {
+  w = await authorizeWorld({ authorization: { implicit: true } });
+  await w.addClient(webClient({ metadata: { first_party: true } }));
+  await w.addUser({ id: 'u-1' });
+  await w.addUser({ id: 'u-gone', username: 'gone' });
+});
+
+const base = { client_id: 'web', response_type: 'code', redirect_uri: WEB_REDIRECT, scope: 'openid email', state: 'st-1', nonce: 'n-1' };
+const now = () => Math.floor(w.clock.now() / 1000);
+
+async function run(params: Record<string, string>, opts: { browserState?: string | null; consented?: boolean; userId?: string } = {}): Promise<{ req: AuthorizationRequest; res: AuthorizationResponse; session: SessionRecord; decision: Extract<Decision, { kind: 'complete' }> }> {
+  const req = await w.service.resolve({ ...base, ...params });
+  const session = await w.signIn([opts.userId ?? 'u-1']);
+  const decision = await w.service.decide(req, session, { ...NO_PROGRESS, consented: opts.consented ?? false });
+  assert.equal(decision.kind, 'complete');
+  if (decision.kind !== 'complete') throw new Error('unreachable');
+  const res = await w.service.complete(req, decision, { browserState: opts.browserState === undefined ? 'browser-state-1' : opts.browserState });
+  return { req, res, session, decision };
+}
+async function verifyIdToken(jwt: string) {
+  return (await jwtVerify(jwt, createLocalJWKSet(w.keys.jwks() as never), { issuer: ISSUER, audience: 'web', currentDate: new Date(w.clock.now()) })).payload;
+}
+
+describe('RFC 6749 §4.1.2 authorization response', () => {
+  test('RFC 6749 §4.1.2 code, state and RFC 9207 iss; the code is stored as its SHA-256 only', async () => {
+    const { res, session } = await run({ code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', resource: 'https://api.example/' });
+    assert.equal(res.redirectUri, WEB_REDIRECT);
+    assert.equal(res.responseMode, 'query');
+    assert.deepEqual(Object.keys(res.params).sort(), ['code', 'iss', 'session_state', 'state']);
+    assert.equal(res.params['state'], 'st-1');
+    assert.equal(res.params['iss'], ISSUER);
+    const code = res.params['code']!;
+    assert.match(code, /^[A-Za-z0-9_-]{43}$/, '256 random bits, base64url');
+    const taken = await w.storage.codes.take(w.tenantId, sha256(code), now());
+    assert.equal(taken.result, 'consumed');
+    if (taken.result !== 'consumed') return;
+    const r = taken.record;
+    assert.equal(r.hash, sha256(code));
+    assert.equal(r.clientId, 'web');
+    assert.equal(r.redirectUri, WEB_REDIRECT);
+    assert.equal(r.scope, 'openid email');
+    assert.equal(r.nonce, 'n-1');
+    assert.equal(r.codeChallenge, 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
+    assert.equal(r.codeChallengeMethod, 'S256');
+    assert.deepEqual(r.resources, ['https://api.example/']);
+    assert.equal(r.auth.userId, 'u-1');
+    assert.equal(r.auth.sid, session.accounts[0]!.sid);
+    assert.equal(r.expiresAt, now() + w.config.authorization.codeTtl);
+    assert.equal(r.consumedAt !== null, true);
+    assert.match(r.grantId, /^[A-Za-z0-9_-]{22}$/);
+  });
+
+  test('OIDC Session Management §3 session_state = hash(client_id origin browser_state salt).salt', async () => {
+    const { res } = await run({}, { browserState: 'bs-42' });
+    const [hash, salt] = res.params['session_state']!.split('.');
+    const expected = createHash('sha256').update(`web https://rp.example bs-42 ${salt}`).digest('base64url');
+    assert.equal(hash, expected);
+    assert.equal((await run({}, { browserState: null })).res.params['session_state'], undefined, 'no browser state, no session_state');
+    assert.equal((await run({ scope: 'email' }, { browserState: 'bs' })).res.params['session_state'], undefined, 'only OpenID responses carry it');
+  });
+
+  test('OIDC Core §3.3.2.5 code id_token: c_hash, s_hash and nonce in the ID token, fragment by default', async () => {
+    const { res } = await run({ response_type: 'code id_token' });
+    assert.equal(res.responseMode, 'fragment');
+    const claims = await verifyIdToken(res.params['id_token']!);
+    assert.equal(claims['c_hash'], halfHash(res.params['code']!, 'ES256'));
+    assert.equal(claims['s_hash'], halfHash('st-1', 'ES256'));
+    assert.equal(claims['nonce'], 'n-1');
+    assert.equal(claims['at_hash'], undefined);
+    assert.equal(claims['email'], undefined, 'OIDC Core §5.4: scope claims come from UserInfo when an access token is issued');
+    assert.equal(res.params['access_token'], undefined);
+  });
+
+  test('OIDC Core §3.3.2.11 code id_token token: at_hash and c_hash; the access token shares the code grant', async () => {
+    const { res } = await run({ response_type: 'code id_token token' });
+    assert.equal(res.params['token_type'], 'Bearer');
+    assert.equal(res.params['expires_in'], '300');
+    const at = res.params['access_token']!;
+    const claims = await verifyIdToken(res.params['id_token']!);
+    assert.equal(claims['at_hash'], halfHash(at, 'ES256'));
+    assert.equal(claims['c_hash'], halfHash(res.params['code']!, 'ES256'));
+    const taken = await w.storage.codes.take(w.tenantId, sha256(res.params['code']!), now());
+    assert.equal(taken.result, 'consumed');
+    const atClaims = decodeJwt(at);
+    assert.equal(taken.result === 'consumed' && atClaims['grant_id'], taken.result === 'consumed' ? taken.record.grantId : null, 'a reused code revokes this token too');
+    assert.equal(atClaims['sub'], 'u-1');
+    assert.equal(atClaims['scope'], 'openid email');
+    assert.equal(res.params['scope'], undefined, 'RFC 6749 §4.2.2: scope omitted when identical to the request');
+  });
+
+  test('OIDC Core §3.2.2.5 id_token (implicit enabled): no code, scope claims in the ID token', async () => {
+    const { res } = await run({ response_type: 'id_token' });
+    assert.equal(res.params['code'], undefined);
+    assert.equal(res.params['access_token'], undefined);
+    const claims = await verifyIdToken(res.params['id_token']!);
+    assert.equal(claims['email'], 'jane@example.com');
+    assert.equal(claims['c_hash'], undefined);
+  });
+
+  test('form_post keeps the response mode for the HTTP layer to render', async () => {
+    assert.equal((await run({ response_mode: 'form_post' })).res.responseMode, 'form_post');
+  });
+
+  test('consent given on the page is remembered (merged) and consent.granted is published', async () => {
+    await w.storage.consents.put({ tenantId: w.tenantId, userId: 'u-1', clientId: 'web', scopes: ['profile'], claims: [], createdAt: 1, updatedAt: 1 });
+    await run({ claims: '{"userinfo":{"name":null}}' }, { consented: true });
+    const c = await w.storage.consents.get(w.tenantId, 'u-1', 'web');
+    assert.deepEqual([...(c?.scopes ?? [])].sort(), ['email', 'openid', 'profile']);
+    assert.deepEqual(c?.claims, ['name']);
+    assert.equal(c?.createdAt, 1, 'the first consent time is kept');
+    const ev = w.events.of('consent.granted').at(-1);
+    assert.deepEqual(ev, { tenantId: w.tenantId, clientId: 'web', userId: 'u-1', scopes: ['openid', 'email'], claims: ['name'] });
+  });
+
+  test('the client is added to the session account (so logout can find it) and authorization.granted is published', async () => {
+    const { session } = await run({});
+    const after = await w.storage.sessions.get(w.tenantId, session.hash);
+    assert.deepEqual(after?.accounts[0]?.clientIds, ['web']);
+    assert.deepEqual(w.events.of('authorization.granted').at(-1), { tenantId: w.tenantId, clientId: 'web', userId: 'u-1', responseType: 'code', scope: 'openid email' });
+  });
+
+  test('a user disabled before completion: access_denied to the client, no code stored', async () => {
+    const req = await w.service.resolve({ ...base, response_type: 'code id_token' });
+    const session = await w.signIn(['u-gone']);
+    const decision = await w.service.decide(req, session, NO_PROGRESS);
+    assert.equal(decision.kind, 'complete');
+    await w.storage.users.update(w.tenantId, 'u-gone', { disabled: true });
+    let inserted = 0;
+    const service = w.with({ deps: { codes: { ...w.storage.codes, insert: async () => { inserted++; } } } });
+    await assert.rejects(service.complete(req, decision as Extract<Decision, { kind: 'complete' }>, { browserState: null }), (e: unknown) => {
+      assert.ok(e instanceof AuthorizationError);
+      assert.equal(e.error.code, 'access_denied');
+      assert.equal(e.redirect?.redirectUri, WEB_REDIRECT);
+      return true;
+    });
+    assert.equal(inserted, 0, 'nothing half-written');
+  });
+});
