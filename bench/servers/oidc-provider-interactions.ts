@@ -24,7 +24,7 @@ export function mountInteractions(provider: Provider, next: Handler, user: { use
     if (details.uid !== uid) throw new Error('interaction mismatch');
     if (req.method === 'GET' && action === '') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(`<!doctype html><title>Sign in</title><form method="post" action="/interaction/${uid}/login">`
+      res.end(`<!doctype html><title>${details.prompt.name} ${JSON.stringify((details.prompt as {reasons?: unknown}).reasons ?? [])}</title><form method="post" action="/interaction/${uid}/login">`
         + '<input name="username"><input name="password" type="password"><button>Sign in</button></form>');
       return;
     }

@@ -81,7 +81,7 @@ async function serve(): Promise<void> {
       const existing = session.grantIdFor(client.clientId);
       if (existing) return p.Grant.find(existing);
       const grant = new p.Grant({ clientId: client.clientId, accountId: session.accountId });
-      grant.addOIDCScope(BENCH_OIDC_SCOPE.split(' ').filter((x) => x !== BENCH_SCOPE).join(' '));
+      grant.addOIDCScope(BENCH_OIDC_SCOPE);
       grant.addResourceScope(RESOURCE_JWT, BENCH_SCOPE);
       await grant.save();
       return grant;
