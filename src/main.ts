@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config/schema.ts';
 import { decodeKek } from './config/load.ts';
+import { createAuthorizationService } from './core/authorize/authorization-service.ts';
 import { createClientAuthenticator } from './core/client-auth/client-authenticator.ts';
 import { GatehouseError } from './core/errors.ts';
 import { EventBus } from './core/events.ts';
@@ -15,6 +16,9 @@ import { DEFAULT_TENANT } from './core/model/tenant.ts';
 import { createPushedRequests } from './core/par/pushed-requests.ts';
 import { systemClock, type Clock } from './core/ports/clock.ts';
 import { createSessionService } from './core/session/session-service.ts';
+import { createAccessTokenIssuer } from './core/token/issue-access-token.ts';
+import { createUserSubjects } from './core/token/user-subject.ts';
+import { authenticate } from './core/users/user-service.ts';
 import type { Ports, Storage } from './core/ports/index.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
 import { loadPageAssets } from './http/assets/page-assets.ts';
@@ -95,9 +99,15 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
     // JAR (RFC 9101) and PAR (RFC 9126): one instance each, shared by /authorize and /par.
     const requestObjects = createRequestObjects({ clock }, config);
     const pushedRequests = createPushedRequests({ ...ports, tenantId: DEFAULT_TENANT }, config);
+    const authorization = createAuthorizationService({
+      ...ports, tenantId: DEFAULT_TENANT, idTokens, idTokenHints, requestObjects, pushedRequests,
+      accessTokens: createAccessTokenIssuer({ ...ports, keys, tenantId: DEFAULT_TENANT }, config),
+      subjects: createUserSubjects(kek, idTokens.subjectFor),
+    }, config);
+    const authenticateUser = (username: string, password: string) => authenticate(ports, DEFAULT_TENANT, username, password);
     const ctx: AppContext = {
       config, ports, storage, keys, clientAuth, idTokens, idTokenHints, logoutNotifier, events, sessions, pages, csrf,
-      requestObjects, pushedRequests, tenantId: DEFAULT_TENANT, kek, lifecycle: { draining: false },
+      requestObjects, pushedRequests, authorization, authenticateUser, tenantId: DEFAULT_TENANT, kek, lifecycle: { draining: false },
     };
     const app = await buildApp(ctx, opts);
     keyLog = (level, message) => app.log[level](message);

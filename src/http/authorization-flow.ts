@@ -111,9 +111,8 @@ export async function proceed(fc: FlowContext, request: FastifyRequest, reply: F
   try {
     const decision = await fc.authorization.decide(p.req, p.session, p.progress);
     if (decision.kind === 'interaction') return await showInteraction(fc, request, reply, p, decision.page);
+    // `complete` also records the client on the session's account (front/back-channel logout).
     const res = await fc.authorization.complete(p.req, decision, { browserState: browserStateOf(p.session) });
-    // Remember which client got tokens in this login (front/back-channel logout).
-    if (p.session) await fc.sessions.addClient(p.session, decision.auth.userId, p.req.client.clientId);
     return sendAuthorizationResponse(reply, fc, res);
   } catch (e) {
     const failure = asFailure(e);

@@ -1,10 +1,12 @@
 import type { Config } from '../config/schema.ts';
+import type { AuthorizationService } from '../core/authorize/types.ts';
 import type { ClientAuthenticator } from '../core/client-auth/types.ts';
 import type { EventBus } from '../core/events.ts';
 import type { IdTokenHintVerifier, IdTokenIssuer } from '../core/id-token/types.ts';
 import type { RequestObjects } from '../core/jar/request-object.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
 import type { PushedRequests } from '../core/par/pushed-requests.ts';
+import type { User } from '../core/model/user.ts';
 import type { Ports, Storage } from '../core/ports/index.ts';
 import type { SessionService } from '../core/session/session-service.ts';
 import type { BackchannelDelivery } from '../logout/backchannel-delivery.ts';
@@ -29,6 +31,10 @@ export interface AppContext {
   readonly requestObjects: RequestObjects;
   /** RFC 9126 pushed requests: stored by `POST /par`, taken once by the authorization endpoint. */
   readonly pushedRequests: PushedRequests;
+  /** The authorization endpoint core (resolve → decide → complete) behind /authorize and its pages. */
+  readonly authorization: AuthorizationService;
+  /** Checks a username and password (argon2id off the event loop): the user, or null for any failure alike. */
+  readonly authenticateUser: (username: string, password: string) => Promise<User | null>;
   /** Browser sessions (sign-in, accounts, expiry); cookies are set by http/session-cookie.ts. */
   readonly sessions: SessionService;
   /** Page layout, assets and helpers shared by every server-rendered page. */

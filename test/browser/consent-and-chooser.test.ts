@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { launchBrowser, startClientSite, type Chromium, type ClientSite, type Tab } from '../support/browser.ts';
+import { focused, launchBrowser, startClientSite, type Chromium, type ClientSite, type Tab } from '../support/browser.ts';
 import { startPagesHarness, type PagesHarness } from '../support/pages-harness.ts';
 
 async function signIn(page: Page, username: string, password: string): Promise<void> {
@@ -52,7 +52,7 @@ describe('consent, account chooser and form_post in Chromium', () => {
         'Your basic profile: name, nickname, picture, website, gender, birth date, time zone and language',
         'Keep this access when you are not using the application',
       ], 'birthdate and email are covered by the profile and email scopes');
-      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Allow');
+      assert.equal((await focused(page)).text, 'Allow');
       await shot('consent');
       await Promise.all([page.waitForURL(`${rp.origin}/**`), page.getByRole('button', { name: 'Allow' }).click()]);
       const cb = new URL(page.url());
@@ -96,7 +96,7 @@ describe('consent, account chooser and form_post in Chromium', () => {
       assert.deepEqual(accounts.map((a) => a.replace(/\s+/g, ' ').trim()), ['bob Bob Builder', 'alice Alice Example'], 'most recent first');
       await shot('chooser');
       // Keyboard: the first account has focus; Tab moves to the second, Enter picks it.
-      await page.waitForFunction(() => document.activeElement?.classList.contains('gh-account'));
+      await page.waitForFunction("document.activeElement && document.activeElement.classList.contains('gh-account')");
       await page.keyboard.press('Tab');
       await Promise.all([page.waitForURL(`${rp.origin}/**`), page.keyboard.press('Enter')]);
       const cb = new URL(page.url());

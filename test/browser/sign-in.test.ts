@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { launchBrowser, startClientSite, type Chromium, type ClientSite } from '../support/browser.ts';
+import { focused, launchBrowser, startClientSite, waitForFocus, type Chromium, type ClientSite } from '../support/browser.ts';
 import { startPagesHarness, type PagesHarness } from '../support/pages-harness.ts';
 
 describe('sign-in page in Chromium', () => {
@@ -26,7 +26,7 @@ describe('sign-in page in Chromium', () => {
       const { page } = tab;
       await page.goto(h.authorizeUrl({ state: 'browser-state-1' }));
       assert.equal(await page.title(), 'Sign in · Gatehouse');
-      await page.waitForFunction(() => document.activeElement?.id === 'username');
+      await waitForFocus(page, 'username');
       await tab.shot('login');
       await page.getByLabel('Username').fill('alice');
       await page.getByLabel('Password').fill('wrong password');
@@ -34,7 +34,7 @@ describe('sign-in page in Chromium', () => {
       await page.getByRole('alert').waitFor();
       assert.equal((await page.getByRole('alert').textContent())?.trim(), 'The username or password is incorrect.');
       assert.equal(await page.getByLabel('Username').inputValue(), 'alice', 'the username is kept');
-      await page.waitForFunction(() => document.activeElement?.id === 'password');
+      await waitForFocus(page, 'password');
       await tab.shot('login-error');
       await page.getByLabel('Password').fill('correct horse battery staple');
       await Promise.all([page.waitForURL(`${rp.origin}/**`), page.getByRole('button', { name: 'Sign in' }).click()]);
@@ -59,15 +59,15 @@ describe('sign-in page in Chromium', () => {
       const { page } = tab;
       await page.goto(h.authorizeUrl({ state: 'kb' }));
       // Autofocus puts the caret in the username (applied just after load): type, Tab, type, Enter.
-      await page.waitForFunction(() => document.activeElement?.id === 'username');
+      await waitForFocus(page, 'username');
       await page.keyboard.type('alice');
       await page.keyboard.press('Tab');
-      assert.equal(await page.evaluate(() => document.activeElement?.id), 'password');
+      assert.equal((await focused(page)).id, 'password');
       await page.keyboard.type('correct horse battery staple');
       await page.keyboard.press('Tab');
-      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Sign in', 'the button is next in tab order');
-      const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
-      assert.notEqual(outline, 'none', 'focus is visible');
+      const button = await focused(page);
+      assert.equal(button.text, 'Sign in', 'the button is next in tab order');
+      assert.notEqual(button.outline, 'none', 'focus is visible');
       await tab.shot('focus-on-button');
       await Promise.all([page.waitForURL(`${rp.origin}/**`), page.keyboard.press('Enter')]);
       assert.equal(new URL(page.url()).searchParams.get('state'), 'kb');
@@ -87,7 +87,7 @@ describe('sign-in page in Chromium', () => {
       await page.getByLabel('Username').fill('alice');
       await page.getByLabel('Password').fill('correct horse battery staple');
       // An attacker's copy of the form: the token does not match this browser's cookie.
-      await page.locator('input[name="csrf_token"]').evaluate((el) => { (el as HTMLInputElement).value = 'forged.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'; });
+      await page.locator('input[name="csrf_token"]').evaluate((el, v) => { (el as { value: string }).value = v; }, 'forged.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
       const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/login')), page.getByRole('button', { name: 'Sign in' }).click()]);
       assert.equal(response.status(), 403);
       await page.getByRole('heading', { name: 'This form has expired' }).waitFor();

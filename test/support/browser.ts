@@ -122,3 +122,18 @@ export async function startClientSite(): Promise<ClientSite> {
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
+
+/*
+ * Focus helpers. The test files compile without the DOM library (tsconfig lib is ES2023), so code
+ * that runs inside the page is passed as a string expression.
+ */
+
+/** Waits until the element with this id has keyboard focus. */
+export async function waitForFocus(page: Page, id: string): Promise<void> {
+  await page.waitForFunction(`document.activeElement && document.activeElement.id === ${JSON.stringify(id)}`);
+}
+
+/** The focused element: id, trimmed text, class list and computed outline style. */
+export async function focused(page: Page): Promise<{ id: string; text: string; className: string; outline: string }> {
+  return page.evaluate(`(() => { const e = document.activeElement; return e ? { id: e.id, text: (e.textContent || '').trim(), className: e.className, outline: getComputedStyle(e).outlineStyle } : { id: '', text: '', className: '', outline: '' }; })()`);
+}

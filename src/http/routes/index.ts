@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { registerAdminKeyRoutes } from './admin-keys.ts';
+import { registerAssetRoutes } from './assets.ts';
+import { registerAuthorizeRoutes } from './authorize.ts';
 import { registerCheckSessionRoute } from './check-session.ts';
 import { registerDeviceAuthorizationRoute } from './device-authorization.ts';
 import { registerDeviceRoutes } from './device.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
 import { registerEndSessionRoutes } from './end-session.ts';
+import { registerInteractionRoutes } from './interaction.ts';
 import { registerIntrospectionRoute } from './introspection.ts';
 import { registerJwksRoute } from './jwks.ts';
 import { registerParRoute } from './par.ts';
@@ -19,6 +22,9 @@ export type RouteModule = (app: FastifyInstance, ctx: AppContext) => void | Prom
 
 export const routeModules: readonly RouteModule[] = [
   registerTokenRoute,
+  registerAuthorizeRoutes,
+  registerInteractionRoutes,
+  registerAssetRoutes,
   registerDeviceAuthorizationRoute,
   registerParRoute,
   registerDeviceRoutes,

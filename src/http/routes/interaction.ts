@@ -52,7 +52,9 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: PageRoutesC
       return null;
     }
     try {
-      return { interaction: opened.interaction, req: await ctx.authorization.resolve(opened.interaction.params) };
+      // Validated again (client still enabled, redirect URI still registered), as a sealed
+      // interaction: require-PAR is satisfied and request/request_uri were already used.
+      return { interaction: opened.interaction, req: await ctx.authorization.resolve(opened.interaction.params, { via: 'interaction' }) };
     } catch (e) {
       const failure = asFailure(e);
       if (!failure) throw e;
