@@ -11,7 +11,7 @@ import { DEVICE_CODE_GRANT_TYPE } from '../../src/core/device-authorization/devi
 import { createDeviceVerification } from '../../src/core/device-authorization/device-verification.ts';
 import type { AuthenticationContext } from '../../src/core/model/authorization-code.ts';
 import { discover, INSECURE } from '../support/oauth-client.ts';
-import { TestClock } from '../support/oidc.ts';
+import { createTestUser, TestClock } from '../support/oidc.ts';
 import { formValues } from '../support/html-forms.ts';
 import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
 import { UserAgent, type Page } from '../support/user-agent.ts';
@@ -260,6 +260,26 @@ describe('RFC 8628 §3.3 user interaction at the verification URI (/device pages
     const location = new URL(res.headers.get('location')!, p.url);
     assert.equal(location.pathname, '/login');
     assert.equal(location.searchParams.get('return_to'), `/device?user_code=${r.user_code}`);
+  });
+
+  test('RFC 8628 §3.3 the whole journey: code, sign-in page, back to the prefilled code, confirm, allow', async () => {
+    const user = await createTestUser(p.gh, { username: 'radio-guest' });
+    const r = await startDevice();
+    const ua = new UserAgent(p.url);
+    const signIn = await enter(ua, r.user_code);
+    assert.equal(signIn.kind, 'page');
+    assert.equal((signIn as { page: Page }).page.kind, 'login');
+    const back = await ua.login((signIn as { page: Page }).page, user.username, user.password);
+    assert.equal(back.kind, 'page');
+    const codeForm = (back as { page: Page }).page;
+    assert.equal(new URL(codeForm.url).pathname, '/device');
+    assert.equal(codeForm.forms[0]?.fields.find((f) => f.name === 'user_code')?.value, r.user_code, 'the code survived the sign-in');
+    assert.match(codeForm.text, /radio-guest/);
+    const confirm = await ua.submit(codeForm.forms[0]!);
+    const done = await ua.consent((confirm as { page: Page }).page, 'allow');
+    assert.match((done as { page: Page }).page.text, /return to your device/i);
+    const tokens = await oauth.processDeviceCodeResponse(pas, c(), await oauth.deviceCodeGrantRequest(pas, c(), oauth.None(), r.device_code, INSECURE));
+    assert.equal(oauth.getValidatedIdTokenClaims(tokens)?.sub, user.id);
   });
 
   test('RFC 8628 §3.3 a signed-in user sees the application and scopes, allows, and the device gets its tokens', async () => {
