@@ -4,7 +4,7 @@ import { OAuthError } from '../errors.ts';
 import { OPERATOR_POLICY, validateClientMetadata, type MetadataPolicy } from './client-metadata.ts';
 import { checkRedirectUri } from './redirect-uris.ts';
 
-const DCR: MetadataPolicy = { grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'], scopes: ['openid', 'profile', 'email'] };
+const DCR: MetadataPolicy = { ...OPERATOR_POLICY, grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'], scopes: ['openid', 'profile', 'email'], firstParty: false };
 const web = (extra: Record<string, unknown> = {}) => ({ redirect_uris: ['https://app.example/cb'], ...extra });
 const rsaJwk = { kty: 'RSA', n: 'sXch', e: 'AQAB', kid: 'k1' };
 
@@ -96,7 +96,7 @@ test('RFC 7591 §2.1 grant_types and response_types must be consistent', () => {
   fails(web({ grant_types: ['authorization_code'], response_types: [] }), 'invalid_client_metadata', OPERATOR_POLICY, /together/);
   fails(web({ grant_types: ['client_credentials'], response_types: ['code'] }), 'invalid_client_metadata', OPERATOR_POLICY, /together/);
   fails(web({ response_types: ['token'] }), 'invalid_client_metadata', OPERATOR_POLICY, /not supported/);
-  fails(web({ grant_types: ['implicit'] }), 'invalid_client_metadata', OPERATOR_POLICY, /not supported/);
+  fails(web({ grant_types: ['implicit'] }), 'invalid_client_metadata', OPERATOR_POLICY, /implicit .* together/);
   fails(web({ grant_types: ['password'] }), 'invalid_client_metadata', OPERATOR_POLICY, /not supported/);
   fails(web({ grant_types: [] }), 'invalid_client_metadata');
   fails(web({ grant_types: 'authorization_code' }), 'invalid_client_metadata', OPERATOR_POLICY, /array/);

@@ -1,10 +1,14 @@
+import { ASYMMETRIC_ALGS } from '../client-auth/assertion-algorithms.ts';
 import { OAuthError } from '../errors.ts';
 import { CLIENT_AUTH_METHODS, type AccessTokenFormat, type ClientAuthMethod } from '../model/client.ts';
+import { SIGNING_ALGS } from '../model/key.ts';
 import { isScopeToken } from '../model/scope.ts';
 import { checkJwks, checkSigningAlg } from './client-keys.ts';
+import { checkOidcMetadata } from './oidc-client-metadata.ts';
 import { checkRedirectUri, type ApplicationType } from './redirect-uris.ts';
+import { CODE_AND_HYBRID_RESPONSE_TYPES, grantAndResponseTypes, IMPLICIT_RESPONSE_TYPES } from './response-types.ts';
 
-/** Grant types a client may be registered for (implicit and password are never offered). */
+/** Grant types of the token endpoint a client may be registered for (password is never offered). */
 export const SUPPORTED_GRANT_TYPES = [
   'authorization_code',
   'refresh_token',
@@ -13,16 +17,67 @@ export const SUPPORTED_GRANT_TYPES = [
   'urn:ietf:params:oauth:grant-type:token-exchange',
   'urn:ietf:params:oauth:grant-type:jwt-bearer',
 ] as const;
-export const SUPPORTED_RESPONSE_TYPES = ['code'] as const;
+/**
+ * `implicit` is registrable only beside a response type that returns tokens from the
+ * authorization endpoint (hybrid, or id_token when enabled), as OIDC Registration §2 requires;
+ * it is never a token endpoint grant.
+ */
+export const REGISTRABLE_GRANT_TYPES = [...SUPPORTED_GRANT_TYPES, 'implicit'] as const;
 
 /** What a caller may register: the operator (CLI, bootstrap) or an anonymous DCR client. */
 export interface MetadataPolicy {
   readonly grantTypes: readonly string[];
   /** Scope tokens a client may be registered for; 'any' accepts every RFC 6749 §3.3 token. */
   readonly scopes: readonly string[] | 'any';
+  /** Response types the server serves (canonical order): code and hybrid, plus implicit ones when enabled. */
+  readonly responseTypes: readonly string[];
+  /** Algorithms the server signs ID tokens with (`keys.algorithms`). */
+  readonly idTokenAlgs: readonly string[];
+  /** Algorithms accepted on JAR request objects; `none` only with `authorization.allowUnsignedRequestObjects`. */
+  readonly requestObjectAlgs: readonly string[];
+  /** `pairwise` only when `tokens.pairwiseSalt` is set. */
+  readonly subjectTypes: readonly ('public' | 'pairwise')[];
+  /** Development only: http logout URIs on loopback addresses (confidential clients). */
+  readonly loopbackHttpLogoutUris: boolean;
+  /** May mark a client `first_party` (consent skipped): the operator yes, DCR never. */
+  readonly firstParty: boolean;
 }
 
-export const OPERATOR_POLICY: MetadataPolicy = { grantTypes: SUPPORTED_GRANT_TYPES, scopes: 'any' };
+/** The server settings that bound what any client may register. */
+export interface MetadataServerConfig {
+  readonly env: 'development' | 'production';
+  readonly keys: { readonly algorithms: readonly string[] };
+  readonly tokens: { readonly pairwiseSalt?: string | undefined };
+  readonly authorization: { readonly implicit: boolean; readonly allowUnsignedRequestObjects: boolean };
+}
+
+/** The server-wide part of a policy, from config (S17: only what actually works). */
+export function serverMetadataPolicy(config: MetadataServerConfig): Omit<MetadataPolicy, 'grantTypes' | 'scopes' | 'firstParty'> {
+  return {
+    responseTypes: [...CODE_AND_HYBRID_RESPONSE_TYPES, ...(config.authorization.implicit ? IMPLICIT_RESPONSE_TYPES : [])],
+    idTokenAlgs: config.keys.algorithms,
+    requestObjectAlgs: config.authorization.allowUnsignedRequestObjects ? [...ASYMMETRIC_ALGS, 'none'] : ASYMMETRIC_ALGS,
+    subjectTypes: config.tokens.pairwiseSalt ? ['public', 'pairwise'] : ['public'],
+    loopbackHttpLogoutUris: config.env === 'development',
+  };
+}
+
+/** The operator (CLI, development bootstrap): every grant type, any scope, first-party allowed. */
+export function operatorPolicy(config: MetadataServerConfig): MetadataPolicy {
+  return { ...serverMetadataPolicy(config), grantTypes: REGISTRABLE_GRANT_TYPES, scopes: 'any', firstParty: true };
+}
+
+/**
+ * The operator under development defaults with every signing algorithm and pairwise subjects,
+ * for tests and tools that have no config at hand. The CLI, the bootstrap and DCR derive their
+ * policy from the running config instead.
+ */
+export const OPERATOR_POLICY: MetadataPolicy = operatorPolicy({
+  env: 'development',
+  keys: { algorithms: SIGNING_ALGS },
+  tokens: { pairwiseSalt: 'policy-only' },
+  authorization: { implicit: false, allowUnsignedRequestObjects: false },
+});
 
 /** Validated, typed client metadata (RFC 7591 §2), ready to become a `Client`. */
 export interface ClientMetadata {
@@ -71,27 +126,12 @@ function httpUrl(raw: Record<string, unknown>, name: string, httpsOnly: boolean)
   return v;
 }
 
-/** RFC 7591 §2.1: grant_types and response_types must agree (authorization_code ⇔ code). */
-function grantAndResponseTypes(raw: Record<string, unknown>, policy: MetadataPolicy): { grantTypes: string[]; responseTypes: string[] } {
-  const givenGrants = optStringArray(raw, 'grant_types');
-  const givenResponses = optStringArray(raw, 'response_types');
-  for (const r of givenResponses ?? []) {
-    if (!(SUPPORTED_RESPONSE_TYPES as readonly string[]).includes(r)) throw bad(`response type ${r} is not supported`);
-  }
-  // RFC 7591 §2: grant_types "If omitted, the default behavior is that the client will use only
-  // the "authorization_code" Grant Type"; response_types "If omitted, the default is [code]".
-  // A client that names only non-redirect grants gets no response type by default.
-  const grantTypes = givenGrants ?? (givenResponses && !givenResponses.includes('code') ? [] : ['authorization_code']);
-  const responseTypes = givenResponses ?? (grantTypes.includes('authorization_code') ? ['code'] : []);
+function grantTypesAndResponseTypes(raw: Record<string, unknown>, policy: MetadataPolicy): { grantTypes: string[]; responseTypes: string[] } {
+  const { grantTypes, responseTypes } = grantAndResponseTypes(optStringArray(raw, 'grant_types'), optStringArray(raw, 'response_types'), policy.responseTypes);
   if (grantTypes.length === 0) throw bad('grant_types must name at least one grant type');
   for (const g of grantTypes) {
-    if (!(SUPPORTED_GRANT_TYPES as readonly string[]).includes(g)) throw bad(`grant type ${g} is not supported`);
+    if (!(REGISTRABLE_GRANT_TYPES as readonly string[]).includes(g)) throw bad(`grant type ${g} is not supported`);
     if (!policy.grantTypes.includes(g)) throw bad(`grant type ${g} is not allowed`);
-  }
-  // RFC 7591 §2.1: "the authorization server MAY allow them [inconsistent values] ... or MAY
-  // return an error" — we return one: code needs authorization_code and vice versa.
-  if (grantTypes.includes('authorization_code') !== responseTypes.includes('code')) {
-    throw bad('grant_types authorization_code and response_types code must be registered together');
   }
   return { grantTypes, responseTypes };
 }
@@ -109,7 +149,7 @@ function scopes(raw: Record<string, unknown>, policy: MetadataPolicy): string[] 
 }
 
 /**
- * The one metadata validator (RFC 7591 §2), shared by the CLI, DCR and the bootstrap.
+ * The one metadata validator (RFC 7591 §2 + OIDC Registration §2), shared by the CLI, DCR and the bootstrap.
  * Unknown members are ignored (RFC 7591 §2: "The authorization server MUST ignore any client
  * metadata sent by the client that it does not understand"). Throws invalid_redirect_uri or
  * invalid_client_metadata (400) on the first problem; validates everything before any write.
@@ -121,7 +161,7 @@ export function validateClientMetadata(raw: Readonly<Record<string, unknown>>, p
   const method = optString(r, 'token_endpoint_auth_method') ?? 'client_secret_basic';
   if (!(CLIENT_AUTH_METHODS as readonly string[]).includes(method)) throw bad(`token_endpoint_auth_method ${method} is not supported`);
   const tokenEndpointAuthMethod = method as ClientAuthMethod;
-  const { grantTypes, responseTypes } = grantAndResponseTypes(r, policy);
+  const { grantTypes, responseTypes } = grantTypesAndResponseTypes(r, policy);
 
   const redirectUris = (optStringArray(r, 'redirect_uris') ?? []).map((u) => checkRedirectUri(u, applicationType));
   // RFC 7591 §2: "Clients using flows with redirection MUST register their redirection URI values."
@@ -155,6 +195,14 @@ export function validateClientMetadata(raw: Readonly<Record<string, unknown>>, p
     const v = optString(r, name);
     if (v !== undefined) extra[name] = v;
   }
+  // OIDC Registration §2 application_type: "Web Clients using the OAuth Implicit Grant Type MUST
+  // only register URLs using the https scheme as redirect_uris; they MUST NOT use localhost".
+  if (applicationType === 'web' && grantTypes.includes('implicit') && redirectUris.some((u) => !u.startsWith('https:') || new URL(u).hostname === 'localhost')) {
+    throw OAuthError.invalidRedirectUri('a web client using implicit or hybrid response types must register https redirect URIs, not localhost');
+  }
+  Object.assign(extra, checkOidcMetadata(r, {
+    policy, applicationType, redirectUris, confidential: tokenEndpointAuthMethod !== 'none', hasKeys: jwks !== null || jwksUri !== null,
+  }));
   const clientName = optString(r, 'client_name') ?? '';
   if (clientName.length > 200) throw bad('client_name is too long');
 

@@ -4,9 +4,9 @@ import { safeEqual, sha256 } from '../crypto.ts';
 import { OAuthError } from '../errors.ts';
 import type { Client } from '../model/client.ts';
 import { clientInformation } from './client-information.ts';
-import type { MetadataPolicy } from './client-metadata.ts';
+import { serverMetadataPolicy, type MetadataPolicy, type MetadataServerConfig } from './client-metadata.ts';
 
-export interface RegistrationConfig {
+export interface RegistrationConfig extends MetadataServerConfig {
   readonly registration: {
     readonly initialAccessTokens: readonly string[];
     readonly allowedScopes: readonly string[];
@@ -25,7 +25,8 @@ const DEFAULT_DCR_SCOPES = ['openid', 'profile', 'email'];
 
 export function registrationPolicy(config: RegistrationConfig): MetadataPolicy {
   const { allowedScopes, allowedGrantTypes } = config.registration;
-  return { grantTypes: allowedGrantTypes, scopes: allowedScopes.length ? allowedScopes : DEFAULT_DCR_SCOPES };
+  // A dynamically registered client never marks itself first-party (that would skip consent).
+  return { ...serverMetadataPolicy(config), grantTypes: allowedGrantTypes, scopes: allowedScopes.length ? allowedScopes : DEFAULT_DCR_SCOPES, firstParty: false };
 }
 
 function metadataObject(body: unknown): Record<string, unknown> {
