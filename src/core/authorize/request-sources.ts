@@ -13,9 +13,10 @@ export interface RequestObjectResolver {
    * keys, `iss`/`aud`/`client_id`, lifetime) and returns the authorization parameters inside it.
    * RFC 9101 §6.3: "The authorization server MUST only use the parameters in the Request Object,
    * even if the same parameter is provided in the query parameter." Throws OAuthError
-   * (`invalid_request_object`) when the object is not acceptable.
+   * (`invalid_request_object`) when the object is not acceptable. `outer` holds the parameters
+   * sent beside the object (OIDC Core §6.1 wants `response_type` there too).
    */
-  resolveRequestObject(client: Client, jwt: string): Promise<Params>;
+  resolveRequestObject(client: Client, jwt: string, outer: Params): Promise<Params>;
 }
 
 /**

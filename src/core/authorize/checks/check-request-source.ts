@@ -45,7 +45,7 @@ export async function resolveRequestSource(client: Client, raw: Params, via: Non
   } else if (request !== undefined) {
     // OIDC Core §3.1.2.6 request_not_supported: "The OP does not support use of the request parameter".
     if (!sources.requestObjects) throw OAuthError.of('request_not_supported', 'the request parameter is not supported');
-    inner = await sources.requestObjects.resolveRequestObject(client, request);
+    inner = await sources.requestObjects.resolveRequestObject(client, request, raw);
   }
   if (inner === null) return { params: raw, pushed };
   const innerClient = param(inner, 'client_id');
