@@ -67,7 +67,8 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: AppContext): voi
     const who = await signedIn(request);
     if (!(await withinLimit(request, reply, typed, who?.username ?? null))) return reply;
     const device = await verification.find(typed);
-    if (!device) return codeForm(request, reply, { userCode: typed, username: who?.username ?? null, error: DEVICE_CODE_INVALID, status: 400 });
+    // The form again with the neutral text (200, as the sign-in page answers a wrong password).
+    if (!device) return codeForm(request, reply, { userCode: typed, username: who?.username ?? null, error: DEVICE_CODE_INVALID });
     if (!who) return toLogin(reply, device);
     const decision = form['decision'];
     if (decision === undefined) {
@@ -84,7 +85,7 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: AppContext): voi
       ? await verification.approve(device, { userId: account.userId, sid: account.sid, authTime: account.authTime, amr: account.amr, acr: account.acr })
       : await verification.deny(device);
     // Decided in another tab or expired meanwhile: the same neutral answer as a wrong code.
-    if (!done) return codeForm(request, reply, { userCode: '', username: who.username, error: DEVICE_CODE_INVALID, status: 400 });
+    if (!done) return codeForm(request, reply, { userCode: '', username: who.username, error: DEVICE_CODE_INVALID });
     return sendPage(reply, deviceDonePage(kit, { approved: decision === 'allow', clientName: device.client.clientName }));
   });
 }
