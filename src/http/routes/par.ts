@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AuthorizationError } from '../../core/authorize/authorization-error.ts';
-import { resolveRequest } from '../../core/authorize/resolve-request.ts';
 import type { PushValidator } from '../../core/par/pushed-requests.ts';
-import { createResourceRegistry } from '../../core/token/resource-indicators.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
@@ -44,21 +42,18 @@ const parSchema = {
 } as const;
 
 /**
- * `POST /par` (RFC 9126 §2). RFC 9126 §2.1: "The rules for client authentication as defined in
- * [RFC6749] for token endpoint requests [...] also apply to the PAR endpoint"; and "the
- * authorization server MUST [...] validate the pushed request as it would an authorization
- * request sent to the authorization endpoint". Errors are JSON (RFC 9126 §2.3), never a redirect.
+ * `POST /par` (RFC 9126 §2). Clients authenticate as at the token endpoint (§2: the token
+ * endpoint's client authentication rules and methods apply to the PAR endpoint as well), and the
+ * server validates the pushed request as it would an authorization request sent to the
+ * authorization endpoint (§2.1). Errors are JSON (§2.3), never a redirect.
  */
 export function registerParRoute(app: FastifyInstance, ctx: AppContext): void {
   const url = endpointUrl(ctx.config, PAR_PATH);
-  const deps = {
-    clients: ctx.ports.clients, idTokenHints: ctx.idTokenHints, resources: createResourceRegistry(ctx.config), tenantId: ctx.tenantId,
-    requestObjects: ctx.requestObjects, pushedRequests: ctx.pushedRequests,
-  };
   const validate: PushValidator = async (_client, params) => {
     try {
-      // The same checks as /authorize, with `request` honoured and `request_uri` refused.
-      return (await resolveRequest(deps, ctx.config, params, { via: 'par' })).params;
+      // The same checks as /authorize, with `request` honoured and `request_uri` refused (and
+      // refusals published as authorization.denied like any other).
+      return (await ctx.authorization.resolve(params, { via: 'par' })).params;
     } catch (e) {
       // RFC 9126 §2.3: the error codes of the authorization endpoint, answered as at the token endpoint.
       if (e instanceof AuthorizationError) throw e.error;
