@@ -63,9 +63,14 @@ test('oidcc-ensure-redirect-uri-in-authorization-request', async () => {
 test('oidcc-redirect-uri-query-OK', async () => {
   const qrp = await createRp(op.gh, 'confidential', { redirect_uris: ['https://rp.example.test/cb?foo=bar'] });
   const qcfg = await rpConfig(op, qrp);
-  const r = await codeFlow(op, qcfg, qrp, ua(), alice);
+  const { req, callback, code } = await authorizeCode(qcfg, qrp, ua(), alice);
   // RFC 6749 §3.1.2: the query component of a registered URI "MUST be retained when adding additional query parameters".
-  assert.equal(r.callback.searchParams.get('foo'), 'bar');
+  assert.equal(callback.searchParams.get('foo'), 'bar');
+  assert.equal(callback.searchParams.get('iss'), op.url);
+  // openid-client derives redirect_uri by stripping the query, so the exact URI is sent by hand.
+  const res = await tokenRequest(op, qrp, { grant_type: 'authorization_code', code, redirect_uri: qrp.redirect_uri, code_verifier: req.verifier });
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.ok(res.body['id_token']);
 });
 
 test('oidcc-redirect-uri-query-mismatch', async () => {
@@ -116,7 +121,7 @@ test('oidcc-ensure-pkce-code-verifier-required', async () => {
 test('oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported', async () => {
   // Default configuration: `alg: none` is refused (RFC 9101 §6.1 lets the server require signed objects).
   const state = oidc.randomState();
-  const object = new UnsecuredJWT({ iss: rp.client_id, aud: op.url, client_id: rp.client_id, response_type: 'code', scope: 'openid', redirect_uri: rp.redirect_uri, state, nonce: 'n-1', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }).encode();
+  const object = new UnsecuredJWT({ exp: Math.floor(op.clock.now() / 1000) + 60, iss: rp.client_id, aud: op.url, client_id: rp.client_id, response_type: 'code', scope: 'openid', redirect_uri: rp.redirect_uri, state, nonce: 'n-1', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }).encode();
   const url = new URL(`${op.url}/authorize`);
   url.search = new URLSearchParams({ client_id: rp.client_id, response_type: 'code', scope: 'openid', redirect_uri: rp.redirect_uri, state, request: object }).toString();
   const out = await ua().authorize(url, login);
@@ -130,7 +135,8 @@ test('oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupport
     const orp = await createRp(other.gh);
     const ocfg = await rpConfig(other, orp);
     const verifier = oidc.randomPKCECodeVerifier();
-    const inner = { iss: orp.client_id, aud: other.url, client_id: orp.client_id, response_type: 'code', scope: 'openid', redirect_uri: orp.redirect_uri, state: 'inner-state', nonce: 'inner-nonce', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+    // docs/par-jar.md: Gatehouse requires exp in every request object (openid-client sets it too).
+    const inner = { exp: Math.floor(other.clock.now() / 1000) + 60, iss: orp.client_id, aud: other.url, client_id: orp.client_id, response_type: 'code', scope: 'openid', redirect_uri: orp.redirect_uri, state: 'inner-state', nonce: 'inner-nonce', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
     const u = new URL(`${other.url}/authorize`);
     u.search = new URLSearchParams({ client_id: orp.client_id, response_type: 'code', scope: 'openid', state: 'outer-state', request: new UnsecuredJWT(inner).encode() }).toString();
     const cb = callbackOf(await new UserAgent(other.url).authorize(u, { username: user.username, password: user.password }));

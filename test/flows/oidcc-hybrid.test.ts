@@ -53,10 +53,10 @@ async function hybrid(responseType: string, extra: Record<string, string> = {}):
 }
 
 /** Redeems the code with oauth4webapi and checks the token endpoint's ID token against the front channel's sub. */
-async function redeem(run: HybridRun, frontSub: string | null): Promise<oauth.TokenEndpointResponse> {
+async function redeem(run: HybridRun, validated: URLSearchParams, frontSub: string | null): Promise<oauth.TokenEndpointResponse> {
   const as = await serverMetadata(op.url);
   const client: oauth.Client = { client_id: rp.client_id };
-  const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(rp.client_secret), new URLSearchParams({ code: run.p.get('code')! }), rp.redirect_uri, run.verifier, INSECURE);
+  const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(rp.client_secret), validated, rp.redirect_uri, run.verifier, INSECURE);
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: run.nonce, requireIdToken: true });
   const claims = oauth.getValidatedIdTokenClaims(tokens)!;
   // OIDC Core §3.3.3.6: the token endpoint's ID token names the same sub as the front channel's.
@@ -88,7 +88,7 @@ test('oidcc-server (code token)', async () => {
   const run = await hybrid('code token');
   const as = await serverMetadata(op.url);
   // RFC 9207: oauth4webapi requires iss (advertised) and checks state.
-  oauth.validateAuthResponse(as, { client_id: rp.client_id }, new URLSearchParams([...run.p].filter(([k]) => !['access_token', 'token_type', 'expires_in', 'scope'].includes(k))), run.state);
+  const validated = oauth.validateAuthResponse(as, { client_id: rp.client_id }, new URLSearchParams([...run.p].filter(([k]) => !['access_token', 'token_type', 'expires_in', 'scope'].includes(k))), run.state);
   assert.equal(run.p.get('id_token'), null, 'no ID token for code token');
   assert.equal(run.p.get('token_type')?.toLowerCase(), 'bearer');
   const at = run.p.get('access_token')!;
@@ -96,7 +96,7 @@ test('oidcc-server (code token)', async () => {
   const res = await userinfo(op, at);
   assert.equal(res.status, 200, 'the front-channel access token works at UserInfo');
   assert.equal((await res.json() as { sub: string }).sub, alice.id);
-  await redeem(run, null);
+  await redeem(run, validated, null);
 });
 
 test('oidcc-server (code id_token token)', async () => {
@@ -104,7 +104,7 @@ test('oidcc-server (code id_token token)', async () => {
   const as = await serverMetadata(op.url);
   const client: oauth.Client = { client_id: rp.client_id };
   // oauth4webapi: signature, iss, aud, exp, nonce and c_hash of the front-channel ID token.
-  await oauth.validateCodeIdTokenResponse(as, client, new URLSearchParams(run.p), run.nonce, run.state, undefined, INSECURE);
+  const validated = await oauth.validateCodeIdTokenResponse(as, client, new URLSearchParams(run.p), run.nonce, run.state, undefined, INSECURE);
   const idToken = run.p.get('id_token')!;
   const at = run.p.get('access_token')!;
   assert.ok(at);
@@ -114,7 +114,7 @@ test('oidcc-server (code id_token token)', async () => {
   assert.equal(front['at_hash'], halfHash(at));
   assert.equal(front['c_hash'], halfHash(run.p.get('code')!));
   assert.equal((await userinfo(op, at)).status, 200);
-  await redeem(run, front.sub!);
+  await redeem(run, validated, front.sub!);
 });
 
 for (const rt of ['code id_token', 'code id_token token'] as const) {

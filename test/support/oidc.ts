@@ -93,10 +93,13 @@ export interface TestRp extends TestClient {
  */
 export async function createRp(gh: Gatehouse, kind: 'confidential' | 'public' = 'confidential', metadata: Record<string, unknown> = {}): Promise<TestRp> {
   const redirect = (metadata['redirect_uris'] as string[] | undefined)?.[0] ?? RP_REDIRECT;
+  // OIDC Registration §2: response types returning id_token or token from the authorization
+  // endpoint are registered with the implicit grant type.
+  const frontChannel = ((metadata['response_types'] as string[] | undefined) ?? []).some((t) => /\b(id_token|token)\b/.test(t));
   const c = await createTestClient(gh, {
     client_name: `${kind} RP`,
     redirect_uris: [redirect],
-    grant_types: ['authorization_code', 'refresh_token'],
+    grant_types: ['authorization_code', 'refresh_token', ...(frontChannel ? ['implicit'] : [])],
     response_types: ['code'],
     token_endpoint_auth_method: kind === 'public' ? 'none' : 'client_secret_basic',
     scope: RP_SCOPE,
