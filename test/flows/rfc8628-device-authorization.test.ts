@@ -293,6 +293,9 @@ describe('RFC 8628 §3.3 user interaction at the verification URI (/device pages
     assert.match(cp.text, new RegExp(r.user_code), 'RFC 8628 §5.4: the code is repeated for the user to compare');
     assert.match(cp.text, /email address/i, 'scopes in plain words');
     assert.match(cp.text, /radio-owner/);
+    const other = cp.html.match(/href="([^"]*\/login\?[^"]*)"/)?.[1]?.replace(/&amp;/g, '&');
+    assert.ok(other, 'a way to use another account');
+    assert.equal(new URL(other).searchParams.get('return_to'), `/device?user_code=${r.user_code}`);
     assert.equal(await pollError(r.device_code), 'authorization_pending');
     const done = await ua.consent(cp, 'allow');
     assert.equal(done.kind, 'page');
