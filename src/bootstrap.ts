@@ -1,37 +1,92 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from './core/clients/client-service.ts';
-import { OPERATOR_POLICY } from './core/registration/client-metadata.ts';
+import { operatorPolicy } from './core/registration/client-metadata.ts';
+import { createUser } from './core/users/user-service.ts';
 import type { AppContext } from './http/context.ts';
 import { endpointUrl } from './http/context.ts';
 
+/** RFC 8252 §7.3 loopback redirect of the demo public client (a native app's local listener). */
+export const DEMO_REDIRECT_URI = 'http://127.0.0.1:8400/callback';
+export const DEMO_SCOPE = 'openid profile email offline_access';
+export const DEMO_USERNAME = 'demo';
+
 /**
- * Development first start: when the store has no client yet, create a demo confidential client
- * (client_credentials) and print its secret once. Only its hash is stored, so it cannot be shown
- * again (`gatehouse clients rotate-secret` issues a new one). Never runs in production.
+ * Development first start. When the store has no client yet: a demo confidential client
+ * (client_credentials) and a demo public client (code + PKCE, loopback redirect URI). When it has
+ * no user yet: a demo user with a random password. Secrets and the password are printed once;
+ * only their hashes are stored, so they cannot be shown again (`gatehouse clients rotate-secret`,
+ * `gatehouse users set-password`). Never runs in production.
  */
 export async function bootstrapDevelopment(ctx: AppContext, out: (text: string) => void): Promise<void> {
   if (ctx.config.env !== 'development') return;
   const { tenantId } = ctx;
-  const existing = await ctx.storage.clients.list(tenantId, { limit: 1 });
-  if (existing.length > 0) return;
-  const { client, clientSecret } = await createClient(
-    { ...ctx.ports, kek: ctx.kek, tenantId },
-    {
-      metadata: {
-        client_name: 'Demo service (development)',
-        grant_types: ['client_credentials'],
-        token_endpoint_auth_method: 'client_secret_basic',
-        scope: 'demo:read demo:write',
-      },
-      policy: OPERATOR_POLICY,
-      via: 'bootstrap',
+  const lines: string[] = [];
+  if ((await ctx.storage.clients.list(tenantId, { limit: 1 })).length === 0) lines.push(...await demoClients(ctx));
+  if ((await ctx.storage.users.list(tenantId, { limit: 1 })).length === 0) lines.push(...await demoUser(ctx));
+  if (lines.length) out(['', ...lines].join('\n'));
+}
+
+async function demoClients(ctx: AppContext): Promise<string[]> {
+  const deps = { ...ctx.ports, kek: ctx.kek, tenantId: ctx.tenantId };
+  const policy = operatorPolicy(ctx.config);
+  const service = await createClient(deps, {
+    metadata: {
+      client_name: 'Demo service (development)',
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'demo:read demo:write',
     },
-  );
-  out([
-    '',
+    policy,
+    via: 'bootstrap',
+  });
+  // A public native app (RFC 8252): no secret, PKCE S256 required, loopback redirect.
+  const app = await createClient(deps, {
+    metadata: {
+      client_name: 'Demo app (development)',
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: [DEMO_REDIRECT_URI],
+      scope: DEMO_SCOPE,
+      first_party: false,
+    },
+    policy,
+    via: 'bootstrap',
+  });
+  const { clientId } = service.client;
+  const clientSecret = service.clientSecret;
+  const verifier = randomBytes(32).toString('base64url');
+  const authorize = new URL(endpointUrl(ctx.config, '/authorize'));
+  authorize.search = new URLSearchParams({
+    response_type: 'code', client_id: app.client.clientId, redirect_uri: DEMO_REDIRECT_URI, scope: DEMO_SCOPE,
+    state: randomBytes(8).toString('base64url'), code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+  }).toString();
+  return [
     'Gatehouse created a demo client (shown once; only its hash is stored):',
-    `  client_id:     ${client.clientId}`,
+    `  client_id:     ${clientId}`,
     `  client_secret: ${clientSecret}`,
-    `  try: curl -s -u '${client.clientId}:${clientSecret}' -d grant_type=client_credentials ${endpointUrl(ctx.config, '/token')}`,
+    `  try: curl -s -u '${clientId}:${clientSecret}' -d grant_type=client_credentials ${endpointUrl(ctx.config, '/token')}`,
     '',
-  ].join('\n'));
+    'Gatehouse created a demo public client (authorization code + PKCE S256, no secret):',
+    `  public client_id: ${app.client.clientId}`,
+    `  redirect_uri:     ${DEMO_REDIRECT_URI}`,
+    `  try: open ${authorize.href}`,
+    `       then: curl -s -d grant_type=authorization_code -d client_id=${app.client.clientId} -d redirect_uri=${DEMO_REDIRECT_URI} -d code_verifier=${verifier} -d code=CODE ${endpointUrl(ctx.config, '/token')}`,
+    '',
+  ];
+}
+
+async function demoUser(ctx: AppContext): Promise<string[]> {
+  const password = randomBytes(15).toString('base64url');
+  await createUser(ctx.ports, ctx.tenantId, {
+    username: DEMO_USERNAME, password, roles: ['user'], via: 'bootstrap',
+    claims: { name: 'Demo User', preferred_username: DEMO_USERNAME, email: 'demo@example.com', email_verified: false },
+  });
+  return [
+    'Gatehouse created a demo user (password shown once; only its argon2id hash is stored):',
+    `  username: ${DEMO_USERNAME}`,
+    `  password: ${password}`,
+    '',
+  ];
 }

@@ -4,7 +4,7 @@ import { createClient, rotateClientSecret, setClientDisabled, type ClientService
 import { GatehouseError, OAuthError } from '../../core/errors.ts';
 import type { Client } from '../../core/model/client.ts';
 import { clientInformation } from '../../core/registration/client-information.ts';
-import { OPERATOR_POLICY } from '../../core/registration/client-metadata.ts';
+import { operatorPolicy } from '../../core/registration/client-metadata.ts';
 import { openCliContext, parseCli, type CliContext } from '../context.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
@@ -20,20 +20,61 @@ const OPTIONS = {
   jwks: { type: 'string' },
   'application-type': { type: 'string' },
   'access-token-format': { type: 'string' },
+  'response-types': { type: 'string' },
+  'post-logout-redirect-uris': { type: 'string' },
+  'first-party': { type: 'boolean' },
+  'backchannel-logout-uri': { type: 'string' },
+  'backchannel-logout-session-required': { type: 'boolean' },
+  'frontchannel-logout-uri': { type: 'string' },
+  'frontchannel-logout-session-required': { type: 'boolean' },
+  'id-token-signed-response-alg': { type: 'string' },
+  'subject-type': { type: 'string' },
+  'sector-identifier-uri': { type: 'string' },
+  'request-object-signing-alg': { type: 'string' },
+  'require-par': { type: 'boolean' },
+  'default-max-age': { type: 'string' },
+  'require-auth-time': { type: 'boolean' },
+} as const;
+
+/** OpenID Connect flags stored as-is under their wire names (OIDC Registration §2 and the logout specs). */
+const OIDC_STRING_FLAGS = {
+  'backchannel-logout-uri': 'backchannel_logout_uri',
+  'frontchannel-logout-uri': 'frontchannel_logout_uri',
+  'id-token-signed-response-alg': 'id_token_signed_response_alg',
+  'subject-type': 'subject_type',
+  'sector-identifier-uri': 'sector_identifier_uri',
+  'request-object-signing-alg': 'request_object_signing_alg',
+} as const;
+const OIDC_BOOLEAN_FLAGS = {
+  'first-party': 'first_party',
+  'backchannel-logout-session-required': 'backchannel_logout_session_required',
+  'frontchannel-logout-session-required': 'frontchannel_logout_session_required',
+  'require-par': 'require_pushed_authorization_requests',
+  'require-auth-time': 'require_auth_time',
 } as const;
 
 const USAGE = [
-  'Usage: gatehouse clients create --name NAME [--grant-types a,b] [--redirect-uris u1,u2] [--scopes s1,s2]',
-  '                                [--token-endpoint-auth-method M] [--jwks-uri URL | --jwks FILE]',
-  '                                [--application-type web|native] [--access-token-format jwt|opaque] [--json]',
+  'Usage: gatehouse clients create --name NAME [--grant-types a,b] [--response-types a,b] [--redirect-uris u1,u2]',
+  '                                [--scopes s1,s2] [--token-endpoint-auth-method M] [--jwks-uri URL | --jwks FILE]',
+  '                                [--application-type web|native] [--access-token-format jwt|opaque]',
+  '                                [--post-logout-redirect-uris u1,u2] [--first-party]',
+  '                                [--backchannel-logout-uri URL] [--backchannel-logout-session-required]',
+  '                                [--frontchannel-logout-uri URL] [--frontchannel-logout-session-required]',
+  '                                [--id-token-signed-response-alg ALG] [--subject-type public|pairwise]',
+  '                                [--sector-identifier-uri URL] [--request-object-signing-alg ALG]',
+  '                                [--require-par] [--default-max-age SECONDS] [--require-auth-time] [--json]',
   '       gatehouse clients list [--json]',
   '       gatehouse clients show|disable|enable|rotate-secret CLIENT_ID [--json]',
   '',
-  'create         registers a client (RFC 7591 metadata, validated as for dynamic registration but',
-  '               any grant type the server supports and any RFC 6749 §3.3 scope token). Secret-based',
-  '               methods (client_secret_basic, the default; client_secret_post; client_secret_jwt) get',
-  '               a 256-bit client_secret, printed ONCE: only its hash is stored.',
-  '               Defaults: grant type authorization_code (which needs --redirect-uris).',
+  'create         registers a client (RFC 7591 and OpenID Connect Registration §2 metadata, validated as',
+  '               for dynamic registration but any grant type the server supports and any RFC 6749 §3.3',
+  '               scope token). Secret-based methods (client_secret_basic, the default; client_secret_post;',
+  '               client_secret_jwt) get a 256-bit client_secret, printed ONCE: only its hash is stored.',
+  '               Defaults: grant type authorization_code (which needs --redirect-uris), response type code.',
+  '               --response-types is comma-separated (values may hold spaces: "code,code id_token");',
+  '               id_token/token response types need the implicit grant type beside authorization_code.',
+  '               --first-party (a Gatehouse extension) marks a trusted app of your own: consent is skipped.',
+  '               Logout URIs must be https (loopback http is accepted in development).',
   '               --scope "a b" (space-separated) and --redirect-uri U (repeatable) take values that',
   '               themselves contain commas.',
   'list           lists every client.',
@@ -60,6 +101,20 @@ async function metadataFromFlags(values: Record<string, unknown>): Promise<Recor
   if (v['jwks-uri']) m['jwks_uri'] = v['jwks-uri'];
   if (v['application-type']) m['application_type'] = v['application-type'];
   if (v['access-token-format']) m['access_token_format'] = v['access-token-format'];
+  if (v['response-types'] !== undefined) m['response_types'] = v['response-types'].split(',').map((t) => t.trim().split(/\s+/).join(' ')).filter(Boolean);
+  const postLogout = list(v['post-logout-redirect-uris']);
+  if (postLogout) m['post_logout_redirect_uris'] = postLogout;
+  for (const [flag, name] of Object.entries(OIDC_STRING_FLAGS)) {
+    const value = (values as Record<string, unknown>)[flag];
+    if (typeof value === 'string') m[name] = value;
+  }
+  for (const [flag, name] of Object.entries(OIDC_BOOLEAN_FLAGS)) {
+    if ((values as Record<string, unknown>)[flag] === true) m[name] = true;
+  }
+  if (v['default-max-age'] !== undefined) {
+    if (!/^\d{1,9}$/.test(v['default-max-age'])) throw new GatehouseError('GH_CLI_USAGE', '--default-max-age takes a whole number of seconds');
+    m['default_max_age'] = Number(v['default-max-age']);
+  }
   if (v.jwks !== undefined) {
     try {
       m['jwks'] = JSON.parse(await readFile(v.jwks, 'utf8')) as unknown;
@@ -132,7 +187,7 @@ export const clientsCommand: CliCommand = {
       const json = values.json === true;
       switch (action) {
         case 'create': {
-          const { client, clientSecret } = await asCliError(createClient(deps, { metadata, policy: OPERATOR_POLICY, via: 'cli' }));
+          const { client, clientSecret } = await asCliError(createClient(deps, { metadata, policy: operatorPolicy(ctx.config), via: 'cli' }));
           print(io, json, client, clientSecret);
           break;
         }

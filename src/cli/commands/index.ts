@@ -3,6 +3,7 @@ import { clientsCommand } from './clients.ts';
 import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { serveCommand } from './serve.ts';
+import { usersCommand } from './users.ts';
 
 /** Every CLI command, in help order. Each lives in its own file in this folder. */
 export const commands: readonly CliCommand[] = [
@@ -10,4 +11,5 @@ export const commands: readonly CliCommand[] = [
   migrateCommand,
   keysCommand,
   clientsCommand,
+  usersCommand,
 ];
