@@ -8,7 +8,7 @@ import { exportJWK, generateKeyPair, UnsecuredJWT } from 'jose';
 import * as oidc from 'openid-client';
 import {
   assertAuthorizationError, assertErrorPage, authorizeCode, authRequest, callbackOf, codeFlow, createRp, createTestUser, rpConfig,
-  startOidcServer, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
+  serverMetadata, startOidcServer, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
@@ -145,6 +145,16 @@ test('oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupport
   } finally {
     await other.close();
   }
+});
+
+test('oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported', async () => {
+  const req = await authRequest(cfg, rp, { request_uri: 'https://rp.example.test/request.jwt' });
+  // Discovery says request_uri_parameter_supported=false: only PAR's URNs are accepted, nothing is fetched.
+  const meta = await serverMetadata(op.url);
+  assert.equal(meta.request_uri_parameter_supported, false);
+  const out = await ua().authorize(req.url, login);
+  if (out.kind === 'page') assertErrorPage(out);
+  else assertAuthorizationError(op, out, rp, ['request_uri_not_supported', 'invalid_request_uri'], req.state);
 });
 
 test('oidcc-ensure-request-object-with-redirect-uri', async () => {

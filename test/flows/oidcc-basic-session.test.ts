@@ -131,3 +131,18 @@ test('OIDC Core §3.1.2.1 prompt=none with a session but no consent yet: consent
   const req = await authRequest(await rpConfig(op, other), other, { prompt: 'none' });
   assertAuthorizationError(op, await ua.authorize(req.url), other, 'consent_required', req.state);
 });
+
+test('OIDC Core §3.1.2.1 prompt=select_account shows the account chooser; the chosen account is the sub', async () => {
+  const { user: first, ua } = await signedIn();
+  const second = await createTestUser(op.gh);
+  // A second account in the same browser: prompt=login, then sign in as someone else.
+  const added = await codeFlow(op, await config(), rp, ua, second, { prompt: 'login' });
+  assert.equal(added.claims.sub, second.id);
+  const req = await authRequest(await config(), rp, { prompt: 'select_account' });
+  const shown = await ua.navigate(req.url);
+  assert.ok(shown.kind === 'page' && shown.page.kind === 'select_account', `the chooser (got ${shown.kind === 'page' ? shown.page.kind : shown.kind})`);
+  assert.ok(shown.page.text.includes(first.username) && shown.page.text.includes(second.username), 'both accounts listed');
+  const picked = await codeFlow(op, await config(), rp, ua, first, { prompt: 'select_account' });
+  assert.ok(picked.outcome.trail.includes('select_account'));
+  assert.equal(picked.claims.sub, first.id);
+});

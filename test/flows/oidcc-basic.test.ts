@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import {
   assertAuthorizationError, assertErrorPage, authorizeCode, authRequest, callbackOf, codeFlow, createRp, createTestUser, FULL_CLAIMS, rpConfig,
-  startOidcServer, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
+  serverMetadata, startOidcServer, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
@@ -166,6 +166,27 @@ test('oidcc-server-client-secret-post', async () => {
   const basic = await tokenRequest(op, postRp, { grant_type: 'authorization_code', code, redirect_uri: postRp.redirect_uri }, 'basic');
   assert.equal(basic.status, 401);
   assert.equal(basic.body['error'], 'invalid_client');
+});
+
+test('oidcc-server (private_key_jwt)', async () => {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  const jwk = { ...await exportJWK(publicKey), kid: 'rp-auth-1', alg: 'ES256', use: 'sig' };
+  const pkRp = await createRp(op.gh, 'confidential', { token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256', jwks: { keys: [jwk] } });
+  const as = await serverMetadata(op.url);
+  const pkCfg = new oidc.Configuration(as, pkRp.client_id, { redirect_uris: [pkRp.redirect_uri] }, oidc.PrivateKeyJwt({ key: privateKey, kid: 'rp-auth-1' }));
+  oidc.allowInsecureRequests(pkCfg);
+  // OIDC Core §9: the client authenticates with a JWT signed by its registered key.
+  const r = await codeFlow(op, pkCfg, pkRp, ua(), alice);
+  assert.deepEqual([r.claims.aud].flat(), [pkRp.client_id]);
+});
+
+test('oidcc-server (client_secret_jwt)', async () => {
+  const jwtRp = await createRp(op.gh, 'confidential', { token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'HS256' });
+  const as = await serverMetadata(op.url);
+  const jwtCfg = new oidc.Configuration(as, jwtRp.client_id, { redirect_uris: [jwtRp.redirect_uri] }, oidc.ClientSecretJwt(jwtRp.client_secret));
+  oidc.allowInsecureRequests(jwtCfg);
+  const r = await codeFlow(op, jwtCfg, jwtRp, ua(), alice);
+  assert.deepEqual([r.claims.aud].flat(), [jwtRp.client_id]);
 });
 
 test('oidcc-id-token-signature', async () => {

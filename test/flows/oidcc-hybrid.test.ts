@@ -145,3 +145,23 @@ test('OIDC Core §3.2 implicit response types are refused by default (OAuth 2.1)
   const meta = await serverMetadata(op.url);
   assert.ok(!meta.response_types_supported?.includes('id_token'), 'S17: not advertised');
 });
+
+test('oidcc-prompt-none-not-logged-in (code id_token)', async () => {
+  const cfg = await rpConfig(op, rp);
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(cfg, { redirect_uri: rp.redirect_uri, scope: 'openid', response_type: 'code id_token', prompt: 'none', state, nonce: 'n', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+  const out = await new UserAgent(op.url).authorize(url);
+  assertAuthorizationError(op, out, rp, 'login_required', state);
+  assert.equal(callbackOf(out).search, '', 'OAuth 2.0 Multiple Response Types §5: the error is in the fragment');
+});
+
+test('oidcc-codereuse (code id_token)', async () => {
+  const run = await hybrid('code id_token');
+  const as = await serverMetadata(op.url);
+  const validated = await oauth.validateCodeIdTokenResponse(as, { client_id: rp.client_id }, new URLSearchParams(run.p), run.nonce, run.state, undefined, INSECURE);
+  const tokens = await redeem(run, validated, null);
+  const again = await oauth.authorizationCodeGrantRequest(as, { client_id: rp.client_id }, oauth.ClientSecretBasic(rp.client_secret), validated, rp.redirect_uri, run.verifier, INSECURE);
+  assert.equal(again.status, 400);
+  assert.equal((await again.json() as { error: string }).error, 'invalid_grant');
+  assert.equal((await userinfo(op, tokens.access_token)).status, 401, 'RFC 6749 §4.1.2: tokens from the reused code are revoked');
+});
