@@ -23,20 +23,35 @@ test('OIDC Discovery §4 /.well-known/openid-configuration serves the same metad
 });
 
 test('RFC 8414 §2 metadata advertises exactly what works (S17)', async () => {
-  const as = await discover(s.url);
-  assert.deepEqual(as.grant_types_supported, ['client_credentials']);
-  assert.deepEqual(as.response_types_supported, []);
-  assert.equal(as.authorization_endpoint, undefined);
+  const as = await discover(s.url) as Record<string, unknown> & Awaited<ReturnType<typeof discover>>;
+  assert.deepEqual([...(as.grant_types_supported ?? [])].sort(), [
+    'authorization_code', 'client_credentials', 'implicit', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code',
+  ]);
+  // Implicit-only response types are off by default (OAuth 2.1); hybrid ones are served.
+  assert.deepEqual(as.response_types_supported, ['code', 'code id_token', 'code token', 'code id_token token']);
   assert.equal(as.registration_endpoint, undefined, 'registration is disabled by default');
-  assert.equal(as.token_endpoint_auth_methods_supported?.includes('none'), false, 'no grant accepts public clients yet');
+  assert.ok(as.token_endpoint_auth_methods_supported?.includes('none'), 'authorization_code accepts public clients');
   assert.ok(as.token_endpoint_auth_methods_supported?.includes('client_secret_basic'));
   assert.ok(as.token_endpoint_auth_methods_supported?.includes('private_key_jwt'));
   assert.equal(as.token_endpoint_auth_signing_alg_values_supported?.includes('none'), false);
   assert.equal(as.introspection_endpoint_auth_methods_supported?.includes('none'), false);
   assert.ok(as.revocation_endpoint_auth_methods_supported?.includes('none'));
   assert.deepEqual(as.introspection_signing_alg_values_supported, ['ES256']);
-  for (const k of ['subject_types_supported', 'id_token_signing_alg_values_supported', 'userinfo_endpoint', 'authorization_response_iss_parameter_supported', 'code_challenge_methods_supported']) {
-    assert.equal((as as Record<string, unknown>)[k], undefined, k);
+  assert.deepEqual(as.code_challenge_methods_supported, ['S256'], 'plain PKCE is off by default');
+  assert.deepEqual(as.subject_types_supported, ['public'], 'pairwise needs a configured salt');
+  assert.equal(as.request_uri_parameter_supported, false, 'only PAR request_uri values are accepted');
+  assert.equal(as.authorization_response_iss_parameter_supported, true);
+});
+
+test('RFC 8414 §2 every advertised endpoint is served (S17)', async () => {
+  const as = await discover(s.url) as unknown as Record<string, unknown>;
+  const endpoints = Object.entries(as).filter(([k, v]) => (k.endsWith('_endpoint') || k === 'jwks_uri' || k === 'check_session_iframe') && typeof v === 'string');
+  assert.ok(endpoints.length >= 10, `found ${endpoints.map(([k]) => k).join(', ')}`);
+  for (const [name, url] of endpoints) {
+    const get = await fetch(url as string, { redirect: 'manual' });
+    const post = await fetch(url as string, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    assert.ok(get.status !== 404 || post.status !== 404, `${name} (${String(url)}) is not served`);
+    assert.ok(get.status < 500 && post.status < 500, `${name} answered ${get.status}/${post.status}`);
   }
 });
 
