@@ -60,6 +60,8 @@ async function demoClients(ctx: AppContext): Promise<string[]> {
   const authorize = new URL(endpointUrl(ctx.config, '/authorize'));
   authorize.search = new URLSearchParams({
     response_type: 'code', client_id: app.client.clientId, redirect_uri: DEMO_REDIRECT_URI, scope: DEMO_SCOPE,
+    // OIDC Core §11: offline_access needs prompt=consent to yield a refresh token.
+    prompt: 'consent',
     state: randomBytes(8).toString('base64url'), code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
   }).toString();
   return [
