@@ -7,16 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { runInNewContext } from 'node:vm';
 import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
 import type { EventMap } from '../../src/core/events.ts';
 import { codeFlow, createRp, createTestUser, rpConfig, TestClock, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
 import { startTestServer } from '../support/server.ts';
 import { decodeEntities } from '../support/html-forms.ts';
+import { askOpFrame, receiver } from '../support/logout-rp.ts';
 import { UserAgent, type Outcome, type Page } from '../support/user-agent.ts';
 
 const RP = 'https://rp.example.test';
@@ -248,35 +246,6 @@ describe('OIDC RP-Initiated Logout 1.0', () => {
   });
 });
 
-/** A local back-channel logout receiver on 127.0.0.1:0 answering with `status` (or never). */
-async function receiver(status: number | 'hang'): Promise<{ url: string; tokens: string[]; requests: string[]; hits: number; arrived: Promise<void>; close(): Promise<void> }> {
-  const tokens: string[] = [];
-  const requests: string[] = [];
-  let signal!: () => void;
-  const arrived = new Promise<void>((r) => { signal = r; });
-  const state = { hits: 0 };
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
-    req.on('end', () => {
-      state.hits++;
-      requests.push(`${req.method} ${req.headers['content-type']}`);
-      tokens.push(new URLSearchParams(body).get('logout_token') ?? '');
-      signal();
-      if (status !== 'hang') res.writeHead(status, { 'cache-control': 'no-store' }).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel`,
-    tokens,
-    requests,
-    get hits() { return state.hits; },
-    arrived,
-    close: () => { server.closeAllConnections(); return new Promise((r) => server.close(() => r())); },
-  };
-}
-
 describe('OIDC Back-Channel Logout 1.0', () => {
   test('oidcc-backchannel-rp-initiated-logout: the RP receives a logout_token that verifies against /jwks.json', async () => {
     const rcv = await receiver(200);
@@ -400,16 +369,3 @@ describe('OIDC Session Management 1.0', () => {
     assert.equal(await askOpFrame(script, after ? `gh_browser_state=${after}` : '', `${rp.client_id} ${sessionState}`, origin), 'changed');
   });
 });
-
-/** Runs the served OP iframe script with `cookie` and posts `message` from `origin` as the parent frame. */
-async function askOpFrame(script: string, cookie: string, message: string, origin: string): Promise<string> {
-  let listener: ((e: unknown) => void) | undefined;
-  let answer: ((s: string) => void) | undefined;
-  const answered = new Promise<string>((r) => { answer = r; });
-  const parent = { postMessage: (status: string, to: string) => { assert.equal(to, origin); answer!(status); } };
-  const window = { parent, crypto: globalThis.crypto, addEventListener: (_t: string, fn: (e: unknown) => void) => { listener = fn; } };
-  const document = { cookie, documentElement: { getAttribute: () => 'gh_browser_state' } };
-  runInNewContext(script, { window, document, btoa, TextEncoder });
-  listener!({ data: message, origin, source: parent });
-  return answered;
-}
