@@ -12,6 +12,7 @@ import { createIdTokenHintVerifier } from './core/id-token/id-token-hint.ts';
 import { createIdTokenIssuer } from './core/id-token/id-token-issuer.ts';
 import { createRequestObjects } from './core/jar/request-object.ts';
 import { KeyManager } from './core/keys/key-manager.ts';
+import { purgeExpired, schedulePurge } from './core/maintenance/purge-expired.ts';
 import { DEFAULT_TENANT } from './core/model/tenant.ts';
 import { createPushedRequests } from './core/par/pushed-requests.ts';
 import { systemClock, type Clock } from './core/ports/clock.ts';
@@ -112,6 +113,12 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
     const app = await buildApp(ctx, opts);
     keyLog = (level, message) => app.log[level](message);
     keys.start();
+    const purge = schedulePurge(async () => {
+      const r = await purgeExpired(storage, clock, config.maintenance.expiredRetention);
+      if (r.failed.length) app.log.warn({ failed: r.failed }, 'purge of expired records failed for some stores');
+      else app.log.debug({ removed: r.removed }, 'purged expired records');
+    }, config.maintenance.purgeInterval);
+    purge.start();
     let closed = false;
     return {
       app,
@@ -125,6 +132,7 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
         closed = true;
         ctx.lifecycle.draining = true;
         keys.stop();
+        purge.stop();
         await app.close();
         await logoutNotifier.close();
         await storage.close();

@@ -118,6 +118,10 @@ export const configSchema = z.object({
   log: z.object({
     level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level. Env: GATEHOUSE_LOG_LEVEL.'),
   }).strict().prefault({}),
+  maintenance: z.object({
+    purgeInterval: duration(600, 'How often each instance deletes expired tokens, sessions, codes, device codes, pushed requests, denylist and replay entries; 0 disables.'),
+    expiredRetention: duration(86400, 'How long expired tokens and codes are kept before purging (so recently expired ones still introspect as inactive and reuse is still detected).'),
+  }).strict().prefault({}),
   metrics: z.object({
     enabled: z.boolean().default(true).describe('Serve Prometheus metrics at `/metrics`.'),
   }).strict().prefault({}),
