@@ -10,6 +10,7 @@ import {
   assertAuthorizationError, assertErrorPage, authorizeCode, authRequest, codeFlow, createRp, createTestUser, rpConfig,
   startOidcServer, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
 } from '../support/oidc.ts';
+import { createTestClient } from '../support/server.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
 let op: OidcServer;
@@ -218,6 +219,20 @@ describe('authorization request parameters', () => {
     // Still not signed in: prompt=none fails.
     const again = await authRequest(cfg, rp, { prompt: 'none' });
     assertAuthorizationError(op, await browser.authorize(again.url), rp, 'login_required', again.state);
+  });
+
+  test('OIDC Core §5.3 UserInfo refuses an access token that did not come from an OpenID request', async () => {
+    const m2m = await createTestClient(op.gh, { scope: 'read' });
+    const cc = await fetch(`${op.url}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${m2m.client_id}:${m2m.client_secret}`).toString('base64')}` },
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read' }),
+    });
+    const { access_token } = await cc.json() as { access_token: string };
+    const res = await userinfo(op, access_token);
+    // RFC 6750 §3.1: insufficient_scope (403) or invalid_token (401); never the claims of nobody.
+    assert.ok(res.status === 403 || res.status === 401, `status ${res.status}`);
+    assert.match(res.headers.get('www-authenticate') ?? '', /error="(insufficient_scope|invalid_token)"/);
   });
 
   test('a bearer token that is not ours at UserInfo: 401 invalid_token (RFC 6750 §3.1)', async () => {

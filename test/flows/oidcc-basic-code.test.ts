@@ -46,6 +46,14 @@ async function codeReuse(advanceSeconds: number): Promise<void> {
 test('oidcc-codereuse', () => codeReuse(0));
 test('oidcc-codereuse-30seconds', () => codeReuse(30));
 
+test('RFC 6749 §4.1.2 an expired code is refused (authorization.codeTtl)', async () => {
+  const { req, code } = await authorizeCode(cfg, rp, ua(), alice);
+  op.clock.advance(op.gh.ctx.config.authorization.codeTtl + 1);
+  const res = await tokenRequest(op, rp, { grant_type: 'authorization_code', code, redirect_uri: rp.redirect_uri, code_verifier: req.verifier });
+  assert.equal(res.status, 400);
+  assert.equal(res.body['error'], 'invalid_grant');
+});
+
 test('oidcc-ensure-registered-redirect-uri', async () => {
   const req = await authRequest(cfg, rp, { redirect_uri: 'https://attacker.example/cb' });
   // RFC 6749 §4.1.2.1: "the authorization server SHOULD inform the resource owner of the error

@@ -146,3 +146,61 @@ test('OIDC Core §3.1.2.1 prompt=select_account shows the account chooser; the c
   assert.ok(picked.outcome.trail.includes('select_account'));
   assert.equal(picked.claims.sub, first.id);
 });
+
+test('OIDC Core §3.1.2.1 max_age=0 requires a new sign-in (like prompt=login)', async () => {
+  const { user, ua, first } = await signedIn();
+  op.clock.advance(1);
+  const second = await codeFlow(op, await config(), rp, ua, user, { max_age: '0' });
+  assert.ok(second.outcome.trail.includes('login'));
+  assert.ok(second.claims.auth_time! > first.claims.auth_time!);
+});
+
+test('session.idleTtl: a session unused for the idle lifetime ends (prompt=none: login_required)', async () => {
+  const { ua } = await signedIn();
+  op.clock.advance(op.gh.ctx.config.session.idleTtl + 1);
+  const req = await authRequest(await config(), rp, { prompt: 'none' });
+  assertAuthorizationError(op, await ua.authorize(req.url), rp, 'login_required', req.state);
+});
+
+test('session.absoluteTtl: an active session still ends after its absolute lifetime', async () => {
+  const { user, ua } = await signedIn();
+  const { idleTtl, absoluteTtl } = op.gh.ctx.config.session;
+  const step = Math.floor(idleTtl / 2);
+  for (let t = step; t < absoluteTtl - step; t += step) {
+    op.clock.advance(step);
+    const r = await codeFlow(op, await config(), rp, ua, user, { prompt: 'none' });
+    assert.deepEqual(r.outcome.trail, [], `still signed in at +${t}s`);
+  }
+  op.clock.advance(2 * step);
+  const req = await authRequest(await config(), rp, { prompt: 'none' });
+  assertAuthorizationError(op, await ua.authorize(req.url), rp, 'login_required', req.state);
+});
+
+test('consent is remembered per scope: a new scope asks again', async () => {
+  const { user, ua } = await signedIn();
+  const same = await codeFlow(op, await config(), rp, ua, user, {});
+  assert.ok(!same.outcome.trail.includes('consent'));
+  const wider = await codeFlow(op, await config(), rp, ua, user, { scope: 'openid phone' });
+  assert.ok(wider.outcome.trail.includes('consent'), 'phone was never granted');
+  const req = await authRequest(await config(), rp, { scope: 'openid address', prompt: 'none' });
+  assertAuthorizationError(op, await ua.authorize(req.url), rp, 'consent_required', req.state);
+});
+
+test('OIDC Session Management §3: session_state in every successful response when check_session_iframe is advertised', async () => {
+  const meta = await (await fetch(`${op.url}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+  const { user, ua, first } = await signedIn();
+  const again = await codeFlow(op, await config(), rp, ua, user, { prompt: 'none' });
+  for (const cb of [first.callback, again.callback]) {
+    if (typeof meta['check_session_iframe'] === 'string') assert.match(cb.searchParams.get('session_state') ?? '', /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    else assert.equal(cb.searchParams.get('session_state'), null);
+  }
+});
+
+test('a disabled user is signed out of the flow: prompt=none gives login_required', async () => {
+  const { user, ua } = await signedIn();
+  const { setUserDisabled } = await import('../../src/core/users/user-service.ts');
+  await setUserDisabled(op.gh.ctx.ports, op.gh.ctx.tenantId, user.id, true, 'admin');
+  const req = await authRequest(await config(), rp, { prompt: 'none' });
+  const out = await ua.authorize(req.url);
+  assertAuthorizationError(op, out, rp, ['login_required', 'interaction_required', 'access_denied'], req.state);
+});
