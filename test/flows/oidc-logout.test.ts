@@ -96,6 +96,18 @@ function nextEvent<K extends keyof EventMap>(name: K, pred: (e: EventMap[K]) => 
   });
 }
 
+describe('logout discovery metadata', () => {
+  test('oidcc-rp-initiated-logout / backchannel / frontchannel / session-management -discovery-endpoint-verification', async () => {
+    const m = await (await fetch(`${op.url}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+    assert.equal(m.end_session_endpoint, `${op.url}/end_session`);
+    assert.equal(m.check_session_iframe, `${op.url}/session/check`);
+    assert.equal(m.backchannel_logout_supported, true);
+    assert.equal(m.backchannel_logout_session_supported, true);
+    assert.equal(m.frontchannel_logout_supported, true);
+    assert.equal(m.frontchannel_logout_session_supported, true);
+  });
+});
+
 describe('OIDC RP-Initiated Logout 1.0', () => {
   test('oidcc-rp-initiated-logout: id_token_hint + registered post_logout_redirect_uri → signed out, redirected with state', async () => {
     const { rp, cfg } = await logoutRp();
