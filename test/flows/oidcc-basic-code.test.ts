@@ -46,6 +46,24 @@ async function codeReuse(advanceSeconds: number): Promise<void> {
 test('oidcc-codereuse', () => codeReuse(0));
 test('oidcc-codereuse-30seconds', () => codeReuse(30));
 
+test('RFC 6749 §5.1 the token response is not cached and the ID token lives tokens.idTokenTtl', async () => {
+  const { req, code } = await authorizeCode(cfg, rp, ua(), alice);
+  const res = await tokenRequest(op, rp, { grant_type: 'authorization_code', code, redirect_uri: rp.redirect_uri, code_verifier: req.verifier });
+  assert.equal(res.status, 200);
+  // "The authorization server MUST include the HTTP "Cache-Control" response header field with a value of "no-store""
+  assert.match(res.headers.get('cache-control') ?? '', /no-store/);
+  assert.equal(String(res.body['token_type']).toLowerCase(), 'bearer');
+  const claims = JSON.parse(Buffer.from(String(res.body['id_token']).split('.')[1]!, 'base64url').toString()) as { iat: number; exp: number };
+  assert.equal(claims.exp - claims.iat, op.gh.ctx.config.tokens.idTokenTtl);
+});
+
+test('RFC 6749 §4.1.3 redirect_uri is required at the token endpoint when it was in the request', async () => {
+  const { req, code } = await authorizeCode(cfg, rp, ua(), alice);
+  const res = await tokenRequest(op, rp, { grant_type: 'authorization_code', code, code_verifier: req.verifier });
+  assert.equal(res.status, 400);
+  assert.ok(['invalid_grant', 'invalid_request'].includes(String(res.body['error'])), String(res.body['error']));
+});
+
 test('RFC 6749 §4.1.2 an expired code is refused (authorization.codeTtl)', async () => {
   const { req, code } = await authorizeCode(cfg, rp, ua(), alice);
   op.clock.advance(op.gh.ctx.config.authorization.codeTtl + 1);

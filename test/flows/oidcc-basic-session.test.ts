@@ -204,3 +204,10 @@ test('a disabled user is signed out of the flow: prompt=none gives login_require
   const out = await ua.authorize(req.url);
   assertAuthorizationError(op, out, rp, ['login_required', 'interaction_required', 'access_denied'], req.state);
 });
+
+test('OIDC Core §3.1.2.1 prompt=none with max_age exceeded: login_required', async () => {
+  const { ua } = await signedIn();
+  op.clock.advance(5);
+  const req = await authRequest(await config(), rp, { prompt: 'none', max_age: '2' });
+  assertAuthorizationError(op, await ua.authorize(req.url), rp, 'login_required', req.state);
+});

@@ -165,3 +165,15 @@ test('oidcc-codereuse (code id_token)', async () => {
   assert.equal((await again.json() as { error: string }).error, 'invalid_grant');
   assert.equal((await userinfo(op, tokens.access_token)).status, 401, 'RFC 6749 §4.1.2: tokens from the reused code are revoked');
 });
+
+test('OAuth 2.0 Multiple Response Types §5 tokens are never put in the query: response_mode=query is refused for code id_token', async () => {
+  const run = await hybrid('code id_token', { response_mode: 'query' });
+  if (run.out.kind === 'page') {
+    assert.equal(run.out.page.status, 400);
+    return;
+  }
+  const cb = callbackOf(run.out);
+  assert.equal(cb.searchParams.get('id_token'), null, 'no ID token in the query');
+  assert.equal(cb.searchParams.get('code'), null);
+  assertAuthorizationError(op, run.out, rp, ['invalid_request', 'unsupported_response_mode'], run.state);
+});

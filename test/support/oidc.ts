@@ -240,14 +240,14 @@ export function assertErrorPage(out: Outcome, status = 400): void {
 }
 
 /** A raw token endpoint request (for the error cases a client library refuses to make). */
-export async function tokenRequest(op: OidcServer, rp: TestRp | null, params: Record<string, string>, auth: 'basic' | 'post' | 'none' = rp?.kind === 'public' ? 'none' : 'basic'): Promise<{ status: number; body: Record<string, unknown> }> {
+export async function tokenRequest(op: OidcServer, rp: TestRp | null, params: Record<string, string>, auth: 'basic' | 'post' | 'none' = rp?.kind === 'public' ? 'none' : 'basic'): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const body = new URLSearchParams(params);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
   if (rp && auth === 'basic') headers['authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(rp.client_id)}:${encodeURIComponent(rp.client_secret)}`).toString('base64')}`;
   if (rp && auth === 'post') { body.set('client_id', rp.client_id); body.set('client_secret', rp.client_secret); }
   if (rp && auth === 'none') body.set('client_id', rp.client_id);
   const res = await fetch(`${op.url}/token`, { method: 'POST', headers, body });
-  return { status: res.status, body: await res.json() as Record<string, unknown> };
+  return { status: res.status, body: await res.json() as Record<string, unknown>, headers: res.headers };
 }
 
 /** UserInfo (OIDC Core §5.3) the three ways a client may present the token (RFC 6750 §2.1/§2.2). */
