@@ -45,13 +45,20 @@ describe('OIDC Core §3.1.2.3 authentication', () => {
   test('OIDC Core §3.1.2.1 prompt=login → login, satisfied by a sign-in during the interaction', async () => {
     await consent('u-1', ['openid', 'email']);
     assert.equal(page(await decide({ prompt: 'login' }, ['u-1'])), 'login');
-    assert.equal(page(await decide({ prompt: 'login' }, ['u-1'], { loginAt: now() })), 'complete');
+    assert.equal(page(await decide({ prompt: 'login' }, ['u-1'], { loginAt: now() }, { ageSeconds: 0 })), 'complete');
+  });
+  test('OIDC Core §3.1.2.1 prompt=login / max_age: a sign-in during the interaction does not count for another account switched to afterwards', async () => {
+    await consent('u-2', ['openid', 'email']);
+    // u-2 is current and signed in 60 s ago; the interaction's sign-in (loginAt now) was u-1's.
+    assert.equal(page(await decide({ prompt: 'login' }, ['u-2', 'u-1'], { loginAt: now(), accountChosen: true })), 'login');
+    assert.equal(page(await decide({ max_age: '30' }, ['u-2', 'u-1'], { loginAt: now(), accountChosen: true })), 'login');
+    assert.equal(page(await decide({ prompt: 'login select_account' }, ['u-2', 'u-1'], { loginAt: now() })), 'select_account');
   });
   test('OIDC Core §3.1.2.1 max_age exceeded → login; prompt=none → login_required', async () => {
     await consent('u-1', ['openid', 'email']);
     assert.deepEqual(await decide({ max_age: '30' }, ['u-1'], {}, { ageSeconds: 31 }), { kind: 'interaction', page: 'login', reason: 'max_age' });
     assert.equal(page(await decide({ max_age: '30' }, ['u-1'], {}, { ageSeconds: 30 })), 'complete');
-    assert.equal(page(await decide({ max_age: '30' }, ['u-1'], { loginAt: now() }, { ageSeconds: 31 })), 'complete');
+    assert.equal(page(await decide({ max_age: '30' }, ['u-1'], { loginAt: now() - 31 }, { ageSeconds: 31 })), 'complete');
     await fails('login_required', { max_age: '30', prompt: 'none' }, ['u-1'], {}, { ageSeconds: 31 });
   });
   test('OIDC Registration §2 default_max_age applies when the request has no max_age', async () => {

@@ -46,10 +46,12 @@ export async function decide(
     if (none) throw fail(noneError, description);
     return { kind: 'interaction', page, reason };
   };
-  const fresh = progress.loginAt !== null;
-
   const account = currentAccount(session);
   if (!session || !account) return interact('login', 'no_session', 'login_required', 'the end-user is not signed in');
+  // A sign-in during this interaction counts only for the account it signed in: OIDC Core
+  // §3.1.2.1 prompt=login / max_age ask to re-authenticate the End-User who is answered for, so
+  // switching to another (older) account afterwards does not inherit the fresh sign-in.
+  const fresh = progress.loginAt !== null && account.authTime >= progress.loginAt;
   const hintMatches = (userId: string) => req.idTokenHintSub === null || deps.idTokens.subjectFor(req.client, userId) === req.idTokenHintSub;
 
   // OIDC Core §3.1.2.6 account_selection_required: "The End-User is REQUIRED to select a session
