@@ -5,6 +5,7 @@ export const P99_LIMIT_MS = 25;
 export const IDLE_RSS_LIMIT_MB = 120;
 export const START_LIMIT_S = 1.5;
 export const SIGNIN_PER_CORE = 35;
+const P99_SCENARIOS = new Set(['cc-jwt', 'cc-opaque', 'introspect-opaque', 'jwks']);
 export const SIGNIN_BG_P99_MS = 50;
 
 export function evaluateGoals(
@@ -14,11 +15,12 @@ export function evaluateGoals(
   cores = 2,
 ): Goal[] {
   const r = (scenario: string, vs: string) => ratios.find((x) => x.scenario === scenario && x.vs === vs)?.value ?? null;
-  const gh = cells.filter((c) => c.target === 'gatehouse' && c.status !== 'n/a');
+  // The p99 goal is about the single-request scenarios at 50 connections, not the multi-step flows.
+  const gh = cells.filter((c) => c.target === 'gatehouse' && c.status !== 'n/a' && P99_SCENARIOS.has(c.scenario));
   const ghOk = gh.filter((c) => c.status === 'ok');
   const worst = ghOk.reduce<CellSummary | null>((w, c) => (!w || (c.latencyP99 ?? 0) > (w.latencyP99 ?? 0) ? c : w), null);
   const s = startup.find((x) => x.target === 'gatehouse' && !x.error);
-  const signin = ghOk.find((c) => c.scenario === 'signin-under-load');
+  const signin = cells.find((c) => c.target === 'gatehouse' && c.status === 'ok' && c.scenario === 'signin-under-load');
   return [
     goal('client_credentials JWT vs node-oidc-provider', r('cc-jwt', 'oidc-provider'), '≥', 3, '×'),
     goal('client_credentials JWT vs hello-world ceiling', pct(r('cc-jwt', 'hello')), '≥', 25, '%'),
