@@ -66,7 +66,7 @@ export function flowCapabilities(t: RunningTarget): { client: ClientFixture; use
 /** authorization_code + PKCE, a complete flow per iteration (authorize → sign in → token). */
 export const authCode: Scenario = {
   id: 'auth-code',
-  title: 'authorization code + PKCE flow (authorize → sign in → token)',
+  title: `authorization code + PKCE flows/s (authorize → argon2id sign-in → token), ${FLOW_CONCURRENCY} browsers`,
   async prepare(t) {
     const caps = flowCapabilities(t);
     if (typeof caps === 'string') return { na: caps };

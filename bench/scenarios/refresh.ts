@@ -11,7 +11,7 @@ const CONNECTIONS = 50;
  */
 export const refresh: Scenario = {
   id: 'refresh',
-  title: 'refresh_token grant with rotation',
+  title: 'refresh_token grant with rotation, 50 chains',
   async prepare(t) {
     const caps = flowCapabilities(t);
     if (typeof caps === 'string') return { na: caps };

@@ -10,7 +10,7 @@ import { codeFlow, flowCapabilities, FLOW_CONCURRENCY } from './auth-code.ts';
  */
 export const signinUnderLoad: Scenario = {
   id: 'signin-under-load',
-  title: 'sign-in flows while client_credentials (JWT) runs at 50 connections',
+  title: 'sign-in flows/s (8 browsers) while client_credentials (JWT) runs at 50 connections',
   only: ['gatehouse'],
   async prepare(t) {
     const caps = flowCapabilities(t);
