@@ -27,7 +27,11 @@ async function startRp(op: string, clientId: () => string): Promise<{ origin: st
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
     if (url.pathname === '/fcl') frontchannel.push(url);
-    const body = url.pathname === '/rp'
+    const body = url.pathname === '/post-logout'
+      // An RP on another site POSTs the logout request (RP-Initiated Logout §2 allows POST).
+      ? `<form id="f" method="post" action="${op}/end_session">${[...url.searchParams].map(([k, v]) => `<input type="hidden" name="${k}" value="${v.replace(/"/g, '&quot;')}">`).join('')}</form>
+<script>document.getElementById('f').submit();</script>`
+      : url.pathname === '/rp'
       ? `<script>
 var f = document.createElement('iframe');
 f.src = ${JSON.stringify(`${op}/session/check`)};
@@ -131,6 +135,22 @@ describe('logout pages in Chromium (whole server)', () => {
       assert.equal(rp.frontchannel[0]!.searchParams.get('sid'), sid);
       assert.equal(await checkSession(page, sessionState), 'changed', 'signed out: the browser state changed');
       await shot('after');
+    });
+  });
+
+  test('RP-Initiated Logout §2 POST from another site: the session cookie (SameSite=Lax) is recovered by a same-origin re-post', async (t) => {
+    if ('skip' in chromium) return t.skip(chromium.skip);
+    await withTab('logout-cross-site-post', async ({ page }) => {
+      const { idToken } = await signIn(page);
+      // localhost and 127.0.0.1 are different sites: the browser leaves Lax cookies off this POST.
+      const from = new URL(`${rp.origin.replace('127.0.0.1', 'localhost')}/post-logout`);
+      for (const [k, v] of Object.entries({ id_token_hint: idToken, post_logout_redirect_uri: `${rp.origin}/bye`, state: 'xs' })) from.searchParams.set(k, v);
+      const posts: string[] = [];
+      page.on('request', (r) => { if (r.method() === 'POST' && r.url() === `${op.url}/end_session`) posts.push(new URLSearchParams(r.postData() ?? '').get('gh_resubmit') ?? 'rp'); });
+      await Promise.all([page.waitForURL(`${rp.origin}/bye?state=xs`), page.goto(from.href)]);
+      assert.deepEqual(posts, ['rp', '1'], 'the RP\'s POST, then our same-origin re-post');
+      const cookies = await page.context().cookies(op.url);
+      assert.equal(cookies.some((c) => c.name === op.gh.ctx.config.session.cookieName), false, 'signed out');
     });
   });
 

@@ -12,6 +12,7 @@ import { csrfErrorPage, oauthErrorPage, pageErrorHandler } from '../pages/error-
 import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
 import { LOGOUT_DECISION_FIELD, logoutConfirmPage } from '../pages/logout-confirm-page.ts';
 import { sendFramedPage, signedOutPage, stillSignedInPage } from '../pages/logout-done-page.ts';
+import { LOGOUT_RESUBMIT_FIELD, logoutResubmitPage } from '../pages/logout-resubmit-page.ts';
 import { cspSourceFor } from '../plugins/security-headers.ts';
 import { clearSessionCookies, readCookie } from '../session-cookie.ts';
 
@@ -59,21 +60,29 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
     return users.flatMap((u) => (u ? [u.username] : []));
   }
 
+  /** form-action of a page whose form posts here: also governs the redirect to the RP that follows. */
+  function formAction(req: EndSessionRequest): string[] {
+    const target = req.postLogoutRedirectUri ? cspSourceFor(req.postLogoutRedirectUri) : null;
+    return target ? ["'self'", target] : ["'self'"];
+  }
+
   async function confirm(request: FastifyRequest, reply: FastifyReply, req: EndSessionRequest, session: SessionRecord | undefined, reason: string): Promise<FastifyReply> {
     request.log.info({ reason }, 'end_session: asking the user to confirm');
     const { token } = ctx.csrf.issue(request, reply);
-    // form-action also governs the redirect that follows the submission (to the RP).
-    const target = req.postLogoutRedirectUri ? cspSourceFor(req.postLogoutRedirectUri) : null;
     return sendPage(reply, logoutConfirmPage(kit, {
       csrfToken: token,
       params: req.params,
       clientName: req.client?.clientName ?? null,
       usernames: await usernames(session),
-      formAction: target ? ["'self'", target] : ["'self'"],
+      formAction: formAction(req),
     }));
   }
 
-  async function handle(request: FastifyRequest, reply: FastifyReply, params: EndSessionParams, answer: 'yes' | 'no' | null): Promise<FastifyReply> {
+  /**
+   * `rpPost`: an RP's POST that may have lost the (SameSite=Lax) session cookie on the
+   * way; without the cookie it is posted again from our own origin before anything is decided.
+   */
+  async function handle(request: FastifyRequest, reply: FastifyReply, params: EndSessionParams, answer: 'yes' | 'no' | null, rpPost = false): Promise<FastifyReply> {
     let req: EndSessionRequest;
     try {
       req = await resolveEndSession(resolveDeps, params);
@@ -84,6 +93,7 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
     }
     if (answer === 'no') return sendPage(reply, stillSignedInPage(kit));
     const cookie = readCookie(request, ctx.config.session.cookieName);
+    if (rpPost && cookie === undefined) return sendPage(reply, logoutResubmitPage(kit, req.params, formAction(req)));
     const session = cookie === undefined ? undefined : await ctx.sessions.read(cookie);
     const decision: EndSessionDecision = answer === 'yes'
       ? (session ? { kind: 'logout' } : { kind: 'no_session' })
@@ -112,7 +122,7 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
       if (!ctx.csrf.verify(request, single[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
       if (answer !== 'yes' && answer !== 'no') throw OAuthError.invalidRequest('unknown answer');
     }
-    return handle(request, reply, readParams(single), answer ?? null);
+    return handle(request, reply, readParams(single), answer ?? null, answer === undefined && single[LOGOUT_RESUBMIT_FIELD] !== '1');
   });
 
   // Operators see undelivered Logout Tokens in the log (never the token itself).
