@@ -71,7 +71,9 @@ export function sendAuthorizationResponse(reply: FastifyReply, fc: Pick<FlowCont
   const base = res.redirectUri.split('#')[0]!;
   const separator = res.responseMode === 'fragment' ? '#' : !base.includes('?') ? '?' : /[?&]$/.test(base) ? '' : '&';
   const location = `${base}${separator}${encode(res.params)}`;
-  return reply.code(302).header('location', location).header('cache-control', 'no-store').header('pragma', 'no-cache').send();
+  // RFC 9700 §4.12: "If an HTTP redirection [...] is used for such a request, AS SHOULD use HTTP
+  // status code 303 "See Other"" — this often answers the sign-in form (POST with the password).
+  return reply.code(303).header('location', location).header('cache-control', 'no-store').header('pragma', 'no-cache').send();
 }
 
 /**
