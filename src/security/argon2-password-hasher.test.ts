@@ -41,19 +41,19 @@ describe('argon2id password hasher (S5, OWASP Password Storage Cheat Sheet)', ()
     const slow = createArgon2PasswordHasher({ params: { ...OWASP_ARGON2ID, timeCost: 24 } });
     const password = 'a password of reasonable length';
     await slow.hash(password); // warm up the native module and the thread pool
-    const t0 = performance.now();
-    await slow.hash(password);
-    const oneHashMs = performance.now() - t0;
 
-    // Control: the same work done synchronously on the main thread shows up as delay, so the
-    // measurement below can detect blocking.
+    // Control: the same work done synchronously on the main thread. Its duration is "one hash"
+    // under the machine's current load, and it must show up as delay: the measurement can
+    // detect blocking.
     const control = monitorEventLoopDelay({ resolution: 1 });
     control.enable();
     await new Promise((r) => setTimeout(r, 5));
+    const t0 = performance.now();
     hashSync(password, { ...OWASP_ARGON2ID, timeCost: 24 }); // argon2id is the library default
+    const oneHashMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 5));
     control.disable();
-    assert.ok(control.max / 1e6 >= oneHashMs * 0.5, `a synchronous hash blocks the loop (max delay ${(control.max / 1e6).toFixed(1)} ms, one hash ${oneHashMs.toFixed(1)} ms)`);
+    assert.ok(control.max / 1e6 >= oneHashMs * 0.8, `a synchronous hash blocks the loop (max delay ${(control.max / 1e6).toFixed(1)} ms, one hash ${oneHashMs.toFixed(1)} ms)`);
 
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
