@@ -61,3 +61,18 @@ describe('MemoryRateLimiter (fixed window)', () => {
     assert.equal((await rl.hit('a', 1, 60)).allowed, true, 'the oldest window was dropped');
   });
 });
+
+test('check answers without counting: blocked once limit attempts were counted in the window', async () => {
+  let now = 0;
+  const rl = new MemoryRateLimiter({ clock: { now: () => now } });
+  assert.equal((await rl.check('k', 2)).allowed, true, 'unknown key');
+  await rl.hit('k', 2, 60);
+  assert.equal((await rl.check('k', 2)).allowed, true);
+  assert.equal((await rl.check('k', 2)).allowed, true, 'check does not count');
+  await rl.hit('k', 2, 60);
+  const r = await rl.check('k', 2);
+  assert.equal(r.allowed, false);
+  assert.ok(r.retryAfter > 0 && r.retryAfter <= 60);
+  now += 61_000;
+  assert.equal((await rl.check('k', 2)).allowed, true, 'a new window');
+});

@@ -49,6 +49,13 @@ export class MemoryRateLimiter implements RateLimiter {
     return { allowed: false, retryAfter: Math.max(1, Math.ceil((w.endsAt - now) / 1000)) };
   }
 
+  async check(key: string, limit: number): Promise<RateLimitResult> {
+    const now = this.#clock.now();
+    const w = this.#windows.get(key);
+    if (!w || w.endsAt <= now || w.count < limit) return { allowed: true, retryAfter: 0 };
+    return { allowed: false, retryAfter: Math.max(1, Math.ceil((w.endsAt - now) / 1000)) };
+  }
+
   async reset(key: string): Promise<void> {
     this.#windows.delete(key);
   }

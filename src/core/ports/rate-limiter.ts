@@ -7,9 +7,11 @@ export interface RateLimitResult {
 /**
  * Fixed-window attempt counter (brute force on user codes and passwords).
  * Adapters guarantee: `hit` counts one attempt atomically and answers whether it is within
- * `limit` attempts per `windowSeconds` for `key`; `reset` forgets a key (after a success).
+ * `limit` attempts per `windowSeconds` for `key`; `check` answers whether `limit` attempts have
+ * already been counted in the current window, without counting; `reset` forgets a key.
  */
 export interface RateLimiter {
   hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
+  check(key: string, limit: number): Promise<RateLimitResult>;
   reset(key: string): Promise<void>;
 }

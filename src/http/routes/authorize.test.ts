@@ -221,6 +221,21 @@ describe('authorization endpoint (HTTP side) with a scripted core', () => {
     redirect(await ua.authorize(h.authorizeUrl(), { username: 'carol', password: 'carol-password' }));
   });
 
+  test('NIST SP 800-63B §5.2.2: only failed sign-ins count, and a success does not clear the address (password spraying)', async () => {
+    h.clock.advance(61);
+    const ua = new UserAgent(h.url);
+    // Successes alone never throttle an address (a shared office address signs in all day).
+    for (let i = 0; i < 5; i++) redirect(await new UserAgent(h.url).authorize(h.authorizeUrl(), { username: 'alice', password: 'alice-password' }));
+    page(await ua.authorize(h.authorizeUrl(), { username: 'ghost-1', password: 'guess' }));
+    page(await ua.authorize(h.authorizeUrl(), { username: 'ghost-2', password: 'guess' }));
+    // Signing in to one's own account between guesses does not reset the address's failures.
+    redirect(await new UserAgent(h.url).authorize(h.authorizeUrl(), { username: 'alice', password: 'alice-password' }));
+    page(await ua.authorize(h.authorizeUrl(), { username: 'ghost-3', password: 'guess' }));
+    const p = page(await ua.authorize(h.authorizeUrl(), { username: 'ghost-4', password: 'guess' }));
+    assert.equal(p.status, 429);
+    h.clock.advance(61);
+  });
+
   test('standalone sign-in: return_to must be a same-origin path', async () => {
     const ua = new UserAgent(h.url);
     for (const bad of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', '/%09/evil', 'javascript:alert(1)']) {

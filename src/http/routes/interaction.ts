@@ -97,22 +97,25 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: PageRoutesC
       : standaloneLogin(request, reply, returnTo!, { username, error, status });
     if (!username || !password) return again('Enter your username and password.', 400);
 
-    // Brute force: attempts are counted per username and per client address before the password
-    // is checked; over the limit, the same neutral page (429), whether or not the user exists.
+    // Brute force (NIST SP 800-63B §5.2.2): FAILED attempts are counted per username and per
+    // client address; once either reaches the limit, the same neutral page (429) whether or not
+    // the user exists or the password is right. A success forgets only the username's failures:
+    // signing in to one's own account must not reset the address counter (password spraying).
     const { maxAttempts, attemptWindow } = ctx.config.login;
     const keys = [`login:user:${username.toLowerCase()}`, `login:ip:${request.ip}`];
-    const hits = await Promise.all(keys.map((k) => ctx.ports.rateLimiter.hit(k, maxAttempts, attemptWindow)));
-    const blocked = hits.find((h) => !h.allowed);
+    const checks = await Promise.all(keys.map((k) => ctx.ports.rateLimiter.check(k, maxAttempts)));
+    const blocked = checks.find((h) => !h.allowed);
     if (blocked) {
       reply.header('retry-after', String(Math.max(1, blocked.retryAfter)));
       return again(LOGIN_THROTTLED, 429);
     }
     const user = await ctx.authenticateUser(username, password);
     if (!user) {
+      await Promise.all(keys.map((k) => ctx.ports.rateLimiter.hit(k, maxAttempts, attemptWindow)));
       request.log.info({ reason: 'bad_credentials' }, 'sign-in refused');
       return again(LOGIN_FAILED, 200);
     }
-    await Promise.all(keys.map((k) => ctx.ports.rateLimiter.reset(k)));
+    await ctx.ports.rateLimiter.reset(keys[0]!);
     // Session fixation: a new session value on every sign-in (core/session).
     const signedIn = await ctx.sessions.signIn(readCookie(request, ctx.config.session.cookieName), {
       userId: user.id, amr: ['pwd'], acr: ctx.config.login.acrValues[0] ?? null,
