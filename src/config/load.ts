@@ -87,7 +87,6 @@ export function semanticProblems(c: Config): string[] {
   if (c.keys.gracePeriod < longestTtl) out.push(`keys.gracePeriod: must be at least the longest access token lifetime (${longestTtl}s), or tokens issued before a rotation stop verifying`);
   if (c.tokens.subjectType === 'pairwise' && !c.tokens.pairwiseSalt) out.push('tokens.pairwiseSalt: required when tokens.subjectType is pairwise');
   if (c.session.idleTtl > c.session.absoluteTtl) out.push('session.idleTtl: must not exceed session.absoluteTtl');
-  if (c.keys.gracePeriod < c.tokens.idTokenTtl) out.push(`keys.gracePeriod: must be at least tokens.idTokenTtl (${c.tokens.idTokenTtl}s)`);
   if (c.kek !== undefined && !decodeKek(c.kek)) out.push('kek: must be 32 bytes, base64 or base64url encoded');
   if (c.env === 'production') {
     if (isWeakKek(c.kek)) out.push('kek: production needs a strong 32-byte key-encryption key (GATEHOUSE_KEK), e.g. `openssl rand -base64 32`');
