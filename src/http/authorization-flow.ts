@@ -13,7 +13,7 @@ import { formPostPage } from './pages/form-post-page.ts';
 import { sendPage } from './pages/layout.ts';
 import { loginPage } from './pages/login-page.ts';
 import { cspSourceFor } from './plugins/security-headers.ts';
-import { clearSessionCookies, readCookie } from './session-cookie.ts';
+import { clearSessionCookies, readCookie, sessionCookieName } from './session-cookie.ts';
 
 /**
  * The steps shared by GET/POST /authorize and the interaction routes (/login, /consent,
@@ -43,7 +43,7 @@ export function asFailure(e: unknown): AuthorizationFailure | null {
 
 /** The live session of this browser; stale cookies are removed. */
 export async function readSession(fc: FlowContext, request: FastifyRequest, reply: FastifyReply): Promise<SessionRecord | undefined> {
-  const cookie = readCookie(request, fc.config.session.cookieName);
+  const cookie = readCookie(request, sessionCookieName(fc.config));
   if (cookie === undefined) return undefined;
   const session = await fc.sessions.read(cookie);
   if (!session) clearSessionCookies(reply, fc.config);

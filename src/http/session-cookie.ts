@@ -18,6 +18,16 @@ import type { SessionRecord } from '../core/model/session.ts';
  */
 export const BROWSER_STATE_COOKIE = 'gh_browser_state';
 
+/**
+ * The session cookie's name: `session.cookieName`, with the `__Host-` prefix on an https issuer
+ * so that only this exact origin can set it (no sibling subdomain can plant a session; RFC 6265bis
+ * §4.1.3.2: Secure, Path=/, no Domain).
+ */
+export function sessionCookieName(config: Pick<Config, 'issuer' | 'session'>): string {
+  const name = config.session.cookieName;
+  return isHttpsIssuer(config) && !name.startsWith('__Host-') ? `__Host-${name}` : name;
+}
+
 const cache = new WeakMap<FastifyRequest, Record<string, string | undefined>>();
 
 /** The value of cookie `name` on the request (first one wins), or undefined. */
@@ -61,7 +71,7 @@ export function setCookie(reply: FastifyReply, config: Pick<Config, 'issuer'>, n
 /** Sets the session cookie for `cookie` (the raw value) and the matching browser state. */
 export function setSessionCookies(reply: FastifyReply, config: Pick<Config, 'issuer' | 'session'>, cookie: string, session: SessionRecord, now: number): void {
   const maxAge = Math.max(0, session.expiresAt - now);
-  setCookie(reply, config, config.session.cookieName, cookie, { maxAge });
+  setCookie(reply, config, sessionCookieName(config), cookie, { maxAge });
   setBrowserState(reply, config, session, maxAge);
 }
 
@@ -74,6 +84,6 @@ export function setBrowserState(reply: FastifyReply, config: Pick<Config, 'issue
 
 /** Ends the session in the browser (both cookies deleted). */
 export function clearSessionCookies(reply: FastifyReply, config: Pick<Config, 'issuer' | 'session'>): void {
-  setCookie(reply, config, config.session.cookieName, '', { maxAge: 0 });
+  setCookie(reply, config, sessionCookieName(config), '', { maxAge: 0 });
   setBrowserState(reply, config, undefined, 0);
 }

@@ -9,7 +9,7 @@ import { DEVICE_CODE_INVALID, DEVICE_CODE_THROTTLED, deviceCodePage } from '../p
 import { deviceConfirmPage, deviceDonePage } from '../pages/device-confirm-page.ts';
 import { csrfErrorPage, errorPage, pageErrorHandler } from '../pages/error-page.ts';
 import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
-import { readCookie } from '../session-cookie.ts';
+import { readCookie, sessionCookieName } from '../session-cookie.ts';
 
 /** Window of `device.userCodeMaxAttempts` (the config counts attempts per minute). */
 const ATTEMPT_WINDOW = 60;
@@ -27,7 +27,7 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: AppContext): voi
   const options = { schema: { hide: true }, errorHandler: pageErrorHandler(kit) };
 
   async function signedIn(request: FastifyRequest): Promise<{ account: SessionAccount; username: string } | null> {
-    const session = await ctx.sessions.read(readCookie(request, ctx.config.session.cookieName));
+    const session = await ctx.sessions.read(readCookie(request, sessionCookieName(ctx.config)));
     const account = currentAccount(session);
     if (!account) return null;
     const user = await ctx.ports.users.get(ctx.tenantId, account.userId);

@@ -14,7 +14,7 @@ import { LOGOUT_DECISION_FIELD, logoutConfirmPage } from '../pages/logout-confir
 import { sendFramedPage, signedOutPage, stillSignedInPage } from '../pages/logout-done-page.ts';
 import { LOGOUT_RESUBMIT_FIELD, logoutResubmitPage } from '../pages/logout-resubmit-page.ts';
 import { cspSourceFor } from '../plugins/security-headers.ts';
-import { clearSessionCookies, readCookie } from '../session-cookie.ts';
+import { clearSessionCookies, readCookie, sessionCookieName } from '../session-cookie.ts';
 
 export type EndSessionContext = Pick<AppContext,
   'config' | 'ports' | 'tenantId' | 'keys' | 'idTokens' | 'idTokenHints' | 'logoutNotifier' | 'events' | 'sessions' | 'pages' | 'csrf'>;
@@ -92,7 +92,7 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
       return sendPage(reply, oauthErrorPage(kit, e));
     }
     if (answer === 'no') return sendPage(reply, stillSignedInPage(kit));
-    const cookie = readCookie(request, ctx.config.session.cookieName);
+    const cookie = readCookie(request, sessionCookieName(ctx.config));
     if (rpPost && cookie === undefined) return sendPage(reply, logoutResubmitPage(kit, req.params, formAction(req)));
     const session = cookie === undefined ? undefined : await ctx.sessions.read(cookie);
     const decision: EndSessionDecision = answer === 'yes'

@@ -6,7 +6,7 @@ import { createInteractionSealer, type Interaction } from '../interaction.ts';
 import { csrfErrorPage, errorPage, pageErrorHandler } from '../pages/error-page.ts';
 import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
 import { LOGIN_FAILED, LOGIN_THROTTLED, loginPage } from '../pages/login-page.ts';
-import { readCookie, setBrowserState, setSessionCookies } from '../session-cookie.ts';
+import { readCookie, setBrowserState, setSessionCookies, sessionCookieName } from '../session-cookie.ts';
 
 /**
  * A same-origin path to return to after the standalone sign-in (the /device page uses it).
@@ -117,7 +117,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: PageRoutesC
     }
     await ctx.ports.rateLimiter.reset(keys[0]!);
     // Session fixation: a new session value on every sign-in (core/session).
-    const signedIn = await ctx.sessions.signIn(readCookie(request, ctx.config.session.cookieName), {
+    const signedIn = await ctx.sessions.signIn(readCookie(request, sessionCookieName(ctx.config)), {
       userId: user.id, amr: ['pwd'], acr: ctx.config.login.acrValues[0] ?? null,
     });
     setSessionCookies(reply, ctx.config, signedIn.cookie, signedIn.session, nowSeconds(fc));
