@@ -28,7 +28,8 @@ function opFrame(cookie: string, opts: { subtle?: boolean } = {}) {
     async post(data: unknown, origin = 'https://rp.example', source: unknown = parent): Promise<string | undefined> {
       const before = answers.length;
       listener!({ data, origin, source: source === 'stranger' ? stranger : source });
-      for (let i = 0; i < 20 && answers.length === before; i++) await new Promise((r) => setImmediate(r));
+      // SubtleCrypto digests finish on the thread pool: wait for the answer (bounded), not a fixed number of ticks.
+      for (let i = 0; i < 400 && answers.length === before; i++) await new Promise((r) => setTimeout(r, 5));
       return answers.at(before)?.status;
     },
   };
