@@ -89,6 +89,18 @@ export function deviceCodeStoreContract(h: GetHarness): void {
       assert.equal(new Set(previous).size, 10, 'no two polls replaced the same value');
     });
 
+    test('RFC 8628 §3.5 slowDown grows the interval for all later polls; concurrent slow-downs each count', async () => {
+      const { storage, peer } = h();
+      const t = newTenant();
+      const d = deviceFixture(t);
+      await storage.deviceCodes.insert(d);
+      await storage.deviceCodes.slowDown(t, d.hash, 5);
+      assert.equal((await storage.deviceCodes.findByUserCode(t, d.userCodeHash))?.interval, d.interval + 5);
+      await all(Array.from({ length: 4 }, (_, i) => (i % 2 ? peer : storage).deviceCodes.slowDown(t, d.hash, 5)));
+      assert.equal((await peer.deviceCodes.findByUserCode(t, d.userCodeHash))?.interval, d.interval + 25, 'an increment, not read-then-write');
+      await storage.deviceCodes.slowDown(t, 'unknown', 5);
+    });
+
     test('S4 consume moves approved to consumed exactly once, even when ten race', async () => {
       const { storage, peer } = h();
       const t = newTenant();

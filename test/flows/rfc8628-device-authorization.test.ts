@@ -135,10 +135,11 @@ describe('RFC 8628 Device Authorization Grant', () => {
     // RFC 8628 §3.5: "the interval MUST be increased by 5 seconds for this and all subsequent requests".
     clock.advance(r.interval!);
     assert.equal(await outcome(r.device_code), 'slow_down', 'the old interval is no longer enough');
-    clock.advance(r.interval! + 5);
+    // Two slow_downs: the interval is now 5 + 5 + 5 for every later poll.
+    clock.advance(r.interval! + 10);
     assert.equal(await outcome(r.device_code), 'authorization_pending');
     await decide(r.user_code, true);
-    clock.advance(r.interval! + 5);
+    clock.advance(r.interval! + 10);
     const tokens = await poll(r.device_code);
     assert.equal(tokens.token_type, 'bearer');
     assert.equal(tokens.scope, 'openid email offline_access');

@@ -91,7 +91,7 @@ export function grantDeps(
     codes: opts.codes ?? fakeCodeStore(), users, tokens: w.storage.tokens, denylist: w.storage.denylist,
     clock: w.clock, random: w.random, events: w.events, tenantId: w.tenantId, config,
     // RFC 8628 grant: no device codes in these tests.
-    deviceCodes: { poll: async () => undefined, consume: async () => 'not-found' as const },
+    deviceCodes: { poll: async () => undefined, consume: async () => 'not-found' as const, slowDown: async () => {} },
   };
   return deps;
 }

@@ -12,7 +12,8 @@ export type DeviceDecision =
  * Adapters guarantee: `insert` fails on a duplicate device or user code hash and writes nothing;
  * `decide` and `consume` are single atomic compare-and-sets (S4): `decide` moves 'pending' to
  * 'approved'/'denied' (false when not pending); `consume` moves 'approved' to 'consumed';
- * `poll` atomically sets `lastPolledAt` and returns the record as it was before.
+ * `poll` atomically sets `lastPolledAt` and returns the record as it was before; `slowDown`
+ * atomically adds `step` seconds to `interval` (an increment, never read-then-write).
  */
 export interface DeviceCodeStore {
   insert(record: DeviceCodeRecord): Promise<void>;
@@ -20,5 +21,6 @@ export interface DeviceCodeStore {
   decide(tenantId: TenantId, hash: string, decision: DeviceDecision): Promise<boolean>;
   poll(tenantId: TenantId, hash: string, at: number): Promise<DeviceCodeRecord | undefined>;
   consume(tenantId: TenantId, hash: string): Promise<ConsumeResult>;
+  slowDown(tenantId: TenantId, hash: string, step: number): Promise<void>;
   purgeExpired(before: number): Promise<number>;
 }

@@ -29,7 +29,7 @@ export interface GrantDeps {
   readonly subjects: UserSubjects;
   readonly codes: Pick<CodeStore, 'take'>;
   /** urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4). */
-  readonly deviceCodes: Pick<DeviceCodeStore, 'poll' | 'consume'>;
+  readonly deviceCodes: Pick<DeviceCodeStore, 'poll' | 'consume' | 'slowDown'>;
   readonly users: Pick<UserStore, 'get'>;
   readonly tokens: Pick<TokenStore, 'insert' | 'find' | 'consume' | 'revokeGrant'>;
   readonly denylist: Pick<TokenDenylist, 'add' | 'has'>;

@@ -46,6 +46,12 @@ export class MemoryDeviceCodeStore implements DeviceCodeStore {
     return structuredClone(row);
   }
 
+  async slowDown(tenantId: TenantId, hash: string, step: number): Promise<void> {
+    const key = tenantKey(tenantId, hash);
+    const row = this.#rows.get(key);
+    if (row) this.#rows.set(key, { ...row, interval: row.interval + step });
+  }
+
   async consume(tenantId: TenantId, hash: string): Promise<ConsumeResult> {
     const key = tenantKey(tenantId, hash);
     const row = this.#rows.get(key);

@@ -120,6 +120,12 @@ export class SqlDeviceCodeStore implements DeviceCodeStore {
     throw new GatehouseError('GH_STORE_UNAVAILABLE', 'device code store contended: the poll lost its compare-and-set repeatedly');
   }
 
+  async slowDown(tenantId: TenantId, hash: string, step: number): Promise<void> {
+    // One UPDATE with an increment: concurrent slow-downs each add their step.
+    await this.#db.updateTable('device_codes').set((eb) => ({ poll_interval: eb('poll_interval', '+', step) }))
+      .where('tenant_id', '=', tenantId).where('hash', '=', hash).execute();
+  }
+
   async consume(tenantId: TenantId, hash: string): Promise<ConsumeResult> {
     if ((await this.#q.consume.run([tenantId, hash])) > 0) return 'consumed';
     return (await this.#q.exists.first([tenantId, hash])) ? 'already-consumed' : 'not-found';

@@ -55,19 +55,20 @@ describe('RFC 8628 §3.4–§3.5 device_code grant', () => {
     await assert.rejects(poll(r.device_code), isError('authorization_pending'));
   });
 
-  test('RFC 8628 §3.5 slow_down when polled sooner than interval, and the next poll must wait 5 s more', async () => {
+  test('RFC 8628 §3.5 slow_down when polled sooner than interval, and the interval grows by 5 s for all subsequent polls', async () => {
     const { w, poll, start } = await setup();
     const r = await start();
     await assert.rejects(poll(r.device_code), isError('authorization_pending'));
     w.clock.advance(2);
     await assert.rejects(poll(r.device_code), isError('slow_down'));
-    // The slow poll was at t=2; the interval is now 5 + 5: t=7 (enough before) is still too soon.
+    // The interval is now 5 + 5: a poll 5 s later is still too soon, and grows it to 15.
     w.clock.advance(5);
     await assert.rejects(poll(r.device_code), isError('slow_down'));
-    w.clock.advance(r.interval + SLOW_DOWN_STEP);
+    w.clock.advance(r.interval + 2 * SLOW_DOWN_STEP);
     await assert.rejects(poll(r.device_code), isError('authorization_pending'));
+    // "for this and all subsequent requests": the original interval is no longer enough.
     w.clock.advance(r.interval);
-    await assert.rejects(poll(r.device_code), isError('authorization_pending'), 'polling at the interval is fine');
+    await assert.rejects(poll(r.device_code), isError('slow_down'));
   });
 
   test('RFC 8628 §3.5 access_denied (400) after the user denied', async () => {

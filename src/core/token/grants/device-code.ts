@@ -14,7 +14,7 @@ import { issueUserGrantTokens, narrowResources, type UserGrantDeps } from '../us
 import { mayRefresh } from './authorization-code.ts';
 
 export interface DeviceCodeGrantDeps extends Omit<UserGrantDeps, 'id' | 'tokens'>, GrantRevocationDeps {
-  readonly deviceCodes: Pick<DeviceCodeStore, 'poll' | 'consume'>;
+  readonly deviceCodes: Pick<DeviceCodeStore, 'poll' | 'consume' | 'slowDown'>;
   readonly users: Pick<UserStore, 'get'>;
   readonly tokens: UserGrantDeps['tokens'] & GrantRevocationDeps['tokens'];
   readonly clock: Clock;
@@ -33,9 +33,9 @@ const pollError = (code: 'authorization_pending' | 'slow_down' | 'access_denied'
 /**
  * RFC 8628 §3.4–§3.5: the device_code grant. The device polls with its device code; each poll
  * records its time in one atomic store call. Polling sooner than `interval` seconds after the
- * previous poll is answered with slow_down, and the next allowed poll moves a further
- * SLOW_DOWN_STEP seconds out (the stored `lastPolledAt` is pushed ahead), so a device that keeps
- * polling too fast keeps getting slow_down. An approved code is consumed once (S4) and yields an
+ * previous poll is answered with slow_down, and the code's stored interval grows by
+ * SLOW_DOWN_STEP seconds for this and every later poll (RFC 8628 §3.5), so a device that keeps
+ * polling too fast keeps getting slow_down and an ever longer interval. An approved code is consumed once (S4) and yields an
  * access token, a refresh token (OIDC Core §11 rules, as for authorization codes) and, for
  * `openid`, an ID token. Public clients may poll (RFC 8628 §3.4 authenticates only those that
  * have credentials).
@@ -74,7 +74,7 @@ export function createDeviceCodeGrant(deps: DeviceCodeGrantDeps): TokenGrant {
           // RFC 8628 §3.5: "slow_down: A variant of "authorization_pending", the authorization
           // request is still pending and polling should continue, but the interval MUST be
           // increased by 5 seconds for this and all subsequent requests."
-          await deps.deviceCodes.poll(deps.tenantId, hash, now + SLOW_DOWN_STEP);
+          await deps.deviceCodes.slowDown(deps.tenantId, hash, SLOW_DOWN_STEP);
           throw pollError('slow_down', `poll again in ${record.interval + SLOW_DOWN_STEP} seconds or more`);
         }
         // RFC 8628 §3.5: "authorization_pending: The authorization request is still pending as
