@@ -126,3 +126,10 @@ test('RFC 7591 §2 human-facing URLs must be http(s) and typed members must have
   fails(web({ contacts: 'a@example.com' }), 'invalid_client_metadata', OPERATOR_POLICY, /contacts/);
   fails(web({ access_token_format: 'paseto' }), 'invalid_client_metadata');
 });
+
+test('OIDC Registration §5: a dynamically registered client cannot claim a sector on another host (no fetch, no correlation)', () => {
+  const base = { redirect_uris: ['https://rp.example/cb'], grant_types: ['authorization_code'], response_types: ['code'], subject_type: 'pairwise', token_endpoint_auth_method: 'client_secret_basic' };
+  assert.throws(() => validateClientMetadata({ ...base, sector_identifier_uri: 'https://other.example/sector.json' }, DCR), /sector_identifier_uri/);
+  assert.doesNotThrow(() => validateClientMetadata({ ...base, sector_identifier_uri: 'https://rp.example/sector.json' }, DCR));
+  assert.doesNotThrow(() => validateClientMetadata({ ...base, sector_identifier_uri: 'https://other.example/sector.json' }, OPERATOR_POLICY), 'operators are trusted');
+});

@@ -102,6 +102,17 @@ export function checkOidcMetadata(raw: Raw, ctx: OidcMetadataContext): Record<st
   if (sector !== undefined && (parse('sector_identifier_uri', sector).protocol !== 'https:' || sector.includes('#'))) {
     throw bad('sector_identifier_uri must be an https URL without a fragment');
   }
+  // OIDC Registration §5: the OP verifies a sector_identifier_uri by fetching it and checking that
+  // every redirect URI is listed. Gatehouse does not fetch client-hosted documents; a dynamically
+  // registered client (untrusted, `policy.firstParty` false) may therefore only name a sector on the
+  // host of all its redirect URIs, or it could claim another client's sector and receive the same
+  // pairwise subjects (cross-client correlation). Operators (CLI) are trusted to group hosts.
+  if (sector !== undefined && !ctx.policy.firstParty) {
+    const sectorHost = parse('sector_identifier_uri', sector).host;
+    if (ctx.redirectUris.some((u) => { try { return new URL(u).host !== sectorHost; } catch { return true; } })) {
+      throw bad('sector_identifier_uri must be on the host of every redirect URI (it is not fetched); ask the operator to register a shared sector');
+    }
+  }
   set('sector_identifier_uri', sector);
   if (subjectType === 'pairwise' && sector === undefined) {
     // OIDC Core §8.1: "If there are multiple hostnames in the registered redirect_uris, the
