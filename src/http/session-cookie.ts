@@ -1,4 +1,4 @@
-import { parseCookie, stringifySetCookie } from 'cookie';
+import { parse as parseCookie, serialize } from 'cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.ts';
 import { browserStateOf } from '../core/session/session-service.ts';
@@ -57,9 +57,7 @@ export interface CookieOptions {
 export function setCookie(reply: FastifyReply, config: Pick<Config, 'issuer'>, name: string, value: string, opts: CookieOptions = {}): void {
   const secure = isHttpsIssuer(config);
   const sameSite = opts.sameSite === 'none' && secure ? 'none' : 'lax';
-  reply.header('set-cookie', stringifySetCookie({
-    name,
-    value,
+  reply.header('set-cookie', serialize(name, value, {
     path: '/',
     httpOnly: opts.httpOnly ?? true,
     secure,
