@@ -204,4 +204,14 @@ test('oidcc-id-token-signature', async () => {
   assert.equal(payload.sub, alice.id);
 });
 
-test('oidcc-id-token-kid-absent-single-jwks', { skip: 'n/a: Gatehouse always sets kid and publishes several keys (one per algorithm, plus rotation); the module targets OPs with a single kid-less key' }, () => {});
+// oidcc-id-token-kid-absent-single-jwks targets OPs that publish one key without a kid. It does
+// not apply: Gatehouse publishes several keys (one per algorithm, plus rotation), so it must and
+// does name the key in every ID token. This proves the property the module would otherwise rely on.
+test('oidcc-id-token-kid-absent-single-jwks (n/a): with several published keys every ID token names its key by kid', async () => {
+  const jwks = await (await fetch(`${op.url}/jwks.json`)).json() as { keys: { kid?: string }[] };
+  assert.ok(jwks.keys.length > 1, 'several keys are published');
+  assert.ok(jwks.keys.every((k) => typeof k.kid === 'string' && k.kid.length > 0), 'every published key has a kid');
+  const r = await codeFlow(op, cfg, rp, ua(), alice);
+  const kid = decodeProtectedHeader(r.tokens.id_token!).kid;
+  assert.ok(jwks.keys.some((k) => k.kid === kid), 'the ID token names a published key');
+});

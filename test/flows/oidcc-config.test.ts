@@ -169,8 +169,17 @@ test('oidcc-idtoken-rs256', async () => {
   assert.equal(decodeProtectedHeader(r.tokens.id_token!).alg, 'RS256');
 });
 
-test('oidcc-userinfo-rs256', { skip: 'n/a: signed UserInfo responses (userinfo_signed_response_alg) are not offered and not advertised' }, () => {
+// oidcc-userinfo-rs256 needs signed UserInfo responses, which are not offered: this checks that
+// discovery does not claim them and that UserInfo answers plain JSON (S17).
+test('oidcc-userinfo-rs256 (n/a): signed UserInfo is not advertised and UserInfo answers JSON', async () => {
   assert.equal((meta as Record<string, unknown>)['userinfo_signing_alg_values_supported'], undefined);
+  const rp: TestRp = await createRp(op.gh);
+  const cfg = await rpConfig(op, rp);
+  const r = await codeFlow(op, cfg, rp, new UserAgent(op.url), alice);
+  const res = await fetch(meta.userinfo_endpoint!, { headers: { authorization: `Bearer ${r.tokens.access_token}` } });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
+  assert.equal(((await res.json()) as { sub: string }).sub, alice.id);
 });
 
 test('oidcc-server-rotate-keys', async () => {
