@@ -112,6 +112,9 @@ export function renderMarkdown(r: ReportInput): string {
  * The ratio is the median of per-round ratios: the two cells of a round ran moments apart, so
  * drift in the machine's speed cancels within each pair. Null unless both cells are valid.
  */
+/** Scenarios measured as whole flows (flows/s), not single requests. */
+const FLOW_SCENARIOS = new Set(['auth-code', 'refresh', 'signin-under-load']);
+
 export function computeRatios(
   cells: readonly CellSummary[], runs: readonly CellRun[], scenarioIds: readonly string[], targetIds: readonly string[],
 ): { scenario: string; vs: string; value: number | null }[] {
@@ -120,6 +123,8 @@ export function computeRatios(
   for (const s of scenarioIds.filter((x) => x !== 'hello')) {
     for (const t of targetIds.filter((x) => x !== 'gatehouse')) {
       const [vsScenario, vsTarget] = t === 'hello' ? ['hello', 'hello'] : [s, t];
+      // A multi-step flow (several requests, a password hash) has no meaning against one hello request.
+      if (t === 'hello' && FLOW_SCENARIOS.has(s)) { out.push({ scenario: s, vs: t, value: null }); continue; }
       if (ratio(find(s, 'gatehouse'), find(vsScenario, vsTarget)) === null) { out.push({ scenario: s, vs: t, value: null }); continue; }
       const perRound: number[] = [];
       for (const gh of runs.filter((r) => r.scenario === s && r.target === 'gatehouse')) {
