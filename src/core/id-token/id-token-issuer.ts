@@ -80,7 +80,7 @@ export function createIdTokenIssuer(deps: IdTokenDeps, config: IdTokenConfig): I
       if (input.code !== undefined) payload.c_hash = halfHash(input.code, alg);
       // FAPI 1.0 Advanced §5.2.2.1: s_hash, the state hash, same construction.
       if (input.state !== undefined) payload.s_hash = halfHash(input.state, alg);
-      return deps.keys.signer(alg).sign(payload, 'JWT');
+      return deps.keys.signer(alg).signAsync(payload, 'JWT');
     },
   };
 }

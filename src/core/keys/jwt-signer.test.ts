@@ -108,3 +108,18 @@ test('the signer caches its header per typ and reports its kid and alg', () => {
   assert.notEqual(a, c);
   assert.deepEqual(JSON.parse(Buffer.from(c!, 'base64url').toString()), { alg: 'ES256', kid: s.kid, typ: 'at+jwt' });
 });
+
+for (const alg of SIGNING_ALGS) {
+  test(`RFC 7515 §7.1 ${alg}: signAsync (thread pool for RSA) yields a JWS that verifies with jose and verifyJws`, async () => {
+    const token = await signerFor(alg).signAsync(claims, 'at+jwt');
+    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), { algorithms: [alg] });
+    assert.equal(payload.sub, 'alice');
+    assert.equal(protectedHeader.typ, 'at+jwt');
+    assert.deepEqual(verifyJws(token, lookup)?.payload, claims);
+  });
+}
+
+test('RFC 7518 §3.3 RS256 (deterministic PKCS #1 v1.5): signAsync and sign produce the same token', async () => {
+  const s = signerFor('RS256');
+  assert.equal(await s.signAsync(claims), s.sign(claims));
+});

@@ -123,7 +123,7 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
         if (scope) payload.scope = scope;
         if (cnf) payload.cnf = cnf;
         // RFC 9068 §2.1: "Resource servers MUST verify that the "typ" header value is "at+jwt""
-        token = deps.keys.signer(accessTokenSigningAlg).sign(payload, ACCESS_TOKEN_JWT_TYP);
+        token = await deps.keys.signer(accessTokenSigningAlg).signAsync(payload, ACCESS_TOKEN_JWT_TYP);
       } else {
         token = id(32);
         const record: TokenRecord = {
