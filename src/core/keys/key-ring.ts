@@ -11,9 +11,8 @@ export interface JwtSigner {
   /** Returns a compact JWS: header {alg, kid, typ} + payload. */
   sign(payload: Readonly<Record<string, unknown>>, typ?: string): string;
   /**
-   * The same JWS; an RSA signature (~0.3 ms) is computed on the libuv thread pool instead of the
-   * event loop, so other requests proceed meanwhile. Elliptic-curve signatures stay inline
-   * (cheaper than the hop to the pool).
+   * The same JWS; RS256/PS256/ES256 signatures are computed on the libuv thread pool instead of
+   * the event loop, so other requests proceed meanwhile (EdDSA stays inline: not measured).
    */
   signAsync(payload: Readonly<Record<string, unknown>>, typ?: string): Promise<string>;
 }
