@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { hashSync } from '@node-rs/argon2';
-import { cheapParamsForTests, createArgon2PasswordHasher, OWASP_ARGON2ID } from './argon2-password-hasher.ts';
+import { cheapParamsForTests, createArgon2PasswordHasher, createGate, OWASP_ARGON2ID } from './argon2-password-hasher.ts';
 
 const owasp = createArgon2PasswordHasher();
 
@@ -62,5 +62,44 @@ describe('argon2id password hasher (S5, OWASP Password Storage Cheat Sheet)', ()
     const p99Ms = h.percentile(99) / 1e6;
     assert.equal(new Set(hashes).size, 8);
     assert.ok(p99Ms < oneHashMs / 3, `p99 event-loop delay ${p99Ms.toFixed(1)} ms while hashing; one hash takes ${oneHashMs.toFixed(1)} ms`);
+  });
+});
+
+describe('argon2id concurrency gate (one libuv pool thread stays free for token signatures)', () => {
+  test('never runs more than the limit at once, in FIFO order, and every job settles', async () => {
+    const gate = createGate(2);
+    let running = 0;
+    let peak = 0;
+    const started: number[] = [];
+    const releases: (() => void)[] = [];
+    const jobs = [0, 1, 2, 3, 4].map((i) => gate(async () => {
+      started.push(i);
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise<void>((r) => releases.push(r));
+      running--;
+      if (i === 3) throw new Error('job 3 failed');
+      return i;
+    }));
+    const settled = Promise.allSettled(jobs);
+    while (started.length < 5) {
+      await new Promise((r) => setImmediate(r));
+      assert.ok(running <= 2, `running ${running}`);
+      releases.shift()?.();
+    }
+    releases.forEach((r) => r());
+    const results = await settled;
+    assert.equal(peak, 2);
+    assert.deepEqual(started, [0, 1, 2, 3, 4]);
+    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    // A failed job released its slot: a later call still runs.
+    assert.equal(await gate(async () => 'after'), 'after');
+  });
+
+  test('a hasher gated to one job at a time still answers every concurrent verification correctly', async () => {
+    const gated = createArgon2PasswordHasher({ params: cheapParamsForTests, concurrency: 1 });
+    const phc = await gated.hash('pw');
+    const results = await Promise.all(Array.from({ length: 4 }, (_, i) => gated.verify(phc, i % 2 ? 'pw' : 'nope')));
+    assert.deepEqual(results, [false, true, false, true]);
   });
 });

@@ -25,23 +25,53 @@ const OUTPUT_LEN = 32;
 export interface Argon2HasherOptions {
   /** Cost parameters. Default: OWASP_ARGON2ID. Tests may pass a cheaper set, never production. */
   readonly params?: Argon2Params;
+  /**
+   * At most this many hashes/verifications on the libuv thread pool at once; the rest wait their
+   * turn here. Default: the pool size (UV_THREADPOOL_SIZE, libuv default 4) minus one, so one
+   * pool thread stays free for the token signatures (`JwtSigner.signAsync`), which would
+   * otherwise queue behind ~9 ms argon2id jobs.
+   */
+  readonly concurrency?: number;
 }
+
+/** A FIFO gate: runs `work` once fewer than `limit` are running; a finished job hands its slot on. */
+export function createGate(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next(); // the slot passes to the next in line: `running` is unchanged
+    else running--;
+  };
+  return async (work) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    else running++;
+    try {
+      return await work();
+    } finally {
+      release();
+    }
+  };
+}
+
+const defaultConcurrency = (): number => Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 1);
 
 /**
  * PasswordHasher on @node-rs/argon2: native argon2id whose `hash`/`verify` run on the libuv thread
  * pool (napi async work), so hundreds of milliseconds of memory-hard work never block the event
- * loop. Concurrency is bounded by the pool size (UV_THREADPOOL_SIZE, default 4).
+ * loop. At most `concurrency` run at once (default: the pool size minus one).
  */
 export function createArgon2PasswordHasher(opts: Argon2HasherOptions = {}): PasswordHasher {
   const params = opts.params ?? OWASP_ARGON2ID;
   const options: Options = { algorithm: ARGON2ID, version: V0X13, outputLen: OUTPUT_LEN, ...params };
+  const gate = createGate(opts.concurrency ?? defaultConcurrency());
   return {
-    hash: (password) => hash(password, options),
+    hash: (password) => gate(() => hash(password, options)),
     async verify(phc, password) {
       if (!phc.startsWith('$argon2')) return false;
       try {
         // The cost comes from the PHC string itself, so old hashes still verify after a change.
-        return await verify(phc, password);
+        return await gate(() => verify(phc, password));
       } catch {
         return false; // a malformed stored hash is a failed sign-in, not an error page
       }
