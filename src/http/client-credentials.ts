@@ -29,6 +29,8 @@ function basicFailure(reason: string): OAuthError {
  * encoded using the same algorithm and used as the password."
  */
 function formDecode(value: string): string | null {
+  // Nothing to decode (the usual random client id and secret): skip the regex and the decoder.
+  if (value.indexOf('%') < 0 && value.indexOf('+') < 0) return value;
   try {
     return decodeURIComponent(value.replace(/\+/g, ' '));
   } catch {

@@ -33,7 +33,14 @@ export function readOAuthForm(body: unknown, multi: readonly string[] = []): { s
   if (!isFormBody(body)) throw OAuthError.invalidRequest(`content type must be ${FORM_CONTENT_TYPE}`);
   const single: Record<string, string> = Object.create(null);
   const many: Record<string, string[]> = Object.create(null);
-  for (const [k, values] of Object.entries(body)) {
+  for (const k in body) {
+    const values = body[k]!;
+    // The usual case, one non-empty value, without building a filtered copy.
+    if (values.length === 1 && values[0] !== '') {
+      if (multi.includes(k)) many[k] = [values[0]!];
+      else single[k] = values[0]!;
+      continue;
+    }
     const present = values.filter((v) => v !== '');
     if (present.length === 0) continue;
     if (multi.includes(k)) { many[k] = present; continue; }
