@@ -21,6 +21,8 @@ export interface BrowserSite {
   readonly config: Config;
   readonly rp: ClientSite;
   readonly clientId: string;
+  /** The running server (to register more clients). */
+  readonly server: TestServer;
   /** A user with a password (and a display name), created through the user service. */
   addUser(username: string, password: string, name?: string): Promise<string>;
   /** An authorization URL for the RP, with PKCE S256 (one verifier per site). */
@@ -54,6 +56,7 @@ export async function startBrowserSite(overrides: Record<string, unknown> = {}):
     config: server.gh.ctx.config,
     rp,
     clientId,
+    server,
     async addUser(username, password, name) {
       return (await createTestUser(server.gh, { username, password, claims: name ? { name } : {} })).id;
     },
