@@ -98,7 +98,7 @@ test('RFC 8707 §2 a resource configured for opaque tokens gets a stored opaque 
   const before = await activeTokenCount(s.gh);
   const t = await clientCredentials(as, c, { resource: 'https://api.example/ledger' });
   assert.equal(t.expires_in, 120);
-  assert.match(t.access_token, /^[A-Za-z0-9_-]{43}$/);
+  assert.match(t.access_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
   assert.equal(await activeTokenCount(s.gh), before + 1);
 });
 
@@ -106,7 +106,7 @@ test('RFC 9068 §2 the access token format is chosen per client', async () => {
   const c = await createTestClient(s.gh, { access_token_format: 'opaque' });
   const t = await clientCredentials(as, c);
   assert.throws(() => decodeProtectedHeader(t.access_token));
-  assert.match(t.access_token, /^[A-Za-z0-9_-]{43}$/);
+  assert.match(t.access_token, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
 });
 
 test('RFC 6749 §5.2 a requested scope the client may not have is invalid_scope', async () => {

@@ -60,7 +60,7 @@ describe('RFC 6749 §4.1.2 authorization response', () => {
     assert.equal(r.auth.sid, session.accounts[0]!.sid);
     assert.equal(r.expiresAt, now() + w.config.authorization.codeTtl);
     assert.equal(r.consumedAt !== null, true);
-    assert.match(r.grantId, /^[A-Za-z0-9_-]{22}$/);
+    assert.match(r.grantId, /^[0-9a-f]{12}[A-Za-z0-9_-]{22}$/, 'time prefix, then 128 random bits');
   });
 
   test('OIDC Session Management §3 session_state = hash(client_id origin browser_state salt).salt', async () => {

@@ -1,4 +1,4 @@
-import { sha256 } from '../crypto.ts';
+import { sha256, timePrefix } from '../crypto.ts';
 import type { EventPublisher } from '../events.ts';
 import type { IdTokenInput, IdTokenIssuer } from '../id-token/types.ts';
 import type { AuthorizationCodeRecord } from '../model/authorization-code.ts';
@@ -50,7 +50,7 @@ export async function complete(
   const parts = responseType.split(' ');
   const now = epochSeconds(deps.clock);
   // One grant id for the code and the front-channel access token: a reused code revokes both.
-  const grantId = b64(deps.random.bytes(16));
+  const grantId = timePrefix(deps.clock.now()) + b64(deps.random.bytes(16));
   const params: Record<string, string> = {};
 
   // RFC 6749 §10.10: "The probability of an attacker guessing generated tokens [...] MUST be

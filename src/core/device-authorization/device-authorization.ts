@@ -1,4 +1,4 @@
-import { sha256 } from '../crypto.ts';
+import { sha256, timePrefix } from '../crypto.ts';
 import { GatehouseError, OAuthError } from '../errors.ts';
 import type { EventPublisher } from '../events.ts';
 import type { Client } from '../model/client.ts';
@@ -81,7 +81,7 @@ export function createDeviceAuthorization(deps: DeviceAuthorizationDeps, config:
       const now = epochSeconds(deps.clock);
       const { codeTtl, interval } = config.device;
       const deviceCode = b64(deps.random.bytes(DEVICE_CODE_BYTES));
-      const grantId = b64(deps.random.bytes(GRANT_ID_BYTES));
+      const grantId = timePrefix(deps.clock.now()) + b64(deps.random.bytes(GRANT_ID_BYTES));
       for (let attempt = 1; ; attempt++) {
         const userCode = generateUserCode(deps.random);
         const record: DeviceCodeRecord = {

@@ -4,7 +4,7 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 import { coreWorld, ISSUER, makeClient, T0 } from '../../../test/support/core-fixtures.ts';
 import { createAccessTokenIssuer } from '../token/issue-access-token.ts';
 import type { AccessTokenFormat } from '../model/client.ts';
-import { sha256 } from '../crypto.ts';
+import { opaqueTokenKey, sha256 } from '../crypto.ts';
 import { createIntrospector, type IntrospectionConfig } from './introspect.ts';
 import { INTROSPECTION_JWT_TYP, signIntrospectionResponse } from './jwt-response.ts';
 
@@ -73,7 +73,7 @@ test('RFC 7662 §4 privileged clients and the any-client rule see every token', 
 test('RFC 7662 §2.2 a revoked opaque token and a denylisted JWT are inactive', async () => {
   const { w, introspector, issue } = await setup();
   const opaque = await issue('opaque');
-  await w.storage.tokens.revoke('default', sha256(opaque), T0 / 1000);
+  await w.storage.tokens.revoke('default', opaqueTokenKey(opaque), T0 / 1000);
   assert.deepEqual(await introspector.introspect(owner, opaque), { active: false });
   const jwt = await issue('jwt');
   const jti = (await introspector.introspect(owner, jwt)).jti as string;

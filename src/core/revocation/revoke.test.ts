@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { coreWorld, ISSUER, makeClient, T0 } from '../../../test/support/core-fixtures.ts';
-import { sha256 } from '../crypto.ts';
+import { opaqueTokenKey, sha256 } from '../crypto.ts';
 import type { AccessTokenFormat } from '../model/client.ts';
 import type { TokenRecord } from '../model/token.ts';
 import { createIntrospector } from '../introspection/introspect.ts';
@@ -40,7 +40,7 @@ test('RFC 7009 §2.1 revokes an opaque access token', async () => {
   const token = await issue('opaque');
   await revoker.revoke(owner, token);
   assert.equal(await active(token), false);
-  assert.equal((await w.storage.tokens.find('default', sha256(token)))?.revokedAt, NOW);
+  assert.equal((await w.storage.tokens.find('default', opaqueTokenKey(token)))?.revokedAt, NOW);
   assert.equal(w.events.of('token.revoked').length, 1);
   assert.equal(w.events.of('token.revoked')[0]?.tokenType, 'access_token');
 });

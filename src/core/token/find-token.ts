@@ -1,4 +1,4 @@
-import { sha256 } from '../crypto.ts';
+import { opaqueTokenKey } from '../crypto.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { Confirmation, StoredTokenKind, TokenRecord } from '../model/token.ts';
@@ -85,7 +85,7 @@ export async function findToken(deps: FindTokenDeps, issuer: string, token: stri
   if (token.length > MAX_TOKEN_LENGTH) return undefined;
   if (token.split('.', 4).length === 3) return fromJwt(token, issuer, deps.keys);
   if (!OPAQUE.test(token)) return undefined;
-  const record = await deps.tokens.find(deps.tenantId, sha256(token));
+  const record = await deps.tokens.find(deps.tenantId, opaqueTokenKey(token));
   return record ? fromRecord(record) : undefined;
 }
 

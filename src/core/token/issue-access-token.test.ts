@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { coreWorld, ISSUER, makeClient, T0 } from '../../../test/support/core-fixtures.ts';
-import { sha256 } from '../crypto.ts';
+import { opaqueTokenKey, sha256 } from '../crypto.ts';
 import { OAuthError } from '../errors.ts';
 import type { AccessTokenFormat } from '../model/client.ts';
 import { createAccessTokenIssuer, type AccessTokenConfig } from './issue-access-token.ts';
@@ -47,14 +47,17 @@ test('RFC 9068 §2.2 a JWT access token carries iss, sub, aud, client_id, scope,
   assert.deepEqual(w.events.of('token.issued'), [{ tenantId: 'default', clientId: 'svc', grantType: 'client_credentials', tokenType: 'access_token', format: 'jwt', jti: issued.jti, subject: 'svc' }]);
 });
 
-test('RFC 6749 §10.3 an opaque access token is stored only as its SHA-256', async () => {
+test('RFC 6749 §10.3 an opaque access token is stored only as its SHA-256 behind its time prefix', async () => {
   const { w, issuer } = await setup('opaque');
   const client = makeClient();
   const issued = await issuer.issue({ plan: issuer.plan(client, undefined, []), grantType: 'client_credentials', subject: 'svc' });
-  assert.match(issued.token, /^[A-Za-z0-9_-]{43}$/);
+  // 12 hex digits of the issuing millisecond, then 256 random bits (RFC 6749 §10.10).
+  assert.match(issued.token, /^[0-9a-f]{12}[A-Za-z0-9_-]{43}$/);
+  assert.equal(parseInt(issued.token.slice(0, 12), 16), T0);
+  assert.equal(opaqueTokenKey(issued.token), issued.token.slice(0, 12) + sha256(issued.token));
   assert.equal(issued.scope, 'read write');
   assert.equal(await w.storage.tokens.find('default', issued.token), undefined);
-  const rec = await w.storage.tokens.find('default', sha256(issued.token));
+  const rec = await w.storage.tokens.find('default', opaqueTokenKey(issued.token));
   assert.ok(rec);
   assert.equal(rec.kind, 'access_token');
   assert.equal(rec.clientId, 'svc');
@@ -86,7 +89,7 @@ test('RFC 8707 §2 a resource sets the audience, the accepted scopes and the lif
   assert.deepEqual(plan.scope, ['read']);
   assert.equal(plan.ttl, 600);
   const issued = await issuer.issue({ plan, grantType: 'client_credentials', subject: 'svc' });
-  const rec = await w.storage.tokens.find('default', sha256(issued.token));
+  const rec = await w.storage.tokens.find('default', opaqueTokenKey(issued.token));
   assert.deepEqual(rec?.audience, ['orders-api']);
   assert.equal(rec?.expiresAt, T0 / 1000 + 600);
 });

@@ -1,4 +1,4 @@
-import { sha256 } from '../crypto.ts';
+import { opaqueTokenKey } from '../crypto.ts';
 import type { EventPublisher } from '../events.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import type { AccessTokenFormat, Client } from '../model/client.ts';
@@ -9,7 +9,7 @@ import type { Confirmation, TokenRecord } from '../model/token.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import type { TokenStore } from '../ports/token-store.ts';
-import { createRandomIds } from './random-ids.ts';
+import { createTimeOrderedIds } from './random-ids.ts';
 import { createResourceRegistry, type ResourceRegistryConfig } from './resource-indicators.ts';
 import { decideScope } from './scope-policy.ts';
 
@@ -86,7 +86,7 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
   const registry = createResourceRegistry(config);
   const defaultAudience = [config.issuer] as const;
   const { accessTokenTtl, accessTokenFormat, accessTokenSigningAlg } = config.tokens;
-  const id = createRandomIds(deps.random);
+  const id = createTimeOrderedIds(deps.random, deps.clock);
 
   return {
     plan(client, requestedScope, resources, allowedScopes = client.scopes) {
@@ -127,7 +127,7 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
       } else {
         token = id(32);
         const record: TokenRecord = {
-          tenantId: deps.tenantId, hash: sha256(token), kind: 'access_token', jti, clientId, subject, scope,
+          tenantId: deps.tenantId, hash: opaqueTokenKey(token), kind: 'access_token', jti, clientId, subject, scope,
           audience: plan.audience, grantId: grantId ?? jti, parentHash: null, issuedAt: iat, expiresAt: exp,
           cnf, claims, revokedAt: null, consumedAt: null,
         };

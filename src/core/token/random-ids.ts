@@ -1,4 +1,6 @@
+import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
+import { timePrefix } from '../crypto.ts';
 
 /** Bytes fetched from the Random port at once (about 128 jti values). */
 const POOL_SIZE = 4096;
@@ -22,4 +24,16 @@ export function createRandomIds(random: Random): (bytes: number) => string {
     offset += bytes;
     return id;
   };
+}
+
+/**
+ * Time-ordered identifiers: `timePrefix(now)` (12 hex digits of the millisecond clock) followed
+ * by `bytes` random bytes, base64url. Used for what the token store indexes (opaque token
+ * values, `jti`, grant ids): consecutive inserts then fall on the same index pages instead of a
+ * random page each, which is most of what an opaque token costs the disk (docs/performance.md).
+ * The random part alone carries the unguessability (256 bits for token values).
+ */
+export function createTimeOrderedIds(random: Random, clock: Clock): (bytes: number) => string {
+  const id = createRandomIds(random);
+  return (bytes) => timePrefix(clock.now()) + id(bytes);
 }

@@ -1,4 +1,4 @@
-import { sha256 } from '../crypto.ts';
+import { opaqueTokenKey } from '../crypto.ts';
 import type { EventPublisher } from '../events.ts';
 import type { AuthenticationContext, ClaimsRequest } from '../model/authorization-code.ts';
 import { formatScope } from '../model/scope.ts';
@@ -84,7 +84,7 @@ export async function mintRefreshToken(deps: RefreshMintDeps, config: RefreshMin
   const token = deps.id(32);
   const familyEnd = input.snapshot.familyIat + config.tokens.refreshTokenAbsoluteTtl;
   const record: TokenRecord = {
-    tenantId: deps.tenantId, hash: sha256(token), kind: 'refresh_token', jti: deps.id(16), clientId: input.clientId,
+    tenantId: deps.tenantId, hash: opaqueTokenKey(token), kind: 'refresh_token', jti: deps.id(16), clientId: input.clientId,
     subject: input.subject, scope: formatScope(input.scope), audience: [config.issuer], grantId: input.grantId,
     parentHash: input.parentHash, issuedAt: input.now, expiresAt: Math.min(input.now + config.tokens.refreshTokenTtl, familyEnd),
     cnf: null, claims: snapshotClaims(input.snapshot, input.extraClaims), revokedAt: null, consumedAt: null,

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { coreWorld, ISSUER, makeClient, T0 } from '../../../../test/support/core-fixtures.ts';
 import { fakeCodeStore, fakeUserStore, grantDeps, KEK, makeCodeRecord, makeUser, PKCE } from '../../../../test/support/oidc-fixtures.ts';
-import { sha256 } from '../../crypto.ts';
+import { opaqueTokenKey } from '../../crypto.ts';
 import { OAuthError } from '../../errors.ts';
 import { halfHash } from '../../id-token/hash-claims.ts';
 import type { AccessTokenFormat } from '../../model/client.ts';
@@ -56,7 +56,7 @@ describe('RFC 6749 §4.1.3 authorization_code grant', () => {
     assert.equal(payload.nonce, 'nonce-1');
     assert.equal(payload.at_hash, halfHash(res.access_token, 'ES256'));
     assert.equal(payload.email, undefined, 'OIDC Core §5.4: scope claims are for UserInfo when an access token is issued');
-    const rt = await w.storage.tokens.find(w.tenantId, sha256(res.refresh_token!));
+    const rt = await w.storage.tokens.find(w.tenantId, opaqueTokenKey(res.refresh_token!));
     assert.equal(rt?.kind, 'refresh_token');
     assert.equal(rt?.grantId, 'grant-code-1');
     assert.equal(rt?.parentHash, null);
@@ -80,7 +80,7 @@ describe('RFC 6749 §4.1.3 authorization_code grant', () => {
     const first = await redeem(ok);
     await assert.rejects(redeem(ok), isCode('invalid_grant'));
     assert.equal(await active(first.access_token), false, 'the JWT access token is refused through its grant');
-    const rt = await w.storage.tokens.find(w.tenantId, sha256(first.refresh_token!));
+    const rt = await w.storage.tokens.find(w.tenantId, opaqueTokenKey(first.refresh_token!));
     assert.notEqual(rt?.revokedAt, null);
     assert.deepEqual(w.events.of('grant.revoked'), [{ tenantId: w.tenantId, clientId: 'rp', reason: 'code_reuse', tokens: 1 }]);
   });

@@ -8,7 +8,7 @@ import type { Random } from '../../ports/random.ts';
 import type { UserStore } from '../../ports/user-store.ts';
 import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from '../grant-revocation.ts';
 import { checkVerifierSyntax, verifyPkce } from '../pkce.ts';
-import { createRandomIds } from '../random-ids.ts';
+import { createTimeOrderedIds } from '../random-ids.ts';
 import type { RefreshMintConfig } from '../refresh-tokens.ts';
 import type { TokenGrant } from '../types.ts';
 import { issueUserGrantTokens, narrowResources, type UserGrantDeps } from '../user-grant-tokens.ts';
@@ -39,7 +39,7 @@ export function mayRefresh(client: Pick<Client, 'grantTypes'>, scope: readonly s
  * `take` of the code (S4). Public clients may use it (OAuth 2.1 §4.1.3, PKCE protects them).
  */
 export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): TokenGrant {
-  const id = createRandomIds(deps.random);
+  const id = createTimeOrderedIds(deps.random, deps.clock);
   const { config } = deps;
   return {
     type: 'authorization_code',

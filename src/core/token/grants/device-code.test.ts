@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { coreWorld, ISSUER, makeClient, T0 } from '../../../../test/support/core-fixtures.ts';
 import { fakeUserStore, grantDeps, makeAuth, makeUser } from '../../../../test/support/oidc-fixtures.ts';
-import { sha256 } from '../../crypto.ts';
+import { opaqueTokenKey, sha256 } from '../../crypto.ts';
 import { createDeviceAuthorization, DEVICE_CODE_GRANT_TYPE } from '../../device-authorization/device-authorization.ts';
 import { createDeviceVerification } from '../../device-authorization/device-verification.ts';
 import { OAuthError } from '../../errors.ts';
@@ -97,7 +97,7 @@ describe('RFC 8628 §3.4–§3.5 device_code grant', () => {
     assert.equal(at.sub, 'u-1');
     assert.equal(at.client_id, 'tv');
     assert.ok(res.refresh_token);
-    const rt = await w.storage.tokens.find(w.tenantId, sha256(res.refresh_token));
+    const rt = await w.storage.tokens.find(w.tenantId, opaqueTokenKey(res.refresh_token));
     assert.equal(rt?.kind, 'refresh_token');
     const { payload } = await jwtVerify(res.id_token!, createLocalJWKSet(w.keys.jwks() as never), { issuer: ISSUER, audience: 'tv', currentDate: new Date(T0) });
     assert.equal(payload.sub, 'u-1');
@@ -125,7 +125,7 @@ describe('RFC 8628 §3.4–§3.5 device_code grant', () => {
     await approve(r.user_code);
     const res = await poll(r.device_code);
     await assert.rejects(poll(r.device_code), isError('invalid_grant'));
-    const rt = await w.storage.tokens.find(w.tenantId, sha256(res.refresh_token!));
+    const rt = await w.storage.tokens.find(w.tenantId, opaqueTokenKey(res.refresh_token!));
     assert.notEqual(rt?.revokedAt, null);
     assert.equal(w.events.of('grant.revoked').length, 1);
   });

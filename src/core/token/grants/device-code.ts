@@ -7,7 +7,7 @@ import type { DeviceCodeStore } from '../../ports/device-code-store.ts';
 import type { Random } from '../../ports/random.ts';
 import type { UserStore } from '../../ports/user-store.ts';
 import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from '../grant-revocation.ts';
-import { createRandomIds } from '../random-ids.ts';
+import { createTimeOrderedIds } from '../random-ids.ts';
 import type { RefreshMintConfig } from '../refresh-tokens.ts';
 import type { TokenGrant } from '../types.ts';
 import { issueUserGrantTokens, narrowResources, type UserGrantDeps } from '../user-grant-tokens.ts';
@@ -41,7 +41,7 @@ const pollError = (code: 'authorization_pending' | 'slow_down' | 'access_denied'
  * have credentials).
  */
 export function createDeviceCodeGrant(deps: DeviceCodeGrantDeps): TokenGrant {
-  const id = createRandomIds(deps.random);
+  const id = createTimeOrderedIds(deps.random, deps.clock);
   const { config } = deps;
   return {
     type: DEVICE_CODE_GRANT_TYPE,

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { coreWorld, ISSUER, makeClient, T0 } from '../../../../test/support/core-fixtures.ts';
 import { fakeCodeStore, fakeUserStore, grantDeps, makeCodeRecord, makeUser, PKCE } from '../../../../test/support/oidc-fixtures.ts';
-import { sha256 } from '../../crypto.ts';
+import { opaqueTokenKey } from '../../crypto.ts';
 import { OAuthError } from '../../errors.ts';
 import type { AccessTokenFormat } from '../../model/client.ts';
 import { findToken, isActive } from '../find-token.ts';
@@ -48,8 +48,8 @@ describe('RFC 6749 §6 refresh_token grant with rotation (RFC 9700 §4.14.2)', (
     assert.equal(second.scope, 'openid email offline_access');
     assert.equal(await active(first.refresh_token!), false, 'the presented token is consumed');
     assert.ok(await active(second.refresh_token!));
-    const child = await w.storage.tokens.find(w.tenantId, sha256(second.refresh_token!));
-    assert.equal(child?.parentHash, sha256(first.refresh_token!));
+    const child = await w.storage.tokens.find(w.tenantId, opaqueTokenKey(second.refresh_token!));
+    assert.equal(child?.parentHash, opaqueTokenKey(first.refresh_token!));
     assert.equal(child?.grantId, 'grant-code-1');
     const before = decodeJwt(first.id_token!);
     const { payload } = await jwtVerify(second.id_token!, createLocalJWKSet(w.keys.jwks() as never), { issuer: ISSUER, audience: 'rp', currentDate: new Date(w.clock.now()) });
@@ -109,7 +109,7 @@ describe('RFC 6749 §6 refresh_token grant with rotation (RFC 9700 §4.14.2)', (
     w.clock.advance(86_400);
     await assert.rejects(use(first.refresh_token!), isCode('invalid_grant'));
     w.clock.set(T0);
-    await w.storage.tokens.revoke(w.tenantId, sha256(first.refresh_token!), T0 / 1000);
+    await w.storage.tokens.revoke(w.tenantId, opaqueTokenKey(first.refresh_token!), T0 / 1000);
     await assert.rejects(use(first.refresh_token!), isCode('invalid_grant'));
   });
 
@@ -120,7 +120,7 @@ describe('RFC 6749 §6 refresh_token grant with rotation (RFC 9700 §4.14.2)', (
       w.clock.advance(86_000);
       token = (await use(token)).refresh_token!;
     }
-    const last = await w.storage.tokens.find(w.tenantId, sha256(token));
+    const last = await w.storage.tokens.find(w.tenantId, opaqueTokenKey(token));
     assert.equal(last?.expiresAt, T0 / 1000 + 7 * 86_400, 'the last token ends with the family');
     w.clock.set(T0 + 7 * 86_400 * 1000);
     await assert.rejects(use(token), isCode('invalid_grant'));

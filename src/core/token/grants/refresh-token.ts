@@ -1,4 +1,4 @@
-import { sha256 } from '../../crypto.ts';
+import { opaqueTokenKey } from '../../crypto.ts';
 import { OAuthError } from '../../errors.ts';
 import { parseScope } from '../../model/scope.ts';
 import type { TokenRecord } from '../../model/token.ts';
@@ -7,7 +7,7 @@ import type { Random } from '../../ports/random.ts';
 import type { TokenStore } from '../../ports/token-store.ts';
 import type { UserStore } from '../../ports/user-store.ts';
 import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from '../grant-revocation.ts';
-import { createRandomIds } from '../random-ids.ts';
+import { createTimeOrderedIds } from '../random-ids.ts';
 import { readSnapshot, type RefreshMintConfig } from '../refresh-tokens.ts';
 import type { TokenGrant } from '../types.ts';
 import { issueUserGrantTokens, narrowResources, type UserGrantDeps } from '../user-grant-tokens.ts';
@@ -33,7 +33,7 @@ const invalid = (detail: string) => OAuthError.invalidGrant('the refresh token i
  * refresh (OAuth 2.1 §4.3): rotation is what protects their tokens.
  */
 export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant {
-  const id = createRandomIds(deps.random);
+  const id = createTimeOrderedIds(deps.random, deps.clock);
   const { config } = deps;
   const reuse = async (record: TokenRecord, now: number): Promise<never> => {
     // RFC 9700 §4.14.2: "If a refresh token is compromised and subsequently used by both the
@@ -56,7 +56,7 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
       if (presented === undefined) throw OAuthError.invalidRequest('refresh_token is required');
       if (!REFRESH_TOKEN.test(presented)) throw invalid('malformed refresh token');
       const now = Math.floor(deps.clock.now() / 1000);
-      const record = await deps.tokens.find(deps.tenantId, sha256(presented));
+      const record = await deps.tokens.find(deps.tenantId, opaqueTokenKey(presented));
       if (!record || record.kind !== 'refresh_token') throw invalid('unknown refresh token');
       // RFC 6749 §6: "validate the refresh token and ensure that it was issued to the
       // authenticated client". Nothing is consumed or revoked for another client's token.
