@@ -4,7 +4,7 @@ import { createAccessTokenIssuer } from '../../core/token/issue-access-token.ts'
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
-import { documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
+import { clientAuthBodyProperties, documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
 
 export const DEVICE_AUTHORIZATION_PATH = '/device_authorization';
 
@@ -16,12 +16,9 @@ const deviceAuthorizationSchema = {
   body: {
     type: 'object',
     properties: {
-      client_id: { type: 'string' },
       scope: { type: 'string', description: 'Space-separated scopes (default: all the client may have)' },
       resource: { type: 'string', description: 'RFC 8707 resource indicator (absolute URI); may repeat' },
-      client_secret: { type: 'string' },
-      client_assertion_type: { type: 'string' },
-      client_assertion: { type: 'string' },
+      ...clientAuthBodyProperties,
     },
   },
   response: {

@@ -5,7 +5,7 @@ import { INTROSPECTION_JWT_MEDIA_TYPE, signIntrospectionResponse } from '../../c
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
-import { documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
+import { clientAuthBodyProperties, documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
 
 /** q-value of `type` in an Accept header (0 when absent); `*\/*` and `type/*` count. */
 export function acceptQuality(accept: string | undefined, type: string): number {
@@ -47,10 +47,7 @@ const introspectionSchema = {
     properties: {
       token: { type: 'string' },
       token_type_hint: { type: 'string', enum: ['access_token', 'refresh_token'] },
-      client_id: { type: 'string' },
-      client_secret: { type: 'string' },
-      client_assertion_type: { type: 'string' },
-      client_assertion: { type: 'string' },
+      ...clientAuthBodyProperties,
     },
   },
   response: {

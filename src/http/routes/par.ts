@@ -4,7 +4,7 @@ import type { PushValidator } from '../../core/par/pushed-requests.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
-import { documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
+import { clientAuthBodyProperties, documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
 
 export const PAR_PATH = '/par';
 
@@ -16,7 +16,6 @@ const parSchema = {
   body: {
     type: 'object',
     properties: {
-      client_id: { type: 'string' },
       response_type: { type: 'string' },
       redirect_uri: { type: 'string' },
       scope: { type: 'string' },
@@ -24,9 +23,7 @@ const parSchema = {
       code_challenge: { type: 'string' },
       code_challenge_method: { type: 'string' },
       request: { type: 'string', description: 'RFC 9101 request object (signed JWT) carrying the parameters instead' },
-      client_secret: { type: 'string' },
-      client_assertion_type: { type: 'string' },
-      client_assertion: { type: 'string' },
+      ...clientAuthBodyProperties,
     },
   },
   response: {

@@ -4,7 +4,7 @@ import { createRevoker } from '../../core/revocation/revoke.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
-import { documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
+import { clientAuthBodyProperties, documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
 
 const revocationSchema = {
   summary: 'Token revocation (RFC 7009)',
@@ -17,10 +17,7 @@ const revocationSchema = {
     properties: {
       token: { type: 'string' },
       token_type_hint: { type: 'string', enum: ['access_token', 'refresh_token'] },
-      client_id: { type: 'string' },
-      client_secret: { type: 'string' },
-      client_assertion_type: { type: 'string' },
-      client_assertion: { type: 'string' },
+      ...clientAuthBodyProperties,
     },
   },
   response: {

@@ -29,6 +29,17 @@ export function noStore(reply: FastifyReply): FastifyReply {
 /** Route bodies are parsed and judged in code (readOAuthForm + core), never by the schema. */
 export const documentationOnly = () => () => true;
 
+/**
+ * Client authentication parameters of every endpoint that authenticates clients like the token
+ * endpoint (RFC 6749 §2.3.1, RFC 7523 §2.2), for the OpenAPI body schemas.
+ */
+export const clientAuthBodyProperties = {
+  client_id: { type: 'string' },
+  client_secret: { type: 'string' },
+  client_assertion_type: { type: 'string' },
+  client_assertion: { type: 'string' },
+} as const;
+
 export const oauthErrorSchema = {
   description: 'OAuth error (RFC 6749 §5.2)',
   type: 'object',
@@ -67,10 +78,7 @@ const tokenSchema = {
       code_verifier: { type: 'string', description: 'authorization_code: the PKCE verifier (RFC 7636)' },
       refresh_token: { type: 'string', description: 'refresh_token: the current refresh token (rotated on every use)' },
       resource: { type: 'string', description: 'RFC 8707 resource indicator (absolute URI); may repeat' },
-      client_id: { type: 'string' },
-      client_secret: { type: 'string' },
-      client_assertion_type: { type: 'string' },
-      client_assertion: { type: 'string' },
+      ...clientAuthBodyProperties,
     },
   },
   response: {
