@@ -18,7 +18,7 @@ const files = [];
 })(root);
 
 const FORBIDDEN_IN_CORE = /^(node:)?(http|https|http2|net|tls|dgram|fs|fs\/promises|child_process|cluster)$/;
-const DRIVERS = /^(better-sqlite3|pg|mysql2|mysql2\/promise|kysely|ioredis|amqplib|nats|fastify|@fastify\/.*|prom-client|pino)$/;
+const DRIVERS = /^(better-sqlite3|better-sqlite3-napi|pg|mysql2|mysql2\/promise|kysely|ioredis|amqplib|nats|fastify|@fastify\/.*|prom-client|pino)$/;
 const problems = [];
 
 for (const file of files) {

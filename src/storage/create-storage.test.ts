@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { GatehouseError } from '../core/errors.ts';
 import { createStorage } from './create-storage.ts';
 import { migrations } from './migrations/migrate.ts';
+import { loadBetterSqlite3, sqliteDriverPackage } from './sql/sqlite-driver.ts';
 
 const run = promisify(execFile);
 const isCode = (code: string) => (e: unknown) => e instanceof GatehouseError && e.code === code;
@@ -50,7 +51,7 @@ test('sqlite:PATH creates the parent directory and puts the database in WAL mode
     await s.close();
     assert.ok(existsSync(file));
     // journal_mode=WAL is stored in the file: a plain connection sees it.
-    const { default: Database } = await import('better-sqlite3');
+    const Database = await loadBetterSqlite3();
     const db = new Database(file, { readonly: true });
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     db.close();
@@ -85,9 +86,9 @@ test('S16 drivers load lazily: a SQLite store loads neither pg nor mysql2', asyn
     await s.migrate();
     await s.close();
     const loaded = Object.keys(createRequire(import.meta.url).cache);
-    const drivers = ['better-sqlite3', 'pg', 'mysql2'].filter((d) => loaded.some((p) => p.includes('/node_modules/' + d + '/')));
+    const drivers = ['better-sqlite3', 'better-sqlite3-napi', 'pg', 'mysql2'].filter((d) => loaded.some((p) => p.includes('/node_modules/' + d + '/')));
     console.log(JSON.stringify(drivers));
   `;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
-  assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1)!), ['better-sqlite3']);
+  assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1)!), [sqliteDriverPackage()]);
 });

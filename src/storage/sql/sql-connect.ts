@@ -5,6 +5,7 @@ import { withErrorMapping } from './error-mapping-dialect.ts';
 import type { SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind } from './schema.ts';
 import { mapStoreError } from './sql-errors.ts';
+import { loadBetterSqlite3 } from './sqlite-driver.ts';
 import { SqliteReadScope } from './sqlite-read-scope.ts';
 import { InThreadWriter, type HotWriter, type SqliteHandle } from './sqlite-write-batch.ts';
 import { SqliteWriterThread } from './sqlite-writer-thread.ts';
@@ -54,7 +55,7 @@ export async function openSql(target: SqlTarget): Promise<SqlConnection> {
 
 async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<{ dialect: Dialect; sqlite: { handle: SqliteHandle; reads: SqliteReadScope } | null }> {
   if (kind === 'sqlite') {
-    const { default: BetterSqlite3 } = await import('better-sqlite3');
+    const BetterSqlite3 = await loadBetterSqlite3();
     if (location !== ':memory:') await mkdir(dirname(resolve(location)), { recursive: true });
     let db;
     try {

@@ -3,10 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { migrateToLatest } from '../migrations/migrate.ts';
 import { prepareQuery, type PreparedQuery, type SqlConnection } from './prepared-query.ts';
 import { openSql } from './sql-connect.ts';
+import { loadBetterSqlite3 } from './sqlite-driver.ts';
 import { InThreadWriter } from './sqlite-write-batch.ts';
 import { SqliteWriterThread } from './sqlite-writer-thread.ts';
 
@@ -27,7 +28,7 @@ describe('SQLite hot-path reads share one read transaction per event-loop turn',
     find = prepareQuery(conn, (p) => conn.db.selectFrom('token_denylist').select(['jti', 'expires_at'])
       .where('tenant_id', '=', p(0)).where('jti', '=', p(1)), ['jti', 'expires_at']);
     add = prepareQuery(conn, (p) => conn.db.insertInto('token_denylist').values({ tenant_id: p(0), jti: p(1), expires_at: p(2) }));
-    other = new BetterSqlite3(join(dir, 'g.db'), { timeout: 1000 });
+    other = new (await loadBetterSqlite3())(join(dir, 'g.db'), { timeout: 1000 });
   });
   after(async () => {
     other.close();

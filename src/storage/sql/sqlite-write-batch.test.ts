@@ -3,11 +3,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { GatehouseError } from '../../core/errors.ts';
 import { migrateToLatest } from '../migrations/migrate.ts';
 import { prepareQuery, type PreparedQuery, type SqlConnection } from './prepared-query.ts';
 import { openSql } from './sql-connect.ts';
+import { loadBetterSqlite3 } from './sqlite-driver.ts';
 import { commitWrites, InThreadWriter, type SqliteHandle, type SqliteStatement } from './sqlite-write-batch.ts';
 import { SqliteWriterThread } from './sqlite-writer-thread.ts';
 
@@ -87,7 +88,7 @@ describe('SQLite hot-path writes on a file (writer thread)', () => {
     conn = await openSql({ kind: 'sqlite', location: join(dir, 'g.db'), poolSize: 1 });
     await migrateToLatest(conn.db as never, 'sqlite');
     add = insertInto(conn);
-    other = new BetterSqlite3(join(dir, 'g.db'), { readonly: true });
+    other = new (await loadBetterSqlite3())(join(dir, 'g.db'), { readonly: true });
   });
   after(async () => {
     other.close();
@@ -133,7 +134,7 @@ describe('SQLite hot-path writes on a file (writer thread)', () => {
     const issued = q.run(['t', 'last', 1]);
     await c.close();
     assert.equal(await issued, 1);
-    const check = new BetterSqlite3(join(dir, 'closing.db'), { readonly: true });
+    const check = new (await loadBetterSqlite3())(join(dir, 'closing.db'), { readonly: true });
     assert.equal(check.prepare('select count(*) from token_denylist').pluck().get(), 1);
     check.close();
     await assert.rejects(q.run(['t', 'late', 1]), (e: unknown) => e instanceof GatehouseError && e.code === 'GH_STORE_UNAVAILABLE');

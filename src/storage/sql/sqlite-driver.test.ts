@@ -1,0 +1,28 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadBetterSqlite3, sqliteDriverPackage } from './sqlite-driver.ts';
+
+test('better-sqlite3 12 on Node.js 20, 13 (node-addon-api) from Node.js 22 on', () => {
+  assert.equal(sqliteDriverPackage('20.19.0'), 'better-sqlite3');
+  assert.equal(sqliteDriverPackage('20.20.2'), 'better-sqlite3');
+  assert.equal(sqliteDriverPackage('22.12.0'), 'better-sqlite3-napi');
+  assert.equal(sqliteDriverPackage('24.21.0'), 'better-sqlite3-napi');
+  assert.equal(sqliteDriverPackage('26.0.0'), 'better-sqlite3-napi');
+});
+
+test('the driver this Node.js loads opens a database and runs SQLite with JSON support', async () => {
+  const Database = await loadBetterSqlite3();
+  const db = new Database(':memory:');
+  try {
+    const row = db.prepare("select json_extract('{\"a\":[1,2]}', '$.a[1]') as v").get() as { v: number };
+    assert.equal(row.v, 2);
+    // Statements made and dropped in a loop, then a full GC: the finalizers must not abort
+    // (better-sqlite3 12 built against Node.js 24.19+ headers does, see sqlite-driver.ts).
+    for (let i = 0; i < 2000; i++) db.prepare(`select ${i} as n`).get();
+    const gc = (globalThis as { gc?: () => void }).gc;
+    gc?.();
+    await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    db.close();
+  }
+});
