@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { measure, measureFlow } from './lib/measure.ts';
-import { describeMachine, gitCommit, stamp } from './lib/machine.ts';
+import { cpuProbe, describeMachine, gitCommit, stamp } from './lib/machine.ts';
 import { analyzeProfile, listProfiles, type ProfileAnalysis } from './lib/profile.ts';
 import { loadAverage, rssMiB } from './lib/process.ts';
 import { buildReport, writeReport, type RunFacts } from './lib/publish.ts';
@@ -132,6 +132,9 @@ async function main(): Promise<number> {
   }
   const live = targets.filter((t) => !failed.has(t.id));
 
+  const probeBefore = cpuProbe();
+  log(`\n[cpu probe] ${probeBefore} ms for a fixed 10⁸-step loop (lower is faster)`);
+
   // 2. Start-to-ready and idle RSS, each from a fresh process.
   log('\n[startup] start to ready, idle RSS');
   const startup: StartupSummary[] = [];
@@ -238,6 +241,8 @@ async function main(): Promise<number> {
   }
 
   // 4. Summary and outputs.
+  const probeAfter = cpuProbe();
+  log(`\n[cpu probe] ${probeAfter} ms after the cells (${probeBefore} ms before)`);
   const cells: CellSummary[] = [];
   for (const s of scenarioList) {
     for (const t of targets) {
@@ -263,6 +268,7 @@ async function main(): Promise<number> {
     cells,
     runs,
     startup,
+    cpuProbeMs: { before: probeBefore, after: probeAfter },
   };
   const report = buildReport(facts);
   const jsonFile = join(outDir, `${stamp(date)}.json`);

@@ -41,3 +41,21 @@ export function gitCommit(cwd: string): string | null {
 export function stamp(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
 }
+
+/**
+ * A fixed amount of single-threaded CPU work (10⁸ integer steps), timed five times: the median
+ * in milliseconds. Lower is faster. Run before and after the cells, it tells two runs apart
+ * when the host itself was slower (a shared VM whose neighbours are busy), which the load
+ * average inside the VM does not show.
+ */
+export function cpuProbe(): number {
+  const times: number[] = [];
+  for (let trial = 0; trial < 5; trial++) {
+    const t0 = process.hrtime.bigint();
+    let x = 0;
+    for (let i = 0; i < 100_000_000; i++) x = (x + (i % 7)) | 0;
+    times.push(Number(process.hrtime.bigint() - t0) / 1e6 + (x === -1 ? 1 : 0));
+  }
+  times.sort((a, b) => a - b);
+  return Math.round(times[2]!);
+}

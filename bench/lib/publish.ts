@@ -22,6 +22,8 @@ export interface RunFacts {
   readonly cells: readonly CellSummary[];
   readonly runs: readonly CellRun[];
   readonly startup: readonly StartupSummary[];
+  /** `cpuProbe()` before and after the cells (older results files have none). */
+  readonly cpuProbeMs?: { readonly before: number; readonly after: number };
 }
 
 /** Ratios, goals and load range derived from the measured cells. */
@@ -46,6 +48,7 @@ export function buildReport(f: RunFacts): ReportInput {
       max: f.runs.length ? Math.max(...f.runs.map((r) => r.loadAvg1)) : Number.NaN,
       cores: f.cpuCount,
     },
+    ...(f.cpuProbeMs ? { cpuProbeMs: f.cpuProbeMs } : {}),
   };
 }
 

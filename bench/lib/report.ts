@@ -20,6 +20,8 @@ export interface ReportInput {
   readonly load: { readonly min: number; readonly max: number; readonly cores: number };
   /** Relative path of the chart image from where the markdown will live. */
   readonly chartPath?: string;
+  /** Milliseconds of a fixed CPU loop before and after the cells (lower is faster). */
+  readonly cpuProbeMs?: { readonly before: number; readonly after: number };
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -63,6 +65,10 @@ export function renderMarkdown(r: ReportInput): string {
   const busy = r.load.max > r.load.cores + 0.5;
   lines.push('', `Load average during the cells: ${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)} on ${r.load.cores} cores`
     + (busy ? ' — ⚠️ other work was running on the machine; absolute numbers are depressed and noisy (ratios within the run less so).' : '.'));
+  if (r.cpuProbeMs) {
+    lines.push('', `CPU probe (a fixed 10⁸-step loop, median of 5, lower is faster): ${r.cpuProbeMs.before} ms before the cells, ${r.cpuProbeMs.after} ms after;`
+      + ' compare it between runs: on a shared VM the host can slow every server at once.');
+  }
   lines.push('');
   if (r.chartPath) lines.push(`![Requests per second by scenario](${r.chartPath})`, '');
   const head = ['Scenario', ...main.map((t) => t.label), ...vsIds.map((t) => `Gatehouse ÷ ${t.label.split(' ')[0]}`)];
