@@ -12,7 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, USAGE, type BenchArgs } from './lib/args.ts';
 import { measure, measureFlow } from './lib/measure.ts';
-import { cpuProbe, describeMachine, gitCommit, stamp } from './lib/machine.ts';
+import { cpuProbe, describeMachine, loopbackProbeUs, gitCommit, stamp } from './lib/machine.ts';
 import { analyzeProfile, listProfiles, type ProfileAnalysis } from './lib/profile.ts';
 import { loadAverage, rssMiB } from './lib/process.ts';
 import { buildReport, writeReport, type RunFacts } from './lib/publish.ts';
@@ -133,7 +133,8 @@ async function main(): Promise<number> {
   const live = targets.filter((t) => !failed.has(t.id));
 
   const probeBefore = cpuProbe();
-  log(`\n[cpu probe] ${probeBefore} ms for a fixed 10⁸-step loop (lower is faster)`);
+  const loopbackUs = await loopbackProbeUs();
+  log(`\n[cpu probe] ${probeBefore} ms for a fixed 10⁸-step loop (lower is faster); loopback TCP round trip ${loopbackUs} µs`);
 
   // 2. Start-to-ready and idle RSS, each from a fresh process.
   log('\n[startup] start to ready, idle RSS');
@@ -269,6 +270,7 @@ async function main(): Promise<number> {
     runs,
     startup,
     cpuProbeMs: { before: probeBefore, after: probeAfter },
+    loopbackUs,
   };
   const report = buildReport(facts);
   const jsonFile = join(outDir, `${stamp(date)}.json`);

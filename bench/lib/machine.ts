@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 
 export interface MachineInfo {
@@ -58,4 +59,48 @@ export function cpuProbe(): number {
   }
   times.sort((a, b) => a - b);
   return Math.round(times[2]!);
+}
+
+/**
+ * One loopback TCP round trip in microseconds: a 64-byte message echoed 20,000 times between a
+ * client and a server socket of this process, median of three. HTTP serving is bound by the
+ * kernel's socket path (every response is a `writev`), and on a virtual machine its cost moves
+ * with the host (nested virtualization, neighbours) while `cpuProbe` may not: runs with the
+ * same CPU probe and a different round trip get different hello-world ceilings.
+ */
+export async function loopbackProbeUs(): Promise<number> {
+  const server = createServer((sock) => sock.on('data', (d) => sock.write(d)));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  const client = connect(port, '127.0.0.1');
+  client.setNoDelay(true);
+  await new Promise<void>((r) => client.once('connect', r));
+  const msg = Buffer.alloc(64, 1);
+  const times: number[] = [];
+  try {
+    for (let trial = 0; trial < 3; trial++) {
+      const rounds = 20_000;
+      const t0 = process.hrtime.bigint();
+      await new Promise<void>((resolve) => {
+        let left = rounds;
+        let pending = 0;
+        const onData = (d: Buffer) => {
+          pending -= d.length;
+          if (pending > 0) return;
+          if (--left === 0) { client.off('data', onData); resolve(); return; }
+          pending = msg.length;
+          client.write(msg);
+        };
+        client.on('data', onData);
+        pending = msg.length;
+        client.write(msg);
+      });
+      times.push(Number(process.hrtime.bigint() - t0) / 1000 / rounds);
+    }
+  } finally {
+    client.destroy();
+    await new Promise((r) => server.close(r));
+  }
+  times.sort((a, b) => a - b);
+  return Math.round(times[1]! * 10) / 10;
 }

@@ -24,6 +24,8 @@ export interface RunFacts {
   readonly startup: readonly StartupSummary[];
   /** `cpuProbe()` before and after the cells (older results files have none). */
   readonly cpuProbeMs?: { readonly before: number; readonly after: number };
+  /** `loopbackProbeUs()` before the cells. */
+  readonly loopbackUs?: number;
 }
 
 /** Ratios, goals and load range derived from the measured cells. */
@@ -49,6 +51,7 @@ export function buildReport(f: RunFacts): ReportInput {
       cores: f.cpuCount,
     },
     ...(f.cpuProbeMs ? { cpuProbeMs: f.cpuProbeMs } : {}),
+    ...(f.loopbackUs ? { loopbackUs: f.loopbackUs } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ export interface ReportInput {
   readonly chartPath?: string;
   /** Milliseconds of a fixed CPU loop before and after the cells (lower is faster). */
   readonly cpuProbeMs?: { readonly before: number; readonly after: number };
+  /** Microseconds per loopback TCP round trip (64 bytes, one process). */
+  readonly loopbackUs?: number;
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -67,7 +69,8 @@ export function renderMarkdown(r: ReportInput): string {
     + (busy ? ' — ⚠️ other work was running on the machine; absolute numbers are depressed and noisy (ratios within the run less so).' : '.'));
   if (r.cpuProbeMs) {
     lines.push('', `CPU probe (a fixed 10⁸-step loop, median of 5, lower is faster): ${r.cpuProbeMs.before} ms before the cells, ${r.cpuProbeMs.after} ms after;`
-      + ' compare it between runs: on a shared VM the host can slow every server at once.');
+      + ' compare it between runs: on a shared VM the host can slow every server at once.'
+      + (r.loopbackUs ? ` A loopback TCP round trip (64 bytes) took ${r.loopbackUs} µs: HTTP serving is bound by the kernel's socket path, so a host where it costs more lowers every server's rate, the hello-world's too.` : ''));
   }
   lines.push('');
   if (r.chartPath) lines.push(`![Requests per second by scenario](${r.chartPath})`, '');
