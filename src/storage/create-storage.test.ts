@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { GatehouseError } from '../core/errors.ts';
 import { createStorage } from './create-storage.ts';
 import { migrations } from './migrations/migrate.ts';
-import { loadBetterSqlite3, sqliteDriverPackage } from './sql/sqlite-driver.ts';
+import { installedSqliteDriver, loadBetterSqlite3 } from './sql/sqlite-driver.ts';
 
 const run = promisify(execFile);
 const isCode = (code: string) => (e: unknown) => e instanceof GatehouseError && e.code === code;
@@ -90,5 +90,5 @@ test('S16 drivers load lazily: a SQLite store loads neither pg nor mysql2', asyn
     console.log(JSON.stringify(drivers));
   `;
   const { stdout } = await run(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script]);
-  assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1)!), [sqliteDriverPackage()]);
+  assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1)!), [installedSqliteDriver().name]);
 });

@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { GatehouseError } from '../../core/errors.ts';
 import { mapStoreError } from './sql-errors.ts';
-import { sqliteDriverPackage } from './sqlite-driver.ts';
+import { installedSqliteDriver } from './sqlite-driver.ts';
 import {
   commitWrites, MAX_BATCH, statementCache, storeClosed,
   type HotWrite, type HotWriter, type SqliteHandle, type SqliteStatement, type WriteOutcome,
@@ -183,7 +182,7 @@ export class SqliteWriterThread implements HotWriter {
   /** Starts the worker once; later calls wait for the same start. */
   #start(): Promise<void> {
     this.#ready ??= new Promise<void>((resolve, reject) => {
-      const driver = createRequire(import.meta.url).resolve(sqliteDriverPackage());
+      const driver = installedSqliteDriver().path;
       const worker = new Worker(writerSource(driver), { eval: true, workerData: { file: this.#file, ...this.#settings } satisfies WriterData });
       this.#worker = worker;
       const lost = (err: unknown) => {
