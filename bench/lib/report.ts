@@ -71,7 +71,7 @@ export function renderMarkdown(r: ReportInput): string {
   if (r.cpuProbeMs) {
     lines.push('', `CPU probe (a fixed 10⁸-step loop, median of 5, lower is faster): ${r.cpuProbeMs.before} ms before the cells, ${r.cpuProbeMs.after} ms after;`
       + ' compare it between runs: on a shared VM the host can slow every server at once.'
-      + (r.loopbackUs ? ` A loopback TCP round trip (64 bytes) took ${r.loopbackUs} µs: HTTP serving is bound by the kernel's socket path, so a host where it costs more lowers every server's rate, the hello-world's too.` : ''));
+      + (r.loopbackUs ? ` A loopback TCP round trip (64 bytes) took ${r.loopbackUs} µs (part of every request is the kernel's socket path; compare the hello-world and peer cells between runs as well).` : ''));
   }
   lines.push('');
   if (r.chartPath) lines.push(`![Requests per second by scenario](${r.chartPath})`, '');
