@@ -96,6 +96,24 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
     assert.equal(tokens.scope, 'openid email', 'the inner scope');
   });
 
+  test('RFC 8414 §2 / RFC 9101 §10.1 every advertised request_object_signing_alg is accepted, and no HMAC is advertised', async () => {
+    const advertised = ((await serverMetadata(op.url)).request_object_signing_alg_values_supported ?? []).filter((a) => a !== 'none');
+    assert.ok(advertised.length > 0);
+    assert.deepEqual(advertised.filter((a) => a.startsWith('HS')), [], 'request objects are verified with public keys only');
+    for (const alg of advertised) {
+      const pair = await generateKeyPair(alg, { extractable: true });
+      const kid = `k-${alg}`;
+      const client = await createRp(op.gh, 'confidential', { jwks: { keys: [{ ...await exportJWK(pair.publicKey), kid, alg, use: 'sig' }] }, request_object_signing_alg: alg });
+      const { challenge } = await pkce();
+      const payload = { ...claims(challenge), iss: client.client_id, client_id: client.client_id, redirect_uri: client.redirect_uri };
+      const request = await new SignJWT(payload).setProtectedHeader({ alg, kid, typ: 'oauth-authz-req+jwt' }).sign(pair.privateKey);
+      const url = new URL(`${op.url}/authorize?${new URLSearchParams({ client_id: client.client_id, request })}`);
+      const cb = callbackOf(await new UserAgent(op.url).authorize(url, login()));
+      assert.equal(cb.searchParams.get('state'), 'inner-state', alg);
+      assert.ok(cb.searchParams.get('code'), `${alg}: a code`);
+    }
+  });
+
   test('RFC 9101 §6.2 alg none is refused unless the server allows unsigned request objects', async () => {
     const { challenge } = await pkce();
     const unsigned = new UnsecuredJWT(claims(challenge)).encode();

@@ -63,7 +63,8 @@ export function discoveryDocument(app: FastifyInstance, ctx: AppContext): Record
     checkSession: served(app, 'GET', '/session/check'),
     backchannelLogout: endSession,
     frontchannelLogout: endSession,
-    requestObjectAlgs: authorization ? [...ASYMMETRIC_ALGS, ...HMAC_ALGS] : [],
+    // RFC 9101 §6.2: request objects are verified with the client's public keys only (no HS*).
+    requestObjectAlgs: authorization ? ASYMMETRIC_ALGS : [],
   };
   const oidc = buildOidcMetadata(ctx.config, caps);
   const grantTypes = m2m.grant_types_supported as string[];
