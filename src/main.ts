@@ -6,6 +6,7 @@ import type { Config } from './config/schema.ts';
 import { decodeKek } from './config/load.ts';
 import { createAuthorizationService } from './core/authorize/authorization-service.ts';
 import { createClientAuthenticator } from './core/client-auth/client-authenticator.ts';
+import { ClientJwksCache } from './core/client-auth/client-jwks.ts';
 import { GatehouseError } from './core/errors.ts';
 import { EventBus } from './core/events.ts';
 import { createIdTokenHintVerifier } from './core/id-token/id-token-hint.ts';
@@ -85,7 +86,9 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
     let keyLog: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
     const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId: DEFAULT_TENANT, log: (l, m) => keyLog(l, m) }, config);
     await keys.init();
-    const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId: DEFAULT_TENANT }, config);
+    // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
+    const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl);
+    const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId: DEFAULT_TENANT, jwks: clientJwks }, config);
     const idTokens = createIdTokenIssuer({ keys, clock, users: storage.users, tenantId: DEFAULT_TENANT }, config);
     const idTokenHints = createIdTokenHintVerifier(keys, config);
     // Back-Channel Logout: in-process background delivery (lost on shutdown; see docs/logout.md).
@@ -98,7 +101,7 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
     const pages = createPageKit(config, await loadPageAssets(config));
     const csrf = createCsrf(config, kek);
     // JAR (RFC 9101) and PAR (RFC 9126): one instance each, shared by /authorize and /par.
-    const requestObjects = createRequestObjects({ clock }, config);
+    const requestObjects = createRequestObjects({ clock, jwks: clientJwks }, config);
     const pushedRequests = createPushedRequests({ ...ports, tenantId: DEFAULT_TENANT }, config);
     const authorization = createAuthorizationService({
       ...ports, tenantId: DEFAULT_TENANT, idTokens, idTokenHints, requestObjects, pushedRequests,

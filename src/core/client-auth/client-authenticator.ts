@@ -12,7 +12,12 @@ export interface ClientAuthConfig {
   readonly clientAuth: { readonly assertionMaxLifetime: number; readonly clockSkew: number; readonly jwksCacheTtl: number };
 }
 
-export type ClientAuthDeps = Pick<Ports, 'clients' | 'replay' | 'clock' | 'events'> & { readonly kek: Buffer; readonly tenantId: string };
+export type ClientAuthDeps = Pick<Ports, 'clients' | 'replay' | 'clock' | 'events'> & {
+  readonly kek: Buffer;
+  readonly tenantId: string;
+  /** The app's one client-key cache, shared with request objects (RFC 9101); a private one if absent. */
+  readonly jwks?: ClientJwksCache;
+};
 
 /** Compared against when the client does not exist, so the timing does not tell. */
 const DUMMY_HASH = sha256('gatehouse-no-such-client');
@@ -28,7 +33,7 @@ function methodFor(creds: Exclude<ClientCredentials, { kind: 'absent' | 'asserti
  * client exists); the reason goes to `client_auth.failed`.
  */
 export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAuthConfig): ClientAuthenticator {
-  const jwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl);
+  const jwks = deps.jwks ?? new ClientJwksCache(config.clientAuth.jwksCacheTtl);
   const { clockSkew, assertionMaxLifetime } = config.clientAuth;
 
   /** The same rules for every method: the client exists, is enabled and registered for `method`. */

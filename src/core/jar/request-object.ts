@@ -145,7 +145,7 @@ export interface RequestObjects {
   resolveRequestObject(client: Client, jwt: string, outer?: Readonly<Record<string, string>>): Promise<Record<string, string>>;
 }
 
-export function createRequestObjects(deps: Pick<RequestObjectDeps, 'clock'>, config: RequestObjectConfig): RequestObjects {
-  const full: RequestObjectDeps = { clock: deps.clock, jwks: new ClientJwksCache(config.clientAuth.jwksCacheTtl) };
+export function createRequestObjects(deps: Pick<RequestObjectDeps, 'clock'> & Partial<Pick<RequestObjectDeps, 'jwks'>>, config: RequestObjectConfig): RequestObjects {
+  const full: RequestObjectDeps = { clock: deps.clock, jwks: deps.jwks ?? new ClientJwksCache(config.clientAuth.jwksCacheTtl) };
   return { resolveRequestObject: (client, request, outer) => resolveRequestObject(full, config, { client, request, ...(outer ? { outer } : {}) }) };
 }
