@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import { coreWorld, makeClient } from '../../../test/support/core-fixtures.ts';
 import { sha256 } from '../crypto.ts';
 import { OAuthError } from '../errors.ts';
-import { createPushedRequests, isPushedRequestUri, parRequired, REQUEST_URI_PREFIX, type PushValidator } from './pushed-requests.ts';
+import { createPushedRequests, isPushedRequestUri, REQUEST_URI_PREFIX, type PushValidator } from './pushed-requests.ts';
 
 const rp = makeClient({ clientId: 'rp', grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'] });
 const isCode = (code: string) => (e: unknown) => e instanceof OAuthError && e.code === code;
@@ -12,7 +12,7 @@ const body = { response_type: 'code', redirect_uri: 'https://rp.example/cb', sco
 async function setup(validate: PushValidator = async (_c, p) => p) {
   const w = await coreWorld();
   const seen: Record<string, string>[] = [];
-  const core = createPushedRequests({ ...w, par: w.storage.par }, { authorization: { parTtl: 60, requirePar: false } });
+  const core = createPushedRequests({ ...w, par: w.storage.par }, { authorization: { parTtl: 60 } });
   const spy: PushValidator = async (c, p) => { seen.push({ ...p }); return validate(c, p); };
   const pushed = { push: (c: typeof rp, p: Record<string, string>) => core.push(c, p, spy), takePushedRequest: core.takePushedRequest };
   return { w, pushed, seen };
@@ -70,12 +70,5 @@ describe('RFC 9126 pushed authorization requests', () => {
     const { w, pushed } = await setup(async () => { throw OAuthError.invalidScope('nope'); });
     await assert.rejects(pushed.push(rp, body), isCode('invalid_scope'));
     assert.equal(await w.storage.par.purgeExpired(Number.MAX_SAFE_INTEGER), 0);
-  });
-
-  test('RFC 9126 §5 require_pushed_authorization_requests globally or per client', () => {
-    const off = { authorization: { parTtl: 60, requirePar: false } };
-    assert.equal(parRequired(rp, off), false);
-    assert.equal(parRequired(makeClient({ metadata: { require_pushed_authorization_requests: true } }), off), true);
-    assert.equal(parRequired(rp, { authorization: { parTtl: 60, requirePar: true } }), true);
   });
 });

@@ -2,7 +2,6 @@ import { sha256 } from '../crypto.ts';
 import { GatehouseError, OAuthError } from '../errors.ts';
 import type { EventPublisher } from '../events.ts';
 import type { Client } from '../model/client.ts';
-import { oidcMetadata } from '../model/client-oidc.ts';
 import type { ParRecord } from '../model/par-request.ts';
 import type { TenantId } from '../model/tenant.ts';
 import { epochSeconds, type Clock } from '../ports/clock.ts';
@@ -36,7 +35,7 @@ export interface PushedRequestDeps {
 }
 
 export interface PushedRequestConfig {
-  readonly authorization: { readonly parTtl: number; readonly requirePar: boolean };
+  readonly authorization: { readonly parTtl: number };
 }
 
 /** RFC 9126 §2.2 successful response (201 Created). */
@@ -65,14 +64,6 @@ export interface PushedRequests {
 /** True for a request_uri this server issued at its PAR endpoint (by its form; unknown otherwise). */
 export function isPushedRequestUri(value: string): boolean {
   return value.startsWith(REQUEST_URI_PREFIX);
-}
-
-/**
- * RFC 9126 §5: "require_pushed_authorization_requests" — globally (`authorization.requirePar`) or
- * per client (its registered metadata). Then the authorization endpoint accepts only request_uri.
- */
-export function parRequired(client: Pick<Client, 'metadata'>, config: PushedRequestConfig): boolean {
-  return config.authorization.requirePar || oidcMetadata(client).requirePushedAuthorizationRequests;
 }
 
 const b64 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
