@@ -1,5 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { createClient } from './core/clients/client-service.ts';
+import { randomToken, sha256 } from './core/crypto.ts';
 import { operatorPolicy } from './core/registration/client-metadata.ts';
 import { createUser } from './core/users/user-service.ts';
 import type { AppContext } from './http/context.ts';
@@ -56,13 +56,13 @@ async function demoClients(ctx: AppContext): Promise<string[]> {
   });
   const { clientId } = service.client;
   const clientSecret = service.clientSecret;
-  const verifier = randomBytes(32).toString('base64url');
+  const verifier = randomToken();
   const authorize = new URL(endpointUrl(ctx.config, '/authorize'));
   authorize.search = new URLSearchParams({
     response_type: 'code', client_id: app.client.clientId, redirect_uri: DEMO_REDIRECT_URI, scope: DEMO_SCOPE,
     // OIDC Core §11: offline_access needs prompt=consent to yield a refresh token.
     prompt: 'consent',
-    state: randomBytes(8).toString('base64url'), code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+    state: randomToken(8), code_challenge: sha256(verifier), code_challenge_method: 'S256',
   }).toString();
   return [
     'Gatehouse created a demo client (shown once; only its hash is stored):',
@@ -80,7 +80,7 @@ async function demoClients(ctx: AppContext): Promise<string[]> {
 }
 
 async function demoUser(ctx: AppContext): Promise<string[]> {
-  const password = randomBytes(15).toString('base64url');
+  const password = randomToken(15);
   await createUser(ctx.ports, ctx.tenantId, {
     username: DEMO_USERNAME, password, roles: ['user'], via: 'bootstrap',
     claims: { name: 'Demo User', preferred_username: DEMO_USERNAME, email: 'demo@example.com', email_verified: false },
