@@ -34,7 +34,7 @@ export function deriveKey(kek: Buffer, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), info, 32));
 }
 
-export function csrfCookieName(config: Pick<Config, 'issuer'>): string {
+function csrfCookieName(config: Pick<Config, 'issuer'>): string {
   return isHttpsIssuer(config) ? '__Host-gh_csrf' : 'gh_csrf';
 }
 

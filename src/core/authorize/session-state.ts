@@ -1,7 +1,7 @@
 import { sha256 } from '../crypto.ts';
 
 /** The origin an RP's check_session iframe posts from (OIDC Session Management §3: "origin URL of the Authentication Response"). */
-export function redirectOrigin(redirectUri: string): string {
+function redirectOrigin(redirectUri: string): string {
   try {
     return new URL(redirectUri).origin;
   } catch {

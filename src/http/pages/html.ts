@@ -44,7 +44,3 @@ export function html(strings: TemplateStringsArray, ...values: readonly unknown[
   return safe(out);
 }
 
-/** Joins fragments (escaping any plain strings among them). */
-export function join(parts: readonly unknown[], separator = ''): SafeHtml {
-  return safe(parts.map(render).join(escapeHtml(separator)));
-}

@@ -10,7 +10,7 @@ const isResponseMode = (v: string): v is ResponseMode => (RESPONSE_MODES as read
  * `code` and `fragment` for any response type that returns a token from the authorization
  * endpoint.
  */
-export function defaultResponseMode(responseType: string): ResponseMode {
+function defaultResponseMode(responseType: string): ResponseMode {
   return returnsTokens(responseType) ? 'fragment' : 'query';
 }
 
