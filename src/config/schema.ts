@@ -69,7 +69,7 @@ export const configSchema = z.object({
   device: z.object({
     codeTtl: z.number().int().min(60).max(3600).default(600).describe('Device code and user code lifetime (RFC 8628 `expires_in`).'),
     interval: z.number().int().min(1).max(60).default(5).describe('Minimum polling interval (RFC 8628 `interval`); polling faster gets `slow_down` and +5 s.'),
-    userCodeMaxAttempts: z.number().int().min(1).default(10).describe('Wrong user codes allowed per client address per minute on the /device page.'),
+    userCodeMaxAttempts: z.number().int().min(1).default(10).describe('User-code lookups allowed per client address per minute on the /device page (entering a code and confirming it both count, right or wrong).'),
   }).strict().prefault({}),
   logout: z.object({
     backchannelTimeout: z.number().int().min(1).max(60).default(5).describe('Timeout of one back-channel logout delivery attempt, in seconds.'),
