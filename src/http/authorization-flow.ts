@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { authorizationErrorResponse } from '../core/authorize/authorization-error.ts';
 import type { AuthorizationFailure, AuthorizationRequest, AuthorizationResponse, AuthorizationService, InteractionProgress } from '../core/authorize/types.ts';
 import { OAuthError } from '../core/errors.ts';
 import type { SessionRecord } from '../core/model/session.ts';
@@ -83,13 +84,8 @@ export function sendAuthorizationResponse(reply: FastifyReply, fc: Pick<FlowCont
  * Otherwise the person sees the error page and nothing is sent anywhere.
  */
 export function sendFailure(reply: FastifyReply, fc: Pick<FlowContext, 'pages' | 'config'>, failure: AuthorizationFailure): FastifyReply {
-  const { error, redirect } = failure;
-  if (!redirect) return sendPage(reply, oauthErrorPage(fc.pages, error));
-  const params: Record<string, string> = { error: error.code };
-  if (error.description) params['error_description'] = error.description;
-  if (redirect.state !== null) params['state'] = redirect.state;
-  params['iss'] = fc.config.issuer;
-  return sendAuthorizationResponse(reply, fc, { redirectUri: redirect.redirectUri, responseMode: redirect.responseMode, params });
+  const res = authorizationErrorResponse(failure, fc.config.issuer);
+  return res ? sendAuthorizationResponse(reply, fc, res) : sendPage(reply, oauthErrorPage(fc.pages, failure.error));
 }
 
 /** access_denied to the client (the person pressed Deny or Cancel). */
