@@ -5,6 +5,7 @@ import { OAuthError } from '../core/errors.ts';
 import type { SessionRecord } from '../core/model/session.ts';
 import { epochSeconds } from '../core/ports/clock.ts';
 import { browserStateOf, currentAccount } from '../core/session/session-service.ts';
+import { appendQuery } from '../core/url-query.ts';
 import type { AppContext } from './context.ts';
 import type { InteractionSealer } from './interaction.ts';
 import { accountChooserPage, type ChooserAccount } from './pages/account-chooser-page.ts';
@@ -69,9 +70,9 @@ const encode = (params: Readonly<Record<string, string>>) => new URLSearchParams
 export function sendAuthorizationResponse(reply: FastifyReply, fc: Pick<FlowContext, 'pages'>, res: AuthorizationResponse): FastifyReply {
   if (res.responseMode === 'form_post') return sendPage(reply, formPostPage(fc.pages, res.redirectUri, res.params));
   // Registered redirect URIs never carry a fragment (RFC 6749 §3.1.2); drop one defensively.
-  const base = res.redirectUri.split('#')[0]!;
-  const separator = res.responseMode === 'fragment' ? '#' : !base.includes('?') ? '?' : /[?&]$/.test(base) ? '' : '&';
-  const location = `${base}${separator}${encode(res.params)}`;
+  const location = res.responseMode === 'fragment'
+    ? `${res.redirectUri.split('#')[0]!}#${encode(res.params)}`
+    : appendQuery(res.redirectUri, encode(res.params));
   // RFC 9700 §4.12: "If an HTTP redirection [...] is used for such a request, AS SHOULD use HTTP
   // status code 303 "See Other"" — this often answers the sign-in form (POST with the password).
   return reply.code(303).header('location', location).header('cache-control', 'no-store').header('pragma', 'no-cache').send();

@@ -1,6 +1,7 @@
 import type { Client } from '../model/client.ts';
 import { oidcMetadata } from '../model/client-oidc.ts';
 import type { FrontchannelLogout } from './types.ts';
+import { appendQuery } from '../url-query.ts';
 
 /**
  * The iframe URL for one client's front-channel logout (Front-Channel Logout 1.0 §2–§3), or null
@@ -23,10 +24,7 @@ export function frontchannelLogout(client: Pick<Client, 'clientId' | 'metadata'>
   }
   let url = uri;
   if (meta.frontchannelLogoutSessionRequired) {
-    const hash = uri.indexOf('#');
-    const base = hash === -1 ? uri : uri.slice(0, hash);
-    const sep = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
-    url = `${base}${sep}iss=${encodeURIComponent(issuer)}&sid=${encodeURIComponent(sid)}`;
+    url = appendQuery(uri, `iss=${encodeURIComponent(issuer)}&sid=${encodeURIComponent(sid)}`);
   }
   return { clientId: client.clientId, url, origin };
 }

@@ -1,5 +1,6 @@
 import type { Client } from '../model/client.ts';
 import { oidcMetadata } from '../model/client-oidc.ts';
+import { appendQuery } from '../url-query.ts';
 
 /**
  * RP-Initiated Logout §3: "The OP also MUST NOT perform post-logout redirection if the
@@ -19,9 +20,5 @@ export function isRegisteredPostLogoutRedirectUri(client: Pick<Client, 'metadata
  */
 export function postLogoutRedirectTarget(uri: string, state: string | null): string {
   if (state === null) return uri;
-  const hash = uri.indexOf('#');
-  const base = hash === -1 ? uri : uri.slice(0, hash);
-  const fragment = hash === -1 ? '' : uri.slice(hash);
-  const sep = !base.includes('?') ? '?' : base.endsWith('?') || base.endsWith('&') ? '' : '&';
-  return `${base}${sep}state=${encodeURIComponent(state)}${fragment}`;
+  return appendQuery(uri, `state=${encodeURIComponent(state)}`, { keepFragment: true });
 }
