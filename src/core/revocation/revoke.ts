@@ -6,7 +6,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
 import { findToken } from '../token/find-token.ts';
-import { grantDenylistKey, longestAccessTokenTtl, type LifetimeConfig } from '../token/grant-revocation.ts';
+import { revokeGrantTokens, type LifetimeConfig } from '../token/grant-revocation.ts';
 
 export interface RevocationDeps {
   readonly tokens: TokenStore;
@@ -60,8 +60,7 @@ export function createRevoker(deps: RevocationDeps, config: { readonly issuer: s
         return;
       }
       if (view.kind === 'refresh_token') {
-        await deps.denylist.add(deps.tenantId, grantDenylistKey(view.record.grantId), now + longestAccessTokenTtl(config));
-        const revoked = await deps.tokens.revokeGrant(deps.tenantId, view.record.grantId, now);
+        const revoked = await revokeGrantTokens(deps, config, view.record.grantId, now);
         if (revoked > 0) deps.events.publish('token.revoked', { ...base, tokenType: 'refresh_token' });
         return;
       }

@@ -42,10 +42,24 @@ export async function revokeWholeGrant(
   input: { readonly grantId: string; readonly clientId: string; readonly now: number; readonly reason: 'code_reuse' | 'refresh_token_reuse' },
 ): Promise<number> {
   const { grantId, clientId, now, reason } = input;
-  await deps.denylist.add(deps.tenantId, grantDenylistKey(grantId), now + longestAccessTokenTtl(config));
-  const revoked = await deps.tokens.revokeGrant(deps.tenantId, grantId, now);
+  const revoked = await revokeGrantTokens(deps, config, grantId, now);
   deps.events.publish('grant.revoked', { tenantId: deps.tenantId, clientId, reason, tokens: revoked });
   return revoked;
+}
+
+/**
+ * The two steps of revoking a grant, without an event: denylist the grant for JWT access tokens
+ * (until the longest access-token lifetime has passed), then revoke its stored tokens. Returns
+ * how many stored tokens were still active.
+ */
+export async function revokeGrantTokens(
+  deps: Pick<GrantRevocationDeps, 'tokens' | 'denylist' | 'tenantId'>,
+  config: LifetimeConfig,
+  grantId: string,
+  now: number,
+): Promise<number> {
+  await deps.denylist.add(deps.tenantId, grantDenylistKey(grantId), now + longestAccessTokenTtl(config));
+  return deps.tokens.revokeGrant(deps.tenantId, grantId, now);
 }
 
 /** Whether the grant named by a JWT access token's `grant_id` claim has been revoked. */
