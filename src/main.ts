@@ -103,14 +103,14 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
     // JAR (RFC 9101) and PAR (RFC 9126): one instance each, shared by /authorize and /par.
     const requestObjects = createRequestObjects({ clock, jwks: clientJwks }, config);
     const pushedRequests = createPushedRequests({ ...ports, tenantId: DEFAULT_TENANT }, config);
+    const accessTokens = createAccessTokenIssuer({ ...ports, keys, tenantId: DEFAULT_TENANT }, config);
+    const subjects = createUserSubjects(kek, idTokens.subjectFor);
     const authorization = createAuthorizationService({
-      ...ports, tenantId: DEFAULT_TENANT, idTokens, idTokenHints, requestObjects, pushedRequests,
-      accessTokens: createAccessTokenIssuer({ ...ports, keys, tenantId: DEFAULT_TENANT }, config),
-      subjects: createUserSubjects(kek, idTokens.subjectFor),
+      ...ports, tenantId: DEFAULT_TENANT, idTokens, idTokenHints, requestObjects, pushedRequests, accessTokens, subjects,
     }, config);
     const authenticateUser = (username: string, password: string) => authenticate(ports, DEFAULT_TENANT, username, password);
     const ctx: AppContext = {
-      config, ports, storage, keys, clientAuth, idTokens, idTokenHints, logoutNotifier, events, sessions, pages, csrf,
+      config, ports, storage, keys, clientAuth, idTokens, accessTokens, subjects, idTokenHints, logoutNotifier, events, sessions, pages, csrf,
       requestObjects, pushedRequests, authorization, authenticateUser, tenantId: DEFAULT_TENANT, kek, lifecycle: { draining: false },
     };
     const app = await buildApp(ctx, opts);

@@ -12,6 +12,8 @@ import type { SessionService } from '../core/session/session-service.ts';
 import type { BackchannelDelivery } from '../logout/backchannel-delivery.ts';
 import type { Csrf } from './csrf.ts';
 import type { PageKit } from './pages/layout.ts';
+import type { AccessTokenIssuer } from '../core/token/issue-access-token.ts';
+import type { UserSubjects } from '../core/token/user-subject.ts';
 
 /** What routes receive: built once by the composition root (src/main.ts). */
 export interface AppContext {
@@ -22,6 +24,10 @@ export interface AppContext {
   readonly clientAuth: ClientAuthenticator;
   /** Signs ID tokens; `subjectFor` gives the (public or pairwise) `sub` a client sees. */
   readonly idTokens: IdTokenIssuer;
+  /** Plans and issues access tokens (JWT or opaque) for every grant and the authorization endpoint. */
+  readonly accessTokens: AccessTokenIssuer;
+  /** The `sub` a client sees for a user in access tokens, and the sealed user id behind a pairwise one. */
+  readonly subjects: UserSubjects;
   /** Verifies `id_token_hint` / logout hints issued by this server. */
   readonly idTokenHints: IdTokenHintVerifier;
   /** Sends back-channel Logout Tokens in the background (closed after the app on shutdown). */

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { createDeviceAuthorization } from '../../core/device-authorization/device-authorization.ts';
-import { createAccessTokenIssuer } from '../../core/token/issue-access-token.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
@@ -46,8 +45,7 @@ const deviceAuthorizationSchema = {
  * RFC 6749 §3.2.1 (public clients identify themselves with client_id).
  */
 export function registerDeviceAuthorizationRoute(app: FastifyInstance, ctx: AppContext): void {
-  const accessTokens = createAccessTokenIssuer({ ...ctx.ports, keys: ctx.keys, tenantId: ctx.tenantId }, ctx.config);
-  const device = createDeviceAuthorization({ ...ctx.ports, accessTokens, tenantId: ctx.tenantId }, ctx.config);
+  const device = createDeviceAuthorization({ ...ctx.ports, accessTokens: ctx.accessTokens, tenantId: ctx.tenantId }, ctx.config);
   const url = endpointUrl(ctx.config, DEVICE_AUTHORIZATION_PATH);
   app.post(DEVICE_AUTHORIZATION_PATH, { schema: deviceAuthorizationSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
     // RFC 8707 §2: `resource` may be sent more than once; every other parameter only once.

@@ -1,8 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
 import { createGrantRegistry } from '../../core/token/grant-registry.ts';
-import { createAccessTokenIssuer } from '../../core/token/issue-access-token.ts';
-import { createUserSubjects } from '../../core/token/user-subject.ts';
 import { createTokenEndpoint } from '../../core/token/token-endpoint.ts';
 import type { TokenGrant } from '../../core/token/types.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
@@ -10,9 +8,8 @@ import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
 
 /** The token endpoint's grants for this app (discovery lists the same ones). */
-export function grantRegistry(ctx: Pick<AppContext, 'config' | 'ports' | 'keys' | 'tenantId' | 'idTokens' | 'kek'>): ReadonlyMap<string, TokenGrant> {
-  const accessTokens = createAccessTokenIssuer({ ...ctx.ports, keys: ctx.keys, tenantId: ctx.tenantId }, ctx.config);
-  const subjects = createUserSubjects(ctx.kek, ctx.idTokens.subjectFor);
+export function grantRegistry(ctx: Pick<AppContext, 'config' | 'ports' | 'keys' | 'tenantId' | 'idTokens' | 'accessTokens' | 'subjects'>): ReadonlyMap<string, TokenGrant> {
+  const { accessTokens, subjects } = ctx;
   return createGrantRegistry({ ...ctx.ports, accessTokens, idTokens: ctx.idTokens, subjects, tenantId: ctx.tenantId, config: ctx.config });
 }
 

@@ -9,6 +9,7 @@ import type { AppContext } from '../context.ts';
 import { registerErrorHandling } from '../errors.ts';
 import { registerFormParser } from '../form.ts';
 import { registerUserInfoRoute } from './userinfo.ts';
+import { createUserSubjects } from '../../core/token/user-subject.ts';
 
 const rp = makeClient({ clientId: 'rp', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'] });
 
@@ -34,6 +35,7 @@ before(async () => {
   };
   const ctx = {
     config: { issuer: ISSUER }, ports: { ...w.storage, users, clock: w.clock }, keys: w.keys, kek: KEK, idTokens: deps.idTokens, tenantId: w.tenantId,
+    subjects: createUserSubjects(KEK, deps.idTokens.subjectFor),
   } as unknown as AppContext;
   app = Fastify();
   registerFormParser(app);
