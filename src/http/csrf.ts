@@ -1,7 +1,8 @@
-import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config/schema.ts';
-import { safeEqual } from '../core/crypto.ts';
+import { randomToken, safeEqual } from '../core/crypto.ts';
+import { deriveKey } from '../core/keys/kek.ts';
 import { isHttpsIssuer, readCookie, setCookie } from './session-cookie.ts';
 
 /**
@@ -30,10 +31,6 @@ export interface CsrfIssued {
 const COOKIE_BYTES = 32;
 const NONCE_BYTES = 16;
 
-export function deriveKey(kek: Buffer, info: string): Buffer {
-  return Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), info, 32));
-}
-
 function csrfCookieName(config: Pick<Config, 'issuer'>): string {
   return isHttpsIssuer(config) ? '__Host-gh_csrf' : 'gh_csrf';
 }
@@ -51,11 +48,11 @@ export function createCsrf(config: Pick<Config, 'issuer'>, kek: Buffer): Csrf {
     issue(request, reply) {
       let cookie = cookieOf(request);
       if (cookie === undefined || cookie.length < 43) {
-        cookie = randomBytes(COOKIE_BYTES).toString('base64url');
+        cookie = randomToken(COOKIE_BYTES);
         pending.set(request, cookie);
         setCookie(reply, config, name, cookie);
       }
-      const nonce = randomBytes(NONCE_BYTES).toString('base64url');
+      const nonce = randomToken(NONCE_BYTES);
       return { token: `${nonce}.${mac(cookie, nonce)}`, binding: bind(cookie) };
     },
     verify(request, token) {

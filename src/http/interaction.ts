@@ -2,7 +2,7 @@ import type { Config } from '../config/schema.ts';
 import type { InteractionProgress } from '../core/authorize/types.ts';
 import { decryptWithKek, encryptWithKek } from '../core/keys/kek.ts';
 import { epochSeconds, type Clock } from '../core/ports/clock.ts';
-import { deriveKey } from './csrf.ts';
+import { deriveKey } from '../core/keys/kek.ts';
 
 /**
  * A pending authorization request carried through the pages (login, consent, account chooser)

@@ -1,5 +1,13 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { GatehouseError } from '../errors.ts';
+
+/**
+ * A 256-bit key for one purpose, derived from the KEK with HKDF-SHA256 (RFC 5869) and its own
+ * `info` label, so the KEK itself never keys CSRF MACs, sealed interactions or token data.
+ */
+export function deriveKey(kek: Buffer, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), info, 32));
+}
 
 /**
  * Envelope encryption under the key-encryption key (KEK): AES-256-GCM with a random 96-bit IV.

@@ -1,6 +1,5 @@
-import { hkdfSync } from 'node:crypto';
 import { GatehouseError } from '../errors.ts';
-import { decryptWithKek, encryptWithKek } from '../keys/kek.ts';
+import { decryptWithKek, deriveKey, encryptWithKek } from '../keys/kek.ts';
 import type { Client } from '../model/client.ts';
 
 import { SEALED_USER_CLAIM } from './user-token-claims.ts';
@@ -27,7 +26,7 @@ export interface UserSubjects {
  * Public subjects are the user id and carry nothing extra.
  */
 export function createUserSubjects(kek: Buffer, subjectFor: (client: Client, userId: string) => string): UserSubjects {
-  const key = Buffer.from(hkdfSync('sha256', kek, Buffer.alloc(0), 'gatehouse token user id v1', 32));
+  const key = deriveKey(kek, 'gatehouse token user id v1');
   return {
     forToken(client, userId) {
       const subject = subjectFor(client, userId);
