@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { coreWorld, ISSUER, makeClient, T0 } from '../../../test/support/core-fixtures.ts';
 import { fakeCodeStore, fakeUserStore, grantDeps, makeCodeRecord, makeUser, PKCE } from '../../../test/support/oidc-fixtures.ts';
+import { opaqueTokenKey } from '../crypto.ts';
 import { OAuthError } from '../errors.ts';
 import type { AccessTokenFormat } from '../model/client.ts';
 import type { AuthorizationCodeRecord } from '../model/authorization-code.ts';
@@ -71,16 +72,20 @@ describe('OIDC Core §5.3 UserInfo', () => {
     await assert.rejects(userinfo.claims(access_token), fails('insufficient_scope', 403));
   });
 
-  test('RFC 6750 §3.1 an expired, revoked, forged or unknown token is invalid_token (401)', async () => {
+  test('RFC 6750 §3.1 an expired, revoked, foreign-issuer or unknown token is invalid_token (401)', async () => {
     const { w, tokensFor, userinfo } = await setup('opaque');
     const { access_token, refresh_token } = await tokensFor({ scope: 'openid offline_access' });
     await assert.rejects(userinfo.claims('nope'), fails('invalid_token', 401));
+    const revoked = (await tokensFor({ scope: 'openid' })).access_token;
+    assert.ok(await userinfo.claims(revoked), 'active before the revocation');
+    await w.storage.tokens.revoke(w.tenantId, opaqueTokenKey(revoked), T0 / 1000);
+    await assert.rejects(userinfo.claims(revoked), fails('invalid_token', 401), 'a revoked token');
     await assert.rejects(userinfo.claims(refresh_token!), fails('invalid_token', 401), 'a refresh token is not an access token');
     w.clock.advance(300);
     await assert.rejects(userinfo.claims(access_token), fails('invalid_token', 401));
     w.clock.set(T0);
-    const forged = w.keys.signer('ES256').sign({ iss: 'https://evil.example', sub: 'u-1', aud: ISSUER, exp: T0 / 1000 + 60, iat: T0 / 1000, jti: 'j', client_id: 'rp', scope: 'openid', auth_time: 1 }, 'at+jwt');
-    await assert.rejects(userinfo.claims(forged), fails('invalid_token', 401));
+    const foreignIssuer = w.keys.signer('ES256').sign({ iss: 'https://evil.example', sub: 'u-1', aud: ISSUER, exp: T0 / 1000 + 60, iat: T0 / 1000, jti: 'j', client_id: 'rp', scope: 'openid', auth_time: 1 }, 'at+jwt');
+    await assert.rejects(userinfo.claims(foreignIssuer), fails('invalid_token', 401));
   });
 
   test('a client_credentials token is not a user token', async () => {
