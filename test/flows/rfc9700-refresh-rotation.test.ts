@@ -69,6 +69,17 @@ test('RFC 9700 §4.14.2 reuse of a rotated refresh token revokes the family', as
   assert.equal((await introspect(second.access_token))['active'], false);
 });
 
+test('RFC 9700 §4.14.2 / RFC 8707 §2 a refresh refused with invalid_target leaves the same refresh token usable (no reuse detection)', async () => {
+  const { cfg, rt } = await offline();
+  const refused = await tokenRequest(op, rp, { grant_type: 'refresh_token', refresh_token: rt, resource: 'not a uri' });
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body['error'], 'invalid_target');
+  assert.equal((await introspect(rt))['active'], true, 'the refused request consumed nothing');
+  const retry = await oidc.refreshTokenGrant(cfg, rt);
+  assert.ok(retry.refresh_token && retry.refresh_token !== rt, 'the retry with the same refresh token rotates it');
+  assert.equal((await userinfo(op, retry.access_token)).status, 200);
+});
+
 test('RFC 9700 §4.14.2 reuse in one family leaves other grants of the same user and client alone', async () => {
   const a = await offline();
   const b = await offline();

@@ -1,4 +1,5 @@
 import { OAuthError } from '../errors.ts';
+import { idTokenAlgFor } from '../id-token/id-token-issuer.ts';
 import type { IdTokenIssuer } from '../id-token/types.ts';
 import type { AuthenticationContext, ClaimsRequest } from '../model/authorization-code.ts';
 import type { Client } from '../model/client.ts';
@@ -28,10 +29,8 @@ export interface UserGrantInput {
   readonly userId: string;
   /** The scope the user granted (the grant's, not narrowed). */
   readonly grantedScope: readonly string[];
-  /** A narrower scope for this access token (refresh `scope`); undefined = the whole grant. */
-  readonly requestedScope: string | undefined;
-  /** Resources for this access token (already checked against the grant's). */
-  readonly resources: readonly string[];
+  /** The access token's plan, from `planUserGrant` (made before the grant consumed anything). */
+  readonly plan: AccessTokenPlan;
   readonly grantId: string;
   readonly snapshot: GrantSnapshot;
   readonly nonce: string | null;
@@ -45,13 +44,34 @@ export interface UserAccessTokenInput {
   readonly grantType: string;
   readonly userId: string;
   readonly auth: AuthenticationContext;
-  /** The scope the user granted (the allowed maximum). */
-  readonly grantedScope: readonly string[];
-  /** A narrower scope for this token; undefined = the whole grant (filtered by the resources). */
-  readonly requestedScope: string | undefined;
-  readonly resources: readonly string[];
+  /** What `accessTokens.plan` decided (scope, audience, format, lifetime). */
+  readonly plan: AccessTokenPlan;
   readonly grantId: string;
   readonly claims: ClaimsRequest | null;
+}
+
+export interface UserGrantPlanInput {
+  readonly client: Client;
+  /** The scope the user granted (the allowed maximum). */
+  readonly grantedScope: readonly string[];
+  /** A narrower scope for this token (refresh `scope`); undefined = the whole grant (filtered by the resources). */
+  readonly requestedScope: string | undefined;
+  /** Resources for this access token (already checked against the grant's). */
+  readonly resources: readonly string[];
+}
+
+/**
+ * Everything a token request can still fail on once the grant itself is valid: the access
+ * token's scope and resources (invalid_scope, invalid_target) and, when `openid` was granted, the
+ * client's ID token algorithm (unauthorized_client). Grants call this before they consume their
+ * code or refresh token, so that a request error leaves the grant usable: a client retrying with
+ * a corrected request must not look like a replay (RFC 9700 §4.14.2 reuse detection).
+ */
+export function planUserGrant(deps: Pick<UserGrantDeps, 'accessTokens'>, input: UserGrantPlanInput): AccessTokenPlan {
+  const plan = deps.accessTokens.plan(input.client, input.requestedScope, input.resources, input.grantedScope);
+  // Only whether it throws matters here; the ID token issuer picks the alg again with its default.
+  if (input.grantedScope.includes('openid')) idTokenAlgFor(input.client, 'RS256');
+  return plan;
 }
 
 /**
@@ -64,29 +84,31 @@ export interface UserAccessTokenInput {
 export async function issueUserAccessToken(
   deps: Pick<UserGrantDeps, 'accessTokens' | 'subjects'>,
   input: UserAccessTokenInput,
-): Promise<{ readonly plan: AccessTokenPlan; readonly issued: IssuedAccessToken; readonly ref: ReturnType<UserSubjects['forToken']> }> {
-  const { client, auth } = input;
-  const plan = deps.accessTokens.plan(client, input.requestedScope, input.resources, input.grantedScope);
+): Promise<{ readonly issued: IssuedAccessToken; readonly ref: ReturnType<UserSubjects['forToken']> }> {
+  const { client, auth, plan } = input;
   const ref = deps.subjects.forToken(client, input.userId);
   const claims: Record<string, unknown> = { ...ref.claims, auth_time: auth.authTime };
   if (auth.acr !== null) claims.acr = auth.acr;
   if (plan.format === 'jwt') claims[GRANT_ID_CLAIM] = input.grantId;
   if (input.claims?.userinfo && Object.keys(input.claims.userinfo).length) claims[USERINFO_CLAIMS_CLAIM] = input.claims.userinfo;
   const issued = await deps.accessTokens.issue({ plan, grantType: input.grantType, subject: ref.subject, grantId: input.grantId, claims });
-  return { plan, issued, ref };
+  return { issued, ref };
 }
 
 /**
  * The tokens of a grant on behalf of a user (authorization_code, refresh_token, device_code): an
  * access token (`issueUserAccessToken`), a refresh token when asked, and an ID token when
- * `openid` was granted (OIDC Core §3.1.3.3). The ID token is signed before the refresh token is
- * stored, so a signing failure leaves no orphan refresh token behind.
+ * `openid` was granted (OIDC Core §3.1.3.3). Request errors were ruled out by `planUserGrant`
+ * before the grant consumed its code or refresh token; what can still fail here is the server
+ * (signing, storage), after the consume. The ID token is signed before the refresh token is
+ * stored, so a signing failure leaves no orphan refresh token, though an opaque access token may
+ * already be stored (it dies with its grant or at expiry), and the consumed code or refresh token
+ * stays consumed.
  */
 export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshMintConfig, input: UserGrantInput): Promise<TokenResponse> {
-  const { client, snapshot } = input;
-  const { plan, issued: at, ref } = await issueUserAccessToken(deps, {
-    client, grantType: input.grantType, userId: input.userId, auth: snapshot.auth, grantedScope: input.grantedScope,
-    requestedScope: input.requestedScope, resources: input.resources, grantId: input.grantId, claims: snapshot.claims,
+  const { client, snapshot, plan } = input;
+  const { issued: at, ref } = await issueUserAccessToken(deps, {
+    client, grantType: input.grantType, userId: input.userId, auth: snapshot.auth, plan, grantId: input.grantId, claims: snapshot.claims,
   });
 
   let idToken: string | undefined;

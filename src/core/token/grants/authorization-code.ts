@@ -11,7 +11,7 @@ import { checkVerifierSyntax, verifyPkce } from '../pkce.ts';
 import { createTimeOrderedIds } from '../random-ids.ts';
 import type { RefreshMintConfig } from '../refresh-tokens.ts';
 import type { TokenGrant } from '../types.ts';
-import { issueUserGrantTokens, narrowResources, type UserGrantDeps } from '../user-grant-tokens.ts';
+import { issueUserGrantTokens, narrowResources, planUserGrant, type UserGrantDeps } from '../user-grant-tokens.ts';
 
 export interface AuthorizationCodeGrantDeps extends Omit<UserGrantDeps, 'id' | 'tokens'>, GrantRevocationDeps {
   readonly codes: Pick<CodeStore, 'take'>;
@@ -70,12 +70,12 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
       if (record.expiresAt <= now) throw OAuthError.invalidGrant('the authorization code has expired');
       checkRedirectUri(client, record, params.redirect_uri);
       verifyPkce(record, verifier);
+      const scope = parseScope(record.scope) ?? [];
+      const plan = planUserGrant(deps, { client, grantedScope: scope, requestedScope: undefined, resources: narrowResources(resources, record.resources) });
       const user = await deps.users.get(deps.tenantId, record.auth.userId);
       if (!user || user.disabled) throw OAuthError.invalidGrant('the user is no longer available', `user ${record.auth.userId}`);
-      const scope = parseScope(record.scope) ?? [];
       return issueUserGrantTokens({ ...deps, id }, config, {
-        client, grantType: 'authorization_code', userId: user.id, grantedScope: scope, requestedScope: undefined,
-        resources: narrowResources(resources, record.resources), grantId: record.grantId, nonce: record.nonce,
+        client, grantType: 'authorization_code', userId: user.id, grantedScope: scope, plan, grantId: record.grantId, nonce: record.nonce,
         snapshot: { auth: record.auth, resources: record.resources, claims: record.claims, familyIat: now },
         refresh: mayRefresh(client, scope) ? { parentHash: null } : null, now,
       });

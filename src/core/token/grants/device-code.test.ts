@@ -29,7 +29,7 @@ async function setup() {
   const device = createDeviceAuthorization({ ...w, deviceCodes: w.storage.deviceCodes, accessTokens }, { issuer: ISSUER, device: { codeTtl: 600, interval: 5 } });
   const verification = createDeviceVerification({ ...w, deviceCodes: w.storage.deviceCodes, clients: w.storage.clients });
   const start = (scope = 'openid email offline_access') => device.authorize({ client: tv, scope, resources: [] });
-  const poll = (deviceCode: string, client: Client = tv) => grant.handle({ client, authMethod: 'none', params: { device_code: deviceCode }, resources: [] });
+  const poll = (deviceCode: string, client: Client = tv, resources: readonly string[] = []) => grant.handle({ client, authMethod: 'none', params: { device_code: deviceCode }, resources });
   const approve = async (userCode: string) => assert.ok(await verification.approve((await verification.find(userCode))!, makeAuth()));
   return { w, users, grant, start, poll, approve, verification };
 }
@@ -128,6 +128,17 @@ describe('RFC 8628 §3.4–§3.5 device_code grant', () => {
     const rt = await w.storage.tokens.find(w.tenantId, opaqueTokenKey(res.refresh_token!));
     assert.notEqual(rt?.revokedAt, null);
     assert.equal(w.events.of('grant.revoked').length, 1);
+  });
+
+  test('RFC 8707 §2 an invalid resource is invalid_target and the approved device code is not consumed', async () => {
+    const { w, poll, start, approve } = await setup();
+    const r = await start();
+    await approve(r.user_code);
+    await assert.rejects(poll(r.device_code, tv, ['not a uri']), isError('invalid_target'));
+    const rec = await w.storage.deviceCodes.poll(w.tenantId, sha256(r.device_code), T0 / 1000);
+    assert.equal(rec?.status, 'approved');
+    assert.ok((await poll(r.device_code)).access_token, 'the corrected retry redeems it');
+    assert.equal(w.events.of('grant.revoked').length, 0);
   });
 
   test('RFC 6749 §3.2.1 another client presenting the device code gets invalid_grant', async () => {

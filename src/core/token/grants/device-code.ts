@@ -10,7 +10,7 @@ import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from 
 import { createTimeOrderedIds } from '../random-ids.ts';
 import type { RefreshMintConfig } from '../refresh-tokens.ts';
 import type { TokenGrant } from '../types.ts';
-import { issueUserGrantTokens, narrowResources, type UserGrantDeps } from '../user-grant-tokens.ts';
+import { issueUserGrantTokens, narrowResources, planUserGrant, type UserGrantDeps } from '../user-grant-tokens.ts';
 import { mayRefresh } from './authorization-code.ts';
 
 export interface DeviceCodeGrantDeps extends Omit<UserGrantDeps, 'id' | 'tokens'>, GrantRevocationDeps {
@@ -82,15 +82,15 @@ export function createDeviceCodeGrant(deps: DeviceCodeGrantDeps): TokenGrant {
         throw pollError('authorization_pending', 'the user has not yet approved the request');
       }
       if (record.auth === null || record.grantedScope === null) throw OAuthError.serverError(`approved device code without a decision for ${record.clientId}`);
-      const granted = narrowResources(resources, record.resources);
+      const scope = parseScope(record.grantedScope) ?? [];
+      const plan = planUserGrant(deps, { client, grantedScope: scope, requestedScope: undefined, resources: narrowResources(resources, record.resources) });
       const user = await deps.users.get(deps.tenantId, record.auth.userId);
       if (!user || user.disabled) throw OAuthError.invalidGrant('the user is no longer available', `user ${record.auth.userId}`);
-      // S4: exactly one poll turns an approval into tokens (checks that can fail come first).
+      // S4: exactly one poll turns an approval into tokens. Every check that can fail (resource,
+      // scope, ID token alg, user) comes first, so a corrected retry is not taken for a reuse.
       if ((await deps.deviceCodes.consume(deps.tenantId, hash)) !== 'consumed') throw OAuthError.invalidGrant('the device code has already been used');
-      const scope = parseScope(record.grantedScope) ?? [];
       return issueUserGrantTokens({ ...deps, id }, config, {
-        client, grantType: DEVICE_CODE_GRANT_TYPE, userId: user.id, grantedScope: scope, requestedScope: undefined,
-        resources: granted, grantId: record.grantId, nonce: null,
+        client, grantType: DEVICE_CODE_GRANT_TYPE, userId: user.id, grantedScope: scope, plan, grantId: record.grantId, nonce: null,
         snapshot: { auth: record.auth, resources: record.resources, claims: null, familyIat: now },
         refresh: mayRefresh(client, scope) ? { parentHash: null } : null, now,
       });

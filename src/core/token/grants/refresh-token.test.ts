@@ -29,8 +29,8 @@ async function setup(format: AccessTokenFormat = 'jwt') {
   const refresh = createRefreshTokenGrant(deps);
   await codes.insert(makeCodeRecord('code-1'));
   const first = await code.handle({ client: rp, authMethod: 'none', params: { code: 'code-1', redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier }, resources: [] });
-  const use = (token: string, extra: Record<string, string> = {}, client = rp) =>
-    refresh.handle({ client, authMethod: 'none', params: { refresh_token: token, ...extra }, resources: [] });
+  const use = (token: string, extra: Record<string, string> = {}, client = rp, resources: readonly string[] = []) =>
+    refresh.handle({ client, authMethod: 'none', params: { refresh_token: token, ...extra }, resources });
   const active = async (token: string) => {
     const view = await findToken({ ...w, tokens: w.storage.tokens }, ISSUER, token);
     return !!view && isActive(view, w.clock.now() / 1000, w.storage.denylist, w.tenantId);
@@ -93,6 +93,30 @@ describe('RFC 6749 §6 refresh_token grant with rotation (RFC 9700 §4.14.2)', (
     assert.equal(narrowed.scope, 'openid');
     const again = await use(narrowed.refresh_token!);
     assert.equal(again.scope, 'openid email offline_access', 'the grant keeps its original scope');
+  });
+
+  test('RFC 9700 §4.14.2 / RFC 8707 §2 an invalid resource is invalid_target and the same refresh token still works afterwards', async () => {
+    const { w, first, use, active } = await setup();
+    await assert.rejects(use(first.refresh_token!, {}, rp, ['not a uri']), isCode('invalid_target'));
+    assert.ok(await active(first.refresh_token!), 'nothing was consumed');
+    const retry = await use(first.refresh_token!);
+    assert.ok(retry.refresh_token, 'the corrected retry is not taken for reuse');
+    assert.equal(w.events.of('grant.revoked').length, 0);
+  });
+
+  test('RFC 9700 §4.14.2 / RFC 6749 §6 a widened scope is invalid_scope and the same refresh token still works afterwards', async () => {
+    const { w, first, use } = await setup();
+    await assert.rejects(use(first.refresh_token!, { scope: 'openid admin' }), isCode('invalid_scope'));
+    assert.ok((await use(first.refresh_token!)).refresh_token);
+    assert.equal(w.events.of('grant.revoked').length, 0);
+  });
+
+  test('RFC 9700 §4.14.2 / OIDC Registration §2 an unsupported id_token_signed_response_alg is unauthorized_client before the refresh token is consumed', async () => {
+    const { w, first, use, active } = await setup();
+    const odd = { ...rp, metadata: { id_token_signed_response_alg: 'HS256' } };
+    await assert.rejects(use(first.refresh_token!, {}, odd), isCode('unauthorized_client'));
+    assert.ok(await active(first.refresh_token!), 'nothing was consumed');
+    assert.equal(w.events.of('grant.revoked').length, 0);
   });
 
   test('RFC 6749 §6 a refresh token of another client is invalid_grant and stays usable by its owner', async () => {

@@ -10,7 +10,7 @@ import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from 
 import { createTimeOrderedIds } from '../random-ids.ts';
 import { readSnapshot, type RefreshMintConfig } from '../refresh-tokens.ts';
 import type { TokenGrant } from '../types.ts';
-import { issueUserGrantTokens, narrowResources, type UserGrantDeps } from '../user-grant-tokens.ts';
+import { issueUserGrantTokens, narrowResources, planUserGrant, type UserGrantDeps } from '../user-grant-tokens.ts';
 
 export interface RefreshTokenGrantDeps extends Omit<UserGrantDeps, 'id' | 'tokens'>, GrantRevocationDeps {
   readonly tokens: Pick<TokenStore, 'insert' | 'find' | 'consume' | 'revokeGrant'>;
@@ -76,7 +76,12 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
       // the resource owner, and if omitted is treated as equal to the scope originally granted".
       const widened = asked.find((s) => !granted.includes(s));
       if (widened !== undefined) throw OAuthError.invalidScope('scope may only narrow the original grant', `scope ${widened.slice(0, 100)}`);
-      const targets = narrowResources(resources, snapshot.resources);
+      // RFC 9700 §4.14.2 reuse detection must only see replays: every request error (scope,
+      // resource, ID token alg) is raised before the consume, so a corrected retry still works.
+      const plan = planUserGrant(deps, {
+        client, grantedScope: granted, requestedScope: asked.length ? asked.join(' ') : undefined,
+        resources: narrowResources(resources, snapshot.resources),
+      });
       const user = await deps.users.get(deps.tenantId, userId);
       if (!user || user.disabled) throw invalid(`user ${userId} unavailable`);
 
@@ -86,8 +91,7 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
       if (consumed === 'not-found') throw invalid('refresh token vanished');
 
       const response = await issueUserGrantTokens({ ...deps, id }, config, {
-        client, grantType: 'refresh_token', userId, grantedScope: granted, requestedScope: asked.length ? asked.join(' ') : undefined,
-        resources: targets, grantId: record.grantId, snapshot,
+        client, grantType: 'refresh_token', userId, grantedScope: granted, plan, grantId: record.grantId, snapshot,
         // OIDC Core §12.2: the refreshed ID token keeps iss, sub, aud and auth_time; no nonce
         // (it answers no authentication request: connect issue #1025).
         nonce: null,
