@@ -28,8 +28,13 @@ export interface IdTokenConfig extends SubjectConfig {
 
 /** OIDC Registration §2 `id_token_signed_response_alg`, else the configured default (RS256). */
 export function idTokenAlgFor(client: Pick<Client, 'metadata' | 'clientId'>, fallback: SigningAlg): SigningAlg {
+  return registeredIdTokenAlg(client) ?? fallback;
+}
+
+/** The client's registered `id_token_signed_response_alg`, null when none; unauthorized_client when we cannot sign with it. */
+export function registeredIdTokenAlg(client: Pick<Client, 'metadata' | 'clientId'>): SigningAlg | null {
   const alg = oidcMetadata(client).idTokenSignedResponseAlg;
-  if (alg === null) return fallback;
+  if (alg === null) return null;
   if ((SIGNING_ALGS as readonly string[]).includes(alg)) return alg as SigningAlg;
   throw OAuthError.unauthorizedClient('the client id_token_signed_response_alg is not supported', `client ${client.clientId} alg ${alg.slice(0, 20)}`);
 }

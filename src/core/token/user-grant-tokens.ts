@@ -1,5 +1,5 @@
 import { OAuthError } from '../errors.ts';
-import { idTokenAlgFor } from '../id-token/id-token-issuer.ts';
+import { registeredIdTokenAlg } from '../id-token/id-token-issuer.ts';
 import type { IdTokenIssuer } from '../id-token/types.ts';
 import type { AuthenticationContext, ClaimsRequest } from '../model/authorization-code.ts';
 import type { Client } from '../model/client.ts';
@@ -69,8 +69,8 @@ export interface UserGrantPlanInput {
  */
 export function planUserGrant(deps: Pick<UserGrantDeps, 'accessTokens'>, input: UserGrantPlanInput): AccessTokenPlan {
   const plan = deps.accessTokens.plan(input.client, input.requestedScope, input.resources, input.grantedScope);
-  // Only whether it throws matters here; the ID token issuer picks the alg again with its default.
-  if (input.grantedScope.includes('openid')) idTokenAlgFor(input.client, 'RS256');
+  // unauthorized_client now, not after the consume, when the client registered an ID token alg we cannot sign with.
+  if (input.grantedScope.includes('openid')) registeredIdTokenAlg(input.client);
   return plan;
 }
 
