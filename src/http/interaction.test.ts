@@ -19,7 +19,7 @@ describe('sealed interaction', () => {
     const opened = b.sealer.open(sealed, 'bind-1');
     assert.ok(opened.ok);
     assert.deepEqual({ ...opened.interaction.params }, params);
-    assert.deepEqual(opened.interaction.progress, { loginAt: 123, consented: false, accountChosen: false });
+    assert.deepEqual(opened.interaction.progress, { loginAt: 123, consentedSid: null, accountChosen: false });
     assert.equal(opened.interaction.expiresAt, 1_700_000_000 + 900);
   });
 

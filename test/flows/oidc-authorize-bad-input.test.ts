@@ -177,6 +177,7 @@ describe('authorization request parameters', () => {
       const p = out.kind === 'redirect' ? (out.url.hash ? new URLSearchParams(out.url.hash.slice(1)) : out.url.searchParams) : new URLSearchParams(out.params);
       assert.equal(p.get('error'), 'invalid_request');
       assert.equal(p.get('code'), null);
+      assert.equal(p.get('state'), null, 'the oversized state is not echoed to the client (check-state.ts)');
     }
   });
 

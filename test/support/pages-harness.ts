@@ -83,8 +83,8 @@ function scriptedAuthorization(issuer: string, redirectUri: string, completed: A
       if (!account || (req.prompt.includes('login') && progress.loginAt === null)) return { kind: 'interaction', page: 'login', reason: 'login' };
       if (req.prompt.includes('select_account') && !progress.accountChosen && progress.loginAt === null) return { kind: 'interaction', page: 'select_account', reason: 'prompt' };
       const needsConsent = req.scope.some((s) => s !== 'openid') && (!granted.has(account.userId) || req.prompt.includes('consent'));
-      if (needsConsent && !progress.consented) return { kind: 'interaction', page: 'consent', reason: 'consent' };
-      if (progress.consented) granted.add(account.userId);
+      if (needsConsent && progress.consentedSid !== account.sid) return { kind: 'interaction', page: 'consent', reason: 'consent' };
+      if (progress.consentedSid === account.sid) granted.add(account.userId);
       return { kind: 'complete', auth: { userId: account.userId, sid: account.sid, authTime: account.authTime, amr: account.amr, acr: account.acr }, grantedScope: req.scope };
     },
     async complete(req, decision) {

@@ -24,7 +24,7 @@ const now = () => Math.floor(w.clock.now() / 1000);
 async function run(params: Record<string, string>, opts: { browserState?: string | null; consented?: boolean; userId?: string } = {}): Promise<{ req: AuthorizationRequest; res: AuthorizationResponse; session: SessionRecord; decision: Extract<Decision, { kind: 'complete' }> }> {
   const req = await w.service.resolve({ ...base, ...params });
   const session = await w.signIn([opts.userId ?? 'u-1']);
-  const decision = await w.service.decide(req, session, { ...NO_PROGRESS, consented: opts.consented ?? false });
+  const decision = await w.service.decide(req, session, { ...NO_PROGRESS, consentedSid: opts.consented ? session.accounts[0]!.sid : null });
   assert.equal(decision.kind, 'complete');
   if (decision.kind !== 'complete') throw new Error('unreachable');
   const res = await w.service.complete(req, decision, { browserState: opts.browserState === undefined ? 'browser-state-1' : opts.browserState });

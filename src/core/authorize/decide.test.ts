@@ -3,6 +3,7 @@ import { before, describe, test } from 'node:test';
 import { authorizeWorld, NO_PROGRESS, webClient, WEB_REDIRECT, type AuthorizeWorld } from '../../../test/support/authorize-fixtures.ts';
 import { ISSUER } from '../../../test/support/core-fixtures.ts';
 import { AuthorizationError } from './authorization-error.ts';
+import type { SessionRecord } from '../model/session.ts';
 import type { Decision, InteractionProgress } from './types.ts';
 
 let w: AuthorizeWorld;
@@ -19,11 +20,14 @@ const base = { client_id: 'web', response_type: 'code', redirect_uri: WEB_REDIRE
 const now = () => Math.floor(w.clock.now() / 1000);
 const hintFor = (sub: string) => w.keys.signer('ES256').sign({ iss: ISSUER, sub, aud: 'web', iat: now(), exp: now() + 60 }, 'JWT');
 
-async function decide(params: Record<string, string>, userIds: readonly string[] | null, progress: Partial<InteractionProgress> = {}, signIn: { ageSeconds?: number; acr?: string | null } = {}): Promise<Decision> {
+/** `progress` may be a function of the new session (to name one of its accounts' sids). */
+async function decide(params: Record<string, string>, userIds: readonly string[] | null, progress: Partial<InteractionProgress> | ((s: SessionRecord | undefined) => Partial<InteractionProgress>) = {}, signIn: { ageSeconds?: number; acr?: string | null } = {}): Promise<Decision> {
   const req = await w.service.resolve({ ...base, ...params });
   const session = userIds ? await w.signIn(userIds, signIn) : undefined;
-  return w.service.decide(req, session, { ...NO_PROGRESS, ...progress });
+  return w.service.decide(req, session, { ...NO_PROGRESS, ...(typeof progress === 'function' ? progress(session) : progress) });
 }
+/** The sid of `userId`'s account in `session`. */
+const sidOf = (session: SessionRecord | undefined, userId: string): string => session!.accounts.find((a) => a.userId === userId)!.sid;
 async function fails(code: string, ...args: Parameters<typeof decide>): Promise<void> {
   await assert.rejects(decide(...args), (e: unknown) => {
     assert.ok(e instanceof AuthorizationError);
@@ -120,8 +124,17 @@ describe('OIDC Core §3.1.2.4 consent', () => {
     await consent('u-1', ['openid', 'email']);
     assert.deepEqual(await decide({ prompt: 'consent' }, ['u-1']), { kind: 'interaction', page: 'consent', reason: 'prompt=consent' });
     assert.equal(page(await decide({ client_id: 'fp', prompt: 'consent' }, ['u-1'])), 'consent');
-    const d = await decide({ prompt: 'consent' }, ['u-1'], { consented: true });
+    const d = await decide({ prompt: 'consent' }, ['u-1'], (s) => ({ consentedSid: sidOf(s, 'u-1') }));
     assert.equal(d.kind === 'complete' && d.rememberConsent, true);
+  });
+  test('OIDC Core §3.1.2.4 consent given during the interaction counts only for the account that gave it', async () => {
+    // Alice (u-1) allowed on the consent page, then the browser switched to Bob (u-2, current):
+    // Bob is asked himself, and nothing is remembered for him from Alice's answer.
+    assert.equal(page(await decide({ scope: 'openid email profile' }, ['u-2', 'u-1'], (s) => ({ consentedSid: sidOf(s, 'u-1'), accountChosen: true }))), 'consent');
+    assert.equal(page(await decide({ prompt: 'consent' }, ['u-2', 'u-1'], (s) => ({ consentedSid: sidOf(s, 'u-1') }))), 'consent');
+    await assert.rejects(decide({ scope: 'openid email profile', prompt: 'none' }, ['u-2'], { consentedSid: 'sid-of-someone-else' }), (e: unknown) => e instanceof AuthorizationError && e.error.code === 'consent_required');
+    const bob = await decide({ scope: 'openid email profile' }, ['u-2', 'u-1'], (s) => ({ consentedSid: sidOf(s, 'u-2') }));
+    assert.equal(bob.kind === 'complete' && bob.auth.userId === 'u-2' && bob.rememberConsent, true, 'his own Allow counts');
   });
   test('a first-party client skips consent', async () => {
     await w.addUser({ id: 'u-fp', username: 'fp' });

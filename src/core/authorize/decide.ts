@@ -87,7 +87,10 @@ export async function decide(
   }
 
   const firstParty = oidcMetadata(req.client).firstParty;
-  if (!progress.consented) {
+  // Like the sign-in above, consent given on the page counts only for the account that gave it:
+  // switching accounts afterwards (chooser, another tab) does not carry it to the new account.
+  const consented = progress.consentedSid !== null && progress.consentedSid === account.sid;
+  if (!consented) {
     // OIDC Core §3.1.2.1 prompt=consent: "The Authorization Server SHOULD prompt the End-User for
     // consent before returning information to the Client." Even a first-party client: it asked.
     if (req.prompt.includes('consent')) return { kind: 'interaction', page: 'consent', reason: 'prompt=consent' };
@@ -102,6 +105,6 @@ export async function decide(
     kind: 'complete',
     auth: { userId: account.userId, sid: account.sid, authTime: account.authTime, amr: account.amr, acr: account.acr },
     grantedScope: req.scope,
-    rememberConsent: progress.consented,
+    rememberConsent: consented,
   };
 }

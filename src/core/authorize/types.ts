@@ -61,8 +61,11 @@ export interface AuthorizationFailure {
 export interface InteractionProgress {
   /** Epoch seconds of a sign-in performed during this interaction (satisfies prompt=login, max_age). */
   readonly loginAt: number | null;
-  /** Consent was given on the consent page during this interaction. */
-  readonly consented: boolean;
+  /**
+   * The `sid` of the account that gave consent on the consent page during this interaction
+   * (null: none). It counts only while that account is the current one.
+   */
+  readonly consentedSid: string | null;
   /** The user picked an account on the chooser during this interaction. */
   readonly accountChosen: boolean;
 }

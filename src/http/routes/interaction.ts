@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthorizationRequest } from '../../core/authorize/types.ts';
+import { currentAccount } from '../../core/session/session-service.ts';
+import { normalizeUsername } from '../../core/users/user-rules.ts';
 import { asFailure, nowSeconds, proceed, readSession, sendDenied, sendFailure, showInteraction, type FlowContext, type PageRoutesContext } from '../authorization-flow.ts';
 import { readOAuthForm } from '../form.ts';
 import { createInteractionSealer, type Interaction } from '../interaction.ts';
@@ -97,25 +99,32 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: PageRoutesC
       : standaloneLogin(request, reply, returnTo!, { username, error, status });
     if (!username || !password) return again('Enter your username and password.', 400);
 
-    // Brute force (NIST SP 800-63B §5.2.2): FAILED attempts are counted per username and per
-    // client address; once either reaches the limit, the same neutral page (429) whether or not
-    // the user exists or the password is right. A success forgets only the username's failures:
-    // signing in to one's own account must not reset the address counter (password spraying).
+    // Brute force (NIST SP 800-63B §5.2.2): attempts are limited per username and failures per
+    // client address; over either limit, the same neutral page (429) whether or not the user
+    // exists or the password is right. The username's attempt is counted BEFORE the password is
+    // checked (one atomic `hit`), so parallel guesses cannot all pass a check while the hashes
+    // run; a success forgets it. The address counts only failures (a shared office address signs
+    // in all day), checked first; a success does not reset it (password spraying). The key is the
+    // username as stored (`normalizeUsername`, bounded); anything that cannot be a username shares
+    // one key.
     const { maxAttempts, attemptWindow } = ctx.config.login;
-    const keys = [`login:user:${username.toLowerCase()}`, `login:ip:${request.ip}`];
-    const checks = await Promise.all(keys.map((k) => ctx.ports.rateLimiter.check(k, maxAttempts)));
-    const blocked = checks.find((h) => !h.allowed);
-    if (blocked) {
-      reply.header('retry-after', String(Math.max(1, blocked.retryAfter)));
+    const userKey = `login:user:${normalizeUsername(username) ?? '!invalid'}`;
+    const ipKey = `login:ip:${request.ip}`;
+    const throttled = (retryAfter: number) => {
+      reply.header('retry-after', String(Math.max(1, retryAfter)));
       return again(LOGIN_THROTTLED, 429);
-    }
+    };
+    const address = await ctx.ports.rateLimiter.check(ipKey, maxAttempts);
+    if (!address.allowed) return throttled(address.retryAfter);
+    const attempt = await ctx.ports.rateLimiter.hit(userKey, maxAttempts, attemptWindow);
+    if (!attempt.allowed) return throttled(attempt.retryAfter);
     const user = await ctx.authenticateUser(username, password);
     if (!user) {
-      await Promise.all(keys.map((k) => ctx.ports.rateLimiter.hit(k, maxAttempts, attemptWindow)));
+      await ctx.ports.rateLimiter.hit(ipKey, maxAttempts, attemptWindow);
       request.log.info({ reason: 'bad_credentials' }, 'sign-in refused');
       return again(LOGIN_FAILED, 200);
     }
-    await ctx.ports.rateLimiter.reset(keys[0]!);
+    await ctx.ports.rateLimiter.reset(userKey);
     // Session fixation: a new session value on every sign-in (core/session).
     const signedIn = await ctx.sessions.signIn(readCookie(request, sessionCookieName(ctx.config)), {
       userId: user.id, amr: ['pwd'], acr: ctx.config.login.acrValues[0] ?? null,
@@ -135,7 +144,9 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: PageRoutesC
     if (form['decision'] === 'deny') return sendDenied(reply, fc, opened.req);
     if (form['decision'] !== 'allow') return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Choose Allow or Deny.', status: 400 }));
     const session = await readSession(fc, request, reply);
-    const progress = { ...opened.interaction.progress, consented: true };
+    // The consent counts only for the account it was given by (the current one now): decide()
+    // ignores it if another account is current when the flow continues.
+    const progress = { ...opened.interaction.progress, consentedSid: currentAccount(session)?.sid ?? null };
     return proceed(fc, request, reply, { req: opened.req, session, progress, expiresAt: opened.interaction.expiresAt });
   });
 
