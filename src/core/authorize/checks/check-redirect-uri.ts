@@ -24,8 +24,9 @@ function withoutLoopbackPort(uri: string): string | null {
 /**
  * RFC 8252 §7.3: "The authorization server MUST allow any port to be specified at the time of the
  * request for loopback IP redirect URIs, to accommodate clients that obtain an available
- * ephemeral port from the operating system at the time of the request." Only native apps get
- * this: `application_type` native, or a public client (a native app cannot keep a secret).
+ * ephemeral port from the operating system at the time of the request." Granted to
+ * `application_type` native and to every public client (a native app cannot keep a secret, and a
+ * loopback address only reaches the user's own machine); confidential web clients never get it.
  * Everything but the port must still match exactly, character for character.
  */
 function loopbackMatch(client: Client, registered: string, requested: string): boolean {
