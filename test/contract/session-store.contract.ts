@@ -124,6 +124,43 @@ export function sessionStoreContract(h: GetHarness): void {
       assert.deepEqual(await storage.sessions.findBySid(t, s.accounts[0]!.sid), final);
     });
 
+    test('OIDC Back-/Front-Channel Logout: concurrent addClient on two instances keeps every client', async () => {
+      const { storage, peer } = h();
+      const t = newTenant();
+      const other = accountFixture({ clientIds: ['other-rp'] });
+      const s = sessionFixture(t, { accounts: [accountFixture({ clientIds: ['client-1'] }), other] });
+      await storage.sessions.create(s);
+      const sid = s.accounts[0]!.sid;
+      await all(['rp-a', 'rp-b', 'rp-c'].map((c, i) => (i % 2 ? peer : storage).sessions.addClient(t, sid, c)));
+      const after = (await storage.sessions.get(t, s.hash))!;
+      assert.deepEqual([...after.accounts[0]!.clientIds].sort(), ['client-1', 'rp-a', 'rp-b', 'rp-c']);
+      assert.deepEqual(after.accounts[1], other, 'the other account is untouched');
+      assert.deepEqual(await storage.sessions.findBySid(t, sid), after);
+    });
+
+    test('addClient is a no-op when the client is already there or the sid is unknown', async () => {
+      const { sessions } = h().storage;
+      const t = newTenant();
+      const s = sessionFixture(t);
+      await sessions.create(s);
+      await sessions.addClient(t, s.accounts[0]!.sid, 'client-1');
+      await sessions.addClient(t, 'no-such-sid', 'rp-x');
+      await sessions.addClient(newTenant(), s.accounts[0]!.sid, 'rp-x');
+      assert.deepEqual(await sessions.get(t, s.hash), s);
+    });
+
+    test('addClient on a sid held by two records writes the newest (the one findBySid returns)', async () => {
+      const { sessions } = h().storage;
+      const t = newTenant();
+      const older = sessionFixture(t);
+      const newer = sessionFixture(t, { accounts: older.accounts, createdAt: T0 + 1 });
+      await sessions.create(older);
+      await sessions.create(newer);
+      await sessions.addClient(t, older.accounts[0]!.sid, 'rp-new');
+      assert.deepEqual((await sessions.get(t, newer.hash))?.accounts[0]?.clientIds, ['client-1', 'rp-new']);
+      assert.deepEqual(await sessions.get(t, older.hash), older);
+    });
+
     test('purgeExpired deletes sessions past their absolute end, with their sids', async () => {
       const { sessions } = h().storage;
       const t = newTenant();

@@ -303,6 +303,10 @@ describe('RFC 8628 §3.3 user interaction at the verification URI (/device pages
     assert.match((done as { page: Page }).page.text, /return to your device/i);
     pageClock.advance(r.interval!);
     assert.equal(await pollError(r.device_code), 'tokens');
+    // OIDC Back-/Front-Channel Logout: the device's client is on the approving account, so
+    // ending that login (whose sid the device's ID token carries) reaches it.
+    const session = await p.gh.ctx.sessions.read(ua.cookies.get(p.gh.ctx.config.session.cookieName));
+    assert.deepEqual(session?.accounts.find((a) => a.userId === 'u-radio')?.clientIds, [clientId]);
   });
 
   test('RFC 8628 §3.5 denying on the page answers the device with access_denied', async () => {

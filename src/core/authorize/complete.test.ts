@@ -7,6 +7,7 @@ import { ISSUER } from '../../../test/support/core-fixtures.ts';
 import { sha256 } from '../crypto.ts';
 import { halfHash } from '../id-token/hash-claims.ts';
 import type { SessionRecord } from '../model/session.ts';
+import type { SessionStore } from '../ports/session-store.ts';
 import { AuthorizationError } from './authorization-error.ts';
 import type { AuthorizationRequest, AuthorizationResponse, Decision } from './types.ts';
 
@@ -130,6 +131,34 @@ describe('RFC 6749 §4.1.2 authorization response', () => {
     const after = await w.storage.sessions.get(w.tenantId, session.hash);
     assert.deepEqual(after?.accounts[0]?.clientIds, ['web']);
     assert.deepEqual(w.events.of('authorization.granted').at(-1), { tenantId: w.tenantId, clientId: 'web', userId: 'u-1', responseType: 'code', scope: 'openid email' });
+  });
+
+  test('OIDC Back-/Front-Channel Logout: three clients completing at once for one login are all recorded (one session-store call each)', async () => {
+    const ids = ['web-a', 'web-b', 'web-c'];
+    for (const clientId of ids) await w.addClient(webClient({ clientId, metadata: { first_party: true } }));
+    const session = await w.signIn(['u-1']);
+    const calls: string[] = [];
+    const store = w.storage.sessions;
+    const sessions: SessionStore = {
+      create: (r) => { calls.push('create'); return store.create(r); },
+      get: (t, h) => { calls.push('get'); return store.get(t, h); },
+      findBySid: (t, sid) => { calls.push('findBySid'); return store.findBySid(t, sid); },
+      addClient: (t, sid, c) => { calls.push('addClient'); return store.addClient(t, sid, c); },
+      update: (t, h, p) => { calls.push('update'); return store.update(t, h, p); },
+      delete: (t, h) => { calls.push('delete'); return store.delete(t, h); },
+      purgeExpired: (b) => { calls.push('purgeExpired'); return store.purgeExpired(b); },
+    };
+    const service = w.with({ deps: { sessions } });
+    const pending = await Promise.all(ids.map(async (clientId) => {
+      const req = await service.resolve({ ...base, client_id: clientId });
+      const decision = await service.decide(req, session, NO_PROGRESS);
+      assert.equal(decision.kind, 'complete');
+      return { req, decision: decision as Extract<Decision, { kind: 'complete' }> };
+    }));
+    await Promise.all(pending.map(({ req, decision }) => service.complete(req, decision, { browserState: null })));
+    const after = await w.storage.sessions.get(w.tenantId, session.hash);
+    assert.deepEqual([...after!.accounts[0]!.clientIds].sort(), ids, 'no addition lost to another');
+    assert.deepEqual(calls, ['addClient', 'addClient', 'addClient']);
   });
 
   test('a user disabled before completion: access_denied to the client, no code stored', async () => {

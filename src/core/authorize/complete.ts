@@ -20,7 +20,7 @@ import type { AuthorizationRequest, AuthorizationResponse, Decision } from './ty
 export interface CompleteDeps {
   readonly codes: Pick<CodeStore, 'insert'>;
   readonly consents: Pick<ConsentStore, 'get' | 'put'>;
-  readonly sessions: Pick<SessionStore, 'findBySid' | 'update'>;
+  readonly sessions: Pick<SessionStore, 'addClient'>;
   readonly idTokens: Pick<IdTokenIssuer, 'issue'>;
   readonly accessTokens: AccessTokenIssuer;
   readonly subjects: Pick<UserSubjects, 'forToken'>;
@@ -133,10 +133,6 @@ async function afterGrant(deps: CompleteDeps, req: AuthorizationRequest, decisio
     await deps.consents.put(mergeConsent(existing, { tenantId: deps.tenantId, userId: auth.userId, clientId, scope: decision.grantedScope, claims, now }));
     deps.events.publish('consent.granted', { tenantId: deps.tenantId, clientId, userId: auth.userId, scopes: [...decision.grantedScope], claims: [...claims] });
   }
-  const session = await deps.sessions.findBySid(deps.tenantId, auth.sid);
-  const account = session?.accounts.find((a) => a.sid === auth.sid);
-  if (session && account && !account.clientIds.includes(clientId)) {
-    const accounts = session.accounts.map((a) => (a === account ? { ...a, clientIds: [...a.clientIds, clientId] } : a));
-    await deps.sessions.update(deps.tenantId, session.hash, { accounts });
-  }
+  // One atomic append in the store: RPs completing at once for the same login are all kept.
+  await deps.sessions.addClient(deps.tenantId, auth.sid, clientId);
 }

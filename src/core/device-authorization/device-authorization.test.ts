@@ -20,7 +20,7 @@ async function setup(grantTypes: readonly string[] = [DEVICE_CODE_GRANT_TYPE]) {
   const client = makeClient({ clientId: 'tv', tokenEndpointAuthMethod: 'none', grantTypes, scopes: ['openid', 'read', 'write'] });
   await w.storage.clients.create(client);
   const device = createDeviceAuthorization({ ...w, deviceCodes: w.storage.deviceCodes, accessTokens }, { issuer: ISSUER, device: DEVICE });
-  const verification = createDeviceVerification({ ...w, deviceCodes: w.storage.deviceCodes, clients: w.storage.clients });
+  const verification = createDeviceVerification({ ...w, deviceCodes: w.storage.deviceCodes, clients: w.storage.clients, sessions: w.storage.sessions });
   return { w, client, device, verification };
 }
 
@@ -129,6 +129,19 @@ describe('RFC 8628 §3.3 user interaction', () => {
     assert.equal(rec?.grantedScope, 'openid read');
     assert.equal(rec?.auth?.userId, 'u-1');
     assert.deepEqual(w.events.of('device_code.decided'), [{ tenantId: 'default', clientId: 'tv', status: 'approved' }]);
+  });
+
+  test('OIDC Back-/Front-Channel Logout: approving records the device client on the approving account (sid)', async () => {
+    const { w, client, device, verification } = await setup();
+    const account = { userId: 'u-1', sid: 'sid-tv', authTime: T0 / 1000 - 60, amr: ['pwd'], acr: null, clientIds: ['web'] };
+    const session = { tenantId: 'default', hash: 'session-tv', accounts: [account], currentUserId: 'u-1', createdAt: T0 / 1000 - 60, lastSeenAt: T0 / 1000, expiresAt: T0 / 1000 + 3600 };
+    await w.storage.sessions.create(session);
+    const denied = (await verification.find((await device.authorize({ client, scope: 'openid', resources: [] })).user_code))!;
+    assert.equal(await verification.deny(denied), true);
+    assert.deepEqual((await w.storage.sessions.get('default', 'session-tv'))?.accounts[0]?.clientIds, ['web'], 'a denial records nothing');
+    const found = (await verification.find((await device.authorize({ client, scope: 'openid read', resources: [] })).user_code))!;
+    assert.equal(await verification.approve(found, makeAuth({ sid: 'sid-tv' })), true);
+    assert.deepEqual((await w.storage.sessions.get('default', 'session-tv'))?.accounts[0]?.clientIds, ['web', 'tv']);
   });
 
   test('RFC 8628 §3.3 a code that expired while the confirm page was open cannot be approved', async () => {

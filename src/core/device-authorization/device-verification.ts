@@ -7,6 +7,7 @@ import type { TenantId } from '../model/tenant.ts';
 import type { ClientStore } from '../ports/client-store.ts';
 import { epochSeconds, type Clock } from '../ports/clock.ts';
 import type { DeviceCodeStore } from '../ports/device-code-store.ts';
+import type { SessionStore } from '../ports/session-store.ts';
 import { formatUserCode, hashUserCode, normalizeUserCode } from './user-code.ts';
 
 /** A pending device authorization found by its user code, ready for the confirm page. */
@@ -22,6 +23,7 @@ export interface PendingDevice {
 export interface DeviceVerificationDeps {
   readonly deviceCodes: DeviceCodeStore;
   readonly clients: Pick<ClientStore, 'get'>;
+  readonly sessions: Pick<SessionStore, 'addClient'>;
   readonly clock: Clock;
   readonly events: EventPublisher;
   readonly tenantId: TenantId;
@@ -34,7 +36,11 @@ export interface DeviceVerification {
    * tells an attacker nothing (RFC 8628 §5.1). Rate limiting is the caller's (http) job.
    */
   find(userCodeInput: string): Promise<PendingDevice | null>;
-  /** RFC 8628 §3.3: the user approved; false when the code was decided or expired meanwhile. */
+  /**
+   * RFC 8628 §3.3: the user approved; false when the code was decided or expired meanwhile. The
+   * client is recorded on the approving account (`auth.sid`), as an authorization completion
+   * does, so front-/back-channel logout reaches the device's RP too.
+   */
   approve(device: PendingDevice, auth: AuthenticationContext): Promise<boolean>;
   /** RFC 8628 §3.3: the user denied; false when the code was decided or expired meanwhile. */
   deny(device: PendingDevice): Promise<boolean>;
@@ -63,8 +69,10 @@ export function createDeviceVerification(deps: DeviceVerificationDeps): DeviceVe
       if (device.record.expiresAt <= now()) return false;
       // S4: one compare-and-set from 'pending'; a second decision (another tab) is refused.
       const ok = await deviceCodes.decide(tenantId, device.record.hash, { status: 'approved', auth, grantedScope: device.record.scope });
-      if (ok) decided(device, 'approved');
-      return ok;
+      if (!ok) return false;
+      await deps.sessions.addClient(tenantId, auth.sid, device.client.clientId);
+      decided(device, 'approved');
+      return true;
     },
 
     async deny(device) {

@@ -27,6 +27,12 @@ function fakeStore(): SessionStore & { readonly rows: Map<string, SessionRecord>
       rows.set(hash, next);
       return next;
     },
+    async addClient(_t: string, sid: string, clientId: string) {
+      const s = [...rows.values()].find((r) => r.accounts.some((a) => a.sid === sid));
+      if (!s) return;
+      store.writes++;
+      rows.set(s.hash, { ...s, accounts: s.accounts.map((a) => (a.sid === sid && !a.clientIds.includes(clientId) ? { ...a, clientIds: [...a.clientIds, clientId] } : a)) });
+    },
     async delete(_t: string, hash: string) { const s = rows.get(hash); rows.delete(hash); return s; },
     async purgeExpired() { return 0; },
   };
@@ -131,13 +137,13 @@ describe('session service', () => {
     assert.equal(sessions.rows.size, 0);
   });
 
-  test('addClient records the client on the account once', async () => {
-    const { svc } = setup();
-    const { session } = await svc.signIn(undefined, pwd('a'));
-    const s1 = await svc.addClient(session, 'a', 'client-1');
-    const s2 = await svc.addClient(s1!, 'a', 'client-1');
-    assert.deepEqual(currentAccount(s2)?.clientIds, ['client-1']);
-    assert.equal(await svc.addClient(session, 'nobody', 'client-1'), undefined);
+  test('signing in again as the same user keeps the clients recorded on its sid (logout still reaches them)', async () => {
+    const { svc, sessions } = setup();
+    const first = await svc.signIn(undefined, pwd('a'));
+    await sessions.addClient('default', first.account.sid, 'client-1');
+    const again = await svc.signIn(first.cookie, pwd('a'));
+    assert.equal(again.account.sid, first.account.sid);
+    assert.deepEqual(currentAccount(again.session)?.clientIds, ['client-1']);
   });
 
   test('OIDC Session Management §3: browser state changes on sign-in, switch and sign-out', async () => {

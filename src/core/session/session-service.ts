@@ -48,8 +48,6 @@ export interface SessionService {
   switchAccount(session: SessionRecord, userId: string): Promise<SessionRecord | undefined>;
   /** Signs out one account, or every account (then the session record is deleted). */
   signOut(session: SessionRecord, userId?: string): Promise<SignedOut>;
-  /** Remembers that `clientId` received tokens in `userId`'s login (for logout). */
-  addClient(session: SessionRecord, userId: string, clientId: string): Promise<SessionRecord | undefined>;
 }
 
 /** lastSeenAt is written at most once a minute (reads stay reads). */
@@ -154,16 +152,6 @@ export function createSessionService(deps: SessionServiceDeps, config: SessionCo
       const currentUserId = left.some((a) => a.userId === session.currentUserId) ? session.currentUserId : null;
       const updated = await sessions.update(tenantId, session.hash, { accounts: left, currentUserId });
       return { session: updated, ended };
-    },
-
-    async addClient(session, userId, clientId) {
-      const account = session.accounts.find((a) => a.userId === userId);
-      if (!account) return undefined;
-      if (account.clientIds.includes(clientId)) return session;
-      // Re-read so a concurrent change to another account is not lost.
-      const fresh = (await sessions.get(tenantId, session.hash)) ?? session;
-      const accounts = fresh.accounts.map((a) => (a.userId === userId && !a.clientIds.includes(clientId) ? { ...a, clientIds: [...a.clientIds, clientId] } : a));
-      return sessions.update(tenantId, session.hash, { accounts });
     },
   };
 }

@@ -26,12 +26,18 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async findBySid(tenantId: TenantId, sid: string): Promise<SessionRecord | undefined> {
-    let newest: SessionRecord | undefined;
-    for (const hash of this.#bySid.get(tenantKey(tenantId, sid)) ?? []) {
-      const row = this.#rows.get(tenantKey(tenantId, hash));
-      if (row && (!newest || row.createdAt > newest.createdAt || (row.createdAt === newest.createdAt && row.hash < newest.hash))) newest = row;
-    }
+    const newest = this.#newestBySid(tenantId, sid);
     return newest && structuredClone(newest);
+  }
+
+  async addClient(tenantId: TenantId, sid: string, clientId: string): Promise<void> {
+    // Read and write with no await between them: concurrent additions all land.
+    const row = this.#newestBySid(tenantId, sid);
+    const account = row?.accounts.find((a) => a.sid === sid);
+    if (!row || !account || account.clientIds.includes(clientId)) return;
+    // The sids do not change, so the sid index stays as it is.
+    const accounts = row.accounts.map((a) => (a === account ? { ...a, clientIds: [...a.clientIds, clientId] } : a));
+    this.#rows.set(tenantKey(tenantId, row.hash), { ...row, accounts });
   }
 
   async update(tenantId: TenantId, hash: string, patch: SessionPatch): Promise<SessionRecord | undefined> {
@@ -62,6 +68,15 @@ export class MemorySessionStore implements SessionStore {
       }
     }
     return n;
+  }
+
+  #newestBySid(tenantId: TenantId, sid: string): SessionRecord | undefined {
+    let newest: SessionRecord | undefined;
+    for (const hash of this.#bySid.get(tenantKey(tenantId, sid)) ?? []) {
+      const row = this.#rows.get(tenantKey(tenantId, hash));
+      if (row && (!newest || row.createdAt > newest.createdAt || (row.createdAt === newest.createdAt && row.hash < newest.hash))) newest = row;
+    }
+    return newest;
   }
 
   #put(key: string, row: SessionRecord): void {

@@ -3,6 +3,7 @@ import { GatehouseError } from '../../core/errors.ts';
 import type { SqlKind } from '../sql/schema.ts';
 import { initialMigration } from './0001-initial.ts';
 import { endUsersMigration } from './0002-end-users.ts';
+import { sessionIndexesMigration } from './0003-session-indexes.ts';
 
 /**
  * The one migration set, in order, forward-only. Add a migration by appending
@@ -12,6 +13,7 @@ export function migrations(kind: SqlKind): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(kind),
     '0002-end-users': endUsersMigration(kind),
+    '0003-session-indexes': sessionIndexesMigration(kind),
   };
 }
 

@@ -82,6 +82,25 @@ export class SqlSessionStore implements SessionStore {
     return row && decode(row as Values);
   }
 
+  async addClient(tenantId: TenantId, sid: string, clientId: string): Promise<void> {
+    await this.#transaction(async (trx) => {
+      // Which session holds the sid (plain read, as findBySid), then that row under its lock:
+      // the append works on the locked, current accounts, so concurrent additions all land.
+      const held = await trx.selectFrom('session_sids as x')
+        .innerJoin('sessions as s', (j) => j.onRef('s.tenant_id', '=', 'x.tenant_id').onRef('s.hash', '=', 'x.session_hash'))
+        .select('s.hash').where('x.tenant_id', '=', tenantId).where('x.sid', '=', sid)
+        .orderBy('s.created_at', 'desc').orderBy('s.hash').limit(1).executeTakeFirst();
+      if (!held) return;
+      const row = await this.#lock(trx, tenantId, held.hash);
+      const account = row?.accounts.find((a) => a.sid === sid);
+      if (!row || !account || account.clientIds.includes(clientId)) return;
+      const accounts = row.accounts.map((a) => (a === account ? { ...a, clientIds: [...a.clientIds, clientId] } : a));
+      // The sids do not change: session_sids is untouched.
+      await trx.updateTable('sessions').set({ accounts: JSON.stringify(accounts) })
+        .where('tenant_id', '=', tenantId).where('hash', '=', held.hash).execute();
+    });
+  }
+
   async update(tenantId: TenantId, hash: string, patch: SessionPatch): Promise<SessionRecord | undefined> {
     const { accounts, currentUserId, lastSeenAt } = patch;
     if (accounts === undefined) {
@@ -119,10 +138,11 @@ export class SqlSessionStore implements SessionStore {
 
   async purgeExpired(before: number): Promise<number> {
     return this.#transaction(async (trx) => {
-      // The index rows first, while their sessions still tell which ones go.
-      await trx.deleteFrom('session_sids').where((eb) => eb.exists(eb.selectFrom('sessions as s').select('s.hash')
-        .whereRef('s.tenant_id', '=', 'session_sids.tenant_id').whereRef('s.hash', '=', 'session_sids.session_hash')
-        .where('s.expires_at', '<', before))).execute();
+      // The index rows first, while their sessions still tell which ones go: the expired
+      // sessions come from sessions_expires_idx, their sid rows by the session_sids key prefix
+      // (a correlated EXISTS would visit every session_sids row).
+      await trx.deleteFrom('session_sids').where((eb) => eb(eb.refTuple('tenant_id', 'session_hash'), 'in',
+        eb.selectFrom('sessions').select(['tenant_id', 'hash']).where('expires_at', '<', before).$asTuple('tenant_id', 'hash'))).execute();
       const r = await trx.deleteFrom('sessions').where('expires_at', '<', before).executeTakeFirst();
       return Number(r.numDeletedRows);
     });
