@@ -12,8 +12,8 @@ import type { SessionService } from '../core/session/session-service.ts';
 import type { BackchannelDelivery } from '../logout/backchannel-delivery.ts';
 import type { Csrf } from './csrf.ts';
 import type { PageKit } from './pages/layout.ts';
-import type { AccessTokenIssuer } from '../core/token/issue-access-token.ts';
-import type { UserSubjects } from '../core/token/user-subject.ts';
+import type { AccessTokenIssuer } from '../core/tokens/issue-access-token.ts';
+import type { UserSubjects } from '../core/tokens/user-subject.ts';
 
 /** What routes receive: built once by the composition root (src/main.ts). */
 export interface AppContext {

@@ -11,8 +11,8 @@ import { createIdTokenIssuer } from '../../src/core/id-token/id-token-issuer.ts'
 import type { Client } from '../../src/core/model/client.ts';
 import type { SessionAccount, SessionRecord } from '../../src/core/model/session.ts';
 import type { User } from '../../src/core/model/user.ts';
-import { createAccessTokenIssuer } from '../../src/core/token/issue-access-token.ts';
-import { createUserSubjects } from '../../src/core/token/user-subject.ts';
+import { createAccessTokenIssuer } from '../../src/core/tokens/issue-access-token.ts';
+import { createUserSubjects } from '../../src/core/tokens/user-subject.ts';
 import { coreWorld, ISSUER, makeClient, type CoreWorld } from './core-fixtures.ts';
 import { makeUser } from './oidc-fixtures.ts';
 

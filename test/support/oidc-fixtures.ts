@@ -11,8 +11,8 @@ import type { User } from '../../src/core/model/user.ts';
 import type { CodeStore, TakeResult } from '../../src/core/ports/code-store.ts';
 import type { UserStore } from '../../src/core/ports/user-store.ts';
 import type { GrantDeps } from '../../src/core/token/grant-registry.ts';
-import type { AccessTokenIssuer } from '../../src/core/token/issue-access-token.ts';
-import { createUserSubjects } from '../../src/core/token/user-subject.ts';
+import type { AccessTokenIssuer } from '../../src/core/tokens/issue-access-token.ts';
+import { createUserSubjects } from '../../src/core/tokens/user-subject.ts';
 import { ISSUER, T0, type CoreWorld } from './core-fixtures.ts';
 
 export function makeUser(overrides: Partial<User> = {}): User {

@@ -1,7 +1,7 @@
 import type { IdTokenHintVerifier } from '../id-token/types.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { ClientStore } from '../ports/client-store.ts';
-import type { ResourceRegistry } from '../token/resource-indicators.ts';
+import type { ResourceRegistry } from '../tokens/resource-indicators.ts';
 import { asAuthorizationError, type RedirectTarget } from './authorization-error.ts';
 import { checkAcrValues, checkClaims } from './checks/check-claims.ts';
 import { checkClient } from './checks/check-client.ts';

@@ -4,7 +4,7 @@ import { coreWorld, ISSUER, makeClient, T0 } from '../../../test/support/core-fi
 import { makeAuth } from '../../../test/support/oidc-fixtures.ts';
 import { sha256 } from '../crypto.ts';
 import { OAuthError } from '../errors.ts';
-import { createAccessTokenIssuer } from '../token/issue-access-token.ts';
+import { createAccessTokenIssuer } from '../tokens/issue-access-token.ts';
 import { createDeviceAuthorization, DEVICE_CODE_GRANT_TYPE } from './device-authorization.ts';
 import { createDeviceVerification } from './device-verification.ts';
 import { hashUserCode, normalizeUserCode } from './user-code.ts';

@@ -8,7 +8,7 @@ import type { TenantId } from '../model/tenant.ts';
 import { epochSeconds, type Clock } from '../ports/clock.ts';
 import type { DeviceCodeStore } from '../ports/device-code-store.ts';
 import type { Random } from '../ports/random.ts';
-import type { AccessTokenIssuer } from '../token/issue-access-token.ts';
+import type { AccessTokenIssuer } from '../tokens/issue-access-token.ts';
 import { formatUserCode, generateUserCode, hashUserCode } from './user-code.ts';
 
 /** RFC 8628 §3.4: the grant type a client polls the token endpoint with. */

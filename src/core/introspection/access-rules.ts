@@ -1,4 +1,4 @@
-import type { TokenView } from '../token/find-token.ts';
+import type { TokenView } from '../tokens/find-token.ts';
 
 export interface IntrospectionAccessConfig {
   readonly introspection: {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { coreWorld, ISSUER, makeClient, T0 } from '../../../test/support/core-fixtures.ts';
-import { createAccessTokenIssuer } from '../token/issue-access-token.ts';
+import { createAccessTokenIssuer } from '../tokens/issue-access-token.ts';
 import type { AccessTokenFormat } from '../model/client.ts';
 import { opaqueTokenKey, sha256 } from '../crypto.ts';
 import { createIntrospector, type IntrospectionConfig } from './introspect.ts';

@@ -5,8 +5,8 @@ import type { TenantId } from '../model/tenant.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
-import { findToken, isActive, type TokenView } from '../token/find-token.ts';
-import { SERVER_ONLY_CLAIMS } from '../token/user-token-claims.ts';
+import { findToken, isActive, type TokenView } from '../tokens/find-token.ts';
+import { SERVER_ONLY_CLAIMS } from '../tokens/user-token-claims.ts';
 import { mayIntrospect, type IntrospectionAccessConfig } from './access-rules.ts';
 
 /** RFC 7662 §2.2 response members (plus any extra claims the token carries). */

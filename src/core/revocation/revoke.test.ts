@@ -5,7 +5,7 @@ import { opaqueTokenKey, sha256 } from '../crypto.ts';
 import type { AccessTokenFormat } from '../model/client.ts';
 import type { TokenRecord } from '../model/token.ts';
 import { createIntrospector } from '../introspection/introspect.ts';
-import { createAccessTokenIssuer } from '../token/issue-access-token.ts';
+import { createAccessTokenIssuer } from '../tokens/issue-access-token.ts';
 import { createRevoker } from './revoke.ts';
 
 const owner = makeClient({ clientId: 'owner' });

@@ -5,8 +5,8 @@ import type { TenantId } from '../model/tenant.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
-import { findToken } from '../token/find-token.ts';
-import { revokeGrantTokens, type LifetimeConfig } from '../token/grant-revocation.ts';
+import { findToken } from '../tokens/find-token.ts';
+import { revokeGrantTokens, type LifetimeConfig } from '../tokens/grant-revocation.ts';
 
 export interface RevocationDeps {
   readonly tokens: TokenStore;

@@ -8,15 +8,15 @@ import type { Random } from '../ports/random.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
 import type { UserStore } from '../ports/user-store.ts';
-import type { LifetimeConfig } from './grant-revocation.ts';
+import type { LifetimeConfig } from '../tokens/grant-revocation.ts';
 import { createAuthorizationCodeGrant } from './grants/authorization-code.ts';
 import { createClientCredentialsGrant } from './grants/client-credentials.ts';
 import { createDeviceCodeGrant } from './grants/device-code.ts';
 import { createRefreshTokenGrant } from './grants/refresh-token.ts';
-import type { AccessTokenIssuer } from './issue-access-token.ts';
-import type { RefreshMintConfig } from './refresh-tokens.ts';
+import type { AccessTokenIssuer } from '../tokens/issue-access-token.ts';
+import type { RefreshMintConfig } from '../tokens/refresh-tokens.ts';
 import type { TokenGrant } from './types.ts';
-import type { UserSubjects } from './user-subject.ts';
+import type { UserSubjects } from '../tokens/user-subject.ts';
 
 /**
  * What a grant factory may draw on. Grants that need more (codes, refresh tokens, users) add

@@ -4,7 +4,7 @@ import { coreWorld, ISSUER, makeClient, T0 } from '../../../test/support/core-fi
 import { grantDeps } from '../../../test/support/oidc-fixtures.ts';
 import { OAuthError } from '../errors.ts';
 import { createGrantRegistry } from './grant-registry.ts';
-import { createAccessTokenIssuer } from './issue-access-token.ts';
+import { createAccessTokenIssuer } from '../tokens/issue-access-token.ts';
 import { createTokenEndpoint } from './token-endpoint.ts';
 import type { TokenGrant } from './types.ts';
 

@@ -1,15 +1,6 @@
+import type { TokenResponse } from '../tokens/types.ts';
+export type { TokenResponse } from '../tokens/types.ts';
 import type { Client, ClientAuthMethod } from '../model/client.ts';
-
-/** Successful token endpoint response body (RFC 6749 §5.1). */
-export interface TokenResponse {
-  readonly access_token: string;
-  readonly token_type: 'Bearer' | 'DPoP';
-  readonly expires_in: number;
-  readonly scope?: string;
-  readonly refresh_token?: string;
-  readonly id_token?: string;
-  readonly issued_token_type?: string;
-}
 
 export interface GrantContext {
   readonly client: Client;

@@ -6,9 +6,9 @@ import { opaqueTokenKey } from '../crypto.ts';
 import { OAuthError } from '../errors.ts';
 import type { AccessTokenFormat } from '../model/client.ts';
 import type { AuthorizationCodeRecord } from '../model/authorization-code.ts';
-import { revokeWholeGrant } from '../token/grant-revocation.ts';
+import { revokeWholeGrant } from '../tokens/grant-revocation.ts';
 import { createAuthorizationCodeGrant } from '../token/grants/authorization-code.ts';
-import { createAccessTokenIssuer } from '../token/issue-access-token.ts';
+import { createAccessTokenIssuer } from '../tokens/issue-access-token.ts';
 import { createUserInfo } from './userinfo.ts';
 
 const rp = makeClient({

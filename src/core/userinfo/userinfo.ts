@@ -7,9 +7,9 @@ import type { Clock } from '../ports/clock.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
 import type { UserStore } from '../ports/user-store.ts';
-import { findToken, isActive } from '../token/find-token.ts';
-import { USERINFO_CLAIMS_CLAIM } from '../token/user-grant-tokens.ts';
-import type { UserSubjects } from '../token/user-subject.ts';
+import { findToken, isActive } from '../tokens/find-token.ts';
+import { USERINFO_CLAIMS_CLAIM } from '../tokens/user-grant-tokens.ts';
+import type { UserSubjects } from '../tokens/user-subject.ts';
 
 export interface UserInfoDeps {
   readonly tokens: TokenStore;

@@ -5,7 +5,7 @@ import { resolveEndSession, type ResolveEndSessionDeps } from '../../core/end-se
 import { END_SESSION_PARAMS, type EndSessionDecision, type EndSessionParams, type EndSessionRequest } from '../../core/end-session/types.ts';
 import { OAuthError } from '../../core/errors.ts';
 import type { SessionRecord } from '../../core/model/session.ts';
-import { createRandomIds } from '../../core/token/random-ids.ts';
+import { createRandomIds } from '../../core/tokens/random-ids.ts';
 import type { AppContext } from '../context.ts';
 import { readOAuthForm } from '../form.ts';
 import { csrfErrorPage, oauthErrorPage, pageErrorHandler } from '../pages/error-page.ts';

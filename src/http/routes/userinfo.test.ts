@@ -4,12 +4,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { coreWorld, ISSUER, makeClient, type CoreWorld } from '../../../test/support/core-fixtures.ts';
 import { fakeCodeStore, fakeUserStore, grantDeps, KEK, makeCodeRecord, makeUser, PKCE } from '../../../test/support/oidc-fixtures.ts';
 import { createAuthorizationCodeGrant } from '../../core/token/grants/authorization-code.ts';
-import { createAccessTokenIssuer } from '../../core/token/issue-access-token.ts';
+import { createAccessTokenIssuer } from '../../core/tokens/issue-access-token.ts';
 import type { AppContext } from '../context.ts';
 import { registerErrorHandling } from '../errors.ts';
 import { registerFormParser } from '../form.ts';
 import { registerUserInfoRoute } from './userinfo.ts';
-import { createUserSubjects } from '../../core/token/user-subject.ts';
+import { createUserSubjects } from '../../core/tokens/user-subject.ts';
 
 const rp = makeClient({ clientId: 'rp', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'] });
 

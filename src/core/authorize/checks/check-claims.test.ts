@@ -6,7 +6,7 @@ import { OAuthError } from '../../errors.ts';
 import { essentialAcr, checkAcrValues, checkClaims } from './check-claims.ts';
 import { checkIdTokenHint } from './check-id-token-hint.ts';
 import { checkResources } from './check-resource.ts';
-import { createResourceRegistry } from '../../token/resource-indicators.ts';
+import { createResourceRegistry } from '../../tokens/resource-indicators.ts';
 
 const is = (c: string) => (e: unknown) => e instanceof OAuthError && e.code === c;
 

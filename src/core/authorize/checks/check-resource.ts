@@ -1,4 +1,4 @@
-import type { ResourceRegistry } from '../../token/resource-indicators.ts';
+import type { ResourceRegistry } from '../../tokens/resource-indicators.ts';
 import { param, type Params } from './params.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { OAuthError } from '../../errors.ts';
-import type { ResourceRegistryConfig } from '../../token/resource-indicators.ts';
+import type { ResourceRegistryConfig } from '../../tokens/resource-indicators.ts';
 import type { Params } from '../request-sources.ts';
 
 export type { Params };

@@ -8,9 +8,9 @@ import { OAuthError } from '../../errors.ts';
 import { halfHash } from '../../id-token/hash-claims.ts';
 import type { AccessTokenFormat } from '../../model/client.ts';
 import { createIntrospector } from '../../introspection/introspect.ts';
-import { findToken, isActive } from '../find-token.ts';
-import { createAccessTokenIssuer } from '../issue-access-token.ts';
-import { createUserSubjects, SEALED_USER_CLAIM } from '../user-subject.ts';
+import { findToken, isActive } from '../../tokens/find-token.ts';
+import { createAccessTokenIssuer } from '../../tokens/issue-access-token.ts';
+import { createUserSubjects, SEALED_USER_CLAIM } from '../../tokens/user-subject.ts';
 import { createAuthorizationCodeGrant } from './authorization-code.ts';
 
 const rp = makeClient({

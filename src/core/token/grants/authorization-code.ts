@@ -6,12 +6,12 @@ import type { Clock } from '../../ports/clock.ts';
 import type { CodeStore } from '../../ports/code-store.ts';
 import type { Random } from '../../ports/random.ts';
 import type { UserStore } from '../../ports/user-store.ts';
-import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from '../grant-revocation.ts';
+import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from '../../tokens/grant-revocation.ts';
 import { checkVerifierSyntax, verifyPkce } from '../pkce.ts';
-import { createTimeOrderedIds } from '../random-ids.ts';
-import type { RefreshMintConfig } from '../refresh-tokens.ts';
+import { createTimeOrderedIds } from '../../tokens/random-ids.ts';
+import type { RefreshMintConfig } from '../../tokens/refresh-tokens.ts';
 import type { TokenGrant } from '../types.ts';
-import { issueUserGrantTokens, narrowResources, planUserGrant, type UserGrantDeps } from '../user-grant-tokens.ts';
+import { issueUserGrantTokens, narrowResources, planUserGrant, type UserGrantDeps } from '../../tokens/user-grant-tokens.ts';
 
 export interface AuthorizationCodeGrantDeps extends Omit<UserGrantDeps, 'id' | 'tokens'>, GrantRevocationDeps {
   readonly codes: Pick<CodeStore, 'take'>;

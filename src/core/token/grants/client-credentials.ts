@@ -1,4 +1,4 @@
-import type { AccessTokenIssuer } from '../issue-access-token.ts';
+import type { AccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import type { TokenGrant } from '../types.ts';
 
 export interface ClientCredentialsDeps {

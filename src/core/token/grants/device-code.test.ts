@@ -8,7 +8,7 @@ import { createDeviceAuthorization, DEVICE_CODE_GRANT_TYPE } from '../../device-
 import { createDeviceVerification } from '../../device-authorization/device-verification.ts';
 import { OAuthError } from '../../errors.ts';
 import type { Client } from '../../model/client.ts';
-import { createAccessTokenIssuer } from '../issue-access-token.ts';
+import { createAccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import { createDeviceCodeGrant, SLOW_DOWN_STEP } from './device-code.ts';
 
 const tv = makeClient({

@@ -6,11 +6,11 @@ import type { Clock } from '../../ports/clock.ts';
 import type { DeviceCodeStore } from '../../ports/device-code-store.ts';
 import type { Random } from '../../ports/random.ts';
 import type { UserStore } from '../../ports/user-store.ts';
-import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from '../grant-revocation.ts';
-import { createTimeOrderedIds } from '../random-ids.ts';
-import type { RefreshMintConfig } from '../refresh-tokens.ts';
+import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from '../../tokens/grant-revocation.ts';
+import { createTimeOrderedIds } from '../../tokens/random-ids.ts';
+import type { RefreshMintConfig } from '../../tokens/refresh-tokens.ts';
 import type { TokenGrant } from '../types.ts';
-import { issueUserGrantTokens, narrowResources, planUserGrant, type UserGrantDeps } from '../user-grant-tokens.ts';
+import { issueUserGrantTokens, narrowResources, planUserGrant, type UserGrantDeps } from '../../tokens/user-grant-tokens.ts';
 import { mayRefresh } from './authorization-code.ts';
 
 export interface DeviceCodeGrantDeps extends Omit<UserGrantDeps, 'id' | 'tokens'>, GrantRevocationDeps {

@@ -6,8 +6,8 @@ import { fakeCodeStore, fakeUserStore, grantDeps, makeCodeRecord, makeUser, PKCE
 import { opaqueTokenKey } from '../../crypto.ts';
 import { OAuthError } from '../../errors.ts';
 import type { AccessTokenFormat } from '../../model/client.ts';
-import { findToken, isActive } from '../find-token.ts';
-import { createAccessTokenIssuer } from '../issue-access-token.ts';
+import { findToken, isActive } from '../../tokens/find-token.ts';
+import { createAccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import { createAuthorizationCodeGrant } from './authorization-code.ts';
 import { createRefreshTokenGrant } from './refresh-token.ts';
 

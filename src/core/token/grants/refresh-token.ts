@@ -6,11 +6,11 @@ import type { Clock } from '../../ports/clock.ts';
 import type { Random } from '../../ports/random.ts';
 import type { TokenStore } from '../../ports/token-store.ts';
 import type { UserStore } from '../../ports/user-store.ts';
-import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from '../grant-revocation.ts';
-import { createTimeOrderedIds } from '../random-ids.ts';
-import { readSnapshot, type RefreshMintConfig } from '../refresh-tokens.ts';
+import { revokeWholeGrant, type GrantRevocationDeps, type LifetimeConfig } from '../../tokens/grant-revocation.ts';
+import { createTimeOrderedIds } from '../../tokens/random-ids.ts';
+import { readSnapshot, type RefreshMintConfig } from '../../tokens/refresh-tokens.ts';
 import type { TokenGrant } from '../types.ts';
-import { issueUserGrantTokens, narrowResources, planUserGrant, type UserGrantDeps } from '../user-grant-tokens.ts';
+import { issueUserGrantTokens, narrowResources, planUserGrant, type UserGrantDeps } from '../../tokens/user-grant-tokens.ts';
 
 export interface RefreshTokenGrantDeps extends Omit<UserGrantDeps, 'id' | 'tokens'>, GrantRevocationDeps {
   readonly tokens: Pick<TokenStore, 'insert' | 'find' | 'consume' | 'revokeGrant'>;
