@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Thin launcher: the compiled CLI lives in dist/ (built by `npm ci` through `prepare`).
-import { main } from '../dist/cli/main.js';
+// Thin launcher: the compiled process entry lives in dist/ (built by `npm ci` through `prepare`).
+import { main } from '../dist/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => { if (typeof code === 'number') process.exitCode = code; },

@@ -17,7 +17,7 @@ async function server(overrides: Record<string, unknown> = {}): Promise<TestServ
 
 async function bootstrap(s: TestServer): Promise<string> {
   const out: string[] = [];
-  await bootstrapDevelopment(s.gh.ctx, (t) => out.push(t));
+  await bootstrapDevelopment(s.gh.services, (t) => out.push(t));
   return out.join('\n');
 }
 
@@ -35,7 +35,7 @@ describe('development first start', () => {
     const publicId = grab(printed, /public client_id:\s+(\S+)/);
     assert.match(printed, /client_secret:\s+\S+/, 'the demo service client is still created');
 
-    const { ctx } = s.gh;
+    const ctx = s.gh.services;
     const user = await authenticate(ctx.ports, ctx.tenantId, 'demo', password);
     assert.equal(user?.username, 'demo');
     assert.deepEqual(user?.roles, ['user']);
@@ -84,7 +84,7 @@ describe('development first start', () => {
   test('production: nothing is created or printed', async () => {
     const s = await server({ env: 'production' });
     assert.equal(await bootstrap(s), '');
-    assert.deepEqual(await s.gh.ctx.storage.users.list(s.gh.ctx.tenantId), []);
-    assert.deepEqual(await s.gh.ctx.storage.clients.list(s.gh.ctx.tenantId), []);
+    assert.deepEqual(await s.gh.services.storage.users.list(s.gh.ctx.tenantId), []);
+    assert.deepEqual(await s.gh.services.storage.clients.list(s.gh.ctx.tenantId), []);
   });
 });

@@ -2,7 +2,7 @@ import { createClient } from './core/clients/client-service.ts';
 import { randomToken, sha256 } from './core/crypto.ts';
 import { operatorPolicy } from './core/registration/client-metadata.ts';
 import { createUser } from './core/users/user-service.ts';
-import type { AppContext } from './http/context.ts';
+import type { Services } from './compose.ts';
 import { endpointUrl } from './http/context.ts';
 
 /** RFC 8252 §7.3 loopback redirect of the demo public client (a native app's local listener). */
@@ -17,7 +17,7 @@ export const DEMO_USERNAME = 'demo';
  * only their hashes are stored, so they cannot be shown again (`gatehouse clients rotate-secret`,
  * `gatehouse users set-password`). Never runs in production.
  */
-export async function bootstrapDevelopment(ctx: AppContext, out: (text: string) => void): Promise<void> {
+export async function bootstrapDevelopment(ctx: Services, out: (text: string) => void): Promise<void> {
   if (ctx.config.env !== 'development') return;
   const { tenantId } = ctx;
   const lines: string[] = [];
@@ -26,7 +26,7 @@ export async function bootstrapDevelopment(ctx: AppContext, out: (text: string) 
   if (lines.length) out(['', ...lines].join('\n'));
 }
 
-async function demoClients(ctx: AppContext): Promise<string[]> {
+async function demoClients(ctx: Services): Promise<string[]> {
   const deps = { ...ctx.ports, kek: ctx.kek, tenantId: ctx.tenantId };
   const policy = operatorPolicy(ctx.config);
   const service = await createClient(deps, {
@@ -79,7 +79,7 @@ async function demoClients(ctx: AppContext): Promise<string[]> {
   ];
 }
 
-async function demoUser(ctx: AppContext): Promise<string[]> {
+async function demoUser(ctx: Services): Promise<string[]> {
   const password = randomToken(15);
   await createUser(ctx.ports, ctx.tenantId, {
     username: DEMO_USERNAME, password, roles: ['user'], via: 'bootstrap',

@@ -6,7 +6,7 @@ import { EventBus } from '../core/events.ts';
 import { DEFAULT_TENANT } from '../core/model/tenant.ts';
 import { systemClock } from '../core/ports/clock.ts';
 import type { Storage } from '../core/ports/index.ts';
-import { resolveKek } from '../main.ts';
+import { resolveKek } from '../compose.ts';
 import { createStorage } from '../storage/create-storage.ts';
 import type { CliIo } from './types.ts';
 

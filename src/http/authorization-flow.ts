@@ -1,13 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorizationErrorResponse } from '../core/authorize/authorization-error.ts';
-import type { AuthorizationFailure, AuthorizationRequest, AuthorizationResponse, AuthorizationService, InteractionProgress } from '../core/authorize/types.ts';
+import type { AuthorizationFailure, AuthorizationRequest, AuthorizationResponse, InteractionProgress } from '../core/authorize/types.ts';
 import { OAuthError } from '../core/errors.ts';
 import type { SessionRecord } from '../core/model/session.ts';
 import { epochSeconds } from '../core/ports/clock.ts';
 import { browserStateOf, currentAccount } from '../core/session/session-service.ts';
 import { appendQuery } from '../core/url-query.ts';
 import type { AppContext } from './context.ts';
-import type { InteractionSealer } from './interaction.ts';
 import { accountChooserPage, type ChooserAccount } from './pages/account-chooser-page.ts';
 import { consentPage } from './pages/consent-page.ts';
 import { oauthErrorPage } from './pages/error-page.ts';
@@ -17,23 +16,13 @@ import { loginPage } from './pages/login-page.ts';
 import { cspSourceFor } from './plugins/security-headers.ts';
 import { clearSessionCookies, readCookie, sessionCookieName } from './session-cookie.ts';
 
-/**
+/*
  * The steps shared by GET/POST /authorize and the interaction routes (/login, /consent,
  * /select-account): decide against the browser session, show a page with the request sealed
  * into it, or complete and render the authorization response (query, fragment, form_post).
  */
-export interface AuthorizationDeps {
-  readonly authorization: AuthorizationService;
-  /** Checks a username and password: the user, or null for any failure (never says which). */
-  readonly authenticateUser: (username: string, password: string) => Promise<{ readonly id: string } | null>;
-}
-
 /** What the authorization and interaction route modules need (S6). */
-export type PageRoutesContext = Pick<AppContext, 'config' | 'sessions' | 'pages' | 'csrf' | 'ports' | 'tenantId' | 'kek'> & AuthorizationDeps;
-
-export type FlowContext = Pick<AppContext, 'config' | 'sessions' | 'pages' | 'csrf' | 'ports' | 'tenantId'> & Pick<AuthorizationDeps, 'authorization'> & {
-  readonly interactions: InteractionSealer;
-};
+export type FlowContext = Pick<AppContext, 'config' | 'clock' | 'sessions' | 'accountViews' | 'pages' | 'csrf' | 'interactions' | 'authorization'>;
 
 /** The AuthorizationFailure inside anything `resolve`/`decide`/`complete` threw, or null. */
 export function asFailure(e: unknown): AuthorizationFailure | null {
@@ -136,18 +125,13 @@ export async function showInteraction(
     }));
   }
   if (page === 'consent') {
-    const account = currentAccount(p.session);
-    const user = account ? await fc.ports.users.get(fc.tenantId, account.userId) : undefined;
+    const who = await fc.accountViews.signedIn(p.session);
     return sendPage(reply, consentPage(fc.pages, {
       csrfToken: token, interaction, clientName, formAction, redirectHost: redirectLabel(p.req.redirectUri),
-      username: user?.username ?? '', scope: p.req.scope, claims: p.req.claims,
+      username: who?.username ?? '', scope: p.req.scope, claims: p.req.claims,
     }));
   }
-  const accounts: ChooserAccount[] = [];
-  for (const a of p.session?.accounts ?? []) {
-    const user = await fc.ports.users.get(fc.tenantId, a.userId);
-    if (user && !user.disabled) accounts.push({ sid: a.sid, username: user.username, detail: user.claims.name ?? user.claims.email ?? null });
-  }
+  const accounts: ChooserAccount[] = await fc.accountViews.accounts(p.session);
   if (accounts.length === 0) return showInteraction(fc, request, reply, p, 'login', extra);
   return sendPage(reply, accountChooserPage(fc.pages, { csrfToken: token, interaction, clientName, formAction, accounts }));
 }
@@ -162,6 +146,6 @@ function redirectLabel(uri: string): string {
   }
 }
 
-export function nowSeconds(fc: Pick<FlowContext, 'ports'>): number {
-  return epochSeconds(fc.ports.clock);
+export function nowSeconds(fc: Pick<FlowContext, 'clock'>): number {
+  return epochSeconds(fc.clock);
 }

@@ -1,56 +1,72 @@
 import type { Config } from '../config/schema.ts';
 import type { AuthorizationService } from '../core/authorize/types.ts';
 import type { ClientAuthenticator } from '../core/client-auth/types.ts';
+import type { DeviceAuthorization } from '../core/device-authorization/device-authorization.ts';
+import type { DeviceVerification } from '../core/device-authorization/device-verification.ts';
+import type { EndSession } from '../core/end-session/end-session-service.ts';
 import type { EventBus } from '../core/events.ts';
-import type { IdTokenHintVerifier, IdTokenIssuer } from '../core/id-token/types.ts';
-import type { RequestObjects } from '../core/jar/request-object.ts';
+import type { Introspector } from '../core/introspection/introspect.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
 import type { PushedRequests } from '../core/par/pushed-requests.ts';
-import type { User } from '../core/model/user.ts';
-import type { Ports, Storage } from '../core/ports/index.ts';
+import type { Clock } from '../core/ports/clock.ts';
+import type { Storage } from '../core/ports/storage.ts';
+import type { Registration } from '../core/registration/registration-service.ts';
+import type { Revoker } from '../core/revocation/revoke.ts';
+import type { AccountViews } from '../core/session/account-views.ts';
 import type { SessionService } from '../core/session/session-service.ts';
-import type { BackchannelDelivery } from '../logout/backchannel-delivery.ts';
+import type { TokenEndpoint } from '../core/token/token-endpoint.ts';
+import type { UserInfo } from '../core/userinfo/userinfo.ts';
+import type { PasswordSignIn } from '../core/users/password-sign-in.ts';
+import type { GatehouseMetrics } from '../metrics/prometheus.ts';
 import type { Csrf } from './csrf.ts';
+import type { InteractionSealer } from './interaction.ts';
 import type { PageKit } from './pages/layout.ts';
-import type { AccessTokenIssuer } from '../core/tokens/issue-access-token.ts';
-import type { UserSubjects } from '../core/tokens/user-subject.ts';
 
-/** What routes receive: built once by the composition root (src/main.ts). */
+/**
+ * What routes receive: finished services, built once by the composition root (src/compose.ts).
+ * Route modules take a `Pick` of it (S6) and construct nothing.
+ */
 export interface AppContext {
   readonly config: Config;
-  readonly ports: Ports;
-  readonly storage: Storage;
+  /** The tenant this server exposes (only the default tenant for now). */
+  readonly tenantId: string;
+  readonly clock: Clock;
+  /** Readiness pings the store; nothing else in http/ touches it. */
+  readonly storage: Pick<Storage, 'ping' | 'dialect'>;
+  /** Signing keys: JWKS, the admin key routes, readiness. */
   readonly keys: KeyManager;
-  readonly clientAuth: ClientAuthenticator;
-  /** Signs ID tokens; `subjectFor` gives the (public or pairwise) `sub` a client sees. */
-  readonly idTokens: IdTokenIssuer;
-  /** Plans and issues access tokens (JWT or opaque) for every grant and the authorization endpoint. */
-  readonly accessTokens: AccessTokenIssuer;
-  /** The `sub` a client sees for a user in access tokens, and the sealed user id behind a pairwise one. */
-  readonly subjects: UserSubjects;
-  /** Verifies `id_token_hint` / logout hints issued by this server. */
-  readonly idTokenHints: IdTokenHintVerifier;
-  /** Sends back-channel Logout Tokens in the background (closed after the app on shutdown). */
-  readonly logoutNotifier: BackchannelDelivery;
   readonly events: EventBus;
-  /** RFC 9101 request objects (client keys cached): plugged into the authorization endpoint and PAR. */
-  readonly requestObjects: RequestObjects;
+  readonly clientAuth: ClientAuthenticator;
+  /** The token endpoint: grant registry (discovery lists the same grants) and dispatch. */
+  readonly tokenEndpoint: TokenEndpoint;
+  readonly introspector: Introspector;
+  readonly revoker: Revoker;
+  readonly userinfo: UserInfo;
+  readonly deviceAuthorization: DeviceAuthorization;
+  /** The /device pages: user-code lookups (throttled per address in core), approve, deny. */
+  readonly deviceVerification: DeviceVerification;
   /** RFC 9126 pushed requests: stored by `POST /par`, taken once by the authorization endpoint. */
   readonly pushedRequests: PushedRequests;
   /** The authorization endpoint core (resolve → decide → complete) behind /authorize and its pages. */
   readonly authorization: AuthorizationService;
-  /** Checks a username and password (argon2id off the event loop): the user, or null for any failure alike. */
-  readonly authenticateUser: (username: string, password: string) => Promise<User | null>;
+  /** Password sign-in with its brute-force policy: ok / throttled / failed. */
+  readonly signIn: PasswordSignIn;
   /** Browser sessions (sign-in, accounts, expiry); cookies are set by http/session-cookie.ts. */
   readonly sessions: SessionService;
+  /** Usernames and chooser entries for the pages. */
+  readonly accountViews: AccountViews;
+  /** RP-Initiated Logout: validate, decide, log out and notify RPs. */
+  readonly endSession: EndSession;
+  /** RFC 7591 / RFC 7592 dynamic registration. */
+  readonly registration: Registration;
   /** Page layout, assets and helpers shared by every server-rendered page. */
   readonly pages: PageKit;
   /** CSRF tokens for every form (signed double-submit, key derived from the KEK). */
   readonly csrf: Csrf;
-  /** The tenant this server exposes (only the default tenant for now). */
-  readonly tenantId: string;
-  /** Key-encryption key (32 bytes). */
-  readonly kek: Buffer;
+  /** Seals the authorization request into the pages' forms (key derived from the KEK). */
+  readonly interactions: InteractionSealer;
+  /** Prometheus metrics (fed by the event bus), or null when `metrics.enabled` is false. */
+  readonly metrics: GatehouseMetrics | null;
   /** Set when the server starts draining on shutdown: readiness turns 503. */
   readonly lifecycle: { draining: boolean };
 }

@@ -328,7 +328,7 @@ describe('OIDC Back-Channel Logout 1.0', () => {
       const target = redirect(await ua.navigate(oidc.buildEndSessionUrl(cfg, { id_token_hint: idToken, post_logout_redirect_uri: BYE, state: 'fast' })));
       assert.equal(target.href, `${BYE}?state=fast`);
       await rcv.arrived;
-      assert.equal(op.gh.ctx.logoutNotifier.pending, 1, 'still delivering after the user was redirected');
+      assert.equal(op.gh.services.logoutNotifier.pending, 1, 'still delivering after the user was redirected');
     } finally {
       const ended = nextEvent('backchannel_logout.failed');
       await rcv.close();

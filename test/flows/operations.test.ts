@@ -4,7 +4,7 @@ import { after, test } from 'node:test';
 import { buildConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
 import type { Storage } from '../../src/core/ports/storage.ts';
-import { createGatehouse, type Gatehouse, type GatehouseOptions } from '../../src/main.ts';
+import { createGatehouse, type Gatehouse, type GatehouseOptions } from '../../src/compose.ts';
 import { sha256 } from '../../src/core/crypto.ts';
 import { createMemoryStorage } from '../../src/storage/memory/memory-storage.ts';
 import { makeClient } from '../support/core-fixtures.ts';

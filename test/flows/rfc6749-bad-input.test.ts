@@ -124,7 +124,7 @@ test('RFC 6749 §5.2 an unknown client, a wrong secret or no authentication is i
 
 test('RFC 6749 §5.2 a disabled client is invalid_client with 401', async () => {
   const d = await createTestClient(s.gh);
-  await s.gh.ctx.storage.clients.update(s.gh.ctx.tenantId, d.client_id, { disabled: true });
+  await s.gh.services.storage.clients.update(s.gh.ctx.tenantId, d.client_id, { disabled: true });
   await refused({ headers: { authorization: `Basic ${Buffer.from(`${d.client_id}:${d.client_secret}`).toString('base64')}` }, body: 'grant_type=client_credentials' }, 401, 'invalid_client');
 });
 

@@ -53,7 +53,7 @@ test('RFC 7009 §2.1 revoking a JWT access token denies its jti until it expires
   await revoke(owner, t.access_token);
   assert.equal(await active(owner, t.access_token), false);
   const jti = JSON.parse(Buffer.from(t.access_token.split('.')[1]!, 'base64url').toString()).jti as string;
-  assert.equal(await s.gh.ctx.storage.denylist.has(s.gh.ctx.tenantId, jti), true);
+  assert.equal(await s.gh.services.storage.denylist.has(s.gh.ctx.tenantId, jti), true);
 });
 
 test('RFC 7009 §2.1 a client cannot revoke a token issued to another client (200, nothing revoked)', async () => {
@@ -74,8 +74,8 @@ test('RFC 7009 §2.2.1 an unknown token_type_hint is ignored, not unsupported_to
 });
 
 test('RFC 7009 §2.1 revoking a refresh token revokes the tokens of its grant', async () => {
-  await s.gh.ctx.storage.tokens.insert(refreshRecord('refresh-token-one', owner.client_id, 'grant-A'));
-  await s.gh.ctx.storage.tokens.insert({ ...refreshRecord('access-token-of-grant-A', owner.client_id, 'grant-A'), kind: 'access_token' });
+  await s.gh.services.storage.tokens.insert(refreshRecord('refresh-token-one', owner.client_id, 'grant-A'));
+  await s.gh.services.storage.tokens.insert({ ...refreshRecord('access-token-of-grant-A', owner.client_id, 'grant-A'), kind: 'access_token' });
   assert.equal(await active(owner, 'refresh-token-one'), true);
   await revoke(owner, 'refresh-token-one', { additionalParameters: { token_type_hint: 'refresh_token' } });
   assert.equal(await active(owner, 'refresh-token-one'), false);
@@ -86,9 +86,9 @@ test('RFC 7009 §2.1 a public client revokes its own refresh token with its clie
   const spa = await createTestClient(s.gh, {
     token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: ['https://spa.example/cb'],
   });
-  await s.gh.ctx.storage.tokens.insert(refreshRecord('spa-refresh-token', spa.client_id, 'grant-spa'));
+  await s.gh.services.storage.tokens.insert(refreshRecord('spa-refresh-token', spa.client_id, 'grant-spa'));
   await revoke(spa, 'spa-refresh-token', {}, oauth.None());
-  const rec = await s.gh.ctx.storage.tokens.find(s.gh.ctx.tenantId, sha256('spa-refresh-token'));
+  const rec = await s.gh.services.storage.tokens.find(s.gh.ctx.tenantId, sha256('spa-refresh-token'));
   assert.notEqual(rec?.revokedAt, null);
 });
 

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type * as oauth from 'oauth4webapi';
 import { buildConfig } from '../../src/config/load.ts';
-import { createGatehouse, type Gatehouse } from '../../src/main.ts';
+import { createGatehouse, type Gatehouse } from '../../src/compose.ts';
 import { clientCredentials, discover } from '../support/oauth-client.ts';
 import { createTestClient, startTestServer, type TestClient, type TestServer } from '../support/server.ts';
 
@@ -30,8 +30,8 @@ before(async () => {
   as = await discover(s.url);
   client = await createTestClient(s.gh);
   // A second instance behind the same issuer, sharing the first one's store and KEK.
-  const config = buildConfig({ ...s.gh.ctx.config, kek: s.gh.ctx.kek.toString('base64'), database: { ...s.gh.ctx.config.database, autoMigrate: false } });
-  second = await createGatehouse(config, { logger: false, notice: () => {}, storage: s.gh.ctx.storage, clock });
+  const config = buildConfig({ ...s.gh.ctx.config, kek: s.gh.services.kek.toString('base64'), database: { ...s.gh.ctx.config.database, autoMigrate: false } });
+  second = await createGatehouse(config, { logger: false, notice: () => {}, storage: s.gh.services.storage, clock });
   await second.app.ready();
 });
 after(async () => {
@@ -108,5 +108,5 @@ test('RFC 7517 §5 the retired key leaves the JWKS when its grace period ends, a
   await assert.rejects(verifyWith(oldToken, createLocalJWKSet(jwks), oldIssuedAt), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
   await verifyWith((await clientCredentials(as, client)).access_token, createLocalJWKSet(jwks));
   await s.gh.ctx.keys.refresh();
-  assert.equal((await s.gh.ctx.storage.keys.list(s.gh.ctx.tenantId)).some((k) => k.kid === retiredKid), false, 'purged from the store');
+  assert.equal((await s.gh.services.storage.keys.list(s.gh.ctx.tenantId)).some((k) => k.kid === retiredKid), false, 'purged from the store');
 });

@@ -115,7 +115,7 @@ test('RFC 7523 §2.2 private_key_jwt with a jwks_uri: fetched once, then cached 
   try {
     const c = await createTestClient(s.gh, { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://keys.example/jwks' });
     // The validator accepts https only; point this test client at the local http server directly.
-    await s.gh.ctx.storage.clients.update(s.gh.ctx.tenantId, c.client_id, { jwksUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks` });
+    await s.gh.services.storage.clients.update(s.gh.ctx.tenantId, c.client_id, { jwksUri: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks` });
     for (let i = 0; i < 3; i++) await accepted(c.client_id, oauth.PrivateKeyJwt({ key: privateKey, kid: 'remote-1' }));
     assert.equal(fetches, 1);
   } finally {
@@ -138,7 +138,7 @@ describe('refused client authentication', () => {
 
   test('RFC 6749 §5.2 a disabled client is invalid_client', async () => {
     const c = await createTestClient(s.gh);
-    await s.gh.ctx.storage.clients.update(s.gh.ctx.tenantId, c.client_id, { disabled: true });
+    await s.gh.services.storage.clients.update(s.gh.ctx.tenantId, c.client_id, { disabled: true });
     await refused(c.client_id, oauth.ClientSecretBasic(c.client_secret), /disabled/);
   });
 

@@ -19,7 +19,7 @@ async function call(s: TestServer, method: string, path: string, opts: { body?: 
 }
 
 async function clientCount(s: TestServer): Promise<number> {
-  return (await s.gh.ctx.storage.clients.list(s.gh.ctx.tenantId, { limit: 1000 })).length;
+  return (await s.gh.services.storage.clients.list(s.gh.ctx.tenantId, { limit: 1000 })).length;
 }
 
 const service = { client_name: 'Reporting job', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'read' };
@@ -174,7 +174,7 @@ describe('open registration', () => {
     const path = `/register/${String(reg['client_id'])}`;
     const del = await fetch(`${s.url}${path}`, { method: 'DELETE', headers: { authorization: `Bearer ${String(reg['registration_access_token'])}` } });
     assert.equal(del.status, 204);
-    assert.equal(await s.gh.ctx.storage.clients.get(s.gh.ctx.tenantId, String(reg['client_id'])), undefined);
+    assert.equal(await s.gh.services.storage.clients.get(s.gh.ctx.tenantId, String(reg['client_id'])), undefined);
     assert.equal((await call(s, 'GET', path, { token: String(reg['registration_access_token']) })).status, 401);
     const as = await discover(s.url);
     await assert.rejects(clientCredentials(as, { client_id: String(reg['client_id']), client_secret: String(reg['client_secret']) }),

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { DEVICE_CODE_GRANT_TYPE } from '../../src/core/device-authorization/device-authorization.ts';
-import { createDeviceVerification } from '../../src/core/device-authorization/device-verification.ts';
 import type { AuthenticationContext } from '../../src/core/model/authorization-code.ts';
 import { discover, INSECURE } from '../support/oauth-client.ts';
 import { createTestUser, TestClock } from '../support/oidc.ts';
@@ -50,8 +49,7 @@ async function outcome(deviceCode: string, clientId?: string): Promise<string> {
 }
 
 function verification() {
-  const { ports, tenantId } = s.gh.ctx;
-  return createDeviceVerification({ ...ports, tenantId });
+  return s.gh.services.deviceVerification;
 }
 
 async function decide(userCode: string, approve: boolean): Promise<void> {
@@ -72,7 +70,7 @@ before(async () => {
   });
   tv = { client_id: c.client_id };
   const now = Math.floor(clock.now() / 1000);
-  await s.gh.ctx.ports.users.create({
+  await s.gh.services.ports.users.create({
     tenantId: s.gh.ctx.tenantId, id: userId, username: 'couch', passwordHash: null, roles: ['user'],
     claims: { email: 'couch@example.com', email_verified: true }, disabled: false, createdAt: now, updatedAt: now,
   });
@@ -208,7 +206,7 @@ describe('RFC 8628 §3.3 user interaction at the verification URI (/device pages
     pas = await discover(p.url, 'oidc');
     clientId = (await createTestClient(p.gh, { client_name: 'Kitchen Radio', token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE_GRANT_TYPE], scope: 'openid email' })).client_id;
     const now = Math.floor(pageClock.now() / 1000);
-    await p.gh.ctx.ports.users.create({ tenantId: p.gh.ctx.tenantId, id: 'u-radio', username: 'radio-owner', passwordHash: null, roles: ['user'], claims: {}, disabled: false, createdAt: now, updatedAt: now });
+    await p.gh.services.ports.users.create({ tenantId: p.gh.ctx.tenantId, id: 'u-radio', username: 'radio-owner', passwordHash: null, roles: ['user'], claims: {}, disabled: false, createdAt: now, updatedAt: now });
   });
   after(async () => { await p.close(); });
   // Each test starts in a fresh rate-limit window.

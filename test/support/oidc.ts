@@ -16,7 +16,7 @@ import assert from 'node:assert/strict';
 import * as oidc from 'openid-client';
 import type { StandardClaims, UserRole } from '../../src/core/model/user.ts';
 import type { Clock } from '../../src/core/ports/clock.ts';
-import type { Gatehouse } from '../../src/main.ts';
+import type { Gatehouse } from '../../src/compose.ts';
 import { createTestClient, startTestServer, type TestClient, type TestServer } from './server.ts';
 import type { Outcome, UserAgent } from './user-agent.ts';
 
@@ -75,7 +75,7 @@ export async function createTestUser(gh: Gatehouse, opts: { username?: string; p
   const password = opts.password ?? `pw-${Math.random().toString(36).slice(2)}-Secret!`;
   const claims = opts.claims ?? FULL_CLAIMS;
   const { createUser } = await import('../../src/core/users/user-service.ts');
-  const user = await createUser(gh.ctx.ports, gh.ctx.tenantId, { username, password, claims, roles: opts.roles ?? ['user'] });
+  const user = await createUser(gh.services.ports, gh.ctx.tenantId, { username, password, claims, roles: opts.roles ?? ['user'] });
   return { id: user.id, username, password, claims };
 }
 

@@ -21,7 +21,11 @@ import { currentAccount, createSessionService } from '../../src/core/session/ses
 import type { Clock } from '../../src/core/ports/clock.ts';
 import type { Ports, SessionStore } from '../../src/core/ports/index.ts';
 import { loadPageAssets } from '../../src/http/assets/page-assets.ts';
-import type { PageRoutesContext } from '../../src/http/authorization-flow.ts';
+import type { FlowContext } from '../../src/http/authorization-flow.ts';
+import type { AppContext } from '../../src/http/context.ts';
+import { createInteractionSealer } from '../../src/http/interaction.ts';
+import { createAccountViews } from '../../src/core/session/account-views.ts';
+import { createPasswordSignIn } from '../../src/core/users/password-sign-in.ts';
 import { createCsrf } from '../../src/http/csrf.ts';
 import { registerErrorHandling } from '../../src/http/errors.ts';
 import { registerFormParser } from '../../src/http/form.ts';
@@ -109,7 +113,8 @@ export async function startPagesHarness(overrides: Record<string, unknown> = {},
   const storage = createMemoryStorage({ clock });
   const kek = randomBytes(32);
   const ports = { ...storage, rateLimiter: new MemoryRateLimiter({ clock }), clock, random: { bytes: (n: number) => randomBytes(n) } } as unknown as Ports;
-  const passwords = new Map<string, { id: string; password: string }>();
+  // The real sign-in policy over a transparent hasher: argon2id is not what these tests are about.
+  const passwordHasher = { hash: async (p: string) => `plain:${p}`, verify: async (h: string, p: string) => h === `plain:${p}`, needsRehash: () => false };
   const completed: AuthorizationRequest[] = [];
   // Session writes are observed so tests can say "nothing was written".
   const live = new Set<string>();
@@ -123,16 +128,15 @@ export async function startPagesHarness(overrides: Record<string, unknown> = {},
     delete: async (t, h) => { live.delete(h); return inner.delete(t, h); },
     purgeExpired: (b) => inner.purgeExpired(b),
   };
-  const ctx: PageRoutesContext = {
-    config, ports, tenantId: 'default', kek,
+  const ctx: FlowContext & Pick<AppContext, 'signIn'> = {
+    config, clock,
     sessions: createSessionService({ sessions, clock, random: ports.random, tenantId: 'default' }, config),
+    accountViews: createAccountViews({ users: storage.users, tenantId: 'default' }),
     pages: createPageKit(config, await loadPageAssets(config)),
     csrf: createCsrf(config, kek),
+    interactions: createInteractionSealer(kek, clock, config),
     authorization: scriptedAuthorization(url, redirectUri, completed),
-    async authenticateUser(username, password) {
-      const u = passwords.get(username.toLowerCase());
-      return u && u.password === password ? { id: u.id } : null;
-    },
+    signIn: createPasswordSignIn({ ...ports, passwordHasher, events: new EventBus(), tenantId: 'default' }, config),
   };
   const app = Fastify({ logger: false });
   registerResponseHeaders(app, securityHeaders(config));
@@ -148,9 +152,8 @@ export async function startPagesHarness(overrides: Record<string, unknown> = {},
     url, app, config, clock, completed,
     async addUser(username, password, name) {
       const id = `user-${++seq}`;
-      passwords.set(username.toLowerCase(), { id, password });
       const now = Math.floor(clock.now() / 1000);
-      await storage.users.create({ tenantId: 'default', id, username: username.toLowerCase(), passwordHash: null, roles: ['user'], claims: name ? { name } : {}, disabled: false, createdAt: now, updatedAt: now });
+      await storage.users.create({ tenantId: 'default', id, username: username.toLowerCase(), passwordHash: await passwordHasher.hash(password), roles: ['user'], claims: name ? { name } : {}, disabled: false, createdAt: now, updatedAt: now });
       return id;
     },
     authorizeUrl(params = {}) {

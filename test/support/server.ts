@@ -22,7 +22,7 @@ import { createClient } from '../../src/core/clients/client-service.ts';
 import type { Client } from '../../src/core/model/client.ts';
 import type { Clock } from '../../src/core/ports/clock.ts';
 import { OPERATOR_POLICY } from '../../src/core/registration/client-metadata.ts';
-import { createGatehouse, type Gatehouse, type GatehouseOptions } from '../../src/main.ts';
+import { createGatehouse, type Gatehouse, type GatehouseOptions } from '../../src/compose.ts';
 import { createMemoryStorage } from '../../src/storage/memory/memory-storage.ts';
 
 export interface TestServer {
@@ -95,8 +95,8 @@ export interface TestClient {
  * secret is bound to the generated id).
  */
 export async function createTestClient(gh: Gatehouse, metadata: Record<string, unknown> = {}, opts: { clientId?: string } = {}): Promise<TestClient> {
-  const { ports, kek } = gh.ctx;
-  const { client, clientSecret } = await createClient({ ...ports, kek, tenantId: gh.ctx.tenantId }, {
+  const { ports, kek, tenantId } = gh.services;
+  const { client, clientSecret } = await createClient({ ...ports, kek, tenantId }, {
     metadata: { client_name: 'test client', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'read write', ...metadata },
     policy: OPERATOR_POLICY,
     via: 'cli',
@@ -112,5 +112,5 @@ export async function createTestClient(gh: Gatehouse, metadata: Record<string, u
 
 /** Tokens currently active in the store (for "nothing was written" assertions). */
 export async function activeTokenCount(gh: Gatehouse): Promise<number> {
-  return gh.ctx.storage.tokens.countActive(Math.floor(gh.ctx.ports.clock.now() / 1000));
+  return gh.services.storage.tokens.countActive(Math.floor(gh.services.ports.clock.now() / 1000));
 }

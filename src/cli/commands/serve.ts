@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config/load.ts';
-import { createGatehouse } from '../../main.ts';
+import { createGatehouse } from '../../compose.ts';
 import { bootstrapDevelopment } from '../../bootstrap.ts';
 import { parseCli } from '../context.ts';
 import type { CliCommand } from '../types.ts';
@@ -18,9 +18,9 @@ export const serveCommand: CliCommand = {
     const startedAt = performance.now();
     const config = await loadConfig({ file: values.config, env: io.env });
     const gh = await createGatehouse(config, { notice: io.err });
-    if (config.env === 'development') await bootstrapDevelopment(gh.ctx, io.out);
+    if (config.env === 'development') await bootstrapDevelopment(gh.services, io.out);
     const address = await gh.listen();
-    gh.app.log.info({ address, issuer: config.issuer, env: config.env, store: gh.ctx.storage.dialect, startupMs: Math.round(performance.now() - startedAt) }, 'gatehouse ready');
+    gh.app.log.info({ address, issuer: config.issuer, env: config.env, store: gh.services.storage.dialect, startupMs: Math.round(performance.now() - startedAt) }, 'gatehouse ready');
 
     await new Promise<void>((resolve) => {
       let stopping = false;

@@ -1,3 +1,4 @@
+import { MemoryRateLimiter } from '../../ratelimit/memory-rate-limiter.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { coreWorld, ISSUER, makeClient, T0 } from '../../../test/support/core-fixtures.ts';
@@ -20,7 +21,7 @@ async function setup(grantTypes: readonly string[] = [DEVICE_CODE_GRANT_TYPE]) {
   const client = makeClient({ clientId: 'tv', tokenEndpointAuthMethod: 'none', grantTypes, scopes: ['openid', 'read', 'write'] });
   await w.storage.clients.create(client);
   const device = createDeviceAuthorization({ ...w, deviceCodes: w.storage.deviceCodes, accessTokens }, { issuer: ISSUER, device: DEVICE });
-  const verification = createDeviceVerification({ ...w, deviceCodes: w.storage.deviceCodes, clients: w.storage.clients, sessions: w.storage.sessions });
+  const verification = createDeviceVerification({ ...w, deviceCodes: w.storage.deviceCodes, clients: w.storage.clients, sessions: w.storage.sessions, rateLimiter: new MemoryRateLimiter({ clock: w.clock }) }, { device: { userCodeMaxAttempts: 5 } });
   return { w, client, device, verification };
 }
 

@@ -7,6 +7,7 @@ import type { TenantId } from '../model/tenant.ts';
 import type { ClientStore } from '../ports/client-store.ts';
 import { epochSeconds, type Clock } from '../ports/clock.ts';
 import type { DeviceCodeStore } from '../ports/device-code-store.ts';
+import type { RateLimiter } from '../ports/rate-limiter.ts';
 import type { SessionStore } from '../ports/session-store.ts';
 import { formatUserCode, hashUserCode, normalizeUserCode } from './user-code.ts';
 
@@ -26,8 +27,23 @@ export interface DeviceVerificationDeps {
   readonly sessions: Pick<SessionStore, 'addClient'>;
   readonly clock: Clock;
   readonly events: EventPublisher;
+  readonly rateLimiter: Pick<RateLimiter, 'hit'>;
   readonly tenantId: TenantId;
 }
+
+/** The `device` config slice (S20): user-code lookups allowed per address per minute. */
+export interface DeviceVerificationConfig {
+  readonly device: { readonly userCodeMaxAttempts: number };
+}
+
+/** Window of `device.userCodeMaxAttempts` (the config counts attempts per minute). */
+const ATTEMPT_WINDOW = 60;
+
+/** A user-code lookup on the verification page: throttled, not a usable code, or found. */
+export type DeviceLookup =
+  | { readonly kind: 'throttled'; readonly retryAfter: number }
+  | { readonly kind: 'unknown' }
+  | { readonly kind: 'found'; readonly device: PendingDevice };
 
 export interface DeviceVerification {
   /**
@@ -36,6 +52,12 @@ export interface DeviceVerification {
    * tells an attacker nothing (RFC 8628 §5.1). Rate limiting is the caller's (http) job.
    */
   find(userCodeInput: string): Promise<PendingDevice | null>;
+  /**
+   * `find`, counted against the address first. RFC 8628 §5.1: "the authorization server SHOULD
+   * rate-limit user code verification attempts" — user codes are short, so every lookup from an
+   * address counts (`device.userCodeMaxAttempts` per minute), found or not.
+   */
+  lookup(userCodeInput: string, address: string): Promise<DeviceLookup>;
   /**
    * RFC 8628 §3.3: the user approved; false when the code was decided or expired meanwhile. The
    * client is recorded on the approving account (`auth.sid`), as an authorization completion
@@ -47,15 +69,14 @@ export interface DeviceVerification {
 }
 
 /** The user side of RFC 8628 §3.3: look up a user code, then approve or deny it (once). */
-export function createDeviceVerification(deps: DeviceVerificationDeps): DeviceVerification {
+export function createDeviceVerification(deps: DeviceVerificationDeps, config: DeviceVerificationConfig): DeviceVerification {
   const { deviceCodes, clients, tenantId } = deps;
   const now = () => epochSeconds(deps.clock);
   const decided = (device: PendingDevice, status: 'approved' | 'denied') => {
     deps.events.publish('device_code.decided', { tenantId, clientId: device.client.clientId, status });
   };
 
-  return {
-    async find(userCodeInput) {
+  async function find(userCodeInput: string): Promise<PendingDevice | null> {
       const normalized = normalizeUserCode(userCodeInput);
       if (normalized === null) return null;
       const record = await deviceCodes.findByUserCode(tenantId, hashUserCode(normalized));
@@ -63,6 +84,16 @@ export function createDeviceVerification(deps: DeviceVerificationDeps): DeviceVe
       const client = await clients.get(tenantId, record.clientId);
       if (!client || client.disabled) return null;
       return { record, client, userCode: formatUserCode(normalized), scope: parseScope(record.scope) ?? [] };
+  }
+
+  return {
+    find,
+
+    async lookup(userCodeInput, address) {
+      const hit = await deps.rateLimiter.hit(`device:ip:${address}`, config.device.userCodeMaxAttempts, ATTEMPT_WINDOW);
+      if (!hit.allowed) return { kind: 'throttled', retryAfter: Math.max(1, hit.retryAfter) };
+      const device = await find(userCodeInput);
+      return device ? { kind: 'found', device } : { kind: 'unknown' };
     },
 
     async approve(device, auth) {

@@ -135,3 +135,20 @@ export async function deleteRegistration(deps: ClientServiceDeps, clientId: stri
   const client = await authorizeManagement(deps, clientId, req.bearer);
   await deleteClient(deps, client.clientId, 'registration');
 }
+
+/** RFC 7591 registration and RFC 7592 management, bound to their dependencies once. */
+export interface Registration {
+  register(req: RegistrationRequest, body: unknown): ReturnType<typeof registerClient>;
+  read(clientId: string, req: RegistrationRequest): ReturnType<typeof readRegistration>;
+  update(clientId: string, req: RegistrationRequest, body: unknown): ReturnType<typeof updateRegistration>;
+  delete(clientId: string, req: RegistrationRequest): Promise<void>;
+}
+
+export function createRegistration(deps: ClientServiceDeps, config: RegistrationConfig): Registration {
+  return {
+    register: (req, body) => registerClient(deps, config, req, body),
+    read: (clientId, req) => readRegistration(deps, clientId, req),
+    update: (clientId, req, body) => updateRegistration(deps, config, clientId, req, body),
+    delete: (clientId, req) => deleteRegistration(deps, clientId, req),
+  };
+}

@@ -9,6 +9,8 @@ export interface TokenRequestForm {
 }
 
 export interface TokenEndpoint {
+  /** Every grant, keyed by wire name: what discovery advertises (S17). */
+  readonly grants: ReadonlyMap<string, TokenGrant>;
   /**
    * The grant named by `grant_type`, looked up before client authentication so the caller knows
    * whether a public client may use it. Throws invalid_request / unsupported_grant_type.
@@ -23,6 +25,7 @@ const NO_RESOURCES: readonly string[] = [];
 /** Dispatches token requests through the grant registry (S1). */
 export function createTokenEndpoint(grants: ReadonlyMap<string, TokenGrant>): TokenEndpoint {
   return {
+    grants,
     grantFor(grantType) {
       // RFC 6749 §4.4.2: grant_type is REQUIRED.
       if (grantType === undefined) throw OAuthError.invalidRequest('grant_type is required');

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
-import { asFailure, proceed, readSession, sendFailure, type FlowContext, type PageRoutesContext } from '../authorization-flow.ts';
+import { asFailure, proceed, readSession, sendFailure, type FlowContext } from '../authorization-flow.ts';
 import { FORM_CONTENT_TYPE, isFormBody } from '../form.ts';
-import { createInteractionSealer, NO_PROGRESS } from '../interaction.ts';
+import { NO_PROGRESS } from '../interaction.ts';
 import { pageErrorHandler } from '../pages/error-page.ts';
 
 /**
@@ -55,8 +55,8 @@ function formEntries(body: unknown): [string, string][] {
  * the HTTP GET and POST methods"): parse → resolve → read the session → decide → a page, or
  * complete → the response (query / fragment / form_post).
  */
-export function registerAuthorizeRoutes(app: FastifyInstance, ctx: PageRoutesContext): void {
-  const fc: FlowContext = { ...ctx, interactions: createInteractionSealer(ctx.kek, ctx.ports.clock, ctx.config) };
+export function registerAuthorizeRoutes(app: FastifyInstance, ctx: FlowContext): void {
+  const fc = ctx;
   const handle = async (request: FastifyRequest, reply: FastifyReply, entries: () => Iterable<readonly [string, string]>) => {
     let raw: Record<string, string>;
     try {

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify';
-import { createDeviceAuthorization } from '../../core/device-authorization/device-authorization.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
@@ -44,8 +43,8 @@ const deviceAuthorizationSchema = {
  * [...] using the "application/x-www-form-urlencoded" format"; client authentication follows
  * RFC 6749 §3.2.1 (public clients identify themselves with client_id).
  */
-export function registerDeviceAuthorizationRoute(app: FastifyInstance, ctx: AppContext): void {
-  const device = createDeviceAuthorization({ ...ctx.ports, accessTokens: ctx.accessTokens, tenantId: ctx.tenantId }, ctx.config);
+export function registerDeviceAuthorizationRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'clientAuth' | 'deviceAuthorization'>): void {
+  const device = ctx.deviceAuthorization;
   const url = endpointUrl(ctx.config, DEVICE_AUTHORIZATION_PATH);
   app.post(DEVICE_AUTHORIZATION_PATH, { schema: deviceAuthorizationSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
     // RFC 8707 §2: `resource` may be sent more than once; every other parameter only once.

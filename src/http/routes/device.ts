@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DEVICE_VERIFICATION_PATH } from '../../core/device-authorization/device-authorization.ts';
-import { createDeviceVerification, type PendingDevice } from '../../core/device-authorization/device-verification.ts';
-import type { SessionAccount } from '../../core/model/session.ts';
-import { currentAccount } from '../../core/session/session-service.ts';
+import type { PendingDevice } from '../../core/device-authorization/device-verification.ts';
+import type { SignedInView } from '../../core/session/account-views.ts';
 import type { AppContext } from '../context.ts';
 import { readOAuthForm } from '../form.ts';
 import { DEVICE_CODE_INVALID, DEVICE_CODE_THROTTLED, deviceCodePage } from '../pages/device-code-page.ts';
@@ -11,9 +10,6 @@ import { csrfErrorPage, errorPage, pageErrorHandler } from '../pages/error-page.
 import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
 import { readCookie, sessionCookieName } from '../session-cookie.ts';
 
-/** Window of `device.userCodeMaxAttempts` (the config counts attempts per minute). */
-const ATTEMPT_WINDOW = 60;
-
 /**
  * The user side of RFC 8628 §3.3 at `verification_uri` (/device): enter the code (prefilled from
  * `verification_uri_complete`), sign in through the standalone /login when needed, confirm the
@@ -21,31 +17,18 @@ const ATTEMPT_WINDOW = 60;
  * lookup counts against a per-address limit (RFC 8628 §5.1: user codes are short, so guessing
  * must be rate limited); a wrong, expired or used code always reads the same.
  */
-export function registerDeviceRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerDeviceRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'pages' | 'csrf' | 'sessions' | 'accountViews' | 'deviceVerification'>): void {
   const kit = ctx.pages;
-  const verification = createDeviceVerification({ ...ctx.ports, tenantId: ctx.tenantId });
+  const verification = ctx.deviceVerification;
   const options = { schema: { hide: true }, errorHandler: pageErrorHandler(kit) };
 
-  async function signedIn(request: FastifyRequest): Promise<{ account: SessionAccount; username: string } | null> {
-    const session = await ctx.sessions.read(readCookie(request, sessionCookieName(ctx.config)));
-    const account = currentAccount(session);
-    if (!account) return null;
-    const user = await ctx.ports.users.get(ctx.tenantId, account.userId);
-    return user && !user.disabled ? { account, username: user.username } : null;
+  async function signedIn(request: FastifyRequest): Promise<SignedInView | null> {
+    return ctx.accountViews.signedIn(await ctx.sessions.read(readCookie(request, sessionCookieName(ctx.config))));
   }
 
   function codeForm(request: FastifyRequest, reply: FastifyReply, d: { userCode: string; username: string | null; error?: string; status?: number }) {
     const { token } = ctx.csrf.issue(request, reply);
     return sendPage(reply, deviceCodePage(kit, { csrfToken: token, userCode: d.userCode, username: d.username, error: d.error ?? null, ...(d.status ? { status: d.status } : {}) }));
-  }
-
-  /** Counts one code lookup for this address; false (and the 429 page sent) when over the limit. */
-  async function withinLimit(request: FastifyRequest, reply: FastifyReply, userCode: string, username: string | null): Promise<boolean> {
-    const hit = await ctx.ports.rateLimiter.hit(`device:ip:${request.ip}`, ctx.config.device.userCodeMaxAttempts, ATTEMPT_WINDOW);
-    if (hit.allowed) return true;
-    reply.header('retry-after', String(Math.max(1, hit.retryAfter)));
-    codeForm(request, reply, { userCode, username, error: DEVICE_CODE_THROTTLED, status: 429 });
-    return false;
   }
 
   const toLogin = (reply: FastifyReply, device: PendingDevice) => {
@@ -65,10 +48,14 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: AppContext): voi
     if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
     const typed = (form['user_code'] ?? '').slice(0, 64);
     const who = await signedIn(request);
-    if (!(await withinLimit(request, reply, typed, who?.username ?? null))) return reply;
-    const device = await verification.find(typed);
+    const found = await verification.lookup(typed, request.ip);
+    if (found.kind === 'throttled') {
+      reply.header('retry-after', String(found.retryAfter));
+      return codeForm(request, reply, { userCode: typed, username: who?.username ?? null, error: DEVICE_CODE_THROTTLED, status: 429 });
+    }
     // The form again with the neutral text (200, as the sign-in page answers a wrong password).
-    if (!device) return codeForm(request, reply, { userCode: typed, username: who?.username ?? null, error: DEVICE_CODE_INVALID });
+    if (found.kind === 'unknown') return codeForm(request, reply, { userCode: typed, username: who?.username ?? null, error: DEVICE_CODE_INVALID });
+    const { device } = found;
     if (!who) return toLogin(reply, device);
     const decision = form['decision'];
     if (decision === undefined) {

@@ -4,7 +4,6 @@ import { buildMetadata } from '../../core/discovery/metadata.ts';
 import { buildOidcMetadata, type OidcCapabilities } from '../../core/discovery/oidc-metadata.ts';
 import { CLIENT_AUTH_METHODS } from '../../core/model/client.ts';
 import type { AppContext } from '../context.ts';
-import { grantRegistry } from './token.ts';
 
 /** Metadata changes only with config and code: a short public cache is safe. */
 const CACHE_CONTROL = 'public, max-age=300';
@@ -24,7 +23,7 @@ const metadataSchema = {
  * issuer with a path (`https://h/tenant`) is served at `/.well-known/oauth-authorization-server/tenant`;
  * OIDC Discovery §4 appends to the issuer instead (`/tenant/.well-known/openid-configuration`).
  */
-export function registerDiscoveryRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerDiscoveryRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'tokenEndpoint'>): void {
   // Built once every route is registered (onReady), so it can ask which endpoints really exist.
   let body = '';
   app.addHook('onReady', async () => {
@@ -46,9 +45,9 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: AppContext): 
 const served = (app: FastifyInstance, method: 'GET' | 'POST', url: string): boolean => app.hasRoute({ method, url });
 
 /** The metadata document: the machine-to-machine members plus the OpenID members that are served. */
-export function discoveryDocument(app: FastifyInstance, ctx: AppContext): Record<string, unknown> {
+export function discoveryDocument(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'tokenEndpoint'>): Record<string, unknown> {
   const m2m = buildMetadata(ctx.config, {
-    grants: [...grantRegistry(ctx).values()],
+    grants: [...ctx.tokenEndpoint.grants.values()],
     clientAuthMethods: CLIENT_AUTH_METHODS,
     clientAuthSigningAlgs: [...ASYMMETRIC_ALGS, ...HMAC_ALGS],
   });

@@ -1,11 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { decideEndSession } from '../../core/end-session/decide-end-session.ts';
-import { performLogout, type PerformLogoutDeps } from '../../core/end-session/perform-logout.ts';
-import { resolveEndSession, type ResolveEndSessionDeps } from '../../core/end-session/resolve-end-session.ts';
 import { END_SESSION_PARAMS, type EndSessionDecision, type EndSessionParams, type EndSessionRequest } from '../../core/end-session/types.ts';
 import { OAuthError } from '../../core/errors.ts';
 import type { SessionRecord } from '../../core/model/session.ts';
-import { createRandomIds } from '../../core/tokens/random-ids.ts';
 import type { AppContext } from '../context.ts';
 import { readOAuthForm } from '../form.ts';
 import { csrfErrorPage, oauthErrorPage, pageErrorHandler } from '../pages/error-page.ts';
@@ -16,8 +12,7 @@ import { LOGOUT_RESUBMIT_FIELD, logoutResubmitPage } from '../pages/logout-resub
 import { cspSourceFor } from '../plugins/security-headers.ts';
 import { clearSessionCookies, readCookie, sessionCookieName } from '../session-cookie.ts';
 
-export type EndSessionContext = Pick<AppContext,
-  'config' | 'ports' | 'tenantId' | 'keys' | 'idTokens' | 'idTokenHints' | 'logoutNotifier' | 'events' | 'sessions' | 'pages' | 'csrf'>;
+export type EndSessionContext = Pick<AppContext, 'config' | 'endSession' | 'accountViews' | 'events' | 'sessions' | 'pages' | 'csrf'>;
 
 /** Picks the RP-Initiated Logout §2 parameters; a repeated one is refused, an empty one omitted. */
 function readParams(source: Readonly<Record<string, unknown>>): EndSessionParams {
@@ -41,24 +36,7 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
   const kit = ctx.pages;
   // HEAD is not routed: a link checker's HEAD must never sign anyone out.
   const options = { schema: { hide: true }, errorHandler: pageErrorHandler(kit), exposeHeadRoute: false };
-  const subjectFor = ctx.idTokens.subjectFor.bind(ctx.idTokens);
-  const resolveDeps: ResolveEndSessionDeps = { clients: ctx.ports.clients, idTokenHints: ctx.idTokenHints, tenantId: ctx.tenantId };
-  const logoutDeps: PerformLogoutDeps = {
-    sessions: ctx.ports.sessions,
-    clients: ctx.ports.clients,
-    keys: ctx.keys,
-    notifier: ctx.logoutNotifier,
-    events: ctx.events,
-    clock: ctx.ports.clock,
-    newId: createRandomIds(ctx.ports.random),
-    subjectFor,
-    tenantId: ctx.tenantId,
-  };
-
-  async function usernames(session: SessionRecord | undefined): Promise<string[]> {
-    const users = await Promise.all((session?.accounts ?? []).map((a) => ctx.ports.users.get(ctx.tenantId, a.userId)));
-    return users.flatMap((u) => (u ? [u.username] : []));
-  }
+  const { endSession } = ctx;
 
   /** form-action of a page whose form posts here: also governs the redirect to the RP that follows. */
   function formAction(req: EndSessionRequest): string[] {
@@ -73,7 +51,7 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
       csrfToken: token,
       params: req.params,
       clientName: req.client?.clientName ?? null,
-      usernames: await usernames(session),
+      usernames: await ctx.accountViews.usernames(session),
       formAction: formAction(req),
     }));
   }
@@ -85,7 +63,7 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
   async function handle(request: FastifyRequest, reply: FastifyReply, params: EndSessionParams, answer: 'yes' | 'no' | null, rpPost = false): Promise<FastifyReply> {
     let req: EndSessionRequest;
     try {
-      req = await resolveEndSession(resolveDeps, params);
+      req = await endSession.resolve(params);
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;
       request.log.info({ error: e.code, detail: e.detail }, 'end_session refused');
@@ -97,10 +75,10 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
     const session = cookie === undefined ? undefined : await ctx.sessions.read(cookie);
     const decision: EndSessionDecision = answer === 'yes'
       ? (session ? { kind: 'logout' } : { kind: 'no_session' })
-      : decideEndSession({ subjectFor }, req, session);
+      : endSession.decide(req, session);
     if (decision.kind === 'confirm') return confirm(request, reply, req, session, decision.reason);
 
-    const result = await performLogout(logoutDeps, ctx.config, { sessionHash: decision.kind === 'logout' && session ? session.hash : null, request: req });
+    const result = await endSession.perform({ sessionHash: decision.kind === 'logout' && session ? session.hash : null, request: req });
     // Both cookies go: the session value and the Session Management browser state (which thereby
     // changes, so RPs polling check_session_iframe see "changed").
     clearSessionCookies(reply, ctx.config);

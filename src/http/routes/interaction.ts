@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthorizationRequest } from '../../core/authorize/types.ts';
 import { currentAccount } from '../../core/session/session-service.ts';
-import { normalizeUsername } from '../../core/users/user-rules.ts';
-import { asFailure, nowSeconds, proceed, readSession, sendDenied, sendFailure, showInteraction, type FlowContext, type PageRoutesContext } from '../authorization-flow.ts';
+import { asFailure, nowSeconds, proceed, readSession, sendDenied, sendFailure, showInteraction, type FlowContext } from '../authorization-flow.ts';
+import type { AppContext } from '../context.ts';
 import { readOAuthForm } from '../form.ts';
-import { createInteractionSealer, type Interaction } from '../interaction.ts';
+import type { Interaction } from '../interaction.ts';
 import { csrfErrorPage, errorPage, pageErrorHandler } from '../pages/error-page.ts';
 import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
 import { LOGIN_FAILED, LOGIN_THROTTLED, loginPage } from '../pages/login-page.ts';
@@ -35,8 +35,8 @@ type Opened = { readonly interaction: Interaction; readonly req: AuthorizationRe
  * request it carries and continues the flow with what the page added to `InteractionProgress`.
  * GET/POST /login?return_to=/path is the standalone sign-in for other pages (device flow).
  */
-export function registerInteractionRoutes(app: FastifyInstance, ctx: PageRoutesContext): void {
-  const fc: FlowContext = { ...ctx, interactions: createInteractionSealer(ctx.kek, ctx.ports.clock, ctx.config) };
+export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext & Pick<AppContext, 'signIn'>): void {
+  const fc: FlowContext = ctx;
   const kit = ctx.pages;
   const options = { schema: { hide: true }, errorHandler: pageErrorHandler(kit) };
 
@@ -97,37 +97,21 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: PageRoutesC
     const again = (error: string, status: number) => opened
       ? showInteraction(fc, request, reply, { req: opened.req, session: undefined, progress: opened.interaction.progress, expiresAt: opened.interaction.expiresAt }, 'login', { username, error, status })
       : standaloneLogin(request, reply, returnTo!, { username, error, status });
-    if (!username || !password) return again('Enter your username and password.', 400);
-
-    // Brute force (NIST SP 800-63B §5.2.2): attempts are limited per username and failures per
-    // client address; over either limit, the same neutral page (429) whether or not the user
-    // exists or the password is right. The username's attempt is counted BEFORE the password is
-    // checked (one atomic `hit`), so parallel guesses cannot all pass a check while the hashes
-    // run; a success forgets it. The address counts only failures (a shared office address signs
-    // in all day), checked first; a success does not reset it (password spraying). The key is the
-    // username as stored (`normalizeUsername`, bounded); anything that cannot be a username shares
-    // one key.
-    const { maxAttempts, attemptWindow } = ctx.config.login;
-    const userKey = `login:user:${normalizeUsername(username) ?? '!invalid'}`;
-    const ipKey = `login:ip:${request.ip}`;
-    const throttled = (retryAfter: number) => {
-      reply.header('retry-after', String(Math.max(1, retryAfter)));
+    // Brute force (NIST SP 800-63B §5.2.2) is core's policy (core/users/password-sign-in.ts):
+    // throttled and failed read the same whether or not the user exists.
+    const result = await ctx.signIn.attempt({ username, password, address: request.ip });
+    if (result.kind === 'incomplete') return again('Enter your username and password.', 400);
+    if (result.kind === 'throttled') {
+      reply.header('retry-after', String(result.retryAfter));
       return again(LOGIN_THROTTLED, 429);
-    };
-    const address = await ctx.ports.rateLimiter.check(ipKey, maxAttempts);
-    if (!address.allowed) return throttled(address.retryAfter);
-    const attempt = await ctx.ports.rateLimiter.hit(userKey, maxAttempts, attemptWindow);
-    if (!attempt.allowed) return throttled(attempt.retryAfter);
-    const user = await ctx.authenticateUser(username, password);
-    if (!user) {
-      await ctx.ports.rateLimiter.hit(ipKey, maxAttempts, attemptWindow);
+    }
+    if (result.kind === 'failed') {
       request.log.info({ reason: 'bad_credentials' }, 'sign-in refused');
       return again(LOGIN_FAILED, 200);
     }
-    await ctx.ports.rateLimiter.reset(userKey);
     // Session fixation: a new session value on every sign-in (core/session).
     const signedIn = await ctx.sessions.signIn(readCookie(request, sessionCookieName(ctx.config)), {
-      userId: user.id, amr: ['pwd'], acr: ctx.config.login.acrValues[0] ?? null,
+      userId: result.user.id, amr: result.amr, acr: result.acr,
     });
     setSessionCookies(reply, ctx.config, signedIn.cookie, signedIn.session, nowSeconds(fc));
     if (!opened) return reply.code(303).header('location', returnTo!).header('cache-control', 'no-store').send();

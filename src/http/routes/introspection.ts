@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
-import { createIntrospector } from '../../core/introspection/introspect.ts';
 import { INTROSPECTION_JWT_MEDIA_TYPE, signIntrospectionResponse } from '../../core/introspection/jwt-response.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
@@ -76,9 +75,8 @@ const introspectionSchema = {
 } as const;
 
 /** `POST /introspect`: authenticated confidential clients only (RFC 7662 §2.1). */
-export function registerIntrospectionRoute(app: FastifyInstance, ctx: AppContext): void {
-  const { config } = ctx;
-  const introspector = createIntrospector({ ...ctx.ports, keys: ctx.keys, tenantId: ctx.tenantId }, config);
+export function registerIntrospectionRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'clientAuth' | 'introspector' | 'keys' | 'clock'>): void {
+  const { config, introspector } = ctx;
   const url = endpointUrl(config, '/introspect');
   app.post('/introspect', { schema: introspectionSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
     const form = readOAuthForm(request.body);
@@ -92,7 +90,7 @@ export function registerIntrospectionRoute(app: FastifyInstance, ctx: AppContext
     const response = await introspector.introspect(client, token);
     noStore(reply);
     if (wantsJwt(request.headers.accept)) {
-      const jwt = signIntrospectionResponse(ctx.keys, client, response, ctx.ports.clock.now(), config);
+      const jwt = signIntrospectionResponse(ctx.keys, client, response, ctx.clock.now(), config);
       return reply.type(INTROSPECTION_JWT_MEDIA_TYPE).send(jwt);
     }
     return reply.send(response);

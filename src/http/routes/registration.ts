@@ -1,9 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ClientServiceDeps } from '../../core/clients/client-service.ts';
 import { OAuthError } from '../../core/errors.ts';
-import {
-  deleteRegistration, readRegistration, registerClient, updateRegistration, type RegistrationRequest,
-} from '../../core/registration/registration-service.ts';
+import type { RegistrationRequest } from '../../core/registration/registration-service.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 
 /** RFC 6750 §2.1: `Authorization: Bearer b64token`. */
@@ -57,9 +54,9 @@ const errors = { 400: oauthError, 401: oauthError, 404: oauthError } as const;
  * Dynamic Client Registration (RFC 7591) and its management protocol (RFC 7592). Off unless
  * `registration.enabled`: the routes are then not registered at all (404).
  */
-export function registerRegistrationRoutes(app: FastifyInstance, ctx: AppContext): void {
+export function registerRegistrationRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'registration'>): void {
   if (!ctx.config.registration.enabled) return;
-  const deps: ClientServiceDeps = { ...ctx.ports, kek: ctx.kek, tenantId: ctx.tenantId };
+  const { registration } = ctx;
   const endpoint = endpointUrl(ctx.config, '/register');
   const req = (request: FastifyRequest): RegistrationRequest => ({ endpoint, bearer: bearerToken(request) });
   const clientIdOf = (request: FastifyRequest) => (request.params as { clientId: string }).clientId;
@@ -67,19 +64,19 @@ export function registerRegistrationRoutes(app: FastifyInstance, ctx: AppContext
   app.post('/register', { schema: { tags, security, summary: 'Register a client (RFC 7591 §3.1)', response: { 201: clientInformation, ...errors } } }, async (request, reply) => {
     const r = req(request);
     // RFC 7591 §3.2.1: "the authorization server responds with an HTTP 201 Created status code".
-    return send(reply, 201, await registerClient(deps, ctx.config, r, jsonBody(request)));
+    return send(reply, 201, await registration.register(r, jsonBody(request)));
   });
 
   app.get('/register/:clientId', { schema: { tags, security, params, summary: 'Read a registration (RFC 7592 §2.1)', response: { 200: clientInformation, ...errors } } }, async (request, reply) =>
-    send(reply, 200, await readRegistration(deps, clientIdOf(request), req(request))));
+    send(reply, 200, await registration.read(clientIdOf(request), req(request))));
 
   app.put('/register/:clientId', { schema: { tags, security, params, summary: 'Replace a registration (RFC 7592 §2.2)', response: { 200: clientInformation, ...errors } } }, async (request, reply) => {
     const r = req(request);
-    return send(reply, 200, await updateRegistration(deps, ctx.config, clientIdOf(request), r, jsonBody(request)));
+    return send(reply, 200, await registration.update(clientIdOf(request), r, jsonBody(request)));
   });
 
   app.delete('/register/:clientId', { schema: { tags, security, params, summary: 'Delete a registration (RFC 7592 §2.3)', response: { 204: { description: 'Deleted', type: 'null' }, ...errors } } }, async (request, reply) => {
-    await deleteRegistration(deps, clientIdOf(request), req(request));
+    await registration.delete(clientIdOf(request), req(request));
     // RFC 7592 §2.3: "the authorization server responds with an HTTP 204 No Content message".
     return reply.code(204).header('cache-control', 'no-store').send();
   });

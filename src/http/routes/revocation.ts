@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
-import { createRevoker } from '../../core/revocation/revoke.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
@@ -34,8 +33,8 @@ const revocationSchema = {
  * "MUST extend its search across all of its supported token types"), so an unknown hint is
  * simply ignored rather than answered with unsupported_token_type.
  */
-export function registerRevocationRoute(app: FastifyInstance, ctx: AppContext): void {
-  const revoker = createRevoker({ ...ctx.ports, keys: ctx.keys, tenantId: ctx.tenantId }, ctx.config);
+export function registerRevocationRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'clientAuth' | 'revoker'>): void {
+  const { revoker } = ctx;
   const url = endpointUrl(ctx.config, '/revoke');
   app.post('/revoke', { schema: revocationSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
     const form = readOAuthForm(request.body);

@@ -1,17 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
-import { createGrantRegistry } from '../../core/token/grant-registry.ts';
-import { createTokenEndpoint } from '../../core/token/token-endpoint.ts';
-import type { TokenGrant } from '../../core/token/types.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
-
-/** The token endpoint's grants for this app (discovery lists the same ones). */
-export function grantRegistry(ctx: Pick<AppContext, 'config' | 'ports' | 'keys' | 'tenantId' | 'idTokens' | 'accessTokens' | 'subjects'>): ReadonlyMap<string, TokenGrant> {
-  const { accessTokens, subjects } = ctx;
-  return createGrantRegistry({ ...ctx.ports, accessTokens, idTokens: ctx.idTokens, subjects, tenantId: ctx.tenantId, config: ctx.config });
-}
 
 /**
  * RFC 6749 §5.1: "The authorization server MUST include the HTTP "Cache-Control" response header
@@ -99,8 +90,8 @@ const tokenSchema = {
 } as const;
 
 /** `POST /token`: parse the form, pick the grant, authenticate the client, dispatch. */
-export function registerTokenRoute(app: FastifyInstance, ctx: AppContext): void {
-  const endpoint = createTokenEndpoint(grantRegistry(ctx));
+export function registerTokenRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'tokenEndpoint' | 'clientAuth'>): void {
+  const endpoint = ctx.tokenEndpoint;
   const url = endpointUrl(ctx.config, '/token');
   app.post('/token', { schema: tokenSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
     // RFC 8707 §2: `resource` may be sent more than once; every other parameter only once.

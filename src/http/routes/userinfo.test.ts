@@ -5,7 +5,7 @@ import { coreWorld, ISSUER, makeClient, type CoreWorld } from '../../../test/sup
 import { fakeCodeStore, fakeUserStore, grantDeps, KEK, makeCodeRecord, makeUser, PKCE } from '../../../test/support/oidc-fixtures.ts';
 import { createAuthorizationCodeGrant } from '../../core/token/grants/authorization-code.ts';
 import { createAccessTokenIssuer } from '../../core/tokens/issue-access-token.ts';
-import type { AppContext } from '../context.ts';
+import { createUserInfo } from '../../core/userinfo/userinfo.ts';
 import { registerErrorHandling } from '../errors.ts';
 import { registerFormParser } from '../form.ts';
 import { registerUserInfoRoute } from './userinfo.ts';
@@ -33,14 +33,14 @@ before(async () => {
     const res = await grant.handle({ client: rp, authMethod: 'none', params: { code, redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier }, resources: [] });
     return res.access_token;
   };
-  const ctx = {
-    config: { issuer: ISSUER }, ports: { ...w.storage, users, clock: w.clock }, keys: w.keys, kek: KEK, idTokens: deps.idTokens, tenantId: w.tenantId,
-    subjects: createUserSubjects(KEK, deps.idTokens.subjectFor),
-  } as unknown as AppContext;
+  const userinfo = createUserInfo(
+    { ...w.storage, users, clock: w.clock, keys: w.keys, tenantId: w.tenantId, subjects: createUserSubjects(KEK, deps.idTokens.subjectFor) },
+    { issuer: ISSUER, userinfoEndpoint: `${ISSUER}/userinfo` },
+  );
   app = Fastify();
   registerFormParser(app);
   registerErrorHandling(app, w.events);
-  registerUserInfoRoute(app, ctx);
+  registerUserInfoRoute(app, { userinfo });
   await app.ready();
 });
 after(() => app.close());

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
-import { createUserInfo } from '../../core/userinfo/userinfo.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, isFormBody, readOAuthForm } from '../form.ts';
 import { documentationOnly, noStore } from './token.ts';
@@ -73,11 +72,8 @@ const userInfoSchema = (method: 'GET' | 'POST') => ({
 });
 
 /** `GET` and `POST /userinfo` (OIDC Core §5.3.1: "The UserInfo Endpoint MUST support the use of the HTTP GET and HTTP POST methods"). */
-export function registerUserInfoRoute(app: FastifyInstance, ctx: AppContext): void {
-  const userinfo = createUserInfo(
-    { ...ctx.ports, keys: ctx.keys, subjects: ctx.subjects, tenantId: ctx.tenantId },
-    { issuer: ctx.config.issuer, userinfoEndpoint: endpointUrl(ctx.config, '/userinfo') },
-  );
+export function registerUserInfoRoute(app: FastifyInstance, ctx: Pick<AppContext, 'userinfo'>): void {
+  const { userinfo } = ctx;
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const claims = await userinfo.claims(presentedToken(request));
     return noStore(reply).type('application/json; charset=utf-8').send(claims);

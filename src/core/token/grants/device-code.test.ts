@@ -1,3 +1,4 @@
+import { MemoryRateLimiter } from '../../../ratelimit/memory-rate-limiter.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
@@ -27,7 +28,7 @@ async function setup() {
   const deps = { ...grantDeps(w, { accessTokens, users }), deviceCodes: w.storage.deviceCodes };
   const grant = createDeviceCodeGrant(deps);
   const device = createDeviceAuthorization({ ...w, deviceCodes: w.storage.deviceCodes, accessTokens }, { issuer: ISSUER, device: { codeTtl: 600, interval: 5 } });
-  const verification = createDeviceVerification({ ...w, deviceCodes: w.storage.deviceCodes, clients: w.storage.clients, sessions: w.storage.sessions });
+  const verification = createDeviceVerification({ ...w, deviceCodes: w.storage.deviceCodes, clients: w.storage.clients, sessions: w.storage.sessions, rateLimiter: new MemoryRateLimiter({ clock: w.clock }) }, { device: { userCodeMaxAttempts: 5 } });
   const start = (scope = 'openid email offline_access') => device.authorize({ client: tv, scope, resources: [] });
   const poll = (deviceCode: string, client: Client = tv, resources: readonly string[] = []) => grant.handle({ client, authMethod: 'none', params: { device_code: deviceCode }, resources });
   const approve = async (userCode: string) => assert.ok(await verification.approve((await verification.find(userCode))!, makeAuth()));

@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { decodeKek } from './config/load.ts';
+import type { Config } from './config/schema.ts';
+import { createAuthorizationService } from './core/authorize/authorization-service.ts';
+import type { AuthorizationService } from './core/authorize/types.ts';
+import { createClientAuthenticator } from './core/client-auth/client-authenticator.ts';
+import { ClientJwksCache } from './core/client-auth/client-jwks.ts';
+import type { ClientAuthenticator } from './core/client-auth/types.ts';
+import { createDeviceAuthorization, type DeviceAuthorization } from './core/device-authorization/device-authorization.ts';
+import { createDeviceVerification, type DeviceVerification } from './core/device-authorization/device-verification.ts';
+import { createEndSession, type EndSession } from './core/end-session/end-session-service.ts';
+import { GatehouseError } from './core/errors.ts';
+import { EventBus } from './core/events.ts';
+import { createIdTokenHintVerifier } from './core/id-token/id-token-hint.ts';
+import { createIdTokenIssuer } from './core/id-token/id-token-issuer.ts';
+import type { IdTokenHintVerifier, IdTokenIssuer } from './core/id-token/types.ts';
+import { createIntrospector, type Introspector } from './core/introspection/introspect.ts';
+import { createRequestObjects, type RequestObjects } from './core/jar/request-object.ts';
+import { KeyManager } from './core/keys/key-manager.ts';
+import { purgeExpired, schedulePurge } from './core/maintenance/purge-expired.ts';
+import { DEFAULT_TENANT, type TenantId } from './core/model/tenant.ts';
+import { createPushedRequests, type PushedRequests } from './core/par/pushed-requests.ts';
+import { systemClock, type Clock } from './core/ports/clock.ts';
+import type { Ports, Storage } from './core/ports/index.ts';
+import { createRegistration, type Registration } from './core/registration/registration-service.ts';
+import { createRevoker, type Revoker } from './core/revocation/revoke.ts';
+import { createAccountViews, type AccountViews } from './core/session/account-views.ts';
+import { createSessionService, type SessionService } from './core/session/session-service.ts';
+import { createGrantRegistry } from './core/token/grant-registry.ts';
+import { createTokenEndpoint, type TokenEndpoint } from './core/token/token-endpoint.ts';
+import { createAccessTokenIssuer, type AccessTokenIssuer } from './core/tokens/issue-access-token.ts';
+import { createRandomIds } from './core/tokens/random-ids.ts';
+import { createUserSubjects, type UserSubjects } from './core/tokens/user-subject.ts';
+import { createUserInfo, type UserInfo } from './core/userinfo/userinfo.ts';
+import { createPasswordSignIn, type PasswordSignIn } from './core/users/password-sign-in.ts';
+import { buildApp, type AppOptions } from './http/app.ts';
+import { loadPageAssets } from './http/assets/page-assets.ts';
+import { endpointUrl, type AppContext } from './http/context.ts';
+import { createCsrf } from './http/csrf.ts';
+import { createInteractionSealer } from './http/interaction.ts';
+import { createPageKit } from './http/pages/layout.ts';
+import { createBackchannelDelivery, type BackchannelDelivery, type BackchannelDeliveryOptions } from './logout/backchannel-delivery.ts';
+import { createMetrics, type GatehouseMetrics } from './metrics/prometheus.ts';
+import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
+import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
+import { createStorage } from './storage/create-storage.ts';
+
+/**
+ * THE composition root (DESIGN §1): config → storage → keys → every core service → adapters
+ * chosen from config. `createGatehouse` (the server), every CLI command and the test support
+ * build through here; nothing else constructs a core service or names a concrete adapter.
+ */
+export interface ComposeOptions {
+  readonly clock?: Clock;
+  /** Use this store instead of opening `config.database.url` (tests). */
+  readonly storage?: Storage;
+  /** Connection pool size when the store is opened here (default `database.poolSize`). */
+  readonly poolSize?: number;
+  /** Log line sink for operator messages (KEK warning, key refresh before a logger exists); default stderr. */
+  readonly notice?: (msg: string) => void;
+  /** Back-channel logout delivery overrides (tests: a short back-off, a fake fetch). */
+  readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'fetch' | 'delay'>;
+}
+
+/** Every service of one process, built once. */
+export interface Services {
+  readonly config: Config;
+  readonly tenantId: TenantId;
+  readonly clock: Clock;
+  readonly kek: Buffer;
+  readonly storage: Storage;
+  readonly ports: Ports;
+  /** One event bus per process, shared by HTTP and CLI (metrics, later sinks and audit subscribe). */
+  readonly events: EventBus;
+  readonly keys: KeyManager;
+  readonly clientAuth: ClientAuthenticator;
+  readonly idTokens: IdTokenIssuer;
+  readonly idTokenHints: IdTokenHintVerifier;
+  readonly accessTokens: AccessTokenIssuer;
+  readonly subjects: UserSubjects;
+  readonly tokenEndpoint: TokenEndpoint;
+  readonly introspector: Introspector;
+  readonly revoker: Revoker;
+  readonly userinfo: UserInfo;
+  readonly deviceAuthorization: DeviceAuthorization;
+  readonly deviceVerification: DeviceVerification;
+  readonly requestObjects: RequestObjects;
+  readonly pushedRequests: PushedRequests;
+  readonly authorization: AuthorizationService;
+  readonly sessions: SessionService;
+  readonly accountViews: AccountViews;
+  readonly signIn: PasswordSignIn;
+  readonly endSession: EndSession;
+  readonly registration: Registration;
+  readonly logoutNotifier: BackchannelDelivery;
+  /** Sets a log sink for background work (key refresh) once a logger exists. */
+  setLog(log: (level: 'warn' | 'error', message: string) => void): void;
+  /** Stops background work, waits for queued logout deliveries and closes the store. */
+  close(): Promise<void>;
+}
+
+export async function compose(config: Config, opts: ComposeOptions = {}): Promise<Services> {
+  const notice = opts.notice ?? ((m: string) => process.stderr.write(`${m}\n`));
+  const clock = opts.clock ?? systemClock;
+  const tenantId = DEFAULT_TENANT;
+  const kek = await resolveKek(config, notice);
+  const storage = opts.storage ?? await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock });
+  try {
+    if (config.database.autoMigrate) await storage.migrate();
+    const events = new EventBus();
+    const ports: Ports = {
+      clients: storage.clients,
+      tokens: storage.tokens,
+      denylist: storage.denylist,
+      replay: storage.replay,
+      keyStore: storage.keys,
+      users: storage.users,
+      sessions: storage.sessions,
+      consents: storage.consents,
+      codes: storage.codes,
+      deviceCodes: storage.deviceCodes,
+      par: storage.par,
+      // In-process counters: with several instances each counts its own attempts.
+      rateLimiter: new MemoryRateLimiter({ clock }),
+      clock,
+      random: { bytes: (n) => randomBytes(n) },
+      events,
+      passwordHasher: createArgon2PasswordHasher(),
+    };
+    let log: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
+    const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
+    await keys.init();
+    // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
+    const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl);
+    const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
+    const idTokens = createIdTokenIssuer({ keys, clock, users: storage.users, tenantId }, config);
+    const idTokenHints = createIdTokenHintVerifier(keys, config);
+    const accessTokens = createAccessTokenIssuer({ ...ports, keys, tenantId }, config);
+    const subjects = createUserSubjects(kek, idTokens.subjectFor);
+    // Back-Channel Logout: in-process background delivery (lost on shutdown; see docs/logout.md).
+    const logoutNotifier = createBackchannelDelivery({ events, clock }, {
+      timeoutMs: config.logout.backchannelTimeout * 1000,
+      retries: config.logout.backchannelRetries,
+      ...opts.backchannel,
+    });
+    // JAR (RFC 9101) and PAR (RFC 9126): one instance each, shared by /authorize and /par.
+    const requestObjects = createRequestObjects({ clock, jwks: clientJwks }, config);
+    const pushedRequests = createPushedRequests({ ...ports, tenantId }, config);
+    const grants = createGrantRegistry({ ...ports, accessTokens, idTokens, subjects, tenantId, config });
+    const services: Services = {
+      config, tenantId, clock, kek, storage, ports, events, keys, clientAuth, idTokens, idTokenHints, accessTokens, subjects,
+      tokenEndpoint: createTokenEndpoint(grants),
+      introspector: createIntrospector({ ...ports, keys, tenantId }, config),
+      revoker: createRevoker({ ...ports, keys, tenantId }, config),
+      userinfo: createUserInfo({ ...ports, keys, subjects, tenantId }, { issuer: config.issuer, userinfoEndpoint: endpointUrl(config, '/userinfo') }),
+      deviceAuthorization: createDeviceAuthorization({ ...ports, accessTokens, tenantId }, config),
+      deviceVerification: createDeviceVerification({ ...ports, tenantId }, config),
+      requestObjects,
+      pushedRequests,
+      authorization: createAuthorizationService({ ...ports, tenantId, idTokens, idTokenHints, requestObjects, pushedRequests, accessTokens, subjects }, config),
+      sessions: createSessionService({ ...ports, tenantId }, config),
+      accountViews: createAccountViews({ users: storage.users, tenantId }),
+      signIn: createPasswordSignIn({ ...ports, tenantId }, config),
+      endSession: createEndSession({
+        ...ports, keys, idTokenHints, notifier: logoutNotifier, newId: createRandomIds(ports.random), subjectFor: idTokens.subjectFor.bind(idTokens), tenantId,
+      }, config),
+      registration: createRegistration({ ...ports, kek, tenantId }, config),
+      logoutNotifier,
+      setLog(fn) { log = fn; },
+      async close() {
+        keys.stop();
+        await logoutNotifier.close();
+        await storage.close();
+      },
+    };
+    return services;
+  } catch (e) {
+    if (!opts.storage) await storage.close().catch(() => {});
+    throw e;
+  }
+}
+
+export interface GatehouseOptions extends ComposeOptions, AppOptions {}
+
+export interface Gatehouse {
+  readonly app: FastifyInstance;
+  readonly ctx: AppContext;
+  readonly services: Services;
+  /** Listens on config.host:config.port; resolves to the base URL actually bound. */
+  listen(): Promise<string>;
+  /** Stops accepting, drains in-flight requests, stops timers, closes the store. */
+  close(): Promise<void>;
+}
+
+/** The HTTP server: the composed services plus the web pieces (pages, CSRF, sealed interactions, metrics). */
+export async function createGatehouse(config: Config, opts: GatehouseOptions = {}): Promise<Gatehouse> {
+  const services = await compose(config, opts);
+  try {
+    const { clock, kek, storage } = services;
+    const metrics: GatehouseMetrics | null = config.metrics.enabled
+      ? createMetrics({ events: services.events, tokens: storage.tokens, clock, keys: services.keys })
+      : null;
+    const ctx: AppContext = {
+      ...services,
+      pages: createPageKit(config, await loadPageAssets(config)),
+      csrf: createCsrf(config, kek),
+      interactions: createInteractionSealer(kek, clock, config),
+      metrics,
+      lifecycle: { draining: false },
+    };
+    const app = await buildApp(ctx, opts);
+    services.setLog((level, message) => app.log[level](message));
+    services.keys.start();
+    const purge = schedulePurge(async () => {
+      const r = await purgeExpired(storage, clock, config.maintenance.expiredRetention);
+      if (r.failed.length) app.log.warn({ failed: r.failed }, 'purge of expired records failed for some stores');
+      else app.log.debug({ removed: r.removed }, 'purged expired records');
+    }, config.maintenance.purgeInterval);
+    purge.start();
+    let closed = false;
+    return {
+      app,
+      ctx,
+      services,
+      listen: () => app.listen({ host: config.host, port: config.port }),
+      async close() {
+        if (closed) return;
+        closed = true;
+        ctx.lifecycle.draining = true;
+        purge.stop();
+        await app.close();
+        await services.close();
+      },
+    };
+  } catch (e) {
+    await services.close().catch(() => {});
+    throw e;
+  }
+}
+
+/**
+ * The KEK comes from config. Development mode without one generates a key into
+ * `<dataDir>/kek` (with a warning) so keys survive restarts; production refuses (config check).
+ */
+export async function resolveKek(config: Config, notice: (m: string) => void): Promise<Buffer> {
+  if (config.kek) return decodeKek(config.kek)!;
+  if (config.env === 'production') throw new GatehouseError('GH_CONFIG_INVALID', 'kek: required in production');
+  const file = join(config.dataDir, 'kek');
+  try {
+    const b = decodeKek((await readFile(file, 'utf8')).trim());
+    if (b) return b;
+  } catch { /* generate below */ }
+  const key = randomBytes(32);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, key.toString('base64') + '\n', { mode: 0o600 });
+  notice(`[gatehouse] WARNING: no GATEHOUSE_KEK set; generated a development key-encryption key in ${file}. Set GATEHOUSE_KEK in production.`);
+  return key;
+}
