@@ -2,12 +2,16 @@
 // Import-boundary check (DESIGN §1), run by `npm test`:
 // - src/core/** imports no adapter, no driver, no node:http|net|fs, nothing outside src/core.
 // - adapters (src/storage/**) import only core/ports, core/model, core/errors, core/crypto and drivers.
+// - only the composition root (src/compose.ts) knows concrete adapters: no other file imports
+//   src/storage, src/ratelimit, src/security or src/logout (adapters' own tests excepted).
+// - the interfaces (src/http, src/cli, src/app) import no driver-level module and not src/main.ts
+//   (the process entry); src/app (the application layer) imports no interface either.
 // Uses the TypeScript scanner (ts.preProcessFile), so type-only imports count too.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
-const root = resolve('src');
+const root = resolve(process.argv[2] ?? 'src');
 const files = [];
 (function walk(d) {
   for (const e of readdirSync(d)) {
@@ -19,6 +23,8 @@ const files = [];
 
 const FORBIDDEN_IN_CORE = /^(node:)?(http|https|http2|net|tls|dgram|fs|fs\/promises|child_process|cluster)$/;
 const DRIVERS = /^(better-sqlite3|better-sqlite3-napi|pg|mysql2|mysql2\/promise|kysely|ioredis|amqplib|nats|fastify|@fastify\/.*|prom-client|pino)$/;
+const ADAPTER_DIRS = /^(storage|ratelimit|security|logout)\//;
+const INTERFACES = /^(http|cli|app)\//;
 const problems = [];
 
 for (const file of files) {
@@ -32,6 +38,15 @@ for (const file of files) {
       if (!target && DRIVERS.test(spec)) problems.push(`${rel}: core must not import the driver ${spec}`);
       if (target && !target.startsWith('core/') && !isTest) problems.push(`${rel}: core must not import ${spec} (outside core/)`);
     }
+    const adapterOf = (p) => p.match(ADAPTER_DIRS)?.[1] ?? null;
+    if (target && adapterOf(target) && adapterOf(target) !== adapterOf(rel) && rel !== 'compose.ts' && !isTest) {
+      problems.push(`${rel}: only src/compose.ts may import the adapter ${spec}`);
+    }
+    if (INTERFACES.test(rel) && target === 'main.ts') problems.push(`${rel}: interfaces must not import the process entry ${spec}`);
+    if (INTERFACES.test(rel) && !target && DRIVERS.test(spec) && !/^(fastify|@fastify\/.*)$/.test(spec) && !(rel.startsWith('http/') && /^(pino|prom-client)$/.test(spec))) {
+      problems.push(`${rel}: an interface must not import the driver ${spec}`);
+    }
+    if (rel.startsWith('app/') && target && /^(http|cli|mcp|admin)\//.test(target) && !isTest) problems.push(`${rel}: the application layer must not import the interface ${spec}`);
     if (rel.startsWith('storage/') && target && !target.startsWith('storage/') && !isTest) {
       if (!/^core\/(ports|model)\//.test(target) && !/^core\/(errors|crypto)\.ts$/.test(target)) {
         problems.push(`${rel}: an adapter may import only core/ports and core/model (found ${spec})`);

@@ -241,6 +241,11 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
   }
 }
 
+/** Opens the configured store without migrating or composing anything (`gatehouse migrate`). */
+export function openStorage(config: Config, opts: { readonly poolSize?: number } = {}): Promise<Storage> {
+  return createStorage(config.database.url, { poolSize: opts.poolSize ?? 1 });
+}
+
 /**
  * The KEK comes from config. Development mode without one generates a key into
  * `<dataDir>/kek` (with a warning) so keys survive restarts; production refuses (config check).

@@ -3,11 +3,9 @@ import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors.ts';
 import { EventBus } from '../core/events.ts';
-import { DEFAULT_TENANT } from '../core/model/tenant.ts';
 import { systemClock } from '../core/ports/clock.ts';
-import type { Storage } from '../core/ports/index.ts';
-import { resolveKek } from '../compose.ts';
-import { createStorage } from '../storage/create-storage.ts';
+import type { PasswordHasher, Storage } from '../core/ports/index.ts';
+import { compose } from '../compose.ts';
 import type { CliIo } from './types.ts';
 
 /** Options every command accepts. */
@@ -33,19 +31,17 @@ export interface CliContext {
   readonly events: EventBus;
   readonly tenantId: string;
   readonly clock: typeof systemClock;
+  readonly passwordHasher: PasswordHasher;
   close(): Promise<void>;
 }
 
-/** Loads config (file + env), resolves the KEK, opens and migrates the store. */
+/**
+ * Loads config (file + env) and composes the services through the one composition root
+ * (src/compose.ts): the same store, keys and event bus the server builds.
+ */
 export async function openCliContext(configFile: string | undefined, io: CliIo): Promise<CliContext> {
   const config = await loadConfig({ file: configFile, env: io.env });
-  const kek = await resolveKek(config, io.err);
-  const storage = await createStorage(config.database.url, { poolSize: 2 });
-  try {
-    if (config.database.autoMigrate) await storage.migrate();
-  } catch (e) {
-    await storage.close();
-    throw e;
-  }
-  return { config, storage, kek, events: new EventBus(), tenantId: DEFAULT_TENANT, clock: systemClock, close: () => storage.close() };
+  const services = await compose(config, { poolSize: 2, notice: io.err });
+  const { storage, kek, events, tenantId, clock } = services;
+  return { config, storage, kek, events, tenantId, clock, passwordHasher: services.ports.passwordHasher, close: () => services.close() };
 }

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../config/load.ts';
-import { createStorage } from '../../storage/create-storage.ts';
+import { openStorage } from '../../compose.ts';
 import { parseCli } from '../context.ts';
 import type { CliCommand } from '../types.ts';
 
@@ -16,7 +16,7 @@ export const migrateCommand: CliCommand = {
     const { values } = parseCli(args, {});
     const config = await loadConfig({ file: values.config, env: io.env });
     const started = performance.now();
-    const storage = await createStorage(config.database.url, { poolSize: 1 });
+    const storage = await openStorage(config, { poolSize: 1 });
     try {
       const { applied } = await storage.migrate();
       const ms = Math.round(performance.now() - started);

@@ -4,7 +4,6 @@ import { GatehouseError } from '../../core/errors.ts';
 import type { User } from '../../core/model/user.ts';
 import { createUser, findUser, setPassword, setUserDisabled, type UserServiceDeps } from '../../core/users/user-service.ts';
 import { userView } from '../../core/users/user-view.ts';
-import { createArgon2PasswordHasher } from '../../security/argon2-password-hasher.ts';
 import { openCliContext, parseCli, type CliContext } from '../context.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
@@ -119,7 +118,7 @@ export const usersCommand: CliCommand = {
     const password = action === 'create' || action === 'set-password' ? await passwordFromStdin(io) : '';
     const ctx = await openCliContext(values.config, io);
     try {
-      const deps: UserServiceDeps = { users: ctx.storage.users, passwordHasher: createArgon2PasswordHasher(), clock: ctx.clock, random: { bytes: (n) => randomBytes(n) }, events: ctx.events };
+      const deps: UserServiceDeps = { users: ctx.storage.users, passwordHasher: ctx.passwordHasher, clock: ctx.clock, random: { bytes: (n) => randomBytes(n) }, events: ctx.events };
       const json = values.json === true;
       switch (action) {
         case 'create':

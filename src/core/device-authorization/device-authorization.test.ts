@@ -112,6 +112,18 @@ describe('RFC 8628 §3.3 user interaction', () => {
     assert.equal(await verification.find(r2.user_code), null, 'expired');
   });
 
+  test('RFC 8628 §5.1 every user-code lookup counts per address: over device.userCodeMaxAttempts it is throttled, found or not', async () => {
+    const { client, device, verification } = await setup();
+    const r = await device.authorize({ client, scope: 'read', resources: [] });
+    for (let i = 0; i < 4; i++) assert.deepEqual(await verification.lookup('BCDF-GHJK', '203.0.113.7'), { kind: 'unknown' });
+    const found = await verification.lookup(r.user_code, '203.0.113.7');
+    assert.equal(found.kind, 'found');
+    const over = await verification.lookup(r.user_code, '203.0.113.7');
+    assert.equal(over.kind, 'throttled', 'the sixth lookup from the address is refused even for a good code');
+    assert.ok(over.kind === 'throttled' && over.retryAfter >= 1 && over.retryAfter <= 60);
+    assert.equal((await verification.lookup(r.user_code, '198.51.100.1')).kind, 'found', 'another address is not affected');
+  });
+
   test('RFC 8628 §3.3 a code of a disabled client is not offered for approval', async () => {
     const { w, client, device, verification } = await setup();
     const r = await device.authorize({ client, scope: 'read', resources: [] });

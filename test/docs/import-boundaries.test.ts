@@ -1,0 +1,54 @@
+// The import-boundary check (scripts/check-imports.mjs, run by `npm test`) must fail on each
+// kind of violation it names, and pass on this repository.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { after, describe, test } from 'node:test';
+
+const SCRIPT = new URL('../../scripts/check-imports.mjs', import.meta.url).pathname;
+const dirs: string[] = [];
+after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+function check(files: Record<string, string>): { code: number | null; out: string } {
+  const root = mkdtempSync(join(tmpdir(), 'gh-imports-'));
+  dirs.push(root);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  const r = spawnSync(process.execPath, [SCRIPT, root], { encoding: 'utf8' });
+  return { code: r.status, out: r.stdout + r.stderr };
+}
+
+describe('DESIGN §1 import boundaries', () => {
+  test('this repository passes', () => {
+    const r = spawnSync(process.execPath, [SCRIPT], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['core imports node:fs', { 'core/a.ts': "import 'node:fs';\n" }, /core must not import node:fs/],
+    ['core imports a driver', { 'core/a.ts': "import 'pg';\n" }, /core must not import the driver pg/],
+    ['core imports outside core', { 'core/a.ts': "import '../http/x.ts';\n", 'http/x.ts': '' }, /outside core/],
+    ['an adapter imports core internals', { 'storage/a.ts': "import '../core/token/x.ts';\n", 'core/token/x.ts': '' }, /adapter may import only/],
+    ['http imports a storage adapter', { 'http/a.ts': "import '../storage/s.ts';\n", 'storage/s.ts': '' }, /only src\/compose.ts may import the adapter/],
+    ['cli imports the rate limiter adapter', { 'cli/a.ts': "import '../ratelimit/r.ts';\n", 'ratelimit/r.ts': '' }, /only src\/compose.ts/],
+    ['cli imports the process entry', { 'cli/a.ts': "import '../main.ts';\n", 'main.ts': '' }, /process entry/],
+    ['http imports a database driver', { 'http/a.ts': "import 'mysql2';\n" }, /interface must not import the driver mysql2/],
+    ['the application layer imports an interface', { 'app/a.ts': "import '../http/x.ts';\n", 'http/x.ts': '' }, /application layer must not import the interface/],
+  ];
+  for (const [name, files, message] of cases) {
+    test(`fails when ${name}`, () => {
+      const r = check(files);
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, message);
+    });
+  }
+
+  test('the composition root may import every adapter', () => {
+    const r = check({ 'compose.ts': "import './storage/s.ts';\nimport './ratelimit/r.ts';\n", 'storage/s.ts': '', 'ratelimit/r.ts': '' });
+    assert.equal(r.code, 0, r.out);
+  });
+});
