@@ -13,7 +13,6 @@ export const OAUTH_ERROR_CODES = [
   'insufficient_scope',
   'invalid_redirect_uri',
   'invalid_client_metadata',
-  'invalid_software_statement',
   'unsupported_token_type',
   'access_denied',
   'server_error',
@@ -47,7 +46,6 @@ const STATUS: Record<OAuthErrorCode, number> = {
   insufficient_scope: 403,
   invalid_redirect_uri: 400,
   invalid_client_metadata: 400,
-  invalid_software_statement: 400,
   unsupported_token_type: 400,
   access_denied: 403,
   server_error: 500,
@@ -126,10 +124,69 @@ export class OAuthError extends Error {
   }
 }
 
+/**
+ * Non-protocol error codes (S7): a closed union, each listed in docs/errors.md (a test checks
+ * both directions). Add a code here, to the status switch below and to the doc together.
+ */
+export const GATEHOUSE_ERROR_CODES = [
+  'GH_CONFIG_INVALID',
+  'GH_CLI_USAGE',
+  'GH_INVALID_INPUT',
+  'GH_FORBIDDEN',
+  'GH_NOT_FOUND',
+  'GH_CONFLICT',
+  'GH_CLIENT_NOT_FOUND',
+  'GH_CLIENT_NO_SECRET',
+  'GH_CLIENT_METADATA_INVALID',
+  'GH_USER_INVALID',
+  'GH_USER_NOT_FOUND',
+  'GH_STORE_UNAVAILABLE',
+  'GH_MIGRATION_FAILED',
+  'GH_KEK_INVALID',
+  'GH_KEK_DECRYPT_FAILED',
+  'GH_KEYS_NOT_LOADED',
+  'GH_KEYS_ALG_NOT_CONFIGURED',
+  'GH_KEY_INVALID',
+] as const;
+export type GatehouseErrorCode = (typeof GATEHOUSE_ERROR_CODES)[number];
+
+/**
+ * The HTTP status an interface (admin API, MCP over HTTP) answers for a code. The `switch` has
+ * no default: a new code that is not placed here fails the type-check.
+ */
+export function gatehouseErrorStatus(code: GatehouseErrorCode): number {
+  switch (code) {
+    case 'GH_CLI_USAGE':
+    case 'GH_INVALID_INPUT':
+    case 'GH_USER_INVALID':
+    case 'GH_CLIENT_METADATA_INVALID':
+    case 'GH_CLIENT_NO_SECRET':
+    case 'GH_KEYS_ALG_NOT_CONFIGURED':
+      return 400;
+    case 'GH_FORBIDDEN':
+      return 403;
+    case 'GH_NOT_FOUND':
+    case 'GH_CLIENT_NOT_FOUND':
+    case 'GH_USER_NOT_FOUND':
+      return 404;
+    case 'GH_CONFLICT':
+      return 409;
+    case 'GH_STORE_UNAVAILABLE':
+    case 'GH_KEYS_NOT_LOADED':
+      return 503;
+    case 'GH_CONFIG_INVALID':
+    case 'GH_MIGRATION_FAILED':
+    case 'GH_KEK_INVALID':
+    case 'GH_KEK_DECRYPT_FAILED':
+    case 'GH_KEY_INVALID':
+      return 500;
+  }
+}
+
 /** Non-protocol errors carry stable codes listed in docs/errors.md. */
 export class GatehouseError extends Error {
-  readonly code: string;
-  constructor(code: `GH_${string}`, message: string) {
+  readonly code: GatehouseErrorCode;
+  constructor(code: GatehouseErrorCode, message: string) {
     super(message);
     this.name = 'GatehouseError';
     this.code = code;
