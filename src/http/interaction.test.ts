@@ -14,12 +14,12 @@ describe('sealed interaction', () => {
   test('round trip on another instance sharing the KEK; progress and expiry carried', () => {
     const a = setup();
     const b = setup(a.kek);
-    const sealed = a.sealer.seal({ params, progress: { ...NO_PROGRESS, loginAt: 123 } }, 'bind-1');
+    const sealed = a.sealer.seal({ params, progress: { ...NO_PROGRESS, loginAt: 123, confirmedSid: 'sid-9' } }, 'bind-1');
     assert.doesNotMatch(sealed, /rp\/cb|client_id/, 'the parameters are encrypted, not just signed');
     const opened = b.sealer.open(sealed, 'bind-1');
     assert.ok(opened.ok);
     assert.deepEqual({ ...opened.interaction.params }, params);
-    assert.deepEqual(opened.interaction.progress, { loginAt: 123, consentedSid: null, accountChosen: false });
+    assert.deepEqual(opened.interaction.progress, { loginAt: 123, consentedSid: null, confirmedSid: 'sid-9', accountChosen: false });
     assert.equal(opened.interaction.expiresAt, 1_700_000_000 + 900);
   });
 
