@@ -20,8 +20,8 @@ import { clearSessionCookies, readCookie, sessionCookieName } from './session-co
 
 /**
  * The steps shared by GET/POST /authorize and the interaction routes (/login, /consent,
- * /confirm, /select-account): decide against the browser session, show a page with the request sealed
- * into it, or complete and render the authorization response (query, fragment, form_post).
+ * /confirm, /select-account): decide against the browser session, show a page with the request
+ * sealed into it, or complete and render the authorization response (query, fragment, form_post).
  */
 export interface AuthorizationDeps {
   readonly authorization: AuthorizationService;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { deriveKey, encryptWithKek } from '../core/keys/kek.ts';
 import { createInteractionSealer, NO_PROGRESS } from './interaction.ts';
 
 function setup(kek = randomBytes(32)) {
@@ -48,5 +49,14 @@ describe('sealed interaction', () => {
     assert.deepEqual(sealer.open(sealed, undefined), { ok: false, reason: 'other_browser' });
     clock.t += 900_000;
     assert.deepEqual(sealer.open(sealed, 'b'), { ok: false, reason: 'expired' });
+  });
+
+  test('an interaction sealed before confirmedSid existed still opens (confirmedSid null); a wrong type is refused', () => {
+    const { sealer, kek, clock } = setup();
+    const seal = (g: Record<string, unknown>) => encryptWithKek(deriveKey(kek, 'gatehouse interaction v1'), JSON.stringify({ p: params, g, e: clock.t / 1000 + 60, b: 'b' }), 'gatehouse-interaction-v1');
+    const old = sealer.open(seal({ l: 5, c: 'sid-1', a: true }), 'b');
+    assert.ok(old.ok);
+    assert.deepEqual(old.interaction.progress, { loginAt: 5, consentedSid: 'sid-1', confirmedSid: null, accountChosen: true });
+    assert.deepEqual(sealer.open(seal({ l: null, c: null, f: 7, a: false }), 'b'), { ok: false, reason: 'malformed' });
   });
 });

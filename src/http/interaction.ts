@@ -33,6 +33,7 @@ export const NO_PROGRESS: InteractionProgress = Object.freeze({ loginAt: null, c
 
 const AAD = 'gatehouse-interaction-v1';
 
+/** `g.f` (confirmedSid) may be absent: interactions sealed before it existed still open. */
 interface Sealed {
   readonly p: Record<string, string>;
   readonly g: { readonly l: number | null; readonly c: string | null; readonly f?: string | null; readonly a: boolean };

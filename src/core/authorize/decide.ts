@@ -109,7 +109,8 @@ export async function decide(
       }
     } else if (!assured && !fresh && !confirmed) {
       // A first-party client needs no consent text, but still an interaction in THIS request: a
-      // sign-in during it (fresh) or Continue pressed on the confirm page.
+      // sign-in during it (fresh), Continue pressed on the confirm page, or an Allow on the
+      // consent page (prompt=consent; `consented` above).
       return interact('confirm', 'client_identity_unproven', 'interaction_required', 'the end-user must confirm this request in the browser');
     }
   }
