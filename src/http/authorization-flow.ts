@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { authorizationErrorResponse } from '../core/authorize/authorization-error.ts';
-import type { AuthorizationFailure, AuthorizationRequest, AuthorizationResponse, InteractionProgress } from '../core/authorize/types.ts';
+import type { AuthorizationFailure, AuthorizationRequest, AuthorizationResponse, InteractionPage, InteractionProgress } from '../core/authorize/types.ts';
 import { OAuthError } from '../core/errors.ts';
 import type { SessionRecord } from '../core/model/session.ts';
 import { epochSeconds } from '../core/ports/clock.ts';
@@ -8,6 +8,7 @@ import { browserStateOf, currentAccount } from '../core/session/session-service.
 import { appendQuery } from '../core/url-query.ts';
 import type { AppContext } from './context.ts';
 import { accountChooserPage, type ChooserAccount } from './pages/account-chooser-page.ts';
+import { confirmPage } from './pages/confirm-page.ts';
 import { consentPage } from './pages/consent-page.ts';
 import { oauthErrorPage } from './pages/error-page.ts';
 import { formPostPage } from './pages/form-post-page.ts';
@@ -18,8 +19,8 @@ import { clearSessionCookies, readCookie, sessionCookieName } from './session-co
 
 /*
  * The steps shared by GET/POST /authorize and the interaction routes (/login, /consent,
- * /select-account): decide against the browser session, show a page with the request sealed
- * into it, or complete and render the authorization response (query, fragment, form_post).
+ * /confirm, /select-account): decide against the browser session, show a page with the request
+ * sealed into it, or complete and render the authorization response (query, fragment, form_post).
  */
 /** What the authorization and interaction route modules need (S6). */
 export type FlowContext = Pick<AppContext, 'config' | 'clock' | 'sessions' | 'accountViews' | 'pages' | 'csrf' | 'interactions' | 'authorization'>;
@@ -109,9 +110,9 @@ export async function proceed(fc: FlowContext, request: FastifyRequest, reply: F
   }
 }
 
-/** Renders the login, consent or account chooser page with the request sealed into it. */
+/** Renders the login, consent, confirm or account chooser page with the request sealed into it. */
 export async function showInteraction(
-  fc: FlowContext, request: FastifyRequest, reply: FastifyReply, p: Proceed, page: 'login' | 'consent' | 'select_account',
+  fc: FlowContext, request: FastifyRequest, reply: FastifyReply, p: Proceed, page: InteractionPage,
   extra: { readonly username?: string; readonly error?: string | null; readonly status?: number } = {},
 ): Promise<FastifyReply> {
   const { token, binding } = fc.csrf.issue(request, reply);
@@ -124,12 +125,10 @@ export async function showInteraction(
       username: extra.username ?? p.req.loginHint ?? '', error: extra.error ?? null, ...(extra.status ? { status: extra.status } : {}),
     }));
   }
-  if (page === 'consent') {
+  if (page === 'consent' || page === 'confirm') {
     const who = await fc.accountViews.signedIn(p.session);
-    return sendPage(reply, consentPage(fc.pages, {
-      csrfToken: token, interaction, clientName, formAction, redirectHost: redirectLabel(p.req.redirectUri),
-      username: who?.username ?? '', scope: p.req.scope, claims: p.req.claims,
-    }));
+    const common = { csrfToken: token, interaction, clientName, formAction, redirectHost: redirectLabel(p.req.redirectUri), username: who?.username ?? '' };
+    return sendPage(reply, page === 'confirm' ? confirmPage(fc.pages, common) : consentPage(fc.pages, { ...common, scope: p.req.scope, claims: p.req.claims }));
   }
   const accounts: ChooserAccount[] = await fc.accountViews.accounts(p.session);
   if (accounts.length === 0) return showInteraction(fc, request, reply, p, 'login', extra);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, test } from 'node:test';
+import { deriveKey, encryptWithKek } from '../core/keys/kek.ts';
 import { createInteractionSealer, NO_PROGRESS } from './interaction.ts';
 
 function setup(kek = randomBytes(32)) {
@@ -14,12 +15,12 @@ describe('sealed interaction', () => {
   test('round trip on another instance sharing the KEK; progress and expiry carried', () => {
     const a = setup();
     const b = setup(a.kek);
-    const sealed = a.sealer.seal({ params, progress: { ...NO_PROGRESS, loginAt: 123 } }, 'bind-1');
+    const sealed = a.sealer.seal({ params, progress: { ...NO_PROGRESS, loginAt: 123, confirmedSid: 'sid-9' } }, 'bind-1');
     assert.doesNotMatch(sealed, /rp\/cb|client_id/, 'the parameters are encrypted, not just signed');
     const opened = b.sealer.open(sealed, 'bind-1');
     assert.ok(opened.ok);
     assert.deepEqual({ ...opened.interaction.params }, params);
-    assert.deepEqual(opened.interaction.progress, { loginAt: 123, consentedSid: null, accountChosen: false });
+    assert.deepEqual(opened.interaction.progress, { loginAt: 123, consentedSid: null, confirmedSid: 'sid-9', accountChosen: false });
     assert.equal(opened.interaction.expiresAt, 1_700_000_000 + 900);
   });
 
@@ -48,5 +49,14 @@ describe('sealed interaction', () => {
     assert.deepEqual(sealer.open(sealed, undefined), { ok: false, reason: 'other_browser' });
     clock.t += 900_000;
     assert.deepEqual(sealer.open(sealed, 'b'), { ok: false, reason: 'expired' });
+  });
+
+  test('an interaction sealed before confirmedSid existed still opens (confirmedSid null); a wrong type is refused', () => {
+    const { sealer, kek, clock } = setup();
+    const seal = (g: Record<string, unknown>) => encryptWithKek(deriveKey(kek, 'gatehouse interaction v1'), JSON.stringify({ p: params, g, e: clock.t / 1000 + 60, b: 'b' }), 'gatehouse-interaction-v1');
+    const old = sealer.open(seal({ l: 5, c: 'sid-1', a: true }), 'b');
+    assert.ok(old.ok);
+    assert.deepEqual(old.interaction.progress, { loginAt: 5, consentedSid: 'sid-1', confirmedSid: null, accountChosen: true });
+    assert.deepEqual(sealer.open(seal({ l: null, c: null, f: 7, a: false }), 'b'), { ok: false, reason: 'malformed' });
   });
 });

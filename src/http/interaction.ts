@@ -29,13 +29,14 @@ export interface InteractionSealer {
   open(sealed: string | undefined, binding: string | undefined): OpenResult;
 }
 
-export const NO_PROGRESS: InteractionProgress = Object.freeze({ loginAt: null, consentedSid: null, accountChosen: false });
+export const NO_PROGRESS: InteractionProgress = Object.freeze({ loginAt: null, consentedSid: null, confirmedSid: null, accountChosen: false });
 
 const AAD = 'gatehouse-interaction-v1';
 
+/** `g.f` (confirmedSid) may be absent: interactions sealed before it existed still open. */
 interface Sealed {
   readonly p: Record<string, string>;
-  readonly g: { readonly l: number | null; readonly c: string | null; readonly a: boolean };
+  readonly g: { readonly l: number | null; readonly c: string | null; readonly f?: string | null; readonly a: boolean };
   readonly e: number;
   readonly b: string;
 }
@@ -44,7 +45,8 @@ function isSealed(v: unknown): v is Sealed {
   if (typeof v !== 'object' || v === null) return false;
   const s = v as Partial<Sealed>;
   return typeof s.p === 'object' && s.p !== null && !Array.isArray(s.p) && Object.values(s.p).every((x) => typeof x === 'string')
-    && typeof s.g === 'object' && s.g !== null && (s.g.l === null || Number.isInteger(s.g.l)) && (s.g.c === null || typeof s.g.c === 'string') && typeof s.g.a === 'boolean'
+    && typeof s.g === 'object' && s.g !== null && (s.g.l === null || Number.isInteger(s.g.l)) && (s.g.c === null || typeof s.g.c === 'string')
+    && (s.g.f === undefined || s.g.f === null || typeof s.g.f === 'string') && typeof s.g.a === 'boolean'
     && Number.isInteger(s.e) && typeof s.b === 'string';
 }
 
@@ -55,7 +57,7 @@ export function createInteractionSealer(kek: Buffer, clock: Clock, config: Pick<
     seal({ params, progress, expiresAt }, binding) {
       const body: Sealed = {
         p: { ...params },
-        g: { l: progress.loginAt, c: progress.consentedSid, a: progress.accountChosen },
+        g: { l: progress.loginAt, c: progress.consentedSid, f: progress.confirmedSid, a: progress.accountChosen },
         e: expiresAt ?? epochSeconds(clock) + ttl,
         b: binding,
       };
@@ -76,7 +78,7 @@ export function createInteractionSealer(kek: Buffer, clock: Clock, config: Pick<
       Object.assign(params, body.p);
       return {
         ok: true,
-        interaction: { params, progress: { loginAt: body.g.l, consentedSid: body.g.c, accountChosen: body.g.a }, expiresAt: body.e },
+        interaction: { params, progress: { loginAt: body.g.l, consentedSid: body.g.c, confirmedSid: body.g.f ?? null, accountChosen: body.g.a }, expiresAt: body.e },
       };
     },
   };

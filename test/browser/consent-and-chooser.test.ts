@@ -103,6 +103,9 @@ describe('consent, account chooser and form_post in Chromium (whole server)', ()
       // Keyboard: the first account has focus; Tab moves to the second, Enter picks it.
       await page.waitForFunction("document.activeElement && document.activeElement.classList.contains('gh-account')");
       await page.keyboard.press('Tab');
+      await Promise.all([page.waitForLoadState('load'), page.keyboard.press('Enter')]);
+      // RFC 8252 §8.6: a public client on a loopback redirect is asked again (Allow has focus).
+      await page.getByRole('heading', { name: `${CLIENT_NAME} wants to access your account` }).waitFor();
       await Promise.all([page.waitForURL(`${site.rp.origin}/**`), page.keyboard.press('Enter')]);
       const cb = new URL(page.url());
       assert.equal(cb.searchParams.get('state'), 'pick');
@@ -138,6 +141,8 @@ describe('consent, account chooser and form_post in Chromium (whole server)', ()
       const before = site.rp.hits.length;
       await page.goto(site.authorizeUrl({ response_mode: 'form_post', state: 'nojs' }));
       await signIn(page, 'alice', 'alice-secret-pw');
+      // RFC 8252 §8.6: remembered consent does not count for this public loopback client.
+      await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Allow' }).click()]);
       await page.getByRole('button', { name: 'Continue' }).waitFor();
       assert.equal(site.rp.hits.length, before, 'nothing posted yet');
       await Promise.all([page.waitForURL(`${site.rp.origin}/**`), page.getByRole('button', { name: 'Continue' }).click()]);

@@ -18,7 +18,7 @@ import { makeUser } from './oidc-fixtures.ts';
 
 export const WEB_REDIRECT = 'https://rp.example/cb';
 export const ALL_RESPONSE_TYPES = ['code', 'code id_token', 'code token', 'code id_token token', 'id_token', 'id_token token'];
-export const NO_PROGRESS: InteractionProgress = { loginAt: null, consentedSid: null, accountChosen: false };
+export const NO_PROGRESS: InteractionProgress = { loginAt: null, consentedSid: null, confirmedSid: null, accountChosen: false };
 
 export interface AuthorizeConfigOverrides {
   readonly authorization?: Partial<AuthorizeConfig['authorization']>;

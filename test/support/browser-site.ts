@@ -1,7 +1,8 @@
 /**
  * The whole Gatehouse server (real authorization core, user service with argon2id, memory store)
  * plus a relying party on a tiny local site, for the Chromium page tests. The RP is a public
- * client (PKCE S256, loopback redirect URI); `redeem` trades a code at the token endpoint and
+ * client (PKCE S256, loopback redirect URI), so it gets the consent page on every request (RFC
+ * 8252 §8.6: its identity cannot be proven); `redeem` trades a code at the token endpoint and
  * returns the ID token's claims, so a test proves which account signed in.
  *
  *   const site = await startBrowserSite();
@@ -27,8 +28,8 @@ export interface BrowserSite {
   addUser(username: string, password: string, name?: string): Promise<string>;
   /** An authorization URL for the RP, with PKCE S256 (one verifier per site). */
   authorizeUrl(params?: Record<string, string>): string;
-  /** Exchanges `code` at the token endpoint; the ID token's claims. */
-  redeem(code: string): Promise<Record<string, unknown>>;
+  /** Exchanges `code` at the token endpoint (as `clientId`, default the site's RP); the ID token's claims. */
+  redeem(code: string, clientId?: string): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -66,11 +67,11 @@ export async function startBrowserSite(overrides: Record<string, unknown> = {}):
       for (const [k, v] of Object.entries(all)) u.searchParams.set(k, v);
       return u.href;
     },
-    async redeem(code) {
+    async redeem(code, client = clientId) {
       const res = await fetch(`${server.url}/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: rp.redirectUri, client_id: clientId, code_verifier: verifier }),
+        body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: rp.redirectUri, client_id: client, code_verifier: verifier }),
       });
       const body = await res.json() as { id_token?: string; error?: string };
       if (!res.ok || !body.id_token) throw new Error(`token request failed: ${res.status} ${JSON.stringify(body)}`);

@@ -2,7 +2,8 @@
  * A small HTTP "browser" for flow tests (the real-browser tests drive Chromium): a cookie jar,
  * redirects followed only within the server's own origin, and a stop at anything else (the
  * client's redirect_uri), whose URL is returned unvisited. Pages are classified by their forms:
- * a password field is the login page, allow/deny buttons the consent page, several account
+ * a password field is the login page, a form posting to /confirm the confirm page (RFC 8252
+ * §8.6 "Continue as …"), allow/deny buttons the consent page, several account
  * buttons the chooser, and a POST form aimed off-origin is a form_post auto-submit page (OAuth 2.0
  * Form Post Response Mode §2), whose parameters are returned instead of being posted.
  *
@@ -12,7 +13,7 @@
  */
 import { formValues, parseForms, textOf, type FormSubmitter, type HtmlForm } from './html-forms.ts';
 
-export type PageKind = 'login' | 'consent' | 'select_account' | 'error' | 'other';
+export type PageKind = 'login' | 'consent' | 'confirm' | 'select_account' | 'error' | 'other';
 
 export interface Page {
   readonly url: string;
@@ -39,6 +40,7 @@ const submitterLabel = (s: FormSubmitter): string => `${s.name ?? ''} ${s.value}
 
 function classify(status: number, forms: readonly HtmlForm[]): PageKind {
   if (forms.some((f) => f.fields.some((x) => x.type === 'password'))) return 'login';
+  if (forms.some((f) => new URL(f.action).pathname.endsWith('/confirm'))) return 'confirm';
   const subs = forms.flatMap((f) => f.submitters.map(submitterLabel));
   if (subs.some((l) => DENY.test(l)) && subs.some((l) => ALLOW.test(l))) return 'consent';
   if (forms.some((f) => f.fields.some((x) => /account|user|sub/i.test(x.name)) || f.submitters.some((s) => /account|user|sub/i.test(s.name ?? ''))) && subs.length > 1) return 'select_account';
@@ -141,7 +143,7 @@ export class UserAgent {
     return this.submit(form, { [user.name]: username, [pw.name]: password }, submitter, trail);
   }
 
-  /** Presses the allow or deny button of the consent page. */
+  /** Presses the allow or deny button of the consent page (Continue or Cancel on the confirm page). */
   consent(page: Page, decision: 'allow' | 'deny', trail: PageKind[] = []): Promise<Outcome> {
     const want = decision === 'allow' ? ALLOW : DENY;
     const other = decision === 'allow' ? DENY : ALLOW;
@@ -165,16 +167,15 @@ export class UserAgent {
 
   /**
    * Drives an authorization request to its end: signs in with `username`/`password` when the
-   * login page appears, answers consent with `consent` (default allow), picks `username` on the
-   * chooser. Returns the redirect / form_post outcome or the first page it cannot answer.
+   * login page appears, answers consent (and the confirm page) with `consent` (default allow),
+   * picks `username` on the chooser. Returns the redirect / form_post outcome or the first page it cannot answer.
    */
   async authorize(url: string | URL, opts: { username?: string; password?: string; consent?: 'allow' | 'deny' } = {}): Promise<Outcome> {
     let out = await this.navigate(url);
     for (let i = 0; i < this.maxSteps && out.kind === 'page'; i++) {
       const { page, trail } = out;
       if (page.kind === 'login' && opts.username !== undefined && opts.password !== undefined) out = await this.login(page, opts.username, opts.password, [...trail]);
-      else if (page.kind === 'consent' && opts.consent !== undefined) out = await this.consent(page, opts.consent, [...trail]);
-      else if (page.kind === 'consent') out = await this.consent(page, 'allow', [...trail]);
+      else if (page.kind === 'consent' || page.kind === 'confirm') out = await this.consent(page, opts.consent ?? 'allow', [...trail]);
       else if (page.kind === 'select_account' && opts.username !== undefined) out = await this.selectAccount(page, opts.username, [...trail]);
       else return out;
       if (out.kind === 'page' && out.page.kind === 'login' && page.kind === 'login') return out; // sign-in refused: stop

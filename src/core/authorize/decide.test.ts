@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { authorizeWorld, NO_PROGRESS, webClient, WEB_REDIRECT, type AuthorizeWorld } from '../../../test/support/authorize-fixtures.ts';
+import { authorizeWorld, nativeClient, NO_PROGRESS, webClient, WEB_REDIRECT, type AuthorizeWorld } from '../../../test/support/authorize-fixtures.ts';
 import { ISSUER } from '../../../test/support/core-fixtures.ts';
 import { AuthorizationError } from './authorization-error.ts';
 import type { SessionRecord } from '../model/session.ts';
@@ -37,8 +37,8 @@ async function fails(code: string, ...args: Parameters<typeof decide>): Promise<
   });
 }
 const page = (d: Decision) => (d.kind === 'interaction' ? d.page : 'complete');
-async function consent(userId: string, scopes: string[], claims: string[] = []): Promise<void> {
-  await w.storage.consents.put({ tenantId: w.tenantId, userId, clientId: 'web', scopes, claims, createdAt: now(), updatedAt: now() });
+async function consent(userId: string, scopes: string[], claims: string[] = [], clientId = 'web'): Promise<void> {
+  await w.storage.consents.put({ tenantId: w.tenantId, userId, clientId, scopes, claims, createdAt: now(), updatedAt: now() });
 }
 
 describe('OIDC Core §3.1.2.3 authentication', () => {
@@ -156,5 +156,79 @@ describe('OIDC Core §5.5.1.1 acr', () => {
     const claims = '{"id_token":{"acr":{"essential":true,"value":"urn:gatehouse:pwd"}}}';
     assert.equal(page(await decide({ claims }, ['u-1'], {}, { acr: null })), 'login');
     assert.equal(page(await decide({ claims }, ['u-1'])), 'complete');
+  });
+});
+
+describe('RFC 8252 §8.6 no silent re-approval of a client whose identity cannot be proven', () => {
+  const LOOPBACK = 'http://127.0.0.1:50123/callback';
+  const CLAIMED = 'https://app.example.com/oauth/cb';
+  // RFC 7636: public clients must send PKCE; the value does not matter to decide().
+  const pkce = { code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' };
+  const app = { client_id: 'app', redirect_uri: LOOPBACK, ...pkce };
+  const fpApp = { client_id: 'fp-app', redirect_uri: LOOPBACK, ...pkce };
+  before(async () => {
+    await w.addClient(nativeClient({ redirectUris: ['http://127.0.0.1/callback', CLAIMED, 'com.example.app:/cb'] }));
+    await w.addClient(nativeClient({ clientId: 'fp-app', metadata: { application_type: 'native', first_party: true } }));
+    await w.addClient(nativeClient({ clientId: 'spa', redirectUris: [CLAIMED], metadata: {} }));
+    await w.addUser({ id: 'u-n', username: 'native' });
+    await consent('u-n', ['openid', 'email'], [], 'app');
+    await consent('u-n', ['openid', 'email'], [], 'spa');
+    await consent('u-n', ['openid', 'email'], [], 'web');
+  });
+  /** Rejects with `code`, sent to the request's own redirect URI with its state. */
+  async function failsAt(code: string, redirectUri: string, ...args: Parameters<typeof decide>): Promise<void> {
+    await assert.rejects(decide(...args), (e: unknown) => {
+      assert.ok(e instanceof AuthorizationError);
+      assert.equal(e.error.code, code);
+      assert.deepEqual(e.redirect, { redirectUri, responseMode: 'query', state: 'st' });
+      return true;
+    });
+  }
+
+  test('RFC 8252 §8.6 public loopback client with remembered consent: prompt=none → consent_required (OIDC Core §3.1.2.6)', async () => {
+    await failsAt('consent_required', LOOPBACK, { ...app, prompt: 'none' }, ['u-n']);
+  });
+  test('RFC 8252 §8.6 public loopback client with remembered consent: no prompt → the consent page again', async () => {
+    assert.deepEqual(await decide(app, ['u-n']), { kind: 'interaction', page: 'consent', reason: 'client_identity_unproven' });
+    // A fresh sign-in is no consent: the request is "processed as if no previous request had been approved".
+    assert.equal(page(await decide(app, ['u-n'], { loginAt: now() }, { ageSeconds: 0 })), 'consent');
+  });
+  test('RFC 8252 §8.6 private-use URI scheme redirect: remembered consent is ignored too', async () => {
+    assert.equal(page(await decide({ ...app, redirect_uri: 'com.example.app:/cb' }, ['u-n'])), 'consent');
+  });
+  test('RFC 8252 §8.6 consent given on the page in this interaction completes and is remembered', async () => {
+    const d = await decide(app, ['u-n'], (s) => ({ consentedSid: sidOf(s, 'u-n') }));
+    assert.equal(d.kind === 'complete' && d.auth.userId === 'u-n' && d.rememberConsent, true);
+  });
+  test('RFC 8252 §7.2 the same public client redirecting to its claimed https URI is silent with remembered consent', async () => {
+    assert.equal(page(await decide({ ...app, redirect_uri: CLAIMED, prompt: 'none' }, ['u-n'])), 'complete');
+  });
+  test('RFC 8252 §8.6 a public client with only https redirect URIs is silent with remembered consent', async () => {
+    assert.equal(page(await decide({ client_id: 'spa', redirect_uri: CLAIMED, prompt: 'none', ...pkce }, ['u-n'])), 'complete');
+  });
+  test('RFC 8252 §8.6 a confidential client with remembered consent is still silent', async () => {
+    assert.equal(page(await decide({ prompt: 'none' }, ['u-n'])), 'complete');
+    assert.equal(page(await decide({}, ['u-n'])), 'complete');
+  });
+  test('RFC 8252 §8.6 first-party public loopback client: prompt=none → interaction_required', async () => {
+    await failsAt('interaction_required', LOOPBACK, { ...fpApp, prompt: 'none' }, ['u-n']);
+  });
+  test('RFC 8252 §8.6 first-party public loopback client: no prompt → the confirm page', async () => {
+    assert.deepEqual(await decide(fpApp, ['u-n']), { kind: 'interaction', page: 'confirm', reason: 'client_identity_unproven' });
+  });
+  test('RFC 8252 §8.6 first-party public loopback client: a sign-in during this interaction is the interaction', async () => {
+    const d = await decide(fpApp, ['u-n'], { loginAt: now() }, { ageSeconds: 0 });
+    assert.equal(d.kind, 'complete');
+    assert.equal(d.kind === 'complete' && d.rememberConsent, false, 'no consent is recorded for a first-party client');
+    // A sign-in older than this interaction is not.
+    assert.equal(page(await decide(fpApp, ['u-n'], { loginAt: now() }, { ageSeconds: 5 })), 'confirm');
+  });
+  test('RFC 8252 §8.6 first-party public loopback client: Continue counts only for the account that pressed it', async () => {
+    await w.addUser({ id: 'u-m', username: 'other' });
+    const d = await decide(fpApp, ['u-n'], (s) => ({ confirmedSid: sidOf(s, 'u-n') }));
+    assert.equal(d.kind === 'complete' && d.auth.userId === 'u-n' && !d.rememberConsent, true);
+    assert.equal(page(await decide(fpApp, ['u-m', 'u-n'], (s) => ({ confirmedSid: sidOf(s, 'u-n'), accountChosen: true }))), 'confirm');
+    // prompt=consent on the first-party app: the consent given there is the interaction.
+    assert.equal(page(await decide({ ...fpApp, prompt: 'consent' }, ['u-n'], (s) => ({ consentedSid: sidOf(s, 'u-n') }))), 'complete');
   });
 });

@@ -9,8 +9,9 @@ import type { UserStore } from '../ports/user-store.ts';
 import { currentAccount } from '../session/session-service.ts';
 import { AuthorizationError } from './authorization-error.ts';
 import { essentialAcr } from './checks/check-claims.ts';
+import { clientIdentityAssured } from './client-identity.ts';
 import { consentClaims, consentCovers } from './consent.ts';
-import type { AuthorizationRequest, Decision, InteractionProgress } from './types.ts';
+import type { AuthorizationRequest, Decision, InteractionPage, InteractionProgress } from './types.ts';
 
 export interface DecideDeps {
   readonly users: Pick<UserStore, 'get'>;
@@ -19,8 +20,6 @@ export interface DecideDeps {
   readonly clock: Clock;
   readonly tenantId: TenantId;
 }
-
-type Page = Extract<Decision, { kind: 'interaction' }>['page'];
 
 /**
  * What the request still needs from the person in this browser (OIDC Core §3.1.2.3 "The
@@ -38,7 +37,7 @@ export async function decide(
 ): Promise<Decision> {
   const none = req.prompt.includes('none');
   const fail = (code: OAuthErrorCode, description: string) => AuthorizationError.toClient(req, OAuthError.of(code, description));
-  const interact = (page: Page, reason: string, noneError: OAuthErrorCode, description: string): Decision => {
+  const interact = (page: InteractionPage, reason: string, noneError: OAuthErrorCode, description: string): Decision => {
     // OIDC Core §3.1.2.1 prompt=none: "The Authorization Server MUST NOT display any
     // authentication or consent user interface pages. An error is returned if an End-User is not
     // already authenticated or the Client does not have pre-configured consent for the requested
@@ -90,15 +89,29 @@ export async function decide(
   // Like the sign-in above, consent given on the page counts only for the account that gave it:
   // switching accounts afterwards (chooser, another tab) does not carry it to the new account.
   const consented = progress.consentedSid !== null && progress.consentedSid === account.sid;
+  const confirmed = progress.confirmedSid !== null && progress.confirmedSid === account.sid;
+  // RFC 8252 §8.6: "the authorization server SHOULD NOT process authorization requests
+  // automatically without user consent or interaction, except when the identity of the client can
+  // be assured. This includes the case where the user has previously approved an authorization
+  // request for a given client ID — unless the identity of the client can be proven, the request
+  // SHOULD be processed as if no previous request had been approved."
+  const assured = clientIdentityAssured(req.client, req.redirectUri);
   if (!consented) {
     // OIDC Core §3.1.2.1 prompt=consent: "The Authorization Server SHOULD prompt the End-User for
     // consent before returning information to the Client." Even a first-party client: it asked.
     if (req.prompt.includes('consent')) return { kind: 'interaction', page: 'consent', reason: 'prompt=consent' };
     if (!firstParty) {
-      const remembered = await deps.consents.get(deps.tenantId, account.userId, req.client.clientId);
+      // Remembered consent is not even read for a client that cannot prove who it is.
+      const remembered = assured ? await deps.consents.get(deps.tenantId, account.userId, req.client.clientId) : undefined;
       if (!consentCovers(remembered, req.scope, consentClaims(req.claims))) {
-        return interact('consent', remembered ? 'consent_incomplete' : 'consent_missing', 'consent_required', 'the end-user has not consented to this request');
+        const reason = !assured ? 'client_identity_unproven' : remembered ? 'consent_incomplete' : 'consent_missing';
+        return interact('consent', reason, 'consent_required', 'the end-user has not consented to this request');
       }
+    } else if (!assured && !fresh && !confirmed) {
+      // A first-party client needs no consent text, but still an interaction in THIS request: a
+      // sign-in during it (fresh), Continue pressed on the confirm page, or an Allow on the
+      // consent page (prompt=consent; `consented` above).
+      return interact('confirm', 'client_identity_unproven', 'interaction_required', 'the end-user must confirm this request in the browser');
     }
   }
   return {

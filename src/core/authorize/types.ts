@@ -66,13 +66,24 @@ export interface InteractionProgress {
    * (null: none). It counts only while that account is the current one.
    */
   readonly consentedSid: string | null;
+  /**
+   * The `sid` of the account that pressed Continue on the confirm page during this interaction
+   * (null: none); like `consentedSid`, it counts only while that account is the current one.
+   */
+  readonly confirmedSid: string | null;
   /** The user picked an account on the chooser during this interaction. */
   readonly accountChosen: boolean;
 }
 
+export type InteractionPage = 'login' | 'consent' | 'select_account' | 'confirm';
+
 export type Decision =
-  /** Show a page. `reason` is for logs (e.g. `max_age`, `prompt=login`, `no_session`). */
-  | { readonly kind: 'interaction'; readonly page: 'login' | 'consent' | 'select_account'; readonly reason: string }
+  /**
+   * Show a page. `reason` is for logs (e.g. `max_age`, `prompt=login`, `no_session`). `confirm`:
+   * a one-click "Continue as …" for a first-party client whose identity cannot be proven
+   * (RFC 8252 §8.6), which must not be authorized without an interaction.
+   */
+  | { readonly kind: 'interaction'; readonly page: InteractionPage; readonly reason: string }
   /**
    * Everything satisfied: `complete` with this sign-in. Scopes/claims to grant are decided.
    * `rememberConsent`: consent was given on the page during this interaction; `complete` stores it.

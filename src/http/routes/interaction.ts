@@ -30,7 +30,7 @@ export function safeReturnTo(value: string | undefined): string | null {
 type Opened = { readonly interaction: Interaction; readonly req: AuthorizationRequest };
 
 /**
- * POST /login, /consent, /select-account: the pages' forms. Each checks the CSRF token first
+ * POST /login, /consent, /confirm, /select-account: the pages' forms. Each checks the CSRF token first
  * (forged or missing: 403, nothing written), opens the sealed interaction, re-resolves the
  * request it carries and continues the flow with what the page added to `InteractionProgress`.
  * GET/POST /login?return_to=/path is the standalone sign-in for other pages (device flow).
@@ -131,6 +131,20 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
     // The consent counts only for the account it was given by (the current one now): decide()
     // ignores it if another account is current when the flow continues.
     const progress = { ...opened.interaction.progress, consentedSid: currentAccount(session)?.sid ?? null };
+    return proceed(fc, request, reply, { req: opened.req, session, progress, expiresAt: opened.interaction.expiresAt });
+  });
+
+  // RFC 8252 §8.6: the one-click confirm page of a first-party client whose identity cannot be
+  // proven. Continue is this interaction's user interaction, bound to the account it was given by.
+  app.post('/confirm', options, async (request, reply) => {
+    const { single: form } = readOAuthForm(request.body);
+    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+    const opened = await open(request, reply, form['interaction']);
+    if (!opened) return reply;
+    if (form['decision'] === 'cancel') return sendDenied(reply, fc, opened.req);
+    if (form['decision'] !== 'continue') return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Choose Continue or Cancel.', status: 400 }));
+    const session = await readSession(fc, request, reply);
+    const progress = { ...opened.interaction.progress, confirmedSid: currentAccount(session)?.sid ?? null };
     return proceed(fc, request, reply, { req: opened.req, session, progress, expiresAt: opened.interaction.expiresAt });
   });
 
