@@ -135,12 +135,14 @@ async function keyClient(w: Awaited<ReturnType<typeof world>>, alg: string, extr
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: `k-${alg}`, alg };
   const { client } = await w.create(cc('private_key_jwt', { jwks: { keys: [jwk] }, ...extra }));
-  const sign = (claims: Record<string, unknown> = {}, opt: { iat?: number; exp?: number; aud?: string | string[]; iss?: string; sub?: string; typ?: string } = {}) => {
-    const iat = opt.iat ?? w.now();
-    return new SignJWT({ jti: randomBytes(8).toString('hex'), ...claims })
+  /** `iat: null` leaves iat out (it is optional in RFC 7523 §3). */
+  const sign = (claims: Record<string, unknown> = {}, opt: { iat?: number | null; exp?: number; aud?: string | string[]; iss?: string; sub?: string; typ?: string } = {}) => {
+    const iat = opt.iat === null ? undefined : opt.iat ?? w.now();
+    const jwt = new SignJWT({ jti: randomBytes(8).toString('hex'), ...claims })
       .setProtectedHeader({ alg, kid: jwk.kid!, ...(opt.typ ? { typ: opt.typ } : {}) })
       .setIssuer(opt.iss ?? client.clientId).setSubject(opt.sub ?? client.clientId).setAudience(opt.aud ?? ISSUER)
-      .setIssuedAt(iat).setExpirationTime(opt.exp ?? iat + 60).sign(privateKey);
+      .setExpirationTime(opt.exp ?? (iat ?? w.now()) + 60);
+    return (iat === undefined ? jwt : jwt.setIssuedAt(iat)).sign(privateKey);
   };
   return { client, sign, publicKey, jwk };
 }
@@ -306,6 +308,20 @@ test('RFC 7523 §3 item 7 a jti is single use, spent only after the signature ve
   await w.auth.authenticate(assertion(real), opts);
   assert.deepEqual(w.spent, [{ key: `${DEFAULT_TENANT}:${k.client.clientId}:J-1`, expiresAt: w.now() + 60 + 30 }]);
   await refused(w.auth.authenticate(assertion(real), opts), /replayed/);
+});
+
+test('RFC 7523 §3 item 7 the jti of a long-lived assertion without iat is remembered until its own exp, not for a fixed time', async () => {
+  const w = await world();
+  const k = await keyClient(w, 'ES256');
+  const exp = w.now() + 3600;
+  const jwt = await k.sign({ jti: 'J-long' }, { iat: null, exp, aud: TOKEN });
+  await w.auth.authenticate(assertion(jwt), opts);
+  assert.deepEqual(w.spent.at(-1), { key: `${DEFAULT_TENANT}:${k.client.clientId}:J-long`, expiresAt: exp + 30 });
+  // Far past any assertionMaxAge: without iat only exp bounds the assertion, and the jti is still spent.
+  w.advance(3000);
+  await refused(w.auth.authenticate(assertion(jwt), opts), /replayed/);
+  w.advance(631);
+  await refused(w.auth.authenticate(assertion(jwt), opts), /JWTExpired/);
 });
 
 test('OIDC Core §9 an assertion without jti is refused', async () => {
