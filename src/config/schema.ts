@@ -89,7 +89,12 @@ export const configSchema = z.object({
     refreshInterval: z.number().int().min(1).max(3600).default(30).describe('How often each instance reloads keys from the store: the bound on how long a rotation takes to reach every instance.'),
   }).strict().prefault({}),
   clientAuth: z.object({
-    assertionMaxLifetime: duration(300, 'Longest accepted `exp - iat` (or `exp - now`) of a JWT client assertion (RFC 7523).'),
+    assertionMaxLifetime: z.number().int().min(60).max(86400).default(3600)
+      .describe('Furthest accepted `exp` of a JWT client assertion (RFC 7523 §3), in seconds from now, and the longest `exp - iat`. 3600 is what common client libraries send (e.g. Authlib).'),
+    assertionMaxAge: z.number().int().min(10).max(3600).default(300)
+      .describe('Oldest accepted `iat` of a JWT client assertion, in seconds before now (beyond `clockSkew`). An assertion without `iat` is bounded by `exp` alone; its `jti` is remembered until `exp`.'),
+    strictAudience: z.boolean().default(false)
+      .describe('Accept only the issuer identifier as a JWT client assertion `aud`, for every client (draft-ietf-oauth-rfc7523bis). Off: the issuer, the token endpoint URL or the URL of the endpoint called; always one value. Per client: `strict_assertion_audience`; assertions typed `client-authentication+jwt` are always strict.'),
     clockSkew: duration(30, 'Tolerated clock skew for assertion `exp`/`nbf`/`iat`.'),
     jwksCacheTtl: duration(300, 'How long a client `jwks_uri` document is cached.'),
   }).strict().prefault({}),

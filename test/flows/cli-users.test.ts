@@ -152,7 +152,7 @@ describe('gatehouse clients create with OpenID Connect metadata', () => {
       '--backchannel-logout-uri', 'https://portal.example/bc', '--backchannel-logout-session-required',
       '--frontchannel-logout-uri', 'https://portal.example/fc', '--frontchannel-logout-session-required',
       '--id-token-signed-response-alg', 'ES256', '--subject-type', 'public', '--application-type', 'web',
-      '--require-par', '--default-max-age', '600', '--require-auth-time', '--json']));
+      '--require-par', '--default-max-age', '600', '--require-auth-time', '--strict-assertion-audience', '--json']));
     assert.deepEqual(c['response_types'], ['code', 'code id_token']);
     assert.deepEqual(c['grant_types'], ['authorization_code', 'implicit', 'refresh_token']);
     assert.deepEqual(c['post_logout_redirect_uris'], ['https://portal.example/bye', 'https://portal.example/bye2']);
@@ -164,7 +164,7 @@ describe('gatehouse clients create with OpenID Connect metadata', () => {
       backchannelLogoutUri: 'https://portal.example/bc', backchannelLogoutSessionRequired: true,
       frontchannelLogoutUri: 'https://portal.example/fc', frontchannelLogoutSessionRequired: true,
       idTokenSignedResponseAlg: 'ES256', subjectType: 'public', sectorIdentifierUri: null, requirePushedAuthorizationRequests: true,
-      requestObjectSigningAlg: null, defaultMaxAge: 600, requireAuthTime: true,
+      requestObjectSigningAlg: null, defaultMaxAge: 600, requireAuthTime: true, strictAssertionAudience: true,
     });
   });
 

@@ -127,6 +127,26 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
     }
   });
 
+  test('draft-ietf-oauth-rfc7523bis a request object whose aud has several values is refused at /authorize and /par, the issuer among them or not', async () => {
+    const { challenge } = await pkce();
+    const injected = await sign(claims(challenge, { aud: [op.url, 'https://evil.example'] }));
+    const out = await new UserAgent(op.url).authorize(authorizeWith(injected), login());
+    assertRefused(out);
+    if (out.kind === 'redirect') assert.equal(out.url.searchParams.get('error_description'), 'the request object aud must be a single value');
+    assert.ok(!(out.kind === 'page' ? out.page.text : out.kind === 'redirect' ? out.url.href : '').includes('evil.example'), 'the bad value is not echoed');
+
+    const as = await serverMetadata(op.url) as unknown as oauth.AuthorizationServer;
+    const auth = oauth.ClientSecretBasic(rp.client_secret);
+    for (const aud of [[op.url, 'https://evil.example'], [op.url, `${op.url}/par`]]) {
+      const res = await oauth.pushedAuthorizationRequest(as, { client_id: rp.client_id }, auth, { request: await sign(claims(challenge, { aud })) }, INSECURE);
+      assert.equal(res.status, 400);
+      assert.deepEqual(await res.json(), { error: 'invalid_request_object', error_description: 'the request object aud must be a single value' });
+    }
+    // The same object with the issuer as its one value (a one-element array) is accepted.
+    const single = await oauth.pushedAuthorizationRequest(as, { client_id: rp.client_id }, auth, { request: await sign(claims(challenge, { aud: [op.url] })) }, INSECURE);
+    assert.equal(single.status, 201);
+  });
+
   test('RFC 9101 §6.2 a signature by a key the client did not register is refused', async () => {
     const { challenge } = await pkce();
     const stranger = await generateKeyPair('ES256');

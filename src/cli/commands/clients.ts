@@ -34,6 +34,7 @@ const OPTIONS = {
   'require-par': { type: 'boolean' },
   'default-max-age': { type: 'string' },
   'require-auth-time': { type: 'boolean' },
+  'strict-assertion-audience': { type: 'boolean' },
 } as const;
 
 /** OpenID Connect flags stored as-is under their wire names (OIDC Registration §2 and the logout specs). */
@@ -51,6 +52,7 @@ const OIDC_BOOLEAN_FLAGS = {
   'frontchannel-logout-session-required': 'frontchannel_logout_session_required',
   'require-par': 'require_pushed_authorization_requests',
   'require-auth-time': 'require_auth_time',
+  'strict-assertion-audience': 'strict_assertion_audience',
 } as const;
 
 const USAGE = [
@@ -62,7 +64,8 @@ const USAGE = [
   '                                [--frontchannel-logout-uri URL] [--frontchannel-logout-session-required]',
   '                                [--id-token-signed-response-alg ALG] [--subject-type public|pairwise]',
   '                                [--sector-identifier-uri URL] [--request-object-signing-alg ALG]',
-  '                                [--require-par] [--default-max-age SECONDS] [--require-auth-time] [--json]',
+  '                                [--require-par] [--default-max-age SECONDS] [--require-auth-time]',
+  '                                [--strict-assertion-audience] [--json]',
   '       gatehouse clients list [--json]',
   '       gatehouse clients show|disable|enable|rotate-secret CLIENT_ID [--json]',
   '',
@@ -74,6 +77,8 @@ const USAGE = [
   '               --response-types is comma-separated (values may hold spaces: "code,code id_token");',
   '               id_token/token response types need the implicit grant type beside authorization_code.',
   '               --first-party (a Gatehouse extension) marks a trusted app of your own: consent is skipped.',
+  '               --strict-assertion-audience (a Gatehouse extension): JWT client assertions must name the',
+  '               issuer identifier as their only aud (draft-ietf-oauth-rfc7523bis).',
   '               Logout URIs must be https (loopback http is accepted in development).',
   '               --scope "a b" (space-separated) and --redirect-uri U (repeatable) take values that',
   '               themselves contain commas.',

@@ -13,10 +13,10 @@ import type { ClientCredentials } from './types.ts';
 
 const ISSUER = 'https://as.example';
 const TOKEN = `${ISSUER}/token`;
-const CONFIG = { issuer: ISSUER, clientAuth: { assertionMaxLifetime: 300, clockSkew: 30, jwksCacheTtl: 300 } };
+const CONFIG = { issuer: ISSUER, clientAuth: { assertionMaxAge: 300, assertionMaxLifetime: 3600, strictAudience: false, clockSkew: 30, jwksCacheTtl: 300 } };
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-async function world() {
+async function world(config = CONFIG) {
   let nowMs = 1_700_000_000_000;
   const clock = { now: () => nowMs };
   const storage = createMemoryStorage({ clock });
@@ -30,7 +30,7 @@ async function world() {
   };
   const kek = randomBytes(32);
   const deps: ClientServiceDeps = { clients: storage.clients, clock, random: { bytes: (n) => randomBytes(n) }, events, kek, tenantId: DEFAULT_TENANT };
-  const auth = createClientAuthenticator({ clients: storage.clients, replay, clock, events, kek, tenantId: DEFAULT_TENANT }, CONFIG);
+  const auth = createClientAuthenticator({ clients: storage.clients, replay, clock, events, kek, tenantId: DEFAULT_TENANT }, config);
   const create = (metadata: Record<string, unknown>) => createClient(deps, { metadata, policy: OPERATOR_POLICY, via: 'cli' });
   const now = () => Math.floor(nowMs / 1000);
   return { auth, create, deps, storage, failures, spent, now, advance: (s: number) => { nowMs += s * 1000; } };
@@ -116,7 +116,7 @@ test('OAuth 2.1 §2.1 method none is accepted only where the grant allows public
 async function hmacAssertion(clientId: string, secret: string, alg = 'HS256', claims: Record<string, unknown> = {}, now?: number) {
   const t = now ?? Math.floor(1_700_000_000);
   return new SignJWT({ jti: randomBytes(8).toString('hex'), ...claims })
-    .setProtectedHeader({ alg }).setIssuer(clientId).setSubject(clientId).setAudience(ISSUER)
+    .setProtectedHeader({ alg }).setIssuer(clientId).setSubject(clientId).setAudience((claims['aud'] as string | string[] | undefined) ?? ISSUER)
     .setIssuedAt(t).setExpirationTime(t + 60).sign(new TextEncoder().encode(secret));
 }
 
@@ -135,12 +135,14 @@ async function keyClient(w: Awaited<ReturnType<typeof world>>, alg: string, extr
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: `k-${alg}`, alg };
   const { client } = await w.create(cc('private_key_jwt', { jwks: { keys: [jwk] }, ...extra }));
-  const sign = (claims: Record<string, unknown> = {}, opt: { iat?: number; exp?: number; aud?: string | string[]; iss?: string; sub?: string } = {}) => {
-    const iat = opt.iat ?? w.now();
-    return new SignJWT({ jti: randomBytes(8).toString('hex'), ...claims })
-      .setProtectedHeader({ alg, kid: jwk.kid! })
+  /** `iat: null` leaves iat out (it is optional in RFC 7523 §3). */
+  const sign = (claims: Record<string, unknown> = {}, opt: { iat?: number | null; exp?: number; aud?: string | string[]; iss?: string; sub?: string; typ?: string } = {}) => {
+    const iat = opt.iat === null ? undefined : opt.iat ?? w.now();
+    const jwt = new SignJWT({ jti: randomBytes(8).toString('hex'), ...claims })
+      .setProtectedHeader({ alg, kid: jwk.kid!, ...(opt.typ ? { typ: opt.typ } : {}) })
       .setIssuer(opt.iss ?? client.clientId).setSubject(opt.sub ?? client.clientId).setAudience(opt.aud ?? ISSUER)
-      .setIssuedAt(iat).setExpirationTime(opt.exp ?? iat + 60).sign(privateKey);
+      .setExpirationTime(opt.exp ?? (iat ?? w.now()) + 60);
+    return (iat === undefined ? jwt : jwt.setIssuedAt(iat)).sign(privateKey);
   };
   return { client, sign, publicKey, jwk };
 }
@@ -215,27 +217,74 @@ test('RFC 7523 §3 item 4 an expired assertion is refused (with clockSkew tolera
   await refused(w.auth.authenticate(assertion(fresh), opts), /JWTExpired/);
 });
 
-test('RFC 7523 §3 item 4 an exp beyond clientAuth.assertionMaxLifetime is refused', async () => {
+test('RFC 7523 §3 item 4 an exp beyond clientAuth.assertionMaxLifetime is refused; exp = iat + 3600 (Authlib) is accepted', async () => {
   const w = await world();
   const k = await keyClient(w, 'ES256');
-  await refused(w.auth.authenticate(assertion(await k.sign({}, { exp: w.now() + 3600 })), opts), /too far in the future|too long/);
-  await refused(w.auth.authenticate(assertion(await k.sign({}, { iat: w.now() - 400, exp: w.now() + 10 })), opts), /lifetime too long/);
+  await w.auth.authenticate(assertion(await k.sign({}, { exp: w.now() + 3600 })), opts);
+  await refused(w.auth.authenticate(assertion(await k.sign({}, { exp: w.now() + 3600 + 31 })), opts), /exp-too-far/);
+  await refused(w.auth.authenticate(assertion(await k.sign({}, { iat: w.now() - 200, exp: w.now() + 3500 })), opts), /lifetime-too-long/);
+});
+
+test('RFC 7523 §3 item 6 an iat older than clientAuth.assertionMaxAge (+ clockSkew) is refused', async () => {
+  const w = await world();
+  const k = await keyClient(w, 'ES256');
+  await w.auth.authenticate(assertion(await k.sign({}, { iat: w.now() - 330, exp: w.now() + 60 })), opts);
+  await refused(w.auth.authenticate(assertion(await k.sign({}, { iat: w.now() - 331, exp: w.now() + 60 })), opts), /iat-too-old/);
 });
 
 test('RFC 7523 §3 items 5-6 an assertion with iat or nbf in the future is refused', async () => {
   const w = await world();
   const k = await keyClient(w, 'ES256');
-  await refused(w.auth.authenticate(assertion(await k.sign({}, { iat: w.now() + 120, exp: w.now() + 180 })), opts), /iat in the future/);
+  await refused(w.auth.authenticate(assertion(await k.sign({}, { iat: w.now() + 120, exp: w.now() + 180 })), opts), /iat-in-future/);
   await refused(w.auth.authenticate(assertion(await k.sign({ nbf: w.now() + 120 })), opts), /nbf/);
 });
 
-test('RFC 7523 §3 item 3 aud must name the issuer or the endpoint (string or array)', async () => {
+test('RFC 7523 §3 item 3 aud is one value: the issuer, the token endpoint URL or the endpoint called', async () => {
   const w = await world();
   const k = await keyClient(w, 'ES256');
   await w.auth.authenticate(assertion(await k.sign({}, { aud: TOKEN })), opts);
-  await w.auth.authenticate(assertion(await k.sign({}, { aud: ['https://other.example', ISSUER] })), opts);
-  await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: 'https://other.example' })), opts), /aud/);
-  await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: `${ISSUER}/introspect` })), opts), /aud/);
+  await w.auth.authenticate(assertion(await k.sign({}, { aud: [ISSUER] })), opts);
+  // RFC 9126 §2: the PAR endpoint accepts the issuer, the token endpoint URL or its own URL.
+  const par = { endpoint: `${ISSUER}/par`, allowPublic: true };
+  for (const aud of [ISSUER, TOKEN, `${ISSUER}/par`]) await w.auth.authenticate(assertion(await k.sign({}, { aud })), par);
+  await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: 'https://other.example' })), opts), /neither the issuer/);
+  await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: `${ISSUER}/introspect` })), opts), /neither the issuer/);
+});
+
+test('draft-ietf-oauth-rfc7523bis a multi-valued aud is refused even when it holds the issuer (audience injection)', async () => {
+  const w = await world();
+  const k = await keyClient(w, 'ES256');
+  const e = await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: [ISSUER, 'https://evil.example'] })), opts), /aud has 2 values/);
+  assert.ok(!JSON.stringify({ description: e.description, headers: e.headers }).includes('evil.example'), 'the bad value is not echoed');
+  assert.ok(!(e.detail ?? '').includes('evil.example'), 'nor written to the event');
+  await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: [TOKEN, TOKEN] })), opts), /aud has 2 values/);
+  await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: [] })), opts), /aud has 0 values/);
+  const { client, clientSecret } = await w.create(cc('client_secret_jwt'));
+  await refused(w.auth.authenticate(assertion(await hmacAssertion(client.clientId, clientSecret!, 'HS256', { aud: ['https://evil.example', ISSUER] }, w.now())), opts), /aud has 2 values/);
+});
+
+test('draft-ietf-oauth-rfc7523bis an assertion typed client-authentication+jwt accepts the issuer only', async () => {
+  const w = await world();
+  const k = await keyClient(w, 'ES256');
+  for (const typ of ['client-authentication+jwt', 'application/client-authentication+JWT']) {
+    await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: TOKEN, typ })), opts), /only the issuer is accepted: typed/);
+    await w.auth.authenticate(assertion(await k.sign({}, { aud: ISSUER, typ })), opts);
+  }
+  await w.auth.authenticate(assertion(await k.sign({}, { aud: TOKEN, typ: 'JWT' })), opts);
+});
+
+test('draft-ietf-oauth-rfc7523bis a client registered strict_assertion_audience, or clientAuth.strictAudience, accepts the issuer only', async () => {
+  const w = await world();
+  const strict = await keyClient(w, 'ES256', { strict_assertion_audience: true });
+  await refused(w.auth.authenticate(assertion(await strict.sign({}, { aud: TOKEN })), opts), /strict_assertion_audience/);
+  await w.auth.authenticate(assertion(await strict.sign({}, { aud: ISSUER })), opts);
+  const lax = await keyClient(w, 'ES256', { strict_assertion_audience: false });
+  await w.auth.authenticate(assertion(await lax.sign({}, { aud: TOKEN })), opts);
+
+  const s = await world({ ...CONFIG, clientAuth: { ...CONFIG.clientAuth, strictAudience: true } });
+  const k = await keyClient(s, 'ES256');
+  await refused(s.auth.authenticate(assertion(await k.sign({}, { aud: TOKEN })), opts), /clientAuth\.strictAudience/);
+  await s.auth.authenticate(assertion(await k.sign({}, { aud: ISSUER })), opts);
 });
 
 test('RFC 7523 §3 items 1-2 iss and sub must both be the client_id, and a client_id parameter must match', async () => {
@@ -259,6 +308,20 @@ test('RFC 7523 §3 item 7 a jti is single use, spent only after the signature ve
   await w.auth.authenticate(assertion(real), opts);
   assert.deepEqual(w.spent, [{ key: `${DEFAULT_TENANT}:${k.client.clientId}:J-1`, expiresAt: w.now() + 60 + 30 }]);
   await refused(w.auth.authenticate(assertion(real), opts), /replayed/);
+});
+
+test('RFC 7523 §3 item 7 the jti of a long-lived assertion without iat is remembered until its own exp, not for a fixed time', async () => {
+  const w = await world();
+  const k = await keyClient(w, 'ES256');
+  const exp = w.now() + 3600;
+  const jwt = await k.sign({ jti: 'J-long' }, { iat: null, exp, aud: TOKEN });
+  await w.auth.authenticate(assertion(jwt), opts);
+  assert.deepEqual(w.spent.at(-1), { key: `${DEFAULT_TENANT}:${k.client.clientId}:J-long`, expiresAt: exp + 30 });
+  // Far past any assertionMaxAge: without iat only exp bounds the assertion, and the jti is still spent.
+  w.advance(3000);
+  await refused(w.auth.authenticate(assertion(jwt), opts), /replayed/);
+  w.advance(631);
+  await refused(w.auth.authenticate(assertion(jwt), opts), /JWTExpired/);
 });
 
 test('OIDC Core §9 an assertion without jti is refused', async () => {

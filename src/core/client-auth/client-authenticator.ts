@@ -9,7 +9,13 @@ import type { AuthenticatedClient, ClientAuthenticator, ClientCredentials } from
 
 export interface ClientAuthConfig {
   readonly issuer: string;
-  readonly clientAuth: { readonly assertionMaxLifetime: number; readonly clockSkew: number; readonly jwksCacheTtl: number };
+  readonly clientAuth: {
+    readonly assertionMaxAge: number;
+    readonly assertionMaxLifetime: number;
+    readonly strictAudience: boolean;
+    readonly clockSkew: number;
+    readonly jwksCacheTtl: number;
+  };
 }
 
 export type ClientAuthDeps = Pick<Ports, 'clients' | 'replay' | 'clock' | 'events'> & {
@@ -27,14 +33,19 @@ function methodFor(creds: Exclude<ClientCredentials, { kind: 'absent' | 'asserti
 }
 
 /**
- * Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3,
- * RFC 7523 §2.2 / OIDC Core §9). The registered `token_endpoint_auth_method` is the only method a
+ * Client authentication at every endpoint that authenticates clients: token, PAR, introspection,
+ * revocation, device authorization (RFC 6749 §2.3, RFC 7523 §2.2 / OIDC Core §9). The registered `token_endpoint_auth_method` is the only method a
  * client may use. Every failure is the same invalid_client on the wire (it never tells whether the
  * client exists); the reason goes to `client_auth.failed`.
  */
 export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAuthConfig): ClientAuthenticator {
   const jwks = deps.jwks ?? new ClientJwksCache(config.clientAuth.jwksCacheTtl);
-  const { clockSkew, assertionMaxLifetime } = config.clientAuth;
+  const { clockSkew, assertionMaxAge, assertionMaxLifetime, strictAudience } = config.clientAuth;
+  const limits = { maxAge: assertionMaxAge, maxLifetime: assertionMaxLifetime, clockSkew };
+  // The token endpoint's URL as routed (src/http/routes/token.ts) and advertised (RFC 8414
+  // token_endpoint): RFC 7523 §3 and OIDC Core §9 name it as an audience, and RFC 9126 §2 lets
+  // the PAR endpoint accept it, so clients send it to every endpoint that authenticates them.
+  const tokenEndpoint = `${config.issuer.replace(/\/$/, '')}/token`;
 
   /** The same rules for every method: the client exists, is enabled and registered for `method`. */
   function check(client: Client | undefined, method: ClientAuthMethod): Client {
@@ -71,12 +82,13 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
     const client = check(found, method);
     if (method === 'client_secret_jwt') secretUsable(client);
     const { jti, exp } = await verifyClientAssertion({
-      client, assertion: creds.assertion, audiences: [...new Set([config.issuer, endpoint])], nowMs: deps.clock.now(),
-      maxLifetime: assertionMaxLifetime, clockSkew, kek: deps.kek, jwks,
+      client, assertion: creds.assertion, issuer: config.issuer, compatibleAudiences: [tokenEndpoint, endpoint], strictAudience,
+      nowMs: deps.clock.now(), limits, kek: deps.kek, jwks,
     });
     // RFC 7523 §3: "The authorization server MAY ensure that JWTs are not replayed by maintaining
     // the set of used "jti" values for the length of time for which the JWT would be considered
-    // valid". Spent only after the signature verified, so nobody can burn another client's jti.
+    // valid". Spent only after the signature verified, so nobody can burn another client's jti;
+    // kept until the assertion's own exp (+ skew, as long as it verifies), not a fixed TTL.
     if (!(await deps.replay.useOnce(`${deps.tenantId}:${client.clientId}:${jti}`, exp + clockSkew))) throw new AuthRefusal('assertion jti replayed');
     return { client, method };
   }

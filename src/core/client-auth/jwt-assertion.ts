@@ -1,7 +1,10 @@
 import { decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { decryptWithKek } from '../keys/kek.ts';
 import type { Client } from '../model/client.ts';
+import { oidcMetadata } from '../model/client-oidc.ts';
 import { assertionAlgorithms } from './assertion-algorithms.ts';
+import { checkAudience, strictAudienceReason } from './assertion-audience.ts';
+import { freshnessProblem, type FreshnessLimits } from './assertion-freshness.ts';
 import type { ClientJwksCache } from './client-jwks.ts';
 
 /** A private reason for refusing client authentication (reaches events and logs, never the wire). */
@@ -27,11 +30,15 @@ export function claimedClientId(assertion: string): string | undefined {
 export interface AssertionCheck {
   readonly client: Client;
   readonly assertion: string;
-  /** Accepted audiences: the issuer and the URL of the endpoint being called. */
-  readonly audiences: readonly string[];
+  /** The issuer identifier: always an accepted `aud`. */
+  readonly issuer: string;
+  /** Accepted `aud` values besides the issuer unless strict: the token endpoint URL and the called endpoint's URL. */
+  readonly compatibleAudiences: readonly string[];
+  /** `clientAuth.strictAudience`: the issuer is the only accepted `aud` for every client. */
+  readonly strictAudience: boolean;
   readonly nowMs: number;
-  readonly maxLifetime: number;
-  readonly clockSkew: number;
+  /** `clientAuth.assertionMaxAge`, `assertionMaxLifetime` and `clockSkew`. */
+  readonly limits: FreshnessLimits;
   readonly kek: Buffer;
   readonly jwks: ClientJwksCache;
 }
@@ -51,7 +58,8 @@ function keyFor(c: AssertionCheck): Uint8Array | JWTVerifyGetKey {
 
 /**
  * RFC 7523 §3 and OIDC Core §9: verifies a client assertion's signature (algorithm pinned by the
- * registered method) and claims. Returns the verified payload; the caller spends the `jti`.
+ * registered method) and claims: one audience (assertion-audience.ts), fresh time claims
+ * (assertion-freshness.ts). Returns the verified payload; the caller spends the `jti`.
  */
 export async function verifyClientAssertion(c: AssertionCheck): Promise<JWTPayload & { jti: string; exp: number }> {
   const { client } = c;
@@ -59,36 +67,35 @@ export async function verifyClientAssertion(c: AssertionCheck): Promise<JWTPaylo
   if (algorithms.length === 0) throw new AuthRefusal(`no assertion algorithm for ${client.tokenEndpointAuthMethod}`);
   const key = keyFor(c);
   let payload: JWTPayload;
+  let typ: unknown;
   try {
-    ({ payload } = await jwtVerify(c.assertion, key as Uint8Array, {
+    ({ payload, protectedHeader: { typ } } = await jwtVerify(c.assertion, key as Uint8Array, {
       // Pinning refuses `alg: none` and an HMAC keyed with a public key (RFC 8725 §3.1, §2.1).
       algorithms: [...algorithms],
       // RFC 7523 §3: "The JWT MUST contain an "iss" (issuer) claim that contains a unique
       // identifier for the entity that issued the JWT"; OIDC Core §9: iss and sub = client_id.
       issuer: client.clientId,
       subject: client.clientId,
-      // RFC 7523 §3: "The JWT MUST contain an "aud" (audience) claim containing a value that
-      // identifies the authorization server as an intended audience."
-      audience: [...c.audiences],
       // RFC 7523 §3: "The JWT MUST contain an "exp" (expiration time) claim"; OIDC Core §9: jti REQUIRED.
       requiredClaims: ['exp', 'jti'],
       currentDate: new Date(c.nowMs),
-      clockTolerance: c.clockSkew,
+      clockTolerance: c.limits.clockSkew,
     }));
   } catch (e) {
     throw new AuthRefusal(`assertion rejected: ${e instanceof Error ? `${e.name}: ${e.message}` : 'invalid'}`);
   }
-  const now = Math.floor(c.nowMs / 1000);
-  const { exp, iat, jti } = payload;
-  if (typeof exp !== 'number' || typeof jti !== 'string' || jti === '' || jti.length > 256) throw new AuthRefusal('assertion exp/jti malformed');
-  // RFC 7523 §3: "The authorization server MAY reject JWTs with an "exp" claim value that is
-  // unreasonably far in the future." Bounded by clientAuth.assertionMaxLifetime.
-  if (exp - now > c.maxLifetime + c.clockSkew) throw new AuthRefusal('assertion exp too far in the future');
-  if (typeof iat === 'number') {
-    // RFC 7523 §3: "The authorization server MAY reject JWTs with an "iat" claim value that is
-    // unreasonably far in the past" — and one issued in the future is not yet valid.
-    if (iat > now + c.clockSkew) throw new AuthRefusal('assertion iat in the future');
-    if (exp - iat > c.maxLifetime) throw new AuthRefusal('assertion lifetime too long');
-  }
-  return { ...payload, exp, jti };
+  // RFC 7523 §3 item 3: "The JWT MUST contain an "aud" (audience) claim containing a value that
+  // identifies the authorization server as an intended audience." Checked after the signature,
+  // so the `typ` that may make the rule strict is the one the client signed.
+  const audience = checkAudience(payload.aud, {
+    issuer: c.issuer,
+    compatible: c.compatibleAudiences,
+    strict: strictAudienceReason({ typ, clientStrict: oidcMetadata(client).strictAssertionAudience, serverStrict: c.strictAudience }),
+  });
+  if (!audience.ok) throw new AuthRefusal(`assertion ${audience.reason}`);
+  const { jti } = payload;
+  if (typeof jti !== 'string' || jti === '' || jti.length > 256) throw new AuthRefusal('assertion jti malformed');
+  const problem = freshnessProblem(payload, Math.floor(c.nowMs / 1000), c.limits);
+  if (problem !== null) throw new AuthRefusal(`assertion ${problem}`);
+  return { ...payload, exp: payload.exp as number, jti };
 }

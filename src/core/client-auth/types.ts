@@ -21,8 +21,9 @@ export interface AuthenticatedClient {
 
 export interface ClientAuthenticator {
   /**
-   * Authenticates a client at `endpoint` (its absolute URL, an accepted assertion `aud` besides
-   * the issuer). Throws OAuthError invalid_client (401 + WWW-Authenticate) on any failure,
+   * Authenticates a client at `endpoint` (its absolute URL: besides the issuer and the token
+   * endpoint URL, an accepted assertion `aud` unless the audience rule is strict, see
+   * assertion-audience.ts). Throws OAuthError invalid_client (401 + WWW-Authenticate) on any failure,
    * after publishing `client_auth.failed`. `allowPublic` permits method `none`.
    */
   authenticate(creds: ClientCredentials, opts: { endpoint: string; allowPublic: boolean }): Promise<AuthenticatedClient>;

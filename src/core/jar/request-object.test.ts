@@ -63,8 +63,22 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
     for (const bad of [claims({ iss: 'someone-else' }), claims({ aud: 'https://other.example' }), claims({ iss: undefined }), claims({ aud: undefined })]) {
       await assert.rejects(r.resolve({ client: rp(), request: await sign(bad), outer: { client_id: 'rp' } }), isInvalid, JSON.stringify(bad));
     }
-    const ok = await r.resolve({ client: rp(), request: await sign(claims({ aud: ['https://x.example', ISSUER] })), outer: { client_id: 'rp' } });
+    const ok = await r.resolve({ client: rp(), request: await sign(claims({ aud: [ISSUER] })), outer: { client_id: 'rp' } });
     assert.equal(ok.state, 'inner-state');
+  });
+
+  test('draft-ietf-oauth-rfc7523bis aud is a single value: a multi-valued aud is refused even when it holds the issuer', async () => {
+    const r = resolver();
+    for (const aud of [['https://x.example', ISSUER], [ISSUER, ISSUER], []]) {
+      const e = await r.resolve({ client: rp(), request: await sign(claims({ aud })), outer: { client_id: 'rp' } }).then(() => assert.fail(JSON.stringify(aud)), (x: unknown) => x);
+      assert.ok(isInvalid(e), String(e));
+      assert.ok(!(e as OAuthError).description?.includes('x.example'), 'the bad value is not echoed');
+      if (aud.length > 1) assert.equal((e as OAuthError).description, 'the request object aud must be a single value');
+    }
+    // RFC 9101 §4 names the issuer: not the authorization endpoint URL, not the PAR endpoint URL.
+    for (const aud of [`${ISSUER}/authorize`, `${ISSUER}/par`]) {
+      await assert.rejects(r.resolve({ client: rp(), request: await sign(claims({ aud })), outer: { client_id: 'rp' } }), isInvalid, aud);
+    }
   });
 
   test('RFC 9101 §6.2 exp is required and bounded; stale iat and future nbf are refused', async () => {

@@ -1,5 +1,7 @@
 import { compactVerify, decodeJwt, decodeProtectedHeader, type JWTPayload } from 'jose';
 import { ASYMMETRIC_ALGS } from '../client-auth/assertion-algorithms.ts';
+import { checkAudience } from '../client-auth/assertion-audience.ts';
+import { freshnessProblem, type FreshnessProblem } from '../client-auth/assertion-freshness.ts';
 import { ClientJwksCache } from '../client-auth/client-jwks.ts';
 import { OAuthError } from '../errors.ts';
 import type { Client } from '../model/client.ts';
@@ -42,9 +44,9 @@ const invalid = (description: string, detail?: string) => OAuthError.of('invalid
  * Accepted: JWS signed with one of the client's registered keys (`jwks` or `jwks_uri`) using an
  * asymmetric algorithm, or exactly `request_object_signing_alg` when the client registered one;
  * `alg: none` only with `authorization.allowUnsignedRequestObjects`. Encrypted objects (JWE) are
- * not supported. Claims: `iss` = client_id, `aud` = issuer, `exp` required and at most
- * `requestObjectMaxAge` ahead (and after `iat`), `iat` not older than that, `nbf` not in the
- * future, an inner `client_id` equal to the outer one.
+ * not supported. Claims: `iss` = client_id, `aud` = the issuer as its only value, `exp` required
+ * and at most `requestObjectMaxAge` ahead (and after `iat`), `iat` not older than that, `nbf` not
+ * in the future, an inner `client_id` equal to the outer one.
  */
 export async function resolveRequestObject(deps: RequestObjectDeps, config: RequestObjectConfig, input: RequestObjectInput): Promise<Record<string, string>> {
   const { client, request, outer = {} } = input;
@@ -110,9 +112,21 @@ async function verifiedPayload(deps: RequestObjectDeps, client: Client, request:
   return payload as JWTPayload;
 }
 
+/** The public description of each time-claim problem (RFC 9101 leaves the limits to the server). */
+const FRESHNESS_ERRORS: Readonly<Record<FreshnessProblem, string>> = {
+  'exp-missing': 'the request object must have an exp claim',
+  'expired': 'the request object has expired',
+  'exp-too-far': 'the request object exp is too far in the future',
+  'nbf-malformed': 'the request object is not valid yet',
+  'not-yet-valid': 'the request object is not valid yet',
+  'iat-malformed': 'the request object iat is in the future',
+  'iat-in-future': 'the request object iat is in the future',
+  'iat-too-old': 'the request object is too old',
+  'lifetime-too-long': 'the request object lifetime is too long',
+};
+
 function checkClaims(p: JWTPayload, client: Client, config: RequestObjectConfig, now: number, signed: boolean): void {
   const { requestObjectMaxAge: maxAge } = config.authorization;
-  const skew = config.clientAuth.clockSkew;
   // RFC 9101 §4: "If signed, the Authorization Request Object SHOULD contain the Claims "iss"
   // (issuer) and "aud" (audience) [...] The value of "aud" should be the value of the
   // authorization server (AS) "issuer"". Required here when signed; checked when present.
@@ -120,20 +134,18 @@ function checkClaims(p: JWTPayload, client: Client, config: RequestObjectConfig,
     if (p.iss !== client.clientId) throw invalid('the request object iss must be the client_id');
   }
   if (signed || p.aud !== undefined) {
-    const aud = Array.isArray(p.aud) ? p.aud : [p.aud];
-    if (!aud.includes(config.issuer)) throw invalid('the request object aud must be the issuer');
+    // The one audience rule for client-signed JWTs (assertion-audience.ts): a single value, and
+    // here only the issuer. RFC 9101 names no other value (not the authorization endpoint URL),
+    // so there is no compatible set to keep; a multi-valued aud is how audience injection looks.
+    const audience = checkAudience(p.aud, { issuer: config.issuer, compatible: [], strict: 'RFC 9101 §4: aud is the issuer' });
+    if (!audience.ok) {
+      throw invalid(Array.isArray(p.aud) && p.aud.length > 1 ? 'the request object aud must be a single value' : 'the request object aud must be the issuer', audience.reason);
+    }
   }
   // A bounded lifetime keeps a captured object from being replayed for long (FAPI 2.0 Message
   // Signing requires `exp`; RFC 9101 leaves it to the server).
-  if (typeof p.exp !== 'number') throw invalid('the request object must have an exp claim');
-  if (p.exp <= now - skew) throw invalid('the request object has expired');
-  if (p.exp - now > maxAge + skew) throw invalid('the request object exp is too far in the future');
-  if (p.nbf !== undefined && (typeof p.nbf !== 'number' || p.nbf > now + skew)) throw invalid('the request object is not valid yet');
-  if (p.iat !== undefined) {
-    if (typeof p.iat !== 'number' || p.iat > now + skew) throw invalid('the request object iat is in the future');
-    if (p.iat < now - maxAge - skew) throw invalid('the request object is too old');
-    if (p.exp - p.iat > maxAge) throw invalid('the request object lifetime is too long');
-  }
+  const problem = freshnessProblem(p, now, { maxAge, maxLifetime: maxAge, clockSkew: config.clientAuth.clockSkew });
+  if (problem !== null) throw invalid(FRESHNESS_ERRORS[problem]);
 }
 
 /**

@@ -21,6 +21,12 @@ export interface OidcClientMetadata {
   readonly requestObjectSigningAlg: string | null;
   readonly defaultMaxAge: number | null;
   readonly requireAuthTime: boolean;
+  /**
+   * Gatehouse extension `strict_assertion_audience`: this client's JWT assertions must name the
+   * issuer identifier as their sole `aud` (draft-ietf-oauth-rfc7523bis), whatever endpoint they
+   * are sent to. See src/core/client-auth/assertion-audience.ts.
+   */
+  readonly strictAssertionAudience: boolean;
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
@@ -45,5 +51,6 @@ export function oidcMetadata(client: Pick<Client, 'metadata'>): OidcClientMetada
     requestObjectSigningAlg: str(m['request_object_signing_alg']),
     defaultMaxAge: typeof maxAge === 'number' && Number.isInteger(maxAge) && maxAge >= 0 ? maxAge : null,
     requireAuthTime: m['require_auth_time'] === true,
+    strictAssertionAudience: m['strict_assertion_audience'] === true,
   };
 }

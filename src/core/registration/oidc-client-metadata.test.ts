@@ -26,13 +26,13 @@ describe('OIDC Registration §2 client metadata', () => {
       post_logout_redirect_uris: ['https://rp.example/bye'], backchannel_logout_uri: 'https://rp.example/bc', backchannel_logout_session_required: true,
       frontchannel_logout_uri: 'https://rp.example/fc', frontchannel_logout_session_required: false, id_token_signed_response_alg: 'ES256',
       subject_type: 'public', require_pushed_authorization_requests: true, default_max_age: 3600, require_auth_time: true, first_party: true,
-      jwks: { keys: [jwk] }, request_object_signing_alg: 'ES256',
+      strict_assertion_audience: true, jwks: { keys: [jwk] }, request_object_signing_alg: 'ES256',
     }), prod);
     assert.deepEqual(oidcMetadata({ metadata: m.extra }), {
       applicationType: 'web', firstParty: true, postLogoutRedirectUris: ['https://rp.example/bye'], backchannelLogoutUri: 'https://rp.example/bc',
       backchannelLogoutSessionRequired: true, frontchannelLogoutUri: 'https://rp.example/fc', frontchannelLogoutSessionRequired: false,
       idTokenSignedResponseAlg: 'ES256', subjectType: 'public', sectorIdentifierUri: null, requirePushedAuthorizationRequests: true,
-      requestObjectSigningAlg: 'ES256', defaultMaxAge: 3600, requireAuthTime: true,
+      requestObjectSigningAlg: 'ES256', defaultMaxAge: 3600, requireAuthTime: true, strictAssertionAudience: true,
     });
   });
 
@@ -91,6 +91,13 @@ describe('OIDC Registration §2 client metadata', () => {
     fails(rp({ first_party: true }), dcr, /operator/);
     assert.equal(validateClientMetadata(rp({ first_party: false }), dcr).extra['first_party'], undefined);
     assert.equal(validateClientMetadata(rp({ first_party: true }), prod).extra['first_party'], true);
+  });
+
+  test('draft-ietf-oauth-rfc7523bis strict_assertion_audience (Gatehouse extension) is a boolean, and dynamic registration may set it (it only tightens)', () => {
+    fails(rp({ strict_assertion_audience: 'yes' }), dcr, /strict_assertion_audience must be true or false/);
+    assert.equal(validateClientMetadata(rp({ strict_assertion_audience: true }), dcr).extra['strict_assertion_audience'], true);
+    assert.equal(validateClientMetadata(rp({ strict_assertion_audience: false }), prod).extra['strict_assertion_audience'], false);
+    assert.equal(oidcMetadata({ metadata: validateClientMetadata(rp(), dcr).extra }).strictAssertionAudience, false);
   });
 });
 

@@ -140,6 +140,10 @@ export function checkOidcMetadata(raw: Raw, ctx: OidcMetadataContext): Record<st
   }
   set('require_auth_time', optBool(raw, 'require_auth_time'));
 
+  // Gatehouse extension: issuer-only assertion audiences for this client. It only tightens what
+  // the client itself may send, so dynamic registration may set it too.
+  set('strict_assertion_audience', optBool(raw, 'strict_assertion_audience'));
+
   const firstParty = optBool(raw, 'first_party');
   if (firstParty === true && !ctx.policy.firstParty) throw bad('first_party can be set only by the operator');
   if (firstParty !== undefined && ctx.policy.firstParty) out['first_party'] = firstParty;
