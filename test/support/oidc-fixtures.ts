@@ -61,6 +61,7 @@ export function fakeCodeStore(): CodeStore {
       if (map.has(r.hash)) throw new Error('duplicate');
       map.set(r.hash, r);
     },
+    async find(_t, hash) { return map.get(hash); },
     async take(_t, hash, at): Promise<TakeResult<AuthorizationCodeRecord>> {
       const r = map.get(hash);
       if (!r) return { result: 'not-found' };
