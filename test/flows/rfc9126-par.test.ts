@@ -128,6 +128,22 @@ describe('RFC 9126 Pushed Authorization Requests', () => {
     assertRequestUriRefused(await new UserAgent(op.url).authorize(authorizeUrl(rp.client_id, body.request_uri), login()), rp);
   });
 
+  test('RFC 9126 §2.1 the pushed request is validated for the client authenticated at /par: one ClientStore.get per push', async () => {
+    const store = op.gh.ctx.storage.clients;
+    const get = store.get;
+    let gets = 0;
+    // Counting wrapper on the real store instance every service holds.
+    store.get = (...args) => { gets++; return get.apply(store, args); };
+    try {
+      const { params } = await goodParams();
+      const res = await push(rp, params);
+      assert.equal(res.status, 201);
+      assert.equal(gets, 1, 'read once, by client authentication');
+    } finally {
+      store.get = get;
+    }
+  });
+
   test('RFC 9126 §2.1 client authentication is required as at the token endpoint (invalid_client 401)', async () => {
     const { params } = await goodParams();
     const res = await push(rp, params, 'not-the-secret');
