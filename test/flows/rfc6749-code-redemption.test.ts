@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { INSECURE } from '../support/oauth-client.ts';
-import { authorizeCode, createRp, createTestUser, rpConfig, startOidcServer, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
+import { authorizeCode, rpConfig, startRpFlow, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
 const API_A = 'https://api.example/a';
@@ -19,9 +19,7 @@ let alice: TestUser;
 let rp: TestRp;
 let as: oauth.AuthorizationServer;
 before(async () => {
-  op = await startOidcServer({ resources: [{ identifier: API_A, scopes: [] }, { identifier: API_B, scopes: [] }] });
-  alice = await createTestUser(op.gh);
-  rp = await createRp(op.gh);
+  ({ op, user: alice, rp } = await startRpFlow({ server: { resources: [{ identifier: API_A, scopes: [] }, { identifier: API_B, scopes: [] }] } }));
   const issuer = new URL(op.url);
   as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...INSECURE }));
 });

@@ -10,8 +10,8 @@ import * as oidc from 'openid-client';
 import { REQUEST_URI_PREFIX } from '../../src/core/par/pushed-requests.ts';
 import { INSECURE } from '../support/oauth-client.ts';
 import {
-  assertErrorPage, callbackOf, createRp, createTestUser, rpConfig, serverMetadata, startOidcServer,
-  type OidcServer, type TestRp, type TestUser,
+  assertErrorPage, callbackOf, createRp, createTestUser, rpConfig, serverMetadata, startOidcServer, startRpFlow, type OidcServer,
+  type TestRp, type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent, type Outcome } from '../support/user-agent.ts';
 
@@ -62,9 +62,7 @@ function assertRequestUriRefused(out: Outcome, client: TestRp): void {
 const authorizeUrl = (clientId: string, requestUri: string) => new URL(`${op.url}/authorize?${new URLSearchParams({ client_id: clientId, request_uri: requestUri })}`);
 
 before(async () => {
-  op = await startOidcServer();
-  alice = await createTestUser(op.gh, { username: 'alice-par' });
-  rp = await createRp(op.gh);
+  ({ op, user: alice, rp } = await startRpFlow({ user: { username: 'alice-par' } }));
   as = await serverMetadata(op.url) as unknown as oauth.AuthorizationServer;
 });
 
