@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { focused, launchBrowser, type Chromium, type Tab } from '../support/browser.ts';
+import { focused, launchBrowser, withTab, type Chromium } from '../support/browser.ts';
 import { CLIENT_NAME, startBrowserSite, type BrowserSite } from '../support/browser-site.ts';
 
 async function signIn(page: Page, username: string, password: string): Promise<void> {
@@ -31,20 +31,9 @@ describe('consent, account chooser and form_post in Chromium (whole server)', ()
     await site.close();
   });
 
-  async function withTab(name: string, fn: (tab: Tab) => Promise<void>): Promise<void> {
-    if ('skip' in chromium) throw new Error('unreachable');
-    const tab = await chromium.open(name);
-    try {
-      await fn(tab);
-      tab.assertClean();
-    } finally {
-      await tab.close();
-    }
-  }
-
   test('OIDC Core §3.1.2.4 consent lists the scopes in plain words; Allow returns a code', async (t) => {
     if ('skip' in chromium) return t.skip(chromium.skip);
-    await withTab('consent-allow', async ({ page, shot }) => {
+    await withTab(chromium, 'consent-allow', async ({ page, shot }) => {
       const claims = JSON.stringify({ userinfo: { birthdate: { essential: true } }, id_token: { email: null } });
       // OIDC Core §11: offline_access counts only with prompt=consent.
       await page.goto(site.authorizeUrl({ scope: 'openid email profile offline_access', state: 'c1', claims, prompt: 'consent' }));
@@ -68,7 +57,7 @@ describe('consent, account chooser and form_post in Chromium (whole server)', ()
 
   test('claims beyond the scopes are listed too; Deny returns access_denied', async (t) => {
     if ('skip' in chromium) return t.skip(chromium.skip);
-    await withTab('consent-deny', async ({ page, shot }) => {
+    await withTab(chromium, 'consent-deny', async ({ page, shot }) => {
       const claims = JSON.stringify({ userinfo: { phone_number: null, email_verified: null } });
       await page.goto(site.authorizeUrl({ scope: 'openid address', state: 'c2', claims, prompt: 'consent' }));
       await signIn(page, 'bob', 'bob-secret-pw');
@@ -88,7 +77,7 @@ describe('consent, account chooser and form_post in Chromium (whole server)', ()
 
   test('account chooser with two accounts: pick one, or use another account', async (t) => {
     if ('skip' in chromium) return t.skip(chromium.skip);
-    await withTab('chooser', async ({ page, shot }) => {
+    await withTab(chromium, 'chooser', async ({ page, shot }) => {
       await page.goto(site.authorizeUrl());
       await signIn(page, 'alice', 'alice-secret-pw');
       await allowIfAsked(page, site.rp.origin);
@@ -118,7 +107,7 @@ describe('consent, account chooser and form_post in Chromium (whole server)', ()
 
   test('OAuth 2.0 Form Post Response Mode: the page posts the response to the redirect_uri by itself', async (t) => {
     if ('skip' in chromium) return t.skip(chromium.skip);
-    await withTab('form-post', async ({ page }) => {
+    await withTab(chromium, 'form-post', async ({ page }) => {
       const before = site.rp.hits.length;
       await page.goto(site.authorizeUrl({ response_mode: 'form_post', state: 'fp' }));
       await signIn(page, 'alice', 'alice-secret-pw');

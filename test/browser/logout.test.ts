@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { focused, launchBrowser, type Chromium, type Tab } from '../support/browser.ts';
+import { focused, launchBrowser, withTab, type Chromium } from '../support/browser.ts';
 import { createTestUser } from '../support/oidc.ts';
 import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -82,17 +82,6 @@ describe('logout pages in Chromium (whole server)', () => {
     await rp?.close();
   });
 
-  async function withTab(name: string, fn: (tab: Tab) => Promise<void>): Promise<void> {
-    if ('skip' in chromium) throw new Error('unreachable');
-    const tab = await chromium.open(name);
-    try {
-      await fn(tab);
-      tab.assertClean();
-    } finally {
-      await tab.close();
-    }
-  }
-
   /** Signs in through the real pages; returns the ID token and session_state of the response. */
   async function signIn(page: Page): Promise<{ idToken: string; sessionState: string; sid: string }> {
     const u = new URL('/authorize', op.url);
@@ -122,7 +111,7 @@ describe('logout pages in Chromium (whole server)', () => {
 
   test('oidcc-session-management-rp-initiated-logout + oidcc-frontchannel-rp-initiated-logout in a real browser', async (t) => {
     if ('skip' in chromium) return t.skip(chromium.skip);
-    await withTab('logout-frontchannel', async ({ page, shot }) => {
+    await withTab(chromium, 'logout-frontchannel', async ({ page, shot }) => {
       const { idToken, sessionState, sid } = await signIn(page);
       assert.ok(sessionState, 'session_state in the authorization response');
       assert.equal(await checkSession(page, sessionState), 'unchanged');
@@ -140,7 +129,7 @@ describe('logout pages in Chromium (whole server)', () => {
 
   test('RP-Initiated Logout §2 POST from another site: the session cookie (SameSite=Lax) is recovered by a same-origin re-post', async (t) => {
     if ('skip' in chromium) return t.skip(chromium.skip);
-    await withTab('logout-cross-site-post', async ({ page }) => {
+    await withTab(chromium, 'logout-cross-site-post', async ({ page }) => {
       const { idToken } = await signIn(page);
       // localhost and 127.0.0.1 are different sites: the browser leaves Lax cookies off this POST.
       const from = new URL(`${rp.origin.replace('127.0.0.1', 'localhost')}/post-logout`);
@@ -156,7 +145,7 @@ describe('logout pages in Chromium (whole server)', () => {
 
   test('RP-Initiated Logout §2 confirmation by keyboard: the focused "Sign out" button signs out', async (t) => {
     if ('skip' in chromium) return t.skip(chromium.skip);
-    await withTab('logout-confirm', async ({ page, shot, context }) => {
+    await withTab(chromium, 'logout-confirm', async ({ page, shot, context }) => {
       await signIn(page);
       await page.goto(`${op.url}/end_session`);
       assert.equal(await page.title(), 'Sign out of Gatehouse? · Gatehouse');

@@ -29,6 +29,30 @@ export function codeStoreContract(h: GetHarness): void {
       assert.deepEqual(await codes.take(newTenant(), c.hash, T0), { result: 'not-found' });
     });
 
+    test('find reads a code without spending it: the take after it still wins, and find then shows consumedAt', async () => {
+      const { storage, peer } = h();
+      const t = newTenant();
+      const c = codeFixture(t);
+      await storage.codes.insert(c);
+      assert.deepEqual(await storage.codes.find(t, c.hash), c);
+      assert.deepEqual(await peer.codes.find(t, c.hash), c, 'another instance on the same store sees it');
+      assert.deepEqual(await storage.codes.take(t, c.hash, T0 + 5), { result: 'consumed', record: { ...c, consumedAt: T0 + 5 } });
+      assert.deepEqual(await peer.codes.find(t, c.hash), { ...c, consumedAt: T0 + 5 });
+      assert.equal(await storage.codes.find(t, 'unknown'), undefined);
+      assert.equal(await storage.codes.find(newTenant(), c.hash), undefined, 'tenants are separate');
+    });
+
+    test('find returns a copy: changing it changes nothing stored', async () => {
+      const { codes } = h().storage;
+      const t = newTenant();
+      const c = codeFixture(t);
+      await codes.insert(c);
+      const found = await codes.find(t, c.hash);
+      (found!.resources as string[]).push('https://evil.example/');
+      (found!.auth.amr as string[]).push('forged');
+      assert.deepEqual(await codes.find(t, c.hash), c);
+    });
+
     test('a duplicate hash fails with GH_CONFLICT and writes nothing', async () => {
       const { codes } = h().storage;
       const t = newTenant();

@@ -1,33 +1,4 @@
 // Runs every storage contract suite against PostgreSQL on a fresh gh_test_<random> database (S14).
-import { after, before, describe, test } from 'node:test';
-import { createTestDatabase } from '../support/databases.ts';
-import { storageContracts } from './all-contracts.ts';
-import type { StorageHarness } from './harness.ts';
-import { sqlHarness } from './sql-harness.ts';
+import { sqlServerContracts } from './sql-server-contracts.ts';
 
-const db = await createTestDatabase('postgres');
-
-if ('skip' in db) {
-  test('PostgreSQL storage contract suites', (t) => t.skip(db.skip));
-} else {
-  describe('PostgreSQL storage', () => {
-    let h: StorageHarness & { close(): Promise<void> };
-    const fresh: { drop(): Promise<void> }[] = [];
-    before(async () => {
-      h = await sqlHarness({
-        url: db.url,
-        fresh: async () => {
-          const f = await createTestDatabase('postgres');
-          if ('skip' in f) throw new Error(f.skip);
-          fresh.push(f);
-          return f;
-        },
-      });
-    });
-    after(async () => {
-      await h?.close();
-      await Promise.all([db, ...fresh].map((d) => d.drop()));
-    });
-    storageContracts(() => h);
-  });
-}
+await sqlServerContracts('postgres', 'PostgreSQL');

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import {
-  assertAuthorizationError, assertErrorPage, authorizeCode, authRequest, codeFlow, createRp, createTestUser, rpConfig,
-  startOidcServer, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
+  assertAuthorizationError, assertErrorPage, authorizeCode, authRequest, codeFlow, createRp, rpConfig, startRpFlow, tokenRequest,
+  userinfo, type OidcServer, type TestRp, type TestUser,
 } from '../support/oidc.ts';
 import { createTestClient } from '../support/server.ts';
 import { UserAgent } from '../support/user-agent.ts';
@@ -17,12 +17,7 @@ let op: OidcServer;
 let alice: TestUser;
 let rp: TestRp;
 let cfg: oidc.Configuration;
-before(async () => {
-  op = await startOidcServer();
-  alice = await createTestUser(op.gh);
-  rp = await createRp(op.gh);
-  cfg = await rpConfig(op, rp);
-});
+before(async () => { ({ op, user: alice, rp, cfg } = await startRpFlow()); });
 after(() => op?.close());
 
 const ua = () => new UserAgent(op.url);

@@ -7,8 +7,8 @@ import { after, before, test } from 'node:test';
 import { exportJWK, generateKeyPair, UnsecuredJWT } from 'jose';
 import * as oidc from 'openid-client';
 import {
-  assertAuthorizationError, assertErrorPage, authorizeCode, authRequest, callbackOf, codeFlow, createRp, createTestUser, rpConfig,
-  serverMetadata, startOidcServer, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
+  assertAuthorizationError, assertErrorPage, authorizeCode, authRequest, callbackOf, codeFlow, createRp, createTestUser,
+  rpConfig, serverMetadata, startOidcServer, startRpFlow, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
@@ -16,12 +16,7 @@ let op: OidcServer;
 let alice: TestUser;
 let rp: TestRp;
 let cfg: oidc.Configuration;
-before(async () => {
-  op = await startOidcServer();
-  alice = await createTestUser(op.gh);
-  rp = await createRp(op.gh);
-  cfg = await rpConfig(op, rp);
-});
+before(async () => { ({ op, user: alice, rp, cfg } = await startRpFlow()); });
 after(() => op?.close());
 
 const ua = () => new UserAgent(op.url);

@@ -7,19 +7,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
-import {
-  assertAuthorizationError, createRp, createTestUser, rpConfig, startOidcServer, type OidcServer, type TestRp, type TestUser,
-} from '../support/oidc.ts';
+import { assertAuthorizationError, rpConfig, startRpFlow, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
 import { UserAgent, type Outcome } from '../support/user-agent.ts';
 
 let op: OidcServer;
 let alice: TestUser;
 let rp: TestRp;
-before(async () => {
-  op = await startOidcServer();
-  alice = await createTestUser(op.gh);
-  rp = await createRp(op.gh, 'confidential', { response_types: ['code', 'code id_token'] });
-});
+before(async () => { ({ op, user: alice, rp } = await startRpFlow({ rp: { metadata: { response_types: ['code', 'code id_token'] } } })); });
 after(() => op?.close());
 
 interface Run { readonly out: Outcome; readonly state: string; readonly nonce: string; readonly verifier: string }

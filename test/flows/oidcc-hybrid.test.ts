@@ -11,8 +11,8 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import {
-  assertAuthorizationError, callbackOf, createRp, createTestUser, outcomeParams, rpConfig, serverMetadata, startOidcServer,
-  userinfo, type OidcServer, type TestRp, type TestUser,
+  assertAuthorizationError, callbackOf, createRp, outcomeParams, rpConfig, serverMetadata, startRpFlow, userinfo,
+  type OidcServer, type TestRp, type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent, type Outcome } from '../support/user-agent.ts';
 
@@ -21,11 +21,7 @@ export const HYBRID_TYPES = ['code id_token', 'code token', 'code id_token token
 let op: OidcServer;
 let alice: TestUser;
 let rp: TestRp;
-before(async () => {
-  op = await startOidcServer();
-  alice = await createTestUser(op.gh);
-  rp = await createRp(op.gh, 'confidential', { response_types: ['code', ...HYBRID_TYPES] });
-});
+before(async () => { ({ op, user: alice, rp } = await startRpFlow({ rp: { metadata: { response_types: ['code', ...HYBRID_TYPES] } } })); });
 after(() => op?.close());
 
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;

@@ -10,8 +10,8 @@ import * as oidc from 'openid-client';
 import { REQUEST_URI_PREFIX } from '../../src/core/par/pushed-requests.ts';
 import { INSECURE } from '../support/oauth-client.ts';
 import {
-  assertErrorPage, callbackOf, createRp, createTestUser, rpConfig, serverMetadata, startOidcServer,
-  type OidcServer, type TestRp, type TestUser,
+  assertErrorPage, callbackOf, createRp, createTestUser, rpConfig, serverMetadata, startOidcServer, startRpFlow, type OidcServer,
+  type TestRp, type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent, type Outcome } from '../support/user-agent.ts';
 
@@ -62,9 +62,7 @@ function assertRequestUriRefused(out: Outcome, client: TestRp): void {
 const authorizeUrl = (clientId: string, requestUri: string) => new URL(`${op.url}/authorize?${new URLSearchParams({ client_id: clientId, request_uri: requestUri })}`);
 
 before(async () => {
-  op = await startOidcServer();
-  alice = await createTestUser(op.gh, { username: 'alice-par' });
-  rp = await createRp(op.gh);
+  ({ op, user: alice, rp } = await startRpFlow({ user: { username: 'alice-par' } }));
   as = await serverMetadata(op.url) as unknown as oauth.AuthorizationServer;
 });
 
@@ -126,6 +124,22 @@ describe('RFC 9126 Pushed Authorization Requests', () => {
     const body = await oauth.processPushedAuthorizationResponse(as, { client_id: rp.client_id }, await push(rp, params));
     assertRequestUriRefused(await new UserAgent(op.url).authorize(authorizeUrl(other.client_id, body.request_uri), login()), other);
     assertRequestUriRefused(await new UserAgent(op.url).authorize(authorizeUrl(rp.client_id, body.request_uri), login()), rp);
+  });
+
+  test('RFC 9126 §2.1 the pushed request is validated for the client authenticated at /par: one ClientStore.get per push', async () => {
+    const store = op.gh.ctx.storage.clients;
+    const get = store.get;
+    let gets = 0;
+    // Counting wrapper on the real store instance every service holds.
+    store.get = (...args) => { gets++; return get.apply(store, args); };
+    try {
+      const { params } = await goodParams();
+      const res = await push(rp, params);
+      assert.equal(res.status, 201);
+      assert.equal(gets, 1, 'read once, by client authentication');
+    } finally {
+      store.get = get;
+    }
   });
 
   test('RFC 9126 §2.1 client authentication is required as at the token endpoint (invalid_client 401)', async () => {

@@ -7,19 +7,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
 import {
-  codeFlow, createRp, createTestUser, rpConfig, startOidcServer, tokenRequest, userinfo,
-  type OidcServer, type TestRp, type TestUser,
+  codeFlow, createRp, createTestUser, rpConfig, startRpFlow, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
 let op: OidcServer;
 let alice: TestUser;
 let rp: TestRp;
-before(async () => {
-  op = await startOidcServer();
-  alice = await createTestUser(op.gh);
-  rp = await createRp(op.gh);
-});
+before(async () => { ({ op, user: alice, rp } = await startRpFlow()); });
 after(() => op?.close());
 
 async function offline(client: TestRp = rp, scope = 'openid offline_access email profile') {

@@ -68,7 +68,7 @@ export async function authorizeWorld(o: AuthorizeConfigOverrides = {}): Promise<
   const w = await coreWorld(['ES256']);
   const config = authorizeConfig(o);
   const tokenConfig = { issuer: ISSUER, tokens: { idTokenTtl: 600, idTokenSigningAlg: 'ES256' as const, subjectType: 'public' as const, accessTokenTtl: 300, accessTokenFormat: 'jwt' as const, accessTokenSigningAlg: 'ES256' as const } };
-  const idTokens = createIdTokenIssuer({ keys: w.keys, clock: w.clock, users: w.storage.users, tenantId: w.tenantId }, tokenConfig);
+  const idTokens = createIdTokenIssuer({ keys: w.keys, clock: w.clock, tenantId: w.tenantId }, tokenConfig);
   const deps: AuthorizationDeps = {
     clients: w.storage.clients, users: w.storage.users, consents: w.storage.consents, sessions: w.storage.sessions, codes: w.storage.codes,
     clock: w.clock, random: w.random, events: w.events, tenantId: w.tenantId,

@@ -50,6 +50,21 @@ export interface Chromium {
   close(): Promise<void>;
 }
 
+/**
+ * Runs `fn` in a fresh tab named `name`, then fails on any console error or CSP violation the tab
+ * saw; the tab is closed either way. Call it after the test skipped when Chromium is missing.
+ */
+export async function withTab(chromium: Chromium | { skip: string }, name: string, fn: (tab: Tab) => Promise<void>): Promise<void> {
+  if ('skip' in chromium) throw new Error(`no browser: ${chromium.skip}`);
+  const tab = await chromium.open(name);
+  try {
+    await fn(tab);
+    tab.assertClean();
+  } finally {
+    await tab.close();
+  }
+}
+
 /** Listens for CSP violations inside every page and reports them on the console as errors. */
 const CSP_PROBE = `document.addEventListener('securitypolicyviolation', function (e) {
   console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + (e.blockedURI || '(inline)') + ' at ' + e.sourceFile + ':' + e.lineNumber);

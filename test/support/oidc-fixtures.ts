@@ -61,6 +61,7 @@ export function fakeCodeStore(): CodeStore {
       if (map.has(r.hash)) throw new Error('duplicate');
       map.set(r.hash, r);
     },
+    async find(_t, hash) { return map.get(hash); },
     async take(_t, hash, at): Promise<TakeResult<AuthorizationCodeRecord>> {
       const r = map.get(hash);
       if (!r) return { result: 'not-found' };
@@ -85,7 +86,7 @@ export function grantDeps(
     ...opts.config,
   };
   const users = opts.users ?? fakeUserStore(makeUser());
-  const idTokens = createIdTokenIssuer({ keys: w.keys, clock: w.clock, users, tenantId: w.tenantId }, config);
+  const idTokens = createIdTokenIssuer({ keys: w.keys, clock: w.clock, tenantId: w.tenantId }, config);
   const deps = {
     accessTokens: opts.accessTokens, idTokens, subjects: createUserSubjects(KEK, idTokens.subjectFor),
     codes: opts.codes ?? fakeCodeStore(), users, tokens: w.storage.tokens, denylist: w.storage.denylist,

@@ -79,6 +79,39 @@ export async function createTestUser(gh: Gatehouse, opts: { username?: string; p
   return { id: user.id, username, password, claims };
 }
 
+export interface RpFlow {
+  readonly op: OidcServer;
+  /** One signed-up end user (FULL_CLAIMS unless `user` says otherwise). */
+  readonly user: TestUser;
+  readonly rp: TestRp;
+  /** openid-client Configuration for `rp`, its clock skew taken now (build another after moving time). */
+  readonly cfg: oidc.Configuration;
+}
+
+/**
+ * The usual flow-test setup: a server (`server` config overrides), one end user, one relying party
+ * (`rp.kind`, `rp.metadata` as for `createRp`) and its openid-client Configuration. The server is
+ * closed again if the rest fails.
+ *
+ *   before(async () => { ({ op, user: alice, rp, cfg } = await startRpFlow()); });
+ *   after(() => op?.close());
+ */
+export async function startRpFlow(opts: {
+  server?: Record<string, unknown>;
+  user?: Parameters<typeof createTestUser>[1];
+  rp?: { kind?: 'confidential' | 'public'; metadata?: Record<string, unknown> };
+} = {}): Promise<RpFlow> {
+  const op = await startOidcServer(opts.server);
+  try {
+    const user = await createTestUser(op.gh, opts.user);
+    const rp = await createRp(op.gh, opts.rp?.kind, opts.rp?.metadata);
+    return { op, user, rp, cfg: await rpConfig(op, rp) };
+  } catch (e) {
+    await op.close();
+    throw e;
+  }
+}
+
 export const RP_REDIRECT = 'https://rp.example.test/cb';
 export const RP_SCOPE = 'openid profile email address phone offline_access';
 

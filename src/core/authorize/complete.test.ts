@@ -4,10 +4,13 @@ import { before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { authorizeWorld, NO_PROGRESS, webClient, WEB_REDIRECT, type AuthorizeWorld } from '../../../test/support/authorize-fixtures.ts';
 import { ISSUER } from '../../../test/support/core-fixtures.ts';
-import { sha256 } from '../crypto.ts';
+import { KEK } from '../../../test/support/oidc-fixtures.ts';
+import { opaqueTokenKey, sha256 } from '../crypto.ts';
 import { halfHash } from '../id-token/hash-claims.ts';
 import type { SessionRecord } from '../model/session.ts';
 import type { SessionStore } from '../ports/session-store.ts';
+import { createAuthorizationCodeGrant } from '../token/grants/authorization-code.ts';
+import { createUserSubjects } from '../tokens/user-subject.ts';
 import { AuthorizationError } from './authorization-error.ts';
 import type { AuthorizationRequest, AuthorizationResponse, Decision } from './types.ts';
 
@@ -176,5 +179,50 @@ describe('RFC 6749 §4.1.2 authorization response', () => {
       return true;
     });
     assert.equal(inserted, 0, 'nothing half-written');
+  });
+});
+
+describe('one issuance path for user access tokens', () => {
+  /** The code of `code token` redeemed at the token endpoint by the real grant, over the same world. */
+  async function bothTokens(clientId: string) {
+    const subjects = createUserSubjects(KEK, w.deps.idTokens.subjectFor);
+    const service = w.with({ deps: { subjects } });
+    const req = await service.resolve({ ...base, client_id: clientId, response_type: 'code id_token token', claims: '{"userinfo":{"name":null}}' });
+    const session = await w.signIn(['u-1']);
+    const decision = await service.decide(req, session, NO_PROGRESS);
+    if (decision.kind !== 'complete') throw new Error('expected a complete decision');
+    const front = (await service.complete(req, decision, { browserState: null })).params;
+    const grant = createAuthorizationCodeGrant({
+      ...w.deps, subjects, idTokens: w.deps.idTokens, codes: w.storage.codes, tokens: w.storage.tokens, denylist: w.storage.denylist,
+      config: { issuer: ISSUER, tokens: { accessTokenTtl: 300, refreshTokenTtl: 3600, refreshTokenAbsoluteTtl: 86_400 }, resources: [] },
+    });
+    const client = (await w.storage.clients.get(w.tenantId, clientId))!;
+    const back = await grant.handle({ client, authMethod: 'client_secret_basic', params: { code: front['code']!, redirect_uri: WEB_REDIRECT }, resources: [] });
+    return { front: front['access_token']!, back: back.access_token };
+  }
+  const perToken = ['iat', 'exp', 'jti'];
+  const withoutPerToken = (claims: Readonly<Record<string, unknown>>) => Object.fromEntries(Object.entries(claims).filter(([k]) => !perToken.includes(k)));
+
+  test('RFC 9068 §2.2 the front channel (code id_token token) and the token endpoint give the same grant the same JWT access-token claims', async () => {
+    const issued = w.events.of('token.issued').length;
+    const { front, back } = await bothTokens('web');
+    const f = decodeJwt(front);
+    const b = decodeJwt(back);
+    assert.deepEqual(withoutPerToken(f), withoutPerToken(b));
+    assert.equal(f.grant_id, b.grant_id, 'one grant');
+    assert.deepEqual(f.userinfo_claims, { name: null });
+    assert.equal(f.auth_time, b.auth_time);
+    const events = w.events.of('token.issued').slice(issued).filter((e) => e.tokenType === 'access_token');
+    assert.deepEqual(events.map((e) => [e.grantType, e.format, e.subject, e.clientId]), [['implicit', 'jwt', 'u-1', 'web'], ['authorization_code', 'jwt', 'u-1', 'web']]);
+  });
+
+  test('RFC 7662 §2.2 an opaque-format client gets the same stored claims, subject, scope and audience from both paths', async () => {
+    await w.addClient(webClient({ clientId: 'web-opaque', accessTokenFormat: 'opaque', metadata: { first_party: true } }));
+    const { front, back } = await bothTokens('web-opaque');
+    const stored = async (token: string) => {
+      const r = (await w.storage.tokens.find(w.tenantId, opaqueTokenKey(token)))!;
+      return { kind: r.kind, clientId: r.clientId, subject: r.subject, scope: r.scope, audience: r.audience, grantId: r.grantId, cnf: r.cnf, claims: r.claims, ttl: r.expiresAt - r.issuedAt };
+    };
+    assert.deepEqual(await stored(front), await stored(back));
   });
 });

@@ -1,4 +1,5 @@
 import { sha256, timePrefix } from '../crypto.ts';
+import { OAuthError } from '../errors.ts';
 import type { EventPublisher } from '../events.ts';
 import type { IdTokenInput, IdTokenIssuer } from '../id-token/types.ts';
 import type { AuthorizationCodeRecord } from '../model/authorization-code.ts';
@@ -9,9 +10,9 @@ import type { CodeStore } from '../ports/code-store.ts';
 import type { ConsentStore } from '../ports/consent-store.ts';
 import type { Random } from '../ports/random.ts';
 import type { SessionStore } from '../ports/session-store.ts';
-import { GRANT_ID_CLAIM } from '../tokens/grant-revocation.ts';
+import type { UserStore } from '../ports/user-store.ts';
 import type { AccessTokenIssuer, IssuedAccessToken } from '../tokens/issue-access-token.ts';
-import { USERINFO_CLAIMS_CLAIM } from '../tokens/user-grant-tokens.ts';
+import { issueUserAccessToken } from '../tokens/user-grant-tokens.ts';
 import type { UserSubjects } from '../tokens/user-subject.ts';
 import { consentClaims, mergeConsent } from './consent.ts';
 import { sessionState } from './session-state.ts';
@@ -21,7 +22,8 @@ export interface CompleteDeps {
   readonly codes: Pick<CodeStore, 'insert'>;
   readonly consents: Pick<ConsentStore, 'get' | 'put'>;
   readonly sessions: Pick<SessionStore, 'addClient'>;
-  readonly idTokens: Pick<IdTokenIssuer, 'issue'>;
+  readonly users: Pick<UserStore, 'get'>;
+  readonly idTokens: Pick<IdTokenIssuer, 'issue' | 'subjectFor'>;
   readonly accessTokens: AccessTokenIssuer;
   readonly subjects: Pick<UserSubjects, 'forToken'>;
   readonly clock: Clock;
@@ -57,11 +59,21 @@ export async function complete(
   // less than or equal to 2^(-128)" — 256 random bits, stored as SHA-256 only (S5).
   const code = parts.includes('code') ? b64(deps.random.bytes(32)) : undefined;
   let accessToken: IssuedAccessToken | undefined;
-  if (parts.includes('token')) accessToken = await issueFrontChannelToken(deps, req, decision, grantId);
+  let subject: string | undefined;
+  if (parts.includes('token')) {
+    // The grant's scope, narrowed to what the requested resources accept (as the token endpoint
+    // does), issued by the token endpoint grants' own function: same claims, events and format.
+    const plan = deps.accessTokens.plan(client, undefined, req.resources, grantedScope);
+    const { issued, ref } = await issueUserAccessToken(deps, { client, grantType: 'implicit', userId: auth.userId, auth, plan, grantId, claims: req.claims });
+    accessToken = issued;
+    subject = ref.subject;
+  }
   let idToken: string | undefined;
   if (parts.includes('id_token')) {
+    const user = await deps.users.get(deps.tenantId, auth.userId);
+    if (!user) throw OAuthError.invalidGrant('the user is no longer available', `user ${auth.userId}`);
     const input: IdTokenInput = {
-      client, auth, scope: grantedScope, claims: req.claims, nonce: req.nonce,
+      client, auth, user, subject: subject ?? deps.idTokens.subjectFor(client, auth.userId), scope: grantedScope, claims: req.claims, nonce: req.nonce,
       // OIDC Core §3.3.2.11: c_hash "If the ID Token is issued from the Authorization Endpoint
       // with a code [...] this is REQUIRED"; at_hash "If the ID Token is issued from the
       // Authorization Endpoint with an access_token value [...] this is REQUIRED". s_hash (FAPI 1.0
@@ -108,19 +120,6 @@ export async function complete(
     tenantId: deps.tenantId, clientId: client.clientId, userId: auth.userId, responseType, scope: formatScope(grantedScope),
   });
   return { redirectUri: req.redirectUri, responseMode: req.responseMode, params };
-}
-
-/** The access token of `token` response types, shaped as the token endpoint shapes user tokens. */
-async function issueFrontChannelToken(deps: CompleteDeps, req: AuthorizationRequest, decision: Complete, grantId: string): Promise<IssuedAccessToken> {
-  const { auth } = decision;
-  // The grant's scope, narrowed to what the requested resources accept (as the token endpoint does).
-  const plan = deps.accessTokens.plan(req.client, undefined, req.resources, decision.grantedScope);
-  const ref = deps.subjects.forToken(req.client, auth.userId);
-  const claims: Record<string, unknown> = { ...ref.claims, auth_time: auth.authTime };
-  if (auth.acr !== null) claims.acr = auth.acr;
-  if (plan.format === 'jwt') claims[GRANT_ID_CLAIM] = grantId;
-  if (req.claims?.userinfo && Object.keys(req.claims.userinfo).length) claims[USERINFO_CLAIMS_CLAIM] = req.claims.userinfo;
-  return deps.accessTokens.issue({ plan, grantType: 'implicit', subject: ref.subject, grantId, claims });
 }
 
 /** Remembers consent given on the page, and that this client now holds tokens of the login (for logout). */

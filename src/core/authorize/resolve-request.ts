@@ -4,7 +4,7 @@ import type { ClientStore } from '../ports/client-store.ts';
 import type { ResourceRegistry } from '../tokens/resource-indicators.ts';
 import { asAuthorizationError, type RedirectTarget } from './authorization-error.ts';
 import { checkAcrValues, checkClaims } from './checks/check-claims.ts';
-import { checkClient } from './checks/check-client.ts';
+import { checkClient, checkClientRecord } from './checks/check-client.ts';
 import { checkDisplay, checkLoginHint, checkUiLocales } from './checks/check-display.ts';
 import { checkIdTokenHint } from './checks/check-id-token-hint.ts';
 import { checkPkce } from './checks/check-pkce.ts';
@@ -44,7 +44,8 @@ function target(client: Parameters<typeof checkRedirectUri>[0], params: Params):
  * page; after that, failures go back to the client (RFC 6749 §4.1.2.1).
  */
 export async function resolveRequest(deps: ResolveDeps, config: AuthorizeConfig, raw: Params, opts: ResolveOptions = {}): Promise<AuthorizationRequest> {
-  const client = await checkClient(deps.clients, deps.tenantId, raw);
+  // RFC 9126 §2.1: a pushed request is the authenticated client's; it was read once, by client authentication.
+  const client = opts.via === 'par' ? checkClientRecord(opts.client, opts.client.clientId) : await checkClient(deps.clients, deps.tenantId, raw);
   let source;
   try {
     source = await resolveRequestSource(client, raw, opts.via ?? 'authorize', deps);

@@ -102,11 +102,16 @@ export interface AuthorizationResponse {
  * - `authorize`: the query or form at the authorization endpoint (`request`/`request_uri` honoured);
  * - `interaction`: the `params` of a request resolved before, carried sealed through the pages
  *   (require-PAR is satisfied, `request`/`request_uri` are refused: they were resolved already);
- * - `par`: a request being pushed (RFC 9126 §2.1: `request` honoured, `request_uri` refused).
+ * - `par`: a request being pushed (RFC 9126 §2.1: `request` honoured, `request_uri` refused),
+ *   for the client the PAR endpoint authenticated.
  */
-export interface ResolveOptions {
-  readonly via?: 'authorize' | 'interaction' | 'par';
-}
+export type ResolveOptions =
+  | { readonly via?: 'authorize' | 'interaction' }
+  /**
+   * `client`: the client the PAR endpoint authenticated (RFC 9126 §2.1), used as it is rather
+   * than read again by `client_id` (the PAR service has made `client_id` that client's).
+   */
+  | { readonly via: 'par'; readonly client: Client };
 
 export interface AuthorizationService {
   /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { coreWorld, ISSUER, makeClient, T0, type CoreWorld } from '../../../test/support/core-fixtures.ts';
-import { fakeUserStore, makeAuth, makeUser } from '../../../test/support/oidc-fixtures.ts';
+import { makeAuth, makeUser } from '../../../test/support/oidc-fixtures.ts';
 import { parseClaimsRequest } from '../claims/claims-request.ts';
 import { OAuthError } from '../errors.ts';
 import { halfHash } from './hash-claims.ts';
@@ -14,14 +14,13 @@ const config: IdTokenConfig = { issuer: ISSUER, tokens: { idTokenTtl: 600, idTok
 const client = makeClient({ clientId: 'rp', redirectUris: ['https://rp.example/cb'] });
 
 let w: CoreWorld;
-const users = fakeUserStore(makeUser(), makeUser({ id: 'u-off', username: 'off', disabled: true }));
 before(async () => { w = await coreWorld(['RS256', 'ES256', 'EdDSA']); });
 
 function issuer(cfg: IdTokenConfig = config) {
-  return createIdTokenIssuer({ keys: w.keys, clock: w.clock, users, tenantId: w.tenantId }, cfg);
+  return createIdTokenIssuer({ keys: w.keys, clock: w.clock, tenantId: w.tenantId }, cfg);
 }
 function input(over: Partial<IdTokenInput> = {}): IdTokenInput {
-  return { client, auth: makeAuth(), scope: ['openid', 'email'], claims: null, nonce: 'n-0S6_WzA2Mj', scopeClaimsAtUserInfo: true, ...over };
+  return { client, auth: makeAuth(), user: makeUser(), subject: 'u-1', scope: ['openid', 'email'], claims: null, nonce: 'n-0S6_WzA2Mj', scopeClaimsAtUserInfo: true, ...over };
 }
 async function verify(jwt: string) {
   return jwtVerify(jwt, createLocalJWKSet(w.keys.jwks() as never), { issuer: ISSUER, audience: 'rp', currentDate: new Date(T0) });
@@ -97,13 +96,16 @@ describe('OIDC Core §2 ID token', () => {
 
   test('OIDC Core §8.1 a pairwise client gets its pairwise sub', async () => {
     const pw = makeClient({ clientId: 'rp', redirectUris: ['https://rp.example/cb'], metadata: { subject_type: 'pairwise' } });
-    const { payload } = await verify(await issuer().issue(input({ client: pw })));
-    assert.notEqual(payload.sub, 'u-1');
-    assert.equal(payload.sub, issuer().subjectFor(pw, 'u-1'));
+    const subject = issuer().subjectFor(pw, 'u-1');
+    assert.notEqual(subject, 'u-1');
+    const { payload } = await verify(await issuer().issue(input({ client: pw, subject })));
+    assert.equal(payload.sub, subject, 'the subject the caller computed once');
   });
 
-  test('a disabled user gets no ID token', async () => {
-    await assert.rejects(issuer().issue(input({ auth: makeAuth({ userId: 'u-off' }) })), (e: unknown) => e instanceof OAuthError && e.code === 'invalid_grant');
+  test('a disabled user, or a user other than the sign-in\'s, gets no ID token', async () => {
+    const refused = (e: unknown) => e instanceof OAuthError && e.code === 'invalid_grant';
+    await assert.rejects(issuer().issue(input({ user: makeUser({ disabled: true }) })), refused);
+    await assert.rejects(issuer().issue(input({ user: makeUser({ id: 'u-2' }) })), refused);
   });
 });
 

@@ -6,7 +6,6 @@ import { oidcMetadata } from '../model/client-oidc.ts';
 import { SIGNING_ALGS, type SigningAlg } from '../model/key.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { Clock } from '../ports/clock.ts';
-import type { UserStore } from '../ports/user-store.ts';
 import { halfHash } from './hash-claims.ts';
 import { subjectFor, type SubjectConfig } from './subject.ts';
 import type { IdTokenIssuer } from './types.ts';
@@ -14,8 +13,12 @@ import type { IdTokenIssuer } from './types.ts';
 export interface IdTokenDeps {
   readonly keys: Pick<KeyRing, 'signer'>;
   readonly clock: Clock;
-  readonly users: Pick<UserStore, 'get'>;
   readonly tenantId: TenantId;
+  /**
+   * Not read: callers hand the user in (`IdTokenInput.user`), so a token request reads it once.
+   * Still accepted because the composition root passes it; drop it there and here together.
+   */
+  readonly users?: unknown;
 }
 
 export interface IdTokenConfig extends SubjectConfig {
@@ -58,16 +61,14 @@ export function createIdTokenIssuer(deps: IdTokenDeps, config: IdTokenConfig): I
     subjectFor: (client, userId) => subjectFor(client, userId, config),
 
     async issue(input) {
-      const { client, auth } = input;
+      const { client, auth, user } = input;
       const alg = idTokenAlgFor(client, config.tokens.idTokenSigningAlg);
-      const sub = subjectFor(client, auth.userId, config);
-      const user = await deps.users.get(deps.tenantId, auth.userId);
-      if (!user || user.disabled) throw OAuthError.invalidGrant('the user is no longer available', `user ${auth.userId}`);
+      if (user.disabled || user.id !== auth.userId) throw OAuthError.invalidGrant('the user is no longer available', `user ${auth.userId}`);
       const iat = Math.floor(deps.clock.now() / 1000);
       const payload: Record<string, unknown> = {
         ...releaseClaims(user, input.scope, input.claims?.id_token, { byScope: !input.scopeClaimsAtUserInfo }),
         iss: config.issuer,
-        sub,
+        sub: input.subject,
         aud: client.clientId,
         exp: iat + config.tokens.idTokenTtl,
         iat,

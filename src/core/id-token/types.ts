@@ -1,10 +1,15 @@
 import type { AuthenticationContext, ClaimsRequest } from '../model/authorization-code.ts';
 import type { Client } from '../model/client.ts';
+import type { User } from '../model/user.ts';
 
 /** Input for one ID token (OIDC Core §2, §3.1.3.6, §3.3.2.11). */
 export interface IdTokenInput {
   readonly client: Client;
   readonly auth: AuthenticationContext;
+  /** The user `auth` names, as the caller read it for this request (the issuer reads no store). */
+  readonly user: User;
+  /** The `sub` this client sees for the user (public or pairwise, OIDC Core §8), computed once by the caller. */
+  readonly subject: string;
   /** Granted scopes: claims by scope go into the ID token only when no access token is issued. */
   readonly scope: readonly string[];
   readonly claims: ClaimsRequest | null;

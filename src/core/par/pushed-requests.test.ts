@@ -59,11 +59,16 @@ describe('RFC 9126 pushed authorization requests', () => {
     }
   });
 
-  test('RFC 9126 §2.1 request_uri must not be pushed; a client_id other than the authenticated one is refused', async () => {
+  test('RFC 9126 §2.1 a client_id other than the authenticated one is refused before validation', async () => {
     const { pushed, seen } = await setup();
-    await assert.rejects(pushed.push(rp, { ...body, request_uri: `${REQUEST_URI_PREFIX}x` }), isCode('invalid_request'));
     await assert.rejects(pushed.push(rp, { ...body, client_id: 'other' }), isCode('invalid_request'));
     assert.equal(seen.length, 0, 'refused before validation');
+  });
+
+  test('RFC 9126 §2.1 a pushed request_uri is left to the validation (check-request-source), which refuses it', async () => {
+    const { pushed, seen } = await setup(async () => { throw OAuthError.invalidRequest('request_uri cannot be pushed'); });
+    await assert.rejects(pushed.push(rp, { ...body, request_uri: `${REQUEST_URI_PREFIX}x` }), isCode('invalid_request'));
+    assert.equal(seen[0]?.['request_uri'], `${REQUEST_URI_PREFIX}x`, 'validated with the request_uri in it');
   });
 
   test('RFC 9126 §2.3 a push that fails validation stores nothing and passes the error on', async () => {

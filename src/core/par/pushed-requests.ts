@@ -77,9 +77,8 @@ export function createPushedRequests(deps: PushedRequestDeps, config: PushedRequ
     async push(client, body, validate) {
       const params: Record<string, string> = Object.create(null);
       for (const [k, v] of Object.entries(body)) if (!(CLIENT_AUTH_PARAMS as readonly string[]).includes(k)) params[k] = v;
-      // RFC 9126 §2.1: "The request_uri authorization request parameter is one exception, and it
-      // MUST NOT be provided."
-      if (params.request_uri !== undefined) throw OAuthError.invalidRequest('request_uri must not be pushed');
+      // A pushed request_uri (RFC 9126 §2.1 "MUST NOT be provided") is refused by `validate`,
+      // where every entry point's request sources are judged (check-request-source.ts).
       // RFC 9126 §2.1: the client_id of the request is that of the authenticated client.
       if (params.client_id !== undefined && params.client_id !== client.clientId) {
         throw OAuthError.invalidRequest('client_id does not match the authenticated client');

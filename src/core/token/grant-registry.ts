@@ -27,7 +27,7 @@ export interface GrantDeps {
   /** authorization_code, refresh_token: ID tokens and the `sub` a client sees. */
   readonly idTokens: IdTokenIssuer;
   readonly subjects: UserSubjects;
-  readonly codes: Pick<CodeStore, 'take'>;
+  readonly codes: Pick<CodeStore, 'find' | 'take'>;
   /** urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4). */
   readonly deviceCodes: Pick<DeviceCodeStore, 'poll' | 'consume' | 'slowDown'>;
   readonly users: Pick<UserStore, 'get'>;

@@ -3,6 +3,7 @@ import { registeredIdTokenAlg } from '../id-token/id-token-issuer.ts';
 import type { IdTokenIssuer } from '../id-token/types.ts';
 import type { AuthenticationContext, ClaimsRequest } from '../model/authorization-code.ts';
 import type { Client } from '../model/client.ts';
+import type { User } from '../model/user.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
 import { GRANT_ID_CLAIM, grantDenylistKey } from './grant-revocation.ts';
@@ -26,7 +27,8 @@ export interface UserGrantDeps extends RefreshMintDeps {
 export interface UserGrantInput {
   readonly client: Client;
   readonly grantType: string;
-  readonly userId: string;
+  /** The user the grant is for, read once by the grant (enabled: the grant checked it). */
+  readonly user: User;
   /** The scope the user granted (the grant's, not narrowed). */
   readonly grantedScope: readonly string[];
   /** The access token's plan, from `planUserGrant` (made before the grant consumed anything). */
@@ -82,7 +84,7 @@ export function planUserGrant(deps: Pick<UserGrantDeps, 'accessTokens'>, input: 
  * endpoint grants here; the authorization endpoint for `code token` / `id_token token`).
  */
 export async function issueUserAccessToken(
-  deps: Pick<UserGrantDeps, 'accessTokens' | 'subjects'>,
+  deps: { readonly accessTokens: AccessTokenIssuer; readonly subjects: Pick<UserSubjects, 'forToken'> },
   input: UserAccessTokenInput,
 ): Promise<{ readonly issued: IssuedAccessToken; readonly ref: ReturnType<UserSubjects['forToken']> }> {
   const { client, auth, plan } = input;
@@ -108,13 +110,14 @@ export async function issueUserAccessToken(
 export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshMintConfig, input: UserGrantInput): Promise<TokenResponse> {
   const { client, snapshot, plan } = input;
   const { issued: at, ref } = await issueUserAccessToken(deps, {
-    client, grantType: input.grantType, userId: input.userId, auth: snapshot.auth, plan, grantId: input.grantId, claims: snapshot.claims,
+    client, grantType: input.grantType, userId: input.user.id, auth: snapshot.auth, plan, grantId: input.grantId, claims: snapshot.claims,
   });
 
   let idToken: string | undefined;
   if (input.grantedScope.includes('openid')) {
     idToken = await deps.idTokens.issue({
-      client, auth: snapshot.auth, scope: input.grantedScope, claims: snapshot.claims, nonce: input.nonce, accessToken: at.token,
+      // The user the grant read and the subject computed for the access token: neither is looked up again.
+      client, auth: snapshot.auth, user: input.user, subject: ref.subject, scope: input.grantedScope, claims: snapshot.claims, nonce: input.nonce, accessToken: at.token,
       // OIDC Core §5.4: scope claims come from UserInfo when the access token can be used there.
       scopeClaimsAtUserInfo: plan.scope.includes('openid'),
     });

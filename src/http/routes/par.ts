@@ -46,11 +46,12 @@ const parSchema = {
  */
 export function registerParRoute(app: FastifyInstance, ctx: AppContext): void {
   const url = endpointUrl(ctx.config, PAR_PATH);
-  const validate: PushValidator = async (_client, params) => {
+  const validate: PushValidator = async (client, params) => {
     try {
       // The same checks as /authorize, with `request` honoured and `request_uri` refused (and
-      // refusals published as authorization.denied like any other).
-      return (await ctx.authorization.resolve(params, { via: 'par' })).params;
+      // refusals published as authorization.denied like any other), for the client
+      // authenticated below: it is not read again.
+      return (await ctx.authorization.resolve(params, { via: 'par', client })).params;
     } catch (e) {
       // RFC 9126 §2.3: the error codes of the authorization endpoint, answered as at the token endpoint.
       if (e instanceof AuthorizationError) throw e.error;

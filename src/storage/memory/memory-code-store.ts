@@ -14,6 +14,11 @@ export class MemoryCodeStore implements CodeStore {
     this.#rows.set(key, structuredClone(record));
   }
 
+  async find(tenantId: TenantId, hash: string): Promise<AuthorizationCodeRecord | undefined> {
+    const row = this.#rows.get(tenantKey(tenantId, hash));
+    return row && structuredClone(row);
+  }
+
   async take(tenantId: TenantId, hash: string, at: number): Promise<TakeResult<AuthorizationCodeRecord>> {
     return takeOnce(this.#rows, tenantKey(tenantId, hash), at);
   }

@@ -50,11 +50,13 @@ function decode(r: Values): AuthorizationCodeRecord {
   };
 }
 
-/** Authorization codes keyed by (tenant_id, hash): one INSERT to issue, one UPDATE to redeem. */
+/** Authorization codes keyed by (tenant_id, hash): one INSERT to issue, one SELECT by primary key to
+ * look before redeeming, one UPDATE to redeem. */
 export class SqlCodeStore implements CodeStore {
   readonly #db: Kysely<Database>;
   readonly #kind: SqlKind;
   readonly #insert: PreparedQuery;
+  readonly #find: PreparedQuery;
   readonly #take: (tenantId: string, hash: string, at: number) => Promise<TakeResult<AuthorizationCodeRecord>>;
 
   constructor(conn: SqlConnection) {
@@ -62,6 +64,8 @@ export class SqlCodeStore implements CodeStore {
     this.#kind = conn.kind;
     this.#insert = prepareQuery(conn, (p) => conn.db.insertInto('authorization_codes')
       .values(Object.fromEntries(CODE_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof CODE_COLUMNS)[number], never>));
+    this.#find = prepareQuery(conn, (p) => conn.db.selectFrom('authorization_codes').select(CODE_COLUMNS)
+      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)), CODE_COLUMNS);
     this.#take = sqlTake(conn, 'authorization_codes', CODE_COLUMNS, (r) => decode(r as Values));
   }
 
@@ -72,6 +76,11 @@ export class SqlCodeStore implements CodeStore {
       if (isUniqueViolation(this.#kind, e)) throw new GatehouseError('GH_CONFLICT', 'a code with this hash already exists');
       throw e;
     }
+  }
+
+  async find(tenantId: TenantId, hash: string): Promise<AuthorizationCodeRecord | undefined> {
+    const row = await this.#find.first([tenantId, hash]);
+    return row && decode(row as Values);
   }
 
   take(tenantId: TenantId, hash: string, at: number): Promise<TakeResult<AuthorizationCodeRecord>> {

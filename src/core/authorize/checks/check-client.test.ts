@@ -4,7 +4,7 @@ import { webClient } from '../../../../test/support/authorize-fixtures.ts';
 import { DEFAULT_TENANT } from '../../model/tenant.ts';
 import type { Client } from '../../model/client.ts';
 import { AuthorizationError } from '../authorization-error.ts';
-import { checkClient } from './check-client.ts';
+import { checkClient, checkClientRecord } from './check-client.ts';
 
 const clients = (...list: Client[]) => ({ get: async (_t: string, id: string) => list.find((c) => c.clientId === id) });
 const store = clients(webClient(), webClient({ clientId: 'off', disabled: true }), webClient({ clientId: 'm2m', grantTypes: ['client_credentials'], responseTypes: [] }));
@@ -30,4 +30,10 @@ describe('RFC 6749 §4.1.2.1 client_id at the authorization endpoint', () => {
   });
   test('RFC 6749 §4.1.2.1 a client without a redirect-based grant is unauthorized_client on the page', () => page({ client_id: 'm2m' }, 'unauthorized_client'));
   test('an absurdly long client_id is not looked up', () => page({ client_id: 'x'.repeat(10_000) }, 'invalid_request'));
+  test('RFC 9126 §2.1 a client already authenticated (PAR) is held to the same rules without a store read', () => {
+    assert.equal(checkClientRecord(webClient(), 'web').clientId, 'web');
+    for (const c of [webClient({ disabled: true }), webClient({ clientId: 'm2m', grantTypes: ['client_credentials'], responseTypes: [] })]) {
+      assert.throws(() => checkClientRecord(c, c.clientId), (e: unknown) => e instanceof AuthorizationError && e.redirect === null);
+    }
+  });
 });

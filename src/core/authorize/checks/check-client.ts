@@ -23,6 +23,14 @@ export async function checkClient(clients: Pick<ClientStore, 'get'>, tenantId: T
   // RFC 6749 §4.1.1: client_id is REQUIRED.
   if (clientId === undefined) throw AuthorizationError.page(OAuthError.invalidRequest('client_id is required'));
   const client = clientId.length <= MAX_CLIENT_ID_LENGTH ? await clients.get(tenantId, clientId) : undefined;
+  return checkClientRecord(client, clientId);
+}
+
+/**
+ * The same rules for a client record already in hand (the client the PAR endpoint
+ * authenticated), so it is not read again.
+ */
+export function checkClientRecord(client: Client | undefined, clientId: string): Client {
   if (!client || client.disabled) {
     throw AuthorizationError.page(OAuthError.invalidRequest('unknown client', `client_id ${clientId.slice(0, 100)} ${client ? 'disabled' : 'not found'}`));
   }

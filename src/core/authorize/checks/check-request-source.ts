@@ -48,11 +48,11 @@ export async function resolveRequestSource(client: Client, raw: Params, via: Non
     inner = await sources.requestObjects.resolveRequestObject(client, request, raw);
   }
   if (inner === null) return { params: raw, pushed };
+  // A pushed request of another client never gets here: `takePushedRequest` refuses it, judging
+  // by the client that pushed it (RFC 9126 §4). A request object names its client itself.
   const innerClient = param(inner, 'client_id');
-  if (innerClient !== undefined && innerClient !== client.clientId) {
-    throw requestUri !== undefined
-      ? OAuthError.of('invalid_request_uri', 'the pushed request belongs to another client')
-      : OAuthError.of('invalid_request_object', 'client_id in the request object does not match');
+  if (requestUri === undefined && innerClient !== undefined && innerClient !== client.clientId) {
+    throw OAuthError.of('invalid_request_object', 'client_id in the request object does not match');
   }
   // OIDC Core §6.1: "The request and request_uri parameters MUST NOT be included in Request Objects."
   if (param(inner, 'request') !== undefined || param(inner, 'request_uri') !== undefined) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { createLocalJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { coreWorld, ISSUER, makeClient, T0 } from '../../../../test/support/core-fixtures.ts';
-import { fakeCodeStore, fakeUserStore, grantDeps, KEK, makeCodeRecord, makeUser, PKCE } from '../../../../test/support/oidc-fixtures.ts';
+import { fakeUserStore, grantDeps, KEK, makeCodeRecord, makeUser, PKCE } from '../../../../test/support/oidc-fixtures.ts';
 import { opaqueTokenKey } from '../../crypto.ts';
 import { OAuthError } from '../../errors.ts';
 import { halfHash } from '../../id-token/hash-claims.ts';
@@ -11,6 +11,7 @@ import { createIntrospector } from '../../introspection/introspect.ts';
 import { findToken, isActive } from '../../tokens/find-token.ts';
 import { createAccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import { createUserSubjects, SEALED_USER_CLAIM } from '../../tokens/user-subject.ts';
+import type { TokenResponse } from '../types.ts';
 import { createAuthorizationCodeGrant } from './authorization-code.ts';
 
 const rp = makeClient({
@@ -24,18 +25,18 @@ async function setup(format: AccessTokenFormat = 'jwt') {
   const accessTokens = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, {
     issuer: ISSUER, tokens: { accessTokenTtl: 300, accessTokenFormat: format, accessTokenSigningAlg: 'ES256' }, resources: [], requireResourceRegistration: false,
   });
-  const codes = fakeCodeStore();
+  const codes = w.storage.codes;
   const users = fakeUserStore(makeUser());
   const deps = grantDeps(w, { accessTokens, codes, users });
   const grant = createAuthorizationCodeGrant(deps);
-  const redeem = (params: Record<string, string>, client = rp) => grant.handle({ client, authMethod: 'none', params, resources: [] });
+  const redeem = (params: Record<string, string>, client = rp, resources: readonly string[] = []) => grant.handle({ client, authMethod: 'none', params, resources });
   const ok = { code: 'code-1', redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier };
   await codes.insert(makeCodeRecord('code-1'));
   const active = async (token: string) => {
     const view = await findToken({ ...w, tokens: w.storage.tokens }, ISSUER, token);
     return !!view && isActive(view, w.clock.now() / 1000, w.storage.denylist, w.tenantId);
   };
-  return { w, codes, users, grant, redeem, ok, active };
+  return { w, codes, users, deps, grant, redeem, ok, active };
 }
 
 describe('RFC 6749 §4.1.3 authorization_code grant', () => {
@@ -197,5 +198,71 @@ describe('RFC 6749 §4.1.3 authorization_code grant', () => {
     const res = await redeem({ ...ok, code: 'code-2' });
     assert.deepEqual(decodeJwt(res.access_token).userinfo_claims, { name: { essential: true } });
     assert.equal(decodeJwt(res.id_token!).email, 'jane@example.com');
+  });
+
+  describe('what spends a code (docs/tokens.md: code redemption order)', () => {
+    const spent = async (redeem: (p: Record<string, string>) => Promise<unknown>, ok: Record<string, string>) => {
+      await assert.rejects(redeem(ok), isCode('invalid_grant'), 'the correct redemption afterwards finds the code spent');
+    };
+
+    test('RFC 8707 §2 a resource outside the grant is invalid_target and the code stays good for the corrected request', async () => {
+      const { w, codes, redeem, ok } = await setup();
+      await codes.insert(makeCodeRecord('code-r', { resources: ['https://api.example/'] }));
+      const params = { ...ok, code: 'code-r' };
+      await assert.rejects(redeem(params, rp, ['https://other.example/']), isCode('invalid_target'));
+      const res = await redeem(params, rp, ['https://api.example/']);
+      assert.equal(decodeJwt(res.access_token).aud, 'https://api.example/');
+      assert.deepEqual(w.events.of('grant.revoked'), [], 'the retry was not taken for a reuse');
+    });
+
+    test('OIDC Registration §2 an ID token alg the server cannot sign with is unauthorized_client and leaves the code', async () => {
+      const { redeem, ok } = await setup();
+      await assert.rejects(redeem(ok, { ...rp, metadata: { id_token_signed_response_alg: 'HS256' } }), isCode('unauthorized_client'));
+      assert.ok((await redeem(ok)).id_token);
+    });
+
+    test('RFC 6749 §4.1.3 a missing redirect_uri is invalid_request and leaves the code', async () => {
+      const { redeem, ok } = await setup();
+      await assert.rejects(redeem({ code: ok.code, code_verifier: ok.code_verifier }), isCode('invalid_request'));
+      assert.ok((await redeem(ok)).access_token);
+    });
+
+    test('RFC 7636 §4.6 a wrong code_verifier is invalid_grant and spends the code: the correct verifier then fails too', async () => {
+      const { w, redeem, ok } = await setup();
+      await assert.rejects(redeem({ ...ok, code_verifier: 'b'.repeat(43) }), isCode('invalid_grant'));
+      await spent(redeem, ok);
+      assert.equal(await w.storage.tokens.countActive(T0 / 1000), 0, 'nothing was issued');
+    });
+
+    test('RFC 6749 §4.1.2 a redirect_uri other than the authorization request\'s spends the code', async () => {
+      const { redeem, ok } = await setup();
+      await assert.rejects(redeem({ ...ok, redirect_uri: 'https://rp.example/other' }), isCode('invalid_grant'));
+      await spent(redeem, ok);
+    });
+
+    test('RFC 6749 §4.1.3 a code presented by another client spends it', async () => {
+      const { redeem, ok } = await setup();
+      await assert.rejects(redeem(ok, { ...rp, clientId: 'other' }), isCode('invalid_grant'));
+      await spent(redeem, ok);
+    });
+
+    test('S4 a take that loses the race after the read is a reuse: invalid_grant, and the winner\'s tokens die with the grant', async () => {
+      const { w, deps, ok, active } = await setup();
+      let winner: Promise<TokenResponse> | undefined;
+      const grant = createAuthorizationCodeGrant({ ...deps, codes: {
+        find: async (t, hash) => {
+          const found = await w.storage.codes.find(t, hash);
+          // Another redemption completes between this one's read and its take.
+          winner ??= createAuthorizationCodeGrant(deps).handle({ client: rp, authMethod: 'none', params: ok, resources: [] });
+          await winner;
+          return found;
+        },
+        take: (t, hash, at) => w.storage.codes.take(t, hash, at),
+      } });
+      await assert.rejects(grant.handle({ client: rp, authMethod: 'none', params: ok, resources: [] }), isCode('invalid_grant'));
+      const won = await winner!;
+      assert.equal(await active(won.access_token), false);
+      assert.equal(w.events.of('grant.revoked').length, 1);
+    });
   });
 });

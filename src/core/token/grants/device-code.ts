@@ -90,7 +90,7 @@ export function createDeviceCodeGrant(deps: DeviceCodeGrantDeps): TokenGrant {
       // scope, ID token alg, user) comes first, so a corrected retry is not taken for a reuse.
       if ((await deps.deviceCodes.consume(deps.tenantId, hash)) !== 'consumed') throw OAuthError.invalidGrant('the device code has already been used');
       return issueUserGrantTokens({ ...deps, id }, config, {
-        client, grantType: DEVICE_CODE_GRANT_TYPE, userId: user.id, grantedScope: scope, plan, grantId: record.grantId, nonce: null,
+        client, grantType: DEVICE_CODE_GRANT_TYPE, user, grantedScope: scope, plan, grantId: record.grantId, nonce: null,
         snapshot: { auth: record.auth, resources: record.resources, claims: null, familyIat: now },
         refresh: mayRefresh(client, scope) ? { parentHash: null } : null, now,
       });

@@ -91,7 +91,7 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
       if (consumed === 'not-found') throw invalid('refresh token vanished');
 
       const response = await issueUserGrantTokens({ ...deps, id }, config, {
-        client, grantType: 'refresh_token', userId, grantedScope: granted, plan, grantId: record.grantId, snapshot,
+        client, grantType: 'refresh_token', user, grantedScope: granted, plan, grantId: record.grantId, snapshot,
         // OIDC Core §12.2: the refreshed ID token keeps iss, sub, aud and auth_time; no nonce
         // (it answers no authentication request: connect issue #1025).
         nonce: null,
