@@ -136,7 +136,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl);
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
-    const idTokens = createIdTokenIssuer({ keys, clock, users: storage.users, tenantId }, config);
+    const idTokens = createIdTokenIssuer({ keys, clock, tenantId }, config);
     const idTokenHints = createIdTokenHintVerifier(keys, config);
     const accessTokens = createAccessTokenIssuer({ ...ports, keys, tenantId }, config);
     const subjects = createUserSubjects(kek, idTokens.subjectFor);

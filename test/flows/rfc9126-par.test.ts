@@ -127,7 +127,7 @@ describe('RFC 9126 Pushed Authorization Requests', () => {
   });
 
   test('RFC 9126 §2.1 the pushed request is validated for the client authenticated at /par: one ClientStore.get per push', async () => {
-    const store = op.gh.ctx.storage.clients;
+    const store = op.gh.services.storage.clients;
     const get = store.get;
     let gets = 0;
     // Counting wrapper on the real store instance every service holds.

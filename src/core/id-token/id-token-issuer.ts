@@ -14,11 +14,6 @@ export interface IdTokenDeps {
   readonly keys: Pick<KeyRing, 'signer'>;
   readonly clock: Clock;
   readonly tenantId: TenantId;
-  /**
-   * Not read: callers hand the user in (`IdTokenInput.user`), so a token request reads it once.
-   * Still accepted because the composition root passes it; drop it there and here together.
-   */
-  readonly users?: unknown;
 }
 
 export interface IdTokenConfig extends SubjectConfig {
