@@ -61,6 +61,11 @@ export interface ComposeOptions {
   readonly poolSize?: number;
   /** Log line sink for operator messages (KEK warning, key refresh before a logger exists); default stderr. */
   readonly notice?: (msg: string) => void;
+  /**
+   * `init` (the server): create missing signing keys, then load them. `load` (the CLI): only read
+   * what is stored, so an operator command never generates keys as a side effect.
+   */
+  readonly keys?: 'init' | 'load';
   /** Back-channel logout delivery overrides (tests: a short back-off, a fake fetch). */
   readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'fetch' | 'delay'>;
 }
@@ -132,7 +137,8 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     };
     let log: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
     const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
-    await keys.init();
+    if (opts.keys === 'load') await keys.load();
+    else await keys.init();
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl);
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);

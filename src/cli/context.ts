@@ -41,7 +41,7 @@ export interface CliContext {
  */
 export async function openCliContext(configFile: string | undefined, io: CliIo): Promise<CliContext> {
   const config = await loadConfig({ file: configFile, env: io.env });
-  const services = await compose(config, { poolSize: 2, notice: io.err });
+  const services = await compose(config, { poolSize: 2, notice: io.err, keys: 'load' });
   const { storage, kek, events, tenantId, clock } = services;
   return { config, storage, kek, events, tenantId, clock, passwordHasher: services.ports.passwordHasher, close: () => services.close() };
 }
