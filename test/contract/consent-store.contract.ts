@@ -4,6 +4,8 @@ import { describe, test } from 'node:test';
 import { consentFixture, T0 } from './end-user-fixtures.ts';
 import { all, newTenant, type GetHarness } from './harness.ts';
 
+const byClient = { limit: 50, sort: 'client_id', order: 'asc' } as const;
+
 export function consentStoreContract(h: GetHarness): void {
   describe('ConsentStore', () => {
     test('put then get returns the consent; unknown (user, client) is undefined', async () => {
@@ -31,19 +33,19 @@ export function consentStoreContract(h: GetHarness): void {
       const t = newTenant();
       await all(Array.from({ length: 10 }, (_, i) => (i % 2 ? peer : storage).consents.put(
         consentFixture(t, 'u1', 'rp-1', { scopes: [`s${i}`], updatedAt: T0 + i }))));
-      const list = await storage.consents.listByUser(t, 'u1');
+      const list = (await storage.consents.pageByUser(t, 'u1', { limit: 10, sort: 'client_id', order: 'asc' })).items;
       assert.equal(list.length, 1);
       assert.match(list[0]!.scopes[0]!, /^s\d$/);
     });
 
-    test('listByUser lists only that user\'s consents in this tenant, ordered by client', async () => {
+    test('pageByUser lists only that user\'s consents in this tenant, ordered by client', async () => {
       const { consents } = h().storage;
       const t = newTenant();
       for (const client of ['rp-b', 'rp-a', 'rp-c']) await consents.put(consentFixture(t, 'u1', client));
       await consents.put(consentFixture(t, 'u2', 'rp-a'));
       await consents.put(consentFixture(newTenant(), 'u1', 'rp-z'));
-      assert.deepEqual((await consents.listByUser(t, 'u1')).map((c) => c.clientId), ['rp-a', 'rp-b', 'rp-c']);
-      assert.deepEqual(await consents.listByUser(t, 'nobody'), []);
+      assert.deepEqual((await consents.pageByUser(t, 'u1', byClient)).items.map((c) => c.clientId), ['rp-a', 'rp-b', 'rp-c']);
+      assert.deepEqual(await consents.pageByUser(t, 'nobody', byClient), { items: [], next: null });
     });
 
     test('delete answers whether there was a consent and is idempotent', async () => {

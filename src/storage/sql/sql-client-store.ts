@@ -2,7 +2,8 @@ import type { Insertable, Kysely, Selectable } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
 import type { AccessTokenFormat, Client, ClientAuthMethod } from '../../core/model/client.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
-import type { ClientPatch, ClientStore } from '../../core/ports/client-store.ts';
+import type { ClientPatch, ClientSort, ClientStore } from '../../core/ports/client-store.ts';
+import type { ListQuery, Page } from '../../core/ports/list.ts';
 import { pageSize } from '../list-options.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { ClientsTable, Database, SqlKind } from './schema.ts';
@@ -122,6 +123,10 @@ export class SqlClientStore implements ClientStore {
     if (opts.after !== undefined) q = q.where('client_id', '>', opts.after);
     const rows = await q.orderBy('client_id').limit(pageSize(opts.limit)).execute();
     return rows.map((r) => decode(rowValues(r)));
+  }
+
+  async page(_tenantId: TenantId, _q: ListQuery<ClientSort>): Promise<Page<Client>> {
+    throw new Error('not implemented');
   }
 
   async update(tenantId: TenantId, clientId: string, patch: ClientPatch): Promise<Client | undefined> {

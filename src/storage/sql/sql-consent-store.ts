@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ConsentRecord } from '../../core/model/consent.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { ConsentStore } from '../../core/ports/consent-store.ts';
+import type { ListQuery, Page } from '../../core/ports/list.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { ConsentsTable, Database } from './schema.ts';
 
@@ -44,10 +45,16 @@ export class SqlConsentStore implements ConsentStore {
     await this.#put.run([c.tenantId, c.userId, c.clientId, JSON.stringify(c.scopes), JSON.stringify(c.claims), c.createdAt, c.updatedAt]);
   }
 
-  async listByUser(tenantId: TenantId, userId: string): Promise<ConsentRecord[]> {
-    const rows = await this.#db.selectFrom('consents').select(CONSENT_COLUMNS)
-      .where('tenant_id', '=', tenantId).where('user_id', '=', userId).orderBy('client_id').execute();
-    return rows.map((r) => decode(CONSENT_COLUMNS.map((c) => r[c]) as unknown as Values));
+  async pageByUser(_tenantId: TenantId, _userId: string, _q: ListQuery<'client_id'>): Promise<Page<ConsentRecord>> {
+    throw new Error('not implemented');
+  }
+
+  async deleteByUser(_tenantId: TenantId, _userId: string): Promise<number> {
+    throw new Error('not implemented');
+  }
+
+  async deleteByClient(_tenantId: TenantId, _clientId: string): Promise<number> {
+    throw new Error('not implemented');
   }
 
   async delete(tenantId: TenantId, userId: string, clientId: string): Promise<boolean> {

@@ -36,6 +36,7 @@ function decode(r: Values): TokenRecord {
     jti,
     clientId,
     subject,
+    userId: null,
     scope,
     audience: JSON.parse(audience) as string[],
     grantId,

@@ -2,7 +2,8 @@ import type { Insertable, Kysely, Selectable } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { StandardClaims, User, UserRole } from '../../core/model/user.ts';
-import type { UserPatch, UserStore } from '../../core/ports/user-store.ts';
+import type { ListQuery, Page } from '../../core/ports/list.ts';
+import type { UserPatch, UserSort, UserStore } from '../../core/ports/user-store.ts';
 import { pageSize } from '../list-options.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind, UsersTable } from './schema.ts';
@@ -84,6 +85,14 @@ export class SqlUserStore implements UserStore {
     if (opts.after !== undefined) q = q.where('username', '>', opts.after.toLowerCase());
     const rows = await q.orderBy('username').limit(pageSize(opts.limit)).execute();
     return rows.map((r) => decode(rowValues(r)));
+  }
+
+  async page(_tenantId: TenantId, _q: ListQuery<UserSort>): Promise<Page<User>> {
+    throw new Error('not implemented');
+  }
+
+  async delete(_tenantId: TenantId, _id: string): Promise<boolean> {
+    throw new Error('not implemented');
   }
 
   async update(tenantId: TenantId, id: string, patch: UserPatch): Promise<User | undefined> {
