@@ -1,7 +1,7 @@
 import type { LogoutNotifier } from '../core/end-session/logout-notifier.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
 import type { SigningAlg } from '../core/model/key.ts';
-import type { Ports } from '../core/ports/index.ts';
+import type { GrantStore, Ports, UserSessionStore } from '../core/ports/index.ts';
 
 /** The config the use cases read (a slice of `Config`, S6). */
 export interface ApplicationConfig {
@@ -18,8 +18,11 @@ export interface ApplicationConfig {
   readonly resources: readonly { readonly accessTokenTtl?: number | undefined }[];
 }
 
-/** The ports the use cases touch. */
-export type ApplicationPorts = Pick<Ports, 'clients' | 'users' | 'tokens' | 'denylist' | 'sessions' | 'consents' | 'clock' | 'random' | 'events' | 'passwordHasher'>;
+/** The ports the use cases touch (the grant and user-session read models are the operator's own). */
+export type ApplicationPorts = Pick<Ports, 'clients' | 'users' | 'tokens' | 'denylist' | 'consents' | 'clock' | 'random' | 'events' | 'passwordHasher'> & {
+  readonly grants: GrantStore;
+  readonly userSessions: UserSessionStore;
+};
 
 /**
  * What `createApplication` needs: built once by the composition root (or the CLI context).
@@ -27,7 +30,7 @@ export type ApplicationPorts = Pick<Ports, 'clients' | 'users' | 'tokens' | 'den
  * the process that made it; `logoutNotifier` delivers Logout Tokens when sessions are ended.
  */
 export interface ApplicationDeps extends ApplicationPorts {
-  readonly keys: Pick<KeyManager, 'init' | 'load' | 'rotate' | 'list' | 'jwks' | 'signer'>;
+  readonly keys: Pick<KeyManager, 'ready' | 'init' | 'load' | 'rotate' | 'list' | 'jwks' | 'signer'>;
   /** Seals client_secret_jwt secrets (AES-256-GCM); never leaves the process. */
   readonly kek: Buffer;
   readonly tenantId: string;

@@ -1,14 +1,9 @@
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors.ts';
-
-// The shared paging vocabulary (src/core/ports/list.ts), restated until the ports land.
-export type SortOrder = 'asc' | 'desc';
-export interface Cursor { readonly k: string | number; readonly id: string }
-export interface ListQuery<S extends string> { readonly limit: number; readonly sort: S; readonly order: SortOrder; readonly q?: string; readonly after?: Cursor }
-export interface Page<T> { readonly items: readonly T[]; readonly next: Cursor | null }
+import { MAX_PAGE_LIMIT, type Cursor, type ListQuery, type Page, type SortOrder } from '../core/ports/list.ts';
 
 export const DEFAULT_LIMIT = 50;
-export const MAX_LIMIT = 500;
+export const MAX_LIMIT = MAX_PAGE_LIMIT;
 /** Longest opaque cursor accepted (a cursor is small: a sort key and an id). */
 const MAX_CURSOR = 1024;
 

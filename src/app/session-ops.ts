@@ -26,6 +26,8 @@ export async function endSids(deps: AppDeps, events: EventPublisher, sids: reado
     const account = before?.accounts.find((a) => a.sid === sid);
     if (account) ended.push(account);
   }
+  // A process that has not loaded the signing keys yet (the CLI) loads them to sign Logout Tokens.
+  if (ended.some((a) => a.clientIds.length > 0) && !deps.keys.ready) await deps.keys.load();
   const { backchannel } = await notifyRelyingParties(notifyDeps(deps, events), deps.config, ended);
   return { ended, backchannel };
 }
