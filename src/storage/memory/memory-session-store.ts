@@ -101,7 +101,8 @@ export class MemorySessionStore implements SessionStore, UserSessionStore {
     const left = row.accounts.filter((a) => a.sid !== sid);
     this.#drop(key, row);
     if (left.length > 0) {
-      const currentUserId = left.some((a) => a.userId === row.currentUserId) && ended?.userId !== row.currentUserId ? row.currentUserId : null;
+      // No other account is silently made current.
+      const currentUserId = ended?.userId === row.currentUserId ? null : row.currentUserId;
       this.#put(key, { ...row, accounts: left, currentUserId });
     }
     return structuredClone(row);
