@@ -41,8 +41,9 @@ export interface CliContext {
 
 /**
  * Loads config (file + env), resolves the KEK, opens and migrates the store, builds the
- * application layer. Back-channel Logout Tokens (sessions ended from the CLI) get one attempt
- * each; `close()` waits for them before closing the store.
+ * application layer. Back-channel Logout Tokens (sessions ended from the CLI) are delivered as
+ * the server delivers them (logout.backchannelTimeout/Retries); `close()` waits for every one to
+ * be delivered or given up before closing the store.
  */
 export async function openCliContext(configFile: string | undefined, io: CliIo): Promise<CliContext> {
   const config = await loadConfig({ file: configFile, env: io.env });
@@ -59,7 +60,7 @@ export async function openCliContext(configFile: string | undefined, io: CliIo):
   events.on('backchannel_logout.failed', (e) => io.err(`warning: the back-channel Logout Token for client ${e.clientId} was not delivered (${e.reason})`));
   const tenantId = DEFAULT_TENANT;
   const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId }, config);
-  const logoutNotifier = createBackchannelDelivery({ events, clock }, { timeoutMs: config.logout.backchannelTimeout * 1000, retries: 0 });
+  const logoutNotifier = createBackchannelDelivery({ events, clock }, { timeoutMs: config.logout.backchannelTimeout * 1000, retries: config.logout.backchannelRetries });
   const application = createApplication({
     clients: storage.clients, users: storage.users, tokens: storage.tokens, denylist: storage.denylist, consents: storage.consents,
     grants: storage.grants, userSessions: storage.userSessions, clock, random: { bytes: (n) => randomBytes(n) }, events,
