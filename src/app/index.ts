@@ -1,5 +1,7 @@
 import type { z } from 'zod';
+import { GatehouseError } from '../core/errors.ts';
 import type { EventName } from '../core/events.ts';
+import type { Actor } from './actor.ts';
 import { createRandomIds } from '../core/tokens/random-ids.ts';
 import { clientUseCases } from './clients.ts';
 import { consentUseCases } from './consents.ts';
@@ -38,6 +40,11 @@ type Groups = typeof USE_CASES;
 export type Application = { readonly [G in keyof Groups]: Bound<Groups[G]> } & {
   /** Name, role, event and input schema of every use case (for the admin API's schemas and docs). */
   readonly catalog: readonly UseCaseInfo[];
+  /**
+   * Runs a use case by catalogue name with untyped input (admin API routes, MCP tools): the same
+   * role check and validation as the typed methods. An unknown name is GH_NOT_FOUND.
+   */
+  run(name: string, actor: Actor, input: unknown): Promise<unknown>;
 };
 
 function bindGroup<G extends Record<string, AnyDef>>(group: G, deps: AppDeps): Bound<G> {
@@ -52,7 +59,12 @@ export function allUseCases(): readonly AnyDef[] {
 /** Builds the application layer once (composition root, or the CLI context) from its ports. */
 export function createApplication(deps: ApplicationDeps): Application {
   const all: AppDeps = { ...deps, newId: createRandomIds(deps.random) };
+  const byName = new Map(allUseCases().map((def) => [def.name, bindUseCase(def, all) as (actor: Actor, input: unknown) => Promise<unknown>]));
   return {
+    run: (name, actor, input) => {
+      const uc = byName.get(name);
+      return uc ? uc(actor, input) : Promise.reject(new GatehouseError('GH_NOT_FOUND', `no operation ${JSON.stringify(name.slice(0, 64))}`));
+    },
     clients: bindGroup(USE_CASES.clients, all),
     users: bindGroup(USE_CASES.users, all),
     grants: bindGroup(USE_CASES.grants, all),
