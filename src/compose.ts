@@ -36,6 +36,7 @@ import { createRandomIds } from './core/tokens/random-ids.ts';
 import { createUserSubjects, type UserSubjects } from './core/tokens/user-subject.ts';
 import { createUserInfo, type UserInfo } from './core/userinfo/userinfo.ts';
 import { createPasswordSignIn, type PasswordSignIn } from './core/users/password-sign-in.ts';
+import { createApplication, type Application } from './app/index.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
 import { loadPageAssets } from './http/assets/page-assets.ts';
 import { endpointUrl, type AppContext } from './http/context.ts';
@@ -101,6 +102,8 @@ export interface Services {
   readonly endSession: EndSession;
   readonly registration: Registration;
   readonly logoutNotifier: BackchannelDelivery;
+  /** The operator use cases (S18): the one entry point of the CLI, admin API, console and MCP. */
+  readonly application: Application;
   /** Sets a log sink for background work (key refresh) once a logger exists. */
   setLog(log: (level: 'warn' | 'error', message: string) => void): void;
   /** Stops background work, waits for queued logout deliveries and closes the store. */
@@ -175,6 +178,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       }, config),
       registration: createRegistration({ ...ports, kek, tenantId }, config),
       logoutNotifier,
+      application: createApplication({ ...ports, grants: storage.grants, userSessions: storage.userSessions, keys, kek, tenantId, logoutNotifier, config }),
       setLog(fn) { log = fn; },
       async close() {
         keys.stop();

@@ -137,7 +137,6 @@ export const GATEHOUSE_ERROR_CODES = [
   'GH_CONFLICT',
   'GH_CLIENT_NOT_FOUND',
   'GH_CLIENT_NO_SECRET',
-  'GH_CLIENT_METADATA_INVALID',
   'GH_USER_INVALID',
   'GH_USER_NOT_FOUND',
   'GH_STORE_UNAVAILABLE',
@@ -159,7 +158,6 @@ export function gatehouseErrorStatus(code: GatehouseErrorCode): number {
     case 'GH_CLI_USAGE':
     case 'GH_INVALID_INPUT':
     case 'GH_USER_INVALID':
-    case 'GH_CLIENT_METADATA_INVALID':
     case 'GH_CLIENT_NO_SECRET':
     case 'GH_KEYS_ALG_NOT_CONFIGURED':
       return 400;
