@@ -1,9 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../app/index.ts';
 import type { Config } from '../config/schema.ts';
 import { safeEqual, sha256 } from '../core/crypto.ts';
 import { OAuthError } from '../core/errors.ts';
 
 const REALM = 'gatehouse-admin';
+
+/** Who acts when a request carries the static admin token: an admin client with every role. */
+export const ADMIN_TOKEN_ACTOR: Actor = { kind: 'admin_client', id: 'admin-token', roles: ['admin'] };
 
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1); the scheme is case-insensitive (RFC 9110 §11.1). */
 function bearerToken(header: string | undefined): string | null {
