@@ -5,20 +5,28 @@ interface Entry { readonly k: Key; readonly id: string }
 
 const cmp = (a: Key, b: Key): number => (a < b ? -1 : a > b ? 1 : 0);
 
+const cmpEntry = (a: Entry, b: Entry): number => cmp(a.k, b.k) || cmp(a.id, b.id);
+
+/** Pending additions beyond this are sorted and merged in one pass instead of spliced one by one. */
+const SPLICE_LIMIT = 16;
+
 /**
- * One ordered index of a memory store: (k, id) pairs kept sorted (binary search + splice), so a
- * page is a binary search and a walk of `limit` entries, as a B-tree range scan is in SQL.
+ * One ordered index of a memory store: (k, id) pairs kept sorted, so a page is a binary search
+ * and a walk of `limit` entries, as a B-tree range scan is in SQL. Additions wait in a buffer
+ * until the next read or removal (a bulk load is one sort and one merge, not n splices).
  * Strings order by UTF-16 code unit (SQL orders by code point: they differ only for characters
  * above U+FFFF against U+E000–U+FFFF).
  */
 export class SortedIndex {
-  readonly #entries: Entry[] = [];
+  #entries: Entry[] = [];
+  #pending: Entry[] = [];
 
   add(k: Key, id: string): void {
-    this.#entries.splice(this.#lower(k, id), 0, { k, id });
+    this.#pending.push({ k, id });
   }
 
   remove(k: Key, id: string): void {
+    this.#flush();
     const i = this.#lower(k, id);
     const e = this.#entries[i];
     if (e && e.k === k && e.id === id) this.#entries.splice(i, 1);
@@ -29,6 +37,7 @@ export class SortedIndex {
    * (a range: binary search to its start, stop at its end); `keep` filters ids on the way.
    */
   *walk(q: Pick<ListQuery<string>, 'order' | 'after'>, prefix?: string, keep?: (id: string) => boolean): Generator<Entry> {
+    this.#flush();
     const asc = q.order === 'asc';
     const n = this.#entries.length;
     let i: number;
@@ -51,6 +60,25 @@ export class SortedIndex {
       }
       if (!keep || keep(e.id)) yield e;
     }
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    const pending = this.#pending.sort(cmpEntry);
+    this.#pending = [];
+    if (pending.length <= SPLICE_LIMIT) {
+      for (const e of pending) this.#entries.splice(this.#lower(e.k, e.id), 0, e);
+      return;
+    }
+    const a = this.#entries;
+    const merged: Entry[] = new Array<Entry>(a.length + pending.length);
+    let i = 0;
+    let j = 0;
+    let o = 0;
+    while (i < a.length && j < pending.length) merged[o++] = cmpEntry(a[i]!, pending[j]!) <= 0 ? a[i++]! : pending[j++]!;
+    while (i < a.length) merged[o++] = a[i++]!;
+    while (j < pending.length) merged[o++] = pending[j++]!;
+    this.#entries = merged;
   }
 
   /** First position whose entry is >= (k, id). */
