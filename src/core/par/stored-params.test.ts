@@ -30,4 +30,21 @@ describe('RFC 9126 §2.1 what a pushed request stores', () => {
     assert.throws(() => storedParams(wide, storedSize(request) + 150), isInvalidRequest);
     assert.deepEqual(storedParams({ ...request, x_filler: 'a'.repeat(60_000) }, storedSize(request)), request, 'dropped parameters do not count');
   });
+
+  test('authorization.parMaxStoredBytes default (16 KiB) holds a large real request about three times over', () => {
+    // From a signed request object (resolved before storing: the JWT is not kept), with OIDC Core §5.5
+    // claims asking for 24 claims with values, four RFC 8707 resources, an id_token_hint signed
+    // with RSA-4096 (≈ 1.6 KB) and FAPI-sized state and nonce.
+    const claim = (i: number) => [`https://claims.example.com/custom/claim-${i}`, { essential: true, values: ['alpha', 'beta', 'gamma'] }];
+    const claims = JSON.stringify({ id_token: Object.fromEntries(Array.from({ length: 12 }, (_, i) => claim(i))), userinfo: Object.fromEntries(Array.from({ length: 12 }, (_, i) => claim(i + 12))) });
+    const large = {
+      ...request, redirect_uri: 'https://app.customer-portal.example.com/oauth/callback/authorization-code', scope: 'openid profile email address phone offline_access accounts:read payments:write',
+      state: 's'.repeat(256), nonce: 'n'.repeat(64), claims, prompt: 'login consent', max_age: '3600', ui_locales: 'de-CH fr-CH en', acr_values: 'urn:gatehouse:pwd urn:gatehouse:mfa',
+      login_hint: 'jane.doe@customer.example.com', id_token_hint: `${'h'.repeat(120)}.${'p'.repeat(800)}.${'g'.repeat(683)}`,
+      resource: ['accounts', 'payments', 'statements', 'profile'].map((r) => `https://${r}.api.example.com/v2/`).join(' '),
+    };
+    const size = storedSize(large);
+    assert.ok(size > 4_000 && size < 16_384 / 3, `${size} bytes`);
+    assert.deepEqual(storedParams(large, 16_384), large);
+  });
 });
