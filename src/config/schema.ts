@@ -51,6 +51,8 @@ export const configSchema = z.object({
     implicit: z.boolean().default(false).describe('Enable the `id_token` and `id_token token` response types (implicit flow). Off by default (OAuth 2.1).'),
     requirePar: z.boolean().default(false).describe('Every client must push its request first (RFC 9126 `require_pushed_authorization_requests`). Per client: `require_pushed_authorization_requests`.'),
     parTtl: z.number().int().min(10).max(600).default(60).describe('Lifetime of a pushed request_uri (RFC 9126 §2.2 `expires_in`).'),
+    parMaxStoredBytes: z.number().int().min(2048).max(1_048_576).default(16_384)
+      .describe('Largest pushed authorization request kept until its request_uri is used (RFC 9126), in bytes of the stored JSON: only the parameters the authorization endpoint reads are kept, unknown ones are dropped. A larger push is refused with `invalid_request`. 16 KiB is about three times a large real request (a `claims` request, several `resource` values, an `id_token_hint`); see docs/par-jar.md.'),
     allowUnsignedRequestObjects: z.boolean().default(false).describe('Accept JAR request objects with `alg: none` (RFC 9101). Off: only signed objects.'),
     requestObjectMaxAge: z.number().int().min(10).max(3600).default(300).describe('Longest accepted `exp - iat` of a request object, and the tolerated age of `iat`.'),
     interactionTtl: z.number().int().min(60).max(3600).default(900).describe('How long a sign-in/consent page stays valid before the request must start again.'),

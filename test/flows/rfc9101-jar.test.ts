@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWTPayload } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
+import type { ParRecord } from '../../src/core/model/par-request.ts';
 import { INSECURE } from '../support/oauth-client.ts';
 import {
   callbackOf, createRp, createTestUser, rpConfig, serverMetadata, startOidcServer,
@@ -175,6 +176,28 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
     assert.equal((await unsigned.json() as { error: string }).error, 'invalid_request_object');
     const wrongAud = await oauth.pushedAuthorizationRequest(as, { client_id: rp.client_id }, auth, { request: await sign(claims(challenge, { aud: `${op.url}/par-typo` })) }, INSECURE);
     assert.equal((await wrongAud.json() as { error: string }).error, 'invalid_request_object');
+  });
+
+  test('RFC 9126 §3 with RFC 6749 §3.1 a pushed request object is stored as its recognized parameters only: not the JWT, not its unknown members', async () => {
+    const as = await serverMetadata(op.url) as unknown as oauth.AuthorizationServer;
+    const { challenge } = await pkce();
+    const store = op.gh.services.storage.par;
+    const insert = store.insert;
+    const stored: ParRecord[] = [];
+    // A recording wrapper on the real store instance: the row still goes in.
+    store.insert = (record) => { stored.push(structuredClone(record)); return insert.call(store, record); };
+    try {
+      const request = await sign(claims(challenge, { x_filler: 'a'.repeat(30_000), x_flag: true, x_count: 7 }));
+      const res = await oauth.pushedAuthorizationRequest(as, { client_id: rp.client_id }, oauth.ClientSecretBasic(rp.client_secret), { request, state: 'outer-state' }, INSECURE);
+      assert.equal(res.status, 201);
+    } finally {
+      store.insert = insert;
+    }
+    assert.equal(stored.length, 1);
+    assert.deepEqual(stored[0]?.params, {
+      client_id: rp.client_id, response_type: 'code', redirect_uri: rp.redirect_uri, scope: 'openid email', state: 'inner-state', nonce: 'inner-nonce',
+      code_challenge: challenge, code_challenge_method: 'S256',
+    });
   });
 
   test('RFC 9101 §6.2 the server accepts alg none when configured to, still taking parameters from inside only', async () => {

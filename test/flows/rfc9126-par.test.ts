@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
+import { sha256 } from '../../src/core/crypto.ts';
+import type { ParRecord } from '../../src/core/model/par-request.ts';
 import { REQUEST_URI_PREFIX } from '../../src/core/par/pushed-requests.ts';
 import { INSECURE } from '../support/oauth-client.ts';
 import {
@@ -58,6 +60,26 @@ function assertRequestUriRefused(out: Outcome, client: TestRp): void {
   assert.equal(out.url.searchParams.get('iss'), op.url);
   assert.equal(out.url.searchParams.get('code'), null);
 }
+
+/**
+ * Runs `fn` while recording what the server's ParStore is asked to insert (a wrapper on the real
+ * store instance every service holds: the rows stay in the store).
+ */
+async function recordingInserts<T>(fn: (stored: readonly ParRecord[]) => Promise<T>): Promise<T> {
+  const store = op.gh.services.storage.par;
+  const insert = store.insert;
+  const stored: ParRecord[] = [];
+  store.insert = (record) => { stored.push(structuredClone(record)); return insert.call(store, record); };
+  try {
+    return await fn(stored);
+  } finally {
+    store.insert = insert;
+  }
+}
+
+/** What the store holds for `requestUri` now, by a take (which spends it if it is unused). */
+const takeFromStore = (requestUri: string) =>
+  op.gh.services.storage.par.take(op.gh.ctx.tenantId, sha256(requestUri), Math.floor(op.clock.now() / 1000));
 
 const authorizeUrl = (clientId: string, requestUri: string) => new URL(`${op.url}/authorize?${new URLSearchParams({ client_id: clientId, request_uri: requestUri })}`);
 
@@ -208,5 +230,54 @@ describe('RFC 9126 Pushed Authorization Requests', () => {
     } finally {
       await strictOp.close();
     }
+  });
+});
+
+describe('RFC 9126 §2.1 what a pushed request stores (CWE-770)', () => {
+  test('RFC 9126 §2.1 with RFC 6749 §3.1 "MUST ignore unrecognized request parameters": a 60 KB unknown parameter is accepted (201) but not stored; the authorization works', async () => {
+    const pub = await createRp(op.gh, 'public');
+    const { params, verifier } = await goodParams(pub);
+    await recordingInserts(async (stored) => {
+      const res = await push(pub, { ...params, x_filler: 'a'.repeat(60_000) });
+      assert.equal(res.status, 201);
+      const { request_uri } = await oauth.processPushedAuthorizationResponse(as, { client_id: pub.client_id }, res);
+      assert.equal(stored.length, 1);
+      assert.deepEqual(stored[0]?.params, { ...params, client_id: pub.client_id }, 'only the recognized parameters');
+      assert.ok(JSON.stringify(stored[0]).length < 1024);
+      const cb = callbackOf(await new UserAgent(op.url).authorize(authorizeUrl(pub.client_id, request_uri), login()));
+      const tokens = await oidc.authorizationCodeGrant(await rpConfig(op, pub), cb, { pkceCodeVerifier: verifier, expectedState: 'st-1', expectedNonce: 'n-1' });
+      assert.equal(tokens.claims()?.sub, alice.id);
+    });
+  });
+
+  test('RFC 9126 §4 once the request_uri is used at /authorize the store keeps none of its parameters', async () => {
+    const { params } = await goodParams();
+    const { request_uri } = await oauth.processPushedAuthorizationResponse(as, { client_id: rp.client_id }, await push(rp, params));
+    callbackOf(await new UserAgent(op.url).authorize(authorizeUrl(rp.client_id, request_uri), login()));
+    const row = await takeFromStore(request_uri);
+    assert.equal(row.result, 'already-consumed', 'RFC 9126 §4 one-time use still recorded');
+    assert.deepEqual(row.result === 'already-consumed' ? row.record.params : null, {});
+  });
+
+  test('authorization.parMaxStoredBytes: a push within http.bodyLimit whose parameters exceed the cap is invalid_request (400) and nothing is stored', async () => {
+    const { params } = await goodParams();
+    // Each value within its own limit: sixteen resource values (RFC 8707 §2); or a large claims
+    // request (OIDC Core §5.5) with a long state and nonce and a few resource values.
+    const resources = new URLSearchParams(params);
+    for (let i = 0; i < 16; i++) resources.append('resource', `https://api${i}.example/${'r'.repeat(1100)}`);
+    const wanted = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`https://claims.example/${String(i).padStart(2, '0')}/${'c'.repeat(90)}`, null]));
+    const mixed = new URLSearchParams({ ...params, claims: JSON.stringify({ userinfo: wanted }), state: 's'.repeat(2048), nonce: 'n'.repeat(2048) });
+    for (let i = 0; i < 6; i++) mixed.append('resource', `https://api${i}.example/${'r'.repeat(1000)}`);
+    await recordingInserts(async (stored) => {
+      for (const body of [resources, mixed]) {
+        assert.ok(body.toString().length < 60_000, 'within http.bodyLimit');
+        const res = await oauth.pushedAuthorizationRequest(as, { client_id: rp.client_id }, oauth.ClientSecretBasic(rp.client_secret), body, INSECURE);
+        assert.equal(res.status, 400);
+        const err = await res.json() as { error: string; error_description?: string };
+        assert.equal(err.error, 'invalid_request');
+        assert.match(err.error_description ?? '', /too large/, 'refused for its size, not its content');
+      }
+      assert.equal(stored.length, 0, 'nothing stored');
+    });
   });
 });

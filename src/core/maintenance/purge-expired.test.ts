@@ -26,6 +26,17 @@ test('expired records are purged after the retention period; live ones stay', as
   assert.equal(await storage.denylist.has('default', 'kept'), true);
 });
 
+test('CWE-770 pushed requests are purged at their expiry, without the retention period', async () => {
+  const storage = createMemoryStorage({ clock: clockAt(1000) });
+  const par = (hash: string, expiresAt: number) => ({ tenantId: 'default', hash, clientId: 'c', params: { state: 's' }, expiresAt, consumedAt: null });
+  await storage.par.insert(par('expired', 999));
+  await storage.par.insert(par('live', 1001));
+  const report = await purgeExpired(storage, clockAt(1000), 86_400);
+  assert.equal(report.removed.par, 1);
+  assert.deepEqual(await storage.par.take('default', 'expired', 1000), { result: 'not-found' });
+  assert.equal((await storage.par.take('default', 'live', 1000)).result, 'consumed');
+});
+
 test('a failing store does not stop the others', async () => {
   const storage = createMemoryStorage({ clock: clockAt(1000) });
   const broken = { ...storage, codes: { ...storage.codes, purgeExpired: async () => { throw new Error('db down'); } } };

@@ -9,11 +9,18 @@ export interface PurgeReport {
   readonly failed: readonly string[];
 }
 
+/** Stores purged as soon as their records expire: no later check needs an expired one. */
+const PURGED_AT_EXPIRY: ReadonlySet<keyof PurgeableStores> = new Set(['denylist', 'replay', 'par']);
+
 /**
  * Deletes records that can no longer be used: expired tokens (kept `retention` seconds past
  * expiry so introspection and reuse detection still see recently expired ones), denylist entries,
  * replay-cache keys, sessions past their absolute end, codes, device codes and pushed requests.
  * Each store is purged independently: one failing store does not stop the others.
+ *
+ * The denylist and replay cache must keep entries until they expire, never longer. So must pushed
+ * requests: an expired request_uri is refused as an unknown one is (RFC 9126 §2.2 `expires_in`)
+ * and its reuse revokes nothing, so keeping it past expiry would only keep its parameters.
  */
 export async function purgeExpired(stores: PurgeableStores, clock: Clock, retention: number): Promise<PurgeReport> {
   const now = epochSeconds(clock);
@@ -22,8 +29,7 @@ export async function purgeExpired(stores: PurgeableStores, clock: Clock, retent
   const failed: string[] = [];
   for (const name of ['tokens', 'denylist', 'replay', 'sessions', 'codes', 'deviceCodes', 'par'] as const) {
     try {
-      // The denylist and replay cache must keep entries until they expire, never longer is needed.
-      removed[name] = await stores[name].purgeExpired(name === 'denylist' || name === 'replay' ? now : before);
+      removed[name] = await stores[name].purgeExpired(PURGED_AT_EXPIRY.has(name) ? now : before);
     } catch (e) {
       removed[name] = 0;
       failed.push(`${name}: ${(e as Error).message}`);

@@ -5,7 +5,10 @@ export interface ParRecord {
   readonly tenantId: TenantId;
   readonly hash: string;
   readonly clientId: string;
-  /** The validated authorization parameters (from the form or the JAR request object). */
+  /**
+   * The validated authorization parameters the authorization endpoint reads (from the form or the
+   * JAR request object; unrecognized ones dropped); `{}` once the request_uri has been used.
+   */
   readonly params: Readonly<Record<string, string>>;
   readonly expiresAt: number;
   readonly consumedAt: number | null;

@@ -9,10 +9,10 @@ const rp = makeClient({ clientId: 'rp', grantTypes: ['authorization_code'], redi
 const isCode = (code: string) => (e: unknown) => e instanceof OAuthError && e.code === code;
 const body = { response_type: 'code', redirect_uri: 'https://rp.example/cb', scope: 'openid', state: 's', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' };
 
-async function setup(validate: PushValidator = async (_c, p) => p) {
+async function setup(validate: PushValidator = async (_c, p) => p, parMaxStoredBytes = 16_384) {
   const w = await coreWorld();
   const seen: Record<string, string>[] = [];
-  const core = createPushedRequests({ ...w, par: w.storage.par }, { authorization: { parTtl: 60 } });
+  const core = createPushedRequests({ ...w, par: w.storage.par }, { authorization: { parTtl: 60, parMaxStoredBytes } });
   const spy: PushValidator = async (c, p) => { seen.push({ ...p }); return validate(c, p); };
   const pushed = { push: (c: typeof rp, p: Record<string, string>) => core.push(c, p, spy), takePushedRequest: core.takePushedRequest };
   return { w, pushed, seen };
@@ -75,5 +75,25 @@ describe('RFC 9126 pushed authorization requests', () => {
     const { w, pushed } = await setup(async () => { throw OAuthError.invalidScope('nope'); });
     await assert.rejects(pushed.push(rp, body), isCode('invalid_scope'));
     assert.equal(await w.storage.par.purgeExpired(Number.MAX_SAFE_INTEGER), 0);
+  });
+
+  test('RFC 9126 §2.1 with RFC 6749 §3.1 unrecognized parameters are validated with the push but not stored', async () => {
+    const { w, pushed, seen } = await setup();
+    const r = await pushed.push(rp, { ...body, x_filler: 'a'.repeat(60_000), registration: '{}' });
+    assert.equal(seen[0]?.['x_filler']?.length, 60_000, 'the validation sees the whole push');
+    const taken = await w.storage.par.take('default', sha256(r.request_uri), 0);
+    assert.equal(taken.result, 'consumed');
+    assert.deepEqual(taken.result === 'consumed' ? { ...taken.record.params } : null, { ...body, client_id: 'rp' });
+  });
+
+  test('authorization.parMaxStoredBytes: a push whose stored parameters exceed it is invalid_request and stores nothing', async () => {
+    const { w, pushed } = await setup(async (_c, p) => p, 2048);
+    const under = await pushed.push(rp, { ...body, state: 's'.repeat(1500) });
+    assert.ok(isPushedRequestUri(under.request_uri));
+    const purgeAll = () => w.storage.par.purgeExpired(Number.MAX_SAFE_INTEGER);
+    assert.equal(await purgeAll(), 1);
+    await assert.rejects(pushed.push(rp, { ...body, state: 's'.repeat(2048) }), isCode('invalid_request'));
+    assert.equal(await purgeAll(), 0, 'nothing stored');
+    assert.deepEqual(w.events.of('authorization_request.pushed').length, 1, 'only the first push was published');
   });
 });

@@ -7,6 +7,7 @@ import type { TenantId } from '../model/tenant.ts';
 import { epochSeconds, type Clock } from '../ports/clock.ts';
 import type { ParStore } from '../ports/par-store.ts';
 import type { Random } from '../ports/random.ts';
+import { storedParams } from './stored-params.ts';
 
 /** RFC 9126 §2.2: "urn:ietf:params:oauth:request_uri:<reference-value>". */
 export const REQUEST_URI_PREFIX = 'urn:ietf:params:oauth:request_uri:';
@@ -35,7 +36,7 @@ export interface PushedRequestDeps {
 }
 
 export interface PushedRequestConfig {
-  readonly authorization: { readonly parTtl: number };
+  readonly authorization: { readonly parTtl: number; readonly parMaxStoredBytes: number };
 }
 
 /** RFC 9126 §2.2 successful response (201 Created). */
@@ -48,7 +49,9 @@ export interface PushedRequests {
   /**
    * RFC 9126 §2.1: stores the validated authorization request of an authenticated `client`
    * (only the SHA-256 of the request_uri is kept). `params` is the whole push body: client
-   * authentication parameters are dropped here. `validate` is the authorization endpoint's
+   * authentication parameters are dropped here, and of the validated request only the
+   * parameters the authorization endpoint reads are stored, within
+   * `authorization.parMaxStoredBytes` (./stored-params.ts). `validate` is the authorization endpoint's
    * validation (passed per call: the authorization service itself takes pushed requests).
    * Throws OAuthError.
    */
@@ -84,11 +87,11 @@ export function createPushedRequests(deps: PushedRequestDeps, config: PushedRequ
         throw OAuthError.invalidRequest('client_id does not match the authenticated client');
       }
       params.client_id = client.clientId;
-      const stored = await validate(client, params);
+      const stored = storedParams(await validate(client, params), config.authorization.parMaxStoredBytes);
       const now = epochSeconds(deps.clock);
       for (let attempt = 0; ; attempt++) {
         const requestUri = REQUEST_URI_PREFIX + b64(deps.random.bytes(REFERENCE_BYTES));
-        const record: ParRecord = { tenantId, hash: sha256(requestUri), clientId: client.clientId, params: { ...stored }, expiresAt: now + ttl, consumedAt: null };
+        const record: ParRecord = { tenantId, hash: sha256(requestUri), clientId: client.clientId, params: stored, expiresAt: now + ttl, consumedAt: null };
         try {
           await par.insert(record);
         } catch (e) {

@@ -3,10 +3,10 @@ import type { ParRecord } from '../../core/model/par-request.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { TakeResult } from '../../core/ports/code-store.ts';
 import type { ParStore } from '../../core/ports/par-store.ts';
-import { purgeBefore, takeOnce } from './memory-code-store.ts';
+import { purgeBefore } from './memory-code-store.ts';
 import { tenantKey } from './memory-util.ts';
 
-/** Pushed authorization requests in a Map; single use through the same `take` as codes. */
+/** Pushed authorization requests in a Map; `take` is synchronous, so it is one atomic step. */
 export class MemoryParStore implements ParStore {
   readonly #rows = new Map<string, ParRecord>();
 
@@ -17,7 +17,13 @@ export class MemoryParStore implements ParStore {
   }
 
   async take(tenantId: TenantId, hash: string, at: number): Promise<TakeResult<ParRecord>> {
-    return takeOnce(this.#rows, tenantKey(tenantId, hash), at);
+    const key = tenantKey(tenantId, hash);
+    const row = this.#rows.get(key);
+    if (!row) return { result: 'not-found' };
+    if (row.consumedAt !== null) return { result: 'already-consumed', record: structuredClone(row) };
+    // The pushed parameters leave with the winner; the row keeps only what reuse needs.
+    this.#rows.set(key, { ...row, params: {}, consumedAt: at });
+    return { result: 'consumed', record: { ...row, consumedAt: at } };
   }
 
   async purgeExpired(before: number): Promise<number> {
