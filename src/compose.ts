@@ -44,6 +44,7 @@ import { createInteractionSealer } from './http/interaction.ts';
 import { createPageKit } from './http/pages/layout.ts';
 import { createBackchannelDelivery, type BackchannelDelivery, type BackchannelDeliveryOptions } from './logout/backchannel-delivery.ts';
 import { createMetrics, type GatehouseMetrics } from './metrics/prometheus.ts';
+import { createGuardedFetch, guardedFetchOptions } from './outbound/guarded-fetch.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
 import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
 import { createStorage } from './storage/create-storage.ts';
@@ -61,8 +62,8 @@ export interface ComposeOptions {
   readonly poolSize?: number;
   /** Log line sink for operator messages (KEK warning, key refresh before a logger exists); default stderr. */
   readonly notice?: (msg: string) => void;
-  /** Back-channel logout delivery overrides (tests: a short back-off, a fake fetch). */
-  readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'fetch' | 'delay'>;
+  /** Back-channel logout delivery overrides (tests: a short back-off). */
+  readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'delay'>;
 }
 
 /** Every service of one process, built once. */
@@ -133,15 +134,17 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     let log: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
     const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
     await keys.init();
+    // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri) is fetched through one guard.
+    const outbound = createGuardedFetch(guardedFetchOptions(config));
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
-    const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl);
+    const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound);
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
     const idTokens = createIdTokenIssuer({ keys, clock, users: storage.users, tenantId }, config);
     const idTokenHints = createIdTokenHintVerifier(keys, config);
     const accessTokens = createAccessTokenIssuer({ ...ports, keys, tenantId }, config);
     const subjects = createUserSubjects(kek, idTokens.subjectFor);
     // Back-Channel Logout: in-process background delivery (lost on shutdown; see docs/logout.md).
-    const logoutNotifier = createBackchannelDelivery({ events, clock }, {
+    const logoutNotifier = createBackchannelDelivery({ events, clock, http: outbound }, {
       timeoutMs: config.logout.backchannelTimeout * 1000,
       retries: config.logout.backchannelRetries,
       ...opts.backchannel,
@@ -173,6 +176,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       async close() {
         keys.stop();
         await logoutNotifier.close();
+        await outbound.close();
         await storage.close();
       },
     };
