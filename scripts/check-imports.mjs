@@ -3,7 +3,7 @@
 // - src/core/** imports no adapter, no driver, no node:http|net|fs, nothing outside src/core.
 // - adapters (src/storage/**) import only core/ports, core/model, core/errors, core/crypto and drivers.
 // - only the composition root (src/compose.ts) knows concrete adapters: no other file imports
-//   src/storage, src/ratelimit, src/security or src/logout (adapters' own tests excepted).
+//   src/storage, src/ratelimit, src/security, src/logout or src/outbound (adapters' own tests excepted).
 // - the interfaces (src/http, src/cli, src/app) import no driver-level module and not src/main.ts
 //   (the process entry); src/app (the application layer) imports no interface either.
 // Uses the TypeScript scanner (ts.preProcessFile), so type-only imports count too.
@@ -22,8 +22,8 @@ const files = [];
 })(root);
 
 const FORBIDDEN_IN_CORE = /^(node:)?(http|https|http2|net|tls|dgram|fs|fs\/promises|child_process|cluster)$/;
-const DRIVERS = /^(better-sqlite3|better-sqlite3-napi|pg|mysql2|mysql2\/promise|kysely|ioredis|amqplib|nats|fastify|@fastify\/.*|prom-client|pino)$/;
-const ADAPTER_DIRS = /^(storage|ratelimit|security|logout)\//;
+const DRIVERS = /^(undici|better-sqlite3|better-sqlite3-napi|pg|mysql2|mysql2\/promise|kysely|ioredis|amqplib|nats|fastify|@fastify\/.*|prom-client|pino)$/;
+const ADAPTER_DIRS = /^(storage|ratelimit|security|logout|outbound)\//;
 const INTERFACES = /^(http|cli|app)\//;
 const problems = [];
 

@@ -45,6 +45,7 @@ import { createInteractionSealer } from './http/interaction.ts';
 import { createPageKit } from './http/pages/layout.ts';
 import { createBackchannelDelivery, type BackchannelDelivery, type BackchannelDeliveryOptions } from './logout/backchannel-delivery.ts';
 import { createMetrics, type GatehouseMetrics } from './metrics/prometheus.ts';
+import { createGuardedFetch, guardedFetchOptions } from './outbound/guarded-fetch.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
 import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
 import { createStorage } from './storage/create-storage.ts';
@@ -67,8 +68,8 @@ export interface ComposeOptions {
    * what is stored, so an operator command never generates keys as a side effect.
    */
   readonly keys?: 'init' | 'load';
-  /** Back-channel logout delivery overrides (tests: a short back-off, a fake fetch). */
-  readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'fetch' | 'delay'>;
+  /** Back-channel logout delivery overrides (tests: a short back-off). */
+  readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'delay'>;
 }
 
 /** Every service of one process, built once. */
@@ -142,15 +143,17 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
+    // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri) is fetched through one guard.
+    const outbound = createGuardedFetch(guardedFetchOptions(config));
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
-    const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl);
+    const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound);
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
     const idTokens = createIdTokenIssuer({ keys, clock, tenantId }, config);
     const idTokenHints = createIdTokenHintVerifier(keys, config);
     const accessTokens = createAccessTokenIssuer({ ...ports, keys, tenantId }, config);
     const subjects = createUserSubjects(kek, idTokens.subjectFor);
     // Back-Channel Logout: in-process background delivery (lost on shutdown; see docs/logout.md).
-    const logoutNotifier = createBackchannelDelivery({ events, clock }, {
+    const logoutNotifier = createBackchannelDelivery({ events, clock, http: outbound }, {
       timeoutMs: config.logout.backchannelTimeout * 1000,
       retries: config.logout.backchannelRetries,
       ...opts.backchannel,
@@ -183,6 +186,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       async close() {
         keys.stop();
         await logoutNotifier.close();
+        await outbound.close();
         await storage.close();
       },
     };

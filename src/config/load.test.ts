@@ -49,6 +49,19 @@ test('production refuses placeholder secrets', () => {
   assert.match(problems(() => buildConfig({ ...base, registration: { initialAccessTokens: ['placeholder-token-123'] } })), /registration\.initialAccessTokens\.0/);
 });
 
+test('S19 outbound.allowHosts: production refuses loopback entries with GH_CONFIG_INVALID; malformed entries are named', () => {
+  const base = { env: 'production', issuer: 'https://id.example.com', kek: STRONG_KEK } as const;
+  for (const entry of ['127.0.0.1', '127.0.0.0/8', 'localhost', 'api.localhost', '::1', '[::1]', '::ffff:127.0.0.1', '0.0.0.0', '0.0.0.0/0', '::/0']) {
+    assert.match(problems(() => buildConfig({ ...base, outbound: { allowHosts: ['keys.internal.example', entry] } })), /outbound\.allowHosts\.1: production refuses a loopback/, entry);
+  }
+  const ok = buildConfig({ ...base, outbound: { allowHosts: ['keys.internal.example', '10.0.0.0/8', 'fd00::/8', '128.0.0.0/1'] } });
+  assert.deepEqual(ok.outbound.allowHosts, ['keys.internal.example', '10.0.0.0/8', 'fd00::/8', '128.0.0.0/1']);
+  assert.deepEqual(buildConfig({ outbound: { allowHosts: ['127.0.0.1', 'localhost'] } }).outbound.allowHosts, ['127.0.0.1', 'localhost']);
+  for (const bad of ['http://keys.example', '10.0.0.0/33', '127.1', 'a b', '10.0.0.0/8/1']) {
+    assert.match(problems(() => buildConfig({ outbound: { allowHosts: [bad] } })), /outbound\.allowHosts\.0: must be a hostname/, bad);
+  }
+});
+
 test('RFC 8414 §2 issuer must not carry a query or fragment', () => {
   assert.match(problems(() => buildConfig({ issuer: 'https://id.example.com/?x=1' })), /issuer:/);
 });

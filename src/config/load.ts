@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { GatehouseError } from '../core/errors.ts';
+import { isLocalEntry, parseAllowEntry } from './outbound-allow.ts';
 import { configSchema, type Config, type ConfigInput } from './schema.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -88,6 +89,12 @@ export function semanticProblems(c: Config): string[] {
   if (c.tokens.subjectType === 'pairwise' && !c.tokens.pairwiseSalt) out.push('tokens.pairwiseSalt: required when tokens.subjectType is pairwise');
   if (c.session.idleTtl > c.session.absoluteTtl) out.push('session.idleTtl: must not exceed session.absoluteTtl');
   if (c.kek !== undefined && !decodeKek(c.kek)) out.push('kek: must be 32 bytes, base64 or base64url encoded');
+  c.outbound.allowHosts.forEach((h, i) => {
+    const entry = parseAllowEntry(h);
+    if (!entry) out.push(`outbound.allowHosts.${i}: must be a hostname, an IP address or a CIDR range`);
+    // S19: in production the guarded fetcher never reaches this machine, even when asked to.
+    else if (c.env === 'production' && isLocalEntry(entry)) out.push(`outbound.allowHosts.${i}: production refuses a loopback or unspecified destination (${h}); outbound requests must not reach this machine`);
+  });
   if (c.env === 'production') {
     if (isWeakKek(c.kek)) out.push('kek: production needs a strong 32-byte key-encryption key (GATEHOUSE_KEK), e.g. `openssl rand -base64 32`');
     if (iss.protocol === 'http:' && !LOOPBACK.has(iss.hostname)) out.push('issuer: production refuses an http:// issuer that is not loopback; use https');

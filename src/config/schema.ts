@@ -77,6 +77,14 @@ export const configSchema = z.object({
     backchannelTimeout: z.number().int().min(1).max(60).default(5).describe('Timeout of one back-channel logout delivery attempt, in seconds.'),
     backchannelRetries: z.number().int().min(0).max(10).default(3).describe('Retries of a failed back-channel logout delivery (exponential back-off).'),
   }).strict().prefault({}),
+  outbound: z.object({
+    allowHosts: z.array(z.string()).default([])
+      .describe('Destinations the guarded outbound fetcher may reach although they are (or resolve to) a loopback, private, link-local or other special address: hostnames (exact) or IP addresses / CIDR ranges. Production refuses loopback entries. Client `jwks_uri` and `backchannel_logout_uri` fetches go through this guard (docs/security.md "Outbound requests").'),
+    connectTimeoutMs: z.number().int().min(100).max(60_000).default(3000).describe('Longest an outbound connection (TCP + TLS) may take, in milliseconds.'),
+    timeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('Longest an outbound request may take from start to the last body byte, in milliseconds (a caller with a shorter deadline, e.g. `logout.backchannelTimeout`, stops sooner).'),
+    maxJwksBytes: z.number().int().min(1024).max(10_485_760).default(262_144).describe('Largest accepted client `jwks_uri` document, in bytes; a longer body is abandoned while streaming.'),
+    maxLogoutResponseBytes: z.number().int().min(0).max(1_048_576).default(65_536).describe('Largest accepted response body of a back-channel logout POST, in bytes; a longer body is abandoned and the delivery fails as `too_large`.'),
+  }).strict().prefault({}),
   theme: z.object({
     productName: z.string().min(1).max(100).default('Gatehouse').describe('Name shown on sign-in, consent and other pages.'),
     logoFile: z.string().optional().describe('Path to an SVG or PNG logo served from `/assets/logo` (no external assets).'),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { recordEvents, settableClock, T0 } from '../../test/support/core-fixtures.ts';
 import type { BackchannelLogoutMessage } from '../core/end-session/logout-notifier.ts';
+import { OutboundError, type OutboundHttp, type OutboundRequest } from '../core/ports/outbound-http.ts';
 import { createBackchannelDelivery, type BackchannelDeliveryOptions } from './backchannel-delivery.ts';
 
 const message: BackchannelLogoutMessage = {
@@ -10,30 +11,36 @@ const message: BackchannelLogoutMessage = {
 
 type Answer = number | Error | 'hang';
 
-/** A fetch that answers from a script and records each call; delays are recorded, never waited. */
+/**
+ * The outbound port answering from a script (statuses, or the guard's typed failures) and
+ * recording each call; delays are recorded, never waited. The guard itself is tested over real
+ * sockets in src/outbound/guarded-fetch.test.ts and with this delivery in test/flows/oidc-logout.
+ */
 function harness(answers: Answer[], opts: Partial<BackchannelDeliveryOptions> = {}) {
   const events = recordEvents();
   const clock = settableClock();
-  const calls: { url: string; init: RequestInit }[] = [];
+  const calls: { url: string; init: OutboundRequest }[] = [];
   const delays: number[] = [];
-  const fakeFetch = (async (url: string, init: RequestInit) => {
-    calls.push({ url, init });
-    const a = answers.shift() ?? 200;
-    if (a === 'hang') {
-      return new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)));
-    }
-    if (a instanceof Error) throw a;
-    return new Response(a === 204 || a === 302 ? null : 'x', { status: a });
-  }) as unknown as typeof fetch;
-  const delivery = createBackchannelDelivery({ events, clock }, {
-    timeoutMs: 5000, retries: 3, fetch: fakeFetch,
+  const http: OutboundHttp = {
+    async fetch(url, init) {
+      calls.push({ url, init });
+      const a = answers.shift() ?? 200;
+      if (a === 'hang') {
+        return new Promise((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)));
+      }
+      if (a instanceof Error) throw a;
+      return { status: a, headers: {}, body: new Uint8Array() };
+    },
+  };
+  const delivery = createBackchannelDelivery({ events, clock, http }, {
+    timeoutMs: 5000, retries: 3,
     delay: async (ms) => { delays.push(ms); },
     ...opts,
   });
   return { events, clock, calls, delays, delivery };
 }
 
-const timeoutError = () => Object.assign(new Error('timed out'), { name: 'TimeoutError' });
+const timeoutError = () => new OutboundError('timeout');
 
 describe('Back-Channel Logout 1.0 §2.5 delivery', () => {
   test('POSTs logout_token as form data; the caller does not wait', async () => {
@@ -48,7 +55,8 @@ describe('Back-Channel Logout 1.0 §2.5 delivery', () => {
     assert.equal(init.method, 'POST');
     assert.deepEqual(init.headers, { 'content-type': 'application/x-www-form-urlencoded' });
     assert.equal(init.body, 'logout_token=a.b.c');
-    assert.equal(init.redirect, 'manual');
+    // The purpose selects the byte limit (outbound.maxLogoutResponseBytes).
+    assert.equal(init.purpose, 'backchannel_logout');
     assert.deepEqual(h.events.of('backchannel_logout.delivered'), [{ tenantId: 'default', clientId: 'rp1', jti: 'j1', attempts: 1, status: 200 }]);
   });
 
@@ -60,7 +68,7 @@ describe('Back-Channel Logout 1.0 §2.5 delivery', () => {
   });
 
   test('5xx, 429, timeouts and network errors are retried with exponential back-off', async () => {
-    const h = harness([503, 429, timeoutError(), new TypeError('fetch failed'), 200], { retries: 4 });
+    const h = harness([503, 429, timeoutError(), new OutboundError('network', 'ECONNREFUSED'), 200], { retries: 4 });
     h.delivery.notify(message);
     await h.delivery.idle();
     assert.equal(h.calls.length, 5);
@@ -77,13 +85,21 @@ describe('Back-Channel Logout 1.0 §2.5 delivery', () => {
     assert.equal(h.delivery.pending, 0);
   });
 
-  test('a 400 (token refused) or a redirect is not retried', async () => {
-    for (const status of [400, 302]) {
-      const h = harness([status]);
+  test('a 400 (token refused) is not retried', async () => {
+    const h = harness([400]);
+    h.delivery.notify(message);
+    await h.delivery.idle();
+    assert.equal(h.calls.length, 1);
+    assert.equal(h.events.of('backchannel_logout.failed')[0]?.reason, 'http_400');
+  });
+
+  test('S19 a refused destination, a redirect, http in production or an oversized answer is final: not retried, reason kept', async () => {
+    for (const reason of ['refused_address', 'redirect', 'not_https', 'too_large', 'invalid_url'] as const) {
+      const h = harness([new OutboundError(reason), 200]);
       h.delivery.notify(message);
       await h.delivery.idle();
-      assert.equal(h.calls.length, 1);
-      assert.equal(h.events.of('backchannel_logout.failed')[0]?.reason, `http_${status}`);
+      assert.equal(h.calls.length, 1, reason);
+      assert.deepEqual(h.events.of('backchannel_logout.failed'), [{ tenantId: 'default', clientId: 'rp1', jti: 'j1', attempts: 1, reason }]);
     }
   });
 
@@ -107,10 +123,10 @@ describe('Back-Channel Logout 1.0 §2.5 delivery', () => {
   test('the back-off stops at the token expiry', async () => {
     const events = recordEvents();
     const clock = settableClock();
-    const d = createBackchannelDelivery({ events, clock }, {
+    const http: OutboundHttp = { fetch: async () => ({ status: 500, headers: {}, body: new Uint8Array() }) };
+    const d = createBackchannelDelivery({ events, clock, http }, {
       timeoutMs: 5000,
       retries: 5,
-      fetch: (async () => new Response('x', { status: 500 })) as unknown as typeof fetch,
       // The clock passes exp during the first back-off.
       delay: async () => { clock.set((message.expiresAt + 1) * 1000); },
     });

@@ -1,10 +1,12 @@
 import type { BackchannelLogoutMessage, LogoutNotifier } from '../core/end-session/logout-notifier.ts';
 import type { EventPublisher } from '../core/events.ts';
 import type { Clock } from '../core/ports/clock.ts';
+import { OutboundError, type OutboundFailure, type OutboundHttp } from '../core/ports/outbound-http.ts';
 
 /**
  * Back-Channel Logout 1.0 §2.5 delivery: POSTs each Logout Token to the RP's
- * `backchannel_logout_uri`, in the background. In-process: a delivery still pending when the
+ * `backchannel_logout_uri`, in the background, through the guarded outbound fetcher (S19: the URI
+ * is the client's, so internal addresses are refused unless allow-listed). In-process: a delivery still pending when the
  * process stops is lost (reported as `shutdown`); a durable outbox comes with the operations work.
  */
 export interface BackchannelDeliveryOptions {
@@ -17,7 +19,6 @@ export interface BackchannelDeliveryOptions {
   readonly maxDelayMs?: number;
   /** Deliveries in flight at once; beyond it a message fails at once as `overloaded` (default 10 000). */
   readonly maxPending?: number;
-  readonly fetch?: typeof fetch;
   /** Waits `ms` or until `signal` aborts (default: an unref'd timer). Tests inject their own. */
   readonly delay?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
@@ -45,8 +46,10 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((r
   }
 });
 
-export function createBackchannelDelivery(deps: { readonly events: EventPublisher; readonly clock: Clock }, opts: BackchannelDeliveryOptions): BackchannelDelivery {
-  const doFetch = opts.fetch ?? fetch;
+/** Failures a later attempt may not repeat (the others are final: the URI itself is refused). */
+const TRANSIENT: ReadonlySet<OutboundFailure> = new Set(['timeout', 'network']);
+
+export function createBackchannelDelivery(deps: { readonly events: EventPublisher; readonly clock: Clock; readonly http: OutboundHttp }, opts: BackchannelDeliveryOptions): BackchannelDelivery {
   const delay = opts.delay ?? sleep;
   const base = opts.baseDelayMs ?? 1000;
   const maxDelay = opts.maxDelayMs ?? 30_000;
@@ -56,17 +59,17 @@ export function createBackchannelDelivery(deps: { readonly events: EventPublishe
 
   async function attempt(m: BackchannelLogoutMessage): Promise<Outcome> {
     try {
-      const res = await doFetch(m.uri, {
+      // A redirect is not a delivery (and must not turn a registered URI into another target):
+      // the fetcher fails with `redirect` rather than following it.
+      const res = await deps.http.fetch(m.uri, {
+        purpose: 'backchannel_logout',
         method: 'POST',
         // §2.5: "The OP sends an HTTP POST request to the RP's back-channel logout URI" with the
         // logout_token "using the application/x-www-form-urlencoded format".
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ logout_token: m.logoutToken }).toString(),
-        // A redirect is not a delivery (and must not turn a registered URI into another target).
-        redirect: 'manual',
         signal: AbortSignal.any([AbortSignal.timeout(opts.timeoutMs), stop.signal]),
       });
-      await res.body?.cancel().catch(() => {});
       // §2.8: "If the logout succeeded, the RP MUST respond with HTTP 200 OK. However, note that
       // some Web frameworks will substitute a HTTP 204 No Content response".
       if (res.status >= 200 && res.status < 300) return { ok: true, status: res.status };
@@ -74,8 +77,8 @@ export function createBackchannelDelivery(deps: { readonly events: EventPublishe
       return { ok: false, reason: `http_${res.status}`, retry: res.status === 429 || res.status >= 500 };
     } catch (e) {
       if (stop.signal.aborted) return { ok: false, reason: 'shutdown', retry: false };
-      const timedOut = e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
-      return { ok: false, reason: timedOut ? 'timeout' : 'network', retry: true };
+      const reason: OutboundFailure = e instanceof OutboundError ? e.reason : 'network';
+      return { ok: false, reason, retry: TRANSIENT.has(reason) };
     }
   }
 

@@ -141,10 +141,13 @@ test('metrics: logout.completed and back-channel logout outcomes are counted wit
   events.publish('backchannel_logout.failed', { tenantId: 't', clientId: 'c', jti: 'j', attempts: 4, reason: 'http_503' });
   events.publish('backchannel_logout.failed', { tenantId: 't', clientId: 'c', jti: 'j', attempts: 4, reason: 'timeout' });
   events.publish('backchannel_logout.failed', { tenantId: 't', clientId: 'c', jti: 'j', attempts: 1, reason: 'something odd' });
+  events.publish('backchannel_logout.failed', { tenantId: 't', clientId: 'c', jti: 'j', attempts: 1, reason: 'refused_address' });
   const t = await text();
   assert.equal(sample(t, 'gatehouse_logouts_total'), 1);
   assert.equal(sample(t, 'gatehouse_backchannel_logouts_total{result="delivered",reason="ok"}'), 1);
   assert.equal(sample(t, 'gatehouse_backchannel_logouts_total{result="failed",reason="http_5xx"}'), 1);
   assert.equal(sample(t, 'gatehouse_backchannel_logouts_total{result="failed",reason="timeout"}'), 1);
   assert.equal(sample(t, 'gatehouse_backchannel_logouts_total{result="failed",reason="other"}'), 1);
+  // S19: the guarded fetcher's refusals have their own label.
+  assert.equal(sample(t, 'gatehouse_backchannel_logouts_total{result="failed",reason="refused_address"}'), 1);
 });

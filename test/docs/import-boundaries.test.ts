@@ -35,6 +35,9 @@ describe('DESIGN §1 import boundaries', () => {
     ['an adapter imports core internals', { 'storage/a.ts': "import '../core/token/x.ts';\n", 'core/token/x.ts': '' }, /adapter may import only/],
     ['http imports a storage adapter', { 'http/a.ts': "import '../storage/s.ts';\n", 'storage/s.ts': '' }, /only src\/compose.ts may import the adapter/],
     ['cli imports the rate limiter adapter', { 'cli/a.ts': "import '../ratelimit/r.ts';\n", 'ratelimit/r.ts': '' }, /only src\/compose.ts/],
+    ['core imports the outbound fetcher adapter', { 'core/a.ts': "import '../outbound/guarded-fetch.ts';\n", 'outbound/guarded-fetch.ts': '' }, /outside core/],
+    ['http imports the outbound fetcher adapter', { 'http/a.ts': "import '../outbound/guarded-fetch.ts';\n", 'outbound/guarded-fetch.ts': '' }, /only src\/compose.ts may import the adapter/],
+    ['core imports undici', { 'core/a.ts': "import 'undici';\n" }, /core must not import the driver undici/],
     ['cli imports the process entry', { 'cli/a.ts': "import '../main.ts';\n", 'main.ts': '' }, /process entry/],
     ['http imports a database driver', { 'http/a.ts': "import 'mysql2';\n" }, /interface must not import the driver mysql2/],
     ['the application layer imports an interface', { 'app/a.ts': "import '../http/x.ts';\n", 'http/x.ts': '' }, /application layer must not import the interface/],
@@ -48,7 +51,7 @@ describe('DESIGN §1 import boundaries', () => {
   }
 
   test('the composition root may import every adapter', () => {
-    const r = check({ 'compose.ts': "import './storage/s.ts';\nimport './ratelimit/r.ts';\n", 'storage/s.ts': '', 'ratelimit/r.ts': '' });
+    const r = check({ 'compose.ts': "import './storage/s.ts';\nimport './ratelimit/r.ts';\nimport './outbound/o.ts';\n", 'storage/s.ts': '', 'ratelimit/r.ts': '', 'outbound/o.ts': '' });
     assert.equal(r.code, 0, r.out);
   });
 });

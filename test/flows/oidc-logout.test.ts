@@ -320,6 +320,33 @@ describe('OIDC Back-Channel Logout 1.0', () => {
     }
   });
 
+  test('S19 Back-Channel Logout §2.5 to an internal address that is not allow-listed: never sent, failed as refused_address', async () => {
+    const rcv = await receiver(200);
+    const clock = new TestClock();
+    // The shared test config allow-lists 127.0.0.1; this server keeps the default (empty) list.
+    const s = await startTestServer({ outbound: { allowHosts: [] } }, { clock, backchannel: { baseDelayMs: 1 } });
+    const guarded: OidcServer = { ...s, clock };
+    try {
+      const alice = await createTestUser(guarded.gh, { username: 'guarded-alice' });
+      const rp = await createRp(guarded.gh, 'confidential', { post_logout_redirect_uris: [BYE], id_token_signed_response_alg: 'ES256', backchannel_logout_uri: rcv.url });
+      const cfg = await rpConfig(guarded, rp, { metadata: { id_token_signed_response_alg: 'ES256' } });
+      const ua = new UserAgent(guarded.url);
+      const { tokens } = await codeFlow(guarded, cfg, rp, ua, alice, { scope: 'openid profile' });
+      const failed = new Promise<EventMap['backchannel_logout.failed']>((resolve) => {
+        const off = guarded.gh.ctx.events.on('backchannel_logout.failed', (e) => { off(); resolve(e); });
+      });
+      redirect(await ua.navigate(oidc.buildEndSessionUrl(cfg, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: BYE })));
+      const e = await failed;
+      // Not retried: the destination itself is refused, a later attempt cannot do better.
+      assert.deepEqual([e.clientId, e.attempts, e.reason], [rp.client_id, 1, 'refused_address']);
+      assert.equal(rcv.connections, 0, 'the internal address was never contacted');
+      assert.equal(rcv.hits, 0);
+    } finally {
+      await s.close();
+      await rcv.close();
+    }
+  });
+
   test('Back-Channel Logout: the user\'s response never waits for the RP', async () => {
     const rcv = await receiver('hang');
     try {

@@ -250,3 +250,89 @@ describe('RFC 7523 §3 replay protection across instances', () => {
     }
   });
 });
+
+/** A client's key server on 127.0.0.1:0 that counts the TCP connections it accepted. */
+async function keyServer(handler: Parameters<typeof createServer>[1]) {
+  let connections = 0;
+  const server: Server = createServer(handler);
+  server.on('connection', () => { connections++; });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`,
+    connections: () => connections,
+    close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); },
+  };
+}
+
+/** A private_key_jwt client of `on` whose jwks_uri is `url` (stored directly: registration requires https). */
+async function jwksUriClient(on: TestServer, url: string) {
+  const c = await createTestClient(on.gh, { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://keys.example/jwks' });
+  await on.gh.services.storage.clients.update(on.gh.ctx.tenantId, c.client_id, { jwksUri: url });
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  return { ...c, privateKey, jwk: { ...(await exportJWK(publicKey)), kid: 'remote-1', alg: 'ES256', use: 'sig' } };
+}
+
+describe('S19 RFC 7523 §2.2 a client jwks_uri is fetched only through the guarded fetcher', () => {
+  test('S19 a jwks_uri on 127.0.0.1 without the allow-list: invalid_client, and the key server receives no connection', async () => {
+    const strict = await startTestServer({ outbound: { allowHosts: [] } });
+    const keys = await keyServer((_req, res) => res.end('{"keys":[]}'));
+    const seen: EventMap['client_auth.failed'][] = [];
+    strict.gh.ctx.events.on('client_auth.failed', (e) => seen.push(e));
+    try {
+      const c = await jwksUriClient(strict, keys.url);
+      const { res } = await grant(c.client_id, oauth.PrivateKeyJwt({ key: c.privateKey, kid: 'remote-1' }), await discover(strict.url));
+      assert.equal(res.status, 401);
+      assert.deepEqual(await res.json(), { error: 'invalid_client', error_description: 'client authentication failed' });
+      assert.equal(keys.connections(), 0, 'no connection to the internal address');
+      assert.match(seen.at(-1)!.reason, /refused_address/);
+    } finally {
+      await keys.close();
+      await strict.close();
+    }
+  });
+
+  test('CWE-400 a 10 MB jwks_uri document: invalid_client at once; the server cannot push the whole body', async () => {
+    let written = 0;
+    let finished = false;
+    const chunk = Buffer.alloc(64 * 1024, 0x20);
+    const keys = await keyServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"keys":[');
+      const pump = () => {
+        while (!res.destroyed && written < 10 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) { res.once('drain', pump); return; }
+        }
+        if (!res.destroyed) res.end(']}', () => { finished = true; });
+      };
+      pump();
+    });
+    try {
+      const c = await jwksUriClient(s, keys.url);
+      const started = Date.now();
+      await refused(c.client_id, oauth.PrivateKeyJwt({ key: c.privateKey, kid: 'remote-1' }), /too_large/);
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+      assert.equal(finished, false, 'the 10 MB body was never read to the end');
+      assert.ok(written < 10 * 1024 * 1024, `server wrote ${written} bytes`);
+    } finally {
+      await keys.close();
+    }
+  });
+
+  test('RFC 7591 §2 a fetched key set meets the registered jwks limits (key count, public keys only)', async () => {
+    let doc: unknown = null;
+    const keys = await keyServer((_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(doc)); });
+    try {
+      const c = await jwksUriClient(s, keys.url);
+      const auth = oauth.PrivateKeyJwt({ key: c.privateKey, kid: 'remote-1' });
+      doc = { keys: [c.jwk, ...Array.from({ length: 20 }, (_, i) => ({ ...c.jwk, kid: `extra-${i}` }))] };
+      await refused(c.client_id, auth, /jwks has too many keys/);
+      const other = await jwksUriClient(s, keys.url);
+      const { privateKey: _p, ...priv } = { privateKey: 0, ...(await exportJWK((await generateKeyPair('ES256', { extractable: true })).privateKey)) };
+      doc = { keys: [{ ...priv, kid: 'remote-1' }] };
+      await refused(other.client_id, oauth.PrivateKeyJwt({ key: other.privateKey, kid: 'remote-1' }), /public keys only/);
+    } finally {
+      await keys.close();
+    }
+  });
+});

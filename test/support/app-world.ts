@@ -4,6 +4,7 @@
  * parameters) and the real back-channel delivery, wired by `createApplication`.
  */
 import assert from 'node:assert/strict';
+import { testOutbound } from './outbound.ts';
 import { createApplication, type Actor, type Application, type ApplicationConfig } from '../../src/app/index.ts';
 import { DEFAULT_TENANT } from '../../src/core/model/tenant.ts';
 import type { SigningAlg } from '../../src/core/model/key.ts';
@@ -34,7 +35,7 @@ export async function appWorld(opts: { algorithms?: readonly SigningAlg[] } = {}
     authorization: { implicit: false, allowUnsignedRequestObjects: false },
     resources: [{ accessTokenTtl: 7200 }],
   };
-  const delivery = createBackchannelDelivery({ events: w.events, clock: w.clock }, { timeoutMs: 2000, retries: 0 });
+  const delivery = createBackchannelDelivery({ events: w.events, clock: w.clock, http: testOutbound() }, { timeoutMs: 2000, retries: 0 });
   const s = w.storage;
   const app = createApplication({
     clients: s.clients, users: s.users, tokens: s.tokens, denylist: s.denylist, consents: s.consents, grants: s.grants,

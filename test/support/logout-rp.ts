@@ -14,6 +14,8 @@ export interface LogoutReceiver {
   /** `<method> <content-type>` of every request. */
   readonly requests: string[];
   readonly hits: number;
+  /** TCP connections accepted (0: nothing even tried to reach the receiver). */
+  readonly connections: number;
   /** Resolves when the first request has arrived. */
   readonly arrived: Promise<void>;
   close(): Promise<void>;
@@ -25,7 +27,7 @@ export async function receiver(status: number | 'hang'): Promise<LogoutReceiver>
   const requests: string[] = [];
   let signal!: () => void;
   const arrived = new Promise<void>((r) => { signal = r; });
-  const state = { hits: 0 };
+  const state = { hits: 0, connections: 0 };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     req.on('data', (c: Buffer) => { body += c.toString(); });
@@ -37,12 +39,14 @@ export async function receiver(status: number | 'hang'): Promise<LogoutReceiver>
       if (status !== 'hang') res.writeHead(status, { 'cache-control': 'no-store' }).end();
     });
   });
+  server.on('connection', () => { state.connections++; });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel`,
     tokens,
     requests,
     get hits() { return state.hits; },
+    get connections() { return state.connections; },
     arrived,
     close: () => { server.closeAllConnections(); return new Promise((r) => server.close(() => r())); },
   };

@@ -59,6 +59,10 @@ export async function startTestServer(overrides: Overrides = {}, opts: { clock?:
       keys: { algorithms: ['ES256'] },
       tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'ES256' },
       log: { level: 'silent' },
+      // S19: the local jwks_uri and back-channel logout servers of flow tests listen on 127.0.0.1,
+      // which the guarded fetcher refuses unless allow-listed (`outbound: { allowHosts: [] }` undoes it).
+      // (Production refuses a loopback allow-list entry at config load, so production tests get none.)
+      outbound: { allowHosts: overrides['env'] === 'production' ? [] : ['127.0.0.1'] },
     }, overrides));
     const storage = config.database.url === 'memory:' ? createMemoryStorage(opts.clock ? { clock: opts.clock } : {}) : undefined;
     const gh = await createGatehouse(config, { logger: false, notice: () => {}, ...(storage ? { storage } : {}), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.backchannel ? { backchannel: opts.backchannel } : {}) });

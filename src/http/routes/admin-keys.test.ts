@@ -10,6 +10,7 @@ import { createApplication } from '../../app/index.ts';
 import { createBackchannelDelivery } from '../../logout/backchannel-delivery.ts';
 import { cheapParamsForTests, createArgon2PasswordHasher } from '../../security/argon2-password-hasher.ts';
 import { createMemoryStorage } from '../../storage/memory/memory-storage.ts';
+import { testOutbound } from '../../../test/support/outbound.ts';
 import { registerErrorHandling } from '../errors.ts';
 import { registerAdminKeyRoutes } from './admin-keys.ts';
 
@@ -31,7 +32,7 @@ async function makeApp(overrides: ConfigInput = {}) {
   // The real application layer: the route acts through keys.rotate (S18).
   const application = createApplication({
     ...storage, clock, events, random: { bytes: (n) => randomBytes(n) }, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }),
-    keys, kek, tenantId: 'default', logoutNotifier: createBackchannelDelivery({ events, clock }, { timeoutMs: 1000, retries: 0 }), config,
+    keys, kek, tenantId: 'default', logoutNotifier: createBackchannelDelivery({ events, clock, http: testOutbound() }, { timeoutMs: 1000, retries: 0 }), config,
   });
   const app = Fastify();
   registerErrorHandling(app, new EventBus());
