@@ -18,7 +18,7 @@ import * as oauth from 'oauth4webapi';
 import {
   ACCEPTED_STATUS, allEndpointsMetadata, assertInvalidClient, callEndpoint, ENDPOINTS, recordEvents, type Endpoint, type EventLog,
 } from '../support/client-auth-endpoints.ts';
-import { clientCredentials, discover, INSECURE } from '../support/oauth-client.ts';
+import { discover, INSECURE } from '../support/oauth-client.ts';
 import { activeTokenCount, createTestClient, startTestServer, type TestServer } from '../support/server.ts';
 
 type Kind = 'basic' | 'post' | 'jwt' | 'key' | 'public';
