@@ -36,6 +36,7 @@ import { createRandomIds } from './core/tokens/random-ids.ts';
 import { createUserSubjects, type UserSubjects } from './core/tokens/user-subject.ts';
 import { createUserInfo, type UserInfo } from './core/userinfo/userinfo.ts';
 import { createPasswordSignIn, type PasswordSignIn } from './core/users/password-sign-in.ts';
+import { createApplication, type Application } from './app/index.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
 import { loadPageAssets } from './http/assets/page-assets.ts';
 import { endpointUrl, type AppContext } from './http/context.ts';
@@ -61,6 +62,11 @@ export interface ComposeOptions {
   readonly poolSize?: number;
   /** Log line sink for operator messages (KEK warning, key refresh before a logger exists); default stderr. */
   readonly notice?: (msg: string) => void;
+  /**
+   * `init` (the server): create missing signing keys, then load them. `load` (the CLI): only read
+   * what is stored, so an operator command never generates keys as a side effect.
+   */
+  readonly keys?: 'init' | 'load';
   /** Back-channel logout delivery overrides (tests: a short back-off, a fake fetch). */
   readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'fetch' | 'delay'>;
 }
@@ -96,6 +102,8 @@ export interface Services {
   readonly endSession: EndSession;
   readonly registration: Registration;
   readonly logoutNotifier: BackchannelDelivery;
+  /** The operator use cases (S18): the one entry point of the CLI, admin API, console and MCP. */
+  readonly application: Application;
   /** Sets a log sink for background work (key refresh) once a logger exists. */
   setLog(log: (level: 'warn' | 'error', message: string) => void): void;
   /** Stops background work, waits for queued logout deliveries and closes the store. */
@@ -132,7 +140,8 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     };
     let log: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
     const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
-    await keys.init();
+    if (opts.keys === 'load') await keys.load();
+    else await keys.init();
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl);
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
@@ -169,6 +178,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       }, config),
       registration: createRegistration({ ...ports, kek, tenantId }, config),
       logoutNotifier,
+      application: createApplication({ ...ports, grants: storage.grants, userSessions: storage.userSessions, keys, kek, tenantId, logoutNotifier, config }),
       setLog(fn) { log = fn; },
       async close() {
         keys.stop();

@@ -1,10 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { cliActor, type Actor, type Application } from '../app/index.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors.ts';
-import { EventBus } from '../core/events.ts';
-import { systemClock } from '../core/ports/clock.ts';
-import type { PasswordHasher, Storage } from '../core/ports/index.ts';
 import { compose } from '../compose.ts';
 import type { CliIo } from './types.ts';
 
@@ -24,24 +22,33 @@ export function parseCli<O extends NonNullable<ParseArgsConfig['options']>>(args
   }
 }
 
+/** What an operator command works with: the config and the application layer, acting as `actor`. */
 export interface CliContext {
   readonly config: Config;
-  readonly storage: Storage;
-  readonly kek: Buffer;
-  readonly events: EventBus;
-  readonly tenantId: string;
-  readonly clock: typeof systemClock;
-  readonly passwordHasher: PasswordHasher;
+  readonly application: Application;
+  /** The CLI's actor: the OS user, with every role (docs/operations.md). */
+  readonly actor: Actor;
   close(): Promise<void>;
 }
 
 /**
  * Loads config (file + env) and composes the services through the one composition root
- * (src/compose.ts): the same store, keys and event bus the server builds.
+ * (src/compose.ts): the same store, keys, event bus and application layer the server builds.
+ * Signing keys are only loaded, never created. Back-channel Logout Tokens (sessions ended from
+ * the CLI) are delivered as the server delivers them (logout.backchannelTimeout/Retries);
+ * `close()` waits for every one to be delivered or given up before closing the store.
  */
 export async function openCliContext(configFile: string | undefined, io: CliIo): Promise<CliContext> {
   const config = await loadConfig({ file: configFile, env: io.env });
-  const services = await compose(config, { poolSize: 2, notice: io.err });
-  const { storage, kek, events, tenantId, clock } = services;
-  return { config, storage, kek, events, tenantId, clock, passwordHasher: services.ports.passwordHasher, close: () => services.close() };
+  const services = await compose(config, { poolSize: 2, notice: io.err, keys: 'load' });
+  services.events.on('backchannel_logout.failed', (e) => io.err(`warning: the back-channel Logout Token for client ${e.clientId} was not delivered (${e.reason})`));
+  return {
+    config,
+    application: services.application,
+    actor: cliActor(io.env),
+    async close() {
+      await services.logoutNotifier.idle();
+      await services.close();
+    },
+  };
 }

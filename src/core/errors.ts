@@ -1,3 +1,5 @@
+import { challenge, type ChallengeScheme } from './www-authenticate.ts';
+
 /**
  * The one protocol error (S7). `detail` is private: it reaches logs and events, never the wire.
  */
@@ -93,10 +95,10 @@ export class OAuthError extends Error {
    * RFC 6749 §5.2: 401 with WWW-Authenticate. `scheme` is the scheme the client tried (Basic when
    * it used the Authorization header); without one, Basic is still advertised.
    */
-  static invalidClient(d = 'client authentication failed', detail?: string, scheme = 'Basic') {
+  static invalidClient(d = 'client authentication failed', detail?: string, scheme: ChallengeScheme = 'Basic') {
     return new OAuthError('invalid_client', d, {
       detail,
-      headers: { 'www-authenticate': `${scheme} realm="gatehouse", error="invalid_client"` },
+      headers: { 'www-authenticate': challenge(scheme, { realm: 'gatehouse', error: 'invalid_client' }) },
     });
   }
   static invalidGrant(d?: string, detail?: string) { return new OAuthError('invalid_grant', d, { detail }); }
@@ -104,10 +106,17 @@ export class OAuthError extends Error {
   static unsupportedGrantType(d?: string) { return new OAuthError('unsupported_grant_type', d); }
   static invalidScope(d?: string, detail?: string) { return new OAuthError('invalid_scope', d, { detail }); }
   static invalidTarget(d?: string, detail?: string) { return new OAuthError('invalid_target', d, { detail }); }
+  /** RFC 6750 §3.1: 401 with a Bearer challenge (values cleaned to the §3 grammar by `challenge`). */
   static invalidToken(d?: string, detail?: string) {
     return new OAuthError('invalid_token', d, {
       detail,
-      headers: { 'www-authenticate': `Bearer error="invalid_token"${d ? `, error_description="${d.replace(/"/g, "'")}"` : ''}` },
+      headers: { 'www-authenticate': challenge('Bearer', { error: 'invalid_token', error_description: d || undefined }) },
+    });
+  }
+  /** RFC 6750 §3.1: 403 with a Bearer challenge naming the scope needed. */
+  static insufficientScope(d: string, scope: string) {
+    return new OAuthError('insufficient_scope', d, {
+      headers: { 'www-authenticate': challenge('Bearer', { error: 'insufficient_scope', error_description: d, scope }) },
     });
   }
   static invalidRedirectUri(d?: string) { return new OAuthError('invalid_redirect_uri', d); }
@@ -137,7 +146,6 @@ export const GATEHOUSE_ERROR_CODES = [
   'GH_CONFLICT',
   'GH_CLIENT_NOT_FOUND',
   'GH_CLIENT_NO_SECRET',
-  'GH_CLIENT_METADATA_INVALID',
   'GH_USER_INVALID',
   'GH_USER_NOT_FOUND',
   'GH_STORE_UNAVAILABLE',
@@ -159,7 +167,6 @@ export function gatehouseErrorStatus(code: GatehouseErrorCode): number {
     case 'GH_CLI_USAGE':
     case 'GH_INVALID_INPUT':
     case 'GH_USER_INVALID':
-    case 'GH_CLIENT_METADATA_INVALID':
     case 'GH_CLIENT_NO_SECRET':
     case 'GH_KEYS_ALG_NOT_CONFIGURED':
       return 400;

@@ -1,21 +1,39 @@
 /**
+ * Who performed an operator action (CLI, admin API, console, MCP). The application layer
+ * (src/app) stamps it on every event published while a use case runs; events without it come
+ * from the protocol itself (a sign-in, dynamic registration, scheduled rotation).
+ */
+export interface ActorRef { readonly kind: 'cli' | 'admin_user' | 'admin_client'; readonly id: string }
+
+/**
  * The typed event catalogue (S15). Metrics, audit and event streaming subscribe here; handlers
  * never import a metrics client. Names are `<aggregate>.<past-tense>` (S9).
  */
 export interface EventMap {
   'token.issued': { tenantId: string; clientId: string; grantType: string; tokenType: 'access_token' | 'refresh_token' | 'id_token'; format: 'jwt' | 'opaque'; jti: string; subject: string };
   'token.revoked': { tenantId: string; clientId: string; tokenType: 'access_token' | 'refresh_token'; jti: string; reason: 'revocation_endpoint' | 'grant_revoked' | 'reuse_detected' | 'admin' };
-  /** Every token of one authorization revoked at once (reuse of a code or of a rotated refresh token). */
-  'grant.revoked': { tenantId: string; clientId: string; reason: 'code_reuse' | 'refresh_token_reuse'; tokens: number };
+  /**
+   * Every token of one authorization revoked at once: reuse of a code or of a rotated refresh
+   * token, or an operator (`admin`: `grantId` and `actor` set; `clientId` is null, since the grant
+   * is named by its id alone).
+   */
+  'grant.revoked': { tenantId: string; clientId: string | null; reason: 'code_reuse' | 'refresh_token_reuse' | 'admin'; tokens: number; grantId?: string; actor?: ActorRef };
+  /** An operator revoked every grant of a user: `grants` had stored tokens newly revoked; each is also denylisted for its JWT access tokens. */
+  'tokens.revoked_for_user': { tenantId: string; userId: string; grants: number; actor: ActorRef };
+  /** An operator revoked every grant of a client, user grants and client_credentials alike (counted as for a user). */
+  'tokens.revoked_for_client': { tenantId: string; clientId: string; grants: number; actor: ActorRef };
   /** A refresh token was exchanged for its successor; `jti` is the consumed one's. */
   'refresh_token.rotated': { tenantId: string; clientId: string; jti: string };
   'token.introspected': { tenantId: string; clientId: string; active: boolean };
   'client_auth.failed': { tenantId: string; clientId: string | null; method: string | null; reason: string };
-  'client.created': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' | 'bootstrap' };
-  'client.updated': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' };
-  'client.deleted': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' };
+  'client.created': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' | 'bootstrap'; actor?: ActorRef };
+  /** A client changed; `change` says what (`secret_rotated`: a new secret was issued, the old one stopped working). */
+  'client.updated': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin'; change: 'metadata' | 'secret_rotated' | 'disabled' | 'enabled'; actor?: ActorRef };
+  /** A client was deleted; an operator's delete also revoked its grants and deleted its consents (counted). */
+  'client.deleted': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin'; actor?: ActorRef; grantsRevoked?: number; consentsDeleted?: number };
   'key.created': { tenantId: string; kid: string; alg: string; status: string };
-  'key.rotated': { tenantId: string; alg: string; activeKid: string; retiredKid: string | null; nextKid: string };
+  /** One algorithm's keys rotated; `actor` is set when an operator asked (absent for scheduled rotation). */
+  'key.rotated': { tenantId: string; alg: string; activeKid: string; retiredKid: string | null; nextKid: string; actor?: ActorRef };
   /** RFC 8628: a device authorization was requested (a device code and user code issued). */
   'device_code.issued': { tenantId: string; clientId: string };
   /** RFC 8628 §3.3: the user approved or denied a device on the /device page. */
@@ -28,16 +46,22 @@ export interface EventMap {
   'authorization.denied': { tenantId: string; clientId: string | null; error: string; redirected: boolean; detail: string | undefined };
   /** Consent given on the consent page was remembered (merged into earlier consent). */
   'consent.granted': { tenantId: string; clientId: string; userId: string; scopes: string[]; claims: string[] };
+  /** An operator revoked a user's remembered consent for a client: the consent page shows again. */
+  'consent.revoked': { tenantId: string; userId: string; clientId: string; actor: ActorRef };
   /** An end user was created. User events never carry a password or a password hash. */
-  'user.created': { tenantId: string; userId: string; via: 'cli' | 'admin' | 'bootstrap' };
+  'user.created': { tenantId: string; userId: string; via: 'cli' | 'admin' | 'bootstrap'; actor?: ActorRef };
   /** A user changed; `change` says what (`password_rehashed`: upgraded to current argon2id parameters at sign-in). */
-  'user.updated': { tenantId: string; userId: string; via: 'cli' | 'admin' | 'login'; change: 'password' | 'password_rehashed' | 'disabled' | 'enabled' | 'claims' | 'roles' };
+  'user.updated': { tenantId: string; userId: string; via: 'cli' | 'admin' | 'login'; change: 'password' | 'password_rehashed' | 'disabled' | 'enabled' | 'claims' | 'roles' | 'claims_and_roles'; actor?: ActorRef };
+  /** An operator deleted a user: first its sessions were ended (RPs notified), its grants revoked and its consents deleted. */
+  'user.deleted': { tenantId: string; userId: string; sessionsEnded: number; grantsRevoked: number; consentsDeleted: number; actor: ActorRef };
   /** A password sign-in succeeded. */
   'user.authenticated': { tenantId: string; userId: string };
   /** A password sign-in failed. `reason` is for operators only: the person signing in is told nothing that reveals whether the user exists. */
   'user.authentication_failed': { tenantId: string; userId: string | null; reason: 'unknown_user' | 'wrong_password' | 'disabled' | 'no_password' };
   'request.failed': { route: string; code: string; detail: string | undefined };
   /** A browser session ended at the end-session endpoint (RP-Initiated Logout); `clientId` is the RP that asked, if identified. */
+  /** An operator ended signed-in accounts (by `sid`) of a user; `backchannel` Logout Tokens were queued to RPs. */
+  'session.ended': { tenantId: string; userId: string; sids: string[]; backchannel: number; actor: ActorRef };
   'logout.completed': { tenantId: string; clientId: string | null; accounts: number; backchannel: number; frontchannel: number };
   /** A Logout Token was accepted (200/204) by a client's backchannel_logout_uri. */
   'backchannel_logout.delivered': { tenantId: string; clientId: string; jti: string; attempts: number; status: number };

@@ -1,3 +1,4 @@
+import type { Application } from '../app/index.ts';
 import type { Config } from '../config/schema.ts';
 import type { AuthorizationService } from '../core/authorize/types.ts';
 import type { ClientAuthenticator } from '../core/client-auth/types.ts';
@@ -67,6 +68,8 @@ export interface AppContext {
   readonly interactions: InteractionSealer;
   /** Prometheus metrics (fed by the event bus), or null when `metrics.enabled` is false. */
   readonly metrics: GatehouseMetrics | null;
+  /** The operator use cases (admin routes act through them, S18). */
+  readonly application: Application;
   /** Set when the server starts draining on shutdown: readiness turns 503. */
   readonly lifecycle: { draining: boolean };
 }

@@ -25,6 +25,14 @@ export function isFormBody(body: unknown): body is FormBody {
 }
 
 /**
+ * Every OAuth parameter name (IANA "OAuth Parameters" registry) has this shape. A name the client
+ * sent is quoted in an error only when it has it: anything else (quotes, backslashes, CR/LF,
+ * non-ASCII) is attacker-chosen text that must not reach a description or a header.
+ */
+const PARAMETER_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+const nameOf = (k: string) => (PARAMETER_NAME.test(k) ? `parameter '${k}'` : 'a parameter');
+
+/**
  * Reads the form body of an OAuth endpoint. RFC 6749 §3.1: "Request and response parameters
  * MUST NOT be included more than once" and "Parameters sent without a value MUST be treated as if
  * they were omitted". `multi` lists parameters that may repeat (RFC 8707 `resource`).
@@ -44,7 +52,7 @@ export function readOAuthForm(body: unknown, multi: readonly string[] = []): { s
     const present = values.filter((v) => v !== '');
     if (present.length === 0) continue;
     if (multi.includes(k)) { many[k] = present; continue; }
-    if (values.length > 1) throw OAuthError.invalidRequest(`parameter '${k}' is included more than once`);
+    if (values.length > 1) throw OAuthError.invalidRequest(`${nameOf(k)} is included more than once`);
     single[k] = present[0]!;
   }
   return { single, multi: many };

@@ -1,7 +1,19 @@
+import { MAX_PAGE_LIMIT } from '../core/ports/list.ts';
+
 /** `ClientStore.list` page size when the caller gives none (every adapter uses the same). */
 export const DEFAULT_PAGE_SIZE = 100;
 
 /** A usable page size: a positive integer, else the default. */
 export function pageSize(limit: number | undefined): number {
   return limit !== undefined && Number.isInteger(limit) && limit > 0 ? limit : DEFAULT_PAGE_SIZE;
+}
+
+/** The rows a page asks for: `limit` clamped to 1..MAX_PAGE_LIMIT (callers validate; this is a guard). */
+export function clampLimit(limit: number): number {
+  return Number.isInteger(limit) ? Math.min(Math.max(limit, 1), MAX_PAGE_LIMIT) : DEFAULT_PAGE_SIZE;
+}
+
+/** Sort key of a client name: lower-cased, at most 255 characters (whole code points). */
+export function nameKey(name: string): string {
+  return Array.from(name.toLowerCase()).slice(0, 255).join('');
 }

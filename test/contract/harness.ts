@@ -82,6 +82,7 @@ export function tokenFixture(tenantId: string, over: Partial<TokenRecord> = {}):
     jti: randomUUID(),
     clientId: 'client-1',
     subject: 'user-1',
+    userId: 'user-1',
     scope: 'openid profile',
     audience: ['https://api.example'],
     grantId: randomUUID(),

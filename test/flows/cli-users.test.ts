@@ -84,14 +84,14 @@ describe('gatehouse users', () => {
   });
 
   test('bad input is refused with a stable code and writes nothing', async () => {
-    const before = (json(await gatehouse(['users', 'list', '--json']))['users'] as unknown[]).length;
+    const before = (json(await gatehouse(['users', 'list', '--json']))['items'] as unknown[]).length;
     const short = await gatehouse(['users', 'create', '--username', 'bob', '--password-stdin'], 'short\n');
     assert.equal(short.code, 1);
-    assert.match(short.err, /8 to 128 characters.*\[GH_USER_INVALID\]/);
+    assert.match(short.err, /8 to 128 characters.*\[GH_INVALID_INPUT\]/);
     const sub = join(dir, 'sub.json');
     await writeFile(sub, JSON.stringify({ sub: 'bob', email: 'bob@example.com' }));
     const withSub = await gatehouse(['users', 'create', '--username', 'bob', '--password-stdin', '--claims', sub], `${ALICE_PW}\n`);
-    assert.match(withSub.err, /`sub` cannot be set.*\[GH_USER_INVALID\]/);
+    assert.match(withSub.err, /`sub` cannot be set.*\[GH_INVALID_INPUT\]/);
     const unknown = join(dir, 'unknown.json');
     await writeFile(unknown, JSON.stringify({ shoe_size: 44 }));
     assert.match((await gatehouse(['users', 'create', '--username', 'bob', '--password-stdin', '--claims', unknown], `${ALICE_PW}\n`)).err, /unknown claim "shoe_size"/);
@@ -102,12 +102,12 @@ describe('gatehouse users', () => {
     assert.match(noStdin.err, /needs --password-stdin/);
     const dup = await gatehouse(['users', 'create', '--username', 'ALICE', '--password-stdin'], `${ALICE_PW}\n`);
     assert.match(dup.err, /already exists.*\[GH_CONFLICT\]/);
-    assert.equal((json(await gatehouse(['users', 'list', '--json']))['users'] as unknown[]).length, before);
+    assert.equal((json(await gatehouse(['users', 'list', '--json']))['items'] as unknown[]).length, before);
   });
 
   test('users list and show (by username or id) never print a password hash', async () => {
     await gatehouse(['users', 'create', '--username', 'carol', '--password-stdin', '--email', 'carol@example.com'], 'carol-password\n');
-    const listed = json(await gatehouse(['users', 'list', '--json']))['users'] as Record<string, unknown>[];
+    const listed = json(await gatehouse(['users', 'list', '--json']))['items'] as Record<string, unknown>[];
     assert.deepEqual(listed.map((u) => u['username']), ['alice', 'carol']);
     const table = await gatehouse(['users', 'list']);
     assert.match(table.out, /^ID\s+USERNAME\s+ROLES\s+EMAIL\s+STATUS$/m);
@@ -119,7 +119,7 @@ describe('gatehouse users', () => {
     for (const r of [table, await gatehouse(['users', 'show', 'carol'])]) assert.ok(!r.out.includes('$argon2'));
     const missing = await gatehouse(['users', 'show', 'nobody']);
     assert.equal(missing.code, 1);
-    assert.match(missing.err, /\[GH_USER_NOT_FOUND\]/);
+    assert.match(missing.err, /\[GH_NOT_FOUND\]/);
   });
 
   test('users disable stops sign-in exactly like a wrong password; enable restores it', async () => {
@@ -139,7 +139,7 @@ describe('gatehouse users', () => {
     assert.equal(await signIn('carol', 'carol-password'), null);
     assert.ok(await signIn('carol', 'a new carol password'));
     const short = await gatehouse(['users', 'set-password', 'carol', '--password-stdin'], 'tiny\n');
-    assert.match(short.err, /\[GH_USER_INVALID\]/);
+    assert.match(short.err, /\[GH_INVALID_INPUT\]/);
     assert.ok(await signIn('carol', 'a new carol password'), 'a refused password changes nothing');
   });
 });
@@ -177,14 +177,14 @@ describe('gatehouse clients create with OpenID Connect metadata', () => {
     ['a negative default_max_age', ['--default-max-age', '-5'], /default-max-age|default_max_age/],
   ];
   test(`OIDC Registration §2 refuses ${refused.map(([what]) => what).join('; ')}; nothing is written`, async () => {
-    const before = (json(await gatehouse(['clients', 'list', '--json']))['clients'] as unknown[]).length;
+    const before = (json(await gatehouse(['clients', 'list', '--json']))['items'] as unknown[]).length;
     for (const [what, flags, why] of refused) {
       const r = await gatehouse(['clients', 'create', '--name', 'Bad', '--redirect-uris', 'https://portal.example/cb', ...flags]);
       assert.notEqual(r.code, 0, what);
       assert.match(r.err, why, what);
-      assert.match(r.err, /\[GH_(CLIENT_METADATA_INVALID|CLI_USAGE)\]/, what);
+      assert.match(r.err, /\[GH_(INVALID_INPUT|CLI_USAGE)\]/, what);
     }
-    assert.equal((json(await gatehouse(['clients', 'list', '--json']))['clients'] as unknown[]).length, before);
+    assert.equal((json(await gatehouse(['clients', 'list', '--json']))['items'] as unknown[]).length, before);
   });
 
   test('loopback http logout URIs are a development convenience only', async () => {

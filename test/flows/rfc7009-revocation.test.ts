@@ -33,7 +33,7 @@ async function active(c: TestClient, token: string): Promise<boolean> {
 function refreshRecord(value: string, clientId: string, grantId: string): TokenRecord {
   const now = Math.floor(Date.now() / 1000);
   return {
-    tenantId: s.gh.ctx.tenantId, hash: sha256(value), kind: 'refresh_token', jti: `jti-${value}`, clientId, subject: 'alice',
+    tenantId: s.gh.ctx.tenantId, hash: sha256(value), kind: 'refresh_token', jti: `jti-${value}`, clientId, subject: 'alice', userId: 'alice',
     scope: 'read', audience: [s.url], grantId, parentHash: null, issuedAt: now, expiresAt: now + 86_400,
     cnf: null, claims: {}, revokedAt: null, consumedAt: null,
   };

@@ -58,7 +58,7 @@ test('clients show and list never print the secret again', async () => {
   assert.equal((JSON.parse(shown.out) as Record<string, unknown>)['client_secret'], undefined);
   assert.ok(!shown.out.includes(created['client_secret']!));
   const listed = await run('clients', 'list', '--json');
-  const ids = (JSON.parse(listed.out) as { clients: { client_id: string }[] }).clients.map((c) => c.client_id);
+  const ids = (JSON.parse(listed.out) as { items: { client_id: string }[] }).items.map((c) => c.client_id);
   assert.ok(ids.includes(created['client_id']!));
   assert.ok(!listed.out.includes(created['client_secret']!));
   const table = await run('clients', 'list');
@@ -97,21 +97,21 @@ test('RFC 7523 §2.2 clients create with --jwks FILE registers a private_key_jwt
   assert.equal((c['jwks'] as { keys: unknown[] }).keys.length, 1);
   const rot = await run('clients', 'rotate-secret', String(c['client_id']));
   assert.equal(rot.code, 1);
-  assert.match(rot.err, /GH_CLIENT_NO_SECRET/);
+  assert.match(rot.err, /GH_CONFLICT/);
 });
 
 test('RFC 7591 §3.2.2 invalid metadata is refused with the spec error and writes nothing', async () => {
-  const before = JSON.parse((await run('clients', 'list', '--json')).out) as { clients: unknown[] };
+  const before = JSON.parse((await run('clients', 'list', '--json')).out) as { items: unknown[] };
   const r = await run('clients', 'create', '--name', 'Bad', '--redirect-uris', 'https://app.example/cb#frag');
   assert.equal(r.code, 1);
-  assert.match(r.err, /invalid_redirect_uri: .*fragment.*\[GH_CLIENT_METADATA_INVALID\]/);
+  assert.match(r.err, /invalid_redirect_uri: .*fragment.*\[GH_INVALID_INPUT\]/);
   const both = await run('clients', 'create', '--name', 'Bad', '--grant-types', 'client_credentials', '--token-endpoint-auth-method', 'private_key_jwt');
   assert.match(both.err, /invalid_client_metadata: private_key_jwt requires jwks/);
-  const after = JSON.parse((await run('clients', 'list', '--json')).out) as { clients: unknown[] };
-  assert.equal(after.clients.length, before.clients.length);
+  const after = JSON.parse((await run('clients', 'list', '--json')).out) as { items: unknown[] };
+  assert.equal(after.items.length, before.items.length);
 });
 
-test('clients usage errors exit 2; an unknown client exits 1 with GH_CLIENT_NOT_FOUND', async () => {
+test('clients usage errors exit 2; an unknown client exits 1 with GH_NOT_FOUND', async () => {
   assert.equal((await run('clients')).code, 2);
   assert.equal((await run('clients', 'create')).code, 2, 'create needs --name');
   assert.equal((await run('clients', 'show')).code, 2);
@@ -119,5 +119,5 @@ test('clients usage errors exit 2; an unknown client exits 1 with GH_CLIENT_NOT_
   assert.equal((await run('clients', 'create', '--name', 'x', '--bogus')).code, 2);
   const missing = await run('clients', 'show', 'ghost');
   assert.equal(missing.code, 1);
-  assert.match(missing.err, /GH_CLIENT_NOT_FOUND/);
+  assert.match(missing.err, /GH_NOT_FOUND/);
 });

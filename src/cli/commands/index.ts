@@ -1,8 +1,11 @@
 import type { CliCommand } from '../types.ts';
 import { clientsCommand } from './clients.ts';
+import { consentsCommand } from './consents.ts';
 import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { serveCommand } from './serve.ts';
+import { sessionsCommand } from './sessions.ts';
+import { tokensCommand } from './tokens.ts';
 import { usersCommand } from './users.ts';
 
 /** Every CLI command, in help order. Each lives in its own file in this folder. */
@@ -12,4 +15,7 @@ export const commands: readonly CliCommand[] = [
   keysCommand,
   clientsCommand,
   usersCommand,
+  tokensCommand,
+  sessionsCommand,
+  consentsCommand,
 ];

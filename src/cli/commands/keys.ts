@@ -1,69 +1,65 @@
-import { KeyManager } from '../../core/keys/key-manager.ts';
-import { keySummaries, type KeySummary } from '../../core/keys/key-summary.ts';
+import type { KeyView } from '../../app/index.ts';
 import { GatehouseError } from '../../core/errors.ts';
 import type { SigningAlg } from '../../core/model/key.ts';
 import { openCliContext, parseCli } from '../context.ts';
+import { LIST_OPTIONS, LIST_USAGE, isoTime, listInput, printList, renderTable, type Column } from '../output.ts';
 import type { CliCommand } from '../types.ts';
 
-const iso = (s: number | null) => (s === null ? '-' : new Date(s * 1000).toISOString().replace('.000Z', 'Z'));
+const COLUMNS: readonly Column<KeyView>[] = [
+  { head: 'KID', cell: (k) => k.kid },
+  { head: 'ALG', cell: (k) => k.alg },
+  { head: 'STATUS', cell: (k) => k.status },
+  { head: 'CREATED', cell: (k) => isoTime(k.created_at) },
+  { head: 'ACTIVATED', cell: (k) => isoTime(k.activated_at) },
+  { head: 'RETIRES', cell: (k) => isoTime(k.retires_at) },
+  { head: 'IN JWKS', cell: (k) => (k.published ? 'yes' : 'no') },
+];
 
-/** A plain aligned table: one row per key, active keys first. */
-export function renderKeyTable(keys: readonly KeySummary[]): string {
-  const head = ['KID', 'ALG', 'STATUS', 'CREATED', 'ACTIVATED', 'RETIRES', 'IN JWKS'];
-  const rows = keys.map((k) => [k.kid, k.alg, k.status, iso(k.createdAt), iso(k.activatedAt), iso(k.retiresAt), k.published ? 'yes' : 'no']);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
+const NO_KEYS = 'no signing keys yet: the server generates them on first start (or run `gatehouse keys rotate`)';
 
 export const keysCommand: CliCommand = {
   name: 'keys',
   summary: 'List or rotate the signing keys',
   usage: [
-    'Usage: gatehouse keys list [--config FILE] [--json]',
+    `Usage: gatehouse keys list ${LIST_USAGE}`,
     '       gatehouse keys rotate [--alg ALG]... [--config FILE] [--json]',
     '',
-    'list    shows every signing key: kid, algorithm, status (next, active, retired), when it was',
+    'list    shows the signing keys: kid, algorithm, status (next, active, retired), when each was',
     '        created and activated, when a retired key leaves the JWKS. Never key material.',
+    '        --sort created_at|kid, --q is a kid prefix.',
     'rotate  promotes each algorithm\'s next key to active and retires the active one (it stays in',
     '        the JWKS for keys.gracePeriod); a new next key is published. --alg limits it to the',
     '        given algorithms (repeatable); default: every algorithm in keys.algorithms.',
-    '        Running servers pick the rotation up within keys.refreshInterval.',
+    '        Running servers pick the rotation up within keys.refreshInterval. Needs the admin role.',
   ].join('\n'),
   async run(args, io) {
-    const { values, positionals } = parseCli(args, { alg: { type: 'string', multiple: true } });
+    const { values, positionals } = parseCli(args, { alg: { type: 'string', multiple: true }, ...LIST_OPTIONS });
     const [action, ...extra] = positionals;
     if ((action !== 'list' && action !== 'rotate') || extra.length) {
       throw new GatehouseError('GH_CLI_USAGE', 'expected `keys list` or `keys rotate` (see gatehouse keys --help)');
     }
     if (action === 'list' && values.alg) throw new GatehouseError('GH_CLI_USAGE', '--alg applies to `keys rotate` only');
-    const ctx = await openCliContext(values.config, io);
+    const paging = Object.keys(LIST_OPTIONS).find((o) => o in values);
+    if (action === 'rotate' && paging) throw new GatehouseError('GH_CLI_USAGE', `--${paging} applies to \`keys list\` only`);
+    const { application: app, actor, config, close } = await openCliContext(values.config, io);
     try {
-      const configured = ctx.config.keys.algorithms;
-      const algs = values.alg as SigningAlg[] | undefined;
-      const unknown = (algs ?? []).filter((a) => !configured.includes(a));
-      if (unknown.length) throw new GatehouseError('GH_CLI_USAGE', `--alg ${unknown.join(', ')}: not in keys.algorithms (${configured.join(', ')})`);
-      const manager = new KeyManager({ keyStore: ctx.storage.keys, clock: ctx.clock, events: ctx.events, kek: ctx.kek, tenantId: ctx.tenantId }, ctx.config);
-      const started = performance.now();
+      const json = values.json === true;
       if (action === 'list') {
-        await manager.load();
-      } else {
-        // Generates the first keys if the server never started; a rotation then follows.
-        await manager.init();
-        await manager.rotate(algs);
+        printList(io, json, await app.keys.list(actor, listInput(values)), COLUMNS, NO_KEYS);
+        return 0;
       }
-      const keys = keySummaries(manager.list(), manager.jwks());
+      const started = performance.now();
+      const { rotated, keys } = await app.keys.rotate(actor, values.alg ? { algs: values.alg as SigningAlg[] } : {});
       const ms = Math.round(performance.now() - started);
-      if (values.json) {
-        io.out(JSON.stringify(action === 'list' ? { keys } : { rotated: algs ?? configured, keys, ms }));
-      } else if (keys.length === 0) {
-        io.out('no signing keys yet: the server generates them on first start (or run `gatehouse keys rotate`)');
+      if (json) {
+        io.out(JSON.stringify({ rotated, keys, ms }));
       } else {
-        io.out(renderKeyTable(keys));
-        if (action === 'rotate') io.out(`\nrotated ${(algs ?? configured).join(', ')} in ${ms} ms; running servers pick this up within ${ctx.config.keys.refreshInterval} s (keys.refreshInterval)`);
+        io.out(renderTable(COLUMNS.map((c) => c.head), keys.map((k) => COLUMNS.map((c) => c.cell(k)))));
+        io.out(`\nrotated ${rotated.join(', ')} in ${ms} ms; running servers pick this up within ${config.keys.refreshInterval} s (keys.refreshInterval)`);
       }
       return 0;
     } finally {
-      await ctx.close();
+      await close();
     }
   },
 };

@@ -1,10 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import type { UserView } from '../../app/index.ts';
 import { GatehouseError } from '../../core/errors.ts';
-import type { User } from '../../core/model/user.ts';
-import { createUser, findUser, setPassword, setUserDisabled, type UserServiceDeps } from '../../core/users/user-service.ts';
-import { userView } from '../../core/users/user-view.ts';
-import { openCliContext, parseCli, type CliContext } from '../context.ts';
+import { openCliContext, parseCli } from '../context.ts';
+import { LIST_OPTIONS, LIST_USAGE, listInput, printList, printRecord, requireYes } from '../output.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
 const OPTIONS = {
@@ -12,29 +10,42 @@ const OPTIONS = {
   'password-stdin': { type: 'boolean' },
   email: { type: 'string' },
   role: { type: 'string' },
+  roles: { type: 'string' },
   claims: { type: 'string' },
+  claim: { type: 'string', multiple: true },
+  yes: { type: 'boolean' },
+  ...LIST_OPTIONS,
 } as const;
 
 const USAGE = [
   'Usage: gatehouse users create --username USERNAME --password-stdin [--email EMAIL] [--role admin|user]',
-  '                              [--claims FILE] [--json]',
-  '       gatehouse users list [--json]',
+  '                              [--claims FILE|JSON] [--json]',
+  `       gatehouse users list ${LIST_USAGE}`,
   '       gatehouse users show|disable|enable USER [--json]',
+  '       gatehouse users update USER [--claims FILE|JSON] [--claim NAME=VALUE]... [--email EMAIL] [--roles a,b] [--json]',
   '       gatehouse users set-password USER --password-stdin [--json]',
+  '       gatehouse users delete USER --yes [--json]',
   '',
   'create        adds an end user. The password is read from standard input (one trailing newline',
   '              is removed), never from the command line: `printf %s "$PW" | gatehouse users create …`.',
   '              Username: 1-64 letters, digits and . _ @ - (stored lower-cased). Password: 8-128',
   '              characters (NIST SP 800-63B), stored only as an argon2id hash. Role: user (default)',
-  '              or admin. --claims FILE: a JSON object of OpenID Connect standard claims (name,',
-  '              given_name, email, email_verified, address, phone_number, …); --email sets `email`.',
-  'list          lists every user.',
+  '              or admin. --claims: a JSON object of OpenID Connect standard claims (name,',
+  '              given_name, email, email_verified, address, phone_number, …), given inline',
+  '              (starting with {) or as a FILE holding it; --email sets `email`.',
+  'list          one page of users (default 50, at most 500; --sort username|created_at; --q is a',
+  '              username prefix).',
   'show          prints one user (USER is the id or the username); never the password hash.',
+  'update        merges claims into the user\'s (--claims JSON/FILE, --claim name=value: true, false and',
+  '              null are JSON, anything else a string; null removes the claim) and/or replaces the',
+  '              roles (--roles user,admin). One write, validated as a whole.',
   'disable       the user can no longer sign in (sign-in fails exactly as for a wrong password).',
   'enable        re-allows sign-in.',
   'set-password  replaces the password (from standard input); the old one stops working at once.',
+  'delete        ends the user\'s sessions (relying parties get back-channel logout), revokes every',
+  '              grant and token, deletes consents, then the user. Needs --yes.',
   '',
-  'See docs/users.md.',
+  'See docs/users.md and docs/operations.md.',
 ].join('\n');
 
 /** The password from standard input, without the newline `echo` or a here-string adds. */
@@ -44,19 +55,35 @@ async function passwordFromStdin(io: CliIo): Promise<string> {
   return text;
 }
 
-async function claimsFrom(values: { claims?: string; email?: string }): Promise<Record<string, unknown>> {
-  let claims: Record<string, unknown> = {};
-  if (values.claims !== undefined) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(await readFile(values.claims, 'utf8'));
-    } catch (e) {
-      throw new GatehouseError('GH_CLI_USAGE', `--claims ${values.claims}: cannot read a JSON object (${(e as Error).message})`);
-    }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-      throw new GatehouseError('GH_USER_INVALID', `--claims ${values.claims}: must hold a JSON object of standard claims`);
-    }
-    claims = parsed as Record<string, unknown>;
+/** --claims: inline JSON (starts with `{`) or a file holding it. */
+async function claimsObject(value: string): Promise<Record<string, unknown>> {
+  const inline = value.trimStart().startsWith('{');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(inline ? value : await readFile(value, 'utf8'));
+  } catch (e) {
+    throw new GatehouseError('GH_CLI_USAGE', `--claims ${inline ? '' : `${value}: `}cannot read a JSON object (${(e as Error).message})`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new GatehouseError('GH_INVALID_INPUT', `--claims ${inline ? '' : `${value}: `}must hold a JSON object of standard claims`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** --claim name=value: `true`, `false` and `null` are JSON (null removes the claim), anything else a string. */
+function claimPair(pair: string): [string, unknown] {
+  const eq = pair.indexOf('=');
+  if (eq < 1) throw new GatehouseError('GH_CLI_USAGE', `--claim ${pair.slice(0, 64)}: expected NAME=VALUE`);
+  const raw = pair.slice(eq + 1);
+  return [pair.slice(0, eq), raw === 'true' ? true : raw === 'false' ? false : raw === 'null' ? null : raw];
+}
+
+async function claimsFrom(values: { claims?: string; claim?: string[]; email?: string }): Promise<Record<string, unknown> | undefined> {
+  if (values.claims === undefined && values.claim === undefined && values.email === undefined) return undefined;
+  let claims: Record<string, unknown> = values.claims === undefined ? {} : await claimsObject(values.claims);
+  for (const [k, v] of (values.claim ?? []).map(claimPair)) {
+    if (k in claims && claims[k] !== v) throw new GatehouseError('GH_CLI_USAGE', `--claim ${k} and --claims differ`);
+    claims = { ...claims, [k]: v };
   }
   if (values.email !== undefined) {
     if (claims['email'] !== undefined && claims['email'] !== values.email) throw new GatehouseError('GH_CLI_USAGE', '--email and the email in --claims differ');
@@ -65,47 +92,29 @@ async function claimsFrom(values: { claims?: string; email?: string }): Promise<
   return claims;
 }
 
-function print(io: CliIo, json: boolean, user: User): void {
-  const view = userView(user);
-  if (json) return io.out(JSON.stringify(view));
-  io.out(Object.entries(view).map(([k, v]) => `${k.padEnd(11)} ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n'));
-}
-
-async function allUsers(ctx: CliContext): Promise<User[]> {
-  const out: User[] = [];
-  for (let after: string | undefined; ;) {
-    const page = await ctx.storage.users.list(ctx.tenantId, { limit: 100, ...(after === undefined ? {} : { after }) });
-    out.push(...page);
-    if (page.length < 100) return out;
-    after = page[page.length - 1]!.username;
-  }
-}
-
-function table(users: readonly User[]): string {
-  const head = ['ID', 'USERNAME', 'ROLES', 'EMAIL', 'STATUS'];
-  const rows = users.map((u) => [u.id, u.username, u.roles.join(','), u.claims.email ?? '-', u.disabled ? 'disabled' : 'enabled']);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
-}
+const print = (io: CliIo, json: boolean, user: UserView) => printRecord(io, json, user);
 
 /** Which options each action accepts (besides --config/--json). */
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   create: ['username', 'password-stdin', 'email', 'role', 'claims'],
+  update: ['claims', 'claim', 'email', 'roles'],
   'set-password': ['password-stdin'],
+  list: Object.keys(LIST_OPTIONS) as (keyof typeof LIST_OPTIONS)[],
+  delete: ['yes'],
 };
+const WITH_USER = ['show', 'update', 'disable', 'enable', 'set-password', 'delete'];
 
 export const usersCommand: CliCommand = {
   name: 'users',
-  summary: 'Create, list, show, disable, enable end users and set their passwords',
+  summary: 'Create, update, list, show, disable, enable, delete end users and set their passwords',
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCli(args, OPTIONS);
-    const [action, id, ...extra] = positionals;
-    const needsId = ['show', 'disable', 'enable', 'set-password'];
+    const [action, user, ...extra] = positionals;
     if (action === 'create' || action === 'list') {
-      if (id !== undefined) throw new GatehouseError('GH_CLI_USAGE', `users ${action} takes no positional argument`);
-    } else if (!action || !needsId.includes(action) || !id || extra.length) {
-      throw new GatehouseError('GH_CLI_USAGE', 'expected `users create|list` or `users show|disable|enable|set-password USER` (see gatehouse users --help)');
+      if (user !== undefined) throw new GatehouseError('GH_CLI_USAGE', `users ${action} takes no positional argument`);
+    } else if (!action || !WITH_USER.includes(action) || !user || extra.length) {
+      throw new GatehouseError('GH_CLI_USAGE', 'expected `users create|list` or `users show|update|disable|enable|set-password|delete USER` (see gatehouse users --help)');
     }
     const stray = (Object.keys(OPTIONS) as (keyof typeof OPTIONS)[]).find((o) => o in values && !(ALLOWED[action] ?? []).includes(o));
     if (stray) throw new GatehouseError('GH_CLI_USAGE', `--${stray} does not apply to \`users ${action}\``);
@@ -113,38 +122,39 @@ export const usersCommand: CliCommand = {
       throw new GatehouseError('GH_CLI_USAGE', `users ${action} needs --password-stdin (a password is never taken on the command line)`);
     }
     if (action === 'create' && !values.username) throw new GatehouseError('GH_CLI_USAGE', 'users create needs --username');
+    if (action === 'delete') requireYes(values.yes, `users delete ${user}`);
     // Read everything the operator gave before opening the store, so bad input writes nothing.
-    const claims = action === 'create' ? await claimsFrom(values) : {};
+    const claims = action === 'create' || action === 'update' ? await claimsFrom(values) : undefined;
+    const roles = values.roles === undefined ? undefined : values.roles.split(',').map((r) => r.trim()).filter(Boolean);
+    if (action === 'update' && claims === undefined && roles === undefined) throw new GatehouseError('GH_CLI_USAGE', 'users update needs --claims, --claim, --email or --roles');
     const password = action === 'create' || action === 'set-password' ? await passwordFromStdin(io) : '';
-    const ctx = await openCliContext(values.config, io);
+    const { application: app, actor, close } = await openCliContext(values.config, io);
     try {
-      const deps: UserServiceDeps = { users: ctx.storage.users, passwordHasher: ctx.passwordHasher, clock: ctx.clock, random: { bytes: (n) => randomBytes(n) }, events: ctx.events };
       const json = values.json === true;
+      const ref = { user: user! };
       switch (action) {
         case 'create':
-          print(io, json, await createUser(deps, ctx.tenantId, { username: values.username!, password, roles: [values.role ?? 'user'], claims, via: 'cli' }));
+          print(io, json, await app.users.create(actor, { username: values.username!, password, roles: [values.role ?? 'user'], ...(claims ? { claims } : {}) }));
           break;
-        case 'list': {
-          const users = await allUsers(ctx);
-          if (json) io.out(JSON.stringify({ users: users.map(userView) }));
-          else io.out(users.length ? table(users) : 'no users yet (gatehouse users create --help)');
+        case 'list':
+          printList(io, json, await app.users.list(actor, listInput(values)), [
+            { head: 'ID', cell: (u) => u.id },
+            { head: 'USERNAME', cell: (u) => u.username },
+            { head: 'ROLES', cell: (u) => u.roles.join(',') },
+            { head: 'EMAIL', cell: (u) => u.claims.email ?? '-' },
+            { head: 'STATUS', cell: (u) => (u.disabled ? 'disabled' : 'enabled') },
+          ], 'no users (gatehouse users create --help)');
           break;
-        }
-        case 'show': {
-          const user = await findUser(deps, ctx.tenantId, id!);
-          if (!user) throw new GatehouseError('GH_USER_NOT_FOUND', `no user ${JSON.stringify(id!.slice(0, 64))}`);
-          print(io, json, user);
-          break;
-        }
-        case 'set-password':
-          print(io, json, await setPassword(deps, ctx.tenantId, id!, password, 'cli'));
-          break;
-        default:
-          print(io, json, await setUserDisabled(deps, ctx.tenantId, id!, action === 'disable', 'cli'));
+        case 'show': print(io, json, await app.users.show(actor, ref)); break;
+        case 'update': print(io, json, await app.users.update(actor, { ...ref, ...(claims ? { claims } : {}), ...(roles ? { roles } : {}) })); break;
+        case 'set-password': print(io, json, await app.users.setPassword(actor, { ...ref, password })); break;
+        case 'disable': print(io, json, await app.users.disable(actor, ref)); break;
+        case 'enable': print(io, json, await app.users.enable(actor, ref)); break;
+        default: printRecord(io, json, await app.users.delete(actor, ref));
       }
       return 0;
     } finally {
-      await ctx.close();
+      await close();
     }
   },
 };

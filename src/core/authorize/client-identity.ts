@@ -1,13 +1,5 @@
 import { isConfidential, type Client } from '../model/client.ts';
-
-/**
- * Hosts that name the user's own machine: whatever listens there (any local app) receives the
- * response, even over https.
- */
-function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
+import { isLoopbackHostname } from '../registration/redirect-uris.ts';
 
 /**
  * RFC 8252 §8.6: "the authorization server SHOULD NOT process authorization requests
@@ -36,5 +28,5 @@ export function clientIdentityAssured(client: Pick<Client, 'tokenEndpointAuthMet
   } catch {
     return false;
   }
-  return url.protocol === 'https:' && !isLoopbackHost(url.hostname);
+  return url.protocol === 'https:' && !isLoopbackHostname(url.hostname);
 }

@@ -11,17 +11,17 @@
  * that: a JWT made for another server never carries our issuer or endpoint as its only audience.
  */
 
+import { declaredType, JWT_TYPES } from './explicit-typing.ts';
+
 /** The media type of an explicitly typed client authentication JWT (draft-ietf-oauth-rfc7523bis). */
-export const CLIENT_AUTHENTICATION_JWT_TYPE = 'client-authentication+jwt';
+export const CLIENT_AUTHENTICATION_JWT_TYPE = JWT_TYPES.clientAuthentication;
 
 /**
  * True when the JOSE header `typ` declares a client authentication JWT. RFC 7515 §4.1.9: `typ`
  * is a media type, compared case-insensitively, and "application/" may be left out.
  */
 export function isClientAuthenticationJwt(typ: unknown): boolean {
-  if (typeof typ !== 'string') return false;
-  const t = typ.toLowerCase();
-  return t === CLIENT_AUTHENTICATION_JWT_TYPE || t === `application/${CLIENT_AUTHENTICATION_JWT_TYPE}`;
+  return declaredType(typ) === CLIENT_AUTHENTICATION_JWT_TYPE;
 }
 
 /** What decides between the compatible audience set and the issuer alone. */

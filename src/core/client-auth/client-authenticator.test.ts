@@ -273,6 +273,22 @@ test('draft-ietf-oauth-rfc7523bis an assertion typed client-authentication+jwt a
   await w.auth.authenticate(assertion(await k.sign({}, { aud: TOKEN, typ: 'JWT' })), opts);
 });
 
+test('RFC 9101 §10.8 / RFC 8725 §3.11 an assertion typed as a request object (or another foreign JWT) is invalid_client', async () => {
+  const w = await world();
+  const k = await keyClient(w, 'ES256');
+  for (const typ of ['oauth-authz-req+jwt', 'application/oauth-authz-req+jwt', 'at+jwt', 'logout+jwt', 'secevent+jwt', 'token-introspection+jwt']) {
+    await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: ISSUER, typ })), opts), /is not a client assertion type/);
+  }
+  const { client, clientSecret } = await w.create(cc('client_secret_jwt'));
+  const hs = await new SignJWT({ jti: randomBytes(8).toString('hex') }).setProtectedHeader({ alg: 'HS256', typ: 'oauth-authz-req+jwt' })
+    .setIssuer(client.clientId).setSubject(client.clientId).setAudience(ISSUER).setIssuedAt(w.now()).setExpirationTime(w.now() + 60)
+    .sign(new TextEncoder().encode(clientSecret!));
+  await refused(w.auth.authenticate(assertion(hs), opts), /is not a client assertion type/);
+  for (const typ of [undefined, 'JWT', 'client-authentication+jwt']) {
+    assert.equal((await w.auth.authenticate(assertion(await k.sign({}, { aud: ISSUER, ...(typ ? { typ } : {}) })), opts)).client.clientId, k.client.clientId);
+  }
+});
+
 test('draft-ietf-oauth-rfc7523bis a client registered strict_assertion_audience, or clientAuth.strictAudience, accepts the issuer only', async () => {
   const w = await world();
   const strict = await keyClient(w, 'ES256', { strict_assertion_audience: true });

@@ -6,6 +6,7 @@ import { assertionAlgorithms } from './assertion-algorithms.ts';
 import { checkAudience, strictAudienceReason } from './assertion-audience.ts';
 import { freshnessProblem, type FreshnessLimits } from './assertion-freshness.ts';
 import type { ClientJwksCache } from './client-jwks.ts';
+import { clientAssertionTypeAccepted } from './explicit-typing.ts';
 
 /** A private reason for refusing client authentication (reaches events and logs, never the wire). */
 export class AuthRefusal extends Error {
@@ -84,6 +85,9 @@ export async function verifyClientAssertion(c: AssertionCheck): Promise<JWTPaylo
   } catch (e) {
     throw new AuthRefusal(`assertion rejected: ${e instanceof Error ? `${e.name}: ${e.message}` : 'invalid'}`);
   }
+  // RFC 8725 §3.11 / RFC 9101 §10.8: a JWT the client typed as another kind (a request object,
+  // an access token, ...) is not a client assertion, whatever its claims say.
+  if (!clientAssertionTypeAccepted(typ)) throw new AuthRefusal(`assertion typ ${JSON.stringify(String(typ).slice(0, 40))} is not a client assertion type`);
   // RFC 7523 §3 item 3: "The JWT MUST contain an "aud" (audience) claim containing a value that
   // identifies the authorization server as an intended audience." Checked after the signature,
   // so the `typ` that may make the rule strict is the one the client signed.

@@ -82,10 +82,12 @@ async function mustGet(deps: ClientServiceDeps, clientId: string): Promise<Clien
   return client;
 }
 
-async function mustUpdate(deps: ClientServiceDeps, clientId: string, patch: ClientPatch, via: UpdatedVia): Promise<Client> {
+export type ClientChange = EventMap['client.updated']['change'];
+
+async function mustUpdate(deps: ClientServiceDeps, clientId: string, patch: ClientPatch, via: UpdatedVia, change: ClientChange): Promise<Client> {
   const updated = await deps.clients.update(deps.tenantId, clientId, { ...patch, updatedAt: epochSeconds(deps.clock) });
   if (!updated) throw new GatehouseError('GH_CLIENT_NOT_FOUND', `no client ${clientId}`);
-  deps.events.publish('client.updated', { tenantId: deps.tenantId, clientId, via });
+  deps.events.publish('client.updated', { tenantId: deps.tenantId, clientId, via, change });
   return updated;
 }
 
@@ -96,12 +98,12 @@ export async function rotateClientSecret(deps: ClientServiceDeps, clientId: stri
     throw new GatehouseError('GH_CLIENT_NO_SECRET', `client ${clientId} uses ${client.tokenEndpointAuthMethod}, which has no secret`);
   }
   const issued = issueSecret(deps, clientId, client.tokenEndpointAuthMethod);
-  return { client: await mustUpdate(deps, clientId, issued.fields, via), clientSecret: issued.secret };
+  return { client: await mustUpdate(deps, clientId, issued.fields, via, 'secret_rotated'), clientSecret: issued.secret };
 }
 
 export async function setClientDisabled(deps: ClientServiceDeps, clientId: string, disabled: boolean, via: UpdatedVia): Promise<Client> {
   await mustGet(deps, clientId);
-  return mustUpdate(deps, clientId, { disabled }, via);
+  return mustUpdate(deps, clientId, { disabled }, via, disabled ? 'disabled' : 'enabled');
 }
 
 /**
@@ -126,7 +128,7 @@ export async function replaceClientMetadata(
   const issued = usesSecret(method) && !reusable ? issueSecret(deps, existing.clientId, method) : null;
   // A sealed HMAC key is kept only while the method is client_secret_jwt.
   const secretFields = !usesSecret(method) ? NO_SECRET : issued ? issued.fields : method === 'client_secret_jwt' ? {} : { secretEncrypted: null };
-  const client = await mustUpdate(deps, existing.clientId, { ...input.alsoSet, ...metadataFields(m), ...secretFields }, input.via);
+  const client = await mustUpdate(deps, existing.clientId, { ...input.alsoSet, ...metadataFields(m), ...secretFields }, input.via, 'metadata');
   return { client, clientSecret: issued?.secret ?? null };
 }
 

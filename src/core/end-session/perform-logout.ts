@@ -45,23 +45,7 @@ export async function performLogout(
 ): Promise<LogoutResult> {
   const ended = input.sessionHash === null ? undefined : await deps.sessions.delete(deps.tenantId, input.sessionHash);
   const accounts = ended?.accounts ?? [];
-  const clients = new Map<string, Client | null>();
-  const frontchannel: FrontchannelLogout[] = [];
-  const seenFrames = new Set<string>();
-  let backchannel = 0;
-
-  for (const account of accounts) {
-    for (const clientId of new Set(account.clientIds)) {
-      const client = await loadClient(deps, clients, clientId);
-      if (client === null) continue;
-      if (notifyBackchannel(deps, config, client, account)) backchannel++;
-      const frame = frontchannelLogout(client, config.issuer, account.sid);
-      if (frame !== null && !seenFrames.has(frame.url)) {
-        seenFrames.add(frame.url);
-        frontchannel.push(frame);
-      }
-    }
-  }
+  const { backchannel, frontchannel } = await notifyRelyingParties(deps, config, accounts);
 
   const req = input.request;
   if (ended !== undefined) {
@@ -77,7 +61,40 @@ export async function performLogout(
   return { redirectTo, frontchannel, backchannel, accounts: accounts.length };
 }
 
-async function loadClient(deps: PerformLogoutDeps, cache: Map<string, Client | null>, clientId: string): Promise<Client | null> {
+/** What notifying relying parties of ended accounts needs (the end-session endpoint and operators alike). */
+export type NotifyDeps = Omit<PerformLogoutDeps, 'sessions'>;
+
+/**
+ * Notifies the relying parties that received tokens in the given (already ended) accounts:
+ * queues one Logout Token per client with a `backchannel_logout_uri` (Back-Channel Logout §2.5)
+ * and lists the front-channel iframes (Front-Channel Logout §3) for a page to render. Used by
+ * `performLogout` and by operators ending sessions (src/app), which have no page to render them.
+ */
+export async function notifyRelyingParties(
+  deps: NotifyDeps,
+  config: PerformLogoutConfig,
+  accounts: readonly SessionAccount[],
+): Promise<{ readonly backchannel: number; readonly frontchannel: readonly FrontchannelLogout[] }> {
+  const clients = new Map<string, Client | null>();
+  const frontchannel: FrontchannelLogout[] = [];
+  const seenFrames = new Set<string>();
+  let backchannel = 0;
+  for (const account of accounts) {
+    for (const clientId of new Set(account.clientIds)) {
+      const client = await loadClient(deps, clients, clientId);
+      if (client === null) continue;
+      if (notifyBackchannel(deps, config, client, account)) backchannel++;
+      const frame = frontchannelLogout(client, config.issuer, account.sid);
+      if (frame !== null && !seenFrames.has(frame.url)) {
+        seenFrames.add(frame.url);
+        frontchannel.push(frame);
+      }
+    }
+  }
+  return { backchannel, frontchannel };
+}
+
+async function loadClient(deps: NotifyDeps, cache: Map<string, Client | null>, clientId: string): Promise<Client | null> {
   if (!cache.has(clientId)) {
     const client = await deps.clients.get(deps.tenantId, clientId);
     // A disabled client gets no notification: its endpoints are not trusted any more.
@@ -87,7 +104,7 @@ async function loadClient(deps: PerformLogoutDeps, cache: Map<string, Client | n
 }
 
 /** Signs and queues one Logout Token (Back-Channel Logout §2.4–§2.5); false when none is due. */
-function notifyBackchannel(deps: PerformLogoutDeps, config: PerformLogoutConfig, client: Client, account: SessionAccount): boolean {
+function notifyBackchannel(deps: NotifyDeps, config: PerformLogoutConfig, client: Client, account: SessionAccount): boolean {
   const meta = oidcMetadata(client);
   if (meta.backchannelLogoutUri === null) return false;
   const iat = Math.floor(deps.clock.now() / 1000);

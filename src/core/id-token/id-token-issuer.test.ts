@@ -132,4 +132,13 @@ describe('OIDC Core §3.1.2.1 id_token_hint', () => {
     const at = w.keys.signer('ES256').sign({ iss: ISSUER, sub: 'u-1', aud: 'rp' }, 'at+jwt');
     assert.equal(hints.verify(at), null);
   });
+
+  test('RFC 8725 §3.11 a JWT of ours typed as another kind (logout, introspection, security event, ...) is not a hint', () => {
+    const hints = createIdTokenHintVerifier(w.keys, { issuer: ISSUER });
+    const claims = { iss: ISSUER, sub: 'u-1', aud: 'rp' };
+    for (const typ of ['at+jwt', 'application/at+jwt', 'logout+jwt', 'secevent+jwt', 'token-introspection+jwt', 'oauth-authz-req+jwt', 'client-authentication+jwt']) {
+      assert.equal(hints.verify(w.keys.signer('ES256').sign(claims, typ)), null, typ);
+    }
+    assert.deepEqual(hints.verify(w.keys.signer('ES256').sign(claims, 'JWT')), { sub: 'u-1', aud: ['rp'], sid: null });
+  });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { hash } from 'node:crypto';
 import { describe, test } from 'node:test';
 import { makeClient } from '../../../test/support/core-fixtures.ts';
 import { OAuthError } from '../errors.ts';
@@ -47,7 +48,47 @@ describe('OIDC Core §8 subject identifier types', () => {
       (e: unknown) => e instanceof OAuthError && e.code === 'server_error');
   });
 
-  test('a native private-use scheme names its sector', () => {
-    assert.equal(sectorIdentifier(rp(['com.example.app:/cb'])), 'com.example.app');
+  test('OIDC Core §8.1 the pairwise sub of a web client is the spec formula over its redirect host (pinned: it must never change)', () => {
+    const web = makeClient({ clientId: 'web-1', redirectUris: ['https://rp.example.com/cb'], metadata: { subject_type: 'pairwise' } });
+    const sub = subjectFor(web, 'Vd1QbCZ7nJ3b3vS1l0l6Yw', pairwise);
+    assert.equal(sub, hash('sha256', 'rp.example.com' + 'Vd1QbCZ7nJ3b3vS1l0l6Yw' + pairwise.tokens.pairwiseSalt, 'base64url'));
+    assert.equal(sub, 'Zp43kgkFcKJsuv983iWaZf7cUEFuevVi5ONbVD6heOI');
+  });
+});
+
+describe('OIDC Core §8.1 sectors of native apps (RFC 8252 §7.1, §7.3): hosts no client owns', () => {
+  const native = (clientId: string, uris: string[], metadata: Record<string, unknown> = {}) =>
+    makeClient({ clientId, redirectUris: uris, tokenEndpointAuthMethod: 'none', metadata: { application_type: 'native', ...metadata } });
+
+  for (const uris of [['http://127.0.0.1/cb'], ['http://[::1]/cb'], ['http://localhost/cb'], ['https://localhost/cb'],
+    ['com.example.app:/cb'], ['com.example.app://callback'], ['http://127.0.0.1/cb', 'com.example.app:/cb']]) {
+    test(`OIDC Core §8.1 two clients registered with ${uris.join(' + ')} get different pairwise subs (sector = client id)`, () => {
+      const a = native('native-a', uris);
+      const b = native('native-b', uris);
+      assert.equal(sectorIdentifier(a), 'client_id/native-a');
+      assert.notEqual(subjectFor(a, 'u-1', pairwise), subjectFor(b, 'u-1', pairwise));
+      assert.equal(subjectFor(a, 'u-1', pairwise), subjectFor(native('native-a', uris), 'u-1', pairwise), 'stable for one client');
+    });
+  }
+
+  test('OIDC Core §8.1 different apps on the same made-up host of a private-use scheme do not share a sector', () => {
+    assert.notEqual(sectorIdentifier(native('a', ['com.a.app://callback'])), sectorIdentifier(native('b', ['com.b.app://callback'])));
+  });
+
+  test('OIDC Core §8.1 a client id sector can never equal a host sector', () => {
+    assert.notEqual(sectorIdentifier(native('a.example', ['http://127.0.0.1/cb'])), sectorIdentifier(rp(['https://a.example/cb'])));
+  });
+
+  test('OIDC Core §8.1 an operator-assigned sector_identifier_uri stays authoritative for native clients', () => {
+    const sector = { sector_identifier_uri: 'https://apps.example.com/sector.json' };
+    const a = native('native-a', ['http://127.0.0.1/cb'], sector);
+    const b = native('native-b', ['com.example.app:/cb'], sector);
+    assert.equal(sectorIdentifier(a), 'apps.example.com');
+    assert.equal(subjectFor(a, 'u-1', pairwise), subjectFor(b, 'u-1', pairwise));
+  });
+
+  test('OIDC Registration §2 a client mixing an https host with a loopback redirect still needs a sector_identifier_uri', () => {
+    assert.throws(() => subjectFor(rp(['https://a.example/cb', 'http://127.0.0.1/cb']), 'u-1', pairwise),
+      (e: unknown) => e instanceof OAuthError && e.code === 'unauthorized_client');
   });
 });

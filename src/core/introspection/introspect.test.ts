@@ -96,7 +96,7 @@ test('RFC 7662 §2.2 unknown, malformed, forged and foreign tokens are inactive,
 test('RFC 7662 §2.2 a refresh token is visible to its own client only, without token_type', async () => {
   const { w, introspector } = await setup();
   await w.storage.tokens.insert({
-    tenantId: 'default', hash: sha256('refresh-value-1'), kind: 'refresh_token', jti: 'r1', clientId: 'owner', subject: 'alice',
+    tenantId: 'default', hash: sha256('refresh-value-1'), kind: 'refresh_token', jti: 'r1', clientId: 'owner', subject: 'alice', userId: 'alice',
     scope: 'read', audience: ['owner'], grantId: 'g1', parentHash: null, issuedAt: T0 / 1000, expiresAt: T0 / 1000 + 86_400,
     cnf: null, claims: { username: 'alice' }, revokedAt: null, consumedAt: null,
   });

@@ -26,8 +26,8 @@ const claims = (over: JWTPayload = {}): JWTPayload => ({
   iss: 'rp', aud: ISSUER, exp: NOW + 60, iat: NOW, nbf: NOW, jti: 'j1', client_id: 'rp',
   response_type: 'code', scope: 'openid email', redirect_uri: 'https://rp.example/cb', state: 'inner-state', nonce: 'n', ...over,
 });
-const sign = (payload: JWTPayload, key: CryptoKey = privateKey, alg = 'ES256') =>
-  new SignJWT(payload).setProtectedHeader({ alg, kid: 'k1', typ: 'oauth-authz-req+jwt' }).sign(key);
+const sign = (payload: JWTPayload, key: CryptoKey = privateKey, alg = 'ES256', typ: string | undefined = 'oauth-authz-req+jwt') =>
+  new SignJWT(payload).setProtectedHeader({ alg, kid: 'k1', ...(typ === undefined ? {} : { typ }) }).sign(key);
 
 function resolver(cfg = config()) {
   const objects = createRequestObjects({ clock: settableClock() }, cfg);
@@ -52,6 +52,19 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
     const params = await resolver().resolve({ client: rp(), request: await sign(noType), outer: { client_id: 'rp', response_type: 'code id_token' } });
     assert.equal(params.response_type, 'code id_token');
     await assert.rejects(resolver().resolve({ client: rp(), request: await sign(claims()), outer: { client_id: 'rp', response_type: 'token' } }), isInvalid);
+  });
+
+  test('RFC 9101 §10.8 a request object typed as another kind of JWT is invalid_request_object; untyped or oauth-authz-req+jwt is accepted', async () => {
+    for (const typ of ['at+jwt', 'client-authentication+jwt', 'logout+jwt', 'JWT']) {
+      await assert.rejects(resolver().resolve({ client: rp(), request: await sign(claims(), privateKey, 'ES256', typ) }), (e: unknown) => {
+        assert.ok(isInvalid(e), String(e));
+        assert.match((e as OAuthError).description ?? '', /typ must be oauth-authz-req\+jwt/);
+        return true;
+      }, typ);
+    }
+    for (const typ of [undefined, 'oauth-authz-req+jwt', 'application/OAUTH-AUTHZ-REQ+JWT']) {
+      assert.equal((await resolver().resolve({ client: rp(), request: await sign(claims(), privateKey, 'ES256', typ) })).state, 'inner-state', String(typ));
+    }
   });
 
   test('RFC 9101 §5 a client_id inside the object must be the outer client_id', async () => {

@@ -3,6 +3,7 @@ import { ASYMMETRIC_ALGS } from '../client-auth/assertion-algorithms.ts';
 import { checkAudience } from '../client-auth/assertion-audience.ts';
 import { freshnessProblem, type FreshnessProblem } from '../client-auth/assertion-freshness.ts';
 import { ClientJwksCache } from '../client-auth/client-jwks.ts';
+import { JWT_TYPES, requestObjectTypeAccepted } from '../client-auth/explicit-typing.ts';
 import { OAuthError } from '../errors.ts';
 import type { Client } from '../model/client.ts';
 import { oidcMetadata } from '../model/client-oidc.ts';
@@ -57,12 +58,18 @@ export async function resolveRequestObject(deps: RequestObjectDeps, config: Requ
   if (parts.length === 5) throw invalid('encrypted request objects are not supported');
   if (parts.length !== 3) throw invalid('the request object is not a compact JWS');
   let alg: string;
+  let typ: unknown;
   try {
     const header = decodeProtectedHeader(request);
     if (typeof header.alg !== 'string') throw new TypeError('no alg');
-    alg = header.alg;
+    ({ alg, typ } = header);
   } catch {
     throw invalid('the request object header cannot be read');
+  }
+  // RFC 9101 §10.8 / RFC 8725 §3.11: a JWT the client typed as another kind (an access token, a
+  // client assertion, ...) is not a request object. Untyped objects stay accepted (compatibility).
+  if (!requestObjectTypeAccepted(typ)) {
+    throw invalid(`the request object typ must be ${JWT_TYPES.requestObject} when present`, `typ ${JSON.stringify(String(typ).slice(0, 40))}`);
   }
   const registered = oidcMetadata(client).requestObjectSigningAlg;
   const payload = alg === 'none'

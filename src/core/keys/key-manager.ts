@@ -1,6 +1,6 @@
 import { epochSeconds, type Clock } from '../ports/clock.ts';
 import type { KeyStore } from '../ports/key-store.ts';
-import type { EventPublisher } from '../events.ts';
+import type { ActorRef, EventPublisher } from '../events.ts';
 import type { SigningAlg, SigningKeyRecord } from '../model/key.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { JsonWebKeySet, JwtSigner, KeyRing, VerifiedJwt } from './key-ring.ts';
@@ -114,8 +114,8 @@ export class KeyManager implements KeyRing {
     if (changed) await this.load();
   }
 
-  /** Rotates `algs` (default: all configured). Returns the new state. */
-  async rotate(algs: readonly SigningAlg[] = this.#algs): Promise<SigningKeyRecord[]> {
+  /** Rotates `algs` (default: all configured); `actor` (an operator) is put on `key.rotated`. Returns the new state. */
+  async rotate(algs: readonly SigningAlg[] = this.#algs, actor?: ActorRef): Promise<SigningKeyRecord[]> {
     const unknown = algs.filter((a) => !this.#algs.includes(a));
     if (unknown.length) throw new GatehouseError('GH_KEYS_ALG_NOT_CONFIGURED', `not a configured signing algorithm: ${unknown.join(', ')}`);
     for (const alg of new Set(algs)) {
@@ -125,7 +125,7 @@ export class KeyManager implements KeyRing {
       // Without both keys there is nothing to promote yet: set them up instead.
       if (!active || !next) await this.#ensure(alg);
       // A lost CAS means another instance rotated this alg just now: the operator's intent holds.
-      else await this.#advance(alg, active, next);
+      else await this.#advance(alg, active, next, actor);
     }
     await this.load();
     return [...this.#records];
@@ -206,7 +206,7 @@ export class KeyManager implements KeyRing {
   }
 
   /** One CAS rotation: next → active, active → retired (until now + gracePeriod), a new next. */
-  async #advance(alg: SigningAlg, active: SigningKeyRecord | null, next: SigningKeyRecord | null): Promise<boolean> {
+  async #advance(alg: SigningAlg, active: SigningKeyRecord | null, next: SigningKeyRecord | null, actor?: ActorRef): Promise<boolean> {
     const at = epochSeconds(this.#deps.clock);
     const newNext = await newKeyRecord(alg, this.#deps.tenantId, this.#deps.kek, at);
     const ok = await this.#deps.keyStore.rotate({
@@ -221,7 +221,7 @@ export class KeyManager implements KeyRing {
     const tenantId = this.#deps.tenantId;
     this.#deps.events.publish('key.created', { tenantId, kid: newNext.kid, alg, status: 'next' });
     // First start promotes a next key with nothing to retire: that is creation, not rotation.
-    if (next && active) this.#deps.events.publish('key.rotated', { tenantId, alg, activeKid: next.kid, retiredKid: active.kid, nextKid: newNext.kid });
+    if (next && active) this.#deps.events.publish('key.rotated', { tenantId, alg, activeKid: next.kid, retiredKid: active.kid, nextKid: newNext.kid, ...(actor ? { actor } : {}) });
     return true;
   }
 

@@ -8,7 +8,7 @@ const clockAt = (s: number) => ({ now: () => s * 1000 });
 test('expired records are purged after the retention period; live ones stay', async () => {
   const storage = createMemoryStorage({ clock: clockAt(1000) });
   const base = {
-    tenantId: 'default', kind: 'access_token' as const, clientId: 'c', subject: 's', scope: '', audience: [], grantId: 'g',
+    tenantId: 'default', kind: 'access_token' as const, clientId: 'c', subject: 's', userId: null, scope: '', audience: [], grantId: 'g',
     parentHash: null, issuedAt: 0, cnf: null, claims: {}, revokedAt: null, consumedAt: null,
   };
   await storage.tokens.insert({ ...base, hash: 'old', jti: 'j1', expiresAt: 100 });

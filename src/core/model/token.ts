@@ -24,6 +24,11 @@ export interface TokenRecord {
   readonly clientId: string;
   /** Subject: the user id, or the client id for client_credentials. */
   readonly subject: string;
+  /**
+   * The user's internal id (`subject` may be pairwise, so it cannot stand in), for listing and
+   * revoking a user's grants; null for client_credentials.
+   */
+  readonly userId: string | null;
   readonly scope: string; // space-delimited
   readonly audience: readonly string[];
   /** Groups every token descended from one authorization (grant); revoked together. */

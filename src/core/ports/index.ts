@@ -5,12 +5,15 @@ import type { Random } from './random.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { Storage } from './storage.ts';
 
-export type { ClientStore, ClientPatch } from './client-store.ts';
+export type { ClientStore, ClientPatch, ClientSort } from './client-store.ts';
+export type { Cursor, ListQuery, Page, SortOrder } from './list.ts';
+export type { GrantStore, GrantSummary, GrantFilter } from './grant-store.ts';
+export type { UserSessionStore, UserSessionSummary } from './user-session-store.ts';
 export type { TokenStore, ConsumeResult } from './token-store.ts';
 export type { TokenDenylist } from './token-denylist.ts';
 export type { ReplayCache } from './replay-cache.ts';
 export type { KeyStore, RotateCommand } from './key-store.ts';
-export type { UserStore, UserPatch } from './user-store.ts';
+export type { UserStore, UserPatch, UserSort } from './user-store.ts';
 export type { SessionStore, SessionPatch } from './session-store.ts';
 export type { ConsentStore } from './consent-store.ts';
 export type { CodeStore, TakeResult } from './code-store.ts';

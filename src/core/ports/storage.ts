@@ -2,23 +2,29 @@ import type { ClientStore } from './client-store.ts';
 import type { CodeStore } from './code-store.ts';
 import type { ConsentStore } from './consent-store.ts';
 import type { DeviceCodeStore } from './device-code-store.ts';
+import type { GrantStore } from './grant-store.ts';
 import type { KeyStore } from './key-store.ts';
 import type { ParStore } from './par-store.ts';
 import type { ReplayCache } from './replay-cache.ts';
 import type { SessionStore } from './session-store.ts';
 import type { TokenDenylist } from './token-denylist.ts';
 import type { TokenStore } from './token-store.ts';
+import type { UserSessionStore } from './user-session-store.ts';
 import type { UserStore } from './user-store.ts';
 
 /** What a storage adapter provides: one object per aggregate port, plus lifecycle. */
 export interface Storage {
   readonly clients: ClientStore;
   readonly tokens: TokenStore;
+  /** Grants (tokens grouped by grantId) of a user or client: the operator read model. */
+  readonly grants: GrantStore;
   readonly denylist: TokenDenylist;
   readonly replay: ReplayCache;
   readonly keys: KeyStore;
   readonly users: UserStore;
   readonly sessions: SessionStore;
+  /** Sessions by user (one per account/sid) and ending one sid: the operator side. */
+  readonly userSessions: UserSessionStore;
   readonly consents: ConsentStore;
   readonly codes: CodeStore;
   readonly deviceCodes: DeviceCodeStore;

@@ -127,6 +127,20 @@ test('RFC 7591 §2 human-facing URLs must be http(s) and typed members must have
   fails(web({ access_token_format: 'paseto' }), 'invalid_client_metadata');
 });
 
+test('OIDC Core §8.1: a dynamically registered native client cannot name a sector on a loopback host or for a private-use scheme', () => {
+  const native = { application_type: 'native', grant_types: ['authorization_code'], response_types: ['code'], subject_type: 'pairwise', token_endpoint_auth_method: 'none' };
+  // Without this, https://127.0.0.1/… is "on the host of every redirect URI" and gives the client
+  // the sector of every app registered with http://127.0.0.1.
+  for (const redirect_uris of [['http://127.0.0.1/cb'], ['http://localhost/cb'], ['com.example.app:/cb']]) {
+    const host = redirect_uris[0]!.startsWith('http') ? new URL(redirect_uris[0]!).host : 'example.app';
+    fails({ ...native, redirect_uris, sector_identifier_uri: `https://${host}/sector.json` }, 'invalid_client_metadata', DCR, /loopback or private-use/);
+    assert.doesNotThrow(() => validateClientMetadata({ ...native, redirect_uris, sector_identifier_uri: 'https://apps.example/sector.json' }, OPERATOR_POLICY), 'operators may group native clients');
+  }
+  // Pairwise without a sector is fine: the sector is the client id, even across loopback and a scheme.
+  assert.doesNotThrow(() => validateClientMetadata({ ...native, redirect_uris: ['http://127.0.0.1/cb', 'com.example.app:/cb'] }, DCR));
+  fails({ ...native, redirect_uris: ['https://app.example/cb', 'http://127.0.0.1/cb'] }, 'invalid_client_metadata', DCR, /several hosts/);
+});
+
 test('OIDC Registration §5: a dynamically registered client cannot claim a sector on another host (no fetch, no correlation)', () => {
   const base = { redirect_uris: ['https://rp.example/cb'], grant_types: ['authorization_code'], response_types: ['code'], subject_type: 'pairwise', token_endpoint_auth_method: 'client_secret_basic' };
   assert.throws(() => validateClientMetadata({ ...base, sector_identifier_uri: 'https://other.example/sector.json' }, DCR), /sector_identifier_uri/);

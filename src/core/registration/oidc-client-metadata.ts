@@ -1,6 +1,7 @@
 import { OAuthError } from '../errors.ts';
 import type { MetadataPolicy } from './client-metadata.ts';
-import { checkRedirectUri, isLoopbackHttp, type ApplicationType } from './redirect-uris.ts';
+import { redirectSector } from '../id-token/subject.ts';
+import { checkRedirectUri, hasSharedHost, isLoopbackHttp, type ApplicationType } from './redirect-uris.ts';
 
 const bad = (d: string) => OAuthError.invalidClientMetadata(d);
 
@@ -108,17 +109,24 @@ export function checkOidcMetadata(raw: Raw, ctx: OidcMetadataContext): Record<st
   // host of all its redirect URIs, or it could claim another client's sector and receive the same
   // pairwise subjects (cross-client correlation). Operators (CLI) are trusted to group hosts.
   if (sector !== undefined && !ctx.policy.firstParty) {
+    // A loopback host or private-use scheme is shared by every native app (id-token/subject.ts):
+    // a sector "on the host of the redirect URIs" would then be every such app's sector, and the
+    // client would receive the same pairwise subjects as all of them. Their sector is the client
+    // id; only the operator may group native clients under one sector.
+    if (ctx.redirectUris.some(hasSharedHost)) {
+      throw bad('sector_identifier_uri cannot be registered for loopback or private-use redirect URIs (their sector is the client); ask the operator to register a shared sector');
+    }
     const sectorHost = parse('sector_identifier_uri', sector).host;
     if (ctx.redirectUris.some((u) => { try { return new URL(u).host !== sectorHost; } catch { return true; } })) {
       throw bad('sector_identifier_uri must be on the host of every redirect URI (it is not fetched); ask the operator to register a shared sector');
     }
   }
   set('sector_identifier_uri', sector);
-  if (subjectType === 'pairwise' && sector === undefined) {
-    // OIDC Core §8.1: "If there are multiple hostnames in the registered redirect_uris, the
-    // Client MUST register a sector_identifier_uri."
-    const hosts = new Set(ctx.redirectUris.map((u) => { try { return new URL(u).host; } catch { return u; } }));
-    if (hosts.size > 1) throw bad('a pairwise client with redirect URIs on several hosts must register a sector_identifier_uri');
+  // OIDC Core §8.1: "If there are multiple hostnames in the registered redirect_uris, the Client
+  // MUST register a sector_identifier_uri." (Only-native redirect URIs use the client id instead.)
+  const fromRedirects = redirectSector(ctx.redirectUris);
+  if (subjectType === 'pairwise' && sector === undefined && fromRedirects.kind === 'ambiguous' && fromRedirects.hosts > 1) {
+    throw bad('a pairwise client with redirect URIs on several hosts must register a sector_identifier_uri');
   }
 
   const reqAlg = optStr(raw, 'request_object_signing_alg');

@@ -12,6 +12,33 @@ function refuse(uri: string, why: string): OAuthError {
   return OAuthError.invalidRedirectUri(`redirect_uri ${JSON.stringify(uri.slice(0, 200))} ${why}`);
 }
 
+/**
+ * Hosts that name the user's own machine: whatever listens there (any local app) receives what is
+ * sent, even over https.
+ */
+export function isLoopbackHostname(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * True when a redirect URI's host cannot tell one client from another: a loopback address (RFC
+ * 8252 §7.3: any app on any device may listen there, so every native app registers the same
+ * `http://127.0.0.1/…`) or a private-use scheme (§7.1: the scheme, not a host, names the app, any
+ * app may claim it, §8.6; `com.example.app:/cb` has no host and `com.example.app://cb` a made-up
+ * one). Only https (and http) URIs on other hosts name a host that one party controls.
+ */
+export function hasSharedHost(uri: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return true;
+  return url.hostname === '' || isLoopbackHostname(url.hostname);
+}
+
 /** True for http://127.0.0.1, http://[::1] and http://localhost (any port). */
 export function isLoopbackHttp(url: URL): boolean {
   return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);

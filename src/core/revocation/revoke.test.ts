@@ -29,7 +29,7 @@ async function setup() {
 
 function refresh(value: string, over: Partial<TokenRecord> = {}): TokenRecord {
   return {
-    tenantId: 'default', hash: sha256(value), kind: 'refresh_token', jti: `j-${value}`, clientId: 'owner', subject: 'alice',
+    tenantId: 'default', hash: sha256(value), kind: 'refresh_token', jti: `j-${value}`, clientId: 'owner', subject: 'alice', userId: 'alice',
     scope: 'read', audience: [ISSUER], grantId: 'grant-1', parentHash: null, issuedAt: NOW, expiresAt: NOW + 86_400,
     cnf: null, claims: {}, revokedAt: null, consumedAt: null, ...over,
   };

@@ -48,6 +48,8 @@ export interface IssueInput {
   readonly grantType: string;
   /** The user id, or the client id for client_credentials. */
   readonly subject: string;
+  /** The user's internal id, stored with opaque tokens; omitted (null) for client_credentials. */
+  readonly userId?: string | null;
   /** Groups tokens of one authorization; defaults to the token's own jti. */
   readonly grantId?: string;
   readonly cnf?: Confirmation | null;
@@ -101,7 +103,7 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
       };
     },
 
-    async issue({ plan, grantType, subject, grantId, cnf = null, claims = {} }) {
+    async issue({ plan, grantType, subject, userId = null, grantId, cnf = null, claims = {} }) {
       const iat = Math.floor(deps.clock.now() / 1000);
       const exp = iat + plan.ttl;
       const jti = id(16);
@@ -127,7 +129,7 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
       } else {
         token = id(32);
         const record: TokenRecord = {
-          tenantId: deps.tenantId, hash: opaqueTokenKey(token), kind: 'access_token', jti, clientId, subject, scope,
+          tenantId: deps.tenantId, hash: opaqueTokenKey(token), kind: 'access_token', jti, clientId, subject, userId, scope,
           audience: plan.audience, grantId: grantId ?? jti, parentHash: null, issuedAt: iat, expiresAt: exp,
           cnf, claims, revokedAt: null, consumedAt: null,
         };

@@ -66,6 +66,8 @@ export interface RefreshMintInput {
   readonly clientId: string;
   readonly grantType: string;
   readonly subject: string;
+  /** The user's internal id (the subject may be pairwise). */
+  readonly userId: string;
   /** The grant's scope: RFC 6749 §6 "the refresh token scope MUST be identical to that of the refresh token included by the client in the request". */
   readonly scope: readonly string[];
   readonly grantId: string;
@@ -85,7 +87,7 @@ export async function mintRefreshToken(deps: RefreshMintDeps, config: RefreshMin
   const familyEnd = input.snapshot.familyIat + config.tokens.refreshTokenAbsoluteTtl;
   const record: TokenRecord = {
     tenantId: deps.tenantId, hash: opaqueTokenKey(token), kind: 'refresh_token', jti: deps.id(16), clientId: input.clientId,
-    subject: input.subject, scope: formatScope(input.scope), audience: [config.issuer], grantId: input.grantId,
+    subject: input.subject, userId: input.userId, scope: formatScope(input.scope), audience: [config.issuer], grantId: input.grantId,
     parentHash: input.parentHash, issuedAt: input.now, expiresAt: Math.min(input.now + config.tokens.refreshTokenTtl, familyEnd),
     cnf: null, claims: snapshotClaims(input.snapshot, input.extraClaims), revokedAt: null, consumedAt: null,
   };

@@ -93,7 +93,7 @@ export async function issueUserAccessToken(
   if (auth.acr !== null) claims.acr = auth.acr;
   if (plan.format === 'jwt') claims[GRANT_ID_CLAIM] = input.grantId;
   if (input.claims?.userinfo && Object.keys(input.claims.userinfo).length) claims[USERINFO_CLAIMS_CLAIM] = input.claims.userinfo;
-  const issued = await deps.accessTokens.issue({ plan, grantType: input.grantType, subject: ref.subject, grantId: input.grantId, claims });
+  const issued = await deps.accessTokens.issue({ plan, grantType: input.grantType, subject: ref.subject, userId: input.userId, grantId: input.grantId, claims });
   return { issued, ref };
 }
 
@@ -126,7 +126,7 @@ export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshM
   let refreshToken: string | undefined;
   if (input.refresh) {
     const minted = await mintRefreshToken(deps, config, {
-      clientId: client.clientId, grantType: input.grantType, subject: ref.subject, scope: input.grantedScope, grantId: input.grantId,
+      clientId: client.clientId, grantType: input.grantType, subject: ref.subject, userId: input.user.id, scope: input.grantedScope, grantId: input.grantId,
       parentHash: input.refresh.parentHash, snapshot, extraClaims: ref.claims, now: input.now,
     });
     refreshToken = minted.token;

@@ -34,13 +34,6 @@ export interface UserInfo {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** RFC 6750 §3.1 insufficient_scope: 403 naming the scope needed. */
-export function insufficientScope(description: string): OAuthError {
-  return new OAuthError('insufficient_scope', description, {
-    headers: { 'www-authenticate': `Bearer error="insufficient_scope", error_description="${description}", scope="openid"` },
-  });
-}
-
 /**
  * The UserInfo endpoint (OIDC Core §5.3). Accepts access tokens this server issued for a
  * signed-in user — JWT (signature, `typ` at+jwt, `iss`) or opaque (store lookup) — that are
@@ -67,7 +60,7 @@ export function createUserInfo(deps: UserInfoDeps, config: UserInfoConfig): User
       const scope = parseScope(view.scope) ?? [];
       // OIDC Core §5.3: "The Access Token obtained from an OpenID Connect Authentication Request
       // MUST be sent as a Bearer Token" — one without `openid` was not.
-      if (!scope.includes('openid')) throw insufficientScope('the access token lacks the openid scope');
+      if (!scope.includes('openid')) throw OAuthError.insufficientScope('the access token lacks the openid scope', 'openid');
       const userId = deps.subjects.userIdOf(view.clientId, view.subject, view.claims);
       const user = userId === null ? undefined : await deps.users.get(deps.tenantId, userId);
       if (!user || user.disabled) throw OAuthError.invalidToken('the end-user is no longer available');

@@ -135,23 +135,42 @@ export async function setUserDisabled(deps: UserServiceDeps, tenantId: TenantId,
   return mustUpdate(deps, user, { disabled }, via, disabled ? 'disabled' : 'enabled');
 }
 
-/**
- * Merges standard claims into the user's: a member set to null is removed. The result is
- * validated as a whole; `updated_at` becomes now unless the patch sets it.
- */
-export async function updateClaims(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, patch: Readonly<Record<string, unknown>>, via: UserUpdatedVia): Promise<User> {
-  const user = await mustFind(deps, tenantId, idOrUsername);
-  const merged: Record<string, unknown> = { ...user.claims };
-  delete merged['updated_at'];
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete merged[k];
-    else merged[k] = v;
-  }
-  return mustUpdate(deps, user, { claims: stampClaims(merged, epochSeconds(deps.clock)) }, via, 'claims');
+/** What an operator may change about a user in one step (besides password and status). */
+export interface UserChange {
+  /** Standard claims to merge in; a member set to null is removed. */
+  readonly claims?: Readonly<Record<string, unknown>>;
+  /** Replaces the roles. */
+  readonly roles?: readonly string[];
 }
 
-export async function setRoles(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, roles: readonly string[], via: UserUpdatedVia): Promise<User> {
-  const checked = checkRoles(roles);
+/**
+ * Changes claims and/or roles in ONE write and one `user.updated`. Claims are merged (a member
+ * set to null is removed) and the result is validated as a whole; `updated_at` becomes now
+ * unless the change sets it. Everything is checked before anything is written.
+ */
+export async function updateUser(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, change: UserChange, via: UserUpdatedVia): Promise<User> {
+  const roles = change.roles === undefined ? undefined : checkRoles(change.roles);
   const user = await mustFind(deps, tenantId, idOrUsername);
-  return mustUpdate(deps, user, { roles: checked }, via, 'roles');
+  let claims: StandardClaims | undefined;
+  if (change.claims !== undefined) {
+    const merged: Record<string, unknown> = { ...user.claims };
+    delete merged['updated_at'];
+    for (const [k, v] of Object.entries(change.claims)) {
+      if (v === null) delete merged[k];
+      else merged[k] = v;
+    }
+    claims = stampClaims(merged, epochSeconds(deps.clock));
+  }
+  if (claims === undefined && roles === undefined) throw new GatehouseError('GH_USER_INVALID', 'nothing to change: give claims and/or roles');
+  const what = claims && roles ? 'claims_and_roles' : claims ? 'claims' : 'roles';
+  return mustUpdate(deps, user, { ...(claims ? { claims } : {}), ...(roles ? { roles } : {}) }, via, what);
+}
+
+/** Merges standard claims into the user's (see `updateUser`). */
+export function updateClaims(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, patch: Readonly<Record<string, unknown>>, via: UserUpdatedVia): Promise<User> {
+  return updateUser(deps, tenantId, idOrUsername, { claims: patch }, via);
+}
+
+export function setRoles(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, roles: readonly string[], via: UserUpdatedVia): Promise<User> {
+  return updateUser(deps, tenantId, idOrUsername, { roles }, via);
 }

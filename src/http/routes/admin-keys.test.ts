@@ -6,6 +6,9 @@ import { buildConfig } from '../../config/load.ts';
 import type { ConfigInput } from '../../config/schema.ts';
 import { EventBus } from '../../core/events.ts';
 import { KeyManager } from '../../core/keys/key-manager.ts';
+import { createApplication } from '../../app/index.ts';
+import { createBackchannelDelivery } from '../../logout/backchannel-delivery.ts';
+import { cheapParamsForTests, createArgon2PasswordHasher } from '../../security/argon2-password-hasher.ts';
 import { createMemoryStorage } from '../../storage/memory/memory-storage.ts';
 import { registerErrorHandling } from '../errors.ts';
 import { registerAdminKeyRoutes } from './admin-keys.ts';
@@ -16,19 +19,30 @@ after(() => Promise.all(apps.map((a) => a.close())));
 
 async function makeApp(overrides: ConfigInput = {}) {
   const config = buildConfig({ adminToken: ADMIN, keys: { algorithms: ['ES256', 'EdDSA', 'RS256'] }, ...overrides });
-  const keyStore = createMemoryStorage().keys;
-  const keys = new KeyManager({ keyStore, clock: { now: () => 1_700_000_000_000 }, events: new EventBus(), kek: randomBytes(32), tenantId: 'default' }, config);
+  const storage = createMemoryStorage();
+  const keyStore = storage.keys;
+  const clock = { now: () => 1_700_000_000_000 };
+  const events = new EventBus();
+  const rotated: unknown[] = [];
+  events.on('key.rotated', (e) => rotated.push(e.actor));
+  const kek = randomBytes(32);
+  const keys = new KeyManager({ keyStore, clock, events, kek, tenantId: 'default' }, config);
   await keys.init();
+  // The real application layer: the route acts through keys.rotate (S18).
+  const application = createApplication({
+    ...storage, clock, events, random: { bytes: (n) => randomBytes(n) }, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }),
+    keys, kek, tenantId: 'default', logoutNotifier: createBackchannelDelivery({ events, clock }, { timeoutMs: 1000, retries: 0 }), config,
+  });
   const app = Fastify();
   registerErrorHandling(app, new EventBus());
-  await registerAdminKeyRoutes(app, { keys, config });
+  await registerAdminKeyRoutes(app, { keys, config, application });
   apps.push(app);
-  return { app, keys, keyStore, config };
+  return { app, keys, keyStore, config, rotated };
 }
 const auth = { authorization: `Bearer ${ADMIN}` };
 type Summary = { kid: string; alg: string; status: string; createdAt: number; activatedAt: number | null; retiresAt: number | null; published: boolean };
 
-const { app, keys, keyStore } = await makeApp();
+const { app, keys, keyStore, rotated } = await makeApp();
 
 test('admin API lists keys with lifecycle fields and no key material', async () => {
   const res = await app.inject({ method: 'GET', url: '/admin/api/keys', headers: auth });
@@ -75,6 +89,7 @@ test('POST /admin/api/keys/rotate with {"algs":["ES256"]} rotates only ES256', a
   const before = keys.signer('ES256').kid;
   const eddsa = keys.signer('EdDSA').kid;
   const res = await app.inject({ method: 'POST', url: '/admin/api/keys/rotate', headers: auth, payload: { algs: ['ES256'] } });
+  assert.deepEqual(rotated, [{ kind: 'admin_client', id: 'admin-token' }], 'S18: rotated through the application layer, as the admin-token actor');
   assert.equal(res.statusCode, 200);
   const { keys: list } = res.json() as { keys: Summary[] };
   const retired = list.filter((k) => k.status === 'retired');

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
 import { keySummaries } from '../../core/keys/key-summary.ts';
 import type { SigningAlg } from '../../core/model/key.ts';
-import { adminBearerGuard } from '../admin-auth.ts';
+import { ADMIN_TOKEN_ACTOR, adminBearerGuard } from '../admin-auth.ts';
 import type { AppContext } from '../context.ts';
 
 const summarySchema = {
@@ -37,7 +37,7 @@ function readAlgs(body: unknown, configured: readonly SigningAlg[]): readonly Si
  * `GET /admin/api/keys` and `POST /admin/api/keys/rotate`, behind the admin bearer token. The
  * routes exist only when `adminToken` is configured (otherwise 404, like any unknown path).
  */
-export async function registerAdminKeyRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'keys' | 'config'>): Promise<void> {
+export async function registerAdminKeyRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'keys' | 'config' | 'application'>): Promise<void> {
   if (!ctx.config.adminToken) return;
   const guard = adminBearerGuard(ctx.config);
   // Lifecycle only, never key material.
@@ -78,7 +78,8 @@ export async function registerAdminKeyRoutes(app: FastifyInstance, ctx: Pick<App
       },
     }, async (request, reply) => {
       const algs = readAlgs(request.body, ctx.config.keys.algorithms);
-      await ctx.keys.rotate(algs);
+      // S18: the operator action is the application's keys.rotate (role check, key.rotated event).
+      await ctx.application.keys.rotate(ADMIN_TOKEN_ACTOR, algs ? { algs: [...algs] } : {});
       request.log.info({ algs: algs ?? ctx.config.keys.algorithms }, 'signing keys rotated');
       return reply.header('cache-control', 'no-store').send(summaries());
     });

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
+import { challenge } from '../../core/www-authenticate.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
 import { FORM_CONTENT_TYPE, isFormBody, readOAuthForm } from '../form.ts';
 import { documentationOnly, noStore } from './token.ts';
@@ -12,7 +13,7 @@ const SCHEME = /^(\S+)/;
 /** RFC 6750 §3.1 invalid_request: 400 with a Bearer challenge naming the error. */
 function invalidRequest(description: string): OAuthError {
   return new OAuthError('invalid_request', description, {
-    headers: { 'www-authenticate': `Bearer realm="${REALM}", error="invalid_request", error_description="${description}"` },
+    headers: { 'www-authenticate': challenge('Bearer', { realm: REALM, error: 'invalid_request', error_description: description }) },
   });
 }
 
@@ -45,7 +46,7 @@ function presentedToken(request: FastifyRequest): string {
   // RFC 6750 §3.1: "If the request lacks any authentication information (e.g., the client was
   // unaware that authentication is necessary or attempted using an unsupported authentication
   // method), the resource server SHOULD NOT include an error code or other error information."
-  throw new OAuthError('invalid_token', 'a Bearer access token is required', { headers: { 'www-authenticate': `Bearer realm="${REALM}"` } });
+  throw new OAuthError('invalid_token', 'a Bearer access token is required', { headers: { 'www-authenticate': challenge('Bearer', { realm: REALM }) } });
 }
 
 const bearerError = { description: 'RFC 6750 §3 error with a WWW-Authenticate: Bearer challenge', type: 'object', required: ['error'], properties: { error: { type: 'string' }, error_description: { type: 'string' } } } as const;

@@ -5,6 +5,7 @@ import { MemoryClientStore } from './memory-client-store.ts';
 import { MemoryCodeStore } from './memory-code-store.ts';
 import { MemoryConsentStore } from './memory-consent-store.ts';
 import { MemoryDeviceCodeStore } from './memory-device-code-store.ts';
+import { MemoryGrantStore } from './memory-grant-store.ts';
 import { MemoryKeyStore } from './memory-key-store.ts';
 import { MemoryParStore } from './memory-par-store.ts';
 import { MemoryReplayCache } from './memory-replay-cache.ts';
@@ -25,15 +26,19 @@ export interface MemoryStorageOptions {
  */
 export function createMemoryStorage(opts: MemoryStorageOptions = {}): Storage {
   let closed = false;
+  const tokens = new MemoryTokenStore();
+  const sessions = new MemorySessionStore();
   return {
     dialect: 'memory',
     clients: new MemoryClientStore(),
-    tokens: new MemoryTokenStore(),
+    tokens,
+    grants: new MemoryGrantStore(tokens),
     denylist: new MemoryTokenDenylist(),
     replay: new MemoryReplayCache(opts.clock ?? systemClock),
     keys: new MemoryKeyStore(),
     users: new MemoryUserStore(),
-    sessions: new MemorySessionStore(),
+    sessions,
+    userSessions: sessions,
     consents: new MemoryConsentStore(),
     codes: new MemoryCodeStore(),
     deviceCodes: new MemoryDeviceCodeStore(),

@@ -1,20 +1,47 @@
 import { GatehouseError } from '../../core/errors.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { TokenRecord } from '../../core/model/token.ts';
+import type { GrantFilter } from '../../core/ports/grant-store.ts';
 import type { ConsumeResult, TokenStore } from '../../core/ports/token-store.ts';
+import type { MemoryTokenTable } from './memory-grant-store.ts';
 import { tenantKey } from './memory-util.ts';
 
 /**
  * Tokens in a Map keyed by (tenant, hash). Each method runs without an `await` between its read
  * and its write, so on one event loop it is atomic: `consume` is a true compare-and-set (S4).
+ * The hashes of each user's and each client's tokens are indexed for the grant read model.
  */
-export class MemoryTokenStore implements TokenStore {
+export class MemoryTokenStore implements TokenStore, MemoryTokenTable {
   readonly #rows = new Map<string, TokenRecord>();
+  /** tenantKey(tenant, 'u:' + userId | 'c:' + clientId) → hashes. */
+  readonly #byOwner = new Map<string, Set<string>>();
 
   async insert(record: TokenRecord): Promise<void> {
     const key = tenantKey(record.tenantId, record.hash);
     if (this.#rows.has(key)) throw new GatehouseError('GH_CONFLICT', 'a token with this hash already exists');
     this.#rows.set(key, structuredClone(record));
+    for (const owner of owners(record)) {
+      const set = this.#byOwner.get(owner);
+      if (set) set.add(record.hash);
+      else this.#byOwner.set(owner, new Set([record.hash]));
+    }
+  }
+
+  *byOwner(tenantId: TenantId, filter: GrantFilter): Iterable<TokenRecord> {
+    for (const hash of this.#byOwner.get(ownerKey(tenantId, filter)) ?? []) {
+      const row = this.#rows.get(tenantKey(tenantId, hash));
+      if (row) yield row;
+    }
+  }
+
+  revokeWhere(tenantId: TenantId, filter: GrantFilter, at: number, match: (r: TokenRecord) => boolean): TokenRecord[] {
+    const hit: TokenRecord[] = [];
+    for (const row of this.byOwner(tenantId, filter)) {
+      if (!match(row)) continue;
+      this.#rows.set(tenantKey(tenantId, row.hash), { ...row, revokedAt: at });
+      hit.push(row);
+    }
+    return hit;
   }
 
   async find(tenantId: TenantId, hash: string): Promise<TokenRecord | undefined> {
@@ -61,9 +88,24 @@ export class MemoryTokenStore implements TokenStore {
     for (const [key, row] of this.#rows) {
       if (row.expiresAt < before) {
         this.#rows.delete(key);
+        for (const owner of owners(row)) {
+          const set = this.#byOwner.get(owner);
+          set?.delete(row.hash);
+          if (set?.size === 0) this.#byOwner.delete(owner);
+        }
         n++;
       }
     }
     return n;
   }
+}
+
+function ownerKey(tenantId: TenantId, filter: GrantFilter): string {
+  return tenantKey(tenantId, 'userId' in filter ? `u:${filter.userId}` : `c:${filter.clientId}`);
+}
+
+function owners(r: TokenRecord): string[] {
+  const keys = [ownerKey(r.tenantId, { clientId: r.clientId })];
+  if (r.userId !== null) keys.push(ownerKey(r.tenantId, { userId: r.userId }));
+  return keys;
 }

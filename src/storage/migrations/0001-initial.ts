@@ -11,7 +11,7 @@ export function initialMigration(kind: SqlKind): Migration {
   const json = kind === 'mysql' ? sql`mediumtext` : sql`text`;
   const byteKey = (c: ColumnDefinitionBuilder) => (kind === 'postgres' ? c.modifyFront(sql`collate "C"`) : c).notNull();
   const table = <T extends string>(db: Kysely<unknown>, name: T): CreateTableBuilder<T, never> => {
-    const t = db.schema.createTable(name);
+    const t = db.schema.createTable(name).ifNotExists();
     return kind === 'mysql' ? t.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`) : t;
   };
 
@@ -60,8 +60,8 @@ export function initialMigration(kind: SqlKind): Migration {
         .addColumn('consumed_at', 'bigint')
         .addPrimaryKeyConstraint('tokens_pk', ['tenant_id', 'hash'])
         .execute();
-      await db.schema.createIndex('tokens_grant_idx').on('tokens').columns(['tenant_id', 'grant_id']).execute();
-      await db.schema.createIndex('tokens_expires_idx').on('tokens').column('expires_at').execute();
+      await db.schema.createIndex('tokens_grant_idx').ifNotExists().on('tokens').columns(['tenant_id', 'grant_id']).execute();
+      await db.schema.createIndex('tokens_expires_idx').ifNotExists().on('tokens').column('expires_at').execute();
 
       await table(db, 'token_denylist')
         .addColumn('tenant_id', 'varchar(64)', byteKey)
@@ -69,7 +69,7 @@ export function initialMigration(kind: SqlKind): Migration {
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('token_denylist_pk', ['tenant_id', 'jti'])
         .execute();
-      await db.schema.createIndex('token_denylist_expires_idx').on('token_denylist').column('expires_at').execute();
+      await db.schema.createIndex('token_denylist_expires_idx').ifNotExists().on('token_denylist').column('expires_at').execute();
 
       await table(db, 'replay_cache')
         .addColumn('tenant_id', 'varchar(64)', (c) => byteKey(c).defaultTo('default'))
@@ -77,7 +77,7 @@ export function initialMigration(kind: SqlKind): Migration {
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('replay_cache_pk', ['tenant_id', 'key_hash'])
         .execute();
-      await db.schema.createIndex('replay_cache_expires_idx').on('replay_cache').column('expires_at').execute();
+      await db.schema.createIndex('replay_cache_expires_idx').ifNotExists().on('replay_cache').column('expires_at').execute();
 
       await table(db, 'signing_keys')
         .addColumn('tenant_id', 'varchar(64)', byteKey)
@@ -94,7 +94,7 @@ export function initialMigration(kind: SqlKind): Migration {
         .execute();
       // At most one active and one next key per (tenant, alg): the rotation compare-and-set and
       // concurrent bootstraps rely on it.
-      await db.schema.createIndex('signing_keys_live_slot_uq').unique().on('signing_keys').columns(['tenant_id', 'live_slot']).execute();
+      await db.schema.createIndex('signing_keys_live_slot_uq').ifNotExists().unique().on('signing_keys').columns(['tenant_id', 'live_slot']).execute();
     },
   };
 }

@@ -11,7 +11,7 @@ export function endUsersMigration(kind: SqlKind): Migration {
   const json = kind === 'mysql' ? sql`mediumtext` : sql`text`;
   const byteKey = (c: ColumnDefinitionBuilder) => (kind === 'postgres' ? c.modifyFront(sql`collate "C"`) : c).notNull();
   const table = <T extends string>(db: Kysely<unknown>, name: T): CreateTableBuilder<T, never> => {
-    const t = db.schema.createTable(name);
+    const t = db.schema.createTable(name).ifNotExists();
     return kind === 'mysql' ? t.modifyEnd(sql`engine = InnoDB default charset = utf8mb4 collate = utf8mb4_bin`) : t;
   };
   const notNull = (c: ColumnDefinitionBuilder) => c.notNull();
@@ -31,7 +31,7 @@ export function endUsersMigration(kind: SqlKind): Migration {
         .addColumn('updated_at', 'bigint', notNull)
         .addPrimaryKeyConstraint('users_pk', ['tenant_id', 'id'])
         .execute();
-      await db.schema.createIndex('users_username_uq').unique().on('users').columns(['tenant_id', 'username']).execute();
+      await db.schema.createIndex('users_username_uq').ifNotExists().unique().on('users').columns(['tenant_id', 'username']).execute();
 
       await table(db, 'sessions')
         .addColumn('tenant_id', 'varchar(64)', byteKey)
@@ -43,7 +43,7 @@ export function endUsersMigration(kind: SqlKind): Migration {
         .addColumn('expires_at', 'bigint', notNull)
         .addPrimaryKeyConstraint('sessions_pk', ['tenant_id', 'hash'])
         .execute();
-      await db.schema.createIndex('sessions_expires_idx').on('sessions').column('expires_at').execute();
+      await db.schema.createIndex('sessions_expires_idx').ifNotExists().on('sessions').column('expires_at').execute();
 
       // One row per account of a session, written in the same transaction as the session row:
       // `findBySid` is an indexed lookup on every dialect (no JSON search). Not unique on sid:
@@ -54,7 +54,7 @@ export function endUsersMigration(kind: SqlKind): Migration {
         .addColumn('sid', 'varchar(255)', byteKey)
         .addPrimaryKeyConstraint('session_sids_pk', ['tenant_id', 'session_hash', 'sid'])
         .execute();
-      await db.schema.createIndex('session_sids_sid_idx').on('session_sids').columns(['tenant_id', 'sid']).execute();
+      await db.schema.createIndex('session_sids_sid_idx').ifNotExists().on('session_sids').columns(['tenant_id', 'sid']).execute();
 
       await table(db, 'consents')
         .addColumn('tenant_id', 'varchar(64)', byteKey)
@@ -86,7 +86,7 @@ export function endUsersMigration(kind: SqlKind): Migration {
         .addColumn('consumed_at', 'bigint')
         .addPrimaryKeyConstraint('authorization_codes_pk', ['tenant_id', 'hash'])
         .execute();
-      await db.schema.createIndex('authorization_codes_expires_idx').on('authorization_codes').column('expires_at').execute();
+      await db.schema.createIndex('authorization_codes_expires_idx').ifNotExists().on('authorization_codes').column('expires_at').execute();
 
       await table(db, 'device_codes')
         .addColumn('tenant_id', 'varchar(64)', byteKey)
@@ -106,8 +106,8 @@ export function endUsersMigration(kind: SqlKind): Migration {
         .addColumn('expires_at', 'bigint', notNull)
         .addPrimaryKeyConstraint('device_codes_pk', ['tenant_id', 'hash'])
         .execute();
-      await db.schema.createIndex('device_codes_user_code_uq').unique().on('device_codes').columns(['tenant_id', 'user_code_hash']).execute();
-      await db.schema.createIndex('device_codes_expires_idx').on('device_codes').column('expires_at').execute();
+      await db.schema.createIndex('device_codes_user_code_uq').ifNotExists().unique().on('device_codes').columns(['tenant_id', 'user_code_hash']).execute();
+      await db.schema.createIndex('device_codes_expires_idx').ifNotExists().on('device_codes').column('expires_at').execute();
 
       await table(db, 'par_requests')
         .addColumn('tenant_id', 'varchar(64)', byteKey)
@@ -118,7 +118,7 @@ export function endUsersMigration(kind: SqlKind): Migration {
         .addColumn('consumed_at', 'bigint')
         .addPrimaryKeyConstraint('par_requests_pk', ['tenant_id', 'hash'])
         .execute();
-      await db.schema.createIndex('par_requests_expires_idx').on('par_requests').column('expires_at').execute();
+      await db.schema.createIndex('par_requests_expires_idx').ifNotExists().on('par_requests').column('expires_at').execute();
     },
   };
 }

@@ -11,9 +11,9 @@ import type { SqlKind } from '../sql/schema.ts';
 export function sessionIndexesMigration(kind: SqlKind): Migration {
   return {
     async up(db: Kysely<unknown>): Promise<void> {
-      await db.schema.createIndex('session_sids_sid_hash_idx').on('session_sids').columns(['tenant_id', 'sid', 'session_hash']).execute();
+      await db.schema.createIndex('session_sids_sid_hash_idx').ifNotExists().on('session_sids').columns(['tenant_id', 'sid', 'session_hash']).execute();
       // MySQL/MariaDB name an index per table: DROP INDEX … ON session_sids.
-      const drop = db.schema.dropIndex('session_sids_sid_idx');
+      const drop = db.schema.dropIndex('session_sids_sid_idx').ifExists();
       await (kind === 'mysql' ? drop.on('session_sids') : drop).execute();
     },
   };

@@ -4,16 +4,21 @@ import type { SqlKind } from '../sql/schema.ts';
 import { initialMigration } from './0001-initial.ts';
 import { endUsersMigration } from './0002-end-users.ts';
 import { sessionIndexesMigration } from './0003-session-indexes.ts';
+import { adminListsMigration } from './0004-admin-lists.ts';
 
 /**
  * The one migration set, in order, forward-only. Add a migration by appending
- * `'000N-what': migrationFn(kind)`; never edit or reorder an applied one.
+ * `'000N-what': migrationFn(kind)`; never edit or reorder an applied one. Every statement is
+ * idempotent (CREATE … IF NOT EXISTS, DROP … IF EXISTS, ADD COLUMN only when missing, backfills
+ * of unfilled rows only): MariaDB DDL is not transactional, so a migration that failed halfway
+ * there is re-run from its start and must complete (SQLite and PostgreSQL roll it back whole).
  */
 export function migrations(kind: SqlKind): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(kind),
     '0002-end-users': endUsersMigration(kind),
     '0003-session-indexes': sessionIndexesMigration(kind),
+    '0004-admin-lists': adminListsMigration(kind),
   };
 }
 

@@ -11,6 +11,8 @@ export interface ClientsTable {
   tenant_id: string;
   client_id: string;
   client_name: string;
+  /** nameKey(client_name): lower-cased, ≤ 255 characters; the name sort and search key (0004). */
+  client_name_key: string | null;
   secret_hash: string | null;
   secret_encrypted: string | null;
   secret_expires_at: number | null;
@@ -38,6 +40,8 @@ export interface TokensTable {
   jti: string;
   client_id: string;
   subject: string;
+  /** The user's internal id; NULL for client_credentials and tokens issued before 0004. */
+  user_id: string | null;
   scope: string;
   audience: string;
   grant_id: string;
@@ -108,6 +112,9 @@ export interface SessionSidsTable {
   tenant_id: string;
   session_hash: string;
   sid: string;
+  /** The account's user and auth_time (0004): a user's sessions by (user_id, auth_time, sid). */
+  user_id: string | null;
+  auth_time: number | null;
 }
 
 export interface ConsentsTable {

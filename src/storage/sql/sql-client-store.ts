@@ -2,11 +2,13 @@ import type { Insertable, Kysely, Selectable } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
 import type { AccessTokenFormat, Client, ClientAuthMethod } from '../../core/model/client.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
-import type { ClientPatch, ClientStore } from '../../core/ports/client-store.ts';
-import { pageSize } from '../list-options.ts';
+import type { ClientPatch, ClientSort, ClientStore } from '../../core/ports/client-store.ts';
+import type { ListQuery, Page } from '../../core/ports/list.ts';
+import { nameKey, pageSize } from '../list-options.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { ClientsTable, Database, SqlKind } from './schema.ts';
 import { isUniqueViolation } from './sql-errors.ts';
+import { keyset, prefixRange, search, toPage, type KeysetColumns } from './sql-keyset.ts';
 
 type Row = Selectable<ClientsTable>;
 type Patchable = keyof ClientPatch;
@@ -43,6 +45,8 @@ function encode(fields: ClientPatch): Partial<Insertable<ClientsTable>> {
     const col = COLUMNS[field as Patchable];
     if (col && value !== undefined) out[col[0]] = (col[1] as (v: unknown) => unknown)(value);
   }
+  // The name's sort and search key moves with the name (migration 0004).
+  if (typeof fields.clientName === 'string') out.client_name_key = nameKey(fields.clientName);
   return out as Partial<Insertable<ClientsTable>>;
 }
 
@@ -87,6 +91,13 @@ function decode(r: Values): Client {
   };
 }
 
+/** Keyset columns per sort: (tenant_id, client_id) PK, clients_name_idx, clients_created_idx. */
+const SORTS: Readonly<Record<ClientSort, KeysetColumns>> = {
+  client_id: { k: 'client_id', id: null, numeric: false },
+  client_name: { k: 'client_name_key', id: 'client_id', numeric: false },
+  created_at: { k: 'created_at', id: 'client_id', numeric: true },
+};
+
 const rowValues = (r: Row) => CLIENT_COLUMNS.map((c) => r[c]) as unknown as Values;
 
 export class SqlClientStore implements ClientStore {
@@ -122,6 +133,18 @@ export class SqlClientStore implements ClientStore {
     if (opts.after !== undefined) q = q.where('client_id', '>', opts.after);
     const rows = await q.orderBy('client_id').limit(pageSize(opts.limit)).execute();
     return rows.map((r) => decode(rowValues(r)));
+  }
+
+  async page(tenantId: TenantId, q: ListQuery<ClientSort>): Promise<Page<Client>> {
+    const cols = SORTS[q.sort];
+    const term = search(q.q);
+    let query = this.#db.selectFrom('clients').select([...CLIENT_COLUMNS, 'client_name_key']).where('tenant_id', '=', tenantId);
+    // q matches the sort column for client_id and client_name; with created_at, the client id.
+    query = q.sort === 'client_name' ? prefixRange(query, 'client_name_key', term === undefined ? undefined : nameKey(term))
+      : prefixRange(query, 'client_id', term);
+    const rows = await keyset(query, cols, q).execute();
+    const k = (r: (typeof rows)[number]) => (q.sort === 'client_id' ? r.client_id : q.sort === 'client_name' ? r.client_name_key ?? '' : r.created_at);
+    return toPage(rows, q.limit, (r) => ({ k: k(r), id: r.client_id }), (r) => decode(rowValues(r)));
   }
 
   async update(tenantId: TenantId, clientId: string, patch: ClientPatch): Promise<Client | undefined> {

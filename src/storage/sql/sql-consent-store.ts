@@ -2,8 +2,10 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ConsentRecord } from '../../core/model/consent.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { ConsentStore } from '../../core/ports/consent-store.ts';
+import type { ListQuery, Page } from '../../core/ports/list.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { ConsentsTable, Database } from './schema.ts';
+import { keyset, prefixRange, search, toPage } from './sql-keyset.ts';
 
 const CONSENT_COLUMNS = ['tenant_id', 'user_id', 'client_id', 'scopes', 'claims', 'created_at', 'updated_at'] as const satisfies readonly (keyof ConsentsTable)[];
 type Values = RowValues<Selectable<ConsentsTable>, typeof CONSENT_COLUMNS>;
@@ -44,10 +46,23 @@ export class SqlConsentStore implements ConsentStore {
     await this.#put.run([c.tenantId, c.userId, c.clientId, JSON.stringify(c.scopes), JSON.stringify(c.claims), c.createdAt, c.updatedAt]);
   }
 
-  async listByUser(tenantId: TenantId, userId: string): Promise<ConsentRecord[]> {
-    const rows = await this.#db.selectFrom('consents').select(CONSENT_COLUMNS)
-      .where('tenant_id', '=', tenantId).where('user_id', '=', userId).orderBy('client_id').execute();
-    return rows.map((r) => decode(CONSENT_COLUMNS.map((c) => r[c]) as unknown as Values));
+  async pageByUser(tenantId: TenantId, userId: string, q: ListQuery<'client_id'>): Promise<Page<ConsentRecord>> {
+    // The primary key (tenant_id, user_id, client_id): client ids are unique per user.
+    const query = prefixRange(this.#db.selectFrom('consents').select(CONSENT_COLUMNS)
+      .where('tenant_id', '=', tenantId).where('user_id', '=', userId), 'client_id', search(q.q));
+    const rows = await keyset(query, { k: 'client_id', id: null, numeric: false }, q).execute();
+    return toPage(rows, q.limit, (r) => ({ k: r.client_id, id: r.client_id }), (r) => decode(CONSENT_COLUMNS.map((c) => r[c]) as unknown as Values));
+  }
+
+  async deleteByUser(tenantId: TenantId, userId: string): Promise<number> {
+    const r = await this.#db.deleteFrom('consents').where('tenant_id', '=', tenantId).where('user_id', '=', userId).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  async deleteByClient(tenantId: TenantId, clientId: string): Promise<number> {
+    // consents_client_idx (0004).
+    const r = await this.#db.deleteFrom('consents').where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
+    return Number(r.numDeletedRows);
   }
 
   async delete(tenantId: TenantId, userId: string, clientId: string): Promise<boolean> {

@@ -2,10 +2,13 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
 import type { SessionAccount, SessionRecord } from '../../core/model/session.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
+import type { ListQuery, Page } from '../../core/ports/list.ts';
 import type { SessionPatch, SessionStore } from '../../core/ports/session-store.ts';
+import type { UserSessionStore, UserSessionSummary } from '../../core/ports/user-session-store.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, SessionsTable, SqlKind } from './schema.ts';
 import { isDeadlock, isUniqueViolation } from './sql-errors.ts';
+import { keyset, prefixRange, search, toPage } from './sql-keyset.ts';
 
 const SESSION_COLUMNS = ['tenant_id', 'hash', 'accounts', 'current_user_id', 'created_at', 'last_seen_at', 'expires_at'] as const satisfies readonly (keyof SessionsTable)[];
 type Values = RowValues<Selectable<SessionsTable>, typeof SESSION_COLUMNS>;
@@ -17,6 +20,12 @@ function decode(r: Values): SessionRecord {
 }
 const rowValues = (r: Selectable<SessionsTable>) => SESSION_COLUMNS.map((c) => r[c]) as unknown as Values;
 const sids = (accounts: readonly SessionAccount[]) => [...new Set(accounts.map((a) => a.sid))];
+/** The first account of each sid: the row session_sids holds for it. */
+const bySid = (accounts: readonly SessionAccount[]) => {
+  const m = new Map<string, SessionAccount>();
+  for (const a of accounts) if (!m.has(a.sid)) m.set(a.sid, a);
+  return m;
+};
 
 /** Deadlock victims (InnoDB next-key locks on session_sids) retry; the work is idempotent. */
 const DEADLOCK_RETRIES = 3;
@@ -27,8 +36,10 @@ const DEADLOCK_RETRIES = 3;
  * join on every dialect. Every transaction locks the session row first (SELECT … FOR UPDATE;
  * SQLite's BEGIN IMMEDIATE), then touches exactly the session_sids rows that change.
  * A touch (lastSeenAt / currentUserId, no accounts) is one UPDATE on the hot-path writer.
+ * session_sids also carries each account's user_id and auth_time (0004), so a user's sessions
+ * are an index range (session_sids_user_idx) joined to their session rows.
  */
-export class SqlSessionStore implements SessionStore {
+export class SqlSessionStore implements SessionStore, UserSessionStore {
   readonly #db: Kysely<Database>;
   readonly #kind: SqlKind;
   readonly #get: PreparedQuery;
@@ -64,7 +75,7 @@ export class SqlSessionStore implements SessionStore {
           tenant_id: s.tenantId, hash: s.hash, accounts: JSON.stringify(s.accounts), current_user_id: s.currentUserId,
           created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt,
         }).execute();
-        await insertSids(trx, s.tenantId, s.hash, sids(s.accounts));
+        await syncSids(trx, s.tenantId, s.hash, [], s.accounts);
       });
     } catch (e) {
       if (isUniqueViolation(this.#kind, e)) throw new GatehouseError('GH_CONFLICT', 'a session with this hash already exists');
@@ -118,10 +129,7 @@ export class SqlSessionStore implements SessionStore {
         ...(currentUserId !== undefined && { current_user_id: currentUserId }),
         ...(lastSeenAt !== undefined && { last_seen_at: lastSeenAt }),
       }).where('tenant_id', '=', tenantId).where('hash', '=', hash).execute();
-      const oldSids = sids(before.accounts);
-      const newSids = sids(accounts);
-      await deleteSids(trx, tenantId, hash, oldSids.filter((s) => !newSids.includes(s)));
-      await insertSids(trx, tenantId, hash, newSids.filter((s) => !oldSids.includes(s)));
+      await syncSids(trx, tenantId, hash, before.accounts, accounts);
       return { ...before, accounts: structuredClone(accounts), currentUserId: currentUserId === undefined ? before.currentUserId : currentUserId, lastSeenAt: lastSeenAt ?? before.lastSeenAt };
     });
   }
@@ -131,7 +139,49 @@ export class SqlSessionStore implements SessionStore {
       const before = await this.#lock(trx, tenantId, hash);
       if (!before) return undefined;
       await trx.deleteFrom('sessions').where('tenant_id', '=', tenantId).where('hash', '=', hash).execute();
-      await deleteSids(trx, tenantId, hash, sids(before.accounts));
+      await syncSids(trx, tenantId, hash, before.accounts, []);
+      return before;
+    });
+  }
+
+  async pageByUser(tenantId: TenantId, userId: string, q: ListQuery<'auth_time'>): Promise<Page<UserSessionSummary>> {
+    const query = prefixRange(this.#db.selectFrom('session_sids as x')
+      .innerJoin('sessions as s', (j) => j.onRef('s.tenant_id', '=', 'x.tenant_id').onRef('s.hash', '=', 'x.session_hash'))
+      .select(['x.sid', 'x.auth_time', 's.accounts', 's.created_at', 's.last_seen_at', 's.expires_at'])
+      .where('x.tenant_id', '=', tenantId).where('x.user_id', '=', userId), 'x.sid', search(q.q));
+    const rows = await keyset(query, { k: 'x.auth_time', id: 'x.sid', numeric: true }, q).execute();
+    // A sid briefly in two records (a sign-in racing the record it replaces) is listed once.
+    const unique = rows.filter((r, i) => i === 0 || rows[i - 1]!.sid !== r.sid);
+    return toPage(unique, q.limit, (r) => ({ k: Number(r.auth_time), id: r.sid }), (r) => {
+      const a = (JSON.parse(r.accounts) as SessionAccount[]).find((x) => x.sid === r.sid);
+      return {
+        sid: r.sid, userId, authTime: a?.authTime ?? Number(r.auth_time), amr: a?.amr ?? [], acr: a?.acr ?? null,
+        clientIds: a?.clientIds ?? [], createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at,
+      };
+    });
+  }
+
+  async endSid(tenantId: TenantId, sid: string): Promise<SessionRecord | undefined> {
+    return this.#transaction(async (trx) => {
+      const held = await trx.selectFrom('session_sids as x')
+        .innerJoin('sessions as s', (j) => j.onRef('s.tenant_id', '=', 'x.tenant_id').onRef('s.hash', '=', 'x.session_hash'))
+        .select('s.hash').where('x.tenant_id', '=', tenantId).where('x.sid', '=', sid)
+        .orderBy('s.created_at', 'desc').orderBy('s.hash').limit(1).executeTakeFirst();
+      if (!held) return undefined;
+      // The row under its lock: the accounts left are computed from the current ones.
+      const before = await this.#lock(trx, tenantId, held.hash);
+      if (!before) return undefined;
+      const ended = before.accounts.find((a) => a.sid === sid);
+      const left = before.accounts.filter((a) => a.sid !== sid);
+      if (left.length === 0) {
+        await trx.deleteFrom('sessions').where('tenant_id', '=', tenantId).where('hash', '=', held.hash).execute();
+      } else {
+        // No other account is silently made current.
+        const currentUserId = ended?.userId === before.currentUserId ? null : before.currentUserId;
+        await trx.updateTable('sessions').set({ accounts: JSON.stringify(left), current_user_id: currentUserId })
+          .where('tenant_id', '=', tenantId).where('hash', '=', held.hash).execute();
+      }
+      await syncSids(trx, tenantId, held.hash, before.accounts, left);
       return before;
     });
   }
@@ -168,12 +218,27 @@ export class SqlSessionStore implements SessionStore {
   }
 }
 
-async function insertSids(trx: Trx, tenantId: string, hash: string, list: readonly string[]): Promise<void> {
-  if (list.length === 0) return;
-  await trx.insertInto('session_sids').values(list.map((sid) => ({ tenant_id: tenantId, session_hash: hash, sid }))).execute();
-}
-
-async function deleteSids(trx: Trx, tenantId: string, hash: string, list: readonly string[]): Promise<void> {
-  if (list.length === 0) return;
-  await trx.deleteFrom('session_sids').where('tenant_id', '=', tenantId).where('session_hash', '=', hash).where('sid', 'in', list).execute();
+/**
+ * Brings the session's session_sids rows from `before` to `after`: rows of removed sids go, new
+ * sids get a row with their user_id and auth_time, kept sids whose account changed are updated.
+ */
+async function syncSids(trx: Trx, tenantId: string, hash: string, before: readonly SessionAccount[], after: readonly SessionAccount[]): Promise<void> {
+  const old = bySid(before);
+  const now = bySid(after);
+  const gone = [...old.keys()].filter((s) => !now.has(s));
+  if (gone.length > 0) {
+    await trx.deleteFrom('session_sids').where('tenant_id', '=', tenantId).where('session_hash', '=', hash).where('sid', 'in', gone).execute();
+  }
+  const added = [...now.values()].filter((a) => !old.has(a.sid));
+  if (added.length > 0) {
+    await trx.insertInto('session_sids').values(added.map((a) => ({
+      tenant_id: tenantId, session_hash: hash, sid: a.sid, user_id: a.userId, auth_time: a.authTime,
+    }))).execute();
+  }
+  for (const a of now.values()) {
+    const was = old.get(a.sid);
+    if (!was || (was.userId === a.userId && was.authTime === a.authTime)) continue;
+    await trx.updateTable('session_sids').set({ user_id: a.userId, auth_time: a.authTime })
+      .where('tenant_id', '=', tenantId).where('session_hash', '=', hash).where('sid', '=', a.sid).execute();
+  }
 }

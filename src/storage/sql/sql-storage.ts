@@ -8,6 +8,7 @@ import { SqlClientStore } from './sql-client-store.ts';
 import { SqlCodeStore } from './sql-code-store.ts';
 import { SqlConsentStore } from './sql-consent-store.ts';
 import { SqlDeviceCodeStore } from './sql-device-code-store.ts';
+import { SqlGrantStore } from './sql-grant-store.ts';
 import type { SqlConnection } from './prepared-query.ts';
 import { openSql, type SqlTarget } from './sql-connect.ts';
 import { SqlKeyStore } from './sql-key-store.ts';
@@ -65,16 +66,19 @@ export interface SqlStorageOptions {
 export async function createSqlStorage(target: SqlTarget, opts: SqlStorageOptions = {}): Promise<Storage> {
   const { conn, release } = await acquire(target);
   const { db, kind } = conn;
+  const sessions = new SqlSessionStore(conn);
   let closed: Promise<void> | undefined;
   return {
     dialect: kind,
     clients: new SqlClientStore(conn),
     tokens: new SqlTokenStore(conn),
+    grants: new SqlGrantStore(conn),
     denylist: new SqlTokenDenylist(conn),
     replay: new SqlReplayCache(conn, opts.clock ?? systemClock),
     keys: new SqlKeyStore(db, kind),
     users: new SqlUserStore(conn),
-    sessions: new SqlSessionStore(conn),
+    sessions,
+    userSessions: sessions,
     consents: new SqlConsentStore(conn),
     codes: new SqlCodeStore(conn),
     deviceCodes: new SqlDeviceCodeStore(conn),

@@ -10,7 +10,7 @@ import { isUniqueViolation } from './sql-errors.ts';
 /** Every column, in the order `encode` writes and `decode` reads them. */
 const TOKEN_COLUMNS = [
   'tenant_id', 'hash', 'kind', 'jti', 'client_id', 'subject', 'scope', 'audience', 'grant_id',
-  'parent_hash', 'issued_at', 'expires_at', 'cnf', 'claims', 'revoked_at', 'consumed_at',
+  'parent_hash', 'issued_at', 'expires_at', 'cnf', 'claims', 'revoked_at', 'consumed_at', 'user_id',
 ] as const satisfies readonly (keyof TokensTable)[];
 
 type Values = RowValues<Selectable<TokensTable>, typeof TOKEN_COLUMNS>;
@@ -20,14 +20,14 @@ function encode(t: TokenRecord): Values {
   return [
     t.tenantId, t.hash, t.kind, t.jti, t.clientId, t.subject, t.scope, JSON.stringify(t.audience), t.grantId,
     t.parentHash, t.issuedAt, t.expiresAt, t.cnf === null ? null : JSON.stringify(t.cnf), JSON.stringify(t.claims),
-    t.revokedAt, t.consumedAt,
+    t.revokedAt, t.consumedAt, t.userId,
   ];
 }
 
 function decode(r: Values): TokenRecord {
   const [
     tenantId, hash, kind, jti, clientId, subject, scope, audience, grantId, parentHash, issuedAt, expiresAt,
-    cnf, claims, revokedAt, consumedAt,
+    cnf, claims, revokedAt, consumedAt, userId,
   ] = r;
   return {
     tenantId,
@@ -36,6 +36,7 @@ function decode(r: Values): TokenRecord {
     jti,
     clientId,
     subject,
+    userId,
     scope,
     audience: JSON.parse(audience) as string[],
     grantId,

@@ -2,11 +2,19 @@ import type { Insertable, Kysely, Selectable } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { StandardClaims, User, UserRole } from '../../core/model/user.ts';
-import type { UserPatch, UserStore } from '../../core/ports/user-store.ts';
+import type { ListQuery, Page } from '../../core/ports/list.ts';
+import type { UserPatch, UserSort, UserStore } from '../../core/ports/user-store.ts';
 import { pageSize } from '../list-options.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind, UsersTable } from './schema.ts';
 import { isUniqueViolation } from './sql-errors.ts';
+import { keyset, prefixRange, search, toPage, type KeysetColumns } from './sql-keyset.ts';
+
+/** Usernames are unique per tenant (users_username_uq); created_at ties break by id (users_created_idx). */
+const SORTS: Readonly<Record<UserSort, KeysetColumns>> = {
+  username: { k: 'username', id: null, numeric: false },
+  created_at: { k: 'created_at', id: 'id', numeric: true },
+};
 
 const USER_COLUMNS = [
   'tenant_id', 'id', 'username', 'password_hash', 'roles', 'claims', 'disabled', 'created_at', 'updated_at',
@@ -84,6 +92,18 @@ export class SqlUserStore implements UserStore {
     if (opts.after !== undefined) q = q.where('username', '>', opts.after.toLowerCase());
     const rows = await q.orderBy('username').limit(pageSize(opts.limit)).execute();
     return rows.map((r) => decode(rowValues(r)));
+  }
+
+  async page(tenantId: TenantId, q: ListQuery<UserSort>): Promise<Page<User>> {
+    const term = search(q.q)?.toLowerCase();
+    const query = prefixRange(this.#db.selectFrom('users').select(USER_COLUMNS).where('tenant_id', '=', tenantId), 'username', term);
+    const rows = await keyset(query, SORTS[q.sort], q).execute();
+    return toPage(rows, q.limit, (r) => ({ k: q.sort === 'username' ? r.username : r.created_at, id: r.id }), (r) => decode(rowValues(r)));
+  }
+
+  async delete(tenantId: TenantId, id: string): Promise<boolean> {
+    const r = await this.#db.deleteFrom('users').where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
+    return r.numDeletedRows > 0n;
   }
 
   async update(tenantId: TenantId, id: string, patch: UserPatch): Promise<User | undefined> {

@@ -178,6 +178,19 @@ describe('RFC 6749 §4.1.3 authorization_code grant', () => {
     assert.equal(typeof at[SEALED_USER_CLAIM], 'string');
   });
 
+  test('OIDC Core §8.1 stored tokens of a user grant carry the internal user id, not the pairwise sub', async () => {
+    const { w, codes, redeem, ok } = await setup('opaque');
+    await codes.insert(makeCodeRecord('code-2'));
+    const res = await redeem({ ...ok, code: 'code-2' }, { ...rp, metadata: { subject_type: 'pairwise' } });
+    for (const token of [res.access_token, res.refresh_token!]) {
+      const stored = await w.storage.tokens.find(w.tenantId, opaqueTokenKey(token));
+      assert.equal(stored?.userId, 'u-1');
+      assert.notEqual(stored?.subject, 'u-1');
+    }
+    const grants = await w.storage.grants.listGrants(w.tenantId, { userId: 'u-1' }, { limit: 10, sort: 'issued_at', order: 'asc' }, T0 / 1000);
+    assert.deepEqual(grants.items.map((g) => [g.clientId, g.activeTokens]), [['rp', 2]]);
+  });
+
   test('RFC 7662 introspection of a user token shows sub, auth_time and acr, never the server-only claims', async () => {
     const { w, codes, redeem, ok } = await setup('opaque');
     await codes.insert(makeCodeRecord('code-2', { claims: { userinfo: { name: null } } }));

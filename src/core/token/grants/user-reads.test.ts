@@ -22,6 +22,8 @@ function countingUsers(inner: UserStore): UserStore & { gets: number } {
     findByUsername: (t, name) => inner.findByUsername(t, name),
     list: (t, opts) => inner.list(t, opts),
     update: (t, id, patch) => inner.update(t, id, patch),
+    page: (t, q) => inner.page(t, q),
+    delete: (t, id) => inner.delete(t, id),
   } satisfies UserStore & { gets: number };
   return counted;
 }

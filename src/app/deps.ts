@@ -1,0 +1,45 @@
+import type { LogoutNotifier } from '../core/end-session/logout-notifier.ts';
+import type { KeyManager } from '../core/keys/key-manager.ts';
+import type { SigningAlg } from '../core/model/key.ts';
+import type { GrantStore, Ports, UserSessionStore } from '../core/ports/index.ts';
+
+/** The config the use cases read (a slice of `Config`, S6). */
+export interface ApplicationConfig {
+  readonly env: 'development' | 'production';
+  readonly issuer: string;
+  readonly keys: { readonly algorithms: readonly SigningAlg[] };
+  readonly tokens: {
+    readonly accessTokenTtl: number;
+    readonly idTokenSigningAlg: SigningAlg;
+    readonly subjectType: 'public' | 'pairwise';
+    readonly pairwiseSalt?: string | undefined;
+  };
+  readonly authorization: { readonly implicit: boolean; readonly allowUnsignedRequestObjects: boolean };
+  readonly resources: readonly { readonly accessTokenTtl?: number | undefined }[];
+}
+
+/** The ports the use cases touch (the grant and user-session read models are the operator's own). */
+export type ApplicationPorts = Pick<Ports, 'clients' | 'users' | 'tokens' | 'denylist' | 'consents' | 'clock' | 'random' | 'events' | 'passwordHasher'> & {
+  readonly grants: GrantStore;
+  readonly userSessions: UserSessionStore;
+};
+
+/**
+ * What `createApplication` needs: built once by the composition root (or the CLI context).
+ * `keys` is the running KeyManager, so a rotation through the application is live at once in
+ * the process that made it; `logoutNotifier` delivers Logout Tokens when sessions are ended.
+ */
+export interface ApplicationDeps extends ApplicationPorts {
+  readonly keys: Pick<KeyManager, 'ready' | 'init' | 'load' | 'rotate' | 'list' | 'jwks' | 'signer'>;
+  /** Seals client_secret_jwt secrets (AES-256-GCM); never leaves the process. */
+  readonly kek: Buffer;
+  readonly tenantId: string;
+  readonly logoutNotifier: LogoutNotifier;
+  readonly config: ApplicationConfig;
+}
+
+/** What handlers receive: the deps plus helpers derived from them once. */
+export interface AppDeps extends ApplicationDeps {
+  /** base64url random identifier of `bytes` bytes (Logout Token `jti`). */
+  readonly newId: (bytes: number) => string;
+}

@@ -1,0 +1,44 @@
+import { notifyRelyingParties, type NotifyDeps } from '../core/end-session/perform-logout.ts';
+import type { EventPublisher } from '../core/events.ts';
+import { subjectFor } from '../core/id-token/subject.ts';
+import type { SessionAccount } from '../core/model/session.ts';
+import { MAX_LIMIT } from './paging.ts';
+import type { AppDeps } from './deps.ts';
+
+/** The notifier's deps, as the end-session endpoint builds them (same subjects, keys, notifier). */
+function notifyDeps(deps: AppDeps, events: EventPublisher): NotifyDeps {
+  return {
+    clients: deps.clients, keys: deps.keys, notifier: deps.logoutNotifier, events, clock: deps.clock, newId: deps.newId,
+    subjectFor: (client, userId) => subjectFor(client, userId, deps.config), tenantId: deps.tenantId,
+  };
+}
+
+/**
+ * Ends signed-in accounts by `sid` and notifies their relying parties exactly as the end-session
+ * endpoint does (Back-Channel Logout §2.5, through `notifyRelyingParties`). Only the caller whose
+ * `endSid` removed an account notifies for it, so two operators ending one sid notify once.
+ * Returns the accounts this call ended (a sid already gone is skipped) and the Logout Tokens queued.
+ */
+export async function endSids(deps: AppDeps, events: EventPublisher, sids: readonly string[]): Promise<{ ended: SessionAccount[]; backchannel: number }> {
+  const ended: SessionAccount[] = [];
+  for (const sid of new Set(sids)) {
+    const before = await deps.userSessions.endSid(deps.tenantId, sid);
+    const account = before?.accounts.find((a) => a.sid === sid);
+    if (account) ended.push(account);
+  }
+  // A process that has not loaded the signing keys yet (the CLI) loads them to sign Logout Tokens.
+  if (ended.some((a) => a.clientIds.length > 0) && !deps.keys.ready) await deps.keys.load();
+  const { backchannel } = await notifyRelyingParties(notifyDeps(deps, events), deps.config, ended);
+  return { ended, backchannel };
+}
+
+/** Every sid the user is signed in with, across all browser sessions (all pages). */
+export async function sidsOfUser(deps: AppDeps, userId: string): Promise<string[]> {
+  const sids: string[] = [];
+  for (let after; ;) {
+    const page = await deps.userSessions.pageByUser(deps.tenantId, userId, { limit: MAX_LIMIT, sort: 'auth_time', order: 'asc', ...(after ? { after } : {}) });
+    sids.push(...page.items.map((s) => s.sid));
+    if (page.next === null) return sids;
+    after = page.next;
+  }
+}

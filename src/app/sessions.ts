@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { GatehouseError } from '../core/errors.ts';
+import { listFields, toListQuery, toListResult } from './paging.ts';
+import { endSids, sidsOfUser } from './session-ops.ts';
+import { defineUseCase } from './use-case.ts';
+import { mustFindUser, userRef } from './users.ts';
+import { sessionView } from './views.ts';
+
+const sid = z.string().min(1).max(255);
+
+export const listSessionsUseCase = defineUseCase({
+  name: 'sessions.list',
+  summary: "A user's signed-in accounts (one per OIDC sid) across browser sessions; q is a sid prefix",
+  role: 'viewer',
+  input: z.strictObject({ user: userRef, ...listFields(['auth_time'], 'auth_time') }),
+  event: null,
+  handle: async (ctx, input) => {
+    const user = await mustFindUser(ctx, input.user);
+    return toListResult(await ctx.deps.userSessions.pageByUser(ctx.deps.tenantId, user.id, toListQuery(input, ['auth_time'])), sessionView);
+  },
+});
+
+export const endSessionUseCase = defineUseCase({
+  name: 'sessions.end',
+  summary: 'Sign one account (sid) out; its relying parties get back-channel Logout Tokens',
+  role: 'operator',
+  input: z.strictObject({ sid }),
+  event: 'session.ended',
+  handle: async (ctx, input) => {
+    const { ended, backchannel } = await endSids(ctx.deps, ctx.events, [input.sid]);
+    const account = ended[0];
+    if (!account) throw new GatehouseError('GH_NOT_FOUND', `no signed-in session with sid ${input.sid}`);
+    ctx.emit({ userId: account.userId, sids: [account.sid], backchannel });
+    return { user_id: account.userId, sessions_ended: 1, backchannel };
+  },
+});
+
+export const endUserSessionsUseCase = defineUseCase({
+  name: 'sessions.end_all',
+  summary: 'Sign a user out everywhere; relying parties get back-channel Logout Tokens',
+  role: 'operator',
+  input: z.strictObject({ user: userRef }),
+  event: 'session.ended',
+  handle: async (ctx, input) => {
+    const user = await mustFindUser(ctx, input.user);
+    const { ended, backchannel } = await endSids(ctx.deps, ctx.events, await sidsOfUser(ctx.deps, user.id));
+    if (ended.length > 0) ctx.emit({ userId: user.id, sids: ended.map((a) => a.sid), backchannel });
+    return { user_id: user.id, sessions_ended: ended.length, backchannel };
+  },
+});
+
+export const sessionUseCases = { list: listSessionsUseCase, end: endSessionUseCase, endAll: endUserSessionsUseCase } as const;

@@ -1,0 +1,109 @@
+import type { z } from 'zod';
+import { GatehouseError, OAuthError } from '../core/errors.ts';
+import type { EventMap, EventName, EventPublisher } from '../core/events.ts';
+import { epochSeconds } from '../core/ports/clock.ts';
+import { actorRef, assertRole, type Actor, type Role } from './actor.ts';
+import type { AppDeps } from './deps.ts';
+
+/** What a handler gets besides its validated input. */
+export interface UseCaseContext<E extends EventName | null> {
+  readonly actor: Actor;
+  readonly deps: AppDeps;
+  /** `deps.events` that stamps `actor` on everything published through it (pass it to core services). */
+  readonly events: EventPublisher;
+  /** The `via` of the older events: `cli` for the CLI, `admin` for the admin API, console and MCP. */
+  readonly via: 'cli' | 'admin';
+  /** Now, in epoch seconds. */
+  readonly now: () => number;
+  /** Publishes the use case's declared event, with `tenantId` and `actor` filled in. */
+  readonly emit: E extends EventName ? (payload: Omit<EventMap[E], 'tenantId' | 'actor'>) => void : never;
+}
+
+/**
+ * One operator action (S18), the same for the CLI, the admin API, the console and MCP: a name
+ * (`clients.create`), the role it needs, ONE zod input schema (published as JSON Schema by the
+ * admin API), the ONE event it emits (null for reads) and a handler that receives validated input.
+ */
+export interface UseCaseDefinition<S extends z.ZodType, O, E extends EventName | null> {
+  readonly name: string;
+  readonly role: Role;
+  readonly input: S;
+  readonly event: E;
+  readonly summary: string;
+  readonly handle: (ctx: UseCaseContext<E>, input: z.output<S>) => Promise<O>;
+}
+
+/** A bound use case: takes the actor and raw input (validated at run time), returns a typed result. */
+export type UseCase<S extends z.ZodType, O> = (actor: Actor, input: z.input<S>) => Promise<O>;
+
+/** What the catalogue tells the admin API and docs about each use case. */
+export interface UseCaseInfo {
+  readonly name: string;
+  readonly role: Role;
+  readonly event: EventName | null;
+  readonly summary: string;
+  readonly input: z.ZodType;
+}
+
+export function defineUseCase<S extends z.ZodType, O, E extends EventName | null>(def: UseCaseDefinition<S, O, E>): UseCaseDefinition<S, O, E> {
+  return def;
+}
+
+/** `path: message; …` for every problem, paths dotted (`redirect_uris.0`). */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+  return issues.map((i) => `${i.path.map(String).join('.') || 'input'}: ${i.message}`).join('; ');
+}
+
+/** Stamps the actor on every event published through it. */
+function stamped(events: EventPublisher, actor: Actor): EventPublisher {
+  const ref = actorRef(actor);
+  return { publish: (name, payload) => events.publish(name, { ...payload, actor: ref }) };
+}
+
+/**
+ * Core services speak their own codes; operators see four: GH_INVALID_INPUT, GH_NOT_FOUND,
+ * GH_CONFLICT (and GH_FORBIDDEN from the role check), so every face maps them the same way.
+ */
+function translate(e: unknown): unknown {
+  if (e instanceof OAuthError && (e.code === 'invalid_client_metadata' || e.code === 'invalid_redirect_uri')) {
+    return new GatehouseError('GH_INVALID_INPUT', `${e.code}: ${e.description ?? ''}`);
+  }
+  if (!(e instanceof GatehouseError)) return e;
+  switch (e.code) {
+    case 'GH_USER_INVALID': return new GatehouseError('GH_INVALID_INPUT', e.message);
+    case 'GH_USER_NOT_FOUND':
+    case 'GH_CLIENT_NOT_FOUND': return new GatehouseError('GH_NOT_FOUND', e.message);
+    case 'GH_CLIENT_NO_SECRET': return new GatehouseError('GH_CONFLICT', e.message);
+    default: return e;
+  }
+}
+
+/**
+ * Binds a definition to the application's deps. Order is fixed: the role check comes first
+ * (GH_FORBIDDEN before the input is even looked at), then validation (GH_INVALID_INPUT naming
+ * every bad path, nothing touched), then the handler.
+ */
+export function bindUseCase<S extends z.ZodType, O, E extends EventName | null>(def: UseCaseDefinition<S, O, E>, deps: AppDeps): UseCase<S, O> {
+  return async (actor, raw) => {
+    assertRole(actor, def.role, def.name);
+    const parsed = def.input.safeParse(raw);
+    if (!parsed.success) throw new GatehouseError('GH_INVALID_INPUT', `${def.name}: ${describeIssues(parsed.error.issues)}`);
+    const events = stamped(deps.events, actor);
+    const emit = (payload: Record<string, unknown>) => {
+      if (def.event === null) throw new Error(`${def.name} declares no event`);
+      events.publish(def.event, { ...payload, tenantId: deps.tenantId } as never);
+    };
+    const ctx = {
+      actor, deps, events, via: actor.kind === 'cli' ? 'cli' : 'admin', now: () => epochSeconds(deps.clock), emit,
+    } as unknown as UseCaseContext<E>;
+    try {
+      return await def.handle(ctx, parsed.data);
+    } catch (e) {
+      throw translate(e);
+    }
+  };
+}
+
+export function useCaseInfo(def: UseCaseDefinition<z.ZodType, unknown, EventName | null>): UseCaseInfo {
+  return { name: def.name, role: def.role, event: def.event, summary: def.summary, input: def.input };
+}

@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { GatehouseError } from '../core/errors.ts';
+import type { User } from '../core/model/user.ts';
+import { createUser, findUser, setPassword, setUserDisabled, updateUser, type UserServiceDeps } from '../core/users/user-service.ts';
+import { denylistGrants } from './grant-ops.ts';
+import { listFields, toListQuery, toListResult } from './paging.ts';
+import { endSids, sidsOfUser } from './session-ops.ts';
+import { defineUseCase, type UseCaseContext } from './use-case.ts';
+import { userView } from './views.ts';
+
+/** A user by id or username (case-insensitive), as every face accepts it. */
+export const userRef = z.string().min(1).max(255);
+/** Checked against the NIST SP 800-63B rules by the user service; bounded here to cap hashing work. */
+const password = z.string().max(1024);
+const roles = z.array(z.string().max(32)).max(10);
+/** OIDC Core §5.1 standard claims; the user service names any unknown claim or bad value. */
+const claims = z.record(z.string().max(64), z.unknown());
+const byUser = z.strictObject({ user: userRef });
+
+type Ctx = Pick<UseCaseContext<null>, 'deps' | 'events'>;
+
+function serviceDeps(ctx: Ctx): UserServiceDeps {
+  const { deps } = ctx;
+  return { users: deps.users, passwordHasher: deps.passwordHasher, clock: deps.clock, random: deps.random, events: ctx.events };
+}
+
+export async function mustFindUser(ctx: Ctx, ref: string): Promise<User> {
+  const user = await findUser(ctx.deps, ctx.deps.tenantId, ref);
+  if (!user) throw new GatehouseError('GH_NOT_FOUND', `no user ${JSON.stringify(ref.slice(0, 64))}`);
+  return user;
+}
+
+export const createUserUseCase = defineUseCase({
+  name: 'users.create',
+  summary: 'Add an end user; the password is stored only as an argon2id hash',
+  role: 'operator',
+  input: z.strictObject({ username: z.string().max(255), password, roles: roles.optional(), claims: claims.optional() }),
+  event: 'user.created',
+  handle: async (ctx, input) => userView(await createUser(serviceDeps(ctx), ctx.deps.tenantId, { ...input, via: ctx.via })),
+});
+
+export const showUserUseCase = defineUseCase({
+  name: 'users.show',
+  summary: 'One user (never the password hash)',
+  role: 'viewer',
+  input: byUser,
+  event: null,
+  handle: async (ctx, input) => userView(await mustFindUser(ctx, input.user)),
+});
+
+export const listUsersUseCase = defineUseCase({
+  name: 'users.list',
+  summary: 'Users, one page at a time; q is a username prefix',
+  role: 'viewer',
+  input: z.strictObject(listFields(['username', 'created_at'], 'username')),
+  event: null,
+  handle: async (ctx, input) => toListResult(await ctx.deps.users.page(ctx.deps.tenantId, toListQuery(input, ['created_at'])), userView),
+});
+
+export const updateUserUseCase = defineUseCase({
+  name: 'users.update',
+  summary: 'Merge standard claims (null removes one) and/or replace roles, in one write',
+  role: 'operator',
+  input: z.strictObject({ user: userRef, claims: claims.optional(), roles: roles.optional() })
+    .refine((v) => v.claims !== undefined || v.roles !== undefined, 'give claims and/or roles'),
+  event: 'user.updated',
+  handle: async (ctx, input) => userView(await updateUser(serviceDeps(ctx), ctx.deps.tenantId, input.user, {
+    ...(input.claims ? { claims: input.claims } : {}), ...(input.roles ? { roles: input.roles } : {}),
+  }, ctx.via)),
+});
+
+export const disableUserUseCase = defineUseCase({
+  name: 'users.disable',
+  summary: 'The user can no longer sign in (as for a wrong password)',
+  role: 'operator',
+  input: byUser,
+  event: 'user.updated',
+  handle: async (ctx, input) => userView(await setUserDisabled(serviceDeps(ctx), ctx.deps.tenantId, input.user, true, ctx.via)),
+});
+
+export const enableUserUseCase = defineUseCase({
+  name: 'users.enable',
+  summary: 'Re-allow sign-in',
+  role: 'operator',
+  input: byUser,
+  event: 'user.updated',
+  handle: async (ctx, input) => userView(await setUserDisabled(serviceDeps(ctx), ctx.deps.tenantId, input.user, false, ctx.via)),
+});
+
+export const setPasswordUseCase = defineUseCase({
+  name: 'users.set_password',
+  summary: 'Replace the password (argon2id); the old one stops working at once',
+  role: 'operator',
+  input: z.strictObject({ user: userRef, password }),
+  event: 'user.updated',
+  handle: async (ctx, input) => userView(await setPassword(serviceDeps(ctx), ctx.deps.tenantId, input.user, input.password, ctx.via)),
+});
+
+export const deleteUserUseCase = defineUseCase({
+  name: 'users.delete',
+  summary: 'Delete a user: end its sessions (RPs notified), revoke its grants, delete its consents',
+  role: 'admin',
+  input: byUser,
+  event: 'user.deleted',
+  handle: async (ctx, input) => {
+    const { deps } = ctx;
+    const user = await mustFindUser(ctx, input.user);
+    // Disabled first, so no sign-in or token refresh adds to what is being removed.
+    await deps.users.update(deps.tenantId, user.id, { disabled: true, updatedAt: ctx.now() });
+    const { ended } = await endSids(deps, ctx.events, await sidsOfUser(deps, user.id));
+    const { grants } = await denylistGrants(deps, await deps.grants.revokeByUser(deps.tenantId, user.id, ctx.now()), ctx.now());
+    const consents = await deps.consents.deleteByUser(deps.tenantId, user.id);
+    if (!(await deps.users.delete(deps.tenantId, user.id))) throw new GatehouseError('GH_NOT_FOUND', `no user ${user.id}`);
+    ctx.emit({ userId: user.id, sessionsEnded: ended.length, grantsRevoked: grants, consentsDeleted: consents });
+    return { id: user.id, username: user.username, sessions_ended: ended.length, grants_revoked: grants, consents_deleted: consents };
+  },
+});
+
+export const userUseCases = {
+  create: createUserUseCase,
+  show: showUserUseCase,
+  list: listUsersUseCase,
+  update: updateUserUseCase,
+  disable: disableUserUseCase,
+  enable: enableUserUseCase,
+  setPassword: setPasswordUseCase,
+  delete: deleteUserUseCase,
+} as const;
