@@ -81,14 +81,14 @@ export const EFFECT_EVENTS = [
 
 export interface EventLog {
   /** Effect events seen so far, by name. */
-  readonly effects: { readonly name: EventName; readonly clientId: string }[];
+  readonly effects: { readonly name: EventName; readonly clientId: string | null }[];
   readonly failures: EventMap['client_auth.failed'][];
   close(): void;
 }
 
 /** Records effect events and `client_auth.failed` on `gh`'s event bus. */
 export function recordEvents(gh: Gatehouse): EventLog {
-  const effects: { name: EventName; clientId: string }[] = [];
+  const effects: { name: EventName; clientId: string | null }[] = [];
   const failures: EventMap['client_auth.failed'][] = [];
   const offs = EFFECT_EVENTS.map((name) => gh.ctx.events.on(name, (e) => effects.push({ name, clientId: e.clientId })));
   offs.push(gh.ctx.events.on('client_auth.failed', (e) => failures.push(e)));
