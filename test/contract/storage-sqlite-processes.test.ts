@@ -1,21 +1,50 @@
 // Two processes on one SQLite file (e.g. the server and `gatehouse keys rotate`): the guarantees
 // that in-process tests cannot show, since one process shares one connection per file.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { createStorage } from '../../src/storage/create-storage.ts';
 import { migrations } from '../../src/storage/migrations/migrate.ts';
 import { codeFixture, sessionFixture } from './end-user-fixtures.ts';
 import { keyFixture, newTenant, tokenFixture } from './harness.ts';
+import type { ParentMessage, Phase, WorkerMessage, WorkerResult } from './sqlite-worker.ts';
 
-const run = promisify(execFile);
 const worker = fileURLToPath(new URL('./sqlite-worker.ts', import.meta.url));
+/** A worker still running after this long is stuck: it is killed and the test fails. */
+const WORKER_TIMEOUT_MS = 120_000;
+
+/**
+ * Runs one worker per job and releases each phase to all of them at once, when every worker has
+ * arrived (a barrier on messages, not on the clock: however slow a process starts or migrates on
+ * a loaded machine, the next phase still begins together). Resolves to their results, in order.
+ */
+function runWorkers(jobs: readonly unknown[]): Promise<WorkerResult[]> {
+  const children: ChildProcess[] = jobs.map((job) => fork(worker, [JSON.stringify(job)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
+  const arrived = new Map<Phase, number>();
+  const killAll = () => { for (const c of children) if (c.exitCode === null) c.kill(); };
+  const timer = setTimeout(killAll, WORKER_TIMEOUT_MS);
+  return Promise.all(children.map((child) => new Promise<WorkerResult>((resolve, reject) => {
+    let result: WorkerResult | undefined;
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
+    child.on('message', (m: WorkerMessage) => {
+      if ('result' in m) { result = m.result; return; }
+      const n = (arrived.get(m.arrived) ?? 0) + 1;
+      arrived.set(m.arrived, n);
+      if (n === children.length) for (const c of children) c.send({ go: m.arrived } satisfies ParentMessage);
+    });
+    child.on('exit', (code, signal) => {
+      if (code === 0 && result) return resolve(result);
+      killAll(); // the other worker would wait at the barrier forever
+      reject(new Error(`sqlite worker failed (exit ${code ?? signal}): ${stderr}`));
+    });
+  }))).finally(() => clearTimeout(timer));
+}
 
 test('SQLite across two processes: migrate once, each consume/useOnce/code take won once, one rotation, session transactions commit (S4)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gh-sqlite-proc-'));
@@ -38,7 +67,6 @@ test('SQLite across two processes: migrate once, each consume/useOnce/code take 
     const job = {
       shared: sharedFile,
       fresh: join(dir, 'fresh', 'gatehouse.db'),
-      startAt: Date.now() + 2500,
       tenant,
       hashes: records.map((r) => r.hash),
       activeKid: active.kid,
@@ -46,12 +74,8 @@ test('SQLite across two processes: migrate once, each consume/useOnce/code take 
       codeHashes: codes.map((c) => c.hash),
       sessionHash: session.hash,
     };
-    const outs = await Promise.all([0, 1].map(async (i) => {
-      // Opposite orders make the two processes meet in the middle.
-      const mine = i ? { ...job, hashes: [...job.hashes].reverse(), replayKeys: [...job.replayKeys].reverse(), codeHashes: [...job.codeHashes].reverse() } : job;
-      const { stdout } = await run(process.execPath, ['--import', 'tsx', worker, JSON.stringify(mine)], { timeout: 60_000 });
-      return JSON.parse(stdout) as { applied: string[]; consumed: string[]; rotated: boolean; replayed: string[]; taken: string[]; sessionUpdates: number };
-    }));
+    // Opposite orders make the two processes meet in the middle.
+    const outs = await runWorkers([job, { ...job, hashes: [...job.hashes].reverse(), replayKeys: [...job.replayKeys].reverse(), codeHashes: [...job.codeHashes].reverse() }]);
 
     const applied = outs.flatMap((o) => o.applied);
     assert.deepEqual(applied.sort(), Object.keys(migrations('sqlite')), 'each migration applied by exactly one process');

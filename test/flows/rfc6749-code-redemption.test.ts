@@ -1,14 +1,15 @@
 /**
  * What spends an authorization code at the token endpoint (docs/tokens.md, code redemption
  * order), driven over HTTP with oauth4webapi: a request error the client can correct (RFC 8707
- * `resource`) leaves the code usable; what only an attacker gets wrong (RFC 7636 verifier, RFC
- * 6749 redirect_uri) spends it.
+ * `resource`) leaves the code usable; what only an attacker gets wrong (RFC 7636 verifier: wrong,
+ * missing, or sent for a code without challenge, the RFC 9700 §2.1.1 downgrade; RFC 6749
+ * redirect_uri) spends it.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { INSECURE } from '../support/oauth-client.ts';
-import { authorizeCode, rpConfig, startRpFlow, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
+import { authorizeCode, authRequest, callbackOf, rpConfig, startRpFlow, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
 const API_A = 'https://api.example/a';
@@ -33,8 +34,23 @@ async function authorize(extra: Record<string, string> = {}): Promise<Authorized
   return { params: oauth.validateAuthResponse(as, { client_id: rp.client_id }, callback, req.state), verifier: req.verifier, nonce: req.nonce };
 }
 
-/** Redeems through oauth4webapi; resolves to the token response or the OAuth error code. */
-async function redeem(a: Authorized, opts: { verifier?: string; redirectUri?: string; resource?: string } = {}): Promise<oauth.TokenEndpointResponse | string> {
+/**
+ * Signs alice in with an authorization request that carries no code_challenge (a confidential
+ * client may omit PKCE unless `authorization.pkceRequired` is `all`).
+ */
+async function authorizeWithoutPkce(): Promise<Authorized> {
+  const req = await authRequest(await rpConfig(op, rp), rp);
+  req.url.searchParams.delete('code_challenge');
+  req.url.searchParams.delete('code_challenge_method');
+  const callback = callbackOf(await new UserAgent(op.url).authorize(req.url, { username: alice.username, password: alice.password }));
+  return { params: oauth.validateAuthResponse(as, { client_id: rp.client_id }, callback, req.state), verifier: '', nonce: req.nonce };
+}
+
+/**
+ * Redeems through oauth4webapi; resolves to the token response or the OAuth error code.
+ * `verifier: oauth.nopkce` sends no code_verifier at all.
+ */
+async function redeem(a: Authorized, opts: { verifier?: string | typeof oauth.nopkce; redirectUri?: string; resource?: string } = {}): Promise<oauth.TokenEndpointResponse | string> {
   const client: oauth.Client = { client_id: rp.client_id };
   const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(rp.client_secret), a.params,
     opts.redirectUri ?? rp.redirect_uri, opts.verifier ?? a.verifier, { ...INSECURE, ...(opts.resource ? { additionalParameters: { resource: opts.resource } } : {}) });
@@ -64,6 +80,20 @@ test('RFC 7636 §4.6 a wrong code_verifier is invalid_grant and spends the code:
   const a = await authorize();
   assert.equal(await redeem(a, { verifier: oauth.generateRandomCodeVerifier() }), 'invalid_grant');
   assert.equal(await redeem(a), 'invalid_grant');
+});
+
+test('RFC 7636 §4.5 no code_verifier for a code issued with a code_challenge is invalid_grant and spends the code', async () => {
+  const a = await authorize();
+  assert.equal(await redeem(a, { verifier: oauth.nopkce }), 'invalid_grant');
+  assert.equal(await redeem(a), 'invalid_grant', 'the code was spent: the right verifier comes too late');
+});
+
+test('RFC 9700 §2.1.1 a code_verifier for a code issued without code_challenge (PKCE downgrade) is invalid_grant and spends the code', async () => {
+  const control = await authorizeWithoutPkce();
+  assert.ok(tokensOf(await redeem(control, { verifier: oauth.nopkce })).access_token, 'without a challenge, no verifier redeems');
+  const a = await authorizeWithoutPkce();
+  assert.equal(await redeem(a, { verifier: oauth.generateRandomCodeVerifier() }), 'invalid_grant');
+  assert.equal(await redeem(a, { verifier: oauth.nopkce }), 'invalid_grant', 'the code was spent');
 });
 
 test('RFC 6749 §4.1.2 a redirect_uri other than the authorization request\'s spends the code', async () => {
