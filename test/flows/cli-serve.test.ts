@@ -40,7 +40,7 @@ function serve(dir: string, env: Record<string, string>): Running {
   return { child, out: () => out, err: () => err, exited };
 }
 
-async function until(fn: () => boolean, what: string, ms = 20_000): Promise<void> {
+async function until(fn: () => boolean, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!fn()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
