@@ -4,8 +4,9 @@ import { startTestServer, type TestServer } from '../test/support/server.ts';
 import { UserAgent } from '../test/support/user-agent.ts';
 import { bootstrapDevelopment, DEMO_REDIRECT_URI, DEMO_SCOPE } from './bootstrap.ts';
 import { oidcMetadata } from './core/model/client-oidc.ts';
-import { authenticate } from './core/users/user-service.ts';
 
+const ALL_USERS = { limit: 500, sort: 'username', order: 'asc' } as const;
+const ALL_CLIENTS = { limit: 500, sort: 'client_id', order: 'asc' } as const;
 const servers: TestServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 
@@ -36,7 +37,7 @@ describe('development first start', () => {
     assert.match(printed, /client_secret:\s+\S+/, 'the demo service client is still created');
 
     const ctx = s.gh.services;
-    const user = await authenticate(ctx.ports, ctx.tenantId, 'demo', password);
+    const user = await ctx.userService.authenticate('demo', password);
     assert.equal(user?.username, 'demo');
     assert.deepEqual(user?.roles, ['user']);
     assert.match(user!.passwordHash!, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
@@ -53,8 +54,8 @@ describe('development first start', () => {
     assert.equal(oidcMetadata(app).applicationType, 'native');
 
     assert.equal(await bootstrap(s), '', 'a second start prints nothing and creates nothing');
-    assert.equal((await ctx.storage.users.list(ctx.tenantId)).length, 1);
-    assert.equal((await ctx.storage.clients.list(ctx.tenantId)).length, 2);
+    assert.equal((await ctx.storage.users.page(ctx.tenantId, ALL_USERS)).items.length, 1);
+    assert.equal((await ctx.storage.clients.page(ctx.tenantId, ALL_CLIENTS)).items.length, 2);
   });
 
   test('the printed instructions work: sign in as demo, consent, redeem the code with the printed verifier', async () => {
@@ -84,7 +85,7 @@ describe('development first start', () => {
   test('production: nothing is created or printed', async () => {
     const s = await server({ env: 'production' });
     assert.equal(await bootstrap(s), '');
-    assert.deepEqual(await s.gh.services.storage.users.list(s.gh.ctx.tenantId), []);
-    assert.deepEqual(await s.gh.services.storage.clients.list(s.gh.ctx.tenantId), []);
+    assert.deepEqual((await s.gh.services.storage.users.page(s.gh.ctx.tenantId, ALL_USERS)).items, []);
+    assert.deepEqual((await s.gh.services.storage.clients.page(s.gh.ctx.tenantId, ALL_CLIENTS)).items, []);
   });
 });

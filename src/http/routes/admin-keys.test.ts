@@ -7,6 +7,8 @@ import type { ConfigInput } from '../../config/schema.ts';
 import { EventBus } from '../../core/events.ts';
 import { KeyManager } from '../../core/keys/key-manager.ts';
 import { createApplication } from '../../app/index.ts';
+import { createClientService } from '../../core/clients/client-service.ts';
+import { createUserService } from '../../core/users/user-service.ts';
 import { createBackchannelDelivery } from '../../logout/backchannel-delivery.ts';
 import { cheapParamsForTests, createArgon2PasswordHasher } from '../../security/argon2-password-hasher.ts';
 import { createMemoryStorage } from '../../storage/memory/memory-storage.ts';
@@ -21,7 +23,7 @@ after(() => Promise.all(apps.map((a) => a.close())));
 async function makeApp(overrides: ConfigInput = {}) {
   const config = buildConfig({ adminToken: ADMIN, keys: { algorithms: ['ES256', 'EdDSA', 'RS256'] }, ...overrides });
   const storage = createMemoryStorage();
-  const keyStore = storage.keys;
+  const keyStore = storage.keyStore;
   const clock = { now: () => 1_700_000_000_000 };
   const events = new EventBus();
   const rotated: unknown[] = [];
@@ -30,9 +32,11 @@ async function makeApp(overrides: ConfigInput = {}) {
   const keys = new KeyManager({ keyStore, clock, events, kek, tenantId: 'default' }, config);
   await keys.init();
   // The real application layer: the route acts through keys.rotate (S18).
+  const ports = { ...storage, clock, events, random: { bytes: (n: number) => randomBytes(n) }, tenantId: 'default' };
   const application = createApplication({
-    ...storage, clock, events, random: { bytes: (n) => randomBytes(n) }, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }),
-    keys, kek, tenantId: 'default', logoutNotifier: createBackchannelDelivery({ events, clock, http: testOutbound() }, { timeoutMs: 1000, retries: 0 }), config,
+    ...ports, keys, logoutNotifier: createBackchannelDelivery({ events, clock, http: testOutbound() }, { timeoutMs: 1000, retries: 0 }), config,
+    userService: createUserService({ ...ports, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }) }),
+    clientService: createClientService({ ...ports, kek }),
   });
   const app = Fastify();
   registerErrorHandling(app, new EventBus());
