@@ -32,6 +32,7 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, (v: string) => u
   ['GATEHOUSE_PAIRWISE_SALT', 'tokens.pairwiseSalt', String],
   ['GATEHOUSE_REQUIRE_PAR', 'authorization.requirePar', bool],
   ['GATEHOUSE_PKCE_REQUIRED', 'authorization.pkceRequired', String],
+  ['GATEHOUSE_OUTBOUND_ALLOW_HOSTS', 'outbound.allowHosts', list],
 ];
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
