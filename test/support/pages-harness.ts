@@ -26,6 +26,7 @@ import type { AppContext } from '../../src/http/context.ts';
 import { createInteractionSealer } from '../../src/http/interaction.ts';
 import { createAccountViews } from '../../src/core/session/account-views.ts';
 import { createPasswordSignIn } from '../../src/core/users/password-sign-in.ts';
+import { createUserService } from '../../src/core/users/user-service.ts';
 import { createCsrf } from '../../src/http/csrf.ts';
 import { registerErrorHandling } from '../../src/http/errors.ts';
 import { registerFormParser } from '../../src/http/form.ts';
@@ -136,7 +137,9 @@ export async function startPagesHarness(overrides: Record<string, unknown> = {},
     csrf: createCsrf(config, kek),
     interactions: createInteractionSealer(kek, clock, config),
     authorization: scriptedAuthorization(url, redirectUri, completed),
-    signIn: createPasswordSignIn({ ...ports, passwordHasher, events: new EventBus(), tenantId: 'default' }, config),
+    signIn: createPasswordSignIn({
+      rateLimiter: ports.rateLimiter, userService: createUserService({ ...ports, passwordHasher, events: new EventBus(), tenantId: 'default' }),
+    }, config),
   };
   const app = Fastify({ logger: false });
   registerResponseHeaders(app, securityHeaders(config));

@@ -7,7 +7,7 @@ import { cheapParamsForTests, createArgon2PasswordHasher } from '../../security/
 import { createMemoryStorage } from '../../storage/memory/memory-storage.ts';
 import { DEFAULT_TENANT } from '../model/tenant.ts';
 import { createPasswordSignIn } from './password-sign-in.ts';
-import { createUser } from './user-service.ts';
+import { createUserService } from './user-service.ts';
 
 const PASSWORD = 'correct horse battery';
 const LOGIN = { maxAttempts: 3, attemptWindow: 300, acrValues: ['urn:gatehouse:pwd'] };
@@ -15,12 +15,12 @@ const LOGIN = { maxAttempts: 3, attemptWindow: 300, acrValues: ['urn:gatehouse:p
 async function world() {
   const clock = settableClock();
   const events = recordEvents();
-  const deps = {
+  const userService = createUserService({
     users: createMemoryStorage({ clock }).users, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }), clock, events,
-    random: { bytes: (n: number) => randomBytes(n) }, rateLimiter: new MemoryRateLimiter({ clock }), tenantId: DEFAULT_TENANT,
-  };
-  await createUser(deps, DEFAULT_TENANT, { username: 'alice', password: PASSWORD });
-  return { signIn: createPasswordSignIn(deps, { login: LOGIN }), clock, events };
+    random: { bytes: (n: number) => randomBytes(n) }, tenantId: DEFAULT_TENANT,
+  });
+  await userService.create({ username: 'alice', password: PASSWORD });
+  return { signIn: createPasswordSignIn({ userService, rateLimiter: new MemoryRateLimiter({ clock }) }, { login: LOGIN }), clock, events };
 }
 
 describe('password sign-in (NIST SP 800-63B §5.2.2 rate limiting)', () => {

@@ -1,7 +1,6 @@
-import type { TenantId } from '../model/tenant.ts';
 import type { User } from '../model/user.ts';
 import type { RateLimiter } from '../ports/rate-limiter.ts';
-import { authenticate, type UserServiceDeps } from './user-service.ts';
+import type { UserService } from './user-service.ts';
 import { normalizeUsername } from './user-rules.ts';
 
 /** The `login` config slice the sign-in policy reads (S6, S20). */
@@ -9,9 +8,10 @@ export interface SignInConfig {
   readonly login: { readonly maxAttempts: number; readonly attemptWindow: number; readonly acrValues: readonly string[] };
 }
 
-export interface SignInDeps extends UserServiceDeps {
+export interface SignInDeps {
   readonly rateLimiter: RateLimiter;
-  readonly tenantId: TenantId;
+  /** The tenant's users (the one user service of the process). */
+  readonly userService: Pick<UserService, 'authenticate'>;
 }
 
 export interface SignInAttempt {
@@ -58,7 +58,7 @@ export function createPasswordSignIn(deps: SignInDeps, config: SignInConfig): Pa
       if (!byAddress.allowed) return { kind: 'throttled', retryAfter: Math.max(1, byAddress.retryAfter) };
       const byUser = await deps.rateLimiter.hit(userKey, maxAttempts, attemptWindow);
       if (!byUser.allowed) return { kind: 'throttled', retryAfter: Math.max(1, byUser.retryAfter) };
-      const user = await authenticate(deps, deps.tenantId, name, password);
+      const user = await deps.userService.authenticate(name, password);
       if (!user) {
         await deps.rateLimiter.hit(ipKey, maxAttempts, attemptWindow);
         return { kind: 'failed' };
