@@ -173,7 +173,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const services: Services = {
       config, tenantId, clock, kek, storage, ports, events, keys, clientAuth, idTokens, idTokenHints, accessTokens, subjects, userService, clientService,
       tokenEndpoint: createTokenEndpoint(grants),
-      introspector: createIntrospector({ ...ports, keys, tenantId }, config),
+      introspector: createIntrospector({ ...ports, keys, subjects, tenantId }, config),
       revoker: createRevoker({ ...ports, keys, tenantId }, config),
       userinfo: createUserInfo({ ...ports, keys, subjects, tenantId }, { issuer: config.issuer, userinfoEndpoint: endpointUrl(config, '/userinfo') }),
       deviceAuthorization: createDeviceAuthorization({ ...ports, accessTokens, tenantId }, config),

@@ -18,6 +18,8 @@ export interface ApplicationConfig {
   };
   readonly authorization: { readonly implicit: boolean; readonly allowUnsignedRequestObjects: boolean };
   readonly resources: readonly { readonly accessTokenTtl?: number | undefined }[];
+  /** What disabling a user and changing its password also end (docs/security.md). */
+  readonly users: { readonly revokeOnDisable: boolean; readonly revokeOnPasswordChange: boolean };
 }
 
 /** The ports the use cases touch (the grant and user-session read models are the operator's own). */

@@ -115,3 +115,60 @@ test('OIDC Back-Channel Logout §2.5 users.delete (admin only) ends sessions wit
   assert.deepEqual(w.events.of('user.deleted'), [{ tenantId: DEFAULT_TENANT, userId: u.id, sessionsEnded: 2, grantsRevoked: 1, consentsDeleted: 1, actor: { kind: 'admin_user', id: 'root' } }]);
   await rejectsWith(w.app.users.delete(ADMIN, { user: 'alice' }), 'GH_NOT_FOUND');
 });
+
+/** alice signed in twice (sid-a1 with an RP that takes Back-Channel Logout), bob once; one live grant each. */
+async function signedInWorld(t: { after(fn: () => unknown): void }, users: { revokeOnDisable?: boolean; revokeOnPasswordChange?: boolean } = {}) {
+  const w = await appWorld({ users });
+  const rp = await receiver(200);
+  t.after(() => rp.close());
+  const { client } = await w.app.clients.create(OPERATOR, { client_name: 'RP', redirect_uris: ['https://rp.example/cb'], backchannel_logout_uri: rp.url, backchannel_logout_session_required: true });
+  const u = await w.app.users.create(OPERATOR, alice);
+  const bob = await w.app.users.create(OPERATOR, { username: 'bob', password: PW });
+  await signIn(w, [{ userId: u.id, sid: 'sid-a1', clientIds: [client.client_id] }, { userId: bob.id, sid: 'sid-b1', clientIds: [client.client_id] }]);
+  await signIn(w, [{ userId: u.id, sid: 'sid-a2' }]);
+  await w.storage.tokens.insert(tokenRecord(w, { hash: 'ha', grantId: 'ga', clientId: client.client_id, userId: u.id }));
+  await w.storage.tokens.insert(tokenRecord(w, { hash: 'hb', grantId: 'gb', clientId: client.client_id, userId: bob.id }));
+  const signedIn = async (sid: string) => (await w.storage.sessions.findBySid(DEFAULT_TENANT, sid))?.accounts.some((a) => a.sid === sid) ?? false;
+  const revoked = async (hash: string) => (await w.storage.tokens.find(DEFAULT_TENANT, hash))?.revokedAt !== null;
+  return { w, rp, u, signedIn, revoked };
+}
+
+for (const [name, act] of [
+  ['users.disable', (w: Awaited<ReturnType<typeof appWorld>>) => w.app.users.disable(OPERATOR, { user: 'alice' })],
+  ['users.set_password', (w: Awaited<ReturnType<typeof appWorld>>) => w.app.users.setPassword(OPERATOR, { user: 'alice', password: 'a brand new passphrase' })],
+] as const) {
+  test(`CWE-613 ${name} ends the user's sessions (Back-Channel Logout) and revokes its grants, JWTs through the grant denylist`, async (t) => {
+    const { w, rp, u, signedIn, revoked } = await signedInWorld(t);
+    const r = await act(w);
+    assert.equal(r.sessions_ended, 2);
+    assert.equal(r.grants_revoked, 1);
+    await w.delivery.idle();
+    assert.equal(rp.tokens.length, 1, 'a Logout Token for the RP of sid-a1');
+    assert.equal(decodeSub(rp.tokens[0]!), u.id);
+    assert.deepEqual([await signedIn('sid-a1'), await signedIn('sid-a2'), await signedIn('sid-b1')], [false, false, true]);
+    assert.deepEqual([await revoked('ha'), await revoked('hb')], [true, false]);
+    assert.equal(await w.storage.denylist.has(DEFAULT_TENANT, grantDenylistKey('ga')), true);
+  });
+
+  test(`CWE-613 ${name} with its users.revokeOn… switch off ends nothing`, async (t) => {
+    const { w, rp, signedIn, revoked } = await signedInWorld(t, { revokeOnDisable: false, revokeOnPasswordChange: false });
+    const r = await act(w);
+    assert.deepEqual([r.sessions_ended, r.grants_revoked], [0, 0]);
+    await w.delivery.idle();
+    assert.equal(rp.tokens.length, 0);
+    assert.deepEqual([await signedIn('sid-a1'), await signedIn('sid-a2'), await revoked('ha')], [true, true, false]);
+    assert.equal(await w.storage.denylist.has(DEFAULT_TENANT, grantDenylistKey('ga')), false);
+  });
+}
+
+test('CWE-613 users.enable revokes nothing and restores nothing: what disable revoked stays revoked', async (t) => {
+  const { w, signedIn, revoked } = await signedInWorld(t);
+  await w.app.users.disable(OPERATOR, { user: 'alice' });
+  const r = await w.app.users.enable(OPERATOR, { user: 'alice' });
+  assert.equal(r.disabled, false);
+  assert.deepEqual([await signedIn('sid-a1'), await revoked('ha')], [false, true]);
+});
+
+function decodeSub(jwt: string): unknown {
+  return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).sub;
+}

@@ -64,13 +64,39 @@ export const updateUserUseCase = defineUseCase({
   }, ctx.via, actorRef(ctx.actor))),
 });
 
+/** What ending a user's access did. */
+export interface AccessEnded {
+  readonly sessions_ended: number;
+  readonly grants_revoked: number;
+}
+
+/**
+ * Ends every session of the user (relying parties notified by Back-Channel Logout) and revokes
+ * every grant with a live token (stored tokens revoked, each grant denylisted for its JWT access
+ * tokens), as users.delete does. CWE-613: a changed or withdrawn credential must not leave
+ * sessions and tokens obtained with it alive.
+ */
+async function endUserAccess(ctx: Pick<UseCaseContext<null>, 'deps' | 'events' | 'now'>, userId: string): Promise<AccessEnded> {
+  const { deps } = ctx;
+  const { ended } = await endSids(deps, ctx.events, await sidsOfUser(deps, userId));
+  const { grants } = await denylistGrants(deps, await deps.grants.revokeByUser(deps.tenantId, userId, ctx.now()), ctx.now());
+  return { sessions_ended: ended.length, grants_revoked: grants };
+}
+
+const NOTHING_ENDED: AccessEnded = { sessions_ended: 0, grants_revoked: 0 };
+
 export const disableUserUseCase = defineUseCase({
   name: 'users.disable',
-  summary: 'The user can no longer sign in (as for a wrong password)',
+  summary: 'The user can no longer sign in (as for a wrong password) and its tokens are inactive; with users.revokeOnDisable (default) its sessions end and its grants are revoked',
   role: 'operator',
   input: byUser,
   event: 'user.updated',
-  handle: async (ctx, input) => userView(await ctx.deps.userService.setDisabled(input.user, true, ctx.via, actorRef(ctx.actor))),
+  handle: async (ctx, input) => {
+    // Disabled first, so no sign-in or token refresh adds to what is being ended.
+    const user = await ctx.deps.userService.setDisabled(input.user, true, ctx.via, actorRef(ctx.actor));
+    const ended = ctx.deps.config.users.revokeOnDisable ? await endUserAccess(ctx, user.id) : NOTHING_ENDED;
+    return { ...userView(user), ...ended };
+  },
 });
 
 export const enableUserUseCase = defineUseCase({
@@ -84,11 +110,15 @@ export const enableUserUseCase = defineUseCase({
 
 export const setPasswordUseCase = defineUseCase({
   name: 'users.set_password',
-  summary: 'Replace the password (argon2id); the old one stops working at once',
+  summary: 'Replace the password (argon2id); the old one stops working at once; with users.revokeOnPasswordChange (default) the user\'s sessions end and its grants are revoked',
   role: 'operator',
   input: z.strictObject({ user: userRef, password }),
   event: 'user.updated',
-  handle: async (ctx, input) => userView(await ctx.deps.userService.setPassword(input.user, input.password, ctx.via, actorRef(ctx.actor))),
+  handle: async (ctx, input) => {
+    const user = await ctx.deps.userService.setPassword(input.user, input.password, ctx.via, actorRef(ctx.actor));
+    const ended = ctx.deps.config.users.revokeOnPasswordChange ? await endUserAccess(ctx, user.id) : NOTHING_ENDED;
+    return { ...userView(user), ...ended };
+  },
 });
 
 export const deleteUserUseCase = defineUseCase({
@@ -102,12 +132,11 @@ export const deleteUserUseCase = defineUseCase({
     const user = await mustFindUser(ctx, input.user);
     // Disabled first, so no sign-in or token refresh adds to what is being removed.
     await deps.users.update(deps.tenantId, user.id, { disabled: true, updatedAt: ctx.now() });
-    const { ended } = await endSids(deps, ctx.events, await sidsOfUser(deps, user.id));
-    const { grants } = await denylistGrants(deps, await deps.grants.revokeByUser(deps.tenantId, user.id, ctx.now()), ctx.now());
+    const { sessions_ended, grants_revoked } = await endUserAccess(ctx, user.id);
     const consents = await deps.consents.deleteByUser(deps.tenantId, user.id);
     if (!(await deps.users.delete(deps.tenantId, user.id))) throw new GatehouseError('GH_NOT_FOUND', `no user ${user.id}`);
-    ctx.emit({ userId: user.id, sessionsEnded: ended.length, grantsRevoked: grants, consentsDeleted: consents });
-    return { id: user.id, username: user.username, sessions_ended: ended.length, grants_revoked: grants, consents_deleted: consents };
+    ctx.emit({ userId: user.id, sessionsEnded: sessions_ended, grantsRevoked: grants_revoked, consentsDeleted: consents });
+    return { id: user.id, username: user.username, sessions_ended, grants_revoked, consents_deleted: consents };
   },
 });
 

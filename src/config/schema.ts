@@ -108,6 +108,12 @@ export const configSchema = z.object({
     clockSkew: duration(30, 'Tolerated clock skew for assertion `exp`/`nbf`/`iat`.'),
     jwksCacheTtl: duration(300, 'How long a client `jwks_uri` document is cached.'),
   }).strict().prefault({}),
+  users: z.object({
+    revokeOnDisable: z.boolean().default(true)
+      .describe('`users disable` also ends the user\'s sessions (Back-Channel Logout sent) and revokes its grants: refresh tokens, opaque access tokens and, through the grant denylist, JWT access tokens. Off: the user\'s tokens are only inactive while it is disabled and work again once it is enabled (until they expire).'),
+    revokeOnPasswordChange: z.boolean().default(true)
+      .describe('`users set-password` also ends the user\'s sessions (Back-Channel Logout sent) and revokes its grants, so whoever knew the old password loses what it obtained.'),
+  }).strict().prefault({}),
   introspection: z.object({
     access: z.enum(['any-client', 'own-or-audience']).default('own-or-audience')
       .describe('`own-or-audience`: a client sees tokens issued to it or naming it in `aud`; `any-client`: every authenticated client sees every token. Others get `{"active":false}`.'),

@@ -4,18 +4,22 @@ import * as oauth from 'oauth4webapi';
 import { sha256 } from '../../src/core/crypto.ts';
 import type { TokenRecord } from '../../src/core/model/token.ts';
 import { clientCredentials, discover, INSECURE } from '../support/oauth-client.ts';
+import { createTestUser } from '../support/oidc.ts';
 import { createTestClient, startTestServer, type TestClient, type TestServer } from '../support/server.ts';
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;
 let owner: TestClient;
 let other: TestClient;
+/** The user of the hand-made refresh records (a token of a missing user is never active). */
+let aliceId: string;
 
 before(async () => {
   s = await startTestServer();
   as = await discover(s.url);
   owner = await createTestClient(s.gh);
   other = await createTestClient(s.gh);
+  aliceId = (await createTestUser(s.gh, { username: 'alice' })).id;
 });
 after(() => s.close());
 
@@ -33,9 +37,9 @@ async function active(c: TestClient, token: string): Promise<boolean> {
 function refreshRecord(value: string, clientId: string, grantId: string): TokenRecord {
   const now = Math.floor(Date.now() / 1000);
   return {
-    tenantId: s.gh.ctx.tenantId, hash: sha256(value), kind: 'refresh_token', jti: `jti-${value}`, clientId, subject: 'alice', userId: 'alice',
+    tenantId: s.gh.ctx.tenantId, hash: sha256(value), kind: 'refresh_token', jti: `jti-${value}`, clientId, subject: aliceId, userId: aliceId,
     scope: 'read', audience: [s.url], grantId, parentHash: null, issuedAt: now, expiresAt: now + 86_400,
-    cnf: null, claims: {}, revokedAt: null, consumedAt: null,
+    cnf: null, claims: { auth_time: now }, revokedAt: null, consumedAt: null,
   };
 }
 

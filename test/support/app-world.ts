@@ -28,7 +28,7 @@ export interface AppWorld extends CoreWorld {
   now(): number;
 }
 
-export async function appWorld(opts: { algorithms?: readonly SigningAlg[] } = {}): Promise<AppWorld> {
+export async function appWorld(opts: { algorithms?: readonly SigningAlg[]; users?: Partial<ApplicationConfig['users']> } = {}): Promise<AppWorld> {
   const algorithms = opts.algorithms ?? ['ES256'];
   const w = await coreWorld(algorithms);
   const config: ApplicationConfig = {
@@ -36,6 +36,7 @@ export async function appWorld(opts: { algorithms?: readonly SigningAlg[] } = {}
     tokens: { accessTokenTtl: 3600, idTokenSigningAlg: 'ES256', subjectType: 'public' },
     authorization: { implicit: false, allowUnsignedRequestObjects: false },
     resources: [{ accessTokenTtl: 7200 }],
+    users: { revokeOnDisable: true, revokeOnPasswordChange: true, ...opts.users },
   };
   const delivery = createBackchannelDelivery({ events: w.events, clock: w.clock, http: testOutbound() }, { timeoutMs: 2000, retries: 0 });
   const s = w.storage;

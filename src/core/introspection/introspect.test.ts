@@ -6,6 +6,9 @@ import { createAccessTokenIssuer } from '../tokens/issue-access-token.ts';
 import type { AccessTokenFormat } from '../model/client.ts';
 import { opaqueTokenKey, sha256 } from '../crypto.ts';
 import { createIntrospector, type IntrospectionConfig } from './introspect.ts';
+import { randomBytes } from 'node:crypto';
+import { makeUser } from '../../../test/support/oidc-fixtures.ts';
+import { createUserSubjects } from '../tokens/user-subject.ts';
 import { INTROSPECTION_JWT_TYP, signIntrospectionResponse } from './jwt-response.ts';
 
 const owner = makeClient({ clientId: 'owner' });
@@ -14,7 +17,11 @@ const rs = makeClient({ clientId: 'https://api.example/orders' });
 
 async function setup(access: IntrospectionConfig['introspection'] = { access: 'own-or-audience', privilegedClients: [] }) {
   const w = await coreWorld();
-  const deps = { ...w, tokens: w.storage.tokens, denylist: w.storage.denylist };
+  // The token's principals exist and are enabled (see the "disabled principals" tests below).
+  await w.storage.clients.create(owner);
+  await w.storage.users.create(makeUser({ id: 'alice', username: 'alice' }));
+  const subjects = createUserSubjects(randomBytes(32), (c, userId) => (c.clientId === 'pairwise-rp' ? `pw-${userId}` : userId));
+  const deps = { ...w, tokens: w.storage.tokens, denylist: w.storage.denylist, clients: w.storage.clients, users: w.storage.users, subjects };
   const issuer = createAccessTokenIssuer(deps, {
     issuer: ISSUER, tokens: { accessTokenTtl: 600, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
     resources: [], requireResourceRegistration: false,
@@ -22,7 +29,7 @@ async function setup(access: IntrospectionConfig['introspection'] = { access: 'o
   const introspector = createIntrospector(deps, { issuer: ISSUER, introspection: access });
   const issue = async (format: AccessTokenFormat, resources: string[] = []) =>
     (await issuer.issue({ plan: { ...issuer.plan(owner, 'read', resources), format }, grantType: 'client_credentials', subject: 'owner' })).token;
-  return { w, introspector, issue };
+  return { w, introspector, issue, issuer, subjects };
 }
 
 for (const format of ['jwt', 'opaque'] as const) {
@@ -123,4 +130,74 @@ test('RFC 9701 §5 the JWT response has typ token-introspection+jwt, iss, aud = 
   assert.deepEqual(payload.token_introspection, response);
   assert.equal(payload.sub, undefined);
   assert.equal(payload.exp, undefined);
+});
+
+// Disabled and deleted principals (docs/security.md): a token is active only while the client it
+// was issued to and the user it was issued for exist and are enabled.
+async function userToken(s: Awaited<ReturnType<typeof setup>>, format: AccessTokenFormat, client = owner, resources: string[] = []) {
+  const ref = s.subjects.forToken(client, 'alice');
+  return (await s.issuer.issue({
+    plan: { ...s.issuer.plan(client, 'read', resources), format }, grantType: 'authorization_code', subject: ref.subject, userId: 'alice',
+    grantId: 'g-alice', claims: { ...ref.claims, auth_time: T0 / 1000 },
+  })).token;
+}
+
+for (const format of ['jwt', 'opaque'] as const) {
+  test(`RFC 7662 §2.2 a ${format} access token of a disabled user is inactive, and active again once re-enabled`, async () => {
+    const s = await setup();
+    const token = await userToken(s, format);
+    assert.equal((await s.introspector.introspect(owner, token)).active, true);
+    await s.w.storage.users.update('default', 'alice', { disabled: true });
+    assert.deepEqual(await s.introspector.introspect(owner, token), { active: false });
+    await s.w.storage.users.update('default', 'alice', { disabled: false });
+    assert.equal((await s.introspector.introspect(owner, token)).active, true);
+  });
+
+  test(`RFC 7662 §2.2 a ${format} access token of a deleted user is inactive`, async () => {
+    const s = await setup();
+    const token = await userToken(s, format);
+    await s.w.storage.users.delete('default', 'alice');
+    assert.deepEqual(await s.introspector.introspect(owner, token), { active: false });
+  });
+
+  test(`RFC 7662 §2.2 a ${format} token of a disabled or deleted client is inactive to the resource server it names`, async () => {
+    const s = await setup();
+    const cc = await s.issue(format, [rs.clientId]);
+    const user = await userToken(s, format, owner, [rs.clientId]);
+    assert.equal((await s.introspector.introspect(rs, cc)).active, true);
+    await s.w.storage.clients.update('default', 'owner', { disabled: true });
+    assert.deepEqual(await s.introspector.introspect(rs, cc), { active: false });
+    assert.deepEqual(await s.introspector.introspect(rs, user), { active: false });
+    await s.w.storage.clients.update('default', 'owner', { disabled: false });
+    assert.equal((await s.introspector.introspect(rs, cc)).active, true, 'inactive only while disabled');
+    await s.w.storage.clients.delete('default', 'owner');
+    assert.deepEqual(await s.introspector.introspect(rs, cc), { active: false });
+  });
+}
+
+test('RFC 7662 §2.2 a pairwise JWT access token finds its user through the sealed id: inactive once the user is disabled', async () => {
+  const s = await setup();
+  const rp = makeClient({ clientId: 'pairwise-rp' });
+  await s.w.storage.clients.create(rp);
+  const token = await userToken(s, 'jwt', rp);
+  const r = await s.introspector.introspect(rp, token);
+  assert.equal(r.active, true);
+  assert.equal(r.sub, 'pw-alice');
+  await s.w.storage.users.update('default', 'alice', { disabled: true });
+  assert.deepEqual(await s.introspector.introspect(rp, token), { active: false });
+});
+
+test('RFC 7662 §2.2 a refresh token of a disabled user is inactive (stored userId, or the sub of an older row)', async () => {
+  const { w, introspector } = await setup();
+  for (const [value, userId] of [['refresh-new', 'alice'], ['refresh-old', null]] as const) {
+    await w.storage.tokens.insert({
+      tenantId: 'default', hash: sha256(value), kind: 'refresh_token', jti: value, clientId: 'owner', subject: 'alice', userId,
+      scope: 'openid', audience: [ISSUER], grantId: `g-${value}`, parentHash: null, issuedAt: T0 / 1000, expiresAt: T0 / 1000 + 86_400,
+      cnf: null, claims: { auth_time: T0 / 1000, family_iat: T0 / 1000 }, revokedAt: null, consumedAt: null,
+    });
+    assert.equal((await introspector.introspect(owner, value)).active, true);
+  }
+  await w.storage.users.update('default', 'alice', { disabled: true });
+  assert.deepEqual(await introspector.introspect(owner, 'refresh-new'), { active: false });
+  assert.deepEqual(await introspector.introspect(owner, 'refresh-old'), { active: false });
 });

@@ -6,6 +6,7 @@ import type { Clock } from '../ports/clock.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
 import { findToken, isActive, type TokenView } from '../tokens/find-token.ts';
+import { checkTokenPrincipals, type TokenPrincipalDeps } from '../tokens/token-principals.ts';
 import { SERVER_ONLY_CLAIMS } from '../tokens/user-token-claims.ts';
 import { mayIntrospect, type IntrospectionAccessConfig } from './access-rules.ts';
 
@@ -19,7 +20,7 @@ export interface IntrospectionConfig extends IntrospectionAccessConfig {
   readonly issuer: string;
 }
 
-export interface IntrospectionDeps {
+export interface IntrospectionDeps extends TokenPrincipalDeps {
   readonly tokens: TokenStore;
   readonly denylist: TokenDenylist;
   readonly clock: Clock;
@@ -71,7 +72,13 @@ export function createIntrospector(deps: IntrospectionDeps, config: Introspectio
         return INACTIVE;
       }
       const now = Math.floor(deps.clock.now() / 1000);
-      if (!(await isActive(view, now, deps.denylist, deps.tenantId))) {
+      // A token of a disabled or deleted client or user is not "currently active" (RFC 7662
+      // §2.2). The reads run beside the denylist reads; the caller, just authenticated, is known.
+      const [active, principals] = await Promise.all([
+        isActive(view, now, deps.denylist, deps.tenantId),
+        checkTokenPrincipals(deps, view, { client: caller }),
+      ]);
+      if (!active || !principals.available) {
         publish(caller.clientId, false);
         return INACTIVE;
       }

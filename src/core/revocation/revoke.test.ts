@@ -20,7 +20,10 @@ async function setup() {
     resources: [], requireResourceRegistration: false,
   });
   const revoker = createRevoker(deps, { issuer: ISSUER, tokens: { accessTokenTtl: 600 }, resources: [] });
-  const introspector = createIntrospector(deps, { issuer: ISSUER, introspection: { access: 'own-or-audience', privilegedClients: [] } });
+  // client_credentials tokens of an existing client: no user is read.
+  await w.storage.clients.create(owner);
+  const subjects = { userIdOf: () => assert.fail('no user behind a client_credentials token') };
+  const introspector = createIntrospector({ ...deps, clients: w.storage.clients, users: w.storage.users, subjects }, { issuer: ISSUER, introspection: { access: 'own-or-audience', privilegedClients: [] } });
   const issue = async (format: AccessTokenFormat, grantId?: string, claims?: Record<string, unknown>) =>
     (await issuer.issue({ plan: { ...issuer.plan(owner, undefined, []), format }, grantType: 'client_credentials', subject: 'owner', ...(grantId ? { grantId } : {}), ...(claims ? { claims } : {}) })).token;
   const active = async (t: string) => (await introspector.introspect(owner, t)).active;

@@ -39,7 +39,8 @@ async function setup(format: AccessTokenFormat = 'jwt') {
     await codes.insert(makeCodeRecord(code, over));
     return grant.handle({ client, authMethod: 'none', params: { code, redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier }, resources });
   };
-  const userinfo = createUserInfo({ ...deps, tokens: w.storage.tokens, denylist: w.storage.denylist, keys: w.keys }, { issuer: ISSUER, userinfoEndpoint: `${ISSUER}/userinfo` });
+  await w.storage.clients.create(rp);
+  const userinfo = createUserInfo({ ...deps, clients: w.storage.clients, tokens: w.storage.tokens, denylist: w.storage.denylist, keys: w.keys }, { issuer: ISSUER, userinfoEndpoint: `${ISSUER}/userinfo` });
   return { w, users, accessTokens, tokensFor, userinfo };
 }
 
@@ -116,4 +117,17 @@ describe('OIDC Core §5.3 UserInfo', () => {
       { grantId: 'g-reuse', clientId: 'rp', now: T0 / 1000, reason: 'code_reuse' });
     await assert.rejects(userinfo.claims(first.access_token), fails('invalid_token', 401));
   });
+  for (const format of ['jwt', 'opaque'] as const) {
+    test(`RFC 6750 §3.1 a ${format} access token of a disabled client is invalid_token while it is disabled`, async () => {
+      const { w, tokensFor, userinfo } = await setup(format);
+      const { access_token } = await tokensFor({ scope: 'openid' });
+      assert.ok(await userinfo.claims(access_token), 'accepted while the client is enabled');
+      await w.storage.clients.update('default', 'rp', { disabled: true });
+      await assert.rejects(userinfo.claims(access_token), fails('invalid_token', 401));
+      await w.storage.clients.update('default', 'rp', { disabled: false });
+      assert.ok(await userinfo.claims(access_token), 'accepted again once re-enabled');
+      await w.storage.clients.delete('default', 'rp');
+      await assert.rejects(userinfo.claims(access_token), fails('invalid_token', 401));
+    });
+  }
 });

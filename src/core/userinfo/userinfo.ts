@@ -6,17 +6,14 @@ import type { TenantId } from '../model/tenant.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
-import type { UserStore } from '../ports/user-store.ts';
 import { findToken, isActive } from '../tokens/find-token.ts';
+import { checkTokenPrincipals, type TokenPrincipalDeps } from '../tokens/token-principals.ts';
 import { USERINFO_CLAIMS_CLAIM } from '../tokens/user-grant-tokens.ts';
-import type { UserSubjects } from '../tokens/user-subject.ts';
 
-export interface UserInfoDeps {
+export interface UserInfoDeps extends TokenPrincipalDeps {
   readonly tokens: TokenStore;
   readonly denylist: TokenDenylist;
   readonly keys: Pick<KeyRing, 'verify'>;
-  readonly users: Pick<UserStore, 'get'>;
-  readonly subjects: Pick<UserSubjects, 'userIdOf'>;
   readonly clock: Clock;
   readonly tenantId: TenantId;
 }
@@ -61,9 +58,14 @@ export function createUserInfo(deps: UserInfoDeps, config: UserInfoConfig): User
       // OIDC Core §5.3: "The Access Token obtained from an OpenID Connect Authentication Request
       // MUST be sent as a Bearer Token" — one without `openid` was not.
       if (!scope.includes('openid')) throw OAuthError.insufficientScope('the access token lacks the openid scope', 'openid');
-      const userId = deps.subjects.userIdOf(view.clientId, view.subject, view.claims);
-      const user = userId === null ? undefined : await deps.users.get(deps.tenantId, userId);
-      if (!user || user.disabled) throw OAuthError.invalidToken('the end-user is no longer available');
+      // The user and the client the token was issued for must still exist and be enabled
+      // (docs/security.md "Disabled and deleted principals"): both read at once.
+      const principals = await checkTokenPrincipals(deps, view);
+      if (!principals.available) {
+        throw OAuthError.invalidToken(principals.reason === 'user_unavailable' ? 'the end-user is no longer available' : 'the client is no longer available');
+      }
+      const user = principals.user;
+      if (!user) throw OAuthError.invalidToken('the access token was not issued for an end-user');
       const requested = view.claims[USERINFO_CLAIMS_CLAIM];
       const member = isObject(requested) ? (requested as ClaimsMember) : undefined;
       // OIDC Core §5.3.2: "The sub (subject) Claim MUST always be returned in the UserInfo Response."

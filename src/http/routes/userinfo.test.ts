@@ -20,6 +20,7 @@ let tokensFor: (scope: string) => Promise<string>;
 
 before(async () => {
   w = await coreWorld();
+  await w.storage.clients.create(rp);
   const accessTokens = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, {
     issuer: ISSUER, tokens: { accessTokenTtl: 300, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' }, resources: [], requireResourceRegistration: false,
   });

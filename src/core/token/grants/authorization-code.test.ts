@@ -192,10 +192,11 @@ describe('RFC 6749 §4.1.3 authorization_code grant', () => {
   });
 
   test('RFC 7662 introspection of a user token shows sub, auth_time and acr, never the server-only claims', async () => {
-    const { w, codes, redeem, ok } = await setup('opaque');
+    const { w, codes, deps, redeem, ok } = await setup('opaque');
     await codes.insert(makeCodeRecord('code-2', { claims: { userinfo: { name: null } } }));
     const res = await redeem({ ...ok, code: 'code-2' }, { ...rp, metadata: { subject_type: 'pairwise' } });
-    const introspector = createIntrospector({ ...w, tokens: w.storage.tokens, denylist: w.storage.denylist }, { issuer: ISSUER, introspection: { access: 'any-client', privilegedClients: [] } });
+    await w.storage.clients.create(rp);
+    const introspector = createIntrospector({ ...deps, tokens: w.storage.tokens, denylist: w.storage.denylist, clients: w.storage.clients, keys: w.keys }, { issuer: ISSUER, introspection: { access: 'any-client', privilegedClients: [] } });
     for (const token of [res.access_token, res.refresh_token!]) {
       const out = await introspector.introspect(rp, token);
       assert.equal(out.active, true);
