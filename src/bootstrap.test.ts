@@ -6,6 +6,8 @@ import { bootstrapDevelopment, DEMO_REDIRECT_URI, DEMO_SCOPE } from './bootstrap
 import { oidcMetadata } from './core/model/client-oidc.ts';
 import { authenticate } from './core/users/user-service.ts';
 
+const ALL_USERS = { limit: 500, sort: 'username', order: 'asc' } as const;
+const ALL_CLIENTS = { limit: 500, sort: 'client_id', order: 'asc' } as const;
 const servers: TestServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 
@@ -53,8 +55,8 @@ describe('development first start', () => {
     assert.equal(oidcMetadata(app).applicationType, 'native');
 
     assert.equal(await bootstrap(s), '', 'a second start prints nothing and creates nothing');
-    assert.equal((await ctx.storage.users.list(ctx.tenantId)).length, 1);
-    assert.equal((await ctx.storage.clients.list(ctx.tenantId)).length, 2);
+    assert.equal((await ctx.storage.users.page(ctx.tenantId, ALL_USERS)).items.length, 1);
+    assert.equal((await ctx.storage.clients.page(ctx.tenantId, ALL_CLIENTS)).items.length, 2);
   });
 
   test('the printed instructions work: sign in as demo, consent, redeem the code with the printed verifier', async () => {
@@ -84,7 +86,7 @@ describe('development first start', () => {
   test('production: nothing is created or printed', async () => {
     const s = await server({ env: 'production' });
     assert.equal(await bootstrap(s), '');
-    assert.deepEqual(await s.gh.services.storage.users.list(s.gh.ctx.tenantId), []);
-    assert.deepEqual(await s.gh.services.storage.clients.list(s.gh.ctx.tenantId), []);
+    assert.deepEqual((await s.gh.services.storage.users.page(s.gh.ctx.tenantId, ALL_USERS)).items, []);
+    assert.deepEqual((await s.gh.services.storage.clients.page(s.gh.ctx.tenantId, ALL_CLIENTS)).items, []);
   });
 });

@@ -21,8 +21,8 @@ export async function bootstrapDevelopment(ctx: Services, out: (text: string) =>
   if (ctx.config.env !== 'development') return;
   const { tenantId } = ctx;
   const lines: string[] = [];
-  if ((await ctx.storage.clients.list(tenantId, { limit: 1 })).length === 0) lines.push(...await demoClients(ctx));
-  if ((await ctx.storage.users.list(tenantId, { limit: 1 })).length === 0) lines.push(...await demoUser(ctx));
+  if ((await ctx.storage.clients.page(tenantId, { limit: 1, sort: 'client_id', order: 'asc' })).items.length === 0) lines.push(...await demoClients(ctx));
+  if ((await ctx.storage.users.page(tenantId, { limit: 1, sort: 'username', order: 'asc' })).items.length === 0) lines.push(...await demoUser(ctx));
   if (lines.length) out(['', ...lines].join('\n'));
 }
 

@@ -126,7 +126,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       tokens: storage.tokens,
       denylist: storage.denylist,
       replay: storage.replay,
-      keyStore: storage.keys,
+      keyStore: storage.keyStore,
       users: storage.users,
       sessions: storage.sessions,
       consents: storage.consents,
@@ -141,7 +141,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       passwordHasher: createArgon2PasswordHasher({ maxQueue: config.login.hashQueueLength }),
     };
     let log: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
-    const keys = new KeyManager({ keyStore: storage.keys, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
+    const keys = new KeyManager({ keyStore: storage.keyStore, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.

@@ -9,7 +9,7 @@ test('keys.list: every key\'s lifecycle for a viewer, paged like every list, nev
   assert.equal(all.items.length, 4);
   assert.deepEqual(new Set(all.items.map((k) => `${k.alg}:${k.status}`)), new Set(['ES256:active', 'ES256:next', 'EdDSA:active', 'EdDSA:next']));
   assert.ok(all.items.every((k) => k.published));
-  const records = await w.storage.keys.list(DEFAULT_TENANT);
+  const records = await w.storage.keyStore.list(DEFAULT_TENANT);
   assertNoSecrets(all, records.map((r) => r.privateJwkEncrypted));
   const p1 = await w.app.keys.list(VIEWER, { sort: 'kid', limit: 3 });
   const p2 = await w.app.keys.list(VIEWER, { sort: 'kid', limit: 3, cursor: p1.next_cursor! });

@@ -1,12 +1,7 @@
 import { MAX_PAGE_LIMIT } from '../core/ports/list.ts';
 
-/** `ClientStore.list` page size when the caller gives none (every adapter uses the same). */
-export const DEFAULT_PAGE_SIZE = 100;
-
-/** A usable page size: a positive integer, else the default. */
-export function pageSize(limit: number | undefined): number {
-  return limit !== undefined && Number.isInteger(limit) && limit > 0 ? limit : DEFAULT_PAGE_SIZE;
-}
+/** The page size an adapter falls back to when a caller passes a `limit` that is not an integer. */
+const DEFAULT_PAGE_SIZE = 100;
 
 /** The rows a page asks for: `limit` clamped to 1..MAX_PAGE_LIMIT (callers validate; this is a guard). */
 export function clampLimit(limit: number): number {

@@ -2,7 +2,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GatehouseError } from '../../src/core/errors.ts';
+import type { ListQuery } from '../../src/core/ports/list.ts';
 import { clientFixture, newTenant, type GetHarness } from './harness.ts';
+
+/** Every client of a tenant in client id order (one page: the contracts stay far below the limit). */
+const BY_ID: ListQuery<'client_id'> = { limit: 500, sort: 'client_id', order: 'asc' };
 
 export function clientStoreContract(h: GetHarness): void {
   describe('ClientStore', () => {
@@ -62,20 +66,23 @@ export function clientStoreContract(h: GetHarness): void {
       assert.notEqual((await clients.get(t, 'c'))?.clientName, 'mutated');
     });
 
-    test('list pages in client id order with limit and after', async () => {
+    test('page pages in client id order with limit and after', async () => {
       const { clients } = h().storage;
       const t = newTenant();
       const ids = ['e', 'a', 'd', 'b', 'c'];
       for (const id of ids) await clients.create(clientFixture(t, `client-${id}`));
-      const all = (await clients.list(t)).map((c) => c.clientId);
-      assert.deepEqual(all, ['client-a', 'client-b', 'client-c', 'client-d', 'client-e']);
-      const page1 = await clients.list(t, { limit: 2 });
-      assert.deepEqual(page1.map((c) => c.clientId), ['client-a', 'client-b']);
-      const page2 = await clients.list(t, { limit: 2, after: page1.at(-1)!.clientId });
-      assert.deepEqual(page2.map((c) => c.clientId), ['client-c', 'client-d']);
-      const page3 = await clients.list(t, { limit: 2, after: 'client-d' });
-      assert.deepEqual(page3.map((c) => c.clientId), ['client-e']);
-      assert.deepEqual(await clients.list(t, { after: 'client-e' }), []);
+      const page = async (q: Partial<ListQuery<'client_id'>>) => {
+        const p = await clients.page(t, { ...BY_ID, ...q });
+        return { ids: p.items.map((c) => c.clientId), next: p.next };
+      };
+      assert.deepEqual((await page({})).ids, ['client-a', 'client-b', 'client-c', 'client-d', 'client-e']);
+      const page1 = await page({ limit: 2 });
+      assert.deepEqual(page1.ids, ['client-a', 'client-b']);
+      const page2 = await page({ limit: 2, after: page1.next! });
+      assert.deepEqual(page2.ids, ['client-c', 'client-d']);
+      const page3 = await page({ limit: 2, after: { k: 'client-d', id: 'client-d' } });
+      assert.deepEqual(page3, { ids: ['client-e'], next: null });
+      assert.deepEqual(await page({ after: { k: 'client-e', id: 'client-e' } }), { ids: [], next: null });
     });
 
     test('update changes only the given fields and returns the updated client', async () => {
@@ -127,7 +134,7 @@ export function clientStoreContract(h: GetHarness): void {
       const b = newTenant();
       await clients.create(clientFixture(a, 'shared-id'));
       assert.equal(await clients.get(b, 'shared-id'), undefined);
-      assert.deepEqual(await clients.list(b), []);
+      assert.deepEqual((await clients.page(b, BY_ID)).items, []);
       assert.equal(await clients.update(b, 'shared-id', { clientName: 'hijack' }), undefined);
       assert.equal(await clients.delete(b, 'shared-id'), false);
       // The same id may exist in B independently.
@@ -142,7 +149,7 @@ export function clientStoreContract(h: GetHarness): void {
       await clients.create(clientFixture(t, 'CaseId'));
       assert.equal(await clients.get(t, 'caseid'), undefined);
       await clients.create(clientFixture(t, 'caseid'));
-      assert.equal((await clients.list(t)).length, 2);
+      assert.equal((await clients.page(t, BY_ID)).items.length, 2);
     });
   });
 }

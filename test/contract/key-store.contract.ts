@@ -15,7 +15,7 @@ const byStatus = (keys: SigningKeyRecord[], alg = 'ES256') => ({
 export function keyStoreContract(h: GetHarness): void {
   describe('KeyStore', () => {
     test('insert then list returns every field, ordered by creation', async () => {
-      const { keys } = h().storage;
+      const keys = h().storage.keyStore;
       const t = newTenant();
       const active = keyFixture(t, { status: 'active', activatedAt: 1_750_000_000, createdAt: 1_749_000_000 });
       const next = keyFixture(t, { status: 'next', createdAt: 1_749_500_000 });
@@ -27,7 +27,7 @@ export function keyStoreContract(h: GetHarness): void {
     });
 
     test('insert fails with GH_CONFLICT on a duplicate kid, or a second active/next key of one alg', async () => {
-      const { keys } = h().storage;
+      const keys = h().storage.keyStore;
       const t = newTenant();
       const a = keyFixture(t, { status: 'active', activatedAt: 1 });
       await keys.insert(a);
@@ -42,7 +42,7 @@ export function keyStoreContract(h: GetHarness): void {
     });
 
     test('rotate: next becomes active, active retires with retiresAt, the new key is next', async () => {
-      const { keys } = h().storage;
+      const keys = h().storage.keyStore;
       const t = newTenant();
       const active = keyFixture(t, { status: 'active', activatedAt: 1_749_000_000 });
       const next = keyFixture(t, { status: 'next' });
@@ -58,7 +58,7 @@ export function keyStoreContract(h: GetHarness): void {
     });
 
     test('rotate is a compare-and-set: a stale expectedActiveKid changes nothing and answers false', async () => {
-      const { keys } = h().storage;
+      const keys = h().storage.keyStore;
       const t = newTenant();
       const active = keyFixture(t, { status: 'active', activatedAt: 1 });
       await keys.insert(active);
@@ -71,7 +71,7 @@ export function keyStoreContract(h: GetHarness): void {
     });
 
     test('rotate with expectedActiveKid null promotes next when no key is active yet', async () => {
-      const { keys } = h().storage;
+      const keys = h().storage.keyStore;
       const t = newTenant();
       const first = keyFixture(t, { status: 'next' });
       await keys.insert(first);
@@ -87,13 +87,13 @@ export function keyStoreContract(h: GetHarness): void {
       const t = newTenant();
       const active = keyFixture(t, { status: 'active', activatedAt: 1 });
       const next = keyFixture(t, { status: 'next' });
-      await storage.keys.insert(active);
-      await storage.keys.insert(next);
-      const results = await all(Array.from({ length: 6 }, (_, i) => (i % 2 ? peer : storage).keys.rotate({
+      await storage.keyStore.insert(active);
+      await storage.keyStore.insert(next);
+      const results = await all(Array.from({ length: 6 }, (_, i) => (i % 2 ? peer : storage).keyStore.rotate({
         tenantId: t, alg: 'ES256', expectedActiveKid: active.kid, newNext: keyFixture(t, { createdAt: 1_750_000_000 + i }), at: 10, retiresAt: 20,
       })));
       assert.equal(results.filter(Boolean).length, 1, `results: ${results.join(',')}`);
-      const s = byStatus(await storage.keys.list(t));
+      const s = byStatus(await storage.keyStore.list(t));
       assert.deepEqual(s.active.map((k) => k.kid), [next.kid]);
       assert.deepEqual(s.retired.map((k) => k.kid), [active.kid]);
       assert.equal(s.next.length, 1);
@@ -102,7 +102,7 @@ export function keyStoreContract(h: GetHarness): void {
     test('bootstrap from an empty store through rotate(null) converges on one active and one next key under races', async () => {
       const { storage, peer } = h();
       const t = newTenant();
-      const race = () => all(Array.from({ length: 4 }, (_, i) => (i % 2 ? peer : storage).keys.rotate({
+      const race = () => all(Array.from({ length: 4 }, (_, i) => (i % 2 ? peer : storage).keyStore.rotate({
         tenantId: t, alg: 'ES256', expectedActiveKid: null, newNext: keyFixture(t), at: 100, retiresAt: 200,
       })));
       // Each successful rotate(null) is one step: empty → a `next` key → that key active plus a new
@@ -110,14 +110,14 @@ export function keyStoreContract(h: GetHarness): void {
       // however the racers interleave, exactly two calls succeed in total.
       const wins = [...(await race()), ...(await race()), ...(await race())].filter(Boolean).length;
       assert.equal(wins, 2);
-      const s = byStatus(await storage.keys.list(t));
+      const s = byStatus(await storage.keyStore.list(t));
       assert.equal(s.active.length, 1);
       assert.equal(s.next.length, 1);
       assert.equal(s.retired.length, 0);
     });
 
     test('purgeRetired deletes retired keys past their retiresAt, in this tenant only', async () => {
-      const { keys } = h().storage;
+      const keys = h().storage.keyStore;
       const t = newTenant();
       const other = newTenant();
       const old = keyFixture(t, { status: 'retired', retiresAt: 100 });
@@ -131,7 +131,7 @@ export function keyStoreContract(h: GetHarness): void {
     });
 
     test('tenant isolation: keys and rotations of tenant A are invisible from tenant B', async () => {
-      const { keys } = h().storage;
+      const keys = h().storage.keyStore;
       const a = newTenant();
       const b = newTenant();
       const active = keyFixture(a, { status: 'active', activatedAt: 1 });

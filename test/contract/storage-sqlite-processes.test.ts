@@ -27,8 +27,8 @@ test('SQLite across two processes: migrate once, each consume/useOnce/code take 
     const records = Array.from({ length: 20 }, () => tokenFixture(tenant, { kind: 'refresh_token' }));
     for (const r of records) await s.tokens.insert(r);
     const active = keyFixture(tenant, { status: 'active', activatedAt: 1 });
-    await s.keys.insert(active);
-    await s.keys.insert(keyFixture(tenant, { status: 'next' }));
+    await s.keyStore.insert(active);
+    await s.keyStore.insert(keyFixture(tenant, { status: 'next' }));
     const codes = Array.from({ length: 20 }, () => codeFixture(tenant));
     for (const c of codes) await s.codes.insert(c);
     const session = sessionFixture(tenant);

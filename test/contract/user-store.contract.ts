@@ -2,10 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { GatehouseError } from '../../src/core/errors.ts';
+import type { ListQuery } from '../../src/core/ports/list.ts';
 import { userFixture } from './end-user-fixtures.ts';
 import { newTenant, type GetHarness } from './harness.ts';
 
 const conflict = (e: unknown) => e instanceof GatehouseError && e.code === 'GH_CONFLICT';
+/** Every user of a tenant in username order (one page: the contracts stay far below the limit). */
+const BY_USERNAME: ListQuery<'username'> = { limit: 500, sort: 'username', order: 'asc' };
 
 export function userStoreContract(h: GetHarness): void {
   describe('UserStore', () => {
@@ -59,7 +62,7 @@ export function userStoreContract(h: GetHarness): void {
         (i % 2 ? peer : storage).users.create(userFixture(t, i % 2 ? 'Carol' : 'carol'))));
       assert.equal(settled.filter((s) => s.status === 'fulfilled').length, 1);
       for (const s of settled) if (s.status === 'rejected') assert.ok(conflict(s.reason));
-      assert.equal((await storage.users.list(t)).length, 1);
+      assert.equal((await storage.users.page(t, BY_USERNAME)).items.length, 1);
     });
 
     test('get and findByUsername return disabled users too (callers decide)', async () => {
@@ -71,16 +74,22 @@ export function userStoreContract(h: GetHarness): void {
       assert.equal((await users.findByUsername(t, 'OFF'))?.disabled, true);
     });
 
-    test('list is ordered by username and pages with limit and after', async () => {
+    test('page is ordered by username, pages with limit and after, and sees only its tenant', async () => {
       const { users } = h().storage;
       const t = newTenant();
-      for (const name of ['dave', 'Alice', 'carol', 'bob', 'eve']) await users.create(userFixture(t, name));
+      const made = new Map<string, string>();
+      for (const name of ['dave', 'Alice', 'carol', 'bob', 'eve']) {
+        const u = userFixture(t, name);
+        await users.create(u);
+        made.set(u.username, u.id);
+      }
       await users.create(userFixture(newTenant(), 'aaron'));
-      const names = async (opts?: { limit?: number; after?: string }) => (await users.list(t, opts)).map((u) => u.username);
+      const at = (name: string) => ({ k: name, id: made.get(name)! });
+      const names = async (q: Partial<ListQuery<'username'>> = {}) => (await users.page(t, { ...BY_USERNAME, ...q })).items.map((u) => u.username);
       assert.deepEqual(await names(), ['alice', 'bob', 'carol', 'dave', 'eve']);
       assert.deepEqual(await names({ limit: 2 }), ['alice', 'bob']);
-      assert.deepEqual(await names({ limit: 2, after: 'bob' }), ['carol', 'dave']);
-      assert.deepEqual(await names({ after: 'eve' }), []);
+      assert.deepEqual(await names({ limit: 2, after: at('bob') }), ['carol', 'dave']);
+      assert.deepEqual(await names({ after: at('eve') }), []);
     });
 
     test('update changes only the given fields and returns the stored user', async () => {

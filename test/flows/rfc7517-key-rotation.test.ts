@@ -108,5 +108,5 @@ test('RFC 7517 §5 the retired key leaves the JWKS when its grace period ends, a
   await assert.rejects(verifyWith(oldToken, createLocalJWKSet(jwks), oldIssuedAt), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
   await verifyWith((await clientCredentials(as, client)).access_token, createLocalJWKSet(jwks));
   await s.gh.ctx.keys.refresh();
-  assert.equal((await s.gh.services.storage.keys.list(s.gh.ctx.tenantId)).some((k) => k.kid === retiredKid), false, 'purged from the store');
+  assert.equal((await s.gh.services.storage.keyStore.list(s.gh.ctx.tenantId)).some((k) => k.kid === retiredKid), false, 'purged from the store');
 });

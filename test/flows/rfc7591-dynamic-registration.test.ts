@@ -19,7 +19,7 @@ async function call(s: TestServer, method: string, path: string, opts: { body?: 
 }
 
 async function clientCount(s: TestServer): Promise<number> {
-  return (await s.gh.services.storage.clients.list(s.gh.ctx.tenantId, { limit: 1000 })).length;
+  return (await s.gh.services.storage.clients.page(s.gh.ctx.tenantId, { limit: 500, sort: 'client_id', order: 'asc' })).items.length;
 }
 
 const service = { client_name: 'Reporting job', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'read' };

@@ -26,8 +26,8 @@ async function scenario(url: string): Promise<void> {
   try {
     await stores[0]!.migrate();
     const config = { keys: { algorithms: ALGS, rotationInterval: 3600, gracePeriod: 86_400, refreshInterval: 30 } };
-    const managers = stores.map((s) => new KeyManager({ keyStore: s.keys, clock, events: new EventBus(), kek, tenantId: 'default' }, config));
-    const count = async (alg: string, status: string) => (await stores[0]!.keys.list('default')).filter((k) => k.alg === alg && k.status === status).length;
+    const managers = stores.map((s) => new KeyManager({ keyStore: s.keyStore, clock, events: new EventBus(), kek, tenantId: 'default' }, config));
+    const count = async (alg: string, status: string) => (await stores[0]!.keyStore.list('default')).filter((k) => k.alg === alg && k.status === status).length;
 
     await Promise.all(managers.map((m) => m.init()));
     for (const alg of ALGS) {

@@ -74,7 +74,7 @@ export async function coreWorld(algorithms: readonly SigningAlg[] = ['ES256']): 
   const storage = createMemoryStorage({ clock });
   const events = recordEvents();
   const keys = new KeyManager(
-    { keyStore: storage.keys, clock, events, kek: randomBytes(32), tenantId: DEFAULT_TENANT },
+    { keyStore: storage.keyStore, clock, events, kek: randomBytes(32), tenantId: DEFAULT_TENANT },
     { keys: { algorithms, rotationInterval: 0, gracePeriod: 86_400, refreshInterval: 30 } },
   );
   await keys.init();

@@ -42,7 +42,6 @@ export function fakeUserStore(...users: User[]): UserStore & { put(u: User): voi
     async create(u) { map.set(u.id, u); },
     async get(_t, id) { return map.get(id); },
     async findByUsername(_t, name) { return [...map.values()].find((u) => u.username === name); },
-    async list() { return [...map.values()]; },
     async page() { return { items: [...map.values()], next: null }; },
     async delete(_t, id) { return map.delete(id); },
     async update(_t, id, patch) {

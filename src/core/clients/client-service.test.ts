@@ -56,7 +56,7 @@ test('RFC 7523 §2.2 private_key_jwt and none clients get no secret', async () =
 test('RFC 7591 §3.2.2 invalid metadata writes nothing and publishes nothing', async () => {
   const w = world();
   await assert.rejects(createClient(w.deps, { metadata: { redirect_uris: ['https://a.example/cb#x'] }, policy: OPERATOR_POLICY, via: 'cli' }), OAuthError);
-  assert.deepEqual(await w.storage.clients.list(DEFAULT_TENANT), []);
+  assert.deepEqual((await w.storage.clients.page(DEFAULT_TENANT, { limit: 500, sort: 'client_id', order: 'asc' })).items, []);
   assert.deepEqual(w.seen, []);
 });
 

@@ -19,7 +19,7 @@ function fakeClock(seconds = T0) {
 
 type Setup = ReturnType<typeof setup>;
 function setup(opts: { algs?: SigningAlg[]; rotationInterval?: number; refreshInterval?: number; store?: KeyStore; clock?: ReturnType<typeof fakeClock>; kek?: Buffer } = {}) {
-  const keyStore = opts.store ?? createMemoryStorage().keys;
+  const keyStore = opts.store ?? createMemoryStorage().keyStore;
   const clock = opts.clock ?? fakeClock();
   const kek = opts.kek ?? randomBytes(32);
   const events = new EventBus();
@@ -83,7 +83,7 @@ test('a restart loads the stored keys and generates nothing new', async () => {
 });
 
 test('two instances initialising one empty store at once end with one active and one next key per alg', async () => {
-  const base = createMemoryStorage().keys;
+  const base = createMemoryStorage().keyStore;
   let lost = 0;
   const store: KeyStore = {
     list: (t) => base.list(t),
@@ -214,7 +214,7 @@ test('OIDC Core §10.1.1 a second instance picks up a rotation made by the first
 });
 
 test('a failed refresh keeps the last good keys and logs nothing secret', async () => {
-  const base = createMemoryStorage().keys;
+  const base = createMemoryStorage().keyStore;
   let fail = false;
   const store: KeyStore = {
     list: (t) => (fail ? Promise.reject(new Error('connect failed: postgres://gatehouse:hunter2@db/x')) : base.list(t)),
@@ -273,12 +273,12 @@ test('load() reads the store without generating keys', async () => {
 });
 
 test('refresh() repairs an algorithm whose next key was removed by hand', async () => {
-  const base = createMemoryStorage().keys;
+  const base = createMemoryStorage().keyStore;
   const s = setup({ algs: ['ES256'], store: base });
   await s.manager.init();
   const active = s.manager.signer('ES256').kid;
   // A fresh store holding only the active key, as after a manual deletion of the next key.
-  const store = createMemoryStorage().keys;
+  const store = createMemoryStorage().keyStore;
   for (const r of await base.list('default')) if (r.status === 'active') await store.insert(r);
   const t = sibling(s, { algs: ['ES256'], store });
   await t.manager.refresh();

@@ -25,8 +25,6 @@ export type ClientPatch = Partial<Omit<Client, 'tenantId' | 'clientId' | 'create
 export interface ClientStore {
   create(client: Client): Promise<void>;
   get(tenantId: TenantId, clientId: string): Promise<Client | undefined>;
-  /** @deprecated use `page`; kept while the CLI and bootstrap still call it. Ordered by client id. */
-  list(tenantId: TenantId, opts?: { limit?: number; after?: string }): Promise<Client[]>;
   page(tenantId: TenantId, q: ListQuery<ClientSort>): Promise<Page<Client>>;
   /** Returns the updated client, or undefined when it does not exist. */
   update(tenantId: TenantId, clientId: string, patch: ClientPatch): Promise<Client | undefined>;

@@ -31,7 +31,7 @@ export interface Ports {
   readonly tokens: Storage['tokens'];
   readonly denylist: Storage['denylist'];
   readonly replay: Storage['replay'];
-  readonly keyStore: Storage['keys'];
+  readonly keyStore: Storage['keyStore'];
   readonly users: Storage['users'];
   readonly sessions: Storage['sessions'];
   readonly consents: Storage['consents'];

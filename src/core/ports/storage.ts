@@ -20,7 +20,7 @@ export interface Storage {
   readonly grants: GrantStore;
   readonly denylist: TokenDenylist;
   readonly replay: ReplayCache;
-  readonly keys: KeyStore;
+  readonly keyStore: KeyStore;
   readonly users: UserStore;
   readonly sessions: SessionStore;
   /** Sessions by user (one per account/sid) and ending one sid: the operator side. */

@@ -22,8 +22,6 @@ export interface UserStore {
   create(user: User): Promise<void>;
   get(tenantId: TenantId, id: string): Promise<User | undefined>;
   findByUsername(tenantId: TenantId, username: string): Promise<User | undefined>;
-  /** @deprecated use `page`; kept while the CLI and bootstrap still call it. Ordered by username. */
-  list(tenantId: TenantId, opts?: { limit?: number; after?: string }): Promise<User[]>;
   /** Returns the updated user, or undefined when it does not exist. */
   update(tenantId: TenantId, id: string, patch: UserPatch): Promise<User | undefined>;
   page(tenantId: TenantId, q: ListQuery<UserSort>): Promise<Page<User>>;

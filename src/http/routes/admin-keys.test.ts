@@ -20,7 +20,7 @@ after(() => Promise.all(apps.map((a) => a.close())));
 async function makeApp(overrides: ConfigInput = {}) {
   const config = buildConfig({ adminToken: ADMIN, keys: { algorithms: ['ES256', 'EdDSA', 'RS256'] }, ...overrides });
   const storage = createMemoryStorage();
-  const keyStore = storage.keys;
+  const keyStore = storage.keyStore;
   const clock = { now: () => 1_700_000_000_000 };
   const events = new EventBus();
   const rotated: unknown[] = [];

@@ -13,7 +13,7 @@ import { JWKS_CONTENT_TYPE, matchesIfNoneMatch, registerJwksRoute } from './jwks
 
 const clock = { now: () => 1_700_000_000_000 };
 const config = buildConfig({ issuer: 'http://127.0.0.1', keys: { algorithms: ['ES256', 'RS256'], refreshInterval: 30 }, tokens: { idTokenSigningAlg: 'RS256' } });
-const keys = new KeyManager({ keyStore: createMemoryStorage().keys, clock, events: new EventBus(), kek: randomBytes(32), tenantId: 'default' }, config);
+const keys = new KeyManager({ keyStore: createMemoryStorage().keyStore, clock, events: new EventBus(), kek: randomBytes(32), tenantId: 'default' }, config);
 await keys.init();
 const app = Fastify();
 registerErrorHandling(app, new EventBus());

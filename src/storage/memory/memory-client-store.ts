@@ -3,7 +3,7 @@ import type { Client } from '../../core/model/client.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { ClientPatch, ClientSort, ClientStore } from '../../core/ports/client-store.ts';
 import type { ListQuery, Page } from '../../core/ports/list.ts';
-import { clampLimit, nameKey, pageSize } from '../list-options.ts';
+import { clampLimit, nameKey } from '../list-options.ts';
 import { SortedIndex, takePage } from './memory-sorted-index.ts';
 import { tenantKey } from './memory-util.ts';
 
@@ -29,15 +29,6 @@ export class MemoryClientStore implements ClientStore {
     return row && structuredClone(row);
   }
 
-  async list(tenantId: TenantId, opts: { limit?: number; after?: string } = {}): Promise<Client[]> {
-    const limit = pageSize(opts.limit);
-    const after = opts.after;
-    return [...this.#rows.values()]
-      .filter((c) => c.tenantId === tenantId && (after === undefined || c.clientId > after))
-      .sort((a, b) => (a.clientId < b.clientId ? -1 : a.clientId > b.clientId ? 1 : 0))
-      .slice(0, limit)
-      .map((c) => structuredClone(c));
-  }
 
   async update(tenantId: TenantId, clientId: string, patch: ClientPatch): Promise<Client | undefined> {
     const key = tenantKey(tenantId, clientId);

@@ -35,7 +35,7 @@ export function createMemoryStorage(opts: MemoryStorageOptions = {}): Storage {
     grants: new MemoryGrantStore(tokens),
     denylist: new MemoryTokenDenylist(),
     replay: new MemoryReplayCache(opts.clock ?? systemClock),
-    keys: new MemoryKeyStore(),
+    keyStore: new MemoryKeyStore(),
     users: new MemoryUserStore(),
     sessions,
     userSessions: sessions,

@@ -3,7 +3,7 @@ import type { TenantId } from '../../core/model/tenant.ts';
 import type { User } from '../../core/model/user.ts';
 import type { ListQuery, Page } from '../../core/ports/list.ts';
 import type { UserPatch, UserSort, UserStore } from '../../core/ports/user-store.ts';
-import { clampLimit, pageSize } from '../list-options.ts';
+import { clampLimit } from '../list-options.ts';
 import { SortedIndex, takePage } from './memory-sorted-index.ts';
 import { tenantKey } from './memory-util.ts';
 
@@ -38,15 +38,6 @@ export class MemoryUserStore implements UserStore {
     return id === undefined ? undefined : this.get(tenantId, id);
   }
 
-  async list(tenantId: TenantId, opts: { limit?: number; after?: string } = {}): Promise<User[]> {
-    const limit = pageSize(opts.limit);
-    const after = opts.after?.toLowerCase();
-    return [...this.#rows.values()]
-      .filter((u) => u.tenantId === tenantId && (after === undefined || u.username > after))
-      .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
-      .slice(0, limit)
-      .map((u) => structuredClone(u));
-  }
 
   async update(tenantId: TenantId, id: string, patch: UserPatch): Promise<User | undefined> {
     const key = tenantKey(tenantId, id);

@@ -4,7 +4,7 @@ import type { AccessTokenFormat, Client, ClientAuthMethod } from '../../core/mod
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { ClientPatch, ClientSort, ClientStore } from '../../core/ports/client-store.ts';
 import type { ListQuery, Page } from '../../core/ports/list.ts';
-import { nameKey, pageSize } from '../list-options.ts';
+import { nameKey } from '../list-options.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { ClientsTable, Database, SqlKind } from './schema.ts';
 import { isUniqueViolation } from './sql-errors.ts';
@@ -128,12 +128,6 @@ export class SqlClientStore implements ClientStore {
     return row && decode(row as Values);
   }
 
-  async list(tenantId: TenantId, opts: { limit?: number; after?: string } = {}): Promise<Client[]> {
-    let q = this.#db.selectFrom('clients').selectAll().where('tenant_id', '=', tenantId);
-    if (opts.after !== undefined) q = q.where('client_id', '>', opts.after);
-    const rows = await q.orderBy('client_id').limit(pageSize(opts.limit)).execute();
-    return rows.map((r) => decode(rowValues(r)));
-  }
 
   async page(tenantId: TenantId, q: ListQuery<ClientSort>): Promise<Page<Client>> {
     const cols = SORTS[q.sort];

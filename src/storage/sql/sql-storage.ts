@@ -75,7 +75,7 @@ export async function createSqlStorage(target: SqlTarget, opts: SqlStorageOption
     grants: new SqlGrantStore(conn),
     denylist: new SqlTokenDenylist(conn),
     replay: new SqlReplayCache(conn, opts.clock ?? systemClock),
-    keys: new SqlKeyStore(db, kind),
+    keyStore: new SqlKeyStore(db, kind),
     users: new SqlUserStore(conn),
     sessions,
     userSessions: sessions,

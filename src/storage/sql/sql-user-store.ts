@@ -4,7 +4,6 @@ import type { TenantId } from '../../core/model/tenant.ts';
 import type { StandardClaims, User, UserRole } from '../../core/model/user.ts';
 import type { ListQuery, Page } from '../../core/ports/list.ts';
 import type { UserPatch, UserSort, UserStore } from '../../core/ports/user-store.ts';
-import { pageSize } from '../list-options.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind, UsersTable } from './schema.ts';
 import { isUniqueViolation } from './sql-errors.ts';
@@ -87,12 +86,6 @@ export class SqlUserStore implements UserStore {
     return row && decode(row as Values);
   }
 
-  async list(tenantId: TenantId, opts: { limit?: number; after?: string } = {}): Promise<User[]> {
-    let q = this.#db.selectFrom('users').select(USER_COLUMNS).where('tenant_id', '=', tenantId);
-    if (opts.after !== undefined) q = q.where('username', '>', opts.after.toLowerCase());
-    const rows = await q.orderBy('username').limit(pageSize(opts.limit)).execute();
-    return rows.map((r) => decode(rowValues(r)));
-  }
 
   async page(tenantId: TenantId, q: ListQuery<UserSort>): Promise<Page<User>> {
     const term = search(q.q)?.toLowerCase();

@@ -20,7 +20,6 @@ function countingUsers(inner: UserStore): UserStore & { gets: number } {
     create: (u) => inner.create(u),
     get: (t, id) => { counted.gets++; return inner.get(t, id); },
     findByUsername: (t, name) => inner.findByUsername(t, name),
-    list: (t, opts) => inner.list(t, opts),
     update: (t, id, patch) => inner.update(t, id, patch),
     page: (t, q) => inner.page(t, q),
     delete: (t, id) => inner.delete(t, id),
