@@ -1,3 +1,4 @@
+import { MemoryRateLimiter } from '../../ratelimit/memory-rate-limiter.ts';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -32,6 +33,7 @@ async function makeApp(overrides: ConfigInput = {}) {
   const application = createApplication({
     ...storage, clock, events, random: { bytes: (n) => randomBytes(n) }, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }),
     keys, kek, tenantId: 'default', logoutNotifier: createBackchannelDelivery({ events, clock }, { timeoutMs: 1000, retries: 0 }), config,
+    rateLimiter: new MemoryRateLimiter(),
   });
   const app = Fastify();
   registerErrorHandling(app, new EventBus());
