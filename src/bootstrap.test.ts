@@ -4,7 +4,6 @@ import { startTestServer, type TestServer } from '../test/support/server.ts';
 import { UserAgent } from '../test/support/user-agent.ts';
 import { bootstrapDevelopment, DEMO_REDIRECT_URI, DEMO_SCOPE } from './bootstrap.ts';
 import { oidcMetadata } from './core/model/client-oidc.ts';
-import { authenticate } from './core/users/user-service.ts';
 
 const ALL_USERS = { limit: 500, sort: 'username', order: 'asc' } as const;
 const ALL_CLIENTS = { limit: 500, sort: 'client_id', order: 'asc' } as const;
@@ -38,7 +37,7 @@ describe('development first start', () => {
     assert.match(printed, /client_secret:\s+\S+/, 'the demo service client is still created');
 
     const ctx = s.gh.services;
-    const user = await authenticate(ctx.ports, ctx.tenantId, 'demo', password);
+    const user = await ctx.userService.authenticate('demo', password);
     assert.equal(user?.username, 'demo');
     assert.deepEqual(user?.roles, ['user']);
     assert.match(user!.passwordHash!, /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);

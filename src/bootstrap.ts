@@ -1,7 +1,5 @@
-import { createClient } from './core/clients/client-service.ts';
 import { randomToken, sha256 } from './core/crypto.ts';
 import { operatorPolicy } from './core/registration/client-metadata.ts';
-import { createUser } from './core/users/user-service.ts';
 import type { Services } from './compose.ts';
 import { endpointUrl } from './http/context.ts';
 
@@ -27,9 +25,8 @@ export async function bootstrapDevelopment(ctx: Services, out: (text: string) =>
 }
 
 async function demoClients(ctx: Services): Promise<string[]> {
-  const deps = { ...ctx.ports, kek: ctx.kek, tenantId: ctx.tenantId };
   const policy = operatorPolicy(ctx.config);
-  const service = await createClient(deps, {
+  const service = await ctx.clientService.create({
     metadata: {
       client_name: 'Demo service (development)',
       grant_types: ['client_credentials'],
@@ -40,7 +37,7 @@ async function demoClients(ctx: Services): Promise<string[]> {
     via: 'bootstrap',
   });
   // A public native app (RFC 8252): no secret, PKCE S256 required, loopback redirect.
-  const app = await createClient(deps, {
+  const app = await ctx.clientService.create({
     metadata: {
       client_name: 'Demo app (development)',
       application_type: 'native',
@@ -81,7 +78,7 @@ async function demoClients(ctx: Services): Promise<string[]> {
 
 async function demoUser(ctx: Services): Promise<string[]> {
   const password = randomToken(15);
-  await createUser(ctx.ports, ctx.tenantId, {
+  await ctx.userService.create({
     username: DEMO_USERNAME, password, roles: ['user'], via: 'bootstrap',
     claims: { name: 'Demo User', preferred_username: DEMO_USERNAME, email: 'demo@example.com', email_verified: false },
   });

@@ -9,6 +9,7 @@ import type { AuthorizationService } from './core/authorize/types.ts';
 import { createClientAuthenticator } from './core/client-auth/client-authenticator.ts';
 import { ClientJwksCache } from './core/client-auth/client-jwks.ts';
 import type { ClientAuthenticator } from './core/client-auth/types.ts';
+import { createClientService, type ClientService } from './core/clients/client-service.ts';
 import { createDeviceAuthorization, type DeviceAuthorization } from './core/device-authorization/device-authorization.ts';
 import { createDeviceVerification, type DeviceVerification } from './core/device-authorization/device-verification.ts';
 import { createEndSession, type EndSession } from './core/end-session/end-session-service.ts';
@@ -38,6 +39,7 @@ import { createUserInfo, type UserInfo } from './core/userinfo/userinfo.ts';
 import { deriveKey } from './core/keys/kek.ts';
 import { createDeviceCookies } from './core/users/device-cookie.ts';
 import { createPasswordSignIn, type PasswordSignIn } from './core/users/password-sign-in.ts';
+import { createUserService, type UserService } from './core/users/user-service.ts';
 import { createApplication, type Application } from './app/index.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
 import { loadPageAssets } from './http/assets/page-assets.ts';
@@ -89,6 +91,10 @@ export interface Services {
   readonly idTokenHints: IdTokenHintVerifier;
   readonly accessTokens: AccessTokenIssuer;
   readonly subjects: UserSubjects;
+  /** End users of the tenant (creation, sign-in, operator changes): the one instance of the process. */
+  readonly userService: UserService;
+  /** Clients of the tenant (creation and changes, for operators, DCR and bootstrap): the one instance. */
+  readonly clientService: ClientService;
   readonly tokenEndpoint: TokenEndpoint;
   readonly introspector: Introspector;
   readonly revoker: Revoker;
@@ -161,8 +167,10 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const requestObjects = createRequestObjects({ clock, jwks: clientJwks }, config);
     const pushedRequests = createPushedRequests({ ...ports, tenantId }, config);
     const grants = createGrantRegistry({ ...ports, accessTokens, idTokens, subjects, tenantId, config });
+    const userService = createUserService({ ...ports, tenantId });
+    const clientService = createClientService({ ...ports, kek, tenantId });
     const services: Services = {
-      config, tenantId, clock, kek, storage, ports, events, keys, clientAuth, idTokens, idTokenHints, accessTokens, subjects,
+      config, tenantId, clock, kek, storage, ports, events, keys, clientAuth, idTokens, idTokenHints, accessTokens, subjects, userService, clientService,
       tokenEndpoint: createTokenEndpoint(grants),
       introspector: createIntrospector({ ...ports, keys, tenantId }, config),
       revoker: createRevoker({ ...ports, keys, tenantId }, config),
@@ -175,15 +183,17 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       sessions: createSessionService({ ...ports, tenantId }, config),
       accountViews: createAccountViews({ users: storage.users, tenantId }),
       signIn: createPasswordSignIn({
-        ...ports, tenantId, sleep: systemSleep,
+        rateLimiter: ports.rateLimiter, userService, users: storage.users, tenantId, sleep: systemSleep,
         deviceCookies: createDeviceCookies(deriveKey(kek, 'gatehouse device cookie v1'), ports, config.login.deviceCookieTtl),
       }, config),
       endSession: createEndSession({
         ...ports, keys, idTokenHints, notifier: logoutNotifier, newId: createRandomIds(ports.random), subjectFor: idTokens.subjectFor.bind(idTokens), tenantId,
       }, config),
-      registration: createRegistration({ ...ports, kek, tenantId }, config),
+      registration: createRegistration({ ...ports, tenantId, clientService }, config),
       logoutNotifier,
-      application: createApplication({ ...ports, grants: storage.grants, userSessions: storage.userSessions, keys, kek, tenantId, logoutNotifier, config }),
+      application: createApplication({
+        ...ports, grants: storage.grants, userSessions: storage.userSessions, keys, userService, clientService, tenantId, logoutNotifier, config,
+      }),
       setLog(fn) { log = fn; },
       async close() {
         keys.stop();

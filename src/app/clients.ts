@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { createClient, replaceClientMetadata, rotateClientSecret, setClientDisabled, type ClientServiceDeps } from '../core/clients/client-service.ts';
 import { GatehouseError } from '../core/errors.ts';
 import type { Client } from '../core/model/client.ts';
 import { clientInformation } from '../core/registration/client-information.ts';
 import { operatorPolicy } from '../core/registration/client-metadata.ts';
+import { actorRef } from './actor.ts';
 import { clientMetadataChangesSchema, clientMetadataSchema, METADATA_MEMBERS } from './client-schemas.ts';
 import { denylistGrants } from './grant-ops.ts';
 import { listFields, toListQuery, toListResult } from './paging.ts';
@@ -13,12 +13,7 @@ import { clientView, type ClientWithSecretView } from './views.ts';
 const clientId = z.string().min(1).max(255);
 const byId = z.strictObject({ client_id: clientId });
 
-type Ctx = Pick<UseCaseContext<null>, 'deps' | 'events'>;
-
-function serviceDeps(ctx: Ctx): ClientServiceDeps {
-  const { deps } = ctx;
-  return { clients: deps.clients, clock: deps.clock, random: deps.random, events: ctx.events, kek: deps.kek, tenantId: deps.tenantId };
-}
+type Ctx = Pick<UseCaseContext<null>, 'deps'>;
 
 async function mustGet(ctx: Ctx, id: string): Promise<Client> {
   const client = await ctx.deps.clients.get(ctx.deps.tenantId, id);
@@ -34,8 +29,8 @@ export const createClientUseCase = defineUseCase({
   role: 'operator',
   input: clientMetadataSchema,
   event: 'client.created',
-  handle: async (ctx, metadata) => withSecret(await createClient(serviceDeps(ctx), {
-    metadata, policy: operatorPolicy(ctx.deps.config), via: ctx.via,
+  handle: async (ctx, metadata) => withSecret(await ctx.deps.clientService.create({
+    metadata, policy: operatorPolicy(ctx.deps.config), via: ctx.via, actor: actorRef(ctx.actor),
   })),
 });
 
@@ -74,7 +69,9 @@ export const updateClientUseCase = defineUseCase({
       if (v === null) delete merged[m];
       else if (v !== undefined) merged[m] = v;
     }
-    return withSecret(await replaceClientMetadata(serviceDeps(ctx), existing, { metadata: merged, policy: operatorPolicy(ctx.deps.config), via: ctx.via }));
+    return withSecret(await ctx.deps.clientService.replaceMetadata(existing, {
+      metadata: merged, policy: operatorPolicy(ctx.deps.config), via: ctx.via, actor: actorRef(ctx.actor),
+    }));
   },
 });
 
@@ -84,7 +81,7 @@ export const disableClientUseCase = defineUseCase({
   role: 'operator',
   input: byId,
   event: 'client.updated',
-  handle: async (ctx, input) => clientView(await setClientDisabled(serviceDeps(ctx), input.client_id, true, ctx.via)),
+  handle: async (ctx, input) => clientView(await ctx.deps.clientService.setDisabled(input.client_id, true, ctx.via, actorRef(ctx.actor))),
 });
 
 export const enableClientUseCase = defineUseCase({
@@ -93,7 +90,7 @@ export const enableClientUseCase = defineUseCase({
   role: 'operator',
   input: byId,
   event: 'client.updated',
-  handle: async (ctx, input) => clientView(await setClientDisabled(serviceDeps(ctx), input.client_id, false, ctx.via)),
+  handle: async (ctx, input) => clientView(await ctx.deps.clientService.setDisabled(input.client_id, false, ctx.via, actorRef(ctx.actor))),
 });
 
 export const rotateClientSecretUseCase = defineUseCase({
@@ -102,7 +99,7 @@ export const rotateClientSecretUseCase = defineUseCase({
   role: 'operator',
   input: byId,
   event: 'client.updated',
-  handle: async (ctx, input) => withSecret(await rotateClientSecret(serviceDeps(ctx), input.client_id, ctx.via)),
+  handle: async (ctx, input) => withSecret(await ctx.deps.clientService.rotateSecret(input.client_id, ctx.via, actorRef(ctx.actor))),
 });
 
 export const deleteClientUseCase = defineUseCase({

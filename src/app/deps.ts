@@ -1,7 +1,9 @@
+import type { ClientService } from '../core/clients/client-service.ts';
 import type { LogoutNotifier } from '../core/end-session/logout-notifier.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
 import type { SigningAlg } from '../core/model/key.ts';
 import type { GrantStore, Ports, UserSessionStore } from '../core/ports/index.ts';
+import type { UserService } from '../core/users/user-service.ts';
 
 /** The config the use cases read (a slice of `Config`, S6). */
 export interface ApplicationConfig {
@@ -19,7 +21,7 @@ export interface ApplicationConfig {
 }
 
 /** The ports the use cases touch (the grant and user-session read models are the operator's own). */
-export type ApplicationPorts = Pick<Ports, 'clients' | 'users' | 'tokens' | 'denylist' | 'consents' | 'clock' | 'random' | 'events' | 'passwordHasher' | 'rateLimiter'> & {
+export type ApplicationPorts = Pick<Ports, 'clients' | 'users' | 'tokens' | 'denylist' | 'consents' | 'clock' | 'random' | 'events' | 'rateLimiter'> & {
   readonly grants: GrantStore;
   readonly userSessions: UserSessionStore;
 };
@@ -27,12 +29,13 @@ export type ApplicationPorts = Pick<Ports, 'clients' | 'users' | 'tokens' | 'den
 /**
  * What `createApplication` needs: built once by the composition root (or the CLI context).
  * `keys` is the running KeyManager, so a rotation through the application is live at once in
- * the process that made it; `logoutNotifier` delivers Logout Tokens when sessions are ended.
+ * the process that made it; `logoutNotifier` delivers Logout Tokens when sessions are ended;
+ * `userService` and `clientService` are the process's own (the use cases pass their actor).
  */
 export interface ApplicationDeps extends ApplicationPorts {
   readonly keys: Pick<KeyManager, 'ready' | 'init' | 'load' | 'rotate' | 'list' | 'jwks' | 'signer'>;
-  /** Seals client_secret_jwt secrets (AES-256-GCM); never leaves the process. */
-  readonly kek: Buffer;
+  readonly userService: UserService;
+  readonly clientService: ClientService;
   readonly tenantId: string;
   readonly logoutNotifier: LogoutNotifier;
   readonly config: ApplicationConfig;

@@ -9,7 +9,7 @@ import type { AppDeps } from './deps.ts';
 export interface UseCaseContext<E extends EventName | null> {
   readonly actor: Actor;
   readonly deps: AppDeps;
-  /** `deps.events` that stamps `actor` on everything published through it (pass it to core services). */
+  /** `deps.events` that stamps `actor` on everything published through it (core services take the actor as an argument instead). */
   readonly events: EventPublisher;
   /** The `via` of the older events: `cli` for the CLI, `admin` for the admin API, console and MCP. */
   readonly via: 'cli' | 'admin';

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors.ts';
 import type { User } from '../core/model/user.ts';
+import { actorRef } from './actor.ts';
 import { userKeyPrefix } from '../core/users/password-sign-in.ts';
-import { createUser, findUser, setPassword, setUserDisabled, updateUser, type UserServiceDeps } from '../core/users/user-service.ts';
 import { denylistGrants } from './grant-ops.ts';
 import { listFields, toListQuery, toListResult } from './paging.ts';
 import { endSids, sidsOfUser } from './session-ops.ts';
@@ -18,15 +18,10 @@ const roles = z.array(z.string().max(32)).max(10);
 const claims = z.record(z.string().max(64), z.unknown());
 const byUser = z.strictObject({ user: userRef });
 
-type Ctx = Pick<UseCaseContext<null>, 'deps' | 'events'>;
-
-function serviceDeps(ctx: Ctx): UserServiceDeps {
-  const { deps } = ctx;
-  return { users: deps.users, passwordHasher: deps.passwordHasher, clock: deps.clock, random: deps.random, events: ctx.events };
-}
+type Ctx = Pick<UseCaseContext<null>, 'deps'>;
 
 export async function mustFindUser(ctx: Ctx, ref: string): Promise<User> {
-  const user = await findUser(ctx.deps, ctx.deps.tenantId, ref);
+  const user = await ctx.deps.userService.find(ref);
   if (!user) throw new GatehouseError('GH_NOT_FOUND', `no user ${JSON.stringify(ref.slice(0, 64))}`);
   return user;
 }
@@ -37,7 +32,7 @@ export const createUserUseCase = defineUseCase({
   role: 'operator',
   input: z.strictObject({ username: z.string().max(255), password, roles: roles.optional(), claims: claims.optional() }),
   event: 'user.created',
-  handle: async (ctx, input) => userView(await createUser(serviceDeps(ctx), ctx.deps.tenantId, { ...input, via: ctx.via })),
+  handle: async (ctx, input) => userView(await ctx.deps.userService.create({ ...input, via: ctx.via, actor: actorRef(ctx.actor) })),
 });
 
 export const showUserUseCase = defineUseCase({
@@ -65,9 +60,9 @@ export const updateUserUseCase = defineUseCase({
   input: z.strictObject({ user: userRef, claims: claims.optional(), roles: roles.optional() })
     .refine((v) => v.claims !== undefined || v.roles !== undefined, 'give claims and/or roles'),
   event: 'user.updated',
-  handle: async (ctx, input) => userView(await updateUser(serviceDeps(ctx), ctx.deps.tenantId, input.user, {
+  handle: async (ctx, input) => userView(await ctx.deps.userService.update(input.user, {
     ...(input.claims ? { claims: input.claims } : {}), ...(input.roles ? { roles: input.roles } : {}),
-  }, ctx.via)),
+  }, ctx.via, actorRef(ctx.actor))),
 });
 
 export const disableUserUseCase = defineUseCase({
@@ -76,7 +71,7 @@ export const disableUserUseCase = defineUseCase({
   role: 'operator',
   input: byUser,
   event: 'user.updated',
-  handle: async (ctx, input) => userView(await setUserDisabled(serviceDeps(ctx), ctx.deps.tenantId, input.user, true, ctx.via)),
+  handle: async (ctx, input) => userView(await ctx.deps.userService.setDisabled(input.user, true, ctx.via, actorRef(ctx.actor))),
 });
 
 export const enableUserUseCase = defineUseCase({
@@ -85,7 +80,7 @@ export const enableUserUseCase = defineUseCase({
   role: 'operator',
   input: byUser,
   event: 'user.updated',
-  handle: async (ctx, input) => userView(await setUserDisabled(serviceDeps(ctx), ctx.deps.tenantId, input.user, false, ctx.via)),
+  handle: async (ctx, input) => userView(await ctx.deps.userService.setDisabled(input.user, false, ctx.via, actorRef(ctx.actor))),
 });
 
 export const setPasswordUseCase = defineUseCase({
@@ -94,7 +89,7 @@ export const setPasswordUseCase = defineUseCase({
   role: 'operator',
   input: z.strictObject({ user: userRef, password }),
   event: 'user.updated',
-  handle: async (ctx, input) => userView(await setPassword(serviceDeps(ctx), ctx.deps.tenantId, input.user, input.password, ctx.via)),
+  handle: async (ctx, input) => userView(await ctx.deps.userService.setPassword(input.user, input.password, ctx.via, actorRef(ctx.actor))),
 });
 
 export const deleteUserUseCase = defineUseCase({

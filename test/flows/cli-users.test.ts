@@ -13,7 +13,7 @@ import { EventBus } from '../../src/core/events.ts';
 import { oidcMetadata } from '../../src/core/model/client-oidc.ts';
 import { DEFAULT_TENANT } from '../../src/core/model/tenant.ts';
 import { systemClock } from '../../src/core/ports/clock.ts';
-import { authenticate } from '../../src/core/users/user-service.ts';
+import { createUserService } from '../../src/core/users/user-service.ts';
 import { createArgon2PasswordHasher } from '../../src/security/argon2-password-hasher.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
 
@@ -50,8 +50,10 @@ const json = (r: Run) => { assert.equal(r.code, 0, r.err); return JSON.parse(r.o
 async function signIn(username: string, password: string) {
   const storage = await createStorage(env['GATEHOUSE_DATABASE_URL']!);
   try {
-    const deps = { users: storage.users, passwordHasher: createArgon2PasswordHasher(), clock: systemClock, events: new EventBus(), random: { bytes: (n: number) => randomBytes(n) } };
-    return await authenticate(deps, DEFAULT_TENANT, username, password);
+    const users = createUserService({
+      users: storage.users, passwordHasher: createArgon2PasswordHasher(), clock: systemClock, events: new EventBus(), random: { bytes: (n: number) => randomBytes(n) }, tenantId: DEFAULT_TENANT,
+    });
+    return await users.authenticate(username, password);
   } finally {
     await storage.close();
   }

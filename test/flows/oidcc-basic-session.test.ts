@@ -198,8 +198,7 @@ test('OIDC Session Management §3: session_state in every successful response wh
 
 test('a disabled user is signed out of the flow: prompt=none gives login_required', async () => {
   const { user, ua } = await signedIn();
-  const { setUserDisabled } = await import('../../src/core/users/user-service.ts');
-  await setUserDisabled(op.gh.services.ports, op.gh.ctx.tenantId, user.id, true, 'admin');
+  await op.gh.services.userService.setDisabled(user.id, true, 'admin');
   const req = await authRequest(await config(), rp, { prompt: 'none' });
   const out = await ua.authorize(req.url);
   assertAuthorizationError(op, out, rp, ['login_required', 'interaction_required', 'access_denied'], req.state);

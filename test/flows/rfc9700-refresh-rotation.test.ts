@@ -160,8 +160,7 @@ test('a disabled user\'s refresh token is refused (invalid_grant)', async () => 
   const bob = await createTestUser(op.gh);
   const cfg = await rpConfig(op, rp);
   const r = await codeFlow(op, cfg, rp, new UserAgent(op.url), bob, { scope: 'openid offline_access', prompt: 'consent' });
-  const { setUserDisabled } = await import('../../src/core/users/user-service.ts');
-  await setUserDisabled(op.gh.services.ports, op.gh.ctx.tenantId, bob.id, true, 'admin');
+  await op.gh.services.userService.setDisabled(bob.id, true, 'admin');
   const res = await tokenRequest(op, rp, { grant_type: 'refresh_token', refresh_token: r.tokens.refresh_token! });
   assert.equal(res.status, 400);
   assert.equal(res.body['error'], 'invalid_grant');

@@ -6,7 +6,9 @@
 import { MemoryRateLimiter } from '../../src/ratelimit/memory-rate-limiter.ts';
 import assert from 'node:assert/strict';
 import { createApplication, type Actor, type Application, type ApplicationConfig } from '../../src/app/index.ts';
+import { createClientService } from '../../src/core/clients/client-service.ts';
 import { DEFAULT_TENANT } from '../../src/core/model/tenant.ts';
+import { createUserService } from '../../src/core/users/user-service.ts';
 import type { SigningAlg } from '../../src/core/model/key.ts';
 import type { TokenRecord } from '../../src/core/model/token.ts';
 import { createBackchannelDelivery, type BackchannelDelivery } from '../../src/logout/backchannel-delivery.ts';
@@ -39,12 +41,13 @@ export async function appWorld(opts: { algorithms?: readonly SigningAlg[] } = {}
   };
   const delivery = createBackchannelDelivery({ events: w.events, clock: w.clock }, { timeoutMs: 2000, retries: 0 });
   const s = w.storage;
+  const ports = { clock: w.clock, random: w.random, events: w.events, tenantId: DEFAULT_TENANT };
   const rateLimiter = new MemoryRateLimiter();
   const app = createApplication({
-    clients: s.clients, users: s.users, tokens: s.tokens, denylist: s.denylist, consents: s.consents, grants: s.grants,
-    userSessions: s.userSessions, clock: w.clock, random: w.random, events: w.events,
-    passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }), keys: w.keys, kek: Buffer.alloc(32, 9),
-    tenantId: DEFAULT_TENANT, logoutNotifier: delivery, config, rateLimiter,
+    ...ports, clients: s.clients, users: s.users, tokens: s.tokens, denylist: s.denylist, consents: s.consents, grants: s.grants,
+    userSessions: s.userSessions, keys: w.keys, logoutNotifier: delivery, config, rateLimiter,
+    userService: createUserService({ ...ports, users: s.users, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }) }),
+    clientService: createClientService({ ...ports, clients: s.clients, kek: Buffer.alloc(32, 9) }),
   });
   w.events.seen.length = 0; // key creation at start-up is not what a test looks at
   return { ...w, app, config, delivery, rateLimiter, now: () => Math.floor(w.clock.now() / 1000) };

@@ -74,8 +74,7 @@ export async function createTestUser(gh: Gatehouse, opts: { username?: string; p
   const username = opts.username ?? `user${++userSeq}-${Math.random().toString(36).slice(2, 8)}`;
   const password = opts.password ?? `pw-${Math.random().toString(36).slice(2)}-Secret!`;
   const claims = opts.claims ?? FULL_CLAIMS;
-  const { createUser } = await import('../../src/core/users/user-service.ts');
-  const user = await createUser(gh.services.ports, gh.ctx.tenantId, { username, password, claims, roles: opts.roles ?? ['user'] });
+  const user = await gh.services.userService.create({ username, password, claims, roles: opts.roles ?? ['user'] });
   return { id: user.id, username, password, claims };
 }
 

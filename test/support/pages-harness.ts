@@ -28,6 +28,7 @@ import { createAccountViews } from '../../src/core/session/account-views.ts';
 import { deriveKey } from '../../src/core/keys/kek.ts';
 import { createDeviceCookies } from '../../src/core/users/device-cookie.ts';
 import { createPasswordSignIn } from '../../src/core/users/password-sign-in.ts';
+import { createUserService } from '../../src/core/users/user-service.ts';
 import { createCsrf } from '../../src/http/csrf.ts';
 import { registerErrorHandling } from '../../src/http/errors.ts';
 import { registerFormParser } from '../../src/http/form.ts';
@@ -139,7 +140,8 @@ export async function startPagesHarness(overrides: Record<string, unknown> = {},
     interactions: createInteractionSealer(kek, clock, config),
     authorization: scriptedAuthorization(url, redirectUri, completed),
     signIn: createPasswordSignIn({
-      ...ports, passwordHasher, events: new EventBus(), tenantId: 'default', sleep: systemSleep,
+      rateLimiter: ports.rateLimiter, userService: createUserService({ ...ports, passwordHasher, events: new EventBus(), tenantId: 'default' }),
+      users: ports.users, tenantId: 'default', sleep: systemSleep,
       deviceCookies: createDeviceCookies(deriveKey(kek, 'gatehouse device cookie v1'), ports, config.login.deviceCookieTtl),
     }, config),
   };

@@ -18,7 +18,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildConfig } from '../../src/config/load.ts';
 import type { ConfigInput } from '../../src/config/schema.ts';
-import { createClient } from '../../src/core/clients/client-service.ts';
 import type { Client } from '../../src/core/model/client.ts';
 import type { Clock } from '../../src/core/ports/clock.ts';
 import { OPERATOR_POLICY } from '../../src/core/registration/client-metadata.ts';
@@ -95,8 +94,8 @@ export interface TestClient {
  * secret is bound to the generated id).
  */
 export async function createTestClient(gh: Gatehouse, metadata: Record<string, unknown> = {}, opts: { clientId?: string } = {}): Promise<TestClient> {
-  const { ports, kek, tenantId } = gh.services;
-  const { client, clientSecret } = await createClient({ ...ports, kek, tenantId }, {
+  const { ports, clientService } = gh.services;
+  const { client, clientSecret } = await clientService.create({
     metadata: { client_name: 'test client', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'read write', ...metadata },
     policy: OPERATOR_POLICY,
     via: 'cli',

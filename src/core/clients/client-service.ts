@@ -1,5 +1,5 @@
 import { GatehouseError } from '../errors.ts';
-import type { EventMap } from '../events.ts';
+import type { ActorRef, EventMap } from '../events.ts';
 import type { Client } from '../model/client.ts';
 import { epochSeconds } from '../ports/clock.ts';
 import type { ClientPatch, Ports } from '../ports/index.ts';
@@ -21,6 +21,51 @@ export interface ClientWithSecret {
   readonly clientSecret: string | null;
 }
 
+export interface NewClient {
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly policy: MetadataPolicy;
+  readonly via: CreatedVia;
+  readonly registrationAccessTokenHash?: string | null;
+  /** The operator who asked (application layer), put on `client.created`. */
+  readonly actor?: ActorRef;
+}
+
+export interface MetadataReplacement {
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly policy: MetadataPolicy;
+  readonly via: UpdatedVia;
+  /** Further fields written in the same update (e.g. a rotated registration access token hash). */
+  readonly alsoSet?: ClientPatch;
+  readonly actor?: ActorRef;
+}
+
+/**
+ * Clients of one tenant: the one creation path (CLI, admin API, DCR, development bootstrap) and
+ * every change to a client. Each change publishes one `client.*` event carrying `via` and, when
+ * an operator asked, `actor`.
+ */
+export interface ClientService {
+  create(input: NewClient): Promise<ClientWithSecret>;
+  /** Issues a new secret (the old one stops working at once) and returns it, once. */
+  rotateSecret(clientId: string, via: UpdatedVia, actor?: ActorRef): Promise<ClientWithSecret>;
+  setDisabled(clientId: string, disabled: boolean, via: UpdatedVia, actor?: ActorRef): Promise<Client>;
+  replaceMetadata(existing: Client, input: MetadataReplacement): Promise<ClientWithSecret>;
+  /** Resolves to false when there was no such client. */
+  delete(clientId: string, via: EventMap['client.deleted']['via'], actor?: ActorRef): Promise<boolean>;
+}
+
+export function createClientService(deps: ClientServiceDeps): ClientService {
+  return {
+    create: (input) => createClient(deps, input),
+    rotateSecret: (clientId, via, actor) => rotateClientSecret(deps, clientId, via, actor),
+    setDisabled: (clientId, disabled, via, actor) => setClientDisabled(deps, clientId, disabled, via, actor),
+    replaceMetadata: (existing, input) => replaceClientMetadata(deps, existing, input),
+    delete: (clientId, via, actor) => deleteClient(deps, clientId, via, actor),
+  };
+}
+
+const withActor = (actor: ActorRef | undefined) => (actor ? { actor } : {});
+
 function metadataFields(m: ClientMetadata) {
   return {
     clientName: m.clientName,
@@ -38,14 +83,12 @@ function metadataFields(m: ClientMetadata) {
 }
 
 /**
- * The one client-creation path (CLI, DCR, development bootstrap): validates the RFC 7591 metadata
- * first (nothing is written when it fails), then generates a random URL-safe client_id and, for
- * secret-based methods, a 256-bit secret stored only as its hash.
+ * Validates the RFC 7591 metadata first (nothing is written when it fails), then generates a
+ * random URL-safe client_id and, for secret-based methods, a 256-bit secret stored only as its hash.
+ * @deprecated as an export: use `createClientService(deps).create`. Exported only for
+ * src/core/client-auth/client-authenticator.test.ts until that file moves to the service.
  */
-export async function createClient(
-  deps: ClientServiceDeps,
-  input: { readonly metadata: Readonly<Record<string, unknown>>; readonly policy: MetadataPolicy; readonly via: CreatedVia; readonly registrationAccessTokenHash?: string | null },
-): Promise<ClientWithSecret> {
+export async function createClient(deps: ClientServiceDeps, input: NewClient): Promise<ClientWithSecret> {
   const m = validateClientMetadata(input.metadata, input.policy);
   const clientId = newClientId(deps);
   const now = epochSeconds(deps.clock);
@@ -61,7 +104,7 @@ export async function createClient(
     updatedAt: now,
   };
   await deps.clients.create(client);
-  deps.events.publish('client.created', { tenantId: deps.tenantId, clientId, via: input.via });
+  deps.events.publish('client.created', { tenantId: deps.tenantId, clientId, via: input.via, ...withActor(input.actor) });
   return { client, clientSecret: issued?.secret ?? null };
 }
 
@@ -84,26 +127,29 @@ async function mustGet(deps: ClientServiceDeps, clientId: string): Promise<Clien
 
 export type ClientChange = EventMap['client.updated']['change'];
 
-async function mustUpdate(deps: ClientServiceDeps, clientId: string, patch: ClientPatch, via: UpdatedVia, change: ClientChange): Promise<Client> {
+async function mustUpdate(deps: ClientServiceDeps, clientId: string, patch: ClientPatch, via: UpdatedVia, change: ClientChange, actor: ActorRef | undefined): Promise<Client> {
   const updated = await deps.clients.update(deps.tenantId, clientId, { ...patch, updatedAt: epochSeconds(deps.clock) });
   if (!updated) throw new GatehouseError('GH_CLIENT_NOT_FOUND', `no client ${clientId}`);
-  deps.events.publish('client.updated', { tenantId: deps.tenantId, clientId, via, change });
+  deps.events.publish('client.updated', { tenantId: deps.tenantId, clientId, via, change, ...withActor(actor) });
   return updated;
 }
 
-/** Issues a new secret (the old one stops working at once) and returns it, once. */
-export async function rotateClientSecret(deps: ClientServiceDeps, clientId: string, via: UpdatedVia): Promise<ClientWithSecret> {
+async function rotateClientSecret(deps: ClientServiceDeps, clientId: string, via: UpdatedVia, actor: ActorRef | undefined): Promise<ClientWithSecret> {
   const client = await mustGet(deps, clientId);
   if (!usesSecret(client.tokenEndpointAuthMethod)) {
     throw new GatehouseError('GH_CLIENT_NO_SECRET', `client ${clientId} uses ${client.tokenEndpointAuthMethod}, which has no secret`);
   }
   const issued = issueSecret(deps, clientId, client.tokenEndpointAuthMethod);
-  return { client: await mustUpdate(deps, clientId, issued.fields, via, 'secret_rotated'), clientSecret: issued.secret };
+  return { client: await mustUpdate(deps, clientId, issued.fields, via, 'secret_rotated', actor), clientSecret: issued.secret };
 }
 
-export async function setClientDisabled(deps: ClientServiceDeps, clientId: string, disabled: boolean, via: UpdatedVia): Promise<Client> {
+/**
+ * @deprecated as an export: use `createClientService(deps).setDisabled`. Exported only for
+ * src/core/client-auth/client-authenticator.test.ts until that file moves to the service.
+ */
+export async function setClientDisabled(deps: ClientServiceDeps, clientId: string, disabled: boolean, via: UpdatedVia, actor?: ActorRef): Promise<Client> {
   await mustGet(deps, clientId);
-  return mustUpdate(deps, clientId, { disabled }, via, disabled ? 'disabled' : 'enabled');
+  return mustUpdate(deps, clientId, { disabled }, via, disabled ? 'disabled' : 'enabled', actor);
 }
 
 /**
@@ -111,29 +157,19 @@ export async function setClientDisabled(deps: ClientServiceDeps, clientId: strin
  * or empty values"). The client_id never changes. A secret is issued only when the new method
  * needs one the server cannot reuse: none before, or an HMAC key that was only stored hashed.
  */
-export async function replaceClientMetadata(
-  deps: ClientServiceDeps,
-  existing: Client,
-  input: {
-    readonly metadata: Readonly<Record<string, unknown>>;
-    readonly policy: MetadataPolicy;
-    readonly via: UpdatedVia;
-    /** Further fields written in the same update (e.g. a rotated registration access token hash). */
-    readonly alsoSet?: ClientPatch;
-  },
-): Promise<ClientWithSecret> {
+async function replaceClientMetadata(deps: ClientServiceDeps, existing: Client, input: MetadataReplacement): Promise<ClientWithSecret> {
   const m = validateClientMetadata(input.metadata, input.policy);
   const method = m.tokenEndpointAuthMethod;
   const reusable = usesSecret(method) && existing.secretHash !== null && (method !== 'client_secret_jwt' || existing.secretEncrypted !== null);
   const issued = usesSecret(method) && !reusable ? issueSecret(deps, existing.clientId, method) : null;
   // A sealed HMAC key is kept only while the method is client_secret_jwt.
   const secretFields = !usesSecret(method) ? NO_SECRET : issued ? issued.fields : method === 'client_secret_jwt' ? {} : { secretEncrypted: null };
-  const client = await mustUpdate(deps, existing.clientId, { ...input.alsoSet, ...metadataFields(m), ...secretFields }, input.via, 'metadata');
+  const client = await mustUpdate(deps, existing.clientId, { ...input.alsoSet, ...metadataFields(m), ...secretFields }, input.via, 'metadata', input.actor);
   return { client, clientSecret: issued?.secret ?? null };
 }
 
-export async function deleteClient(deps: ClientServiceDeps, clientId: string, via: EventMap['client.deleted']['via']): Promise<boolean> {
+async function deleteClient(deps: ClientServiceDeps, clientId: string, via: EventMap['client.deleted']['via'], actor: ActorRef | undefined): Promise<boolean> {
   const gone = await deps.clients.delete(deps.tenantId, clientId);
-  if (gone) deps.events.publish('client.deleted', { tenantId: deps.tenantId, clientId, via });
+  if (gone) deps.events.publish('client.deleted', { tenantId: deps.tenantId, clientId, via, ...withActor(actor) });
   return gone;
 }

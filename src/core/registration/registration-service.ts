@@ -1,8 +1,9 @@
 import { randomId } from '../clients/client-secrets.ts';
-import { createClient, deleteClient, replaceClientMetadata, type ClientServiceDeps } from '../clients/client-service.ts';
+import type { ClientService } from '../clients/client-service.ts';
 import { safeEqual, sha256 } from '../crypto.ts';
 import { OAuthError } from '../errors.ts';
 import type { Client } from '../model/client.ts';
+import type { Ports } from '../ports/index.ts';
 import { clientInformation } from './client-information.ts';
 import { serverMetadataPolicy, type MetadataPolicy, type MetadataServerConfig } from './client-metadata.ts';
 
@@ -19,6 +20,32 @@ export interface RegistrationRequest {
   readonly endpoint: string;
   /** The bearer token presented, if any (initial access token or registration access token). */
   readonly bearer: string | undefined;
+}
+
+/** The client store (reads and the registration access token), randomness and the client service. */
+export type RegistrationDeps = Pick<Ports, 'clients' | 'random'> & {
+  readonly tenantId: string;
+  readonly clientService: Pick<ClientService, 'create' | 'replaceMetadata' | 'delete'>;
+};
+
+/** What registration and the RFC 7592 read and update answer (RFC 7591 §3.2.1 client information). */
+export type RegistrationResponse = ReturnType<typeof response>;
+
+/** RFC 7591 registration and RFC 7592 management, bound to their dependencies once. */
+export interface Registration {
+  register(req: RegistrationRequest, body: unknown): Promise<RegistrationResponse>;
+  read(clientId: string, req: RegistrationRequest): Promise<RegistrationResponse>;
+  update(clientId: string, req: RegistrationRequest, body: unknown): Promise<RegistrationResponse>;
+  delete(clientId: string, req: RegistrationRequest): Promise<void>;
+}
+
+export function createRegistration(deps: RegistrationDeps, config: RegistrationConfig): Registration {
+  return {
+    register: (req, body) => registerClient(deps, config, req, body),
+    read: (clientId, req) => readRegistration(deps, clientId, req),
+    update: (clientId, req, body) => updateRegistration(deps, config, clientId, req, body),
+    delete: (clientId, req) => deleteRegistration(deps, clientId, req),
+  };
 }
 
 const DEFAULT_DCR_SCOPES = ['openid', 'profile', 'email'];
@@ -53,7 +80,7 @@ function response(client: Client, req: RegistrationRequest, issued: { clientSecr
   };
 }
 
-function newAccessToken(deps: ClientServiceDeps): { token: string; hash: string } {
+function newAccessToken(deps: Pick<RegistrationDeps, 'random'>): { token: string; hash: string } {
   const token = randomId(deps.random, 32);
   return { token, hash: sha256(token) };
 }
@@ -63,13 +90,13 @@ function newAccessToken(deps: ClientServiceDeps): { token: string; hash: string 
  * required as a Bearer token (RFC 7591 §3: "the authorization server may require an initial
  * access token"); otherwise registration is open.
  */
-export async function registerClient(deps: ClientServiceDeps, config: RegistrationConfig, req: RegistrationRequest, body: unknown) {
+async function registerClient(deps: RegistrationDeps, config: RegistrationConfig, req: RegistrationRequest, body: unknown) {
   const tokens = config.registration.initialAccessTokens;
   if (tokens.length > 0 && (req.bearer === undefined || !matchesAny(req.bearer, tokens))) {
     throw OAuthError.invalidToken(req.bearer === undefined ? undefined : 'invalid initial access token', 'initial access token missing or wrong');
   }
   const rat = newAccessToken(deps);
-  const { client, clientSecret } = await createClient(deps, {
+  const { client, clientSecret } = await deps.clientService.create({
     metadata: metadataObject(body), policy: registrationPolicy(config), via: 'registration', registrationAccessTokenHash: rat.hash,
   });
   return response(client, req, { clientSecret, registrationAccessToken: rat.token });
@@ -81,7 +108,7 @@ export async function registerClient(deps: ClientServiceDeps, config: Registrati
  * all get the same 401 invalid_token (§2.1: "If the client does not exist on this server, the
  * server MUST respond with HTTP 401 Unauthorized").
  */
-export async function authorizeManagement(deps: ClientServiceDeps, clientId: string, bearer: string | undefined): Promise<Client> {
+async function authorizeManagement(deps: RegistrationDeps, clientId: string, bearer: string | undefined): Promise<Client> {
   const client = await deps.clients.get(deps.tenantId, clientId);
   const ok = bearer !== undefined && safeEqual(sha256(bearer), client?.registrationAccessTokenHash ?? sha256(''));
   if (!client || !client.registrationAccessTokenHash || client.disabled || !ok) {
@@ -96,7 +123,7 @@ export async function authorizeManagement(deps: ClientServiceDeps, clientId: str
  * server includes a new client secret and/or registration access token in its response, the
  * client MUST immediately discard its previous client secret and/or registration access token."
  */
-export async function readRegistration(deps: ClientServiceDeps, clientId: string, req: RegistrationRequest) {
+async function readRegistration(deps: RegistrationDeps, clientId: string, req: RegistrationRequest) {
   const client = await authorizeManagement(deps, clientId, req.bearer);
   const rat = newAccessToken(deps);
   const updated = await deps.clients.update(deps.tenantId, client.clientId, { registrationAccessTokenHash: rat.hash });
@@ -107,7 +134,7 @@ export async function readRegistration(deps: ClientServiceDeps, clientId: string
 const READ_ONLY_MEMBERS = ['registration_access_token', 'registration_client_uri', 'client_secret_expires_at', 'client_id_issued_at'];
 
 /** RFC 7592 §2.2 update: the body replaces the registered metadata wholesale. */
-export async function updateRegistration(deps: ClientServiceDeps, config: RegistrationConfig, clientId: string, req: RegistrationRequest, body: unknown) {
+async function updateRegistration(deps: RegistrationDeps, config: RegistrationConfig, clientId: string, req: RegistrationRequest, body: unknown) {
   const client = await authorizeManagement(deps, clientId, req.bearer);
   const metadata = metadataObject(body);
   // RFC 7592 §2.2: "The client MUST include its "client_id" field in the request, and it MUST be
@@ -124,31 +151,14 @@ export async function updateRegistration(deps: ClientServiceDeps, config: Regist
     throw OAuthError.invalidRequest('client_secret does not match the issued secret');
   }
   const rat = newAccessToken(deps);
-  const { client: updated, clientSecret } = await replaceClientMetadata(deps, client, {
+  const { client: updated, clientSecret } = await deps.clientService.replaceMetadata(client, {
     metadata, policy: registrationPolicy(config), via: 'registration', alsoSet: { registrationAccessTokenHash: rat.hash },
   });
   return response(updated, req, { clientSecret, registrationAccessToken: rat.token });
 }
 
 /** RFC 7592 §2.3 delete: the client and its registration access token are gone. */
-export async function deleteRegistration(deps: ClientServiceDeps, clientId: string, req: RegistrationRequest): Promise<void> {
+async function deleteRegistration(deps: RegistrationDeps, clientId: string, req: RegistrationRequest): Promise<void> {
   const client = await authorizeManagement(deps, clientId, req.bearer);
-  await deleteClient(deps, client.clientId, 'registration');
-}
-
-/** RFC 7591 registration and RFC 7592 management, bound to their dependencies once. */
-export interface Registration {
-  register(req: RegistrationRequest, body: unknown): ReturnType<typeof registerClient>;
-  read(clientId: string, req: RegistrationRequest): ReturnType<typeof readRegistration>;
-  update(clientId: string, req: RegistrationRequest, body: unknown): ReturnType<typeof updateRegistration>;
-  delete(clientId: string, req: RegistrationRequest): Promise<void>;
-}
-
-export function createRegistration(deps: ClientServiceDeps, config: RegistrationConfig): Registration {
-  return {
-    register: (req, body) => registerClient(deps, config, req, body),
-    read: (clientId, req) => readRegistration(deps, clientId, req),
-    update: (clientId, req, body) => updateRegistration(deps, config, clientId, req, body),
-    delete: (clientId, req) => deleteRegistration(deps, clientId, req),
-  };
+  await deps.clientService.delete(client.clientId, 'registration');
 }

@@ -11,7 +11,7 @@ import type { PasswordHasher } from '../ports/password-hasher.ts';
 import { createDeviceCookies } from './device-cookie.ts';
 import { createPasswordSignIn } from './password-sign-in.ts';
 import { userDelayMs } from './sign-in-delay.ts';
-import { createUser } from './user-service.ts';
+import { createUserService } from './user-service.ts';
 
 const PASSWORD = 'correct horse battery';
 const LOGIN = {
@@ -25,13 +25,14 @@ async function world(opts: { login?: Partial<typeof LOGIN>; hasher?: (h: Passwor
   const slept: number[] = [];
   const random = { bytes: (n: number) => randomBytes(n) };
   const base = createArgon2PasswordHasher({ params: cheapParamsForTests });
+  const users = createMemoryStorage({ clock }).users;
+  const service = (passwordHasher: PasswordHasher) => createUserService({ users, passwordHasher, clock, events, random, tenantId: DEFAULT_TENANT });
   const deps = {
-    users: createMemoryStorage({ clock }).users, passwordHasher: opts.hasher ? opts.hasher(base) : base, clock, events, random,
-    rateLimiter: new MemoryRateLimiter(), tenantId: DEFAULT_TENANT,
+    users, userService: service(opts.hasher ? opts.hasher(base) : base), rateLimiter: new MemoryRateLimiter(), tenantId: DEFAULT_TENANT,
     sleep: async (ms: number) => { slept.push(ms); },
     deviceCookies: createDeviceCookies(randomBytes(32), { clock, random }, 3600),
   };
-  const alice = await createUser({ ...deps, passwordHasher: base }, DEFAULT_TENANT, { username: 'alice', password: PASSWORD });
+  const alice = await service(base).create({ username: 'alice', password: PASSWORD });
   return { signIn: createPasswordSignIn(deps, { login: { ...LOGIN, ...opts.login } }), clock, events, slept, alice, rateLimiter: deps.rateLimiter };
 }
 

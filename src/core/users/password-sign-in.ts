@@ -6,7 +6,8 @@ import type { Sleep } from '../ports/clock.ts';
 import type { RateLimiter } from '../ports/rate-limiter.ts';
 import type { DeviceCookies } from './device-cookie.ts';
 import { userDelayMs } from './sign-in-delay.ts';
-import { authenticate, type UserServiceDeps } from './user-service.ts';
+import type { UserStore } from '../ports/user-store.ts';
+import type { UserService } from './user-service.ts';
 import { normalizeUsername } from './user-rules.ts';
 
 /** The `login` config slice the sign-in policy reads (S6, S20; docs/security.md). */
@@ -20,8 +21,12 @@ export interface SignInConfig {
   };
 }
 
-export interface SignInDeps extends UserServiceDeps {
+export interface SignInDeps {
   readonly rateLimiter: RateLimiter;
+  /** The tenant's users (the one user service of the process). */
+  readonly userService: Pick<UserService, 'authenticate'>;
+  /** Who the typed username is (device cookie, log): by username only, never by id. */
+  readonly users: Pick<UserStore, 'findByUsername'>;
   readonly tenantId: TenantId;
   /** The username-wide delay waits through this (S14: tests record it, never sleep). */
   readonly sleep: Sleep;
@@ -112,7 +117,7 @@ export function createPasswordSignIn(deps: SignInDeps, config: SignInConfig): Pa
         }
         let signedIn: User | null;
         try {
-          signedIn = await authenticate(deps, deps.tenantId, name, password);
+          signedIn = await deps.userService.authenticate(name, password);
         } catch (e) {
           if (!(e instanceof GatehouseError && e.code === 'GH_BUSY')) throw e;
           // Nothing was checked: every count this attempt made is given back.

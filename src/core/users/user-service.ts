@@ -1,5 +1,5 @@
 import { GatehouseError } from '../errors.ts';
-import type { EventMap } from '../events.ts';
+import type { ActorRef, EventMap } from '../events.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { StandardClaims, User, UserRole } from '../model/user.ts';
 import { epochSeconds } from '../ports/clock.ts';
@@ -8,8 +8,10 @@ import { dummyHashFor } from './dummy-hash.ts';
 import { parseStandardClaims } from './standard-claims.ts';
 import { checkPassword, checkRoles, checkUsername, normalizePassword, normalizeUsername, plausiblePassword } from './user-rules.ts';
 
-/** The slice of ports user management needs (S6). */
-export type UserServiceDeps = Pick<Ports, 'users' | 'passwordHasher' | 'clock' | 'random' | 'events'>;
+/** The slice of ports user management needs (S6), plus the tenant. */
+export type UserServiceDeps = Pick<Ports, 'users' | 'passwordHasher' | 'clock' | 'random' | 'events'> & {
+  readonly tenantId: TenantId;
+};
 
 export type UserCreatedVia = EventMap['user.created']['via'];
 export type UserUpdatedVia = EventMap['user.updated']['via'];
@@ -22,7 +24,50 @@ export interface NewUser {
   /** OIDC Core §5.1 standard claims; validated (no `sub`, no unknown claims). */
   readonly claims?: unknown;
   readonly via?: UserCreatedVia;
+  /** The operator who asked (application layer), put on `user.created`. */
+  readonly actor?: ActorRef;
 }
+
+/** What an operator may change about a user in one step (besides password and status). */
+export interface UserChange {
+  /** Standard claims to merge in; a member set to null is removed. */
+  readonly claims?: Readonly<Record<string, unknown>>;
+  /** Replaces the roles. */
+  readonly roles?: readonly string[];
+}
+
+/**
+ * End users of one tenant: creation, password sign-in and the operator's changes. Each change
+ * publishes one `user.*` event carrying `via` and, when an operator asked, `actor`.
+ */
+export interface UserService {
+  create(input: NewUser): Promise<User>;
+  authenticate(username: string, password: string): Promise<User | null>;
+  /** A user by id, or by username (case-insensitive) when no id matches. */
+  find(idOrUsername: string): Promise<User | undefined>;
+  setPassword(idOrUsername: string, password: string, via: UserUpdatedVia, actor?: ActorRef): Promise<User>;
+  setDisabled(idOrUsername: string, disabled: boolean, via: UserUpdatedVia, actor?: ActorRef): Promise<User>;
+  update(idOrUsername: string, change: UserChange, via: UserUpdatedVia, actor?: ActorRef): Promise<User>;
+}
+
+export function createUserService(deps: UserServiceDeps): UserService {
+  return {
+    create: (input) => createUser(deps, input),
+    authenticate: (username, password) => authenticate(deps, username, password),
+    find: (idOrUsername) => findUser(deps, idOrUsername),
+    setPassword: (idOrUsername, password, via, actor) => setPassword(deps, idOrUsername, password, { via, actor }),
+    setDisabled: (idOrUsername, disabled, via, actor) => setUserDisabled(deps, idOrUsername, disabled, { via, actor }),
+    update: (idOrUsername, change, via, actor) => updateUser(deps, idOrUsername, change, { via, actor }),
+  };
+}
+
+/** Who asked for a change: the `via` of the event and, for an operator, the actor. */
+interface ChangedBy {
+  readonly via: UserUpdatedVia;
+  readonly actor: ActorRef | undefined;
+}
+
+const withActor = (actor: ActorRef | undefined) => (actor ? { actor } : {});
 
 /** 128 random bits, base64url: the stable `sub` (or input to a pairwise `sub`). */
 function newUserId(deps: Pick<UserServiceDeps, 'random'>): string {
@@ -40,7 +85,8 @@ function stampClaims(raw: unknown, now: number): StandardClaims {
  * username fails with GH_CONFLICT (the store's unique index decides, so two racing creates
  * cannot both succeed).
  */
-export async function createUser(deps: UserServiceDeps, tenantId: TenantId, input: NewUser): Promise<User> {
+async function createUser(deps: UserServiceDeps, input: NewUser): Promise<User> {
+  const { tenantId } = deps;
   const username = checkUsername(input.username);
   const password = checkPassword(input.password);
   const roles: UserRole[] = checkRoles(input.roles ?? ['user']);
@@ -56,7 +102,7 @@ export async function createUser(deps: UserServiceDeps, tenantId: TenantId, inpu
     if (e instanceof GatehouseError && e.code === 'GH_CONFLICT') throw new GatehouseError('GH_CONFLICT', `a user named ${username} already exists`);
     throw e;
   }
-  deps.events.publish('user.created', { tenantId, userId: user.id, via: input.via ?? 'admin' });
+  deps.events.publish('user.created', { tenantId, userId: user.id, via: input.via ?? 'admin', ...withActor(input.actor) });
   return user;
 }
 
@@ -67,7 +113,8 @@ export async function createUser(deps: UserServiceDeps, tenantId: TenantId, inpu
  * there is no stored one), so the time taken does not tell either. A good password stored with
  * old parameters is rehashed with the current ones.
  */
-export async function authenticate(deps: UserServiceDeps, tenantId: TenantId, username: string, password: string): Promise<User | null> {
+async function authenticate(deps: UserServiceDeps, username: string, password: string): Promise<User | null> {
+  const { tenantId } = deps;
   // Outside the rules it cannot be a password we stored; answering early depends on no user.
   if (!plausiblePassword(password)) return fail(deps, tenantId, null, 'wrong_password');
   const candidate = normalizePassword(password);
@@ -101,46 +148,38 @@ async function rehash(deps: UserServiceDeps, user: User, password: string): Prom
   }
 }
 
-/** A user by id, or by username (case-insensitive) when no id matches. */
-export async function findUser(deps: Pick<UserServiceDeps, 'users'>, tenantId: TenantId, idOrUsername: string): Promise<User | undefined> {
+async function findUser(deps: UserServiceDeps, idOrUsername: string): Promise<User | undefined> {
+  const { tenantId } = deps;
   const byId = await deps.users.get(tenantId, idOrUsername);
   if (byId) return byId;
   const name = normalizeUsername(idOrUsername);
   return name === null ? undefined : deps.users.findByUsername(tenantId, name);
 }
 
-async function mustFind(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string): Promise<User> {
-  const user = await findUser(deps, tenantId, idOrUsername);
+async function mustFind(deps: UserServiceDeps, idOrUsername: string): Promise<User> {
+  const user = await findUser(deps, idOrUsername);
   if (!user) throw new GatehouseError('GH_USER_NOT_FOUND', `no user ${JSON.stringify(idOrUsername.slice(0, 64))}`);
   return user;
 }
 
-async function mustUpdate(deps: UserServiceDeps, user: User, patch: UserPatch, via: UserUpdatedVia, change: EventMap['user.updated']['change']): Promise<User> {
+async function mustUpdate(deps: UserServiceDeps, user: User, patch: UserPatch, by: ChangedBy, change: EventMap['user.updated']['change']): Promise<User> {
   const updated = await deps.users.update(user.tenantId, user.id, { ...patch, updatedAt: epochSeconds(deps.clock) });
   if (!updated) throw new GatehouseError('GH_USER_NOT_FOUND', `no user ${user.id}`);
-  deps.events.publish('user.updated', { tenantId: user.tenantId, userId: user.id, via, change });
+  deps.events.publish('user.updated', { tenantId: user.tenantId, userId: user.id, via: by.via, change, ...withActor(by.actor) });
   return updated;
 }
 
 /** Replaces the password (validated, then hashed). The old one stops working at once. */
-export async function setPassword(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, password: string, via: UserUpdatedVia): Promise<User> {
+async function setPassword(deps: UserServiceDeps, idOrUsername: string, password: string, by: ChangedBy): Promise<User> {
   const checked = checkPassword(password);
-  const user = await mustFind(deps, tenantId, idOrUsername);
-  return mustUpdate(deps, user, { passwordHash: await deps.passwordHasher.hash(checked) }, via, 'password');
+  const user = await mustFind(deps, idOrUsername);
+  return mustUpdate(deps, user, { passwordHash: await deps.passwordHasher.hash(checked) }, by, 'password');
 }
 
 /** A disabled user cannot sign in (authenticate fails exactly as for a wrong password). */
-export async function setUserDisabled(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, disabled: boolean, via: UserUpdatedVia): Promise<User> {
-  const user = await mustFind(deps, tenantId, idOrUsername);
-  return mustUpdate(deps, user, { disabled }, via, disabled ? 'disabled' : 'enabled');
-}
-
-/** What an operator may change about a user in one step (besides password and status). */
-export interface UserChange {
-  /** Standard claims to merge in; a member set to null is removed. */
-  readonly claims?: Readonly<Record<string, unknown>>;
-  /** Replaces the roles. */
-  readonly roles?: readonly string[];
+async function setUserDisabled(deps: UserServiceDeps, idOrUsername: string, disabled: boolean, by: ChangedBy): Promise<User> {
+  const user = await mustFind(deps, idOrUsername);
+  return mustUpdate(deps, user, { disabled }, by, disabled ? 'disabled' : 'enabled');
 }
 
 /**
@@ -148,9 +187,9 @@ export interface UserChange {
  * set to null is removed) and the result is validated as a whole; `updated_at` becomes now
  * unless the change sets it. Everything is checked before anything is written.
  */
-export async function updateUser(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, change: UserChange, via: UserUpdatedVia): Promise<User> {
+async function updateUser(deps: UserServiceDeps, idOrUsername: string, change: UserChange, by: ChangedBy): Promise<User> {
   const roles = change.roles === undefined ? undefined : checkRoles(change.roles);
-  const user = await mustFind(deps, tenantId, idOrUsername);
+  const user = await mustFind(deps, idOrUsername);
   let claims: StandardClaims | undefined;
   if (change.claims !== undefined) {
     const merged: Record<string, unknown> = { ...user.claims };
@@ -163,14 +202,5 @@ export async function updateUser(deps: UserServiceDeps, tenantId: TenantId, idOr
   }
   if (claims === undefined && roles === undefined) throw new GatehouseError('GH_USER_INVALID', 'nothing to change: give claims and/or roles');
   const what = claims && roles ? 'claims_and_roles' : claims ? 'claims' : 'roles';
-  return mustUpdate(deps, user, { ...(claims ? { claims } : {}), ...(roles ? { roles } : {}) }, via, what);
-}
-
-/** Merges standard claims into the user's (see `updateUser`). */
-export function updateClaims(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, patch: Readonly<Record<string, unknown>>, via: UserUpdatedVia): Promise<User> {
-  return updateUser(deps, tenantId, idOrUsername, { claims: patch }, via);
-}
-
-export function setRoles(deps: UserServiceDeps, tenantId: TenantId, idOrUsername: string, roles: readonly string[], via: UserUpdatedVia): Promise<User> {
-  return updateUser(deps, tenantId, idOrUsername, { roles }, via);
+  return mustUpdate(deps, user, { ...(claims ? { claims } : {}), ...(roles ? { roles } : {}) }, by, what);
 }

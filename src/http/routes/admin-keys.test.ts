@@ -8,6 +8,8 @@ import type { ConfigInput } from '../../config/schema.ts';
 import { EventBus } from '../../core/events.ts';
 import { KeyManager } from '../../core/keys/key-manager.ts';
 import { createApplication } from '../../app/index.ts';
+import { createClientService } from '../../core/clients/client-service.ts';
+import { createUserService } from '../../core/users/user-service.ts';
 import { createBackchannelDelivery } from '../../logout/backchannel-delivery.ts';
 import { cheapParamsForTests, createArgon2PasswordHasher } from '../../security/argon2-password-hasher.ts';
 import { createMemoryStorage } from '../../storage/memory/memory-storage.ts';
@@ -30,9 +32,11 @@ async function makeApp(overrides: ConfigInput = {}) {
   const keys = new KeyManager({ keyStore, clock, events, kek, tenantId: 'default' }, config);
   await keys.init();
   // The real application layer: the route acts through keys.rotate (S18).
+  const ports = { ...storage, clock, events, random: { bytes: (n: number) => randomBytes(n) }, tenantId: 'default' };
   const application = createApplication({
-    ...storage, clock, events, random: { bytes: (n) => randomBytes(n) }, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }),
-    keys, kek, tenantId: 'default', logoutNotifier: createBackchannelDelivery({ events, clock }, { timeoutMs: 1000, retries: 0 }), config,
+    ...ports, keys, logoutNotifier: createBackchannelDelivery({ events, clock }, { timeoutMs: 1000, retries: 0 }), config,
+    userService: createUserService({ ...ports, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }) }),
+    clientService: createClientService({ ...ports, kek }),
     rateLimiter: new MemoryRateLimiter(),
   });
   const app = Fastify();
