@@ -140,7 +140,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       deviceCodes: storage.deviceCodes,
       par: storage.par,
       // rate-limiter-flexible in memory: with several instances each counts its own attempts.
-      rateLimiter: new MemoryRateLimiter(),
+      rateLimiter: new MemoryRateLimiter({ clock }),
       clock,
       random: { bytes: (n) => randomBytes(n) },
       events,

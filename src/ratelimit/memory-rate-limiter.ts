@@ -1,5 +1,5 @@
-import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
-import type { Clock } from '../core/ports/clock.ts';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { systemClock, type Clock } from '../core/ports/clock.ts';
 import type { RateLimiter, RateLimitResult } from '../core/ports/rate-limiter.ts';
 
 /**
@@ -8,49 +8,59 @@ import type { RateLimiter, RateLimitResult } from '../core/ports/rate-limiter.ts
  */
 const UNCAPPED = Number.MAX_SAFE_INTEGER;
 
-function result(res: RateLimiterRes, limit: number): RateLimitResult {
-  const count = res.consumedPoints;
-  if (count <= limit) return { allowed: true, retryAfter: 0, count };
-  return { allowed: false, retryAfter: Math.max(1, Math.ceil(res.msBeforeNext / 1000)), count };
-}
-
 /**
  * The RateLimiter port on rate-limiter-flexible's in-process backend (`RateLimiterMemory`): each
- * `consume` is one synchronous increment on the event loop, so it is atomic in this process; each
- * key's window is `customDuration`, and an expired record is deleted by its own (unref'd) timer.
- * With several instances each counts its own attempts (the shared Redis backend comes with the
- * operations work: the same calls on `RateLimiterRedis`).
+ * `consume` is one synchronous increment on the event loop, so it is atomic in this process.
+ * Windows are fixed and aligned on the injected clock (S14: tests move time, never sleep): the
+ * stored key carries the window's number, so a new window is a new record and the backend's own
+ * timer (`customDuration`) only frees memory. With several instances each counts its own attempts
+ * (the shared Redis backend comes with the operations work: the same calls on `RateLimiterRedis`).
  */
 export class MemoryRateLimiter implements RateLimiter {
   readonly #rl = new RateLimiterMemory({ points: UNCAPPED, duration: 1 });
+  readonly #clock: Clock;
 
-  /**
-   * `clock` is accepted from callers of the earlier hand-written adapter and NOT used:
-   * rate-limiter-flexible reads `Date.now()` (tests move time with node:test's mock timers).
-   */
-  constructor(_opts: { readonly clock?: Clock } = {}) {}
-
-  async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
-    return result(await this.#rl.consume(key, 1, { customDuration: Math.max(1, windowSeconds) }), limit);
+  constructor(opts: { readonly clock?: Clock } = {}) {
+    this.#clock = opts.clock ?? systemClock;
   }
 
-  async refund(key: string): Promise<void> {
+  #slot(key: string, windowSeconds: number): { readonly stored: string; readonly endsAt: number } {
+    const ms = Math.max(1, windowSeconds) * 1000;
+    const n = Math.floor(this.#clock.now() / ms);
+    return { stored: `${key}@${n}`, endsAt: (n + 1) * ms };
+  }
+
+  async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
+    const { stored, endsAt } = this.#slot(key, windowSeconds);
+    const res = await this.#rl.consume(stored, 1, { customDuration: Math.max(1, windowSeconds) * 2 });
+    const count = res.consumedPoints;
+    if (count <= limit) return { allowed: true, retryAfter: 0, count };
+    return { allowed: false, retryAfter: Math.max(1, Math.ceil((endsAt - this.#clock.now()) / 1000)), count };
+  }
+
+  async refund(key: string, windowSeconds: number): Promise<void> {
+    const { stored } = this.#slot(key, windowSeconds);
     // Only inside a live window with something counted: a refund never opens a window of its own.
-    const current = await this.#rl.get(key);
-    if (current && current.consumedPoints > 0 && current.msBeforeNext > 0) await this.#rl.reward(key, 1);
+    const current = await this.#rl.get(stored);
+    if (current && current.consumedPoints > 0) await this.#rl.reward(stored, 1);
   }
 
   async reset(key: string): Promise<void> {
-    await this.#rl.delete(key);
+    await this.#forget((k) => k.slice(0, k.lastIndexOf('@')) === key);
   }
 
   async resetPrefix(prefix: string): Promise<number> {
-    const keys = this.#rl.dump().storage.map((e) => String(e.key)).filter((k) => k.startsWith(prefix));
+    const n = await this.#forget((k) => k.startsWith(prefix));
+    return n;
+  }
+
+  async #forget(match: (stored: string) => boolean): Promise<number> {
+    const keys = this.#rl.dump().storage.map((e) => String(e.key)).filter(match);
     for (const k of keys) await this.#rl.delete(k);
     return keys.length;
   }
 
-  /** Keys held now (tests of expiry). */
+  /** Records held now (tests of expiry). */
   get size(): number {
     return this.#rl.dump().storage.length;
   }

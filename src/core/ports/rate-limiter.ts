@@ -10,8 +10,8 @@ export interface RateLimitResult {
  * Fixed-window attempt counters (sign-in throttling, user-code lookups). Adapters guarantee:
  * - `hit` counts one attempt and answers in ONE atomic step (no read-then-write across callers,
  *   across instances for a shared backend): allowed while the count is ≤ `limit`; a window of
- *   `windowSeconds` opens at a key's first attempt. A refused attempt is still counted.
- * - `refund` takes back one attempt an earlier `hit` counted in the key's current window; it never
+ *   `windowSeconds` is fixed (aligned on the injected clock in memory). A refused attempt is still counted.
+ * - `refund` takes back one attempt an earlier `hit` (same `windowSeconds`) counted in the key's current window; it never
  *   takes the count below zero and never opens a window (a refund after expiry does nothing).
  * - `reset` forgets a key; `resetPrefix` forgets every key that starts with `prefix` (operator
  *   unlocks: may scan, never on a request path) and says how many it forgot.
@@ -19,7 +19,7 @@ export interface RateLimitResult {
  */
 export interface RateLimiter {
   hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
-  refund(key: string): Promise<void>;
+  refund(key: string, windowSeconds: number): Promise<void>;
   reset(key: string): Promise<void>;
   resetPrefix(prefix: string): Promise<number>;
 }

@@ -97,21 +97,21 @@ export function createPasswordSignIn(deps: SignInDeps, config: SignInConfig): Pa
         const userId = user?.id ?? null;
         const deviceId = user && device ? deps.deviceCookies.recognise(device, user.id) : null;
         const userKeys = userKeyPrefix(normalized ?? '!invalid');
-        const counted: string[] = [];
+        const counted: [string, number][] = [];
         const addrKey = `login:addr:${addr}`;
         if (!deviceId) {
           const byAddress = await deps.rateLimiter.hit(addrKey, c.maxAttempts, c.attemptWindow);
           if (!byAddress.allowed) return { kind: 'throttled', retryAfter: byAddress.retryAfter, reason: 'throttled-address', userId };
-          counted.push(addrKey);
+          counted.push([addrKey, c.attemptWindow]);
         }
         const pairKey = `${userKeys}${deviceId ? `device:${deviceId}` : `addr:${addr}`}`;
         const byPair = await deps.rateLimiter.hit(pairKey, c.userAddressMaxAttempts, c.userAddressWindow);
         if (!byPair.allowed) return { kind: 'throttled', retryAfter: byPair.retryAfter, reason: 'throttled-user-address', userId };
-        counted.push(pairKey);
+        counted.push([pairKey, c.userAddressWindow]);
         const wideKey = `${userKeys}all`;
         if (!deviceId) {
           const wide = await deps.rateLimiter.hit(wideKey, Number.MAX_SAFE_INTEGER, c.userDelayWindow);
-          counted.push(wideKey);
+          counted.push([wideKey, c.userDelayWindow]);
           const delay = userDelayMs(wide.count - 1, c);
           if (delay > 0) await deps.sleep(delay);
         }
@@ -121,12 +121,12 @@ export function createPasswordSignIn(deps: SignInDeps, config: SignInConfig): Pa
         } catch (e) {
           if (!(e instanceof GatehouseError && e.code === 'GH_BUSY')) throw e;
           // Nothing was checked: every count this attempt made is given back.
-          for (const k of counted) await deps.rateLimiter.refund(k);
+          for (const [k, w] of counted) await deps.rateLimiter.refund(k, w);
           return { kind: 'busy', retryAfter: BUSY_RETRY_AFTER, reason: 'busy', userId };
         }
         if (!signedIn) return { kind: 'failed', reason: 'bad-credentials', userId };
-        if (counted.includes(addrKey)) await deps.rateLimiter.refund(addrKey);
-        if (counted.includes(wideKey)) await deps.rateLimiter.refund(wideKey);
+        if (!deviceId) await deps.rateLimiter.refund(addrKey, c.attemptWindow);
+        if (!deviceId) await deps.rateLimiter.refund(wideKey, c.userDelayWindow);
         await deps.rateLimiter.reset(pairKey);
         return { kind: 'ok', user: signedIn, amr: ['pwd'], acr: c.acrValues[0] ?? null, device: deps.deviceCookies.issue(device, signedIn.id) };
       } finally {
