@@ -24,7 +24,7 @@ import { KeyManager } from './core/keys/key-manager.ts';
 import { purgeExpired, schedulePurge } from './core/maintenance/purge-expired.ts';
 import { DEFAULT_TENANT, type TenantId } from './core/model/tenant.ts';
 import { createPushedRequests, type PushedRequests } from './core/par/pushed-requests.ts';
-import { systemClock, type Clock } from './core/ports/clock.ts';
+import { systemClock, systemSleep, type Clock } from './core/ports/clock.ts';
 import type { Ports, Storage } from './core/ports/index.ts';
 import { createRegistration, type Registration } from './core/registration/registration-service.ts';
 import { createRevoker, type Revoker } from './core/revocation/revoke.ts';
@@ -36,6 +36,8 @@ import { createAccessTokenIssuer, type AccessTokenIssuer } from './core/tokens/i
 import { createRandomIds } from './core/tokens/random-ids.ts';
 import { createUserSubjects, type UserSubjects } from './core/tokens/user-subject.ts';
 import { createUserInfo, type UserInfo } from './core/userinfo/userinfo.ts';
+import { deriveKey } from './core/keys/kek.ts';
+import { createDeviceCookies } from './core/users/device-cookie.ts';
 import { createPasswordSignIn, type PasswordSignIn } from './core/users/password-sign-in.ts';
 import { createUserService, type UserService } from './core/users/user-service.ts';
 import { createApplication, type Application } from './app/index.ts';
@@ -138,12 +140,12 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       codes: storage.codes,
       deviceCodes: storage.deviceCodes,
       par: storage.par,
-      // In-process counters: with several instances each counts its own attempts.
+      // rate-limiter-flexible in memory: with several instances each counts its own attempts.
       rateLimiter: new MemoryRateLimiter({ clock }),
       clock,
       random: { bytes: (n) => randomBytes(n) },
       events,
-      passwordHasher: createArgon2PasswordHasher(),
+      passwordHasher: createArgon2PasswordHasher({ maxQueue: config.login.hashQueueLength }),
     };
     let log: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
     const keys = new KeyManager({ keyStore: storage.keyStore, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
@@ -183,7 +185,10 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       authorization: createAuthorizationService({ ...ports, tenantId, idTokens, idTokenHints, requestObjects, pushedRequests, accessTokens, subjects }, config),
       sessions: createSessionService({ ...ports, tenantId }, config),
       accountViews: createAccountViews({ users: storage.users, tenantId }),
-      signIn: createPasswordSignIn({ rateLimiter: ports.rateLimiter, userService }, config),
+      signIn: createPasswordSignIn({
+        rateLimiter: ports.rateLimiter, userService, users: storage.users, tenantId, sleep: systemSleep,
+        deviceCookies: createDeviceCookies(deriveKey(kek, 'gatehouse device cookie v1'), ports, config.login.deviceCookieTtl),
+      }, config),
       endSession: createEndSession({
         ...ports, keys, idTokenHints, notifier: logoutNotifier, newId: createRandomIds(ports.random), subjectFor: idTokens.subjectFor.bind(idTokens), tenantId,
       }, config),

@@ -5,6 +5,7 @@ import { ADMIN, appWorld, assertNoSecrets, OPERATOR, rejectsWith, signIn, tokenR
 import { receiver } from '../../test/support/logout-rp.ts';
 import { ISSUER } from '../../test/support/core-fixtures.ts';
 import { DEFAULT_TENANT } from '../core/model/tenant.ts';
+import { userKeyPrefix } from '../core/users/password-sign-in.ts';
 import { grantDenylistKey } from '../core/tokens/grant-revocation.ts';
 
 const PW = 'correct horse battery';
@@ -172,3 +173,23 @@ test('CWE-613 users.enable revokes nothing and restores nothing: what disable re
 function decodeSub(jwt: string): unknown {
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).sub;
 }
+
+test('NIST SP 800-63B §5.2.2 users.unlock: an operator clears every sign-in counter of the user (and no one else\'s), with user.unlocked naming the actor', async () => {
+  const w = await appWorld();
+  const u = await w.app.users.create(OPERATOR, alice);
+  const other = await w.app.users.create(OPERATOR, { username: 'alicia', password: PW });
+  const mine = userKeyPrefix('alice');
+  for (const k of [`${mine}addr:4:192.0.2.1`, `${mine}device:xyz`, `${mine}all`]) for (let i = 0; i < 5; i++) await w.rateLimiter.hit(k, 3, 600);
+  await w.rateLimiter.hit(`${userKeyPrefix('alicia')}addr:4:192.0.2.1`, 3, 600);
+  w.events.seen.length = 0;
+  await rejectsWith(w.app.users.unlock(VIEWER, { user: 'alice' }), 'GH_FORBIDDEN');
+  assert.equal((await w.rateLimiter.hit(`${mine}addr:4:192.0.2.1`, 3, 600)).allowed, false, 'a refused role clears nothing');
+  assert.deepEqual(await w.app.users.unlock(OPERATOR, { user: 'ALICE' }), { id: u.id, username: 'alice', counters_cleared: 3 });
+  assert.equal((await w.rateLimiter.hit(`${mine}addr:4:192.0.2.1`, 3, 600)).count, 1, 'the pair counter starts again');
+  assert.equal((await w.rateLimiter.hit(`${mine}all`, 3, 600)).count, 1, 'the username-wide delay starts again');
+  assert.equal((await w.rateLimiter.hit(`${userKeyPrefix('alicia')}addr:4:192.0.2.1`, 3, 600)).count, 2, 'alicia is untouched');
+  assert.deepEqual(w.events.of('user.unlocked'), [{ tenantId: DEFAULT_TENANT, userId: u.id, counters: 3, actor: { kind: 'admin_client', id: 'ops-bot' } }]);
+  await rejectsWith(w.app.users.unlock(OPERATOR, { user: 'nobody' }), 'GH_NOT_FOUND');
+  assert.equal(w.events.of('user.unlocked').length, 1, 'no event for an unknown user');
+  assert.ok(other.id);
+});

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { GatehouseError } from '../core/errors.ts';
 import type { User } from '../core/model/user.ts';
 import { actorRef } from './actor.ts';
+import { userKeyPrefix } from '../core/users/password-sign-in.ts';
 import { denylistGrants } from './grant-ops.ts';
 import { listFields, toListQuery, toListResult } from './paging.ts';
 import { endSids, sidsOfUser } from './session-ops.ts';
@@ -140,6 +141,21 @@ export const deleteUserUseCase = defineUseCase({
   },
 });
 
+export const unlockUserUseCase = defineUseCase({
+  name: 'users.unlock',
+  summary: 'Clear the user\'s sign-in counters (every address and device, and the username-wide delay)',
+  role: 'operator',
+  input: byUser,
+  event: 'user.unlocked',
+  handle: async (ctx, input) => {
+    const user = await mustFindUser(ctx, input.user);
+    // The counters are keyed by the username as stored (core/users/password-sign-in.ts).
+    const counters = await ctx.deps.rateLimiter.resetPrefix(userKeyPrefix(user.username));
+    ctx.emit({ userId: user.id, counters });
+    return { id: user.id, username: user.username, counters_cleared: counters };
+  },
+});
+
 export const userUseCases = {
   create: createUserUseCase,
   show: showUserUseCase,
@@ -149,4 +165,5 @@ export const userUseCases = {
   enable: enableUserUseCase,
   setPassword: setPasswordUseCase,
   delete: deleteUserUseCase,
+  unlock: unlockUserUseCase,
 } as const;

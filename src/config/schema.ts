@@ -64,8 +64,16 @@ export const configSchema = z.object({
     maxAccounts: z.number().int().min(1).max(10).default(5).describe('Accounts one browser session may hold (account chooser).'),
   }).strict().prefault({}),
   login: z.object({
-    maxAttempts: z.number().int().min(1).default(10).describe('Failed sign-ins allowed per username and per client address within `attemptWindow` before further attempts are refused.'),
+    maxAttempts: z.number().int().min(1).default(10).describe('Sign-in attempts per client address (an IPv6 /64 counts as one address) within `attemptWindow`, for any usernames. Each attempt is counted before the password is checked; a successful one is given back, so only failures add up. Over it: 429 with Retry-After.'),
     attemptWindow: z.number().int().min(10).default(900).describe('Window for `maxAttempts`, in seconds.'),
+    userAddressMaxAttempts: z.number().int().min(1).default(10).describe('Sign-in attempts for one username from one client address (or from one recognised device) within `userAddressWindow`; a success clears it. Over it: 429 for that pair only.'),
+    userAddressWindow: z.number().int().min(10).default(900).describe('Window for `userAddressMaxAttempts`, in seconds.'),
+    maxInFlightPerAddress: z.number().int().min(1).max(1000).default(4).describe('Sign-ins from one client address being checked at once; more are answered 429 at once.'),
+    hashQueueLength: z.number().int().min(0).max(100_000).default(64).describe('Password hashes/verifications that may wait for a hashing thread (argon2id runs at most UV_THREADPOOL_SIZE − 1 at once). Past it a sign-in answers 503 with Retry-After.'),
+    userDelayStart: z.number().int().min(0).max(10_000).default(250).describe('Username-wide delay, in milliseconds, after the first failed attempt for a username from anywhere; it doubles with each further failure up to `userDelayMax`. Never a refusal; a recognised device is not delayed.'),
+    userDelayMax: z.number().int().min(0).max(30_000).default(3000).describe('Longest username-wide delay, in milliseconds.'),
+    userDelayWindow: z.number().int().min(10).default(900).describe('How long failures for a username are remembered for the delay, in seconds.'),
+    deviceCookieTtl: z.number().int().min(3600).default(15_552_000).describe('Lifetime of the recognised-device cookie set on a successful sign-in (`gh_device`, `__Host-` on https; names no user), in seconds. Default 180 days.'),
     acrValues: z.array(z.string()).default(['urn:gatehouse:pwd']).describe('ACR values this server can satisfy (password sign-in). Advertised as `acr_values_supported`.'),
   }).strict().prefault({}),
   device: z.object({

@@ -149,6 +149,7 @@ export const GATEHOUSE_ERROR_CODES = [
   'GH_USER_INVALID',
   'GH_USER_NOT_FOUND',
   'GH_STORE_UNAVAILABLE',
+  'GH_BUSY',
   'GH_MIGRATION_FAILED',
   'GH_KEK_INVALID',
   'GH_KEK_DECRYPT_FAILED',
@@ -179,6 +180,7 @@ export function gatehouseErrorStatus(code: GatehouseErrorCode): number {
     case 'GH_CONFLICT':
       return 409;
     case 'GH_STORE_UNAVAILABLE':
+    case 'GH_BUSY':
     case 'GH_KEYS_NOT_LOADED':
       return 503;
     case 'GH_CONFIG_INVALID':

@@ -54,6 +54,8 @@ export interface EventMap {
   'user.updated': { tenantId: string; userId: string; via: 'cli' | 'admin' | 'login'; change: 'password' | 'password_rehashed' | 'disabled' | 'enabled' | 'claims' | 'roles' | 'claims_and_roles'; actor?: ActorRef };
   /** An operator deleted a user: first its sessions were ended (RPs notified), its grants revoked and its consents deleted. */
   'user.deleted': { tenantId: string; userId: string; sessionsEnded: number; grantsRevoked: number; consentsDeleted: number; actor: ActorRef };
+  /** An operator cleared a user's sign-in counters (`users.unlock`): `counters` is how many were held. */
+  'user.unlocked': { tenantId: string; userId: string; counters: number; actor: ActorRef };
   /** A password sign-in succeeded. */
   'user.authenticated': { tenantId: string; userId: string };
   /** A password sign-in failed. `reason` is for operators only: the person signing in is told nothing that reveals whether the user exists. */

@@ -28,6 +28,14 @@ export function sessionCookieName(config: Pick<Config, 'issuer' | 'session'>): s
   return isHttpsIssuer(config) && !name.startsWith('__Host-') ? `__Host-${name}` : name;
 }
 
+/**
+ * The recognised-device cookie (core/users/device-cookie.ts): `gh_device`, `__Host-gh_device` on an
+ * https issuer; HttpOnly, SameSite=Lax, Path=/, `login.deviceCookieTtl` long; it names no user.
+ */
+export function deviceCookieName(config: Pick<Config, 'issuer'>): string {
+  return isHttpsIssuer(config) ? '__Host-gh_device' : 'gh_device';
+}
+
 const cache = new WeakMap<FastifyRequest, Record<string, string | undefined>>();
 
 /** The value of cookie `name` on the request (first one wins), or undefined. */

@@ -2,77 +2,64 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MemoryRateLimiter } from './memory-rate-limiter.ts';
 
-function movableClock(start = 1_700_000_000_000) {
-  let t = start;
-  return { now: () => t, advance: (seconds: number) => { t += seconds * 1000; } };
-}
-
-describe('MemoryRateLimiter (fixed window)', () => {
-  test('allows `limit` attempts per window, then refuses with the seconds left', async () => {
-    const clock = movableClock();
-    const rl = new MemoryRateLimiter({ clock });
-    for (let i = 0; i < 3; i++) assert.deepEqual(await rl.hit('k', 3, 60), { allowed: true, retryAfter: 0 });
-    clock.advance(20);
-    assert.deepEqual(await rl.hit('k', 3, 60), { allowed: false, retryAfter: 40 });
+describe('MemoryRateLimiter (rate-limiter-flexible, fixed window)', () => {
+  test('allows `limit` attempts per window, then refuses with the seconds left; refused attempts count', async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setTimeout'], now: 1_700_000_040_000 });
+    const rl = new MemoryRateLimiter();
+    for (let i = 1; i <= 3; i++) assert.deepEqual(await rl.hit('k', 3, 60), { allowed: true, retryAfter: 0, count: i });
+    t.mock.timers.tick(20_000);
+    assert.deepEqual(await rl.hit('k', 3, 60), { allowed: false, retryAfter: 40, count: 4 });
     assert.equal((await rl.hit('other', 3, 60)).allowed, true, 'keys are counted separately');
   });
 
-  test('a new window opens when the previous one has ended', async () => {
-    const clock = movableClock();
-    const rl = new MemoryRateLimiter({ clock });
-    await rl.hit('k', 1, 10);
-    assert.equal((await rl.hit('k', 1, 10)).allowed, false);
-    clock.advance(10);
-    assert.deepEqual(await rl.hit('k', 1, 10), { allowed: true, retryAfter: 0 });
+  test('windows follow the injected clock (S14)', async () => {
+    let now = 1_700_000_040_000;
+    const rl = new MemoryRateLimiter({ clock: { now: () => now } });
+    await rl.hit('k', 1, 60);
+    assert.deepEqual(await rl.hit('k', 1, 60), { allowed: false, retryAfter: 60, count: 2 });
+    now += 61_000;
+    assert.equal((await rl.hit('k', 1, 60)).allowed, true);
   });
 
-  test('reset forgets a key after a success', async () => {
-    const rl = new MemoryRateLimiter({ clock: movableClock() });
+  test('a new window opens when the previous one has ended, and the expired key is dropped', async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setTimeout'], now: 1_700_000_040_000 });
+    const rl = new MemoryRateLimiter();
+    await rl.hit('k', 1, 10);
+    assert.equal((await rl.hit('k', 1, 10)).allowed, false);
+    t.mock.timers.tick(10_001);
+    assert.deepEqual(await rl.hit('k', 1, 10), { allowed: true, retryAfter: 0, count: 1 });
+    t.mock.timers.tick(20_001);
+    assert.equal(rl.size, 0, 'expired windows are evicted, so memory stays bounded');
+  });
+
+  test('reset forgets a key; resetPrefix forgets every key under a prefix and nothing else', async () => {
+    const rl = new MemoryRateLimiter();
     await rl.hit('k', 1, 60);
     assert.equal((await rl.hit('k', 1, 60)).allowed, false);
     await rl.reset('k');
     assert.equal((await rl.hit('k', 1, 60)).allowed, true);
+    for (const k of ['u:alice:1', 'u:alice:2', 'u:alicia:1']) await rl.hit(k, 1, 60);
+    assert.equal(await rl.resetPrefix('u:alice:'), 2);
+    assert.equal((await rl.hit('u:alicia:1', 1, 60)).allowed, false);
+    assert.equal((await rl.hit('u:alice:1', 1, 60)).count, 1);
+  });
+
+  test('refund takes back one counted attempt, never below zero, never after the window', async (t) => {
+    t.mock.timers.enable({ apis: ['Date', 'setTimeout'], now: 1_700_000_040_000 });
+    const rl = new MemoryRateLimiter();
+    await rl.hit('k', 2, 60);
+    await rl.hit('k', 2, 60);
+    await rl.refund('k', 60);
+    assert.equal((await rl.hit('k', 2, 60)).allowed, true, 'the refunded attempt is free again');
+    await rl.refund('none', 60);
+    assert.equal(rl.size, 1, 'a refund opens no window');
+    await rl.refund('k', 60); await rl.refund('k', 60); await rl.refund('k', 60);
+    assert.equal((await rl.hit('k', 2, 60)).count, 1, 'never below zero');
   });
 
   test('concurrent hits are each counted exactly once', async () => {
-    const rl = new MemoryRateLimiter({ clock: movableClock() });
+    const rl = new MemoryRateLimiter();
     const results = await Promise.all(Array.from({ length: 10 }, () => rl.hit('k', 4, 60)));
     assert.equal(results.filter((r) => r.allowed).length, 4);
   });
-
-  test('expired windows are evicted, so memory stays bounded', async () => {
-    const clock = movableClock();
-    const rl = new MemoryRateLimiter({ clock });
-    for (let i = 0; i < 50; i++) await rl.hit(`k${i}`, 5, 30);
-    assert.equal(rl.size, 50);
-    clock.advance(31);
-    await rl.hit('fresh', 5, 30);
-    assert.equal(rl.size, 1);
-  });
-
-  test('never holds more than maxKeys windows; the oldest goes first', async () => {
-    const clock = movableClock();
-    const rl = new MemoryRateLimiter({ clock, maxKeys: 3 });
-    await rl.hit('a', 1, 60);
-    await rl.hit('a', 1, 60);
-    for (const k of ['b', 'c', 'd']) await rl.hit(k, 1, 60);
-    assert.equal(rl.size, 3);
-    assert.equal((await rl.hit('d', 1, 60)).allowed, false, 'the newest window is kept');
-    assert.equal((await rl.hit('a', 1, 60)).allowed, true, 'the oldest window was dropped');
-  });
-});
-
-test('check answers without counting: blocked once limit attempts were counted in the window', async () => {
-  let now = 0;
-  const rl = new MemoryRateLimiter({ clock: { now: () => now } });
-  assert.equal((await rl.check('k', 2)).allowed, true, 'unknown key');
-  await rl.hit('k', 2, 60);
-  assert.equal((await rl.check('k', 2)).allowed, true);
-  assert.equal((await rl.check('k', 2)).allowed, true, 'check does not count');
-  await rl.hit('k', 2, 60);
-  const r = await rl.check('k', 2);
-  assert.equal(r.allowed, false);
-  assert.ok(r.retryAfter > 0 && r.retryAfter <= 60);
-  now += 61_000;
-  assert.equal((await rl.check('k', 2)).allowed, true, 'a new window');
 });

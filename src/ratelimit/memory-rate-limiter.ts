@@ -1,80 +1,67 @@
-import type { Clock } from '../core/ports/clock.ts';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { systemClock, type Clock } from '../core/ports/clock.ts';
 import type { RateLimiter, RateLimitResult } from '../core/ports/rate-limiter.ts';
 
-export interface MemoryRateLimiterOptions {
-  readonly clock: Clock;
-  /** Most keys held at once; past it the oldest window is dropped (default 100 000). */
-  readonly maxKeys?: number;
-}
-
-interface Window {
-  readonly endsAt: number; // epoch milliseconds
-  count: number;
-}
-
-/** How often, at most, the whole table is swept for expired windows. */
-const SWEEP_EVERY_MS = 1000;
+/**
+ * No cap of its own: every key carries its own limit (`hit(key, limit, …)`), so the backend's
+ * `points` is never the refusal; the count it returns is compared with the caller's limit.
+ */
+const UNCAPPED = Number.MAX_SAFE_INTEGER;
 
 /**
- * Fixed-window counter in one process. A window opens at a key's first attempt and lasts
- * `windowSeconds`; `hit` checks and counts with no `await` between, so it is atomic on one
- * event loop. Memory is bounded: expired windows are swept (at most once a second, by the
- * injected clock) and the table never holds more than `maxKeys` windows (oldest dropped first:
- * dropping a window can only let its key try again early, never lock anyone out).
+ * The RateLimiter port on rate-limiter-flexible's in-process backend (`RateLimiterMemory`): each
+ * `consume` is one synchronous increment on the event loop, so it is atomic in this process.
+ * Windows are fixed and aligned on the injected clock (S14: tests move time, never sleep): the
+ * stored key carries the window's number, so a new window is a new record and the backend's own
+ * timer (`customDuration`) only frees memory. With several instances each counts its own attempts
+ * (the shared Redis backend comes with the operations work: the same calls on `RateLimiterRedis`).
  */
 export class MemoryRateLimiter implements RateLimiter {
+  readonly #rl = new RateLimiterMemory({ points: UNCAPPED, duration: 1 });
   readonly #clock: Clock;
-  readonly #maxKeys: number;
-  readonly #windows = new Map<string, Window>();
-  #nextSweep = 0;
 
-  constructor(opts: MemoryRateLimiterOptions) {
-    this.#clock = opts.clock;
-    this.#maxKeys = opts.maxKeys ?? 100_000;
+  constructor(opts: { readonly clock?: Clock } = {}) {
+    this.#clock = opts.clock ?? systemClock;
+  }
+
+  #slot(key: string, windowSeconds: number): { readonly stored: string; readonly endsAt: number } {
+    const ms = Math.max(1, windowSeconds) * 1000;
+    const n = Math.floor(this.#clock.now() / ms);
+    return { stored: `${key}@${n}`, endsAt: (n + 1) * ms };
   }
 
   async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
-    const now = this.#clock.now();
-    this.#sweep(now);
-    let w = this.#windows.get(key);
-    if (!w || w.endsAt <= now) {
-      // Re-insert so Map order stays oldest-window-first for the size bound.
-      this.#windows.delete(key);
-      w = { endsAt: now + windowSeconds * 1000, count: 0 };
-      this.#windows.set(key, w);
-      this.#bound();
-    }
-    w.count++;
-    if (w.count <= limit) return { allowed: true, retryAfter: 0 };
-    return { allowed: false, retryAfter: Math.max(1, Math.ceil((w.endsAt - now) / 1000)) };
+    const { stored, endsAt } = this.#slot(key, windowSeconds);
+    const res = await this.#rl.consume(stored, 1, { customDuration: Math.max(1, windowSeconds) * 2 });
+    const count = res.consumedPoints;
+    if (count <= limit) return { allowed: true, retryAfter: 0, count };
+    return { allowed: false, retryAfter: Math.max(1, Math.ceil((endsAt - this.#clock.now()) / 1000)), count };
   }
 
-  async check(key: string, limit: number): Promise<RateLimitResult> {
-    const now = this.#clock.now();
-    const w = this.#windows.get(key);
-    if (!w || w.endsAt <= now || w.count < limit) return { allowed: true, retryAfter: 0 };
-    return { allowed: false, retryAfter: Math.max(1, Math.ceil((w.endsAt - now) / 1000)) };
+  async refund(key: string, windowSeconds: number): Promise<void> {
+    const { stored } = this.#slot(key, windowSeconds);
+    // Only inside a live window with something counted: a refund never opens a window of its own.
+    const current = await this.#rl.get(stored);
+    if (current && current.consumedPoints > 0) await this.#rl.reward(stored, 1);
   }
 
   async reset(key: string): Promise<void> {
-    this.#windows.delete(key);
+    await this.#forget((k) => k.slice(0, k.lastIndexOf('@')) === key);
   }
 
-  /** Number of windows held (for tests of the memory bound). */
+  async resetPrefix(prefix: string): Promise<number> {
+    const n = await this.#forget((k) => k.startsWith(prefix));
+    return n;
+  }
+
+  async #forget(match: (stored: string) => boolean): Promise<number> {
+    const keys = this.#rl.dump().storage.map((e) => String(e.key)).filter(match);
+    for (const k of keys) await this.#rl.delete(k);
+    return keys.length;
+  }
+
+  /** Records held now (tests of expiry). */
   get size(): number {
-    return this.#windows.size;
-  }
-
-  #sweep(now: number): void {
-    if (now < this.#nextSweep) return;
-    this.#nextSweep = now + SWEEP_EVERY_MS;
-    for (const [key, w] of this.#windows) if (w.endsAt <= now) this.#windows.delete(key);
-  }
-
-  #bound(): void {
-    for (const key of this.#windows.keys()) {
-      if (this.#windows.size <= this.#maxKeys) return;
-      this.#windows.delete(key);
-    }
+    return this.#rl.dump().storage.length;
   }
 }

@@ -96,6 +96,23 @@ describe('argon2id concurrency gate (one libuv pool thread stays free for token 
     assert.equal(await gate(async () => 'after'), 'after');
   });
 
+  test('NIST SP 800-63B §5.2.2 (CWE-770): a full queue refuses at once with GH_BUSY, computing nothing, and frees again', async () => {
+    const gate = createGate(1, 2);
+    let release!: () => void;
+    const first = gate(() => new Promise<string>((r) => { release = () => r('first'); }));
+    const queued = [gate(async () => 'q1'), gate(async () => 'q2')];
+    let ran = false;
+    await assert.rejects(gate(async () => { ran = true; }), (e: unknown) => (e as { code?: string }).code === 'GH_BUSY');
+    assert.equal(ran, false);
+    release();
+    assert.deepEqual(await Promise.all([first, ...queued]), ['first', 'q1', 'q2']);
+    assert.equal(await gate(async () => 'after'), 'after');
+    const hasher = createArgon2PasswordHasher({ params: cheapParamsForTests, concurrency: 1, maxQueue: 0 });
+    const phc = await hasher.hash('password one');
+    const both = await Promise.allSettled([hasher.verify(phc, 'password one'), hasher.verify(phc, 'password one')]);
+    assert.deepEqual(both.map((r) => r.status), ['fulfilled', 'rejected'], 'verify reports a full queue instead of a wrong password');
+  });
+
   test('a hasher gated to one job at a time still answers every concurrent verification correctly', async () => {
     const gated = createArgon2PasswordHasher({ params: cheapParamsForTests, concurrency: 1 });
     const phc = await gated.hash('pw');

@@ -1,4 +1,5 @@
 import { hash, parseOptions, verify, type Options } from '@node-rs/argon2';
+import { GatehouseError } from '../core/errors.ts';
 import type { PasswordHasher } from '../core/ports/password-hasher.ts';
 
 /** argon2id cost parameters, named as in the PHC string: m (KiB), t (passes), p (lanes). */
@@ -32,10 +33,18 @@ export interface Argon2HasherOptions {
    * otherwise queue behind ~9 ms argon2id jobs.
    */
   readonly concurrency?: number;
+  /**
+   * At most this many wait for a slot (config `login.hashQueueLength`); past it `hash`/`verify`
+   * reject at once with GH_BUSY instead of queueing without bound. Default: unbounded.
+   */
+  readonly maxQueue?: number;
 }
 
-/** A FIFO gate: runs `work` once fewer than `limit` are running; a finished job hands its slot on. */
-export function createGate(limit: number): <T>(work: () => Promise<T>) => Promise<T> {
+/**
+ * A FIFO gate: runs `work` once fewer than `limit` are running; a finished job hands its slot on.
+ * At most `maxQueue` wait: one more is refused with GH_BUSY before any work starts.
+ */
+export function createGate(limit: number, maxQueue = Number.POSITIVE_INFINITY): <T>(work: () => Promise<T>) => Promise<T> {
   let running = 0;
   const waiting: (() => void)[] = [];
   const release = () => {
@@ -44,8 +53,10 @@ export function createGate(limit: number): <T>(work: () => Promise<T>) => Promis
     else running--;
   };
   return async (work) => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    else running++;
+    if (running >= limit) {
+      if (waiting.length >= maxQueue) throw new GatehouseError('GH_BUSY', 'the password hashing queue is full');
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    } else running++;
     try {
       return await work();
     } finally {
@@ -64,17 +75,14 @@ const defaultConcurrency = (): number => Math.max(1, (Number(process.env.UV_THRE
 export function createArgon2PasswordHasher(opts: Argon2HasherOptions = {}): PasswordHasher {
   const params = opts.params ?? OWASP_ARGON2ID;
   const options: Options = { algorithm: ARGON2ID, version: V0X13, outputLen: OUTPUT_LEN, ...params };
-  const gate = createGate(opts.concurrency ?? defaultConcurrency());
+  const gate = createGate(opts.concurrency ?? defaultConcurrency(), opts.maxQueue);
   return {
     hash: (password) => gate(() => hash(password, options)),
     async verify(phc, password) {
       if (!phc.startsWith('$argon2')) return false;
-      try {
-        // The cost comes from the PHC string itself, so old hashes still verify after a change.
-        return await gate(() => verify(phc, password));
-      } catch {
-        return false; // a malformed stored hash is a failed sign-in, not an error page
-      }
+      // The cost comes from the PHC string itself, so old hashes still verify after a change.
+      // A full queue (GH_BUSY) is not a wrong password: it reaches the caller.
+      return gate(() => verify(phc, password).catch(() => false)); // a malformed stored hash is a failed sign-in
     },
     needsRehash(phc) {
       try {

@@ -197,3 +197,25 @@ describe('gatehouse clients create with OpenID Connect metadata', () => {
     assert.match(prod.err, /backchannel_logout_uri must be an https URL/);
   });
 });
+
+describe('gatehouse users unlock (NIST SP 800-63B §5.2.2)', () => {
+  test('unlock USER clears the user\'s sign-in counters through users.unlock; an unknown user is GH_NOT_FOUND; usage is checked', async () => {
+    await gatehouse(['users', 'create', '--username', 'locked.out', '--password-stdin'], 'a long enough passphrase\n');
+    const r = await gatehouse(['users', 'unlock', 'LOCKED.OUT', '--json']);
+    const body = json(r);
+    assert.equal(body['username'], 'locked.out');
+    assert.equal(typeof body['id'], 'string');
+    assert.equal(body['counters_cleared'], 0, 'a fresh process holds no counters');
+    assert.match(r.err, /in-memory limiter/);
+    const text = await gatehouse(['users', 'unlock', 'locked.out']);
+    assert.equal(text.code, 0, text.err);
+    assert.match(text.out, /counters_cleared/);
+    const missing = await gatehouse(['users', 'unlock', 'nobody-here']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.err, /GH_NOT_FOUND/);
+    const usage = await gatehouse(['users', 'unlock']);
+    assert.notEqual(usage.code, 0);
+    assert.match(usage.err, /GH_CLI_USAGE/);
+    assert.match((await gatehouse(['users', '--help'])).out, /users unlock USER/);
+  });
+});

@@ -3,6 +3,7 @@
  * real KeyManager, a real EventBus recording every event, the real argon2id hasher (cheap
  * parameters) and the real back-channel delivery, wired by `createApplication`.
  */
+import { MemoryRateLimiter } from '../../src/ratelimit/memory-rate-limiter.ts';
 import assert from 'node:assert/strict';
 import { testOutbound } from './outbound.ts';
 import { createApplication, type Actor, type Application, type ApplicationConfig } from '../../src/app/index.ts';
@@ -24,6 +25,8 @@ export interface AppWorld extends CoreWorld {
   readonly app: Application;
   readonly config: ApplicationConfig;
   readonly delivery: BackchannelDelivery;
+  /** The sign-in counters the application's `users.unlock` clears. */
+  readonly rateLimiter: MemoryRateLimiter;
   /** epoch seconds now */
   now(): number;
 }
@@ -41,14 +44,15 @@ export async function appWorld(opts: { algorithms?: readonly SigningAlg[]; users
   const delivery = createBackchannelDelivery({ events: w.events, clock: w.clock, http: testOutbound() }, { timeoutMs: 2000, retries: 0 });
   const s = w.storage;
   const ports = { clock: w.clock, random: w.random, events: w.events, tenantId: DEFAULT_TENANT };
+  const rateLimiter = new MemoryRateLimiter();
   const app = createApplication({
     ...ports, clients: s.clients, users: s.users, tokens: s.tokens, denylist: s.denylist, consents: s.consents, grants: s.grants,
-    userSessions: s.userSessions, keys: w.keys, logoutNotifier: delivery, config,
+    userSessions: s.userSessions, keys: w.keys, logoutNotifier: delivery, config, rateLimiter,
     userService: createUserService({ ...ports, users: s.users, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }) }),
     clientService: createClientService({ ...ports, clients: s.clients, kek: Buffer.alloc(32, 9) }),
   });
   w.events.seen.length = 0; // key creation at start-up is not what a test looks at
-  return { ...w, app, config, delivery, now: () => Math.floor(w.clock.now() / 1000) };
+  return { ...w, app, config, delivery, rateLimiter, now: () => Math.floor(w.clock.now() / 1000) };
 }
 
 /** Asserts a GatehouseError with this code (and message matching `message`, when given). */

@@ -18,13 +18,15 @@ import type { AuthorizationFailure, AuthorizationRequest, AuthorizationService, 
 import { OAuthError, type OAuthErrorCode } from '../../src/core/errors.ts';
 import { EventBus } from '../../src/core/events.ts';
 import { currentAccount, createSessionService } from '../../src/core/session/session-service.ts';
-import type { Clock } from '../../src/core/ports/clock.ts';
+import { systemSleep, type Clock } from '../../src/core/ports/clock.ts';
 import type { Ports, SessionStore } from '../../src/core/ports/index.ts';
 import { loadPageAssets } from '../../src/http/assets/page-assets.ts';
 import type { FlowContext } from '../../src/http/authorization-flow.ts';
 import type { AppContext } from '../../src/http/context.ts';
 import { createInteractionSealer } from '../../src/http/interaction.ts';
 import { createAccountViews } from '../../src/core/session/account-views.ts';
+import { deriveKey } from '../../src/core/keys/kek.ts';
+import { createDeviceCookies } from '../../src/core/users/device-cookie.ts';
 import { createPasswordSignIn } from '../../src/core/users/password-sign-in.ts';
 import { createUserService } from '../../src/core/users/user-service.ts';
 import { createCsrf } from '../../src/http/csrf.ts';
@@ -139,6 +141,8 @@ export async function startPagesHarness(overrides: Record<string, unknown> = {},
     authorization: scriptedAuthorization(url, redirectUri, completed),
     signIn: createPasswordSignIn({
       rateLimiter: ports.rateLimiter, userService: createUserService({ ...ports, passwordHasher, events: new EventBus(), tenantId: 'default' }),
+      users: ports.users, tenantId: 'default', sleep: systemSleep,
+      deviceCookies: createDeviceCookies(deriveKey(kek, 'gatehouse device cookie v1'), ports, config.login.deviceCookieTtl),
     }, config),
   };
   const app = Fastify({ logger: false });

@@ -52,10 +52,13 @@ export class UserAgent {
   /** name → value of cookies the server set (one origin, so no domain/path bookkeeping). */
   readonly cookies = new Map<string, string>();
   readonly maxSteps: number;
+  /** Sent with every request (e.g. `X-Forwarded-For` to stand at another address behind `http.trustProxy`). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(serverUrl: string, opts: { maxSteps?: number } = {}) {
+  constructor(serverUrl: string, opts: { maxSteps?: number; headers?: Readonly<Record<string, string>> } = {}) {
     this.origin = new URL(serverUrl).origin;
     this.maxSteps = opts.maxSteps ?? 20;
+    this.headers = opts.headers ?? {};
   }
 
   private isOwn(url: string | URL): boolean {
@@ -88,7 +91,7 @@ export class UserAgent {
   /** One request, no redirect following. Only the server's own origin is ever fetched. */
   async request(url: string | URL, init: { method?: 'GET' | 'POST'; body?: URLSearchParams; headers?: Record<string, string> } = {}): Promise<Response> {
     if (!this.isOwn(url)) throw new Error(`user agent refuses to fetch off-origin ${String(url)}`);
-    const headers: Record<string, string> = { accept: 'text/html', ...init.headers };
+    const headers: Record<string, string> = { accept: 'text/html', ...this.headers, ...init.headers };
     const cookie = this.cookieHeader();
     if (cookie) headers['cookie'] = cookie;
     if (init.body) headers['content-type'] = 'application/x-www-form-urlencoded';

@@ -25,6 +25,7 @@ const USAGE = [
   '       gatehouse users update USER [--claims FILE|JSON] [--claim NAME=VALUE]... [--email EMAIL] [--roles a,b] [--json]',
   '       gatehouse users set-password USER --password-stdin [--json]',
   '       gatehouse users delete USER --yes [--json]',
+  '       gatehouse users unlock USER [--json]',
   '',
   'create        adds an end user. The password is read from standard input (one trailing newline',
   '              is removed), never from the command line: `printf %s "$PW" | gatehouse users create …`.',
@@ -46,6 +47,11 @@ const USAGE = [
   'set-password  replaces the password (from standard input); the old one stops working at once;',
   '              with users.revokeOnPasswordChange (default true) its sessions end and its grants',
   '              and tokens are revoked.',
+  'unlock        clears the user\'s sign-in counters: every (username, address) and device limit and',
+  '              the username-wide delay (docs/security.md). The counters live where the server\'s',
+  '              limiter keeps them: in memory (today) each server process holds its own, which this',
+  '              command cannot reach (they end with their window or a restart); with the shared',
+  '              backend (Redis, with the operations work) it clears them for every instance.',
   'delete        ends the user\'s sessions (relying parties get back-channel logout), revokes every',
   '              grant and token, deletes consents, then the user. Needs --yes.',
   '',
@@ -106,11 +112,11 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   list: Object.keys(LIST_OPTIONS) as (keyof typeof LIST_OPTIONS)[],
   delete: ['yes'],
 };
-const WITH_USER = ['show', 'update', 'disable', 'enable', 'set-password', 'delete'];
+const WITH_USER = ['show', 'update', 'disable', 'enable', 'set-password', 'delete', 'unlock'];
 
 export const usersCommand: CliCommand = {
   name: 'users',
-  summary: 'Create, update, list, show, disable, enable, delete end users and set their passwords',
+  summary: 'Create, update, list, show, disable, enable, delete, unlock end users and set their passwords',
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCli(args, OPTIONS);
@@ -118,7 +124,7 @@ export const usersCommand: CliCommand = {
     if (action === 'create' || action === 'list') {
       if (user !== undefined) throw new GatehouseError('GH_CLI_USAGE', `users ${action} takes no positional argument`);
     } else if (!action || !WITH_USER.includes(action) || !user || extra.length) {
-      throw new GatehouseError('GH_CLI_USAGE', 'expected `users create|list` or `users show|update|disable|enable|set-password|delete USER` (see gatehouse users --help)');
+      throw new GatehouseError('GH_CLI_USAGE', 'expected `users create|list` or `users show|update|disable|enable|set-password|delete|unlock USER` (see gatehouse users --help)');
     }
     const stray = (Object.keys(OPTIONS) as (keyof typeof OPTIONS)[]).find((o) => o in values && !(ALLOWED[action] ?? []).includes(o));
     if (stray) throw new GatehouseError('GH_CLI_USAGE', `--${stray} does not apply to \`users ${action}\``);
@@ -154,6 +160,11 @@ export const usersCommand: CliCommand = {
         case 'set-password': print(io, json, await app.users.setPassword(actor, { ...ref, password })); break;
         case 'disable': print(io, json, await app.users.disable(actor, ref)); break;
         case 'enable': print(io, json, await app.users.enable(actor, ref)); break;
+        case 'unlock':
+          printRecord(io, json, await app.users.unlock(actor, ref));
+          // In-process counters (MemoryRateLimiter): this process holds none of the server's.
+          io.err('note: with the in-memory limiter each server process keeps its own sign-in counters, out of this command\'s reach (see docs/security.md)');
+          break;
         default: printRecord(io, json, await app.users.delete(actor, ref));
       }
       return 0;

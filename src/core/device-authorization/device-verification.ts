@@ -1,3 +1,4 @@
+import { addressKey } from '../address-key.ts';
 import type { EventPublisher } from '../events.ts';
 import type { AuthenticationContext } from '../model/authorization-code.ts';
 import type { Client } from '../model/client.ts';
@@ -90,7 +91,7 @@ export function createDeviceVerification(deps: DeviceVerificationDeps, config: D
     find,
 
     async lookup(userCodeInput, address) {
-      const hit = await deps.rateLimiter.hit(`device:ip:${address}`, config.device.userCodeMaxAttempts, ATTEMPT_WINDOW);
+      const hit = await deps.rateLimiter.hit(`device:ip:${addressKey(address)}`, config.device.userCodeMaxAttempts, ATTEMPT_WINDOW);
       if (!hit.allowed) return { kind: 'throttled', retryAfter: Math.max(1, hit.retryAfter) };
       const device = await find(userCodeInput);
       return device ? { kind: 'found', device } : { kind: 'unknown' };

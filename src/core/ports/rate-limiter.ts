@@ -2,16 +2,24 @@ export interface RateLimitResult {
   readonly allowed: boolean;
   /** Seconds until the next attempt is allowed (0 when allowed). */
   readonly retryAfter: number;
+  /** Attempts counted for the key in its current window, this one included. */
+  readonly count: number;
 }
 
 /**
- * Fixed-window attempt counter (brute force on user codes and passwords).
- * Adapters guarantee: `hit` counts one attempt atomically and answers whether it is within
- * `limit` attempts per `windowSeconds` for `key`; `check` answers whether `limit` attempts have
- * already been counted in the current window, without counting; `reset` forgets a key.
+ * Fixed-window attempt counters (sign-in throttling, user-code lookups). Adapters guarantee:
+ * - `hit` counts one attempt and answers in ONE atomic step (no read-then-write across callers,
+ *   across instances for a shared backend): allowed while the count is ≤ `limit`; a window of
+ *   `windowSeconds` is fixed (aligned on the injected clock in memory). A refused attempt is still counted.
+ * - `refund` takes back one attempt an earlier `hit` (same `windowSeconds`) counted in the key's current window; it never
+ *   takes the count below zero and never opens a window (a refund after expiry does nothing).
+ * - `reset` forgets a key; `resetPrefix` forgets every key that starts with `prefix` (operator
+ *   unlocks: may scan, never on a request path) and says how many it forgot.
+ * - Expired windows are dropped by the adapter; keys are opaque strings it never logs.
  */
 export interface RateLimiter {
   hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
-  check(key: string, limit: number): Promise<RateLimitResult>;
+  refund(key: string, windowSeconds: number): Promise<void>;
   reset(key: string): Promise<void>;
+  resetPrefix(prefix: string): Promise<number>;
 }

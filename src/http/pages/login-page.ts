@@ -5,6 +5,8 @@ import { alert, button, field, form, layout, type Page, type PageKit } from './l
 export const LOGIN_FAILED = 'The username or password is incorrect.';
 /** Shown when the attempt limit is reached (same text whether or not the user exists). */
 export const LOGIN_THROTTLED = 'Too many sign-in attempts. Please try again later.';
+/** Shown when password checking is saturated (503): neutral, says nothing about the account. */
+export const LOGIN_BUSY = 'Signing in is busy right now. Please try again shortly.';
 
 export interface LoginPageData {
   readonly csrfToken: string;

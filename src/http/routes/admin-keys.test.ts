@@ -1,3 +1,4 @@
+import { MemoryRateLimiter } from '../../ratelimit/memory-rate-limiter.ts';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -37,6 +38,7 @@ async function makeApp(overrides: ConfigInput = {}) {
     ...ports, keys, logoutNotifier: createBackchannelDelivery({ events, clock, http: testOutbound() }, { timeoutMs: 1000, retries: 0 }), config,
     userService: createUserService({ ...ports, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }) }),
     clientService: createClientService({ ...ports, kek }),
+    rateLimiter: new MemoryRateLimiter(),
   });
   const app = Fastify();
   registerErrorHandling(app, new EventBus());

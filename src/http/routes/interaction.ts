@@ -7,8 +7,8 @@ import { readOAuthForm } from '../form.ts';
 import type { Interaction } from '../interaction.ts';
 import { csrfErrorPage, errorPage, pageErrorHandler } from '../pages/error-page.ts';
 import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
-import { LOGIN_FAILED, LOGIN_THROTTLED, loginPage } from '../pages/login-page.ts';
-import { readCookie, setBrowserState, setSessionCookies, sessionCookieName } from '../session-cookie.ts';
+import { LOGIN_BUSY, LOGIN_FAILED, LOGIN_THROTTLED, loginPage } from '../pages/login-page.ts';
+import { deviceCookieName, readCookie, setBrowserState, setCookie, setSessionCookies, sessionCookieName } from '../session-cookie.ts';
 
 /**
  * A same-origin path to return to after the standalone sign-in (the /device page uses it).
@@ -98,17 +98,18 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
       ? showInteraction(fc, request, reply, { req: opened.req, session: undefined, progress: opened.interaction.progress, expiresAt: opened.interaction.expiresAt }, 'login', { username, error, status })
       : standaloneLogin(request, reply, returnTo!, { username, error, status });
     // Brute force (NIST SP 800-63B §5.2.2) is core's policy (core/users/password-sign-in.ts):
-    // throttled and failed read the same whether or not the user exists.
-    const result = await ctx.signIn.attempt({ username, password, address: request.ip });
+    // throttled, busy and failed read the same whether or not the user exists.
+    const device = readCookie(request, deviceCookieName(ctx.config));
+    const result = await ctx.signIn.attempt({ username, password, address: request.ip, device });
     if (result.kind === 'incomplete') return again('Enter your username and password.', 400);
-    if (result.kind === 'throttled') {
+    if (result.kind !== 'ok') {
+      // Never the password, nor the username (it may not exist): the user id when there is one.
+      request.log.info({ reason: result.reason, ...(result.userId ? { userId: result.userId } : {}) }, 'sign-in refused');
+      if (result.kind === 'failed') return again(LOGIN_FAILED, 200);
       reply.header('retry-after', String(result.retryAfter));
-      return again(LOGIN_THROTTLED, 429);
+      return result.kind === 'busy' ? again(LOGIN_BUSY, 503) : again(LOGIN_THROTTLED, 429);
     }
-    if (result.kind === 'failed') {
-      request.log.info({ reason: 'bad_credentials' }, 'sign-in refused');
-      return again(LOGIN_FAILED, 200);
-    }
+    setCookie(reply, ctx.config, deviceCookieName(ctx.config), result.device, { maxAge: ctx.config.login.deviceCookieTtl });
     // Session fixation: a new session value on every sign-in (core/session).
     const signedIn = await ctx.sessions.signIn(readCookie(request, sessionCookieName(ctx.config)), {
       userId: result.user.id, amr: result.amr, acr: result.acr,
