@@ -55,6 +55,8 @@ test('README first start: development mode creates and prints a demo client once
   const first = serve(dir, { GATEHOUSE_PORT: String(port) });
   t.after(() => first.child.kill('SIGKILL'));
   await until(() => first.out().includes('gatehouse ready'), 'first start');
+  // The start-up line names the issuer as the address to open, not the bound 127.0.0.1 socket.
+  assert.match(first.out(), new RegExp(`gatehouse ready: open ${base}"`));
   const id = /client_id:\s+(\S+)/.exec(first.out())?.[1];
   const secret = /client_secret:\s+(\S+)/.exec(first.out())?.[1];
   assert.ok(id && secret, 'demo client printed');

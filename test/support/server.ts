@@ -44,11 +44,18 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
   return out;
 }
 
+export interface TestServerOptions {
+  readonly clock?: Clock;
+  readonly backchannel?: GatehouseOptions['backchannel'];
+  /** Host name of the issuer (and of `url`) instead of `127.0.0.1`, e.g. `localhost`; the server still binds 127.0.0.1. */
+  readonly issuerHost?: string;
+}
+
 /** Starts Gatehouse on 127.0.0.1:0 with `overrides` on top of fast, silent test defaults. */
-export async function startTestServer(overrides: Overrides = {}, opts: { clock?: Clock; backchannel?: GatehouseOptions['backchannel'] } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Overrides = {}, opts: TestServerOptions = {}): Promise<TestServer> {
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `http://${opts.issuerHost ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   try {
     const config = buildConfig(merge({
       issuer: url,
