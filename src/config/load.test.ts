@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,10 +44,45 @@ test('production refuses a non-loopback http issuer but allows loopback', () => 
   assert.equal(buildConfig({ env: 'production', issuer: 'http://127.0.0.1:8080', kek: STRONG_KEK }).env, 'production');
 });
 
-test('production refuses placeholder secrets', () => {
+test('production refuses guessable secrets by estimated entropy, not a word list; padding adds nothing', () => {
   const base = { env: 'production', issuer: 'https://id.example.com', kek: STRONG_KEK } as const;
   assert.match(problems(() => buildConfig({ ...base, adminToken: 'changeme' })), /adminToken:/);
+  for (const weak of ['changeme'.repeat(8), 'a'.repeat(64), 'Tr0ub4dor&3'.repeat(5), randomBytes(16).toString('hex')]) {
+    assert.match(problems(() => buildConfig({ ...base, adminToken: weak })), /adminToken: production refuses a guessable admin token.*128 bits/, weak);
+    assert.match(problems(() => buildConfig({ ...base, registration: { enabled: true, initialAccessTokens: [randomBytes(32).toString('base64'), weak] } })), /registration\.initialAccessTokens\.1:/, weak);
+  }
   assert.match(problems(() => buildConfig({ ...base, registration: { initialAccessTokens: ['placeholder-token-123'] } })), /registration\.initialAccessTokens\.0/);
+  for (let i = 0; i < 20; i++) {
+    const strong = randomBytes(32).toString(i % 2 ? 'base64' : 'base64url');
+    assert.equal(buildConfig({ ...base, adminToken: strong, registration: { initialAccessTokens: [randomBytes(32).toString('hex')] } }).adminToken, strong);
+  }
+  // KEK: the decoded bytes are estimated the same way (a repeated word base64-encoded is refused).
+  const paddedKek = Buffer.from('changeme'.repeat(4)).toString('base64');
+  assert.match(problems(() => buildConfig({ ...base, kek: paddedKek })), /kek: production needs a strong/);
+});
+
+test('production refuses a missing issuer and the in-memory store, naming the fix', async () => {
+  const msg = problems(() => buildConfig({ env: 'production', kek: STRONG_KEK, database: { url: 'memory:' } }));
+  assert.match(msg, /issuer: production needs an explicit issuer \(GATEHOUSE_ISSUER\)/);
+  assert.match(msg, /database\.url: production refuses the in-memory store \(memory:\).*GATEHOUSE_DATABASE_URL/);
+  assert.match(problems(() => buildConfig({ env: 'production', issuer: 'https://id.example.com', kek: STRONG_KEK, database: { url: 'sqlite::memory:' } })), /database\.url:/);
+  // Through the environment: the port no longer stands in for the issuer in production.
+  await assert.rejects(loadConfig({ env: { GATEHOUSE_ENV: 'production', GATEHOUSE_PORT: '9300', GATEHOUSE_KEK: STRONG_KEK } }), /issuer: production needs an explicit issuer/);
+  const ok = await loadConfig({ env: { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: 'https://id.example.com', GATEHOUSE_KEK: STRONG_KEK } });
+  assert.equal(ok.issuer, 'https://id.example.com');
+  // Development still derives it.
+  assert.equal((await loadConfig({ env: { GATEHOUSE_PORT: '9300' } })).issuer, 'http://localhost:9300');
+});
+
+test('production warns loudly about open registration (enabled without an initial access token)', async () => {
+  const warnings: string[] = [];
+  const env = { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: 'https://id.example.com', GATEHOUSE_KEK: STRONG_KEK, GATEHOUSE_REGISTRATION_ENABLED: 'true' };
+  await loadConfig({ env, warn: (w) => warnings.push(w) });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /^warning: registration\.enabled: OPEN dynamic client registration/);
+  const none: string[] = [];
+  await loadConfig({ env: { ...env, GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN: randomBytes(32).toString('base64url') }, warn: (w) => none.push(w) });
+  assert.deepEqual(none, []);
 });
 
 test('S19 outbound.allowHosts: production refuses loopback entries with GH_CONFIG_INVALID; malformed entries are named', () => {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { GatehouseError } from '../core/errors.ts';
 import { isLocalEntry, parseAllowEntry } from './outbound-allow.ts';
+import { byteSecretBits, MIN_SECRET_BITS, textSecretBits } from './secret-strength.ts';
 import { configSchema, type Config, type ConfigInput } from './schema.ts';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -62,19 +63,23 @@ export async function readConfigFile(path: string): Promise<ConfigInput> {
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-const PLACEHOLDER = /^(change-?me|changeit|secret|password|admin|test|example|placeholder|x+)$/i;
+/** Stores that keep nothing across a restart: every client, key, user and token is lost. */
+const VOLATILE_STORES = new Set(['memory:', 'sqlite::memory:']);
 
 export function decodeKek(kek: string): Buffer | null {
   const b = Buffer.from(kek.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   return b.length === 32 ? b : null;
 }
 
-/** A KEK is weak when it is not 32 bytes or has fewer than 16 distinct byte values. */
+/** A KEK is weak when it is not 32 bytes or its bytes estimate below MIN_SECRET_BITS (secret-strength.ts). */
 export function isWeakKek(kek: string | undefined): boolean {
   if (!kek) return true;
   const b = decodeKek(kek);
-  return !b || new Set(b).size < 16;
+  return !b || byteSecretBits(b) < MIN_SECRET_BITS;
 }
+
+const weakSecret = (value: string) => textSecretBits(value) < MIN_SECRET_BITS;
+const SECRET_HINT = `needs at least ${MIN_SECRET_BITS} bits of estimated entropy (repeats and padding add none), e.g. \`openssl rand -base64 32\``;
 
 /** Cross-field rules zod cannot express alone; returns problems as `path: message`. */
 export function semanticProblems(c: Config): string[] {
@@ -98,10 +103,20 @@ export function semanticProblems(c: Config): string[] {
   if (c.env === 'production') {
     if (isWeakKek(c.kek)) out.push('kek: production needs a strong 32-byte key-encryption key (GATEHOUSE_KEK), e.g. `openssl rand -base64 32`');
     if (iss.protocol === 'http:' && !LOOPBACK.has(iss.hostname)) out.push('issuer: production refuses an http:// issuer that is not loopback; use https');
-    if (c.adminToken !== undefined && (c.adminToken.length < 32 || PLACEHOLDER.test(c.adminToken))) out.push('adminToken: production refuses a placeholder or short admin token (use ≥ 32 random characters)');
+    if (c.adminToken !== undefined && weakSecret(c.adminToken)) out.push(`adminToken: production refuses a guessable admin token (GATEHOUSE_ADMIN_TOKEN); it ${SECRET_HINT}`);
     c.registration.initialAccessTokens.forEach((t, i) => {
-      if (t.length < 32 || PLACEHOLDER.test(t)) out.push(`registration.initialAccessTokens.${i}: production refuses a placeholder or short initial access token`);
+      if (weakSecret(t)) out.push(`registration.initialAccessTokens.${i}: production refuses a guessable initial access token; it ${SECRET_HINT}`);
     });
+    if (VOLATILE_STORES.has(c.database.url)) out.push(`database.url: production refuses the in-memory store (${c.database.url}), which loses every client, key, user and token at restart; set GATEHOUSE_DATABASE_URL to sqlite:PATH, postgres://… or mysql://…`);
+  }
+  return out;
+}
+
+/** Settings production accepts but an operator should know about; each `path: message`. */
+export function configWarnings(c: Config): string[] {
+  const out: string[] = [];
+  if (c.env === 'production' && c.registration.enabled && c.registration.initialAccessTokens.length === 0) {
+    out.push('registration.enabled: OPEN dynamic client registration: anyone who reaches /register can create a client. Set GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN (registration.initialAccessTokens) to require a token, or GATEHOUSE_REGISTRATION_ENABLED=false');
   }
   return out;
 }
@@ -110,7 +125,7 @@ export function semanticProblems(c: Config): string[] {
  * Builds the frozen config: file (optional) → `GATEHOUSE_*` env → explicit overrides.
  * Throws GH_CONFIG_INVALID listing every problem with its dotted path.
  */
-export async function loadConfig(opts: { file?: string; env?: Env; overrides?: ConfigInput } = {}): Promise<Config> {
+export async function loadConfig(opts: { file?: string; env?: Env; overrides?: ConfigInput; warn?: (line: string) => void } = {}): Promise<Config> {
   const raw: Record<string, unknown> = opts.file ? { ...(await readConfigFile(opts.file)) } : {};
   const env = opts.env ?? process.env;
   for (const [name, path, read] of ENV_OVERRIDES) {
@@ -118,9 +133,12 @@ export async function loadConfig(opts: { file?: string; env?: Env; overrides?: C
     if (v !== undefined && v !== '') setPath(raw, path, read(v));
   }
   const merged = deepMerge(raw, (opts.overrides ?? {}) as Record<string, unknown>);
-  // Without an explicit issuer, development defaults to this machine on the configured port.
-  if (merged.issuer === undefined && typeof merged.port === 'number' && merged.port > 0) merged.issuer = `http://localhost:${merged.port}`;
-  return buildConfig(merged);
+  // Without an explicit issuer, development defaults to this machine on the configured port
+  // (production refuses a missing issuer in buildConfig).
+  if (merged.issuer === undefined && merged.env !== 'production' && typeof merged.port === 'number' && merged.port > 0 && merged.port <= 65535) merged.issuer = `http://localhost:${merged.port}`;
+  const config = buildConfig(merged);
+  for (const w of configWarnings(config)) opts.warn?.(`warning: ${w}`);
+  return config;
 }
 
 export function buildConfig(input: ConfigInput | Record<string, unknown>): Config {
@@ -130,6 +148,10 @@ export function buildConfig(input: ConfigInput | Record<string, unknown>): Confi
     throw new GatehouseError('GH_CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`);
   }
   const problems = semanticProblems(r.data);
+  // Production never guesses its own name: a defaulted issuer would be wrong in every token.
+  if (r.data.env === 'production' && (input as Record<string, unknown>)['issuer'] === undefined) {
+    problems.unshift('issuer: production needs an explicit issuer (GATEHOUSE_ISSUER), the https URL clients use, e.g. https://id.example.com; it is not derived from host and port');
+  }
   if (problems.length) {
     throw new GatehouseError('GH_CONFIG_INVALID', `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }

@@ -14,6 +14,9 @@
  * `keys.algorithms` says otherwise (RSA key generation is slow).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildConfig } from '../../src/config/load.ts';
@@ -44,6 +47,11 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
   return out;
 }
 
+/** Production refuses the in-memory store: production tests get a throwaway SQLite file. */
+async function productionTestStore(): Promise<string> {
+  return `sqlite:${join(await mkdtemp(join(tmpdir(), 'gh-prod-test-')), 'gatehouse.db')}`;
+}
+
 export interface TestServerOptions {
   readonly clock?: Clock;
   readonly backchannel?: GatehouseOptions['backchannel'];
@@ -61,7 +69,7 @@ export async function startTestServer(overrides: Overrides = {}, opts: TestServe
       issuer: url,
       host: '127.0.0.1',
       port: 0,
-      database: { url: process.env['GATEHOUSE_TEST_DATABASE_URL'] || 'memory:' },
+      database: { url: process.env['GATEHOUSE_TEST_DATABASE_URL'] || (overrides['env'] === 'production' ? await productionTestStore() : 'memory:') },
       kek: randomBytes(32).toString('base64'),
       keys: { algorithms: ['ES256'] },
       tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'ES256' },

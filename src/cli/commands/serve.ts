@@ -16,7 +16,7 @@ export const serveCommand: CliCommand = {
   async run(args, io) {
     const { values } = parseCli(args, {});
     const startedAt = performance.now();
-    const config = await loadConfig({ file: values.config, env: io.env });
+    const config = await loadConfig({ file: values.config, env: io.env, warn: io.err });
     const gh = await createGatehouse(config, { notice: io.err });
     if (config.env === 'development') await bootstrapDevelopment(gh.services, io.out);
     const address = await gh.listen();
