@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENV_OVERRIDES } from './load.ts';
+import { ENV_OVERRIDES } from './env.ts';
 import { configSchema } from './schema.ts';
 
 interface JsonSchema {
@@ -51,6 +51,14 @@ export function renderConfigDocs(): string {
     '1. defaults (below);',
     '2. an optional file: `gatehouse serve --config gatehouse.json` (or `.yaml`/`.yml`);',
     '3. `GATEHOUSE_*` environment variables (column *Env*; lists are comma-separated).',
+    '',
+    'Environment variables: booleans accept `true`/`false`, `1`/`0` and `yes`/`no` in any case;',
+    'numbers are whole numbers; an empty variable counts as unset. A variable that cannot be read is',
+    'reported under its own name (`GATEHOUSE_PORT (port): must be a whole number`) and left out, so it',
+    'does not cascade into errors about values derived from it. An unknown `GATEHOUSE_*` variable is',
+    'a warning on stderr naming the closest known one (`GATEHOUSE_PROT` → `GATEHOUSE_PORT`);',
+    '`GATEHOUSE_TEST_*` (test harness) is exempt. `cors.origins` entries are origins as browsers send',
+    'them: `https://app.example.com` (no path, no trailing slash, no `*`).',
     '',
     'The result is validated against one schema. Every problem is reported with its dotted path and',
     'the process exits with `GH_CONFIG_INVALID`; the validated configuration is then frozen.',
