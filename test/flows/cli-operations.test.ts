@@ -24,7 +24,7 @@ let rp: LogoutReceiver;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gh-cli-ops-'));
   dbUrl = `sqlite:${join(dir, 'g.db')}`;
-  env = { GATEHOUSE_DATABASE_URL: dbUrl, GATEHOUSE_DATA_DIR: dir, GATEHOUSE_KEK: randomBytes(32).toString('base64'), USER: 'ops' };
+  env = { GATEHOUSE_DATABASE_URL: dbUrl, GATEHOUSE_DATA_DIR: dir, GATEHOUSE_KEK: randomBytes(32).toString('base64'), USER: 'ops', GATEHOUSE_OUTBOUND_ALLOW_HOSTS: '127.0.0.1' };
   rp = await receiver(200);
 });
 after(async () => { await rp.close(); await rm(dir, { recursive: true, force: true }); });
