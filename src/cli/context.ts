@@ -4,6 +4,7 @@ import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { GatehouseError } from '../core/errors.ts';
 import { compose } from '../compose.ts';
+import { unknownFlagMessage } from './flag-hints.ts';
 import type { CliIo } from './types.ts';
 
 /** Options every command accepts. */
@@ -15,9 +16,13 @@ export const COMMON_OPTIONS = {
 
 /** Parses args strictly; unknown options are a usage error (GH_CLI_USAGE). */
 export function parseCli<O extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: O) {
+  const all = { ...COMMON_OPTIONS, ...options };
   try {
-    return parseArgs({ args: [...args], options: { ...COMMON_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    return parseArgs({ args: [...args], options: all, allowPositionals: true, strict: true });
   } catch (e) {
+    // Node's own text for an unknown option is long and quotes unevenly; say which flag and what was meant.
+    const unknown = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^'\s]*)'/.exec((e as Error).message)?.[1] : undefined;
+    if (unknown) throw new GatehouseError('GH_CLI_USAGE', unknownFlagMessage(unknown, Object.keys(all)));
     throw new GatehouseError('GH_CLI_USAGE', (e as Error).message);
   }
 }
@@ -39,7 +44,7 @@ export interface CliContext {
  * `close()` waits for every one to be delivered or given up before closing the store.
  */
 export async function openCliContext(configFile: string | undefined, io: CliIo): Promise<CliContext> {
-  const config = await loadConfig({ file: configFile, env: io.env });
+  const config = await loadConfig({ file: configFile, env: io.env, warn: io.err });
   const services = await compose(config, { poolSize: 2, notice: io.err, keys: 'load' });
   services.events.on('backchannel_logout.failed', (e) => io.err(`warning: the back-channel Logout Token for client ${e.clientId} was not delivered (${e.reason})`));
   return {

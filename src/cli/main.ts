@@ -1,4 +1,5 @@
 import { GatehouseError } from '../core/errors.ts';
+import { GATEHOUSE_VERSION } from '../metrics/build-info.ts';
 import { commands } from './commands/index.ts';
 import type { CliIo } from './types.ts';
 
@@ -22,7 +23,7 @@ function help(): string {
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Every command takes --config FILE (JSON or YAML); GATEHOUSE_* variables override it.',
-    'Run `gatehouse <command> --help` for details.',
+    'Run `gatehouse <command> --help` for details; `gatehouse --version` prints the version.',
   ].join('\n');
 }
 
@@ -32,6 +33,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.out(GATEHOUSE_VERSION);
+    return 0;
   }
   const cmd = commands.find((c) => c.name === name);
   if (!cmd) {

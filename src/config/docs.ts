@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENV_OVERRIDES } from './load.ts';
+import { ENV_OVERRIDES } from './env.ts';
 import { configSchema } from './schema.ts';
 
 interface JsonSchema {
@@ -52,6 +52,14 @@ export function renderConfigDocs(): string {
     '2. an optional file: `gatehouse serve --config gatehouse.json` (or `.yaml`/`.yml`);',
     '3. `GATEHOUSE_*` environment variables (column *Env*; lists are comma-separated).',
     '',
+    'Environment variables: booleans accept `true`/`false`, `1`/`0` and `yes`/`no` in any case;',
+    'numbers are whole numbers; an empty variable counts as unset. A variable that cannot be read is',
+    'reported under its own name (`GATEHOUSE_PORT (port): must be a whole number`) and left out, so it',
+    'does not cascade into errors about values derived from it. An unknown `GATEHOUSE_*` variable is',
+    'a warning on stderr naming the closest known one (`GATEHOUSE_PROT` → `GATEHOUSE_PORT`);',
+    '`GATEHOUSE_TEST_*` (test harness) is exempt. `cors.origins` entries are origins as browsers send',
+    'them: `https://app.example.com` (no path, no trailing slash, no `*`).',
+    '',
     'The result is validated against one schema. Every problem is reported with its dotted path and',
     'the process exits with `GH_CONFIG_INVALID`; the validated configuration is then frozen.',
     'Durations are in seconds.',
@@ -60,9 +68,19 @@ export function renderConfigDocs(): string {
     '',
     'With `env: production` (`GATEHOUSE_ENV=production`) Gatehouse refuses to start when:',
     '',
-    '- `kek` is missing, not 32 bytes, or weak (fewer than 16 distinct byte values);',
-    '- `issuer` is `http://` and not loopback (`localhost`, `127.0.0.1`, `[::1]`);',
-    '- `adminToken` or an initial access token is a placeholder (`changeme`, `secret`, …) or shorter than 32 characters.',
+    '- `issuer` is not set explicitly (it is never derived from host and port in production), or is `http://` and not loopback (`localhost`, `127.0.0.1`, `[::1]`);',
+    '- `database.url` is the in-memory store (`memory:` or `sqlite::memory:`): everything is lost at restart;',
+    '- `kek` is missing, not 32 bytes, or guessable;',
+    '- `adminToken` or an initial access token is guessable.',
+    '',
+    '*Guessable* means an estimated entropy below 128 bits (src/config/secret-strength.ts): the symbols',
+    'that do not repeat an earlier run of 4 or more, times the bits per symbol (the smaller of the',
+    'alphabet the value draws from and its own Shannon entropy). Repeating or padding a placeholder',
+    '(`changemechangeme…`, `aaaa…`) adds nothing. `openssl rand -base64 32` (about 200 bits) or',
+    '`openssl rand -hex 32` pass; 32 hex characters (just under 128) do not.',
+    '',
+    'Production starts, with a warning on stderr, when dynamic client registration is open',
+    '(`registration.enabled` with no `registration.initialAccessTokens`).',
     '',
     'In development mode a missing `kek` is generated into `<dataDir>/kek` (mode 0600) with a warning.',
     '',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,10 +44,45 @@ test('production refuses a non-loopback http issuer but allows loopback', () => 
   assert.equal(buildConfig({ env: 'production', issuer: 'http://127.0.0.1:8080', kek: STRONG_KEK }).env, 'production');
 });
 
-test('production refuses placeholder secrets', () => {
+test('production refuses guessable secrets by estimated entropy, not a word list; padding adds nothing', () => {
   const base = { env: 'production', issuer: 'https://id.example.com', kek: STRONG_KEK } as const;
   assert.match(problems(() => buildConfig({ ...base, adminToken: 'changeme' })), /adminToken:/);
+  for (const weak of ['changeme'.repeat(8), 'a'.repeat(64), 'Tr0ub4dor&3'.repeat(5), randomBytes(16).toString('hex')]) {
+    assert.match(problems(() => buildConfig({ ...base, adminToken: weak })), /adminToken: production refuses a guessable admin token.*128 bits/, weak);
+    assert.match(problems(() => buildConfig({ ...base, registration: { enabled: true, initialAccessTokens: [randomBytes(32).toString('base64'), weak] } })), /registration\.initialAccessTokens\.1:/, weak);
+  }
   assert.match(problems(() => buildConfig({ ...base, registration: { initialAccessTokens: ['placeholder-token-123'] } })), /registration\.initialAccessTokens\.0/);
+  for (let i = 0; i < 20; i++) {
+    const strong = randomBytes(32).toString(i % 2 ? 'base64' : 'base64url');
+    assert.equal(buildConfig({ ...base, adminToken: strong, registration: { initialAccessTokens: [randomBytes(32).toString('hex')] } }).adminToken, strong);
+  }
+  // KEK: the decoded bytes are estimated the same way (a repeated word base64-encoded is refused).
+  const paddedKek = Buffer.from('changeme'.repeat(4)).toString('base64');
+  assert.match(problems(() => buildConfig({ ...base, kek: paddedKek })), /kek: production needs a strong/);
+});
+
+test('production refuses a missing issuer and the in-memory store, naming the fix', async () => {
+  const msg = problems(() => buildConfig({ env: 'production', kek: STRONG_KEK, database: { url: 'memory:' } }));
+  assert.match(msg, /issuer: production needs an explicit issuer \(GATEHOUSE_ISSUER\)/);
+  assert.match(msg, /database\.url: production refuses the in-memory store \(memory:\).*GATEHOUSE_DATABASE_URL/);
+  assert.match(problems(() => buildConfig({ env: 'production', issuer: 'https://id.example.com', kek: STRONG_KEK, database: { url: 'sqlite::memory:' } })), /database\.url:/);
+  // Through the environment: the port no longer stands in for the issuer in production.
+  await assert.rejects(loadConfig({ env: { GATEHOUSE_ENV: 'production', GATEHOUSE_PORT: '9300', GATEHOUSE_KEK: STRONG_KEK } }), /issuer: production needs an explicit issuer/);
+  const ok = await loadConfig({ env: { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: 'https://id.example.com', GATEHOUSE_KEK: STRONG_KEK } });
+  assert.equal(ok.issuer, 'https://id.example.com');
+  // Development still derives it.
+  assert.equal((await loadConfig({ env: { GATEHOUSE_PORT: '9300' } })).issuer, 'http://localhost:9300');
+});
+
+test('production warns loudly about open registration (enabled without an initial access token)', async () => {
+  const warnings: string[] = [];
+  const env = { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: 'https://id.example.com', GATEHOUSE_KEK: STRONG_KEK, GATEHOUSE_REGISTRATION_ENABLED: 'true' };
+  await loadConfig({ env, warn: (w) => warnings.push(w) });
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /^warning: registration\.enabled: OPEN dynamic client registration/);
+  const none: string[] = [];
+  await loadConfig({ env: { ...env, GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN: randomBytes(32).toString('base64url') }, warn: (w) => none.push(w) });
+  assert.deepEqual(none, []);
 });
 
 test('S19 outbound.allowHosts: production refuses loopback entries with GH_CONFIG_INVALID; malformed entries are named', () => {
@@ -97,3 +133,64 @@ test('without an issuer, the default follows the configured port', async () => {
   assert.equal((await loadConfig({ env: { GATEHOUSE_PORT: '9200' } })).issuer, 'http://localhost:9200');
   assert.equal((await loadConfig({ env: { GATEHOUSE_PORT: '9200', GATEHOUSE_ISSUER: 'https://id.example.com' } })).issuer, 'https://id.example.com');
 });
+
+test('environment booleans accept true/false, 1/0 and yes/no in any case; anything else names the variable', async () => {
+  for (const [v, want] of [['true', true], ['TRUE', true], ['1', true], ['yes', true], ['Yes', true], ['false', false], ['False', false], ['0', false], ['no', false], ['NO', false]] as const) {
+    const c = await loadConfig({ env: { GATEHOUSE_TRUST_PROXY: v, GATEHOUSE_REGISTRATION_ENABLED: v } });
+    assert.equal(c.http.trustProxy, want, v);
+    assert.equal(c.registration.enabled, want, v);
+  }
+  await assert.rejects(loadConfig({ env: { GATEHOUSE_TRUST_PROXY: 'maybe' } }), /GATEHOUSE_TRUST_PROXY \(http\.trustProxy\): must be true\/false, 1\/0 or yes\/no/);
+});
+
+test('RFC 6454 §6.1: CORS origins must be serialised origins; the right form is shown', async () => {
+  assert.match(problems(() => buildConfig({ cors: { origins: ['example.com'] } })), /cors\.origins\.0: "example\.com" is not an origin: write the scheme and host, e\.g\. https:\/\/example\.com/);
+  assert.match(problems(() => buildConfig({ cors: { origins: ['https://ok.example', '*'] } })), /cors\.origins\.1: "\*" is not allowed: list each origin.*https:\/\//);
+  assert.match(problems(() => buildConfig({ cors: { origins: ['https://app.example.com/'] } })), /cors\.origins\.0: .*write https:\/\/app\.example\.com$/m);
+  assert.match(problems(() => buildConfig({ cors: { origins: ['https://app.example.com/path'] } })), /write https:\/\/app\.example\.com$/m);
+  assert.match(problems(() => buildConfig({ cors: { origins: ['ftp://files.example'] } })), /cors\.origins\.0: "ftp:\/\/files\.example" is not an origin/);
+  await assert.rejects(loadConfig({ env: { GATEHOUSE_CORS_ORIGINS: 'https://a.example, example.com' } }), /cors\.origins\.1: "example\.com"/);
+  assert.deepEqual(buildConfig({ cors: { origins: ['https://a.example', 'http://localhost:3000'] } }).cors.origins, ['https://a.example', 'http://localhost:3000']);
+});
+
+test('an unknown GATEHOUSE_* variable is a warning naming the closest known one; GATEHOUSE_TEST_* is exempt', async () => {
+  const warnings: string[] = [];
+  await loadConfig({ env: { GATEHOUSE_PROT: '9000', GATEHOUSE_DATABSE_URL: 'sqlite:x.db', GATEHOUSE_TEST_REQUIRE_BACKENDS: '1', GATEHOUSE_WHATEVER_ELSE_ENTIRELY: 'x', OTHER: 'y' }, warn: (w) => warnings.push(w) });
+  assert.deepEqual(warnings, [
+    'warning: GATEHOUSE_DATABSE_URL is not a Gatehouse variable and is ignored; did you mean GATEHOUSE_DATABASE_URL? (docs/config.md lists them)',
+    'warning: GATEHOUSE_PROT is not a Gatehouse variable and is ignored; did you mean GATEHOUSE_PORT? (docs/config.md lists them)',
+    'warning: GATEHOUSE_WHATEVER_ELSE_ENTIRELY is not a Gatehouse variable and is ignored (docs/config.md lists them)',
+  ]);
+});
+
+test('deployment settings have variables: trust proxy, pool size, body limit, shutdown grace, metrics, outbound allow-list, purge interval', async () => {
+  const c = await loadConfig({ env: {
+    GATEHOUSE_TRUST_PROXY: 'yes', GATEHOUSE_DATABASE_POOL_SIZE: '25', GATEHOUSE_HTTP_BODY_LIMIT: '131072', GATEHOUSE_SHUTDOWN_GRACE: '20',
+    GATEHOUSE_METRICS_ENABLED: 'no', GATEHOUSE_OUTBOUND_ALLOW_HOSTS: 'keys.internal.example, 10.0.0.0/8', GATEHOUSE_PURGE_INTERVAL: '60',
+  } });
+  assert.equal(c.http.trustProxy, true);
+  assert.equal(c.database.poolSize, 25);
+  assert.equal(c.http.bodyLimit, 131072);
+  assert.equal(c.http.shutdownGrace, 20);
+  assert.equal(c.metrics.enabled, false);
+  assert.deepEqual(c.outbound.allowHosts, ['keys.internal.example', '10.0.0.0/8']);
+  assert.equal(c.maintenance.purgeInterval, 60);
+});
+
+test('one bad variable does not cascade into errors about values derived from it', async () => {
+  const big = problemsAsync(loadConfig({ env: { GATEHOUSE_PORT: '70000' } }));
+  assert.match(await big, /port:/);
+  assert.doesNotMatch(await big, /issuer/);
+  const text = await problemsAsync(loadConfig({ env: { GATEHOUSE_PORT: 'eighty', GATEHOUSE_ACCESS_TOKEN_TTL: '0' } }));
+  assert.match(text, /GATEHOUSE_PORT \(port\): must be a whole number/);
+  assert.match(text, /tokens\.accessTokenTtl:/, 'other problems are still reported');
+  assert.doesNotMatch(text, /issuer/);
+});
+
+async function problemsAsync(p: Promise<unknown>): Promise<string> {
+  try { await p; } catch (e) {
+    assert.ok(e instanceof GatehouseError && e.code === 'GH_CONFIG_INVALID');
+    return e.message;
+  }
+  assert.fail('expected GH_CONFIG_INVALID');
+}

@@ -1,39 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { GatehouseError } from '../core/errors.ts';
+import { readEnv, type Env } from './env.ts';
 import { isLocalEntry, parseAllowEntry } from './outbound-allow.ts';
+import { byteSecretBits, MIN_SECRET_BITS, textSecretBits } from './secret-strength.ts';
 import { configSchema, type Config, type ConfigInput } from './schema.ts';
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-const int = (v: string) => (/^\d+$/.test(v) ? Number(v) : v);
-const bool = (v: string) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v);
-const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
-
-/** `GATEHOUSE_*` overrides: variable → dotted path and how to read the string. */
-export const ENV_OVERRIDES: readonly (readonly [string, string, (v: string) => unknown])[] = [
-  ['GATEHOUSE_ENV', 'env', String],
-  ['GATEHOUSE_ISSUER', 'issuer', String],
-  ['GATEHOUSE_HOST', 'host', String],
-  ['GATEHOUSE_PORT', 'port', int],
-  ['GATEHOUSE_DATA_DIR', 'dataDir', String],
-  ['GATEHOUSE_DATABASE_URL', 'database.url', String],
-  ['GATEHOUSE_DATABASE_AUTO_MIGRATE', 'database.autoMigrate', bool],
-  ['GATEHOUSE_KEK', 'kek', String],
-  ['GATEHOUSE_ADMIN_TOKEN', 'adminToken', String],
-  ['GATEHOUSE_LOG_LEVEL', 'log.level', String],
-  ['GATEHOUSE_ACCESS_TOKEN_FORMAT', 'tokens.accessTokenFormat', String],
-  ['GATEHOUSE_ACCESS_TOKEN_TTL', 'tokens.accessTokenTtl', int],
-  ['GATEHOUSE_KEYS_ROTATION_INTERVAL', 'keys.rotationInterval', int],
-  ['GATEHOUSE_KEYS_REFRESH_INTERVAL', 'keys.refreshInterval', int],
-  ['GATEHOUSE_CORS_ORIGINS', 'cors.origins', list],
-  ['GATEHOUSE_REGISTRATION_ENABLED', 'registration.enabled', bool],
-  ['GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN', 'registration.initialAccessTokens', list],
-  ['GATEHOUSE_PAIRWISE_SALT', 'tokens.pairwiseSalt', String],
-  ['GATEHOUSE_REQUIRE_PAR', 'authorization.requirePar', bool],
-  ['GATEHOUSE_PKCE_REQUIRED', 'authorization.pkceRequired', String],
-  ['GATEHOUSE_OUTBOUND_ALLOW_HOSTS', 'outbound.allowHosts', list],
-];
+export { ENV_OVERRIDES } from './env.ts';
 
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');
@@ -63,18 +36,38 @@ export async function readConfigFile(path: string): Promise<ConfigInput> {
 }
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-const PLACEHOLDER = /^(change-?me|changeit|secret|password|admin|test|example|placeholder|x+)$/i;
+/** Stores that keep nothing across a restart: every client, key, user and token is lost. */
+const VOLATILE_STORES = new Set(['memory:', 'sqlite::memory:']);
 
 export function decodeKek(kek: string): Buffer | null {
   const b = Buffer.from(kek.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
   return b.length === 32 ? b : null;
 }
 
-/** A KEK is weak when it is not 32 bytes or has fewer than 16 distinct byte values. */
+/** A KEK is weak when it is not 32 bytes or its bytes estimate below MIN_SECRET_BITS (secret-strength.ts). */
 export function isWeakKek(kek: string | undefined): boolean {
   if (!kek) return true;
   const b = decodeKek(kek);
-  return !b || new Set(b).size < 16;
+  return !b || byteSecretBits(b) < MIN_SECRET_BITS;
+}
+
+const weakSecret = (value: string) => textSecretBits(value) < MIN_SECRET_BITS;
+const SECRET_HINT = `needs at least ${MIN_SECRET_BITS} bits of estimated entropy (repeats and padding add none), e.g. \`openssl rand -base64 32\``;
+
+/**
+ * A CORS origin is compared with the browser's `Origin` header (RFC 6454 §6.1 serialisation:
+ * scheme "://" host [":" port], nothing else), so anything else would never match: say the form.
+ */
+function corsOriginProblem(o: string): string | null {
+  const shown = JSON.stringify(o);
+  if (o.includes('*')) return `${shown} is not allowed: list each origin that may call, e.g. https://app.example.com`;
+  let u: URL | null = null;
+  try { u = new URL(o); } catch { /* below */ }
+  if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || !u.host) {
+    const host = (o.includes('://') ? o.slice(o.indexOf('://') + 3) : o).split('/')[0];
+    return `${shown} is not an origin: write the scheme and host, e.g. https://${host || 'example.com'}`;
+  }
+  return u.origin === o ? null : `${shown} is not an origin (no path, no trailing slash, lower-case host): write ${u.origin}`;
 }
 
 /** Cross-field rules zod cannot express alone; returns problems as `path: message`. */
@@ -90,6 +83,10 @@ export function semanticProblems(c: Config): string[] {
   if (c.tokens.subjectType === 'pairwise' && !c.tokens.pairwiseSalt) out.push('tokens.pairwiseSalt: required when tokens.subjectType is pairwise');
   if (c.session.idleTtl > c.session.absoluteTtl) out.push('session.idleTtl: must not exceed session.absoluteTtl');
   if (c.kek !== undefined && !decodeKek(c.kek)) out.push('kek: must be 32 bytes, base64 or base64url encoded');
+  c.cors.origins.forEach((o, i) => {
+    const problem = corsOriginProblem(o);
+    if (problem) out.push(`cors.origins.${i}: ${problem}`);
+  });
   c.outbound.allowHosts.forEach((h, i) => {
     const entry = parseAllowEntry(h);
     if (!entry) out.push(`outbound.allowHosts.${i}: must be a hostname, an IP address or a CIDR range`);
@@ -99,10 +96,20 @@ export function semanticProblems(c: Config): string[] {
   if (c.env === 'production') {
     if (isWeakKek(c.kek)) out.push('kek: production needs a strong 32-byte key-encryption key (GATEHOUSE_KEK), e.g. `openssl rand -base64 32`');
     if (iss.protocol === 'http:' && !LOOPBACK.has(iss.hostname)) out.push('issuer: production refuses an http:// issuer that is not loopback; use https');
-    if (c.adminToken !== undefined && (c.adminToken.length < 32 || PLACEHOLDER.test(c.adminToken))) out.push('adminToken: production refuses a placeholder or short admin token (use ≥ 32 random characters)');
+    if (c.adminToken !== undefined && weakSecret(c.adminToken)) out.push(`adminToken: production refuses a guessable admin token (GATEHOUSE_ADMIN_TOKEN); it ${SECRET_HINT}`);
     c.registration.initialAccessTokens.forEach((t, i) => {
-      if (t.length < 32 || PLACEHOLDER.test(t)) out.push(`registration.initialAccessTokens.${i}: production refuses a placeholder or short initial access token`);
+      if (weakSecret(t)) out.push(`registration.initialAccessTokens.${i}: production refuses a guessable initial access token; it ${SECRET_HINT}`);
     });
+    if (VOLATILE_STORES.has(c.database.url)) out.push(`database.url: production refuses the in-memory store (${c.database.url}), which loses every client, key, user and token at restart; set GATEHOUSE_DATABASE_URL to sqlite:PATH, postgres://… or mysql://…`);
+  }
+  return out;
+}
+
+/** Settings production accepts but an operator should know about; each `path: message`. */
+export function configWarnings(c: Config): string[] {
+  const out: string[] = [];
+  if (c.env === 'production' && c.registration.enabled && c.registration.initialAccessTokens.length === 0) {
+    out.push('registration.enabled: OPEN dynamic client registration: anyone who reaches /register can create a client. Set GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN (registration.initialAccessTokens) to require a token, or GATEHOUSE_REGISTRATION_ENABLED=false');
   }
   return out;
 }
@@ -111,17 +118,24 @@ export function semanticProblems(c: Config): string[] {
  * Builds the frozen config: file (optional) → `GATEHOUSE_*` env → explicit overrides.
  * Throws GH_CONFIG_INVALID listing every problem with its dotted path.
  */
-export async function loadConfig(opts: { file?: string; env?: Env; overrides?: ConfigInput } = {}): Promise<Config> {
+export async function loadConfig(opts: { file?: string; env?: Env; overrides?: ConfigInput; warn?: (line: string) => void } = {}): Promise<Config> {
   const raw: Record<string, unknown> = opts.file ? { ...(await readConfigFile(opts.file)) } : {};
-  const env = opts.env ?? process.env;
-  for (const [name, path, read] of ENV_OVERRIDES) {
-    const v = env[name];
-    if (v !== undefined && v !== '') setPath(raw, path, read(v));
-  }
+  const fromEnv = readEnv(opts.env ?? process.env);
+  for (const w of fromEnv.warnings) opts.warn?.(`warning: ${w}`);
+  for (const [path, value] of fromEnv.values) setPath(raw, path, value);
   const merged = deepMerge(raw, (opts.overrides ?? {}) as Record<string, unknown>);
-  // Without an explicit issuer, development defaults to this machine on the configured port.
-  if (merged.issuer === undefined && typeof merged.port === 'number' && merged.port > 0) merged.issuer = `http://localhost:${merged.port}`;
-  return buildConfig(merged);
+  // Without an explicit issuer, development defaults to this machine on the configured port
+  // (production refuses a missing issuer in buildConfig).
+  if (merged.issuer === undefined && merged.env !== 'production' && typeof merged.port === 'number' && merged.port > 0 && merged.port <= 65535) merged.issuer = `http://localhost:${merged.port}`;
+  if (fromEnv.problems.length) {
+    // Report the bad variables together with whatever else is wrong, not instead of it.
+    let rest = '';
+    try { buildConfig(merged); } catch (e) { if (e instanceof GatehouseError) rest = `\n${e.message.replace(/^invalid configuration:\n/, '')}`; }
+    throw new GatehouseError('GH_CONFIG_INVALID', `invalid configuration:\n${fromEnv.problems.map((p) => `  ${p}`).join('\n')}${rest}`);
+  }
+  const config = buildConfig(merged);
+  for (const w of configWarnings(config)) opts.warn?.(`warning: ${w}`);
+  return config;
 }
 
 export function buildConfig(input: ConfigInput | Record<string, unknown>): Config {
@@ -131,6 +145,10 @@ export function buildConfig(input: ConfigInput | Record<string, unknown>): Confi
     throw new GatehouseError('GH_CONFIG_INVALID', `invalid configuration:\n${lines.join('\n')}`);
   }
   const problems = semanticProblems(r.data);
+  // Production never guesses its own name: a defaulted issuer would be wrong in every token.
+  if (r.data.env === 'production' && (input as Record<string, unknown>)['issuer'] === undefined) {
+    problems.unshift('issuer: production needs an explicit issuer (GATEHOUSE_ISSUER), the https URL clients use, e.g. https://id.example.com; it is not derived from host and port');
+  }
   if (problems.length) {
     throw new GatehouseError('GH_CONFIG_INVALID', `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);
   }

@@ -3,6 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.ts';
 import { registerErrorHandling, sendOAuthError, toOAuthError } from './errors.ts';
 import { registerFormParser } from './form.ts';
+import { registerCanonicalHost } from './plugins/canonical-host.ts';
 import { registerCors } from './plugins/cors.ts';
 import { LOG_REDACT_PATHS, serializeRequest } from './plugins/logging.ts';
 import { registerMetrics } from './plugins/metrics.ts';
@@ -47,6 +48,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   });
   // Hooks before routes: request id + security headers and CORS in onRequest, timing in onResponse.
   registerResponseHeaders(app, headers);
+  registerCanonicalHost(app, config.issuer);
   const metrics = registerMetrics(app, ctx);
   await registerCors(app, config);
   // OpenAPI before every route, so its onRoute hook collects their schemas.

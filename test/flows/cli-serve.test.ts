@@ -55,6 +55,8 @@ test('README first start: development mode creates and prints a demo client once
   const first = serve(dir, { GATEHOUSE_PORT: String(port) });
   t.after(() => first.child.kill('SIGKILL'));
   await until(() => first.out().includes('gatehouse ready'), 'first start');
+  // The start-up line names the issuer as the address to open, not the bound 127.0.0.1 socket.
+  assert.match(first.out(), new RegExp(`gatehouse ready: open ${base}"`));
   const id = /client_id:\s+(\S+)/.exec(first.out())?.[1];
   const secret = /client_secret:\s+(\S+)/.exec(first.out())?.[1];
   assert.ok(id && secret, 'demo client printed');
@@ -97,10 +99,32 @@ test('S8 production refuses a weak KEK and a non-loopback http issuer, naming ea
 test('production mode with a strong KEK prints no demo client', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'gh-serve-'));
   const port = await freePort();
-  const run = serve(dir, { GATEHOUSE_ENV: 'production', GATEHOUSE_PORT: String(port), GATEHOUSE_KEK: randomBytes(32).toString('base64') });
+  const run = serve(dir, { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: `http://localhost:${port}`, GATEHOUSE_PORT: String(port), GATEHOUSE_KEK: randomBytes(32).toString('base64') });
   t.after(() => run.child.kill('SIGKILL'));
   await until(() => run.out().includes('gatehouse ready'), 'production start');
   assert.doesNotMatch(run.out(), /client_secret/);
+  run.child.kill('SIGTERM');
+  assert.equal(await run.exited, 0);
+});
+
+test('S8 production refuses a missing issuer, the in-memory store and a padded placeholder admin token, naming each fix', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gh-serve-'));
+  const run = serve(dir, { GATEHOUSE_ENV: 'production', GATEHOUSE_DATABASE_URL: 'memory:', GATEHOUSE_ADMIN_TOKEN: 'changeme'.repeat(6), GATEHOUSE_KEK: randomBytes(32).toString('base64'), GATEHOUSE_PORT: '0' });
+  assert.equal(await run.exited, 1);
+  assert.match(run.err(), /\[GH_CONFIG_INVALID\]/);
+  assert.match(run.err(), /issuer: production needs an explicit issuer \(GATEHOUSE_ISSUER\)/);
+  assert.match(run.err(), /database\.url: production refuses the in-memory store \(memory:\).*GATEHOUSE_DATABASE_URL/);
+  assert.match(run.err(), /adminToken: production refuses a guessable admin token.*openssl rand -base64 32/);
+  assert.doesNotMatch(run.err(), /changeme/, 'the secret itself is never echoed');
+});
+
+test('production warns loudly about open dynamic client registration', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'gh-serve-'));
+  const port = await freePort();
+  const run = serve(dir, { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: `http://localhost:${port}`, GATEHOUSE_PORT: String(port), GATEHOUSE_KEK: randomBytes(32).toString('base64'), GATEHOUSE_REGISTRATION_ENABLED: 'true' });
+  t.after(() => run.child.kill('SIGKILL'));
+  await until(() => run.out().includes('gatehouse ready'), 'production start');
+  assert.match(run.err(), /warning: registration\.enabled: OPEN dynamic client registration.*GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN/);
   run.child.kill('SIGTERM');
   assert.equal(await run.exited, 0);
 });

@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Config } from '../../src/config/schema.ts';
 import { startClientSite, type ClientSite } from './browser.ts';
 import { createTestUser } from './oidc.ts';
-import { createTestClient, startTestServer, type TestServer } from './server.ts';
+import { createTestClient, startTestServer, type TestServer, type TestServerOptions } from './server.ts';
 
 export const CLIENT_NAME = 'Browser Test App';
 
@@ -33,11 +33,11 @@ export interface BrowserSite {
   close(): Promise<void>;
 }
 
-export async function startBrowserSite(overrides: Record<string, unknown> = {}): Promise<BrowserSite> {
+export async function startBrowserSite(overrides: Record<string, unknown> = {}, opts: TestServerOptions = {}): Promise<BrowserSite> {
   const rp = await startClientSite();
   let server: TestServer;
   try {
-    server = await startTestServer(overrides);
+    server = await startTestServer(overrides, opts);
   } catch (e) {
     await rp.close();
     throw e;

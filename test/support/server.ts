@@ -14,6 +14,9 @@
  * `keys.algorithms` says otherwise (RSA key generation is slow).
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { buildConfig } from '../../src/config/load.ts';
@@ -43,17 +46,29 @@ function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<s
   return out;
 }
 
+/** Production refuses the in-memory store: production tests get a throwaway SQLite file. */
+async function productionTestStore(): Promise<string> {
+  return `sqlite:${join(await mkdtemp(join(tmpdir(), 'gh-prod-test-')), 'gatehouse.db')}`;
+}
+
+export interface TestServerOptions {
+  readonly clock?: Clock;
+  readonly backchannel?: GatehouseOptions['backchannel'];
+  /** Host name of the issuer (and of `url`) instead of `127.0.0.1`, e.g. `localhost`; the server still binds 127.0.0.1. */
+  readonly issuerHost?: string;
+}
+
 /** Starts Gatehouse on 127.0.0.1:0 with `overrides` on top of fast, silent test defaults. */
-export async function startTestServer(overrides: Overrides = {}, opts: { clock?: Clock; backchannel?: GatehouseOptions['backchannel'] } = {}): Promise<TestServer> {
+export async function startTestServer(overrides: Overrides = {}, opts: TestServerOptions = {}): Promise<TestServer> {
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `http://${opts.issuerHost ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   try {
     const config = buildConfig(merge({
       issuer: url,
       host: '127.0.0.1',
       port: 0,
-      database: { url: process.env['GATEHOUSE_TEST_DATABASE_URL'] || 'memory:' },
+      database: { url: process.env['GATEHOUSE_TEST_DATABASE_URL'] || (overrides['env'] === 'production' ? await productionTestStore() : 'memory:') },
       kek: randomBytes(32).toString('base64'),
       keys: { algorithms: ['ES256'] },
       tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'ES256' },

@@ -14,7 +14,7 @@ export const migrateCommand: CliCommand = {
   ].join('\n'),
   async run(args, io) {
     const { values } = parseCli(args, {});
-    const config = await loadConfig({ file: values.config, env: io.env });
+    const config = await loadConfig({ file: values.config, env: io.env, warn: io.err });
     const started = performance.now();
     const storage = await openStorage(config, { poolSize: 1 });
     try {

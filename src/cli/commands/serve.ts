@@ -16,11 +16,13 @@ export const serveCommand: CliCommand = {
   async run(args, io) {
     const { values } = parseCli(args, {});
     const startedAt = performance.now();
-    const config = await loadConfig({ file: values.config, env: io.env });
+    const config = await loadConfig({ file: values.config, env: io.env, warn: io.err });
     const gh = await createGatehouse(config, { notice: io.err });
     if (config.env === 'development') await bootstrapDevelopment(gh.services, io.out);
     const address = await gh.listen();
-    gh.app.log.info({ address, issuer: config.issuer, env: config.env, store: gh.services.storage.dialect, startupMs: Math.round(performance.now() - startedAt) }, 'gatehouse ready');
+    // The address to open is the issuer: pages on another host name of this machine are sent
+    // there (their forms may only post to the issuer's origin). `address` is the bound socket.
+    gh.app.log.info({ url: config.issuer, address, env: config.env, store: gh.services.storage.dialect, startupMs: Math.round(performance.now() - startedAt) }, `gatehouse ready: open ${config.issuer}`);
 
     await new Promise<void>((resolve) => {
       let stopping = false;

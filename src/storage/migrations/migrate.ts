@@ -39,10 +39,36 @@ export async function migrateToLatest(db: Kysely<unknown>, kind: SqlKind): Promi
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
     if (error instanceof GatehouseError) throw error;
-    const failed = results.find((r) => r.status === 'Error')?.migrationName ?? 'migration bookkeeping';
-    const err = new GatehouseError('GH_MIGRATION_FAILED', `database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+    const missing = missingDatabase(kind, error);
+    if (missing) throw missing;
+    const failed = results.find((r) => r.status === 'Error')?.migrationName;
+    const what = failed ? `database migration ${failed}` : 'database migration bookkeeping';
+    const err = new GatehouseError('GH_MIGRATION_FAILED', `${what} failed: ${error instanceof Error ? error.message : String(error)}`);
     Object.defineProperty(err, 'cause', { value: error, enumerable: false });
     throw err;
   }
   return { applied: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}
+
+/**
+ * The server answers but the database in `database.url` does not exist (PostgreSQL SQLSTATE
+ * 3D000 `invalid_catalog_name`, MariaDB/MySQL error 1049 `ER_BAD_DB_ERROR`): not a failed
+ * migration but a store that is not there yet, so GH_STORE_UNAVAILABLE with how to create it.
+ */
+function missingDatabase(kind: SqlKind, error: unknown): GatehouseError | null {
+  for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, errno, message } = e as { code?: unknown; errno?: unknown; message?: unknown };
+    const text = typeof message === 'string' ? message : '';
+    const pg = kind === 'postgres' && code === '3D000';
+    const my = kind === 'mysql' && (code === 'ER_BAD_DB_ERROR' || errno === 1049);
+    if (!pg && !my) continue;
+    const name = (pg ? /database "([^"]{1,128})"/ : /database '([^']{1,128})'/).exec(text)?.[1] ?? 'NAME';
+    const how = pg
+      ? `createdb ${name}  (or in psql: CREATE DATABASE "${name}";)`
+      : `mariadb -e 'CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin'  (or in SQL: CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;)`;
+    const err = new GatehouseError('GH_STORE_UNAVAILABLE', `the ${pg ? 'PostgreSQL' : 'MariaDB/MySQL'} database "${name}" named in database.url does not exist; create it, then start again: ${how}`);
+    Object.defineProperty(err, 'cause', { value: error, enumerable: false });
+    return err;
+  }
+  return null;
 }

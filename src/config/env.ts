@@ -1,0 +1,86 @@
+import { closestName } from './closest.ts';
+
+/**
+ * `GATEHOUSE_*` environment variables: each maps to one dotted config path and is read by one
+ * reader. A reader returns the value, or `{ invalid }` saying what the variable must hold; an
+ * invalid variable is reported under its own name and left out of the config, so it does not
+ * cascade into errors about values derived from it (the default issuer follows the port).
+ */
+export type Env = Readonly<Record<string, string | undefined>>;
+export interface Invalid { readonly invalid: string }
+type Reader = (v: string) => unknown;
+
+const TRUE = new Set(['true', '1', 'yes']);
+const FALSE = new Set(['false', '0', 'no']);
+
+const str: Reader = String;
+const int: Reader = (v) => (/^\d+$/.test(v.trim()) ? Number(v.trim()) : { invalid: `must be a whole number (got "${v}")` });
+const bool: Reader = (v) => {
+  const k = v.trim().toLowerCase();
+  return TRUE.has(k) ? true : FALSE.has(k) ? false : { invalid: `must be true/false, 1/0 or yes/no, in any case (got "${v}")` };
+};
+const list: Reader = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** Variable → dotted path and how to read the string. docs/config.md's *Env* column comes from here. */
+export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
+  ['GATEHOUSE_ENV', 'env', str],
+  ['GATEHOUSE_ISSUER', 'issuer', str],
+  ['GATEHOUSE_HOST', 'host', str],
+  ['GATEHOUSE_PORT', 'port', int],
+  ['GATEHOUSE_DATA_DIR', 'dataDir', str],
+  ['GATEHOUSE_DATABASE_URL', 'database.url', str],
+  ['GATEHOUSE_DATABASE_AUTO_MIGRATE', 'database.autoMigrate', bool],
+  ['GATEHOUSE_DATABASE_POOL_SIZE', 'database.poolSize', int],
+  ['GATEHOUSE_KEK', 'kek', str],
+  ['GATEHOUSE_ADMIN_TOKEN', 'adminToken', str],
+  ['GATEHOUSE_LOG_LEVEL', 'log.level', str],
+  ['GATEHOUSE_ACCESS_TOKEN_FORMAT', 'tokens.accessTokenFormat', str],
+  ['GATEHOUSE_ACCESS_TOKEN_TTL', 'tokens.accessTokenTtl', int],
+  ['GATEHOUSE_KEYS_ROTATION_INTERVAL', 'keys.rotationInterval', int],
+  ['GATEHOUSE_KEYS_REFRESH_INTERVAL', 'keys.refreshInterval', int],
+  ['GATEHOUSE_CORS_ORIGINS', 'cors.origins', list],
+  ['GATEHOUSE_REGISTRATION_ENABLED', 'registration.enabled', bool],
+  ['GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN', 'registration.initialAccessTokens', list],
+  ['GATEHOUSE_PAIRWISE_SALT', 'tokens.pairwiseSalt', str],
+  ['GATEHOUSE_REQUIRE_PAR', 'authorization.requirePar', bool],
+  ['GATEHOUSE_PKCE_REQUIRED', 'authorization.pkceRequired', str],
+  ['GATEHOUSE_TRUST_PROXY', 'http.trustProxy', bool],
+  ['GATEHOUSE_HTTP_BODY_LIMIT', 'http.bodyLimit', int],
+  ['GATEHOUSE_SHUTDOWN_GRACE', 'http.shutdownGrace', int],
+  ['GATEHOUSE_METRICS_ENABLED', 'metrics.enabled', bool],
+  ['GATEHOUSE_OUTBOUND_ALLOW_HOSTS', 'outbound.allowHosts', list],
+  ['GATEHOUSE_PURGE_INTERVAL', 'maintenance.purgeInterval', int],
+];
+
+/** Variables that are not settings: test harness knobs (`GATEHOUSE_TEST_*`, the browser path). */
+const NOT_SETTINGS = /^GATEHOUSE_(TEST_\w*|CHROMIUM)$/;
+
+export interface EnvReading {
+  /** dotted path → value, for the variables that are set and valid */
+  readonly values: readonly (readonly [string, unknown])[];
+  /** `GATEHOUSE_X (path): must …` */
+  readonly problems: readonly string[];
+  /** unknown `GATEHOUSE_*` names, each with the closest known one */
+  readonly warnings: readonly string[];
+}
+
+export function readEnv(env: Env): EnvReading {
+  const values: [string, unknown][] = [];
+  const problems: string[] = [];
+  for (const [name, path, read] of ENV_OVERRIDES) {
+    const v = env[name];
+    if (v === undefined || v === '') continue;
+    const value = read(v);
+    if (typeof value === 'object' && value !== null && 'invalid' in value) problems.push(`${name} (${path}): ${(value as Invalid).invalid}`);
+    else values.push([path, value]);
+  }
+  const known = ENV_OVERRIDES.map(([name]) => name);
+  const warnings = Object.keys(env)
+    .filter((k) => k.startsWith('GATEHOUSE_') && !NOT_SETTINGS.test(k) && !known.includes(k))
+    .sort()
+    .map((k) => {
+      const near = closestName(k, known);
+      return `${k} is not a Gatehouse variable and is ignored${near ? `; did you mean ${near}?` : ''} (docs/config.md lists them)`;
+    });
+  return { values, problems, warnings };
+}
