@@ -63,7 +63,13 @@ async function open(backend: Backend, data: Dataset): Promise<{ storage: Storage
   if (kind === 'mysql') await sql`analyze table clients, users, tokens`.execute(conn.db);
   await conn.close();
   const storage = await createStorage(url, { poolSize: 4 });
-  return { storage, async done() { await storage.close(); await drop(); } };
+  return {
+    storage,
+    async done() {
+      await storage.close();
+      await drop();
+    },
+  };
 }
 
 const pct = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
@@ -107,14 +113,20 @@ for (const backend of backends) {
 
 const measured = backends.filter((b) => 'cases' in (results[b] ?? {}));
 const header = ['case (p50 / p95 ms)', ...measured];
-const table = cases.map((c) => [c.name, ...measured.map((b) => {
-  const r = results[b] as { cases: Record<string, { p50: number; p95: number }> };
-  return `${r.cases[c.name]!.p50} / ${r.cases[c.name]!.p95}`;
-})]);
+const table = cases.map((c) => [
+  c.name,
+  ...measured.map((b) => {
+    const r = results[b] as { cases: Record<string, { p50: number; p95: number }> };
+    return `${r.cases[c.name]!.p50} / ${r.cases[c.name]!.p95}`;
+  }),
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((r) => r[i]!.length)));
 for (const r of [header, widths.map((w) => '-'.repeat(w)), ...table]) console.log(r.map((v, i) => v.padEnd(widths[i]!)).join(' | '));
 
 const file = join('bench', 'results', `list-paging-${stamp(new Date())}.json`);
 await mkdir(join('bench', 'results'), { recursive: true });
-await writeFile(file, `${JSON.stringify({ date: new Date().toISOString(), commit: gitCommit(process.cwd()), machine: describeMachine(), rows, reps, limit: 50, results }, null, 2)}\n`);
+await writeFile(
+  file,
+  `${JSON.stringify({ date: new Date().toISOString(), commit: gitCommit(process.cwd()), machine: describeMachine(), rows, reps, limit: 50, results }, null, 2)}\n`,
+);
 console.log(`wrote ${file}`);

@@ -38,7 +38,10 @@ async function stopAll(): Promise<void> {
   running.clear();
   for (const c of cleanups.splice(0)) await c().catch(() => {});
 }
-process.once('SIGINT', () => { log('\ninterrupted: stopping servers'); void stopAll().then(() => process.exit(130)); });
+process.once('SIGINT', () => {
+  log('\ninterrupted: stopping servers');
+  void stopAll().then(() => process.exit(130));
+});
 
 /** Fresh starts of one target: start-to-ready and idle RSS (first start on a new store is "cold"). */
 async function measureStartup(t: BenchTarget, a: BenchArgs, cold: boolean): Promise<StartupSummary> {
@@ -52,7 +55,10 @@ async function measureStartup(t: BenchTarget, a: BenchArgs, cold: boolean): Prom
       await delay(IDLE_SETTLE_MS);
       const mib = await rssMiB(r.pid);
       if (i < 0) coldStartMs = r.startupMs;
-      else { startMs.push(r.startupMs); rss.push(mib); }
+      else {
+        startMs.push(r.startupMs);
+        rss.push(mib);
+      }
       log(`  ${t.id} start ${i < 0 ? 'cold' : i + 1}: ready in ${fmt(r.startupMs)} ms, idle RSS ${(mib / MB).toFixed(0)} MB`);
     } finally {
       await r.stop();
@@ -71,7 +77,10 @@ async function measureStartup(t: BenchTarget, a: BenchArgs, cold: boolean): Prom
 
 /** `--render FILE`: rebuilds latest.md, latest.svg and the README section from a results file. */
 async function render(file: string): Promise<number> {
-  const j = JSON.parse(await readFile(file, 'utf8')) as RunFacts & { machine: { summary: string; cpuCount: number }; options: { connections: number; durationSec: number; quick: boolean } };
+  const j = JSON.parse(await readFile(file, 'utf8')) as RunFacts & {
+    machine: { summary: string; cpuCount: number };
+    options: { connections: number; durationSec: number; quick: boolean };
+  };
   const facts: RunFacts = {
     ...j,
     machineSummary: j.machine.summary,
@@ -83,7 +92,10 @@ async function render(file: string): Promise<number> {
   const outDir = dirname(resolve(file));
   const inRepo = outDir === join(ROOT, 'bench/results');
   const { markdown } = await writeReport(buildReport(facts), {
-    outDir, name: basename(file, '.json'), publish: true, readme: inRepo ? join(ROOT, 'README.md') : null,
+    outDir,
+    name: basename(file, '.json'),
+    publish: true,
+    readme: inRepo ? join(ROOT, 'README.md') : null,
   });
   log(markdown);
   return 0;
@@ -103,13 +115,18 @@ async function waitQuiet(minutes: number): Promise<void> {
 
 async function main(): Promise<number> {
   const parsed = parseBenchArgs(process.argv.slice(2));
-  if (parsed === 'help') { log(USAGE); return 0; }
+  if (parsed === 'help') {
+    log(USAGE);
+    return 0;
+  }
   if (parsed.render) return render(parsed.render);
   const a = parsed;
   const began = Date.now();
   const deadline = began + a.maxMinutes * 60_000;
   const gatehouse: GatehouseTarget = createGatehouseTarget({ build: a.build, log: (l) => log(`  ${l}`) });
-  cleanups.push(async () => { await gatehouse.cleanup?.(); });
+  cleanups.push(async () => {
+    await gatehouse.cleanup?.();
+  });
   const targets = [gatehouse, oidcProviderTarget, oauth2ServerTarget, helloTarget].filter((t) => !a.targets || a.targets.includes(t.id));
   const scenarioList = allScenarios.filter((s) => !a.scenarios || a.scenarios.includes(s.id) || (s.id === 'hello' && targets.some((t) => t.id === 'hello')));
   if (!targets.length || !scenarioList.length) throw new Error('no targets or scenarios selected');
@@ -125,7 +142,9 @@ async function main(): Promise<number> {
   // 1. Preparation (build, database, clients).
   const failed = new Map<string, string>();
   for (const t of targets) {
-    try { await t.prepare?.({ verbose: a.verbose }); } catch (e) {
+    try {
+      await t.prepare?.({ verbose: a.verbose });
+    } catch (e) {
       failed.set(t.id, (e as Error).message.split('\n')[0]!.slice(0, 300));
       log(`! ${t.id}: preparation failed: ${(e as Error).message}`);
     }
@@ -141,8 +160,17 @@ async function main(): Promise<number> {
   const startup: StartupSummary[] = [];
   for (const t of live) {
     if (a.starts === 0) break;
-    try { startup.push(await measureStartup(t, a, t.id === 'gatehouse')); } catch (e) {
-      startup.push({ target: t.id, startMs: [], idleRssMiB: [], medianStartMs: Number.NaN, medianIdleRssMB: Number.NaN, error: (e as Error).message.slice(0, 300) });
+    try {
+      startup.push(await measureStartup(t, a, t.id === 'gatehouse'));
+    } catch (e) {
+      startup.push({
+        target: t.id,
+        startMs: [],
+        idleRssMiB: [],
+        medianStartMs: Number.NaN,
+        medianIdleRssMB: Number.NaN,
+        error: (e as Error).message.slice(0, 300),
+      });
       log(`! ${t.id}: start failed: ${(e as Error).message}`);
       failed.set(t.id, `start failed: ${(e as Error).message.split('\n')[0]}`);
     }
@@ -167,17 +195,33 @@ async function main(): Promise<number> {
   const na = new Map<string, string>();
   const cellFailures = new Map<string, string>();
   const key = (s: Scenario, t: BenchTarget) => `${s.id}|${t.id}`;
-  const run1 = (r: RunningTarget, load: Load | FlowLoad, o: { connections: number; durationSec: number }, l: { scenario: string; target: string; round: number }) =>
-    ('kind' in load && load.kind === 'flow' ? measureFlow(r, load, o, l) : measure(r, load as Load, o, l)).finally(() => { if ('kind' in load) load.close?.(); });
+  const run1 = (
+    r: RunningTarget,
+    load: Load | FlowLoad,
+    o: { connections: number; durationSec: number },
+    l: { scenario: string; target: string; round: number },
+  ) =>
+    ('kind' in load && load.kind === 'flow' ? measureFlow(r, load, o, l) : measure(r, load as Load, o, l)).finally(() => {
+      if ('kind' in load) load.close?.();
+    });
   const prepareCell = async (s: Scenario, t: BenchTarget): Promise<Load | FlowLoad | null> => {
     const r = up.get(t.id);
     if (!r) return null;
-    if (s.only && !s.only.includes(t.id)) { na.set(key(s, t), 'not measured on this server'); return null; }
+    if (s.only && !s.only.includes(t.id)) {
+      na.set(key(s, t), 'not measured on this server');
+      return null;
+    }
     const failure = r.capabilities.failures?.[s.id];
-    if (failure) { cellFailures.set(key(s, t), failure); return null; }
+    if (failure) {
+      cellFailures.set(key(s, t), failure);
+      return null;
+    }
     try {
       const p = await s.prepare(r);
-      if ('na' in p) { na.set(key(s, t), p.na); return null; }
+      if ('na' in p) {
+        na.set(key(s, t), p.na);
+        return null;
+      }
       return p.load;
     } catch (e) {
       cellFailures.set(key(s, t), (e as Error).message.slice(0, 300));
@@ -199,7 +243,10 @@ async function main(): Promise<number> {
   const runs: CellRun[] = [];
   let completedRounds = 0;
   for (let round = 1; round <= a.rounds; round++) {
-    if (Date.now() > deadline) { log(`! --max-minutes reached: stopping after ${completedRounds} round(s)`); break; }
+    if (Date.now() > deadline) {
+      log(`! --max-minutes reached: stopping after ${completedRounds} round(s)`);
+      break;
+    }
     log(`\n[round ${round}/${a.rounds}]`);
     // Rotate the server order each round so no server always runs first after a pause.
     const order = targets.map((_, i) => targets[(i + round - 1) % targets.length]!);
@@ -210,7 +257,9 @@ async function main(): Promise<number> {
         if (!load) continue;
         const run = await run1(up.get(t.id)!, load, { connections: a.connections, durationSec: a.durationSec }, { scenario: s.id, target: t.id, round });
         runs.push(run);
-        log(`  ${s.id.padEnd(18)} ${t.id.padEnd(14)} ${fmt(run.reqPerSec).padStart(7)} req/s  p50 ${run.latencyP50} ms  p99 ${run.latencyP99} ms  cpu srv ${run.serverCpuPct}% gen ${run.loaderCpuPct}%  load ${run.loadAvg1}${run.problem ? `  INVALID: ${run.problem}` : ''}`);
+        log(
+          `  ${s.id.padEnd(18)} ${t.id.padEnd(14)} ${fmt(run.reqPerSec).padStart(7)} req/s  p50 ${run.latencyP50} ms  p99 ${run.latencyP99} ms  cpu srv ${run.serverCpuPct}% gen ${run.loaderCpuPct}%  load ${run.loadAvg1}${run.problem ? `  INVALID: ${run.problem}` : ''}`,
+        );
       }
     }
     completedRounds = round;
@@ -228,7 +277,9 @@ async function main(): Promise<number> {
     if (!profile.length) log('! no CPU profile was written (the server did not exit cleanly?)');
     for (const p of profile) {
       const busy = 100 - (p.packages.find((x) => x.name === '(idle)')?.selfPct ?? 0);
-      log(`\n[profile] Gatehouse ${p.thread === 0 ? 'main thread' : `worker thread ${p.thread}`}: ${fmt(p.totalMs)} ms sampled, ${busy.toFixed(0)} % busy (${p.file})`);
+      log(
+        `\n[profile] Gatehouse ${p.thread === 0 ? 'main thread' : `worker thread ${p.thread}`}: ${fmt(p.totalMs)} ms sampled, ${busy.toFixed(0)} % busy (${p.file})`,
+      );
       const n = p.thread === 0 ? 25 : 6;
       log('  self time by package:');
       for (const x of p.packages.slice(0, Math.min(n, 12))) log(`    ${x.selfPct.toFixed(1).padStart(5)} %  ${x.name}`);
@@ -248,8 +299,15 @@ async function main(): Promise<number> {
   for (const s of scenarioList) {
     for (const t of targets) {
       const k = key(s, t);
-      cells.push(summarize(s.id, t.id, runs.filter((r) => r.scenario === s.id && r.target === t.id), na.get(k),
-        cellFailures.get(k) ?? failed.get(t.id)));
+      cells.push(
+        summarize(
+          s.id,
+          t.id,
+          runs.filter((r) => r.scenario === s.id && r.target === t.id),
+          na.get(k),
+          cellFailures.get(k) ?? failed.get(t.id),
+        ),
+      );
     }
   }
   const date = new Date(began);
@@ -274,22 +332,32 @@ async function main(): Promise<number> {
   };
   const report = buildReport(facts);
   const jsonFile = join(outDir, `${stamp(date)}.json`);
-  await writeFile(jsonFile, JSON.stringify({
-    ...facts,
-    finishedAt: new Date().toISOString(),
-    complete: completedRounds === a.rounds,
-    options: a,
-    machine,
-    gatehouse: { version: gatehouse.version, commit: gitCommit(ROOT), ...gatehouse.info() },
-    versions: Object.fromEntries(targets.map((t) => [t.id, t.version])),
-    failed: Object.fromEntries(failed),
-    ratios: report.ratios,
-    goals: report.goals,
-    profile,
-  }, null, 2) + '\n');
+  await writeFile(
+    jsonFile,
+    JSON.stringify(
+      {
+        ...facts,
+        finishedAt: new Date().toISOString(),
+        complete: completedRounds === a.rounds,
+        options: a,
+        machine,
+        gatehouse: { version: gatehouse.version, commit: gitCommit(ROOT), ...gatehouse.info() },
+        versions: Object.fromEntries(targets.map((t) => [t.id, t.version])),
+        failed: Object.fromEntries(failed),
+        ratios: report.ratios,
+        goals: report.goals,
+        profile,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
   log(`\nresults: ${jsonFile}`);
   const { markdown: md, readmeUpdated } = await writeReport(report, {
-    outDir, name: stamp(date), publish: a.publish, readme: a.publish && !a.out ? join(ROOT, 'README.md') : null,
+    outDir,
+    name: stamp(date),
+    publish: a.publish,
+    readme: a.publish && !a.out ? join(ROOT, 'README.md') : null,
   });
   if (a.publish) log(`published: ${join(outDir, 'latest.md')}, latest.svg${readmeUpdated ? ', README.md bench section' : ''}`);
   log(`\n${md}`);
@@ -300,7 +368,9 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => { process.exitCode = code; },
+  (code) => {
+    process.exitCode = code;
+  },
   async (e: unknown) => {
     await stopAll();
     process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -43,10 +43,17 @@ for (const file of files) {
       problems.push(`${rel}: only src/compose.ts may import the adapter ${spec}`);
     }
     if (INTERFACES.test(rel) && target === 'main.ts') problems.push(`${rel}: interfaces must not import the process entry ${spec}`);
-    if (INTERFACES.test(rel) && !target && DRIVERS.test(spec) && !/^(fastify|@fastify\/.*)$/.test(spec) && !(rel.startsWith('http/') && /^(pino|prom-client)$/.test(spec))) {
+    if (
+      INTERFACES.test(rel) &&
+      !target &&
+      DRIVERS.test(spec) &&
+      !/^(fastify|@fastify\/.*)$/.test(spec) &&
+      !(rel.startsWith('http/') && /^(pino|prom-client)$/.test(spec))
+    ) {
       problems.push(`${rel}: an interface must not import the driver ${spec}`);
     }
-    if (rel.startsWith('app/') && target && /^(http|cli|mcp|admin)\//.test(target) && !isTest) problems.push(`${rel}: the application layer must not import the interface ${spec}`);
+    if (rel.startsWith('app/') && target && /^(http|cli|mcp|admin)\//.test(target) && !isTest)
+      problems.push(`${rel}: the application layer must not import the interface ${spec}`);
     if (rel.startsWith('storage/') && target && !target.startsWith('storage/') && !isTest) {
       if (!/^core\/(ports|model)\//.test(target) && !/^core\/(errors|crypto)\.ts$/.test(target)) {
         problems.push(`${rel}: an adapter may import only core/ports and core/model (found ${spec})`);

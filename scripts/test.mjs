@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: type-check, import-boundary check and every test file, run concurrently.
+// `npm test`: type-check, import-boundary check, formatting check and every test file, run concurrently.
 // Test files: src/**/*.test.ts and test/**/*.test.ts (node 20 finds none without a list).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -7,7 +7,11 @@ import { join } from 'node:path';
 
 function find(dir, out = []) {
   let entries;
-  try { entries = readdirSync(dir); } catch { return out; }
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
   for (const e of entries) {
     const p = join(dir, e);
     if (statSync(p).isDirectory()) find(p, out);
@@ -25,8 +29,12 @@ function run(name, cmd, args) {
     const started = Date.now();
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     let out = '';
-    child.stdout.on('data', (d) => { out += d; });
-    child.stderr.on('data', (d) => { out += d; });
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
     child.on('close', (code) => resolve({ name, code, out, secs: ((Date.now() - started) / 1000).toFixed(1) }));
   });
 }
@@ -34,6 +42,7 @@ function run(name, cmd, args) {
 const jobs = [
   run('typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json']),
   run('import boundaries', process.execPath, ['scripts/check-imports.mjs']),
+  run('formatting (biome)', process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'format', '.']),
   run('tests', process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files]),
 ];
 let failed = false;

@@ -74,9 +74,15 @@ describe('development first start', () => {
     assert.equal(callback.searchParams.get('state'), url.searchParams.get('state'));
     const res = await fetch(`${s.url}/token`, {
       method: 'POST',
-      body: new URLSearchParams({ grant_type: 'authorization_code', client_id: publicId, redirect_uri: DEMO_REDIRECT_URI, code_verifier: verifier, code: callback.searchParams.get('code')! }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: publicId,
+        redirect_uri: DEMO_REDIRECT_URI,
+        code_verifier: verifier,
+        code: callback.searchParams.get('code')!,
+      }),
     });
-    const body = await res.json() as Record<string, unknown>;
+    const body = (await res.json()) as Record<string, unknown>;
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.equal(typeof body['id_token'], 'string');
     assert.equal(typeof body['refresh_token'], 'string', 'offline_access was granted');

@@ -19,8 +19,8 @@ export async function bootstrapDevelopment(ctx: Services, out: (text: string) =>
   if (ctx.config.env !== 'development') return;
   const { tenantId } = ctx;
   const lines: string[] = [];
-  if ((await ctx.storage.clients.page(tenantId, { limit: 1, sort: 'client_id', order: 'asc' })).items.length === 0) lines.push(...await demoClients(ctx));
-  if ((await ctx.storage.users.page(tenantId, { limit: 1, sort: 'username', order: 'asc' })).items.length === 0) lines.push(...await demoUser(ctx));
+  if ((await ctx.storage.clients.page(tenantId, { limit: 1, sort: 'client_id', order: 'asc' })).items.length === 0) lines.push(...(await demoClients(ctx)));
+  if ((await ctx.storage.users.page(tenantId, { limit: 1, sort: 'username', order: 'asc' })).items.length === 0) lines.push(...(await demoUser(ctx)));
   if (lines.length) out(['', ...lines].join('\n'));
 }
 
@@ -56,10 +56,15 @@ async function demoClients(ctx: Services): Promise<string[]> {
   const verifier = randomToken();
   const authorize = new URL(endpointUrl(ctx.config, '/authorize'));
   authorize.search = new URLSearchParams({
-    response_type: 'code', client_id: app.client.clientId, redirect_uri: DEMO_REDIRECT_URI, scope: DEMO_SCOPE,
+    response_type: 'code',
+    client_id: app.client.clientId,
+    redirect_uri: DEMO_REDIRECT_URI,
+    scope: DEMO_SCOPE,
     // OIDC Core §11: offline_access needs prompt=consent to yield a refresh token.
     prompt: 'consent',
-    state: randomToken(8), code_challenge: sha256(verifier), code_challenge_method: 'S256',
+    state: randomToken(8),
+    code_challenge: sha256(verifier),
+    code_challenge_method: 'S256',
   }).toString();
   return [
     'Gatehouse created a demo client (shown once; only its hash is stored):',
@@ -79,7 +84,10 @@ async function demoClients(ctx: Services): Promise<string[]> {
 async function demoUser(ctx: Services): Promise<string[]> {
   const password = randomToken(15);
   await ctx.userService.create({
-    username: DEMO_USERNAME, password, roles: ['user'], via: 'bootstrap',
+    username: DEMO_USERNAME,
+    password,
+    roles: ['user'],
+    via: 'bootstrap',
     claims: { name: 'Demo User', preferred_username: DEMO_USERNAME, email: 'demo@example.com', email_verified: false },
   });
   return [

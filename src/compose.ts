@@ -124,7 +124,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
   const clock = opts.clock ?? systemClock;
   const tenantId = DEFAULT_TENANT;
   const kek = await resolveKek(config, notice);
-  const storage = opts.storage ?? await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock });
+  const storage = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
   try {
     if (config.database.autoMigrate) await storage.migrate();
     const events = new EventBus();
@@ -161,11 +161,14 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const accessTokens = createAccessTokenIssuer({ ...ports, keys, tenantId }, config);
     const subjects = createUserSubjects(kek, idTokens.subjectFor);
     // Back-Channel Logout: in-process background delivery (lost on shutdown; see docs/logout.md).
-    const logoutNotifier = createBackchannelDelivery({ events, clock, http: outbound }, {
-      timeoutMs: config.logout.backchannelTimeout * 1000,
-      retries: config.logout.backchannelRetries,
-      ...opts.backchannel,
-    });
+    const logoutNotifier = createBackchannelDelivery(
+      { events, clock, http: outbound },
+      {
+        timeoutMs: config.logout.backchannelTimeout * 1000,
+        retries: config.logout.backchannelRetries,
+        ...opts.backchannel,
+      },
+    );
     // JAR (RFC 9101) and PAR (RFC 9126): one instance each, shared by /authorize and /par.
     const requestObjects = createRequestObjects({ clock, jwks: clientJwks }, config);
     const pushedRequests = createPushedRequests({ ...ports, tenantId }, config);
@@ -173,7 +176,21 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const userService = createUserService({ ...ports, tenantId });
     const clientService = createClientService({ ...ports, kek, tenantId });
     const services: Services = {
-      config, tenantId, clock, kek, storage, ports, events, keys, clientAuth, idTokens, idTokenHints, accessTokens, subjects, userService, clientService,
+      config,
+      tenantId,
+      clock,
+      kek,
+      storage,
+      ports,
+      events,
+      keys,
+      clientAuth,
+      idTokens,
+      idTokenHints,
+      accessTokens,
+      subjects,
+      userService,
+      clientService,
       tokenEndpoint: createTokenEndpoint(grants),
       introspector: createIntrospector({ ...ports, keys, subjects, tenantId }, config),
       revoker: createRevoker({ ...ports, keys, tenantId }, config),
@@ -185,19 +202,45 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       authorization: createAuthorizationService({ ...ports, tenantId, idTokens, idTokenHints, requestObjects, pushedRequests, accessTokens, subjects }, config),
       sessions: createSessionService({ ...ports, tenantId }, config),
       accountViews: createAccountViews({ users: storage.users, tenantId }),
-      signIn: createPasswordSignIn({
-        rateLimiter: ports.rateLimiter, userService, users: storage.users, tenantId, sleep: systemSleep,
-        deviceCookies: createDeviceCookies(deriveKey(kek, 'gatehouse device cookie v1'), ports, config.login.deviceCookieTtl),
-      }, config),
-      endSession: createEndSession({
-        ...ports, keys, idTokenHints, notifier: logoutNotifier, newId: createRandomIds(ports.random), subjectFor: idTokens.subjectFor.bind(idTokens), tenantId,
-      }, config),
+      signIn: createPasswordSignIn(
+        {
+          rateLimiter: ports.rateLimiter,
+          userService,
+          users: storage.users,
+          tenantId,
+          sleep: systemSleep,
+          deviceCookies: createDeviceCookies(deriveKey(kek, 'gatehouse device cookie v1'), ports, config.login.deviceCookieTtl),
+        },
+        config,
+      ),
+      endSession: createEndSession(
+        {
+          ...ports,
+          keys,
+          idTokenHints,
+          notifier: logoutNotifier,
+          newId: createRandomIds(ports.random),
+          subjectFor: idTokens.subjectFor.bind(idTokens),
+          tenantId,
+        },
+        config,
+      ),
       registration: createRegistration({ ...ports, tenantId, clientService }, config),
       logoutNotifier,
       application: createApplication({
-        ...ports, grants: storage.grants, userSessions: storage.userSessions, keys, userService, clientService, tenantId, logoutNotifier, config,
+        ...ports,
+        grants: storage.grants,
+        userSessions: storage.userSessions,
+        keys,
+        userService,
+        clientService,
+        tenantId,
+        logoutNotifier,
+        config,
       }),
-      setLog(fn) { log = fn; },
+      setLog(fn) {
+        log = fn;
+      },
       async close() {
         keys.stop();
         await logoutNotifier.close();
@@ -286,7 +329,9 @@ export async function resolveKek(config: Config, notice: (m: string) => void): P
   try {
     const b = decodeKek((await readFile(file, 'utf8')).trim());
     if (b) return b;
-  } catch { /* generate below */ }
+  } catch {
+    /* generate below */
+  }
   const key = randomBytes(32);
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, key.toString('base64') + '\n', { mode: 0o600 });

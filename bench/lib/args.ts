@@ -49,7 +49,13 @@ function num(v: string | undefined, name: string, def: number, min: number): num
   return n;
 }
 
-const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : null);
+const list = (v: string | undefined) =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : null;
 
 export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
   const { values } = parseArgs({
@@ -57,12 +63,23 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs | 'help' {
     strict: true,
     allowNegative: true,
     options: {
-      duration: { type: 'string' }, warmup: { type: 'string' }, rounds: { type: 'string' },
-      connections: { type: 'string' }, starts: { type: 'string' }, targets: { type: 'string' },
-      scenarios: { type: 'string' }, quick: { type: 'boolean', default: false }, out: { type: 'string' },
-      publish: { type: 'boolean' }, build: { type: 'boolean', default: true },
-      profile: { type: 'boolean', default: false }, 'max-minutes': { type: 'string' },
-      verbose: { type: 'boolean', default: false }, 'wait-quiet': { type: 'string' }, render: { type: 'string' }, help: { type: 'boolean', short: 'h', default: false },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      rounds: { type: 'string' },
+      connections: { type: 'string' },
+      starts: { type: 'string' },
+      targets: { type: 'string' },
+      scenarios: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      publish: { type: 'boolean' },
+      build: { type: 'boolean', default: true },
+      profile: { type: 'boolean', default: false },
+      'max-minutes': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      'wait-quiet': { type: 'string' },
+      render: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) return 'help';

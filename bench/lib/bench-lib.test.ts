@@ -12,12 +12,34 @@ import { median, summarize, type CellSummary } from './summary.ts';
 import type { CellRun } from './types.ts';
 
 const run = (over: Partial<CellRun>): CellRun => ({
-  scenario: 'cc-jwt', target: 'gatehouse', round: 1, reqPerSec: 1000, latencyP50: 5, latencyP99: 10, latencyAvg: 5,
-  latencyMax: 20, total: 10000, non2xx: 0, errors: 0, timeouts: 0, mismatches: 0, durationSec: 10,
-  serverCpuPct: 100, loaderCpuPct: 60, loadAvg1: 2, problem: null, ...over,
+  scenario: 'cc-jwt',
+  target: 'gatehouse',
+  round: 1,
+  reqPerSec: 1000,
+  latencyP50: 5,
+  latencyP99: 10,
+  latencyAvg: 5,
+  latencyMax: 20,
+  total: 10000,
+  non2xx: 0,
+  errors: 0,
+  timeouts: 0,
+  mismatches: 0,
+  durationSec: 10,
+  serverCpuPct: 100,
+  loaderCpuPct: 60,
+  loadAvg1: 2,
+  problem: null,
+  ...over,
 });
-const ok = (scenario: string, target: string, reqPerSec: number, latencyP99 = 10): CellSummary =>
-  ({ scenario, target, status: 'ok', reqPerSec, latencyP99, rounds: 3 });
+const ok = (scenario: string, target: string, reqPerSec: number, latencyP99 = 10): CellSummary => ({
+  scenario,
+  target,
+  status: 'ok',
+  reqPerSec,
+  latencyP99,
+  rounds: 3,
+});
 
 test('median of odd and even counts', () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -37,8 +59,13 @@ test('a cell is the median of its rounds, and invalid when any round had a probl
 });
 
 test('ratios divide Gatehouse by each peer; the ceiling is the hello-world cell; invalid cells give none', () => {
-  const cells = [ok('cc-jwt', 'gatehouse', 6000), ok('cc-jwt', 'oidc-provider', 1500), ok('hello', 'hello', 20000),
-    { ...ok('cc-opaque', 'gatehouse', 3000), status: 'invalid' as const }, ok('cc-opaque', 'oidc-provider', 1000)];
+  const cells = [
+    ok('cc-jwt', 'gatehouse', 6000),
+    ok('cc-jwt', 'oidc-provider', 1500),
+    ok('hello', 'hello', 20000),
+    { ...ok('cc-opaque', 'gatehouse', 3000), status: 'invalid' as const },
+    ok('cc-opaque', 'oidc-provider', 1000),
+  ];
   const r = computeRatios(cells, [], ['cc-jwt', 'cc-opaque', 'hello'], ['gatehouse', 'oidc-provider', 'hello']);
   assert.equal(r.find((x) => x.scenario === 'cc-jwt' && x.vs === 'oidc-provider')?.value, 4);
   assert.equal(r.find((x) => x.scenario === 'cc-jwt' && x.vs === 'hello')?.value, 0.3);
@@ -85,8 +112,13 @@ test('chart axis uses round steps and the SVG labels values, n/a cells and the c
   assert.deepEqual(niceScale(23_000), { top: 25_000, step: 5000 });
   assert.deepEqual(niceScale(980), { top: 1000, step: 200 });
   const svg = renderChart({
-    title: 'T <&>', subtitle: 's', scenarios: [{ id: 'cc-jwt', title: 'client_credentials, JWT' }],
-    targets: [{ id: 'gatehouse', label: 'Gatehouse' }, { id: 'oauth2-server', label: 'oauth2-server' }],
+    title: 'T <&>',
+    subtitle: 's',
+    scenarios: [{ id: 'cc-jwt', title: 'client_credentials, JWT' }],
+    targets: [
+      { id: 'gatehouse', label: 'Gatehouse' },
+      { id: 'oauth2-server', label: 'oauth2-server' },
+    ],
     cells: [ok('cc-jwt', 'gatehouse', 6543), { scenario: 'cc-jwt', target: 'oauth2-server', status: 'n/a', rounds: 0 }],
     ceiling: { label: 'hello', value: 20000 },
   });
@@ -109,12 +141,25 @@ test('per-response token checks tell a JWS from an opaque token that happens to 
 
 test('ratios pair the cells of each round and take the median, so drift between rounds cancels', () => {
   const runs = [
-    run({ round: 1, reqPerSec: 4000 }), run({ round: 1, target: 'oidc-provider', reqPerSec: 2000 }),
-    run({ round: 2, reqPerSec: 2000 }), run({ round: 2, target: 'oidc-provider', reqPerSec: 1000 }),
-    run({ round: 3, reqPerSec: 3000 }), run({ round: 3, target: 'oidc-provider', reqPerSec: 1000 }),
+    run({ round: 1, reqPerSec: 4000 }),
+    run({ round: 1, target: 'oidc-provider', reqPerSec: 2000 }),
+    run({ round: 2, reqPerSec: 2000 }),
+    run({ round: 2, target: 'oidc-provider', reqPerSec: 1000 }),
+    run({ round: 3, reqPerSec: 3000 }),
+    run({ round: 3, target: 'oidc-provider', reqPerSec: 1000 }),
   ];
-  const cells = [summarize('cc-jwt', 'gatehouse', runs.filter((x) => x.target === 'gatehouse')),
-    summarize('cc-jwt', 'oidc-provider', runs.filter((x) => x.target === 'oidc-provider'))];
+  const cells = [
+    summarize(
+      'cc-jwt',
+      'gatehouse',
+      runs.filter((x) => x.target === 'gatehouse'),
+    ),
+    summarize(
+      'cc-jwt',
+      'oidc-provider',
+      runs.filter((x) => x.target === 'oidc-provider'),
+    ),
+  ];
   // Ratio of medians would be 3000 / 1000 = 3; the paired rounds say 2, 2, 3.
   assert.equal(computeRatios(cells, runs, ['cc-jwt'], ['gatehouse', 'oidc-provider'])[0]?.value, 2);
 });

@@ -34,16 +34,20 @@ export function niceScale(max: number): { top: number; step: number } {
  * and the hello-world ceiling as a dashed line.
  */
 export function renderChart(c: ChartInput): string {
-  const W = 960, H = 520;
+  const W = 960,
+    H = 520;
   const m = { top: 92, right: 24, bottom: 64, left: 76 };
-  const pw = W - m.left - m.right, ph = H - m.top - m.bottom;
+  const pw = W - m.left - m.right,
+    ph = H - m.top - m.bottom;
   const values = c.cells.filter((x) => x.status === 'ok' || x.status === 'invalid').map((x) => x.reqPerSec ?? 0);
   const { top, step } = niceScale(Math.max(...values, c.ceiling?.value ?? 0, 1) * 1.08);
   const y = (v: number) => m.top + ph - (v / top) * ph;
   const groupW = pw / Math.max(c.scenarios.length, 1);
   const barW = Math.min(56, (groupW * 0.78) / Math.max(c.targets.length, 1));
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" role="img" aria-label="${esc(c.title)}">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif" role="img" aria-label="${esc(c.title)}">`,
+  );
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${m.left}" y="30" font-size="20" font-weight="600" fill="#0f172a">${esc(c.title)}</text>`);
   out.push(`<text x="${m.left}" y="52" font-size="12.5" fill="#475569">${esc(c.subtitle)}</text>`);
@@ -59,7 +63,9 @@ export function renderChart(c: ChartInput): string {
     out.push(`<line x1="${m.left}" x2="${W - m.right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}" stroke="${v === 0 ? '#334155' : '#e2e8f0'}"/>`);
     out.push(`<text x="${m.left - 8}" y="${(y(v) + 4).toFixed(1)}" font-size="12" fill="#475569" text-anchor="end">${short(v)}</text>`);
   }
-  out.push(`<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" font-size="13" fill="#334155" text-anchor="middle">requests per second (median)</text>`);
+  out.push(
+    `<text transform="translate(18 ${m.top + ph / 2}) rotate(-90)" font-size="13" fill="#334155" text-anchor="middle">requests per second (median)</text>`,
+  );
   // Bars.
   c.scenarios.forEach((s, gi) => {
     const gx = m.left + gi * groupW + (groupW - barW * c.targets.length) / 2;
@@ -73,20 +79,31 @@ export function renderChart(c: ChartInput): string {
       }
       const v = cell.reqPerSec;
       const invalid = cell.status === 'invalid';
-      out.push(`<rect x="${(x + 2).toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 4).toFixed(1)}" height="${(y(0) - y(v)).toFixed(1)}" fill="${color(t.id, ti)}"${invalid ? ' fill-opacity="0.3" stroke="#ef4444" stroke-dasharray="3 2"' : ''}><title>${esc(`${t.label} — ${s.title}: ${Math.round(v)} req/s, p99 ${cell.latencyP99} ms${invalid ? ' (invalid)' : ''}`)}</title></rect>`);
-      out.push(`<text x="${cx}" y="${(y(v) - 5).toFixed(1)}" font-size="11.5" font-weight="600" fill="#0f172a" text-anchor="middle">${short(v)}${invalid ? '!' : ''}</text>`);
+      out.push(
+        `<rect x="${(x + 2).toFixed(1)}" y="${y(v).toFixed(1)}" width="${(barW - 4).toFixed(1)}" height="${(y(0) - y(v)).toFixed(1)}" fill="${color(t.id, ti)}"${invalid ? ' fill-opacity="0.3" stroke="#ef4444" stroke-dasharray="3 2"' : ''}><title>${esc(`${t.label} — ${s.title}: ${Math.round(v)} req/s, p99 ${cell.latencyP99} ms${invalid ? ' (invalid)' : ''}`)}</title></rect>`,
+      );
+      out.push(
+        `<text x="${cx}" y="${(y(v) - 5).toFixed(1)}" font-size="11.5" font-weight="600" fill="#0f172a" text-anchor="middle">${short(v)}${invalid ? '!' : ''}</text>`,
+      );
     });
     // Titles wrap at ", " so long ones stay inside their group.
     const gxMid = (m.left + gi * groupW + groupW / 2).toFixed(1);
-    const spans = s.title.split(', ').map((part, i) => `<tspan x="${gxMid}" dy="${i === 0 ? 0 : 15}">${esc(part)}</tspan>`).join('');
+    const spans = s.title
+      .split(', ')
+      .map((part, i) => `<tspan x="${gxMid}" dy="${i === 0 ? 0 : 15}">${esc(part)}</tspan>`)
+      .join('');
     out.push(`<text x="${gxMid}" y="${H - m.bottom + 20}" font-size="12.5" fill="#0f172a" text-anchor="middle">${spans}</text>`);
   });
   if (c.ceiling) {
     const cy = y(c.ceiling.value).toFixed(1);
     out.push(`<line x1="${m.left}" x2="${W - m.right}" y1="${cy}" y2="${cy}" stroke="#dc2626" stroke-width="1.5" stroke-dasharray="6 4"/>`);
-    out.push(`<text x="${W - m.right - 4}" y="${(Number(cy) - 6).toFixed(1)}" font-size="12" fill="#dc2626" text-anchor="end">${esc(`ceiling: ${c.ceiling.label} ${short(c.ceiling.value)} req/s`)}</text>`);
+    out.push(
+      `<text x="${W - m.right - 4}" y="${(Number(cy) - 6).toFixed(1)}" font-size="12" fill="#dc2626" text-anchor="end">${esc(`ceiling: ${c.ceiling.label} ${short(c.ceiling.value)} req/s`)}</text>`,
+    );
   }
-  out.push(`<text x="${m.left}" y="${H - 14}" font-size="11" fill="#64748b">Higher is better. n/a: the server has no such feature. A faded dashed bar marked ! is invalid (errors or failed checks).</text>`);
+  out.push(
+    `<text x="${m.left}" y="${H - 14}" font-size="11" fill="#64748b">Higher is better. n/a: the server has no such feature. A faded dashed bar marked ! is invalid (errors or failed checks).</text>`,
+  );
   out.push('</svg>');
   return out.join('\n') + '\n';
 }

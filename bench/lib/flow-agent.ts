@@ -27,22 +27,31 @@ export class FlowAgent {
 
   send(method: 'GET' | 'POST', path: string, headers: Record<string, string>, body?: string): Promise<FlowResponse> {
     return new Promise((resolve, reject) => {
-      const req = request({
-        host: this.#origin.hostname, port: this.#origin.port, method, path, agent: this.#agent,
-        headers: body !== undefined ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers,
-        timeout: 10_000,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const setCookie = res.headers['set-cookie'];
-          resolve(Object.assign(
-            { status: res.statusCode ?? 0, location: res.headers.location ?? null, body: Buffer.concat(chunks).toString('utf8') },
-            setCookie ? { setCookie } : {},
-          ));
-        });
-        res.on('error', reject);
-      });
+      const req = request(
+        {
+          host: this.#origin.hostname,
+          port: this.#origin.port,
+          method,
+          path,
+          agent: this.#agent,
+          headers: body !== undefined ? { ...headers, 'content-length': Buffer.byteLength(body) } : headers,
+          timeout: 10_000,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const setCookie = res.headers['set-cookie'];
+            resolve(
+              Object.assign(
+                { status: res.statusCode ?? 0, location: res.headers.location ?? null, body: Buffer.concat(chunks).toString('utf8') },
+                setCookie ? { setCookie } : {},
+              ),
+            );
+          });
+          res.on('error', reject);
+        },
+      );
       req.on('timeout', () => req.destroy(new Error('timeout')));
       req.on('error', reject);
       if (body !== undefined) req.write(body);
@@ -104,6 +113,8 @@ export function firstForm(html: string): { action: string; fields: Record<string
 }
 
 function decodeEntities(s: string): string {
-  return s.replace(/&(amp|lt|gt|quot|#39|#x27|#x2F);/g, (_m, e: string) =>
-    ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'", '#x2F': '/' })[e] ?? _m);
+  return s.replace(
+    /&(amp|lt|gt|quot|#39|#x27|#x2F);/g,
+    (_m, e: string) => ({ amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", '#x27': "'", '#x2F': '/' })[e] ?? _m,
+  );
 }

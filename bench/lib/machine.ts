@@ -40,7 +40,10 @@ export function gitCommit(cwd: string): string | null {
 
 /** ISO timestamp usable as a file name on every OS: 2025-01-31T12-00-00Z. */
 export function stamp(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/:/g, '-');
+  return d
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/:/g, '-');
 }
 
 /**
@@ -87,7 +90,11 @@ export async function loopbackProbeUs(): Promise<number> {
         const onData = (d: Buffer) => {
           pending -= d.length;
           if (pending > 0) return;
-          if (--left === 0) { client.off('data', onData); resolve(); return; }
+          if (--left === 0) {
+            client.off('data', onData);
+            resolve();
+            return;
+          }
           pending = msg.length;
           client.write(msg);
         };

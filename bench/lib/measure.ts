@@ -37,7 +37,10 @@ function runAutocannon(opts: autocannon.Options): Promise<autocannon.Result> {
  * `verifyBody` are counted; one thorough probe before and after must pass.
  */
 export async function measure(
-  target: RunningTarget, load: Load, opts: MeasureOptions, labels: { scenario: string; target: string; round: number },
+  target: RunningTarget,
+  load: Load,
+  opts: MeasureOptions,
+  labels: { scenario: string; target: string; round: number },
 ): Promise<CellRun> {
   const before = await probe(target, load);
   const cpu0 = await cpuSeconds(target.pid).catch(() => Number.NaN);
@@ -106,7 +109,10 @@ function percentile(sorted: readonly number[], p: number): number {
  * checked (a problem counts as a mismatch and invalidates the cell); latency is per whole flow.
  */
 export async function measureFlow(
-  target: RunningTarget, load: FlowLoad, opts: MeasureOptions, labels: { scenario: string; target: string; round: number },
+  target: RunningTarget,
+  load: FlowLoad,
+  opts: MeasureOptions,
+  labels: { scenario: string; target: string; round: number },
 ): Promise<CellRun> {
   const before = await load.once(0).catch((e: unknown) => `flow threw: ${(e as Error).message}`);
   const cpu0 = await cpuSeconds(target.pid).catch(() => Number.NaN);
@@ -119,24 +125,40 @@ export async function measureFlow(
   const end = start + opts.durationSec * 1000;
   const bg = load.background;
   let firstBgMismatch = null as string | null;
-  const background = bg ? runAutocannon({
-    url: target.origin + bg.load.path, method: bg.load.method, headers: { ...bg.load.headers },
-    ...(bg.load.body !== undefined ? { body: bg.load.body } : {}),
-    connections: bg.connections, pipelining: 1, duration: opts.durationSec, timeout: 10,
-    verifyBody: (b) => { const ok = typeof b === 'string' && bg.load.verifyBody(b); if (!ok) firstBgMismatch ??= String(b).slice(0, 160); return ok; },
-  }) : null;
-  await Promise.all(Array.from({ length: load.concurrency }, async (_, worker) => {
-    while (performance.now() < end) {
-      const t0 = performance.now();
-      try {
-        const problem = await load.once(worker);
-        if (problem) { mismatches++; firstProblem ??= problem; } else latencies.push(performance.now() - t0);
-      } catch (e) {
-        errors++;
-        firstProblem ??= (e as Error).message;
+  const background = bg
+    ? runAutocannon({
+        url: target.origin + bg.load.path,
+        method: bg.load.method,
+        headers: { ...bg.load.headers },
+        ...(bg.load.body !== undefined ? { body: bg.load.body } : {}),
+        connections: bg.connections,
+        pipelining: 1,
+        duration: opts.durationSec,
+        timeout: 10,
+        verifyBody: (b) => {
+          const ok = typeof b === 'string' && bg.load.verifyBody(b);
+          if (!ok) firstBgMismatch ??= String(b).slice(0, 160);
+          return ok;
+        },
+      })
+    : null;
+  await Promise.all(
+    Array.from({ length: load.concurrency }, async (_, worker) => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        try {
+          const problem = await load.once(worker);
+          if (problem) {
+            mismatches++;
+            firstProblem ??= problem;
+          } else latencies.push(performance.now() - t0);
+        } catch (e) {
+          errors++;
+          firstProblem ??= (e as Error).message;
+        }
       }
-    }
-  }));
+    }),
+  );
   const duration = (performance.now() - start) / 1000;
   const bgResult = background ? await background : null;
   const self = process.cpuUsage(self0);
@@ -148,7 +170,9 @@ export async function measureFlow(
     mismatches && `${mismatches} flows failed (first: ${JSON.stringify(firstProblem?.slice(0, 200))})`,
     errors && `${errors} flow errors (first: ${JSON.stringify(firstProblem?.slice(0, 200))})`,
     latencies.length === 0 && 'no completed flows',
-    bgResult && (bgResult.non2xx || bgResult.errors || bgResult.mismatches) && `background load: ${bgResult.non2xx} non-2xx, ${bgResult.errors} errors, ${bgResult.mismatches} bad bodies (first: ${JSON.stringify(firstBgMismatch)})`,
+    bgResult &&
+      (bgResult.non2xx || bgResult.errors || bgResult.mismatches) &&
+      `background load: ${bgResult.non2xx} non-2xx, ${bgResult.errors} errors, ${bgResult.mismatches} bad bodies (first: ${JSON.stringify(firstBgMismatch)})`,
   ].filter(Boolean);
   return {
     ...labels,

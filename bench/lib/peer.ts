@@ -14,7 +14,11 @@ export function packageVersion(name: string): string {
     let dir = require.resolve(name);
     for (let i = 0; i < 6; i++) {
       dir = dir.slice(0, dir.lastIndexOf('/'));
-      try { return (require(`${dir}/package.json`) as { name: string; version: string }).version; } catch { /* up */ }
+      try {
+        return (require(`${dir}/package.json`) as { name: string; version: string }).version;
+      } catch {
+        /* up */
+      }
     }
     return 'unknown';
   }

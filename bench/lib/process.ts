@@ -40,7 +40,10 @@ export function spawnNode(args: readonly string[], env: NodeJS.ProcessEnv, verbo
   let out = '';
   let exited = false;
   const exitWaiters: (() => void)[] = [];
-  proc.on('exit', () => { exited = true; for (const w of exitWaiters) w(); });
+  proc.on('exit', () => {
+    exited = true;
+    for (const w of exitWaiters) w();
+  });
   proc.stderr!.on('data', (d: Buffer) => {
     if (err.length < 20_000) err += d.toString();
     if (verbose) process.stderr.write(d);
@@ -63,7 +66,10 @@ export function spawnNode(args: readonly string[], env: NodeJS.ProcessEnv, verbo
     readyLine(timeoutMs) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no ready line within ${timeoutMs} ms; stderr:\n${err}`)), timeoutMs);
-        proc.once('exit', (code) => { clearTimeout(timer); reject(new Error(`child exited (${code}) before ready; stderr:\n${err}`)); });
+        proc.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`child exited (${code}) before ready; stderr:\n${err}`));
+        });
         lineWaiters.push((line) => {
           if (!line.startsWith(READY_PREFIX)) return;
           clearTimeout(timer);
@@ -98,7 +104,9 @@ export async function waitFor200(url: string, since: number, timeoutMs: number, 
       const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
       await res.arrayBuffer();
       if (res.status === 200) return performance.now() - since;
-    } catch { /* not listening yet */ }
+    } catch {
+      /* not listening yet */
+    }
     await delay(5);
   }
   throw new Error(`${url} did not answer 200 within ${timeoutMs} ms${child ? `; stderr:\n${child.stderr()}` : ''}`);
@@ -119,12 +127,24 @@ export function runNode(args: readonly string[], env: NodeJS.ProcessEnv, cwd = p
     if (stdin !== undefined) proc.stdin!.end(stdin);
     let out = '';
     let err = '';
-    proc.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-    proc.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    proc.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     proc.on('error', reject);
     proc.on('exit', (code) => {
       if (code === 0) resolve(out);
-      else reject(new Error(`${args.slice(0, 3).map((a) => a.split('/').pop()).join(' ')} exited ${code}: ${(err || out).trim()}`));
+      else
+        reject(
+          new Error(
+            `${args
+              .slice(0, 3)
+              .map((a) => a.split('/').pop())
+              .join(' ')} exited ${code}: ${(err || out).trim()}`,
+          ),
+        );
     });
   });
 }

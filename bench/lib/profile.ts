@@ -59,9 +59,25 @@ export async function analyzeProfile(file: string, top = 25): Promise<ProfileAna
     e.ms += msSelf;
     fn.set(key, e);
     const url = n.callFrame.url;
-    const group = !url ? name.startsWith('(') ? name : '(native)'
-      : url.includes('node_modules/') ? url.slice(url.lastIndexOf('node_modules/') + 13).split('/').slice(0, url.includes('node_modules/@') ? 2 : 1).join('/')
-      : url.startsWith('node:') ? 'node: internals' : url.includes('/dist/') ? `gatehouse ${url.slice(url.indexOf('/dist/') + 6).split('/').slice(0, 2).join('/')}` : 'other';
+    const group = !url
+      ? name.startsWith('(')
+        ? name
+        : '(native)'
+      : url.includes('node_modules/')
+        ? url
+            .slice(url.lastIndexOf('node_modules/') + 13)
+            .split('/')
+            .slice(0, url.includes('node_modules/@') ? 2 : 1)
+            .join('/')
+        : url.startsWith('node:')
+          ? 'node: internals'
+          : url.includes('/dist/')
+            ? `gatehouse ${url
+                .slice(url.indexOf('/dist/') + 6)
+                .split('/')
+                .slice(0, 2)
+                .join('/')}`
+            : 'other';
     pkg.set(group, (pkg.get(group) ?? 0) + msSelf);
   }
   const toSpot = (name: string, w: string, v: number): HotSpot => ({ name, where: w, selfMs: Math.round(v), selfPct: Math.round((v / total) * 1000) / 10 });
@@ -85,9 +101,18 @@ export async function analyzeProfile(file: string, top = 25): Promise<ProfileAna
   }
   return {
     totalMs: Math.round(total),
-    gatehouseInclusive: [...incl.values()].sort((a, b) => b.ms - a.ms).slice(0, top).map((e) => toSpot(e.name, e.where, e.ms)),
-    functions: [...fn.values()].sort((a, b) => b.ms - a.ms).slice(0, top).map((e) => toSpot(e.name, e.where, e.ms)),
-    packages: [...pkg.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, v]) => toSpot(k, '', v)),
+    gatehouseInclusive: [...incl.values()]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, top)
+      .map((e) => toSpot(e.name, e.where, e.ms)),
+    functions: [...fn.values()]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, top)
+      .map((e) => toSpot(e.name, e.where, e.ms)),
+    packages: [...pkg.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, top)
+      .map(([k, v]) => toSpot(k, '', v)),
   };
 }
 
@@ -98,7 +123,5 @@ export async function analyzeProfile(file: string, top = 25): Promise<ProfileAna
  */
 export async function listProfiles(dir: string): Promise<{ file: string; thread: number }[]> {
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile'));
-  return files
-    .map((f) => ({ file: join(dir, f), thread: Number(f.split('.').at(-3)) }))
-    .sort((a, b) => a.thread - b.thread);
+  return files.map((f) => ({ file: join(dir, f), thread: Number(f.split('.').at(-3)) })).sort((a, b) => a.thread - b.thread);
 }

@@ -30,7 +30,12 @@ export interface RunFacts {
 
 /** Ratios, goals and load range derived from the measured cells. */
 export function buildReport(f: RunFacts): ReportInput {
-  const ratios = computeRatios(f.cells, f.runs, f.scenarios.map((s) => s.id), f.targets.map((t) => t.id));
+  const ratios = computeRatios(
+    f.cells,
+    f.runs,
+    f.scenarios.map((s) => s.id),
+    f.targets.map((t) => t.id),
+  );
   return {
     date: f.startedAt.slice(0, 16).replace('T', ' ') + ' UTC',
     machine: f.machineSummary,
@@ -85,8 +90,9 @@ export async function writeReport(r: ReportInput, o: PublishOptions): Promise<{ 
   const markdown = renderMarkdown({ ...r, chartPath: 'latest.svg' });
   await writeFile(join(o.outDir, 'latest.md'), markdown);
   await writeFile(join(o.outDir, 'latest.svg'), svg);
-  const block = renderMarkdown({ ...r, chartPath: 'bench/results/latest.svg' })
-    + `\nRaw numbers: [bench/results/${o.name}.json](bench/results/${o.name}.json). Reproduce with \`npm run bench\` (options: \`npm run bench -- --help\`).\n`;
+  const block =
+    renderMarkdown({ ...r, chartPath: 'bench/results/latest.svg' }) +
+    `\nRaw numbers: [bench/results/${o.name}.json](bench/results/${o.name}.json). Reproduce with \`npm run bench\` (options: \`npm run bench -- --help\`).\n`;
   await writeFile(join(o.outDir, 'readme.md'), block);
   const readmeUpdated = o.readme ? await updateReadme(o.readme, block) : false;
   return { markdown, readmeUpdated };

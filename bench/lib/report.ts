@@ -42,12 +42,18 @@ const ratioText = (v: number | null | undefined) => (v === null || v === undefin
 export function formatGoalValue(g: Pick<Goal, 'measured' | 'unit'>): string {
   if (g.measured === null) return 'not measured';
   switch (g.unit) {
-    case '×': return `${g.measured.toFixed(2)}×`;
-    case '%': return `${g.measured.toFixed(0)} %`;
-    case 'ms': return ms(g.measured);
-    case 'MB': return `${g.measured.toFixed(0)} MB`;
-    case 's': return `${g.measured.toFixed(2)} s`;
-    case '/s': return `${g.measured.toFixed(1)}/s`;
+    case '×':
+      return `${g.measured.toFixed(2)}×`;
+    case '%':
+      return `${g.measured.toFixed(0)} %`;
+    case 'ms':
+      return ms(g.measured);
+    case 'MB':
+      return `${g.measured.toFixed(0)} MB`;
+    case 's':
+      return `${g.measured.toFixed(2)} s`;
+    case '/s':
+      return `${g.measured.toFixed(1)}/s`;
   }
 }
 
@@ -60,18 +66,28 @@ export function renderMarkdown(r: ReportInput): string {
   const lines: string[] = [];
   lines.push(`### Benchmark — ${r.date}${r.quick ? ' (quick smoke run, not representative)' : ''}`);
   lines.push('');
-  lines.push(`${r.machine}, Node ${r.node}. autocannon in the parent process, each server in its own process, all on 127.0.0.1; `
-    + `${r.connections} connections, ${r.durationSec} s per cell after a warm-up, ${r.rounds} round${r.rounds > 1 ? 's' : ''} interleaved across servers, median shown. `
-    + 'Every response is checked (status and body); a cell with any failure is marked invalid. '
-    + 'Ratios are the median of per-round ratios (the two cells of a round run back to back).');
+  lines.push(
+    `${r.machine}, Node ${r.node}. autocannon in the parent process, each server in its own process, all on 127.0.0.1; ` +
+      `${r.connections} connections, ${r.durationSec} s per cell after a warm-up, ${r.rounds} round${r.rounds > 1 ? 's' : ''} interleaved across servers, median shown. ` +
+      'Every response is checked (status and body); a cell with any failure is marked invalid. ' +
+      'Ratios are the median of per-round ratios (the two cells of a round run back to back).',
+  );
   // The server, its thread pool and the load generator alone keep 2–3.3 runnable on 2 cores.
   const busy = r.load.max > r.load.cores + 1.5;
-  lines.push('', `Load average during the cells: ${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)} on ${r.load.cores} cores (the server under test and the load generator account for about ${r.load.cores}–${r.load.cores + 1})`
-    + (busy ? ' — ⚠️ other work was running on the machine; absolute numbers are depressed and noisy (ratios within the run less so).' : '.'));
+  lines.push(
+    '',
+    `Load average during the cells: ${r.load.min.toFixed(1)}–${r.load.max.toFixed(1)} on ${r.load.cores} cores (the server under test and the load generator account for about ${r.load.cores}–${r.load.cores + 1})` +
+      (busy ? ' — ⚠️ other work was running on the machine; absolute numbers are depressed and noisy (ratios within the run less so).' : '.'),
+  );
   if (r.cpuProbeMs) {
-    lines.push('', `CPU probe (a fixed 10⁸-step loop, median of 5, lower is faster): ${r.cpuProbeMs.before} ms before the cells, ${r.cpuProbeMs.after} ms after;`
-      + ' compare it between runs: on a shared VM the host can slow every server at once.'
-      + (r.loopbackUs ? ` A loopback TCP round trip (64 bytes) took ${r.loopbackUs} µs (part of every request is the kernel's socket path; compare the hello-world and peer cells between runs as well).` : ''));
+    lines.push(
+      '',
+      `CPU probe (a fixed 10⁸-step loop, median of 5, lower is faster): ${r.cpuProbeMs.before} ms before the cells, ${r.cpuProbeMs.after} ms after;` +
+        ' compare it between runs: on a shared VM the host can slow every server at once.' +
+        (r.loopbackUs
+          ? ` A loopback TCP round trip (64 bytes) took ${r.loopbackUs} µs (part of every request is the kernel's socket path; compare the hello-world and peer cells between runs as well).`
+          : ''),
+    );
   }
   lines.push('');
   if (r.chartPath) lines.push(`![Requests per second by scenario](${r.chartPath})`, '');
@@ -92,17 +108,27 @@ export function renderMarkdown(r: ReportInput): string {
   lines.push('| Goal (same run) | Measured | Target | Result |', '| --- | ---: | ---: | --- |');
   for (const g of r.goals) {
     const result = g.met === null ? '⚠️ not measured' : g.met ? '✅ met' : '❌ missed';
-    lines.push(`| ${g.name} | ${formatGoalValue(g)} | ${g.op} ${g.threshold}${g.unit === '×' ? '×' : ` ${g.unit}`} | ${result}${g.note ? ` (${g.note})` : ''} |`);
+    lines.push(
+      `| ${g.name} | ${formatGoalValue(g)} | ${g.op} ${g.threshold}${g.unit === '×' ? '×' : ` ${g.unit}`} | ${result}${g.note ? ` (${g.note})` : ''} |`,
+    );
   }
   lines.push('');
   if (r.startup.length) {
     lines.push('| Server | Start to ready (median) | Idle RSS (median) | RSS after load |', '| --- | ---: | ---: | ---: |');
     for (const s of r.startup) {
       const label = r.targets.find((t) => t.id === s.target)?.label ?? s.target;
-      if (s.error) { lines.push(`| ${label} | failed | failed | |`); continue; }
-      lines.push(`| ${label} | ${int(s.medianStartMs)} ms | ${s.medianIdleRssMB.toFixed(0)} MB | ${s.rssAfterLoadMB === undefined ? '–' : `${s.rssAfterLoadMB.toFixed(0)} MB`} |`);
+      if (s.error) {
+        lines.push(`| ${label} | failed | failed | |`);
+        continue;
+      }
+      lines.push(
+        `| ${label} | ${int(s.medianStartMs)} ms | ${s.medianIdleRssMB.toFixed(0)} MB | ${s.rssAfterLoadMB === undefined ? '–' : `${s.rssAfterLoadMB.toFixed(0)} MB`} |`,
+      );
     }
-    lines.push('', 'Start to ready: process spawn until the first 200 from the readiness URL (existing database; median of fresh starts). RSS from /proc (VmRSS), MB = 10⁶ bytes, idle = 2 s after ready.');
+    lines.push(
+      '',
+      'Start to ready: process spawn until the first 200 from the readiness URL (existing database; median of fresh starts). RSS from /proc (VmRSS), MB = 10⁶ bytes, idle = 2 s after ready.',
+    );
     lines.push('');
   }
   const notes = r.cells.filter((c) => c.status === 'invalid' || c.status === 'failed');
@@ -126,7 +152,10 @@ export function renderMarkdown(r: ReportInput): string {
 const FLOW_SCENARIOS = new Set(['auth-code', 'refresh', 'signin-under-load']);
 
 export function computeRatios(
-  cells: readonly CellSummary[], runs: readonly CellRun[], scenarioIds: readonly string[], targetIds: readonly string[],
+  cells: readonly CellSummary[],
+  runs: readonly CellRun[],
+  scenarioIds: readonly string[],
+  targetIds: readonly string[],
 ): { scenario: string; vs: string; value: number | null }[] {
   const find = (s: string, t: string) => cells.find((c) => c.scenario === s && c.target === t);
   const out: { scenario: string; vs: string; value: number | null }[] = [];
@@ -134,8 +163,14 @@ export function computeRatios(
     for (const t of targetIds.filter((x) => x !== 'gatehouse')) {
       const [vsScenario, vsTarget] = t === 'hello' ? ['hello', 'hello'] : [s, t];
       // A multi-step flow (several requests, a password hash) has no meaning against one hello request.
-      if (t === 'hello' && FLOW_SCENARIOS.has(s)) { out.push({ scenario: s, vs: t, value: null }); continue; }
-      if (ratio(find(s, 'gatehouse'), find(vsScenario, vsTarget)) === null) { out.push({ scenario: s, vs: t, value: null }); continue; }
+      if (t === 'hello' && FLOW_SCENARIOS.has(s)) {
+        out.push({ scenario: s, vs: t, value: null });
+        continue;
+      }
+      if (ratio(find(s, 'gatehouse'), find(vsScenario, vsTarget)) === null) {
+        out.push({ scenario: s, vs: t, value: null });
+        continue;
+      }
       const perRound: number[] = [];
       for (const gh of runs.filter((r) => r.scenario === s && r.target === 'gatehouse')) {
         const other = runs.find((r) => r.scenario === vsScenario && r.target === vsTarget && r.round === gh.round);

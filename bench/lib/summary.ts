@@ -24,9 +24,7 @@ export interface CellSummary {
   readonly rounds: number;
 }
 
-export function summarize(
-  scenario: string, target: string, runs: readonly CellRun[], na?: string, failure?: string,
-): CellSummary {
+export function summarize(scenario: string, target: string, runs: readonly CellRun[], na?: string, failure?: string): CellSummary {
   if (na) return { scenario, target, status: 'n/a', note: na, rounds: 0 };
   if (failure && runs.length === 0) return { scenario, target, status: 'failed', note: failure, rounds: 0 };
   const problems = runs.filter((r) => r.problem).map((r) => `round ${r.round}: ${r.problem}`);

@@ -31,14 +31,26 @@ export function benchCases(data: Dataset): BenchCase[] {
   return [
     { name: 'clients: first page by name', run: async (s) => (await s.clients.page(TENANT, q('client_name'))).items.length },
     { name: 'clients: page after row 90% by name', run: async (s) => (await s.clients.page(TENANT, q('client_name', { after: nameAfter }))).items.length },
-    { name: 'clients: page after row 90% by created_at desc', run: async (s) => (await s.clients.page(TENANT, q('created_at', { order: 'desc', after: createdAfter }))).items.length },
+    {
+      name: 'clients: page after row 90% by created_at desc',
+      run: async (s) => (await s.clients.page(TENANT, q('created_at', { order: 'desc', after: createdAfter }))).items.length,
+    },
     { name: 'clients: id prefix search', run: async (s) => (await s.clients.page(TENANT, q('client_id', { q: 'client-0900' }))).items.length },
     { name: 'clients: name prefix search', run: async (s) => (await s.clients.page(TENANT, q('client_name', { q: 'Golf Kilo' }))).items.length },
     { name: 'users: first page by username', run: async (s) => (await s.users.page(TENANT, q('username'))).items.length },
-    { name: 'users: page after row 90% by username desc', run: async (s) => (await s.users.page(TENANT, q('username', { order: 'desc', after: usernameAfter }))).items.length },
+    {
+      name: 'users: page after row 90% by username desc',
+      run: async (s) => (await s.users.page(TENANT, q('username', { order: 'desc', after: usernameAfter }))).items.length,
+    },
     { name: 'users: page after row 90% by created_at', run: async (s) => (await s.users.page(TENANT, q('created_at', { after: userAfter }))).items.length },
     { name: 'users: username prefix search', run: async (s) => (await s.users.page(TENANT, q('username', { q: 'KILO.09' }))).items.length },
-    { name: 'grants: by user (50 grants)', run: async (s) => (await s.grants.listGrants(TENANT, { userId: HEAVY_USER }, q('issued_at', { order: 'desc' }), at)).items.length },
-    { name: 'grants: by client (first page of ~500)', run: async (s) => (await s.grants.listGrants(TENANT, { clientId: 'client-000001' }, q('issued_at'), at)).items.length },
+    {
+      name: 'grants: by user (50 grants)',
+      run: async (s) => (await s.grants.listGrants(TENANT, { userId: HEAVY_USER }, q('issued_at', { order: 'desc' }), at)).items.length,
+    },
+    {
+      name: 'grants: by client (first page of ~500)',
+      run: async (s) => (await s.grants.listGrants(TENANT, { clientId: 'client-000001' }, q('issued_at'), at)).items.length,
+    },
   ];
 }

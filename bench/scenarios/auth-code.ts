@@ -21,20 +21,34 @@ async function follow(b: FlowBrowser, r: FlowResponse, origin: string): Promise<
   return 'too many redirects';
 }
 
-export interface CodeFlowResult { readonly problem: string | null; readonly refreshToken?: string }
+export interface CodeFlowResult {
+  readonly problem: string | null;
+  readonly refreshToken?: string;
+}
 
 /**
  * One authorization-code + PKCE flow with a fresh browser: GET authorize → the sign-in page →
  * POST username/password (consent is pre-granted) → redirect with `code` → token request.
  */
-export async function codeFlow(agent: FlowAgent, t: RunningTarget, client: ClientFixture, user: { username: string; password: string }): Promise<CodeFlowResult> {
+export async function codeFlow(
+  agent: FlowAgent,
+  t: RunningTarget,
+  client: ClientFixture,
+  user: { username: string; password: string },
+): Promise<CodeFlowResult> {
   const b = agent.browser();
   const verifier = b64url(randomBytes(32));
   const state = b64url(randomBytes(12));
   const q = new URLSearchParams({
-    response_type: 'code', client_id: client.clientId, redirect_uri: BENCH_REDIRECT_URI, scope: client.scope,
-    state, nonce: b64url(randomBytes(12)), code_challenge: b64url(createHash('sha256').update(verifier).digest()),
-    code_challenge_method: 'S256', ...client.extraParams,
+    response_type: 'code',
+    client_id: client.clientId,
+    redirect_uri: BENCH_REDIRECT_URI,
+    scope: client.scope,
+    state,
+    nonce: b64url(randomBytes(12)),
+    code_challenge: b64url(createHash('sha256').update(verifier).digest()),
+    code_challenge_method: 'S256',
+    ...client.extraParams,
   });
   const page = await follow(b, await b.get(`${t.capabilities.authorizationPath}?${q}`), t.origin);
   if (typeof page === 'string') return { problem: `authorize: ${page}` };
@@ -42,18 +56,29 @@ export async function codeFlow(agent: FlowAgent, t: RunningTarget, client: Clien
   const login = firstForm(page.body);
   if (!login) return { problem: 'no sign-in form' };
   const action = new URL(login.action || '/', t.origin);
-  const signedIn = await follow(b, await b.postForm(action.pathname + action.search, { ...login.fields, username: user.username, password: user.password }), t.origin);
+  const signedIn = await follow(
+    b,
+    await b.postForm(action.pathname + action.search, { ...login.fields, username: user.username, password: user.password }),
+    t.origin,
+  );
   if (typeof signedIn !== 'string' || !signedIn.startsWith(BENCH_REDIRECT_URI)) {
-    return { problem: `sign-in did not reach the redirect URI: ${typeof signedIn === 'string' ? signedIn : `${signedIn.status} ${signedIn.body.slice(0, 160)}`}` };
+    return {
+      problem: `sign-in did not reach the redirect URI: ${typeof signedIn === 'string' ? signedIn : `${signedIn.status} ${signedIn.body.slice(0, 160)}`}`,
+    };
   }
   const cb = new URL(signedIn).searchParams;
   if (cb.get('state') !== state) return { problem: 'state mismatch' };
   const code = cb.get('code');
   if (!code) return { problem: `no code: ${signedIn.slice(0, 160)}` };
-  const r = await agent.send('POST', t.capabilities.tokenPath!, { authorization: basicAuth(client), 'content-type': FORM, accept: 'application/json' },
-    form({ grant_type: 'authorization_code', code, redirect_uri: BENCH_REDIRECT_URI, code_verifier: verifier, ...client.extraParams }));
+  const r = await agent.send(
+    'POST',
+    t.capabilities.tokenPath!,
+    { authorization: basicAuth(client), 'content-type': FORM, accept: 'application/json' },
+    form({ grant_type: 'authorization_code', code, redirect_uri: BENCH_REDIRECT_URI, code_verifier: verifier, ...client.extraParams }),
+  );
   const json = r.status === 200 ? parseJson(r.body) : null;
-  if (!json || typeof json.access_token !== 'string' || typeof json.id_token !== 'string') return { problem: `token answered ${r.status}: ${r.body.slice(0, 160)}` };
+  if (!json || typeof json.access_token !== 'string' || typeof json.id_token !== 'string')
+    return { problem: `token answered ${r.status}: ${r.body.slice(0, 160)}` };
   return { problem: null, ...(typeof json.refresh_token === 'string' ? { refreshToken: json.refresh_token } : {}) };
 }
 

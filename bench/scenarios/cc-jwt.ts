@@ -13,7 +13,10 @@ export const ccJwt: Scenario = {
         method: 'POST',
         path: tokenPath,
         ...tokenRequest(jwtClient),
-        verifyBody: (b) => { const t = accessTokenOf(b); return t !== null && looksLikeJws(t); },
+        verifyBody: (b) => {
+          const t = accessTokenOf(b);
+          return t !== null && looksLikeJws(t);
+        },
         verifyResponse(status, body) {
           const r = checkTokenResponse(status, body);
           if ('problem' in r) return r.problem;

@@ -14,7 +14,10 @@ export const ccOpaque: Scenario = {
         path: tokenPath,
         ...tokenRequest(opaqueClient),
         // Not "does not start with eyJ": a random opaque token does so once in 262,144.
-        verifyBody: (b) => { const t = accessTokenOf(b); return t !== null && t.length >= 16 && !looksLikeJws(t); },
+        verifyBody: (b) => {
+          const t = accessTokenOf(b);
+          return t !== null && t.length >= 16 && !looksLikeJws(t);
+        },
         verifyResponse(status, body) {
           const r = checkTokenResponse(status, body);
           if ('problem' in r) return r.problem;

@@ -23,7 +23,7 @@ export function tokenRequest(client: ClientFixture) {
 export function parseJson(body: string): Record<string, unknown> | null {
   try {
     const v: unknown = JSON.parse(body);
-    return typeof v === 'object' && v !== null && !Array.isArray(v) ? v as Record<string, unknown> : null;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
   } catch {
     return null;
   }

@@ -19,7 +19,10 @@ export const refresh: Scenario = {
     const chains: string[] = [];
     for (let i = 0; i < CONNECTIONS; i++) {
       const r = await codeFlow(agent, t, caps.client, caps.user);
-      if (r.problem || !r.refreshToken) { agent.close(); throw new Error(`no refresh token from the code flow: ${r.problem ?? 'none issued'}`); }
+      if (r.problem || !r.refreshToken) {
+        agent.close();
+        throw new Error(`no refresh token from the code flow: ${r.problem ?? 'none issued'}`);
+      }
       chains.push(r.refreshToken);
     }
     const headers = { authorization: basicAuth(caps.client), 'content-type': FORM, accept: 'application/json' };
@@ -27,10 +30,15 @@ export const refresh: Scenario = {
       kind: 'flow',
       concurrency: CONNECTIONS,
       async once(worker) {
-        const r = await agent.send('POST', t.capabilities.tokenPath!, headers,
-          form({ grant_type: 'refresh_token', refresh_token: chains[worker]!, ...caps.client.extraParams }));
+        const r = await agent.send(
+          'POST',
+          t.capabilities.tokenPath!,
+          headers,
+          form({ grant_type: 'refresh_token', refresh_token: chains[worker]!, ...caps.client.extraParams }),
+        );
         const json = r.status === 200 ? parseJson(r.body) : null;
-        if (!json || typeof json.access_token !== 'string' || typeof json.refresh_token !== 'string') return `refresh answered ${r.status}: ${r.body.slice(0, 160)}`;
+        if (!json || typeof json.access_token !== 'string' || typeof json.refresh_token !== 'string')
+          return `refresh answered ${r.status}: ${r.body.slice(0, 160)}`;
         chains[worker] = json.refresh_token;
         return null;
       },

@@ -16,7 +16,7 @@ export const signinUnderLoad: Scenario = {
     const caps = flowCapabilities(t);
     if (typeof caps === 'string') return { na: caps };
     const cc = await ccJwt.prepare(t);
-    if (!('load' in cc) || ('kind' in cc.load)) return { na: 'no client_credentials load' };
+    if (!('load' in cc) || 'kind' in cc.load) return { na: 'no client_credentials load' };
     const agent = new FlowAgent(t.origin, FLOW_CONCURRENCY);
     const load: FlowLoad = {
       kind: 'flow',

@@ -9,7 +9,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  ACCESS_TOKEN_TTL, BENCH_OIDC_SCOPE, BENCH_PASSWORD, BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USERNAME, RESOURCE_JWT, RESOURCE_OPAQUE,
+  ACCESS_TOKEN_TTL,
+  BENCH_OIDC_SCOPE,
+  BENCH_PASSWORD,
+  BENCH_REDIRECT_URI,
+  BENCH_SCOPE,
+  BENCH_USERNAME,
+  RESOURCE_JWT,
+  RESOURCE_OPAQUE,
 } from '../lib/fixtures.ts';
 import { freePort, runNode, spawnNode, waitFor200 } from '../lib/process.ts';
 import type { BenchTarget, ClientFixture, RunningTarget, StartOptions } from '../lib/types.ts';
@@ -91,19 +98,49 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
       if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: run `npm run build`');
       dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
       configFile = join(dir, 'gatehouse.json');
-      const resource = (identifier: string, accessTokenFormat: 'jwt' | 'opaque') =>
-        ({ identifier, scopes: [BENCH_SCOPE, 'openid', 'offline_access'], accessTokenFormat, accessTokenTtl: ACCESS_TOKEN_TTL });
-      await writeFile(configFile, JSON.stringify({
-        tokens: { accessTokenTtl: ACCESS_TOKEN_TTL, accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'RS256' },
-        resources: [resource(RESOURCE_JWT, 'jwt'), resource(RESOURCE_OPAQUE, 'opaque')],
-        requireResourceRegistration: true,
-      }, null, 2));
+      const resource = (identifier: string, accessTokenFormat: 'jwt' | 'opaque') => ({
+        identifier,
+        scopes: [BENCH_SCOPE, 'openid', 'offline_access'],
+        accessTokenFormat,
+        accessTokenTtl: ACCESS_TOKEN_TTL,
+      });
+      await writeFile(
+        configFile,
+        JSON.stringify(
+          {
+            tokens: { accessTokenTtl: ACCESS_TOKEN_TTL, accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'RS256' },
+            resources: [resource(RESOURCE_JWT, 'jwt'), resource(RESOURCE_OPAQUE, 'opaque')],
+            requireResourceRegistration: true,
+          },
+          null,
+          2,
+        ),
+      );
       // One client per token format, each also naming the resource whose registry entry demands
       // that format (node-oidc-provider picks the format from the resource alone).
       const create = async (format: 'jwt' | 'opaque', resource: string): Promise<ClientFixture> => {
-        const out = await runNode([CLI, 'clients', 'create', '--config', configFile,
-          '--name', `bench-${format}`, '--grant-types', 'client_credentials', '--scopes', BENCH_SCOPE,
-          '--token-endpoint-auth-method', 'client_secret_basic', '--access-token-format', format, '--json'], env(8080), ROOT);
+        const out = await runNode(
+          [
+            CLI,
+            'clients',
+            'create',
+            '--config',
+            configFile,
+            '--name',
+            `bench-${format}`,
+            '--grant-types',
+            'client_credentials',
+            '--scopes',
+            BENCH_SCOPE,
+            '--token-endpoint-auth-method',
+            'client_secret_basic',
+            '--access-token-format',
+            format,
+            '--json',
+          ],
+          env(8080),
+          ROOT,
+        );
         return { ...parseCreatedClient(out), scope: BENCH_SCOPE, extraParams: { resource } };
       };
       try {
@@ -116,10 +153,37 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
       }
       // The end user and the first-party web client of the authorization-code and refresh flows.
       try {
-        await runNode([CLI, 'users', 'create', '--config', configFile, '--username', BENCH_USERNAME, '--password-stdin', '--json'], env(8080), ROOT, `${BENCH_PASSWORD}\n`);
-        const out = await runNode([CLI, 'clients', 'create', '--config', configFile, '--name', 'bench-web',
-          '--grant-types', 'authorization_code,refresh_token', '--response-types', 'code', '--redirect-uris', BENCH_REDIRECT_URI,
-          '--scopes', BENCH_OIDC_SCOPE.split(' ').join(','), '--token-endpoint-auth-method', 'client_secret_basic', '--first-party', '--json'], env(8080), ROOT);
+        await runNode(
+          [CLI, 'users', 'create', '--config', configFile, '--username', BENCH_USERNAME, '--password-stdin', '--json'],
+          env(8080),
+          ROOT,
+          `${BENCH_PASSWORD}\n`,
+        );
+        const out = await runNode(
+          [
+            CLI,
+            'clients',
+            'create',
+            '--config',
+            configFile,
+            '--name',
+            'bench-web',
+            '--grant-types',
+            'authorization_code,refresh_token',
+            '--response-types',
+            'code',
+            '--redirect-uris',
+            BENCH_REDIRECT_URI,
+            '--scopes',
+            BENCH_OIDC_SCOPE.split(' ').join(','),
+            '--token-endpoint-auth-method',
+            'client_secret_basic',
+            '--first-party',
+            '--json',
+          ],
+          env(8080),
+          ROOT,
+        );
         web = { ...parseCreatedClient(out), scope: BENCH_OIDC_SCOPE, extraParams: { resource: RESOURCE_JWT } };
       } catch (e) {
         webError = `gatehouse users/clients create failed: ${(e as Error).message.split('\n').slice(0, 2).join(' ').slice(0, 240)}`;

@@ -22,7 +22,9 @@ async function serve(): Promise<void> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   announce(typeof addr === 'object' && addr ? addr.port : 0);
-  const stop = () => { void app.close().then(() => process.exit(0)); };
+  const stop = () => {
+    void app.close().then(() => process.exit(0));
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

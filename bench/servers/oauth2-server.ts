@@ -48,19 +48,25 @@ async function serve(): Promise<void> {
       const given = Buffer.from(clientSecret);
       return given.length === secret.length && timingSafeEqual(given, secret) ? client : false;
     },
-    async getUserFromClient(c) { return { id: c.id }; },
+    async getUserFromClient(c) {
+      return { id: c.id };
+    },
     async validateScope(_user, _client, scope) {
       const requested = scope ?? [BENCH_SCOPE];
       return requested.every((s) => s === BENCH_SCOPE) ? requested : false;
     },
-    async generateAccessToken() { return randomBytes(32).toString('base64url'); },
+    async generateAccessToken() {
+      return randomBytes(32).toString('base64url');
+    },
     async saveToken(token, c, user) {
       const saved: Token = { ...token, client: c, user };
       tokens.set(token.accessToken, saved);
       if (tokens.size > STORE_LIMIT) tokens.delete(tokens.keys().next().value!);
       return saved;
     },
-    async getAccessToken(accessToken) { return tokens.get(accessToken) ?? false; },
+    async getAccessToken(accessToken) {
+      return tokens.get(accessToken) ?? false;
+    },
   };
   const oauth = new OAuth2({ model });
 
@@ -80,11 +86,17 @@ async function serve(): Promise<void> {
       send(res, err.code ?? 500, {}, { error: err.name ?? 'server_error', error_description: err.message });
     }
   };
-  const server = createServer((req, res) => { void handle(req, res); });
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const addr = server.address();
   announce(typeof addr === 'object' && addr ? addr.port : 0);
-  const stop = () => { server.close(); server.closeAllConnections(); process.exit(0); };
+  const stop = () => {
+    server.close();
+    server.closeAllConnections();
+    process.exit(0);
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

@@ -24,15 +24,20 @@ export function mountInteractions(provider: Provider, next: Handler, user: { use
     if (details.uid !== uid) throw new Error('interaction mismatch');
     if (req.method === 'GET' && action === '') {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-      res.end(`<!doctype html><title>${details.prompt.name} ${JSON.stringify((details.prompt as {reasons?: unknown}).reasons ?? [])}</title><form method="post" action="/interaction/${uid}/login">`
-        + '<input name="username"><input name="password" type="password"><button>Sign in</button></form>');
+      res.end(
+        `<!doctype html><title>${details.prompt.name} ${JSON.stringify((details.prompt as { reasons?: unknown }).reasons ?? [])}</title><form method="post" action="/interaction/${uid}/login">` +
+          '<input name="username"><input name="password" type="password"><button>Sign in</button></form>',
+      );
       return;
     }
     if (req.method === 'POST' && action === '/login') {
       const form = new URLSearchParams(await readBody(req));
       argon ??= await import('@node-rs/argon2');
-      const ok = form.get('username') === user.username && await argon.verify(user.passwordHash, form.get('password') ?? '');
-      if (!ok) { res.writeHead(401).end('bad credentials'); return; }
+      const ok = form.get('username') === user.username && (await argon.verify(user.passwordHash, form.get('password') ?? ''));
+      if (!ok) {
+        res.writeHead(401).end('bad credentials');
+        return;
+      }
       await provider.interactionFinished(req, res, { login: { accountId: user.username } }, { mergeWithLastSubmission: false });
       return;
     }

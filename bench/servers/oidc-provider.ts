@@ -6,7 +6,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  ACCESS_TOKEN_TTL, BENCH_OIDC_SCOPE, BENCH_PASSWORD, BENCH_REDIRECT_URI, BENCH_SCOPE, BENCH_USERNAME, RESOURCE_JWT, RESOURCE_OPAQUE,
+  ACCESS_TOKEN_TTL,
+  BENCH_OIDC_SCOPE,
+  BENCH_PASSWORD,
+  BENCH_REDIRECT_URI,
+  BENCH_SCOPE,
+  BENCH_USERNAME,
+  RESOURCE_JWT,
+  RESOURCE_OPAQUE,
 } from '../lib/fixtures.ts';
 import { mountInteractions } from './oidc-provider-interactions.ts';
 import { announce, isMain, packageVersion, peerTarget } from '../lib/peer.ts';
@@ -55,28 +62,45 @@ async function serve(): Promise<void> {
   const port = typeof addr === 'object' && addr ? addr.port : 0;
 
   const provider = new Provider(`http://127.0.0.1:${port}`, {
-    clients: [{
-      client_id: CLIENT_ID,
-      client_secret: CLIENT_SECRET,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_basic',
-      scope: BENCH_SCOPE,
-    }, {
-      client_id: WEB_CLIENT_ID,
-      client_secret: WEB_CLIENT_SECRET,
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      redirect_uris: [BENCH_REDIRECT_URI],
-      token_endpoint_auth_method: 'client_secret_basic',
-      scope: BENCH_OIDC_SCOPE,
-    }],
+    clients: [
+      {
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: BENCH_SCOPE,
+      },
+      {
+        client_id: WEB_CLIENT_ID,
+        client_secret: WEB_CLIENT_SECRET,
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+        redirect_uris: [BENCH_REDIRECT_URI],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: BENCH_OIDC_SCOPE,
+      },
+    ],
     // Equivalent to Gatehouse: sign-in pages of our own that verify an argon2id password hash
     // (OWASP parameters), consent already granted (first-party), refresh tokens rotated on use.
     interactions: { url: (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
     findAccount: async (_ctx: unknown, sub: string) => ({ accountId: sub, claims: async () => ({ sub }) }),
-    loadExistingGrant: async (ctx: { oidc: { client: { clientId: string }; session: { accountId: string; grantIdFor(c: string): string | undefined }; provider: { Grant: { find(id: string): Promise<unknown>; new (i: { clientId: string; accountId: string }): { addOIDCScope(s: string): void; addResourceScope(r: string, s: string): void; save(): Promise<string> } } } } }) => {
+    loadExistingGrant: async (ctx: {
+      oidc: {
+        client: { clientId: string };
+        session: { accountId: string; grantIdFor(c: string): string | undefined };
+        provider: {
+          Grant: {
+            find(id: string): Promise<unknown>;
+            new (i: {
+              clientId: string;
+              accountId: string;
+            }): { addOIDCScope(s: string): void; addResourceScope(r: string, s: string): void; save(): Promise<string> };
+          };
+        };
+      };
+    }) => {
       const { client, session, provider: p } = ctx.oidc;
       const existing = session.grantIdFor(client.clientId);
       if (existing) return p.Grant.find(existing);
@@ -121,7 +145,11 @@ async function serve(): Promise<void> {
   const passwordHash = await (await import('@node-rs/argon2')).hash(BENCH_PASSWORD, { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 });
   server.on('request', mountInteractions(provider, provider.callback(), { username: BENCH_USERNAME, passwordHash }));
   announce(port);
-  const stop = () => { server.close(); server.closeAllConnections(); process.exit(0); };
+  const stop = () => {
+    server.close();
+    server.closeAllConnections();
+    process.exit(0);
+  };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 }

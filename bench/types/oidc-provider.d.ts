@@ -11,13 +11,23 @@ declare module 'oidc-provider' {
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     on(event: string, listener: (...args: unknown[]) => void): this;
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<{ uid: string; prompt: { name: string } }>;
-    interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, opts?: { mergeWithLastSubmission?: boolean }): Promise<void>;
-    readonly Grant: new (init: { clientId: string; accountId: string }) => {
+    interactionFinished(
+      req: IncomingMessage,
+      res: ServerResponse,
+      result: Record<string, unknown>,
+      opts?: { mergeWithLastSubmission?: boolean },
+    ): Promise<void>;
+    readonly Grant: new (init: {
+      clientId: string;
+      accountId: string;
+    }) => {
       addOIDCScope(scope: string): void;
       addResourceScope(resource: string, scope: string): void;
       save(): Promise<string>;
     } & { find?: never };
   }
   export default Provider;
-  export interface GrantStatic { find(id: string): Promise<unknown> }
+  export interface GrantStatic {
+    find(id: string): Promise<unknown>;
+  }
 }

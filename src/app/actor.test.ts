@@ -12,8 +12,10 @@ test('roles are ordered: admin includes operator includes viewer; no role includ
 });
 
 test('assertRole throws GH_FORBIDDEN naming the use case and the role needed', () => {
-  assert.throws(() => assertRole({ kind: 'admin_user', id: 'v', roles: ['viewer'] }, 'operator', 'users.create'),
-    (e: Error & { code?: string }) => e.code === 'GH_FORBIDDEN' && /users\.create needs the operator role/.test(e.message));
+  assert.throws(
+    () => assertRole({ kind: 'admin_user', id: 'v', roles: ['viewer'] }, 'operator', 'users.create'),
+    (e: Error & { code?: string }) => e.code === 'GH_FORBIDDEN' && /users\.create needs the operator role/.test(e.message),
+  );
 });
 
 test('the CLI acts as the OS user with the admin role; an odd USER falls back to "cli"', () => {

@@ -30,8 +30,11 @@ test('docs/operations.md states the role of every use case, as the code does', a
 
 test('application.run dispatches by catalogue name with the same role check and validation', async () => {
   const w = await appWorld();
-  assert.deepEqual(w.app.catalog.map((u) => u.name), allUseCases().map((u) => u.name));
-  const created = await w.app.run('users.create', ADMIN, { username: 'alice', password: 'correct horse battery' }) as { username: string };
+  assert.deepEqual(
+    w.app.catalog.map((u) => u.name),
+    allUseCases().map((u) => u.name),
+  );
+  const created = (await w.app.run('users.create', ADMIN, { username: 'alice', password: 'correct horse battery' })) as { username: string };
   assert.equal(created.username, 'alice');
   assert.equal(((await w.app.run('users.list', VIEWER, {})) as { items: unknown[] }).items.length, 1);
   await rejectsWith(w.app.run('users.delete', VIEWER, { user: 'alice' }), 'GH_FORBIDDEN');

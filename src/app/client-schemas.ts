@@ -56,6 +56,10 @@ export const clientMetadataSchema = z.strictObject(
 );
 
 /** `clients.update`: members to change; null removes a member (its default applies again). */
-export const clientMetadataChangesSchema = z.strictObject(
-  Object.fromEntries(Object.entries(members).map(([k, v]) => [k, v.nullable().optional()])) as { [K in MetadataMember]: z.ZodOptional<z.ZodNullable<Members[K]>> },
-).refine((o) => Object.keys(o).length > 0, 'name at least one member to change');
+export const clientMetadataChangesSchema = z
+  .strictObject(
+    Object.fromEntries(Object.entries(members).map(([k, v]) => [k, v.nullable().optional()])) as {
+      [K in MetadataMember]: z.ZodOptional<z.ZodNullable<Members[K]>>;
+    },
+  )
+  .refine((o) => Object.keys(o).length > 0, 'name at least one member to change');

@@ -21,7 +21,10 @@ async function mustGet(ctx: Ctx, id: string): Promise<Client> {
   return client;
 }
 
-const withSecret = (r: { client: Client; clientSecret: string | null }): ClientWithSecretView => ({ client: clientView(r.client), client_secret: r.clientSecret });
+const withSecret = (r: { client: Client; clientSecret: string | null }): ClientWithSecretView => ({
+  client: clientView(r.client),
+  client_secret: r.clientSecret,
+});
 
 export const createClientUseCase = defineUseCase({
   name: 'clients.create',
@@ -29,9 +32,15 @@ export const createClientUseCase = defineUseCase({
   role: 'operator',
   input: clientMetadataSchema,
   event: 'client.created',
-  handle: async (ctx, metadata) => withSecret(await ctx.deps.clientService.create({
-    metadata, policy: operatorPolicy(ctx.deps.config), via: ctx.via, actor: actorRef(ctx.actor),
-  })),
+  handle: async (ctx, metadata) =>
+    withSecret(
+      await ctx.deps.clientService.create({
+        metadata,
+        policy: operatorPolicy(ctx.deps.config),
+        via: ctx.via,
+        actor: actorRef(ctx.actor),
+      }),
+    ),
 });
 
 export const showClientUseCase = defineUseCase({
@@ -69,9 +78,14 @@ export const updateClientUseCase = defineUseCase({
       if (v === null) delete merged[m];
       else if (v !== undefined) merged[m] = v;
     }
-    return withSecret(await ctx.deps.clientService.replaceMetadata(existing, {
-      metadata: merged, policy: operatorPolicy(ctx.deps.config), via: ctx.via, actor: actorRef(ctx.actor),
-    }));
+    return withSecret(
+      await ctx.deps.clientService.replaceMetadata(existing, {
+        metadata: merged,
+        policy: operatorPolicy(ctx.deps.config),
+        via: ctx.via,
+        actor: actorRef(ctx.actor),
+      }),
+    );
   },
 });
 

@@ -6,7 +6,11 @@ import type { AppDeps } from './deps.ts';
  * as src/core/tokens/grant-revocation.ts does for one, so the JWT access tokens carrying its
  * `grant_id` (never stored) are refused too, until the longest access-token lifetime has passed.
  */
-export async function denylistGrants(deps: Pick<AppDeps, 'denylist' | 'tenantId' | 'config'>, grantIds: readonly string[], now: number): Promise<{ grants: number }> {
+export async function denylistGrants(
+  deps: Pick<AppDeps, 'denylist' | 'tenantId' | 'config'>,
+  grantIds: readonly string[],
+  now: number,
+): Promise<{ grants: number }> {
   const until = now + longestAccessTokenTtl(deps.config);
   for (const id of new Set(grantIds)) await deps.denylist.add(deps.tenantId, grantDenylistKey(id), until);
   return { grants: new Set(grantIds).size };

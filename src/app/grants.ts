@@ -13,7 +13,8 @@ export const listGrantsUseCase = defineUseCase({
   name: 'grants.list',
   summary: 'Grants (live stored tokens grouped by authorization) of a user or of a client; q is a grant id prefix',
   role: 'viewer',
-  input: z.strictObject({ user: userRef.optional(), client_id: clientId.optional(), ...listFields(['issued_at'], 'issued_at') })
+  input: z
+    .strictObject({ user: userRef.optional(), client_id: clientId.optional(), ...listFields(['issued_at'], 'issued_at') })
     .refine((v) => (v.user === undefined) !== (v.client_id === undefined), 'give exactly one of user and client_id'),
   event: null,
   handle: async (ctx, input) => {
@@ -33,7 +34,13 @@ export const revokeGrantUseCase = defineUseCase({
   name: 'grants.revoke',
   summary: 'Revoke one grant: its refresh and opaque tokens, and (by denylist) its JWT access tokens',
   role: 'operator',
-  input: z.strictObject({ grant_id: z.string().min(1).max(255).regex(/^[A-Za-z0-9_-]+$/, 'must be a grant id (base64url)') }),
+  input: z.strictObject({
+    grant_id: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[A-Za-z0-9_-]+$/, 'must be a grant id (base64url)'),
+  }),
   event: 'grant.revoked',
   handle: async (ctx, input) => {
     // Idempotent, like RFC 7009 §2.2 revocation: a grant with no live stored token (already

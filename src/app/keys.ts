@@ -17,7 +17,8 @@ export const listKeysUseCase = defineUseCase({
     // A handful of keys per algorithm: paged in memory with the same cursor rules as the stores.
     const key = (k: KeyView) => (input.sort === 'kid' ? k.kid : k.created_at);
     const dir = input.order === 'asc' ? 1 : -1;
-    const cmp = (a: KeyView, ka: string | number, b: { k: string | number; id: string }) => (ka < b.k ? -1 : ka > b.k ? 1 : a.kid < b.id ? -1 : a.kid > b.id ? 1 : 0) * dir;
+    const cmp = (a: KeyView, ka: string | number, b: { k: string | number; id: string }) =>
+      (ka < b.k ? -1 : ka > b.k ? 1 : a.kid < b.id ? -1 : a.kid > b.id ? 1 : 0) * dir;
     const after = input.cursor === undefined ? null : decodeCursor(input.cursor, input.sort === 'kid' ? 'string' : 'number');
     const all = keyViews(ctx.deps.keys.list(), ctx.deps.keys.jwks())
       .filter((k) => input.q === undefined || k.kid.startsWith(input.q))

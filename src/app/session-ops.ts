@@ -8,8 +8,14 @@ import type { AppDeps } from './deps.ts';
 /** The notifier's deps, as the end-session endpoint builds them (same subjects, keys, notifier). */
 function notifyDeps(deps: AppDeps, events: EventPublisher): NotifyDeps {
   return {
-    clients: deps.clients, keys: deps.keys, notifier: deps.logoutNotifier, events, clock: deps.clock, newId: deps.newId,
-    subjectFor: (client, userId) => subjectFor(client, userId, deps.config), tenantId: deps.tenantId,
+    clients: deps.clients,
+    keys: deps.keys,
+    notifier: deps.logoutNotifier,
+    events,
+    clock: deps.clock,
+    newId: deps.newId,
+    subjectFor: (client, userId) => subjectFor(client, userId, deps.config),
+    tenantId: deps.tenantId,
   };
 }
 
@@ -35,7 +41,7 @@ export async function endSids(deps: AppDeps, events: EventPublisher, sids: reado
 /** Every sid the user is signed in with, across all browser sessions (all pages). */
 export async function sidsOfUser(deps: AppDeps, userId: string): Promise<string[]> {
   const sids: string[] = [];
-  for (let after; ;) {
+  for (let after; ; ) {
     const page = await deps.userSessions.pageByUser(deps.tenantId, userId, { limit: MAX_LIMIT, sort: 'auth_time', order: 'asc', ...(after ? { after } : {}) });
     sids.push(...page.items.map((s) => s.sid));
     if (page.next === null) return sids;

@@ -10,21 +10,33 @@ async function world(t: { after(fn: () => unknown): void }) {
   const w = await appWorld();
   const rp = await receiver(200);
   t.after(() => rp.close());
-  const { client } = await w.app.clients.create(OPERATOR, { client_name: 'RP', redirect_uris: ['https://rp.example/cb'], backchannel_logout_uri: rp.url, backchannel_logout_session_required: true });
+  const { client } = await w.app.clients.create(OPERATOR, {
+    client_name: 'RP',
+    redirect_uris: ['https://rp.example/cb'],
+    backchannel_logout_uri: rp.url,
+    backchannel_logout_session_required: true,
+  });
   const silent = await w.app.clients.create(OPERATOR, { client_name: 'No logout', redirect_uris: ['https://quiet.example/cb'] });
   const alice = await w.app.users.create(OPERATOR, { username: 'alice', password: 'correct horse battery' });
   const bob = await w.app.users.create(OPERATOR, { username: 'bob', password: 'correct horse battery' });
-  const laptop = await signIn(w, [{ userId: alice.id, sid: 'sid-1', clientIds: [client.client_id, silent.client.client_id], authTime: w.now() - 50 }, { userId: bob.id, sid: 'sid-b' }]);
+  const laptop = await signIn(w, [
+    { userId: alice.id, sid: 'sid-1', clientIds: [client.client_id, silent.client.client_id], authTime: w.now() - 50 },
+    { userId: bob.id, sid: 'sid-b' },
+  ]);
   await signIn(w, [{ userId: alice.id, sid: 'sid-2', clientIds: [client.client_id], authTime: w.now() - 10 }]);
   w.events.seen.length = 0;
-  const verify = (token: string) => jwtVerify(token, createLocalJWKSet(w.keys.jwks() as never), { issuer: ISSUER, audience: client.client_id, currentDate: new Date(w.clock.now()) });
+  const verify = (token: string) =>
+    jwtVerify(token, createLocalJWKSet(w.keys.jwks() as never), { issuer: ISSUER, audience: client.client_id, currentDate: new Date(w.clock.now()) });
   return { ...w, rp, clientId: client.client_id, alice, bob, laptop, verify };
 }
 
-test('sessions.list: a user\'s signed-in accounts across browsers, by auth_time, paged, never a cookie hash', async (t) => {
+test("sessions.list: a user's signed-in accounts across browsers, by auth_time, paged, never a cookie hash", async (t) => {
   const w = await world(t);
   const p1 = await w.app.sessions.list(VIEWER, { user: 'alice', limit: 1 });
-  assert.deepEqual(p1.items.map((s) => [s.sid, s.user_id, s.client_ids.length]), [['sid-1', w.alice.id, 2]]);
+  assert.deepEqual(
+    p1.items.map((s) => [s.sid, s.user_id, s.client_ids.length]),
+    [['sid-1', w.alice.id, 2]],
+  );
   const p2 = await w.app.sessions.list(VIEWER, { user: 'alice', limit: 1, cursor: p1.next_cursor! });
   assert.deepEqual([p2.items.map((s) => s.sid), p2.next_cursor], [['sid-2'], null]);
   assert.ok(!JSON.stringify([p1, p2]).includes('session-hash'), 'the stored session hash is not shown');
@@ -40,8 +52,14 @@ test('OIDC Back-Channel Logout §2.5 sessions.end signs one sid out and sends it
   const { payload } = await w.verify(w.rp.tokens[0]!);
   assert.deepEqual([payload.sub, payload['sid']], [w.alice.id, 'sid-1']);
   const laptop = await w.storage.sessions.get(DEFAULT_TENANT, w.laptop);
-  assert.deepEqual(laptop?.accounts.map((a) => a.sid), ['sid-b'], 'the other account in that browser stays');
-  assert.deepEqual(w.events.of('session.ended'), [{ tenantId: DEFAULT_TENANT, userId: w.alice.id, sids: ['sid-1'], backchannel: 1, actor: { kind: 'admin_client', id: 'ops-bot' } }]);
+  assert.deepEqual(
+    laptop?.accounts.map((a) => a.sid),
+    ['sid-b'],
+    'the other account in that browser stays',
+  );
+  assert.deepEqual(w.events.of('session.ended'), [
+    { tenantId: DEFAULT_TENANT, userId: w.alice.id, sids: ['sid-1'], backchannel: 1, actor: { kind: 'admin_client', id: 'ops-bot' } },
+  ]);
   await rejectsWith(w.app.sessions.end(OPERATOR, { sid: 'sid-1' }), 'GH_NOT_FOUND', /no signed-in session with sid sid-1/);
   assert.equal(w.rp.tokens.length, 1, 'ending it again notifies nobody');
   await rejectsWith(w.app.sessions.end(VIEWER, { sid: 'sid-2' }), 'GH_FORBIDDEN');
@@ -55,8 +73,14 @@ test('sessions.end_all signs a user out everywhere, one Logout Token per ended s
   const sids = await Promise.all(w.rp.tokens.map(async (tok) => (await w.verify(tok)).payload['sid']));
   assert.deepEqual(sids.sort(), ['sid-1', 'sid-2']);
   assert.deepEqual((await w.app.sessions.list(VIEWER, { user: 'alice' })).items, []);
-  assert.deepEqual((await w.app.sessions.list(VIEWER, { user: 'bob' })).items.map((s) => s.sid), ['sid-b']);
-  assert.deepEqual(w.events.of('session.ended').map((e) => [e.sids, e.backchannel]), [[['sid-1', 'sid-2'], 2]]);
+  assert.deepEqual(
+    (await w.app.sessions.list(VIEWER, { user: 'bob' })).items.map((s) => s.sid),
+    ['sid-b'],
+  );
+  assert.deepEqual(
+    w.events.of('session.ended').map((e) => [e.sids, e.backchannel]),
+    [[['sid-1', 'sid-2'], 2]],
+  );
   assert.deepEqual(await w.app.sessions.endAll(OPERATOR, { user: 'alice' }), { user_id: w.alice.id, sessions_ended: 0, backchannel: 0 });
   assert.equal(w.events.of('session.ended').length, 1, 'nothing ended, nothing published');
   await rejectsWith(w.app.sessions.endAll(OPERATOR, { user: 'nobody' }), 'GH_NOT_FOUND');

@@ -70,11 +70,15 @@ function translate(e: unknown): unknown {
   }
   if (!(e instanceof GatehouseError)) return e;
   switch (e.code) {
-    case 'GH_USER_INVALID': return new GatehouseError('GH_INVALID_INPUT', e.message);
+    case 'GH_USER_INVALID':
+      return new GatehouseError('GH_INVALID_INPUT', e.message);
     case 'GH_USER_NOT_FOUND':
-    case 'GH_CLIENT_NOT_FOUND': return new GatehouseError('GH_NOT_FOUND', e.message);
-    case 'GH_CLIENT_NO_SECRET': return new GatehouseError('GH_CONFLICT', e.message);
-    default: return e;
+    case 'GH_CLIENT_NOT_FOUND':
+      return new GatehouseError('GH_NOT_FOUND', e.message);
+    case 'GH_CLIENT_NO_SECRET':
+      return new GatehouseError('GH_CONFLICT', e.message);
+    default:
+      return e;
   }
 }
 
@@ -94,7 +98,12 @@ export function bindUseCase<S extends z.ZodType, O, E extends EventName | null>(
       events.publish(def.event, { ...payload, tenantId: deps.tenantId } as never);
     };
     const ctx = {
-      actor, deps, events, via: actor.kind === 'cli' ? 'cli' : 'admin', now: () => epochSeconds(deps.clock), emit,
+      actor,
+      deps,
+      events,
+      via: actor.kind === 'cli' ? 'cli' : 'admin',
+      now: () => epochSeconds(deps.clock),
+      emit,
     } as unknown as UseCaseContext<E>;
     try {
       return await def.handle(ctx, parsed.data);

@@ -38,15 +38,27 @@ test('users.create refuses a viewer (GH_FORBIDDEN), bad input (GH_INVALID_INPUT,
 
 test('users.show by id or username, users.list paged by username or creation time; unknown users are GH_NOT_FOUND', async () => {
   const w = await appWorld();
-  for (const name of ['carol', 'alice', 'bob']) { await w.app.users.create(OPERATOR, { username: name, password: PW }); w.clock.advance(1); }
+  for (const name of ['carol', 'alice', 'bob']) {
+    await w.app.users.create(OPERATOR, { username: name, password: PW });
+    w.clock.advance(1);
+  }
   const a = await w.app.users.show(VIEWER, { user: 'ALICE' });
   assert.deepEqual(await w.app.users.show(VIEWER, { user: a.id }), a);
   const p1 = await w.app.users.list(VIEWER, { limit: 2 });
-  assert.deepEqual(p1.items.map((u) => u.username), ['alice', 'bob']);
+  assert.deepEqual(
+    p1.items.map((u) => u.username),
+    ['alice', 'bob'],
+  );
   const p2 = await w.app.users.list(VIEWER, { limit: 2, cursor: p1.next_cursor! });
   assert.deepEqual([p2.items.map((u) => u.username), p2.next_cursor], [['carol'], null]);
-  assert.deepEqual((await w.app.users.list(VIEWER, { sort: 'created_at', order: 'desc' })).items.map((u) => u.username), ['bob', 'alice', 'carol']);
-  assert.deepEqual((await w.app.users.list(VIEWER, { q: 'b' })).items.map((u) => u.username), ['bob']);
+  assert.deepEqual(
+    (await w.app.users.list(VIEWER, { sort: 'created_at', order: 'desc' })).items.map((u) => u.username),
+    ['bob', 'alice', 'carol'],
+  );
+  assert.deepEqual(
+    (await w.app.users.list(VIEWER, { q: 'b' })).items.map((u) => u.username),
+    ['bob'],
+  );
   assertNoSecrets(p1);
   await rejectsWith(w.app.users.show(VIEWER, { user: 'nobody' }), 'GH_NOT_FOUND', /no user "nobody"/);
   await rejectsWith(w.app.users.list(VIEWER, { cursor: p1.next_cursor!, sort: 'created_at' }), 'GH_INVALID_INPUT', /cursor: /);
@@ -59,7 +71,9 @@ test('OIDC Core §5.1 users.update merges claims (null removes one) and replaces
   const r = await w.app.users.update(OPERATOR, { user: 'alice', claims: { name: null, given_name: 'Alice', email_verified: true }, roles: ['admin', 'user'] });
   assert.deepEqual(r.claims, { email: 'alice@example.com', given_name: 'Alice', email_verified: true, updated_at: w.now() });
   assert.deepEqual(r.roles, ['admin', 'user']);
-  assert.deepEqual(w.events.of('user.updated'), [{ tenantId: DEFAULT_TENANT, userId: u.id, via: 'admin', change: 'claims_and_roles', actor: { kind: 'admin_client', id: 'ops-bot' } }]);
+  assert.deepEqual(w.events.of('user.updated'), [
+    { tenantId: DEFAULT_TENANT, userId: u.id, via: 'admin', change: 'claims_and_roles', actor: { kind: 'admin_client', id: 'ops-bot' } },
+  ]);
   await rejectsWith(w.app.users.update(OPERATOR, { user: 'alice', claims: { email: 'not-an-email' } }), 'GH_INVALID_INPUT', /email/);
   await rejectsWith(w.app.users.update(OPERATOR, { user: 'alice', roles: [] }), 'GH_INVALID_INPUT', /at least one role/);
   await rejectsWith(w.app.users.update(OPERATOR, { user: 'alice' }), 'GH_INVALID_INPUT', /give claims and\/or roles/);
@@ -80,7 +94,10 @@ test('NIST SP 800-63B users.set_password stores a new argon2id hash; disable and
   assert.equal((await w.storage.users.get(DEFAULT_TENANT, u.id))!.passwordHash, after);
   assert.equal((await w.app.users.disable(OPERATOR, { user: 'alice' })).disabled, true);
   assert.equal((await w.app.users.enable(OPERATOR, { user: u.id })).disabled, false);
-  assert.deepEqual(w.events.of('user.updated').map((e) => e.change), ['password', 'disabled', 'enabled']);
+  assert.deepEqual(
+    w.events.of('user.updated').map((e) => e.change),
+    ['password', 'disabled', 'enabled'],
+  );
   await rejectsWith(w.app.users.disable(OPERATOR, { user: 'nobody' }), 'GH_NOT_FOUND');
   await rejectsWith(w.app.users.setPassword(VIEWER, { user: 'alice', password: PW }), 'GH_FORBIDDEN');
 });
@@ -89,14 +106,30 @@ test('OIDC Back-Channel Logout §2.5 users.delete (admin only) ends sessions wit
   const w = await appWorld();
   const rp = await receiver(200);
   t.after(() => rp.close());
-  const { client } = await w.app.clients.create(OPERATOR, { client_name: 'RP', redirect_uris: ['https://rp.example/cb'], backchannel_logout_uri: rp.url, backchannel_logout_session_required: true });
+  const { client } = await w.app.clients.create(OPERATOR, {
+    client_name: 'RP',
+    redirect_uris: ['https://rp.example/cb'],
+    backchannel_logout_uri: rp.url,
+    backchannel_logout_session_required: true,
+  });
   const u = await w.app.users.create(OPERATOR, alice);
   const bob = await w.app.users.create(OPERATOR, { username: 'bob', password: PW });
-  await signIn(w, [{ userId: u.id, sid: 'sid-a1', clientIds: [client.client_id] }, { userId: bob.id, sid: 'sid-b1', clientIds: [client.client_id] }]);
+  await signIn(w, [
+    { userId: u.id, sid: 'sid-a1', clientIds: [client.client_id] },
+    { userId: bob.id, sid: 'sid-b1', clientIds: [client.client_id] },
+  ]);
   await signIn(w, [{ userId: u.id, sid: 'sid-a2' }]);
   await w.storage.tokens.insert(tokenRecord(w, { hash: 'ha', grantId: 'ga', clientId: client.client_id, userId: u.id }));
   await w.storage.tokens.insert(tokenRecord(w, { hash: 'hb', grantId: 'gb', clientId: client.client_id, userId: bob.id }));
-  await w.storage.consents.put({ tenantId: DEFAULT_TENANT, userId: u.id, clientId: client.client_id, scopes: ['openid'], claims: [], createdAt: w.now(), updatedAt: w.now() });
+  await w.storage.consents.put({
+    tenantId: DEFAULT_TENANT,
+    userId: u.id,
+    clientId: client.client_id,
+    scopes: ['openid'],
+    claims: [],
+    createdAt: w.now(),
+    updatedAt: w.now(),
+  });
   w.events.seen.length = 0;
 
   await rejectsWith(w.app.users.delete(OPERATOR, { user: 'alice' }), 'GH_FORBIDDEN', /users\.delete needs the admin role/);
@@ -104,7 +137,11 @@ test('OIDC Back-Channel Logout §2.5 users.delete (admin only) ends sessions wit
   assert.deepEqual(r, { id: u.id, username: 'alice', sessions_ended: 2, grants_revoked: 1, consents_deleted: 1 });
   await w.delivery.idle();
   assert.equal(rp.tokens.length, 1, 'one Logout Token: the one RP of the ended sessions');
-  const { payload } = await jwtVerify(rp.tokens[0]!, createLocalJWKSet(w.keys.jwks() as never), { issuer: ISSUER, audience: client.client_id, currentDate: new Date(w.clock.now()) });
+  const { payload } = await jwtVerify(rp.tokens[0]!, createLocalJWKSet(w.keys.jwks() as never), {
+    issuer: ISSUER,
+    audience: client.client_id,
+    currentDate: new Date(w.clock.now()),
+  });
   assert.deepEqual([payload.sub, payload['sid']], [u.id, 'sid-a1']);
   assert.equal(await w.storage.users.get(DEFAULT_TENANT, u.id), undefined);
   assert.equal(await w.storage.sessions.findBySid(DEFAULT_TENANT, 'sid-a1').then((s) => s?.accounts.some((a) => a.sid === 'sid-a1') ?? false), false);
@@ -113,7 +150,9 @@ test('OIDC Back-Channel Logout §2.5 users.delete (admin only) ends sessions wit
   assert.equal((await w.storage.tokens.find(DEFAULT_TENANT, 'hb'))?.revokedAt, null);
   assert.equal(await w.storage.denylist.has(DEFAULT_TENANT, grantDenylistKey('ga')), true);
   assert.equal(await w.storage.consents.get(DEFAULT_TENANT, u.id, client.client_id), undefined);
-  assert.deepEqual(w.events.of('user.deleted'), [{ tenantId: DEFAULT_TENANT, userId: u.id, sessionsEnded: 2, grantsRevoked: 1, consentsDeleted: 1, actor: { kind: 'admin_user', id: 'root' } }]);
+  assert.deepEqual(w.events.of('user.deleted'), [
+    { tenantId: DEFAULT_TENANT, userId: u.id, sessionsEnded: 2, grantsRevoked: 1, consentsDeleted: 1, actor: { kind: 'admin_user', id: 'root' } },
+  ]);
   await rejectsWith(w.app.users.delete(ADMIN, { user: 'alice' }), 'GH_NOT_FOUND');
 });
 
@@ -122,10 +161,18 @@ async function signedInWorld(t: { after(fn: () => unknown): void }, users: { rev
   const w = await appWorld({ users });
   const rp = await receiver(200);
   t.after(() => rp.close());
-  const { client } = await w.app.clients.create(OPERATOR, { client_name: 'RP', redirect_uris: ['https://rp.example/cb'], backchannel_logout_uri: rp.url, backchannel_logout_session_required: true });
+  const { client } = await w.app.clients.create(OPERATOR, {
+    client_name: 'RP',
+    redirect_uris: ['https://rp.example/cb'],
+    backchannel_logout_uri: rp.url,
+    backchannel_logout_session_required: true,
+  });
   const u = await w.app.users.create(OPERATOR, alice);
   const bob = await w.app.users.create(OPERATOR, { username: 'bob', password: PW });
-  await signIn(w, [{ userId: u.id, sid: 'sid-a1', clientIds: [client.client_id] }, { userId: bob.id, sid: 'sid-b1', clientIds: [client.client_id] }]);
+  await signIn(w, [
+    { userId: u.id, sid: 'sid-a1', clientIds: [client.client_id] },
+    { userId: bob.id, sid: 'sid-b1', clientIds: [client.client_id] },
+  ]);
   await signIn(w, [{ userId: u.id, sid: 'sid-a2' }]);
   await w.storage.tokens.insert(tokenRecord(w, { hash: 'ha', grantId: 'ga', clientId: client.client_id, userId: u.id }));
   await w.storage.tokens.insert(tokenRecord(w, { hash: 'hb', grantId: 'gb', clientId: client.client_id, userId: bob.id }));
@@ -174,7 +221,7 @@ function decodeSub(jwt: string): unknown {
   return JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()).sub;
 }
 
-test('NIST SP 800-63B §5.2.2 users.unlock: an operator clears every sign-in counter of the user (and no one else\'s), with user.unlocked naming the actor', async () => {
+test("NIST SP 800-63B §5.2.2 users.unlock: an operator clears every sign-in counter of the user (and no one else's), with user.unlocked naming the actor", async () => {
   const w = await appWorld();
   const u = await w.app.users.create(OPERATOR, alice);
   const other = await w.app.users.create(OPERATOR, { username: 'alicia', password: PW });

@@ -57,12 +57,22 @@ export const updateUserUseCase = defineUseCase({
   name: 'users.update',
   summary: 'Merge standard claims (null removes one) and/or replace roles, in one write',
   role: 'operator',
-  input: z.strictObject({ user: userRef, claims: claims.optional(), roles: roles.optional() })
+  input: z
+    .strictObject({ user: userRef, claims: claims.optional(), roles: roles.optional() })
     .refine((v) => v.claims !== undefined || v.roles !== undefined, 'give claims and/or roles'),
   event: 'user.updated',
-  handle: async (ctx, input) => userView(await ctx.deps.userService.update(input.user, {
-    ...(input.claims ? { claims: input.claims } : {}), ...(input.roles ? { roles: input.roles } : {}),
-  }, ctx.via, actorRef(ctx.actor))),
+  handle: async (ctx, input) =>
+    userView(
+      await ctx.deps.userService.update(
+        input.user,
+        {
+          ...(input.claims ? { claims: input.claims } : {}),
+          ...(input.roles ? { roles: input.roles } : {}),
+        },
+        ctx.via,
+        actorRef(ctx.actor),
+      ),
+    ),
 });
 
 /** What ending a user's access did. */
@@ -88,7 +98,8 @@ const NOTHING_ENDED: AccessEnded = { sessions_ended: 0, grants_revoked: 0 };
 
 export const disableUserUseCase = defineUseCase({
   name: 'users.disable',
-  summary: 'The user can no longer sign in (as for a wrong password) and its tokens are inactive; with users.revokeOnDisable (default) its sessions end and its grants are revoked',
+  summary:
+    'The user can no longer sign in (as for a wrong password) and its tokens are inactive; with users.revokeOnDisable (default) its sessions end and its grants are revoked',
   role: 'operator',
   input: byUser,
   event: 'user.updated',
@@ -111,7 +122,8 @@ export const enableUserUseCase = defineUseCase({
 
 export const setPasswordUseCase = defineUseCase({
   name: 'users.set_password',
-  summary: 'Replace the password (argon2id); the old one stops working at once; with users.revokeOnPasswordChange (default) the user\'s sessions end and its grants are revoked',
+  summary:
+    "Replace the password (argon2id); the old one stops working at once; with users.revokeOnPasswordChange (default) the user's sessions end and its grants are revoked",
   role: 'operator',
   input: z.strictObject({ user: userRef, password }),
   event: 'user.updated',
@@ -143,7 +155,7 @@ export const deleteUserUseCase = defineUseCase({
 
 export const unlockUserUseCase = defineUseCase({
   name: 'users.unlock',
-  summary: 'Clear the user\'s sign-in counters (every address and device, and the username-wide delay)',
+  summary: "Clear the user's sign-in counters (every address and device, and the username-wide delay)",
   role: 'operator',
   input: byUser,
   event: 'user.unlocked',

@@ -76,7 +76,13 @@ export interface KeyView {
 
 export function keyViews(records: readonly SigningKeyRecord[], jwks: { readonly keys: readonly Readonly<Record<string, unknown>>[] }): KeyView[] {
   return keySummaries(records, jwks).map((k) => ({
-    kid: k.kid, alg: k.alg, status: k.status, created_at: k.createdAt, activated_at: k.activatedAt, retires_at: k.retiresAt, published: k.published,
+    kid: k.kid,
+    alg: k.alg,
+    status: k.status,
+    created_at: k.createdAt,
+    activated_at: k.activatedAt,
+    retires_at: k.retiresAt,
+    published: k.published,
   }));
 }
 
@@ -95,8 +101,14 @@ export interface GrantView {
 
 export function grantView(g: GrantSummary): GrantView {
   return {
-    grant_id: g.grantId, client_id: g.clientId, user_id: g.userId, scope: g.scope, created_at: g.createdAt,
-    last_used_at: g.lastUsedAt, expires_at: g.expiresAt, active_tokens: g.activeTokens,
+    grant_id: g.grantId,
+    client_id: g.clientId,
+    user_id: g.userId,
+    scope: g.scope,
+    created_at: g.createdAt,
+    last_used_at: g.lastUsedAt,
+    expires_at: g.expiresAt,
+    active_tokens: g.activeTokens,
   };
 }
 
@@ -116,8 +128,15 @@ export interface SessionView {
 
 export function sessionView(s: UserSessionSummary): SessionView {
   return {
-    sid: s.sid, user_id: s.userId, auth_time: s.authTime, amr: [...s.amr], acr: s.acr, client_ids: [...s.clientIds],
-    created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt,
+    sid: s.sid,
+    user_id: s.userId,
+    auth_time: s.authTime,
+    amr: [...s.amr],
+    acr: s.acr,
+    client_ids: [...s.clientIds],
+    created_at: s.createdAt,
+    last_seen_at: s.lastSeenAt,
+    expires_at: s.expiresAt,
   };
 }
 

@@ -46,7 +46,9 @@ export interface CliContext {
 export async function openCliContext(configFile: string | undefined, io: CliIo): Promise<CliContext> {
   const config = await loadConfig({ file: configFile, env: io.env, warn: io.err });
   const services = await compose(config, { poolSize: 2, notice: io.err, keys: 'load' });
-  services.events.on('backchannel_logout.failed', (e) => io.err(`warning: the back-channel Logout Token for client ${e.clientId} was not delivered (${e.reason})`));
+  services.events.on('backchannel_logout.failed', (e) =>
+    io.err(`warning: the back-channel Logout Token for client ${e.clientId} was not delivered (${e.reason})`),
+  );
   return {
     config,
     application: services.application,

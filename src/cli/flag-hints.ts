@@ -18,7 +18,12 @@ export function unknownFlagMessage(flag: string, known: readonly string[]): stri
   const env = envVariableFor(flag);
   const bare = flag.replace(/^-+/, '');
   const extension = bare.length >= 3 ? flags.find((f) => f.startsWith(`--${bare}-`)) : undefined;
-  const near = extension ?? closestName(flag, flags.filter((f) => f.startsWith('--')));
+  const near =
+    extension ??
+    closestName(
+      flag,
+      flags.filter((f) => f.startsWith('--')),
+    );
   if (env) lines.push(`  ${flag} is a setting, not an option: set ${env}=… in the environment (or the key in --config FILE)`);
   if (near && !env) lines.push(`  did you mean ${near}?`);
   lines.push('  --help lists every option');

@@ -28,7 +28,14 @@ export function listInput(values: Partial<Record<keyof typeof LIST_OPTIONS, stri
 /** An aligned plain-text table; cells are printed as given. */
 export function renderTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [head, ...rows].map((r) => r.map((c, i) => (c ?? '').padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return [head, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => (c ?? '').padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export interface Column<T> {
@@ -45,7 +52,14 @@ export function printList<T>(io: CliIo, json: boolean, page: ListResult<T>, colu
     io.out(JSON.stringify({ items: page.items, next_cursor: page.next_cursor }));
     return;
   }
-  io.out(page.items.length ? renderTable(columns.map((c) => c.head), page.items.map((it) => columns.map((c) => c.cell(it)))) : empty);
+  io.out(
+    page.items.length
+      ? renderTable(
+          columns.map((c) => c.head),
+          page.items.map((it) => columns.map((c) => c.cell(it))),
+        )
+      : empty,
+  );
   if (page.next_cursor !== null) io.out(`\nmore: repeat with --cursor ${page.next_cursor}`);
 }
 
@@ -53,7 +67,11 @@ export function printList<T>(io: CliIo, json: boolean, page: ListResult<T>, colu
 export function printRecord(io: CliIo, json: boolean, record: object): void {
   if (json) return io.out(JSON.stringify(record));
   const width = Math.max(0, ...Object.keys(record).map((k) => k.length));
-  io.out(Object.entries(record).map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('\n'));
+  io.out(
+    Object.entries(record)
+      .map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+      .join('\n'),
+  );
 }
 
 /** Epoch seconds as ISO 8601 (UTC, no milliseconds); `-` for none. */

@@ -33,7 +33,10 @@ export function renderConfigDocs(): string {
   const walk = (s: JsonSchema, prefix: string) => {
     for (const [key, child] of Object.entries(s.properties ?? {})) {
       const path = prefix ? `${prefix}.${key}` : key;
-      if (child.type === 'object' && child.properties) { walk(child, path); continue; }
+      if (child.type === 'object' && child.properties) {
+        walk(child, path);
+        continue;
+      }
       const def = child.default === undefined ? '—' : `\`${JSON.stringify(child.default)}\``;
       const desc = (child.description ?? '').replace(/\s*Env: [A-Z_]+( \([^)]*\))?\.?/g, '').replace(/\|/g, '\\|');
       const envName = env.get(path);

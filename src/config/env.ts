@@ -7,7 +7,9 @@ import { closestName } from './closest.ts';
  * cascade into errors about values derived from it (the default issuer follows the port).
  */
 export type Env = Readonly<Record<string, string | undefined>>;
-export interface Invalid { readonly invalid: string }
+export interface Invalid {
+  readonly invalid: string;
+}
 type Reader = (v: string) => unknown;
 
 const TRUE = new Set(['true', '1', 'yes']);
@@ -19,7 +21,11 @@ const bool: Reader = (v) => {
   const k = v.trim().toLowerCase();
   return TRUE.has(k) ? true : FALSE.has(k) ? false : { invalid: `must be true/false, 1/0 or yes/no, in any case (got "${v}")` };
 };
-const list: Reader = (v) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const list: Reader = (v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Variable → dotted path and how to read the string. docs/config.md's *Env* column comes from here. */
 export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [

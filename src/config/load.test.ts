@@ -11,7 +11,9 @@ import { buildConfig, loadConfig } from './load.ts';
 const STRONG_KEK = Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7 + 1)).toString('base64');
 
 function problems(fn: () => unknown): string {
-  try { fn(); } catch (e) {
+  try {
+    fn();
+  } catch (e) {
     assert.ok(e instanceof GatehouseError);
     assert.equal(e.code, 'GH_CONFIG_INVALID');
     return e.message;
@@ -34,40 +36,72 @@ test('S8 every problem is reported with its dotted path', () => {
 });
 
 test('production refuses a missing or weak KEK', () => {
-  assert.match(problems(() => buildConfig({ env: 'production', issuer: 'https://id.example.com' })), /kek:/);
+  assert.match(
+    problems(() => buildConfig({ env: 'production', issuer: 'https://id.example.com' })),
+    /kek:/,
+  );
   const weak = Buffer.alloc(32, 1).toString('base64');
-  assert.match(problems(() => buildConfig({ env: 'production', issuer: 'https://id.example.com', kek: weak })), /kek:/);
+  assert.match(
+    problems(() => buildConfig({ env: 'production', issuer: 'https://id.example.com', kek: weak })),
+    /kek:/,
+  );
 });
 
 test('production refuses a non-loopback http issuer but allows loopback', () => {
-  assert.match(problems(() => buildConfig({ env: 'production', issuer: 'http://id.example.com', kek: STRONG_KEK })), /issuer:/);
+  assert.match(
+    problems(() => buildConfig({ env: 'production', issuer: 'http://id.example.com', kek: STRONG_KEK })),
+    /issuer:/,
+  );
   assert.equal(buildConfig({ env: 'production', issuer: 'http://127.0.0.1:8080', kek: STRONG_KEK }).env, 'production');
 });
 
 test('production refuses guessable secrets by estimated entropy, not a word list; padding adds nothing', () => {
   const base = { env: 'production', issuer: 'https://id.example.com', kek: STRONG_KEK } as const;
-  assert.match(problems(() => buildConfig({ ...base, adminToken: 'changeme' })), /adminToken:/);
+  assert.match(
+    problems(() => buildConfig({ ...base, adminToken: 'changeme' })),
+    /adminToken:/,
+  );
   for (const weak of ['changeme'.repeat(8), 'a'.repeat(64), 'Tr0ub4dor&3'.repeat(5), randomBytes(16).toString('hex')]) {
-    assert.match(problems(() => buildConfig({ ...base, adminToken: weak })), /adminToken: production refuses a guessable admin token.*128 bits/, weak);
-    assert.match(problems(() => buildConfig({ ...base, registration: { enabled: true, initialAccessTokens: [randomBytes(32).toString('base64'), weak] } })), /registration\.initialAccessTokens\.1:/, weak);
+    assert.match(
+      problems(() => buildConfig({ ...base, adminToken: weak })),
+      /adminToken: production refuses a guessable admin token.*128 bits/,
+      weak,
+    );
+    assert.match(
+      problems(() => buildConfig({ ...base, registration: { enabled: true, initialAccessTokens: [randomBytes(32).toString('base64'), weak] } })),
+      /registration\.initialAccessTokens\.1:/,
+      weak,
+    );
   }
-  assert.match(problems(() => buildConfig({ ...base, registration: { initialAccessTokens: ['placeholder-token-123'] } })), /registration\.initialAccessTokens\.0/);
+  assert.match(
+    problems(() => buildConfig({ ...base, registration: { initialAccessTokens: ['placeholder-token-123'] } })),
+    /registration\.initialAccessTokens\.0/,
+  );
   for (let i = 0; i < 20; i++) {
     const strong = randomBytes(32).toString(i % 2 ? 'base64' : 'base64url');
     assert.equal(buildConfig({ ...base, adminToken: strong, registration: { initialAccessTokens: [randomBytes(32).toString('hex')] } }).adminToken, strong);
   }
   // KEK: the decoded bytes are estimated the same way (a repeated word base64-encoded is refused).
   const paddedKek = Buffer.from('changeme'.repeat(4)).toString('base64');
-  assert.match(problems(() => buildConfig({ ...base, kek: paddedKek })), /kek: production needs a strong/);
+  assert.match(
+    problems(() => buildConfig({ ...base, kek: paddedKek })),
+    /kek: production needs a strong/,
+  );
 });
 
 test('production refuses a missing issuer and the in-memory store, naming the fix', async () => {
   const msg = problems(() => buildConfig({ env: 'production', kek: STRONG_KEK, database: { url: 'memory:' } }));
   assert.match(msg, /issuer: production needs an explicit issuer \(GATEHOUSE_ISSUER\)/);
   assert.match(msg, /database\.url: production refuses the in-memory store \(memory:\).*GATEHOUSE_DATABASE_URL/);
-  assert.match(problems(() => buildConfig({ env: 'production', issuer: 'https://id.example.com', kek: STRONG_KEK, database: { url: 'sqlite::memory:' } })), /database\.url:/);
+  assert.match(
+    problems(() => buildConfig({ env: 'production', issuer: 'https://id.example.com', kek: STRONG_KEK, database: { url: 'sqlite::memory:' } })),
+    /database\.url:/,
+  );
   // Through the environment: the port no longer stands in for the issuer in production.
-  await assert.rejects(loadConfig({ env: { GATEHOUSE_ENV: 'production', GATEHOUSE_PORT: '9300', GATEHOUSE_KEK: STRONG_KEK } }), /issuer: production needs an explicit issuer/);
+  await assert.rejects(
+    loadConfig({ env: { GATEHOUSE_ENV: 'production', GATEHOUSE_PORT: '9300', GATEHOUSE_KEK: STRONG_KEK } }),
+    /issuer: production needs an explicit issuer/,
+  );
   const ok = await loadConfig({ env: { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: 'https://id.example.com', GATEHOUSE_KEK: STRONG_KEK } });
   assert.equal(ok.issuer, 'https://id.example.com');
   // Development still derives it.
@@ -88,22 +122,36 @@ test('production warns loudly about open registration (enabled without an initia
 test('S19 outbound.allowHosts: production refuses loopback entries with GH_CONFIG_INVALID; malformed entries are named', () => {
   const base = { env: 'production', issuer: 'https://id.example.com', kek: STRONG_KEK } as const;
   for (const entry of ['127.0.0.1', '127.0.0.0/8', 'localhost', 'api.localhost', '::1', '[::1]', '::ffff:127.0.0.1', '0.0.0.0', '0.0.0.0/0', '::/0']) {
-    assert.match(problems(() => buildConfig({ ...base, outbound: { allowHosts: ['keys.internal.example', entry] } })), /outbound\.allowHosts\.1: production refuses a loopback/, entry);
+    assert.match(
+      problems(() => buildConfig({ ...base, outbound: { allowHosts: ['keys.internal.example', entry] } })),
+      /outbound\.allowHosts\.1: production refuses a loopback/,
+      entry,
+    );
   }
   const ok = buildConfig({ ...base, outbound: { allowHosts: ['keys.internal.example', '10.0.0.0/8', 'fd00::/8', '128.0.0.0/1'] } });
   assert.deepEqual(ok.outbound.allowHosts, ['keys.internal.example', '10.0.0.0/8', 'fd00::/8', '128.0.0.0/1']);
   assert.deepEqual(buildConfig({ outbound: { allowHosts: ['127.0.0.1', 'localhost'] } }).outbound.allowHosts, ['127.0.0.1', 'localhost']);
   for (const bad of ['http://keys.example', '10.0.0.0/33', '127.1', 'a b', '10.0.0.0/8/1']) {
-    assert.match(problems(() => buildConfig({ outbound: { allowHosts: [bad] } })), /outbound\.allowHosts\.0: must be a hostname/, bad);
+    assert.match(
+      problems(() => buildConfig({ outbound: { allowHosts: [bad] } })),
+      /outbound\.allowHosts\.0: must be a hostname/,
+      bad,
+    );
   }
 });
 
 test('RFC 8414 §2 issuer must not carry a query or fragment', () => {
-  assert.match(problems(() => buildConfig({ issuer: 'https://id.example.com/?x=1' })), /issuer:/);
+  assert.match(
+    problems(() => buildConfig({ issuer: 'https://id.example.com/?x=1' })),
+    /issuer:/,
+  );
 });
 
 test('key grace period must cover the longest token lifetime', () => {
-  assert.match(problems(() => buildConfig({ keys: { gracePeriod: 10 } })), /keys\.gracePeriod/);
+  assert.match(
+    problems(() => buildConfig({ keys: { gracePeriod: 10 } })),
+    /keys\.gracePeriod/,
+  );
 });
 
 test('GATEHOUSE_* environment overrides the config file', async () => {
@@ -135,27 +183,68 @@ test('without an issuer, the default follows the configured port', async () => {
 });
 
 test('environment booleans accept true/false, 1/0 and yes/no in any case; anything else names the variable', async () => {
-  for (const [v, want] of [['true', true], ['TRUE', true], ['1', true], ['yes', true], ['Yes', true], ['false', false], ['False', false], ['0', false], ['no', false], ['NO', false]] as const) {
+  for (const [v, want] of [
+    ['true', true],
+    ['TRUE', true],
+    ['1', true],
+    ['yes', true],
+    ['Yes', true],
+    ['false', false],
+    ['False', false],
+    ['0', false],
+    ['no', false],
+    ['NO', false],
+  ] as const) {
     const c = await loadConfig({ env: { GATEHOUSE_TRUST_PROXY: v, GATEHOUSE_REGISTRATION_ENABLED: v } });
     assert.equal(c.http.trustProxy, want, v);
     assert.equal(c.registration.enabled, want, v);
   }
-  await assert.rejects(loadConfig({ env: { GATEHOUSE_TRUST_PROXY: 'maybe' } }), /GATEHOUSE_TRUST_PROXY \(http\.trustProxy\): must be true\/false, 1\/0 or yes\/no/);
+  await assert.rejects(
+    loadConfig({ env: { GATEHOUSE_TRUST_PROXY: 'maybe' } }),
+    /GATEHOUSE_TRUST_PROXY \(http\.trustProxy\): must be true\/false, 1\/0 or yes\/no/,
+  );
 });
 
 test('RFC 6454 §6.1: CORS origins must be serialised origins; the right form is shown', async () => {
-  assert.match(problems(() => buildConfig({ cors: { origins: ['example.com'] } })), /cors\.origins\.0: "example\.com" is not an origin: write the scheme and host, e\.g\. https:\/\/example\.com/);
-  assert.match(problems(() => buildConfig({ cors: { origins: ['https://ok.example', '*'] } })), /cors\.origins\.1: "\*" is not allowed: list each origin.*https:\/\//);
-  assert.match(problems(() => buildConfig({ cors: { origins: ['https://app.example.com/'] } })), /cors\.origins\.0: .*write https:\/\/app\.example\.com$/m);
-  assert.match(problems(() => buildConfig({ cors: { origins: ['https://app.example.com/path'] } })), /write https:\/\/app\.example\.com$/m);
-  assert.match(problems(() => buildConfig({ cors: { origins: ['ftp://files.example'] } })), /cors\.origins\.0: "ftp:\/\/files\.example" is not an origin/);
+  assert.match(
+    problems(() => buildConfig({ cors: { origins: ['example.com'] } })),
+    /cors\.origins\.0: "example\.com" is not an origin: write the scheme and host, e\.g\. https:\/\/example\.com/,
+  );
+  assert.match(
+    problems(() => buildConfig({ cors: { origins: ['https://ok.example', '*'] } })),
+    /cors\.origins\.1: "\*" is not allowed: list each origin.*https:\/\//,
+  );
+  assert.match(
+    problems(() => buildConfig({ cors: { origins: ['https://app.example.com/'] } })),
+    /cors\.origins\.0: .*write https:\/\/app\.example\.com$/m,
+  );
+  assert.match(
+    problems(() => buildConfig({ cors: { origins: ['https://app.example.com/path'] } })),
+    /write https:\/\/app\.example\.com$/m,
+  );
+  assert.match(
+    problems(() => buildConfig({ cors: { origins: ['ftp://files.example'] } })),
+    /cors\.origins\.0: "ftp:\/\/files\.example" is not an origin/,
+  );
   await assert.rejects(loadConfig({ env: { GATEHOUSE_CORS_ORIGINS: 'https://a.example, example.com' } }), /cors\.origins\.1: "example\.com"/);
-  assert.deepEqual(buildConfig({ cors: { origins: ['https://a.example', 'http://localhost:3000'] } }).cors.origins, ['https://a.example', 'http://localhost:3000']);
+  assert.deepEqual(buildConfig({ cors: { origins: ['https://a.example', 'http://localhost:3000'] } }).cors.origins, [
+    'https://a.example',
+    'http://localhost:3000',
+  ]);
 });
 
 test('an unknown GATEHOUSE_* variable is a warning naming the closest known one; GATEHOUSE_TEST_* is exempt', async () => {
   const warnings: string[] = [];
-  await loadConfig({ env: { GATEHOUSE_PROT: '9000', GATEHOUSE_DATABSE_URL: 'sqlite:x.db', GATEHOUSE_TEST_REQUIRE_BACKENDS: '1', GATEHOUSE_WHATEVER_ELSE_ENTIRELY: 'x', OTHER: 'y' }, warn: (w) => warnings.push(w) });
+  await loadConfig({
+    env: {
+      GATEHOUSE_PROT: '9000',
+      GATEHOUSE_DATABSE_URL: 'sqlite:x.db',
+      GATEHOUSE_TEST_REQUIRE_BACKENDS: '1',
+      GATEHOUSE_WHATEVER_ELSE_ENTIRELY: 'x',
+      OTHER: 'y',
+    },
+    warn: (w) => warnings.push(w),
+  });
   assert.deepEqual(warnings, [
     'warning: GATEHOUSE_DATABSE_URL is not a Gatehouse variable and is ignored; did you mean GATEHOUSE_DATABASE_URL? (docs/config.md lists them)',
     'warning: GATEHOUSE_PROT is not a Gatehouse variable and is ignored; did you mean GATEHOUSE_PORT? (docs/config.md lists them)',
@@ -164,10 +253,17 @@ test('an unknown GATEHOUSE_* variable is a warning naming the closest known one;
 });
 
 test('deployment settings have variables: trust proxy, pool size, body limit, shutdown grace, metrics, outbound allow-list, purge interval', async () => {
-  const c = await loadConfig({ env: {
-    GATEHOUSE_TRUST_PROXY: 'yes', GATEHOUSE_DATABASE_POOL_SIZE: '25', GATEHOUSE_HTTP_BODY_LIMIT: '131072', GATEHOUSE_SHUTDOWN_GRACE: '20',
-    GATEHOUSE_METRICS_ENABLED: 'no', GATEHOUSE_OUTBOUND_ALLOW_HOSTS: 'keys.internal.example, 10.0.0.0/8', GATEHOUSE_PURGE_INTERVAL: '60',
-  } });
+  const c = await loadConfig({
+    env: {
+      GATEHOUSE_TRUST_PROXY: 'yes',
+      GATEHOUSE_DATABASE_POOL_SIZE: '25',
+      GATEHOUSE_HTTP_BODY_LIMIT: '131072',
+      GATEHOUSE_SHUTDOWN_GRACE: '20',
+      GATEHOUSE_METRICS_ENABLED: 'no',
+      GATEHOUSE_OUTBOUND_ALLOW_HOSTS: 'keys.internal.example, 10.0.0.0/8',
+      GATEHOUSE_PURGE_INTERVAL: '60',
+    },
+  });
   assert.equal(c.http.trustProxy, true);
   assert.equal(c.database.poolSize, 25);
   assert.equal(c.http.bodyLimit, 131072);
@@ -188,7 +284,9 @@ test('one bad variable does not cascade into errors about values derived from it
 });
 
 async function problemsAsync(p: Promise<unknown>): Promise<string> {
-  try { await p; } catch (e) {
+  try {
+    await p;
+  } catch (e) {
     assert.ok(e instanceof GatehouseError && e.code === 'GH_CONFIG_INVALID');
     return e.message;
   }

@@ -62,7 +62,11 @@ function corsOriginProblem(o: string): string | null {
   const shown = JSON.stringify(o);
   if (o.includes('*')) return `${shown} is not allowed: list each origin that may call, e.g. https://app.example.com`;
   let u: URL | null = null;
-  try { u = new URL(o); } catch { /* below */ }
+  try {
+    u = new URL(o);
+  } catch {
+    /* below */
+  }
   if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || !u.host) {
     const host = (o.includes('://') ? o.slice(o.indexOf('://') + 3) : o).split('/')[0];
     return `${shown} is not an origin: write the scheme and host, e.g. https://${host || 'example.com'}`;
@@ -76,10 +80,13 @@ export function semanticProblems(c: Config): string[] {
   const iss = new URL(c.issuer);
   if (iss.search || iss.hash) out.push('issuer: must not have a query or fragment (RFC 8414 §2)');
   if (iss.protocol !== 'https:' && iss.protocol !== 'http:') out.push('issuer: must be an https URL');
-  if (!c.keys.algorithms.includes(c.tokens.accessTokenSigningAlg)) out.push(`keys.algorithms: must include tokens.accessTokenSigningAlg (${c.tokens.accessTokenSigningAlg})`);
-  if (!c.keys.algorithms.includes(c.tokens.idTokenSigningAlg)) out.push(`keys.algorithms: must include tokens.idTokenSigningAlg (${c.tokens.idTokenSigningAlg})`);
+  if (!c.keys.algorithms.includes(c.tokens.accessTokenSigningAlg))
+    out.push(`keys.algorithms: must include tokens.accessTokenSigningAlg (${c.tokens.accessTokenSigningAlg})`);
+  if (!c.keys.algorithms.includes(c.tokens.idTokenSigningAlg))
+    out.push(`keys.algorithms: must include tokens.idTokenSigningAlg (${c.tokens.idTokenSigningAlg})`);
   const longestTtl = Math.max(c.tokens.accessTokenTtl, ...c.resources.map((r) => r.accessTokenTtl ?? 0));
-  if (c.keys.gracePeriod < longestTtl) out.push(`keys.gracePeriod: must be at least the longest access token lifetime (${longestTtl}s), or tokens issued before a rotation stop verifying`);
+  if (c.keys.gracePeriod < longestTtl)
+    out.push(`keys.gracePeriod: must be at least the longest access token lifetime (${longestTtl}s), or tokens issued before a rotation stop verifying`);
   if (c.tokens.subjectType === 'pairwise' && !c.tokens.pairwiseSalt) out.push('tokens.pairwiseSalt: required when tokens.subjectType is pairwise');
   if (c.session.idleTtl > c.session.absoluteTtl) out.push('session.idleTtl: must not exceed session.absoluteTtl');
   if (c.kek !== undefined && !decodeKek(c.kek)) out.push('kek: must be 32 bytes, base64 or base64url encoded');
@@ -91,16 +98,21 @@ export function semanticProblems(c: Config): string[] {
     const entry = parseAllowEntry(h);
     if (!entry) out.push(`outbound.allowHosts.${i}: must be a hostname, an IP address or a CIDR range`);
     // S19: in production the guarded fetcher never reaches this machine, even when asked to.
-    else if (c.env === 'production' && isLocalEntry(entry)) out.push(`outbound.allowHosts.${i}: production refuses a loopback or unspecified destination (${h}); outbound requests must not reach this machine`);
+    else if (c.env === 'production' && isLocalEntry(entry))
+      out.push(`outbound.allowHosts.${i}: production refuses a loopback or unspecified destination (${h}); outbound requests must not reach this machine`);
   });
   if (c.env === 'production') {
     if (isWeakKek(c.kek)) out.push('kek: production needs a strong 32-byte key-encryption key (GATEHOUSE_KEK), e.g. `openssl rand -base64 32`');
     if (iss.protocol === 'http:' && !LOOPBACK.has(iss.hostname)) out.push('issuer: production refuses an http:// issuer that is not loopback; use https');
-    if (c.adminToken !== undefined && weakSecret(c.adminToken)) out.push(`adminToken: production refuses a guessable admin token (GATEHOUSE_ADMIN_TOKEN); it ${SECRET_HINT}`);
+    if (c.adminToken !== undefined && weakSecret(c.adminToken))
+      out.push(`adminToken: production refuses a guessable admin token (GATEHOUSE_ADMIN_TOKEN); it ${SECRET_HINT}`);
     c.registration.initialAccessTokens.forEach((t, i) => {
       if (weakSecret(t)) out.push(`registration.initialAccessTokens.${i}: production refuses a guessable initial access token; it ${SECRET_HINT}`);
     });
-    if (VOLATILE_STORES.has(c.database.url)) out.push(`database.url: production refuses the in-memory store (${c.database.url}), which loses every client, key, user and token at restart; set GATEHOUSE_DATABASE_URL to sqlite:PATH, postgres://… or mysql://…`);
+    if (VOLATILE_STORES.has(c.database.url))
+      out.push(
+        `database.url: production refuses the in-memory store (${c.database.url}), which loses every client, key, user and token at restart; set GATEHOUSE_DATABASE_URL to sqlite:PATH, postgres://… or mysql://…`,
+      );
   }
   return out;
 }
@@ -109,7 +121,9 @@ export function semanticProblems(c: Config): string[] {
 export function configWarnings(c: Config): string[] {
   const out: string[] = [];
   if (c.env === 'production' && c.registration.enabled && c.registration.initialAccessTokens.length === 0) {
-    out.push('registration.enabled: OPEN dynamic client registration: anyone who reaches /register can create a client. Set GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN (registration.initialAccessTokens) to require a token, or GATEHOUSE_REGISTRATION_ENABLED=false');
+    out.push(
+      'registration.enabled: OPEN dynamic client registration: anyone who reaches /register can create a client. Set GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN (registration.initialAccessTokens) to require a token, or GATEHOUSE_REGISTRATION_ENABLED=false',
+    );
   }
   return out;
 }
@@ -126,11 +140,16 @@ export async function loadConfig(opts: { file?: string; env?: Env; overrides?: C
   const merged = deepMerge(raw, (opts.overrides ?? {}) as Record<string, unknown>);
   // Without an explicit issuer, development defaults to this machine on the configured port
   // (production refuses a missing issuer in buildConfig).
-  if (merged.issuer === undefined && merged.env !== 'production' && typeof merged.port === 'number' && merged.port > 0 && merged.port <= 65535) merged.issuer = `http://localhost:${merged.port}`;
+  if (merged.issuer === undefined && merged.env !== 'production' && typeof merged.port === 'number' && merged.port > 0 && merged.port <= 65535)
+    merged.issuer = `http://localhost:${merged.port}`;
   if (fromEnv.problems.length) {
     // Report the bad variables together with whatever else is wrong, not instead of it.
     let rest = '';
-    try { buildConfig(merged); } catch (e) { if (e instanceof GatehouseError) rest = `\n${e.message.replace(/^invalid configuration:\n/, '')}`; }
+    try {
+      buildConfig(merged);
+    } catch (e) {
+      if (e instanceof GatehouseError) rest = `\n${e.message.replace(/^invalid configuration:\n/, '')}`;
+    }
     throw new GatehouseError('GH_CONFIG_INVALID', `invalid configuration:\n${fromEnv.problems.map((p) => `  ${p}`).join('\n')}${rest}`);
   }
   const config = buildConfig(merged);
@@ -147,7 +166,9 @@ export function buildConfig(input: ConfigInput | Record<string, unknown>): Confi
   const problems = semanticProblems(r.data);
   // Production never guesses its own name: a defaulted issuer would be wrong in every token.
   if (r.data.env === 'production' && (input as Record<string, unknown>)['issuer'] === undefined) {
-    problems.unshift('issuer: production needs an explicit issuer (GATEHOUSE_ISSUER), the https URL clients use, e.g. https://id.example.com; it is not derived from host and port');
+    problems.unshift(
+      'issuer: production needs an explicit issuer (GATEHOUSE_ISSUER), the https URL clients use, e.g. https://id.example.com; it is not derived from host and port',
+    );
   }
   if (problems.length) {
     throw new GatehouseError('GH_CONFIG_INVALID', `invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`);

@@ -13,7 +13,10 @@ const HOSTNAME = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9
 
 /** The entry, or null when it is neither a hostname nor an IP address / CIDR. */
 export function parseAllowEntry(raw: string): AllowEntry | null {
-  const s = raw.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  const s = raw
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1');
   const [addr = '', bits, extra] = s.split('/');
   if (extra !== undefined) return null;
   const v = isIP(addr);
@@ -31,8 +34,13 @@ export function parseAllowEntry(raw: string): AllowEntry | null {
 
 /** Ranges that reach this machine: loopback, and the unspecified address (connects locally). */
 const LOCAL: readonly (readonly [string, number, 'ipv4' | 'ipv6'])[] = [
-  ['127.0.0.0', 8, 'ipv4'], ['0.0.0.0', 8, 'ipv4'], ['::1', 128, 'ipv6'], ['::', 128, 'ipv6'],
-  ['::ffff:127.0.0.0', 104, 'ipv6'], ['::ffff:0.0.0.0', 104, 'ipv6'], ['::127.0.0.0', 104, 'ipv6'],
+  ['127.0.0.0', 8, 'ipv4'],
+  ['0.0.0.0', 8, 'ipv4'],
+  ['::1', 128, 'ipv6'],
+  ['::', 128, 'ipv6'],
+  ['::ffff:127.0.0.0', 104, 'ipv6'],
+  ['::ffff:0.0.0.0', 104, 'ipv6'],
+  ['::127.0.0.0', 104, 'ipv6'],
 ];
 
 /**

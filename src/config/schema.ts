@@ -7,154 +7,428 @@ import { z } from 'zod';
  */
 const duration = (def: number, doc: string) => z.number().int().min(0).default(def).describe(doc);
 
-const resourceSchema = z.object({
-  identifier: z.string().url().describe('Absolute URI a client sends as `resource` (RFC 8707).'),
-  audience: z.string().min(1).optional().describe('`aud` placed in tokens for this resource; defaults to the identifier.'),
-  scopes: z.array(z.string()).default([]).describe('Scopes this resource accepts; empty accepts any scope the client may request.'),
-  accessTokenFormat: z.enum(['jwt', 'opaque']).optional().describe('Access token format for this resource (overrides client and global default).'),
-  accessTokenTtl: z.number().int().positive().optional().describe('Access token lifetime for this resource, in seconds.'),
-}).strict();
+const resourceSchema = z
+  .object({
+    identifier: z.string().url().describe('Absolute URI a client sends as `resource` (RFC 8707).'),
+    audience: z.string().min(1).optional().describe('`aud` placed in tokens for this resource; defaults to the identifier.'),
+    scopes: z.array(z.string()).default([]).describe('Scopes this resource accepts; empty accepts any scope the client may request.'),
+    accessTokenFormat: z.enum(['jwt', 'opaque']).optional().describe('Access token format for this resource (overrides client and global default).'),
+    accessTokenTtl: z.number().int().positive().optional().describe('Access token lifetime for this resource, in seconds.'),
+  })
+  .strict();
 
-export const configSchema = z.object({
-  env: z.enum(['development', 'production']).default('development')
-    .describe('`production` refuses insecure settings at boot. Env: GATEHOUSE_ENV.'),
-  issuer: z.string().url().default('http://localhost:8080')
-    .describe('Issuer identifier (RFC 8414 §2): https, no query or fragment. Unset: `http://localhost:<port>`. Env: GATEHOUSE_ISSUER.'),
-  host: z.string().default('0.0.0.0').describe('Interface to listen on. Env: GATEHOUSE_HOST.'),
-  port: z.number().int().min(0).max(65535).default(8080).describe('TCP port (0 = any free port). Env: GATEHOUSE_PORT.'),
-  dataDir: z.string().default('./data').describe('Directory for the embedded SQLite database and the development KEK. Env: GATEHOUSE_DATA_DIR.'),
-  database: z.object({
-    url: z.string().default('sqlite:./data/gatehouse.db')
-      .describe('`sqlite:PATH`, `sqlite::memory:`, `postgres://…`, `mysql://…` or `memory:`. Env: GATEHOUSE_DATABASE_URL.'),
-    autoMigrate: z.boolean().default(true).describe('Apply pending migrations at start. Env: GATEHOUSE_DATABASE_AUTO_MIGRATE.'),
-    poolSize: z.number().int().min(1).max(200).default(10).describe('Connection pool size (PostgreSQL/MariaDB).'),
-  }).strict().prefault({}),
-  kek: z.string().optional()
-    .describe('Key-encryption key: 32 random bytes, base64 or base64url. Encrypts signing keys at rest (AES-256-GCM). Required in production. Env: GATEHOUSE_KEK.'),
-  adminToken: z.string().optional()
-    .describe('Bearer token for `/admin/api/*`. At least 32 characters in production; unset disables the admin API. Env: GATEHOUSE_ADMIN_TOKEN.'),
-  tokens: z.object({
-    accessTokenTtl: z.number().int().min(1).max(86400).default(3600).describe('Access token lifetime (1 s to 24 h).'),
-    accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt').describe('Global default access token format: RFC 9068 JWT or opaque (stored hashed).'),
-    accessTokenSigningAlg: z.enum(['ES256', 'RS256', 'PS256', 'EdDSA']).default('ES256').describe('Algorithm for JWT access tokens (and RFC 9701 introspection responses).'),
-    idTokenSigningAlg: z.enum(['RS256', 'ES256', 'PS256', 'EdDSA']).default('RS256').describe('Default algorithm for ID tokens (a client may pick another with `id_token_signed_response_alg`).'),
-    idTokenTtl: z.number().int().min(60).max(86400).default(3600).describe('ID token lifetime.'),
-    refreshTokenTtl: z.number().int().min(60).default(1_209_600).describe('Lifetime of each refresh token (sliding: every rotation issues a fresh one).'),
-    refreshTokenAbsoluteTtl: z.number().int().min(60).default(7_776_000).describe('Longest a refresh token family may live from the original authorization, however often it rotates.'),
-    subjectType: z.enum(['public', 'pairwise']).default('public').describe('Default `sub` type (OIDC Core §8). `pairwise` gives each sector a different `sub` for the same user; a client may choose with `subject_type`.'),
-    pairwiseSalt: z.string().min(16).optional().describe('Salt for pairwise subject identifiers. Required when any client uses pairwise. Env: GATEHOUSE_PAIRWISE_SALT.'),
-  }).strict().prefault({}),
-  authorization: z.object({
-    codeTtl: z.number().int().min(10).max(600).default(60).describe('Authorization code lifetime (RFC 6749 §4.1.2 recommends at most 10 minutes).'),
-    pkceRequired: z.enum(['public', 'all']).default('public').describe('Who must send a PKCE `code_challenge` (RFC 7636): `public` clients only, or `all` clients (OAuth 2.1 / FAPI).'),
-    allowPlainPkce: z.boolean().default(false).describe('Accept `code_challenge_method=plain`. Off: only S256.'),
-    implicit: z.boolean().default(false).describe('Enable the `id_token` and `id_token token` response types (implicit flow). Off by default (OAuth 2.1).'),
-    requirePar: z.boolean().default(false).describe('Every client must push its request first (RFC 9126 `require_pushed_authorization_requests`). Per client: `require_pushed_authorization_requests`.'),
-    parTtl: z.number().int().min(10).max(600).default(60).describe('Lifetime of a pushed request_uri (RFC 9126 §2.2 `expires_in`).'),
-    parMaxStoredBytes: z.number().int().min(2048).max(1_048_576).default(16_384)
-      .describe('Largest pushed authorization request kept until its request_uri is used (RFC 9126), in bytes of the stored JSON: only the parameters the authorization endpoint reads are kept, unknown ones are dropped. A larger push is refused with `invalid_request`. 16 KiB is about three times a large real request (a `claims` request, several `resource` values, an `id_token_hint`); see docs/par-jar.md.'),
-    allowUnsignedRequestObjects: z.boolean().default(false).describe('Accept JAR request objects with `alg: none` (RFC 9101). Off: only signed objects.'),
-    requestObjectMaxAge: z.number().int().min(10).max(3600).default(300).describe('Longest accepted `exp - iat` of a request object, and the tolerated age of `iat`.'),
-    interactionTtl: z.number().int().min(60).max(3600).default(900).describe('How long a sign-in/consent page stays valid before the request must start again.'),
-  }).strict().prefault({}),
-  session: z.object({
-    cookieName: z.string().regex(/^[A-Za-z0-9_-]+$/).default('gh_session').describe('Name of the session cookie (HttpOnly, SameSite=Lax, Secure when the issuer is https).'),
-    idleTtl: z.number().int().min(60).default(1800).describe('Session ends after this many seconds without activity.'),
-    absoluteTtl: z.number().int().min(300).default(86400).describe('Session ends this many seconds after sign-in, however active.'),
-    maxAccounts: z.number().int().min(1).max(10).default(5).describe('Accounts one browser session may hold (account chooser).'),
-  }).strict().prefault({}),
-  login: z.object({
-    maxAttempts: z.number().int().min(1).default(10).describe('Sign-in attempts per client address (an IPv6 /64 counts as one address) within `attemptWindow`, for any usernames. Each attempt is counted before the password is checked; a successful one is given back, so only failures add up. Over it: 429 with Retry-After.'),
-    attemptWindow: z.number().int().min(10).default(900).describe('Window for `maxAttempts`, in seconds.'),
-    userAddressMaxAttempts: z.number().int().min(1).default(10).describe('Sign-in attempts for one username from one client address (or from one recognised device) within `userAddressWindow`; a success clears it. Over it: 429 for that pair only.'),
-    userAddressWindow: z.number().int().min(10).default(900).describe('Window for `userAddressMaxAttempts`, in seconds.'),
-    maxInFlightPerAddress: z.number().int().min(1).max(1000).default(4).describe('Sign-ins from one client address being checked at once; more are answered 429 at once.'),
-    hashQueueLength: z.number().int().min(0).max(100_000).default(64).describe('Password hashes/verifications that may wait for a hashing thread (argon2id runs at most UV_THREADPOOL_SIZE − 1 at once). Past it a sign-in answers 503 with Retry-After.'),
-    userDelayStart: z.number().int().min(0).max(10_000).default(250).describe('Username-wide delay, in milliseconds, after the first failed attempt for a username from anywhere; it doubles with each further failure up to `userDelayMax`. Never a refusal; a recognised device is not delayed.'),
-    userDelayMax: z.number().int().min(0).max(30_000).default(3000).describe('Longest username-wide delay, in milliseconds.'),
-    userDelayWindow: z.number().int().min(10).default(900).describe('How long failures for a username are remembered for the delay, in seconds.'),
-    deviceCookieTtl: z.number().int().min(3600).default(15_552_000).describe('Lifetime of the recognised-device cookie set on a successful sign-in (`gh_device`, `__Host-` on https; names no user), in seconds. Default 180 days.'),
-    acrValues: z.array(z.string()).default(['urn:gatehouse:pwd']).describe('ACR values this server can satisfy (password sign-in). Advertised as `acr_values_supported`.'),
-  }).strict().prefault({}),
-  device: z.object({
-    codeTtl: z.number().int().min(60).max(3600).default(600).describe('Device code and user code lifetime (RFC 8628 `expires_in`).'),
-    interval: z.number().int().min(1).max(60).default(5).describe('Minimum polling interval (RFC 8628 `interval`); polling faster gets `slow_down` and +5 s.'),
-    userCodeMaxAttempts: z.number().int().min(1).default(10).describe('User-code lookups allowed per client address per minute on the /device page (entering a code and confirming it both count, right or wrong).'),
-  }).strict().prefault({}),
-  logout: z.object({
-    backchannelTimeout: z.number().int().min(1).max(60).default(5).describe('Timeout of one back-channel logout delivery attempt, in seconds.'),
-    backchannelRetries: z.number().int().min(0).max(10).default(3).describe('Retries of a failed back-channel logout delivery (exponential back-off).'),
-  }).strict().prefault({}),
-  outbound: z.object({
-    allowHosts: z.array(z.string()).default([])
-      .describe('Destinations the guarded outbound fetcher may reach although they are (or resolve to) a loopback, private, link-local or other special address: hostnames (exact) or IP addresses / CIDR ranges. Production refuses loopback entries. Client `jwks_uri` and `backchannel_logout_uri` fetches go through this guard (docs/security.md "Outbound requests").'),
-    connectTimeoutMs: z.number().int().min(100).max(60_000).default(3000).describe('Longest an outbound connection (TCP + TLS) may take, in milliseconds.'),
-    timeoutMs: z.number().int().min(100).max(60_000).default(5000).describe('Longest an outbound request may take from start to the last body byte, in milliseconds (a caller with a shorter deadline, e.g. `logout.backchannelTimeout`, stops sooner).'),
-    maxJwksBytes: z.number().int().min(1024).max(10_485_760).default(262_144).describe('Largest accepted client `jwks_uri` document, in bytes; a longer body is abandoned while streaming.'),
-    maxLogoutResponseBytes: z.number().int().min(0).max(1_048_576).default(65_536).describe('Largest accepted response body of a back-channel logout POST, in bytes; a longer body is abandoned and the delivery fails as `too_large`.'),
-  }).strict().prefault({}),
-  theme: z.object({
-    productName: z.string().min(1).max(100).default('Gatehouse').describe('Name shown on sign-in, consent and other pages.'),
-    logoFile: z.string().optional().describe('Path to an SVG or PNG logo served from `/assets/logo` (no external assets).'),
-    primaryColor: z.string().regex(/^#[0-9a-fA-F]{6}$/).default('#1d4ed8').describe('Buttons and links (a hex colour).'),
-    backgroundColor: z.string().regex(/^#[0-9a-fA-F]{6}$/).default('#f4f6fb').describe('Page background (a hex colour).'),
-  }).strict().prefault({}),
-  keys: z.object({
-    algorithms: z.array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA'])).default(['RS256', 'ES256', 'PS256', 'EdDSA'])
-      .describe('Algorithms that get a signing key. Must include the access token and ID token algorithms.'),
-    rotationInterval: duration(0, 'Automatic rotation period; 0 disables scheduled rotation (use `gatehouse keys rotate`).'),
-    gracePeriod: duration(86400, 'How long a retired key stays in the JWKS after rotation, so earlier tokens keep verifying. Must be ≥ the longest token lifetime.'),
-    refreshInterval: z.number().int().min(1).max(3600).default(30).describe('How often each instance reloads keys from the store: the bound on how long a rotation takes to reach every instance.'),
-  }).strict().prefault({}),
-  clientAuth: z.object({
-    assertionMaxLifetime: z.number().int().min(60).max(86400).default(3600)
-      .describe('Furthest accepted `exp` of a JWT client assertion (RFC 7523 §3), in seconds from now, and the longest `exp - iat`. 3600 is what common client libraries send (e.g. Authlib).'),
-    assertionMaxAge: z.number().int().min(10).max(3600).default(300)
-      .describe('Oldest accepted `iat` of a JWT client assertion, in seconds before now (beyond `clockSkew`). An assertion without `iat` is bounded by `exp` alone; its `jti` is remembered until `exp`.'),
-    strictAudience: z.boolean().default(false)
-      .describe('Accept only the issuer identifier as a JWT client assertion `aud`, for every client (draft-ietf-oauth-rfc7523bis). Off: the issuer, the token endpoint URL or the URL of the endpoint called; always one value. Per client: `strict_assertion_audience`; assertions typed `client-authentication+jwt` are always strict.'),
-    clockSkew: duration(30, 'Tolerated clock skew for assertion `exp`/`nbf`/`iat`.'),
-    jwksCacheTtl: duration(300, 'How long a client `jwks_uri` document is cached.'),
-  }).strict().prefault({}),
-  users: z.object({
-    revokeOnDisable: z.boolean().default(true)
-      .describe('`users disable` also ends the user\'s sessions (Back-Channel Logout sent) and revokes its grants: refresh tokens, opaque access tokens and, through the grant denylist, JWT access tokens. Off: the user\'s tokens are only inactive while it is disabled and work again once it is enabled (until they expire).'),
-    revokeOnPasswordChange: z.boolean().default(true)
-      .describe('`users set-password` also ends the user\'s sessions (Back-Channel Logout sent) and revokes its grants, so whoever knew the old password loses what it obtained.'),
-  }).strict().prefault({}),
-  introspection: z.object({
-    access: z.enum(['any-client', 'own-or-audience']).default('own-or-audience')
-      .describe('`own-or-audience`: a client sees tokens issued to it or naming it in `aud`; `any-client`: every authenticated client sees every token. Others get `{"active":false}`.'),
-    privilegedClients: z.array(z.string()).default([]).describe('Client ids that may introspect every token.'),
-  }).strict().prefault({}),
-  registration: z.object({
-    enabled: z.boolean().default(false).describe('Enable Dynamic Client Registration (RFC 7591/7592).'),
-    initialAccessTokens: z.array(z.string().min(16)).default([])
-      .describe('Initial access tokens accepted at `/register`. Empty with `enabled` = open registration. Env: GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN.'),
-    allowedScopes: z.array(z.string()).default([]).describe('Scopes a dynamically registered client may ask for; empty = only `openid profile email`.'),
-    allowedGrantTypes: z.array(z.string()).default(['client_credentials']).describe('Grant types a dynamically registered client may use.'),
-  }).strict().prefault({}),
-  resources: z.array(resourceSchema).default([]).describe('Resource server registry (RFC 8707).'),
-  requireResourceRegistration: z.boolean().default(false).describe('Refuse `resource` values that are not in the registry (otherwise any absolute URI becomes the audience).'),
-  cors: z.object({
-    origins: z.array(z.string()).default([]).describe('Origins allowed by CORS on token/introspection/revocation/discovery/JWKS. Empty = CORS closed. Env: GATEHOUSE_CORS_ORIGINS (comma-separated).'),
-  }).strict().prefault({}),
-  http: z.object({
-    bodyLimit: z.number().int().min(1024).max(10_485_760).default(65_536).describe('Largest accepted request body, in bytes.'),
-    trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy).'),
-    shutdownGrace: duration(10, 'Seconds to drain in-flight requests on SIGTERM before closing.'),
-  }).strict().prefault({}),
-  log: z.object({
-    level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level. Env: GATEHOUSE_LOG_LEVEL.'),
-  }).strict().prefault({}),
-  maintenance: z.object({
-    purgeInterval: duration(600, 'How often each instance deletes expired tokens, sessions, codes, device codes, pushed requests, denylist and replay entries; 0 disables.'),
-    expiredRetention: duration(86400, 'How long expired tokens and codes are kept before purging (so recently expired ones still introspect as inactive and reuse is still detected).'),
-  }).strict().prefault({}),
-  metrics: z.object({
-    enabled: z.boolean().default(true).describe('Serve Prometheus metrics at `/metrics`.'),
-  }).strict().prefault({}),
-}).strict();
+export const configSchema = z
+  .object({
+    env: z.enum(['development', 'production']).default('development').describe('`production` refuses insecure settings at boot. Env: GATEHOUSE_ENV.'),
+    issuer: z
+      .string()
+      .url()
+      .default('http://localhost:8080')
+      .describe('Issuer identifier (RFC 8414 §2): https, no query or fragment. Unset: `http://localhost:<port>`. Env: GATEHOUSE_ISSUER.'),
+    host: z.string().default('0.0.0.0').describe('Interface to listen on. Env: GATEHOUSE_HOST.'),
+    port: z.number().int().min(0).max(65535).default(8080).describe('TCP port (0 = any free port). Env: GATEHOUSE_PORT.'),
+    dataDir: z.string().default('./data').describe('Directory for the embedded SQLite database and the development KEK. Env: GATEHOUSE_DATA_DIR.'),
+    database: z
+      .object({
+        url: z
+          .string()
+          .default('sqlite:./data/gatehouse.db')
+          .describe('`sqlite:PATH`, `sqlite::memory:`, `postgres://…`, `mysql://…` or `memory:`. Env: GATEHOUSE_DATABASE_URL.'),
+        autoMigrate: z.boolean().default(true).describe('Apply pending migrations at start. Env: GATEHOUSE_DATABASE_AUTO_MIGRATE.'),
+        poolSize: z.number().int().min(1).max(200).default(10).describe('Connection pool size (PostgreSQL/MariaDB).'),
+      })
+      .strict()
+      .prefault({}),
+    kek: z
+      .string()
+      .optional()
+      .describe(
+        'Key-encryption key: 32 random bytes, base64 or base64url. Encrypts signing keys at rest (AES-256-GCM). Required in production. Env: GATEHOUSE_KEK.',
+      ),
+    adminToken: z
+      .string()
+      .optional()
+      .describe('Bearer token for `/admin/api/*`. At least 32 characters in production; unset disables the admin API. Env: GATEHOUSE_ADMIN_TOKEN.'),
+    tokens: z
+      .object({
+        accessTokenTtl: z.number().int().min(1).max(86400).default(3600).describe('Access token lifetime (1 s to 24 h).'),
+        accessTokenFormat: z.enum(['jwt', 'opaque']).default('jwt').describe('Global default access token format: RFC 9068 JWT or opaque (stored hashed).'),
+        accessTokenSigningAlg: z
+          .enum(['ES256', 'RS256', 'PS256', 'EdDSA'])
+          .default('ES256')
+          .describe('Algorithm for JWT access tokens (and RFC 9701 introspection responses).'),
+        idTokenSigningAlg: z
+          .enum(['RS256', 'ES256', 'PS256', 'EdDSA'])
+          .default('RS256')
+          .describe('Default algorithm for ID tokens (a client may pick another with `id_token_signed_response_alg`).'),
+        idTokenTtl: z.number().int().min(60).max(86400).default(3600).describe('ID token lifetime.'),
+        refreshTokenTtl: z.number().int().min(60).default(1_209_600).describe('Lifetime of each refresh token (sliding: every rotation issues a fresh one).'),
+        refreshTokenAbsoluteTtl: z
+          .number()
+          .int()
+          .min(60)
+          .default(7_776_000)
+          .describe('Longest a refresh token family may live from the original authorization, however often it rotates.'),
+        subjectType: z
+          .enum(['public', 'pairwise'])
+          .default('public')
+          .describe(
+            'Default `sub` type (OIDC Core §8). `pairwise` gives each sector a different `sub` for the same user; a client may choose with `subject_type`.',
+          ),
+        pairwiseSalt: z
+          .string()
+          .min(16)
+          .optional()
+          .describe('Salt for pairwise subject identifiers. Required when any client uses pairwise. Env: GATEHOUSE_PAIRWISE_SALT.'),
+      })
+      .strict()
+      .prefault({}),
+    authorization: z
+      .object({
+        codeTtl: z.number().int().min(10).max(600).default(60).describe('Authorization code lifetime (RFC 6749 §4.1.2 recommends at most 10 minutes).'),
+        pkceRequired: z
+          .enum(['public', 'all'])
+          .default('public')
+          .describe('Who must send a PKCE `code_challenge` (RFC 7636): `public` clients only, or `all` clients (OAuth 2.1 / FAPI).'),
+        allowPlainPkce: z.boolean().default(false).describe('Accept `code_challenge_method=plain`. Off: only S256.'),
+        implicit: z.boolean().default(false).describe('Enable the `id_token` and `id_token token` response types (implicit flow). Off by default (OAuth 2.1).'),
+        requirePar: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Every client must push its request first (RFC 9126 `require_pushed_authorization_requests`). Per client: `require_pushed_authorization_requests`.',
+          ),
+        parTtl: z.number().int().min(10).max(600).default(60).describe('Lifetime of a pushed request_uri (RFC 9126 §2.2 `expires_in`).'),
+        parMaxStoredBytes: z
+          .number()
+          .int()
+          .min(2048)
+          .max(1_048_576)
+          .default(16_384)
+          .describe(
+            'Largest pushed authorization request kept until its request_uri is used (RFC 9126), in bytes of the stored JSON: only the parameters the authorization endpoint reads are kept, unknown ones are dropped. A larger push is refused with `invalid_request`. 16 KiB is about three times a large real request (a `claims` request, several `resource` values, an `id_token_hint`); see docs/par-jar.md.',
+          ),
+        allowUnsignedRequestObjects: z.boolean().default(false).describe('Accept JAR request objects with `alg: none` (RFC 9101). Off: only signed objects.'),
+        requestObjectMaxAge: z
+          .number()
+          .int()
+          .min(10)
+          .max(3600)
+          .default(300)
+          .describe('Longest accepted `exp - iat` of a request object, and the tolerated age of `iat`.'),
+        interactionTtl: z
+          .number()
+          .int()
+          .min(60)
+          .max(3600)
+          .default(900)
+          .describe('How long a sign-in/consent page stays valid before the request must start again.'),
+      })
+      .strict()
+      .prefault({}),
+    session: z
+      .object({
+        cookieName: z
+          .string()
+          .regex(/^[A-Za-z0-9_-]+$/)
+          .default('gh_session')
+          .describe('Name of the session cookie (HttpOnly, SameSite=Lax, Secure when the issuer is https).'),
+        idleTtl: z.number().int().min(60).default(1800).describe('Session ends after this many seconds without activity.'),
+        absoluteTtl: z.number().int().min(300).default(86400).describe('Session ends this many seconds after sign-in, however active.'),
+        maxAccounts: z.number().int().min(1).max(10).default(5).describe('Accounts one browser session may hold (account chooser).'),
+      })
+      .strict()
+      .prefault({}),
+    login: z
+      .object({
+        maxAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .default(10)
+          .describe(
+            'Sign-in attempts per client address (an IPv6 /64 counts as one address) within `attemptWindow`, for any usernames. Each attempt is counted before the password is checked; a successful one is given back, so only failures add up. Over it: 429 with Retry-After.',
+          ),
+        attemptWindow: z.number().int().min(10).default(900).describe('Window for `maxAttempts`, in seconds.'),
+        userAddressMaxAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .default(10)
+          .describe(
+            'Sign-in attempts for one username from one client address (or from one recognised device) within `userAddressWindow`; a success clears it. Over it: 429 for that pair only.',
+          ),
+        userAddressWindow: z.number().int().min(10).default(900).describe('Window for `userAddressMaxAttempts`, in seconds.'),
+        maxInFlightPerAddress: z
+          .number()
+          .int()
+          .min(1)
+          .max(1000)
+          .default(4)
+          .describe('Sign-ins from one client address being checked at once; more are answered 429 at once.'),
+        hashQueueLength: z
+          .number()
+          .int()
+          .min(0)
+          .max(100_000)
+          .default(64)
+          .describe(
+            'Password hashes/verifications that may wait for a hashing thread (argon2id runs at most UV_THREADPOOL_SIZE − 1 at once). Past it a sign-in answers 503 with Retry-After.',
+          ),
+        userDelayStart: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000)
+          .default(250)
+          .describe(
+            'Username-wide delay, in milliseconds, after the first failed attempt for a username from anywhere; it doubles with each further failure up to `userDelayMax`. Never a refusal; a recognised device is not delayed.',
+          ),
+        userDelayMax: z.number().int().min(0).max(30_000).default(3000).describe('Longest username-wide delay, in milliseconds.'),
+        userDelayWindow: z.number().int().min(10).default(900).describe('How long failures for a username are remembered for the delay, in seconds.'),
+        deviceCookieTtl: z
+          .number()
+          .int()
+          .min(3600)
+          .default(15_552_000)
+          .describe(
+            'Lifetime of the recognised-device cookie set on a successful sign-in (`gh_device`, `__Host-` on https; names no user), in seconds. Default 180 days.',
+          ),
+        acrValues: z
+          .array(z.string())
+          .default(['urn:gatehouse:pwd'])
+          .describe('ACR values this server can satisfy (password sign-in). Advertised as `acr_values_supported`.'),
+      })
+      .strict()
+      .prefault({}),
+    device: z
+      .object({
+        codeTtl: z.number().int().min(60).max(3600).default(600).describe('Device code and user code lifetime (RFC 8628 `expires_in`).'),
+        interval: z
+          .number()
+          .int()
+          .min(1)
+          .max(60)
+          .default(5)
+          .describe('Minimum polling interval (RFC 8628 `interval`); polling faster gets `slow_down` and +5 s.'),
+        userCodeMaxAttempts: z
+          .number()
+          .int()
+          .min(1)
+          .default(10)
+          .describe(
+            'User-code lookups allowed per client address per minute on the /device page (entering a code and confirming it both count, right or wrong).',
+          ),
+      })
+      .strict()
+      .prefault({}),
+    logout: z
+      .object({
+        backchannelTimeout: z.number().int().min(1).max(60).default(5).describe('Timeout of one back-channel logout delivery attempt, in seconds.'),
+        backchannelRetries: z.number().int().min(0).max(10).default(3).describe('Retries of a failed back-channel logout delivery (exponential back-off).'),
+      })
+      .strict()
+      .prefault({}),
+    outbound: z
+      .object({
+        allowHosts: z
+          .array(z.string())
+          .default([])
+          .describe(
+            'Destinations the guarded outbound fetcher may reach although they are (or resolve to) a loopback, private, link-local or other special address: hostnames (exact) or IP addresses / CIDR ranges. Production refuses loopback entries. Client `jwks_uri` and `backchannel_logout_uri` fetches go through this guard (docs/security.md "Outbound requests").',
+          ),
+        connectTimeoutMs: z.number().int().min(100).max(60_000).default(3000).describe('Longest an outbound connection (TCP + TLS) may take, in milliseconds.'),
+        timeoutMs: z
+          .number()
+          .int()
+          .min(100)
+          .max(60_000)
+          .default(5000)
+          .describe(
+            'Longest an outbound request may take from start to the last body byte, in milliseconds (a caller with a shorter deadline, e.g. `logout.backchannelTimeout`, stops sooner).',
+          ),
+        maxJwksBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(10_485_760)
+          .default(262_144)
+          .describe('Largest accepted client `jwks_uri` document, in bytes; a longer body is abandoned while streaming.'),
+        maxLogoutResponseBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(1_048_576)
+          .default(65_536)
+          .describe(
+            'Largest accepted response body of a back-channel logout POST, in bytes; a longer body is abandoned and the delivery fails as `too_large`.',
+          ),
+      })
+      .strict()
+      .prefault({}),
+    theme: z
+      .object({
+        productName: z.string().min(1).max(100).default('Gatehouse').describe('Name shown on sign-in, consent and other pages.'),
+        logoFile: z.string().optional().describe('Path to an SVG or PNG logo served from `/assets/logo` (no external assets).'),
+        primaryColor: z
+          .string()
+          .regex(/^#[0-9a-fA-F]{6}$/)
+          .default('#1d4ed8')
+          .describe('Buttons and links (a hex colour).'),
+        backgroundColor: z
+          .string()
+          .regex(/^#[0-9a-fA-F]{6}$/)
+          .default('#f4f6fb')
+          .describe('Page background (a hex colour).'),
+      })
+      .strict()
+      .prefault({}),
+    keys: z
+      .object({
+        algorithms: z
+          .array(z.enum(['RS256', 'PS256', 'ES256', 'EdDSA']))
+          .default(['RS256', 'ES256', 'PS256', 'EdDSA'])
+          .describe('Algorithms that get a signing key. Must include the access token and ID token algorithms.'),
+        rotationInterval: duration(0, 'Automatic rotation period; 0 disables scheduled rotation (use `gatehouse keys rotate`).'),
+        gracePeriod: duration(
+          86400,
+          'How long a retired key stays in the JWKS after rotation, so earlier tokens keep verifying. Must be ≥ the longest token lifetime.',
+        ),
+        refreshInterval: z
+          .number()
+          .int()
+          .min(1)
+          .max(3600)
+          .default(30)
+          .describe('How often each instance reloads keys from the store: the bound on how long a rotation takes to reach every instance.'),
+      })
+      .strict()
+      .prefault({}),
+    clientAuth: z
+      .object({
+        assertionMaxLifetime: z
+          .number()
+          .int()
+          .min(60)
+          .max(86400)
+          .default(3600)
+          .describe(
+            'Furthest accepted `exp` of a JWT client assertion (RFC 7523 §3), in seconds from now, and the longest `exp - iat`. 3600 is what common client libraries send (e.g. Authlib).',
+          ),
+        assertionMaxAge: z
+          .number()
+          .int()
+          .min(10)
+          .max(3600)
+          .default(300)
+          .describe(
+            'Oldest accepted `iat` of a JWT client assertion, in seconds before now (beyond `clockSkew`). An assertion without `iat` is bounded by `exp` alone; its `jti` is remembered until `exp`.',
+          ),
+        strictAudience: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Accept only the issuer identifier as a JWT client assertion `aud`, for every client (draft-ietf-oauth-rfc7523bis). Off: the issuer, the token endpoint URL or the URL of the endpoint called; always one value. Per client: `strict_assertion_audience`; assertions typed `client-authentication+jwt` are always strict.',
+          ),
+        clockSkew: duration(30, 'Tolerated clock skew for assertion `exp`/`nbf`/`iat`.'),
+        jwksCacheTtl: duration(300, 'How long a client `jwks_uri` document is cached.'),
+      })
+      .strict()
+      .prefault({}),
+    users: z
+      .object({
+        revokeOnDisable: z
+          .boolean()
+          .default(true)
+          .describe(
+            "`users disable` also ends the user's sessions (Back-Channel Logout sent) and revokes its grants: refresh tokens, opaque access tokens and, through the grant denylist, JWT access tokens. Off: the user's tokens are only inactive while it is disabled and work again once it is enabled (until they expire).",
+          ),
+        revokeOnPasswordChange: z
+          .boolean()
+          .default(true)
+          .describe(
+            "`users set-password` also ends the user's sessions (Back-Channel Logout sent) and revokes its grants, so whoever knew the old password loses what it obtained.",
+          ),
+      })
+      .strict()
+      .prefault({}),
+    introspection: z
+      .object({
+        access: z
+          .enum(['any-client', 'own-or-audience'])
+          .default('own-or-audience')
+          .describe(
+            '`own-or-audience`: a client sees tokens issued to it or naming it in `aud`; `any-client`: every authenticated client sees every token. Others get `{"active":false}`.',
+          ),
+        privilegedClients: z.array(z.string()).default([]).describe('Client ids that may introspect every token.'),
+      })
+      .strict()
+      .prefault({}),
+    registration: z
+      .object({
+        enabled: z.boolean().default(false).describe('Enable Dynamic Client Registration (RFC 7591/7592).'),
+        initialAccessTokens: z
+          .array(z.string().min(16))
+          .default([])
+          .describe(
+            'Initial access tokens accepted at `/register`. Empty with `enabled` = open registration. Env: GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN.',
+          ),
+        allowedScopes: z.array(z.string()).default([]).describe('Scopes a dynamically registered client may ask for; empty = only `openid profile email`.'),
+        allowedGrantTypes: z.array(z.string()).default(['client_credentials']).describe('Grant types a dynamically registered client may use.'),
+      })
+      .strict()
+      .prefault({}),
+    resources: z.array(resourceSchema).default([]).describe('Resource server registry (RFC 8707).'),
+    requireResourceRegistration: z
+      .boolean()
+      .default(false)
+      .describe('Refuse `resource` values that are not in the registry (otherwise any absolute URI becomes the audience).'),
+    cors: z
+      .object({
+        origins: z
+          .array(z.string())
+          .default([])
+          .describe(
+            'Origins allowed by CORS on token/introspection/revocation/discovery/JWKS. Empty = CORS closed. Env: GATEHOUSE_CORS_ORIGINS (comma-separated).',
+          ),
+      })
+      .strict()
+      .prefault({}),
+    http: z
+      .object({
+        bodyLimit: z.number().int().min(1024).max(10_485_760).default(65_536).describe('Largest accepted request body, in bytes.'),
+        trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy).'),
+        shutdownGrace: duration(10, 'Seconds to drain in-flight requests on SIGTERM before closing.'),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level. Env: GATEHOUSE_LOG_LEVEL.'),
+      })
+      .strict()
+      .prefault({}),
+    maintenance: z
+      .object({
+        purgeInterval: duration(
+          600,
+          'How often each instance deletes expired tokens, sessions, codes, device codes, pushed requests, denylist and replay entries; 0 disables.',
+        ),
+        expiredRetention: duration(
+          86400,
+          'How long expired tokens and codes are kept before purging (so recently expired ones still introspect as inactive and reuse is still detected).',
+        ),
+      })
+      .strict()
+      .prefault({}),
+    metrics: z
+      .object({
+        enabled: z.boolean().default(true).describe('Serve Prometheus metrics at `/metrics`.'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = Readonly<z.output<typeof configSchema>>;

@@ -7,14 +7,21 @@
  * else (a unix socket, an unparseable value) is kept whole, bounded in length.
  */
 export function addressKey(address: string): string {
-  const ip = address.trim().replace(/^\[|\]$/g, '').replace(/%.*$/, '').toLowerCase();
+  const ip = address
+    .trim()
+    .replace(/^\[|\]$/g, '')
+    .replace(/%.*$/, '')
+    .toLowerCase();
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) return `4:${ip}`;
   const groups = ipv6Groups(ip);
   if (!groups) return `?:${ip.slice(0, 64)}`;
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return `4:${groups[6]! >> 8}.${groups[6]! & 255}.${groups[7]! >> 8}.${groups[7]! & 255}`;
   }
-  return `6:${groups.slice(0, 4).map((g) => g.toString(16).padStart(4, '0')).join(':')}::/64`;
+  return `6:${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16).padStart(4, '0'))
+    .join(':')}::/64`;
 }
 
 /** The eight 16-bit groups of an IPv6 address (with `::` and a dotted IPv4 tail), or null. */

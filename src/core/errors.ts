@@ -76,11 +76,7 @@ export class OAuthError extends Error {
   /** Extra response headers (e.g. WWW-Authenticate). */
   readonly headers: Readonly<Record<string, string>>;
 
-  constructor(
-    code: OAuthErrorCode,
-    description?: string,
-    opts: { detail?: string; status?: number; headers?: Record<string, string> } = {},
-  ) {
+  constructor(code: OAuthErrorCode, description?: string, opts: { detail?: string; status?: number; headers?: Record<string, string> } = {}) {
     super(description ? `${code}: ${description}` : code);
     this.name = 'OAuthError';
     this.code = code;
@@ -90,7 +86,9 @@ export class OAuthError extends Error {
     this.headers = opts.headers ?? {};
   }
 
-  static invalidRequest(d?: string, detail?: string) { return new OAuthError('invalid_request', d, { detail }); }
+  static invalidRequest(d?: string, detail?: string) {
+    return new OAuthError('invalid_request', d, { detail });
+  }
   /**
    * RFC 6749 §5.2: 401 with WWW-Authenticate. `scheme` is the scheme the client tried (Basic when
    * it used the Authorization header); without one, Basic is still advertised.
@@ -101,11 +99,21 @@ export class OAuthError extends Error {
       headers: { 'www-authenticate': challenge(scheme, { realm: 'gatehouse', error: 'invalid_client' }) },
     });
   }
-  static invalidGrant(d?: string, detail?: string) { return new OAuthError('invalid_grant', d, { detail }); }
-  static unauthorizedClient(d?: string, detail?: string) { return new OAuthError('unauthorized_client', d, { detail }); }
-  static unsupportedGrantType(d?: string) { return new OAuthError('unsupported_grant_type', d); }
-  static invalidScope(d?: string, detail?: string) { return new OAuthError('invalid_scope', d, { detail }); }
-  static invalidTarget(d?: string, detail?: string) { return new OAuthError('invalid_target', d, { detail }); }
+  static invalidGrant(d?: string, detail?: string) {
+    return new OAuthError('invalid_grant', d, { detail });
+  }
+  static unauthorizedClient(d?: string, detail?: string) {
+    return new OAuthError('unauthorized_client', d, { detail });
+  }
+  static unsupportedGrantType(d?: string) {
+    return new OAuthError('unsupported_grant_type', d);
+  }
+  static invalidScope(d?: string, detail?: string) {
+    return new OAuthError('invalid_scope', d, { detail });
+  }
+  static invalidTarget(d?: string, detail?: string) {
+    return new OAuthError('invalid_target', d, { detail });
+  }
   /** RFC 6750 §3.1: 401 with a Bearer challenge (values cleaned to the §3 grammar by `challenge`). */
   static invalidToken(d?: string, detail?: string) {
     return new OAuthError('invalid_token', d, {
@@ -119,14 +127,28 @@ export class OAuthError extends Error {
       headers: { 'www-authenticate': challenge('Bearer', { error: 'insufficient_scope', error_description: d, scope }) },
     });
   }
-  static invalidRedirectUri(d?: string) { return new OAuthError('invalid_redirect_uri', d); }
-  static invalidClientMetadata(d?: string) { return new OAuthError('invalid_client_metadata', d); }
-  static unsupportedTokenType(d?: string) { return new OAuthError('unsupported_token_type', d); }
-  static accessDenied(d?: string) { return new OAuthError('access_denied', d); }
-  static serverError(detail?: string) { return new OAuthError('server_error', 'internal error', { detail }); }
-  static temporarilyUnavailable(d?: string) { return new OAuthError('temporarily_unavailable', d); }
+  static invalidRedirectUri(d?: string) {
+    return new OAuthError('invalid_redirect_uri', d);
+  }
+  static invalidClientMetadata(d?: string) {
+    return new OAuthError('invalid_client_metadata', d);
+  }
+  static unsupportedTokenType(d?: string) {
+    return new OAuthError('unsupported_token_type', d);
+  }
+  static accessDenied(d?: string) {
+    return new OAuthError('access_denied', d);
+  }
+  static serverError(detail?: string) {
+    return new OAuthError('server_error', 'internal error', { detail });
+  }
+  static temporarilyUnavailable(d?: string) {
+    return new OAuthError('temporarily_unavailable', d);
+  }
   /** Any code without a dedicated factory (authorization and device-flow codes). */
-  static of(code: OAuthErrorCode, d?: string, detail?: string) { return new OAuthError(code, d, { detail }); }
+  static of(code: OAuthErrorCode, d?: string, detail?: string) {
+    return new OAuthError(code, d, { detail });
+  }
 
   toJSON(): { error: OAuthErrorCode; error_description?: string } {
     return this.description ? { error: this.code, error_description: this.description } : { error: this.code };

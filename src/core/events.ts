@@ -3,21 +3,45 @@
  * (src/app) stamps it on every event published while a use case runs; events without it come
  * from the protocol itself (a sign-in, dynamic registration, scheduled rotation).
  */
-export interface ActorRef { readonly kind: 'cli' | 'admin_user' | 'admin_client'; readonly id: string }
+export interface ActorRef {
+  readonly kind: 'cli' | 'admin_user' | 'admin_client';
+  readonly id: string;
+}
 
 /**
  * The typed event catalogue (S15). Metrics, audit and event streaming subscribe here; handlers
  * never import a metrics client. Names are `<aggregate>.<past-tense>` (S9).
  */
 export interface EventMap {
-  'token.issued': { tenantId: string; clientId: string; grantType: string; tokenType: 'access_token' | 'refresh_token' | 'id_token'; format: 'jwt' | 'opaque'; jti: string; subject: string };
-  'token.revoked': { tenantId: string; clientId: string; tokenType: 'access_token' | 'refresh_token'; jti: string; reason: 'revocation_endpoint' | 'grant_revoked' | 'reuse_detected' | 'admin' };
+  'token.issued': {
+    tenantId: string;
+    clientId: string;
+    grantType: string;
+    tokenType: 'access_token' | 'refresh_token' | 'id_token';
+    format: 'jwt' | 'opaque';
+    jti: string;
+    subject: string;
+  };
+  'token.revoked': {
+    tenantId: string;
+    clientId: string;
+    tokenType: 'access_token' | 'refresh_token';
+    jti: string;
+    reason: 'revocation_endpoint' | 'grant_revoked' | 'reuse_detected' | 'admin';
+  };
   /**
    * Every token of one authorization revoked at once: reuse of a code or of a rotated refresh
    * token, or an operator (`admin`: `grantId` and `actor` set; `clientId` is null, since the grant
    * is named by its id alone).
    */
-  'grant.revoked': { tenantId: string; clientId: string | null; reason: 'code_reuse' | 'refresh_token_reuse' | 'admin'; tokens: number; grantId?: string; actor?: ActorRef };
+  'grant.revoked': {
+    tenantId: string;
+    clientId: string | null;
+    reason: 'code_reuse' | 'refresh_token_reuse' | 'admin';
+    tokens: number;
+    grantId?: string;
+    actor?: ActorRef;
+  };
   /** An operator revoked every grant of a user: `grants` had stored tokens newly revoked; each is also denylisted for its JWT access tokens. */
   'tokens.revoked_for_user': { tenantId: string; userId: string; grants: number; actor: ActorRef };
   /** An operator revoked every grant of a client, user grants and client_credentials alike (counted as for a user). */
@@ -28,9 +52,22 @@ export interface EventMap {
   'client_auth.failed': { tenantId: string; clientId: string | null; method: string | null; reason: string };
   'client.created': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' | 'bootstrap'; actor?: ActorRef };
   /** A client changed; `change` says what (`secret_rotated`: a new secret was issued, the old one stopped working). */
-  'client.updated': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin'; change: 'metadata' | 'secret_rotated' | 'disabled' | 'enabled'; actor?: ActorRef };
+  'client.updated': {
+    tenantId: string;
+    clientId: string;
+    via: 'cli' | 'registration' | 'admin';
+    change: 'metadata' | 'secret_rotated' | 'disabled' | 'enabled';
+    actor?: ActorRef;
+  };
   /** A client was deleted; an operator's delete also revoked its grants and deleted its consents (counted). */
-  'client.deleted': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin'; actor?: ActorRef; grantsRevoked?: number; consentsDeleted?: number };
+  'client.deleted': {
+    tenantId: string;
+    clientId: string;
+    via: 'cli' | 'registration' | 'admin';
+    actor?: ActorRef;
+    grantsRevoked?: number;
+    consentsDeleted?: number;
+  };
   'key.created': { tenantId: string; kid: string; alg: string; status: string };
   /** One algorithm's keys rotated; `actor` is set when an operator asked (absent for scheduled rotation). */
   'key.rotated': { tenantId: string; alg: string; activeKid: string; retiredKid: string | null; nextKid: string; actor?: ActorRef };
@@ -51,7 +88,13 @@ export interface EventMap {
   /** An end user was created. User events never carry a password or a password hash. */
   'user.created': { tenantId: string; userId: string; via: 'cli' | 'admin' | 'bootstrap'; actor?: ActorRef };
   /** A user changed; `change` says what (`password_rehashed`: upgraded to current argon2id parameters at sign-in). */
-  'user.updated': { tenantId: string; userId: string; via: 'cli' | 'admin' | 'login'; change: 'password' | 'password_rehashed' | 'disabled' | 'enabled' | 'claims' | 'roles' | 'claims_and_roles'; actor?: ActorRef };
+  'user.updated': {
+    tenantId: string;
+    userId: string;
+    via: 'cli' | 'admin' | 'login';
+    change: 'password' | 'password_rehashed' | 'disabled' | 'enabled' | 'claims' | 'roles' | 'claims_and_roles';
+    actor?: ActorRef;
+  };
   /** An operator deleted a user: first its sessions were ended (RPs notified), its grants revoked and its consents deleted. */
   'user.deleted': { tenantId: string; userId: string; sessionsEnded: number; grantsRevoked: number; consentsDeleted: number; actor: ActorRef };
   /** An operator cleared a user's sign-in counters (`users.unlock`): `counters` is how many were held. */
@@ -94,7 +137,11 @@ export class EventBus implements EventPublisher {
     const set = this.#listeners.get(name);
     if (!set) return;
     for (const fn of set) {
-      try { fn(payload); } catch { /* listeners must not break the caller */ }
+      try {
+        fn(payload);
+      } catch {
+        /* listeners must not break the caller */
+      }
     }
   }
 }

@@ -15,7 +15,9 @@ describe('RFC 6750 §3 WWW-Authenticate auth-param values', () => {
   });
 
   test('RFC 6750 §3 a value already inside the set is sent unchanged', () => {
-    const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).filter((c) => c !== '"' && c !== '\\').join('');
+    const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i))
+      .filter((c) => c !== '"' && c !== '\\')
+      .join('');
     assert.equal(authParamValue(printable), printable);
     assert.equal(authParamValue('the access token is invalid'), 'the access token is invalid');
   });
@@ -33,6 +35,9 @@ describe('RFC 6750 §3 WWW-Authenticate auth-param values', () => {
     const scope = OAuthError.insufficientScope(HOSTILE, 'openid "x"').headers['www-authenticate']!;
     assert.deepEqual(parseChallenge(scope).params, { error: 'insufficient_scope', error_description: authParamValue(HOSTILE), scope: "openid 'x'" });
     assert.equal(OAuthError.invalidToken().headers['www-authenticate'], 'Bearer error="invalid_token"');
-    assert.deepEqual(parseChallenge(OAuthError.invalidClient().headers['www-authenticate']!), { scheme: 'Basic', params: { realm: 'gatehouse', error: 'invalid_client' } });
+    assert.deepEqual(parseChallenge(OAuthError.invalidClient().headers['www-authenticate']!), {
+      scheme: 'Basic',
+      params: { realm: 'gatehouse', error: 'invalid_client' },
+    });
   });
 });

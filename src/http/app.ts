@@ -25,13 +25,16 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   const { config } = ctx;
   const headers = securityHeaders(config);
   const app = Fastify({
-    logger: opts.logger === false ? false : {
-      level: config.log.level,
-      // Never log credentials: authorization headers, cookies and secret query parameters are redacted.
-      redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
-      serializers: { req: serializeRequest },
-      ...(typeof opts.logger === 'object' ? opts.logger : {}),
-    },
+    logger:
+      opts.logger === false
+        ? false
+        : {
+            level: config.log.level,
+            // Never log credentials: authorization headers, cookies and secret query parameters are redacted.
+            redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
+            serializers: { req: serializeRequest },
+            ...(typeof opts.logger === 'object' ? opts.logger : {}),
+          },
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
     return503OnClosing: true,

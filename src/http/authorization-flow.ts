@@ -60,9 +60,8 @@ const encode = (params: Readonly<Record<string, string>>) => new URLSearchParams
 export function sendAuthorizationResponse(reply: FastifyReply, fc: Pick<FlowContext, 'pages'>, res: AuthorizationResponse): FastifyReply {
   if (res.responseMode === 'form_post') return sendPage(reply, formPostPage(fc.pages, res.redirectUri, res.params));
   // Registered redirect URIs never carry a fragment (RFC 6749 §3.1.2); drop one defensively.
-  const location = res.responseMode === 'fragment'
-    ? `${res.redirectUri.split('#')[0]!}#${encode(res.params)}`
-    : appendQuery(res.redirectUri, encode(res.params));
+  const location =
+    res.responseMode === 'fragment' ? `${res.redirectUri.split('#')[0]!}#${encode(res.params)}` : appendQuery(res.redirectUri, encode(res.params));
   // RFC 9700 §4.12: "If an HTTP redirection [...] is used for such a request, AS SHOULD use HTTP
   // status code 303 "See Other"" — this often answers the sign-in form (POST with the password).
   return reply.code(303).header('location', location).header('cache-control', 'no-store').header('pragma', 'no-cache').send();
@@ -112,18 +111,34 @@ export async function proceed(fc: FlowContext, request: FastifyRequest, reply: F
 
 /** Renders the login, consent, confirm or account chooser page with the request sealed into it. */
 export async function showInteraction(
-  fc: FlowContext, request: FastifyRequest, reply: FastifyReply, p: Proceed, page: InteractionPage,
+  fc: FlowContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  p: Proceed,
+  page: InteractionPage,
   extra: { readonly username?: string; readonly error?: string | null; readonly status?: number } = {},
 ): Promise<FastifyReply> {
   const { token, binding } = fc.csrf.issue(request, reply);
-  const interaction = fc.interactions.seal({ params: p.req.params, progress: p.progress, ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}) }, binding);
+  const interaction = fc.interactions.seal(
+    { params: p.req.params, progress: p.progress, ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}) },
+    binding,
+  );
   const formAction = interactionFormAction(p.req.redirectUri);
   const clientName = p.req.client.clientName || p.req.client.clientId;
   if (page === 'login') {
-    return sendPage(reply, loginPage(fc.pages, {
-      csrfToken: token, interaction, returnTo: null, clientName, formAction,
-      username: extra.username ?? p.req.loginHint ?? '', error: extra.error ?? null, ...(extra.status ? { status: extra.status } : {}),
-    }));
+    return sendPage(
+      reply,
+      loginPage(fc.pages, {
+        csrfToken: token,
+        interaction,
+        returnTo: null,
+        clientName,
+        formAction,
+        username: extra.username ?? p.req.loginHint ?? '',
+        error: extra.error ?? null,
+        ...(extra.status ? { status: extra.status } : {}),
+      }),
+    );
   }
   if (page === 'consent' || page === 'confirm') {
     const who = await fc.accountViews.signedIn(p.session);

@@ -9,12 +9,28 @@ describe('authorization response redirect', () => {
   // sign-in form (POST /login with the password), so it must never re-send that body.
   test('RFC 9700 §4.12: the redirect to the client is 303 See Other, also after a POST', async () => {
     const app = Fastify();
-    app.post('/login', (_request, reply) => sendAuthorizationResponse(reply, { pages: undefined as never }, {
-      redirectUri: 'https://rp.example/cb?x=1', responseMode: 'query', params: { code: 'c', state: 's', iss: 'https://op.example' },
-    }));
-    app.get('/authorize', (_request, reply) => sendAuthorizationResponse(reply, { pages: undefined as never }, {
-      redirectUri: 'https://rp.example/cb', responseMode: 'fragment', params: { id_token: 't', iss: 'https://op.example' },
-    }));
+    app.post('/login', (_request, reply) =>
+      sendAuthorizationResponse(
+        reply,
+        { pages: undefined as never },
+        {
+          redirectUri: 'https://rp.example/cb?x=1',
+          responseMode: 'query',
+          params: { code: 'c', state: 's', iss: 'https://op.example' },
+        },
+      ),
+    );
+    app.get('/authorize', (_request, reply) =>
+      sendAuthorizationResponse(
+        reply,
+        { pages: undefined as never },
+        {
+          redirectUri: 'https://rp.example/cb',
+          responseMode: 'fragment',
+          params: { id_token: 't', iss: 'https://op.example' },
+        },
+      ),
+    );
     try {
       const post = await app.inject({ method: 'POST', url: '/login' });
       assert.equal(post.statusCode, 303);

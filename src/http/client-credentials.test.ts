@@ -33,8 +33,13 @@ test('RFC 6749 §2.3.1 the Basic scheme name is case-insensitive and the secret 
 });
 
 test('RFC 6749 §5.2 a malformed Basic header is invalid_client 401 with WWW-Authenticate Basic', () => {
-  for (const h of ['Basic', 'Basic !!!not-base64', `Basic ${Buffer.from('nocolon').toString('base64')}`,
-    `Basic ${Buffer.from(':secret').toString('base64')}`, `Basic ${Buffer.from('a%zz:b').toString('base64')}`]) {
+  for (const h of [
+    'Basic',
+    'Basic !!!not-base64',
+    `Basic ${Buffer.from('nocolon').toString('base64')}`,
+    `Basic ${Buffer.from(':secret').toString('base64')}`,
+    `Basic ${Buffer.from('a%zz:b').toString('base64')}`,
+  ]) {
     const e = rejects(() => extractClientCredentials(req(h), {}), 'invalid_client', 401);
     assert.match(e.headers['www-authenticate'] ?? '', /^Basic /);
   }
@@ -57,7 +62,11 @@ test('RFC 6749 §2.3 Basic plus a client_secret in the body is invalid_request',
 });
 
 test('RFC 6749 §2.3 Basic plus a client assertion is invalid_request', () => {
-  rejects(() => extractClientCredentials(req(basic('app', 'x')), { client_assertion: 'a.b.c', client_assertion_type: JWT_BEARER_ASSERTION_TYPE }), 'invalid_request', 400);
+  rejects(
+    () => extractClientCredentials(req(basic('app', 'x')), { client_assertion: 'a.b.c', client_assertion_type: JWT_BEARER_ASSERTION_TYPE }),
+    'invalid_request',
+    400,
+  );
 });
 
 test('RFC 6749 §2.3 Basic with a different client_id in the body is invalid_request', () => {
@@ -66,16 +75,26 @@ test('RFC 6749 §2.3 Basic with a different client_id in the body is invalid_req
 });
 
 test('RFC 6749 §2.3 an assertion plus a client_secret is invalid_request', () => {
-  rejects(() => extractClientCredentials(req(), {
-    client_id: 'app', client_secret: 'x', client_assertion: 'a.b.c', client_assertion_type: JWT_BEARER_ASSERTION_TYPE,
-  }), 'invalid_request', 400);
+  rejects(
+    () =>
+      extractClientCredentials(req(), {
+        client_id: 'app',
+        client_secret: 'x',
+        client_assertion: 'a.b.c',
+        client_assertion_type: JWT_BEARER_ASSERTION_TYPE,
+      }),
+    'invalid_request',
+    400,
+  );
 });
 
 test('RFC 7523 §2.2 reads a JWT client assertion with the optional client_id', () => {
-  assert.deepEqual(
-    extractClientCredentials(req(), { client_assertion: 'a.b.c', client_assertion_type: JWT_BEARER_ASSERTION_TYPE }),
-    { kind: 'assertion', assertionType: JWT_BEARER_ASSERTION_TYPE, assertion: 'a.b.c', clientId: undefined },
-  );
+  assert.deepEqual(extractClientCredentials(req(), { client_assertion: 'a.b.c', client_assertion_type: JWT_BEARER_ASSERTION_TYPE }), {
+    kind: 'assertion',
+    assertionType: JWT_BEARER_ASSERTION_TYPE,
+    assertion: 'a.b.c',
+    clientId: undefined,
+  });
   const withId = extractClientCredentials(req(), { client_id: 'app', client_assertion: 'a.b.c', client_assertion_type: JWT_BEARER_ASSERTION_TYPE });
   assert.equal(withId.kind === 'assertion' && withId.clientId, 'app');
 });
@@ -86,7 +105,11 @@ test('RFC 7521 §4.2 client_assertion without client_assertion_type (or the reve
 });
 
 test('RFC 7523 §2.2 another client_assertion_type is an unsupported method: invalid_client', () => {
-  const e = rejects(() => extractClientCredentials(req(), { client_assertion: 'a.b.c', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' }), 'invalid_client', 401);
+  const e = rejects(
+    () => extractClientCredentials(req(), { client_assertion: 'a.b.c', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer' }),
+    'invalid_client',
+    401,
+  );
   assert.ok(e.headers['www-authenticate']);
 });
 

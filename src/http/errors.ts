@@ -9,7 +9,7 @@ export function toOAuthError(err: unknown): OAuthError {
   const code = typeof fe.code === 'string' ? fe.code : '';
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new OAuthError('invalid_request', 'request body too large', { status: 413, detail: code });
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new OAuthError('invalid_request', 'unsupported content type', { status: 415, detail: code });
-  if (code.startsWith('FST_ERR_CTP_') || code === 'FST_ERR_VALIDATION' || (fe.statusCode === 400)) {
+  if (code.startsWith('FST_ERR_CTP_') || code === 'FST_ERR_VALIDATION' || fe.statusCode === 400) {
     return OAuthError.invalidRequest('malformed request', `${code}: ${fe.message ?? ''}`);
   }
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {

@@ -20,11 +20,24 @@ const refusal = (pairs: readonly [string, string][]): string => {
 };
 
 test('RFC 6749 §3.1 a repeated parameter is refused, naming it when it has the shape of an OAuth parameter name', () => {
-  assert.equal(refusal([['scope', 'a'], ['scope', 'b']]), "parameter 'scope' is included more than once");
+  assert.equal(
+    refusal([
+      ['scope', 'a'],
+      ['scope', 'b'],
+    ]),
+    "parameter 'scope' is included more than once",
+  );
 });
 
 test('RFC 6750 §3 a repeated parameter with an attacker-chosen name is refused without echoing the name', () => {
   for (const name of ['x"\r\nSet-Cookie: a=b', 'back\\slash', 'é', 'Scope', `a${'b'.repeat(64)}`]) {
-    assert.equal(refusal([[name, '1'], [name, '2']]), 'a parameter is included more than once', JSON.stringify(name));
+    assert.equal(
+      refusal([
+        [name, '1'],
+        [name, '2'],
+      ]),
+      'a parameter is included more than once',
+      JSON.stringify(name),
+    );
   }
 });

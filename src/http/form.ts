@@ -51,7 +51,10 @@ export function readOAuthForm(body: unknown, multi: readonly string[] = []): { s
     }
     const present = values.filter((v) => v !== '');
     if (present.length === 0) continue;
-    if (multi.includes(k)) { many[k] = present; continue; }
+    if (multi.includes(k)) {
+      many[k] = present;
+      continue;
+    }
     if (values.length > 1) throw OAuthError.invalidRequest(`${nameOf(k)} is included more than once`);
     single[k] = present[0]!;
   }

@@ -5,7 +5,12 @@ import { deriveKey, encryptWithKek } from '../core/keys/kek.ts';
 import { createInteractionSealer, NO_PROGRESS } from './interaction.ts';
 
 function setup(kek = randomBytes(32)) {
-  const clock = { t: 1_700_000_000_000, now() { return this.t; } };
+  const clock = {
+    t: 1_700_000_000_000,
+    now() {
+      return this.t;
+    },
+  };
   return { clock, sealer: createInteractionSealer(kek, clock, { authorization: { interactionTtl: 900 } as never }), kek };
 }
 
@@ -53,7 +58,8 @@ describe('sealed interaction', () => {
 
   test('an interaction sealed before confirmedSid existed still opens (confirmedSid null); a wrong type is refused', () => {
     const { sealer, kek, clock } = setup();
-    const seal = (g: Record<string, unknown>) => encryptWithKek(deriveKey(kek, 'gatehouse interaction v1'), JSON.stringify({ p: params, g, e: clock.t / 1000 + 60, b: 'b' }), 'gatehouse-interaction-v1');
+    const seal = (g: Record<string, unknown>) =>
+      encryptWithKek(deriveKey(kek, 'gatehouse interaction v1'), JSON.stringify({ p: params, g, e: clock.t / 1000 + 60, b: 'b' }), 'gatehouse-interaction-v1');
     const old = sealer.open(seal({ l: 5, c: 'sid-1', a: true }), 'b');
     assert.ok(old.ok);
     assert.deepEqual(old.interaction.progress, { loginAt: 5, consentedSid: 'sid-1', confirmedSid: null, accountChosen: true });

@@ -44,10 +44,20 @@ interface Sealed {
 function isSealed(v: unknown): v is Sealed {
   if (typeof v !== 'object' || v === null) return false;
   const s = v as Partial<Sealed>;
-  return typeof s.p === 'object' && s.p !== null && !Array.isArray(s.p) && Object.values(s.p).every((x) => typeof x === 'string')
-    && typeof s.g === 'object' && s.g !== null && (s.g.l === null || Number.isInteger(s.g.l)) && (s.g.c === null || typeof s.g.c === 'string')
-    && (s.g.f === undefined || s.g.f === null || typeof s.g.f === 'string') && typeof s.g.a === 'boolean'
-    && Number.isInteger(s.e) && typeof s.b === 'string';
+  return (
+    typeof s.p === 'object' &&
+    s.p !== null &&
+    !Array.isArray(s.p) &&
+    Object.values(s.p).every((x) => typeof x === 'string') &&
+    typeof s.g === 'object' &&
+    s.g !== null &&
+    (s.g.l === null || Number.isInteger(s.g.l)) &&
+    (s.g.c === null || typeof s.g.c === 'string') &&
+    (s.g.f === undefined || s.g.f === null || typeof s.g.f === 'string') &&
+    typeof s.g.a === 'boolean' &&
+    Number.isInteger(s.e) &&
+    typeof s.b === 'string'
+  );
 }
 
 export function createInteractionSealer(kek: Buffer, clock: Clock, config: Pick<Config, 'authorization'>): InteractionSealer {
@@ -78,7 +88,11 @@ export function createInteractionSealer(kek: Buffer, clock: Clock, config: Pick<
       Object.assign(params, body.p);
       return {
         ok: true,
-        interaction: { params, progress: { loginAt: body.g.l, consentedSid: body.g.c, confirmedSid: body.g.f ?? null, accountChosen: body.g.a }, expiresAt: body.e },
+        interaction: {
+          params,
+          progress: { loginAt: body.g.l, consentedSid: body.g.c, confirmedSid: body.g.f ?? null, accountChosen: body.g.a },
+          expiresAt: body.e,
+        },
       };
     },
   };

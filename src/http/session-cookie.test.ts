@@ -5,14 +5,22 @@ import type { SessionRecord } from '../core/model/session.ts';
 import { readCookie, sessionCookieName, setSessionCookies } from './session-cookie.ts';
 
 const session: SessionRecord = {
-  tenantId: 'default', hash: 'h', currentUserId: 'u1', createdAt: 1000, lastSeenAt: 1000, expiresAt: 1000 + 3600,
+  tenantId: 'default',
+  hash: 'h',
+  currentUserId: 'u1',
+  createdAt: 1000,
+  lastSeenAt: 1000,
+  expiresAt: 1000 + 3600,
   accounts: [{ userId: 'u1', sid: 'sid-1', authTime: 1000, amr: ['pwd'], acr: null, clientIds: [] }],
 };
 
 async function cookiesFor(issuer: string): Promise<string[]> {
   const config = { issuer, session: { cookieName: 'gh_session' } } as const;
   const app = Fastify();
-  app.get('/', async (_req, reply) => { setSessionCookies(reply, config as never, 'value-1', session, 1000); return 'ok'; });
+  app.get('/', async (_req, reply) => {
+    setSessionCookies(reply, config as never, 'value-1', session, 1000);
+    return 'ok';
+  });
   const res = await app.inject({ url: '/' });
   await app.close();
   const set = res.headers['set-cookie'];

@@ -43,7 +43,11 @@ export function readCookie(request: FastifyRequest, name: string): string | unde
   let jar = cache.get(request);
   if (jar === undefined) {
     const header = request.headers.cookie;
-    try { jar = header ? parseCookie(header) : {}; } catch { jar = {}; }
+    try {
+      jar = header ? parseCookie(header) : {};
+    } catch {
+      jar = {};
+    }
     cache.set(request, jar);
   }
   const v = jar[name];
@@ -65,13 +69,16 @@ export interface CookieOptions {
 export function setCookie(reply: FastifyReply, config: Pick<Config, 'issuer'>, name: string, value: string, opts: CookieOptions = {}): void {
   const secure = isHttpsIssuer(config);
   const sameSite = opts.sameSite === 'none' && secure ? 'none' : 'lax';
-  reply.header('set-cookie', serialize(name, value, {
-    path: '/',
-    httpOnly: opts.httpOnly ?? true,
-    secure,
-    sameSite,
-    ...(opts.maxAge !== undefined ? { maxAge: opts.maxAge } : {}),
-  }));
+  reply.header(
+    'set-cookie',
+    serialize(name, value, {
+      path: '/',
+      httpOnly: opts.httpOnly ?? true,
+      secure,
+      sameSite,
+      ...(opts.maxAge !== undefined ? { maxAge: opts.maxAge } : {}),
+    }),
+  );
 }
 
 /** Sets the session cookie for `cookie` (the raw value) and the matching browser state. */

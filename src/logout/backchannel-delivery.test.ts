@@ -6,7 +6,12 @@ import { OutboundError, type OutboundHttp, type OutboundRequest } from '../core/
 import { createBackchannelDelivery, type BackchannelDeliveryOptions } from './backchannel-delivery.ts';
 
 const message: BackchannelLogoutMessage = {
-  tenantId: 'default', clientId: 'rp1', uri: 'https://rp.example/bcl', logoutToken: 'a.b.c', jti: 'j1', expiresAt: T0 / 1000 + 120,
+  tenantId: 'default',
+  clientId: 'rp1',
+  uri: 'https://rp.example/bcl',
+  logoutToken: 'a.b.c',
+  jti: 'j1',
+  expiresAt: T0 / 1000 + 120,
 };
 
 type Answer = number | Error | 'hang';
@@ -32,11 +37,17 @@ function harness(answers: Answer[], opts: Partial<BackchannelDeliveryOptions> = 
       return { status: a, headers: {}, body: new Uint8Array() };
     },
   };
-  const delivery = createBackchannelDelivery({ events, clock, http }, {
-    timeoutMs: 5000, retries: 3,
-    delay: async (ms) => { delays.push(ms); },
-    ...opts,
-  });
+  const delivery = createBackchannelDelivery(
+    { events, clock, http },
+    {
+      timeoutMs: 5000,
+      retries: 3,
+      delay: async (ms) => {
+        delays.push(ms);
+      },
+      ...opts,
+    },
+  );
   return { events, clock, calls, delays, delivery };
 }
 
@@ -108,7 +119,10 @@ describe('Back-Channel Logout 1.0 §2.5 delivery', () => {
     h.delivery.notify(message);
     await h.delivery.idle();
     assert.ok(h.calls.every((c) => c.init.signal instanceof AbortSignal));
-    assert.deepEqual(h.events.of('backchannel_logout.failed').map((e) => [e.reason, e.attempts]), [['timeout', 2]]);
+    assert.deepEqual(
+      h.events.of('backchannel_logout.failed').map((e) => [e.reason, e.attempts]),
+      [['timeout', 2]],
+    );
   });
 
   test('no attempt once the Logout Token has expired', async () => {
@@ -124,12 +138,17 @@ describe('Back-Channel Logout 1.0 §2.5 delivery', () => {
     const events = recordEvents();
     const clock = settableClock();
     const http: OutboundHttp = { fetch: async () => ({ status: 500, headers: {}, body: new Uint8Array() }) };
-    const d = createBackchannelDelivery({ events, clock, http }, {
-      timeoutMs: 5000,
-      retries: 5,
-      // The clock passes exp during the first back-off.
-      delay: async () => { clock.set((message.expiresAt + 1) * 1000); },
-    });
+    const d = createBackchannelDelivery(
+      { events, clock, http },
+      {
+        timeoutMs: 5000,
+        retries: 5,
+        // The clock passes exp during the first back-off.
+        delay: async () => {
+          clock.set((message.expiresAt + 1) * 1000);
+        },
+      },
+    );
     d.notify(message);
     await d.idle();
     assert.deepEqual(events.of('backchannel_logout.failed'), [{ tenantId: 'default', clientId: 'rp1', jti: 'j1', attempts: 1, reason: 'http_500' }]);
@@ -141,9 +160,15 @@ describe('Back-Channel Logout 1.0 §2.5 delivery', () => {
     await new Promise((r) => setImmediate(r));
     await new Promise((r) => setImmediate(r));
     await h.delivery.close();
-    assert.deepEqual(h.events.of('backchannel_logout.failed').map((e) => e.reason), ['shutdown']);
+    assert.deepEqual(
+      h.events.of('backchannel_logout.failed').map((e) => e.reason),
+      ['shutdown'],
+    );
     h.delivery.notify({ ...message, jti: 'late' });
-    assert.deepEqual(h.events.of('backchannel_logout.failed').map((e) => e.reason), ['shutdown', 'shutdown']);
+    assert.deepEqual(
+      h.events.of('backchannel_logout.failed').map((e) => e.reason),
+      ['shutdown', 'shutdown'],
+    );
   });
 
   test('beyond maxPending a message fails at once as overloaded', async () => {

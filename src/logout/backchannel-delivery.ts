@@ -34,22 +34,26 @@ export interface BackchannelDelivery extends LogoutNotifier {
 
 type Outcome = { readonly ok: true; readonly status: number } | { readonly ok: false; readonly reason: string; readonly retry: boolean };
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> => new Promise((resolve) => {
-  if (signal.aborted) return resolve();
-  const timer = setTimeout(done, ms);
-  timer.unref();
-  signal.addEventListener('abort', done, { once: true });
-  function done(): void {
-    clearTimeout(timer);
-    signal.removeEventListener('abort', done);
-    resolve();
-  }
-});
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    timer.unref();
+    signal.addEventListener('abort', done, { once: true });
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
 
 /** Failures a later attempt may not repeat (the others are final: the URI itself is refused). */
 const TRANSIENT: ReadonlySet<OutboundFailure> = new Set(['timeout', 'network']);
 
-export function createBackchannelDelivery(deps: { readonly events: EventPublisher; readonly clock: Clock; readonly http: OutboundHttp }, opts: BackchannelDeliveryOptions): BackchannelDelivery {
+export function createBackchannelDelivery(
+  deps: { readonly events: EventPublisher; readonly clock: Clock; readonly http: OutboundHttp },
+  opts: BackchannelDeliveryOptions,
+): BackchannelDelivery {
   const delay = opts.delay ?? sleep;
   const base = opts.baseDelayMs ?? 1000;
   const maxDelay = opts.maxDelayMs ?? 30_000;
@@ -86,7 +90,10 @@ export function createBackchannelDelivery(deps: { readonly events: EventPublishe
     let attempts = 0;
     let reason = 'expired';
     for (;;) {
-      if (stop.signal.aborted) { reason = 'shutdown'; break; }
+      if (stop.signal.aborted) {
+        reason = 'shutdown';
+        break;
+      }
       // No attempt with a token the RP must reject as expired (§2.6: "Validate the exp Claim").
       // (Given up for expiry after failed attempts, the event keeps the last failure's reason.)
       if (deps.clock.now() / 1000 >= m.expiresAt) break;
@@ -108,10 +115,18 @@ export function createBackchannelDelivery(deps: { readonly events: EventPublishe
   }
 
   return {
-    get pending() { return inflight.size; },
+    get pending() {
+      return inflight.size;
+    },
     notify(m) {
       if (stop.signal.aborted || inflight.size >= maxPending) {
-        deps.events.publish('backchannel_logout.failed', { tenantId: m.tenantId, clientId: m.clientId, jti: m.jti, attempts: 0, reason: stop.signal.aborted ? 'shutdown' : 'overloaded' });
+        deps.events.publish('backchannel_logout.failed', {
+          tenantId: m.tenantId,
+          clientId: m.clientId,
+          jti: m.jti,
+          attempts: 0,
+          reason: stop.signal.aborted ? 'shutdown' : 'overloaded',
+        });
         return;
       }
       // Started on a later turn: the caller (the user's response) never waits for it.

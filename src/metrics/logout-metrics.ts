@@ -5,7 +5,21 @@ import type { EventBus } from '../core/events.ts';
 export function backchannelFailureLabel(reason: string): string {
   const http = /^http_([1-5])\d\d$/.exec(reason);
   if (http) return `http_${http[1]}xx`;
-  return ['timeout', 'network', 'expired', 'sign_failed', 'shutdown', 'overloaded', 'refused_address', 'not_https', 'redirect', 'too_large', 'invalid_url'].includes(reason) ? reason : 'other';
+  return [
+    'timeout',
+    'network',
+    'expired',
+    'sign_failed',
+    'shutdown',
+    'overloaded',
+    'refused_address',
+    'not_https',
+    'redirect',
+    'too_large',
+    'invalid_url',
+  ].includes(reason)
+    ? reason
+    : 'other';
 }
 
 /**

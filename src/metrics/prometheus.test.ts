@@ -13,12 +13,25 @@ function setup(over: Partial<MetricsDeps> & { count?: () => Promise<number> } = 
   const deps: MetricsDeps = {
     events,
     clock: { now: () => now },
-    tokens: { countActive: async (at) => { calls.push(at); return over.count ? over.count() : 42; } },
+    tokens: {
+      countActive: async (at) => {
+        calls.push(at);
+        return over.count ? over.count() : 42;
+      },
+    },
     keys: { list: () => keys },
     ...over,
   };
   const metrics = createMetrics(deps, { processMetrics: false, activeTokensTimeoutMs: 50 });
-  return { events, metrics, calls, advance: (ms: number) => { now += ms; }, text: () => metrics.registry.metrics() };
+  return {
+    events,
+    metrics,
+    calls,
+    advance: (ms: number) => {
+      now += ms;
+    },
+    text: () => metrics.registry.metrics(),
+  };
 }
 
 /** The value of one sample line, e.g. sample(text, 'x_total{a="b"}'). */
@@ -91,7 +104,12 @@ test('metrics: concurrent scrapes share one count query', async () => {
 
 test('metrics: a store error keeps the last oauth2_active_tokens value and counts the failure', async () => {
   let fail = false;
-  const { advance, text } = setup({ count: async () => { if (fail) throw new Error('db down'); return 7; } });
+  const { advance, text } = setup({
+    count: async () => {
+      if (fail) throw new Error('db down');
+      return 7;
+    },
+  });
   assert.equal(sample(await text(), 'oauth2_active_tokens'), 7);
   fail = true;
   advance(10_000);
@@ -128,7 +146,10 @@ test('metrics: each app has its own registry and close() stops counting events',
 
 test('metrics: process metrics are collected into the app registry when enabled', async () => {
   const metrics = createMetrics({
-    events: new EventBus(), clock: { now: () => 0 }, tokens: { countActive: async () => 0 }, keys: { list: () => [] },
+    events: new EventBus(),
+    clock: { now: () => 0 },
+    tokens: { countActive: async () => 0 },
+    keys: { list: () => [] },
   });
   assert.match(await metrics.registry.metrics(), /^process_cpu_user_seconds_total /m);
   assert.match(await metrics.registry.metrics(), /^nodejs_eventloop_lag_seconds /m);

@@ -88,7 +88,9 @@ export function createMetrics(deps: MetricsDeps, opts: MetricsOptions = {}): Gat
     help: 'Scrape-time collections that failed (the metric kept its previous value).',
     labelNames: ['metric'] as const,
     registers,
-    async collect() { await active.pending(); },
+    async collect() {
+      await active.pending();
+    },
   });
   new Gauge({
     name: 'gatehouse_keys_published',
@@ -157,7 +159,9 @@ function activeTokensGauge(deps: MetricsDeps, opts: MetricsOptions, registers: R
     registers,
     async collect() {
       if (deps.clock.now() - countedAt >= ttl) {
-        inflight ??= refresh().finally(() => { inflight = null; });
+        inflight ??= refresh().finally(() => {
+          inflight = null;
+        });
         await inflight;
       }
       this.set(value);

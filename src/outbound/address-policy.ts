@@ -3,9 +3,21 @@ import { isLocalEntry, parseAllowEntry } from '../config/outbound-allow.ts';
 
 /** The IANA special-purpose range an address falls in (RFC 6890 registries), or null: public unicast. */
 export type SpecialRange =
-  | 'unspecified' | 'loopback' | 'private' | 'unique_local' | 'link_local' | 'site_local' | 'shared_cgnat'
-  | 'multicast' | 'broadcast' | 'reserved' | 'documentation' | 'benchmarking' | 'protocol_assignments'
-  | 'discard' | 'nat64_local';
+  | 'unspecified'
+  | 'loopback'
+  | 'private'
+  | 'unique_local'
+  | 'link_local'
+  | 'site_local'
+  | 'shared_cgnat'
+  | 'multicast'
+  | 'broadcast'
+  | 'reserved'
+  | 'documentation'
+  | 'benchmarking'
+  | 'protocol_assignments'
+  | 'discard'
+  | 'nat64_local';
 
 type Family = 'ipv4' | 'ipv6';
 
@@ -20,19 +32,37 @@ function ranges(family: Family, list: readonly (readonly [SpecialRange, string])
 
 // RFC 6890 / the IANA IPv4 Special-Purpose Address Registry; broadcast before the 240/4 it sits in.
 const V4 = ranges('ipv4', [
-  ['unspecified', '0.0.0.0/8'], ['private', '10.0.0.0/8'], ['shared_cgnat', '100.64.0.0/10'],
-  ['loopback', '127.0.0.0/8'], ['link_local', '169.254.0.0/16'], ['private', '172.16.0.0/12'],
-  ['protocol_assignments', '192.0.0.0/24'], ['documentation', '192.0.2.0/24'], ['reserved', '192.88.99.0/24'],
-  ['private', '192.168.0.0/16'], ['benchmarking', '198.18.0.0/15'], ['documentation', '198.51.100.0/24'],
-  ['documentation', '203.0.113.0/24'], ['multicast', '224.0.0.0/4'], ['broadcast', '255.255.255.255/32'],
+  ['unspecified', '0.0.0.0/8'],
+  ['private', '10.0.0.0/8'],
+  ['shared_cgnat', '100.64.0.0/10'],
+  ['loopback', '127.0.0.0/8'],
+  ['link_local', '169.254.0.0/16'],
+  ['private', '172.16.0.0/12'],
+  ['protocol_assignments', '192.0.0.0/24'],
+  ['documentation', '192.0.2.0/24'],
+  ['reserved', '192.88.99.0/24'],
+  ['private', '192.168.0.0/16'],
+  ['benchmarking', '198.18.0.0/15'],
+  ['documentation', '198.51.100.0/24'],
+  ['documentation', '203.0.113.0/24'],
+  ['multicast', '224.0.0.0/4'],
+  ['broadcast', '255.255.255.255/32'],
   ['reserved', '240.0.0.0/4'],
 ]);
 
 // The IANA IPv6 Special-Purpose Address Registry (forms that embed an IPv4 address come below).
 const V6 = ranges('ipv6', [
-  ['unspecified', '::/128'], ['loopback', '::1/128'], ['discard', '100::/64'], ['nat64_local', '64:ff9b:1::/48'],
-  ['protocol_assignments', '2001::/23'], ['documentation', '2001:db8::/32'], ['documentation', '3fff::/20'],
-  ['unique_local', 'fc00::/7'], ['site_local', 'fec0::/10'], ['link_local', 'fe80::/10'], ['multicast', 'ff00::/8'],
+  ['unspecified', '::/128'],
+  ['loopback', '::1/128'],
+  ['discard', '100::/64'],
+  ['nat64_local', '64:ff9b:1::/48'],
+  ['protocol_assignments', '2001::/23'],
+  ['documentation', '2001:db8::/32'],
+  ['documentation', '3fff::/20'],
+  ['unique_local', 'fc00::/7'],
+  ['site_local', 'fec0::/10'],
+  ['link_local', 'fe80::/10'],
+  ['multicast', 'ff00::/8'],
 ]);
 
 /** The 16 bytes of an IPv6 address (`isIP` already said it is one; a zone id is dropped). */
@@ -49,7 +79,10 @@ export function ipv6Bytes(address: string): Uint8Array {
   const t = tail === undefined ? [] : groups(tail);
   const all = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
   const out = new Uint8Array(16);
-  all.forEach((g, i) => { out[2 * i] = g >> 8; out[2 * i + 1] = g & 0xff; });
+  all.forEach((g, i) => {
+    out[2 * i] = g >> 8;
+    out[2 * i + 1] = g & 0xff;
+  });
   return out;
 }
 
@@ -112,7 +145,8 @@ export class AddressPolicy {
   refusal(host: string, address: string): SpecialRange | null {
     const range = specialRange(address);
     if (range === null) return null;
-    if (this.#production && isLocalEntry({ kind: 'net', address, prefix: isIP(address) === 4 ? 32 : 128, family: isIP(address) === 4 ? 'ipv4' : 'ipv6' })) return range;
+    if (this.#production && isLocalEntry({ kind: 'net', address, prefix: isIP(address) === 4 ? 32 : 128, family: isIP(address) === 4 ? 'ipv4' : 'ipv6' }))
+      return range;
     if (this.#hosts.has(normalHost(host))) return null;
     const family = isIP(address) === 4 ? 'ipv4' : 'ipv6';
     return this.#nets.check(address.split('%')[0]!, family) ? null : range;
@@ -121,5 +155,8 @@ export class AddressPolicy {
 
 /** A URL hostname as compared with allow-list entries: lower case, no brackets, no trailing dot. */
 export function normalHost(host: string): string {
-  return host.toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  return host
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
 }

@@ -41,9 +41,10 @@ export function guardedFetchOptions(config: Pick<Config, 'env' | 'outbound'>): G
   };
 }
 
-const resolveAll: Resolver = (host) => new Promise((resolve, reject) => {
-  osLookup(host, { all: true, order: 'verbatim' }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
-});
+const resolveAll: Resolver = (host) =>
+  new Promise((resolve, reject) => {
+    osLookup(host, { all: true, order: 'verbatim' }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
+  });
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
@@ -54,16 +55,18 @@ type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | Look
  */
 function checkedLookup(policy: AddressPolicy, resolve: Resolver) {
   return (hostname: string, options: LookupOptions, callback: LookupCallback): void => {
-    resolve(hostname).then((found) => {
-      for (const a of found) {
-        const range = policy.refusal(hostname, a.address);
-        if (range) throw new OutboundError('refused_address', `${hostname} resolves to a ${range} address`);
-      }
-      const wanted = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : found;
-      if (wanted.length === 0) throw Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' });
-      if (options.all) callback(null, [...wanted]);
-      else callback(null, wanted[0]!.address, wanted[0]!.family);
-    }).catch((e: NodeJS.ErrnoException) => callback(e, ''));
+    resolve(hostname)
+      .then((found) => {
+        for (const a of found) {
+          const range = policy.refusal(hostname, a.address);
+          if (range) throw new OutboundError('refused_address', `${hostname} resolves to a ${range} address`);
+        }
+        const wanted = options.family === 4 || options.family === 6 ? found.filter((a) => a.family === options.family) : found;
+        if (wanted.length === 0) throw Object.assign(new Error(`${hostname}: no address`), { code: 'ENOTFOUND' });
+        if (options.all) callback(null, [...wanted]);
+        else callback(null, wanted[0]!.address, wanted[0]!.family);
+      })
+      .catch((e: NodeJS.ErrnoException) => callback(e, ''));
   };
 }
 

@@ -53,7 +53,9 @@ describe('MemoryRateLimiter (rate-limiter-flexible, fixed window)', () => {
     assert.equal((await rl.hit('k', 2, 60)).allowed, true, 'the refunded attempt is free again');
     await rl.refund('none', 60);
     assert.equal(rl.size, 1, 'a refund opens no window');
-    await rl.refund('k', 60); await rl.refund('k', 60); await rl.refund('k', 60);
+    await rl.refund('k', 60);
+    await rl.refund('k', 60);
+    await rl.refund('k', 60);
     assert.equal((await rl.hit('k', 2, 60)).count, 1, 'never below zero');
   });
 

@@ -55,7 +55,10 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   async #forget(match: (stored: string) => boolean): Promise<number> {
-    const keys = this.#rl.dump().storage.map((e) => String(e.key)).filter(match);
+    const keys = this.#rl
+      .dump()
+      .storage.map((e) => String(e.key))
+      .filter(match);
     for (const k of keys) await this.#rl.delete(k);
     return keys.length;
   }

@@ -53,7 +53,10 @@ describe('argon2id password hasher (S5, OWASP Password Storage Cheat Sheet)', ()
     const oneHashMs = performance.now() - t0;
     await new Promise((r) => setTimeout(r, 5));
     control.disable();
-    assert.ok(control.max / 1e6 >= oneHashMs * 0.8, `a synchronous hash blocks the loop (max delay ${(control.max / 1e6).toFixed(1)} ms, one hash ${oneHashMs.toFixed(1)} ms)`);
+    assert.ok(
+      control.max / 1e6 >= oneHashMs * 0.8,
+      `a synchronous hash blocks the loop (max delay ${(control.max / 1e6).toFixed(1)} ms, one hash ${oneHashMs.toFixed(1)} ms)`,
+    );
 
     const h = monitorEventLoopDelay({ resolution: 1 });
     h.enable();
@@ -72,15 +75,17 @@ describe('argon2id concurrency gate (one libuv pool thread stays free for token 
     let peak = 0;
     const started: number[] = [];
     const releases: (() => void)[] = [];
-    const jobs = [0, 1, 2, 3, 4].map((i) => gate(async () => {
-      started.push(i);
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise<void>((r) => releases.push(r));
-      running--;
-      if (i === 3) throw new Error('job 3 failed');
-      return i;
-    }));
+    const jobs = [0, 1, 2, 3, 4].map((i) =>
+      gate(async () => {
+        started.push(i);
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise<void>((r) => releases.push(r));
+        running--;
+        if (i === 3) throw new Error('job 3 failed');
+        return i;
+      }),
+    );
     const settled = Promise.allSettled(jobs);
     while (started.length < 5) {
       await new Promise((r) => setImmediate(r));
@@ -91,7 +96,10 @@ describe('argon2id concurrency gate (one libuv pool thread stays free for token 
     const results = await settled;
     assert.equal(peak, 2);
     assert.deepEqual(started, [0, 1, 2, 3, 4]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled'],
+    );
     // A failed job released its slot: a later call still runs.
     assert.equal(await gate(async () => 'after'), 'after');
   });
@@ -99,10 +107,20 @@ describe('argon2id concurrency gate (one libuv pool thread stays free for token 
   test('NIST SP 800-63B §5.2.2 (CWE-770): a full queue refuses at once with GH_BUSY, computing nothing, and frees again', async () => {
     const gate = createGate(1, 2);
     let release!: () => void;
-    const first = gate(() => new Promise<string>((r) => { release = () => r('first'); }));
+    const first = gate(
+      () =>
+        new Promise<string>((r) => {
+          release = () => r('first');
+        }),
+    );
     const queued = [gate(async () => 'q1'), gate(async () => 'q2')];
     let ran = false;
-    await assert.rejects(gate(async () => { ran = true; }), (e: unknown) => (e as { code?: string }).code === 'GH_BUSY');
+    await assert.rejects(
+      gate(async () => {
+        ran = true;
+      }),
+      (e: unknown) => (e as { code?: string }).code === 'GH_BUSY',
+    );
     assert.equal(ran, false);
     release();
     assert.deepEqual(await Promise.all([first, ...queued]), ['first', 'q1', 'q2']);
@@ -110,7 +128,11 @@ describe('argon2id concurrency gate (one libuv pool thread stays free for token 
     const hasher = createArgon2PasswordHasher({ params: cheapParamsForTests, concurrency: 1, maxQueue: 0 });
     const phc = await hasher.hash('password one');
     const both = await Promise.allSettled([hasher.verify(phc, 'password one'), hasher.verify(phc, 'password one')]);
-    assert.deepEqual(both.map((r) => r.status), ['fulfilled', 'rejected'], 'verify reports a full queue instead of a wrong password');
+    assert.deepEqual(
+      both.map((r) => r.status),
+      ['fulfilled', 'rejected'],
+      'verify reports a full queue instead of a wrong password',
+    );
   });
 
   test('a hasher gated to one job at a time still answers every concurrent verification correctly', async () => {

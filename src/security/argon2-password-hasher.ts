@@ -49,7 +49,8 @@ export function createGate(limit: number, maxQueue = Number.POSITIVE_INFINITY): 
   const waiting: (() => void)[] = [];
   const release = () => {
     const next = waiting.shift();
-    if (next) next(); // the slot passes to the next in line: `running` is unchanged
+    if (next)
+      next(); // the slot passes to the next in line: `running` is unchanged
     else running--;
   };
   return async (work) => {
@@ -87,9 +88,15 @@ export function createArgon2PasswordHasher(opts: Argon2HasherOptions = {}): Pass
     needsRehash(phc) {
       try {
         const p = parseOptions(phc);
-        return p.algorithm !== ARGON2ID || p.version !== V0X13 || p.memoryCost !== params.memoryCost
-          || p.timeCost !== params.timeCost || p.parallelism !== params.parallelism
-          || p.outputLen !== OUTPUT_LEN || p.saltLen < SALT_LEN;
+        return (
+          p.algorithm !== ARGON2ID ||
+          p.version !== V0X13 ||
+          p.memoryCost !== params.memoryCost ||
+          p.timeCost !== params.timeCost ||
+          p.parallelism !== params.parallelism ||
+          p.outputLen !== OUTPUT_LEN ||
+          p.saltLen < SALT_LEN
+        );
       } catch {
         return true;
       }

@@ -40,12 +40,16 @@ describe('consent, account chooser and form_post in Chromium (whole server)', ()
       await signIn(page, 'alice', 'alice-secret-pw');
       await page.getByRole('heading', { name: `${CLIENT_NAME} wants to access your account` }).waitFor();
       const items = await page.getByRole('listitem').allInnerTexts();
-      assert.deepEqual(items, [
-        'Confirm your identity with your account',
-        'Your email address and whether it is verified',
-        'Your basic profile: name, nickname, picture, website, gender, birth date, time zone and language',
-        'Keep this access when you are not using the application',
-      ], 'birthdate and email are covered by the profile and email scopes');
+      assert.deepEqual(
+        items,
+        [
+          'Confirm your identity with your account',
+          'Your email address and whether it is verified',
+          'Your basic profile: name, nickname, picture, website, gender, birth date, time zone and language',
+          'Keep this access when you are not using the application',
+        ],
+        'birthdate and email are covered by the profile and email scopes',
+      );
       assert.equal((await focused(page)).text, 'Allow');
       await shot('consent');
       await Promise.all([page.waitForURL(`${site.rp.origin}/**`), page.getByRole('button', { name: 'Allow' }).click()]);
@@ -87,7 +91,11 @@ describe('consent, account chooser and form_post in Chromium (whole server)', ()
       await page.goto(site.authorizeUrl({ prompt: 'select_account', state: 'pick' }));
       await page.getByRole('heading', { name: 'Choose an account' }).waitFor();
       const accounts = await page.locator('button.gh-account').allInnerTexts();
-      assert.deepEqual(accounts.map((a) => a.replace(/\s+/g, ' ').trim()), ['bob Bob Builder', 'alice Alice Example'], 'most recent first');
+      assert.deepEqual(
+        accounts.map((a) => a.replace(/\s+/g, ' ').trim()),
+        ['bob Bob Builder', 'alice Alice Example'],
+        'most recent first',
+      );
       await shot('chooser');
       // Keyboard: the first account has focus; Tab moves to the second, Enter picks it.
       await page.waitForFunction("document.activeElement && document.activeElement.classList.contains('gh-account')");

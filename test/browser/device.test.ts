@@ -8,7 +8,12 @@ const PASSWORD = 'correct horse battery staple';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 const DEVICE_APP = 'Living Room TV';
 
-interface DeviceAuthorization { device_code: string; user_code: string; verification_uri: string; verification_uri_complete: string }
+interface DeviceAuthorization {
+  device_code: string;
+  user_code: string;
+  verification_uri: string;
+  verification_uri_complete: string;
+}
 
 describe('RFC 8628 §3.3 device pages in Chromium (whole server)', () => {
   let site: BrowserSite;
@@ -19,9 +24,15 @@ describe('RFC 8628 §3.3 device pages in Chromium (whole server)', () => {
     chromium = await launchBrowser();
     site = await startBrowserSite();
     alice = await site.addUser('alice', PASSWORD, 'Alice Example');
-    deviceClient = (await createTestClient(site.server.gh, {
-      client_name: DEVICE_APP, grant_types: [DEVICE_GRANT], response_types: [], token_endpoint_auth_method: 'none', scope: 'openid profile',
-    })).client_id;
+    deviceClient = (
+      await createTestClient(site.server.gh, {
+        client_name: DEVICE_APP,
+        grant_types: [DEVICE_GRANT],
+        response_types: [],
+        token_endpoint_auth_method: 'none',
+        scope: 'openid profile',
+      })
+    ).client_id;
   });
   after(async () => {
     if ('browser' in chromium) await chromium.close();
@@ -30,18 +41,20 @@ describe('RFC 8628 §3.3 device pages in Chromium (whole server)', () => {
 
   const startDevice = async (): Promise<DeviceAuthorization> => {
     const res = await fetch(`${site.url}/device_authorization`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ client_id: deviceClient, scope: 'openid profile' }),
     });
     assert.equal(res.status, 200);
-    return await res.json() as DeviceAuthorization;
+    return (await res.json()) as DeviceAuthorization;
   };
   const poll = async (deviceCode: string) => {
     const res = await fetch(`${site.url}/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: DEVICE_GRANT, device_code: deviceCode, client_id: deviceClient }),
     });
-    return { status: res.status, body: await res.json() as Record<string, string> };
+    return { status: res.status, body: (await res.json()) as Record<string, string> };
   };
 
   test('verification_uri_complete: code prefilled, sign in, confirm naming the app and scopes, Allow; the device gets tokens', async (t) => {

@@ -27,26 +27,33 @@ async function startRp(op: string, clientId: () => string): Promise<{ origin: st
     const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
     if (url.pathname === '/favicon.ico') return void res.writeHead(204).end();
     if (url.pathname === '/fcl') frontchannel.push(url);
-    const body = url.pathname === '/post-logout'
-      // An RP on another site POSTs the logout request (RP-Initiated Logout §2 allows POST).
-      ? `<form id="f" method="post" action="${op}/end_session">${[...url.searchParams].map(([k, v]) => `<input type="hidden" name="${k}" value="${v.replace(/"/g, '&quot;')}">`).join('')}</form>
+    const body =
+      url.pathname === '/post-logout'
+        ? // An RP on another site POSTs the logout request (RP-Initiated Logout §2 allows POST).
+          `<form id="f" method="post" action="${op}/end_session">${[...url.searchParams].map(([k, v]) => `<input type="hidden" name="${k}" value="${v.replace(/"/g, '&quot;')}">`).join('')}</form>
 <script>document.getElementById('f').submit();</script>`
-      : url.pathname === '/rp'
-      ? `<script>
+        : url.pathname === '/rp'
+          ? `<script>
 var f = document.createElement('iframe');
 f.src = ${JSON.stringify(`${op}/session/check`)};
 window.addEventListener('message', function (e) { if (e.origin === ${JSON.stringify(op)}) document.title = 'answer:' + e.data; });
 f.onload = function () { f.contentWindow.postMessage(${JSON.stringify(clientId())} + ' ' + ${JSON.stringify(url.searchParams.get('ss') ?? '')}, ${JSON.stringify(op)}); };
 document.body.appendChild(f);
 </script>`
-      : `<h1>RP ${url.pathname}</h1>`;
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!DOCTYPE html><html lang="en"><head><title>RP</title></head><body>${body}</body></html>`);
+          : `<h1>RP ${url.pathname}</h1>`;
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end(`<!DOCTYPE html><html lang="en"><head><title>RP</title></head><body>${body}</body></html>`);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     frontchannel,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -86,7 +93,16 @@ describe('logout pages in Chromium (whole server)', () => {
   async function signIn(page: Page): Promise<{ idToken: string; sessionState: string; sid: string }> {
     const u = new URL('/authorize', op.url);
     const challenge = createHash('sha256').update(verifier).digest('base64url');
-    for (const [k, v] of Object.entries({ client_id: clientId, redirect_uri: `${rp.origin}/cb`, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', state: 'st' })) u.searchParams.set(k, v);
+    for (const [k, v] of Object.entries({
+      client_id: clientId,
+      redirect_uri: `${rp.origin}/cb`,
+      response_type: 'code',
+      scope: 'openid',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: 'st',
+    }))
+      u.searchParams.set(k, v);
     await page.goto(u.href);
     await page.getByLabel('Username').fill('carol');
     await page.getByLabel('Password').fill(PASSWORD);
@@ -95,9 +111,14 @@ describe('logout pages in Chromium (whole server)', () => {
     const res = await fetch(`${op.url}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}` },
-      body: new URLSearchParams({ grant_type: 'authorization_code', code: cb.searchParams.get('code')!, redirect_uri: `${rp.origin}/cb`, code_verifier: verifier }),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: cb.searchParams.get('code')!,
+        redirect_uri: `${rp.origin}/cb`,
+        code_verifier: verifier,
+      }),
     });
-    const { id_token: idToken } = await res.json() as { id_token: string };
+    const { id_token: idToken } = (await res.json()) as { id_token: string };
     const { sid } = JSON.parse(Buffer.from(idToken.split('.')[1]!, 'base64url').toString()) as { sid: string };
     return { idToken, sessionState: cb.searchParams.get('session_state')!, sid };
   }
@@ -116,7 +137,8 @@ describe('logout pages in Chromium (whole server)', () => {
       assert.ok(sessionState, 'session_state in the authorization response');
       assert.equal(await checkSession(page, sessionState), 'unchanged');
       const end = new URL('/end_session', op.url);
-      for (const [k, v] of Object.entries({ id_token_hint: idToken, post_logout_redirect_uri: `${rp.origin}/bye`, state: 'bye-state' })) end.searchParams.set(k, v);
+      for (const [k, v] of Object.entries({ id_token_hint: idToken, post_logout_redirect_uri: `${rp.origin}/bye`, state: 'bye-state' }))
+        end.searchParams.set(k, v);
       // The signed-out page loads the RP's iframe, then /assets/logout.js continues to the RP.
       await Promise.all([page.waitForURL(`${rp.origin}/bye?state=bye-state`), page.goto(end.href)]);
       assert.equal(rp.frontchannel.length, 1, 'the front-channel iframe was loaded');
@@ -135,11 +157,17 @@ describe('logout pages in Chromium (whole server)', () => {
       const from = new URL(`${rp.origin.replace('127.0.0.1', 'localhost')}/post-logout`);
       for (const [k, v] of Object.entries({ id_token_hint: idToken, post_logout_redirect_uri: `${rp.origin}/bye`, state: 'xs' })) from.searchParams.set(k, v);
       const posts: string[] = [];
-      page.on('request', (r) => { if (r.method() === 'POST' && r.url() === `${op.url}/end_session`) posts.push(new URLSearchParams(r.postData() ?? '').get('gh_resubmit') ?? 'rp'); });
+      page.on('request', (r) => {
+        if (r.method() === 'POST' && r.url() === `${op.url}/end_session`) posts.push(new URLSearchParams(r.postData() ?? '').get('gh_resubmit') ?? 'rp');
+      });
       await Promise.all([page.waitForURL(`${rp.origin}/bye?state=xs`), page.goto(from.href)]);
-      assert.deepEqual(posts, ['rp', '1'], 'the RP\'s POST, then our same-origin re-post');
+      assert.deepEqual(posts, ['rp', '1'], "the RP's POST, then our same-origin re-post");
       const cookies = await page.context().cookies(op.url);
-      assert.equal(cookies.some((c) => c.name === op.gh.ctx.config.session.cookieName), false, 'signed out');
+      assert.equal(
+        cookies.some((c) => c.name === op.gh.ctx.config.session.cookieName),
+        false,
+        'signed out',
+      );
     });
   });
 
@@ -158,7 +186,11 @@ describe('logout pages in Chromium (whole server)', () => {
       await page.getByRole('heading', { name: 'You have signed out' }).waitFor();
       await shot('signed-out');
       const cookies = await context.cookies(op.url);
-      assert.equal(cookies.some((c) => c.name === op.gh.ctx.config.session.cookieName || c.name === 'gh_browser_state'), false, 'both cookies are gone');
+      assert.equal(
+        cookies.some((c) => c.name === op.gh.ctx.config.session.cookieName || c.name === 'gh_browser_state'),
+        false,
+        'both cookies are gone',
+      );
     });
   });
 });

@@ -24,8 +24,14 @@ describe('RFC 8252 §8.6 the Continue page of a first-party native app in Chromi
     site = await startBrowserSite();
     alice = await site.addUser('alice', PASSWORD, 'Alice Example');
     ({ client_id: appId } = await createTestClient(site.server.gh, {
-      client_name: APP_NAME, application_type: 'native', first_party: true, token_endpoint_auth_method: 'none',
-      redirect_uris: [site.rp.redirectUri], grant_types: ['authorization_code'], response_types: ['code'], scope: 'openid profile',
+      client_name: APP_NAME,
+      application_type: 'native',
+      first_party: true,
+      token_endpoint_auth_method: 'none',
+      redirect_uris: [site.rp.redirectUri],
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      scope: 'openid profile',
     }));
   });
   after(async () => {

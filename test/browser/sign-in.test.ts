@@ -56,7 +56,10 @@ describe('sign-in page in Chromium (whole server)', () => {
       const cookies = await tab.context.cookies(site.url);
       const session = cookies.find((c) => c.name === site.config.session.cookieName);
       assert.ok(session?.httpOnly && session.sameSite === 'Lax', 'session cookie is HttpOnly and SameSite=Lax');
-      assert.ok(cookies.some((c) => c.name === 'gh_browser_state' && !c.httpOnly), 'browser state readable by the check_session iframe');
+      assert.ok(
+        cookies.some((c) => c.name === 'gh_browser_state' && !c.httpOnly),
+        'browser state readable by the check_session iframe',
+      );
       tab.assertClean();
     } finally {
       await tab.close();
@@ -103,17 +106,26 @@ describe('sign-in page in Chromium (whole server)', () => {
       await page.getByLabel('Username').fill('alice');
       await page.getByLabel('Password').fill(PASSWORD);
       // An attacker's copy of the form: the token does not match this browser's cookie.
-      await page.locator('input[name="csrf_token"]').evaluate((el, v) => { (el as { value: string }).value = v; }, 'forged.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+      await page.locator('input[name="csrf_token"]').evaluate((el, v) => {
+        (el as { value: string }).value = v;
+      }, 'forged.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
       const [response] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/login')), page.getByRole('button', { name: 'Sign in' }).click()]);
       assert.equal(response.status(), 403);
       await page.getByRole('heading', { name: 'This form has expired' }).waitFor();
       assert.match(await page.locator('main').innerText(), /csrf_failed/);
       await tab.shot('forged-csrf');
       const cookies = await tab.context.cookies(site.url);
-      assert.equal(cookies.some((c) => c.name === site.config.session.cookieName), false, 'no session was created');
+      assert.equal(
+        cookies.some((c) => c.name === site.config.session.cookieName),
+        false,
+        'no session was created',
+      );
       assert.equal(site.rp.hits.length, hitsBefore, 'nothing went to the client');
       // Chromium reports the 403 document itself on the console; that is the expected outcome.
-      assert.ok(tab.problems.every((p) => /status of 403/.test(p)), tab.problems.join('\n'));
+      assert.ok(
+        tab.problems.every((p) => /status of 403/.test(p)),
+        tab.problems.join('\n'),
+      );
     } finally {
       await tab.close();
     }

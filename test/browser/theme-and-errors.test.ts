@@ -36,8 +36,18 @@ describe('theming and the error page in Chromium', () => {
       await logo.waitFor();
       assert.ok(await logo.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth > 0), 'the logo loaded from /assets/logo');
       const button = page.getByRole('button', { name: 'Sign in' });
-      assert.equal(await button.evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor), 'rgb(124, 58, 237)');
-      assert.equal(await page.locator('body').evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor), 'rgb(250, 250, 249)');
+      assert.equal(
+        await button.evaluate(
+          (b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor,
+        ),
+        'rgb(124, 58, 237)',
+      );
+      assert.equal(
+        await page
+          .locator('body')
+          .evaluate((b) => (globalThis as unknown as { getComputedStyle(e: unknown): { backgroundColor: string } }).getComputedStyle(b).backgroundColor),
+        'rgb(250, 250, 249)',
+      );
       await tab.shot('themed-login');
       tab.assertClean();
     } finally {
@@ -59,7 +69,10 @@ describe('theming and the error page in Chromium', () => {
       assert.doesNotMatch(text, /\bat \w+ \(|\.ts:\d+/);
       assert.equal(site.rp.hits.length, before);
       await tab.shot('error-page');
-      assert.ok(tab.problems.every((p) => /status of 400/.test(p)), tab.problems.join('\n'));
+      assert.ok(
+        tab.problems.every((p) => /status of 400/.test(p)),
+        tab.problems.join('\n'),
+      );
     } finally {
       await tab.close();
     }

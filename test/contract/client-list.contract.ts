@@ -10,7 +10,24 @@ import { expectedOrder, walkAll } from './paging.ts';
 /** Ids with LIKE wildcards, a backslash, letter case, non-ASCII and the end of ASCII. */
 const IDS = ['a%1', 'a_1', 'ab', 'a\\x', 'abc', 'B-upper', 'b', 'zz', 'zzz', 'z', '~tilde', 'é-client', 'm1', 'm2', 'm3', 'm4'];
 /** Names with case-only differences (equal sort keys, broken by client id). */
-const NAMES = ['Same Name', 'same name', 'SAME NAME', 'Alpha', 'alpha', 'Zulu', 'zulu app', 'Écran', 'écran', '100% app', 'under_score', 'Mid', 'mid', 'mid', 'Omega', 'omega'];
+const NAMES = [
+  'Same Name',
+  'same name',
+  'SAME NAME',
+  'Alpha',
+  'alpha',
+  'Zulu',
+  'zulu app',
+  'Écran',
+  'écran',
+  '100% app',
+  'under_score',
+  'Mid',
+  'mid',
+  'mid',
+  'Omega',
+  'omega',
+];
 /** created_at with repeats (ties broken by client id). */
 const CREATED = [5, 3, 5, 1, 5, 2, 2, 9, 9, 1, 5, 7, 7, 7, 3, 4];
 
@@ -38,7 +55,11 @@ export function clientListContract(h: GetHarness): void {
           const want = expectedOrder(rows, keys[sort], order).map((c) => c.clientId);
           for (const limit of [1, 4, 500]) {
             const got = await walkAll((q) => h().storage.clients.page(t, q), { limit, sort, order }, keys[sort]);
-            assert.deepEqual(got.map((c) => c.clientId), want, `limit ${limit}`);
+            assert.deepEqual(
+              got.map((c) => c.clientId),
+              want,
+              `limit ${limit}`,
+            );
           }
         });
       }
@@ -56,9 +77,18 @@ export function clientListContract(h: GetHarness): void {
       const first = await clients.page(t, { limit: 5, sort: 'created_at', order: 'asc' });
       assert.ok(first.next);
       assert.equal(await clients.delete(t, first.next.id), true);
-      const rest = await walkAll((q) => clients.page(t, { ...q, after: q.after ?? first.next! }), { limit: 4, sort: 'created_at', order: 'asc' }, keys.created_at);
-      const want = expectedOrder(rows, keys.created_at, 'asc').slice(5).map((c) => c.clientId);
-      assert.deepEqual(rest.map((c) => c.clientId), want);
+      const rest = await walkAll(
+        (q) => clients.page(t, { ...q, after: q.after ?? first.next! }),
+        { limit: 4, sort: 'created_at', order: 'asc' },
+        keys.created_at,
+      );
+      const want = expectedOrder(rows, keys.created_at, 'asc')
+        .slice(5)
+        .map((c) => c.clientId);
+      assert.deepEqual(
+        rest.map((c) => c.clientId),
+        want,
+      );
     });
 
     test('search: q is a plain client id prefix — % _ and \\ are not wildcards', async () => {
@@ -81,17 +111,29 @@ export function clientListContract(h: GetHarness): void {
     test('search by name is a case-insensitive prefix of the name; with created_at, q matches the client id', async () => {
       const { t, rows } = await seed(h);
       const { clients } = h().storage;
-      const byName = async (q: string) => (await walkAll((x) => clients.page(t, x), { limit: 2, sort: 'client_name', order: 'asc', q }, keys.client_name)).map((c) => c.clientId);
+      const byName = async (q: string) =>
+        (await walkAll((x) => clients.page(t, x), { limit: 2, sort: 'client_name', order: 'asc', q }, keys.client_name)).map((c) => c.clientId);
       const want = (pred: (c: Client) => boolean) => expectedOrder(rows.filter(pred), keys.client_name, 'asc').map((c) => c.clientId);
       for (const q of ['SAME', 'same n', '100%', 'under_', 'ÉCR', 'zulu', 'm']) {
         const got = await byName(q);
         assert.ok(got.length > 0, q);
-        assert.deepEqual(got, want((c) => c.clientName.toLowerCase().startsWith(q.toLowerCase())), q);
+        assert.deepEqual(
+          got,
+          want((c) => c.clientName.toLowerCase().startsWith(q.toLowerCase())),
+          q,
+        );
       }
       assert.deepEqual(await byName('under%'), []);
       assert.deepEqual(await byName('100_'), []);
       const byCreated = await walkAll((x) => clients.page(t, x), { limit: 1, sort: 'created_at', order: 'desc', q: 'm' }, keys.created_at);
-      assert.deepEqual(byCreated.map((c) => c.clientId), expectedOrder(rows.filter((c) => c.clientId.startsWith('m')), keys.created_at, 'desc').map((c) => c.clientId));
+      assert.deepEqual(
+        byCreated.map((c) => c.clientId),
+        expectedOrder(
+          rows.filter((c) => c.clientId.startsWith('m')),
+          keys.created_at,
+          'desc',
+        ).map((c) => c.clientId),
+      );
       assert.equal(byCreated.length, 4);
     });
 
@@ -101,7 +143,10 @@ export function clientListContract(h: GetHarness): void {
       await clients.update(t, 'm1', { clientName: '0 first' });
       const first = await clients.page(t, { limit: 1, sort: 'client_name', order: 'asc' });
       assert.equal(first.items[0]?.clientId, 'm1');
-      assert.deepEqual((await clients.page(t, { limit: 5, sort: 'client_name', order: 'asc', q: 'mid' })).items.map((c) => c.clientId), ['m2', 'é-client']);
+      assert.deepEqual(
+        (await clients.page(t, { limit: 5, sort: 'client_name', order: 'asc', q: 'mid' })).items.map((c) => c.clientId),
+        ['m2', 'é-client'],
+      );
     });
 
     test('an empty tenant has one empty last page', async () => {

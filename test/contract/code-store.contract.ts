@@ -58,8 +58,10 @@ export function codeStoreContract(h: GetHarness): void {
       const t = newTenant();
       const c = codeFixture(t);
       await codes.insert(c);
-      await assert.rejects(codes.insert({ ...c, clientId: 'attacker', redirectUri: 'https://evil.example/' }),
-        (e: unknown) => e instanceof GatehouseError && e.code === 'GH_CONFLICT');
+      await assert.rejects(
+        codes.insert({ ...c, clientId: 'attacker', redirectUri: 'https://evil.example/' }),
+        (e: unknown) => e instanceof GatehouseError && e.code === 'GH_CONFLICT',
+      );
       const taken = await codes.take(t, c.hash, T0 + 1);
       assert.equal(taken.result === 'consumed' && taken.record.clientId, 'client-1');
     });

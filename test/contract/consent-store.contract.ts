@@ -25,27 +25,33 @@ export function consentStoreContract(h: GetHarness): void {
       const t = newTenant();
       await consents.put(consentFixture(t, 'u1', 'rp-1', { scopes: ['openid'], createdAt: T0, updatedAt: T0 }));
       await consents.put(consentFixture(t, 'u1', 'rp-1', { scopes: ['openid', 'email'], claims: ['email'], createdAt: T0 + 50, updatedAt: T0 + 50 }));
-      assert.deepEqual(await consents.get(t, 'u1', 'rp-1'),
-        consentFixture(t, 'u1', 'rp-1', { scopes: ['openid', 'email'], claims: ['email'], createdAt: T0, updatedAt: T0 + 50 }));
+      assert.deepEqual(
+        await consents.get(t, 'u1', 'rp-1'),
+        consentFixture(t, 'u1', 'rp-1', { scopes: ['openid', 'email'], claims: ['email'], createdAt: T0, updatedAt: T0 + 50 }),
+      );
     });
 
     test('concurrent puts on two instances are atomic upserts: one row, no error', async () => {
       const { storage, peer } = h();
       const t = newTenant();
-      await all(Array.from({ length: 10 }, (_, i) => (i % 2 ? peer : storage).consents.put(
-        consentFixture(t, 'u1', 'rp-1', { scopes: [`s${i}`], updatedAt: T0 + i }))));
+      await all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 ? peer : storage).consents.put(consentFixture(t, 'u1', 'rp-1', { scopes: [`s${i}`], updatedAt: T0 + i }))),
+      );
       const list = (await storage.consents.pageByUser(t, 'u1', { limit: 10, sort: 'client_id', order: 'asc' })).items;
       assert.equal(list.length, 1);
       assert.match(list[0]!.scopes[0]!, /^s\d$/);
     });
 
-    test('pageByUser lists only that user\'s consents in this tenant, ordered by client', async () => {
+    test("pageByUser lists only that user's consents in this tenant, ordered by client", async () => {
       const { consents } = h().storage;
       const t = newTenant();
       for (const client of ['rp-b', 'rp-a', 'rp-c']) await consents.put(consentFixture(t, 'u1', client));
       await consents.put(consentFixture(t, 'u2', 'rp-a'));
       await consents.put(consentFixture(newTenant(), 'u1', 'rp-z'));
-      assert.deepEqual((await consents.pageByUser(t, 'u1', byClient)).items.map((c) => c.clientId), ['rp-a', 'rp-b', 'rp-c']);
+      assert.deepEqual(
+        (await consents.pageByUser(t, 'u1', byClient)).items.map((c) => c.clientId),
+        ['rp-a', 'rp-b', 'rp-c'],
+      );
       assert.deepEqual(await consents.pageByUser(t, 'nobody', byClient), { items: [], next: null });
     });
 
@@ -71,9 +77,13 @@ export function consentStoreContract(h: GetHarness): void {
       const sorted = [...clients].sort();
       for (const order of ['asc', 'desc'] as const) {
         const got = await walkAll((q) => consents.pageByUser(t, 'u1', q), { limit: 2, sort: 'client_id', order }, key);
-        assert.deepEqual(got.map((c) => c.clientId), order === 'asc' ? sorted : [...sorted].reverse());
+        assert.deepEqual(
+          got.map((c) => c.clientId),
+          order === 'asc' ? sorted : [...sorted].reverse(),
+        );
       }
-      const search = async (q: string) => (await walkAll((x) => consents.pageByUser(t, 'u1', x), { limit: 1, sort: 'client_id', order: 'asc', q }, key)).map((c) => c.clientId);
+      const search = async (q: string) =>
+        (await walkAll((x) => consents.pageByUser(t, 'u1', x), { limit: 1, sort: 'client_id', order: 'asc', q }, key)).map((c) => c.clientId);
       assert.deepEqual(await search('rp_'), ['rp_c']);
       assert.deepEqual(await search('rp%'), ['rp%d']);
       assert.deepEqual(await search('rp-'), ['rp-a', 'rp-b']);
@@ -81,11 +91,18 @@ export function consentStoreContract(h: GetHarness): void {
       assert.deepEqual(await search('~'), ['~end']);
     });
 
-    test('deleteByUser and deleteByClient delete exactly that user\'s / client\'s consents in this tenant and count them', async () => {
+    test("deleteByUser and deleteByClient delete exactly that user's / client's consents in this tenant and count them", async () => {
       const { consents } = h().storage;
       const t = newTenant();
       const other = newTenant();
-      for (const [u, c] of [['u1', 'rp-1'], ['u1', 'rp-2'], ['u2', 'rp-1'], ['u2', 'rp-3'], ['u3', 'rp-3']] as const) await consents.put(consentFixture(t, u, c));
+      for (const [u, c] of [
+        ['u1', 'rp-1'],
+        ['u1', 'rp-2'],
+        ['u2', 'rp-1'],
+        ['u2', 'rp-3'],
+        ['u3', 'rp-3'],
+      ] as const)
+        await consents.put(consentFixture(t, u, c));
       await consents.put(consentFixture(other, 'u1', 'rp-1'));
       assert.equal(await consents.deleteByClient(t, 'rp-1'), 2);
       assert.equal(await consents.get(t, 'u1', 'rp-1'), undefined);
@@ -99,7 +116,10 @@ export function consentStoreContract(h: GetHarness): void {
       assert.ok(await consents.get(other, 'u1', 'rp-1'), 'another tenant keeps its consent');
       // A consent given again after its user's consents were deleted is listed again.
       await consents.put(consentFixture(t, 'u2', 'rp-9'));
-      assert.deepEqual((await consents.pageByUser(t, 'u2', byClient)).items.map((c) => c.clientId), ['rp-9']);
+      assert.deepEqual(
+        (await consents.pageByUser(t, 'u2', byClient)).items.map((c) => c.clientId),
+        ['rp-9'],
+      );
     });
   });
 }

@@ -60,8 +60,15 @@ export function deviceCodeStoreContract(h: GetHarness): void {
       const t = newTenant();
       const d = deviceFixture(t);
       await storage.deviceCodes.insert(d);
-      const results = await all(Array.from({ length: 10 }, (_, i) => (i % 2 ? peer : storage).deviceCodes.decide(t, d.hash,
-        i % 3 ? { status: 'approved', auth: authFixture(), grantedScope: `s${i}` } : { status: 'denied' })));
+      const results = await all(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 ? peer : storage).deviceCodes.decide(
+            t,
+            d.hash,
+            i % 3 ? { status: 'approved', auth: authFixture(), grantedScope: `s${i}` } : { status: 'denied' },
+          ),
+        ),
+      );
       assert.equal(results.filter(Boolean).length, 1);
     });
 

@@ -19,8 +19,11 @@ export function userFixture(tenantId: string, username: string, over: Partial<Us
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo',
     roles: ['user'],
     claims: {
-      name: 'Zoë Ünïcødé', email: `${username}@example.com`, email_verified: true,
-      address: { street_address: '1 Main St', country: 'NL' }, updated_at: T0,
+      name: 'Zoë Ünïcødé',
+      email: `${username}@example.com`,
+      email_verified: true,
+      address: { street_address: '1 Main St', country: 'NL' },
+      updated_at: T0,
     },
     disabled: false,
     createdAt: T0,

@@ -13,7 +13,8 @@ const key = (g: GrantSummary) => ({ k: g.createdAt, id: g.grantId });
 
 /** Tokens of user u1 (grants g1, g2, g5 live; g3 revoked; g4 expired), u2 (g6) and a client_credentials token. */
 function scenario(t: string): TokenRecord[] {
-  const tok = (grantId: string, over: Partial<TokenRecord> = {}) => tokenFixture(t, { grantId, userId: 'u1', clientId: 'rp-1', issuedAt: T, expiresAt: T + 3600, ...over });
+  const tok = (grantId: string, over: Partial<TokenRecord> = {}) =>
+    tokenFixture(t, { grantId, userId: 'u1', clientId: 'rp-1', issuedAt: T, expiresAt: T + 3600, ...over });
   return [
     tok('g1', { kind: 'refresh_token', scope: 'openid profile offline_access', issuedAt: T, expiresAt: T + 86_400 }),
     tok('g1', { kind: 'access_token', scope: 'openid', issuedAt: T + 10, expiresAt: T + 610 }),
@@ -48,11 +49,28 @@ export function grantStoreContract(h: GetHarness): void {
       assert.deepEqual(page.items, [
         { grantId: 'g5', clientId: 'rp-1', userId: 'u1', scope: 'openid', createdAt: T - 1, lastUsedAt: T - 1, expiresAt: T + 86_400, activeTokens: 1 },
         // RFC 6749 §6: the refresh token carries the grant's scope; the access token may be narrower.
-        { grantId: 'g1', clientId: 'rp-1', userId: 'u1', scope: 'openid profile offline_access', createdAt: T, lastUsedAt: T + 10, expiresAt: T + 86_400, activeTokens: 2 },
+        {
+          grantId: 'g1',
+          clientId: 'rp-1',
+          userId: 'u1',
+          scope: 'openid profile offline_access',
+          createdAt: T,
+          lastUsedAt: T + 10,
+          expiresAt: T + 86_400,
+          activeTokens: 2,
+        },
         { grantId: 'g2', clientId: 'rp-2', userId: 'u1', scope: 'openid email', createdAt: T + 5, lastUsedAt: T + 5, expiresAt: T + 3600, activeTokens: 1 },
       ]);
       const byClient = await grants.listGrants(t, { clientId: 'rp-1' }, { ...byIssued, order: 'desc' }, NOW);
-      assert.deepEqual(byClient.items.map((g) => [g.grantId, g.userId]), [['cc-1', null], ['g6', 'u2'], ['g1', 'u1'], ['g5', 'u1']]);
+      assert.deepEqual(
+        byClient.items.map((g) => [g.grantId, g.userId]),
+        [
+          ['cc-1', null],
+          ['g6', 'u2'],
+          ['g1', 'u1'],
+          ['g5', 'u1'],
+        ],
+      );
       assert.deepEqual((await grants.listGrants(newTenant(), { userId: 'u1' }, byIssued, NOW)).items, [], 'tenant isolation');
       assert.deepEqual((await grants.listGrants(t, { userId: 'u1' }, byIssued, T + 86_400)).items, [], 'nothing is live later');
     });
@@ -65,12 +83,19 @@ export function grantStoreContract(h: GetHarness): void {
         await tokens.insert(tokenFixture(t, { grantId: id, userId: 'u1', issuedAt: T + (i % 2), expiresAt: T + 3600 }));
         await tokens.insert(tokenFixture(t, { grantId: id, userId: 'u1', issuedAt: T + 30, expiresAt: T + 3600 }));
       }
-      const want = ids.map((id, i) => ({ id, k: T + (i % 2) })).sort((a, b) => a.k - b.k || (a.id < b.id ? -1 : 1)).map((g) => g.id);
+      const want = ids
+        .map((id, i) => ({ id, k: T + (i % 2) }))
+        .sort((a, b) => a.k - b.k || (a.id < b.id ? -1 : 1))
+        .map((g) => g.id);
       for (const order of ['asc', 'desc'] as const) {
         const got = await walkAll((q) => grants.listGrants(t, { userId: 'u1' }, q, NOW), { limit: 2, sort: 'issued_at', order }, key);
-        assert.deepEqual(got.map((g) => g.grantId), order === 'asc' ? want : [...want].reverse());
+        assert.deepEqual(
+          got.map((g) => g.grantId),
+          order === 'asc' ? want : [...want].reverse(),
+        );
       }
-      const search = async (q: string) => (await walkAll((x) => grants.listGrants(t, { userId: 'u1' }, x, NOW), { ...byIssued, limit: 1, q }, key)).map((g) => g.grantId).sort();
+      const search = async (q: string) =>
+        (await walkAll((x) => grants.listGrants(t, { userId: 'u1' }, x, NOW), { ...byIssued, limit: 1, q }, key)).map((g) => g.grantId).sort();
       assert.deepEqual(await search('g_'), ['g_1']);
       assert.deepEqual(await search('g%'), ['g%2']);
       assert.deepEqual(await search('h'), ['h1', 'h2']);
@@ -92,13 +117,16 @@ export function grantStoreContract(h: GetHarness): void {
       assert.equal((await grants.listGrants(t, { userId: 'u2' }, byIssued, NOW)).items.length, 1, 'other users keep theirs');
     });
 
-    test('revokeByClient revokes the client\'s tokens of every user, client_credentials included', async () => {
+    test("revokeByClient revokes the client's tokens of every user, client_credentials included", async () => {
       const { tokens, grants } = h().storage;
       const t = newTenant();
       for (const r of scenario(t)) await tokens.insert(r);
       assert.deepEqual(await grants.revokeByClient(t, 'rp-1', NOW), ['cc-1', 'g1', 'g5', 'g6']);
       assert.deepEqual((await grants.listGrants(t, { clientId: 'rp-1' }, byIssued, NOW)).items, []);
-      assert.deepEqual((await grants.listGrants(t, { userId: 'u1' }, byIssued, NOW)).items.map((g) => g.grantId), ['g2']);
+      assert.deepEqual(
+        (await grants.listGrants(t, { userId: 'u1' }, byIssued, NOW)).items.map((g) => g.grantId),
+        ['g2'],
+      );
       assert.deepEqual(await grants.revokeByClient(newTenant(), 'rp-2', NOW), [], 'tenant isolation');
     });
 
@@ -119,10 +147,7 @@ export function grantStoreContract(h: GetHarness): void {
       const t = newTenant();
       await storage.tokens.insert(tokenFixture(t, { grantId: 'first', userId: 'u1', issuedAt: T, expiresAt: T + 3600 }));
       const inserted = Array.from({ length: 20 }, (_, i) => tokenFixture(t, { grantId: `late-${i}`, userId: 'u1', issuedAt: T, expiresAt: T + 3600 }));
-      const [revoked] = await all([
-        peer.grants.revokeByUser(t, 'u1', NOW),
-        ...inserted.map((r) => storage.tokens.insert(r)),
-      ]);
+      const [revoked] = await all([peer.grants.revokeByUser(t, 'u1', NOW), ...inserted.map((r) => storage.tokens.insert(r))]);
       assert.ok(revoked.includes('first'));
       for (const r of inserted) {
         const after = await storage.tokens.find(t, r.hash);

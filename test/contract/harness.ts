@@ -19,7 +19,9 @@ export function testClock(startMs = 1_750_000_000_000): TestClock {
   let now = startMs;
   return {
     now: () => now,
-    advance: (s) => { now += s * 1000; },
+    advance: (s) => {
+      now += s * 1000;
+    },
     seconds: () => Math.floor(now / 1000),
   };
 }

@@ -78,8 +78,14 @@ export function keyStoreContract(h: GetHarness): void {
       const newNext = keyFixture(t, { createdAt: 1_750_000_001 });
       assert.equal(await keys.rotate({ tenantId: t, alg: 'ES256', expectedActiveKid: null, newNext, at: 7, retiresAt: 8 }), true);
       const s = byStatus(await keys.list(t));
-      assert.deepEqual(s.active.map((k) => k.kid), [first.kid]);
-      assert.deepEqual(s.next.map((k) => k.kid), [newNext.kid]);
+      assert.deepEqual(
+        s.active.map((k) => k.kid),
+        [first.kid],
+      );
+      assert.deepEqual(
+        s.next.map((k) => k.kid),
+        [newNext.kid],
+      );
     });
 
     test('two instances rotating at once rotate once (6 concurrent rotations, one wins)', async () => {
@@ -89,22 +95,47 @@ export function keyStoreContract(h: GetHarness): void {
       const next = keyFixture(t, { status: 'next' });
       await storage.keyStore.insert(active);
       await storage.keyStore.insert(next);
-      const results = await all(Array.from({ length: 6 }, (_, i) => (i % 2 ? peer : storage).keyStore.rotate({
-        tenantId: t, alg: 'ES256', expectedActiveKid: active.kid, newNext: keyFixture(t, { createdAt: 1_750_000_000 + i }), at: 10, retiresAt: 20,
-      })));
+      const results = await all(
+        Array.from({ length: 6 }, (_, i) =>
+          (i % 2 ? peer : storage).keyStore.rotate({
+            tenantId: t,
+            alg: 'ES256',
+            expectedActiveKid: active.kid,
+            newNext: keyFixture(t, { createdAt: 1_750_000_000 + i }),
+            at: 10,
+            retiresAt: 20,
+          }),
+        ),
+      );
       assert.equal(results.filter(Boolean).length, 1, `results: ${results.join(',')}`);
       const s = byStatus(await storage.keyStore.list(t));
-      assert.deepEqual(s.active.map((k) => k.kid), [next.kid]);
-      assert.deepEqual(s.retired.map((k) => k.kid), [active.kid]);
+      assert.deepEqual(
+        s.active.map((k) => k.kid),
+        [next.kid],
+      );
+      assert.deepEqual(
+        s.retired.map((k) => k.kid),
+        [active.kid],
+      );
       assert.equal(s.next.length, 1);
     });
 
     test('bootstrap from an empty store through rotate(null) converges on one active and one next key under races', async () => {
       const { storage, peer } = h();
       const t = newTenant();
-      const race = () => all(Array.from({ length: 4 }, (_, i) => (i % 2 ? peer : storage).keyStore.rotate({
-        tenantId: t, alg: 'ES256', expectedActiveKid: null, newNext: keyFixture(t), at: 100, retiresAt: 200,
-      })));
+      const race = () =>
+        all(
+          Array.from({ length: 4 }, (_, i) =>
+            (i % 2 ? peer : storage).keyStore.rotate({
+              tenantId: t,
+              alg: 'ES256',
+              expectedActiveKid: null,
+              newNext: keyFixture(t),
+              at: 100,
+              retiresAt: 200,
+            }),
+          ),
+        );
       // Each successful rotate(null) is one step: empty → a `next` key → that key active plus a new
       // `next`. After both steps an active key exists and every further rotate(null) fails, so
       // however the racers interleave, exactly two calls succeed in total.

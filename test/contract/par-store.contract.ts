@@ -48,8 +48,10 @@ export function parStoreContract(h: GetHarness): void {
       const t = newTenant();
       const r = parFixture(t);
       await par.insert(r);
-      await assert.rejects(par.insert({ ...r, params: { redirect_uri: 'https://evil.example/' } }),
-        (e: unknown) => e instanceof GatehouseError && e.code === 'GH_CONFLICT');
+      await assert.rejects(
+        par.insert({ ...r, params: { redirect_uri: 'https://evil.example/' } }),
+        (e: unknown) => e instanceof GatehouseError && e.code === 'GH_CONFLICT',
+      );
       assert.deepEqual(await par.take(t, r.hash, T0), { result: 'consumed', record: { ...r, consumedAt: T0 } });
     });
 

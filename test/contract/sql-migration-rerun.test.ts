@@ -38,15 +38,19 @@ async function withDatabase(kind: SqlKind, work: (db: Db) => Promise<void>): Pro
 
 /** Tables, columns and indexes (name, table, columns) of the database, sorted. */
 async function schemaOf(db: Db, kind: SqlKind): Promise<unknown> {
-  const tables = (await db.introspection.getTables()).map((t) => ({
-    name: t.name, columns: t.columns.map((c) => `${c.name}:${c.dataType}:${c.isNullable}`).sort(),
-  })).sort((a, b) => (a.name < b.name ? -1 : 1));
-  const query = kind === 'sqlite'
-    ? sql<{ idx: string }>`select m.tbl_name || '.' || m.name || '(' || (select group_concat(name, ',') from pragma_index_info(m.name)) || ')' as idx
+  const tables = (await db.introspection.getTables())
+    .map((t) => ({
+      name: t.name,
+      columns: t.columns.map((c) => `${c.name}:${c.dataType}:${c.isNullable}`).sort(),
+    }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const query =
+    kind === 'sqlite'
+      ? sql<{ idx: string }>`select m.tbl_name || '.' || m.name || '(' || (select group_concat(name, ',') from pragma_index_info(m.name)) || ')' as idx
         from sqlite_master m where m.type = 'index' and m.name not like 'sqlite_autoindex%'`
-    : kind === 'postgres'
-      ? sql<{ idx: string }>`select indexdef as idx from pg_indexes where schemaname = current_schema()`
-      : sql<{ idx: string }>`select concat(table_name, '.', index_name, '(', group_concat(column_name order by seq_in_index), ')') as idx
+      : kind === 'postgres'
+        ? sql<{ idx: string }>`select indexdef as idx from pg_indexes where schemaname = current_schema()`
+        : sql<{ idx: string }>`select concat(table_name, '.', index_name, '(', group_concat(column_name order by seq_in_index), ')') as idx
           from information_schema.statistics where table_schema = database() group by table_name, index_name`;
   const indexes = (await query.execute(db)).rows.map((r) => r.idx).sort();
   return { tables, indexes };
@@ -65,7 +69,10 @@ for (const kind of ['sqlite', 'postgres', 'mysql'] as const) {
         const full = await schemaOf(db, kind);
         // As if 0003 and 0004 had died after some of their statements: their bookkeeping rows are
         // missing, 0003's old index still exists, 0004 made one of its indexes and a column only.
-        await db.deleteFrom(MIGRATION_TABLE as never).where('name' as never, 'in', ['0003-session-indexes', '0004-admin-lists'] as never).execute();
+        await db
+          .deleteFrom(MIGRATION_TABLE as never)
+          .where('name' as never, 'in', ['0003-session-indexes', '0004-admin-lists'] as never)
+          .execute();
         await db.schema.createIndex('session_sids_sid_idx').on('session_sids').columns(['tenant_id', 'sid']).execute();
         await dropIndex(db, kind, 'tokens_user_grant_idx', 'tokens');
         await dropIndex(db, kind, 'clients_name_idx', 'clients');
@@ -83,7 +90,10 @@ for (const kind of ['sqlite', 'postgres', 'mysql'] as const) {
       await withDatabase(kind, async (db) => {
         const all = migrations(kind);
         const migrator = new Migrator({
-          db, provider: { getMigrations: async () => all }, migrationTableName: MIGRATION_TABLE, migrationLockTableName: `${MIGRATION_TABLE}_lock`,
+          db,
+          provider: { getMigrations: async () => all },
+          migrationTableName: MIGRATION_TABLE,
+          migrationLockTableName: `${MIGRATION_TABLE}_lock`,
         });
         const { error } = await migrator.migrateTo('0003-session-indexes');
         assert.equal(error, undefined);
@@ -102,8 +112,14 @@ for (const kind of ['sqlite', 'postgres', 'mysql'] as const) {
         const client = await db.selectFrom('clients').select('client_name_key').where('client_id', '=', 'c1').executeTakeFirstOrThrow();
         assert.equal(client.client_name_key, 'ünïcode app');
         const sids = await db.selectFrom('session_sids').select(['sid', 'user_id', 'auth_time']).orderBy('sid').execute();
-        assert.deepEqual(sids.map((r) => [r.sid, r.user_id, r.auth_time === null ? null : Number(r.auth_time)]),
-          [['orphan', null, null], ['s1', 'u1', 100], ['s2', 'u2', 200]]);
+        assert.deepEqual(
+          sids.map((r) => [r.sid, r.user_id, r.auth_time === null ? null : Number(r.auth_time)]),
+          [
+            ['orphan', null, null],
+            ['s1', 'u1', 100],
+            ['s2', 'u2', 200],
+          ],
+        );
       });
     });
   });

@@ -66,7 +66,7 @@ const [consumed, rotated, replayed, taken, sessionUpdates] = await Promise.all([
   shared.keyStore.rotate({ tenantId: job.tenant, alg: 'ES256', expectedActiveKid: job.activeKid, newNext: keyFixture(job.tenant), at: 5, retiresAt: 6 }),
   Promise.all(job.replayKeys.map(async (k) => ((await shared.replay.useOnce(k, 4_000_000_000)) ? k : null))),
   Promise.all(job.codeHashes.map(async (h) => ((await shared.codes.take(job.tenant, h, 1)).result === 'consumed' ? h : null))),
-  Promise.all(Array.from({ length: 10 }, async () => (await shared.sessions.update(job.tenant, job.sessionHash, { accounts: [accountFixture()] })) ? 1 : 0)),
+  Promise.all(Array.from({ length: 10 }, async () => ((await shared.sessions.update(job.tenant, job.sessionHash, { accounts: [accountFixture()] })) ? 1 : 0))),
 ]);
 await shared.close();
 const result: WorkerResult = {

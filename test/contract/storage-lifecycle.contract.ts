@@ -23,7 +23,10 @@ export function storageLifecycleContract(h: GetHarness): void {
         if (a.dialect !== 'memory') {
           assert.ok(names.length > 0, 'the initial migration was applied');
           assert.equal(new Set(names).size, names.length, `a migration ran twice: ${names.join(',')}`);
-          assert.ok(names.every((n) => /^\d{4}-[a-z0-9-]+$/.test(n)), names.join(','));
+          assert.ok(
+            names.every((n) => /^\d{4}-[a-z0-9-]+$/.test(n)),
+            names.join(','),
+          );
         }
         assert.deepEqual(await a.migrate(), { applied: [] });
         // Both instances see a working schema.

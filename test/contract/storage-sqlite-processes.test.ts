@@ -24,26 +24,40 @@ const WORKER_TIMEOUT_MS = 120_000;
  * a loaded machine, the next phase still begins together). Resolves to their results, in order.
  */
 function runWorkers(jobs: readonly unknown[]): Promise<WorkerResult[]> {
-  const children: ChildProcess[] = jobs.map((job) => fork(worker, [JSON.stringify(job)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }));
+  const children: ChildProcess[] = jobs.map((job) =>
+    fork(worker, [JSON.stringify(job)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] }),
+  );
   const arrived = new Map<Phase, number>();
-  const killAll = () => { for (const c of children) if (c.exitCode === null) c.kill(); };
+  const killAll = () => {
+    for (const c of children) if (c.exitCode === null) c.kill();
+  };
   const timer = setTimeout(killAll, WORKER_TIMEOUT_MS);
-  return Promise.all(children.map((child) => new Promise<WorkerResult>((resolve, reject) => {
-    let result: WorkerResult | undefined;
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
-    child.on('message', (m: WorkerMessage) => {
-      if ('result' in m) { result = m.result; return; }
-      const n = (arrived.get(m.arrived) ?? 0) + 1;
-      arrived.set(m.arrived, n);
-      if (n === children.length) for (const c of children) c.send({ go: m.arrived } satisfies ParentMessage);
-    });
-    child.on('exit', (code, signal) => {
-      if (code === 0 && result) return resolve(result);
-      killAll(); // the other worker would wait at the barrier forever
-      reject(new Error(`sqlite worker failed (exit ${code ?? signal}): ${stderr}`));
-    });
-  }))).finally(() => clearTimeout(timer));
+  return Promise.all(
+    children.map(
+      (child) =>
+        new Promise<WorkerResult>((resolve, reject) => {
+          let result: WorkerResult | undefined;
+          let stderr = '';
+          child.stderr!.on('data', (d: Buffer) => {
+            stderr += d.toString();
+          });
+          child.on('message', (m: WorkerMessage) => {
+            if ('result' in m) {
+              result = m.result;
+              return;
+            }
+            const n = (arrived.get(m.arrived) ?? 0) + 1;
+            arrived.set(m.arrived, n);
+            if (n === children.length) for (const c of children) c.send({ go: m.arrived } satisfies ParentMessage);
+          });
+          child.on('exit', (code, signal) => {
+            if (code === 0 && result) return resolve(result);
+            killAll(); // the other worker would wait at the barrier forever
+            reject(new Error(`sqlite worker failed (exit ${code ?? signal}): ${stderr}`));
+          });
+        }),
+    ),
+  ).finally(() => clearTimeout(timer));
 }
 
 test('SQLite across two processes: migrate once, each consume/useOnce/code take won once, one rotation, session transactions commit (S4)', async () => {
@@ -75,7 +89,10 @@ test('SQLite across two processes: migrate once, each consume/useOnce/code take 
       sessionHash: session.hash,
     };
     // Opposite orders make the two processes meet in the middle.
-    const outs = await runWorkers([job, { ...job, hashes: [...job.hashes].reverse(), replayKeys: [...job.replayKeys].reverse(), codeHashes: [...job.codeHashes].reverse() }]);
+    const outs = await runWorkers([
+      job,
+      { ...job, hashes: [...job.hashes].reverse(), replayKeys: [...job.replayKeys].reverse(), codeHashes: [...job.codeHashes].reverse() },
+    ]);
 
     const applied = outs.flatMap((o) => o.applied);
     assert.deepEqual(applied.sort(), Object.keys(migrations('sqlite')), 'each migration applied by exactly one process');
@@ -89,7 +106,11 @@ test('SQLite across two processes: migrate once, each consume/useOnce/code take 
     const taken = outs.flatMap((o) => o.taken);
     assert.equal(taken.length, codes.length);
     assert.equal(new Set(taken).size, codes.length, 'no code taken twice');
-    assert.equal(outs.reduce((n, o) => n + o.sessionUpdates, 0), 20, 'every session transaction committed (no SQLITE_BUSY)');
+    assert.equal(
+      outs.reduce((n, o) => n + o.sessionUpdates, 0),
+      20,
+      'every session transaction committed (no SQLITE_BUSY)',
+    );
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -65,9 +65,7 @@ export function tokenStoreContract(h: GetHarness): void {
       const t = newTenant();
       const rt = tokenFixture(t, { kind: 'refresh_token' });
       await storage.tokens.insert(rt);
-      const results = await all(
-        Array.from({ length: 10 }, (_, i) => (i % 2 ? peer : storage).tokens.consume(t, rt.hash, 1_750_000_000 + i)),
-      );
+      const results = await all(Array.from({ length: 10 }, (_, i) => (i % 2 ? peer : storage).tokens.consume(t, rt.hash, 1_750_000_000 + i)));
       assert.equal(results.filter((r) => r === 'consumed').length, 1, `results: ${results.join(',')}`);
       assert.equal(results.filter((r) => r === 'already-consumed').length, 9);
     });

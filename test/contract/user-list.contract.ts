@@ -32,7 +32,11 @@ export function userListContract(h: GetHarness): void {
           const want = expectedOrder(rows, keys[sort], order).map((u) => u.id);
           for (const limit of [1, 3, 500]) {
             const got = await walkAll((q) => h().storage.users.page(t, q), { limit, sort, order }, keys[sort]);
-            assert.deepEqual(got.map((u) => u.id), want, `limit ${limit}`);
+            assert.deepEqual(
+              got.map((u) => u.id),
+              want,
+              `limit ${limit}`,
+            );
           }
         });
       }
@@ -43,9 +47,17 @@ export function userListContract(h: GetHarness): void {
       for (const sort of ['username', 'created_at'] as const) {
         for (const q of ['AL', 'a_', 'a%', 'Z', 'zz', '~', 'ZOË']) {
           const got = await walkAll((x) => h().storage.users.page(t, x), { limit: 1, sort, order: 'desc', q }, keys[sort]);
-          const want = expectedOrder(rows.filter((u) => u.username.startsWith(q.toLowerCase())), keys[sort], 'desc');
+          const want = expectedOrder(
+            rows.filter((u) => u.username.startsWith(q.toLowerCase())),
+            keys[sort],
+            'desc',
+          );
           assert.ok(want.length > 0, q);
-          assert.deepEqual(got.map((u) => u.username), want.map((u) => u.username), `${sort} ${q}`);
+          assert.deepEqual(
+            got.map((u) => u.username),
+            want.map((u) => u.username),
+            `${sort} ${q}`,
+          );
         }
       }
     });

@@ -24,18 +24,37 @@ export function userSessionStoreContract(h: GetHarness): void {
       await sessions.create(sessionFixture(newTenant(), { accounts: [accountFixture({ userId: 'u1' })] }));
       const page = await userSessions.pageByUser(t, 'u1', byAuthTime);
       assert.equal(page.next, null);
-      assert.deepEqual(page.items.map((s) => s.sid), ['sid-c', 'sid-0', 'sid-a']);
+      assert.deepEqual(
+        page.items.map((s) => s.sid),
+        ['sid-c', 'sid-0', 'sid-a'],
+      );
       assert.deepEqual(page.items[2], {
-        sid: 'sid-a', userId: 'u1', authTime: T0 + 10, amr: ['pwd', 'otp'], acr: 'urn:acr:2', clientIds: ['rp-1', 'rp-2'],
-        createdAt: T0 + 1, lastSeenAt: T0 + 50, expiresAt: T0 + 999,
+        sid: 'sid-a',
+        userId: 'u1',
+        authTime: T0 + 10,
+        amr: ['pwd', 'otp'],
+        acr: 'urn:acr:2',
+        clientIds: ['rp-1', 'rp-2'],
+        createdAt: T0 + 1,
+        lastSeenAt: T0 + 50,
+        expiresAt: T0 + 999,
       });
       for (const order of ['asc', 'desc'] as const) {
         const got = await walkAll((q) => userSessions.pageByUser(t, 'u1', q), { limit: 1, sort: 'auth_time', order }, key);
-        assert.deepEqual(got.map((s) => s.sid), order === 'asc' ? ['sid-c', 'sid-0', 'sid-a'] : ['sid-a', 'sid-0', 'sid-c']);
+        assert.deepEqual(
+          got.map((s) => s.sid),
+          order === 'asc' ? ['sid-c', 'sid-0', 'sid-a'] : ['sid-a', 'sid-0', 'sid-c'],
+        );
       }
-      assert.deepEqual((await userSessions.pageByUser(t, 'u1', { ...byAuthTime, q: 'sid-' })).items.map((s) => s.sid), ['sid-c', 'sid-0', 'sid-a']);
+      assert.deepEqual(
+        (await userSessions.pageByUser(t, 'u1', { ...byAuthTime, q: 'sid-' })).items.map((s) => s.sid),
+        ['sid-c', 'sid-0', 'sid-a'],
+      );
       assert.deepEqual((await userSessions.pageByUser(t, 'u1', { ...byAuthTime, q: 'sid_' })).items, [], '_ is no wildcard');
-      assert.deepEqual((await userSessions.pageByUser(t, 'u2', byAuthTime)).items.map((s) => s.sid), ['sid-b']);
+      assert.deepEqual(
+        (await userSessions.pageByUser(t, 'u2', byAuthTime)).items.map((s) => s.sid),
+        ['sid-b'],
+      );
       assert.deepEqual(await userSessions.pageByUser(t, 'nobody', byAuthTime), { items: [], next: null });
     });
 
@@ -48,9 +67,18 @@ export function userSessionStoreContract(h: GetHarness): void {
       await sessions.create(s);
       await sessions.update(t, s.hash, { accounts: [{ ...a, authTime: T0 + 9 }, b] });
       const page = await userSessions.pageByUser(t, 'u1', byAuthTime);
-      assert.deepEqual(page.items.map((x) => [x.sid, x.authTime]), [['sid-b', T0 + 1], ['sid-a', T0 + 9]]);
+      assert.deepEqual(
+        page.items.map((x) => [x.sid, x.authTime]),
+        [
+          ['sid-b', T0 + 1],
+          ['sid-a', T0 + 9],
+        ],
+      );
       await sessions.update(t, s.hash, { accounts: [b] });
-      assert.deepEqual((await userSessions.pageByUser(t, 'u1', byAuthTime)).items.map((x) => x.sid), ['sid-b']);
+      assert.deepEqual(
+        (await userSessions.pageByUser(t, 'u1', byAuthTime)).items.map((x) => x.sid),
+        ['sid-b'],
+      );
     });
 
     test('OIDC Back-Channel Logout: endSid of a non-last account removes only it and returns the record as it was', async () => {
@@ -94,7 +122,10 @@ export function userSessionStoreContract(h: GetHarness): void {
       const s = sessionFixture(t, { accounts, currentUserId: 'u0' });
       await storage.sessions.create(s);
       const ended = await all(accounts.map((a, i) => (i % 2 ? peer : storage).userSessions.endSid(t, a.sid)));
-      assert.ok(ended.every((r) => r?.hash === s.hash), 'every sid was found');
+      assert.ok(
+        ended.every((r) => r?.hash === s.hash),
+        'every sid was found',
+      );
       assert.equal(await storage.sessions.get(t, s.hash), undefined);
       const lengths = ended.map((r) => r!.accounts.length).sort();
       assert.deepEqual(lengths, [1, 2, 3, 4, 5, 6], 'each call saw the accounts the previous ones left');

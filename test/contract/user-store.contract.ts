@@ -58,8 +58,9 @@ export function userStoreContract(h: GetHarness): void {
     test('concurrent creates of one username on two instances: exactly one succeeds', async () => {
       const { storage, peer } = h();
       const t = newTenant();
-      const settled = await Promise.allSettled(Array.from({ length: 6 }, (_, i) =>
-        (i % 2 ? peer : storage).users.create(userFixture(t, i % 2 ? 'Carol' : 'carol'))));
+      const settled = await Promise.allSettled(
+        Array.from({ length: 6 }, (_, i) => (i % 2 ? peer : storage).users.create(userFixture(t, i % 2 ? 'Carol' : 'carol'))),
+      );
       assert.equal(settled.filter((s) => s.status === 'fulfilled').length, 1);
       for (const s of settled) if (s.status === 'rejected') assert.ok(conflict(s.reason));
       assert.equal((await storage.users.page(t, BY_USERNAME)).items.length, 1);

@@ -10,7 +10,7 @@ async function sources(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...await sources(p));
+    if (e.isDirectory()) out.push(...(await sources(p)));
     else if (p.endsWith('.ts') && !p.endsWith('.test.ts')) out.push(p);
   }
   return out;
@@ -24,16 +24,32 @@ function documented(doc: string, pattern: RegExp): Set<string> {
 test('S7 every GH_ code in the closed union is documented in docs/errors.md, and every documented GH_ code exists', async () => {
   const doc = await readFile(join(root, 'docs/errors.md'), 'utf8');
   const inDoc = documented(doc, /^GH_/);
-  assert.deepEqual(GATEHOUSE_ERROR_CODES.filter((c) => !inDoc.has(c)), [], 'codes missing from docs/errors.md');
-  assert.deepEqual([...inDoc].filter((c) => !(GATEHOUSE_ERROR_CODES as readonly string[]).includes(c)), [], 'documented codes that do not exist');
+  assert.deepEqual(
+    GATEHOUSE_ERROR_CODES.filter((c) => !inDoc.has(c)),
+    [],
+    'codes missing from docs/errors.md',
+  );
+  assert.deepEqual(
+    [...inDoc].filter((c) => !(GATEHOUSE_ERROR_CODES as readonly string[]).includes(c)),
+    [],
+    'documented codes that do not exist',
+  );
 });
 
 test('S7 every OAuth error code is documented, and every documented protocol code exists', async () => {
   const doc = await readFile(join(root, 'docs/errors.md'), 'utf8');
   const inDoc = documented(doc, /^[a-z_]+$/);
   inDoc.delete('error'); // the table's header
-  assert.deepEqual(OAUTH_ERROR_CODES.filter((c) => !inDoc.has(c)), [], 'codes missing from docs/errors.md');
-  assert.deepEqual([...inDoc].filter((c) => !(OAUTH_ERROR_CODES as readonly string[]).includes(c)), [], 'documented codes that do not exist');
+  assert.deepEqual(
+    OAUTH_ERROR_CODES.filter((c) => !inDoc.has(c)),
+    [],
+    'codes missing from docs/errors.md',
+  );
+  assert.deepEqual(
+    [...inDoc].filter((c) => !(OAUTH_ERROR_CODES as readonly string[]).includes(c)),
+    [],
+    'documented codes that do not exist',
+  );
 });
 
 test('S7 every GH_ code written in src/ belongs to the closed union (string literals are checked too)', async () => {
@@ -41,7 +57,10 @@ test('S7 every GH_ code written in src/ belongs to the closed union (string lite
   for (const f of await sources(join(root, 'src'))) {
     for (const m of (await readFile(f, 'utf8')).matchAll(/'(GH_[A-Z_]+)'/g)) used.add(m[1]!);
   }
-  assert.deepEqual([...used].filter((c) => !(GATEHOUSE_ERROR_CODES as readonly string[]).includes(c)), []);
+  assert.deepEqual(
+    [...used].filter((c) => !(GATEHOUSE_ERROR_CODES as readonly string[]).includes(c)),
+    [],
+  );
 });
 
 test('every GH_ code maps to an HTTP status for the admin interfaces', () => {

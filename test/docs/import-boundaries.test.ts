@@ -9,7 +9,9 @@ import { after, describe, test } from 'node:test';
 
 const SCRIPT = new URL('../../scripts/check-imports.mjs', import.meta.url).pathname;
 const dirs: string[] = [];
-after(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function check(files: Record<string, string>): { code: number | null; out: string } {
   const root = mkdtempSync(join(tmpdir(), 'gh-imports-'));
@@ -36,11 +38,19 @@ describe('DESIGN §1 import boundaries', () => {
     ['http imports a storage adapter', { 'http/a.ts': "import '../storage/s.ts';\n", 'storage/s.ts': '' }, /only src\/compose.ts may import the adapter/],
     ['cli imports the rate limiter adapter', { 'cli/a.ts': "import '../ratelimit/r.ts';\n", 'ratelimit/r.ts': '' }, /only src\/compose.ts/],
     ['core imports the outbound fetcher adapter', { 'core/a.ts': "import '../outbound/guarded-fetch.ts';\n", 'outbound/guarded-fetch.ts': '' }, /outside core/],
-    ['http imports the outbound fetcher adapter', { 'http/a.ts': "import '../outbound/guarded-fetch.ts';\n", 'outbound/guarded-fetch.ts': '' }, /only src\/compose.ts may import the adapter/],
+    [
+      'http imports the outbound fetcher adapter',
+      { 'http/a.ts': "import '../outbound/guarded-fetch.ts';\n", 'outbound/guarded-fetch.ts': '' },
+      /only src\/compose.ts may import the adapter/,
+    ],
     ['core imports undici', { 'core/a.ts': "import 'undici';\n" }, /core must not import the driver undici/],
     ['cli imports the process entry', { 'cli/a.ts': "import '../main.ts';\n", 'main.ts': '' }, /process entry/],
     ['http imports a database driver', { 'http/a.ts': "import 'mysql2';\n" }, /interface must not import the driver mysql2/],
-    ['the application layer imports an interface', { 'app/a.ts': "import '../http/x.ts';\n", 'http/x.ts': '' }, /application layer must not import the interface/],
+    [
+      'the application layer imports an interface',
+      { 'app/a.ts': "import '../http/x.ts';\n", 'http/x.ts': '' },
+      /application layer must not import the interface/,
+    ],
   ];
   for (const [name, files, message] of cases) {
     test(`fails when ${name}`, () => {
@@ -51,7 +61,12 @@ describe('DESIGN §1 import boundaries', () => {
   }
 
   test('the composition root may import every adapter', () => {
-    const r = check({ 'compose.ts': "import './storage/s.ts';\nimport './ratelimit/r.ts';\nimport './outbound/o.ts';\n", 'storage/s.ts': '', 'ratelimit/r.ts': '', 'outbound/o.ts': '' });
+    const r = check({
+      'compose.ts': "import './storage/s.ts';\nimport './ratelimit/r.ts';\nimport './outbound/o.ts';\n",
+      'storage/s.ts': '',
+      'ratelimit/r.ts': '',
+      'outbound/o.ts': '',
+    });
     assert.equal(r.code, 0, r.out);
   });
 });

@@ -10,17 +10,29 @@ import { main } from '../../src/cli/main.ts';
 import type { CliIo } from '../../src/cli/types.ts';
 import { adminUrl, backendRequired } from '../support/databases.ts';
 
-interface Run { code: number; out: string; err: string }
+interface Run {
+  code: number;
+  out: string;
+  err: string;
+}
 async function gatehouse(args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
   const out: string[] = [];
   const err: string[] = [];
-  const io: CliIo = { out: (t) => out.push(t), err: (t) => err.push(t), readStdin: async () => '', env: { GATEHOUSE_KEK: randomBytes(32).toString('base64'), ...env } };
+  const io: CliIo = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    readStdin: async () => '',
+    env: { GATEHOUSE_KEK: randomBytes(32).toString('base64'), ...env },
+  };
   const code = await main(args, io);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 describe('a database that does not exist is GH_STORE_UNAVAILABLE with how to create it', () => {
-  for (const [kind, create] of [['postgres', /createdb (gh_missing_\w+).*CREATE DATABASE "\1"/], ['mysql', /CREATE DATABASE `(gh_missing_\w+)`/]] as const) {
+  for (const [kind, create] of [
+    ['postgres', /createdb (gh_missing_\w+).*CREATE DATABASE "\1"/],
+    ['mysql', /CREATE DATABASE `(gh_missing_\w+)`/],
+  ] as const) {
     test(`${kind}: gatehouse migrate names the database and the command that creates it`, async (t) => {
       const url = new URL(adminUrl(kind));
       const name = `gh_missing_${randomBytes(5).toString('hex')}`;
@@ -42,7 +54,7 @@ describe('mistyped flags say which flag and what was meant', () => {
     assert.equal(r.code, 2);
     assert.match(r.err, /^gatehouse clients: unknown option --jsn\n\s+did you mean --json\?/);
     assert.match(r.err, /\[GH_CLI_USAGE\]$/);
-    assert.doesNotMatch(r.err, /To specify a positional argument/, 'not the argument parser\'s raw text');
+    assert.doesNotMatch(r.err, /To specify a positional argument/, "not the argument parser's raw text");
   });
 
   test('a shortened flag points to the flag it starts (--password → --password-stdin)', async () => {
@@ -52,7 +64,11 @@ describe('mistyped flags say which flag and what was meant', () => {
   });
 
   test('a setting given as a flag points to its environment variable (--port → GATEHOUSE_PORT)', async () => {
-    for (const [flag, env] of [['--port', 'GATEHOUSE_PORT'], ['--issuer', 'GATEHOUSE_ISSUER'], ['--database-url', 'GATEHOUSE_DATABASE_URL']] as const) {
+    for (const [flag, env] of [
+      ['--port', 'GATEHOUSE_PORT'],
+      ['--issuer', 'GATEHOUSE_ISSUER'],
+      ['--database-url', 'GATEHOUSE_DATABASE_URL'],
+    ] as const) {
       const r = await gatehouse(['serve', flag, 'x']);
       assert.equal(r.code, 2, flag);
       assert.match(r.err, new RegExp(`unknown option ${flag}\\n\\s+${flag} is a setting, not an option: set ${env}=`), flag);

@@ -23,19 +23,31 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-interface Running { child: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> }
+interface Running {
+  child: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exited: Promise<number | null>;
+}
 
 function serve(dir: string, env: Record<string, string>): Running {
-  const child = spawn(process.execPath, ['--import', TSX, '--input-type=module', '-e',
-    `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(['serve']);`], {
-    cwd: dir,
-    env: { PATH: process.env['PATH'] ?? '', GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_LOG_LEVEL: 'info', GATEHOUSE_KEYS_REFRESH_INTERVAL: '30', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', TSX, '--input-type=module', '-e', `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(['serve']);`],
+    {
+      cwd: dir,
+      env: { PATH: process.env['PATH'] ?? '', GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_LOG_LEVEL: 'info', GATEHOUSE_KEYS_REFRESH_INTERVAL: '30', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
-  child.stdout!.on('data', (d) => { out += d; });
-  child.stderr!.on('data', (d) => { err += d; });
+  child.stdout!.on('data', (d) => {
+    out += d;
+  });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return { child, out: () => out, err: () => err, exited };
 }
@@ -66,7 +78,9 @@ test('README first start: development mode creates and prints a demo client once
   const issuer = new URL(base);
   const as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { [oauth.allowInsecureRequests]: true }));
   const client: oauth.Client = { client_id: id };
-  const res = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(secret), new URLSearchParams(), { [oauth.allowInsecureRequests]: true });
+  const res = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(secret), new URLSearchParams(), {
+    [oauth.allowInsecureRequests]: true,
+  });
   const tokens = await oauth.processClientCredentialsResponse(as, client, res);
   assert.equal(tokens.token_type.toLowerCase(), 'bearer');
 
@@ -80,7 +94,9 @@ test('README first start: development mode creates and prints a demo client once
   await until(() => second.out().includes('gatehouse ready'), 'second start');
   assert.doesNotMatch(second.out(), /client_secret:/);
   assert.doesNotMatch(second.err(), /generated a development key-encryption key/);
-  const again = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(secret), new URLSearchParams(), { [oauth.allowInsecureRequests]: true });
+  const again = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(secret), new URLSearchParams(), {
+    [oauth.allowInsecureRequests]: true,
+  });
   assert.equal(again.status, 200);
   second.child.kill('SIGTERM');
   assert.equal(await second.exited, 0);
@@ -88,7 +104,12 @@ test('README first start: development mode creates and prints a demo client once
 
 test('S8 production refuses a weak KEK and a non-loopback http issuer, naming each problem', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gh-serve-'));
-  const run = serve(dir, { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: 'http://id.example.com', GATEHOUSE_KEK: Buffer.alloc(32, 7).toString('base64'), GATEHOUSE_PORT: '0' });
+  const run = serve(dir, {
+    GATEHOUSE_ENV: 'production',
+    GATEHOUSE_ISSUER: 'http://id.example.com',
+    GATEHOUSE_KEK: Buffer.alloc(32, 7).toString('base64'),
+    GATEHOUSE_PORT: '0',
+  });
   assert.equal(await run.exited, 1);
   assert.match(run.err(), /GH_CONFIG_INVALID/);
   assert.match(run.err(), /kek:/);
@@ -99,7 +120,12 @@ test('S8 production refuses a weak KEK and a non-loopback http issuer, naming ea
 test('production mode with a strong KEK prints no demo client', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'gh-serve-'));
   const port = await freePort();
-  const run = serve(dir, { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: `http://localhost:${port}`, GATEHOUSE_PORT: String(port), GATEHOUSE_KEK: randomBytes(32).toString('base64') });
+  const run = serve(dir, {
+    GATEHOUSE_ENV: 'production',
+    GATEHOUSE_ISSUER: `http://localhost:${port}`,
+    GATEHOUSE_PORT: String(port),
+    GATEHOUSE_KEK: randomBytes(32).toString('base64'),
+  });
   t.after(() => run.child.kill('SIGKILL'));
   await until(() => run.out().includes('gatehouse ready'), 'production start');
   assert.doesNotMatch(run.out(), /client_secret/);
@@ -109,7 +135,13 @@ test('production mode with a strong KEK prints no demo client', async (t) => {
 
 test('S8 production refuses a missing issuer, the in-memory store and a padded placeholder admin token, naming each fix', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gh-serve-'));
-  const run = serve(dir, { GATEHOUSE_ENV: 'production', GATEHOUSE_DATABASE_URL: 'memory:', GATEHOUSE_ADMIN_TOKEN: 'changeme'.repeat(6), GATEHOUSE_KEK: randomBytes(32).toString('base64'), GATEHOUSE_PORT: '0' });
+  const run = serve(dir, {
+    GATEHOUSE_ENV: 'production',
+    GATEHOUSE_DATABASE_URL: 'memory:',
+    GATEHOUSE_ADMIN_TOKEN: 'changeme'.repeat(6),
+    GATEHOUSE_KEK: randomBytes(32).toString('base64'),
+    GATEHOUSE_PORT: '0',
+  });
   assert.equal(await run.exited, 1);
   assert.match(run.err(), /\[GH_CONFIG_INVALID\]/);
   assert.match(run.err(), /issuer: production needs an explicit issuer \(GATEHOUSE_ISSUER\)/);
@@ -121,7 +153,13 @@ test('S8 production refuses a missing issuer, the in-memory store and a padded p
 test('production warns loudly about open dynamic client registration', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'gh-serve-'));
   const port = await freePort();
-  const run = serve(dir, { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: `http://localhost:${port}`, GATEHOUSE_PORT: String(port), GATEHOUSE_KEK: randomBytes(32).toString('base64'), GATEHOUSE_REGISTRATION_ENABLED: 'true' });
+  const run = serve(dir, {
+    GATEHOUSE_ENV: 'production',
+    GATEHOUSE_ISSUER: `http://localhost:${port}`,
+    GATEHOUSE_PORT: String(port),
+    GATEHOUSE_KEK: randomBytes(32).toString('base64'),
+    GATEHOUSE_REGISTRATION_ENABLED: 'true',
+  });
   t.after(() => run.child.kill('SIGKILL'));
   await until(() => run.out().includes('gatehouse ready'), 'production start');
   assert.match(run.err(), /warning: registration\.enabled: OPEN dynamic client registration.*GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN/);

@@ -28,30 +28,57 @@ before(async () => {
 });
 after(() => rm(dir, { recursive: true, force: true }));
 
-interface Run { code: number | null; out: string; err: string }
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+}
 
 /** Runs `gatehouse …args` in a child process, writing `stdin` (then EOF). */
 function gatehouse(args: readonly string[], stdin = '', extraEnv: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', TSX, '--input-type=module', '-e',
-    `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(${JSON.stringify(args)});`], {
-    cwd: dir, env: { PATH: process.env['PATH'] ?? '', ...env, ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      TSX,
+      '--input-type=module',
+      '-e',
+      `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(${JSON.stringify(args)});`,
+    ],
+    {
+      cwd: dir,
+      env: { PATH: process.env['PATH'] ?? '', ...env, ...extraEnv },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
-  child.stdout.on('data', (d) => { out += d; });
-  child.stderr.on('data', (d) => { err += d; });
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  child.stderr.on('data', (d) => {
+    err += d;
+  });
   child.stdin.end(stdin);
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err })));
 }
 
-const json = (r: Run) => { assert.equal(r.code, 0, r.err); return JSON.parse(r.out) as Record<string, unknown>; };
+const json = (r: Run) => {
+  assert.equal(r.code, 0, r.err);
+  return JSON.parse(r.out) as Record<string, unknown>;
+};
 
 /** Signs in against the same database, as the login page would. */
 async function signIn(username: string, password: string) {
   const storage = await createStorage(env['GATEHOUSE_DATABASE_URL']!);
   try {
     const users = createUserService({
-      users: storage.users, passwordHasher: createArgon2PasswordHasher(), clock: systemClock, events: new EventBus(), random: { bytes: (n: number) => randomBytes(n) }, tenantId: DEFAULT_TENANT,
+      users: storage.users,
+      passwordHasher: createArgon2PasswordHasher(),
+      clock: systemClock,
+      events: new EventBus(),
+      random: { bytes: (n: number) => randomBytes(n) },
+      tenantId: DEFAULT_TENANT,
     });
     return await users.authenticate(username, password);
   } finally {
@@ -65,7 +92,10 @@ describe('gatehouse users', () => {
   test('users create --password-stdin --email --role admin --claims FILE --json: argon2id at rest, nothing secret printed', async () => {
     const claims = join(dir, 'alice.json');
     await writeFile(claims, JSON.stringify({ name: 'Alice Example', email_verified: true, address: { locality: 'Paris', country: 'FR' } }));
-    const r = await gatehouse(['users', 'create', '--username', 'Alice', '--password-stdin', '--email', 'alice@example.com', '--role', 'admin', '--claims', claims, '--json'], `${ALICE_PW}\n`);
+    const r = await gatehouse(
+      ['users', 'create', '--username', 'Alice', '--password-stdin', '--email', 'alice@example.com', '--role', 'admin', '--claims', claims, '--json'],
+      `${ALICE_PW}\n`,
+    );
     const u = json(r);
     assert.match(String(u['id']), /^[A-Za-z0-9_-]{22}$/);
     assert.equal(u['username'], 'alice');
@@ -96,7 +126,10 @@ describe('gatehouse users', () => {
     assert.match(withSub.err, /`sub` cannot be set.*\[GH_INVALID_INPUT\]/);
     const unknown = join(dir, 'unknown.json');
     await writeFile(unknown, JSON.stringify({ shoe_size: 44 }));
-    assert.match((await gatehouse(['users', 'create', '--username', 'bob', '--password-stdin', '--claims', unknown], `${ALICE_PW}\n`)).err, /unknown claim "shoe_size"/);
+    assert.match(
+      (await gatehouse(['users', 'create', '--username', 'bob', '--password-stdin', '--claims', unknown], `${ALICE_PW}\n`)).err,
+      /unknown claim "shoe_size"/,
+    );
     const argv = await gatehouse(['users', 'create', '--username', 'bob', '--password', ALICE_PW]);
     assert.equal(argv.code, 2, 'a password on the command line is not an option');
     assert.match(argv.err, /GH_CLI_USAGE/);
@@ -110,7 +143,10 @@ describe('gatehouse users', () => {
   test('users list and show (by username or id) never print a password hash', async () => {
     await gatehouse(['users', 'create', '--username', 'carol', '--password-stdin', '--email', 'carol@example.com'], 'carol-password\n');
     const listed = json(await gatehouse(['users', 'list', '--json']))['items'] as Record<string, unknown>[];
-    assert.deepEqual(listed.map((u) => u['username']), ['alice', 'carol']);
+    assert.deepEqual(
+      listed.map((u) => u['username']),
+      ['alice', 'carol'],
+    );
     const table = await gatehouse(['users', 'list']);
     assert.match(table.out, /^ID\s+USERNAME\s+ROLES\s+EMAIL\s+STATUS$/m);
     assert.match(table.out, /carol\s+user\s+carol@example\.com\s+enabled/);
@@ -148,13 +184,43 @@ describe('gatehouse users', () => {
 
 describe('gatehouse clients create with OpenID Connect metadata', () => {
   test('the OIDC flags are validated and stored under their wire names', async () => {
-    const c = json(await gatehouse(['clients', 'create', '--name', 'Portal', '--grant-types', 'authorization_code,implicit,refresh_token',
-      '--response-types', 'code,code id_token', '--redirect-uris', 'https://portal.example/cb', '--scopes', 'openid,profile,email,offline_access',
-      '--post-logout-redirect-uris', 'https://portal.example/bye,https://portal.example/bye2', '--first-party',
-      '--backchannel-logout-uri', 'https://portal.example/bc', '--backchannel-logout-session-required',
-      '--frontchannel-logout-uri', 'https://portal.example/fc', '--frontchannel-logout-session-required',
-      '--id-token-signed-response-alg', 'ES256', '--subject-type', 'public', '--application-type', 'web',
-      '--require-par', '--default-max-age', '600', '--require-auth-time', '--strict-assertion-audience', '--json']));
+    const c = json(
+      await gatehouse([
+        'clients',
+        'create',
+        '--name',
+        'Portal',
+        '--grant-types',
+        'authorization_code,implicit,refresh_token',
+        '--response-types',
+        'code,code id_token',
+        '--redirect-uris',
+        'https://portal.example/cb',
+        '--scopes',
+        'openid,profile,email,offline_access',
+        '--post-logout-redirect-uris',
+        'https://portal.example/bye,https://portal.example/bye2',
+        '--first-party',
+        '--backchannel-logout-uri',
+        'https://portal.example/bc',
+        '--backchannel-logout-session-required',
+        '--frontchannel-logout-uri',
+        'https://portal.example/fc',
+        '--frontchannel-logout-session-required',
+        '--id-token-signed-response-alg',
+        'ES256',
+        '--subject-type',
+        'public',
+        '--application-type',
+        'web',
+        '--require-par',
+        '--default-max-age',
+        '600',
+        '--require-auth-time',
+        '--strict-assertion-audience',
+        '--json',
+      ]),
+    );
     assert.deepEqual(c['response_types'], ['code', 'code id_token']);
     assert.deepEqual(c['grant_types'], ['authorization_code', 'implicit', 'refresh_token']);
     assert.deepEqual(c['post_logout_redirect_uris'], ['https://portal.example/bye', 'https://portal.example/bye2']);
@@ -162,11 +228,21 @@ describe('gatehouse clients create with OpenID Connect metadata', () => {
     assert.equal(c['require_pushed_authorization_requests'], true);
     const shown = json(await gatehouse(['clients', 'show', String(c['client_id']), '--json']));
     assert.deepEqual(oidcMetadata({ metadata: shown }), {
-      applicationType: 'web', firstParty: true, postLogoutRedirectUris: ['https://portal.example/bye', 'https://portal.example/bye2'],
-      backchannelLogoutUri: 'https://portal.example/bc', backchannelLogoutSessionRequired: true,
-      frontchannelLogoutUri: 'https://portal.example/fc', frontchannelLogoutSessionRequired: true,
-      idTokenSignedResponseAlg: 'ES256', subjectType: 'public', sectorIdentifierUri: null, requirePushedAuthorizationRequests: true,
-      requestObjectSigningAlg: null, defaultMaxAge: 600, requireAuthTime: true, strictAssertionAudience: true,
+      applicationType: 'web',
+      firstParty: true,
+      postLogoutRedirectUris: ['https://portal.example/bye', 'https://portal.example/bye2'],
+      backchannelLogoutUri: 'https://portal.example/bc',
+      backchannelLogoutSessionRequired: true,
+      frontchannelLogoutUri: 'https://portal.example/fc',
+      frontchannelLogoutSessionRequired: true,
+      idTokenSignedResponseAlg: 'ES256',
+      subjectType: 'public',
+      sectorIdentifierUri: null,
+      requirePushedAuthorizationRequests: true,
+      requestObjectSigningAlg: null,
+      defaultMaxAge: 600,
+      requireAuthTime: true,
+      strictAssertionAudience: true,
     });
   });
 
@@ -174,7 +250,11 @@ describe('gatehouse clients create with OpenID Connect metadata', () => {
     ['an http logout URI off loopback', ['--backchannel-logout-uri', 'http://portal.example/bc'], /backchannel_logout_uri must be an https URL/],
     ['a post-logout URI with a fragment', ['--post-logout-redirect-uris', 'https://portal.example/bye#x'], /post_logout_redirect_uri .*fragment/],
     ['an unsigned ID token', ['--id-token-signed-response-alg', 'none'], /none is not allowed/],
-    ['a hybrid response type without the implicit grant', ['--grant-types', 'authorization_code', '--response-types', 'code,code id_token'], /implicit .* together/],
+    [
+      'a hybrid response type without the implicit grant',
+      ['--grant-types', 'authorization_code', '--response-types', 'code,code id_token'],
+      /implicit .* together/,
+    ],
     ['an unknown subject type', ['--subject-type', 'secret'], /subject_type/],
     ['a negative default_max_age', ['--default-max-age', '-5'], /default-max-age|default_max_age/],
   ];
@@ -190,7 +270,17 @@ describe('gatehouse clients create with OpenID Connect metadata', () => {
   });
 
   test('loopback http logout URIs are a development convenience only', async () => {
-    const flags = ['clients', 'create', '--name', 'Local', '--redirect-uris', 'http://127.0.0.1:9000/cb', '--backchannel-logout-uri', 'http://127.0.0.1:9000/bc', '--json'];
+    const flags = [
+      'clients',
+      'create',
+      '--name',
+      'Local',
+      '--redirect-uris',
+      'http://127.0.0.1:9000/cb',
+      '--backchannel-logout-uri',
+      'http://127.0.0.1:9000/bc',
+      '--json',
+    ];
     assert.equal(json(await gatehouse(flags))['backchannel_logout_uri'], 'http://127.0.0.1:9000/bc');
     const prod = await gatehouse(flags, '', { GATEHOUSE_ENV: 'production', GATEHOUSE_ISSUER: 'https://id.example.com' });
     assert.equal(prod.code, 1, prod.out);
@@ -199,7 +289,7 @@ describe('gatehouse clients create with OpenID Connect metadata', () => {
 });
 
 describe('gatehouse users unlock (NIST SP 800-63B §5.2.2)', () => {
-  test('unlock USER clears the user\'s sign-in counters through users.unlock; an unknown user is GH_NOT_FOUND; usage is checked', async () => {
+  test("unlock USER clears the user's sign-in counters through users.unlock; an unknown user is GH_NOT_FOUND; usage is checked", async () => {
     await gatehouse(['users', 'create', '--username', 'locked.out', '--password-stdin'], 'a long enough passphrase\n');
     const r = await gatehouse(['users', 'unlock', 'LOCKED.OUT', '--json']);
     const body = json(r);

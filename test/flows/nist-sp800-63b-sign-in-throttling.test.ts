@@ -23,10 +23,12 @@ function page(out: Outcome): Page {
 
 /** `n` browsers at `address(i)`, each on the sign-in page (its own CSRF token), ready to submit at once. */
 async function signInPages(s: TestServer, n: number, address: (i: number) => string): Promise<{ ua: UserAgent; page: Page }[]> {
-  return Promise.all(Array.from({ length: n }, async (_, i) => {
-    const ua = new UserAgent(s.url, { headers: { 'x-forwarded-for': address(i) } });
-    return { ua, page: page(await ua.navigate(`${s.url}/login?return_to=${encodeURIComponent('/device')}`)) };
-  }));
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const ua = new UserAgent(s.url, { headers: { 'x-forwarded-for': address(i) } });
+      return { ua, page: page(await ua.navigate(`${s.url}/login?return_to=${encodeURIComponent('/device')}`)) };
+    }),
+  );
 }
 
 /** One sign-in from `ua` (already at its address): the page it ends on. */
@@ -97,7 +99,7 @@ describe('sign-in limits per address and per (username, address)', () => {
     const own = new UserAgent(s.url, { headers: { 'x-forwarded-for': '198.51.100.200' } });
     assert.ok(signedIn(await signIn(s, own, user.username, user.password)));
     stranger.cookies.set('gh_device', own.cookies.get('gh_device')!);
-    assert.equal((await signIn(s, stranger, victim.username, victim.password)).status, 429, 'another user\'s device cookie is not recognised');
+    assert.equal((await signIn(s, stranger, victim.username, victim.password)).status, 429, "another user's device cookie is not recognised");
     assert.ok(refused.text.includes(LOGIN_THROTTLED));
   });
 });

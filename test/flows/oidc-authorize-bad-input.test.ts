@@ -7,8 +7,19 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oidc from 'openid-client';
 import {
-  assertAuthorizationError, assertErrorPage, authorizeCode, authRequest, codeFlow, createRp, rpConfig, startRpFlow, tokenRequest,
-  userinfo, type OidcServer, type TestRp, type TestUser,
+  assertAuthorizationError,
+  assertErrorPage,
+  authorizeCode,
+  authRequest,
+  codeFlow,
+  createRp,
+  rpConfig,
+  startRpFlow,
+  tokenRequest,
+  userinfo,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
 } from '../support/oidc.ts';
 import { createTestClient } from '../support/server.ts';
 import { UserAgent } from '../support/user-agent.ts';
@@ -17,7 +28,9 @@ let op: OidcServer;
 let alice: TestUser;
 let rp: TestRp;
 let cfg: oidc.Configuration;
-before(async () => { ({ op, user: alice, rp, cfg } = await startRpFlow()); });
+before(async () => {
+  ({ op, user: alice, rp, cfg } = await startRpFlow());
+});
 after(() => op?.close());
 
 const ua = () => new UserAgent(op.url);
@@ -41,7 +54,7 @@ describe('RFC 9700 §4.1.3 redirect URI tricks end on an error page, nothing is 
     'encoded @ in host': 'https://rp.example.test%40attacker.example/cb',
     'scheme downgrade': 'http://rp.example.test/cb',
     'another port': 'https://rp.example.test:8443/cb',
-    'subdomain': 'https://evil.rp.example.test/cb',
+    subdomain: 'https://evil.rp.example.test/cb',
     'javascript scheme': 'javascript:alert(1)//https://rp.example.test/cb',
   };
   for (const [name, uri] of Object.entries(tricks)) {
@@ -77,7 +90,12 @@ describe('RFC 9700 §4.1.3 redirect URI tricks end on an error page, nothing is 
 describe('RFC 7636 PKCE downgrade, mismatch and misuse', () => {
   test('§4.6 a verifier that does not match the S256 challenge: invalid_grant', async () => {
     const { code } = await authorizeCode(cfg, rp, ua(), alice);
-    const res = await tokenRequest(op, rp, { grant_type: 'authorization_code', code, redirect_uri: rp.redirect_uri, code_verifier: oidc.randomPKCECodeVerifier() });
+    const res = await tokenRequest(op, rp, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: rp.redirect_uri,
+      code_verifier: oidc.randomPKCECodeVerifier(),
+    });
     assert.equal(res.status, 400);
     assert.equal(res.body['error'], 'invalid_grant');
   });
@@ -113,7 +131,12 @@ describe('RFC 7636 PKCE downgrade, mismatch and misuse', () => {
     const out = await ua().authorize(req.url, creds());
     const code = out.kind === 'redirect' ? out.url.searchParams.get('code') : null;
     assert.ok(code, 'a confidential client may omit PKCE by default (authorization.pkceRequired=public)');
-    const res = await tokenRequest(op, rp, { grant_type: 'authorization_code', code, redirect_uri: rp.redirect_uri, code_verifier: oidc.randomPKCECodeVerifier() });
+    const res = await tokenRequest(op, rp, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: rp.redirect_uri,
+      code_verifier: oidc.randomPKCECodeVerifier(),
+    });
     // RFC 9700 §2.1.1: "authorization servers MUST ... ensure that if there was no code_challenge in
     // the authorization request, a request to the token endpoint containing a code_verifier is rejected."
     assert.equal(res.status, 400);
@@ -144,7 +167,12 @@ describe('RFC 6749 §4.1.3 codes and refresh tokens stay with their client', () 
 
   test('a redirect_uri at the token endpoint different from the authorization request: invalid_grant', async () => {
     const { req, code } = await authorizeCode(cfg, rp, ua(), alice);
-    const res = await tokenRequest(op, rp, { grant_type: 'authorization_code', code, redirect_uri: 'https://rp.example.test/other', code_verifier: req.verifier });
+    const res = await tokenRequest(op, rp, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: 'https://rp.example.test/other',
+      code_verifier: req.verifier,
+    });
     // RFC 6749 §4.1.3: "ensure that the redirect_uri parameter is present ... and that their values are identical."
     assert.equal(res.body['error'], 'invalid_grant');
   });
@@ -221,10 +249,13 @@ describe('authorization request parameters', () => {
     const m2m = await createTestClient(op.gh, { scope: 'read' });
     const cc = await fetch(`${op.url}/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${m2m.client_id}:${m2m.client_secret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${m2m.client_id}:${m2m.client_secret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'read' }),
     });
-    const { access_token } = await cc.json() as { access_token: string };
+    const { access_token } = (await cc.json()) as { access_token: string };
     const res = await userinfo(op, access_token);
     // RFC 6750 §3.1: insufficient_scope (403) or invalid_token (401); never the claims of nobody.
     assert.ok(res.status === 403 || res.status === 401, `status ${res.status}`);

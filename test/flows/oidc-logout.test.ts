@@ -32,7 +32,9 @@ before(async () => {
   op = { ...s, clock };
   user = await createTestUser(op.gh, { username: 'logout-alice' });
 });
-after(async () => { await op.close(); });
+after(async () => {
+  await op.close();
+});
 
 /** A relying party registered with logout metadata (RP-Initiated / Back- / Front-Channel Logout). */
 async function logoutRp(meta: Record<string, unknown> = {}): Promise<{ rp: TestRp; cfg: oidc.Configuration }> {
@@ -68,7 +70,8 @@ function page(out: Outcome): Page {
 }
 
 function redirect(out: Outcome): URL {
-  if (out.kind !== 'redirect') assert.fail(`expected a redirect, got a ${out.kind}: ${out.kind === 'page' ? `${out.page.status} ${out.page.text.slice(0, 300)}` : ''}`);
+  if (out.kind !== 'redirect')
+    assert.fail(`expected a redirect, got a ${out.kind}: ${out.kind === 'page' ? `${out.page.status} ${out.page.text.slice(0, 300)}` : ''}`);
   return out.url;
 }
 
@@ -85,20 +88,32 @@ async function assertRefused(out: Outcome, ua: UserAgent): Promise<void> {
 function confirmLogout(ua: UserAgent, p: Page, answer: 'yes' | 'no' = 'yes'): Promise<Outcome> {
   const form = p.forms.find((f) => f.submitters.some((s) => s.name === 'gh_logout'));
   assert.ok(form, `a confirmation form on ${p.text.slice(0, 200)}`);
-  assert.ok(form.fields.some((f) => f.name === 'csrf_token' && f.value !== ''), 'CSRF token');
-  return ua.submit(form, {}, form.submitters.find((s) => s.value === answer));
+  assert.ok(
+    form.fields.some((f) => f.name === 'csrf_token' && f.value !== ''),
+    'CSRF token',
+  );
+  return ua.submit(
+    form,
+    {},
+    form.submitters.find((s) => s.value === answer),
+  );
 }
 
 /** Waits (without sleeping) for the first event `name` matching `pred`. */
 function nextEvent<K extends keyof EventMap>(name: K, pred: (e: EventMap[K]) => boolean = () => true): Promise<EventMap[K]> {
   return new Promise((resolve) => {
-    const off = op.gh.ctx.events.on(name, (e) => { if (pred(e)) { off(); resolve(e); } });
+    const off = op.gh.ctx.events.on(name, (e) => {
+      if (pred(e)) {
+        off();
+        resolve(e);
+      }
+    });
   });
 }
 
 describe('logout discovery metadata', () => {
   test('oidcc-rp-initiated-logout / backchannel / frontchannel / session-management -discovery-endpoint-verification', async () => {
-    const m = await (await fetch(`${op.url}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+    const m = (await (await fetch(`${op.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
     assert.equal(m.end_session_endpoint, `${op.url}/end_session`);
     assert.equal(m.check_session_iframe, `${op.url}/session/check`);
     assert.equal(m.backchannel_logout_supported, true);
@@ -153,9 +168,20 @@ describe('OIDC RP-Initiated Logout 1.0', () => {
     const { rp, cfg } = await logoutRp();
     const { ua, idToken } = await signIn(rp, cfg);
     for (const uri of [
-      `${BYE}/`, `${BYE}x`, `${RP}/logged`, `${BYE}?next=https://evil.example`, `${BYE}#x`, 'https://evil.example/logged-out',
-      'https://rp.example.test.evil.example/logged-out', 'https://rp.example.test@evil.example/logged-out', `${RP}/logged-out/../../evil`,
-      'http://rp.example.test/logged-out', 'HTTPS://RP.EXAMPLE.TEST/logged-out', `${RP}/logged%2Dout`, '//evil.example', 'javascript:alert(1)',
+      `${BYE}/`,
+      `${BYE}x`,
+      `${RP}/logged`,
+      `${BYE}?next=https://evil.example`,
+      `${BYE}#x`,
+      'https://evil.example/logged-out',
+      'https://rp.example.test.evil.example/logged-out',
+      'https://rp.example.test@evil.example/logged-out',
+      `${RP}/logged-out/../../evil`,
+      'http://rp.example.test/logged-out',
+      'HTTPS://RP.EXAMPLE.TEST/logged-out',
+      `${RP}/logged%2Dout`,
+      '//evil.example',
+      'javascript:alert(1)',
     ]) {
       const url = oidc.buildEndSessionUrl(cfg, { id_token_hint: idToken, post_logout_redirect_uri: uri, state: 's' });
       await assertRefused(await ua.navigate(url), ua);
@@ -174,7 +200,11 @@ describe('OIDC RP-Initiated Logout 1.0', () => {
   test('RP-Initiated Logout §2: a repeated parameter is refused', async () => {
     const { rp, cfg } = await logoutRp();
     const { ua, idToken } = await signIn(rp, cfg);
-    const q = new URLSearchParams([['id_token_hint', idToken], ['post_logout_redirect_uri', BYE], ['post_logout_redirect_uri', 'https://evil.example/']]);
+    const q = new URLSearchParams([
+      ['id_token_hint', idToken],
+      ['post_logout_redirect_uri', BYE],
+      ['post_logout_redirect_uri', 'https://evil.example/'],
+    ]);
     await assertRefused(await ua.navigate(`${op.url}/end_session?${q}`), ua);
   });
 
@@ -231,7 +261,13 @@ describe('OIDC RP-Initiated Logout 1.0', () => {
     const { ua } = await signIn(rp, cfg);
     const confirm = page(await ua.navigate(oidc.buildEndSessionUrl(cfg, { post_logout_redirect_uri: BYE })));
     const form = confirm.forms.find((f) => f.submitters.some((s) => s.name === 'gh_logout'))!;
-    const forged = page(await ua.submit(form, { csrf_token: 'AAAA.forged' }, form.submitters.find((s) => s.value === 'yes')));
+    const forged = page(
+      await ua.submit(
+        form,
+        { csrf_token: 'AAAA.forged' },
+        form.submitters.find((s) => s.value === 'yes'),
+      ),
+    );
     assert.equal(forged.status, 403);
     assert.equal(await signedIn(ua), true);
     const stay = page(await confirmLogout(ua, confirm, 'no'));
@@ -254,7 +290,9 @@ describe('OIDC RP-Initiated Logout 1.0', () => {
   test('oidcc-rp-initiated-logout-query-added-to-post-logout-redirect-uri and -no-state', async () => {
     const { rp, cfg } = await logoutRp();
     const first = await signIn(rp, cfg);
-    const withQuery = redirect(await first.ua.navigate(oidc.buildEndSessionUrl(cfg, { id_token_hint: first.idToken, post_logout_redirect_uri: BYE_QUERY, state: 'q' })));
+    const withQuery = redirect(
+      await first.ua.navigate(oidc.buildEndSessionUrl(cfg, { id_token_hint: first.idToken, post_logout_redirect_uri: BYE_QUERY, state: 'q' })),
+    );
     assert.equal(withQuery.href, `${BYE_QUERY}&state=q`);
     const second = await signIn(rp, cfg);
     const noState = redirect(await second.ua.navigate(oidc.buildEndSessionUrl(cfg, { id_token_hint: second.idToken, post_logout_redirect_uri: BYE })));
@@ -290,7 +328,10 @@ describe('OIDC Back-Channel Logout 1.0', () => {
       assert.equal(decodeProtectedHeader(token).typ, 'logout+jwt');
       assert.equal(decodeProtectedHeader(token).alg, 'ES256');
       const { payload } = await jwtVerify(token, createRemoteJWKSet(new URL(`${op.url}/jwks.json`)), {
-        issuer: op.url, audience: rp.client_id, typ: 'logout+jwt', currentDate: new Date(op.clock.now()),
+        issuer: op.url,
+        audience: rp.client_id,
+        typ: 'logout+jwt',
+        currentDate: new Date(op.clock.now()),
       });
       assert.deepEqual(payload.events, { 'http://schemas.openid.net/event/backchannel-logout': {} });
       assert.equal(payload.sub, claims.sub);
@@ -328,12 +369,19 @@ describe('OIDC Back-Channel Logout 1.0', () => {
     const guarded: OidcServer = { ...s, clock };
     try {
       const alice = await createTestUser(guarded.gh, { username: 'guarded-alice' });
-      const rp = await createRp(guarded.gh, 'confidential', { post_logout_redirect_uris: [BYE], id_token_signed_response_alg: 'ES256', backchannel_logout_uri: rcv.url });
+      const rp = await createRp(guarded.gh, 'confidential', {
+        post_logout_redirect_uris: [BYE],
+        id_token_signed_response_alg: 'ES256',
+        backchannel_logout_uri: rcv.url,
+      });
       const cfg = await rpConfig(guarded, rp, { metadata: { id_token_signed_response_alg: 'ES256' } });
       const ua = new UserAgent(guarded.url);
       const { tokens } = await codeFlow(guarded, cfg, rp, ua, alice, { scope: 'openid profile' });
       const failed = new Promise<EventMap['backchannel_logout.failed']>((resolve) => {
-        const off = guarded.gh.ctx.events.on('backchannel_logout.failed', (e) => { off(); resolve(e); });
+        const off = guarded.gh.ctx.events.on('backchannel_logout.failed', (e) => {
+          off();
+          resolve(e);
+        });
       });
       redirect(await ua.navigate(oidc.buildEndSessionUrl(cfg, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: BYE })));
       const e = await failed;
@@ -347,7 +395,7 @@ describe('OIDC Back-Channel Logout 1.0', () => {
     }
   });
 
-  test('Back-Channel Logout: the user\'s response never waits for the RP', async () => {
+  test("Back-Channel Logout: the user's response never waits for the RP", async () => {
     const rcv = await receiver('hang');
     try {
       const { rp, cfg } = await logoutRp({ backchannel_logout_uri: rcv.url });

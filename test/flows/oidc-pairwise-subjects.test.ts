@@ -9,7 +9,17 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { INSECURE } from '../support/oauth-client.ts';
-import { authorizeCode, createRp, createTestUser, rpConfig, serverMetadata, startOidcServer, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
+import {
+  authorizeCode,
+  createRp,
+  createTestUser,
+  rpConfig,
+  serverMetadata,
+  startOidcServer,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
+} from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
 let op: OidcServer;
@@ -26,7 +36,7 @@ const nativeApp = (redirect: string) => createRp(op.gh, 'public', { application_
 /** Signs alice in through `rp`, redeems the code and returns the sub of the ID token and of UserInfo (both validated by oauth4webapi). */
 async function subjectsSeenBy(rp: TestRp): Promise<{ idToken: string; userinfo: string }> {
   const { req, callback } = await authorizeCode(await rpConfig(op, rp), rp, new UserAgent(op.url), alice, { scope: 'openid' });
-  const as = await serverMetadata(op.url) as oauth.AuthorizationServer;
+  const as = (await serverMetadata(op.url)) as oauth.AuthorizationServer;
   const client: oauth.Client = { client_id: rp.client_id };
   const auth = rp.kind === 'public' ? oauth.None() : oauth.ClientSecretBasic(rp.client_secret);
   const params = oauth.validateAuthResponse(as, client, callback, req.state);

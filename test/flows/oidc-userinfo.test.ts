@@ -9,7 +9,18 @@ import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { decodeProtectedHeader } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { authorizeCode, createRp, createTestUser, rpConfig, serverMetadata, startOidcServer, userinfo, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
+import {
+  authorizeCode,
+  createRp,
+  createTestUser,
+  rpConfig,
+  serverMetadata,
+  startOidcServer,
+  userinfo,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
+} from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
@@ -34,7 +45,7 @@ interface Signed {
 async function signIn(rp: TestRp, params: Record<string, string>, clientMeta: Partial<oauth.Client> = {}): Promise<Signed> {
   const cfg = await rpConfig(op, rp);
   const { req, callback } = await authorizeCode(cfg, rp, new UserAgent(op.url), alice, params);
-  const as = await serverMetadata(op.url) as oauth.AuthorizationServer;
+  const as = (await serverMetadata(op.url)) as oauth.AuthorizationServer;
   const client: oauth.Client = { client_id: rp.client_id, ...clientMeta };
   const auth = rp.kind === 'public' ? oauth.None() : oauth.ClientSecretBasic(rp.client_secret);
   const validated = oauth.validateAuthResponse(as, client, callback, req.state);
@@ -80,8 +91,11 @@ describe('OIDC Core §5.3 UserInfo and ID tokens with oauth4webapi', () => {
     const sub = s.idClaims.sub;
     assert.notEqual(sub, alice.id);
     assert.equal((await userInfoOf(s, s.tokens.access_token, sub)).email, alice.claims.email);
-    const refreshed = await oauth.processRefreshTokenResponse(s.as, s.client,
-      await oauth.refreshTokenGrantRequest(s.as, s.client, s.auth, s.tokens.refresh_token!, INSECURE));
+    const refreshed = await oauth.processRefreshTokenResponse(
+      s.as,
+      s.client,
+      await oauth.refreshTokenGrantRequest(s.as, s.client, s.auth, s.tokens.refresh_token!, INSECURE),
+    );
     assert.equal(oauth.getValidatedIdTokenClaims(refreshed)?.sub, sub, 'OIDC Core §12.2: same sub');
     await userInfoOf(s, refreshed.access_token, sub);
     const elsewhere = await signIn(other, { scope: 'openid' });
@@ -100,11 +114,17 @@ describe('OIDC Core §5.3 UserInfo and ID tokens with oauth4webapi', () => {
   test('RFC 9700 §4.14.2 after refresh token reuse, UserInfo refuses every access token of the family', async () => {
     const rp = await createRp(op.gh, 'public');
     const s = await signIn(rp, { scope: 'openid offline_access', prompt: 'consent' });
-    const refreshed = await oauth.processRefreshTokenResponse(s.as, s.client,
-      await oauth.refreshTokenGrantRequest(s.as, s.client, s.auth, s.tokens.refresh_token!, INSECURE));
+    const refreshed = await oauth.processRefreshTokenResponse(
+      s.as,
+      s.client,
+      await oauth.refreshTokenGrantRequest(s.as, s.client, s.auth, s.tokens.refresh_token!, INSECURE),
+    );
     assert.equal((await userinfo(op, refreshed.access_token)).status, 200);
     const reuse = await oauth.refreshTokenGrantRequest(s.as, s.client, s.auth, s.tokens.refresh_token!, INSECURE);
-    await assert.rejects(oauth.processRefreshTokenResponse(s.as, s.client, reuse), (e: unknown) => e instanceof oauth.ResponseBodyError && e.error === 'invalid_grant');
+    await assert.rejects(
+      oauth.processRefreshTokenResponse(s.as, s.client, reuse),
+      (e: unknown) => e instanceof oauth.ResponseBodyError && e.error === 'invalid_grant',
+    );
     for (const token of [s.tokens.access_token, refreshed.access_token]) {
       const res = await userinfo(op, token);
       assert.equal(res.status, 401);
@@ -119,7 +139,8 @@ describe('OIDC Core §5.3 UserInfo and ID tokens with oauth4webapi', () => {
     assert.equal(body.status, 200);
     assert.equal(((await body.json()) as { sub: string }).sub, alice.id);
     const both = await fetch(`${op.url}/userinfo`, {
-      method: 'POST', headers: { authorization: `Bearer ${s.tokens.access_token}`, 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${s.tokens.access_token}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ access_token: s.tokens.access_token }),
     });
     assert.equal(both.status, 400);

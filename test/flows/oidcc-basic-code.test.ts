@@ -7,8 +7,23 @@ import { after, before, test } from 'node:test';
 import { exportJWK, generateKeyPair, UnsecuredJWT } from 'jose';
 import * as oidc from 'openid-client';
 import {
-  assertAuthorizationError, assertErrorPage, authorizeCode, authRequest, callbackOf, codeFlow, createRp, createTestUser,
-  rpConfig, serverMetadata, startOidcServer, startRpFlow, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
+  assertAuthorizationError,
+  assertErrorPage,
+  authorizeCode,
+  authRequest,
+  callbackOf,
+  codeFlow,
+  createRp,
+  createTestUser,
+  rpConfig,
+  serverMetadata,
+  startOidcServer,
+  startRpFlow,
+  tokenRequest,
+  userinfo,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
@@ -16,11 +31,20 @@ let op: OidcServer;
 let alice: TestUser;
 let rp: TestRp;
 let cfg: oidc.Configuration;
-before(async () => { ({ op, user: alice, rp, cfg } = await startRpFlow()); });
+before(async () => {
+  ({ op, user: alice, rp, cfg } = await startRpFlow());
+});
 after(() => op?.close());
 
 const ua = () => new UserAgent(op.url);
-const login = { get username() { return alice.username; }, get password() { return alice.password; } };
+const login = {
+  get username() {
+    return alice.username;
+  },
+  get password() {
+    return alice.password;
+  },
+};
 
 async function codeReuse(advanceSeconds: number): Promise<void> {
   const { req, callback, code } = await authorizeCode(cfg, rp, ua(), alice);
@@ -112,7 +136,11 @@ test('oidcc-ensure-post-request-succeeds', async () => {
   const out = await browser.navigate(`${op.url}/authorize`, { method: 'POST', body: req.url.searchParams });
   const done = out.kind === 'page' ? await browser.login(out.page, alice.username, alice.password) : out;
   const final = done.kind === 'page' && done.page.kind === 'consent' ? await browser.consent(done.page, 'allow') : done;
-  const tokens = await oidc.authorizationCodeGrant(cfg, callbackOf(final), { pkceCodeVerifier: req.verifier, expectedState: req.state, expectedNonce: req.nonce });
+  const tokens = await oidc.authorizationCodeGrant(cfg, callbackOf(final), {
+    pkceCodeVerifier: req.verifier,
+    expectedState: req.state,
+    expectedNonce: req.nonce,
+  });
   assert.equal(tokens.claims()!.sub, alice.id);
 });
 
@@ -142,24 +170,65 @@ test('oidcc-ensure-pkce-code-verifier-required', async () => {
 test('oidcc-unsigned-request-object-supported-correctly-or-rejected-as-unsupported', async () => {
   // Default configuration: `alg: none` is refused (RFC 9101 §6.1 lets the server require signed objects).
   const state = oidc.randomState();
-  const object = new UnsecuredJWT({ exp: Math.floor(op.clock.now() / 1000) + 60, iss: rp.client_id, aud: op.url, client_id: rp.client_id, response_type: 'code', scope: 'openid', redirect_uri: rp.redirect_uri, state, nonce: 'n-1', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }).encode();
+  const object = new UnsecuredJWT({
+    exp: Math.floor(op.clock.now() / 1000) + 60,
+    iss: rp.client_id,
+    aud: op.url,
+    client_id: rp.client_id,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: rp.redirect_uri,
+    state,
+    nonce: 'n-1',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+  }).encode();
   const url = new URL(`${op.url}/authorize`);
-  url.search = new URLSearchParams({ client_id: rp.client_id, response_type: 'code', scope: 'openid', redirect_uri: rp.redirect_uri, state, request: object }).toString();
+  url.search = new URLSearchParams({
+    client_id: rp.client_id,
+    response_type: 'code',
+    scope: 'openid',
+    redirect_uri: rp.redirect_uri,
+    state,
+    request: object,
+  }).toString();
   const out = await ua().authorize(url, login);
   if (out.kind === 'page') assertErrorPage(out);
   else assertAuthorizationError(op, out, rp, ['request_not_supported', 'invalid_request_object'], state);
 
   // Enabled: the object is honoured and its parameters (not the outer ones) apply.
-  const other = await startOidcServer({ keys: { algorithms: ['ES256'] }, tokens: { idTokenSigningAlg: 'ES256' }, authorization: { allowUnsignedRequestObjects: true } });
+  const other = await startOidcServer({
+    keys: { algorithms: ['ES256'] },
+    tokens: { idTokenSigningAlg: 'ES256' },
+    authorization: { allowUnsignedRequestObjects: true },
+  });
   try {
     const user = await createTestUser(other.gh);
     const orp = await createRp(other.gh);
     const ocfg = await rpConfig(other, orp);
     const verifier = oidc.randomPKCECodeVerifier();
     // docs/par-jar.md: Gatehouse requires exp in every request object (openid-client sets it too).
-    const inner = { exp: Math.floor(other.clock.now() / 1000) + 60, iss: orp.client_id, aud: other.url, client_id: orp.client_id, response_type: 'code', scope: 'openid', redirect_uri: orp.redirect_uri, state: 'inner-state', nonce: 'inner-nonce', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' };
+    const inner = {
+      exp: Math.floor(other.clock.now() / 1000) + 60,
+      iss: orp.client_id,
+      aud: other.url,
+      client_id: orp.client_id,
+      response_type: 'code',
+      scope: 'openid',
+      redirect_uri: orp.redirect_uri,
+      state: 'inner-state',
+      nonce: 'inner-nonce',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    };
     const u = new URL(`${other.url}/authorize`);
-    u.search = new URLSearchParams({ client_id: orp.client_id, response_type: 'code', scope: 'openid', state: 'outer-state', request: new UnsecuredJWT(inner).encode() }).toString();
+    u.search = new URLSearchParams({
+      client_id: orp.client_id,
+      response_type: 'code',
+      scope: 'openid',
+      state: 'outer-state',
+      request: new UnsecuredJWT(inner).encode(),
+    }).toString();
     const cb = callbackOf(await new UserAgent(other.url).authorize(u, { username: user.username, password: user.password }));
     const tokens = await oidc.authorizationCodeGrant(ocfg, cb, { pkceCodeVerifier: verifier, expectedState: 'inner-state', expectedNonce: 'inner-nonce' });
     assert.equal(tokens.claims()!.sub, user.id);
@@ -180,17 +249,26 @@ test('oidcc-request-uri-unsigned-supported-correctly-or-rejected-as-unsupported'
 
 test('oidcc-ensure-request-object-with-redirect-uri', async () => {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = { ...await exportJWK(publicKey), kid: 'rp-key-1', alg: 'ES256', use: 'sig' };
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'rp-key-1', alg: 'ES256', use: 'sig' };
   const jrp = await createRp(op.gh, 'confidential', { jwks: { keys: [jwk] }, request_object_signing_alg: 'ES256' });
   const jcfg = await rpConfig(op, jrp);
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   // RFC 9101 §5: a signed request object carrying redirect_uri (openid-client puts only client_id and request outside).
-  const url = await oidc.buildAuthorizationUrlWithJAR(jcfg, {
-    redirect_uri: jrp.redirect_uri, scope: 'openid', response_type: 'code', state, nonce,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-  }, { key: privateKey, kid: 'rp-key-1' });
+  const url = await oidc.buildAuthorizationUrlWithJAR(
+    jcfg,
+    {
+      redirect_uri: jrp.redirect_uri,
+      scope: 'openid',
+      response_type: 'code',
+      state,
+      nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    },
+    { key: privateKey, kid: 'rp-key-1' },
+  );
   assert.equal(url.searchParams.get('redirect_uri'), null);
   const cb = callbackOf(await ua().authorize(url, login));
   const tokens = await oidc.authorizationCodeGrant(jcfg, cb, { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce });

@@ -7,8 +7,16 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type * as oidc from 'openid-client';
 import {
-  assertAuthorizationError, authRequest, codeFlow, createRp, createTestUser, rpConfig, startOidcServer,
-  type OidcServer, type TestRp, type TestUser,
+  assertAuthorizationError,
+  authRequest,
+  codeFlow,
+  createRp,
+  createTestUser,
+  rpConfig,
+  startOidcServer,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
@@ -104,7 +112,10 @@ test('oidcc-login-hint', async () => {
   assert.equal(out.page.kind, 'login');
   // OIDC Core §3.1.2.1 login_hint: the OP uses it to prefill the identifier.
   const form = out.page.forms.find((f) => f.fields.some((x) => x.type === 'password'))!;
-  assert.ok(form.fields.some((x) => x.type !== 'hidden' && x.value === user.username), 'username field prefilled from login_hint');
+  assert.ok(
+    form.fields.some((x) => x.type !== 'hidden' && x.value === user.username),
+    'username field prefilled from login_hint',
+  );
   const done = await codeFlow(op, await config(), rp, new UserAgent(op.url), user, { login_hint: user.username });
   assert.equal(done.claims.sub, user.id);
 });
@@ -187,7 +198,7 @@ test('consent is remembered per scope: a new scope asks again', async () => {
 });
 
 test('OIDC Session Management §3: session_state in every successful response when check_session_iframe is advertised', async () => {
-  const meta = await (await fetch(`${op.url}/.well-known/openid-configuration`)).json() as Record<string, unknown>;
+  const meta = (await (await fetch(`${op.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
   const { user, ua, first } = await signedIn();
   const again = await codeFlow(op, await config(), rp, ua, user, { prompt: 'none' });
   for (const cb of [first.callback, again.callback]) {

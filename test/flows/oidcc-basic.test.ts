@@ -8,8 +8,22 @@ import { after, before, test } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import {
-  assertAuthorizationError, assertErrorPage, authorizeCode, authRequest, callbackOf, codeFlow, createRp, FULL_CLAIMS, rpConfig,
-  serverMetadata, startRpFlow, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
+  assertAuthorizationError,
+  assertErrorPage,
+  authorizeCode,
+  authRequest,
+  callbackOf,
+  codeFlow,
+  createRp,
+  FULL_CLAIMS,
+  rpConfig,
+  serverMetadata,
+  startRpFlow,
+  tokenRequest,
+  userinfo,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
@@ -17,7 +31,9 @@ let op: OidcServer;
 let alice: TestUser;
 let rp: TestRp;
 let cfg: oidc.Configuration;
-before(async () => { ({ op, user: alice, rp, cfg } = await startRpFlow()); });
+before(async () => {
+  ({ op, user: alice, rp, cfg } = await startRpFlow());
+});
 after(() => op?.close());
 
 const ua = () => new UserAgent(op.url);
@@ -64,7 +80,7 @@ for (const how of ['get', 'post-header', 'post-body'] as const) {
     const res = await userinfo(op, r.tokens.access_token, how);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-    const info = await res.json() as Record<string, unknown>;
+    const info = (await res.json()) as Record<string, unknown>;
     // OIDC Core §5.3.2: "The sub Claim in the UserInfo Response MUST be verified to exactly match the sub Claim in the ID Token"
     assert.equal(info['sub'], r.claims.sub);
     assert.equal(info['email'], FULL_CLAIMS.email);
@@ -82,7 +98,21 @@ test('oidcc-ensure-request-without-nonce-succeeds-for-code-flow', async () => {
 });
 
 const SCOPE_CLAIMS = {
-  profile: ['name', 'family_name', 'given_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at'],
+  profile: [
+    'name',
+    'family_name',
+    'given_name',
+    'nickname',
+    'preferred_username',
+    'profile',
+    'picture',
+    'website',
+    'gender',
+    'birthdate',
+    'zoneinfo',
+    'locale',
+    'updated_at',
+  ],
   email: ['email', 'email_verified'],
   address: ['address'],
   phone: ['phone_number', 'phone_number_verified'],
@@ -91,7 +121,7 @@ type ScopeName = keyof typeof SCOPE_CLAIMS;
 
 async function scopeTest(scopes: readonly ScopeName[], scopeParam: string): Promise<void> {
   const r = await codeFlow(op, cfg, rp, ua(), alice, { scope: scopeParam });
-  const info = await oidc.fetchUserInfo(cfg, r.tokens.access_token, r.claims.sub) as Record<string, unknown>;
+  const info = (await oidc.fetchUserInfo(cfg, r.tokens.access_token, r.claims.sub)) as Record<string, unknown>;
   const all = Object.keys(SCOPE_CLAIMS) as ScopeName[];
   for (const s of all) {
     for (const claim of SCOPE_CLAIMS[s]) {
@@ -165,8 +195,12 @@ test('oidcc-server-client-secret-post', async () => {
 
 test('oidcc-server (private_key_jwt)', async () => {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const jwk = { ...await exportJWK(publicKey), kid: 'rp-auth-1', alg: 'ES256', use: 'sig' };
-  const pkRp = await createRp(op.gh, 'confidential', { token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256', jwks: { keys: [jwk] } });
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'rp-auth-1', alg: 'ES256', use: 'sig' };
+  const pkRp = await createRp(op.gh, 'confidential', {
+    token_endpoint_auth_method: 'private_key_jwt',
+    token_endpoint_auth_signing_alg: 'ES256',
+    jwks: { keys: [jwk] },
+  });
   const as = await serverMetadata(op.url);
   const pkCfg = new oidc.Configuration(as, pkRp.client_id, { redirect_uris: [pkRp.redirect_uri] }, oidc.PrivateKeyJwt({ key: privateKey, kid: 'rp-auth-1' }));
   oidc.allowInsecureRequests(pkCfg);
@@ -191,11 +225,15 @@ test('oidcc-id-token-signature', async () => {
   // OIDC Core §2: ID tokens are signed with RS256 by default; the kid names the key in jwks_uri.
   assert.equal(header.alg, 'RS256');
   assert.ok(header.kid, 'kid present');
-  const jwks = await (await fetch(`${op.url}/jwks.json`)).json() as { keys: { kid: string; kty: string; use?: string; d?: string }[] };
+  const jwks = (await (await fetch(`${op.url}/jwks.json`)).json()) as { keys: { kid: string; kty: string; use?: string; d?: string }[] };
   const key = jwks.keys.find((k) => k.kid === header.kid);
   assert.ok(key && key.kty === 'RSA', 'the signing key is published');
   assert.equal(key.d, undefined, 'no private part published');
-  const { payload } = await jwtVerify(idToken, createRemoteJWKSet(new URL(`${op.url}/jwks.json`)), { issuer: op.url, audience: rp.client_id, algorithms: ['RS256'] });
+  const { payload } = await jwtVerify(idToken, createRemoteJWKSet(new URL(`${op.url}/jwks.json`)), {
+    issuer: op.url,
+    audience: rp.client_id,
+    algorithms: ['RS256'],
+  });
   assert.equal(payload.sub, alice.id);
 });
 
@@ -203,10 +241,16 @@ test('oidcc-id-token-signature', async () => {
 // not apply: Gatehouse publishes several keys (one per algorithm, plus rotation), so it must and
 // does name the key in every ID token. This proves the property the module would otherwise rely on.
 test('oidcc-id-token-kid-absent-single-jwks (n/a): with several published keys every ID token names its key by kid', async () => {
-  const jwks = await (await fetch(`${op.url}/jwks.json`)).json() as { keys: { kid?: string }[] };
+  const jwks = (await (await fetch(`${op.url}/jwks.json`)).json()) as { keys: { kid?: string }[] };
   assert.ok(jwks.keys.length > 1, 'several keys are published');
-  assert.ok(jwks.keys.every((k) => typeof k.kid === 'string' && k.kid.length > 0), 'every published key has a kid');
+  assert.ok(
+    jwks.keys.every((k) => typeof k.kid === 'string' && k.kid.length > 0),
+    'every published key has a kid',
+  );
   const r = await codeFlow(op, cfg, rp, ua(), alice);
   const kid = decodeProtectedHeader(r.tokens.id_token!).kid;
-  assert.ok(jwks.keys.some((k) => k.kid === kid), 'the ID token names a published key');
+  assert.ok(
+    jwks.keys.some((k) => k.kid === kid),
+    'the ID token names a published key',
+  );
 });

@@ -8,8 +8,17 @@ import { after, before, test } from 'node:test';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import {
-  callbackOf, codeFlow, createRp, createTestUser, outcomeParams, rpConfig, startOidcServer, tokenRequest,
-  type OidcServer, type TestRp, type TestUser,
+  callbackOf,
+  codeFlow,
+  createRp,
+  createTestUser,
+  outcomeParams,
+  rpConfig,
+  startOidcServer,
+  tokenRequest,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
 } from '../support/oidc.ts';
 import { createTestClient } from '../support/server.ts';
 import { UserAgent } from '../support/user-agent.ts';
@@ -57,8 +66,13 @@ test('oidcc-discovery-endpoint-verification: every advertised response type work
   const cfg = await rpConfig(op, rp);
   for (const rt of types) {
     const url = oidc.buildAuthorizationUrl(cfg, {
-      redirect_uri: rp.redirect_uri, scope: 'openid', response_type: rt, state: 's', nonce: 'n',
-      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+      redirect_uri: rp.redirect_uri,
+      scope: 'openid',
+      response_type: rt,
+      state: 's',
+      nonce: 'n',
+      code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+      code_challenge_method: 'S256',
     });
     const p = outcomeParams(await new UserAgent(op.url).authorize(url, { username: alice.username, password: alice.password }));
     assert.equal(p.get('error'), null, `${rt}: ${p.get('error')} ${p.get('error_description')}`);
@@ -76,8 +90,13 @@ test('oidcc-discovery-endpoint-verification: every advertised response mode work
     if (mode === 'form_post') {
       // Validated end to end in oidcc-form-post.test.ts; here: the auto-submit page is produced.
       const url = oidc.buildAuthorizationUrl(cfg, {
-        redirect_uri: rp.redirect_uri, scope: 'openid', response_type: 'code', response_mode: 'form_post', state: 's',
-        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256',
+        redirect_uri: rp.redirect_uri,
+        scope: 'openid',
+        response_type: 'code',
+        response_mode: 'form_post',
+        state: 's',
+        code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
       });
       const out = await new UserAgent(op.url).authorize(url, { username: alice.username, password: alice.password });
       assert.equal(out.kind, 'form_post');
@@ -154,7 +173,15 @@ test('oidcc-discovery-endpoint-verification: every advertised end-user endpoint 
     const rp = await createRp(op.gh);
     const cfg = await rpConfig(op, rp);
     const verifier = oidc.randomPKCECodeVerifier();
-    const url = await oidc.buildAuthorizationUrlWithPAR(cfg, { redirect_uri: rp.redirect_uri, scope: 'openid', response_type: 'code', state: 's', nonce: 'n', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+    const url = await oidc.buildAuthorizationUrlWithPAR(cfg, {
+      redirect_uri: rp.redirect_uri,
+      scope: 'openid',
+      response_type: 'code',
+      state: 's',
+      nonce: 'n',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
     const out = await new UserAgent(op.url).authorize(url, { username: alice.username, password: alice.password });
     assert.equal(url.searchParams.get('redirect_uri'), null, 'RFC 9126 §4: only client_id and request_uri travel');
     const tokens = await oidc.authorizationCodeGrant(cfg, callbackOf(out), { pkceCodeVerifier: verifier, expectedState: 's', expectedNonce: 'n' });

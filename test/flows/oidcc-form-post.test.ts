@@ -13,18 +13,32 @@ import { UserAgent, type Outcome } from '../support/user-agent.ts';
 let op: OidcServer;
 let alice: TestUser;
 let rp: TestRp;
-before(async () => { ({ op, user: alice, rp } = await startRpFlow({ rp: { metadata: { response_types: ['code', 'code id_token'] } } })); });
+before(async () => {
+  ({ op, user: alice, rp } = await startRpFlow({ rp: { metadata: { response_types: ['code', 'code id_token'] } } }));
+});
 after(() => op?.close());
 
-interface Run { readonly out: Outcome; readonly state: string; readonly nonce: string; readonly verifier: string }
+interface Run {
+  readonly out: Outcome;
+  readonly state: string;
+  readonly nonce: string;
+  readonly verifier: string;
+}
 
 async function run(cfg: oidc.Configuration, params: Record<string, string>, login = true): Promise<Run> {
   const state = oidc.randomState();
   const nonce = oidc.randomNonce();
   const verifier = oidc.randomPKCECodeVerifier();
   const url = oidc.buildAuthorizationUrl(cfg, {
-    redirect_uri: rp.redirect_uri, scope: 'openid', response_type: 'code', response_mode: 'form_post', state, nonce,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...params,
+    redirect_uri: rp.redirect_uri,
+    scope: 'openid',
+    response_type: 'code',
+    response_mode: 'form_post',
+    state,
+    nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...params,
   });
   const out = await new UserAgent(op.url).authorize(url, login ? { username: alice.username, password: alice.password } : {});
   return { out, state, nonce, verifier };
@@ -32,7 +46,10 @@ async function run(cfg: oidc.Configuration, params: Record<string, string>, logi
 
 /** The auto-submit page: a POST form to the exact redirect URI, no-store, script allowed only by CSP nonce/hash/self. */
 function formPost(out: Outcome): { request: Request; params: Readonly<Record<string, string>> } {
-  if (out.kind !== 'form_post') assert.fail(`expected a form_post page, got ${out.kind === 'page' ? `the ${out.page.kind} page: ${out.page.text.slice(0, 200)}` : `a redirect to ${out.url.href}`}`);
+  if (out.kind !== 'form_post')
+    assert.fail(
+      `expected a form_post page, got ${out.kind === 'page' ? `the ${out.page.kind} page: ${out.page.text.slice(0, 200)}` : `a redirect to ${out.url.href}`}`,
+    );
   assert.equal(out.action, rp.redirect_uri, 'Form Post §2: the form posts to the redirect URI');
   assert.match(out.headers.get('content-type') ?? '', /^text\/html/);
   assert.match(out.headers.get('cache-control') ?? '', /no-store/, 'authorization responses are not cached');
@@ -40,7 +57,9 @@ function formPost(out: Outcome): { request: Request; params: Readonly<Record<str
   assert.ok(csp, 'a CSP on the auto-submit page');
   assert.doesNotMatch(csp, /'unsafe-inline'/, 'strict CSP without unsafe-inline');
   const request = new Request(rp.redirect_uri, {
-    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(out.params),
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(out.params),
   });
   return { request, params: out.params };
 }

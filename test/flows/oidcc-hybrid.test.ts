@@ -11,8 +11,17 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import {
-  assertAuthorizationError, callbackOf, createRp, outcomeParams, rpConfig, serverMetadata, startRpFlow, userinfo,
-  type OidcServer, type TestRp, type TestUser,
+  assertAuthorizationError,
+  callbackOf,
+  createRp,
+  outcomeParams,
+  rpConfig,
+  serverMetadata,
+  startRpFlow,
+  userinfo,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent, type Outcome } from '../support/user-agent.ts';
 
@@ -21,7 +30,9 @@ export const HYBRID_TYPES = ['code id_token', 'code token', 'code id_token token
 let op: OidcServer;
 let alice: TestUser;
 let rp: TestRp;
-before(async () => { ({ op, user: alice, rp } = await startRpFlow({ rp: { metadata: { response_types: ['code', ...HYBRID_TYPES] } } })); });
+before(async () => {
+  ({ op, user: alice, rp } = await startRpFlow({ rp: { metadata: { response_types: ['code', ...HYBRID_TYPES] } } }));
+});
 after(() => op?.close());
 
 const INSECURE = { [oauth.allowInsecureRequests]: true } as const;
@@ -32,7 +43,13 @@ function halfHash(value: string): string {
   return d.subarray(0, d.length / 2).toString('base64url');
 }
 
-interface HybridRun { readonly out: Outcome; readonly p: URLSearchParams; readonly state: string; readonly nonce: string; readonly verifier: string }
+interface HybridRun {
+  readonly out: Outcome;
+  readonly p: URLSearchParams;
+  readonly state: string;
+  readonly nonce: string;
+  readonly verifier: string;
+}
 
 async function hybrid(responseType: string, extra: Record<string, string> = {}): Promise<HybridRun> {
   const cfg = await rpConfig(op, rp);
@@ -40,8 +57,14 @@ async function hybrid(responseType: string, extra: Record<string, string> = {}):
   const nonce = oidc.randomNonce();
   const verifier = oidc.randomPKCECodeVerifier();
   const url = oidc.buildAuthorizationUrl(cfg, {
-    redirect_uri: rp.redirect_uri, scope: 'openid email', response_type: responseType, state, nonce,
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
+    redirect_uri: rp.redirect_uri,
+    scope: 'openid email',
+    response_type: responseType,
+    state,
+    nonce,
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
   });
   if (extra['nonce'] === '') url.searchParams.delete('nonce');
   const out = await new UserAgent(op.url).authorize(url, { username: alice.username, password: alice.password });
@@ -52,7 +75,15 @@ async function hybrid(responseType: string, extra: Record<string, string> = {}):
 async function redeem(run: HybridRun, validated: URLSearchParams, frontSub: string | null): Promise<oauth.TokenEndpointResponse> {
   const as = await serverMetadata(op.url);
   const client: oauth.Client = { client_id: rp.client_id };
-  const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(rp.client_secret), validated, rp.redirect_uri, run.verifier, INSECURE);
+  const res = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    oauth.ClientSecretBasic(rp.client_secret),
+    validated,
+    rp.redirect_uri,
+    run.verifier,
+    INSECURE,
+  );
   const tokens = await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: run.nonce, requireIdToken: true });
   const claims = oauth.getValidatedIdTokenClaims(tokens)!;
   // OIDC Core §3.3.3.6: the token endpoint's ID token names the same sub as the front channel's.
@@ -84,14 +115,19 @@ test('oidcc-server (code token)', async () => {
   const run = await hybrid('code token');
   const as = await serverMetadata(op.url);
   // RFC 9207: oauth4webapi requires iss (advertised) and checks state.
-  const validated = oauth.validateAuthResponse(as, { client_id: rp.client_id }, new URLSearchParams([...run.p].filter(([k]) => !['access_token', 'token_type', 'expires_in', 'scope'].includes(k))), run.state);
+  const validated = oauth.validateAuthResponse(
+    as,
+    { client_id: rp.client_id },
+    new URLSearchParams([...run.p].filter(([k]) => !['access_token', 'token_type', 'expires_in', 'scope'].includes(k))),
+    run.state,
+  );
   assert.equal(run.p.get('id_token'), null, 'no ID token for code token');
   assert.equal(run.p.get('token_type')?.toLowerCase(), 'bearer');
   const at = run.p.get('access_token')!;
   assert.ok(at);
   const res = await userinfo(op, at);
   assert.equal(res.status, 200, 'the front-channel access token works at UserInfo');
-  assert.equal((await res.json() as { sub: string }).sub, alice.id);
+  assert.equal(((await res.json()) as { sub: string }).sub, alice.id);
   await redeem(run, validated, null);
 });
 
@@ -126,7 +162,15 @@ test('OIDC Core §3.3.2.2 an unregistered hybrid type is unauthorized_client', a
   const codeOnly = await createRp(op.gh);
   const cfg = await rpConfig(op, codeOnly);
   const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(cfg, { redirect_uri: codeOnly.redirect_uri, scope: 'openid', response_type: 'code id_token', state, nonce: 'n', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+  const url = oidc.buildAuthorizationUrl(cfg, {
+    redirect_uri: codeOnly.redirect_uri,
+    scope: 'openid',
+    response_type: 'code id_token',
+    state,
+    nonce: 'n',
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  });
   const out = await new UserAgent(op.url).authorize(url, { username: alice.username, password: alice.password });
   assertAuthorizationError(op, out, codeOnly, ['unauthorized_client', 'unsupported_response_type'], state);
 });
@@ -145,7 +189,16 @@ test('OIDC Core §3.2 implicit response types are refused by default (OAuth 2.1)
 test('oidcc-prompt-none-not-logged-in (code id_token)', async () => {
   const cfg = await rpConfig(op, rp);
   const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(cfg, { redirect_uri: rp.redirect_uri, scope: 'openid', response_type: 'code id_token', prompt: 'none', state, nonce: 'n', code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()), code_challenge_method: 'S256' });
+  const url = oidc.buildAuthorizationUrl(cfg, {
+    redirect_uri: rp.redirect_uri,
+    scope: 'openid',
+    response_type: 'code id_token',
+    prompt: 'none',
+    state,
+    nonce: 'n',
+    code_challenge: await oidc.calculatePKCECodeChallenge(oidc.randomPKCECodeVerifier()),
+    code_challenge_method: 'S256',
+  });
   const out = await new UserAgent(op.url).authorize(url);
   assertAuthorizationError(op, out, rp, 'login_required', state);
   assert.equal(callbackOf(out).search, '', 'OAuth 2.0 Multiple Response Types §5: the error is in the fragment');
@@ -154,11 +207,27 @@ test('oidcc-prompt-none-not-logged-in (code id_token)', async () => {
 test('oidcc-codereuse (code id_token)', async () => {
   const run = await hybrid('code id_token');
   const as = await serverMetadata(op.url);
-  const validated = await oauth.validateCodeIdTokenResponse(as, { client_id: rp.client_id }, new URLSearchParams(run.p), run.nonce, run.state, undefined, INSECURE);
+  const validated = await oauth.validateCodeIdTokenResponse(
+    as,
+    { client_id: rp.client_id },
+    new URLSearchParams(run.p),
+    run.nonce,
+    run.state,
+    undefined,
+    INSECURE,
+  );
   const tokens = await redeem(run, validated, null);
-  const again = await oauth.authorizationCodeGrantRequest(as, { client_id: rp.client_id }, oauth.ClientSecretBasic(rp.client_secret), validated, rp.redirect_uri, run.verifier, INSECURE);
+  const again = await oauth.authorizationCodeGrantRequest(
+    as,
+    { client_id: rp.client_id },
+    oauth.ClientSecretBasic(rp.client_secret),
+    validated,
+    rp.redirect_uri,
+    run.verifier,
+    INSECURE,
+  );
   assert.equal(again.status, 400);
-  assert.equal((await again.json() as { error: string }).error, 'invalid_grant');
+  assert.equal(((await again.json()) as { error: string }).error, 'invalid_grant');
   assert.equal((await userinfo(op, tokens.access_token)).status, 401, 'RFC 6749 §4.1.2: tokens from the reused code are revoked');
 });
 

@@ -14,9 +14,15 @@ import { makeClient } from '../support/core-fixtures.ts';
 
 const KEK = randomBytes(32).toString('base64');
 const running: Gatehouse[] = [];
-after(async () => { await Promise.all(running.map((g) => g.close())); });
+after(async () => {
+  await Promise.all(running.map((g) => g.close()));
+});
 
-interface Started { readonly gh: Gatehouse; readonly base: string; readonly storage: Storage }
+interface Started {
+  readonly gh: Gatehouse;
+  readonly base: string;
+  readonly storage: Storage;
+}
 
 async function start(over: ConfigInput = {}, opts: GatehouseOptions = {}): Promise<Started> {
   const config = buildConfig({
@@ -96,8 +102,16 @@ test('Prometheus exposition: GET /metrics lists the documented metrics and times
   assert.equal(res.status, 200);
   assert.equal(res.headers.get('content-type'), 'text/plain; version=0.0.4; charset=utf-8');
   const text = await res.text();
-  for (const name of ['http_server_requests_duration_seconds', 'oauth2_tokens_issued_total', 'oauth2_tokens_revoked_total',
-    'oauth2_failed_auth_total', 'oauth2_active_tokens', 'gatehouse_keys_published', 'gatehouse_build_info', 'process_cpu_user_seconds_total']) {
+  for (const name of [
+    'http_server_requests_duration_seconds',
+    'oauth2_tokens_issued_total',
+    'oauth2_tokens_revoked_total',
+    'oauth2_failed_auth_total',
+    'oauth2_active_tokens',
+    'gatehouse_keys_published',
+    'gatehouse_build_info',
+    'process_cpu_user_seconds_total',
+  ]) {
     assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'), name);
   }
   assert.ok((sample(text, 'http_server_requests_duration_seconds_count{method="GET",route="/health",status="200"}') ?? 0) >= 1);
@@ -109,7 +123,15 @@ test('Prometheus exposition: GET /metrics lists the documented metrics and times
 
 test('Prometheus exposition: OAuth counters follow the event bus', async () => {
   const { gh, base } = await start();
-  gh.ctx.events.publish('token.issued', { tenantId: 'default', clientId: 'c', grantType: 'client_credentials', tokenType: 'access_token', format: 'jwt', jti: 'j', subject: 'c' });
+  gh.ctx.events.publish('token.issued', {
+    tenantId: 'default',
+    clientId: 'c',
+    grantType: 'client_credentials',
+    tokenType: 'access_token',
+    format: 'jwt',
+    jti: 'j',
+    subject: 'c',
+  });
   gh.ctx.events.publish('token.revoked', { tenantId: 'default', clientId: 'c', tokenType: 'access_token', jti: 'j', reason: 'revocation_endpoint' });
   gh.ctx.events.publish('client_auth.failed', { tenantId: 'default', clientId: 'c', method: 'client_secret_basic', reason: 'secret mismatch' });
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -160,10 +182,19 @@ test('operations: security headers are on a 200, a 404 and a malformed request',
 
 test('operations: a 500 carries the security headers and no stack', async () => {
   // A route that fails, added to a fresh app before it starts (not part of the product).
-  const config = buildConfig({ issuer: 'http://127.0.0.1', host: '127.0.0.1', port: 0, kek: KEK, keys: { algorithms: ['ES256'] }, tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'ES256' } });
+  const config = buildConfig({
+    issuer: 'http://127.0.0.1',
+    host: '127.0.0.1',
+    port: 0,
+    kek: KEK,
+    keys: { algorithms: ['ES256'] },
+    tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'ES256' },
+  });
   const gh = await createGatehouse(config, { storage: createMemoryStorage(), logger: false, notice: () => {} });
   running.push(gh);
-  gh.app.get('/__fail', { schema: { hide: true } }, async () => { throw new Error('boom at /secret/path'); });
+  gh.app.get('/__fail', { schema: { hide: true } }, async () => {
+    throw new Error('boom at /secret/path');
+  });
   const base = await gh.listen();
   const res = await fetch(`${base}/__fail`);
   assert.equal(res.status, 500);
@@ -179,10 +210,11 @@ test('RFC 6797 §7.2 HSTS is sent only when the issuer is https', async () => {
   assert.equal((await fetch(`${shared.base}/health`)).headers.get('strict-transport-security'), null);
 });
 
-const preflight = (base: string, path: string, origin: string) => fetch(`${base}${path}`, {
-  method: 'OPTIONS',
-  headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
-});
+const preflight = (base: string, path: string, origin: string) =>
+  fetch(`${base}${path}`, {
+    method: 'OPTIONS',
+    headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+  });
 
 test('Fetch §3.2 CORS is closed when no origins are configured', async () => {
   const res = await preflight(shared.base, '/token', 'https://spa.example');
@@ -204,7 +236,12 @@ test('Fetch §3.2 CORS allows exactly a configured origin on public endpoints, w
   const wk = await preflight(base, '/.well-known/openid-configuration', 'https://spa.example');
   assert.equal(wk.headers.get('access-control-allow-origin'), 'https://spa.example');
 
-  for (const [path, origin] of [['/token', 'https://evil.example'], ['/token', 'https://spa.example.evil.example'], ['/admin/api/keys', 'https://spa.example'], ['/metrics', 'https://spa.example']] as const) {
+  for (const [path, origin] of [
+    ['/token', 'https://evil.example'],
+    ['/token', 'https://spa.example.evil.example'],
+    ['/admin/api/keys', 'https://spa.example'],
+    ['/metrics', 'https://spa.example'],
+  ] as const) {
     const res = await preflight(base, path, origin);
     assert.equal(res.headers.get('access-control-allow-origin'), null, `${path} from ${origin}`);
     assert.notEqual(res.status, 204, `${path} from ${origin}`);
@@ -216,7 +253,10 @@ test('Fetch §3.2 CORS allows exactly a configured origin on public endpoints, w
 test('Fetch §3.2 a wildcard in cors.origins does not open CORS to every origin: the server refuses to start with it', async () => {
   // The CORS plugin never treats `*` as "any origin" (src/http/plugins/cors.test.ts); config
   // loading refuses it outright, naming the form to write instead.
-  await assert.rejects(start({ cors: { origins: ['*'] } }), (e: unknown) => (e as { code?: string }).code === 'GH_CONFIG_INVALID' && /cors\.origins\.0: "\*" is not allowed/.test((e as Error).message));
+  await assert.rejects(
+    start({ cors: { origins: ['*'] } }),
+    (e: unknown) => (e as { code?: string }).code === 'GH_CONFIG_INVALID' && /cors\.origins\.0: "\*" is not allowed/.test((e as Error).message),
+  );
 });
 
 interface OpenApiDoc {
@@ -248,12 +288,17 @@ test('OpenAPI 3 document at /openapi.json covers every JSON route with its schem
   assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
   const doc = (await res.json()) as OpenApiDoc;
   assert.match(doc.openapi, /^3\.\d+\.\d+$/);
-  assert.deepEqual(doc.components?.securitySchemes?.['clientSecretBasic'], { type: 'http', scheme: 'basic', description: doc.components?.securitySchemes?.['clientSecretBasic']?.['description' as 'type'] });
+  assert.deepEqual(doc.components?.securitySchemes?.['clientSecretBasic'], {
+    type: 'http',
+    scheme: 'basic',
+    description: doc.components?.securitySchemes?.['clientSecretBasic']?.['description' as 'type'],
+  });
   assert.equal(doc.components?.securitySchemes?.['bearerAuth']?.scheme, 'bearer');
   assert.ok(!Object.keys(doc.paths).some((p) => p.startsWith('/docs')), 'Swagger UI internals are hidden');
 
-  const routes = printedRoutes(full.gh.app.printRoutes({ commonPrefix: false }))
-    .filter((r) => r.method !== 'HEAD' && r.method !== 'OPTIONS' && !r.path.startsWith('/docs'));
+  const routes = printedRoutes(full.gh.app.printRoutes({ commonPrefix: false })).filter(
+    (r) => r.method !== 'HEAD' && r.method !== 'OPTIONS' && !r.path.startsWith('/docs'),
+  );
   assert.ok(routes.length >= 4, `found routes: ${JSON.stringify(routes)}`);
   for (const { method, path } of routes) {
     const op = doc.paths[path.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
@@ -270,7 +315,10 @@ test('OpenAPI 3 document at /openapi.json covers every JSON route with its schem
       continue;
     }
     const responses = Object.values(op.responses ?? {});
-    assert.ok(responses.some((r) => r.description !== 'Default Response' || r.content !== undefined), `${method} ${path} declares no response schema`);
+    assert.ok(
+      responses.some((r) => r.description !== 'Default Response' || r.content !== undefined),
+      `${method} ${path} declares no response schema`,
+    );
   }
   for (const p of ['/health', '/ready', '/metrics', '/openapi.json']) assert.ok(doc.paths[p]?.['get'], p);
 });
@@ -301,10 +349,23 @@ test('operations: Swagger UI at /docs is served from our own assets under a stri
 
 test('operations: every request log line carries the request id and no credentials', async () => {
   const lines: string[] = [];
-  const { base } = await start({ log: { level: 'info' } }, { logger: { stream: { write: (l: string) => { lines.push(l); } } } });
+  const { base } = await start(
+    { log: { level: 'info' } },
+    {
+      logger: {
+        stream: {
+          write: (l: string) => {
+            lines.push(l);
+          },
+        },
+      },
+    },
+  );
   const secret = 'S3cr3t-should-not-appear';
   const responses = [
-    await fetch(`${base}/health?client_secret=${secret}`, { headers: { 'x-request-id': 'req-ops-1', authorization: `Basic ${Buffer.from(`app:${secret}`).toString('base64')}` } }),
+    await fetch(`${base}/health?client_secret=${secret}`, {
+      headers: { 'x-request-id': 'req-ops-1', authorization: `Basic ${Buffer.from(`app:${secret}`).toString('base64')}` },
+    }),
     await fetch(`${base}/nope`, { headers: { 'x-request-id': 'req-ops-2' } }),
     await fetch(`${base}/%zz`, { headers: { 'x-request-id': 'req-ops-3' } }),
   ];
@@ -313,7 +374,11 @@ test('operations: every request log line carries the request id and no credentia
   const perRequest = records.filter((r) => !/^Server listening/.test(r.msg ?? ''));
   assert.ok(perRequest.length >= 5, `expected request logs, got ${lines.join('')}`);
   for (const r of perRequest) assert.match(r.reqId ?? '', /^req-ops-[123]$/, JSON.stringify(r));
-  for (const id of ['req-ops-1', 'req-ops-2', 'req-ops-3']) assert.ok(perRequest.some((r) => r.reqId === id), id);
+  for (const id of ['req-ops-1', 'req-ops-2', 'req-ops-3'])
+    assert.ok(
+      perRequest.some((r) => r.reqId === id),
+      id,
+    );
   const all = lines.join('');
   assert.doesNotMatch(all, new RegExp(secret));
   assert.doesNotMatch(all, new RegExp(Buffer.from(`app:${secret}`).toString('base64')));

@@ -22,12 +22,27 @@ import type { EventName } from '../../src/core/events.ts';
 import { formValues, type FormSubmitter, type HtmlForm } from '../support/html-forms.ts';
 import { discover, INSECURE } from '../support/oauth-client.ts';
 import {
-  authRequest, callbackOf, codeFlow, createRp, createTestUser, rpConfig, startRpFlow, type OidcServer, type TestRp, type TestUser,
+  authRequest,
+  callbackOf,
+  codeFlow,
+  createRp,
+  createTestUser,
+  rpConfig,
+  startRpFlow,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
 } from '../support/oidc.ts';
 import { createTestClient } from '../support/server.ts';
 import { UserAgent, type Outcome, type Page } from '../support/user-agent.ts';
 
-const WRITES = ['user.authenticated', 'consent.granted', 'authorization.granted', 'device_code.decided', 'logout.completed'] as const satisfies readonly EventName[];
+const WRITES = [
+  'user.authenticated',
+  'consent.granted',
+  'authorization.granted',
+  'device_code.decided',
+  'logout.completed',
+] as const satisfies readonly EventName[];
 const MAX_CODE_ATTEMPTS = 4;
 
 let op: OidcServer;
@@ -53,7 +68,10 @@ function pageOf(out: Outcome): Page {
 function formOf(page: Page, path: string, value?: string): { form: HtmlForm; submitter: FormSubmitter | undefined } {
   const form = page.forms.find((f) => new URL(f.action).pathname === path);
   assert.ok(form, `a form posting to ${path} on ${page.url}: ${page.text.slice(0, 200)}`);
-  assert.ok(form.fields.some((f) => f.name === 'csrf_token' && f.value.length > 20), `the ${path} form carries a CSRF token`);
+  assert.ok(
+    form.fields.some((f) => f.name === 'csrf_token' && f.value.length > 20),
+    `the ${path} form carries a CSRF token`,
+  );
   const submitter = value === undefined ? undefined : form.submitters.find((s) => s.value === value);
   if (value !== undefined) assert.ok(submitter, `a ${value} button on the ${path} form`);
   return { form, submitter };
@@ -69,7 +87,13 @@ async function attackersToken(): Promise<string> {
  * Posts `form` (with `overrides`, pressing `submitter`) in the four forged ways; each must get the
  * 403 CSRF page, set no session cookie, publish no write event, and leave `unchanged()` true.
  */
-async function assertCsrfRefused(ua: UserAgent, form: HtmlForm, submitter: FormSubmitter | undefined, overrides: Record<string, string>, unchanged: () => Promise<void>): Promise<void> {
+async function assertCsrfRefused(
+  ua: UserAgent,
+  form: HtmlForm,
+  submitter: FormSubmitter | undefined,
+  overrides: Record<string, string>,
+  unchanged: () => Promise<void>,
+): Promise<void> {
   const stolen = await attackersToken();
   const ways: readonly { name: string; edit: (v: URLSearchParams) => void; headers?: Record<string, string> }[] = [
     { name: 'forged token', edit: (v) => v.set('csrf_token', `${'A'.repeat(22)}.${'B'.repeat(43)}`) },
@@ -150,7 +174,7 @@ test('OWASP CSRF / OIDC Core §3.1.2.1 POST /select-account: refused, the curren
   assert.equal(chooser.kind, 'select_account');
   const { form } = formOf(chooser, '/select-account');
   const submitter = form.submitters.find((s) => s.name === 'account' && s.text.includes(alice.username));
-  assert.ok(submitter, 'alice\'s button on the chooser');
+  assert.ok(submitter, "alice's button on the chooser");
   await assertCsrfRefused(ua, form, submitter, {}, async () => assert.equal(await currentUser(ua), bob.id, 'bob is still the current account'));
   assert.ok(callbackOf(await ua.submit(form, {}, submitter)).searchParams.get('code'), 'control: choosing alice yields a code');
   assert.equal(await currentUser(ua), alice.id);
@@ -158,8 +182,14 @@ test('OWASP CSRF / OIDC Core §3.1.2.1 POST /select-account: refused, the curren
 
 test('OWASP CSRF / RFC 8252 §8.6 POST /confirm (Continue as …): refused, no code', async () => {
   const app = await createTestClient(op.gh, {
-    client_name: 'First-party native app', application_type: 'native', first_party: true, redirect_uris: ['http://127.0.0.1/cb'],
-    grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none', scope: 'openid email',
+    client_name: 'First-party native app',
+    application_type: 'native',
+    first_party: true,
+    redirect_uris: ['http://127.0.0.1/cb'],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    scope: 'openid email',
   });
   const loopback = `http://127.0.0.1:${new URL(op.url).port === '53127' ? 53128 : 53127}/cb`;
   const rp: TestRp = { ...app, redirect_uri: loopback, kind: 'public' };
@@ -174,9 +204,18 @@ test('OWASP CSRF / RFC 8252 §8.6 POST /confirm (Continue as …): refused, no c
 /** A public device client, one device authorization request, and a signed-in browser on /device. */
 async function deviceSetup(): Promise<{ ua: UserAgent; userCode: string; poll: () => Promise<string> }> {
   op.clock.advance(61); // a fresh window for the per-address code attempt limit
-  const tv = await createTestClient(op.gh, { client_name: 'TV', token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE_GRANT_TYPE], scope: 'openid email' });
+  const tv = await createTestClient(op.gh, {
+    client_name: 'TV',
+    token_endpoint_auth_method: 'none',
+    grant_types: [DEVICE_CODE_GRANT_TYPE],
+    scope: 'openid email',
+  });
   const client: oauth.Client = { client_id: tv.client_id, id_token_signed_response_alg: 'RS256', [oauth.clockSkew]: op.clock.skew };
-  const started = await oauth.processDeviceAuthorizationResponse(as, client, await oauth.deviceAuthorizationRequest(as, client, oauth.None(), { scope: 'openid email' }, INSECURE));
+  const started = await oauth.processDeviceAuthorizationResponse(
+    as,
+    client,
+    await oauth.deviceAuthorizationRequest(as, client, oauth.None(), { scope: 'openid email' }, INSECURE),
+  );
   const poll = async () => {
     op.clock.advance(6); // RFC 8628 §3.5: polls keep the interval (5 s), or get slow_down
     const res = await oauth.deviceCodeGrantRequest(as, client, oauth.None(), started.device_code, INSECURE);
@@ -192,7 +231,10 @@ test('OWASP CSRF / RFC 8628 §3.3 POST /device, entering the code: refused, not 
   // Four refusals and this entry: had the refusals been looked up, this would be the limit's 429.
   const shown = pageOf(await ua.submit(form, { user_code: userCode }));
   assert.equal(shown.status, 200, `control: the code is accepted (${shown.text.slice(0, 200)})`);
-  assert.ok(shown.forms.some((f) => f.submitters.some((s) => s.value === 'allow')), 'control: the Allow/Deny page');
+  assert.ok(
+    shown.forms.some((f) => f.submitters.some((s) => s.value === 'allow')),
+    'control: the Allow/Deny page',
+  );
 });
 
 test('OWASP CSRF / RFC 8628 §3.3 POST /device, Allow: refused, nothing decided', async () => {

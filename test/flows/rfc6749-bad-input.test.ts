@@ -8,7 +8,12 @@ let basic: string;
 
 before(async () => {
   // Opaque tokens are stored: a request that wrongly issued one would show in the store.
-  s = await startTestServer({ tokens: { accessTokenFormat: 'opaque' }, http: { bodyLimit: 4096 }, requireResourceRegistration: true, resources: [{ identifier: 'https://api.example/a', scopes: [] }] });
+  s = await startTestServer({
+    tokens: { accessTokenFormat: 'opaque' },
+    http: { bodyLimit: 4096 },
+    requireResourceRegistration: true,
+    resources: [{ identifier: 'https://api.example/a', scopes: [] }],
+  });
   c = await createTestClient(s.gh);
   basic = `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}`;
 });
@@ -39,7 +44,10 @@ async function refused(req: Case, status: number, error: string): Promise<Respon
   assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
   const body = JSON.parse(text) as { error: string; error_description?: string };
   assert.equal(body.error, error, text);
-  assert.deepEqual(Object.keys(body).filter((k) => k !== 'error' && k !== 'error_description'), []);
+  assert.deepEqual(
+    Object.keys(body).filter((k) => k !== 'error' && k !== 'error_description'),
+    [],
+  );
   assert.doesNotMatch(text, /\bat .+:\d+|\.ts\b|node_modules|stack|FST_/i, 'no stack trace or internals');
   assert.equal(res.headers.get('cache-control'), 'no-store');
   assert.equal(await activeTokenCount(s.gh), before, 'nothing written');
@@ -125,7 +133,11 @@ test('RFC 6749 §5.2 an unknown client, a wrong secret or no authentication is i
 test('RFC 6749 §5.2 a disabled client is invalid_client with 401', async () => {
   const d = await createTestClient(s.gh);
   await s.gh.services.storage.clients.update(s.gh.ctx.tenantId, d.client_id, { disabled: true });
-  await refused({ headers: { authorization: `Basic ${Buffer.from(`${d.client_id}:${d.client_secret}`).toString('base64')}` }, body: 'grant_type=client_credentials' }, 401, 'invalid_client');
+  await refused(
+    { headers: { authorization: `Basic ${Buffer.from(`${d.client_id}:${d.client_secret}`).toString('base64')}` }, body: 'grant_type=client_credentials' },
+    401,
+    'invalid_client',
+  );
 });
 
 test('RFC 6749 §2.3 two client authentication methods in one request are invalid_request', async () => {

@@ -16,7 +16,14 @@ import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import {
-  ACCEPTED_STATUS, allEndpointsMetadata, assertInvalidClient, callEndpoint, ENDPOINTS, recordEvents, type Endpoint, type EventLog,
+  ACCEPTED_STATUS,
+  allEndpointsMetadata,
+  assertInvalidClient,
+  callEndpoint,
+  ENDPOINTS,
+  recordEvents,
+  type Endpoint,
+  type EventLog,
 } from '../support/client-auth-endpoints.ts';
 import { discover, INSECURE } from '../support/oauth-client.ts';
 import { activeTokenCount, createTestClient, startTestServer, type TestServer } from '../support/server.ts';
@@ -118,7 +125,7 @@ describe('the right credential is accepted at every endpoint (control)', () => {
     // Authenticated, then judged on the grant: a code never issued is invalid_grant, not invalid_client.
     const res = await callEndpoint(as, 'token', c.client_id, c.good(), { grant: 'device_code' });
     assert.equal(res.status, 400);
-    assert.equal((await res.json() as { error: string }).error, 'invalid_grant');
+    assert.equal(((await res.json()) as { error: string }).error, 'invalid_grant');
   });
 });
 
@@ -138,11 +145,12 @@ describe('RFC 6749 §5.2 a bad credential is invalid_client at every endpoint, a
     for (const e of ENDPOINTS) await refusedAt(e, c, oauth.ClientSecretJwt(wrong(c.client_secret)), /assertion rejected: JWSSignatureVerificationFailed/);
   });
 
-  test('RFC 7523 §3 private_key_jwt with an assertion signed with a key not in the client\'s JWKS', async () => {
+  test("RFC 7523 §3 private_key_jwt with an assertion signed with a key not in the client's JWKS", async () => {
     const c = clients.key;
     const stranger = await generateKeyPair('ES256');
     // The registered kid, so the server picks the client's key and must check the signature.
-    for (const e of ENDPOINTS) await refusedAt(e, c, oauth.PrivateKeyJwt({ key: stranger.privateKey, kid: c.kid! }), /assertion rejected: JWSSignatureVerificationFailed/);
+    for (const e of ENDPOINTS)
+      await refusedAt(e, c, oauth.PrivateKeyJwt({ key: stranger.privateKey, kid: c.kid! }), /assertion rejected: JWSSignatureVerificationFailed/);
     const unknownKid = oauth.PrivateKeyJwt({ key: stranger.privateKey, kid: 'not-registered' });
     for (const e of ENDPOINTS) await refusedAt(e, c, unknownKid, /assertion rejected: JWKSNoMatchingKey/);
   });

@@ -89,7 +89,15 @@ test('RFC 8707 §2 resource sets the audience and limits the scope', async () =>
 
 test('RFC 8707 §2 several resource parameters give several audiences', async () => {
   const c = await createTestClient(s.gh);
-  const t = await clientCredentials(as, c, new URLSearchParams([['resource', 'https://api.example/orders'], ['resource', 'urn:example:reports'], ['scope', 'read']]));
+  const t = await clientCredentials(
+    as,
+    c,
+    new URLSearchParams([
+      ['resource', 'https://api.example/orders'],
+      ['resource', 'urn:example:reports'],
+      ['scope', 'read'],
+    ]),
+  );
   assert.deepEqual((await verifyAccessToken(t.access_token, 'urn:example:reports')).aud, ['orders-api', 'urn:example:reports']);
 });
 
@@ -111,14 +119,15 @@ test('RFC 9068 §2 the access token format is chosen per client', async () => {
 
 test('RFC 6749 §5.2 a requested scope the client may not have is invalid_scope', async () => {
   const c = await createTestClient(s.gh);
-  await assert.rejects(clientCredentials(as, c, { scope: 'read admin' }), (e: unknown) =>
-    e instanceof oauth.ResponseBodyError && e.error === 'invalid_scope' && e.status === 400);
+  await assert.rejects(
+    clientCredentials(as, c, { scope: 'read admin' }),
+    (e: unknown) => e instanceof oauth.ResponseBodyError && e.error === 'invalid_scope' && e.status === 400,
+  );
 });
 
 test('RFC 6749 §5.2 a client not registered for client_credentials is unauthorized_client', async () => {
   const c = await createTestClient(s.gh, { grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: ['https://app.example/cb'] });
-  await assert.rejects(clientCredentials(as, c), (e: unknown) =>
-    e instanceof oauth.ResponseBodyError && e.error === 'unauthorized_client' && e.status === 400);
+  await assert.rejects(clientCredentials(as, c), (e: unknown) => e instanceof oauth.ResponseBodyError && e.error === 'unauthorized_client' && e.status === 400);
 });
 
 test('RFC 6749 §4.4 a wrong secret is invalid_client with 401 and WWW-Authenticate', async () => {
@@ -126,5 +135,5 @@ test('RFC 6749 §4.4 a wrong secret is invalid_client with 401 and WWW-Authentic
   const res = await oauth.clientCredentialsGrantRequest(as, { client_id: c.client_id }, oauth.ClientSecretBasic('wrong'), {}, INSECURE);
   assert.equal(res.status, 401);
   assert.match(res.headers.get('www-authenticate') ?? '', /^Basic /);
-  assert.equal((await res.json() as { error: string }).error, 'invalid_client');
+  assert.equal(((await res.json()) as { error: string }).error, 'invalid_client');
 });

@@ -20,13 +20,28 @@ let alice: TestUser;
 let rp: TestRp;
 let as: oauth.AuthorizationServer;
 before(async () => {
-  ({ op, user: alice, rp } = await startRpFlow({ server: { resources: [{ identifier: API_A, scopes: [] }, { identifier: API_B, scopes: [] }] } }));
+  ({
+    op,
+    user: alice,
+    rp,
+  } = await startRpFlow({
+    server: {
+      resources: [
+        { identifier: API_A, scopes: [] },
+        { identifier: API_B, scopes: [] },
+      ],
+    },
+  }));
   const issuer = new URL(op.url);
   as = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, { algorithm: 'oidc', ...INSECURE }));
 });
 after(() => op?.close());
 
-interface Authorized { readonly params: URLSearchParams; readonly verifier: string; readonly nonce: string }
+interface Authorized {
+  readonly params: URLSearchParams;
+  readonly verifier: string;
+  readonly nonce: string;
+}
 
 /** Signs alice in and returns the callback parameters, validated by oauth4webapi. */
 async function authorize(extra: Record<string, string> = {}): Promise<Authorized> {
@@ -50,10 +65,20 @@ async function authorizeWithoutPkce(): Promise<Authorized> {
  * Redeems through oauth4webapi; resolves to the token response or the OAuth error code.
  * `verifier: oauth.nopkce` sends no code_verifier at all.
  */
-async function redeem(a: Authorized, opts: { verifier?: string | typeof oauth.nopkce; redirectUri?: string; resource?: string } = {}): Promise<oauth.TokenEndpointResponse | string> {
+async function redeem(
+  a: Authorized,
+  opts: { verifier?: string | typeof oauth.nopkce; redirectUri?: string; resource?: string } = {},
+): Promise<oauth.TokenEndpointResponse | string> {
   const client: oauth.Client = { client_id: rp.client_id };
-  const res = await oauth.authorizationCodeGrantRequest(as, client, oauth.ClientSecretBasic(rp.client_secret), a.params,
-    opts.redirectUri ?? rp.redirect_uri, opts.verifier ?? a.verifier, { ...INSECURE, ...(opts.resource ? { additionalParameters: { resource: opts.resource } } : {}) });
+  const res = await oauth.authorizationCodeGrantRequest(
+    as,
+    client,
+    oauth.ClientSecretBasic(rp.client_secret),
+    a.params,
+    opts.redirectUri ?? rp.redirect_uri,
+    opts.verifier ?? a.verifier,
+    { ...INSECURE, ...(opts.resource ? { additionalParameters: { resource: opts.resource } } : {}) },
+  );
   try {
     return await oauth.processAuthorizationCodeResponse(as, client, res, { expectedNonce: a.nonce, requireIdToken: true });
   } catch (e) {
@@ -96,7 +121,7 @@ test('RFC 9700 §2.1.1 a code_verifier for a code issued without code_challenge 
   assert.equal(await redeem(a, { verifier: oauth.nopkce }), 'invalid_grant', 'the code was spent');
 });
 
-test('RFC 6749 §4.1.2 a redirect_uri other than the authorization request\'s spends the code', async () => {
+test("RFC 6749 §4.1.2 a redirect_uri other than the authorization request's spends the code", async () => {
   const a = await authorize();
   assert.equal(await redeem(a, { redirectUri: `${rp.redirect_uri}/other` }), 'invalid_grant');
   assert.equal(await redeem(a), 'invalid_grant');

@@ -27,7 +27,7 @@ const hostileTwice = (value = '1') => `${encodeURIComponent(HOSTILE_NAME)}=${val
 
 /** The answer must be an RFC 6750 error with one clean challenge, and no injected header. */
 async function assertCleanChallenge(res: Response, status: number, error: string): Promise<void> {
-  const body = await res.json() as { error?: string };
+  const body = (await res.json()) as { error?: string };
   assert.equal(res.status, status, JSON.stringify(body));
   assert.equal(body.error, error);
   const header = res.headers.get('www-authenticate');
@@ -35,7 +35,10 @@ async function assertCleanChallenge(res: Response, status: number, error: string
   const { scheme, params } = parseChallenge(header);
   assert.equal(scheme, 'Bearer');
   assert.equal(params['error'], error);
-  assert.deepEqual(Object.keys(params).filter((k) => !['realm', 'error', 'error_description', 'scope'].includes(k)), []);
+  assert.deepEqual(
+    Object.keys(params).filter((k) => !['realm', 'error', 'error_description', 'scope'].includes(k)),
+    [],
+  );
   assert.equal(res.headers.get('set-cookie'), null, 'no header injected');
   assert.ok(!(params['error_description'] ?? '').includes('Set-Cookie'), 'the hostile name is not echoed');
 }
@@ -43,7 +46,8 @@ async function assertCleanChallenge(res: Response, status: number, error: string
 describe('RFC 6750 §3 the UserInfo challenge holds only the allowed characters', () => {
   test('RFC 6750 §3 POST with the token in the body and a hostile repeated parameter name', async () => {
     const res = await fetch(`${op.url}/userinfo`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `access_token=${encodeURIComponent(accessToken)}&${hostileTwice()}`,
     });
     await assertCleanChallenge(res, 400, 'invalid_request');
@@ -51,14 +55,17 @@ describe('RFC 6750 §3 the UserInfo challenge holds only the allowed characters'
 
   test('RFC 6750 §3 POST with a Bearer header and a hostile repeated parameter name in the body', async () => {
     const res = await fetch(`${op.url}/userinfo`, {
-      method: 'POST', headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: hostileTwice(),
     });
     await assertCleanChallenge(res, 400, 'invalid_request');
   });
 
   test('RFC 6750 §3 GET with a Bearer header and hostile query parameter names beside a query access_token', async () => {
-    const res = await fetch(`${op.url}/userinfo?access_token=${encodeURIComponent(accessToken)}&${hostileTwice()}`, { headers: { authorization: `Bearer ${accessToken}` } });
+    const res = await fetch(`${op.url}/userinfo?access_token=${encodeURIComponent(accessToken)}&${hostileTwice()}`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
     await assertCleanChallenge(res, 400, 'invalid_request');
   });
 

@@ -37,9 +37,23 @@ async function active(c: TestClient, token: string): Promise<boolean> {
 function refreshRecord(value: string, clientId: string, grantId: string): TokenRecord {
   const now = Math.floor(Date.now() / 1000);
   return {
-    tenantId: s.gh.ctx.tenantId, hash: sha256(value), kind: 'refresh_token', jti: `jti-${value}`, clientId, subject: aliceId, userId: aliceId,
-    scope: 'read', audience: [s.url], grantId, parentHash: null, issuedAt: now, expiresAt: now + 86_400,
-    cnf: null, claims: { auth_time: now }, revokedAt: null, consumedAt: null,
+    tenantId: s.gh.ctx.tenantId,
+    hash: sha256(value),
+    kind: 'refresh_token',
+    jti: `jti-${value}`,
+    clientId,
+    subject: aliceId,
+    userId: aliceId,
+    scope: 'read',
+    audience: [s.url],
+    grantId,
+    parentHash: null,
+    issuedAt: now,
+    expiresAt: now + 86_400,
+    cnf: null,
+    claims: { auth_time: now },
+    revokedAt: null,
+    consumedAt: null,
   };
 }
 
@@ -88,7 +102,10 @@ test('RFC 7009 §2.1 revoking a refresh token revokes the tokens of its grant', 
 
 test('RFC 7009 §2.1 a public client revokes its own refresh token with its client_id (none)', async () => {
   const spa = await createTestClient(s.gh, {
-    token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: ['https://spa.example/cb'],
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    redirect_uris: ['https://spa.example/cb'],
   });
   await s.gh.services.storage.tokens.insert(refreshRecord('spa-refresh-token', spa.client_id, 'grant-spa'));
   await revoke(spa, 'spa-refresh-token', {}, oauth.None());
@@ -99,14 +116,25 @@ test('RFC 7009 §2.1 a public client revokes its own refresh token with its clie
 test('RFC 7009 §2.1 revocation requires client authentication', async () => {
   const res = await fetch(as.revocation_endpoint!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'token=abc' });
   assert.equal(res.status, 401);
-  assert.equal((await res.json() as { error: string }).error, 'invalid_client');
-  const wrong = await fetch(as.revocation_endpoint!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${owner.client_id}:nope`).toString('base64')}` }, body: 'token=abc' });
+  assert.equal(((await res.json()) as { error: string }).error, 'invalid_client');
+  const wrong = await fetch(as.revocation_endpoint!, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${owner.client_id}:nope`).toString('base64')}` },
+    body: 'token=abc',
+  });
   assert.equal(wrong.status, 401);
   assert.match(wrong.headers.get('www-authenticate') ?? '', /^Basic /);
 });
 
 test('RFC 7009 §2.1 a missing token parameter is invalid_request', async () => {
-  const res = await fetch(as.revocation_endpoint!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${owner.client_id}:${owner.client_secret}`).toString('base64')}` }, body: '' });
+  const res = await fetch(as.revocation_endpoint!, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${owner.client_id}:${owner.client_secret}`).toString('base64')}`,
+    },
+    body: '',
+  });
   assert.equal(res.status, 400);
-  assert.equal((await res.json() as { error: string }).error, 'invalid_request');
+  assert.equal(((await res.json()) as { error: string }).error, 'invalid_request');
 });

@@ -18,7 +18,12 @@ const ADMIN = randomBytes(32).toString('base64url');
 const TTL = 300;
 const GRACE = 600;
 let nowMs = Date.now();
-const clock = { now: () => nowMs, advance: (s: number) => { nowMs += s * 1000; } };
+const clock = {
+  now: () => nowMs,
+  advance: (s: number) => {
+    nowMs += s * 1000;
+  },
+};
 
 let s: TestServer;
 let as: oauth.AuthorizationServer;
@@ -52,7 +57,10 @@ async function tokenFromSecond(): Promise<string> {
   const res = await second.app.inject({
     method: 'POST',
     url: '/token',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(client.client_id)}:${encodeURIComponent(client.client_secret)}`).toString('base64')}`,
+    },
     payload: 'grant_type=client_credentials',
   });
   assert.equal(res.statusCode, 200, res.body);
@@ -90,7 +98,10 @@ test('OIDC Core §10.1.1 a second instance sharing the store picks the rotation 
   const firstKid = s.gh.ctx.keys.signer('ES256').kid;
   const staleKid = kidOf(await tokenFromSecond());
   assert.notEqual(staleKid, firstKid, 'not before its refresh: it still signs with the retired (published) key');
-  assert.ok((await fetchJwks()).keys.some((k) => k.kid === staleKid), 'and that key is still published, so its tokens verify');
+  assert.ok(
+    (await fetchJwks()).keys.some((k) => k.kid === staleKid),
+    'and that key is still published, so its tokens verify',
+  );
   await second.ctx.keys.refresh();
   assert.equal(kidOf(await tokenFromSecond()), firstKid);
 });
@@ -99,14 +110,24 @@ test('RFC 7517 §5 the retired key leaves the JWKS when its grace period ends, a
   const retiredKid = kidOf(oldToken);
   assert.ok((await fetchJwks()).keys.some((k) => k.kid === retiredKid));
   clock.advance(GRACE - 1);
-  assert.ok((await fetchJwks()).keys.some((k) => k.kid === retiredKid), 'still published one second before retiresAt');
+  assert.ok(
+    (await fetchJwks()).keys.some((k) => k.kid === retiredKid),
+    'still published one second before retiresAt',
+  );
   clock.advance(1);
   const jwks = await fetchJwks();
-  assert.equal(jwks.keys.some((k) => k.kid === retiredKid), false);
+  assert.equal(
+    jwks.keys.some((k) => k.kid === retiredKid),
+    false,
+  );
   assert.equal(jwks.keys.length, 2);
   // Checked at its issue time so that expiry is not the reason: the key is gone.
   await assert.rejects(verifyWith(oldToken, createLocalJWKSet(jwks), oldIssuedAt), { code: 'ERR_JWKS_NO_MATCHING_KEY' });
   await verifyWith((await clientCredentials(as, client)).access_token, createLocalJWKSet(jwks));
   await s.gh.ctx.keys.refresh();
-  assert.equal((await s.gh.services.storage.keyStore.list(s.gh.ctx.tenantId)).some((k) => k.kid === retiredKid), false, 'purged from the store');
+  assert.equal(
+    (await s.gh.services.storage.keyStore.list(s.gh.ctx.tenantId)).some((k) => k.kid === retiredKid),
+    false,
+    'purged from the store',
+  );
 });

@@ -53,7 +53,10 @@ interface JwtClient {
 }
 
 const CLIENT_METADATA = {
-  grant_types: ['client_credentials', 'authorization_code', DEVICE_CODE], response_types: ['code'], redirect_uris: [REDIRECT], scope: 'read',
+  grant_types: ['client_credentials', 'authorization_code', DEVICE_CODE],
+  response_types: ['code'],
+  redirect_uris: [REDIRECT],
+  scope: 'read',
 };
 
 async function keyPair() {
@@ -66,14 +69,16 @@ function signer(method: Method, clientId: string, secret: string, key?: Awaited<
   const mod = (modify?: (h: Record<string, unknown>, p: Record<string, unknown>) => void) => (modify ? { [oauth.modifyAssertion]: modify } : {});
   if (method === 'client_secret_jwt') {
     return {
-      method, client_id: clientId,
+      method,
+      client_id: clientId,
       sign: (claims, header = {}) => new SignJWT(claims).setProtectedHeader({ alg: 'HS256', ...header }).sign(new TextEncoder().encode(secret)),
       library: (modify) => oauth.ClientSecretJwt(secret, mod(modify)),
     };
   }
   const k = key!;
   return {
-    method, client_id: clientId,
+    method,
+    client_id: clientId,
     sign: (claims, header = {}) => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: k.jwk.kid!, ...header }).sign(k.privateKey),
     library: (modify) => oauth.PrivateKeyJwt({ key: k.privateKey, kid: k.jwk.kid! }, mod(modify)),
   };
@@ -94,10 +99,12 @@ function commonLibraryAssertion(w: World, c: JwtClient, over: JWTPayload = {}, h
 }
 
 /** Sends exactly `jwt` as the client assertion. */
-const rawAssertion = (jwt: string): oauth.ClientAuth => (_as, _client, body) => {
-  body.set('client_assertion_type', ASSERTION_TYPE);
-  body.set('client_assertion', jwt);
-};
+const rawAssertion =
+  (jwt: string): oauth.ClientAuth =>
+  (_as, _client, body) => {
+    body.set('client_assertion_type', ASSERTION_TYPE);
+    body.set('client_assertion', jwt);
+  };
 
 const ENDPOINTS = ['/token', '/par', '/introspect', '/revoke', '/device_authorization'] as const;
 type Endpoint = (typeof ENDPOINTS)[number];
@@ -109,7 +116,13 @@ async function call(w: World, path: Endpoint, clientId: string, auth: oauth.Clie
       return oauth.clientCredentialsGrantRequest(w.as, client, auth, { scope: 'read' }, INSECURE);
     case '/par': {
       const challenge = await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier());
-      return oauth.pushedAuthorizationRequest(w.as, client, auth, { response_type: 'code', redirect_uri: REDIRECT, scope: 'read', code_challenge: challenge, code_challenge_method: 'S256' }, INSECURE);
+      return oauth.pushedAuthorizationRequest(
+        w.as,
+        client,
+        auth,
+        { response_type: 'code', redirect_uri: REDIRECT, scope: 'read', code_challenge: challenge, code_challenge_method: 'S256' },
+        INSECURE,
+      );
     }
     case '/introspect':
       return oauth.introspectionRequest(w.as, client, auth, 'some-token', INSECURE);
@@ -127,11 +140,21 @@ async function accepted(w: World, path: Endpoint, clientId: string, auth: oauth.
   const failed = w.failures.at(-1)?.reason;
   assert.ok(res.status < 400, `${path}: ${res.status} ${await res.clone().text()} (${failed ?? ''})`);
   switch (path) {
-    case '/token': assert.ok((await oauth.processClientCredentialsResponse(w.as, client, res)).access_token); break;
-    case '/par': assert.ok((await oauth.processPushedAuthorizationResponse(w.as, client, res)).request_uri); break;
-    case '/introspect': assert.equal((await oauth.processIntrospectionResponse(w.as, client, res)).active, false); break;
-    case '/revoke': await oauth.processRevocationResponse(res); break;
-    case '/device_authorization': assert.ok((await oauth.processDeviceAuthorizationResponse(w.as, client, res)).device_code); break;
+    case '/token':
+      assert.ok((await oauth.processClientCredentialsResponse(w.as, client, res)).access_token);
+      break;
+    case '/par':
+      assert.ok((await oauth.processPushedAuthorizationResponse(w.as, client, res)).request_uri);
+      break;
+    case '/introspect':
+      assert.equal((await oauth.processIntrospectionResponse(w.as, client, res)).active, false);
+      break;
+    case '/revoke':
+      await oauth.processRevocationResponse(res);
+      break;
+    case '/device_authorization':
+      assert.ok((await oauth.processDeviceAuthorizationResponse(w.as, client, res)).device_code);
+      break;
   }
 }
 
@@ -167,14 +190,28 @@ describe('draft-ietf-oauth-rfc7523bis audience injection (CVE-2025-27370)', () =
       const injected = await commonLibraryAssertion(w, c, { aud: [w.as.issuer, 'https://evil.example'] });
       await refused(w, '/token', c.client_id, rawAssertion(injected), /aud has 2 values/);
       // The same client library, told to add the attacker's audience beside ours.
-      await refused(w, '/token', c.client_id, c.library((_h, p) => { p['aud'] = ['https://evil.example', w.as.issuer]; }), /aud has 2 values/);
+      await refused(
+        w,
+        '/token',
+        c.client_id,
+        c.library((_h, p) => {
+          p['aud'] = ['https://evil.example', w.as.issuer];
+        }),
+        /aud has 2 values/,
+      );
     });
   }
 
   test('draft-ietf-oauth-rfc7523bis a multi-valued aud is refused at every endpoint that authenticates clients', async () => {
     const c = clients.get('private_key_jwt')!;
     for (const path of ENDPOINTS) {
-      await refused(w, path, c.client_id, rawAssertion(await commonLibraryAssertion(w, c, { aud: [w.as.token_endpoint!, `${w.as.issuer}${path}`] })), /aud has 2 values/);
+      await refused(
+        w,
+        path,
+        c.client_id,
+        rawAssertion(await commonLibraryAssertion(w, c, { aud: [w.as.token_endpoint!, `${w.as.issuer}${path}`] })),
+        /aud has 2 values/,
+      );
     }
   });
 });
@@ -214,11 +251,33 @@ describe('draft-ietf-oauth-rfc7523bis explicit typing: client-authentication+jwt
       const c = clients.get(m)!;
       const typed = { typ: 'client-authentication+jwt' };
       for (const path of ['/token', '/par'] as const) {
-        await refused(w, path, c.client_id, rawAssertion(await commonLibraryAssertion(w, c, {}, typed)), /only the issuer is accepted: typed client-authentication\+jwt/);
+        await refused(
+          w,
+          path,
+          c.client_id,
+          rawAssertion(await commonLibraryAssertion(w, c, {}, typed)),
+          /only the issuer is accepted: typed client-authentication\+jwt/,
+        );
         await accepted(w, path, c.client_id, rawAssertion(await commonLibraryAssertion(w, c, { aud: w.as.issuer }, typed)));
       }
-      await refused(w, '/token', c.client_id, c.library((h, p) => { h['typ'] = 'client-authentication+jwt'; p['aud'] = w.as.token_endpoint; }), /typed/);
-      await accepted(w, '/par', c.client_id, c.library((h) => { h['typ'] = 'client-authentication+jwt'; }));
+      await refused(
+        w,
+        '/token',
+        c.client_id,
+        c.library((h, p) => {
+          h['typ'] = 'client-authentication+jwt';
+          p['aud'] = w.as.token_endpoint;
+        }),
+        /typed/,
+      );
+      await accepted(
+        w,
+        '/par',
+        c.client_id,
+        c.library((h) => {
+          h['typ'] = 'client-authentication+jwt';
+        }),
+      );
     });
   }
 });
@@ -274,7 +333,13 @@ describe('draft-ietf-oauth-rfc7523bis strict audience for a client and for the s
       const sw = await world(shared);
       try {
         for (const c of [signer('private_key_jwt', pk.client_id, '', key), signer('client_secret_jwt', hs.client_id, hs.client_secret!)]) {
-          await refused(sw, '/token', c.client_id, rawAssertion(await commonLibraryAssertion(sw, c)), /only the issuer is accepted: client registered strict_assertion_audience/);
+          await refused(
+            sw,
+            '/token',
+            c.client_id,
+            rawAssertion(await commonLibraryAssertion(sw, c)),
+            /only the issuer is accepted: client registered strict_assertion_audience/,
+          );
           await accepted(sw, '/token', c.client_id, rawAssertion(await commonLibraryAssertion(sw, c, { aud: sw.as.issuer })));
           await accepted(sw, '/token', c.client_id, c.library());
         }
@@ -294,7 +359,13 @@ describe('draft-ietf-oauth-rfc7523bis strict audience for a client and for the s
       for (const m of METHODS) {
         const c = await jwtClient(sw, m);
         for (const path of ENDPOINTS) {
-          await refused(sw, path, c.client_id, rawAssertion(await commonLibraryAssertion(sw, c, { aud: `${sw.as.issuer}${path}` })), /only the issuer is accepted: clientAuth\.strictAudience/);
+          await refused(
+            sw,
+            path,
+            c.client_id,
+            rawAssertion(await commonLibraryAssertion(sw, c, { aud: `${sw.as.issuer}${path}` })),
+            /only the issuer is accepted: clientAuth\.strictAudience/,
+          );
           await accepted(sw, path, c.client_id, rawAssertion(await commonLibraryAssertion(sw, c, { aud: sw.as.issuer })));
         }
         await refused(sw, '/token', c.client_id, rawAssertion(await commonLibraryAssertion(sw, c)), /clientAuth\.strictAudience/);

@@ -15,7 +15,14 @@ import { after, before, describe, test } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
 import * as oauth from 'oauth4webapi';
 import {
-  ACCEPTED_STATUS, allEndpointsMetadata, assertInvalidClient, callEndpoint, ENDPOINTS, recordEvents, type Endpoint, type EventLog,
+  ACCEPTED_STATUS,
+  allEndpointsMetadata,
+  assertInvalidClient,
+  callEndpoint,
+  ENDPOINTS,
+  recordEvents,
+  type Endpoint,
+  type EventLog,
 } from '../support/client-auth-endpoints.ts';
 import { discover, INSECURE } from '../support/oauth-client.ts';
 import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
@@ -36,8 +43,8 @@ let as: oauth.AuthorizationServer;
 let log: EventLog;
 const clients: JwtClient[] = [];
 
-const sign = (jwt: SignJWT, clientId: string, key: CryptoKey | Uint8Array) => jwt
-  .setIssuer(clientId).setSubject(clientId).setAudience(s.url).setIssuedAt().setExpirationTime('2m').sign(key);
+const sign = (jwt: SignJWT, clientId: string, key: CryptoKey | Uint8Array) =>
+  jwt.setIssuer(clientId).setSubject(clientId).setAudience(s.url).setIssuedAt().setExpirationTime('2m').sign(key);
 
 before(async () => {
   s = await startTestServer();
@@ -46,15 +53,21 @@ before(async () => {
   const hs = await createTestClient(s.gh, allEndpointsMetadata('client_secret_jwt'));
   const secret = new TextEncoder().encode(hs.client_secret);
   clients.push({
-    method: 'client_secret_jwt', client_id: hs.client_id,
+    method: 'client_secret_jwt',
+    client_id: hs.client_id,
     assertion: () => sign(new SignJWT({ jti: randomBytes(16).toString('hex') }).setProtectedHeader({ alg: 'HS256' }), hs.client_id, secret),
     good: () => oauth.ClientSecretJwt(hs.client_secret),
   });
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-  const pk = await createTestClient(s.gh, { ...allEndpointsMetadata('private_key_jwt'), jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'replay-1', alg: 'ES256' }] } });
+  const pk = await createTestClient(s.gh, {
+    ...allEndpointsMetadata('private_key_jwt'),
+    jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'replay-1', alg: 'ES256' }] },
+  });
   clients.push({
-    method: 'private_key_jwt', client_id: pk.client_id,
-    assertion: () => sign(new SignJWT({ jti: randomBytes(16).toString('hex') }).setProtectedHeader({ alg: 'ES256', kid: 'replay-1' }), pk.client_id, privateKey),
+    method: 'private_key_jwt',
+    client_id: pk.client_id,
+    assertion: () =>
+      sign(new SignJWT({ jti: randomBytes(16).toString('hex') }).setProtectedHeader({ alg: 'ES256', kid: 'replay-1' }), pk.client_id, privateKey),
     good: () => oauth.PrivateKeyJwt({ key: privateKey, kid: 'replay-1' }),
   });
 });
@@ -64,10 +77,12 @@ after(async () => {
 });
 
 /** Sends a hand-made assertion, as a client (or someone who captured it) would. */
-const presenting = (jwt: string): oauth.ClientAuth => (_as, _client, body) => {
-  body.set('client_assertion_type', ASSERTION_TYPE);
-  body.set('client_assertion', jwt);
-};
+const presenting =
+  (jwt: string): oauth.ClientAuth =>
+  (_as, _client, body) => {
+    body.set('client_assertion_type', ASSERTION_TYPE);
+    body.set('client_assertion', jwt);
+  };
 
 /** What /introspect and /revoke need: a live access token of the client. */
 async function ownToken(c: JwtClient): Promise<string> {
@@ -95,7 +110,11 @@ async function replay(c: JwtClient, jwt: string, first: Endpoint, second: Endpoi
 
 /** Each endpoint once as the first use and once as the replay. */
 const CROSS: readonly (readonly [Endpoint, Endpoint])[] = [
-  ['par', 'token'], ['token', 'par'], ['introspect', 'revoke'], ['revoke', 'device_authorization'], ['device_authorization', 'introspect'],
+  ['par', 'token'],
+  ['token', 'par'],
+  ['introspect', 'revoke'],
+  ['revoke', 'device_authorization'],
+  ['device_authorization', 'introspect'],
 ];
 
 for (const method of ['client_secret_jwt', 'private_key_jwt'] as const) {

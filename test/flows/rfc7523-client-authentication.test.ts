@@ -57,10 +57,12 @@ async function refused(clientId: string, auth: oauth.ClientAuth, reason: RegExp)
 }
 
 /** A ClientAuth that sends a hand-made assertion (what a hostile or broken client would send). */
-const rawAssertion = (jwt: string): oauth.ClientAuth => (_as, _client, body) => {
-  body.set('client_assertion_type', ASSERTION_TYPE);
-  body.set('client_assertion', jwt);
-};
+const rawAssertion =
+  (jwt: string): oauth.ClientAuth =>
+  (_as, _client, body) => {
+    body.set('client_assertion_type', ASSERTION_TYPE);
+    body.set('client_assertion', jwt);
+  };
 
 async function keyClient(alg: string) {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
@@ -82,7 +84,10 @@ test('RFC 6749 §2.3.1 client_secret_basic ids and secrets are form-urlencoded b
   const c = await createTestClient(s.gh);
   const res = await fetch(`${s.url}/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${encodeURIComponent(c.client_id)}:${encodeURIComponent(c.client_secret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${encodeURIComponent(c.client_id)}:${encodeURIComponent(c.client_secret)}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials',
   });
   assert.equal(res.status, 200);
@@ -110,7 +115,11 @@ test('RFC 7523 §2.2 private_key_jwt with a jwks_uri: fetched once, then cached 
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'remote-1', alg: 'ES256', use: 'sig' }] };
   let fetches = 0;
-  const server: Server = createServer((_req, res) => { fetches++; res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(jwks)); });
+  const server: Server = createServer((_req, res) => {
+    fetches++;
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify(jwks));
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   try {
     const c = await createTestClient(s.gh, { token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://keys.example/jwks' });
@@ -125,7 +134,12 @@ test('RFC 7523 §2.2 private_key_jwt with a jwks_uri: fetched once, then cached 
 });
 
 test('OAuth 2.1 §2.1 none: a public client authenticates where public clients are allowed (revocation) and not at client_credentials', async () => {
-  const c = await createTestClient(s.gh, { token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], response_types: ['code'], redirect_uris: ['https://app.example/cb'] });
+  const c = await createTestClient(s.gh, {
+    token_endpoint_auth_method: 'none',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    redirect_uris: ['https://app.example/cb'],
+  });
   const res = await oauth.revocationRequest(as, { client_id: c.client_id }, oauth.None(), 'some-token', INSECURE);
   await oauth.processRevocationResponse(res);
   await refused(c.client_id, oauth.None(), /public client not allowed/);
@@ -160,29 +174,68 @@ describe('refused client authentication', () => {
   test('RFC 8725 §2.1 an HS256 assertion keyed with the client public key is invalid_client', async () => {
     const k = await keyClient('RS256');
     const pem = await exportSPKI(k.publicKey as CryptoKey);
-    const jwt = await new SignJWT({ jti: randomBytes(8).toString('hex') }).setProtectedHeader({ alg: 'HS256' })
-      .setIssuer(k.client_id).setSubject(k.client_id).setAudience(s.url).setIssuedAt().setExpirationTime('1m')
+    const jwt = await new SignJWT({ jti: randomBytes(8).toString('hex') })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(k.client_id)
+      .setSubject(k.client_id)
+      .setAudience(s.url)
+      .setIssuedAt()
+      .setExpirationTime('1m')
       .sign(new TextEncoder().encode(pem));
     await refused(k.client_id, rawAssertion(jwt), /JOSEAlgNotAllowed/);
   });
 
   test('RFC 7523 §3 an expired assertion is invalid_client', async () => {
     const k = await keyClient('ES256');
-    await refused(k.client_id, oauth.PrivateKeyJwt({ key: k.privateKey, kid: k.jwk.kid! }, modify((_h, p) => { p['iat'] = now() - 300; p['exp'] = now() - 120; })), /JWTExpired/);
+    await refused(
+      k.client_id,
+      oauth.PrivateKeyJwt(
+        { key: k.privateKey, kid: k.jwk.kid! },
+        modify((_h, p) => {
+          p['iat'] = now() - 300;
+          p['exp'] = now() - 120;
+        }),
+      ),
+      /JWTExpired/,
+    );
   });
 
   test('RFC 7523 §3 an assertion whose aud is neither the issuer nor the endpoint is invalid_client', async () => {
     const k = await keyClient('ES256');
-    await refused(k.client_id, oauth.PrivateKeyJwt({ key: k.privateKey, kid: k.jwk.kid! }, modify((_h, p) => { p['aud'] = 'https://someone-else.example'; })), /aud/);
+    await refused(
+      k.client_id,
+      oauth.PrivateKeyJwt(
+        { key: k.privateKey, kid: k.jwk.kid! },
+        modify((_h, p) => {
+          p['aud'] = 'https://someone-else.example';
+        }),
+      ),
+      /aud/,
+    );
   });
 
   test('RFC 7523 §3 a replayed jti is invalid_client; a forged assertion does not burn the jti', async () => {
     const k = await keyClient('ES256');
     const jti = randomBytes(8).toString('hex');
     const stranger = await generateKeyPair('ES256');
-    await refused(k.client_id, oauth.PrivateKeyJwt({ key: stranger.privateKey, kid: k.jwk.kid! }, modify((_h, p) => { p['jti'] = jti; })), /signature/);
-    const jwt = await new SignJWT({ jti }).setProtectedHeader({ alg: 'ES256', kid: k.jwk.kid! })
-      .setIssuer(k.client_id).setSubject(k.client_id).setAudience(s.url).setIssuedAt().setExpirationTime('1m').sign(k.privateKey);
+    await refused(
+      k.client_id,
+      oauth.PrivateKeyJwt(
+        { key: stranger.privateKey, kid: k.jwk.kid! },
+        modify((_h, p) => {
+          p['jti'] = jti;
+        }),
+      ),
+      /signature/,
+    );
+    const jwt = await new SignJWT({ jti })
+      .setProtectedHeader({ alg: 'ES256', kid: k.jwk.kid! })
+      .setIssuer(k.client_id)
+      .setSubject(k.client_id)
+      .setAudience(s.url)
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(k.privateKey);
     await accepted(k.client_id, rawAssertion(jwt));
     await refused(k.client_id, rawAssertion(jwt), /replayed/);
   });
@@ -190,8 +243,13 @@ describe('refused client authentication', () => {
   test('RFC 7523 §2.2 an unsupported client_assertion_type is invalid_client', async () => {
     const before = issued.length;
     const res = await fetch(`${s.url}/token`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer', client_assertion: 'x' }),
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:saml2-bearer',
+        client_assertion: 'x',
+      }),
     });
     assert.equal(res.status, 401);
     assert.ok(res.headers.get('www-authenticate'));
@@ -200,11 +258,13 @@ describe('refused client authentication', () => {
 
   test('RFC 6749 §5.2 a malformed Basic header is invalid_client with WWW-Authenticate Basic', async () => {
     const res = await fetch(`${s.url}/token`, {
-      method: 'POST', headers: { authorization: 'Basic %%%', 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials',
+      method: 'POST',
+      headers: { authorization: 'Basic %%%', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
     });
     assert.equal(res.status, 401);
     assert.match(res.headers.get('www-authenticate') ?? '', /^Basic /);
-    assert.equal((await res.json() as { error: string }).error, 'invalid_client');
+    assert.equal(((await res.json()) as { error: string }).error, 'invalid_client');
   });
 
   test('RFC 6749 §2.3 two authentication methods at once is invalid_request (400), nothing issued', async () => {
@@ -216,7 +276,7 @@ describe('refused client authentication', () => {
     };
     const { res } = await grant(c.client_id, both);
     assert.equal(res.status, 400);
-    assert.equal((await res.json() as { error: string }).error, 'invalid_request');
+    assert.equal(((await res.json()) as { error: string }).error, 'invalid_request');
     const k = await keyClient('ES256');
     const assertionAndSecret: oauth.ClientAuth = async (a, client, body, headers) => {
       await oauth.PrivateKeyJwt({ key: k.privateKey, kid: k.jwk.kid! })(a, client, body, headers);
@@ -235,14 +295,23 @@ describe('RFC 7523 §3 replay protection across instances', () => {
     const two = await startTestServer(shared);
     try {
       const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
-      const c = await createTestClient(one.gh, { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k' }] } });
-      const jwt = await new SignJWT({ jti: randomBytes(8).toString('hex') }).setProtectedHeader({ alg: 'ES256', kid: 'k' })
-        .setIssuer(c.client_id).setSubject(c.client_id).setAudience('https://as.example').setIssuedAt().setExpirationTime('1m').sign(privateKey);
+      const c = await createTestClient(one.gh, {
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k' }] },
+      });
+      const jwt = await new SignJWT({ jti: randomBytes(8).toString('hex') })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+        .setIssuer(c.client_id)
+        .setSubject(c.client_id)
+        .setAudience('https://as.example')
+        .setIssuedAt()
+        .setExpirationTime('1m')
+        .sign(privateKey);
       const asOf = (t: TestServer): oauth.AuthorizationServer => ({ issuer: 'https://as.example', token_endpoint: `${t.url}/token` });
       await accepted(c.client_id, rawAssertion(jwt), asOf(one));
       const { res } = await grant(c.client_id, rawAssertion(jwt), asOf(two));
       assert.equal(res.status, 401);
-      assert.equal((await res.json() as { error: string }).error, 'invalid_client');
+      assert.equal(((await res.json()) as { error: string }).error, 'invalid_client');
     } finally {
       await one.close();
       await two.close();
@@ -255,12 +324,17 @@ describe('RFC 7523 §3 replay protection across instances', () => {
 async function keyServer(handler: Parameters<typeof createServer>[1]) {
   let connections = 0;
   const server: Server = createServer(handler);
-  server.on('connection', () => { connections++; });
+  server.on('connection', () => {
+    connections++;
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks`,
     connections: () => connections,
-    close: () => { server.closeAllConnections(); return new Promise((r) => server.close(r)); },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(r));
+    },
   };
 }
 
@@ -301,9 +375,15 @@ describe('S19 RFC 7523 §2.2 a client jwks_uri is fetched only through the guard
       const pump = () => {
         while (!res.destroyed && written < 10 * 1024 * 1024) {
           written += chunk.length;
-          if (!res.write(chunk)) { res.once('drain', pump); return; }
+          if (!res.write(chunk)) {
+            res.once('drain', pump);
+            return;
+          }
         }
-        if (!res.destroyed) res.end(']}', () => { finished = true; });
+        if (!res.destroyed)
+          res.end(']}', () => {
+            finished = true;
+          });
       };
       pump();
     });
@@ -321,7 +401,10 @@ describe('S19 RFC 7523 §2.2 a client jwks_uri is fetched only through the guard
 
   test('RFC 7591 §2 a fetched key set meets the registered jwks limits (key count, public keys only)', async () => {
     let doc: unknown = null;
-    const keys = await keyServer((_req, res) => { res.setHeader('content-type', 'application/json'); res.end(JSON.stringify(doc)); });
+    const keys = await keyServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(doc));
+    });
     try {
       const c = await jwksUriClient(s, keys.url);
       const auth = oauth.PrivateKeyJwt({ key: c.privateKey, kid: 'remote-1' });

@@ -6,16 +6,25 @@ import { createTestClient, startTestServer, type TestServer } from '../support/s
 
 const IAT = 'initial-access-token-0123456789abcdef';
 
-interface Reply { status: number; headers: Headers; body: Record<string, unknown> }
+interface Reply {
+  status: number;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
 
-async function call(s: TestServer, method: string, path: string, opts: { body?: unknown; token?: string; contentType?: string; raw?: string } = {}): Promise<Reply> {
+async function call(
+  s: TestServer,
+  method: string,
+  path: string,
+  opts: { body?: unknown; token?: string; contentType?: string; raw?: string } = {},
+): Promise<Reply> {
   const headers: Record<string, string> = {};
   if (opts.token !== undefined) headers['authorization'] = `Bearer ${opts.token}`;
   const hasBody = opts.body !== undefined || opts.raw !== undefined;
   if (hasBody) headers['content-type'] = opts.contentType ?? 'application/json';
   const res = await fetch(`${s.url}${path}`, { method, headers, body: opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)) });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) as Record<string, unknown> : {} };
+  return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
 async function clientCount(s: TestServer): Promise<number> {
@@ -26,7 +35,15 @@ const service = { client_name: 'Reporting job', grant_types: ['client_credential
 
 describe('open registration', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer({ registration: { enabled: true, allowedScopes: ['read', 'write', 'openid'], allowedGrantTypes: ['client_credentials', 'authorization_code', 'refresh_token'] } }); });
+  before(async () => {
+    s = await startTestServer({
+      registration: {
+        enabled: true,
+        allowedScopes: ['read', 'write', 'openid'],
+        allowedGrantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
+      },
+    });
+  });
   after(() => s.close());
 
   test('RFC 7591 §3.2.1 registration answers 201 with credentials and every registered metadata value', async () => {
@@ -55,7 +72,9 @@ describe('open registration', () => {
   });
 
   test('RFC 7591 §3.2.1 a public native client gets no secret', async () => {
-    const r = await call(s, 'POST', '/register', { body: { application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['com.example.app:/oauth2redirect', 'http://127.0.0.1/cb'] } });
+    const r = await call(s, 'POST', '/register', {
+      body: { application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['com.example.app:/oauth2redirect', 'http://127.0.0.1/cb'] },
+    });
     assert.equal(r.status, 201);
     assert.equal(r.body['client_secret'], undefined);
     assert.equal(r.body['client_secret_expires_at'], undefined);
@@ -70,12 +89,29 @@ describe('open registration', () => {
     ['a relative redirect URI', { redirect_uris: ['/cb'] }, 'invalid_redirect_uri'],
     ['a private-use scheme on a web client', { redirect_uris: ['com.example.app:/cb'] }, 'invalid_redirect_uri'],
     ['authorization_code without redirect URIs', { grant_types: ['authorization_code'], response_types: ['code'] }, 'invalid_redirect_uri'],
-    ['jwks together with jwks_uri', { ...service, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example/jwks', jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b' }] } }, 'invalid_client_metadata'],
+    [
+      'jwks together with jwks_uri',
+      {
+        ...service,
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks_uri: 'https://app.example/jwks',
+        jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b' }] },
+      },
+      'invalid_client_metadata',
+    ],
     ['an http jwks_uri', { ...service, token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'http://app.example/jwks' }, 'invalid_client_metadata'],
-    ['a private key in jwks', { ...service, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' }] } }, 'invalid_client_metadata'],
+    [
+      'a private key in jwks',
+      { ...service, token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'a', y: 'b', d: 'c' }] } },
+      'invalid_client_metadata',
+    ],
     ['a grant type the policy does not allow', { ...service, grant_types: ['urn:ietf:params:oauth:grant-type:device_code'] }, 'invalid_client_metadata'],
     ['a scope the policy does not allow', { ...service, scope: 'read admin' }, 'invalid_client_metadata'],
-    ['code without authorization_code', { grant_types: ['client_credentials'], response_types: ['code'], redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
+    [
+      'code without authorization_code',
+      { grant_types: ['client_credentials'], response_types: ['code'], redirect_uris: ['https://a.example/cb'] },
+      'invalid_client_metadata',
+    ],
     ['the implicit response type', { response_types: ['token'], redirect_uris: ['https://a.example/cb'] }, 'invalid_client_metadata'],
     ['client_credentials for a public client', { ...service, token_endpoint_auth_method: 'none' }, 'invalid_client_metadata'],
     ['an unsupported auth method', { ...service, token_endpoint_auth_method: 'tls_client_auth' }, 'invalid_client_metadata'],
@@ -117,7 +153,7 @@ describe('open registration', () => {
     assert.equal((await call(s, 'GET', path, { token: fresh })).status, 200);
   });
 
-  test('RFC 7592 §2.1 a wrong token, another client\'s token, no token or a CLI-created client get 401 invalid_token', async () => {
+  test("RFC 7592 §2.1 a wrong token, another client's token, no token or a CLI-created client get 401 invalid_token", async () => {
     const a = (await call(s, 'POST', '/register', { body: service })).body;
     const b = (await call(s, 'POST', '/register', { body: service })).body;
     const wrong = await call(s, 'GET', `/register/${String(a['client_id'])}`, { token: 'not-the-token' });
@@ -136,7 +172,13 @@ describe('open registration', () => {
     const path = `/register/${String(reg['client_id'])}`;
     const r = await call(s, 'PUT', path, {
       token: String(reg['registration_access_token']),
-      body: { client_id: reg['client_id'], client_secret: reg['client_secret'], grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_post', scope: 'read write' },
+      body: {
+        client_id: reg['client_id'],
+        client_secret: reg['client_secret'],
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'client_secret_post',
+        scope: 'read write',
+      },
     });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body['client_id'], reg['client_id']);
@@ -155,8 +197,13 @@ describe('open registration', () => {
     const path = `/register/${String(reg['client_id'])}`;
     const token = String(reg['registration_access_token']);
     const put = (body: Record<string, unknown>) => call(s, 'PUT', path, { token, body: { ...service, ...body } });
-    for (const body of [{}, { client_id: 'another' }, { client_id: reg['client_id'], registration_access_token: token },
-      { client_id: reg['client_id'], client_id_issued_at: 1 }, { client_id: reg['client_id'], client_secret: 'guessed' }]) {
+    for (const body of [
+      {},
+      { client_id: 'another' },
+      { client_id: reg['client_id'], registration_access_token: token },
+      { client_id: reg['client_id'], client_id_issued_at: 1 },
+      { client_id: reg['client_id'], client_secret: 'guessed' },
+    ]) {
       const r = await put(body);
       assert.equal(r.status, 400, JSON.stringify(body));
       assert.equal(r.body['error'], 'invalid_request');
@@ -177,14 +224,18 @@ describe('open registration', () => {
     assert.equal(await s.gh.services.storage.clients.get(s.gh.ctx.tenantId, String(reg['client_id'])), undefined);
     assert.equal((await call(s, 'GET', path, { token: String(reg['registration_access_token']) })).status, 401);
     const as = await discover(s.url);
-    await assert.rejects(clientCredentials(as, { client_id: String(reg['client_id']), client_secret: String(reg['client_secret']) }),
-      (e: unknown) => e instanceof oauth.WWWAuthenticateChallengeError && e.status === 401 && e.cause[0]?.parameters.error === 'invalid_client');
+    await assert.rejects(
+      clientCredentials(as, { client_id: String(reg['client_id']), client_secret: String(reg['client_secret']) }),
+      (e: unknown) => e instanceof oauth.WWWAuthenticateChallengeError && e.status === 401 && e.cause[0]?.parameters.error === 'invalid_client',
+    );
   });
 });
 
 describe('registration gated by an initial access token', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer({ registration: { enabled: true, initialAccessTokens: [IAT, `${IAT}-2`] } }); });
+  before(async () => {
+    s = await startTestServer({ registration: { enabled: true, initialAccessTokens: [IAT, `${IAT}-2`] } });
+  });
   after(() => s.close());
 
   test('RFC 7591 §3 without the initial access token registration is 401 invalid_token and writes nothing', async () => {
@@ -196,7 +247,11 @@ describe('registration gated by an initial access token', () => {
     const wrong = await call(s, 'POST', '/register', { body: service, token: `${IAT}x` });
     assert.equal(wrong.status, 401);
     assert.equal(wrong.body['error'], 'invalid_token');
-    const malformed = await fetch(`${s.url}/register`, { method: 'POST', headers: { authorization: 'Basic Zm9vOmJhcg==', 'content-type': 'application/json' }, body: JSON.stringify(service) });
+    const malformed = await fetch(`${s.url}/register`, {
+      method: 'POST',
+      headers: { authorization: 'Basic Zm9vOmJhcg==', 'content-type': 'application/json' },
+      body: JSON.stringify(service),
+    });
     assert.equal(malformed.status, 401);
     assert.equal(await clientCount(s), before);
   });
@@ -213,7 +268,9 @@ describe('registration gated by an initial access token', () => {
 
 describe('registration disabled (the default)', () => {
   let s: TestServer;
-  before(async () => { s = await startTestServer(); });
+  before(async () => {
+    s = await startTestServer();
+  });
   after(() => s.close());
 
   test('RFC 7591 §3 with registration off the endpoint does not exist (404) and is not advertised', async () => {

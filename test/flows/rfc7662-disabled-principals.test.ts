@@ -11,8 +11,18 @@ import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { ADMIN, OPERATOR } from '../support/app-world.ts';
 import {
-  assertAuthorizationError, authorizeCode, authRequest, createRp, createTestUser, rpConfig, serverMetadata, startOidcServer, userinfo,
-  type OidcServer, type TestRp, type TestUser,
+  assertAuthorizationError,
+  authorizeCode,
+  authRequest,
+  createRp,
+  createTestUser,
+  rpConfig,
+  serverMetadata,
+  startOidcServer,
+  userinfo,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
 } from '../support/oidc.ts';
 import { createTestClient, type TestClient } from '../support/server.ts';
 import { UserAgent } from '../support/user-agent.ts';
@@ -46,7 +56,7 @@ async function signIn(w: World, rp: TestRp, user: TestUser): Promise<Signed> {
   const ua = new UserAgent(w.op.url);
   const cfg = await rpConfig(w.op, rp);
   const { req, callback } = await authorizeCode(cfg, rp, ua, user, { scope: 'openid offline_access email', prompt: 'consent' });
-  const as = await serverMetadata(w.op.url) as oauth.AuthorizationServer;
+  const as = (await serverMetadata(w.op.url)) as oauth.AuthorizationServer;
   const client: oauth.Client = { client_id: rp.client_id };
   const auth = oauth.ClientSecretBasic(rp.client_secret);
   const validated = oauth.validateAuthResponse(as, client, callback, req.state);
@@ -60,11 +70,14 @@ async function signIn(w: World, rp: TestRp, user: TestUser): Promise<Signed> {
 async function introspect(w: World, token: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${w.op.url}/introspect`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${w.rs.client_id}:${w.rs.client_secret}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${w.rs.client_id}:${w.rs.client_secret}`).toString('base64')}`,
+    },
     body: new URLSearchParams({ token }),
   });
   assert.equal(res.status, 200);
-  return await res.json() as Record<string, unknown>;
+  return (await res.json()) as Record<string, unknown>;
 }
 
 /** The refresh with oauth4webapi: the new tokens, or the OAuth error code. */
@@ -102,7 +115,9 @@ const newUser = (w: World) => createTestUser(w.op.gh, { username: `user-${++seq}
 
 describe('CWE-613 disabled and deleted principals (defaults: users.revokeOnDisable, users.revokeOnPasswordChange)', () => {
   let w: World;
-  before(async () => { w = await world(); });
+  before(async () => {
+    w = await world();
+  });
   after(() => w?.op.close());
 
   for (const format of ['jwt', 'opaque'] as const) {
@@ -133,7 +148,7 @@ describe('CWE-613 disabled and deleted principals (defaults: users.revokeOnDisab
       assert.equal(await refresh(s), 'invalid_client');
       await app(w).clients.enable(OPERATOR, { client_id: rp.client_id });
       await assertUsable(w, s, 're-enabled (disabling a client revokes nothing)');
-      assert.equal(typeof await refresh(s), 'object', 'the refresh token works again');
+      assert.equal(typeof (await refresh(s)), 'object', 'the refresh token works again');
     });
   }
 
@@ -161,7 +176,9 @@ describe('CWE-613 disabled and deleted principals (defaults: users.revokeOnDisab
 
 describe('CWE-613 with users.revokeOnDisable and users.revokeOnPasswordChange off: only the inactive-while-disabled rule', () => {
   let w: World;
-  before(async () => { w = await world({ revokeOnDisable: false, revokeOnPasswordChange: false }); });
+  before(async () => {
+    w = await world({ revokeOnDisable: false, revokeOnPasswordChange: false });
+  });
   after(() => w?.op.close());
 
   for (const format of ['jwt', 'opaque'] as const) {
@@ -174,7 +191,7 @@ describe('CWE-613 with users.revokeOnDisable and users.revokeOnPasswordChange of
       await assertRefused(w, s, 'disabled');
       await app(w).users.enable(OPERATOR, { user: user.username });
       await assertUsable(w, s, 're-enabled');
-      assert.equal(typeof await refresh(s), 'object', 'the refresh token works again');
+      assert.equal(typeof (await refresh(s)), 'object', 'the refresh token works again');
     });
   }
 

@@ -95,9 +95,14 @@ test('RFC 9701 §5 Accept: application/token-introspection+jwt returns a signed 
   assert.equal(body.scope, 'write');
   // oauth4webapi checked typ, iss, aud and iat; the signature is checked against the JWKS here.
   await oauth.validateApplicationLevelSignature(as, res, INSECURE);
-  const again = await oauth.introspectionRequest(as, { client_id: owner.client_id }, oauth.ClientSecretBasic(owner.client_secret), t.access_token, { ...INSECURE, requestJwtResponse: true });
+  const again = await oauth.introspectionRequest(as, { client_id: owner.client_id }, oauth.ClientSecretBasic(owner.client_secret), t.access_token, {
+    ...INSECURE,
+    requestJwtResponse: true,
+  });
   const { payload, protectedHeader } = await jwtVerify(await again.text(), createRemoteJWKSet(new URL(as.jwks_uri!)), {
-    issuer: s.url, audience: owner.client_id, typ: 'token-introspection+jwt',
+    issuer: s.url,
+    audience: owner.client_id,
+    typ: 'token-introspection+jwt',
   });
   assert.equal(protectedHeader.alg, 'ES256');
   assert.equal(payload.sub, undefined);
@@ -112,20 +117,39 @@ test('RFC 9701 §5 an inactive token in a JWT response has only active=false', a
 
 test('RFC 7662 §2.1 the endpoint requires client authentication', async () => {
   const t = await clientCredentials(as, owner);
-  const none = await fetch(as.introspection_endpoint!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: t.access_token }) });
+  const none = await fetch(as.introspection_endpoint!, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: t.access_token }),
+  });
   assert.equal(none.status, 401);
-  assert.equal((await none.json() as { error: string }).error, 'invalid_client');
+  assert.equal(((await none.json()) as { error: string }).error, 'invalid_client');
   assert.ok(none.headers.get('www-authenticate'));
-  const publicId = await fetch(as.introspection_endpoint!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: t.access_token, client_id: owner.client_id }) });
+  const publicId = await fetch(as.introspection_endpoint!, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: t.access_token, client_id: owner.client_id }),
+  });
   assert.equal(publicId.status, 401, 'a client_id alone is not authentication');
-  const wrong = await fetch(as.introspection_endpoint!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${owner.client_id}:nope`).toString('base64')}` }, body: new URLSearchParams({ token: t.access_token }) });
+  const wrong = await fetch(as.introspection_endpoint!, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${owner.client_id}:nope`).toString('base64')}` },
+    body: new URLSearchParams({ token: t.access_token }),
+  });
   assert.equal(wrong.status, 401);
 });
 
 test('RFC 7662 §2.1 a missing token parameter is invalid_request', async () => {
-  const res = await fetch(as.introspection_endpoint!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${owner.client_id}:${owner.client_secret}`).toString('base64')}` }, body: 'token_type_hint=access_token' });
+  const res = await fetch(as.introspection_endpoint!, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${owner.client_id}:${owner.client_secret}`).toString('base64')}`,
+    },
+    body: 'token_type_hint=access_token',
+  });
   assert.equal(res.status, 400);
-  assert.equal((await res.json() as { error: string }).error, 'invalid_request');
+  assert.equal(((await res.json()) as { error: string }).error, 'invalid_request');
 });
 
 test('RFC 7662 §2.1 token_type_hint is accepted and never changes the answer', async () => {

@@ -21,9 +21,14 @@ let loopback: string;
 
 async function nativeApp(firstParty: boolean): Promise<TestRp> {
   const c = await createTestClient(op.gh, {
-    client_name: firstParty ? 'First-party native app' : 'Native app', application_type: 'native',
-    redirect_uris: ['http://127.0.0.1/cb'], grant_types: ['authorization_code'], response_types: ['code'],
-    token_endpoint_auth_method: 'none', scope: 'openid email', ...(firstParty ? { first_party: true } : {}),
+    client_name: firstParty ? 'First-party native app' : 'Native app',
+    application_type: 'native',
+    redirect_uris: ['http://127.0.0.1/cb'],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'none',
+    scope: 'openid email',
+    ...(firstParty ? { first_party: true } : {}),
   });
   return { ...c, redirect_uri: loopback, kind: 'public' };
 }
@@ -37,7 +42,11 @@ before(async () => {
 });
 after(() => op?.close());
 
-interface Started { readonly url: URL; readonly state: string; readonly verifier: string }
+interface Started {
+  readonly url: URL;
+  readonly state: string;
+  readonly verifier: string;
+}
 
 /** An authorization request as oauth4webapi builds it (PKCE S256, state). */
 async function start(client: TestRp, extra: Record<string, string> = {}): Promise<Started> {
@@ -45,15 +54,25 @@ async function start(client: TestRp, extra: Record<string, string> = {}): Promis
   const state = oauth.generateRandomState();
   const url = new URL(as.authorization_endpoint!);
   url.search = new URLSearchParams({
-    client_id: client.client_id, redirect_uri: client.redirect_uri, response_type: 'code', scope: 'openid email',
-    state, code_challenge: await oauth.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
+    client_id: client.client_id,
+    redirect_uri: client.redirect_uri,
+    response_type: 'code',
+    scope: 'openid email',
+    state,
+    code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    ...extra,
   }).toString();
   return { url, state, verifier };
 }
 
 /** Validates the callback (iss, state) and redeems its code with the PKCE verifier: the ID token's sub. */
 async function redeem(client: TestRp, started: Started, out: Outcome): Promise<string> {
-  assert.equal(out.kind, 'redirect', `a redirect to the client (got ${out.kind === 'page' ? `the ${out.page.kind} page: ${out.page.text.slice(0, 200)}` : out.kind})`);
+  assert.equal(
+    out.kind,
+    'redirect',
+    `a redirect to the client (got ${out.kind === 'page' ? `the ${out.page.kind} page: ${out.page.text.slice(0, 200)}` : out.kind})`,
+  );
   if (out.kind !== 'redirect') return '';
   const c: oauth.Client = { client_id: client.client_id };
   const params = oauth.validateAuthResponse(as, c, out.url, started.state);
@@ -70,11 +89,14 @@ function assertError(client: TestRp, started: Started, out: Outcome, error: stri
   assert.equal(out.url.searchParams.get('iss'), op.url, 'RFC 9207 iss');
   assert.equal(out.url.searchParams.get('state'), started.state);
   assert.equal(out.url.searchParams.get('code'), null);
-  assert.throws(() => oauth.validateAuthResponse(as, { client_id: client.client_id }, out.url, started.state), (e: unknown) => {
-    assert.ok(e instanceof oauth.AuthorizationResponseError);
-    assert.equal(e.error, error);
-    return true;
-  });
+  assert.throws(
+    () => oauth.validateAuthResponse(as, { client_id: client.client_id }, out.url, started.state),
+    (e: unknown) => {
+      assert.ok(e instanceof oauth.AuthorizationResponseError);
+      assert.equal(e.error, error);
+      return true;
+    },
+  );
 }
 
 /** The page the request stops at (fails the test for a redirect). */
@@ -109,7 +131,10 @@ describe('RFC 8252 §8.6 a public client with a loopback redirect URI is not re-
     assert.equal(shown.status, 200);
     assert.equal(shown.kind, 'consent');
     assert.match(shown.headers.get('content-type') ?? '', /^text\/html/);
-    assert.ok(shown.forms.some((f) => f.action === `${op.url}/consent` && f.fields.some((x) => x.name === 'csrf_token' && x.value !== '')), 'the consent form with its CSRF token');
+    assert.ok(
+      shown.forms.some((f) => f.action === `${op.url}/consent` && f.fields.some((x) => x.name === 'csrf_token' && x.value !== '')),
+      'the consent form with its CSRF token',
+    );
     assert.equal(await redeem(app, second, await ua.consent(shown, 'allow')), user.id);
   });
 
@@ -130,9 +155,16 @@ describe('RFC 8252 §8.6 a public client with a loopback redirect URI is not re-
     assert.match(shown.text, new RegExp(`Continue as ${user.username}`));
     assert.doesNotMatch(shown.text, /wants to access your account/, 'no consent text for a first-party client');
     const form = shown.forms.find((f) => f.action === `${op.url}/confirm`)!;
-    assert.ok(form.fields.some((x) => x.name === 'csrf_token' && x.value !== ''), 'the form carries the CSRF token');
+    assert.ok(
+      form.fields.some((x) => x.name === 'csrf_token' && x.value !== ''),
+      'the form carries the CSRF token',
+    );
     // CSRF is checked before anything else: without the token, 403 and no code.
-    const forged = await ua.submit(form, { csrf_token: '' }, form.submitters.find((s) => s.value === 'continue'));
+    const forged = await ua.submit(
+      form,
+      { csrf_token: '' },
+      form.submitters.find((s) => s.value === 'continue'),
+    );
     assert.equal(pageOf(forged).status, 403);
     const done = await ua.consent(shown, 'allow');
     assert.equal(await redeem(firstPartyApp, second, done), user.id);
@@ -146,7 +178,13 @@ describe('RFC 8252 §8.6 a public client with a loopback redirect URI is not re-
     const noDecision = pageOf(await ua.submit(form));
     assert.equal(noDecision.status, 400);
     assert.match(noDecision.text, /Choose Continue or Cancel/);
-    const broken = pageOf(await ua.submit(form, { interaction: 'not-a-sealed-interaction' }, form.submitters.find((s) => s.value === 'continue')));
+    const broken = pageOf(
+      await ua.submit(
+        form,
+        { interaction: 'not-a-sealed-interaction' },
+        form.submitters.find((s) => s.value === 'continue'),
+      ),
+    );
     assert.equal(broken.status, 400);
     assert.match(broken.text, /interaction_invalid/);
   });
@@ -174,7 +212,15 @@ describe('RFC 8252 §8.6 clients whose identity can be assured are still approve
       assert.equal(out.kind, 'redirect');
       if (out.kind !== 'redirect') return;
       const params = oauth.validateAuthResponse(as, c, out.url, started.state);
-      const res = await oauth.authorizationCodeGrantRequest(as, c, oauth.ClientSecretBasic(rp.client_secret), params, rp.redirect_uri, started.verifier, INSECURE);
+      const res = await oauth.authorizationCodeGrantRequest(
+        as,
+        c,
+        oauth.ClientSecretBasic(rp.client_secret),
+        params,
+        rp.redirect_uri,
+        started.verifier,
+        INSECURE,
+      );
       const tokens = await oauth.processAuthorizationCodeResponse(as, c, res, { expectedNonce: oauth.expectNoNonce, requireIdToken: true });
       assert.equal(oauth.getValidatedIdTokenClaims(tokens)!.sub, user.id);
     }

@@ -4,7 +4,9 @@ import { discover } from '../support/oauth-client.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 let s: TestServer;
-before(async () => { s = await startTestServer(); });
+before(async () => {
+  s = await startTestServer();
+});
 after(() => s.close());
 
 test('RFC 8414 §3.3 oauth4webapi validates the metadata: issuer equals the issuer identifier', async () => {
@@ -23,9 +25,13 @@ test('OIDC Discovery §4 /.well-known/openid-configuration serves the same metad
 });
 
 test('RFC 8414 §2 metadata advertises exactly what works (S17)', async () => {
-  const as = await discover(s.url) as Record<string, unknown> & Awaited<ReturnType<typeof discover>>;
+  const as = (await discover(s.url)) as Record<string, unknown> & Awaited<ReturnType<typeof discover>>;
   assert.deepEqual([...(as.grant_types_supported ?? [])].sort(), [
-    'authorization_code', 'client_credentials', 'implicit', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code',
+    'authorization_code',
+    'client_credentials',
+    'implicit',
+    'refresh_token',
+    'urn:ietf:params:oauth:grant-type:device_code',
   ]);
   // Implicit-only response types are off by default (OAuth 2.1); hybrid ones are served.
   assert.deepEqual(as.response_types_supported, ['code', 'code id_token', 'code token', 'code id_token token']);
@@ -44,8 +50,10 @@ test('RFC 8414 §2 metadata advertises exactly what works (S17)', async () => {
 });
 
 test('RFC 8414 §2 every advertised endpoint is served (S17)', async () => {
-  const as = await discover(s.url) as unknown as Record<string, unknown>;
-  const endpoints = Object.entries(as).filter(([k, v]) => (k.endsWith('_endpoint') || k === 'jwks_uri' || k === 'check_session_iframe') && typeof v === 'string');
+  const as = (await discover(s.url)) as unknown as Record<string, unknown>;
+  const endpoints = Object.entries(as).filter(
+    ([k, v]) => (k.endsWith('_endpoint') || k === 'jwks_uri' || k === 'check_session_iframe') && typeof v === 'string',
+  );
   assert.ok(endpoints.length >= 10, `found ${endpoints.map(([k]) => k).join(', ')}`);
   for (const [name, url] of endpoints) {
     const get = await fetch(url as string, { redirect: 'manual' });
@@ -77,7 +85,7 @@ test('RFC 8414 §2 jwks_uri serves the keys that sign access tokens', async () =
   const as = await discover(s.url);
   const res = await fetch(as.jwks_uri!);
   assert.equal(res.status, 200);
-  const jwks = await res.json() as { keys: { kid: string; alg: string }[] };
+  const jwks = (await res.json()) as { keys: { kid: string; alg: string }[] };
   assert.ok(jwks.keys.some((k) => k.alg === 'ES256'));
   assert.ok(res.headers.get('cache-control'));
 });

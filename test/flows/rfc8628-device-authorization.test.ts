@@ -65,14 +65,23 @@ before(async () => {
   s = await startTestServer({ device: { codeTtl: 600, interval: 5 } }, { clock });
   as = await discover(s.url, 'oidc');
   const c = await createTestClient(s.gh, {
-    client_name: 'Living room TV', token_endpoint_auth_method: 'none',
-    grant_types: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'], scope: 'openid email offline_access read',
+    client_name: 'Living room TV',
+    token_endpoint_auth_method: 'none',
+    grant_types: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'],
+    scope: 'openid email offline_access read',
   });
   tv = { client_id: c.client_id };
   const now = Math.floor(clock.now() / 1000);
   await s.gh.services.ports.users.create({
-    tenantId: s.gh.ctx.tenantId, id: userId, username: 'couch', passwordHash: null, roles: ['user'],
-    claims: { email: 'couch@example.com', email_verified: true }, disabled: false, createdAt: now, updatedAt: now,
+    tenantId: s.gh.ctx.tenantId,
+    id: userId,
+    username: 'couch',
+    passwordHash: null,
+    roles: ['user'],
+    claims: { email: 'couch@example.com', email_verified: true },
+    disabled: false,
+    createdAt: now,
+    updatedAt: now,
   });
 });
 
@@ -97,18 +106,32 @@ describe('RFC 8628 Device Authorization Grant', () => {
   });
 
   test('RFC 8628 §3.2 the response is not cacheable and repeated parameters are refused', async () => {
-    const res = await fetch(`${s.url}/device_authorization`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `client_id=${tv.client_id}` });
+    const res = await fetch(`${s.url}/device_authorization`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `client_id=${tv.client_id}`,
+    });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('cache-control'), 'no-store');
-    const twice = await fetch(`${s.url}/device_authorization`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `client_id=${tv.client_id}&scope=read&scope=openid` });
+    const twice = await fetch(`${s.url}/device_authorization`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `client_id=${tv.client_id}&scope=read&scope=openid`,
+    });
     assert.equal(twice.status, 400);
-    assert.equal((await twice.json() as { error: string }).error, 'invalid_request');
+    assert.equal(((await twice.json()) as { error: string }).error, 'invalid_request');
     const get = await fetch(`${s.url}/device_authorization`);
     assert.equal(get.status, 405);
   });
 
   test('RFC 8628 §3.1 a client not registered for the device_code grant gets unauthorized_client', async () => {
-    const web = await createTestClient(s.gh, { token_endpoint_auth_method: 'none', grant_types: ['authorization_code'], redirect_uris: ['https://rp.example/cb'], response_types: ['code'], scope: 'openid' });
+    const web = await createTestClient(s.gh, {
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code'],
+      redirect_uris: ['https://rp.example/cb'],
+      response_types: ['code'],
+      scope: 'openid',
+    });
     await assert.rejects(start('openid', web.client_id), (e: unknown) => e instanceof oauth.ResponseBodyError && e.error === 'unauthorized_client');
   });
 
@@ -116,8 +139,14 @@ describe('RFC 8628 Device Authorization Grant', () => {
     const conf = await createTestClient(s.gh, { grant_types: [DEVICE_CODE_GRANT_TYPE], scope: 'read' });
     const res = await oauth.deviceAuthorizationRequest(as, { client_id: conf.client_id }, oauth.ClientSecretBasic('wrong-secret'), { scope: 'read' }, INSECURE);
     assert.equal(res.status, 401);
-    assert.equal((await res.json() as { error: string }).error, 'invalid_client');
-    const ok = await oauth.deviceAuthorizationRequest(as, { client_id: conf.client_id }, oauth.ClientSecretBasic(conf.client_secret), { scope: 'read' }, INSECURE);
+    assert.equal(((await res.json()) as { error: string }).error, 'invalid_client');
+    const ok = await oauth.deviceAuthorizationRequest(
+      as,
+      { client_id: conf.client_id },
+      oauth.ClientSecretBasic(conf.client_secret),
+      { scope: 'read' },
+      INSECURE,
+    );
     assert.equal(ok.status, 200);
   });
 
@@ -146,7 +175,11 @@ describe('RFC 8628 Device Authorization Grant', () => {
     assert.equal(claims?.sub, userId);
     assert.equal(claims?.aud, tv.client_id);
     // The refresh token works at the token endpoint like any other.
-    const refreshed = await oauth.processRefreshTokenResponse(as, device(), await oauth.refreshTokenGrantRequest(as, device(), oauth.None(), tokens.refresh_token!, INSECURE));
+    const refreshed = await oauth.processRefreshTokenResponse(
+      as,
+      device(),
+      await oauth.refreshTokenGrantRequest(as, device(), oauth.None(), tokens.refresh_token!, INSECURE),
+    );
     assert.ok(refreshed.access_token);
   });
 
@@ -188,9 +221,9 @@ describe('RFC 8628 Device Authorization Grant', () => {
     const grant = encodeURIComponent(DEVICE_CODE_GRANT_TYPE);
     const missing = await post(`grant_type=${grant}&client_id=${tv.client_id}`);
     assert.equal(missing.status, 400);
-    assert.equal((await missing.json() as { error: string }).error, 'invalid_request');
+    assert.equal(((await missing.json()) as { error: string }).error, 'invalid_request');
     const unknown = await post(`grant_type=${grant}&client_id=${tv.client_id}&device_code=${'A'.repeat(43)}`);
-    assert.equal((await unknown.json() as { error: string }).error, 'invalid_grant');
+    assert.equal(((await unknown.json()) as { error: string }).error, 'invalid_grant');
   });
 });
 
@@ -204,16 +237,38 @@ describe('RFC 8628 §3.3 user interaction at the verification URI (/device pages
   before(async () => {
     p = await startTestServer({ device: { userCodeMaxAttempts: MAX } }, { clock: pageClock });
     pas = await discover(p.url, 'oidc');
-    clientId = (await createTestClient(p.gh, { client_name: 'Kitchen Radio', token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE_GRANT_TYPE], scope: 'openid email' })).client_id;
+    clientId = (
+      await createTestClient(p.gh, {
+        client_name: 'Kitchen Radio',
+        token_endpoint_auth_method: 'none',
+        grant_types: [DEVICE_CODE_GRANT_TYPE],
+        scope: 'openid email',
+      })
+    ).client_id;
     const now = Math.floor(pageClock.now() / 1000);
-    await p.gh.services.ports.users.create({ tenantId: p.gh.ctx.tenantId, id: 'u-radio', username: 'radio-owner', passwordHash: null, roles: ['user'], claims: {}, disabled: false, createdAt: now, updatedAt: now });
+    await p.gh.services.ports.users.create({
+      tenantId: p.gh.ctx.tenantId,
+      id: 'u-radio',
+      username: 'radio-owner',
+      passwordHash: null,
+      roles: ['user'],
+      claims: {},
+      disabled: false,
+      createdAt: now,
+      updatedAt: now,
+    });
   });
-  after(async () => { await p.close(); });
+  after(async () => {
+    await p.close();
+  });
   // Each test starts in a fresh rate-limit window.
-  beforeEach(() => { pageClock.advance(61); });
+  beforeEach(() => {
+    pageClock.advance(61);
+  });
 
   const c = (): oauth.Client => ({ client_id: clientId, id_token_signed_response_alg: 'ES256', [oauth.clockSkew]: pageClock.skew });
-  const startDevice = async () => oauth.processDeviceAuthorizationResponse(pas, c(), await oauth.deviceAuthorizationRequest(pas, c(), oauth.None(), { scope: 'openid email' }, INSECURE));
+  const startDevice = async () =>
+    oauth.processDeviceAuthorizationResponse(pas, c(), await oauth.deviceAuthorizationRequest(pas, c(), oauth.None(), { scope: 'openid email' }, INSECURE));
   const pollError = async (deviceCode: string) => {
     try {
       await oauth.processDeviceCodeResponse(pas, c(), await oauth.deviceCodeGrantRequest(pas, c(), oauth.None(), deviceCode, INSECURE));
@@ -236,7 +291,7 @@ describe('RFC 8628 §3.3 user interaction at the verification URI (/device pages
     return (out as { page: Page }).page;
   }
   const enter = async (ua: UserAgent, code: string, page?: Page) => {
-    const form = (page ?? await codePage(ua)).forms[0]!;
+    const form = (page ?? (await codePage(ua))).forms[0]!;
     return ua.submit(form, { user_code: code });
   };
 
@@ -245,7 +300,10 @@ describe('RFC 8628 §3.3 user interaction at the verification URI (/device pages
     const page = await codePage(new UserAgent(p.url), `?user_code=${encodeURIComponent(r.user_code)}`);
     assert.equal(page.status, 200);
     assert.equal(page.forms[0]?.fields.find((f) => f.name === 'user_code')?.value, r.user_code);
-    assert.ok(page.forms[0]?.fields.some((f) => f.name === 'csrf_token' && f.value.length > 20), 'CSRF token in the form');
+    assert.ok(
+      page.forms[0]?.fields.some((f) => f.name === 'csrf_token' && f.value.length > 20),
+      'CSRF token in the form',
+    );
     assert.match(page.headers.get('content-security-policy') ?? '', /form-action 'self'/);
     assert.equal(page.headers.get('cache-control'), 'no-store');
   });
@@ -336,7 +394,8 @@ describe('RFC 8628 §3.3 user interaction at the verification URI (/device pages
     const ua = new UserAgent(p.url);
     const page = await codePage(ua);
     const statuses: number[] = [];
-    for (let i = 0; i < MAX + 2; i++) statuses.push((await ua.request(page.forms[0]!.action, { method: 'POST', body: formValuesOf(page, { user_code: 'BCDF-GHJK' }) })).status);
+    for (let i = 0; i < MAX + 2; i++)
+      statuses.push((await ua.request(page.forms[0]!.action, { method: 'POST', body: formValuesOf(page, { user_code: 'BCDF-GHJK' }) })).status);
     assert.deepEqual(statuses, [...Array(MAX).fill(200), 429, 429]);
     const r = await startDevice();
     const blocked = await ua.request(page.forms[0]!.action, { method: 'POST', body: formValuesOf(page, { user_code: r.user_code }) });
@@ -353,7 +412,10 @@ describe('RFC 8628 §3.3 user interaction at the verification URI (/device pages
     const confirm = (await enter(ua, r.user_code)) as { page: Page };
     const form = confirm.page.forms[0]!;
     for (const token of ['forged.token', '']) {
-      const res = await ua.request(form.action, { method: 'POST', body: new URLSearchParams({ csrf_token: token, user_code: r.user_code, decision: 'allow' }) });
+      const res = await ua.request(form.action, {
+        method: 'POST',
+        body: new URLSearchParams({ csrf_token: token, user_code: r.user_code, decision: 'allow' }),
+      });
       assert.equal(res.status, 403);
     }
     assert.equal(await pollError(r.device_code), 'authorization_pending');

@@ -32,8 +32,10 @@ before(async () => {
   const pair = await generateKeyPair('ES256', { extractable: true });
   key = pair.privateKey;
   rp = await createRp(op.gh, 'confidential', {
-    token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...await exportJWK(pair.publicKey), kid: KID, alg: 'ES256', use: 'sig' }] },
-    request_object_signing_alg: 'ES256', grant_types: ['authorization_code', 'client_credentials'],
+    token_endpoint_auth_method: 'private_key_jwt',
+    jwks: { keys: [{ ...(await exportJWK(pair.publicKey)), kid: KID, alg: 'ES256', use: 'sig' }] },
+    request_object_signing_alg: 'ES256',
+    grant_types: ['authorization_code', 'client_credentials'],
   });
 });
 after(() => op?.close());
@@ -43,10 +45,12 @@ const client = () => ({ client_id: rp.client_id });
 /** oauth4webapi's own private_key_jwt assertion. */
 const libraryAuth = () => oauth.PrivateKeyJwt({ key, kid: KID });
 /** Sends exactly `jwt` as the client assertion. */
-const rawAssertion = (jwt: string): oauth.ClientAuth => (_as, _client, body) => {
-  body.set('client_assertion_type', ASSERTION_TYPE);
-  body.set('client_assertion', jwt);
-};
+const rawAssertion =
+  (jwt: string): oauth.ClientAuth =>
+  (_as, _client, body) => {
+    body.set('client_assertion_type', ASSERTION_TYPE);
+    body.set('client_assertion', jwt);
+  };
 
 /** Signs `claims` with the client's registered key; `typ` undefined leaves the header without one. */
 const sign = (claims: JWTPayload, typ: string | undefined) =>
@@ -56,9 +60,20 @@ const sign = (claims: JWTPayload, typ: string | undefined) =>
 async function requestObjectClaims(): Promise<JWTPayload> {
   const challenge = await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier());
   return {
-    iss: rp.client_id, sub: rp.client_id, aud: op.url, iat: now(), exp: now() + 60, jti: randomUUID(), client_id: rp.client_id,
-    response_type: 'code', redirect_uri: rp.redirect_uri, scope: 'openid', state: 'inner-state', nonce: 'n',
-    code_challenge: challenge, code_challenge_method: 'S256',
+    iss: rp.client_id,
+    sub: rp.client_id,
+    aud: op.url,
+    iat: now(),
+    exp: now() + 60,
+    jti: randomUUID(),
+    client_id: rp.client_id,
+    response_type: 'code',
+    redirect_uri: rp.redirect_uri,
+    scope: 'openid',
+    state: 'inner-state',
+    nonce: 'n',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
   };
 }
 
@@ -74,7 +89,7 @@ async function clientCredentials(auth: oauth.ClientAuth): Promise<Response> {
 }
 
 async function assertOAuthError(res: Response, status: number, error: string): Promise<void> {
-  const body = await res.json() as { error?: string; error_description?: string };
+  const body = (await res.json()) as { error?: string; error_description?: string };
   assert.equal(res.status, status, JSON.stringify(body));
   assert.equal(body.error, error, JSON.stringify(body));
 }
@@ -97,7 +112,7 @@ describe('RFC 8725 §3.11 one kind of JWT is not accepted as another', () => {
     }
   });
 
-  test('RFC 8725 §3.11 a client assertion typed oauth-authz-req+jwt is refused at /token (invalid_client); untyped, JWT, client-authentication+jwt and oauth4webapi\'s own are accepted', async () => {
+  test("RFC 8725 §3.11 a client assertion typed oauth-authz-req+jwt is refused at /token (invalid_client); untyped, JWT, client-authentication+jwt and oauth4webapi's own are accepted", async () => {
     await assertOAuthError(await clientCredentials(rawAssertion(await sign(assertionClaims(), 'oauth-authz-req+jwt'))), 401, 'invalid_client');
     await assertOAuthError(await clientCredentials(rawAssertion(await sign(assertionClaims(), 'at+jwt'))), 401, 'invalid_client');
     for (const typ of [undefined, 'JWT', 'client-authentication+jwt']) {

@@ -37,12 +37,22 @@ describe('canonical host for browser pages', () => {
       const r = await fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual' });
       assert.equal(r.status, 200, path);
     }
-    const token = await fetch(`http://127.0.0.1:${port}/token`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    const token = await fetch(`http://127.0.0.1:${port}/token`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'grant_type=client_credentials',
+    });
     assert.equal(token.status, 401);
   });
 
   test('a POST to a page is not redirected (a 303 would drop the form)', async () => {
-    const r = await fetch(`http://127.0.0.1:${port}/device`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'user_code=x' });
+    const r = await fetch(`http://127.0.0.1:${port}/device`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'user_code=x',
+    });
     assert.notEqual(r.status, 303);
   });
 });

@@ -12,8 +12,17 @@ import type { ParRecord } from '../../src/core/model/par-request.ts';
 import { REQUEST_URI_PREFIX } from '../../src/core/par/pushed-requests.ts';
 import { INSECURE } from '../support/oauth-client.ts';
 import {
-  assertErrorPage, callbackOf, createRp, createTestUser, rpConfig, serverMetadata, startOidcServer, startRpFlow, type OidcServer,
-  type TestRp, type TestUser,
+  assertErrorPage,
+  callbackOf,
+  createRp,
+  createTestUser,
+  rpConfig,
+  serverMetadata,
+  startOidcServer,
+  startRpFlow,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent, type Outcome } from '../support/user-agent.ts';
 
@@ -39,7 +48,15 @@ async function goodParams(client: TestRp = rp): Promise<{ params: Record<string,
   const { verifier, challenge } = await pkce();
   return {
     verifier,
-    params: { response_type: 'code', redirect_uri: client.redirect_uri, scope: 'openid email', state: 'st-1', nonce: 'n-1', code_challenge: challenge, code_challenge_method: 'S256' },
+    params: {
+      response_type: 'code',
+      redirect_uri: client.redirect_uri,
+      scope: 'openid email',
+      state: 'st-1',
+      nonce: 'n-1',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    },
   };
 }
 
@@ -69,7 +86,10 @@ async function recordingInserts<T>(fn: (stored: readonly ParRecord[]) => Promise
   const store = op.gh.services.storage.par;
   const insert = store.insert;
   const stored: ParRecord[] = [];
-  store.insert = (record) => { stored.push(structuredClone(record)); return insert.call(store, record); };
+  store.insert = (record) => {
+    stored.push(structuredClone(record));
+    return insert.call(store, record);
+  };
   try {
     return await fn(stored);
   } finally {
@@ -78,14 +98,14 @@ async function recordingInserts<T>(fn: (stored: readonly ParRecord[]) => Promise
 }
 
 /** What the store holds for `requestUri` now, by a take (which spends it if it is unused). */
-const takeFromStore = (requestUri: string) =>
-  op.gh.services.storage.par.take(op.gh.ctx.tenantId, sha256(requestUri), Math.floor(op.clock.now() / 1000));
+const takeFromStore = (requestUri: string) => op.gh.services.storage.par.take(op.gh.ctx.tenantId, sha256(requestUri), Math.floor(op.clock.now() / 1000));
 
-const authorizeUrl = (clientId: string, requestUri: string) => new URL(`${op.url}/authorize?${new URLSearchParams({ client_id: clientId, request_uri: requestUri })}`);
+const authorizeUrl = (clientId: string, requestUri: string) =>
+  new URL(`${op.url}/authorize?${new URLSearchParams({ client_id: clientId, request_uri: requestUri })}`);
 
 before(async () => {
   ({ op, user: alice, rp } = await startRpFlow({ user: { username: 'alice-par' } }));
-  as = await serverMetadata(op.url) as unknown as oauth.AuthorizationServer;
+  as = (await serverMetadata(op.url)) as unknown as oauth.AuthorizationServer;
 });
 
 after(async () => {
@@ -118,7 +138,11 @@ describe('RFC 9126 Pushed Authorization Requests', () => {
     const { params, verifier } = await goodParams(pub);
     const url = await oidc.buildAuthorizationUrlWithPAR(cfg, params);
     assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request_uri']);
-    const tokens = await oidc.authorizationCodeGrant(cfg, callbackOf(await new UserAgent(op.url).authorize(url, login())), { pkceCodeVerifier: verifier, expectedState: 'st-1', expectedNonce: 'n-1' });
+    const tokens = await oidc.authorizationCodeGrant(cfg, callbackOf(await new UserAgent(op.url).authorize(url, login())), {
+      pkceCodeVerifier: verifier,
+      expectedState: 'st-1',
+      expectedNonce: 'n-1',
+    });
     assert.equal(tokens.claims()?.sub, alice.id);
   });
 
@@ -153,7 +177,10 @@ describe('RFC 9126 Pushed Authorization Requests', () => {
     const get = store.get;
     let gets = 0;
     // Counting wrapper on the real store instance every service holds.
-    store.get = (...args) => { gets++; return get.apply(store, args); };
+    store.get = (...args) => {
+      gets++;
+      return get.apply(store, args);
+    };
     try {
       const { params } = await goodParams();
       const res = await push(rp, params);
@@ -168,8 +195,12 @@ describe('RFC 9126 Pushed Authorization Requests', () => {
     const { params } = await goodParams();
     const res = await push(rp, params, 'not-the-secret');
     assert.equal(res.status, 401);
-    assert.equal((await res.json() as { error: string }).error, 'invalid_client');
-    const anonymous = await fetch(`${op.url}/par`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params) });
+    assert.equal(((await res.json()) as { error: string }).error, 'invalid_client');
+    const anonymous = await fetch(`${op.url}/par`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params),
+    });
     assert.equal(anonymous.status, 401);
   });
 
@@ -177,7 +208,7 @@ describe('RFC 9126 Pushed Authorization Requests', () => {
     const { params } = await goodParams();
     const res = await push(rp, { ...params, request_uri: `${REQUEST_URI_PREFIX}abc` });
     assert.equal(res.status, 400);
-    assert.equal((await res.json() as { error: string }).error, 'invalid_request');
+    assert.equal(((await res.json()) as { error: string }).error, 'invalid_request');
   });
 
   test('RFC 9126 §2.1 pushed parameters are validated as at the authorization endpoint; errors are JSON', async () => {
@@ -195,7 +226,7 @@ describe('RFC 9126 Pushed Authorization Requests', () => {
       const res = await push(client, p);
       assert.equal(res.status, 400, JSON.stringify(p));
       assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
-      assert.equal((await res.json() as { error: string }).error, error, JSON.stringify(p));
+      assert.equal(((await res.json()) as { error: string }).error, error, JSON.stringify(p));
     }
   });
 
@@ -245,7 +276,11 @@ describe('RFC 9126 §2.1 what a pushed request stores (CWE-770)', () => {
       assert.deepEqual(stored[0]?.params, { ...params, client_id: pub.client_id }, 'only the recognized parameters');
       assert.ok(JSON.stringify(stored[0]).length < 1024);
       const cb = callbackOf(await new UserAgent(op.url).authorize(authorizeUrl(pub.client_id, request_uri), login()));
-      const tokens = await oidc.authorizationCodeGrant(await rpConfig(op, pub), cb, { pkceCodeVerifier: verifier, expectedState: 'st-1', expectedNonce: 'n-1' });
+      const tokens = await oidc.authorizationCodeGrant(await rpConfig(op, pub), cb, {
+        pkceCodeVerifier: verifier,
+        expectedState: 'st-1',
+        expectedNonce: 'n-1',
+      });
       assert.equal(tokens.claims()?.sub, alice.id);
     });
   });
@@ -273,7 +308,7 @@ describe('RFC 9126 §2.1 what a pushed request stores (CWE-770)', () => {
         assert.ok(body.toString().length < 60_000, 'within http.bodyLimit');
         const res = await oauth.pushedAuthorizationRequest(as, { client_id: rp.client_id }, oauth.ClientSecretBasic(rp.client_secret), body, INSECURE);
         assert.equal(res.status, 400);
-        const err = await res.json() as { error: string; error_description?: string };
+        const err = (await res.json()) as { error: string; error_description?: string };
         assert.equal(err.error, 'invalid_request');
         assert.match(err.error_description ?? '', /too large/, 'refused for its size, not its content');
       }

@@ -7,14 +7,25 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as oidc from 'openid-client';
 import {
-  codeFlow, createRp, createTestUser, rpConfig, startRpFlow, tokenRequest, userinfo, type OidcServer, type TestRp, type TestUser,
+  codeFlow,
+  createRp,
+  createTestUser,
+  rpConfig,
+  startRpFlow,
+  tokenRequest,
+  userinfo,
+  type OidcServer,
+  type TestRp,
+  type TestUser,
 } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
 let op: OidcServer;
 let alice: TestUser;
 let rp: TestRp;
-before(async () => { ({ op, user: alice, rp } = await startRpFlow()); });
+before(async () => {
+  ({ op, user: alice, rp } = await startRpFlow());
+});
 after(() => op?.close());
 
 async function offline(client: TestRp = rp, scope = 'openid offline_access email profile') {
@@ -27,10 +38,13 @@ async function offline(client: TestRp = rp, scope = 'openid offline_access email
 async function introspect(token: string): Promise<Record<string, unknown>> {
   const res = await fetch(`${op.url}/introspect`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${rp.client_id}:${rp.client_secret}`).toString('base64')}` },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: `Basic ${Buffer.from(`${rp.client_id}:${rp.client_secret}`).toString('base64')}`,
+    },
     body: new URLSearchParams({ token }),
   });
-  return await res.json() as Record<string, unknown>;
+  return (await res.json()) as Record<string, unknown>;
 }
 
 test('RFC 9700 §4.14.2 rotation: each refresh issues a new refresh token and retires the old one', async () => {
@@ -156,7 +170,7 @@ test('a refresh token family ends at tokens.refreshTokenAbsoluteTtl however ofte
   assert.equal(res.body['error'], 'invalid_grant');
 });
 
-test('a disabled user\'s refresh token is refused (invalid_grant)', async () => {
+test("a disabled user's refresh token is refused (invalid_grant)", async () => {
   const bob = await createTestUser(op.gh);
   const cfg = await rpConfig(op, rp);
   const r = await codeFlow(op, cfg, rp, new UserAgent(op.url), bob, { scope: 'openid offline_access', prompt: 'consent' });

@@ -35,7 +35,9 @@ export async function appWorld(opts: { algorithms?: readonly SigningAlg[]; users
   const algorithms = opts.algorithms ?? ['ES256'];
   const w = await coreWorld(algorithms);
   const config: ApplicationConfig = {
-    env: 'development', issuer: ISSUER, keys: { algorithms },
+    env: 'development',
+    issuer: ISSUER,
+    keys: { algorithms },
     tokens: { accessTokenTtl: 3600, idTokenSigningAlg: 'ES256', subjectType: 'public' },
     authorization: { implicit: false, allowUnsignedRequestObjects: false },
     resources: [{ accessTokenTtl: 7200 }],
@@ -46,8 +48,18 @@ export async function appWorld(opts: { algorithms?: readonly SigningAlg[]; users
   const ports = { clock: w.clock, random: w.random, events: w.events, tenantId: DEFAULT_TENANT };
   const rateLimiter = new MemoryRateLimiter();
   const app = createApplication({
-    ...ports, clients: s.clients, users: s.users, tokens: s.tokens, denylist: s.denylist, consents: s.consents, grants: s.grants,
-    userSessions: s.userSessions, keys: w.keys, logoutNotifier: delivery, config, rateLimiter,
+    ...ports,
+    clients: s.clients,
+    users: s.users,
+    tokens: s.tokens,
+    denylist: s.denylist,
+    consents: s.consents,
+    grants: s.grants,
+    userSessions: s.userSessions,
+    keys: w.keys,
+    logoutNotifier: delivery,
+    config,
+    rateLimiter,
     userService: createUserService({ ...ports, users: s.users, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }) }),
     clientService: createClientService({ ...ports, clients: s.clients, kek: Buffer.alloc(32, 9) }),
   });
@@ -67,30 +79,74 @@ export async function rejectsWith(p: Promise<unknown>, code: string, message?: R
 /** Asserts that nothing secret appears anywhere in a result (names or known secret values). */
 export function assertNoSecrets(value: unknown, secrets: readonly (string | null | undefined)[] = []): void {
   const text = JSON.stringify(value);
-  for (const name of ['secretHash', 'secret_hash', 'secretEncrypted', 'secret_encrypted', 'passwordHash', 'password_hash', 'registrationAccessTokenHash', 'privateJwk', 'private_jwk', '$argon2', '"d":']) {
+  for (const name of [
+    'secretHash',
+    'secret_hash',
+    'secretEncrypted',
+    'secret_encrypted',
+    'passwordHash',
+    'password_hash',
+    'registrationAccessTokenHash',
+    'privateJwk',
+    'private_jwk',
+    '$argon2',
+    '"d":',
+  ]) {
     assert.ok(!text.includes(name), `result mentions ${name}`);
   }
   for (const s of secrets) if (s) assert.ok(!text.includes(s), 'result holds a secret value');
 }
 
 /** A stored token (refresh or opaque access) of a grant, as the token endpoint writes one. */
-export function tokenRecord(w: AppWorld, t: { hash: string; grantId: string; clientId: string; userId: string | null; kind?: TokenRecord['kind']; ttl?: number }): TokenRecord {
+export function tokenRecord(
+  w: AppWorld,
+  t: { hash: string; grantId: string; clientId: string; userId: string | null; kind?: TokenRecord['kind']; ttl?: number },
+): TokenRecord {
   const now = w.now();
   return {
-    tenantId: DEFAULT_TENANT, hash: t.hash, kind: t.kind ?? 'refresh_token', jti: `jti-${t.hash}`, clientId: t.clientId, subject: t.userId ?? t.clientId,
-    userId: t.userId, scope: 'openid offline_access', audience: [], grantId: t.grantId, parentHash: null, issuedAt: now, expiresAt: now + (t.ttl ?? 3600),
-    cnf: null, claims: {}, revokedAt: null, consumedAt: null,
+    tenantId: DEFAULT_TENANT,
+    hash: t.hash,
+    kind: t.kind ?? 'refresh_token',
+    jti: `jti-${t.hash}`,
+    clientId: t.clientId,
+    subject: t.userId ?? t.clientId,
+    userId: t.userId,
+    scope: 'openid offline_access',
+    audience: [],
+    grantId: t.grantId,
+    parentHash: null,
+    issuedAt: now,
+    expiresAt: now + (t.ttl ?? 3600),
+    cnf: null,
+    claims: {},
+    revokedAt: null,
+    consumedAt: null,
   };
 }
 
 let sessions = 0;
 /** One browser session holding one account per sid, each with the clients that got tokens in it. */
-export async function signIn(w: AppWorld, accounts: readonly { userId: string; sid: string; clientIds?: readonly string[]; authTime?: number }[]): Promise<string> {
+export async function signIn(
+  w: AppWorld,
+  accounts: readonly { userId: string; sid: string; clientIds?: readonly string[]; authTime?: number }[],
+): Promise<string> {
   const now = w.now();
   const hash = `session-hash-${++sessions}`;
   await w.storage.sessions.create({
-    tenantId: DEFAULT_TENANT, hash, createdAt: now, lastSeenAt: now, expiresAt: now + 3600, currentUserId: accounts[0]?.userId ?? null,
-    accounts: accounts.map((a) => ({ userId: a.userId, sid: a.sid, authTime: a.authTime ?? now, amr: ['pwd'], acr: null, clientIds: [...(a.clientIds ?? [])] })),
+    tenantId: DEFAULT_TENANT,
+    hash,
+    createdAt: now,
+    lastSeenAt: now,
+    expiresAt: now + 3600,
+    currentUserId: accounts[0]?.userId ?? null,
+    accounts: accounts.map((a) => ({
+      userId: a.userId,
+      sid: a.sid,
+      authTime: a.authTime ?? now,
+      amr: ['pwd'],
+      acr: null,
+      clientIds: [...(a.clientIds ?? [])],
+    })),
   });
   return hash;
 }

@@ -40,15 +40,23 @@ export function authorizeConfig(o: AuthorizeConfigOverrides = {}): AuthorizeConf
 /** A confidential web RP registered for every response type. */
 export function webClient(over: Partial<Client> = {}): Client {
   return makeClient({
-    clientId: 'web', grantTypes: ['authorization_code', 'refresh_token', 'implicit'], responseTypes: ALL_RESPONSE_TYPES,
-    redirectUris: [WEB_REDIRECT], scopes: ['openid', 'profile', 'email', 'offline_access', 'read'], ...over,
+    clientId: 'web',
+    grantTypes: ['authorization_code', 'refresh_token', 'implicit'],
+    responseTypes: ALL_RESPONSE_TYPES,
+    redirectUris: [WEB_REDIRECT],
+    scopes: ['openid', 'profile', 'email', 'offline_access', 'read'],
+    ...over,
   });
 }
 
 /** A public native app with a loopback redirect URI. */
 export function nativeClient(over: Partial<Client> = {}): Client {
   return webClient({
-    clientId: 'app', tokenEndpointAuthMethod: 'none', redirectUris: ['http://127.0.0.1/callback'], metadata: { application_type: 'native' }, ...over,
+    clientId: 'app',
+    tokenEndpointAuthMethod: 'none',
+    redirectUris: ['http://127.0.0.1/callback'],
+    metadata: { application_type: 'native' },
+    ...over,
   });
 }
 
@@ -67,13 +75,34 @@ export interface AuthorizeWorld extends CoreWorld {
 export async function authorizeWorld(o: AuthorizeConfigOverrides = {}): Promise<AuthorizeWorld> {
   const w = await coreWorld(['ES256']);
   const config = authorizeConfig(o);
-  const tokenConfig = { issuer: ISSUER, tokens: { idTokenTtl: 600, idTokenSigningAlg: 'ES256' as const, subjectType: 'public' as const, accessTokenTtl: 300, accessTokenFormat: 'jwt' as const, accessTokenSigningAlg: 'ES256' as const } };
+  const tokenConfig = {
+    issuer: ISSUER,
+    tokens: {
+      idTokenTtl: 600,
+      idTokenSigningAlg: 'ES256' as const,
+      subjectType: 'public' as const,
+      accessTokenTtl: 300,
+      accessTokenFormat: 'jwt' as const,
+      accessTokenSigningAlg: 'ES256' as const,
+    },
+  };
   const idTokens = createIdTokenIssuer({ keys: w.keys, clock: w.clock, tenantId: w.tenantId }, tokenConfig);
   const deps: AuthorizationDeps = {
-    clients: w.storage.clients, users: w.storage.users, consents: w.storage.consents, sessions: w.storage.sessions, codes: w.storage.codes,
-    clock: w.clock, random: w.random, events: w.events, tenantId: w.tenantId,
-    idTokens, idTokenHints: createIdTokenHintVerifier(w.keys, { issuer: ISSUER }),
-    accessTokens: createAccessTokenIssuer({ tokens: w.storage.tokens, clock: w.clock, random: w.random, events: w.events, keys: w.keys, tenantId: w.tenantId }, { ...tokenConfig, resources: config.resources, requireResourceRegistration: config.requireResourceRegistration }),
+    clients: w.storage.clients,
+    users: w.storage.users,
+    consents: w.storage.consents,
+    sessions: w.storage.sessions,
+    codes: w.storage.codes,
+    clock: w.clock,
+    random: w.random,
+    events: w.events,
+    tenantId: w.tenantId,
+    idTokens,
+    idTokenHints: createIdTokenHintVerifier(w.keys, { issuer: ISSUER }),
+    accessTokens: createAccessTokenIssuer(
+      { tokens: w.storage.tokens, clock: w.clock, random: w.random, events: w.events, keys: w.keys, tenantId: w.tenantId },
+      { ...tokenConfig, resources: config.resources, requireResourceRegistration: config.requireResourceRegistration },
+    ),
     subjects: createUserSubjects(randomBytes(32), idTokens.subjectFor),
   };
   let sessions = 0;
@@ -82,19 +111,42 @@ export async function authorizeWorld(o: AuthorizeConfigOverrides = {}): Promise<
     config,
     deps,
     service: createAuthorizationService(deps, config),
-    async addClient(client) { await w.storage.clients.create(client); return client; },
-    async addUser(over = {}) { const u = makeUser(over); await w.storage.users.create(u); return u; },
+    async addClient(client) {
+      await w.storage.clients.create(client);
+      return client;
+    },
+    async addUser(over = {}) {
+      const u = makeUser(over);
+      await w.storage.users.create(u);
+      return u;
+    },
     async signIn(userIds, opts = {}) {
       const now = Math.floor(w.clock.now() / 1000);
       const accounts: SessionAccount[] = userIds.map((userId, i) => ({
-        userId, sid: `sid-${++sessions}-${i}`, authTime: now - (opts.ageSeconds ?? 60), amr: ['pwd'], acr: opts.acr === undefined ? 'urn:gatehouse:pwd' : opts.acr, clientIds: [],
+        userId,
+        sid: `sid-${++sessions}-${i}`,
+        authTime: now - (opts.ageSeconds ?? 60),
+        amr: ['pwd'],
+        acr: opts.acr === undefined ? 'urn:gatehouse:pwd' : opts.acr,
+        clientIds: [],
       }));
-      const session: SessionRecord = { tenantId: w.tenantId, hash: `session-${sessions}`, accounts, currentUserId: userIds[0] ?? null, createdAt: now - 100, lastSeenAt: now, expiresAt: now + 3600 };
+      const session: SessionRecord = {
+        tenantId: w.tenantId,
+        hash: `session-${sessions}`,
+        accounts,
+        currentUserId: userIds[0] ?? null,
+        createdAt: now - 100,
+        lastSeenAt: now,
+        expiresAt: now + 3600,
+      };
       await w.storage.sessions.create(session);
       return session;
     },
     with(over) {
-      return createAuthorizationService({ ...deps, ...over.deps }, authorizeConfig({ ...o, ...over.config, authorization: { ...o.authorization, ...over.config?.authorization } }));
+      return createAuthorizationService(
+        { ...deps, ...over.deps },
+        authorizeConfig({ ...o, ...over.config, authorization: { ...o.authorization, ...over.config?.authorization } }),
+      );
     },
   };
 }

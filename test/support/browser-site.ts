@@ -63,7 +63,15 @@ export async function startBrowserSite(overrides: Record<string, unknown> = {}, 
     },
     authorizeUrl(params = {}) {
       const u = new URL('/authorize', server.url);
-      const all = { client_id: clientId, redirect_uri: rp.redirectUri, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', ...params };
+      const all = {
+        client_id: clientId,
+        redirect_uri: rp.redirectUri,
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+        ...params,
+      };
       for (const [k, v] of Object.entries(all)) u.searchParams.set(k, v);
       return u.href;
     },
@@ -73,7 +81,7 @@ export async function startBrowserSite(overrides: Record<string, unknown> = {}, 
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: rp.redirectUri, client_id: client, code_verifier: verifier }),
       });
-      const body = await res.json() as { id_token?: string; error?: string };
+      const body = (await res.json()) as { id_token?: string; error?: string };
       if (!res.ok || !body.id_token) throw new Error(`token request failed: ${res.status} ${JSON.stringify(body)}`);
       return JSON.parse(Buffer.from(body.id_token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
     },

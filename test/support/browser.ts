@@ -87,10 +87,14 @@ export async function launchBrowser(): Promise<Chromium | { skip: string }> {
       await context.addInitScript({ content: CSP_PROBE });
       const page = await context.newPage();
       const problems: string[] = [];
-      page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()} (${m.location().url})`); });
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()} (${m.location().url})`);
+      });
       page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
       return {
-        page, context, problems,
+        page,
+        context,
+        problems,
         async shot(shotName) {
           const path = join(ARTIFACTS_DIR, `${name}-${shotName}.png`.replace(/[^\w.-]+/g, '-'));
           await page.screenshot({ path, fullPage: true });
@@ -121,10 +125,15 @@ export async function startClientSite(): Promise<ClientSite> {
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
-    req.on('data', (c: string) => { body += c; });
+    req.on('data', (c: string) => {
+      body += c;
+    });
     req.on('end', () => {
       const url = new URL(req.url ?? '/', `http://${req.headers.host}`);
-      if (url.pathname === '/favicon.ico') { res.writeHead(204).end(); return; }
+      if (url.pathname === '/favicon.ico') {
+        res.writeHead(204).end();
+        return;
+      }
       hits.push({ url, method: req.method ?? 'GET', form: req.method === 'POST' ? new URLSearchParams(body) : null });
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end('<!DOCTYPE html><html lang="en"><head><title>Client</title></head><body><h1>Client callback</h1></body></html>');
@@ -133,8 +142,14 @@ export async function startClientSite(): Promise<ClientSite> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    origin, redirectUri: `${origin}/cb`, hits,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    origin,
+    redirectUri: `${origin}/cb`,
+    hits,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -150,5 +165,7 @@ export async function waitForFocus(page: Page, id: string): Promise<void> {
 
 /** The focused element: id, trimmed text, class list and computed outline style. */
 export async function focused(page: Page): Promise<{ id: string; text: string; className: string; outline: string }> {
-  return page.evaluate(`(() => { const e = document.activeElement; return e ? { id: e.id, text: (e.textContent || '').trim(), className: e.className, outline: getComputedStyle(e).outlineStyle } : { id: '', text: '', className: '', outline: '' }; })()`);
+  return page.evaluate(
+    `(() => { const e = document.activeElement; return e ? { id: e.id, text: (e.textContent || '').trim(), className: e.className, outline: getComputedStyle(e).outlineStyle } : { id: '', text: '', className: '', outline: '' }; })()`,
+  );
 }

@@ -50,7 +50,13 @@ export interface CallOptions {
 }
 
 /** One request to `endpoint` as client `clientId` authenticating with `auth`. */
-export async function callEndpoint(as: oauth.AuthorizationServer, endpoint: Endpoint, clientId: string, auth: oauth.ClientAuth, opts: CallOptions = {}): Promise<Response> {
+export async function callEndpoint(
+  as: oauth.AuthorizationServer,
+  endpoint: Endpoint,
+  clientId: string,
+  auth: oauth.ClientAuth,
+  opts: CallOptions = {},
+): Promise<Response> {
   const client: oauth.Client = { client_id: clientId };
   switch (endpoint) {
     case 'token':
@@ -59,10 +65,20 @@ export async function callEndpoint(as: oauth.AuthorizationServer, endpoint: Endp
         : oauth.clientCredentialsGrantRequest(as, client, auth, { scope: 'read' }, INSECURE);
     case 'par': {
       const challenge = await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier());
-      return oauth.pushedAuthorizationRequest(as, client, auth, {
-        response_type: 'code', redirect_uri: CLIENT_REDIRECT, scope: 'read', state: oauth.generateRandomState(),
-        code_challenge: challenge, code_challenge_method: 'S256',
-      }, INSECURE);
+      return oauth.pushedAuthorizationRequest(
+        as,
+        client,
+        auth,
+        {
+          response_type: 'code',
+          redirect_uri: CLIENT_REDIRECT,
+          scope: 'read',
+          state: oauth.generateRandomState(),
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        },
+        INSECURE,
+      );
     }
     case 'introspect':
       return oauth.introspectionRequest(as, client, auth, opts.token ?? 'no-such-token', INSECURE);
@@ -75,8 +91,13 @@ export async function callEndpoint(as: oauth.AuthorizationServer, endpoint: Endp
 
 /** Events that mean something was issued, stored, changed or disclosed for a client. */
 export const EFFECT_EVENTS = [
-  'token.issued', 'token.revoked', 'grant.revoked', 'refresh_token.rotated', 'token.introspected',
-  'device_code.issued', 'authorization_request.pushed',
+  'token.issued',
+  'token.revoked',
+  'grant.revoked',
+  'refresh_token.rotated',
+  'token.introspected',
+  'device_code.issued',
+  'authorization_request.pushed',
 ] as const satisfies readonly EventName[];
 
 export interface EventLog {

@@ -18,7 +18,15 @@ export const T0 = 1_700_000_000_000;
 /** A clock tests move by hand (S14: never sleep). */
 export function settableClock(start = T0): Clock & { set(ms: number): void; advance(seconds: number): void } {
   let now = start;
-  return { now: () => now, set: (ms) => { now = ms; }, advance: (s) => { now += s * 1000; } };
+  return {
+    now: () => now,
+    set: (ms) => {
+      now = ms;
+    },
+    advance: (s) => {
+      now += s * 1000;
+    },
+  };
 }
 
 export function makeClient(overrides: Partial<Client> = {}): Client {
@@ -54,8 +62,13 @@ export function recordEvents(): EventBus & { readonly seen: { name: EventName; p
   const publish = bus.publish.bind(bus);
   return Object.assign(bus, {
     seen,
-    publish<K extends EventName>(name: K, payload: EventMap[K]) { seen.push({ name, payload }); publish(name, payload); },
-    of<K extends EventName>(name: K) { return seen.filter((e) => e.name === name).map((e) => e.payload as EventMap[K]); },
+    publish<K extends EventName>(name: K, payload: EventMap[K]) {
+      seen.push({ name, payload });
+      publish(name, payload);
+    },
+    of<K extends EventName>(name: K) {
+      return seen.filter((e) => e.name === name).map((e) => e.payload as EventMap[K]);
+    },
   });
 }
 

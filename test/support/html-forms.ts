@@ -52,7 +52,9 @@ export function parseAttributes(tag: string): Record<string, string> {
 }
 
 export function textOf(html: string): string {
-  return decodeEntities(html.replace(/<script[\s\S]*?<\/script>/gi, '').replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+  return decodeEntities(html.replace(/<script[\s\S]*?<\/script>/gi, '').replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 }
 
 function fieldsOf(inner: string): { fields: FormField[]; submitters: FormSubmitter[] } {

@@ -26,11 +26,15 @@ export async function receiver(status: number | 'hang'): Promise<LogoutReceiver>
   const tokens: string[] = [];
   const requests: string[] = [];
   let signal!: () => void;
-  const arrived = new Promise<void>((r) => { signal = r; });
+  const arrived = new Promise<void>((r) => {
+    signal = r;
+  });
   const state = { hits: 0, connections: 0 };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       state.hits++;
       requests.push(`${req.method} ${req.headers['content-type']}`);
@@ -39,16 +43,25 @@ export async function receiver(status: number | 'hang'): Promise<LogoutReceiver>
       if (status !== 'hang') res.writeHead(status, { 'cache-control': 'no-store' }).end();
     });
   });
-  server.on('connection', () => { state.connections++; });
+  server.on('connection', () => {
+    state.connections++;
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/backchannel`,
     tokens,
     requests,
-    get hits() { return state.hits; },
-    get connections() { return state.connections; },
+    get hits() {
+      return state.hits;
+    },
+    get connections() {
+      return state.connections;
+    },
     arrived,
-    close: () => { server.closeAllConnections(); return new Promise((r) => server.close(() => r())); },
+    close: () => {
+      server.closeAllConnections();
+      return new Promise((r) => server.close(() => r()));
+    },
   };
 }
 
@@ -56,10 +69,22 @@ export async function receiver(status: number | 'hang'): Promise<LogoutReceiver>
 export async function askOpFrame(script: string, cookie: string, message: string, origin: string): Promise<string> {
   let listener: ((e: unknown) => void) | undefined;
   let answer: ((s: string) => void) | undefined;
-  const answered = new Promise<string>((r) => { answer = r; });
+  const answered = new Promise<string>((r) => {
+    answer = r;
+  });
   // An answer to any other origin comes back as `wrong-origin:<origin>` (the script swallows throws).
-  const parent = { postMessage: (status: string, to: string) => { answer!(to === origin ? status : `wrong-origin:${to}`); } };
-  const window = { parent, crypto: globalThis.crypto, addEventListener: (_t: string, fn: (e: unknown) => void) => { listener = fn; } };
+  const parent = {
+    postMessage: (status: string, to: string) => {
+      answer!(to === origin ? status : `wrong-origin:${to}`);
+    },
+  };
+  const window = {
+    parent,
+    crypto: globalThis.crypto,
+    addEventListener: (_t: string, fn: (e: unknown) => void) => {
+      listener = fn;
+    },
+  };
   const document = { cookie, documentElement: { getAttribute: () => 'gh_browser_state' } };
   runInNewContext(script, { window, document, btoa, TextEncoder });
   listener!({ data: message, origin, source: parent });

@@ -38,12 +38,24 @@ export function makeAuth(overrides: Partial<AuthenticationContext> = {}): Authen
 export function fakeUserStore(...users: User[]): UserStore & { put(u: User): void } {
   const map = new Map(users.map((u) => [u.id, u]));
   return {
-    put: (u) => { map.set(u.id, u); },
-    async create(u) { map.set(u.id, u); },
-    async get(_t, id) { return map.get(id); },
-    async findByUsername(_t, name) { return [...map.values()].find((u) => u.username === name); },
-    async page() { return { items: [...map.values()], next: null }; },
-    async delete(_t, id) { return map.delete(id); },
+    put: (u) => {
+      map.set(u.id, u);
+    },
+    async create(u) {
+      map.set(u.id, u);
+    },
+    async get(_t, id) {
+      return map.get(id);
+    },
+    async findByUsername(_t, name) {
+      return [...map.values()].find((u) => u.username === name);
+    },
+    async page() {
+      return { items: [...map.values()], next: null };
+    },
+    async delete(_t, id) {
+      return map.delete(id);
+    },
     async update(_t, id, patch) {
       const u = map.get(id);
       if (!u) return undefined;
@@ -62,7 +74,9 @@ export function fakeCodeStore(): CodeStore {
       if (map.has(r.hash)) throw new Error('duplicate');
       map.set(r.hash, r);
     },
-    async find(_t, hash) { return map.get(hash); },
+    async find(_t, hash) {
+      return map.get(hash);
+    },
     async take(_t, hash, at): Promise<TakeResult<AuthorizationCodeRecord>> {
       const r = map.get(hash);
       if (!r) return { result: 'not-found' };
@@ -71,7 +85,9 @@ export function fakeCodeStore(): CodeStore {
       map.set(hash, next);
       return { result: 'consumed', record: next };
     },
-    async purgeExpired() { return 0; },
+    async purgeExpired() {
+      return 0;
+    },
   };
 }
 
@@ -82,16 +98,33 @@ export function grantDeps(
 ): GrantDeps {
   const config: UserGrantTestConfig = {
     issuer: ISSUER,
-    tokens: { accessTokenTtl: 300, refreshTokenTtl: 86_400, refreshTokenAbsoluteTtl: 7 * 86_400, idTokenTtl: 600, idTokenSigningAlg: 'ES256', subjectType: 'public', pairwiseSalt: 'pairwise-salt-0123456789' },
+    tokens: {
+      accessTokenTtl: 300,
+      refreshTokenTtl: 86_400,
+      refreshTokenAbsoluteTtl: 7 * 86_400,
+      idTokenTtl: 600,
+      idTokenSigningAlg: 'ES256',
+      subjectType: 'public',
+      pairwiseSalt: 'pairwise-salt-0123456789',
+    },
     resources: [],
     ...opts.config,
   };
   const users = opts.users ?? fakeUserStore(makeUser());
   const idTokens = createIdTokenIssuer({ keys: w.keys, clock: w.clock, tenantId: w.tenantId }, config);
   const deps = {
-    accessTokens: opts.accessTokens, idTokens, subjects: createUserSubjects(KEK, idTokens.subjectFor),
-    codes: opts.codes ?? fakeCodeStore(), users, tokens: w.storage.tokens, denylist: w.storage.denylist,
-    clock: w.clock, random: w.random, events: w.events, tenantId: w.tenantId, config,
+    accessTokens: opts.accessTokens,
+    idTokens,
+    subjects: createUserSubjects(KEK, idTokens.subjectFor),
+    codes: opts.codes ?? fakeCodeStore(),
+    users,
+    tokens: w.storage.tokens,
+    denylist: w.storage.denylist,
+    clock: w.clock,
+    random: w.random,
+    events: w.events,
+    tenantId: w.tenantId,
+    config,
     // RFC 8628 grant: no device codes in these tests.
     deviceCodes: { poll: async () => undefined, consume: async () => 'not-found' as const, slowDown: async () => {} },
   };

@@ -23,10 +23,16 @@ import type { Outcome, UserAgent } from './user-agent.ts';
 /** Real time plus an offset the test moves forward (S14: never sleep). */
 export class TestClock implements Clock {
   offsetMs = 0;
-  now(): number { return Date.now() + this.offsetMs; }
-  advance(seconds: number): void { this.offsetMs += seconds * 1000; }
+  now(): number {
+    return Date.now() + this.offsetMs;
+  }
+  advance(seconds: number): void {
+    this.offsetMs += seconds * 1000;
+  }
   /** The offset in whole seconds, for the RP's `clockSkew`. */
-  get skew(): number { return Math.round(this.offsetMs / 1000); }
+  get skew(): number {
+    return Math.round(this.offsetMs / 1000);
+  }
 }
 
 export interface OidcServer extends TestServer {
@@ -59,18 +65,33 @@ export interface TestUser {
 }
 
 export const FULL_CLAIMS: StandardClaims = {
-  name: 'Alice Example', given_name: 'Alice', family_name: 'Example', nickname: 'ali', preferred_username: 'alice',
-  profile: 'https://alice.example/', picture: 'https://alice.example/me.png', website: 'https://alice.example/',
-  gender: 'female', birthdate: '1990-01-02', zoneinfo: 'Europe/Paris', locale: 'en-GB', updated_at: 1700000000,
-  email: 'alice@example.com', email_verified: true,
-  phone_number: '+33 1 23 45 67 89', phone_number_verified: false,
+  name: 'Alice Example',
+  given_name: 'Alice',
+  family_name: 'Example',
+  nickname: 'ali',
+  preferred_username: 'alice',
+  profile: 'https://alice.example/',
+  picture: 'https://alice.example/me.png',
+  website: 'https://alice.example/',
+  gender: 'female',
+  birthdate: '1990-01-02',
+  zoneinfo: 'Europe/Paris',
+  locale: 'en-GB',
+  updated_at: 1700000000,
+  email: 'alice@example.com',
+  email_verified: true,
+  phone_number: '+33 1 23 45 67 89',
+  phone_number_verified: false,
   address: { formatted: '1 Rue Example\n75001 Paris\nFrance', street_address: '1 Rue Example', locality: 'Paris', postal_code: '75001', country: 'FR' },
 };
 
 let userSeq = 0;
 
 /** Registers an end user through the user service (argon2id hash, as `gatehouse users create`). */
-export async function createTestUser(gh: Gatehouse, opts: { username?: string; password?: string; claims?: StandardClaims; roles?: readonly UserRole[] } = {}): Promise<TestUser> {
+export async function createTestUser(
+  gh: Gatehouse,
+  opts: { username?: string; password?: string; claims?: StandardClaims; roles?: readonly UserRole[] } = {},
+): Promise<TestUser> {
   const username = opts.username ?? `user${++userSeq}-${Math.random().toString(36).slice(2, 8)}`;
   const password = opts.password ?? `pw-${Math.random().toString(36).slice(2)}-Secret!`;
   const claims = opts.claims ?? FULL_CLAIMS;
@@ -95,11 +116,13 @@ export interface RpFlow {
  *   before(async () => { ({ op, user: alice, rp, cfg } = await startRpFlow()); });
  *   after(() => op?.close());
  */
-export async function startRpFlow(opts: {
-  server?: Record<string, unknown>;
-  user?: Parameters<typeof createTestUser>[1];
-  rp?: { kind?: 'confidential' | 'public'; metadata?: Record<string, unknown> };
-} = {}): Promise<RpFlow> {
+export async function startRpFlow(
+  opts: {
+    server?: Record<string, unknown>;
+    user?: Parameters<typeof createTestUser>[1];
+    rp?: { kind?: 'confidential' | 'public'; metadata?: Record<string, unknown> };
+  } = {},
+): Promise<RpFlow> {
   const op = await startOidcServer(opts.server);
   try {
     const user = await createTestUser(op.gh, opts.user);
@@ -158,7 +181,11 @@ export async function serverMetadata(url: string): Promise<oidc.ServerMetadata> 
  * basic for confidential, none for public). The RP's clock skew follows the server's test clock,
  * so moving time moves both sides.
  */
-export async function rpConfig(op: OidcServer, rp: TestRp, opts: { auth?: 'basic' | 'post' | 'none'; metadata?: Partial<oidc.ClientMetadata> } = {}): Promise<oidc.Configuration> {
+export async function rpConfig(
+  op: OidcServer,
+  rp: TestRp,
+  opts: { auth?: 'basic' | 'post' | 'none'; metadata?: Partial<oidc.ClientMetadata> } = {},
+): Promise<oidc.Configuration> {
   const as = await serverMetadata(op.url);
   const auth = opts.auth ?? (rp.kind === 'public' ? 'none' : 'basic');
   const clientAuth = auth === 'basic' ? oidc.ClientSecretBasic(rp.client_secret) : auth === 'post' ? oidc.ClientSecretPost(rp.client_secret) : oidc.None();
@@ -200,7 +227,13 @@ export function callbackOf(out: Outcome): URL {
 }
 
 /** The front channel only: authorize in `ua` and return the callback (code not redeemed). */
-export async function authorizeCode(cfg: oidc.Configuration, rp: TestRp, ua: UserAgent, user: TestUser | null, params: Record<string, string> = {}): Promise<{ req: AuthRequest; outcome: Outcome; callback: URL; code: string }> {
+export async function authorizeCode(
+  cfg: oidc.Configuration,
+  rp: TestRp,
+  ua: UserAgent,
+  user: TestUser | null,
+  params: Record<string, string> = {},
+): Promise<{ req: AuthRequest; outcome: Outcome; callback: URL; code: string }> {
   const req = await authRequest(cfg, rp, params);
   const outcome = await ua.authorize(req.url, user ? { username: user.username, password: user.password } : {});
   const callback = callbackOf(outcome);
@@ -222,7 +255,14 @@ export interface CodeFlowResult {
  * consenting), then the token request through openid-client with state, nonce, PKCE and
  * (when given) max_age checks. Returns tokens and the validated ID token claims.
  */
-export async function codeFlow(op: OidcServer, cfg: oidc.Configuration, rp: TestRp, ua: UserAgent, user: TestUser | null, params: Record<string, string> = {}): Promise<CodeFlowResult> {
+export async function codeFlow(
+  op: OidcServer,
+  cfg: oidc.Configuration,
+  rp: TestRp,
+  ua: UserAgent,
+  user: TestUser | null,
+  params: Record<string, string> = {},
+): Promise<CodeFlowResult> {
   const { req, outcome, callback } = await authorizeCode(cfg, rp, ua, user, params);
   // openid-client reads a plain code response from the query; a fragment-mode one is moved there.
   const current = callback.hash.length > 1 && callback.search === '' ? new URL(`${callback.origin}${callback.pathname}?${callback.hash.slice(1)}`) : callback;
@@ -272,14 +312,23 @@ export function assertErrorPage(out: Outcome, status = 400): void {
 }
 
 /** A raw token endpoint request (for the error cases a client library refuses to make). */
-export async function tokenRequest(op: OidcServer, rp: TestRp | null, params: Record<string, string>, auth: 'basic' | 'post' | 'none' = rp?.kind === 'public' ? 'none' : 'basic'): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
+export async function tokenRequest(
+  op: OidcServer,
+  rp: TestRp | null,
+  params: Record<string, string>,
+  auth: 'basic' | 'post' | 'none' = rp?.kind === 'public' ? 'none' : 'basic',
+): Promise<{ status: number; body: Record<string, unknown>; headers: Headers }> {
   const body = new URLSearchParams(params);
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-  if (rp && auth === 'basic') headers['authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(rp.client_id)}:${encodeURIComponent(rp.client_secret)}`).toString('base64')}`;
-  if (rp && auth === 'post') { body.set('client_id', rp.client_id); body.set('client_secret', rp.client_secret); }
+  if (rp && auth === 'basic')
+    headers['authorization'] = `Basic ${Buffer.from(`${encodeURIComponent(rp.client_id)}:${encodeURIComponent(rp.client_secret)}`).toString('base64')}`;
+  if (rp && auth === 'post') {
+    body.set('client_id', rp.client_id);
+    body.set('client_secret', rp.client_secret);
+  }
   if (rp && auth === 'none') body.set('client_id', rp.client_id);
   const res = await fetch(`${op.url}/token`, { method: 'POST', headers, body });
-  return { status: res.status, body: await res.json() as Record<string, unknown>, headers: res.headers };
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
 
 /** UserInfo (OIDC Core §5.3) the three ways a client may present the token (RFC 6750 §2.1/§2.2). */
@@ -287,5 +336,9 @@ export async function userinfo(op: OidcServer, accessToken: string, how: 'get' |
   const url = `${op.url}/userinfo`;
   if (how === 'get') return fetch(url, { headers: { authorization: `Bearer ${accessToken}` } });
   if (how === 'post-header') return fetch(url, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` } });
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: accessToken }) });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ access_token: accessToken }),
+  });
 }

@@ -4,7 +4,10 @@ import { createGuardedFetch, type GuardedFetcher } from '../../src/outbound/guar
 
 export function testOutbound(): GuardedFetcher {
   return createGuardedFetch({
-    allowHosts: ['127.0.0.1'], production: false, connectTimeoutMs: 2000, timeoutMs: 2000,
+    allowHosts: ['127.0.0.1'],
+    production: false,
+    connectTimeoutMs: 2000,
+    timeoutMs: 2000,
     maxBytes: { client_jwks: 256 * 1024, backchannel_logout: 64 * 1024 },
   });
 }

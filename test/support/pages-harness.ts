@@ -56,7 +56,10 @@ export interface PagesHarness {
   close(): Promise<void>;
 }
 
-const fail = (code: OAuthErrorCode, d: string, redirect: AuthorizationFailure['redirect']): AuthorizationFailure => ({ error: OAuthError.of(code, d), redirect });
+const fail = (code: OAuthErrorCode, d: string, redirect: AuthorizationFailure['redirect']): AuthorizationFailure => ({
+  error: OAuthError.of(code, d),
+  redirect,
+});
 
 /**
  * A scripted authorization core: one client, `code` only; login when no current account or
@@ -77,10 +80,25 @@ function scriptedAuthorization(issuer: string, redirectUri: string, completed: A
       const prompt = (raw['prompt'] ?? '').split(' ').filter(Boolean) as AuthorizationRequest['prompt'];
       return {
         client: { clientId: CLIENT_ID, clientName: 'Harness App', metadata: {} } as unknown as AuthorizationRequest['client'],
-        redirectUri, responseType: 'code', responseMode, scope, openid: scope.includes('openid'),
-        state, nonce: raw['nonce'] ?? null, codeChallenge: null, codeChallengeMethod: null, prompt, maxAge: null,
-        idTokenHintSub: null, loginHint: raw['login_hint'] ?? null, acrValues: [],
-        claims: raw['claims'] ? JSON.parse(raw['claims']) : null, uiLocales: [], display: null, resources: [], params: { ...raw },
+        redirectUri,
+        responseType: 'code',
+        responseMode,
+        scope,
+        openid: scope.includes('openid'),
+        state,
+        nonce: raw['nonce'] ?? null,
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        prompt,
+        maxAge: null,
+        idTokenHintSub: null,
+        loginHint: raw['login_hint'] ?? null,
+        acrValues: [],
+        claims: raw['claims'] ? JSON.parse(raw['claims']) : null,
+        uiLocales: [],
+        display: null,
+        resources: [],
+        params: { ...raw },
       };
     },
     async decide(req, session, progress): Promise<Decision> {
@@ -88,11 +106,16 @@ function scriptedAuthorization(issuer: string, redirectUri: string, completed: A
       const account = currentAccount(session);
       if (req.prompt.includes('none') && !account) throw fail('login_required', 'no session', redirect);
       if (!account || (req.prompt.includes('login') && progress.loginAt === null)) return { kind: 'interaction', page: 'login', reason: 'login' };
-      if (req.prompt.includes('select_account') && !progress.accountChosen && progress.loginAt === null) return { kind: 'interaction', page: 'select_account', reason: 'prompt' };
+      if (req.prompt.includes('select_account') && !progress.accountChosen && progress.loginAt === null)
+        return { kind: 'interaction', page: 'select_account', reason: 'prompt' };
       const needsConsent = req.scope.some((s) => s !== 'openid') && (!granted.has(account.userId) || req.prompt.includes('consent'));
       if (needsConsent && progress.consentedSid !== account.sid) return { kind: 'interaction', page: 'consent', reason: 'consent' };
       if (progress.consentedSid === account.sid) granted.add(account.userId);
-      return { kind: 'complete', auth: { userId: account.userId, sid: account.sid, authTime: account.authTime, amr: account.amr, acr: account.acr }, grantedScope: req.scope };
+      return {
+        kind: 'complete',
+        auth: { userId: account.userId, sid: account.sid, authTime: account.authTime, amr: account.amr, acr: account.acr },
+        grantedScope: req.scope,
+      };
     },
     async complete(req, decision) {
       completed.push(req);
@@ -112,7 +135,12 @@ export async function startPagesHarness(overrides: Record<string, unknown> = {},
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const config = buildConfig({ issuer: url, log: { level: 'silent' }, ...overrides });
   let offset = 0;
-  const clock = { now: () => Date.now() + offset, advance: (s: number) => { offset += s * 1000; } };
+  const clock = {
+    now: () => Date.now() + offset,
+    advance: (s: number) => {
+      offset += s * 1000;
+    },
+  };
   const storage = createMemoryStorage({ clock });
   const kek = randomBytes(32);
   const ports = { ...storage, rateLimiter: new MemoryRateLimiter({ clock }), clock, random: { bytes: (n: number) => randomBytes(n) } } as unknown as Ports;
@@ -123,27 +151,40 @@ export async function startPagesHarness(overrides: Record<string, unknown> = {},
   const live = new Set<string>();
   const inner = storage.sessions;
   const sessions: SessionStore = {
-    create: async (r) => { await inner.create(r); live.add(r.hash); },
+    create: async (r) => {
+      await inner.create(r);
+      live.add(r.hash);
+    },
     get: (t, h) => inner.get(t, h),
     findBySid: (t, sid) => inner.findBySid(t, sid),
     addClient: (t, sid, c) => inner.addClient(t, sid, c),
     update: (t, h, p) => inner.update(t, h, p),
-    delete: async (t, h) => { live.delete(h); return inner.delete(t, h); },
+    delete: async (t, h) => {
+      live.delete(h);
+      return inner.delete(t, h);
+    },
     purgeExpired: (b) => inner.purgeExpired(b),
   };
   const ctx: FlowContext & Pick<AppContext, 'signIn'> = {
-    config, clock,
+    config,
+    clock,
     sessions: createSessionService({ sessions, clock, random: ports.random, tenantId: 'default' }, config),
     accountViews: createAccountViews({ users: storage.users, tenantId: 'default' }),
     pages: createPageKit(config, await loadPageAssets(config)),
     csrf: createCsrf(config, kek),
     interactions: createInteractionSealer(kek, clock, config),
     authorization: scriptedAuthorization(url, redirectUri, completed),
-    signIn: createPasswordSignIn({
-      rateLimiter: ports.rateLimiter, userService: createUserService({ ...ports, passwordHasher, events: new EventBus(), tenantId: 'default' }),
-      users: ports.users, tenantId: 'default', sleep: systemSleep,
-      deviceCookies: createDeviceCookies(deriveKey(kek, 'gatehouse device cookie v1'), ports, config.login.deviceCookieTtl),
-    }, config),
+    signIn: createPasswordSignIn(
+      {
+        rateLimiter: ports.rateLimiter,
+        userService: createUserService({ ...ports, passwordHasher, events: new EventBus(), tenantId: 'default' }),
+        users: ports.users,
+        tenantId: 'default',
+        sleep: systemSleep,
+        deviceCookies: createDeviceCookies(deriveKey(kek, 'gatehouse device cookie v1'), ports, config.login.deviceCookieTtl),
+      },
+      config,
+    ),
   };
   const app = Fastify({ logger: false });
   registerResponseHeaders(app, securityHeaders(config));
@@ -156,16 +197,31 @@ export async function startPagesHarness(overrides: Record<string, unknown> = {},
   server.on('request', (req, res) => app.routing(req, res));
   let seq = 0;
   return {
-    url, app, config, clock, completed,
+    url,
+    app,
+    config,
+    clock,
+    completed,
     async addUser(username, password, name) {
       const id = `user-${++seq}`;
       const now = Math.floor(clock.now() / 1000);
-      await storage.users.create({ tenantId: 'default', id, username: username.toLowerCase(), passwordHash: await passwordHasher.hash(password), roles: ['user'], claims: name ? { name } : {}, disabled: false, createdAt: now, updatedAt: now });
+      await storage.users.create({
+        tenantId: 'default',
+        id,
+        username: username.toLowerCase(),
+        passwordHash: await passwordHasher.hash(password),
+        roles: ['user'],
+        claims: name ? { name } : {},
+        disabled: false,
+        createdAt: now,
+        updatedAt: now,
+      });
       return id;
     },
     authorizeUrl(params = {}) {
       const u = new URL('/authorize', url);
-      for (const [k, v] of Object.entries({ client_id: CLIENT_ID, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', ...params })) u.searchParams.set(k, v);
+      for (const [k, v] of Object.entries({ client_id: CLIENT_ID, redirect_uri: redirectUri, response_type: 'code', scope: 'openid', ...params }))
+        u.searchParams.set(k, v);
       return u.href;
     },
     sessionCount: () => live.size,

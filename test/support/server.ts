@@ -64,22 +64,33 @@ export async function startTestServer(overrides: Overrides = {}, opts: TestServe
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const url = `http://${opts.issuerHost ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   try {
-    const config = buildConfig(merge({
-      issuer: url,
-      host: '127.0.0.1',
-      port: 0,
-      database: { url: process.env['GATEHOUSE_TEST_DATABASE_URL'] || (overrides['env'] === 'production' ? await productionTestStore() : 'memory:') },
-      kek: randomBytes(32).toString('base64'),
-      keys: { algorithms: ['ES256'] },
-      tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'ES256' },
-      log: { level: 'silent' },
-      // S19: the local jwks_uri and back-channel logout servers of flow tests listen on 127.0.0.1,
-      // which the guarded fetcher refuses unless allow-listed (`outbound: { allowHosts: [] }` undoes it).
-      // (Production refuses a loopback allow-list entry at config load, so production tests get none.)
-      outbound: { allowHosts: overrides['env'] === 'production' ? [] : ['127.0.0.1'] },
-    }, overrides));
+    const config = buildConfig(
+      merge(
+        {
+          issuer: url,
+          host: '127.0.0.1',
+          port: 0,
+          database: { url: process.env['GATEHOUSE_TEST_DATABASE_URL'] || (overrides['env'] === 'production' ? await productionTestStore() : 'memory:') },
+          kek: randomBytes(32).toString('base64'),
+          keys: { algorithms: ['ES256'] },
+          tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'ES256' },
+          log: { level: 'silent' },
+          // S19: the local jwks_uri and back-channel logout servers of flow tests listen on 127.0.0.1,
+          // which the guarded fetcher refuses unless allow-listed (`outbound: { allowHosts: [] }` undoes it).
+          // (Production refuses a loopback allow-list entry at config load, so production tests get none.)
+          outbound: { allowHosts: overrides['env'] === 'production' ? [] : ['127.0.0.1'] },
+        },
+        overrides,
+      ),
+    );
     const storage = config.database.url === 'memory:' ? createMemoryStorage(opts.clock ? { clock: opts.clock } : {}) : undefined;
-    const gh = await createGatehouse(config, { logger: false, notice: () => {}, ...(storage ? { storage } : {}), ...(opts.clock ? { clock: opts.clock } : {}), ...(opts.backchannel ? { backchannel: opts.backchannel } : {}) });
+    const gh = await createGatehouse(config, {
+      logger: false,
+      notice: () => {},
+      ...(storage ? { storage } : {}),
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(opts.backchannel ? { backchannel: opts.backchannel } : {}),
+    });
     await gh.app.ready();
     server.on('request', (req, res) => gh.app.routing(req, res));
     return {
@@ -115,7 +126,13 @@ export interface TestClient {
 export async function createTestClient(gh: Gatehouse, metadata: Record<string, unknown> = {}, opts: { clientId?: string } = {}): Promise<TestClient> {
   const { ports, clientService } = gh.services;
   const { client, clientSecret } = await clientService.create({
-    metadata: { client_name: 'test client', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic', scope: 'read write', ...metadata },
+    metadata: {
+      client_name: 'test client',
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'read write',
+      ...metadata,
+    },
     policy: OPERATOR_POLICY,
     via: 'cli',
   });

@@ -12,26 +12,49 @@ before(async () => {
   server = createServer((req, res) => {
     const u = new URL(req.url!, 'http://x');
     let body = '';
-    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('data', (c: Buffer) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       const form = new URLSearchParams(body);
-      const html = (s: string, status = 200) => { res.writeHead(status, { 'content-type': 'text/html' }); res.end(s); };
-      if (u.pathname === '/start') { res.writeHead(302, { location: '/login?x=1', 'set-cookie': 'sid=abc; Path=/; HttpOnly' }); res.end(); return; }
-      if (u.pathname === '/login' && req.method === 'GET') {
-        html(`<form method="post" action="/login?step=2"><input type="hidden" name="csrf" value="t&amp;1"><input name="username" value="hint"><input type="password" name="password"><button>Sign in</button></form>`);
-        return;
-      }
-      if (u.pathname === '/login') {
-        if (req.headers.cookie !== 'sid=abc' || form.get('csrf') !== 't&1' || form.get('password') !== 'pw') { html('<p>bad</p>', 403); return; }
-        html(`<form method="post" action="/consent"><input type="hidden" name="i" value="sealed"><button name="decision" value="deny">Deny</button><button name="decision" value="allow">Allow</button></form>`);
-        return;
-      }
-      if (u.pathname === '/consent') {
-        res.writeHead(303, { location: form.get('decision') === 'allow' ? 'https://client.example/cb?code=c1&state=s' : 'https://client.example/cb?error=access_denied' });
+      const html = (s: string, status = 200) => {
+        res.writeHead(status, { 'content-type': 'text/html' });
+        res.end(s);
+      };
+      if (u.pathname === '/start') {
+        res.writeHead(302, { location: '/login?x=1', 'set-cookie': 'sid=abc; Path=/; HttpOnly' });
         res.end();
         return;
       }
-      if (u.pathname === '/fp') { html(`<form method="post" action="https://client.example/cb"><input type="hidden" name="code" value="c2"><input type="hidden" name="state" value="&quot;s&quot;"></form><script src="/a.js"></script>`); return; }
+      if (u.pathname === '/login' && req.method === 'GET') {
+        html(
+          `<form method="post" action="/login?step=2"><input type="hidden" name="csrf" value="t&amp;1"><input name="username" value="hint"><input type="password" name="password"><button>Sign in</button></form>`,
+        );
+        return;
+      }
+      if (u.pathname === '/login') {
+        if (req.headers.cookie !== 'sid=abc' || form.get('csrf') !== 't&1' || form.get('password') !== 'pw') {
+          html('<p>bad</p>', 403);
+          return;
+        }
+        html(
+          `<form method="post" action="/consent"><input type="hidden" name="i" value="sealed"><button name="decision" value="deny">Deny</button><button name="decision" value="allow">Allow</button></form>`,
+        );
+        return;
+      }
+      if (u.pathname === '/consent') {
+        res.writeHead(303, {
+          location: form.get('decision') === 'allow' ? 'https://client.example/cb?code=c1&state=s' : 'https://client.example/cb?error=access_denied',
+        });
+        res.end();
+        return;
+      }
+      if (u.pathname === '/fp') {
+        html(
+          `<form method="post" action="https://client.example/cb"><input type="hidden" name="code" value="c2"><input type="hidden" name="state" value="&quot;s&quot;"></form><script src="/a.js"></script>`,
+        );
+        return;
+      }
       html('not found', 404);
     });
   });
@@ -65,7 +88,16 @@ test('user agent: a form_post page is captured, not posted', async () => {
 
 test('html forms: attributes decode entities; actions resolve against the page', () => {
   assert.deepEqual(parseAttributes(`<input type=hidden name="a" value='x&lt;y' disabled>`), { type: 'hidden', name: 'a', value: 'x<y', disabled: '' });
-  const [f] = parseForms('<form method="POST"><select name="s"><option value="1">a<option value="2" selected>b</select><textarea name="t">q&amp;r</textarea></form>', 'http://h/p?q=1');
+  const [f] = parseForms(
+    '<form method="POST"><select name="s"><option value="1">a<option value="2" selected>b</select><textarea name="t">q&amp;r</textarea></form>',
+    'http://h/p?q=1',
+  );
   assert.equal(f!.action, 'http://h/p?q=1');
-  assert.deepEqual(f!.fields.map((x) => [x.name, x.value]), [['t', 'q&r'], ['s', '2']]);
+  assert.deepEqual(
+    f!.fields.map((x) => [x.name, x.value]),
+    [
+      ['t', 'q&r'],
+      ['s', '2'],
+    ],
+  );
 });

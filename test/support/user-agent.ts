@@ -29,7 +29,14 @@ export type Outcome =
   /** Stopped at an off-origin Location (the client's redirect_uri): the URL, not visited. */
   | { readonly kind: 'redirect'; readonly url: URL; readonly trail: readonly PageKind[] }
   /** A form_post auto-submit page aimed at `action`, with the parameters it would post. */
-  | { readonly kind: 'form_post'; readonly action: string; readonly params: Readonly<Record<string, string>>; readonly trail: readonly PageKind[]; readonly html: string; readonly headers: Headers }
+  | {
+      readonly kind: 'form_post';
+      readonly action: string;
+      readonly params: Readonly<Record<string, string>>;
+      readonly trail: readonly PageKind[];
+      readonly html: string;
+      readonly headers: Headers;
+    }
   /** A page of the server (login, consent, chooser, error, …). */
   | { readonly kind: 'page'; readonly page: Page; readonly trail: readonly PageKind[] };
 
@@ -43,7 +50,11 @@ function classify(status: number, forms: readonly HtmlForm[]): PageKind {
   if (forms.some((f) => new URL(f.action).pathname.endsWith('/confirm'))) return 'confirm';
   const subs = forms.flatMap((f) => f.submitters.map(submitterLabel));
   if (subs.some((l) => DENY.test(l)) && subs.some((l) => ALLOW.test(l))) return 'consent';
-  if (forms.some((f) => f.fields.some((x) => /account|user|sub/i.test(x.name)) || f.submitters.some((s) => /account|user|sub/i.test(s.name ?? ''))) && subs.length > 1) return 'select_account';
+  if (
+    forms.some((f) => f.fields.some((x) => /account|user|sub/i.test(x.name)) || f.submitters.some((s) => /account|user|sub/i.test(s.name ?? ''))) &&
+    subs.length > 1
+  )
+    return 'select_account';
   return status >= 400 ? 'error' : 'other';
 }
 
@@ -139,8 +150,9 @@ export class UserAgent {
     const form = page.forms.find((f) => f.fields.some((x) => x.type === 'password'));
     if (!form) throw new Error(`no login form on ${page.url}: ${page.text.slice(0, 200)}`);
     const pw = form.fields.find((x) => x.type === 'password')!;
-    const user = form.fields.find((x) => /user|login|email|name/i.test(x.name) && x.type !== 'hidden' && x.type !== 'password')
-      ?? form.fields.find((x) => ['text', 'email'].includes(x.type));
+    const user =
+      form.fields.find((x) => /user|login|email|name/i.test(x.name) && x.type !== 'hidden' && x.type !== 'password') ??
+      form.fields.find((x) => ['text', 'email'].includes(x.type));
     if (!user) throw new Error(`no username field on ${page.url}`);
     const submitter = form.submitters.find((s) => !DENY.test(submitterLabel(s))) ?? form.submitters[0];
     return this.submit(form, { [user.name]: username, [pw.name]: password }, submitter, trail);
@@ -177,7 +189,8 @@ export class UserAgent {
     let out = await this.navigate(url);
     for (let i = 0; i < this.maxSteps && out.kind === 'page'; i++) {
       const { page, trail } = out;
-      if (page.kind === 'login' && opts.username !== undefined && opts.password !== undefined) out = await this.login(page, opts.username, opts.password, [...trail]);
+      if (page.kind === 'login' && opts.username !== undefined && opts.password !== undefined)
+        out = await this.login(page, opts.username, opts.password, [...trail]);
       else if (page.kind === 'consent' || page.kind === 'confirm') out = await this.consent(page, opts.consent ?? 'allow', [...trail]);
       else if (page.kind === 'select_account' && opts.username !== undefined) out = await this.selectAccount(page, opts.username, [...trail]);
       else return out;

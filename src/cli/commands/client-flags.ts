@@ -74,7 +74,11 @@ export async function metadataFromFlags(values: Record<string, unknown>, opts: {
   if (v['jwks-uri']) m['jwks_uri'] = v['jwks-uri'];
   if (v['application-type']) m['application_type'] = v['application-type'];
   if (v['access-token-format']) m['access_token_format'] = v['access-token-format'];
-  if (v['response-types'] !== undefined) m['response_types'] = v['response-types'].split(',').map((t) => t.trim().split(/\s+/).join(' ')).filter(Boolean);
+  if (v['response-types'] !== undefined)
+    m['response_types'] = v['response-types']
+      .split(',')
+      .map((t) => t.trim().split(/\s+/).join(' '))
+      .filter(Boolean);
   const postLogout = list(v['post-logout-redirect-uris']);
   if (postLogout) m['post_logout_redirect_uris'] = postLogout;
   for (const [flag, name] of Object.entries(OIDC_STRING_FLAGS)) {
@@ -102,4 +106,3 @@ export async function metadataFromFlags(values: Record<string, unknown>, opts: {
   }
   return m;
 }
-

@@ -33,7 +33,19 @@ async function stored(clientId: string) {
   }
 }
 
-const createArgs = ['clients', 'create', '--name', 'Billing', '--grant-types', 'client_credentials', '--scopes', 'billing:read,billing:write', '--token-endpoint-auth-method', 'client_secret_post', '--json'];
+const createArgs = [
+  'clients',
+  'create',
+  '--name',
+  'Billing',
+  '--grant-types',
+  'client_credentials',
+  '--scopes',
+  'billing:read,billing:write',
+  '--token-endpoint-auth-method',
+  'client_secret_post',
+  '--json',
+];
 
 test('RFC 7591 §3.2.1 clients create --json prints the client with client_id and a 256-bit client_secret, stored only hashed', async () => {
   const r = await run(...createArgs);
@@ -90,7 +102,19 @@ test('RFC 7523 §2.2 clients create with --jwks FILE registers a private_key_jwt
   const { publicKey } = await generateKeyPair('ES256', { extractable: true });
   const file = join(dir, 'jwks.json');
   await writeFile(file, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1' }] }));
-  const r = await run('clients', 'create', '--name', 'Signer', '--grant-types', 'client_credentials', '--token-endpoint-auth-method', 'private_key_jwt', '--jwks', file, '--json');
+  const r = await run(
+    'clients',
+    'create',
+    '--name',
+    'Signer',
+    '--grant-types',
+    'client_credentials',
+    '--token-endpoint-auth-method',
+    'private_key_jwt',
+    '--jwks',
+    file,
+    '--json',
+  );
   assert.equal(r.code, 0, r.err);
   const c = JSON.parse(r.out) as Record<string, unknown>;
   assert.equal(c['client_secret'], undefined);

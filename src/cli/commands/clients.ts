@@ -44,7 +44,7 @@ const USAGE = [
   'show           prints one client (never its secret).',
   'disable|enable refuses or re-allows the client at every endpoint, at once.',
   'rotate-secret  issues a new client_secret (printed once); the old one stops working at once.',
-  'delete         removes the client, its users\' consents, and revokes every grant and token issued to it.',
+  "delete         removes the client, its users' consents, and revokes every grant and token issued to it.",
   '               Needs --yes.',
   '',
   'See docs/operations.md.',
@@ -54,7 +54,10 @@ const USAGE = [
 function print(io: CliIo, json: boolean, client: ClientView, secret: string | null = null): void {
   if (json) return printRecord(io, true, secret ? { ...client, client_secret: secret } : client);
   printRecord(io, false, client);
-  if (secret) io.out(`${'client_secret'.padEnd(26)}  ${secret}\n\nThe client_secret is shown once: only its hash is stored (\`gatehouse clients rotate-secret\` issues a new one).`);
+  if (secret)
+    io.out(
+      `${'client_secret'.padEnd(26)}  ${secret}\n\nThe client_secret is shown once: only its hash is stored (\`gatehouse clients rotate-secret\` issues a new one).`,
+    );
 }
 
 const printIssued = (io: CliIo, json: boolean, r: ClientWithSecretView) => print(io, json, r.client, r.client_secret);
@@ -79,35 +82,58 @@ export const clientsCommand: CliCommand = {
     if (action === 'create' || action === 'list') {
       if (id !== undefined) throw new GatehouseError('GH_CLI_USAGE', `clients ${action} takes no positional argument`);
     } else if (!action || !WITH_ID.includes(action) || !id || extra.length) {
-      throw new GatehouseError('GH_CLI_USAGE', 'expected `clients create|list` or `clients show|update|disable|enable|rotate-secret|delete CLIENT_ID` (see gatehouse clients --help)');
+      throw new GatehouseError(
+        'GH_CLI_USAGE',
+        'expected `clients create|list` or `clients show|update|disable|enable|rotate-secret|delete CLIENT_ID` (see gatehouse clients --help)',
+      );
     }
     const stray = Object.keys(OPTIONS).find((o) => o in values && !(ALLOWED[action] ?? []).includes(o));
     if (stray) throw new GatehouseError('GH_CLI_USAGE', `--${stray} does not apply to \`clients ${action}\``);
     if (action === 'delete') requireYes(values.yes, `clients delete ${id}`);
     // Read everything the operator gave before opening the store, so bad input writes nothing.
     const metadata = action === 'create' || action === 'update' ? await metadataFromFlags(values, { create: action === 'create' }) : {};
-    if (action === 'update' && Object.keys(metadata).length === 0) throw new GatehouseError('GH_CLI_USAGE', 'clients update needs at least one option to change (see gatehouse clients --help)');
+    if (action === 'update' && Object.keys(metadata).length === 0)
+      throw new GatehouseError('GH_CLI_USAGE', 'clients update needs at least one option to change (see gatehouse clients --help)');
     const { application: app, actor, close } = await openCliContext(values.config, io);
     try {
       const json = values.json === true;
       const client_id = id!;
       switch (action) {
-        case 'create': printIssued(io, json, await app.clients.create(actor, metadata)); break;
-        case 'update': printIssued(io, json, await app.clients.update(actor, { client_id, metadata })); break;
-        case 'list':
-          printList(io, json, await app.clients.list(actor, listInput(values)), [
-            { head: 'CLIENT_ID', cell: (c) => c.client_id },
-            { head: 'NAME', cell: (c) => c.client_name || '-' },
-            { head: 'AUTH METHOD', cell: (c) => c.token_endpoint_auth_method },
-            { head: 'GRANT TYPES', cell: (c) => c.grant_types.join(',') },
-            { head: 'STATUS', cell: (c) => (c.disabled ? 'disabled' : 'enabled') },
-          ], 'no clients (gatehouse clients create --help)');
+        case 'create':
+          printIssued(io, json, await app.clients.create(actor, metadata));
           break;
-        case 'show': print(io, json, await app.clients.show(actor, { client_id })); break;
-        case 'rotate-secret': printIssued(io, json, await app.clients.rotateSecret(actor, { client_id })); break;
-        case 'disable': print(io, json, await app.clients.disable(actor, { client_id })); break;
-        case 'enable': print(io, json, await app.clients.enable(actor, { client_id })); break;
-        default: printRecord(io, json, await app.clients.delete(actor, { client_id }));
+        case 'update':
+          printIssued(io, json, await app.clients.update(actor, { client_id, metadata }));
+          break;
+        case 'list':
+          printList(
+            io,
+            json,
+            await app.clients.list(actor, listInput(values)),
+            [
+              { head: 'CLIENT_ID', cell: (c) => c.client_id },
+              { head: 'NAME', cell: (c) => c.client_name || '-' },
+              { head: 'AUTH METHOD', cell: (c) => c.token_endpoint_auth_method },
+              { head: 'GRANT TYPES', cell: (c) => c.grant_types.join(',') },
+              { head: 'STATUS', cell: (c) => (c.disabled ? 'disabled' : 'enabled') },
+            ],
+            'no clients (gatehouse clients create --help)',
+          );
+          break;
+        case 'show':
+          print(io, json, await app.clients.show(actor, { client_id }));
+          break;
+        case 'rotate-secret':
+          printIssued(io, json, await app.clients.rotateSecret(actor, { client_id }));
+          break;
+        case 'disable':
+          print(io, json, await app.clients.disable(actor, { client_id }));
+          break;
+        case 'enable':
+          print(io, json, await app.clients.enable(actor, { client_id }));
+          break;
+        default:
+          printRecord(io, json, await app.clients.delete(actor, { client_id }));
       }
       return 0;
     } finally {

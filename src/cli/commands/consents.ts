@@ -29,13 +29,19 @@ export const consentsCommand: CliCommand = {
     try {
       const json = values.json === true;
       if (action === 'list') {
-        printList(io, json, await app.consents.list(actor, { user: user!, ...listInput(values) }), [
-          { head: 'CLIENT_ID', cell: (c) => c.client_id },
-          { head: 'SCOPES', cell: (c) => c.scopes.join(' ') || '-' },
-          { head: 'CLAIMS', cell: (c) => c.claims.join(' ') || '-' },
-          { head: 'GIVEN', cell: (c) => isoTime(c.created_at) },
-          { head: 'UPDATED', cell: (c) => isoTime(c.updated_at) },
-        ], 'no remembered consents');
+        printList(
+          io,
+          json,
+          await app.consents.list(actor, { user: user!, ...listInput(values) }),
+          [
+            { head: 'CLIENT_ID', cell: (c) => c.client_id },
+            { head: 'SCOPES', cell: (c) => c.scopes.join(' ') || '-' },
+            { head: 'CLAIMS', cell: (c) => c.claims.join(' ') || '-' },
+            { head: 'GIVEN', cell: (c) => isoTime(c.created_at) },
+            { head: 'UPDATED', cell: (c) => isoTime(c.updated_at) },
+          ],
+          'no remembered consents',
+        );
       } else {
         printRecord(io, json, await app.consents.revoke(actor, { user: user!, client_id: client! }));
       }

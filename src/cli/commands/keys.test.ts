@@ -39,7 +39,10 @@ test('keys rotate --alg ES256 sets up keys, rotates ES256 only and prints the ta
   assert.match(r.out, /rotated ES256 in \d+ ms; running servers pick this up within 30 s/);
   const list = { keys: (JSON.parse((await run('keys', 'list', '--json')).out) as { items: KeyView[] }).items };
   const retired = list.keys.filter((k) => k.status === 'retired');
-  assert.deepEqual(retired.map((k) => k.alg), ['ES256']);
+  assert.deepEqual(
+    retired.map((k) => k.alg),
+    ['ES256'],
+  );
   const active = list.keys.find((k) => k.alg === 'ES256' && k.status === 'active')!;
   // The old key retires when the new one activates and stays published for keys.gracePeriod.
   assert.equal(retired[0]!.retires_at, active.activated_at! + 86_400);
@@ -60,7 +63,14 @@ test('keys rotate --json rotates every configured algorithm by default', async (
 });
 
 test('keys refuses a bad action with a usage error (exit 2) and an unconfigured --alg as invalid input (exit 1)', async () => {
-  for (const args of [['keys'], ['keys', 'delete'], ['keys', 'list', 'extra'], ['keys', 'list', '--alg', 'ES256'], ['keys', 'rotate', '--bogus'], ['keys', 'rotate', '--limit', '2']]) {
+  for (const args of [
+    ['keys'],
+    ['keys', 'delete'],
+    ['keys', 'list', 'extra'],
+    ['keys', 'list', '--alg', 'ES256'],
+    ['keys', 'rotate', '--bogus'],
+    ['keys', 'rotate', '--limit', '2'],
+  ]) {
     const r = await run(...args);
     assert.equal(r.code, 2, args.join(' '));
     assert.match(r.err, /GH_CLI_USAGE/);

@@ -27,7 +27,7 @@ export const keysCommand: CliCommand = {
     'list    shows the signing keys: kid, algorithm, status (next, active, retired), when each was',
     '        created and activated, when a retired key leaves the JWKS. Never key material.',
     '        --sort created_at|kid, --q is a kid prefix.',
-    'rotate  promotes each algorithm\'s next key to active and retires the active one (it stays in',
+    "rotate  promotes each algorithm's next key to active and retires the active one (it stays in",
     '        the JWKS for keys.gracePeriod); a new next key is published. --alg limits it to the',
     '        given algorithms (repeatable); default: every algorithm in keys.algorithms.',
     '        Running servers pick the rotation up within keys.refreshInterval. Needs the admin role.',
@@ -54,7 +54,12 @@ export const keysCommand: CliCommand = {
       if (json) {
         io.out(JSON.stringify({ rotated, keys, ms }));
       } else {
-        io.out(renderTable(COLUMNS.map((c) => c.head), keys.map((k) => COLUMNS.map((c) => c.cell(k)))));
+        io.out(
+          renderTable(
+            COLUMNS.map((c) => c.head),
+            keys.map((k) => COLUMNS.map((c) => c.cell(k))),
+          ),
+        );
         io.out(`\nrotated ${rotated.join(', ')} in ${ms} ms; running servers pick this up within ${config.keys.refreshInterval} s (keys.refreshInterval)`);
       }
       return 0;

@@ -21,7 +21,12 @@ export const migrateCommand: CliCommand = {
       const { applied } = await storage.migrate();
       const ms = Math.round(performance.now() - started);
       if (values.json) io.out(JSON.stringify({ applied, ms }));
-      else io.out(applied.length ? `applied ${applied.length} migration(s) in ${ms} ms:\n${applied.map((a) => `  ${a}`).join('\n')}` : `database is up to date (${ms} ms)`);
+      else
+        io.out(
+          applied.length
+            ? `applied ${applied.length} migration(s) in ${ms} ms:\n${applied.map((a) => `  ${a}`).join('\n')}`
+            : `database is up to date (${ms} ms)`,
+        );
       return 0;
     } finally {
       await storage.close();

@@ -22,7 +22,10 @@ export const serveCommand: CliCommand = {
     const address = await gh.listen();
     // The address to open is the issuer: pages on another host name of this machine are sent
     // there (their forms may only post to the issuer's origin). `address` is the bound socket.
-    gh.app.log.info({ url: config.issuer, address, env: config.env, store: gh.services.storage.dialect, startupMs: Math.round(performance.now() - startedAt) }, `gatehouse ready: open ${config.issuer}`);
+    gh.app.log.info(
+      { url: config.issuer, address, env: config.env, store: gh.services.storage.dialect, startupMs: Math.round(performance.now() - startedAt) },
+      `gatehouse ready: open ${config.issuer}`,
+    );
 
     await new Promise<void>((resolve) => {
       let stopping = false;
@@ -37,8 +40,14 @@ export const serveCommand: CliCommand = {
         }, config.http.shutdownGrace * 1000);
         force.unref();
         gh.close().then(
-          () => { gh.app.log.info('shutdown complete'); resolve(); },
-          (e: unknown) => { gh.app.log.error({ err: e }, 'error during shutdown'); resolve(); },
+          () => {
+            gh.app.log.info('shutdown complete');
+            resolve();
+          },
+          (e: unknown) => {
+            gh.app.log.error({ err: e }, 'error during shutdown');
+            resolve();
+          },
         );
       };
       process.once('SIGTERM', () => stop('SIGTERM'));

@@ -12,7 +12,7 @@ export const sessionsCommand: CliCommand = {
     `Usage: gatehouse sessions list USER ${LIST_USAGE}`,
     '       gatehouse sessions end --sid SID | --user USER [--json]',
     '',
-    'list  one page of the user\'s signed-in accounts (one per OIDC sid, across browsers): when',
+    "list  one page of the user's signed-in accounts (one per OIDC sid, across browsers): when",
     '      they signed in, how (amr, acr), which clients got tokens. --sort auth_time, --q is a',
     '      sid prefix. Never a session cookie.',
     'end   signs out one sid (--sid) or every sid of a user (--user). Each client that got tokens',
@@ -27,9 +27,11 @@ export const sessionsCommand: CliCommand = {
     const [action, user, ...extra] = positionals;
     const paging = Object.keys(LIST_OPTIONS).find((o) => o in values);
     if (action === 'list') {
-      if (!user || extra.length || values.sid !== undefined || values.user !== undefined) throw new GatehouseError('GH_CLI_USAGE', 'expected `sessions list USER`');
+      if (!user || extra.length || values.sid !== undefined || values.user !== undefined)
+        throw new GatehouseError('GH_CLI_USAGE', 'expected `sessions list USER`');
     } else if (action === 'end') {
-      if (user !== undefined || (values.sid === undefined) === (values.user === undefined)) throw new GatehouseError('GH_CLI_USAGE', 'expected `sessions end --sid SID` or `sessions end --user USER`');
+      if (user !== undefined || (values.sid === undefined) === (values.user === undefined))
+        throw new GatehouseError('GH_CLI_USAGE', 'expected `sessions end --sid SID` or `sessions end --user USER`');
       if (paging) throw new GatehouseError('GH_CLI_USAGE', `--${paging} applies to \`sessions list\` only`);
     } else {
       throw new GatehouseError('GH_CLI_USAGE', 'expected `sessions list USER` or `sessions end --sid SID | --user USER` (see gatehouse sessions --help)');
@@ -38,16 +40,26 @@ export const sessionsCommand: CliCommand = {
     try {
       const json = values.json === true;
       if (action === 'list') {
-        printList(io, json, await app.sessions.list(actor, { user: user!, ...listInput(values) }), [
-          { head: 'SID', cell: (s) => s.sid },
-          { head: 'SIGNED IN', cell: (s) => isoTime(s.auth_time) },
-          { head: 'AMR', cell: (s) => s.amr.join(',') || '-' },
-          { head: 'ACR', cell: (s) => s.acr ?? '-' },
-          { head: 'CLIENTS', cell: (s) => s.client_ids.join(',') || '-' },
-          { head: 'LAST SEEN', cell: (s) => isoTime(s.last_seen_at) },
-        ], 'no signed-in sessions');
+        printList(
+          io,
+          json,
+          await app.sessions.list(actor, { user: user!, ...listInput(values) }),
+          [
+            { head: 'SID', cell: (s) => s.sid },
+            { head: 'SIGNED IN', cell: (s) => isoTime(s.auth_time) },
+            { head: 'AMR', cell: (s) => s.amr.join(',') || '-' },
+            { head: 'ACR', cell: (s) => s.acr ?? '-' },
+            { head: 'CLIENTS', cell: (s) => s.client_ids.join(',') || '-' },
+            { head: 'LAST SEEN', cell: (s) => isoTime(s.last_seen_at) },
+          ],
+          'no signed-in sessions',
+        );
       } else {
-        printRecord(io, json, values.sid !== undefined ? await app.sessions.end(actor, { sid: values.sid }) : await app.sessions.endAll(actor, { user: values.user! }));
+        printRecord(
+          io,
+          json,
+          values.sid !== undefined ? await app.sessions.end(actor, { sid: values.sid }) : await app.sessions.endAll(actor, { user: values.user! }),
+        );
       }
       return 0;
     } finally {

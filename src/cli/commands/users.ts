@@ -37,7 +37,7 @@ const USAGE = [
   'list          one page of users (default 50, at most 500; --sort username|created_at; --q is a',
   '              username prefix).',
   'show          prints one user (USER is the id or the username); never the password hash.',
-  'update        merges claims into the user\'s (--claims JSON/FILE, --claim name=value: true, false and',
+  "update        merges claims into the user's (--claims JSON/FILE, --claim name=value: true, false and",
   '              null are JSON, anything else a string; null removes the claim) and/or replaces the',
   '              roles (--roles user,admin). One write, validated as a whole.',
   'disable       the user can no longer sign in (sign-in fails exactly as for a wrong password) and',
@@ -47,12 +47,12 @@ const USAGE = [
   'set-password  replaces the password (from standard input); the old one stops working at once;',
   '              with users.revokeOnPasswordChange (default true) its sessions end and its grants',
   '              and tokens are revoked.',
-  'unlock        clears the user\'s sign-in counters: every (username, address) and device limit and',
-  '              the username-wide delay (docs/security.md). The counters live where the server\'s',
+  "unlock        clears the user's sign-in counters: every (username, address) and device limit and",
+  "              the username-wide delay (docs/security.md). The counters live where the server's",
   '              limiter keeps them: in memory (today) each server process holds its own, which this',
   '              command cannot reach (they end with their window or a restart); with the shared',
   '              backend (Redis, with the operations work) it clears them for every instance.',
-  'delete        ends the user\'s sessions (relying parties get back-channel logout), revokes every',
+  "delete        ends the user's sessions (relying parties get back-channel logout), revokes every",
   '              grant and token, deletes consents, then the user. Needs --yes.',
   '',
   'See docs/users.md and docs/operations.md.',
@@ -124,7 +124,10 @@ export const usersCommand: CliCommand = {
     if (action === 'create' || action === 'list') {
       if (user !== undefined) throw new GatehouseError('GH_CLI_USAGE', `users ${action} takes no positional argument`);
     } else if (!action || !WITH_USER.includes(action) || !user || extra.length) {
-      throw new GatehouseError('GH_CLI_USAGE', 'expected `users create|list` or `users show|update|disable|enable|set-password|delete|unlock USER` (see gatehouse users --help)');
+      throw new GatehouseError(
+        'GH_CLI_USAGE',
+        'expected `users create|list` or `users show|update|disable|enable|set-password|delete|unlock USER` (see gatehouse users --help)',
+      );
     }
     const stray = (Object.keys(OPTIONS) as (keyof typeof OPTIONS)[]).find((o) => o in values && !(ALLOWED[action] ?? []).includes(o));
     if (stray) throw new GatehouseError('GH_CLI_USAGE', `--${stray} does not apply to \`users ${action}\``);
@@ -135,8 +138,15 @@ export const usersCommand: CliCommand = {
     if (action === 'delete') requireYes(values.yes, `users delete ${user}`);
     // Read everything the operator gave before opening the store, so bad input writes nothing.
     const claims = action === 'create' || action === 'update' ? await claimsFrom(values) : undefined;
-    const roles = values.roles === undefined ? undefined : values.roles.split(',').map((r) => r.trim()).filter(Boolean);
-    if (action === 'update' && claims === undefined && roles === undefined) throw new GatehouseError('GH_CLI_USAGE', 'users update needs --claims, --claim, --email or --roles');
+    const roles =
+      values.roles === undefined
+        ? undefined
+        : values.roles
+            .split(',')
+            .map((r) => r.trim())
+            .filter(Boolean);
+    if (action === 'update' && claims === undefined && roles === undefined)
+      throw new GatehouseError('GH_CLI_USAGE', 'users update needs --claims, --claim, --email or --roles');
     const password = action === 'create' || action === 'set-password' ? await passwordFromStdin(io) : '';
     const { application: app, actor, close } = await openCliContext(values.config, io);
     try {
@@ -144,28 +154,49 @@ export const usersCommand: CliCommand = {
       const ref = { user: user! };
       switch (action) {
         case 'create':
-          print(io, json, await app.users.create(actor, { username: values.username!, password, roles: [values.role ?? 'user'], ...(claims ? { claims } : {}) }));
+          print(
+            io,
+            json,
+            await app.users.create(actor, { username: values.username!, password, roles: [values.role ?? 'user'], ...(claims ? { claims } : {}) }),
+          );
           break;
         case 'list':
-          printList(io, json, await app.users.list(actor, listInput(values)), [
-            { head: 'ID', cell: (u) => u.id },
-            { head: 'USERNAME', cell: (u) => u.username },
-            { head: 'ROLES', cell: (u) => u.roles.join(',') },
-            { head: 'EMAIL', cell: (u) => u.claims.email ?? '-' },
-            { head: 'STATUS', cell: (u) => (u.disabled ? 'disabled' : 'enabled') },
-          ], 'no users (gatehouse users create --help)');
+          printList(
+            io,
+            json,
+            await app.users.list(actor, listInput(values)),
+            [
+              { head: 'ID', cell: (u) => u.id },
+              { head: 'USERNAME', cell: (u) => u.username },
+              { head: 'ROLES', cell: (u) => u.roles.join(',') },
+              { head: 'EMAIL', cell: (u) => u.claims.email ?? '-' },
+              { head: 'STATUS', cell: (u) => (u.disabled ? 'disabled' : 'enabled') },
+            ],
+            'no users (gatehouse users create --help)',
+          );
           break;
-        case 'show': print(io, json, await app.users.show(actor, ref)); break;
-        case 'update': print(io, json, await app.users.update(actor, { ...ref, ...(claims ? { claims } : {}), ...(roles ? { roles } : {}) })); break;
-        case 'set-password': print(io, json, await app.users.setPassword(actor, { ...ref, password })); break;
-        case 'disable': print(io, json, await app.users.disable(actor, ref)); break;
-        case 'enable': print(io, json, await app.users.enable(actor, ref)); break;
+        case 'show':
+          print(io, json, await app.users.show(actor, ref));
+          break;
+        case 'update':
+          print(io, json, await app.users.update(actor, { ...ref, ...(claims ? { claims } : {}), ...(roles ? { roles } : {}) }));
+          break;
+        case 'set-password':
+          print(io, json, await app.users.setPassword(actor, { ...ref, password }));
+          break;
+        case 'disable':
+          print(io, json, await app.users.disable(actor, ref));
+          break;
+        case 'enable':
+          print(io, json, await app.users.enable(actor, ref));
+          break;
         case 'unlock':
           printRecord(io, json, await app.users.unlock(actor, ref));
           // In-process counters (MemoryRateLimiter): this process holds none of the server's.
-          io.err('note: with the in-memory limiter each server process keeps its own sign-in counters, out of this command\'s reach (see docs/security.md)');
+          io.err("note: with the in-memory limiter each server process keeps its own sign-in counters, out of this command's reach (see docs/security.md)");
           break;
-        default: printRecord(io, json, await app.users.delete(actor, ref));
+        default:
+          printRecord(io, json, await app.users.delete(actor, ref));
       }
       return 0;
     } finally {

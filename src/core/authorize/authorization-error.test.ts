@@ -5,9 +5,13 @@ import { asAuthorizationError, AuthorizationError, authorizationErrorResponse } 
 
 describe('RFC 6749 §4.1.2.1 error responses', () => {
   test('RFC 9207 §2 an error response carries error, error_description, state and iss', () => {
-    const e = AuthorizationError.toClient({ redirectUri: 'https://rp.example/cb', responseMode: 'fragment', state: 's' }, OAuthError.of('login_required', 'sign in', 'private detail'));
+    const e = AuthorizationError.toClient(
+      { redirectUri: 'https://rp.example/cb', responseMode: 'fragment', state: 's' },
+      OAuthError.of('login_required', 'sign in', 'private detail'),
+    );
     assert.deepEqual(authorizationErrorResponse(e, 'https://as.example'), {
-      redirectUri: 'https://rp.example/cb', responseMode: 'fragment',
+      redirectUri: 'https://rp.example/cb',
+      responseMode: 'fragment',
       params: { error: 'login_required', error_description: 'sign in', state: 's', iss: 'https://as.example' },
     });
     assert.equal(JSON.stringify(authorizationErrorResponse(e, 'x')).includes('private detail'), false, 'S7: detail never reaches the wire');

@@ -5,9 +5,24 @@ import { AUTHORIZATION_PARAMS, recognizedParams } from './authorization-params.t
 
 const S256 = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 const complete = {
-  client_id: 'web', response_type: 'code', redirect_uri: WEB_REDIRECT, scope: 'openid email', state: 'st', nonce: 'n', response_mode: 'query',
-  display: 'page', prompt: 'consent', max_age: '300', ui_locales: 'fr', login_hint: 'jane', acr_values: 'urn:gatehouse:pwd',
-  claims: '{"userinfo":{"email":null}}', resource: 'https://api.example/', code_challenge: S256, code_challenge_method: 'S256', x_unknown: 'ignored',
+  client_id: 'web',
+  response_type: 'code',
+  redirect_uri: WEB_REDIRECT,
+  scope: 'openid email',
+  state: 'st',
+  nonce: 'n',
+  response_mode: 'query',
+  display: 'page',
+  prompt: 'consent',
+  max_age: '300',
+  ui_locales: 'fr',
+  login_hint: 'jane',
+  acr_values: 'urn:gatehouse:pwd',
+  claims: '{"userinfo":{"email":null}}',
+  resource: 'https://api.example/',
+  code_challenge: S256,
+  code_challenge_method: 'S256',
+  x_unknown: 'ignored',
 };
 
 /**
@@ -17,13 +32,27 @@ const complete = {
  */
 function recording(params: Record<string, string>): { readonly params: Record<string, string>; readonly read: Set<string> } {
   const read = new Set<string>();
-  const note = (k: string | symbol) => { if (typeof k === 'string') read.add(k); };
-  const proxy = new Proxy({ ...params }, {
-    get: (t, k, r) => { note(k); return Reflect.get(t, k, r); },
-    has: (t, k) => { note(k); return Reflect.has(t, k); },
-    getOwnPropertyDescriptor: (t, k) => { note(k); return Reflect.getOwnPropertyDescriptor(t, k); },
-    ownKeys: () => [],
-  });
+  const note = (k: string | symbol) => {
+    if (typeof k === 'string') read.add(k);
+  };
+  const proxy = new Proxy(
+    { ...params },
+    {
+      get: (t, k, r) => {
+        note(k);
+        return Reflect.get(t, k, r);
+      },
+      has: (t, k) => {
+        note(k);
+        return Reflect.has(t, k);
+      },
+      getOwnPropertyDescriptor: (t, k) => {
+        note(k);
+        return Reflect.getOwnPropertyDescriptor(t, k);
+      },
+      ownKeys: () => [],
+    },
+  );
   return { params: proxy, read };
 }
 

@@ -9,10 +9,25 @@ import type { Params } from './request-sources.ts';
  */
 export const AUTHORIZATION_PARAMS: readonly string[] = [
   // RFC 6749 §4.1.1 / OIDC Core §3.1.2.1
-  'response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'response_mode', 'nonce', 'display', 'prompt',
-  'max_age', 'ui_locales', 'id_token_hint', 'login_hint', 'acr_values',
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'response_mode',
+  'nonce',
+  'display',
+  'prompt',
+  'max_age',
+  'ui_locales',
+  'id_token_hint',
+  'login_hint',
+  'acr_values',
   // OIDC Core §5.5, RFC 8707 §2, RFC 7636 §4.3
-  'claims', 'resource', 'code_challenge', 'code_challenge_method',
+  'claims',
+  'resource',
+  'code_challenge',
+  'code_challenge_method',
 ];
 
 const KNOWN: ReadonlySet<string> = new Set(AUTHORIZATION_PARAMS);

@@ -45,7 +45,11 @@ export function createAuthorizationService(deps: AuthorizationDeps, config: Auth
     } catch (e) {
       if (e instanceof AuthorizationError) {
         deps.events.publish('authorization.denied', {
-          tenantId: deps.tenantId, clientId, error: e.error.code, redirected: e.redirect !== null, detail: e.error.detail ?? e.error.description,
+          tenantId: deps.tenantId,
+          clientId,
+          error: e.error.code,
+          redirected: e.redirect !== null,
+          detail: e.error.detail ?? e.error.description,
         });
       }
       throw e;
@@ -64,10 +68,13 @@ export function createAuthorizationService(deps: AuthorizationDeps, config: Auth
       // A token that cannot be minted goes back to the client. The issuers' invalid_grant (the user
       // was disabled meanwhile) is not an authorization endpoint code: it reads access_denied.
       const target = { redirectUri: req.redirectUri, responseMode: req.responseMode, state: req.state };
-      return reported(req.client.clientId, () => complete(deps, config, req, decision, opts).catch((e: unknown) => {
-        const error = e instanceof OAuthError && e.code === 'invalid_grant' ? OAuthError.of('access_denied', 'the end-user is no longer available', e.detail) : e;
-        throw asAuthorizationError(error, target);
-      }));
+      return reported(req.client.clientId, () =>
+        complete(deps, config, req, decision, opts).catch((e: unknown) => {
+          const error =
+            e instanceof OAuthError && e.code === 'invalid_grant' ? OAuthError.of('access_denied', 'the end-user is no longer available', e.detail) : e;
+          throw asAuthorizationError(error, target);
+        }),
+      );
     },
   };
 }

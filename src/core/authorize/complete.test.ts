@@ -25,7 +25,10 @@ before(async () => {
 const base = { client_id: 'web', response_type: 'code', redirect_uri: WEB_REDIRECT, scope: 'openid email', state: 'st-1', nonce: 'n-1' };
 const now = () => Math.floor(w.clock.now() / 1000);
 
-async function run(params: Record<string, string>, opts: { browserState?: string | null; consented?: boolean; userId?: string } = {}): Promise<{ req: AuthorizationRequest; res: AuthorizationResponse; session: SessionRecord; decision: Extract<Decision, { kind: 'complete' }> }> {
+async function run(
+  params: Record<string, string>,
+  opts: { browserState?: string | null; consented?: boolean; userId?: string } = {},
+): Promise<{ req: AuthorizationRequest; res: AuthorizationResponse; session: SessionRecord; decision: Extract<Decision, { kind: 'complete' }> }> {
   const req = await w.service.resolve({ ...base, ...params });
   const session = await w.signIn([opts.userId ?? 'u-1']);
   const decision = await w.service.decide(req, session, { ...NO_PROGRESS, consentedSid: opts.consented ? session.accounts[0]!.sid : null });
@@ -40,7 +43,11 @@ async function verifyIdToken(jwt: string) {
 
 describe('RFC 6749 §4.1.2 authorization response', () => {
   test('RFC 6749 §4.1.2 code, state and RFC 9207 iss; the code is stored as its SHA-256 only', async () => {
-    const { res, session } = await run({ code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256', resource: 'https://api.example/' });
+    const { res, session } = await run({
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+      resource: 'https://api.example/',
+    });
     assert.equal(res.redirectUri, WEB_REDIRECT);
     assert.equal(res.responseMode, 'query');
     assert.deepEqual(Object.keys(res.params).sort(), ['code', 'iss', 'session_state', 'state']);
@@ -99,7 +106,11 @@ describe('RFC 6749 §4.1.2 authorization response', () => {
     const taken = await w.storage.codes.take(w.tenantId, sha256(res.params['code']!), now());
     assert.equal(taken.result, 'consumed');
     const atClaims = decodeJwt(at);
-    assert.equal(taken.result === 'consumed' && atClaims['grant_id'], taken.result === 'consumed' ? taken.record.grantId : null, 'a reused code revokes this token too');
+    assert.equal(
+      taken.result === 'consumed' && atClaims['grant_id'],
+      taken.result === 'consumed' ? taken.record.grantId : null,
+      'a reused code revokes this token too',
+    );
     assert.equal(atClaims['sub'], 'u-1');
     assert.equal(atClaims['scope'], 'openid email');
     assert.equal(res.params['scope'], undefined, 'RFC 6749 §4.2.2: scope omitted when identical to the request');
@@ -133,7 +144,13 @@ describe('RFC 6749 §4.1.2 authorization response', () => {
     const { session } = await run({});
     const after = await w.storage.sessions.get(w.tenantId, session.hash);
     assert.deepEqual(after?.accounts[0]?.clientIds, ['web']);
-    assert.deepEqual(w.events.of('authorization.granted').at(-1), { tenantId: w.tenantId, clientId: 'web', userId: 'u-1', responseType: 'code', scope: 'openid email' });
+    assert.deepEqual(w.events.of('authorization.granted').at(-1), {
+      tenantId: w.tenantId,
+      clientId: 'web',
+      userId: 'u-1',
+      responseType: 'code',
+      scope: 'openid email',
+    });
   });
 
   test('OIDC Back-/Front-Channel Logout: three clients completing at once for one login are all recorded (one session-store call each)', async () => {
@@ -143,21 +160,44 @@ describe('RFC 6749 §4.1.2 authorization response', () => {
     const calls: string[] = [];
     const store = w.storage.sessions;
     const sessions: SessionStore = {
-      create: (r) => { calls.push('create'); return store.create(r); },
-      get: (t, h) => { calls.push('get'); return store.get(t, h); },
-      findBySid: (t, sid) => { calls.push('findBySid'); return store.findBySid(t, sid); },
-      addClient: (t, sid, c) => { calls.push('addClient'); return store.addClient(t, sid, c); },
-      update: (t, h, p) => { calls.push('update'); return store.update(t, h, p); },
-      delete: (t, h) => { calls.push('delete'); return store.delete(t, h); },
-      purgeExpired: (b) => { calls.push('purgeExpired'); return store.purgeExpired(b); },
+      create: (r) => {
+        calls.push('create');
+        return store.create(r);
+      },
+      get: (t, h) => {
+        calls.push('get');
+        return store.get(t, h);
+      },
+      findBySid: (t, sid) => {
+        calls.push('findBySid');
+        return store.findBySid(t, sid);
+      },
+      addClient: (t, sid, c) => {
+        calls.push('addClient');
+        return store.addClient(t, sid, c);
+      },
+      update: (t, h, p) => {
+        calls.push('update');
+        return store.update(t, h, p);
+      },
+      delete: (t, h) => {
+        calls.push('delete');
+        return store.delete(t, h);
+      },
+      purgeExpired: (b) => {
+        calls.push('purgeExpired');
+        return store.purgeExpired(b);
+      },
     };
     const service = w.with({ deps: { sessions } });
-    const pending = await Promise.all(ids.map(async (clientId) => {
-      const req = await service.resolve({ ...base, client_id: clientId });
-      const decision = await service.decide(req, session, NO_PROGRESS);
-      assert.equal(decision.kind, 'complete');
-      return { req, decision: decision as Extract<Decision, { kind: 'complete' }> };
-    }));
+    const pending = await Promise.all(
+      ids.map(async (clientId) => {
+        const req = await service.resolve({ ...base, client_id: clientId });
+        const decision = await service.decide(req, session, NO_PROGRESS);
+        assert.equal(decision.kind, 'complete');
+        return { req, decision: decision as Extract<Decision, { kind: 'complete' }> };
+      }),
+    );
     await Promise.all(pending.map(({ req, decision }) => service.complete(req, decision, { browserState: null })));
     const after = await w.storage.sessions.get(w.tenantId, session.hash);
     assert.deepEqual([...after!.accounts[0]!.clientIds].sort(), ids, 'no addition lost to another');
@@ -171,7 +211,16 @@ describe('RFC 6749 §4.1.2 authorization response', () => {
     assert.equal(decision.kind, 'complete');
     await w.storage.users.update(w.tenantId, 'u-gone', { disabled: true });
     let inserted = 0;
-    const service = w.with({ deps: { codes: { ...w.storage.codes, insert: async () => { inserted++; } } } });
+    const service = w.with({
+      deps: {
+        codes: {
+          ...w.storage.codes,
+          insert: async () => {
+            inserted++;
+          },
+        },
+      },
+    });
     await assert.rejects(service.complete(req, decision as Extract<Decision, { kind: 'complete' }>, { browserState: null }), (e: unknown) => {
       assert.ok(e instanceof AuthorizationError);
       assert.equal(e.error.code, 'access_denied');
@@ -193,7 +242,12 @@ describe('one issuance path for user access tokens', () => {
     if (decision.kind !== 'complete') throw new Error('expected a complete decision');
     const front = (await service.complete(req, decision, { browserState: null })).params;
     const grant = createAuthorizationCodeGrant({
-      ...w.deps, subjects, idTokens: w.deps.idTokens, codes: w.storage.codes, tokens: w.storage.tokens, denylist: w.storage.denylist,
+      ...w.deps,
+      subjects,
+      idTokens: w.deps.idTokens,
+      codes: w.storage.codes,
+      tokens: w.storage.tokens,
+      denylist: w.storage.denylist,
       config: { issuer: ISSUER, tokens: { accessTokenTtl: 300, refreshTokenTtl: 3600, refreshTokenAbsoluteTtl: 86_400 }, resources: [] },
     });
     const client = (await w.storage.clients.get(w.tenantId, clientId))!;
@@ -212,8 +266,17 @@ describe('one issuance path for user access tokens', () => {
     assert.equal(f.grant_id, b.grant_id, 'one grant');
     assert.deepEqual(f.userinfo_claims, { name: null });
     assert.equal(f.auth_time, b.auth_time);
-    const events = w.events.of('token.issued').slice(issued).filter((e) => e.tokenType === 'access_token');
-    assert.deepEqual(events.map((e) => [e.grantType, e.format, e.subject, e.clientId]), [['implicit', 'jwt', 'u-1', 'web'], ['authorization_code', 'jwt', 'u-1', 'web']]);
+    const events = w.events
+      .of('token.issued')
+      .slice(issued)
+      .filter((e) => e.tokenType === 'access_token');
+    assert.deepEqual(
+      events.map((e) => [e.grantType, e.format, e.subject, e.clientId]),
+      [
+        ['implicit', 'jwt', 'u-1', 'web'],
+        ['authorization_code', 'jwt', 'u-1', 'web'],
+      ],
+    );
   });
 
   test('RFC 7662 §2.2 an opaque-format client gets the same stored claims, subject, scope and audience from both paths', async () => {
@@ -221,7 +284,17 @@ describe('one issuance path for user access tokens', () => {
     const { front, back } = await bothTokens('web-opaque');
     const stored = async (token: string) => {
       const r = (await w.storage.tokens.find(w.tenantId, opaqueTokenKey(token)))!;
-      return { kind: r.kind, clientId: r.clientId, subject: r.subject, scope: r.scope, audience: r.audience, grantId: r.grantId, cnf: r.cnf, claims: r.claims, ttl: r.expiresAt - r.issuedAt };
+      return {
+        kind: r.kind,
+        clientId: r.clientId,
+        subject: r.subject,
+        scope: r.scope,
+        audience: r.audience,
+        grantId: r.grantId,
+        cnf: r.cnf,
+        claims: r.claims,
+        ttl: r.expiresAt - r.issuedAt,
+      };
     };
     assert.deepEqual(await stored(front), await stored(back));
   });

@@ -73,7 +73,13 @@ export async function complete(
     const user = await deps.users.get(deps.tenantId, auth.userId);
     if (!user) throw OAuthError.invalidGrant('the user is no longer available', `user ${auth.userId}`);
     const input: IdTokenInput = {
-      client, auth, user, subject: subject ?? deps.idTokens.subjectFor(client, auth.userId), scope: grantedScope, claims: req.claims, nonce: req.nonce,
+      client,
+      auth,
+      user,
+      subject: subject ?? deps.idTokens.subjectFor(client, auth.userId),
+      scope: grantedScope,
+      claims: req.claims,
+      nonce: req.nonce,
       // OIDC Core §3.3.2.11: c_hash "If the ID Token is issued from the Authorization Endpoint
       // with a code [...] this is REQUIRED"; at_hash "If the ID Token is issued from the
       // Authorization Endpoint with an access_token value [...] this is REQUIRED". s_hash (FAPI 1.0
@@ -88,11 +94,23 @@ export async function complete(
   }
   if (code !== undefined) {
     const record: AuthorizationCodeRecord = {
-      tenantId: deps.tenantId, hash: sha256(code), clientId: client.clientId, redirectUri: req.redirectUri,
-      scope: formatScope(grantedScope), resources: req.resources, claims: req.claims, nonce: req.nonce,
-      codeChallenge: req.codeChallenge, codeChallengeMethod: req.codeChallengeMethod, auth, grantId, cnf: null,
+      tenantId: deps.tenantId,
+      hash: sha256(code),
+      clientId: client.clientId,
+      redirectUri: req.redirectUri,
+      scope: formatScope(grantedScope),
+      resources: req.resources,
+      claims: req.claims,
+      nonce: req.nonce,
+      codeChallenge: req.codeChallenge,
+      codeChallengeMethod: req.codeChallengeMethod,
+      auth,
+      grantId,
+      cnf: null,
       // RFC 6749 §4.1.2: "The authorization code MUST expire shortly after it is issued".
-      issuedAt: now, expiresAt: now + config.authorization.codeTtl, consumedAt: null,
+      issuedAt: now,
+      expiresAt: now + config.authorization.codeTtl,
+      consumedAt: null,
     };
     await deps.codes.insert(record);
     params.code = code;
@@ -113,11 +131,16 @@ export async function complete(
   // identifier to clients in authorization responses" (iss).
   params.iss = config.issuer;
   // OIDC Session Management 1.0 §3: session_state is returned with a successful OpenID response.
-  if (req.openid && opts.browserState !== null) params.session_state = sessionState(client.clientId, req.redirectUri, opts.browserState, b64(deps.random.bytes(16)));
+  if (req.openid && opts.browserState !== null)
+    params.session_state = sessionState(client.clientId, req.redirectUri, opts.browserState, b64(deps.random.bytes(16)));
 
   await afterGrant(deps, req, decision, now);
   deps.events.publish('authorization.granted', {
-    tenantId: deps.tenantId, clientId: client.clientId, userId: auth.userId, responseType, scope: formatScope(grantedScope),
+    tenantId: deps.tenantId,
+    clientId: client.clientId,
+    userId: auth.userId,
+    responseType,
+    scope: formatScope(grantedScope),
   });
   return { redirectUri: req.redirectUri, responseMode: req.responseMode, params };
 }

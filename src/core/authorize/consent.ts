@@ -26,7 +26,14 @@ export function consentCovers(consent: Pick<ConsentRecord, 'scopes' | 'claims'> 
 /** Remembered consent after granting `scope` and `claims` (merged with what was given before). */
 export function mergeConsent(
   existing: ConsentRecord | undefined,
-  grant: { readonly tenantId: string; readonly userId: string; readonly clientId: string; readonly scope: readonly string[]; readonly claims: readonly string[]; readonly now: number },
+  grant: {
+    readonly tenantId: string;
+    readonly userId: string;
+    readonly clientId: string;
+    readonly scope: readonly string[];
+    readonly claims: readonly string[];
+    readonly now: number;
+  },
 ): ConsentRecord {
   return {
     tenantId: grant.tenantId,

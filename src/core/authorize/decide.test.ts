@@ -21,7 +21,12 @@ const now = () => Math.floor(w.clock.now() / 1000);
 const hintFor = (sub: string) => w.keys.signer('ES256').sign({ iss: ISSUER, sub, aud: 'web', iat: now(), exp: now() + 60 }, 'JWT');
 
 /** `progress` may be a function of the new session (to name one of its accounts' sids). */
-async function decide(params: Record<string, string>, userIds: readonly string[] | null, progress: Partial<InteractionProgress> | ((s: SessionRecord | undefined) => Partial<InteractionProgress>) = {}, signIn: { ageSeconds?: number; acr?: string | null } = {}): Promise<Decision> {
+async function decide(
+  params: Record<string, string>,
+  userIds: readonly string[] | null,
+  progress: Partial<InteractionProgress> | ((s: SessionRecord | undefined) => Partial<InteractionProgress>) = {},
+  signIn: { ageSeconds?: number; acr?: string | null } = {},
+): Promise<Decision> {
   const req = await w.service.resolve({ ...base, ...params });
   const session = userIds ? await w.signIn(userIds, signIn) : undefined;
   return w.service.decide(req, session, { ...NO_PROGRESS, ...(typeof progress === 'function' ? progress(session) : progress) });
@@ -130,9 +135,15 @@ describe('OIDC Core §3.1.2.4 consent', () => {
   test('OIDC Core §3.1.2.4 consent given during the interaction counts only for the account that gave it', async () => {
     // Alice (u-1) allowed on the consent page, then the browser switched to Bob (u-2, current):
     // Bob is asked himself, and nothing is remembered for him from Alice's answer.
-    assert.equal(page(await decide({ scope: 'openid email profile' }, ['u-2', 'u-1'], (s) => ({ consentedSid: sidOf(s, 'u-1'), accountChosen: true }))), 'consent');
+    assert.equal(
+      page(await decide({ scope: 'openid email profile' }, ['u-2', 'u-1'], (s) => ({ consentedSid: sidOf(s, 'u-1'), accountChosen: true }))),
+      'consent',
+    );
     assert.equal(page(await decide({ prompt: 'consent' }, ['u-2', 'u-1'], (s) => ({ consentedSid: sidOf(s, 'u-1') }))), 'consent');
-    await assert.rejects(decide({ scope: 'openid email profile', prompt: 'none' }, ['u-2'], { consentedSid: 'sid-of-someone-else' }), (e: unknown) => e instanceof AuthorizationError && e.error.code === 'consent_required');
+    await assert.rejects(
+      decide({ scope: 'openid email profile', prompt: 'none' }, ['u-2'], { consentedSid: 'sid-of-someone-else' }),
+      (e: unknown) => e instanceof AuthorizationError && e.error.code === 'consent_required',
+    );
     const bob = await decide({ scope: 'openid email profile' }, ['u-2', 'u-1'], (s) => ({ consentedSid: sidOf(s, 'u-2') }));
     assert.equal(bob.kind === 'complete' && bob.auth.userId === 'u-2' && bob.rememberConsent, true, 'his own Allow counts');
   });

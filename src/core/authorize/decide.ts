@@ -81,7 +81,8 @@ export async function decide(
   if (wanted && !(account.acr !== null && wanted.includes(account.acr))) {
     // OIDC Core §5.5.1.1: "If this is an Essential Claim and the requirement cannot be met, then
     // the Authorization Server MUST treat that outcome as a failed authentication attempt."
-    if (fresh || !wanted.some((v) => config.login.acrValues.includes(v))) throw fail('access_denied', 'the requested authentication context class cannot be satisfied');
+    if (fresh || !wanted.some((v) => config.login.acrValues.includes(v)))
+      throw fail('access_denied', 'the requested authentication context class cannot be satisfied');
     return interact('login', 'acr', 'login_required', 'a different authentication context class is required');
   }
 

@@ -27,8 +27,16 @@ async function failure(raw: Record<string, string>, service = w.service): Promis
 describe('OIDC Core §3.1.2.2 authentication request validation', () => {
   test('OIDC Core §3.1.2.1 a complete code request resolves to typed values', async () => {
     const req = await w.service.resolve({
-      ...base, max_age: '300', prompt: 'login consent', display: 'popup', ui_locales: 'fr en', login_hint: 'jane', acr_values: 'urn:gatehouse:pwd',
-      claims: '{"userinfo":{"email":{"essential":true}}}', resource: 'https://api.example/', unknown_param: 'ignored',
+      ...base,
+      max_age: '300',
+      prompt: 'login consent',
+      display: 'popup',
+      ui_locales: 'fr en',
+      login_hint: 'jane',
+      acr_values: 'urn:gatehouse:pwd',
+      claims: '{"userinfo":{"email":{"essential":true}}}',
+      resource: 'https://api.example/',
+      unknown_param: 'ignored',
     });
     assert.equal(req.client.clientId, 'web');
     assert.equal(req.redirectUri, WEB_REDIRECT);
@@ -79,7 +87,13 @@ describe('OIDC Core §3.1.2.2 authentication request validation', () => {
     const e = await failure({ ...base, client_id: 'app', redirect_uri: 'http://127.0.0.1:7777/callback' });
     assert.equal(e.error.code, 'invalid_request');
     assert.equal(e.redirect?.redirectUri, 'http://127.0.0.1:7777/callback');
-    const ok = await w.service.resolve({ ...base, client_id: 'app', redirect_uri: 'http://127.0.0.1:7777/callback', code_challenge: S256, code_challenge_method: 'S256' });
+    const ok = await w.service.resolve({
+      ...base,
+      client_id: 'app',
+      redirect_uri: 'http://127.0.0.1:7777/callback',
+      code_challenge: S256,
+      code_challenge_method: 'S256',
+    });
     assert.equal(ok.codeChallengeMethod, 'S256');
   });
 
@@ -130,7 +144,16 @@ describe('OIDC Core §3.1.2.2 authentication request validation', () => {
   });
 
   test('a non-OAuth failure (store down) is not disguised as an authorization error', async () => {
-    const service = w.with({ deps: { clients: { ...w.storage.clients, get: async () => { throw new Error('db down'); } } } });
+    const service = w.with({
+      deps: {
+        clients: {
+          ...w.storage.clients,
+          get: async () => {
+            throw new Error('db down');
+          },
+        },
+      },
+    });
     await assert.rejects(service.resolve(base), (e: unknown) => !(e instanceof AuthorizationError) && !(e instanceof OAuthError));
   });
 });

@@ -31,7 +31,11 @@ function target(client: Parameters<typeof checkRedirectUri>[0], params: Params):
   try {
     const redirectUri = checkRedirectUri(client, params);
     let state: string | null = null;
-    try { state = checkState(params); } catch { /* an unusable state is not echoed */ }
+    try {
+      state = checkState(params);
+    } catch {
+      /* an unusable state is not echoed */
+    }
     return { redirectUri, responseMode: errorResponseMode(params), state };
   } catch {
     return null;

@@ -126,5 +126,9 @@ export interface AuthorizationService {
    * Records consent when given, mints the code / tokens / ID token the response type asks for
    * and returns the response parameters (with `state`, `iss`, and `session_state`).
    */
-  complete(req: AuthorizationRequest, decision: Extract<Decision, { kind: 'complete' }>, opts: { readonly browserState: string | null }): Promise<AuthorizationResponse>;
+  complete(
+    req: AuthorizationRequest,
+    decision: Extract<Decision, { kind: 'complete' }>,
+    opts: { readonly browserState: string | null },
+  ): Promise<AuthorizationResponse>;
 }

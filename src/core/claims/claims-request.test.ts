@@ -4,23 +4,32 @@ import { OAuthError } from '../errors.ts';
 import { isEmptyClaimsRequest, parseClaimsRequest, requestedClaimNames } from './claims-request.ts';
 
 function refused(json: string, fragment: string): void {
-  assert.throws(() => parseClaimsRequest(json), (e: unknown) => {
-    assert.ok(e instanceof OAuthError);
-    assert.equal(e.code, 'invalid_request');
-    assert.match(e.description ?? '', new RegExp(fragment));
-    return true;
-  });
+  assert.throws(
+    () => parseClaimsRequest(json),
+    (e: unknown) => {
+      assert.ok(e instanceof OAuthError);
+      assert.equal(e.code, 'invalid_request');
+      assert.match(e.description ?? '', new RegExp(fragment));
+      return true;
+    },
+  );
 }
 
 describe('OIDC Core §5.5 claims request parameter', () => {
   test('OIDC Core §5.5 parses the specification example', () => {
-    const req = parseClaimsRequest(JSON.stringify({
-      userinfo: {
-        given_name: { essential: true }, nickname: null, email: { essential: true }, email_verified: { essential: true },
-        picture: null, 'http://example.info/claims/groups': null,
-      },
-      id_token: { auth_time: { essential: true }, acr: { values: ['urn:mace:incommon:iap:silver'] } },
-    }));
+    const req = parseClaimsRequest(
+      JSON.stringify({
+        userinfo: {
+          given_name: { essential: true },
+          nickname: null,
+          email: { essential: true },
+          email_verified: { essential: true },
+          picture: null,
+          'http://example.info/claims/groups': null,
+        },
+        id_token: { auth_time: { essential: true }, acr: { values: ['urn:mace:incommon:iap:silver'] } },
+      }),
+    );
     assert.deepEqual(requestedClaimNames(req.userinfo), ['given_name', 'nickname', 'email', 'email_verified', 'picture', 'http://example.info/claims/groups']);
     assert.deepEqual(req.userinfo?.nickname, null);
     assert.deepEqual(req.id_token?.auth_time, { essential: true });

@@ -6,8 +6,15 @@ import { releaseClaims } from './release-claims.ts';
 import { claimsForScope } from './scope-claims.ts';
 
 const claims: StandardClaims = {
-  name: 'Jane Doe', given_name: 'Jane', family_name: 'Doe', preferred_username: 'j.doe', email: 'janedoe@example.com',
-  email_verified: true, phone_number: '+1 (425) 555-1212', address: { country: 'US', locality: 'Anytown' }, locale: 'en-US',
+  name: 'Jane Doe',
+  given_name: 'Jane',
+  family_name: 'Doe',
+  preferred_username: 'j.doe',
+  email: 'janedoe@example.com',
+  email_verified: true,
+  phone_number: '+1 (425) 555-1212',
+  address: { country: 'US', locality: 'Anytown' },
+  locale: 'en-US',
 };
 const user = { claims };
 
@@ -27,7 +34,8 @@ describe('OIDC Core §5.4 claims by scope', () => {
 
   test('OIDC Core §5.4 only claims the user has are released', () => {
     assert.deepEqual(releaseClaims(user, ['phone', 'address'], undefined, { byScope: true }), {
-      phone_number: '+1 (425) 555-1212', address: { country: 'US', locality: 'Anytown' },
+      phone_number: '+1 (425) 555-1212',
+      address: { country: 'US', locality: 'Anytown' },
     });
     assert.deepEqual(releaseClaims({ claims: {} }, ['profile', 'email'], undefined, { byScope: true }), {});
   });
@@ -42,7 +50,9 @@ describe('OIDC Core §5.5 claims by the claims parameter', () => {
   test('OIDC Core §5.5 scope claims and requested claims combine', () => {
     const req = parseClaimsRequest('{"userinfo":{"name":null}}');
     assert.deepEqual(releaseClaims(user, ['openid', 'email'], req.userinfo, { byScope: true }), {
-      name: 'Jane Doe', email: 'janedoe@example.com', email_verified: true,
+      name: 'Jane Doe',
+      email: 'janedoe@example.com',
+      email_verified: true,
     });
   });
 

@@ -4,9 +4,25 @@ export type StandardClaimName = keyof StandardClaims;
 
 /** OIDC Core §5.1: every standard claim besides `sub` (which the issuer sets itself). */
 export const STANDARD_CLAIMS: readonly StandardClaimName[] = [
-  'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture',
-  'website', 'email', 'email_verified', 'gender', 'birthdate', 'zoneinfo', 'locale', 'phone_number',
-  'phone_number_verified', 'address', 'updated_at',
+  'name',
+  'given_name',
+  'family_name',
+  'middle_name',
+  'nickname',
+  'preferred_username',
+  'profile',
+  'picture',
+  'website',
+  'email',
+  'email_verified',
+  'gender',
+  'birthdate',
+  'zoneinfo',
+  'locale',
+  'phone_number',
+  'phone_number_verified',
+  'address',
+  'updated_at',
 ];
 
 /**
@@ -18,7 +34,22 @@ export const STANDARD_CLAIMS: readonly StandardClaimName[] = [
  * and phone_number_verified".
  */
 export const SCOPE_CLAIMS: Readonly<Record<string, readonly StandardClaimName[]>> = Object.freeze({
-  profile: ['name', 'family_name', 'given_name', 'middle_name', 'nickname', 'preferred_username', 'profile', 'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at'],
+  profile: [
+    'name',
+    'family_name',
+    'given_name',
+    'middle_name',
+    'nickname',
+    'preferred_username',
+    'profile',
+    'picture',
+    'website',
+    'gender',
+    'birthdate',
+    'zoneinfo',
+    'locale',
+    'updated_at',
+  ],
   email: ['email', 'email_verified'],
   address: ['address'],
   phone: ['phone_number', 'phone_number_verified'],

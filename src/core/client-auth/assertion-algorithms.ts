@@ -4,9 +4,7 @@ import type { ClientAuthMethod } from '../model/client.ts';
 export const HMAC_ALGS = ['HS256', 'HS384', 'HS512'] as const;
 
 /** OIDC Core §9 / RFC 7523 private_key_jwt: asymmetric signatures only. */
-export const ASYMMETRIC_ALGS = [
-  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519',
-] as const;
+export const ASYMMETRIC_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 
 /**
  * The algorithms an assertion may use for a client registered with `method`, pinned so that a key

@@ -67,8 +67,10 @@ describe('RFC 7523 §3 / RFC 9126 §2 audience: accepted values', () => {
 
 describe('draft-ietf-oauth-rfc7523bis strictness', () => {
   test('RFC 7515 §4.1.9 typ client-authentication+jwt is recognised case-insensitively, with or without application/', () => {
-    for (const typ of ['client-authentication+jwt', 'Client-Authentication+JWT', 'application/client-authentication+jwt']) assert.ok(isClientAuthenticationJwt(typ), typ);
-    for (const typ of [undefined, 'JWT', 'jwt', 'at+jwt', 'client-authentication', 'text/client-authentication+jwt', 42]) assert.ok(!isClientAuthenticationJwt(typ), String(typ));
+    for (const typ of ['client-authentication+jwt', 'Client-Authentication+JWT', 'application/client-authentication+jwt'])
+      assert.ok(isClientAuthenticationJwt(typ), typ);
+    for (const typ of [undefined, 'JWT', 'jwt', 'at+jwt', 'client-authentication', 'text/client-authentication+jwt', 42])
+      assert.ok(!isClientAuthenticationJwt(typ), String(typ));
   });
 
   test('an explicitly typed JWT, a strict client or the server switch each make the rule strict', () => {

@@ -41,7 +41,7 @@ describe('RFC 7523 §3 time claims of a client-signed JWT', () => {
     assert.equal(check({ nbf: null, exp: NOW + 60 }), 'nbf-malformed');
   });
 
-  test('the limits are the caller\'s: a shorter window refuses what the defaults accept', () => {
+  test("the limits are the caller's: a shorter window refuses what the defaults accept", () => {
     const tight: FreshnessLimits = { maxAge: 60, maxLifetime: 300, clockSkew: 0 };
     assert.equal(check({ iat: NOW - 61, exp: NOW + 60 }, tight), 'iat-too-old');
     assert.equal(check({ exp: NOW + 301 }, tight), 'exp-too-far');

@@ -13,9 +13,15 @@ export interface FreshnessLimits {
 }
 
 export type FreshnessProblem =
-  | 'exp-missing' | 'expired' | 'exp-too-far'
-  | 'nbf-malformed' | 'not-yet-valid'
-  | 'iat-malformed' | 'iat-in-future' | 'iat-too-old' | 'lifetime-too-long';
+  | 'exp-missing'
+  | 'expired'
+  | 'exp-too-far'
+  | 'nbf-malformed'
+  | 'not-yet-valid'
+  | 'iat-malformed'
+  | 'iat-in-future'
+  | 'iat-too-old'
+  | 'lifetime-too-long';
 
 export interface TimeClaims {
   readonly exp?: unknown;

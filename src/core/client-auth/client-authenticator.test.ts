@@ -25,7 +25,10 @@ async function world(config = CONFIG) {
   events.on('client_auth.failed', (p) => failures.push(p));
   const spent: { key: string; expiresAt: number }[] = [];
   const replay = {
-    useOnce: async (key: string, expiresAt: number) => { spent.push({ key, expiresAt }); return storage.replay.useOnce(key, expiresAt); },
+    useOnce: async (key: string, expiresAt: number) => {
+      spent.push({ key, expiresAt });
+      return storage.replay.useOnce(key, expiresAt);
+    },
     purgeExpired: (b: number) => storage.replay.purgeExpired(b),
   };
   const kek = randomBytes(32);
@@ -33,13 +36,27 @@ async function world(config = CONFIG) {
   const auth = createClientAuthenticator({ clients: storage.clients, replay, clock, events, kek, tenantId: DEFAULT_TENANT }, config);
   const create = (metadata: Record<string, unknown>) => createClient(deps, { metadata, policy: OPERATOR_POLICY, via: 'cli' });
   const now = () => Math.floor(nowMs / 1000);
-  return { auth, create, deps, storage, failures, spent, now, advance: (s: number) => { nowMs += s * 1000; } };
+  return {
+    auth,
+    create,
+    deps,
+    storage,
+    failures,
+    spent,
+    now,
+    advance: (s: number) => {
+      nowMs += s * 1000;
+    },
+  };
 }
 
 const cc = (method: string, extra: Record<string, unknown> = {}) => ({ grant_types: ['client_credentials'], token_endpoint_auth_method: method, ...extra });
 
 async function refused(p: Promise<unknown>, reason?: RegExp): Promise<OAuthError> {
-  const e = await p.then(() => assert.fail('expected invalid_client'), (x: unknown) => x);
+  const e = await p.then(
+    () => assert.fail('expected invalid_client'),
+    (x: unknown) => x,
+  );
   assert.ok(e instanceof OAuthError, String(e));
   assert.equal(e.code, 'invalid_client');
   assert.equal(e.status, 401);
@@ -70,10 +87,13 @@ test('RFC 6749 §5.2 a wrong secret and an unknown client get the same invalid_c
   const wrong = await refused(w.auth.authenticate({ kind: 'basic', clientId: client.clientId, clientSecret: 'nope' }, opts), /secret mismatch/);
   const unknown = await refused(w.auth.authenticate({ kind: 'basic', clientId: 'ghost', clientSecret: 'nope' }, opts), /unknown client/);
   assert.deepEqual(wrong.toJSON(), unknown.toJSON());
-  assert.deepEqual(w.failures.map((f) => [f.clientId, f.method, f.reason]), [
-    [client.clientId, 'client_secret_basic', 'secret mismatch'],
-    ['ghost', 'client_secret_basic', 'unknown client'],
-  ]);
+  assert.deepEqual(
+    w.failures.map((f) => [f.clientId, f.method, f.reason]),
+    [
+      [client.clientId, 'client_secret_basic', 'secret mismatch'],
+      ['ghost', 'client_secret_basic', 'unknown client'],
+    ],
+  );
 });
 
 test('RFC 6749 §2.3 a client may use only its registered method (no fallback between methods)', async () => {
@@ -81,10 +101,19 @@ test('RFC 6749 §2.3 a client may use only its registered method (no fallback be
   const basic = await w.create(cc('client_secret_basic'));
   const post = await w.create(cc('client_secret_post'));
   const jwt = await w.create(cc('client_secret_jwt'));
-  await refused(w.auth.authenticate({ kind: 'post', clientId: basic.client.clientId, clientSecret: basic.clientSecret! }, opts), /registered for client_secret_basic/);
-  await refused(w.auth.authenticate({ kind: 'basic', clientId: post.client.clientId, clientSecret: post.clientSecret! }, opts), /registered for client_secret_post/);
+  await refused(
+    w.auth.authenticate({ kind: 'post', clientId: basic.client.clientId, clientSecret: basic.clientSecret! }, opts),
+    /registered for client_secret_basic/,
+  );
+  await refused(
+    w.auth.authenticate({ kind: 'basic', clientId: post.client.clientId, clientSecret: post.clientSecret! }, opts),
+    /registered for client_secret_post/,
+  );
   // client_secret_jwt clients hold a secret too, but may not send it in the clear.
-  await refused(w.auth.authenticate({ kind: 'basic', clientId: jwt.client.clientId, clientSecret: jwt.clientSecret! }, opts), /registered for client_secret_jwt/);
+  await refused(
+    w.auth.authenticate({ kind: 'basic', clientId: jwt.client.clientId, clientSecret: jwt.clientSecret! }, opts),
+    /registered for client_secret_jwt/,
+  );
   await refused(w.auth.authenticate({ kind: 'none', clientId: basic.client.clientId }, { ...opts, allowPublic: true }), /registered for client_secret_basic/);
 });
 
@@ -116,8 +145,13 @@ test('OAuth 2.1 §2.1 method none is accepted only where the grant allows public
 async function hmacAssertion(clientId: string, secret: string, alg = 'HS256', claims: Record<string, unknown> = {}, now?: number) {
   const t = now ?? Math.floor(1_700_000_000);
   return new SignJWT({ jti: randomBytes(8).toString('hex'), ...claims })
-    .setProtectedHeader({ alg }).setIssuer(clientId).setSubject(clientId).setAudience((claims['aud'] as string | string[] | undefined) ?? ISSUER)
-    .setIssuedAt(t).setExpirationTime(t + 60).sign(new TextEncoder().encode(secret));
+    .setProtectedHeader({ alg })
+    .setIssuer(clientId)
+    .setSubject(clientId)
+    .setAudience((claims['aud'] as string | string[] | undefined) ?? ISSUER)
+    .setIssuedAt(t)
+    .setExpirationTime(t + 60)
+    .sign(new TextEncoder().encode(secret));
 }
 
 test('OIDC Core §9 client_secret_jwt: an HS256/HS512 assertion keyed with the client secret authenticates', async () => {
@@ -136,11 +170,16 @@ async function keyClient(w: Awaited<ReturnType<typeof world>>, alg: string, extr
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: `k-${alg}`, alg };
   const { client } = await w.create(cc('private_key_jwt', { jwks: { keys: [jwk] }, ...extra }));
   /** `iat: null` leaves iat out (it is optional in RFC 7523 §3). */
-  const sign = (claims: Record<string, unknown> = {}, opt: { iat?: number | null; exp?: number; aud?: string | string[]; iss?: string; sub?: string; typ?: string } = {}) => {
-    const iat = opt.iat === null ? undefined : opt.iat ?? w.now();
+  const sign = (
+    claims: Record<string, unknown> = {},
+    opt: { iat?: number | null; exp?: number; aud?: string | string[]; iss?: string; sub?: string; typ?: string } = {},
+  ) => {
+    const iat = opt.iat === null ? undefined : (opt.iat ?? w.now());
     const jwt = new SignJWT({ jti: randomBytes(8).toString('hex'), ...claims })
       .setProtectedHeader({ alg, kid: jwk.kid!, ...(opt.typ ? { typ: opt.typ } : {}) })
-      .setIssuer(opt.iss ?? client.clientId).setSubject(opt.sub ?? client.clientId).setAudience(opt.aud ?? ISSUER)
+      .setIssuer(opt.iss ?? client.clientId)
+      .setSubject(opt.sub ?? client.clientId)
+      .setAudience(opt.aud ?? ISSUER)
       .setExpirationTime(opt.exp ?? (iat ?? w.now()) + 60);
     return (iat === undefined ? jwt : jwt.setIssuedAt(iat)).sign(privateKey);
   };
@@ -187,8 +226,14 @@ test('OIDC Core §9 a client_secret_jwt client cannot authenticate with an asymm
   const hs = await w.create(cc('client_secret_jwt'));
   const { privateKey } = await generateKeyPair('ES256');
   const t = w.now();
-  const es = await new SignJWT({ jti: 'x' }).setProtectedHeader({ alg: 'ES256' }).setIssuer(hs.client.clientId).setSubject(hs.client.clientId)
-    .setAudience(ISSUER).setIssuedAt(t).setExpirationTime(t + 60).sign(privateKey);
+  const es = await new SignJWT({ jti: 'x' })
+    .setProtectedHeader({ alg: 'ES256' })
+    .setIssuer(hs.client.clientId)
+    .setSubject(hs.client.clientId)
+    .setAudience(ISSUER)
+    .setIssuedAt(t)
+    .setExpirationTime(t + 60)
+    .sign(privateKey);
   await refused(w.auth.authenticate(assertion(es), opts), /JOSEAlgNotAllowed/);
 });
 
@@ -199,8 +244,15 @@ test('RFC 7591 §2 token_endpoint_auth_signing_alg pins the one algorithm a clie
   const rsJwk = { ...(await exportJWK(rs.publicKey)), kid: 'rs' };
   const { client } = await w.create(cc('private_key_jwt', { jwks: { keys: [rsJwk] }, token_endpoint_auth_signing_alg: 'RS256' }));
   const t = w.now();
-  const mk = (alg: string) => new SignJWT({ jti: randomBytes(6).toString('hex') }).setProtectedHeader({ alg, kid: 'rs' }).setIssuer(client.clientId)
-    .setSubject(client.clientId).setAudience(ISSUER).setIssuedAt(t).setExpirationTime(t + 60).sign(rs.privateKey);
+  const mk = (alg: string) =>
+    new SignJWT({ jti: randomBytes(6).toString('hex') })
+      .setProtectedHeader({ alg, kid: 'rs' })
+      .setIssuer(client.clientId)
+      .setSubject(client.clientId)
+      .setAudience(ISSUER)
+      .setIssuedAt(t)
+      .setExpirationTime(t + 60)
+      .sign(rs.privateKey);
   await w.auth.authenticate(assertion(await mk('RS256')), opts);
   await refused(w.auth.authenticate(assertion(await mk('PS256')), opts), /JOSEAlgNotAllowed/);
 });
@@ -260,7 +312,10 @@ test('draft-ietf-oauth-rfc7523bis a multi-valued aud is refused even when it hol
   await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: [TOKEN, TOKEN] })), opts), /aud has 2 values/);
   await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: [] })), opts), /aud has 0 values/);
   const { client, clientSecret } = await w.create(cc('client_secret_jwt'));
-  await refused(w.auth.authenticate(assertion(await hmacAssertion(client.clientId, clientSecret!, 'HS256', { aud: ['https://evil.example', ISSUER] }, w.now())), opts), /aud has 2 values/);
+  await refused(
+    w.auth.authenticate(assertion(await hmacAssertion(client.clientId, clientSecret!, 'HS256', { aud: ['https://evil.example', ISSUER] }, w.now())), opts),
+    /aud has 2 values/,
+  );
 });
 
 test('draft-ietf-oauth-rfc7523bis an assertion typed client-authentication+jwt accepts the issuer only', async () => {
@@ -280,8 +335,13 @@ test('RFC 9101 §10.8 / RFC 8725 §3.11 an assertion typed as a request object (
     await refused(w.auth.authenticate(assertion(await k.sign({}, { aud: ISSUER, typ })), opts), /is not a client assertion type/);
   }
   const { client, clientSecret } = await w.create(cc('client_secret_jwt'));
-  const hs = await new SignJWT({ jti: randomBytes(8).toString('hex') }).setProtectedHeader({ alg: 'HS256', typ: 'oauth-authz-req+jwt' })
-    .setIssuer(client.clientId).setSubject(client.clientId).setAudience(ISSUER).setIssuedAt(w.now()).setExpirationTime(w.now() + 60)
+  const hs = await new SignJWT({ jti: randomBytes(8).toString('hex') })
+    .setProtectedHeader({ alg: 'HS256', typ: 'oauth-authz-req+jwt' })
+    .setIssuer(client.clientId)
+    .setSubject(client.clientId)
+    .setAudience(ISSUER)
+    .setIssuedAt(w.now())
+    .setExpirationTime(w.now() + 60)
     .sign(new TextEncoder().encode(clientSecret!));
   await refused(w.auth.authenticate(assertion(hs), opts), /is not a client assertion type/);
   for (const typ of [undefined, 'JWT', 'client-authentication+jwt']) {
@@ -316,8 +376,14 @@ test('RFC 7523 §3 item 7 a jti is single use, spent only after the signature ve
   const k = await keyClient(w, 'ES256');
   // An attacker who knows a jti but not the key cannot burn it.
   const stranger = await generateKeyPair('ES256');
-  const forged = await new SignJWT({ jti: 'J-1' }).setProtectedHeader({ alg: 'ES256', kid: k.jwk.kid! }).setIssuer(k.client.clientId)
-    .setSubject(k.client.clientId).setAudience(ISSUER).setIssuedAt(w.now()).setExpirationTime(w.now() + 60).sign(stranger.privateKey);
+  const forged = await new SignJWT({ jti: 'J-1' })
+    .setProtectedHeader({ alg: 'ES256', kid: k.jwk.kid! })
+    .setIssuer(k.client.clientId)
+    .setSubject(k.client.clientId)
+    .setAudience(ISSUER)
+    .setIssuedAt(w.now())
+    .setExpirationTime(w.now() + 60)
+    .sign(stranger.privateKey);
   await refused(w.auth.authenticate(assertion(forged), opts), /signature/);
   assert.equal(w.spent.length, 0);
   const real = await k.sign({ jti: 'J-1' });
@@ -345,8 +411,14 @@ test('OIDC Core §9 an assertion without jti is refused', async () => {
   const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
   const { client } = await w.create(cc('private_key_jwt', { jwks: { keys: [await exportJWK(publicKey)] } }));
   const t = w.now();
-  const noJti = await new SignJWT({}).setProtectedHeader({ alg: 'ES256' }).setIssuer(client.clientId).setSubject(client.clientId)
-    .setAudience(ISSUER).setIssuedAt(t).setExpirationTime(t + 60).sign(privateKey);
+  const noJti = await new SignJWT({})
+    .setProtectedHeader({ alg: 'ES256' })
+    .setIssuer(client.clientId)
+    .setSubject(client.clientId)
+    .setAudience(ISSUER)
+    .setIssuedAt(t)
+    .setExpirationTime(t + 60)
+    .sign(privateKey);
   await refused(w.auth.authenticate(assertion(noJti), opts), /jti/);
   assert.equal(w.spent.length, 0);
 });
@@ -362,13 +434,22 @@ test('RFC 6749 §5.2 an assertion for a disabled or unknown client is refused', 
 
 test('RFC 9864 §2 an Ed25519 key declared as EdDSA verifies an assertion signed as Ed25519, and the reverse', async () => {
   const w = await world();
-  for (const [declared, signed] of [['EdDSA', 'Ed25519'], ['Ed25519', 'EdDSA']] as const) {
+  for (const [declared, signed] of [
+    ['EdDSA', 'Ed25519'],
+    ['Ed25519', 'EdDSA'],
+  ] as const) {
     const { privateKey, publicKey } = await generateKeyPair('Ed25519', { extractable: true });
     const jwk = { ...(await exportJWK(publicKey)), kid: `ed-${declared}`, alg: declared };
     const { client } = await w.create(cc('private_key_jwt', { jwks: { keys: [jwk] } }));
     const t = w.now();
-    const jwt = await new SignJWT({ jti: randomBytes(6).toString('hex') }).setProtectedHeader({ alg: signed, kid: jwk.kid })
-      .setIssuer(client.clientId).setSubject(client.clientId).setAudience(ISSUER).setIssuedAt(t).setExpirationTime(t + 60).sign(privateKey);
+    const jwt = await new SignJWT({ jti: randomBytes(6).toString('hex') })
+      .setProtectedHeader({ alg: signed, kid: jwk.kid })
+      .setIssuer(client.clientId)
+      .setSubject(client.clientId)
+      .setAudience(ISSUER)
+      .setIssuedAt(t)
+      .setExpirationTime(t + 60)
+      .sign(privateKey);
     assert.equal((await w.auth.authenticate(assertion(jwt), opts)).method, 'private_key_jwt');
   }
 });

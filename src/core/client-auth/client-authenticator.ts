@@ -82,8 +82,15 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
     const client = check(found, method);
     if (method === 'client_secret_jwt') secretUsable(client);
     const { jti, exp } = await verifyClientAssertion({
-      client, assertion: creds.assertion, issuer: config.issuer, compatibleAudiences: [tokenEndpoint, endpoint], strictAudience,
-      nowMs: deps.clock.now(), limits, kek: deps.kek, jwks,
+      client,
+      assertion: creds.assertion,
+      issuer: config.issuer,
+      compatibleAudiences: [tokenEndpoint, endpoint],
+      strictAudience,
+      nowMs: deps.clock.now(),
+      limits,
+      kek: deps.kek,
+      jwks,
     });
     // RFC 7523 §3: "The authorization server MAY ensure that JWTs are not replayed by maintaining
     // the set of used "jti" values for the length of time for which the JWT would be considered
@@ -111,7 +118,8 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
         }
       } catch (e) {
         if (!(e instanceof AuthRefusal)) throw e;
-        const clientId = creds.kind === 'absent' ? null : creds.kind === 'assertion' ? (creds.clientId ?? claimedClientId(creds.assertion) ?? null) : creds.clientId;
+        const clientId =
+          creds.kind === 'absent' ? null : creds.kind === 'assertion' ? (creds.clientId ?? claimedClientId(creds.assertion) ?? null) : creds.clientId;
         const method = creds.kind === 'absent' ? null : creds.kind === 'assertion' ? 'jwt_assertion' : methodFor(creds);
         deps.events.publish('client_auth.failed', { tenantId: deps.tenantId, clientId: clientId?.slice(0, 200) ?? null, method, reason: e.reason });
         // RFC 6749 §5.2: invalid_client with 401; "If the client attempted to authenticate via the

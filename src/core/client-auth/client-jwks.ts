@@ -80,13 +80,17 @@ export class ClientJwksCache {
     const key = `${client.tenantId}:${client.clientId}`;
     const hit = this.#entries.get(key);
     if (hit && hit.source === source) return hit.getKey;
-    const getKey = withEdDsaAliases(client.jwks
-      ? createLocalJWKSet({ keys: client.jwks.keys.map((k) => ({ ...k })) })
-      : this.#fetch === null ? noFetcher : createRemoteJWKSet(new URL(client.jwksUri!), {
-        cacheMaxAge: this.#ttlMs,
-        cooldownDuration: Math.min(30_000, this.#ttlMs),
-        [customFetch]: this.#fetch,
-      }));
+    const getKey = withEdDsaAliases(
+      client.jwks
+        ? createLocalJWKSet({ keys: client.jwks.keys.map((k) => ({ ...k })) })
+        : this.#fetch === null
+          ? noFetcher
+          : createRemoteJWKSet(new URL(client.jwksUri!), {
+              cacheMaxAge: this.#ttlMs,
+              cooldownDuration: Math.min(30_000, this.#ttlMs),
+              [customFetch]: this.#fetch,
+            }),
+    );
     this.#entries.delete(key);
     if (this.#entries.size >= MAX_ENTRIES) this.#entries.delete(this.#entries.keys().next().value!);
     this.#entries.set(key, { source, getKey });

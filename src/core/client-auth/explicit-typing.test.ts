@@ -14,7 +14,8 @@ describe('RFC 8725 §3.11 explicit typing of client-signed JWTs', () => {
   });
 
   test('RFC 9101 §10.8 a request object that declares a typ must declare oauth-authz-req+jwt; none stays accepted', () => {
-    for (const typ of [undefined, 'oauth-authz-req+jwt', 'OAUTH-AUTHZ-REQ+JWT', 'application/oauth-authz-req+jwt']) assert.ok(requestObjectTypeAccepted(typ), String(typ));
+    for (const typ of [undefined, 'oauth-authz-req+jwt', 'OAUTH-AUTHZ-REQ+JWT', 'application/oauth-authz-req+jwt'])
+      assert.ok(requestObjectTypeAccepted(typ), String(typ));
     for (const typ of [...FOREIGN, 'JWT', 'client-authentication+jwt', 'oauth-authz-req', 'text/oauth-authz-req+jwt', '', 7, null]) {
       assert.ok(!requestObjectTypeAccepted(typ), String(typ));
     }
@@ -24,6 +25,7 @@ describe('RFC 8725 §3.11 explicit typing of client-signed JWTs', () => {
     for (const typ of [undefined, 'JWT', 'jwt', 'application/jwt', 'client-authentication+jwt', 'Application/Client-Authentication+JWT']) {
       assert.ok(clientAssertionTypeAccepted(typ), String(typ));
     }
-    for (const typ of ['oauth-authz-req+jwt', 'application/oauth-authz-req+jwt', ...FOREIGN, '', 7, null]) assert.ok(!clientAssertionTypeAccepted(typ), String(typ));
+    for (const typ of ['oauth-authz-req+jwt', 'application/oauth-authz-req+jwt', ...FOREIGN, '', 7, null])
+      assert.ok(!clientAssertionTypeAccepted(typ), String(typ));
   });
 });

@@ -70,7 +70,10 @@ export async function verifyClientAssertion(c: AssertionCheck): Promise<JWTPaylo
   let payload: JWTPayload;
   let typ: unknown;
   try {
-    ({ payload, protectedHeader: { typ } } = await jwtVerify(c.assertion, key as Uint8Array, {
+    ({
+      payload,
+      protectedHeader: { typ },
+    } = await jwtVerify(c.assertion, key as Uint8Array, {
       // Pinning refuses `alg: none` and an HMAC keyed with a public key (RFC 8725 §3.1, §2.1).
       algorithms: [...algorithms],
       // RFC 7523 §3: "The JWT MUST contain an "iss" (issuer) claim that contains a unique

@@ -16,8 +16,23 @@ function world() {
   const seen: [EventName, unknown][] = [];
   for (const n of ['client.created', 'client.updated', 'client.deleted'] as const) events.on(n, (p) => seen.push([n, p]));
   let now = 1_700_000_000_000;
-  const deps: ClientServiceDeps = { clients: storage.clients, clock: { now: () => now }, random: { bytes: (n) => randomBytes(n) }, events, kek: randomBytes(32), tenantId: DEFAULT_TENANT };
-  return { deps, clients: createClientService(deps), storage, seen, advance: (s: number) => { now += s * 1000; } };
+  const deps: ClientServiceDeps = {
+    clients: storage.clients,
+    clock: { now: () => now },
+    random: { bytes: (n) => randomBytes(n) },
+    events,
+    kek: randomBytes(32),
+    tenantId: DEFAULT_TENANT,
+  };
+  return {
+    deps,
+    clients: createClientService(deps),
+    storage,
+    seen,
+    advance: (s: number) => {
+      now += s * 1000;
+    },
+  };
 }
 const cc = (method: string) => ({ grant_types: ['client_credentials'], token_endpoint_auth_method: method, scope: 'read write' });
 
@@ -49,7 +64,11 @@ test('RFC 7523 §2.2 private_key_jwt and none clients get no secret', async () =
   const pk = await w.clients.create({ metadata: { ...cc('private_key_jwt'), jwks_uri: 'https://app.example/jwks' }, policy: OPERATOR_POLICY, via: 'cli' });
   assert.equal(pk.clientSecret, null);
   assert.equal(pk.client.secretHash, null);
-  const pub = await w.clients.create({ metadata: { redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' }, policy: OPERATOR_POLICY, via: 'bootstrap' });
+  const pub = await w.clients.create({
+    metadata: { redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' },
+    policy: OPERATOR_POLICY,
+    via: 'bootstrap',
+  });
   assert.equal(pub.clientSecret, null);
 });
 
@@ -86,20 +105,32 @@ test('disable and enable flip only the disabled flag and publish client.updated'
 test('RFC 7592 §2.2 replacing metadata keeps the client_id and a usable secret, and issues one only when needed', async () => {
   const w = world();
   const { client } = await w.clients.create({ metadata: cc('client_secret_basic'), policy: OPERATOR_POLICY, via: 'registration' });
-  const same = await w.clients.replaceMetadata(client, { metadata: { ...cc('client_secret_post'), client_name: 'Renamed' }, policy: OPERATOR_POLICY, via: 'registration' });
+  const same = await w.clients.replaceMetadata(client, {
+    metadata: { ...cc('client_secret_post'), client_name: 'Renamed' },
+    policy: OPERATOR_POLICY,
+    via: 'registration',
+  });
   assert.equal(same.client.clientId, client.clientId);
   assert.equal(same.clientSecret, null);
   assert.equal(same.client.secretHash, client.secretHash);
   assert.equal(same.client.clientName, 'Renamed');
   // Omitted fields are cleared (§2.2): scope was not sent again.
-  const cleared = await w.clients.replaceMetadata(same.client, { metadata: { grant_types: ['client_credentials'] }, policy: OPERATOR_POLICY, via: 'registration' });
+  const cleared = await w.clients.replaceMetadata(same.client, {
+    metadata: { grant_types: ['client_credentials'] },
+    policy: OPERATOR_POLICY,
+    via: 'registration',
+  });
   assert.deepEqual(cleared.client.scopes, []);
   // Switching to client_secret_jwt needs a recoverable HMAC key: a new secret is issued.
   const jwt = await w.clients.replaceMetadata(cleared.client, { metadata: cc('client_secret_jwt'), policy: OPERATOR_POLICY, via: 'registration' });
   assert.ok(jwt.clientSecret);
   assert.equal(decryptWithKek(w.deps.kek, jwt.client.secretEncrypted!, client.clientId), jwt.clientSecret);
   // Switching to private_key_jwt drops every secret.
-  const pk = await w.clients.replaceMetadata(jwt.client, { metadata: { ...cc('private_key_jwt'), jwks_uri: 'https://a.example/j' }, policy: OPERATOR_POLICY, via: 'registration' });
+  const pk = await w.clients.replaceMetadata(jwt.client, {
+    metadata: { ...cc('private_key_jwt'), jwks_uri: 'https://a.example/j' },
+    policy: OPERATOR_POLICY,
+    via: 'registration',
+  });
   assert.equal(pk.client.secretHash, null);
   assert.equal(pk.client.secretEncrypted, null);
 });
@@ -132,7 +163,15 @@ test('an operator change carries its actor on the event; a change without one ca
   await w.clients.replaceMetadata(client, { metadata: cc('client_secret_basic'), policy: OPERATOR_POLICY, via: 'admin', actor: ops });
   await w.clients.setDisabled(client.clientId, false, 'cli');
   await w.clients.delete(client.clientId, 'admin', ops);
-  assert.deepEqual(w.seen.map(([n, p]) => [n, (p as { actor?: unknown }).actor]), [
-    ['client.created', ops], ['client.updated', ops], ['client.updated', ops], ['client.updated', ops], ['client.updated', undefined], ['client.deleted', ops],
-  ]);
+  assert.deepEqual(
+    w.seen.map(([n, p]) => [n, (p as { actor?: unknown }).actor]),
+    [
+      ['client.created', ops],
+      ['client.updated', ops],
+      ['client.updated', ops],
+      ['client.updated', ops],
+      ['client.updated', undefined],
+      ['client.deleted', ops],
+    ],
+  );
 });

@@ -127,7 +127,14 @@ async function mustGet(deps: ClientServiceDeps, clientId: string): Promise<Clien
 
 export type ClientChange = EventMap['client.updated']['change'];
 
-async function mustUpdate(deps: ClientServiceDeps, clientId: string, patch: ClientPatch, via: UpdatedVia, change: ClientChange, actor: ActorRef | undefined): Promise<Client> {
+async function mustUpdate(
+  deps: ClientServiceDeps,
+  clientId: string,
+  patch: ClientPatch,
+  via: UpdatedVia,
+  change: ClientChange,
+  actor: ActorRef | undefined,
+): Promise<Client> {
   const updated = await deps.clients.update(deps.tenantId, clientId, { ...patch, updatedAt: epochSeconds(deps.clock) });
   if (!updated) throw new GatehouseError('GH_CLIENT_NOT_FOUND', `no client ${clientId}`);
   deps.events.publish('client.updated', { tenantId: deps.tenantId, clientId, via, change, ...withActor(actor) });

@@ -14,14 +14,28 @@ const DEVICE = { codeTtl: 600, interval: 5 };
 
 async function setup(grantTypes: readonly string[] = [DEVICE_CODE_GRANT_TYPE]) {
   const w = await coreWorld();
-  const accessTokens = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, {
-    issuer: ISSUER, tokens: { accessTokenTtl: 300, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
-    resources: [{ identifier: 'https://api.example/tv', scopes: ['read'] }], requireResourceRegistration: false,
-  });
+  const accessTokens = createAccessTokenIssuer(
+    { ...w, tokens: w.storage.tokens },
+    {
+      issuer: ISSUER,
+      tokens: { accessTokenTtl: 300, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
+      resources: [{ identifier: 'https://api.example/tv', scopes: ['read'] }],
+      requireResourceRegistration: false,
+    },
+  );
   const client = makeClient({ clientId: 'tv', tokenEndpointAuthMethod: 'none', grantTypes, scopes: ['openid', 'read', 'write'] });
   await w.storage.clients.create(client);
   const device = createDeviceAuthorization({ ...w, deviceCodes: w.storage.deviceCodes, accessTokens }, { issuer: ISSUER, device: DEVICE });
-  const verification = createDeviceVerification({ ...w, deviceCodes: w.storage.deviceCodes, clients: w.storage.clients, sessions: w.storage.sessions, rateLimiter: new MemoryRateLimiter({ clock: w.clock }) }, { device: { userCodeMaxAttempts: 5 } });
+  const verification = createDeviceVerification(
+    {
+      ...w,
+      deviceCodes: w.storage.deviceCodes,
+      clients: w.storage.clients,
+      sessions: w.storage.sessions,
+      rateLimiter: new MemoryRateLimiter({ clock: w.clock }),
+    },
+    { device: { userCodeMaxAttempts: 5 } },
+  );
   return { w, client, device, verification };
 }
 
@@ -48,15 +62,24 @@ describe('RFC 8628 §3.1–§3.2 device authorization', () => {
 
   test('RFC 6749 §5.2 a client without the device_code grant type gets unauthorized_client and nothing is stored', async () => {
     const { client, device, w } = await setup(['authorization_code']);
-    await assert.rejects(device.authorize({ client, scope: 'read', resources: [] }), (e: unknown) => e instanceof OAuthError && e.code === 'unauthorized_client');
+    await assert.rejects(
+      device.authorize({ client, scope: 'read', resources: [] }),
+      (e: unknown) => e instanceof OAuthError && e.code === 'unauthorized_client',
+    );
     assert.equal(await w.storage.deviceCodes.purgeExpired(Number.MAX_SAFE_INTEGER), 0);
   });
 
   test('RFC 8628 §3.1 scope is checked as at the token endpoint (invalid_scope), resources too (invalid_target)', async () => {
     const { client, device } = await setup();
     await assert.rejects(device.authorize({ client, scope: 'admin', resources: [] }), (e: unknown) => e instanceof OAuthError && e.code === 'invalid_scope');
-    await assert.rejects(device.authorize({ client, scope: 'read', resources: ['not a uri'] }), (e: unknown) => e instanceof OAuthError && e.code === 'invalid_target');
-    await assert.rejects(device.authorize({ client, scope: 'write', resources: ['https://api.example/tv'] }), (e: unknown) => e instanceof OAuthError && e.code === 'invalid_scope');
+    await assert.rejects(
+      device.authorize({ client, scope: 'read', resources: ['not a uri'] }),
+      (e: unknown) => e instanceof OAuthError && e.code === 'invalid_target',
+    );
+    await assert.rejects(
+      device.authorize({ client, scope: 'write', resources: ['https://api.example/tv'] }),
+      (e: unknown) => e instanceof OAuthError && e.code === 'invalid_scope',
+    );
   });
 
   test('RFC 8707 the requested resources are kept for the token request', async () => {
@@ -72,13 +95,16 @@ describe('RFC 8628 §3.1–§3.2 device authorization', () => {
     // Random bytes that always produce the same first user code, then a different one.
     const first = await device.authorize({ client, scope: 'read', resources: [] });
     let calls = 0;
-    const repeat = { bytes: (n: number) => {
-      calls++;
-      // Device code and grant id calls (32/16 bytes) stay random; user code draws (16 bytes) repeat
-      // the first code's letters on the first attempt only.
-      if (n === 16 && calls === 3) return Uint8Array.from([...normalizeUserCode(first.user_code)!].map((ch) => 'BCDFGHJKLMNPQRSTVWXZ'.indexOf(ch)).concat(Array(8).fill(0)));
-      return w.random.bytes(n);
-    } };
+    const repeat = {
+      bytes: (n: number) => {
+        calls++;
+        // Device code and grant id calls (32/16 bytes) stay random; user code draws (16 bytes) repeat
+        // the first code's letters on the first attempt only.
+        if (n === 16 && calls === 3)
+          return Uint8Array.from([...normalizeUserCode(first.user_code)!].map((ch) => 'BCDFGHJKLMNPQRSTVWXZ'.indexOf(ch)).concat(Array(8).fill(0)));
+        return w.random.bytes(n);
+      },
+    };
     const accessTokens = { plan: () => ({ client, scope: ['read'], audience: [ISSUER], format: 'jwt' as const, ttl: 300 }) };
     const again = createDeviceAuthorization({ ...w, random: repeat, deviceCodes: w.storage.deviceCodes, accessTokens }, { issuer: ISSUER, device: DEVICE });
     const second = await again.authorize({ client, scope: 'read', resources: [] });
@@ -147,7 +173,15 @@ describe('RFC 8628 §3.3 user interaction', () => {
   test('OIDC Back-/Front-Channel Logout: approving records the device client on the approving account (sid)', async () => {
     const { w, client, device, verification } = await setup();
     const account = { userId: 'u-1', sid: 'sid-tv', authTime: T0 / 1000 - 60, amr: ['pwd'], acr: null, clientIds: ['web'] };
-    const session = { tenantId: 'default', hash: 'session-tv', accounts: [account], currentUserId: 'u-1', createdAt: T0 / 1000 - 60, lastSeenAt: T0 / 1000, expiresAt: T0 / 1000 + 3600 };
+    const session = {
+      tenantId: 'default',
+      hash: 'session-tv',
+      accounts: [account],
+      currentUserId: 'u-1',
+      createdAt: T0 / 1000 - 60,
+      lastSeenAt: T0 / 1000,
+      expiresAt: T0 / 1000 + 3600,
+    };
     await w.storage.sessions.create(session);
     const denied = (await verification.find((await device.authorize({ client, scope: 'openid', resources: [] })).user_code))!;
     assert.equal(await verification.deny(denied), true);

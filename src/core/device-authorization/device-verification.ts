@@ -78,13 +78,13 @@ export function createDeviceVerification(deps: DeviceVerificationDeps, config: D
   };
 
   async function find(userCodeInput: string): Promise<PendingDevice | null> {
-      const normalized = normalizeUserCode(userCodeInput);
-      if (normalized === null) return null;
-      const record = await deviceCodes.findByUserCode(tenantId, hashUserCode(normalized));
-      if (!record || record.status !== 'pending' || record.expiresAt <= now()) return null;
-      const client = await clients.get(tenantId, record.clientId);
-      if (!client || client.disabled) return null;
-      return { record, client, userCode: formatUserCode(normalized), scope: parseScope(record.scope) ?? [] };
+    const normalized = normalizeUserCode(userCodeInput);
+    if (normalized === null) return null;
+    const record = await deviceCodes.findByUserCode(tenantId, hashUserCode(normalized));
+    if (!record || record.status !== 'pending' || record.expiresAt <= now()) return null;
+    const client = await clients.get(tenantId, record.clientId);
+    if (!client || client.disabled) return null;
+    return { record, client, userCode: formatUserCode(normalized), scope: parseScope(record.scope) ?? [] };
   }
 
   return {

@@ -10,12 +10,26 @@ const config: OidcDiscoveryConfig = {
   login: { acrValues: ['urn:gatehouse:pwd'] },
 };
 const none: OidcCapabilities = {
-  authorization: false, userinfo: false, deviceAuthorization: false, par: false, endSession: false,
-  checkSession: false, backchannelLogout: false, frontchannelLogout: false, requestObjectAlgs: [],
+  authorization: false,
+  userinfo: false,
+  deviceAuthorization: false,
+  par: false,
+  endSession: false,
+  checkSession: false,
+  backchannelLogout: false,
+  frontchannelLogout: false,
+  requestObjectAlgs: [],
 };
 const all: OidcCapabilities = {
-  authorization: true, userinfo: true, deviceAuthorization: true, par: true, endSession: true,
-  checkSession: true, backchannelLogout: true, frontchannelLogout: true, requestObjectAlgs: ['RS256', 'ES256'],
+  authorization: true,
+  userinfo: true,
+  deviceAuthorization: true,
+  par: true,
+  endSession: true,
+  checkSession: true,
+  backchannelLogout: true,
+  frontchannelLogout: true,
+  requestObjectAlgs: ['RS256', 'ES256'],
 };
 
 test('S17: no OpenID member is advertised for an endpoint that is not served', () => {
@@ -36,11 +50,14 @@ test('OIDC Discovery §3: the REQUIRED OpenID members are present when the autho
 });
 
 test('OAuth 2.1: implicit response types, plain PKCE, pairwise and alg none appear only when configured', () => {
-  const m = buildOidcMetadata({
-    ...config,
-    tokens: { idTokenSigningAlg: 'RS256', pairwiseSalt: 'a-salt-of-16-chars!' },
-    authorization: { implicit: true, allowPlainPkce: true, requirePar: true, allowUnsignedRequestObjects: true },
-  }, all);
+  const m = buildOidcMetadata(
+    {
+      ...config,
+      tokens: { idTokenSigningAlg: 'RS256', pairwiseSalt: 'a-salt-of-16-chars!' },
+      authorization: { implicit: true, allowPlainPkce: true, requirePar: true, allowUnsignedRequestObjects: true },
+    },
+    all,
+  );
   assert.ok((m.response_types_supported as string[]).includes('id_token token'));
   assert.deepEqual(m.code_challenge_methods_supported, ['S256', 'plain']);
   assert.deepEqual(m.subject_types_supported, ['public', 'pairwise']);

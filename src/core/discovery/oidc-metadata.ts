@@ -32,10 +32,36 @@ export interface OidcCapabilities {
 
 /** OIDC Core §5.4 / §5.1 claims this server can release, plus the ID token's own claims. */
 export const CLAIMS_SUPPORTED = [
-  'sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid',
-  'name', 'given_name', 'family_name', 'middle_name', 'nickname', 'preferred_username', 'profile',
-  'picture', 'website', 'gender', 'birthdate', 'zoneinfo', 'locale', 'updated_at',
-  'email', 'email_verified', 'address', 'phone_number', 'phone_number_verified',
+  'sub',
+  'iss',
+  'aud',
+  'exp',
+  'iat',
+  'auth_time',
+  'nonce',
+  'acr',
+  'amr',
+  'azp',
+  'sid',
+  'name',
+  'given_name',
+  'family_name',
+  'middle_name',
+  'nickname',
+  'preferred_username',
+  'profile',
+  'picture',
+  'website',
+  'gender',
+  'birthdate',
+  'zoneinfo',
+  'locale',
+  'updated_at',
+  'email',
+  'email_verified',
+  'address',
+  'phone_number',
+  'phone_number_verified',
 ] as const;
 
 const HYBRID = ['code', 'code id_token', 'code token', 'code id_token token'] as const;
@@ -65,7 +91,9 @@ export function buildOidcMetadata(config: OidcDiscoveryConfig, caps: OidcCapabil
     m.request_parameter_supported = caps.requestObjectAlgs.length > 0;
     m.request_uri_parameter_supported = false;
     if (caps.requestObjectAlgs.length > 0) {
-      m.request_object_signing_alg_values_supported = config.authorization.allowUnsignedRequestObjects ? [...caps.requestObjectAlgs, 'none'] : caps.requestObjectAlgs;
+      m.request_object_signing_alg_values_supported = config.authorization.allowUnsignedRequestObjects
+        ? [...caps.requestObjectAlgs, 'none']
+        : caps.requestObjectAlgs;
     }
     m.code_challenge_methods_supported = config.authorization.allowPlainPkce ? ['S256', 'plain'] : ['S256'];
     m.authorization_response_iss_parameter_supported = true;

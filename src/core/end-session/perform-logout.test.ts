@@ -10,7 +10,10 @@ import type { EndSessionRequest } from './types.ts';
 
 const back = makeClient({ clientId: 'back', metadata: { backchannel_logout_uri: 'https://back.example/bcl', backchannel_logout_session_required: true } });
 const backNoSid = makeClient({ clientId: 'back-nosid', metadata: { backchannel_logout_uri: 'https://b2.example/bcl' } });
-const front = makeClient({ clientId: 'front', metadata: { frontchannel_logout_uri: 'https://front.example/fcl?x=1', frontchannel_logout_session_required: true } });
+const front = makeClient({
+  clientId: 'front',
+  metadata: { frontchannel_logout_uri: 'https://front.example/fcl?x=1', frontchannel_logout_session_required: true },
+});
 const frontNoSid = makeClient({ clientId: 'front-nosid', metadata: { frontchannel_logout_uri: 'https://f2.example/fcl' } });
 const off = makeClient({ clientId: 'off', disabled: true, metadata: { backchannel_logout_uri: 'https://off.example/bcl' } });
 const plain = makeClient({ clientId: 'plain' });
@@ -21,7 +24,14 @@ function sessionRecord(): SessionRecord {
     tenantId: 'default',
     hash: 'hash-1',
     accounts: [
-      { userId: 'u1', sid: 'sid-1', authTime: 1, amr: ['pwd'], acr: null, clientIds: ['back', 'back-nosid', 'front', 'front-nosid', 'off', 'plain', 'missing'] },
+      {
+        userId: 'u1',
+        sid: 'sid-1',
+        authTime: 1,
+        amr: ['pwd'],
+        acr: null,
+        clientIds: ['back', 'back-nosid', 'front', 'front-nosid', 'off', 'plain', 'missing'],
+      },
       { userId: 'u2', sid: 'sid-2', authTime: 1, amr: ['pwd'], acr: null, clientIds: ['back', 'front-nosid'] },
     ],
     currentUserId: 'u1',
@@ -37,10 +47,20 @@ async function setup() {
   const sent: BackchannelLogoutMessage[] = [];
   let n = 0;
   const deps: PerformLogoutDeps = {
-    sessions: { delete: async (_t, hash) => { const s = store.get(hash); store.delete(hash); return s; } },
+    sessions: {
+      delete: async (_t, hash) => {
+        const s = store.get(hash);
+        store.delete(hash);
+        return s;
+      },
+    },
     clients: { get: async (_t, id) => clients.get(id) },
     keys: world.keys,
-    notifier: { notify: (m) => { sent.push(m); } },
+    notifier: {
+      notify: (m) => {
+        sent.push(m);
+      },
+    },
     events: world.events,
     clock: world.clock,
     newId: () => `id-${++n}`,
@@ -52,7 +72,14 @@ async function setup() {
 
 const config = { issuer: ISSUER, tokens: { idTokenSigningAlg: 'ES256' as const } };
 const request = (over: Partial<EndSessionRequest> = {}): EndSessionRequest => ({
-  hint: null, client: back, postLogoutRedirectUri: null, state: null, logoutHint: null, uiLocales: [], params: {}, ...over,
+  hint: null,
+  client: back,
+  postLogoutRedirectUri: null,
+  state: null,
+  logoutHint: null,
+  uiLocales: [],
+  params: {},
+  ...over,
 });
 
 describe('RP-Initiated Logout §2 ending the session and notifying the RPs', () => {
@@ -63,7 +90,9 @@ describe('RP-Initiated Logout §2 ending the session and notifying the RPs', () 
       assert.equal(store.size, 0, 'the whole browser session ended');
       assert.equal(result.accounts, 2);
       assert.deepEqual(sent.map((m) => `${m.clientId}:${m.uri}`).sort(), [
-        'back-nosid:https://b2.example/bcl', 'back:https://back.example/bcl', 'back:https://back.example/bcl',
+        'back-nosid:https://b2.example/bcl',
+        'back:https://back.example/bcl',
+        'back:https://back.example/bcl',
       ]);
       assert.equal(result.backchannel, 3);
       const jwks = createLocalJWKSet(world.keys.jwks() as never);
@@ -76,7 +105,10 @@ describe('RP-Initiated Logout §2 ending the session and notifying the RPs', () 
         assert.equal(payload.nonce, undefined);
         claims.push(payload);
       }
-      const forBack = claims.filter((c) => c.aud === 'back').map((c) => `${c.sub}/${c.sid}`).sort();
+      const forBack = claims
+        .filter((c) => c.aud === 'back')
+        .map((c) => `${c.sub}/${c.sid}`)
+        .sort();
       assert.deepEqual(forBack, ['back|u1/sid-1', 'back|u2/sid-2'], 'sid when backchannel_logout_session_required');
       const forNoSid = claims.find((c) => c.aud === 'back-nosid')!;
       assert.equal(forNoSid.sub, 'back-nosid|u1');
@@ -92,10 +124,7 @@ describe('RP-Initiated Logout §2 ending the session and notifying the RPs', () 
     try {
       const result = await performLogout(deps, config, { sessionHash: 'hash-1', request: null });
       const iss = encodeURIComponent(ISSUER);
-      assert.deepEqual(result.frontchannel.map((f) => f.url).sort(), [
-        'https://f2.example/fcl',
-        `https://front.example/fcl?x=1&iss=${iss}&sid=sid-1`,
-      ]);
+      assert.deepEqual(result.frontchannel.map((f) => f.url).sort(), ['https://f2.example/fcl', `https://front.example/fcl?x=1&iss=${iss}&sid=sid-1`]);
       assert.deepEqual(new Set(result.frontchannel.map((f) => f.origin)), new Set(['https://f2.example', 'https://front.example']));
     } finally {
       await world.storage.close();
@@ -122,11 +151,21 @@ describe('RP-Initiated Logout §2 ending the session and notifying the RPs', () 
   test('a signing failure is reported and does not stop the sign-out', async () => {
     const { world, store, deps } = await setup();
     try {
-      const broken = { ...deps, keys: { signer: () => { throw new Error('no keys'); } } };
+      const broken = {
+        ...deps,
+        keys: {
+          signer: () => {
+            throw new Error('no keys');
+          },
+        },
+      };
       const result = await performLogout(broken, config, { sessionHash: 'hash-1', request: null });
       assert.equal(store.size, 0);
       assert.equal(result.backchannel, 0);
-      assert.equal(world.events.of('backchannel_logout.failed').every((e) => e.reason === 'sign_failed'), true);
+      assert.equal(
+        world.events.of('backchannel_logout.failed').every((e) => e.reason === 'sign_failed'),
+        true,
+      );
       assert.equal(world.events.of('backchannel_logout.failed').length, 3);
     } finally {
       await world.storage.close();

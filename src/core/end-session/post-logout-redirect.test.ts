@@ -13,20 +13,20 @@ describe('RP-Initiated Logout §3 post_logout_redirect_uri exact match', () => {
 
   test('open-redirect attempts never match (oidcc-rp-initiated-logout-bad-post-logout-redirect-uri)', () => {
     for (const attempt of [
-      'https://rp.example/logged-out/',              // suffix: trailing slash
-      'https://rp.example/logged-out/../evil',       // path traversal
-      'https://rp.example/logged-outx',              // suffix
-      'https://rp.example/logged',                   // prefix
+      'https://rp.example/logged-out/', // suffix: trailing slash
+      'https://rp.example/logged-out/../evil', // path traversal
+      'https://rp.example/logged-outx', // suffix
+      'https://rp.example/logged', // prefix
       'https://rp.example/logged-out?next=https://evil.example', // added query
-      'https://rp.example/logged-out#x',             // fragment
-      'https://RP.example/logged-out',               // case
-      'https://rp.example:443/logged-out',           // explicit default port
-      'https://rp.example/logged%2Dout',             // encoded character
-      'https://rp.example@evil.example/logged-out',  // userinfo
-      'https://evil.example/logged-out',             // other host
-      'http://rp.example/logged-out',                // other scheme
-      'https://rp.example.evil.example/logged-out',  // host suffix
-      ' https://rp.example/logged-out',              // whitespace
+      'https://rp.example/logged-out#x', // fragment
+      'https://RP.example/logged-out', // case
+      'https://rp.example:443/logged-out', // explicit default port
+      'https://rp.example/logged%2Dout', // encoded character
+      'https://rp.example@evil.example/logged-out', // userinfo
+      'https://evil.example/logged-out', // other host
+      'http://rp.example/logged-out', // other scheme
+      'https://rp.example.evil.example/logged-out', // host suffix
+      ' https://rp.example/logged-out', // whitespace
       '//evil.example',
       '',
     ]) {
@@ -36,7 +36,13 @@ describe('RP-Initiated Logout §3 post_logout_redirect_uri exact match', () => {
 
   test('a client without registered values matches nothing', () => {
     assert.equal(isRegisteredPostLogoutRedirectUri(makeClient(), 'https://rp.example/logged-out'), false);
-    assert.equal(isRegisteredPostLogoutRedirectUri(makeClient({ metadata: { post_logout_redirect_uris: 'https://rp.example/logged-out' } }), 'https://rp.example/logged-out'), false);
+    assert.equal(
+      isRegisteredPostLogoutRedirectUri(
+        makeClient({ metadata: { post_logout_redirect_uris: 'https://rp.example/logged-out' } }),
+        'https://rp.example/logged-out',
+      ),
+      false,
+    );
   });
 });
 

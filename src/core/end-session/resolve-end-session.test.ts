@@ -11,7 +11,11 @@ import type { SessionRecord } from '../model/session.ts';
 const rp = makeClient({ clientId: 'rp1', metadata: { post_logout_redirect_uris: ['https://rp.example/bye'] } });
 const other = makeClient({ clientId: 'rp2', metadata: { post_logout_redirect_uris: ['https://other.example/bye'] } });
 const disabled = makeClient({ clientId: 'off', disabled: true, metadata: { post_logout_redirect_uris: ['https://off.example/bye'] } });
-const clients = new Map<string, Client>([[rp.clientId, rp], [other.clientId, other], [disabled.clientId, disabled]]);
+const clients = new Map<string, Client>([
+  [rp.clientId, rp],
+  [other.clientId, other],
+  [disabled.clientId, disabled],
+]);
 
 const HINTS: Record<string, { sub: string; aud: string[]; sid: string | null }> = {
   'good-hint': { sub: 'alice', aud: ['rp1'], sid: 'sid-a' },
@@ -118,7 +122,17 @@ const decideDeps = { subjectFor: (client: Client, userId: string) => (userId ===
 describe('RP-Initiated Logout §2 whether to ask the End-User', () => {
   test('a valid hint naming the session user signs out without asking', async () => {
     const req = await resolveEndSession(deps, { id_token_hint: 'good-hint' });
-    assert.deepEqual(decideEndSession(decideDeps, req, session([{ userId: 'u-bob', sid: 's-b' }, { userId: 'u-alice', sid: 'sid-a' }])), { kind: 'logout' });
+    assert.deepEqual(
+      decideEndSession(
+        decideDeps,
+        req,
+        session([
+          { userId: 'u-bob', sid: 's-b' },
+          { userId: 'u-alice', sid: 'sid-a' },
+        ]),
+      ),
+      { kind: 'logout' },
+    );
     const noSid = await resolveEndSession(deps, { id_token_hint: 'no-sid-hint' });
     assert.deepEqual(decideEndSession(decideDeps, noSid, session([{ userId: 'u-alice', sid: 'other' }])), { kind: 'logout' });
   });

@@ -10,17 +10,32 @@ import { createIdTokenHintVerifier } from './id-token-hint.ts';
 import { createIdTokenIssuer, type IdTokenConfig } from './id-token-issuer.ts';
 import type { IdTokenInput } from './types.ts';
 
-const config: IdTokenConfig = { issuer: ISSUER, tokens: { idTokenTtl: 600, idTokenSigningAlg: 'RS256', subjectType: 'public', pairwiseSalt: 'salt-salt-salt-salt' } };
+const config: IdTokenConfig = {
+  issuer: ISSUER,
+  tokens: { idTokenTtl: 600, idTokenSigningAlg: 'RS256', subjectType: 'public', pairwiseSalt: 'salt-salt-salt-salt' },
+};
 const client = makeClient({ clientId: 'rp', redirectUris: ['https://rp.example/cb'] });
 
 let w: CoreWorld;
-before(async () => { w = await coreWorld(['RS256', 'ES256', 'EdDSA']); });
+before(async () => {
+  w = await coreWorld(['RS256', 'ES256', 'EdDSA']);
+});
 
 function issuer(cfg: IdTokenConfig = config) {
   return createIdTokenIssuer({ keys: w.keys, clock: w.clock, tenantId: w.tenantId }, cfg);
 }
 function input(over: Partial<IdTokenInput> = {}): IdTokenInput {
-  return { client, auth: makeAuth(), user: makeUser(), subject: 'u-1', scope: ['openid', 'email'], claims: null, nonce: 'n-0S6_WzA2Mj', scopeClaimsAtUserInfo: true, ...over };
+  return {
+    client,
+    auth: makeAuth(),
+    user: makeUser(),
+    subject: 'u-1',
+    scope: ['openid', 'email'],
+    claims: null,
+    nonce: 'n-0S6_WzA2Mj',
+    scopeClaimsAtUserInfo: true,
+    ...over,
+  };
 }
 async function verify(jwt: string) {
   return jwtVerify(jwt, createLocalJWKSet(w.keys.jwks() as never), { issuer: ISSUER, audience: 'rp', currentDate: new Date(T0) });
@@ -102,7 +117,7 @@ describe('OIDC Core §2 ID token', () => {
     assert.equal(payload.sub, subject, 'the subject the caller computed once');
   });
 
-  test('a disabled user, or a user other than the sign-in\'s, gets no ID token', async () => {
+  test("a disabled user, or a user other than the sign-in's, gets no ID token", async () => {
     const refused = (e: unknown) => e instanceof OAuthError && e.code === 'invalid_grant';
     await assert.rejects(issuer().issue(input({ user: makeUser({ disabled: true }) })), refused);
     await assert.rejects(issuer().issue(input({ user: makeUser({ id: 'u-2' }) })), refused);
@@ -136,7 +151,15 @@ describe('OIDC Core §3.1.2.1 id_token_hint', () => {
   test('RFC 8725 §3.11 a JWT of ours typed as another kind (logout, introspection, security event, ...) is not a hint', () => {
     const hints = createIdTokenHintVerifier(w.keys, { issuer: ISSUER });
     const claims = { iss: ISSUER, sub: 'u-1', aud: 'rp' };
-    for (const typ of ['at+jwt', 'application/at+jwt', 'logout+jwt', 'secevent+jwt', 'token-introspection+jwt', 'oauth-authz-req+jwt', 'client-authentication+jwt']) {
+    for (const typ of [
+      'at+jwt',
+      'application/at+jwt',
+      'logout+jwt',
+      'secevent+jwt',
+      'token-introspection+jwt',
+      'oauth-authz-req+jwt',
+      'client-authentication+jwt',
+    ]) {
       assert.equal(hints.verify(w.keys.signer('ES256').sign(claims, typ)), null, typ);
     }
     assert.deepEqual(hints.verify(w.keys.signer('ES256').sign(claims, 'JWT')), { sub: 'u-1', aud: ['rp'], sid: null });

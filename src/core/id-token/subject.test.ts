@@ -34,18 +34,25 @@ describe('OIDC Core §8 subject identifier types', () => {
   });
 
   test('OIDC Registration §2 subject_type on the client overrides the default', () => {
-    assert.notEqual(subjectFor(rp(['https://a.example/cb'], { subject_type: 'pairwise' }), 'u-1', { tokens: { ...pairwise.tokens, subjectType: 'public' } }), 'u-1');
+    assert.notEqual(
+      subjectFor(rp(['https://a.example/cb'], { subject_type: 'pairwise' }), 'u-1', { tokens: { ...pairwise.tokens, subjectType: 'public' } }),
+      'u-1',
+    );
     assert.equal(subjectFor(rp(['https://a.example/cb'], { subject_type: 'public' }), 'u-1', pairwise), 'u-1');
   });
 
   test('OIDC Registration §2 several redirect hosts without sector_identifier_uri are refused', () => {
-    assert.throws(() => subjectFor(rp(['https://a.example/cb', 'https://b.example/cb']), 'u-1', pairwise),
-      (e: unknown) => e instanceof OAuthError && e.code === 'unauthorized_client');
+    assert.throws(
+      () => subjectFor(rp(['https://a.example/cb', 'https://b.example/cb']), 'u-1', pairwise),
+      (e: unknown) => e instanceof OAuthError && e.code === 'unauthorized_client',
+    );
   });
 
   test('pairwise without a salt fails closed', () => {
-    assert.throws(() => subjectFor(rp(['https://a.example/cb']), 'u-1', { tokens: { subjectType: 'pairwise' } }),
-      (e: unknown) => e instanceof OAuthError && e.code === 'server_error');
+    assert.throws(
+      () => subjectFor(rp(['https://a.example/cb']), 'u-1', { tokens: { subjectType: 'pairwise' } }),
+      (e: unknown) => e instanceof OAuthError && e.code === 'server_error',
+    );
   });
 
   test('OIDC Core §8.1 the pairwise sub of a web client is the spec formula over its redirect host (pinned: it must never change)', () => {
@@ -60,8 +67,15 @@ describe('OIDC Core §8.1 sectors of native apps (RFC 8252 §7.1, §7.3): hosts 
   const native = (clientId: string, uris: string[], metadata: Record<string, unknown> = {}) =>
     makeClient({ clientId, redirectUris: uris, tokenEndpointAuthMethod: 'none', metadata: { application_type: 'native', ...metadata } });
 
-  for (const uris of [['http://127.0.0.1/cb'], ['http://[::1]/cb'], ['http://localhost/cb'], ['https://localhost/cb'],
-    ['com.example.app:/cb'], ['com.example.app://callback'], ['http://127.0.0.1/cb', 'com.example.app:/cb']]) {
+  for (const uris of [
+    ['http://127.0.0.1/cb'],
+    ['http://[::1]/cb'],
+    ['http://localhost/cb'],
+    ['https://localhost/cb'],
+    ['com.example.app:/cb'],
+    ['com.example.app://callback'],
+    ['http://127.0.0.1/cb', 'com.example.app:/cb'],
+  ]) {
     test(`OIDC Core §8.1 two clients registered with ${uris.join(' + ')} get different pairwise subs (sector = client id)`, () => {
       const a = native('native-a', uris);
       const b = native('native-b', uris);
@@ -88,7 +102,9 @@ describe('OIDC Core §8.1 sectors of native apps (RFC 8252 §7.1, §7.3): hosts 
   });
 
   test('OIDC Registration §2 a client mixing an https host with a loopback redirect still needs a sector_identifier_uri', () => {
-    assert.throws(() => subjectFor(rp(['https://a.example/cb', 'http://127.0.0.1/cb']), 'u-1', pairwise),
-      (e: unknown) => e instanceof OAuthError && e.code === 'unauthorized_client');
+    assert.throws(
+      () => subjectFor(rp(['https://a.example/cb', 'http://127.0.0.1/cb']), 'u-1', pairwise),
+      (e: unknown) => e instanceof OAuthError && e.code === 'unauthorized_client',
+    );
   });
 });

@@ -23,8 +23,10 @@ async function setup(access: IntrospectionConfig['introspection'] = { access: 'o
   const subjects = createUserSubjects(randomBytes(32), (c, userId) => (c.clientId === 'pairwise-rp' ? `pw-${userId}` : userId));
   const deps = { ...w, tokens: w.storage.tokens, denylist: w.storage.denylist, clients: w.storage.clients, users: w.storage.users, subjects };
   const issuer = createAccessTokenIssuer(deps, {
-    issuer: ISSUER, tokens: { accessTokenTtl: 600, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
-    resources: [], requireResourceRegistration: false,
+    issuer: ISSUER,
+    tokens: { accessTokenTtl: 600, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
+    resources: [],
+    requireResourceRegistration: false,
   });
   const introspector = createIntrospector(deps, { issuer: ISSUER, introspection: access });
   const issue = async (format: AccessTokenFormat, resources: string[] = []) =>
@@ -93,8 +95,12 @@ test('RFC 7662 §2.2 unknown, malformed, forged and foreign tokens are inactive,
   const jwt = await issue('jwt');
   const [h, p] = jwt.split('.');
   const forgedPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), scope: 'admin' })).toString('base64url');
-  const idToken = w.keys.signer('ES256').sign({ iss: ISSUER, sub: 'u', aud: 'owner', exp: T0 / 1000 + 60, iat: T0 / 1000, jti: 'x', client_id: 'owner' }, 'JWT');
-  const otherIssuer = w.keys.signer('ES256').sign({ iss: 'https://evil.example', sub: 'owner', aud: 'x', exp: T0 / 1000 + 60, iat: T0 / 1000, jti: 'y', client_id: 'owner' }, 'at+jwt');
+  const idToken = w.keys
+    .signer('ES256')
+    .sign({ iss: ISSUER, sub: 'u', aud: 'owner', exp: T0 / 1000 + 60, iat: T0 / 1000, jti: 'x', client_id: 'owner' }, 'JWT');
+  const otherIssuer = w.keys
+    .signer('ES256')
+    .sign({ iss: 'https://evil.example', sub: 'owner', aud: 'x', exp: T0 / 1000 + 60, iat: T0 / 1000, jti: 'y', client_id: 'owner' }, 'at+jwt');
   for (const t of ['nope', 'a.b.c', `${h}.${forgedPayload}.${jwt.split('.')[2]}`, idToken, otherIssuer, 'x'.repeat(20_000), '\u0000\u0001']) {
     assert.deepEqual(await introspector.introspect(owner, t), { active: false });
   }
@@ -103,9 +109,23 @@ test('RFC 7662 §2.2 unknown, malformed, forged and foreign tokens are inactive,
 test('RFC 7662 §2.2 a refresh token is visible to its own client only, without token_type', async () => {
   const { w, introspector } = await setup();
   await w.storage.tokens.insert({
-    tenantId: 'default', hash: sha256('refresh-value-1'), kind: 'refresh_token', jti: 'r1', clientId: 'owner', subject: 'alice', userId: 'alice',
-    scope: 'read', audience: ['owner'], grantId: 'g1', parentHash: null, issuedAt: T0 / 1000, expiresAt: T0 / 1000 + 86_400,
-    cnf: null, claims: { username: 'alice' }, revokedAt: null, consumedAt: null,
+    tenantId: 'default',
+    hash: sha256('refresh-value-1'),
+    kind: 'refresh_token',
+    jti: 'r1',
+    clientId: 'owner',
+    subject: 'alice',
+    userId: 'alice',
+    scope: 'read',
+    audience: ['owner'],
+    grantId: 'g1',
+    parentHash: null,
+    issuedAt: T0 / 1000,
+    expiresAt: T0 / 1000 + 86_400,
+    cnf: null,
+    claims: { username: 'alice' },
+    revokedAt: null,
+    consumedAt: null,
   });
   const r = await introspector.introspect(owner, 'refresh-value-1');
   assert.equal(r.active, true);
@@ -123,7 +143,10 @@ test('RFC 9701 §5 the JWT response has typ token-introspection+jwt, iss, aud = 
   const cfg = { issuer: ISSUER, tokens: { accessTokenSigningAlg: 'ES256' as const }, keys: { algorithms: ['ES256' as const] } };
   const jwt = signIntrospectionResponse(w.keys, owner, response, T0, cfg);
   const { payload, protectedHeader } = await jwtVerify(jwt, createLocalJWKSet(w.keys.jwks() as never), {
-    issuer: ISSUER, audience: 'owner', typ: INTROSPECTION_JWT_TYP, currentDate: new Date(T0),
+    issuer: ISSUER,
+    audience: 'owner',
+    typ: INTROSPECTION_JWT_TYP,
+    currentDate: new Date(T0),
   });
   assert.equal(protectedHeader.alg, 'ES256');
   assert.equal(payload.iat, T0 / 1000);
@@ -136,10 +159,16 @@ test('RFC 9701 §5 the JWT response has typ token-introspection+jwt, iss, aud = 
 // was issued to and the user it was issued for exist and are enabled.
 async function userToken(s: Awaited<ReturnType<typeof setup>>, format: AccessTokenFormat, client = owner, resources: string[] = []) {
   const ref = s.subjects.forToken(client, 'alice');
-  return (await s.issuer.issue({
-    plan: { ...s.issuer.plan(client, 'read', resources), format }, grantType: 'authorization_code', subject: ref.subject, userId: 'alice',
-    grantId: 'g-alice', claims: { ...ref.claims, auth_time: T0 / 1000 },
-  })).token;
+  return (
+    await s.issuer.issue({
+      plan: { ...s.issuer.plan(client, 'read', resources), format },
+      grantType: 'authorization_code',
+      subject: ref.subject,
+      userId: 'alice',
+      grantId: 'g-alice',
+      claims: { ...ref.claims, auth_time: T0 / 1000 },
+    })
+  ).token;
 }
 
 for (const format of ['jwt', 'opaque'] as const) {
@@ -189,11 +218,28 @@ test('RFC 7662 §2.2 a pairwise JWT access token finds its user through the seal
 
 test('RFC 7662 §2.2 a refresh token of a disabled user is inactive (stored userId, or the sub of an older row)', async () => {
   const { w, introspector } = await setup();
-  for (const [value, userId] of [['refresh-new', 'alice'], ['refresh-old', null]] as const) {
+  for (const [value, userId] of [
+    ['refresh-new', 'alice'],
+    ['refresh-old', null],
+  ] as const) {
     await w.storage.tokens.insert({
-      tenantId: 'default', hash: sha256(value), kind: 'refresh_token', jti: value, clientId: 'owner', subject: 'alice', userId,
-      scope: 'openid', audience: [ISSUER], grantId: `g-${value}`, parentHash: null, issuedAt: T0 / 1000, expiresAt: T0 / 1000 + 86_400,
-      cnf: null, claims: { auth_time: T0 / 1000, family_iat: T0 / 1000 }, revokedAt: null, consumedAt: null,
+      tenantId: 'default',
+      hash: sha256(value),
+      kind: 'refresh_token',
+      jti: value,
+      clientId: 'owner',
+      subject: 'alice',
+      userId,
+      scope: 'openid',
+      audience: [ISSUER],
+      grantId: `g-${value}`,
+      parentHash: null,
+      issuedAt: T0 / 1000,
+      expiresAt: T0 / 1000 + 86_400,
+      cnf: null,
+      claims: { auth_time: T0 / 1000, family_iat: T0 / 1000 },
+      revokedAt: null,
+      consumedAt: null,
     });
     assert.equal((await introspector.introspect(owner, value)).active, true);
   }

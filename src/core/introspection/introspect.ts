@@ -58,8 +58,7 @@ function describe(view: TokenView, issuer: string): IntrospectionResponse {
 
 /** RFC 7662 token introspection for JWT and opaque access tokens and refresh tokens. */
 export function createIntrospector(deps: IntrospectionDeps, config: IntrospectionConfig): Introspector {
-  const publish = (clientId: string, active: boolean) =>
-    deps.events.publish('token.introspected', { tenantId: deps.tenantId, clientId, active });
+  const publish = (clientId: string, active: boolean) => deps.events.publish('token.introspected', { tenantId: deps.tenantId, clientId, active });
   return {
     async introspect(caller, token) {
       const view = await findToken(deps, config.issuer, token);
@@ -74,10 +73,7 @@ export function createIntrospector(deps: IntrospectionDeps, config: Introspectio
       const now = Math.floor(deps.clock.now() / 1000);
       // A token of a disabled or deleted client or user is not "currently active" (RFC 7662
       // §2.2). The reads run beside the denylist reads; the caller, just authenticated, is known.
-      const [active, principals] = await Promise.all([
-        isActive(view, now, deps.denylist, deps.tenantId),
-        checkTokenPrincipals(deps, view, { client: caller }),
-      ]);
+      const [active, principals] = await Promise.all([isActive(view, now, deps.denylist, deps.tenantId), checkTokenPrincipals(deps, view, { client: caller })]);
       if (!active || !principals.available) {
         publish(caller.clientId, false);
         return INACTIVE;

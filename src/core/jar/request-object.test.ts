@@ -16,15 +16,33 @@ const isInvalid = (e: unknown) => e instanceof OAuthError && e.code === 'invalid
 
 const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
 const other = await generateKeyPair('ES256', { extractable: true });
-const jwk = { ...await exportJWK(publicKey), kid: 'k1', alg: 'ES256', use: 'sig' };
+const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
 
 function rp(metadata: Record<string, unknown> = {}, over: Partial<Client> = {}): Client {
-  return makeClient({ clientId: 'rp', tokenEndpointAuthMethod: 'private_key_jwt', jwks: { keys: [jwk] }, grantTypes: ['authorization_code'], metadata, ...over });
+  return makeClient({
+    clientId: 'rp',
+    tokenEndpointAuthMethod: 'private_key_jwt',
+    jwks: { keys: [jwk] },
+    grantTypes: ['authorization_code'],
+    metadata,
+    ...over,
+  });
 }
 
 const claims = (over: JWTPayload = {}): JWTPayload => ({
-  iss: 'rp', aud: ISSUER, exp: NOW + 60, iat: NOW, nbf: NOW, jti: 'j1', client_id: 'rp',
-  response_type: 'code', scope: 'openid email', redirect_uri: 'https://rp.example/cb', state: 'inner-state', nonce: 'n', ...over,
+  iss: 'rp',
+  aud: ISSUER,
+  exp: NOW + 60,
+  iat: NOW,
+  nbf: NOW,
+  jti: 'j1',
+  client_id: 'rp',
+  response_type: 'code',
+  scope: 'openid email',
+  redirect_uri: 'https://rp.example/cb',
+  state: 'inner-state',
+  nonce: 'n',
+  ...over,
 });
 const sign = (payload: JWTPayload, key: CryptoKey = privateKey, alg = 'ES256', typ: string | undefined = 'oauth-authz-req+jwt') =>
   new SignJWT(payload).setProtectedHeader({ alg, kid: 'k1', ...(typ === undefined ? {} : { typ }) }).sign(key);
@@ -37,13 +55,23 @@ function resolver(cfg = config()) {
 describe('RFC 9101 JWT-Secured Authorization Request', () => {
   test('RFC 9101 §6.3 a signed object is accepted and only its parameters are used (outer ones ignored)', async () => {
     const params = await resolver().resolve({
-      client: rp(), request: await sign(claims({ max_age: 300, claims: { id_token: { email: { essential: true } } } })),
+      client: rp(),
+      request: await sign(claims({ max_age: 300, claims: { id_token: { email: { essential: true } } } })),
       outer: { client_id: 'rp', response_type: 'code', scope: 'openid profile', state: 'outer-state', redirect_uri: 'https://evil.example/cb', prompt: 'none' },
     });
-    assert.deepEqual({ ...params }, {
-      client_id: 'rp', response_type: 'code', scope: 'openid email', redirect_uri: 'https://rp.example/cb', state: 'inner-state', nonce: 'n',
-      max_age: '300', claims: '{"id_token":{"email":{"essential":true}}}',
-    });
+    assert.deepEqual(
+      { ...params },
+      {
+        client_id: 'rp',
+        response_type: 'code',
+        scope: 'openid email',
+        redirect_uri: 'https://rp.example/cb',
+        state: 'inner-state',
+        nonce: 'n',
+        max_age: '300',
+        claims: '{"id_token":{"email":{"essential":true}}}',
+      },
+    );
   });
 
   test('OIDC Core §6.1 the outer response_type applies when the object has none, and must match when both are given', async () => {
@@ -56,11 +84,15 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
 
   test('RFC 9101 §10.8 a request object typed as another kind of JWT is invalid_request_object; untyped or oauth-authz-req+jwt is accepted', async () => {
     for (const typ of ['at+jwt', 'client-authentication+jwt', 'logout+jwt', 'JWT']) {
-      await assert.rejects(resolver().resolve({ client: rp(), request: await sign(claims(), privateKey, 'ES256', typ) }), (e: unknown) => {
-        assert.ok(isInvalid(e), String(e));
-        assert.match((e as OAuthError).description ?? '', /typ must be oauth-authz-req\+jwt/);
-        return true;
-      }, typ);
+      await assert.rejects(
+        resolver().resolve({ client: rp(), request: await sign(claims(), privateKey, 'ES256', typ) }),
+        (e: unknown) => {
+          assert.ok(isInvalid(e), String(e));
+          assert.match((e as OAuthError).description ?? '', /typ must be oauth-authz-req\+jwt/);
+          return true;
+        },
+        typ,
+      );
     }
     for (const typ of [undefined, 'oauth-authz-req+jwt', 'application/OAUTH-AUTHZ-REQ+JWT']) {
       assert.equal((await resolver().resolve({ client: rp(), request: await sign(claims(), privateKey, 'ES256', typ) })).state, 'inner-state', String(typ));
@@ -68,7 +100,10 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
   });
 
   test('RFC 9101 §5 a client_id inside the object must be the outer client_id', async () => {
-    await assert.rejects(resolver().resolve({ client: rp(), request: await sign(claims({ client_id: 'someone-else' })), outer: { client_id: 'rp' } }), isInvalid);
+    await assert.rejects(
+      resolver().resolve({ client: rp(), request: await sign(claims({ client_id: 'someone-else' })), outer: { client_id: 'rp' } }),
+      isInvalid,
+    );
   });
 
   test('RFC 9101 §4 iss must be the client and aud the issuer', async () => {
@@ -83,7 +118,10 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
   test('draft-ietf-oauth-rfc7523bis aud is a single value: a multi-valued aud is refused even when it holds the issuer', async () => {
     const r = resolver();
     for (const aud of [['https://x.example', ISSUER], [ISSUER, ISSUER], []]) {
-      const e = await r.resolve({ client: rp(), request: await sign(claims({ aud })), outer: { client_id: 'rp' } }).then(() => assert.fail(JSON.stringify(aud)), (x: unknown) => x);
+      const e = await r.resolve({ client: rp(), request: await sign(claims({ aud })), outer: { client_id: 'rp' } }).then(
+        () => assert.fail(JSON.stringify(aud)),
+        (x: unknown) => x,
+      );
       assert.ok(isInvalid(e), String(e));
       assert.ok(!(e as OAuthError).description?.includes('x.example'), 'the bad value is not echoed');
       if (aud.length > 1) assert.equal((e as OAuthError).description, 'the request object aud must be a single value');
@@ -108,14 +146,14 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
     for (const c of cases) await assert.rejects(r.resolve({ client: rp(), request: await sign(c), outer: { client_id: 'rp' } }), isInvalid, JSON.stringify(c));
   });
 
-  test('RFC 9101 §6.2 a signature by a key that is not the client\'s is refused', async () => {
+  test("RFC 9101 §6.2 a signature by a key that is not the client's is refused", async () => {
     await assert.rejects(resolver().resolve({ client: rp(), request: await sign(claims(), other.privateKey), outer: { client_id: 'rp' } }), isInvalid);
     await assert.rejects(resolver().resolve({ client: rp({}, { jwks: null }), request: await sign(claims()), outer: { client_id: 'rp' } }), isInvalid);
   });
 
   test('RFC 9101 §6.2 / RFC 8725 §3.1 the algorithm is pinned: request_object_signing_alg, never HMAC', async () => {
     const rsa = await generateKeyPair('RS256', { extractable: true });
-    const rsaJwk = { ...await exportJWK(rsa.publicKey), kid: 'k1', alg: 'RS256' };
+    const rsaJwk = { ...(await exportJWK(rsa.publicKey)), kid: 'k1', alg: 'RS256' };
     const client = rp({ request_object_signing_alg: 'ES256' }, { jwks: { keys: [jwk, rsaJwk] } });
     await assert.rejects(resolver().resolve({ client, request: await sign(claims(), rsa.privateKey, 'RS256'), outer: { client_id: 'rp' } }), isInvalid);
     const hmac = await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode('x'.repeat(32)));
@@ -125,7 +163,10 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
   });
 
   test('RFC 8707 a resource array inside the object travels space-separated; other arrays need one value', async () => {
-    const params = await resolver().resolve({ client: rp(), request: await sign(claims({ resource: ['https://a.example/', 'https://b.example/'], ui_locales: ['fr'] })) });
+    const params = await resolver().resolve({
+      client: rp(),
+      request: await sign(claims({ resource: ['https://a.example/', 'https://b.example/'], ui_locales: ['fr'] })),
+    });
     assert.equal(params.resource, 'https://a.example/ https://b.example/');
     assert.equal(params.ui_locales, 'fr');
     await assert.rejects(resolver().resolve({ client: rp(), request: await sign(claims({ prompt: ['login', 'consent'] })) }), isInvalid);
@@ -143,7 +184,10 @@ describe('RFC 9101 JWT-Secured Authorization Request', () => {
   });
 
   test('RFC 9101 §4 an encrypted request object (JWE) is invalid_request_object: not supported', async () => {
-    await assert.rejects(resolver().resolve({ client: rp(), request: 'eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d', outer: { client_id: 'rp' } }), (e: unknown) => isInvalid(e) && /encrypted/.test((e as OAuthError).description ?? ''));
+    await assert.rejects(
+      resolver().resolve({ client: rp(), request: 'eyJhbGciOiJSU0EtT0FFUCJ9.a.b.c.d', outer: { client_id: 'rp' } }),
+      (e: unknown) => isInvalid(e) && /encrypted/.test((e as OAuthError).description ?? ''),
+    );
   });
 
   test('OIDC Core §6.1 request and request_uri must not appear inside a request object', async () => {

@@ -72,9 +72,7 @@ export async function resolveRequestObject(deps: RequestObjectDeps, config: Requ
     throw invalid(`the request object typ must be ${JWT_TYPES.requestObject} when present`, `typ ${JSON.stringify(String(typ).slice(0, 40))}`);
   }
   const registered = oidcMetadata(client).requestObjectSigningAlg;
-  const payload = alg === 'none'
-    ? unsignedPayload(request, config, registered)
-    : await verifiedPayload(deps, client, request, alg, registered);
+  const payload = alg === 'none' ? unsignedPayload(request, config, registered) : await verifiedPayload(deps, client, request, alg, registered);
   checkClaims(payload, client, config, Math.floor(deps.clock.now() / 1000), alg !== 'none');
   return requestObjectParams(payload, client.clientId, outer);
 }
@@ -122,7 +120,7 @@ async function verifiedPayload(deps: RequestObjectDeps, client: Client, request:
 /** The public description of each time-claim problem (RFC 9101 leaves the limits to the server). */
 const FRESHNESS_ERRORS: Readonly<Record<FreshnessProblem, string>> = {
   'exp-missing': 'the request object must have an exp claim',
-  'expired': 'the request object has expired',
+  expired: 'the request object has expired',
   'exp-too-far': 'the request object exp is too far in the future',
   'nbf-malformed': 'the request object is not valid yet',
   'not-yet-valid': 'the request object is not valid yet',
@@ -146,7 +144,10 @@ function checkClaims(p: JWTPayload, client: Client, config: RequestObjectConfig,
     // so there is no compatible set to keep; a multi-valued aud is how audience injection looks.
     const audience = checkAudience(p.aud, { issuer: config.issuer, compatible: [], strict: 'RFC 9101 §4: aud is the issuer' });
     if (!audience.ok) {
-      throw invalid(Array.isArray(p.aud) && p.aud.length > 1 ? 'the request object aud must be a single value' : 'the request object aud must be the issuer', audience.reason);
+      throw invalid(
+        Array.isArray(p.aud) && p.aud.length > 1 ? 'the request object aud must be a single value' : 'the request object aud must be the issuer',
+        audience.reason,
+      );
     }
   }
   // A bounded lifetime keeps a captured object from being replayed for long (FAPI 2.0 Message
@@ -164,7 +165,10 @@ export interface RequestObjects {
   resolveRequestObject(client: Client, jwt: string, outer?: Readonly<Record<string, string>>): Promise<Record<string, string>>;
 }
 
-export function createRequestObjects(deps: Pick<RequestObjectDeps, 'clock'> & Partial<Pick<RequestObjectDeps, 'jwks'>>, config: RequestObjectConfig): RequestObjects {
+export function createRequestObjects(
+  deps: Pick<RequestObjectDeps, 'clock'> & Partial<Pick<RequestObjectDeps, 'jwks'>>,
+  config: RequestObjectConfig,
+): RequestObjects {
   const full: RequestObjectDeps = { clock: deps.clock, jwks: deps.jwks ?? new ClientJwksCache(config.clientAuth.jwksCacheTtl) };
   return { resolveRequestObject: (client, request, outer) => resolveRequestObject(full, config, { client, request, ...(outer ? { outer } : {}) }) };
 }

@@ -59,7 +59,7 @@ test('RFC 8725 §3.1 rejects alg "none"', () => {
   assert.equal(verifyJws(`${b64({ alg: 'none', kid })}.${b64(claims)}.AAAA`, lookup), null);
 });
 
-test('RFC 8725 §3.1 rejects a header alg other than the key\'s (RS256 signature under a PS256 key)', () => {
+test("RFC 8725 §3.1 rejects a header alg other than the key's (RS256 signature under a PS256 key)", () => {
   const k = keys.get('PS256')!;
   const input = `${b64({ alg: 'RS256', kid: k.kid, typ: 'JWT' })}.${b64(claims)}`;
   const sig = sign('sha256', Buffer.from(input), createPrivateKey({ key: k.privateJwk as JsonWebKey, format: 'jwk' }));
@@ -75,7 +75,10 @@ test('RFC 7515 §4.1.4 rejects an unknown kid or a missing kid', () => {
   const [, p, s] = token.split('.') as [string, string, string];
   assert.equal(verifyJws(`${b64({ alg: 'EdDSA', kid: 'nope', typ: 'JWT' })}.${p}.${s}`, lookup), null);
   assert.equal(verifyJws(`${b64({ alg: 'EdDSA', typ: 'JWT' })}.${p}.${s}`, lookup), null);
-  assert.equal(verifyJws(token, () => undefined), null);
+  assert.equal(
+    verifyJws(token, () => undefined),
+    null,
+  );
 });
 
 test('RFC 7515 §4.1.11 rejects a JWS with a crit header we do not understand', () => {
@@ -89,10 +92,28 @@ test('RFC 7515 §7.1 malformed compact serialisations give null, never an except
   const token = signerFor('ES256').sign(claims);
   const [h, p, s] = token.split('.') as [string, string, string];
   const bad: unknown[] = [
-    '', 'a', 'a.b', `${h}.${p}`, `${token}.x`, `${h}.${p}.${s}=`, `${h}=.${p}.${s}`, `${h}.${p}.${s.slice(0, -2)}`,
-    `${h}.${p}.`, `.${p}.${s}`, `${h}..${s}`, `${h}.${p}.${s}+`, `${b64([1, 2])}.${p}.${s}`, `${b64('str')}.${p}.${s}`,
-    `${Buffer.from('{not json').toString('base64url')}.${p}.${s}`, `${h}.${b64([claims])}.${s}`, `${h}.${p}.${'A'.repeat(20_000)}`,
-    `${b64({ alg: 'ES256', kid: 42 })}.${p}.${s}`, undefined, null, 42, {},
+    '',
+    'a',
+    'a.b',
+    `${h}.${p}`,
+    `${token}.x`,
+    `${h}.${p}.${s}=`,
+    `${h}=.${p}.${s}`,
+    `${h}.${p}.${s.slice(0, -2)}`,
+    `${h}.${p}.`,
+    `.${p}.${s}`,
+    `${h}..${s}`,
+    `${h}.${p}.${s}+`,
+    `${b64([1, 2])}.${p}.${s}`,
+    `${b64('str')}.${p}.${s}`,
+    `${Buffer.from('{not json').toString('base64url')}.${p}.${s}`,
+    `${h}.${b64([claims])}.${s}`,
+    `${h}.${p}.${'A'.repeat(20_000)}`,
+    `${b64({ alg: 'ES256', kid: 42 })}.${p}.${s}`,
+    undefined,
+    null,
+    42,
+    {},
   ];
   for (const t of bad) assert.equal(verifyJws(t as string, lookup), null, String(t).slice(0, 40));
 });

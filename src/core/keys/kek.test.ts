@@ -29,7 +29,11 @@ test('KEK envelope refuses a ciphertext moved onto another kid (AAD mismatch)', 
 
 test('KEK envelope refuses a tampered ciphertext or tag', () => {
   const [v, iv, ct, tag] = encryptWithKek(kek, jwk, 'kid-1').split('.') as [string, string, string, string];
-  const flip = (s: string) => { const b = Buffer.from(s, 'base64url'); b[0]! ^= 1; return b.toString('base64url'); };
+  const flip = (s: string) => {
+    const b = Buffer.from(s, 'base64url');
+    b[0]! ^= 1;
+    return b.toString('base64url');
+  };
   assert.throws(() => decryptWithKek(kek, [v, iv, flip(ct), tag].join('.'), 'kid-1'), { code: 'GH_KEK_DECRYPT_FAILED' });
   assert.throws(() => decryptWithKek(kek, [v, iv, ct, flip(tag)].join('.'), 'kid-1'), { code: 'GH_KEK_DECRYPT_FAILED' });
   assert.throws(() => decryptWithKek(kek, 'v2.a.b.c', 'kid-1'), { code: 'GH_KEK_DECRYPT_FAILED' });

@@ -14,11 +14,18 @@ const GRACE = 86_400;
 
 function fakeClock(seconds = T0) {
   let ms = seconds * 1000;
-  return { now: () => ms, advance: (s: number) => { ms += s * 1000; } };
+  return {
+    now: () => ms,
+    advance: (s: number) => {
+      ms += s * 1000;
+    },
+  };
 }
 
 type Setup = ReturnType<typeof setup>;
-function setup(opts: { algs?: SigningAlg[]; rotationInterval?: number; refreshInterval?: number; store?: KeyStore; clock?: ReturnType<typeof fakeClock>; kek?: Buffer } = {}) {
+function setup(
+  opts: { algs?: SigningAlg[]; rotationInterval?: number; refreshInterval?: number; store?: KeyStore; clock?: ReturnType<typeof fakeClock>; kek?: Buffer } = {},
+) {
   const keyStore = opts.store ?? createMemoryStorage().keyStore;
   const clock = opts.clock ?? fakeClock();
   const kek = opts.kek ?? randomBytes(32);
@@ -27,7 +34,14 @@ function setup(opts: { algs?: SigningAlg[]; rotationInterval?: number; refreshIn
   events.on('key.rotated', (e) => rotated.push(e));
   const logs: string[] = [];
   const deps: KeyManagerDeps = { keyStore, clock, events, kek, tenantId: 'default', log: (_l, m) => logs.push(m) };
-  const config = { keys: { algorithms: opts.algs ?? ['ES256', 'EdDSA'], rotationInterval: opts.rotationInterval ?? 0, gracePeriod: GRACE, refreshInterval: opts.refreshInterval ?? 30 } };
+  const config = {
+    keys: {
+      algorithms: opts.algs ?? ['ES256', 'EdDSA'],
+      rotationInterval: opts.rotationInterval ?? 0,
+      gracePeriod: GRACE,
+      refreshInterval: opts.refreshInterval ?? 30,
+    },
+  };
   return { manager: new KeyManager(deps, config), keyStore, clock, kek, rotated, logs, events };
 }
 /** A second instance sharing the first one's store, KEK and clock. */
@@ -88,7 +102,11 @@ test('two instances initialising one empty store at once end with one active and
   const store: KeyStore = {
     list: (t) => base.list(t),
     insert: (k) => base.insert(k),
-    rotate: async (c) => { const ok = await base.rotate(c); if (!ok) lost++; return ok; },
+    rotate: async (c) => {
+      const ok = await base.rotate(c);
+      if (!ok) lost++;
+      return ok;
+    },
     purgeRetired: (t, b) => base.purgeRetired(t, b),
   };
   const a = setup({ algs: ['ES256', 'EdDSA', 'RS256'], store });

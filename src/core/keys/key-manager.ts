@@ -19,7 +19,12 @@ export interface KeyManagerDeps {
 }
 
 export interface KeyManagerConfig {
-  readonly keys: { readonly algorithms: readonly SigningAlg[]; readonly rotationInterval: number; readonly gracePeriod: number; readonly refreshInterval: number };
+  readonly keys: {
+    readonly algorithms: readonly SigningAlg[];
+    readonly rotationInterval: number;
+    readonly gracePeriod: number;
+    readonly refreshInterval: number;
+  };
 }
 
 /** How many store round trips `#ensure` may take before it calls the store inconsistent. */
@@ -62,7 +67,9 @@ export class KeyManager implements KeyRing {
     this.#algs = [...new Set(config.keys.algorithms)];
   }
 
-  get ready(): boolean { return this.#ready; }
+  get ready(): boolean {
+    return this.#ready;
+  }
 
   /** Loads keys; generates `active` + `next` for any configured alg that has none. */
   async init(): Promise<void> {
@@ -138,7 +145,9 @@ export class KeyManager implements KeyRing {
    */
   start(): void {
     if (this.#timer || this.#cfg.refreshInterval <= 0) return;
-    this.#timer = setInterval(() => { void this.#tick(); }, this.#cfg.refreshInterval * 1000);
+    this.#timer = setInterval(() => {
+      void this.#tick();
+    }, this.#cfg.refreshInterval * 1000);
     this.#timer.unref();
   }
 
@@ -148,7 +157,9 @@ export class KeyManager implements KeyRing {
   }
 
   /** Every stored key of this tenant (private parts still sealed), newest first per status. */
-  list(): readonly SigningKeyRecord[] { return this.#records; }
+  list(): readonly SigningKeyRecord[] {
+    return this.#records;
+  }
 
   signer(alg: SigningAlg): JwtSigner {
     const s = this.#signers.get(alg);
@@ -221,7 +232,15 @@ export class KeyManager implements KeyRing {
     const tenantId = this.#deps.tenantId;
     this.#deps.events.publish('key.created', { tenantId, kid: newNext.kid, alg, status: 'next' });
     // First start promotes a next key with nothing to retire: that is creation, not rotation.
-    if (next && active) this.#deps.events.publish('key.rotated', { tenantId, alg, activeKid: next.kid, retiredKid: active.kid, nextKid: newNext.kid, ...(actor ? { actor } : {}) });
+    if (next && active)
+      this.#deps.events.publish('key.rotated', {
+        tenantId,
+        alg,
+        activeKid: next.kid,
+        retiredKid: active.kid,
+        nextKid: newNext.kid,
+        ...(actor ? { actor } : {}),
+      });
     return true;
   }
 

@@ -86,7 +86,10 @@ export function isPublished(r: SigningKeyRecord, now: number, algs: readonly Sig
 
 /** Publication order: active keys (in configured alg order), then next, then retired (newest first). */
 export function publishOrder(records: readonly SigningKeyRecord[], algs: readonly SigningAlg[]): SigningKeyRecord[] {
-  const algRank = (a: string) => { const i = algs.indexOf(a as SigningAlg); return i < 0 ? algs.length : i; };
+  const algRank = (a: string) => {
+    const i = algs.indexOf(a as SigningAlg);
+    return i < 0 ? algs.length : i;
+  };
   return [...records].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status] || algRank(a.alg) - algRank(b.alg) || compareRecency(a, b));
 }
 

@@ -8,8 +8,20 @@ const clockAt = (s: number) => ({ now: () => s * 1000 });
 test('expired records are purged after the retention period; live ones stay', async () => {
   const storage = createMemoryStorage({ clock: clockAt(1000) });
   const base = {
-    tenantId: 'default', kind: 'access_token' as const, clientId: 'c', subject: 's', userId: null, scope: '', audience: [], grantId: 'g',
-    parentHash: null, issuedAt: 0, cnf: null, claims: {}, revokedAt: null, consumedAt: null,
+    tenantId: 'default',
+    kind: 'access_token' as const,
+    clientId: 'c',
+    subject: 's',
+    userId: null,
+    scope: '',
+    audience: [],
+    grantId: 'g',
+    parentHash: null,
+    issuedAt: 0,
+    cnf: null,
+    claims: {},
+    revokedAt: null,
+    consumedAt: null,
   };
   await storage.tokens.insert({ ...base, hash: 'old', jti: 'j1', expiresAt: 100 });
   await storage.tokens.insert({ ...base, hash: 'recent', jti: 'j2', expiresAt: 950 });
@@ -39,7 +51,15 @@ test('CWE-770 pushed requests are purged at their expiry, without the retention 
 
 test('a failing store does not stop the others', async () => {
   const storage = createMemoryStorage({ clock: clockAt(1000) });
-  const broken = { ...storage, codes: { ...storage.codes, purgeExpired: async () => { throw new Error('db down'); } } };
+  const broken = {
+    ...storage,
+    codes: {
+      ...storage.codes,
+      purgeExpired: async () => {
+        throw new Error('db down');
+      },
+    },
+  };
   const report = await purgeExpired(broken, clockAt(1000), 0);
   assert.deepEqual(report.failed, ['codes: db down']);
   assert.equal(report.removed.par, 0);

@@ -53,7 +53,11 @@ export function schedulePurge(run: () => Promise<unknown>, intervalSeconds: numb
       timer = setInterval(() => {
         if (running) return;
         running = true;
-        run().catch(() => {}).finally(() => { running = false; });
+        run()
+          .catch(() => {})
+          .finally(() => {
+            running = false;
+          });
       }, intervalSeconds * 1000);
       timer.unref();
     },

@@ -1,13 +1,7 @@
 import type { TenantId } from './tenant.ts';
 
 /** Client authentication methods (RFC 8414 `token_endpoint_auth_methods_supported`). */
-export const CLIENT_AUTH_METHODS = [
-  'client_secret_basic',
-  'client_secret_post',
-  'client_secret_jwt',
-  'private_key_jwt',
-  'none',
-] as const;
+export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'client_secret_jwt', 'private_key_jwt', 'none'] as const;
 export type ClientAuthMethod = (typeof CLIENT_AUTH_METHODS)[number];
 
 export type AccessTokenFormat = 'jwt' | 'opaque';

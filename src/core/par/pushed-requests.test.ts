@@ -7,13 +7,23 @@ import { createPushedRequests, isPushedRequestUri, REQUEST_URI_PREFIX, type Push
 
 const rp = makeClient({ clientId: 'rp', grantTypes: ['authorization_code'], redirectUris: ['https://rp.example/cb'] });
 const isCode = (code: string) => (e: unknown) => e instanceof OAuthError && e.code === code;
-const body = { response_type: 'code', redirect_uri: 'https://rp.example/cb', scope: 'openid', state: 's', code_challenge: 'c'.repeat(43), code_challenge_method: 'S256' };
+const body = {
+  response_type: 'code',
+  redirect_uri: 'https://rp.example/cb',
+  scope: 'openid',
+  state: 's',
+  code_challenge: 'c'.repeat(43),
+  code_challenge_method: 'S256',
+};
 
 async function setup(validate: PushValidator = async (_c, p) => p, parMaxStoredBytes = 16_384) {
   const w = await coreWorld();
   const seen: Record<string, string>[] = [];
   const core = createPushedRequests({ ...w, par: w.storage.par }, { authorization: { parTtl: 60, parMaxStoredBytes } });
-  const spy: PushValidator = async (c, p) => { seen.push({ ...p }); return validate(c, p); };
+  const spy: PushValidator = async (c, p) => {
+    seen.push({ ...p });
+    return validate(c, p);
+  };
   const pushed = { push: (c: typeof rp, p: Record<string, string>) => core.push(c, p, spy), takePushedRequest: core.takePushedRequest };
   return { w, pushed, seen };
 }
@@ -35,7 +45,7 @@ describe('RFC 9126 pushed authorization requests', () => {
   test('RFC 9126 §4 the authorization endpoint takes the pushed parameters once', async () => {
     const { pushed } = await setup();
     const r = await pushed.push(rp, body);
-    assert.deepEqual({ ...await pushed.takePushedRequest(rp, r.request_uri) }, { ...body, client_id: 'rp' });
+    assert.deepEqual({ ...(await pushed.takePushedRequest(rp, r.request_uri)) }, { ...body, client_id: 'rp' });
     await assert.rejects(pushed.takePushedRequest(rp, r.request_uri), isCode('invalid_request_uri'));
   });
 
@@ -66,13 +76,17 @@ describe('RFC 9126 pushed authorization requests', () => {
   });
 
   test('RFC 9126 §2.1 a pushed request_uri is left to the validation (check-request-source), which refuses it', async () => {
-    const { pushed, seen } = await setup(async () => { throw OAuthError.invalidRequest('request_uri cannot be pushed'); });
+    const { pushed, seen } = await setup(async () => {
+      throw OAuthError.invalidRequest('request_uri cannot be pushed');
+    });
     await assert.rejects(pushed.push(rp, { ...body, request_uri: `${REQUEST_URI_PREFIX}x` }), isCode('invalid_request'));
     assert.equal(seen[0]?.['request_uri'], `${REQUEST_URI_PREFIX}x`, 'validated with the request_uri in it');
   });
 
   test('RFC 9126 §2.3 a push that fails validation stores nothing and passes the error on', async () => {
-    const { w, pushed } = await setup(async () => { throw OAuthError.invalidScope('nope'); });
+    const { w, pushed } = await setup(async () => {
+      throw OAuthError.invalidScope('nope');
+    });
     await assert.rejects(pushed.push(rp, body), isCode('invalid_scope'));
     assert.equal(await w.storage.par.purgeExpired(Number.MAX_SAFE_INTEGER), 0);
   });

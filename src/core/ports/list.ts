@@ -15,7 +15,10 @@
 export type SortOrder = 'asc' | 'desc';
 
 /** Keyset position: the sort value and the id of the last row of the previous page. */
-export interface Cursor { readonly k: string | number; readonly id: string }
+export interface Cursor {
+  readonly k: string | number;
+  readonly id: string;
+}
 
 export interface ListQuery<S extends string> {
   readonly limit: number; // 1..500, validated by the caller
@@ -26,7 +29,10 @@ export interface ListQuery<S extends string> {
   readonly after?: Cursor;
 }
 
-export interface Page<T> { readonly items: readonly T[]; readonly next: Cursor | null }
+export interface Page<T> {
+  readonly items: readonly T[];
+  readonly next: Cursor | null;
+}
 
 /** The largest `limit` an adapter must serve (callers validate; adapters clamp to it). */
 export const MAX_PAGE_LIMIT = 500;

@@ -4,18 +4,26 @@ import { OAuthError } from '../errors.ts';
 import { OPERATOR_POLICY, validateClientMetadata, type MetadataPolicy } from './client-metadata.ts';
 import { checkRedirectUri } from './redirect-uris.ts';
 
-const DCR: MetadataPolicy = { ...OPERATOR_POLICY, grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'], scopes: ['openid', 'profile', 'email'], firstParty: false };
+const DCR: MetadataPolicy = {
+  ...OPERATOR_POLICY,
+  grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+  scopes: ['openid', 'profile', 'email'],
+  firstParty: false,
+};
 const web = (extra: Record<string, unknown> = {}) => ({ redirect_uris: ['https://app.example/cb'], ...extra });
 const rsaJwk = { kty: 'RSA', n: 'sXch', e: 'AQAB', kid: 'k1' };
 
 function fails(raw: Record<string, unknown>, code: 'invalid_redirect_uri' | 'invalid_client_metadata', policy = OPERATOR_POLICY, why?: RegExp): void {
-  assert.throws(() => validateClientMetadata(raw, policy), (e: unknown) => {
-    assert.ok(e instanceof OAuthError);
-    assert.equal(e.code, code, `${e.code}: ${e.description}`);
-    assert.equal(e.status, 400);
-    if (why) assert.match(e.description ?? '', why);
-    return true;
-  });
+  assert.throws(
+    () => validateClientMetadata(raw, policy),
+    (e: unknown) => {
+      assert.ok(e instanceof OAuthError);
+      assert.equal(e.code, code, `${e.code}: ${e.description}`);
+      assert.equal(e.status, 400);
+      if (why) assert.match(e.description ?? '', why);
+      return true;
+    },
+  );
 }
 
 test('RFC 7591 §2 defaults: authorization_code + code, client_secret_basic, web', () => {
@@ -34,7 +42,10 @@ test('RFC 7591 §2 a client_credentials client needs no redirect URIs and gets n
 });
 
 test('RFC 7591 §2 unknown metadata members are ignored; understood ones are kept', () => {
-  const m = validateClientMetadata(web({ x_custom: 1, 'client_name#ja': 'x', client_uri: 'https://app.example', contacts: ['a@example.com'] }), OPERATOR_POLICY);
+  const m = validateClientMetadata(
+    web({ x_custom: 1, 'client_name#ja': 'x', client_uri: 'https://app.example', contacts: ['a@example.com'] }),
+    OPERATOR_POLICY,
+  );
   assert.deepEqual(m.extra, { application_type: 'web', client_uri: 'https://app.example', contacts: ['a@example.com'] });
 });
 
@@ -58,7 +69,14 @@ test('RFC 9700 §2.6 web clients use https; plain http only for loopback', () =>
 });
 
 test('RFC 8252 §7.1/§7.3 native clients may use reverse-domain private-use schemes and loopback http', () => {
-  const m = validateClientMetadata({ application_type: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['com.example.app:/oauth2redirect', 'http://127.0.0.1/cb', 'https://app.example/cb'] }, OPERATOR_POLICY);
+  const m = validateClientMetadata(
+    {
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: ['com.example.app:/oauth2redirect', 'http://127.0.0.1/cb', 'https://app.example/cb'],
+    },
+    OPERATOR_POLICY,
+  );
   assert.equal(m.redirectUris.length, 3);
   fails({ application_type: 'native', redirect_uris: ['myapp:/cb'] }, 'invalid_redirect_uri', OPERATOR_POLICY, /reverse-domain/);
   fails({ application_type: 'native', redirect_uris: ['javascript:alert(1)'] }, 'invalid_redirect_uri');
@@ -83,9 +101,15 @@ test('RFC 7591 §2 jwks and jwks_uri must not both be present; jwks_uri is https
 
 test('OIDC Core §9 private_key_jwt requires jwks or jwks_uri; the signing alg must fit the method', () => {
   fails(web({ token_endpoint_auth_method: 'private_key_jwt' }), 'invalid_client_metadata', OPERATOR_POLICY, /jwks/);
-  const m = validateClientMetadata(web({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example/jwks', token_endpoint_auth_signing_alg: 'ES256' }), OPERATOR_POLICY);
+  const m = validateClientMetadata(
+    web({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example/jwks', token_endpoint_auth_signing_alg: 'ES256' }),
+    OPERATOR_POLICY,
+  );
   assert.equal(m.tokenEndpointAuthSigningAlg, 'ES256');
-  fails(web({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://a.example/j', token_endpoint_auth_signing_alg: 'HS256' }), 'invalid_client_metadata');
+  fails(
+    web({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://a.example/j', token_endpoint_auth_signing_alg: 'HS256' }),
+    'invalid_client_metadata',
+  );
   fails(web({ token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'RS256' }), 'invalid_client_metadata');
   fails(web({ token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'none' }), 'invalid_client_metadata');
   fails(web({ token_endpoint_auth_method: 'client_secret_basic', token_endpoint_auth_signing_alg: 'RS256' }), 'invalid_client_metadata');
@@ -128,13 +152,22 @@ test('RFC 7591 §2 human-facing URLs must be http(s) and typed members must have
 });
 
 test('OIDC Core §8.1: a dynamically registered native client cannot name a sector on a loopback host or for a private-use scheme', () => {
-  const native = { application_type: 'native', grant_types: ['authorization_code'], response_types: ['code'], subject_type: 'pairwise', token_endpoint_auth_method: 'none' };
+  const native = {
+    application_type: 'native',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    subject_type: 'pairwise',
+    token_endpoint_auth_method: 'none',
+  };
   // Without this, https://127.0.0.1/… is "on the host of every redirect URI" and gives the client
   // the sector of every app registered with http://127.0.0.1.
   for (const redirect_uris of [['http://127.0.0.1/cb'], ['http://localhost/cb'], ['com.example.app:/cb']]) {
     const host = redirect_uris[0]!.startsWith('http') ? new URL(redirect_uris[0]!).host : 'example.app';
     fails({ ...native, redirect_uris, sector_identifier_uri: `https://${host}/sector.json` }, 'invalid_client_metadata', DCR, /loopback or private-use/);
-    assert.doesNotThrow(() => validateClientMetadata({ ...native, redirect_uris, sector_identifier_uri: 'https://apps.example/sector.json' }, OPERATOR_POLICY), 'operators may group native clients');
+    assert.doesNotThrow(
+      () => validateClientMetadata({ ...native, redirect_uris, sector_identifier_uri: 'https://apps.example/sector.json' }, OPERATOR_POLICY),
+      'operators may group native clients',
+    );
   }
   // Pairwise without a sector is fine: the sector is the client id, even across loopback and a scheme.
   assert.doesNotThrow(() => validateClientMetadata({ ...native, redirect_uris: ['http://127.0.0.1/cb', 'com.example.app:/cb'] }, DCR));
@@ -142,8 +175,17 @@ test('OIDC Core §8.1: a dynamically registered native client cannot name a sect
 });
 
 test('OIDC Registration §5: a dynamically registered client cannot claim a sector on another host (no fetch, no correlation)', () => {
-  const base = { redirect_uris: ['https://rp.example/cb'], grant_types: ['authorization_code'], response_types: ['code'], subject_type: 'pairwise', token_endpoint_auth_method: 'client_secret_basic' };
+  const base = {
+    redirect_uris: ['https://rp.example/cb'],
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    subject_type: 'pairwise',
+    token_endpoint_auth_method: 'client_secret_basic',
+  };
   assert.throws(() => validateClientMetadata({ ...base, sector_identifier_uri: 'https://other.example/sector.json' }, DCR), /sector_identifier_uri/);
   assert.doesNotThrow(() => validateClientMetadata({ ...base, sector_identifier_uri: 'https://rp.example/sector.json' }, DCR));
-  assert.doesNotThrow(() => validateClientMetadata({ ...base, sector_identifier_uri: 'https://other.example/sector.json' }, OPERATOR_POLICY), 'operators are trusted');
+  assert.doesNotThrow(
+    () => validateClientMetadata({ ...base, sector_identifier_uri: 'https://other.example/sector.json' }, OPERATOR_POLICY),
+    'operators are trusted',
+  );
 });

@@ -120,7 +120,11 @@ function httpUrl(raw: Record<string, unknown>, name: string, httpsOnly: boolean)
   const v = optString(raw, name);
   if (v === undefined) return undefined;
   let u: URL;
-  try { u = new URL(v); } catch { throw bad(`${name} must be an absolute URL`); }
+  try {
+    u = new URL(v);
+  } catch {
+    throw bad(`${name} must be an absolute URL`);
+  }
   if (u.protocol !== 'https:' && (httpsOnly || u.protocol !== 'http:')) throw bad(`${name} must be an ${httpsOnly ? 'https' : 'http(s)'} URL`);
   if (u.hash || u.username || u.password) throw bad(`${name} must not contain a fragment or credentials`);
   return v;
@@ -197,18 +201,38 @@ export function validateClientMetadata(raw: Readonly<Record<string, unknown>>, p
   }
   // OIDC Registration §2 application_type: "Web Clients using the OAuth Implicit Grant Type MUST
   // only register URLs using the https scheme as redirect_uris; they MUST NOT use localhost".
-  if (applicationType === 'web' && grantTypes.includes('implicit') && redirectUris.some((u) => !u.startsWith('https:') || new URL(u).hostname === 'localhost')) {
+  if (
+    applicationType === 'web' &&
+    grantTypes.includes('implicit') &&
+    redirectUris.some((u) => !u.startsWith('https:') || new URL(u).hostname === 'localhost')
+  ) {
     throw OAuthError.invalidRedirectUri('a web client using implicit or hybrid response types must register https redirect URIs, not localhost');
   }
-  Object.assign(extra, checkOidcMetadata(r, {
-    policy, applicationType, redirectUris, confidential: tokenEndpointAuthMethod !== 'none', hasKeys: jwks !== null || jwksUri !== null,
-  }));
+  Object.assign(
+    extra,
+    checkOidcMetadata(r, {
+      policy,
+      applicationType,
+      redirectUris,
+      confidential: tokenEndpointAuthMethod !== 'none',
+      hasKeys: jwks !== null || jwksUri !== null,
+    }),
+  );
   const clientName = optString(r, 'client_name') ?? '';
   if (clientName.length > 200) throw bad('client_name is too long');
 
   return {
-    clientName, applicationType, redirectUris, grantTypes, responseTypes, tokenEndpointAuthMethod,
-    tokenEndpointAuthSigningAlg: signingAlg, scopes: scopes(r, policy), jwks, jwksUri,
-    accessTokenFormat: format, extra,
+    clientName,
+    applicationType,
+    redirectUris,
+    grantTypes,
+    responseTypes,
+    tokenEndpointAuthMethod,
+    tokenEndpointAuthSigningAlg: signingAlg,
+    scopes: scopes(r, policy),
+    jwks,
+    jwksUri,
+    accessTokenFormat: format,
+    extra,
   };
 }

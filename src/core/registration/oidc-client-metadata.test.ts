@@ -5,34 +5,74 @@ import { oidcMetadata } from '../model/client-oidc.ts';
 import { OPERATOR_POLICY, operatorPolicy, validateClientMetadata, type MetadataPolicy, type MetadataServerConfig } from './client-metadata.ts';
 import { registrationPolicy } from './registration-service.ts';
 
-const PROD: MetadataServerConfig = { env: 'production', keys: { algorithms: ['RS256', 'ES256'] }, tokens: {}, authorization: { implicit: false, allowUnsignedRequestObjects: false } };
+const PROD: MetadataServerConfig = {
+  env: 'production',
+  keys: { algorithms: ['RS256', 'ES256'] },
+  tokens: {},
+  authorization: { implicit: false, allowUnsignedRequestObjects: false },
+};
 const prod = operatorPolicy(PROD);
-const dcr = registrationPolicy({ ...PROD, registration: { initialAccessTokens: [], allowedScopes: [], allowedGrantTypes: ['authorization_code', 'implicit'] } });
+const dcr = registrationPolicy({
+  ...PROD,
+  registration: { initialAccessTokens: [], allowedScopes: [], allowedGrantTypes: ['authorization_code', 'implicit'] },
+});
 const rp = (extra: Record<string, unknown> = {}) => ({ redirect_uris: ['https://rp.example/cb'], ...extra });
 const jwk = { kty: 'EC', crv: 'P-256', x: 'a', y: 'b' };
 
-function fails(raw: Record<string, unknown>, policy: MetadataPolicy, why: RegExp, code: 'invalid_client_metadata' | 'invalid_redirect_uri' = 'invalid_client_metadata'): void {
-  assert.throws(() => validateClientMetadata(raw, policy), (e: unknown) => {
-    assert.ok(e instanceof OAuthError);
-    assert.equal(e.code, code, `${e.code}: ${e.description}`);
-    assert.match(e.description ?? '', why);
-    return true;
-  });
+function fails(
+  raw: Record<string, unknown>,
+  policy: MetadataPolicy,
+  why: RegExp,
+  code: 'invalid_client_metadata' | 'invalid_redirect_uri' = 'invalid_client_metadata',
+): void {
+  assert.throws(
+    () => validateClientMetadata(raw, policy),
+    (e: unknown) => {
+      assert.ok(e instanceof OAuthError);
+      assert.equal(e.code, code, `${e.code}: ${e.description}`);
+      assert.match(e.description ?? '', why);
+      return true;
+    },
+  );
 }
 
 describe('OIDC Registration §2 client metadata', () => {
   test('every OIDC member is kept under its wire name and read back through oidcMetadata', () => {
-    const m = validateClientMetadata(rp({
-      post_logout_redirect_uris: ['https://rp.example/bye'], backchannel_logout_uri: 'https://rp.example/bc', backchannel_logout_session_required: true,
-      frontchannel_logout_uri: 'https://rp.example/fc', frontchannel_logout_session_required: false, id_token_signed_response_alg: 'ES256',
-      subject_type: 'public', require_pushed_authorization_requests: true, default_max_age: 3600, require_auth_time: true, first_party: true,
-      strict_assertion_audience: true, jwks: { keys: [jwk] }, request_object_signing_alg: 'ES256',
-    }), prod);
+    const m = validateClientMetadata(
+      rp({
+        post_logout_redirect_uris: ['https://rp.example/bye'],
+        backchannel_logout_uri: 'https://rp.example/bc',
+        backchannel_logout_session_required: true,
+        frontchannel_logout_uri: 'https://rp.example/fc',
+        frontchannel_logout_session_required: false,
+        id_token_signed_response_alg: 'ES256',
+        subject_type: 'public',
+        require_pushed_authorization_requests: true,
+        default_max_age: 3600,
+        require_auth_time: true,
+        first_party: true,
+        strict_assertion_audience: true,
+        jwks: { keys: [jwk] },
+        request_object_signing_alg: 'ES256',
+      }),
+      prod,
+    );
     assert.deepEqual(oidcMetadata({ metadata: m.extra }), {
-      applicationType: 'web', firstParty: true, postLogoutRedirectUris: ['https://rp.example/bye'], backchannelLogoutUri: 'https://rp.example/bc',
-      backchannelLogoutSessionRequired: true, frontchannelLogoutUri: 'https://rp.example/fc', frontchannelLogoutSessionRequired: false,
-      idTokenSignedResponseAlg: 'ES256', subjectType: 'public', sectorIdentifierUri: null, requirePushedAuthorizationRequests: true,
-      requestObjectSigningAlg: 'ES256', defaultMaxAge: 3600, requireAuthTime: true, strictAssertionAudience: true,
+      applicationType: 'web',
+      firstParty: true,
+      postLogoutRedirectUris: ['https://rp.example/bye'],
+      backchannelLogoutUri: 'https://rp.example/bc',
+      backchannelLogoutSessionRequired: true,
+      frontchannelLogoutUri: 'https://rp.example/fc',
+      frontchannelLogoutSessionRequired: false,
+      idTokenSignedResponseAlg: 'ES256',
+      subjectType: 'public',
+      sectorIdentifierUri: null,
+      requirePushedAuthorizationRequests: true,
+      requestObjectSigningAlg: 'ES256',
+      defaultMaxAge: 3600,
+      requireAuthTime: true,
+      strictAssertionAudience: true,
     });
   });
 
@@ -41,7 +81,9 @@ describe('OIDC Registration §2 client metadata', () => {
     fails(rp({ post_logout_redirect_uris: ['http://rp.example/bye'] }), prod, /post_logout_redirect_uri .*https/);
     fails(rp({ post_logout_redirect_uris: ['https://*.rp.example/bye'] }), prod, /wildcard/);
     fails(rp({ post_logout_redirect_uris: 'https://rp.example/bye' }), prod, /array/);
-    assert.deepEqual(validateClientMetadata(rp({ post_logout_redirect_uris: ['http://127.0.0.1:8400/bye'] }), prod).extra['post_logout_redirect_uris'], ['http://127.0.0.1:8400/bye']);
+    assert.deepEqual(validateClientMetadata(rp({ post_logout_redirect_uris: ['http://127.0.0.1:8400/bye'] }), prod).extra['post_logout_redirect_uris'], [
+      'http://127.0.0.1:8400/bye',
+    ]);
   });
 
   test('Back-Channel Logout §2.2 / Front-Channel Logout §2 logout URIs: absolute https, no fragment; loopback http only in development', () => {
@@ -68,7 +110,14 @@ describe('OIDC Registration §2 client metadata', () => {
     fails(rp({ subject_type: 'unknown' }), OPERATOR_POLICY, /subject_type/);
     fails(rp({ subject_type: 'pairwise', redirect_uris: ['https://a.example/cb', 'https://b.example/cb'] }), OPERATOR_POLICY, /sector_identifier_uri/);
     fails(rp({ sector_identifier_uri: 'http://rp.example/sector.json' }), OPERATOR_POLICY, /https/);
-    const m = validateClientMetadata(rp({ subject_type: 'pairwise', redirect_uris: ['https://a.example/cb', 'https://b.example/cb'], sector_identifier_uri: 'https://rp.example/sector.json' }), OPERATOR_POLICY);
+    const m = validateClientMetadata(
+      rp({
+        subject_type: 'pairwise',
+        redirect_uris: ['https://a.example/cb', 'https://b.example/cb'],
+        sector_identifier_uri: 'https://rp.example/sector.json',
+      }),
+      OPERATOR_POLICY,
+    );
     assert.equal(oidcMetadata({ metadata: m.extra }).subjectType, 'pairwise');
   });
 
@@ -105,7 +154,10 @@ describe('OIDC Registration §2 response_types and grant_types agree', () => {
   test('hybrid response types need the implicit grant beside authorization_code', () => {
     fails(rp({ grant_types: ['authorization_code'], response_types: ['code', 'code id_token'] }), prod, /implicit .* together/);
     fails(rp({ grant_types: ['authorization_code', 'implicit'], response_types: ['code'] }), prod, /implicit .* together/);
-    const m = validateClientMetadata(rp({ grant_types: ['authorization_code', 'implicit', 'refresh_token'], response_types: ['code', 'id_token code', 'code token', 'code id_token token'] }), prod);
+    const m = validateClientMetadata(
+      rp({ grant_types: ['authorization_code', 'implicit', 'refresh_token'], response_types: ['code', 'id_token code', 'code token', 'code id_token token'] }),
+      prod,
+    );
     assert.deepEqual(m.responseTypes, ['code', 'id_token code', 'code token', 'code id_token token']);
   });
 

@@ -31,7 +31,11 @@ function optStr(raw: Raw, name: string): string | undefined {
 }
 
 function parse(name: string, v: string): URL {
-  try { return new URL(v); } catch { throw bad(`${name} must be an absolute URL`); }
+  try {
+    return new URL(v);
+  } catch {
+    throw bad(`${name} must be an absolute URL`);
+  }
 }
 
 /**
@@ -76,7 +80,9 @@ function postLogoutRedirectUris(raw: Raw, ctx: OidcMetadataContext): string[] | 
  */
 export function checkOidcMetadata(raw: Raw, ctx: OidcMetadataContext): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const set = (k: string, v: unknown) => { if (v !== undefined) out[k] = v; };
+  const set = (k: string, v: unknown) => {
+    if (v !== undefined) out[k] = v;
+  };
   set('post_logout_redirect_uris', postLogoutRedirectUris(raw, ctx));
   set('backchannel_logout_uri', logoutUri(raw, 'backchannel_logout_uri', ctx));
   set('backchannel_logout_session_required', optBool(raw, 'backchannel_logout_session_required'));
@@ -114,10 +120,20 @@ export function checkOidcMetadata(raw: Raw, ctx: OidcMetadataContext): Record<st
     // client would receive the same pairwise subjects as all of them. Their sector is the client
     // id; only the operator may group native clients under one sector.
     if (ctx.redirectUris.some(hasSharedHost)) {
-      throw bad('sector_identifier_uri cannot be registered for loopback or private-use redirect URIs (their sector is the client); ask the operator to register a shared sector');
+      throw bad(
+        'sector_identifier_uri cannot be registered for loopback or private-use redirect URIs (their sector is the client); ask the operator to register a shared sector',
+      );
     }
     const sectorHost = parse('sector_identifier_uri', sector).host;
-    if (ctx.redirectUris.some((u) => { try { return new URL(u).host !== sectorHost; } catch { return true; } })) {
+    if (
+      ctx.redirectUris.some((u) => {
+        try {
+          return new URL(u).host !== sectorHost;
+        } catch {
+          return true;
+        }
+      })
+    ) {
       throw bad('sector_identifier_uri must be on the host of every redirect URI (it is not fetched); ask the operator to register a shared sector');
     }
   }

@@ -53,7 +53,12 @@ const DEFAULT_DCR_SCOPES = ['openid', 'profile', 'email'];
 export function registrationPolicy(config: RegistrationConfig): MetadataPolicy {
   const { allowedScopes, allowedGrantTypes } = config.registration;
   // A dynamically registered client never marks itself first-party (that would skip consent).
-  return { ...serverMetadataPolicy(config), grantTypes: allowedGrantTypes, scopes: allowedScopes.length ? allowedScopes : DEFAULT_DCR_SCOPES, firstParty: false };
+  return {
+    ...serverMetadataPolicy(config),
+    grantTypes: allowedGrantTypes,
+    scopes: allowedScopes.length ? allowedScopes : DEFAULT_DCR_SCOPES,
+    firstParty: false,
+  };
 }
 
 function metadataObject(body: unknown): Record<string, unknown> {
@@ -97,7 +102,10 @@ async function registerClient(deps: RegistrationDeps, config: RegistrationConfig
   }
   const rat = newAccessToken(deps);
   const { client, clientSecret } = await deps.clientService.create({
-    metadata: metadataObject(body), policy: registrationPolicy(config), via: 'registration', registrationAccessTokenHash: rat.hash,
+    metadata: metadataObject(body),
+    policy: registrationPolicy(config),
+    via: 'registration',
+    registrationAccessTokenHash: rat.hash,
   });
   return response(client, req, { clientSecret, registrationAccessToken: rat.token });
 }
@@ -152,7 +160,10 @@ async function updateRegistration(deps: RegistrationDeps, config: RegistrationCo
   }
   const rat = newAccessToken(deps);
   const { client: updated, clientSecret } = await deps.clientService.replaceMetadata(client, {
-    metadata, policy: registrationPolicy(config), via: 'registration', alsoSet: { registrationAccessTokenHash: rat.hash },
+    metadata,
+    policy: registrationPolicy(config),
+    via: 'registration',
+    alsoSet: { registrationAccessTokenHash: rat.hash },
   });
   return response(updated, req, { clientSecret, registrationAccessToken: rat.token });
 }

@@ -40,10 +40,11 @@ export function grantAndResponseTypes(
   }
   const codeTypes = [...seen].some(usesCode);
   const tokenTypes = [...seen].some(returnsTokens);
-  const grantTypes = givenGrants ? [...givenGrants] : givenResponses === undefined ? ['authorization_code'] : [
-    ...(codeTypes ? ['authorization_code'] : []),
-    ...(tokenTypes ? ['implicit'] : []),
-  ];
+  const grantTypes = givenGrants
+    ? [...givenGrants]
+    : givenResponses === undefined
+      ? ['authorization_code']
+      : [...(codeTypes ? ['authorization_code'] : []), ...(tokenTypes ? ['implicit'] : [])];
   if (givenResponses === undefined && grantTypes.includes('authorization_code')) responseTypes.push('code');
   // OIDC Registration §2: "code: authorization_code" and "id_token", "id_token token", "code
   // id_token", "code token", "code id_token token": "implicit" must be in the registered

@@ -16,25 +16,53 @@ async function setup() {
   const w = await coreWorld();
   const deps = { ...w, tokens: w.storage.tokens, denylist: w.storage.denylist };
   const issuer = createAccessTokenIssuer(deps, {
-    issuer: ISSUER, tokens: { accessTokenTtl: 600, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
-    resources: [], requireResourceRegistration: false,
+    issuer: ISSUER,
+    tokens: { accessTokenTtl: 600, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
+    resources: [],
+    requireResourceRegistration: false,
   });
   const revoker = createRevoker(deps, { issuer: ISSUER, tokens: { accessTokenTtl: 600 }, resources: [] });
   // client_credentials tokens of an existing client: no user is read.
   await w.storage.clients.create(owner);
   const subjects = { userIdOf: () => assert.fail('no user behind a client_credentials token') };
-  const introspector = createIntrospector({ ...deps, clients: w.storage.clients, users: w.storage.users, subjects }, { issuer: ISSUER, introspection: { access: 'own-or-audience', privilegedClients: [] } });
+  const introspector = createIntrospector(
+    { ...deps, clients: w.storage.clients, users: w.storage.users, subjects },
+    { issuer: ISSUER, introspection: { access: 'own-or-audience', privilegedClients: [] } },
+  );
   const issue = async (format: AccessTokenFormat, grantId?: string, claims?: Record<string, unknown>) =>
-    (await issuer.issue({ plan: { ...issuer.plan(owner, undefined, []), format }, grantType: 'client_credentials', subject: 'owner', ...(grantId ? { grantId } : {}), ...(claims ? { claims } : {}) })).token;
+    (
+      await issuer.issue({
+        plan: { ...issuer.plan(owner, undefined, []), format },
+        grantType: 'client_credentials',
+        subject: 'owner',
+        ...(grantId ? { grantId } : {}),
+        ...(claims ? { claims } : {}),
+      })
+    ).token;
   const active = async (t: string) => (await introspector.introspect(owner, t)).active;
   return { w, revoker, issue, active };
 }
 
 function refresh(value: string, over: Partial<TokenRecord> = {}): TokenRecord {
   return {
-    tenantId: 'default', hash: sha256(value), kind: 'refresh_token', jti: `j-${value}`, clientId: 'owner', subject: 'alice', userId: 'alice',
-    scope: 'read', audience: [ISSUER], grantId: 'grant-1', parentHash: null, issuedAt: NOW, expiresAt: NOW + 86_400,
-    cnf: null, claims: {}, revokedAt: null, consumedAt: null, ...over,
+    tenantId: 'default',
+    hash: sha256(value),
+    kind: 'refresh_token',
+    jti: `j-${value}`,
+    clientId: 'owner',
+    subject: 'alice',
+    userId: 'alice',
+    scope: 'read',
+    audience: [ISSUER],
+    grantId: 'grant-1',
+    parentHash: null,
+    issuedAt: NOW,
+    expiresAt: NOW + 86_400,
+    cnf: null,
+    claims: {},
+    revokedAt: null,
+    consumedAt: null,
+    ...over,
   };
 }
 

@@ -15,10 +15,15 @@ function fakeStore(): SessionStore & { readonly rows: Map<string, SessionRecord>
     writes: 0,
     async create(s: SessionRecord) {
       if (rows.has(s.hash)) throw new GatehouseError('GH_CONFLICT', 'duplicate');
-      store.writes++; rows.set(s.hash, s);
+      store.writes++;
+      rows.set(s.hash, s);
     },
-    async get(_t: string, hash: string) { return rows.get(hash); },
-    async findBySid(_t: string, sid: string) { return [...rows.values()].find((s) => s.accounts.some((a) => a.sid === sid)); },
+    async get(_t: string, hash: string) {
+      return rows.get(hash);
+    },
+    async findBySid(_t: string, sid: string) {
+      return [...rows.values()].find((s) => s.accounts.some((a) => a.sid === sid));
+    },
     async update(_t: string, hash: string, patch: Partial<SessionRecord>) {
       const s = rows.get(hash);
       if (!s) return undefined;
@@ -31,19 +36,35 @@ function fakeStore(): SessionStore & { readonly rows: Map<string, SessionRecord>
       const s = [...rows.values()].find((r) => r.accounts.some((a) => a.sid === sid));
       if (!s) return;
       store.writes++;
-      rows.set(s.hash, { ...s, accounts: s.accounts.map((a) => (a.sid === sid && !a.clientIds.includes(clientId) ? { ...a, clientIds: [...a.clientIds, clientId] } : a)) });
+      rows.set(s.hash, {
+        ...s,
+        accounts: s.accounts.map((a) => (a.sid === sid && !a.clientIds.includes(clientId) ? { ...a, clientIds: [...a.clientIds, clientId] } : a)),
+      });
     },
-    async delete(_t: string, hash: string) { const s = rows.get(hash); rows.delete(hash); return s; },
-    async purgeExpired() { return 0; },
+    async delete(_t: string, hash: string) {
+      const s = rows.get(hash);
+      rows.delete(hash);
+      return s;
+    },
+    async purgeExpired() {
+      return 0;
+    },
   };
   return store;
 }
 
 function setup(session = { idleTtl: 1800, absoluteTtl: 86400, maxAccounts: 3 }) {
-  const clock = { t: 1_700_000_000_000, now() { return this.t; } };
+  const clock = {
+    t: 1_700_000_000_000,
+    now() {
+      return this.t;
+    },
+  };
   const sessions = fakeStore();
   const svc = createSessionService({ sessions, clock, random: { bytes: (n) => randomBytes(n) }, tenantId: 'default' }, { session });
-  const advance = (s: number) => { clock.t += s * 1000; };
+  const advance = (s: number) => {
+    clock.t += s * 1000;
+  };
   return { svc, sessions, advance };
 }
 
@@ -68,11 +89,17 @@ describe('session service', () => {
     assert.notEqual(second.cookie, first.cookie);
     assert.equal(await svc.read(first.cookie), undefined, 'the old value no longer works');
     assert.equal(sessions.rows.size, 1);
-    assert.deepEqual(second.session.accounts.map((a) => a.userId), ['u2', 'u1']);
+    assert.deepEqual(
+      second.session.accounts.map((a) => a.userId),
+      ['u2', 'u1'],
+    );
     assert.notEqual(second.account.sid, first.account.sid, 'each account has its own sid');
     const again = await svc.signIn(second.cookie, pwd('u1'));
     assert.equal(again.account.sid, first.account.sid, 're-authenticating keeps the account sid');
-    assert.deepEqual(again.session.accounts.map((a) => a.userId), ['u1', 'u2']);
+    assert.deepEqual(
+      again.session.accounts.map((a) => a.userId),
+      ['u1', 'u2'],
+    );
   });
 
   test('a planted unknown cookie value is never adopted', async () => {
@@ -98,7 +125,10 @@ describe('session service', () => {
   test('absolute lifetime: an active session still ends absoluteTtl after sign-in', async () => {
     const { svc, advance } = setup({ idleTtl: 1800, absoluteTtl: 3600, maxAccounts: 3 });
     const { cookie } = await svc.signIn(undefined, pwd('u1'));
-    for (let i = 0; i < 3; i++) { advance(1000); assert.ok(await svc.read(cookie)); }
+    for (let i = 0; i < 3; i++) {
+      advance(1000);
+      assert.ok(await svc.read(cookie));
+    }
     advance(600);
     assert.equal(await svc.read(cookie), undefined);
   });
@@ -107,18 +137,26 @@ describe('session service', () => {
     const { svc, sessions, advance } = setup();
     const { cookie } = await svc.signIn(undefined, pwd('u1'));
     const before = sessions.writes;
-    advance(30); await svc.read(cookie); await svc.read(cookie);
+    advance(30);
+    await svc.read(cookie);
+    await svc.read(cookie);
     assert.equal(sessions.writes, before);
-    advance(31); await svc.read(cookie);
+    advance(31);
+    await svc.read(cookie);
     assert.equal(sessions.writes, before + 1);
   });
 
   test('maxAccounts keeps the most recent sign-ins', async () => {
     const { svc, advance } = setup({ idleTtl: 1800, absoluteTtl: 86400, maxAccounts: 2 });
     let c = (await svc.signIn(undefined, pwd('a'))).cookie;
-    advance(1); c = (await svc.signIn(c, pwd('b'))).cookie;
-    advance(1); const last = await svc.signIn(c, pwd('c'));
-    assert.deepEqual(last.session.accounts.map((a) => a.userId), ['c', 'b']);
+    advance(1);
+    c = (await svc.signIn(c, pwd('b'))).cookie;
+    advance(1);
+    const last = await svc.signIn(c, pwd('c'));
+    assert.deepEqual(
+      last.session.accounts.map((a) => a.userId),
+      ['c', 'b'],
+    );
   });
 
   test('switch account, sign out one account, sign out all', async () => {
@@ -129,8 +167,14 @@ describe('session service', () => {
     const switched = await svc.switchAccount(b.session, 'a');
     assert.equal(switched?.currentUserId, 'a');
     const out = await svc.signOut(switched!, 'a');
-    assert.deepEqual(out.ended.map((x) => x.userId), ['a']);
-    assert.deepEqual(out.session?.accounts.map((x) => x.userId), ['b']);
+    assert.deepEqual(
+      out.ended.map((x) => x.userId),
+      ['a'],
+    );
+    assert.deepEqual(
+      out.session?.accounts.map((x) => x.userId),
+      ['b'],
+    );
     assert.equal(out.session?.currentUserId, null, 'no account is silently made current');
     const all = await svc.signOut(out.session!);
     assert.equal(all.session, undefined);

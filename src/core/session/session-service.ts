@@ -124,8 +124,13 @@ export function createSessionService(deps: SessionServiceDeps, config: SessionCo
       for (let attempt = 0; ; attempt++) {
         const cookie = b64(random.bytes(COOKIE_BYTES));
         const session: SessionRecord = {
-          tenantId, hash: sha256(cookie), accounts, currentUserId: login.userId,
-          createdAt: t, lastSeenAt: t, expiresAt: t + absoluteTtl,
+          tenantId,
+          hash: sha256(cookie),
+          accounts,
+          currentUserId: login.userId,
+          createdAt: t,
+          lastSeenAt: t,
+          expiresAt: t + absoluteTtl,
         };
         try {
           await sessions.create(session);

@@ -33,7 +33,11 @@ test('RFC 9700 §2.1.1 a code_verifier without a challenge is rejected (PKCE dow
 });
 
 test('RFC 7636 §4.1 verifier syntax: 43 to 128 unreserved characters', () => {
-  const bad = (v: string) => assert.throws(() => checkVerifierSyntax(v), (e: unknown) => e instanceof OAuthError && e.code === 'invalid_request');
+  const bad = (v: string) =>
+    assert.throws(
+      () => checkVerifierSyntax(v),
+      (e: unknown) => e instanceof OAuthError && e.code === 'invalid_request',
+    );
   bad('a'.repeat(42));
   bad('a'.repeat(129));
   bad(`${'a'.repeat(42)}+`);

@@ -15,7 +15,10 @@ export function checkVerifierSyntax(verifier: string | undefined): void {
  * RFC 7636 §4.6 server verification of a redeemed code's PKCE binding. Comparison is constant
  * time. The challenge is what was stored at authorization (S256 = BASE64URL(SHA256(verifier))).
  */
-export function verifyPkce(stored: { readonly codeChallenge: string | null; readonly codeChallengeMethod: 'S256' | 'plain' | null }, verifier: string | undefined): void {
+export function verifyPkce(
+  stored: { readonly codeChallenge: string | null; readonly codeChallengeMethod: 'S256' | 'plain' | null },
+  verifier: string | undefined,
+): void {
   if (stored.codeChallenge === null) {
     // RFC 9700 §2.1.1: "Authorization servers MUST mitigate PKCE Downgrade Attacks by ensuring
     // that a token request containing a code_verifier parameter is accepted only if a

@@ -10,12 +10,15 @@ import type { TokenGrant } from './types.ts';
 
 async function setup() {
   const w = await coreWorld();
-  const accessTokens = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, {
-    issuer: ISSUER,
-    tokens: { accessTokenTtl: 300, accessTokenFormat: 'opaque', accessTokenSigningAlg: 'ES256' },
-    resources: [],
-    requireResourceRegistration: false,
-  });
+  const accessTokens = createAccessTokenIssuer(
+    { ...w, tokens: w.storage.tokens },
+    {
+      issuer: ISSUER,
+      tokens: { accessTokenTtl: 300, accessTokenFormat: 'opaque', accessTokenSigningAlg: 'ES256' },
+      resources: [],
+      requireResourceRegistration: false,
+    },
+  );
   const grants = createGrantRegistry(grantDeps(w, { accessTokens }));
   return { w, grants, endpoint: createTokenEndpoint(grants) };
 }
@@ -50,7 +53,10 @@ test('RFC 6749 §5.2 a client not registered for the grant is unauthorized_clien
   const { w, endpoint } = await setup();
   const grant = endpoint.grantFor('client_credentials');
   const client = makeClient({ grantTypes: ['authorization_code'] });
-  await assert.rejects(endpoint.handle(grant, { client, method: 'client_secret_basic' }, form({ grant_type: 'client_credentials' })), isCode('unauthorized_client'));
+  await assert.rejects(
+    endpoint.handle(grant, { client, method: 'client_secret_basic' }, form({ grant_type: 'client_credentials' })),
+    isCode('unauthorized_client'),
+  );
   assert.equal(await w.storage.tokens.countActive(T0 / 1000), 0);
 });
 
@@ -70,11 +76,20 @@ test('S1 parameters the grant did not declare never reach it', async () => {
   let seen: Record<string, string> | undefined;
   let resources: readonly string[] | undefined;
   const spy: TokenGrant = {
-    type: 'client_credentials', params: ['scope'], allowsPublicClients: false,
-    async handle(ctx) { seen = { ...ctx.params }; resources = ctx.resources; return { access_token: 'x', token_type: 'Bearer', expires_in: 1 }; },
+    type: 'client_credentials',
+    params: ['scope'],
+    allowsPublicClients: false,
+    async handle(ctx) {
+      seen = { ...ctx.params };
+      resources = ctx.resources;
+      return { access_token: 'x', token_type: 'Bearer', expires_in: 1 };
+    },
   };
-  await endpoint.handle(spy, { client: makeClient(), method: 'client_secret_post' },
-    form({ grant_type: 'client_credentials', scope: 'read', client_secret: 's', username: 'u' }, { resource: ['https://r.example'] }));
+  await endpoint.handle(
+    spy,
+    { client: makeClient(), method: 'client_secret_post' },
+    form({ grant_type: 'client_credentials', scope: 'read', client_secret: 's', username: 'u' }, { resource: ['https://r.example'] }),
+  );
   assert.deepEqual(seen, { scope: 'read' });
   assert.deepEqual(resources, ['https://r.example']);
 });
@@ -82,7 +97,9 @@ test('S1 parameters the grant did not declare never reach it', async () => {
 test('RFC 8707 §2 an invalid resource is invalid_target and nothing is written', async () => {
   const { w, endpoint } = await setup();
   const grant = endpoint.grantFor('client_credentials');
-  await assert.rejects(endpoint.handle(grant, { client: makeClient(), method: 'client_secret_basic' },
-    form({ grant_type: 'client_credentials' }, { resource: ['not-a-uri'] })), isCode('invalid_target'));
+  await assert.rejects(
+    endpoint.handle(grant, { client: makeClient(), method: 'client_secret_basic' }, form({ grant_type: 'client_credentials' }, { resource: ['not-a-uri'] })),
+    isCode('invalid_target'),
+  );
   assert.equal(await w.storage.tokens.countActive(T0 / 1000), 0);
 });

@@ -60,16 +60,37 @@ function fromJwt(token: string, issuer: string, keys: Pick<KeyRing, 'verify'>): 
   for (const [k, v] of Object.entries(p)) if (!REGISTERED.has(k)) claims[k] = v;
   const cnf = typeof p.cnf === 'object' && p.cnf !== null && !Array.isArray(p.cnf) ? (p.cnf as Confirmation) : null;
   return {
-    format: 'jwt', kind: 'access_token', jti: p.jti, clientId: p.client_id, subject: p.sub, scope: p.scope ?? '',
-    audience: aud, issuedAt: p.iat, expiresAt: p.exp, notBefore: p.nbf as number | undefined, cnf, claims, record: undefined,
+    format: 'jwt',
+    kind: 'access_token',
+    jti: p.jti,
+    clientId: p.client_id,
+    subject: p.sub,
+    scope: p.scope ?? '',
+    audience: aud,
+    issuedAt: p.iat,
+    expiresAt: p.exp,
+    notBefore: p.nbf as number | undefined,
+    cnf,
+    claims,
+    record: undefined,
   };
 }
 
 function fromRecord(r: TokenRecord): TokenView {
   return {
-    format: 'opaque', kind: r.kind, jti: r.jti, clientId: r.clientId, subject: r.subject, scope: r.scope,
-    audience: r.audience, issuedAt: r.issuedAt, expiresAt: r.expiresAt, notBefore: undefined, cnf: r.cnf,
-    claims: r.claims, record: r,
+    format: 'opaque',
+    kind: r.kind,
+    jti: r.jti,
+    clientId: r.clientId,
+    subject: r.subject,
+    scope: r.scope,
+    audience: r.audience,
+    issuedAt: r.issuedAt,
+    expiresAt: r.expiresAt,
+    notBefore: undefined,
+    cnf: r.cnf,
+    claims: r.claims,
+    record: r,
   };
 }
 

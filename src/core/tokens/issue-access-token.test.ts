@@ -33,7 +33,10 @@ test('RFC 9068 §2.2 a JWT access token carries iss, sub, aud, client_id, scope,
   assert.equal(issued.format, 'jwt');
   assert.equal(issued.expiresIn, 3600);
   const { payload, protectedHeader } = await jwtVerify(issued.token, createLocalJWKSet(w.keys.jwks() as never), {
-    issuer: ISSUER, audience: ISSUER, typ: 'at+jwt', currentDate: new Date(T0),
+    issuer: ISSUER,
+    audience: ISSUER,
+    typ: 'at+jwt',
+    currentDate: new Date(T0),
   });
   assert.equal(protectedHeader.alg, 'ES256');
   assert.equal(payload.sub, 'svc');
@@ -44,7 +47,9 @@ test('RFC 9068 §2.2 a JWT access token carries iss, sub, aud, client_id, scope,
   assert.equal(payload.jti, issued.jti);
   assert.ok(issued.jti.length >= 22);
   assert.equal(await w.storage.tokens.countActive(T0 / 1000), 0, 'a JWT access token writes nothing');
-  assert.deepEqual(w.events.of('token.issued'), [{ tenantId: 'default', clientId: 'svc', grantType: 'client_credentials', tokenType: 'access_token', format: 'jwt', jti: issued.jti, subject: 'svc' }]);
+  assert.deepEqual(w.events.of('token.issued'), [
+    { tenantId: 'default', clientId: 'svc', grantType: 'client_credentials', tokenType: 'access_token', format: 'jwt', jti: issued.jti, subject: 'svc' },
+  ]);
 });
 
 test('RFC 6749 §10.3 an opaque access token is stored only as its SHA-256 behind its time prefix', async () => {
@@ -107,6 +112,9 @@ test('RFC 9068 §2.2 several audiences are an array; cnf and extra claims are ca
 
 test('RFC 6749 §5.2 plan refuses a scope the client may not have, and writes nothing', async () => {
   const { w, issuer } = await setup('opaque');
-  assert.throws(() => issuer.plan(makeClient(), 'admin', []), (e) => e instanceof OAuthError && e.code === 'invalid_scope');
+  assert.throws(
+    () => issuer.plan(makeClient(), 'admin', []),
+    (e) => e instanceof OAuthError && e.code === 'invalid_scope',
+  );
   assert.equal(await w.storage.tokens.countActive(T0 / 1000), 0);
 });

@@ -129,14 +129,34 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
       } else {
         token = id(32);
         const record: TokenRecord = {
-          tenantId: deps.tenantId, hash: opaqueTokenKey(token), kind: 'access_token', jti, clientId, subject, userId, scope,
-          audience: plan.audience, grantId: grantId ?? jti, parentHash: null, issuedAt: iat, expiresAt: exp,
-          cnf, claims, revokedAt: null, consumedAt: null,
+          tenantId: deps.tenantId,
+          hash: opaqueTokenKey(token),
+          kind: 'access_token',
+          jti,
+          clientId,
+          subject,
+          userId,
+          scope,
+          audience: plan.audience,
+          grantId: grantId ?? jti,
+          parentHash: null,
+          issuedAt: iat,
+          expiresAt: exp,
+          cnf,
+          claims,
+          revokedAt: null,
+          consumedAt: null,
         };
         await deps.tokens.insert(record);
       }
       deps.events.publish('token.issued', {
-        tenantId: deps.tenantId, clientId, grantType, tokenType: 'access_token', format: plan.format, jti, subject,
+        tenantId: deps.tenantId,
+        clientId,
+        grantType,
+        tokenType: 'access_token',
+        format: plan.format,
+        jti,
+        subject,
       });
       return { token, jti, format: plan.format, expiresIn: plan.ttl, scope };
     },

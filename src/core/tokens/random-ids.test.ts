@@ -6,7 +6,12 @@ import { createRandomIds, createTimeOrderedIds } from './random-ids.ts';
 
 test('RFC 6749 §10.10 identifiers come from the Random port in batches, every byte used once', () => {
   const calls: number[] = [];
-  const ids = createRandomIds({ bytes: (n) => { calls.push(n); return randomBytes(n); } });
+  const ids = createRandomIds({
+    bytes: (n) => {
+      calls.push(n);
+      return randomBytes(n);
+    },
+  });
   const seen = new Set<string>();
   for (let i = 0; i < 1000; i++) {
     const id = ids(i % 2 ? 16 : 32);

@@ -82,19 +82,41 @@ export interface RefreshMintInput {
  * values), stored only as its SHA-256 (S5), in the grant's family (`grantId`) with its lineage
  * (`parentHash`). It lives `refreshTokenTtl`, never past the family's absolute end.
  */
-export async function mintRefreshToken(deps: RefreshMintDeps, config: RefreshMintConfig, input: RefreshMintInput): Promise<{ token: string; record: TokenRecord }> {
+export async function mintRefreshToken(
+  deps: RefreshMintDeps,
+  config: RefreshMintConfig,
+  input: RefreshMintInput,
+): Promise<{ token: string; record: TokenRecord }> {
   const token = deps.id(32);
   const familyEnd = input.snapshot.familyIat + config.tokens.refreshTokenAbsoluteTtl;
   const record: TokenRecord = {
-    tenantId: deps.tenantId, hash: opaqueTokenKey(token), kind: 'refresh_token', jti: deps.id(16), clientId: input.clientId,
-    subject: input.subject, userId: input.userId, scope: formatScope(input.scope), audience: [config.issuer], grantId: input.grantId,
-    parentHash: input.parentHash, issuedAt: input.now, expiresAt: Math.min(input.now + config.tokens.refreshTokenTtl, familyEnd),
-    cnf: null, claims: snapshotClaims(input.snapshot, input.extraClaims), revokedAt: null, consumedAt: null,
+    tenantId: deps.tenantId,
+    hash: opaqueTokenKey(token),
+    kind: 'refresh_token',
+    jti: deps.id(16),
+    clientId: input.clientId,
+    subject: input.subject,
+    userId: input.userId,
+    scope: formatScope(input.scope),
+    audience: [config.issuer],
+    grantId: input.grantId,
+    parentHash: input.parentHash,
+    issuedAt: input.now,
+    expiresAt: Math.min(input.now + config.tokens.refreshTokenTtl, familyEnd),
+    cnf: null,
+    claims: snapshotClaims(input.snapshot, input.extraClaims),
+    revokedAt: null,
+    consumedAt: null,
   };
   await deps.tokens.insert(record);
   deps.events.publish('token.issued', {
-    tenantId: deps.tenantId, clientId: input.clientId, grantType: input.grantType, tokenType: 'refresh_token', format: 'opaque',
-    jti: record.jti, subject: input.subject,
+    tenantId: deps.tenantId,
+    clientId: input.clientId,
+    grantType: input.grantType,
+    tokenType: 'refresh_token',
+    format: 'opaque',
+    jti: record.jti,
+    subject: input.subject,
   });
   return { token, record };
 }

@@ -8,7 +8,13 @@ const invalidTarget = (e: unknown) => e instanceof OAuthError && e.code === 'inv
 const registry = createResourceRegistry({
   requireResourceRegistration: false,
   resources: [
-    { identifier: 'https://api.example/orders', audience: 'orders-api', scopes: ['orders:read', 'orders:write'], accessTokenFormat: 'opaque', accessTokenTtl: 600 },
+    {
+      identifier: 'https://api.example/orders',
+      audience: 'orders-api',
+      scopes: ['orders:read', 'orders:write'],
+      accessTokenFormat: 'opaque',
+      accessTokenTtl: 600,
+    },
     { identifier: 'https://api.example/billing', scopes: ['billing:read'], accessTokenTtl: 300 },
     { identifier: 'https://api.example/jwt-only', scopes: [], accessTokenFormat: 'jwt' },
   ],

@@ -13,11 +13,7 @@ import { parseScope } from '../model/scope.ts';
  *   authorization, the authorization server MUST either process the request using a pre-defined
  *   default value or fail the request indicating an invalid scope."
  */
-export function decideScope(
-  requested: string | undefined,
-  allowed: readonly string[],
-  accepted: ReadonlySet<string> | null,
-): string[] {
+export function decideScope(requested: string | undefined, allowed: readonly string[], accepted: ReadonlySet<string> | null): string[] {
   const asked = parseScope(requested);
   // RFC 6749 §5.2: invalid_scope: "The requested scope is invalid, unknown, malformed, or exceeds
   // the scope granted by the resource owner."

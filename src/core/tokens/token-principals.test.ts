@@ -24,7 +24,12 @@ async function world() {
   await storage.clients.create(pairwise);
   await storage.users.create(makeUser({ id: 'u-1' }));
   let userReads = 0;
-  const users = { get: (t: string, id: string) => { userReads++; return storage.users.get(t, id); } };
+  const users = {
+    get: (t: string, id: string) => {
+      userReads++;
+      return storage.users.get(t, id);
+    },
+  };
   return { storage, deps: { clients: storage.clients, users, subjects, tenantId: 'default' }, reads: () => userReads };
 }
 

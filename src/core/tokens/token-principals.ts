@@ -24,7 +24,10 @@ export type TokenPrincipals =
  * (a corrupted sealed id reads as a user that is gone). Stored tokens keep the internal id in
  * `userId`; JWTs and older rows (userId null) carry `sub`, plus the sealed id when `sub` is pairwise.
  */
-export function tokenUserId(view: Pick<TokenView, 'clientId' | 'subject' | 'claims' | 'record'>, subjects: Pick<UserSubjects, 'userIdOf'>): string | null | undefined {
+export function tokenUserId(
+  view: Pick<TokenView, 'clientId' | 'subject' | 'claims' | 'record'>,
+  subjects: Pick<UserSubjects, 'userIdOf'>,
+): string | null | undefined {
   if (view.record?.userId) return view.record.userId;
   // Every token issued for a signed-in user carries auth_time (user-grant-tokens.ts, refresh snapshots).
   if (typeof view.claims.auth_time !== 'number') return null;

@@ -93,7 +93,14 @@ export async function issueUserAccessToken(
   if (auth.acr !== null) claims.acr = auth.acr;
   if (plan.format === 'jwt') claims[GRANT_ID_CLAIM] = input.grantId;
   if (input.claims?.userinfo && Object.keys(input.claims.userinfo).length) claims[USERINFO_CLAIMS_CLAIM] = input.claims.userinfo;
-  const issued = await deps.accessTokens.issue({ plan, grantType: input.grantType, subject: ref.subject, userId: input.userId, grantId: input.grantId, claims });
+  const issued = await deps.accessTokens.issue({
+    plan,
+    grantType: input.grantType,
+    subject: ref.subject,
+    userId: input.userId,
+    grantId: input.grantId,
+    claims,
+  });
   return { issued, ref };
 }
 
@@ -110,14 +117,27 @@ export async function issueUserAccessToken(
 export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshMintConfig, input: UserGrantInput): Promise<TokenResponse> {
   const { client, snapshot, plan } = input;
   const { issued: at, ref } = await issueUserAccessToken(deps, {
-    client, grantType: input.grantType, userId: input.user.id, auth: snapshot.auth, plan, grantId: input.grantId, claims: snapshot.claims,
+    client,
+    grantType: input.grantType,
+    userId: input.user.id,
+    auth: snapshot.auth,
+    plan,
+    grantId: input.grantId,
+    claims: snapshot.claims,
   });
 
   let idToken: string | undefined;
   if (input.grantedScope.includes('openid')) {
     idToken = await deps.idTokens.issue({
       // The user the grant read and the subject computed for the access token: neither is looked up again.
-      client, auth: snapshot.auth, user: input.user, subject: ref.subject, scope: input.grantedScope, claims: snapshot.claims, nonce: input.nonce, accessToken: at.token,
+      client,
+      auth: snapshot.auth,
+      user: input.user,
+      subject: ref.subject,
+      scope: input.grantedScope,
+      claims: snapshot.claims,
+      nonce: input.nonce,
+      accessToken: at.token,
       // OIDC Core §5.4: scope claims come from UserInfo when the access token can be used there.
       scopeClaimsAtUserInfo: plan.scope.includes('openid'),
     });
@@ -126,8 +146,16 @@ export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshM
   let refreshToken: string | undefined;
   if (input.refresh) {
     const minted = await mintRefreshToken(deps, config, {
-      clientId: client.clientId, grantType: input.grantType, subject: ref.subject, userId: input.user.id, scope: input.grantedScope, grantId: input.grantId,
-      parentHash: input.refresh.parentHash, snapshot, extraClaims: ref.claims, now: input.now,
+      clientId: client.clientId,
+      grantType: input.grantType,
+      subject: ref.subject,
+      userId: input.user.id,
+      scope: input.grantedScope,
+      grantId: input.grantId,
+      parentHash: input.refresh.parentHash,
+      snapshot,
+      extraClaims: ref.claims,
+      now: input.now,
     });
     refreshToken = minted.token;
   }

@@ -12,8 +12,11 @@ import { createAccessTokenIssuer } from '../tokens/issue-access-token.ts';
 import { createUserInfo } from './userinfo.ts';
 
 const rp = makeClient({
-  clientId: 'rp', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'],
-  redirectUris: ['https://rp.example/cb'], scopes: ['openid', 'email', 'profile', 'offline_access'],
+  clientId: 'rp',
+  tokenEndpointAuthMethod: 'none',
+  grantTypes: ['authorization_code', 'refresh_token'],
+  redirectUris: ['https://rp.example/cb'],
+  scopes: ['openid', 'email', 'profile', 'offline_access'],
 });
 const fails = (code: string, status: number) => (e: unknown) => {
   assert.ok(e instanceof OAuthError);
@@ -25,10 +28,15 @@ const fails = (code: string, status: number) => (e: unknown) => {
 
 async function setup(format: AccessTokenFormat = 'jwt') {
   const w = await coreWorld();
-  const accessTokens = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, {
-    issuer: ISSUER, tokens: { accessTokenTtl: 300, accessTokenFormat: format, accessTokenSigningAlg: 'ES256' },
-    resources: [{ identifier: 'https://api.example', scopes: [] }], requireResourceRegistration: false,
-  });
+  const accessTokens = createAccessTokenIssuer(
+    { ...w, tokens: w.storage.tokens },
+    {
+      issuer: ISSUER,
+      tokens: { accessTokenTtl: 300, accessTokenFormat: format, accessTokenSigningAlg: 'ES256' },
+      resources: [{ identifier: 'https://api.example', scopes: [] }],
+      requireResourceRegistration: false,
+    },
+  );
   const codes = fakeCodeStore();
   const users = fakeUserStore(makeUser());
   const deps = grantDeps(w, { accessTokens, codes, users });
@@ -40,7 +48,10 @@ async function setup(format: AccessTokenFormat = 'jwt') {
     return grant.handle({ client, authMethod: 'none', params: { code, redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier }, resources });
   };
   await w.storage.clients.create(rp);
-  const userinfo = createUserInfo({ ...deps, clients: w.storage.clients, tokens: w.storage.tokens, denylist: w.storage.denylist, keys: w.keys }, { issuer: ISSUER, userinfoEndpoint: `${ISSUER}/userinfo` });
+  const userinfo = createUserInfo(
+    { ...deps, clients: w.storage.clients, tokens: w.storage.tokens, denylist: w.storage.denylist, keys: w.keys },
+    { issuer: ISSUER, userinfoEndpoint: `${ISSUER}/userinfo` },
+  );
   return { w, users, accessTokens, tokensFor, userinfo };
 }
 
@@ -85,7 +96,12 @@ describe('OIDC Core §5.3 UserInfo', () => {
     w.clock.advance(300);
     await assert.rejects(userinfo.claims(access_token), fails('invalid_token', 401));
     w.clock.set(T0);
-    const foreignIssuer = w.keys.signer('ES256').sign({ iss: 'https://evil.example', sub: 'u-1', aud: ISSUER, exp: T0 / 1000 + 60, iat: T0 / 1000, jti: 'j', client_id: 'rp', scope: 'openid', auth_time: 1 }, 'at+jwt');
+    const foreignIssuer = w.keys
+      .signer('ES256')
+      .sign(
+        { iss: 'https://evil.example', sub: 'u-1', aud: ISSUER, exp: T0 / 1000 + 60, iat: T0 / 1000, jti: 'j', client_id: 'rp', scope: 'openid', auth_time: 1 },
+        'at+jwt',
+      );
     await assert.rejects(userinfo.claims(foreignIssuer), fails('invalid_token', 401));
   });
 
@@ -113,8 +129,11 @@ describe('OIDC Core §5.3 UserInfo', () => {
     const { tokensFor, userinfo, w } = await setup();
     const first = await tokensFor({ scope: 'openid', grantId: 'g-reuse' });
     assert.ok(await userinfo.claims(first.access_token));
-    await revokeWholeGrant({ ...w, tokens: w.storage.tokens, denylist: w.storage.denylist }, { tokens: { accessTokenTtl: 300 }, resources: [] },
-      { grantId: 'g-reuse', clientId: 'rp', now: T0 / 1000, reason: 'code_reuse' });
+    await revokeWholeGrant(
+      { ...w, tokens: w.storage.tokens, denylist: w.storage.denylist },
+      { tokens: { accessTokenTtl: 300 }, resources: [] },
+      { grantId: 'g-reuse', clientId: 'rp', now: T0 / 1000, reason: 'code_reuse' },
+    );
     await assert.rejects(userinfo.claims(first.access_token), fails('invalid_token', 401));
   });
   for (const format of ['jwt', 'opaque'] as const) {

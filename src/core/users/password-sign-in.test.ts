@@ -15,8 +15,15 @@ import { createUserService } from './user-service.ts';
 
 const PASSWORD = 'correct horse battery';
 const LOGIN = {
-  maxAttempts: 3, attemptWindow: 300, userAddressMaxAttempts: 3, userAddressWindow: 300, maxInFlightPerAddress: 50,
-  userDelayStart: 250, userDelayMax: 2000, userDelayWindow: 300, acrValues: ['urn:gatehouse:pwd'],
+  maxAttempts: 3,
+  attemptWindow: 300,
+  userAddressMaxAttempts: 3,
+  userAddressWindow: 300,
+  maxInFlightPerAddress: 50,
+  userDelayStart: 250,
+  userDelayMax: 2000,
+  userDelayWindow: 300,
+  acrValues: ['urn:gatehouse:pwd'],
 };
 
 async function world(opts: { login?: Partial<typeof LOGIN>; hasher?: (h: PasswordHasher) => PasswordHasher } = {}) {
@@ -28,8 +35,13 @@ async function world(opts: { login?: Partial<typeof LOGIN>; hasher?: (h: Passwor
   const users = createMemoryStorage({ clock }).users;
   const service = (passwordHasher: PasswordHasher) => createUserService({ users, passwordHasher, clock, events, random, tenantId: DEFAULT_TENANT });
   const deps = {
-    users, userService: service(opts.hasher ? opts.hasher(base) : base), rateLimiter: new MemoryRateLimiter(), tenantId: DEFAULT_TENANT,
-    sleep: async (ms: number) => { slept.push(ms); },
+    users,
+    userService: service(opts.hasher ? opts.hasher(base) : base),
+    rateLimiter: new MemoryRateLimiter(),
+    tenantId: DEFAULT_TENANT,
+    sleep: async (ms: number) => {
+      slept.push(ms);
+    },
     deviceCookies: createDeviceCookies(randomBytes(32), { clock, random }, 3600),
   };
   const alice = await service(base).create({ username: 'alice', password: PASSWORD });
@@ -42,8 +54,16 @@ describe('password sign-in (NIST SP 800-63B §5.2.2 rate limiting)', () => {
     const ok = await signIn.attempt({ username: ' Alice ', password: PASSWORD, address: '198.51.100.1' });
     assert.ok(ok.kind === 'ok' && ok.user.username === 'alice' && ok.acr === 'urn:gatehouse:pwd' && ok.device.length > 40);
     assert.deepEqual(ok.kind === 'ok' && ok.amr, ['pwd']);
-    assert.deepEqual(await signIn.attempt({ username: 'alice', password: 'wrong password!', address: '198.51.100.1' }), { kind: 'failed', reason: 'bad-credentials', userId: alice.id });
-    assert.deepEqual(await signIn.attempt({ username: 'nobody', password: PASSWORD, address: '198.51.100.1' }), { kind: 'failed', reason: 'bad-credentials', userId: null });
+    assert.deepEqual(await signIn.attempt({ username: 'alice', password: 'wrong password!', address: '198.51.100.1' }), {
+      kind: 'failed',
+      reason: 'bad-credentials',
+      userId: alice.id,
+    });
+    assert.deepEqual(await signIn.attempt({ username: 'nobody', password: PASSWORD, address: '198.51.100.1' }), {
+      kind: 'failed',
+      reason: 'bad-credentials',
+      userId: null,
+    });
     assert.equal(events.of('user.authentication_failed').length, 2);
   });
 
@@ -56,7 +76,9 @@ describe('password sign-in (NIST SP 800-63B §5.2.2 rate limiting)', () => {
 
   test('per address: parallel attempts for distinct usernames are counted before hashing (no overshoot)', async () => {
     const { signIn } = await world();
-    const results = await Promise.all(Array.from({ length: 12 }, (_, i) => signIn.attempt({ username: `user${i}`, password: 'guess password 1', address: '2001:db8::1' })));
+    const results = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => signIn.attempt({ username: `user${i}`, password: 'guess password 1', address: '2001:db8::1' })),
+    );
     assert.equal(results.filter((r) => r.kind === 'failed').length, LOGIN.maxAttempts);
     assert.ok(results.every((r) => r.kind === 'failed' || (r.kind === 'throttled' && r.reason === 'throttled-address')));
     const other = await signIn.attempt({ username: 'alice', password: PASSWORD, address: '2001:db8::ffff:2' });
@@ -65,7 +87,9 @@ describe('password sign-in (NIST SP 800-63B §5.2.2 rate limiting)', () => {
 
   test('at most maxInFlightPerAddress sign-ins per address are checked at once', async () => {
     const { signIn } = await world({ login: { maxInFlightPerAddress: 2, maxAttempts: 100 } });
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => signIn.attempt({ username: `user${i}`, password: 'guess password 1', address: '192.0.2.9' })));
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => signIn.attempt({ username: `user${i}`, password: 'guess password 1', address: '192.0.2.9' })),
+    );
     assert.equal(results.filter((r) => r.kind === 'failed').length, 2);
     assert.equal(results.filter((r) => r.kind === 'throttled' && r.retryAfter === 1).length, 4);
   });
@@ -74,7 +98,11 @@ describe('password sign-in (NIST SP 800-63B §5.2.2 rate limiting)', () => {
     const { signIn } = await world();
     for (let i = 0; i < LOGIN.maxAttempts - 1; i++) await signIn.attempt({ username: `user${i}`, password: 'wrong password 1', address: 'office' });
     for (let i = 0; i < 10; i++) assert.equal((await signIn.attempt({ username: 'alice', password: PASSWORD, address: 'office' })).kind, 'ok');
-    assert.equal((await signIn.attempt({ username: 'bob', password: 'wrong password 1', address: 'office' })).kind, 'failed', 'the last attempt of the window is still there');
+    assert.equal(
+      (await signIn.attempt({ username: 'bob', password: 'wrong password 1', address: 'office' })).kind,
+      'failed',
+      'the last attempt of the window is still there',
+    );
     assert.equal((await signIn.attempt({ username: 'alice', password: PASSWORD, address: 'office' })).kind, 'throttled', 'failures are never given back');
   });
 
@@ -89,7 +117,10 @@ describe('password sign-in (NIST SP 800-63B §5.2.2 rate limiting)', () => {
   });
 
   test('the username-wide delay grows 0, start, 2·start … up to the maximum and is injected (never a real sleep)', async () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5, 9].map((n) => userDelayMs(n, LOGIN)), [0, 250, 500, 1000, 2000, 2000, 2000]);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5, 9].map((n) => userDelayMs(n, LOGIN)),
+      [0, 250, 500, 1000, 2000, 2000, 2000],
+    );
     assert.equal(userDelayMs(1000, LOGIN), LOGIN.userDelayMax);
     assert.equal(userDelayMs(3, { userDelayStart: 0, userDelayMax: 5000 }), 0);
     const { signIn, slept } = await world({ login: { maxAttempts: 100, userAddressMaxAttempts: 100 } });
@@ -97,7 +128,7 @@ describe('password sign-in (NIST SP 800-63B §5.2.2 rate limiting)', () => {
     assert.deepEqual(slept, [250, 500, 1000, 2000, 2000], 'unknown usernames are delayed alike');
   });
 
-  test('a recognised device of the user signs in from a locked address without the delay; another user\'s cookie does not', async () => {
+  test("a recognised device of the user signs in from a locked address without the delay; another user's cookie does not", async () => {
     const { signIn, slept } = await world({ login: { maxAttempts: 100 } });
     const first = await signIn.attempt({ username: 'alice', password: PASSWORD, address: '198.51.100.7' });
     assert.ok(first.kind === 'ok');

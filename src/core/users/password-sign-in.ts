@@ -13,10 +13,14 @@ import { normalizeUsername } from './user-rules.ts';
 /** The `login` config slice the sign-in policy reads (S6, S20; docs/security.md). */
 export interface SignInConfig {
   readonly login: {
-    readonly maxAttempts: number; readonly attemptWindow: number;
-    readonly userAddressMaxAttempts: number; readonly userAddressWindow: number;
+    readonly maxAttempts: number;
+    readonly attemptWindow: number;
+    readonly userAddressMaxAttempts: number;
+    readonly userAddressWindow: number;
     readonly maxInFlightPerAddress: number;
-    readonly userDelayStart: number; readonly userDelayMax: number; readonly userDelayWindow: number;
+    readonly userDelayStart: number;
+    readonly userDelayMax: number;
+    readonly userDelayWindow: number;
     readonly acrValues: readonly string[];
   };
 }

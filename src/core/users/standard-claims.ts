@@ -35,10 +35,22 @@ export const standardClaimsSchema = z.strictObject({
   gender: text(64).optional(),
   // OIDC Core §5.1: birthdate "represented as an ISO 8601:2004 [ISO8601‑2004] YYYY-MM-DD format.
   // The year MAY be 0000 ... a YYYY format is allowed".
-  birthdate: z.string().regex(/^\d{4}(-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$/, 'must be YYYY or YYYY-MM-DD').optional(),
-  zoneinfo: z.string().regex(/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/, 'must be an IANA time zone name such as Europe/Paris').optional(),
-  locale: z.string().regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'must be a BCP47 language tag such as en-US').optional(),
-  phone_number: z.string().regex(/^\+?[0-9 ()./-]{3,32}(;ext=[0-9]{1,10})?$/, 'must be a telephone number, E.164 recommended (+1 425 555 1212)').optional(),
+  birthdate: z
+    .string()
+    .regex(/^\d{4}(-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01]))?$/, 'must be YYYY or YYYY-MM-DD')
+    .optional(),
+  zoneinfo: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9_+\-/]{0,63}$/, 'must be an IANA time zone name such as Europe/Paris')
+    .optional(),
+  locale: z
+    .string()
+    .regex(/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/, 'must be a BCP47 language tag such as en-US')
+    .optional(),
+  phone_number: z
+    .string()
+    .regex(/^\+?[0-9 ()./-]{3,32}(;ext=[0-9]{1,10})?$/, 'must be a telephone number, E.164 recommended (+1 425 555 1212)')
+    .optional(),
   phone_number_verified: z.boolean().optional(),
   address: addressSchema.optional(),
   // OIDC Core §5.1: updated_at is "the number of seconds from 1970-01-01T00:00:00Z".
@@ -62,7 +74,10 @@ export function parseStandardClaims(raw: unknown): StandardClaims {
   }
   const unknown = Object.keys(raw).filter((k) => !(STANDARD_CLAIM_NAMES as readonly string[]).includes(k));
   if (unknown.length) {
-    throw new GatehouseError('GH_USER_INVALID', `claims: unknown claim ${unknown.map((k) => JSON.stringify(k.slice(0, 64))).join(', ')} (OIDC Core §5.1 standard claims only: ${STANDARD_CLAIM_NAMES.join(', ')})`);
+    throw new GatehouseError(
+      'GH_USER_INVALID',
+      `claims: unknown claim ${unknown.map((k) => JSON.stringify(k.slice(0, 64))).join(', ')} (OIDC Core §5.1 standard claims only: ${STANDARD_CLAIM_NAMES.join(', ')})`,
+    );
   }
   const r = standardClaimsSchema.safeParse(raw);
   if (!r.success) {

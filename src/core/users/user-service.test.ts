@@ -17,7 +17,10 @@ function countingHasher(inner: PasswordHasher = createArgon2PasswordHasher({ par
   const seen: string[] = [];
   const hasher: PasswordHasher = {
     hash: (p) => inner.hash(p),
-    verify: (phc, p) => { seen.push(phc); return inner.verify(phc, p); },
+    verify: (phc, p) => {
+      seen.push(phc);
+      return inner.verify(phc, p);
+    },
     needsRehash: (phc) => inner.needsRehash(phc),
   };
   return Object.assign(hasher, { verified: seen });
@@ -26,7 +29,14 @@ function countingHasher(inner: PasswordHasher = createArgon2PasswordHasher({ par
 function world(hasher = countingHasher()) {
   const clock = settableClock();
   const events = recordEvents();
-  const deps: UserServiceDeps = { users: createMemoryStorage({ clock }).users, passwordHasher: hasher, clock, events, random: { bytes: (n) => randomBytes(n) }, tenantId: T };
+  const deps: UserServiceDeps = {
+    users: createMemoryStorage({ clock }).users,
+    passwordHasher: hasher,
+    clock,
+    events,
+    random: { bytes: (n) => randomBytes(n) },
+    tenantId: T,
+  };
   return { users: createUserService(deps), deps, hasher, events, clock };
 }
 
@@ -35,7 +45,12 @@ const userError = (code: string, why?: RegExp) => (e: unknown) => e instanceof G
 describe('user service', () => {
   test('creates a user: lower-cased username, 128-bit base64url id, argon2id hash, stamped claims, an event without secrets', async () => {
     const { users, events } = world();
-    const u = await users.create({ username: 'Alice.Example@Corp', password: PASSWORD, claims: { email: 'alice@example.com', email_verified: true }, via: 'cli' });
+    const u = await users.create({
+      username: 'Alice.Example@Corp',
+      password: PASSWORD,
+      claims: { email: 'alice@example.com', email_verified: true },
+      via: 'cli',
+    });
     assert.equal(u.username, 'alice.example@corp');
     assert.match(u.id, /^[A-Za-z0-9_-]{22}$/);
     assert.match(u.passwordHash!, /^\$argon2id\$/);
@@ -91,11 +106,32 @@ describe('user service', () => {
     }
     assert.equal(await users.find('c'), undefined);
     const full = {
-      name: 'Alice Example', given_name: 'Alice', family_name: 'Example', middle_name: 'M', nickname: 'ali', preferred_username: 'alice',
-      profile: 'https://alice.example/', picture: 'https://alice.example/me.png', website: 'https://alice.example/', gender: 'female',
-      birthdate: '0000-01-02', zoneinfo: 'Europe/Paris', locale: 'en-GB', phone_number: '+33 1 23 45 67 89', phone_number_verified: false,
-      email: 'alice@example.com', email_verified: true, updated_at: 1_600_000_000,
-      address: { formatted: '1 Rue Example\n75001 Paris', street_address: '1 Rue Example', locality: 'Paris', region: 'IDF', postal_code: '75001', country: 'FR' },
+      name: 'Alice Example',
+      given_name: 'Alice',
+      family_name: 'Example',
+      middle_name: 'M',
+      nickname: 'ali',
+      preferred_username: 'alice',
+      profile: 'https://alice.example/',
+      picture: 'https://alice.example/me.png',
+      website: 'https://alice.example/',
+      gender: 'female',
+      birthdate: '0000-01-02',
+      zoneinfo: 'Europe/Paris',
+      locale: 'en-GB',
+      phone_number: '+33 1 23 45 67 89',
+      phone_number_verified: false,
+      email: 'alice@example.com',
+      email_verified: true,
+      updated_at: 1_600_000_000,
+      address: {
+        formatted: '1 Rue Example\n75001 Paris',
+        street_address: '1 Rue Example',
+        locality: 'Paris',
+        region: 'IDF',
+        postal_code: '75001',
+        country: 'FR',
+      },
     };
     assert.deepEqual((await users.create({ username: 'c', password: PASSWORD, claims: full })).claims, full);
     assert.equal(hasher.verified.length, 0);
@@ -109,7 +145,10 @@ describe('user service', () => {
     assert.deepEqual(v.claims, { name: 'Dora', email: 'dora@example.com', updated_at: T0 / 1000 + 60 });
     await assert.rejects(users.update(u.id, { claims: { sub: 'x' } }, 'admin'), userError('GH_USER_INVALID', /sub/));
     await assert.rejects(users.update('nobody', { claims: { name: 'x' } }, 'admin'), userError('GH_USER_NOT_FOUND'));
-    assert.deepEqual(events.of('user.updated').map((e) => e.change), ['claims']);
+    assert.deepEqual(
+      events.of('user.updated').map((e) => e.change),
+      ['claims'],
+    );
   });
 });
 
@@ -122,7 +161,14 @@ describe('user service events', () => {
     await users.update(u.id, { roles: ['admin'] }, 'admin', ops);
     await users.setPassword(u.id, 'another password', 'cli');
     assert.deepEqual(events.of('user.created'), [{ tenantId: T, userId: u.id, via: 'admin', actor: ops }]);
-    assert.deepEqual(events.of('user.updated').map((e) => [e.change, e.actor]), [['disabled', ops], ['roles', ops], ['password', undefined]]);
+    assert.deepEqual(
+      events.of('user.updated').map((e) => [e.change, e.actor]),
+      [
+        ['disabled', ops],
+        ['roles', ops],
+        ['password', undefined],
+      ],
+    );
   });
 });
 
@@ -175,7 +221,10 @@ describe('password sign-in (non-enumeration)', () => {
     assert.equal(events.of('user.authentication_failed').at(-1)?.reason, 'disabled');
     await users.setDisabled(u.id, false, 'cli');
     assert.ok(await users.authenticate('hank', PASSWORD));
-    assert.deepEqual(events.of('user.updated').map((e) => e.change), ['disabled', 'enabled']);
+    assert.deepEqual(
+      events.of('user.updated').map((e) => e.change),
+      ['disabled', 'enabled'],
+    );
   });
 
   test('an absurdly long password is refused before any lookup or hashing', async () => {

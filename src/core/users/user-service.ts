@@ -93,8 +93,15 @@ async function createUser(deps: UserServiceDeps, input: NewUser): Promise<User> 
   const now = epochSeconds(deps.clock);
   const claims = stampClaims(input.claims ?? {}, now);
   const user: User = {
-    tenantId, id: newUserId(deps), username, passwordHash: await deps.passwordHasher.hash(password),
-    roles, claims, disabled: false, createdAt: now, updatedAt: now,
+    tenantId,
+    id: newUserId(deps),
+    username,
+    passwordHash: await deps.passwordHasher.hash(password),
+    roles,
+    claims,
+    disabled: false,
+    createdAt: now,
+    updatedAt: now,
   };
   try {
     await deps.users.create(user);
@@ -121,7 +128,7 @@ async function authenticate(deps: UserServiceDeps, username: string, password: s
   const name = normalizeUsername(username);
   const user = name === null ? undefined : await deps.users.findByUsername(tenantId, name);
   const stored = user?.passwordHash ?? null;
-  const ok = await deps.passwordHasher.verify(stored ?? await dummyHashFor(deps.passwordHasher), candidate);
+  const ok = await deps.passwordHasher.verify(stored ?? (await dummyHashFor(deps.passwordHasher)), candidate);
   if (!user) return fail(deps, tenantId, null, 'unknown_user');
   if (stored === null) return fail(deps, tenantId, user.id, 'no_password');
   if (!ok) return fail(deps, tenantId, user.id, 'wrong_password');

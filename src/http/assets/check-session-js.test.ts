@@ -13,12 +13,18 @@ function sessionState(clientId: string, origin: string, browserState: string, sa
 function opFrame(cookie: string, opts: { subtle?: boolean } = {}) {
   let listener: ((e: unknown) => void) | undefined;
   const answers: { status: string; origin: string }[] = [];
-  const parent = { postMessage: (status: string, origin: string) => { answers.push({ status, origin }); } };
+  const parent = {
+    postMessage: (status: string, origin: string) => {
+      answers.push({ status, origin });
+    },
+  };
   const stranger = { postMessage: () => assert.fail('answered a frame other than the parent') };
   const window = {
     parent,
     crypto: opts.subtle === false ? {} : globalThis.crypto,
-    addEventListener: (type: string, fn: (e: unknown) => void) => { if (type === 'message') listener = fn; },
+    addEventListener: (type: string, fn: (e: unknown) => void) => {
+      if (type === 'message') listener = fn;
+    },
   };
   const document = { cookie, documentElement: { getAttribute: (n: string) => (n === 'data-cookie' ? 'gh_browser_state' : null) } };
   runInNewContext(CHECK_SESSION_JS, { window, document, btoa, TextEncoder });

@@ -8,14 +8,31 @@ function page(frames: number, link: { href: string; wait?: string } | null) {
   const timers: { fn: () => void; ms: number }[] = [];
   const iframes = Array.from({ length: frames }, () => {
     const handlers: Record<string, () => void> = {};
-    return { handlers, addEventListener: (t: string, fn: () => void) => { handlers[t] = fn; } };
+    return {
+      handlers,
+      addEventListener: (t: string, fn: () => void) => {
+        handlers[t] = fn;
+      },
+    };
   });
   const document = {
     getElementById: (id: string) => (id === 'gh-continue' && link ? { href: link.href, getAttribute: () => link.wait ?? null } : null),
     querySelectorAll: (sel: string) => (sel === 'iframe.gh-frontchannel' ? iframes : []),
   };
-  const window = { location: { assign: (u: string) => { assigned.push(u); } } };
-  runInNewContext(LOGOUT_JS, { document, window, setTimeout: (fn: () => void, ms: number) => { timers.push({ fn, ms }); } });
+  const window = {
+    location: {
+      assign: (u: string) => {
+        assigned.push(u);
+      },
+    },
+  };
+  runInNewContext(LOGOUT_JS, {
+    document,
+    window,
+    setTimeout: (fn: () => void, ms: number) => {
+      timers.push({ fn, ms });
+    },
+  });
   return { assigned, timers, iframes };
 }
 

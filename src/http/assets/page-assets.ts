@@ -62,8 +62,10 @@ export function themeCss(theme: Config['theme']): string {
 
 /** A gatehouse outline on a rounded square in the primary colour. */
 function faviconSvg(theme: Config['theme']): string {
-  return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="${theme.primaryColor}"/>`
-    + `<path d="M8 25V12l8-5 8 5v13h-5v-7h-6v7z" fill="${onPrimary(theme)}"/></svg>\n`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="7" fill="${theme.primaryColor}"/>` +
+    `<path d="M8 25V12l8-5 8 5v13h-5v-7h-6v7z" fill="${onPrimary(theme)}"/></svg>\n`
+  );
 }
 
 /** Builds every asset once at start; reads the logo file when `theme.logoFile` is set. */
@@ -82,7 +84,10 @@ export async function loadPageAssets(config: Pick<Config, 'theme'>): Promise<Pag
       throw new GatehouseError('GH_CONFIG_INVALID', `theme.logoFile: cannot read ${config.theme.logoFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  const scripts = [asset('check-session.js', CHECK_SESSION_JS, 'text/javascript; charset=utf-8'), asset('logout.js', LOGOUT_JS, 'text/javascript; charset=utf-8')];
+  const scripts = [
+    asset('check-session.js', CHECK_SESSION_JS, 'text/javascript; charset=utf-8'),
+    asset('logout.js', LOGOUT_JS, 'text/javascript; charset=utf-8'),
+  ];
   const all = [css, theme, formPost, favicon, ...scripts, ...(logo ? [logo] : [])];
   return { byName: new Map(all.map((a) => [a.name, a])), css, theme, formPost, favicon, logo };
 }

@@ -22,18 +22,20 @@ export function accountChooserPage(kit: PageKit, d: AccountChooserData): Page {
   const main = html`<h1 id="title">Choose an account</h1>
 <p class="gh-muted">to continue to <strong>${d.clientName}</strong></p>
 ${form({
-    action: kit.url('/select-account'),
-    csrfToken: d.csrfToken,
-    hidden: { interaction: d.interaction },
-    label: 'Choose an account',
-    body: html`<ul class="gh-accounts">
-${d.accounts.map((a, i) => html`<li><button type="submit" class="gh-account" name="account" value="${a.sid}"${i === 0 ? html` autofocus` : ''}>
+  action: kit.url('/select-account'),
+  csrfToken: d.csrfToken,
+  hidden: { interaction: d.interaction },
+  label: 'Choose an account',
+  body: html`<ul class="gh-accounts">
+${d.accounts.map(
+  (a, i) => html`<li><button type="submit" class="gh-account" name="account" value="${a.sid}"${i === 0 ? html` autofocus` : ''}>
 <span class="gh-account-name">${a.username}</span>${a.detail ? html`<span class="gh-account-detail">${a.detail}</span>` : ''}
-</button></li>`)}
+</button></li>`,
+)}
 </ul>
 <div class="gh-actions">
 ${button({ label: 'Use another account', name: 'action', value: 'login', kind: 'secondary' })}
 </div>`,
-  })}`;
+})}`;
   return { status: 200, body: layout(kit, { title: 'Choose an account', main }), formAction: d.formAction };
 }

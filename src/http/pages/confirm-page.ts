@@ -21,14 +21,14 @@ export function confirmPage(kit: PageKit, d: ConfirmPageData): Page {
 <p class="gh-muted">Signed in as <strong>${d.username}</strong></p>
 <p>Only continue if you just started signing in to ${d.clientName}. You will return to <strong>${d.redirectHost}</strong>.</p>
 ${form({
-    action: kit.url('/confirm'),
-    csrfToken: d.csrfToken,
-    hidden: { interaction: d.interaction },
-    label: 'Continue',
-    body: html`<div class="gh-actions">
+  action: kit.url('/confirm'),
+  csrfToken: d.csrfToken,
+  hidden: { interaction: d.interaction },
+  label: 'Continue',
+  body: html`<div class="gh-actions">
 ${button({ label: `Continue as ${d.username}`, name: 'decision', value: 'continue', autofocus: true })}
 ${button({ label: 'Cancel', name: 'decision', value: 'cancel', kind: 'secondary' })}
 </div>`,
-  })}`;
+})}`;
   return { status: 200, body: layout(kit, { title: 'Continue', main }), formAction: d.formAction };
 }

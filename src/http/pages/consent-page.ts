@@ -21,20 +21,28 @@ export function consentPage(kit: PageKit, d: ConsentPageData): Page {
   const claimWords = extraClaimWords(d.scope, d.claims);
   const main = html`<h1 id="title"><strong>${d.clientName}</strong> wants to access your account</h1>
 <p class="gh-muted">Signed in as <strong>${d.username}</strong></p>
-${scopeWords.length ? html`<p id="scopes-intro">This will allow ${d.clientName} to use:</p>
-<ul class="gh-list" aria-labelledby="scopes-intro">${scopeWords.map((w) => html`<li>${w}</li>`)}</ul>` : ''}
-${claimWords.length ? html`<p id="claims-intro">It also asks for:</p>
-<ul class="gh-list" aria-labelledby="claims-intro">${claimWords.map((w) => html`<li>${w}</li>`)}</ul>` : ''}
+${
+  scopeWords.length
+    ? html`<p id="scopes-intro">This will allow ${d.clientName} to use:</p>
+<ul class="gh-list" aria-labelledby="scopes-intro">${scopeWords.map((w) => html`<li>${w}</li>`)}</ul>`
+    : ''
+}
+${
+  claimWords.length
+    ? html`<p id="claims-intro">It also asks for:</p>
+<ul class="gh-list" aria-labelledby="claims-intro">${claimWords.map((w) => html`<li>${w}</li>`)}</ul>`
+    : ''
+}
 <p class="gh-muted">Either way you will return to <strong>${d.redirectHost}</strong>.</p>
 ${form({
-    action: kit.url('/consent'),
-    csrfToken: d.csrfToken,
-    hidden: { interaction: d.interaction },
-    label: 'Consent',
-    body: html`<div class="gh-actions">
+  action: kit.url('/consent'),
+  csrfToken: d.csrfToken,
+  hidden: { interaction: d.interaction },
+  label: 'Consent',
+  body: html`<div class="gh-actions">
 ${button({ label: 'Allow', name: 'decision', value: 'allow', autofocus: true })}
 ${button({ label: 'Deny', name: 'decision', value: 'deny', kind: 'secondary' })}
 </div>`,
-  })}`;
+})}`;
   return { status: 200, body: layout(kit, { title: 'Allow access', main }), formAction: d.formAction };
 }

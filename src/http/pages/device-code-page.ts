@@ -26,17 +26,22 @@ export function deviceCodePage(kit: PageKit, d: DeviceCodePageData): Page {
 ${d.username ? html`<p class="gh-muted">Signed in as <strong>${d.username}</strong></p>` : ''}
 ${d.error ? alert(d.error) : ''}
 ${form({
-    action: kit.url('/device'),
-    csrfToken: d.csrfToken,
-    hidden: { action: 'continue' },
-    label: 'Device code',
-    body: html`${field({
-      id: 'user_code', name: 'user_code', label: 'Code', value: d.userCode, autocomplete: 'one-time-code',
-      autofocus: true, describedBy: 'code-help',
-    })}
+  action: kit.url('/device'),
+  csrfToken: d.csrfToken,
+  hidden: { action: 'continue' },
+  label: 'Device code',
+  body: html`${field({
+    id: 'user_code',
+    name: 'user_code',
+    label: 'Code',
+    value: d.userCode,
+    autocomplete: 'one-time-code',
+    autofocus: true,
+    describedBy: 'code-help',
+  })}
 <div class="gh-actions">
 ${button({ label: 'Continue' })}
 </div>`,
-  })}`;
+})}`;
   return { status: d.status ?? 200, body: layout(kit, { title: 'Connect a device', main }), formAction: ["'self'"] };
 }

@@ -20,18 +20,22 @@ export function deviceConfirmPage(kit: PageKit, d: DeviceConfirmPageData): Page 
   const main = html`<h1 id="title">Connect <strong>${d.clientName}</strong>?</h1>
 <p class="gh-muted">Signed in as <strong>${d.username}</strong> · <a href="${kit.url(`/login?${new URLSearchParams({ return_to: `/device?${new URLSearchParams({ user_code: d.userCode })}` })}`)}">Use another account</a></p>
 <p>Check that your device shows the code <strong class="gh-code">${d.userCode}</strong>. Only continue if you started this on your own device.</p>
-${words.length ? html`<p id="scopes-intro">This will allow ${d.clientName} to use:</p>
-<ul class="gh-list" aria-labelledby="scopes-intro">${words.map((w) => html`<li>${w}</li>`)}</ul>` : ''}
+${
+  words.length
+    ? html`<p id="scopes-intro">This will allow ${d.clientName} to use:</p>
+<ul class="gh-list" aria-labelledby="scopes-intro">${words.map((w) => html`<li>${w}</li>`)}</ul>`
+    : ''
+}
 ${form({
-    action: kit.url('/device'),
-    csrfToken: d.csrfToken,
-    hidden: { user_code: d.userCode },
-    label: 'Connect the device',
-    body: html`<div class="gh-actions">
+  action: kit.url('/device'),
+  csrfToken: d.csrfToken,
+  hidden: { user_code: d.userCode },
+  label: 'Connect the device',
+  body: html`<div class="gh-actions">
 ${button({ label: 'Allow', name: 'decision', value: 'allow', autofocus: true })}
 ${button({ label: 'Deny', name: 'decision', value: 'deny', kind: 'secondary' })}
 </div>`,
-  })}`;
+})}`;
   return { status: 200, body: layout(kit, { title: 'Connect a device', main }), formAction: ["'self'"] };
 }
 

@@ -20,7 +20,12 @@ describe('HTML escaping', () => {
   });
 
   test('form, field and button helpers escape names and values and carry the CSRF token', () => {
-    const f = form({ action: 'https://h/x?a=1&b=2', csrfToken: 'n.mac', hidden: { interaction: 'v1."x"' }, body: html`${field({ id: 'u', name: 'username', label: 'User <name>', autofocus: true })}${button({ label: 'Go' })}` }).value;
+    const f = form({
+      action: 'https://h/x?a=1&b=2',
+      csrfToken: 'n.mac',
+      hidden: { interaction: 'v1."x"' },
+      body: html`${field({ id: 'u', name: 'username', label: 'User <name>', autofocus: true })}${button({ label: 'Go' })}`,
+    }).value;
     assert.match(f, /action="https:\/\/h\/x\?a=1&amp;b=2"/);
     assert.match(f, /<input type="hidden" name="csrf_token" value="n\.mac">/);
     assert.match(f, /value="v1\.&quot;x&quot;"/);
@@ -66,7 +71,9 @@ describe('consent wording', () => {
     assert.equal(describeScope('email'), 'Your email address and whether it is verified');
     assert.equal(describeScope('calendar.read'), 'Permission “calendar.read”');
     assert.equal(describeClaim('birthdate'), 'Your date of birth');
-    assert.deepEqual(extraClaimWords(['openid', 'email'], { userinfo: { email: null, phone_number: null, acr: null }, id_token: { x_custom: null } }),
-      ['Your phone number', 'Information “x_custom” about you']);
+    assert.deepEqual(extraClaimWords(['openid', 'email'], { userinfo: { email: null, phone_number: null, acr: null }, id_token: { x_custom: null } }), [
+      'Your phone number',
+      'Information “x_custom” about you',
+    ]);
   });
 });

@@ -14,7 +14,11 @@ export interface SafeHtml {
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {
-  '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
 };
 
 /** Escapes text for element content and for quoted attribute values alike (attributes are always quoted). */
@@ -43,4 +47,3 @@ export function html(strings: TemplateStringsArray, ...values: readonly unknown[
   for (let i = 0; i < values.length; i++) out += render(values[i]) + strings[i + 1]!;
   return safe(out);
 }
-

@@ -83,7 +83,14 @@ ${(opts.scripts ?? []).map((s) => html`<script src="${kit.assetUrl(s)}" defer></
 }
 
 /** A POST form carrying the CSRF token (and any hidden fields, e.g. the sealed interaction). */
-export function form(opts: { readonly action: string; readonly csrfToken: string; readonly hidden?: Readonly<Record<string, string>>; readonly body: SafeHtml; readonly id?: string; readonly label?: string }): SafeHtml {
+export function form(opts: {
+  readonly action: string;
+  readonly csrfToken: string;
+  readonly hidden?: Readonly<Record<string, string>>;
+  readonly body: SafeHtml;
+  readonly id?: string;
+  readonly label?: string;
+}): SafeHtml {
   const hidden = Object.entries(opts.hidden ?? {}).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`);
   return html`<form method="post" action="${opts.action}"${opts.id ? html` id="${opts.id}"` : ''}${opts.label ? html` aria-label="${opts.label}"` : ''}>
 <input type="hidden" name="${CSRF_FIELD}" value="${opts.csrfToken}">
@@ -96,9 +103,16 @@ export const CSRF_FIELD = 'csrf_token';
 
 /** A labelled input (`<label for>`); `autofocus` for the first field of a page. */
 export function field(opts: {
-  readonly id: string; readonly name: string; readonly label: string; readonly type?: string;
-  readonly value?: string; readonly autocomplete?: string; readonly autofocus?: boolean; readonly required?: boolean;
-  readonly inputmode?: string; readonly describedBy?: string;
+  readonly id: string;
+  readonly name: string;
+  readonly label: string;
+  readonly type?: string;
+  readonly value?: string;
+  readonly autocomplete?: string;
+  readonly autofocus?: boolean;
+  readonly required?: boolean;
+  readonly inputmode?: string;
+  readonly describedBy?: string;
 }): SafeHtml {
   return html`<div class="gh-field">
 <label for="${opts.id}">${opts.label}</label>
@@ -107,7 +121,14 @@ export function field(opts: {
 }
 
 /** A submit button; the first one in a form is what Enter presses. */
-export function button(opts: { readonly label: string; readonly name?: string; readonly value?: string; readonly kind?: 'primary' | 'secondary'; readonly formnovalidate?: boolean; readonly autofocus?: boolean }): SafeHtml {
+export function button(opts: {
+  readonly label: string;
+  readonly name?: string;
+  readonly value?: string;
+  readonly kind?: 'primary' | 'secondary';
+  readonly formnovalidate?: boolean;
+  readonly autofocus?: boolean;
+}): SafeHtml {
   return html`<button type="submit" class="gh-button gh-button-${opts.kind ?? 'primary'}"${opts.name ? html` name="${opts.name}" value="${opts.value ?? ''}"` : ''}${opts.formnovalidate ? html` formnovalidate` : ''}${opts.autofocus ? html` autofocus` : ''}>${opts.label}</button>`;
 }
 

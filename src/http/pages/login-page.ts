@@ -31,16 +31,16 @@ export function loginPage(kit: PageKit, d: LoginPageData): Page {
 ${d.clientName ? html`<p class="gh-muted">to continue to <strong>${d.clientName}</strong></p>` : ''}
 ${d.error ? alert(d.error) : ''}
 ${form({
-    action: kit.url('/login'),
-    csrfToken: d.csrfToken,
-    hidden,
-    label: 'Sign in',
-    body: html`${field({ id: 'username', name: 'username', label: 'Username', value: d.username, autocomplete: 'username', autofocus: !focusPassword })}
+  action: kit.url('/login'),
+  csrfToken: d.csrfToken,
+  hidden,
+  label: 'Sign in',
+  body: html`${field({ id: 'username', name: 'username', label: 'Username', value: d.username, autocomplete: 'username', autofocus: !focusPassword })}
 ${field({ id: 'password', name: 'password', label: 'Password', type: 'password', autocomplete: 'current-password', autofocus: focusPassword })}
 <div class="gh-actions">
 ${button({ label: 'Sign in' })}
 ${d.interaction !== null ? button({ label: 'Cancel', name: 'action', value: 'cancel', kind: 'secondary', formnovalidate: true }) : ''}
 </div>`,
-  })}`;
+})}`;
   return { status: d.status ?? 200, body: layout(kit, { title: 'Sign in', main }), formAction: d.formAction };
 }

@@ -31,12 +31,14 @@ export const CHECK_SESSION_CSP = "default-src 'none'; script-src 'self'; frame-a
 
 export function sendCheckSessionPage(reply: FastifyReply, body: string): FastifyReply {
   reply.removeHeader('x-frame-options');
-  return reply
-    .code(200)
-    .header('content-security-policy', CHECK_SESSION_CSP)
-    // Loaded as a cross-origin frame: an RP page with COEP require-corp must be able to embed it.
-    .header('cross-origin-resource-policy', 'cross-origin')
-    .header('cache-control', 'no-cache')
-    .type('text/html; charset=utf-8')
-    .send(body);
+  return (
+    reply
+      .code(200)
+      .header('content-security-policy', CHECK_SESSION_CSP)
+      // Loaded as a cross-origin frame: an RP page with COEP require-corp must be able to embed it.
+      .header('cross-origin-resource-policy', 'cross-origin')
+      .header('cache-control', 'no-cache')
+      .type('text/html; charset=utf-8')
+      .send(body)
+  );
 }

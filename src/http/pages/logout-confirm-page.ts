@@ -24,21 +24,23 @@ export function logoutConfirmPage(kit: PageKit, d: LogoutConfirmPageData): Page 
   const title = `Sign out of ${kit.productName}?`;
   const main = html`<h1 id="title">${title}</h1>
 ${d.clientName ? html`<p><strong>${d.clientName}</strong> asked to sign you out.</p>` : ''}
-${d.usernames.length === 1
+${
+  d.usernames.length === 1
     ? html`<p class="gh-muted">Signed in as <strong>${d.usernames[0]}</strong></p>`
     : d.usernames.length > 1
       ? html`<p id="accounts-intro" class="gh-muted">Signed in as:</p><ul class="gh-list" aria-labelledby="accounts-intro">${d.usernames.map((u) => html`<li><strong>${u}</strong></li>`)}</ul>`
-      : ''}
+      : ''
+}
 <p>This signs ${d.usernames.length > 1 ? 'every account' : 'you'} out of ${kit.productName} in this browser. Applications you used with ${kit.productName} are told to sign you out as well.</p>
 ${form({
-    action: kit.url('/end_session'),
-    csrfToken: d.csrfToken,
-    hidden: d.params,
-    label: 'Sign out',
-    body: html`<div class="gh-actions">
+  action: kit.url('/end_session'),
+  csrfToken: d.csrfToken,
+  hidden: d.params,
+  label: 'Sign out',
+  body: html`<div class="gh-actions">
 ${button({ label: 'Sign out', name: LOGOUT_DECISION_FIELD, value: 'yes', autofocus: true })}
 ${button({ label: 'Stay signed in', name: LOGOUT_DECISION_FIELD, value: 'no', kind: 'secondary' })}
 </div>`,
-  })}`;
+})}`;
   return { status: 200, body: layout(kit, { title, main }), formAction: d.formAction };
 }

@@ -26,12 +26,17 @@ export interface FramedPage extends Page {
  */
 export function signedOutPage(kit: PageKit, d: SignedOutPageData): FramedPage {
   const script = kit.assets.byName.get('logout.js');
-  const frames = d.frontchannel.map((f) => html`<iframe class="gh-frontchannel" src="${f.url}" title="Signing out of an application" hidden sandbox="allow-same-origin allow-scripts" referrerpolicy="no-referrer"></iframe>`);
+  const frames = d.frontchannel.map(
+    (f) =>
+      html`<iframe class="gh-frontchannel" src="${f.url}" title="Signing out of an application" hidden sandbox="allow-same-origin allow-scripts" referrerpolicy="no-referrer"></iframe>`,
+  );
   const main = html`<h1 id="title">You have signed out</h1>
 <p>You are signed out of ${kit.productName} in this browser.</p>
-${d.continueTo
+${
+  d.continueTo
     ? html`<p><a id="gh-continue" class="gh-button gh-button-primary" href="${d.continueTo}">Continue${d.clientName ? html` to ${d.clientName}` : ''}</a></p>`
-    : html`<p class="gh-muted">You can close this page.</p>`}
+    : html`<p class="gh-muted">You can close this page.</p>`
+}
 ${frames}`;
   return {
     status: 200,

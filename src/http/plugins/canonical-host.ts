@@ -7,7 +7,13 @@ import { DEVICE_VERIFICATION_PATH } from '../../core/device-authorization/device
  * to it). The JSON endpoints, /token, discovery, JWKS and health are not pages and never move.
  */
 export const PAGE_PATHS: ReadonlySet<string> = new Set([
-  '/authorize', '/login', '/consent', '/confirm', '/select-account', DEVICE_VERIFICATION_PATH, '/end_session',
+  '/authorize',
+  '/login',
+  '/consent',
+  '/confirm',
+  '/select-account',
+  DEVICE_VERIFICATION_PATH,
+  '/end_session',
 ]);
 
 /**
@@ -29,7 +35,10 @@ export function registerCanonicalHost(app: FastifyInstance, issuer: string): voi
     if (host === origin.host) return done();
     if (!warned.has(host) && warned.size < 100) {
       warned.add(host);
-      request.log.warn({ host, issuer: origin.origin }, `page requested on host ${host}, which is not the issuer's host ${origin.host}: redirecting to the issuer (open ${origin.origin} instead)`);
+      request.log.warn(
+        { host, issuer: origin.origin },
+        `page requested on host ${host}, which is not the issuer's host ${origin.host}: redirecting to the issuer (open ${origin.origin} instead)`,
+      );
     }
     reply.code(303).header('location', `${origin.origin}${request.url}`).header('cache-control', 'no-store').send();
   });
@@ -37,5 +46,9 @@ export function registerCanonicalHost(app: FastifyInstance, issuer: string): voi
 
 /** The request's host as the URL parser writes it for the issuer's scheme (`:443` on https drops). */
 function sameOriginHost(origin: URL, host: string): string {
-  try { return new URL(`${origin.protocol}//${host}`).host; } catch { return host.toLowerCase(); }
+  try {
+    return new URL(`${origin.protocol}//${host}`).host;
+  } catch {
+    return host.toLowerCase();
+  }
 }

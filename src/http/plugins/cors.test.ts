@@ -3,7 +3,15 @@ import { test } from 'node:test';
 import { isCorsPublicPath } from './cors.ts';
 
 test('CORS: only the public protocol endpoints are CORS-enabled', () => {
-  for (const p of ['/token', '/introspect', '/revoke', '/jwks.json', '/userinfo', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server']) {
+  for (const p of [
+    '/token',
+    '/introspect',
+    '/revoke',
+    '/jwks.json',
+    '/userinfo',
+    '/.well-known/openid-configuration',
+    '/.well-known/oauth-authorization-server',
+  ]) {
     assert.equal(isCorsPublicPath(p), true, p);
   }
   for (const p of ['/admin/api/keys', '/admin', '/docs', '/metrics', '/ready', '/token/x', '/tokens', '/register', '/']) {

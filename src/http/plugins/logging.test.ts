@@ -4,7 +4,10 @@ import { redactUrl } from './logging.ts';
 
 test('logging: secret query parameters are redacted from logged URLs', () => {
   assert.equal(redactUrl('/token?client_secret=s3cr3t&grant_type=client_credentials'), '/token?client_secret=[redacted]&grant_type=client_credentials');
-  assert.equal(redactUrl('/x?access_token=a&refresh_token=b&code=c&code_verifier=d'), '/x?access_token=[redacted]&refresh_token=[redacted]&code=[redacted]&code_verifier=[redacted]');
+  assert.equal(
+    redactUrl('/x?access_token=a&refresh_token=b&code=c&code_verifier=d'),
+    '/x?access_token=[redacted]&refresh_token=[redacted]&code=[redacted]&code_verifier=[redacted]',
+  );
   assert.equal(redactUrl('/x?client%5Fsecret=s3cr3t'), '/x?client%5Fsecret=[redacted]', 'an encoded name is still recognised');
 });
 

@@ -2,9 +2,22 @@ import type { FastifyRequest } from 'fastify';
 
 /** Query parameters whose values are credentials or one-time secrets: never logged. */
 export const SECRET_PARAMS: ReadonlySet<string> = new Set([
-  'client_secret', 'client_assertion', 'assertion', 'code', 'code_verifier', 'token', 'access_token',
-  'refresh_token', 'id_token', 'id_token_hint', 'subject_token', 'actor_token', 'device_code', 'user_code',
-  'password', 'registration_access_token',
+  'client_secret',
+  'client_assertion',
+  'assertion',
+  'code',
+  'code_verifier',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'id_token_hint',
+  'subject_token',
+  'actor_token',
+  'device_code',
+  'user_code',
+  'password',
+  'registration_access_token',
 ]);
 
 /**
@@ -24,13 +37,20 @@ export const LOG_REDACT_PATHS: readonly string[] = [
 export function redactUrl(url: string): string {
   const q = url.indexOf('?');
   if (q < 0) return url;
-  const params = url.slice(q + 1).split('&').map((pair) => {
-    const eq = pair.indexOf('=');
-    if (eq < 0) return pair;
-    let name: string;
-    try { name = decodeURIComponent(pair.slice(0, eq).replace(/\+/g, ' ')); } catch { name = pair.slice(0, eq); }
-    return SECRET_PARAMS.has(name) ? `${pair.slice(0, eq)}=[redacted]` : pair;
-  });
+  const params = url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return pair;
+      let name: string;
+      try {
+        name = decodeURIComponent(pair.slice(0, eq).replace(/\+/g, ' '));
+      } catch {
+        name = pair.slice(0, eq);
+      }
+      return SECRET_PARAMS.has(name) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+    });
   return `${url.slice(0, q)}?${params.join('&')}`;
 }
 

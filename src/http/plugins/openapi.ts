@@ -61,14 +61,18 @@ export async function registerOpenApi(app: FastifyInstance, config: Pick<Config,
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX, staticCSP: docsCsp(config) });
 
   let document: string | undefined;
-  app.get('/openapi.json', {
-    schema: {
-      summary: 'This API as an OpenAPI 3 document',
-      tags: ['operations'],
-      response: { 200: { description: 'OpenAPI 3.1 document', type: 'object', additionalProperties: true } },
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        summary: 'This API as an OpenAPI 3 document',
+        tags: ['operations'],
+        response: { 200: { description: 'OpenAPI 3.1 document', type: 'object', additionalProperties: true } },
+      },
     },
-  }, async (_request, reply) => {
-    document ??= JSON.stringify(app.swagger());
-    return reply.type('application/json; charset=utf-8').send(document);
-  });
+    async (_request, reply) => {
+      document ??= JSON.stringify(app.swagger());
+      return reply.type('application/json; charset=utf-8').send(document);
+    },
+  );
 }

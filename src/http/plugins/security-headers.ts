@@ -58,7 +58,11 @@ export function pageCsp(formAction: readonly string[]): string {
  */
 export function cspSourceFor(uri: string): string | null {
   let u: URL;
-  try { u = new URL(uri); } catch { return null; }
+  try {
+    u = new URL(uri);
+  } catch {
+    return null;
+  }
   if (u.protocol === 'https:' || u.protocol === 'http:') return u.origin;
   return /^[a-z][a-z0-9+.-]*:$/.test(u.protocol) ? u.protocol : null;
 }

@@ -35,7 +35,10 @@ async function makeApp(overrides: ConfigInput = {}) {
   // The real application layer: the route acts through keys.rotate (S18).
   const ports = { ...storage, clock, events, random: { bytes: (n: number) => randomBytes(n) }, tenantId: 'default' };
   const application = createApplication({
-    ...ports, keys, logoutNotifier: createBackchannelDelivery({ events, clock, http: testOutbound() }, { timeoutMs: 1000, retries: 0 }), config,
+    ...ports,
+    keys,
+    logoutNotifier: createBackchannelDelivery({ events, clock, http: testOutbound() }, { timeoutMs: 1000, retries: 0 }),
+    config,
     userService: createUserService({ ...ports, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }) }),
     clientService: createClientService({ ...ports, kek }),
     rateLimiter: new MemoryRateLimiter(),
@@ -62,7 +65,13 @@ test('admin API lists keys with lifecycle fields and no key material', async () 
     assert.equal(k.published, true);
   }
   assert.ok(!res.body.includes('v1.'), 'no sealed private key');
-  assert.deepEqual(list.filter((k) => k.status === 'active').map((k) => k.alg).sort(), ['ES256', 'EdDSA', 'RS256']);
+  assert.deepEqual(
+    list
+      .filter((k) => k.status === 'active')
+      .map((k) => k.alg)
+      .sort(),
+    ['ES256', 'EdDSA', 'RS256'],
+  );
 });
 
 test('RFC 6750 §3.1 a request without a token gets 401 with WWW-Authenticate and no error code', async () => {
@@ -73,7 +82,12 @@ test('RFC 6750 §3.1 a request without a token gets 401 with WWW-Authenticate an
 });
 
 test('RFC 6750 §3.1 a wrong token gets 401 invalid_token, whatever its length or scheme', async () => {
-  for (const authorization of [`Bearer ${ADMIN}x`, 'Bearer short', `Basic ${Buffer.from(`admin:${ADMIN}`).toString('base64')}`, `Bearer ${ADMIN.toUpperCase()}`]) {
+  for (const authorization of [
+    `Bearer ${ADMIN}x`,
+    'Bearer short',
+    `Basic ${Buffer.from(`admin:${ADMIN}`).toString('base64')}`,
+    `Bearer ${ADMIN.toUpperCase()}`,
+  ]) {
     const res = await app.inject({ method: 'POST', url: '/admin/api/keys/rotate', headers: { authorization } });
     assert.equal(res.statusCode, 401, authorization);
     assert.match(String(res.headers['www-authenticate']), /^Bearer realm="gatehouse-admin"/);
@@ -100,7 +114,10 @@ test('POST /admin/api/keys/rotate with {"algs":["ES256"]} rotates only ES256', a
   assert.equal(res.statusCode, 200);
   const { keys: list } = res.json() as { keys: Summary[] };
   const retired = list.filter((k) => k.status === 'retired');
-  assert.deepEqual(retired.map((k) => [k.alg, k.kid, k.published]), [['ES256', before, true]]);
+  assert.deepEqual(
+    retired.map((k) => [k.alg, k.kid, k.published]),
+    [['ES256', before, true]],
+  );
   assert.equal(retired[0]!.retiresAt, 1_700_000_000 + 86_400);
   assert.notEqual(keys.signer('ES256').kid, before);
   assert.equal(keys.signer('EdDSA').kid, eddsa);
@@ -128,7 +145,10 @@ test('rotate refuses an unknown or unconfigured algorithm and malformed bodies w
 
 test('without adminToken the admin API answers 404', async () => {
   const { app: a } = await makeApp({ adminToken: undefined });
-  for (const [method, url] of [['GET', '/admin/api/keys'], ['POST', '/admin/api/keys/rotate']] as const) {
+  for (const [method, url] of [
+    ['GET', '/admin/api/keys'],
+    ['POST', '/admin/api/keys/rotate'],
+  ] as const) {
     const res = await a.inject({ method, url, headers: auth });
     assert.equal(res.statusCode, 404);
   }

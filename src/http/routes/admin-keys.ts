@@ -58,30 +58,39 @@ export async function registerAdminKeyRoutes(app: FastifyInstance, ctx: Pick<App
 
     // The OpenAPI security scheme for the admin token (SECURITY.bearer in plugins/openapi.ts).
     const security = [{ bearerAuth: [] }];
-    scope.get('/admin/api/keys', {
-      onRequest: guard,
-      schema: { summary: 'List signing keys (no key material)', tags: ['admin'], security, response: { 200: listSchema, 401: errorSchema } },
-    }, async (_request, reply) => {
-      // Read the store, not this instance's cache: another instance may have rotated.
-      await ctx.keys.load();
-      return reply.header('cache-control', 'no-store').send(summaries());
-    });
-
-    scope.post('/admin/api/keys/rotate', {
-      onRequest: guard,
-      schema: {
-        summary: 'Rotate signing keys: next → active, active → retired (kept in the JWKS for keys.gracePeriod)',
-        description: 'Optional JSON body `{"algs": ["ES256"]}`; without it every configured algorithm rotates. Other instances pick the rotation up within keys.refreshInterval.',
-        tags: ['admin'],
-        security,
-        response: { 200: listSchema, 400: errorSchema, 401: errorSchema },
+    scope.get(
+      '/admin/api/keys',
+      {
+        onRequest: guard,
+        schema: { summary: 'List signing keys (no key material)', tags: ['admin'], security, response: { 200: listSchema, 401: errorSchema } },
       },
-    }, async (request, reply) => {
-      const algs = readAlgs(request.body, ctx.config.keys.algorithms);
-      // S18: the operator action is the application's keys.rotate (role check, key.rotated event).
-      await ctx.application.keys.rotate(ADMIN_TOKEN_ACTOR, algs ? { algs: [...algs] } : {});
-      request.log.info({ algs: algs ?? ctx.config.keys.algorithms }, 'signing keys rotated');
-      return reply.header('cache-control', 'no-store').send(summaries());
-    });
+      async (_request, reply) => {
+        // Read the store, not this instance's cache: another instance may have rotated.
+        await ctx.keys.load();
+        return reply.header('cache-control', 'no-store').send(summaries());
+      },
+    );
+
+    scope.post(
+      '/admin/api/keys/rotate',
+      {
+        onRequest: guard,
+        schema: {
+          summary: 'Rotate signing keys: next → active, active → retired (kept in the JWKS for keys.gracePeriod)',
+          description:
+            'Optional JSON body `{"algs": ["ES256"]}`; without it every configured algorithm rotates. Other instances pick the rotation up within keys.refreshInterval.',
+          tags: ['admin'],
+          security,
+          response: { 200: listSchema, 400: errorSchema, 401: errorSchema },
+        },
+      },
+      async (request, reply) => {
+        const algs = readAlgs(request.body, ctx.config.keys.algorithms);
+        // S18: the operator action is the application's keys.rotate (role check, key.rotated event).
+        await ctx.application.keys.rotate(ADMIN_TOKEN_ACTOR, algs ? { algs: [...algs] } : {});
+        request.log.info({ algs: algs ?? ctx.config.keys.algorithms }, 'signing keys rotated');
+        return reply.header('cache-control', 'no-store').send(summaries());
+      },
+    );
   });
 }

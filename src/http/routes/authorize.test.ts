@@ -11,7 +11,8 @@ function page(out: Outcome): Page {
   return out.page;
 }
 function redirect(out: Outcome): URL {
-  if (out.kind !== 'redirect') assert.fail(`expected a redirect, got ${out.kind === 'page' ? `the ${out.page.kind} page: ${out.page.text.slice(0, 200)}` : out.kind}`);
+  if (out.kind !== 'redirect')
+    assert.fail(`expected a redirect, got ${out.kind === 'page' ? `the ${out.page.kind} page: ${out.page.text.slice(0, 200)}` : out.kind}`);
   return out.url;
 }
 
@@ -30,10 +31,16 @@ describe('authorization endpoint (HTTP side) with a scripted core', () => {
     assert.equal(p.status, 200);
     assert.equal(p.kind, 'login');
     const csp = p.headers.get('content-security-policy')!;
-    assert.equal(csp, "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self' https://rp.example.test; frame-ancestors 'none'; base-uri 'none'");
+    assert.equal(
+      csp,
+      "default-src 'none'; style-src 'self'; img-src 'self'; script-src 'self'; form-action 'self' https://rp.example.test; frame-ancestors 'none'; base-uri 'none'",
+    );
     assert.equal(p.headers.get('cache-control'), 'no-store');
     assert.match(p.html, /<html lang="en">/);
-    assert.match(p.html, /<label for="username">Username<\/label>\s*<input id="username" name="username" type="text" value="" autocomplete="username" autofocus required>/);
+    assert.match(
+      p.html,
+      /<label for="username">Username<\/label>\s*<input id="username" name="username" type="text" value="" autocomplete="username" autofocus required>/,
+    );
     assert.match(p.html, /<label for="password">Password<\/label>/);
     assert.match(p.html, /autocomplete="current-password"/);
     assert.doesNotMatch(p.html, /<script|style=/, 'no inline script or style');
@@ -87,7 +94,13 @@ describe('authorization endpoint (HTTP side) with a scripted core', () => {
 
   test('consent Deny: access_denied goes back to the client with state and iss', async () => {
     const ua = new UserAgent(h.url);
-    const cb = redirect(await ua.authorize(h.authorizeUrl({ scope: 'openid email', prompt: 'consent', state: 'd1' }), { username: 'bob', password: 'bob-password', consent: 'deny' }));
+    const cb = redirect(
+      await ua.authorize(h.authorizeUrl({ scope: 'openid email', prompt: 'consent', state: 'd1' }), {
+        username: 'bob',
+        password: 'bob-password',
+        consent: 'deny',
+      }),
+    );
     assert.equal(cb.searchParams.get('error'), 'access_denied');
     assert.equal(cb.searchParams.get('state'), 'd1');
     assert.equal(cb.searchParams.get('iss'), h.url);
@@ -131,7 +144,10 @@ describe('authorization endpoint (HTTP side) with a scripted core', () => {
     const ua = new UserAgent(h.url);
     const p = page(await ua.navigate(`${h.url}/authorize`, { method: 'POST', body: new URLSearchParams(new URL(h.authorizeUrl()).searchParams) }));
     assert.equal(p.kind, 'login');
-    for (const [type, status] of [['application/json', 400], ['application/xml', 415]] as const) {
+    for (const [type, status] of [
+      ['application/json', 400],
+      ['application/xml', 415],
+    ] as const) {
       const res = await fetch(`${h.url}/authorize`, { method: 'POST', headers: { 'content-type': type }, body: '{}' });
       assert.equal(res.status, status, type);
       assert.match(res.headers.get('content-type')!, /^text\/html/);
@@ -275,9 +291,34 @@ describe('authorization endpoint (HTTP side) with a scripted core', () => {
 
 describe('authorization request parameters', () => {
   test('RFC 6749 §3.1: empty values are omitted, known parameters may not repeat, unknown ones are ignored', () => {
-    assert.deepEqual({ ...authorizationParams([['scope', ''], ['state', 'x'], ['foo', '1'], ['foo', '2']]) }, { state: 'x', foo: '1' });
-    assert.throws(() => authorizationParams([['state', 'a'], ['state', 'b']]), /included more than once/);
-    assert.deepEqual({ ...authorizationParams([['resource', 'https://a/'], ['resource', 'https://b/']]) }, { resource: 'https://a/ https://b/' });
+    assert.deepEqual(
+      {
+        ...authorizationParams([
+          ['scope', ''],
+          ['state', 'x'],
+          ['foo', '1'],
+          ['foo', '2'],
+        ]),
+      },
+      { state: 'x', foo: '1' },
+    );
+    assert.throws(
+      () =>
+        authorizationParams([
+          ['state', 'a'],
+          ['state', 'b'],
+        ]),
+      /included more than once/,
+    );
+    assert.deepEqual(
+      {
+        ...authorizationParams([
+          ['resource', 'https://a/'],
+          ['resource', 'https://b/'],
+        ]),
+      },
+      { resource: 'https://a/ https://b/' },
+    );
   });
   test('redirect URI constant used by the harness keeps its query', () => {
     assert.equal(new URL(REDIRECT_URI).search, '?tenant=a');

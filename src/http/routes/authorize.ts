@@ -12,9 +12,29 @@ import { pageErrorHandler } from '../pages/error-page.ts';
  * request parameters", so a repeated unknown one is not an error.
  */
 const KNOWN = new Set([
-  'response_type', 'client_id', 'redirect_uri', 'scope', 'state', 'response_mode', 'nonce', 'display', 'prompt',
-  'max_age', 'ui_locales', 'claims_locales', 'id_token_hint', 'login_hint', 'acr_values', 'claims', 'registration',
-  'request', 'request_uri', 'code_challenge', 'code_challenge_method', 'dpop_jkt', 'authorization_details',
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'response_mode',
+  'nonce',
+  'display',
+  'prompt',
+  'max_age',
+  'ui_locales',
+  'claims_locales',
+  'id_token_hint',
+  'login_hint',
+  'acr_values',
+  'claims',
+  'registration',
+  'request',
+  'request_uri',
+  'code_challenge',
+  'code_challenge_method',
+  'dpop_jkt',
+  'authorization_details',
 ]);
 /** RFC 8707 §2: `resource` may repeat; the values travel space-separated (URIs hold no spaces). */
 const MULTI = new Set(['resource']);
@@ -28,7 +48,10 @@ export function authorizationParams(entries: Iterable<readonly [string, string]>
   const multi: Record<string, string[]> = Object.create(null);
   for (const [k, v] of entries) {
     if (v === '') continue;
-    if (MULTI.has(k)) { (multi[k] ??= []).push(v); continue; }
+    if (MULTI.has(k)) {
+      (multi[k] ??= []).push(v);
+      continue;
+    }
     if (k in out) {
       if (KNOWN.has(k)) throw OAuthError.invalidRequest(`parameter '${k}' is included more than once`);
       continue;

@@ -8,7 +8,8 @@ export const DEVICE_AUTHORIZATION_PATH = '/device_authorization';
 
 const deviceAuthorizationSchema = {
   summary: 'Device authorization endpoint (RFC 8628 §3.1)',
-  description: 'Starts the device flow: returns a device code to poll the token endpoint with and a user code to enter at /device. Client authentication as at the token endpoint; public clients send client_id.',
+  description:
+    'Starts the device flow: returns a device code to poll the token endpoint with and a user code to enter at /device. Client authentication as at the token endpoint; public clients send client_id.',
   tags: ['oauth'],
   consumes: [FORM_CONTENT_TYPE],
   body: {

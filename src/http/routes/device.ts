@@ -17,7 +17,10 @@ import { readCookie, sessionCookieName } from '../session-cookie.ts';
  * lookup counts against a per-address limit (RFC 8628 §5.1: user codes are short, so guessing
  * must be rate limited); a wrong, expired or used code always reads the same.
  */
-export function registerDeviceRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'pages' | 'csrf' | 'sessions' | 'accountViews' | 'deviceVerification'>): void {
+export function registerDeviceRoutes(
+  app: FastifyInstance,
+  ctx: Pick<AppContext, 'config' | 'pages' | 'csrf' | 'sessions' | 'accountViews' | 'deviceVerification'>,
+): void {
   const kit = ctx.pages;
   const verification = ctx.deviceVerification;
   const options = { schema: { hide: true }, errorHandler: pageErrorHandler(kit) };
@@ -28,12 +31,19 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: Pick<AppContext,
 
   function codeForm(request: FastifyRequest, reply: FastifyReply, d: { userCode: string; username: string | null; error?: string; status?: number }) {
     const { token } = ctx.csrf.issue(request, reply);
-    return sendPage(reply, deviceCodePage(kit, { csrfToken: token, userCode: d.userCode, username: d.username, error: d.error ?? null, ...(d.status ? { status: d.status } : {}) }));
+    return sendPage(
+      reply,
+      deviceCodePage(kit, { csrfToken: token, userCode: d.userCode, username: d.username, error: d.error ?? null, ...(d.status ? { status: d.status } : {}) }),
+    );
   }
 
   const toLogin = (reply: FastifyReply, device: PendingDevice) => {
     const back = `${DEVICE_VERIFICATION_PATH}?${new URLSearchParams({ user_code: device.userCode })}`;
-    return reply.code(303).header('location', `/login?${new URLSearchParams({ return_to: back })}`).header('cache-control', 'no-store').send();
+    return reply
+      .code(303)
+      .header('location', `/login?${new URLSearchParams({ return_to: back })}`)
+      .header('cache-control', 'no-store')
+      .send();
   };
 
   app.get<{ Querystring: Record<string, unknown> }>(DEVICE_VERIFICATION_PATH, options, async (request, reply) => {
@@ -60,17 +70,25 @@ export function registerDeviceRoutes(app: FastifyInstance, ctx: Pick<AppContext,
     const decision = form['decision'];
     if (decision === undefined) {
       const { token } = ctx.csrf.issue(request, reply);
-      return sendPage(reply, deviceConfirmPage(kit, {
-        csrfToken: token, userCode: device.userCode, clientName: device.client.clientName, username: who.username, scope: device.scope,
-      }));
+      return sendPage(
+        reply,
+        deviceConfirmPage(kit, {
+          csrfToken: token,
+          userCode: device.userCode,
+          clientName: device.client.clientName,
+          username: who.username,
+          scope: device.scope,
+        }),
+      );
     }
     if (decision !== 'allow' && decision !== 'deny') {
       return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Choose Allow or Deny.', status: 400 }));
     }
     const { account } = who;
-    const done = decision === 'allow'
-      ? await verification.approve(device, { userId: account.userId, sid: account.sid, authTime: account.authTime, amr: account.amr, acr: account.acr })
-      : await verification.deny(device);
+    const done =
+      decision === 'allow'
+        ? await verification.approve(device, { userId: account.userId, sid: account.sid, authTime: account.authTime, amr: account.amr, acr: account.acr })
+        : await verification.deny(device);
     // Decided in another tab or expired meanwhile: the same neutral answer as a wrong code.
     if (!done) return codeForm(request, reply, { userCode: '', username: who.username, error: DEVICE_CODE_INVALID });
     return sendPage(reply, deviceDonePage(kit, { approved: decision === 'allow', clientName: device.client.clientName }));

@@ -35,10 +35,15 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: Pick<AppConte
     [DISCOVERY_PATHS[1], 'OpenID Provider configuration (same metadata)'],
   ];
   // Behind a proxy that maps the issuer path onto this server, the path-aware forms apply too.
-  if (issuerPath) paths.push([`${DISCOVERY_PATHS[0]}${issuerPath}`, 'RFC 8414 §3 path-aware form'], [`${issuerPath}${DISCOVERY_PATHS[1]}`, 'OIDC Discovery §4 path-aware form']);
+  if (issuerPath)
+    paths.push(
+      [`${DISCOVERY_PATHS[0]}${issuerPath}`, 'RFC 8414 §3 path-aware form'],
+      [`${issuerPath}${DISCOVERY_PATHS[1]}`, 'OIDC Discovery §4 path-aware form'],
+    );
   for (const [path, summary] of paths) {
     app.get(path, { schema: { ...metadataSchema, summary } }, async (_request, reply) =>
-      reply.header('cache-control', CACHE_CONTROL).type('application/json; charset=utf-8').send(body));
+      reply.header('cache-control', CACHE_CONTROL).type('application/json; charset=utf-8').send(body),
+    );
   }
 }
 

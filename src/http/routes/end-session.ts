@@ -44,23 +44,38 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
     return target ? ["'self'", target] : ["'self'"];
   }
 
-  async function confirm(request: FastifyRequest, reply: FastifyReply, req: EndSessionRequest, session: SessionRecord | undefined, reason: string): Promise<FastifyReply> {
+  async function confirm(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    req: EndSessionRequest,
+    session: SessionRecord | undefined,
+    reason: string,
+  ): Promise<FastifyReply> {
     request.log.info({ reason }, 'end_session: asking the user to confirm');
     const { token } = ctx.csrf.issue(request, reply);
-    return sendPage(reply, logoutConfirmPage(kit, {
-      csrfToken: token,
-      params: req.params,
-      clientName: req.client?.clientName ?? null,
-      usernames: await ctx.accountViews.usernames(session),
-      formAction: formAction(req),
-    }));
+    return sendPage(
+      reply,
+      logoutConfirmPage(kit, {
+        csrfToken: token,
+        params: req.params,
+        clientName: req.client?.clientName ?? null,
+        usernames: await ctx.accountViews.usernames(session),
+        formAction: formAction(req),
+      }),
+    );
   }
 
   /**
    * `rpPost`: an RP's POST that may have lost the (SameSite=Lax) session cookie on the
    * way; without the cookie it is posted again from our own origin before anything is decided.
    */
-  async function handle(request: FastifyRequest, reply: FastifyReply, params: EndSessionParams, answer: 'yes' | 'no' | null, rpPost = false): Promise<FastifyReply> {
+  async function handle(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    params: EndSessionParams,
+    answer: 'yes' | 'no' | null,
+    rpPost = false,
+  ): Promise<FastifyReply> {
     let req: EndSessionRequest;
     try {
       req = await endSession.resolve(params);
@@ -73,9 +88,7 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
     const cookie = readCookie(request, sessionCookieName(ctx.config));
     if (rpPost && cookie === undefined) return sendPage(reply, logoutResubmitPage(kit, req.params, formAction(req)));
     const session = cookie === undefined ? undefined : await ctx.sessions.read(cookie);
-    const decision: EndSessionDecision = answer === 'yes'
-      ? (session ? { kind: 'logout' } : { kind: 'no_session' })
-      : endSession.decide(req, session);
+    const decision: EndSessionDecision = answer === 'yes' ? (session ? { kind: 'logout' } : { kind: 'no_session' }) : endSession.decide(req, session);
     if (decision.kind === 'confirm') return confirm(request, reply, req, session, decision.reason);
 
     const result = await endSession.perform({ sessionHash: decision.kind === 'logout' && session ? session.hash : null, request: req });
@@ -85,7 +98,10 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
     if (result.redirectTo !== null && result.frontchannel.length === 0) {
       return reply.code(303).header('location', result.redirectTo).header('cache-control', 'no-store').send();
     }
-    return sendFramedPage(reply, signedOutPage(kit, { frontchannel: result.frontchannel, continueTo: result.redirectTo, clientName: req.client?.clientName ?? null }));
+    return sendFramedPage(
+      reply,
+      signedOutPage(kit, { frontchannel: result.frontchannel, continueTo: result.redirectTo, clientName: req.client?.clientName ?? null }),
+    );
   }
 
   app.get<{ Querystring: Record<string, unknown> }>('/end_session', options, async (request, reply) => {
@@ -107,5 +123,8 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
   const off = ctx.events.on('backchannel_logout.failed', (e) => {
     app.log.warn({ clientId: e.clientId, jti: e.jti, attempts: e.attempts, reason: e.reason }, 'back-channel logout not delivered');
   });
-  app.addHook('onClose', (_instance, done) => { off(); done(); });
+  app.addHook('onClose', (_instance, done) => {
+    off();
+    done();
+  });
 }

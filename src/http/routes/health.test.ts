@@ -26,7 +26,16 @@ async function probe(deps: Deps, url: string, timeoutMs = 50) {
 }
 
 test('health: /health answers 200 even when nothing else is ready', async () => {
-  const r = await probe(fakeDeps({ ping: async () => { throw new Error('down'); }, ready: false, draining: true }), '/health');
+  const r = await probe(
+    fakeDeps({
+      ping: async () => {
+        throw new Error('down');
+      },
+      ready: false,
+      draining: true,
+    }),
+    '/health',
+  );
   assert.equal(r.status, 200);
   assert.deepEqual(r.body, { status: 'ok' });
 });
@@ -39,7 +48,14 @@ test('health: /ready is 200 when the store answers, keys are loaded and not drai
 });
 
 test('health: /ready is 503 naming the store when ping fails, without the error text', async () => {
-  const r = await probe(fakeDeps({ ping: async () => { throw new Error('connect ECONNREFUSED db.internal:5432 user=gatehouse'); } }), '/ready');
+  const r = await probe(
+    fakeDeps({
+      ping: async () => {
+        throw new Error('connect ECONNREFUSED db.internal:5432 user=gatehouse');
+      },
+    }),
+    '/ready',
+  );
   assert.equal(r.status, 503);
   assert.deepEqual(r.body, { status: 'unavailable', checks: { store: 'unreachable', keys: 'ok', lifecycle: 'ok' } });
   assert.doesNotMatch(JSON.stringify(r.body), /ECONNREFUSED|db\.internal|gatehouse/);

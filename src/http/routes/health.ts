@@ -32,34 +32,45 @@ const readySchema = {
 export function registerHealthRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'storage' | 'keys' | 'lifecycle'>, opts: HealthOptions = {}): void {
   const timeoutMs = opts.readinessTimeoutMs ?? 1000;
 
-  app.get('/health', {
-    schema: {
-      summary: 'Liveness probe',
-      tags: ['operations'],
-      response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } },
+  app.get(
+    '/health',
+    {
+      schema: {
+        summary: 'Liveness probe',
+        tags: ['operations'],
+        response: { 200: { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok'] } } } },
+      },
     },
-  }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+    async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }),
+  );
 
-  app.get('/ready', {
-    schema: {
-      summary: 'Readiness probe: store reachable, keys loaded, not draining',
-      tags: ['operations'],
-      response: { 200: { description: 'Ready', ...readySchema }, 503: { description: 'Not ready; `checks` names what failed', ...readySchema } },
+  app.get(
+    '/ready',
+    {
+      schema: {
+        summary: 'Readiness probe: store reachable, keys loaded, not draining',
+        tags: ['operations'],
+        response: { 200: { description: 'Ready', ...readySchema }, 503: { description: 'Not ready; `checks` names what failed', ...readySchema } },
+      },
     },
-  }, async (request, reply) => {
-    let store: CheckState = 'ok';
-    try {
-      await withTimeout(ctx.storage.ping(), timeoutMs, 'storage.ping');
-    } catch (e) {
-      store = e instanceof TimeoutError ? 'timeout' : 'unreachable';
-    }
-    const checks = {
-      store,
-      keys: ctx.keys.ready ? 'ok' : 'not_loaded',
-      lifecycle: ctx.lifecycle.draining ? 'draining' : 'ok',
-    } as const satisfies Record<string, CheckState>;
-    const ready = checks.store === 'ok' && checks.keys === 'ok' && checks.lifecycle === 'ok';
-    if (!ready) request.log.warn({ checks }, 'not ready');
-    return reply.code(ready ? 200 : 503).header('cache-control', 'no-store').send({ status: ready ? 'ready' : 'unavailable', checks });
-  });
+    async (request, reply) => {
+      let store: CheckState = 'ok';
+      try {
+        await withTimeout(ctx.storage.ping(), timeoutMs, 'storage.ping');
+      } catch (e) {
+        store = e instanceof TimeoutError ? 'timeout' : 'unreachable';
+      }
+      const checks = {
+        store,
+        keys: ctx.keys.ready ? 'ok' : 'not_loaded',
+        lifecycle: ctx.lifecycle.draining ? 'draining' : 'ok',
+      } as const satisfies Record<string, CheckState>;
+      const ready = checks.store === 'ok' && checks.keys === 'ok' && checks.lifecycle === 'ok';
+      if (!ready) request.log.warn({ checks }, 'not ready');
+      return reply
+        .code(ready ? 200 : 503)
+        .header('cache-control', 'no-store')
+        .send({ status: ready ? 'ready' : 'unavailable', checks });
+    },
+  );
 }

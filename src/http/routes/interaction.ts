@@ -45,12 +45,15 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
     const opened = fc.interactions.open(sealed, ctx.csrf.binding(request));
     if (!opened.ok) {
       const expired = opened.reason === 'expired';
-      sendPage(reply, errorPage(kit, {
-        code: expired ? 'interaction_expired' : 'interaction_invalid',
-        title: expired ? 'This page has expired' : 'This request cannot be continued',
-        description: 'Nothing was changed. Go back to the application and start again.',
-        status: 400,
-      }));
+      sendPage(
+        reply,
+        errorPage(kit, {
+          code: expired ? 'interaction_expired' : 'interaction_invalid',
+          title: expired ? 'This page has expired' : 'This request cannot be continued',
+          description: 'Nothing was changed. Go back to the application and start again.',
+          status: 400,
+        }),
+      );
       return null;
     }
     try {
@@ -65,12 +68,26 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
     }
   }
 
-  function standaloneLogin(request: FastifyRequest, reply: FastifyReply, returnTo: string, extra: { username?: string; error?: string | null; status?: number } = {}) {
+  function standaloneLogin(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    returnTo: string,
+    extra: { username?: string; error?: string | null; status?: number } = {},
+  ) {
     const { token } = ctx.csrf.issue(request, reply);
-    return sendPage(reply, loginPage(kit, {
-      csrfToken: token, interaction: null, returnTo, clientName: null, formAction: ["'self'"],
-      username: extra.username ?? '', error: extra.error ?? null, ...(extra.status ? { status: extra.status } : {}),
-    }));
+    return sendPage(
+      reply,
+      loginPage(kit, {
+        csrfToken: token,
+        interaction: null,
+        returnTo,
+        clientName: null,
+        formAction: ["'self'"],
+        username: extra.username ?? '',
+        error: extra.error ?? null,
+        ...(extra.status ? { status: extra.status } : {}),
+      }),
+    );
   }
 
   app.get<{ Querystring: Record<string, unknown> }>('/login', options, async (request, reply) => {
@@ -94,9 +111,17 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
     }
     const username = (form['username'] ?? '').trim();
     const password = form['password'] ?? '';
-    const again = (error: string, status: number) => opened
-      ? showInteraction(fc, request, reply, { req: opened.req, session: undefined, progress: opened.interaction.progress, expiresAt: opened.interaction.expiresAt }, 'login', { username, error, status })
-      : standaloneLogin(request, reply, returnTo!, { username, error, status });
+    const again = (error: string, status: number) =>
+      opened
+        ? showInteraction(
+            fc,
+            request,
+            reply,
+            { req: opened.req, session: undefined, progress: opened.interaction.progress, expiresAt: opened.interaction.expiresAt },
+            'login',
+            { username, error, status },
+          )
+        : standaloneLogin(request, reply, returnTo!, { username, error, status });
     // Brute force (NIST SP 800-63B §5.2.2) is core's policy (core/users/password-sign-in.ts):
     // throttled, busy and failed read the same whether or not the user exists.
     const device = readCookie(request, deviceCookieName(ctx.config));
@@ -112,7 +137,9 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
     setCookie(reply, ctx.config, deviceCookieName(ctx.config), result.device, { maxAge: ctx.config.login.deviceCookieTtl });
     // Session fixation: a new session value on every sign-in (core/session).
     const signedIn = await ctx.sessions.signIn(readCookie(request, sessionCookieName(ctx.config)), {
-      userId: result.user.id, amr: result.amr, acr: result.acr,
+      userId: result.user.id,
+      amr: result.amr,
+      acr: result.acr,
     });
     setSessionCookies(reply, ctx.config, signedIn.cookie, signedIn.session, nowSeconds(fc));
     if (!opened) return reply.code(303).header('location', returnTo!).header('cache-control', 'no-store').send();
@@ -143,7 +170,8 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
     const opened = await open(request, reply, form['interaction']);
     if (!opened) return reply;
     if (form['decision'] === 'cancel') return sendDenied(reply, fc, opened.req);
-    if (form['decision'] !== 'continue') return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Choose Continue or Cancel.', status: 400 }));
+    if (form['decision'] !== 'continue')
+      return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Choose Continue or Cancel.', status: 400 }));
     const session = await readSession(fc, request, reply);
     const progress = { ...opened.interaction.progress, confirmedSid: currentAccount(session)?.sid ?? null };
     return proceed(fc, request, reply, { req: opened.req, session, progress, expiresAt: opened.interaction.expiresAt });

@@ -37,7 +37,8 @@ function wantsJwt(accept: string | undefined): boolean {
 
 const introspectionSchema = {
   summary: 'Token introspection (RFC 7662)',
-  description: 'For authenticated confidential clients (resource servers). Send `Accept: application/token-introspection+jwt` for a signed JWT response (RFC 9701).',
+  description:
+    'For authenticated confidential clients (resource servers). Send `Accept: application/token-introspection+jwt` for a signed JWT response (RFC 9701).',
   tags: ['oauth'],
   consumes: [FORM_CONTENT_TYPE],
   body: {
@@ -58,10 +59,19 @@ const introspectionSchema = {
             type: 'object',
             required: ['active'],
             properties: {
-              active: { type: 'boolean' }, scope: { type: 'string' }, client_id: { type: 'string' }, username: { type: 'string' },
-              token_type: { type: 'string' }, exp: { type: 'integer' }, iat: { type: 'integer' }, nbf: { type: 'integer' },
-              sub: { type: 'string' }, aud: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
-              iss: { type: 'string' }, jti: { type: 'string' }, cnf: { type: 'object', additionalProperties: true },
+              active: { type: 'boolean' },
+              scope: { type: 'string' },
+              client_id: { type: 'string' },
+              username: { type: 'string' },
+              token_type: { type: 'string' },
+              exp: { type: 'integer' },
+              iat: { type: 'integer' },
+              nbf: { type: 'integer' },
+              sub: { type: 'string' },
+              aud: { anyOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }] },
+              iss: { type: 'string' },
+              jti: { type: 'string' },
+              cnf: { type: 'object', additionalProperties: true },
             },
             additionalProperties: true,
           },

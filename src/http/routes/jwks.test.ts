@@ -12,7 +12,11 @@ import { registerErrorHandling } from '../errors.ts';
 import { JWKS_CONTENT_TYPE, matchesIfNoneMatch, registerJwksRoute } from './jwks.ts';
 
 const clock = { now: () => 1_700_000_000_000 };
-const config = buildConfig({ issuer: 'http://127.0.0.1', keys: { algorithms: ['ES256', 'RS256'], refreshInterval: 30 }, tokens: { idTokenSigningAlg: 'RS256' } });
+const config = buildConfig({
+  issuer: 'http://127.0.0.1',
+  keys: { algorithms: ['ES256', 'RS256'], refreshInterval: 30 },
+  tokens: { idTokenSigningAlg: 'RS256' },
+});
 const keys = new KeyManager({ keyStore: createMemoryStorage().keyStore, clock, events: new EventBus(), kek: randomBytes(32), tenantId: 'default' }, config);
 await keys.init();
 const app = Fastify();
@@ -72,7 +76,9 @@ test('matchesIfNoneMatch follows RFC 9110 §13.1.2 (weak comparison, lists, *)',
 test('RFC 9068 §4 oauth4webapi validates an access token against our jwks_uri over HTTP', async () => {
   const as: oauth.AuthorizationServer = { issuer: 'http://127.0.0.1', jwks_uri: `${base}/jwks.json` };
   const iat = Math.floor(Date.now() / 1000);
-  const token = keys.signer('ES256').sign({ iss: as.issuer, sub: 'svc', aud: 'https://api.example', client_id: 'svc', iat, exp: iat + 300, jti: randomUUID() }, 'at+jwt');
+  const token = keys
+    .signer('ES256')
+    .sign({ iss: as.issuer, sub: 'svc', aud: 'https://api.example', client_id: 'svc', iat, exp: iat + 300, jti: randomUUID() }, 'at+jwt');
   const request = new Request('https://api.example/x', { headers: { authorization: `Bearer ${token}` } });
   const claims = await oauth.validateJwtAccessToken(as, request, 'https://api.example', { [oauth.allowInsecureRequests]: true });
   assert.equal(claims.client_id, 'svc');

@@ -35,23 +35,27 @@ export function registerJwksRoute(app: FastifyInstance, ctx: Pick<AppContext, 'k
   // KeyRing.jwks() returns the same object until the keys change: serialise and hash it once.
   const rendered = new WeakMap<JsonWebKeySet, { readonly body: string; readonly etag: string }>();
 
-  app.get('/jwks.json', {
-    schema: {
-      summary: 'Public signing keys (JWK Set)',
-      tags: ['discovery'],
-      response: { 200: jwkSetSchema, 304: { description: 'Not modified (If-None-Match matched the ETag)', type: 'null' } },
+  app.get(
+    '/jwks.json',
+    {
+      schema: {
+        summary: 'Public signing keys (JWK Set)',
+        tags: ['discovery'],
+        response: { 200: jwkSetSchema, 304: { description: 'Not modified (If-None-Match matched the ETag)', type: 'null' } },
+      },
     },
-  }, async (request, reply) => {
-    const set = ctx.keys.jwks();
-    let r = rendered.get(set);
-    if (!r) {
-      const body = JSON.stringify(set);
-      r = { body, etag: `"${sha256(body)}"` };
-      rendered.set(set, r);
-    }
-    reply.header('cache-control', cacheControl).header('etag', r.etag);
-    const inm = request.headers['if-none-match'];
-    if (matchesIfNoneMatch(typeof inm === 'string' ? inm : undefined, r.etag)) return reply.code(304).send();
-    return reply.type(JWKS_CONTENT_TYPE).send(r.body);
-  });
+    async (request, reply) => {
+      const set = ctx.keys.jwks();
+      let r = rendered.get(set);
+      if (!r) {
+        const body = JSON.stringify(set);
+        r = { body, etag: `"${sha256(body)}"` };
+        rendered.set(set, r);
+      }
+      reply.header('cache-control', cacheControl).header('etag', r.etag);
+      const inm = request.headers['if-none-match'];
+      if (matchesIfNoneMatch(typeof inm === 'string' ? inm : undefined, r.etag)) return reply.code(304).send();
+      return reply.type(JWKS_CONTENT_TYPE).send(r.body);
+    },
+  );
 }

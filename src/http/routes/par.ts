@@ -10,7 +10,8 @@ export const PAR_PATH = '/par';
 
 const parSchema = {
   summary: 'Pushed authorization request endpoint (RFC 9126 §2)',
-  description: 'Accepts the parameters of an authorization request (or a signed `request` object, RFC 9101), validates them as the authorization endpoint would and returns a single-use request_uri to send to /authorize with client_id. Client authentication as at the token endpoint; public clients send client_id. Only the parameters the authorization endpoint reads are stored (unrecognized ones are ignored, RFC 6749 §3.1), at most `authorization.parMaxStoredBytes` of them (larger: 400 invalid_request).',
+  description:
+    'Accepts the parameters of an authorization request (or a signed `request` object, RFC 9101), validates them as the authorization endpoint would and returns a single-use request_uri to send to /authorize with client_id. Client authentication as at the token endpoint; public clients send client_id. Only the parameters the authorization endpoint reads are stored (unrecognized ones are ignored, RFC 6749 §3.1), at most `authorization.parMaxStoredBytes` of them (larger: 400 invalid_request).',
   tags: ['oauth'],
   consumes: [FORM_CONTENT_TYPE],
   body: {

@@ -61,23 +61,46 @@ export function registerRegistrationRoutes(app: FastifyInstance, ctx: Pick<AppCo
   const req = (request: FastifyRequest): RegistrationRequest => ({ endpoint, bearer: bearerToken(request) });
   const clientIdOf = (request: FastifyRequest) => (request.params as { clientId: string }).clientId;
 
-  app.post('/register', { schema: { tags, security, summary: 'Register a client (RFC 7591 §3.1)', response: { 201: clientInformation, ...errors } } }, async (request, reply) => {
-    const r = req(request);
-    // RFC 7591 §3.2.1: "the authorization server responds with an HTTP 201 Created status code".
-    return send(reply, 201, await registration.register(r, jsonBody(request)));
-  });
+  app.post(
+    '/register',
+    { schema: { tags, security, summary: 'Register a client (RFC 7591 §3.1)', response: { 201: clientInformation, ...errors } } },
+    async (request, reply) => {
+      const r = req(request);
+      // RFC 7591 §3.2.1: "the authorization server responds with an HTTP 201 Created status code".
+      return send(reply, 201, await registration.register(r, jsonBody(request)));
+    },
+  );
 
-  app.get('/register/:clientId', { schema: { tags, security, params, summary: 'Read a registration (RFC 7592 §2.1)', response: { 200: clientInformation, ...errors } } }, async (request, reply) =>
-    send(reply, 200, await registration.read(clientIdOf(request), req(request))));
+  app.get(
+    '/register/:clientId',
+    { schema: { tags, security, params, summary: 'Read a registration (RFC 7592 §2.1)', response: { 200: clientInformation, ...errors } } },
+    async (request, reply) => send(reply, 200, await registration.read(clientIdOf(request), req(request))),
+  );
 
-  app.put('/register/:clientId', { schema: { tags, security, params, summary: 'Replace a registration (RFC 7592 §2.2)', response: { 200: clientInformation, ...errors } } }, async (request, reply) => {
-    const r = req(request);
-    return send(reply, 200, await registration.update(clientIdOf(request), r, jsonBody(request)));
-  });
+  app.put(
+    '/register/:clientId',
+    { schema: { tags, security, params, summary: 'Replace a registration (RFC 7592 §2.2)', response: { 200: clientInformation, ...errors } } },
+    async (request, reply) => {
+      const r = req(request);
+      return send(reply, 200, await registration.update(clientIdOf(request), r, jsonBody(request)));
+    },
+  );
 
-  app.delete('/register/:clientId', { schema: { tags, security, params, summary: 'Delete a registration (RFC 7592 §2.3)', response: { 204: { description: 'Deleted', type: 'null' }, ...errors } } }, async (request, reply) => {
-    await registration.delete(clientIdOf(request), req(request));
-    // RFC 7592 §2.3: "the authorization server responds with an HTTP 204 No Content message".
-    return reply.code(204).header('cache-control', 'no-store').send();
-  });
+  app.delete(
+    '/register/:clientId',
+    {
+      schema: {
+        tags,
+        security,
+        params,
+        summary: 'Delete a registration (RFC 7592 §2.3)',
+        response: { 204: { description: 'Deleted', type: 'null' }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      await registration.delete(clientIdOf(request), req(request));
+      // RFC 7592 §2.3: "the authorization server responds with an HTTP 204 No Content message".
+      return reply.code(204).header('cache-control', 'no-store').send();
+    },
+  );
 }

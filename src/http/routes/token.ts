@@ -52,7 +52,8 @@ export function postOnly(app: FastifyInstance, url: string): void {
 
 const tokenSchema = {
   summary: 'Token endpoint (RFC 6749 §3.2)',
-  description: 'Issues access tokens. Grants: client_credentials, authorization_code (with PKCE), refresh_token (rotating). Client authentication: Basic, client_secret_post, a JWT assertion, or none for public clients (authorization_code, refresh_token).',
+  description:
+    'Issues access tokens. Grants: client_credentials, authorization_code (with PKCE), refresh_token (rotating). Client authentication: Basic, client_secret_post, a JWT assertion, or none for public clients (authorization_code, refresh_token).',
   tags: ['oauth'],
   consumes: [FORM_CONTENT_TYPE],
   body: {
@@ -60,7 +61,10 @@ const tokenSchema = {
     required: ['grant_type'],
     properties: {
       grant_type: { type: 'string', examples: ['client_credentials', 'authorization_code', 'refresh_token'] },
-      scope: { type: 'string', description: 'Space-separated scopes (client_credentials: default all the client may have; refresh_token: may only narrow the grant)' },
+      scope: {
+        type: 'string',
+        description: 'Space-separated scopes (client_credentials: default all the client may have; refresh_token: may only narrow the grant)',
+      },
       code: { type: 'string', description: 'authorization_code: the code from the authorization response' },
       redirect_uri: { type: 'string', description: 'authorization_code: the redirect_uri of the authorization request' },
       code_verifier: { type: 'string', description: 'authorization_code: the PKCE verifier (RFC 7636)' },

@@ -21,9 +21,15 @@ let tokensFor: (scope: string) => Promise<string>;
 before(async () => {
   w = await coreWorld();
   await w.storage.clients.create(rp);
-  const accessTokens = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, {
-    issuer: ISSUER, tokens: { accessTokenTtl: 300, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' }, resources: [], requireResourceRegistration: false,
-  });
+  const accessTokens = createAccessTokenIssuer(
+    { ...w, tokens: w.storage.tokens },
+    {
+      issuer: ISSUER,
+      tokens: { accessTokenTtl: 300, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
+      resources: [],
+      requireResourceRegistration: false,
+    },
+  );
   const codes = fakeCodeStore();
   const users = fakeUserStore(makeUser());
   const deps = grantDeps(w, { accessTokens, codes, users });
@@ -31,7 +37,12 @@ before(async () => {
   tokensFor = async (scope) => {
     const code = `c-${++n}`;
     await codes.insert(makeCodeRecord(code, { scope }));
-    const res = await grant.handle({ client: rp, authMethod: 'none', params: { code, redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier }, resources: [] });
+    const res = await grant.handle({
+      client: rp,
+      authMethod: 'none',
+      params: { code, redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier },
+      resources: [],
+    });
     return res.access_token;
   };
   const userinfo = createUserInfo(
@@ -74,7 +85,12 @@ describe('OIDC Core §5.3.1 UserInfo over HTTP', () => {
 
   test('RFC 6750 §2 a token sent twice is invalid_request (400)', async () => {
     const token = await tokensFor('openid');
-    const res = await app.inject({ method: 'POST', url: '/userinfo', headers: { authorization: `Bearer ${token}`, 'content-type': form }, payload: `access_token=${token}` });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/userinfo',
+      headers: { authorization: `Bearer ${token}`, 'content-type': form },
+      payload: `access_token=${token}`,
+    });
     assert.equal(res.statusCode, 400);
     assert.equal(res.json().error, 'invalid_request');
     assert.match(res.headers['www-authenticate'] as string, /^Bearer realm="gatehouse", error="invalid_request"/);

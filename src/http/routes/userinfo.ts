@@ -49,22 +49,33 @@ function presentedToken(request: FastifyRequest): string {
   throw new OAuthError('invalid_token', 'a Bearer access token is required', { headers: { 'www-authenticate': challenge('Bearer', { realm: REALM }) } });
 }
 
-const bearerError = { description: 'RFC 6750 §3 error with a WWW-Authenticate: Bearer challenge', type: 'object', required: ['error'], properties: { error: { type: 'string' }, error_description: { type: 'string' } } } as const;
+const bearerError = {
+  description: 'RFC 6750 §3 error with a WWW-Authenticate: Bearer challenge',
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'string' }, error_description: { type: 'string' } },
+} as const;
 
 const userInfoSchema = (method: 'GET' | 'POST') => ({
   summary: `UserInfo endpoint (OIDC Core §5.3), ${method}`,
-  description: method === 'GET'
-    ? 'Claims about the signed-in user for an access token carrying `openid`, sent as `Authorization: Bearer <token>`.'
-    : 'As GET; the access token may instead be sent as `access_token` in a form body (RFC 6750 §2.2), never both.',
+  description:
+    method === 'GET'
+      ? 'Claims about the signed-in user for an access token carrying `openid`, sent as `Authorization: Bearer <token>`.'
+      : 'As GET; the access token may instead be sent as `access_token` in a form body (RFC 6750 §2.2), never both.',
   tags: ['openid'],
-  ...(method === 'POST' ? {
-    consumes: [FORM_CONTENT_TYPE],
-    body: { type: 'object', properties: { access_token: { type: 'string', description: 'RFC 6750 §2.2 form-encoded body parameter' } } },
-  } : {}),
+  ...(method === 'POST'
+    ? {
+        consumes: [FORM_CONTENT_TYPE],
+        body: { type: 'object', properties: { access_token: { type: 'string', description: 'RFC 6750 §2.2 form-encoded body parameter' } } },
+      }
+    : {}),
   response: {
     200: {
       description: 'UserInfo response (OIDC Core §5.3.2): `sub` plus the claims released by scope and the `claims` request',
-      type: 'object', required: ['sub'], properties: { sub: { type: 'string' } }, additionalProperties: true,
+      type: 'object',
+      required: ['sub'],
+      properties: { sub: { type: 'string' } },
+      additionalProperties: true,
     },
     400: bearerError,
     401: bearerError,

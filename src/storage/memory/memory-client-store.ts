@@ -29,7 +29,6 @@ export class MemoryClientStore implements ClientStore {
     return row && structuredClone(row);
   }
 
-
   async update(tenantId: TenantId, clientId: string, patch: ClientPatch): Promise<Client | undefined> {
     const key = tenantKey(tenantId, clientId);
     const row = this.#rows.get(key);
@@ -59,9 +58,12 @@ export class MemoryClientStore implements ClientStore {
       return row && structuredClone(row);
     };
     const search = q.q === undefined || q.q === '' ? undefined : q.q;
-    const walk = q.sort === 'client_id' ? indexes.client_id.walk(q, search)
-      : q.sort === 'client_name' ? indexes.client_name.walk(q, search === undefined ? undefined : search.toLowerCase())
-      : indexes.created_at.walk(q, undefined, search === undefined ? undefined : (id) => id.startsWith(search));
+    const walk =
+      q.sort === 'client_id'
+        ? indexes.client_id.walk(q, search)
+        : q.sort === 'client_name'
+          ? indexes.client_name.walk(q, search === undefined ? undefined : search.toLowerCase())
+          : indexes.created_at.walk(q, undefined, search === undefined ? undefined : (id) => id.startsWith(search));
     return takePage(walk, clampLimit(q.limit), load);
   }
 

@@ -32,9 +32,12 @@ export class MemoryDeviceCodeStore implements DeviceCodeStore {
     const key = tenantKey(tenantId, hash);
     const row = this.#rows.get(key);
     if (!row || row.status !== 'pending') return false;
-    this.#rows.set(key, decision.status === 'approved'
-      ? { ...row, status: 'approved', auth: structuredClone(decision.auth), grantedScope: decision.grantedScope }
-      : { ...row, status: 'denied' });
+    this.#rows.set(
+      key,
+      decision.status === 'approved'
+        ? { ...row, status: 'approved', auth: structuredClone(decision.auth), grantedScope: decision.grantedScope }
+        : { ...row, status: 'denied' },
+    );
     return true;
   }
 

@@ -24,8 +24,15 @@ export function summarizeGrants(rows: Iterable<TokenRecord>, at: number): GrantS
     const refreshScope = r.kind === 'refresh_token' ? r.scope : null;
     if (!g) {
       grants.set(r.grantId, {
-        grantId: r.grantId, clientId: r.clientId, userId: r.userId, scope: r.scope, createdAt: r.issuedAt,
-        lastUsedAt: r.issuedAt, expiresAt: r.expiresAt, activeTokens: 1, refreshScope,
+        grantId: r.grantId,
+        clientId: r.clientId,
+        userId: r.userId,
+        scope: r.scope,
+        createdAt: r.issuedAt,
+        lastUsedAt: r.issuedAt,
+        expiresAt: r.expiresAt,
+        activeTokens: 1,
+        refreshScope,
       });
       continue;
     }

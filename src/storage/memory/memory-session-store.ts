@@ -83,8 +83,15 @@ export class MemorySessionStore implements SessionStore, UserSessionStore {
         // A sid briefly in two records (see above) is listed once, from the newest record.
         if (a.userId !== userId || this.#newestBySid(tenantId, a.sid) !== row || !row) continue;
         bySid.set(a.sid, {
-          sid: a.sid, userId: a.userId, authTime: a.authTime, amr: structuredClone(a.amr), acr: a.acr,
-          clientIds: [...a.clientIds], createdAt: row.createdAt, lastSeenAt: row.lastSeenAt, expiresAt: row.expiresAt,
+          sid: a.sid,
+          userId: a.userId,
+          authTime: a.authTime,
+          amr: structuredClone(a.amr),
+          acr: a.acr,
+          clientIds: [...a.clientIds],
+          createdAt: row.createdAt,
+          lastSeenAt: row.lastSeenAt,
+          expiresAt: row.expiresAt,
         });
       }
     }

@@ -1,7 +1,10 @@
 import type { Cursor, ListQuery, Page } from '../../core/ports/list.ts';
 
 type Key = string | number;
-interface Entry { readonly k: Key; readonly id: string }
+interface Entry {
+  readonly k: Key;
+  readonly id: string;
+}
 
 const cmp = (a: Key, b: Key): number => (a < b ? -1 : a > b ? 1 : 0);
 

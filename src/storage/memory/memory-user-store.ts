@@ -38,7 +38,6 @@ export class MemoryUserStore implements UserStore {
     return id === undefined ? undefined : this.get(tenantId, id);
   }
 
-
   async update(tenantId: TenantId, id: string, patch: UserPatch): Promise<User | undefined> {
     const key = tenantKey(tenantId, id);
     const row = this.#rows.get(key);
@@ -54,8 +53,14 @@ export class MemoryUserStore implements UserStore {
     const ix = this.#indexes.get(tenantId);
     if (!ix) return { items: [], next: null };
     const search = q.q === undefined || q.q === '' ? undefined : q.q.toLowerCase();
-    const walk = q.sort === 'username' ? ix.username.walk(q, search)
-      : ix.created_at.walk(q, undefined, search === undefined ? undefined : (id) => this.#rows.get(tenantKey(tenantId, id))?.username.startsWith(search) === true);
+    const walk =
+      q.sort === 'username'
+        ? ix.username.walk(q, search)
+        : ix.created_at.walk(
+            q,
+            undefined,
+            search === undefined ? undefined : (id) => this.#rows.get(tenantKey(tenantId, id))?.username.startsWith(search) === true,
+          );
     return takePage(walk, clampLimit(q.limit), (id) => {
       const row = this.#rows.get(tenantKey(tenantId, id));
       return row && structuredClone(row);

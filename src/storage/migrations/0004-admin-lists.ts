@@ -29,8 +29,7 @@ export function adminListsMigration(kind: SqlKind): Migration {
       await addColumn(db, kind, 'session_sids', 'user_id', sql`varchar(255)${collate}`);
       await addColumn(db, kind, 'session_sids', 'auth_time', sql`bigint`);
 
-      const index = (name: string, table: string, columns: string[]) =>
-        db.schema.createIndex(name).ifNotExists().on(table).columns(columns).execute();
+      const index = (name: string, table: string, columns: string[]) => db.schema.createIndex(name).ifNotExists().on(table).columns(columns).execute();
       await index('tokens_user_grant_idx', 'tokens', ['tenant_id', 'user_id', 'grant_id']);
       await index('tokens_client_grant_idx', 'tokens', ['tenant_id', 'client_id', 'grant_id']);
       await index('clients_name_idx', 'clients', ['tenant_id', 'client_name_key', 'client_id']);
@@ -57,14 +56,18 @@ async function addColumn(db: Kysely<unknown>, kind: SqlKind, table: string, colu
 }
 
 async function backfillClientNames(db: Kysely<Database>): Promise<void> {
-  for (let after: { t: string; c: string } | undefined; ;) {
+  for (let after: { t: string; c: string } | undefined; ; ) {
     const from = after;
     let q = db.selectFrom('clients').select(['tenant_id', 'client_id', 'client_name']).where('client_name_key', 'is', null);
     if (from) q = q.where((eb) => eb.or([eb('tenant_id', '>', from.t), eb.and([eb('tenant_id', '=', from.t), eb('client_id', '>', from.c)])]));
     const rows = await q.orderBy('tenant_id').orderBy('client_id').limit(BACKFILL_BATCH).execute();
     for (const r of rows) {
-      await db.updateTable('clients').set({ client_name_key: nameKey(r.client_name) })
-        .where('tenant_id', '=', r.tenant_id).where('client_id', '=', r.client_id).execute();
+      await db
+        .updateTable('clients')
+        .set({ client_name_key: nameKey(r.client_name) })
+        .where('tenant_id', '=', r.tenant_id)
+        .where('client_id', '=', r.client_id)
+        .execute();
     }
     if (rows.length < BACKFILL_BATCH) return;
     const last = rows[rows.length - 1]!;
@@ -74,24 +77,33 @@ async function backfillClientNames(db: Kysely<Database>): Promise<void> {
 
 /** user_id and auth_time of each sid row, from its session's accounts (rows without one stay NULL). */
 async function backfillSessionSids(db: Kysely<Database>): Promise<void> {
-  for (let after: { t: string; h: string; s: string } | undefined; ;) {
+  for (let after: { t: string; h: string; s: string } | undefined; ; ) {
     const from = after;
-    let q = db.selectFrom('session_sids as x')
+    let q = db
+      .selectFrom('session_sids as x')
       .innerJoin('sessions as s', (j) => j.onRef('s.tenant_id', '=', 'x.tenant_id').onRef('s.hash', '=', 'x.session_hash'))
-      .select(['x.tenant_id', 'x.session_hash', 'x.sid', 's.accounts']).where('x.user_id', 'is', null);
+      .select(['x.tenant_id', 'x.session_hash', 'x.sid', 's.accounts'])
+      .where('x.user_id', 'is', null);
     if (from) {
-      q = q.where((eb) => eb.or([
-        eb('x.tenant_id', '>', from.t),
-        eb.and([eb('x.tenant_id', '=', from.t), eb('x.session_hash', '>', from.h)]),
-        eb.and([eb('x.tenant_id', '=', from.t), eb('x.session_hash', '=', from.h), eb('x.sid', '>', from.s)]),
-      ]));
+      q = q.where((eb) =>
+        eb.or([
+          eb('x.tenant_id', '>', from.t),
+          eb.and([eb('x.tenant_id', '=', from.t), eb('x.session_hash', '>', from.h)]),
+          eb.and([eb('x.tenant_id', '=', from.t), eb('x.session_hash', '=', from.h), eb('x.sid', '>', from.s)]),
+        ]),
+      );
     }
     const rows = await q.orderBy('x.tenant_id').orderBy('x.session_hash').orderBy('x.sid').limit(BACKFILL_BATCH).execute();
     for (const r of rows) {
       const account = (JSON.parse(r.accounts) as SessionAccount[]).find((a) => a.sid === r.sid);
       if (!account) continue;
-      await db.updateTable('session_sids').set({ user_id: account.userId, auth_time: account.authTime })
-        .where('tenant_id', '=', r.tenant_id).where('session_hash', '=', r.session_hash).where('sid', '=', r.sid).execute();
+      await db
+        .updateTable('session_sids')
+        .set({ user_id: account.userId, auth_time: account.authTime })
+        .where('tenant_id', '=', r.tenant_id)
+        .where('session_hash', '=', r.session_hash)
+        .where('sid', '=', r.sid)
+        .execute();
     }
     if (rows.length < BACKFILL_BATCH) return;
     const last = rows[rows.length - 1]!;

@@ -66,7 +66,10 @@ function missingDatabase(kind: SqlKind, error: unknown): GatehouseError | null {
     const how = pg
       ? `createdb ${name}  (or in psql: CREATE DATABASE "${name}";)`
       : `mariadb -e 'CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin'  (or in SQL: CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin;)`;
-    const err = new GatehouseError('GH_STORE_UNAVAILABLE', `the ${pg ? 'PostgreSQL' : 'MariaDB/MySQL'} database "${name}" named in database.url does not exist; create it, then start again: ${how}`);
+    const err = new GatehouseError(
+      'GH_STORE_UNAVAILABLE',
+      `the ${pg ? 'PostgreSQL' : 'MariaDB/MySQL'} database "${name}" named in database.url does not exist; create it, then start again: ${how}`,
+    );
     Object.defineProperty(err, 'cause', { value: error, enumerable: false });
     return err;
   }

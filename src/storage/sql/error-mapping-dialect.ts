@@ -1,12 +1,4 @@
-import {
-  CompiledQuery,
-  SqliteAdapter,
-  type DatabaseConnection,
-  type Dialect,
-  type Driver,
-  type QueryResult,
-  type TransactionSettings,
-} from 'kysely';
+import { CompiledQuery, SqliteAdapter, type DatabaseConnection, type Dialect, type Driver, type QueryResult, type TransactionSettings } from 'kysely';
 import type { SqlKind } from './schema.ts';
 import { mapStoreError } from './sql-errors.ts';
 
@@ -65,9 +57,7 @@ export function withErrorMapping(inner: Dialect, kind: SqlKind): Dialect {
         init: () => guard(kind, () => d.init()),
         acquireConnection: async () => new MappedConnection(await guard(kind, () => d.acquireConnection()), kind),
         beginTransaction: (c: DatabaseConnection, s: TransactionSettings) =>
-          kind === 'sqlite'
-            ? c.executeQuery(CompiledQuery.raw('begin immediate')).then(() => undefined)
-            : guard(kind, () => d.beginTransaction(unwrap(c), s)),
+          kind === 'sqlite' ? c.executeQuery(CompiledQuery.raw('begin immediate')).then(() => undefined) : guard(kind, () => d.beginTransaction(unwrap(c), s)),
         commitTransaction: (c) => guard(kind, () => d.commitTransaction(unwrap(c))),
         rollbackTransaction: (c) => guard(kind, () => d.rollbackTransaction(unwrap(c))),
         ...(d.savepoint && { savepoint: (c, name, compile) => guard(kind, () => d.savepoint!(unwrap(c), name, compile)) }),

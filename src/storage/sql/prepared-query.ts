@@ -48,20 +48,14 @@ const SENTINEL = '\u0000gatehouse-param:';
  * On PostgreSQL and MySQL the precompiled SQL goes through Kysely's executor (pool, error
  * mapping) unchanged.
  */
-export function prepareQuery(
-  conn: SqlConnection,
-  build: (p: Param) => Compilable,
-  columns: readonly string[] = [],
-): PreparedQuery {
+export function prepareQuery(conn: SqlConnection, build: (p: Param) => Compilable, columns: readonly string[] = []): PreparedQuery {
   const compiled = build(((i: number) => `${SENTINEL}${i}`) as Param).compile();
   const { sql } = compiled;
   // Where each compiled parameter comes from: a call-time value (index ≥ 0) or a constant.
-  const slots = compiled.parameters.map((v) =>
-    typeof v === 'string' && v.startsWith(SENTINEL) ? Number(v.slice(SENTINEL.length)) : -1);
+  const slots = compiled.parameters.map((v) => (typeof v === 'string' && v.startsWith(SENTINEL) ? Number(v.slice(SENTINEL.length)) : -1));
   const constants = compiled.parameters;
   const direct = slots.every((s, i) => s === i);
-  const bind = (params: readonly unknown[]): unknown[] =>
-    direct ? (params as unknown[]) : slots.map((s, i) => (s >= 0 ? params[s] : constants[i]));
+  const bind = (params: readonly unknown[]): unknown[] => (direct ? (params as unknown[]) : slots.map((s, i) => (s >= 0 ? params[s] : constants[i])));
 
   const { db, kind } = conn;
   const sqlite = conn.sqlite?.handle;

@@ -52,10 +52,26 @@ function encode(fields: ClientPatch): Partial<Insertable<ClientsTable>> {
 
 /** Every column, in the order `decode` reads them. */
 const CLIENT_COLUMNS = [
-  'tenant_id', 'client_id', 'client_name', 'secret_hash', 'secret_encrypted', 'secret_expires_at',
-  'token_endpoint_auth_method', 'token_endpoint_auth_signing_alg', 'grant_types', 'response_types',
-  'redirect_uris', 'scopes', 'jwks', 'jwks_uri', 'access_token_format', 'metadata',
-  'registration_access_token_hash', 'disabled', 'created_at', 'updated_at',
+  'tenant_id',
+  'client_id',
+  'client_name',
+  'secret_hash',
+  'secret_encrypted',
+  'secret_expires_at',
+  'token_endpoint_auth_method',
+  'token_endpoint_auth_signing_alg',
+  'grant_types',
+  'response_types',
+  'redirect_uris',
+  'scopes',
+  'jwks',
+  'jwks_uri',
+  'access_token_format',
+  'metadata',
+  'registration_access_token_hash',
+  'disabled',
+  'created_at',
+  'updated_at',
 ] as const satisfies readonly (keyof ClientsTable)[];
 
 type Values = RowValues<Row, typeof CLIENT_COLUMNS>;
@@ -63,9 +79,26 @@ type Values = RowValues<Row, typeof CLIENT_COLUMNS>;
 /** A row as the values of CLIENT_COLUMNS, in order. */
 function decode(r: Values): Client {
   const [
-    tenantId, clientId, clientName, secretHash, secretEncrypted, secretExpiresAt, authMethod, authSigningAlg,
-    grantTypes, responseTypes, redirectUris, scopes, jwks, jwksUri, accessTokenFormat, metadata,
-    registrationAccessTokenHash, disabled, createdAt, updatedAt,
+    tenantId,
+    clientId,
+    clientName,
+    secretHash,
+    secretEncrypted,
+    secretExpiresAt,
+    authMethod,
+    authSigningAlg,
+    grantTypes,
+    responseTypes,
+    redirectUris,
+    scopes,
+    jwks,
+    jwksUri,
+    accessTokenFormat,
+    metadata,
+    registrationAccessTokenHash,
+    disabled,
+    createdAt,
+    updatedAt,
   ] = r;
   return {
     tenantId,
@@ -108,8 +141,11 @@ export class SqlClientStore implements ClientStore {
   constructor(conn: SqlConnection) {
     this.#db = conn.db;
     this.#kind = conn.kind;
-    this.#get = prepareQuery(conn, (p) => conn.db.selectFrom('clients').select(CLIENT_COLUMNS)
-      .where('tenant_id', '=', p(0)).where('client_id', '=', p(1)), CLIENT_COLUMNS);
+    this.#get = prepareQuery(
+      conn,
+      (p) => conn.db.selectFrom('clients').select(CLIENT_COLUMNS).where('tenant_id', '=', p(0)).where('client_id', '=', p(1)),
+      CLIENT_COLUMNS,
+    );
   }
 
   async create(client: Client): Promise<void> {
@@ -128,24 +164,30 @@ export class SqlClientStore implements ClientStore {
     return row && decode(row as Values);
   }
 
-
   async page(tenantId: TenantId, q: ListQuery<ClientSort>): Promise<Page<Client>> {
     const cols = SORTS[q.sort];
     const term = search(q.q);
-    let query = this.#db.selectFrom('clients').select([...CLIENT_COLUMNS, 'client_name_key']).where('tenant_id', '=', tenantId);
+    let query = this.#db
+      .selectFrom('clients')
+      .select([...CLIENT_COLUMNS, 'client_name_key'])
+      .where('tenant_id', '=', tenantId);
     // q matches the sort column for client_id and client_name; with created_at, the client id.
-    query = q.sort === 'client_name' ? prefixRange(query, 'client_name_key', term === undefined ? undefined : nameKey(term))
-      : prefixRange(query, 'client_id', term);
+    query =
+      q.sort === 'client_name' ? prefixRange(query, 'client_name_key', term === undefined ? undefined : nameKey(term)) : prefixRange(query, 'client_id', term);
     const rows = await keyset(query, cols, q).execute();
-    const k = (r: (typeof rows)[number]) => (q.sort === 'client_id' ? r.client_id : q.sort === 'client_name' ? r.client_name_key ?? '' : r.created_at);
-    return toPage(rows, q.limit, (r) => ({ k: k(r), id: r.client_id }), (r) => decode(rowValues(r)));
+    const k = (r: (typeof rows)[number]) => (q.sort === 'client_id' ? r.client_id : q.sort === 'client_name' ? (r.client_name_key ?? '') : r.created_at);
+    return toPage(
+      rows,
+      q.limit,
+      (r) => ({ k: k(r), id: r.client_id }),
+      (r) => decode(rowValues(r)),
+    );
   }
 
   async update(tenantId: TenantId, clientId: string, patch: ClientPatch): Promise<Client | undefined> {
     const set = encode(patch);
     if (Object.keys(set).length > 0) {
-      await this.#db.updateTable('clients').set(set)
-        .where('tenant_id', '=', tenantId).where('client_id', '=', clientId).execute();
+      await this.#db.updateTable('clients').set(set).where('tenant_id', '=', tenantId).where('client_id', '=', clientId).execute();
     }
     // Re-read rather than trust affected-row counts (MySQL counts changed, not matched, rows unless
     // the connection sets CLIENT_FOUND_ROWS); this also returns what is stored, not what was sent.
@@ -153,8 +195,7 @@ export class SqlClientStore implements ClientStore {
   }
 
   async delete(tenantId: TenantId, clientId: string): Promise<boolean> {
-    const r = await this.#db.deleteFrom('clients')
-      .where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
+    const r = await this.#db.deleteFrom('clients').where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
     return r.numDeletedRows > 0n;
   }
 }

@@ -10,8 +10,22 @@ import { isUniqueViolation } from './sql-errors.ts';
 import { sqlTake } from './sql-take.ts';
 
 const CODE_COLUMNS = [
-  'tenant_id', 'hash', 'client_id', 'redirect_uri', 'scope', 'resources', 'claims', 'nonce', 'code_challenge',
-  'code_challenge_method', 'auth', 'grant_id', 'cnf', 'issued_at', 'expires_at', 'consumed_at',
+  'tenant_id',
+  'hash',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'resources',
+  'claims',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'auth',
+  'grant_id',
+  'cnf',
+  'issued_at',
+  'expires_at',
+  'consumed_at',
 ] as const satisfies readonly (keyof AuthorizationCodesTable)[];
 
 type Values = RowValues<Selectable<AuthorizationCodesTable>, typeof CODE_COLUMNS>;
@@ -19,16 +33,43 @@ const jsonOrNull = (v: unknown) => (v === null ? null : JSON.stringify(v));
 
 function encode(c: AuthorizationCodeRecord): Values {
   return [
-    c.tenantId, c.hash, c.clientId, c.redirectUri, c.scope, JSON.stringify(c.resources), jsonOrNull(c.claims), c.nonce,
-    c.codeChallenge, c.codeChallengeMethod, JSON.stringify(c.auth), c.grantId, jsonOrNull(c.cnf), c.issuedAt, c.expiresAt,
+    c.tenantId,
+    c.hash,
+    c.clientId,
+    c.redirectUri,
+    c.scope,
+    JSON.stringify(c.resources),
+    jsonOrNull(c.claims),
+    c.nonce,
+    c.codeChallenge,
+    c.codeChallengeMethod,
+    JSON.stringify(c.auth),
+    c.grantId,
+    jsonOrNull(c.cnf),
+    c.issuedAt,
+    c.expiresAt,
     c.consumedAt,
   ];
 }
 
 function decode(r: Values): AuthorizationCodeRecord {
   const [
-    tenantId, hash, clientId, redirectUri, scope, resources, claims, nonce, codeChallenge, codeChallengeMethod, auth,
-    grantId, cnf, issuedAt, expiresAt, consumedAt,
+    tenantId,
+    hash,
+    clientId,
+    redirectUri,
+    scope,
+    resources,
+    claims,
+    nonce,
+    codeChallenge,
+    codeChallengeMethod,
+    auth,
+    grantId,
+    cnf,
+    issuedAt,
+    expiresAt,
+    consumedAt,
   ] = r;
   return {
     tenantId,
@@ -62,10 +103,16 @@ export class SqlCodeStore implements CodeStore {
   constructor(conn: SqlConnection) {
     this.#db = conn.db;
     this.#kind = conn.kind;
-    this.#insert = prepareQuery(conn, (p) => conn.db.insertInto('authorization_codes')
-      .values(Object.fromEntries(CODE_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof CODE_COLUMNS)[number], never>));
-    this.#find = prepareQuery(conn, (p) => conn.db.selectFrom('authorization_codes').select(CODE_COLUMNS)
-      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)), CODE_COLUMNS);
+    this.#insert = prepareQuery(conn, (p) =>
+      conn.db
+        .insertInto('authorization_codes')
+        .values(Object.fromEntries(CODE_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof CODE_COLUMNS)[number], never>),
+    );
+    this.#find = prepareQuery(
+      conn,
+      (p) => conn.db.selectFrom('authorization_codes').select(CODE_COLUMNS).where('tenant_id', '=', p(0)).where('hash', '=', p(1)),
+      CODE_COLUMNS,
+    );
     this.#take = sqlTake(conn, 'authorization_codes', CODE_COLUMNS, (r) => decode(r as Values));
   }
 

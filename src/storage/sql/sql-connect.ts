@@ -37,10 +37,12 @@ export async function openSql(target: SqlTarget): Promise<SqlConnection> {
     const inThread = new InThreadWriter(sqlite.handle, sqlite.reads);
     // A file gets a writer thread with its own connection; an in-memory database exists only on
     // this connection, so its writes commit here.
-    writes = target.location === ':memory:' ? inThread : new SqliteWriterThread(
-      resolve(target.location), { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, walSizeLimit: SQLITE_WAL_SIZE_LIMIT }, inThread,
-      () => sqlite.reads.end(),
-    );
+    writes =
+      target.location === ':memory:'
+        ? inThread
+        : new SqliteWriterThread(resolve(target.location), { busyTimeoutMs: SQLITE_BUSY_TIMEOUT_MS, walSizeLimit: SQLITE_WAL_SIZE_LIMIT }, inThread, () =>
+            sqlite.reads.end(),
+          );
   }
   return {
     db,
@@ -53,7 +55,11 @@ export async function openSql(target: SqlTarget): Promise<SqlConnection> {
   };
 }
 
-async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<{ dialect: Dialect; sqlite: { handle: SqliteHandle; reads: SqliteReadScope } | null }> {
+async function createDialect({
+  kind,
+  location,
+  poolSize,
+}: SqlTarget): Promise<{ dialect: Dialect; sqlite: { handle: SqliteHandle; reads: SqliteReadScope } | null }> {
   if (kind === 'sqlite') {
     const BetterSqlite3 = await loadBetterSqlite3();
     if (location !== ':memory:') await mkdir(dirname(resolve(location)), { recursive: true });
@@ -84,7 +90,9 @@ async function createDialect({ kind, location, poolSize }: SqlTarget): Promise<{
       // bigint (int8) columns hold epoch seconds and counts: return numbers, not strings.
       types: {
         getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-          oid === PG_INT8_OID && format !== 'binary' ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+          oid === PG_INT8_OID && format !== 'binary'
+            ? (v: string) => Number(v)
+            : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
     // An idle client losing its server (restart, failover) must not crash the process; the next

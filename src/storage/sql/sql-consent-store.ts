@@ -7,7 +7,15 @@ import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } 
 import type { ConsentsTable, Database } from './schema.ts';
 import { keyset, prefixRange, search, toPage } from './sql-keyset.ts';
 
-const CONSENT_COLUMNS = ['tenant_id', 'user_id', 'client_id', 'scopes', 'claims', 'created_at', 'updated_at'] as const satisfies readonly (keyof ConsentsTable)[];
+const CONSENT_COLUMNS = [
+  'tenant_id',
+  'user_id',
+  'client_id',
+  'scopes',
+  'claims',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof ConsentsTable)[];
 type Values = RowValues<Selectable<ConsentsTable>, typeof CONSENT_COLUMNS>;
 
 function decode(r: Values): ConsentRecord {
@@ -24,16 +32,25 @@ export class SqlConsentStore implements ConsentStore {
   constructor(conn: SqlConnection) {
     const { db, kind } = conn;
     this.#db = db;
-    this.#get = prepareQuery(conn, (p) => db.selectFrom('consents').select(CONSENT_COLUMNS)
-      .where('tenant_id', '=', p(0)).where('user_id', '=', p(1)).where('client_id', '=', p(2)), CONSENT_COLUMNS);
+    this.#get = prepareQuery(
+      conn,
+      (p) => db.selectFrom('consents').select(CONSENT_COLUMNS).where('tenant_id', '=', p(0)).where('user_id', '=', p(1)).where('client_id', '=', p(2)),
+      CONSENT_COLUMNS,
+    );
     // One atomic upsert: replaces scopes, claims and updated_at; created_at stays the first one.
     this.#put = prepareQuery(conn, (p) => {
-      const insert = db.insertInto('consents').values(Object.fromEntries(CONSENT_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof CONSENT_COLUMNS)[number], never>);
+      const insert = db
+        .insertInto('consents')
+        .values(Object.fromEntries(CONSENT_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof CONSENT_COLUMNS)[number], never>);
       return kind === 'mysql'
         ? insert.onDuplicateKeyUpdate({ scopes: sql`values(scopes)`, claims: sql`values(claims)`, updated_at: sql`values(updated_at)` })
-        : insert.onConflict((oc) => oc.columns(['tenant_id', 'user_id', 'client_id']).doUpdateSet((eb) => ({
-          scopes: eb.ref('excluded.scopes'), claims: eb.ref('excluded.claims'), updated_at: eb.ref('excluded.updated_at'),
-        })));
+        : insert.onConflict((oc) =>
+            oc.columns(['tenant_id', 'user_id', 'client_id']).doUpdateSet((eb) => ({
+              scopes: eb.ref('excluded.scopes'),
+              claims: eb.ref('excluded.claims'),
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          );
     });
   }
 
@@ -48,10 +65,18 @@ export class SqlConsentStore implements ConsentStore {
 
   async pageByUser(tenantId: TenantId, userId: string, q: ListQuery<'client_id'>): Promise<Page<ConsentRecord>> {
     // The primary key (tenant_id, user_id, client_id): client ids are unique per user.
-    const query = prefixRange(this.#db.selectFrom('consents').select(CONSENT_COLUMNS)
-      .where('tenant_id', '=', tenantId).where('user_id', '=', userId), 'client_id', search(q.q));
+    const query = prefixRange(
+      this.#db.selectFrom('consents').select(CONSENT_COLUMNS).where('tenant_id', '=', tenantId).where('user_id', '=', userId),
+      'client_id',
+      search(q.q),
+    );
     const rows = await keyset(query, { k: 'client_id', id: null, numeric: false }, q).execute();
-    return toPage(rows, q.limit, (r) => ({ k: r.client_id, id: r.client_id }), (r) => decode(CONSENT_COLUMNS.map((c) => r[c]) as unknown as Values));
+    return toPage(
+      rows,
+      q.limit,
+      (r) => ({ k: r.client_id, id: r.client_id }),
+      (r) => decode(CONSENT_COLUMNS.map((c) => r[c]) as unknown as Values),
+    );
   }
 
   async deleteByUser(tenantId: TenantId, userId: string): Promise<number> {
@@ -66,8 +91,12 @@ export class SqlConsentStore implements ConsentStore {
   }
 
   async delete(tenantId: TenantId, userId: string, clientId: string): Promise<boolean> {
-    const r = await this.#db.deleteFrom('consents')
-      .where('tenant_id', '=', tenantId).where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+    const r = await this.#db
+      .deleteFrom('consents')
+      .where('tenant_id', '=', tenantId)
+      .where('user_id', '=', userId)
+      .where('client_id', '=', clientId)
+      .executeTakeFirst();
     return r.numDeletedRows > 0n;
   }
 }

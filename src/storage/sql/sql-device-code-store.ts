@@ -10,28 +10,59 @@ import type { Database, DeviceCodesTable, SqlKind } from './schema.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 
 const DEVICE_COLUMNS = [
-  'tenant_id', 'hash', 'user_code_hash', 'client_id', 'scope', 'resources', 'status', 'auth', 'granted_scope',
-  'grant_id', 'poll_interval', 'last_polled_at', 'issued_at', 'expires_at',
+  'tenant_id',
+  'hash',
+  'user_code_hash',
+  'client_id',
+  'scope',
+  'resources',
+  'status',
+  'auth',
+  'granted_scope',
+  'grant_id',
+  'poll_interval',
+  'last_polled_at',
+  'issued_at',
+  'expires_at',
 ] as const satisfies readonly (keyof DeviceCodesTable)[];
 type Values = RowValues<Selectable<DeviceCodesTable>, typeof DEVICE_COLUMNS>;
 
 function encode(d: DeviceCodeRecord): Values {
   return [
-    d.tenantId, d.hash, d.userCodeHash, d.clientId, d.scope, JSON.stringify(d.resources), d.status,
-    d.auth === null ? null : JSON.stringify(d.auth), d.grantedScope, d.grantId, d.interval, d.lastPolledAt, d.issuedAt, d.expiresAt,
+    d.tenantId,
+    d.hash,
+    d.userCodeHash,
+    d.clientId,
+    d.scope,
+    JSON.stringify(d.resources),
+    d.status,
+    d.auth === null ? null : JSON.stringify(d.auth),
+    d.grantedScope,
+    d.grantId,
+    d.interval,
+    d.lastPolledAt,
+    d.issuedAt,
+    d.expiresAt,
   ];
 }
 
 function decode(r: Values): DeviceCodeRecord {
   const [tenantId, hash, userCodeHash, clientId, scope, resources, status, auth, grantedScope, grantId, interval, lastPolledAt, issuedAt, expiresAt] = r;
   return {
-    tenantId, hash, userCodeHash, clientId, scope,
+    tenantId,
+    hash,
+    userCodeHash,
+    clientId,
+    scope,
     resources: JSON.parse(resources) as string[],
     status: status as DeviceCodeStatus,
     auth: auth === null ? null : (JSON.parse(auth) as AuthenticationContext),
-    grantedScope, grantId,
+    grantedScope,
+    grantId,
     interval: Number(interval),
-    lastPolledAt, issuedAt, expiresAt,
+    lastPolledAt,
+    issuedAt,
+    expiresAt,
   };
 }
 
@@ -58,25 +89,53 @@ export class SqlDeviceCodeStore implements DeviceCodeStore {
     this.#kind = conn.kind;
     // Values first in SET, then the key, then the compared state: parameters are numbered by position.
     this.#q = {
-      insert: prepareQuery(conn, (p) => db.insertInto('device_codes')
-        .values(Object.fromEntries(DEVICE_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof DEVICE_COLUMNS)[number], never>)),
-      find: prepareQuery(conn, (p) => db.selectFrom('device_codes').select(DEVICE_COLUMNS)
-        .where('tenant_id', '=', p(0)).where('hash', '=', p(1)), DEVICE_COLUMNS),
-      byUserCode: prepareQuery(conn, (p) => db.selectFrom('device_codes').select(DEVICE_COLUMNS)
-        .where('tenant_id', '=', p(0)).where('user_code_hash', '=', p(1)), DEVICE_COLUMNS),
-      approve: prepareQuery(conn, (p) => db.updateTable('device_codes').set({ status: 'approved', auth: p(0), granted_scope: p(1) })
-        .where('tenant_id', '=', p(2)).where('hash', '=', p(3)).where('status', '=', 'pending')),
-      deny: prepareQuery(conn, (p) => db.updateTable('device_codes').set({ status: 'denied' })
-        .where('tenant_id', '=', p(0)).where('hash', '=', p(1)).where('status', '=', 'pending')),
-      consume: prepareQuery(conn, (p) => db.updateTable('device_codes').set({ status: 'consumed' })
-        .where('tenant_id', '=', p(0)).where('hash', '=', p(1)).where('status', '=', 'approved')),
-      exists: prepareQuery(conn, (p) => db.selectFrom('device_codes').select('hash')
-        .where('tenant_id', '=', p(0)).where('hash', '=', p(1)), ['hash']),
+      insert: prepareQuery(conn, (p) =>
+        db.insertInto('device_codes').values(Object.fromEntries(DEVICE_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof DEVICE_COLUMNS)[number], never>),
+      ),
+      find: prepareQuery(
+        conn,
+        (p) => db.selectFrom('device_codes').select(DEVICE_COLUMNS).where('tenant_id', '=', p(0)).where('hash', '=', p(1)),
+        DEVICE_COLUMNS,
+      ),
+      byUserCode: prepareQuery(
+        conn,
+        (p) => db.selectFrom('device_codes').select(DEVICE_COLUMNS).where('tenant_id', '=', p(0)).where('user_code_hash', '=', p(1)),
+        DEVICE_COLUMNS,
+      ),
+      approve: prepareQuery(conn, (p) =>
+        db
+          .updateTable('device_codes')
+          .set({ status: 'approved', auth: p(0), granted_scope: p(1) })
+          .where('tenant_id', '=', p(2))
+          .where('hash', '=', p(3))
+          .where('status', '=', 'pending'),
+      ),
+      deny: prepareQuery(conn, (p) =>
+        db.updateTable('device_codes').set({ status: 'denied' }).where('tenant_id', '=', p(0)).where('hash', '=', p(1)).where('status', '=', 'pending'),
+      ),
+      consume: prepareQuery(conn, (p) =>
+        db.updateTable('device_codes').set({ status: 'consumed' }).where('tenant_id', '=', p(0)).where('hash', '=', p(1)).where('status', '=', 'approved'),
+      ),
+      exists: prepareQuery(conn, (p) => db.selectFrom('device_codes').select('hash').where('tenant_id', '=', p(0)).where('hash', '=', p(1)), ['hash']),
       // poll: the compare names the status and last_polled_at the caller read (NULL or a value).
-      pollFirst: prepareQuery(conn, (p) => db.updateTable('device_codes').set({ last_polled_at: p(0) })
-        .where('tenant_id', '=', p(1)).where('hash', '=', p(2)).where('status', '=', p(3)).where('last_polled_at', 'is', null)),
-      pollNext: prepareQuery(conn, (p) => db.updateTable('device_codes').set({ last_polled_at: p(0) })
-        .where('tenant_id', '=', p(1)).where('hash', '=', p(2)).where('status', '=', p(3)).where('last_polled_at', '=', p(4))),
+      pollFirst: prepareQuery(conn, (p) =>
+        db
+          .updateTable('device_codes')
+          .set({ last_polled_at: p(0) })
+          .where('tenant_id', '=', p(1))
+          .where('hash', '=', p(2))
+          .where('status', '=', p(3))
+          .where('last_polled_at', 'is', null),
+      ),
+      pollNext: prepareQuery(conn, (p) =>
+        db
+          .updateTable('device_codes')
+          .set({ last_polled_at: p(0) })
+          .where('tenant_id', '=', p(1))
+          .where('hash', '=', p(2))
+          .where('status', '=', p(3))
+          .where('last_polled_at', '=', p(4)),
+      ),
     };
   }
 
@@ -95,9 +154,10 @@ export class SqlDeviceCodeStore implements DeviceCodeStore {
   }
 
   async decide(tenantId: TenantId, hash: string, decision: DeviceDecision): Promise<boolean> {
-    const changed = decision.status === 'approved'
-      ? await this.#q.approve.run([JSON.stringify(decision.auth), decision.grantedScope, tenantId, hash])
-      : await this.#q.deny.run([tenantId, hash]);
+    const changed =
+      decision.status === 'approved'
+        ? await this.#q.approve.run([JSON.stringify(decision.auth), decision.grantedScope, tenantId, hash])
+        : await this.#q.deny.run([tenantId, hash]);
     return changed > 0;
   }
 
@@ -112,9 +172,10 @@ export class SqlDeviceCodeStore implements DeviceCodeStore {
       const before = decode(row as Values);
       // Setting the value it already holds changes nothing (and MySQL would count 0 rows).
       if (before.lastPolledAt === at) return before;
-      const changed = before.lastPolledAt === null
-        ? await this.#q.pollFirst.run([at, tenantId, hash, before.status])
-        : await this.#q.pollNext.run([at, tenantId, hash, before.status, before.lastPolledAt]);
+      const changed =
+        before.lastPolledAt === null
+          ? await this.#q.pollFirst.run([at, tenantId, hash, before.status])
+          : await this.#q.pollNext.run([at, tenantId, hash, before.status, before.lastPolledAt]);
       if (changed > 0) return before;
     }
     throw new GatehouseError('GH_STORE_UNAVAILABLE', 'device code store contended: the poll lost its compare-and-set repeatedly');
@@ -122,8 +183,12 @@ export class SqlDeviceCodeStore implements DeviceCodeStore {
 
   async slowDown(tenantId: TenantId, hash: string, step: number): Promise<void> {
     // One UPDATE with an increment: concurrent slow-downs each add their step.
-    await this.#db.updateTable('device_codes').set((eb) => ({ poll_interval: eb('poll_interval', '+', step) }))
-      .where('tenant_id', '=', tenantId).where('hash', '=', hash).execute();
+    await this.#db
+      .updateTable('device_codes')
+      .set((eb) => ({ poll_interval: eb('poll_interval', '+', step) }))
+      .where('tenant_id', '=', tenantId)
+      .where('hash', '=', hash)
+      .execute();
   }
 
   async consume(tenantId: TenantId, hash: string): Promise<ConsumeResult> {

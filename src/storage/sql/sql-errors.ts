@@ -27,11 +27,25 @@ export function isDeadlock(kind: SqlKind, e: unknown): boolean {
 }
 
 const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
   // mysql2 / MariaDB
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
   // better-sqlite3
-  'SQLITE_CANTOPEN', 'SQLITE_BUSY', 'SQLITE_IOERR', 'SQLITE_FULL', 'SQLITE_READONLY',
+  'SQLITE_CANTOPEN',
+  'SQLITE_BUSY',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+  'SQLITE_READONLY',
 ]);
 // PostgreSQL SQLSTATE: class 08 connection exception, 57P01-03 shutdown / cannot connect now,
 // 53300 too many connections.
@@ -44,10 +58,11 @@ function unavailableCode(kind: SqlKind, e: unknown): string | undefined {
   if (code && (NETWORK_CODES.has(code) || code.startsWith('SQLITE_IOERR'))) return code;
   if (kind === 'postgres' && code && PG_UNAVAILABLE.test(code)) return code;
   if (kind === 'postgres' && typeof err.message === 'string' && PG_LOST.test(err.message)) return 'connection lost';
-  if (Array.isArray(err.errors)) for (const inner of err.errors) {
-    const c = unavailableCode(kind, inner);
-    if (c) return c;
-  }
+  if (Array.isArray(err.errors))
+    for (const inner of err.errors) {
+      const c = unavailableCode(kind, inner);
+      if (c) return c;
+    }
   return undefined;
 }
 

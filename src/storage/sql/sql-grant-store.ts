@@ -41,7 +41,8 @@ export class SqlGrantStore implements GrantStore {
   async listGrants(tenantId: TenantId, filter: GrantFilter, q: ListQuery<'issued_at'>, at: number): Promise<Page<GrantSummary>> {
     const asc = q.order === 'asc';
     const created = sql<number>`min(issued_at)`;
-    let query = this.#db.selectFrom('tokens')
+    let query = this.#db
+      .selectFrom('tokens')
       .select([
         'grant_id',
         sql<string>`max(client_id)`.as('client_id'),
@@ -54,7 +55,9 @@ export class SqlGrantStore implements GrantStore {
         sql<number>`count(*)`.as('active_tokens'),
       ])
       .where('tenant_id', '=', tenantId)
-      .where('revoked_at', 'is', null).where('consumed_at', 'is', null).where('expires_at', '>', at);
+      .where('revoked_at', 'is', null)
+      .where('consumed_at', 'is', null)
+      .where('expires_at', '>', at);
     query = 'userId' in filter ? query.where('user_id', '=', filter.userId) : query.where('client_id', '=', filter.clientId);
     query = prefixRange(query, 'grant_id', search(q.q)).groupBy('grant_id');
     if (q.after) {
@@ -64,7 +67,11 @@ export class SqlGrantStore implements GrantStore {
         ? query.having(sql<boolean>`min(issued_at) > ${k} or (min(issued_at) = ${k} and grant_id > ${id})`)
         : query.having(sql<boolean>`min(issued_at) < ${k} or (min(issued_at) = ${k} and grant_id < ${id})`);
     }
-    const rows = await query.orderBy(created, q.order).orderBy('grant_id', q.order).limit(clampLimit(q.limit) + 1).execute();
+    const rows = await query
+      .orderBy(created, q.order)
+      .orderBy('grant_id', q.order)
+      .limit(clampLimit(q.limit) + 1)
+      .execute();
     return toPage(rows as GrantRow[], q.limit, (r) => ({ k: Number(r.created_at), id: r.grant_id }), decode);
   }
 
@@ -79,22 +86,38 @@ export class SqlGrantStore implements GrantStore {
   async #revoke(tenantId: TenantId, filter: GrantFilter, at: number): Promise<string[]> {
     const owner = 'userId' in filter ? (['user_id', filter.userId] as const) : (['client_id', filter.clientId] as const);
     if (this.#kind !== 'mysql') {
-      const rows = await this.#db.updateTable('tokens').set({ revoked_at: at })
-        .where('tenant_id', '=', tenantId).where(owner[0], '=', owner[1])
-        .where('revoked_at', 'is', null).where('expires_at', '>', at)
-        .returning('grant_id').execute();
+      const rows = await this.#db
+        .updateTable('tokens')
+        .set({ revoked_at: at })
+        .where('tenant_id', '=', tenantId)
+        .where(owner[0], '=', owner[1])
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', at)
+        .returning('grant_id')
+        .execute();
       return distinct(rows.map((r) => r.grant_id));
     }
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.#db.transaction().execute(async (trx) => {
-          const rows = await trx.selectFrom('tokens').select('grant_id')
-            .where('tenant_id', '=', tenantId).where(owner[0], '=', owner[1])
-            .where('revoked_at', 'is', null).where('expires_at', '>', at).forUpdate().execute();
+          const rows = await trx
+            .selectFrom('tokens')
+            .select('grant_id')
+            .where('tenant_id', '=', tenantId)
+            .where(owner[0], '=', owner[1])
+            .where('revoked_at', 'is', null)
+            .where('expires_at', '>', at)
+            .forUpdate()
+            .execute();
           if (rows.length === 0) return [];
-          await trx.updateTable('tokens').set({ revoked_at: at })
-            .where('tenant_id', '=', tenantId).where(owner[0], '=', owner[1])
-            .where('revoked_at', 'is', null).where('expires_at', '>', at).execute();
+          await trx
+            .updateTable('tokens')
+            .set({ revoked_at: at })
+            .where('tenant_id', '=', tenantId)
+            .where(owner[0], '=', owner[1])
+            .where('revoked_at', 'is', null)
+            .where('expires_at', '>', at)
+            .execute();
           return distinct(rows.map((r) => r.grant_id));
         });
       } catch (e) {
@@ -106,8 +129,14 @@ export class SqlGrantStore implements GrantStore {
 
 function decode(r: GrantRow): GrantSummary {
   return {
-    grantId: r.grant_id, clientId: r.client_id, userId: r.user_id, scope: r.scope, createdAt: Number(r.created_at),
-    lastUsedAt: Number(r.last_used_at), expiresAt: Number(r.expires_at), activeTokens: Number(r.active_tokens),
+    grantId: r.grant_id,
+    clientId: r.client_id,
+    userId: r.user_id,
+    scope: r.scope,
+    createdAt: Number(r.created_at),
+    lastUsedAt: Number(r.last_used_at),
+    expiresAt: Number(r.expires_at),
+    activeTokens: Number(r.active_tokens),
   };
 }
 

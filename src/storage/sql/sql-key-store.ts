@@ -49,8 +49,7 @@ export class SqlKeyStore implements KeyStore {
   }
 
   async list(tenantId: TenantId): Promise<SigningKeyRecord[]> {
-    const rows = await this.#db.selectFrom('signing_keys').selectAll().where('tenant_id', '=', tenantId)
-      .orderBy('created_at').orderBy('kid').execute();
+    const rows = await this.#db.selectFrom('signing_keys').selectAll().where('tenant_id', '=', tenantId).orderBy('created_at').orderBy('kid').execute();
     return rows.map(decode);
   }
 
@@ -80,22 +79,33 @@ export class SqlKeyStore implements KeyStore {
     try {
       return await this.#db.transaction().execute(async (trx) => {
         if (cmd.expectedActiveKid !== null) {
-          const retired = await trx.updateTable('signing_keys')
+          const retired = await trx
+            .updateTable('signing_keys')
             .set({ status: 'retired', live_slot: null, retires_at: cmd.retiresAt })
-            .where('tenant_id', '=', tenantId).where('kid', '=', cmd.expectedActiveKid)
+            .where('tenant_id', '=', tenantId)
+            .where('kid', '=', cmd.expectedActiveKid)
             .where('live_slot', '=', slot(alg, 'active'))
             .executeTakeFirst();
           if (retired.numUpdatedRows !== 1n) throw LOST;
         } else {
-          const active = await trx.selectFrom('signing_keys').select('kid')
-            .where('tenant_id', '=', tenantId).where('live_slot', '=', slot(alg, 'active')).executeTakeFirst();
+          const active = await trx
+            .selectFrom('signing_keys')
+            .select('kid')
+            .where('tenant_id', '=', tenantId)
+            .where('live_slot', '=', slot(alg, 'active'))
+            .executeTakeFirst();
           if (active) throw LOST;
         }
-        await trx.updateTable('signing_keys')
+        await trx
+          .updateTable('signing_keys')
           .set({ status: 'active', live_slot: slot(alg, 'active'), activated_at: cmd.at })
-          .where('tenant_id', '=', tenantId).where('live_slot', '=', slot(alg, 'next'))
+          .where('tenant_id', '=', tenantId)
+          .where('live_slot', '=', slot(alg, 'next'))
           .execute();
-        await trx.insertInto('signing_keys').values(encode({ ...cmd.newNext, tenantId, status: 'next' })).execute();
+        await trx
+          .insertInto('signing_keys')
+          .values(encode({ ...cmd.newNext, tenantId, status: 'next' }))
+          .execute();
         return true;
       });
     } catch (e) {
@@ -105,8 +115,11 @@ export class SqlKeyStore implements KeyStore {
   }
 
   async purgeRetired(tenantId: TenantId, before: number): Promise<number> {
-    const r = await this.#db.deleteFrom('signing_keys')
-      .where('tenant_id', '=', tenantId).where('status', '=', 'retired').where('retires_at', '<', before)
+    const r = await this.#db
+      .deleteFrom('signing_keys')
+      .where('tenant_id', '=', tenantId)
+      .where('status', '=', 'retired')
+      .where('retires_at', '<', before)
       .executeTakeFirst();
     return Number(r.numDeletedRows);
   }

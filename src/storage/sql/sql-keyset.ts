@@ -30,8 +30,7 @@ export function keyset<Q extends AnyQuery>(qb: Q, cols: KeysetColumns, q: Pick<L
     if (cols.id === null) out = out.where(cols.k, asc ? '>' : '<', k);
     else {
       const idCol = cols.id;
-      out = out.where(cols.k, asc ? '>=' : '<=', k)
-        .where((eb: AnyEb) => eb.or([eb(cols.k, asc ? '>' : '<', k), eb(idCol, asc ? '>' : '<', id)]));
+      out = out.where(cols.k, asc ? '>=' : '<=', k).where((eb: AnyEb) => eb.or([eb(cols.k, asc ? '>' : '<', k), eb(idCol, asc ? '>' : '<', id)]));
     }
   }
   out = out.orderBy(cols.k, q.order);

@@ -33,14 +33,24 @@ export class SqlParStore implements ParStore {
     this.#db = db;
     this.#kind = conn.kind;
     this.#reads = conn.sqlite?.reads ?? null;
-    this.#insert = prepareQuery(conn, (p) => db.insertInto('par_requests')
-      .values(Object.fromEntries(PAR_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof PAR_COLUMNS)[number], never>));
-    this.#find = prepareQuery(conn, (p) => db.selectFrom('par_requests').select(PAR_COLUMNS)
-      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)), PAR_COLUMNS);
+    this.#insert = prepareQuery(conn, (p) =>
+      db.insertInto('par_requests').values(Object.fromEntries(PAR_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof PAR_COLUMNS)[number], never>),
+    );
+    this.#find = prepareQuery(
+      conn,
+      (p) => db.selectFrom('par_requests').select(PAR_COLUMNS).where('tenant_id', '=', p(0)).where('hash', '=', p(1)),
+      PAR_COLUMNS,
+    );
     // S4: the compare-and-set (`consumed_at IS NULL` → at) that decides the one winner also
     // clears the parameters, in the same statement: a used request keeps no payload.
-    this.#cas = prepareQuery(conn, (p) => db.updateTable('par_requests').set({ consumed_at: p(2), params: p(3) })
-      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)).where('consumed_at', 'is', null));
+    this.#cas = prepareQuery(conn, (p) =>
+      db
+        .updateTable('par_requests')
+        .set({ consumed_at: p(2), params: p(3) })
+        .where('tenant_id', '=', p(0))
+        .where('hash', '=', p(1))
+        .where('consumed_at', 'is', null),
+    );
   }
 
   async insert(r: ParRecord): Promise<void> {

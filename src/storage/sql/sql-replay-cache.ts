@@ -26,8 +26,9 @@ export class SqlReplayCache implements ReplayCache {
     this.#db = conn.db;
     this.#clock = clock;
     this.#insert = insertIfAbsent(conn, 'replay_cache', ['tenant_id', 'key_hash', 'expires_at']);
-    this.#deleteExpired = prepareQuery(conn, (p) => conn.db.deleteFrom('replay_cache')
-      .where('tenant_id', '=', p(0)).where('key_hash', '=', p(1)).where('expires_at', '<=', p(2)));
+    this.#deleteExpired = prepareQuery(conn, (p) =>
+      conn.db.deleteFrom('replay_cache').where('tenant_id', '=', p(0)).where('key_hash', '=', p(1)).where('expires_at', '<=', p(2)),
+    );
   }
 
   async useOnce(key: string, expiresAt: number): Promise<boolean> {

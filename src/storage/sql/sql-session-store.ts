@@ -10,7 +10,15 @@ import type { Database, SessionsTable, SqlKind } from './schema.ts';
 import { isDeadlock, isUniqueViolation } from './sql-errors.ts';
 import { keyset, prefixRange, search, toPage } from './sql-keyset.ts';
 
-const SESSION_COLUMNS = ['tenant_id', 'hash', 'accounts', 'current_user_id', 'created_at', 'last_seen_at', 'expires_at'] as const satisfies readonly (keyof SessionsTable)[];
+const SESSION_COLUMNS = [
+  'tenant_id',
+  'hash',
+  'accounts',
+  'current_user_id',
+  'created_at',
+  'last_seen_at',
+  'expires_at',
+] as const satisfies readonly (keyof SessionsTable)[];
 type Values = RowValues<Selectable<SessionsTable>, typeof SESSION_COLUMNS>;
 type Trx = Transaction<Database>;
 
@@ -50,31 +58,66 @@ export class SqlSessionStore implements SessionStore, UserSessionStore {
     const { db } = conn;
     this.#db = db;
     this.#kind = conn.kind;
-    this.#get = prepareQuery(conn, (p) => db.selectFrom('sessions').select(SESSION_COLUMNS)
-      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)), SESSION_COLUMNS);
-    this.#bySid = prepareQuery(conn, (p) => db.selectFrom('session_sids as x')
-      .innerJoin('sessions as s', (j) => j.onRef('s.tenant_id', '=', 'x.tenant_id').onRef('s.hash', '=', 'x.session_hash'))
-      .select(SESSION_COLUMNS.map((c) => `s.${c}` as const))
-      .where('x.tenant_id', '=', p(0)).where('x.sid', '=', p(1))
-      .orderBy('s.created_at', 'desc').orderBy('s.hash').limit(1), SESSION_COLUMNS);
+    this.#get = prepareQuery(
+      conn,
+      (p) => db.selectFrom('sessions').select(SESSION_COLUMNS).where('tenant_id', '=', p(0)).where('hash', '=', p(1)),
+      SESSION_COLUMNS,
+    );
+    this.#bySid = prepareQuery(
+      conn,
+      (p) =>
+        db
+          .selectFrom('session_sids as x')
+          .innerJoin('sessions as s', (j) => j.onRef('s.tenant_id', '=', 'x.tenant_id').onRef('s.hash', '=', 'x.session_hash'))
+          .select(SESSION_COLUMNS.map((c) => `s.${c}` as const))
+          .where('x.tenant_id', '=', p(0))
+          .where('x.sid', '=', p(1))
+          .orderBy('s.created_at', 'desc')
+          .orderBy('s.hash')
+          .limit(1),
+      SESSION_COLUMNS,
+    );
     // Values first in SET, then the key: parameters are numbered by position.
     this.#touch = {
-      last_seen_at: prepareQuery(conn, (p) => db.updateTable('sessions').set({ last_seen_at: p(0) })
-        .where('tenant_id', '=', p(1)).where('hash', '=', p(2))),
-      current_user_id: prepareQuery(conn, (p) => db.updateTable('sessions').set({ current_user_id: p(0) })
-        .where('tenant_id', '=', p(1)).where('hash', '=', p(2))),
-      both: prepareQuery(conn, (p) => db.updateTable('sessions').set({ current_user_id: p(0), last_seen_at: p(1) })
-        .where('tenant_id', '=', p(2)).where('hash', '=', p(3))),
+      last_seen_at: prepareQuery(conn, (p) =>
+        db
+          .updateTable('sessions')
+          .set({ last_seen_at: p(0) })
+          .where('tenant_id', '=', p(1))
+          .where('hash', '=', p(2)),
+      ),
+      current_user_id: prepareQuery(conn, (p) =>
+        db
+          .updateTable('sessions')
+          .set({ current_user_id: p(0) })
+          .where('tenant_id', '=', p(1))
+          .where('hash', '=', p(2)),
+      ),
+      both: prepareQuery(conn, (p) =>
+        db
+          .updateTable('sessions')
+          .set({ current_user_id: p(0), last_seen_at: p(1) })
+          .where('tenant_id', '=', p(2))
+          .where('hash', '=', p(3)),
+      ),
     };
   }
 
   async create(s: SessionRecord): Promise<void> {
     try {
       await this.#transaction(async (trx) => {
-        await trx.insertInto('sessions').values({
-          tenant_id: s.tenantId, hash: s.hash, accounts: JSON.stringify(s.accounts), current_user_id: s.currentUserId,
-          created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt,
-        }).execute();
+        await trx
+          .insertInto('sessions')
+          .values({
+            tenant_id: s.tenantId,
+            hash: s.hash,
+            accounts: JSON.stringify(s.accounts),
+            current_user_id: s.currentUserId,
+            created_at: s.createdAt,
+            last_seen_at: s.lastSeenAt,
+            expires_at: s.expiresAt,
+          })
+          .execute();
         await syncSids(trx, s.tenantId, s.hash, [], s.accounts);
       });
     } catch (e) {
@@ -97,18 +140,28 @@ export class SqlSessionStore implements SessionStore, UserSessionStore {
     await this.#transaction(async (trx) => {
       // Which session holds the sid (plain read, as findBySid), then that row under its lock:
       // the append works on the locked, current accounts, so concurrent additions all land.
-      const held = await trx.selectFrom('session_sids as x')
+      const held = await trx
+        .selectFrom('session_sids as x')
         .innerJoin('sessions as s', (j) => j.onRef('s.tenant_id', '=', 'x.tenant_id').onRef('s.hash', '=', 'x.session_hash'))
-        .select('s.hash').where('x.tenant_id', '=', tenantId).where('x.sid', '=', sid)
-        .orderBy('s.created_at', 'desc').orderBy('s.hash').limit(1).executeTakeFirst();
+        .select('s.hash')
+        .where('x.tenant_id', '=', tenantId)
+        .where('x.sid', '=', sid)
+        .orderBy('s.created_at', 'desc')
+        .orderBy('s.hash')
+        .limit(1)
+        .executeTakeFirst();
       if (!held) return;
       const row = await this.#lock(trx, tenantId, held.hash);
       const account = row?.accounts.find((a) => a.sid === sid);
       if (!row || !account || account.clientIds.includes(clientId)) return;
       const accounts = row.accounts.map((a) => (a === account ? { ...a, clientIds: [...a.clientIds, clientId] } : a));
       // The sids do not change: session_sids is untouched.
-      await trx.updateTable('sessions').set({ accounts: JSON.stringify(accounts) })
-        .where('tenant_id', '=', tenantId).where('hash', '=', held.hash).execute();
+      await trx
+        .updateTable('sessions')
+        .set({ accounts: JSON.stringify(accounts) })
+        .where('tenant_id', '=', tenantId)
+        .where('hash', '=', held.hash)
+        .execute();
     });
   }
 
@@ -124,13 +177,23 @@ export class SqlSessionStore implements SessionStore, UserSessionStore {
     return this.#transaction(async (trx) => {
       const before = await this.#lock(trx, tenantId, hash);
       if (!before) return undefined;
-      await trx.updateTable('sessions').set({
-        accounts: JSON.stringify(accounts),
-        ...(currentUserId !== undefined && { current_user_id: currentUserId }),
-        ...(lastSeenAt !== undefined && { last_seen_at: lastSeenAt }),
-      }).where('tenant_id', '=', tenantId).where('hash', '=', hash).execute();
+      await trx
+        .updateTable('sessions')
+        .set({
+          accounts: JSON.stringify(accounts),
+          ...(currentUserId !== undefined && { current_user_id: currentUserId }),
+          ...(lastSeenAt !== undefined && { last_seen_at: lastSeenAt }),
+        })
+        .where('tenant_id', '=', tenantId)
+        .where('hash', '=', hash)
+        .execute();
       await syncSids(trx, tenantId, hash, before.accounts, accounts);
-      return { ...before, accounts: structuredClone(accounts), currentUserId: currentUserId === undefined ? before.currentUserId : currentUserId, lastSeenAt: lastSeenAt ?? before.lastSeenAt };
+      return {
+        ...before,
+        accounts: structuredClone(accounts),
+        currentUserId: currentUserId === undefined ? before.currentUserId : currentUserId,
+        lastSeenAt: lastSeenAt ?? before.lastSeenAt,
+      };
     });
   }
 
@@ -145,28 +208,52 @@ export class SqlSessionStore implements SessionStore, UserSessionStore {
   }
 
   async pageByUser(tenantId: TenantId, userId: string, q: ListQuery<'auth_time'>): Promise<Page<UserSessionSummary>> {
-    const query = prefixRange(this.#db.selectFrom('session_sids as x')
-      .innerJoin('sessions as s', (j) => j.onRef('s.tenant_id', '=', 'x.tenant_id').onRef('s.hash', '=', 'x.session_hash'))
-      .select(['x.sid', 'x.auth_time', 's.accounts', 's.created_at', 's.last_seen_at', 's.expires_at'])
-      .where('x.tenant_id', '=', tenantId).where('x.user_id', '=', userId), 'x.sid', search(q.q));
+    const query = prefixRange(
+      this.#db
+        .selectFrom('session_sids as x')
+        .innerJoin('sessions as s', (j) => j.onRef('s.tenant_id', '=', 'x.tenant_id').onRef('s.hash', '=', 'x.session_hash'))
+        .select(['x.sid', 'x.auth_time', 's.accounts', 's.created_at', 's.last_seen_at', 's.expires_at'])
+        .where('x.tenant_id', '=', tenantId)
+        .where('x.user_id', '=', userId),
+      'x.sid',
+      search(q.q),
+    );
     const rows = await keyset(query, { k: 'x.auth_time', id: 'x.sid', numeric: true }, q).execute();
     // A sid briefly in two records (a sign-in racing the record it replaces) is listed once.
     const unique = rows.filter((r, i) => i === 0 || rows[i - 1]!.sid !== r.sid);
-    return toPage(unique, q.limit, (r) => ({ k: Number(r.auth_time), id: r.sid }), (r) => {
-      const a = (JSON.parse(r.accounts) as SessionAccount[]).find((x) => x.sid === r.sid);
-      return {
-        sid: r.sid, userId, authTime: a?.authTime ?? Number(r.auth_time), amr: a?.amr ?? [], acr: a?.acr ?? null,
-        clientIds: a?.clientIds ?? [], createdAt: r.created_at, lastSeenAt: r.last_seen_at, expiresAt: r.expires_at,
-      };
-    });
+    return toPage(
+      unique,
+      q.limit,
+      (r) => ({ k: Number(r.auth_time), id: r.sid }),
+      (r) => {
+        const a = (JSON.parse(r.accounts) as SessionAccount[]).find((x) => x.sid === r.sid);
+        return {
+          sid: r.sid,
+          userId,
+          authTime: a?.authTime ?? Number(r.auth_time),
+          amr: a?.amr ?? [],
+          acr: a?.acr ?? null,
+          clientIds: a?.clientIds ?? [],
+          createdAt: r.created_at,
+          lastSeenAt: r.last_seen_at,
+          expiresAt: r.expires_at,
+        };
+      },
+    );
   }
 
   async endSid(tenantId: TenantId, sid: string): Promise<SessionRecord | undefined> {
     return this.#transaction(async (trx) => {
-      const held = await trx.selectFrom('session_sids as x')
+      const held = await trx
+        .selectFrom('session_sids as x')
         .innerJoin('sessions as s', (j) => j.onRef('s.tenant_id', '=', 'x.tenant_id').onRef('s.hash', '=', 'x.session_hash'))
-        .select('s.hash').where('x.tenant_id', '=', tenantId).where('x.sid', '=', sid)
-        .orderBy('s.created_at', 'desc').orderBy('s.hash').limit(1).executeTakeFirst();
+        .select('s.hash')
+        .where('x.tenant_id', '=', tenantId)
+        .where('x.sid', '=', sid)
+        .orderBy('s.created_at', 'desc')
+        .orderBy('s.hash')
+        .limit(1)
+        .executeTakeFirst();
       if (!held) return undefined;
       // The row under its lock: the accounts left are computed from the current ones.
       const before = await this.#lock(trx, tenantId, held.hash);
@@ -178,8 +265,12 @@ export class SqlSessionStore implements SessionStore, UserSessionStore {
       } else {
         // No other account is silently made current.
         const currentUserId = ended?.userId === before.currentUserId ? null : before.currentUserId;
-        await trx.updateTable('sessions').set({ accounts: JSON.stringify(left), current_user_id: currentUserId })
-          .where('tenant_id', '=', tenantId).where('hash', '=', held.hash).execute();
+        await trx
+          .updateTable('sessions')
+          .set({ accounts: JSON.stringify(left), current_user_id: currentUserId })
+          .where('tenant_id', '=', tenantId)
+          .where('hash', '=', held.hash)
+          .execute();
       }
       await syncSids(trx, tenantId, held.hash, before.accounts, left);
       return before;
@@ -191,8 +282,16 @@ export class SqlSessionStore implements SessionStore, UserSessionStore {
       // The index rows first, while their sessions still tell which ones go: the expired
       // sessions come from sessions_expires_idx, their sid rows by the session_sids key prefix
       // (a correlated EXISTS would visit every session_sids row).
-      await trx.deleteFrom('session_sids').where((eb) => eb(eb.refTuple('tenant_id', 'session_hash'), 'in',
-        eb.selectFrom('sessions').select(['tenant_id', 'hash']).where('expires_at', '<', before).$asTuple('tenant_id', 'hash'))).execute();
+      await trx
+        .deleteFrom('session_sids')
+        .where((eb) =>
+          eb(
+            eb.refTuple('tenant_id', 'session_hash'),
+            'in',
+            eb.selectFrom('sessions').select(['tenant_id', 'hash']).where('expires_at', '<', before).$asTuple('tenant_id', 'hash'),
+          ),
+        )
+        .execute();
       const r = await trx.deleteFrom('sessions').where('expires_at', '<', before).executeTakeFirst();
       return Number(r.numDeletedRows);
     });
@@ -231,14 +330,28 @@ async function syncSids(trx: Trx, tenantId: string, hash: string, before: readon
   }
   const added = [...now.values()].filter((a) => !old.has(a.sid));
   if (added.length > 0) {
-    await trx.insertInto('session_sids').values(added.map((a) => ({
-      tenant_id: tenantId, session_hash: hash, sid: a.sid, user_id: a.userId, auth_time: a.authTime,
-    }))).execute();
+    await trx
+      .insertInto('session_sids')
+      .values(
+        added.map((a) => ({
+          tenant_id: tenantId,
+          session_hash: hash,
+          sid: a.sid,
+          user_id: a.userId,
+          auth_time: a.authTime,
+        })),
+      )
+      .execute();
   }
   for (const a of now.values()) {
     const was = old.get(a.sid);
     if (!was || (was.userId === a.userId && was.authTime === a.authTime)) continue;
-    await trx.updateTable('session_sids').set({ user_id: a.userId, auth_time: a.authTime })
-      .where('tenant_id', '=', tenantId).where('session_hash', '=', hash).where('sid', '=', a.sid).execute();
+    await trx
+      .updateTable('session_sids')
+      .set({ user_id: a.userId, auth_time: a.authTime })
+      .where('tenant_id', '=', tenantId)
+      .where('session_hash', '=', hash)
+      .where('sid', '=', a.sid)
+      .execute();
   }
 }

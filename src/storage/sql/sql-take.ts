@@ -20,10 +20,24 @@ export function sqlTake<T>(
 ): (tenantId: string, hash: string, at: number) => Promise<TakeResult<T>> {
   const { db } = conn;
   // consumed_at = p(2) first in SET, then the key: parameters are numbered by position.
-  const cas = prepareQuery(conn, (p) => db.updateTable(table).set({ consumed_at: p(2) })
-    .where('tenant_id', '=', p(0)).where('hash', '=', p(1)).where('consumed_at', 'is', null));
-  const find = prepareQuery(conn, (p) => db.selectFrom(table).select(columns as never)
-    .where('tenant_id', '=', p(0)).where('hash', '=', p(1)), columns);
+  const cas = prepareQuery(conn, (p) =>
+    db
+      .updateTable(table)
+      .set({ consumed_at: p(2) })
+      .where('tenant_id', '=', p(0))
+      .where('hash', '=', p(1))
+      .where('consumed_at', 'is', null),
+  );
+  const find = prepareQuery(
+    conn,
+    (p) =>
+      db
+        .selectFrom(table)
+        .select(columns as never)
+        .where('tenant_id', '=', p(0))
+        .where('hash', '=', p(1)),
+    columns,
+  );
   return async (tenantId, hash, at) => {
     const won = (await cas.run([tenantId, hash, at])) > 0;
     const row = await find.first([tenantId, hash]);

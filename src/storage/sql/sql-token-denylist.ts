@@ -14,8 +14,7 @@ export class SqlTokenDenylist implements TokenDenylist {
   constructor(conn: SqlConnection) {
     this.#db = conn.db;
     this.#add = insertIfAbsent(conn, 'token_denylist', ['tenant_id', 'jti', 'expires_at']);
-    this.#has = prepareQuery(conn, (p) => conn.db.selectFrom('token_denylist').select('jti')
-      .where('tenant_id', '=', p(0)).where('jti', '=', p(1)), ['jti']);
+    this.#has = prepareQuery(conn, (p) => conn.db.selectFrom('token_denylist').select('jti').where('tenant_id', '=', p(0)).where('jti', '=', p(1)), ['jti']);
   }
 
   async add(tenantId: TenantId, jti: string, expiresAt: number): Promise<void> {

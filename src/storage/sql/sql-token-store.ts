@@ -9,8 +9,23 @@ import { isUniqueViolation } from './sql-errors.ts';
 
 /** Every column, in the order `encode` writes and `decode` reads them. */
 const TOKEN_COLUMNS = [
-  'tenant_id', 'hash', 'kind', 'jti', 'client_id', 'subject', 'scope', 'audience', 'grant_id',
-  'parent_hash', 'issued_at', 'expires_at', 'cnf', 'claims', 'revoked_at', 'consumed_at', 'user_id',
+  'tenant_id',
+  'hash',
+  'kind',
+  'jti',
+  'client_id',
+  'subject',
+  'scope',
+  'audience',
+  'grant_id',
+  'parent_hash',
+  'issued_at',
+  'expires_at',
+  'cnf',
+  'claims',
+  'revoked_at',
+  'consumed_at',
+  'user_id',
 ] as const satisfies readonly (keyof TokensTable)[];
 
 type Values = RowValues<Selectable<TokensTable>, typeof TOKEN_COLUMNS>;
@@ -18,17 +33,29 @@ type Values = RowValues<Selectable<TokensTable>, typeof TOKEN_COLUMNS>;
 /** A record as the values of TOKEN_COLUMNS, in order. */
 function encode(t: TokenRecord): Values {
   return [
-    t.tenantId, t.hash, t.kind, t.jti, t.clientId, t.subject, t.scope, JSON.stringify(t.audience), t.grantId,
-    t.parentHash, t.issuedAt, t.expiresAt, t.cnf === null ? null : JSON.stringify(t.cnf), JSON.stringify(t.claims),
-    t.revokedAt, t.consumedAt, t.userId,
+    t.tenantId,
+    t.hash,
+    t.kind,
+    t.jti,
+    t.clientId,
+    t.subject,
+    t.scope,
+    JSON.stringify(t.audience),
+    t.grantId,
+    t.parentHash,
+    t.issuedAt,
+    t.expiresAt,
+    t.cnf === null ? null : JSON.stringify(t.cnf),
+    JSON.stringify(t.claims),
+    t.revokedAt,
+    t.consumedAt,
+    t.userId,
   ];
 }
 
 function decode(r: Values): TokenRecord {
-  const [
-    tenantId, hash, kind, jti, clientId, subject, scope, audience, grantId, parentHash, issuedAt, expiresAt,
-    cnf, claims, revokedAt, consumedAt, userId,
-  ] = r;
+  const [tenantId, hash, kind, jti, clientId, subject, scope, audience, grantId, parentHash, issuedAt, expiresAt, cnf, claims, revokedAt, consumedAt, userId] =
+    r;
   return {
     tenantId,
     hash,
@@ -54,17 +81,28 @@ function decode(r: Values): TokenRecord {
 function hotQueries(conn: SqlConnection) {
   const { db } = conn;
   return {
-    insert: prepareQuery(conn, (p) => db.insertInto('tokens')
-      .values(Object.fromEntries(TOKEN_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof TOKEN_COLUMNS)[number], never>)),
-    find: prepareQuery(conn, (p) => db.selectFrom('tokens').select(TOKEN_COLUMNS)
-      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)), TOKEN_COLUMNS),
-    exists: prepareQuery(conn, (p) => db.selectFrom('tokens').select('hash')
-      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)), ['hash']),
+    insert: prepareQuery(conn, (p) =>
+      db.insertInto('tokens').values(Object.fromEntries(TOKEN_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof TOKEN_COLUMNS)[number], never>),
+    ),
+    find: prepareQuery(conn, (p) => db.selectFrom('tokens').select(TOKEN_COLUMNS).where('tenant_id', '=', p(0)).where('hash', '=', p(1)), TOKEN_COLUMNS),
+    exists: prepareQuery(conn, (p) => db.selectFrom('tokens').select('hash').where('tenant_id', '=', p(0)).where('hash', '=', p(1)), ['hash']),
     // consumed_at = p(2) first in SET, then the key: parameters are numbered by position.
-    consume: prepareQuery(conn, (p) => db.updateTable('tokens').set({ consumed_at: p(2) })
-      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)).where('consumed_at', 'is', null)),
-    revoke: prepareQuery(conn, (p) => db.updateTable('tokens').set({ revoked_at: p(2) })
-      .where('tenant_id', '=', p(0)).where('hash', '=', p(1)).where('revoked_at', 'is', null)),
+    consume: prepareQuery(conn, (p) =>
+      db
+        .updateTable('tokens')
+        .set({ consumed_at: p(2) })
+        .where('tenant_id', '=', p(0))
+        .where('hash', '=', p(1))
+        .where('consumed_at', 'is', null),
+    ),
+    revoke: prepareQuery(conn, (p) =>
+      db
+        .updateTable('tokens')
+        .set({ revoked_at: p(2) })
+        .where('tenant_id', '=', p(0))
+        .where('hash', '=', p(1))
+        .where('revoked_at', 'is', null),
+    ),
   } satisfies Record<string, PreparedQuery>;
 }
 
@@ -113,15 +151,23 @@ export class SqlTokenStore implements TokenStore {
   }
 
   async revokeGrant(tenantId: TenantId, grantId: string, at: number): Promise<number> {
-    const r = await this.#db.updateTable('tokens').set({ revoked_at: at })
-      .where('tenant_id', '=', tenantId).where('grant_id', '=', grantId).where('revoked_at', 'is', null)
+    const r = await this.#db
+      .updateTable('tokens')
+      .set({ revoked_at: at })
+      .where('tenant_id', '=', tenantId)
+      .where('grant_id', '=', grantId)
+      .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return Number(r.numUpdatedRows);
   }
 
   async countActive(at: number): Promise<number> {
-    const row = await this.#db.selectFrom('tokens').select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('expires_at', '>', at).where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+    const row = await this.#db
+      .selectFrom('tokens')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('expires_at', '>', at)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 

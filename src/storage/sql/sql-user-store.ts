@@ -16,18 +16,30 @@ const SORTS: Readonly<Record<UserSort, KeysetColumns>> = {
 };
 
 const USER_COLUMNS = [
-  'tenant_id', 'id', 'username', 'password_hash', 'roles', 'claims', 'disabled', 'created_at', 'updated_at',
+  'tenant_id',
+  'id',
+  'username',
+  'password_hash',
+  'roles',
+  'claims',
+  'disabled',
+  'created_at',
+  'updated_at',
 ] as const satisfies readonly (keyof UsersTable)[];
 type Values = RowValues<Selectable<UsersTable>, typeof USER_COLUMNS>;
 
 function decode(r: Values): User {
   const [tenantId, id, username, passwordHash, roles, claims, disabled, createdAt, updatedAt] = r;
   return {
-    tenantId, id, username, passwordHash,
+    tenantId,
+    id,
+    username,
+    passwordHash,
     roles: JSON.parse(roles) as UserRole[],
     claims: JSON.parse(claims) as StandardClaims,
     disabled: Boolean(disabled),
-    createdAt, updatedAt,
+    createdAt,
+    updatedAt,
   };
 }
 
@@ -57,19 +69,30 @@ export class SqlUserStore implements UserStore {
     const { db } = conn;
     this.#db = db;
     this.#kind = conn.kind;
-    this.#get = prepareQuery(conn, (p) => db.selectFrom('users').select(USER_COLUMNS)
-      .where('tenant_id', '=', p(0)).where('id', '=', p(1)), USER_COLUMNS);
-    this.#byUsername = prepareQuery(conn, (p) => db.selectFrom('users').select(USER_COLUMNS)
-      .where('tenant_id', '=', p(0)).where('username', '=', p(1)), USER_COLUMNS);
+    this.#get = prepareQuery(conn, (p) => db.selectFrom('users').select(USER_COLUMNS).where('tenant_id', '=', p(0)).where('id', '=', p(1)), USER_COLUMNS);
+    this.#byUsername = prepareQuery(
+      conn,
+      (p) => db.selectFrom('users').select(USER_COLUMNS).where('tenant_id', '=', p(0)).where('username', '=', p(1)),
+      USER_COLUMNS,
+    );
   }
 
   async create(u: User): Promise<void> {
     try {
-      await this.#db.insertInto('users').values({
-        tenant_id: u.tenantId, id: u.id, username: u.username.toLowerCase(), password_hash: u.passwordHash,
-        roles: JSON.stringify(u.roles), claims: JSON.stringify(u.claims), disabled: u.disabled ? 1 : 0,
-        created_at: u.createdAt, updated_at: u.updatedAt,
-      }).execute();
+      await this.#db
+        .insertInto('users')
+        .values({
+          tenant_id: u.tenantId,
+          id: u.id,
+          username: u.username.toLowerCase(),
+          password_hash: u.passwordHash,
+          roles: JSON.stringify(u.roles),
+          claims: JSON.stringify(u.claims),
+          disabled: u.disabled ? 1 : 0,
+          created_at: u.createdAt,
+          updated_at: u.updatedAt,
+        })
+        .execute();
     } catch (e) {
       if (isUniqueViolation(this.#kind, e)) throw new GatehouseError('GH_CONFLICT', 'a user with this id or username already exists');
       throw e;
@@ -86,12 +109,16 @@ export class SqlUserStore implements UserStore {
     return row && decode(row as Values);
   }
 
-
   async page(tenantId: TenantId, q: ListQuery<UserSort>): Promise<Page<User>> {
     const term = search(q.q)?.toLowerCase();
     const query = prefixRange(this.#db.selectFrom('users').select(USER_COLUMNS).where('tenant_id', '=', tenantId), 'username', term);
     const rows = await keyset(query, SORTS[q.sort], q).execute();
-    return toPage(rows, q.limit, (r) => ({ k: q.sort === 'username' ? r.username : r.created_at, id: r.id }), (r) => decode(rowValues(r)));
+    return toPage(
+      rows,
+      q.limit,
+      (r) => ({ k: q.sort === 'username' ? r.username : r.created_at, id: r.id }),
+      (r) => decode(rowValues(r)),
+    );
   }
 
   async delete(tenantId: TenantId, id: string): Promise<boolean> {

@@ -33,7 +33,10 @@ test('SQLite: 40 concurrent sign-in-like requests mixing main-connection transac
       return taken.result === 'consumed' && pushed.result === 'consumed' && bySid?.lastSeenAt === T0 + i;
     };
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => request(i)));
-    assert.deepEqual(results, results.map(() => true));
+    assert.deepEqual(
+      results,
+      results.map(() => true),
+    );
   } finally {
     await storage.close();
     await rm(dir, { recursive: true, force: true });

@@ -25,8 +25,10 @@ describe('SQLite hot-path reads share one read transaction per event-loop turn',
     dir = await mkdtemp(join(tmpdir(), 'gh-reads-'));
     conn = await openSql({ kind: 'sqlite', location: join(dir, 'g.db'), poolSize: 1 });
     await migrateToLatest(conn.db as never, 'sqlite');
-    find = prepareQuery(conn, (p) => conn.db.selectFrom('token_denylist').select(['jti', 'expires_at'])
-      .where('tenant_id', '=', p(0)).where('jti', '=', p(1)), ['jti', 'expires_at']);
+    find = prepareQuery(conn, (p) => conn.db.selectFrom('token_denylist').select(['jti', 'expires_at']).where('tenant_id', '=', p(0)).where('jti', '=', p(1)), [
+      'jti',
+      'expires_at',
+    ]);
     add = prepareQuery(conn, (p) => conn.db.insertInto('token_denylist').values({ tenant_id: p(0), jti: p(1), expires_at: p(2) }));
     other = new (await loadBetterSqlite3())(join(dir, 'g.db'), { timeout: 1000 });
   });
@@ -77,8 +79,12 @@ describe('SQLite hot-path reads share one read transaction per event-loop turn',
 
   test('the writer thread signals a committed batch before its callers resume', async () => {
     const order: string[] = [];
-    const writer = new SqliteWriterThread(join(dir, 'g.db'), { busyTimeoutMs: 1000, walSizeLimit: 1 << 20 },
-      new InThreadWriter(conn.sqlite!.handle, conn.sqlite!.reads), () => order.push('committed'));
+    const writer = new SqliteWriterThread(
+      join(dir, 'g.db'),
+      { busyTimeoutMs: 1000, walSizeLimit: 1 << 20 },
+      new InThreadWriter(conn.sqlite!.handle, conn.sqlite!.reads),
+      () => order.push('committed'),
+    );
     const sql = 'insert into "token_denylist" ("tenant_id", "jti", "expires_at") values (?, ?, ?)';
     await writer.run(sql, ['t5', 'x', 1], () => Promise.reject(new Error('unused'))).then(() => order.push('resumed'));
     assert.deepEqual(order, ['committed', 'resumed']);

@@ -20,8 +20,12 @@ function fakeSqlite(failOn: { sql: string; endsTransaction: boolean; code?: stri
     inTransaction: false as boolean,
     prepare(sql: string): SqliteStatement {
       return {
-        raw() { return this; },
-        get() { return undefined; },
+        raw() {
+          return this;
+        },
+        get() {
+          return undefined;
+        },
         run(...params: unknown[]) {
           const text = params.length ? `${sql} ${params.join(',')}` : sql;
           if (text === failOn.sql) {
@@ -78,10 +82,8 @@ describe('SQLite hot-path writes on a file (writer thread)', () => {
   let add: PreparedQuery;
   /** A second connection: sees only what was committed. */
   let other: BetterSqlite3.Database;
-  const committed = (tenant: string) =>
-    other.prepare('select jti from token_denylist where tenant_id = ? order by jti').pluck().all(tenant) as string[];
-  const insertInto = (c: SqlConnection) =>
-    prepareQuery(c, (p) => c.db.insertInto('token_denylist').values({ tenant_id: p(0), jti: p(1), expires_at: p(2) }));
+  const committed = (tenant: string) => other.prepare('select jti from token_denylist where tenant_id = ? order by jti').pluck().all(tenant) as string[];
+  const insertInto = (c: SqlConnection) => prepareQuery(c, (p) => c.db.insertInto('token_denylist').values({ tenant_id: p(0), jti: p(1), expires_at: p(2) }));
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gh-writer-'));
@@ -101,11 +103,15 @@ describe('SQLite hot-path writes on a file (writer thread)', () => {
     assert.ok(conn.sqlite!.writes instanceof SqliteWriterThread);
     await add.run(['t0', 'warm-up', 1]);
     const before = { ...stats };
-    const done = await Promise.all(['a', 'b', 'c', 'd'].map((j) => add.run(['t1', j, 1]).then((n) => {
-      // Resolved only after COMMIT: another connection already sees the row.
-      assert.ok(committed('t1').includes(j));
-      return n;
-    })));
+    const done = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((j) =>
+        add.run(['t1', j, 1]).then((n) => {
+          // Resolved only after COMMIT: another connection already sees the row.
+          assert.ok(committed('t1').includes(j));
+          return n;
+        }),
+      ),
+    );
     assert.deepEqual(done, [1, 1, 1, 1]);
     assert.equal(stats.transactions - before.transactions, 1);
     assert.equal(stats.writes - before.writes, 4);
@@ -114,7 +120,10 @@ describe('SQLite hot-path writes on a file (writer thread)', () => {
   test('a duplicate key rejects that write alone with the driver code; the rest of its batch commits', async () => {
     await add.run(['t2', 'taken', 1]);
     const results = await Promise.allSettled([add.run(['t2', 'x', 1]), add.run(['t2', 'taken', 1]), add.run(['t2', 'y', 1])]);
-    assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     assert.equal((results[1] as PromiseRejectedResult).reason.code, 'SQLITE_CONSTRAINT_PRIMARYKEY');
     assert.deepEqual(committed('t2'), ['taken', 'x', 'y']);
   });
@@ -146,7 +155,8 @@ describe('SQLite hot-path writes on a file (writer thread)', () => {
     const fallback = new InThreadWriter(mem.sqlite!.handle, mem.sqlite!.reads);
     const writer = new SqliteWriterThread(join(dir, 'missing', 'nope.db'), { busyTimeoutMs: 100, walSizeLimit: 1 << 20 }, fallback);
     const sql = insertInto(mem);
-    const viaWriter = (jti: string) => writer.run('insert into "token_denylist" ("tenant_id", "jti", "expires_at") values (?, ?, ?)', ['t5', jti, 1], () => sql.run(['t5', jti, 1]));
+    const viaWriter = (jti: string) =>
+      writer.run('insert into "token_denylist" ("tenant_id", "jti", "expires_at") values (?, ?, ?)', ['t5', jti, 1], () => sql.run(['t5', jti, 1]));
     await assert.rejects(viaWriter('first'), (e: unknown) => e instanceof GatehouseError && e.code === 'GH_STORE_UNAVAILABLE');
     assert.equal(await viaWriter('second'), 1);
     assert.equal(fallback.stats.writes, 1);

@@ -48,7 +48,11 @@ export function commitWrites(db: SqliteHandle, prepare: (sql: string) => SqliteS
   }
   const failAll = (error: unknown): WriteOutcome[] => {
     if (db.inTransaction) {
-      try { prepare('rollback').run(); } catch { /* the first error is the one to report */ }
+      try {
+        prepare('rollback').run();
+      } catch {
+        /* the first error is the one to report */
+      }
     }
     return writes.map(() => ({ error }));
   };

@@ -3,8 +3,15 @@ import { GatehouseError } from '../../core/errors.ts';
 import { mapStoreError } from './sql-errors.ts';
 import { installedSqliteDriver } from './sqlite-driver.ts';
 import {
-  commitWrites, MAX_BATCH, statementCache, storeClosed,
-  type HotWrite, type HotWriter, type SqliteHandle, type SqliteStatement, type WriteOutcome,
+  commitWrites,
+  MAX_BATCH,
+  statementCache,
+  storeClosed,
+  type HotWrite,
+  type HotWriter,
+  type SqliteHandle,
+  type SqliteStatement,
+  type WriteOutcome,
 } from './sqlite-write-batch.ts';
 
 interface Pending extends HotWrite {

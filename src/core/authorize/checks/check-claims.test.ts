@@ -34,9 +34,12 @@ describe('OIDC Core §5.5 claims and §3.1.2.1 acr_values', () => {
 
 describe('OIDC Core §3.1.2.1 id_token_hint', () => {
   let w: AuthorizeWorld;
-  before(async () => { w = await authorizeWorld(); });
+  before(async () => {
+    w = await authorizeWorld();
+  });
   const rp = webClient();
-  const hint = (payload: Record<string, unknown>, typ = 'JWT') => w.keys.signer('ES256').sign({ iss: ISSUER, sub: 'u-1', aud: 'web', iat: 1, exp: 2, ...payload }, typ);
+  const hint = (payload: Record<string, unknown>, typ = 'JWT') =>
+    w.keys.signer('ES256').sign({ iss: ISSUER, sub: 'u-1', aud: 'web', iat: 1, exp: 2, ...payload }, typ);
 
   test('OIDC Core §3.1.2.1 a hint we issued to this client gives its sub, even expired', () => {
     assert.equal(checkIdTokenHint(rp, { id_token_hint: hint({}) }, w.deps.idTokenHints), 'u-1');

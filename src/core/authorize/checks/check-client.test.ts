@@ -7,7 +7,11 @@ import { AuthorizationError } from '../authorization-error.ts';
 import { checkClient, checkClientRecord } from './check-client.ts';
 
 const clients = (...list: Client[]) => ({ get: async (_t: string, id: string) => list.find((c) => c.clientId === id) });
-const store = clients(webClient(), webClient({ clientId: 'off', disabled: true }), webClient({ clientId: 'm2m', grantTypes: ['client_credentials'], responseTypes: [] }));
+const store = clients(
+  webClient(),
+  webClient({ clientId: 'off', disabled: true }),
+  webClient({ clientId: 'm2m', grantTypes: ['client_credentials'], responseTypes: [] }),
+);
 
 async function page(params: Record<string, string>, code: string): Promise<void> {
   await assert.rejects(checkClient(store, DEFAULT_TENANT, params), (e: unknown) => {
@@ -33,7 +37,10 @@ describe('RFC 6749 §4.1.2.1 client_id at the authorization endpoint', () => {
   test('RFC 9126 §2.1 a client already authenticated (PAR) is held to the same rules without a store read', () => {
     assert.equal(checkClientRecord(webClient(), 'web').clientId, 'web');
     for (const c of [webClient({ disabled: true }), webClient({ clientId: 'm2m', grantTypes: ['client_credentials'], responseTypes: [] })]) {
-      assert.throws(() => checkClientRecord(c, c.clientId), (e: unknown) => e instanceof AuthorizationError && e.redirect === null);
+      assert.throws(
+        () => checkClientRecord(c, c.clientId),
+        (e: unknown) => e instanceof AuthorizationError && e.redirect === null,
+      );
     }
   });
 });

@@ -14,7 +14,10 @@ const conf = webClient();
 
 describe('RFC 7636 PKCE at the authorization endpoint', () => {
   test('RFC 7636 §4.3 accepts an S256 challenge', () => {
-    assert.deepEqual(checkPkce(pub, { code_challenge: S256, code_challenge_method: 'S256' }, 'code', cfg()), { codeChallenge: S256, codeChallengeMethod: 'S256' });
+    assert.deepEqual(checkPkce(pub, { code_challenge: S256, code_challenge_method: 'S256' }, 'code', cfg()), {
+      codeChallenge: S256,
+      codeChallengeMethod: 'S256',
+    });
   });
   test('RFC 7636 §4.4.1 a public client without code_challenge gets invalid_request', () => {
     assert.throws(() => checkPkce(pub, {}, 'code', cfg()), invalid);
@@ -24,11 +27,20 @@ describe('RFC 7636 PKCE at the authorization endpoint', () => {
     assert.throws(() => checkPkce(conf, {}, 'code', cfg('all')), invalid);
   });
   test('RFC 7636 §4.3 the method defaults to plain, so a bare challenge is refused while plain is off', () => {
-    assert.throws(() => checkPkce(pub, { code_challenge: S256 }, 'code', cfg()), (e: unknown) => invalid(e) && /code_challenge_method is required/.test((e as OAuthError).description ?? ''));
+    assert.throws(
+      () => checkPkce(pub, { code_challenge: S256 }, 'code', cfg()),
+      (e: unknown) => invalid(e) && /code_challenge_method is required/.test((e as OAuthError).description ?? ''),
+    );
   });
   test('RFC 7636 §4.4.1 plain is refused (transform algorithm not supported) unless allowPlainPkce', () => {
-    assert.throws(() => checkPkce(pub, { code_challenge: PLAIN, code_challenge_method: 'plain' }, 'code', cfg()), (e: unknown) => invalid(e) && /transform algorithm not supported/.test((e as OAuthError).description ?? ''));
-    assert.deepEqual(checkPkce(pub, { code_challenge: PLAIN, code_challenge_method: 'plain' }, 'code', cfg('public', true)), { codeChallenge: PLAIN, codeChallengeMethod: 'plain' });
+    assert.throws(
+      () => checkPkce(pub, { code_challenge: PLAIN, code_challenge_method: 'plain' }, 'code', cfg()),
+      (e: unknown) => invalid(e) && /transform algorithm not supported/.test((e as OAuthError).description ?? ''),
+    );
+    assert.deepEqual(checkPkce(pub, { code_challenge: PLAIN, code_challenge_method: 'plain' }, 'code', cfg('public', true)), {
+      codeChallenge: PLAIN,
+      codeChallengeMethod: 'plain',
+    });
     assert.deepEqual(checkPkce(pub, { code_challenge: PLAIN }, 'code', cfg('public', true)), { codeChallenge: PLAIN, codeChallengeMethod: 'plain' });
   });
   test('RFC 7636 §4.4.1 an unknown method is invalid_request', () => {

@@ -11,12 +11,15 @@ const webLoopback = webClient({ redirectUris: ['http://127.0.0.1:3000/cb'] });
 
 /** The failure must be an error page (redirect null) with invalid_request. */
 function refused(client: typeof web, params: Record<string, string>): void {
-  assert.throws(() => checkRedirectUri(client, params), (e: unknown) => {
-    assert.ok(e instanceof AuthorizationError);
-    assert.equal(e.redirect, null, 'never redirected (RFC 6749 §3.1.2.4)');
-    assert.equal(e.error.code, 'invalid_request');
-    return true;
-  });
+  assert.throws(
+    () => checkRedirectUri(client, params),
+    (e: unknown) => {
+      assert.ok(e instanceof AuthorizationError);
+      assert.equal(e.redirect, null, 'never redirected (RFC 6749 §3.1.2.4)');
+      assert.equal(e.error.code, 'invalid_request');
+      return true;
+    },
+  );
 }
 
 describe('RFC 6749 §3.1.2 redirect_uri (exact matching, RFC 9700 §4.1.3)', () => {
@@ -51,7 +54,8 @@ describe('RFC 6749 §3.1.2 redirect_uri (exact matching, RFC 9700 §4.1.3)', () 
   });
   test('RFC 6749 §3.1.2.3 redirect_uri is required when several URIs are registered', () => refused(web, {}));
   test('OIDC Core §3.1.2.1 redirect_uri is required in an OpenID request even with one registered URI', () => refused(single, { scope: 'openid' }));
-  test('a client without registered redirect URIs cannot use the endpoint', () => refused(webClient({ redirectUris: [] }), { redirect_uri: 'https://rp.example/cb' }));
+  test('a client without registered redirect URIs cannot use the endpoint', () =>
+    refused(webClient({ redirectUris: [] }), { redirect_uri: 'https://rp.example/cb' }));
 });
 
 describe('RFC 8252 §7.3 loopback redirects', () => {

@@ -55,5 +55,7 @@ export function checkRedirectUri(client: Client, params: Params): string {
   // no normalisation, no case folding, no decoding of percent-encoded characters).
   if (registered.includes(requested)) return requested;
   if (registered.some((r) => loopbackMatch(client, r, requested))) return requested;
-  throw AuthorizationError.page(OAuthError.invalidRequest('redirect_uri is not registered for this client', `client ${client.clientId} redirect_uri ${requested.slice(0, 200)}`));
+  throw AuthorizationError.page(
+    OAuthError.invalidRequest('redirect_uri is not registered for this client', `client ${client.clientId} redirect_uri ${requested.slice(0, 200)}`),
+  );
 }

@@ -25,17 +25,25 @@ describe('RFC 9101 request / RFC 9126 request_uri', () => {
     await assert.rejects(resolveRequestSource(client, { request_uri: 'urn:x' }, 'authorize', {}), is('request_uri_not_supported'));
   });
   test('OIDC Core §6 request and request_uri together are invalid_request', async () => {
-    await assert.rejects(resolveRequestSource(client, { request: 'a', request_uri: 'b' }, 'authorize', { requestObjects: jar, pushedRequests: par }), is('invalid_request'));
+    await assert.rejects(
+      resolveRequestSource(client, { request: 'a', request_uri: 'b' }, 'authorize', { requestObjects: jar, pushedRequests: par }),
+      is('invalid_request'),
+    );
   });
   test('RFC 9101 §6.3 only the request object parameters are used (client_id kept)', async () => {
     const r = await resolveRequestSource(client, { client_id: 'web', request: 'a.b.c', state: 'outer', scope: 'email' }, 'authorize', { requestObjects: jar });
     assert.deepEqual(r, { params: { response_type: 'code', scope: 'openid', state: 'inner', client_id: 'web' }, pushed: false });
   });
   test('RFC 9126 §4 a pushed request is taken once and counts as pushed', async () => {
-    const r = await resolveRequestSource(client, { client_id: 'web', request_uri: 'urn:ietf:params:oauth:request_uri:1' }, 'authorize', { pushedRequests: par });
+    const r = await resolveRequestSource(client, { client_id: 'web', request_uri: 'urn:ietf:params:oauth:request_uri:1' }, 'authorize', {
+      pushedRequests: par,
+    });
     assert.equal(r.pushed, true);
     assert.equal(r.params['state'], 'pushed');
-    await assert.rejects(resolveRequestSource(client, { client_id: 'web', request_uri: 'urn:ietf:params:oauth:request_uri:1' }, 'authorize', { pushedRequests: par }), is('invalid_request_uri'));
+    await assert.rejects(
+      resolveRequestSource(client, { client_id: 'web', request_uri: 'urn:ietf:params:oauth:request_uri:1' }, 'authorize', { pushedRequests: par }),
+      is('invalid_request_uri'),
+    );
   });
   test('RFC 9126 §2.1 request_uri cannot be pushed', async () => {
     await assert.rejects(resolveRequestSource(client, { request_uri: 'urn:x' }, 'par', { pushedRequests: par }), is('invalid_request'));

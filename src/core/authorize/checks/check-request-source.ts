@@ -21,7 +21,12 @@ export interface ResolvedSource {
  * Where the parameters come from: the query/form itself, a JAR request object (RFC 9101) or a
  * pushed request (RFC 9126). The client is already known; its id is kept from the outer request.
  */
-export async function resolveRequestSource(client: Client, raw: Params, via: NonNullable<ResolveOptions['via']>, sources: RequestSources): Promise<ResolvedSource> {
+export async function resolveRequestSource(
+  client: Client,
+  raw: Params,
+  via: NonNullable<ResolveOptions['via']>,
+  sources: RequestSources,
+): Promise<ResolvedSource> {
   const request = param(raw, 'request');
   const requestUri = param(raw, 'request_uri');
   // OIDC Core §6: "If one of these parameters is used, the other MUST NOT be used in the same request."

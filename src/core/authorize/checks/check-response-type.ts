@@ -48,10 +48,12 @@ export function checkResponseType(client: Client, params: Params, config: { read
   const registered = client.responseTypes.map(normalizeResponseType);
   // RFC 6749 §4.1.2.1 unauthorized_client: "The client is not authorized to request an
   // authorization code using this method."
-  if (!registered.includes(rt)) throw OAuthError.unauthorizedClient('this response_type is not registered for the client', `client ${client.clientId} response_type ${rt}`);
+  if (!registered.includes(rt))
+    throw OAuthError.unauthorizedClient('this response_type is not registered for the client', `client ${client.clientId} response_type ${rt}`);
   // OIDC Registration §2: code needs the authorization_code grant; a response without a code
   // (id_token, id_token token) is the implicit grant.
   const grant = rt.startsWith('code') ? 'authorization_code' : 'implicit';
-  if (!client.grantTypes.includes(grant)) throw OAuthError.unauthorizedClient(`the client is not registered for the ${grant} grant`, `client ${client.clientId}`);
+  if (!client.grantTypes.includes(grant))
+    throw OAuthError.unauthorizedClient(`the client is not registered for the ${grant} grant`, `client ${client.clientId}`);
   return rt;
 }

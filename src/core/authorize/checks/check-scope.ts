@@ -44,7 +44,11 @@ export function checkScope(client: Client, params: Params, ctx: { readonly respo
  * the requested resources are in place." The one such condition here: a first-party client,
  * which the operator trusts without consent. Otherwise the value is dropped (ignored, not an error).
  */
-function offlineAccess(client: Client, asked: readonly string[], ctx: { readonly responseType: string; readonly prompt: readonly string[] }): readonly string[] {
+function offlineAccess(
+  client: Client,
+  asked: readonly string[],
+  ctx: { readonly responseType: string; readonly prompt: readonly string[] },
+): readonly string[] {
   if (!asked.includes('offline_access')) return asked;
   const withCode = ctx.responseType.split(' ').includes('code');
   const permitted = ctx.prompt.includes('consent') || oidcMetadata(client).firstParty;

@@ -15,21 +15,31 @@ import type { TokenResponse } from '../types.ts';
 import { createAuthorizationCodeGrant } from './authorization-code.ts';
 
 const rp = makeClient({
-  clientId: 'rp', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'],
-  redirectUris: ['https://rp.example/cb'], scopes: ['openid', 'email', 'offline_access'],
+  clientId: 'rp',
+  tokenEndpointAuthMethod: 'none',
+  grantTypes: ['authorization_code', 'refresh_token'],
+  redirectUris: ['https://rp.example/cb'],
+  scopes: ['openid', 'email', 'offline_access'],
 });
 const isCode = (code: string) => (e: unknown) => e instanceof OAuthError && e.code === code;
 
 async function setup(format: AccessTokenFormat = 'jwt') {
   const w = await coreWorld();
-  const accessTokens = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, {
-    issuer: ISSUER, tokens: { accessTokenTtl: 300, accessTokenFormat: format, accessTokenSigningAlg: 'ES256' }, resources: [], requireResourceRegistration: false,
-  });
+  const accessTokens = createAccessTokenIssuer(
+    { ...w, tokens: w.storage.tokens },
+    {
+      issuer: ISSUER,
+      tokens: { accessTokenTtl: 300, accessTokenFormat: format, accessTokenSigningAlg: 'ES256' },
+      resources: [],
+      requireResourceRegistration: false,
+    },
+  );
   const codes = w.storage.codes;
   const users = fakeUserStore(makeUser());
   const deps = grantDeps(w, { accessTokens, codes, users });
   const grant = createAuthorizationCodeGrant(deps);
-  const redeem = (params: Record<string, string>, client = rp, resources: readonly string[] = []) => grant.handle({ client, authMethod: 'none', params, resources });
+  const redeem = (params: Record<string, string>, client = rp, resources: readonly string[] = []) =>
+    grant.handle({ client, authMethod: 'none', params, resources });
   const ok = { code: 'code-1', redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier };
   await codes.insert(makeCodeRecord('code-1'));
   const active = async (token: string) => {
@@ -52,7 +62,11 @@ describe('RFC 6749 §4.1.3 authorization_code grant', () => {
     assert.equal(at.sub, 'u-1');
     assert.equal(at.auth_time, T0 / 1000 - 60);
     assert.equal(at.grant_id, 'grant-code-1');
-    const { payload } = await jwtVerify(res.id_token!, createLocalJWKSet(w.keys.jwks() as never), { issuer: ISSUER, audience: 'rp', currentDate: new Date(T0) });
+    const { payload } = await jwtVerify(res.id_token!, createLocalJWKSet(w.keys.jwks() as never), {
+      issuer: ISSUER,
+      audience: 'rp',
+      currentDate: new Date(T0),
+    });
     assert.equal(payload.sub, 'u-1');
     assert.equal(payload.nonce, 'nonce-1');
     assert.equal(payload.at_hash, halfHash(res.access_token, 'ES256'));
@@ -188,7 +202,10 @@ describe('RFC 6749 §4.1.3 authorization_code grant', () => {
       assert.notEqual(stored?.subject, 'u-1');
     }
     const grants = await w.storage.grants.listGrants(w.tenantId, { userId: 'u-1' }, { limit: 10, sort: 'issued_at', order: 'asc' }, T0 / 1000);
-    assert.deepEqual(grants.items.map((g) => [g.clientId, g.activeTokens]), [['rp', 2]]);
+    assert.deepEqual(
+      grants.items.map((g) => [g.clientId, g.activeTokens]),
+      [['rp', 2]],
+    );
   });
 
   test('RFC 7662 introspection of a user token shows sub, auth_time and acr, never the server-only claims', async () => {
@@ -196,7 +213,10 @@ describe('RFC 6749 §4.1.3 authorization_code grant', () => {
     await codes.insert(makeCodeRecord('code-2', { claims: { userinfo: { name: null } } }));
     const res = await redeem({ ...ok, code: 'code-2' }, { ...rp, metadata: { subject_type: 'pairwise' } });
     await w.storage.clients.create(rp);
-    const introspector = createIntrospector({ ...deps, tokens: w.storage.tokens, denylist: w.storage.denylist, clients: w.storage.clients, keys: w.keys }, { issuer: ISSUER, introspection: { access: 'any-client', privilegedClients: [] } });
+    const introspector = createIntrospector(
+      { ...deps, tokens: w.storage.tokens, denylist: w.storage.denylist, clients: w.storage.clients, keys: w.keys },
+      { issuer: ISSUER, introspection: { access: 'any-client', privilegedClients: [] } },
+    );
     for (const token of [res.access_token, res.refresh_token!]) {
       const out = await introspector.introspect(rp, token);
       assert.equal(out.active, true);
@@ -248,7 +268,7 @@ describe('RFC 6749 §4.1.3 authorization_code grant', () => {
       assert.equal(await w.storage.tokens.countActive(T0 / 1000), 0, 'nothing was issued');
     });
 
-    test('RFC 6749 §4.1.2 a redirect_uri other than the authorization request\'s spends the code', async () => {
+    test("RFC 6749 §4.1.2 a redirect_uri other than the authorization request's spends the code", async () => {
       const { redeem, ok } = await setup();
       await assert.rejects(redeem({ ...ok, redirect_uri: 'https://rp.example/other' }), isCode('invalid_grant'));
       await spent(redeem, ok);
@@ -260,19 +280,22 @@ describe('RFC 6749 §4.1.3 authorization_code grant', () => {
       await spent(redeem, ok);
     });
 
-    test('S4 a take that loses the race after the read is a reuse: invalid_grant, and the winner\'s tokens die with the grant', async () => {
+    test("S4 a take that loses the race after the read is a reuse: invalid_grant, and the winner's tokens die with the grant", async () => {
       const { w, deps, ok, active } = await setup();
       let winner: Promise<TokenResponse> | undefined;
-      const grant = createAuthorizationCodeGrant({ ...deps, codes: {
-        find: async (t, hash) => {
-          const found = await w.storage.codes.find(t, hash);
-          // Another redemption completes between this one's read and its take.
-          winner ??= createAuthorizationCodeGrant(deps).handle({ client: rp, authMethod: 'none', params: ok, resources: [] });
-          await winner;
-          return found;
+      const grant = createAuthorizationCodeGrant({
+        ...deps,
+        codes: {
+          find: async (t, hash) => {
+            const found = await w.storage.codes.find(t, hash);
+            // Another redemption completes between this one's read and its take.
+            winner ??= createAuthorizationCodeGrant(deps).handle({ client: rp, authMethod: 'none', params: ok, resources: [] });
+            await winner;
+            return found;
+          },
+          take: (t, hash, at) => w.storage.codes.take(t, hash, at),
         },
-        take: (t, hash, at) => w.storage.codes.take(t, hash, at),
-      } });
+      });
       await assert.rejects(grant.handle({ client: rp, authMethod: 'none', params: ok, resources: [] }), isCode('invalid_grant'));
       const won = await winner!;
       assert.equal(await active(won.access_token), false);

@@ -114,9 +114,16 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
       if (taken.result === 'already-consumed') return reuse(taken.record, now);
       if (taken.result === 'not-found') throw OAuthError.invalidGrant('the authorization code is invalid', 'code vanished before the take');
       return issueUserGrantTokens({ ...deps, id }, config, {
-        client, grantType: 'authorization_code', user, grantedScope: scope, plan, grantId: record.grantId, nonce: record.nonce,
+        client,
+        grantType: 'authorization_code',
+        user,
+        grantedScope: scope,
+        plan,
+        grantId: record.grantId,
+        nonce: record.nonce,
         snapshot: { auth: record.auth, resources: record.resources, claims: record.claims, familyIat: now },
-        refresh: mayRefresh(client, scope) ? { parentHash: null } : null, now,
+        refresh: mayRefresh(client, scope) ? { parentHash: null } : null,
+        now,
       });
     },
   };

@@ -13,24 +13,48 @@ import { createAccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import { createDeviceCodeGrant, SLOW_DOWN_STEP } from './device-code.ts';
 
 const tv = makeClient({
-  clientId: 'tv', tokenEndpointAuthMethod: 'none', grantTypes: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'],
+  clientId: 'tv',
+  tokenEndpointAuthMethod: 'none',
+  grantTypes: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'],
   scopes: ['openid', 'email', 'offline_access', 'read'],
 });
-const isError = (code: string, status = 400) => (e: unknown) => e instanceof OAuthError && e.code === code && e.status === status;
+const isError =
+  (code: string, status = 400) =>
+  (e: unknown) =>
+    e instanceof OAuthError && e.code === code && e.status === status;
 
 async function setup() {
   const w = await coreWorld();
   await w.storage.clients.create(tv);
-  const accessTokens = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, {
-    issuer: ISSUER, tokens: { accessTokenTtl: 300, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' }, resources: [], requireResourceRegistration: false,
-  });
+  const accessTokens = createAccessTokenIssuer(
+    { ...w, tokens: w.storage.tokens },
+    {
+      issuer: ISSUER,
+      tokens: { accessTokenTtl: 300, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
+      resources: [],
+      requireResourceRegistration: false,
+    },
+  );
   const users = fakeUserStore(makeUser());
   const deps = { ...grantDeps(w, { accessTokens, users }), deviceCodes: w.storage.deviceCodes };
   const grant = createDeviceCodeGrant(deps);
-  const device = createDeviceAuthorization({ ...w, deviceCodes: w.storage.deviceCodes, accessTokens }, { issuer: ISSUER, device: { codeTtl: 600, interval: 5 } });
-  const verification = createDeviceVerification({ ...w, deviceCodes: w.storage.deviceCodes, clients: w.storage.clients, sessions: w.storage.sessions, rateLimiter: new MemoryRateLimiter({ clock: w.clock }) }, { device: { userCodeMaxAttempts: 5 } });
+  const device = createDeviceAuthorization(
+    { ...w, deviceCodes: w.storage.deviceCodes, accessTokens },
+    { issuer: ISSUER, device: { codeTtl: 600, interval: 5 } },
+  );
+  const verification = createDeviceVerification(
+    {
+      ...w,
+      deviceCodes: w.storage.deviceCodes,
+      clients: w.storage.clients,
+      sessions: w.storage.sessions,
+      rateLimiter: new MemoryRateLimiter({ clock: w.clock }),
+    },
+    { device: { userCodeMaxAttempts: 5 } },
+  );
   const start = (scope = 'openid email offline_access') => device.authorize({ client: tv, scope, resources: [] });
-  const poll = (deviceCode: string, client: Client = tv, resources: readonly string[] = []) => grant.handle({ client, authMethod: 'none', params: { device_code: deviceCode }, resources });
+  const poll = (deviceCode: string, client: Client = tv, resources: readonly string[] = []) =>
+    grant.handle({ client, authMethod: 'none', params: { device_code: deviceCode }, resources });
   const approve = async (userCode: string) => assert.ok(await verification.approve((await verification.find(userCode))!, makeAuth()));
   return { w, users, grant, start, poll, approve, verification };
 }
@@ -100,7 +124,11 @@ describe('RFC 8628 §3.4–§3.5 device_code grant', () => {
     assert.ok(res.refresh_token);
     const rt = await w.storage.tokens.find(w.tenantId, opaqueTokenKey(res.refresh_token));
     assert.equal(rt?.kind, 'refresh_token');
-    const { payload } = await jwtVerify(res.id_token!, createLocalJWKSet(w.keys.jwks() as never), { issuer: ISSUER, audience: 'tv', currentDate: new Date(T0) });
+    const { payload } = await jwtVerify(res.id_token!, createLocalJWKSet(w.keys.jwks() as never), {
+      issuer: ISSUER,
+      audience: 'tv',
+      currentDate: new Date(T0),
+    });
     assert.equal(payload.sub, 'u-1');
     assert.equal(payload.auth_time, T0 / 1000 - 60);
     assert.equal(payload.nonce, undefined);

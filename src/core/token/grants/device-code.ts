@@ -58,7 +58,8 @@ export function createDeviceCodeGrant(deps: DeviceCodeGrantDeps): TokenGrant {
       if (!record) throw OAuthError.invalidGrant('the device code is invalid');
       // RFC 8628 §3.4: client authentication as in RFC 6749 §3.2.1, which binds the code to the
       // client it was issued to: another client's device code is not valid for this one.
-      if (record.clientId !== client.clientId) throw OAuthError.invalidGrant('the device code was not issued to this client', `device code of ${record.clientId}`);
+      if (record.clientId !== client.clientId)
+        throw OAuthError.invalidGrant('the device code was not issued to this client', `device code of ${record.clientId}`);
       if (record.status === 'consumed') {
         // S4 / RFC 6749 §4.1.2 applied to device codes: a second redemption revokes what the first issued.
         await revokeWholeGrant(deps, config, { grantId: record.grantId, clientId: record.clientId, now, reason: 'code_reuse' });
@@ -90,9 +91,16 @@ export function createDeviceCodeGrant(deps: DeviceCodeGrantDeps): TokenGrant {
       // scope, ID token alg, user) comes first, so a corrected retry is not taken for a reuse.
       if ((await deps.deviceCodes.consume(deps.tenantId, hash)) !== 'consumed') throw OAuthError.invalidGrant('the device code has already been used');
       return issueUserGrantTokens({ ...deps, id }, config, {
-        client, grantType: DEVICE_CODE_GRANT_TYPE, user, grantedScope: scope, plan, grantId: record.grantId, nonce: null,
+        client,
+        grantType: DEVICE_CODE_GRANT_TYPE,
+        user,
+        grantedScope: scope,
+        plan,
+        grantId: record.grantId,
+        nonce: null,
         snapshot: { auth: record.auth, resources: record.resources, claims: null, familyIat: now },
-        refresh: mayRefresh(client, scope) ? { parentHash: null } : null, now,
+        refresh: mayRefresh(client, scope) ? { parentHash: null } : null,
+        now,
       });
     },
   };

@@ -12,23 +12,37 @@ import { createAuthorizationCodeGrant } from './authorization-code.ts';
 import { createRefreshTokenGrant } from './refresh-token.ts';
 
 const rp = makeClient({
-  clientId: 'rp', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'],
-  redirectUris: ['https://rp.example/cb'], scopes: ['openid', 'email', 'offline_access'],
+  clientId: 'rp',
+  tokenEndpointAuthMethod: 'none',
+  grantTypes: ['authorization_code', 'refresh_token'],
+  redirectUris: ['https://rp.example/cb'],
+  scopes: ['openid', 'email', 'offline_access'],
 });
 const isCode = (code: string) => (e: unknown) => e instanceof OAuthError && e.code === code;
 
 async function setup(format: AccessTokenFormat = 'jwt') {
   const w = await coreWorld();
-  const accessTokens = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, {
-    issuer: ISSUER, tokens: { accessTokenTtl: 300, accessTokenFormat: format, accessTokenSigningAlg: 'ES256' }, resources: [], requireResourceRegistration: false,
-  });
+  const accessTokens = createAccessTokenIssuer(
+    { ...w, tokens: w.storage.tokens },
+    {
+      issuer: ISSUER,
+      tokens: { accessTokenTtl: 300, accessTokenFormat: format, accessTokenSigningAlg: 'ES256' },
+      resources: [],
+      requireResourceRegistration: false,
+    },
+  );
   const codes = fakeCodeStore();
   const users = fakeUserStore(makeUser());
   const deps = grantDeps(w, { accessTokens, codes, users });
   const code = createAuthorizationCodeGrant(deps);
   const refresh = createRefreshTokenGrant(deps);
   await codes.insert(makeCodeRecord('code-1'));
-  const first = await code.handle({ client: rp, authMethod: 'none', params: { code: 'code-1', redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier }, resources: [] });
+  const first = await code.handle({
+    client: rp,
+    authMethod: 'none',
+    params: { code: 'code-1', redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier },
+    resources: [],
+  });
   const use = (token: string, extra: Record<string, string> = {}, client = rp, resources: readonly string[] = []) =>
     refresh.handle({ client, authMethod: 'none', params: { refresh_token: token, ...extra }, resources });
   const active = async (token: string) => {
@@ -52,7 +66,11 @@ describe('RFC 6749 §6 refresh_token grant with rotation (RFC 9700 §4.14.2)', (
     assert.equal(child?.parentHash, opaqueTokenKey(first.refresh_token!));
     assert.equal(child?.grantId, 'grant-code-1');
     const before = decodeJwt(first.id_token!);
-    const { payload } = await jwtVerify(second.id_token!, createLocalJWKSet(w.keys.jwks() as never), { issuer: ISSUER, audience: 'rp', currentDate: new Date(w.clock.now()) });
+    const { payload } = await jwtVerify(second.id_token!, createLocalJWKSet(w.keys.jwks() as never), {
+      issuer: ISSUER,
+      audience: 'rp',
+      currentDate: new Date(w.clock.now()),
+    });
     assert.equal(payload.sub, before.sub);
     assert.equal(payload.aud, before.aud);
     assert.equal(payload.auth_time, before.auth_time, 'auth_time of the original sign-in');
@@ -160,9 +178,15 @@ describe('RFC 6749 §6 refresh_token grant with rotation (RFC 9700 §4.14.2)', (
     const { first } = await setup();
     assert.ok(first.refresh_token);
     const w = await coreWorld();
-    const accessTokens = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, {
-      issuer: ISSUER, tokens: { accessTokenTtl: 300, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' }, resources: [], requireResourceRegistration: false,
-    });
+    const accessTokens = createAccessTokenIssuer(
+      { ...w, tokens: w.storage.tokens },
+      {
+        issuer: ISSUER,
+        tokens: { accessTokenTtl: 300, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
+        resources: [],
+        requireResourceRegistration: false,
+      },
+    );
     const refresh = createRefreshTokenGrant(grantDeps(w, { accessTokens, codes: fakeCodeStore() }));
     await assert.rejects(refresh.handle({ client: rp, authMethod: 'none', params: {}, resources: [] }), isCode('invalid_request'));
   });

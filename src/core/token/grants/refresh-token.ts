@@ -42,7 +42,13 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
     // determine which party submitted the invalid refresh token, but it will revoke the active
     // refresh token."
     await revokeWholeGrant(deps, config, { grantId: record.grantId, clientId: record.clientId, now, reason: 'refresh_token_reuse' });
-    deps.events.publish('token.revoked', { tenantId: deps.tenantId, clientId: record.clientId, tokenType: 'refresh_token', jti: record.jti, reason: 'reuse_detected' });
+    deps.events.publish('token.revoked', {
+      tenantId: deps.tenantId,
+      clientId: record.clientId,
+      tokenType: 'refresh_token',
+      jti: record.jti,
+      reason: 'reuse_detected',
+    });
     throw invalid(`refresh token reuse, family revoked for client ${record.clientId}`);
   };
 
@@ -79,7 +85,9 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
       // RFC 9700 §4.14.2 reuse detection must only see replays: every request error (scope,
       // resource, ID token alg) is raised before the consume, so a corrected retry still works.
       const plan = planUserGrant(deps, {
-        client, grantedScope: granted, requestedScope: asked.length ? asked.join(' ') : undefined,
+        client,
+        grantedScope: granted,
+        requestedScope: asked.length ? asked.join(' ') : undefined,
         resources: narrowResources(resources, snapshot.resources),
       });
       const user = await deps.users.get(deps.tenantId, userId);
@@ -91,11 +99,18 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
       if (consumed === 'not-found') throw invalid('refresh token vanished');
 
       const response = await issueUserGrantTokens({ ...deps, id }, config, {
-        client, grantType: 'refresh_token', user, grantedScope: granted, plan, grantId: record.grantId, snapshot,
+        client,
+        grantType: 'refresh_token',
+        user,
+        grantedScope: granted,
+        plan,
+        grantId: record.grantId,
+        snapshot,
         // OIDC Core §12.2: the refreshed ID token keeps iss, sub, aud and auth_time; no nonce
         // (it answers no authentication request: connect issue #1025).
         nonce: null,
-        refresh: { parentHash: record.hash }, now,
+        refresh: { parentHash: record.hash },
+        now,
       });
       deps.events.publish('refresh_token.rotated', { tenantId: deps.tenantId, clientId: client.clientId, jti: record.jti });
       return response;

@@ -9,8 +9,11 @@ import { createAuthorizationCodeGrant } from './authorization-code.ts';
 import { createRefreshTokenGrant } from './refresh-token.ts';
 
 const rp = makeClient({
-  clientId: 'rp', tokenEndpointAuthMethod: 'none', grantTypes: ['authorization_code', 'refresh_token'],
-  redirectUris: ['https://rp.example/cb'], scopes: ['openid', 'email', 'offline_access'],
+  clientId: 'rp',
+  tokenEndpointAuthMethod: 'none',
+  grantTypes: ['authorization_code', 'refresh_token'],
+  redirectUris: ['https://rp.example/cb'],
+  scopes: ['openid', 'email', 'offline_access'],
 });
 
 /** The real memory UserStore, counting `get`. */
@@ -18,7 +21,10 @@ function countingUsers(inner: UserStore): UserStore & { gets: number } {
   const counted = {
     gets: 0,
     create: (u) => inner.create(u),
-    get: (t, id) => { counted.gets++; return inner.get(t, id); },
+    get: (t, id) => {
+      counted.gets++;
+      return inner.get(t, id);
+    },
     findByUsername: (t, name) => inner.findByUsername(t, name),
     update: (t, id, patch) => inner.update(t, id, patch),
     page: (t, q) => inner.page(t, q),
@@ -32,20 +38,34 @@ describe('one user read per token request', () => {
     const w = await coreWorld();
     await w.storage.users.create(makeUser());
     const users = countingUsers(w.storage.users);
-    const accessTokens = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, {
-      issuer: ISSUER, tokens: { accessTokenTtl: 300, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' }, resources: [], requireResourceRegistration: false,
-    });
+    const accessTokens = createAccessTokenIssuer(
+      { ...w, tokens: w.storage.tokens },
+      {
+        issuer: ISSUER,
+        tokens: { accessTokenTtl: 300, accessTokenFormat: 'jwt', accessTokenSigningAlg: 'ES256' },
+        resources: [],
+        requireResourceRegistration: false,
+      },
+    );
     const deps = grantDeps(w, { accessTokens, codes: w.storage.codes, users });
     await w.storage.codes.insert(makeCodeRecord('code-1'));
 
     const first = await createAuthorizationCodeGrant(deps).handle({
-      client: rp, authMethod: 'none', params: { code: 'code-1', redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier }, resources: [],
+      client: rp,
+      authMethod: 'none',
+      params: { code: 'code-1', redirect_uri: 'https://rp.example/cb', code_verifier: PKCE.verifier },
+      resources: [],
     });
     assert.ok(first.id_token && first.refresh_token);
     assert.equal(decodeJwt(first.id_token).sub, 'u-1');
     assert.equal(users.gets, 1, 'authorization_code: one UserStore.get');
 
-    const second = await createRefreshTokenGrant(deps).handle({ client: rp, authMethod: 'none', params: { refresh_token: first.refresh_token }, resources: [] });
+    const second = await createRefreshTokenGrant(deps).handle({
+      client: rp,
+      authMethod: 'none',
+      params: { refresh_token: first.refresh_token },
+      resources: [],
+    });
     assert.ok(second.id_token, 'OIDC Core §12.2: a new ID token on refresh');
     assert.equal(users.gets, 2, 'refresh_token: one UserStore.get');
   });
