@@ -1,3 +1,4 @@
+import { AUTHORIZATION_PARAMS } from '../../core/authorize/authorization-params.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
 import { asFailure, proceed, readSession, sendFailure, type FlowContext } from '../authorization-flow.ts';
@@ -12,27 +13,12 @@ import { pageErrorHandler } from '../pages/error-page.ts';
  * request parameters", so a repeated unknown one is not an error.
  */
 const KNOWN = new Set([
-  'response_type',
-  'client_id',
-  'redirect_uri',
-  'scope',
-  'state',
-  'response_mode',
-  'nonce',
-  'display',
-  'prompt',
-  'max_age',
-  'ui_locales',
+  ...AUTHORIZATION_PARAMS,
+  // Read before resolution (request sources) or accepted and ignored, but still single-valued.
   'claims_locales',
-  'id_token_hint',
-  'login_hint',
-  'acr_values',
-  'claims',
   'registration',
   'request',
   'request_uri',
-  'code_challenge',
-  'code_challenge_method',
   'dpop_jkt',
   'authorization_details',
 ]);
