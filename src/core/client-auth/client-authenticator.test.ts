@@ -3,7 +3,7 @@ import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWK } from 'jose';
 import { createMemoryStorage } from '../../storage/memory/memory-storage.ts';
-import { createClient, setClientDisabled, type ClientServiceDeps } from '../clients/client-service.ts';
+import { createClientService, type ClientServiceDeps } from '../clients/client-service.ts';
 import { OAuthError } from '../errors.ts';
 import { EventBus, type EventMap } from '../events.ts';
 import { DEFAULT_TENANT } from '../model/tenant.ts';
@@ -34,7 +34,7 @@ async function world(config = CONFIG) {
   const kek = randomBytes(32);
   const deps: ClientServiceDeps = { clients: storage.clients, clock, random: { bytes: (n) => randomBytes(n) }, events, kek, tenantId: DEFAULT_TENANT };
   const auth = createClientAuthenticator({ clients: storage.clients, replay, clock, events, kek, tenantId: DEFAULT_TENANT }, config);
-  const create = (metadata: Record<string, unknown>) => createClient(deps, { metadata, policy: OPERATOR_POLICY, via: 'cli' });
+  const create = (metadata: Record<string, unknown>) => createClientService(deps).create({ metadata, policy: OPERATOR_POLICY, via: 'cli' });
   const now = () => Math.floor(nowMs / 1000);
   return {
     auth,
@@ -129,7 +129,7 @@ test('RFC 7591 §3.2.1 a secret past client_secret_expires_at is refused', async
 test('RFC 6749 §5.2 a disabled client is refused whatever it presents', async () => {
   const w = await world();
   const { client, clientSecret } = await w.create(cc('client_secret_basic'));
-  await setClientDisabled(w.deps, client.clientId, true, 'cli');
+  await createClientService(w.deps).setDisabled(client.clientId, true, 'cli');
   await refused(w.auth.authenticate({ kind: 'basic', clientId: client.clientId, clientSecret: clientSecret! }, opts), /disabled/);
 });
 
@@ -426,7 +426,7 @@ test('OIDC Core §9 an assertion without jti is refused', async () => {
 test('RFC 6749 §5.2 an assertion for a disabled or unknown client is refused', async () => {
   const w = await world();
   const k = await keyClient(w, 'ES256');
-  await setClientDisabled(w.deps, k.client.clientId, true, 'cli');
+  await createClientService(w.deps).setDisabled(k.client.clientId, true, 'cli');
   await refused(w.auth.authenticate(assertion(await k.sign()), opts), /disabled/);
   await refused(w.auth.authenticate(assertion(await k.sign({}, { iss: 'ghost', sub: 'ghost' })), opts), /unknown client/);
   assert.equal(w.spent.length, 0);

@@ -85,10 +85,8 @@ function metadataFields(m: ClientMetadata) {
 /**
  * Validates the RFC 7591 metadata first (nothing is written when it fails), then generates a
  * random URL-safe client_id and, for secret-based methods, a 256-bit secret stored only as its hash.
- * @deprecated as an export: use `createClientService(deps).create`. Exported only for
- * src/core/client-auth/client-authenticator.test.ts until that file moves to the service.
  */
-export async function createClient(deps: ClientServiceDeps, input: NewClient): Promise<ClientWithSecret> {
+async function createClient(deps: ClientServiceDeps, input: NewClient): Promise<ClientWithSecret> {
   const m = validateClientMetadata(input.metadata, input.policy);
   const clientId = newClientId(deps);
   const now = epochSeconds(deps.clock);
@@ -150,11 +148,7 @@ async function rotateClientSecret(deps: ClientServiceDeps, clientId: string, via
   return { client: await mustUpdate(deps, clientId, issued.fields, via, 'secret_rotated', actor), clientSecret: issued.secret };
 }
 
-/**
- * @deprecated as an export: use `createClientService(deps).setDisabled`. Exported only for
- * src/core/client-auth/client-authenticator.test.ts until that file moves to the service.
- */
-export async function setClientDisabled(deps: ClientServiceDeps, clientId: string, disabled: boolean, via: UpdatedVia, actor?: ActorRef): Promise<Client> {
+async function setClientDisabled(deps: ClientServiceDeps, clientId: string, disabled: boolean, via: UpdatedVia, actor?: ActorRef): Promise<Client> {
   await mustGet(deps, clientId);
   return mustUpdate(deps, clientId, { disabled }, via, disabled ? 'disabled' : 'enabled', actor);
 }
