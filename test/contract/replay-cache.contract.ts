@@ -35,6 +35,17 @@ export function replayCacheContract(h: GetHarness): void {
       assert.equal(await storage.replay.useOnce(key, clock.seconds() + 30), false);
     });
 
+    test('callers racing on expired leftovers: exactly one wins each round, none fails (deadlock victims retry)', async () => {
+      const { storage, peer, clock } = h();
+      for (let round = 0; round < 25; round++) {
+        const key = `race:${randomUUID()}`;
+        assert.equal(await storage.replay.useOnce(key, clock.seconds() + 1), true);
+        clock.advance(1);
+        const results = await all(Array.from({ length: 8 }, (_, i) => (i % 2 ? peer : storage).replay.useOnce(key, clock.seconds() + 1)));
+        assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${results.join(',')}`);
+      }
+    });
+
     test('very long keys are accepted and kept distinct', async () => {
       const { storage, clock } = h();
       const base = 'k'.repeat(2000);

@@ -26,6 +26,24 @@ export function isDeadlock(kind: SqlKind, e: unknown): boolean {
   return false;
 }
 
+/** How often work the database aborted to break a deadlock is tried again before the error stands. */
+export const DEADLOCK_RETRIES = 3;
+
+/**
+ * Runs `work` (a whole transaction or a self-contained sequence of statements) and runs it again
+ * when the database chose it as a deadlock victim: the victim's statements were rolled back, so
+ * repeating them is safe as long as `work` decides everything from what it reads.
+ */
+export async function retryOnDeadlock<T>(kind: SqlKind, work: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      if (!isDeadlock(kind, e) || attempt >= DEADLOCK_RETRIES) throw e;
+    }
+  }
+}
+
 const NETWORK_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -5,11 +5,8 @@ import type { ListQuery, Page } from '../../core/ports/list.ts';
 import { clampLimit } from '../list-options.ts';
 import type { SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind } from './schema.ts';
-import { isDeadlock } from './sql-errors.ts';
+import { retryOnDeadlock } from './sql-errors.ts';
 import { prefixRange, search, toPage } from './sql-keyset.ts';
-
-/** Deadlock victims retry: revocation is idempotent. */
-const DEADLOCK_RETRIES = 3;
 
 interface GrantRow {
   grant_id: string;
@@ -97,33 +94,30 @@ export class SqlGrantStore implements GrantStore {
         .execute();
       return distinct(rows.map((r) => r.grant_id));
     }
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.#db.transaction().execute(async (trx) => {
-          const rows = await trx
-            .selectFrom('tokens')
-            .select('grant_id')
-            .where('tenant_id', '=', tenantId)
-            .where(owner[0], '=', owner[1])
-            .where('revoked_at', 'is', null)
-            .where('expires_at', '>', at)
-            .forUpdate()
-            .execute();
-          if (rows.length === 0) return [];
-          await trx
-            .updateTable('tokens')
-            .set({ revoked_at: at })
-            .where('tenant_id', '=', tenantId)
-            .where(owner[0], '=', owner[1])
-            .where('revoked_at', 'is', null)
-            .where('expires_at', '>', at)
-            .execute();
-          return distinct(rows.map((r) => r.grant_id));
-        });
-      } catch (e) {
-        if (!isDeadlock(this.#kind, e) || attempt >= DEADLOCK_RETRIES) throw e;
-      }
-    }
+    // Deadlock victims retry: revocation is idempotent.
+    return retryOnDeadlock(this.#kind, () =>
+      this.#db.transaction().execute(async (trx) => {
+        const rows = await trx
+          .selectFrom('tokens')
+          .select('grant_id')
+          .where('tenant_id', '=', tenantId)
+          .where(owner[0], '=', owner[1])
+          .where('revoked_at', 'is', null)
+          .where('expires_at', '>', at)
+          .forUpdate()
+          .execute();
+        if (rows.length === 0) return [];
+        await trx
+          .updateTable('tokens')
+          .set({ revoked_at: at })
+          .where('tenant_id', '=', tenantId)
+          .where(owner[0], '=', owner[1])
+          .where('revoked_at', 'is', null)
+          .where('expires_at', '>', at)
+          .execute();
+        return distinct(rows.map((r) => r.grant_id));
+      }),
+    );
   }
 }
 

@@ -4,6 +4,7 @@ import { DEFAULT_TENANT } from '../../core/model/tenant.ts';
 import { epochSeconds, type Clock } from '../../core/ports/clock.ts';
 import type { ReplayCache } from '../../core/ports/replay-cache.ts';
 import { insertIfAbsent } from './insert-if-absent.ts';
+import { retryOnDeadlock } from './sql-errors.ts';
 import { prepareQuery, type PreparedQuery, type SqlConnection } from './prepared-query.ts';
 import type { Database } from './schema.ts';
 
@@ -19,11 +20,13 @@ import type { Database } from './schema.ts';
  */
 export class SqlReplayCache implements ReplayCache {
   readonly #db: Kysely<Database>;
+  readonly #kind: SqlConnection['kind'];
   readonly #clock: Clock;
   readonly #insert: (values: readonly unknown[]) => Promise<boolean>;
   readonly #deleteExpired: PreparedQuery;
   constructor(conn: SqlConnection, clock: Clock) {
     this.#db = conn.db;
+    this.#kind = conn.kind;
     this.#clock = clock;
     this.#insert = insertIfAbsent(conn, 'replay_cache', ['tenant_id', 'key_hash', 'expires_at']);
     this.#deleteExpired = prepareQuery(conn, (p) =>
@@ -31,13 +34,18 @@ export class SqlReplayCache implements ReplayCache {
     );
   }
 
-  async useOnce(key: string, expiresAt: number): Promise<boolean> {
+  useOnce(key: string, expiresAt: number): Promise<boolean> {
     // Stored hashed: fixed width, whatever length the caller's key (a client's jti) has.
     const row = [DEFAULT_TENANT, sha256(key), expiresAt] as const;
-    if (await this.#insert(row)) return true;
-    const removed = await this.#deleteExpired.run([row[0], row[1], epochSeconds(this.#clock)]);
-    if (removed === 0) return false;
-    return this.#insert(row);
+    // InnoDB may pick one of several callers racing on an expired row as a deadlock victim (the
+    // DELETE and the INSERTs take gap locks on the same key). Its statements were rolled back, so
+    // it starts over: the insert still decides, and a live row still answers false.
+    return retryOnDeadlock(this.#kind, async () => {
+      if (await this.#insert(row)) return true;
+      const removed = await this.#deleteExpired.run([row[0], row[1], epochSeconds(this.#clock)]);
+      if (removed === 0) return false;
+      return this.#insert(row);
+    });
   }
 
   async purgeExpired(before: number): Promise<number> {

@@ -7,7 +7,7 @@ import type { SessionPatch, SessionStore } from '../../core/ports/session-store.
 import type { UserSessionStore, UserSessionSummary } from '../../core/ports/user-session-store.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, SessionsTable, SqlKind } from './schema.ts';
-import { isDeadlock, isUniqueViolation } from './sql-errors.ts';
+import { isUniqueViolation, retryOnDeadlock } from './sql-errors.ts';
 import { keyset, prefixRange, search, toPage } from './sql-keyset.ts';
 
 const SESSION_COLUMNS = [
@@ -34,9 +34,6 @@ const bySid = (accounts: readonly SessionAccount[]) => {
   for (const a of accounts) if (!m.has(a.sid)) m.set(a.sid, a);
   return m;
 };
-
-/** Deadlock victims (InnoDB next-key locks on session_sids) retry; the work is idempotent. */
-const DEADLOCK_RETRIES = 3;
 
 /**
  * Sessions keyed by (tenant_id, hash). The `sid` of every account is also a row of
@@ -306,14 +303,9 @@ export class SqlSessionStore implements SessionStore, UserSessionStore {
     return row && decode(rowValues(row));
   }
 
-  async #transaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.#db.transaction().execute(work);
-      } catch (e) {
-        if (!isDeadlock(this.#kind, e) || attempt >= DEADLOCK_RETRIES) throw e;
-      }
-    }
+  /** Deadlock victims (InnoDB next-key locks on session_sids) retry; the work is idempotent. */
+  #transaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
+    return retryOnDeadlock(this.#kind, () => this.#db.transaction().execute(work));
   }
 }
 
