@@ -112,6 +112,22 @@ export interface EventMap {
   'backchannel_logout.delivered': { tenantId: string; clientId: string; jti: string; attempts: number; status: number };
   /** A Logout Token could not be delivered; `reason` is `timeout`, `network`, `http_<status>`, `expired`, `sign_failed` or `shutdown`. */
   'backchannel_logout.failed': { tenantId: string; clientId: string; jti: string | null; attempts: number; reason: string };
+
+  // ---- operations (#9): limits, resilience, audit, event delivery ----
+  /** A request was refused with 429 by the named limit policy (`policy`: e.g. `token.ip`, `token.client`, `client_auth.penalty`, `signin.address`). Aggregated per window before it reaches an event sink. */
+  'rate_limit.hit': { tenantId: string; policy: string; route: string; clientId: string | null };
+  /** The shared (Redis) limiter became unreachable and limits fell back to per-instance memory (`degraded`), or it came back (`restored`). */
+  'rate_limit.backend_changed': { backend: 'redis'; state: 'degraded' | 'restored'; reason: string | null };
+  /** A circuit breaker around a dependency (`store`, `redis`, `outbound`, `webhook`, a sink name) opened: calls fail fast until a probe succeeds. */
+  'breaker.opened': { dependency: string; reason: string };
+  /** A circuit breaker closed again after a successful probe. */
+  'breaker.closed': { dependency: string };
+  /** A request was refused with 503 because the process is overloaded (`reason`: `event_loop_delay`, `in_flight`, `heap`, `rss`). */
+  'request.shed': { route: string; reason: string };
+  /** The audit chain head, published periodically so that removing the newest records is detectable. */
+  'audit.head_published': { tenantId: string; seq: number; hash: string };
+  /** An event could not be delivered to a sink after its last retry and was moved to the dead-letter state. */
+  'event.dead_lettered': { sink: string; eventId: string; type: string; attempts: number; reason: string };
 }
 
 export type EventName = keyof EventMap;
