@@ -3,7 +3,8 @@
 // - src/core/** imports no adapter, no driver, no node:http|net|fs, nothing outside src/core.
 // - adapters (src/storage/**) import only core/ports, core/model, core/errors, core/crypto and drivers.
 // - only the composition root (src/compose.ts) knows concrete adapters: no other file imports
-//   src/storage, src/ratelimit, src/security, src/logout or src/outbound (adapters' own tests excepted).
+//   src/storage, src/ratelimit, src/security, src/logout, src/outbound, src/redis, src/tracing or
+//   src/events/sinks (adapters' own tests excepted).
 // - the interfaces (src/http, src/cli, src/app) import no driver-level module and not src/main.ts
 //   (the process entry); src/app (the application layer) imports no interface either.
 // Uses the TypeScript scanner (ts.preProcessFile), so type-only imports count too.
@@ -22,8 +23,9 @@ const files = [];
 })(root);
 
 const FORBIDDEN_IN_CORE = /^(node:)?(http|https|http2|net|tls|dgram|fs|fs\/promises|child_process|cluster)$/;
-const DRIVERS = /^(undici|better-sqlite3|better-sqlite3-napi|pg|mysql2|mysql2\/promise|kysely|ioredis|amqplib|nats|fastify|@fastify\/.*|prom-client|pino)$/;
-const ADAPTER_DIRS = /^(storage|ratelimit|security|logout|outbound)\//;
+const DRIVERS =
+  /^(undici|better-sqlite3|better-sqlite3-napi|pg|mysql2|mysql2\/promise|kysely|ioredis|amqplib|nats|@nats-io\/.*|rate-limiter-flexible|standardwebhooks|@opentelemetry\/(sdk-.*|exporter-.*|context-async-hooks|resources)|fastify|@fastify\/.*|prom-client|pino)$/;
+const ADAPTER_DIRS = /^(storage|ratelimit|security|logout|outbound|redis|tracing|events\/sinks)\//;
 const INTERFACES = /^(http|cli|app)\//;
 const problems = [];
 
