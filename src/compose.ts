@@ -26,6 +26,9 @@ import { DEFAULT_TENANT, type TenantId } from './core/model/tenant.ts';
 import { createPushedRequests, type PushedRequests } from './core/par/pushed-requests.ts';
 import { systemClock, systemSleep, type Clock } from './core/ports/clock.ts';
 import type { Ports, Storage } from './core/ports/index.ts';
+import type { RateLimiter } from './core/ports/rate-limiter.ts';
+import type { ReplayCache } from './core/ports/replay-cache.ts';
+import { createEndpointLimits, type EndpointLimits } from './core/rate-limits/endpoint-limits.ts';
 import { createRegistration, type Registration } from './core/registration/registration-service.ts';
 import { createRevoker, type Revoker } from './core/revocation/revoke.ts';
 import { createAccountViews, type AccountViews } from './core/session/account-views.ts';
@@ -51,6 +54,9 @@ import { createBackchannelDelivery, type BackchannelDelivery, type BackchannelDe
 import { createMetrics, type GatehouseMetrics } from './metrics/prometheus.ts';
 import { createGuardedFetch, guardedFetchOptions } from './outbound/guarded-fetch.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
+import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.ts';
+import { openRedis, redisTarget } from './redis/redis-connection.ts';
+import { RedisReplayCache } from './redis/redis-replay-cache.ts';
 import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
 import { createStorage } from './storage/create-storage.ts';
 
@@ -88,6 +94,10 @@ export interface Services {
   readonly events: EventBus;
   readonly keys: KeyManager;
   readonly clientAuth: ClientAuthenticator;
+  /** Per-address and per-client request budgets of the protocol endpoints. */
+  readonly limits: EndpointLimits;
+  /** Which backend counts limits now: `redis`, `memory` while Redis is unreachable, or `memory` without redis.url. */
+  rateLimitBackend(): 'redis' | 'memory';
   readonly idTokens: IdTokenIssuer;
   readonly idTokenHints: IdTokenHintVerifier;
   readonly accessTokens: AccessTokenIssuer;
@@ -114,7 +124,7 @@ export interface Services {
   /** The operator use cases (S18): the one entry point of the CLI, admin API, console and MCP. */
   readonly application: Application;
   /** Sets a log sink for background work (key refresh) once a logger exists. */
-  setLog(log: (level: 'warn' | 'error', message: string) => void): void;
+  setLog(log: (level: 'info' | 'warn' | 'error', message: string) => void): void;
   /** Stops background work, waits for queued logout deliveries and closes the store. */
   close(): Promise<void>;
 }
@@ -125,14 +135,17 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
   const tenantId = DEFAULT_TENANT;
   const kek = await resolveKek(config, notice);
   const storage = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
+  let shared: SharedState | undefined;
   try {
     if (config.database.autoMigrate) await storage.migrate();
     const events = new EventBus();
+    let log: (level: 'info' | 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
+    shared = await openShared(config, { clock, events, storage, log: (l, m) => log(l, m) });
     const ports: Ports = {
       clients: storage.clients,
       tokens: storage.tokens,
       denylist: storage.denylist,
-      replay: storage.replay,
+      replay: shared.replay,
       keyStore: storage.keyStore,
       users: storage.users,
       sessions: storage.sessions,
@@ -140,14 +153,13 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       codes: storage.codes,
       deviceCodes: storage.deviceCodes,
       par: storage.par,
-      // rate-limiter-flexible in memory: with several instances each counts its own attempts.
-      rateLimiter: new MemoryRateLimiter({ clock }),
+      // rate-limiter-flexible: on Redis (shared by every instance) when redis.url is set, else in memory.
+      rateLimiter: shared.rateLimiter,
       clock,
       random: { bytes: (n) => randomBytes(n) },
       events,
       passwordHasher: createArgon2PasswordHasher({ maxQueue: config.login.hashQueueLength }),
     };
-    let log: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
     const keys = new KeyManager({ keyStore: storage.keyStore, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
@@ -185,6 +197,8 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       events,
       keys,
       clientAuth,
+      limits: createEndpointLimits({ rateLimiter: ports.rateLimiter, events, tenantId }, config),
+      rateLimitBackend: shared.backend,
       idTokens,
       idTokenHints,
       accessTokens,
@@ -245,14 +259,60 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         keys.stop();
         await logoutNotifier.close();
         await outbound.close();
+        await shared?.close();
         await storage.close();
       },
     };
     return services;
   } catch (e) {
+    await shared?.close().catch(() => {});
     if (!opts.storage) await storage.close().catch(() => {});
     throw e;
   }
+}
+
+/** Rate limits and the replay cache: shared through Redis when `redis.url` is set, else per process / the store. */
+interface SharedState {
+  readonly rateLimiter: RateLimiter;
+  readonly replay: ReplayCache;
+  backend(): 'redis' | 'memory';
+  close(): Promise<void>;
+}
+
+async function openShared(
+  config: Config,
+  deps: { readonly clock: Clock; readonly events: EventBus; readonly storage: Storage; readonly log: (l: 'info' | 'warn' | 'error', m: string) => void },
+): Promise<SharedState> {
+  const memory = new MemoryRateLimiter({ clock: deps.clock });
+  const { url, connectTimeoutMs, commandTimeoutMs, keyPrefix } = config.redis;
+  if (!url) return { rateLimiter: memory, replay: deps.storage.replay, backend: () => 'memory', close: async () => {} };
+  // ioredis is loaded here only: without redis.url nothing of it is imported.
+  const redis = await openRedis({ url, connectTimeoutMs, commandTimeoutMs, log: deps.log });
+  if (!(await redis.waitReady(connectTimeoutMs)))
+    deps.log('warn', `redis: ${redisTarget(url)} not reachable at start; rate limits count per instance until it is`);
+  const rateLimiter = new RedisRateLimiter({
+    redis,
+    fallback: memory,
+    keyPrefix,
+    clock: deps.clock,
+    onBackendChange: (backend, reason) => {
+      if (backend === 'memory') deps.log('warn', `rate limits: Redis unreachable (${reason ?? 'unknown'}); counting per instance in memory until it is back`);
+      else deps.log('info', 'rate limits: Redis reachable again; counting in Redis');
+      deps.events.publish('rate_limit.backend_changed', { backend: 'redis', state: backend === 'memory' ? 'degraded' : 'restored', reason });
+    },
+  });
+  let replayErrorLogged = false;
+  const replay = new RedisReplayCache({
+    redis,
+    store: deps.storage.replay,
+    keyPrefix,
+    onError: (e) => {
+      if (replayErrorLogged) return;
+      replayErrorLogged = true;
+      deps.log('warn', `replay cache: Redis call failed (${e instanceof Error ? e.message : String(e)}); the store decides alone meanwhile`);
+    },
+  });
+  return { rateLimiter, replay, backend: () => rateLimiter.backend, close: () => redis.close() };
 }
 
 export interface GatehouseOptions extends ComposeOptions, AppOptions {}

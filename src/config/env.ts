@@ -1,3 +1,4 @@
+import { isCidrOrAddress } from './cidr.ts';
 import { closestName } from './closest.ts';
 
 /**
@@ -20,6 +21,16 @@ const int: Reader = (v) => (/^\d+$/.test(v.trim()) ? Number(v.trim()) : { invali
 const bool: Reader = (v) => {
   const k = v.trim().toLowerCase();
   return TRUE.has(k) ? true : FALSE.has(k) ? false : { invalid: `must be true/false, 1/0 or yes/no, in any case (got "${v}")` };
+};
+/** `false`/`true` (and the other boolean spellings), a hop count, or a comma list of proxy addresses / CIDR ranges. */
+const trustProxy: Reader = (v) => {
+  const k = v.trim().toLowerCase();
+  if (TRUE.has(k) && k !== '1') return true;
+  if (FALSE.has(k) && k !== '0') return false;
+  if (/^\d+$/.test(k)) return Number(k) === 0 ? false : Number(k);
+  const proxies = list(v) as string[];
+  if (proxies.length && proxies.every(isCidrOrAddress)) return proxies;
+  return { invalid: `must be false/true, a hop count, or a comma list of proxy addresses / CIDR ranges (got "${v}")` };
 };
 const list: Reader = (v) =>
   v
@@ -50,7 +61,9 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
   ['GATEHOUSE_PAIRWISE_SALT', 'tokens.pairwiseSalt', str],
   ['GATEHOUSE_REQUIRE_PAR', 'authorization.requirePar', bool],
   ['GATEHOUSE_PKCE_REQUIRED', 'authorization.pkceRequired', str],
-  ['GATEHOUSE_TRUST_PROXY', 'http.trustProxy', bool],
+  ['GATEHOUSE_TRUST_PROXY', 'http.trustProxy', trustProxy],
+  ['GATEHOUSE_REDIS_URL', 'redis.url', str],
+  ['GATEHOUSE_RATE_LIMITS_ENABLED', 'rateLimits.enabled', bool],
   ['GATEHOUSE_HTTP_BODY_LIMIT', 'http.bodyLimit', int],
   ['GATEHOUSE_SHUTDOWN_GRACE', 'http.shutdownGrace', int],
   ['GATEHOUSE_METRICS_ENABLED', 'metrics.enabled', bool],

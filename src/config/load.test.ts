@@ -195,14 +195,38 @@ test('environment booleans accept true/false, 1/0 and yes/no in any case; anythi
     ['no', false],
     ['NO', false],
   ] as const) {
-    const c = await loadConfig({ env: { GATEHOUSE_TRUST_PROXY: v, GATEHOUSE_REGISTRATION_ENABLED: v } });
-    assert.equal(c.http.trustProxy, want, v);
+    const c = await loadConfig({ env: { GATEHOUSE_METRICS_ENABLED: v, GATEHOUSE_REGISTRATION_ENABLED: v } });
+    assert.equal(c.metrics.enabled, want, v);
     assert.equal(c.registration.enabled, want, v);
   }
   await assert.rejects(
-    loadConfig({ env: { GATEHOUSE_TRUST_PROXY: 'maybe' } }),
-    /GATEHOUSE_TRUST_PROXY \(http\.trustProxy\): must be true\/false, 1\/0 or yes\/no/,
+    loadConfig({ env: { GATEHOUSE_METRICS_ENABLED: 'maybe' } }),
+    /GATEHOUSE_METRICS_ENABLED \(metrics\.enabled\): must be true\/false, 1\/0 or yes\/no/,
   );
+});
+
+test('GATEHOUSE_TRUST_PROXY: false (default), true (kept), a hop count, or a comma list of proxy addresses / CIDR ranges', async () => {
+  assert.equal((await loadConfig({ env: {} })).http.trustProxy, false);
+  for (const [v, want] of [
+    ['false', false],
+    ['no', false],
+    ['0', false],
+    ['true', true],
+    ['YES', true],
+    ['1', 1],
+    ['2', 2],
+    ['10.0.0.0/8, 192.168.1.1 ,fd00::/8', ['10.0.0.0/8', '192.168.1.1', 'fd00::/8']],
+  ] as const) {
+    assert.deepEqual((await loadConfig({ env: { GATEHOUSE_TRUST_PROXY: v } })).http.trustProxy, want, v);
+  }
+  for (const bad of ['maybe', '10.0.0.0/33', '10.0.0.0/8,proxy.local']) {
+    await assert.rejects(
+      loadConfig({ env: { GATEHOUSE_TRUST_PROXY: bad } }),
+      /GATEHOUSE_TRUST_PROXY \(http\.trustProxy\): must be false\/true, a hop count, or a comma list of proxy addresses \/ CIDR ranges/,
+    );
+  }
+  assert.match(problems(() => buildConfig({ http: { trustProxy: ['10.0.0.0/8', 'x'] } })), /http\.trustProxy/);
+  assert.deepEqual(buildConfig({ http: { trustProxy: 1 } }).http.trustProxy, 1);
 });
 
 test('RFC 6454 §6.1: CORS origins must be serialised origins; the right form is shown', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCidrOrAddress } from './cidr.ts';
 
 /**
  * The one configuration schema (S8). Every field documents itself with `.describe()`;
@@ -16,6 +17,60 @@ const resourceSchema = z
     accessTokenTtl: z.number().int().positive().optional().describe('Access token lifetime for this resource, in seconds.'),
   })
   .strict();
+
+const perAddress = (def: number) =>
+  z.number().int().min(0).default(def).describe('Requests per client address (an IPv6 /64 counts as one) per `window`; 0 turns this limit off.');
+const perClient = (def: number) =>
+  z
+    .number()
+    .int()
+    .min(0)
+    .default(def)
+    .describe('Requests per authenticated client per `window` (counted after the client authenticated); 0 turns this limit off.');
+const window = (def: number) => z.number().int().min(1).max(86_400).default(def).describe('Window of the limits above, in seconds (fixed windows).');
+const clientPolicy = (addr: number, client: number, win = 60) =>
+  z
+    .object({ perAddress: perAddress(addr), perClient: perClient(client), window: window(win) })
+    .strict()
+    .prefault({});
+const addressPolicy = (addr: number, win = 60) =>
+  z
+    .object({ perAddress: perAddress(addr), window: window(win) })
+    .strict()
+    .prefault({});
+
+/** S20: every endpoint limit is named here, with its default; docs/operations.md "Rate limits" explains the numbers. */
+const rateLimitsSchema = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(true)
+      .describe('Endpoint rate limits and the client-authentication penalty bucket. Off: only sign-in and user-code throttling remain.'),
+    token: clientPolicy(1200, 1200),
+    authorization: addressPolicy(300),
+    par: clientPolicy(600, 600),
+    deviceAuthorization: clientPolicy(60, 60),
+    introspection: clientPolicy(6000, 6000),
+    revocation: clientPolicy(600, 600),
+    registration: addressPolicy(30),
+    userinfo: addressPolicy(1200),
+    clientAuthFailures: z
+      .object({
+        limit: z
+          .number()
+          .int()
+          .min(0)
+          .default(10)
+          .describe(
+            'Failed client authentications for one client_id from one client address per `window`; past it that address gets 429 for that client (other addresses are unaffected). 0 turns the penalty off.',
+          ),
+        window: window(300),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .prefault({});
 
 export const configSchema = z
   .object({
@@ -397,11 +452,42 @@ export const configSchema = z
     http: z
       .object({
         bodyLimit: z.number().int().min(1024).max(10_485_760).default(65_536).describe('Largest accepted request body, in bytes.'),
-        trustProxy: z.boolean().default(false).describe('Trust X-Forwarded-* headers (behind a reverse proxy).'),
+        trustProxy: z
+          .union([z.boolean(), z.number().int().min(1).max(32), z.array(z.string().refine(isCidrOrAddress, 'must be an IP address or CIDR range')).min(1)])
+          .default(false)
+          .describe(
+            'Which `X-Forwarded-For` hop is the client (its address keys the rate limits and sign-in throttling). `false`: the header is ignored, the TCP peer is the client. A hop count (`1`: one proxy in front). A list of proxy addresses / CIDR ranges: hops from those are skipped. `true` trusts every hop (only behind a proxy that overwrites the header). Env: GATEHOUSE_TRUST_PROXY (`false`, a number, or a comma list).',
+          ),
         shutdownGrace: duration(10, 'Seconds to drain in-flight requests on SIGTERM before closing.'),
       })
       .strict()
       .prefault({}),
+    redis: z
+      .object({
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+          .optional()
+          .describe(
+            '`redis://` or `rediss://` (TLS) URL, database number in the path (`redis://127.0.0.1:6379/0`). Set: rate limits and the assertion `jti` replay cache are shared through Redis by every instance. Unset: limits count per instance. Env: GATEHOUSE_REDIS_URL.',
+          ),
+        connectTimeoutMs: z.number().int().min(100).max(60_000).default(2000).describe('Longest a Redis connection attempt may take, in milliseconds.'),
+        commandTimeoutMs: z
+          .number()
+          .int()
+          .min(10)
+          .max(10_000)
+          .default(250)
+          .describe('Longest one Redis command may take, in milliseconds; past it the call falls back (limits: memory; replay cache: the store).'),
+        keyPrefix: z
+          .string()
+          .regex(/^[\w:.-]{1,64}$/)
+          .default('gh:')
+          .describe('Prefix of every Redis key Gatehouse writes (several deployments may share one Redis database).'),
+      })
+      .strict()
+      .prefault({}),
+    rateLimits: rateLimitsSchema,
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level. Env: GATEHOUSE_LOG_LEVEL.'),

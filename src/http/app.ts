@@ -8,6 +8,7 @@ import { registerCors } from './plugins/cors.ts';
 import { LOG_REDACT_PATHS, serializeRequest } from './plugins/logging.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
+import { registerRateLimits } from './plugins/rate-limits.ts';
 import { registerResponseHeaders, securityHeaders } from './plugins/security-headers.ts';
 import { registerHealthRoutes, type HealthOptions } from './routes/health.ts';
 import { routeModules } from './routes/index.ts';
@@ -18,6 +19,15 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export interface AppOptions extends HealthOptions {
   /** pino options, or false for silence (tests). */
   readonly logger?: boolean | Record<string, unknown>;
+}
+
+/**
+ * `http.trustProxy` as Fastify takes it: false/true, proxy addresses and CIDR ranges, or a hop
+ * count (as the function proxy-addr runs for a number: the first `n` hops from the socket are proxies).
+ */
+export function trustProxyOption(v: boolean | number | readonly string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof v === 'number') return (_address, hop) => hop < v;
+  return typeof v === 'boolean' ? v : [...v];
 }
 
 /** Builds the Fastify app: parse → core → render. No listening here. */
@@ -36,7 +46,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
             ...(typeof opts.logger === 'object' ? opts.logger : {}),
           },
     bodyLimit: config.http.bodyLimit,
-    trustProxy: config.http.trustProxy,
+    trustProxy: trustProxyOption(config.http.trustProxy),
     return503OnClosing: true,
     requestIdHeader: false,
     genReqId: (req) => {
@@ -59,6 +69,8 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   registerFormParser(app);
   registerErrorHandling(app, ctx.events);
   registerHealthRoutes(app, ctx, opts);
+  // Before the limited routes: its onRoute hook attaches the per-address budgets to them.
+  registerRateLimits(app, ctx);
   if (metrics) registerMetricsRoute(app, metrics);
   for (const mod of routeModules) await mod(app, ctx);
   return app;

@@ -7,6 +7,7 @@ import type { DeviceVerification } from '../core/device-authorization/device-ver
 import type { EndSession } from '../core/end-session/end-session-service.ts';
 import type { EventBus } from '../core/events.ts';
 import type { Introspector } from '../core/introspection/introspect.ts';
+import type { EndpointLimits } from '../core/rate-limits/endpoint-limits.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
 import type { PushedRequests } from '../core/par/pushed-requests.ts';
 import type { Clock } from '../core/ports/clock.ts';
@@ -38,6 +39,8 @@ export interface AppContext {
   readonly keys: KeyManager;
   readonly events: EventBus;
   readonly clientAuth: ClientAuthenticator;
+  /** Per-address and per-client request budgets of the protocol endpoints (429 + RateLimit headers). */
+  readonly limits: EndpointLimits;
   /** The token endpoint: grant registry (discovery lists the same grants) and dispatch. */
   readonly tokenEndpoint: TokenEndpoint;
   readonly introspector: Introspector;

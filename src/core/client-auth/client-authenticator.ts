@@ -3,6 +3,9 @@ import { OAuthError } from '../errors.ts';
 import type { Client, ClientAuthMethod } from '../model/client.ts';
 import { epochSeconds } from '../ports/clock.ts';
 import type { Ports } from '../ports/index.ts';
+import type { RateLimiter } from '../ports/rate-limiter.ts';
+import { addressKey } from '../address-key.ts';
+import { rateLimited } from '../rate-limits/rate-limited.ts';
 import { ClientJwksCache } from './client-jwks.ts';
 import { AuthRefusal, claimedClientId, verifyClientAssertion } from './jwt-assertion.ts';
 import type { AuthenticatedClient, ClientAuthenticator, ClientCredentials } from './types.ts';
@@ -16,9 +19,13 @@ export interface ClientAuthConfig {
     readonly clockSkew: number;
     readonly jwksCacheTtl: number;
   };
+  /** The penalty bucket (absent or `limit` 0: off). */
+  readonly rateLimits?: { readonly enabled: boolean; readonly clientAuthFailures: { readonly limit: number; readonly window: number } };
 }
 
 export type ClientAuthDeps = Pick<Ports, 'clients' | 'replay' | 'clock' | 'events'> & {
+  /** Counts failed authentications per (client_id, address); required for the penalty bucket. */
+  readonly rateLimiter?: RateLimiter;
   readonly kek: Buffer;
   readonly tenantId: string;
   /** The app's one client-key cache, shared with request objects (RFC 9101); a private one if absent. */
@@ -100,8 +107,25 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
     return { client, method };
   }
 
+  const penalty = config.rateLimits?.enabled && config.rateLimits.clientAuthFailures.limit > 0 ? config.rateLimits.clientAuthFailures : null;
+  const limiter = penalty ? deps.rateLimiter : undefined;
+  /** The client_id a request names, whatever the method (null when it names none). */
+  const namedClient = (creds: ClientCredentials): string | null =>
+    creds.kind === 'absent' ? null : creds.kind === 'assertion' ? (creds.clientId ?? claimedClientId(creds.assertion) ?? null) : creds.clientId;
+  const penaltyKey = (clientId: string, address: string) => `cauth:${deps.tenantId}:${addressKey(address)}:${clientId.slice(0, 200)}`;
+
   return {
     async authenticate(creds, opts): Promise<AuthenticatedClient> {
+      // The penalty bucket of (client_id, address): only failures fill it, so a full bucket shuts out
+      // this address for this client_id, never the client itself from the addresses it really uses.
+      // It is checked before any credential (a guess after the limit is not even evaluated).
+      const named = limiter && opts.address !== undefined ? namedClient(creds) : null;
+      const key = named !== null ? penaltyKey(named, opts.address!) : null;
+      if (key !== null && (await limiter!.peek(key, penalty!.window)) >= penalty!.limit) {
+        const retryAfter = (await limiter!.hit(key, penalty!.limit, penalty!.window)).retryAfter;
+        deps.events.publish('rate_limit.hit', { tenantId: deps.tenantId, policy: 'client_auth.penalty', route: opts.endpoint, clientId: named!.slice(0, 200) });
+        throw rateLimited({ policy: 'client_auth.penalty', limit: penalty!.limit, window: penalty!.window, retryAfter: Math.max(1, retryAfter) });
+      }
       try {
         switch (creds.kind) {
           case 'absent':
@@ -118,8 +142,8 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
         }
       } catch (e) {
         if (!(e instanceof AuthRefusal)) throw e;
-        const clientId =
-          creds.kind === 'absent' ? null : creds.kind === 'assertion' ? (creds.clientId ?? claimedClientId(creds.assertion) ?? null) : creds.clientId;
+        const clientId = namedClient(creds);
+        if (key !== null) await limiter!.hit(key, penalty!.limit, penalty!.window);
         const method = creds.kind === 'absent' ? null : creds.kind === 'assertion' ? 'jwt_assertion' : methodFor(creds);
         deps.events.publish('client_auth.failed', { tenantId: deps.tenantId, clientId: clientId?.slice(0, 200) ?? null, method, reason: e.reason });
         // RFC 6749 §5.2: invalid_client with 401; "If the client attempted to authenticate via the

@@ -24,7 +24,11 @@ export interface ClientAuthenticator {
    * Authenticates a client at `endpoint` (its absolute URL: besides the issuer and the token
    * endpoint URL, an accepted assertion `aud` unless the audience rule is strict, see
    * assertion-audience.ts). Throws OAuthError invalid_client (401 + WWW-Authenticate) on any failure,
-   * after publishing `client_auth.failed`. `allowPublic` permits method `none`.
+   * after publishing `client_auth.failed`. `allowPublic` permits method `none`. With `address` (the
+   * client address as resolved from trusted proxies), failures count in the penalty bucket of
+   * (client_id, address); once it is full that address gets OAuthError 429 for that client_id,
+   * before any credential is checked, until the window ends (`rate_limit.hit`, policy
+   * `client_auth.penalty`).
    */
-  authenticate(creds: ClientCredentials, opts: { endpoint: string; allowPublic: boolean }): Promise<AuthenticatedClient>;
+  authenticate(creds: ClientCredentials, opts: { endpoint: string; allowPublic: boolean; address?: string }): Promise<AuthenticatedClient>;
 }

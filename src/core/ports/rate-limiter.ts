@@ -13,6 +13,8 @@ export interface RateLimitResult {
  *   `windowSeconds` is fixed (aligned on the injected clock in memory). A refused attempt is still counted.
  * - `refund` takes back one attempt an earlier `hit` (same `windowSeconds`) counted in the key's current window; it never
  *   takes the count below zero and never opens a window (a refund after expiry does nothing).
+ * - `peek` says how many attempts the key's current window holds, counting nothing (a check before
+ *   work that only failures add to: the client-authentication penalty bucket).
  * - `reset` forgets a key; `resetPrefix` forgets every key that starts with `prefix` (operator
  *   unlocks: may scan, never on a request path) and says how many it forgot.
  * - Expired windows are dropped by the adapter; keys are opaque strings it never logs.
@@ -20,6 +22,7 @@ export interface RateLimitResult {
 export interface RateLimiter {
   hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
   refund(key: string, windowSeconds: number): Promise<void>;
+  peek(key: string, windowSeconds: number): Promise<number>;
   reset(key: string): Promise<void>;
   resetPrefix(prefix: string): Promise<number>;
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
+import { limitClient } from '../plugins/rate-limits.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
 import { clientAuthBodyProperties, documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
 
@@ -44,14 +45,19 @@ const deviceAuthorizationSchema = {
  * [...] using the "application/x-www-form-urlencoded" format"; client authentication follows
  * RFC 6749 §3.2.1 (public clients identify themselves with client_id).
  */
-export function registerDeviceAuthorizationRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'clientAuth' | 'deviceAuthorization'>): void {
+export function registerDeviceAuthorizationRoute(
+  app: FastifyInstance,
+  ctx: Pick<AppContext, 'config' | 'limits' | 'clientAuth' | 'deviceAuthorization'>,
+): void {
   const device = ctx.deviceAuthorization;
   const url = endpointUrl(ctx.config, DEVICE_AUTHORIZATION_PATH);
   app.post(DEVICE_AUTHORIZATION_PATH, { schema: deviceAuthorizationSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
     // RFC 8707 §2: `resource` may be sent more than once; every other parameter only once.
     const form = readOAuthForm(request.body, ['resource']);
     const creds = extractClientCredentials(request, form.single);
-    const { client } = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: true });
+    const authenticated = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: true, address: request.ip });
+    await limitClient(ctx.limits, request, 'deviceAuthorization', authenticated);
+    const { client } = authenticated;
     const body = await device.authorize({ client, scope: form.single['scope'], resources: form.multi['resource'] ?? [] });
     // RFC 8628 §3.2: the response carries a device code (a credential): not cacheable.
     return noStore(reply).send(body);

@@ -3,6 +3,7 @@ import { OAuthError } from '../../core/errors.ts';
 import { INTROSPECTION_JWT_MEDIA_TYPE, signIntrospectionResponse } from '../../core/introspection/jwt-response.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
+import { limitClient } from '../plugins/rate-limits.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
 import { clientAuthBodyProperties, documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
 
@@ -85,7 +86,10 @@ const introspectionSchema = {
 } as const;
 
 /** `POST /introspect`: authenticated confidential clients only (RFC 7662 §2.1). */
-export function registerIntrospectionRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'clientAuth' | 'introspector' | 'keys' | 'clock'>): void {
+export function registerIntrospectionRoute(
+  app: FastifyInstance,
+  ctx: Pick<AppContext, 'config' | 'limits' | 'clientAuth' | 'introspector' | 'keys' | 'clock'>,
+): void {
   const { config, introspector } = ctx;
   const url = endpointUrl(config, '/introspect');
   app.post('/introspect', { schema: introspectionSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
@@ -93,7 +97,9 @@ export function registerIntrospectionRoute(app: FastifyInstance, ctx: Pick<AppCo
     // RFC 7662 §2.1: "To prevent token scanning attacks, the endpoint MUST also require some form
     // of authorization to access this endpoint". Here: confidential client authentication.
     const creds = extractClientCredentials(request, form.single);
-    const { client } = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: false });
+    const authenticated = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: false, address: request.ip });
+    await limitClient(ctx.limits, request, 'introspection', authenticated);
+    const { client } = authenticated;
     const token = form.single['token'];
     // RFC 7662 §2.1: token is REQUIRED.
     if (token === undefined) throw OAuthError.invalidRequest('token is required');

@@ -3,6 +3,7 @@ import { AuthorizationError } from '../../core/authorize/authorization-error.ts'
 import type { PushValidator } from '../../core/par/pushed-requests.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
+import { limitClient } from '../plugins/rate-limits.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
 import { clientAuthBodyProperties, documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
 
@@ -63,7 +64,9 @@ export function registerParRoute(app: FastifyInstance, ctx: AppContext): void {
     // RFC 8707 §2: `resource` may repeat (carried space-separated, as at /authorize).
     const form = readOAuthForm(request.body, ['resource']);
     const creds = extractClientCredentials(request, form.single);
-    const { client } = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: true });
+    const authenticated = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: true, address: request.ip });
+    await limitClient(ctx.limits, request, 'par', authenticated);
+    const { client } = authenticated;
     const params: Record<string, string> = { ...form.single };
     const resources = form.multi['resource'];
     if (resources) params.resource = resources.join(' ');

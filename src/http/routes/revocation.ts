@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
+import { limitClient } from '../plugins/rate-limits.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
 import { clientAuthBodyProperties, documentationOnly, noStore, oauthErrorSchema, postOnly } from './token.ts';
 
@@ -33,13 +34,15 @@ const revocationSchema = {
  * "MUST extend its search across all of its supported token types"), so an unknown hint is
  * simply ignored rather than answered with unsupported_token_type.
  */
-export function registerRevocationRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'clientAuth' | 'revoker'>): void {
+export function registerRevocationRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'limits' | 'clientAuth' | 'revoker'>): void {
   const { revoker } = ctx;
   const url = endpointUrl(ctx.config, '/revoke');
   app.post('/revoke', { schema: revocationSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
     const form = readOAuthForm(request.body);
     const creds = extractClientCredentials(request, form.single);
-    const { client } = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: true });
+    const authenticated = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: true, address: request.ip });
+    await limitClient(ctx.limits, request, 'revocation', authenticated);
+    const { client } = authenticated;
     const token = form.single['token'];
     // RFC 7009 §2.1: token is REQUIRED.
     if (token === undefined) throw OAuthError.invalidRequest('token is required');

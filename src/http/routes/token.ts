@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { OAuthError } from '../../core/errors.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
+import { limitClient } from '../plugins/rate-limits.ts';
 import { FORM_CONTENT_TYPE, readOAuthForm } from '../form.ts';
 
 /**
@@ -94,7 +95,7 @@ const tokenSchema = {
 } as const;
 
 /** `POST /token`: parse the form, pick the grant, authenticate the client, dispatch. */
-export function registerTokenRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'tokenEndpoint' | 'clientAuth'>): void {
+export function registerTokenRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'limits' | 'tokenEndpoint' | 'clientAuth'>): void {
   const endpoint = ctx.tokenEndpoint;
   const url = endpointUrl(ctx.config, '/token');
   app.post('/token', { schema: tokenSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
@@ -102,7 +103,8 @@ export function registerTokenRoute(app: FastifyInstance, ctx: Pick<AppContext, '
     const form = readOAuthForm(request.body, ['resource']);
     const grant = endpoint.grantFor(form.single['grant_type']);
     const creds = extractClientCredentials(request, form.single);
-    const authenticated = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: grant.allowsPublicClients });
+    const authenticated = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: grant.allowsPublicClients, address: request.ip });
+    await limitClient(ctx.limits, request, 'token', authenticated);
     const body = await endpoint.handle(grant, authenticated, form);
     return noStore(reply).send(body);
   });
