@@ -225,7 +225,10 @@ test('GATEHOUSE_TRUST_PROXY: false (default), true (kept), a hop count, or a com
       /GATEHOUSE_TRUST_PROXY \(http\.trustProxy\): must be false\/true, a hop count, or a comma list of proxy addresses \/ CIDR ranges/,
     );
   }
-  assert.match(problems(() => buildConfig({ http: { trustProxy: ['10.0.0.0/8', 'x'] } })), /http\.trustProxy/);
+  assert.match(
+    problems(() => buildConfig({ http: { trustProxy: ['10.0.0.0/8', 'x'] } })),
+    /http\.trustProxy/,
+  );
   assert.deepEqual(buildConfig({ http: { trustProxy: 1 } }).http.trustProxy, 1);
 });
 

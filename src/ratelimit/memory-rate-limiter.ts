@@ -57,7 +57,10 @@ export class MemoryRateLimiter implements RateLimiter {
     const { stored } = this.#slot(key, windowSeconds);
     // Only inside a live window with something counted: a refund never opens a window of its own.
     const current = await this.#rl.get(stored);
-    if (current && current.consumedPoints > 0) await this.#rl.reward(stored, 1);
+    if (!current || current.consumedPoints <= 0) return;
+    // Refunds racing past the check each see their own result: one that went below zero undoes itself.
+    const after = await this.#rl.reward(stored, 1);
+    if (after.consumedPoints < 0) await this.#rl.penalty(stored, 1);
   }
 
   async peek(key: string, windowSeconds: number): Promise<number> {
