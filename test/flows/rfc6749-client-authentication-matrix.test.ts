@@ -49,7 +49,8 @@ const clients = {} as Record<Kind, MatrixClient>;
 const wrong = (secret: string): string => `${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
 
 before(async () => {
-  s = await startTestServer({ rateLimits: { clientAuthFailures: { limit: 1000 } } }); // every failure below comes from one address: the penalty bucket is tested in rate-limits-client-auth-penalty.test.ts;
+  // Every failure below comes from one address: the penalty bucket is tested in rate-limits-client-auth-penalty.test.ts.
+  s = await startTestServer({ rateLimits: { clientAuthFailures: { limit: 1000 } } });
   as = await discover(s.url);
   log = recordEvents(s.gh);
   const make = async (kind: Kind, method: string, good: (c: { client_secret: string }) => oauth.ClientAuth, extra: Record<string, unknown> = {}) => {
