@@ -114,6 +114,15 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
             // Every simulated browser signs in from 127.0.0.1: the single-address burst the sign-in
             // limiter exists to stop (docs/security.md), so the bench lifts the per-address limits.
             login: { maxAttempts: 1_000_000, userAddressMaxAttempts: 1_000_000, maxInFlightPerAddress: 1000, userDelayStart: 0, userDelayMax: 0 },
+            // Every load generator connection comes from 127.0.0.1 with one client: the endpoint
+            // budgets stay on (their cost is part of what is measured) but are lifted above any rate reached.
+            rateLimits: {
+              ...Object.fromEntries(
+                ['token', 'par', 'deviceAuthorization', 'introspection', 'revocation'].map((e) => [e, { perAddress: 1_000_000_000, perClient: 1_000_000_000 }]),
+              ),
+              authorization: { perAddress: 1_000_000_000 },
+              userinfo: { perAddress: 1_000_000_000 },
+            },
           },
           null,
           2,
