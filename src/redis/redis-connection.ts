@@ -66,7 +66,7 @@ export async function openRedis(opts: RedisConnectionOptions): Promise<RedisConn
   let closed = false;
   return {
     client,
-    ready: () => client.status === 'ready',
+    ready: () => !closed && client.status === 'ready',
     waitReady(timeoutMs) {
       if (client.status === 'ready') return Promise.resolve(true);
       return new Promise((resolve) => {

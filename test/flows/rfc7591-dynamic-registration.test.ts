@@ -42,6 +42,8 @@ describe('open registration', () => {
         allowedScopes: ['read', 'write', 'openid'],
         allowedGrantTypes: ['client_credentials', 'authorization_code', 'refresh_token'],
       },
+      // Every request below comes from 127.0.0.1: the registration budget is tested in rate-limits-endpoints.test.ts.
+      rateLimits: { registration: { perAddress: 0 } },
     });
   });
   after(() => s.close());
