@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { GatehouseError } from '../core/errors.ts';
 import { systemClock, type Clock } from '../core/ports/clock.ts';
 import type { RateLimiter, RateLimitResult } from '../core/ports/rate-limiter.ts';
 import { limitResult, windowSlot } from './memory-rate-limiter.ts';
@@ -24,6 +25,8 @@ export interface RedisRateLimiterOptions {
 }
 
 const UNCAPPED = Number.MAX_SAFE_INTEGER;
+/** How long calls stay on the fallback after a command failed or timed out while connected. */
+const RETRY_AFTER_FAILURE_MS = 1000;
 
 // Takes back one attempt only where one is counted: atomic, so two refunds never go below zero,
 // and a missing (expired) window is not created.
@@ -49,6 +52,8 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #prefix: string;
   readonly #onChange: ((backend: LimiterBackend, reason: string | null) => void) | undefined;
   #backend: LimiterBackend = 'redis';
+  /** After a failed command on a live connection (a slow Redis), calls skip Redis until then (ms, wall clock). */
+  #retryAt = 0;
 
   constructor(opts: RedisRateLimiterOptions) {
     this.#redis = opts.redis;
@@ -58,7 +63,10 @@ export class RedisRateLimiter implements RateLimiter {
     this.#onChange = opts.onBackendChange;
     this.#rl = new RateLimiterRedis({ storeClient: opts.redis.client, keyPrefix: this.#prefix, points: UNCAPPED, duration: 1, rejectIfRedisNotReady: true });
     opts.redis.client.on('close', () => this.#down('connection lost'));
-    opts.redis.client.on('ready', () => this.#up());
+    opts.redis.client.on('ready', () => {
+      this.#retryAt = 0;
+      this.#up();
+    });
     if (!opts.redis.ready()) this.#down('not connected');
   }
 
@@ -80,16 +88,25 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   #failed(e: unknown): void {
+    this.#retryAt = Date.now() + RETRY_AFTER_FAILURE_MS;
     this.#down(e instanceof Error ? e.message.slice(0, 200) : 'redis command failed');
   }
 
+  /** Redis is worth asking: connected, and not within the pause after a failed command. */
+  #usable(): boolean {
+    return this.#redis.ready() && (this.#retryAt === 0 || Date.now() >= this.#retryAt);
+  }
+
   async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
-    if (this.#redis.ready()) {
+    if (this.#usable()) {
       const now = this.#clock.now();
       const { stored, endsAt } = windowSlot(now, key, windowSeconds);
       try {
         const res = await this.#rl.consume(stored, 1, { customDuration: Math.max(1, windowSeconds) * 2 });
-        if (this.#backend === 'memory') this.#up();
+        if (this.#backend === 'memory') {
+          this.#retryAt = 0;
+          this.#up();
+        }
         return limitResult(res.consumedPoints, limit, endsAt, now);
       } catch (e) {
         this.#failed(e);
@@ -99,7 +116,7 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async refund(key: string, windowSeconds: number): Promise<void> {
-    if (this.#redis.ready()) {
+    if (this.#usable()) {
       try {
         await this.#redis.client.eval(REFUND, 1, this.#rl.getKey(windowSlot(this.#clock.now(), key, windowSeconds).stored));
         return;
@@ -111,7 +128,7 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async peek(key: string, windowSeconds: number): Promise<number> {
-    if (this.#redis.ready()) {
+    if (this.#usable()) {
       try {
         const res = await this.#rl.get(windowSlot(this.#clock.now(), key, windowSeconds).stored);
         return res ? res.consumedPoints : 0;
@@ -135,6 +152,14 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   async #forget(pattern: string, match: (k: string) => boolean): Promise<number> {
+    try {
+      return await this.#scanDelete(pattern, match);
+    } catch (e) {
+      throw new GatehouseError('GH_STORE_UNAVAILABLE', `Redis unreachable, counters not cleared: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  async #scanDelete(pattern: string, match: (k: string) => boolean): Promise<number> {
     const { client } = this.#redis;
     let cursor = '0';
     let n = 0;

@@ -52,7 +52,8 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
   // The token endpoint's URL as routed (src/http/routes/token.ts) and advertised (RFC 8414
   // token_endpoint): RFC 7523 §3 and OIDC Core §9 name it as an audience, and RFC 9126 §2 lets
   // the PAR endpoint accept it, so clients send it to every endpoint that authenticates them.
-  const tokenEndpoint = `${config.issuer.replace(/\/$/, '')}/token`;
+  const issuerBase = config.issuer.replace(/\/$/, '');
+  const tokenEndpoint = `${issuerBase}/token`;
 
   /** The same rules for every method: the client exists, is enabled and registered for `method`. */
   function check(client: Client | undefined, method: ClientAuthMethod): Client {
@@ -123,7 +124,9 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
       const key = named !== null ? penaltyKey(named, opts.address!) : null;
       if (key !== null && (await limiter!.peek(key, penalty!.window)) >= penalty!.limit) {
         const retryAfter = (await limiter!.hit(key, penalty!.limit, penalty!.window)).retryAfter;
-        deps.events.publish('rate_limit.hit', { tenantId: deps.tenantId, policy: 'client_auth.penalty', route: opts.endpoint, clientId: named!.slice(0, 200) });
+        // The route as the endpoint limits name it (`/token`): the endpoint URL without the issuer.
+        const route = opts.endpoint.startsWith(issuerBase) ? opts.endpoint.slice(issuerBase.length) : opts.endpoint;
+        deps.events.publish('rate_limit.hit', { tenantId: deps.tenantId, policy: 'client_auth.penalty', route, clientId: named!.slice(0, 200) });
         throw rateLimited({ policy: 'client_auth.penalty', limit: penalty!.limit, window: penalty!.window, retryAfter: Math.max(1, retryAfter) });
       }
       try {
