@@ -319,3 +319,10 @@ async function problemsAsync(p: Promise<unknown>): Promise<string> {
   }
   assert.fail('expected GH_CONFIG_INVALID');
 }
+
+test('GATEHOUSE_REDIS_URL sets redis.url (redis:// or rediss://, db in the path); unset, limits stay in memory', async () => {
+  assert.equal((await loadConfig({ env: {} })).redis.url, undefined);
+  assert.equal((await loadConfig({ env: { GATEHOUSE_REDIS_URL: 'rediss://cache.internal:6380/2' } })).redis.url, 'rediss://cache.internal:6380/2');
+  await assert.rejects(loadConfig({ env: { GATEHOUSE_REDIS_URL: 'http://cache.internal' } }), /redis\.url: must start with redis:\/\/ or rediss:\/\//);
+  assert.equal((await loadConfig({ env: { GATEHOUSE_RATE_LIMITS_ENABLED: 'false' } })).rateLimits.enabled, false);
+});
