@@ -35,7 +35,8 @@ interface World {
 }
 
 async function world(overrides: Record<string, unknown> = {}): Promise<World> {
-  const s = await startTestServer(overrides);
+  // Many refused assertions per client, all from 127.0.0.1: the penalty bucket is tested in rate-limits-client-auth-penalty.test.ts.
+  const s = await startTestServer({ rateLimits: { clientAuthFailures: { limit: 0 } }, ...overrides });
   const w: World = { s, as: await discover(s.url), issued: [], failures: [] };
   s.gh.ctx.events.on('token.issued', (e) => w.issued.push(e));
   s.gh.ctx.events.on('client_auth.failed', (e) => w.failures.push(e));
