@@ -35,7 +35,8 @@ export function parseNatsSinkUrl(url: URL): NatsSinkConfig {
   if (url.protocol !== 'nats:' && url.protocol !== 'tls:') throw bad('the scheme must be nats: or tls:');
   if (!url.hostname) throw bad('a host is required');
   const prefix = url.searchParams.get('subject');
-  if (!prefix || !SUBJECT.test(prefix)) throw bad('the subject query parameter is required: dot-separated tokens without spaces or wildcards (?subject=PREFIX)');
+  if (!prefix || !SUBJECT.test(prefix))
+    throw bad('the subject query parameter is required: dot-separated tokens without spaces or wildcards (?subject=PREFIX)');
   const tlsParam = url.searchParams.get('tls');
   if (tlsParam !== null && tlsParam !== 'true' && tlsParam !== 'false') throw bad('tls must be true or false');
   if (url.protocol === 'tls:' && tlsParam === 'false') throw bad('tls=false contradicts the tls: scheme');
@@ -135,7 +136,8 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
     const outcomes = await Promise.allSettled(
       batch.map((event) => {
         const subject = subjectOf(cfg.prefix, event);
-        if (!SUBJECT.test(subject)) return Promise.reject(Object.assign(new Error(`event type ${event.type} is not a valid NATS subject`), { permanent: true }));
+        if (!SUBJECT.test(subject))
+          return Promise.reject(Object.assign(new Error(`event type ${event.type} is not a valid NATS subject`), { permanent: true }));
         const h = headers();
         h.set('Content-Type', 'application/cloudevents+json');
         return js.publish(subject, JSON.stringify(event), { msgID: event.id, timeout, headers: h });

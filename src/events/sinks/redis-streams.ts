@@ -48,6 +48,7 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
   const timeout = timeoutOf(options);
   const secrets = secretsOf(url);
   const log = warnOnce(options, name);
+  const reconnectCap = Math.min(1000, Math.max(50, Math.floor(timeout / 2)));
   let client: Promise<Redis> | null = null;
   let closed = false;
 
@@ -60,8 +61,9 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
         maxRetriesPerRequest: 0,
         commandTimeout: timeout,
         connectTimeout: timeout,
-        // Reconnect for ever, at most every 2 s: the relay keeps sending, Redis comes back.
-        retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+        // Reconnect for ever, at least every second (well within one send's timeout), so the
+        // first send after Redis is back finds the connection ready or about to be.
+        retryStrategy: (times) => Math.min(50 * 2 ** times, reconnectCap),
       });
       // Without a listener ioredis prints every failed reconnect to stderr; log the first of a kind.
       r.on('error', (e) => log.warn(reasonOf(e, secrets), 'event sink: Redis unreachable'));
