@@ -17,6 +17,14 @@ import { GatehouseError } from '../../core/errors.ts';
 import type { CloudEvent, EventSink, SinkResult } from '../sink.ts';
 import { failAll, reasonOf, type SinkOptions, secretsOf, sinkName, timeoutOf, warnOnce, within } from './options.ts';
 
+interface Client {
+  readonly nc: NatsConnection;
+  readonly js: JetStreamClient;
+  /** False between a 'disconnect' and the next 'reconnect' status. */
+  up: boolean;
+  readonly waiters: (() => void)[];
+}
+
 interface NatsSinkConfig {
   readonly server: string;
   readonly prefix: string;
@@ -61,11 +69,11 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
   const timeout = timeoutOf(options);
   const secrets = secretsOf(url);
   const log = warnOnce(options, name);
-  let client: { nc: NatsConnection; js: JetStreamClient } | null = null;
-  let opening: Promise<{ nc: NatsConnection; js: JetStreamClient }> | null = null;
+  let client: Client | null = null;
+  let opening: Promise<Client> | null = null;
   let closed = false;
 
-  async function open(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
+  async function open(): Promise<Client> {
     const [{ connect }, { jetstream }] = await Promise.all([import('@nats-io/transport-node'), import('@nats-io/jetstream')]);
     const nc = await connect({
       servers: [cfg.server],
@@ -73,7 +81,7 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
       timeout,
       // Once connected, the client reconnects for ever; publishes during the gap time out.
       maxReconnectAttempts: -1,
-      reconnectTimeWait: 1000,
+      reconnectTimeWait: Math.min(1000, Math.max(50, Math.floor(timeout / 2))),
       ...(cfg.tls ? { tls: {} } : {}),
       ...(cfg.auth ?? {}),
     });
@@ -81,15 +89,20 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
       await nc.close();
       throw new Error('sink closed');
     }
-    const current = { nc, js: jetstream(nc, { timeout }) };
+    const current: Client = { nc, js: jetstream(nc, { timeout }), up: true, waiters: [] };
     nc.closed().then(() => {
       if (client === current) client = null;
     });
     (async () => {
       for await (const s of nc.status()) {
-        if (s.type === 'disconnect') log.warn(`disconnected from ${s.server}`, 'event sink: NATS connection lost');
-        else if (s.type === 'reconnect') log.reset();
-        else if (s.type === 'error') log.warn(reasonOf(s.error, secrets), 'event sink: NATS error');
+        if (s.type === 'disconnect') {
+          current.up = false;
+          log.warn(`disconnected from ${s.server}`, 'event sink: NATS connection lost');
+        } else if (s.type === 'reconnect') {
+          current.up = true;
+          for (const w of current.waiters.splice(0)) w();
+          log.reset();
+        } else if (s.type === 'error') log.warn(reasonOf(s.error, secrets), 'event sink: NATS error');
       }
     })().catch(() => {});
     client = current;
@@ -97,12 +110,19 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
     return current;
   }
 
-  function ready(): Promise<{ nc: NatsConnection; js: JetStreamClient }> {
-    if (client) return Promise.resolve(client);
-    opening ??= within(open(), timeout + 500, `NATS not reachable within ${timeout} ms`).finally(() => {
-      opening = null;
-    });
-    return opening;
+  async function ready(): Promise<Client> {
+    if (!client) {
+      opening ??= within(open(), timeout + 500, `NATS not reachable within ${timeout} ms`).finally(() => {
+        opening = null;
+      });
+      return opening;
+    }
+    const c = client;
+    // While the client reconnects, a request would sit in its buffer and its PubAck never come
+    // (the reply subscription is re-established after the buffer is flushed): wait for the
+    // reconnect instead, then publish afresh; an outage fails the batch after the timeout.
+    if (!c.up) await within(new Promise<void>((resolve) => c.waiters.push(resolve)), timeout, `NATS not reconnected within ${timeout} ms`);
+    return c;
   }
 
   function failure(e: unknown, subject: string): { reason: string; permanent?: boolean } {

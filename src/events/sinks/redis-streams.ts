@@ -102,9 +102,12 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
         if (err || typeof entryId !== 'string') failed.push({ id: event.id, reason: reasonOf(err ?? 'XADD returned no entry id', secrets) });
         else delivered.push(event.id);
       });
+      if (failed[0]) log.warn(failed[0].reason, 'event sink: Redis refused XADD');
       return { delivered, failed };
     } catch (e) {
-      return failAll(batch, reasonOf(e, secrets));
+      const reason = reasonOf(e, secrets);
+      log.warn(reason, 'event sink: Redis unreachable');
+      return failAll(batch, reason);
     }
   }
 
