@@ -12,7 +12,7 @@ import { create as createNats } from '../../src/events/sinks/nats.ts';
 import { create as createRedis } from '../../src/events/sinks/redis-streams.ts';
 import { amqpFixture, natsFixture, suffix } from '../contract/event-sink-harnesses.ts';
 import { sampleEvent } from '../contract/event-sink.contract.ts';
-import { brokerSkipReason, brokerUrl } from '../support/brokers.ts';
+import { brokerSkipReason, brokerUrl, startPrivateBroker } from '../support/brokers.ts';
 
 type T = { skip(m: string): void; after(fn: () => Promise<unknown> | unknown): void };
 
@@ -190,4 +190,24 @@ test('#9 Redis Streams: a stream key of another type refuses every XADD: each ev
     (await sink.send(batch)).delivered,
     batch.map((e) => e.id),
   );
+});
+
+test('#9 Redis Streams: per-event results: XADDs Redis refuses (out of memory, private instance with maxmemory) fail alone; exactly the delivered ones are in the stream', async (t) => {
+  const broker = await startPrivateBroker('redis', ['--maxmemory', '3mb', '--maxmemory-policy', 'noeviction']);
+  if ('skip' in broker) return t.skip(broker.skip);
+  t.after(() => broker.dispose());
+  const stream = `gh-test-oom-${suffix()}`;
+  const sink = createRedis(new URL(`redis://127.0.0.1:${broker.port}/0?stream=${stream}`), { timeoutMs: 5000 });
+  t.after(() => sink.close());
+  // About 100 KB per event: the memory limit is reached part-way through the batch.
+  const batch = Array.from({ length: 40 }, (_, i) => sampleEvent('gatehouse.token.issued', { i, pad: 'x'.repeat(100_000) }));
+  const result = await sink.send(batch);
+  assert.ok(result.delivered.length > 0 && result.failed.length > 0, `delivered ${result.delivered.length}, failed ${result.failed.length}`);
+  assert.equal(result.delivered.length + result.failed.length, batch.length);
+  for (const f of result.failed) assert.match(f.reason, /OOM|maxmemory/);
+  const reader = new Redis({ host: '127.0.0.1', port: broker.port, lazyConnect: true });
+  await reader.connect();
+  t.after(() => reader.disconnect());
+  const stored = (await reader.xrange(stream, '-', '+')).map(([, fields]) => JSON.parse(fields[1] as string).id);
+  assert.deepEqual(stored, result.delivered, 'delivered = what Redis stored, in order');
 });

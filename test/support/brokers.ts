@@ -85,13 +85,15 @@ const BINARIES = { redis: 'redis-server', nats: 'nats-server' } as const;
  * Starts a private redis-server (no persistence) or nats-server (JetStream, file store in a temp
  * directory that survives a restart) on a free port; null when the binary is missing (the caller skips).
  */
-export async function startPrivateBroker(kind: 'redis' | 'nats'): Promise<PrivateBroker | { skip: string }> {
+export async function startPrivateBroker(kind: 'redis' | 'nats', extraArgs: readonly string[] = []): Promise<PrivateBroker | { skip: string }> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), `gh-${kind}-`));
-  const args =
-    kind === 'redis'
+  const args = [
+    ...(kind === 'redis'
       ? ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', dir]
-      : ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir];
+      : ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', dir]),
+    ...extraArgs,
+  ];
   let child: ChildProcess | null = null;
   const broker: PrivateBroker = {
     port,

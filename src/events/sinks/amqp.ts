@@ -68,6 +68,8 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
       const amqp = await import('amqplib');
       const conn = await amqp.connect(cfg.connection, { timeout, clientProperties: { connection_name: `gatehouse events ${name}` } });
       conn.on('error', (e: Error) => log.warn(reasonOf(e, secrets), 'event sink: RabbitMQ connection error'));
+      // A broker under a resource alarm stops reading publishes; the batch then times out.
+      conn.on('blocked', (why: string) => log.warn(`connection blocked by RabbitMQ: ${why}`, 'event sink: RabbitMQ blocked publishing'));
       conn.on('close', () => {
         if (connection === conn) connection = channel = null;
       });
