@@ -121,7 +121,18 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
     // While the client reconnects, a request would sit in its buffer and its PubAck never come
     // (the reply subscription is re-established after the buffer is flushed): wait for the
     // reconnect instead, then publish afresh; an outage fails the batch after the timeout.
-    if (!c.up) await within(new Promise<void>((resolve) => c.waiters.push(resolve)), timeout, `NATS not reconnected within ${timeout} ms`);
+    if (!c.up) {
+      let waiter!: () => void;
+      const back = new Promise<void>((resolve) => {
+        waiter = resolve;
+        c.waiters.push(resolve);
+      });
+      // A send that gave up leaves no waiter behind, however long the outage lasts.
+      await within(back, timeout, `NATS not reconnected within ${timeout} ms`).finally(() => {
+        const at = c.waiters.indexOf(waiter);
+        if (at >= 0) c.waiters.splice(at, 1);
+      });
+    }
     return c;
   }
 
@@ -172,6 +183,7 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
       else if ((o.reason as { permanent?: boolean }).permanent) failed.push({ id: event.id, reason: reasonOf(o.reason, secrets), permanent: true });
       else failed.push({ id: event.id, ...failure(o.reason, subjectOf(cfg.prefix, event)) });
     });
+    if (failed[0]) log.warn(failed[0].reason, 'event sink: JetStream did not acknowledge events');
     return { delivered, failed };
   }
 
