@@ -118,9 +118,10 @@ export function create(url: URL, options: SinkOptions = {}): EventSink {
       return opening;
     }
     const c = client;
-    // While the client reconnects, a request would sit in its buffer and its PubAck never come
-    // (the reply subscription is re-established after the buffer is flushed): wait for the
-    // reconnect instead, then publish afresh; an outage fails the batch after the timeout.
+    // While the client reconnects, a publish sits in its buffer, and (seen with
+    // @nats-io/transport-node 3.4) its PubAck never comes even when the reconnect happens well
+    // within the timeout: wait for the reconnect instead, then publish afresh; an outage fails
+    // the batch after the timeout, and no stale buffered copy goes out after the relay gave up.
     if (!c.up) {
       let waiter!: () => void;
       const back = new Promise<void>((resolve) => {
