@@ -1,6 +1,6 @@
 import type { Messages } from './en.ts';
 
-/** French page texts (formal address, « vous »). Keys and placeholders as in en.ts. */
+/** French page texts (formal address, « vous »; a no-break space before ? : ; » and after «). Keys and placeholders as in en.ts. */
 export const FR: Messages = {
   'layout.skip': 'Aller au contenu',
 
@@ -11,7 +11,7 @@ export const FR: Messages = {
   'common.cancel': 'Annuler',
   'common.allow': 'Autoriser',
   'common.deny': 'Refuser',
-  'common.scopesIntro': '{client} pourra alors utiliser :',
+  'common.scopesIntro': '{client} pourra alors utiliser :',
   'common.closePage': 'Vous pouvez fermer cette page.',
 
   'login.title': 'Connexion',
@@ -27,24 +27,24 @@ export const FR: Messages = {
 
   'consent.title': 'Autoriser l’accès',
   'consent.heading': '{client} souhaite accéder à votre compte',
-  'consent.claimsIntro': 'L’application demande également :',
+  'consent.claimsIntro': 'L’application demande également :',
   'consent.returnTo': 'Dans les deux cas, vous serez redirigé vers {host}.',
   'consent.formLabel': 'Consentement',
-  'consent.chooseAllowOrDeny': 'Choisissez « Autoriser » ou « Refuser ».',
+  'consent.chooseAllowOrDeny': 'Choisissez « Autoriser » ou « Refuser ».',
 
   'confirm.title': 'Continuer',
-  'confirm.heading': 'Continuer vers {client} ?',
+  'confirm.heading': 'Continuer vers {client} ?',
   'confirm.warning': 'Ne continuez que si vous venez vous-même de commencer à vous connecter à {client}. Vous serez ensuite redirigé vers {host}.',
   'confirm.continueAs': 'Continuer en tant que {user}',
-  'confirm.chooseContinueOrCancel': 'Choisissez « Continuer » ou « Annuler ».',
+  'confirm.chooseContinueOrCancel': 'Choisissez « Continuer » ou « Annuler ».',
 
   'device.title': 'Connecter un appareil',
   'device.codeHelp': 'Saisissez le code affiché sur votre téléviseur, votre console ou votre autre appareil.',
   'device.formLabel': 'Code de l’appareil',
   'device.codeLabel': 'Code',
-  'device.invalid': 'Ce code n’est pas valide. Vérifiez le code affiché sur votre appareil et réessayez ; les codes expirent au bout de quelques minutes.',
+  'device.invalid': 'Ce code n’est pas valide. Vérifiez le code affiché sur votre appareil et réessayez ; les codes expirent au bout de quelques minutes.',
   'device.throttled': 'Trop de tentatives. Veuillez patienter une minute, puis réessayer.',
-  'device.confirmHeading': 'Connecter {client} ?',
+  'device.confirmHeading': 'Connecter {client} ?',
   'device.checkCode':
     'Vérifiez que votre appareil affiche bien le code {code}. Ne continuez que si vous avez lancé cette opération vous-même, sur votre propre appareil.',
   'device.confirmFormLabel': 'Connecter l’appareil',
@@ -60,11 +60,11 @@ export const FR: Messages = {
   'error.title.server_error': 'Une erreur s’est produite de notre côté',
   'error.title.temporarily_unavailable': 'Le service est temporairement indisponible',
   'error.title.invalid_request_uri': 'Cette demande a expiré ou a déjà été utilisée',
-  'error.details': 'Détails (pour les développeurs de l’application) : {details}',
-  'error.code': 'Code d’erreur : {code}',
+  'error.details': 'Détails (pour les développeurs de l’application) : {details}',
+  'error.code': 'Code d’erreur : {code}',
   'error.closeHint': 'Vous pouvez fermer cette page, revenir à l’application et réessayer.',
   'error.csrfTitle': 'Ce formulaire a expiré',
-  'error.csrfDescription': 'Le formulaire n’a pas pu être vérifié ; rien n’a donc été modifié. Revenez à l’application et recommencez.',
+  'error.csrfDescription': 'Le formulaire n’a pas pu être vérifié ; rien n’a donc été modifié. Revenez à l’application et recommencez.',
   'error.interactionExpiredTitle': 'Cette page a expiré',
   'error.interactionInvalidTitle': 'Cette demande ne peut pas être poursuivie',
   'error.startAgain': 'Rien n’a été modifié. Revenez à l’application et recommencez.',
@@ -72,11 +72,11 @@ export const FR: Messages = {
 
   'formPost.title': 'Retour à l’application',
   'formPost.heading': 'Retour à l’application…',
-  'formPost.noscript': 'JavaScript est désactivé. Cliquez sur « Continuer » pour revenir à l’application.',
+  'formPost.noscript': 'JavaScript est désactivé. Cliquez sur « Continuer » pour revenir à l’application.',
 
-  'logout.confirmTitle': 'Se déconnecter de {product} ?',
+  'logout.confirmTitle': 'Se déconnecter de {product} ?',
   'logout.askedBy': '{client} a demandé votre déconnexion.',
-  'logout.signedInAsList': 'Connecté en tant que :',
+  'logout.signedInAsList': 'Connecté en tant que :',
   'logout.explainOne':
     'Vous serez déconnecté de {product} dans ce navigateur. Les applications que vous avez utilisées avec {product} seront également invitées à vous déconnecter.',
   'logout.explainAll':
@@ -93,16 +93,16 @@ export const FR: Messages = {
   'logout.stillBody': 'Rien n’a été modifié. Vous pouvez fermer cette page et revenir à l’application.',
   'logout.resubmitTitle': 'Déconnexion',
   'logout.resubmitHeading': 'Déconnexion en cours…',
-  'logout.resubmitNoscript': 'JavaScript est désactivé. Cliquez sur « Continuer » pour vous déconnecter.',
+  'logout.resubmitNoscript': 'JavaScript est désactivé. Cliquez sur « Continuer » pour vous déconnecter.',
   'logout.checkSessionTitle': 'Vérification de session',
 
   'scope.openid': 'Confirmer votre identité avec votre compte',
-  'scope.profile': 'Votre profil de base : nom, pseudonyme, photo, site web, genre, date de naissance, fuseau horaire et langue',
+  'scope.profile': 'Votre profil de base : nom, pseudonyme, photo, site web, genre, date de naissance, fuseau horaire et langue',
   'scope.email': 'Votre adresse e-mail et si elle a été vérifiée',
   'scope.address': 'Votre adresse postale',
   'scope.phone': 'Votre numéro de téléphone et s’il a été vérifié',
   'scope.offline_access': 'Conserver cet accès lorsque vous n’utilisez pas l’application',
-  'scope.other': 'Autorisation « {scope} »',
+  'scope.other': 'Autorisation « {scope} »',
 
   'claim.name': 'Votre nom complet',
   'claim.given_name': 'Votre prénom',
@@ -123,5 +123,5 @@ export const FR: Messages = {
   'claim.phone_number_verified': 'Si votre numéro de téléphone a été vérifié',
   'claim.address': 'Votre adresse postale',
   'claim.updated_at': 'La date de dernière mise à jour de votre profil',
-  'claim.other': 'L’information « {claim} » vous concernant',
+  'claim.other': 'L’information « {claim} » vous concernant',
 };
