@@ -52,7 +52,7 @@ function readable(html: string): string {
   return `${text} ${attrs}`.replace(/\b(Zeta|Zentrale|ute|udo|zeta\.example|BCDF-GHJK|x\.read|x_custom|JavaScript)\b/g, ' ');
 }
 
-/** Common words of the English texts that are no word of German, French or Spanish ("code" and "error" are, so they are not probed). */
+/** Common words of the English texts that are no word of German, French or Spanish ("code", "error" and "page" are, so they are not probed). */
 const ENGLISH = /\b(the|your|you|and|to|of|is|sign|signed|continue|allow|deny|cancel|account|device|password|username|close|access)\b/i;
 
 describe('no English on a page in another language', () => {
