@@ -73,6 +73,7 @@ export function createPageKit(config: Pick<Config, 'issuer' | 'theme'> & { reado
   const settings = config.pages ?? DEFAULT_LOCALE_SETTINGS;
   const catalogues = buildCatalogues(settings);
   const locales = [...catalogues.keys()];
+  const defaultLocale = locales.find((l) => l.toLowerCase() === settings.defaultLocale.toLowerCase()) ?? locales[0]!;
   const pinned = new WeakMap<FastifyRequest, PageKit>();
   const kits = new Map<string, PageKit>();
   const url = (path: string) => endpointUrl(config, path);
@@ -102,7 +103,7 @@ export function createPageKit(config: Pick<Config, 'issuer' | 'theme'> & { reado
       },
     });
   }
-  const defaultLocale = locales.find((l) => l.toLowerCase() === settings.defaultLocale.toLowerCase()) ?? locales[0]!;
+  // Assigned before any kit method can run (byLocale only runs once a kit is in use).
   const fallback = kits.get(defaultLocale)!;
   return fallback;
 }
