@@ -338,6 +338,29 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    pages: z
+      .object({
+        locales: z
+          .array(z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'must be a BCP 47 language tag such as `de` or `pt-BR`'))
+          .min(1)
+          .default(['en', 'de', 'fr', 'es'])
+          .describe(
+            'Languages of the sign-in, consent, device, logout and error pages, advertised as `ui_locales_supported`. `en`, `de`, `fr` and `es` ship; another language needs every text in `pages.messages.<tag>`.',
+          ),
+        defaultLocale: z.string().default('en').describe('Language when neither `ui_locales` nor `Accept-Language` names one of `pages.locales`.'),
+        messages: z
+          .record(z.string(), z.record(z.string(), z.string().min(1).max(2000)))
+          .default({})
+          .describe(
+            'Page texts by language and message key (`{ de: { "login.title": "Willkommen" } }`), replacing the shipped ones; placeholders such as `{client}` must match the English text. Keys: src/http/pages/messages/en.ts.',
+          ),
+        stylesheet: z
+          .string()
+          .optional()
+          .describe("Path to a CSS file linked after the theme on every page, served from `/assets/custom.css` (the CSP stays `style-src 'self'`)."),
+      })
+      .strict()
+      .prefault({}),
     keys: z
       .object({
         algorithms: z

@@ -14,6 +14,7 @@ import { oauthErrorPage } from './pages/error-page.ts';
 import { formPostPage } from './pages/form-post-page.ts';
 import { sendPage } from './pages/layout.ts';
 import { loginPage } from './pages/login-page.ts';
+import type { MessageKey } from './pages/messages/catalogue.ts';
 import { cspSourceFor } from './plugins/security-headers.ts';
 import { clearSessionCookies, readCookie, sessionCookieName } from './session-cookie.ts';
 
@@ -58,7 +59,7 @@ const encode = (params: Readonly<Record<string, string>>) => new URLSearchParams
  * Form Post Response Mode §2 auto-submitting page.
  */
 export function sendAuthorizationResponse(reply: FastifyReply, fc: Pick<FlowContext, 'pages'>, res: AuthorizationResponse): FastifyReply {
-  if (res.responseMode === 'form_post') return sendPage(reply, formPostPage(fc.pages, res.redirectUri, res.params));
+  if (res.responseMode === 'form_post') return sendPage(reply, formPostPage(fc.pages.forRequest(reply.request), res.redirectUri, res.params));
   // Registered redirect URIs never carry a fragment (RFC 6749 §3.1.2); drop one defensively.
   const location =
     res.responseMode === 'fragment' ? `${res.redirectUri.split('#')[0]!}#${encode(res.params)}` : appendQuery(res.redirectUri, encode(res.params));
@@ -75,7 +76,7 @@ export function sendAuthorizationResponse(reply: FastifyReply, fc: Pick<FlowCont
  */
 export function sendFailure(reply: FastifyReply, fc: Pick<FlowContext, 'pages' | 'config'>, failure: AuthorizationFailure): FastifyReply {
   const res = authorizationErrorResponse(failure, fc.config.issuer);
-  return res ? sendAuthorizationResponse(reply, fc, res) : sendPage(reply, oauthErrorPage(fc.pages, failure.error));
+  return res ? sendAuthorizationResponse(reply, fc, res) : sendPage(reply, oauthErrorPage(fc.pages.forRequest(reply.request), failure.error));
 }
 
 /** access_denied to the client (the person pressed Deny or Cancel). */
@@ -109,18 +110,23 @@ export async function proceed(fc: FlowContext, request: FastifyRequest, reply: F
   }
 }
 
-/** Renders the login, consent, confirm or account chooser page with the request sealed into it. */
+/**
+ * Renders the login, consent, confirm or account chooser page with the request sealed into it.
+ * The page's language is chosen once, when the interaction starts (ui_locales, then
+ * Accept-Language: PageKit.forRequest), and sealed with it, so every later page of the same
+ * sign-in speaks it (the interaction routes pin it when they open the interaction). */
 export async function showInteraction(
   fc: FlowContext,
   request: FastifyRequest,
   reply: FastifyReply,
   p: Proceed,
   page: InteractionPage,
-  extra: { readonly username?: string; readonly error?: string | null; readonly status?: number } = {},
+  extra: { readonly username?: string; readonly error?: MessageKey | null; readonly status?: number } = {},
 ): Promise<FastifyReply> {
   const { token, binding } = fc.csrf.issue(request, reply);
+  const kit = fc.pages.pin(request, fc.pages.forRequest(request, p.req.uiLocales).lang);
   const interaction = fc.interactions.seal(
-    { params: p.req.params, progress: p.progress, ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}) },
+    { params: p.req.params, progress: p.progress, locale: kit.lang, ...(p.expiresAt !== undefined ? { expiresAt: p.expiresAt } : {}) },
     binding,
   );
   const formAction = interactionFormAction(p.req.redirectUri);
@@ -128,7 +134,7 @@ export async function showInteraction(
   if (page === 'login') {
     return sendPage(
       reply,
-      loginPage(fc.pages, {
+      loginPage(kit, {
         csrfToken: token,
         interaction,
         returnTo: null,
@@ -143,11 +149,11 @@ export async function showInteraction(
   if (page === 'consent' || page === 'confirm') {
     const who = await fc.accountViews.signedIn(p.session);
     const common = { csrfToken: token, interaction, clientName, formAction, redirectHost: redirectLabel(p.req.redirectUri), username: who?.username ?? '' };
-    return sendPage(reply, page === 'confirm' ? confirmPage(fc.pages, common) : consentPage(fc.pages, { ...common, scope: p.req.scope, claims: p.req.claims }));
+    return sendPage(reply, page === 'confirm' ? confirmPage(kit, common) : consentPage(kit, { ...common, scope: p.req.scope, claims: p.req.claims }));
   }
   const accounts: ChooserAccount[] = await fc.accountViews.accounts(p.session);
   if (accounts.length === 0) return showInteraction(fc, request, reply, p, 'login', extra);
-  return sendPage(reply, accountChooserPage(fc.pages, { csrfToken: token, interaction, clientName, formAction, accounts }));
+  return sendPage(reply, accountChooserPage(kit, { csrfToken: token, interaction, clientName, formAction, accounts }));
 }
 
 /** Host (or scheme for a native app) the person will be sent back to. */

@@ -65,4 +65,20 @@ describe('sealed interaction', () => {
     assert.deepEqual(old.interaction.progress, { loginAt: 5, consentedSid: 'sid-1', confirmedSid: null, accountChosen: true });
     assert.deepEqual(sealer.open(seal({ l: null, c: null, f: 7, a: false }), 'b'), { ok: false, reason: 'malformed' });
   });
+
+  test('the pages language travels sealed (OIDC Core §3.1.2.1 ui_locales chosen once); one sealed without it opens with null', () => {
+    const { sealer, kek, clock } = setup();
+    const withLocale = sealer.open(sealer.seal({ params, progress: NO_PROGRESS, locale: 'de' }, 'b'), 'b');
+    assert.ok(withLocale.ok);
+    assert.equal(withLocale.interaction.locale, 'de');
+    const without = sealer.open(sealer.seal({ params, progress: NO_PROGRESS }, 'b'), 'b');
+    assert.ok(without.ok);
+    assert.equal(without.interaction.locale, null);
+    const forged = encryptWithKek(
+      deriveKey(kek, 'gatehouse interaction v1'),
+      JSON.stringify({ p: params, l: 42, g: { l: null, c: null, a: false }, e: clock.t / 1000 + 60, b: 'b' }),
+      'gatehouse-interaction-v1',
+    );
+    assert.deepEqual(sealer.open(forged, 'b'), { ok: false, reason: 'malformed' });
+  });
 });

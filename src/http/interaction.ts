@@ -17,6 +17,8 @@ export interface Interaction {
   readonly progress: InteractionProgress;
   /** Epoch seconds after which the request must start again. */
   readonly expiresAt: number;
+  /** The pages' language, chosen when the interaction started; null in one sealed before languages existed. */
+  readonly locale: string | null;
 }
 
 export type OpenResult =
@@ -25,7 +27,10 @@ export type OpenResult =
 
 export interface InteractionSealer {
   /** Seals a new interaction (expiry now + interactionTtl) or an updated one (`expiresAt` kept). */
-  seal(i: { readonly params: Readonly<Record<string, string>>; readonly progress: InteractionProgress; readonly expiresAt?: number }, binding: string): string;
+  seal(
+    i: { readonly params: Readonly<Record<string, string>>; readonly progress: InteractionProgress; readonly locale?: string; readonly expiresAt?: number },
+    binding: string,
+  ): string;
   open(sealed: string | undefined, binding: string | undefined): OpenResult;
 }
 
@@ -33,9 +38,10 @@ export const NO_PROGRESS: InteractionProgress = Object.freeze({ loginAt: null, c
 
 const AAD = 'gatehouse-interaction-v1';
 
-/** `g.f` (confirmedSid) may be absent: interactions sealed before it existed still open. */
+/** `g.f` (confirmedSid) and `l` (locale) may be absent: interactions sealed before they existed still open. */
 interface Sealed {
   readonly p: Record<string, string>;
+  readonly l?: string;
   readonly g: { readonly l: number | null; readonly c: string | null; readonly f?: string | null; readonly a: boolean };
   readonly e: number;
   readonly b: string;
@@ -56,7 +62,8 @@ function isSealed(v: unknown): v is Sealed {
     (s.g.f === undefined || s.g.f === null || typeof s.g.f === 'string') &&
     typeof s.g.a === 'boolean' &&
     Number.isInteger(s.e) &&
-    typeof s.b === 'string'
+    typeof s.b === 'string' &&
+    (s.l === undefined || (typeof s.l === 'string' && s.l.length <= 35))
   );
 }
 
@@ -64,9 +71,10 @@ export function createInteractionSealer(kek: Buffer, clock: Clock, config: Pick<
   const key = deriveKey(kek, 'gatehouse interaction v1');
   const ttl = config.authorization.interactionTtl;
   return {
-    seal({ params, progress, expiresAt }, binding) {
+    seal({ params, progress, locale, expiresAt }, binding) {
       const body: Sealed = {
         p: { ...params },
+        ...(locale !== undefined ? { l: locale } : {}),
         g: { l: progress.loginAt, c: progress.consentedSid, f: progress.confirmedSid, a: progress.accountChosen },
         e: expiresAt ?? epochSeconds(clock) + ttl,
         b: binding,
@@ -92,6 +100,7 @@ export function createInteractionSealer(kek: Buffer, clock: Clock, config: Pick<
           params,
           progress: { loginAt: body.g.l, consentedSid: body.g.c, confirmedSid: body.g.f ?? null, accountChosen: body.g.a },
           expiresAt: body.e,
+          locale: body.l ?? null,
         },
       };
     },

@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { LOGIN_BUSY, LOGIN_THROTTLED } from '../../src/http/pages/login-page.ts';
+import { EN } from '../../src/http/pages/messages/en.ts';
 import { createTestUser, type TestUser } from '../support/oidc.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { UserAgent, type Outcome, type Page } from '../support/user-agent.ts';
@@ -60,7 +61,7 @@ describe('sign-in limits per address and per (username, address)', () => {
     assert.equal(statuses.filter((x) => x === 429).length, n - passed, 'every other one is refused with 429');
     for (const o of outcomes) {
       if (page(o).status !== 429) continue;
-      assert.ok(page(o).text.includes(LOGIN_THROTTLED));
+      assert.ok(page(o).text.includes(EN[LOGIN_THROTTLED]));
       assert.ok(Number(page(o).headers.get('retry-after')) > 0);
     }
     // The same /64 is the same address: a neighbour in it is refused too, even with the right password.
@@ -100,7 +101,7 @@ describe('sign-in limits per address and per (username, address)', () => {
     assert.ok(signedIn(await signIn(s, own, user.username, user.password)));
     stranger.cookies.set('gh_device', own.cookies.get('gh_device')!);
     assert.equal((await signIn(s, stranger, victim.username, victim.password)).status, 429, "another user's device cookie is not recognised");
-    assert.ok(refused.text.includes(LOGIN_THROTTLED));
+    assert.ok(refused.text.includes(EN[LOGIN_THROTTLED]));
   });
 });
 
@@ -121,7 +122,7 @@ describe('the password hashing queue is bounded', () => {
     assert.ok(busy.length >= 1, `some answered 503 (${outcomes.map((o) => page(o).status).join(',')})`);
     for (const p of busy) {
       assert.ok(Number(p.headers.get('retry-after')) > 0);
-      assert.ok(p.text.includes(LOGIN_BUSY));
+      assert.ok(p.text.includes(EN[LOGIN_BUSY]));
       assert.equal(p.kind, 'login', 'the sign-in form is shown again');
     }
     assert.ok(outcomes.map(page).every((p) => p.status === 503 || p.status === 200));

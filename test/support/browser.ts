@@ -45,8 +45,8 @@ export interface Tab {
 
 export interface Chromium {
   readonly browser: Browser;
-  /** A fresh browser profile (own cookies) that records problems. */
-  open(name: string): Promise<Tab>;
+  /** A fresh browser profile (own cookies) that records problems; `locale` sets its Accept-Language (default en-US). */
+  open(name: string, opts?: { readonly locale?: string }): Promise<Tab>;
   close(): Promise<void>;
 }
 
@@ -82,8 +82,8 @@ export async function launchBrowser(): Promise<Chromium | { skip: string }> {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   return {
     browser,
-    async open(name) {
-      const context = await browser.newContext({ viewport: { width: 800, height: 900 }, locale: 'en-US' });
+    async open(name, opts = {}) {
+      const context = await browser.newContext({ viewport: { width: 800, height: 900 }, locale: opts.locale ?? 'en-US' });
       await context.addInitScript({ content: CSP_PROBE });
       const page = await context.newPage();
       const problems: string[] = [];

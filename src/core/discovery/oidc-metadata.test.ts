@@ -8,6 +8,7 @@ const config: OidcDiscoveryConfig = {
   keys: { algorithms: ['ES256', 'RS256'] },
   authorization: { implicit: false, allowPlainPkce: false, requirePar: false, allowUnsignedRequestObjects: false },
   login: { acrValues: ['urn:gatehouse:pwd'] },
+  pages: { locales: ['en', 'de'] },
 };
 const none: OidcCapabilities = {
   authorization: false,

@@ -11,6 +11,8 @@ export interface OidcDiscoveryConfig {
     readonly allowUnsignedRequestObjects: boolean;
   };
   readonly login: { readonly acrValues: readonly string[] };
+  /** The pages' languages (each shipped or completed by the operator: config validation). */
+  readonly pages: { readonly locales: readonly string[] };
 }
 
 /**
@@ -99,7 +101,9 @@ export function buildOidcMetadata(config: OidcDiscoveryConfig, caps: OidcCapabil
     m.authorization_response_iss_parameter_supported = true;
     m.prompt_values_supported = ['none', 'login', 'consent', 'select_account'];
     m.display_values_supported = ['page', 'popup', 'touch', 'wap'];
-    m.ui_locales_supported = ['en'];
+    // OIDC Discovery §3 ui_locales_supported: "Languages and scripts supported for the user
+    // interface" — exactly the languages the pages are rendered in (S17).
+    m.ui_locales_supported = [...config.pages.locales];
     if (config.login.acrValues.length > 0) m.acr_values_supported = config.login.acrValues;
   }
   if (caps.userinfo) m.userinfo_endpoint = `${base}/userinfo`;

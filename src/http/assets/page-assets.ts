@@ -26,6 +26,8 @@ export interface PageAssets {
   /** A small generated icon in the theme colours (browsers ask for one on every page). */
   readonly favicon: Asset;
   readonly logo: Asset | null;
+  /** The operator's stylesheet (`pages.stylesheet`), linked after ours, or null. */
+  readonly custom: Asset | null;
 }
 
 const LOGO_TYPES: Readonly<Record<string, string>> = { '.svg': 'image/svg+xml', '.png': 'image/png' };
@@ -68,8 +70,28 @@ function faviconSvg(theme: Config['theme']): string {
   );
 }
 
-/** Builds every asset once at start; reads the logo file when `theme.logoFile` is set. */
-export async function loadPageAssets(config: Pick<Config, 'theme'>): Promise<PageAssets> {
+/** Largest accepted `pages.stylesheet` (S20): a theme, not an asset bundle. */
+export const MAX_STYLESHEET_BYTES = 262_144;
+
+/**
+ * `pages.stylesheet`, read once at start. Served from our origin like every asset, so the pages'
+ * CSP stays `style-src 'self'`; its URL carries its content hash like the others.
+ */
+async function loadStylesheet(path: string): Promise<Asset> {
+  if (extname(path).toLowerCase() !== '.css') throw new GatehouseError('GH_CONFIG_INVALID', 'pages.stylesheet: must be a .css file');
+  let body: Buffer;
+  try {
+    body = await readFile(path);
+  } catch (e) {
+    throw new GatehouseError('GH_CONFIG_INVALID', `pages.stylesheet: cannot read ${path} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (body.length > MAX_STYLESHEET_BYTES)
+    throw new GatehouseError('GH_CONFIG_INVALID', `pages.stylesheet: ${path} is larger than ${MAX_STYLESHEET_BYTES} bytes`);
+  return asset('custom.css', body, 'text/css; charset=utf-8');
+}
+
+/** Builds every asset once at start; reads the logo file (`theme.logoFile`) and the stylesheet (`pages.stylesheet`) when set. */
+export async function loadPageAssets(config: Pick<Config, 'theme'> & { readonly pages?: { readonly stylesheet?: string | undefined } }): Promise<PageAssets> {
   const css = asset('gatehouse.css', GATEHOUSE_CSS, 'text/css; charset=utf-8');
   const theme = asset('theme.css', themeCss(config.theme), 'text/css; charset=utf-8');
   const formPost = asset('form-post.js', FORM_POST_JS, 'text/javascript; charset=utf-8');
@@ -84,10 +106,11 @@ export async function loadPageAssets(config: Pick<Config, 'theme'>): Promise<Pag
       throw new GatehouseError('GH_CONFIG_INVALID', `theme.logoFile: cannot read ${config.theme.logoFile} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
+  const custom = config.pages?.stylesheet ? await loadStylesheet(config.pages.stylesheet) : null;
   const scripts = [
     asset('check-session.js', CHECK_SESSION_JS, 'text/javascript; charset=utf-8'),
     asset('logout.js', LOGOUT_JS, 'text/javascript; charset=utf-8'),
   ];
-  const all = [css, theme, formPost, favicon, ...scripts, ...(logo ? [logo] : [])];
-  return { byName: new Map(all.map((a) => [a.name, a])), css, theme, formPost, favicon, logo };
+  const all = [css, theme, formPost, favicon, ...scripts, ...(logo ? [logo] : []), ...(custom ? [custom] : [])];
+  return { byName: new Map(all.map((a) => [a.name, a])), css, theme, formPost, favicon, logo, custom };
 }

@@ -19,13 +19,14 @@ export interface AccountChooserData {
 
 /** OIDC Core §3.1.2.1 prompt=select_account: the accounts of this browser, plus another account. */
 export function accountChooserPage(kit: PageKit, d: AccountChooserData): Page {
-  const main = html`<h1 id="title">Choose an account</h1>
-<p class="gh-muted">to continue to <strong>${d.clientName}</strong></p>
+  const title = kit.text('chooser.title');
+  const main = html`<h1 id="title">${title}</h1>
+<p class="gh-muted">${kit.t('common.continueTo', { client: html`<strong>${d.clientName}</strong>` })}</p>
 ${form({
   action: kit.url('/select-account'),
   csrfToken: d.csrfToken,
   hidden: { interaction: d.interaction },
-  label: 'Choose an account',
+  label: title,
   body: html`<ul class="gh-accounts">
 ${d.accounts.map(
   (a, i) => html`<li><button type="submit" class="gh-account" name="account" value="${a.sid}"${i === 0 ? html` autofocus` : ''}>
@@ -34,8 +35,8 @@ ${d.accounts.map(
 )}
 </ul>
 <div class="gh-actions">
-${button({ label: 'Use another account', name: 'action', value: 'login', kind: 'secondary' })}
+${button({ label: kit.text('common.useAnotherAccount'), name: 'action', value: 'login', kind: 'secondary' })}
 </div>`,
 })}`;
-  return { status: 200, body: layout(kit, { title: 'Choose an account', main }), formAction: d.formAction };
+  return { status: 200, body: layout(kit, { title, main }), formAction: d.formAction };
 }

@@ -17,18 +17,19 @@ export interface ConfirmPageData {
  * One click: Continue as the signed-in account, or Cancel (access_denied to the client).
  */
 export function confirmPage(kit: PageKit, d: ConfirmPageData): Page {
-  const main = html`<h1 id="title">Continue to <strong>${d.clientName}</strong>?</h1>
-<p class="gh-muted">Signed in as <strong>${d.username}</strong></p>
-<p>Only continue if you just started signing in to ${d.clientName}. You will return to <strong>${d.redirectHost}</strong>.</p>
+  const title = kit.text('confirm.title');
+  const main = html`<h1 id="title">${kit.t('confirm.heading', { client: html`<strong>${d.clientName}</strong>` })}</h1>
+<p class="gh-muted">${kit.t('common.signedInAs', { user: html`<strong>${d.username}</strong>` })}</p>
+<p>${kit.t('confirm.warning', { client: d.clientName, host: html`<strong>${d.redirectHost}</strong>` })}</p>
 ${form({
   action: kit.url('/confirm'),
   csrfToken: d.csrfToken,
   hidden: { interaction: d.interaction },
-  label: 'Continue',
+  label: title,
   body: html`<div class="gh-actions">
-${button({ label: `Continue as ${d.username}`, name: 'decision', value: 'continue', autofocus: true })}
-${button({ label: 'Cancel', name: 'decision', value: 'cancel', kind: 'secondary' })}
+${button({ label: kit.text('confirm.continueAs', { user: d.username }), name: 'decision', value: 'continue', autofocus: true })}
+${button({ label: kit.text('common.cancel'), name: 'decision', value: 'cancel', kind: 'secondary' })}
 </div>`,
 })}`;
-  return { status: 200, body: layout(kit, { title: 'Continue', main }), formAction: d.formAction };
+  return { status: 200, body: layout(kit, { title, main }), formAction: d.formAction };
 }

@@ -17,32 +17,32 @@ export interface ConsentPageData {
 
 /** OIDC Core §3.1.2.4: the consent page, in plain words; Allow / Deny. */
 export function consentPage(kit: PageKit, d: ConsentPageData): Page {
-  const scopeWords = [...new Set(d.scope.map(describeScope))];
-  const claimWords = extraClaimWords(d.scope, d.claims);
-  const main = html`<h1 id="title"><strong>${d.clientName}</strong> wants to access your account</h1>
-<p class="gh-muted">Signed in as <strong>${d.username}</strong></p>
+  const scopeWords = [...new Set(d.scope.map((s) => describeScope(kit, s)))];
+  const claimWords = extraClaimWords(kit, d.scope, d.claims);
+  const main = html`<h1 id="title">${kit.t('consent.heading', { client: html`<strong>${d.clientName}</strong>` })}</h1>
+<p class="gh-muted">${kit.t('common.signedInAs', { user: html`<strong>${d.username}</strong>` })}</p>
 ${
   scopeWords.length
-    ? html`<p id="scopes-intro">This will allow ${d.clientName} to use:</p>
+    ? html`<p id="scopes-intro">${kit.t('common.scopesIntro', { client: d.clientName })}</p>
 <ul class="gh-list" aria-labelledby="scopes-intro">${scopeWords.map((w) => html`<li>${w}</li>`)}</ul>`
     : ''
 }
 ${
   claimWords.length
-    ? html`<p id="claims-intro">It also asks for:</p>
+    ? html`<p id="claims-intro">${kit.t('consent.claimsIntro')}</p>
 <ul class="gh-list" aria-labelledby="claims-intro">${claimWords.map((w) => html`<li>${w}</li>`)}</ul>`
     : ''
 }
-<p class="gh-muted">Either way you will return to <strong>${d.redirectHost}</strong>.</p>
+<p class="gh-muted">${kit.t('consent.returnTo', { host: html`<strong>${d.redirectHost}</strong>` })}</p>
 ${form({
   action: kit.url('/consent'),
   csrfToken: d.csrfToken,
   hidden: { interaction: d.interaction },
-  label: 'Consent',
+  label: kit.text('consent.formLabel'),
   body: html`<div class="gh-actions">
-${button({ label: 'Allow', name: 'decision', value: 'allow', autofocus: true })}
-${button({ label: 'Deny', name: 'decision', value: 'deny', kind: 'secondary' })}
+${button({ label: kit.text('common.allow'), name: 'decision', value: 'allow', autofocus: true })}
+${button({ label: kit.text('common.deny'), name: 'decision', value: 'deny', kind: 'secondary' })}
 </div>`,
 })}`;
-  return { status: 200, body: layout(kit, { title: 'Allow access', main }), formAction: d.formAction };
+  return { status: 200, body: layout(kit, { title: kit.text('consent.title'), main }), formAction: d.formAction };
 }

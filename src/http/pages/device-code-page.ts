@@ -1,10 +1,11 @@
 import { html } from './html.ts';
 import { alert, button, field, form, layout, type Page, type PageKit } from './layout.ts';
+import type { MessageKey } from './messages/catalogue.ts';
 
 /** One neutral text for unknown, mistyped, expired and already used codes (RFC 8628 §5.1). */
-export const DEVICE_CODE_INVALID = 'That code is not valid. Check the code shown on your device and try again; codes expire after a few minutes.';
+export const DEVICE_CODE_INVALID: MessageKey = 'device.invalid';
 /** Shown when the per-address attempt limit is reached (RFC 8628 §5.1 brute force). */
-export const DEVICE_CODE_THROTTLED = 'Too many attempts. Please wait a minute and try again.';
+export const DEVICE_CODE_THROTTLED: MessageKey = 'device.throttled';
 
 export interface DeviceCodePageData {
   readonly csrfToken: string;
@@ -12,7 +13,7 @@ export interface DeviceCodePageData {
   readonly userCode: string;
   /** Who is signed in, or null (the person signs in after entering the code). */
   readonly username: string | null;
-  readonly error: string | null;
+  readonly error: MessageKey | null;
   readonly status?: number;
 }
 
@@ -21,27 +22,28 @@ export interface DeviceCodePageData {
  * (or prefilled by verification_uri_complete, §3.3.1) and confirmed on the next page.
  */
 export function deviceCodePage(kit: PageKit, d: DeviceCodePageData): Page {
-  const main = html`<h1 id="title">Connect a device</h1>
-<p id="code-help">Enter the code shown on your TV, console or other device.</p>
-${d.username ? html`<p class="gh-muted">Signed in as <strong>${d.username}</strong></p>` : ''}
-${d.error ? alert(d.error) : ''}
+  const title = kit.text('device.title');
+  const main = html`<h1 id="title">${title}</h1>
+<p id="code-help">${kit.t('device.codeHelp')}</p>
+${d.username ? html`<p class="gh-muted">${kit.t('common.signedInAs', { user: html`<strong>${d.username}</strong>` })}</p>` : ''}
+${d.error ? alert(kit.text(d.error)) : ''}
 ${form({
   action: kit.url('/device'),
   csrfToken: d.csrfToken,
   hidden: { action: 'continue' },
-  label: 'Device code',
+  label: kit.text('device.formLabel'),
   body: html`${field({
     id: 'user_code',
     name: 'user_code',
-    label: 'Code',
+    label: kit.text('device.codeLabel'),
     value: d.userCode,
     autocomplete: 'one-time-code',
     autofocus: true,
     describedBy: 'code-help',
   })}
 <div class="gh-actions">
-${button({ label: 'Continue' })}
+${button({ label: kit.text('common.continue') })}
 </div>`,
 })}`;
-  return { status: d.status ?? 200, body: layout(kit, { title: 'Connect a device', main }), formAction: ["'self'"] };
+  return { status: d.status ?? 200, body: layout(kit, { title, main }), formAction: ["'self'"] };
 }

@@ -9,18 +9,18 @@ import { layout, type Page, type PageKit } from './layout.ts';
  * /assets/form-post.js (no inline script); without JavaScript a Continue button is shown.
  */
 export function formPostPage(kit: PageKit, redirectUri: string, params: Readonly<Record<string, string>>): Page {
-  const main = html`<h1 id="title">Returning to the application…</h1>
+  const main = html`<h1 id="title">${kit.t('formPost.heading')}</h1>
 <form id="gh-form-post" method="post" action="${redirectUri}">
 ${Object.entries(params).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
 <noscript>
-<p>JavaScript is turned off. Press Continue to return to the application.</p>
-<div class="gh-actions"><button type="submit" class="gh-button gh-button-primary">Continue</button></div>
+<p>${kit.t('formPost.noscript')}</p>
+<div class="gh-actions"><button type="submit" class="gh-button gh-button-primary">${kit.t('common.continue')}</button></div>
 </noscript>
 </form>`;
   const source = cspSourceFor(redirectUri);
   return {
     status: 200,
-    body: layout(kit, { title: 'Returning to the application', main, scripts: [kit.assets.formPost] }),
+    body: layout(kit, { title: kit.text('formPost.title'), main, scripts: [kit.assets.formPost] }),
     formAction: source ? [source] : [],
   };
 }

@@ -67,11 +67,14 @@ describe('layout and assets', () => {
 });
 
 describe('consent wording', () => {
-  test('OIDC Core §5.4 scopes and §5.1 claims in plain words; unknown values named, not hidden', () => {
-    assert.equal(describeScope('email'), 'Your email address and whether it is verified');
-    assert.equal(describeScope('calendar.read'), 'Permission “calendar.read”');
-    assert.equal(describeClaim('birthdate'), 'Your date of birth');
-    assert.deepEqual(extraClaimWords(['openid', 'email'], { userinfo: { email: null, phone_number: null, acr: null }, id_token: { x_custom: null } }), [
+  test('OIDC Core §5.4 scopes and §5.1 claims in plain words; unknown values named, not hidden', async () => {
+    const assets = await loadPageAssets({ theme });
+    const kit = createPageKit({ issuer: 'https://id.example', theme }, assets);
+    assert.equal(describeScope(kit, 'email'), 'Your email address and whether it is verified');
+    assert.equal(describeScope(kit, 'calendar.read'), 'Permission “calendar.read”');
+    assert.equal(describeClaim(kit, 'birthdate'), 'Your date of birth');
+    assert.equal(describeScope(kit.forLocale('de'), 'email'), 'Ihre E-Mail-Adresse und ob sie bestätigt ist');
+    assert.deepEqual(extraClaimWords(kit, ['openid', 'email'], { userinfo: { email: null, phone_number: null, acr: null }, id_token: { x_custom: null } }), [
       'Your phone number',
       'Information “x_custom” about you',
     ]);

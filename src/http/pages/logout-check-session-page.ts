@@ -14,7 +14,7 @@ export function checkSessionPage(kit: PageKit, cookieName: string): string {
 <head>
 <meta charset="utf-8">
 <meta name="robots" content="noindex, nofollow">
-<title>Session check · ${kit.productName}</title>
+<title>${kit.text('logout.checkSessionTitle')} · ${kit.productName}</title>
 ${script ? html`<script src="${kit.assetUrl(script)}"></script>` : ''}
 </head>
 <body></body>

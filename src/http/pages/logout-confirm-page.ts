@@ -21,25 +21,26 @@ export interface LogoutConfirmPageData {
  * with a CSRF token, so another site cannot sign the person out by itself.
  */
 export function logoutConfirmPage(kit: PageKit, d: LogoutConfirmPageData): Page {
-  const title = `Sign out of ${kit.productName}?`;
+  const product = kit.productName;
+  const title = kit.text('logout.confirmTitle', { product });
   const main = html`<h1 id="title">${title}</h1>
-${d.clientName ? html`<p><strong>${d.clientName}</strong> asked to sign you out.</p>` : ''}
+${d.clientName ? html`<p>${kit.t('logout.askedBy', { client: html`<strong>${d.clientName}</strong>` })}</p>` : ''}
 ${
   d.usernames.length === 1
-    ? html`<p class="gh-muted">Signed in as <strong>${d.usernames[0]}</strong></p>`
+    ? html`<p class="gh-muted">${kit.t('common.signedInAs', { user: html`<strong>${d.usernames[0]}</strong>` })}</p>`
     : d.usernames.length > 1
-      ? html`<p id="accounts-intro" class="gh-muted">Signed in as:</p><ul class="gh-list" aria-labelledby="accounts-intro">${d.usernames.map((u) => html`<li><strong>${u}</strong></li>`)}</ul>`
+      ? html`<p id="accounts-intro" class="gh-muted">${kit.t('logout.signedInAsList')}</p><ul class="gh-list" aria-labelledby="accounts-intro">${d.usernames.map((u) => html`<li><strong>${u}</strong></li>`)}</ul>`
       : ''
 }
-<p>This signs ${d.usernames.length > 1 ? 'every account' : 'you'} out of ${kit.productName} in this browser. Applications you used with ${kit.productName} are told to sign you out as well.</p>
+<p>${kit.t(d.usernames.length > 1 ? 'logout.explainAll' : 'logout.explainOne', { product })}</p>
 ${form({
   action: kit.url('/end_session'),
   csrfToken: d.csrfToken,
   hidden: d.params,
-  label: 'Sign out',
+  label: kit.text('logout.submit'),
   body: html`<div class="gh-actions">
-${button({ label: 'Sign out', name: LOGOUT_DECISION_FIELD, value: 'yes', autofocus: true })}
-${button({ label: 'Stay signed in', name: LOGOUT_DECISION_FIELD, value: 'no', kind: 'secondary' })}
+${button({ label: kit.text('logout.submit'), name: LOGOUT_DECISION_FIELD, value: 'yes', autofocus: true })}
+${button({ label: kit.text('logout.stay'), name: LOGOUT_DECISION_FIELD, value: 'no', kind: 'secondary' })}
 </div>`,
 })}`;
   return { status: 200, body: layout(kit, { title, main }), formAction: d.formAction };

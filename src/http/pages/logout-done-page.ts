@@ -28,19 +28,19 @@ export function signedOutPage(kit: PageKit, d: SignedOutPageData): FramedPage {
   const script = kit.assets.byName.get('logout.js');
   const frames = d.frontchannel.map(
     (f) =>
-      html`<iframe class="gh-frontchannel" src="${f.url}" title="Signing out of an application" hidden sandbox="allow-same-origin allow-scripts" referrerpolicy="no-referrer"></iframe>`,
+      html`<iframe class="gh-frontchannel" src="${f.url}" title="${kit.text('logout.frameTitle')}" hidden sandbox="allow-same-origin allow-scripts" referrerpolicy="no-referrer"></iframe>`,
   );
-  const main = html`<h1 id="title">You have signed out</h1>
-<p>You are signed out of ${kit.productName} in this browser.</p>
+  const main = html`<h1 id="title">${kit.t('logout.doneHeading')}</h1>
+<p>${kit.t('logout.doneBody', { product: kit.productName })}</p>
 ${
   d.continueTo
-    ? html`<p><a id="gh-continue" class="gh-button gh-button-primary" href="${d.continueTo}">Continue${d.clientName ? html` to ${d.clientName}` : ''}</a></p>`
-    : html`<p class="gh-muted">You can close this page.</p>`
+    ? html`<p><a id="gh-continue" class="gh-button gh-button-primary" href="${d.continueTo}">${d.clientName ? kit.t('logout.continueTo', { client: d.clientName }) : kit.t('common.continue')}</a></p>`
+    : html`<p class="gh-muted">${kit.t('common.closePage')}</p>`
 }
 ${frames}`;
   return {
     status: 200,
-    body: layout(kit, { title: 'Signed out', main, scripts: d.continueTo && script ? [script] : [] }),
+    body: layout(kit, { title: kit.text('logout.doneTitle'), main, scripts: d.continueTo && script ? [script] : [] }),
     formAction: [],
     frameSrc: [...new Set(d.frontchannel.map((f) => f.origin))],
   };
@@ -48,9 +48,9 @@ ${frames}`;
 
 /** After "Stay signed in": nothing changed, nobody is redirected. */
 export function stillSignedInPage(kit: PageKit): Page {
-  const main = html`<h1 id="title">You are still signed in</h1>
-<p>Nothing was changed. You can close this page and return to the application.</p>`;
-  return { status: 200, body: layout(kit, { title: 'Still signed in', main }), formAction: [] };
+  const main = html`<h1 id="title">${kit.t('logout.stillHeading')}</h1>
+<p>${kit.t('logout.stillBody')}</p>`;
+  return { status: 200, body: layout(kit, { title: kit.text('logout.stillTitle'), main }), formAction: [] };
 }
 
 /**

@@ -12,14 +12,14 @@ export const LOGOUT_RESUBMIT_FIELD = 'gh_resubmit';
  * JavaScript a Continue button is shown. The parameters are validated again on arrival.
  */
 export function logoutResubmitPage(kit: PageKit, params: Readonly<Record<string, string>>, formAction: readonly string[]): Page {
-  const main = html`<h1 id="title">Signing out…</h1>
+  const main = html`<h1 id="title">${kit.t('logout.resubmitHeading')}</h1>
 <form id="gh-form-post" method="post" action="${kit.url('/end_session')}">
 ${Object.entries(params).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}
 <input type="hidden" name="${LOGOUT_RESUBMIT_FIELD}" value="1">
 <noscript>
-<p>JavaScript is turned off. Press Continue to sign out.</p>
-<div class="gh-actions"><button type="submit" class="gh-button gh-button-primary">Continue</button></div>
+<p>${kit.t('logout.resubmitNoscript')}</p>
+<div class="gh-actions"><button type="submit" class="gh-button gh-button-primary">${kit.t('common.continue')}</button></div>
 </noscript>
 </form>`;
-  return { status: 200, body: layout(kit, { title: 'Signing out', main, scripts: [kit.assets.formPost] }), formAction };
+  return { status: 200, body: layout(kit, { title: kit.text('logout.resubmitTitle'), main, scripts: [kit.assets.formPost] }), formAction };
 }

@@ -4,6 +4,7 @@ import { REDIRECT_URI, startPagesHarness, type PagesHarness } from '../../../tes
 import { formValues } from '../../../test/support/html-forms.ts';
 import { UserAgent, type Outcome, type Page } from '../../../test/support/user-agent.ts';
 import { LOGIN_FAILED, LOGIN_THROTTLED } from '../pages/login-page.ts';
+import { EN } from '../pages/messages/en.ts';
 import { authorizationParams } from './authorize.ts';
 
 function page(out: Outcome): Page {
@@ -54,7 +55,7 @@ describe('authorization endpoint (HTTP side) with a scripted core', () => {
     const unknown = page(await ua.authorize(h.authorizeUrl(), { username: 'nobody-here', password: 'nope' }));
     for (const p of [wrong, unknown]) {
       assert.equal(p.kind, 'login');
-      assert.ok(p.text.includes(LOGIN_FAILED));
+      assert.ok(p.text.includes(EN[LOGIN_FAILED]));
       assert.match(p.html, /role="alert"/);
     }
     assert.equal(wrong.text.replace('bob', 'X'), unknown.text.replace('nobody-here', 'X'));
@@ -227,7 +228,7 @@ describe('authorization endpoint (HTTP side) with a scripted core', () => {
     for (let i = 0; i < 3; i++) page(await ua.authorize(h.authorizeUrl(), { username: 'carol', password: `wrong-${i}` }));
     const p = page(await ua.authorize(h.authorizeUrl(), { username: 'carol', password: 'carol-password' }));
     assert.equal(p.status, 429);
-    assert.ok(p.text.includes(LOGIN_THROTTLED));
+    assert.ok(p.text.includes(EN[LOGIN_THROTTLED]));
     assert.ok(Number(p.headers.get('retry-after')) > 0);
     // Same client address: the per-address count refuses any username now, with the same text.
     const ghost = page(await new UserAgent(h.url).authorize(h.authorizeUrl(), { username: 'ghost', password: 'x' }));

@@ -7,6 +7,7 @@ import { readOAuthForm } from '../form.ts';
 import { DEVICE_CODE_INVALID, DEVICE_CODE_THROTTLED, deviceCodePage } from '../pages/device-code-page.ts';
 import { deviceConfirmPage, deviceDonePage } from '../pages/device-confirm-page.ts';
 import { csrfErrorPage, errorPage, pageErrorHandler } from '../pages/error-page.ts';
+import type { MessageKey } from '../pages/messages/catalogue.ts';
 import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
 import { readCookie, sessionCookieName } from '../session-cookie.ts';
 
@@ -29,11 +30,17 @@ export function registerDeviceRoutes(
     return ctx.accountViews.signedIn(await ctx.sessions.read(readCookie(request, sessionCookieName(ctx.config))));
   }
 
-  function codeForm(request: FastifyRequest, reply: FastifyReply, d: { userCode: string; username: string | null; error?: string; status?: number }) {
+  function codeForm(request: FastifyRequest, reply: FastifyReply, d: { userCode: string; username: string | null; error?: MessageKey; status?: number }) {
     const { token } = ctx.csrf.issue(request, reply);
     return sendPage(
       reply,
-      deviceCodePage(kit, { csrfToken: token, userCode: d.userCode, username: d.username, error: d.error ?? null, ...(d.status ? { status: d.status } : {}) }),
+      deviceCodePage(kit.forRequest(request), {
+        csrfToken: token,
+        userCode: d.userCode,
+        username: d.username,
+        error: d.error ?? null,
+        ...(d.status ? { status: d.status } : {}),
+      }),
     );
   }
 
@@ -55,7 +62,7 @@ export function registerDeviceRoutes(
 
   app.post(DEVICE_VERIFICATION_PATH, options, async (request, reply) => {
     const { single: form } = readOAuthForm(request.body);
-    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit.forRequest(request)));
     const typed = (form['user_code'] ?? '').slice(0, 64);
     const who = await signedIn(request);
     const found = await verification.lookup(typed, request.ip);
@@ -72,7 +79,7 @@ export function registerDeviceRoutes(
       const { token } = ctx.csrf.issue(request, reply);
       return sendPage(
         reply,
-        deviceConfirmPage(kit, {
+        deviceConfirmPage(kit.forRequest(request), {
           csrfToken: token,
           userCode: device.userCode,
           clientName: device.client.clientName,
@@ -82,7 +89,7 @@ export function registerDeviceRoutes(
       );
     }
     if (decision !== 'allow' && decision !== 'deny') {
-      return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Choose Allow or Deny.', status: 400 }));
+      return sendPage(reply, errorPage(kit.forRequest(request), { code: 'invalid_request', message: 'consent.chooseAllowOrDeny', status: 400 }));
     }
     const { account } = who;
     const done =
@@ -91,6 +98,6 @@ export function registerDeviceRoutes(
         : await verification.deny(device);
     // Decided in another tab or expired meanwhile: the same neutral answer as a wrong code.
     if (!done) return codeForm(request, reply, { userCode: '', username: who.username, error: DEVICE_CODE_INVALID });
-    return sendPage(reply, deviceDonePage(kit, { approved: decision === 'allow', clientName: device.client.clientName }));
+    return sendPage(reply, deviceDonePage(kit.forRequest(request), { approved: decision === 'allow', clientName: device.client.clientName }));
   });
 }

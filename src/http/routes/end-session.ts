@@ -5,7 +5,7 @@ import type { SessionRecord } from '../../core/model/session.ts';
 import type { AppContext } from '../context.ts';
 import { readOAuthForm } from '../form.ts';
 import { csrfErrorPage, oauthErrorPage, pageErrorHandler } from '../pages/error-page.ts';
-import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
+import { CSRF_FIELD, sendPage, type PageKit } from '../pages/layout.ts';
 import { LOGOUT_DECISION_FIELD, logoutConfirmPage } from '../pages/logout-confirm-page.ts';
 import { sendFramedPage, signedOutPage, stillSignedInPage } from '../pages/logout-done-page.ts';
 import { LOGOUT_RESUBMIT_FIELD, logoutResubmitPage } from '../pages/logout-resubmit-page.ts';
@@ -45,6 +45,7 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
   }
 
   async function confirm(
+    page: PageKit,
     request: FastifyRequest,
     reply: FastifyReply,
     req: EndSessionRequest,
@@ -55,7 +56,7 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
     const { token } = ctx.csrf.issue(request, reply);
     return sendPage(
       reply,
-      logoutConfirmPage(kit, {
+      logoutConfirmPage(page, {
         csrfToken: token,
         params: req.params,
         clientName: req.client?.clientName ?? null,
@@ -76,20 +77,28 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
     answer: 'yes' | 'no' | null,
     rpPost = false,
   ): Promise<FastifyReply> {
+    // RP-Initiated Logout §2 ui_locales, as at /authorize (then Accept-Language, then the default).
+    const page = kit.forRequest(
+      request,
+      (params.ui_locales ?? '')
+        .split(' ')
+        .filter((t) => t !== '')
+        .slice(0, 16),
+    );
     let req: EndSessionRequest;
     try {
       req = await endSession.resolve(params);
     } catch (e) {
       if (!(e instanceof OAuthError)) throw e;
       request.log.info({ error: e.code, detail: e.detail }, 'end_session refused');
-      return sendPage(reply, oauthErrorPage(kit, e));
+      return sendPage(reply, oauthErrorPage(page, e));
     }
-    if (answer === 'no') return sendPage(reply, stillSignedInPage(kit));
+    if (answer === 'no') return sendPage(reply, stillSignedInPage(page));
     const cookie = readCookie(request, sessionCookieName(ctx.config));
-    if (rpPost && cookie === undefined) return sendPage(reply, logoutResubmitPage(kit, req.params, formAction(req)));
+    if (rpPost && cookie === undefined) return sendPage(reply, logoutResubmitPage(page, req.params, formAction(req)));
     const session = cookie === undefined ? undefined : await ctx.sessions.read(cookie);
     const decision: EndSessionDecision = answer === 'yes' ? (session ? { kind: 'logout' } : { kind: 'no_session' }) : endSession.decide(req, session);
-    if (decision.kind === 'confirm') return confirm(request, reply, req, session, decision.reason);
+    if (decision.kind === 'confirm') return confirm(page, request, reply, req, session, decision.reason);
 
     const result = await endSession.perform({ sessionHash: decision.kind === 'logout' && session ? session.hash : null, request: req });
     // Both cookies go: the session value and the Session Management browser state (which thereby
@@ -100,7 +109,7 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
     }
     return sendFramedPage(
       reply,
-      signedOutPage(kit, { frontchannel: result.frontchannel, continueTo: result.redirectTo, clientName: req.client?.clientName ?? null }),
+      signedOutPage(page, { frontchannel: result.frontchannel, continueTo: result.redirectTo, clientName: req.client?.clientName ?? null }),
     );
   }
 
@@ -113,7 +122,7 @@ export function registerEndSessionRoutes(app: FastifyInstance, ctx: EndSessionCo
     const answer = single[LOGOUT_DECISION_FIELD];
     if (answer !== undefined) {
       // The confirmation form: only with this browser's CSRF token (a forged form changes nothing).
-      if (!ctx.csrf.verify(request, single[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+      if (!ctx.csrf.verify(request, single[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit.forRequest(request)));
       if (answer !== 'yes' && answer !== 'no') throw OAuthError.invalidRequest('unknown answer');
     }
     return handle(request, reply, readParams(single), answer ?? null, answer === undefined && single[LOGOUT_RESUBMIT_FIELD] !== '1');

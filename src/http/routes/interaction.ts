@@ -7,7 +7,8 @@ import { readOAuthForm } from '../form.ts';
 import type { Interaction } from '../interaction.ts';
 import { csrfErrorPage, errorPage, pageErrorHandler } from '../pages/error-page.ts';
 import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
-import { LOGIN_BUSY, LOGIN_FAILED, LOGIN_THROTTLED, loginPage } from '../pages/login-page.ts';
+import { LOGIN_BUSY, LOGIN_FAILED, LOGIN_INCOMPLETE, LOGIN_THROTTLED, loginPage } from '../pages/login-page.ts';
+import type { MessageKey } from '../pages/messages/catalogue.ts';
 import { deviceCookieName, readCookie, setBrowserState, setCookie, setSessionCookies, sessionCookieName } from '../session-cookie.ts';
 
 /**
@@ -47,15 +48,17 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
       const expired = opened.reason === 'expired';
       sendPage(
         reply,
-        errorPage(kit, {
+        errorPage(kit.forRequest(request), {
           code: expired ? 'interaction_expired' : 'interaction_invalid',
-          title: expired ? 'This page has expired' : 'This request cannot be continued',
-          description: 'Nothing was changed. Go back to the application and start again.',
+          title: expired ? 'error.interactionExpiredTitle' : 'error.interactionInvalidTitle',
+          message: 'error.startAgain',
           status: 400,
         }),
       );
       return null;
     }
+    // Every page of this sign-in (and its error pages) in the language it started in.
+    if (opened.interaction.locale !== null) kit.pin(request, opened.interaction.locale);
     try {
       // Validated again (client still enabled, redirect URI still registered), as a sealed
       // interaction: require-PAR is satisfied and request/request_uri were already used.
@@ -72,12 +75,12 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
     request: FastifyRequest,
     reply: FastifyReply,
     returnTo: string,
-    extra: { username?: string; error?: string | null; status?: number } = {},
+    extra: { username?: string; error?: MessageKey | null; status?: number } = {},
   ) {
     const { token } = ctx.csrf.issue(request, reply);
     return sendPage(
       reply,
-      loginPage(kit, {
+      loginPage(kit.forRequest(request), {
         csrfToken: token,
         interaction: null,
         returnTo,
@@ -92,13 +95,13 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
 
   app.get<{ Querystring: Record<string, unknown> }>('/login', options, async (request, reply) => {
     const returnTo = safeReturnTo(typeof request.query.return_to === 'string' ? request.query.return_to : undefined);
-    if (!returnTo) return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Start signing in from the application.', status: 400 }));
+    if (!returnTo) return sendPage(reply, errorPage(kit.forRequest(request), { code: 'invalid_request', message: 'error.startFromApp', status: 400 }));
     return standaloneLogin(request, reply, returnTo);
   });
 
   app.post('/login', options, async (request, reply) => {
     const { single: form } = readOAuthForm(request.body);
-    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit.forRequest(request)));
     let opened: Opened | null = null;
     let returnTo: string | null = null;
     if (form['interaction'] !== undefined) {
@@ -107,11 +110,11 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
       if (form['action'] === 'cancel') return sendDenied(reply, fc, opened.req);
     } else {
       returnTo = safeReturnTo(form['return_to']);
-      if (!returnTo) return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Start signing in from the application.', status: 400 }));
+      if (!returnTo) return sendPage(reply, errorPage(kit.forRequest(request), { code: 'invalid_request', message: 'error.startFromApp', status: 400 }));
     }
     const username = (form['username'] ?? '').trim();
     const password = form['password'] ?? '';
-    const again = (error: string, status: number) =>
+    const again = (error: MessageKey, status: number) =>
       opened
         ? showInteraction(
             fc,
@@ -126,7 +129,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
     // throttled, busy and failed read the same whether or not the user exists.
     const device = readCookie(request, deviceCookieName(ctx.config));
     const result = await ctx.signIn.attempt({ username, password, address: request.ip, device });
-    if (result.kind === 'incomplete') return again('Enter your username and password.', 400);
+    if (result.kind === 'incomplete') return again(LOGIN_INCOMPLETE, 400);
     if (result.kind !== 'ok') {
       // Never the password, nor the username (it may not exist): the user id when there is one.
       request.log.info({ reason: result.reason, ...(result.userId ? { userId: result.userId } : {}) }, 'sign-in refused');
@@ -149,12 +152,13 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
 
   app.post('/consent', options, async (request, reply) => {
     const { single: form } = readOAuthForm(request.body);
-    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit.forRequest(request)));
     const opened = await open(request, reply, form['interaction']);
     if (!opened) return reply;
     // OIDC Core §3.1.2.6: "access_denied" when the End-User denies the request.
     if (form['decision'] === 'deny') return sendDenied(reply, fc, opened.req);
-    if (form['decision'] !== 'allow') return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Choose Allow or Deny.', status: 400 }));
+    if (form['decision'] !== 'allow')
+      return sendPage(reply, errorPage(kit.forRequest(request), { code: 'invalid_request', message: 'consent.chooseAllowOrDeny', status: 400 }));
     const session = await readSession(fc, request, reply);
     // The consent counts only for the account it was given by (the current one now): decide()
     // ignores it if another account is current when the flow continues.
@@ -166,12 +170,12 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
   // proven. Continue is this interaction's user interaction, bound to the account it was given by.
   app.post('/confirm', options, async (request, reply) => {
     const { single: form } = readOAuthForm(request.body);
-    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit.forRequest(request)));
     const opened = await open(request, reply, form['interaction']);
     if (!opened) return reply;
     if (form['decision'] === 'cancel') return sendDenied(reply, fc, opened.req);
     if (form['decision'] !== 'continue')
-      return sendPage(reply, errorPage(kit, { code: 'invalid_request', description: 'Choose Continue or Cancel.', status: 400 }));
+      return sendPage(reply, errorPage(kit.forRequest(request), { code: 'invalid_request', message: 'confirm.chooseContinueOrCancel', status: 400 }));
     const session = await readSession(fc, request, reply);
     const progress = { ...opened.interaction.progress, confirmedSid: currentAccount(session)?.sid ?? null };
     return proceed(fc, request, reply, { req: opened.req, session, progress, expiresAt: opened.interaction.expiresAt });
@@ -179,7 +183,7 @@ export function registerInteractionRoutes(app: FastifyInstance, ctx: FlowContext
 
   app.post('/select-account', options, async (request, reply) => {
     const { single: form } = readOAuthForm(request.body);
-    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit));
+    if (!ctx.csrf.verify(request, form[CSRF_FIELD])) return sendPage(reply, csrfErrorPage(kit.forRequest(request)));
     const opened = await open(request, reply, form['interaction']);
     if (!opened) return reply;
     let session = await readSession(fc, request, reply);
