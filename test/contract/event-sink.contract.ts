@@ -119,7 +119,7 @@ export function eventSinkContract(h: SinkHarness): void {
       await withSink(t, async (sink, f) => {
         if (!f.acceptOnly)
           return t.skip(
-            `${h.label} : no per-entry refusal can be provoked on the shared Redis; proven on a private one in test/integration/event-sink-brokers.test.ts`,
+            `${h.label}: no per-entry refusal can be provoked on the shared Redis; proven on a private one in test/integration/event-sink-brokers.test.ts`,
           );
         await f.acceptOnly(2);
         const batch = [sampleEvent(), sampleEvent(), sampleEvent(), sampleEvent()];
