@@ -19,7 +19,7 @@ export function suffix(): string {
   return randomBytes(5).toString('hex');
 }
 
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, what: string): Promise<T> {
+async function until<T>(read: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
   const deadline = Date.now() + DEADLINE_MS;
   for (;;) {
     const v = await read();
@@ -53,7 +53,7 @@ export function redisFixture(url: URL, reader: Redis, stream: string): SinkFixtu
     });
   return {
     url,
-    receive: (n) => until(read, (got) => got.length >= n, `${n} entries`),
+    receive: (n) => until(read, (got) => got.length >= n),
     routeOf: () => stream,
     async cleanup() {
       await reader.del(stream);
@@ -96,7 +96,6 @@ export async function amqpFixture(url: URL, exchange: string): Promise<SinkFixtu
       until(
         async () => messages.map((m) => ({ body: m.content.toString('utf8'), messageId: m.properties.messageId ?? null, route: m.fields.routingKey })),
         (got) => got.length >= n,
-        `${n} messages`,
       ),
     routeOf: (type) => type,
     async acceptOnly(n) {
@@ -158,7 +157,6 @@ export async function natsFixture(
       await until(
         async () => (await jsm.streams.info(stream)).state.messages,
         (c) => c >= n,
-        `${n} messages`,
       );
       return read();
     },

@@ -211,3 +211,19 @@ test('#9 Redis Streams: per-event results: XADDs Redis refuses (out of memory, p
   const stored = (await reader.xrange(stream, '-', '+')).map(([, fields]) => JSON.parse(fields[1] as string).id);
   assert.deepEqual(stored, result.delivered, 'delivered = what Redis stored, in order');
 });
+
+test('#9 NATS: tls:// and ?tls=true require TLS: against a server without TLS every event fails with the reason, nothing goes out in clear text', async (t) => {
+  if (await skipped('nats', t)) return;
+  const host = brokerUrl('nats').host;
+  for (const href of [`tls://${host}?subject=ghtest.secure`, `nats://${host}?subject=ghtest.secure&tls=true`]) {
+    const sink = createNats(new URL(href), { timeoutMs: 2000 });
+    try {
+      const batch = [sampleEvent()];
+      const result = await sink.send(batch);
+      assert.deepEqual(result.delivered, [], href);
+      assert.match(result.failed[0]?.reason ?? '', /does not support 'tls'/, href);
+    } finally {
+      await sink.close();
+    }
+  }
+});
