@@ -51,6 +51,7 @@ import { createBackchannelDelivery, type BackchannelDelivery, type BackchannelDe
 import { createMetrics, type GatehouseMetrics } from './metrics/prometheus.ts';
 import { createGuardedFetch, guardedFetchOptions } from './outbound/guarded-fetch.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
+import { createResilience, type Resilience } from './resilience/index.ts';
 import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
 import { createStorage } from './storage/create-storage.ts';
 
@@ -86,6 +87,8 @@ export interface Services {
   readonly ports: Ports;
   /** One event bus per process, shared by HTTP and CLI (metrics, later sinks and audit subscribe). */
   readonly events: EventBus;
+  /** Timeouts, circuit breakers and bulkheads per dependency (`resilience.*`); `redis` is for the Redis adapters. */
+  readonly resilience: Resilience;
   readonly keys: KeyManager;
   readonly clientAuth: ClientAuthenticator;
   readonly idTokens: IdTokenIssuer;
@@ -124,10 +127,17 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
   const clock = opts.clock ?? systemClock;
   const tenantId = DEFAULT_TENANT;
   const kek = await resolveKek(config, notice);
-  const storage = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
+  const opened = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
   try {
-    if (config.database.autoMigrate) await storage.migrate();
+    if (config.database.autoMigrate) await opened.migrate();
     const events = new EventBus();
+    let log: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
+    // ---- resilience (#9 part 2): named policies from `resilience.*`. Every store call the dialect
+    // needs goes through the `store` policy (timeout, breaker, bulkhead; src/resilience/store-guard.ts),
+    // every outbound request through its destination's breaker and bulkhead (the guarded fetcher).
+    const resilience = createResilience(config, { events, log: (l, m) => log(l, m) });
+    const storage = resilience.guardStorage(opened);
+    // ---- end resilience ----
     const ports: Ports = {
       clients: storage.clients,
       tokens: storage.tokens,
@@ -147,12 +157,11 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       events,
       passwordHasher: createArgon2PasswordHasher({ maxQueue: config.login.hashQueueLength }),
     };
-    let log: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
     const keys = new KeyManager({ keyStore: storage.keyStore, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
     // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri) is fetched through one guard.
-    const outbound = createGuardedFetch(guardedFetchOptions(config));
+    const outbound = createGuardedFetch(guardedFetchOptions(config, resilience.outbound));
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound);
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
@@ -183,6 +192,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       storage,
       ports,
       events,
+      resilience,
       keys,
       clientAuth,
       idTokens,
@@ -250,7 +260,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     };
     return services;
   } catch (e) {
-    if (!opts.storage) await storage.close().catch(() => {});
+    if (!opts.storage) await opened.close().catch(() => {});
     throw e;
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { resilienceSchema } from './resilience-schema.ts';
 
 /**
  * The one configuration schema (S8). Every field documents itself with `.describe()`;
@@ -427,6 +428,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // Timeouts, circuit breakers, bulkheads and load shedding (src/config/resilience-schema.ts).
+    resilience: resilienceSchema,
   })
   .strict();
 
