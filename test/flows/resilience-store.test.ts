@@ -3,10 +3,14 @@
 // database on the shared server (the server itself is never touched). Skips with the reason when
 // the server is not reachable, fails instead in CI or with GATEHOUSE_TEST_REQUIRE_BACKENDS=1 (S14).
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import type { EventMap } from '../../src/core/events.ts';
 import { createTestDatabase, type TestDatabaseKind } from '../support/databases.ts';
-import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
+import { loadBetterSqlite3 } from '../../src/storage/sql/sqlite-driver.ts';
+import { activeTokenCount, createTestClient, startTestServer, type TestServer } from '../support/server.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 const TIMEOUT_MS = 300;
@@ -135,3 +139,41 @@ for (const [kind, label] of [
     });
   });
 }
+
+describe('SQLite', () => {
+  test('resilience (SQLite): a write stuck behind another process’s write lock answers 503 within writeTimeoutMs, and lands whole once the lock is gone (a timed-out write may still commit)', async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'gh-resilience-'));
+    const file = join(dir, 'gatehouse.db');
+    const server = await startTestServer({
+      database: { url: `sqlite:${file}` },
+      tokens: { accessTokenFormat: 'opaque' },
+      resilience: { store: { writeTimeoutMs: TIMEOUT_MS, breaker: { kind: 'consecutive', consecutiveFailures: 1000 } } },
+    });
+    const BetterSqlite3 = await loadBetterSqlite3();
+    const other = new BetterSqlite3(file);
+    t.after(async () => {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      await server.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+    const { client_id, client_secret } = await createTestClient(server.gh);
+    const basic = `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString('base64')}`;
+    assert.equal((await tokenRequest(server.url, basic)).status, 200);
+    const stored = await activeTokenCount(server.gh);
+
+    other.exec('BEGIN IMMEDIATE'); // what another process writing to the file holds
+    const r = await tokenRequest(server.url, basic);
+    assert.equal(r.status, 503);
+    assert.equal(r.body['error'], 'temporarily_unavailable');
+    assert.ok(r.ms >= TIMEOUT_MS - 20 && r.ms < TIMEOUT_MS + 700, `answered after ${r.ms.toFixed(0)} ms`);
+    // Reads are not guarded on SQLite (synchronous, in-process) and are not blocked by a writer.
+    assert.equal((await fetch(`${server.url}/ready`)).status, 200);
+
+    other.exec('ROLLBACK');
+    const end = Date.now() + 5000;
+    while ((await activeTokenCount(server.gh)) === stored && Date.now() < end) await new Promise((res) => setTimeout(res, 20));
+    assert.equal(await activeTokenCount(server.gh), stored + 1, 'the abandoned insert committed whole once the lock was released');
+    assert.equal((await tokenRequest(server.url, basic)).status, 200);
+  });
+});
