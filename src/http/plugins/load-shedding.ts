@@ -9,6 +9,12 @@ import { sendPage } from '../pages/layout.ts';
 /** Probes and scrapes are never shed: an overloaded instance must still say so. */
 export const NEVER_SHED: ReadonlySet<string> = new Set(['/health', '/ready', '/metrics']);
 
+/** By the raw path: `request.routeOptions` builds a new object on every read, too dear for every request. */
+function neverShed(url: string): boolean {
+  const q = url.indexOf('?');
+  return NEVER_SHED.has(q < 0 ? url : url.slice(0, q));
+}
+
 export type ShedReason = 'event_loop_delay' | 'in_flight' | 'heap' | 'rss';
 
 const REASON: Readonly<Record<string, ShedReason>> = {
@@ -37,7 +43,8 @@ function wantsPage(request: FastifyRequest): boolean {
  * `{"error":"temporarily_unavailable",…}` (RFC 6749 §4.1.2.1: "The authorization server is
  * currently unable to handle the request due to a temporary overloading or maintenance of the
  * server"), or the error page when a browser asks for HTML. Each shed request publishes
- * `request.shed`; the start and the end of an episode are logged once. `/health`, `/ready` and
+ * `request.shed`; the start of an episode is logged once, and its end (a whole sample interval
+ * without a shed request) once. `/health`, `/ready` and
  * `/metrics` are never shed.
  */
 export async function registerLoadShedding(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'events' | 'pages'>): Promise<LoadState> {
@@ -45,9 +52,28 @@ export async function registerLoadShedding(app: FastifyInstance, ctx: Pick<AppCo
   const retryAfter = String(s.retryAfter);
   let inFlight = 0;
   let shedding: ShedReason | null = null;
+  let lastShed = 0;
+  // The end of an episode: no request shed for a whole sample interval (checked off the request path).
+  let episode: NodeJS.Timeout | null = null;
+  const checkEpisode = (): void => {
+    if (Date.now() - lastShed < s.sampleIntervalMs) return;
+    app.log.warn({ reason: shedding }, 'load shedding stopped');
+    shedding = null;
+    if (episode) clearInterval(episode);
+    episode = null;
+  };
+  app.addHook('onClose', (_instance, done) => {
+    if (episode) clearInterval(episode);
+    done();
+  });
 
   const shed = (request: FastifyRequest, reply: FastifyReply, reason: ShedReason): void => {
-    if (shedding === null) request.log.warn({ reason }, 'overloaded: shedding load (503 temporarily_unavailable)');
+    lastShed = Date.now();
+    if (shedding === null) {
+      request.log.warn({ reason }, 'overloaded: shedding load (503 temporarily_unavailable)');
+      episode = setInterval(checkEpisode, s.sampleIntervalMs);
+      episode.unref();
+    }
     shedding = reason;
     ctx.events.publish('request.shed', { route: request.routeOptions.url ?? 'unknown', reason });
     reply.header('retry-after', retryAfter);
@@ -67,7 +93,7 @@ export async function registerLoadShedding(app: FastifyInstance, ctx: Pick<AppCo
 
   // In flight: counted from onRequest until the response closes (sent or abandoned by the client).
   app.addHook('onRequest', (request, reply, done) => {
-    if (NEVER_SHED.has(request.routeOptions.url ?? '')) return done();
+    if (neverShed(request.url)) return done();
     if (s.maxInFlight > 0 && inFlight >= s.maxInFlight) {
       shed(request, reply, 'in_flight');
       return;
@@ -83,19 +109,10 @@ export async function registerLoadShedding(app: FastifyInstance, ctx: Pick<AppCo
     maxRssBytes: s.maxRssBytes,
     sampleInterval: s.sampleIntervalMs,
     pressureHandler: (request, reply, type) => {
-      if (NEVER_SHED.has(request.routeOptions.url ?? '')) return;
+      if (neverShed(request.url)) return;
       shed(request, reply, REASON[type] ?? 'event_loop_delay');
       // The reply is sent synchronously, so the library's next() finds it sent and runs nothing more.
     },
-  });
-
-  // A request that passes every check ends the episode.
-  app.addHook('onRequest', (request, _reply, done) => {
-    if (shedding !== null && !NEVER_SHED.has(request.routeOptions.url ?? '')) {
-      request.log.warn({ reason: shedding }, 'load shedding stopped');
-      shedding = null;
-    }
-    done();
   });
 
   return {
