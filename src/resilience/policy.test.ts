@@ -126,3 +126,33 @@ test('resilience: fifty concurrent hung calls all fail within one timeout and a 
   assert.equal(results.filter((r) => r.status === 'rejected' && unavailable(r.reason)).length, 50);
   assert.ok(performance.now() - started < 250, 'all within the deadline plus a sweep tick');
 });
+
+test('resilience: a half-open probe refused by a bulkhead still full of unanswered calls re-opens the breaker instead of closing it', async () => {
+  const { policy, seen } = storePolicy({ timeoutMs: 30, maxConcurrent: 2, maxQueue: 0 });
+  // Two timed-out calls open the breaker and still hold both slots (never answered).
+  await Promise.all([assert.rejects(policy.execute(hang), unavailable), assert.rejects(policy.execute(hang), unavailable)]);
+  assert.equal(policy.state, 'open');
+  await new Promise((r) => setTimeout(r, 170));
+  await assert.rejects(
+    policy.execute(async () => 'probe'),
+    unavailable,
+  );
+  assert.equal(policy.state, 'open');
+  assert.equal(seen.closed.length, 0);
+  assert.deepEqual(seen.opened.at(-1), { dependency: 'store', reason: 'saturated' });
+});
+
+test('resilience: while closed, a full bulkhead never opens the breaker (load is not an outage)', async () => {
+  const { policy } = storePolicy({ timeoutMs: 1000, maxConcurrent: 1, maxQueue: 0 });
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const held = policy.execute(() => gate);
+  for (let i = 0; i < 10; i++)
+    await assert.rejects(
+      policy.execute(async () => 'x'),
+      unavailable,
+    );
+  assert.equal(policy.state, 'closed');
+  release();
+  await held;
+});

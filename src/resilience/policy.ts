@@ -75,10 +75,14 @@ export function createBreaker(s: BreakerSettings, isFailure: (e: unknown) => boo
     s.kind === 'consecutive'
       ? new ConsecutiveBreaker(s.consecutiveFailures)
       : new SamplingBreaker({ threshold: s.failureRatio, duration: s.windowMs, minimumRps: s.minimumRps });
-  return circuitBreaker(
-    handleWhen((e) => e instanceof DeadlineExceededError || isFailure(e)),
+  // A full bulkhead is load, not an outage, while closed. But a half-open probe refused by it has
+  // proven nothing (the slots are still held by calls the dependency has not answered): cockatiel
+  // would count any unhandled error as a passed probe and close the breaker, so it re-opens it.
+  const policy: CircuitBreakerPolicy = circuitBreaker(
+    handleWhen((e) => e instanceof DeadlineExceededError || isFailure(e) || (e instanceof BulkheadRejectedError && policy.state === CircuitState.HalfOpen)),
     { halfOpenAfter: s.halfOpenAfterMs, breaker },
   );
+  return policy;
 }
 
 export function createPolicy(dependency: string, settings: PolicySettings, hooks: PolicyHooks): DependencyPolicy {
@@ -90,7 +94,7 @@ export function createPolicy(dependency: string, settings: PolicySettings, hooks
 
   // A breaker transition publishes its event and logs once.
   breaker.onBreak((reason) => {
-    const why = 'error' in reason ? hooks.describe(reason.error) : 'failed';
+    const why = !('error' in reason) ? 'failed' : reason.error instanceof BulkheadRejectedError ? 'saturated' : hooks.describe(reason.error);
     hooks.events.publish('breaker.opened', { dependency, reason: why });
     hooks.log('warn', `circuit breaker for ${dependency} opened (${why}): calls fail fast for ${settings.breaker.halfOpenAfterMs} ms, then one probe`);
   });
