@@ -101,5 +101,5 @@ test('resilience S19: a hanging jwks_uri fails private_key_jwt with invalid_clie
   const body = (await ready.json()) as Record<string, unknown>;
   assert.equal((body['checks'] as Record<string, string>)['breakers'], 'degraded');
   assert.deepEqual(body['breakers'], { outbound: 'open' });
-  assert.equal(body['outboundHostsOpen'], 1);
+  assert.equal(body['outbound_hosts_open'], 1);
 });

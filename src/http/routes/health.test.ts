@@ -109,7 +109,7 @@ test('health: /ready stays 200 with breakers=degraded when only outbound destina
     status: 'ready',
     checks: { store: 'ok', keys: 'ok', lifecycle: 'ok', breakers: 'degraded', load: 'ok' },
     breakers: { outbound: 'open' },
-    outboundHostsOpen: 2,
+    outbound_hosts_open: 2,
   });
 });
 

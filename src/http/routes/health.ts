@@ -28,7 +28,7 @@ const readySchema = {
       type: 'object',
       additionalProperties: { type: 'string', enum: ['open', 'half_open'] },
     },
-    outboundHostsOpen: { description: 'Outbound destinations whose breaker is not closed', type: 'integer' },
+    outbound_hosts_open: { description: 'Outbound destinations whose breaker is not closed', type: 'integer' },
     shedding: {
       description: 'Why requests are being shed now; absent when not shedding',
       type: 'array',
@@ -101,7 +101,7 @@ export function registerHealthRoutes(
       const body: Record<string, unknown> = { status: ready ? 'ready' : 'unavailable', checks };
       if (open.length > 0) body['breakers'] = Object.fromEntries(open.map((b) => [b.dependency, b.state]));
       const hosts = open.find((b) => b.hosts !== undefined)?.hosts;
-      if (hosts !== undefined) body['outboundHostsOpen'] = hosts;
+      if (hosts !== undefined) body['outbound_hosts_open'] = hosts;
       if (shedding.length > 0) body['shedding'] = shedding;
       if (!ready) request.log.warn({ checks }, 'not ready');
       return reply
