@@ -57,6 +57,7 @@ import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
 import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.ts';
 import { openRedis, redisTarget } from './redis/redis-connection.ts';
 import { RedisReplayCache } from './redis/redis-replay-cache.ts';
+import { createResilience, type Resilience } from './resilience/index.ts';
 import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
 import { createStorage } from './storage/create-storage.ts';
 
@@ -92,6 +93,8 @@ export interface Services {
   readonly ports: Ports;
   /** One event bus per process, shared by HTTP and CLI (metrics, later sinks and audit subscribe). */
   readonly events: EventBus;
+  /** Timeouts, circuit breakers and bulkheads per dependency (`resilience.*`); `redis` is for the Redis adapters. */
+  readonly resilience: Resilience;
   readonly keys: KeyManager;
   readonly clientAuth: ClientAuthenticator;
   /** Per-address and per-client request budgets of the protocol endpoints. */
@@ -134,12 +137,18 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
   const clock = opts.clock ?? systemClock;
   const tenantId = DEFAULT_TENANT;
   const kek = await resolveKek(config, notice);
-  const storage = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
+  const opened = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
   let shared: SharedState | undefined;
   try {
-    if (config.database.autoMigrate) await storage.migrate();
+    if (config.database.autoMigrate) await opened.migrate();
     const events = new EventBus();
     let log: (level: 'info' | 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
+    // ---- resilience (#9 part 2): named policies from `resilience.*`. Every store call the dialect
+    // needs goes through the `store` policy (timeout, breaker, bulkhead; src/resilience/store-guard.ts),
+    // every outbound request through its destination's breaker and bulkhead (the guarded fetcher).
+    const resilience = createResilience(config, { events, log: (l, m) => log(l, m) });
+    const storage = resilience.guardStorage(opened);
+    // ---- end resilience ----
     shared = await openShared(config, { clock, events, storage, log: (l, m) => log(l, m) });
     const ports: Ports = {
       clients: storage.clients,
@@ -164,7 +173,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
     // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri) is fetched through one guard.
-    const outbound = createGuardedFetch(guardedFetchOptions(config));
+    const outbound = createGuardedFetch(guardedFetchOptions(config, resilience.outbound));
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound);
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
@@ -195,6 +204,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       storage,
       ports,
       events,
+      resilience,
       keys,
       clientAuth,
       limits: createEndpointLimits({ rateLimiter: ports.rateLimiter, events, tenantId }, config),
@@ -266,7 +276,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     return services;
   } catch (e) {
     await shared?.close().catch(() => {});
-    if (!opts.storage) await storage.close().catch(() => {});
+    if (!opts.storage) await opened.close().catch(() => {});
     throw e;
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isCidrOrAddress } from './cidr.ts';
+import { resilienceSchema } from './resilience-schema.ts';
 
 /**
  * The one configuration schema (S8). Every field documents itself with `.describe()`;
@@ -536,6 +537,8 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // Timeouts, circuit breakers, bulkheads and load shedding (src/config/resilience-schema.ts).
+    resilience: resilienceSchema,
   })
   .strict();
 

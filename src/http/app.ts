@@ -5,6 +5,7 @@ import { registerErrorHandling, sendOAuthError, toOAuthError } from './errors.ts
 import { registerFormParser } from './form.ts';
 import { registerCanonicalHost } from './plugins/canonical-host.ts';
 import { registerCors } from './plugins/cors.ts';
+import { registerLoadShedding } from './plugins/load-shedding.ts';
 import { LOG_REDACT_PATHS, serializeRequest } from './plugins/logging.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
@@ -64,11 +65,13 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   registerCanonicalHost(app, config.issuer);
   const metrics = registerMetrics(app, ctx);
   await registerCors(app, config);
+  // Load shedding (resilience.shed.*): after the security headers and CORS, before any parsing.
+  const load = await registerLoadShedding(app, ctx);
   // OpenAPI before every route, so its onRoute hook collects their schemas.
   await registerOpenApi(app, config);
   registerFormParser(app);
   registerErrorHandling(app, ctx.events);
-  registerHealthRoutes(app, ctx, opts);
+  registerHealthRoutes(app, ctx, opts, { breakers: () => ctx.resilience.breakers(), load });
   // Before the limited routes: its onRoute hook attaches the per-address budgets to them.
   registerRateLimits(app, ctx);
   if (metrics) registerMetricsRoute(app, metrics);

@@ -20,6 +20,7 @@ import type { TokenEndpoint } from '../core/token/token-endpoint.ts';
 import type { UserInfo } from '../core/userinfo/userinfo.ts';
 import type { PasswordSignIn } from '../core/users/password-sign-in.ts';
 import type { GatehouseMetrics } from '../metrics/prometheus.ts';
+import type { Resilience } from '../resilience/index.ts';
 import type { Csrf } from './csrf.ts';
 import type { InteractionSealer } from './interaction.ts';
 import type { PageKit } from './pages/layout.ts';
@@ -73,6 +74,8 @@ export interface AppContext {
   readonly metrics: GatehouseMetrics | null;
   /** The operator use cases (admin routes act through them, S18). */
   readonly application: Application;
+  /** Circuit breakers of the store, Redis and outbound destinations: readiness reports the open ones. */
+  readonly resilience: Pick<Resilience, 'breakers'>;
   /** Set when the server starts draining on shutdown: readiness turns 503. */
   readonly lifecycle: { draining: boolean };
 }

@@ -48,7 +48,8 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
   });
 
 /** Failures a later attempt may not repeat (the others are final: the URI itself is refused). */
-const TRANSIENT: ReadonlySet<OutboundFailure> = new Set(['timeout', 'network']);
+// An open breaker or a full bulkhead for the RP's host may clear before the next attempt.
+const TRANSIENT: ReadonlySet<OutboundFailure> = new Set(['timeout', 'network', 'circuit_open', 'overloaded']);
 
 export function createBackchannelDelivery(
   deps: { readonly events: EventPublisher; readonly clock: Clock; readonly http: OutboundHttp },

@@ -17,6 +17,7 @@ export function backchannelFailureLabel(reason: string): string {
     'redirect',
     'too_large',
     'invalid_url',
+    'circuit_open',
   ].includes(reason)
     ? reason
     : 'other';

@@ -17,6 +17,17 @@ export interface GuardedFetchOptions {
   readonly timeoutMs: number;
   readonly maxBytes: Readonly<Record<OutboundPurpose, number>>;
   readonly resolve?: Resolver;
+  /**
+   * Per-destination protection around each request (a circuit breaker and a bulkhead per origin,
+   * built by src/resilience from `resilience.outbound`); none in unit tests. The time limits
+   * above stay the fetcher's own.
+   */
+  readonly guard?: OutboundRequestGuard;
+}
+
+/** Runs one request to `origin` (scheme, host, port) under that destination's breaker and bulkhead. */
+export interface OutboundRequestGuard {
+  run<T>(origin: string, call: () => Promise<T>): Promise<T>;
 }
 
 /** The guard (DESIGN S19) plus a trusted entry for destinations the operator configured. */
@@ -30,9 +41,10 @@ export interface GuardedFetcher extends OutboundHttp {
   close(): Promise<void>;
 }
 
-export function guardedFetchOptions(config: Pick<Config, 'env' | 'outbound'>): GuardedFetchOptions {
+export function guardedFetchOptions(config: Pick<Config, 'env' | 'outbound'>, guard?: OutboundRequestGuard): GuardedFetchOptions {
   const o = config.outbound;
   return {
+    ...(guard ? { guard } : {}),
     allowHosts: o.allowHosts,
     production: config.env === 'production',
     connectTimeoutMs: o.connectTimeoutMs,
@@ -131,6 +143,10 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
       const range = policy.refusal(host, host);
       if (range) throw new OutboundError('refused_address', `a ${range} address`);
     }
+    return opts.guard ? opts.guard.run(url.origin, () => exchange(url, req, check)) : exchange(url, req, check);
+  }
+
+  async function exchange(url: URL, req: OutboundRequest, check: boolean): Promise<OutboundResponse> {
     const limit = AbortSignal.timeout(opts.timeoutMs);
     const signal = req.signal ? AbortSignal.any([limit, req.signal]) : limit;
     const max = opts.maxBytes[req.purpose];

@@ -71,11 +71,11 @@ test('operations: GET /ready is 200 with a reachable store and loaded keys, 503 
   const { base, storage } = await start();
   const ok = await fetch(`${base}/ready`);
   assert.equal(ok.status, 200);
-  assert.deepEqual(await ok.json(), { status: 'ready', checks: { store: 'ok', keys: 'ok', lifecycle: 'ok' } });
+  assert.deepEqual(await ok.json(), { status: 'ready', checks: { store: 'ok', keys: 'ok', lifecycle: 'ok', breakers: 'ok', load: 'ok' } });
   await storage.close();
   const down = await fetch(`${base}/ready`);
   assert.equal(down.status, 503);
-  assert.deepEqual(await down.json(), { status: 'unavailable', checks: { store: 'unreachable', keys: 'ok', lifecycle: 'ok' } });
+  assert.deepEqual(await down.json(), { status: 'unavailable', checks: { store: 'unreachable', keys: 'ok', lifecycle: 'ok', breakers: 'ok', load: 'ok' } });
   assert.equal((await fetch(`${base}/health`)).status, 200, 'liveness does not depend on the store');
 });
 

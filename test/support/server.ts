@@ -79,6 +79,9 @@ export async function startTestServer(overrides: Overrides = {}, opts: TestServe
           // which the guarded fetcher refuses unless allow-listed (`outbound: { allowHosts: [] }` undoes it).
           // (Production refuses a loopback allow-list entry at config load, so production tests get none.)
           outbound: { allowHosts: overrides['env'] === 'production' ? [] : ['127.0.0.1'] },
+          // Tests share two busy cores: CPU contention must not shed their requests as overload.
+          // The shedding tests set their own thresholds (test/flows/resilience-shedding.test.ts).
+          resilience: { shed: { maxEventLoopDelayMs: 0 } },
         },
         overrides,
       ),

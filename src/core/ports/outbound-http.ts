@@ -10,9 +10,22 @@ export type OutboundPurpose = 'client_jwks' | 'backchannel_logout';
  * `refused_address` the host is (or resolves to) a loopback, private, link-local or other special
  * address that is not allow-listed; `redirect` a 3xx answer (never followed); `timeout` connect or
  * total time limit; `too_large` the body passed the byte limit; `http_status` an unexpected status
- * (callers that check statuses); `network` anything else (DNS failure, refused connection, TLS).
+ * (callers that check statuses); `network` anything else (DNS failure, refused connection, TLS);
+ * `circuit_open` the destination's circuit breaker is open after repeated timeouts or network
+ * failures (nothing was sent; it is probed again after `resilience.outbound.breaker.halfOpenAfterMs`);
+ * `overloaded` too many requests to that destination are already in flight or waiting.
  */
-export type OutboundFailure = 'invalid_url' | 'not_https' | 'refused_address' | 'redirect' | 'timeout' | 'too_large' | 'http_status' | 'network';
+export type OutboundFailure =
+  | 'invalid_url'
+  | 'not_https'
+  | 'refused_address'
+  | 'redirect'
+  | 'timeout'
+  | 'too_large'
+  | 'http_status'
+  | 'network'
+  | 'circuit_open'
+  | 'overloaded';
 
 /** A failed outbound request: `reason` is the typed cause, `message` adds detail for logs only. */
 export class OutboundError extends Error {
