@@ -154,6 +154,9 @@ describe('Redis outage: fallback to per-instance memory and back', async () => {
     assert.ok(statuses.includes(429), `the limit still holds from memory: ${statuses.join(',')}`);
     assert.equal(statuses.filter((x) => x === 401).length <= 3, true);
     assert.equal(changes.length, 1, 'one event per transition, not per request');
+    const scrape = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(scrape, /^gatehouse_rate_limit_backend\{backend="memory"\} 1$/m, 'the metric says so');
+    assert.match(scrape, /^gatehouse_rate_limit_backend\{backend="redis"\} 0$/m);
 
     await r.start();
     await until('the limiter to use Redis again', () => gh.services.rateLimitBackend() === 'redis', 15_000);
