@@ -343,7 +343,7 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
   try {
     const { clock, kek, storage } = services;
     const metrics: GatehouseMetrics | null = config.metrics.enabled
-      ? createMetrics({ events: services.events, tokens: storage.tokens, clock, keys: services.keys })
+      ? createMetrics({ events: services.events, tokens: storage.tokens, clock, keys: services.keys, rateLimitBackend: services.rateLimitBackend })
       : null;
     const ctx: AppContext = {
       ...services,

@@ -12,9 +12,11 @@ interface JsonSchema {
   minimum?: number;
   maximum?: number;
   format?: string;
+  anyOf?: JsonSchema[];
 }
 
 function typeOf(s: JsonSchema): string {
+  if (s.anyOf) return s.anyOf.map(typeOf).join(' \\| ');
   if (s.enum) return s.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
   if (s.type === 'array') return `${s.items ? typeOf(s.items) : 'any'}[]`;
   if (s.type === 'integer') {

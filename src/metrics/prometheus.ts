@@ -14,6 +14,8 @@ export interface MetricsDeps {
   readonly tokens: Pick<TokenStore, 'countActive'>;
   readonly clock: Clock;
   readonly keys: { list(): readonly { readonly status: KeyStatus }[] };
+  /** Which backend counts rate limits now (`memory` while a configured Redis is unreachable). */
+  readonly rateLimitBackend?: () => 'redis' | 'memory';
 }
 
 export interface MetricsOptions {
@@ -103,6 +105,20 @@ export function createMetrics(deps: MetricsDeps, opts: MetricsOptions = {}): Gat
       for (const [status, n] of counts) this.set({ status }, n);
     },
   });
+  const { rateLimitBackend } = deps;
+  if (rateLimitBackend) {
+    new Gauge({
+      name: 'gatehouse_rate_limit_backend',
+      help: 'Which backend counts rate limits now: 1 for it, 0 for the other (memory while a configured Redis is unreachable).',
+      labelNames: ['backend'] as const,
+      registers,
+      collect() {
+        const now = rateLimitBackend();
+        this.set({ backend: 'redis' }, now === 'redis' ? 1 : 0);
+        this.set({ backend: 'memory' }, now === 'memory' ? 1 : 0);
+      },
+    });
+  }
   new Gauge({
     name: 'gatehouse_build_info',
     help: 'Always 1; labels carry the Gatehouse and Node.js versions.',

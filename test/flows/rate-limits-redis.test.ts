@@ -138,6 +138,8 @@ describe('Redis outage: fallback to per-instance memory and back', async () => {
     const changes: EventMap['rate_limit.backend_changed'][] = [];
     s.gh.ctx.events.on('rate_limit.backend_changed', (e) => changes.push(e));
     const gh = s.gh;
+    const logs: string[] = [];
+    gh.services.setLog((level, message) => logs.push(`${level} ${message}`));
     assert.equal(gh.services.rateLimitBackend(), 'redis');
     assert.deepEqual([await token(s), await token(s)], [401, 401]);
 
@@ -152,6 +154,9 @@ describe('Redis outage: fallback to per-instance memory and back', async () => {
     assert.ok(statuses.includes(429), `the limit still holds from memory: ${statuses.join(',')}`);
     assert.equal(statuses.filter((x) => x === 401).length <= 3, true);
     assert.equal(changes.length, 1, 'one event per transition, not per request');
+    const scrape = await (await fetch(`${s.url}/metrics`)).text();
+    assert.match(scrape, /^gatehouse_rate_limit_backend\{backend="memory"\} 1$/m, 'the metric says so');
+    assert.match(scrape, /^gatehouse_rate_limit_backend\{backend="redis"\} 0$/m);
 
     await r.start();
     await until('the limiter to use Redis again', () => gh.services.rateLimitBackend() === 'redis', 15_000);
@@ -159,6 +164,10 @@ describe('Redis outage: fallback to per-instance memory and back', async () => {
       changes.map((c) => c.state),
       ['degraded', 'restored'],
     );
+    const limiterLogs = logs.filter((l) => l.includes('rate limits:'));
+    assert.equal(limiterLogs.length, 2, limiterLogs.join('\n'));
+    assert.match(limiterLogs[0]!, /^warn rate limits: Redis unreachable .*counting per instance in memory/);
+    assert.match(limiterLogs[1]!, /^info rate limits: Redis reachable again; counting in Redis/);
     // The fresh redis-server holds nothing: the budget counts again, in Redis.
     assert.deepEqual([await token(s), await token(s), await token(s), await token(s)], [401, 401, 401, 429]);
     const direct = new Redis(r.url);

@@ -4,7 +4,7 @@ import type { Client, ClientAuthMethod } from '../model/client.ts';
 import { epochSeconds } from '../ports/clock.ts';
 import type { Ports } from '../ports/index.ts';
 import type { RateLimiter } from '../ports/rate-limiter.ts';
-import { addressKey } from '../address-key.ts';
+import { createAddressKeys } from '../rate-limits/address-key-cache.ts';
 import { rateLimited } from '../rate-limits/rate-limited.ts';
 import { ClientJwksCache } from './client-jwks.ts';
 import { AuthRefusal, claimedClientId, verifyClientAssertion } from './jwt-assertion.ts';
@@ -113,7 +113,9 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
   /** The client_id a request names, whatever the method (null when it names none). */
   const namedClient = (creds: ClientCredentials): string | null =>
     creds.kind === 'absent' ? null : creds.kind === 'assertion' ? (creds.clientId ?? claimedClientId(creds.assertion) ?? null) : creds.clientId;
-  const penaltyKey = (clientId: string, address: string) => `cauth:${deps.tenantId}:${addressKey(address)}:${clientId.slice(0, 200)}`;
+  const addressKeys = createAddressKeys();
+  const penaltyPrefix = `cauth:${deps.tenantId}:`;
+  const penaltyKey = (clientId: string, address: string) => `${penaltyPrefix}${addressKeys(address)}:${clientId.slice(0, 200)}`;
 
   return {
     async authenticate(creds, opts): Promise<AuthenticatedClient> {

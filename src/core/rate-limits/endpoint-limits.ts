@@ -1,4 +1,4 @@
-import { addressKey } from '../address-key.ts';
+import { createAddressKeys } from './address-key-cache.ts';
 import type { EventPublisher } from '../events.ts';
 import type { RateLimiter } from '../ports/rate-limiter.ts';
 
@@ -12,7 +12,7 @@ interface Policy {
 }
 
 export interface EndpointLimitsConfig {
-  readonly rateLimits: { readonly enabled: boolean } & Readonly<Record<LimitedEndpoint, Policy>>;
+  readonly rateLimits: { readonly enabled: boolean; readonly clientAuthFailures?: unknown } & Readonly<Record<LimitedEndpoint, Policy>>;
 }
 
 /** A refused request: what the 429 says (`Retry-After`, `RateLimit-Policy`, `RateLimit`). */
@@ -45,14 +45,12 @@ export function createEndpointLimits(
 ): EndpointLimits {
   const { enabled } = config.rateLimits;
   const policy = (e: LimitedEndpoint): Policy => config.rateLimits[e];
-  // Key prefixes built once per endpoint, not per request.
-  const prefixes = new Map<string, string>();
-  const prefix = (e: LimitedEndpoint, scope: 'a' | 'c') => {
-    const k = e + scope;
-    let p = prefixes.get(k);
-    if (p === undefined) prefixes.set(k, (p = `rl:${deps.tenantId}:${e}:${scope}:`));
-    return p;
-  };
+  // Key prefixes and policy names built once per endpoint, not per request.
+  const ENDPOINTS = Object.keys(config.rateLimits).filter((k) => k !== 'enabled' && k !== 'clientAuthFailures') as LimitedEndpoint[];
+  const byEndpoint = <T>(f: (e: LimitedEndpoint) => T) => Object.fromEntries(ENDPOINTS.map((e) => [e, f(e)])) as Record<LimitedEndpoint, T>;
+  const addressPrefix = byEndpoint((e) => `rl:${deps.tenantId}:${e}:a:`);
+  const clientPrefix = byEndpoint((e) => `rl:${deps.tenantId}:${e}:c:`);
+  const addressKeys = createAddressKeys();
 
   function refuse(name: string, limit: number, window: number, retryAfter: number, route: string, clientId: string | null): LimitRefusal {
     deps.events.publish('rate_limit.hit', { tenantId: deps.tenantId, policy: name, route, clientId });
@@ -64,14 +62,14 @@ export function createEndpointLimits(
     async byAddress(e, address, route) {
       const p = policy(e);
       if (!enabled || p.perAddress <= 0) return null;
-      const r = await deps.rateLimiter.hit(prefix(e, 'a') + addressKey(address), p.perAddress, p.window);
+      const r = await deps.rateLimiter.hit(addressPrefix[e] + addressKeys(address), p.perAddress, p.window);
       return r.allowed ? null : refuse(`${e}.address`, p.perAddress, p.window, r.retryAfter, route, null);
     },
     async byClient(e, clientId, route) {
       const p = policy(e);
       const limit = p.perClient ?? 0;
       if (!enabled || limit <= 0) return null;
-      const r = await deps.rateLimiter.hit(prefix(e, 'c') + clientId, limit, p.window);
+      const r = await deps.rateLimiter.hit(clientPrefix[e] + clientId, limit, p.window);
       return r.allowed ? null : refuse(`${e}.client`, limit, p.window, r.retryAfter, route, clientId);
     },
   };
