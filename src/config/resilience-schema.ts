@@ -123,7 +123,7 @@ export const resilienceSchema = z
           .int()
           .min(0)
           .max(60_000)
-          .default(100)
+          .default(1000)
           .describe('Shed load (503 `temporarily_unavailable`) while the mean event-loop delay over the last sample passes this, in milliseconds; 0 = off.'),
         maxInFlight: z
           .number()

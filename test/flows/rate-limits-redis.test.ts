@@ -17,6 +17,7 @@ import { buildConfig } from '../../src/config/load.ts';
 import { compose } from '../../src/compose.ts';
 import type { EventMap } from '../../src/core/events.ts';
 import { LOGIN_THROTTLED } from '../../src/http/pages/login-page.ts';
+import { EN } from '../../src/http/pages/messages/en.ts';
 import { createTestUser } from '../support/oidc.ts';
 import { deletePrefix, privateRedis, sharedRedis, testKeyPrefix, testRedisUrl } from '../support/redis.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -97,7 +98,7 @@ describe('shared Redis', async () => {
     await attempt('wrong-2');
     const locked = await attempt(user.password);
     assert.equal(locked.status, 429);
-    assert.ok(locked.text.includes(LOGIN_THROTTLED) || locked.html.includes(LOGIN_THROTTLED), 'the right password is refused while the pair is locked');
+    assert.ok(locked.text.includes(EN[LOGIN_THROTTLED]), 'the right password is refused while the pair is locked');
 
     // What `gatehouse users unlock` does: its own composition (same config, keys only loaded), the use case.
     const cli = await compose(buildConfig({ ...overrides, issuer: s.url, kek: s.gh.services.config.kek, log: { level: 'silent' } }), {
