@@ -54,6 +54,7 @@ export interface EventMap {
   'token.introspected': { tenantId: string; clientId: string; active: boolean };
   /** A client failed to authenticate at the token, introspection, revocation or PAR endpoint. */
   'client_auth.failed': { tenantId: string; clientId: string | null; method: string | null; reason: string };
+  /** A client was created (`via`: the CLI, dynamic registration, the admin API or first-start bootstrap). */
   'client.created': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' | 'bootstrap'; actor?: ActorRef };
   /** A client changed; `change` says what (`secret_rotated`: a new secret was issued, the old one stopped working). */
   'client.updated': {
