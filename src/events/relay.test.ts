@@ -245,3 +245,32 @@ test('the buffer is bounded: past maxBuffered new events are dropped and counted
     'close writes everything that was buffered',
   );
 });
+
+test('a store outage: the writer keeps events buffered, retries the append, and writes each once when the store is back', async () => {
+  const bus = new EventBus();
+  const store = new MemoryOutboxStore();
+  let failures = 3;
+  const logs: string[] = [];
+  const writer = createOutboxWriter(
+    {
+      events: bus,
+      outbox: {
+        append: async (es) => {
+          if (failures-- > 0) throw new Error('store unreachable');
+          await store.append(es);
+        },
+      },
+      clock: systemClock,
+      source: 'https://id.example',
+      routes: new Map([['token.issued', ['k']]]),
+      log: (_l, m) => logs.push(m),
+    },
+    { maxBuffered: 1000, batchSize: 10, flushIntervalMs: 5, rateWindowMs: 1000 },
+  );
+  for (let i = 0; i < 25; i++) bus.publish('token.issued', issued(i));
+  await until('written', () => writer.buffered() === 0);
+  const claimed = await store.claim('k', 'r', Date.now() + 1000, 1000, 100);
+  assert.equal(claimed.length, 25);
+  assert.equal(logs.filter((l) => l.includes('append failed')).length, 1, 'one log line per outage, not per retry');
+  await writer.close();
+});

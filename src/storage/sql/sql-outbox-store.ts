@@ -43,7 +43,19 @@ export class SqlOutboxStore implements OutboxStore {
     );
   }
 
-  claim(sink: string, owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
+  async claim(sink: string, owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
+    // An idle relay polls: a plain read first, so that finding nothing takes no lock (on SQLite,
+    // BEGIN IMMEDIATE would take the database's write lock every poll).
+    const any = await this.#db
+      .selectFrom('outbox_deliveries')
+      .select('event_id')
+      .where('sink', '=', sink)
+      .where('state', '=', 'pending')
+      .where('next_attempt_at', '<=', now)
+      .where('lease_until', '<=', now)
+      .limit(1)
+      .executeTakeFirst();
+    if (!any) return [];
     return retryOnDeadlock(this.#kind, () =>
       this.#db.transaction().execute(async (trx) => {
         let due = trx

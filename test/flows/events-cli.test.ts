@@ -1,0 +1,44 @@
+/**
+ * Events of an operator command reach the outbox (docs/events.md): `gatehouse clients create` is
+ * its own process with no relay; its `client.created` is written to the outbox before the command
+ * exits, and a server delivers it later.
+ */
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { main } from '../../src/cli/main.ts';
+import type { CliIo } from '../../src/cli/types.ts';
+import { createStorage } from '../../src/storage/create-storage.ts';
+
+test('gatehouse clients create: its client.created envelope is in the outbox when the command returns, pending for every selecting sink', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'gh-events-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const dbUrl = `sqlite:${join(dir, 'g.db')}`;
+  const env = {
+    GATEHOUSE_DATABASE_URL: dbUrl,
+    GATEHOUSE_DATA_DIR: dir,
+    GATEHOUSE_KEK: randomBytes(32).toString('base64'),
+    GATEHOUSE_ISSUER: 'https://id.example.com',
+    GATEHOUSE_EVENTS: 'log:',
+    USER: 'ops',
+  };
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (x) => out.push(x), err: (x) => err.push(x), readStdin: async () => '', env };
+  const code = await main(['clients', 'create', '--name', 'Billing', '--grant-types', 'client_credentials', '--json'], io);
+  assert.equal(code, 0, err.join('\n'));
+  const clientId = (JSON.parse(out.join('\n')) as { client_id: string }).client_id;
+
+  const store = await createStorage(dbUrl);
+  t.after(() => store.close());
+  const claimed = await store.outbox.claim('log:', 'test', Date.now() + 1000, 60_000, 100);
+  const created = claimed.map((c) => JSON.parse(c.envelope) as Record<string, unknown>).filter((e) => e.type === 'gatehouse.client.created');
+  assert.equal(created.length, 1, JSON.stringify(claimed.map((c) => c.type)));
+  const e = created[0]!;
+  assert.equal(e.subject, clientId);
+  assert.equal(e.source, 'https://id.example.com');
+  assert.deepEqual((e.data as { actor: unknown }).actor, { kind: 'cli', id: 'ops' });
+});
