@@ -142,8 +142,9 @@ export function createOutboxWriter(deps: OutboxWriterDeps, opts: OutboxWriterOpt
       aggregate.stop();
       if (timer) clearTimeout(timer);
       timer = null;
-      const deadline = deps.clock.now() + deadlineMs;
-      while (buffer.length && deps.clock.now() < deadline) {
+      // Real time, not the injected clock: a test clock that stands still must not hang shutdown.
+      const deadline = Date.now() + deadlineMs;
+      while (buffer.length && Date.now() < deadline) {
         await flush();
         if (failures > 0) await new Promise((r) => setTimeout(r, 100));
       }
@@ -162,8 +163,16 @@ type RateLimitHit = EventMap['rate_limit.hit'];
  */
 function rateLimitWindows(deps: Pick<OutboxWriterDeps, 'clock'>, windowMs: number, emit: (payload: Record<string, unknown>, sinks: readonly string[]) => void) {
   const open = new Map<string, { tenantId: string; policy: string; start: number; count: number; sinks: readonly string[] }>();
-  const timer = setInterval(() => closeDue(deps.clock.now()), Math.max(50, Math.min(windowMs, 1_000)));
-  timer.unref();
+  // Ticks only while a window is open.
+  let stopped = false;
+  let timer: ReturnType<typeof setInterval> | null = null;
+  const tick = () => {
+    closeDue(deps.clock.now());
+    if (open.size === 0 && timer) {
+      clearInterval(timer);
+      timer = null;
+    }
+  };
   function close(key: string, end: number): void {
     const w = open.get(key)!;
     open.delete(key);
@@ -177,14 +186,22 @@ function rateLimitWindows(deps: Pick<OutboxWriterDeps, 'clock'>, windowMs: numbe
       const key = `${p.tenantId}\u0000${p.policy}`;
       const w = open.get(key);
       if (w) w.count++;
-      else open.set(key, { tenantId: p.tenantId, policy: p.policy, start: deps.clock.now(), count: 1, sinks });
+      else {
+        open.set(key, { tenantId: p.tenantId, policy: p.policy, start: deps.clock.now(), count: 1, sinks });
+        if (!stopped && !timer) {
+          timer = setInterval(tick, Math.max(50, Math.min(windowMs, 1_000)));
+          timer.unref();
+        }
+      }
     },
     closeAll() {
       const now = deps.clock.now();
       for (const key of [...open.keys()]) close(key, now);
     },
     stop() {
-      clearInterval(timer);
+      stopped = true;
+      if (timer) clearInterval(timer);
+      timer = null;
     },
   };
 }

@@ -94,3 +94,27 @@ test('408 and 429 are retried, not dead-lettered; an unreachable receiver is a r
   assert.equal(down.failed[0]!.permanent, undefined);
   assert.equal(down.failed[0]!.reason, 'network');
 });
+
+test('timeoutMs bounds the whole send: a slow receiver gets what fits, the rest fails as timeout (retried)', async (t) => {
+  const server: Server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => setTimeout(() => res.writeHead(204).end(), 250));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`);
+  const sink = createWebhookSink(url, 'slow', http, { secret: SECRET, timeoutMs: 600 });
+  const batch = [event(1), event(2), event(3), event(4)];
+  const started = Date.now();
+  const r = await sink.send(batch);
+  assert.ok(Date.now() - started < 600 + 300, `took ${Date.now() - started} ms`);
+  assert.equal(r.delivered.length + r.failed.length, 4);
+  assert.ok(r.delivered.length >= 1 && r.delivered.length <= 2, `delivered ${r.delivered.length}`);
+  assert.ok(
+    r.failed.every((f) => !f.permanent && /timeout/.test(f.reason)),
+    JSON.stringify(r.failed),
+  );
+});

@@ -10,7 +10,7 @@ export interface TrustedFetcher {
 export interface WebhookSinkOptions {
   /** The Standard Webhooks secret, `whsec_` + base64 (checked by the config). */
   readonly secret: string;
-  /** Time limit of one POST, in milliseconds. */
+  /** Time limit of one send (the whole batch), in milliseconds. */
   readonly timeoutMs: number;
   /** Epoch milliseconds (tests pin it). */
   readonly now?: () => number;
@@ -44,7 +44,11 @@ export function createWebhookSink(url: URL, name: string, http: TrustedFetcher, 
       const delivered: string[] = [];
       const failed: { id: string; reason: string; permanent?: boolean }[] = [];
       let stop: string | null = null;
+      // `timeoutMs` bounds the whole send, as the relay counts it: each POST gets what is left.
+      const deadline = Date.now() + opts.timeoutMs;
       for (const event of batch) {
+        const left = deadline - Date.now();
+        if (!stop && left <= 0) stop = 'timeout';
         if (stop) {
           failed.push({ id: event.id, reason: `skipped after ${stop}` });
           continue;
@@ -58,7 +62,7 @@ export function createWebhookSink(url: URL, name: string, http: TrustedFetcher, 
           'webhook-signature': signer.sign(event.id, at, body),
         };
         try {
-          const res = await http.fetchTrusted(target, { purpose: 'event_webhook', method: 'POST', headers, body, signal: AbortSignal.timeout(opts.timeoutMs) });
+          const res = await http.fetchTrusted(target, { purpose: 'event_webhook', method: 'POST', headers, body, signal: AbortSignal.timeout(left) });
           if (res.status >= 200 && res.status < 300) delivered.push(event.id);
           else if (res.status >= 400 && res.status < 500 && !RETRYABLE_4XX.has(res.status))
             failed.push({ id: event.id, reason: `http_${res.status}`, permanent: true });
