@@ -250,6 +250,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         tenantId,
         logoutNotifier,
         config,
+        ...(eventStreaming ? { eventsWritten: () => eventStreaming.writer.flush() } : {}),
       }),
       eventStreaming,
       outbound,

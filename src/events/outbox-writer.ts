@@ -32,7 +32,7 @@ export interface OutboxWriter {
   buffered(): number;
   /** Events dropped because the buffer was full, since start. */
   dropped(): number;
-  /** Writes everything buffered now (the aggregated windows too). */
+  /** Writes everything buffered now (open rate-limit windows stay open). */
   flush(): Promise<void>;
   /** Unsubscribes, closes the open aggregation windows and writes what is buffered (bounded by `deadlineMs`). */
   close(deadlineMs?: number): Promise<void>;
@@ -132,7 +132,6 @@ export function createOutboxWriter(deps: OutboxWriterDeps, opts: OutboxWriterOpt
     buffered: () => buffer.length,
     dropped: () => dropped,
     async flush() {
-      aggregate.closeAll();
       await flush();
       if (buffer.length) await flush();
     },

@@ -42,3 +42,26 @@ test('gatehouse clients create: its client.created envelope is in the outbox whe
   assert.equal(e.source, 'https://id.example.com');
   assert.deepEqual((e.data as { actor: unknown }).actor, { kind: 'cli', id: 'ops' });
 });
+
+test('S18 an operator action returns only once its event is in the outbox (no waiting for the flush interval)', async (t) => {
+  const { startTestServer } = await import('../support/server.ts');
+  const { OPERATOR } = await import('../support/app-world.ts');
+  const { TEST_WEBHOOK_SECRET, webhookReceiver } = await import('../support/webhook-receiver.ts');
+  // The receiver stays down, so the event stays pending where the test can see it; the flush
+  // interval is far longer than the test: only the use case's own wait can have written it.
+  const rx = await webhookReceiver();
+  const { gh, close } = await startTestServer({
+    events: { urls: [rx.url], types: ['client.*'], flushIntervalMs: 10_000, sinks: { [rx.url]: { secret: TEST_WEBHOOK_SECRET } } },
+  });
+  t.after(close);
+  const r = JSON.stringify(await gh.services.application.clients.create(OPERATOR, { client_name: 'Billing', grant_types: ['client_credentials'] }));
+  const stats = await gh.services.storage.outbox.stats();
+  assert.deepEqual(
+    stats.map((s) => [s.sink, s.pending]),
+    [[rx.url, 1]],
+  );
+  const [claimed] = await gh.services.storage.outbox.claim(rx.url, 'test', Date.now() + 60_000, 60_000, 10);
+  const e = JSON.parse(claimed!.envelope) as { type: string; subject: string };
+  assert.equal(e.type, 'gatehouse.client.created');
+  assert.ok(r.includes(e.subject), 'the subject is the created client');
+});
