@@ -51,8 +51,12 @@ import { createCsrf } from './http/csrf.ts';
 import { createInteractionSealer } from './http/interaction.ts';
 import { createPageKit } from './http/pages/layout.ts';
 import { createBackchannelDelivery, type BackchannelDelivery, type BackchannelDeliveryOptions } from './logout/backchannel-delivery.ts';
+import { resolveSinks } from './config/event-sinks.ts';
+import { createSink } from './events/sinks/registry.ts';
+import { createEventStreaming, type EventStreaming } from './events/streaming.ts';
+import { eventMetrics } from './metrics/event-metrics.ts';
 import { createMetrics, type GatehouseMetrics } from './metrics/prometheus.ts';
-import { createGuardedFetch, guardedFetchOptions } from './outbound/guarded-fetch.ts';
+import { createGuardedFetch, guardedFetchOptions, type GuardedFetcher } from './outbound/guarded-fetch.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
 import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.ts';
 import { openRedis, redisTarget } from './redis/redis-connection.ts';
@@ -127,6 +131,11 @@ export interface Services {
   /** The operator use cases (S18): the one entry point of the CLI, admin API, console and MCP. */
   readonly application: Application;
   /** Sets a log sink for background work (key refresh) once a logger exists. */
+  /** Event streaming (docs/events.md): null when `events.urls` (GATEHOUSE_EVENTS) is empty. */
+  readonly eventStreaming: EventStreaming | null;
+  /** The guarded outbound fetcher (S19), shared by client key fetches, logout and webhooks. */
+  readonly outbound: GuardedFetcher;
+  /** Sets a log sink for background work (key refresh, event delivery) once a logger exists. */
   setLog(log: (level: 'info' | 'warn' | 'error', message: string) => void): void;
   /** Stops background work, waits for queued logout deliveries and closes the store. */
   close(): Promise<void>;
@@ -169,6 +178,11 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       events,
       passwordHasher: createArgon2PasswordHasher({ maxQueue: config.login.hashQueueLength }),
     };
+    // ---- event streaming (#9, docs/events.md): the bus feeds the outbox in every process (CLI
+    // included); the server's relay delivers (createGatehouse). Nothing subscribes without sinks.
+    const sinkSpecs = resolveSinks(config).specs;
+    const eventStreaming =
+      sinkSpecs.length > 0 ? createEventStreaming({ events, outbox: storage.outbox, clock, log: (l, m) => log(l, m) }, sinkSpecs, config) : null;
     const keys = new KeyManager({ keyStore: storage.keyStore, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
@@ -261,12 +275,16 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         tenantId,
         logoutNotifier,
         config,
+        ...(eventStreaming ? { eventsWritten: () => eventStreaming.writer.flush() } : {}),
       }),
+      eventStreaming,
+      outbound,
       setLog(fn) {
         log = fn;
       },
       async close() {
         keys.stop();
+        await eventStreaming?.close();
         await logoutNotifier.close();
         await outbound.close();
         await shared?.close();
@@ -356,10 +374,25 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
     const app = await buildApp(ctx, opts);
     services.setLog((level, message) => app.log[level](message));
     services.keys.start();
+    // ---- event streaming: the relay runs in the server (sinks built from config, metrics observe it).
+    const streaming = services.eventStreaming;
+    if (streaming) {
+      const observer = metrics
+        ? eventMetrics(metrics.registry, { outbox: storage.outbox, sinks: streaming.sinks, clock, writer: streaming.writer })
+        : undefined;
+      await streaming.startRelay((spec) => createSink(spec, { logger: app.log, http: services.outbound }), observer);
+    }
     const purge = schedulePurge(async () => {
       const r = await purgeExpired(storage, clock, config.maintenance.expiredRetention);
       if (r.failed.length) app.log.warn({ failed: r.failed }, 'purge of expired records failed for some stores');
       else app.log.debug({ removed: r.removed }, 'purged expired records');
+      if (streaming) {
+        const n = await streaming.purge().catch((e: unknown) => {
+          app.log.warn(`purge of settled outbox events failed: ${(e as Error).message}`);
+          return 0;
+        });
+        app.log.debug({ removed: n }, 'purged settled outbox events');
+      }
     }, config.maintenance.purgeInterval);
     purge.start();
     let closed = false;

@@ -41,6 +41,13 @@ export interface ApplicationDeps extends ApplicationPorts {
   readonly tenantId: string;
   readonly logoutNotifier: LogoutNotifier;
   readonly config: ApplicationConfig;
+  /**
+   * Resolves once the events published so far are in the outbox (event streaming configured);
+   * a use case awaits it before it returns, so an operator is told "done" only after the action's
+   * event is durable (docs/events.md). Best effort: while the store refuses writes the events
+   * stay buffered and the use case still returns.
+   */
+  readonly eventsWritten?: () => Promise<void>;
 }
 
 /** What handlers receive: the deps plus helpers derived from them once. */

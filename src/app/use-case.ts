@@ -105,11 +105,14 @@ export function bindUseCase<S extends z.ZodType, O, E extends EventName | null>(
       now: () => epochSeconds(deps.clock),
       emit,
     } as unknown as UseCaseContext<E>;
+    let out: O;
     try {
-      return await def.handle(ctx, parsed.data);
+      out = await def.handle(ctx, parsed.data);
     } catch (e) {
       throw translate(e);
     }
+    if (def.event !== null) await deps.eventsWritten?.();
+    return out;
   };
 }
 

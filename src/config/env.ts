@@ -69,6 +69,7 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
   ['GATEHOUSE_METRICS_ENABLED', 'metrics.enabled', bool],
   ['GATEHOUSE_OUTBOUND_ALLOW_HOSTS', 'outbound.allowHosts', list],
   ['GATEHOUSE_PURGE_INTERVAL', 'maintenance.purgeInterval', int],
+  ['GATEHOUSE_EVENTS', 'events.urls', list],
 ];
 
 /** Variables that are not settings: test harness knobs (`GATEHOUSE_TEST_*`, the browser path). */

@@ -1,3 +1,4 @@
+import { resolveSinks } from './event-sinks.ts';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { GatehouseError } from '../core/errors.ts';
@@ -103,6 +104,7 @@ export function semanticProblems(c: Config): string[] {
     else if (c.env === 'production' && isLocalEntry(entry))
       out.push(`outbound.allowHosts.${i}: production refuses a loopback or unspecified destination (${h}); outbound requests must not reach this machine`);
   });
+  out.push(...resolveSinks(c).problems);
   if (c.env === 'production') {
     if (isWeakKek(c.kek)) out.push('kek: production needs a strong 32-byte key-encryption key (GATEHOUSE_KEK), e.g. `openssl rand -base64 32`');
     if (iss.protocol === 'http:' && !LOOPBACK.has(iss.hostname)) out.push('issuer: production refuses an http:// issuer that is not loopback; use https');

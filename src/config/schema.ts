@@ -73,6 +73,98 @@ const rateLimitsSchema = z
   .strict()
   .prefault({});
 
+/** Per-sink overrides in `events.sinks`, keyed by the sink URL (with or without its credentials). */
+const sinkOptionsSchema = z
+  .object({
+    types: z.array(z.string().min(1)).optional().describe('Event names this sink receives (`*`, `token.*`, `client.created`); default `events.types`.'),
+    secret: z
+      .string()
+      .optional()
+      .describe('Webhook sinks: the Standard Webhooks signing secret, `whsec_` + base64 of 24–64 random bytes. Required for webhooks.'),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .optional()
+      .describe('Retries after the first attempt before a delivery is dead-lettered; default `events.retries`.'),
+    timeoutMs: z.number().int().min(100).max(120_000).optional().describe('Time limit of one send, in milliseconds; default `events.timeoutMs`.'),
+    batchSize: z.number().int().min(1).max(1000).optional().describe('Most events per send; default `events.batchSize`.'),
+  })
+  .strict();
+
+/** Event streaming (docs/events.md): sinks, their filters and the outbox around them. */
+const eventsSchema = z
+  .object({
+    urls: z
+      .array(z.string())
+      .default([])
+      .describe(
+        'Event sink URLs: `log:`, `redis://…?stream=NAME`, `amqp://…?exchange=NAME`, `nats://…?subject=PREFIX`, `https://…` (webhook; `http://127.0.0.1…` in development only); `rediss:`, `amqps:`, `tls:` likewise. Empty: no event leaves the process and nothing is written to the outbox. Env: GATEHOUSE_EVENTS (comma-separated).',
+      ),
+    sinks: z
+      .record(z.string(), sinkOptionsSchema)
+      .default({})
+      .describe(
+        'Per-sink options keyed by a URL of `events.urls` (written with or without its credentials): `types`, `secret`, `retries`, `timeoutMs`, `batchSize`.',
+      ),
+    types: z
+      .array(z.string().min(1))
+      .default(['*'])
+      .describe(
+        'Event names a sink receives unless its own `types` says otherwise: `*` every event, `token.*` a prefix, or exact names. Only selected types are written to the outbox.',
+      ),
+    retries: z.number().int().min(0).max(100).default(10).describe('Retries after the first failed delivery before the event is dead-lettered for that sink.'),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(100)
+      .max(120_000)
+      .default(10_000)
+      .describe('Time limit of one send to a sink, in milliseconds (a timed-out batch is retried).'),
+    batchSize: z.number().int().min(1).max(1000).default(100).describe('Most events the relay hands a sink in one send.'),
+    retryBaseMs: z
+      .number()
+      .int()
+      .min(10)
+      .max(3_600_000)
+      .default(1000)
+      .describe('First retry delay, in milliseconds; doubles per attempt (half of it random jitter).'),
+    retryMaxMs: z.number().int().min(10).max(86_400_000).default(600_000).describe('Longest retry delay, in milliseconds.'),
+    pollIntervalMs: z
+      .number()
+      .int()
+      .min(10)
+      .max(60_000)
+      .default(1000)
+      .describe('How often an idle relay looks for due events written by other instances, in milliseconds (events of its own instance wake it at once).'),
+    bufferSize: z
+      .number()
+      .int()
+      .min(100)
+      .max(1_000_000)
+      .default(10_000)
+      .describe('Most published events waiting in memory to be written to the outbox; past it (store unreachable) new events are dropped and counted.'),
+    flushIntervalMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(200)
+      .describe('Longest a published event waits in memory before its batch is written to the outbox, in milliseconds: the window a crash can lose.'),
+    writeBatchSize: z.number().int().min(1).max(1000).default(100).describe('Most events written to the outbox in one transaction.'),
+    rateLimitWindow: z
+      .number()
+      .int()
+      .min(1)
+      .max(3600)
+      .default(60)
+      .describe('`rate_limit.hit` is aggregated into one event per (tenant, policy) and window of this many seconds, with a count.'),
+    retention: duration(604_800, 'How long delivered and dead-lettered outbox rows are kept before the maintenance purge deletes them.'),
+  })
+  .strict()
+  .prefault({});
+
 export const configSchema = z
   .object({
     env: z.enum(['development', 'production']).default('development').describe('`production` refuses insecure settings at boot. Env: GATEHOUSE_ENV.'),
@@ -319,6 +411,13 @@ export const configSchema = z
           .describe(
             'Largest accepted response body of a back-channel logout POST, in bytes; a longer body is abandoned and the delivery fails as `too_large`.',
           ),
+        maxWebhookResponseBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(1_048_576)
+          .default(65_536)
+          .describe('Largest accepted response body of an event webhook POST, in bytes; a longer body is abandoned and the delivery is retried.'),
       })
       .strict()
       .prefault({}),
@@ -539,6 +638,7 @@ export const configSchema = z
       .prefault({}),
     // Timeouts, circuit breakers, bulkheads and load shedding (src/config/resilience-schema.ts).
     resilience: resilienceSchema,
+    events: eventsSchema,
   })
   .strict();
 

@@ -13,6 +13,7 @@ export interface ActorRef {
  * never import a metrics client. Names are `<aggregate>.<past-tense>` (S9).
  */
 export interface EventMap {
+  /** A token was issued at the token endpoint, the authorization endpoint or by a device grant (one event per token). */
   'token.issued': {
     tenantId: string;
     clientId: string;
@@ -22,6 +23,7 @@ export interface EventMap {
     jti: string;
     subject: string;
   };
+  /** One stored token was revoked (RFC 7009, with its grant, on reuse, or by an operator). */
   'token.revoked': {
     tenantId: string;
     clientId: string;
@@ -48,8 +50,11 @@ export interface EventMap {
   'tokens.revoked_for_client': { tenantId: string; clientId: string; grants: number; actor: ActorRef };
   /** A refresh token was exchanged for its successor; `jti` is the consumed one's. */
   'refresh_token.rotated': { tenantId: string; clientId: string; jti: string };
+  /** A resource server introspected a token (RFC 7662); `active` is the answer. */
   'token.introspected': { tenantId: string; clientId: string; active: boolean };
+  /** A client failed to authenticate at the token, introspection, revocation or PAR endpoint. */
   'client_auth.failed': { tenantId: string; clientId: string | null; method: string | null; reason: string };
+  /** A client was created (`via`: the CLI, dynamic registration, the admin API or first-start bootstrap). */
   'client.created': { tenantId: string; clientId: string; via: 'cli' | 'registration' | 'admin' | 'bootstrap'; actor?: ActorRef };
   /** A client changed; `change` says what (`secret_rotated`: a new secret was issued, the old one stopped working). */
   'client.updated': {
@@ -68,6 +73,7 @@ export interface EventMap {
     grantsRevoked?: number;
     consentsDeleted?: number;
   };
+  /** A signing key was generated (at first start, rotation or by an operator). */
   'key.created': { tenantId: string; kid: string; alg: string; status: string };
   /** One algorithm's keys rotated; `actor` is set when an operator asked (absent for scheduled rotation). */
   'key.rotated': { tenantId: string; alg: string; activeKid: string; retiredKid: string | null; nextKid: string; actor?: ActorRef };
@@ -103,10 +109,11 @@ export interface EventMap {
   'user.authenticated': { tenantId: string; userId: string };
   /** A password sign-in failed. `reason` is for operators only: the person signing in is told nothing that reveals whether the user exists. */
   'user.authentication_failed': { tenantId: string; userId: string | null; reason: 'unknown_user' | 'wrong_password' | 'disabled' | 'no_password' };
+  /** A request ended in an error response; `detail` is private (logs only, never the wire or a sink). */
   'request.failed': { route: string; code: string; detail: string | undefined };
-  /** A browser session ended at the end-session endpoint (RP-Initiated Logout); `clientId` is the RP that asked, if identified. */
   /** An operator ended signed-in accounts (by `sid`) of a user; `backchannel` Logout Tokens were queued to RPs. */
   'session.ended': { tenantId: string; userId: string; sids: string[]; backchannel: number; actor: ActorRef };
+  /** A browser session ended at the end-session endpoint (RP-Initiated Logout); `clientId` is the RP that asked, if identified. */
   'logout.completed': { tenantId: string; clientId: string | null; accounts: number; backchannel: number; frontchannel: number };
   /** A Logout Token was accepted (200/204) by a client's backchannel_logout_uri. */
   'backchannel_logout.delivered': { tenantId: string; clientId: string; jti: string; attempts: number; status: number };

@@ -49,7 +49,7 @@ export function guardedFetchOptions(config: Pick<Config, 'env' | 'outbound'>, gu
     production: config.env === 'production',
     connectTimeoutMs: o.connectTimeoutMs,
     timeoutMs: o.timeoutMs,
-    maxBytes: { client_jwks: o.maxJwksBytes, backchannel_logout: o.maxLogoutResponseBytes },
+    maxBytes: { client_jwks: o.maxJwksBytes, backchannel_logout: o.maxLogoutResponseBytes, event_webhook: o.maxWebhookResponseBytes },
   };
 }
 

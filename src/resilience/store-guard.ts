@@ -50,6 +50,9 @@ export const STORE_CALLS: CallTable = {
     purgeExpired: 'background',
   },
   par: { insert: 'write', take: 'write', purgeExpired: 'background' },
+  // The relay and the bus → outbox writer run off the request path with their own retries,
+  // batching and buffer (docs/events.md): an outbox stall must not open the request breaker.
+  outbox: { append: 'background', claim: 'background', settle: 'background', stats: 'background', purgeSettled: 'background' },
 };
 
 /** What each dialect gets wrapped: nothing for memory, writes only for SQLite, everything else for servers. */
@@ -124,6 +127,7 @@ export function guardStorage(storage: Storage, policy: DependencyPolicy, kinds: 
     codes: wrapPort('codes'),
     deviceCodes: wrapPort('deviceCodes'),
     par: wrapPort('par'),
+    outbox: wrapPort('outbox'),
     migrate: () => storage.migrate(),
     ping: () => storage.ping(),
     close: () => storage.close(),

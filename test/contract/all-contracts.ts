@@ -7,6 +7,7 @@ import { deviceCodeStoreContract } from './device-code-store.contract.ts';
 import { grantStoreContract } from './grant-store.contract.ts';
 import type { GetHarness } from './harness.ts';
 import { keyStoreContract } from './key-store.contract.ts';
+import { outboxStoreContract } from './outbox-store.contract.ts';
 import { parStoreContract } from './par-store.contract.ts';
 import { replayCacheContract } from './replay-cache.contract.ts';
 import { sessionStoreContract } from './session-store.contract.ts';
@@ -33,5 +34,6 @@ export function storageContracts(h: GetHarness): void {
   codeStoreContract(h);
   deviceCodeStoreContract(h);
   parStoreContract(h);
+  outboxStoreContract(h);
   storageLifecycleContract(h);
 }

@@ -4,6 +4,7 @@ import type { ConsentStore } from './consent-store.ts';
 import type { DeviceCodeStore } from './device-code-store.ts';
 import type { GrantStore } from './grant-store.ts';
 import type { KeyStore } from './key-store.ts';
+import type { OutboxStore } from './outbox-store.ts';
 import type { ParStore } from './par-store.ts';
 import type { ReplayCache } from './replay-cache.ts';
 import type { SessionStore } from './session-store.ts';
@@ -29,6 +30,8 @@ export interface Storage {
   readonly codes: CodeStore;
   readonly deviceCodes: DeviceCodeStore;
   readonly par: ParStore;
+  /** Events waiting for delivery to the event sinks (docs/events.md). */
+  readonly outbox: OutboxStore;
   /** Applies pending migrations (forward-only, idempotent, safe under concurrent start). */
   migrate(): Promise<{ applied: string[] }>;
   /** Cheap round trip for readiness. Rejects when the store is unreachable. */

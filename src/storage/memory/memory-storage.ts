@@ -7,6 +7,7 @@ import { MemoryConsentStore } from './memory-consent-store.ts';
 import { MemoryDeviceCodeStore } from './memory-device-code-store.ts';
 import { MemoryGrantStore } from './memory-grant-store.ts';
 import { MemoryKeyStore } from './memory-key-store.ts';
+import { MemoryOutboxStore } from './memory-outbox-store.ts';
 import { MemoryParStore } from './memory-par-store.ts';
 import { MemoryReplayCache } from './memory-replay-cache.ts';
 import { MemorySessionStore } from './memory-session-store.ts';
@@ -43,6 +44,7 @@ export function createMemoryStorage(opts: MemoryStorageOptions = {}): Storage {
     codes: new MemoryCodeStore(),
     deviceCodes: new MemoryDeviceCodeStore(),
     par: new MemoryParStore(),
+    outbox: new MemoryOutboxStore(),
     async migrate() {
       return { applied: [] };
     },

@@ -172,6 +172,28 @@ export interface ParRequestsTable {
   consumed_at: number | null;
 }
 
+/** The outbox (0005): one row per event; times in epoch milliseconds. */
+export interface OutboxEventsTable {
+  id: string;
+  tenant_id: string;
+  type: string;
+  envelope: string;
+  created_at: number;
+}
+
+/** One row per (sink, event): `state` is `pending`, `delivered` or `dead`. */
+export interface OutboxDeliveriesTable {
+  sink: string;
+  event_id: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_owner: string | null;
+  lease_until: number;
+  settled_at: number | null;
+  last_error: string | null;
+}
+
 export interface Database {
   clients: ClientsTable;
   tokens: TokensTable;
@@ -185,4 +207,6 @@ export interface Database {
   authorization_codes: AuthorizationCodesTable;
   device_codes: DeviceCodesTable;
   par_requests: ParRequestsTable;
+  outbox_events: OutboxEventsTable;
+  outbox_deliveries: OutboxDeliveriesTable;
 }

@@ -12,6 +12,7 @@ import { SqlGrantStore } from './sql-grant-store.ts';
 import type { SqlConnection } from './prepared-query.ts';
 import { openSql, type SqlTarget } from './sql-connect.ts';
 import { SqlKeyStore } from './sql-key-store.ts';
+import { SqlOutboxStore } from './sql-outbox-store.ts';
 import { SqlParStore } from './sql-par-store.ts';
 import { SqlReplayCache } from './sql-replay-cache.ts';
 import { SqlSessionStore } from './sql-session-store.ts';
@@ -83,6 +84,7 @@ export async function createSqlStorage(target: SqlTarget, opts: SqlStorageOption
     codes: new SqlCodeStore(conn),
     deviceCodes: new SqlDeviceCodeStore(conn),
     par: new SqlParStore(conn),
+    outbox: new SqlOutboxStore(db, kind),
     migrate: () => migrateToLatest(db as Kysely<unknown>, kind),
     async ping() {
       if (closed) throw new GatehouseError('GH_STORE_UNAVAILABLE', `${kind} store is closed`);
