@@ -17,7 +17,7 @@ export interface ConsentPageData {
 
 /** OIDC Core §3.1.2.4: the consent page, in plain words; Allow / Deny. */
 export function consentPage(kit: PageKit, d: ConsentPageData): Page {
-  const scopeWords = [...new Set(d.scope.map(describeScope))];
+  const scopeWords = [...new Set(d.scope.map((s) => describeScope(s, kit.scopeDescriptions)))];
   const claimWords = extraClaimWords(d.scope, d.claims);
   const main = html`<h1 id="title"><strong>${d.clientName}</strong> wants to access your account</h1>
 <p class="gh-muted">Signed in as <strong>${d.username}</strong></p>

@@ -16,7 +16,7 @@ export interface DeviceConfirmPageData {
  * person who was sent a code by someone else sees what they would connect. Allow / Deny.
  */
 export function deviceConfirmPage(kit: PageKit, d: DeviceConfirmPageData): Page {
-  const words = [...new Set(d.scope.map(describeScope))];
+  const words = [...new Set(d.scope.map((s) => describeScope(s, kit.scopeDescriptions)))];
   const main = html`<h1 id="title">Connect <strong>${d.clientName}</strong>?</h1>
 <p class="gh-muted">Signed in as <strong>${d.username}</strong> · <a href="${kit.url(`/login?${new URLSearchParams({ return_to: `/device?${new URLSearchParams({ user_code: d.userCode })}` })}`)}">Use another account</a></p>
 <p>Check that your device shows the code <strong class="gh-code">${d.userCode}</strong>. Only continue if you started this on your own device.</p>

@@ -15,17 +15,20 @@ export interface PageKit {
   /** `lang` of every page. ui_locales: only English is available today (docs/sessions-and-pages.md). */
   readonly lang: string;
   readonly assets: PageAssets;
+  /** Consent words for the scopes configured in `claims.scopes` (their `description`). */
+  readonly scopeDescriptions: ReadonlyMap<string, string>;
   /** Absolute URL under the issuer (form actions, links). */
   url(path: string): string;
   /** Versioned URL of an asset (`/assets/<name>?v=<hash>`, cached immutably). */
   assetUrl(asset: Asset): string;
 }
 
-export function createPageKit(config: Pick<Config, 'issuer' | 'theme'>, assets: PageAssets): PageKit {
+export function createPageKit(config: Pick<Config, 'issuer' | 'theme'> & { readonly claims?: Pick<Config['claims'], 'scopes'> }, assets: PageAssets): PageKit {
   return {
     productName: config.theme.productName,
     lang: 'en',
     assets,
+    scopeDescriptions: new Map(Object.entries(config.claims?.scopes ?? {}).map(([scope, d]) => [scope, d.description])),
     url: (path) => endpointUrl(config, path),
     assetUrl: (a) => `${endpointUrl(config, `/assets/${a.name}`)}?v=${a.version}`,
   };

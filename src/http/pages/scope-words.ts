@@ -12,6 +12,8 @@ const SCOPES: Readonly<Record<string, string>> = {
   address: 'Your postal address',
   phone: 'Your phone number and whether it is verified',
   offline_access: 'Keep this access when you are not using the application',
+  roles: 'Your roles',
+  groups: 'The groups you belong to',
 };
 
 const CLAIMS: Readonly<Record<string, string>> = {
@@ -39,8 +41,10 @@ const CLAIMS: Readonly<Record<string, string>> = {
 /** Claims about the sign-in itself, not the person: never listed as personal data. */
 const SIGN_IN_CLAIMS = new Set(['sub', 'auth_time', 'acr', 'amr', 'sid', 'nonce']);
 
-export function describeScope(scope: string): string {
-  return Object.hasOwn(SCOPES, scope) ? SCOPES[scope]! : `Permission “${scope}”`;
+/** `configured`: the descriptions operators gave their own scopes (`claims.scopes`). */
+export function describeScope(scope: string, configured?: ReadonlyMap<string, string>): string {
+  if (Object.hasOwn(SCOPES, scope)) return SCOPES[scope]!;
+  return configured?.get(scope) ?? `Permission “${scope}”`;
 }
 
 export function describeClaim(claim: string): string {
