@@ -204,6 +204,28 @@ describe('OIDC Core §5.4 scopes and claim_mappings release roles, groups and cu
     assert.equal(id['preferred_username'], 'ada', 'a standard claim named in the claims parameter');
   });
 
+  test("nothing from one user reaches another's tokens: two users of one client each get their own roles, groups and attributes", async () => {
+    const client = await rp({ claim_mappings: { roles: { destinations: ALL }, department: { destinations: ALL } } });
+    await op.gh.services.application.users.create(OPERATOR, {
+      username: 'bob',
+      password: PASSWORD,
+      roles: ['viewer'],
+      attributes: { department: 'R&D' },
+    });
+    const bob: TestUser = { id: '', username: 'bob', password: PASSWORD, claims: {} };
+    const cfg = await rpConfig(op, client);
+    const a = await codeFlow(op, cfg, client, new UserAgent(op.url), ada, { scope: 'openid profile roles groups org' });
+    const b = await codeFlow(op, cfg, client, new UserAgent(op.url), bob, { scope: 'openid profile roles groups org' });
+    const infoB = (await oidc.fetchUserInfo(cfg, b.tokens.access_token, b.claims.sub)) as Record<string, unknown>;
+    assert.deepEqual([infoB['preferred_username'], infoB['roles'], infoB['department'], infoB['groups']], ['bob', ['viewer'], 'R&D', undefined]);
+    assert.deepEqual([b.claims['roles'], b.claims['department']], [['viewer'], 'R&D']);
+    assert.deepEqual(decodeJwt(b.tokens.access_token)['roles'], ['viewer']);
+    const introA = await introspect(client, a.tokens.access_token);
+    const introB = await introspect(client, b.tokens.access_token);
+    assert.deepEqual([introA['roles'], introA['department']], [['editor', 'billing:read'], 'Sales']);
+    assert.deepEqual([introB['roles'], introB['department']], [['viewer'], 'R&D']);
+  });
+
   test('the consent page names the roles, groups and configured scopes in plain words', async () => {
     const client = await rp();
     const cfg = await rpConfig(op, client);
