@@ -7,7 +7,7 @@ export const MAX_ATTRIBUTES = 64;
 export const MAX_ATTRIBUTE_STRING = 4096;
 const DEFAULT_ATTRIBUTE_STRING = 256;
 
-const description = z.string().min(1).max(200).optional().describe('What the attribute holds, for operators (docs, `users show`).');
+const description = z.string().min(1).max(200).optional().describe('What the attribute holds (for operators reading the config).');
 
 const stringAttribute = z
   .object({
