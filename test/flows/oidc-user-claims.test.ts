@@ -183,6 +183,20 @@ describe('OIDC Core §5.4 scopes and claim_mappings release roles, groups and cu
     assert.equal(body['dept'], 'Sales');
   });
 
+  test('RFC 7662 an opaque access token carries nothing; introspection releases the mapped claims, read from the user now', async () => {
+    const client = await rp({ access_token_format: 'opaque', claim_mappings: { roles: { destinations: ['access_token', 'introspection'] } } });
+    const cfg = await rpConfig(op, client);
+    const flow = await codeFlow(op, cfg, client, new UserAgent(op.url), ada, { scope: 'openid roles' });
+    assert.equal(flow.tokens.access_token.split('.').length, 1, 'opaque');
+    assert.deepEqual((await introspect(client, flow.tokens.access_token))['roles'], ['editor', 'billing:read']);
+    await op.gh.services.application.users.update(OPERATOR, { user: 'ada', roles: ['editor'] });
+    try {
+      assert.deepEqual((await introspect(client, flow.tokens.access_token))['roles'], ['editor'], 'current roles');
+    } finally {
+      await op.gh.services.application.users.update(OPERATOR, { user: 'ada', roles: ['editor', 'billing:read'] });
+    }
+  });
+
   test('a client that did not request roles gets no roles anywhere, even with a mapping', async () => {
     const client = await rp({ claim_mappings: { roles: { destinations: ALL }, department: { destinations: ALL } } });
     const { idToken, info, at, flow } = await signIn(client, 'openid profile org');
