@@ -16,6 +16,7 @@ import { createEndSession, type EndSession } from './core/end-session/end-sessio
 import { GatehouseError } from './core/errors.ts';
 import { EventBus } from './core/events.ts';
 import { createIdTokenHintVerifier } from './core/id-token/id-token-hint.ts';
+import { createClaimCatalog } from './core/claims/claim-catalog.ts';
 import { createIdTokenIssuer } from './core/id-token/id-token-issuer.ts';
 import type { IdTokenHintVerifier, IdTokenIssuer } from './core/id-token/types.ts';
 import { createIntrospector, type Introspector } from './core/introspection/introspect.ts';
@@ -191,7 +192,9 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound);
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
-    const idTokens = createIdTokenIssuer({ keys, clock, tenantId }, config);
+    // Roles, groups and custom attributes: which scope releases what (config, built once).
+    const claimCatalog = createClaimCatalog(config);
+    const idTokens = createIdTokenIssuer({ keys, clock, tenantId, claimCatalog }, config);
     const idTokenHints = createIdTokenHintVerifier(keys, config);
     const accessTokens = createAccessTokenIssuer({ ...ports, keys, tenantId }, config);
     const subjects = createUserSubjects(kek, idTokens.subjectFor);
@@ -207,8 +210,8 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     // JAR (RFC 9101) and PAR (RFC 9126): one instance each, shared by /authorize and /par.
     const requestObjects = createRequestObjects({ clock, jwks: clientJwks }, config);
     const pushedRequests = createPushedRequests({ ...ports, tenantId }, config);
-    const grants = createGrantRegistry({ ...ports, accessTokens, idTokens, subjects, tenantId, config });
-    const userService = createUserService({ ...ports, tenantId });
+    const grants = createGrantRegistry({ ...ports, accessTokens, idTokens, subjects, claimCatalog, tenantId, config });
+    const userService = createUserService({ ...ports, tenantId, attributes: config.users.attributes });
     const clientService = createClientService({ ...ports, kek, tenantId });
     const services: Services = {
       config,
@@ -230,14 +233,20 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       userService,
       clientService,
       tokenEndpoint: createTokenEndpoint(grants),
-      introspector: createIntrospector({ ...ports, keys, subjects, tenantId }, config),
+      introspector: createIntrospector({ ...ports, keys, subjects, tenantId, claimCatalog }, config),
       revoker: createRevoker({ ...ports, keys, tenantId }, config),
-      userinfo: createUserInfo({ ...ports, keys, subjects, tenantId }, { issuer: config.issuer, userinfoEndpoint: endpointUrl(config, '/userinfo') }),
+      userinfo: createUserInfo(
+        { ...ports, keys, subjects, tenantId, claimCatalog },
+        { issuer: config.issuer, userinfoEndpoint: endpointUrl(config, '/userinfo') },
+      ),
       deviceAuthorization: createDeviceAuthorization({ ...ports, accessTokens, tenantId }, config),
       deviceVerification: createDeviceVerification({ ...ports, tenantId }, config),
       requestObjects,
       pushedRequests,
-      authorization: createAuthorizationService({ ...ports, tenantId, idTokens, idTokenHints, requestObjects, pushedRequests, accessTokens, subjects }, config),
+      authorization: createAuthorizationService(
+        { ...ports, tenantId, idTokens, idTokenHints, requestObjects, pushedRequests, accessTokens, subjects, claimCatalog },
+        config,
+      ),
       sessions: createSessionService({ ...ports, tenantId }, config),
       accountViews: createAccountViews({ users: storage.users, tenantId }),
       signIn: createPasswordSignIn(

@@ -63,6 +63,8 @@ export function makeDataset(rows: number): Dataset {
       username: `${WORDS[i % WORDS.length]}.${pad(i)}`,
       passwordHash: null,
       roles: ['user'],
+      attributes: {},
+      groups: [],
       claims: { email: `user${i}@example.com` },
       disabled: false,
       createdAt: T0 + (i % 7_000),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLAIM_DESTINATIONS } from '../core/claims/claim-catalog.ts';
 
 /**
  * The shape of client metadata an operator may set: RFC 7591 §2 and OpenID Connect Registration
@@ -42,6 +43,12 @@ const members = {
   require_auth_time: z.boolean(),
   first_party: z.boolean(),
   strict_assertion_audience: z.boolean(),
+  claim_mappings: z
+    .record(
+      z.string().max(64),
+      z.strictObject({ claim: z.string().max(64).optional(), destinations: z.array(z.enum(CLAIM_DESTINATIONS)).max(CLAIM_DESTINATIONS.length).optional() }),
+    )
+    .describe('Gatehouse: per source (roles, groups, an attribute) the claim name and destinations for this client (docs/users.md)'),
 } as const;
 
 type Members = typeof members;

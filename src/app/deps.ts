@@ -1,3 +1,4 @@
+import type { AttributeDefinitions } from '../core/users/user-attributes.ts';
 import type { ClientService } from '../core/clients/client-service.ts';
 import type { LogoutNotifier } from '../core/end-session/logout-notifier.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
@@ -19,7 +20,12 @@ export interface ApplicationConfig {
   readonly authorization: { readonly implicit: boolean; readonly allowUnsignedRequestObjects: boolean };
   readonly resources: readonly { readonly accessTokenTtl?: number | undefined }[];
   /** What disabling a user and changing its password also end (docs/security.md). */
-  readonly users: { readonly revokeOnDisable: boolean; readonly revokeOnPasswordChange: boolean };
+  readonly users: {
+    readonly revokeOnDisable: boolean;
+    readonly revokeOnPasswordChange: boolean;
+    /** Custom attributes (`users.attributes`): the sources a client's `claim_mappings` may name. */
+    readonly attributes?: AttributeDefinitions | undefined;
+  };
 }
 
 /** The ports the use cases touch (the grant and user-session read models are the operator's own). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors.ts';
 import type { User } from '../core/model/user.ts';
+import type { AttributeChange } from '../core/users/user-attributes.ts';
 import { actorRef } from './actor.ts';
 import { userKeyPrefix } from '../core/users/password-sign-in.ts';
 import { denylistGrants } from './grant-ops.ts';
@@ -13,12 +14,29 @@ import { userView } from './views.ts';
 export const userRef = z.string().min(1).max(255);
 /** Checked against the NIST SP 800-63B rules by the user service; bounded here to cap hashing work. */
 const password = z.string().max(1024);
-const roles = z.array(z.string().max(32)).max(10);
+/** Free-form names; the user service checks the characters and the limits (64 each). */
+const roles = z.array(z.string().max(64)).max(64);
+const groups = z.array(z.string().max(128)).max(64);
+/** Custom attributes (`users.attributes` in config); the user service names any undefined attribute or bad value. */
+const attributes = z.record(z.string().max(64), z.union([z.string().max(4096), z.number(), z.boolean()]));
+/** users.update: attributes to set (null removes one). */
+const attributeChanges = z.record(z.string().max(64), z.union([z.string().max(4096), z.number(), z.boolean(), z.null()]));
 /** OIDC Core §5.1 standard claims; the user service names any unknown claim or bad value. */
 const claims = z.record(z.string().max(64), z.unknown());
 const byUser = z.strictObject({ user: userRef });
 
 type Ctx = Pick<UseCaseContext<null>, 'deps'>;
+
+/** `{ name: value | null }` → values to set and names to remove (null removes, as for claims). */
+function attributeChange(input: Readonly<Record<string, string | number | boolean | null>>): AttributeChange {
+  const set: Record<string, unknown> = {};
+  const unset: string[] = [];
+  for (const [k, v] of Object.entries(input)) {
+    if (v === null) unset.push(k);
+    else set[k] = v;
+  }
+  return { set, unset };
+}
 
 export async function mustFindUser(ctx: Ctx, ref: string): Promise<User> {
   const user = await ctx.deps.userService.find(ref);
@@ -30,7 +48,14 @@ export const createUserUseCase = defineUseCase({
   name: 'users.create',
   summary: 'Add an end user; the password is stored only as an argon2id hash',
   role: 'operator',
-  input: z.strictObject({ username: z.string().max(255), password, roles: roles.optional(), claims: claims.optional() }),
+  input: z.strictObject({
+    username: z.string().max(255),
+    password,
+    roles: roles.optional(),
+    groups: groups.optional(),
+    claims: claims.optional(),
+    attributes: attributes.optional(),
+  }),
   event: 'user.created',
   handle: async (ctx, input) => userView(await ctx.deps.userService.create({ ...input, via: ctx.via, actor: actorRef(ctx.actor) })),
 });
@@ -55,11 +80,14 @@ export const listUsersUseCase = defineUseCase({
 
 export const updateUserUseCase = defineUseCase({
   name: 'users.update',
-  summary: 'Merge standard claims (null removes one) and/or replace roles, in one write',
+  summary: 'Merge standard claims and custom attributes (null removes one) and/or replace roles and groups, in one write',
   role: 'operator',
   input: z
-    .strictObject({ user: userRef, claims: claims.optional(), roles: roles.optional() })
-    .refine((v) => v.claims !== undefined || v.roles !== undefined, 'give claims and/or roles'),
+    .strictObject({ user: userRef, claims: claims.optional(), attributes: attributeChanges.optional(), roles: roles.optional(), groups: groups.optional() })
+    .refine(
+      (v) => v.claims !== undefined || v.attributes !== undefined || v.roles !== undefined || v.groups !== undefined,
+      'give claims, attributes, roles and/or groups',
+    ),
   event: 'user.updated',
   handle: async (ctx, input) =>
     userView(
@@ -67,7 +95,9 @@ export const updateUserUseCase = defineUseCase({
         input.user,
         {
           ...(input.claims ? { claims: input.claims } : {}),
+          ...(input.attributes ? { attributes: attributeChange(input.attributes) } : {}),
           ...(input.roles ? { roles: input.roles } : {}),
+          ...(input.groups ? { groups: input.groups } : {}),
         },
         ctx.via,
         actorRef(ctx.actor),

@@ -1,5 +1,5 @@
 import type { Client } from '../core/model/client.ts';
-import type { User, StandardClaims } from '../core/model/user.ts';
+import type { StandardClaims, User, UserAttributeValue } from '../core/model/user.ts';
 import { keySummaries } from '../core/keys/key-summary.ts';
 import type { SigningKeyRecord } from '../core/model/key.ts';
 import { clientInformation } from '../core/registration/client-information.ts';
@@ -42,6 +42,8 @@ export interface UserView {
   readonly username: string;
   readonly roles: readonly string[];
   readonly claims: StandardClaims;
+  readonly attributes: Readonly<Record<string, UserAttributeValue>>;
+  readonly groups: readonly string[];
   readonly disabled: boolean;
   /** Whether a password is set (the hash itself never leaves the store). */
   readonly has_password: boolean;
@@ -55,6 +57,8 @@ export function userView(user: User): UserView {
     username: user.username,
     roles: [...user.roles],
     claims: user.claims,
+    attributes: user.attributes,
+    groups: [...user.groups],
     disabled: user.disabled,
     has_password: user.passwordHash !== null,
     created_at: user.createdAt,

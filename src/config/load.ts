@@ -1,4 +1,5 @@
 import { resolveSinks } from './event-sinks.ts';
+import { claimsConfigProblems } from './claims-config.ts';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { GatehouseError } from '../core/errors.ts';
@@ -93,6 +94,7 @@ export function semanticProblems(c: Config): string[] {
   if (c.session.idleTtl > c.session.absoluteTtl) out.push('session.idleTtl: must not exceed session.absoluteTtl');
   if (c.kek !== undefined && !decodeKek(c.kek)) out.push('kek: must be 32 bytes, base64 or base64url encoded');
   out.push(...localeSettingsProblems(c.pages));
+  out.push(...claimsConfigProblems(c));
   c.cors.origins.forEach((o, i) => {
     const problem = corsOriginProblem(o);
     if (problem) out.push(`cors.origins.${i}: ${problem}`);

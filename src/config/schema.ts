@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isCidrOrAddress } from './cidr.ts';
 import { resilienceSchema } from './resilience-schema.ts';
+import { claimScopesSchema, userAttributesSchema } from './claims-config.ts';
 
 /**
  * The one configuration schema (S8). Every field documents itself with `.describe()`;
@@ -527,9 +528,15 @@ export const configSchema = z
           .describe(
             "`users set-password` also ends the user's sessions (Back-Channel Logout sent) and revokes its grants, so whoever knew the old password loses what it obtained.",
           ),
+        attributes: userAttributesSchema,
       })
       .strict()
       .prefault({}),
+    claims: z
+      .object({ scopes: claimScopesSchema })
+      .strict()
+      .prefault({})
+      .describe('Which scopes release which user claims beyond OpenID Connect standard claims (docs/users.md).'),
     introspection: z
       .object({
         access: z

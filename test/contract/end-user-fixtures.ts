@@ -18,6 +18,8 @@ export function userFixture(tenantId: string, username: string, over: Partial<Us
     username,
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo',
     roles: ['user'],
+    attributes: {},
+    groups: [],
     claims: {
       name: 'Zoë Ünïcødé',
       email: `${username}@example.com`,

@@ -24,6 +24,19 @@ export function userStoreContract(h: GetHarness): void {
       assert.equal(await users.get(t, 'nobody'), undefined);
     });
 
+    test('attributes and groups are stored with the claims and come back apart from them', async () => {
+      const { users } = h().storage;
+      const t = newTenant();
+      const u = userFixture(t, 'ada', { attributes: { department: 'Sales', clearance: 3, remote: true }, groups: ['/org/sales', 'staff'] });
+      await users.create(u);
+      assert.deepEqual(await users.get(t, u.id), u);
+      const changed = { claims: { name: 'Ada' }, attributes: { department: 'R&D' }, groups: [] };
+      const updated = await users.update(t, u.id, changed);
+      assert.deepEqual(updated, { ...u, ...changed });
+      assert.deepEqual((await users.findByUsername(t, 'ada'))?.attributes, { department: 'R&D' });
+      assert.deepEqual((await users.update(t, u.id, { disabled: true }))?.groups, [], 'a patch without the profile leaves it');
+    });
+
     test('usernames are stored lower-cased and found in any letter case', async () => {
       const { users } = h().storage;
       const t = newTenant();
@@ -102,7 +115,7 @@ export function userStoreContract(h: GetHarness): void {
       const expected = { ...u, disabled: true, roles: ['admin' as const], updatedAt: u.updatedAt + 10 };
       assert.deepEqual(updated, expected);
       assert.deepEqual(await users.get(t, u.id), expected);
-      const cleared = await users.update(t, u.id, { passwordHash: null, claims: { name: 'F' } });
+      const cleared = await users.update(t, u.id, { passwordHash: null, claims: { name: 'F' }, attributes: {}, groups: [] });
       assert.deepEqual(cleared, { ...expected, passwordHash: null, claims: { name: 'F' } });
       assert.equal(await users.update(t, 'nobody', { disabled: true }), undefined);
     });

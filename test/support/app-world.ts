@@ -60,7 +60,12 @@ export async function appWorld(opts: { algorithms?: readonly SigningAlg[]; users
     logoutNotifier: delivery,
     config,
     rateLimiter,
-    userService: createUserService({ ...ports, users: s.users, passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }) }),
+    userService: createUserService({
+      ...ports,
+      users: s.users,
+      attributes: config.users.attributes ?? {},
+      passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }),
+    }),
     clientService: createClientService({ ...ports, clients: s.clients, kek: Buffer.alloc(32, 9) }),
   });
   w.events.seen.length = 0; // key creation at start-up is not what a test looks at

@@ -22,6 +22,8 @@ export function makeUser(overrides: Partial<User> = {}): User {
     username: 'jane',
     passwordHash: null,
     roles: ['user'],
+    attributes: {},
+    groups: [],
     claims: { name: 'Jane Doe', given_name: 'Jane', email: 'jane@example.com', email_verified: true, phone_number: '+1 555 0100' },
     disabled: false,
     createdAt: T0 / 1000,

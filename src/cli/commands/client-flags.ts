@@ -33,6 +33,8 @@ export const METADATA_OPTIONS = {
   'default-max-age': { type: 'string' },
   'require-auth-time': { type: 'boolean' },
   'strict-assertion-audience': { type: 'boolean' },
+  /** Gatehouse `claim_mappings`: inline JSON (starting with `{`) or a FILE holding it (docs/users.md). */
+  'claim-mappings': { type: 'string' },
   /** `clients update`: removes a member (its default applies again); repeatable. */
   unset: { type: 'string', multiple: true },
 } as const;
@@ -97,6 +99,15 @@ export async function metadataFromFlags(values: Record<string, unknown>, opts: {
       m['jwks'] = JSON.parse(await readFile(v.jwks, 'utf8')) as unknown;
     } catch (e) {
       throw new GatehouseError('GH_CLI_USAGE', `--jwks ${v.jwks}: cannot read a JSON Web Key Set (${(e as Error).message})`);
+    }
+  }
+  const mappings = v['claim-mappings'];
+  if (mappings !== undefined) {
+    const inline = mappings.trimStart().startsWith('{');
+    try {
+      m['claim_mappings'] = JSON.parse(inline ? mappings : await readFile(mappings, 'utf8')) as unknown;
+    } catch (e) {
+      throw new GatehouseError('GH_CLI_USAGE', `--claim-mappings ${inline ? '' : `${mappings}: `}cannot read a JSON object (${(e as Error).message})`);
     }
   }
   for (const member of (values['unset'] as string[] | undefined) ?? []) {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { UserView } from '../../app/index.ts';
 import { GatehouseError } from '../../core/errors.ts';
+import { attributeFromText } from '../../core/users/user-attributes.ts';
 import { openCliContext, parseCli } from '../context.ts';
 import { LIST_OPTIONS, LIST_USAGE, listInput, printList, printRecord, requireYes } from '../output.ts';
 import type { CliCommand, CliIo } from '../types.ts';
@@ -13,16 +14,20 @@ const OPTIONS = {
   roles: { type: 'string' },
   claims: { type: 'string' },
   claim: { type: 'string', multiple: true },
+  attr: { type: 'string', multiple: true },
+  'unset-attr': { type: 'string', multiple: true },
+  groups: { type: 'string' },
   yes: { type: 'boolean' },
   ...LIST_OPTIONS,
 } as const;
 
 const USAGE = [
-  'Usage: gatehouse users create --username USERNAME --password-stdin [--email EMAIL] [--role admin|user]',
-  '                              [--claims FILE|JSON] [--json]',
+  'Usage: gatehouse users create --username USERNAME --password-stdin [--email EMAIL] [--role ROLE | --roles a,b]',
+  '                              [--groups a,b] [--claims FILE|JSON] [--attr NAME=VALUE]... [--json]',
   `       gatehouse users list ${LIST_USAGE}`,
   '       gatehouse users show|disable|enable USER [--json]',
-  '       gatehouse users update USER [--claims FILE|JSON] [--claim NAME=VALUE]... [--email EMAIL] [--roles a,b] [--json]',
+  '       gatehouse users update USER [--claims FILE|JSON] [--claim NAME=VALUE]... [--email EMAIL] [--roles a,b]',
+  '                              [--groups a,b] [--attr NAME=VALUE]... [--unset-attr NAME]... [--json]',
   '       gatehouse users set-password USER --password-stdin [--json]',
   '       gatehouse users delete USER --yes [--json]',
   '       gatehouse users unlock USER [--json]',
@@ -30,16 +35,21 @@ const USAGE = [
   'create        adds an end user. The password is read from standard input (one trailing newline',
   '              is removed), never from the command line: `printf %s "$PW" | gatehouse users create …`.',
   '              Username: 1-64 letters, digits and . _ @ - (stored lower-cased). Password: 8-128',
-  '              characters (NIST SP 800-63B), stored only as an argon2id hash. Role: user (default)',
-  '              or admin. --claims: a JSON object of OpenID Connect standard claims (name,',
-  '              given_name, email, email_verified, address, phone_number, …), given inline',
-  '              (starting with {) or as a FILE holding it; --email sets `email`.',
+  '              characters (NIST SP 800-63B), stored only as an argon2id hash. Roles: user (default);',
+  '              --role or --roles (comma-separated) give others (letters, digits and . _ : -); --groups',
+  '              (comma-separated) sets the groups. --claims: a JSON object of OpenID Connect standard',
+  '              claims (name, given_name, email, email_verified, address, phone_number, …), given inline',
+  '              (starting with {) or as a FILE holding it; --email sets `email`. --attr NAME=VALUE sets',
+  '              a custom attribute defined in users.attributes (config), read as its type.',
   'list          one page of users (default 50, at most 500; --sort username|created_at; --q is a',
   '              username prefix).',
   'show          prints one user (USER is the id or the username); never the password hash.',
   "update        merges claims into the user's (--claims JSON/FILE, --claim name=value: true, false and",
   '              null are JSON, anything else a string; null removes the claim) and/or replaces the',
-  '              roles (--roles user,admin). One write, validated as a whole.',
+  '              roles (--roles user,admin) and/or groups (--groups a,b; an empty value clears them)',
+  '              and/or sets (--attr name=value) or removes (--unset-attr name) custom attributes.',
+  '              One write, validated as a whole. Roles, groups and attributes reach clients through',
+  '              scopes (roles, groups, claims.scopes) and claim_mappings: see docs/users.md.',
   'disable       the user can no longer sign in (sign-in fails exactly as for a wrong password) and',
   '              its tokens are inactive; with users.revokeOnDisable (default true) its sessions end',
   '              (back-channel logout) and its grants and tokens are revoked.',
@@ -102,12 +112,26 @@ async function claimsFrom(values: { claims?: string; claim?: string[]; email?: s
   return claims;
 }
 
+/** A comma-separated list; an empty value is the empty list. */
+const list = (value: string) =>
+  value
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
+
+/** --attr NAME=VALUE (the value is typed later, by the attribute's definition). */
+function attrPair(pair: string): [string, string] {
+  const eq = pair.indexOf('=');
+  if (eq < 1) throw new GatehouseError('GH_CLI_USAGE', `--attr ${pair.slice(0, 64)}: expected NAME=VALUE`);
+  return [pair.slice(0, eq), pair.slice(eq + 1)];
+}
+
 const print = (io: CliIo, json: boolean, user: UserView) => printRecord(io, json, user);
 
 /** Which options each action accepts (besides --config/--json). */
 const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
-  create: ['username', 'password-stdin', 'email', 'role', 'claims'],
-  update: ['claims', 'claim', 'email', 'roles'],
+  create: ['username', 'password-stdin', 'email', 'role', 'roles', 'groups', 'claims', 'attr'],
+  update: ['claims', 'claim', 'email', 'roles', 'groups', 'attr', 'unset-attr'],
   'set-password': ['password-stdin'],
   list: Object.keys(LIST_OPTIONS) as (keyof typeof LIST_OPTIONS)[],
   delete: ['yes'],
@@ -138,18 +162,19 @@ export const usersCommand: CliCommand = {
     if (action === 'delete') requireYes(values.yes, `users delete ${user}`);
     // Read everything the operator gave before opening the store, so bad input writes nothing.
     const claims = action === 'create' || action === 'update' ? await claimsFrom(values) : undefined;
-    const roles =
-      values.roles === undefined
-        ? undefined
-        : values.roles
-            .split(',')
-            .map((r) => r.trim())
-            .filter(Boolean);
-    if (action === 'update' && claims === undefined && roles === undefined)
-      throw new GatehouseError('GH_CLI_USAGE', 'users update needs --claims, --claim, --email or --roles');
+    if (values.role !== undefined && values.roles !== undefined) throw new GatehouseError('GH_CLI_USAGE', 'give --role or --roles, not both');
+    const roles = values.roles === undefined ? undefined : list(values.roles);
+    const groups = values.groups === undefined ? undefined : list(values.groups);
+    const attrs = (values.attr ?? []).map(attrPair);
+    const unset = values['unset-attr'] ?? [];
+    if (action === 'update' && claims === undefined && roles === undefined && groups === undefined && attrs.length === 0 && unset.length === 0)
+      throw new GatehouseError('GH_CLI_USAGE', 'users update needs --claims, --claim, --email, --roles, --groups, --attr or --unset-attr');
     const password = action === 'create' || action === 'set-password' ? await passwordFromStdin(io) : '';
-    const { application: app, actor, close } = await openCliContext(values.config, io);
+    const { application: app, actor, close, config } = await openCliContext(values.config, io);
     try {
+      // --attr values read as their configured type (integer, number, boolean), else as strings.
+      const defs = config.users.attributes;
+      const typed = attrs.map(([k, v]) => [k, attributeFromText(Object.hasOwn(defs, k) ? defs[k] : undefined, v)] as const);
       const json = values.json === true;
       const ref = { user: user! };
       switch (action) {
@@ -157,7 +182,14 @@ export const usersCommand: CliCommand = {
           print(
             io,
             json,
-            await app.users.create(actor, { username: values.username!, password, roles: [values.role ?? 'user'], ...(claims ? { claims } : {}) }),
+            await app.users.create(actor, {
+              username: values.username!,
+              password,
+              roles: roles ?? [values.role ?? 'user'],
+              ...(groups ? { groups } : {}),
+              ...(claims ? { claims } : {}),
+              ...(typed.length ? { attributes: Object.fromEntries(typed) } : {}),
+            }),
           );
           break;
         case 'list':
@@ -179,7 +211,17 @@ export const usersCommand: CliCommand = {
           print(io, json, await app.users.show(actor, ref));
           break;
         case 'update':
-          print(io, json, await app.users.update(actor, { ...ref, ...(claims ? { claims } : {}), ...(roles ? { roles } : {}) }));
+          print(
+            io,
+            json,
+            await app.users.update(actor, {
+              ...ref,
+              ...(claims ? { claims } : {}),
+              ...(roles ? { roles } : {}),
+              ...(groups ? { groups } : {}),
+              ...(typed.length || unset.length ? { attributes: { ...Object.fromEntries(unset.map((k) => [k, null])), ...Object.fromEntries(typed) } } : {}),
+            }),
+          );
           break;
         case 'set-password':
           print(io, json, await app.users.setPassword(actor, { ...ref, password }));

@@ -1,3 +1,4 @@
+import type { ClaimCatalog } from '../claims/claim-catalog.ts';
 import { OAuthError } from '../errors.ts';
 import type { IdTokenHintVerifier, IdTokenIssuer } from '../id-token/types.ts';
 import type { TenantId } from '../model/tenant.ts';
@@ -23,6 +24,8 @@ export type AuthorizationDeps = Pick<Ports, 'clients' | 'users' | 'consents' | '
   readonly accessTokens: AccessTokenIssuer;
   /** `sub` (and sealed user id, when pairwise) of access tokens, as the token endpoint issues them. */
   readonly subjects: Pick<UserSubjects, 'forToken'>;
+  /** Roles, groups and custom attributes by scope (access tokens issued at the authorization endpoint). */
+  readonly claimCatalog?: ClaimCatalog;
   /** RFC 9101 request objects; without it `request` is answered with request_not_supported. */
   readonly requestObjects?: RequestObjectResolver | undefined;
   /** RFC 9126 pushed requests; without it `request_uri` is answered with request_uri_not_supported. */

@@ -12,6 +12,7 @@ import type { Random } from '../ports/random.ts';
 import type { SessionStore } from '../ports/session-store.ts';
 import type { UserStore } from '../ports/user-store.ts';
 import type { AccessTokenIssuer, IssuedAccessToken } from '../tokens/issue-access-token.ts';
+import type { ClaimCatalog } from '../claims/claim-catalog.ts';
 import { issueUserAccessToken } from '../tokens/user-grant-tokens.ts';
 import type { UserSubjects } from '../tokens/user-subject.ts';
 import { consentClaims, mergeConsent } from './consent.ts';
@@ -26,6 +27,8 @@ export interface CompleteDeps {
   readonly idTokens: Pick<IdTokenIssuer, 'issue' | 'subjectFor'>;
   readonly accessTokens: AccessTokenIssuer;
   readonly subjects: Pick<UserSubjects, 'forToken'>;
+  /** Roles, groups and custom attributes by scope, for access tokens issued here. */
+  readonly claimCatalog?: ClaimCatalog;
   readonly clock: Clock;
   readonly random: Random;
   readonly events: EventPublisher;
@@ -60,17 +63,27 @@ export async function complete(
   const code = parts.includes('code') ? b64(deps.random.bytes(32)) : undefined;
   let accessToken: IssuedAccessToken | undefined;
   let subject: string | undefined;
+  // Read once for the tokens issued here (mapped claims of the access token, the ID token).
+  const user = parts.includes('token') || parts.includes('id_token') ? await deps.users.get(deps.tenantId, auth.userId) : undefined;
   if (parts.includes('token')) {
     // The grant's scope, narrowed to what the requested resources accept (as the token endpoint
     // does), issued by the token endpoint grants' own function: same claims, events and format.
     const plan = deps.accessTokens.plan(client, undefined, req.resources, grantedScope);
-    const { issued, ref } = await issueUserAccessToken(deps, { client, grantType: 'implicit', userId: auth.userId, auth, plan, grantId, claims: req.claims });
+    const { issued, ref } = await issueUserAccessToken(deps, {
+      client,
+      grantType: 'implicit',
+      userId: auth.userId,
+      auth,
+      plan,
+      grantId,
+      claims: req.claims,
+      ...(user ? { user } : {}),
+    });
     accessToken = issued;
     subject = ref.subject;
   }
   let idToken: string | undefined;
   if (parts.includes('id_token')) {
-    const user = await deps.users.get(deps.tenantId, auth.userId);
     if (!user) throw OAuthError.invalidGrant('the user is no longer available', `user ${auth.userId}`);
     const input: IdTokenInput = {
       client,

@@ -16,7 +16,7 @@ const claims: StandardClaims = {
   address: { country: 'US', locality: 'Anytown' },
   locale: 'en-US',
 };
-const user = { claims };
+const user = { claims, username: 'jane' };
 
 describe('OIDC Core §5.4 claims by scope', () => {
   test('OIDC Core §5.4 each scope maps to its standard claims', () => {
@@ -37,7 +37,8 @@ describe('OIDC Core §5.4 claims by scope', () => {
       phone_number: '+1 (425) 555-1212',
       address: { country: 'US', locality: 'Anytown' },
     });
-    assert.deepEqual(releaseClaims({ claims: {} }, ['profile', 'email'], undefined, { byScope: true }), {});
+    assert.deepEqual(releaseClaims({ claims: {}, username: 'jane' }, ['email'], undefined, { byScope: true }), {});
+    assert.deepEqual(releaseClaims({ claims: {}, username: 'jane' }, ['profile'], undefined, { byScope: true }), { preferred_username: 'jane' });
   });
 });
 

@@ -1,3 +1,4 @@
+import { catalogClaims, createClaimCatalog, DEFAULT_CLAIM_CATALOG, type ClaimCatalogConfig } from '../claims/claim-catalog.ts';
 import type { SigningAlg } from '../model/key.ts';
 
 export interface OidcDiscoveryConfig {
@@ -13,6 +14,9 @@ export interface OidcDiscoveryConfig {
   readonly login: { readonly acrValues: readonly string[] };
   /** The pages' languages (each shipped or completed by the operator: config validation). */
   readonly pages: { readonly locales: readonly string[] };
+  /** Custom attributes and the scopes releasing them (absent: only the built-in roles and groups scopes). */
+  readonly users?: ClaimCatalogConfig['users'];
+  readonly claims?: ClaimCatalogConfig['claims'];
 }
 
 /**
@@ -84,8 +88,10 @@ export function buildOidcMetadata(config: OidcDiscoveryConfig, caps: OidcCapabil
     m.response_modes_supported = ['query', 'fragment', 'form_post'];
     m.subject_types_supported = config.tokens.pairwiseSalt ? ['public', 'pairwise'] : ['public'];
     m.id_token_signing_alg_values_supported = [config.tokens.idTokenSigningAlg, ...config.keys.algorithms.filter((a) => a !== config.tokens.idTokenSigningAlg)];
-    m.scopes_supported = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access'];
-    m.claims_supported = CLAIMS_SUPPORTED;
+    // S17: roles, groups and every configured scope are served (docs/users.md); their claims too.
+    const catalog = config.users && config.claims ? createClaimCatalog({ users: config.users, claims: config.claims }) : DEFAULT_CLAIM_CATALOG;
+    m.scopes_supported = ['openid', 'profile', 'email', 'address', 'phone', 'offline_access', ...catalog.scopes.keys()];
+    m.claims_supported = [...CLAIMS_SUPPORTED, ...catalogClaims(catalog)];
     m.claim_types_supported = ['normal'];
     m.claims_parameter_supported = true;
     // OIDC Discovery §3: request_uri_parameter_supported defaults to true; only PAR's URNs are

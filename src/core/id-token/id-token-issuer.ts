@@ -1,4 +1,5 @@
-import { releaseClaims } from '../claims/release-claims.ts';
+import type { ClaimCatalog } from '../claims/claim-catalog.ts';
+import { releaseUserClaims } from '../claims/release-claims.ts';
 import { OAuthError } from '../errors.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import type { Client } from '../model/client.ts';
@@ -14,6 +15,8 @@ export interface IdTokenDeps {
   readonly keys: Pick<KeyRing, 'signer'>;
   readonly clock: Clock;
   readonly tenantId: TenantId;
+  /** Roles, groups and custom attributes by scope (default: built-in roles and groups scopes). */
+  readonly claimCatalog?: ClaimCatalog;
 }
 
 export interface IdTokenConfig extends SubjectConfig {
@@ -48,8 +51,9 @@ export function registeredIdTokenAlg(client: Pick<Client, 'metadata' | 'clientId
  * - at_hash / c_hash / s_hash: when an access token / code / state is handed in.
  * - azp: never, because `aud` is always the single client id (§2: azp "MAY be included even when
  *   the authorized party is the same as the sole audience", so leaving it out is allowed).
- * - End-user claims: see `releaseClaims` (by scope only when no access token reaches UserInfo,
- *   §5.4; always those named in the `claims` parameter's `id_token` member, §5.5).
+ * - End-user claims: see `releaseUserClaims` (by scope only when no access token reaches UserInfo,
+ *   §5.4; always those named in the `claims` parameter's `id_token` member, §5.5; roles, groups
+ *   and attributes also where the client's `claim_mappings` sends them).
  */
 export function createIdTokenIssuer(deps: IdTokenDeps, config: IdTokenConfig): IdTokenIssuer {
   return {
@@ -61,7 +65,11 @@ export function createIdTokenIssuer(deps: IdTokenDeps, config: IdTokenConfig): I
       if (user.disabled || user.id !== auth.userId) throw OAuthError.invalidGrant('the user is no longer available', `user ${auth.userId}`);
       const iat = Math.floor(deps.clock.now() / 1000);
       const payload: Record<string, unknown> = {
-        ...releaseClaims(user, input.scope, input.claims?.id_token, { byScope: !input.scopeClaimsAtUserInfo }),
+        ...releaseUserClaims(deps.claimCatalog, user, client, input.scope, {
+          destination: 'id_token',
+          byScope: !input.scopeClaimsAtUserInfo,
+          member: input.claims?.id_token,
+        }),
         iss: config.issuer,
         sub: input.subject,
         aud: client.clientId,

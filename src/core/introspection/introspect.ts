@@ -1,4 +1,7 @@
+import type { ClaimCatalog } from '../claims/claim-catalog.ts';
+import { releaseExtraClaims } from '../claims/release-claims.ts';
 import type { EventPublisher } from '../events.ts';
+import { parseScope } from '../model/scope.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import type { Client } from '../model/client.ts';
 import type { TenantId } from '../model/tenant.ts';
@@ -27,6 +30,8 @@ export interface IntrospectionDeps extends TokenPrincipalDeps {
   readonly events: EventPublisher;
   readonly keys: Pick<KeyRing, 'verify'>;
   readonly tenantId: TenantId;
+  /** Roles, groups and custom attributes the token's client maps to `introspection`. */
+  readonly claimCatalog?: ClaimCatalog;
 }
 
 export interface Introspector {
@@ -37,8 +42,8 @@ export interface Introspector {
 const INACTIVE: IntrospectionResponse = Object.freeze({ active: false });
 
 /** RFC 7662 §2.2: the members describing an active token. */
-function describe(view: TokenView, issuer: string): IntrospectionResponse {
-  const out: Record<string, unknown> = { ...view.claims, active: true };
+function describe(view: TokenView, issuer: string, mapped: Readonly<Record<string, unknown>>): IntrospectionResponse {
+  const out: Record<string, unknown> = { ...view.claims, ...mapped, active: true };
   for (const name of SERVER_ONLY_CLAIMS) if (name in out) delete out[name];
   if (view.scope) out.scope = view.scope;
   out.client_id = view.clientId;
@@ -79,7 +84,14 @@ export function createIntrospector(deps: IntrospectionDeps, config: Introspectio
         return INACTIVE;
       }
       publish(caller.clientId, true);
-      return describe(view, config.issuer);
+      // Claims the token's client (not the caller) maps to introspection, for the token's scope,
+      // read from the user now: a resource server sees current roles, groups and attributes.
+      const user = principals.user;
+      const mapped =
+        user && view.kind === 'access_token' && deps.claimCatalog
+          ? releaseExtraClaims(deps.claimCatalog, user, principals.client, parseScope(view.scope) ?? [], { destination: 'introspection', byScope: false })
+          : {};
+      return describe(view, config.issuer, mapped);
     },
   };
 }

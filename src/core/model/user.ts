@@ -1,7 +1,13 @@
 import type { TenantId } from './tenant.ts';
 
-export const USER_ROLES = ['admin', 'user'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
+/**
+ * Roles are free-form names (`admin`, `billing:read`, `editor`); `user` is given when a user is
+ * created without any. They are released to clients under the `roles` scope (docs/users.md).
+ */
+export type UserRole = string;
+
+/** A custom attribute's stored value (its type comes from `users.attributes` in config). */
+export type UserAttributeValue = string | number | boolean;
 
 /**
  * OIDC Core §5.1 standard claims a user may carry (everything except `sub`, which is the user id).
@@ -40,6 +46,10 @@ export interface User {
   readonly passwordHash: string | null;
   readonly roles: readonly UserRole[];
   readonly claims: StandardClaims;
+  /** Custom attributes named in `users.attributes` (config), validated on write. */
+  readonly attributes: Readonly<Record<string, UserAttributeValue>>;
+  /** Group names (free-form, e.g. `sales` or `/org/sales`), released under the `groups` scope. */
+  readonly groups: readonly string[];
   readonly disabled: boolean;
   readonly createdAt: number; // epoch seconds
   readonly updatedAt: number; // epoch seconds

@@ -4,7 +4,15 @@ import type { ListQuery, Page } from './list.ts';
 
 export type UserSort = 'username' | 'created_at';
 
-export type UserPatch = Partial<Pick<User, 'passwordHash' | 'roles' | 'claims' | 'disabled' | 'updatedAt'>>;
+/**
+ * Claims, attributes and groups are one profile (SQL keeps them in one JSON column): a patch
+ * sets all three or none.
+ */
+type ProfilePatch =
+  | { readonly claims?: undefined; readonly attributes?: undefined; readonly groups?: undefined }
+  | Pick<User, 'claims' | 'attributes' | 'groups'>;
+
+export type UserPatch = Partial<Pick<User, 'passwordHash' | 'roles' | 'disabled' | 'updatedAt'>> & ProfilePatch;
 
 /**
  * End users, per tenant.

@@ -1,3 +1,6 @@
+import { mappableSources } from '../claims/claim-catalog.ts';
+import { checkClaimMappings } from '../claims/claim-mappings.ts';
+import type { AttributeDefinitions } from '../users/user-attributes.ts';
 import { ASYMMETRIC_ALGS } from '../client-auth/assertion-algorithms.ts';
 import { OAuthError } from '../errors.ts';
 import { CLIENT_AUTH_METHODS, type AccessTokenFormat, type ClientAuthMethod } from '../model/client.ts';
@@ -41,6 +44,14 @@ export interface MetadataPolicy {
   readonly loopbackHttpLogoutUris: boolean;
   /** May mark a client `first_party` (consent skipped): the operator yes, DCR never. */
   readonly firstParty: boolean;
+  /**
+   * Sources a `claim_mappings` entry may name (roles, groups, configured attributes): the
+   * operator only. Null for DCR, which may not set or change the mapping (it could release
+   * claims under other names or into tokens the operator did not choose).
+   */
+  readonly claimSources: readonly string[] | null;
+  /** RFC 7592 update: the operator's mapping stays when the client omits it or sends it back unchanged. */
+  readonly keepClaimMappings?: unknown;
 }
 
 /** The server settings that bound what any client may register. */
@@ -49,10 +60,12 @@ export interface MetadataServerConfig {
   readonly keys: { readonly algorithms: readonly string[] };
   readonly tokens: { readonly pairwiseSalt?: string | undefined };
   readonly authorization: { readonly implicit: boolean; readonly allowUnsignedRequestObjects: boolean };
+  /** Custom attributes (`users.attributes`): what `claim_mappings` may name besides roles and groups. */
+  readonly users?: { readonly attributes?: AttributeDefinitions | undefined } | undefined;
 }
 
 /** The server-wide part of a policy, from config (S17: only what actually works). */
-export function serverMetadataPolicy(config: MetadataServerConfig): Omit<MetadataPolicy, 'grantTypes' | 'scopes' | 'firstParty'> {
+export function serverMetadataPolicy(config: MetadataServerConfig): Omit<MetadataPolicy, 'grantTypes' | 'scopes' | 'firstParty' | 'claimSources'> {
   return {
     responseTypes: [...CODE_AND_HYBRID_RESPONSE_TYPES, ...(config.authorization.implicit ? IMPLICIT_RESPONSE_TYPES : [])],
     idTokenAlgs: config.keys.algorithms,
@@ -64,7 +77,13 @@ export function serverMetadataPolicy(config: MetadataServerConfig): Omit<Metadat
 
 /** The operator (CLI, development bootstrap): every grant type, any scope, first-party allowed. */
 export function operatorPolicy(config: MetadataServerConfig): MetadataPolicy {
-  return { ...serverMetadataPolicy(config), grantTypes: REGISTRABLE_GRANT_TYPES, scopes: 'any', firstParty: true };
+  return {
+    ...serverMetadataPolicy(config),
+    grantTypes: REGISTRABLE_GRANT_TYPES,
+    scopes: 'any',
+    firstParty: true,
+    claimSources: mappableSources(config.users?.attributes ?? {}),
+  };
 }
 
 /**
@@ -218,6 +237,8 @@ export function validateClientMetadata(raw: Readonly<Record<string, unknown>>, p
       hasKeys: jwks !== null || jwksUri !== null,
     }),
   );
+  const mappings = claimMappingsMember(r, policy);
+  if (mappings !== undefined) extra['claim_mappings'] = mappings;
   const clientName = optString(r, 'client_name') ?? '';
   if (clientName.length > 200) throw bad('client_name is too long');
 
@@ -235,4 +256,21 @@ export function validateClientMetadata(raw: Readonly<Record<string, unknown>>, p
     accessTokenFormat: format,
     extra,
   };
+}
+
+/**
+ * Gatehouse `claim_mappings` (src/core/claims/claim-mappings.ts): the operator sets it; dynamic
+ * registration may not, but an RFC 7592 update that omits it or sends back the stored value
+ * keeps the operator's mapping (the client echoes what it read).
+ */
+function claimMappingsMember(r: Record<string, unknown>, policy: MetadataPolicy): unknown {
+  const raw = r['claim_mappings'];
+  if (policy.claimSources === null) {
+    const kept = policy.keepClaimMappings;
+    if (raw === undefined || raw === null) return kept;
+    if (kept !== undefined && JSON.stringify(raw) === JSON.stringify(kept)) return kept;
+    throw bad('claim_mappings can be set only by the operator');
+  }
+  if (raw === undefined || raw === null) return undefined;
+  return checkClaimMappings(raw, policy.claimSources, bad);
 }

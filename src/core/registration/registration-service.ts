@@ -58,6 +58,7 @@ export function registrationPolicy(config: RegistrationConfig): MetadataPolicy {
     grantTypes: allowedGrantTypes,
     scopes: allowedScopes.length ? allowedScopes : DEFAULT_DCR_SCOPES,
     firstParty: false,
+    claimSources: null,
   };
 }
 
@@ -161,7 +162,7 @@ async function updateRegistration(deps: RegistrationDeps, config: RegistrationCo
   const rat = newAccessToken(deps);
   const { client: updated, clientSecret } = await deps.clientService.replaceMetadata(client, {
     metadata,
-    policy: registrationPolicy(config),
+    policy: { ...registrationPolicy(config), keepClaimMappings: client.metadata['claim_mappings'] },
     via: 'registration',
     alsoSet: { registrationAccessTokenHash: rat.hash },
   });

@@ -1,3 +1,4 @@
+import type { ClaimCatalog } from '../claims/claim-catalog.ts';
 import type { EventPublisher } from '../events.ts';
 import type { IdTokenIssuer } from '../id-token/types.ts';
 import type { TenantId } from '../model/tenant.ts';
@@ -27,6 +28,8 @@ export interface GrantDeps {
   /** authorization_code, refresh_token: ID tokens and the `sub` a client sees. */
   readonly idTokens: IdTokenIssuer;
   readonly subjects: UserSubjects;
+  /** Roles, groups and custom attributes by scope (the access token's mapped claims). */
+  readonly claimCatalog?: ClaimCatalog;
   readonly codes: Pick<CodeStore, 'find' | 'take'>;
   /** urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4). */
   readonly deviceCodes: Pick<DeviceCodeStore, 'poll' | 'consume' | 'slowDown'>;

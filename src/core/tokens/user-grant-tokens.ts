@@ -1,3 +1,5 @@
+import type { ClaimCatalog } from '../claims/claim-catalog.ts';
+import { releaseExtraClaims } from '../claims/release-claims.ts';
 import { OAuthError } from '../errors.ts';
 import { registeredIdTokenAlg } from '../id-token/id-token-issuer.ts';
 import type { IdTokenIssuer } from '../id-token/types.ts';
@@ -22,6 +24,8 @@ export interface UserGrantDeps extends RefreshMintDeps {
   readonly accessTokens: AccessTokenIssuer;
   readonly idTokens: IdTokenIssuer;
   readonly subjects: UserSubjects;
+  /** Roles, groups and custom attributes by scope (default: built-in roles and groups scopes). */
+  readonly claimCatalog?: ClaimCatalog;
 }
 
 export interface UserGrantInput {
@@ -50,6 +54,8 @@ export interface UserAccessTokenInput {
   readonly plan: AccessTokenPlan;
   readonly grantId: string;
   readonly claims: ClaimsRequest | null;
+  /** The user as read for this request: roles, groups and attributes the client maps to `access_token` go into a JWT. */
+  readonly user?: User;
 }
 
 export interface UserGrantPlanInput {
@@ -84,12 +90,18 @@ export function planUserGrant(deps: Pick<UserGrantDeps, 'accessTokens'>, input: 
  * endpoint grants here; the authorization endpoint for `code token` / `id_token token`).
  */
 export async function issueUserAccessToken(
-  deps: { readonly accessTokens: AccessTokenIssuer; readonly subjects: Pick<UserSubjects, 'forToken'> },
+  deps: { readonly accessTokens: AccessTokenIssuer; readonly subjects: Pick<UserSubjects, 'forToken'>; readonly claimCatalog?: ClaimCatalog | undefined },
   input: UserAccessTokenInput,
 ): Promise<{ readonly issued: IssuedAccessToken; readonly ref: ReturnType<UserSubjects['forToken']> }> {
   const { client, auth, plan } = input;
   const ref = deps.subjects.forToken(client, input.userId);
-  const claims: Record<string, unknown> = { ...ref.claims, auth_time: auth.authTime };
+  // Claims the client's claim_mappings send to the access token, for granted scopes only; JWT
+  // only (an opaque token's resource server learns them from introspection, read fresh there).
+  const mapped =
+    plan.format === 'jwt' && input.user && deps.claimCatalog
+      ? releaseExtraClaims(deps.claimCatalog, input.user, client, plan.scope, { destination: 'access_token', byScope: false })
+      : {};
+  const claims: Record<string, unknown> = { ...mapped, ...ref.claims, auth_time: auth.authTime };
   if (auth.acr !== null) claims.acr = auth.acr;
   if (plan.format === 'jwt') claims[GRANT_ID_CLAIM] = input.grantId;
   if (input.claims?.userinfo && Object.keys(input.claims.userinfo).length) claims[USERINFO_CLAIMS_CLAIM] = input.claims.userinfo;
@@ -124,6 +136,7 @@ export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshM
     plan,
     grantId: input.grantId,
     claims: snapshot.claims,
+    user: input.user,
   });
 
   let idToken: string | undefined;

@@ -1,4 +1,5 @@
-import { releaseClaims, type ClaimsMember } from '../claims/release-claims.ts';
+import type { ClaimCatalog } from '../claims/claim-catalog.ts';
+import { releaseUserClaims, type ClaimsMember } from '../claims/release-claims.ts';
 import { OAuthError } from '../errors.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import { parseScope } from '../model/scope.ts';
@@ -16,6 +17,8 @@ export interface UserInfoDeps extends TokenPrincipalDeps {
   readonly keys: Pick<KeyRing, 'verify'>;
   readonly clock: Clock;
   readonly tenantId: TenantId;
+  /** Roles, groups and custom attributes by scope (default: built-in roles and groups scopes). */
+  readonly claimCatalog?: ClaimCatalog;
 }
 
 export interface UserInfoConfig {
@@ -69,7 +72,8 @@ export function createUserInfo(deps: UserInfoDeps, config: UserInfoConfig): User
       const requested = view.claims[USERINFO_CLAIMS_CLAIM];
       const member = isObject(requested) ? (requested as ClaimsMember) : undefined;
       // OIDC Core §5.3.2: "The sub (subject) Claim MUST always be returned in the UserInfo Response."
-      return { sub: view.subject, ...releaseClaims(user, scope, member, { byScope: true }) };
+      const released = releaseUserClaims(deps.claimCatalog, user, principals.client, scope, { destination: 'userinfo', byScope: true, member });
+      return { sub: view.subject, ...released };
     },
   };
 }

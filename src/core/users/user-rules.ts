@@ -1,5 +1,5 @@
 import { GatehouseError } from '../errors.ts';
-import { USER_ROLES, type UserRole } from '../model/user.ts';
+import type { UserRole } from '../model/user.ts';
 
 /** Usernames: 1–64 of ASCII letters, digits and `.` `_` `@` `-`; compared and stored lower-cased. */
 const USERNAME = /^[A-Za-z0-9._@-]{1,64}$/;
@@ -52,12 +52,28 @@ export function checkPassword(password: string): string {
   return p;
 }
 
-export function checkRoles(roles: readonly string[]): UserRole[] {
-  if (roles.length === 0) throw new GatehouseError('GH_USER_INVALID', `a user needs at least one role (${USER_ROLES.join(', ')})`);
-  for (const r of roles) {
-    if (!(USER_ROLES as readonly string[]).includes(r)) {
-      throw new GatehouseError('GH_USER_INVALID', `role ${JSON.stringify(r.slice(0, 32))} is not one of ${USER_ROLES.join(', ')}`);
-    }
+/** Most roles or groups one user holds (S20; they travel in tokens). */
+export const MAX_ROLES = 64;
+export const MAX_GROUPS = 64;
+/** Role names: letters, digits and `.` `_` `:` `-` (`billing:read`, `app.admin`), 1-64. */
+const ROLE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+/** Group names: as roles, plus `/` for paths (`/org/sales`), 1-128. */
+const GROUP = /^[A-Za-z0-9/][A-Za-z0-9._:/ -]{0,127}$/;
+
+function checkNames(kind: 'role' | 'group', names: readonly string[], re: RegExp, max: number, rule: string): string[] {
+  if (names.length > max) throw new GatehouseError('GH_USER_INVALID', `a user has at most ${max} ${kind}s (got ${names.length})`);
+  for (const n of names) {
+    if (!re.test(n)) throw new GatehouseError('GH_USER_INVALID', `${kind} ${JSON.stringify(n.slice(0, 64))} is not a valid ${kind} name (${rule})`);
   }
-  return [...new Set(roles)] as UserRole[];
+  return [...new Set(names)];
+}
+
+/** Roles (free-form names released under the `roles` scope); an empty list is allowed. */
+export function checkRoles(roles: readonly string[]): UserRole[] {
+  return checkNames('role', roles, ROLE, MAX_ROLES, '1-64 letters, digits and . _ : -, starting with a letter or digit');
+}
+
+/** Groups (released under the `groups` scope). */
+export function checkGroups(groups: readonly string[]): string[] {
+  return checkNames('group', groups, GROUP, MAX_GROUPS, '1-128 letters, digits, spaces and . _ : / -, starting with a letter, digit or /');
 }

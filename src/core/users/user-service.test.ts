@@ -81,11 +81,21 @@ describe('user service', () => {
     assert.ok(await users.authenticate('wide', 'password1'), 'the full-width form and the ASCII form are one password');
   });
 
-  test('roles are admin or user', async () => {
+  test('roles and groups are free-form names within limits; user is the default role', async () => {
     const { users } = world();
-    assert.deepEqual((await users.create({ username: 'root', password: PASSWORD, roles: ['admin'] })).roles, ['admin']);
-    await assert.rejects(users.create({ username: 'x', password: PASSWORD, roles: ['superuser'] }), userError('GH_USER_INVALID', /role/));
-    await assert.rejects(users.create({ username: 'y', password: PASSWORD, roles: [] }), userError('GH_USER_INVALID', /role/));
+    assert.deepEqual((await users.create({ username: 'root', password: PASSWORD, roles: ['admin', 'billing:read', 'admin'] })).roles, [
+      'admin',
+      'billing:read',
+    ]);
+    assert.deepEqual((await users.create({ username: 'plain', password: PASSWORD })).roles, ['user']);
+    assert.deepEqual((await users.create({ username: 'none', password: PASSWORD, roles: [], groups: ['/org/sales', 'staff'] })).groups, [
+      '/org/sales',
+      'staff',
+    ]);
+    await assert.rejects(users.create({ username: 'x', password: PASSWORD, roles: ['super user'] }), userError('GH_USER_INVALID', /role "super user"/));
+    await assert.rejects(users.create({ username: 'y', password: PASSWORD, groups: ['a\nb'] }), userError('GH_USER_INVALID', /group "a\\nb"/));
+    const many = Array.from({ length: 65 }, (_, i) => `r${i}`);
+    await assert.rejects(users.create({ username: 'z', password: PASSWORD, roles: many }), userError('GH_USER_INVALID', /at most 64 roles/));
   });
 
   test('OIDC Core §5.1 claims are validated: sub and unknown claims are refused with a clear message, nothing is written', async () => {

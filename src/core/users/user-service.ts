@@ -1,16 +1,19 @@
 import { GatehouseError } from '../errors.ts';
 import type { ActorRef, EventMap } from '../events.ts';
 import type { TenantId } from '../model/tenant.ts';
-import type { StandardClaims, User, UserRole } from '../model/user.ts';
+import type { StandardClaims, User, UserAttributeValue, UserRole } from '../model/user.ts';
 import { epochSeconds } from '../ports/clock.ts';
 import type { Ports, UserPatch } from '../ports/index.ts';
 import { dummyHashFor } from './dummy-hash.ts';
 import { parseStandardClaims } from './standard-claims.ts';
-import { checkPassword, checkRoles, checkUsername, normalizePassword, normalizeUsername, plausiblePassword } from './user-rules.ts';
+import { applyAttributeChange, type AttributeChange, type AttributeDefinitions } from './user-attributes.ts';
+import { checkGroups, checkPassword, checkRoles, checkUsername, normalizePassword, normalizeUsername, plausiblePassword } from './user-rules.ts';
 
 /** The slice of ports user management needs (S6), plus the tenant. */
 export type UserServiceDeps = Pick<Ports, 'users' | 'passwordHasher' | 'clock' | 'random' | 'events'> & {
   readonly tenantId: TenantId;
+  /** `users.attributes` from config: the custom attributes a user may carry (none when absent). */
+  readonly attributes?: AttributeDefinitions;
 };
 
 export type UserCreatedVia = EventMap['user.created']['via'];
@@ -23,6 +26,9 @@ export interface NewUser {
   readonly roles?: readonly string[];
   /** OIDC Core §5.1 standard claims; validated (no `sub`, no unknown claims). */
   readonly claims?: unknown;
+  /** Custom attributes, each checked against its `users.attributes` definition. */
+  readonly attributes?: Readonly<Record<string, unknown>>;
+  readonly groups?: readonly string[];
   readonly via?: UserCreatedVia;
   /** The operator who asked (application layer), put on `user.created`. */
   readonly actor?: ActorRef;
@@ -34,6 +40,10 @@ export interface UserChange {
   readonly claims?: Readonly<Record<string, unknown>>;
   /** Replaces the roles. */
   readonly roles?: readonly string[];
+  /** Replaces the groups. */
+  readonly groups?: readonly string[];
+  /** Sets and/or removes custom attributes. */
+  readonly attributes?: AttributeChange;
 }
 
 /**
@@ -92,6 +102,8 @@ async function createUser(deps: UserServiceDeps, input: NewUser): Promise<User> 
   const roles: UserRole[] = checkRoles(input.roles ?? ['user']);
   const now = epochSeconds(deps.clock);
   const claims = stampClaims(input.claims ?? {}, now);
+  const attributes = applyAttributeChange(deps.attributes ?? {}, {}, { set: input.attributes ?? {} });
+  const groups = checkGroups(input.groups ?? []);
   const user: User = {
     tenantId,
     id: newUserId(deps),
@@ -99,6 +111,8 @@ async function createUser(deps: UserServiceDeps, input: NewUser): Promise<User> 
     passwordHash: await deps.passwordHasher.hash(password),
     roles,
     claims,
+    attributes,
+    groups,
     disabled: false,
     createdAt: now,
     updatedAt: now,
@@ -190,24 +204,32 @@ async function setUserDisabled(deps: UserServiceDeps, idOrUsername: string, disa
 }
 
 /**
- * Changes claims and/or roles in ONE write and one `user.updated`. Claims are merged (a member
- * set to null is removed) and the result is validated as a whole; `updated_at` becomes now
- * unless the change sets it. Everything is checked before anything is written.
+ * Changes claims, attributes, roles and/or groups in ONE write and one `user.updated`. Claims are
+ * merged (a member set to null is removed) and the result is validated as a whole; attributes
+ * are set/unset one by one against their definitions; `updated_at` becomes now unless the change
+ * sets it (any profile change counts). Everything is checked before anything is written.
  */
 async function updateUser(deps: UserServiceDeps, idOrUsername: string, change: UserChange, by: ChangedBy): Promise<User> {
   const roles = change.roles === undefined ? undefined : checkRoles(change.roles);
+  const groups = change.groups === undefined ? undefined : checkGroups(change.groups);
   const user = await mustFind(deps, idOrUsername);
+  const attributes: Record<string, UserAttributeValue> | undefined =
+    change.attributes === undefined ? undefined : applyAttributeChange(deps.attributes ?? {}, user.attributes, change.attributes);
   let claims: StandardClaims | undefined;
-  if (change.claims !== undefined) {
+  if (change.claims !== undefined || attributes !== undefined || groups !== undefined) {
+    // OIDC Core §5.1 updated_at: "Time the End-User's information was last updated".
     const merged: Record<string, unknown> = { ...user.claims };
     delete merged['updated_at'];
-    for (const [k, v] of Object.entries(change.claims)) {
+    for (const [k, v] of Object.entries(change.claims ?? {})) {
       if (v === null) delete merged[k];
       else merged[k] = v;
     }
     claims = stampClaims(merged, epochSeconds(deps.clock));
   }
-  if (claims === undefined && roles === undefined) throw new GatehouseError('GH_USER_INVALID', 'nothing to change: give claims and/or roles');
-  const what = claims && roles ? 'claims_and_roles' : claims ? 'claims' : 'roles';
-  return mustUpdate(deps, user, { ...(claims ? { claims } : {}), ...(roles ? { roles } : {}) }, by, what);
+  if (claims === undefined && roles === undefined)
+    throw new GatehouseError('GH_USER_INVALID', 'nothing to change: give claims, attributes, roles and/or groups');
+  const profileChanged = change.claims !== undefined || attributes !== undefined || groups !== undefined;
+  const what = profileChanged && roles ? 'claims_and_roles' : profileChanged ? 'claims' : 'roles';
+  const profile = claims ? { claims, attributes: attributes ?? user.attributes, groups: groups ?? user.groups } : {};
+  return mustUpdate(deps, user, { ...profile, ...(roles ? { roles } : {}) }, by, what);
 }

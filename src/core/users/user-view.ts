@@ -10,6 +10,8 @@ export function userView(user: User): Record<string, unknown> {
     username: user.username,
     roles: [...user.roles],
     claims: user.claims,
+    attributes: user.attributes,
+    groups: [...user.groups],
     disabled: user.disabled,
     has_password: user.passwordHash !== null,
     created_at: user.createdAt,

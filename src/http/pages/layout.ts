@@ -21,6 +21,8 @@ export interface PageKit {
   /** Every enabled locale (discovery's `ui_locales_supported`). */
   readonly locales: readonly string[];
   readonly assets: PageAssets;
+  /** Consent words for the scopes configured in `claims.scopes` (their `description`, as the operator wrote it). */
+  readonly scopeDescriptions: ReadonlyMap<string, string>;
   /** Absolute URL under the issuer (form actions, links). */
   url(path: string): string;
   /** Versioned URL of an asset (`/assets/<name>?v=<hash>`, cached immutably). */
@@ -69,7 +71,11 @@ function queryUiLocales(request: FastifyRequest): string[] {
     : [];
 }
 
-export function createPageKit(config: Pick<Config, 'issuer' | 'theme'> & { readonly pages?: LocaleSettings }, assets: PageAssets): PageKit {
+export function createPageKit(
+  config: Pick<Config, 'issuer' | 'theme'> & { readonly pages?: LocaleSettings; readonly claims?: Pick<Config['claims'], 'scopes'> },
+  assets: PageAssets,
+): PageKit {
+  const scopeDescriptions: ReadonlyMap<string, string> = new Map(Object.entries(config.claims?.scopes ?? {}).map(([scope, d]) => [scope, d.description]));
   const settings = config.pages ?? DEFAULT_LOCALE_SETTINGS;
   const catalogues = buildCatalogues(settings);
   const locales = [...catalogues.keys()];
@@ -85,6 +91,7 @@ export function createPageKit(config: Pick<Config, 'issuer' | 'theme'> & { reado
       lang,
       locales,
       assets,
+      scopeDescriptions,
       url,
       assetUrl,
       t: (key, vars) => html`${fill(messages[key], vars)}`,

@@ -13,8 +13,10 @@ const CLAIM_KEYS: ReadonlySet<string> = new Set(MESSAGE_KEYS.filter((k) => k.sta
 /** Claims about the sign-in itself, not the person: never listed as personal data. */
 const SIGN_IN_CLAIMS = new Set(['sub', 'auth_time', 'acr', 'amr', 'sid', 'nonce']);
 
-export function describeScope(kit: Pick<PageKit, 'text'>, scope: string): string {
-  return SCOPE_KEYS.has(`scope.${scope}`) ? kit.text(`scope.${scope}` as MessageKey) : kit.text('scope.other', { scope });
+/** Built-in scopes in the page's language; an operator's own scope (`claims.scopes`) in the words of its `description`. */
+export function describeScope(kit: Pick<PageKit, 'text' | 'scopeDescriptions'>, scope: string): string {
+  if (SCOPE_KEYS.has(`scope.${scope}`)) return kit.text(`scope.${scope}` as MessageKey);
+  return kit.scopeDescriptions.get(scope) ?? kit.text('scope.other', { scope });
 }
 
 export function describeClaim(kit: Pick<PageKit, 'text'>, claim: string): string {

@@ -1,7 +1,7 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
-import type { StandardClaims, User, UserRole } from '../../core/model/user.ts';
+import type { StandardClaims, User, UserAttributeValue } from '../../core/model/user.ts';
 import type { ListQuery, Page } from '../../core/ports/list.ts';
 import type { UserPatch, UserSort, UserStore } from '../../core/ports/user-store.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
@@ -28,6 +28,30 @@ const USER_COLUMNS = [
 ] as const satisfies readonly (keyof UsersTable)[];
 type Values = RowValues<Selectable<UsersTable>, typeof USER_COLUMNS>;
 
+/**
+ * The `claims` column holds the user's profile as one JSON object: the standard claims as members,
+ * plus the custom attributes under `$attributes` and the groups under `$groups` (`$` is never a
+ * claim or attribute name), so attributes and groups needed no migration.
+ */
+const ATTRIBUTES = '$attributes';
+const GROUPS = '$groups';
+
+function encodeProfile(u: Pick<User, 'claims' | 'attributes' | 'groups'>): string {
+  const out: Record<string, unknown> = { ...u.claims };
+  if (Object.keys(u.attributes).length) out[ATTRIBUTES] = u.attributes;
+  if (u.groups.length) out[GROUPS] = u.groups;
+  return JSON.stringify(out);
+}
+
+function decodeProfile(json: string): Pick<User, 'claims' | 'attributes' | 'groups'> {
+  const { [ATTRIBUTES]: attributes, [GROUPS]: groups, ...claims } = JSON.parse(json) as Record<string, unknown>;
+  return {
+    claims: claims as StandardClaims,
+    attributes: (attributes ?? {}) as Record<string, UserAttributeValue>,
+    groups: (groups ?? []) as string[],
+  };
+}
+
 function decode(r: Values): User {
   const [tenantId, id, username, passwordHash, roles, claims, disabled, createdAt, updatedAt] = r;
   return {
@@ -35,8 +59,8 @@ function decode(r: Values): User {
     id,
     username,
     passwordHash,
-    roles: JSON.parse(roles) as UserRole[],
-    claims: JSON.parse(claims) as StandardClaims,
+    roles: JSON.parse(roles) as string[],
+    ...decodeProfile(claims),
     disabled: Boolean(disabled),
     createdAt,
     updatedAt,
@@ -49,7 +73,7 @@ function encodePatch(patch: UserPatch): Partial<Insertable<UsersTable>> {
   const out: Partial<Record<keyof UsersTable, unknown>> = {};
   if (patch.passwordHash !== undefined) out.password_hash = patch.passwordHash;
   if (patch.roles !== undefined) out.roles = JSON.stringify(patch.roles);
-  if (patch.claims !== undefined) out.claims = JSON.stringify(patch.claims);
+  if (patch.claims !== undefined) out.claims = encodeProfile(patch);
   if (patch.disabled !== undefined) out.disabled = patch.disabled ? 1 : 0;
   if (patch.updatedAt !== undefined) out.updated_at = patch.updatedAt;
   return out as Partial<Insertable<UsersTable>>;
@@ -87,7 +111,7 @@ export class SqlUserStore implements UserStore {
           username: u.username.toLowerCase(),
           password_hash: u.passwordHash,
           roles: JSON.stringify(u.roles),
-          claims: JSON.stringify(u.claims),
+          claims: encodeProfile(u),
           disabled: u.disabled ? 1 : 0,
           created_at: u.createdAt,
           updated_at: u.updatedAt,

@@ -103,6 +103,8 @@ export const DE: Messages = {
   'scope.address': 'Ihre Postanschrift',
   'scope.phone': 'Ihre Telefonnummer und ob sie bestätigt ist',
   'scope.offline_access': 'Diesen Zugriff behalten, auch wenn Sie die Anwendung gerade nicht verwenden',
+  'scope.roles': 'Ihre Rollen',
+  'scope.groups': 'Die Gruppen, denen Sie angehören',
   'scope.other': 'Berechtigung „{scope}“',
 
   'claim.name': 'Ihr vollständiger Name',

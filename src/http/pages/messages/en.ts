@@ -102,6 +102,8 @@ export const EN = {
   'scope.address': 'Your postal address',
   'scope.phone': 'Your phone number and whether it is verified',
   'scope.offline_access': 'Keep this access when you are not using the application',
+  'scope.roles': 'Your roles',
+  'scope.groups': 'The groups you belong to',
   'scope.other': 'Permission “{scope}”',
 
   'claim.name': 'Your full name',

@@ -102,6 +102,8 @@ export const ES: Messages = {
   'scope.address': 'Su dirección postal',
   'scope.phone': 'Su número de teléfono y si está verificado',
   'scope.offline_access': 'Mantener este acceso cuando no esté usando la aplicación',
+  'scope.roles': 'Sus roles',
+  'scope.groups': 'Los grupos a los que pertenece',
   'scope.other': 'Permiso «{scope}»',
 
   'claim.name': 'Su nombre completo',

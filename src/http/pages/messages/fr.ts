@@ -102,6 +102,8 @@ export const FR: Messages = {
   'scope.address': 'Votre adresse postale',
   'scope.phone': 'Votre numéro de téléphone et s’il a été vérifié',
   'scope.offline_access': 'Conserver cet accès lorsque vous n’utilisez pas l’application',
+  'scope.roles': 'Vos rôles',
+  'scope.groups': 'Les groupes dont vous faites partie',
   'scope.other': 'Autorisation « {scope} »',
 
   'claim.name': 'Votre nom complet',
