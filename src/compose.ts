@@ -48,7 +48,11 @@ import { createCsrf } from './http/csrf.ts';
 import { createInteractionSealer } from './http/interaction.ts';
 import { createPageKit } from './http/pages/layout.ts';
 import { createBackchannelDelivery, type BackchannelDelivery, type BackchannelDeliveryOptions } from './logout/backchannel-delivery.ts';
+import { GATEHOUSE_VERSION } from './metrics/build-info.ts';
 import { createMetrics, type GatehouseMetrics } from './metrics/prometheus.ts';
+import { createStoreTiming, decorateStorage, type StoreTiming } from './metrics/store-timing.ts';
+import type { Tracing } from './core/ports/tracing.ts';
+import { loadTracing } from './tracing/load-tracing.ts';
 import { createGuardedFetch, guardedFetchOptions } from './outbound/guarded-fetch.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
 import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
@@ -74,6 +78,18 @@ export interface ComposeOptions {
   readonly keys?: 'init' | 'load';
   /** Back-channel logout delivery overrides (tests: a short back-off). */
   readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'delay'>;
+  /** Observability of the store and outbound calls (the server sets it; CLI commands do not). */
+  readonly observe?: ObserveOptions;
+}
+
+/** What `createGatehouse` asks compose to observe (#9 part 5). */
+export interface ObserveOptions {
+  /** Load tracing when the OTEL_* variables name an OTLP endpoint (docs/operations.md "Tracing"). */
+  readonly tracing?: boolean;
+  /** Where OTEL_* variables are read (default `process.env`; tests pass their own). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Time every store port call into this (the metrics registry registers it). */
+  readonly storeTiming?: StoreTiming | null;
 }
 
 /** Every service of one process, built once. */
@@ -113,6 +129,8 @@ export interface Services {
   readonly logoutNotifier: BackchannelDelivery;
   /** The operator use cases (S18): the one entry point of the CLI, admin API, console and MCP. */
   readonly application: Application;
+  /** OpenTelemetry tracing, or null when off (no OTLP endpoint set, or a CLI command). */
+  readonly tracing: Tracing | null;
   /** Sets a log sink for background work (key refresh) once a logger exists. */
   setLog(log: (level: 'warn' | 'error', message: string) => void): void;
   /** Stops background work, waits for queued logout deliveries and closes the store. */
@@ -124,8 +142,20 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
   const clock = opts.clock ?? systemClock;
   const tenantId = DEFAULT_TENANT;
   const kek = await resolveKek(config, notice);
-  const storage = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
+  const rawStorage = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
+  let tracing: Tracing | null = null;
   try {
+    // ---- observability (#9 part 5) ----------------------------------------------------------
+    // Tracing loads (and imports the OpenTelemetry SDK) only when an OTLP endpoint is set. The
+    // store decorators are installed only when asked: metrics time every port call; tracing adds
+    // a span per call under a request span. Off means no wrapper at all.
+    tracing = opts.observe?.tracing ? await loadTracing(opts.observe.env ?? process.env, GATEHOUSE_VERSION, (m) => notice(`[gatehouse] tracing: ${m}`)) : null;
+    let storage = rawStorage;
+    if (opts.observe?.storeTiming) storage = decorateStorage(storage, opts.observe.storeTiming.wrap);
+    if (tracing) storage = decorateStorage(storage, tracing.wrapStoreCall);
+    // Redis (rate limits, replay caches, the Streams sink): call `tracing?.instrumentRedis(client)`
+    // on each ioredis client built here.
+    // ---- end observability ------------------------------------------------------------------
     if (config.database.autoMigrate) await storage.migrate();
     const events = new EventBus();
     const ports: Ports = {
@@ -152,7 +182,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
     // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri) is fetched through one guard.
-    const outbound = createGuardedFetch(guardedFetchOptions(config));
+    const outbound = createGuardedFetch({ ...guardedFetchOptions(config), tracing });
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound);
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
@@ -227,6 +257,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       ),
       registration: createRegistration({ ...ports, tenantId, clientService }, config),
       logoutNotifier,
+      tracing,
       application: createApplication({
         ...ports,
         grants: storage.grants,
@@ -246,11 +277,13 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         await logoutNotifier.close();
         await outbound.close();
         await storage.close();
+        await tracing?.shutdown().catch(() => {});
       },
     };
     return services;
   } catch (e) {
-    if (!opts.storage) await storage.close().catch(() => {});
+    if (!opts.storage) await rawStorage.close().catch(() => {});
+    await tracing?.shutdown().catch(() => {});
     throw e;
   }
 }
@@ -269,11 +302,16 @@ export interface Gatehouse {
 
 /** The HTTP server: the composed services plus the web pieces (pages, CSRF, sealed interactions, metrics). */
 export async function createGatehouse(config: Config, opts: GatehouseOptions = {}): Promise<Gatehouse> {
-  const services = await compose(config, opts);
+  // Observability (#9 part 5): the store-timing histogram exists before the store is decorated.
+  const storeTiming = config.metrics.enabled ? createStoreTiming() : null;
+  const services = await compose(config, { ...opts, observe: { tracing: true, storeTiming, ...opts.observe } });
   try {
     const { clock, kek, storage } = services;
     const metrics: GatehouseMetrics | null = config.metrics.enabled
-      ? createMetrics({ events: services.events, tokens: storage.tokens, clock, keys: services.keys })
+      ? createMetrics(
+          { events: services.events, tokens: storage.tokens, clock, keys: services.keys },
+          { storeTiming, clientIdLabels: config.metrics.clientIdLabels },
+        )
       : null;
     const ctx: AppContext = {
       ...services,

@@ -8,6 +8,8 @@ import { registerCors } from './plugins/cors.ts';
 import { LOG_REDACT_PATHS, serializeRequest } from './plugins/logging.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
+import { OneLineRequestLog, prettyDestination, resolveLogFormat } from './plugins/pretty-log.ts';
+import { registerTracing, tracingLogOptions } from './plugins/tracing.ts';
 import { registerResponseHeaders, securityHeaders } from './plugins/security-headers.ts';
 import { registerHealthRoutes, type HealthOptions } from './routes/health.ts';
 import { routeModules } from './routes/index.ts';
@@ -24,6 +26,9 @@ export interface AppOptions extends HealthOptions {
 export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = ctx;
   const headers = securityHeaders(config);
+  // Development logs are readable one-liners (#14); production stays JSON. Tracing adds trace ids.
+  const pretty = opts.logger !== false && resolveLogFormat(config.log.format, config.env, process.stdout.isTTY === true) === 'pretty';
+  const traceLog = ctx.tracing ? tracingLogOptions(ctx.tracing) : null;
   const app = Fastify({
     logger:
       opts.logger === false
@@ -33,8 +38,12 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
             // Never log credentials: authorization headers, cookies and secret query parameters are redacted.
             redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
             serializers: { req: serializeRequest },
+            ...(traceLog ? { mixin: traceLog.mixin } : {}),
+            ...(pretty ? { stream: prettyDestination(process.stdout, process.stdout.isTTY === true) } : {}),
             ...(typeof opts.logger === 'object' ? opts.logger : {}),
           },
+    ...(traceLog ? { childLoggerFactory: traceLog.childLoggerFactory } : {}),
+    ...(pretty ? { logController: new OneLineRequestLog() } : {}),
     bodyLimit: config.http.bodyLimit,
     trustProxy: config.http.trustProxy,
     return503OnClosing: true,
@@ -49,7 +58,9 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
       sendOAuthError(reply.headers(headers).header('x-request-id', request.id), toOAuthError(error));
     },
   });
-  // Hooks before routes: request id + security headers and CORS in onRequest, timing in onResponse.
+  // Hooks before routes: the tracing span first (every later hook runs inside it), request id +
+  // security headers and CORS in onRequest, timing in onResponse.
+  if (ctx.tracing) registerTracing(app, ctx.tracing);
   registerResponseHeaders(app, headers);
   registerCanonicalHost(app, config.issuer);
   const metrics = registerMetrics(app, ctx);
