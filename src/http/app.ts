@@ -22,6 +22,12 @@ export interface AppOptions extends HealthOptions {
   readonly logger?: boolean | Record<string, unknown>;
 }
 
+/** The destination a caller passed in `logger.stream` (tests), if any. */
+function logStream(logger: AppOptions['logger']): { write(s: string): unknown } | undefined {
+  const stream = typeof logger === 'object' ? logger['stream'] : undefined;
+  return stream && typeof (stream as { write?: unknown }).write === 'function' ? (stream as { write(s: string): unknown }) : undefined;
+}
+
 /** Builds the Fastify app: parse → core → render. No listening here. */
 export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = ctx;
@@ -39,8 +45,10 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
             redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
             serializers: { req: serializeRequest },
             ...(traceLog ? { mixin: traceLog.mixin } : {}),
-            ...(pretty ? { stream: prettyDestination(process.stdout, process.stdout.isTTY === true) } : {}),
             ...(typeof opts.logger === 'object' ? opts.logger : {}),
+            ...(pretty
+              ? { stream: prettyDestination(logStream(opts.logger) ?? process.stdout, logStream(opts.logger) ? false : process.stdout.isTTY === true) }
+              : {}),
           },
     ...(traceLog ? { childLoggerFactory: traceLog.childLoggerFactory } : {}),
     ...(pretty ? { logController: new OneLineRequestLog() } : {}),
