@@ -116,7 +116,6 @@ export function createOtelTracing(settings: TracingSettings): Tracing {
         traceId: sc.traceId,
         spanId: sc.spanId,
         run: (fn) => contexts.with(ctx, fn),
-        bind: (emitter) => contexts.bind(ctx, emitter),
         setRoute(m, route) {
           if (route === undefined) return;
           span.setAttribute(ATTR_HTTP_ROUTE, route);
@@ -157,7 +156,9 @@ export function createOtelTracing(settings: TracingSettings): Tracing {
         const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
         let r: unknown;
         try {
-          r = contexts.with(trace.setSpan(parent, span), fn as (...a: never[]) => unknown, undefined, ...args);
+          // The span is not made active: a store call starts no further spans, and entering a
+          // context per call would cost an AsyncLocalStorage run on the hot path.
+          r = fn(...args);
         } catch (e) {
           fail(span, e);
           span.end();

@@ -20,8 +20,6 @@ export interface ServerSpan {
   readonly spanId: string;
   /** Runs `fn` with this span active: store, Redis and outbound spans started inside are its children. */
   run<T>(fn: () => T): T;
-  /** Keeps the span active in listeners later added to this emitter (the request body stream, the response). */
-  bind<E extends object>(emitter: E): E;
   /** Names the span after the route template (`POST /token`) once routing is known. */
   setRoute(method: string, route: string | undefined): void;
   /** Ends the span with the response status (5xx marks it failed). */

@@ -45,17 +45,22 @@ export function tracingLogOptions(tracing: Tracing) {
 
 /**
  * One server span per request (S15: a hook, no handler knows): named after the route template
- * once routing is known (`POST /token`), active for every later hook, the body stream and the
- * handler (store, Redis and outbound spans become its children), ended in `onResponse` with the
+ * once routing is known (`POST /token`), active for the onRequest hooks and again from
+ * preHandler on (after the body is parsed) through the handler (store, Redis and outbound spans become its children), ended in `onResponse` with the
  * status. Registered only when tracing is on; otherwise no hook exists.
  */
 export function registerTracing(app: FastifyInstance, tracing: Tracing): void {
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     const span = start(tracing, request.raw as Raw);
     span.setRoute(request.method, request.routeOptions.url);
-    span.bind(request.raw);
-    span.bind(reply.raw);
     span.run(done);
+  });
+  // The body arrives on the socket's own async context: enter the span again for the handler
+  // (cheaper than binding the request and response emitters, which patches them per request).
+  app.addHook('preHandler', (request, _reply, done) => {
+    const span = (request.raw as Raw)[SPAN];
+    if (span) span.run(done);
+    else done();
   });
   app.addHook('onResponse', (request, reply, done) => {
     (request.raw as Raw)[SPAN]?.end(reply.statusCode);
