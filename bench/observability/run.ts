@@ -9,6 +9,7 @@
  * accepts and discards, so the exporter's real work (batching, JSON encoding, HTTP) is counted.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import autocannon from 'autocannon';
@@ -54,6 +55,12 @@ async function start(mode: Mode) {
   return { child, ...ready };
 }
 
+/** CPU seconds (user + system) the process has used, from /proc (Linux; 10 ms ticks). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function load(port: number, clientId: string, secret: string, seconds: number) {
   const r = await autocannon({
     url: `http://127.0.0.1:${port}/token`,
@@ -63,20 +70,25 @@ async function load(port: number, clientId: string, secret: string, seconds: num
     headers: { authorization: `Basic ${Buffer.from(`${clientId}:${secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
     body: 'grant_type=client_credentials',
   });
-  return { rps: r.requests.average, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+  return { rps: r.requests.average, total: r.requests.total, p99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
 }
 
 const results = Object.fromEntries(ALL_MODES.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
+// Server CPU time per request: robust against other load on the machine, unlike req/s.
+const cpu = Object.fromEntries(ALL_MODES.map((m) => [m, [] as number[]])) as Record<Mode, number[]>;
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 2);
 for (let round = 0; round < ROUNDS; round++) {
   for (const mode of MODES) {
     const s = await start(mode);
     try {
       await load(s.port, s.clientId, s.clientSecret, 2);
+      const before = cpuSeconds(s.child.pid!);
       const r = await load(s.port, s.clientId, s.clientSecret, SECONDS);
+      const usPerRequest = ((cpuSeconds(s.child.pid!) - before) / r.total) * 1e6;
       if (r.non2xx || r.errors) throw new Error(`${mode}: ${r.non2xx} non-2xx, ${r.errors} errors`);
       results[mode].push(r.rps);
-      console.log(`${mode.padEnd(16)} round ${round + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms`);
+      cpu[mode].push(usPerRequest);
+      console.log(`${mode.padEnd(17)} round ${round + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${usPerRequest.toFixed(0)} µs CPU/request`);
     } finally {
       s.child.kill('SIGTERM');
       await new Promise((r) => s.child.once('exit', r));
@@ -85,7 +97,14 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const base = mean(results.plain);
-for (const mode of MODES)
-  console.log(`${mode.padEnd(16)} ${mean(results[mode]).toFixed(0)} req/s (${((mean(results[mode]) / base - 1) * 100).toFixed(1)} % vs plain)`);
+const baseCpu = mean(cpu.plain);
+for (const mode of MODES) {
+  const rps = mean(results[mode]);
+  const us = mean(cpu[mode]);
+  // At equal CPU, throughput is inversely proportional to CPU time per request.
+  console.log(
+    `${mode.padEnd(17)} ${rps.toFixed(0)} req/s (${((rps / base - 1) * 100).toFixed(1)} %), ${us.toFixed(0)} µs CPU/request (throughput at equal CPU ${((baseCpu / us - 1) * 100).toFixed(1)} %)`,
+  );
+}
 console.log(`OTLP export requests received: ${exported}`);
 sink.close();

@@ -99,6 +99,10 @@ test('metrics: the store decorator times every port call by operation and counts
   await store.ping();
   const t = await text();
   assert.equal(sample(t, 'gatehouse_store_call_duration_seconds_count{operation="clients.get"}'), 1);
+  assert.equal(sample(t, 'gatehouse_store_call_duration_seconds_bucket{le="+Inf",operation="clients.get"}'), 1);
+  assert.equal(sample(t, 'gatehouse_store_call_duration_seconds_bucket{le="2.5",operation="clients.get"}'), 1, 'buckets are cumulative');
+  assert.ok((sample(t, 'gatehouse_store_call_duration_seconds_sum{operation="clients.get"}') ?? -1) >= 0);
+  assert.match(t, /^# TYPE gatehouse_store_call_duration_seconds histogram$/m);
   assert.equal(sample(t, 'gatehouse_store_call_duration_seconds_count{operation="users.get"}'), 1);
   assert.equal(sample(t, 'gatehouse_store_call_errors_total{operation="users.get"}'), 1);
   assert.equal(sample(t, 'gatehouse_store_call_errors_total{operation="clients.get"}'), undefined);
