@@ -34,7 +34,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   const headers = securityHeaders(config);
   // Development logs are readable one-liners (#14); production stays JSON. Tracing adds trace ids.
   const pretty = opts.logger !== false && resolveLogFormat(config.log.format, config.env, process.stdout.isTTY === true) === 'pretty';
-  const traceLog = ctx.tracing ? tracingLogOptions(ctx.tracing) : null;
+  const traceLog = ctx.tracing && opts.logger !== false ? tracingLogOptions(ctx.tracing) : null;
   const app = Fastify({
     logger:
       opts.logger === false

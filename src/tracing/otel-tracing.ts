@@ -92,14 +92,15 @@ export function createOtelTracing(settings: TracingSettings): Tracing {
       // W3C Trace Context §3.2/§3.3: continue the caller's trace when `traceparent` is valid.
       const parent = req.headers['traceparent'] ? propagator.extract(ROOT_CONTEXT, req.headers, defaultTextMapGetter) : ROOT_CONTEXT;
       const method = HTTP_METHODS.has(req.method) ? req.method : '_OTHER';
-      const q = req.url.indexOf('?');
-      const host = req.headers['host'];
-      const ua = req.headers['user-agent'];
-      const span = tracer.startSpan(
-        method === '_OTHER' ? 'HTTP' : method,
-        {
-          kind: SpanKind.SERVER,
-          attributes: clean({
+      const span = tracer.startSpan(method === '_OTHER' ? 'HTTP' : method, { kind: SpanKind.SERVER }, parent);
+      // An unsampled span records nothing: skip building its attributes.
+      const recording = span.isRecording();
+      if (recording) {
+        const q = req.url.indexOf('?');
+        const host = req.headers['host'];
+        const ua = req.headers['user-agent'];
+        span.setAttributes(
+          clean({
             [ATTR_HTTP_REQUEST_METHOD]: method,
             [ATTR_URL_PATH]: q < 0 ? req.url : req.url.slice(0, q),
             [ATTR_URL_SCHEME]: req.scheme,
@@ -107,9 +108,8 @@ export function createOtelTracing(settings: TracingSettings): Tracing {
             [ATTR_CLIENT_ADDRESS]: req.clientAddress,
             [ATTR_USER_AGENT_ORIGINAL]: typeof ua === 'string' ? ua : undefined,
           }),
-        },
-        parent,
-      );
+        );
+      }
       const ctx: Context = trace.setSpan(parent, span);
       const sc = span.spanContext();
       return {
@@ -117,11 +117,12 @@ export function createOtelTracing(settings: TracingSettings): Tracing {
         spanId: sc.spanId,
         run: (fn) => contexts.with(ctx, fn),
         setRoute(m, route) {
-          if (route === undefined) return;
+          if (route === undefined || !recording) return;
           span.setAttribute(ATTR_HTTP_ROUTE, route);
           span.updateName(`${HTTP_METHODS.has(m) ? m : 'HTTP'} ${route}`);
         },
         end(status) {
+          if (!recording) return;
           span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
           // Semconv: a server span is an error only for 5xx (4xx is the client's mistake).
           if (status >= 500) {
@@ -152,7 +153,8 @@ export function createOtelTracing(settings: TracingSettings): Tracing {
       const name = `store ${operation}`;
       return ((...args: never[]) => {
         const parent = contexts.active();
-        if (!trace.getSpan(parent)) return fn(...args);
+        // No request span, or an unsampled one (its children would record nothing either).
+        if (!trace.getSpan(parent)?.isRecording()) return fn(...args);
         const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes }, parent);
         let r: unknown;
         try {
@@ -187,7 +189,7 @@ export function createOtelTracing(settings: TracingSettings): Tracing {
       const send = target.sendCommand.bind(target);
       target.sendCommand = (cmd, ...rest) => {
         const parent = contexts.active();
-        if (trace.getSpan(parent) && cmd?.promise) {
+        if (trace.getSpan(parent)?.isRecording() && cmd?.promise) {
           const op = String(cmd.name ?? 'command').toUpperCase();
           const span = tracer.startSpan(op, { kind: SpanKind.CLIENT, attributes: { [ATTR_DB_SYSTEM_NAME]: 'redis', [ATTR_DB_OPERATION_NAME]: op } }, parent);
           cmd.promise.then(
