@@ -51,6 +51,7 @@ import { createBackchannelDelivery, type BackchannelDelivery, type BackchannelDe
 import { GATEHOUSE_VERSION } from './metrics/build-info.ts';
 import { createMetrics, type GatehouseMetrics } from './metrics/prometheus.ts';
 import { createStoreTiming, decorateStorage, type StoreTiming } from './metrics/store-timing.ts';
+import { withTimeout } from './metrics/with-timeout.ts';
 import type { Tracing } from './core/ports/tracing.ts';
 import { loadTracing } from './tracing/load-tracing.ts';
 import { createGuardedFetch, guardedFetchOptions } from './outbound/guarded-fetch.ts';
@@ -277,7 +278,8 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         await logoutNotifier.close();
         await outbound.close();
         await storage.close();
-        await tracing?.shutdown().catch(() => {});
+        // Last spans go out, but an unreachable collector never holds up the shutdown.
+        if (tracing) await withTimeout(tracing.shutdown(), 3000, 'trace export').catch(() => {});
       },
     };
     return services;

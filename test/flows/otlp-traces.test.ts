@@ -30,6 +30,7 @@ async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ se
 const spans: OtlpSpan[] = [];
 const resources: Record<string, unknown>[] = [];
 const contentTypes: string[] = [];
+const exportHeaders: string[] = [];
 const jwksRequests: IncomingHttpHeaders[] = [];
 const logLines: Record<string, unknown>[] = [];
 let receiver: { server: Server; url: string };
@@ -43,6 +44,7 @@ before(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       contentTypes.push(String(req.headers['content-type']));
+      exportHeaders.push(String(req.headers['x-otlp-token']));
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
         resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
       };
@@ -145,6 +147,7 @@ test('W3C Trace Context: a token request continues the incoming traceparent; sto
   assert.equal(resources[0]!['service.name'], 'gatehouse-test');
   assert.equal(resources[0]!['deployment.environment.name'], 'test');
   assert.match(contentTypes[0]!, /^application\/json/);
+  assert.equal(exportHeaders[0], 'abc', 'OTEL_EXPORTER_OTLP_HEADERS are sent with each export');
 
   const requestLines = logLines.filter((l) => l['reqId'] !== undefined && (l['trace_id'] as string | undefined) === traceId);
   assert.ok(
@@ -175,4 +178,16 @@ test('tracing off: without an OTLP endpoint there is no Tracing object, so no ho
   } finally {
     await plain.close();
   }
+});
+
+test('tracing: an unreachable collector never fails a request, and shutdown does not wait for it beyond its bound', async () => {
+  const dead = await listen(() => {});
+  const port = (dead.server.address() as AddressInfo).port;
+  dead.server.close();
+  const gh = await startTestServer({}, { observe: { env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` } } });
+  const res = await fetch(`${gh.url}/.well-known/openid-configuration`);
+  assert.equal(res.status, 200);
+  const started = Date.now();
+  await gh.close();
+  assert.ok(Date.now() - started < 5000, `closed in ${Date.now() - started} ms`);
 });
