@@ -77,13 +77,15 @@ async function measure(name: string): Promise<number> {
 }
 
 const results = new Map<string, number[]>();
+// BENCH_ONLY=name: one mode (e.g. under --cpu-prof).
+const names = process.env['BENCH_ONLY'] ? [process.env['BENCH_ONLY']] : Object.keys(MODES);
 for (let round = 0; round < 2; round++)
-  for (const name of Object.keys(MODES)) {
+  for (const name of names) {
     const us = await measure(name);
     results.set(name, [...(results.get(name) ?? []), us]);
     console.log(`${name.padEnd(22)} round ${round + 1}: ${us.toFixed(1)} µs CPU/request`);
   }
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const base = mean(results.get('metrics, no tracing')!);
+const base = mean(results.get('metrics, no tracing') ?? [1]);
 for (const [name, xs] of results) console.log(`${name.padEnd(22)} ${mean(xs).toFixed(1)} µs CPU/request (${((mean(xs) / base - 1) * 100).toFixed(1)} %)`);
 sink.close();
