@@ -191,3 +191,21 @@ test('tracing: an unreachable collector never fails a request, and shutdown does
   await gh.close();
   assert.ok(Date.now() - started < 5000, `closed in ${Date.now() - started} ms`);
 });
+
+test('S16 tracing off: the OpenTelemetry SDK and exporter are not even loaded (only the API, which prom-client uses)', async () => {
+  const { execFile } = await import('node:child_process');
+  const child = new URL('../support/otel-loaded.mjs', import.meta.url).pathname;
+  const loaded = (env: Record<string, string>) =>
+    new Promise<string[]>((resolve, reject) =>
+      execFile(process.execPath, ['--import', 'tsx', child], { env: { ...process.env, ...env }, timeout: 30_000 }, (err, stdout) =>
+        err ? reject(err) : resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as string[]),
+      ),
+    );
+  const off = await loaded({});
+  assert.deepEqual(
+    off.filter((p) => p !== '@opentelemetry/api'),
+    [],
+  );
+  const on = await loaded({ ENDPOINT: 'http://127.0.0.1:9' });
+  assert.ok(on.includes('@opentelemetry/sdk-trace-base') && on.includes('@opentelemetry/exporter-trace-otlp-http'), on.join(', '));
+});
