@@ -58,6 +58,11 @@ import { createEventStreaming, type EventStreaming } from './events/streaming.ts
 import { eventMetrics } from './metrics/event-metrics.ts';
 import { createMetrics, type GatehouseMetrics } from './metrics/prometheus.ts';
 import { createGuardedFetch, guardedFetchOptions, type GuardedFetcher } from './outbound/guarded-fetch.ts';
+import { GATEHOUSE_VERSION } from './metrics/build-info.ts';
+import { createStoreTiming, decorateStorage, type StoreTiming } from './metrics/store-timing.ts';
+import { withTimeout } from './metrics/with-timeout.ts';
+import type { Tracing } from './core/ports/tracing.ts';
+import { loadTracing } from './tracing/load-tracing.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
 import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.ts';
 import { openRedis, redisTarget } from './redis/redis-connection.ts';
@@ -86,6 +91,18 @@ export interface ComposeOptions {
   readonly keys?: 'init' | 'load';
   /** Back-channel logout delivery overrides (tests: a short back-off). */
   readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'delay'>;
+  /** Observability of the store and outbound calls (the server sets it; CLI commands do not). */
+  readonly observe?: ObserveOptions;
+}
+
+/** What `createGatehouse` asks compose to observe (#9 part 5). */
+export interface ObserveOptions {
+  /** Load tracing when the OTEL_* variables name an OTLP endpoint (docs/operations.md "Tracing"). */
+  readonly tracing?: boolean;
+  /** Where OTEL_* variables are read (default `process.env`; tests pass their own). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Time every store port call into this (the metrics registry registers it). */
+  readonly storeTiming?: StoreTiming | null;
 }
 
 /** Every service of one process, built once. */
@@ -131,6 +148,8 @@ export interface Services {
   readonly logoutNotifier: BackchannelDelivery;
   /** The operator use cases (S18): the one entry point of the CLI, admin API, console and MCP. */
   readonly application: Application;
+  /** OpenTelemetry tracing, or null when off (no OTLP endpoint set, or a CLI command). */
+  readonly tracing: Tracing | null;
   /** Sets a log sink for background work (key refresh) once a logger exists. */
   /** Event streaming (docs/events.md): null when `events.urls` (GATEHOUSE_EVENTS) is empty. */
   readonly eventStreaming: EventStreaming | null;
@@ -149,7 +168,17 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
   const kek = await resolveKek(config, notice);
   const opened = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
   let shared: SharedState | undefined;
+  let tracing: Tracing | null = null;
   try {
+    // ---- observability (#9 part 5) ----------------------------------------------------------
+    // Tracing loads (and imports the OpenTelemetry SDK) only when an OTLP endpoint is set. The
+    // store decorators are installed only when asked: metrics time every port call; tracing adds
+    // a span per call under a request span. Off means no wrapper at all.
+    tracing = opts.observe?.tracing ? await loadTracing(opts.observe.env ?? process.env, GATEHOUSE_VERSION, (m) => notice(`[gatehouse] tracing: ${m}`)) : null;
+    let observed = opened;
+    if (opts.observe?.storeTiming) observed = decorateStorage(observed, opts.observe.storeTiming.wrap);
+    if (tracing) observed = decorateStorage(observed, tracing.wrapStoreCall);
+    // ---- end observability ------------------------------------------------------------------
     if (config.database.autoMigrate) await opened.migrate();
     const events = new EventBus();
     let log: (level: 'info' | 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
@@ -157,7 +186,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     // needs goes through the `store` policy (timeout, breaker, bulkhead; src/resilience/store-guard.ts),
     // every outbound request through its destination's breaker and bulkhead (the guarded fetcher).
     const resilience = createResilience(config, { events, log: (l, m) => log(l, m) });
-    const storage = resilience.guardStorage(opened);
+    const storage = resilience.guardStorage(observed);
     // ---- end resilience ----
     shared = await openShared(config, { clock, events, storage, log: (l, m) => log(l, m) });
     const ports: Ports = {
@@ -188,7 +217,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
     // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri) is fetched through one guard.
-    const outbound = createGuardedFetch(guardedFetchOptions(config, resilience.outbound));
+    const outbound = createGuardedFetch({ ...guardedFetchOptions(config, resilience.outbound), tracing });
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound);
     const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
@@ -274,6 +303,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       ),
       registration: createRegistration({ ...ports, tenantId, clientService }, config),
       logoutNotifier,
+      tracing,
       application: createApplication({
         ...ports,
         grants: storage.grants,
@@ -298,12 +328,15 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         await outbound.close();
         await shared?.close();
         await storage.close();
+        // Last spans go out, but an unreachable collector never holds up the shutdown.
+        if (tracing) await withTimeout(tracing.shutdown(), 3000, 'trace export').catch(() => {});
       },
     };
     return services;
   } catch (e) {
     await shared?.close().catch(() => {});
     if (!opts.storage) await opened.close().catch(() => {});
+    await tracing?.shutdown().catch(() => {});
     throw e;
   }
 }
@@ -366,11 +399,16 @@ export interface Gatehouse {
 
 /** The HTTP server: the composed services plus the web pieces (pages, CSRF, sealed interactions, metrics). */
 export async function createGatehouse(config: Config, opts: GatehouseOptions = {}): Promise<Gatehouse> {
-  const services = await compose(config, opts);
+  // Observability (#9 part 5): the store-timing histogram exists before the store is decorated.
+  const storeTiming = config.metrics.enabled ? createStoreTiming() : null;
+  const services = await compose(config, { ...opts, observe: { tracing: true, storeTiming, ...opts.observe } });
   try {
     const { clock, kek, storage } = services;
     const metrics: GatehouseMetrics | null = config.metrics.enabled
-      ? createMetrics({ events: services.events, tokens: storage.tokens, clock, keys: services.keys, rateLimitBackend: services.rateLimitBackend })
+      ? createMetrics(
+          { events: services.events, tokens: storage.tokens, clock, keys: services.keys, rateLimitBackend: services.rateLimitBackend },
+          { storeTiming, clientIdLabels: config.metrics.clientIdLabels },
+        )
       : null;
     const ctx: AppContext = {
       ...services,

@@ -51,6 +51,7 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
   ['GATEHOUSE_KEK', 'kek', str],
   ['GATEHOUSE_ADMIN_TOKEN', 'adminToken', str],
   ['GATEHOUSE_LOG_LEVEL', 'log.level', str],
+  ['GATEHOUSE_LOG_FORMAT', 'log.format', str],
   ['GATEHOUSE_ACCESS_TOKEN_FORMAT', 'tokens.accessTokenFormat', str],
   ['GATEHOUSE_ACCESS_TOKEN_TTL', 'tokens.accessTokenTtl', int],
   ['GATEHOUSE_KEYS_ROTATION_INTERVAL', 'keys.rotationInterval', int],

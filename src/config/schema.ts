@@ -621,6 +621,12 @@ export const configSchema = z
     log: z
       .object({
         level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('Log level. Env: GATEHOUSE_LOG_LEVEL.'),
+        format: z
+          .enum(['auto', 'json', 'pretty'])
+          .default('auto')
+          .describe(
+            '`json`: one JSON object per line (for log collectors). `pretty`: one readable line per request and message, coloured on a terminal. `auto`: `pretty` when `env` is `development` and standard output is a terminal, else `json`. Env: GATEHOUSE_LOG_FORMAT.',
+          ),
       })
       .strict()
       .prefault({}),
@@ -640,6 +646,15 @@ export const configSchema = z
     metrics: z
       .object({
         enabled: z.boolean().default(true).describe('Serve Prometheus metrics at `/metrics`.'),
+        clientIdLabels: z
+          .number()
+          .int()
+          .min(0)
+          .max(10_000)
+          .default(100)
+          .describe(
+            'How many distinct client ids get their own series in `oauth2_tokens_issued_by_client_total` (first come, first served per process); tokens of later clients count as `other`, so open registration cannot grow a scrape without bound. 0: every client is `other`.',
+          ),
       })
       .strict()
       .prefault({}),

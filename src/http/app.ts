@@ -10,6 +10,8 @@ import { LOG_REDACT_PATHS, serializeRequest } from './plugins/logging.ts';
 import { registerMetrics } from './plugins/metrics.ts';
 import { registerOpenApi } from './plugins/openapi.ts';
 import { registerRateLimits } from './plugins/rate-limits.ts';
+import { OneLineRequestLog, prettyDestination, resolveLogFormat } from './plugins/pretty-log.ts';
+import { registerTracing, tracingLogOptions } from './plugins/tracing.ts';
 import { registerResponseHeaders, securityHeaders } from './plugins/security-headers.ts';
 import { registerHealthRoutes, type HealthOptions } from './routes/health.ts';
 import { routeModules } from './routes/index.ts';
@@ -31,10 +33,19 @@ export function trustProxyOption(v: boolean | number | readonly string[]): boole
   return typeof v === 'boolean' ? v : [...v];
 }
 
+/** The destination a caller passed in `logger.stream` (tests), if any. */
+function logStream(logger: AppOptions['logger']): { write(s: string): unknown } | undefined {
+  const stream = typeof logger === 'object' ? logger['stream'] : undefined;
+  return stream && typeof (stream as { write?: unknown }).write === 'function' ? (stream as { write(s: string): unknown }) : undefined;
+}
+
 /** Builds the Fastify app: parse → core → render. No listening here. */
 export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = ctx;
   const headers = securityHeaders(config);
+  // Development logs are readable one-liners (#14); production stays JSON. Tracing adds trace ids.
+  const pretty = opts.logger !== false && resolveLogFormat(config.log.format, config.env, process.stdout.isTTY === true) === 'pretty';
+  const traceLog = ctx.tracing && opts.logger !== false ? tracingLogOptions(ctx.tracing) : null;
   const app = Fastify({
     logger:
       opts.logger === false
@@ -44,8 +55,14 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
             // Never log credentials: authorization headers, cookies and secret query parameters are redacted.
             redact: { paths: [...LOG_REDACT_PATHS], censor: '[redacted]' },
             serializers: { req: serializeRequest },
+            ...(traceLog ? { mixin: traceLog.mixin } : {}),
             ...(typeof opts.logger === 'object' ? opts.logger : {}),
+            ...(pretty
+              ? { stream: prettyDestination(logStream(opts.logger) ?? process.stdout, logStream(opts.logger) ? false : process.stdout.isTTY === true) }
+              : {}),
           },
+    ...(traceLog ? { childLoggerFactory: traceLog.childLoggerFactory } : {}),
+    ...(pretty ? { logController: new OneLineRequestLog() } : {}),
     bodyLimit: config.http.bodyLimit,
     trustProxy: trustProxyOption(config.http.trustProxy),
     return503OnClosing: true,
@@ -60,7 +77,9 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
       sendOAuthError(reply.headers(headers).header('x-request-id', request.id), toOAuthError(error));
     },
   });
-  // Hooks before routes: request id + security headers and CORS in onRequest, timing in onResponse.
+  // Hooks before routes: the tracing span first (every later hook runs inside it), request id +
+  // security headers and CORS in onRequest, timing in onResponse.
+  if (ctx.tracing) registerTracing(app, ctx.tracing);
   registerResponseHeaders(app, headers);
   registerCanonicalHost(app, config.issuer);
   const metrics = registerMetrics(app, ctx);

@@ -12,6 +12,7 @@ import type { KeyManager } from '../core/keys/key-manager.ts';
 import type { PushedRequests } from '../core/par/pushed-requests.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import type { Storage } from '../core/ports/storage.ts';
+import type { Tracing } from '../core/ports/tracing.ts';
 import type { Registration } from '../core/registration/registration-service.ts';
 import type { Revoker } from '../core/revocation/revoke.ts';
 import type { AccountViews } from '../core/session/account-views.ts';
@@ -72,6 +73,8 @@ export interface AppContext {
   readonly interactions: InteractionSealer;
   /** Prometheus metrics (fed by the event bus), or null when `metrics.enabled` is false. */
   readonly metrics: GatehouseMetrics | null;
+  /** OpenTelemetry tracing, or null when no OTLP endpoint is set (then no tracing hook exists). */
+  readonly tracing: Tracing | null;
   /** The operator use cases (admin routes act through them, S18). */
   readonly application: Application;
   /** Circuit breakers of the store, Redis and outbound destinations: readiness reports the open ones. */

@@ -9,7 +9,8 @@ function setup(over: Partial<MetricsDeps> & { count?: () => Promise<number> } = 
   const events = new EventBus();
   let now = 1_700_000_000_000;
   const calls: number[] = [];
-  const keys: { status: KeyStatus }[] = [{ status: 'active' }, { status: 'next' }, { status: 'retired' }, { status: 'retired' }];
+  const key = (status: KeyStatus, alg = 'ES256', activatedAt: number | null = null) => ({ status, alg, createdAt: 1_699_999_000, activatedAt });
+  const keys = [key('active', 'ES256', 1_699_999_900), key('next'), key('retired'), key('retired'), key('active', 'RS256')];
   const deps: MetricsDeps = {
     events,
     clock: { now: () => now },
@@ -128,7 +129,7 @@ test('metrics: a hung count query times out instead of hanging the scrape', asyn
 test('metrics: published keys are counted by status, build info carries the version', async () => {
   const { text } = setup();
   const t = await text();
-  assert.equal(sample(t, 'gatehouse_keys_published{status="active"}'), 1);
+  assert.equal(sample(t, 'gatehouse_keys_published{status="active"}'), 2);
   assert.equal(sample(t, 'gatehouse_keys_published{status="next"}'), 1);
   assert.equal(sample(t, 'gatehouse_keys_published{status="retired"}'), 2);
   assert.match(t, /gatehouse_build_info\{version="\d+\.\d+\.\d+[^"]*",node="v\d+[^"]*"\} 1/);

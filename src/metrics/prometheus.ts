@@ -6,6 +6,8 @@ import type { TokenStore } from '../core/ports/token-store.ts';
 import { GATEHOUSE_VERSION } from './build-info.ts';
 import { authFailureReason, authMethodLabel, grantTypeLabel, httpMethodLabel } from './labels.ts';
 import { logoutMetrics } from './logout-metrics.ts';
+import { operationsMetrics } from './operations-metrics.ts';
+import type { StoreTiming } from './store-timing.ts';
 import { withTimeout } from './with-timeout.ts';
 
 /** What the metrics read: the event bus (S15), the token count and the key list. */
@@ -13,9 +15,17 @@ export interface MetricsDeps {
   readonly events: Pick<EventBus, 'on'>;
   readonly tokens: Pick<TokenStore, 'countActive'>;
   readonly clock: Clock;
-  readonly keys: { list(): readonly { readonly status: KeyStatus }[] };
+  readonly keys: { list(): readonly KeyView[] };
   /** Which backend counts rate limits now (`memory` while a configured Redis is unreachable). */
   readonly rateLimitBackend?: () => 'redis' | 'memory';
+}
+
+/** What the key gauges read of a signing key record. */
+export interface KeyView {
+  readonly status: KeyStatus;
+  readonly alg: string;
+  readonly createdAt: number;
+  readonly activatedAt: number | null;
 }
 
 export interface MetricsOptions {
@@ -25,6 +35,14 @@ export interface MetricsOptions {
   readonly activeTokensTimeoutMs?: number;
   /** Node process metrics (heap, event loop lag, GC, …); default true. */
   readonly processMetrics?: boolean;
+  /**
+   * `metrics.clientIdLabels`: how many distinct client ids get their own series in
+   * `oauth2_tokens_issued_by_client_total` (first come, first served); later ones count as
+   * `other`. Default 100; 0 counts every client as `other`.
+   */
+  readonly clientIdLabels?: number;
+  /** The store decorator's histogram and error counter, registered here (built before the store). */
+  readonly storeTiming?: StoreTiming | null;
 }
 
 export interface GatehouseMetrics {
@@ -76,6 +94,20 @@ export function createMetrics(deps: MetricsDeps, opts: MetricsOptions = {}): Gat
     labelNames: ['active'] as const,
     registers,
   });
+  const byClient = new Counter({
+    name: 'oauth2_tokens_issued_by_client_total',
+    help: 'Tokens issued, by client and grant type (client ids beyond metrics.clientIdLabels count as `other`).',
+    labelNames: ['client_id', 'grant_type'] as const,
+    registers,
+  });
+  const clientIdLimit = opts.clientIdLabels ?? 100;
+  const clientIds = new Set<string>();
+  const clientLabel = (id: string): string => {
+    if (clientIds.has(id)) return id;
+    if (clientIds.size >= clientIdLimit || id.length > 128) return 'other';
+    clientIds.add(id);
+    return id;
+  };
   const rotations = new Counter({
     name: 'gatehouse_key_rotations_total',
     help: 'Signing key rotations performed by this instance, by algorithm.',
@@ -120,6 +152,18 @@ export function createMetrics(deps: MetricsDeps, opts: MetricsOptions = {}): Gat
     });
   }
   new Gauge({
+    name: 'gatehouse_signing_key_age_seconds',
+    help: 'Age of the active signing key per algorithm, from its activation (or creation), computed at scrape time.',
+    labelNames: ['alg'] as const,
+    registers,
+    collect() {
+      this.reset();
+      const now = deps.clock.now() / 1000;
+      for (const k of deps.keys.list()) if (k.status === 'active') this.set({ alg: k.alg }, Math.max(0, Math.round(now - (k.activatedAt ?? k.createdAt))));
+    },
+  });
+  opts.storeTiming?.register(registry);
+  new Gauge({
     name: 'gatehouse_build_info',
     help: 'Always 1; labels carry the Gatehouse and Node.js versions.',
     labelNames: ['version', 'node'] as const,
@@ -127,12 +171,17 @@ export function createMetrics(deps: MetricsDeps, opts: MetricsOptions = {}): Gat
   }).set({ version: GATEHOUSE_VERSION, node: process.version }, 1);
 
   const unsubscribe = [
-    deps.events.on('token.issued', (e) => issued.inc({ grant_type: grantTypeLabel(e.grantType), token_type: e.tokenType, format: e.format })),
+    deps.events.on('token.issued', (e) => {
+      const grant_type = grantTypeLabel(e.grantType);
+      issued.inc({ grant_type, token_type: e.tokenType, format: e.format });
+      byClient.inc({ client_id: clientLabel(e.clientId), grant_type });
+    }),
     deps.events.on('token.revoked', (e) => revoked.inc({ token_type: e.tokenType, reason: e.reason })),
     deps.events.on('client_auth.failed', (e) => failedAuth.inc({ method: authMethodLabel(e.method), reason: authFailureReason(e.reason) })),
     deps.events.on('token.introspected', (e) => introspected.inc({ active: String(e.active) })),
     deps.events.on('key.rotated', (e) => rotations.inc({ alg: e.alg })),
     ...logoutMetrics(deps.events, registers),
+    ...operationsMetrics(deps.events, registers, () => deps.clock.now()),
   ];
 
   return {

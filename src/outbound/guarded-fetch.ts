@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Config } from '../config/schema.ts';
 import { OutboundError, type OutboundHttp, type OutboundPurpose, type OutboundRequest, type OutboundResponse } from '../core/ports/outbound-http.ts';
+import type { Tracing } from '../core/ports/tracing.ts';
 import { AddressPolicy, normalHost } from './address-policy.ts';
 
 /** Every address a hostname resolves to (the OS resolver by default; tests inject their own). */
@@ -23,6 +24,8 @@ export interface GuardedFetchOptions {
    * above stay the fetcher's own.
    */
   readonly guard?: OutboundRequestGuard;
+  /** When tracing is on: a CLIENT span per request and its W3C `traceparent` sent along. */
+  readonly tracing?: Pick<Tracing, 'clientSpan'> | null;
 }
 
 /** Runs one request to `origin` (scheme, host, port) under that destination's breaker and bulkhead. */
@@ -175,9 +178,42 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
     }
   }
 
+  /** The traced variant: one CLIENT span (semconv HTTP client attributes), `traceparent` injected. */
+  function traced(tracing: Pick<Tracing, 'clientSpan'>, raw: string, req: OutboundRequest, check: boolean): Promise<OutboundResponse> {
+    const method = req.method ?? 'GET';
+    let target: URL | null = null;
+    try {
+      target = new URL(raw);
+    } catch {
+      /* send() reports invalid_url */
+    }
+    const attributes = {
+      'http.request.method': method,
+      // Scheme, host and path only: a query may carry something a client did not mean to publish.
+      'url.full': target ? `${target.protocol}//${target.host}${target.pathname}` : undefined,
+      'server.address': target?.hostname,
+      'server.port': target ? Number(target.port || (target.protocol === 'https:' ? 443 : 80)) : undefined,
+      'gatehouse.outbound.purpose': req.purpose,
+    };
+    return tracing.clientSpan(method, attributes, async (span) => {
+      const headers: Record<string, string> = { ...req.headers };
+      span.inject(headers);
+      try {
+        const res = await send(raw, { ...req, headers }, check);
+        span.setAttribute('http.response.status_code', res.status);
+        if (res.status >= 400) span.setAttribute('error.type', String(res.status));
+        return res;
+      } catch (e) {
+        if (e instanceof OutboundError) span.setAttribute('error.type', e.reason);
+        throw e;
+      }
+    });
+  }
+
+  const tracing = opts.tracing;
   return {
-    fetch: (url, req) => send(url, req, true),
-    fetchTrusted: (url, req) => send(url, req, false),
+    fetch: tracing ? (url, req) => traced(tracing, url, req, true) : (url, req) => send(url, req, true),
+    fetchTrusted: tracing ? (url, req) => traced(tracing, url, req, false) : (url, req) => send(url, req, false),
     async close() {
       await Promise.all([guarded.close(), trusted.close()]);
     },

@@ -158,6 +158,9 @@ test('Prometheus exposition: a real client_credentials flow moves the OAuth coun
   assert.equal(sample(text, 'oauth2_active_tokens'), 1);
   assert.equal(sample(text, 'http_server_requests_duration_seconds_count{method="POST",route="/token",status="200"}'), 1);
   assert.equal(sample(text, 'http_server_requests_duration_seconds_count{method="POST",route="/token",status="401"}'), 1);
+  assert.equal(sample(text, 'oauth2_tokens_issued_by_client_total{client_id="ops",grant_type="client_credentials"}'), 1);
+  assert.ok((sample(text, 'gatehouse_store_call_duration_seconds_count{operation="clients.get"}') ?? 0) >= 2, 'store calls are timed by operation');
+  assert.equal(sample(text, 'gatehouse_store_call_errors_total{operation="clients.get"}'), undefined);
   const revoked = await fetch(`${base}/revoke`, { method: 'POST', headers: { ...form, authorization: basic(secret) }, body: `token=${token}` });
   assert.equal(revoked.status, 200);
   const after = await (await fetch(`${base}/metrics`)).text();
@@ -383,4 +386,20 @@ test('operations: every request log line carries the request id and no credentia
   assert.doesNotMatch(all, new RegExp(secret));
   assert.doesNotMatch(all, new RegExp(Buffer.from(`app:${secret}`).toString('base64')));
   assert.ok(records.some((r) => r.req?.url === '/health?client_secret=[redacted]'));
+});
+
+test('operations: log.format pretty writes one readable line per request (#14 item 6), JSON stays the default off a terminal', async () => {
+  const lines: string[] = [];
+  const { base } = await start({ log: { level: 'info', format: 'pretty' } }, { logger: { stream: { write: (l: string) => lines.push(l) } } });
+  await fetch(`${base}/health`, { headers: { 'x-request-id': 'pretty-1' } });
+  await fetch(`${base}/nope`, { headers: { 'x-request-id': 'pretty-2' } });
+  const perRequest = (id: string) => lines.filter((l) => l.includes(`reqId=${id}`));
+  assert.equal(perRequest('pretty-1').length, 1, lines.join(''));
+  assert.match(perRequest('pretty-1')[0]!, /^\d\d:\d\d:\d\d\.\d{3} INFO  GET \/health 200 \d+\.\d ms reqId=pretty-1\n$/);
+  assert.equal(perRequest('pretty-2').length, 1, 'a 404 is one line too');
+  assert.match(perRequest('pretty-2')[0]!, / GET \/nope 404 /);
+  assert.ok(
+    lines.every((l) => !l.startsWith('{')),
+    'no JSON',
+  );
 });

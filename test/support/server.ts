@@ -56,6 +56,9 @@ export interface TestServerOptions {
   readonly backchannel?: GatehouseOptions['backchannel'];
   /** Host name of the issuer (and of `url`) instead of `127.0.0.1`, e.g. `localhost`; the server still binds 127.0.0.1. */
   readonly issuerHost?: string;
+  /** Observability options (e.g. OTEL_* variables for tracing tests) and a pino logger instead of silence. */
+  readonly observe?: GatehouseOptions['observe'];
+  readonly logger?: GatehouseOptions['logger'];
 }
 
 /** Starts Gatehouse on 127.0.0.1:0 with `overrides` on top of fast, silent test defaults. */
@@ -88,8 +91,9 @@ export async function startTestServer(overrides: Overrides = {}, opts: TestServe
     );
     const storage = config.database.url === 'memory:' ? createMemoryStorage(opts.clock ? { clock: opts.clock } : {}) : undefined;
     const gh = await createGatehouse(config, {
-      logger: false,
+      logger: opts.logger ?? false,
       notice: () => {},
+      ...(opts.observe ? { observe: opts.observe } : {}),
       ...(storage ? { storage } : {}),
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.backchannel ? { backchannel: opts.backchannel } : {}),
