@@ -1,4 +1,5 @@
 // Every storage contract suite, registered for one backend.
+import { auditStoreContract } from './audit-store.contract.ts';
 import { clientListContract } from './client-list.contract.ts';
 import { clientStoreContract } from './client-store.contract.ts';
 import { codeStoreContract } from './code-store.contract.ts';
@@ -33,5 +34,6 @@ export function storageContracts(h: GetHarness): void {
   codeStoreContract(h);
   deviceCodeStoreContract(h);
   parStoreContract(h);
+  auditStoreContract(h);
   storageLifecycleContract(h);
 }

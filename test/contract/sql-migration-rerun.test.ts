@@ -69,9 +69,11 @@ for (const kind of ['sqlite', 'postgres', 'mysql'] as const) {
         const full = await schemaOf(db, kind);
         // As if 0003 and 0004 had died after some of their statements: their bookkeeping rows are
         // missing, 0003's old index still exists, 0004 made one of its indexes and a column only.
+        // (Later migrations never ran then, so their rows go too: Kysely refuses gaps.)
+        const fromThird = Object.keys(migrations(kind)).slice(2);
         await db
           .deleteFrom(MIGRATION_TABLE as never)
-          .where('name' as never, 'in', ['0003-session-indexes', '0004-admin-lists'] as never)
+          .where('name' as never, 'in', fromThird as never)
           .execute();
         await db.schema.createIndex('session_sids_sid_idx').on('session_sids').columns(['tenant_id', 'sid']).execute();
         await dropIndex(db, kind, 'tokens_user_grant_idx', 'tokens');
@@ -80,7 +82,7 @@ for (const kind of ['sqlite', 'postgres', 'mysql'] as const) {
         await db.schema.alterTable('session_sids').dropColumn('auth_time').execute();
         assert.notDeepEqual(await schemaOf(db, kind), full);
 
-        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>, kind), { applied: ['0003-session-indexes', '0004-admin-lists'] });
+        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>, kind), { applied: fromThird });
         assert.deepEqual(await schemaOf(db, kind), full);
         assert.deepEqual(await migrateToLatest(db as Kysely<unknown>, kind), { applied: [] });
       });
@@ -108,7 +110,7 @@ for (const kind of ['sqlite', 'postgres', 'mysql'] as const) {
           values ('t', 'h1', ${JSON.stringify(accounts)}, 'u1', ${1}, ${1}, ${9_999_999_999})`.execute(db);
         await sql`insert into session_sids (tenant_id, session_hash, sid) values ('t', 'h1', 's1'), ('t', 'h1', 's2'), ('t', 'h1', 'orphan')`.execute(db);
 
-        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>, kind), { applied: ['0004-admin-lists'] });
+        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>, kind), { applied: Object.keys(all).slice(3) });
         const client = await db.selectFrom('clients').select('client_name_key').where('client_id', '=', 'c1').executeTakeFirstOrThrow();
         assert.equal(client.client_name_key, 'ünïcode app');
         const sids = await db.selectFrom('session_sids').select(['sid', 'user_id', 'auth_time']).orderBy('sid').execute();

@@ -5,6 +5,7 @@ import { initialMigration } from './0001-initial.ts';
 import { endUsersMigration } from './0002-end-users.ts';
 import { sessionIndexesMigration } from './0003-session-indexes.ts';
 import { adminListsMigration } from './0004-admin-lists.ts';
+import { auditMigration } from './0006-audit.ts';
 
 /**
  * The one migration set, in order, forward-only. Add a migration by appending
@@ -19,6 +20,7 @@ export function migrations(kind: SqlKind): Record<string, Migration> {
     '0002-end-users': endUsersMigration(kind),
     '0003-session-indexes': sessionIndexesMigration(kind),
     '0004-admin-lists': adminListsMigration(kind),
+    '0006-audit': auditMigration(kind),
   };
 }
 
