@@ -237,6 +237,10 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         tenantId,
         logoutNotifier,
         config,
+        audit: storage.audit,
+        // Fail closed, loudly: the operation reports GH_AUDIT_FAILED; the record is kept here.
+        onAuditFailure: (entry, e) =>
+          log('error', `audit record NOT written (${e instanceof Error ? e.message : String(e)}): ${JSON.stringify(entry)}`),
       }),
       setLog(fn) {
         log = fn;
