@@ -3,6 +3,7 @@ import { GatehouseError } from '../core/errors.ts';
 import type { EventName } from '../core/events.ts';
 import type { Actor } from './actor.ts';
 import { createRandomIds } from '../core/tokens/random-ids.ts';
+import { auditUseCases } from './audit.ts';
 import { clientUseCases } from './clients.ts';
 import { consentUseCases } from './consents.ts';
 import type { AppDeps, ApplicationDeps } from './deps.ts';
@@ -18,6 +19,7 @@ export type { ApplicationConfig, ApplicationDeps } from './deps.ts';
 export type { ListResult } from './paging.ts';
 export type { UseCase, UseCaseInfo } from './use-case.ts';
 export type * from './views.ts';
+export type { AuditRecordView } from './audit.ts';
 
 type AnyDef = UseCaseDefinition<z.ZodType, unknown, EventName | null>;
 type Bound<G extends Record<string, AnyDef>> = {
@@ -32,6 +34,7 @@ export const USE_CASES = {
   sessions: sessionUseCases,
   consents: consentUseCases,
   keys: keyUseCases,
+  audit: auditUseCases,
 } as const;
 
 type Groups = typeof USE_CASES;
@@ -71,6 +74,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     sessions: bindGroup(USE_CASES.sessions, all),
     consents: bindGroup(USE_CASES.consents, all),
     keys: bindGroup(USE_CASES.keys, all),
+    audit: bindGroup(USE_CASES.audit, all),
     catalog: allUseCases().map(useCaseInfo),
   };
 }

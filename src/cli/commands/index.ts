@@ -1,4 +1,5 @@
 import type { CliCommand } from '../types.ts';
+import { auditCommand } from './audit.ts';
 import { clientsCommand } from './clients.ts';
 import { consentsCommand } from './consents.ts';
 import { keysCommand } from './keys.ts';
@@ -18,4 +19,5 @@ export const commands: readonly CliCommand[] = [
   tokensCommand,
   sessionsCommand,
   consentsCommand,
+  auditCommand,
 ];
