@@ -21,6 +21,7 @@ import type { IdTokenHintVerifier, IdTokenIssuer } from './core/id-token/types.t
 import { createIntrospector, type Introspector } from './core/introspection/introspect.ts';
 import { createRequestObjects, type RequestObjects } from './core/jar/request-object.ts';
 import { KeyManager } from './core/keys/key-manager.ts';
+import { publishAuditHead, purgeAuditRetention } from './core/audit/audit-maintenance.ts';
 import { purgeExpired, schedulePurge } from './core/maintenance/purge-expired.ts';
 import { DEFAULT_TENANT, type TenantId } from './core/model/tenant.ts';
 import { createPushedRequests, type PushedRequests } from './core/par/pushed-requests.ts';
@@ -239,8 +240,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         config,
         audit: storage.audit,
         // Fail closed, loudly: the operation reports GH_AUDIT_FAILED; the record is kept here.
-        onAuditFailure: (entry, e) =>
-          log('error', `audit record NOT written (${e instanceof Error ? e.message : String(e)}): ${JSON.stringify(entry)}`),
+        onAuditFailure: (entry, e) => log('error', `audit record NOT written (${e instanceof Error ? e.message : String(e)}): ${JSON.stringify(entry)}`),
       }),
       setLog(fn) {
         log = fn;
@@ -294,8 +294,24 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
       const r = await purgeExpired(storage, clock, config.maintenance.expiredRetention);
       if (r.failed.length) app.log.warn({ failed: r.failed }, 'purge of expired records failed for some stores');
       else app.log.debug({ removed: r.removed }, 'purged expired records');
+      const audited = await purgeAuditRetention({ audit: storage.audit, clock, tenantId: services.tenantId }, config.audit.retentionDays).catch(
+        (e: unknown) => {
+          app.log.warn({ err: e }, 'audit retention purge failed');
+          return 0;
+        },
+      );
+      if (audited) app.log.info({ purged: audited, retentionDays: config.audit.retentionDays }, 'purged audit records past retention (checkpoint written)');
     }, config.maintenance.purgeInterval);
     purge.start();
+    // docs/audit.md: the published head makes truncation of the newest records detectable.
+    const offHead = services.events.on('audit.head_published', (e) => app.log.info({ audit_head: `${e.seq}:${e.hash}` }, 'audit chain head'));
+    const headTask = () =>
+      publishAuditHead({ audit: storage.audit, events: services.events, tenantId: services.tenantId }).catch((e: unknown) =>
+        app.log.warn({ err: e }, 'could not read the audit chain head'),
+      );
+    const heads = schedulePurge(headTask, config.audit.headInterval);
+    heads.start();
+    if (config.audit.headInterval > 0) void headTask();
     let closed = false;
     return {
       app,
@@ -307,6 +323,8 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
         closed = true;
         ctx.lifecycle.draining = true;
         purge.stop();
+        heads.stop();
+        offHead();
         await app.close();
         await services.close();
       },

@@ -421,6 +421,23 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    audit: z
+      .object({
+        headInterval: duration(
+          300,
+          'How often each instance publishes the audit chain head (log line, `gatehouse_audit_head_seq`, event `audit.head_published`) so that removing the newest records is detectable; 0 disables.',
+        ),
+        retentionDays: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe(
+            'Audit records older than this many days are deleted by the maintenance purge (a checkpoint keeps the rest verifiable); 0 keeps them forever. Manual: `gatehouse audit purge`.',
+          ),
+      })
+      .strict()
+      .prefault({}),
     metrics: z
       .object({
         enabled: z.boolean().default(true).describe('Serve Prometheus metrics at `/metrics`.'),

@@ -110,7 +110,14 @@ export function createMetrics(deps: MetricsDeps, opts: MetricsOptions = {}): Gat
     registers,
   }).set({ version: GATEHOUSE_VERSION, node: process.version }, 1);
 
+  const auditHead = new Gauge({
+    name: 'gatehouse_audit_head_seq',
+    help: 'Seq of the audit chain head last published by this instance (audit.headInterval); the hash is in the log line and the audit.head_published event.',
+    registers,
+  });
+
   const unsubscribe = [
+    deps.events.on('audit.head_published', (e) => auditHead.set(e.seq)),
     deps.events.on('token.issued', (e) => issued.inc({ grant_type: grantTypeLabel(e.grantType), token_type: e.tokenType, format: e.format })),
     deps.events.on('token.revoked', (e) => revoked.inc({ token_type: e.tokenType, reason: e.reason })),
     deps.events.on('client_auth.failed', (e) => failedAuth.inc({ method: authMethodLabel(e.method), reason: authFailureReason(e.reason) })),
