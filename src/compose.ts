@@ -83,6 +83,8 @@ export interface Services {
   readonly tenantId: TenantId;
   readonly clock: Clock;
   readonly kek: Buffer;
+  /** Earlier KEKs (kekPrevious): they only open values sealed before a KEK rotation. */
+  readonly kekPrevious: readonly Buffer[];
   readonly storage: Storage;
   readonly ports: Ports;
   /** One event bus per process, shared by HTTP and CLI (metrics, later sinks and audit subscribe). */
@@ -125,6 +127,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
   const clock = opts.clock ?? systemClock;
   const tenantId = DEFAULT_TENANT;
   const kek = await resolveKek(config, notice);
+  const kekPrevious = config.kekPrevious.map((k) => decodeKek(k)!);
   const storage = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
   try {
     if (config.database.autoMigrate) await storage.migrate();
@@ -149,18 +152,18 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       passwordHasher: createArgon2PasswordHasher({ maxQueue: config.login.hashQueueLength }),
     };
     let log: (level: 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
-    const keys = new KeyManager({ keyStore: storage.keyStore, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
+    const keys = new KeyManager({ keyStore: storage.keyStore, clock, events, kek, kekPrevious, tenantId, log: (l, m) => log(l, m) }, config);
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
     // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri) is fetched through one guard.
     const outbound = createGuardedFetch(guardedFetchOptions(config));
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound);
-    const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
+    const clientAuth = createClientAuthenticator({ ...ports, kek, kekPrevious, tenantId, jwks: clientJwks }, config);
     const idTokens = createIdTokenIssuer({ keys, clock, tenantId }, config);
     const idTokenHints = createIdTokenHintVerifier(keys, config);
     const accessTokens = createAccessTokenIssuer({ ...ports, keys, tenantId }, config);
-    const subjects = createUserSubjects(kek, idTokens.subjectFor);
+    const subjects = createUserSubjects(kek, idTokens.subjectFor, kekPrevious);
     // Back-Channel Logout: in-process background delivery (lost on shutdown; see docs/logout.md).
     const logoutNotifier = createBackchannelDelivery(
       { events, clock, http: outbound },
@@ -181,6 +184,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
       tenantId,
       clock,
       kek,
+      kekPrevious,
       storage,
       ports,
       events,

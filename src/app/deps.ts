@@ -36,7 +36,7 @@ export type ApplicationPorts = Pick<Ports, 'clients' | 'users' | 'tokens' | 'den
  * `userService` and `clientService` are the process's own (the use cases pass their actor).
  */
 export interface ApplicationDeps extends ApplicationPorts {
-  readonly keys: Pick<KeyManager, 'ready' | 'init' | 'load' | 'rotate' | 'list' | 'jwks' | 'signer'>;
+  readonly keys: Pick<KeyManager, 'ready' | 'init' | 'load' | 'rotate' | 'list' | 'jwks' | 'signer' | 'resealAll'>;
   readonly userService: UserService;
   readonly clientService: ClientService;
   readonly tenantId: string;

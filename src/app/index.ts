@@ -8,6 +8,7 @@ import { clientUseCases } from './clients.ts';
 import { consentUseCases } from './consents.ts';
 import type { AppDeps, ApplicationDeps } from './deps.ts';
 import { grantUseCases } from './grants.ts';
+import { kekUseCases } from './kek.ts';
 import { keyUseCases } from './keys.ts';
 import { sessionUseCases } from './sessions.ts';
 import { bindUseCase, useCaseInfo, type UseCase, type UseCaseDefinition, type UseCaseInfo } from './use-case.ts';
@@ -35,6 +36,7 @@ export const USE_CASES = {
   consents: consentUseCases,
   keys: keyUseCases,
   audit: auditUseCases,
+  kek: kekUseCases,
 } as const;
 
 type Groups = typeof USE_CASES;
@@ -75,6 +77,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     consents: bindGroup(USE_CASES.consents, all),
     keys: bindGroup(USE_CASES.keys, all),
     audit: bindGroup(USE_CASES.audit, all),
+    kek: bindGroup(USE_CASES.kek, all),
     catalog: allUseCases().map(useCaseInfo),
   };
 }

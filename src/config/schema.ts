@@ -45,6 +45,13 @@ export const configSchema = z
       .describe(
         'Key-encryption key: 32 random bytes, base64 or base64url. Encrypts signing keys at rest (AES-256-GCM). Required in production. Env: GATEHOUSE_KEK.',
       ),
+    kekPrevious: z
+      .array(z.string())
+      .max(8)
+      .default([])
+      .describe(
+        'Earlier key-encryption keys, during a KEK rotation only: they open values sealed before the change, never seal new ones. Remove once `gatehouse kek rotate` reported every key re-sealed (docs/operations.md). Env: GATEHOUSE_KEK_PREVIOUS (comma-separated).',
+      ),
     adminToken: z
       .string()
       .optional()

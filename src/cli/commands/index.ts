@@ -2,6 +2,7 @@ import type { CliCommand } from '../types.ts';
 import { auditCommand } from './audit.ts';
 import { clientsCommand } from './clients.ts';
 import { consentsCommand } from './consents.ts';
+import { kekCommand } from './kek.ts';
 import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { serveCommand } from './serve.ts';
@@ -14,6 +15,7 @@ export const commands: readonly CliCommand[] = [
   serveCommand,
   migrateCommand,
   keysCommand,
+  kekCommand,
   clientsCommand,
   usersCommand,
   tokensCommand,
