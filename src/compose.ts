@@ -178,7 +178,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const pushedRequests = createPushedRequests({ ...ports, tenantId }, config);
     const grants = createGrantRegistry({ ...ports, accessTokens, idTokens, subjects, tenantId, config });
     const userService = createUserService({ ...ports, tenantId });
-    const clientService = createClientService({ ...ports, kek, tenantId });
+    const clientService = createClientService({ ...ports, kek, kekPrevious, tenantId });
     const services: Services = {
       config,
       tenantId,

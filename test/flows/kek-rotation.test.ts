@@ -16,7 +16,8 @@ import { main } from '../../src/cli/main.ts';
 import type { CliIo } from '../../src/cli/types.ts';
 import { kekId, sealedKekId } from '../../src/core/keys/kek.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
-import { clientCredentials, discover } from '../support/oauth-client.ts';
+import * as oauth from 'oauth4webapi';
+import { clientCredentials, discover, INSECURE } from '../support/oauth-client.ts';
 import { createTestClient, startTestServer, type TestClient } from '../support/server.ts';
 
 const A = randomBytes(32);
@@ -24,6 +25,8 @@ const B = randomBytes(32);
 let dir: string;
 let db: string;
 let client: TestClient;
+/** client_secret_jwt: its secret is sealed under the KEK too. */
+let jwtClient: TestClient;
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gh-kek-'));
   db = `sqlite:${join(dir, 'g.db')}`;
@@ -37,10 +40,15 @@ async function signsAndVerifies(kek: Buffer, previous: Buffer[] = []): Promise<v
   const s = await startTestServer({ database: { url: db }, kek: b64(kek), kekPrevious: previous.map(b64), keys: { algorithms: ['ES256', 'RS256'] } });
   try {
     client ??= await createTestClient(s.gh);
+    jwtClient ??= await createTestClient(s.gh, { token_endpoint_auth_method: 'client_secret_jwt', token_endpoint_auth_signing_alg: 'HS256' });
     const as = await discover(s.url);
     const t = await clientCredentials(as, client, { scope: 'read' });
     const { payload } = await jwtVerify(t.access_token, createRemoteJWKSet(new URL(as.jwks_uri!)), { issuer: s.url });
     assert.equal(payload['client_id'], client.client_id);
+    // client_secret_jwt (RFC 7523): the server opens the sealed secret to check the assertion's HMAC.
+    const c: oauth.Client = { client_id: jwtClient.client_id };
+    const res = await oauth.clientCredentialsGrantRequest(as, c, oauth.ClientSecretJwt(jwtClient.client_secret), { scope: 'read' }, INSECURE);
+    assert.ok((await oauth.processClientCredentialsResponse(as, c, res)).access_token);
   } finally {
     await s.close();
   }
@@ -62,7 +70,8 @@ async function gh(env: Record<string, string>, ...args: string[]): Promise<{ cod
 async function sealedUnder(): Promise<(string | null)[]> {
   const s = await createStorage(db);
   try {
-    return (await s.keyStore.list('default')).map((k) => sealedKekId(k.privateJwkEncrypted));
+    const secret = (await s.clients.get('default', jwtClient.client_id))!.secretEncrypted!;
+    return [...(await s.keyStore.list('default')).map((k) => sealedKekId(k.privateJwkEncrypted)), sealedKekId(secret) ?? 'v1'];
   } finally {
     await s.close();
   }
@@ -71,11 +80,12 @@ async function sealedUnder(): Promise<(string | null)[]> {
 test('keys created under KEK A sign and verify', async () => {
   await signsAndVerifies(A);
   const ids = await sealedUnder();
-  assert.ok(ids.length >= 4);
-  assert.ok(ids.every((id) => id === kekId(A)));
+  assert.ok(ids.length >= 5);
+  assert.ok(ids.slice(0, -1).every((id) => id === kekId(A)));
+  assert.equal(ids.at(-1), 'v1', 'client secrets are sealed in the v1 envelope (no KEK id)');
 });
 
-test('during the change (B current, A previous) the server still signs; kek rotate re-seals every key under B, idempotently, and is audited', async () => {
+test('during the change (B current, A previous) the server still signs and opens client secrets; kek rotate re-seals every key and client secret under B, idempotently, and is audited', async () => {
   await signsAndVerifies(B, [A]);
   const env = { GATEHOUSE_KEK: b64(B), GATEHOUSE_KEK_PREVIOUS: b64(A) };
   const r = await gh(env, 'kek', 'rotate', '--json');
@@ -83,14 +93,15 @@ test('during the change (B current, A previous) the server still signs; kek rota
   const report = JSON.parse(r.out);
   assert.equal(report.kek_id, kekId(B));
   assert.equal(report.resealed, report.keys);
+  assert.deepEqual([report.client_secrets, report.client_secrets_resealed], [1, 1]);
   assert.ok((await sealedUnder()).every((id) => id === kekId(B)));
   const again = JSON.parse((await gh(env, 'kek', 'rotate', '--json')).out);
-  assert.deepEqual([again.resealed, again.already_current], [0, report.keys], 'idempotent');
+  assert.deepEqual([again.resealed, again.already_current, again.client_secrets_resealed], [0, report.keys, 0], 'idempotent');
   const audit = await gh(env, 'audit', '--action', 'kek.rotate', '--json');
   assert.equal(audit.out.trim().split('\n').length, 2);
 });
 
-test('after the change B alone signs and verifies', async () => {
+test('after the change B alone signs, verifies and authenticates client_secret_jwt', async () => {
   await signsAndVerifies(B);
 });
 
