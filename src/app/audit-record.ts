@@ -39,7 +39,7 @@ export function auditObject(name: string, raw: unknown, output?: unknown): Obj {
   return { type: name.split('.')[0]!.replace(/s$/, ''), id: user ?? client };
 }
 
-/** Input members that are never recorded, not even by name of value. */
+/** Input members that are never recorded, not even by name. */
 const SECRET_MEMBERS = new Set(['password', 'client_secret', 'secret']);
 
 /**
