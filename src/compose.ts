@@ -22,6 +22,7 @@ import type { IdTokenHintVerifier, IdTokenIssuer } from './core/id-token/types.t
 import { createIntrospector, type Introspector } from './core/introspection/introspect.ts';
 import { createRequestObjects, type RequestObjects } from './core/jar/request-object.ts';
 import { KeyManager } from './core/keys/key-manager.ts';
+import { publishAuditHead, purgeAuditRetention } from './core/audit/audit-maintenance.ts';
 import { purgeExpired, schedulePurge } from './core/maintenance/purge-expired.ts';
 import { DEFAULT_TENANT, type TenantId } from './core/model/tenant.ts';
 import { createPushedRequests, type PushedRequests } from './core/par/pushed-requests.ts';
@@ -111,6 +112,8 @@ export interface Services {
   readonly tenantId: TenantId;
   readonly clock: Clock;
   readonly kek: Buffer;
+  /** Earlier KEKs (kekPrevious): they only open values sealed before a KEK rotation. */
+  readonly kekPrevious: readonly Buffer[];
   readonly storage: Storage;
   readonly ports: Ports;
   /** One event bus per process, shared by HTTP and CLI (metrics, later sinks and audit subscribe). */
@@ -166,6 +169,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
   const clock = opts.clock ?? systemClock;
   const tenantId = DEFAULT_TENANT;
   const kek = await resolveKek(config, notice);
+  const kekPrevious = config.kekPrevious.map((k) => decodeKek(k)!);
   const opened = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
   let shared: SharedState | undefined;
   let tracing: Tracing | null = null;
@@ -213,20 +217,20 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const sinkSpecs = resolveSinks(config).specs;
     const eventStreaming =
       sinkSpecs.length > 0 ? createEventStreaming({ events, outbox: storage.outbox, clock, log: (l, m) => log(l, m) }, sinkSpecs, config) : null;
-    const keys = new KeyManager({ keyStore: storage.keyStore, clock, events, kek, tenantId, log: (l, m) => log(l, m) }, config);
+    const keys = new KeyManager({ keyStore: storage.keyStore, clock, events, kek, kekPrevious, tenantId, log: (l, m) => log(l, m) }, config);
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
     // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri) is fetched through one guard.
     const outbound = createGuardedFetch({ ...guardedFetchOptions(config, resilience.outbound), tracing });
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound);
-    const clientAuth = createClientAuthenticator({ ...ports, kek, tenantId, jwks: clientJwks }, config);
+    const clientAuth = createClientAuthenticator({ ...ports, kek, kekPrevious, tenantId, jwks: clientJwks }, config);
     // Roles, groups and custom attributes: which scope releases what (config, built once).
     const claimCatalog = createClaimCatalog(config);
     const idTokens = createIdTokenIssuer({ keys, clock, tenantId, claimCatalog }, config);
     const idTokenHints = createIdTokenHintVerifier(keys, config);
     const accessTokens = createAccessTokenIssuer({ ...ports, keys, tenantId }, config);
-    const subjects = createUserSubjects(kek, idTokens.subjectFor);
+    const subjects = createUserSubjects(kek, idTokens.subjectFor, kekPrevious);
     // Back-Channel Logout: in-process background delivery (lost on shutdown; see docs/logout.md).
     const logoutNotifier = createBackchannelDelivery(
       { events, clock, http: outbound },
@@ -241,12 +245,13 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const pushedRequests = createPushedRequests({ ...ports, tenantId }, config);
     const grants = createGrantRegistry({ ...ports, accessTokens, idTokens, subjects, claimCatalog, tenantId, config });
     const userService = createUserService({ ...ports, tenantId, attributes: config.users.attributes });
-    const clientService = createClientService({ ...ports, kek, tenantId });
+    const clientService = createClientService({ ...ports, kek, kekPrevious, tenantId });
     const services: Services = {
       config,
       tenantId,
       clock,
       kek,
+      kekPrevious,
       storage,
       ports,
       events,
@@ -315,6 +320,9 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         logoutNotifier,
         config,
         ...(eventStreaming ? { eventsWritten: () => eventStreaming.writer.flush() } : {}),
+        audit: storage.audit,
+        // Fail closed, loudly: the operation reports GH_AUDIT_FAILED; the record is kept here.
+        onAuditFailure: (entry, e) => log('error', `audit record NOT written (${e instanceof Error ? e.message : String(e)}): ${JSON.stringify(entry)}`),
       }),
       eventStreaming,
       outbound,
@@ -440,8 +448,24 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
         });
         app.log.debug({ removed: n }, 'purged settled outbox events');
       }
+      const audited = await purgeAuditRetention({ audit: storage.audit, clock, tenantId: services.tenantId }, config.audit.retentionDays).catch(
+        (e: unknown) => {
+          app.log.warn({ err: e }, 'audit retention purge failed');
+          return 0;
+        },
+      );
+      if (audited) app.log.info({ purged: audited, retentionDays: config.audit.retentionDays }, 'purged audit records past retention (checkpoint written)');
     }, config.maintenance.purgeInterval);
     purge.start();
+    // docs/audit.md: the published head makes truncation of the newest records detectable.
+    const offHead = services.events.on('audit.head_published', (e) => app.log.info({ audit_head: `${e.seq}:${e.hash}` }, 'audit chain head'));
+    const headTask = () =>
+      publishAuditHead({ audit: storage.audit, events: services.events, tenantId: services.tenantId }).catch((e: unknown) =>
+        app.log.warn({ err: e }, 'could not read the audit chain head'),
+      );
+    const heads = schedulePurge(headTask, config.audit.headInterval);
+    heads.start();
+    if (config.audit.headInterval > 0) void headTask();
     let closed = false;
     return {
       app,
@@ -453,6 +477,8 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
         closed = true;
         ctx.lifecycle.draining = true;
         purge.stop();
+        heads.stop();
+        offHead();
         await app.close();
         await services.close();
       },

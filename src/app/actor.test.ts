@@ -24,3 +24,8 @@ test('the CLI acts as the OS user with the admin role; an odd USER falls back to
   assert.equal(cliActor({}).id, 'cli');
   assert.equal(cliActor({ USER: 'x\n[GH_FAKE]' }).id, 'cli');
 });
+
+test('the CLI actor carries its origin for the audit record: cli:<host>; an odd host name is not copied', () => {
+  assert.equal(cliActor({ USER: 'alice' }, 'build-7.example').origin, 'cli:build-7.example');
+  assert.equal(cliActor({ USER: 'alice' }, 'a b\n').origin, 'cli:unknown-host');
+});

@@ -16,6 +16,11 @@ export interface Actor {
   readonly kind: ActorRef['kind'];
   readonly id: string;
   readonly roles: readonly Role[];
+  /**
+   * Where the actor acts from, for the audit record: the client IP address (admin API), or
+   * `cli:<host>` (the CLI). Absent: `unknown`.
+   */
+  readonly origin?: string;
 }
 
 /** Whether any of the actor's roles is `required` or stronger. */
@@ -36,11 +41,14 @@ export function actorRef(actor: Actor): ActorRef {
   return { kind: actor.kind, id: actor.id };
 }
 
+const SAFE_NAME = /^[\w.@-]{1,64}$/;
+
 /**
  * The CLI acts as the operating-system user who runs it, with every role: whoever can run the
  * CLI against the database already holds its credentials and the KEK.
  */
-export function cliActor(env: Readonly<Record<string, string | undefined>>): Actor {
+export function cliActor(env: Readonly<Record<string, string | undefined>>, host?: string): Actor {
   const name = env['USER'] ?? env['LOGNAME'] ?? env['USERNAME'];
-  return { kind: 'cli', id: name && /^[\w.@-]{1,64}$/.test(name) ? name : 'cli', roles: ['admin'] };
+  const actor: Actor = { kind: 'cli', id: name && SAFE_NAME.test(name) ? name : 'cli', roles: ['admin'] };
+  return host === undefined ? actor : { ...actor, origin: `cli:${SAFE_NAME.test(host) ? host : 'unknown-host'}` };
 }

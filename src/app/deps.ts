@@ -2,8 +2,9 @@ import type { AttributeDefinitions } from '../core/users/user-attributes.ts';
 import type { ClientService } from '../core/clients/client-service.ts';
 import type { LogoutNotifier } from '../core/end-session/logout-notifier.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
+import type { AuditEntry } from '../core/model/audit.ts';
 import type { SigningAlg } from '../core/model/key.ts';
-import type { GrantStore, Ports, UserSessionStore } from '../core/ports/index.ts';
+import type { AuditStore, GrantStore, Ports, UserSessionStore } from '../core/ports/index.ts';
 import type { UserService } from '../core/users/user-service.ts';
 
 /** The config the use cases read (a slice of `Config`, S6). */
@@ -41,7 +42,7 @@ export type ApplicationPorts = Pick<Ports, 'clients' | 'users' | 'tokens' | 'den
  * `userService` and `clientService` are the process's own (the use cases pass their actor).
  */
 export interface ApplicationDeps extends ApplicationPorts {
-  readonly keys: Pick<KeyManager, 'ready' | 'init' | 'load' | 'rotate' | 'list' | 'jwks' | 'signer'>;
+  readonly keys: Pick<KeyManager, 'ready' | 'init' | 'load' | 'rotate' | 'list' | 'jwks' | 'signer' | 'resealAll'>;
   readonly userService: UserService;
   readonly clientService: ClientService;
   readonly tenantId: string;
@@ -54,6 +55,10 @@ export interface ApplicationDeps extends ApplicationPorts {
    * stay buffered and the use case still returns.
    */
   readonly eventsWritten?: () => Promise<void>;
+  /** The audit log every mutation writes to (docs/audit.md). */
+  readonly audit: AuditStore;
+  /** Told when an audit record could not be written (the composition root logs it at error level, record included). */
+  readonly onAuditFailure?: (entry: AuditEntry, error: unknown) => void;
 }
 
 /** What handlers receive: the deps plus helpers derived from them once. */

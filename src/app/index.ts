@@ -3,10 +3,12 @@ import { GatehouseError } from '../core/errors.ts';
 import type { EventName } from '../core/events.ts';
 import type { Actor } from './actor.ts';
 import { createRandomIds } from '../core/tokens/random-ids.ts';
+import { auditUseCases } from './audit.ts';
 import { clientUseCases } from './clients.ts';
 import { consentUseCases } from './consents.ts';
 import type { AppDeps, ApplicationDeps } from './deps.ts';
 import { grantUseCases } from './grants.ts';
+import { kekUseCases } from './kek.ts';
 import { keyUseCases } from './keys.ts';
 import { sessionUseCases } from './sessions.ts';
 import { bindUseCase, useCaseInfo, type UseCase, type UseCaseDefinition, type UseCaseInfo } from './use-case.ts';
@@ -18,6 +20,7 @@ export type { ApplicationConfig, ApplicationDeps } from './deps.ts';
 export type { ListResult } from './paging.ts';
 export type { UseCase, UseCaseInfo } from './use-case.ts';
 export type * from './views.ts';
+export type { AuditRecordView } from './audit.ts';
 
 type AnyDef = UseCaseDefinition<z.ZodType, unknown, EventName | null>;
 type Bound<G extends Record<string, AnyDef>> = {
@@ -32,6 +35,8 @@ export const USE_CASES = {
   sessions: sessionUseCases,
   consents: consentUseCases,
   keys: keyUseCases,
+  audit: auditUseCases,
+  kek: kekUseCases,
 } as const;
 
 type Groups = typeof USE_CASES;
@@ -71,6 +76,8 @@ export function createApplication(deps: ApplicationDeps): Application {
     sessions: bindGroup(USE_CASES.sessions, all),
     consents: bindGroup(USE_CASES.consents, all),
     keys: bindGroup(USE_CASES.keys, all),
+    audit: bindGroup(USE_CASES.audit, all),
+    kek: bindGroup(USE_CASES.kek, all),
     catalog: allUseCases().map(useCaseInfo),
   };
 }

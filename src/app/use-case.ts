@@ -3,6 +3,7 @@ import { GatehouseError, OAuthError } from '../core/errors.ts';
 import type { EventMap, EventName, EventPublisher } from '../core/events.ts';
 import { epochSeconds } from '../core/ports/clock.ts';
 import { actorRef, assertRole, type Actor, type Role } from './actor.ts';
+import { auditDetail, auditObject, outcomeOf, writeAudit } from './audit-record.ts';
 import type { AppDeps } from './deps.ts';
 
 /** What a handler gets besides its validated input. */
@@ -88,7 +89,7 @@ function translate(e: unknown): unknown {
  * every bad path, nothing touched), then the handler.
  */
 export function bindUseCase<S extends z.ZodType, O, E extends EventName | null>(def: UseCaseDefinition<S, O, E>, deps: AppDeps): UseCase<S, O> {
-  return async (actor, raw) => {
+  const run = async (actor: Actor, raw: unknown): Promise<O> => {
     assertRole(actor, def.role, def.name);
     const parsed = def.input.safeParse(raw);
     if (!parsed.success) throw new GatehouseError('GH_INVALID_INPUT', `${def.name}: ${describeIssues(parsed.error.issues)}`);
@@ -112,6 +113,23 @@ export function bindUseCase<S extends z.ZodType, O, E extends EventName | null>(
       throw translate(e);
     }
     if (def.event !== null) await deps.eventsWritten?.();
+    return out;
+  };
+  // Reads (no event) are not audited (docs/audit.md); every mutation writes one record, for a
+  // refusal (role, input) and a failure as for a success.
+  if (def.event === null) return run;
+  return async (actor, raw) => {
+    const via = actor.kind === 'cli' ? 'cli' : 'admin';
+    let out: O;
+    try {
+      out = await run(actor, raw);
+    } catch (e) {
+      const err = e instanceof GatehouseError ? e : undefined;
+      await writeAudit(deps, actor, def.name, auditObject(def.name, raw), outcomeOf(e), auditDetail(raw, via, err));
+      throw e;
+    }
+    const failed = await writeAudit(deps, actor, def.name, auditObject(def.name, raw, out), { outcome: 'success', errorCode: null }, auditDetail(raw, via));
+    if (failed) throw failed;
     return out;
   };
 }

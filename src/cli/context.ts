@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { cliActor, type Actor, type Application } from '../app/index.ts';
 import { loadConfig } from '../config/load.ts';
@@ -52,7 +53,7 @@ export async function openCliContext(configFile: string | undefined, io: CliIo):
   return {
     config,
     application: services.application,
-    actor: cliActor(io.env),
+    actor: cliActor(io.env, hostname()),
     async close() {
       await services.logoutNotifier.idle();
       await services.close();

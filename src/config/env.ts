@@ -49,6 +49,7 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
   ['GATEHOUSE_DATABASE_AUTO_MIGRATE', 'database.autoMigrate', bool],
   ['GATEHOUSE_DATABASE_POOL_SIZE', 'database.poolSize', int],
   ['GATEHOUSE_KEK', 'kek', str],
+  ['GATEHOUSE_KEK_PREVIOUS', 'kekPrevious', list],
   ['GATEHOUSE_ADMIN_TOKEN', 'adminToken', str],
   ['GATEHOUSE_LOG_LEVEL', 'log.level', str],
   ['GATEHOUSE_LOG_FORMAT', 'log.format', str],

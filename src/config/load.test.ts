@@ -326,3 +326,25 @@ test('GATEHOUSE_REDIS_URL sets redis.url (redis:// or rediss://, db in the path)
   await assert.rejects(loadConfig({ env: { GATEHOUSE_REDIS_URL: 'http://cache.internal' } }), /redis\.url: must start with redis:\/\/ or rediss:\/\//);
   assert.equal((await loadConfig({ env: { GATEHOUSE_RATE_LIMITS_ENABLED: 'false' } })).rateLimits.enabled, false);
 });
+
+test('kekPrevious (GATEHOUSE_KEK_PREVIOUS, comma-separated): each entry must be a 32-byte key, and it needs kek', async () => {
+  const other = randomBytes(32).toString('base64');
+  const c = await loadConfig({ env: { GATEHOUSE_KEK: STRONG_KEK, GATEHOUSE_KEK_PREVIOUS: `${other}, ${STRONG_KEK}` } });
+  assert.deepEqual(c.kekPrevious, [other, STRONG_KEK]);
+  assert.match(
+    problems(() => buildConfig({ kek: STRONG_KEK, kekPrevious: [other, 'short'] })),
+    /kekPrevious\.1: must be 32 bytes/,
+  );
+  assert.match(
+    problems(() => buildConfig({ kekPrevious: [other] })),
+    /kekPrevious: needs kek/,
+  );
+});
+
+test('audit.headInterval and audit.retentionDays: defaults 300 s and 0 (keep forever); negative refused', () => {
+  assert.deepEqual(buildConfig({}).audit, { headInterval: 300, retentionDays: 0 });
+  assert.match(
+    problems(() => buildConfig({ audit: { retentionDays: -1 } })),
+    /audit\.retentionDays/,
+  );
+});

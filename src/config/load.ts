@@ -95,6 +95,10 @@ export function semanticProblems(c: Config): string[] {
   if (c.kek !== undefined && !decodeKek(c.kek)) out.push('kek: must be 32 bytes, base64 or base64url encoded');
   out.push(...localeSettingsProblems(c.pages));
   out.push(...claimsConfigProblems(c));
+  c.kekPrevious.forEach((k, i) => {
+    if (!decodeKek(k)) out.push(`kekPrevious.${i}: must be 32 bytes, base64 or base64url encoded`);
+  });
+  if (c.kekPrevious.length && c.kek === undefined) out.push('kekPrevious: needs kek (GATEHOUSE_KEK), the KEK that seals from now on');
   c.cors.origins.forEach((o, i) => {
     const problem = corsOriginProblem(o);
     if (problem) out.push(`cors.origins.${i}: ${problem}`);

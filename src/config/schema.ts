@@ -194,6 +194,13 @@ export const configSchema = z
       .describe(
         'Key-encryption key: 32 random bytes, base64 or base64url. Encrypts signing keys at rest (AES-256-GCM). Required in production. Env: GATEHOUSE_KEK.',
       ),
+    kekPrevious: z
+      .array(z.string())
+      .max(8)
+      .default([])
+      .describe(
+        'Earlier key-encryption keys, during a KEK rotation only: they open values sealed before the change, never seal new ones. Remove once `gatehouse kek rotate` reported every key re-sealed (docs/operations.md). Env: GATEHOUSE_KEK_PREVIOUS (comma-separated).',
+      ),
     adminToken: z
       .string()
       .optional()
@@ -640,6 +647,23 @@ export const configSchema = z
           86400,
           'How long expired tokens and codes are kept before purging (so recently expired ones still introspect as inactive and reuse is still detected).',
         ),
+      })
+      .strict()
+      .prefault({}),
+    audit: z
+      .object({
+        headInterval: duration(
+          300,
+          'How often each instance publishes the audit chain head (log line, `gatehouse_audit_head_seq`, event `audit.head_published`) so that removing the newest records is detectable; 0 disables.',
+        ),
+        retentionDays: z
+          .number()
+          .int()
+          .min(0)
+          .default(0)
+          .describe(
+            'Audit records older than this many days are deleted by the maintenance purge (a checkpoint keeps the rest verifiable); 0 keeps them forever. Manual: `gatehouse audit purge`.',
+          ),
       })
       .strict()
       .prefault({}),

@@ -178,6 +178,8 @@ export const GATEHOUSE_ERROR_CODES = [
   'GH_KEYS_NOT_LOADED',
   'GH_KEYS_ALG_NOT_CONFIGURED',
   'GH_KEY_INVALID',
+  'GH_AUDIT_FAILED',
+  'GH_AUDIT_CHAIN_BROKEN',
 ] as const;
 export type GatehouseErrorCode = (typeof GATEHOUSE_ERROR_CODES)[number];
 
@@ -204,12 +206,14 @@ export function gatehouseErrorStatus(code: GatehouseErrorCode): number {
     case 'GH_STORE_UNAVAILABLE':
     case 'GH_BUSY':
     case 'GH_KEYS_NOT_LOADED':
+    case 'GH_AUDIT_FAILED':
       return 503;
     case 'GH_CONFIG_INVALID':
     case 'GH_MIGRATION_FAILED':
     case 'GH_KEK_INVALID':
     case 'GH_KEK_DECRYPT_FAILED':
     case 'GH_KEY_INVALID':
+    case 'GH_AUDIT_CHAIN_BROKEN':
       return 500;
   }
 }

@@ -52,6 +52,8 @@ export const EVENT_CATALOGUE = {
   'breaker.closed': { subject: 'dependency' },
   'request.shed': { subject: 'route' },
   'audit.head_published': {},
+  'audit.purged': {},
+  'kek.rotated': { subject: 'kekId' },
   'event.dead_lettered': { subject: 'eventId' },
 } as const satisfies { readonly [K in EventName]: EventSpec<K> };
 

@@ -133,6 +133,10 @@ export interface EventMap {
   'request.shed': { route: string; reason: string };
   /** The audit chain head, published periodically so that removing the newest records is detectable. */
   'audit.head_published': { tenantId: string; seq: number; hash: string };
+  /** Audit records older than `before` (epoch ms) were deleted; `checkpointSeq` is the checkpoint record that keeps the rest verifiable (null: nothing was old enough). */
+  'audit.purged': { tenantId: string; before: number; purged: number; checkpointSeq: number | null; actor: ActorRef };
+  /** `gatehouse kek rotate` re-sealed stored signing keys (`resealed` of `keys`) and `clientSecrets` sealed client secrets under the KEK `kekId` (`failed`: values no configured KEK opens). */
+  'kek.rotated': { tenantId: string; kekId: string; keys: number; resealed: number; clientSecrets: number; failed: number; actor: ActorRef };
   /** An event could not be delivered to a sink after its last retry and was moved to the dead-letter state. */
   'event.dead_lettered': { sink: string; eventId: string; type: string; attempts: number; reason: string };
 }

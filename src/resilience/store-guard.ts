@@ -21,12 +21,12 @@ type PortName = Exclude<keyof Storage, 'migrate' | 'ping' | 'close' | 'dialect'>
 type CallTable = { readonly [P in PortName]: { readonly [M in keyof Storage[P]]: Kind } };
 
 export const STORE_CALLS: CallTable = {
-  clients: { create: 'write', get: 'read', page: 'read', update: 'write', delete: 'write' },
+  clients: { create: 'write', get: 'read', page: 'read', update: 'write', delete: 'write', resealSecret: 'background' },
   tokens: { insert: 'write', find: 'read', consume: 'write', revoke: 'write', revokeGrant: 'write', countActive: 'background', purgeExpired: 'background' },
   grants: { listGrants: 'read', revokeByUser: 'write', revokeByClient: 'write' },
   denylist: { add: 'write', has: 'read', purgeExpired: 'background' },
   replay: { useOnce: 'write', purgeExpired: 'background' },
-  keyStore: { list: 'read', insert: 'write', rotate: 'write', purgeRetired: 'background' },
+  keyStore: { list: 'read', insert: 'write', rotate: 'write', reseal: 'background', purgeRetired: 'background' },
   users: { create: 'write', get: 'read', findByUsername: 'read', update: 'write', page: 'read', delete: 'write' },
   sessions: {
     create: 'write',
@@ -52,6 +52,9 @@ export const STORE_CALLS: CallTable = {
   par: { insert: 'write', take: 'write', purgeExpired: 'background' },
   // The relay and the bus → outbox writer run off the request path with their own retries,
   // batching and buffer (docs/events.md): an outbox stall must not open the request breaker.
+  // Operator mutations append one record each (their own path, not a token request's); verify,
+  // listing and retention walk the chain in the background.
+  audit: { append: 'write', head: 'read', list: 'background', latestCheckpoint: 'background', purge: 'background' },
   outbox: { append: 'background', claim: 'background', settle: 'background', stats: 'background', purgeSettled: 'background' },
 };
 
@@ -128,6 +131,7 @@ export function guardStorage(storage: Storage, policy: DependencyPolicy, kinds: 
     deviceCodes: wrapPort('deviceCodes'),
     par: wrapPort('par'),
     outbox: wrapPort('outbox'),
+    audit: wrapPort('audit'),
     migrate: () => storage.migrate(),
     ping: () => storage.ping(),
     close: () => storage.close(),

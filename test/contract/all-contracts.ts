@@ -1,4 +1,5 @@
 // Every storage contract suite, registered for one backend.
+import { auditStoreContract } from './audit-store.contract.ts';
 import { clientListContract } from './client-list.contract.ts';
 import { clientStoreContract } from './client-store.contract.ts';
 import { codeStoreContract } from './code-store.contract.ts';
@@ -35,5 +36,6 @@ export function storageContracts(h: GetHarness): void {
   deviceCodeStoreContract(h);
   parStoreContract(h);
   outboxStoreContract(h);
+  auditStoreContract(h);
   storageLifecycleContract(h);
 }

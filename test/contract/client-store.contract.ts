@@ -151,5 +151,16 @@ export function clientStoreContract(h: GetHarness): void {
       await clients.create(clientFixture(t, 'caseid'));
       assert.equal((await clients.page(t, BY_ID)).items.length, 2);
     });
+
+    test('resealSecret is a compare-and-set on the sealed secret: one of two concurrent callers wins, a stale value changes nothing', async () => {
+      const { storage, peer } = h();
+      const t = newTenant();
+      await storage.clients.create(clientFixture(t, 'c-jwt', { secretEncrypted: 'v1.old' }));
+      const [x, y] = await Promise.all([storage.clients.resealSecret(t, 'c-jwt', 'v1.old', 'v2.a'), peer.clients.resealSecret(t, 'c-jwt', 'v1.old', 'v2.b')]);
+      assert.equal(Number(x) + Number(y), 1);
+      assert.equal((await storage.clients.get(t, 'c-jwt'))!.secretEncrypted, x ? 'v2.a' : 'v2.b');
+      assert.equal(await storage.clients.resealSecret(t, 'nope', 'v1.old', 'v2.c'), false);
+      assert.equal(await storage.clients.resealSecret(newTenant(), 'c-jwt', x ? 'v2.a' : 'v2.b', 'v2.c'), false);
+    });
   });
 }

@@ -173,5 +173,22 @@ export function keyStoreContract(h: GetHarness): void {
       await keys.insert(keyFixture(b, { status: 'active', activatedAt: 1 }));
       assert.deepEqual(await keys.list(a), [active]);
     });
+
+    test('reseal is a compare-and-set on the sealed private key: a stale expected value changes nothing', async () => {
+      const keys = h().storage.keyStore;
+      const peer = h().peer.keyStore;
+      const t = newTenant();
+      const k = keyFixture(t, { status: 'active', activatedAt: 1 });
+      await keys.insert(k);
+      const a = 'v2.AAAAAAAAAAA.' + k.privateJwkEncrypted.slice(3);
+      const b = 'v2.BBBBBBBBBBB.' + k.privateJwkEncrypted.slice(3);
+      const [x, y] = await all([keys.reseal(t, k.kid, k.privateJwkEncrypted, a), peer.reseal(t, k.kid, k.privateJwkEncrypted, b)]);
+      assert.equal(Number(x) + Number(y), 1, 'exactly one of two concurrent re-seals wins');
+      const [stored] = await keys.list(t);
+      assert.equal(stored!.privateJwkEncrypted, x ? a : b);
+      assert.deepEqual({ ...stored!, privateJwkEncrypted: k.privateJwkEncrypted }, k, 'nothing else changed');
+      assert.equal(await keys.reseal(t, 'no-such-kid', a, b), false);
+      assert.equal(await keys.reseal(newTenant(), k.kid, stored!.privateJwkEncrypted, b), false, 'tenant-scoped');
+    });
   });
 }

@@ -67,22 +67,24 @@ for (const kind of ['sqlite', 'postgres', 'mysql'] as const) {
       await withDatabase(kind, async (db) => {
         await migrateToLatest(db as Kysely<unknown>, kind);
         const full = await schemaOf(db, kind);
-        // As if 0003, 0004 and 0005 had died after some of their statements: their bookkeeping rows
-        // are missing, 0003's old index still exists, 0004 made one of its indexes and a column
-        // only, 0005 made its tables but not every index.
+        // As if 0003 and 0004 had died after some of their statements: their bookkeeping rows are
+        // missing, 0003's old index still exists, 0004 made one of its indexes and a column only.
+        // (Later migrations never ran then, so their rows go too: Kysely refuses gaps.)
+        const fromThird = Object.keys(migrations(kind)).slice(2);
         await db
           .deleteFrom(MIGRATION_TABLE as never)
-          .where('name' as never, 'in', ['0003-session-indexes', '0004-admin-lists', '0005-outbox'] as never)
+          .where('name' as never, 'in', fromThird as never)
           .execute();
         await db.schema.createIndex('session_sids_sid_idx').on('session_sids').columns(['tenant_id', 'sid']).execute();
         await dropIndex(db, kind, 'tokens_user_grant_idx', 'tokens');
         await dropIndex(db, kind, 'clients_name_idx', 'clients');
         await dropIndex(db, kind, 'session_sids_user_idx', 'session_sids');
         await db.schema.alterTable('session_sids').dropColumn('auth_time').execute();
+        // 0005 made its tables but not every index.
         await dropIndex(db, kind, 'outbox_deliveries_due_idx', 'outbox_deliveries');
         assert.notDeepEqual(await schemaOf(db, kind), full);
 
-        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>, kind), { applied: ['0003-session-indexes', '0004-admin-lists', '0005-outbox'] });
+        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>, kind), { applied: fromThird });
         assert.deepEqual(await schemaOf(db, kind), full);
         assert.deepEqual(await migrateToLatest(db as Kysely<unknown>, kind), { applied: [] });
       });
@@ -110,7 +112,7 @@ for (const kind of ['sqlite', 'postgres', 'mysql'] as const) {
           values ('t', 'h1', ${JSON.stringify(accounts)}, 'u1', ${1}, ${1}, ${9_999_999_999})`.execute(db);
         await sql`insert into session_sids (tenant_id, session_hash, sid) values ('t', 'h1', 's1'), ('t', 'h1', 's2'), ('t', 'h1', 'orphan')`.execute(db);
 
-        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>, kind), { applied: ['0004-admin-lists', '0005-outbox'] });
+        assert.deepEqual(await migrateToLatest(db as Kysely<unknown>, kind), { applied: Object.keys(all).slice(3) });
         const client = await db.selectFrom('clients').select('client_name_key').where('client_id', '=', 'c1').executeTakeFirstOrThrow();
         assert.equal(client.client_name_key, 'ünïcode app');
         const sids = await db.selectFrom('session_sids').select(['sid', 'user_id', 'auth_time']).orderBy('sid').execute();

@@ -11,6 +11,7 @@
 // busy_timeout gives SQLITE_BUSY. A Gatehouse process uses one database; only a test running two
 // files' work in one event loop met that.
 import { createStorage } from '../../src/storage/create-storage.ts';
+import { auditEntry } from './audit-store.contract.ts';
 import { accountFixture } from './end-user-fixtures.ts';
 import { keyFixture } from './harness.ts';
 
@@ -37,6 +38,8 @@ export interface WorkerResult {
   readonly replayed: string[];
   readonly taken: string[];
   readonly sessionUpdates: number;
+  /** Seqs of the audit records this process appended (one chain shared with the other process). */
+  readonly audited: number[];
 }
 
 /** Tells the parent this process reached `phase` and resolves when the parent says go. */
@@ -61,12 +64,13 @@ const migrated = await fresh.migrate();
 await fresh.close();
 
 await arrive('race');
-const [consumed, rotated, replayed, taken, sessionUpdates] = await Promise.all([
+const [consumed, rotated, replayed, taken, sessionUpdates, audited] = await Promise.all([
   Promise.all(job.hashes.map(async (h) => ((await shared.tokens.consume(job.tenant, h, 1)) === 'consumed' ? h : null))),
   shared.keyStore.rotate({ tenantId: job.tenant, alg: 'ES256', expectedActiveKid: job.activeKid, newNext: keyFixture(job.tenant), at: 5, retiresAt: 6 }),
   Promise.all(job.replayKeys.map(async (k) => ((await shared.replay.useOnce(k, 4_000_000_000)) ? k : null))),
   Promise.all(job.codeHashes.map(async (h) => ((await shared.codes.take(job.tenant, h, 1)).result === 'consumed' ? h : null))),
   Promise.all(Array.from({ length: 10 }, async () => ((await shared.sessions.update(job.tenant, job.sessionHash, { accounts: [accountFixture()] })) ? 1 : 0))),
+  Promise.all(Array.from({ length: 25 }, async (_, i) => (await shared.audit.append(auditEntry(job.tenant, { detail: { pid: process.pid, i } }))).seq)),
 ]);
 await shared.close();
 const result: WorkerResult = {
@@ -76,6 +80,7 @@ const result: WorkerResult = {
   replayed: replayed.filter((k) => k !== null),
   taken: taken.filter((h) => h !== null),
   sessionUpdates: sessionUpdates.reduce((a: number, b) => a + b, 0),
+  audited,
 };
 // Disconnecting closes the IPC channel, the last thing keeping this process alive.
 process.send!({ result } satisfies WorkerMessage, () => process.disconnect());

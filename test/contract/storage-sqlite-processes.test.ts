@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
+import { verifyAuditChain } from '../../src/core/audit/verify-chain.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
 import { migrations } from '../../src/storage/migrations/migrate.ts';
 import { codeFixture, sessionFixture } from './end-user-fixtures.ts';
@@ -60,7 +61,7 @@ function runWorkers(jobs: readonly unknown[]): Promise<WorkerResult[]> {
   ).finally(() => clearTimeout(timer));
 }
 
-test('SQLite across two processes: migrate once, each consume/useOnce/code take won once, one rotation, session transactions commit (S4)', async () => {
+test('SQLite across two processes: migrate once, each consume/useOnce/code take won once, one rotation, session transactions commit (S4), audit appends form one chain', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gh-sqlite-proc-'));
   try {
     const sharedFile = join(dir, 'shared.db');
@@ -111,6 +112,19 @@ test('SQLite across two processes: migrate once, each consume/useOnce/code take 
       20,
       'every session transaction committed (no SQLITE_BUSY)',
     );
+    // One locked chain head across processes (BEGIN IMMEDIATE): 50 appends, seq 1…50, one chain.
+    const seqs = outs.flatMap((o) => o.audited).sort((a, b) => a - b);
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    const after = await createStorage(`sqlite:${sharedFile}`);
+    try {
+      const v = await verifyAuditChain(after.audit, tenant);
+      assert.equal(v.ok, true, JSON.stringify(v));
+    } finally {
+      await after.close();
+    }
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,8 @@
 import { MemoryRateLimiter } from '../../src/ratelimit/memory-rate-limiter.ts';
 import assert from 'node:assert/strict';
 import { testOutbound } from './outbound.ts';
-import { createApplication, type Actor, type Application, type ApplicationConfig } from '../../src/app/index.ts';
+import { createApplication, type Actor, type Application, type ApplicationConfig, type ApplicationDeps } from '../../src/app/index.ts';
+import type { AuditStore } from '../../src/core/ports/audit-store.ts';
 import { createClientService } from '../../src/core/clients/client-service.ts';
 import { DEFAULT_TENANT } from '../../src/core/model/tenant.ts';
 import { createUserService } from '../../src/core/users/user-service.ts';
@@ -31,7 +32,14 @@ export interface AppWorld extends CoreWorld {
   now(): number;
 }
 
-export async function appWorld(opts: { algorithms?: readonly SigningAlg[]; users?: Partial<ApplicationConfig['users']> } = {}): Promise<AppWorld> {
+export async function appWorld(
+  opts: {
+    algorithms?: readonly SigningAlg[];
+    users?: Partial<ApplicationConfig['users']>;
+    audit?: AuditStore;
+    onAuditFailure?: ApplicationDeps['onAuditFailure'];
+  } = {},
+): Promise<AppWorld> {
   const algorithms = opts.algorithms ?? ['ES256'];
   const w = await coreWorld(algorithms);
   const config: ApplicationConfig = {
@@ -60,6 +68,8 @@ export async function appWorld(opts: { algorithms?: readonly SigningAlg[]; users
     logoutNotifier: delivery,
     config,
     rateLimiter,
+    audit: opts.audit ?? s.audit,
+    ...(opts.onAuditFailure ? { onAuditFailure: opts.onAuditFailure } : {}),
     userService: createUserService({
       ...ports,
       users: s.users,

@@ -1,6 +1,8 @@
 import type { CliCommand } from '../types.ts';
+import { auditCommand } from './audit.ts';
 import { clientsCommand } from './clients.ts';
 import { consentsCommand } from './consents.ts';
+import { kekCommand } from './kek.ts';
 import { keysCommand } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { serveCommand } from './serve.ts';
@@ -13,9 +15,11 @@ export const commands: readonly CliCommand[] = [
   serveCommand,
   migrateCommand,
   keysCommand,
+  kekCommand,
   clientsCommand,
   usersCommand,
   tokensCommand,
   sessionsCommand,
   consentsCommand,
+  auditCommand,
 ];

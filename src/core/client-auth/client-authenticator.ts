@@ -9,6 +9,7 @@ import { rateLimited } from '../rate-limits/rate-limited.ts';
 import { ClientJwksCache } from './client-jwks.ts';
 import { AuthRefusal, claimedClientId, verifyClientAssertion } from './jwt-assertion.ts';
 import type { AuthenticatedClient, ClientAuthenticator, ClientCredentials } from './types.ts';
+import { kekRing } from '../keys/kek.ts';
 
 export interface ClientAuthConfig {
   readonly issuer: string;
@@ -27,6 +28,8 @@ export type ClientAuthDeps = Pick<Ports, 'clients' | 'replay' | 'clock' | 'event
   /** Counts failed authentications per (client_id, address); required for the penalty bucket. */
   readonly rateLimiter?: RateLimiter;
   readonly kek: Buffer;
+  /** Earlier KEKs (during a KEK rotation): client_secret_jwt secrets sealed under them still open. */
+  readonly kekPrevious?: readonly Buffer[];
   readonly tenantId: string;
   /** The app's one client-key cache, shared with request objects (RFC 9101); a private one if absent. */
   readonly jwks?: ClientJwksCache;
@@ -49,6 +52,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
   const jwks = deps.jwks ?? new ClientJwksCache(config.clientAuth.jwksCacheTtl);
   const { clockSkew, assertionMaxAge, assertionMaxLifetime, strictAudience } = config.clientAuth;
   const limits = { maxAge: assertionMaxAge, maxLifetime: assertionMaxLifetime, clockSkew };
+  const ring = kekRing(deps.kek, deps.kekPrevious ?? []);
   // The token endpoint's URL as routed (src/http/routes/token.ts) and advertised (RFC 8414
   // token_endpoint): RFC 7523 §3 and OIDC Core §9 name it as an audience, and RFC 9126 §2 lets
   // the PAR endpoint accept it, so clients send it to every endpoint that authenticates them.
@@ -97,7 +101,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
       strictAudience,
       nowMs: deps.clock.now(),
       limits,
-      kek: deps.kek,
+      kek: ring,
       jwks,
     });
     // RFC 7523 §3: "The authorization server MAY ensure that JWTs are not replayed by maintaining

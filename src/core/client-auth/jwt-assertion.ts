@@ -1,5 +1,5 @@
 import { decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { decryptWithKek } from '../keys/kek.ts';
+import { openWithRing, type KekRing } from '../keys/kek.ts';
 import type { Client } from '../model/client.ts';
 import { oidcMetadata } from '../model/client-oidc.ts';
 import { assertionAlgorithms } from './assertion-algorithms.ts';
@@ -40,7 +40,7 @@ export interface AssertionCheck {
   readonly nowMs: number;
   /** `clientAuth.assertionMaxAge`, `assertionMaxLifetime` and `clockSkew`. */
   readonly limits: FreshnessLimits;
-  readonly kek: Buffer;
+  readonly kek: KekRing;
   readonly jwks: ClientJwksCache;
 }
 
@@ -50,7 +50,7 @@ function keyFor(c: AssertionCheck): Uint8Array | JWTVerifyGetKey {
     if (!client.secretEncrypted) throw new AuthRefusal('client_secret_jwt client has no sealed secret');
     // OIDC Core §9: the JWT is signed "using the octets of the UTF-8 representation of the
     // client_secret" as the HMAC key.
-    return new TextEncoder().encode(decryptWithKek(c.kek, client.secretEncrypted, client.clientId));
+    return new TextEncoder().encode(openWithRing(c.kek, client.secretEncrypted, client.clientId));
   }
   const getKey = c.jwks.resolver(client);
   if (!getKey) throw new AuthRefusal('private_key_jwt client has no registered keys');

@@ -4,11 +4,14 @@ import type { Client } from '../model/client.ts';
 import { epochSeconds } from '../ports/clock.ts';
 import type { ClientPatch, Ports } from '../ports/index.ts';
 import { validateClientMetadata, type ClientMetadata, type MetadataPolicy } from '../registration/client-metadata.ts';
+import { kekId, kekRing, openWithRing, sealedKekId, sealWithRing } from '../keys/kek.ts';
 import { issueSecret, NO_SECRET, randomId, usesSecret } from './client-secrets.ts';
 
 /** The slice of ports client management needs (S6), plus the KEK and the tenant. */
 export type ClientServiceDeps = Pick<Ports, 'clients' | 'clock' | 'random' | 'events'> & {
   readonly kek: Buffer;
+  /** Earlier KEKs (during a KEK rotation): `resealSecrets` opens secrets sealed under them. */
+  readonly kekPrevious?: readonly Buffer[];
   readonly tenantId: string;
 };
 
@@ -46,6 +49,11 @@ export interface MetadataReplacement {
  */
 export interface ClientService {
   create(input: NewClient): Promise<ClientWithSecret>;
+  /**
+   * KEK rotation: re-seals every sealed client secret (client_secret_jwt) not sealed under the
+   * current KEK, one `ClientStore.resealSecret` compare-and-set each; pages through the clients.
+   */
+  resealSecrets(): Promise<{ secrets: number; resealed: number; failed: { clientId: string; reason: string }[] }>;
   /** Issues a new secret (the old one stops working at once) and returns it, once. */
   rotateSecret(clientId: string, via: UpdatedVia, actor?: ActorRef): Promise<ClientWithSecret>;
   setDisabled(clientId: string, disabled: boolean, via: UpdatedVia, actor?: ActorRef): Promise<Client>;
@@ -57,6 +65,7 @@ export interface ClientService {
 export function createClientService(deps: ClientServiceDeps): ClientService {
   return {
     create: (input) => createClient(deps, input),
+    resealSecrets: () => resealSecrets(deps),
     rotateSecret: (clientId, via, actor) => rotateClientSecret(deps, clientId, via, actor),
     setDisabled: (clientId, disabled, via, actor) => setClientDisabled(deps, clientId, disabled, via, actor),
     replaceMetadata: (existing, input) => replaceClientMetadata(deps, existing, input),
@@ -173,4 +182,41 @@ async function deleteClient(deps: ClientServiceDeps, clientId: string, via: Even
   const gone = await deps.clients.delete(deps.tenantId, clientId);
   if (gone) deps.events.publish('client.deleted', { tenantId: deps.tenantId, clientId, via, ...withActor(actor) });
   return gone;
+}
+
+async function resealSecrets(deps: ClientServiceDeps): ReturnType<ClientService['resealSecrets']> {
+  const ring = kekRing(deps.kek, deps.kekPrevious ?? []);
+  const current = kekId(deps.kek);
+  const failed: { clientId: string; reason: string }[] = [];
+  let secrets = 0;
+  let resealed = 0;
+  for (let after: { k: string; id: string } | undefined; ; ) {
+    const page = await deps.clients.page(deps.tenantId, { limit: 500, sort: 'client_id', order: 'asc', ...(after ? { after } : {}) });
+    for (const c of page.items) {
+      const sealed = c.secretEncrypted;
+      if (!sealed) continue;
+      secrets++;
+      if (sealedKekId(sealed) === current) continue;
+      let secret: string;
+      try {
+        // A v1 value names no KEK: already under the current one when it opens with it alone.
+        if (sealedKekId(sealed) === null) {
+          try {
+            openWithRing(kekRing(deps.kek), sealed, c.clientId);
+            continue;
+          } catch {
+            /* sealed under an earlier KEK: re-seal below */
+          }
+        }
+        secret = openWithRing(ring, sealed, c.clientId);
+      } catch (e) {
+        failed.push({ clientId: c.clientId, reason: e instanceof GatehouseError ? e.message : 'cannot open' });
+        continue;
+      }
+      if (await deps.clients.resealSecret(deps.tenantId, c.clientId, sealed, sealWithRing(ring, secret, c.clientId))) resealed++;
+    }
+    if (!page.next) break;
+    after = { k: String(page.next.k), id: page.next.id };
+  }
+  return { secrets, resealed, failed };
 }

@@ -42,3 +42,30 @@ test('KEK envelope refuses a tampered ciphertext or tag', () => {
 test('KEK must be 32 bytes', () => {
   assert.throws(() => encryptWithKek(randomBytes(16), jwk, 'kid-1'), { code: 'GH_KEK_INVALID' });
 });
+
+test('KEK rotation: v2 envelopes name their KEK; a ring opens v1 and v2 values under current or previous KEKs', async () => {
+  const { kekId, kekRing, openWithRing, sealWithRing, sealedKekId } = await import('./kek.ts');
+  const a = randomBytes(32);
+  const b = randomBytes(32);
+  const underA = sealWithRing(kekRing(a), jwk, 'kid-1');
+  assert.match(underA, /^v2\.[\w-]{11}\.[\w-]{16}\.[\w-]+\.[\w-]{22}$/);
+  assert.equal(sealedKekId(underA), kekId(a));
+  const legacy = encryptWithKek(a, jwk, 'kid-1');
+  assert.equal(sealedKekId(legacy), null);
+  // During the change: B current, A previous.
+  const during = kekRing(b, [a]);
+  assert.equal(openWithRing(during, underA, 'kid-1'), jwk);
+  assert.equal(openWithRing(during, legacy, 'kid-1'), jwk);
+  assert.equal(sealedKekId(sealWithRing(during, jwk, 'kid-1')), kekId(b));
+  // The AAD still binds the value to its owner.
+  assert.throws(() => openWithRing(during, underA, 'kid-2'), /GH_KEK_DECRYPT_FAILED|cannot decrypt/);
+  // A ring without A names the KEK it would need.
+  assert.throws(
+    () => openWithRing(kekRing(b), underA, 'kid-1'),
+    (e: Error & { code?: string }) => e.code === 'GH_KEK_DECRYPT_FAILED' && e.message.includes(kekId(a)) && e.message.includes('GATEHOUSE_KEK_PREVIOUS'),
+  );
+  assert.throws(
+    () => openWithRing(kekRing(b), legacy, 'kid-1'),
+    (e: Error & { code?: string }) => e.code === 'GH_KEK_DECRYPT_FAILED',
+  );
+});

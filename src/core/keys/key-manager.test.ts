@@ -6,7 +6,7 @@ import { EventBus, type EventMap } from '../events.ts';
 import type { SigningAlg, SigningKeyRecord } from '../model/key.ts';
 import type { KeyStore } from '../ports/key-store.ts';
 import { createMemoryStorage } from '../../storage/memory/memory-storage.ts';
-import { decryptWithKek } from './kek.ts';
+import { kekId, kekRing, openWithRing, sealedKekId } from './kek.ts';
 import { KeyManager, type KeyManagerDeps } from './key-manager.ts';
 
 const T0 = 1_700_000_000;
@@ -66,10 +66,12 @@ test('first start generates an active and a next key per configured algorithm, p
   }
   for (const r of stored) {
     assert.ok(!r.privateJwkEncrypted.includes('"d"'));
-    const jwk = JSON.parse(decryptWithKek(s.kek, r.privateJwkEncrypted, r.kid)) as Record<string, unknown>;
+    // v2 envelopes name the KEK that sealed them (KEK rotation, docs/operations.md).
+    assert.equal(sealedKekId(r.privateJwkEncrypted), kekId(s.kek));
+    const jwk = JSON.parse(openWithRing(kekRing(s.kek), r.privateJwkEncrypted, r.kid)) as Record<string, unknown>;
     assert.equal(jwk.kid, r.kid);
     assert.equal(typeof jwk.d, 'string');
-    assert.throws(() => decryptWithKek(s.kek, r.privateJwkEncrypted, 'other-kid'));
+    assert.throws(() => openWithRing(kekRing(s.kek), r.privateJwkEncrypted, 'other-kid'));
   }
   assert.equal(s.manager.jwks().keys.length, 8);
   for (const k of s.manager.jwks().keys) assert.equal('d' in k, false);
@@ -102,6 +104,7 @@ test('two instances initialising one empty store at once end with one active and
   const store: KeyStore = {
     list: (t) => base.list(t),
     insert: (k) => base.insert(k),
+    reseal: (t, k, e, n) => base.reseal(t, k, e, n),
     rotate: async (c) => {
       const ok = await base.rotate(c);
       if (!ok) lost++;
@@ -237,6 +240,7 @@ test('a failed refresh keeps the last good keys and logs nothing secret', async 
   const store: KeyStore = {
     list: (t) => (fail ? Promise.reject(new Error('connect failed: postgres://gatehouse:hunter2@db/x')) : base.list(t)),
     insert: (k) => base.insert(k),
+    reseal: (t, k, e, n) => base.reseal(t, k, e, n),
     rotate: (c) => base.rotate(c),
     purgeRetired: (t, b) => base.purgeRetired(t, b),
   };

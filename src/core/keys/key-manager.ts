@@ -6,13 +6,26 @@ import type { TenantId } from '../model/tenant.ts';
 import type { JsonWebKeySet, JwtSigner, KeyRing, VerifiedJwt } from './key-ring.ts';
 import { GatehouseError } from '../errors.ts';
 import { createJwtSigner, verifyJws, type VerificationKey } from './jwt-signer.ts';
-import { describeError, isPublished, newKeyRecord, openPrivateKey, openPublicKey, pickKey, publicMembers, publishOrder } from './key-records.ts';
+import { kekId, kekRing, sealedKekId, sealWithRing, type KekRing } from './kek.ts';
+import {
+  describeError,
+  isPublished,
+  newKeyRecord,
+  openPrivateJwk,
+  openPrivateKey,
+  openPublicKey,
+  pickKey,
+  publicMembers,
+  publishOrder,
+} from './key-records.ts';
 
 export interface KeyManagerDeps {
   readonly keyStore: KeyStore;
   readonly clock: Clock;
   readonly events: EventPublisher;
   readonly kek: Buffer;
+  /** Earlier KEKs (GATEHOUSE_KEK_PREVIOUS): open keys sealed before a KEK rotation; never seal. */
+  readonly kekPrevious?: readonly Buffer[];
   readonly tenantId: TenantId;
   /** Where background refresh failures are reported (never with secrets). Default: silent. */
   readonly log?: (level: 'warn' | 'error', message: string) => void;
@@ -61,8 +74,11 @@ export class KeyManager implements KeyRing {
   #timer: ReturnType<typeof setInterval> | undefined;
   #ticking = false;
 
+  readonly #ring: KekRing;
+
   constructor(deps: KeyManagerDeps, config: KeyManagerConfig) {
     this.#deps = deps;
+    this.#ring = kekRing(deps.kek, deps.kekPrevious ?? []);
     this.#cfg = config.keys;
     this.#algs = [...new Set(config.keys.algorithms)];
   }
@@ -157,6 +173,37 @@ export class KeyManager implements KeyRing {
   }
 
   /** Every stored key of this tenant (private parts still sealed), newest first per status. */
+  /**
+   * KEK rotation (`gatehouse kek rotate`): re-seals every stored private key (every status) that
+   * is not sealed under the current KEK, one compare-and-set per key (`KeyStore.reseal`), so it is
+   * idempotent, resumable and safe while servers run: a reader holding both KEKs opens either
+   * envelope. A key that no configured KEK opens is reported by kid, never half-written.
+   */
+  async resealAll(): Promise<{ keys: number; resealed: number; alreadyCurrent: number; failed: { kid: string; reason: string }[]; kekId: string }> {
+    const current = kekId(this.#ring.current);
+    const failed: { kid: string; reason: string }[] = [];
+    let resealed = 0;
+    let alreadyCurrent = 0;
+    const records = await this.#deps.keyStore.list(this.#deps.tenantId);
+    for (const rec of records) {
+      if (sealedKekId(rec.privateJwkEncrypted) === current) {
+        alreadyCurrent++;
+        continue;
+      }
+      let jwk: string;
+      try {
+        jwk = openPrivateJwk(rec, this.#ring);
+      } catch (e) {
+        failed.push({ kid: rec.kid, reason: describeError(e) });
+        continue;
+      }
+      // Lost the compare: another process re-sealed (or purged) it meanwhile; nothing to do.
+      if (await this.#deps.keyStore.reseal(this.#deps.tenantId, rec.kid, rec.privateJwkEncrypted, sealWithRing(this.#ring, jwk, rec.kid))) resealed++;
+      else alreadyCurrent++;
+    }
+    return { keys: records.length, resealed, alreadyCurrent, failed, kekId: current };
+  }
+
   list(): readonly SigningKeyRecord[] {
     return this.#records;
   }
@@ -202,7 +249,7 @@ export class KeyManager implements KeyRing {
       if (active) {
         // Only reachable by editing the store by hand: the CAS always leaves a next key behind.
         // Stores refuse a second `next` key (GH_CONFLICT): then another instance won; re-read.
-        const rec = await newKeyRecord(alg, this.#deps.tenantId, this.#deps.kek, epochSeconds(this.#deps.clock));
+        const rec = await newKeyRecord(alg, this.#deps.tenantId, this.#ring, epochSeconds(this.#deps.clock));
         try {
           await this.#deps.keyStore.insert(rec);
           this.#deps.events.publish('key.created', { tenantId: rec.tenantId, kid: rec.kid, alg, status: rec.status });
@@ -219,7 +266,7 @@ export class KeyManager implements KeyRing {
   /** One CAS rotation: next → active, active → retired (until now + gracePeriod), a new next. */
   async #advance(alg: SigningAlg, active: SigningKeyRecord | null, next: SigningKeyRecord | null, actor?: ActorRef): Promise<boolean> {
     const at = epochSeconds(this.#deps.clock);
-    const newNext = await newKeyRecord(alg, this.#deps.tenantId, this.#deps.kek, at);
+    const newNext = await newKeyRecord(alg, this.#deps.tenantId, this.#ring, at);
     const ok = await this.#deps.keyStore.rotate({
       tenantId: this.#deps.tenantId,
       alg,
@@ -251,7 +298,7 @@ export class KeyManager implements KeyRing {
     for (const alg of this.#algs) {
       const rec = pickKey(records, alg, 'active');
       if (!rec) continue;
-      const s = this.#signerCache.get(rec.kid) ?? createJwtSigner(rec.kid, alg, openPrivateKey(rec, this.#deps.kek));
+      const s = this.#signerCache.get(rec.kid) ?? createJwtSigner(rec.kid, alg, openPrivateKey(rec, this.#ring));
       signers.set(alg, s);
       signerCache.set(rec.kid, s);
     }

@@ -3,7 +3,9 @@ import { GatehouseError } from '../errors.ts';
 import { SIGNING_ALGS, type KeyStatus, type SigningAlg, type SigningKeyRecord } from '../model/key.ts';
 import type { TenantId } from '../model/tenant.ts';
 import { generateSigningKey } from './generate-key.ts';
-import { decryptWithKek, encryptWithKek } from './kek.ts';
+import { kekRing, openWithRing, sealWithRing, type KekRing } from './kek.ts';
+
+const ring = (k: Buffer | KekRing): KekRing => (Buffer.isBuffer(k) ? kekRing(k) : k);
 
 /**
  * Pure helpers over stored key records: creating a sealed record, opening its key material,
@@ -11,7 +13,7 @@ import { decryptWithKek, encryptWithKek } from './kek.ts';
  */
 
 /** A fresh `next` key whose private JWK is sealed under the KEK with the kid as AAD. */
-export async function newKeyRecord(alg: SigningAlg, tenantId: TenantId, kek: Buffer, now: number): Promise<SigningKeyRecord> {
+export async function newKeyRecord(alg: SigningAlg, tenantId: TenantId, kek: Buffer | KekRing, now: number): Promise<SigningKeyRecord> {
   const k = await generateSigningKey(alg);
   return {
     tenantId,
@@ -19,7 +21,7 @@ export async function newKeyRecord(alg: SigningAlg, tenantId: TenantId, kek: Buf
     alg,
     status: 'next',
     publicJwk: k.publicJwk,
-    privateJwkEncrypted: encryptWithKek(kek, JSON.stringify(k.privateJwk), k.kid),
+    privateJwkEncrypted: sealWithRing(ring(kek), JSON.stringify(k.privateJwk), k.kid),
     createdAt: now,
     activatedAt: null,
     retiresAt: null,
@@ -27,12 +29,22 @@ export async function newKeyRecord(alg: SigningAlg, tenantId: TenantId, kek: Buf
 }
 
 /** Decrypts and imports a record's private key. Throws GH_KEK_DECRYPT_FAILED / GH_KEY_INVALID. */
-export function openPrivateKey(rec: SigningKeyRecord, kek: Buffer): KeyObject {
-  const json = decryptWithKek(kek, rec.privateJwkEncrypted, rec.kid);
+export function openPrivateKey(rec: SigningKeyRecord, kek: Buffer | KekRing): KeyObject {
+  const json = openPrivateJwk(rec, kek);
   try {
     return createPrivateKey({ key: JSON.parse(json) as JsonWebKey, format: 'jwk' });
   } catch {
     throw new GatehouseError('GH_KEY_INVALID', `stored private key ${rec.kid} cannot be imported`);
+  }
+}
+
+/** The private JWK (JSON text) of a record, opened with the ring's KEK its envelope names. */
+export function openPrivateJwk(rec: SigningKeyRecord, kek: Buffer | KekRing): string {
+  try {
+    return openWithRing(ring(kek), rec.privateJwkEncrypted, rec.kid);
+  } catch (e) {
+    if (e instanceof GatehouseError) throw new GatehouseError(e.code, `signing key ${rec.kid}: ${e.message}`);
+    throw e;
   }
 }
 

@@ -28,6 +28,11 @@ export interface ClientStore {
   page(tenantId: TenantId, q: ListQuery<ClientSort>): Promise<Page<Client>>;
   /** Returns the updated client, or undefined when it does not exist. */
   update(tenantId: TenantId, clientId: string, patch: ClientPatch): Promise<Client | undefined>;
+  /**
+   * Replaces the sealed client secret (a KEK rotation) if it is still `expected`: one
+   * compare-and-set, so a secret rotated meanwhile is never overwritten. False otherwise.
+   */
+  resealSecret(tenantId: TenantId, clientId: string, expected: string, sealed: string): Promise<boolean>;
   /** Deletes the client; returns false when it did not exist. */
   delete(tenantId: TenantId, clientId: string): Promise<boolean>;
 }

@@ -5,6 +5,7 @@ import type { Random } from './random.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import type { Storage } from './storage.ts';
 
+export type { AuditStore, AuditFilter, AuditPage } from './audit-store.ts';
 export type { ClientStore, ClientPatch, ClientSort } from './client-store.ts';
 export type { Cursor, ListQuery, Page, SortOrder } from './list.ts';
 export type { GrantStore, GrantSummary, GrantFilter } from './grant-store.ts';

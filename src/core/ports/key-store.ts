@@ -25,6 +25,12 @@ export interface KeyStore {
   list(tenantId: TenantId): Promise<SigningKeyRecord[]>;
   insert(key: SigningKeyRecord): Promise<void>;
   rotate(cmd: RotateCommand): Promise<boolean>;
+  /**
+   * Replaces a key's sealed private JWK (a KEK rotation) if it is still `expected`: one
+   * compare-and-set, so a concurrent re-seal or rotation is never overwritten. False when the key
+   * is gone or holds something else.
+   */
+  reseal(tenantId: TenantId, kid: string, expected: string, sealed: string): Promise<boolean>;
   /** Deletes retired keys whose `retiresAt` is before `before`; returns how many. */
   purgeRetired(tenantId: TenantId, before: number): Promise<number>;
 }

@@ -1,3 +1,4 @@
+import type { AuditStore } from './audit-store.ts';
 import type { ClientStore } from './client-store.ts';
 import type { CodeStore } from './code-store.ts';
 import type { ConsentStore } from './consent-store.ts';
@@ -32,6 +33,8 @@ export interface Storage {
   readonly par: ParStore;
   /** Events waiting for delivery to the event sinks (docs/events.md). */
   readonly outbox: OutboxStore;
+  /** The tamper-evident audit log: one hash chain per tenant (docs/audit.md). */
+  readonly audit: AuditStore;
   /** Applies pending migrations (forward-only, idempotent, safe under concurrent start). */
   migrate(): Promise<{ applied: string[] }>;
   /** Cheap round trip for readiness. Rejects when the store is unreachable. */

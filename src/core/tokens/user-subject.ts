@@ -25,8 +25,10 @@ export interface UserSubjects {
  * and resource servers see only ciphertext, so pairwise subjects stay unlinkable across sectors.
  * Public subjects are the user id and carry nothing extra.
  */
-export function createUserSubjects(kek: Buffer, subjectFor: (client: Client, userId: string) => string): UserSubjects {
+export function createUserSubjects(kek: Buffer, subjectFor: (client: Client, userId: string) => string, kekPrevious: readonly Buffer[] = []): UserSubjects {
   const key = deriveKey(kek, 'gatehouse token user id v1');
+  // During a KEK rotation, tokens issued before it carry the id sealed under an earlier KEK.
+  const earlier = kekPrevious.map((k) => deriveKey(k, 'gatehouse token user id v1'));
   return {
     forToken(client, userId) {
       const subject = subjectFor(client, userId);
@@ -37,12 +39,14 @@ export function createUserSubjects(kek: Buffer, subjectFor: (client: Client, use
       const sealed = claims[SEALED_USER_CLAIM];
       if (sealed === undefined) return subject;
       if (typeof sealed !== 'string') return null;
-      try {
-        return decryptWithKek(key, sealed, `uid:${clientId}`);
-      } catch (e) {
-        if (e instanceof GatehouseError) return null;
-        throw e;
+      for (const k of [key, ...earlier]) {
+        try {
+          return decryptWithKek(k, sealed, `uid:${clientId}`);
+        } catch (e) {
+          if (!(e instanceof GatehouseError)) throw e;
+        }
       }
+      return null;
     },
   };
 }

@@ -47,12 +47,12 @@ async function makeApp(overrides: ConfigInput = {}) {
   registerErrorHandling(app, new EventBus());
   await registerAdminKeyRoutes(app, { keys, config, application });
   apps.push(app);
-  return { app, keys, keyStore, config, rotated };
+  return { app, keys, keyStore, config, rotated, storage };
 }
 const auth = { authorization: `Bearer ${ADMIN}` };
 type Summary = { kid: string; alg: string; status: string; createdAt: number; activatedAt: number | null; retiresAt: number | null; published: boolean };
 
-const { app, keys, keyStore, rotated } = await makeApp();
+const { app, keys, keyStore, rotated, storage } = await makeApp();
 
 test('admin API lists keys with lifecycle fields and no key material', async () => {
   const res = await app.inject({ method: 'GET', url: '/admin/api/keys', headers: auth });
@@ -111,6 +111,12 @@ test('POST /admin/api/keys/rotate with {"algs":["ES256"]} rotates only ES256', a
   const eddsa = keys.signer('EdDSA').kid;
   const res = await app.inject({ method: 'POST', url: '/admin/api/keys/rotate', headers: auth, payload: { algs: ['ES256'] } });
   assert.deepEqual(rotated, [{ kind: 'admin_client', id: 'admin-token' }], 'S18: rotated through the application layer, as the admin-token actor');
+  // The audit record names the admin client and the address it called from.
+  const [rec] = await storage.audit.list('default', { action: 'keys.rotate' }, { limit: 5, order: 'desc' });
+  assert.deepEqual(
+    [rec?.actor, rec?.origin, rec?.outcome, rec?.object],
+    [{ kind: 'admin_client', id: 'admin-token' }, '127.0.0.1', 'success', { type: 'signing_key', id: 'ES256' }],
+  );
   assert.equal(res.statusCode, 200);
   const { keys: list } = res.json() as { keys: Summary[] };
   const retired = list.filter((k) => k.status === 'retired');

@@ -87,7 +87,8 @@ export async function registerAdminKeyRoutes(app: FastifyInstance, ctx: Pick<App
       async (request, reply) => {
         const algs = readAlgs(request.body, ctx.config.keys.algorithms);
         // S18: the operator action is the application's keys.rotate (role check, key.rotated event).
-        await ctx.application.keys.rotate(ADMIN_TOKEN_ACTOR, algs ? { algs: [...algs] } : {});
+        // The audit record names where the request came from (request.ip honours the trusted-proxy setting).
+        await ctx.application.keys.rotate({ ...ADMIN_TOKEN_ACTOR, origin: request.ip }, algs ? { algs: [...algs] } : {});
         request.log.info({ algs: algs ?? ctx.config.keys.algorithms }, 'signing keys rotated');
         return reply.header('cache-control', 'no-store').send(summaries());
       },

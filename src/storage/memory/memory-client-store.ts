@@ -42,6 +42,13 @@ export class MemoryClientStore implements ClientStore {
     return structuredClone(next);
   }
 
+  async resealSecret(tenantId: TenantId, clientId: string, expected: string, sealed: string): Promise<boolean> {
+    const row = this.#rows.get(tenantKey(tenantId, clientId));
+    if (!row || row.secretEncrypted !== expected) return false;
+    this.#rows.set(tenantKey(tenantId, clientId), { ...row, secretEncrypted: sealed });
+    return true;
+  }
+
   async delete(tenantId: TenantId, clientId: string): Promise<boolean> {
     const key = tenantKey(tenantId, clientId);
     const row = this.#rows.get(key);

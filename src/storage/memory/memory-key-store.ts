@@ -28,6 +28,13 @@ export class MemoryKeyStore implements KeyStore {
     this.#rows.set(tenantKey(key.tenantId, key.kid), structuredClone(key));
   }
 
+  async reseal(tenantId: TenantId, kid: string, expected: string, sealed: string): Promise<boolean> {
+    const row = this.#rows.get(tenantKey(tenantId, kid));
+    if (!row || row.privateJwkEncrypted !== expected) return false;
+    this.#put({ ...row, privateJwkEncrypted: sealed });
+    return true;
+  }
+
   async rotate(cmd: RotateCommand): Promise<boolean> {
     const active = this.#find(cmd.tenantId, cmd.alg, 'active');
     // Compare-and-set: only the caller that saw the current active key may rotate it.

@@ -1,6 +1,7 @@
 import { GatehouseError } from '../../core/errors.ts';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
+import { MemoryAuditStore } from './memory-audit-store.ts';
 import { MemoryClientStore } from './memory-client-store.ts';
 import { MemoryCodeStore } from './memory-code-store.ts';
 import { MemoryConsentStore } from './memory-consent-store.ts';
@@ -45,6 +46,7 @@ export function createMemoryStorage(opts: MemoryStorageOptions = {}): Storage {
     deviceCodes: new MemoryDeviceCodeStore(),
     par: new MemoryParStore(),
     outbox: new MemoryOutboxStore(),
+    audit: new MemoryAuditStore(),
     async migrate() {
       return { applied: [] };
     },

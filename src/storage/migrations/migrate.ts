@@ -6,6 +6,7 @@ import { endUsersMigration } from './0002-end-users.ts';
 import { sessionIndexesMigration } from './0003-session-indexes.ts';
 import { adminListsMigration } from './0004-admin-lists.ts';
 import { outboxMigration } from './0005-outbox.ts';
+import { auditMigration } from './0006-audit.ts';
 
 /**
  * The one migration set, in order, forward-only. Add a migration by appending
@@ -21,6 +22,7 @@ export function migrations(kind: SqlKind): Record<string, Migration> {
     '0003-session-indexes': sessionIndexesMigration(kind),
     '0004-admin-lists': adminListsMigration(kind),
     '0005-outbox': outboxMigration(kind),
+    '0006-audit': auditMigration(kind),
   };
 }
 

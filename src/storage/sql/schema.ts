@@ -209,4 +209,32 @@ export interface Database {
   par_requests: ParRequestsTable;
   outbox_events: OutboxEventsTable;
   outbox_deliveries: OutboxDeliveriesTable;
+  audit_log: AuditLogTable;
+  audit_heads: AuditHeadsTable;
+}
+
+/** One audit record (0006): a link of the tenant's hash chain; `at` is epoch milliseconds. */
+export interface AuditLogTable {
+  tenant_id: string;
+  seq: number;
+  at: number;
+  actor_kind: string;
+  actor_id: string;
+  action: string;
+  object_type: string;
+  object_id: string | null;
+  origin: string;
+  outcome: string;
+  error_code: string | null;
+  /** canonicalJson(detail). */
+  detail: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/** The chain head of a tenant (0006): locked by every append. */
+export interface AuditHeadsTable {
+  tenant_id: string;
+  seq: number;
+  hash: string;
 }

@@ -194,6 +194,18 @@ export class SqlClientStore implements ClientStore {
     return this.get(tenantId, clientId);
   }
 
+  async resealSecret(tenantId: TenantId, clientId: string, expected: string, sealed: string): Promise<boolean> {
+    // The new value always differs (fresh IV), so MySQL's changed-rows count equals matched rows.
+    const r = await this.#db
+      .updateTable('clients')
+      .set({ secret_encrypted: sealed })
+      .where('tenant_id', '=', tenantId)
+      .where('client_id', '=', clientId)
+      .where('secret_encrypted', '=', expected)
+      .executeTakeFirst();
+    return r.numUpdatedRows === 1n;
+  }
+
   async delete(tenantId: TenantId, clientId: string): Promise<boolean> {
     const r = await this.#db.deleteFrom('clients').where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
     return r.numDeletedRows > 0n;

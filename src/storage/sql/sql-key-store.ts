@@ -114,6 +114,18 @@ export class SqlKeyStore implements KeyStore {
     }
   }
 
+  /** One UPDATE whose WHERE is the compare: the expected ciphertext must still be there. */
+  async reseal(tenantId: TenantId, kid: string, expected: string, sealed: string): Promise<boolean> {
+    const r = await this.#db
+      .updateTable('signing_keys')
+      .set({ private_jwk_encrypted: sealed })
+      .where('tenant_id', '=', tenantId)
+      .where('kid', '=', kid)
+      .where('private_jwk_encrypted', '=', expected)
+      .executeTakeFirst();
+    return r.numUpdatedRows === 1n;
+  }
+
   async purgeRetired(tenantId: TenantId, before: number): Promise<number> {
     const r = await this.#db
       .deleteFrom('signing_keys')

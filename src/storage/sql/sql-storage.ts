@@ -4,6 +4,7 @@ import { GatehouseError } from '../../core/errors.ts';
 import { systemClock, type Clock } from '../../core/ports/clock.ts';
 import type { Storage } from '../../core/ports/storage.ts';
 import { migrateToLatest } from '../migrations/migrate.ts';
+import { SqlAuditStore } from './sql-audit-store.ts';
 import { SqlClientStore } from './sql-client-store.ts';
 import { SqlCodeStore } from './sql-code-store.ts';
 import { SqlConsentStore } from './sql-consent-store.ts';
@@ -85,6 +86,7 @@ export async function createSqlStorage(target: SqlTarget, opts: SqlStorageOption
     deviceCodes: new SqlDeviceCodeStore(conn),
     par: new SqlParStore(conn),
     outbox: new SqlOutboxStore(db, kind),
+    audit: new SqlAuditStore(db, kind),
     migrate: () => migrateToLatest(db as Kysely<unknown>, kind),
     async ping() {
       if (closed) throw new GatehouseError('GH_STORE_UNAVAILABLE', `${kind} store is closed`);
