@@ -30,6 +30,9 @@ test('receiver outage: events stay in the outbox while the webhook is down and e
       pollIntervalMs: 50,
       sinks: { [rx.url]: { secret: TEST_WEBHOOK_SECRET, retries: 100, timeoutMs: 2000, batchSize: 7 } },
     },
+    // The receiver's origin gets its own outbound circuit breaker (docs/operations.md): while the
+    // receiver is down it opens and sends fail fast; a short cool-down keeps this test brief.
+    resilience: { outbound: { breaker: { halfOpenAfterMs: 200 } } },
   });
   t.after(close);
   const sink = rx.url;
