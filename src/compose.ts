@@ -68,7 +68,7 @@ import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
 import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.ts';
 import { openRedis, redisTarget } from './redis/redis-connection.ts';
 import { RedisReplayCache } from './redis/redis-replay-cache.ts';
-import { createResilience, type Resilience } from './resilience/index.ts';
+import { createResilience, type DependencyPolicy, type Resilience } from './resilience/index.ts';
 import { createArgon2PasswordHasher } from './security/argon2-password-hasher.ts';
 import { createStorage } from './storage/create-storage.ts';
 
@@ -192,7 +192,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const resilience = createResilience(config, { events, log: (l, m) => log(l, m) });
     const storage = resilience.guardStorage(observed);
     // ---- end resilience ----
-    shared = await openShared(config, { clock, events, storage, log: (l, m) => log(l, m) });
+    shared = await openShared(config, { clock, events, storage, policy: resilience.redis, tracing, log: (l, m) => log(l, m) });
     const ports: Ports = {
       clients: storage.clients,
       tokens: storage.tokens,
@@ -359,17 +359,28 @@ interface SharedState {
 
 async function openShared(
   config: Config,
-  deps: { readonly clock: Clock; readonly events: EventBus; readonly storage: Storage; readonly log: (l: 'info' | 'warn' | 'error', m: string) => void },
+  deps: {
+    readonly clock: Clock;
+    readonly events: EventBus;
+    readonly storage: Storage;
+    /** `resilience.redis`: every command of the Redis adapters runs through it (deadline, breaker, bulkhead). */
+    readonly policy: DependencyPolicy;
+    readonly tracing: Tracing | null;
+    readonly log: (l: 'info' | 'warn' | 'error', m: string) => void;
+  },
 ): Promise<SharedState> {
   const memory = new MemoryRateLimiter({ clock: deps.clock });
   const { url, connectTimeoutMs, commandTimeoutMs, keyPrefix } = config.redis;
   if (!url) return { rateLimiter: memory, replay: deps.storage.replay, backend: () => 'memory', close: async () => {} };
   // ioredis is loaded here only: without redis.url nothing of it is imported.
   const redis = await openRedis({ url, connectTimeoutMs, commandTimeoutMs, log: deps.log });
+  // One CLIENT span per command under a request span (the limiter's and the replay cache's).
+  deps.tracing?.instrumentRedis(redis.client);
   if (!(await redis.waitReady(connectTimeoutMs)))
     deps.log('warn', `redis: ${redisTarget(url)} not reachable at start; rate limits count per instance until it is`);
   const rateLimiter = new RedisRateLimiter({
     redis,
+    policy: deps.policy,
     fallback: memory,
     keyPrefix,
     clock: deps.clock,
@@ -382,6 +393,7 @@ async function openShared(
   let replayErrorLogged = false;
   const replay = new RedisReplayCache({
     redis,
+    policy: deps.policy,
     store: deps.storage.replay,
     keyPrefix,
     onError: (e) => {

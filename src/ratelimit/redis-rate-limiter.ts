@@ -3,6 +3,7 @@ import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { GatehouseError } from '../core/errors.ts';
 import { systemClock, type Clock } from '../core/ports/clock.ts';
 import type { RateLimiter, RateLimitResult } from '../core/ports/rate-limiter.ts';
+import { DependencyUnavailableError, type DependencyPolicy } from '../resilience/index.ts';
 import { limitResult, windowSlot } from './memory-rate-limiter.ts';
 
 /** The process's Redis connection as this adapter sees it (opened by src/redis, handed over by compose). */
@@ -15,6 +16,11 @@ export type LimiterBackend = 'redis' | 'memory';
 
 export interface RedisRateLimiterOptions {
   readonly redis: RedisHandle;
+  /**
+   * The `redis` resilience policy (deadline, cockatiel breaker, bulkhead): every command runs
+   * through it, so while its breaker is open calls go to `fallback` without touching Redis.
+   */
+  readonly policy: DependencyPolicy;
   /** Per-instance counters used while Redis is unreachable (a MemoryRateLimiter). */
   readonly fallback: RateLimiter;
   /** Prefix of every key (`<prefix>rl:<key>@<window>`). */
@@ -25,8 +31,8 @@ export interface RedisRateLimiterOptions {
 }
 
 const UNCAPPED = Number.MAX_SAFE_INTEGER;
-/** How long calls stay on the fallback after a command failed or timed out while connected. */
-const RETRY_AFTER_FAILURE_MS = 1000;
+/** After a reconnect, how often the probe is tried again while the breaker still refuses it. */
+const PROBE_RETRY_MS = 250;
 
 // Takes back one attempt only where one is counted: atomic, so two refunds never go below zero,
 // and a missing (expired) window is not created.
@@ -39,34 +45,40 @@ const glob = (s: string) => s.replace(/[*?[\]\\]/g, '\\$&');
  * The RateLimiter port on rate-limiter-flexible's Redis store (`RateLimiterRedis`: one Lua script
  * per hit, `SET NX EX` + `INCRBY`, so every instance shares one atomic count). Windows are fixed and
  * aligned on the clock exactly as in `MemoryRateLimiter` (the stored key carries the window's
- * number), so the two backends answer alike. While Redis is unreachable (connection down, a
- * command failed or timed out) each call goes to `fallback`, per instance; `onBackendChange` is
- * called once per transition and `backend` tells which one counts now. Counts are not carried
- * across a transition: after an outage the Redis counts resume where they were.
+ * number), so the two backends answer alike.
+ *
+ * Every command runs through `policy` (the `redis` resilience policy: deadline, cockatiel circuit
+ * breaker, bulkhead). A call whose command fails, times out or is refused by the policy counts in
+ * `fallback`, per instance: while the breaker is open the policy refuses without touching Redis;
+ * once its cool-down is over, the next call is the half-open probe and goes to Redis. While the
+ * connection is down ioredis fails each command at once (no offline queue), which the breaker
+ * counts like any outage. A full bulkhead is load, not an outage: that one call counts in memory
+ * and the backend does not change. `onBackendChange` is called once per transition and `backend`
+ * tells which one counts now; after a reconnect a PING through the policy (retried while the
+ * breaker still refuses it) brings counting back without waiting for traffic. Counts are not
+ * carried across a transition: after an outage the Redis counts resume where they were.
  */
 export class RedisRateLimiter implements RateLimiter {
   readonly #rl: RateLimiterRedis;
   readonly #redis: RedisHandle;
+  readonly #policy: DependencyPolicy;
   readonly #fallback: RateLimiter;
   readonly #clock: Clock;
   readonly #prefix: string;
   readonly #onChange: ((backend: LimiterBackend, reason: string | null) => void) | undefined;
   #backend: LimiterBackend = 'redis';
-  /** After a failed command on a live connection (a slow Redis), calls skip Redis until then (ms, wall clock). */
-  #retryAt = 0;
+  #probing = false;
 
   constructor(opts: RedisRateLimiterOptions) {
     this.#redis = opts.redis;
+    this.#policy = opts.policy;
     this.#fallback = opts.fallback;
     this.#clock = opts.clock ?? systemClock;
     this.#prefix = `${opts.keyPrefix}rl`;
     this.#onChange = opts.onBackendChange;
     this.#rl = new RateLimiterRedis({ storeClient: opts.redis.client, keyPrefix: this.#prefix, points: UNCAPPED, duration: 1, rejectIfRedisNotReady: true });
     opts.redis.client.on('close', () => this.#down('connection lost'));
-    opts.redis.client.on('ready', () => {
-      this.#retryAt = 0;
-      this.#up();
-    });
+    opts.redis.client.on('ready', () => this.#probe());
     if (!opts.redis.ready()) this.#down('not connected');
   }
 
@@ -88,53 +100,61 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   #failed(e: unknown): void {
-    this.#retryAt = Date.now() + RETRY_AFTER_FAILURE_MS;
+    if (e instanceof DependencyUnavailableError && e.why === 'bulkhead_full') return;
     this.#down(e instanceof Error ? e.message.slice(0, 200) : 'redis command failed');
   }
 
-  /** Redis is worth asking: connected, and not within the pause after a failed command. */
-  #usable(): boolean {
-    return this.#redis.ready() && (this.#retryAt === 0 || Date.now() >= this.#retryAt);
+  /** After a reconnect: a PING through the policy (the half-open probe when the breaker is open); retried while refused. */
+  #probe(): void {
+    if (this.#probing || this.#backend === 'redis' || !this.#redis.ready()) return;
+    this.#probing = true;
+    this.#policy
+      .execute(() => this.#redis.client.ping())
+      .then(
+        () => {
+          this.#probing = false;
+          this.#up();
+        },
+        () => {
+          this.#probing = false;
+          setTimeout(() => this.#probe(), PROBE_RETRY_MS).unref();
+        },
+      );
   }
 
   async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
-    if (this.#usable()) {
-      const now = this.#clock.now();
-      const { stored, endsAt } = windowSlot(now, key, windowSeconds);
-      try {
-        const res = await this.#rl.consume(stored, 1, { customDuration: Math.max(1, windowSeconds) * 2 });
-        if (this.#backend === 'memory') {
-          this.#retryAt = 0;
-          this.#up();
-        }
-        return limitResult(res.consumedPoints, limit, endsAt, now);
-      } catch (e) {
-        this.#failed(e);
-      }
+    const now = this.#clock.now();
+    const { stored, endsAt } = windowSlot(now, key, windowSeconds);
+    try {
+      const res = await this.#policy.execute(() => this.#rl.consume(stored, 1, { customDuration: Math.max(1, windowSeconds) * 2 }));
+      if (this.#backend === 'memory') this.#up();
+      return limitResult(res.consumedPoints, limit, endsAt, now);
+    } catch (e) {
+      this.#failed(e);
     }
     return this.#fallback.hit(key, limit, windowSeconds);
   }
 
   async refund(key: string, windowSeconds: number): Promise<void> {
-    if (this.#usable()) {
-      try {
-        await this.#redis.client.eval(REFUND, 1, this.#rl.getKey(windowSlot(this.#clock.now(), key, windowSeconds).stored));
-        return;
-      } catch (e) {
-        this.#failed(e);
-      }
+    const stored = this.#rl.getKey(windowSlot(this.#clock.now(), key, windowSeconds).stored);
+    try {
+      await this.#policy.execute(() => this.#redis.client.eval(REFUND, 1, stored));
+      if (this.#backend === 'memory') this.#up();
+      return;
+    } catch (e) {
+      this.#failed(e);
     }
     return this.#fallback.refund(key, windowSeconds);
   }
 
   async peek(key: string, windowSeconds: number): Promise<number> {
-    if (this.#usable()) {
-      try {
-        const res = await this.#rl.get(windowSlot(this.#clock.now(), key, windowSeconds).stored);
-        return res ? res.consumedPoints : 0;
-      } catch (e) {
-        this.#failed(e);
-      }
+    const stored = windowSlot(this.#clock.now(), key, windowSeconds).stored;
+    try {
+      const res = await this.#policy.execute(() => this.#rl.get(stored));
+      if (this.#backend === 'memory') this.#up();
+      return res ? res.consumedPoints : 0;
+    } catch (e) {
+      this.#failed(e);
     }
     return this.#fallback.peek(key, windowSeconds);
   }
@@ -145,7 +165,10 @@ export class RedisRateLimiter implements RateLimiter {
     await this.#forget(`${glob(full)}@*`, (k) => k.slice(0, k.lastIndexOf('@')) === full);
   }
 
-  /** Clears the key in Redis and in this instance's fallback; fails when Redis cannot be reached (an operator must know). */
+  /**
+   * Clears the key in Redis and in this instance's fallback; fails with GH_STORE_UNAVAILABLE when
+   * Redis cannot be reached or the breaker is open (an operator must know).
+   */
   async resetPrefix(prefix: string): Promise<number> {
     const local = await this.#fallback.resetPrefix(prefix);
     return local + (await this.#forget(`${glob(this.#rl.getKey(prefix))}*`, () => true));
@@ -164,10 +187,11 @@ export class RedisRateLimiter implements RateLimiter {
     let cursor = '0';
     let n = 0;
     do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      const at = cursor;
+      const [next, keys] = await this.#policy.execute(() => client.scan(at, 'MATCH', pattern, 'COUNT', 1000));
       cursor = next;
       const mine = keys.filter(match);
-      if (mine.length) n += await client.del(...mine);
+      if (mine.length) n += await this.#policy.execute(() => client.del(...mine));
     } while (cursor !== '0');
     return n;
   }

@@ -1,9 +1,12 @@
 // Runs the RateLimiter contract against the memory adapter and against real Redis (S14):
 // two RedisRateLimiter instances on two connections play two Gatehouse instances.
 import { after, before, describe } from 'node:test';
+import { resilienceSchema } from '../../src/config/resilience-schema.ts';
+import { EventBus } from '../../src/core/events.ts';
 import { MemoryRateLimiter } from '../../src/ratelimit/memory-rate-limiter.ts';
 import { RedisRateLimiter } from '../../src/ratelimit/redis-rate-limiter.ts';
 import { openRedis, type RedisConnection } from '../../src/redis/redis-connection.ts';
+import { createResilience } from '../../src/resilience/index.ts';
 import { deletePrefix, sharedRedis, testKeyPrefix, testRedisUrl } from '../support/redis.ts';
 import { testClock } from './harness.ts';
 import { ALIGNED_START_MS, rateLimiterContract } from './rate-limiter.contract.ts';
@@ -37,11 +40,13 @@ describe('Redis rate limiter', async () => {
     await a.close();
     await b.close();
   });
+  // Through the `redis` policy with its defaults, as compose builds it.
+  const { redis: policy } = createResilience({ resilience: resilienceSchema.parse({}) }, { events: new EventBus(), log: () => {} });
   let n = 0;
   rateLimiterContract(async () => {
     const clock = testClock(ALIGNED_START_MS);
     const keyPrefix = `${runPrefix}${n++}:`;
-    const make = (redis: RedisConnection) => new RedisRateLimiter({ redis, fallback: new MemoryRateLimiter({ clock }), keyPrefix, clock });
+    const make = (redis: RedisConnection) => new RedisRateLimiter({ redis, policy, fallback: new MemoryRateLimiter({ clock }), keyPrefix, clock });
     return { limiter: make(a), peer: make(b), clock };
   });
 });
