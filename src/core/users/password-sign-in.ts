@@ -131,7 +131,10 @@ export function createPasswordSignIn(deps: SignInDeps, config: SignInConfig): Pa
         if (!signedIn) return { kind: 'failed', reason: 'bad-credentials', userId };
         if (!deviceId) await deps.rateLimiter.refund(addrKey, c.attemptWindow);
         if (!deviceId) await deps.rateLimiter.refund(wideKey, c.userDelayWindow);
-        await deps.rateLimiter.reset(pairKey);
+        // A correct password clears the (user, address) pair's failures. Best effort: a limiter
+        // that cannot be reached (a Redis outage) must not turn a good sign-in into an error; the
+        // failures then expire with their window.
+        await deps.rateLimiter.reset(pairKey).catch(() => {});
         return { kind: 'ok', user: signedIn, amr: ['pwd'], acr: c.acrValues[0] ?? null, device: deps.deviceCookies.issue(device, signedIn.id) };
       } finally {
         const left = (inFlight.get(addr) ?? 1) - 1;
