@@ -67,6 +67,15 @@ describe('password sign-in (NIST SP 800-63B §5.2.2 rate limiting)', () => {
     assert.equal(events.of('user.authentication_failed').length, 2);
   });
 
+  test('a right password still signs in when the limiter cannot clear the pair counter (shared limiter unreachable)', async () => {
+    const { signIn, rateLimiter } = await world();
+    rateLimiter.reset = async () => {
+      throw new GatehouseError('GH_STORE_UNAVAILABLE', 'redis unreachable');
+    };
+    await signIn.attempt({ username: 'alice', password: 'wrong password!', address: '198.51.100.9' });
+    assert.equal((await signIn.attempt({ username: 'alice', password: PASSWORD, address: '198.51.100.9' })).kind, 'ok');
+  });
+
   test('an empty username or password is incomplete and counts nothing', async () => {
     const { signIn } = await world();
     for (let i = 0; i < 5; i++) assert.deepEqual(await signIn.attempt({ username: '  ', password: PASSWORD, address: '192.0.2.1' }), { kind: 'incomplete' });
