@@ -54,6 +54,8 @@ import { createBackchannelDelivery, type BackchannelDelivery, type BackchannelDe
 import { createMetrics, type GatehouseMetrics } from './metrics/prometheus.ts';
 import { createGuardedFetch, guardedFetchOptions } from './outbound/guarded-fetch.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
+import { ClusterRateLimiter, rateLimitHandlers } from './ratelimit/cluster-rate-limiter.ts';
+import type { Channel, Handlers } from './cluster/ipc.ts';
 import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.ts';
 import { openRedis, redisTarget } from './redis/redis-connection.ts';
 import { RedisReplayCache } from './redis/redis-replay-cache.ts';
@@ -80,6 +82,12 @@ export interface ComposeOptions {
   readonly keys?: 'init' | 'load';
   /** Back-channel logout delivery overrides (tests: a short back-off). */
   readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'delay'>;
+  /**
+   * The process-local rate limiter: without redis.url it counts every limit, with redis.url it is
+   * the fallback while Redis is unreachable. Default: a `MemoryRateLimiter` of this process; a
+   * `serve --workers N` worker passes the `ClusterRateLimiter` (the primary counts for all workers).
+   */
+  readonly localRateLimiter?: RateLimiter;
 }
 
 /** Every service of one process, built once. */
@@ -140,7 +148,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     if (config.database.autoMigrate) await storage.migrate();
     const events = new EventBus();
     let log: (level: 'info' | 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
-    shared = await openShared(config, { clock, events, storage, log: (l, m) => log(l, m) });
+    shared = await openShared(config, { clock, events, storage, local: opts.localRateLimiter, log: (l, m) => log(l, m) });
     const ports: Ports = {
       clients: storage.clients,
       tokens: storage.tokens,
@@ -281,9 +289,15 @@ interface SharedState {
 
 async function openShared(
   config: Config,
-  deps: { readonly clock: Clock; readonly events: EventBus; readonly storage: Storage; readonly log: (l: 'info' | 'warn' | 'error', m: string) => void },
+  deps: {
+    readonly clock: Clock;
+    readonly events: EventBus;
+    readonly storage: Storage;
+    readonly local: RateLimiter | undefined;
+    readonly log: (l: 'info' | 'warn' | 'error', m: string) => void;
+  },
 ): Promise<SharedState> {
-  const memory = new MemoryRateLimiter({ clock: deps.clock });
+  const memory = deps.local ?? new MemoryRateLimiter({ clock: deps.clock });
   const { url, connectTimeoutMs, commandTimeoutMs, keyPrefix } = config.redis;
   if (!url) return { rateLimiter: memory, replay: deps.storage.replay, backend: () => 'memory', close: async () => {} };
   // ioredis is loaded here only: without redis.url nothing of it is imported.
@@ -397,4 +411,17 @@ export async function resolveKek(config: Config, notice: (m: string) => void): P
   await writeFile(file, key.toString('base64') + '\n', { mode: 0o600 });
   notice(`[gatehouse] WARNING: no GATEHOUSE_KEK set; generated a development key-encryption key in ${file}. Set GATEHOUSE_KEK in production.`);
   return key;
+}
+
+/**
+ * `serve --workers N`, primary: the machine's one limiter (rate-limiter-flexible in memory) and how
+ * it answers a worker's IPC calls. Workers count through it when redis.url is unset.
+ */
+export function clusterPrimaryLimits(): Handlers {
+  return rateLimitHandlers(new MemoryRateLimiter());
+}
+
+/** `serve --workers N`, worker: counts through the primary; its own memory while the primary does not answer. */
+export function clusterWorkerLimiter(channel: Channel, onFallback: (reason: string) => void): RateLimiter & { close(): void } {
+  return new ClusterRateLimiter({ channel, fallback: new MemoryRateLimiter(), onFallback });
 }
