@@ -75,8 +75,14 @@ export async function superviseWorkers(opts: SupervisorOptions): Promise<number>
   };
 
   return new Promise<number>((resolve) => {
+    const onTerm = () => stopAll('SIGTERM');
+    const onInt = () => stopAll('SIGINT');
     const finishIfDone = () => {
-      if (stopping && Object.keys(cluster.workers ?? {}).length === 0) resolve(exitCode);
+      if (!stopping || Object.keys(cluster.workers ?? {}).length > 0) return;
+      cluster.off('exit', onExit);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      resolve(exitCode);
     };
 
     const stopAll = (why: string) => {
@@ -94,7 +100,7 @@ export async function superviseWorkers(opts: SupervisorOptions): Promise<number>
       finishIfDone();
     };
 
-    cluster.on('exit', (worker, code, signal) => {
+    const onExit = (worker: Worker, code: number, signal: string) => {
       detach.get(worker)?.();
       detach.delete(worker);
       if (stopping) return finishIfDone();
@@ -115,10 +121,11 @@ export async function superviseWorkers(opts: SupervisorOptions): Promise<number>
       setTimeout(() => {
         if (!stopping) fork();
       }, delay);
-    });
+    };
 
-    process.once('SIGTERM', () => stopAll('SIGTERM'));
-    process.once('SIGINT', () => stopAll('SIGINT'));
+    cluster.on('exit', onExit);
+    process.on('SIGTERM', onTerm);
+    process.on('SIGINT', onInt);
     for (let i = 0; i < opts.workers; i++) fork();
   });
 }

@@ -326,3 +326,26 @@ test('GATEHOUSE_REDIS_URL sets redis.url (redis:// or rediss://, db in the path)
   await assert.rejects(loadConfig({ env: { GATEHOUSE_REDIS_URL: 'http://cache.internal' } }), /redis\.url: must start with redis:\/\/ or rediss:\/\//);
   assert.equal((await loadConfig({ env: { GATEHOUSE_RATE_LIMITS_ENABLED: 'false' } })).rateLimits.enabled, false);
 });
+
+test('GATEHOUSE_WORKERS: auto or a whole number; several workers need a shared store', async () => {
+  assert.equal(buildConfig({}).workers, 1, 'default: one process, no cluster');
+  assert.equal((await loadConfig({ env: { GATEHOUSE_WORKERS: 'auto' } })).workers, 'auto');
+  assert.equal((await loadConfig({ env: { GATEHOUSE_WORKERS: 'AUTO' } })).workers, 'auto');
+  assert.equal((await loadConfig({ env: { GATEHOUSE_WORKERS: '4' } })).workers, 4);
+  assert.match(
+    await loadConfig({ env: { GATEHOUSE_WORKERS: 'many' } }).then(
+      () => '',
+      (e: Error) => e.message,
+    ),
+    /GATEHOUSE_WORKERS \(workers\): must be a whole number/,
+  );
+  assert.match(
+    problems(() => buildConfig({ workers: 0 })),
+    /workers/,
+  );
+  assert.match(
+    problems(() => buildConfig({ workers: 2, database: { url: 'memory:' } })),
+    /workers: several worker processes need a shared store; memory: lives in one process/,
+  );
+  assert.equal(buildConfig({ workers: 'auto', database: { url: 'sqlite:/tmp/x.db' } }).workers, 'auto');
+});
