@@ -120,6 +120,28 @@ describe('two instances on one PostgreSQL database and one Redis behave as one s
     assert.equal(again.claims()?.sub, user.id);
   });
 
+  test('a sign-in page rendered by A is submitted to B and its consent page answered on A (sealed interaction and CSRF keys come from the KEK)', async () => {
+    const other = await createTestUser(A);
+    const browser = new UserAgent(url);
+    const verifier = oidc.randomPKCECodeVerifier();
+    const authUrl = oidc.buildAuthorizationUrl(cfg, {
+      redirect_uri: RP_REDIRECT,
+      scope: 'openid profile',
+      response_type: 'code',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: 's1',
+    });
+    const login = await on('A', () => browser.navigate(authUrl));
+    assert.equal(login.kind === 'page' && login.page.kind, 'login');
+    const consent = await on('B', () => browser.login((login as { page: Page }).page, other.username, other.password));
+    assert.equal(consent.kind === 'page' && consent.page.kind, 'consent', 'B opened the sign-in A sealed and accepted its CSRF token');
+    const done = await on('A', () => browser.consent((consent as { page: Page }).page, 'allow'));
+    assert.equal(done.kind, 'redirect', 'A accepted the consent form B rendered');
+    const tokens = await on('B', () => oidc.authorizationCodeGrant(cfg, (done as { url: URL }).url, { pkceCodeVerifier: verifier, expectedState: 's1' }));
+    assert.equal(tokens.claims()?.sub, other.id);
+  });
+
   test('RFC 9126 §2: a request pushed to A is used at /authorize on B', async () => {
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
