@@ -74,8 +74,8 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
   ['GATEHOUSE_PURGE_INTERVAL', 'maintenance.purgeInterval', int],
 ];
 
-/** Variables that are not settings: test harness knobs (`GATEHOUSE_TEST_*`, the browser path). */
-const NOT_SETTINGS = /^GATEHOUSE_(TEST_\w*|CHROMIUM)$/;
+/** Variables that are not settings: test harness knobs (`GATEHOUSE_TEST_*`, the browser path), the `--workers` primary's mark on its workers. */
+const NOT_SETTINGS = /^GATEHOUSE_(TEST_\w*|CHROMIUM|WORKER_OF)$/;
 
 export interface EnvReading {
   /** dotted path → value, for the variables that are set and valid */

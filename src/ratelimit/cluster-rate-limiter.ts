@@ -1,8 +1,10 @@
 import type { RateLimiter, RateLimitResult } from '../core/ports/rate-limiter.ts';
-import { createAsker, type Channel, type Handlers } from '../cluster/ipc.ts';
+import { createAsker, IpcTimeout, type Channel, type Handlers } from '../cluster/ipc.ts';
 
 /** How long a worker waits for the primary's count before it counts in its own memory. */
 export const CLUSTER_LIMIT_TIMEOUT_MS = 1000;
+/** How long a worker counts on its own after the primary left a call unanswered. */
+const RETRY_AFTER_TIMEOUT_MS = 1000;
 
 /**
  * The RateLimiter port in a `--workers N` worker without Redis: every call is one IPC round trip
@@ -23,6 +25,8 @@ export class ClusterRateLimiter implements RateLimiter {
   readonly #asker: ReturnType<typeof createAsker>;
   readonly #fallback: RateLimiter;
   readonly #onFallback: ((reason: string) => void) | undefined;
+  /** After an unanswered call, calls skip the primary until then (ms, wall clock): a stuck primary costs one timeout, not one per request. */
+  #retryAt = 0;
 
   constructor(opts: {
     readonly channel: Channel;
@@ -36,12 +40,19 @@ export class ClusterRateLimiter implements RateLimiter {
   }
 
   #degraded(e: unknown): void {
+    if (e instanceof IpcTimeout) this.#retryAt = Date.now() + RETRY_AFTER_TIMEOUT_MS;
     this.#onFallback?.(e instanceof Error ? e.message : String(e));
+  }
+
+  /** The primary is worth asking: not within the pause after an unanswered call. */
+  #ask(op: string, ...args: unknown[]): Promise<unknown> {
+    if (this.#retryAt !== 0 && Date.now() < this.#retryAt) return Promise.reject(new Error('the primary did not answer recently'));
+    return this.#asker.ask(op, ...args);
   }
 
   async hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult> {
     try {
-      return (await this.#asker.ask('rl.hit', key, limit, windowSeconds)) as RateLimitResult;
+      return (await this.#ask('rl.hit', key, limit, windowSeconds)) as RateLimitResult;
     } catch (e) {
       this.#degraded(e);
       return this.#fallback.hit(key, limit, windowSeconds);
@@ -50,7 +61,7 @@ export class ClusterRateLimiter implements RateLimiter {
 
   async refund(key: string, windowSeconds: number): Promise<void> {
     try {
-      await this.#asker.ask('rl.refund', key, windowSeconds);
+      await this.#ask('rl.refund', key, windowSeconds);
     } catch (e) {
       this.#degraded(e);
       await this.#fallback.refund(key, windowSeconds);
@@ -59,7 +70,7 @@ export class ClusterRateLimiter implements RateLimiter {
 
   async peek(key: string, windowSeconds: number): Promise<number> {
     try {
-      return (await this.#asker.ask('rl.peek', key, windowSeconds)) as number;
+      return (await this.#ask('rl.peek', key, windowSeconds)) as number;
     } catch (e) {
       this.#degraded(e);
       return this.#fallback.peek(key, windowSeconds);

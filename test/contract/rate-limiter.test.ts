@@ -49,6 +49,9 @@ describe('cluster rate limiter (--workers N, no Redis)', () => {
     assert.equal((await limiter.hit('k', 1, 60)).allowed, false, 'the fallback still limits');
     assert.match(reasons[0] ?? '', /did not answer rl\.hit within 50 ms/);
     await assert.rejects(limiter.resetPrefix('k'), /did not answer/, 'an operator unlock that cannot reach the primary fails loudly');
+    const t0 = Date.now();
+    await limiter.hit('k', 1, 60);
+    assert.ok(Date.now() - t0 < 40, 'after a timeout the worker does not wait for the primary on every call');
     pair.cut();
     assert.equal((await limiter.hit('j', 5, 60)).count, 1, 'a closed channel falls back too');
     limiter.close();

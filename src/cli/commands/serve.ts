@@ -9,6 +9,9 @@ import { workerWiring } from '../../cluster/worker.ts';
 import { parseCli } from '../context.ts';
 import type { CliCommand, CliIo } from '../types.ts';
 
+/** Set by the `--workers` primary in its workers' environment (its pid). */
+const WORKER_MARK = 'GATEHOUSE_WORKER_OF';
+
 /** Stores that live in one process: several workers would each have their own. */
 const VOLATILE_STORES = new Set(['memory:', 'sqlite::memory:']);
 
@@ -39,8 +42,10 @@ export const serveCommand: CliCommand = {
     const startedAt = performance.now();
     const loaded = await loadConfig({ file: values.config, env: io.env, warn: io.err });
     const config: Config = flag === undefined ? loaded : { ...loaded, workers: flag };
-    if (cluster.isWorker) return runWorker(config, io, startedAt);
-    const n = workerCount(config.workers);
+    // Our own workers carry the primary's pid; a process another cluster manager forked (pm2's
+    // cluster mode) runs as a single server: it has no Gatehouse primary to ask.
+    if (cluster.isWorker && io.env[WORKER_MARK]) return runWorker(config, io, startedAt);
+    const n = cluster.isWorker ? 1 : workerCount(config.workers);
     if (n > 1) return runPrimary(config, n, io);
     const gh = await createGatehouse(config, { notice: io.err });
     if (config.env === 'development') await bootstrapDevelopment(gh.services, io.out);
@@ -73,7 +78,7 @@ async function runPrimary(config: Config, n: number, io: CliIo): Promise<number>
     limits: clusterPrimaryLimits(),
     // The workers' own drain (http.shutdownGrace) plus time to close their stores.
     shutdownGrace: config.http.shutdownGrace + 5,
-    workerEnv: { GATEHOUSE_DATABASE_AUTO_MIGRATE: 'false' },
+    workerEnv: { GATEHOUSE_DATABASE_AUTO_MIGRATE: 'false', [WORKER_MARK]: String(process.pid) },
     log,
   });
 }
