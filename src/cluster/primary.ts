@@ -3,6 +3,16 @@ import { availableParallelism } from 'node:os';
 import type { Config } from '../config/schema.ts';
 import { answerOn, type Channel, type Handlers } from './ipc.ts';
 
+/**
+ * The primary's log: pino JSON lines on stdout like the workers' (Fastify's pino), at `log.level`,
+ * marked `role: "primary"`.
+ */
+export async function primaryLog(level: Config['log']['level']): Promise<(level: 'info' | 'warn' | 'error', message: string) => void> {
+  const { pino } = await import('pino');
+  const logger = pino({ level }).child({ role: 'primary' });
+  return (l, m) => logger[l](m);
+}
+
 /** `workers` as configured (`auto` = the cores this process may use). */
 export function workerCount(workers: Config['workers']): number {
   return workers === 'auto' ? availableParallelism() : workers;

@@ -54,7 +54,7 @@ test('serve --workers 2: both workers answer, limits and /metrics are shared, a 
   await writeFile(join(dir, 'gatehouse.json'), JSON.stringify({ rateLimits: { authorization: { perAddress: 6, window: 600 } } }));
   const child: ChildProcess = spawn(process.execPath, ['--import', TSX, ENTRY, 'serve', '--workers', '2', '--config', 'gatehouse.json'], {
     cwd: dir,
-    env: { PATH: process.env['PATH'] ?? '', GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_PORT: String(port), GATEHOUSE_ISSUER: base, GATEHOUSE_LOG_LEVEL: 'warn' },
+    env: { PATH: process.env['PATH'] ?? '', GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_PORT: String(port), GATEHOUSE_ISSUER: base, GATEHOUSE_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -67,13 +67,13 @@ test('serve --workers 2: both workers answer, limits and /metrics are shared, a 
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   t.after(() => {
-    for (const w of listening(err)) if (alive(w.pid)) process.kill(w.pid, 'SIGKILL');
+    for (const w of listening(out)) if (alive(w.pid)) process.kill(w.pid, 'SIGKILL');
     child.kill('SIGKILL');
   });
 
-  await until(() => err.includes('gatehouse ready: 2 workers'), 'two workers listening');
+  await until(() => out.includes('gatehouse ready: 2 workers'), 'two workers listening');
   assert.equal(out.match(/created a demo user/g)?.length, 1, 'the development demo user is created once, by the primary');
-  const workers = listening(err);
+  const workers = listening(out);
   assert.equal(workers.length, 2);
 
   // Each request on a new connection: the primary hands connections round-robin to the workers.
@@ -116,15 +116,16 @@ test('serve --workers 2: both workers answer, limits and /metrics are shared, a 
   // A worker killed outright is replaced; the service keeps answering meanwhile.
   const victim = workers[0]!;
   process.kill(victim.pid, 'SIGKILL');
-  const replacement = await until(() => listening(err).find((w) => w.id > 2), 'a replacement worker');
+  const replacement = await until(() => listening(out).find((w) => w.id > 2), 'a replacement worker');
   assert.notEqual(replacement.pid, victim.pid);
-  assert.match(err, new RegExp(`worker ${victim.id} \\(pid ${victim.pid}\\) exited \\(signal SIGKILL\\); starting a new one`));
+  assert.match(out, new RegExp(`worker ${victim.id} \\(pid ${victim.pid}\\) exited \\(signal SIGKILL\\); starting a new one`));
   const after = await fetch(`${base}/.well-known/openid-configuration`);
   assert.equal(after.status, 200);
 
   // SIGTERM to the primary: every worker drains and exits, then the primary exits 0.
   child.kill('SIGTERM');
   assert.equal(await exited, 0);
-  for (const w of listening(err)) assert.equal(alive(w.pid), false, `worker pid ${w.pid} is gone`);
-  assert.doesNotMatch(err, /crash loop/);
+  for (const w of listening(out)) assert.equal(alive(w.pid), false, `worker pid ${w.pid} is gone`);
+  assert.doesNotMatch(out, /crash loop/);
+  assert.match(out, /"role":"primary".*"msg":"SIGTERM: stopping 2 workers/);
 });

@@ -4,7 +4,7 @@ import type { Config } from '../../config/schema.ts';
 import { clusterPrimaryLimits, clusterWorkerLimiter, compose, createGatehouse, type Gatehouse, type GatehouseOptions } from '../../compose.ts';
 import { bootstrapDevelopment } from '../../bootstrap.ts';
 import { GatehouseError } from '../../core/errors.ts';
-import { announceListening, superviseWorkers, workerCount } from '../../cluster/primary.ts';
+import { announceListening, primaryLog, superviseWorkers, workerCount } from '../../cluster/primary.ts';
 import { workerWiring } from '../../cluster/worker.ts';
 import { parseCli } from '../context.ts';
 import type { CliCommand, CliIo } from '../types.ts';
@@ -62,8 +62,7 @@ async function runPrimary(config: Config, n: number, io: CliIo): Promise<number>
       'GH_CONFIG_INVALID',
       `--workers ${n}: ${config.database.url} lives in one process; several workers need sqlite:PATH, postgres:// or mysql://`,
     );
-  const log = (level: 'info' | 'warn' | 'error', message: string) =>
-    io.err(JSON.stringify({ level, time: Date.now(), pid: process.pid, role: 'primary', msg: message }));
+  const log = await primaryLog(config.log.level);
   // Once, before any worker exists: the KEK file (development), migrations, the first signing keys
   // and the development demo client. N workers starting together would do each N times.
   const prep = await compose(config, { notice: io.err, poolSize: 1 });
