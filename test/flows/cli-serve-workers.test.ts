@@ -112,6 +112,9 @@ test('serve --workers 2: both workers answer, limits and /metrics are shared, a 
   assert.equal(await until(async () => ((await discoveryCount()) === DISCOVERY ? true : null), 'aggregated counter'), true);
   const text = await (await fetch(`${base}/metrics`)).text();
   assert.match(text, /^gatehouse_build_info\{[^}]*\} 1$/m, 'a gauge every worker sets to 1 is not summed');
+  const jwks = (await (await fetch(`${base}/jwks.json`)).json()) as { keys: { alg: string }[] };
+  const active = Number(/^gatehouse_keys_published\{status="active"\} (\d+)$/m.exec(text)?.[1]);
+  assert.equal(active, new Set(jwks.keys.map((k) => k.alg)).size, 'one active key per algorithm, not one per worker');
 
   // A worker killed outright is replaced; the service keeps answering meanwhile.
   const victim = workers[0]!;
