@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { deletePrefix, sharedRedis, testKeyPrefix, testRedisUrl } from '../support/redis.ts';
 
 const ENTRY = new URL('../support/gatehouse-cli.ts', import.meta.url).pathname;
 const TSX = import.meta.resolve('tsx');
@@ -131,4 +132,56 @@ test('serve --workers 2: both workers answer, limits and /metrics are shared, a 
   for (const w of listening(out)) assert.equal(alive(w.pid), false, `worker pid ${w.pid} is gone`);
   assert.doesNotMatch(out, /crash loop/);
   assert.match(out, /"role":"primary".*"msg":"SIGTERM: stopping 2 workers/);
+});
+
+test('serve --workers 2 with GATEHOUSE_REDIS_URL: the workers count in Redis, as separate instances do', async (t) => {
+  const redis = await sharedRedis();
+  if ('skip' in redis) return t.skip(redis.skip);
+  const keyPrefix = testKeyPrefix();
+  const dir = await mkdtemp(join(tmpdir(), 'gh-workers-redis-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  await writeFile(join(dir, 'gatehouse.json'), JSON.stringify({ redis: { keyPrefix }, rateLimits: { authorization: { perAddress: 3, window: 600 } } }));
+  const child = spawn(process.execPath, ['--import', TSX, ENTRY, 'serve', '--config', 'gatehouse.json'], {
+    cwd: dir,
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      GATEHOUSE_WORKERS: '2',
+      GATEHOUSE_REDIS_URL: testRedisUrl(),
+      GATEHOUSE_HOST: '127.0.0.1',
+      GATEHOUSE_PORT: String(port),
+      GATEHOUSE_ISSUER: base,
+      GATEHOUSE_LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  t.after(async () => {
+    for (const w of listening(out)) if (alive(w.pid)) process.kill(w.pid, 'SIGKILL');
+    child.kill('SIGKILL');
+    await deletePrefix(redis.client, keyPrefix);
+    redis.client.disconnect();
+  });
+  await until(() => out.includes('gatehouse ready: 2 workers'), 'two workers listening (GATEHOUSE_WORKERS)');
+  const statuses: number[] = [];
+  const by = new Set<string>();
+  for (let i = 0; i < 5; i++) {
+    const res = await fetch(`${base}/authorize`, { headers: { connection: 'close' }, redirect: 'manual' });
+    statuses.push(res.status);
+    by.add(res.headers.get('gatehouse-worker') ?? 'none');
+    await res.arrayBuffer();
+  }
+  assert.deepEqual(by, new Set(['1', '2']));
+  assert.deepEqual(
+    statuses.map((s) => s === 429),
+    [false, false, false, true, true],
+    `statuses ${statuses}`,
+  );
+  assert.ok((await redis.client.keys(`${keyPrefix}rl:*`)).length > 0, 'the counts are in Redis');
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
 });
