@@ -65,6 +65,8 @@ import { withTimeout } from './metrics/with-timeout.ts';
 import type { Tracing } from './core/ports/tracing.ts';
 import { loadTracing } from './tracing/load-tracing.ts';
 import { MemoryRateLimiter } from './ratelimit/memory-rate-limiter.ts';
+import { ClusterRateLimiter, rateLimitHandlers } from './ratelimit/cluster-rate-limiter.ts';
+import type { Channel, Handlers } from './cluster/ipc.ts';
 import { RedisRateLimiter } from './ratelimit/redis-rate-limiter.ts';
 import { openRedis, redisTarget } from './redis/redis-connection.ts';
 import { RedisReplayCache } from './redis/redis-replay-cache.ts';
@@ -92,6 +94,12 @@ export interface ComposeOptions {
   readonly keys?: 'init' | 'load';
   /** Back-channel logout delivery overrides (tests: a short back-off). */
   readonly backchannel?: Pick<BackchannelDeliveryOptions, 'baseDelayMs' | 'delay'>;
+  /**
+   * The process-local rate limiter: without redis.url it counts every limit, with redis.url it is
+   * the fallback while Redis is unreachable. Default: a `MemoryRateLimiter` of this process; a
+   * `serve --workers N` worker passes the `ClusterRateLimiter` (the primary counts for all workers).
+   */
+  readonly localRateLimiter?: RateLimiter;
   /** Observability of the store and outbound calls (the server sets it; CLI commands do not). */
   readonly observe?: ObserveOptions;
 }
@@ -192,7 +200,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const resilience = createResilience(config, { events, log: (l, m) => log(l, m) });
     const storage = resilience.guardStorage(observed);
     // ---- end resilience ----
-    shared = await openShared(config, { clock, events, storage, policy: resilience.redis, tracing, log: (l, m) => log(l, m) });
+    shared = await openShared(config, { clock, events, storage, policy: resilience.redis, tracing, local: opts.localRateLimiter, log: (l, m) => log(l, m) });
     const ports: Ports = {
       clients: storage.clients,
       tokens: storage.tokens,
@@ -366,10 +374,11 @@ async function openShared(
     /** `resilience.redis`: every command of the Redis adapters runs through it (deadline, breaker, bulkhead). */
     readonly policy: DependencyPolicy;
     readonly tracing: Tracing | null;
+    readonly local: RateLimiter | undefined;
     readonly log: (l: 'info' | 'warn' | 'error', m: string) => void;
   },
 ): Promise<SharedState> {
-  const memory = new MemoryRateLimiter({ clock: deps.clock });
+  const memory = deps.local ?? new MemoryRateLimiter({ clock: deps.clock });
   const { url, connectTimeoutMs, commandTimeoutMs, keyPrefix } = config.redis;
   if (!url) return { rateLimiter: memory, replay: deps.storage.replay, backend: () => 'memory', close: async () => {} };
   // ioredis is loaded here only: without redis.url nothing of it is imported.
@@ -525,4 +534,17 @@ export async function resolveKek(config: Config, notice: (m: string) => void): P
   await writeFile(file, key.toString('base64') + '\n', { mode: 0o600 });
   notice(`[gatehouse] WARNING: no GATEHOUSE_KEK set; generated a development key-encryption key in ${file}. Set GATEHOUSE_KEK in production.`);
   return key;
+}
+
+/**
+ * `serve --workers N`, primary: the machine's one limiter (rate-limiter-flexible in memory) and how
+ * it answers a worker's IPC calls. Workers count through it when redis.url is unset.
+ */
+export function clusterPrimaryLimits(): Handlers {
+  return rateLimitHandlers(new MemoryRateLimiter());
+}
+
+/** `serve --workers N`, worker: counts through the primary; its own memory while the primary does not answer. */
+export function clusterWorkerLimiter(channel: Channel, onFallback: (reason: string) => void): RateLimiter & { close(): void } {
+  return new ClusterRateLimiter({ channel, fallback: new MemoryRateLimiter(), onFallback });
 }

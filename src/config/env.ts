@@ -32,6 +32,8 @@ const trustProxy: Reader = (v) => {
   if (proxies.length && proxies.every(isCidrOrAddress)) return proxies;
   return { invalid: `must be false/true, a hop count, or a comma list of proxy addresses / CIDR ranges (got "${v}")` };
 };
+/** `auto` or a whole number of worker processes. */
+const workers: Reader = (v) => (v.trim().toLowerCase() === 'auto' ? 'auto' : int(v));
 const list: Reader = (v) =>
   v
     .split(',')
@@ -44,6 +46,7 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
   ['GATEHOUSE_ISSUER', 'issuer', str],
   ['GATEHOUSE_HOST', 'host', str],
   ['GATEHOUSE_PORT', 'port', int],
+  ['GATEHOUSE_WORKERS', 'workers', workers],
   ['GATEHOUSE_DATA_DIR', 'dataDir', str],
   ['GATEHOUSE_DATABASE_URL', 'database.url', str],
   ['GATEHOUSE_DATABASE_AUTO_MIGRATE', 'database.autoMigrate', bool],
@@ -74,8 +77,8 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
   ['GATEHOUSE_EVENTS', 'events.urls', list],
 ];
 
-/** Variables that are not settings: test harness knobs (`GATEHOUSE_TEST_*`, the browser path). */
-const NOT_SETTINGS = /^GATEHOUSE_(TEST_\w*|CHROMIUM)$/;
+/** Variables that are not settings: test harness knobs (`GATEHOUSE_TEST_*`, the browser path), the `--workers` primary's mark on its workers. */
+const NOT_SETTINGS = /^GATEHOUSE_(TEST_\w*|CHROMIUM|WORKER_OF)$/;
 
 export interface EnvReading {
   /** dotted path → value, for the variables that are set and valid */

@@ -348,3 +348,26 @@ test('audit.headInterval and audit.retentionDays: defaults 300 s and 0 (keep for
     /audit\.retentionDays/,
   );
 });
+
+test('GATEHOUSE_WORKERS: auto or a whole number; several workers need a shared store', async () => {
+  assert.equal(buildConfig({}).workers, 1, 'default: one process, no cluster');
+  assert.equal((await loadConfig({ env: { GATEHOUSE_WORKERS: 'auto' } })).workers, 'auto');
+  assert.equal((await loadConfig({ env: { GATEHOUSE_WORKERS: 'AUTO' } })).workers, 'auto');
+  assert.equal((await loadConfig({ env: { GATEHOUSE_WORKERS: '4' } })).workers, 4);
+  assert.match(
+    await loadConfig({ env: { GATEHOUSE_WORKERS: 'many' } }).then(
+      () => '',
+      (e: Error) => e.message,
+    ),
+    /GATEHOUSE_WORKERS \(workers\): must be a whole number/,
+  );
+  assert.match(
+    problems(() => buildConfig({ workers: 0 })),
+    /workers/,
+  );
+  assert.match(
+    problems(() => buildConfig({ workers: 2, database: { url: 'memory:' } })),
+    /workers: several worker processes need a shared store; memory: lives in one process/,
+  );
+  assert.equal(buildConfig({ workers: 'auto', database: { url: 'sqlite:/tmp/x.db' } }).workers, 'auto');
+});

@@ -93,6 +93,8 @@ export function semanticProblems(c: Config): string[] {
   if (c.tokens.subjectType === 'pairwise' && !c.tokens.pairwiseSalt) out.push('tokens.pairwiseSalt: required when tokens.subjectType is pairwise');
   if (c.session.idleTtl > c.session.absoluteTtl) out.push('session.idleTtl: must not exceed session.absoluteTtl');
   if (c.kek !== undefined && !decodeKek(c.kek)) out.push('kek: must be 32 bytes, base64 or base64url encoded');
+  if (c.workers !== 1 && VOLATILE_STORES.has(c.database.url))
+    out.push(`workers: several worker processes need a shared store; ${c.database.url} lives in one process (use sqlite:PATH, postgres:// or mysql://)`);
   out.push(...localeSettingsProblems(c.pages));
   out.push(...claimsConfigProblems(c));
   c.kekPrevious.forEach((k, i) => {

@@ -176,6 +176,12 @@ export const configSchema = z
       .describe('Issuer identifier (RFC 8414 §2): https, no query or fragment. Unset: `http://localhost:<port>`. Env: GATEHOUSE_ISSUER.'),
     host: z.string().default('0.0.0.0').describe('Interface to listen on. Env: GATEHOUSE_HOST.'),
     port: z.number().int().min(0).max(65535).default(8080).describe('TCP port (0 = any free port). Env: GATEHOUSE_PORT.'),
+    workers: z
+      .union([z.literal('auto'), z.number().int().min(1).max(1024)])
+      .default(1)
+      .describe(
+        '`gatehouse serve` processes on this machine (node:cluster): `1` is one process, no cluster; `auto` is one per core (`os.availableParallelism()`). Workers share the port, the rate limits (through the primary, or Redis when set) and one aggregated `/metrics`; see docs/scaling.md. Needs a shared store (not `memory:`). Env: GATEHOUSE_WORKERS.',
+      ),
     dataDir: z.string().default('./data').describe('Directory for the embedded SQLite database and the development KEK. Env: GATEHOUSE_DATA_DIR.'),
     database: z
       .object({

@@ -22,6 +22,13 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 export interface AppOptions extends HealthOptions {
   /** pino options, or false for silence (tests). */
   readonly logger?: boolean | Record<string, unknown>;
+  /**
+   * Set in a `serve --workers N` worker (node:cluster id, 1…): every response carries
+   * `gatehouse-worker: <id>`, so an operator (and the cluster test) sees which worker answered.
+   */
+  readonly workerId?: number;
+  /** Set in a `--workers N` worker: `/metrics` answers with the primary's scrape of every worker (docs/scaling.md). */
+  readonly scrapeMetrics?: () => Promise<string>;
 }
 
 /**
@@ -42,7 +49,7 @@ function logStream(logger: AppOptions['logger']): { write(s: string): unknown } 
 /** Builds the Fastify app: parse → core → render. No listening here. */
 export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = ctx;
-  const headers = securityHeaders(config);
+  const headers = opts.workerId === undefined ? securityHeaders(config) : { ...securityHeaders(config), 'gatehouse-worker': String(opts.workerId) };
   // Development logs are readable one-liners (#14); production stays JSON. Tracing adds trace ids.
   const pretty = opts.logger !== false && resolveLogFormat(config.log.format, config.env, process.stdout.isTTY === true) === 'pretty';
   const traceLog = ctx.tracing && opts.logger !== false ? tracingLogOptions(ctx.tracing) : null;
@@ -93,7 +100,7 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   registerHealthRoutes(app, ctx, opts, { breakers: () => ctx.resilience.breakers(), load });
   // Before the limited routes: its onRoute hook attaches the per-address budgets to them.
   registerRateLimits(app, ctx);
-  if (metrics) registerMetricsRoute(app, metrics);
+  if (metrics) registerMetricsRoute(app, metrics, opts.scrapeMetrics);
   for (const mod of routeModules) await mod(app, ctx);
   return app;
 }

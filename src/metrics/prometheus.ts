@@ -130,6 +130,8 @@ export function createMetrics(deps: MetricsDeps, opts: MetricsOptions = {}): Gat
     name: 'gatehouse_keys_published',
     help: 'Signing keys this instance has loaded, by lifecycle status.',
     labelNames: ['status'] as const,
+    // --workers N: every worker loads the same keys; the aggregated scrape shows the largest count, not N times it.
+    aggregator: 'max',
     registers,
     collect() {
       const counts = new Map<KeyStatus, number>(KEY_STATUSES.map((s) => [s, 0]));
@@ -167,6 +169,7 @@ export function createMetrics(deps: MetricsDeps, opts: MetricsOptions = {}): Gat
     name: 'gatehouse_build_info',
     help: 'Always 1; labels carry the Gatehouse and Node.js versions.',
     labelNames: ['version', 'node'] as const,
+    aggregator: 'first',
     registers,
   }).set({ version: GATEHOUSE_VERSION, node: process.version }, 1);
 
@@ -222,6 +225,8 @@ function activeTokensGauge(deps: MetricsDeps, opts: MetricsOptions, registers: R
     name: 'oauth2_active_tokens',
     help: 'Stored tokens (opaque access tokens and refresh tokens) neither expired nor revoked.',
     registers,
+    // One store behind every worker: each counts the same rows; the aggregated scrape keeps one count.
+    aggregator: 'max',
     async collect() {
       if (deps.clock.now() - countedAt >= ttl) {
         inflight ??= refresh().finally(() => {

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatehouseMetrics } from '../../metrics/prometheus.ts';
 
-/** `GET /metrics`: Prometheus text exposition of this app's registry (docs/metrics.md). */
-export function registerMetricsRoute(app: FastifyInstance, metrics: GatehouseMetrics): void {
+/**
+ * `GET /metrics`: Prometheus text exposition of this app's registry (docs/metrics.md); in a
+ * `--workers N` worker, `scrape` asks the primary, which aggregates every worker's registry.
+ */
+export function registerMetricsRoute(app: FastifyInstance, metrics: GatehouseMetrics, scrape?: () => Promise<string>): void {
   app.get(
     '/metrics',
     {
@@ -16,7 +19,7 @@ export function registerMetricsRoute(app: FastifyInstance, metrics: GatehouseMet
       },
     },
     async (_request, reply) => {
-      const body = await metrics.registry.metrics();
+      const body = scrape ? await scrape() : await metrics.registry.metrics();
       return reply.header('cache-control', 'no-store').type(metrics.registry.contentType).send(body);
     },
   );
