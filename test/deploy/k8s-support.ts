@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -91,4 +92,20 @@ export async function validateK8s(o: K8sObject): Promise<void> {
   new Model(o).validate();
 }
 
-export { podSpecs };
+/** The security and probe rules every Gatehouse workload obeys (docs/deploy.md). */
+export function assertHardenedWorkload(o: K8sObject): void {
+  for (const spec of podSpecs(o)) {
+    assert.equal(spec.securityContext?.runAsNonRoot, true, `${o.kind} ${o.metadata.name}: runAsNonRoot`);
+    assert.ok(spec.securityContext?.runAsUser > 0, `${o.kind}: a non-root runAsUser`);
+    assert.equal(spec.securityContext?.seccompProfile?.type, 'RuntimeDefault', `${o.kind}: seccomp RuntimeDefault`);
+    assert.equal(spec.automountServiceAccountToken, false, `${o.kind}: no API token mounted`);
+    for (const c of spec.containers) {
+      assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${c.name}: readOnlyRootFilesystem`);
+      assert.equal(c.securityContext?.allowPrivilegeEscalation, false, `${c.name}: allowPrivilegeEscalation false`);
+      assert.deepEqual(c.securityContext?.capabilities?.drop, ['ALL'], `${c.name}: drops ALL capabilities`);
+      assert.ok(c.resources?.requests?.cpu && c.resources?.requests?.memory && c.resources?.limits?.memory, `${c.name}: resource requests and a memory limit`);
+      const writable = (c.volumeMounts ?? []).filter((m: any) => !m.readOnly).map((m: any) => m.mountPath);
+      assert.deepEqual(writable, ['/var/lib/gatehouse'], `${c.name}: only the data directory is writable`);
+    }
+  }
+}

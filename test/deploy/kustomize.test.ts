@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { FILE_VARIABLES } from '../../src/config/env.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { type K8sObject, kustomizeBuild, podSpecs, strategicMerge, validateK8s } from './k8s-support.ts';
+import { assertHardenedWorkload, type K8sObject, kustomizeBuild, strategicMerge, validateK8s } from './k8s-support.ts';
 
 const kustomize = join(dirname(fileURLToPath(import.meta.url)), '../../deploy/kustomize');
 const builds = {
@@ -22,24 +22,6 @@ const one = (objs: K8sObject[], kind: string) => {
 };
 const tmp = await mkdtemp(join(tmpdir(), 'gatehouse-kustomize-'));
 after(() => rm(tmp, { recursive: true, force: true }));
-
-/** The security and probe rules every Gatehouse workload obeys (docs/deploy.md). */
-export function assertHardenedWorkload(o: K8sObject): void {
-  for (const spec of podSpecs(o)) {
-    assert.equal(spec.securityContext?.runAsNonRoot, true, `${o.kind} ${o.metadata.name}: runAsNonRoot`);
-    assert.ok(spec.securityContext?.runAsUser > 0, `${o.kind}: a non-root runAsUser`);
-    assert.equal(spec.securityContext?.seccompProfile?.type, 'RuntimeDefault', `${o.kind}: seccomp RuntimeDefault`);
-    assert.equal(spec.automountServiceAccountToken, false, `${o.kind}: no API token mounted`);
-    for (const c of spec.containers) {
-      assert.equal(c.securityContext?.readOnlyRootFilesystem, true, `${c.name}: readOnlyRootFilesystem`);
-      assert.equal(c.securityContext?.allowPrivilegeEscalation, false, `${c.name}: allowPrivilegeEscalation false`);
-      assert.deepEqual(c.securityContext?.capabilities?.drop, ['ALL'], `${c.name}: drops ALL capabilities`);
-      assert.ok(c.resources?.requests?.cpu && c.resources?.requests?.memory && c.resources?.limits?.memory, `${c.name}: resource requests and a memory limit`);
-      const writable = (c.volumeMounts ?? []).filter((m: any) => !m.readOnly).map((m: any) => m.mountPath);
-      assert.deepEqual(writable, ['/var/lib/gatehouse'], `${c.name}: only the data directory is writable`);
-    }
-  }
-}
 
 /** The config a pod of this build reads: ConfigMap env + the Secret's keys as files, through loadConfig. */
 async function podConfig(objs: K8sObject[], secret: Record<string, string>) {
