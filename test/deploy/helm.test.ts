@@ -90,7 +90,7 @@ test('Helm default values: every rendered object validates against the Kubernete
     assert.equal(cm[`${v}_FILE`], `/run/secrets/gatehouse/${v.slice(10).toLowerCase().replace(/_/g, '-')}`);
   for (const v of FILE_VARIABLES) assert.equal(cm[v], undefined);
   const job = one(objs, 'Job');
-  assert.equal(job.metadata.annotations['helm.sh/hook'], 'post-install,post-upgrade');
+  assert.equal(job.metadata.annotations?.['helm.sh/hook'], 'post-install,post-upgrade');
   assert.match(job.spec.template.spec.containers[0].args[0], /gatehouse users create --username admin --role admin --password-stdin </);
 });
 
@@ -119,7 +119,7 @@ test('Helm values switch objects and settings: no autoscaling → fixed replicas
   assert.equal(sm.apiVersion, 'monitoring.coreos.com/v1');
   assert.deepEqual(sm.spec.endpoints, [{ port: 'http', path: '/metrics', interval: '15s' }]);
   assert.ok(
-    Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => one(objs, 'Service').metadata.labels[k] === v),
+    Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => one(objs, 'Service').metadata.labels?.[k] === v),
     'selects the Service',
   );
 });

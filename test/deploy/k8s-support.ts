@@ -11,7 +11,12 @@ import { parseAllDocuments } from 'yaml';
  * objects keyed by `name` (containers, env, volumes, ports) merge by name, other lists replace.
  * A kustomization key it does not implement is an error, so the overlays cannot silently outgrow it.
  */
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; [k: string]: any };
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [k: string]: any;
+};
 
 const SUPPORTED = new Set(['apiVersion', 'kind', 'resources', 'patches', 'namespace', 'labels', 'images']);
 
