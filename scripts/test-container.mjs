@@ -16,7 +16,7 @@
 //   GATEHOUSE_CONTAINER_KEEP=1      keep the container after the run (for debugging)
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -30,6 +30,7 @@ const deadline = started + Number(process.env.GATEHOUSE_CONTAINER_TIMEOUT ?? 150
 const CACHE = '/var/cache/gatehouse-ci';
 const SUITE = 'trixie';
 const MIRROR = 'http://deb.debian.org/debian';
+const LOCAL_CAS = '/usr/local/share/ca-certificates';
 const UID = 10001; // the image's fixed non-root user (deploy/Dockerfile)
 const IMAGE = 'localhost/gatehouse:container-test';
 const name = `gatehouse-ct-${randomBytes(4).toString('hex')}`;
@@ -155,7 +156,19 @@ async function baseImage() {
     // Keep only today's tarball.
     for (const f of readdirSync(CACHE)) if (f.startsWith(`debian-${SUITE}-minbase-`) && join(CACHE, f) !== tarball) rmSync(join(CACHE, f), { force: true });
   } else log(`base root filesystem from ${tarball} (cached)`);
-  await run('podman', ['import', tarball, image]);
+  await run('podman', ['import', tarball, `${image}-raw`]);
+  // A host whose TLS traffic goes through an inspecting proxy trusts its CA through
+  // /usr/local/share/ca-certificates; the image build (npm ci) needs the same trust. The Dockerfile's
+  // ca-certificates install adds these files to the bundle npm and Node.js read.
+  const cas = existsSync(LOCAL_CAS) ? readdirSync(LOCAL_CAS).filter((f) => f.endsWith('.crt')) : [];
+  const ctx = mkdtempSync(join(tmpdir(), 'gatehouse-ct-base-'));
+  cleanups.push(() => rmSync(ctx, { recursive: true, force: true }));
+  mkdirSync(join(ctx, 'cas'));
+  for (const f of cas) writeFileSync(join(ctx, 'cas', f), readFileSync(join(LOCAL_CAS, f)));
+  writeFileSync(join(ctx, 'Containerfile'), `FROM ${image}-raw\nCOPY cas/ /usr/local/share/ca-certificates/\n`);
+  if (cas.length) log(`  adding this host's local CA certificates to the base: ${cas.join(', ')}`);
+  await run('podman', ['build', '-f', join(ctx, 'Containerfile'), '-t', image, ctx]);
+  await run('podman', ['rmi', `${image}-raw`], { allowFail: true });
   return image;
 }
 
@@ -200,12 +213,12 @@ async function main() {
     log(`SKIPPED: ${skip} (set CI=true to make this a failure)`);
     return;
   }
-  const base = await step('Debian 13 base image', baseImage);
-  const profile = await step('podman runtime options that work on this host', () => podmanProfile(base));
+  const baseImg = await step('Debian 13 base image', baseImage);
+  const profile = await step('podman runtime options that work on this host', () => podmanProfile(baseImg));
   const podman = profile.global;
   log(`podman options: ${podman.join(' ') || '(defaults)'} ${profile.ulimits.join(' ')}`);
 
-  await step(`build deploy/Dockerfile (BASE_IMAGE=${base})`, () =>
+  await step(`build deploy/Dockerfile (BASE_IMAGE=${baseImg})`, () =>
     run(
       'podman',
       [
@@ -217,7 +230,7 @@ async function main() {
         'host',
         ...profile.ulimits,
         '--build-arg',
-        `BASE_IMAGE=${base}`,
+        `BASE_IMAGE=${baseImg}`,
         '--build-arg',
         `REVISION=${spawnSync('git', ['rev-parse', 'HEAD'], { cwd: root, encoding: 'utf8' }).stdout.trim() || 'unknown'}`,
         '-f',
