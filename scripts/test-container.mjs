@@ -164,6 +164,7 @@ async function baseImage() {
   const ctx = mkdtempSync(join(tmpdir(), 'gatehouse-ct-base-'));
   cleanups.push(() => rmSync(ctx, { recursive: true, force: true }));
   mkdirSync(join(ctx, 'cas'));
+  writeFileSync(join(ctx, 'cas', 'README'), 'CA certificates of the host that built this base (update-ca-certificates reads only *.crt).\n');
   for (const f of cas) writeFileSync(join(ctx, 'cas', f), readFileSync(join(LOCAL_CAS, f)));
   writeFileSync(join(ctx, 'Containerfile'), `FROM ${image}-raw\nCOPY cas/ /usr/local/share/ca-certificates/\n`);
   if (cas.length) log(`  adding this host's local CA certificates to the base: ${cas.join(', ')}`);
