@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { parse as parseYaml } from 'yaml';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const required = process.env.CI === 'true' || process.env.GATEHOUSE_TEST_REQUIRE_BACKENDS === '1';
@@ -289,6 +290,10 @@ async function main() {
   writeFileSync(kekFile, `${randomBytes(32).toString('base64')}\n`);
   chownSync(kekFile, UID, UID);
   chmodSync(kekFile, 0o400);
+  const adminPasswordFile = join(work, 'admin-password');
+  writeFileSync(adminPasswordFile, `${randomBytes(18).toString('base64url')}\n`);
+  chownSync(adminPasswordFile, UID, UID);
+  chmodSync(adminPasswordFile, 0o400);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
 
@@ -318,6 +323,8 @@ async function main() {
       `${data}:/var/lib/gatehouse:rw`,
       '-v',
       `${kekFile}:/run/secrets/gatehouse_kek:ro`,
+      '-v',
+      `${adminPasswordFile}:/run/secrets/gatehouse/admin-password:ro`,
       '-e',
       'GATEHOUSE_KEK_FILE=/run/secrets/gatehouse_kek',
       '-e',
@@ -400,6 +407,19 @@ async function main() {
     const { payload, protectedHeader } = await jwtVerify(body.access_token, createRemoteJWKSet(new URL(meta.jwks_uri)), { issuer: base });
     if (payload.client_id !== client.client_id) fail(`token client_id ${payload.client_id}, expected ${client.client_id}`);
     log(`  ${protectedHeader.alg} access token for ${payload.client_id}, scope "${payload.scope}", verified with kid ${protectedHeader.kid}`);
+  });
+
+  await step('the Kubernetes bootstrap-admin Job command creates the first admin once (deploy/kustomize/base)', async () => {
+    const job = parseYaml(readFileSync(join(root, 'deploy/kustomize/base/bootstrap-admin-job.yaml'), 'utf8'));
+    const c = job.spec.template.spec.containers[0];
+    const cmd = [...c.command, ...c.args];
+    const first = await run('podman', [...podman, 'exec', name, ...cmd]);
+    if (first.out.includes('admin exists')) fail(`the first run found an admin already: ${first.out}`);
+    const shown = JSON.parse((await run('podman', [...podman, 'exec', name, 'gatehouse', 'users', 'show', 'admin', '--json'])).out);
+    if (shown.username !== 'admin' || !JSON.stringify(shown.roles).includes('admin')) fail(`users show admin: ${JSON.stringify(shown)}`);
+    const again = await run('podman', [...podman, 'exec', name, ...cmd]);
+    if (!again.out.includes('admin exists')) fail(`the second run did not see the admin: ${again.out}${again.err}`);
+    log(`  ${c.command.join(' ')} … ran twice: created admin (roles ${JSON.stringify(shown.roles)}), then "admin exists"`);
   });
 
   await step('stops on SIGTERM within the grace period', async () => {
