@@ -41,6 +41,8 @@ const secs = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const log = (line) => console.log(`[test:container +${secs(Date.now() - started)}] ${line}`);
 const remaining = () => Math.max(1000, deadline - Date.now());
 
+/** Running children: after a timeout, cleanup waits (bounded) until the signalled ones have exited. */
+const children = new Set();
 class Fail extends Error {}
 const fail = (msg) => {
   throw new Fail(msg);
@@ -50,11 +52,15 @@ const fail = (msg) => {
 function run(cmd, args, { stream = false, input, timeoutMs, allowFail = false } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
+    children.add(child);
+    child.on('close', () => children.delete(child));
     let out = '';
     let err = '';
     const limit = Math.min(timeoutMs ?? Number.POSITIVE_INFINITY, remaining());
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
+      // SIGTERM first: podman removes its build container and stops what it started.
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
       reject(new Fail(`timed out after ${secs(limit)}: ${cmd} ${args.join(' ')}`));
     }, limit);
     child.stdout.on('data', (d) => {
@@ -186,7 +192,8 @@ function freePort() {
 }
 
 async function waitReady(podman, base, seconds) {
-  const until = Math.min(deadline, Date.now() + seconds * 1000);
+  const started0 = Date.now();
+  const until = Math.min(deadline, started0 + seconds * 1000);
   let last = '';
   while (Date.now() < until) {
     const state = (await run('podman', [...podman, 'inspect', '--format', '{{.State.Status}}', name], { allowFail: true })).out.trim();
@@ -204,7 +211,7 @@ async function waitReady(podman, base, seconds) {
     await new Promise((r) => setTimeout(r, 250));
   }
   const logs = await run('podman', [...podman, 'logs', name], { allowFail: true });
-  fail(`not ready within ${seconds} s (last: ${last})\n${logs.out}${logs.err}`);
+  fail(`not ready within ${secs(Date.now() - started0)} (last: ${last})\n${logs.out}${logs.err}`);
 }
 
 async function main() {
@@ -220,12 +227,22 @@ async function main() {
   const podman = profile.global;
   log(`podman options: ${podman.join(' ') || '(defaults)'} ${profile.ulimits.join(' ')}`);
 
+  // An interrupted podman build leaves one buildah working container per step: remove the ones
+  // that appeared during this build when it does not finish.
+  const builders = () =>
+    has('buildah') ? spawnSync('buildah', ['containers', '-q', '--notruncate'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean) : [];
+  const before = new Set(builders());
+  let built = false;
+  cleanups.push(() => {
+    if (!built) for (const id of builders().filter((b) => !before.has(b))) spawnSync('buildah', ['rm', id], { stdio: 'ignore' });
+  });
   await step(`build deploy/Dockerfile (BASE_IMAGE=${baseImg})`, () =>
     run(
       'podman',
       [
         ...podman,
         'build',
+        '--force-rm', // no intermediate container left behind, even when a step fails
         '--format',
         'docker', // keeps HEALTHCHECK (the OCI image format has no field for it)
         '--network',
@@ -244,6 +261,7 @@ async function main() {
       { stream: true },
     ),
   );
+  built = true;
 
   const inspect = JSON.parse((await run('podman', [...podman, 'image', 'inspect', IMAGE])).out)[0];
   await step('image: non-root user, a healthcheck, OCI labels, no build tools', async () => {
@@ -437,6 +455,8 @@ try {
   exitCode = 1;
   console.error(`[test:container] FAILED: ${e instanceof Fail ? e.message : (e.stack ?? e)}`);
 } finally {
+  const waitUntil = Date.now() + 20_000;
+  while (children.size && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 200));
   for (const c of cleanups.reverse()) {
     try {
       c();
