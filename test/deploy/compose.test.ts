@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { FILE_VARIABLES } from '../../src/config/env.ts';
+import { loadConfig } from '../../src/config/load.ts';
 
 // deploy/compose.yaml is validated, not run (its images cannot be pulled here): against the
 // Compose Specification JSON schema that dclint ships, then for what Gatehouse needs of it.
@@ -77,4 +81,24 @@ test('Prometheus scrapes both instances with the alert rules; Grafana provisions
   // The paths are relative to deploy/ (where compose.yaml lies), as the other deploy/ files are.
   for (const v of [...prom.volumes, ...grafana.volumes].filter((v: string) => v.startsWith('./')))
     assert.ok(resolve(deploy, v.split(':')[0]).startsWith(deploy), `${v} stays inside deploy/`);
+});
+
+test('Gatehouse accepts the environment of each instance with the secret files of generate.sh', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-compose-'));
+  after(() => rm(dir, { recursive: true, force: true }));
+  const secrets: Record<string, string> = {
+    gatehouse_kek: randomBytes(32).toString('base64'),
+    gatehouse_admin_token: randomBytes(48).toString('base64url'),
+    gatehouse_database_url: 'postgres://gatehouse:pw@postgres:5432/gatehouse',
+    gatehouse_redis_url: 'redis://:pw@redis:6379/0',
+  };
+  for (const [k, v] of Object.entries(secrets)) await writeFile(join(dir, k), `${v}\n`);
+  for (const [, s] of gatehouses) {
+    const env = Object.fromEntries(Object.entries(s.environment as Record<string, string>).map(([k, v]) => [k, v.replace('/run/secrets/', `${dir}/`)]));
+    const config = await loadConfig({ env });
+    assert.equal(config.env, 'production');
+    assert.equal(config.database.url, secrets.gatehouse_database_url);
+    assert.equal(config.redis.url, secrets.gatehouse_redis_url);
+    assert.equal(config.kek, secrets.gatehouse_kek);
+  }
 });
