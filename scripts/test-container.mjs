@@ -177,6 +177,11 @@ async function baseImage() {
   if (cas.length) log(`  adding this host's local CA certificates to the base: ${cas.join(', ')}`);
   await run('podman', ['build', '-f', join(ctx, 'Containerfile'), '-t', image, ctx]);
   await run('podman', ['rmi', `${image}-raw`], { allowFail: true });
+  // Bases of earlier days: untag them (their layers go once no built image uses them).
+  const old = (await run('podman', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'localhost/gatehouse-ci-base'], { allowFail: true })).out
+    .split('\n')
+    .filter((t) => t && t !== image && !t.endsWith('-raw'));
+  for (const t of old) await run('podman', ['untag', t], { allowFail: true });
   return image;
 }
 
