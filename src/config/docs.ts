@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ENV_OVERRIDES } from './env.ts';
+import { ENV_OVERRIDES, FILE_VARIABLES } from './env.ts';
 import { configSchema } from './schema.ts';
 
 interface JsonSchema {
@@ -42,7 +42,8 @@ export function renderConfigDocs(): string {
       const def = child.default === undefined ? '—' : `\`${JSON.stringify(child.default)}\``;
       const desc = (child.description ?? '').replace(/\s*Env: [A-Z_]+( \([^)]*\))?\.?/g, '').replace(/\|/g, '\\|');
       const envName = env.get(path);
-      rows.push(`| \`${path}\` | ${typeOf(child)} | ${def} | ${envName ? `\`${envName}\`` : ''} | ${desc} |`);
+      const envCell = envName ? `\`${envName}\`${FILE_VARIABLES.includes(envName) ? ` or \`${envName}_FILE\`` : ''}` : '';
+      rows.push(`| \`${path}\` | ${typeOf(child)} | ${def} | ${envCell} | ${desc} |`);
     }
   };
   walk(json, '');
@@ -64,6 +65,16 @@ export function renderConfigDocs(): string {
     'a warning on stderr naming the closest known one (`GATEHOUSE_PROT` → `GATEHOUSE_PORT`);',
     '`GATEHOUSE_TEST_*` (test harness) is exempt. `cors.origins` entries are origins as browsers send',
     'them: `https://app.example.com` (no path, no trailing slash, no `*`).',
+    '',
+    '## Secrets from files',
+    '',
+    'Every secret-bearing variable can instead name a file holding the value: `<VARIABLE>_FILE`',
+    `(${FILE_VARIABLES.map((v) => `\`${v}_FILE\``).join(', ')}).`,
+    'This is the container convention: Docker/Compose `secrets:` and Kubernetes Secret volumes are mounted',
+    'as files, so the secret is neither in the process environment nor in `docker inspect`. The file content',
+    'is the value, without one trailing newline (`\\n` or `\\r\\n`, as `echo` or an editor leaves it).',
+    'Setting both `X` and `X_FILE` is a configuration error; a missing, unreadable or empty file is an',
+    'error naming the variable and the path, never the content. See docs/deploy.md.',
     '',
     'The result is validated against one schema. Every problem is reported with its dotted path and',
     'the process exits with `GH_CONFIG_INVALID`; the validated configuration is then frozen.',

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isCidrOrAddress } from './cidr.ts';
 import { closestName } from './closest.ts';
 
@@ -77,6 +78,37 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
   ['GATEHOUSE_EVENTS', 'events.urls', list],
 ];
 
+/**
+ * Secret-bearing variables. Each may instead be given as `<NAME>_FILE`, the path of a file holding
+ * the value (the container convention: Docker/Compose/Kubernetes secrets are mounted as files, so
+ * the secret never sits in the process environment or `docker inspect`). The file's content is the
+ * value, without its trailing newline; setting both `X` and `X_FILE` is an error.
+ */
+export const FILE_VARIABLES: readonly string[] = [
+  'GATEHOUSE_DATABASE_URL',
+  'GATEHOUSE_KEK',
+  'GATEHOUSE_ADMIN_TOKEN',
+  'GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN',
+  'GATEHOUSE_PAIRWISE_SALT',
+  'GATEHOUSE_REDIS_URL',
+  // Sink URLs carry broker credentials (amqp://user:pass@…).
+  'GATEHOUSE_EVENTS',
+  'GATEHOUSE_KEK_PREVIOUS',
+];
+
+/** Reads `<name>_FILE`: the value, or `{ invalid }` naming the variable and the path (never the content). */
+function readSecretFile(name: string, path: string): string | Invalid {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return { invalid: `cannot read ${name}_FILE ${JSON.stringify(path)} (${code ?? (e as Error).message})` };
+  }
+  const value = text.replace(/\r?\n$/, '');
+  return value === '' ? { invalid: `${name}_FILE ${JSON.stringify(path)} is empty` } : value;
+}
+
 /** Variables that are not settings: test harness knobs (`GATEHOUSE_TEST_*`, the browser path), the `--workers` primary's mark on its workers. */
 const NOT_SETTINGS = /^GATEHOUSE_(TEST_\w*|CHROMIUM|WORKER_OF)$/;
 
@@ -93,13 +125,26 @@ export function readEnv(env: Env): EnvReading {
   const values: [string, unknown][] = [];
   const problems: string[] = [];
   for (const [name, path, read] of ENV_OVERRIDES) {
-    const v = env[name];
+    let v = env[name];
+    const file = FILE_VARIABLES.includes(name) ? env[`${name}_FILE`] : undefined;
+    if (file !== undefined && file !== '') {
+      if (v !== undefined && v !== '') {
+        problems.push(`${name} (${path}): set either ${name} or ${name}_FILE, not both`);
+        continue;
+      }
+      const fromFile = readSecretFile(name, file);
+      if (typeof fromFile !== 'string') {
+        problems.push(`${name} (${path}): ${fromFile.invalid}`);
+        continue;
+      }
+      v = fromFile;
+    }
     if (v === undefined || v === '') continue;
     const value = read(v);
     if (typeof value === 'object' && value !== null && 'invalid' in value) problems.push(`${name} (${path}): ${(value as Invalid).invalid}`);
     else values.push([path, value]);
   }
-  const known = ENV_OVERRIDES.map(([name]) => name);
+  const known = [...ENV_OVERRIDES.map(([name]) => name), ...FILE_VARIABLES.map((name) => `${name}_FILE`)];
   const warnings = Object.keys(env)
     .filter((k) => k.startsWith('GATEHOUSE_') && !NOT_SETTINGS.test(k) && !known.includes(k))
     .sort()
