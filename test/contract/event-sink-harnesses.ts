@@ -29,6 +29,7 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean): Promis
 }
 
 export const redisHarness: SinkHarness = {
+  perEntryRefusalProvenIn: 'test/integration/event-sink-brokers.test.ts (a private Redis with maxmemory)',
   label: 'Redis Streams',
   create: createRedis,
   unreachable: (port) => new URL(`redis://${CREDENTIALS}@127.0.0.1:${port}/0?stream=gh-test`),

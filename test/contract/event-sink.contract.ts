@@ -31,6 +31,12 @@ export interface SinkFixture {
 
 export interface SinkHarness {
   readonly label: string;
+  /**
+   * Where per-entry refusals are proven instead, when the shared broker cannot be made to refuse
+   * one entry of a batch (Redis: only a private instance with maxmemory can). The contract case is
+   * then not registered for this harness, so a CI run has nothing skipped.
+   */
+  readonly perEntryRefusalProvenIn?: string;
   readonly create: (url: URL, options: SinkOptions) => EventSink;
   /** A fresh fixture, or why the test skips (already thrown in CI). */
   fixture(): Promise<SinkFixture | { skip: string }>;
@@ -115,32 +121,30 @@ export function eventSinkContract(h: SinkHarness): void {
       });
     });
 
-    test('#9 per-event results: only events the broker acknowledged are delivered, the refused ones fail with a reason', async (t) => {
-      await withSink(t, async (sink, f) => {
-        if (!f.acceptOnly)
-          return t.skip(
-            `${h.label}: no per-entry refusal can be provoked on the shared Redis; proven on a private one in test/integration/event-sink-brokers.test.ts`,
+    if (!h.perEntryRefusalProvenIn)
+      test('#9 per-event results: only events the broker acknowledged are delivered, the refused ones fail with a reason', async (t) => {
+        await withSink(t, async (sink, f) => {
+          assert.ok(f.acceptOnly, `${h.label}: the fixture must be able to refuse entries (or name where that is proven)`);
+          await f.acceptOnly(2);
+          const batch = [sampleEvent(), sampleEvent(), sampleEvent(), sampleEvent()];
+          const result = await sink.send(batch);
+          assert.deepEqual(
+            result.delivered,
+            batch.slice(0, 2).map((e) => e.id),
           );
-        await f.acceptOnly(2);
-        const batch = [sampleEvent(), sampleEvent(), sampleEvent(), sampleEvent()];
-        const result = await sink.send(batch);
-        assert.deepEqual(
-          result.delivered,
-          batch.slice(0, 2).map((e) => e.id),
-        );
-        assert.deepEqual(
-          result.failed.map((x) => x.id),
-          batch.slice(2).map((e) => e.id),
-        );
-        for (const x of result.failed) assert.ok(x.reason.length > 0 && x.permanent !== true, `retryable reason: ${x.reason}`);
-        const got = await f.receive(2);
-        for (const e of batch.slice(0, 2))
-          assert.ok(
-            got.some((m) => JSON.parse(m.body).id === e.id),
-            `${e.id} arrived`,
+          assert.deepEqual(
+            result.failed.map((x) => x.id),
+            batch.slice(2).map((e) => e.id),
           );
+          for (const x of result.failed) assert.ok(x.reason.length > 0 && x.permanent !== true, `retryable reason: ${x.reason}`);
+          const got = await f.receive(2);
+          for (const e of batch.slice(0, 2))
+            assert.ok(
+              got.some((m) => JSON.parse(m.body).id === e.id),
+              `${e.id} arrived`,
+            );
+        });
       });
-    });
 
     test('#9 ping answers while the broker is up; send after close fails every event without throwing', async (t) => {
       await withSink(t, async (sink) => {
