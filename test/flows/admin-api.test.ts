@@ -128,6 +128,52 @@ describe('authentication', () => {
     assert.equal(t.scope, 'read', 'the default scope leaves the admin scope out');
   });
 
+  test('RFC 7662 / RFC 9068: opaque admin tokens work too; a revoked token and a disabled admin client are refused (401)', async () => {
+    const opaqueClient = await createClient('gatehouse:admin');
+    await s.gh.services.application.run('clients.update', CLI, { client_id: opaqueClient.client_id, metadata: { access_token_format: 'opaque' } });
+    const opaque = (await clientCredentials(as, opaqueClient, { scope: 'gatehouse:admin' })).access_token;
+    assert.equal(opaque.split('.').length, 1, 'an opaque token');
+    assert.equal((await call('GET', '/clients', { token: opaque })).status, 200);
+
+    // RFC 7009 revocation: the token stops working at once.
+    const res = await fetch(`${s.url}/revoke`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${Buffer.from(`${opaqueClient.client_id}:${opaqueClient.client_secret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ token: opaque }),
+    });
+    assert.equal(res.status, 200);
+    const revoked = await call('GET', '/clients', { token: opaque });
+    assert.equal(revoked.status, 401);
+    assert.equal(revoked.body['code'], 'invalid_token');
+
+    const jwt = (await clientCredentials(as, opaqueClient, { scope: 'gatehouse:admin' })).access_token;
+    assert.equal((await call('GET', '/clients', { token: jwt })).status, 200);
+    await s.gh.services.application.run('clients.disable', CLI, { client_id: opaqueClient.client_id });
+    assert.equal((await call('GET', '/clients', { token: jwt })).status, 401, 'a disabled admin client loses access at once');
+  });
+
+  test('OpenAPI: every admin route is in /openapi.json with its security, request schema and problem responses', async () => {
+    const doc = (await (await fetch(`${s.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    for (const op of adminOperations(s.gh.services.application)) {
+      const path = `/admin/api/v1${op.path.replace(/:(\w+)/g, '{$1}')}`;
+      const entry = doc.paths[path]?.[op.method.toLowerCase()] as
+        | { security?: unknown; requestBody?: unknown; responses?: Record<string, unknown> }
+        | undefined;
+      assert.ok(entry, `${op.method} ${path}`);
+      assert.deepEqual(entry.security, [{ bearerAuth: [] }]);
+      assert.ok(entry.responses?.['401'] && entry.responses['403'], `${op.method} ${path} documents 401 and 403`);
+      if (op.body) assert.ok(entry.requestBody, `${op.method} ${path} documents its body`);
+    }
+    const create = doc.paths['/admin/api/v1/clients']!['post'] as {
+      requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+    };
+    assert.ok(create.requestBody.content['application/json']!.schema.properties['redirect_uris'], 'the clients.create schema with RFC 7591 names');
+    assert.ok(doc.paths['/.well-known/oauth-protected-resource/admin/api/v1']?.['get']);
+  });
+
   /** A concrete path for an operation's template. */
   const concrete = (path: string) => path.replace(/:\w+/g, 'x');
 
