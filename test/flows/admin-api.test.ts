@@ -303,6 +303,34 @@ describe('clients', () => {
       assert.deepEqual(e.payload['actor'], { kind: 'admin_client', id: adminClient.client_id });
   });
 
+  test('bulk: POST /clients/disable disables many, one audit record and event each, reporting unknown ids', async () => {
+    const ids: string[] = [];
+    for (const n of ['bulk-a', 'bulk-b']) {
+      const c = await call('POST', '/clients', {
+        body: { client_name: n, grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' },
+      });
+      ids.push(String(c.body['client_id']));
+    }
+    events.length = 0;
+    const r = await call('POST', '/clients/disable', { body: { client_ids: [...ids, 'no-such-client'] } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const items = r.body['items'] as { client_id: string; disabled: boolean; code?: string }[];
+    assert.deepEqual(
+      items.map((i) => [i.client_id, i.disabled, i.code]),
+      [
+        [ids[0], true, undefined],
+        [ids[1], true, undefined],
+        ['no-such-client', false, 'GH_NOT_FOUND'],
+      ],
+    );
+    for (const id of ids) {
+      assert.equal((await call('GET', `/clients/${id}`)).body['disabled'], true);
+      assert.equal((await auditOf('clients.disable', id)).length, 1);
+      assert.ok(events.some((e) => e.name === 'client.updated' && e.payload['clientId'] === id));
+    }
+    assert.equal((await call('POST', '/clients/disable', { body: { client_ids: [] } })).status, 400);
+  });
+
   test('RFC 9110 §13.1.1: a stale If-Match is 412 and changes nothing; the current ETag (or *) is accepted', async () => {
     const created = await call('POST', '/clients', {
       body: { client_name: 'etag', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' },

@@ -38,6 +38,8 @@ interface Operation {
   /** Documented request body (JSON Schema); default: none. */
   readonly body?: Record<string, unknown>;
   readonly summary?: string;
+  /** Instead of one run of `useCase`: several runs, or a use case chosen by the body (bulk operations). */
+  readonly run?: (application: Application, actor: Actor, body: unknown) => Promise<unknown>;
 }
 
 const NUMERIC_QUERY = new Set(['limit', 'since', 'until']);
@@ -142,6 +144,20 @@ export function adminOperations(app: Application): readonly Operation[] {
     },
     {
       method: 'POST',
+      path: '/clients/disable',
+      useCase: 'clients.disable',
+      tag: 'clients',
+      body: {
+        type: 'object',
+        required: ['client_ids'],
+        properties: { client_ids: { type: 'array', items: { type: 'string' }, minItems: 1, maxItems: MAX_BULK } },
+        additionalProperties: false,
+      },
+      summary: `Bulk: disable up to ${MAX_BULK} clients; one clients.disable (audit record, event) per client, each outcome reported`,
+      run: (application, actor, b) => bulkDisable(application, actor, b),
+    },
+    {
+      method: 'POST',
       path: '/clients/:id/revoke-tokens',
       useCase: 'grants.revoke_for_client',
       tag: 'clients',
@@ -209,7 +225,10 @@ export function adminOperations(app: Application): readonly Operation[] {
       tag: 'tokens',
       body: { type: 'object', properties: { user: { type: 'string' }, client_id: { type: 'string' } } },
       summary: 'Bulk: revoke every token of a user ({"user"}) or of a client ({"client_id"})',
-      input: () => undefined, // replaced below: the use case depends on the body
+      run: (application, actor, b) => {
+        const { name, input } = bulkRevoke(b);
+        return application.run(name, actor, input);
+      },
     },
     // Sessions and consents.
     {
@@ -258,6 +277,31 @@ export function adminOperations(app: Application): readonly Operation[] {
     },
     { method: 'GET', path: '/audit/verify', useCase: 'audit.verify', tag: 'audit', input: () => ({}) },
   ];
+}
+
+const MAX_BULK = 100;
+
+/**
+ * `POST /clients/disable`: clients.disable for each id in turn (each its own audit record and
+ * event, as if called one by one); a failure is reported for its id and the rest go on.
+ */
+async function bulkDisable(application: Application, actor: Actor, b: unknown): Promise<unknown> {
+  const ids = isObject(b) ? b['client_ids'] : undefined;
+  if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_BULK || !ids.every((i) => typeof i === 'string') || Object.keys(b as object).length !== 1) {
+    throw new GatehouseError('GH_INVALID_INPUT', `client_ids: give 1 to ${MAX_BULK} client ids (and nothing else)`);
+  }
+  const items: Record<string, unknown>[] = [];
+  for (const id of new Set(ids as string[])) {
+    try {
+      await application.run('clients.disable', actor, { client_id: id });
+      items.push({ client_id: id, disabled: true });
+    } catch (e) {
+      // Only operator-facing codes are named; anything else (a store outage) stops the batch.
+      if (!(e instanceof GatehouseError) || !['GH_NOT_FOUND', 'GH_INVALID_INPUT', 'GH_CONFLICT'].includes(e.code)) throw e;
+      items.push({ client_id: id, disabled: false, code: e.code, detail: e.message });
+    }
+  }
+  return { items };
 }
 
 /** Which use case `POST /tokens/revoke` runs: by user or by client. */
@@ -364,11 +408,13 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
             const current = await application.run(op.target.show, actor, op.target.input(p));
             if (!ifMatchHolds(ifMatch, etagOf(current))) throw new PreconditionFailed('If-Match does not match the current ETag');
           }
-          let name = op.useCase;
-          let input: unknown;
-          if (op.path === '/tokens/revoke') ({ name, input } = bulkRevoke(request.body));
-          else input = op.input ? await op.input({ params: p, query: request.query as Query, body: request.body }, application, actor) : p;
-          const out = await application.run(name, actor, input);
+          const out = op.run
+            ? await op.run(application, actor, request.body)
+            : await application.run(
+                op.useCase,
+                actor,
+                op.input ? await op.input({ params: p, query: request.query as Query, body: request.body }, application, actor) : p,
+              );
           const view = op.output ? op.output(out) : out;
           reply.header('cache-control', 'no-store');
           if (op.target && op.method === 'GET') reply.header('etag', etagOf(view));
