@@ -24,8 +24,11 @@ export interface ProtectedResource {
   readonly resource: string;
   /** `{issuer}/.well-known/oauth-protected-resource{path}` (RFC 9728 §3.1). */
   readonly metadataUrl: string;
-  /** The path the metadata is served at. */
-  readonly metadataPath: string;
+  /**
+   * Paths the metadata is served at: the RFC 9728 §3.1 form of the public identifier and, when
+   * the issuer has a path (a proxy maps it onto this server's root), the same without it.
+   */
+  readonly metadataPaths: readonly string[];
   /** The RFC 9728 §2 metadata document. */
   readonly metadata: Readonly<Record<string, unknown>>;
   /**
@@ -49,6 +52,8 @@ export function createProtectedResource(opts: ProtectedResourceOptions): Protect
   // RFC 9728 §3.1: the well-known suffix goes between the host and the path of the identifier.
   const metadataPath = `/.well-known/oauth-protected-resource${new URL(resource).pathname}`;
   const metadataUrl = `${new URL(origin).origin}${metadataPath}`;
+  const local = `/.well-known/oauth-protected-resource${opts.path}`;
+  const metadataPaths = local === metadataPath ? [metadataPath] : [metadataPath, local];
   const metadata = {
     resource,
     authorization_servers: [opts.issuer],
@@ -73,7 +78,7 @@ export function createProtectedResource(opts: ProtectedResourceOptions): Protect
   return {
     resource,
     metadataUrl,
-    metadataPath,
+    metadataPaths,
     metadata,
     async authenticate(authorization) {
       const token = bearerToken(authorization);
@@ -105,8 +110,12 @@ export function createProtectedResource(opts: ProtectedResourceOptions): Protect
 /** Serves the RFC 9728 §3 metadata document of `pr` (public, cacheable for a while). */
 export function registerProtectedResourceMetadata(app: FastifyInstance, pr: ProtectedResource): void {
   const body = JSON.stringify(pr.metadata);
+  for (const path of pr.metadataPaths) registerMetadataRoute(app, path, body);
+}
+
+function registerMetadataRoute(app: FastifyInstance, path: string, body: string): void {
   app.get(
-    pr.metadataPath,
+    path,
     {
       schema: {
         summary: 'OAuth 2.0 Protected Resource Metadata (RFC 9728 §3)',
