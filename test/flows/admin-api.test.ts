@@ -171,6 +171,10 @@ describe('authentication', () => {
       requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
     };
     assert.ok(create.requestBody.content['application/json']!.schema.properties['redirect_uris'], 'the clients.create schema with RFC 7591 names');
+    const patch = doc.paths['/admin/api/v1/clients/{id}']!['patch'] as {
+      requestBody: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+    };
+    assert.ok(Object.values(patch.requestBody.content)[0]!.schema.properties['client_name'], 'the PATCH body documents the metadata members');
     assert.ok(doc.paths['/.well-known/oauth-protected-resource/admin/api/v1']?.['get']);
   });
 

@@ -94,9 +94,14 @@ const byUser = (p: Params) => ({ user: p['id'] });
 
 /** Every admin API operation (issue #11 interface), each on its application use case. */
 export function adminOperations(app: Application): readonly Operation[] {
-  const schemaOf = (name: string) => {
+  const schemaOf = (name: string): Record<string, unknown> => {
     const uc = app.catalog.find((c) => c.name === name);
     return uc ? (z.toJSONSchema(uc.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>) : objectBody;
+  };
+  /** The JSON Schema of one member of a use case's input (the PATCH body is `metadata` of clients.update). */
+  const memberSchema = (name: string, member: string): Record<string, unknown> => {
+    const props = schemaOf(name)['properties'] as Record<string, Record<string, unknown>> | undefined;
+    return props?.[member] ?? objectBody;
   };
   return [
     // Clients (RFC 7591 metadata names in and out).
@@ -119,7 +124,7 @@ export function adminOperations(app: Application): readonly Operation[] {
       useCase: 'clients.update',
       tag: 'clients',
       target: clientTarget,
-      body: { ...objectBody, description: 'RFC 7396 JSON merge patch of the RFC 7591 metadata (null removes a member)' },
+      body: { ...memberSchema('clients.update', 'metadata'), description: 'RFC 7396 JSON merge patch of the RFC 7591 metadata (null removes a member)' },
       // RFC 7396: each patched member is merged into its current value (null removes it).
       input: async (r, application, actor) => {
         if (!isObject(r.body)) throw new GatehouseError('GH_INVALID_INPUT', 'the merge patch must be a JSON object');
@@ -174,7 +179,10 @@ export function adminOperations(app: Application): readonly Operation[] {
       useCase: 'users.update',
       tag: 'users',
       target: userTarget,
-      body: { ...objectBody, description: 'RFC 7396 JSON merge patch: claims and attributes merge (null removes one), roles and groups replace' },
+      body: {
+        ...withoutMember(schemaOf('users.update'), 'user'),
+        description: 'RFC 7396 JSON merge patch: claims and attributes merge (null removes one), roles and groups replace',
+      },
       input: (r) => ({ ...body(r), user: r.params['id'] }),
     },
     { method: 'DELETE', path: '/users/:id', useCase: 'users.delete', tag: 'users', input: (r) => byUser(r.params), target: userTarget },
@@ -302,6 +310,13 @@ async function bulkDisable(application: Application, actor: Actor, b: unknown): 
     }
   }
   return { items };
+}
+
+/** A use case's input schema without a member the path supplies (`user` of users.update). */
+function withoutMember(schema: Record<string, unknown>, member: string): Record<string, unknown> {
+  const { [member]: _drop, ...properties } = (schema['properties'] ?? {}) as Record<string, unknown>;
+  const required = Array.isArray(schema['required']) ? (schema['required'] as string[]).filter((r) => r !== member) : undefined;
+  return { ...schema, properties, ...(required ? { required } : {}) };
 }
 
 /** Which use case `POST /tokens/revoke` runs: by user or by client. */
