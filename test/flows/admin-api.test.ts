@@ -47,6 +47,7 @@ before(async () => {
     'key.rotated',
     'tokens.revoked_for_user',
     'tokens.revoked_for_client',
+    'grant.revoked',
   ] as const) {
     s.gh.services.events.on(name, (p) => events.push({ name, payload: p as unknown as Record<string, unknown> }));
   }
@@ -416,6 +417,23 @@ describe('users, grants, sessions, consents, keys, audit', () => {
     }
     const names = events.map((e) => e.name);
     for (const n of ['user.created', 'user.updated', 'user.deleted', 'tokens.revoked_for_user'] as const) assert.ok(names.includes(n), `event ${n}`);
+  });
+
+  test('grants, sessions, consents: revoke and end through the API, each audited (refusals too) with the admin client as actor', async () => {
+    const grant = await call('DELETE', '/grants/some-grant-id');
+    assert.equal(grant.status, 200, JSON.stringify(grant.body));
+    assert.ok((await auditOf('grants.revoke', 'some-grant-id')).some((r) => r.actor.id === adminClient.client_id && r.outcome === 'success'));
+    assert.ok(events.some((e) => e.name === 'grant.revoked' && e.payload['grantId'] === 'some-grant-id'));
+    const session = await call('DELETE', '/sessions/no-such-sid');
+    assert.equal(session.status, 404);
+    assert.equal(session.body['code'], 'GH_NOT_FOUND');
+    assert.ok((await auditOf('sessions.end')).some((r) => r.actor.id === adminClient.client_id && r.outcome !== 'success'));
+    const consent = await call('DELETE', '/consents/nobody/some-client');
+    assert.equal(consent.status, 404);
+    assert.ok((await auditOf('consents.revoke')).some((r) => r.actor.id === adminClient.client_id));
+    const grants = await call('GET', '/grants');
+    assert.equal(grants.status, 400, 'grants.list needs a user or a client');
+    assert.equal(grants.body['code'], 'GH_INVALID_INPUT');
   });
 
   test('keys: list and rotate (event, audit); audit: list newest first and verify', async () => {
