@@ -41,6 +41,7 @@ import { createAccessTokenIssuer, type AccessTokenIssuer } from './core/tokens/i
 import { createRandomIds } from './core/tokens/random-ids.ts';
 import { createUserSubjects, type UserSubjects } from './core/tokens/user-subject.ts';
 import { createUserInfo, type UserInfo } from './core/userinfo/userinfo.ts';
+import { createAccessTokenVerifier, type AccessTokenVerifier } from './core/tokens/access-token-verifier.ts';
 import { deriveKey } from './core/keys/kek.ts';
 import { createDeviceCookies } from './core/users/device-cookie.ts';
 import { createPasswordSignIn, type PasswordSignIn } from './core/users/password-sign-in.ts';
@@ -146,6 +147,8 @@ export interface Services {
   readonly introspector: Introspector;
   readonly revoker: Revoker;
   readonly userinfo: UserInfo;
+  /** Bearer access tokens at Gatehouse's own protected resources (the admin API). */
+  readonly accessTokenVerifier: AccessTokenVerifier;
   readonly deviceAuthorization: DeviceAuthorization;
   readonly deviceVerification: DeviceVerification;
   readonly requestObjects: RequestObjects;
@@ -281,6 +284,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         { ...ports, keys, subjects, tenantId, claimCatalog },
         { issuer: config.issuer, userinfoEndpoint: endpointUrl(config, '/userinfo') },
       ),
+      accessTokenVerifier: createAccessTokenVerifier({ ...ports, keys, subjects, tenantId }, config),
       deviceAuthorization: createDeviceAuthorization({ ...ports, accessTokens, tenantId }, config),
       deviceVerification: createDeviceVerification({ ...ports, tenantId }, config),
       requestObjects,

@@ -9,7 +9,8 @@
 export type ChallengeScheme = 'Bearer' | 'Basic';
 
 /** The auth-params Gatehouse sends (RFC 6750 §3, RFC 9110 §11.6.1 realm). */
-export type ChallengeParam = 'realm' | 'error' | 'error_description' | 'error_uri' | 'scope';
+/** `resource_metadata`: RFC 9728 §5.1, the URL of the protected resource's metadata. */
+export type ChallengeParam = 'realm' | 'error' | 'error_description' | 'error_uri' | 'scope' | 'resource_metadata';
 
 /**
  * RFC 6750 §3: "Values for the "error" and "error_description" attributes MUST NOT include

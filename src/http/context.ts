@@ -19,6 +19,7 @@ import type { AccountViews } from '../core/session/account-views.ts';
 import type { SessionService } from '../core/session/session-service.ts';
 import type { TokenEndpoint } from '../core/token/token-endpoint.ts';
 import type { UserInfo } from '../core/userinfo/userinfo.ts';
+import type { AccessTokenVerifier } from '../core/tokens/access-token-verifier.ts';
 import type { PasswordSignIn } from '../core/users/password-sign-in.ts';
 import type { GatehouseMetrics } from '../metrics/prometheus.ts';
 import type { Resilience } from '../resilience/index.ts';
@@ -48,6 +49,8 @@ export interface AppContext {
   readonly introspector: Introspector;
   readonly revoker: Revoker;
   readonly userinfo: UserInfo;
+  /** Bearer access tokens at Gatehouse's own protected resources (the admin API, src/http/resource-server). */
+  readonly accessTokenVerifier: AccessTokenVerifier;
   readonly deviceAuthorization: DeviceAuthorization;
   /** The /device pages: user-code lookups (throttled per address in core), approve, deny. */
   readonly deviceVerification: DeviceVerification;

@@ -4,6 +4,7 @@ import { safeEqual, sha256 } from '../crypto.ts';
 import { OAuthError } from '../errors.ts';
 import type { Client } from '../model/client.ts';
 import type { Ports } from '../ports/index.ts';
+import { isAdminScope } from '../tokens/admin-scopes.ts';
 import { clientInformation } from './client-information.ts';
 import { serverMetadataPolicy, type MetadataPolicy, type MetadataServerConfig } from './client-metadata.ts';
 
@@ -56,7 +57,8 @@ export function registrationPolicy(config: RegistrationConfig): MetadataPolicy {
   return {
     ...serverMetadataPolicy(config),
     grantTypes: allowedGrantTypes,
-    scopes: allowedScopes.length ? allowedScopes : DEFAULT_DCR_SCOPES,
+    // Never an admin scope, even if configured: only the operator grants those (issue #11).
+    scopes: (allowedScopes.length ? allowedScopes : DEFAULT_DCR_SCOPES).filter((s) => !isAdminScope(s)),
     firstParty: false,
     claimSources: null,
   };

@@ -9,6 +9,7 @@ import type { Confirmation, TokenRecord } from '../model/token.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import type { TokenStore } from '../ports/token-store.ts';
+import { adminApiAudience, isAdminScope } from './admin-scopes.ts';
 import { createTimeOrderedIds } from './random-ids.ts';
 import { createResourceRegistry, type ResourceRegistryConfig } from './resource-indicators.ts';
 import { decideScope } from './scope-policy.ts';
@@ -87,17 +88,24 @@ export interface AccessTokenIssuer {
 export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTokenConfig): AccessTokenIssuer {
   const registry = createResourceRegistry(config);
   const defaultAudience = [config.issuer] as const;
+  const adminAudience = [adminApiAudience(config.issuer)] as const;
   const { accessTokenTtl, accessTokenFormat, accessTokenSigningAlg } = config.tokens;
   const id = createTimeOrderedIds(deps.random, deps.clock);
 
   return {
     plan(client, requestedScope, resources, allowedScopes = client.scopes) {
       const target = registry.resolve(resources);
-      const scope = decideScope(requestedScope, allowedScopes, target.acceptedScopes);
+      // A dynamically registered client never gets an admin scope, whatever its stored scope says
+      // (registration refuses them too; this holds for rows written before that rule).
+      const allowed = client.registrationAccessTokenHash === null ? allowedScopes : allowedScopes.filter((s) => !isAdminScope(s));
+      const scope = decideScope(requestedScope, allowed, target.acceptedScopes);
+      // Admin scopes without `resource`: the token is for the admin API ({issuer}/admin/api/v1),
+      // not for the issuer's other endpoints (issue #11).
+      const fallback = scope.some(isAdminScope) ? adminAudience : defaultAudience;
       return {
         client,
         scope,
-        audience: target.audience.length ? target.audience : defaultAudience,
+        audience: target.audience.length ? target.audience : fallback,
         format: target.format ?? client.accessTokenFormat ?? accessTokenFormat,
         ttl: target.ttl ?? accessTokenTtl,
       };

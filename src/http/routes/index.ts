@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
+import { registerAdminApiRoutes } from './admin-api/routes.ts';
 import { registerAdminKeyRoutes } from './admin-keys.ts';
 import { registerAssetRoutes } from './assets.ts';
 import { registerAuthorizeRoutes } from './authorize.ts';
@@ -37,4 +38,5 @@ export const routeModules: readonly RouteModule[] = [
   registerJwksRoute,
   registerRegistrationRoutes,
   registerAdminKeyRoutes,
+  registerAdminApiRoutes,
 ];
