@@ -166,6 +166,7 @@ export const GATEHOUSE_ERROR_CODES = [
   'GH_FORBIDDEN',
   'GH_NOT_FOUND',
   'GH_CONFLICT',
+  'GH_PRECONDITION_FAILED',
   'GH_CLIENT_NOT_FOUND',
   'GH_CLIENT_NO_SECRET',
   'GH_USER_INVALID',
@@ -180,6 +181,7 @@ export const GATEHOUSE_ERROR_CODES = [
   'GH_KEY_INVALID',
   'GH_AUDIT_FAILED',
   'GH_AUDIT_CHAIN_BROKEN',
+  'GH_INTERNAL',
 ] as const;
 export type GatehouseErrorCode = (typeof GATEHOUSE_ERROR_CODES)[number];
 
@@ -203,6 +205,8 @@ export function gatehouseErrorStatus(code: GatehouseErrorCode): number {
       return 404;
     case 'GH_CONFLICT':
       return 409;
+    case 'GH_PRECONDITION_FAILED':
+      return 412;
     case 'GH_STORE_UNAVAILABLE':
     case 'GH_BUSY':
     case 'GH_KEYS_NOT_LOADED':
@@ -214,6 +218,7 @@ export function gatehouseErrorStatus(code: GatehouseErrorCode): number {
     case 'GH_KEK_DECRYPT_FAILED':
     case 'GH_KEY_INVALID':
     case 'GH_AUDIT_CHAIN_BROKEN':
+    case 'GH_INTERNAL':
       return 500;
   }
 }

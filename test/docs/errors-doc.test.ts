@@ -64,7 +64,7 @@ test('S7 every GH_ code written in src/ belongs to the closed union (string lite
 });
 
 test('every GH_ code maps to an HTTP status for the admin interfaces', () => {
-  for (const code of GATEHOUSE_ERROR_CODES) assert.ok([400, 403, 404, 409, 500, 503].includes(gatehouseErrorStatus(code)), code);
+  for (const code of GATEHOUSE_ERROR_CODES) assert.ok([400, 403, 404, 409, 412, 500, 503].includes(gatehouseErrorStatus(code)), code);
   assert.equal(gatehouseErrorStatus('GH_FORBIDDEN'), 403);
   assert.equal(gatehouseErrorStatus('GH_NOT_FOUND'), 404);
   assert.equal(gatehouseErrorStatus('GH_CONFLICT'), 409);

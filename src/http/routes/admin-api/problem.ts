@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { GatehouseError, OAuthError } from '../../../core/errors.ts';
+import { GatehouseError, gatehouseErrorStatus, OAuthError } from '../../../core/errors.ts';
 
 /** RFC 9457 §3: a problem details object, plus `code` (the GatehouseError or OAuth error code). */
 export interface Problem {
@@ -13,34 +13,6 @@ export interface Problem {
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
-/** The admin API's status for each operator-facing GatehouseError code. */
-function gatehouseStatus(code: string): number {
-  switch (code) {
-    case 'GH_INVALID_INPUT':
-    case 'GH_USER_INVALID':
-    case 'GH_KEYS_ALG_NOT_CONFIGURED':
-      return 400;
-    case 'GH_FORBIDDEN':
-      return 403;
-    case 'GH_NOT_FOUND':
-    case 'GH_CLIENT_NOT_FOUND':
-    case 'GH_USER_NOT_FOUND':
-      return 404;
-    case 'GH_CONFLICT':
-    case 'GH_CLIENT_NO_SECRET':
-      return 409;
-    case 'GH_PRECONDITION_FAILED':
-      return 412;
-    case 'GH_STORE_UNAVAILABLE':
-    case 'GH_BUSY':
-    case 'GH_KEYS_NOT_LOADED':
-    case 'GH_AUDIT_FAILED':
-      return 503;
-    default:
-      return 500;
-  }
-}
-
 /**
  * RFC 9457 §4.2.1: with `type` "about:blank" the title is the status's reason phrase; the
  * machine-readable kind is the `code` extension member (§3.2). A 5xx never says why (S7).
@@ -52,9 +24,10 @@ function problem(status: number, code: string, detail: string | undefined): Prob
 
 /** Any thrown value as a problem, and the headers to send with it. */
 export function toProblem(err: unknown): { problem: Problem; headers: Readonly<Record<string, string>> } {
-  if (err instanceof PreconditionFailed) return { problem: problem(412, 'GH_PRECONDITION_FAILED', err.message), headers: {} };
+  if (err instanceof PreconditionFailed)
+    return { problem: problem(gatehouseErrorStatus('GH_PRECONDITION_FAILED'), 'GH_PRECONDITION_FAILED', err.message), headers: {} };
   if (err instanceof OAuthError) return { problem: problem(err.status, err.code, err.description), headers: err.headers };
-  if (err instanceof GatehouseError) return { problem: problem(gatehouseStatus(err.code), err.code, err.message), headers: {} };
+  if (err instanceof GatehouseError) return { problem: problem(gatehouseErrorStatus(err.code), err.code, err.message), headers: {} };
   const fe = err as Partial<FastifyError> & { statusCode?: number };
   const code = typeof fe.code === 'string' ? fe.code : '';
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { problem: problem(413, 'GH_INVALID_INPUT', 'request body too large'), headers: {} };
