@@ -1,5 +1,6 @@
 import { catalogClaims, createClaimCatalog, DEFAULT_CLAIM_CATALOG, type ClaimCatalogConfig } from '../claims/claim-catalog.ts';
 import type { SigningAlg } from '../model/key.ts';
+import { SCOPE_CLAIMS } from '../claims/scope-claims.ts';
 
 export interface OidcDiscoveryConfig {
   readonly issuer: string;
@@ -36,39 +37,11 @@ export interface OidcCapabilities {
   readonly requestObjectAlgs: readonly string[];
 }
 
-/** OIDC Core §5.4 / §5.1 claims this server can release, plus the ID token's own claims. */
-export const CLAIMS_SUPPORTED = [
-  'sub',
-  'iss',
-  'aud',
-  'exp',
-  'iat',
-  'auth_time',
-  'nonce',
-  'acr',
-  'amr',
-  'azp',
-  'sid',
-  'name',
-  'given_name',
-  'family_name',
-  'middle_name',
-  'nickname',
-  'preferred_username',
-  'profile',
-  'picture',
-  'website',
-  'gender',
-  'birthdate',
-  'zoneinfo',
-  'locale',
-  'updated_at',
-  'email',
-  'email_verified',
-  'address',
-  'phone_number',
-  'phone_number_verified',
-] as const;
+/** The ID token's own claims (OIDC Core §2) and the session id (Front/Back-Channel Logout). */
+const ID_TOKEN_CLAIMS = ['sub', 'iss', 'aud', 'exp', 'iat', 'auth_time', 'nonce', 'acr', 'amr', 'azp', 'sid'] as const;
+
+/** OIDC Core §5.4 / §5.1 claims this server can release (from the one scope → claims table), plus the ID token's own claims. */
+const CLAIMS_SUPPORTED: readonly string[] = [...ID_TOKEN_CLAIMS, ...new Set(Object.values(SCOPE_CLAIMS).flat())];
 
 const HYBRID = ['code', 'code id_token', 'code token', 'code id_token token'] as const;
 
