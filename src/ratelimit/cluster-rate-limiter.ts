@@ -77,9 +77,9 @@ export class ClusterRateLimiter implements RateLimiter {
     }
   }
 
-  async reset(key: string): Promise<void> {
-    await this.#fallback.reset(key);
-    await this.#asker.ask('rl.reset', key);
+  async reset(key: string, windowSeconds: number): Promise<void> {
+    await this.#fallback.reset(key, windowSeconds);
+    await this.#asker.ask('rl.reset', key, windowSeconds);
   }
 
   async resetPrefix(prefix: string): Promise<number> {
@@ -99,7 +99,7 @@ export function rateLimitHandlers(limiter: RateLimiter): Handlers {
     'rl.hit': (key: string, limit: number, windowSeconds: number) => limiter.hit(key, limit, windowSeconds),
     'rl.refund': (key: string, windowSeconds: number) => limiter.refund(key, windowSeconds),
     'rl.peek': (key: string, windowSeconds: number) => limiter.peek(key, windowSeconds),
-    'rl.reset': (key: string) => limiter.reset(key),
+    'rl.reset': (key: string, windowSeconds: number) => limiter.reset(key, windowSeconds),
     'rl.resetPrefix': (prefix: string) => limiter.resetPrefix(prefix),
   };
 }

@@ -36,7 +36,7 @@ describe('MemoryRateLimiter (rate-limiter-flexible, fixed window)', () => {
     const rl = new MemoryRateLimiter();
     await rl.hit('k', 1, 60);
     assert.equal((await rl.hit('k', 1, 60)).allowed, false);
-    await rl.reset('k');
+    await rl.reset('k', 60);
     assert.equal((await rl.hit('k', 1, 60)).allowed, true);
     for (const k of ['u:alice:1', 'u:alice:2', 'u:alicia:1']) await rl.hit(k, 1, 60);
     assert.equal(await rl.resetPrefix('u:alice:'), 2);

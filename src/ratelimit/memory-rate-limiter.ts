@@ -68,8 +68,8 @@ export class MemoryRateLimiter implements RateLimiter {
     return current ? current.consumedPoints : 0;
   }
 
-  async reset(key: string): Promise<void> {
-    await this.#forget((k) => k.slice(0, k.lastIndexOf('@')) === key);
+  async reset(key: string, windowSeconds: number): Promise<void> {
+    await this.#rl.delete(this.#slot(key, windowSeconds).stored);
   }
 
   async resetPrefix(prefix: string): Promise<number> {

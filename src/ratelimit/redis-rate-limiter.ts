@@ -159,10 +159,16 @@ export class RedisRateLimiter implements RateLimiter {
     return this.#fallback.peek(key, windowSeconds);
   }
 
-  async reset(key: string): Promise<void> {
-    const full = this.#rl.getKey(key);
-    await this.#fallback.reset(key);
-    await this.#forget(`${glob(full)}@*`, (k) => k.slice(0, k.lastIndexOf('@')) === full);
+  /** One DEL of the current window's key (no scan); fails with GH_STORE_UNAVAILABLE while Redis cannot be reached. */
+  async reset(key: string, windowSeconds: number): Promise<void> {
+    await this.#fallback.reset(key, windowSeconds);
+    const stored = windowSlot(this.#clock.now(), key, windowSeconds).stored;
+    try {
+      await this.#policy.execute(() => this.#rl.delete(stored));
+    } catch (e) {
+      this.#failed(e);
+      throw new GatehouseError('GH_STORE_UNAVAILABLE', `Redis unreachable, counter not cleared: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /**

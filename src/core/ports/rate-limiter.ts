@@ -15,14 +15,16 @@ export interface RateLimitResult {
  *   takes the count below zero and never opens a window (a refund after expiry does nothing).
  * - `peek` says how many attempts the key's current window holds, counting nothing (a check before
  *   work that only failures add to: the client-authentication penalty bucket).
- * - `reset` forgets a key; `resetPrefix` forgets every key that starts with `prefix` (operator
- *   unlocks: may scan, never on a request path) and says how many it forgot.
+ * - `reset` forgets the key's current window of `windowSeconds` (the only one that counts in a
+ *   fixed-window limiter): one delete, no scan, so it may run on a request path (a correct
+ *   password clears its pair counter). `resetPrefix` forgets every key that starts with `prefix`
+ *   (operator unlocks: may scan, never on a request path) and says how many it forgot.
  * - Expired windows are dropped by the adapter; keys are opaque strings it never logs.
  */
 export interface RateLimiter {
   hit(key: string, limit: number, windowSeconds: number): Promise<RateLimitResult>;
   refund(key: string, windowSeconds: number): Promise<void>;
   peek(key: string, windowSeconds: number): Promise<number>;
-  reset(key: string): Promise<void>;
+  reset(key: string, windowSeconds: number): Promise<void>;
   resetPrefix(prefix: string): Promise<number>;
 }

@@ -134,7 +134,7 @@ export function createPasswordSignIn(deps: SignInDeps, config: SignInConfig): Pa
         // A correct password clears the (user, address) pair's failures. Best effort: a limiter
         // that cannot be reached (a Redis outage) must not turn a good sign-in into an error; the
         // failures then expire with their window.
-        await deps.rateLimiter.reset(pairKey).catch(() => {});
+        await deps.rateLimiter.reset(pairKey, c.userAddressWindow).catch(() => {});
         return { kind: 'ok', user: signedIn, amr: ['pwd'], acr: c.acrValues[0] ?? null, device: deps.deviceCookies.issue(device, signedIn.id) };
       } finally {
         const left = (inFlight.get(addr) ?? 1) - 1;
