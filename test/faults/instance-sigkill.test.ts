@@ -12,49 +12,16 @@
  *   (flushIntervalMs) at the kill are lost; duplicates are possible.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { privatePostgres } from '../support/private-postgres.ts';
 import { TEST_WEBHOOK_SECRET, webhookReceiver } from '../support/webhook-receiver.ts';
-
-const CLI = new URL('../../src/cli/main.ts', import.meta.url).href;
-const TSX = import.meta.resolve('tsx');
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function serve(dir: string, port: number): { child: ChildProcess; out: () => string; exited: Promise<unknown> } {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      TSX,
-      '--input-type=module',
-      '-e',
-      `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(['serve', '--config', 'gatehouse.json']);`,
-    ],
-    {
-      cwd: dir,
-      env: { PATH: process.env['PATH'] ?? '', GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_PORT: String(port), GATEHOUSE_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return { child, out: () => out, exited: new Promise((r) => child.on('exit', r)) };
-}
+import { freePort } from '../support/free-port.ts';
+import { serveChild } from '../support/serve-child.ts';
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -101,7 +68,7 @@ describe('fault: an instance SIGKILLed under load (serve on a private PostgreSQL
       }),
     );
 
-    const first = serve(dir, port);
+    const first = serveChild(dir, port);
     t.after(() => first.child.kill('SIGKILL'));
     await until('first start', () => {
       if (first.child.exitCode !== null) throw new Error('serve exited');
@@ -154,7 +121,7 @@ describe('fault: an instance SIGKILLed under load (serve on a private PostgreSQL
     assert.ok(inOutbox.size > 0, 'events reached the outbox before the kill');
 
     rx.answer = () => 204;
-    const second = serve(dir, port);
+    const second = serveChild(dir, port);
     t.after(() => second.child.kill('SIGKILL'));
     await until('restart', () => {
       if (second.child.exitCode !== null) throw new Error('serve exited');

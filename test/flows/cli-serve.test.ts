@@ -6,22 +6,14 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as oauth from 'oauth4webapi';
+import { freePort } from '../support/free-port.ts';
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).href;
 const TSX = import.meta.resolve('tsx');
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Running {
   child: ChildProcess;

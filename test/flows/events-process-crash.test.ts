@@ -9,49 +9,17 @@
  *   (its event was published before the response, so before that newest one).
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { decodeJwt } from 'jose';
 import { loadBetterSqlite3 } from '../../src/storage/sql/sqlite-driver.ts';
 import { TEST_WEBHOOK_SECRET, webhookReceiver } from '../support/webhook-receiver.ts';
+import { freePort } from '../support/free-port.ts';
+import { serveChild } from '../support/serve-child.ts';
 
-const CLI = new URL('../../src/cli/main.ts', import.meta.url).href;
-const TSX = import.meta.resolve('tsx');
 const FLUSH_MS = 200;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-function serve(dir: string, port: number): { child: ChildProcess; out: () => string; exited: Promise<unknown> } {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      TSX,
-      '--input-type=module',
-      '-e',
-      `const { main } = await import(${JSON.stringify(CLI)}); process.exitCode = await main(['serve', '--config', 'gatehouse.json']);`,
-    ],
-    {
-      cwd: dir,
-      env: { PATH: process.env['PATH'] ?? '', GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_PORT: String(port), GATEHOUSE_LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  return { child, out: () => out, exited: new Promise((r) => child.on('exit', r)) };
-}
 
 async function until(what: string, cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -87,7 +55,7 @@ test('process crash: every event in the outbox at SIGKILL is delivered after the
     }),
   );
 
-  const first = serve(dir, port);
+  const first = serveChild(dir, port);
   t.after(() => first.child.kill('SIGKILL'));
   await until('first start', () => first.out().includes('gatehouse ready')).catch((e: Error) => {
     throw new Error(`${e.message}: ${first.out()}`);
@@ -137,7 +105,7 @@ test('process crash: every event in the outbox at SIGKILL is delivered after the
   );
 
   rx.answer = () => 204;
-  const second = serve(dir, port);
+  const second = serveChild(dir, port);
   t.after(() => second.child.kill('SIGKILL'));
   await until('restart', () => second.out().includes('gatehouse ready'));
   // A batch the killed relay had claimed waits for its lease (2 × timeoutMs + 10 s) to run out.

@@ -4,10 +4,12 @@
 // the reason printed, except in CI or with GATEHOUSE_TEST_REQUIRE_BACKENDS=1, where it fails (S14).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backendRequired } from './databases.ts';
+import { freePort } from './free-port.ts';
+export { freePort };
 
 export type BrokerKind = 'redis' | 'rabbitmq' | 'nats';
 
@@ -59,16 +61,6 @@ function tcpProbe(host: string, port: number, ms: number): Promise<void> {
 }
 
 /** A TCP port nothing listens on right now (bound and released by the OS). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A broker process of our own: stop() kills it (SIGKILL, like a crash), start() brings it back on the same port. */
 export interface PrivateBroker {

@@ -4,9 +4,9 @@
 // GATEHOUSE_TEST_REQUIRE_BACKENDS=1, where it fails (S14), as test/support/databases.ts does.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { backendRequired } from './databases.ts';
+import { freePort } from './free-port.ts';
 
 export function testRedisUrl(): string {
   return process.env.GATEHOUSE_TEST_REDIS_URL || 'redis://127.0.0.1:6379/0';
@@ -41,14 +41,6 @@ export async function deletePrefix(client: Redis, prefix: string): Promise<void>
     cursor = next;
     if (keys.length) await client.del(...keys);
   } while (cursor !== '0');
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 /** A throwaway redis-server on a free port (no persistence); `stop` and `start` again on the same port. */
