@@ -5,7 +5,8 @@ import { z } from 'zod';
  * load shedding. Documented in docs/operations.md "Resilience and overload"; every default here is
  * explained there (S20).
  */
-interface BreakerDefaults {
+/** A circuit breaker's settings (the shape of every `resilience.*.breaker`; src/resilience builds cockatiel's breaker from it). */
+export interface BreakerSettings {
   readonly kind: 'sampling' | 'consecutive';
   readonly failureRatio: number;
   readonly windowMs: number;
@@ -14,7 +15,7 @@ interface BreakerDefaults {
   readonly halfOpenAfterMs: number;
 }
 
-const breakerSchema = (d: BreakerDefaults) =>
+const breakerSchema = (d: BreakerSettings) =>
   z
     .object({
       kind: z

@@ -13,17 +13,11 @@ import {
 } from 'cockatiel';
 import type { EventPublisher } from '../core/events.ts';
 import { DeadlineExceededError, Deadlines } from './deadlines.ts';
+import type { BreakerSettings } from '../config/resilience-schema.ts';
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
-export interface BreakerSettings {
-  readonly kind: 'sampling' | 'consecutive';
-  readonly failureRatio: number;
-  readonly windowMs: number;
-  readonly minimumRps: number;
-  readonly consecutiveFailures: number;
-  readonly halfOpenAfterMs: number;
-}
+export type { BreakerSettings };
 
 export interface PolicySettings {
   /** 0: no deadline (the caller has its own, e.g. the outbound fetcher's). */
