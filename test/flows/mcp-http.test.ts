@@ -199,7 +199,17 @@ describe('gatehouse:admin: tools act through the application layer as the admin 
   test('tools/list: every use case plus metrics_summary, with schemas and annotations', async () => {
     const { tools } = await mcp.listTools();
     const names = tools.map((t) => t.name);
-    for (const n of ['clients_create', 'clients_list', 'users_delete', 'grants_revoke', 'sessions_end', 'keys_rotate', 'audit_list', 'audit_verify', 'metrics_summary']) {
+    for (const n of [
+      'clients_create',
+      'clients_list',
+      'users_delete',
+      'grants_revoke',
+      'sessions_end',
+      'keys_rotate',
+      'audit_list',
+      'audit_verify',
+      'metrics_summary',
+    ]) {
       assert.ok(names.includes(n), n);
     }
     const del = tools.find((t) => t.name === 'clients_delete')!;
@@ -222,7 +232,9 @@ describe('gatehouse:admin: tools act through the application layer as the admin 
 
     const disabled = (await mcp.callTool({ name: 'clients_disable', arguments: { client_id: id } })) as CallToolResult;
     assert.equal(disabled.isError, undefined);
-    const after = (await (await fetch(`${s.url}/admin/api/v1/clients/${id}`, { headers: { authorization: `Bearer ${apiToken}` } })).json()) as { disabled: boolean };
+    const after = (await (await fetch(`${s.url}/admin/api/v1/clients/${id}`, { headers: { authorization: `Bearer ${apiToken}` } })).json()) as {
+      disabled: boolean;
+    };
     assert.equal(after.disabled, true);
   });
 
