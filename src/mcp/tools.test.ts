@@ -33,3 +33,13 @@ test('MCP structured content is an object: a null or an array result is wrapped 
   assert.deepEqual(structured([1]), { result: [1] });
   assert.deepEqual(structured({ a: 1 }), { a: 1 });
 });
+
+test('docs/mcp.md lists every tool with its use case and role, as the catalogue does', async () => {
+  const { readFile } = await import('node:fs/promises');
+  const doc = await readFile(new URL('../../docs/mcp.md', import.meta.url), 'utf8');
+  const infos = allUseCases().map(useCaseInfo);
+  for (const t of adminTools(infos)) {
+    const role = infos.find((u) => u.name === t.useCase)!.role;
+    assert.ok(doc.includes(`| \`${t.name}\` | \`${t.useCase}\` | ${role} |`), t.name);
+  }
+});

@@ -33,6 +33,11 @@ const ADDITIVE = new Set(['create', 'update', 'enable', 'unlock', 'set_password'
 /** Verbs whose second identical call changes something again (a new client, secret, key, checkpoint). */
 const NOT_IDEMPOTENT = new Set(['create', 'rotate', 'rotate_secret', 'purge']);
 
+/** Use cases whose verb says less than they do: re-sealing under the current KEK changes no key and may be repeated. */
+const BY_NAME: Readonly<Record<string, { destructive: boolean; idempotent: boolean }>> = {
+  'kek.rotate': { destructive: false, idempotent: true },
+};
+
 export const toolName = (useCase: string): string => useCase.replaceAll('.', '_');
 
 /** The annotations of a use case: reads are read-only; mutations by verb (see DESTRUCTIVE). */
@@ -40,13 +45,14 @@ export function annotationsOf(uc: Pick<UseCaseInfo, 'name' | 'event'>): ToolAnno
   const verb = uc.name.slice(uc.name.indexOf('.') + 1);
   const read = uc.event === null;
   const known = DESTRUCTIVE.has(verb) || ADDITIVE.has(verb);
+  const named = BY_NAME[uc.name];
   return {
     title: uc.name,
     readOnlyHint: read,
     // MCP: destructiveHint and idempotentHint are "meaningful only when readOnlyHint == false";
     // they are given for reads too (false, true), so every tool states all four.
-    destructiveHint: !read && (DESTRUCTIVE.has(verb) || !known),
-    idempotentHint: read || (known && !NOT_IDEMPOTENT.has(verb)),
+    destructiveHint: !read && (named ? named.destructive : DESTRUCTIVE.has(verb) || !known),
+    idempotentHint: read || (named ? named.idempotent : known && !NOT_IDEMPOTENT.has(verb)),
     // Every tool acts on this server's own store, never on an open world of external entities.
     openWorldHint: false,
   };

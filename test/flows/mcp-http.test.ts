@@ -88,6 +88,18 @@ describe('MCP authorization: the server is an OAuth protected resource', () => {
     assert.equal(decodeJwt(readToken).aud, MCP);
   });
 
+  test('RFC 8707 §2: one token may name both admin resources (resource twice) and is accepted by both', async () => {
+    const both = new URLSearchParams([
+      ['scope', 'gatehouse:admin'],
+      ['resource', MCP],
+      ['resource', `${s.url}/admin/api/v1`],
+    ]);
+    const token = (await clientCredentials(as, adminClient, both)).access_token;
+    assert.deepEqual(decodeJwt(token).aud, [MCP, `${s.url}/admin/api/v1`]);
+    assert.equal((await post(LIST, { authorization: `Bearer ${token}` })).status, 200);
+    assert.equal((await fetch(`${s.url}/admin/api/v1/clients`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  });
+
   test('RFC 6749 §5.2: a client the operator did not allow an admin scope gets invalid_scope for the MCP resource', async () => {
     await assert.rejects(clientCredentials(as, plainClient, { resource: MCP }), (e: Error & { error?: string }) => e.error === 'invalid_scope');
     await assert.rejects(

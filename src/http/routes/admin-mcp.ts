@@ -74,6 +74,16 @@ export async function registerAdminMcpRoutes(
         description: 'JSON-RPC 2.0 MCP messages in, JSON out. Bearer token with audience `{issuer}/admin/mcp` and `gatehouse:admin` or `gatehouse:admin.read`.',
         tags: ['admin: mcp'],
         security: [{ [SECURITY.bearer]: [] }],
+        response: {
+          200: { description: 'The JSON-RPC response (or batch of responses) of the MCP message', content: { 'application/json': { schema: {} } } },
+          202: { description: 'A notification or response was accepted (no body)', content: { 'application/json': { schema: {} } } },
+          401: { description: 'No or an invalid token: `WWW-Authenticate` names the RFC 9728 metadata', content: { 'application/json': { schema: {} } } },
+          403: {
+            description: 'A foreign `Origin`, or a token without the scope the call needs (`insufficient_scope`)',
+            content: { 'application/json': { schema: {} } },
+          },
+          405: { description: 'GET and DELETE: stateless server, no SSE stream and no session', content: { 'application/json': { schema: {} } } },
+        },
       },
       handler: async (request, reply) => {
         // MCP "Transports / Security Warning": "Servers MUST validate the Origin header on all
