@@ -163,6 +163,16 @@ describe('MCP authorization: the server is an OAuth protected resource', () => {
     assert.equal(own.status, 200);
   });
 
+  test('JSON-RPC 2.0 §5.1: a body that is not JSON is a 400 parse error (-32700), never a 500', async () => {
+    const res = await fetch(MCP, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{"jsonrpc": "2.0", "method": ',
+    });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as { error: { code: number } }).error.code, -32700);
+  });
+
   test('MCP Transports §Streamable HTTP: stateless, so GET (SSE stream) and DELETE (session) are 405', async () => {
     for (const method of ['GET', 'DELETE']) {
       const res = await fetch(MCP, { method, headers: { authorization: `Bearer ${adminToken}`, accept: 'text/event-stream' } });

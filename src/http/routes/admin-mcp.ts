@@ -76,6 +76,10 @@ export async function registerAdminMcpRoutes(
         security: [{ [SECURITY.bearer]: [] }],
         response: {
           200: { description: 'The JSON-RPC response (or batch of responses) of the MCP message', content: { 'application/json': { schema: {} } } },
+          400: {
+            description: 'Not a JSON-RPC message (JSON-RPC parse error -32700), or a wrong Accept or Content-Type (406, 415)',
+            content: { 'application/json': { schema: {} } },
+          },
           202: { description: 'A notification or response was accepted (no body)', content: { 'application/json': { schema: {} } } },
           401: { description: 'No or an invalid token: `WWW-Authenticate` names the RFC 9728 metadata', content: { 'application/json': { schema: {} } } },
           403: {
@@ -134,7 +138,8 @@ export async function registerAdminMcpRoutes(
           }
           const res = await transport.handleRequest(new Request(`${origin}${ADMIN_MCP_PATH}`, { method: 'POST', headers, body: text }));
           const body = await res.text();
-          reply.code(res.status).header('cache-control', 'no-store');
+          // The transport's own statuses (400 malformed message, 406 Accept, 415 content type) pass through.
+          reply.code(res.status as 200).header('cache-control', 'no-store');
           for (const [k, v] of res.headers) if (k !== 'content-length') reply.header(k, v);
           return reply.send(body);
         } finally {
