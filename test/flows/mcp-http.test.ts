@@ -206,7 +206,9 @@ describe('gatehouse:admin.read', () => {
 
 describe('gatehouse:admin: tools act through the application layer as the admin client', () => {
   let mcp: Client;
+  const created: Record<string, unknown>[] = [];
   before(async () => {
+    s.gh.services.events.on('client.created', (p) => created.push(p as unknown as Record<string, unknown>));
     mcp = await connect(adminToken);
   });
   after(() => mcp.close());
@@ -251,6 +253,9 @@ describe('gatehouse:admin: tools act through the application layer as the admin 
     assert.equal(((await api.json()) as { client_name: string }).client_name, 'via MCP over HTTP');
     const rec = (await auditOf('clients.create')).find((x) => x.object.id === id);
     assert.deepEqual(rec?.actor, { kind: 'admin_client', id: adminClient.client_id });
+    // The use case's event, stamped with the same actor (docs/events.md).
+    const event = created.find((e) => e['clientId'] === id);
+    assert.deepEqual([event?.['actor'], event?.['via']], [{ kind: 'admin_client', id: adminClient.client_id }, 'admin']);
 
     const disabled = (await mcp.callTool({ name: 'clients_disable', arguments: { client_id: id } })) as CallToolResult;
     assert.equal(disabled.isError, undefined);

@@ -195,6 +195,15 @@ describe('resources', () => {
   });
 });
 
+describe('gatehouse mcp usage', () => {
+  test('an --operator name outside the actor-name rule is a usage error (exit 2) before anything opens', async () => {
+    const err: string[] = [];
+    const code = await main(['mcp', '--operator', 'rm -rf /'], { out: () => {}, err: (t) => err.push(t), readStdin: async () => '', env });
+    assert.equal(code, 2);
+    assert.match(err.join('\n'), /--operator takes 1 to 64 letters/);
+  });
+});
+
 describe('--read-only', () => {
   test('lists and accepts only the read tools, acting with the viewer role', async () => {
     const ro = await connect('--read-only', '--operator', 'bob');
