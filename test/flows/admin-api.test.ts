@@ -210,9 +210,18 @@ describe('authentication', () => {
     } finally {
       offsetMs = 0;
     }
-    // A token without any admin scope, for the right audience, is a 403.
+    // A token without any admin scope, for the right audience, is a 403. The token endpoint no
+    // longer issues one (invalid_scope: the admin resources take admin scopes only), so it is minted.
     const plain = await createClient('read');
-    const noAdmin = (await clientCredentials(as, plain, { scope: 'read', resource: API })).access_token;
+    await assert.rejects(clientCredentials(as, plain, { scope: 'read', resource: API }), (e: Error & { error?: string }) => e.error === 'invalid_scope');
+    const stored = (await s.gh.services.ports.clients.get(s.gh.services.tenantId, plain.client_id))!;
+    const noAdmin = (
+      await s.gh.services.accessTokens.issue({
+        plan: { client: stored, scope: ['read'], audience: [API], format: 'jwt', ttl: 300 },
+        grantType: 'client_credentials',
+        subject: stored.clientId,
+      })
+    ).token;
     const r = await call('GET', '/clients', { token: noAdmin });
     assert.equal(r.status, 403);
     assert.equal(r.body['code'], 'insufficient_scope');

@@ -4,6 +4,7 @@ import { clientsCommand } from './clients.ts';
 import { consentsCommand } from './consents.ts';
 import { kekCommand } from './kek.ts';
 import { keysCommand } from './keys.ts';
+import { mcpCommand } from './mcp.ts';
 import { migrateCommand } from './migrate.ts';
 import { serveCommand } from './serve.ts';
 import { sessionsCommand } from './sessions.ts';
@@ -22,4 +23,5 @@ export const commands: readonly CliCommand[] = [
   sessionsCommand,
   consentsCommand,
   auditCommand,
+  mcpCommand,
 ];

@@ -4,6 +4,7 @@ import type { IdTokenHintVerifier, IdTokenIssuer } from '../id-token/types.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { Ports } from '../ports/index.ts';
 import type { AccessTokenIssuer } from '../tokens/issue-access-token.ts';
+import { withAdminResources } from '../tokens/admin-scopes.ts';
 import { createResourceRegistry } from '../tokens/resource-indicators.ts';
 import type { UserSubjects } from '../tokens/user-subject.ts';
 import { asAuthorizationError, AuthorizationError } from './authorization-error.ts';
@@ -39,7 +40,7 @@ export type AuthorizationDeps = Pick<Ports, 'clients' | 'users' | 'consents' | '
  * `authorization.denied` (with the private detail, never sent to the browser).
  */
 export function createAuthorizationService(deps: AuthorizationDeps, config: AuthorizeConfig): AuthorizationService {
-  const resources = createResourceRegistry(config);
+  const resources = createResourceRegistry(withAdminResources(config));
   const resolveDeps = { ...deps, resources };
 
   async function reported<T>(clientId: string | null, work: () => Promise<T>): Promise<T> {

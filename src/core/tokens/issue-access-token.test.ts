@@ -118,3 +118,33 @@ test('RFC 6749 §5.2 plan refuses a scope the client may not have, and writes no
   );
   assert.equal(await w.storage.tokens.countActive(T0 / 1000), 0);
 });
+
+test('RFC 8707 §2 {issuer}/admin/mcp is a known resource (even with requireResourceRegistration) taking admin scopes only', async () => {
+  const w = await coreWorld();
+  const issuer = createAccessTokenIssuer({ ...w, tokens: w.storage.tokens }, config('jwt', { requireResourceRegistration: true }));
+  const admin = makeClient({ scopes: ['read', 'gatehouse:admin'] });
+  const mcp = `${ISSUER}/admin/mcp`;
+  const plan = issuer.plan(admin, 'gatehouse:admin', [mcp]);
+  assert.deepEqual([plan.audience, plan.scope], [[mcp], ['gatehouse:admin']]);
+  // No scope asked: the admin scopes the client may have, never its other ones.
+  assert.deepEqual(issuer.plan(admin, undefined, [mcp]).scope, ['gatehouse:admin']);
+  // RFC 6749 §5.2 invalid_scope: a non-admin scope, or no admin scope at all, for an admin resource.
+  assert.throws(
+    () => issuer.plan(admin, 'read', [mcp]),
+    (e: OAuthError) => e.code === 'invalid_scope',
+  );
+  assert.throws(
+    () => issuer.plan(makeClient({ scopes: ['read'] }), undefined, [mcp]),
+    (e: OAuthError) => e.code === 'invalid_scope',
+  );
+  assert.throws(
+    () => issuer.plan(makeClient({ scopes: ['read'] }), undefined, [`${ISSUER}/admin/api/v1`]),
+    (e: OAuthError) => e.code === 'invalid_scope',
+  );
+  // A dynamically registered client never gets one, whatever its stored scope says.
+  const dcr = makeClient({ scopes: ['gatehouse:admin'], registrationAccessTokenHash: 'h' });
+  assert.throws(
+    () => issuer.plan(dcr, 'gatehouse:admin', [mcp]),
+    (e: OAuthError) => e.code === 'invalid_scope',
+  );
+});

@@ -1,4 +1,5 @@
 import { opaqueTokenKey } from '../crypto.ts';
+import { OAuthError } from '../errors.ts';
 import type { EventPublisher } from '../events.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import type { AccessTokenFormat, Client } from '../model/client.ts';
@@ -9,7 +10,7 @@ import type { Confirmation, TokenRecord } from '../model/token.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import type { TokenStore } from '../ports/token-store.ts';
-import { adminApiAudience, isAdminScope } from './admin-scopes.ts';
+import { adminApiAudience, adminMcpAudience, isAdminScope, withAdminResources } from './admin-scopes.ts';
 import { createTimeOrderedIds } from './random-ids.ts';
 import { createResourceRegistry, type ResourceRegistryConfig } from './resource-indicators.ts';
 import { decideScope } from './scope-policy.ts';
@@ -86,9 +87,10 @@ export interface AccessTokenIssuer {
  * Format: per resource > per client (`client.accessTokenFormat`) > `tokens.accessTokenFormat`.
  */
 export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTokenConfig): AccessTokenIssuer {
-  const registry = createResourceRegistry(config);
+  const registry = createResourceRegistry(withAdminResources(config));
   const defaultAudience = [config.issuer] as const;
   const adminAudience = [adminApiAudience(config.issuer)] as const;
+  const adminAudiences: readonly string[] = [adminApiAudience(config.issuer), adminMcpAudience(config.issuer)];
   const { accessTokenTtl, accessTokenFormat, accessTokenSigningAlg } = config.tokens;
   const id = createTimeOrderedIds(deps.random, deps.clock);
 
@@ -99,6 +101,11 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
       // (registration refuses them too; this holds for rows written before that rule).
       const allowed = client.registrationAccessTokenHash === null ? allowedScopes : allowedScopes.filter((s) => !isAdminScope(s));
       const scope = decideScope(requestedScope, allowed, target.acceptedScopes);
+      // A token for the admin API or the MCP server without an admin scope would be refused there
+      // (403): say so here instead, as RFC 6749 §5.2 invalid_scope ("exceeds the scope granted").
+      if (target.audience.some((a) => adminAudiences.includes(a)) && !scope.some(isAdminScope)) {
+        throw OAuthError.invalidScope('the admin resources need an admin scope this client is allowed');
+      }
       // Admin scopes without `resource`: the token is for the admin API ({issuer}/admin/api/v1),
       // not for the issuer's other endpoints (issue #11).
       const fallback = scope.some(isAdminScope) ? adminAudience : defaultAudience;

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { registerAdminApiRoutes } from './admin-api/routes.ts';
 import { registerAdminKeyRoutes } from './admin-keys.ts';
+import { registerAdminMcpRoutes } from './admin-mcp.ts';
 import { registerAssetRoutes } from './assets.ts';
 import { registerAuthorizeRoutes } from './authorize.ts';
 import { registerCheckSessionRoute } from './check-session.ts';
@@ -39,4 +40,5 @@ export const routeModules: readonly RouteModule[] = [
   registerRegistrationRoutes,
   registerAdminKeyRoutes,
   registerAdminApiRoutes,
+  registerAdminMcpRoutes,
 ];
