@@ -1,0 +1,121 @@
+import { GatehouseError } from '../core/errors.ts';
+import type { EventName, EventPublisher } from '../core/events.ts';
+import type { OutboxEntry } from '../core/ports/outbox-store.ts';
+import type { TransactionStores, UnitOfWork } from '../core/ports/unit-of-work.ts';
+import type { Actor } from './actor.ts';
+import { auditDetail, auditEntry, auditObject } from './audit-record.ts';
+import type { AppDeps } from './deps.ts';
+
+/** The unit-of-work members of the deps, when all of them are there. */
+export interface UnitDeps {
+  readonly deps: AppDeps;
+  readonly unitOfWork: UnitOfWork;
+  readonly servicesOver: NonNullable<AppDeps['servicesOver']>;
+}
+
+export function unitOf(deps: AppDeps): UnitDeps | null {
+  return deps.unitOfWork && deps.servicesOver ? { deps, unitOfWork: deps.unitOfWork, servicesOver: deps.servicesOver } : null;
+}
+
+/** What a committed unit leaves for after the commit. */
+interface Committed<O> {
+  readonly out: O;
+  /** Every event published in the unit, in order, for the in-process bus. */
+  readonly events: readonly (readonly [EventName, object])[];
+  /** Side effects outside the database, in order (Logout Token delivery). */
+  readonly after: readonly (() => void)[];
+  readonly outboxRows: number;
+}
+
+/**
+ * The handler's deps bound to one transaction: the stores it writes, the core services rebuilt
+ * over them (closures over the ports: building them costs a few object literals), an event
+ * publisher that captures, and a logout notifier that holds its messages until the commit.
+ */
+function bindToTransaction(u: UnitDeps, tx: TransactionStores, events: EventPublisher, after: (() => void)[]): AppDeps {
+  const { deps } = u;
+  return {
+    ...deps,
+    clients: tx.clients,
+    users: tx.users,
+    tokens: tx.tokens,
+    grants: tx.grants,
+    consents: tx.consents,
+    userSessions: tx.userSessions,
+    denylist: tx.denylist,
+    events,
+    ...u.servicesOver({ clients: tx.clients, users: tx.users, events }),
+    logoutNotifier: { notify: (m) => void after.push(() => deps.logoutNotifier.notify(m)) },
+  };
+}
+
+/**
+ * Runs one mutation as a unit of work (S18, docs/architecture.md "Unit of work"): the handler's
+ * change, the outbox rows of the events it published that a sink selects, and its success audit
+ * record commit in ONE transaction, or none of them does. After the commit the events go to
+ * the in-process bus (metrics, logs; the outbox writer skips them: they are written), the relay
+ * is woken and the held side effects run. A deadlock victim runs again from the start (the unit
+ * port retries), with fresh captures.
+ */
+export async function runInUnit<O>(
+  u: UnitDeps,
+  def: {
+    readonly name: string;
+    readonly beforeUnit?: ((deps: AppDeps) => Promise<void>) | undefined;
+    readonly handle: (ctx: never, input: never) => Promise<O>;
+  },
+  actor: Actor,
+  input: unknown,
+  raw: unknown,
+  context: (deps: AppDeps, publisher: EventPublisher) => unknown,
+  translate: (e: unknown) => unknown,
+): Promise<O> {
+  const { deps } = u;
+  await def.beforeUnit?.(deps);
+  const via = actor.kind === 'cli' ? 'cli' : 'admin';
+  let auditFailure: { readonly entry: ReturnType<typeof auditEntry>; readonly error: unknown } | null = null;
+  let done: Committed<O>;
+  try {
+    done = await u.unitOfWork.run(async (tx): Promise<Committed<O>> => {
+      auditFailure = null;
+      const events: [EventName, object][] = [];
+      const after: (() => void)[] = [];
+      const capture: EventPublisher = { publish: (name, payload) => void events.push([name, payload]) };
+      const bound = bindToTransaction(u, tx, capture, after);
+      let out: O;
+      try {
+        out = await (def.handle as (ctx: unknown, input: unknown) => Promise<O>)(context(bound, capture), input);
+      } catch (e) {
+        throw translate(e);
+      }
+      const rows: OutboxEntry[] = [];
+      const outbox = deps.transactionalOutbox;
+      for (const [name, payload] of events) {
+        const row = outbox?.entryFor(name, payload as never);
+        if (row) rows.push(row);
+      }
+      if (rows.length > 0) await tx.outbox.append(rows);
+      const entry = auditEntry(deps, actor, def.name, auditObject(def.name, raw, out), { outcome: 'success', errorCode: null }, auditDetail(raw, via));
+      try {
+        await tx.audit.append(entry);
+      } catch (error) {
+        auditFailure = { entry, error };
+        throw error;
+      }
+      return { out, events, after, outboxRows: rows.length };
+    });
+  } catch (e) {
+    const failed = auditFailure as { readonly entry: ReturnType<typeof auditEntry>; readonly error: unknown } | null;
+    if (failed === null || failed.error !== e) throw e;
+    // Fail closed: no record, no change (the unit rolled back).
+    deps.onAuditFailure?.(failed.entry, e);
+    throw new GatehouseError(
+      'GH_AUDIT_FAILED',
+      `${def.name}: the audit record could not be written (${e instanceof GatehouseError ? e.code : 'store error'}); nothing was changed`,
+    );
+  }
+  for (const [name, payload] of done.events) deps.events.publish(name, payload as never);
+  if (done.outboxRows > 0) deps.transactionalOutbox?.appended();
+  for (const effect of done.after) effect();
+  return done.out;
+}
