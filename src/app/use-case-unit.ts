@@ -17,6 +17,11 @@ export function unitOf(deps: AppDeps): UnitDeps | null {
   return deps.unitOfWork && deps.servicesOver ? { deps, unitOfWork: deps.unitOfWork, servicesOver: deps.servicesOver } : null;
 }
 
+/** Errors whose lost record was already handed to `onAuditFailure` (no failure record follows). */
+const reported = new WeakSet<object>();
+
+export const recordReported = (e: unknown): boolean => typeof e === 'object' && e !== null && reported.has(e);
+
 /** What a committed unit leaves for after the commit. */
 interface Committed<O> {
   readonly out: O;
@@ -107,12 +112,15 @@ export async function runInUnit<O>(
   } catch (e) {
     const failed = auditFailure as { readonly entry: ReturnType<typeof auditEntry>; readonly error: unknown } | null;
     if (failed === null || failed.error !== e) throw e;
-    // Fail closed: no record, no change (the unit rolled back).
+    const why = `${def.name}: the audit record could not be written (${e instanceof GatehouseError ? e.code : 'store error'})`;
+    // Fail closed: the unit rolled back, no change without its record. The caller records the
+    // failure in a transaction of its own (handed to the log if that fails too).
+    if (u.unitOfWork.atomic) throw new GatehouseError('GH_AUDIT_FAILED', `${why}; nothing was changed`);
+    // Memory: nothing rolls back, the change stays; the record goes to the log, as before.
     deps.onAuditFailure?.(failed.entry, e);
-    throw new GatehouseError(
-      'GH_AUDIT_FAILED',
-      `${def.name}: the audit record could not be written (${e instanceof GatehouseError ? e.code : 'store error'}); nothing was changed`,
-    );
+    const err = new GatehouseError('GH_AUDIT_FAILED', `${why}; the change WAS applied`);
+    reported.add(err);
+    throw err;
   }
   for (const [name, payload] of done.events) deps.events.publish(name, payload as never);
   if (done.outboxRows > 0) deps.transactionalOutbox?.appended();

@@ -5,7 +5,7 @@ import { epochSeconds } from '../core/ports/clock.ts';
 import { actorRef, assertRole, type Actor, type Role } from './actor.ts';
 import { auditDetail, auditObject, outcomeOf, writeAudit } from './audit-record.ts';
 import type { AppDeps } from './deps.ts';
-import { runInUnit, unitOf } from './use-case-unit.ts';
+import { recordReported, runInUnit, unitOf } from './use-case-unit.ts';
 
 /** What a handler gets besides its validated input. */
 export interface UseCaseContext<E extends EventName | null> {
@@ -145,6 +145,7 @@ export function bindUseCase<S extends z.ZodType, O, E extends EventName | null>(
       out = await run(actor, raw);
     } catch (e) {
       // Nothing of a failed unit was kept: the refusal or failure is recorded in its own transaction.
+      if (recordReported(e)) throw e;
       const err = e instanceof GatehouseError ? e : undefined;
       await writeAudit(deps, actor, def.name, auditObject(def.name, raw), outcomeOf(e), auditDetail(raw, via, err));
       throw e;

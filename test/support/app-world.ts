@@ -38,6 +38,8 @@ export async function appWorld(
     users?: Partial<ApplicationConfig['users']>;
     audit?: AuditStore;
     onAuditFailure?: ApplicationDeps['onAuditFailure'];
+    /** false: mutations write change, events and record one after another (no unit of work). */
+    unitOfWork?: false;
   } = {},
 ): Promise<AppWorld> {
   const algorithms = opts.algorithms ?? ['ES256'];
@@ -55,6 +57,7 @@ export async function appWorld(
   const s = w.storage;
   const ports = { clock: w.clock, random: w.random, events: w.events, tenantId: DEFAULT_TENANT };
   const rateLimiter = new MemoryRateLimiter();
+  const hasher = createArgon2PasswordHasher({ params: cheapParamsForTests });
   const app = createApplication({
     ...ports,
     clients: s.clients,
@@ -70,11 +73,22 @@ export async function appWorld(
     rateLimiter,
     audit: opts.audit ?? s.audit,
     ...(opts.onAuditFailure ? { onAuditFailure: opts.onAuditFailure } : {}),
+    // Mutations run as units of work, as composed (memory: no rollback); a test's audit store
+    // stands in for the unit's own.
+    ...(opts.unitOfWork === false
+      ? {}
+      : {
+          unitOfWork: { atomic: s.unitOfWork.atomic, run: (work) => s.unitOfWork.run((tx) => work({ ...tx, audit: opts.audit ?? tx.audit })) },
+          servicesOver: (p) => ({
+            userService: createUserService({ ...ports, ...p, attributes: config.users.attributes ?? {}, passwordHasher: hasher }),
+            clientService: createClientService({ ...ports, ...p, kek: Buffer.alloc(32, 9) }),
+          }),
+        }),
     userService: createUserService({
       ...ports,
       users: s.users,
       attributes: config.users.attributes ?? {},
-      passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }),
+      passwordHasher: hasher,
     }),
     clientService: createClientService({ ...ports, clients: s.clients, kek: Buffer.alloc(32, 9) }),
   });
