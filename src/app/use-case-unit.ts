@@ -32,26 +32,39 @@ interface Committed<O> {
   readonly outboxRows: number;
 }
 
+/** The unit's stores a handler may use in place of the process's own. */
+const TX_STORES = ['clients', 'users', 'tokens', 'grants', 'consents', 'userSessions', 'denylist'] as const;
+
 /**
  * The handler's deps bound to one transaction: the stores it writes, the core services rebuilt
- * over them (closures over the ports: building them costs a few object literals), an event
- * publisher that captures, and a logout notifier that holds its messages until the commit.
+ * over them (closures over the ports: a few object literals), an event publisher that captures,
+ * and a logout notifier that holds its messages until the commit. Stores and services are read
+ * through getters, so only what the handler touches is built (SQL stores compile their
+ * statements when constructed).
  */
 function bindToTransaction(u: UnitDeps, tx: TransactionStores, events: EventPublisher, after: (() => void)[]): AppDeps {
   const { deps } = u;
-  return {
+  const bound: AppDeps = {
     ...deps,
-    clients: tx.clients,
-    users: tx.users,
-    tokens: tx.tokens,
-    grants: tx.grants,
-    consents: tx.consents,
-    userSessions: tx.userSessions,
-    denylist: tx.denylist,
     events,
-    ...u.servicesOver({ clients: tx.clients, users: tx.users, events }),
     logoutNotifier: { notify: (m) => void after.push(() => deps.logoutNotifier.notify(m)) },
   };
+  let services: ReturnType<UnitDeps['servicesOver']> | undefined;
+  const ports = {
+    get clients() {
+      return tx.clients;
+    },
+    get users() {
+      return tx.users;
+    },
+    events,
+  };
+  const props: PropertyDescriptorMap = {
+    userService: { get: () => (services ??= u.servicesOver(ports)).userService, enumerable: true },
+    clientService: { get: () => (services ??= u.servicesOver(ports)).clientService, enumerable: true },
+  };
+  for (const k of TX_STORES) props[k] = { get: () => tx[k], enumerable: true };
+  return Object.defineProperties(bound, props);
 }
 
 /**
