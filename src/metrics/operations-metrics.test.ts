@@ -98,6 +98,7 @@ test('metrics: the store decorator times every port call by operation and counts
   );
   await assert.rejects(failing.users.get('default', 'u'), /down/);
   assert.equal(store.dialect, 'memory');
+  assert.equal(store.unitOfWork, raw.unitOfWork, 'the unit of work passes through whole (its `atomic` flag included)');
   await store.ping();
   const t = await text();
   assert.equal(sample(t, 'gatehouse_store_call_duration_seconds_count{operation="clients.get"}'), 1);
