@@ -83,6 +83,20 @@ for (const [label, open] of backends) {
       assert.equal((await verifyAuditChain(storage.audit, DEFAULT_TENANT)).ok, true);
     });
 
+    test('S18 concurrent mutations (units racing for the chain head) each commit their user, event and record; the chain verifies', async () => {
+      const w = await world();
+      const before = await pending();
+      const head = (await storage.audit.head(DEFAULT_TENANT)).seq;
+      const names = Array.from({ length: 6 }, () => `u${randomUUID().slice(0, 8)}`);
+      await Promise.all(names.map((username) => w.app.users.create(ADMIN, { username, password: PW })));
+      assert.equal(await pending(), before + names.length);
+      const added = await storage.audit.list(DEFAULT_TENANT, { action: 'users.create' }, { limit: 100, order: 'asc', afterSeq: head });
+      assert.equal(added.length, names.length);
+      assert.equal((await storage.audit.head(DEFAULT_TENANT)).seq, head + names.length, 'gap-free');
+      const v = await verifyAuditChain(storage.audit, DEFAULT_TENANT);
+      assert.equal(v.ok, true, JSON.stringify(v));
+    });
+
     if (!storage.unitOfWork.atomic) return;
 
     test('S18 an audit append that fails inside the unit keeps neither the user nor its event: GH_AUDIT_FAILED (nothing changed), the failure recorded on its own', async () => {
