@@ -113,7 +113,9 @@ test('S18 an admin API mutation answered 201 keeps its change, event and audit r
   const second = serveChild(dir, port);
   t.after(() => second.child.kill('SIGKILL'));
   await until('restart', () => second.out().includes('gatehouse ready'));
-  await until('the event delivered after the restart', () => [...rx.unique.values()].some((e) => e.type === 'gatehouse.client.created' && e.data['clientId'] === clientId));
+  await until('the event delivered after the restart', () =>
+    [...rx.unique.values()].some((e) => e.type === 'gatehouse.client.created' && e.data['clientId'] === clientId),
+  );
   second.child.kill('SIGTERM');
   await second.exited;
   assert.equal(rx.badSignatures(), 0);
