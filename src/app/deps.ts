@@ -51,8 +51,9 @@ export interface ApplicationDeps extends ApplicationPorts {
   readonly config: ApplicationConfig;
   /**
    * Resolves once the events published so far are in the outbox (event streaming configured);
-   * a use case awaits it before it returns, so an operator is told "done" only after the action's
-   * event is durable (docs/events.md). Best effort: while the store refuses writes the events
+   * a mutation that does not run as a unit of work (`transactional: false`, or no `unitOfWork`)
+   * awaits it before it returns, so an operator is told "done" only after the action's event is
+   * durable (docs/events.md); a unit writes its events in its own transaction instead. Best effort: while the store refuses writes the events
    * stay buffered and the use case still returns.
    */
   readonly eventsWritten?: () => Promise<void>;
