@@ -331,7 +331,16 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         tenantId,
         logoutNotifier,
         config,
-        ...(eventStreaming ? { eventsWritten: () => eventStreaming.writer.flush() } : {}),
+        ...(eventStreaming ? { eventsWritten: () => eventStreaming.writer.flush(), transactionalOutbox: eventStreaming.writer } : {}),
+        // Mutations commit their change, outbox events and audit record together (S18).
+        unitOfWork: storage.unitOfWork,
+        // Each service reads only its own store from `p` (the unit builds stores on first use).
+        servicesOver: (p) => ({
+          userService: createUserService({ ...ports, users: p.users, events: p.events, tenantId, attributes: config.users.attributes }),
+          get clientService() {
+            return createClientService({ ...ports, clients: p.clients, events: p.events, kek, kekPrevious, tenantId });
+          },
+        }),
         audit: storage.audit,
         // Fail closed, loudly: the operation reports GH_AUDIT_FAILED; the record is kept here.
         onAuditFailure: (entry, e) => log('error', `audit record NOT written (${e instanceof Error ? e.message : String(e)}): ${JSON.stringify(entry)}`),

@@ -66,8 +66,31 @@ export function outcomeOf(e: unknown): { outcome: AuditOutcome; errorCode: strin
   return { outcome: 'failed', errorCode: 'internal' };
 }
 
+/** The record of one use case call. */
+export function auditEntry(
+  deps: Pick<AppDeps, 'tenantId' | 'clock'>,
+  actor: Actor,
+  name: string,
+  object: Obj,
+  result: { outcome: AuditOutcome; errorCode: string | null },
+  detail: Record<string, unknown>,
+): AuditEntry {
+  return {
+    tenantId: deps.tenantId,
+    time: deps.clock.now(),
+    actor: { kind: actor.kind, id: actor.id },
+    action: name,
+    object,
+    origin: actor.origin ?? 'unknown',
+    outcome: result.outcome,
+    errorCode: result.errorCode,
+    detail,
+  };
+}
+
 /**
- * Writes a use case's audit record. On success the change is already made: if the record cannot
+ * Writes a use case's audit record in a transaction of its own (refusals and failures; the
+ * success record of a use case that runs outside a unit of work). On success the change is already made: if the record cannot
  * be written the operation fails closed (GH_AUDIT_FAILED, the caller is told the change WAS
  * applied, the record goes to `onAuditFailure` for the logs). For a refusal the original error
  * stands (nothing changed) and the missing record is reported the same way.
@@ -80,17 +103,7 @@ export async function writeAudit(
   result: { outcome: AuditOutcome; errorCode: string | null },
   detail: Record<string, unknown>,
 ): Promise<GatehouseError | null> {
-  const entry: AuditEntry = {
-    tenantId: deps.tenantId,
-    time: deps.clock.now(),
-    actor: { kind: actor.kind, id: actor.id },
-    action: name,
-    object,
-    origin: actor.origin ?? 'unknown',
-    outcome: result.outcome,
-    errorCode: result.errorCode,
-    detail,
-  };
+  const entry = auditEntry(deps, actor, name, object, result, detail);
   try {
     await deps.audit.append(entry);
     return null;

@@ -82,7 +82,7 @@ function failingAudit(): AuditStore & { calls: number } {
   return { calls: 0, append: err, head: err, list: err, latestCheckpoint: err, purge: err };
 }
 
-test('fail closed: when the audit record cannot be written a change reports GH_AUDIT_FAILED (it WAS applied) and the record is handed to the log', async () => {
+test('fail closed on a store without transactions (memory): when the audit record cannot be written a change reports GH_AUDIT_FAILED (it WAS applied) and the record is handed to the log; SQL stores roll the change back (test/contract/app-unit-of-work.test.ts)', async () => {
   const lost: AuditEntry[] = [];
   const w = await appWorld({ audit: failingAudit(), onAuditFailure: (entry) => lost.push(entry) });
   await rejectsWith(w.app.users.create(ADMIN, { username: 'bob', password: PW }), 'GH_AUDIT_FAILED', /WAS applied/);

@@ -105,6 +105,8 @@ export const purgeAuditUseCase = defineUseCase({
   role: 'admin',
   input: z.strictObject({ before: z.number().int().min(0) }),
   event: 'audit.purged',
+  // The purge is its own head-locked transaction per round (AuditStore.purge).
+  transactional: false,
   handle: async (ctx, input) => {
     let purged = 0;
     let checkpointSeq: number | null = null;

@@ -4,7 +4,8 @@ import type { LogoutNotifier } from '../core/end-session/logout-notifier.ts';
 import type { KeyManager } from '../core/keys/key-manager.ts';
 import type { AuditEntry } from '../core/model/audit.ts';
 import type { SigningAlg } from '../core/model/key.ts';
-import type { AuditStore, GrantStore, Ports, UserSessionStore } from '../core/ports/index.ts';
+import type { EventMap, EventName, EventPublisher } from '../core/events.ts';
+import type { AuditStore, ClientStore, GrantStore, OutboxEntry, Ports, UnitOfWork, UserSessionStore, UserStore } from '../core/ports/index.ts';
 import type { UserService } from '../core/users/user-service.ts';
 
 /** The config the use cases read (a slice of `Config`, S6). */
@@ -50,11 +51,31 @@ export interface ApplicationDeps extends ApplicationPorts {
   readonly config: ApplicationConfig;
   /**
    * Resolves once the events published so far are in the outbox (event streaming configured);
-   * a use case awaits it before it returns, so an operator is told "done" only after the action's
-   * event is durable (docs/events.md). Best effort: while the store refuses writes the events
+   * a mutation that does not run as a unit of work (`transactional: false`, or no `unitOfWork`)
+   * awaits it before it returns, so an operator is told "done" only after the action's event is
+   * durable (docs/events.md); a unit writes its events in its own transaction instead. Best effort: while the store refuses writes the events
    * stay buffered and the use case still returns.
    */
   readonly eventsWritten?: () => Promise<void>;
+  /**
+   * Runs each mutation with its outbox events and its audit record in one database transaction
+   * (S18, docs/architecture.md "Unit of work"). Absent: the change, the events (bus → buffered
+   * outbox writer) and the record are written one after another, as before.
+   */
+  readonly unitOfWork?: UnitOfWork;
+  /** The core services over a unit's stores and event capture (closures: cheap to build per call). */
+  readonly servicesOver?: (ports: { readonly clients: ClientStore; readonly users: UserStore; readonly events: EventPublisher }) => {
+    readonly userService: UserService;
+    readonly clientService: ClientService;
+  };
+  /**
+   * Event streaming's routing and envelope for the events a unit writes in its transaction
+   * (OutboxWriter.entryFor / appended); absent when no sink is configured.
+   */
+  readonly transactionalOutbox?: {
+    entryFor<K extends EventName>(name: K, payload: EventMap[K]): OutboxEntry | null;
+    appended(): void;
+  };
   /** The audit log every mutation writes to (docs/audit.md). */
   readonly audit: AuditStore;
   /** Told when an audit record could not be written (the composition root logs it at error level, record included). */

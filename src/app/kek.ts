@@ -9,6 +9,9 @@ export const rotateKekUseCase = defineUseCase({
   role: 'admin',
   input: z.strictObject({}),
   event: 'kek.rotated',
+  // One compare-and-set per key and secret, each kept on its own: a re-seal is idempotent and
+  // partial success is reported (GH_KEK_DECRYPT_FAILED), never rolled back.
+  transactional: false,
   handle: async (ctx) => {
     const r = await ctx.deps.keys.resealAll();
     const c = await ctx.deps.clientService.resealSecrets();

@@ -36,6 +36,8 @@ export const rotateKeysUseCase = defineUseCase({
   role: 'admin',
   input: z.strictObject({ algs: z.array(z.enum(SIGNING_ALGS)).min(1).max(SIGNING_ALGS.length).optional() }),
   event: 'key.rotated',
+  // The KeyManager writes the key store and reloads in its own transaction.
+  transactional: false,
   handle: async (ctx, input) => {
     const configured = ctx.deps.config.keys.algorithms;
     const unknown = (input.algs ?? []).filter((a) => !configured.includes(a));

@@ -38,6 +38,15 @@ export async function endSids(deps: AppDeps, events: EventPublisher, sids: reado
   return { ended, backchannel };
 }
 
+/**
+ * `beforeUnit` of the use cases that end sessions: a process that has not loaded the signing keys
+ * (the CLI) reads them before the unit's transaction opens; inside it only the unit's stores may
+ * be used, and the Logout Tokens are signed there.
+ */
+export async function loadSigningKeys(deps: Pick<AppDeps, 'keys'>): Promise<void> {
+  if (!deps.keys.ready) await deps.keys.load();
+}
+
 /** Every sid the user is signed in with, across all browser sessions (all pages). */
 export async function sidsOfUser(deps: AppDeps, userId: string): Promise<string[]> {
   const sids: string[] = [];

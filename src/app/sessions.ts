@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors.ts';
 import { listFields, toListQuery, toListResult } from './paging.ts';
-import { endSids, sidsOfUser } from './session-ops.ts';
+import { endSids, loadSigningKeys, sidsOfUser } from './session-ops.ts';
 import { defineUseCase } from './use-case.ts';
 import { mustFindUser, userRef } from './users.ts';
 import { sessionView } from './views.ts';
@@ -26,6 +26,7 @@ export const endSessionUseCase = defineUseCase({
   role: 'operator',
   input: z.strictObject({ sid }),
   event: 'session.ended',
+  beforeUnit: loadSigningKeys,
   handle: async (ctx, input) => {
     const { ended, backchannel } = await endSids(ctx.deps, ctx.events, [input.sid]);
     const account = ended[0];
@@ -41,6 +42,7 @@ export const endUserSessionsUseCase = defineUseCase({
   role: 'operator',
   input: z.strictObject({ user: userRef }),
   event: 'session.ended',
+  beforeUnit: loadSigningKeys,
   handle: async (ctx, input) => {
     const user = await mustFindUser(ctx, input.user);
     const { ended, backchannel } = await endSids(ctx.deps, ctx.events, await sidsOfUser(ctx.deps, user.id));

@@ -5,6 +5,7 @@ import { epochSeconds } from '../core/ports/clock.ts';
 import { actorRef, assertRole, type Actor, type Role } from './actor.ts';
 import { auditDetail, auditObject, outcomeOf, writeAudit } from './audit-record.ts';
 import type { AppDeps } from './deps.ts';
+import { recordReported, runInUnit, unitOf } from './use-case-unit.ts';
 
 /** What a handler gets besides its validated input. */
 export interface UseCaseContext<E extends EventName | null> {
@@ -32,6 +33,19 @@ export interface UseCaseDefinition<S extends z.ZodType, O, E extends EventName |
   readonly event: E;
   readonly summary: string;
   readonly handle: (ctx: UseCaseContext<E>, input: z.output<S>) => Promise<O>;
+  /**
+   * `false`: the mutation does not run in a unit of work, because what it changes is not in the
+   * unit's stores (signing keys through the KeyManager, KEK re-sealing, the audit purge's own
+   * locked transaction). Its event then goes through the buffered outbox writer and its record
+   * follows in a transaction of its own (docs/audit.md).
+   */
+  readonly transactional?: false;
+  /**
+   * Runs before the unit's transaction opens: loads what the handler reads from outside the
+   * database (the signing keys that sign Logout Tokens). Inside the transaction only the unit's
+   * stores may be used (src/core/ports/unit-of-work.ts).
+   */
+  readonly beforeUnit?: (deps: AppDeps) => Promise<void>;
 }
 
 /** A bound use case: takes the actor and raw input (validated at run time), returns a typed result. */
@@ -83,32 +97,38 @@ function translate(e: unknown): unknown {
   }
 }
 
+function context<E extends EventName | null>(def: { name: string; event: E }, deps: AppDeps, actor: Actor, publisher: EventPublisher): UseCaseContext<E> {
+  const events = stamped(publisher, actor);
+  const emit = (payload: Record<string, unknown>) => {
+    if (def.event === null) throw new Error(`${def.name} declares no event`);
+    events.publish(def.event, { ...payload, tenantId: deps.tenantId } as never);
+  };
+  return {
+    actor,
+    deps,
+    events,
+    via: actor.kind === 'cli' ? 'cli' : 'admin',
+    now: () => epochSeconds(deps.clock),
+    emit,
+  } as unknown as UseCaseContext<E>;
+}
+
 /**
  * Binds a definition to the application's deps. Order is fixed: the role check comes first
  * (GH_FORBIDDEN before the input is even looked at), then validation (GH_INVALID_INPUT naming
- * every bad path, nothing touched), then the handler.
+ * every bad path, nothing touched), then the handler: for a mutation, inside a unit of work
+ * with its outbox events and its success record (use-case-unit.ts).
  */
 export function bindUseCase<S extends z.ZodType, O, E extends EventName | null>(def: UseCaseDefinition<S, O, E>, deps: AppDeps): UseCase<S, O> {
+  const unit = def.event !== null && def.transactional !== false ? unitOf(deps) : null;
   const run = async (actor: Actor, raw: unknown): Promise<O> => {
     assertRole(actor, def.role, def.name);
     const parsed = def.input.safeParse(raw);
     if (!parsed.success) throw new GatehouseError('GH_INVALID_INPUT', `${def.name}: ${describeIssues(parsed.error.issues)}`);
-    const events = stamped(deps.events, actor);
-    const emit = (payload: Record<string, unknown>) => {
-      if (def.event === null) throw new Error(`${def.name} declares no event`);
-      events.publish(def.event, { ...payload, tenantId: deps.tenantId } as never);
-    };
-    const ctx = {
-      actor,
-      deps,
-      events,
-      via: actor.kind === 'cli' ? 'cli' : 'admin',
-      now: () => epochSeconds(deps.clock),
-      emit,
-    } as unknown as UseCaseContext<E>;
+    if (unit) return runInUnit(unit, def, actor, parsed.data, raw, (d, publisher) => context(def, d, actor, publisher), translate);
     let out: O;
     try {
-      out = await def.handle(ctx, parsed.data);
+      out = await def.handle(context(def, deps, actor, deps.events), parsed.data);
     } catch (e) {
       throw translate(e);
     }
@@ -124,10 +144,14 @@ export function bindUseCase<S extends z.ZodType, O, E extends EventName | null>(
     try {
       out = await run(actor, raw);
     } catch (e) {
+      // Nothing of a failed unit was kept: the refusal or failure is recorded in its own transaction.
+      if (recordReported(e)) throw e;
       const err = e instanceof GatehouseError ? e : undefined;
       await writeAudit(deps, actor, def.name, auditObject(def.name, raw), outcomeOf(e), auditDetail(raw, via, err));
       throw e;
     }
+    // A unit committed its success record with the change.
+    if (unit) return out;
     const failed = await writeAudit(deps, actor, def.name, auditObject(def.name, raw, out), { outcome: 'success', errorCode: null }, auditDetail(raw, via));
     if (failed) throw failed;
     return out;

@@ -6,7 +6,7 @@ import { actorRef } from './actor.ts';
 import { userKeyPrefix } from '../core/users/password-sign-in.ts';
 import { denylistGrants } from './grant-ops.ts';
 import { listFields, toListQuery, toListResult } from './paging.ts';
-import { endSids, sidsOfUser } from './session-ops.ts';
+import { endSids, loadSigningKeys, sidsOfUser } from './session-ops.ts';
 import { defineUseCase, type UseCaseContext } from './use-case.ts';
 import { userView } from './views.ts';
 
@@ -133,6 +133,7 @@ export const disableUserUseCase = defineUseCase({
   role: 'operator',
   input: byUser,
   event: 'user.updated',
+  beforeUnit: loadSigningKeys,
   handle: async (ctx, input) => {
     // Disabled first, so no sign-in or token refresh adds to what is being ended.
     const user = await ctx.deps.userService.setDisabled(input.user, true, ctx.via, actorRef(ctx.actor));
@@ -157,6 +158,7 @@ export const setPasswordUseCase = defineUseCase({
   role: 'operator',
   input: z.strictObject({ user: userRef, password }),
   event: 'user.updated',
+  beforeUnit: loadSigningKeys,
   handle: async (ctx, input) => {
     const user = await ctx.deps.userService.setPassword(input.user, input.password, ctx.via, actorRef(ctx.actor));
     const ended = ctx.deps.config.users.revokeOnPasswordChange ? await endUserAccess(ctx, user.id) : NOTHING_ENDED;
@@ -170,6 +172,7 @@ export const deleteUserUseCase = defineUseCase({
   role: 'admin',
   input: byUser,
   event: 'user.deleted',
+  beforeUnit: loadSigningKeys,
   handle: async (ctx, input) => {
     const { deps } = ctx;
     const user = await mustFindUser(ctx, input.user);

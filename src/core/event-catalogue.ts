@@ -49,6 +49,7 @@ export const EVENT_CATALOGUE = {
   'rate_limit.hit': { subject: 'policy' },
   'rate_limit.backend_changed': { subject: 'backend' },
   'breaker.opened': { subject: 'dependency' },
+  'breaker.half_opened': { subject: 'dependency' },
   'breaker.closed': { subject: 'dependency' },
   'request.shed': { subject: 'route' },
   'audit.head_published': {},

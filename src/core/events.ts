@@ -127,6 +127,8 @@ export interface EventMap {
   'rate_limit.backend_changed': { backend: 'redis'; state: 'degraded' | 'restored'; reason: string | null };
   /** A circuit breaker around a dependency (`store`, `redis`, `outbound`, `webhook`, a sink name) opened: calls fail fast until a probe succeeds. */
   'breaker.opened': { dependency: string; reason: string };
+  /** A circuit breaker's cool-down ended: the next call is its one probe, whose outcome closes or re-opens it. */
+  'breaker.half_opened': { dependency: string };
   /** A circuit breaker closed again after a successful probe. */
   'breaker.closed': { dependency: string };
   /** A request was refused with 503 because the process is overloaded (`reason`: `event_loop_delay`, `in_flight`, `heap`, `rss`). */

@@ -34,6 +34,15 @@ export interface OutboxWriter {
   dropped(): number;
   /** Writes everything buffered now (open rate-limit windows stay open). */
   flush(): Promise<void>;
+  /**
+   * The outbox row for an event a unit of work writes in its own transaction (application-layer
+   * mutations, docs/events.md): the same envelope and routing as a buffered event, or null when
+   * no sink selects it. The payload is remembered (weakly): when it is published on the bus after
+   * the commit, this writer does not buffer it a second time.
+   */
+  entryFor<K extends EventName>(name: K, payload: EventMap[K]): OutboxEntry | null;
+  /** Tells the relay that rows were committed outside this writer (after a unit of work). */
+  appended(): void;
   /** Unsubscribes, closes the open aggregation windows and writes what is buffered (bounded by `deadlineMs`). */
   close(deadlineMs?: number): Promise<void>;
 }
@@ -73,11 +82,14 @@ export function createOutboxWriter(deps: OutboxWriterDeps, opts: OutboxWriterOpt
     schedule(buffer.length >= opts.batchSize ? 0 : opts.flushIntervalMs);
   };
 
-  const add = <K extends EventName>(name: K, payload: EventMap[K], sinks: readonly string[]) => {
+  const entry = <K extends EventName>(name: K, payload: EventMap[K], sinks: readonly string[]): OutboxEntry => {
     const now = deps.clock.now();
     const env = buildEnvelope(deps.source, name, payload, now);
-    push({ id: env.id, tenantId: env.tenantid ?? 'default', type: env.type, envelope: JSON.stringify(env), createdAt: now, sinks });
+    return { id: env.id, tenantId: env.tenantid ?? 'default', type: env.type, envelope: JSON.stringify(env), createdAt: now, sinks };
   };
+  const add = <K extends EventName>(name: K, payload: EventMap[K], sinks: readonly string[]) => push(entry(name, payload, sinks));
+  // Payloads already written by a unit of work: skipped when the bus delivers them after commit.
+  const written = new WeakSet<object>();
 
   function schedule(ms: number): void {
     if (closed || flushing) return;
@@ -125,10 +137,18 @@ export function createOutboxWriter(deps: OutboxWriterDeps, opts: OutboxWriterOpt
   const aggregate = rateLimitWindows(deps, opts.rateWindowMs, (payload, sinks) => add('rate_limit.hit', payload as never, sinks));
   for (const [name, sinks] of deps.routes) {
     if (name === 'rate_limit.hit') unsubscribe.push(deps.events.on(name, (p) => aggregate.count(p, sinks)));
-    else unsubscribe.push(deps.events.on(name, (p) => add(name, p as EventMap[typeof name], sinks)));
+    else unsubscribe.push(deps.events.on(name, (p) => written.has(p) || add(name, p as EventMap[typeof name], sinks)));
   }
 
   return {
+    entryFor(name, payload) {
+      const sinks = deps.routes.get(name);
+      // rate_limit.hit is aggregated per window, never written one by one.
+      if (!sinks || name === 'rate_limit.hit') return null;
+      written.add(payload);
+      return entry(name, payload, sinks);
+    },
+    appended: () => deps.onAppended?.(),
     buffered: () => buffer.length,
     dropped: () => dropped,
     async flush() {

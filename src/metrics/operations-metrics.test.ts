@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { GatehouseError } from '../core/errors.ts';
 import { EventBus } from '../core/events.ts';
+import { createPolicy } from '../resilience/policy.ts';
+import { describeStoreFailure, isStoreFailure, storeRefusal } from '../resilience/store-guard.ts';
+import { BREAKER_STATE } from './operations-metrics.ts';
 import { createMemoryStorage } from '../storage/memory/memory-storage.ts';
 import { createMetrics } from './prometheus.ts';
 import { createStoreTiming, decorateStorage } from './store-timing.ts';
@@ -94,6 +98,7 @@ test('metrics: the store decorator times every port call by operation and counts
   );
   await assert.rejects(failing.users.get('default', 'u'), /down/);
   assert.equal(store.dialect, 'memory');
+  assert.equal(store.unitOfWork, raw.unitOfWork, 'the unit of work passes through whole (its `atomic` flag included)');
   await store.ping();
   const t = await text();
   assert.equal(sample(t, 'gatehouse_store_call_duration_seconds_count{operation="clients.get"}'), 1);
@@ -106,4 +111,29 @@ test('metrics: the store decorator times every port call by operation and counts
   assert.equal(sample(t, 'gatehouse_store_call_errors_total{operation="clients.get"}'), undefined);
   assert.notEqual(store.clients, raw.clients);
   await raw.close();
+});
+
+test('metrics: gatehouse_breaker_state follows a real breaker through closed 0 → open 1 → half-open 2 (probe in flight) → closed 0', async () => {
+  const { events, text } = setup();
+  const policy = createPolicy(
+    'store',
+    {
+      timeoutMs: 0,
+      maxConcurrent: 4,
+      maxQueue: 4,
+      breaker: { kind: 'consecutive', failureRatio: 0.5, windowMs: 10_000, minimumRps: 5, consecutiveFailures: 1, halfOpenAfterMs: 50 },
+    },
+    { events, log: () => {}, isFailure: isStoreFailure, describe: describeStoreFailure, refuse: storeRefusal },
+  );
+  const state = async () => sample(await text(), 'gatehouse_breaker_state{dependency="store"}');
+  await assert.rejects(policy.execute(() => Promise.reject(new GatehouseError('GH_STORE_UNAVAILABLE', 'down'))));
+  assert.equal(await state(), BREAKER_STATE.open);
+  await new Promise((r) => setTimeout(r, 70));
+  let answer!: (v: string) => void;
+  const probe = policy.execute(() => new Promise<string>((r) => (answer = r)));
+  assert.equal(policy.state, 'half_open');
+  assert.equal(await state(), BREAKER_STATE.half_open, 'half-open while the probe runs');
+  answer('ok');
+  assert.equal(await probe, 'ok');
+  assert.equal(await state(), BREAKER_STATE.closed);
 });

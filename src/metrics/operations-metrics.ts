@@ -80,6 +80,7 @@ export function operationsMetrics(events: Pick<EventBus, 'on'>, registers: Regis
       breakerState.set({ dependency }, BREAKER_STATE.open);
       breakerOpened.inc({ dependency });
     }),
+    events.on('breaker.half_opened', (e) => breakerState.set({ dependency: boundedName(e.dependency) }, BREAKER_STATE.half_open)),
     events.on('breaker.closed', (e) => breakerState.set({ dependency: boundedName(e.dependency) }, BREAKER_STATE.closed)),
     events.on('request.shed', (e) => shed.inc({ reason: SHED_REASONS.has(e.reason) ? e.reason : 'other' })),
     events.on('audit.head_published', (e) => {

@@ -27,7 +27,8 @@ export function decorateStorage<S extends Storage>(storage: S, wrap: MethodWrapp
   const out = Object.create(storage) as S;
   for (const key of Object.keys(storage)) {
     const port = (storage as unknown as Record<string, unknown>)[key];
-    if (!isPort(port)) continue;
+    // The unit of work is not a port: its calls are the unit's stores', and `atomic` must stay.
+    if (!isPort(port) || key === 'unitOfWork') continue;
     const wrapped: Record<string, unknown> = {};
     for (const name of methodNames(port)) {
       const fn = (port as Record<string, AnyFn>)[name]!.bind(port);

@@ -92,6 +92,8 @@ export function createPolicy(dependency: string, settings: PolicySettings, hooks
     hooks.events.publish('breaker.opened', { dependency, reason: why });
     hooks.log('warn', `circuit breaker for ${dependency} opened (${why}): calls fail fast for ${settings.breaker.halfOpenAfterMs} ms, then one probe`);
   });
+  // The gauge's half-open value (gatehouse_breaker_state 2) comes from this event.
+  breaker.onHalfOpen(() => hooks.events.publish('breaker.half_opened', { dependency }));
   breaker.onReset(() => {
     hooks.events.publish('breaker.closed', { dependency });
     hooks.log('warn', `circuit breaker for ${dependency} closed: the probe succeeded`);

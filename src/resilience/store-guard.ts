@@ -17,7 +17,7 @@ import { DeadlineExceededError } from './deadlines.ts';
  * A mapped type over the ports: a port method added without a line here fails the type-check.
  */
 type Kind = 'read' | 'write' | 'background';
-type PortName = Exclude<keyof Storage, 'migrate' | 'ping' | 'close' | 'dialect'>;
+type PortName = Exclude<keyof Storage, 'migrate' | 'ping' | 'close' | 'dialect' | 'unitOfWork'>;
 type CallTable = { readonly [P in PortName]: { readonly [M in keyof Storage[P]]: Kind } };
 
 export const STORE_CALLS: CallTable = {
@@ -132,6 +132,9 @@ export function guardStorage(storage: Storage, policy: DependencyPolicy, kinds: 
     par: wrapPort('par'),
     outbox: wrapPort('outbox'),
     audit: wrapPort('audit'),
+    // A unit of work is not wrapped: a deadline that gave up on it could not undo its commit, and
+    // its work is an operator's (never a token request's). The calls inside run in its transaction.
+    unitOfWork: storage.unitOfWork,
     migrate: () => storage.migrate(),
     ping: () => storage.ping(),
     close: () => storage.close(),

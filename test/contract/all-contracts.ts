@@ -15,6 +15,7 @@ import { sessionStoreContract } from './session-store.contract.ts';
 import { storageLifecycleContract } from './storage-lifecycle.contract.ts';
 import { tokenDenylistContract } from './token-denylist.contract.ts';
 import { tokenStoreContract } from './token-store.contract.ts';
+import { unitOfWorkContract } from './unit-of-work.contract.ts';
 import { userListContract } from './user-list.contract.ts';
 import { userSessionStoreContract } from './user-session-store.contract.ts';
 import { userStoreContract } from './user-store.contract.ts';
@@ -37,5 +38,6 @@ export function storageContracts(h: GetHarness): void {
   parStoreContract(h);
   outboxStoreContract(h);
   auditStoreContract(h);
+  unitOfWorkContract(h);
   storageLifecycleContract(h);
 }

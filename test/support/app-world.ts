@@ -8,6 +8,10 @@ import assert from 'node:assert/strict';
 import { testOutbound } from './outbound.ts';
 import { createApplication, type Actor, type Application, type ApplicationConfig, type ApplicationDeps } from '../../src/app/index.ts';
 import type { AuditStore } from '../../src/core/ports/audit-store.ts';
+import type { EventName } from '../../src/core/events.ts';
+import type { Storage } from '../../src/core/ports/storage.ts';
+import type { TransactionStores } from '../../src/core/ports/unit-of-work.ts';
+import { createOutboxWriter, type OutboxWriter } from '../../src/events/outbox-writer.ts';
 import { createClientService } from '../../src/core/clients/client-service.ts';
 import { DEFAULT_TENANT } from '../../src/core/model/tenant.ts';
 import { createUserService } from '../../src/core/users/user-service.ts';
@@ -28,6 +32,8 @@ export interface AppWorld extends CoreWorld {
   readonly delivery: BackchannelDelivery;
   /** The sign-in counters the application's `users.unlock` clears. */
   readonly rateLimiter: MemoryRateLimiter;
+  /** The bus → outbox writer, when `outboxRoutes` was given. */
+  readonly writer?: OutboxWriter;
   /** epoch seconds now */
   now(): number;
 }
@@ -38,10 +44,18 @@ export async function appWorld(
     users?: Partial<ApplicationConfig['users']>;
     audit?: AuditStore;
     onAuditFailure?: ApplicationDeps['onAuditFailure'];
+    /** false: mutations write change, events and record one after another (no unit of work). */
+    unitOfWork?: false;
+    /** The storage under test (default: a new memory storage). */
+    storage?: Storage;
+    /** Event streaming's routes: a real bus → outbox writer over the storage's outbox. */
+    outboxRoutes?: ReadonlyMap<EventName, readonly string[]>;
+    /** Replaces stores of each unit (fault injection inside the transaction). */
+    inUnit?: (tx: TransactionStores) => TransactionStores;
   } = {},
 ): Promise<AppWorld> {
   const algorithms = opts.algorithms ?? ['ES256'];
-  const w = await coreWorld(algorithms);
+  const w = await coreWorld(algorithms, opts.storage);
   const config: ApplicationConfig = {
     env: 'development',
     issuer: ISSUER,
@@ -55,7 +69,15 @@ export async function appWorld(
   const s = w.storage;
   const ports = { clock: w.clock, random: w.random, events: w.events, tenantId: DEFAULT_TENANT };
   const rateLimiter = new MemoryRateLimiter();
+  const hasher = createArgon2PasswordHasher({ params: cheapParamsForTests });
+  const writer = opts.outboxRoutes
+    ? createOutboxWriter(
+        { events: w.events, outbox: s.outbox, clock: w.clock, source: ISSUER, routes: opts.outboxRoutes, log: () => {} },
+        { maxBuffered: 1000, batchSize: 100, flushIntervalMs: 60_000, rateWindowMs: 60_000 },
+      )
+    : undefined;
   const app = createApplication({
+    ...(writer ? { transactionalOutbox: writer, eventsWritten: () => writer.flush() } : {}),
     ...ports,
     clients: s.clients,
     users: s.users,
@@ -70,16 +92,30 @@ export async function appWorld(
     rateLimiter,
     audit: opts.audit ?? s.audit,
     ...(opts.onAuditFailure ? { onAuditFailure: opts.onAuditFailure } : {}),
+    // Mutations run as units of work, as composed (memory: no rollback); a test's audit store
+    // stands in for the unit's own.
+    ...(opts.unitOfWork === false
+      ? {}
+      : {
+          unitOfWork: {
+            atomic: s.unitOfWork.atomic,
+            run: (work) => s.unitOfWork.run((tx) => work((opts.inUnit ?? ((t) => t))({ ...tx, audit: opts.audit ?? tx.audit }))),
+          },
+          servicesOver: (p) => ({
+            userService: createUserService({ ...ports, ...p, attributes: config.users.attributes ?? {}, passwordHasher: hasher }),
+            clientService: createClientService({ ...ports, ...p, kek: Buffer.alloc(32, 9) }),
+          }),
+        }),
     userService: createUserService({
       ...ports,
       users: s.users,
       attributes: config.users.attributes ?? {},
-      passwordHasher: createArgon2PasswordHasher({ params: cheapParamsForTests }),
+      passwordHasher: hasher,
     }),
     clientService: createClientService({ ...ports, clients: s.clients, kek: Buffer.alloc(32, 9) }),
   });
   w.events.seen.length = 0; // key creation at start-up is not what a test looks at
-  return { ...w, app, config, delivery, rateLimiter, now: () => Math.floor(w.clock.now() / 1000) };
+  return { ...w, app, config, delivery, rateLimiter, ...(writer ? { writer } : {}), now: () => Math.floor(w.clock.now() / 1000) };
 }
 
 /** Asserts a GatehouseError with this code (and message matching `message`, when given). */

@@ -82,9 +82,9 @@ export interface CoreWorld {
 }
 
 /** Memory storage plus a loaded KeyManager holding keys for `algorithms`. */
-export async function coreWorld(algorithms: readonly SigningAlg[] = ['ES256']): Promise<CoreWorld> {
+export async function coreWorld(algorithms: readonly SigningAlg[] = ['ES256'], store?: Storage): Promise<CoreWorld> {
   const clock = settableClock();
-  const storage = createMemoryStorage({ clock });
+  const storage = store ?? createMemoryStorage({ clock });
   const events = recordEvents();
   const keys = new KeyManager(
     { keyStore: storage.keyStore, clock, events, kek: randomBytes(32), tenantId: DEFAULT_TENANT },

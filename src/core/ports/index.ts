@@ -26,6 +26,7 @@ export type { Clock } from './clock.ts';
 export type { Random } from './random.ts';
 export type { PasswordHasher } from './password-hasher.ts';
 export type { Storage } from './storage.ts';
+export type { TransactionStores, UnitOfWork } from './unit-of-work.ts';
 
 /** Every port the core may use. Handlers take a `Pick<Ports, …>` of it (S6). */
 export interface Ports {

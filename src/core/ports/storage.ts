@@ -11,6 +11,7 @@ import type { ReplayCache } from './replay-cache.ts';
 import type { SessionStore } from './session-store.ts';
 import type { TokenDenylist } from './token-denylist.ts';
 import type { TokenStore } from './token-store.ts';
+import type { UnitOfWork } from './unit-of-work.ts';
 import type { UserSessionStore } from './user-session-store.ts';
 import type { UserStore } from './user-store.ts';
 
@@ -35,6 +36,8 @@ export interface Storage {
   readonly outbox: OutboxStore;
   /** The tamper-evident audit log: one hash chain per tenant (docs/audit.md). */
   readonly audit: AuditStore;
+  /** One database transaction over the stores an operator change writes (S18, unit-of-work.ts). */
+  readonly unitOfWork: UnitOfWork;
   /** Applies pending migrations (forward-only, idempotent, safe under concurrent start). */
   migrate(): Promise<{ applied: string[] }>;
   /** Cheap round trip for readiness. Rejects when the store is unreachable. */

@@ -30,23 +30,33 @@ export function createMemoryStorage(opts: MemoryStorageOptions = {}): Storage {
   let closed = false;
   const tokens = new MemoryTokenStore();
   const sessions = new MemorySessionStore();
+  const clients = new MemoryClientStore();
+  const users = new MemoryUserStore();
+  const grants = new MemoryGrantStore(tokens);
+  const denylist = new MemoryTokenDenylist();
+  const consents = new MemoryConsentStore();
+  const outbox = new MemoryOutboxStore();
+  const audit = new MemoryAuditStore();
+  const tx = { clients, users, tokens, grants, consents, userSessions: sessions, denylist, outbox, audit };
   return {
     dialect: 'memory',
-    clients: new MemoryClientStore(),
+    clients,
     tokens,
-    grants: new MemoryGrantStore(tokens),
-    denylist: new MemoryTokenDenylist(),
+    grants,
+    denylist,
     replay: new MemoryReplayCache(opts.clock ?? systemClock),
     keyStore: new MemoryKeyStore(),
-    users: new MemoryUserStore(),
+    users,
     sessions,
     userSessions: sessions,
-    consents: new MemoryConsentStore(),
+    consents,
     codes: new MemoryCodeStore(),
     deviceCodes: new MemoryDeviceCodeStore(),
     par: new MemoryParStore(),
-    outbox: new MemoryOutboxStore(),
-    audit: new MemoryAuditStore(),
+    outbox,
+    audit,
+    // No rollback, no durability: the work runs on these maps directly (docs/architecture.md).
+    unitOfWork: { atomic: false, run: (work) => work(tx) },
     async migrate() {
       return { applied: [] };
     },

@@ -90,6 +90,7 @@ export class SqlAuditStore implements AuditStore {
 
   /** Runs `work` in a head-locked transaction; creates the head row first when it is missing. */
   async #locked<T>(tenantId: TenantId, work: (trx: Transaction<Database>, head: AuditHead) => Promise<T>): Promise<T> {
+    if (this.#db.isTransaction) return this.#lockedInUnit(this.#db as Transaction<Database>, tenantId, work);
     for (let attempt = 0; ; attempt++) {
       try {
         return await retryOnDeadlock(this.#kind, () => this.#db.transaction().execute(async (trx) => work(trx, await this.#lockedHead(trx, tenantId))));
@@ -103,6 +104,25 @@ export class SqlAuditStore implements AuditStore {
         }
       }
     }
+  }
+
+  /**
+   * Built over a unit of work's transaction (sql-unit-of-work.ts): the head is locked in it and
+   * stays locked until the unit commits or rolls back, so the record's seq and prev_hash are
+   * those of the head at commit. A missing head row is created in the same transaction,
+   * insert-if-absent: a concurrent creator's uncommitted row makes the insert wait for it.
+   */
+  async #lockedInUnit<T>(trx: Transaction<Database>, tenantId: TenantId, work: (trx: Transaction<Database>, head: AuditHead) => Promise<T>): Promise<T> {
+    let head: AuditHead;
+    try {
+      head = await this.#lockedHead(trx, tenantId);
+    } catch (e) {
+      if (e !== NO_HEAD) throw e;
+      const row = trx.insertInto('audit_heads').values({ tenant_id: tenantId, seq: 0, hash: AUDIT_GENESIS_HASH });
+      await (this.#kind === 'mysql' ? row.ignore() : row.onConflict((oc) => oc.doNothing())).execute();
+      head = await this.#lockedHead(trx, tenantId);
+    }
+    return work(trx, head);
   }
 
   append(entry: AuditEntry): Promise<AuditRecord> {

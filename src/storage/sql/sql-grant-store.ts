@@ -5,7 +5,7 @@ import type { ListQuery, Page } from '../../core/ports/list.ts';
 import { clampLimit } from '../list-options.ts';
 import type { SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind } from './schema.ts';
-import { retryOnDeadlock } from './sql-errors.ts';
+import { storeTransaction } from './sql-transaction.ts';
 import { prefixRange, search, toPage } from './sql-keyset.ts';
 
 interface GrantRow {
@@ -95,29 +95,27 @@ export class SqlGrantStore implements GrantStore {
       return distinct(rows.map((r) => r.grant_id));
     }
     // Deadlock victims retry: revocation is idempotent.
-    return retryOnDeadlock(this.#kind, () =>
-      this.#db.transaction().execute(async (trx) => {
-        const rows = await trx
-          .selectFrom('tokens')
-          .select('grant_id')
-          .where('tenant_id', '=', tenantId)
-          .where(owner[0], '=', owner[1])
-          .where('revoked_at', 'is', null)
-          .where('expires_at', '>', at)
-          .forUpdate()
-          .execute();
-        if (rows.length === 0) return [];
-        await trx
-          .updateTable('tokens')
-          .set({ revoked_at: at })
-          .where('tenant_id', '=', tenantId)
-          .where(owner[0], '=', owner[1])
-          .where('revoked_at', 'is', null)
-          .where('expires_at', '>', at)
-          .execute();
-        return distinct(rows.map((r) => r.grant_id));
-      }),
-    );
+    return storeTransaction(this.#db, this.#kind, async (trx) => {
+      const rows = await trx
+        .selectFrom('tokens')
+        .select('grant_id')
+        .where('tenant_id', '=', tenantId)
+        .where(owner[0], '=', owner[1])
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', at)
+        .forUpdate()
+        .execute();
+      if (rows.length === 0) return [];
+      await trx
+        .updateTable('tokens')
+        .set({ revoked_at: at })
+        .where('tenant_id', '=', tenantId)
+        .where(owner[0], '=', owner[1])
+        .where('revoked_at', 'is', null)
+        .where('expires_at', '>', at)
+        .execute();
+      return distinct(rows.map((r) => r.grant_id));
+    });
   }
 }
 

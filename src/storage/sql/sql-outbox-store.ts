@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { ClaimedDelivery, DeliveryOutcome, OutboxEntry, OutboxSinkStats, OutboxStore } from '../../core/ports/outbox-store.ts';
 import type { Database, SqlKind } from './schema.ts';
-import { retryOnDeadlock } from './sql-errors.ts';
+import { storeTransaction } from './sql-transaction.ts';
 
 /** Longest stored `last_error` (the column is varchar(500)). */
 const MAX_ERROR = 500;
@@ -27,20 +27,18 @@ export class SqlOutboxStore implements OutboxStore {
 
   async append(entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await retryOnDeadlock(this.#kind, () =>
-      this.#db.transaction().execute(async (trx) => {
-        const events = trx
-          .insertInto('outbox_events')
-          .values(entries.map((e) => ({ id: e.id, tenant_id: e.tenantId, type: e.type, envelope: e.envelope, created_at: e.createdAt })));
-        await (this.#kind === 'mysql' ? events.onDuplicateKeyUpdate({ id: sql`id` }) : events.onConflict((oc) => oc.doNothing())).execute();
-        const rows = entries.flatMap((e) =>
-          e.sinks.map((sink) => ({ sink, event_id: e.id, state: 'pending', attempts: 0, next_attempt_at: 0, lease_owner: null, lease_until: 0 })),
-        );
-        if (rows.length === 0) return;
-        const deliveries = trx.insertInto('outbox_deliveries').values(rows);
-        await (this.#kind === 'mysql' ? deliveries.onDuplicateKeyUpdate({ sink: sql`sink` }) : deliveries.onConflict((oc) => oc.doNothing())).execute();
-      }),
-    );
+    await storeTransaction(this.#db, this.#kind, async (trx) => {
+      const events = trx
+        .insertInto('outbox_events')
+        .values(entries.map((e) => ({ id: e.id, tenant_id: e.tenantId, type: e.type, envelope: e.envelope, created_at: e.createdAt })));
+      await (this.#kind === 'mysql' ? events.onDuplicateKeyUpdate({ id: sql`id` }) : events.onConflict((oc) => oc.doNothing())).execute();
+      const rows = entries.flatMap((e) =>
+        e.sinks.map((sink) => ({ sink, event_id: e.id, state: 'pending', attempts: 0, next_attempt_at: 0, lease_owner: null, lease_until: 0 })),
+      );
+      if (rows.length === 0) return;
+      const deliveries = trx.insertInto('outbox_deliveries').values(rows);
+      await (this.#kind === 'mysql' ? deliveries.onDuplicateKeyUpdate({ sink: sql`sink` }) : deliveries.onConflict((oc) => oc.doNothing())).execute();
+    });
   }
 
   async claim(sink: string, owner: string, now: number, leaseMs: number, limit: number): Promise<ClaimedDelivery[]> {
@@ -56,65 +54,61 @@ export class SqlOutboxStore implements OutboxStore {
       .limit(1)
       .executeTakeFirst();
     if (!any) return [];
-    return retryOnDeadlock(this.#kind, () =>
-      this.#db.transaction().execute(async (trx) => {
-        let due = trx
-          .selectFrom('outbox_deliveries')
-          .select(['event_id', 'attempts'])
-          .where('sink', '=', sink)
-          .where('state', '=', 'pending')
-          .where('next_attempt_at', '<=', now)
-          .where('lease_until', '<=', now)
-          .orderBy('event_id')
-          .limit(limit);
-        if (this.#kind !== 'sqlite') due = due.forUpdate().skipLocked();
-        const rows = await due.execute();
-        if (rows.length === 0) return [];
-        const ids = rows.map((r) => r.event_id);
-        await trx
-          .updateTable('outbox_deliveries')
-          .set({ lease_owner: owner, lease_until: now + leaseMs, attempts: sql`attempts + 1` })
-          .where('sink', '=', sink)
-          .where('event_id', 'in', ids)
-          .execute();
-        const events = new Map(
-          (await trx.selectFrom('outbox_events').select(['id', 'type', 'envelope', 'created_at']).where('id', 'in', ids).execute()).map((e) => [e.id, e]),
-        );
-        const out: ClaimedDelivery[] = [];
-        for (const r of rows) {
-          const e = events.get(r.event_id);
-          if (e) out.push({ id: e.id, type: e.type, envelope: e.envelope, createdAt: Number(e.created_at), attempts: Number(r.attempts) + 1 });
-        }
-        return out;
-      }),
-    );
+    return storeTransaction(this.#db, this.#kind, async (trx) => {
+      let due = trx
+        .selectFrom('outbox_deliveries')
+        .select(['event_id', 'attempts'])
+        .where('sink', '=', sink)
+        .where('state', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .where('lease_until', '<=', now)
+        .orderBy('event_id')
+        .limit(limit);
+      if (this.#kind !== 'sqlite') due = due.forUpdate().skipLocked();
+      const rows = await due.execute();
+      if (rows.length === 0) return [];
+      const ids = rows.map((r) => r.event_id);
+      await trx
+        .updateTable('outbox_deliveries')
+        .set({ lease_owner: owner, lease_until: now + leaseMs, attempts: sql`attempts + 1` })
+        .where('sink', '=', sink)
+        .where('event_id', 'in', ids)
+        .execute();
+      const events = new Map(
+        (await trx.selectFrom('outbox_events').select(['id', 'type', 'envelope', 'created_at']).where('id', 'in', ids).execute()).map((e) => [e.id, e]),
+      );
+      const out: ClaimedDelivery[] = [];
+      for (const r of rows) {
+        const e = events.get(r.event_id);
+        if (e) out.push({ id: e.id, type: e.type, envelope: e.envelope, createdAt: Number(e.created_at), attempts: Number(r.attempts) + 1 });
+      }
+      return out;
+    });
   }
 
   async settle(sink: string, owner: string, now: number, outcome: DeliveryOutcome): Promise<void> {
     if (outcome.delivered.length + outcome.retry.length + outcome.dead.length === 0) return;
-    await retryOnDeadlock(this.#kind, () =>
-      this.#db.transaction().execute(async (trx) => {
-        if (outcome.delivered.length) {
-          await trx
-            .updateTable('outbox_deliveries')
-            .set({ state: 'delivered', settled_at: now, lease_owner: null, lease_until: 0 })
-            .where('sink', '=', sink)
-            .where('event_id', 'in', [...outcome.delivered])
-            .where('state', '=', 'pending')
-            .execute();
-        }
-        for (const r of outcome.retry) {
-          await this.#owned(trx, sink, owner, r.id)
-            .set({ next_attempt_at: r.nextAttemptAt, last_error: r.error.slice(0, MAX_ERROR), lease_owner: null, lease_until: 0 })
-            .execute();
-        }
-        for (const r of outcome.dead) {
-          await this.#owned(trx, sink, owner, r.id)
-            .set({ state: 'dead', settled_at: now, last_error: r.error.slice(0, MAX_ERROR), lease_owner: null, lease_until: 0 })
-            .execute();
-        }
-      }),
-    );
+    await storeTransaction(this.#db, this.#kind, async (trx) => {
+      if (outcome.delivered.length) {
+        await trx
+          .updateTable('outbox_deliveries')
+          .set({ state: 'delivered', settled_at: now, lease_owner: null, lease_until: 0 })
+          .where('sink', '=', sink)
+          .where('event_id', 'in', [...outcome.delivered])
+          .where('state', '=', 'pending')
+          .execute();
+      }
+      for (const r of outcome.retry) {
+        await this.#owned(trx, sink, owner, r.id)
+          .set({ next_attempt_at: r.nextAttemptAt, last_error: r.error.slice(0, MAX_ERROR), lease_owner: null, lease_until: 0 })
+          .execute();
+      }
+      for (const r of outcome.dead) {
+        await this.#owned(trx, sink, owner, r.id)
+          .set({ state: 'dead', settled_at: now, last_error: r.error.slice(0, MAX_ERROR), lease_owner: null, lease_until: 0 })
+          .execute();
+      }
+    });
   }
 
   #owned(trx: Transaction<Database>, sink: string, owner: string, id: string) {

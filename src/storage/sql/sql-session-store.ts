@@ -7,7 +7,8 @@ import type { SessionPatch, SessionStore } from '../../core/ports/session-store.
 import type { UserSessionStore, UserSessionSummary } from '../../core/ports/user-session-store.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, SessionsTable, SqlKind } from './schema.ts';
-import { isUniqueViolation, retryOnDeadlock } from './sql-errors.ts';
+import { isUniqueViolation } from './sql-errors.ts';
+import { storeTransaction } from './sql-transaction.ts';
 import { keyset, prefixRange, search, toPage } from './sql-keyset.ts';
 
 const SESSION_COLUMNS = [
@@ -305,7 +306,7 @@ export class SqlSessionStore implements SessionStore, UserSessionStore {
 
   /** Deadlock victims (InnoDB next-key locks on session_sids) retry; the work is idempotent. */
   #transaction<T>(work: (trx: Trx) => Promise<T>): Promise<T> {
-    return retryOnDeadlock(this.#kind, () => this.#db.transaction().execute(work));
+    return storeTransaction(this.#db, this.#kind, work);
   }
 }
 

@@ -20,6 +20,7 @@ import { SqlSessionStore } from './sql-session-store.ts';
 import { SqlTokenDenylist } from './sql-token-denylist.ts';
 import { SqlTokenStore } from './sql-token-store.ts';
 import { SqlUserStore } from './sql-user-store.ts';
+import { sqlUnitOfWork } from './sql-unit-of-work.ts';
 
 interface Shared {
   readonly conn: Promise<SqlConnection>;
@@ -87,6 +88,7 @@ export async function createSqlStorage(target: SqlTarget, opts: SqlStorageOption
     par: new SqlParStore(conn),
     outbox: new SqlOutboxStore(db, kind),
     audit: new SqlAuditStore(db, kind),
+    unitOfWork: sqlUnitOfWork(conn),
     migrate: () => migrateToLatest(db as Kysely<unknown>, kind),
     async ping() {
       if (closed) throw new GatehouseError('GH_STORE_UNAVAILABLE', `${kind} store is closed`);
