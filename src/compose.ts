@@ -336,7 +336,14 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         unitOfWork: storage.unitOfWork,
         // Each service reads only its own store from `p` (the unit builds stores on first use).
         servicesOver: (p) => ({
-          userService: createUserService({ ...ports, users: p.users, events: p.events, tenantId, attributes: config.users.attributes }),
+          userService: createUserService({
+            ...ports,
+            users: p.users,
+            events: p.events,
+            ...(p.passwordHasher ? { passwordHasher: p.passwordHasher } : {}),
+            tenantId,
+            attributes: config.users.attributes,
+          }),
           get clientService() {
             return createClientService({ ...ports, clients: p.clients, events: p.events, kek, kekPrevious, tenantId });
           },

@@ -5,6 +5,7 @@ import type { KeyManager } from '../core/keys/key-manager.ts';
 import type { AuditEntry } from '../core/model/audit.ts';
 import type { SigningAlg } from '../core/model/key.ts';
 import type { EventMap, EventName, EventPublisher } from '../core/events.ts';
+import type { PasswordHasher } from '../core/ports/password-hasher.ts';
 import type { AuditStore, ClientStore, GrantStore, OutboxEntry, Ports, UnitOfWork, UserSessionStore, UserStore } from '../core/ports/index.ts';
 import type { UserService } from '../core/users/user-service.ts';
 
@@ -64,7 +65,13 @@ export interface ApplicationDeps extends ApplicationPorts {
    */
   readonly unitOfWork?: UnitOfWork;
   /** The core services over a unit's stores and event capture (closures: cheap to build per call). */
-  readonly servicesOver?: (ports: { readonly clients: ClientStore; readonly users: UserStore; readonly events: EventPublisher }) => {
+  readonly servicesOver?: (ports: {
+    readonly clients: ClientStore;
+    readonly users: UserStore;
+    readonly events: EventPublisher;
+    /** Present when the unit hashed its new password before the transaction opened. */
+    readonly passwordHasher?: PasswordHasher;
+  }) => {
     readonly userService: UserService;
     readonly clientService: ClientService;
   };
@@ -76,6 +83,8 @@ export interface ApplicationDeps extends ApplicationPorts {
     entryFor<K extends EventName>(name: K, payload: EventMap[K]): OutboxEntry | null;
     appended(): void;
   };
+  /** Hashes a use case's new password before its unit's transaction opens (use-case-unit.ts). */
+  readonly passwordHasher?: PasswordHasher;
   /** The audit log every mutation writes to (docs/audit.md). */
   readonly audit: AuditStore;
   /** Told when an audit record could not be written (the composition root logs it at error level, record included). */

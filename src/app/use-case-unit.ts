@@ -1,6 +1,7 @@
 import { GatehouseError } from '../core/errors.ts';
 import type { EventName, EventPublisher } from '../core/events.ts';
 import type { OutboxEntry } from '../core/ports/outbox-store.ts';
+import type { PasswordHasher } from '../core/ports/password-hasher.ts';
 import type { TransactionStores, UnitOfWork } from '../core/ports/unit-of-work.ts';
 import type { Actor } from './actor.ts';
 import { auditDetail, auditEntry, auditObject } from './audit-record.ts';
@@ -42,7 +43,13 @@ const TX_STORES = ['clients', 'users', 'tokens', 'grants', 'consents', 'userSess
  * through getters, so only what the handler touches is built (SQL stores compile their
  * statements when constructed).
  */
-function bindToTransaction(u: UnitDeps, tx: TransactionStores, events: EventPublisher, after: (() => void)[]): AppDeps {
+function bindToTransaction(
+  u: UnitDeps,
+  tx: TransactionStores,
+  events: EventPublisher,
+  after: (() => void)[],
+  passwordHasher: PasswordHasher | undefined,
+): AppDeps {
   const { deps } = u;
   const bound: AppDeps = {
     ...deps,
@@ -58,6 +65,7 @@ function bindToTransaction(u: UnitDeps, tx: TransactionStores, events: EventPubl
       return tx.users;
     },
     events,
+    ...(passwordHasher ? { passwordHasher } : {}),
   };
   const props: PropertyDescriptorMap = {
     userService: { get: () => (services ??= u.servicesOver(ports)).userService, enumerable: true },
@@ -65,6 +73,22 @@ function bindToTransaction(u: UnitDeps, tx: TransactionStores, events: EventPubl
   };
   for (const k of TX_STORES) props[k] = { get: () => tx[k], enumerable: true };
   return Object.defineProperties(bound, props);
+}
+
+/**
+ * A hasher that answers `hash(password)` with a hash made before the unit's transaction opened
+ * (for exactly that password; anything else is hashed as usual). Hashing inside the transaction
+ * would hold its write lock for the whole argon2 run.
+ */
+async function prehashed(deps: AppDeps, password: string | undefined): Promise<PasswordHasher | undefined> {
+  const real = deps.passwordHasher;
+  if (password === undefined || !real) return undefined;
+  const ready = await real.hash(password);
+  return {
+    hash: (p) => (p === password ? Promise.resolve(ready) : real.hash(p)),
+    verify: (phc, p) => real.verify(phc, p),
+    needsRehash: (phc) => real.needsRehash(phc),
+  };
 }
 
 /**
@@ -80,6 +104,7 @@ export async function runInUnit<O>(
   def: {
     readonly name: string;
     readonly beforeUnit?: ((deps: AppDeps) => Promise<void>) | undefined;
+    readonly newPassword?: ((input: never) => string | undefined) | undefined;
     readonly handle: (ctx: never, input: never) => Promise<O>;
   },
   actor: Actor,
@@ -90,6 +115,7 @@ export async function runInUnit<O>(
 ): Promise<O> {
   const { deps } = u;
   await def.beforeUnit?.(deps);
+  const hasher = await prehashed(deps, (def.newPassword as ((input: unknown) => string | undefined) | undefined)?.(input));
   const via = actor.kind === 'cli' ? 'cli' : 'admin';
   let auditFailure: { readonly entry: ReturnType<typeof auditEntry>; readonly error: unknown } | null = null;
   let done: Committed<O>;
@@ -99,7 +125,7 @@ export async function runInUnit<O>(
       const events: [EventName, object][] = [];
       const after: (() => void)[] = [];
       const capture: EventPublisher = { publish: (name, payload) => void events.push([name, payload]) };
-      const bound = bindToTransaction(u, tx, capture, after);
+      const bound = bindToTransaction(u, tx, capture, after, hasher);
       let out: O;
       try {
         out = await (def.handle as (ctx: unknown, input: unknown) => Promise<O>)(context(bound, capture), input);

@@ -46,6 +46,13 @@ export interface UseCaseDefinition<S extends z.ZodType, O, E extends EventName |
    * stores may be used (src/core/ports/unit-of-work.ts).
    */
   readonly beforeUnit?: (deps: AppDeps) => Promise<void>;
+  /**
+   * The new password in the validated input, when the use case sets one: it is hashed (argon2id,
+   * tens of milliseconds) BEFORE the unit's transaction opens, so no transaction holds a write
+   * lock (on SQLite: the database's) while the hash runs. The services inside the unit get that
+   * hash for exactly this password.
+   */
+  readonly newPassword?: (input: z.output<S>) => string | undefined;
 }
 
 /** A bound use case: takes the actor and raw input (validated at run time), returns a typed result. */

@@ -57,6 +57,7 @@ export const createUserUseCase = defineUseCase({
     attributes: attributes.optional(),
   }),
   event: 'user.created',
+  newPassword: (input) => input.password,
   handle: async (ctx, input) => userView(await ctx.deps.userService.create({ ...input, via: ctx.via, actor: actorRef(ctx.actor) })),
 });
 
@@ -159,6 +160,7 @@ export const setPasswordUseCase = defineUseCase({
   input: z.strictObject({ user: userRef, password }),
   event: 'user.updated',
   beforeUnit: loadSigningKeys,
+  newPassword: (input) => input.password,
   handle: async (ctx, input) => {
     const user = await ctx.deps.userService.setPassword(input.user, input.password, ctx.via, actorRef(ctx.actor));
     const ended = ctx.deps.config.users.revokeOnPasswordChange ? await endUserAccess(ctx, user.id) : NOTHING_ENDED;

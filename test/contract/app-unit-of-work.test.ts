@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import { verifyAuditChain } from '../../src/core/audit/verify-chain.ts';
 import { DEFAULT_TENANT } from '../../src/core/model/tenant.ts';
+import type { PasswordHasher } from '../../src/core/ports/password-hasher.ts';
 import type { Storage } from '../../src/core/ports/storage.ts';
 import type { TransactionStores } from '../../src/core/ports/unit-of-work.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
@@ -136,3 +137,38 @@ for (const [label, open] of backends) {
     });
   });
 }
+
+describe('SQLite: a unit never hashes a password inside its transaction', () => {
+  test('S18 users.create and users.set_password hash the new password before the unit opens: no transaction holds its write lock through argon2', async () => {
+    let open = false;
+    const hashedInside: boolean[] = [];
+    let argon: PasswordHasher | undefined;
+    const storage = await createStorage('sqlite::memory:');
+    await storage.migrate();
+    after(() => storage.close());
+    const spied = await appWorld({
+      storage,
+      onUnit: (phase) => {
+        open = phase === 'open';
+      },
+      passwordHasher: (real) => {
+        argon = real;
+        return {
+          hash: (p) => {
+            hashedInside.push(open);
+            return real.hash(p);
+          },
+          verify: (phc, p) => real.verify(phc, p),
+          needsRehash: (phc) => real.needsRehash(phc),
+        };
+      },
+    });
+    const name = `u${randomUUID().slice(0, 8)}`;
+    const u = await spied.app.users.create(ADMIN, { username: name, password: PW });
+    await spied.app.users.setPassword(ADMIN, { user: u.id, password: `${PW} again` });
+    assert.deepEqual(hashedInside, [false, false], 'each password hashed once, outside the transaction');
+    const stored = await storage.users.get(DEFAULT_TENANT, u.id);
+    assert.match(stored!.passwordHash!, /^\$argon2id\$/);
+    assert.ok(await argon!.verify(stored!.passwordHash!, `${PW} again`), 'the hash made outside the unit is the one stored');
+  });
+});

@@ -11,6 +11,7 @@ import type { AuditStore } from '../../src/core/ports/audit-store.ts';
 import type { EventName } from '../../src/core/events.ts';
 import type { Storage } from '../../src/core/ports/storage.ts';
 import type { TransactionStores } from '../../src/core/ports/unit-of-work.ts';
+import type { PasswordHasher } from '../../src/core/ports/password-hasher.ts';
 import { createOutboxWriter, type OutboxWriter } from '../../src/events/outbox-writer.ts';
 import { createClientService } from '../../src/core/clients/client-service.ts';
 import { DEFAULT_TENANT } from '../../src/core/model/tenant.ts';
@@ -52,6 +53,10 @@ export async function appWorld(
     outboxRoutes?: ReadonlyMap<EventName, readonly string[]>;
     /** Replaces stores of each unit (fault injection inside the transaction). */
     inUnit?: (tx: TransactionStores) => TransactionStores;
+    /** Told when a unit's transaction opens and when it has ended (committed or rolled back). */
+    onUnit?: (phase: 'open' | 'ended') => void;
+    /** Replaces the argon2 hasher with cheap test parameters (e.g. a spy around it). */
+    passwordHasher?: (real: PasswordHasher) => PasswordHasher;
   } = {},
 ): Promise<AppWorld> {
   const algorithms = opts.algorithms ?? ['ES256'];
@@ -69,7 +74,8 @@ export async function appWorld(
   const s = w.storage;
   const ports = { clock: w.clock, random: w.random, events: w.events, tenantId: DEFAULT_TENANT };
   const rateLimiter = new MemoryRateLimiter();
-  const hasher = createArgon2PasswordHasher({ params: cheapParamsForTests });
+  const cheap = createArgon2PasswordHasher({ params: cheapParamsForTests });
+  const hasher = opts.passwordHasher ? opts.passwordHasher(cheap) : cheap;
   const writer = opts.outboxRoutes
     ? createOutboxWriter(
         { events: w.events, outbox: s.outbox, clock: w.clock, source: ISSUER, routes: opts.outboxRoutes, log: () => {} },
@@ -90,6 +96,7 @@ export async function appWorld(
     logoutNotifier: delivery,
     config,
     rateLimiter,
+    passwordHasher: hasher,
     audit: opts.audit ?? s.audit,
     ...(opts.onAuditFailure ? { onAuditFailure: opts.onAuditFailure } : {}),
     // Mutations run as units of work, as composed (memory: no rollback); a test's audit store
@@ -99,10 +106,17 @@ export async function appWorld(
       : {
           unitOfWork: {
             atomic: s.unitOfWork.atomic,
-            run: (work) => s.unitOfWork.run((tx) => work((opts.inUnit ?? ((t) => t))({ ...tx, audit: opts.audit ?? tx.audit }))),
+            run: async (work) => {
+              opts.onUnit?.('open');
+              try {
+                return await s.unitOfWork.run((tx) => work((opts.inUnit ?? ((t) => t))({ ...tx, audit: opts.audit ?? tx.audit })));
+              } finally {
+                opts.onUnit?.('ended');
+              }
+            },
           },
           servicesOver: (p) => ({
-            userService: createUserService({ ...ports, ...p, attributes: config.users.attributes ?? {}, passwordHasher: hasher }),
+            userService: createUserService({ ...ports, ...p, attributes: config.users.attributes ?? {}, passwordHasher: p.passwordHasher ?? hasher }),
             clientService: createClientService({ ...ports, ...p, kek: Buffer.alloc(32, 9) }),
           }),
         }),
