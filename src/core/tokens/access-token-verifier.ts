@@ -25,6 +25,8 @@ export interface VerifiedAccessToken {
   readonly expiresAt: number;
   /** Whether the token was issued for a signed-in user (it carries auth_time). */
   readonly user: boolean;
+  /** The end-user the token acts for (read fresh: enabled, current roles); null for a client's own token. */
+  readonly endUser: { readonly id: string; readonly username: string; readonly roles: readonly string[] } | null;
 }
 
 export interface AccessTokenVerifier {
@@ -58,6 +60,7 @@ export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps, config:
         audience: view.audience,
         expiresAt: view.expiresAt,
         user: typeof view.claims.auth_time === 'number',
+        endUser: principals.user ? { id: principals.user.id, username: principals.user.username, roles: principals.user.roles } : null,
       };
     },
   };

@@ -7,7 +7,7 @@ import { createProtectedResource } from './index.ts';
 const verifier: AccessTokenVerifier = {
   verify: async (token, audience) => {
     if (token !== 'good') throw OAuthError.invalidToken('the access token is invalid');
-    return { clientId: 'c', subject: 'c', scope: ['s'], audience: [audience], expiresAt: 0, user: false };
+    return { clientId: 'c', subject: 'c', scope: ['s'], audience: [audience], expiresAt: 0, user: false, endUser: null };
   },
 };
 

@@ -37,7 +37,7 @@ export interface ProtectedResource {
    */
   authenticate(authorization: string | undefined): Promise<VerifiedAccessToken>;
   /** A 403 insufficient_scope error naming the scopes that would do (RFC 6750 §3.1). */
-  insufficientScope(needed: readonly string[]): OAuthError;
+  insufficientScope(needed: readonly string[], why?: string): OAuthError;
 }
 
 /** `Authorization: Bearer <token>` (RFC 6750 §2.1); the scheme is case-insensitive (RFC 9110 §11.1). */
@@ -90,8 +90,8 @@ export function createProtectedResource(opts: ProtectedResourceOptions): Protect
         throw e;
       }
     },
-    insufficientScope(needed) {
-      const description = `the access token needs the scope ${needed.join(' or ')}`;
+    insufficientScope(needed, why) {
+      const description = why ?? `the access token needs the scope ${needed.join(' or ')}`;
       // RFC 6750 §3.1: 403 with a challenge naming the scope; RFC 9728 §5.1: and the metadata.
       return new OAuthError('insufficient_scope', description, {
         headers: {

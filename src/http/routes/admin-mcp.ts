@@ -1,8 +1,9 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import type { Actor } from '../../app/index.ts';
+import { hasRole } from '../../app/index.ts';
 import { redactConfig } from '../../config/redact.ts';
-import { ADMIN_MCP_PATH, ADMIN_READ_SCOPE, ADMIN_SCOPE, ADMIN_SCOPES } from '../../core/tokens/admin-scopes.ts';
+import { ADMIN_MCP_PATH, ADMIN_SCOPE, ADMIN_SCOPES, isAdminScope } from '../../core/tokens/admin-scopes.ts';
+import { adminActor, NOT_AN_OPERATOR } from '../admin-actor.ts';
 import { createAdminMcpServer, METRICS_TOOL } from '../../mcp/server.ts';
 import { adminTools } from '../../mcp/tools.ts';
 import { summarizeMetrics } from '../../metrics/summary.ts';
@@ -97,8 +98,11 @@ export async function registerAdminMcpRoutes(
         if (from !== undefined && from !== origin) return rpcError(reply, 403, -32000, 'Forbidden: this Origin may not call the MCP server');
 
         const token = await pr.authenticate(request.headers.authorization);
-        const full = token.scope.includes(ADMIN_SCOPE);
-        if (!full && !token.scope.includes(ADMIN_READ_SCOPE)) throw pr.insufficientScope(ADMIN_SCOPES);
+        if (!token.scope.some(isAdminScope)) throw pr.insufficientScope(ADMIN_SCOPES);
+        // A user's token acts as that user, with the weaker of scope and current role (admin-actor.ts).
+        const actor = adminActor(token, request.ip);
+        if (!actor) throw pr.insufficientScope(ADMIN_SCOPES, NOT_AN_OPERATOR);
+        const full = hasRole(actor, 'admin');
 
         if (request.method !== 'POST') {
           return rpcError(
@@ -119,7 +123,6 @@ export async function registerAdminMcpRoutes(
         // 403 insufficient_scope naming the scope that would (so a client can step up).
         if (!full && calledTools(parsed).some((name) => !readTools.has(name) && name !== METRICS_TOOL)) throw pr.insufficientScope([ADMIN_SCOPE]);
 
-        const actor: Actor = { kind: 'admin_client', id: token.clientId, roles: [full ? 'admin' : 'viewer'], origin: request.ip };
         const server = createAdminMcpServer({
           application,
           actor,

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Actor, Application } from '../../../app/index.ts';
+import { hasRole, type Actor, type Application } from '../../../app/index.ts';
 import { sha256 } from '../../../core/crypto.ts';
 import { GatehouseError } from '../../../core/errors.ts';
-import { ADMIN_API_PATH, ADMIN_READ_SCOPE, ADMIN_SCOPE, ADMIN_SCOPES } from '../../../core/tokens/admin-scopes.ts';
+import { ADMIN_API_PATH, ADMIN_SCOPE, ADMIN_SCOPES, isAdminScope } from '../../../core/tokens/admin-scopes.ts';
+import { adminActor, NOT_AN_OPERATOR } from '../../admin-actor.ts';
 import type { AppContext } from '../../context.ts';
 import { SECURITY } from '../../plugins/openapi.ts';
 import { createProtectedResource, registerProtectedResourceMetadata, type ProtectedResource } from '../../resource-server/index.ts';
@@ -370,11 +371,13 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
 
     const authenticate = async (request: FastifyRequest, _reply: FastifyReply) => {
       const token = await pr.authenticate(request.headers.authorization);
-      const full = token.scope.includes(ADMIN_SCOPE);
-      if (!full && !token.scope.includes(ADMIN_READ_SCOPE)) throw pr.insufficientScope(ADMIN_SCOPES);
+      if (!token.scope.some(isAdminScope)) throw pr.insufficientScope(ADMIN_SCOPES);
+      // A user's token acts as that user, with the weaker of scope and current role (admin-actor.ts).
+      const actor = adminActor(token, request.ip);
+      if (!actor) throw pr.insufficientScope(ADMIN_SCOPES, NOT_AN_OPERATOR);
       // Read-only tokens never mutate (checked here, before the use case's own role check).
-      if (request.method !== 'GET' && request.method !== 'HEAD' && !full) throw pr.insufficientScope([ADMIN_SCOPE]);
-      actors.set(request, { kind: 'admin_client', id: token.clientId, roles: [full ? 'admin' : 'viewer'], origin: request.ip });
+      if (request.method !== 'GET' && request.method !== 'HEAD' && !hasRole(actor, 'admin')) throw pr.insufficientScope([ADMIN_SCOPE]);
+      actors.set(request, actor);
     };
 
     for (const op of adminOperations(application)) {
