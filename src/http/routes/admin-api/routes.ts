@@ -284,6 +284,33 @@ export function adminOperations(app: Application): readonly Operation[] {
       input: (r) => listInput(r.query, false),
     },
     { method: 'GET', path: '/audit/verify', useCase: 'audit.verify', tag: 'audit', input: () => ({}) },
+    // Events (the outbox) and sink health.
+    {
+      method: 'GET',
+      path: '/events',
+      useCase: 'events.list',
+      tag: 'events',
+      query: {
+        limit: LIST_QUERY.limit,
+        cursor: LIST_QUERY.cursor,
+        q: { type: 'string', description: 'an exact CloudEvents type (`gatehouse.client.created`)' },
+        sort: { type: 'string', description: '`-created_at` only (newest first)' },
+      },
+      input: (r) => listInput(r.query, false),
+    },
+    { method: 'GET', path: '/events/sinks', useCase: 'events.health', tag: 'events', input: () => ({}) },
+    // Device authorization requests (RFC 8628).
+    {
+      method: 'GET',
+      path: '/device-codes',
+      useCase: 'device_codes.list',
+      tag: 'device-codes',
+      query: { limit: LIST_QUERY.limit, cursor: LIST_QUERY.cursor, sort: { type: 'string', description: '`issued_at` only (oldest first)' } },
+      input: (r) => listInput(r.query, false),
+    },
+    { method: 'POST', path: '/device-codes/:id/deny', useCase: 'device_codes.deny', tag: 'device-codes', input: (r) => ({ id: r.params['id'] }) },
+    // Settings (read-only: docs/admin-api.md says why).
+    { method: 'GET', path: '/settings', useCase: 'settings.show', tag: 'settings', input: () => ({}) },
   ];
 }
 
