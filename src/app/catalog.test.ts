@@ -18,7 +18,7 @@ test('S9 use cases are named <aggregate>.<verb>, once each, and reads emit no ev
   assert.equal(new Set(names).size, names.length);
   for (const uc of allUseCases()) {
     assert.match(uc.name, /^(clients|users|grants|sessions|consents|keys|kek|audit|events|device_codes|settings|data)\.[a-z_]+$/);
-    if (/\.(show|list|verify|head|health|export)$/.test(uc.name)) assert.deepEqual([uc.event, uc.role], [null, 'viewer'], uc.name);
+    if (/\.(show|list|verify|head|health)$/.test(uc.name)) assert.deepEqual([uc.event, uc.role], [null, 'viewer'], uc.name);
     else assert.notEqual(uc.event, null, uc.name);
   }
 });

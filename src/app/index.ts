@@ -6,6 +6,7 @@ import { createRandomIds } from '../core/tokens/random-ids.ts';
 import { auditUseCases } from './audit.ts';
 import { clientUseCases } from './clients.ts';
 import { consentUseCases } from './consents.ts';
+import { dataUseCases } from './data.ts';
 import { deviceCodeUseCases } from './device-codes.ts';
 import { eventUseCases } from './events.ts';
 import type { AppDeps, ApplicationDeps } from './deps.ts';
@@ -46,6 +47,7 @@ export const USE_CASES = {
   events: eventUseCases,
   device_codes: deviceCodeUseCases,
   settings: settingsUseCases,
+  data: dataUseCases,
 } as const;
 
 type Groups = typeof USE_CASES;
@@ -90,6 +92,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     events: bindGroup(USE_CASES.events, all),
     device_codes: bindGroup(USE_CASES.device_codes, all),
     settings: bindGroup(USE_CASES.settings, all),
+    data: bindGroup(USE_CASES.data, all),
     catalog: allUseCases().map(useCaseInfo),
   };
 }

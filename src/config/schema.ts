@@ -595,6 +595,13 @@ export const configSchema = z
     http: z
       .object({
         bodyLimit: z.number().int().min(1024).max(10_485_760).default(65_536).describe('Largest accepted request body, in bytes.'),
+        importBodyLimit: z
+          .number()
+          .int()
+          .min(65_536)
+          .max(268_435_456)
+          .default(33_554_432)
+          .describe('Largest export document `POST /admin/api/v1/import` accepts, in bytes (it is validated whole before anything is written). Other admin API bodies: 256 KiB.'),
         trustProxy: z
           .union([z.boolean(), z.number().int().min(1).max(32), z.array(z.string().refine(isCidrOrAddress, 'must be an IP address or CIDR range')).min(1)])
           .default(false)

@@ -34,10 +34,12 @@ interface Operation {
   /** GET one: answers with an ETag; mutations of it honour If-Match. */
   readonly target?: Target;
   /** Documented query parameters (lists). */
-  readonly query?: Readonly<Record<string, { type: 'string' | 'integer'; description?: string }>>;
+  readonly query?: Readonly<Record<string, { type: 'string' | 'integer'; description?: string; enum?: readonly string[] }>>;
   /** Documented request body (JSON Schema); default: none. */
   readonly body?: Record<string, unknown>;
   readonly summary?: string;
+  /** Largest request body, in bytes (default ADMIN_BODY_LIMIT). */
+  readonly bodyLimit?: number;
   /** Instead of one run of `useCase`: several runs, or a use case chosen by the body (bulk operations). */
   readonly run?: (application: Application, actor: Actor, body: unknown) => Promise<unknown>;
 }
@@ -93,7 +95,7 @@ const byClient = (p: Params) => ({ client_id: p['id'] });
 const byUser = (p: Params) => ({ user: p['id'] });
 
 /** Every admin API operation (issue #11 interface), each on its application use case. */
-export function adminOperations(app: Application): readonly Operation[] {
+export function adminOperations(app: Application, limits: { readonly importBodyLimit: number } = { importBodyLimit: ADMIN_BODY_LIMIT }): readonly Operation[] {
   const schemaOf = (name: string): Record<string, unknown> => {
     const uc = app.catalog.find((c) => c.name === name);
     return uc ? (z.toJSONSchema(uc.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>) : objectBody;
@@ -311,10 +313,24 @@ export function adminOperations(app: Application): readonly Operation[] {
     { method: 'POST', path: '/device-codes/:id/deny', useCase: 'device_codes.deny', tag: 'device-codes', input: (r) => ({ id: r.params['id'] }) },
     // Settings (read-only: docs/admin-api.md says why).
     { method: 'GET', path: '/settings', useCase: 'settings.show', tag: 'settings', input: () => ({}) },
+    // Export and import (backup, migration between deployments and backends).
+    { method: 'GET', path: '/export', useCase: 'data.export', tag: 'data', input: () => ({}) },
+    {
+      method: 'POST',
+      path: '/import',
+      useCase: 'data.import',
+      tag: 'data',
+      query: { mode: { type: 'string', enum: ['create', 'upsert'], description: '`create` (default): refuse ids that exist; `upsert`: replace them' } },
+      body: { ...memberSchema('data.import', 'document'), description: 'An export document (GET /export)' },
+      bodyLimit: limits.importBodyLimit,
+      input: (r) => ({ ...(r.query['mode'] === undefined ? {} : { mode: r.query['mode'] }), document: r.body }),
+    },
   ];
 }
 
 const MAX_BULK = 100;
+/** Largest admin API request body but an import document (http.importBodyLimit). */
+const ADMIN_BODY_LIMIT = 256 * 1024;
 
 /**
  * `POST /clients/disable`: clients.disable for each id in turn (each its own audit record and
@@ -385,7 +401,7 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
     });
     // An empty body is "no input" (actions); JSON and JSON merge patch bodies parse alike.
     scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser(['application/json', MERGE_PATCH], { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, text, done) => {
+    scope.addContentTypeParser(['application/json', MERGE_PATCH], { parseAs: 'string' }, (_req, text, done) => {
       const t = (text as string).trim();
       if (t === '') return done(null, undefined);
       try {
@@ -404,7 +420,7 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
       actors.set(request, { kind: 'admin_client', id: token.clientId, roles: [full ? 'admin' : 'viewer'], origin: request.ip });
     };
 
-    for (const op of adminOperations(application)) {
+    for (const op of adminOperations(application, { importBodyLimit: ctx.config.http.importBodyLimit })) {
       const url = `${ADMIN_API_PATH}${op.path}`;
       const uc = application.catalog.find((c) => c.name === op.useCase);
       const params = [...op.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
@@ -417,6 +433,7 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
         method: op.method,
         url,
         onRequest: authenticate,
+        bodyLimit: op.bodyLimit ?? ADMIN_BODY_LIMIT,
         schema: {
           summary: op.summary ?? uc?.summary ?? op.useCase,
           description: `Use case \`${op.useCase}\` (role ${uc?.role ?? 'admin'}).`,
