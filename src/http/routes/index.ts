@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { registerAdminApiRoutes } from './admin-api/routes.ts';
-import { registerAdminKeyRoutes } from './admin-keys.ts';
 import { registerAssetRoutes } from './assets.ts';
 import { registerAuthorizeRoutes } from './authorize.ts';
 import { registerCheckSessionRoute } from './check-session.ts';
@@ -37,6 +36,5 @@ export const routeModules: readonly RouteModule[] = [
   registerDiscoveryRoutes,
   registerJwksRoute,
   registerRegistrationRoutes,
-  registerAdminKeyRoutes,
   registerAdminApiRoutes,
 ];
