@@ -14,6 +14,8 @@ export type AdminCall = { status: number; headers: Headers; body: Record<string,
 export interface AdminApi {
   readonly base: string;
   readonly adminToken: string;
+  /** The client the admin token was issued to (the actor of admin calls). */
+  readonly adminClientId: string;
   readonly readToken: string;
   call(method: string, path: string, opts?: { token?: string | null; body?: unknown; type?: string; headers?: Record<string, string> }): Promise<AdminCall>;
 }
@@ -39,6 +41,7 @@ export async function adminApi(s: TestServer): Promise<AdminApi> {
   return {
     base,
     adminToken,
+    adminClientId: admin.client_id,
     readToken,
     async call(method, path, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };

@@ -9,6 +9,7 @@ import { SECURITY } from '../../plugins/openapi.ts';
 import { createProtectedResource, registerProtectedResourceMetadata, type ProtectedResource } from '../../resource-server/index.ts';
 import { isObject, mergePatch } from './merge-patch.ts';
 import { PreconditionFailed, problemSchema, sendProblem } from './problem.ts';
+import * as R from './responses.ts';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 type Params = Readonly<Record<string, string>>;
@@ -31,6 +32,10 @@ interface Operation {
   /** Reshapes the use case output for the wire. */
   readonly output?: (out: unknown) => unknown;
   readonly status?: 200 | 201;
+  /** A read that needs the full `gatehouse:admin` scope (the export holds password hashes). */
+  readonly adminScope?: true;
+  /** JSON Schema of the 2xx answer (responses.ts): every operation documents what it returns. */
+  readonly response: Record<string, unknown>;
   /** GET one: answers with an ETag; mutations of it honour If-Match. */
   readonly target?: Target;
   /** Documented query parameters (lists). */
@@ -107,11 +112,28 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
   };
   return [
     // Clients (RFC 7591 metadata names in and out).
-    { method: 'GET', path: '/clients', useCase: 'clients.list', tag: 'clients', query: LIST_QUERY, input: (r) => listInput(r.query, true) },
-    { method: 'GET', path: '/clients/:id', useCase: 'clients.show', tag: 'clients', input: (r) => byClient(r.params), target: clientTarget },
+    {
+      method: 'GET',
+      path: '/clients',
+      response: R.listOf(R.clientSchema, 'Clients'),
+      useCase: 'clients.list',
+      tag: 'clients',
+      query: LIST_QUERY,
+      input: (r) => listInput(r.query, true),
+    },
+    {
+      method: 'GET',
+      path: '/clients/:id',
+      response: R.clientSchema,
+      useCase: 'clients.show',
+      tag: 'clients',
+      input: (r) => byClient(r.params),
+      target: clientTarget,
+    },
     {
       method: 'POST',
       path: '/clients',
+      response: R.clientWithSecretSchema,
       useCase: 'clients.create',
       tag: 'clients',
       status: 201,
@@ -123,6 +145,7 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
     {
       method: 'PATCH',
       path: '/clients/:id',
+      response: R.clientSchema,
       useCase: 'clients.update',
       tag: 'clients',
       target: clientTarget,
@@ -137,12 +160,37 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
       },
       output: (out) => (out as { client: unknown }).client,
     },
-    { method: 'DELETE', path: '/clients/:id', useCase: 'clients.delete', tag: 'clients', input: (r) => byClient(r.params), target: clientTarget },
-    { method: 'POST', path: '/clients/:id/disable', useCase: 'clients.disable', tag: 'clients', input: (r) => byClient(r.params), target: clientTarget },
-    { method: 'POST', path: '/clients/:id/enable', useCase: 'clients.enable', tag: 'clients', input: (r) => byClient(r.params), target: clientTarget },
+    {
+      method: 'DELETE',
+      path: '/clients/:id',
+      response: R.results.clientDeleted,
+      useCase: 'clients.delete',
+      tag: 'clients',
+      input: (r) => byClient(r.params),
+      target: clientTarget,
+    },
+    {
+      method: 'POST',
+      path: '/clients/:id/disable',
+      response: R.clientSchema,
+      useCase: 'clients.disable',
+      tag: 'clients',
+      input: (r) => byClient(r.params),
+      target: clientTarget,
+    },
+    {
+      method: 'POST',
+      path: '/clients/:id/enable',
+      response: R.clientSchema,
+      useCase: 'clients.enable',
+      tag: 'clients',
+      input: (r) => byClient(r.params),
+      target: clientTarget,
+    },
     {
       method: 'POST',
       path: '/clients/:id/rotate-secret',
+      response: R.clientWithSecretSchema,
       useCase: 'clients.rotate_secret',
       tag: 'clients',
       input: (r) => byClient(r.params),
@@ -152,6 +200,7 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
     {
       method: 'POST',
       path: '/clients/disable',
+      response: R.results.bulkDisabled,
       useCase: 'clients.disable',
       tag: 'clients',
       body: {
@@ -166,18 +215,37 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
     {
       method: 'POST',
       path: '/clients/:id/revoke-tokens',
+      response: R.results.clientGrantsRevoked,
       useCase: 'grants.revoke_for_client',
       tag: 'clients',
       input: (r) => byClient(r.params),
       summary: 'Bulk: revoke every grant and token issued to the client',
     },
     // Users.
-    { method: 'GET', path: '/users', useCase: 'users.list', tag: 'users', query: LIST_QUERY, input: (r) => listInput(r.query, true) },
-    { method: 'GET', path: '/users/:id', useCase: 'users.show', tag: 'users', input: (r) => byUser(r.params), target: userTarget },
-    { method: 'POST', path: '/users', useCase: 'users.create', tag: 'users', status: 201, body: schemaOf('users.create'), input: (r) => r.body ?? {} },
+    {
+      method: 'GET',
+      path: '/users',
+      response: R.listOf(R.userSchema, 'Users'),
+      useCase: 'users.list',
+      tag: 'users',
+      query: LIST_QUERY,
+      input: (r) => listInput(r.query, true),
+    },
+    { method: 'GET', path: '/users/:id', response: R.userSchema, useCase: 'users.show', tag: 'users', input: (r) => byUser(r.params), target: userTarget },
+    {
+      method: 'POST',
+      path: '/users',
+      response: R.userSchema,
+      useCase: 'users.create',
+      tag: 'users',
+      status: 201,
+      body: schemaOf('users.create'),
+      input: (r) => r.body ?? {},
+    },
     {
       method: 'PATCH',
       path: '/users/:id',
+      response: R.userSchema,
       useCase: 'users.update',
       tag: 'users',
       target: userTarget,
@@ -187,13 +255,46 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
       },
       input: (r) => ({ ...body(r), user: r.params['id'] }),
     },
-    { method: 'DELETE', path: '/users/:id', useCase: 'users.delete', tag: 'users', input: (r) => byUser(r.params), target: userTarget },
-    { method: 'POST', path: '/users/:id/disable', useCase: 'users.disable', tag: 'users', input: (r) => byUser(r.params), target: userTarget },
-    { method: 'POST', path: '/users/:id/enable', useCase: 'users.enable', tag: 'users', input: (r) => byUser(r.params), target: userTarget },
-    { method: 'POST', path: '/users/:id/unlock', useCase: 'users.unlock', tag: 'users', input: (r) => byUser(r.params), target: userTarget },
+    {
+      method: 'DELETE',
+      path: '/users/:id',
+      response: R.results.userDeleted,
+      useCase: 'users.delete',
+      tag: 'users',
+      input: (r) => byUser(r.params),
+      target: userTarget,
+    },
+    {
+      method: 'POST',
+      path: '/users/:id/disable',
+      response: R.userWithEndedSchema,
+      useCase: 'users.disable',
+      tag: 'users',
+      input: (r) => byUser(r.params),
+      target: userTarget,
+    },
+    {
+      method: 'POST',
+      path: '/users/:id/enable',
+      response: R.userSchema,
+      useCase: 'users.enable',
+      tag: 'users',
+      input: (r) => byUser(r.params),
+      target: userTarget,
+    },
+    {
+      method: 'POST',
+      path: '/users/:id/unlock',
+      response: R.results.userUnlocked,
+      useCase: 'users.unlock',
+      tag: 'users',
+      input: (r) => byUser(r.params),
+      target: userTarget,
+    },
     {
       method: 'POST',
       path: '/users/:id/password',
+      response: R.userWithEndedSchema,
       useCase: 'users.set_password',
       tag: 'users',
       target: userTarget,
@@ -203,25 +304,42 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
     {
       method: 'POST',
       path: '/users/:id/revoke-tokens',
+      response: R.results.userGrantsRevoked,
       useCase: 'grants.revoke_for_user',
       tag: 'users',
       input: (r) => byUser(r.params),
       summary: 'Bulk: revoke every grant and token of the user',
     },
-    { method: 'POST', path: '/users/:id/end-sessions', useCase: 'sessions.end_all', tag: 'users', input: (r) => byUser(r.params) },
+    {
+      method: 'POST',
+      path: '/users/:id/end-sessions',
+      response: R.results.sessionsEnded,
+      useCase: 'sessions.end_all',
+      tag: 'users',
+      input: (r) => byUser(r.params),
+    },
     // Grants (a grant groups the tokens of one authorization) and tokens.
     {
       method: 'GET',
       path: '/grants',
+      response: R.listOf(R.grantSchema, 'Grants'),
       useCase: 'grants.list',
       tag: 'grants',
       query: { ...LIST_QUERY, user: { type: 'string' }, client_id: { type: 'string' } },
       input: (r) => listInput(r.query, true),
     },
-    { method: 'DELETE', path: '/grants/:id', useCase: 'grants.revoke', tag: 'grants', input: (r) => ({ grant_id: r.params['id'] }) },
+    {
+      method: 'DELETE',
+      path: '/grants/:id',
+      response: R.results.grantRevoked,
+      useCase: 'grants.revoke',
+      tag: 'grants',
+      input: (r) => ({ grant_id: r.params['id'] }),
+    },
     {
       method: 'GET',
       path: '/tokens',
+      response: R.listOf(R.grantSchema, 'Live tokens grouped by grant'),
       useCase: 'grants.list',
       tag: 'tokens',
       query: { ...LIST_QUERY, user: { type: 'string' }, client_id: { type: 'string' } },
@@ -231,6 +349,7 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
     {
       method: 'POST',
       path: '/tokens/revoke',
+      response: R.results.grantsRevoked,
       useCase: 'grants.revoke_for_user',
       tag: 'tokens',
       body: { type: 'object', properties: { user: { type: 'string' }, client_id: { type: 'string' } } },
@@ -244,15 +363,24 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
     {
       method: 'GET',
       path: '/sessions',
+      response: R.listOf(R.sessionSchema, 'Signed-in accounts'),
       useCase: 'sessions.list',
       tag: 'sessions',
       query: { ...LIST_QUERY, user: { type: 'string' } },
       input: (r) => listInput(r.query, true),
     },
-    { method: 'DELETE', path: '/sessions/:id', useCase: 'sessions.end', tag: 'sessions', input: (r) => ({ sid: r.params['id'] }) },
+    {
+      method: 'DELETE',
+      path: '/sessions/:id',
+      response: R.results.sessionsEnded,
+      useCase: 'sessions.end',
+      tag: 'sessions',
+      input: (r) => ({ sid: r.params['id'] }),
+    },
     {
       method: 'GET',
       path: '/consents',
+      response: R.listOf(R.consentSchema, 'Consents'),
       useCase: 'consents.list',
       tag: 'consents',
       query: { ...LIST_QUERY, user: { type: 'string' } },
@@ -261,16 +389,34 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
     {
       method: 'DELETE',
       path: '/consents/:user/:client_id',
+      response: R.results.consentRevoked,
       useCase: 'consents.revoke',
       tag: 'consents',
       input: (r) => ({ user: r.params['user'], client_id: r.params['client_id'] }),
     },
     // Keys and audit.
-    { method: 'GET', path: '/keys', useCase: 'keys.list', tag: 'keys', query: LIST_QUERY, input: (r) => listInput(r.query, true) },
-    { method: 'POST', path: '/keys/rotate', useCase: 'keys.rotate', tag: 'keys', body: schemaOf('keys.rotate'), input: (r) => r.body ?? {} },
+    {
+      method: 'GET',
+      path: '/keys',
+      response: R.listOf(R.keySchema, 'Signing keys'),
+      useCase: 'keys.list',
+      tag: 'keys',
+      query: LIST_QUERY,
+      input: (r) => listInput(r.query, true),
+    },
+    {
+      method: 'POST',
+      path: '/keys/rotate',
+      response: R.results.keysRotated,
+      useCase: 'keys.rotate',
+      tag: 'keys',
+      body: schemaOf('keys.rotate'),
+      input: (r) => r.body ?? {},
+    },
     {
       method: 'GET',
       path: '/audit',
+      response: R.listOf(R.auditRecordSchema, 'Audit records'),
       useCase: 'audit.list',
       tag: 'audit',
       query: {
@@ -285,11 +431,12 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
       },
       input: (r) => listInput(r.query, false),
     },
-    { method: 'GET', path: '/audit/verify', useCase: 'audit.verify', tag: 'audit', input: () => ({}) },
+    { method: 'GET', path: '/audit/verify', response: R.auditVerifySchema, useCase: 'audit.verify', tag: 'audit', input: () => ({}) },
     // Events (the outbox) and sink health.
     {
       method: 'GET',
       path: '/events',
+      response: R.listOf(R.eventSchema, 'Outbox events'),
       useCase: 'events.list',
       tag: 'events',
       query: {
@@ -300,24 +447,33 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
       },
       input: (r) => listInput(r.query, false),
     },
-    { method: 'GET', path: '/events/sinks', useCase: 'events.health', tag: 'events', input: () => ({}) },
+    { method: 'GET', path: '/events/sinks', response: R.sinkHealthSchema, useCase: 'events.health', tag: 'events', input: () => ({}) },
     // Device authorization requests (RFC 8628).
     {
       method: 'GET',
       path: '/device-codes',
+      response: R.listOf(R.deviceCodeSchema, 'Pending device authorization requests'),
       useCase: 'device_codes.list',
       tag: 'device-codes',
       query: { limit: LIST_QUERY.limit, cursor: LIST_QUERY.cursor, sort: { type: 'string', description: '`issued_at` only (oldest first)' } },
       input: (r) => listInput(r.query, false),
     },
-    { method: 'POST', path: '/device-codes/:id/deny', useCase: 'device_codes.deny', tag: 'device-codes', input: (r) => ({ id: r.params['id'] }) },
+    {
+      method: 'POST',
+      path: '/device-codes/:id/deny',
+      response: R.results.deviceDenied,
+      useCase: 'device_codes.deny',
+      tag: 'device-codes',
+      input: (r) => ({ id: r.params['id'] }),
+    },
     // Settings (read-only: docs/admin-api.md says why).
-    { method: 'GET', path: '/settings', useCase: 'settings.show', tag: 'settings', input: () => ({}) },
+    { method: 'GET', path: '/settings', response: R.settingsSchema, useCase: 'settings.show', tag: 'settings', input: () => ({}) },
     // Export and import (backup, migration between deployments and backends).
-    { method: 'GET', path: '/export', useCase: 'data.export', tag: 'data', input: () => ({}) },
+    { method: 'GET', path: '/export', response: R.exportSchema, adminScope: true, useCase: 'data.export', tag: 'data', input: () => ({}) },
     {
       method: 'POST',
       path: '/import',
+      response: R.importResultSchema,
       useCase: 'data.import',
       tag: 'data',
       query: { mode: { type: 'string', enum: ['create', 'upsert'], description: '`create` (default): refuse ids that exist; `upsert`: replace them' } },
@@ -411,12 +567,12 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
       }
     });
 
-    const authenticate = async (request: FastifyRequest, _reply: FastifyReply) => {
+    const authenticate = (needsFull: boolean) => async (request: FastifyRequest, _reply: FastifyReply) => {
       const token = await pr.authenticate(request.headers.authorization);
       const full = token.scope.includes(ADMIN_SCOPE);
       if (!full && !token.scope.includes(ADMIN_READ_SCOPE)) throw pr.insufficientScope(ADMIN_SCOPES);
       // Read-only tokens never mutate (checked here, before the use case's own role check).
-      if (request.method !== 'GET' && request.method !== 'HEAD' && !full) throw pr.insufficientScope([ADMIN_SCOPE]);
+      if ((needsFull || (request.method !== 'GET' && request.method !== 'HEAD')) && !full) throw pr.insufficientScope([ADMIN_SCOPE]);
       actors.set(request, { kind: 'admin_client', id: token.clientId, roles: [full ? 'admin' : 'viewer'], origin: request.ip });
     };
 
@@ -432,7 +588,7 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
       scope.route({
         method: op.method,
         url,
-        onRequest: authenticate,
+        onRequest: authenticate(op.adminScope === true),
         bodyLimit: op.bodyLimit ?? ADMIN_BODY_LIMIT,
         schema: {
           summary: op.summary ?? uc?.summary ?? op.useCase,
@@ -446,7 +602,7 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
           ...(op.body ? { body: op.body } : {}),
           ...(headers ? { headers } : {}),
           response: {
-            [op.status ?? 200]: { description: op.query ? '{ items, next_cursor }' : 'The object', type: 'object', additionalProperties: true },
+            [op.status ?? 200]: { description: 'Success', ...op.response },
             400: problemSchema,
             401: problemSchema,
             403: problemSchema,
