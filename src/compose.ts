@@ -46,7 +46,8 @@ import { deriveKey } from './core/keys/kek.ts';
 import { createDeviceCookies } from './core/users/device-cookie.ts';
 import { createPasswordSignIn, type PasswordSignIn } from './core/users/password-sign-in.ts';
 import { createUserService, type UserService } from './core/users/user-service.ts';
-import { createApplication, type Application } from './app/index.ts';
+import { createApplication, type Application, type EventSinksInfo } from './app/index.ts';
+import { redactConfig } from './config/redact.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
 import { loadPageAssets } from './http/assets/page-assets.ts';
 import { endpointUrl, type AppContext } from './http/context.ts';
@@ -173,6 +174,27 @@ export interface Services {
   setLog(log: (level: 'info' | 'warn' | 'error', message: string) => void): void;
   /** Stops background work, waits for queued logout deliveries and closes the store. */
   close(): Promise<void>;
+}
+
+/**
+ * The configured sinks and their breakers: a webhook delivers through the guarded fetcher, so its
+ * breaker is the outbound one of its origin; broker sinks (Redis, RabbitMQ, NATS) and the log
+ * have none of their own (their outages show as pending deliveries and lag).
+ */
+function sinkInfo(names: readonly string[], outbound: Resilience['outbound']): EventSinksInfo {
+  return {
+    names,
+    breaker(sink) {
+      let url: URL;
+      try {
+        url = new URL(sink);
+      } catch {
+        return null;
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+      return outbound.openHosts().find((h) => h.origin === url.origin)?.state ?? 'closed';
+    },
+  };
 }
 
 export async function compose(config: Config, opts: ComposeOptions = {}): Promise<Services> {
@@ -325,13 +347,20 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         ...ports,
         grants: storage.grants,
         userSessions: storage.userSessions,
+        outbox: storage.outbox,
         keys,
         userService,
         clientService,
         tenantId,
         logoutNotifier,
         config,
-        ...(eventStreaming ? { eventsWritten: () => eventStreaming.writer.flush(), transactionalOutbox: eventStreaming.writer } : {}),
+        ...(eventStreaming
+          ? {
+              eventsWritten: () => eventStreaming.writer.flush(),
+              transactionalOutbox: eventStreaming.writer,
+              eventSinks: sinkInfo(eventStreaming.sinks, resilience.outbound),
+            }
+          : {}),
         // Mutations commit their change, outbox events and audit record together (S18).
         unitOfWork: storage.unitOfWork,
         // Each service reads only its own store from `p` (the unit builds stores on first use).
@@ -348,6 +377,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
             return createClientService({ ...ports, clients: p.clients, events: p.events, kek, kekPrevious, tenantId });
           },
         }),
+        settings: () => redactConfig(config),
         audit: storage.audit,
         // Fail closed, loudly: the operation reports GH_AUDIT_FAILED; the record is kept here.
         onAuditFailure: (entry, e) => log('error', `audit record NOT written (${e instanceof Error ? e.message : String(e)}): ${JSON.stringify(entry)}`),

@@ -7,7 +7,6 @@ umask 077
 rand() { openssl rand -base64 "$1" | tr -d '\n/+=' ; }
 put() { [ -s "$1" ] || printf '%s\n' "$2" > "$1"; }
 put gatehouse_kek "$(openssl rand -base64 32)"
-put gatehouse_admin_token "$(rand 48)"
 put postgres_password "$(rand 32)"
 put redis_password "$(rand 32)"
 put grafana_admin_password "$(rand 24)"

@@ -34,6 +34,12 @@ export function auditObject(name: string, raw: unknown, output?: unknown): Obj {
       return { type: 'kek', id: null };
     case 'audit.purge':
       return { type: 'audit', id: null };
+    case 'data.import':
+      return { type: 'data', id: str(field(raw, 'mode')) ?? 'create' };
+    case 'data.export':
+      return { type: 'data', id: null };
+    case 'device_codes.deny':
+      return { type: 'device_code', id: str(field(raw, 'id')) };
   }
   if (name.startsWith('clients.')) return { type: 'client', id: client };
   return { type: name.split('.')[0]!.replace(/s$/, ''), id: user ?? client };

@@ -17,8 +17,8 @@ test('S9 use cases are named <aggregate>.<verb>, once each, and reads emit no ev
   const names = allUseCases().map((u) => u.name);
   assert.equal(new Set(names).size, names.length);
   for (const uc of allUseCases()) {
-    assert.match(uc.name, /^(clients|users|grants|sessions|consents|keys|kek|audit)\.[a-z_]+$/);
-    if (/\.(show|list|verify|head)$/.test(uc.name)) assert.deepEqual([uc.event, uc.role], [null, 'viewer'], uc.name);
+    assert.match(uc.name, /^(clients|users|grants|sessions|consents|keys|kek|audit|events|device_codes|settings|data)\.[a-z_]+$/);
+    if (/\.(show|list|verify|head|health)$/.test(uc.name)) assert.deepEqual([uc.event, uc.role], [null, 'viewer'], uc.name);
     else assert.notEqual(uc.event, null, uc.name);
   }
 });

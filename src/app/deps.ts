@@ -6,7 +6,7 @@ import type { AuditEntry } from '../core/model/audit.ts';
 import type { SigningAlg } from '../core/model/key.ts';
 import type { EventMap, EventName, EventPublisher } from '../core/events.ts';
 import type { PasswordHasher } from '../core/ports/password-hasher.ts';
-import type { AuditStore, ClientStore, GrantStore, OutboxEntry, Ports, UnitOfWork, UserSessionStore, UserStore } from '../core/ports/index.ts';
+import type { AuditStore, ClientStore, GrantStore, OutboxEntry, OutboxStore, Ports, UnitOfWork, UserSessionStore, UserStore } from '../core/ports/index.ts';
 import type { UserService } from '../core/users/user-service.ts';
 
 /** The config the use cases read (a slice of `Config`, S6). */
@@ -32,10 +32,21 @@ export interface ApplicationConfig {
 }
 
 /** The ports the use cases touch (the grant and user-session read models are the operator's own). */
-export type ApplicationPorts = Pick<Ports, 'clients' | 'users' | 'tokens' | 'denylist' | 'consents' | 'clock' | 'random' | 'events' | 'rateLimiter'> & {
+export type ApplicationPorts = Pick<
+  Ports,
+  'clients' | 'users' | 'tokens' | 'denylist' | 'consents' | 'deviceCodes' | 'clock' | 'random' | 'events' | 'rateLimiter'
+> & {
   readonly grants: GrantStore;
   readonly userSessions: UserSessionStore;
+  /** The event outbox, read by events.list and events.health. */
+  readonly outbox: Pick<OutboxStore, 'recent' | 'stats' | 'deadLetters'>;
 };
+
+/** The configured event sinks and their breakers (null when a sink has none). */
+export interface EventSinksInfo {
+  readonly names: readonly string[];
+  breaker(sink: string): 'closed' | 'open' | 'half_open' | null;
+}
 
 /**
  * What `createApplication` needs: built once by the composition root (or the CLI context).
@@ -85,6 +96,10 @@ export interface ApplicationDeps extends ApplicationPorts {
   };
   /** Hashes a use case's new password before its unit's transaction opens (use-case-unit.ts). */
   readonly passwordHasher?: PasswordHasher;
+  /** The configured event sinks (absent or empty: event streaming is off). */
+  readonly eventSinks?: EventSinksInfo;
+  /** The effective configuration with every secret redacted (settings.show). */
+  readonly settings?: () => Readonly<Record<string, unknown>>;
   /** The audit log every mutation writes to (docs/audit.md). */
   readonly audit: AuditStore;
   /** Told when an audit record could not be written (the composition root logs it at error level, record included). */

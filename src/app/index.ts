@@ -6,11 +6,15 @@ import { createRandomIds } from '../core/tokens/random-ids.ts';
 import { auditUseCases } from './audit.ts';
 import { clientUseCases } from './clients.ts';
 import { consentUseCases } from './consents.ts';
+import { dataUseCases } from './data.ts';
+import { deviceCodeUseCases } from './device-codes.ts';
+import { eventUseCases } from './events.ts';
 import type { AppDeps, ApplicationDeps } from './deps.ts';
 import { grantUseCases } from './grants.ts';
 import { kekUseCases } from './kek.ts';
 import { keyUseCases } from './keys.ts';
 import { sessionUseCases } from './sessions.ts';
+import { settingsUseCases } from './settings.ts';
 import { bindUseCase, useCaseInfo, type UseCase, type UseCaseDefinition, type UseCaseInfo } from './use-case.ts';
 import { userUseCases } from './users.ts';
 
@@ -21,6 +25,9 @@ export type { ListResult } from './paging.ts';
 export type { UseCase, UseCaseInfo } from './use-case.ts';
 export type * from './views.ts';
 export type { AuditRecordView } from './audit.ts';
+export type { EventView, SinkHealthView } from './events.ts';
+export type { DeviceCodeView } from './device-codes.ts';
+export type { EventSinksInfo } from './deps.ts';
 
 type AnyDef = UseCaseDefinition<z.ZodType, unknown, EventName | null>;
 type Bound<G extends Record<string, AnyDef>> = {
@@ -37,6 +44,10 @@ export const USE_CASES = {
   keys: keyUseCases,
   audit: auditUseCases,
   kek: kekUseCases,
+  events: eventUseCases,
+  device_codes: deviceCodeUseCases,
+  settings: settingsUseCases,
+  data: dataUseCases,
 } as const;
 
 type Groups = typeof USE_CASES;
@@ -78,6 +89,10 @@ export function createApplication(deps: ApplicationDeps): Application {
     keys: bindGroup(USE_CASES.keys, all),
     audit: bindGroup(USE_CASES.audit, all),
     kek: bindGroup(USE_CASES.kek, all),
+    events: bindGroup(USE_CASES.events, all),
+    device_codes: bindGroup(USE_CASES.device_codes, all),
+    settings: bindGroup(USE_CASES.settings, all),
+    data: bindGroup(USE_CASES.data, all),
     catalog: allUseCases().map(useCaseInfo),
   };
 }

@@ -39,7 +39,7 @@ test('<VAR>_FILE: the file content without its trailing newline is the value (th
     env: {
       GATEHOUSE_KEK_FILE: await secretFile(`${kek}\n`),
       GATEHOUSE_DATABASE_URL_FILE: await secretFile(dbUrl), // no newline at all
-      GATEHOUSE_ADMIN_TOKEN_FILE: await secretFile('token with spaces \r\n'), // CRLF: only the line end goes
+      GATEHOUSE_EVENTS_FILE: await secretFile('log:\r\n'), // CRLF: only the line end goes
       GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN_FILE: await secretFile('iat-one-0123456789,iat-two-0123456789\n'),
       GATEHOUSE_REDIS_URL_FILE: await secretFile('redis://:pw@127.0.0.1:6379/0\n'),
       GATEHOUSE_PAIRWISE_SALT_FILE: await secretFile('salt-0123456789ab\n\n'), // only one newline is trimmed
@@ -47,7 +47,7 @@ test('<VAR>_FILE: the file content without its trailing newline is the value (th
   });
   assert.equal(c.kek, kek);
   assert.equal(c.database.url, dbUrl);
-  assert.equal(c.adminToken, 'token with spaces ');
+  assert.deepEqual(c.events.urls, ['log:']);
   assert.deepEqual(c.registration.initialAccessTokens, ['iat-one-0123456789', 'iat-two-0123456789']);
   assert.equal(c.redis.url, 'redis://:pw@127.0.0.1:6379/0');
   assert.equal(c.tokens.pairwiseSalt, 'salt-0123456789ab\n');
@@ -60,7 +60,6 @@ test('every secret-bearing variable has a _FILE form, and only known settings do
     'GATEHOUSE_KEK',
     'GATEHOUSE_DATABASE_URL',
     'GATEHOUSE_REDIS_URL',
-    'GATEHOUSE_ADMIN_TOKEN',
     'GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN',
     'GATEHOUSE_PAIRWISE_SALT',
   ])
@@ -83,8 +82,8 @@ test('a missing, unreadable or empty secret file is an error naming the variable
   );
   assert.match(await configProblem({ GATEHOUSE_KEK_FILE: dir }), /GATEHOUSE_KEK \(kek\): cannot read GATEHOUSE_KEK_FILE ".*" \(EISDIR\)/);
   assert.match(
-    await configProblem({ GATEHOUSE_ADMIN_TOKEN_FILE: await secretFile('\n') }),
-    /GATEHOUSE_ADMIN_TOKEN \(adminToken\): GATEHOUSE_ADMIN_TOKEN_FILE ".*" is empty/,
+    await configProblem({ GATEHOUSE_PAIRWISE_SALT_FILE: await secretFile('\n') }),
+    /GATEHOUSE_PAIRWISE_SALT \(tokens\.pairwiseSalt\): GATEHOUSE_PAIRWISE_SALT_FILE ".*" is empty/,
   );
   if (process.getuid?.() !== 0) {
     // root reads any file: the permission case only proves something for other users

@@ -2,6 +2,10 @@ import { readFileSync } from 'node:fs';
 import { isCidrOrAddress } from './cidr.ts';
 import { closestName } from './closest.ts';
 
+/** Why GATEHOUSE_ADMIN_TOKEN (and `adminToken`) are refused, and what replaces them. */
+export const RETIRED_ADMIN_TOKEN =
+  'the static admin token was removed: the admin API (/admin/api/v1) takes OAuth access tokens with the gatehouse:admin scope. Remove the variable; create an admin client once with `gatehouse clients create --name automation --grant-types client_credentials --scopes gatehouse:admin` and get tokens with client_credentials (docs/admin-api.md)';
+
 /**
  * `GATEHOUSE_*` environment variables: each maps to one dotted config path and is read by one
  * reader. A reader returns the value, or `{ invalid }` saying what the variable must hold; an
@@ -54,7 +58,6 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
   ['GATEHOUSE_DATABASE_POOL_SIZE', 'database.poolSize', int],
   ['GATEHOUSE_KEK', 'kek', str],
   ['GATEHOUSE_KEK_PREVIOUS', 'kekPrevious', list],
-  ['GATEHOUSE_ADMIN_TOKEN', 'adminToken', str],
   ['GATEHOUSE_LOG_LEVEL', 'log.level', str],
   ['GATEHOUSE_LOG_FORMAT', 'log.format', str],
   ['GATEHOUSE_ACCESS_TOKEN_FORMAT', 'tokens.accessTokenFormat', str],
@@ -87,7 +90,6 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
 export const FILE_VARIABLES: readonly string[] = [
   'GATEHOUSE_DATABASE_URL',
   'GATEHOUSE_KEK',
-  'GATEHOUSE_ADMIN_TOKEN',
   'GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN',
   'GATEHOUSE_PAIRWISE_SALT',
   'GATEHOUSE_REDIS_URL',
@@ -111,6 +113,15 @@ function readSecretFile(name: string, path: string): string | Invalid {
 
 /** Variables that are not settings: test harness knobs (`GATEHOUSE_TEST_*`, the browser path), the `--workers` primary's mark on its workers. */
 const NOT_SETTINGS = /^GATEHOUSE_(TEST_\w*|CHROMIUM|WORKER_OF)$/;
+
+/**
+ * Variables that were settings once and are refused now (a clear start-up error instead of a
+ * silently ignored variable): name → what to do instead.
+ */
+export const RETIRED_VARIABLES: Readonly<Record<string, string>> = {
+  GATEHOUSE_ADMIN_TOKEN: RETIRED_ADMIN_TOKEN,
+  GATEHOUSE_ADMIN_TOKEN_FILE: RETIRED_ADMIN_TOKEN,
+};
 
 export interface EnvReading {
   /** dotted path → value, for the variables that are set and valid */
@@ -144,7 +155,8 @@ export function readEnv(env: Env): EnvReading {
     if (typeof value === 'object' && value !== null && 'invalid' in value) problems.push(`${name} (${path}): ${(value as Invalid).invalid}`);
     else values.push([path, value]);
   }
-  const known = [...ENV_OVERRIDES.map(([name]) => name), ...FILE_VARIABLES.map((name) => `${name}_FILE`)];
+  for (const [name, why] of Object.entries(RETIRED_VARIABLES)) if (env[name] !== undefined) problems.push(`${name}: ${why}`);
+  const known = [...Object.keys(RETIRED_VARIABLES), ...ENV_OVERRIDES.map(([name]) => name), ...FILE_VARIABLES.map((name) => `${name}_FILE`)];
   const warnings = Object.keys(env)
     .filter((k) => k.startsWith('GATEHOUSE_') && !NOT_SETTINGS.test(k) && !known.includes(k))
     .sort()

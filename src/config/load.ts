@@ -3,7 +3,7 @@ import { claimsConfigProblems } from './claims-config.ts';
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { GatehouseError } from '../core/errors.ts';
-import { readEnv, type Env } from './env.ts';
+import { readEnv, RETIRED_ADMIN_TOKEN, type Env } from './env.ts';
 import { isLocalEntry, parseAllowEntry } from './outbound-allow.ts';
 import { localeSettingsProblems } from '../http/pages/messages/catalogue.ts';
 import { byteSecretBits, MIN_SECRET_BITS, textSecretBits } from './secret-strength.ts';
@@ -116,8 +116,6 @@ export function semanticProblems(c: Config): string[] {
   if (c.env === 'production') {
     if (isWeakKek(c.kek)) out.push('kek: production needs a strong 32-byte key-encryption key (GATEHOUSE_KEK), e.g. `openssl rand -base64 32`');
     if (iss.protocol === 'http:' && !LOOPBACK.has(iss.hostname)) out.push('issuer: production refuses an http:// issuer that is not loopback; use https');
-    if (c.adminToken !== undefined && weakSecret(c.adminToken))
-      out.push(`adminToken: production refuses a guessable admin token (GATEHOUSE_ADMIN_TOKEN); it ${SECRET_HINT}`);
     c.registration.initialAccessTokens.forEach((t, i) => {
       if (weakSecret(t)) out.push(`registration.initialAccessTokens.${i}: production refuses a guessable initial access token; it ${SECRET_HINT}`);
     });
@@ -170,6 +168,9 @@ export async function loadConfig(opts: { file?: string; env?: Env; overrides?: C
 }
 
 export function buildConfig(input: ConfigInput | Record<string, unknown>): Config {
+  if (isPlain(input) && 'adminToken' in input) {
+    throw new GatehouseError('GH_CONFIG_INVALID', `invalid configuration:\n  adminToken: ${RETIRED_ADMIN_TOKEN}`);
+  }
   const r = configSchema.safeParse(input);
   if (!r.success) {
     const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);

@@ -9,7 +9,6 @@ test('redactConfig hides every secret-bearing setting and the credentials in URL
     database: { url: 'postgres://gh:db-pass-123@db.example:5432/gatehouse?sslmode=require&password=q-pass' },
     kek: 'A'.repeat(43),
     kekPrevious: ['B'.repeat(43)],
-    adminToken: 'admin-token-secret-value-0123456789',
     redis: { url: 'redis://:redis-pass@cache.example:6379/0' },
     registration: { initialAccessTokens: ['iat-secret-0123456789abcdef'] },
     events: {
@@ -19,18 +18,7 @@ test('redactConfig hides every secret-bearing setting and the credentials in URL
   } as never);
   const out = redactConfig(config);
   const text = JSON.stringify(out);
-  for (const secret of [
-    'db-pass-123',
-    'q-pass',
-    'A'.repeat(43),
-    'B'.repeat(43),
-    'admin-token-secret',
-    'redis-pass',
-    'iat-secret',
-    'amqp-pass',
-    'hook-token',
-    'whsec_',
-  ]) {
+  for (const secret of ['db-pass-123', 'q-pass', 'A'.repeat(43), 'B'.repeat(43), 'redis-pass', 'iat-secret', 'amqp-pass', 'hook-token', 'whsec_']) {
     assert.ok(!text.includes(secret), secret);
   }
   assert.equal((out['database'] as { url: string }).url, 'postgres://db.example:5432/gatehouse?sslmode=require');
@@ -40,4 +28,22 @@ test('redactConfig hides every secret-bearing setting and the credentials in URL
   assert.equal(out['issuer'], 'https://id.example');
   assert.equal((out['tokens'] as { accessTokenTtl: number }).accessTokenTtl, config.tokens.accessTokenTtl);
   assert.equal(redactUrl('not a url'), '[redacted]');
+});
+
+test('S5 settings: KEKs, salts, webhook secrets and URL credentials never appear in the settings view', () => {
+  const kek = Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7 + 1)).toString('base64');
+  const config = buildConfig({
+    issuer: 'https://id.example.com',
+    kek,
+    tokens: { pairwiseSalt: 'pepper-pepper-pepper-pepper' },
+    database: { url: 'postgres://gh:dbpass123@db.example:5432/gh' },
+  } as never);
+  const view = redactConfig(config);
+  const text = JSON.stringify(view);
+  assert.ok(!text.includes(kek), 'no KEK');
+  assert.ok(!text.includes('pepper-pepper'), 'no pairwise salt');
+  assert.ok(!text.includes('dbpass123'), 'no database password');
+  assert.ok(text.includes('db.example'), 'the database host is still shown');
+  assert.equal(view['issuer'], 'https://id.example.com');
+  assert.equal(view['kek'], '[redacted]');
 });

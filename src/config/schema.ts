@@ -207,10 +207,6 @@ export const configSchema = z
       .describe(
         'Earlier key-encryption keys, during a KEK rotation only: they open values sealed before the change, never seal new ones. Remove once `gatehouse kek rotate` reported every key re-sealed (docs/operations.md). Env: GATEHOUSE_KEK_PREVIOUS (comma-separated).',
       ),
-    adminToken: z
-      .string()
-      .optional()
-      .describe('Bearer token for `/admin/api/*`. At least 32 characters in production; unset disables the admin API. Env: GATEHOUSE_ADMIN_TOKEN.'),
     tokens: z
       .object({
         accessTokenTtl: z.number().int().min(1).max(86400).default(3600).describe('Access token lifetime (1 s to 24 h).'),
@@ -595,6 +591,15 @@ export const configSchema = z
     http: z
       .object({
         bodyLimit: z.number().int().min(1024).max(10_485_760).default(65_536).describe('Largest accepted request body, in bytes.'),
+        importBodyLimit: z
+          .number()
+          .int()
+          .min(65_536)
+          .max(268_435_456)
+          .default(33_554_432)
+          .describe(
+            'Largest export document `POST /admin/api/v1/import` accepts, in bytes (it is validated whole before anything is written). Other admin API bodies: 256 KiB.',
+          ),
         trustProxy: z
           .union([z.boolean(), z.number().int().min(1).max(32), z.array(z.string().refine(isCidrOrAddress, 'must be an IP address or CIDR range')).min(1)])
           .default(false)

@@ -55,6 +55,8 @@ export const EVENT_CATALOGUE = {
   'audit.head_published': {},
   'audit.purged': {},
   'kek.rotated': { subject: 'kekId' },
+  'data.exported': {},
+  'data.imported': { subject: 'mode' },
   'event.dead_lettered': { subject: 'eventId' },
 } as const satisfies { readonly [K in EventName]: EventSpec<K> };
 

@@ -61,7 +61,7 @@ export interface EventMap {
     tenantId: string;
     clientId: string;
     via: 'cli' | 'registration' | 'admin';
-    change: 'metadata' | 'secret_rotated' | 'disabled' | 'enabled';
+    change: 'metadata' | 'secret_rotated' | 'disabled' | 'enabled' | 'imported';
     actor?: ActorRef;
   };
   /** A client was deleted; an operator's delete also revoked its grants and deleted its consents (counted). */
@@ -98,7 +98,7 @@ export interface EventMap {
     tenantId: string;
     userId: string;
     via: 'cli' | 'admin' | 'login';
-    change: 'password' | 'password_rehashed' | 'disabled' | 'enabled' | 'claims' | 'roles' | 'claims_and_roles';
+    change: 'password' | 'password_rehashed' | 'disabled' | 'enabled' | 'claims' | 'roles' | 'claims_and_roles' | 'imported';
     actor?: ActorRef;
   };
   /** An operator deleted a user: first its sessions were ended (RPs notified), its grants revoked and its consents deleted. */
@@ -139,6 +139,18 @@ export interface EventMap {
   'audit.purged': { tenantId: string; before: number; purged: number; checkpointSeq: number | null; actor: ActorRef };
   /** `gatehouse kek rotate` re-sealed stored signing keys (`resealed` of `keys`) and `clientSecrets` sealed client secrets under the KEK `kekId` (`failed`: values no configured KEK opens). */
   'kek.rotated': { tenantId: string; kekId: string; keys: number; resealed: number; clientSecrets: number; failed: number; actor: ActorRef };
+  /** An operator exported clients and users (`data.export`: stored hashes, never a plaintext secret). */
+  'data.exported': { tenantId: string; clients: number; users: number; actor: ActorRef };
+  /** An operator imported an export document (`data.import`); each record also has its own client.* / user.* event (`change: imported` when replaced). */
+  'data.imported': {
+    tenantId: string;
+    mode: 'create' | 'upsert';
+    clientsCreated: number;
+    clientsUpdated: number;
+    usersCreated: number;
+    usersUpdated: number;
+    actor: ActorRef;
+  };
   /** An event could not be delivered to a sink after its last retry and was moved to the dead-letter state. */
   'event.dead_lettered': { sink: string; eventId: string; type: string; attempts: number; reason: string };
 }

@@ -27,15 +27,34 @@ export interface AdminTool {
  * records). A verb in neither list (a new use case) gets the MCP defaults, which assume the
  * worst: destructive, not idempotent.
  */
-const DESTRUCTIVE = new Set(['delete', 'disable', 'revoke', 'revoke_for_user', 'revoke_for_client', 'end', 'end_all', 'rotate', 'rotate_secret', 'purge']);
+const DESTRUCTIVE = new Set([
+  'delete',
+  'disable',
+  'deny',
+  'revoke',
+  'revoke_for_user',
+  'revoke_for_client',
+  'end',
+  'end_all',
+  'rotate',
+  'rotate_secret',
+  'purge',
+]);
 /** Verbs that add or change without taking away. */
 const ADDITIVE = new Set(['create', 'update', 'enable', 'unlock', 'set_password']);
 /** Verbs whose second identical call changes something again (a new client, secret, key, checkpoint). */
 const NOT_IDEMPOTENT = new Set(['create', 'rotate', 'rotate_secret', 'purge']);
 
-/** Use cases whose verb says less than they do: re-sealing under the current KEK changes no key and may be repeated. */
+/**
+ * Use cases whose verb says less than they do: re-sealing under the current KEK changes no key
+ * and may be repeated; an export changes nothing (it is audited, so it is not a read); an import
+ * in upsert mode overwrites what is there, and importing the same document twice changes nothing
+ * the second time.
+ */
 const BY_NAME: Readonly<Record<string, { destructive: boolean; idempotent: boolean }>> = {
   'kek.rotate': { destructive: false, idempotent: true },
+  'data.export': { destructive: false, idempotent: true },
+  'data.import': { destructive: true, idempotent: true },
 };
 
 export const toolName = (useCase: string): string => useCase.replaceAll('.', '_');

@@ -43,10 +43,12 @@ export const STORE_CALLS: CallTable = {
   deviceCodes: {
     insert: 'write',
     findByUserCode: 'read',
+    get: 'read',
     decide: 'write',
     poll: 'write',
     consume: 'write',
     slowDown: 'write',
+    listPending: 'read',
     purgeExpired: 'background',
   },
   par: { insert: 'write', take: 'write', purgeExpired: 'background' },
@@ -55,7 +57,15 @@ export const STORE_CALLS: CallTable = {
   // Operator mutations append one record each (their own path, not a token request's); verify,
   // listing and retention walk the chain in the background.
   audit: { append: 'write', head: 'read', list: 'background', latestCheckpoint: 'background', purge: 'background' },
-  outbox: { append: 'background', claim: 'background', settle: 'background', stats: 'background', purgeSettled: 'background' },
+  outbox: {
+    append: 'background',
+    claim: 'background',
+    settle: 'background',
+    stats: 'background',
+    recent: 'background',
+    deadLetters: 'background',
+    purgeSettled: 'background',
+  },
 };
 
 /** What each dialect gets wrapped: nothing for memory, writes only for SQLite, everything else for servers. */

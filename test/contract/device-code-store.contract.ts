@@ -135,5 +135,32 @@ export function deviceCodeStoreContract(h: GetHarness): void {
       assert.deepEqual(await deviceCodes.findByUserCode(t, kept.userCodeHash), kept);
       await deviceCodes.insert(deviceFixture(t, { userCodeHash: gone.userCodeHash }));
     });
+
+    test('RFC 8628 §3.2 listPending: undecided unexpired requests oldest first, keyset-paged; get finds one by hash', async () => {
+      const { deviceCodes } = h().storage;
+      const t = newTenant();
+      const a = deviceFixture(t, { issuedAt: T0, hash: 'a'.repeat(43) });
+      const b = deviceFixture(t, { issuedAt: T0, hash: 'b'.repeat(43) });
+      const c = deviceFixture(t, { issuedAt: T0 + 1 });
+      const expired = deviceFixture(t, { issuedAt: T0 - 900, expiresAt: T0 - 1 });
+      const decided = deviceFixture(t, { issuedAt: T0 + 2 });
+      for (const d of [c, b, a, expired, decided]) await deviceCodes.insert(d);
+      assert.ok(await deviceCodes.decide(t, decided.hash, { status: 'denied' }));
+      const first = await deviceCodes.listPending(t, T0 + 10, 2);
+      assert.deepEqual(
+        first.map((d) => d.hash),
+        [a.hash, b.hash],
+      );
+      assert.deepEqual(first[0], a);
+      const rest = await deviceCodes.listPending(t, T0 + 10, 10, { issuedAt: b.issuedAt, hash: b.hash });
+      assert.deepEqual(
+        rest.map((d) => d.hash),
+        [c.hash],
+      );
+      assert.deepEqual(await deviceCodes.listPending(newTenant(), T0 + 10, 10), []);
+      assert.deepEqual(await deviceCodes.get(t, c.hash), c);
+      assert.equal(await deviceCodes.get(t, 'unknown'), undefined);
+      assert.equal(await deviceCodes.get(newTenant(), c.hash), undefined);
+    });
   });
 }

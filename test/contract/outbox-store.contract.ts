@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, test } from 'node:test';
 import type { OutboxEntry } from '../../src/core/ports/outbox-store.ts';
 import { uuidv7 } from '../../src/events/uuid7.ts';
-import { all, type GetHarness } from './harness.ts';
+import { all, newTenant, type GetHarness } from './harness.ts';
 
 /** A sink name no other test uses (the database is shared by the tests of one file). */
 const newSink = () => `test-sink-${randomUUID()}`;
@@ -144,6 +144,60 @@ export function outboxStoreContract(h: GetHarness): void {
       assert.deepEqual(
         left.map((d) => d.envelope),
         [a!.envelope],
+      );
+    });
+
+    test("recent lists a tenant's events newest first with every delivery state; deadLetters counts per sink", async () => {
+      const { storage } = h();
+      const tenant = newTenant();
+      const [s1, s2] = [newSink(), newSink()].sort();
+      const t0 = Date.now();
+      const es = entries(3, [s1!, s2!], t0).map((e, i) => ({ ...e, tenantId: tenant, type: i === 1 ? 'gatehouse.client.created' : e.type }));
+      await storage.outbox.append(es);
+      const [a, b, c] = es;
+      await storage.outbox.claim(s1!, 'r1', t0 + 10, 30_000, 10);
+      await storage.outbox.settle(s1!, 'r1', t0 + 20, {
+        delivered: [a!.id],
+        retry: [{ id: b!.id, nextAttemptAt: t0 + 5_000, error: 'http_503' }],
+        dead: [{ id: c!.id, error: 'http_400' }],
+      });
+      const page = await storage.outbox.recent(tenant, { limit: 2 });
+      assert.deepEqual(
+        page.map((e) => e.id),
+        [c!.id, b!.id],
+        'newest first, limited',
+      );
+      const [cs, bs] = page;
+      assert.deepEqual(
+        cs!.deliveries.map((d) => [d.sink, d.state, d.lastError]),
+        [
+          [s1, 'dead', 'http_400'],
+          [s2, 'pending', null],
+        ],
+      );
+      assert.equal(cs!.deliveries[0]!.settledAt, t0 + 20);
+      assert.deepEqual(
+        bs!.deliveries.map((d) => [d.state, d.attempts, d.nextAttemptAt]),
+        [
+          ['pending', 1, t0 + 5_000],
+          ['pending', 0, 0],
+        ],
+      );
+      assert.equal(cs!.envelope, c!.envelope);
+      assert.deepEqual(
+        (await storage.outbox.recent(tenant, { limit: 10, before: b!.id })).map((e) => e.id),
+        [a!.id],
+        'before continues strictly after',
+      );
+      assert.deepEqual(
+        (await storage.outbox.recent(tenant, { limit: 10, type: 'gatehouse.client.created' })).map((e) => e.id),
+        [b!.id],
+      );
+      assert.deepEqual(await storage.outbox.recent(newTenant(), { limit: 10 }), [], 'other tenants see nothing');
+      const dead = await storage.outbox.deadLetters();
+      assert.deepEqual(
+        dead.filter((d) => d.sink === s1 || d.sink === s2),
+        [{ sink: s1, dead: 1 }],
       );
     });
   });

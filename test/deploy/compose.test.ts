@@ -88,7 +88,6 @@ test('Gatehouse accepts the environment of each instance with the secret files o
   after(() => rm(dir, { recursive: true, force: true }));
   const secrets: Record<string, string> = {
     gatehouse_kek: randomBytes(32).toString('base64'),
-    gatehouse_admin_token: randomBytes(48).toString('base64url'),
     gatehouse_database_url: 'postgres://gatehouse:pw@postgres:5432/gatehouse',
     gatehouse_redis_url: 'redis://:pw@redis:6379/0',
   };

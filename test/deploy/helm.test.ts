@@ -86,7 +86,7 @@ test('Helm default values: every rendered object validates against the Kubernete
   assert.equal(c.image, `${defaults.image.repository}:${defaults.image.tag}`);
   assert.deepEqual([c.startupProbe.httpGet.path, c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path], ['/health', '/health', '/ready']);
   const cm = one(objs, 'ConfigMap').data;
-  for (const v of ['GATEHOUSE_KEK', 'GATEHOUSE_DATABASE_URL', 'GATEHOUSE_REDIS_URL', 'GATEHOUSE_ADMIN_TOKEN'])
+  for (const v of ['GATEHOUSE_KEK', 'GATEHOUSE_DATABASE_URL', 'GATEHOUSE_REDIS_URL'])
     assert.equal(cm[`${v}_FILE`], `/run/secrets/gatehouse/${v.slice(10).toLowerCase().replace(/_/g, '-')}`);
   for (const v of FILE_VARIABLES) assert.equal(cm[v], undefined);
   const job = one(objs, 'Job');
@@ -102,7 +102,7 @@ test('Helm values switch objects and settings: no autoscaling → fixed replicas
     networkPolicy: { enabled: false },
     bootstrapAdmin: { enabled: false },
     serviceMonitor: { enabled: true, interval: '15s' },
-    secrets: { redisUrl: false, adminToken: false },
+    secrets: { redisUrl: false },
     config: { extraEnv: { GATEHOUSE_ACCESS_TOKEN_FORMAT: 'opaque' } },
     resources: { limits: { cpu: 2 } },
   });
@@ -114,7 +114,6 @@ test('Helm values switch objects and settings: no autoscaling → fixed replicas
   const cm = one(objs, 'ConfigMap').data;
   assert.equal(cm.GATEHOUSE_ACCESS_TOKEN_FORMAT, 'opaque');
   assert.equal(cm.GATEHOUSE_REDIS_URL_FILE, undefined);
-  assert.equal(cm.GATEHOUSE_ADMIN_TOKEN_FILE, undefined);
   const sm = one(objs, 'ServiceMonitor');
   assert.equal(sm.apiVersion, 'monitoring.coreos.com/v1');
   assert.deepEqual(sm.spec.endpoints, [{ port: 'http', path: '/metrics', interval: '15s' }]);

@@ -123,7 +123,6 @@ test('kustomize production: namespace, pinned image, three replicas, autoscaling
     kek: randomBytes(32).toString('base64'),
     'database-url': 'postgres://gatehouse:pw@postgres:5432/gatehouse',
     'redis-url': 'redis://:pw@redis:6379/0',
-    'admin-token': randomBytes(48).toString('base64url'),
     'admin-password': 'unused-here',
   });
   assert.equal(config.env, 'production');

@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { verifyAuditChain } from '../../src/core/audit/verify-chain.ts';
 import type { EventMap } from '../../src/core/events.ts';
+import { adminApi } from '../support/admin-api.ts';
 import { startTestServer } from '../support/server.ts';
 
-const ADMIN = 'admin-token-0123456789abcdefghijklmnopqrstuvwxyz';
-const server = await startTestServer({ adminToken: ADMIN, audit: { headInterval: 1 } });
+const server = await startTestServer({ audit: { headInterval: 1 } });
 after(() => server.close());
+const api = await adminApi(server);
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 5000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -27,7 +28,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
 test('an admin API mutation is audited with the caller address; the head is published as event and gauge and verifies', async () => {
   const heads: EventMap['audit.head_published'][] = [];
   server.gh.services.events.on('audit.head_published', (e) => heads.push(e));
-  const res = await fetch(`${server.url}/admin/api/keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+  const res = await api.call('POST', '/keys/rotate');
   assert.equal(res.status, 200);
   const audit = server.gh.services.storage.audit;
   const [rec] = await audit.list('default', {}, { limit: 1, order: 'desc' });

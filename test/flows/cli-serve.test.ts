@@ -125,11 +125,12 @@ test('production mode with a strong KEK prints no demo client', async (t) => {
   assert.equal(await run.exited, 0);
 });
 
-test('S8 production refuses a missing issuer, the in-memory store and a padded placeholder admin token, naming each fix', async () => {
+test('S8 production refuses a missing issuer, the in-memory store, a padded placeholder token and the retired admin token, naming each fix', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gh-serve-'));
   const run = serve(dir, {
     GATEHOUSE_ENV: 'production',
     GATEHOUSE_DATABASE_URL: 'memory:',
+    GATEHOUSE_REGISTRATION_INITIAL_ACCESS_TOKEN: 'changeme'.repeat(6),
     GATEHOUSE_ADMIN_TOKEN: 'changeme'.repeat(6),
     GATEHOUSE_KEK: randomBytes(32).toString('base64'),
     GATEHOUSE_PORT: '0',
@@ -138,7 +139,8 @@ test('S8 production refuses a missing issuer, the in-memory store and a padded p
   assert.match(run.err(), /\[GH_CONFIG_INVALID\]/);
   assert.match(run.err(), /issuer: production needs an explicit issuer \(GATEHOUSE_ISSUER\)/);
   assert.match(run.err(), /database\.url: production refuses the in-memory store \(memory:\).*GATEHOUSE_DATABASE_URL/);
-  assert.match(run.err(), /adminToken: production refuses a guessable admin token.*openssl rand -base64 32/);
+  assert.match(run.err(), /registration\.initialAccessTokens\.0: .*openssl rand -base64 32/);
+  assert.match(run.err(), /GATEHOUSE_ADMIN_TOKEN: the static admin token was removed.*--scopes gatehouse:admin/);
   assert.doesNotMatch(run.err(), /changeme/, 'the secret itself is never echoed');
 });
 

@@ -66,7 +66,6 @@ before(async () => {
     GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'g.db')}`,
     GATEHOUSE_DATA_DIR: dir,
     GATEHOUSE_KEK: randomBytes(32).toString('base64'),
-    GATEHOUSE_ADMIN_TOKEN: randomBytes(32).toString('hex'),
     GATEHOUSE_LOG_LEVEL: 'silent',
     USER: 'os-user',
   };
@@ -189,9 +188,8 @@ describe('resources', () => {
     const body = (read.contents[0] as { text: string }).text;
     const config = JSON.parse(body) as Record<string, unknown>;
     assert.equal(config['kek'], '[redacted]');
-    assert.equal(config['adminToken'], '[redacted]');
     assert.equal((config['database'] as { url: string }).url, env['GATEHOUSE_DATABASE_URL']);
-    assert.ok(!body.includes(env['GATEHOUSE_KEK']!) && !body.includes(env['GATEHOUSE_ADMIN_TOKEN']!));
+    assert.ok(!body.includes(env['GATEHOUSE_KEK']!));
   });
 });
 

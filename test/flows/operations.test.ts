@@ -242,7 +242,7 @@ test('Fetch §3.2 CORS allows exactly a configured origin on public endpoints, w
   for (const [path, origin] of [
     ['/token', 'https://evil.example'],
     ['/token', 'https://spa.example.evil.example'],
-    ['/admin/api/keys', 'https://spa.example'],
+    ['/admin/api/v1/keys', 'https://spa.example'],
     ['/metrics', 'https://spa.example'],
   ] as const) {
     const res = await preflight(base, path, origin);
@@ -285,7 +285,7 @@ function printedRoutes(tree: string): { method: string; path: string }[] {
 
 test('OpenAPI 3 document at /openapi.json covers every JSON route with its schema', async () => {
   // Every optional surface switched on, so its routes are checked too.
-  const full = await start({ adminToken: 'a'.repeat(48), registration: { enabled: true } });
+  const full = await start({ registration: { enabled: true } });
   const res = await fetch(`${full.base}/openapi.json`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get('content-type') ?? '', /^application\/json/);

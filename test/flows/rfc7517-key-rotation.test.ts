@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type * as oauth from 'oauth4webapi';
 import { buildConfig } from '../../src/config/load.ts';
 import { createGatehouse, type Gatehouse } from '../../src/compose.ts';
+import { adminApi } from '../support/admin-api.ts';
 import { clientCredentials, discover } from '../support/oauth-client.ts';
 import { createTestClient, startTestServer, type TestClient, type TestServer } from '../support/server.ts';
 
@@ -14,7 +14,6 @@ import { createTestClient, startTestServer, type TestClient, type TestServer } f
  * a second instance sharing the store follows after its refresh, and the old key leaves the JWKS
  * when the grace period ends. Time moves through an injected clock.
  */
-const ADMIN = randomBytes(32).toString('base64url');
 const TTL = 300;
 const GRACE = 600;
 let nowMs = Date.now();
@@ -31,7 +30,7 @@ let client: TestClient;
 let second: Gatehouse;
 
 before(async () => {
-  s = await startTestServer({ adminToken: ADMIN, tokens: { accessTokenTtl: TTL }, keys: { gracePeriod: GRACE, refreshInterval: 30 } }, { clock });
+  s = await startTestServer({ tokens: { accessTokenTtl: TTL }, keys: { gracePeriod: GRACE, refreshInterval: 30 } }, { clock });
   as = await discover(s.url);
   client = await createTestClient(s.gh);
   // A second instance behind the same issuer, sharing the first one's store and KEK.
@@ -79,7 +78,8 @@ test('OIDC Core §10.1.1 a rotation keeps earlier tokens verifying and signs wit
   await verifyWith(old, cached);
 
   clock.advance(60);
-  const res = await fetch(`${s.url}/admin/api/keys/rotate`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+  // An operator rotates through the admin API (an admin client's access token).
+  const res = await (await adminApi(s)).call('POST', '/keys/rotate');
   assert.equal(res.status, 200);
 
   const fresh = (await clientCredentials(as, client)).access_token;

@@ -90,6 +90,8 @@ export async function appWorld(
     tokens: s.tokens,
     denylist: s.denylist,
     consents: s.consents,
+    deviceCodes: s.deviceCodes,
+    outbox: s.outbox,
     grants: s.grants,
     userSessions: s.userSessions,
     keys: w.keys,

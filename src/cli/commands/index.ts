@@ -2,6 +2,7 @@ import type { CliCommand } from '../types.ts';
 import { auditCommand } from './audit.ts';
 import { clientsCommand } from './clients.ts';
 import { consentsCommand } from './consents.ts';
+import { exportCommand, importCommand } from './data.ts';
 import { kekCommand } from './kek.ts';
 import { keysCommand } from './keys.ts';
 import { mcpCommand } from './mcp.ts';
@@ -24,4 +25,6 @@ export const commands: readonly CliCommand[] = [
   consentsCommand,
   auditCommand,
   mcpCommand,
+  exportCommand,
+  importCommand,
 ];

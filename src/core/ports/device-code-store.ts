@@ -18,9 +18,17 @@ export type DeviceDecision =
 export interface DeviceCodeStore {
   insert(record: DeviceCodeRecord): Promise<void>;
   findByUserCode(tenantId: TenantId, userCodeHash: string): Promise<DeviceCodeRecord | undefined>;
+  /** The request by its device code hash (operators name a request by it), undefined when unknown. */
+  get(tenantId: TenantId, hash: string): Promise<DeviceCodeRecord | undefined>;
   decide(tenantId: TenantId, hash: string, decision: DeviceDecision): Promise<boolean>;
   poll(tenantId: TenantId, hash: string, at: number): Promise<DeviceCodeRecord | undefined>;
   consume(tenantId: TenantId, hash: string): Promise<ConsumeResult>;
   slowDown(tenantId: TenantId, hash: string, step: number): Promise<void>;
+  /**
+   * Pending (undecided, unexpired at `now`) requests of the tenant, oldest first by
+   * `(issuedAt, hash)`; `after` continues strictly after that position. Pending requests live
+   * for minutes (RFC 8628 §3.2 `expires_in`), so the set scanned is small.
+   */
+  listPending(tenantId: TenantId, now: number, limit: number, after?: { readonly issuedAt: number; readonly hash: string }): Promise<DeviceCodeRecord[]>;
   purgeExpired(before: number): Promise<number>;
 }

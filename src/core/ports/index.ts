@@ -20,7 +20,7 @@ export type { ConsentStore } from './consent-store.ts';
 export type { CodeStore, TakeResult } from './code-store.ts';
 export type { DeviceCodeStore, DeviceDecision } from './device-code-store.ts';
 export type { ParStore } from './par-store.ts';
-export type { OutboxStore, OutboxEntry, ClaimedDelivery, DeliveryOutcome, OutboxSinkStats } from './outbox-store.ts';
+export type { OutboxStore, OutboxEntry, ClaimedDelivery, DeliveryOutcome, OutboxSinkStats, OutboxEventState, OutboxDeliveryState } from './outbox-store.ts';
 export type { RateLimiter, RateLimitResult } from './rate-limiter.ts';
 export type { Clock } from './clock.ts';
 export type { Random } from './random.ts';

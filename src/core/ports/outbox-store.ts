@@ -43,6 +43,28 @@ export interface OutboxSinkStats {
   readonly oldestCreatedAt: number | null;
 }
 
+/** One sink's delivery of one event, as operators see it. */
+export interface OutboxDeliveryState {
+  readonly sink: string;
+  readonly state: 'pending' | 'delivered' | 'dead';
+  readonly attempts: number;
+  /** When a pending delivery is next due (epoch ms; 0: at once). */
+  readonly nextAttemptAt: number;
+  /** When it was delivered or dead-lettered (epoch ms), null while pending. */
+  readonly settledAt: number | null;
+  /** The last failure (already bounded by the adapter), null when none. */
+  readonly lastError: string | null;
+}
+
+/** One stored event with the state of each of its deliveries (the admin API's event list). */
+export interface OutboxEventState {
+  readonly id: string;
+  readonly type: string;
+  readonly envelope: string;
+  readonly createdAt: number;
+  readonly deliveries: readonly OutboxDeliveryState[];
+}
+
 /**
  * Adapters guarantee:
  * - `append` writes every entry with its deliveries, all or nothing; an id already stored is left
@@ -60,6 +82,13 @@ export interface OutboxStore {
   settle(sink: string, owner: string, now: number, outcome: DeliveryOutcome): Promise<void>;
   /** Pending deliveries per sink that has any. */
   stats(): Promise<OutboxSinkStats[]>;
+  /**
+   * The tenant's stored events, newest first (id descending), each with its deliveries sorted by
+   * sink; `before` continues strictly after that id; `type` keeps one CloudEvents type.
+   */
+  recent(tenantId: string, query: { readonly limit: number; readonly before?: string; readonly type?: string }): Promise<OutboxEventState[]>;
+  /** Dead-lettered deliveries per sink that has any (kept until purged). */
+  deadLetters(): Promise<{ readonly sink: string; readonly dead: number }[]>;
   /** Deletes deliveries settled (delivered or dead) before `before`, then events left without any; returns the events deleted. */
   purgeSettled(before: number): Promise<number>;
 }

@@ -14,7 +14,7 @@ test('CORS: only the public protocol endpoints are CORS-enabled', () => {
   ]) {
     assert.equal(isCorsPublicPath(p), true, p);
   }
-  for (const p of ['/admin/api/keys', '/admin', '/docs', '/metrics', '/ready', '/token/x', '/tokens', '/register', '/']) {
+  for (const p of ['/admin/api/v1/keys', '/admin', '/docs', '/metrics', '/ready', '/token/x', '/tokens', '/register', '/']) {
     assert.equal(isCorsPublicPath(p), false, p);
   }
 });
@@ -22,6 +22,6 @@ test('CORS: only the public protocol endpoints are CORS-enabled', () => {
 test('CORS: public endpoints under an issuer path match, admin under it does not', () => {
   assert.equal(isCorsPublicPath('/auth/token', '/auth'), true);
   assert.equal(isCorsPublicPath('/auth/.well-known/openid-configuration', '/auth'), true);
-  assert.equal(isCorsPublicPath('/auth/admin/api/keys', '/auth'), false);
+  assert.equal(isCorsPublicPath('/auth/admin/api/v1/keys', '/auth'), false);
   assert.equal(isCorsPublicPath('/authx/token', '/auth'), false);
 });

@@ -52,7 +52,8 @@ export async function registerOpenApi(app: FastifyInstance, config: Pick<Config,
           [SECURITY.bearer]: {
             type: 'http',
             scheme: 'bearer',
-            description: 'Admin API token, or an RFC 7591 initial / RFC 7592 registration access token.',
+            description:
+              'An access token with the gatehouse:admin or gatehouse:admin.read scope (admin API, audience {issuer}/admin/api/v1), or an RFC 7591 initial / RFC 7592 registration access token.',
           },
         },
       },

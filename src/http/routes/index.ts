@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { registerAdminApiRoutes } from './admin-api/routes.ts';
-import { registerAdminKeyRoutes } from './admin-keys.ts';
 import { registerAdminMcpRoutes } from './admin-mcp.ts';
 import { registerAssetRoutes } from './assets.ts';
 import { registerAuthorizeRoutes } from './authorize.ts';
@@ -38,7 +37,6 @@ export const routeModules: readonly RouteModule[] = [
   registerDiscoveryRoutes,
   registerJwksRoute,
   registerRegistrationRoutes,
-  registerAdminKeyRoutes,
   registerAdminApiRoutes,
   registerAdminMcpRoutes,
 ];

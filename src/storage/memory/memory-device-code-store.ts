@@ -28,6 +28,11 @@ export class MemoryDeviceCodeStore implements DeviceCodeStore {
     return row && structuredClone(row);
   }
 
+  async get(tenantId: TenantId, hash: string): Promise<DeviceCodeRecord | undefined> {
+    const row = this.#rows.get(tenantKey(tenantId, hash));
+    return row && structuredClone(row);
+  }
+
   async decide(tenantId: TenantId, hash: string, decision: DeviceDecision): Promise<boolean> {
     const key = tenantKey(tenantId, hash);
     const row = this.#rows.get(key);
@@ -62,6 +67,15 @@ export class MemoryDeviceCodeStore implements DeviceCodeStore {
     if (row.status !== 'approved') return 'already-consumed';
     this.#rows.set(key, { ...row, status: 'consumed' });
     return 'consumed';
+  }
+
+  async listPending(tenantId: TenantId, now: number, limit: number, after?: { readonly issuedAt: number; readonly hash: string }): Promise<DeviceCodeRecord[]> {
+    const later = (r: DeviceCodeRecord) => !after || r.issuedAt > after.issuedAt || (r.issuedAt === after.issuedAt && r.hash > after.hash);
+    return [...this.#rows.values()]
+      .filter((r) => r.tenantId === tenantId && r.status === 'pending' && r.expiresAt > now && later(r))
+      .sort((a, b) => a.issuedAt - b.issuedAt || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0))
+      .slice(0, limit)
+      .map((r) => structuredClone(r));
   }
 
   async purgeExpired(before: number): Promise<number> {

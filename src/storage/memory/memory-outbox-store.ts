@@ -1,4 +1,4 @@
-import type { ClaimedDelivery, DeliveryOutcome, OutboxEntry, OutboxSinkStats, OutboxStore } from '../../core/ports/outbox-store.ts';
+import type { ClaimedDelivery, DeliveryOutcome, OutboxEntry, OutboxEventState, OutboxSinkStats, OutboxStore } from '../../core/ports/outbox-store.ts';
 
 interface Delivery {
   attempts: number;
@@ -80,6 +80,37 @@ export class MemoryOutboxStore implements OutboxStore {
       }
     }
     return [...by].map(([sink, s]) => ({ sink, pending: s.pending, oldestCreatedAt: s.oldest }));
+  }
+
+  async recent(tenantId: string, query: { readonly limit: number; readonly before?: string; readonly type?: string }): Promise<OutboxEventState[]> {
+    const rows = [...this.#rows.values()]
+      .filter(
+        ({ entry: e }) => e.tenantId === tenantId && (query.before === undefined || e.id < query.before) && (query.type === undefined || e.type === query.type),
+      )
+      .sort((a, b) => (a.entry.id < b.entry.id ? 1 : a.entry.id > b.entry.id ? -1 : 0))
+      .slice(0, query.limit);
+    return rows.map(({ entry: e, deliveries }) => ({
+      id: e.id,
+      type: e.type,
+      envelope: e.envelope,
+      createdAt: e.createdAt,
+      deliveries: [...deliveries]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([sink, d]) => ({
+          sink,
+          state: d.state,
+          attempts: d.attempts,
+          nextAttemptAt: d.nextAttemptAt,
+          settledAt: d.settledAt,
+          lastError: d.lastError === null ? null : d.lastError.slice(0, 500),
+        })),
+    }));
+  }
+
+  async deadLetters(): Promise<{ sink: string; dead: number }[]> {
+    const by = new Map<string, number>();
+    for (const { deliveries } of this.#rows.values()) for (const [sink, d] of deliveries) if (d.state === 'dead') by.set(sink, (by.get(sink) ?? 0) + 1);
+    return [...by].map(([sink, dead]) => ({ sink, dead }));
   }
 
   async purgeSettled(before: number): Promise<number> {

@@ -153,6 +153,11 @@ export class SqlDeviceCodeStore implements DeviceCodeStore {
     return row && decode(row as Values);
   }
 
+  async get(tenantId: TenantId, hash: string): Promise<DeviceCodeRecord | undefined> {
+    const row = await this.#q.find.first([tenantId, hash]);
+    return row && decode(row as Values);
+  }
+
   async decide(tenantId: TenantId, hash: string, decision: DeviceDecision): Promise<boolean> {
     const changed =
       decision.status === 'approved'
@@ -194,6 +199,21 @@ export class SqlDeviceCodeStore implements DeviceCodeStore {
   async consume(tenantId: TenantId, hash: string): Promise<ConsumeResult> {
     if ((await this.#q.consume.run([tenantId, hash])) > 0) return 'consumed';
     return (await this.#q.exists.first([tenantId, hash])) ? 'already-consumed' : 'not-found';
+  }
+
+  async listPending(tenantId: TenantId, now: number, limit: number, after?: { readonly issuedAt: number; readonly hash: string }): Promise<DeviceCodeRecord[]> {
+    let q = this.#db
+      .selectFrom('device_codes')
+      .select(DEVICE_COLUMNS)
+      .where('tenant_id', '=', tenantId)
+      .where('status', '=', 'pending')
+      .where('expires_at', '>', now)
+      .orderBy('issued_at')
+      .orderBy('hash')
+      .limit(limit);
+    if (after) q = q.where((eb) => eb.or([eb('issued_at', '>', after.issuedAt), eb.and([eb('issued_at', '=', after.issuedAt), eb('hash', '>', after.hash)])]));
+    const rows = await q.execute();
+    return rows.map((r) => decode(DEVICE_COLUMNS.map((c) => r[c]) as unknown as Values));
   }
 
   async purgeExpired(before: number): Promise<number> {

@@ -1,5 +1,13 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { ClaimedDelivery, DeliveryOutcome, OutboxEntry, OutboxSinkStats, OutboxStore } from '../../core/ports/outbox-store.ts';
+import type {
+  ClaimedDelivery,
+  DeliveryOutcome,
+  OutboxDeliveryState,
+  OutboxEntry,
+  OutboxEventState,
+  OutboxSinkStats,
+  OutboxStore,
+} from '../../core/ports/outbox-store.ts';
 import type { Database, SqlKind } from './schema.ts';
 import { storeTransaction } from './sql-transaction.ts';
 
@@ -129,6 +137,54 @@ export class SqlOutboxStore implements OutboxStore {
       .groupBy('d.sink')
       .execute();
     return rows.map((r) => ({ sink: r.sink, pending: Number(r.pending), oldestCreatedAt: r.oldest === null ? null : Number(r.oldest) }));
+  }
+
+  async recent(tenantId: string, query: { readonly limit: number; readonly before?: string; readonly type?: string }): Promise<OutboxEventState[]> {
+    // The primary key (a UUID v7) orders by creation; one page of events, then their deliveries.
+    let q = this.#db
+      .selectFrom('outbox_events')
+      .select(['id', 'type', 'envelope', 'created_at'])
+      .where('tenant_id', '=', tenantId)
+      .orderBy('id', 'desc')
+      .limit(query.limit);
+    if (query.before !== undefined) q = q.where('id', '<', query.before);
+    if (query.type !== undefined) q = q.where('type', '=', query.type);
+    const events = await q.execute();
+    if (events.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('outbox_deliveries')
+      .select(['event_id', 'sink', 'state', 'attempts', 'next_attempt_at', 'settled_at', 'last_error'])
+      .where(
+        'event_id',
+        'in',
+        events.map((e) => e.id),
+      )
+      .orderBy('sink')
+      .execute();
+    const by = new Map<string, OutboxDeliveryState[]>();
+    for (const r of rows) {
+      const list = by.get(r.event_id) ?? [];
+      list.push({
+        sink: r.sink,
+        state: r.state as OutboxDeliveryState['state'],
+        attempts: Number(r.attempts),
+        nextAttemptAt: Number(r.next_attempt_at),
+        settledAt: r.settled_at === null ? null : Number(r.settled_at),
+        lastError: r.last_error,
+      });
+      by.set(r.event_id, list);
+    }
+    return events.map((e) => ({ id: e.id, type: e.type, envelope: e.envelope, createdAt: Number(e.created_at), deliveries: by.get(e.id) ?? [] }));
+  }
+
+  async deadLetters(): Promise<{ sink: string; dead: number }[]> {
+    const rows = await this.#db
+      .selectFrom('outbox_deliveries')
+      .select((eb) => ['sink', eb.fn.countAll().as('dead')])
+      .where('state', '=', 'dead')
+      .groupBy('sink')
+      .execute();
+    return rows.map((r) => ({ sink: r.sink, dead: Number(r.dead) }));
   }
 
   async purgeSettled(before: number): Promise<number> {
