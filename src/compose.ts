@@ -184,23 +184,33 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
   const opened = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
   let shared: SharedState | undefined;
   let tracing: Tracing | null = null;
+  let exportFetch: GuardedFetcher | null = null;
   try {
-    // ---- observability (#9 part 5) ----------------------------------------------------------
-    // Tracing loads (and imports the OpenTelemetry SDK) only when an OTLP endpoint is set. The
-    // store decorators are installed only when asked: metrics time every port call; tracing adds
-    // a span per call under a request span. Off means no wrapper at all.
-    tracing = opts.observe?.tracing ? await loadTracing(opts.observe.env ?? process.env, GATEHOUSE_VERSION, (m) => notice(`[gatehouse] tracing: ${m}`)) : null;
-    let observed = opened;
-    if (opts.observe?.storeTiming) observed = decorateStorage(observed, opts.observe.storeTiming.wrap);
-    if (tracing) observed = decorateStorage(observed, tracing.wrapStoreCall);
-    // ---- end observability ------------------------------------------------------------------
-    if (config.database.autoMigrate) await opened.migrate();
     const events = new EventBus();
     let log: (level: 'info' | 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
     // ---- resilience (#9 part 2): named policies from `resilience.*`. Every store call the dialect
     // needs goes through the `store` policy (timeout, breaker, bulkhead; src/resilience/store-guard.ts),
     // every outbound request through its destination's breaker and bulkhead (the guarded fetcher).
     const resilience = createResilience(config, { events, log: (l, m) => log(l, m) });
+    // ---- observability (#9 part 5) ----------------------------------------------------------
+    // Tracing loads (and imports the OpenTelemetry SDK) only when an OTLP endpoint is set. The
+    // store decorators are installed only when asked: metrics time every port call; tracing adds
+    // a span per call under a request span. Off means no wrapper at all.
+    // Spans leave through their own, untraced, guarded fetcher (trusted path: time and byte
+    // limits, the collector's breaker), so an export makes no span of its own.
+    exportFetch = opts.observe?.tracing ? createGuardedFetch(guardedFetchOptions(config, resilience.outbound)) : null;
+    tracing = exportFetch
+      ? await loadTracing(opts.observe?.env ?? process.env, GATEHOUSE_VERSION, (m) => notice(`[gatehouse] tracing: ${m}`), exportFetch)
+      : null;
+    if (!tracing && exportFetch) {
+      await exportFetch.close();
+      exportFetch = null;
+    }
+    let observed = opened;
+    if (opts.observe?.storeTiming) observed = decorateStorage(observed, opts.observe.storeTiming.wrap);
+    if (tracing) observed = decorateStorage(observed, tracing.wrapStoreCall);
+    // ---- end observability ------------------------------------------------------------------
+    if (config.database.autoMigrate) await opened.migrate();
     const storage = resilience.guardStorage(observed);
     // ---- end resilience ----
     shared = await openShared(config, { clock, events, storage, policy: resilience.redis, tracing, local: opts.localRateLimiter, log: (l, m) => log(l, m) });
@@ -350,6 +360,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         await storage.close();
         // Last spans go out, but an unreachable collector never holds up the shutdown.
         if (tracing) await withTimeout(tracing.shutdown(), 3000, 'trace export').catch(() => {});
+        await exportFetch?.close();
       },
     };
     return services;
@@ -357,6 +368,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     await shared?.close().catch(() => {});
     if (!opts.storage) await opened.close().catch(() => {});
     await tracing?.shutdown().catch(() => {});
+    await exportFetch?.close().catch(() => {});
     throw e;
   }
 }

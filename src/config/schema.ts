@@ -432,6 +432,15 @@ export const configSchema = z
           .max(1_048_576)
           .default(65_536)
           .describe('Largest accepted response body of an event webhook POST, in bytes; a longer body is abandoned and the delivery is retried.'),
+        maxOtlpResponseBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(1_048_576)
+          .default(65_536)
+          .describe(
+            'Largest accepted response body of an OTLP trace export (the collector named by `OTEL_EXPORTER_OTLP_*`), in bytes; a longer body is abandoned and that batch of spans is dropped.',
+          ),
       })
       .strict()
       .prefault({}),

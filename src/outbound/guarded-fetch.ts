@@ -33,13 +33,19 @@ export interface OutboundRequestGuard {
   run<T>(origin: string, call: () => Promise<T>): Promise<T>;
 }
 
+export interface TrustedOptions {
+  readonly allowHttp?: boolean;
+}
+
 /** The guard (DESIGN S19) plus a trusted entry for destinations the operator configured. */
 export interface GuardedFetcher extends OutboundHttp {
   /**
    * For URLs the operator configured (event sinks, webhooks, OTLP): the same scheme rule, time
    * and byte limits and no redirects, but no address check. Never for a client-supplied URL.
+   * `allowHttp`: plain http also in production, for a destination whose convention is http on
+   * the operator's own network (an OTLP collector sidecar, `http://localhost:4318`).
    */
-  fetchTrusted(url: string, request: OutboundRequest): Promise<OutboundResponse>;
+  fetchTrusted(url: string, request: OutboundRequest, options?: TrustedOptions): Promise<OutboundResponse>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }
@@ -52,7 +58,12 @@ export function guardedFetchOptions(config: Pick<Config, 'env' | 'outbound'>, gu
     production: config.env === 'production',
     connectTimeoutMs: o.connectTimeoutMs,
     timeoutMs: o.timeoutMs,
-    maxBytes: { client_jwks: o.maxJwksBytes, backchannel_logout: o.maxLogoutResponseBytes, event_webhook: o.maxWebhookResponseBytes },
+    maxBytes: {
+      client_jwks: o.maxJwksBytes,
+      backchannel_logout: o.maxLogoutResponseBytes,
+      event_webhook: o.maxWebhookResponseBytes,
+      otlp_export: o.maxOtlpResponseBytes,
+    },
   };
 }
 
@@ -130,7 +141,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
   const guarded = new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs, lookup: checkedLookup(policy, opts.resolve ?? resolveAll) } });
   const trusted = new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs } });
 
-  async function send(raw: string, req: OutboundRequest, check: boolean): Promise<OutboundResponse> {
+  async function send(raw: string, req: OutboundRequest, check: boolean, allowHttp = false): Promise<OutboundResponse> {
     let url: URL;
     try {
       url = new URL(raw);
@@ -138,7 +149,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
       throw new OutboundError('invalid_url');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OutboundError('invalid_url', `scheme ${url.protocol}`);
-    if (url.protocol === 'http:' && opts.production) throw new OutboundError('not_https');
+    if (url.protocol === 'http:' && opts.production && !allowHttp) throw new OutboundError('not_https');
     // A literal address is never looked up, so it is checked here (the URL parser has already
     // turned 2130706433, 0x7f.1, 0177.0.0.1 and 127.1 into 127.0.0.1).
     const host = normalHost(url.hostname);
@@ -179,7 +190,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
   }
 
   /** The traced variant: one CLIENT span (semconv HTTP client attributes), `traceparent` injected. */
-  function traced(tracing: Pick<Tracing, 'clientSpan'>, raw: string, req: OutboundRequest, check: boolean): Promise<OutboundResponse> {
+  function traced(tracing: Pick<Tracing, 'clientSpan'>, raw: string, req: OutboundRequest, check: boolean, allowHttp = false): Promise<OutboundResponse> {
     const method = req.method ?? 'GET';
     let target: URL | null = null;
     try {
@@ -199,7 +210,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
       const headers: Record<string, string> = { ...req.headers };
       span.inject(headers);
       try {
-        const res = await send(raw, { ...req, headers }, check);
+        const res = await send(raw, { ...req, headers }, check, allowHttp);
         span.setAttribute('http.response.status_code', res.status);
         if (res.status >= 400) span.setAttribute('error.type', String(res.status));
         return res;
@@ -213,7 +224,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
   const tracing = opts.tracing;
   return {
     fetch: tracing ? (url, req) => traced(tracing, url, req, true) : (url, req) => send(url, req, true),
-    fetchTrusted: tracing ? (url, req) => traced(tracing, url, req, false) : (url, req) => send(url, req, false),
+    fetchTrusted: tracing ? (url, req, o) => traced(tracing, url, req, false, o?.allowHttp) : (url, req, o) => send(url, req, false, o?.allowHttp),
     async close() {
       await Promise.all([guarded.close(), trusted.close()]);
     },
