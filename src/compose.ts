@@ -10,6 +10,7 @@ import { createClientAuthenticator } from './core/client-auth/client-authenticat
 import { ClientJwksCache } from './core/client-auth/client-jwks.ts';
 import type { ClientAuthenticator } from './core/client-auth/types.ts';
 import { createClientService, type ClientService } from './core/clients/client-service.ts';
+import { createMetadataDocuments, withMetadataDocuments } from './core/clients/metadata-documents.ts';
 import { createDeviceAuthorization, type DeviceAuthorization } from './core/device-authorization/device-authorization.ts';
 import { createDeviceVerification, type DeviceVerification } from './core/device-authorization/device-verification.ts';
 import { createEndSession, type EndSession } from './core/end-session/end-session-service.ts';
@@ -103,6 +104,11 @@ export interface ComposeOptions {
   readonly localRateLimiter?: RateLimiter;
   /** Observability of the store and outbound calls (the server sets it; CLI commands do not). */
   readonly observe?: ObserveOptions;
+  /**
+   * Tests only, never from config or env: a PEM certificate authority the guarded outbound fetcher
+   * trusts beside the system's, so a test can serve https (client metadata documents) on loopback.
+   */
+  readonly outboundTestCa?: string;
 }
 
 /** What `createGatehouse` asks compose to observe (#9 part 5). */
@@ -214,8 +220,30 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const storage = resilience.guardStorage(observed);
     // ---- end resilience ----
     shared = await openShared(config, { clock, events, storage, policy: resilience.redis, tracing, local: opts.localRateLimiter, log: (l, m) => log(l, m) });
+    // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri, client_id metadata
+    // documents) is fetched through one guard.
+    const outbound = createGuardedFetch({
+      ...guardedFetchOptions(config, resilience.outbound),
+      tracing,
+      ...(opts.outboundTestCa ? { testCa: opts.outboundTestCa } : {}),
+    });
+    // Client ID Metadata Documents: when enabled, a client_id that is an https URL is resolved by
+    // fetching it, wherever a client is looked up (authorize, PAR, token, introspection, logout).
+    const clients = config.clientIdMetadataDocuments.enabled
+      ? withMetadataDocuments(
+          storage.clients,
+          createMetadataDocuments(
+            {
+              http: outbound,
+              clock,
+              onRefused: (id, e) => log('warn', `client_id metadata document ${id.slice(0, 255)} refused: ${e.message.slice(0, 300)}`),
+            },
+            config,
+          ),
+        )
+      : storage.clients;
     const ports: Ports = {
-      clients: storage.clients,
+      clients,
       tokens: storage.tokens,
       denylist: storage.denylist,
       replay: shared.replay,
@@ -241,8 +269,6 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const keys = new KeyManager({ keyStore: storage.keyStore, clock, events, kek, kekPrevious, tenantId, log: (l, m) => log(l, m) }, config);
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
-    // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri) is fetched through one guard.
-    const outbound = createGuardedFetch({ ...guardedFetchOptions(config, resilience.outbound), tracing });
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound);
     const clientAuth = createClientAuthenticator({ ...ports, kek, kekPrevious, tenantId, jwks: clientJwks }, config);

@@ -1,5 +1,6 @@
 import { lookup as osLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Config } from '../config/schema.ts';
 import { OutboundError, type OutboundHttp, type OutboundPurpose, type OutboundRequest, type OutboundResponse } from '../core/ports/outbound-http.ts';
@@ -26,6 +27,11 @@ export interface GuardedFetchOptions {
   readonly guard?: OutboundRequestGuard;
   /** When tracing is on: a CLIENT span per request and its W3C `traceparent` sent along. */
   readonly tracing?: Pick<Tracing, 'clientSpan'> | null;
+  /**
+   * Tests only (a ComposeOptions switch, never config or env): one more certificate authority the
+   * guarded agent trusts beside the system's, for https servers a test runs on loopback.
+   */
+  readonly testCa?: string;
 }
 
 /** Runs one request to `origin` (scheme, host, port) under that destination's breaker and bulkhead. */
@@ -63,6 +69,7 @@ export function guardedFetchOptions(config: Pick<Config, 'env' | 'outbound'>, gu
       backchannel_logout: o.maxLogoutResponseBytes,
       event_webhook: o.maxWebhookResponseBytes,
       otlp_export: o.maxOtlpResponseBytes,
+      client_metadata: o.maxClientMetadataBytes,
     },
   };
 }
@@ -138,7 +145,14 @@ async function readLimited(body: Dispatcher.ResponseData['body'], max: number): 
 export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
   const policy = new AddressPolicy(opts.allowHosts, opts.production);
   const agentOptions = { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, keepAliveTimeout: 4_000 };
-  const guarded = new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs, lookup: checkedLookup(policy, opts.resolve ?? resolveAll) } });
+  const guarded = new Agent({
+    ...agentOptions,
+    connect: {
+      timeout: opts.connectTimeoutMs,
+      lookup: checkedLookup(policy, opts.resolve ?? resolveAll),
+      ...(opts.testCa ? { ca: [...rootCertificates, opts.testCa] } : {}),
+    },
+  });
   const trusted = new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs } });
 
   async function send(raw: string, req: OutboundRequest, check: boolean, allowHttp = false): Promise<OutboundResponse> {
