@@ -604,7 +604,7 @@ export const configSchema = z
           .enum(['same-host-or-loopback', 'any'])
           .default('same-host-or-loopback')
           .describe(
-            "`same-host-or-loopback`: each redirect URI is https on the client id URL's host, or an RFC 8252 §7.3 loopback `http://127.0.0.1` / `[::1]` URI; `any`: whatever a registered client may use.",
+            "`same-host-or-loopback`: each redirect URI is https on the client id URL's host, or an RFC 8252 §7.3 loopback `http://127.0.0.1` / `[::1]` / `localhost` URI (any port); `any`: whatever a registered client may use.",
           ),
         allowedScopes: z
           .array(z.string())

@@ -109,7 +109,10 @@ export function createMetadataDocuments(deps: MetadataDocumentsDeps, config: Met
       }
       const key = `${tenantId} ${clientId}`;
       const hit = cache.get(key);
-      if (hit && hit.expiresAt > deps.clock.now()) return hit.client;
+      if (hit && hit.expiresAt > deps.clock.now()) {
+        remember(key, hit); // most recently used
+        return hit.client;
+      }
       if (hit) cache.delete(key);
       let pending = inFlight.get(key);
       if (!pending) {
