@@ -315,13 +315,16 @@ describe('Client ID Metadata Documents, refused by policy', () => {
     const { s, logs } = await server(CIMD, { outbound: { allowHosts: [] } });
     try {
       const count = fetched.length;
-      const out = await new UserAgent(s.url).navigate(authorizeUrl(s, `${base}/client.json`, 'x'.repeat(43)));
-      assertErrorPage(out);
+      // The address literal, and a name that resolves to it (checked at connect time, after resolution).
+      for (const id of [`${base}/client.json`, `https://localhost:${new URL(base).port}/client.json`]) {
+        const out = await new UserAgent(s.url).navigate(authorizeUrl(s, id, 'x'.repeat(43)));
+        assertErrorPage(out);
+        assert.ok(
+          logs.some((l) => l.includes(id) && /fetch_failed: refused_address/.test(l)),
+          logs.join('\n'),
+        );
+      }
       assert.equal(fetched.length, count);
-      assert.ok(
-        logs.some((l) => /fetch_failed: refused_address/.test(l)),
-        logs.join('\n'),
-      );
     } finally {
       await s.close();
     }
