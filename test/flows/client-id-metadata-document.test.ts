@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { OPERATOR_POLICY } from '../../src/core/registration/client-metadata.ts';
 import { INSECURE } from '../support/oauth-client.ts';
@@ -20,6 +21,8 @@ import { makeTestTls, type TestTls } from '../support/test-tls.ts';
 import { UserAgent, type Outcome, type Page } from '../support/user-agent.ts';
 
 let tls: TestTls;
+let clientKey: { privateKey: CryptoKey; publicKey: CryptoKey };
+let clientJwk: Record<string, unknown>;
 let docs: Server;
 let base: string;
 const fetched: string[] = [];
@@ -45,6 +48,8 @@ function document(path: string, extra: Record<string, unknown> = {}): Record<str
 
 before(async () => {
   tls = await makeTestTls();
+  clientKey = await generateKeyPair('ES256', { extractable: true });
+  clientJwk = { ...(await exportJWK(clientKey.publicKey)), kid: 'cimd-1', alg: 'ES256', use: 'sig' };
   docs = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     const path = new URL(req.url ?? '/', 'https://x').pathname;
     fetched.push(path);
@@ -67,6 +72,8 @@ before(async () => {
         return json(document(path, { software_id: 'x'.repeat(1900), software_version: 'y'.repeat(1900), tos_uri: `https://127.0.0.1/${'z'.repeat(1900)}` }));
       case '/secret.json':
         return json(document(path, { token_endpoint_auth_method: 'client_secret_basic', client_secret: 'shh' }));
+      case '/pkjwt.json':
+        return json(document(path, { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientJwk] } }));
       case '/web-client.json':
         return json(document(path, { application_type: 'web', redirect_uris: ['https://app.example/cb'] }));
       case '/elsewhere.json':
@@ -197,6 +204,42 @@ describe('Client ID Metadata Documents, enabled', () => {
       client,
       await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, REDIRECT, verifier, INSECURE),
     );
+    assert.ok(tokens.access_token);
+  });
+
+  test('private_key_jwt with the document’s jwks: the code is redeemed with an assertion signed by its key; another key is invalid_client', async () => {
+    const clientId = `${base}/pkjwt.json`;
+    const client: oauth.Client = { client_id: clientId };
+    const verifier = oauth.generateRandomCodeVerifier();
+    const state = oauth.generateRandomState();
+    const ua = new UserAgent(s.url);
+    const out = await ua.authorize(authorizeUrl(s, clientId, await oauth.calculatePKCECodeChallenge(verifier), { state, scope: 'openid' }), {
+      username: user.username,
+      password: user.password,
+    });
+    const params = oauth.validateAuthResponse(as, client, callbackOf(out), state);
+    const stranger = await generateKeyPair('ES256');
+    const wrong = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.PrivateKeyJwt({ key: stranger.privateKey, kid: 'cimd-1' }),
+      params,
+      `${base}/cb`,
+      verifier,
+      INSECURE,
+    );
+    assert.equal(wrong.status, 401, 'an assertion signed with a key outside the document is refused');
+    await wrong.body?.cancel();
+    const res = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      oauth.PrivateKeyJwt({ key: clientKey.privateKey, kid: 'cimd-1' }),
+      params,
+      `${base}/cb`,
+      verifier,
+      INSECURE,
+    );
+    const tokens = await oauth.processAuthorizationCodeResponse(as, client, res);
     assert.ok(tokens.access_token);
   });
 

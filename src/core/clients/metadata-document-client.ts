@@ -52,8 +52,8 @@ function documentPolicy(policy: MetadataDocumentPolicy): MetadataPolicy {
  * A fetched metadata document as a public client, or a MetadataDocumentError. The draft's rules
  * (§4.1): the document's `client_id` "MUST" equal the URL it was fetched from (simple string
  * comparison); shared-secret authentication is not possible (no secret was ever exchanged), so
- * `client_secret`/`client_secret_expires_at` are refused and the only method accepted is `none`
- * (absent means `none`); everything else is the RFC 7591 metadata validator's, with the policy of
+ * `client_secret`/`client_secret_expires_at` are refused and the methods accepted are `none`
+ * (absent means `none`) and `private_key_jwt` with the document's `jwks` or `jwks_uri`; everything else is the RFC 7591 metadata validator's, with the policy of
  * an unregistered client (code flow, refresh, the configured scopes, never first-party).
  */
 export function clientFromDocument(tenantId: TenantId, url: URL, doc: unknown, policy: MetadataDocumentPolicy, now: number): Client {
@@ -64,9 +64,11 @@ export function clientFromDocument(tenantId: TenantId, url: URL, doc: unknown, p
     throw new MetadataDocumentError('confidential', 'the document carries a client secret');
   }
   const method = raw['token_endpoint_auth_method'] ?? 'none';
-  if (method !== 'none') throw new MetadataDocumentError('confidential', `token_endpoint_auth_method ${String(method).slice(0, 40)} (only none is supported)`);
+  if (method !== 'none' && method !== 'private_key_jwt') {
+    throw new MetadataDocumentError('confidential', `token_endpoint_auth_method ${String(method).slice(0, 40)} (none or private_key_jwt only)`);
+  }
   delete raw['client_id'];
-  raw['token_endpoint_auth_method'] = 'none';
+  raw['token_endpoint_auth_method'] = method;
   raw['grant_types'] ??= ['authorization_code'];
   let m: ReturnType<typeof validateClientMetadata>;
   try {
@@ -89,8 +91,8 @@ export function clientFromDocument(tenantId: TenantId, url: URL, doc: unknown, p
     secretHash: null,
     secretEncrypted: null,
     secretExpiresAt: null,
-    tokenEndpointAuthMethod: 'none',
-    tokenEndpointAuthSigningAlg: null,
+    tokenEndpointAuthMethod: m.tokenEndpointAuthMethod,
+    tokenEndpointAuthSigningAlg: m.tokenEndpointAuthSigningAlg,
     grantTypes: m.grantTypes,
     responseTypes: m.responseTypes,
     redirectUris: m.redirectUris,

@@ -85,7 +85,9 @@ test('CIMD §4.1 documents: client_id equal to the URL, a public client, no secr
   assert.equal(reason(doc({ client_id: 'https://app.example/client.json/' })), 'client_id_mismatch');
   assert.equal(reason(doc({ client_secret: 'x' })), 'confidential');
   assert.equal(reason(doc({ token_endpoint_auth_method: 'client_secret_basic' })), 'confidential');
-  assert.equal(reason(doc({ token_endpoint_auth_method: 'private_key_jwt' })), 'confidential');
+  assert.equal(reason(doc({ token_endpoint_auth_method: 'client_secret_jwt' })), 'confidential');
+  assert.equal(reason(doc({ token_endpoint_auth_method: 'private_key_jwt' })), 'invalid_metadata', 'private_key_jwt without keys');
+  assert.equal(reason(doc({ token_endpoint_auth_method: 'private_key_jwt', jwks_uri: 'https://app.example/jwks' })), 'accepted');
   assert.equal(reason(doc({ first_party: true })), 'invalid_metadata');
   assert.equal(reason(doc({ grant_types: ['client_credentials'] })), 'invalid_metadata');
   assert.equal(reason(doc({ response_types: ['code id_token'] })), 'invalid_metadata');
