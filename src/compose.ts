@@ -10,6 +10,7 @@ import { createClientAuthenticator } from './core/client-auth/client-authenticat
 import { ClientJwksCache } from './core/client-auth/client-jwks.ts';
 import type { ClientAuthenticator } from './core/client-auth/types.ts';
 import { createClientService, type ClientService } from './core/clients/client-service.ts';
+import { createMetadataDocuments, withMetadataDocuments } from './core/clients/metadata-documents.ts';
 import { createDeviceAuthorization, type DeviceAuthorization } from './core/device-authorization/device-authorization.ts';
 import { createDeviceVerification, type DeviceVerification } from './core/device-authorization/device-verification.ts';
 import { createEndSession, type EndSession } from './core/end-session/end-session-service.ts';
@@ -104,6 +105,11 @@ export interface ComposeOptions {
   readonly localRateLimiter?: RateLimiter;
   /** Observability of the store and outbound calls (the server sets it; CLI commands do not). */
   readonly observe?: ObserveOptions;
+  /**
+   * Tests only, never from config or env: a PEM certificate authority the guarded outbound fetcher
+   * trusts beside the system's, so a test can serve https (client metadata documents) on loopback.
+   */
+  readonly outboundTestCa?: string;
 }
 
 /** What `createGatehouse` asks compose to observe (#9 part 5). */
@@ -206,28 +212,60 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
   const opened = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
   let shared: SharedState | undefined;
   let tracing: Tracing | null = null;
+  let exportFetch: GuardedFetcher | null = null;
   try {
-    // ---- observability (#9 part 5) ----------------------------------------------------------
-    // Tracing loads (and imports the OpenTelemetry SDK) only when an OTLP endpoint is set. The
-    // store decorators are installed only when asked: metrics time every port call; tracing adds
-    // a span per call under a request span. Off means no wrapper at all.
-    tracing = opts.observe?.tracing ? await loadTracing(opts.observe.env ?? process.env, GATEHOUSE_VERSION, (m) => notice(`[gatehouse] tracing: ${m}`)) : null;
-    let observed = opened;
-    if (opts.observe?.storeTiming) observed = decorateStorage(observed, opts.observe.storeTiming.wrap);
-    if (tracing) observed = decorateStorage(observed, tracing.wrapStoreCall);
-    // ---- end observability ------------------------------------------------------------------
-    if (config.database.autoMigrate) await opened.migrate();
     const events = new EventBus();
     let log: (level: 'info' | 'warn' | 'error', message: string) => void = (_l, m) => notice(`[gatehouse] ${m}`);
     // ---- resilience (#9 part 2): named policies from `resilience.*`. Every store call the dialect
     // needs goes through the `store` policy (timeout, breaker, bulkhead; src/resilience/store-guard.ts),
     // every outbound request through its destination's breaker and bulkhead (the guarded fetcher).
     const resilience = createResilience(config, { events, log: (l, m) => log(l, m) });
+    // ---- observability (#9 part 5) ----------------------------------------------------------
+    // Tracing loads (and imports the OpenTelemetry SDK) only when an OTLP endpoint is set. The
+    // store decorators are installed only when asked: metrics time every port call; tracing adds
+    // a span per call under a request span. Off means no wrapper at all.
+    // Spans leave through their own, untraced, guarded fetcher (trusted path: time and byte
+    // limits, the collector's breaker), so an export makes no span of its own.
+    exportFetch = opts.observe?.tracing ? createGuardedFetch(guardedFetchOptions(config, resilience.outbound)) : null;
+    tracing = exportFetch
+      ? await loadTracing(opts.observe?.env ?? process.env, GATEHOUSE_VERSION, (m) => notice(`[gatehouse] tracing: ${m}`), exportFetch)
+      : null;
+    if (!tracing && exportFetch) {
+      await exportFetch.close();
+      exportFetch = null;
+    }
+    let observed = opened;
+    if (opts.observe?.storeTiming) observed = decorateStorage(observed, opts.observe.storeTiming.wrap);
+    if (tracing) observed = decorateStorage(observed, tracing.wrapStoreCall);
+    // ---- end observability ------------------------------------------------------------------
+    if (config.database.autoMigrate) await opened.migrate();
     const storage = resilience.guardStorage(observed);
     // ---- end resilience ----
     shared = await openShared(config, { clock, events, storage, policy: resilience.redis, tracing, local: opts.localRateLimiter, log: (l, m) => log(l, m) });
+    // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri, client_id metadata
+    // documents) is fetched through one guard.
+    const outbound = createGuardedFetch({
+      ...guardedFetchOptions(config, resilience.outbound),
+      tracing,
+      ...(opts.outboundTestCa ? { testCa: opts.outboundTestCa } : {}),
+    });
+    // Client ID Metadata Documents: when enabled, a client_id that is an https URL is resolved by
+    // fetching it, wherever a client is looked up (authorize, PAR, token, introspection, logout).
+    const clients = config.clientIdMetadataDocuments.enabled
+      ? withMetadataDocuments(
+          storage.clients,
+          createMetadataDocuments(
+            {
+              http: outbound,
+              clock,
+              onRefused: (id, e) => log('warn', `client_id metadata document ${id.slice(0, 255)} refused: ${e.message.slice(0, 300)}`),
+            },
+            config,
+          ),
+        )
+      : storage.clients;
     const ports: Ports = {
-      clients: storage.clients,
+      clients,
       tokens: storage.tokens,
       denylist: storage.denylist,
       replay: shared.replay,
@@ -253,8 +291,6 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const keys = new KeyManager({ keyStore: storage.keyStore, clock, events, kek, kekPrevious, tenantId, log: (l, m) => log(l, m) }, config);
     if (opts.keys === 'load') await keys.load();
     else await keys.init();
-    // S19: every URL a client supplies (jwks_uri, backchannel_logout_uri) is fetched through one guard.
-    const outbound = createGuardedFetch({ ...guardedFetchOptions(config, resilience.outbound), tracing });
     // One cache of clients' keys (jwks_uri fetches) for private_key_jwt and request objects.
     const clientJwks = new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound);
     const clientAuth = createClientAuthenticator({ ...ports, kek, kekPrevious, tenantId, jwks: clientJwks }, config);
@@ -396,6 +432,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         await storage.close();
         // Last spans go out, but an unreachable collector never holds up the shutdown.
         if (tracing) await withTimeout(tracing.shutdown(), 3000, 'trace export').catch(() => {});
+        await exportFetch?.close();
       },
     };
     return services;
@@ -403,6 +440,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     await shared?.close().catch(() => {});
     if (!opts.storage) await opened.close().catch(() => {});
     await tracing?.shutdown().catch(() => {});
+    await exportFetch?.close().catch(() => {});
     throw e;
   }
 }

@@ -196,7 +196,11 @@ export const unlockUserUseCase = defineUseCase({
   event: 'user.unlocked',
   handle: async (ctx, input) => {
     const user = await mustFindUser(ctx, input.user);
-    // The counters are keyed by the username as stored (core/users/password-sign-in.ts).
+    // A new sign-in generation in the store: every process (also one without Redis, whose counters
+    // are in its own memory) counts this user's next attempt under new, empty keys.
+    await ctx.deps.users.update(ctx.deps.tenantId, user.id, { signInEpoch: (user.signInEpoch ?? 0) + 1 });
+    // The counters are keyed by the username as stored (core/users/password-sign-in.ts); those
+    // this process can reach (Redis, or its own memory) are cleared too.
     const counters = await ctx.deps.rateLimiter.resetPrefix(userKeyPrefix(user.username));
     ctx.emit({ userId: user.id, counters });
     return { id: user.id, username: user.username, counters_cleared: counters };

@@ -428,6 +428,24 @@ export const configSchema = z
           .max(1_048_576)
           .default(65_536)
           .describe('Largest accepted response body of an event webhook POST, in bytes; a longer body is abandoned and the delivery is retried.'),
+        maxClientMetadataBytes: z
+          .number()
+          .int()
+          .min(512)
+          .max(65_536)
+          .default(5120)
+          .describe(
+            'Largest accepted Client ID Metadata Document, in bytes (the draft suggests 5 KiB); a longer body is abandoned while streaming and the client id is refused.',
+          ),
+        maxOtlpResponseBytes: z
+          .number()
+          .int()
+          .min(0)
+          .max(1_048_576)
+          .default(65_536)
+          .describe(
+            'Largest accepted response body of an OTLP trace export (the collector named by `OTEL_EXPORTER_OTLP_*`), in bytes; a longer body is abandoned and that batch of spans is dropped.',
+          ),
       })
       .strict()
       .prefault({}),
@@ -555,6 +573,63 @@ export const configSchema = z
             '`own-or-audience`: a client sees tokens issued to it or naming it in `aud`; `any-client`: every authenticated client sees every token. Others get `{"active":false}`.',
           ),
         privilegedClients: z.array(z.string()).default([]).describe('Client ids that may introspect every token.'),
+      })
+      .strict()
+      .prefault({}),
+    clientIdMetadataDocuments: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Accept an https URL as `client_id` and resolve it by fetching its Client ID Metadata Document (draft-ietf-oauth-client-id-metadata-document) through the guarded outbound fetcher. Off by default: turning it on lets any web site act as a public client (always behind the consent page). docs/authorization.md "Client ID Metadata Documents".',
+          ),
+        trust: z
+          .enum(['any-with-consent', 'allow-list'])
+          .default('any-with-consent')
+          .describe('`any-with-consent`: any host not in `denyHosts`, always behind the consent page; `allow-list`: only hosts in `allowHosts`.'),
+        allowHosts: z
+          .array(z.string().min(1).max(253))
+          .default([])
+          .describe('Hosts whose client ids are accepted with `trust: allow-list`: exact names, or `*.example.com` for every subdomain (not the name itself).'),
+        denyHosts: z
+          .array(z.string().min(1).max(253))
+          .default([])
+          .describe('Hosts whose client ids are always refused (same forms as `allowHosts`); wins over `allowHosts`.'),
+        redirectUris: z
+          .enum(['same-host-or-loopback', 'any'])
+          .default('same-host-or-loopback')
+          .describe(
+            "`same-host-or-loopback`: each redirect URI is https on the client id URL's host, or an RFC 8252 §7.3 loopback `http://127.0.0.1` / `[::1]` / `localhost` URI (any port); `any`: whatever a registered client may use.",
+          ),
+        allowedScopes: z
+          .array(z.string())
+          .default([])
+          .describe('Scopes such a client may ask for; empty = `openid profile email offline_access` (admin scopes never).'),
+        cacheMaxEntries: z.number().int().min(1).max(100_000).default(1000).describe('Documents kept in memory at once (least recently used go first).'),
+        cacheMinTtl: z
+          .number()
+          .int()
+          .min(0)
+          .max(86_400)
+          .default(60)
+          .describe(
+            'Shortest time a fetched document is kept, in seconds, whatever its `Cache-Control: max-age` (or `no-cache`) says. `no-store` is never cached.',
+          ),
+        cacheMaxTtl: z
+          .number()
+          .int()
+          .min(1)
+          .max(604_800)
+          .default(86_400)
+          .describe('Longest time a fetched document is kept, in seconds, whatever its `max-age` says.'),
+        cacheDefaultTtl: z
+          .number()
+          .int()
+          .min(0)
+          .max(604_800)
+          .default(300)
+          .describe('Time a document without `Cache-Control` freshness is kept, in seconds (within the min and max).'),
       })
       .strict()
       .prefault({}),

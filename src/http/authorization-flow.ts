@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { metadataDocumentHost } from '../core/clients/metadata-document-client.ts';
 import { authorizationErrorResponse } from '../core/authorize/authorization-error.ts';
 import type { AuthorizationFailure, AuthorizationRequest, AuthorizationResponse, InteractionPage, InteractionProgress } from '../core/authorize/types.ts';
 import { OAuthError } from '../core/errors.ts';
@@ -149,7 +150,12 @@ export async function showInteraction(
   if (page === 'consent' || page === 'confirm') {
     const who = await fc.accountViews.signedIn(p.session);
     const common = { csrfToken: token, interaction, clientName, formAction, redirectHost: redirectLabel(p.req.redirectUri), username: who?.username ?? '' };
-    return sendPage(reply, page === 'confirm' ? confirmPage(kit, common) : consentPage(kit, { ...common, scope: p.req.scope, claims: p.req.claims }));
+    return sendPage(
+      reply,
+      page === 'confirm'
+        ? confirmPage(kit, common)
+        : consentPage(kit, { ...common, scope: p.req.scope, claims: p.req.claims, documentHost: metadataDocumentHost(p.req.client) }),
+    );
   }
   const accounts: ChooserAccount[] = await fc.accountViews.accounts(p.session);
   if (accounts.length === 0) return showInteraction(fc, request, reply, p, 'login', extra);

@@ -38,7 +38,7 @@ function guard(o: Partial<GuardedFetchOptions> = {}): GuardedFetcher {
     production: false,
     connectTimeoutMs: 1000,
     timeoutMs: 2000,
-    maxBytes: { client_jwks: 64 * 1024, backchannel_logout: 1024, event_webhook: 1024 },
+    maxBytes: { client_jwks: 64 * 1024, backchannel_logout: 1024, event_webhook: 1024, otlp_export: 1024, client_metadata: 1024 },
     ...o,
   });
   fetchers.push(f);

@@ -1,5 +1,6 @@
 import { lookup as osLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
+import { rootCertificates } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Config } from '../config/schema.ts';
 import { OutboundError, type OutboundHttp, type OutboundPurpose, type OutboundRequest, type OutboundResponse } from '../core/ports/outbound-http.ts';
@@ -26,6 +27,11 @@ export interface GuardedFetchOptions {
   readonly guard?: OutboundRequestGuard;
   /** When tracing is on: a CLIENT span per request and its W3C `traceparent` sent along. */
   readonly tracing?: Pick<Tracing, 'clientSpan'> | null;
+  /**
+   * Tests only (a ComposeOptions switch, never config or env): one more certificate authority the
+   * guarded agent trusts beside the system's, for https servers a test runs on loopback.
+   */
+  readonly testCa?: string;
 }
 
 /** Runs one request to `origin` (scheme, host, port) under that destination's breaker and bulkhead. */
@@ -33,13 +39,19 @@ export interface OutboundRequestGuard {
   run<T>(origin: string, call: () => Promise<T>): Promise<T>;
 }
 
+export interface TrustedOptions {
+  readonly allowHttp?: boolean;
+}
+
 /** The guard (DESIGN S19) plus a trusted entry for destinations the operator configured. */
 export interface GuardedFetcher extends OutboundHttp {
   /**
    * For URLs the operator configured (event sinks, webhooks, OTLP): the same scheme rule, time
    * and byte limits and no redirects, but no address check. Never for a client-supplied URL.
+   * `allowHttp`: plain http also in production, for a destination whose convention is http on
+   * the operator's own network (an OTLP collector sidecar, `http://localhost:4318`).
    */
-  fetchTrusted(url: string, request: OutboundRequest): Promise<OutboundResponse>;
+  fetchTrusted(url: string, request: OutboundRequest, options?: TrustedOptions): Promise<OutboundResponse>;
   /** Closes pooled connections. */
   close(): Promise<void>;
 }
@@ -52,7 +64,13 @@ export function guardedFetchOptions(config: Pick<Config, 'env' | 'outbound'>, gu
     production: config.env === 'production',
     connectTimeoutMs: o.connectTimeoutMs,
     timeoutMs: o.timeoutMs,
-    maxBytes: { client_jwks: o.maxJwksBytes, backchannel_logout: o.maxLogoutResponseBytes, event_webhook: o.maxWebhookResponseBytes },
+    maxBytes: {
+      client_jwks: o.maxJwksBytes,
+      backchannel_logout: o.maxLogoutResponseBytes,
+      event_webhook: o.maxWebhookResponseBytes,
+      otlp_export: o.maxOtlpResponseBytes,
+      client_metadata: o.maxClientMetadataBytes,
+    },
   };
 }
 
@@ -127,10 +145,17 @@ async function readLimited(body: Dispatcher.ResponseData['body'], max: number): 
 export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
   const policy = new AddressPolicy(opts.allowHosts, opts.production);
   const agentOptions = { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, keepAliveTimeout: 4_000 };
-  const guarded = new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs, lookup: checkedLookup(policy, opts.resolve ?? resolveAll) } });
+  const guarded = new Agent({
+    ...agentOptions,
+    connect: {
+      timeout: opts.connectTimeoutMs,
+      lookup: checkedLookup(policy, opts.resolve ?? resolveAll),
+      ...(opts.testCa ? { ca: [...rootCertificates, opts.testCa] } : {}),
+    },
+  });
   const trusted = new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs } });
 
-  async function send(raw: string, req: OutboundRequest, check: boolean): Promise<OutboundResponse> {
+  async function send(raw: string, req: OutboundRequest, check: boolean, allowHttp = false): Promise<OutboundResponse> {
     let url: URL;
     try {
       url = new URL(raw);
@@ -138,7 +163,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
       throw new OutboundError('invalid_url');
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new OutboundError('invalid_url', `scheme ${url.protocol}`);
-    if (url.protocol === 'http:' && opts.production) throw new OutboundError('not_https');
+    if (url.protocol === 'http:' && opts.production && !allowHttp) throw new OutboundError('not_https');
     // A literal address is never looked up, so it is checked here (the URL parser has already
     // turned 2130706433, 0x7f.1, 0177.0.0.1 and 127.1 into 127.0.0.1).
     const host = normalHost(url.hostname);
@@ -179,7 +204,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
   }
 
   /** The traced variant: one CLIENT span (semconv HTTP client attributes), `traceparent` injected. */
-  function traced(tracing: Pick<Tracing, 'clientSpan'>, raw: string, req: OutboundRequest, check: boolean): Promise<OutboundResponse> {
+  function traced(tracing: Pick<Tracing, 'clientSpan'>, raw: string, req: OutboundRequest, check: boolean, allowHttp = false): Promise<OutboundResponse> {
     const method = req.method ?? 'GET';
     let target: URL | null = null;
     try {
@@ -199,7 +224,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
       const headers: Record<string, string> = { ...req.headers };
       span.inject(headers);
       try {
-        const res = await send(raw, { ...req, headers }, check);
+        const res = await send(raw, { ...req, headers }, check, allowHttp);
         span.setAttribute('http.response.status_code', res.status);
         if (res.status >= 400) span.setAttribute('error.type', String(res.status));
         return res;
@@ -213,7 +238,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
   const tracing = opts.tracing;
   return {
     fetch: tracing ? (url, req) => traced(tracing, url, req, true) : (url, req) => send(url, req, true),
-    fetchTrusted: tracing ? (url, req) => traced(tracing, url, req, false) : (url, req) => send(url, req, false),
+    fetchTrusted: tracing ? (url, req, o) => traced(tracing, url, req, false, o?.allowHttp) : (url, req, o) => send(url, req, false, o?.allowHttp),
     async close() {
       await Promise.all([guarded.close(), trusted.close()]);
     },

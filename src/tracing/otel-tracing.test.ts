@@ -6,6 +6,8 @@ import { after, before, test } from 'node:test';
 import { Redis } from 'ioredis';
 import type { Tracing } from '../core/ports/tracing.ts';
 import { backendRequired } from '../../test/support/databases.ts';
+import { testOutbound } from '../../test/support/outbound.ts';
+import type { GuardedFetcher } from '../outbound/guarded-fetch.ts';
 import { createOtelTracing } from './otel-tracing.ts';
 import { tracingSettings } from './tracing-env.ts';
 
@@ -22,6 +24,7 @@ interface OtlpSpan {
 const spans: OtlpSpan[] = [];
 let receiver: Server;
 let tracing: Tracing;
+let outbound: GuardedFetcher;
 
 before(async () => {
   receiver = createServer((req, res) => {
@@ -35,11 +38,13 @@ before(async () => {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
-  tracing = createOtelTracing(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: url }, 'test', () => {})!);
+  outbound = testOutbound();
+  tracing = createOtelTracing(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: url }, 'test', () => {})!, outbound);
 });
 
 after(async () => {
   await tracing.shutdown();
+  await outbound.close();
   receiver.closeAllConnections();
   await new Promise((r) => receiver.close(r));
 });

@@ -1,7 +1,6 @@
 import { type Context, defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOffSampler,
@@ -26,6 +25,7 @@ import {
   ATTR_USER_AGENT_ORIGINAL,
 } from '@opentelemetry/semantic-conventions';
 import type { ActiveSpan, IncomingRequestInfo, ServerSpan, SpanAttributes, Tracing } from '../core/ports/tracing.ts';
+import { createOtlpSpanExporter, type OtlpTransport } from './otlp-span-exporter.ts';
 import type { SamplerKind, TracingSettings } from './tracing-env.ts';
 
 function sampler(kind: SamplerKind, ratio: number): Sampler {
@@ -57,12 +57,13 @@ function fail(span: Span, error: unknown): void {
 
 /**
  * OpenTelemetry behind the Tracing port: a BasicTracerProvider with a BatchSpanProcessor and an
- * OTLP/HTTP (JSON) exporter, a W3C trace-context propagator and an AsyncLocalStorage context
+ * OTLP/HTTP (JSON) exporter that sends through the guarded fetcher's trusted path (`transport`,
+ * which must not itself be traced, or each export would make spans to export), a W3C trace-context propagator and an AsyncLocalStorage context
  * manager. Nothing is registered globally: each instance keeps its own provider and context
  * manager (several servers in one process, as in tests, do not share or fight over globals).
  */
-export function createOtelTracing(settings: TracingSettings): Tracing {
-  const exporter = new OTLPTraceExporter({ url: settings.url, headers: { ...settings.headers }, timeoutMillis: settings.timeoutMillis });
+export function createOtelTracing(settings: TracingSettings, transport: OtlpTransport, warn: (m: string) => void = () => {}): Tracing {
+  const exporter = createOtlpSpanExporter(settings, transport, warn);
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes(settings.resource),
     sampler: sampler(settings.sampler, settings.samplerRatio),

@@ -37,6 +37,19 @@ export function userStoreContract(h: GetHarness): void {
       assert.deepEqual((await users.update(t, u.id, { disabled: true }))?.groups, [], 'a patch without the profile leaves it');
     });
 
+    test('signInEpoch (the sign-in generation users.unlock changes) is stored by update and read by get and findByUsername', async () => {
+      const { users } = h().storage;
+      const t = newTenant();
+      const u = userFixture(t, 'epoch');
+      await users.create(u);
+      assert.equal((await users.get(t, u.id))?.signInEpoch ?? 0, 0, 'a new user is at generation 0');
+      assert.equal((await users.update(t, u.id, { signInEpoch: 1 }))?.signInEpoch, 1);
+      assert.equal((await users.findByUsername(t, 'epoch'))?.signInEpoch, 1);
+      const after = await users.update(t, u.id, { disabled: true });
+      assert.equal(after?.signInEpoch, 1, 'a patch without it leaves it');
+      assert.deepEqual({ ...after, disabled: false, signInEpoch: undefined }, { ...u, signInEpoch: undefined });
+    });
+
     test('usernames are stored lower-cased and found in any letter case', async () => {
       const { users } = h().storage;
       const t = newTenant();

@@ -192,6 +192,37 @@ test('tracing: an unreachable collector never fails a request, and shutdown does
   assert.ok(Date.now() - started < 5000, `closed in ${Date.now() - started} ms`);
 });
 
+test('S19 trace export: a collector that never answers opens its own circuit breaker; later batches fail fast without reaching it', async () => {
+  let requests = 0;
+  const hanging = await listen((req) => {
+    requests++;
+    req.resume(); // read the spans, never answer
+  });
+  const gh = await startTestServer(
+    { resilience: { outbound: { breaker: { consecutiveFailures: 2, halfOpenAfterMs: 600_000 } } } },
+    { observe: { env: { OTEL_EXPORTER_OTLP_ENDPOINT: hanging.url, OTEL_EXPORTER_OTLP_TIMEOUT: '150' } } },
+  );
+  try {
+    const opened: string[] = [];
+    gh.gh.services.events.on('breaker.opened', (e) => opened.push(e.dependency));
+    for (let i = 0; i < 10 && !opened.includes(`outbound:${hanging.url}`); i++) {
+      await fetch(`${gh.url}/health`);
+      await gh.gh.services.tracing!.flush().catch(() => {}); // the failed batch is reported, and dropped
+    }
+    assert.ok(opened.includes(`outbound:${hanging.url}`), opened.join(', '));
+    const seen = requests;
+    for (let i = 0; i < 3; i++) {
+      await fetch(`${gh.url}/health`);
+      await gh.gh.services.tracing!.flush().catch(() => {}); // the failed batch is reported, and dropped
+    }
+    assert.equal(requests, seen, 'no export reached the collector while its breaker is open');
+  } finally {
+    await gh.close();
+    hanging.server.closeAllConnections();
+    await new Promise((r) => hanging.server.close(r));
+  }
+});
+
 test('S16 tracing off: the OpenTelemetry SDK and exporter are not even loaded (only the API, which prom-client uses)', async () => {
   const { execFile } = await import('node:child_process');
   const child = new URL('../support/otel-loaded.mjs', import.meta.url).pathname;
@@ -207,5 +238,7 @@ test('S16 tracing off: the OpenTelemetry SDK and exporter are not even loaded (o
     [],
   );
   const on = await loaded({ ENDPOINT: 'http://127.0.0.1:9' });
-  assert.ok(on.includes('@opentelemetry/sdk-trace-base') && on.includes('@opentelemetry/exporter-trace-otlp-http'), on.join(', '));
+  assert.ok(on.includes('@opentelemetry/sdk-trace-base') && on.includes('@opentelemetry/otlp-transformer'), on.join(', '));
+  // Spans are sent by our exporter through the guarded fetcher, not by the OTel HTTP exporter.
+  assert.ok(!on.includes('@opentelemetry/exporter-trace-otlp-http'), on.join(', '));
 });

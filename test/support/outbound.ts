@@ -8,6 +8,6 @@ export function testOutbound(): GuardedFetcher {
     production: false,
     connectTimeoutMs: 2000,
     timeoutMs: 2000,
-    maxBytes: { client_jwks: 256 * 1024, backchannel_logout: 64 * 1024, event_webhook: 64 * 1024 },
+    maxBytes: { client_jwks: 256 * 1024, backchannel_logout: 64 * 1024, event_webhook: 64 * 1024, otlp_export: 64 * 1024, client_metadata: 5120 },
   });
 }

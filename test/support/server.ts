@@ -59,6 +59,8 @@ export interface TestServerOptions {
   /** Observability options (e.g. OTEL_* variables for tracing tests) and a pino logger instead of silence. */
   readonly observe?: GatehouseOptions['observe'];
   readonly logger?: GatehouseOptions['logger'];
+  /** A test CA the guarded outbound fetcher trusts (https servers the test runs on loopback). */
+  readonly outboundTestCa?: string;
 }
 
 /** Starts Gatehouse on 127.0.0.1:0 with `overrides` on top of fast, silent test defaults. */
@@ -97,6 +99,7 @@ export async function startTestServer(overrides: Overrides = {}, opts: TestServe
       ...(storage ? { storage } : {}),
       ...(opts.clock ? { clock: opts.clock } : {}),
       ...(opts.backchannel ? { backchannel: opts.backchannel } : {}),
+      ...(opts.outboundTestCa ? { outboundTestCa: opts.outboundTestCa } : {}),
     });
     await gh.app.ready();
     server.on('request', (req, res) => gh.app.routing(req, res));

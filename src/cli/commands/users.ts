@@ -234,8 +234,11 @@ export const usersCommand: CliCommand = {
           break;
         case 'unlock':
           printRecord(io, json, await app.users.unlock(actor, ref));
-          // In-process counters (MemoryRateLimiter): this process holds none of the server's.
-          io.err("note: with the in-memory limiter each server process keeps its own sign-in counters, out of this command's reach (see docs/security.md)");
+          // counters_cleared counts only what this process reaches (Redis); the new sign-in
+          // generation in the store reaches every server process, with or without Redis.
+          io.err(
+            "note: the user's sign-in generation was changed in the store, so every server process counts this user's sign-ins afresh (see docs/security.md)",
+          );
           break;
         default:
           printRecord(io, json, await app.users.delete(actor, ref));

@@ -7,6 +7,7 @@ import { epochSeconds, type Clock } from '../ports/clock.ts';
 import type { ConsentStore } from '../ports/consent-store.ts';
 import type { UserStore } from '../ports/user-store.ts';
 import { currentAccount } from '../session/session-service.ts';
+import { metadataDocumentHost } from '../clients/metadata-document-client.ts';
 import { AuthorizationError } from './authorization-error.ts';
 import { essentialAcr } from './checks/check-claims.ts';
 import { clientIdentityAssured } from './client-identity.ts';
@@ -96,7 +97,9 @@ export async function decide(
   // be assured. This includes the case where the user has previously approved an authorization
   // request for a given client ID — unless the identity of the client can be proven, the request
   // SHOULD be processed as if no previous request had been approved."
-  const assured = clientIdentityAssured(req.client, req.redirectUri);
+  // A client known only by its metadata document was never registered here: its consent page
+  // (with the document's host) is shown every time, remembered consent or not.
+  const assured = metadataDocumentHost(req.client) === null && clientIdentityAssured(req.client, req.redirectUri);
   if (!consented) {
     // OIDC Core §3.1.2.1 prompt=consent: "The Authorization Server SHOULD prompt the End-User for
     // consent before returning information to the Client." Even a first-party client: it asked.

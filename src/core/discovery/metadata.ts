@@ -6,6 +6,7 @@ export interface DiscoveryConfig {
   readonly tokens: { readonly accessTokenSigningAlg: SigningAlg };
   readonly keys: { readonly algorithms: readonly SigningAlg[] };
   readonly registration: { readonly enabled: boolean };
+  readonly clientIdMetadataDocuments?: { readonly enabled: boolean };
 }
 
 /** What the running server can actually do, gathered by the caller from the live registries. */
@@ -57,5 +58,8 @@ export function buildMetadata(config: DiscoveryConfig, caps: DiscoveryCapabiliti
   // RFC 9701 (AS metadata): the JWS algorithms for JWT introspection responses.
   m.introspection_signing_alg_values_supported = introspectionAlgs;
   if (config.registration.enabled) m.registration_endpoint = `${base}/register`;
+  // draft-ietf-oauth-client-id-metadata-document §5: "client_id_metadata_document_supported" —
+  // only when a URL client_id is actually resolved (S17).
+  if (config.clientIdMetadataDocuments?.enabled) m.client_id_metadata_document_supported = true;
   return m;
 }

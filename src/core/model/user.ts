@@ -51,6 +51,11 @@ export interface User {
   /** Group names (free-form, e.g. `sales` or `/org/sales`), released under the `groups` scope. */
   readonly groups: readonly string[];
   readonly disabled: boolean;
+  /**
+   * The sign-in generation (absent: 0). The sign-in limiter puts it in every per-user key, so
+   * `users.unlock` makes all earlier counters irrelevant in every process by changing it here.
+   */
+  readonly signInEpoch?: number;
   readonly createdAt: number; // epoch seconds
   readonly updatedAt: number; // epoch seconds
 }

@@ -1,9 +1,9 @@
 /**
  * What an outbound request is for. The adapter picks the byte limit by purpose
- * (`outbound.maxJwksBytes`, `outbound.maxLogoutResponseBytes`, `outbound.maxWebhookResponseBytes`),
- * so core never sets a limit itself.
+ * (`outbound.maxJwksBytes`, `outbound.maxLogoutResponseBytes`, `outbound.maxWebhookResponseBytes`,
+ * `outbound.maxOtlpResponseBytes`, `outbound.maxClientMetadataBytes`), so core never sets a limit itself.
  */
-export type OutboundPurpose = 'client_jwks' | 'backchannel_logout' | 'event_webhook';
+export type OutboundPurpose = 'client_jwks' | 'backchannel_logout' | 'event_webhook' | 'otlp_export' | 'client_metadata';
 
 /**
  * Why an outbound request failed, for events and logs (never the wire):

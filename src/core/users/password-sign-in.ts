@@ -72,6 +72,12 @@ export const BUSY_RETRY_AFTER = 2;
 export const userKeyPrefix = (normalized: string): string => `login:user:${normalized}:`;
 
 /**
+ * The per-user keys of one sign-in generation: `users.unlock` changes `signInEpoch` in the store,
+ * so every process, with or without Redis, counts the next attempt under new, empty keys.
+ */
+export const userEpochPrefix = (normalized: string, epoch: number | undefined): string => `${userKeyPrefix(normalized)}e${epoch ?? 0}:`;
+
+/**
  * Password sign-in with brute-force limits (NIST SP 800-63B §5.2.2: "the verifier SHALL implement
  * a rate-limiting mechanism that effectively limits failed authentication attempts"). In order:
  * 1. at most `maxInFlightPerAddress` sign-ins per address are being checked at once;
@@ -100,7 +106,8 @@ export function createPasswordSignIn(deps: SignInDeps, config: SignInConfig): Pa
         const user = normalized === null ? undefined : await deps.users.findByUsername(deps.tenantId, normalized);
         const userId = user?.id ?? null;
         const deviceId = user && device ? deps.deviceCookies.recognise(device, user.id) : null;
-        const userKeys = userKeyPrefix(normalized ?? '!invalid');
+        // The user is read before anything is counted, so its sign-in generation is in the keys.
+        const userKeys = userEpochPrefix(normalized ?? '!invalid', user?.signInEpoch);
         const counted: [string, number][] = [];
         const addrKey = `login:addr:${addr}`;
         if (!deviceId) {

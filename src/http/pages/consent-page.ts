@@ -13,6 +13,11 @@ export interface ConsentPageData {
   readonly scope: readonly string[];
   readonly claims: ClaimsRequest | null;
   readonly formAction: readonly string[];
+  /**
+   * The host of a client known only by its metadata document (draft-ietf-oauth-client-id-metadata-
+   * document): nobody registered it, so the page says where it comes from.
+   */
+  readonly documentHost?: string | null;
 }
 
 /** OIDC Core §3.1.2.4: the consent page, in plain words; Allow / Deny. */
@@ -21,6 +26,7 @@ export function consentPage(kit: PageKit, d: ConsentPageData): Page {
   const claimWords = extraClaimWords(kit, d.scope, d.claims);
   const main = html`<h1 id="title">${kit.t('consent.heading', { client: html`<strong>${d.clientName}</strong>` })}</h1>
 <p class="gh-muted">${kit.t('common.signedInAs', { user: html`<strong>${d.username}</strong>` })}</p>
+${d.documentHost ? html`<p id="client-host" class="gh-alert">${kit.t('consent.metadataDocument', { host: html`<strong>${d.documentHost}</strong>` })}</p>` : ''}
 ${
   scopeWords.length
     ? html`<p id="scopes-intro">${kit.t('common.scopesIntro', { client: d.clientName })}</p>

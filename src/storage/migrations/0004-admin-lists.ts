@@ -10,8 +10,7 @@ const BACKFILL_BATCH = 500;
  * Operator lists (docs/admin-lists.md): keyset-paged, index-driven on every dialect.
  * - tokens.user_id (the user's internal id; `subject` may be pairwise) with (tenant_id, user_id,
  *   grant_id) and (tenant_id, client_id, grant_id) for a user's/client's grants and bulk
- *   revocation. Tokens issued before this migration keep a NULL user_id (they are listed and
- *   revoked by client, not by user; they expire with their refresh lifetime).
+ *   revocation. Tokens issued before this migration got their user_id from 0007.
  * - clients.client_name_key (lower-cased name, ≤ 255 characters) for a case-insensitive name
  *   sort and prefix search; (tenant_id, created_at, client_id) and users (tenant_id, created_at,
  *   id) for the created_at sorts.
@@ -45,7 +44,7 @@ export function adminListsMigration(kind: SqlKind): Migration {
 }
 
 /** ADD COLUMN IF NOT EXISTS (PostgreSQL, MariaDB); SQLite has no such clause, so it looks first. */
-async function addColumn(db: Kysely<unknown>, kind: SqlKind, table: string, column: string, type: ReturnType<typeof sql>): Promise<void> {
+export async function addColumn(db: Kysely<unknown>, kind: SqlKind, table: string, column: string, type: ReturnType<typeof sql>): Promise<void> {
   if (kind === 'sqlite') {
     const { rows } = await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db);
     if (rows.some((r) => r.name === column)) return;
@@ -76,7 +75,7 @@ async function backfillClientNames(db: Kysely<Database>): Promise<void> {
 }
 
 /** user_id and auth_time of each sid row, from its session's accounts (rows without one stay NULL). */
-async function backfillSessionSids(db: Kysely<Database>): Promise<void> {
+export async function backfillSessionSids(db: Kysely<Database>): Promise<void> {
   for (let after: { t: string; h: string; s: string } | undefined; ; ) {
     const from = after;
     let q = db

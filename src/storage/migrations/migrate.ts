@@ -7,6 +7,7 @@ import { sessionIndexesMigration } from './0003-session-indexes.ts';
 import { adminListsMigration } from './0004-admin-lists.ts';
 import { outboxMigration } from './0005-outbox.ts';
 import { auditMigration } from './0006-audit.ts';
+import { userHardeningMigration } from './0007-user-hardening.ts';
 
 /**
  * The one migration set, in order, forward-only. Add a migration by appending
@@ -23,6 +24,7 @@ export function migrations(kind: SqlKind): Record<string, Migration> {
     '0004-admin-lists': adminListsMigration(kind),
     '0005-outbox': outboxMigration(kind),
     '0006-audit': auditMigration(kind),
+    '0007-user-hardening': userHardeningMigration(kind),
   };
 }
 

@@ -93,6 +93,8 @@ export interface UsersTable {
   roles: string;
   claims: string;
   disabled: ColumnType<boolean | number, number, number>;
+  /** The sign-in generation (0007), part of every per-user sign-in limiter key. */
+  signin_epoch: ColumnType<number, number | undefined, number>;
   created_at: number;
   updated_at: number;
 }

@@ -23,6 +23,7 @@ const USER_COLUMNS = [
   'roles',
   'claims',
   'disabled',
+  'signin_epoch',
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof UsersTable)[];
@@ -53,7 +54,7 @@ function decodeProfile(json: string): Pick<User, 'claims' | 'attributes' | 'grou
 }
 
 function decode(r: Values): User {
-  const [tenantId, id, username, passwordHash, roles, claims, disabled, createdAt, updatedAt] = r;
+  const [tenantId, id, username, passwordHash, roles, claims, disabled, signInEpoch, createdAt, updatedAt] = r;
   return {
     tenantId,
     id,
@@ -62,6 +63,8 @@ function decode(r: Values): User {
     roles: JSON.parse(roles) as string[],
     ...decodeProfile(claims),
     disabled: Boolean(disabled),
+    // 0 (never unlocked) is left out, as a user created without one reads back.
+    ...(Number(signInEpoch) ? { signInEpoch: Number(signInEpoch) } : {}),
     createdAt,
     updatedAt,
   };
@@ -75,6 +78,7 @@ function encodePatch(patch: UserPatch): Partial<Insertable<UsersTable>> {
   if (patch.roles !== undefined) out.roles = JSON.stringify(patch.roles);
   if (patch.claims !== undefined) out.claims = encodeProfile(patch);
   if (patch.disabled !== undefined) out.disabled = patch.disabled ? 1 : 0;
+  if (patch.signInEpoch !== undefined) out.signin_epoch = patch.signInEpoch;
   if (patch.updatedAt !== undefined) out.updated_at = patch.updatedAt;
   return out as Partial<Insertable<UsersTable>>;
 }
@@ -113,6 +117,7 @@ export class SqlUserStore implements UserStore {
           roles: JSON.stringify(u.roles),
           claims: encodeProfile(u),
           disabled: u.disabled ? 1 : 0,
+          signin_epoch: u.signInEpoch ?? 0,
           created_at: u.createdAt,
           updated_at: u.updatedAt,
         })

@@ -29,6 +29,8 @@ export const DE: Messages = {
   'consent.heading': '{client} möchte auf Ihr Konto zugreifen',
   'consent.claimsIntro': 'Außerdem wird angefragt:',
   'consent.returnTo': 'In beiden Fällen kehren Sie zu {host} zurück.',
+  'consent.metadataDocument':
+    'Diese App ist hier nicht registriert: Sie weist sich mit einem auf {host} veröffentlichten Dokument aus. Erlauben Sie den Zugriff nur, wenn Sie {host} vertrauen.',
   'consent.formLabel': 'Einwilligung',
   'consent.chooseAllowOrDeny': 'Bitte wählen Sie „Erlauben“ oder „Ablehnen“.',
 

@@ -32,6 +32,7 @@ export const EN = {
   'consent.heading': '{client} wants to access your account',
   'consent.claimsIntro': 'It also asks for:',
   'consent.returnTo': 'Either way you will return to {host}.',
+  'consent.metadataDocument': 'This app is not registered here: it names itself by a document published on {host}. Allow only if you trust {host}.',
   'consent.formLabel': 'Consent',
   'consent.chooseAllowOrDeny': 'Choose Allow or Deny.',
 

@@ -29,6 +29,8 @@ export const ES: Messages = {
   'consent.heading': '{client} quiere acceder a su cuenta',
   'consent.claimsIntro': 'También solicita:',
   'consent.returnTo': 'En cualquier caso, volverá a {host}.',
+  'consent.metadataDocument':
+    'Esta aplicación no está registrada aquí: se identifica con un documento publicado en {host}. Permítalo solo si confía en {host}.',
   'consent.formLabel': 'Consentimiento',
   'consent.chooseAllowOrDeny': 'Elija «Permitir» o «Denegar».',
 

@@ -29,6 +29,8 @@ export const FR: Messages = {
   'consent.heading': '{client} souhaite accéder à votre compte',
   'consent.claimsIntro': 'L’application demande également :',
   'consent.returnTo': 'Dans les deux cas, vous serez redirigé vers {host}.',
+  'consent.metadataDocument':
+    'Cette application n’est pas enregistrée ici : elle s’identifie par un document publié sur {host}. N’autorisez l’accès que si vous faites confiance à {host}.',
   'consent.formLabel': 'Consentement',
   'consent.chooseAllowOrDeny': 'Choisissez « Autoriser » ou « Refuser ».',
 
