@@ -50,6 +50,8 @@ import { createApplication, type Application } from './app/index.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
 import { loadPageAssets } from './http/assets/page-assets.ts';
 import { endpointUrl, type AppContext } from './http/context.ts';
+import { provisionConsoleClient } from './http/console/console-client.ts';
+import { createConsoleSessions } from './http/console/console-session.ts';
 import { createCsrf } from './http/csrf.ts';
 import { createInteractionSealer } from './http/interaction.ts';
 import { createPageKit } from './http/pages/layout.ts';
@@ -448,9 +450,12 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
       pages: createPageKit(config, await loadPageAssets(config)),
       csrf: createCsrf(config, kek),
       interactions: createInteractionSealer(kek, clock, config),
+      console: config.console.enabled ? createConsoleSessions(config, kek, clock) : null,
       metrics,
       lifecycle: { draining: false },
     };
+    // The admin console signs in through its own built-in client (docs/console.md).
+    if (config.console.enabled) await provisionConsoleClient({ config, tenantId: services.tenantId, clients: storage.clients, clientService: services.clientService });
     const app = await buildApp(ctx, opts);
     services.setLog((level, message) => app.log[level](message));
     services.keys.start();
