@@ -455,7 +455,8 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
       lifecycle: { draining: false },
     };
     // The admin console signs in through its own built-in client (docs/console.md).
-    if (config.console.enabled) await provisionConsoleClient({ config, tenantId: services.tenantId, clients: storage.clients, clientService: services.clientService });
+    if (config.console.enabled)
+      await provisionConsoleClient({ config, tenantId: services.tenantId, clients: storage.clients, clientService: services.clientService });
     const app = await buildApp(ctx, opts);
     services.setLog((level, message) => app.log[level](message));
     services.keys.start();

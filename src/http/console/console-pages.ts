@@ -31,7 +31,9 @@ function sortOf(q: Query, fields: readonly string[], fallback: string): { sort: 
   const raw = q['sort'] ?? fallback;
   const desc = raw.startsWith('-');
   const field = desc ? raw.slice(1) : raw;
-  return fields.includes(field) ? { sort: field, order: desc ? 'desc' : 'asc', raw } : { sort: fallback.replace(/^-/, ''), order: fallback.startsWith('-') ? 'desc' : 'asc', raw: fallback };
+  return fields.includes(field)
+    ? { sort: field, order: desc ? 'desc' : 'asc', raw }
+    : { sort: fallback.replace(/^-/, ''), order: fallback.startsWith('-') ? 'desc' : 'asc', raw: fallback };
 }
 
 /** A sortable column header: a link that sorts by it (and flips the order when it is the current sort). */
@@ -116,7 +118,10 @@ ${tile('failed_client_auth', 'Failed client authentications', t.failed_client_au
     { schema: { hide: true } },
     guarded(async (_request, reply) => {
       const tiles = ctx.metrics ? await dashboardTiles(ctx.metrics.registry) : null;
-      return reply.header('cache-control', 'no-store').type('application/json').send({ scope: ctx.metrics ? 'instance' : 'none', tiles });
+      return reply
+        .header('cache-control', 'no-store')
+        .type('application/json')
+        .send({ scope: ctx.metrics ? 'instance' : 'none', tiles });
     }),
   );
 
@@ -205,7 +210,8 @@ ${AUTH_METHODS.map((m) => html`<option value="${m}">${m}</option>`)}</select></d
     const extra = Object.fromEntries(Object.entries(cl).filter(([k]) => !READ_ONLY.has(k) && !(FIELDS as readonly string[]).includes(k)));
     const builtIn = cl.client_id === CONSOLE_CLIENT_ID;
     const rows = Object.entries(cl).map(
-      ([k, v]) => html`<div class="py-1"><dt class="text-xs font-semibold text-slate-700 dark:text-slate-300">${k}</dt><dd class="font-mono text-sm break-all">${typeof v === 'string' ? v : JSON.stringify(v)}</dd></div>`,
+      ([k, v]) =>
+        html`<div class="py-1"><dt class="text-xs font-semibold text-slate-700 dark:text-slate-300">${k}</dt><dd class="font-mono text-sm break-all">${typeof v === 'string' ? v : JSON.stringify(v)}</dd></div>`,
     );
     const usesSecret = cl.token_endpoint_auth_method.startsWith('client_secret');
     return c.page(
@@ -256,7 +262,9 @@ ${confirmAction({ id: 'delete-client', label: 'Delete', title: 'Delete this clie
   app.get<{ Params: { id: string } }>(
     '/admin/clients/:id',
     { schema: { hide: true } },
-    guarded(async (request, reply, c) => clientPage(reply, c, (await run('clients.show', c, { client_id: (request.params as { id: string }).id })) as ClientView, null)),
+    guarded(async (request, reply, c) =>
+      clientPage(reply, c, (await run('clients.show', c, { client_id: (request.params as { id: string }).id })) as ClientView, null),
+    ),
   );
 
   app.post<{ Params: { id: string }; Body: Form }>(
@@ -273,7 +281,8 @@ ${confirmAction({ id: 'delete-client', label: 'Delete', title: 'Delete this clie
         } catch {
           throw new GatehouseError('GH_INVALID_INPUT', 'Other metadata: not valid JSON');
         }
-        if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) throw new GatehouseError('GH_INVALID_INPUT', 'Other metadata: must be a JSON object');
+        if (typeof extra !== 'object' || extra === null || Array.isArray(extra))
+          throw new GatehouseError('GH_INVALID_INPUT', 'Other metadata: must be a JSON object');
         const metadata: Record<string, unknown> = { ...(extra as Record<string, unknown>) };
         for (const k of Object.keys(current)) if (!READ_ONLY.has(k) && !(k in metadata) && !(FIELDS as readonly string[]).includes(k)) metadata[k] = null;
         for (const k of READ_ONLY) delete metadata[k];

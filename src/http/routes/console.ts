@@ -13,6 +13,13 @@ import { registerConsolePages } from '../console/console-pages.ts';
 
 const CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
+/** The CSRF token of a form body (the form parser keeps every value as a list: the first one). */
+function csrfTokenOf(body: unknown): string | undefined {
+  const v = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[CSRF_FIELD] : undefined;
+  const first = Array.isArray(v) ? v[0] : v;
+  return typeof first === 'string' ? first : undefined;
+}
+
 /** What a console page handler gets: who acts, their CSRF token, and how to render. */
 export interface ConsoleRequest {
   readonly viewer: ConsoleViewer;
@@ -74,7 +81,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
     const flow = sessions.takeFlow(request, reply, q['state']);
     if (!flow) return message(request, reply, 400, 'Sign-in expired', 'This sign-in was not started here or took too long. Please start again.', signInLink());
     // RFC 9207 §2.4: the authorization response must come from this issuer.
-    if (q['iss'] !== undefined && q['iss'] !== ctx.config.issuer) return message(request, reply, 400, 'Sign-in failed', 'The response came from another issuer.', signInLink());
+    if (q['iss'] !== undefined && q['iss'] !== ctx.config.issuer)
+      return message(request, reply, 400, 'Sign-in failed', 'The response came from another issuer.', signInLink());
     if (q['error'] !== undefined || typeof q['code'] !== 'string')
       return message(request, reply, 400, 'Sign-in cancelled', 'You did not sign in to the console.', signInLink(flow.returnTo));
     // The server is the relying party: the code is redeemed at our own token endpoint, in
@@ -102,8 +110,9 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
     return reply.header('cache-control', 'no-store').redirect(`${base}${flow.returnTo}`, 303);
   });
 
-  app.post<{ Body: Record<string, string | undefined> }>('/admin/sign-out', { schema: { hide: true } }, async (request, reply) => {
-    if (!ctx.csrf.verify(request, request.body?.[CSRF_FIELD])) return message(request, reply, 403, 'Request refused', 'The form was stale or came from elsewhere. Reload the page and try again.');
+  app.post('/admin/sign-out', { schema: { hide: true } }, async (request, reply) => {
+    if (!ctx.csrf.verify(request, csrfTokenOf(request.body)))
+      return message(request, reply, 403, 'Request refused', 'The form was stale or came from elsewhere. Reload the page and try again.');
     sessions.end(reply);
     return message(request, reply, 200, 'Signed out', 'You signed out of the console.', signInLink());
   });
@@ -133,7 +142,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
         csrfToken,
         page: (r, title, active, main, status = 200) => send(r, status, consoleLayout(frame, { title, active, viewer: access.viewer, csrfToken, main })),
       };
-      if (opts.mutation && !ctx.csrf.verify(request, (request.body as Record<string, string | undefined> | undefined)?.[CSRF_FIELD])) {
+      if (opts.mutation && !ctx.csrf.verify(request, csrfTokenOf(request.body))) {
         return c.page(reply, 'Request refused', '', html`<p role="alert">The form was stale or came from elsewhere. Reload the page and try again.</p>`, 403);
       }
       try {
@@ -143,7 +152,13 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
         const status = gatehouseErrorStatus(e.code);
         if (status >= 500) throw e;
         const text = e.code === 'GH_FORBIDDEN' ? 'Your role (auditor) may look but not change anything.' : e.message;
-        return c.page(reply, status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Not accepted', '', html`<p role="alert" class="${CARD}">${text}</p>`, status);
+        return c.page(
+          reply,
+          status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : 'Not accepted',
+          '',
+          html`<p role="alert" class="${CARD}">${text}</p>`,
+          status,
+        );
       }
     };
 
