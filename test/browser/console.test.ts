@@ -15,7 +15,7 @@ import { CONSOLE_CLIENT_ID } from '../../src/http/console/console-session.ts';
 import { launchBrowser, type Chromium, type Tab } from '../support/browser.ts';
 import { createTestUser } from '../support/oidc.ts';
 import { clientCredentials, discover } from '../support/oauth-client.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
 
 const PASSWORD = 'console-Secret-pw-1';
 const README_SHOTS = process.env['GATEHOUSE_CONSOLE_SCREENSHOTS'] === '1';
@@ -218,6 +218,90 @@ describe('admin console at /admin in Chromium', () => {
     }
   });
 
+  test('users: an admin creates a user (with the auditor role) in the console, and that user signs in to it', async (t) => {
+    if ('skip' in chromium) return t.skip(chromium.skip);
+    const tab = await chromium.open('console-users');
+    try {
+      const { page } = tab;
+      await signIn(page, s.url, 'root-admin', '/admin/users');
+      await page.click('#create-user-open');
+      await page.fill('#new-username', 'new-auditor');
+      await page.fill('#new-password', PASSWORD);
+      await page.fill('#new-name', 'New Auditor');
+      await page.fill('#new-roles', 'auditor');
+      await page.click('#create-user-submit');
+      await page.waitForSelector('text=The user was created.');
+      assert.equal((await page.locator('#user-roles').innerText()).trim(), 'auditor');
+      await shot(tab, 'user-light');
+      // Edit claims and roles in the drawer.
+      await page.click('#edit-user-open');
+      await page.fill('#edit-roles', 'auditor, billing');
+      await page.click('#edit-user-submit');
+      await page.waitForSelector('text=The user was saved.');
+      assert.equal((await page.locator('#user-roles').innerText()).trim(), 'auditor, billing');
+      tab.assertClean();
+    } finally {
+      await tab.close();
+    }
+    const other = await chromium.open('console-new-user');
+    try {
+      await signIn(other.page, s.url, 'new-auditor');
+      assert.match(await other.page.locator('header').innerText(), /new-auditor\s+auditor/);
+      for (const path of ['/admin/users', '/admin/grants', '/admin/consents', '/admin/audit', '/admin/events', '/admin/settings']) {
+        const r = await other.page.goto(`${s.url}${path}`);
+        assert.equal(r?.status(), 200, path);
+        await shot(other, `page${path.replaceAll('/', '-')}`);
+      }
+      assert.ok(!(await other.page.locator('#settings').innerText()).includes(s.gh.ctx.config.kek ?? 'no-kek'), 'the KEK is not shown');
+      other.assertClean();
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('RFC 7662 §2.2: a token revoked in the console introspects as inactive', async (t) => {
+    if ('skip' in chromium) return t.skip(chromium.skip);
+    const rs = await createTestClient(s.gh, { client_name: 'Resource server', access_token_format: 'opaque' });
+    const as = await discover(s.url);
+    const token = (await clientCredentials(as, rs, { scope: 'read' })).access_token;
+    const introspect = async () => {
+      const r = await fetch(`${s.url}/introspect`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${rs.client_id}:${rs.client_secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: new URLSearchParams({ token }),
+      });
+      return ((await r.json()) as { active: boolean }).active;
+    };
+    assert.equal(await introspect(), true);
+    const tab = await chromium.open('console-grants');
+    try {
+      const { page } = tab;
+      await signIn(page, s.url, 'root-admin', '/admin/grants');
+      await page.fill('#lookup-client_id', rs.client_id);
+      await page.press('#lookup-client_id', 'Enter');
+      const row = page.locator('tr[data-grant]');
+      await row.first().waitFor();
+      assert.equal(await row.count(), 1);
+      await shot(tab, 'grants-light');
+      await row.first().locator('button[id$="-open"]').click();
+      await page.locator('dialog[open] button[type=submit]').click();
+      await page.waitForSelector('text=The grant was revoked.');
+      assert.equal(await introspect(), false);
+      // The audit log page finds the revocation by action, with the admin as actor.
+      await page.goto(`${s.url}/admin/audit?action=grants.revoke`);
+      assert.match(await page.locator('tbody').innerText(), /grants\.revoke/);
+      await page.click('#verify-chain');
+      await page.waitForSelector('text=Chain verified');
+      await shot(tab, 'audit-light');
+      tab.assertClean();
+    } finally {
+      await tab.close();
+    }
+  });
+
   test('dark mode: follows the system preference, toggles, and the choice persists across pages and reloads', async (t) => {
     if ('skip' in chromium) return t.skip(chromium.skip);
     const tab = await chromium.open('console-theme');
@@ -273,7 +357,7 @@ describe('admin console at /admin in Chromium', () => {
       assert.equal(second.length, 25);
       assert.ok(second[0]! > first[24]!, 'the next page continues after the first');
       // Descending by name, then a search.
-      await page.goto(`${s.url}/admin/clients?sort=-client_name`);
+      await page.goto(`${s.url}/admin/clients?sort=-client_name&q=Load`);
       assert.equal((await names())[0], 'Load 0999');
       await page.fill('#q', 'Load 012');
       await page.press('#q', 'Enter');

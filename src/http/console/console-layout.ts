@@ -20,7 +20,12 @@ export interface ConsoleFrame {
 export const NAV: readonly { readonly path: string; readonly label: string }[] = [
   { path: '/admin', label: 'Dashboard' },
   { path: '/admin/clients', label: 'Clients' },
+  { path: '/admin/users', label: 'Users' },
+  { path: '/admin/grants', label: 'Grants and tokens' },
+  { path: '/admin/consents', label: 'Consents' },
   { path: '/admin/keys', label: 'Keys' },
+  { path: '/admin/audit', label: 'Audit log' },
+  { path: '/admin/settings', label: 'Settings' },
 ];
 
 const assetUrl = (f: ConsoleFrame, a: ConsoleAsset) => `${f.base}/admin/assets/${a.name}?v=${a.version}`;
@@ -114,6 +119,8 @@ export function confirmAction(opts: {
   readonly csrfToken: string;
   readonly confirmLabel: string;
   readonly danger?: boolean;
+  /** Hidden fields the confirmed form posts (besides the CSRF token). */
+  readonly hidden?: Readonly<Record<string, string>>;
 }): SafeHtml {
   return html`<div x-data="modal" class="inline">
 <button type="button" id="${opts.id}-open" class="${opts.danger === false ? BTN_SECONDARY : BTN_DANGER}" x-on:click="open">${opts.label}</button>
@@ -124,7 +131,7 @@ export function confirmAction(opts: {
 ${postForm(
   opts.action,
   opts.csrfToken,
-  html`<button type="button" class="${BTN_SECONDARY}" x-on:click="close" autofocus>Cancel</button>
+  html`${Object.entries(opts.hidden ?? {}).map(([k, v]) => html`<input type="hidden" name="${k}" value="${v}">`)}<button type="button" class="${BTN_SECONDARY}" x-on:click="close" autofocus>Cancel</button>
 <button type="submit" id="${opts.id}-confirm" class="${opts.danger === false ? BTN : BTN_DANGER}">${opts.confirmLabel}</button>`,
   { className: 'mt-6 flex justify-end gap-2' },
 )}

@@ -10,6 +10,8 @@ import { consoleAccess } from '../console/console-guard.ts';
 import { BTN, CARD, consoleLayout, type ConsoleFrame, type ConsoleViewer } from '../console/console-layout.ts';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID, CONSOLE_PATH, consoleReturnPath } from '../console/console-session.ts';
 import { registerConsolePages } from '../console/console-pages.ts';
+import { registerPeoplePages } from '../console/console-people.ts';
+import { registerRecordPages } from '../console/console-records.ts';
 
 const CACHE_CONTROL = 'public, max-age=31536000, immutable';
 
@@ -163,4 +165,6 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
     };
 
   registerConsolePages(app, ctx, guarded);
+  registerPeoplePages(app, ctx, guarded);
+  registerRecordPages(app, ctx, guarded);
 }
