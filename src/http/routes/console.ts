@@ -83,8 +83,7 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
     const flow = sessions.takeFlow(request, reply, q['state']);
     if (!flow) return message(request, reply, 400, 'Sign-in expired', 'This sign-in was not started here or took too long. Please start again.', signInLink());
     // RFC 9207 §2.4: the authorization response must come from this issuer.
-    if (q['iss'] !== undefined && q['iss'] !== ctx.config.issuer)
-      return message(request, reply, 400, 'Sign-in failed', 'The response came from another issuer.', signInLink());
+    if (q['iss'] !== ctx.config.issuer) return message(request, reply, 400, 'Sign-in failed', 'The response came from another issuer.', signInLink());
     if (q['error'] !== undefined || typeof q['code'] !== 'string')
       return message(request, reply, 400, 'Sign-in cancelled', 'You did not sign in to the console.', signInLink(flow.returnTo));
     // The server is the relying party: the code is redeemed at our own token endpoint, in
