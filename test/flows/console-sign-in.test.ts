@@ -37,17 +37,19 @@ describe('admin console sign-in', () => {
     const start = await fetch(`${s.url}/admin/sign-in`, noRedirect);
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
     const flow = (start.headers.get('set-cookie') ?? '').split(';')[0]!;
-    const cases: [string, string][] = [
-      [`state=${state}&code=abc&iss=${encodeURIComponent('https://evil.example')}`, flow],
-      [`state=${state}&code=abc`, flow],
-      [`state=wrong&code=abc&iss=${encodeURIComponent(s.url)}`, flow],
-      [`state=${state}&code=abc&iss=${encodeURIComponent(s.url)}`, ''],
+    // Each refusal names its reason, so a check that is removed shows up here (not as a later failure).
+    const cases: [string, string, RegExp][] = [
+      [`state=${state}&code=abc&iss=${encodeURIComponent('https://evil.example')}`, flow, /came from another issuer/],
+      [`state=${state}&code=abc`, flow, /came from another issuer/],
+      [`state=wrong&code=abc&iss=${encodeURIComponent(s.url)}`, flow, /not started here or took too long/],
+      [`state=${state}&code=abc&iss=${encodeURIComponent(s.url)}`, '', /not started here or took too long/],
     ];
-    for (const [query, cookie] of cases) {
+    for (const [query, cookie, reason] of cases) {
       const r = await fetch(`${s.url}/admin/callback?${query}`, { ...noRedirect, headers: cookie ? { cookie } : {} });
       assert.equal(r.status, 400, query);
       assert.match(r.headers.get('content-type') ?? '', /text\/html/);
       assert.doesNotMatch(r.headers.get('set-cookie') ?? '', /gh_console=[^;]/, 'no console session');
+      assert.match(await r.text(), reason, query);
     }
     // The right state and issuer but a code this server never issued: refused at the token endpoint.
     const r = await fetch(`${s.url}/admin/callback?state=${state}&code=not-a-code&iss=${encodeURIComponent(s.url)}`, {
