@@ -65,6 +65,10 @@ describe('admin console at /admin in Chromium', () => {
       assert.match(await page.locator('header').innerText(), /root-admin\s+admin/);
       // The tiles come from the metrics registry /metrics exposes: requests were counted.
       assert.ok(Number(await page.locator('[data-metric=requests]').innerText()) > 0);
+      // The activity chart plots the requests counter's growth between refreshes (every 30 s;
+      // two refreshes are triggered here instead of waiting).
+      await page.evaluate('(async () => { const d = Alpine.$data(document.querySelector("[data-src]")); await d.load(); await d.load(); })()');
+      await page.waitForSelector('#activity-chart rect:nth-of-type(2)', { state: 'attached' });
       await shot(tab, 'dashboard-light');
       const json = await page.request.get(`${s.url}/admin/dashboard.json`);
       assert.equal(json.status(), 200);

@@ -67,6 +67,7 @@ describe('admin console sign-in', () => {
     assert.match(csp, /script-src 'self'/);
     assert.match(csp, /style-src 'self'/);
     assert.doesNotMatch(csp, /unsafe-(inline|eval)/);
+    assert.match(csp, /connect-src 'self'/, 'the dashboard refresh fetches from this origin only');
     const html = await page.text();
     for (const m of html.matchAll(/<(?:script|link rel="stylesheet") [^>]*>/g)) assert.match(m[0], /integrity="sha384-[A-Za-z0-9+/]+=*"/, m[0]);
     const css = await fetch(`${s.url}${/href="[^"]*?(\/admin\/assets\/console\.css\?v=[\w-]+)"/.exec(html)![1]!.replace(/^.*?\/admin/, '/admin')}`);

@@ -59,8 +59,11 @@ export const CONSOLE_JS = `document.addEventListener('alpine:init', function () 
   Alpine.data('dashboard', function () {
     return {
       updated: '',
+      last: null,
+      samples: [],
       init: function () {
         var self = this;
+        this.load();
         this.timer = setInterval(function () { self.load(); }, 30000);
       },
       destroy: function () {
@@ -69,16 +72,44 @@ export const CONSOLE_JS = `document.addEventListener('alpine:init', function () 
       load: function () {
         var self = this;
         var root = this.$el;
-        fetch(root.getAttribute('data-src'), { headers: { accept: 'application/json' }, credentials: 'same-origin' })
+        return fetch(root.getAttribute('data-src'), { headers: { accept: 'application/json' }, credentials: 'same-origin' })
           .then(function (r) { return r.ok ? r.json() : null; })
           .then(function (data) {
-            if (!data) return;
+            if (!data || !data.tiles) return;
             root.querySelectorAll('[data-metric]').forEach(function (el) {
               var v = data.tiles[el.getAttribute('data-metric')];
-              if (v !== undefined) el.textContent = v;
+              if (v !== undefined) el.textContent = v === null ? '–' : v;
             });
+            self.plot(data.tiles.requests);
             self.updated = new Date().toLocaleTimeString();
           }, function () {});
+      },
+      // The activity chart: requests per refresh interval, the difference of the requests
+      // counter between two reads (the last 20 intervals this page has seen).
+      plot: function (total) {
+        if (this.last !== null) {
+          this.samples.push(Math.max(0, total - this.last));
+          if (this.samples.length > 20) this.samples.shift();
+        }
+        this.last = total;
+        var svg = this.$refs.chart;
+        if (!svg) return;
+        var ns = 'http://www.w3.org/2000/svg';
+        while (svg.firstChild) svg.removeChild(svg.firstChild);
+        var max = Math.max.apply(null, this.samples.concat([1]));
+        this.samples.forEach(function (v, i) {
+          var h = Math.max(1, Math.round((v / max) * 96));
+          var bar = document.createElementNS(ns, 'rect');
+          bar.setAttribute('x', String(i * 15));
+          bar.setAttribute('y', String(100 - h));
+          bar.setAttribute('width', '12');
+          bar.setAttribute('height', String(h));
+          bar.setAttribute('class', 'fill-indigo-600 dark:fill-indigo-400');
+          var title = document.createElementNS(ns, 'title');
+          title.textContent = v + ' requests';
+          bar.appendChild(title);
+          svg.appendChild(bar);
+        });
       },
     };
   });

@@ -25,6 +25,7 @@ export const NAV: readonly { readonly path: string; readonly label: string }[] =
   { path: '/admin/consents', label: 'Consents' },
   { path: '/admin/keys', label: 'Keys' },
   { path: '/admin/audit', label: 'Audit log' },
+  { path: '/admin/events', label: 'Events' },
   { path: '/admin/settings', label: 'Settings' },
 ];
 

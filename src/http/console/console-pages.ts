@@ -57,6 +57,8 @@ ${tile('requests', 'Requests', t.requests)}${tile('server_errors', 'Server error
 ${tile('failed_client_auth', 'Failed client authentications', t.failed_client_auth)}${tile('p50_ms', 'Latency p50', t.p50_ms, ' ms')}${tile('p95_ms', 'Latency p95', t.p95_ms, ' ms')}${tile('p99_ms', 'Latency p99', t.p99_ms, ' ms')}
 </div>
 <p class="mt-2 text-xs text-slate-700 dark:text-slate-300" aria-live="polite">Updated <span x-text="updated">at load</span></p>
+<h2 class="mt-6 mb-2 text-base font-semibold">Activity <span class="text-sm font-normal text-slate-700 dark:text-slate-300">(requests per 30 s while this page is open)</span></h2>
+<div class="${CARD}"><svg x-ref="chart" id="activity-chart" role="img" aria-label="Requests per 30 seconds" viewBox="0 0 300 100" preserveAspectRatio="none" class="h-32 w-full"></svg></div>
 </section>`
           : html`<p class="${CARD}">Metrics are turned off (metrics.enabled = false), so the dashboard has no numbers.</p>`,
       );

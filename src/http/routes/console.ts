@@ -3,7 +3,8 @@ import { decodeJwt } from 'jose';
 import type { Actor } from '../../app/index.ts';
 import { GatehouseError, gatehouseErrorStatus } from '../../core/errors.ts';
 import type { AppContext } from '../context.ts';
-import { CSRF_FIELD, sendPage } from '../pages/layout.ts';
+import { CSRF_FIELD } from '../pages/layout.ts';
+import { pageCsp } from '../plugins/security-headers.ts';
 import { html, type SafeHtml } from '../pages/html.ts';
 import { loadConsoleAssets } from '../console/console-assets.ts';
 import { consoleAccess } from '../console/console-guard.ts';
@@ -48,7 +49,16 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
   const frame: ConsoleFrame = { base, productName: ctx.config.theme.productName, assets, favicon: ctx.pages.assetUrl(ctx.pages.assets.favicon) };
   const origin = new URL(base).origin;
 
-  const send = (reply: FastifyReply, status: number, body: string) => sendPage(reply, { status, body, formAction: [origin] });
+  // The pages' CSP plus connect-src 'self': the dashboard reloads its tiles from /admin/dashboard.json.
+  const csp = `${pageCsp([origin])}; connect-src 'self'`;
+  const send = (reply: FastifyReply, status: number, body: string) =>
+    reply
+      .code(status)
+      .header('content-security-policy', csp)
+      .header('cache-control', 'no-store')
+      .header('pragma', 'no-cache')
+      .type('text/html; charset=utf-8')
+      .send(body);
   const message = (request: FastifyRequest, reply: FastifyReply, status: number, title: string, text: string, extra?: SafeHtml) => {
     const csrfToken = ctx.csrf.issue(request, reply).token;
     return send(
