@@ -33,6 +33,8 @@ async function signIn(page: Page, url: string, username: string, path = '/admin'
 }
 
 async function shot(tab: Tab, name: string): Promise<void> {
+  // The console is a desktop tool: its screenshots are taken at a desktop width.
+  await tab.page.setViewportSize({ width: 1280, height: 800 });
   const path = await tab.shot(name);
   if (README_SHOTS && /^(dashboard|clients)-(light|dark)$/.test(name)) copyFileSync(path, join(process.cwd(), 'docs', 'screenshots', `console-${name}.png`));
 }

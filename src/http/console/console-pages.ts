@@ -100,12 +100,12 @@ ${tile('failed_client_auth', 'Failed client authentications', t.failed_client_au
         html`${notice(q['done'] === 'deleted' ? 'The client was deleted.' : null)}
 <div class="mb-4 flex items-center justify-between">${searchForm(path, search, s.raw, s.sort === 'client_name' ? 'Name starts with' : 'Client ID starts with')}
 ${canWrite ? drawer({ id: 'create-client', label: 'New client', title: 'New client', body: createForm(c.csrfToken) }) : ''}</div>
-<table class="w-full border-collapse ${CARD} p-0"><caption class="sr-only">Clients</caption>
+<div class="overflow-x-auto"><table class="w-full border-collapse ${CARD} p-0"><caption class="sr-only">Clients</caption>
 <thead><tr class="border-b border-slate-300 dark:border-slate-700">${sortHeader(path, 'Client ID', 'client_id', s, search)}${sortHeader(path, 'Name', 'client_name', s, search)}<th scope="col" class="${TH}">Grant types</th><th scope="col" class="${TH}">Status</th>${sortHeader(path, 'Created', 'created_at', s, search)}</tr></thead>
 <tbody>${page.items.map(
           (cl) =>
             html`<tr class="border-b border-slate-200 dark:border-slate-800"><td class="${TD} font-mono"><a class="${LINK}" href="${path}/${encodeURIComponent(cl.client_id)}">${cl.client_id}</a></td><td class="${TD}">${cl.client_name ?? ''}</td><td class="${TD}">${cl.grant_types.join(', ')}</td><td class="${TD}">${cl.disabled ? 'disabled' : 'enabled'}</td><td class="${TD}">${date(cl.client_id_issued_at)}</td></tr>`,
-        )}</tbody></table>
+        )}</tbody></table></div>
 ${page.items.length === 0 ? html`<p class="mt-4">No clients match.</p>` : ''}
 ${pager(path, search, s.raw, page.next_cursor, q['cursor'] !== undefined)}`,
       );
@@ -315,12 +315,12 @@ ${
       })
     : ''
 }
-<table class="mt-4 w-full border-collapse ${CARD} p-0"><caption class="sr-only">Signing keys</caption>
+<div class="overflow-x-auto"><table class="mt-4 w-full border-collapse ${CARD} p-0"><caption class="sr-only">Signing keys</caption>
 <thead><tr class="border-b border-slate-300 dark:border-slate-700"><th scope="col" class="${TH}">Key ID</th><th scope="col" class="${TH}">Algorithm</th><th scope="col" class="${TH}">Status</th><th scope="col" class="${TH}">Age</th><th scope="col" class="${TH}">In JWKS</th></tr></thead>
 <tbody>${keys.items.map(
         (k) =>
           html`<tr class="border-b border-slate-200 dark:border-slate-800" data-kid="${k.kid}"><td class="${TD} font-mono">${k.kid}</td><td class="${TD}">${k.alg}</td><td class="${TD}">${keyStatus(k, now)}</td><td class="${TD}">${age(k)}</td><td class="${TD}">${k.published ? 'yes' : 'no'}</td></tr>`,
-      )}</tbody></table>`,
+      )}</tbody></table></div>`,
     );
   };
   app.post(

@@ -75,12 +75,12 @@ ${textField({ id: 'new-roles', name: 'roles', label: 'Roles (comma-separated)', 
         html`${notice(q['done'] === 'deleted' ? 'The user was deleted.' : null)}
 <div class="mb-4 flex items-center justify-between">${searchForm(path, search, s.raw, 'Username starts with')}
 ${c.viewer.role === 'admin' ? drawer({ id: 'create-user', label: 'New user', title: 'New user', body: create }) : ''}</div>
-<table class="w-full border-collapse ${CARD} p-0"><caption class="sr-only">Users</caption>
+<div class="overflow-x-auto"><table class="w-full border-collapse ${CARD} p-0"><caption class="sr-only">Users</caption>
 <thead><tr class="border-b border-slate-300 dark:border-slate-700">${sortHeader(path, 'Username', 'username', s, search)}<th scope="col" class="${TH}">Name</th><th scope="col" class="${TH}">Roles</th><th scope="col" class="${TH}">Status</th>${sortHeader(path, 'Created', 'created_at', s, search)}</tr></thead>
 <tbody>${page.items.map(
           (u) =>
             html`<tr class="border-b border-slate-200 dark:border-slate-800"><td class="${TD}"><a class="${LINK}" href="${userPath(u)}">${u.username}</a></td><td class="${TD}">${u.claims.name ?? ''}</td><td class="${TD}">${u.roles.join(', ')}</td><td class="${TD}">${u.disabled ? 'disabled' : 'enabled'}</td><td class="${TD}">${date(u.created_at)}</td></tr>`,
-        )}</tbody></table>
+        )}</tbody></table></div>
 ${page.items.length === 0 ? html`<p class="mt-4">No users match.</p>` : ''}
 ${pager(path, search, s.raw, page.next_cursor, q['cursor'] !== undefined)}`,
       );
@@ -399,5 +399,5 @@ export function lookupForm(action: string, name: string, label: string, value: s
 /** A simple table (headings and rows), or a line saying it is empty. */
 export function table(headings: readonly string[], rows: readonly SafeHtml[], empty: string): SafeHtml {
   if (rows.length === 0) return html`<p class="text-sm">${empty}</p>`;
-  return html`<table class="w-full border-collapse ${CARD} p-0"><thead><tr class="border-b border-slate-300 dark:border-slate-700">${headings.map((h) => html`<th scope="col" class="${TH}">${h}</th>`)}</tr></thead><tbody>${rows}</tbody></table>`;
+  return html`<div class="overflow-x-auto"><table class="w-full border-collapse ${CARD} p-0"><thead><tr class="border-b border-slate-300 dark:border-slate-700">${headings.map((h) => html`<th scope="col" class="${TH}">${h}</th>`)}</tr></thead><tbody>${rows}</tbody></table></div>`;
 }
