@@ -455,9 +455,11 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
       lifecycle: { draining: false },
     };
     // The admin console signs in through its own built-in client (docs/console.md).
-    if (config.console.enabled)
-      await provisionConsoleClient({ config, tenantId: services.tenantId, clients: storage.clients, clientService: services.clientService });
+    const consoleProblem = config.console.enabled
+      ? await provisionConsoleClient({ config, tenantId: services.tenantId, clients: storage.clients, clientService: services.clientService })
+      : null;
     const app = await buildApp(ctx, opts);
+    if (consoleProblem) app.log.warn(consoleProblem);
     services.setLog((level, message) => app.log[level](message));
     services.keys.start();
     // ---- event streaming: the relay runs in the server (sinks built from config, metrics observe it).

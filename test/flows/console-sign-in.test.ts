@@ -74,6 +74,23 @@ describe('admin console sign-in', () => {
     assert.equal(css.headers.get('cache-control'), 'public, max-age=31536000, immutable');
   });
 
+  test('development with a plain-http issuer that is not loopback: the server still starts, without the console client (a warning says why)', async () => {
+    const lines: string[] = [];
+    const dev = await startTestServer(
+      { log: { level: 'warn' } },
+      { issuerHost: 'gatehouse.internal', logger: { stream: { write: (l: string) => lines.push(l) } } },
+    );
+    try {
+      assert.ok(!(await dev.gh.services.storage.clients.get(dev.gh.ctx.tenantId, 'gatehouse-console')));
+      assert.ok(
+        lines.some((l) => l.includes('the admin console is unavailable')),
+        lines.join(''),
+      );
+    } finally {
+      await dev.close();
+    }
+  });
+
   test('console.enabled = false: no console (404)', async () => {
     const off = await startTestServer({ console: { enabled: false } });
     try {

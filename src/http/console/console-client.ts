@@ -1,5 +1,6 @@
 import type { Config } from '../../config/schema.ts';
 import type { ClientService } from '../../core/clients/client-service.ts';
+import { GatehouseError, OAuthError } from '../../core/errors.ts';
 import type { ClientStore } from '../../core/ports/client-store.ts';
 import { operatorPolicy } from '../../core/registration/client-metadata.ts';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID } from './console-session.ts';
@@ -29,28 +30,39 @@ export function consoleClientMetadata(config: Pick<Config, 'issuer'>): Record<st
  * it), and puts its redirect URI right when the issuer changed. A client an operator disabled
  * stays disabled (then nobody can sign in to the console until `gatehouse clients enable
  * gatehouse-console`). Instances starting together may both try to create it: the loser's
- * duplicate-key failure is ignored when the client is there afterwards.
+ * duplicate-key failure is ignored when the client is there afterwards. Resolves to a warning
+ * when the client cannot be registered (the server starts without a usable console).
  */
 export async function provisionConsoleClient(deps: {
   readonly config: Config;
   readonly tenantId: string;
   readonly clients: Pick<ClientStore, 'get'>;
   readonly clientService: ClientService;
-}): Promise<void> {
+}): Promise<string | null> {
   const { config, tenantId } = deps;
   const metadata = consoleClientMetadata(config);
   const policy = operatorPolicy(config);
   const existing = await deps.clients.get(tenantId, CONSOLE_CLIENT_ID);
-  if (!existing) {
-    try {
-      await deps.clientService.create({ metadata, policy, via: 'bootstrap', clientId: CONSOLE_CLIENT_ID });
-    } catch (e) {
-      if (!(await deps.clients.get(tenantId, CONSOLE_CLIENT_ID))) throw e;
+  try {
+    if (!existing) {
+      try {
+        await deps.clientService.create({ metadata, policy, via: 'bootstrap', clientId: CONSOLE_CLIENT_ID });
+      } catch (e) {
+        if (!(await deps.clients.get(tenantId, CONSOLE_CLIENT_ID))) throw e;
+      }
+      return null;
     }
-    return;
-  }
-  const want = (metadata['redirect_uris'] as string[])[0];
-  if (existing.redirectUris.length !== 1 || existing.redirectUris[0] !== want || existing.tokenEndpointAuthMethod !== 'none') {
-    await deps.clientService.replaceMetadata(existing, { metadata, policy, via: 'cli' });
+    const want = (metadata['redirect_uris'] as string[])[0];
+    if (existing.redirectUris.length !== 1 || existing.redirectUris[0] !== want || existing.tokenEndpointAuthMethod !== 'none') {
+      await deps.clientService.replaceMetadata(existing, { metadata, policy, via: 'cli' });
+    }
+    return null;
+  } catch (e) {
+    // An issuer the redirect URI rules refuse (plain http on a host that is not loopback, which
+    // development allows for the issuer) must not stop the server: the console is unavailable.
+    if (e instanceof OAuthError || (e instanceof GatehouseError && e.code === 'GH_INVALID_INPUT')) {
+      return `the admin console is unavailable: its client cannot be registered (${e instanceof OAuthError ? (e.description ?? e.code) : e.message})`;
+    }
+    throw e;
   }
 }
