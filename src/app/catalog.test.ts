@@ -17,7 +17,7 @@ test('S9 use cases are named <aggregate>.<verb>, once each, and reads emit no ev
   const names = allUseCases().map((u) => u.name);
   assert.equal(new Set(names).size, names.length);
   for (const uc of allUseCases()) {
-    assert.match(uc.name, /^(clients|users|grants|sessions|consents|keys|kek|audit)\.[a-z_]+$/);
+    assert.match(uc.name, /^(clients|users|grants|sessions|consents|keys|device_codes|kek|audit)\.[a-z_]+$/);
     if (/\.(show|list|verify|head)$/.test(uc.name)) assert.deepEqual([uc.event, uc.role], [null, 'viewer'], uc.name);
     else assert.notEqual(uc.event, null, uc.name);
   }

@@ -30,7 +30,10 @@ export interface ApplicationConfig {
 }
 
 /** The ports the use cases touch (the grant and user-session read models are the operator's own). */
-export type ApplicationPorts = Pick<Ports, 'clients' | 'users' | 'tokens' | 'denylist' | 'consents' | 'clock' | 'random' | 'events' | 'rateLimiter'> & {
+export type ApplicationPorts = Pick<
+  Ports,
+  'clients' | 'users' | 'tokens' | 'denylist' | 'consents' | 'deviceCodes' | 'clock' | 'random' | 'events' | 'rateLimiter'
+> & {
   readonly grants: GrantStore;
   readonly userSessions: UserSessionStore;
 };

@@ -7,6 +7,7 @@ import { auditUseCases } from './audit.ts';
 import { clientUseCases } from './clients.ts';
 import { consentUseCases } from './consents.ts';
 import type { AppDeps, ApplicationDeps } from './deps.ts';
+import { deviceCodeUseCases } from './device-codes.ts';
 import { grantUseCases } from './grants.ts';
 import { kekUseCases } from './kek.ts';
 import { keyUseCases } from './keys.ts';
@@ -21,6 +22,7 @@ export type { ListResult } from './paging.ts';
 export type { UseCase, UseCaseInfo } from './use-case.ts';
 export type * from './views.ts';
 export type { AuditRecordView } from './audit.ts';
+export type { DeviceCodeView } from './device-codes.ts';
 
 type AnyDef = UseCaseDefinition<z.ZodType, unknown, EventName | null>;
 type Bound<G extends Record<string, AnyDef>> = {
@@ -35,6 +37,7 @@ export const USE_CASES = {
   sessions: sessionUseCases,
   consents: consentUseCases,
   keys: keyUseCases,
+  deviceCodes: deviceCodeUseCases,
   audit: auditUseCases,
   kek: kekUseCases,
 } as const;
@@ -76,6 +79,7 @@ export function createApplication(deps: ApplicationDeps): Application {
     sessions: bindGroup(USE_CASES.sessions, all),
     consents: bindGroup(USE_CASES.consents, all),
     keys: bindGroup(USE_CASES.keys, all),
+    deviceCodes: bindGroup(USE_CASES.deviceCodes, all),
     audit: bindGroup(USE_CASES.audit, all),
     kek: bindGroup(USE_CASES.kek, all),
     catalog: allUseCases().map(useCaseInfo),

@@ -48,6 +48,7 @@ export const STORE_CALLS: CallTable = {
     consume: 'write',
     slowDown: 'write',
     purgeExpired: 'background',
+    pagePending: 'read',
   },
   par: { insert: 'write', take: 'write', purgeExpired: 'background' },
   // The relay and the bus → outbox writer run off the request path with their own retries,

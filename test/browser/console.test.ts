@@ -253,7 +253,7 @@ describe('admin console at /admin in Chromium', () => {
     try {
       await signIn(other.page, s.url, 'new-auditor');
       assert.match(await other.page.locator('header').innerText(), /new-auditor\s+auditor/);
-      for (const path of ['/admin/users', '/admin/grants', '/admin/consents', '/admin/audit', '/admin/events', '/admin/settings']) {
+      for (const path of ['/admin/users', '/admin/grants', '/admin/consents', '/admin/audit', '/admin/events', '/admin/device-codes', '/admin/settings']) {
         const r = await other.page.goto(`${s.url}${path}`);
         assert.equal(r?.status(), 200, path);
         await shot(other, `page${path.replaceAll('/', '-')}`);
@@ -302,6 +302,21 @@ describe('admin console at /admin in Chromium', () => {
       await page.click('#verify-chain');
       await page.waitForSelector('text=Chain verified');
       await shot(tab, 'audit-light');
+      // RFC 8628 §3.1: a pending device authorization request is listed (never its codes).
+      const tv = await createTestClient(s.gh, {
+        client_name: 'Living room TV',
+        grant_types: ['urn:ietf:params:oauth:grant-type:device_code'],
+        response_types: [],
+        token_endpoint_auth_method: 'none',
+        scope: 'openid',
+      });
+      const da = await fetch(`${s.url}/device_authorization`, { method: 'POST', body: new URLSearchParams({ client_id: tv.client_id, scope: 'openid' }) });
+      const { device_code, user_code } = (await da.json()) as { device_code: string; user_code: string };
+      await page.goto(`${s.url}/admin/device-codes`);
+      const listed = await page.locator('tbody').innerText();
+      assert.match(listed, new RegExp(tv.client_id));
+      assert.ok(!listed.includes(device_code) && !listed.includes(user_code), 'no code is shown');
+      await shot(tab, 'device-codes-light');
       tab.assertClean();
     } finally {
       await tab.close();

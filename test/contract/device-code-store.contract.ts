@@ -9,6 +9,44 @@ const conflict = (e: unknown) => e instanceof GatehouseError && e.code === 'GH_C
 
 export function deviceCodeStoreContract(h: GetHarness): void {
   describe('DeviceCodeStore', () => {
+    test('pagePending: only pending, unexpired requests of the tenant, keyset-paged by (issuedAt, hash) both ways, q a client id prefix', async () => {
+      const { deviceCodes } = h().storage;
+      const t = newTenant();
+      const pending = [0, 1, 1, 2].map((i) => deviceFixture(t, { issuedAt: T0 + i, clientId: i === 2 ? 'other-tv' : 'tv-client' }));
+      for (const d of pending) await deviceCodes.insert(d);
+      const approved = deviceFixture(t, { issuedAt: T0 + 3 });
+      await deviceCodes.insert(approved);
+      await deviceCodes.decide(t, approved.hash, { status: 'approved', auth: authFixture(), grantedScope: 'openid' });
+      await deviceCodes.insert(deviceFixture(t, { issuedAt: T0 + 4, expiresAt: T0 + 100 }));
+      await deviceCodes.insert(deviceFixture(newTenant(), { issuedAt: T0 + 5 }));
+      const order = [...pending].sort((a, b) => a.issuedAt - b.issuedAt || (a.hash < b.hash ? -1 : 1)).map((d) => d.hash);
+      const now = T0 + 200;
+      const seen: string[] = [];
+      let after: { k: string | number; id: string } | undefined;
+      for (;;) {
+        const p = await deviceCodes.pagePending(t, now, { limit: 3, sort: 'issued_at', order: 'asc', ...(after ? { after } : {}) });
+        seen.push(...p.items.map((d) => d.hash));
+        if (!p.next) break;
+        after = p.next;
+      }
+      assert.deepEqual(seen, order);
+      const desc = await deviceCodes.pagePending(t, now, { limit: 10, sort: 'issued_at', order: 'desc' });
+      assert.deepEqual(
+        desc.items.map((d) => d.hash),
+        [...order].reverse(),
+      );
+      assert.deepEqual(
+        desc.items.find((d) => d.hash === pending[0]!.hash),
+        pending[0],
+      );
+      const other = await deviceCodes.pagePending(t, now, { limit: 10, sort: 'issued_at', order: 'asc', q: 'other' });
+      assert.deepEqual(
+        other.items.map((d) => d.clientId),
+        ['other-tv'],
+      );
+      assert.deepEqual((await deviceCodes.pagePending(t, T0 + 601, { limit: 10, sort: 'issued_at', order: 'asc' })).items, [], 'all expired');
+    });
+
     test('RFC 8628 §3.3 insert then findByUserCode returns the record; unknown or other tenant is undefined', async () => {
       const { deviceCodes } = h().storage;
       const t = newTenant();

@@ -58,6 +58,7 @@ export async function appWorld(
   const app = createApplication({
     ...ports,
     clients: s.clients,
+    deviceCodes: s.deviceCodes,
     users: s.users,
     tokens: s.tokens,
     denylist: s.denylist,

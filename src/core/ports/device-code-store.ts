@@ -1,6 +1,7 @@
 import type { AuthenticationContext } from '../model/authorization-code.ts';
 import type { DeviceCodeRecord } from '../model/device-code.ts';
 import type { TenantId } from '../model/tenant.ts';
+import type { ListQuery, Page } from './list.ts';
 import type { ConsumeResult } from './token-store.ts';
 
 export type DeviceDecision =
@@ -23,4 +24,11 @@ export interface DeviceCodeStore {
   consume(tenantId: TenantId, hash: string): Promise<ConsumeResult>;
   slowDown(tenantId: TenantId, hash: string, step: number): Promise<void>;
   purgeExpired(before: number): Promise<number>;
+  /**
+   * Operators' view (the console's Device codes page): requests still `pending` and not expired
+   * at `now`, keyset-paged by `(issuedAt, hash)` (docs/admin-lists.md rules); `q` is a prefix of
+   * the client id. An eighth method (S3 says 3–7): a read of the same aggregate that needs no
+   * port of its own.
+   */
+  pagePending(tenantId: TenantId, now: number, q: ListQuery<'issued_at'>): Promise<Page<DeviceCodeRecord>>;
 }

@@ -26,6 +26,7 @@ export const NAV: readonly { readonly path: string; readonly label: string }[] =
   { path: '/admin/keys', label: 'Keys' },
   { path: '/admin/audit', label: 'Audit log' },
   { path: '/admin/events', label: 'Events' },
+  { path: '/admin/device-codes', label: 'Device codes' },
   { path: '/admin/settings', label: 'Settings' },
 ];
 

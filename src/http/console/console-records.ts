@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { AuditRecordView, ListResult } from '../../app/index.ts';
+import type { AuditRecordView, DeviceCodeView, ListResult } from '../../app/index.ts';
 import { EVENT_CATALOGUE } from '../../core/event-catalogue.ts';
 import type { EventName } from '../../core/events.ts';
 import type { AppContext } from '../context.ts';
 import { html } from '../pages/html.ts';
-import { type ConsoleCtx, type Guard, PAGE_SIZE, type Query, TD } from './console-kit.ts';
+import { type ConsoleCtx, date, type Guard, PAGE_SIZE, pager, type Query, searchForm, sortHeader, sortOf, TD, TH } from './console-kit.ts';
 import { BTN_SECONDARY, CARD, INPUT, LABEL, notice } from './console-layout.ts';
 import { table } from './console-people.ts';
 import { redactConfig } from './redact-config.ts';
@@ -107,6 +107,41 @@ ${next ? html`<p class="mt-4"><a id="next-page" class="${BTN_SECONDARY}" href="$
 <div class="mt-2">${table(['Sink', 'Pending', 'Delivered', 'Failures', 'Dead-lettered'], sinkRows, 'No event sinks are configured (events.urls).')}</div>
 <h2 class="mt-6 text-base font-semibold">Recent events <span class="text-sm font-normal">(the last ${RECENT_EVENTS} on this instance since it started)</span></h2>
 <div class="mt-2">${table(['Time (UTC)', 'Event', 'Payload'], rows, 'No events yet.')}</div>`,
+      );
+    }),
+  );
+
+  // ---- Device codes ------------------------------------------------------------------------
+  app.get(
+    '/admin/device-codes',
+    { schema: { hide: true } },
+    guarded(async (request, reply, c) => {
+      const q = request.query as Query;
+      const s = sortOf(q, ['issued_at'], '-issued_at');
+      const search = (q['q'] ?? '').slice(0, 200);
+      const page = (await run('device_codes.list', c, {
+        limit: PAGE_SIZE,
+        sort: s.sort,
+        order: s.order,
+        ...(search ? { q: search } : {}),
+        ...(q['cursor'] ? { cursor: q['cursor'] } : {}),
+      })) as ListResult<DeviceCodeView>;
+      const path = `${base}/admin/device-codes`;
+      const rows = page.items.map(
+        (d) =>
+          html`<tr class="border-b border-slate-200 dark:border-slate-800" data-device="${d.id}"><td class="${TD} font-mono">${d.id}</td><td class="${TD} font-mono">${d.client_id}</td><td class="${TD}">${d.scope}</td><td class="${TD}">${date(d.issued_at)}</td><td class="${TD}">${date(d.expires_at)}</td><td class="${TD}">${d.last_polled_at === null ? 'never' : date(d.last_polled_at)}</td></tr>`,
+      );
+      return c.page(
+        reply,
+        'Device codes',
+        '/admin/device-codes',
+        html`<p class="mb-4 text-sm">Device authorization requests (RFC 8628) waiting for someone to enter their code at /device: not yet approved, denied or expired. Codes themselves are never stored, only their hashes.</p>
+${searchForm(path, search, s.raw, 'Client ID starts with')}
+<div class="overflow-x-auto"><table class="w-full border-collapse ${CARD} p-0"><caption class="sr-only">Pending device codes</caption>
+<thead><tr class="border-b border-slate-300 dark:border-slate-700"><th scope="col" class="${TH}">Request</th><th scope="col" class="${TH}">Client</th><th scope="col" class="${TH}">Scope</th>${sortHeader(path, 'Requested', 'issued_at', s, search)}<th scope="col" class="${TH}">Expires</th><th scope="col" class="${TH}">Last poll</th></tr></thead>
+<tbody>${rows}</tbody></table></div>
+${page.items.length === 0 ? html`<p class="mt-4">No pending requests.</p>` : ''}
+${pager(path, search, s.raw, page.next_cursor, q['cursor'] !== undefined)}`,
       );
     }),
   );

@@ -284,6 +284,15 @@ export function adminOperations(app: Application): readonly Operation[] {
       input: (r) => listInput(r.query, false),
     },
     { method: 'GET', path: '/audit/verify', useCase: 'audit.verify', tag: 'audit', input: () => ({}) },
+    // Device codes (RFC 8628): the pending requests.
+    {
+      method: 'GET',
+      path: '/device-codes',
+      useCase: 'device_codes.list',
+      tag: 'device codes',
+      query: LIST_QUERY,
+      input: (r) => listInput(r.query, true),
+    },
   ];
 }
 
