@@ -140,6 +140,10 @@ describe('admin console at /admin in Chromium', () => {
         },
       );
 
+      // The console's own client offers no edit, disable or delete (that would lock everyone out).
+      await page.goto(`${s.url}/admin/clients/${CONSOLE_CLIENT_ID}`);
+      assert.equal(await page.locator('#disable-client-open, #delete-client-open, #edit-client-open').count(), 0);
+
       // Every change was audited with the signed-in admin as the actor.
       const audit = (await s.gh.services.application.run('audit.list', cliActor({ USER: 'test' }), { object: clientId })) as {
         items: { action: string; actor: { kind: string; id: string } }[];

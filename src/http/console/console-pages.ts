@@ -170,9 +170,9 @@ ${AUTH_METHODS.map((m) => html`<option value="${m}">${m}</option>`)}</select></d
       cl.client_name ?? cl.client_id,
       '/admin/clients',
       html`${notice(done)}${secret ? secretOnce(secret) : ''}
-${builtIn ? html`<p class="mt-4 text-sm">This is the console's own client, provisioned at start.</p>` : ''}
+${builtIn ? html`<p class="mt-4 text-sm">This is the console's own client, provisioned at every start. It is not changed here: disabling or deleting it would sign everyone out of the console (the CLI still can, docs/console.md).</p>` : ''}
 ${
-  canWrite
+  canWrite && !builtIn
     ? html`<div class="mt-4 flex flex-wrap gap-2">
 ${drawer({
   id: 'edit-client',
