@@ -85,6 +85,11 @@ export interface AppContext {
   readonly application: Application;
   /** Circuit breakers of the store, Redis and outbound destinations: readiness reports the open ones. */
   readonly resilience: Pick<Resilience, 'breakers'>;
+  /**
+   * In a `serve --workers N` worker: the primary's /metrics scrape aggregated over every worker
+   * (the console dashboard shows all workers with it). Absent in a single process.
+   */
+  readonly clusterMetrics?: () => Promise<string>;
   /** Set when the server starts draining on shutdown: readiness turns 503. */
   readonly lifecycle: { draining: boolean };
 }

@@ -5,7 +5,7 @@ import type { AppContext } from '../context.ts';
 import { html, type SafeHtml } from '../pages/html.ts';
 import type { ConsoleHandler } from '../routes/console.ts';
 import { BTN, BTN_SECONDARY, CARD, INPUT, LABEL, confirmAction, drawer, notice, postForm, textField } from './console-layout.ts';
-import { dashboardTiles } from './dashboard-metrics.ts';
+import { dashboardTiles, parseExposition, tilesFromSamples } from './dashboard-metrics.ts';
 import { date, type Form, type Guard, LINK, lines, list, PAGE_SIZE, pager, type Query, searchForm, sortHeader, sortOf, str, TD, TH } from './console-kit.ts';
 import { CONSOLE_CLIENT_ID } from './console-session.ts';
 
@@ -35,14 +35,28 @@ ${textField({ id: c ? 'edit-scope' : 'scope', name: 'scope', label: 'Scope (spac
 export function registerConsolePages(app: FastifyInstance, ctx: AppContext, guarded: Guard): void {
   const base = ctx.config.issuer.replace(/\/+$/, '');
   const run = (name: string, c: { actor: import('../../app/index.ts').Actor }, input: unknown) => ctx.application.run(name, c.actor, input);
-  const label = ctx.metrics ? 'This instance' : 'Metrics are off';
+  const label = !ctx.metrics ? 'Metrics are off' : ctx.clusterMetrics ? 'All workers of this server' : 'This instance';
+  // Under `serve --workers N` the tiles come from the primary's aggregate of every worker (the
+  // same text /metrics answers); a failed aggregate falls back to this worker, labelled so.
+  const tiles = async () => {
+    if (!ctx.metrics) return null;
+    if (ctx.clusterMetrics) {
+      try {
+        return { scope: 'workers', tiles: tilesFromSamples(parseExposition(await ctx.clusterMetrics())) };
+      } catch {
+        /* the aggregate timed out: this worker's own numbers */
+      }
+    }
+    return { scope: 'instance', tiles: await dashboardTiles(ctx.metrics.registry) };
+  };
 
   // ---- Dashboard ---------------------------------------------------------------------------
   app.get(
     '/admin',
     { schema: { hide: true } },
     guarded(async (_request, reply, c) => {
-      const t = ctx.metrics ? await dashboardTiles(ctx.metrics.registry) : null;
+      const got = await tiles();
+      const t = got?.tiles ?? null;
       const tile = (key: string, title: string, value: unknown, unit = '') =>
         html`<div class="${CARD}"><p class="text-sm text-slate-700 dark:text-slate-300">${title}</p><p class="mt-1 text-2xl font-semibold"><span data-metric="${key}">${value ?? '–'}</span>${unit}</p></div>`;
       return c.page(
@@ -51,7 +65,7 @@ export function registerConsolePages(app: FastifyInstance, ctx: AppContext, guar
         '/admin',
         t
           ? html`<section x-data="dashboard" data-src="${base}/admin/dashboard.json" aria-labelledby="tiles-title">
-<h2 id="tiles-title" class="mb-3 text-base font-semibold">${label} <span class="text-sm font-normal text-slate-700 dark:text-slate-300">(since it started; refreshed every 30 s from the metrics /metrics exposes)</span></h2>
+<h2 id="tiles-title" class="mb-3 text-base font-semibold">${got?.scope === 'instance' && ctx.clusterMetrics ? 'This worker (the aggregate did not answer)' : label} <span class="text-sm font-normal text-slate-700 dark:text-slate-300">(since it started; refreshed every 30 s from the metrics /metrics exposes)</span></h2>
 <div class="grid grid-cols-2 gap-4 md:grid-cols-4">
 ${tile('requests', 'Requests', t.requests)}${tile('server_errors', 'Server errors (5xx)', t.server_errors)}${tile('tokens_issued', 'Tokens issued', t.tokens_issued)}${tile('tokens_revoked', 'Tokens revoked', t.tokens_revoked)}
 ${tile('failed_client_auth', 'Failed client authentications', t.failed_client_auth)}${tile('p50_ms', 'Latency p50', t.p50_ms, ' ms')}${tile('p95_ms', 'Latency p95', t.p95_ms, ' ms')}${tile('p99_ms', 'Latency p99', t.p99_ms, ' ms')}
@@ -68,11 +82,11 @@ ${tile('failed_client_auth', 'Failed client authentications', t.failed_client_au
     '/admin/dashboard.json',
     { schema: { hide: true } },
     guarded(async (_request, reply) => {
-      const tiles = ctx.metrics ? await dashboardTiles(ctx.metrics.registry) : null;
+      const got = await tiles();
       return reply
         .header('cache-control', 'no-store')
         .type('application/json')
-        .send({ scope: ctx.metrics ? 'instance' : 'none', tiles });
+        .send({ scope: got?.scope ?? 'none', tiles: got?.tiles ?? null });
     }),
   );
 

@@ -19,8 +19,6 @@ interface Sample {
   readonly metricName?: string;
 }
 
-const sum = (values: readonly Sample[]) => values.reduce((s, v) => s + v.value, 0);
-
 /**
  * The `q` quantile from cumulative histogram buckets, as Prometheus' histogram_quantile does it:
  * find the bucket where the rank falls and interpolate linearly inside it; a rank in the +Inf
@@ -47,27 +45,69 @@ export function quantileFromBuckets(buckets: readonly { readonly le: number; rea
 
 const ms = (s: number | null) => (s === null ? null : Math.round(s * 10000) / 10);
 
-export async function dashboardTiles(registry: Registry): Promise<DashboardTiles> {
-  const metrics = (await registry.getMetricsAsJSON()) as unknown as { name: string; values: Sample[] }[];
-  const values = (name: string) => metrics.find((m) => m.name === name)?.values ?? [];
-  const duration = values('http_server_requests_duration_seconds');
-  const counts = duration.filter((v) => v.metricName === 'http_server_requests_duration_seconds_count');
+/** One sample of the exposition: the full series name (`…_bucket`, `…_count`), its labels, its value. */
+export interface MetricSample {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly value: number;
+}
+
+/** The tiles from samples, wherever they came from (this process's registry or the workers' aggregate). */
+export function tilesFromSamples(samples: readonly MetricSample[]): DashboardTiles {
+  const of = (name: string) => samples.filter((v) => v.name === name);
+  const total = (name: string) => of(name).reduce((s, v) => s + v.value, 0);
+  const counts = of('http_server_requests_duration_seconds_count');
   // Buckets of every route and status added up per bound.
   const byLe = new Map<number, number>();
-  for (const v of duration) {
-    if (v.metricName !== 'http_server_requests_duration_seconds_bucket') continue;
+  for (const v of of('http_server_requests_duration_seconds_bucket')) {
     const le = v.labels['le'] === '+Inf' ? Number.POSITIVE_INFINITY : Number(v.labels['le']);
     byLe.set(le, (byLe.get(le) ?? 0) + v.value);
   }
   const buckets = [...byLe].map(([le, count]) => ({ le, count }));
   return {
-    requests: sum(counts),
-    server_errors: sum(counts.filter((v) => Number(v.labels['status']) >= 500)),
-    tokens_issued: sum(values('oauth2_tokens_issued_total')),
-    tokens_revoked: sum(values('oauth2_tokens_revoked_total')),
-    failed_client_auth: sum(values('oauth2_failed_auth_total')),
+    requests: counts.reduce((s, v) => s + v.value, 0),
+    server_errors: counts.filter((v) => Number(v.labels['status']) >= 500).reduce((s, v) => s + v.value, 0),
+    tokens_issued: total('oauth2_tokens_issued_total'),
+    tokens_revoked: total('oauth2_tokens_revoked_total'),
+    failed_client_auth: total('oauth2_failed_auth_total'),
     p50_ms: ms(quantileFromBuckets(buckets, 0.5)),
     p95_ms: ms(quantileFromBuckets(buckets, 0.95)),
     p99_ms: ms(quantileFromBuckets(buckets, 0.99)),
   };
+}
+
+/** This process's registry, the one its /metrics exposes. */
+export async function dashboardTiles(registry: Registry): Promise<DashboardTiles> {
+  const metrics = (await registry.getMetricsAsJSON()) as unknown as { name: string; values: Sample[] }[];
+  return tilesFromSamples(
+    metrics.flatMap((m) =>
+      m.values.map((v) => ({
+        name: v.metricName ?? m.name,
+        labels: Object.fromEntries(Object.entries(v.labels).map(([k, x]) => [k, String(x)])),
+        value: v.value,
+      })),
+    ),
+  );
+}
+
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/**
+ * Samples of a Prometheus text exposition (format 0.0.4): what `serve --workers N` answers at
+ * /metrics, aggregated over every worker by the primary. Comments and unparsable lines are skipped.
+ */
+export function parseExposition(text: string): MetricSample[] {
+  const out: MetricSample[] = [];
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const m = SAMPLE.exec(line);
+    if (!m) continue;
+    const value = Number(m[3] === '+Inf' ? Number.POSITIVE_INFINITY : m[3]);
+    if (Number.isNaN(value)) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]!] = l[2]!.replace(/\\(.)/g, (_, c: string) => (c === 'n' ? '\n' : c));
+    out.push({ name: m[1]!, labels, value });
+  }
+  return out;
 }
