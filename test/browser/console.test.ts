@@ -260,7 +260,11 @@ describe('admin console at /admin in Chromium', () => {
       for (const path of ['/admin/users', '/admin/grants', '/admin/consents', '/admin/audit', '/admin/events', '/admin/device-codes', '/admin/settings']) {
         const r = await other.page.goto(`${s.url}${path}`);
         assert.equal(r?.status(), 200, path);
-        await shot(other, `page${path.replaceAll('/', '-')}`);
+        await shot(other, `page${path.replaceAll('/', '-')}-light`);
+        await other.page.emulateMedia({ colorScheme: 'dark' });
+        await other.page.reload();
+        await shot(other, `page${path.replaceAll('/', '-')}-dark`);
+        await other.page.emulateMedia({ colorScheme: 'light' });
       }
       assert.ok(!(await other.page.locator('#settings').innerText()).includes(s.gh.ctx.config.kek ?? 'no-kek'), 'the KEK is not shown');
       other.assertClean();
