@@ -1,6 +1,7 @@
 import { randomToken, sha256 } from './core/crypto.ts';
 import { operatorPolicy } from './core/registration/client-metadata.ts';
 import type { Services } from './compose.ts';
+import { CONSOLE_CLIENT_ID } from './http/console/console-session.ts';
 import { endpointUrl } from './http/context.ts';
 
 /** RFC 8252 §7.3 loopback redirect of the demo public client (a native app's local listener). */
@@ -19,7 +20,11 @@ export async function bootstrapDevelopment(ctx: Services, out: (text: string) =>
   if (ctx.config.env !== 'development') return;
   const { tenantId } = ctx;
   const lines: string[] = [];
-  if ((await ctx.storage.clients.page(tenantId, { limit: 1, sort: 'client_id', order: 'asc' })).items.length === 0) lines.push(...(await demoClients(ctx)));
+  // The console's built-in client (provisioned at start) does not count as a client of the operator's.
+  const clients = (await ctx.storage.clients.page(tenantId, { limit: 2, sort: 'client_id', order: 'asc' })).items.filter(
+    (c) => c.clientId !== CONSOLE_CLIENT_ID,
+  );
+  if (clients.length === 0) lines.push(...(await demoClients(ctx)));
   if ((await ctx.storage.users.page(tenantId, { limit: 1, sort: 'username', order: 'asc' })).items.length === 0) lines.push(...(await demoUser(ctx)));
   if (lines.length) out(['', ...lines].join('\n'));
 }

@@ -52,6 +52,8 @@ import { redactConfig } from './config/redact.ts';
 import { buildApp, type AppOptions } from './http/app.ts';
 import { loadPageAssets } from './http/assets/page-assets.ts';
 import { endpointUrl, type AppContext } from './http/context.ts';
+import { provisionConsoleClient } from './http/console/console-client.ts';
+import { createConsoleSessions } from './http/console/console-session.ts';
 import { createCsrf } from './http/csrf.ts';
 import { createInteractionSealer } from './http/interaction.ts';
 import { createPageKit } from './http/pages/layout.ts';
@@ -532,10 +534,16 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
       pages: createPageKit(config, await loadPageAssets(config)),
       csrf: createCsrf(config, kek),
       interactions: createInteractionSealer(kek, clock, config),
+      console: config.console.enabled ? createConsoleSessions(config, kek, clock) : null,
       metrics,
       lifecycle: { draining: false },
     };
+    // The admin console signs in through its own built-in client (docs/console.md).
+    const consoleProblem = config.console.enabled
+      ? await provisionConsoleClient({ config, tenantId: services.tenantId, clients: storage.clients, clientService: services.clientService })
+      : null;
     const app = await buildApp(ctx, opts);
+    if (consoleProblem) app.log.warn(consoleProblem);
     services.setLog((level, message) => app.log[level](message));
     services.keys.start();
     // ---- event streaming: the relay runs in the server (sinks built from config, metrics observe it).

@@ -1,14 +1,14 @@
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors.ts';
-import type { DeviceCodeRecord } from '../core/model/device-code.ts';
-import { decodeCursor, DEFAULT_LIMIT, encodeCursor, MAX_LIMIT, type ListResult } from './paging.ts';
+import { listFields, toListQuery, toListResult } from './paging.ts';
 import { defineUseCase } from './use-case.ts';
 
 /** A pending RFC 8628 device authorization request; never the device code or the user code. */
 export interface DeviceCodeView {
   /**
    * The request's id: the SHA-256 of its device code as stored (S5). It names the request to
-   * operators; it cannot be used to poll the token endpoint (that takes the device code itself).
+   * operators (device_codes.deny takes it); it cannot be used to poll the token endpoint (that
+   * takes the device code itself).
    */
   readonly id: string;
   readonly client_id: string;
@@ -20,37 +20,26 @@ export interface DeviceCodeView {
   readonly last_polled_at: number | null;
 }
 
-function deviceCodeView(d: DeviceCodeRecord): DeviceCodeView {
-  return {
-    id: d.hash,
-    client_id: d.clientId,
-    scope: d.scope,
-    resources: [...d.resources],
-    issued_at: d.issuedAt,
-    expires_at: d.expiresAt,
-    interval: d.interval,
-    last_polled_at: d.lastPolledAt,
-  };
-}
-
 export const listDeviceCodesUseCase = defineUseCase({
   name: 'device_codes.list',
-  summary: 'Pending device authorization requests (RFC 8628), oldest first: not yet approved, denied or expired',
+  summary: 'Pending device authorization requests (RFC 8628), not yet approved, denied or expired; q is a client id prefix',
   role: 'viewer',
-  input: z.strictObject({
-    limit: z.number().int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT),
-    cursor: z.string().min(1).max(1024).optional(),
-    sort: z.enum(['issued_at']).default('issued_at'),
-    order: z.enum(['asc']).default('asc'),
-  }),
+  input: z.strictObject(listFields(['issued_at'], 'issued_at')),
   event: null,
-  handle: async (ctx, input): Promise<ListResult<DeviceCodeView>> => {
-    const c = input.cursor === undefined ? undefined : decodeCursor(input.cursor, 'number');
-    const rows = await ctx.deps.deviceCodes.listPending(ctx.deps.tenantId, ctx.now(), input.limit + 1, c ? { issuedAt: c.k as number, hash: c.id } : undefined);
-    const items = rows.slice(0, input.limit).map(deviceCodeView);
-    const last = items[items.length - 1];
-    return { items, next_cursor: rows.length > input.limit && last ? encodeCursor({ k: last.issued_at, id: last.id }) : null };
-  },
+  handle: async (ctx, input) =>
+    toListResult(
+      await ctx.deps.deviceCodes.pagePending(ctx.deps.tenantId, ctx.now(), toListQuery(input, ['issued_at'])),
+      (d): DeviceCodeView => ({
+        id: d.hash,
+        client_id: d.clientId,
+        scope: d.scope,
+        resources: [...d.resources],
+        issued_at: d.issuedAt,
+        expires_at: d.expiresAt,
+        interval: d.interval,
+        last_polled_at: d.lastPolledAt,
+      }),
+    ),
 });
 
 export const denyDeviceCodeUseCase = defineUseCase({

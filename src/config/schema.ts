@@ -297,6 +297,22 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    console: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe('Serve the admin console at /admin (operators sign in through this server with the `admin` or `auditor` user role; docs/console.md).'),
+        sessionTtl: z
+          .number()
+          .int()
+          .min(300)
+          .max(86400)
+          .default(28800)
+          .describe('The console session ends this many seconds after the operator signed in to it (the role is checked again on every request).'),
+      })
+      .strict()
+      .prefault({}),
     login: z
       .object({
         maxAttempts: z

@@ -101,6 +101,8 @@ export async function buildApp(ctx: AppContext, opts: AppOptions = {}): Promise<
   // Before the limited routes: its onRoute hook attaches the per-address budgets to them.
   registerRateLimits(app, ctx);
   if (metrics) registerMetricsRoute(app, metrics, opts.scrapeMetrics);
-  for (const mod of routeModules) await mod(app, ctx);
+  // Workers: routes (the console dashboard) may read the aggregate /metrics answers with.
+  const routeCtx: AppContext = opts.scrapeMetrics ? { ...ctx, clusterMetrics: opts.scrapeMetrics } : ctx;
+  for (const mod of routeModules) await mod(app, routeCtx);
   return app;
 }

@@ -23,6 +23,7 @@ import type { AccessTokenVerifier } from '../core/tokens/access-token-verifier.t
 import type { PasswordSignIn } from '../core/users/password-sign-in.ts';
 import type { GatehouseMetrics } from '../metrics/prometheus.ts';
 import type { Resilience } from '../resilience/index.ts';
+import type { ConsoleSessions } from './console/console-session.ts';
 import type { Csrf } from './csrf.ts';
 import type { InteractionSealer } from './interaction.ts';
 import type { PageKit } from './pages/layout.ts';
@@ -74,6 +75,8 @@ export interface AppContext {
   readonly csrf: Csrf;
   /** Seals the authorization request into the pages' forms (key derived from the KEK). */
   readonly interactions: InteractionSealer;
+  /** The admin console's sign-in flow and session cookies (null when `console.enabled` is false). */
+  readonly console: ConsoleSessions | null;
   /** Prometheus metrics (fed by the event bus), or null when `metrics.enabled` is false. */
   readonly metrics: GatehouseMetrics | null;
   /** OpenTelemetry tracing, or null when no OTLP endpoint is set (then no tracing hook exists). */
@@ -82,6 +85,11 @@ export interface AppContext {
   readonly application: Application;
   /** Circuit breakers of the store, Redis and outbound destinations: readiness reports the open ones. */
   readonly resilience: Pick<Resilience, 'breakers'>;
+  /**
+   * In a `serve --workers N` worker: the primary's /metrics scrape aggregated over every worker
+   * (the console dashboard shows all workers with it). Absent in a single process.
+   */
+  readonly clusterMetrics?: () => Promise<string>;
   /** Set when the server starts draining on shutdown: readiness turns 503. */
   readonly lifecycle: { draining: boolean };
 }

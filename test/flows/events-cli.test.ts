@@ -55,13 +55,13 @@ test('S18 an operator action returns only once its event is in the outbox (no wa
   });
   t.after(close);
   const r = JSON.stringify(await gh.services.application.clients.create(OPERATOR, { client_name: 'Billing', grant_types: ['client_credentials'] }));
-  const stats = await gh.services.storage.outbox.stats();
-  assert.deepEqual(
-    stats.map((s) => [s.sink, s.pending]),
-    [[rx.url, 1]],
+  // The console's built-in client, provisioned at start (docs/console.md), has its own
+  // client.created in the same flush; this test is about the operator's.
+  const claimed = (await gh.services.storage.outbox.claim(rx.url, 'test', Date.now() + 60_000, 60_000, 10)).map(
+    (c) => JSON.parse(c.envelope) as { type: string; subject: string },
   );
-  const [claimed] = await gh.services.storage.outbox.claim(rx.url, 'test', Date.now() + 60_000, 60_000, 10);
-  const e = JSON.parse(claimed!.envelope) as { type: string; subject: string };
-  assert.equal(e.type, 'gatehouse.client.created');
-  assert.ok(r.includes(e.subject), 'the subject is the created client');
+  const ours = claimed.filter((e) => e.subject !== 'gatehouse-console');
+  assert.equal(ours.length, 1);
+  assert.equal(ours[0]!.type, 'gatehouse.client.created');
+  assert.ok(r.includes(ours[0]!.subject), 'the subject is the created client');
 });

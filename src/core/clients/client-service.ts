@@ -31,6 +31,11 @@ export interface NewClient {
   readonly registrationAccessTokenHash?: string | null;
   /** The operator who asked (application layer), put on `client.created`. */
   readonly actor?: ActorRef;
+  /**
+   * A fixed client_id instead of a random one: only for Gatehouse's own built-in clients (the
+   * admin console, provisioned at start). Never taken from a request.
+   */
+  readonly clientId?: string;
 }
 
 export interface MetadataReplacement {
@@ -97,7 +102,7 @@ function metadataFields(m: ClientMetadata) {
  */
 async function createClient(deps: ClientServiceDeps, input: NewClient): Promise<ClientWithSecret> {
   const m = validateClientMetadata(input.metadata, input.policy);
-  const clientId = newClientId(deps);
+  const clientId = input.clientId ?? newClientId(deps);
   const now = epochSeconds(deps.clock);
   const issued = usesSecret(m.tokenEndpointAuthMethod) ? issueSecret(deps, clientId, m.tokenEndpointAuthMethod) : null;
   const client: Client = {

@@ -1,6 +1,7 @@
 import type { AuthenticationContext } from '../model/authorization-code.ts';
 import type { DeviceCodeRecord } from '../model/device-code.ts';
 import type { TenantId } from '../model/tenant.ts';
+import type { ListQuery, Page } from './list.ts';
 import type { ConsumeResult } from './token-store.ts';
 
 export type DeviceDecision =
@@ -24,11 +25,12 @@ export interface DeviceCodeStore {
   poll(tenantId: TenantId, hash: string, at: number): Promise<DeviceCodeRecord | undefined>;
   consume(tenantId: TenantId, hash: string): Promise<ConsumeResult>;
   slowDown(tenantId: TenantId, hash: string, step: number): Promise<void>;
-  /**
-   * Pending (undecided, unexpired at `now`) requests of the tenant, oldest first by
-   * `(issuedAt, hash)`; `after` continues strictly after that position. Pending requests live
-   * for minutes (RFC 8628 §3.2 `expires_in`), so the set scanned is small.
-   */
-  listPending(tenantId: TenantId, now: number, limit: number, after?: { readonly issuedAt: number; readonly hash: string }): Promise<DeviceCodeRecord[]>;
   purgeExpired(before: number): Promise<number>;
+  /**
+   * Operators' view (the console's Device codes page): requests still `pending` and not expired
+   * at `now`, keyset-paged by `(issuedAt, hash)` (docs/admin-lists.md rules); `q` is a prefix of
+   * the client id; the admin API, the console and MCP list through it. An eighth method (S3 says
+   * 3–7): a read of the same aggregate that needs no port of its own.
+   */
+  pagePending(tenantId: TenantId, now: number, q: ListQuery<'issued_at'>): Promise<Page<DeviceCodeRecord>>;
 }

@@ -5,6 +5,7 @@ import { registerAdminMcpRoutes } from './admin-mcp.ts';
 import { registerAssetRoutes } from './assets.ts';
 import { registerAuthorizeRoutes } from './authorize.ts';
 import { registerCheckSessionRoute } from './check-session.ts';
+import { registerConsoleRoutes } from './console.ts';
 import { registerDeviceAuthorizationRoute } from './device-authorization.ts';
 import { registerDeviceRoutes } from './device.ts';
 import { registerDiscoveryRoutes } from './discovery.ts';
@@ -39,4 +40,5 @@ export const routeModules: readonly RouteModule[] = [
   registerRegistrationRoutes,
   registerAdminApiRoutes,
   registerAdminMcpRoutes,
+  registerConsoleRoutes,
 ];

@@ -2,6 +2,9 @@ import { GatehouseError } from '../../core/errors.ts';
 import type { DeviceCodeRecord } from '../../core/model/device-code.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { DeviceCodeStore, DeviceDecision } from '../../core/ports/device-code-store.ts';
+import type { ListQuery, Page } from '../../core/ports/list.ts';
+import { clampLimit } from '../list-options.ts';
+import { pageOfSorted } from './memory-sorted-index.ts';
 import type { ConsumeResult } from '../../core/ports/token-store.ts';
 import { tenantKey } from './memory-util.ts';
 
@@ -69,15 +72,6 @@ export class MemoryDeviceCodeStore implements DeviceCodeStore {
     return 'consumed';
   }
 
-  async listPending(tenantId: TenantId, now: number, limit: number, after?: { readonly issuedAt: number; readonly hash: string }): Promise<DeviceCodeRecord[]> {
-    const later = (r: DeviceCodeRecord) => !after || r.issuedAt > after.issuedAt || (r.issuedAt === after.issuedAt && r.hash > after.hash);
-    return [...this.#rows.values()]
-      .filter((r) => r.tenantId === tenantId && r.status === 'pending' && r.expiresAt > now && later(r))
-      .sort((a, b) => a.issuedAt - b.issuedAt || (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0))
-      .slice(0, limit)
-      .map((r) => structuredClone(r));
-  }
-
   async purgeExpired(before: number): Promise<number> {
     let n = 0;
     for (const [key, row] of this.#rows) {
@@ -88,5 +82,17 @@ export class MemoryDeviceCodeStore implements DeviceCodeStore {
       }
     }
     return n;
+  }
+
+  async pagePending(tenantId: TenantId, now: number, q: ListQuery<'issued_at'>): Promise<Page<DeviceCodeRecord>> {
+    const prefix = q.q === undefined || q.q === '' ? undefined : q.q;
+    const rows = [...this.#rows.values()].filter(
+      (r) => r.tenantId === tenantId && r.status === 'pending' && r.expiresAt > now && (prefix === undefined || r.clientId.startsWith(prefix)),
+    );
+    return pageOfSorted(
+      rows.map((r) => structuredClone(r)),
+      (r) => ({ k: r.issuedAt, id: r.hash }),
+      { ...q, limit: clampLimit(q.limit) },
+    );
   }
 }

@@ -4,6 +4,8 @@ import type { AuthenticationContext } from '../../core/model/authorization-code.
 import type { DeviceCodeRecord, DeviceCodeStatus } from '../../core/model/device-code.ts';
 import type { TenantId } from '../../core/model/tenant.ts';
 import type { DeviceCodeStore, DeviceDecision } from '../../core/ports/device-code-store.ts';
+import type { ListQuery, Page } from '../../core/ports/list.ts';
+import { keyset, prefixRange, search, toPage } from './sql-keyset.ts';
 import type { ConsumeResult } from '../../core/ports/token-store.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, DeviceCodesTable, SqlKind } from './schema.ts';
@@ -201,23 +203,30 @@ export class SqlDeviceCodeStore implements DeviceCodeStore {
     return (await this.#q.exists.first([tenantId, hash])) ? 'already-consumed' : 'not-found';
   }
 
-  async listPending(tenantId: TenantId, now: number, limit: number, after?: { readonly issuedAt: number; readonly hash: string }): Promise<DeviceCodeRecord[]> {
-    let q = this.#db
-      .selectFrom('device_codes')
-      .select(DEVICE_COLUMNS)
-      .where('tenant_id', '=', tenantId)
-      .where('status', '=', 'pending')
-      .where('expires_at', '>', now)
-      .orderBy('issued_at')
-      .orderBy('hash')
-      .limit(limit);
-    if (after) q = q.where((eb) => eb.or([eb('issued_at', '>', after.issuedAt), eb.and([eb('issued_at', '=', after.issuedAt), eb('hash', '>', after.hash)])]));
-    const rows = await q.execute();
-    return rows.map((r) => decode(DEVICE_COLUMNS.map((c) => r[c]) as unknown as Values));
-  }
-
   async purgeExpired(before: number): Promise<number> {
     const r = await this.#db.deleteFrom('device_codes').where('expires_at', '<', before).executeTakeFirst();
     return Number(r.numDeletedRows);
+  }
+
+  async pagePending(tenantId: TenantId, now: number, q: ListQuery<'issued_at'>): Promise<Page<DeviceCodeRecord>> {
+    // A scan of the tenant's rows: device codes live minutes and are purged once expired, so the
+    // table stays small; no index of its own.
+    const base = prefixRange(
+      this.#db
+        .selectFrom('device_codes')
+        .select(DEVICE_COLUMNS)
+        .where('tenant_id', '=', tenantId)
+        .where('status', '=', 'pending')
+        .where('expires_at', '>', now),
+      'client_id',
+      search(q.q),
+    );
+    const rows = await keyset(base, { k: 'issued_at', id: 'hash', numeric: true }, q).execute();
+    return toPage(
+      rows,
+      q.limit,
+      (r) => ({ k: Number(r.issued_at), id: r.hash }),
+      (r) => decode(DEVICE_COLUMNS.map((c) => r[c]) as unknown as Values),
+    );
   }
 }

@@ -454,8 +454,12 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
       response: R.listOf(R.deviceCodeSchema, 'Pending device authorization requests'),
       useCase: 'device_codes.list',
       tag: 'device-codes',
-      query: { limit: LIST_QUERY.limit, cursor: LIST_QUERY.cursor, sort: { type: 'string', description: '`issued_at` only (oldest first)' } },
-      input: (r) => listInput(r.query, false),
+      query: {
+        ...LIST_QUERY,
+        q: { type: 'string', description: 'client id prefix' },
+        sort: { type: 'string', description: '`issued_at` (oldest first, the default) or `-issued_at`' },
+      },
+      input: (r) => listInput(r.query, true),
     },
     {
       method: 'POST',
