@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GatehouseError, OAuthError } from '../core/errors.ts';
+import { BUILT_IN_CLIENT_IDS } from '../core/clients/built-in-clients.ts';
 import { usesSecret } from '../core/clients/client-secrets.ts';
 import type { Client } from '../core/model/client.ts';
 import type { User } from '../core/model/user.ts';
@@ -87,7 +88,10 @@ export const exportUseCase = defineUseCase({
   event: 'data.exported',
   handle: async (ctx) => {
     const { deps } = ctx;
-    const clients = await all((after) => deps.clients.page(deps.tenantId, { limit: PAGE, sort: 'client_id', order: 'asc', ...(after ? { after } : {}) }));
+    // Built-in clients (the console's) are each deployment's own: provisioned at its start, never carried over.
+    const clients = (
+      await all((after) => deps.clients.page(deps.tenantId, { limit: PAGE, sort: 'client_id', order: 'asc', ...(after ? { after } : {}) }))
+    ).filter((c) => !BUILT_IN_CLIENT_IDS.has(c.clientId));
     const users = await all((after) => deps.users.page(deps.tenantId, { limit: PAGE, sort: 'username', order: 'asc', ...(after ? { after } : {}) }));
     if (clients.length + users.length > MAX_EXPORT_RECORDS) {
       throw new GatehouseError('GH_INVALID_INPUT', `more than ${MAX_EXPORT_RECORDS} clients and users: too many for one export document`);
@@ -162,6 +166,8 @@ function validateDocument(ctx: Ctx, doc: z.output<typeof documentSchema>): { cli
     try {
       const s = clientStateSchema.parse(state);
       if (seenClients.has(s.client_id)) throw new GatehouseError('GH_INVALID_INPUT', 'client_id appears twice in the document');
+      if (BUILT_IN_CLIENT_IDS.has(s.client_id))
+        throw new GatehouseError('GH_INVALID_INPUT', 'a built-in client: every server provisions its own, leave it out');
       seenClients.add(s.client_id);
       const m = validateClientMetadata(metadata, policy);
       const method = m.tokenEndpointAuthMethod;

@@ -47,3 +47,31 @@ test('S5 settings: KEKs, salts, webhook secrets and URL credentials never appear
   assert.equal(view['issuer'], 'https://id.example.com');
   assert.equal(view['kek'], '[redacted]');
 });
+
+test('the console settings page view: KEKs, salts, Redis and webhook credentials, query secrets and signing secrets are never shown', () => {
+  const config = buildConfig({
+    issuer: 'http://localhost:3000',
+    kek: Buffer.alloc(32, 7).toString('base64'),
+    database: { url: 'postgres://gh:db-pass-123@db.example:5432/gatehouse' },
+    redis: { url: 'redis://:redis-pass-456@cache.example:6379' },
+    tokens: { pairwiseSalt: 'salt-value-0123456789abcdef' },
+    events: {
+      urls: ['https://user:hook-pass@hooks.example/in?token=query-secret'],
+      sinks: { 'https://user:hook-pass@hooks.example/in?token=query-secret': { secret: `whsec_${Buffer.alloc(32, 1).toString('base64')}` } },
+    },
+  } as never);
+  const shown = JSON.stringify(redactConfig(config));
+  for (const secret of [
+    Buffer.alloc(32, 7).toString('base64'),
+    'db-pass-123',
+    'redis-pass-456',
+    'salt-value-0123456789abcdef',
+    'hook-pass',
+    'query-secret',
+    'whsec_',
+  ]) {
+    assert.ok(!shown.includes(secret), `${secret} is not shown`);
+  }
+  assert.ok(shown.includes('db.example:5432/gatehouse'), 'the rest of a URL stays');
+  assert.ok(shown.includes('"issuer":"http://localhost:3000"'));
+});

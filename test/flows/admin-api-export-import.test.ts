@@ -75,6 +75,7 @@ describe('export', () => {
     assert.match(user['password_hash'] as string, /^\$argon2id\$/);
     assert.equal((doc['settings'] as Record<string, unknown>)['kek'], '[redacted]');
     assert.ok(!('keys' in doc), 'signing keys are not exported');
+    assert.ok(!clients.some((c) => c['client_id'] === 'gatehouse-console'), 'the built-in console client stays with its server');
     const audit = await auditOf(a, 'data.export');
     assert.deepEqual(
       audit.map((x) => [x.outcome, x.actor.kind]),
@@ -96,6 +97,11 @@ describe('import', () => {
     assert.equal((await b.gh.services.ports.users.findByUsername(b.gh.ctx.tenantId, alice.username)) ?? null, null);
     assert.equal((await apiB.call('POST', '/import', { body: { format: 'gatehouse.export', version: 2 } })).status, 400, 'an unknown version');
     assert.equal((await apiB.call('POST', '/import', { token: apiB.readToken, body: doc })).status, 403, 'read-only cannot import');
+    const builtIn = structuredClone(doc) as { clients: Record<string, unknown>[] };
+    builtIn.clients.push({ ...builtIn.clients[0], client_id: 'gatehouse-console' });
+    const refused = await apiB.call('POST', '/import', { body: builtIn });
+    assert.equal(refused.status, 400);
+    assert.match(refused.body['detail'] as string, /gatehouse-console\): a built-in client/);
   });
 
   test('POST /import (SQLite → PostgreSQL): the imported client secret works at /token and the imported user signs in', async () => {

@@ -7,7 +7,7 @@ import { html } from '../pages/html.ts';
 import { type ConsoleCtx, date, type Guard, PAGE_SIZE, pager, type Query, searchForm, sortHeader, sortOf, TD, TH } from './console-kit.ts';
 import { BTN_SECONDARY, CARD, INPUT, LABEL, notice } from './console-layout.ts';
 import { table } from './console-people.ts';
-import { redactConfig } from './redact-config.ts';
+import { redactConfig } from '../../config/redact.ts';
 
 /** How many recent events the Events page keeps (this process, in memory). */
 export const RECENT_EVENTS = 100;

@@ -37,7 +37,9 @@ export interface ConsoleFlow {
 }
 
 /** The built-in client the console signs in with (provisioned at start, docs/console.md). */
-export const CONSOLE_CLIENT_ID = 'gatehouse-console';
+import { CONSOLE_CLIENT_ID } from '../../core/clients/built-in-clients.ts';
+
+export { CONSOLE_CLIENT_ID };
 export const CONSOLE_PATH = '/admin';
 export const CONSOLE_CALLBACK_PATH = '/admin/callback';
 const FLOW_TTL = 600;
