@@ -16,6 +16,8 @@ export interface DiscoveryCapabilities {
   readonly clientAuthMethods: readonly ClientAuthMethod[];
   /** Algorithms accepted for JWT client assertions (private_key_jwt, client_secret_jwt). */
   readonly clientAuthSigningAlgs: readonly string[];
+  /** RFC 9449 §5.1: JWS algorithms accepted for DPoP proofs (absent: DPoP not offered). */
+  readonly dpopSigningAlgs?: readonly string[];
 }
 
 export type AuthorizationServerMetadata = Readonly<Record<string, unknown>>;
@@ -57,5 +59,8 @@ export function buildMetadata(config: DiscoveryConfig, caps: DiscoveryCapabiliti
   // RFC 9701 (AS metadata): the JWS algorithms for JWT introspection responses.
   m.introspection_signing_alg_values_supported = introspectionAlgs;
   if (config.registration.enabled) m.registration_endpoint = `${base}/register`;
+  // RFC 9449 §5.1: "dpop_signing_alg_values_supported: A JSON array containing a list of the JWS
+  // alg values [...] supported by the authorization server for DPoP proof JWTs."
+  if (caps.dpopSigningAlgs?.length) m.dpop_signing_alg_values_supported = caps.dpopSigningAlgs;
   return m;
 }

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createDpopNonces } from '../../core/dpop/dpop-nonce.ts';
+import { createDpopVerifier } from '../../core/dpop/dpop-proof.ts';
+import type { AppContext } from '../context.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { coreWorld, ISSUER, makeClient, type CoreWorld } from '../../../test/support/core-fixtures.ts';
 import { fakeCodeStore, fakeUserStore, grantDeps, KEK, makeCodeRecord, makeUser, PKCE } from '../../../test/support/oidc-fixtures.ts';
@@ -52,7 +55,11 @@ before(async () => {
   app = Fastify();
   registerFormParser(app);
   registerErrorHandling(app, w.events);
-  registerUserInfoRoute(app, { userinfo });
+  const dpop = createDpopVerifier(
+    { replay: w.storage.replay, clock: w.clock, tenantId: w.tenantId, nonces: createDpopNonces(KEK, 300, w.clock) },
+    { dpop: { algorithms: ['ES256'], proofMaxAge: 60, clockSkew: 10, requireNonce: false } },
+  );
+  registerUserInfoRoute(app, { userinfo, dpop, config: { issuer: ISSUER } as AppContext['config'] });
   await app.ready();
 });
 after(() => app.close());

@@ -332,16 +332,17 @@ const MERGE_PATCH = 'application/merge-patch+json';
 /**
  * `/admin/api/v1/…` (issue #11): every operation runs `application.run(name, actor, input)` with
  * the actor from the access token, so role checks, validation, audit and events are exactly the
- * CLI's. Authentication: a Bearer access token this server issued for the audience
+ * CLI's. Authentication: a Bearer or DPoP-bound (RFC 9449) access token this server issued for the audience
  * `{issuer}/admin/api/v1` with `gatehouse:admin` (admin role) or `gatehouse:admin.read` (viewer).
  */
-export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'application' | 'accessTokenVerifier'>): Promise<void> {
+export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'application' | 'accessTokenVerifier' | 'dpop'>): Promise<void> {
   const pr: ProtectedResource = createProtectedResource({
     issuer: ctx.config.issuer,
     path: ADMIN_API_PATH,
     scopes: ADMIN_SCOPES,
     name: 'Gatehouse admin API',
     verifier: ctx.accessTokenVerifier,
+    dpop: ctx.dpop,
   });
   registerProtectedResourceMetadata(app, pr);
   const actors = new WeakMap<FastifyRequest, Actor>();
@@ -369,11 +370,16 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
     });
 
     const authenticate = async (request: FastifyRequest, _reply: FastifyReply) => {
-      const token = await pr.authenticate(request.headers.authorization);
+      const token = await pr.authenticate({
+        authorization: request.headers.authorization,
+        dpop: request.headers.dpop,
+        method: request.method,
+        url: request.url,
+      });
       const full = token.scope.includes(ADMIN_SCOPE);
-      if (!full && !token.scope.includes(ADMIN_READ_SCOPE)) throw pr.insufficientScope(ADMIN_SCOPES);
+      if (!full && !token.scope.includes(ADMIN_READ_SCOPE)) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme);
       // Read-only tokens never mutate (checked here, before the use case's own role check).
-      if (request.method !== 'GET' && request.method !== 'HEAD' && !full) throw pr.insufficientScope([ADMIN_SCOPE]);
+      if (request.method !== 'GET' && request.method !== 'HEAD' && !full) throw pr.insufficientScope([ADMIN_SCOPE], token.scheme);
       actors.set(request, { kind: 'admin_client', id: token.clientId, roles: [full ? 'admin' : 'viewer'], origin: request.ip });
     };
 
