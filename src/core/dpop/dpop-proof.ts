@@ -158,6 +158,16 @@ export function createDpopVerifier(deps: DpopDeps, config: DpopConfig): DpopVeri
       // received, ignoring any query and fragment parts."
       const expected = normalizeHtu(request.url);
       if (expected === null || normalizeHtu(htu) !== expected) throw invalidDpopProof('the DPoP proof htu does not match the request URI');
+      // (10) "If the server provided a nonce value to the client, the nonce claim matches the
+      // server-provided nonce value." §8: use_dpop_nonce carries the nonce to use. Checked before
+      // iat: a client whose nonce expired gets the error it can act on (a fresh nonce).
+      let nextNonce: string | null = null;
+      if (requireNonce) {
+        if (typeof payload.nonce !== 'string') throw nonceError('the DPoP proof must carry the server nonce');
+        const state = deps.nonces.check(payload.nonce);
+        if (state === 'invalid') throw nonceError('the DPoP nonce is invalid or expired');
+        if (state === 'previous') nextNonce = deps.nonces.current();
+      }
       // (11) "The creation time of the JWT, as determined by either the iat claim or a
       // server-managed timestamp via the nonce claim, is within an acceptable window (see Section 11.1)."
       const now = deps.clock.now() / 1000;
@@ -169,15 +179,6 @@ export function createDpopVerifier(deps: DpopDeps, config: DpopConfig): DpopVeri
         if (typeof payload.ath !== 'string' || !safeEqual(payload.ath, sha256(request.accessToken))) {
           throw invalidDpopProof('the DPoP proof ath does not match the access token');
         }
-      }
-      // (10) "If the server provided a nonce value to the client, the nonce claim matches the
-      // server-provided nonce value." §8: use_dpop_nonce carries the nonce to use.
-      let nextNonce: string | null = null;
-      if (requireNonce) {
-        if (typeof payload.nonce !== 'string') throw nonceError('the DPoP proof must carry the server nonce');
-        const state = deps.nonces.check(payload.nonce);
-        if (state === 'invalid') throw nonceError('the DPoP nonce is invalid or expired');
-        if (state === 'previous') nextNonce = deps.nonces.current();
       }
       // RFC 9449 §11.1: "the server MUST store, in the context of the target URI, the jti value
       // of each DPoP proof for the time window in which the respective DPoP proof JWT would be
