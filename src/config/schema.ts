@@ -556,14 +556,18 @@ export const configSchema = z
           .array(z.enum(['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA', 'Ed25519']))
           .min(1)
           .default(['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'])
-          .describe('Asymmetric JWS algorithms a DPoP proof may be signed with (RFC 9449 §5.1 `dpop_signing_alg_values_supported`); `none` and HMAC are never accepted.'),
+          .describe(
+            'Asymmetric JWS algorithms a DPoP proof may be signed with (RFC 9449 §5.1 `dpop_signing_alg_values_supported`); `none` and HMAC are never accepted.',
+          ),
         proofMaxAge: z
           .number()
           .int()
           .min(5)
           .max(600)
           .default(60)
-          .describe('Oldest accepted DPoP proof `iat`, in seconds before now (beyond `clockSkew`); its `jti` is remembered in the shared replay cache that long.'),
+          .describe(
+            'Oldest accepted DPoP proof `iat`, in seconds before now (beyond `clockSkew`); its `jti` is remembered in the shared replay cache that long.',
+          ),
         clockSkew: z.number().int().min(0).max(300).default(10).describe('Tolerated clock difference for a DPoP proof `iat`, in seconds, both ways.'),
         requireNonce: z
           .boolean()
@@ -577,7 +581,9 @@ export const configSchema = z
           .min(10)
           .max(3600)
           .default(300)
-          .describe('Lifetime of one server nonce window, in seconds; a nonce is accepted in its window and the next (stateless HMAC under the KEK, shared by every instance).'),
+          .describe(
+            'Lifetime of one server nonce window, in seconds; a nonce is accepted in its window and the next (stateless HMAC under the KEK, shared by every instance).',
+          ),
       })
       .strict()
       .prefault({})

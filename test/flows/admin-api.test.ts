@@ -186,7 +186,12 @@ describe('authentication', () => {
     for (const op of adminOperations(s.gh.services.application)) {
       const r = await call(op.method, concrete(op.path), { token: null });
       assert.equal(r.status, 401, `${op.method} ${op.path}`);
-      assert.equal(r.headers.get('www-authenticate'), `Bearer resource_metadata="${METADATA_URL()}"`, `${op.method} ${op.path}`);
+      // RFC 9449 §7.2: the kit takes both schemes and names both, neither with an error.
+      assert.equal(
+        r.headers.get('www-authenticate'),
+        `Bearer resource_metadata="${METADATA_URL()}", DPoP resource_metadata="${METADATA_URL()}", algs="ES256 ES384 PS256 RS256 EdDSA"`,
+        `${op.method} ${op.path}`,
+      );
       assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
     }
   });

@@ -102,8 +102,7 @@ export function createDpopVerifier(deps: DpopDeps, config: DpopConfig): DpopVeri
     keys.set(id, imported);
     return imported;
   };
-  const nonceError = (description: string) =>
-    new OAuthError('use_dpop_nonce', description, { headers: { 'dpop-nonce': deps.nonces.current() } });
+  const nonceError = (description: string) => new OAuthError('use_dpop_nonce', description, { headers: { 'dpop-nonce': deps.nonces.current() } });
 
   return {
     algorithms,

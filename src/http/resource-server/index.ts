@@ -102,7 +102,12 @@ export function createProtectedResource(opts: ProtectedResourceOptions): Protect
       try {
         if (presented.scheme === 'Bearer') return { ...(await opts.verifier.verify(presented.token, resource)), scheme: 'Bearer' };
         // RFC 9449 §7.1: the proof is for this request (htm, htu) and this token (ath).
-        const proof = await opts.dpop!.verify({ proof: request.dpop, method: request.method, url: requestUri(opts.issuer, request.url), accessToken: presented.token });
+        const proof = await opts.dpop!.verify({
+          proof: request.dpop,
+          method: request.method,
+          url: requestUri(opts.issuer, request.url),
+          accessToken: presented.token,
+        });
         return { ...(await opts.verifier.verify(presented.token, resource, proof.jkt)), scheme: 'DPoP' };
       } catch (e) {
         if (e instanceof OAuthError && (e.code === 'invalid_token' || e.code === 'invalid_dpop_proof' || e.code === 'use_dpop_nonce')) {

@@ -63,7 +63,7 @@ const tokenSchema = {
       dpop: {
         type: 'string',
         description:
-          'RFC 9449 DPoP proof (a `dpop+jwt` for POST and this URL). With it the access token is DPoP-bound (`token_type: DPoP`, `cnf.jkt`), and so is a public client\'s refresh token. Refused with `invalid_dpop_proof`; `use_dpop_nonce` (with a `DPoP-Nonce` response header) when `dpop.requireNonce` is on.',
+          "RFC 9449 DPoP proof (a `dpop+jwt` for POST and this URL). With it the access token is DPoP-bound (`token_type: DPoP`, `cnf.jkt`), and so is a public client's refresh token. Refused with `invalid_dpop_proof`; `use_dpop_nonce` (with a `DPoP-Nonce` response header) when `dpop.requireNonce` is on.",
       },
     },
   },

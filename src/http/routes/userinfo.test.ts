@@ -110,11 +110,11 @@ describe('OIDC Core §5.3.1 UserInfo over HTTP', () => {
     assert.equal(res.json().error, 'invalid_request');
   });
 
-  test('RFC 6750 §3.1 no token: 401 with a bare Bearer challenge', async () => {
+  test('RFC 6750 §3.1 / RFC 9449 §7.2 no token: 401 with a bare Bearer challenge and a bare DPoP one', async () => {
     for (const headers of [{}, { authorization: 'Basic dXNlcjpwYXNz' }]) {
       const res = await app.inject({ method: 'GET', url: '/userinfo', headers });
       assert.equal(res.statusCode, 401);
-      assert.equal(res.headers['www-authenticate'], 'Bearer realm="gatehouse"');
+      assert.equal(res.headers['www-authenticate'], 'Bearer realm="gatehouse", DPoP algs="ES256"');
     }
   });
 

@@ -107,7 +107,8 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
       const boundTo = record.cnf?.jkt;
       if (boundTo !== undefined) {
         if (dpopJkt === null) throw invalidDpopProof('the authorization code is bound to a DPoP key: send a DPoP proof');
-        if (dpopJkt !== boundTo) return spend(record, now, OAuthError.invalidGrant('the DPoP proof key does not match the dpop_jkt of the authorization request'));
+        if (dpopJkt !== boundTo)
+          return spend(record, now, OAuthError.invalidGrant('the DPoP proof key does not match the dpop_jkt of the authorization request'));
       }
 
       // Not spent on failure: the client can correct these and retry with the same code (RFC

@@ -77,7 +77,8 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
       const boundTo = record.cnf?.jkt;
       if (boundTo !== undefined) {
         if (dpopJkt === null) throw invalidDpopProof('the refresh token is bound to a DPoP key: send a DPoP proof');
-        if (dpopJkt !== boundTo) throw OAuthError.invalidGrant('the refresh token is bound to another DPoP key', `refresh token of ${record.clientId} bound to another key`);
+        if (dpopJkt !== boundTo)
+          throw OAuthError.invalidGrant('the refresh token is bound to another DPoP key', `refresh token of ${record.clientId} bound to another key`);
       }
       const userId = deps.subjects.userIdOf(record.clientId, record.subject, record.claims);
       const snapshot = userId === null ? null : readSnapshot(record, userId);
