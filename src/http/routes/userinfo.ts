@@ -99,9 +99,15 @@ const userInfoSchema = (method: 'GET' | 'POST') => ({
   summary: `UserInfo endpoint (OIDC Core §5.3), ${method}`,
   description:
     method === 'GET'
-      ? 'Claims about the signed-in user for an access token carrying `openid`, sent as `Authorization: Bearer <token>`.'
+      ? 'Claims about the signed-in user for an access token carrying `openid`, sent as `Authorization: Bearer <token>`, or, for a DPoP-bound token, `Authorization: DPoP <token>` with a `DPoP` proof header (RFC 9449 §7.1).'
       : 'As GET; the access token may instead be sent as `access_token` in a form body (RFC 6750 §2.2), never both.',
   tags: ['openid'],
+  headers: {
+    type: 'object',
+    properties: {
+      dpop: { type: 'string', description: 'RFC 9449 DPoP proof (htm, htu of this endpoint, ath of the token) when the token is sent with the DPoP scheme' },
+    },
+  },
   ...(method === 'POST'
     ? {
         consumes: [FORM_CONTENT_TYPE],
@@ -144,6 +150,6 @@ export function registerUserInfoRoute(app: FastifyInstance, ctx: Pick<AppContext
       throw e instanceof OAuthError ? withDpopChallenge(e, presented?.scheme ?? null, algs) : e;
     }
   };
-  app.get('/userinfo', { schema: userInfoSchema('GET') }, handler);
+  app.get('/userinfo', { schema: userInfoSchema('GET'), validatorCompiler: documentationOnly }, handler);
   app.post('/userinfo', { schema: userInfoSchema('POST'), validatorCompiler: documentationOnly }, handler);
 }

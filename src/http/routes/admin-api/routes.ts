@@ -400,7 +400,7 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
           summary: op.summary ?? uc?.summary ?? op.useCase,
           description: `Use case \`${op.useCase}\` (role ${uc?.role ?? 'admin'}).`,
           tags: [`admin: ${op.tag}`],
-          security: [{ [SECURITY.bearer]: [] }],
+          security: [{ [SECURITY.bearer]: [] }, { [SECURITY.dpop]: [] }],
           ...(params.length
             ? { params: { type: 'object', required: params, properties: Object.fromEntries(params.map((p) => [p, { type: 'string' }])) } }
             : {}),
