@@ -310,8 +310,16 @@ describe('RFC 9449 DPoP (nonces not required)', () => {
     assert.equal(ok.status, 200);
   });
 
-  test('RFC 9449 §5.2 a client registered with dpop_bound_access_tokens is refused without a proof', async () => {
-    const strict = await createTestClient(op.gh, { dpop_bound_access_tokens: true });
+  test('RFC 9449 §5.2 a client registered with dpop_bound_access_tokens (operator use case: CLI, admin API) is refused without a proof', async () => {
+    const created = (await op.gh.services.application.run('clients.create', CLI, {
+      client_name: 'dpop only',
+      grant_types: ['client_credentials'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: 'read',
+      dpop_bound_access_tokens: true,
+    })) as { client: { client_id: string; dpop_bound_access_tokens?: boolean }; client_secret: string };
+    assert.equal(created.client.dpop_bound_access_tokens, true);
+    const strict = { client_id: created.client.client_id, client_secret: created.client_secret };
     assert.equal(await tokenError(cc(strict, undefined)), 'invalid_dpop_proof');
     const d = await dpopKey();
     assert.equal((await cc(strict, d.handle)).token_type, 'dpop');
