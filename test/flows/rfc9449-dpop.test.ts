@@ -11,6 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { calculateJwkThumbprint, decodeJwt, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { cliActor } from '../../src/app/index.ts';
+import { DEVICE_CODE_GRANT_TYPE } from '../../src/core/device-authorization/device-authorization.ts';
 import { discover, INSECURE } from '../support/oauth-client.ts';
 import { authorizeCode, createRp, createTestUser, rpConfig, startOidcServer, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
 import { createTestClient } from '../support/server.ts';
@@ -368,6 +369,40 @@ describe('RFC 9449 DPoP (nonces not required)', () => {
     assert.deepEqual(decodeJwt(next.access_token).cnf, { jkt: other.jkt });
     const bearer = await refresh(confidentialRp, next.refresh_token!, undefined);
     assert.equal(bearer.token_type, 'bearer');
+  });
+
+  test('RFC 9449 §5 the device_code grant binds too: DPoP access token, the public device client’s refresh token bound', async () => {
+    const tv = await createTestClient(op.gh, {
+      client_name: 'TV',
+      token_endpoint_auth_method: 'none',
+      grant_types: [DEVICE_CODE_GRANT_TYPE, 'refresh_token'],
+      scope: 'openid offline_access',
+    });
+    const c: oauth.Client = { client_id: tv.client_id };
+    const started = await oauth.processDeviceAuthorizationResponse(
+      as,
+      c,
+      await oauth.deviceAuthorizationRequest(as, c, oauth.None(), { scope: 'openid offline_access' }, INSECURE),
+    );
+    // The user approves (the verification service the /device pages use).
+    const found = await op.gh.services.deviceVerification.find(started.user_code);
+    assert.ok(found);
+    const now = Math.floor(op.clock.now() / 1000);
+    assert.equal(await op.gh.services.deviceVerification.approve(found, { userId: user.id, sid: 'sid-tv', authTime: now, amr: ['pwd'], acr: null }), true);
+    const d = await dpopKey();
+    const tokens = await oauth.processDeviceCodeResponse(
+      as,
+      c,
+      await oauth.deviceCodeGrantRequest(as, c, oauth.None(), started.device_code, { DPoP: d.handle, ...INSECURE }),
+    );
+    assert.equal(tokens.token_type, 'dpop');
+    assert.deepEqual(decodeJwt(tokens.access_token).cnf, { jkt: d.jkt });
+    assert.ok(tokens.refresh_token);
+    const other = await dpopKey();
+    const refreshed = oauth
+      .refreshTokenGrantRequest(as, c, oauth.None(), tokens.refresh_token, { DPoP: other.handle, ...INSECURE })
+      .then((r) => oauth.processRefreshTokenResponse(as, c, r));
+    assert.equal(await tokenError(refreshed), 'invalid_grant');
   });
 
   test('RFC 9449 §10.1 a DPoP header at PAR binds the code; a mismatching dpop_jkt at PAR is invalid_dpop_proof', async () => {
