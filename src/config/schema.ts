@@ -650,7 +650,7 @@ export const configSchema = z
           .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
           .optional()
           .describe(
-            '`redis://` or `rediss://` (TLS) URL, database number in the path (`redis://127.0.0.1:6379/0`). Set: rate limits and the assertion `jti` replay cache are shared through Redis by every instance. Unset: limits count per instance. Env: GATEHOUSE_REDIS_URL.',
+            '`redis://` or `rediss://` (TLS) URL, database number in the path (`redis://127.0.0.1:6379/0`). Set: rate limits and the replay cache of client-assertion and DPoP proof `jti`s are shared through Redis by every instance (the store keeps the final record either way). Unset: limits count per instance. Env: GATEHOUSE_REDIS_URL.',
           ),
         connectTimeoutMs: z.number().int().min(100).max(60_000).default(2000).describe('Longest a Redis connection attempt may take, in milliseconds.'),
         commandTimeoutMs: z
