@@ -164,7 +164,7 @@ describe('authentication', () => {
         | { security?: unknown; requestBody?: unknown; responses?: Record<string, unknown> }
         | undefined;
       assert.ok(entry, `${op.method} ${path}`);
-      assert.deepEqual(entry.security, [{ bearerAuth: [] }]);
+      assert.deepEqual(entry.security, [{ bearerAuth: [] }, { dpopAuth: [] }]);
       assert.ok(entry.responses?.['401'] && entry.responses['403'], `${op.method} ${path} documents 401 and 403`);
       if (op.body) assert.ok(entry.requestBody, `${op.method} ${path} documents its body`);
     }
