@@ -90,7 +90,7 @@ describe('RFC 9449 DPoP (nonces not required)', () => {
   let confidentialRp: TestRp;
 
   before(async () => {
-    op = await startOidcServer();
+    op = await startOidcServer({ registration: { enabled: true, allowedScopes: ['read'] }, rateLimits: { registration: { perAddress: 0 } } });
     as = await discover(op.url, 'oidc');
     service = await createTestClient(op.gh);
     opaqueService = await createTestClient(op.gh, { access_token_format: 'opaque' });
@@ -324,6 +324,25 @@ describe('RFC 9449 DPoP (nonces not required)', () => {
     assert.equal(await tokenError(cc(strict, undefined)), 'invalid_dpop_proof');
     const d = await dpopKey();
     assert.equal((await cc(strict, d.handle)).token_type, 'dpop');
+  });
+
+  test('RFC 9449 §5.2 dpop_bound_access_tokens through dynamic registration (RFC 7591): echoed, then enforced', async () => {
+    const res = await fetch(`${op.url}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        client_name: 'dcr dpop',
+        grant_types: ['client_credentials'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        scope: 'read',
+        dpop_bound_access_tokens: true,
+      }),
+    });
+    assert.equal(res.status, 201);
+    const reg = (await res.json()) as { client_id: string; client_secret: string; dpop_bound_access_tokens?: boolean };
+    assert.equal(reg.dpop_bound_access_tokens, true);
+    assert.equal(await tokenError(cc(reg, undefined)), 'invalid_dpop_proof');
+    assert.equal((await cc(reg, (await dpopKey()).handle)).token_type, 'dpop');
   });
 
   test('RFC 9449 §10 dpop_jkt at /authorize binds the code: another key is invalid_grant (code spent), no proof is invalid_dpop_proof', async () => {
