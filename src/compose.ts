@@ -44,6 +44,8 @@ import { createUserSubjects, type UserSubjects } from './core/tokens/user-subjec
 import { createUserInfo, type UserInfo } from './core/userinfo/userinfo.ts';
 import { createAccessTokenVerifier, type AccessTokenVerifier } from './core/tokens/access-token-verifier.ts';
 import { deriveKey } from './core/keys/kek.ts';
+import { createDpopNonces } from './core/dpop/dpop-nonce.ts';
+import { createDpopVerifier, type DpopVerifier } from './core/dpop/dpop-proof.ts';
 import { createDeviceCookies } from './core/users/device-cookie.ts';
 import { createPasswordSignIn, type PasswordSignIn } from './core/users/password-sign-in.ts';
 import { createUserService, type UserService } from './core/users/user-service.ts';
@@ -156,8 +158,10 @@ export interface Services {
   readonly introspector: Introspector;
   readonly revoker: Revoker;
   readonly userinfo: UserInfo;
-  /** Bearer access tokens at Gatehouse's own protected resources (the admin API). */
+  /** Bearer and DPoP-bound access tokens at Gatehouse's own protected resources (the admin API). */
   readonly accessTokenVerifier: AccessTokenVerifier;
+  /** DPoP proofs (RFC 9449) at the token endpoint, PAR, UserInfo and the resource-server kit. */
+  readonly dpop: DpopVerifier;
   readonly deviceAuthorization: DeviceAuthorization;
   readonly deviceVerification: DeviceVerification;
   readonly requestObjects: RequestObjects;
@@ -315,6 +319,12 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     const requestObjects = createRequestObjects({ clock, jwks: clientJwks }, config);
     const pushedRequests = createPushedRequests({ ...ports, tenantId }, config);
     const grants = createGrantRegistry({ ...ports, accessTokens, idTokens, subjects, claimCatalog, tenantId, config });
+    // RFC 9449: proofs' jti go to the shared replay cache (Redis in front of the store, never a
+    // per-instance memory); nonces are an HMAC under a KEK-derived key, so every instance agrees.
+    const dpop = createDpopVerifier(
+      { replay: ports.replay, clock, tenantId, nonces: createDpopNonces(deriveKey(kek, 'gatehouse dpop nonce v1'), config.dpop.nonceWindow, clock) },
+      config,
+    );
     const userService = createUserService({ ...ports, tenantId, attributes: config.users.attributes });
     const clientService = createClientService({ ...ports, kek, kekPrevious, tenantId });
     const services: Services = {
@@ -345,6 +355,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
         { issuer: config.issuer, userinfoEndpoint: endpointUrl(config, '/userinfo') },
       ),
       accessTokenVerifier: createAccessTokenVerifier({ ...ports, keys, subjects, tenantId }, config),
+      dpop,
       deviceAuthorization: createDeviceAuthorization({ ...ports, accessTokens, tenantId }, config),
       deviceVerification: createDeviceVerification({ ...ports, tenantId }, config),
       requestObjects,

@@ -25,6 +25,7 @@ export function evaluateGoals(
     goal('client_credentials JWT vs node-oidc-provider', r('cc-jwt', 'oidc-provider'), '≥', 2.5, '×'),
     goal('client_credentials JWT vs hello-world ceiling', pct(r('cc-jwt', 'hello')), '≥', 30, '%'),
     goal('client_credentials opaque (SQLite) vs node-oidc-provider opaque (memory)', r('cc-opaque', 'oidc-provider'), '≥', 2.5, '×'),
+    goal('client_credentials with DPoP vs node-oidc-provider with DPoP', r('cc-dpop', 'oidc-provider'), '≥', 2, '×'),
     goal('introspection vs node-oidc-provider', r('introspect-opaque', 'oidc-provider'), '≥', 2.5, '×'),
     goal(
       `Gatehouse p99 at 50 connections, worst scenario`,

@@ -22,6 +22,8 @@ export interface TargetCapabilities {
   readonly helloPath?: string;
   /** Client issuing JWT access tokens (client_credentials). */
   readonly jwtClient?: ClientFixture;
+  /** The token endpoint binds `jwtClient`'s tokens to a DPoP proof (RFC 9449). */
+  readonly dpop?: boolean;
   /** Client issuing opaque access tokens (client_credentials). */
   readonly opaqueClient?: ClientFixture;
   /** Authorization endpoint (the flow scenarios). */

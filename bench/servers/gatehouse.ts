@@ -223,9 +223,9 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
             authorizationPath: '/authorize',
             user: { username: BENCH_USERNAME, password: BENCH_PASSWORD },
             ...(web ? { webClient: web } : {}),
-            ...(clients ? { jwtClient: clients.jwt, opaqueClient: clients.opaque } : {}),
+            ...(clients ? { jwtClient: clients.jwt, opaqueClient: clients.opaque, dpop: true } : {}),
             failures: {
-              ...(clients ? {} : { 'cc-jwt': clientError!, 'cc-opaque': clientError!, 'introspect-opaque': clientError! }),
+              ...(clients ? {} : { 'cc-jwt': clientError!, 'cc-opaque': clientError!, 'cc-dpop': clientError!, 'introspect-opaque': clientError! }),
               ...(web ? {} : { 'auth-code': webError!, refresh: webError!, 'signin-under-load': webError! }),
             },
           },

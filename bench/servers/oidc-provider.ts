@@ -36,6 +36,8 @@ export const oidcProviderTarget = peerTarget({
     introspectionPath: '/token/introspection',
     jwksPath: '/jwks',
     jwtClient: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scope: BENCH_SCOPE, extraParams: { resource: RESOURCE_JWT } },
+    // features.dPoP (on by default in 9.x, stated below): ES256 proofs, no nonce, jti kept in memory.
+    dpop: true,
     opaqueClient: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scope: BENCH_SCOPE, extraParams: { resource: RESOURCE_OPAQUE } },
     authorizationPath: '/auth',
     webClient: { clientId: WEB_CLIENT_ID, clientSecret: WEB_CLIENT_SECRET, scope: BENCH_OIDC_SCOPE, extraParams: { resource: RESOURCE_JWT } },
@@ -120,6 +122,8 @@ async function serve(): Promise<void> {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
+      // RFC 9449, as Gatehouse's defaults: proofs accepted, server nonces not required.
+      dPoP: { enabled: true },
       introspection: {
         enabled: true,
         // Same policy as Gatehouse's default (`own-or-audience`).

@@ -43,6 +43,7 @@ const members = {
   require_auth_time: z.boolean(),
   first_party: z.boolean(),
   strict_assertion_audience: z.boolean(),
+  dpop_bound_access_tokens: z.boolean().describe('RFC 9449 §5.2: every token request of this client must carry a DPoP proof'),
   claim_mappings: z
     .record(
       z.string().max(64),

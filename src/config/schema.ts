@@ -580,6 +580,44 @@ export const configSchema = z
       .strict()
       .prefault({})
       .describe('Which scopes release which user claims beyond OpenID Connect standard claims (docs/users.md).'),
+    dpop: z
+      .object({
+        algorithms: z
+          .array(z.enum(['ES256', 'ES384', 'ES512', 'PS256', 'PS384', 'PS512', 'RS256', 'RS384', 'RS512', 'EdDSA', 'Ed25519']))
+          .min(1)
+          .default(['ES256', 'ES384', 'PS256', 'RS256', 'EdDSA'])
+          .describe(
+            'Asymmetric JWS algorithms a DPoP proof may be signed with (RFC 9449 §5.1 `dpop_signing_alg_values_supported`); `none` and HMAC are never accepted.',
+          ),
+        proofMaxAge: z
+          .number()
+          .int()
+          .min(5)
+          .max(600)
+          .default(60)
+          .describe(
+            'Oldest accepted DPoP proof `iat`, in seconds before now (beyond `clockSkew`); its `jti` is remembered in the shared replay cache that long.',
+          ),
+        clockSkew: z.number().int().min(0).max(300).default(10).describe('Tolerated clock difference for a DPoP proof `iat`, in seconds, both ways.'),
+        requireNonce: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Require a server nonce in every DPoP proof (RFC 9449 §8, §9): a proof without the current one gets `use_dpop_nonce` and a `DPoP-Nonce` header. Off by default: the `iat` window and the shared `jti` replay cache already refuse replays; turn it on to bound proofs a compromised client could pre-generate.',
+          ),
+        nonceWindow: z
+          .number()
+          .int()
+          .min(10)
+          .max(3600)
+          .default(300)
+          .describe(
+            'Lifetime of one server nonce window, in seconds; a nonce is accepted in its window and the next (stateless HMAC under the KEK, shared by every instance).',
+          ),
+      })
+      .strict()
+      .prefault({})
+      .describe('DPoP, sender-constrained tokens (RFC 9449; docs/dpop.md).'),
     introspection: z
       .object({
         access: z
@@ -708,7 +746,7 @@ export const configSchema = z
           .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
           .optional()
           .describe(
-            '`redis://` or `rediss://` (TLS) URL, database number in the path (`redis://127.0.0.1:6379/0`). Set: rate limits and the assertion `jti` replay cache are shared through Redis by every instance. Unset: limits count per instance. Env: GATEHOUSE_REDIS_URL.',
+            '`redis://` or `rediss://` (TLS) URL, database number in the path (`redis://127.0.0.1:6379/0`). Set: rate limits and the replay cache of client-assertion and DPoP proof `jti`s are shared through Redis by every instance (the store keeps the final record either way). Unset: limits count per instance. Env: GATEHOUSE_REDIS_URL.',
           ),
         connectTimeoutMs: z.number().int().min(100).max(60_000).default(2000).describe('Longest a Redis connection attempt may take, in milliseconds.'),
         commandTimeoutMs: z

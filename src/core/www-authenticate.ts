@@ -5,12 +5,13 @@
  * parameter, a scope) can end the quoted string or the header line.
  */
 
-/** The schemes Gatehouse challenges with. */
-export type ChallengeScheme = 'Bearer' | 'Basic';
+/** The schemes Gatehouse challenges with (`DPoP`: RFC 9449 §7.1). */
+export type ChallengeScheme = 'Bearer' | 'Basic' | 'DPoP';
 
 /** The auth-params Gatehouse sends (RFC 6750 §3, RFC 9110 §11.6.1 realm). */
 /** `resource_metadata`: RFC 9728 §5.1, the URL of the protected resource's metadata. */
-export type ChallengeParam = 'realm' | 'error' | 'error_description' | 'error_uri' | 'scope' | 'resource_metadata';
+/** `algs`: RFC 9449 §7.1, the JWS algorithms the resource accepts for DPoP proofs. */
+export type ChallengeParam = 'realm' | 'error' | 'error_description' | 'error_uri' | 'scope' | 'resource_metadata' | 'algs';
 
 /**
  * RFC 6750 §3: "Values for the "error" and "error_description" attributes MUST NOT include

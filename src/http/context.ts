@@ -27,6 +27,7 @@ import type { ConsoleSessions } from './console/console-session.ts';
 import type { Csrf } from './csrf.ts';
 import type { InteractionSealer } from './interaction.ts';
 import type { PageKit } from './pages/layout.ts';
+import type { DpopVerifier } from '../core/dpop/dpop-proof.ts';
 
 /**
  * What routes receive: finished services, built once by the composition root (src/compose.ts).
@@ -52,6 +53,8 @@ export interface AppContext {
   readonly userinfo: UserInfo;
   /** Bearer access tokens at Gatehouse's own protected resources (the admin API, src/http/resource-server). */
   readonly accessTokenVerifier: AccessTokenVerifier;
+  /** RFC 9449 DPoP proof verification (token endpoint, PAR, UserInfo, resource-server kit). */
+  readonly dpop: DpopVerifier;
   readonly deviceAuthorization: DeviceAuthorization;
   /** The /device pages: user-code lookups (throttled per address in core), approve, deny. */
   readonly deviceVerification: DeviceVerification;

@@ -14,7 +14,7 @@ export interface RedisReplayCacheOptions {
 }
 
 /**
- * The assertion `jti` replay cache with Redis in front of the store (`redis.url` set).
+ * The `jti` replay cache (client assertions, DPoP proofs) with Redis in front of the store (`redis.url` set).
  *
  * `useOnce` asks Redis first (`SET key 1 NX EXAT expiresAt`, one atomic step, through the `redis`
  * resilience policy): a replay is refused there without touching the store. A first use is then

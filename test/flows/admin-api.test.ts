@@ -164,7 +164,7 @@ describe('authentication', () => {
         | { security?: unknown; requestBody?: unknown; responses?: Record<string, unknown> }
         | undefined;
       assert.ok(entry, `${op.method} ${path}`);
-      assert.deepEqual(entry.security, [{ bearerAuth: [] }]);
+      assert.deepEqual(entry.security, [{ bearerAuth: [] }, { dpopAuth: [] }]);
       assert.ok(entry.responses?.['401'] && entry.responses['403'], `${op.method} ${path} documents 401 and 403`);
       if (op.body) assert.ok(entry.requestBody, `${op.method} ${path} documents its body`);
     }
@@ -186,7 +186,12 @@ describe('authentication', () => {
     for (const op of adminOperations(s.gh.services.application)) {
       const r = await call(op.method, concrete(op.path), { token: null });
       assert.equal(r.status, 401, `${op.method} ${op.path}`);
-      assert.equal(r.headers.get('www-authenticate'), `Bearer resource_metadata="${METADATA_URL()}"`, `${op.method} ${op.path}`);
+      // RFC 9449 §7.2: the kit takes both schemes and names both, neither with an error.
+      assert.equal(
+        r.headers.get('www-authenticate'),
+        `Bearer resource_metadata="${METADATA_URL()}", DPoP resource_metadata="${METADATA_URL()}", algs="ES256 ES384 PS256 RS256 EdDSA"`,
+        `${op.method} ${op.path}`,
+      );
       assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
     }
   });

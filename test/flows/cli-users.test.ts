@@ -218,9 +218,12 @@ describe('gatehouse clients create with OpenID Connect metadata', () => {
         '600',
         '--require-auth-time',
         '--strict-assertion-audience',
+        '--dpop-bound-access-tokens',
         '--json',
       ]),
     );
+    // RFC 9449 §5.2 client metadata, set from the CLI.
+    assert.equal(c['dpop_bound_access_tokens'], true);
     assert.deepEqual(c['response_types'], ['code', 'code id_token']);
     assert.deepEqual(c['grant_types'], ['authorization_code', 'implicit', 'refresh_token']);
     assert.deepEqual(c['post_logout_redirect_uris'], ['https://portal.example/bye', 'https://portal.example/bye2']);

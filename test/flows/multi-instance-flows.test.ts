@@ -269,4 +269,38 @@ describe('two instances on one PostgreSQL database and one Redis behave as one s
     assert.equal(await on('A', use), 200);
     assert.equal(await on('B', use), 401, 'the replay on the other instance is refused');
   });
+
+  test('RFC 9449 §11.1: a DPoP proof used on A is refused on B (the jti replay cache is shared, Redis and the store)', async () => {
+    const c = await createTestClient(A);
+    const keys = await oauth.generateKeyPair('ES256', { extractable: true });
+    // The proof oauth4webapi makes for POST /token, caught in its fetch (not sent) to be replayed by hand.
+    let proof = '';
+    const capture = async (_u: string, init: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => {
+      proof = (init.headers as Record<string, string>)['dpop']!;
+      return new Response('{}', { status: 200 });
+    };
+    await oauth.protectedResourceRequest('unused', 'POST', new URL(`${url}/token`), undefined, undefined, {
+      DPoP: oauth.DPoP({}, keys),
+      [oauth.customFetch]: capture,
+      [oauth.allowInsecureRequests]: true,
+    });
+    const use = async () => {
+      const res = await fetch(`${url}/token`, {
+        method: 'POST',
+        headers: {
+          dpop: proof,
+          authorization: `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: 'grant_type=client_credentials',
+      });
+      const body = (await res.json()) as { token_type?: string; error?: string };
+      return `${res.status} ${body.token_type ?? body.error}`;
+    };
+    assert.equal(await on('A', use), '200 DPoP');
+    assert.equal(await on('B', use), '400 invalid_dpop_proof', 'the replay on the other instance is refused');
+    // Without Redis the store alone decides (RFC 9449 §11.1 never rests on one instance's memory).
+    await deletePrefix(redis.client, keyPrefix);
+    assert.equal(await on('A', use), '400 invalid_dpop_proof', 'the store remembers the jti too');
+  });
 });

@@ -98,6 +98,7 @@ function scriptedAuthorization(issuer: string, redirectUri: string, completed: A
         uiLocales: [],
         display: null,
         resources: [],
+        dpopJkt: null,
         params: { ...raw },
       };
     },

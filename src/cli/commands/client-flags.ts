@@ -33,6 +33,8 @@ export const METADATA_OPTIONS = {
   'default-max-age': { type: 'string' },
   'require-auth-time': { type: 'boolean' },
   'strict-assertion-audience': { type: 'boolean' },
+  /** RFC 9449 §5.2 `dpop_bound_access_tokens`: token requests without a DPoP proof are refused. */
+  'dpop-bound-access-tokens': { type: 'boolean' },
   /** Gatehouse `claim_mappings`: inline JSON (starting with `{`) or a FILE holding it (docs/users.md). */
   'claim-mappings': { type: 'string' },
   /** `clients update`: removes a member (its default applies again); repeatable. */
@@ -55,6 +57,7 @@ const OIDC_BOOLEAN_FLAGS = {
   'require-par': 'require_pushed_authorization_requests',
   'require-auth-time': 'require_auth_time',
   'strict-assertion-audience': 'strict_assertion_audience',
+  'dpop-bound-access-tokens': 'dpop_bound_access_tokens',
 } as const;
 
 const list = (v: string | undefined) => (v === undefined ? undefined : v.split(/[,\s]+/).filter(Boolean));

@@ -28,6 +28,8 @@ export const AUTHORIZATION_PARAMS: readonly string[] = [
   'resource',
   'code_challenge',
   'code_challenge_method',
+  // RFC 9449 §10
+  'dpop_jkt',
 ];
 
 const KNOWN: ReadonlySet<string> = new Set(AUTHORIZATION_PARAMS);

@@ -119,7 +119,9 @@ export async function complete(
       codeChallengeMethod: req.codeChallengeMethod,
       auth,
       grantId,
-      cnf: null,
+      // RFC 9449 §10: "the authorization server associates the authorization code with the
+      // dpop_jkt value"; the token request must prove that key.
+      cnf: req.dpopJkt === null ? null : { jkt: req.dpopJkt },
       // RFC 6749 §4.1.2: "The authorization code MUST expire shortly after it is issued".
       issuedAt: now,
       expiresAt: now + config.authorization.codeTtl,

@@ -8,6 +8,7 @@ import { checkClient, checkClientRecord } from './checks/check-client.ts';
 import { checkDisplay, checkLoginHint, checkUiLocales } from './checks/check-display.ts';
 import { checkIdTokenHint } from './checks/check-id-token-hint.ts';
 import { checkPkce } from './checks/check-pkce.ts';
+import { checkDpopJkt } from './checks/check-dpop-jkt.ts';
 import { checkMaxAge, checkPrompt } from './checks/check-prompt.ts';
 import { checkRedirectUri } from './checks/check-redirect-uri.ts';
 import { checkParRequired, resolveRequestSource, type RequestSources } from './checks/check-request-source.ts';
@@ -96,6 +97,7 @@ export async function resolveRequest(deps: ResolveDeps, config: AuthorizeConfig,
       uiLocales: checkUiLocales(params),
       display: checkDisplay(params),
       resources,
+      dpopJkt: checkDpopJkt(params, responseType),
       params: stripSources(params),
     };
   } catch (e) {

@@ -43,6 +43,8 @@ export interface AuthorizationRequest {
   readonly uiLocales: readonly string[];
   readonly display: string | null;
   readonly resources: readonly string[];
+  /** RFC 9449 §10 `dpop_jkt`: the DPoP key the code is bound to (null: unbound). */
+  readonly dpopJkt: string | null;
   /** The parameters the request was built from (after PAR/JAR), for re-resolving after a page. */
   readonly params: Readonly<Record<string, string>>;
 }

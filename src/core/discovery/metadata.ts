@@ -17,6 +17,8 @@ export interface DiscoveryCapabilities {
   readonly clientAuthMethods: readonly ClientAuthMethod[];
   /** Algorithms accepted for JWT client assertions (private_key_jwt, client_secret_jwt). */
   readonly clientAuthSigningAlgs: readonly string[];
+  /** RFC 9449 §5.1: JWS algorithms accepted for DPoP proofs (absent: DPoP not offered). */
+  readonly dpopSigningAlgs?: readonly string[];
 }
 
 export type AuthorizationServerMetadata = Readonly<Record<string, unknown>>;
@@ -61,5 +63,8 @@ export function buildMetadata(config: DiscoveryConfig, caps: DiscoveryCapabiliti
   // draft-ietf-oauth-client-id-metadata-document §5: "client_id_metadata_document_supported" —
   // only when a URL client_id is actually resolved (S17).
   if (config.clientIdMetadataDocuments?.enabled) m.client_id_metadata_document_supported = true;
+  // RFC 9449 §5.1: "dpop_signing_alg_values_supported: A JSON array containing a list of the JWS
+  // alg values [...] supported by the authorization server for DPoP proof JWTs."
+  if (caps.dpopSigningAlgs?.length) m.dpop_signing_alg_values_supported = caps.dpopSigningAlgs;
   return m;
 }

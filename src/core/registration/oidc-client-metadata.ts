@@ -167,6 +167,9 @@ export function checkOidcMetadata(raw: Raw, ctx: OidcMetadataContext): Record<st
   // Gatehouse extension: issuer-only assertion audiences for this client. It only tightens what
   // the client itself may send, so dynamic registration may set it too.
   set('strict_assertion_audience', optBool(raw, 'strict_assertion_audience'));
+  // RFC 9449 §5.2: dpop_bound_access_tokens, "If omitted, the default value is false." It only
+  // tightens what the client itself must send, so dynamic registration may set it too.
+  set('dpop_bound_access_tokens', optBool(raw, 'dpop_bound_access_tokens'));
 
   const firstParty = optBool(raw, 'first_party');
   if (firstParty === true && !ctx.policy.firstParty) throw bad('first_party can be set only by the operator');

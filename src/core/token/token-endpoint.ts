@@ -1,4 +1,5 @@
 import type { AuthenticatedClient } from '../client-auth/types.ts';
+import { invalidDpopProof } from '../dpop/dpop-proof.ts';
 import { OAuthError } from '../errors.ts';
 import type { TokenGrant, TokenResponse } from './types.ts';
 
@@ -16,8 +17,11 @@ export interface TokenEndpoint {
    * whether a public client may use it. Throws invalid_request / unsupported_grant_type.
    */
   grantFor(grantType: string | undefined): TokenGrant;
-  /** Runs `grant` for an authenticated client. */
-  handle(grant: TokenGrant, authenticated: AuthenticatedClient, form: TokenRequestForm): Promise<TokenResponse>;
+  /**
+   * Runs `grant` for an authenticated client. `dpopJkt`: the key of the request's verified DPoP
+   * proof (RFC 9449 §5), or null when none was sent.
+   */
+  handle(grant: TokenGrant, authenticated: AuthenticatedClient, form: TokenRequestForm, dpopJkt?: string | null): Promise<TokenResponse>;
 }
 
 const NO_RESOURCES: readonly string[] = [];
@@ -36,11 +40,16 @@ export function createTokenEndpoint(grants: ReadonlyMap<string, TokenGrant>): To
       return grant;
     },
 
-    async handle(grant, { client, method }, form) {
+    async handle(grant, { client, method }, form, dpopJkt = null) {
       // RFC 6749 §5.2: unauthorized_client: "The authenticated client is not authorized to use
       // this authorization grant type."
       if (!client.grantTypes.includes(grant.type)) {
         throw OAuthError.unauthorizedClient('the client is not allowed to use this grant_type', `client ${client.clientId} grant ${grant.type}`);
+      }
+      // RFC 9449 §5.2: dpop_bound_access_tokens "If true, the authorization server MUST reject
+      // token requests from this client that do not contain the DPoP header."
+      if (dpopJkt === null && client.metadata['dpop_bound_access_tokens'] === true) {
+        throw invalidDpopProof('this client must send a DPoP proof', `client ${client.clientId} requires DPoP`);
       }
       // S1: the grant sees only the parameters it declared.
       const params: Record<string, string> = {};
@@ -48,7 +57,7 @@ export function createTokenEndpoint(grants: ReadonlyMap<string, TokenGrant>): To
         const value = form.single[name];
         if (value !== undefined) params[name] = value;
       }
-      return grant.handle({ client, authMethod: method, params, resources: form.multi['resource'] ?? NO_RESOURCES });
+      return grant.handle({ client, authMethod: method, params, resources: form.multi['resource'] ?? NO_RESOURCES, dpopJkt });
     },
   };
 }

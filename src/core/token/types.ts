@@ -9,6 +9,11 @@ export interface GrantContext {
   readonly params: Readonly<Record<string, string>>;
   /** RFC 8707 `resource` values (may repeat). */
   readonly resources: readonly string[];
+  /**
+   * RFC 9449: the JWK thumbprint of the valid DPoP proof sent with the request (the tokens are
+   * bound to it, `cnf.jkt`); null or absent when none was sent.
+   */
+  readonly dpopJkt?: string | null;
 }
 
 /** One grant type (S1, S2): registered in a Map by its wire name. */

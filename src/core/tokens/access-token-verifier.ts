@@ -1,3 +1,4 @@
+import { checkTokenBinding } from '../dpop/token-binding.ts';
 import { OAuthError } from '../errors.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import { parseScope } from '../model/scope.ts';
@@ -31,22 +32,21 @@ export interface VerifiedAccessToken {
 
 export interface AccessTokenVerifier {
   /**
-   * Checks a bearer access token this server issued (JWT or opaque, the same lookup as UserInfo
-   * and introspection): active, not sender-constrained, `audience` among its `aud`, client (and
-   * user) still enabled. Throws invalid_token (RFC 6750 §3.1) otherwise; scope is the caller's.
+   * Checks an access token this server issued (JWT or opaque, the same lookup as UserInfo and
+   * introspection): active, bound to `dpopJkt` (the key of the request's verified DPoP proof) or,
+   * without one, not sender-constrained; `audience` among its `aud`, client (and user) still enabled. Throws invalid_token (RFC 6750 §3.1) otherwise; scope is the caller's.
    */
-  verify(token: string, audience: string): Promise<VerifiedAccessToken>;
+  verify(token: string, audience: string, dpopJkt?: string | null): Promise<VerifiedAccessToken>;
 }
 
 export function createAccessTokenVerifier(deps: AccessTokenVerifierDeps, config: { readonly issuer: string }): AccessTokenVerifier {
   return {
-    async verify(token, audience) {
+    async verify(token, audience, dpopJkt = null) {
       const view = await findToken(deps, config.issuer, token);
       if (!view || view.kind !== 'access_token') throw OAuthError.invalidToken('the access token is invalid');
       const now = Math.floor(deps.clock.now() / 1000);
       if (!(await isActive(view, now, deps.denylist, deps.tenantId))) throw OAuthError.invalidToken('the access token is expired or revoked');
-      // RFC 9449 §7.1: a DPoP-bound token is not a bearer token.
-      if (view.cnf?.jkt !== undefined) throw OAuthError.invalidToken('a sender-constrained access token needs its proof');
+      checkTokenBinding(view.cnf, dpopJkt);
       // RFC 8707 §2 / RFC 9068 §4: the resource server refuses a token not meant for it.
       if (!view.audience.includes(audience)) throw OAuthError.invalidToken('the access token is not meant for this resource');
       const principals = await checkTokenPrincipals(deps, view);

@@ -3,7 +3,7 @@ import type { EventPublisher } from '../events.ts';
 import type { AuthenticationContext, ClaimsRequest } from '../model/authorization-code.ts';
 import { formatScope } from '../model/scope.ts';
 import type { TenantId } from '../model/tenant.ts';
-import type { TokenRecord } from '../model/token.ts';
+import type { Confirmation, TokenRecord } from '../model/token.ts';
 import type { TokenStore } from '../ports/token-store.ts';
 
 /**
@@ -74,6 +74,8 @@ export interface RefreshMintInput {
   readonly parentHash: string | null;
   readonly snapshot: GrantSnapshot;
   readonly extraClaims: Readonly<Record<string, unknown>>;
+  /** RFC 9449 §5: the DPoP key a public client's refresh token is bound to; null when unbound. */
+  readonly cnf?: Confirmation | null;
   readonly now: number;
 }
 
@@ -103,7 +105,7 @@ export async function mintRefreshToken(
     parentHash: input.parentHash,
     issuedAt: input.now,
     expiresAt: Math.min(input.now + config.tokens.refreshTokenTtl, familyEnd),
-    cnf: null,
+    cnf: input.cnf ?? null,
     claims: snapshotClaims(input.snapshot, input.extraClaims),
     revokedAt: null,
     consumedAt: null,

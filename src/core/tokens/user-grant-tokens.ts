@@ -4,7 +4,8 @@ import { OAuthError } from '../errors.ts';
 import { registeredIdTokenAlg } from '../id-token/id-token-issuer.ts';
 import type { IdTokenIssuer } from '../id-token/types.ts';
 import type { AuthenticationContext, ClaimsRequest } from '../model/authorization-code.ts';
-import type { Client } from '../model/client.ts';
+import { isConfidential, type Client } from '../model/client.ts';
+import type { Confirmation } from '../model/token.ts';
 import type { User } from '../model/user.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
@@ -42,6 +43,8 @@ export interface UserGrantInput {
   readonly nonce: string | null;
   /** Issue a refresh token, child of `parentHash` (null for the first of a family). */
   readonly refresh: { readonly parentHash: string | null } | null;
+  /** RFC 9449: the key of the request's DPoP proof; the access token (and a public client's refresh token) are bound to it. */
+  readonly dpopJkt: string | null;
   readonly now: number;
 }
 
@@ -56,6 +59,8 @@ export interface UserAccessTokenInput {
   readonly claims: ClaimsRequest | null;
   /** The user as read for this request: roles, groups and attributes the client maps to `access_token` go into a JWT. */
   readonly user?: User;
+  /** RFC 9449 §6 confirmation (`cnf.jkt`) of a DPoP-bound token; null/absent for a bearer token. */
+  readonly cnf?: Confirmation | null;
 }
 
 export interface UserGrantPlanInput {
@@ -112,6 +117,7 @@ export async function issueUserAccessToken(
     userId: input.userId,
     grantId: input.grantId,
     claims,
+    cnf: input.cnf ?? null,
   });
   return { issued, ref };
 }
@@ -128,7 +134,9 @@ export async function issueUserAccessToken(
  */
 export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshMintConfig, input: UserGrantInput): Promise<TokenResponse> {
   const { client, snapshot, plan } = input;
+  const cnf = input.dpopJkt === null ? null : { jkt: input.dpopJkt };
   const { issued: at, ref } = await issueUserAccessToken(deps, {
+    cnf,
     client,
     grantType: input.grantType,
     userId: input.user.id,
@@ -168,6 +176,10 @@ export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshM
       parentHash: input.refresh.parentHash,
       snapshot,
       extraClaims: ref.claims,
+      // RFC 9449 §5: "Refresh tokens issued to public clients [...] MUST be bound to the
+      // respective public key"; for confidential clients the binding is their authentication,
+      // "the refresh token is not bound to the DPoP key".
+      cnf: isConfidential(client) ? null : cnf,
       now: input.now,
     });
     refreshToken = minted.token;
@@ -184,7 +196,7 @@ export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshM
 
   return {
     access_token: at.token,
-    token_type: 'Bearer',
+    token_type: cnf ? 'DPoP' : 'Bearer',
     expires_in: at.expiresIn,
     ...(at.scope ? { scope: at.scope } : {}),
     ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),

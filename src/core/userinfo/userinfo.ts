@@ -1,5 +1,6 @@
 import type { ClaimCatalog } from '../claims/claim-catalog.ts';
 import { releaseUserClaims, type ClaimsMember } from '../claims/release-claims.ts';
+import { checkTokenBinding } from '../dpop/token-binding.ts';
 import { OAuthError } from '../errors.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import { parseScope } from '../model/scope.ts';
@@ -28,8 +29,11 @@ export interface UserInfoConfig {
 }
 
 export interface UserInfo {
-  /** OIDC Core §5.3.2: the claims for a bearer access token. Throws invalid_token / insufficient_scope. */
-  claims(accessToken: string): Promise<Record<string, unknown>>;
+  /**
+   * OIDC Core §5.3.2: the claims for an access token; `dpopJkt` is the key of the request's
+   * verified DPoP proof (RFC 9449 §7), null for a bearer token. Throws invalid_token / insufficient_scope.
+   */
+  claims(accessToken: string, dpopJkt?: string | null): Promise<Record<string, unknown>>;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -45,15 +49,14 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function createUserInfo(deps: UserInfoDeps, config: UserInfoConfig): UserInfo {
   const audiences = new Set([config.issuer, config.userinfoEndpoint]);
   return {
-    async claims(accessToken) {
+    async claims(accessToken, dpopJkt = null) {
       const view = await findToken(deps, config.issuer, accessToken);
       // RFC 6750 §3.1 invalid_token: "The access token provided is expired, revoked, malformed,
       // or invalid for other reasons."
       if (!view || view.kind !== 'access_token') throw OAuthError.invalidToken('the access token is invalid');
       const now = Math.floor(deps.clock.now() / 1000);
       if (!(await isActive(view, now, deps.denylist, deps.tenantId))) throw OAuthError.invalidToken('the access token is expired or revoked');
-      // RFC 9449 §7.1: a DPoP-bound token is not a bearer token; this endpoint takes only Bearer.
-      if (view.cnf?.jkt !== undefined) throw OAuthError.invalidToken('a sender-constrained access token needs its proof');
+      checkTokenBinding(view.cnf, dpopJkt);
       if (!view.audience.some((a) => audiences.has(a))) throw OAuthError.invalidToken('the access token is not meant for the UserInfo endpoint');
       // Only tokens issued for a signed-in user carry auth_time (client_credentials never does).
       if (typeof view.claims.auth_time !== 'number') throw OAuthError.invalidToken('the access token was not issued for an end-user');

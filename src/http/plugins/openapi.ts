@@ -5,7 +5,7 @@ import type { Config } from '../../config/schema.ts';
 import { GATEHOUSE_VERSION } from '../../metrics/build-info.ts';
 
 /** Security scheme names for route schemas: `security: [{ [SECURITY.clientBasic]: [] }]`. */
-export const SECURITY = { clientBasic: 'clientSecretBasic', bearer: 'bearerAuth' } as const;
+export const SECURITY = { clientBasic: 'clientSecretBasic', bearer: 'bearerAuth', dpop: 'dpopAuth' } as const;
 
 export const DOCS_PREFIX = '/docs';
 
@@ -54,6 +54,12 @@ export async function registerOpenApi(app: FastifyInstance, config: Pick<Config,
             scheme: 'bearer',
             description:
               'An access token with the gatehouse:admin or gatehouse:admin.read scope (admin API, audience {issuer}/admin/api/v1), or an RFC 7591 initial / RFC 7592 registration access token.',
+          },
+          [SECURITY.dpop]: {
+            type: 'http',
+            scheme: 'dpop',
+            description:
+              'RFC 9449 §7.1: `Authorization: DPoP <token>` for a DPoP-bound access token, plus a `DPoP` header holding a proof for this method and URL with `ath` (docs/dpop.md). Errors: `WWW-Authenticate: DPoP error="invalid_dpop_proof"` or `"use_dpop_nonce"` with a `DPoP-Nonce` header.',
           },
         },
       },

@@ -11,6 +11,8 @@ const verifier: AccessTokenVerifier = {
   },
 };
 
+const req = (authorization: string | undefined) => ({ authorization, dpop: undefined, method: 'GET', url: '/r' });
+
 test('RFC 9728 §3.1: the metadata URL inserts the well-known suffix between host and the resource path', () => {
   const pr = createProtectedResource({ issuer: 'https://id.example', path: '/admin/api/v1', scopes: ['s'], verifier });
   assert.equal(pr.resource, 'https://id.example/admin/api/v1');
@@ -35,14 +37,14 @@ test('RFC 9728 §5.1 / RFC 6750 §3.1: challenges name the metadata; no error co
   const pr = createProtectedResource({ issuer: 'https://id.example', path: '/r', scopes: [], verifier });
   const meta = 'resource_metadata="https://id.example/.well-known/oauth-protected-resource/r"';
   for (const header of [undefined, 'Basic abc', 'Bearer']) {
-    await assert.rejects(pr.authenticate(header), (e: OAuthError) => e.status === 401 && e.headers['www-authenticate'] === `Bearer ${meta}`);
+    await assert.rejects(pr.authenticate(req(header)), (e: OAuthError) => e.status === 401 && e.headers['www-authenticate'] === `Bearer ${meta}`);
   }
   await assert.rejects(
-    pr.authenticate('Bearer bad'),
+    pr.authenticate(req('Bearer bad')),
     (e: OAuthError) =>
       e.status === 401 && e.headers['www-authenticate'] === `Bearer ${meta}, error="invalid_token", error_description="the access token is invalid"`,
   );
-  assert.equal((await pr.authenticate('bearer good')).clientId, 'c', 'the scheme is case-insensitive');
+  assert.equal((await pr.authenticate(req('bearer good'))).clientId, 'c', 'the scheme is case-insensitive');
   const forbidden = pr.insufficientScope(['a', 'b']);
   assert.equal(forbidden.status, 403);
   assert.match(

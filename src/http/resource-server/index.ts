@@ -1,7 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import type { DpopVerifier } from '../../core/dpop/dpop-proof.ts';
 import { OAuthError } from '../../core/errors.ts';
 import type { AccessTokenVerifier, VerifiedAccessToken } from '../../core/tokens/access-token-verifier.ts';
-import { challenge } from '../../core/www-authenticate.ts';
+import { challenge, type ChallengeParam } from '../../core/www-authenticate.ts';
+import { presentedAccessToken, requestUri, type ResourceRequest } from './dpop-resource.ts';
+
+export type { ResourceRequest } from './dpop-resource.ts';
 
 /**
  * The seed of the resource-server kit (`gatehouse/resource-server`): one protected resource of
@@ -17,6 +21,13 @@ export interface ProtectedResourceOptions {
   readonly scopes: readonly string[];
   readonly name?: string;
   readonly verifier: AccessTokenVerifier;
+  /** DPoP proofs (RFC 9449 §7): with it the resource takes `Authorization: DPoP` too. */
+  readonly dpop?: DpopVerifier;
+}
+
+/** A verified token and the scheme it came with. */
+export interface AuthenticatedToken extends VerifiedAccessToken {
+  readonly scheme: 'Bearer' | 'DPoP';
 }
 
 export interface ProtectedResource {
@@ -32,18 +43,16 @@ export interface ProtectedResource {
   /** The RFC 9728 §2 metadata document. */
   readonly metadata: Readonly<Record<string, unknown>>;
   /**
-   * The bearer token of an `Authorization` header, verified for this resource. Throws a 401
-   * OAuthError whose challenge carries `resource_metadata` (RFC 9728 §5.1).
+   * The access token of a request (`Authorization: Bearer`, or `Authorization: DPoP` plus its
+   * `DPoP` proof, RFC 9449 §7.1), verified for this resource. Throws a 401 OAuthError whose
+   * challenges carry `resource_metadata` (RFC 9728 §5.1) and, with DPoP, `algs`.
    */
-  authenticate(authorization: string | undefined): Promise<VerifiedAccessToken>;
-  /** A 403 insufficient_scope error naming the scopes that would do (RFC 6750 §3.1). */
-  insufficientScope(needed: readonly string[], why?: string): OAuthError;
-}
-
-/** `Authorization: Bearer <token>` (RFC 6750 §2.1); the scheme is case-insensitive (RFC 9110 §11.1). */
-function bearerToken(header: string | undefined): string | null {
-  const m = header ? /^bearer +(\S+) *$/i.exec(header) : null;
-  return m ? m[1]! : null;
+  authenticate(request: ResourceRequest): Promise<AuthenticatedToken>;
+  /**
+   * A 403 insufficient_scope error naming the scopes that would do (RFC 6750 §3.1), on the
+   * scheme the token came with; `why` replaces the default description.
+   */
+  insufficientScope(needed: readonly string[], scheme?: 'Bearer' | 'DPoP', why?: string): OAuthError;
 }
 
 export function createProtectedResource(opts: ProtectedResourceOptions): ProtectedResource {
@@ -59,49 +68,62 @@ export function createProtectedResource(opts: ProtectedResourceOptions): Protect
     authorization_servers: [opts.issuer],
     scopes_supported: [...opts.scopes],
     bearer_methods_supported: ['header'],
+    // RFC 9728 §2: dpop_signing_alg_values_supported; dpop_bound_access_tokens_required stays
+    // false: bearer tokens are still accepted here.
+    ...(opts.dpop ? { dpop_signing_alg_values_supported: [...opts.dpop.algorithms] } : {}),
     ...(opts.name ? { resource_name: opts.name } : {}),
   };
-  const unauthorized = (error: OAuthError | null, description: string) =>
-    new OAuthError('invalid_token', description, {
-      status: 401,
-      detail: error?.description,
-      // RFC 6750 §3.1: a request without credentials gets no error code; RFC 9728 §5.1: the
-      // challenge names the metadata, so a client can discover the authorization server.
-      headers: {
-        'www-authenticate': challenge('Bearer', {
-          resource_metadata: metadataUrl,
-          error: error ? 'invalid_token' : undefined,
-          error_description: error ? description : undefined,
-        }),
-      },
-    });
+  const algs = opts.dpop ? opts.dpop.algorithms.join(' ') : undefined;
+  type Params = Partial<Record<ChallengeParam, string | undefined>>;
+  /**
+   * RFC 9449 §7.2: a resource taking both schemes names both; the error goes on the challenge
+   * of the scheme the client used (RFC 6750 §3.1: none without credentials).
+   */
+  const challenges = (used: 'Bearer' | 'DPoP' | null, error: Params) => {
+    const bearer = challenge('Bearer', { resource_metadata: metadataUrl, ...(used === 'Bearer' ? error : {}) });
+    if (algs === undefined) return bearer;
+    return `${bearer}, ${challenge('DPoP', { resource_metadata: metadataUrl, algs, ...(used === 'DPoP' ? error : {}) })}`;
+  };
+  const unauthorized = (used: 'Bearer' | 'DPoP' | null, error: OAuthError | null) => {
+    const code = error?.code === 'invalid_dpop_proof' || error?.code === 'use_dpop_nonce' ? error.code : 'invalid_token';
+    const description = error?.description ?? 'an access token is required';
+    const headers: Record<string, string> = {
+      'www-authenticate': challenges(used, error ? { error: code, error_description: description } : {}),
+    };
+    // RFC 9449 §9: "the resource server [...] responds with [...] a DPoP-Nonce header".
+    if (error?.headers['dpop-nonce']) headers['dpop-nonce'] = error.headers['dpop-nonce'];
+    return new OAuthError(code, description, { status: 401, detail: error?.detail, headers });
+  };
   return {
     resource,
     metadataUrl,
     metadataPaths,
     metadata,
-    async authenticate(authorization) {
-      const token = bearerToken(authorization);
-      if (token === null) throw unauthorized(null, 'a bearer access token is required');
+    async authenticate(request) {
+      const presented = presentedAccessToken(request.authorization, opts.dpop !== undefined);
+      if (presented === null) throw unauthorized(null, null);
       try {
-        return await opts.verifier.verify(token, resource);
+        if (presented.scheme === 'Bearer') return { ...(await opts.verifier.verify(presented.token, resource)), scheme: 'Bearer' };
+        // RFC 9449 §7.1: the proof is for this request (htm, htu) and this token (ath).
+        const proof = await opts.dpop!.verify({
+          proof: request.dpop,
+          method: request.method,
+          url: requestUri(opts.issuer, request.url),
+          accessToken: presented.token,
+        });
+        return { ...(await opts.verifier.verify(presented.token, resource, proof.jkt)), scheme: 'DPoP' };
       } catch (e) {
-        if (e instanceof OAuthError && e.code === 'invalid_token') throw unauthorized(e, e.description ?? 'the access token is invalid');
+        if (e instanceof OAuthError && (e.code === 'invalid_token' || e.code === 'invalid_dpop_proof' || e.code === 'use_dpop_nonce')) {
+          throw unauthorized(presented.scheme, e);
+        }
         throw e;
       }
     },
-    insufficientScope(needed, why) {
+    insufficientScope(needed, scheme = 'Bearer', why) {
       const description = why ?? `the access token needs the scope ${needed.join(' or ')}`;
       // RFC 6750 §3.1: 403 with a challenge naming the scope; RFC 9728 §5.1: and the metadata.
       return new OAuthError('insufficient_scope', description, {
-        headers: {
-          'www-authenticate': challenge('Bearer', {
-            resource_metadata: metadataUrl,
-            error: 'insufficient_scope',
-            error_description: description,
-            scope: needed.join(' '),
-          }),
-        },
+        headers: { 'www-authenticate': challenges(scheme, { error: 'insufficient_scope', error_description: description, scope: needed.join(' ') }) },
       });
     },
   };
@@ -129,6 +151,7 @@ function registerMetadataRoute(app: FastifyInstance, path: string, body: string)
               authorization_servers: { type: 'array', items: { type: 'string' } },
               scopes_supported: { type: 'array', items: { type: 'string' } },
               bearer_methods_supported: { type: 'array', items: { type: 'string' } },
+              dpop_signing_alg_values_supported: { type: 'array', items: { type: 'string' } },
               resource_name: { type: 'string' },
             },
           },

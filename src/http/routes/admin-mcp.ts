@@ -97,11 +97,16 @@ export async function registerAdminMcpRoutes(
         const from = request.headers.origin;
         if (from !== undefined && from !== origin) return rpcError(reply, 403, -32000, 'Forbidden: this Origin may not call the MCP server');
 
-        const token = await pr.authenticate(request.headers.authorization);
-        if (!token.scope.some(isAdminScope)) throw pr.insufficientScope(ADMIN_SCOPES);
+        const token = await pr.authenticate({
+          authorization: request.headers.authorization,
+          dpop: request.headers.dpop,
+          method: request.method,
+          url: request.url,
+        });
+        if (!token.scope.some(isAdminScope)) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme);
         // A user's token acts as that user, with the weaker of scope and current role (admin-actor.ts).
         const actor = adminActor(token, request.ip);
-        if (!actor) throw pr.insufficientScope(ADMIN_SCOPES, NOT_AN_OPERATOR);
+        if (!actor) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme, NOT_AN_OPERATOR);
         const full = hasRole(actor, 'admin');
 
         if (request.method !== 'POST') {
@@ -121,7 +126,7 @@ export async function registerAdminMcpRoutes(
         }
         // MCP authorization "Scope Challenge Handling": a call the token's scope does not cover is
         // 403 insufficient_scope naming the scope that would (so a client can step up).
-        if (!full && calledTools(parsed).some((name) => !readTools.has(name) && name !== METRICS_TOOL)) throw pr.insufficientScope([ADMIN_SCOPE]);
+        if (!full && calledTools(parsed).some((name) => !readTools.has(name) && name !== METRICS_TOOL)) throw pr.insufficientScope([ADMIN_SCOPE], token.scheme);
 
         const server = createAdminMcpServer({
           application,

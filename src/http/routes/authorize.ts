@@ -19,7 +19,6 @@ const KNOWN = new Set([
   'registration',
   'request',
   'request_uri',
-  'dpop_jkt',
   'authorization_details',
 ]);
 /** RFC 8707 §2: `resource` may repeat; the values travel space-separated (URIs hold no spaces). */

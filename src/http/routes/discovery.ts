@@ -23,7 +23,7 @@ const metadataSchema = {
  * issuer with a path (`https://h/tenant`) is served at `/.well-known/oauth-authorization-server/tenant`;
  * OIDC Discovery §4 appends to the issuer instead (`/tenant/.well-known/openid-configuration`).
  */
-export function registerDiscoveryRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'tokenEndpoint'>): void {
+export function registerDiscoveryRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'tokenEndpoint' | 'dpop'>): void {
   // Built once every route is registered (onReady), so it can ask which endpoints really exist.
   let body = '';
   app.addHook('onReady', async () => {
@@ -50,11 +50,12 @@ export function registerDiscoveryRoutes(app: FastifyInstance, ctx: Pick<AppConte
 const served = (app: FastifyInstance, method: 'GET' | 'POST', url: string): boolean => app.hasRoute({ method, url });
 
 /** The metadata document: the machine-to-machine members plus the OpenID members that are served. */
-export function discoveryDocument(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'tokenEndpoint'>): Record<string, unknown> {
+export function discoveryDocument(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'tokenEndpoint' | 'dpop'>): Record<string, unknown> {
   const m2m = buildMetadata(ctx.config, {
     grants: [...ctx.tokenEndpoint.grants.values()],
     clientAuthMethods: CLIENT_AUTH_METHODS,
     clientAuthSigningAlgs: [...ASYMMETRIC_ALGS, ...HMAC_ALGS],
+    dpopSigningAlgs: ctx.dpop.algorithms,
   });
   const authorization = served(app, 'GET', '/authorize');
   const endSession = served(app, 'GET', '/end_session');

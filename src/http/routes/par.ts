@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AuthorizationError } from '../../core/authorize/authorization-error.ts';
+import { invalidDpopProof } from '../../core/dpop/dpop-proof.ts';
 import type { PushValidator } from '../../core/par/pushed-requests.ts';
 import { extractClientCredentials } from '../client-credentials.ts';
 import { endpointUrl, type AppContext } from '../context.ts';
@@ -24,6 +25,7 @@ const parSchema = {
       state: { type: 'string' },
       code_challenge: { type: 'string' },
       code_challenge_method: { type: 'string' },
+      dpop_jkt: { type: 'string', description: 'RFC 9449 §10: JWK SHA-256 thumbprint the authorization code is bound to (a `DPoP` header here does the same)' },
       request: { type: 'string', description: 'RFC 9101 request object (signed JWT) carrying the parameters instead' },
       ...clientAuthBodyProperties,
     },
@@ -70,7 +72,20 @@ export function registerParRoute(app: FastifyInstance, ctx: AppContext): void {
     const params: Record<string, string> = { ...form.single };
     const resources = form.multi['resource'];
     if (resources) params.resource = resources.join(' ');
-    const body = await ctx.pushedRequests.push(client, params, validate);
+    // RFC 9449 §10.1: a DPoP proof sent to the PAR endpoint binds the code like dpop_jkt; "if
+    // both mechanisms are used at the same time, the authorization server MUST reject the request
+    // if the JWK Thumbprint in dpop_jkt does not match the public key in the DPoP header."
+    // The binding is applied to the resolved request, so it holds for a signed `request` object too.
+    const proof = request.headers.dpop === undefined ? null : await ctx.dpop.verify({ proof: request.headers.dpop, method: 'POST', url });
+    if (proof?.nextNonce) reply.header('dpop-nonce', proof.nextNonce);
+    const bind: PushValidator = proof
+      ? async (c, p) => {
+          const resolved = await validate(c, p);
+          if (resolved.dpop_jkt !== undefined && resolved.dpop_jkt !== proof.jkt) throw invalidDpopProof('dpop_jkt does not match the key of the DPoP proof');
+          return { ...resolved, dpop_jkt: proof.jkt };
+        }
+      : validate;
+    const body = await ctx.pushedRequests.push(client, params, bind);
     // RFC 9126 §2.2: "If the verification is successful, the server MUST generate a request URI
     // and provide it in the response with a 201 HTTP status code."
     return noStore(reply).code(201).send(body);

@@ -57,6 +57,16 @@ const tokenSchema = {
     'Issues access tokens. Grants: client_credentials, authorization_code (with PKCE), refresh_token (rotating). Client authentication: Basic, client_secret_post, a JWT assertion, or none for public clients (authorization_code, refresh_token).',
   tags: ['oauth'],
   consumes: [FORM_CONTENT_TYPE],
+  headers: {
+    type: 'object',
+    properties: {
+      dpop: {
+        type: 'string',
+        description:
+          "RFC 9449 DPoP proof (a `dpop+jwt` for POST and this URL). With it the access token is DPoP-bound (`token_type: DPoP`, `cnf.jkt`), and so is a public client's refresh token. Refused with `invalid_dpop_proof`; `use_dpop_nonce` (with a `DPoP-Nonce` response header) when `dpop.requireNonce` is on.",
+      },
+    },
+  },
   body: {
     type: 'object',
     required: ['grant_type'],
@@ -95,7 +105,7 @@ const tokenSchema = {
 } as const;
 
 /** `POST /token`: parse the form, pick the grant, authenticate the client, dispatch. */
-export function registerTokenRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'limits' | 'tokenEndpoint' | 'clientAuth'>): void {
+export function registerTokenRoute(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'limits' | 'tokenEndpoint' | 'clientAuth' | 'dpop'>): void {
   const endpoint = ctx.tokenEndpoint;
   const url = endpointUrl(ctx.config, '/token');
   app.post('/token', { schema: tokenSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
@@ -105,7 +115,10 @@ export function registerTokenRoute(app: FastifyInstance, ctx: Pick<AppContext, '
     const creds = extractClientCredentials(request, form.single);
     const authenticated = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: grant.allowsPublicClients, address: request.ip });
     await limitClient(ctx.limits, request, 'token', authenticated);
-    const body = await endpoint.handle(grant, authenticated, form);
+    // RFC 9449 §5: a DPoP header binds what is issued; without one nothing DPoP runs at all.
+    const proof = request.headers.dpop === undefined ? null : await ctx.dpop.verify({ proof: request.headers.dpop, method: 'POST', url });
+    const body = await endpoint.handle(grant, authenticated, form, proof?.jkt ?? null);
+    if (proof?.nextNonce) reply.header('dpop-nonce', proof.nextNonce);
     return noStore(reply).send(body);
   });
   postOnly(app, '/token');

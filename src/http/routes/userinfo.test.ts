@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { createDpopNonces } from '../../core/dpop/dpop-nonce.ts';
+import { createDpopVerifier } from '../../core/dpop/dpop-proof.ts';
+import type { AppContext } from '../context.ts';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { coreWorld, ISSUER, makeClient, type CoreWorld } from '../../../test/support/core-fixtures.ts';
 import { fakeCodeStore, fakeUserStore, grantDeps, KEK, makeCodeRecord, makeUser, PKCE } from '../../../test/support/oidc-fixtures.ts';
@@ -52,7 +55,11 @@ before(async () => {
   app = Fastify();
   registerFormParser(app);
   registerErrorHandling(app, w.events);
-  registerUserInfoRoute(app, { userinfo });
+  const dpop = createDpopVerifier(
+    { replay: w.storage.replay, clock: w.clock, tenantId: w.tenantId, nonces: createDpopNonces(KEK, 300, w.clock) },
+    { dpop: { algorithms: ['ES256'], proofMaxAge: 60, clockSkew: 10, requireNonce: false } },
+  );
+  registerUserInfoRoute(app, { userinfo, dpop, config: { issuer: ISSUER } as AppContext['config'] });
   await app.ready();
 });
 after(() => app.close());
@@ -103,11 +110,11 @@ describe('OIDC Core §5.3.1 UserInfo over HTTP', () => {
     assert.equal(res.json().error, 'invalid_request');
   });
 
-  test('RFC 6750 §3.1 no token: 401 with a bare Bearer challenge', async () => {
+  test('RFC 6750 §3.1 / RFC 9449 §7.2 no token: 401 with a bare Bearer challenge and a bare DPoP one', async () => {
     for (const headers of [{}, { authorization: 'Basic dXNlcjpwYXNz' }]) {
       const res = await app.inject({ method: 'GET', url: '/userinfo', headers });
       assert.equal(res.statusCode, 401);
-      assert.equal(res.headers['www-authenticate'], 'Bearer realm="gatehouse"');
+      assert.equal(res.headers['www-authenticate'], 'Bearer realm="gatehouse", DPoP algs="ES256"');
     }
   });
 

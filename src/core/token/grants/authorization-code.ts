@@ -1,4 +1,5 @@
 import { sha256 } from '../../crypto.ts';
+import { invalidDpopProof } from '../../dpop/dpop-proof.ts';
 import { OAuthError } from '../../errors.ts';
 import type { AuthorizationCodeRecord } from '../../model/authorization-code.ts';
 import type { Client } from '../../model/client.ts';
@@ -66,7 +67,7 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
     type: 'authorization_code',
     params: ['code', 'redirect_uri', 'code_verifier'],
     allowsPublicClients: true,
-    async handle({ client, params, resources }) {
+    async handle({ client, params, resources, dpopJkt = null }) {
       const { code, code_verifier: verifier } = params;
       // RFC 6749 §4.1.3: code is REQUIRED.
       if (code === undefined) throw OAuthError.invalidRequest('code is required');
@@ -99,6 +100,16 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
       } catch (e) {
         return spend(record, now, e as OAuthError);
       }
+      // RFC 9449 §10: with dpop_jkt, "the authorization server [...] MUST ensure that the key
+      // [...] of the DPoP proof [in the token request] matches the dpop_jkt value". A proof with
+      // another key is someone else's code: it is spent. A missing proof is a request the client
+      // corrects (invalid_dpop_proof, code kept).
+      const boundTo = record.cnf?.jkt;
+      if (boundTo !== undefined) {
+        if (dpopJkt === null) throw invalidDpopProof('the authorization code is bound to a DPoP key: send a DPoP proof');
+        if (dpopJkt !== boundTo)
+          return spend(record, now, OAuthError.invalidGrant('the DPoP proof key does not match the dpop_jkt of the authorization request'));
+      }
 
       // Not spent on failure: the client can correct these and retry with the same code (RFC
       // 8707 §2: a `resource` the grant does not cover is invalid_target, an error about the
@@ -123,6 +134,7 @@ export function createAuthorizationCodeGrant(deps: AuthorizationCodeGrantDeps): 
         nonce: record.nonce,
         snapshot: { auth: record.auth, resources: record.resources, claims: record.claims, familyIat: now },
         refresh: mayRefresh(client, scope) ? { parentHash: null } : null,
+        dpopJkt,
         now,
       });
     },

@@ -47,7 +47,7 @@ export function createDeviceCodeGrant(deps: DeviceCodeGrantDeps): TokenGrant {
     type: DEVICE_CODE_GRANT_TYPE,
     params: ['device_code'],
     allowsPublicClients: true,
-    async handle({ client, params, resources }) {
+    async handle({ client, params, resources, dpopJkt = null }) {
       const deviceCode = params.device_code;
       // RFC 8628 §3.4: "device_code: REQUIRED. The device verification code".
       if (deviceCode === undefined) throw OAuthError.invalidRequest('device_code is required');
@@ -100,6 +100,7 @@ export function createDeviceCodeGrant(deps: DeviceCodeGrantDeps): TokenGrant {
         nonce: null,
         snapshot: { auth: record.auth, resources: record.resources, claims: null, familyIat: now },
         refresh: mayRefresh(client, scope) ? { parentHash: null } : null,
+        dpopJkt,
         now,
       });
     },

@@ -1,4 +1,5 @@
 import { opaqueTokenKey } from '../../crypto.ts';
+import { invalidDpopProof } from '../../dpop/dpop-proof.ts';
 import { OAuthError } from '../../errors.ts';
 import { parseScope } from '../../model/scope.ts';
 import type { TokenRecord } from '../../model/token.ts';
@@ -56,7 +57,7 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
     type: 'refresh_token',
     params: ['refresh_token', 'scope'],
     allowsPublicClients: true,
-    async handle({ client, params, resources }) {
+    async handle({ client, params, resources, dpopJkt = null }) {
       const presented = params.refresh_token;
       // RFC 6749 §6: refresh_token is REQUIRED.
       if (presented === undefined) throw OAuthError.invalidRequest('refresh_token is required');
@@ -70,6 +71,15 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
       if (record.revokedAt !== null) throw invalid('revoked refresh token');
       if (record.consumedAt !== null) return reuse(record, now);
       if (record.expiresAt <= now) throw invalid('expired refresh token');
+      // RFC 9449 §5: a refresh token bound to a public client's DPoP key is used only with a
+      // proof of that key. Nothing is consumed or revoked: whoever holds the token without the
+      // key must not be able to end the family of the client that has both.
+      const boundTo = record.cnf?.jkt;
+      if (boundTo !== undefined) {
+        if (dpopJkt === null) throw invalidDpopProof('the refresh token is bound to a DPoP key: send a DPoP proof');
+        if (dpopJkt !== boundTo)
+          throw OAuthError.invalidGrant('the refresh token is bound to another DPoP key', `refresh token of ${record.clientId} bound to another key`);
+      }
       const userId = deps.subjects.userIdOf(record.clientId, record.subject, record.claims);
       const snapshot = userId === null ? null : readSnapshot(record, userId);
       if (userId === null || snapshot === null) throw invalid('refresh token record is unreadable');
@@ -110,6 +120,7 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
         // (it answers no authentication request: connect issue #1025).
         nonce: null,
         refresh: { parentHash: record.hash },
+        dpopJkt,
         now,
       });
       deps.events.publish('refresh_token.rotated', { tenantId: deps.tenantId, clientId: client.clientId, jti: record.jti });

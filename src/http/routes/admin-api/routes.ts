@@ -15,16 +15,20 @@ const MERGE_PATCH = 'application/merge-patch+json';
 /**
  * `/admin/api/v1/…` (issue #11): every operation runs `application.run(name, actor, input)` with
  * the actor from the access token, so role checks, validation, audit and events are exactly the
- * CLI's. Authentication: a Bearer access token this server issued for the audience
+ * CLI's. Authentication: a Bearer or DPoP-bound (RFC 9449) access token this server issued for the audience
  * `{issuer}/admin/api/v1` with `gatehouse:admin` (admin role) or `gatehouse:admin.read` (viewer).
  */
-export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<AppContext, 'config' | 'application' | 'accessTokenVerifier'>): Promise<void> {
+export async function registerAdminApiRoutes(
+  app: FastifyInstance,
+  ctx: Pick<AppContext, 'config' | 'application' | 'accessTokenVerifier' | 'dpop'>,
+): Promise<void> {
   const pr: ProtectedResource = createProtectedResource({
     issuer: ctx.config.issuer,
     path: ADMIN_API_PATH,
     scopes: ADMIN_SCOPES,
     name: 'Gatehouse admin API',
     verifier: ctx.accessTokenVerifier,
+    dpop: ctx.dpop,
   });
   registerProtectedResourceMetadata(app, pr);
   const actors = new WeakMap<FastifyRequest, Actor>();
@@ -52,13 +56,19 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
     });
 
     const authenticate = (needsFull: boolean) => async (request: FastifyRequest, _reply: FastifyReply) => {
-      const token = await pr.authenticate(request.headers.authorization);
-      if (!token.scope.some(isAdminScope)) throw pr.insufficientScope(ADMIN_SCOPES);
+      const token = await pr.authenticate({
+        authorization: request.headers.authorization,
+        dpop: request.headers.dpop,
+        method: request.method,
+        url: request.url,
+      });
+      if (!token.scope.some(isAdminScope)) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme);
       // A user's token acts as that user, with the weaker of scope and current role (admin-actor.ts).
       const actor = adminActor(token, request.ip);
-      if (!actor) throw pr.insufficientScope(ADMIN_SCOPES, NOT_AN_OPERATOR);
+      if (!actor) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme, NOT_AN_OPERATOR);
       // Read-only tokens never mutate (checked here, before the use case's own role check).
-      if ((needsFull || (request.method !== 'GET' && request.method !== 'HEAD')) && !hasRole(actor, 'admin')) throw pr.insufficientScope([ADMIN_SCOPE]);
+      if ((needsFull || (request.method !== 'GET' && request.method !== 'HEAD')) && !hasRole(actor, 'admin'))
+        throw pr.insufficientScope([ADMIN_SCOPE], token.scheme);
       actors.set(request, actor);
     };
 
@@ -80,7 +90,7 @@ export async function registerAdminApiRoutes(app: FastifyInstance, ctx: Pick<App
           summary: op.summary ?? uc?.summary ?? op.useCase,
           description: `Use case \`${op.useCase}\` (role ${uc?.role ?? 'admin'}).`,
           tags: [`admin: ${op.tag}`],
-          security: [{ [SECURITY.bearer]: [] }],
+          security: [{ [SECURITY.bearer]: [] }, { [SECURITY.dpop]: [] }],
           ...(params.length
             ? { params: { type: 'object', required: params, properties: Object.fromEntries(params.map((p) => [p, { type: 'string' }])) } }
             : {}),
