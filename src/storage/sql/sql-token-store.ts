@@ -5,6 +5,7 @@ import type { Confirmation, StoredTokenKind, TokenRecord } from '../../core/mode
 import type { ConsumeResult, TokenStore } from '../../core/ports/token-store.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind, TokensTable } from './schema.ts';
+import { InsertBatcher } from './server-insert-batch.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 
 /** Every column, in the order `encode` writes and `decode` reads them. */
@@ -108,21 +109,31 @@ function hotQueries(conn: SqlConnection) {
 
 /**
  * Tokens keyed by (tenant_id, hash). The token endpoint's hot path is one statement each:
- * issuing an opaque token is one INSERT, introspecting it one SELECT by primary key.
+ * issuing an opaque token is one INSERT, introspecting it one SELECT by primary key. Inserts are
+ * group-committed: on SQLite by the connection's HotWriter, on PostgreSQL and MySQL by an
+ * InsertBatcher (one multi-row INSERT per event-loop turn, each caller answered after its commit).
  */
 export class SqlTokenStore implements TokenStore {
   readonly #db: Kysely<Database>;
   readonly #kind: SqlKind;
   readonly #q: ReturnType<typeof hotQueries>;
+  readonly #batch: InsertBatcher | null;
   constructor(conn: SqlConnection) {
     this.#db = conn.db;
     this.#kind = conn.kind;
     this.#q = hotQueries(conn);
+    this.#batch = conn.kind === 'sqlite' ? null : new InsertBatcher(conn.db, conn.kind, 'tokens', TOKEN_COLUMNS);
+  }
+
+  /** Rows and statements of the PostgreSQL/MySQL group commit (tests and diagnostics). */
+  get batchStats(): InsertBatcher['stats'] | null {
+    return this.#batch?.stats ?? null;
   }
 
   async insert(record: TokenRecord): Promise<void> {
     try {
-      await this.#q.insert.run(encode(record));
+      if (this.#batch) await this.#batch.insert(encode(record));
+      else await this.#q.insert.run(encode(record));
     } catch (e) {
       if (isUniqueViolation(this.#kind, e)) throw new GatehouseError('GH_CONFLICT', 'a token with this hash already exists');
       throw e;
