@@ -5,7 +5,7 @@ import type { SqlKind } from './schema.ts';
 /** Most rows in one multi-row INSERT: bounds the statement's size and how long it holds a row lock set. */
 export const MAX_INSERT_BATCH = 64;
 /** Batches committing at once; rows arriving meanwhile wait and go in the next batch. */
-export const MAX_BATCHES_IN_FLIGHT = 2;
+export const MAX_BATCHES_IN_FLIGHT = 4;
 
 interface Pending {
   readonly values: readonly unknown[];
