@@ -128,7 +128,17 @@ async function createDialect({
     // Epoch seconds fit in a double: return BIGINT as numbers.
     supportBigNumbers: false,
   });
-  pool.on('connection', (conn) => conn.on('error', () => {}));
+  pool.on('connection', (conn) => {
+    conn.on('error', () => {});
+    // Kysely calls connection.query(sql, params, cb): hot texts run as server-side prepared
+    // statements instead (binary protocol; mysql2 keeps them per connection).
+    const text = conn.query.bind(conn) as (...a: unknown[]) => unknown;
+    const prepared = conn.execute.bind(conn) as (...a: unknown[]) => unknown;
+    (conn as unknown as { query: (...a: unknown[]) => unknown }).query = (sqlText: unknown, params?: unknown, cb?: unknown) =>
+      typeof sqlText === 'string' && Array.isArray(params) && typeof cb === 'function' && hotStatementName(sqlText)
+        ? prepared(sqlText, params, cb)
+        : text(sqlText, params, cb);
+  });
   return { dialect: new MysqlDialect({ pool }), sqlite: null };
 }
 
