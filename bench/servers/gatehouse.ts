@@ -130,7 +130,7 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
     id,
     label: `Gatehouse ${version} (${label})`,
     version,
-    info: () => ({ buildClean, configFile, database, env: 'production', logLevel: 'warn' }),
+    info: () => ({ buildClean, configFile, database, ...(database === 'sqlite' ? {} : { databaseUrl }), env: 'production', logLevel: 'warn' }),
 
     async prepare() {
       if (prepared) return;
