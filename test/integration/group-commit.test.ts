@@ -60,6 +60,27 @@ for (const kind of ['postgres', 'mysql'] as const satisfies readonly TestDatabas
       for (const r of records) assert.equal((await storage.tokens.find(TENANT, r.hash))?.jti, r.jti);
     });
 
+    test('lookups issued in one turn go as one statement; each caller gets its own row, or none', async () => {
+      const records = Array.from({ length: 30 }, () => record());
+      await Promise.all(records.map((r) => storage.tokens.insert(r)));
+      const store = storage.tokens as SqlTokenStore;
+      const before = { ...store.readStats! };
+      const asked = [...records.map((r) => r.hash), 'no-such-hash', records[3]!.hash];
+      const found = await Promise.all(asked.map((h) => storage.tokens.find(TENANT, h)));
+      assert.ok(
+        store.readStats!.statements - before.statements <= 1,
+        `${asked.length} lookups took ${store.readStats!.statements - before.statements} statements`,
+      );
+      assert.deepEqual(
+        found.map((t) => t?.jti),
+        [...records.map((r) => r.jti), undefined, records[3]!.jti],
+      );
+      // Another tenant's lookup in the same turn never sees these rows.
+      const [mine, other] = await Promise.all([storage.tokens.find(TENANT, records[0]!.hash), storage.tokens.find('other-tenant', records[0]!.hash)]);
+      assert.equal(mine?.jti, records[0]!.jti);
+      assert.equal(other, undefined);
+    });
+
     test('one row the database refuses (a duplicate hash) fails only its own request; the rest of the batch is stored', async () => {
       const existing = record();
       await storage.tokens.insert(existing);

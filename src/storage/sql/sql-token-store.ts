@@ -6,6 +6,7 @@ import type { ConsumeResult, TokenStore } from '../../core/ports/token-store.ts'
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind, TokensTable } from './schema.ts';
 import { InsertBatcher } from './server-insert-batch.ts';
+import { ReadBatcher } from './server-read-batch.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 
 /** Every column, in the order `encode` writes and `decode` reads them. */
@@ -118,16 +119,24 @@ export class SqlTokenStore implements TokenStore {
   readonly #kind: SqlKind;
   readonly #q: ReturnType<typeof hotQueries>;
   readonly #batch: InsertBatcher | null;
+  /** PostgreSQL/MySQL: a turn's lookups by hash as one `IN (…)` statement. */
+  readonly #reads: ReadBatcher | null;
   constructor(conn: SqlConnection) {
     this.#db = conn.db;
     this.#kind = conn.kind;
     this.#q = hotQueries(conn);
     this.#batch = conn.kind === 'sqlite' ? null : new InsertBatcher(conn.db, conn.kind, 'tokens', TOKEN_COLUMNS);
+    this.#reads = conn.kind === 'sqlite' ? null : new ReadBatcher(conn.db, conn.kind, 'tokens', TOKEN_COLUMNS, 'hash');
   }
 
   /** Rows and statements of the PostgreSQL/MySQL group commit (tests and diagnostics). */
   get batchStats(): InsertBatcher['stats'] | null {
     return this.#batch?.stats ?? null;
+  }
+
+  /** Statements and keys of the PostgreSQL/MySQL coalesced lookups (tests and diagnostics). */
+  get readStats(): ReadBatcher['stats'] | null {
+    return this.#reads?.stats ?? null;
   }
 
   async insert(record: TokenRecord): Promise<void> {
@@ -141,7 +150,7 @@ export class SqlTokenStore implements TokenStore {
   }
 
   async find(tenantId: TenantId, hash: string): Promise<TokenRecord | undefined> {
-    const row = await this.#q.find.first([tenantId, hash]);
+    const row = this.#reads ? await this.#reads.find(tenantId, hash) : await this.#q.find.first([tenantId, hash]);
     return row && decode(row as Values);
   }
 
