@@ -75,12 +75,12 @@ async function bulkLoad(url: string, deadline: number): Promise<{ tokens: number
   let sessions = 0;
   try {
     // Unexpired rows: the purge must not remove them during the measurement. Keys are
-    // time-prefixed as real ones are (an older prefix than any token issued now).
+    // time-prefixed and 55 characters long as real ones are (an older prefix than any issued now).
     while (tokens < N && Date.now() < deadline) {
       const n = Math.min(CHUNK, N - tokens);
       await c.query(
         `insert into tokens (tenant_id, hash, kind, jti, client_id, subject, user_id, scope, audience, grant_id, parent_hash, issued_at, expires_at, cnf, claims, revoked_at, consumed_at)
-         select 'default', lpad(to_hex(i), 12, '0') || md5(i::text) || md5((-i)::text), 'access_token', 'bulk' || i, 'bulk-client', 'bulk-client', null, 'read',
+         select 'default', lpad(to_hex(i), 12, '0') || md5(i::text) || left(md5((-i)::text), 11), 'access_token', 'bulk' || i, 'bulk-client', 'bulk-client', null, 'read',
                 '[]', 'bulkgrant' || i, null, $1::bigint, $2::bigint, null, '{}', null, null
          from generate_series($3::bigint, $4::bigint) as i`,
         [now - 60, now + 30 * 86400, tokens + 1, tokens + n],
@@ -105,7 +105,11 @@ async function bulkLoad(url: string, deadline: number): Promise<{ tokens: number
   return { tokens, sessions, seconds: Math.round((Date.now() - began) / 1000) };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
 
 async function main(): Promise<void> {
   const began = new Date();
