@@ -81,6 +81,29 @@ for (const kind of ['postgres', 'mysql'] as const satisfies readonly TestDatabas
       assert.equal(other, undefined);
     });
 
+    test('RFC 9700 §4.14.2 / S4: use-once updates of one turn, each hash presented twice, have exactly one winner per hash', async () => {
+      const records = Array.from({ length: 16 }, () => record());
+      await Promise.all(records.map((r) => storage.tokens.insert(r)));
+      const store = storage.tokens as SqlTokenStore;
+      const before = { ...(store.consumeStats ?? { statements: 0 }) };
+      const at = 1_700_000_100;
+      const asked = [...records, ...records].map((r) => r.hash);
+      const results = await Promise.all([...asked.map((h) => storage.tokens.consume(TENANT, h, at)), storage.tokens.consume(TENANT, 'no-such-hash', at)]);
+      for (const [i, r] of records.entries()) {
+        assert.deepEqual([results[i], results[i + records.length]].sort(), ['already-consumed', 'consumed'], `hash ${i}`);
+        assert.equal((await storage.tokens.find(TENANT, r.hash))?.consumedAt, at);
+      }
+      assert.equal(results.at(-1), 'not-found');
+      // A later attempt loses too.
+      assert.equal(await storage.tokens.consume(TENANT, records[0]!.hash, at + 1), 'already-consumed');
+      if (store.consumeStats) {
+        assert.ok(
+          store.consumeStats.statements - before.statements <= 3,
+          `${asked.length} updates took ${store.consumeStats.statements - before.statements} statements`,
+        );
+      }
+    });
+
     test('one row the database refuses (a duplicate hash) fails only its own request; the rest of the batch is stored', async () => {
       const existing = record();
       await storage.tokens.insert(existing);

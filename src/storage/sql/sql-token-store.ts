@@ -5,6 +5,7 @@ import type { Confirmation, StoredTokenKind, TokenRecord } from '../../core/mode
 import type { ConsumeResult, TokenStore } from '../../core/ports/token-store.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind, TokensTable } from './schema.ts';
+import { ConsumeBatcher } from './server-consume-batch.ts';
 import { InsertBatcher } from './server-insert-batch.ts';
 import { ReadBatcher } from './server-read-batch.ts';
 import { isUniqueViolation } from './sql-errors.ts';
@@ -121,12 +122,15 @@ export class SqlTokenStore implements TokenStore {
   readonly #batch: InsertBatcher | null;
   /** PostgreSQL/MySQL: a turn's lookups by hash as one `IN (…)` statement. */
   readonly #reads: ReadBatcher | null;
+  /** PostgreSQL: a turn's use-once updates as one UPDATE … RETURNING. */
+  readonly #consumes: ConsumeBatcher | null;
   constructor(conn: SqlConnection) {
     this.#db = conn.db;
     this.#kind = conn.kind;
     this.#q = hotQueries(conn);
     this.#batch = conn.kind === 'sqlite' ? null : new InsertBatcher(conn.db, conn.kind, 'tokens', TOKEN_COLUMNS);
     this.#reads = conn.kind === 'sqlite' ? null : new ReadBatcher(conn.db, conn.kind, 'tokens', TOKEN_COLUMNS, 'hash');
+    this.#consumes = conn.kind === 'postgres' ? new ConsumeBatcher(conn.db) : null;
   }
 
   /** Rows and statements of the PostgreSQL/MySQL group commit (tests and diagnostics). */
@@ -137,6 +141,11 @@ export class SqlTokenStore implements TokenStore {
   /** Statements and keys of the PostgreSQL/MySQL coalesced lookups (tests and diagnostics). */
   get readStats(): ReadBatcher['stats'] | null {
     return this.#reads?.stats ?? null;
+  }
+
+  /** Statements of the PostgreSQL batched use-once updates (tests and diagnostics). */
+  get consumeStats(): ConsumeBatcher['stats'] | null {
+    return this.#consumes?.stats ?? null;
   }
 
   async insert(record: TokenRecord): Promise<void> {
@@ -158,7 +167,8 @@ export class SqlTokenStore implements TokenStore {
     // S4: one compare-and-set UPDATE; the database's row lock lets exactly one caller match
     // `consumed_at IS NULL`. The matched row always changes (NULL → at), so MySQL's "changed
     // rows" and "found rows" counts agree.
-    if ((await this.#q.consume.run([tenantId, hash, at])) > 0) return 'consumed';
+    const changed = this.#consumes ? await this.#consumes.consume(tenantId, hash, at) : await this.#q.consume.run([tenantId, hash, at]);
+    if (changed > 0) return 'consumed';
     // Lost (or nothing to win): only now tell "already consumed" from "unknown".
     return (await this.#q.exists.first([tenantId, hash])) ? 'already-consumed' : 'not-found';
   }
