@@ -26,6 +26,8 @@ import { oidcProviderTarget } from './servers/oidc-provider.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const IDLE_SETTLE_MS = 2000;
+/** The cells Gatehouse on PostgreSQL/MariaDB runs (issue #10); start-up and flows stay on SQLite. */
+const BACKEND_SCENARIOS = new Set(['cc-jwt', 'cc-opaque', 'introspect-opaque', 'refresh']);
 const MB = 1_000_000 / 1_048_576; // MiB → MB (10⁶ bytes)
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -124,10 +126,19 @@ async function main(): Promise<number> {
   const began = Date.now();
   const deadline = began + a.maxMinutes * 60_000;
   const gatehouse: GatehouseTarget = createGatehouseTarget({ build: a.build, log: (l) => log(`  ${l}`) });
-  cleanups.push(async () => {
-    await gatehouse.cleanup?.();
-  });
-  const targets = [gatehouse, oidcProviderTarget, oauth2ServerTarget, helloTarget].filter((t) => !a.targets || a.targets.includes(t.id));
+  // Issue #10: the same build on PostgreSQL and MariaDB (no second build), in the server cells only.
+  const wanted = (id: string) => !a.targets || a.targets.includes(id);
+  const backendDbs = (['postgres', 'mariadb'] as const).filter((d) => wanted(d === 'postgres' ? 'gatehouse-pg' : 'gatehouse-mariadb'));
+  // Only one target builds dist/: the SQLite one when selected, else the first server database.
+  const backends = backendDbs.map((database, i) =>
+    createGatehouseTarget({ build: a.build && i === 0 && !wanted('gatehouse'), database, log: (l) => log(`  ${l}`) }),
+  );
+  const targets = [gatehouse, ...backends, oidcProviderTarget, oauth2ServerTarget, helloTarget].filter((t) => !a.targets || a.targets.includes(t.id));
+  for (const g of [gatehouse, ...backends].filter((t) => targets.includes(t))) {
+    cleanups.push(async () => {
+      await g.cleanup?.();
+    });
+  }
   const scenarioList = allScenarios.filter((s) => !a.scenarios || a.scenarios.includes(s.id) || (s.id === 'hello' && targets.some((t) => t.id === 'hello')));
   if (!targets.length || !scenarioList.length) throw new Error('no targets or scenarios selected');
   const machine = describeMachine();
@@ -158,7 +169,7 @@ async function main(): Promise<number> {
   // 2. Start-to-ready and idle RSS, each from a fresh process.
   log('\n[startup] start to ready, idle RSS');
   const startup: StartupSummary[] = [];
-  for (const t of live) {
+  for (const t of live.filter((x) => !backends.some((b) => b.id === x.id))) {
     if (a.starts === 0) break;
     try {
       startup.push(await measureStartup(t, a, t.id === 'gatehouse'));
@@ -207,6 +218,10 @@ async function main(): Promise<number> {
   const prepareCell = async (s: Scenario, t: BenchTarget): Promise<Load | FlowLoad | null> => {
     const r = up.get(t.id);
     if (!r) return null;
+    if (backends.some((b) => b.id === t.id) && !BACKEND_SCENARIOS.has(s.id)) {
+      na.set(key(s, t), 'measured on SQLite only');
+      return null;
+    }
     if (s.only && !s.only.includes(t.id)) {
       na.set(key(s, t), 'not measured on this server');
       return null;

@@ -215,7 +215,13 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
   const tenantId = DEFAULT_TENANT;
   const kek = await resolveKek(config, notice);
   const kekPrevious = config.kekPrevious.map((k) => decodeKek(k)!);
-  const opened = opts.storage ?? (await createStorage(config.database.url, { poolSize: opts.poolSize ?? config.database.poolSize, clock }));
+  const opened =
+    opts.storage ??
+    (await createStorage(config.database.url, {
+      poolSize: opts.poolSize ?? config.database.poolSize,
+      clientCacheTtlMs: config.database.clientCacheTtlMs,
+      clock,
+    }));
   let shared: SharedState | undefined;
   let tracing: Tracing | null = null;
   let exportFetch: GuardedFetcher | null = null;
@@ -619,7 +625,7 @@ export async function createGatehouse(config: Config, opts: GatehouseOptions = {
 
 /** Opens the configured store without migrating or composing anything (`gatehouse migrate`). */
 export function openStorage(config: Config, opts: { readonly poolSize?: number } = {}): Promise<Storage> {
-  return createStorage(config.database.url, { poolSize: opts.poolSize ?? 1 });
+  return createStorage(config.database.url, { poolSize: opts.poolSize ?? 1, clientCacheTtlMs: config.database.clientCacheTtlMs });
 }
 
 /**

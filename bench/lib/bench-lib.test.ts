@@ -163,3 +163,31 @@ test('ratios pair the cells of each round and take the median, so drift between 
   // Ratio of medians would be 3000 / 1000 = 3; the paired rounds say 2, 2, 3.
   assert.equal(computeRatios(cells, runs, ['cc-jwt'], ['gatehouse', 'oidc-provider'])[0]?.value, 2);
 });
+
+test('issue #10: Gatehouse on PostgreSQL/MariaDB is divided by node-oidc-provider only, and its goals stay apart from the SQLite ones', () => {
+  const cells = [
+    ok('cc-jwt', 'gatehouse-pg', 3000),
+    ok('cc-opaque', 'gatehouse-pg', 1800),
+    ok('introspect-opaque', 'gatehouse-pg', 1400),
+    ok('cc-jwt', 'oidc-provider', 1500),
+    ok('cc-opaque', 'oidc-provider', 2000),
+    ok('introspect-opaque', 'oidc-provider', 1000),
+  ];
+  const ratios = computeRatios(cells, [], ['cc-jwt', 'cc-opaque', 'introspect-opaque'], ['gatehouse-pg', 'oidc-provider']);
+  assert.deepEqual(
+    ratios.map((r) => [r.of, r.scenario, r.vs, r.value]),
+    [
+      ['gatehouse-pg', 'cc-jwt', 'oidc-provider', 2],
+      ['gatehouse-pg', 'cc-opaque', 'oidc-provider', 0.9],
+      ['gatehouse-pg', 'introspect-opaque', 'oidc-provider', 1.4],
+    ],
+  );
+  const goals = evaluateGoals(cells, ratios, []);
+  const by = (name: string) => goals.find((g) => g.name === name);
+  assert.equal(by('client_credentials JWT (PostgreSQL) vs node-oidc-provider (memory)')?.met, true);
+  assert.equal(by('client_credentials opaque (PostgreSQL) vs node-oidc-provider (memory)')?.met, false);
+  assert.equal(by('introspection (PostgreSQL) vs node-oidc-provider (memory)')?.met, false);
+  // The SQLite goal is not fed by the PostgreSQL cells.
+  assert.equal(by('client_credentials JWT vs node-oidc-provider')?.met, null);
+  assert.equal(goals.filter((g) => g.name.includes('MariaDB')).length, 0, 'no MariaDB goals when it was not measured');
+});

@@ -14,7 +14,13 @@ export interface ChartInput {
 
 const COLORS = ['#2563eb', '#f59e0b', '#10b981', '#8b5cf6', '#ef4444', '#64748b'];
 /** Stable colours so charts from different runs read alike. */
-const BY_ID: Readonly<Record<string, string>> = { gatehouse: '#2563eb', 'oidc-provider': '#f59e0b', 'oauth2-server': '#10b981' };
+const BY_ID: Readonly<Record<string, string>> = {
+  gatehouse: '#2563eb',
+  'gatehouse-pg': '#1e40af',
+  'gatehouse-mariadb': '#60a5fa',
+  'oidc-provider': '#f59e0b',
+  'oauth2-server': '#10b981',
+};
 const color = (id: string, i: number) => BY_ID[id] ?? COLORS[(i + 3) % COLORS.length]!;
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const short = (n: number) => (n >= 10_000 ? `${(n / 1000).toFixed(0)}k` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : `${Math.round(n)}`);

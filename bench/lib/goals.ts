@@ -7,14 +7,29 @@ export const START_LIMIT_S = 1.5;
 export const SIGNIN_PER_CORE = 35;
 const P99_SCENARIOS = new Set(['cc-jwt', 'cc-opaque', 'introspect-opaque', 'jwks']);
 export const SIGNIN_BG_P99_MS = 50;
+/** Issue #10: Gatehouse on PostgreSQL/MariaDB ÷ node-oidc-provider (memory), JWT and introspection. */
+export const BACKEND_JWT_RATIO = 1.5;
+/** Issue #10: the same for opaque tokens, each durable before its response. */
+export const BACKEND_OPAQUE_RATIO = 1;
 
 export function evaluateGoals(
   cells: readonly CellSummary[],
-  ratios: readonly { scenario: string; vs: string; value: number | null }[],
+  ratios: readonly { scenario: string; vs: string; value: number | null; of?: string }[],
   startup: readonly StartupSummary[],
   cores = 2,
 ): Goal[] {
-  const r = (scenario: string, vs: string) => ratios.find((x) => x.scenario === scenario && x.vs === vs)?.value ?? null;
+  const r = (scenario: string, vs: string, of?: string) => ratios.find((x) => x.of === of && x.scenario === scenario && x.vs === vs)?.value ?? null;
+  // Issue #10: the production databases against node-oidc-provider's in-memory store, only when measured.
+  const backendGoals = (['gatehouse-pg', 'gatehouse-mariadb'] as const)
+    .filter((b) => cells.some((c) => c.target === b))
+    .flatMap((b) => {
+      const db = b === 'gatehouse-pg' ? 'PostgreSQL' : 'MariaDB';
+      return [
+        goal(`client_credentials JWT (${db}) vs node-oidc-provider (memory)`, r('cc-jwt', 'oidc-provider', b), '≥', BACKEND_JWT_RATIO, '×'),
+        goal(`client_credentials opaque (${db}) vs node-oidc-provider (memory)`, r('cc-opaque', 'oidc-provider', b), '≥', BACKEND_OPAQUE_RATIO, '×'),
+        goal(`introspection (${db}) vs node-oidc-provider (memory)`, r('introspect-opaque', 'oidc-provider', b), '≥', BACKEND_JWT_RATIO, '×'),
+      ];
+    });
   // The p99 goal is about the single-request scenarios at 50 connections, not the multi-step flows.
   const gh = cells.filter((c) => c.target === 'gatehouse' && c.status !== 'n/a' && P99_SCENARIOS.has(c.scenario));
   const ghOk = gh.filter((c) => c.status === 'ok');
@@ -47,6 +62,7 @@ export function evaluateGoals(
     goal('client_credentials p99 while sign-ins run', signin?.backgroundP99 ?? null, '≤', SIGNIN_BG_P99_MS, 'ms'),
     goal('Gatehouse idle RSS', s ? s.medianIdleRssMB : null, '≤', IDLE_RSS_LIMIT_MB, 'MB'),
     goal('Gatehouse start to ready', s ? s.medianStartMs / 1000 : null, '≤', START_LIMIT_S, 's'),
+    ...backendGoals,
   ];
 }
 

@@ -13,7 +13,7 @@ export interface ReportInput {
   readonly scenarios: readonly { id: string; title: string }[];
   readonly targets: readonly { id: string; label: string }[];
   readonly cells: readonly CellSummary[];
-  readonly ratios: readonly { scenario: string; vs: string; value: number | null }[];
+  readonly ratios: readonly Ratio[];
   readonly goals: readonly Goal[];
   readonly startup: readonly StartupSummary[];
   /** One-minute load average over the measured cells, and the core count. */
@@ -62,7 +62,7 @@ export function renderMarkdown(r: ReportInput): string {
   const find = (s: string, t: string) => r.cells.find((c) => c.scenario === s && c.target === t);
   const main = r.targets.filter((t) => t.id !== 'hello');
   const hello = r.targets.find((t) => t.id === 'hello');
-  const vsIds = main.filter((t) => t.id !== 'gatehouse');
+  const vsIds = main.filter((t) => !isGatehouse(t.id));
   const lines: string[] = [];
   lines.push(`### Benchmark — ${r.date}${r.quick ? ' (quick smoke run, not representative)' : ''}`);
   lines.push('');
@@ -96,13 +96,25 @@ export function renderMarkdown(r: ReportInput): string {
   lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
   for (const s of r.scenarios.filter((x) => x.id !== 'hello')) {
     const row = [s.title, ...main.map((t) => cellText(find(s.id, t.id)))];
-    for (const t of vsIds) row.push(ratioText(r.ratios.find((x) => x.scenario === s.id && x.vs === t.id)?.value));
-    if (hello) row.push(ratioText(r.ratios.find((x) => x.scenario === s.id && x.vs === 'hello')?.value));
+    for (const t of vsIds) row.push(ratioText(r.ratios.find((x) => !x.of && x.scenario === s.id && x.vs === t.id)?.value));
+    if (hello) row.push(ratioText(r.ratios.find((x) => !x.of && x.scenario === s.id && x.vs === 'hello')?.value));
     lines.push(`| ${row.join(' | ')} |`);
   }
   if (hello) {
     const h = find('hello', 'hello');
     lines.push(`| ${[`ceiling: ${hello.label}`, cellText(h), ...main.slice(1).map(() => ''), ...vsIds.map(() => ''), ''].join(' | ')} |`);
+  }
+  const backends = main.filter((t) => t.id !== 'gatehouse' && isGatehouse(t.id));
+  if (backends.length) {
+    lines.push(
+      '',
+      `| Scenario | ${backends.map((t) => `${t.label} ÷ node-oidc-provider (memory)`).join(' | ')} |`,
+      `| --- |${backends.map(() => ' ---: ').join('|')}|`,
+    );
+    for (const s of r.scenarios.filter((x) => x.id !== 'hello')) {
+      const vals = backends.map((t) => r.ratios.find((x) => x.of === t.id && x.scenario === s.id && x.vs === 'oidc-provider')?.value);
+      if (vals.some((v) => v !== null && v !== undefined)) lines.push(`| ${s.title} | ${vals.map(ratioText).join(' | ')} |`);
+    }
   }
   lines.push('');
   lines.push('| Goal (same run) | Measured | Target | Result |', '| --- | ---: | ---: | --- |');
@@ -151,33 +163,40 @@ export function renderMarkdown(r: ReportInput): string {
 /** Scenarios measured as whole flows (flows/s), not single requests. */
 const FLOW_SCENARIOS = new Set(['auth-code', 'refresh', 'signin-under-load']);
 
-export function computeRatios(
-  cells: readonly CellSummary[],
-  runs: readonly CellRun[],
-  scenarioIds: readonly string[],
-  targetIds: readonly string[],
-): { scenario: string; vs: string; value: number | null }[] {
+export function computeRatios(cells: readonly CellSummary[], runs: readonly CellRun[], scenarioIds: readonly string[], targetIds: readonly string[]): Ratio[] {
   const find = (s: string, t: string) => cells.find((c) => c.scenario === s && c.target === t);
-  const out: { scenario: string; vs: string; value: number | null }[] = [];
-  for (const s of scenarioIds.filter((x) => x !== 'hello')) {
-    for (const t of targetIds.filter((x) => x !== 'gatehouse')) {
-      const [vsScenario, vsTarget] = t === 'hello' ? ['hello', 'hello'] : [s, t];
-      // A multi-step flow (several requests, a password hash) has no meaning against one hello request.
-      if (t === 'hello' && FLOW_SCENARIOS.has(s)) {
-        out.push({ scenario: s, vs: t, value: null });
-        continue;
+  const out: Ratio[] = [];
+  for (const of of targetIds.filter(isGatehouse)) {
+    // Gatehouse on SQLite against every peer; on a server database against node-oidc-provider.
+    const vsIds = of === 'gatehouse' ? targetIds.filter((x) => !isGatehouse(x)) : targetIds.filter((x) => x === 'oidc-provider');
+    for (const s of scenarioIds.filter((x) => x !== 'hello')) {
+      for (const t of vsIds) {
+        const tag = of === 'gatehouse' ? {} : { of };
+        const [vsScenario, vsTarget] = t === 'hello' ? ['hello', 'hello'] : [s, t];
+        // A multi-step flow (several requests, a password hash) has no meaning against one hello request.
+        if ((t === 'hello' && FLOW_SCENARIOS.has(s)) || ratio(find(s, of), find(vsScenario, vsTarget)) === null) {
+          out.push({ scenario: s, vs: t, value: null, ...tag });
+          continue;
+        }
+        const perRound: number[] = [];
+        for (const gh of runs.filter((r) => r.scenario === s && r.target === of)) {
+          const other = runs.find((r) => r.scenario === vsScenario && r.target === vsTarget && r.round === gh.round);
+          if (other && other.reqPerSec > 0) perRound.push(gh.reqPerSec / other.reqPerSec);
+        }
+        out.push({ scenario: s, vs: t, value: perRound.length ? median(perRound) : ratio(find(s, of), find(vsScenario, vsTarget)), ...tag });
       }
-      if (ratio(find(s, 'gatehouse'), find(vsScenario, vsTarget)) === null) {
-        out.push({ scenario: s, vs: t, value: null });
-        continue;
-      }
-      const perRound: number[] = [];
-      for (const gh of runs.filter((r) => r.scenario === s && r.target === 'gatehouse')) {
-        const other = runs.find((r) => r.scenario === vsScenario && r.target === vsTarget && r.round === gh.round);
-        if (other && other.reqPerSec > 0) perRound.push(gh.reqPerSec / other.reqPerSec);
-      }
-      out.push({ scenario: s, vs: t, value: perRound.length ? median(perRound) : ratio(find(s, 'gatehouse'), find(vsScenario, vsTarget)) });
     }
   }
   return out;
 }
+
+/** Gatehouse ÷ a peer in one scenario; `of` names a Gatehouse target other than the SQLite one. */
+export interface Ratio {
+  readonly scenario: string;
+  readonly vs: string;
+  readonly value: number | null;
+  readonly of?: string;
+}
+
+/** Gatehouse targets: `gatehouse` (SQLite) and `gatehouse-<database>` (BACKEND_TARGETS). */
+export const isGatehouse = (id: string) => id === 'gatehouse' || id.startsWith('gatehouse-');

@@ -29,6 +29,52 @@ export interface GatehouseBenchOptions {
   readonly build: boolean;
   /** Called with progress lines. */
   readonly log: (line: string) => void;
+  /** The store (default SQLite); a server database gets a fresh database for the run, dropped after. */
+  readonly database?: BenchDatabase;
+}
+
+export type BenchDatabase = 'sqlite' | 'postgres' | 'mariadb';
+
+/** Target id and label suffix per store (issue #10: the production databases). */
+const DATABASES: Readonly<Record<BenchDatabase, { id: string; label: string }>> = {
+  sqlite: { id: 'gatehouse', label: 'SQLite' },
+  postgres: { id: 'gatehouse-pg', label: 'PostgreSQL' },
+  mariadb: { id: 'gatehouse-mariadb', label: 'MariaDB' },
+};
+/** The shared servers of this machine; override with BENCH_POSTGRES_URL / BENCH_MARIADB_URL. */
+const SERVER_URL = {
+  postgres: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432',
+  mariadb: process.env.BENCH_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306',
+};
+
+/** Creates an empty database on the server; returns its URL and how to drop it. */
+async function serverDatabase(db: 'postgres' | 'mariadb', name: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const base = SERVER_URL[db];
+  if (db === 'postgres') {
+    const { default: pg } = await import('pg');
+    const admin = async (sql: string) => {
+      const c = new pg.Client({ connectionString: `${base}/postgres` });
+      await c.connect();
+      try {
+        await c.query(sql);
+      } finally {
+        await c.end();
+      }
+    };
+    await admin(`create database "${name}"`);
+    return { url: `${base}/${name}`, drop: () => admin(`drop database if exists "${name}" with (force)`) };
+  }
+  const mysql = await import('mysql2/promise');
+  const admin = async (sql: string) => {
+    const c = await mysql.createConnection(base);
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`create database \`${name}\` character set utf8mb4`);
+  return { url: `${base.replace(/^mysql:/, 'mariadb:')}/${name}`, drop: () => admin(`drop database if exists \`${name}\``) };
 }
 
 export interface GatehouseTarget extends BenchTarget {
@@ -51,6 +97,10 @@ export function parseCreatedClient(stdout: string): { clientId: string; clientSe
 }
 
 export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTarget {
+  const database = opts.database ?? 'sqlite';
+  const { id, label } = DATABASES[database];
+  let databaseUrl = '';
+  let dropDatabase: (() => Promise<void>) | null = null;
   const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   let dir = '';
   let configFile = '';
@@ -72,15 +122,15 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
     GATEHOUSE_PORT: String(port),
     GATEHOUSE_ISSUER: `http://127.0.0.1:${port}`,
     GATEHOUSE_DATA_DIR: dir,
-    GATEHOUSE_DATABASE_URL: `sqlite:${join(dir, 'bench.db')}`,
+    GATEHOUSE_DATABASE_URL: databaseUrl,
     GATEHOUSE_LOG_LEVEL: 'warn',
   });
 
   return {
-    id: 'gatehouse',
-    label: `Gatehouse ${version} (SQLite)`,
+    id,
+    label: `Gatehouse ${version} (${label})`,
     version,
-    info: () => ({ buildClean, configFile, database: 'sqlite', env: 'production', logLevel: 'warn' }),
+    info: () => ({ buildClean, configFile, database, ...(database === 'sqlite' ? {} : { databaseUrl }), env: 'production', logLevel: 'warn' }),
 
     async prepare() {
       if (prepared) return;
@@ -97,6 +147,12 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
       }
       if (!existsSync(join(ROOT, 'dist/cli/main.js'))) throw new Error('dist/cli/main.js is missing: run `npm run build`');
       dir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-'));
+      if (database === 'sqlite') databaseUrl = `sqlite:${join(dir, 'bench.db')}`;
+      else {
+        const created = await serverDatabase(database, `gh_bench_${randomBytes(4).toString('hex')}`);
+        databaseUrl = created.url;
+        dropDatabase = created.drop;
+      }
       configFile = join(dir, 'gatehouse.json');
       const resource = (identifier: string, accessTokenFormat: 'jwt' | 'opaque') => ({
         identifier,
@@ -157,7 +213,7 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
       };
       try {
         clients = { jwt: await create('jwt', RESOURCE_JWT), opaque: await create('opaque', RESOURCE_OPAQUE) };
-        opts.log(`gatehouse: database ${join(dir, 'bench.db')}, clients ${clients.jwt.clientId} (jwt), ${clients.opaque.clientId} (opaque)`);
+        opts.log(`${id}: database ${databaseUrl}, clients ${clients.jwt.clientId} (jwt), ${clients.opaque.clientId} (opaque)`);
       } catch (e) {
         // Keep going: startup, memory and JWKS need no client; token scenarios report the failure.
         clientError = `gatehouse clients create failed: ${(e as Error).message.split('\n').slice(0, 2).join(' ').slice(0, 240)}`;
@@ -238,6 +294,8 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
 
     async cleanup() {
       if (dir) await rm(dir, { recursive: true, force: true });
+      await dropDatabase?.().catch((e: unknown) => opts.log(`! ${id}: could not drop ${databaseUrl}: ${(e as Error).message}`));
+      dropDatabase = null;
     },
   };
 }

@@ -56,6 +56,7 @@ export const ENV_OVERRIDES: readonly (readonly [string, string, Reader])[] = [
   ['GATEHOUSE_DATABASE_URL', 'database.url', str],
   ['GATEHOUSE_DATABASE_AUTO_MIGRATE', 'database.autoMigrate', bool],
   ['GATEHOUSE_DATABASE_POOL_SIZE', 'database.poolSize', int],
+  ['GATEHOUSE_DATABASE_CLIENT_CACHE_TTL_MS', 'database.clientCacheTtlMs', int],
   ['GATEHOUSE_KEK', 'kek', str],
   ['GATEHOUSE_KEK_PREVIOUS', 'kekPrevious', list],
   ['GATEHOUSE_LOG_LEVEL', 'log.level', str],

@@ -191,6 +191,15 @@ export const configSchema = z
           .describe('`sqlite:PATH`, `sqlite::memory:`, `postgres://…`, `mysql://…` or `memory:`. Env: GATEHOUSE_DATABASE_URL.'),
         autoMigrate: z.boolean().default(true).describe('Apply pending migrations at start. Env: GATEHOUSE_DATABASE_AUTO_MIGRATE.'),
         poolSize: z.number().int().min(1).max(200).default(10).describe('Connection pool size (PostgreSQL/MariaDB).'),
+        clientCacheTtlMs: z
+          .number()
+          .int()
+          .min(0)
+          .max(60_000)
+          .default(1000)
+          .describe(
+            'PostgreSQL/MariaDB: how long a client read is reused in this process (ms) before it is read again; `0` reads it on every request. A change made on this instance applies at once; a client disabled, deleted or given a new secret on another instance stops working here within this time (docs/scaling.md). Env: GATEHOUSE_DATABASE_CLIENT_CACHE_TTL_MS.',
+          ),
       })
       .strict()
       .prefault({}),

@@ -5,6 +5,8 @@ import type { Storage } from '../core/ports/storage.ts';
 export interface StorageOptions {
   /** Connections per pool (PostgreSQL, MySQL); SQLite uses one connection. */
   readonly poolSize?: number;
+  /** PostgreSQL/MySQL: how long a client read is reused (ms, 0 = never); see ClientCache. */
+  readonly clientCacheTtlMs?: number;
   /** Decides when replay-cache entries expire; defaults to the system clock. */
   readonly clock?: Clock;
 }
@@ -35,12 +37,12 @@ export async function createStorage(url: string, opts: StorageOptions = {}): Pro
     case 'postgres':
     case 'postgresql': {
       const { createSqlStorage } = await import('./sql/sql-storage.ts');
-      return createSqlStorage({ kind: 'postgres', location: url, poolSize }, { clock: opts.clock });
+      return createSqlStorage({ kind: 'postgres', location: url, poolSize, clientCacheTtlMs: opts.clientCacheTtlMs }, { clock: opts.clock });
     }
     case 'mysql':
     case 'mariadb': {
       const { createSqlStorage } = await import('./sql/sql-storage.ts');
-      return createSqlStorage({ kind: 'mysql', location: url, poolSize }, { clock: opts.clock });
+      return createSqlStorage({ kind: 'mysql', location: url, poolSize, clientCacheTtlMs: opts.clientCacheTtlMs }, { clock: opts.clock });
     }
     default:
       throw new GatehouseError(

@@ -1,6 +1,8 @@
 import { CompiledQuery, type Compilable, type Kysely } from 'kysely';
 import { GatehouseError } from '../../core/errors.ts';
+import { registerHotStatement } from './named-statements.ts';
 import type { Database, SqlKind } from './schema.ts';
+import type { ClientCache } from './sql-client-cache.ts';
 import { mapStoreError } from './sql-errors.ts';
 import type { SqliteReadScope } from './sqlite-read-scope.ts';
 import type { HotWriter, SqliteHandle, SqliteStatement } from './sqlite-write-batch.ts';
@@ -14,6 +16,12 @@ export interface SqlConnection {
    * event-loop turn, and where hot-path writes go (group commit).
    */
   readonly sqlite: { readonly handle: SqliteHandle; readonly reads: SqliteReadScope; readonly writes: HotWriter } | null;
+  /**
+   * PostgreSQL and MySQL only: recently read clients, shared by every store built on this
+   * connection (a transaction-scoped store must keep it, so its mutations invalidate it).
+   * Absent on SQLite (a local read costs less than the cache) and when the TTL is 0.
+   */
+  readonly clientCache?: ClientCache | null;
   /** Commits queued writes, then closes the pool or connection. */
   close(): Promise<void>;
 }
@@ -46,11 +54,12 @@ const SENTINEL = '\u0000gatehouse-param:';
  * now" holds for the whole statement.
  *
  * On PostgreSQL and MySQL the precompiled SQL goes through Kysely's executor (pool, error
- * mapping) unchanged.
+ * mapping) and runs as a prepared statement (named-statements.ts).
  */
 export function prepareQuery(conn: SqlConnection, build: (p: Param) => Compilable, columns: readonly string[] = []): PreparedQuery {
   const compiled = build(((i: number) => `${SENTINEL}${i}`) as Param).compile();
   const { sql } = compiled;
+  if (conn.kind !== 'sqlite') registerHotStatement(sql);
   // Where each compiled parameter comes from: a call-time value (index ≥ 0) or a constant.
   const slots = compiled.parameters.map((v) => (typeof v === 'string' && v.startsWith(SENTINEL) ? Number(v.slice(SENTINEL.length)) : -1));
   const constants = compiled.parameters;

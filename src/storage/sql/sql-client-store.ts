@@ -7,6 +7,7 @@ import type { ListQuery, Page } from '../../core/ports/list.ts';
 import { nameKey } from '../list-options.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { ClientsTable, Database, SqlKind } from './schema.ts';
+import type { ClientCache } from './sql-client-cache.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 import { keyset, prefixRange, search, toPage, type KeysetColumns } from './sql-keyset.ts';
 
@@ -138,9 +139,12 @@ export class SqlClientStore implements ClientStore {
   readonly #kind: SqlKind;
   /** Client authentication looks a client up on every token, introspection and revocation call. */
   readonly #get: PreparedQuery;
+  /** PostgreSQL/MySQL: recent reads (see ClientCache for the staleness bound). */
+  readonly #cache: ClientCache | null;
   constructor(conn: SqlConnection) {
     this.#db = conn.db;
     this.#kind = conn.kind;
+    this.#cache = conn.clientCache ?? null;
     this.#get = prepareQuery(
       conn,
       (p) => conn.db.selectFrom('clients').select(CLIENT_COLUMNS).where('tenant_id', '=', p(0)).where('client_id', '=', p(1)),
@@ -150,6 +154,7 @@ export class SqlClientStore implements ClientStore {
 
   async create(client: Client): Promise<void> {
     const { tenantId, clientId, createdAt, ...rest } = client;
+    this.#cache?.invalidate(tenantId, clientId);
     const row = { tenant_id: tenantId, client_id: clientId, created_at: createdAt, ...encode(rest) } as Insertable<ClientsTable>;
     try {
       await this.#db.insertInto('clients').values(row).execute();
@@ -160,8 +165,14 @@ export class SqlClientStore implements ClientStore {
   }
 
   async get(tenantId: TenantId, clientId: string): Promise<Client | undefined> {
+    const cache = this.#cache;
+    const hit = cache?.get(tenantId, clientId);
+    if (hit) return decode(hit as Values);
+    const epoch = cache?.epoch ?? 0;
     const row = await this.#get.first([tenantId, clientId]);
-    return row && decode(row as Values);
+    if (!row) return undefined;
+    cache?.put(tenantId, clientId, row, epoch);
+    return decode(row as Values);
   }
 
   async page(tenantId: TenantId, q: ListQuery<ClientSort>): Promise<Page<Client>> {
@@ -187,7 +198,13 @@ export class SqlClientStore implements ClientStore {
   async update(tenantId: TenantId, clientId: string, patch: ClientPatch): Promise<Client | undefined> {
     const set = encode(patch);
     if (Object.keys(set).length > 0) {
-      await this.#db.updateTable('clients').set(set).where('tenant_id', '=', tenantId).where('client_id', '=', clientId).execute();
+      this.#cache?.invalidate(tenantId, clientId);
+      try {
+        await this.#db.updateTable('clients').set(set).where('tenant_id', '=', tenantId).where('client_id', '=', clientId).execute();
+      } finally {
+        // Again after the write: a read between the first drop and the commit saw the old row.
+        this.#cache?.invalidate(tenantId, clientId);
+      }
     }
     // Re-read rather than trust affected-row counts (MySQL counts changed, not matched, rows unless
     // the connection sets CLIENT_FOUND_ROWS); this also returns what is stored, not what was sent.
@@ -196,6 +213,7 @@ export class SqlClientStore implements ClientStore {
 
   async resealSecret(tenantId: TenantId, clientId: string, expected: string, sealed: string): Promise<boolean> {
     // The new value always differs (fresh IV), so MySQL's changed-rows count equals matched rows.
+    this.#cache?.invalidate(tenantId, clientId);
     const r = await this.#db
       .updateTable('clients')
       .set({ secret_encrypted: sealed })
@@ -203,11 +221,17 @@ export class SqlClientStore implements ClientStore {
       .where('client_id', '=', clientId)
       .where('secret_encrypted', '=', expected)
       .executeTakeFirst();
+    this.#cache?.invalidate(tenantId, clientId);
     return r.numUpdatedRows === 1n;
   }
 
   async delete(tenantId: TenantId, clientId: string): Promise<boolean> {
-    const r = await this.#db.deleteFrom('clients').where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
-    return r.numDeletedRows > 0n;
+    this.#cache?.invalidate(tenantId, clientId);
+    try {
+      const r = await this.#db.deleteFrom('clients').where('tenant_id', '=', tenantId).where('client_id', '=', clientId).executeTakeFirst();
+      return r.numDeletedRows > 0n;
+    } finally {
+      this.#cache?.invalidate(tenantId, clientId);
+    }
   }
 }

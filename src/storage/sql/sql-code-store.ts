@@ -6,6 +6,7 @@ import type { Confirmation } from '../../core/model/token.ts';
 import type { CodeStore, TakeResult } from '../../core/ports/code-store.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { AuthorizationCodesTable, Database, SqlKind } from './schema.ts';
+import { InsertBatcher } from './server-insert-batch.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 import { sqlTake } from './sql-take.ts';
 
@@ -97,6 +98,8 @@ export class SqlCodeStore implements CodeStore {
   readonly #db: Kysely<Database>;
   readonly #kind: SqlKind;
   readonly #insert: PreparedQuery;
+  /** PostgreSQL/MySQL: group commit of inserts (see InsertBatcher). */
+  readonly #batch: InsertBatcher | null;
   readonly #find: PreparedQuery;
   readonly #take: (tenantId: string, hash: string, at: number) => Promise<TakeResult<AuthorizationCodeRecord>>;
 
@@ -108,6 +111,7 @@ export class SqlCodeStore implements CodeStore {
         .insertInto('authorization_codes')
         .values(Object.fromEntries(CODE_COLUMNS.map((c, i) => [c, p(i)])) as Record<(typeof CODE_COLUMNS)[number], never>),
     );
+    this.#batch = conn.kind === 'sqlite' ? null : new InsertBatcher(conn.db, conn.kind, 'authorization_codes', CODE_COLUMNS);
     this.#find = prepareQuery(
       conn,
       (p) => conn.db.selectFrom('authorization_codes').select(CODE_COLUMNS).where('tenant_id', '=', p(0)).where('hash', '=', p(1)),
@@ -118,7 +122,8 @@ export class SqlCodeStore implements CodeStore {
 
   async insert(record: AuthorizationCodeRecord): Promise<void> {
     try {
-      await this.#insert.run(encode(record));
+      if (this.#batch) await this.#batch.insert(encode(record));
+      else await this.#insert.run(encode(record));
     } catch (e) {
       if (isUniqueViolation(this.#kind, e)) throw new GatehouseError('GH_CONFLICT', 'a code with this hash already exists');
       throw e;

@@ -4,6 +4,8 @@ import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect, typ
 import { withErrorMapping } from './error-mapping-dialect.ts';
 import type { SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind } from './schema.ts';
+import { hotStatementName } from './named-statements.ts';
+import { ClientCache } from './sql-client-cache.ts';
 import { mapStoreError } from './sql-errors.ts';
 import { loadBetterSqlite3 } from './sqlite-driver.ts';
 import { SqliteReadScope } from './sqlite-read-scope.ts';
@@ -22,7 +24,12 @@ export interface SqlTarget {
   /** Driver connection string; for SQLite a file path or ':memory:'. */
   readonly location: string;
   readonly poolSize: number;
+  /** PostgreSQL/MySQL: how long a read client is reused (ms; 0 turns the cache off). Default 1000. */
+  readonly clientCacheTtlMs?: number;
 }
+
+/** How long a client read is reused on PostgreSQL/MySQL when the target does not say. */
+export const DEFAULT_CLIENT_CACHE_TTL_MS = 1000;
 
 /**
  * Opens one Kysely over the driver of `target.kind` (and, on SQLite, hands out the connection
@@ -44,10 +51,12 @@ export async function openSql(target: SqlTarget): Promise<SqlConnection> {
             sqlite.reads.end(),
           );
   }
+  const ttl = target.clientCacheTtlMs ?? DEFAULT_CLIENT_CACHE_TTL_MS;
   return {
     db,
     kind: target.kind,
     sqlite: sqlite && writes && { ...sqlite, writes },
+    clientCache: target.kind !== 'sqlite' && ttl > 0 ? new ClientCache(ttl) : null,
     async close() {
       await writes?.close();
       await db.destroy();
@@ -81,7 +90,16 @@ async function createDialect({
   }
   if (kind === 'postgres') {
     const { default: pg } = await import('pg');
+    // Kysely calls client.query(text, values): hot texts go out as named prepared statements.
+    const Client = class extends pg.Client {
+      override query(config: unknown, values?: unknown, callback?: unknown): never {
+        const name = typeof config === 'string' && Array.isArray(values) ? hotStatementName(config) : undefined;
+        const call = super.query as (...a: unknown[]) => never;
+        return name ? call.call(this, { name, text: config, values }, callback) : call.call(this, config, values, callback);
+      }
+    };
     const pool = new pg.Pool({
+      Client,
       connectionString: location,
       max: poolSize,
       // Without it a connect to a silent host waits for the OS TCP timeout (minutes); readiness
@@ -110,7 +128,17 @@ async function createDialect({
     // Epoch seconds fit in a double: return BIGINT as numbers.
     supportBigNumbers: false,
   });
-  pool.on('connection', (conn) => conn.on('error', () => {}));
+  pool.on('connection', (conn) => {
+    conn.on('error', () => {});
+    // Kysely calls connection.query(sql, params, cb): hot texts run as server-side prepared
+    // statements instead (binary protocol; mysql2 keeps them per connection).
+    const text = conn.query.bind(conn) as (...a: unknown[]) => unknown;
+    const prepared = conn.execute.bind(conn) as (...a: unknown[]) => unknown;
+    (conn as unknown as { query: (...a: unknown[]) => unknown }).query = (sqlText: unknown, params?: unknown, cb?: unknown) =>
+      typeof sqlText === 'string' && Array.isArray(params) && typeof cb === 'function' && hotStatementName(sqlText)
+        ? prepared(sqlText, params, cb)
+        : text(sqlText, params, cb);
+  });
   return { dialect: new MysqlDialect({ pool }), sqlite: null };
 }
 

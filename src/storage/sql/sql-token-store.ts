@@ -5,6 +5,9 @@ import type { Confirmation, StoredTokenKind, TokenRecord } from '../../core/mode
 import type { ConsumeResult, TokenStore } from '../../core/ports/token-store.ts';
 import { prepareQuery, type PreparedQuery, type RowValues, type SqlConnection } from './prepared-query.ts';
 import type { Database, SqlKind, TokensTable } from './schema.ts';
+import { ConsumeBatcher } from './server-consume-batch.ts';
+import { InsertBatcher } from './server-insert-batch.ts';
+import { ReadBatcher } from './server-read-batch.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 
 /** Every column, in the order `encode` writes and `decode` reads them. */
@@ -108,21 +111,47 @@ function hotQueries(conn: SqlConnection) {
 
 /**
  * Tokens keyed by (tenant_id, hash). The token endpoint's hot path is one statement each:
- * issuing an opaque token is one INSERT, introspecting it one SELECT by primary key.
+ * issuing an opaque token is one INSERT, introspecting it one SELECT by primary key. Inserts are
+ * group-committed: on SQLite by the connection's HotWriter, on PostgreSQL and MySQL by an
+ * InsertBatcher (one multi-row INSERT per event-loop turn, each caller answered after its commit).
  */
 export class SqlTokenStore implements TokenStore {
   readonly #db: Kysely<Database>;
   readonly #kind: SqlKind;
   readonly #q: ReturnType<typeof hotQueries>;
+  readonly #batch: InsertBatcher | null;
+  /** PostgreSQL/MySQL: a turn's lookups by hash as one `IN (…)` statement. */
+  readonly #reads: ReadBatcher | null;
+  /** PostgreSQL: a turn's use-once updates as one UPDATE … RETURNING. */
+  readonly #consumes: ConsumeBatcher | null;
   constructor(conn: SqlConnection) {
     this.#db = conn.db;
     this.#kind = conn.kind;
     this.#q = hotQueries(conn);
+    this.#batch = conn.kind === 'sqlite' ? null : new InsertBatcher(conn.db, conn.kind, 'tokens', TOKEN_COLUMNS);
+    this.#reads = conn.kind === 'sqlite' ? null : new ReadBatcher(conn.db, conn.kind, 'tokens', TOKEN_COLUMNS, 'hash');
+    this.#consumes = conn.kind === 'postgres' ? new ConsumeBatcher(conn.db) : null;
+  }
+
+  /** Rows and statements of the PostgreSQL/MySQL group commit (tests and diagnostics). */
+  get batchStats(): InsertBatcher['stats'] | null {
+    return this.#batch?.stats ?? null;
+  }
+
+  /** Statements and keys of the PostgreSQL/MySQL coalesced lookups (tests and diagnostics). */
+  get readStats(): ReadBatcher['stats'] | null {
+    return this.#reads?.stats ?? null;
+  }
+
+  /** Statements of the PostgreSQL batched use-once updates (tests and diagnostics). */
+  get consumeStats(): ConsumeBatcher['stats'] | null {
+    return this.#consumes?.stats ?? null;
   }
 
   async insert(record: TokenRecord): Promise<void> {
     try {
-      await this.#q.insert.run(encode(record));
+      if (this.#batch) await this.#batch.insert(encode(record));
+      else await this.#q.insert.run(encode(record));
     } catch (e) {
       if (isUniqueViolation(this.#kind, e)) throw new GatehouseError('GH_CONFLICT', 'a token with this hash already exists');
       throw e;
@@ -130,7 +159,7 @@ export class SqlTokenStore implements TokenStore {
   }
 
   async find(tenantId: TenantId, hash: string): Promise<TokenRecord | undefined> {
-    const row = await this.#q.find.first([tenantId, hash]);
+    const row = this.#reads ? await this.#reads.find(tenantId, hash) : await this.#q.find.first([tenantId, hash]);
     return row && decode(row as Values);
   }
 
@@ -138,7 +167,8 @@ export class SqlTokenStore implements TokenStore {
     // S4: one compare-and-set UPDATE; the database's row lock lets exactly one caller match
     // `consumed_at IS NULL`. The matched row always changes (NULL → at), so MySQL's "changed
     // rows" and "found rows" counts agree.
-    if ((await this.#q.consume.run([tenantId, hash, at])) > 0) return 'consumed';
+    const changed = this.#consumes ? await this.#consumes.consume(tenantId, hash, at) : await this.#q.consume.run([tenantId, hash, at]);
+    if (changed > 0) return 'consumed';
     // Lost (or nothing to win): only now tell "already consumed" from "unknown".
     return (await this.#q.exists.first([tenantId, hash])) ? 'already-consumed' : 'not-found';
   }

@@ -21,7 +21,7 @@ import { SqlUserStore } from './sql-user-store.ts';
  * their own run it inside this one instead (sql-transaction.ts), and the audit store locks the
  * chain head in it (sql-audit-store.ts).
  */
-export function transactionStores(trx: Transaction<Database>, kind: SqlConnection['kind']): TransactionStores {
+export function transactionStores(trx: Transaction<Database>, kind: SqlConnection['kind'], onClients: () => void = () => {}): TransactionStores {
   const conn: SqlConnection = { db: trx, kind, sqlite: null, close: async () => {} };
   // Built on first use: a store compiles its prepared statements when constructed (≈ 1.5 ms for
   // all of them on the benchmark VM), and a use case touches two or three.
@@ -35,7 +35,10 @@ export function transactionStores(trx: Transaction<Database>, kind: SqlConnectio
     enumerable: true,
   });
   return Object.defineProperties({} as TransactionStores, {
-    clients: lazy('clients', () => new SqlClientStore(conn)),
+    clients: lazy('clients', () => {
+      onClients();
+      return new SqlClientStore(conn);
+    }),
     users: lazy('users', () => new SqlUserStore(conn)),
     tokens: lazy('tokens', () => new SqlTokenStore(conn)),
     grants: lazy('grants', () => new SqlGrantStore(conn)),
@@ -53,9 +56,25 @@ export function transactionStores(trx: Transaction<Database>, kind: SqlConnectio
  * audit head taken FOR UPDATE). A deadlock or serialization victim is rolled back whole by the
  * database and the unit runs again (retryOnDeadlock).
  */
-export function sqlUnitOfWork(conn: Pick<SqlConnection, 'db' | 'kind'>): UnitOfWork {
+/**
+ * The transaction's client store reads and writes the database only (no cache: a unit reads what
+ * it is about to change). Once a unit that touched clients has ended, the process's client cache
+ * (PostgreSQL, MariaDB) is dropped, so this instance sees the change at once: an invalidation
+ * before the commit would let a concurrent read put the old row back until its TTL.
+ */
+export function sqlUnitOfWork(conn: Pick<SqlConnection, 'db' | 'kind' | 'clientCache'>): UnitOfWork {
   return {
     atomic: true,
-    run: (work) => retryOnDeadlock(conn.kind, () => conn.db.transaction().execute((trx) => work(transactionStores(trx, conn.kind)))),
+    run: async (work) => {
+      let touched = false;
+      const onClients = () => {
+        touched = true;
+      };
+      try {
+        return await retryOnDeadlock(conn.kind, () => conn.db.transaction().execute((trx) => work(transactionStores(trx, conn.kind, onClients))));
+      } finally {
+        if (touched) conn.clientCache?.clear();
+      }
+    },
   };
 }
