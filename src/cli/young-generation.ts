@@ -12,7 +12,8 @@ const DEFAULT_GROWTH_FACTOR = 2;
  * does not leave a 32 MB young generation resident in an idle server (V8 never shrinks it back);
  * from here on it grows with the request load exactly as it would have (after a few scavenges
  * under load it is back at its maximum). A no-op when the launcher did not hold it (tests, an
- * operator's own `--max-semi-space-size` or growth factor).
+ * operator's own `--max-semi-space-size` or growth factor). The primary of `serve --workers N`
+ * never listens and keeps the small young generation: it only supervises and merges scrapes.
  */
 export function releaseYoungGeneration(): void {
   const g = globalThis as Record<symbol, unknown>;
