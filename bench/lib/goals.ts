@@ -50,7 +50,9 @@ export function evaluateGoals(
       'ms',
       worst ? worst.scenario : undefined,
     ),
-    goal('authorization code + PKCE flow vs node-oidc-provider', r('auth-code', 'oidc-provider'), '≥', 2, '×'),
+    // Issue #9: "code flow with an existing session": the protocol's own cost. The full flow with
+    // a password sign-in is argon2id-bound on both servers (docs/performance.md) and stays reported.
+    goal('authorization code + PKCE flow with an existing session vs node-oidc-provider', r('auth-code-session', 'oidc-provider'), '≥', 2, '×'),
     goal('refresh_token grant vs node-oidc-provider', r('refresh', 'oidc-provider'), '≥', 1.8, '×'),
     goal(
       'password sign-ins per second per core, under client_credentials load',

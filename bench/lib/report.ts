@@ -161,7 +161,7 @@ export function renderMarkdown(r: ReportInput): string {
  * drift in the machine's speed cancels within each pair. Null unless both cells are valid.
  */
 /** Scenarios measured as whole flows (flows/s), not single requests. */
-const FLOW_SCENARIOS = new Set(['auth-code', 'refresh', 'signin-under-load']);
+const FLOW_SCENARIOS = new Set(['auth-code', 'auth-code-session', 'refresh', 'signin-under-load']);
 
 export function computeRatios(cells: readonly CellSummary[], runs: readonly CellRun[], scenarioIds: readonly string[], targetIds: readonly string[]): Ratio[] {
   const find = (s: string, t: string) => cells.find((c) => c.scenario === s && c.target === t);

@@ -27,16 +27,21 @@ export interface CodeFlowResult {
 }
 
 /**
- * One authorization-code + PKCE flow with a fresh browser: GET authorize → the sign-in page →
- * POST username/password (consent is pre-granted) → redirect with `code` → token request.
+ * One authorization-code + PKCE flow: GET authorize → the sign-in page → POST username/password
+ * (consent is pre-granted) → redirect with `code` → token request. With a fresh browser (the
+ * default, or `browser` that has not signed in yet) the server must ask for the password; with
+ * `session`, the browser signed in before and the server must answer the authorization request
+ * with the code at once (no page, no password).
  */
 export async function codeFlow(
   agent: FlowAgent,
   t: RunningTarget,
   client: ClientFixture,
   user: { username: string; password: string },
+  opts: { readonly browser?: FlowBrowser; readonly session?: boolean } = {},
 ): Promise<CodeFlowResult> {
-  const b = agent.browser();
+  const b = opts.browser ?? agent.browser();
+  const session = opts.session === true;
   const verifier = b64url(randomBytes(32));
   const state = b64url(randomBytes(12));
   const q = new URLSearchParams({
@@ -51,16 +56,22 @@ export async function codeFlow(
     ...client.extraParams,
   });
   const page = await follow(b, await b.get(`${t.capabilities.authorizationPath}?${q}`), t.origin);
-  if (typeof page === 'string') return { problem: `authorize: ${page}` };
-  if (page.status !== 200) return { problem: `authorize answered ${page.status}: ${page.body.slice(0, 160)}` };
-  const login = firstForm(page.body);
-  if (!login) return { problem: 'no sign-in form' };
-  const action = new URL(login.action || '/', t.origin);
-  const signedIn = await follow(
-    b,
-    await b.postForm(action.pathname + action.search, { ...login.fields, username: user.username, password: user.password }),
-    t.origin,
-  );
+  let signedIn: FlowResponse | string;
+  if (session) {
+    if (typeof page !== 'string') return { problem: `with a session, authorize answered ${page.status} instead of the code: ${page.body.slice(0, 160)}` };
+    signedIn = page;
+  } else {
+    if (typeof page === 'string') return { problem: `authorize: ${page}` };
+    if (page.status !== 200) return { problem: `authorize answered ${page.status}: ${page.body.slice(0, 160)}` };
+    const login = firstForm(page.body);
+    if (!login) return { problem: 'no sign-in form' };
+    const action = new URL(login.action || '/', t.origin);
+    signedIn = await follow(
+      b,
+      await b.postForm(action.pathname + action.search, { ...login.fields, username: user.username, password: user.password }),
+      t.origin,
+    );
+  }
   if (typeof signedIn !== 'string' || !signedIn.startsWith(BENCH_REDIRECT_URI)) {
     return {
       problem: `sign-in did not reach the redirect URI: ${typeof signedIn === 'string' ? signedIn : `${signedIn.status} ${signedIn.body.slice(0, 160)}`}`,

@@ -12,7 +12,9 @@ function proofKey(): { readonly privateKey: KeyObject; readonly header: string; 
   const pub = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
   const header = Buffer.from(JSON.stringify({ typ: 'dpop+jwt', alg: 'ES256', jwk: pub })).toString('base64url');
   // RFC 7638 §3: the thumbprint hashes the required members in lexicographic order.
-  const jkt = createHash('sha256').update(JSON.stringify({ crv: pub.crv, kty: pub.kty, x: pub.x, y: pub.y })).digest('base64url');
+  const jkt = createHash('sha256')
+    .update(JSON.stringify({ crv: pub.crv, kty: pub.kty, x: pub.x, y: pub.y }))
+    .digest('base64url');
   return { privateKey, header, jkt };
 }
 

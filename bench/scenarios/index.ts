@@ -1,6 +1,7 @@
 import type { Scenario } from '../lib/types.ts';
 import { authCode } from './auth-code.ts';
 import { ccDpop } from './cc-dpop.ts';
+import { authCodeSession } from './auth-code-session.ts';
 import { ccJwt } from './cc-jwt.ts';
 import { ccOpaque } from './cc-opaque.ts';
 import { hello } from './hello.ts';
@@ -10,4 +11,4 @@ import { refresh } from './refresh.ts';
 import { signinUnderLoad } from './signin-under-load.ts';
 
 /** Every scenario, in table order. Add a file and a line here to add one. */
-export const scenarios: readonly Scenario[] = [ccJwt, ccOpaque, ccDpop, introspectOpaque, jwks, authCode, refresh, signinUnderLoad, hello];
+export const scenarios: readonly Scenario[] = [ccJwt, ccOpaque, ccDpop, introspectOpaque, jwks, authCode, authCodeSession, refresh, signinUnderLoad, hello];

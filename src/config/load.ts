@@ -1,7 +1,6 @@
 import { resolveSinks } from './event-sinks.ts';
 import { claimsConfigProblems } from './claims-config.ts';
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
 import { GatehouseError } from '../core/errors.ts';
 import { readEnv, RETIRED_ADMIN_TOKEN, type Env } from './env.ts';
 import { isLocalEntry, parseAllowEntry } from './outbound-allow.ts';
@@ -30,7 +29,8 @@ export async function readConfigFile(path: string): Promise<ConfigInput> {
     throw new GatehouseError('GH_CONFIG_INVALID', `cannot read config file ${path}: ${(e as Error).message}`);
   }
   try {
-    const parsed: unknown = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    // The YAML parser loads only for a YAML file (a JSON config, or none, never needs it).
+    const parsed: unknown = /\.ya?ml$/i.test(path) ? (await import('yaml')).parse(text) : JSON.parse(text);
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('top level must be an object');
     return parsed as ConfigInput;
   } catch (e) {

@@ -102,7 +102,7 @@ export async function proceed(fc: FlowContext, request: FastifyRequest, reply: F
     const decision = await fc.authorization.decide(p.req, p.session, p.progress);
     if (decision.kind === 'interaction') return await showInteraction(fc, request, reply, p, decision.page);
     // `complete` also records the client on the session's account (front/back-channel logout).
-    const res = await fc.authorization.complete(p.req, decision, { browserState: browserStateOf(p.session) });
+    const res = await fc.authorization.complete(p.req, decision, { browserState: browserStateOf(p.session), session: p.session });
     return sendAuthorizationResponse(reply, fc, res);
   } catch (e) {
     const failure = asFailure(e);

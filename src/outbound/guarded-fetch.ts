@@ -1,7 +1,7 @@
 import { lookup as osLookup, type LookupAddress, type LookupOptions } from 'node:dns';
 import { isIP } from 'node:net';
 import { rootCertificates } from 'node:tls';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { Config } from '../config/schema.ts';
 import { OutboundError, type OutboundHttp, type OutboundPurpose, type OutboundRequest, type OutboundResponse } from '../core/ports/outbound-http.ts';
 import type { Tracing } from '../core/ports/tracing.ts';
@@ -145,15 +145,22 @@ async function readLimited(body: Dispatcher.ResponseData['body'], max: number): 
 export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
   const policy = new AddressPolicy(opts.allowHosts, opts.production);
   const agentOptions = { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, keepAliveTimeout: 4_000 };
-  const guarded = new Agent({
-    ...agentOptions,
-    connect: {
-      timeout: opts.connectTimeoutMs,
-      lookup: checkedLookup(policy, opts.resolve ?? resolveAll),
-      ...(opts.testCa ? { ca: [...rootCertificates, opts.testCa] } : {}),
-    },
-  });
-  const trusted = new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs } });
+  // undici (about 5 MB of heap once loaded) loads with the first outbound request: most servers
+  // never make one (no client JWKS URIs, logout notifications or webhooks), and idle RSS counts.
+  let agents: Promise<{ readonly guarded: Agent; readonly trusted: Agent; readonly request: typeof import('undici').request }> | null = null;
+  const loadAgents = () =>
+    (agents ??= import('undici').then(({ Agent, request }) => ({
+      guarded: new Agent({
+        ...agentOptions,
+        connect: {
+          timeout: opts.connectTimeoutMs,
+          lookup: checkedLookup(policy, opts.resolve ?? resolveAll),
+          ...(opts.testCa ? { ca: [...rootCertificates, opts.testCa] } : {}),
+        },
+      }),
+      trusted: new Agent({ ...agentOptions, connect: { timeout: opts.connectTimeoutMs } }),
+      request,
+    })));
 
   async function send(raw: string, req: OutboundRequest, check: boolean, allowHttp = false): Promise<OutboundResponse> {
     let url: URL;
@@ -179,6 +186,7 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
     const signal = req.signal ? AbortSignal.any([limit, req.signal]) : limit;
     const max = opts.maxBytes[req.purpose];
     try {
+      const { guarded, trusted, request } = await loadAgents();
       const res = await request(url, {
         dispatcher: check ? guarded : trusted,
         method: req.method ?? 'GET',
@@ -240,6 +248,8 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
     fetch: tracing ? (url, req) => traced(tracing, url, req, true) : (url, req) => send(url, req, true),
     fetchTrusted: tracing ? (url, req, o) => traced(tracing, url, req, false, o?.allowHttp) : (url, req, o) => send(url, req, false, o?.allowHttp),
     async close() {
+      if (agents === null) return;
+      const { guarded, trusted } = await agents;
       await Promise.all([guarded.close(), trusted.close()]);
     },
   };

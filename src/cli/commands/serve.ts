@@ -8,6 +8,7 @@ import { announceListening, primaryLog, superviseWorkers, workerCount } from '..
 import { workerWiring } from '../../cluster/worker.ts';
 import { parseCli } from '../context.ts';
 import type { CliCommand, CliIo } from '../types.ts';
+import { releaseYoungGeneration } from '../young-generation.ts';
 
 /** Set by the `--workers` primary in its workers' environment (its pid). */
 const WORKER_MARK = 'GATEHOUSE_WORKER_OF';
@@ -107,6 +108,7 @@ async function runWorker(config: Config, io: CliIo, startedAt: number): Promise<
 
 async function start(gh: Gatehouse, config: Config, startedAt: number): Promise<string> {
   const address = await gh.listen();
+  releaseYoungGeneration();
   // The address to open is the issuer: pages on another host name of this machine are sent
   // there (their forms may only post to the issuer's origin). `address` is the bound socket.
   gh.app.log.info(

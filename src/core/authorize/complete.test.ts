@@ -204,6 +204,42 @@ describe('RFC 6749 §4.1.2 authorization response', () => {
     assert.deepEqual(calls, ['addClient', 'addClient', 'addClient']);
   });
 
+  test('OIDC Back-Channel Logout: a client the session already lists for the login is not written again; a new client still is', async () => {
+    for (const clientId of ['web-r', 'web-s']) await w.addClient(webClient({ clientId, metadata: { first_party: true } }));
+    const calls: string[] = [];
+    const store = w.storage.sessions;
+    const sessions: SessionStore = {
+      ...store,
+      get: (t, h) => store.get(t, h),
+      findBySid: (t, sid) => store.findBySid(t, sid),
+      create: (r) => store.create(r),
+      update: (t, h, p) => store.update(t, h, p),
+      delete: (t, h) => store.delete(t, h),
+      purgeExpired: (b) => store.purgeExpired(b),
+      addClient: (t, sid, c) => {
+        calls.push(c);
+        return store.addClient(t, sid, c);
+      },
+    };
+    const service = w.with({ deps: { sessions } });
+    const session = await w.signIn(['u-1']);
+    const completeFor = async (clientId: string, inHand: SessionRecord) => {
+      const req = await service.resolve({ ...base, client_id: clientId });
+      const decision = await service.decide(req, inHand, NO_PROGRESS);
+      if (decision.kind !== 'complete') throw new Error('expected complete');
+      await service.complete(req, decision, { browserState: null, session: inHand });
+    };
+    await completeFor('web-r', session);
+    const listed = (await store.get(w.tenantId, session.hash))!;
+    assert.deepEqual(listed.accounts[0]!.clientIds, ['web-r']);
+    // The browser comes back with the session that now lists web-r: nothing to write.
+    await completeFor('web-r', listed);
+    // Another client of the same login must still be recorded, or its logout would be missed.
+    await completeFor('web-s', listed);
+    assert.deepEqual(calls, ['web-r', 'web-s']);
+    assert.deepEqual([...(await store.get(w.tenantId, session.hash))!.accounts[0]!.clientIds].sort(), ['web-r', 'web-s']);
+  });
+
   test('a user disabled before completion: access_denied to the client, no code stored', async () => {
     const req = await w.service.resolve({ ...base, response_type: 'code id_token' });
     const session = await w.signIn(['u-gone']);

@@ -9,6 +9,7 @@ import { epochSeconds, type Clock } from '../ports/clock.ts';
 import type { CodeStore } from '../ports/code-store.ts';
 import type { ConsentStore } from '../ports/consent-store.ts';
 import type { Random } from '../ports/random.ts';
+import type { SessionRecord } from '../model/session.ts';
 import type { SessionStore } from '../ports/session-store.ts';
 import type { UserStore } from '../ports/user-store.ts';
 import type { AccessTokenIssuer, IssuedAccessToken } from '../tokens/issue-access-token.ts';
@@ -38,6 +39,12 @@ export interface CompleteDeps {
 type Complete = Extract<Decision, { kind: 'complete' }>;
 const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 
+export interface CompleteOptions {
+  readonly browserState: string | null;
+  /** The browser's session as read for this request, if any: a client it already lists for the login is not written again. */
+  readonly session?: SessionRecord | undefined;
+}
+
 /**
  * Mints what the response type asks for and builds the response (RFC 6749 §4.1.2 / §4.2.2,
  * OIDC Core §3.3.2.5). Everything is minted and signed before the code is stored, and remembered
@@ -48,7 +55,7 @@ export async function complete(
   config: { readonly issuer: string; readonly authorization: { readonly codeTtl: number } },
   req: AuthorizationRequest,
   decision: Complete,
-  opts: { readonly browserState: string | null },
+  opts: CompleteOptions,
 ): Promise<AuthorizationResponse> {
   const { client, responseType } = req;
   const { auth, grantedScope } = decision;
@@ -149,7 +156,7 @@ export async function complete(
   if (req.openid && opts.browserState !== null)
     params.session_state = sessionState(client.clientId, req.redirectUri, opts.browserState, b64(deps.random.bytes(16)));
 
-  await afterGrant(deps, req, decision, now);
+  await afterGrant(deps, req, decision, now, opts.session);
   deps.events.publish('authorization.granted', {
     tenantId: deps.tenantId,
     clientId: client.clientId,
@@ -161,7 +168,7 @@ export async function complete(
 }
 
 /** Remembers consent given on the page, and that this client now holds tokens of the login (for logout). */
-async function afterGrant(deps: CompleteDeps, req: AuthorizationRequest, decision: Complete, now: number): Promise<void> {
+async function afterGrant(deps: CompleteDeps, req: AuthorizationRequest, decision: Complete, now: number, session: SessionRecord | undefined): Promise<void> {
   const { auth } = decision;
   const clientId = req.client.clientId;
   if (decision.rememberConsent) {
@@ -170,6 +177,10 @@ async function afterGrant(deps: CompleteDeps, req: AuthorizationRequest, decisio
     await deps.consents.put(mergeConsent(existing, { tenantId: deps.tenantId, userId: auth.userId, clientId, scope: decision.grantedScope, claims, now }));
     deps.events.publish('consent.granted', { tenantId: deps.tenantId, clientId, userId: auth.userId, scopes: [...decision.grantedScope], claims: [...claims] });
   }
+  // A returning client (every authorization after the first for this login) is already listed in
+  // the session this request read: a sid's client list only grows until its account ends, so
+  // there is nothing to write.
+  if (session?.accounts.find((a) => a.sid === auth.sid)?.clientIds.includes(clientId)) return;
   // One atomic append in the store: RPs completing at once for the same login are all kept.
   await deps.sessions.addClient(deps.tenantId, auth.sid, clientId);
 }

@@ -131,6 +131,6 @@ export interface AuthorizationService {
   complete(
     req: AuthorizationRequest,
     decision: Extract<Decision, { kind: 'complete' }>,
-    opts: { readonly browserState: string | null },
+    opts: { readonly browserState: string | null; readonly session?: SessionRecord | undefined },
   ): Promise<AuthorizationResponse>;
 }

@@ -49,9 +49,14 @@ function isAbsoluteUriWithoutFragment(value: string): boolean {
  */
 export function createResourceRegistry(config: ResourceRegistryConfig): ResourceRegistry {
   const byId = new Map(config.resources.map((r) => [r.identifier, r] as const));
-  return {
+  const registry: ResourceRegistry = {
     resolve(values) {
       if (values.length === 0) return NO_TARGET;
+      // The usual request names one registered resource: its target was resolved at start.
+      if (values.length === 1) {
+        const known = single.get(values[0]!);
+        if (known) return known;
+      }
       if (values.length > MAX_RESOURCES) throw OAuthError.invalidTarget('too many resource parameters');
       const audience: string[] = [];
       let accepted: Set<string> | null = new Set();
@@ -84,4 +89,16 @@ export function createResourceRegistry(config: ResourceRegistryConfig): Resource
       return { audience, acceptedScopes: accepted, format, ttl };
     },
   };
+  // Each registered resource alone, resolved once by the same rules (a malformed identifier is
+  // left out, so a request naming it is still refused by them). Targets are never mutated.
+  const single = new Map<string, AccessTokenTarget>();
+  for (const id of byId.keys()) {
+    try {
+      const t = registry.resolve([id]);
+      single.set(id, Object.freeze({ ...t, audience: Object.freeze([...t.audience]) }));
+    } catch {
+      /* refused per request, with the same error */
+    }
+  }
+  return registry;
 }

@@ -135,6 +135,12 @@ export class SqlSessionStore implements SessionStore, UserSessionStore {
   }
 
   async addClient(tenantId: TenantId, sid: string, clientId: string): Promise<void> {
+    // A returning client (every authorization after the first for this login) is already listed:
+    // one prepared read answers it, without the write transaction, which on SQLite takes the
+    // database's write lock and queues behind the writer thread's commits. A sid's client list
+    // only grows until its account ends, so a client seen here stays listed.
+    const current = await this.findBySid(tenantId, sid);
+    if (current?.accounts.find((a) => a.sid === sid)?.clientIds.includes(clientId)) return;
     await this.#transaction(async (trx) => {
       // Which session holds the sid (plain read, as findBySid), then that row under its lock:
       // the append works on the locked, current accounts, so concurrent additions all land.
