@@ -306,7 +306,7 @@ test('OpenAPI 3 document at /openapi.json covers every JSON route with its schem
   for (const { method, path } of routes) {
     const op = doc.paths[path.replace(/:(\w+)/g, '{$1}')]?.[method.toLowerCase()];
     // Static page assets (stylesheet, scripts, logo) are files, not API operations.
-    if (!op && path.startsWith('/assets/')) continue;
+    if (!op && (path.startsWith('/assets/') || path.startsWith('/admin/assets/'))) continue;
     if (!op) {
       // Two more kinds of route may stay out of the document: HTML pages for people (sign-in,
       // consent, device, logout — not a JSON API), and a method guard (405 + Allow) beside a
