@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { accessTokenOf, basicAuth, jwsHeader, looksLikeJws } from '../scenarios/http.ts';
 import { parseCreatedClient } from '../servers/gatehouse.ts';
+import { nextPageHref } from '../lists/console-http.ts';
 import { replaceBetweenMarkers } from '../update-readme.ts';
 import { niceScale, renderChart } from './chart.ts';
 import { evaluateGoals } from './goals.ts';
@@ -190,4 +191,13 @@ test('issue #10: Gatehouse on PostgreSQL/MariaDB is divided by node-oidc-provide
   // The SQLite goal is not fed by the PostgreSQL cells.
   assert.equal(by('client_credentials JWT vs node-oidc-provider')?.met, null);
   assert.equal(goals.filter((g) => g.name.includes('MariaDB')).length, 0, 'no MariaDB goals when it was not measured');
+});
+
+test('issue #11 console cell: the next-page link of a console list is found and its entities undone; none on the last page', () => {
+  const page = `<nav aria-label="Pages" class="mt-4 flex gap-2">
+<a class="btn" href="http://127.0.0.1:1/admin/clients?sort=client_id">First page</a>
+<a class="btn" id="next-page" rel="next" href="http://127.0.0.1:1/admin/clients?sort=client_id&amp;cursor=eyJrIjoiYSJ9">Next page</a>
+</nav>`;
+  assert.equal(nextPageHref(page), 'http://127.0.0.1:1/admin/clients?sort=client_id&cursor=eyJrIjoiYSJ9');
+  assert.equal(nextPageHref('<nav aria-label="Pages"><a href="/admin/clients?sort=client_id">First page</a></nav>'), null);
 });

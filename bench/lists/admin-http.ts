@@ -13,6 +13,7 @@ import { cliActor } from '../../src/app/index.ts';
 import { compose } from '../../src/compose.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { freePort, spawnNode, waitFor200 } from '../lib/process.ts';
+import { benchConsolePages, type ConsoleResult } from './console-http.ts';
 
 export interface AdminHttpCase {
   readonly p50: number;
@@ -26,13 +27,16 @@ export interface AdminHttpResult {
   readonly reps: number;
   readonly database: 'sqlite';
   readonly cases: Readonly<Record<string, AdminHttpCase>>;
+  /** The console pages (console-http.ts) against the same process; null when not asked for. */
+  readonly console: ConsoleResult | null;
 }
 
 const ENTRY = new URL('./serve-entry.ts', import.meta.url).pathname;
 const pct = (sorted: readonly number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 const round = (ms: number) => Math.round(ms * 100) / 100;
 
-export async function benchAdminApiList(clients: number, reps: number, log: (line: string) => void): Promise<AdminHttpResult> {
+/** `consoleReps` > 0 also times the console pages (signed in as a user with the `admin` role). */
+export async function benchAdminApiList(clients: number, reps: number, log: (line: string) => void, consoleReps = 0): Promise<AdminHttpResult> {
   const dir = await mkdtemp(join(tmpdir(), 'gh-bench-admin-'));
   const port = await freePort();
   const env = {
@@ -51,15 +55,22 @@ export async function benchAdminApiList(clients: number, reps: number, log: (lin
     const services = await compose(await loadConfig({ env }), { notice: () => {} });
     const actor = cliActor({ USER: 'bench' });
     let admin: { client_id: string; client_secret: string };
+    const person = { username: 'bench-operator', password: randomBytes(18).toString('base64url'), id: '' };
+    let someClient = '';
     try {
       for (let i = 0; i < clients; i++) {
-        await services.application.clients.create(actor, {
+        const made = await services.application.clients.create(actor, {
           client_name: `bench client ${String(i).padStart(5, '0')}`,
           grant_types: ['client_credentials'],
           token_endpoint_auth_method: 'client_secret_basic',
           scope: 'read',
         });
+        if (i === Math.floor(clients / 2)) someClient = made.client.client_id;
       }
+      const user = (await services.application.run('users.create', actor, { username: person.username, password: person.password, roles: ['admin'] })) as {
+        id: string;
+      };
+      person.id = user.id;
       const out = await services.application.clients.create(actor, {
         client_name: 'bench admin',
         grant_types: ['client_credentials'],
@@ -119,7 +130,8 @@ export async function benchAdminApiList(clients: number, reps: number, log: (lin
         times.sort((a, b) => a - b);
         out[name] = { p50: round(pct(times, 0.5)), p95: round(pct(times, 0.95)), p99: round(pct(times, 0.99)), items };
       }
-      return { clients, reps, database: 'sqlite', cases: out };
+      const consoleOut = consoleReps > 0 ? await benchConsolePages(base, person, { client_id: someClient }, consoleReps) : null;
+      return { clients, reps, database: 'sqlite', cases: out, console: consoleOut };
     } finally {
       await child.stop();
     }
