@@ -1,6 +1,8 @@
+import type { FastifyRequest } from 'fastify';
 import type { Actor, Role } from '../app/index.ts';
-import { ADMIN_READ_SCOPE, ADMIN_SCOPE } from '../core/tokens/admin-scopes.ts';
+import { ADMIN_READ_SCOPE, ADMIN_SCOPE, ADMIN_SCOPES, isAdminScope } from '../core/tokens/admin-scopes.ts';
 import type { VerifiedAccessToken } from '../core/tokens/access-token-verifier.ts';
+import type { AuthenticatedToken, ProtectedResource } from './resource-server/index.ts';
 
 /** The end-user roles that may act through an admin scope (docs/admin-api.md "Delegated tokens"). */
 export const ADMIN_USER_ROLE = 'admin';
@@ -33,3 +35,19 @@ export function adminActor(token: VerifiedAccessToken, origin: string): Actor | 
 
 /** The 403 description for a signed-in user who is not an operator. */
 export const NOT_AN_OPERATOR = `the signed-in user has neither the ${ADMIN_USER_ROLE} nor the ${AUDITOR_USER_ROLE} role`;
+
+/**
+ * The admin resources' (admin API, `/admin/mcp`) check of a request: its Bearer or DPoP access
+ * token verified for the resource, an admin scope, and an operator behind it (adminActor). Throws
+ * the resource's 401 / 403 (insufficient_scope on the scheme the token came with).
+ */
+export async function authenticateAdmin(
+  pr: ProtectedResource,
+  request: FastifyRequest,
+): Promise<{ readonly token: AuthenticatedToken; readonly actor: Actor }> {
+  const token = await pr.authenticate({ authorization: request.headers.authorization, dpop: request.headers.dpop, method: request.method, url: request.url });
+  if (!token.scope.some(isAdminScope)) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme);
+  const actor = adminActor(token, request.ip);
+  if (!actor) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme, NOT_AN_OPERATOR);
+  return { token, actor };
+}

@@ -2,8 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { hasRole } from '../../app/index.ts';
 import { redactConfig } from '../../config/redact.ts';
-import { ADMIN_MCP_PATH, ADMIN_SCOPE, ADMIN_SCOPES, isAdminScope } from '../../core/tokens/admin-scopes.ts';
-import { adminActor, NOT_AN_OPERATOR } from '../admin-actor.ts';
+import { ADMIN_MCP_PATH, ADMIN_SCOPE, ADMIN_SCOPES } from '../../core/tokens/admin-scopes.ts';
+import { authenticateAdmin } from '../admin-actor.ts';
 import { createAdminMcpServer, METRICS_TOOL } from '../../mcp/server.ts';
 import { adminTools } from '../../mcp/tools.ts';
 import { summarizeMetrics } from '../../metrics/summary.ts';
@@ -97,16 +97,8 @@ export async function registerAdminMcpRoutes(
         const from = request.headers.origin;
         if (from !== undefined && from !== origin) return rpcError(reply, 403, -32000, 'Forbidden: this Origin may not call the MCP server');
 
-        const token = await pr.authenticate({
-          authorization: request.headers.authorization,
-          dpop: request.headers.dpop,
-          method: request.method,
-          url: request.url,
-        });
-        if (!token.scope.some(isAdminScope)) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme);
         // A user's token acts as that user, with the weaker of scope and current role (admin-actor.ts).
-        const actor = adminActor(token, request.ip);
-        if (!actor) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme, NOT_AN_OPERATOR);
+        const { token, actor } = await authenticateAdmin(pr, request);
         const full = hasRole(actor, 'admin');
 
         if (request.method !== 'POST') {

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, type Actor } from '../../../app/index.ts';
 import { GatehouseError } from '../../../core/errors.ts';
-import { ADMIN_API_PATH, ADMIN_SCOPE, ADMIN_SCOPES, isAdminScope } from '../../../core/tokens/admin-scopes.ts';
-import { adminActor, NOT_AN_OPERATOR } from '../../admin-actor.ts';
+import { ADMIN_API_PATH, ADMIN_SCOPE, ADMIN_SCOPES } from '../../../core/tokens/admin-scopes.ts';
+import { authenticateAdmin } from '../../admin-actor.ts';
 import type { AppContext } from '../../context.ts';
 import { SECURITY } from '../../plugins/openapi.ts';
 import { createProtectedResource, registerProtectedResourceMetadata, type ProtectedResource } from '../../resource-server/index.ts';
@@ -56,16 +56,8 @@ export async function registerAdminApiRoutes(
     });
 
     const authenticate = (needsFull: boolean) => async (request: FastifyRequest, _reply: FastifyReply) => {
-      const token = await pr.authenticate({
-        authorization: request.headers.authorization,
-        dpop: request.headers.dpop,
-        method: request.method,
-        url: request.url,
-      });
-      if (!token.scope.some(isAdminScope)) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme);
       // A user's token acts as that user, with the weaker of scope and current role (admin-actor.ts).
-      const actor = adminActor(token, request.ip);
-      if (!actor) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme, NOT_AN_OPERATOR);
+      const { token, actor } = await authenticateAdmin(pr, request);
       // Read-only tokens never mutate (checked here, before the use case's own role check).
       if ((needsFull || (request.method !== 'GET' && request.method !== 'HEAD')) && !hasRole(actor, 'admin'))
         throw pr.insufficientScope([ADMIN_SCOPE], token.scheme);
