@@ -326,8 +326,8 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
   /** RFC 9449 §7.2: both schemes named when both are taken; the error on the one the client used (none without credentials). */
   const challenges = (used: 'Bearer' | 'DPoP' | null, params: Params, scope: string | undefined) => {
     const list: string[] = [];
-    if (bearerAllowed) list.push(challenge('Bearer', { resource_metadata: metadataUrl, scope, ...(used !== 'DPoP' ? params : {}) }));
-    if (dpop) list.push(challenge('DPoP', { resource_metadata: metadataUrl, scope, algs, ...(used === 'DPoP' || !bearerAllowed ? params : {}) }));
+    if (bearerAllowed) list.push(challenge('Bearer', { resource_metadata: metadataUrl, ...(used !== 'DPoP' ? params : {}), scope }));
+    if (dpop) list.push(challenge('DPoP', { resource_metadata: metadataUrl, ...(used === 'DPoP' || !bearerAllowed ? params : {}), scope, algs }));
     return list.join(', ');
   };
   const unauthorized = (used: 'Bearer' | 'DPoP' | null, error: Invalid | null, scope: string | undefined) =>
