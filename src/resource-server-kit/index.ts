@@ -71,10 +71,13 @@ export interface ResourceServerOptions {
 
 /** What a verified access token says. */
 export interface VerifiedToken {
+  /** The access token itself (e.g. for the MCP SDK's `AuthInfo.token`). */
+  readonly token: string;
   readonly scheme: 'Bearer' | 'DPoP';
   readonly subject: string | undefined;
-  readonly clientId: string | undefined;
-  readonly scopes: readonly string[];
+  /** `client_id` (RFC 9068 §2.2 requires it in JWTs; '' when an introspection answer leaves it out). Shaped like the MCP SDK's `AuthInfo`. */
+  readonly clientId: string;
+  readonly scopes: string[];
   readonly audience: readonly string[];
   readonly expiresAt: number | undefined;
   /** RFC 7800 / RFC 9449 §6 confirmation (`jkt` when DPoP-bound). */
@@ -374,9 +377,10 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
     }
     const cnf = isObject(claims.cnf) ? (claims.cnf as { jkt?: string }) : undefined;
     return {
+      token,
       scheme,
       subject: typeof claims.sub === 'string' ? claims.sub : undefined,
-      clientId: typeof claims.client_id === 'string' ? claims.client_id : undefined,
+      clientId: typeof claims.client_id === 'string' ? claims.client_id : '',
       scopes: granted,
       audience: stringList(claims.aud),
       expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
