@@ -273,6 +273,18 @@ describe('Introspection at a web-Request resource server (RFC 7662)', () => {
     assert.match(challengeOf(res), /error="insufficient_scope", error_description="[^"]+", scope="read"/);
   });
 
+  test('RFC 9449 §7.1 a DPoP-bound opaque token: cnf.jkt from introspection, accepted with its proof, refused as Bearer', async () => {
+    const handle = oauth.DPoP({}, await oauth.generateKeyPair('ES256'));
+    const t = await token(`${web.url}/api`, 'read', handle);
+    const url = `${web.url}/api/orders`;
+    const ok = await fetch(url, { headers: { authorization: `DPoP ${t}`, dpop: await proofFor(handle, 'GET', url, t) } });
+    assert.equal(ok.status, 200);
+    assert.equal(((await ok.json()) as { scheme: string }).scheme, 'DPoP');
+    const bearer = await fetch(url, { headers: { authorization: `Bearer ${t}` } });
+    assert.equal(bearer.status, 401);
+    assert.match(challengeOf(bearer), /error="invalid_token", error_description="a DPoP-bound access token must be sent/);
+  });
+
   test('RFC 9728 §3 metadata from the web face', async () => {
     const res = await fetch(`${web.url}/.well-known/oauth-protected-resource/api`);
     assert.equal(res.status, 200);
