@@ -7,6 +7,9 @@
 //   src/events/sinks (adapters' own tests excepted).
 // - the interfaces (src/http, src/cli, src/app) import no driver-level module and not src/main.ts
 //   (the process entry); src/app (the application layer) imports no interface either.
+// - the resource-server kit (src/resource-server-kit, published as `gatehouse/resource-server`)
+//   runs inside other processes: it imports only jose, node built-ins, fastify types and the pure
+//   core helpers (crypto, errors, www-authenticate, dpop, model, ports) — never storage, http or compose.
 // Uses the TypeScript scanner (ts.preProcessFile), so type-only imports count too.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -56,6 +59,18 @@ for (const file of files) {
     }
     if (rel.startsWith('app/') && target && /^(http|cli|mcp|admin)\//.test(target) && !isTest)
       problems.push(`${rel}: the application layer must not import the interface ${spec}`);
+    if (rel.startsWith('resource-server-kit/') && !isTest) {
+      if (
+        target &&
+        !target.startsWith('resource-server-kit/') &&
+        !/^core\/(dpop|model|ports)\//.test(target) &&
+        !/^core\/(crypto|errors|www-authenticate)\.ts$/.test(target)
+      ) {
+        problems.push(`${rel}: the resource-server kit may import only pure core helpers (found ${spec})`);
+      }
+      if (!target && !/^(jose|node:.*|fastify)$/.test(spec))
+        problems.push(`${rel}: the resource-server kit may import only jose, node built-ins and fastify types (found ${spec})`);
+    }
     if (rel.startsWith('storage/') && target && !target.startsWith('storage/') && !isTest) {
       if (!/^core\/(ports|model)\//.test(target) && !/^core\/(errors|crypto)\.ts$/.test(target)) {
         problems.push(`${rel}: an adapter may import only core/ports and core/model (found ${spec})`);

@@ -51,6 +51,17 @@ describe('DESIGN §1 import boundaries', () => {
       { 'app/a.ts': "import '../http/x.ts';\n", 'http/x.ts': '' },
       /application layer must not import the interface/,
     ],
+    [
+      'the resource-server kit imports the HTTP layer',
+      { 'resource-server-kit/a.ts': "import '../http/resource-server/index.ts';\n", 'http/resource-server/index.ts': '' },
+      /resource-server kit may import only pure core helpers/,
+    ],
+    [
+      'the resource-server kit imports a core use case',
+      { 'resource-server-kit/a.ts': "import '../core/token/x.ts';\n", 'core/token/x.ts': '' },
+      /resource-server kit may import only pure core helpers/,
+    ],
+    ['the resource-server kit imports a driver', { 'resource-server-kit/a.ts': "import 'kysely';\n" }, /resource-server kit may import only jose/],
   ];
   for (const [name, files, message] of cases) {
     test(`fails when ${name}`, () => {

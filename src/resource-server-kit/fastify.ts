@@ -1,0 +1,48 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { createResourceServer, type ResourceServer, ResourceServerError, type ResourceServerOptions, type VerifiedToken } from './index.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** A `preHandler` that lets through only requests whose access token carries every one of `scopes`. */
+    requireScopes(scopes?: readonly string[]): preHandlerAsyncHookHandler;
+  }
+  interface FastifyRequest {
+    /** The verified access token, set by `requireScopes`. */
+    gatehouseToken?: VerifiedToken;
+  }
+}
+
+export type GatehouseResourceServerOptions = ResourceServerOptions | { readonly resourceServer: ResourceServer };
+
+/**
+ * The kit as a Fastify plugin: serves the RFC 9728 metadata document and decorates the instance
+ * with `requireScopes([...])`, a `preHandler` answering 401/403 with the right challenges.
+ * Not encapsulated (like fastify-plugin): the decorator is visible where the plugin is registered.
+ */
+export async function gatehouseResourceServer(app: FastifyInstance, opts: GatehouseResourceServerOptions): Promise<void> {
+  const rs = 'resourceServer' in opts ? opts.resourceServer : createResourceServer(opts);
+  const origin = new URL(rs.resource).origin;
+  const body = JSON.stringify(rs.metadata);
+  app.get(rs.metadataPath, async (_request, reply) => reply.header('cache-control', 'public, max-age=3600').type('application/json').send(body));
+  app.decorateRequest('gatehouseToken', undefined);
+  app.decorate('requireScopes', (scopes: readonly string[] = []) => async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      request.gatehouseToken = await rs.verify(
+        {
+          method: request.method,
+          // RFC 9449 §4.3 htu: the URI the client addressed, i.e. the resource's public origin and this path.
+          url: `${origin}${request.url}`,
+          authorization: request.headers.authorization,
+          dpop: request.headers.dpop,
+        },
+        { scopes },
+      );
+    } catch (e) {
+      if (!(e instanceof ResourceServerError)) throw e;
+      reply.code(e.status).headers({ ...e.headers, 'cache-control': 'no-store' });
+      return e.code ? reply.send({ error: e.code, error_description: e.description }) : reply.send();
+    }
+  });
+}
+// What fastify-plugin does: run in the registering context, so `requireScopes` is visible there.
+Object.assign(gatehouseResourceServer, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'gatehouse-resource-server' });
