@@ -109,8 +109,9 @@ export function registerTokenRoute(app: FastifyInstance, ctx: Pick<AppContext, '
   const endpoint = ctx.tokenEndpoint;
   const url = endpointUrl(ctx.config, '/token');
   app.post('/token', { schema: tokenSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
-    // RFC 8707 §2: `resource` may be sent more than once; every other parameter only once.
-    const form = readOAuthForm(request.body, ['resource']);
+    // RFC 8707 §2: `resource` may be sent more than once, and so may what a grant declares
+    // repeatable (RFC 8693 §2.1 `audience`); the endpoint refuses repeats the grant did not declare.
+    const form = readOAuthForm(request.body, endpoint.repeatable);
     const grant = endpoint.grantFor(form.single['grant_type']);
     const creds = extractClientCredentials(request, form.single);
     const authenticated = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: grant.allowsPublicClients, address: request.ip });
