@@ -49,9 +49,12 @@ let userTokens: oauth.TokenEndpointResponse;
 
 type Result = { ok: true; body: oauth.TokenEndpointResponse } | { ok: false; error: string; status: number };
 
-async function exchange(c: TestClient, params: URLSearchParams | Record<string, string>, grant = TX): Promise<Result> {
+async function exchange(c: TestClient, params: URLSearchParams | Record<string, string>, grant = TX, DPoP?: oauth.DPoPHandle): Promise<Result> {
   const client: oauth.Client = { client_id: c.client_id };
-  const res = await oauth.genericTokenEndpointRequest(as, client, oauth.ClientSecretBasic(c.client_secret), grant, params, INSECURE);
+  const res = await oauth.genericTokenEndpointRequest(as, client, oauth.ClientSecretBasic(c.client_secret), grant, params, {
+    ...INSECURE,
+    ...(DPoP ? { DPoP } : {}),
+  });
   try {
     return { ok: true, body: await oauth.processGenericTokenEndpointResponse(as, client, res) };
   } catch (e) {
@@ -115,27 +118,27 @@ async function verifyAccessToken(token: string, audience: string) {
 /** A token this server signed carrying `may_act` (as a claim mapping or an upstream exchange would). */
 async function mayActToken(mayAct: Record<string, unknown>): Promise<string> {
   const iat = Math.floor(op.clock.now() / 1000);
-  return op.gh.services.keys
-    .signer('ES256')
-    .signAsync(
-      {
-        iss: op.url,
-        sub: 'batch-service',
-        aud: api.client_id,
-        client_id: rp.client_id,
-        exp: iat + 600,
-        iat,
-        jti: `may-act-${iat}-${Math.random()}`,
-        scope: 'email',
-        may_act: mayAct,
-      },
-      'at+jwt',
-    );
+  return op.gh.services.keys.signer('ES256').signAsync(
+    {
+      iss: op.url,
+      sub: 'batch-service',
+      aud: api.client_id,
+      client_id: rp.client_id,
+      exp: iat + 600,
+      iat,
+      jti: `may-act-${iat}-${Math.random()}`,
+      scope: 'email',
+      may_act: mayAct,
+    },
+    'at+jwt',
+  );
 }
 
 before(async () => {
   op = await startOidcServer({
     introspection: { privilegedClients: [RS_ID] },
+    registration: { enabled: true, allowedScopes: ['read'], allowedGrantTypes: ['client_credentials', TX] },
+    rateLimits: { registration: { perAddress: 0 } },
     // The disabled-user test proves the exchange's own principal check, not the revocation on disable.
     users: { revokeOnDisable: false },
     resources: [
@@ -314,6 +317,54 @@ describe('RFC 8693 token exchange', () => {
     const res = await oauth.revocationRequest(as, client, oauth.ClientSecretBasic(rp.client_secret), fresh.access_token, INSECURE);
     await oauth.processRevocationResponse(res);
     refusedWith(await exchange(api, { subject_token: fresh.access_token, subject_token_type: AT, audience: BACKEND }), 'invalid_request');
+  });
+
+  test('RFC 8693 §2.2.1 / RFC 9449 §5: a DPoP proof on the exchange binds the issued token (token_type DPoP, cnf.jkt)', async () => {
+    const keys = await oauth.generateKeyPair('ES256');
+    const dpop = oauth.DPoP({}, keys);
+    const body = ok(await exchange(api, { subject_token: userTokens.access_token, subject_token_type: AT, audience: BACKEND }, TX, dpop));
+    assert.equal(body.token_type, 'dpop');
+    const claims = await verifyAccessToken(body.access_token, BACKEND);
+    assert.deepEqual(claims['cnf'], { jkt: await dpop.calculateThumbprint() });
+  });
+
+  test('RFC 8693 audit: every exchange publishes token.exchanged with the subject, the actor and the new jti', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const off = op.gh.services.events.on('token.exchanged', (e) => {
+      seen.push(e as unknown as Record<string, unknown>);
+    });
+    try {
+      const body = ok(
+        await exchange(api, {
+          subject_token: userTokens.access_token,
+          subject_token_type: AT,
+          actor_token: await clientToken(actor1),
+          actor_token_type: AT,
+          audience: BACKEND,
+        }),
+      );
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]!['clientId'], api.client_id);
+      assert.equal(seen[0]!['subjectClientId'], rp.client_id);
+      assert.equal(seen[0]!['actorClientId'], actor1.client_id);
+      assert.equal(seen[0]!['delegation'], true);
+      assert.equal(seen[0]!['jti'], decodeJwt(body.access_token).jti);
+    } finally {
+      off();
+    }
+  });
+
+  test('RFC 7591 §2: dynamic registration may ask for the grant but not set token_exchange policy (operator only)', async () => {
+    const register = (meta: Record<string, unknown>) =>
+      fetch(`${op.url}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ grant_types: [TX], scope: 'read', ...meta }),
+      });
+    const refused = await register({ token_exchange: { subject_clients: '*' } });
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as Record<string, unknown>)['error'], 'invalid_client_metadata');
+    assert.equal((await register({})).status, 201);
   });
 
   test('RFC 8693 §2.2.1 lifetime: the issued token expires no later than the subject token; an expired subject token is refused', async () => {
