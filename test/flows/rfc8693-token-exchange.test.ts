@@ -367,6 +367,18 @@ describe('RFC 8693 token exchange', () => {
     assert.equal((await register({})).status, 201);
   });
 
+  test('RFC 8693 policy through the application layer (CLI, admin API): token_exchange is set, kept on update, and its shape checked', async () => {
+    const app = op.gh.services.application;
+    const policy = { subject_clients: [rp.client_id], audiences: [BACKEND] };
+    const r = await app.clients.create(OPERATOR, { client_name: 'tx app', grant_types: [TX], scope: 'openid email', token_exchange: policy });
+    assert.deepEqual(r.client['token_exchange'], policy);
+    const updated = await app.clients.update(OPERATOR, { client_id: r.client.client_id, metadata: { client_name: 'tx app 2' } });
+    assert.deepEqual(updated.client['token_exchange'], policy);
+    const c: TestClient = { client_id: r.client.client_id, client_secret: r.client_secret ?? '', client: undefined as never };
+    ok(await exchange(c, { subject_token: userTokens.access_token, subject_token_type: AT, audience: BACKEND }));
+    await assert.rejects(app.clients.create(OPERATOR, { client_name: 'bad', grant_types: [TX], token_exchange: { subject_clients: 'all' } as never }));
+  });
+
   test('RFC 8693 §2.2.1 lifetime: the issued token expires no later than the subject token; an expired subject token is refused', async () => {
     const subjectExp = decodeJwt(userTokens.access_token).exp as number;
     const left = 60;
