@@ -29,6 +29,7 @@ const TX = 'urn:ietf:params:oauth:grant-type:token-exchange';
 const AT = 'urn:ietf:params:oauth:token-type:access_token';
 const JWT = 'urn:ietf:params:oauth:token-type:jwt';
 const RT = 'urn:ietf:params:oauth:token-type:refresh_token';
+const IDT = 'urn:ietf:params:oauth:token-type:id_token';
 const RS_ID = 'tx-introspector';
 const BACKEND = 'https://backend.example';
 const OTHER = 'https://other.example';
@@ -379,6 +380,17 @@ describe('RFC 8693 token exchange', () => {
     await assert.rejects(app.clients.create(OPERATOR, { client_name: 'bad', grant_types: [TX], token_exchange: { subject_clients: 'all' } as never }));
   });
 
+  test('RFC 8693 §3 id_token subject: our ID token stands for the user (scope openid only); an access token sent as an ID token is refused', async () => {
+    assert.ok(userTokens.id_token);
+    const body = ok(await exchange(api, { subject_token: userTokens.id_token, subject_token_type: IDT, audience: BACKEND }));
+    assert.equal(body.scope, 'openid');
+    const claims = await verifyAccessToken(body.access_token, BACKEND);
+    assert.equal(claims.sub, decodeJwt(userTokens.id_token).sub);
+    refusedWith(await exchange(api, { subject_token: userTokens.id_token, subject_token_type: IDT, audience: BACKEND, scope: 'email' }), 'invalid_scope');
+    refusedWith(await exchange(api, { subject_token: userTokens.access_token, subject_token_type: IDT, audience: BACKEND }), 'invalid_request');
+    refusedWith(await exchange(stranger, { subject_token: userTokens.id_token, subject_token_type: IDT }), 'invalid_request');
+  });
+
   test('RFC 8693 §2.2.1 lifetime: the issued token expires no later than the subject token; an expired subject token is refused', async () => {
     const subjectExp = decodeJwt(userTokens.access_token).exp as number;
     const left = 60;
@@ -388,5 +400,7 @@ describe('RFC 8693 token exchange', () => {
     assert.ok((decodeJwt(body.access_token).exp as number) <= subjectExp);
     op.clock.advance(left + 1);
     refusedWith(await exchange(api, { subject_token: userTokens.access_token, subject_token_type: AT, audience: BACKEND }), 'invalid_request');
+    // The ID token (shorter-lived) is past its exp too.
+    refusedWith(await exchange(api, { subject_token: userTokens.id_token!, subject_token_type: IDT, audience: BACKEND }), 'invalid_request');
   });
 });

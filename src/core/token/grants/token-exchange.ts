@@ -24,8 +24,8 @@ export const TOKEN_TYPE = {
   jwt: 'urn:ietf:params:oauth:token-type:jwt',
 } as const;
 
-/** Subject token types accepted (our own tokens only; ID tokens and foreign JWTs are not yet). */
-export const SUBJECT_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.access_token, TOKEN_TYPE.jwt, TOKEN_TYPE.refresh_token];
+/** Subject token types accepted (our own tokens only; foreign JWTs are not yet). */
+export const SUBJECT_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.access_token, TOKEN_TYPE.jwt, TOKEN_TYPE.refresh_token, TOKEN_TYPE.id_token];
 const ACTOR_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.access_token, TOKEN_TYPE.jwt];
 const ISSUED_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.access_token, TOKEN_TYPE.jwt];
 
@@ -109,7 +109,49 @@ const refused = (description: string, detail?: string) => OAuthError.invalidRequ
 export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
   const issuer = deps.config.issuer;
 
+  /**
+   * One of our ID tokens (OIDC Core §2) as a subject token: signature, `typ: JWT`, `iss`, `exp`,
+   * `auth_time`, and the client it was issued to (`azp`, else its only `aud`). It stands for the
+   * user's identity only, so its scope is `openid`. ID tokens carry no `jti` we could revoke nor a
+   * sealed user id: a pairwise `sub` finds no user and is refused.
+   */
+  function fromIdToken(token: string, now: number): TokenView | undefined {
+    const verified = deps.keys.verify(token);
+    if (!verified || typeof verified.header.typ !== 'string' || verified.header.typ.toUpperCase() !== 'JWT') return undefined;
+    const p = verified.payload;
+    const aud = typeof p.aud === 'string' ? [p.aud] : isStrings(p.aud) ? p.aud : [];
+    const num = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+    if (p.iss !== issuer || typeof p.sub !== 'string' || !num(p.exp) || !num(p.iat) || !num(p.auth_time) || aud.length === 0) return undefined;
+    const clientId = typeof p.azp === 'string' ? p.azp : aud.length === 1 ? aud[0]! : undefined;
+    if (clientId === undefined || !aud.includes(clientId) || p.exp <= now) return undefined;
+    const claims: Record<string, unknown> = { auth_time: p.auth_time };
+    if (p.acr !== undefined) claims.acr = p.acr;
+    if (p.amr !== undefined) claims.amr = p.amr;
+    return {
+      format: 'jwt',
+      kind: 'access_token',
+      jti: typeof p.jti === 'string' ? p.jti : '',
+      clientId,
+      subject: p.sub,
+      scope: 'openid',
+      audience: aud,
+      issuedAt: p.iat,
+      expiresAt: p.exp,
+      notBefore: undefined,
+      cnf: null,
+      claims,
+      record: undefined,
+    };
+  }
+
   async function readToken(token: string, type: string, role: 'subject' | 'actor', now: number): Promise<TokenView> {
+    if (type === TOKEN_TYPE.id_token) {
+      const view = fromIdToken(token, now);
+      if (!view) throw refused(`the ${role}_token is not a valid ID token this server issued`);
+      const principals = await checkTokenPrincipals(deps, view);
+      if (!principals.available || !principals.user) throw refused(`the ${role}_token's user or client is no longer available`);
+      return view;
+    }
     const view = await findToken(deps, issuer, token);
     if (!view) throw refused(`the ${role}_token is not a token this server issued`);
     const kindOk =
