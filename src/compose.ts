@@ -324,7 +324,7 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     // JAR (RFC 9101) and PAR (RFC 9126): one instance each, shared by /authorize and /par.
     const requestObjects = createRequestObjects({ clock, jwks: clientJwks }, config);
     const pushedRequests = createPushedRequests({ ...ports, tenantId }, config);
-    const grants = createGrantRegistry({ ...ports, accessTokens, idTokens, subjects, claimCatalog, tenantId, config });
+    const grants = createGrantRegistry({ ...ports, accessTokens, idTokens, subjects, claimCatalog, keys, tenantId, config });
     // RFC 9449: proofs' jti go to the shared replay cache (Redis in front of the store, never a
     // per-instance memory); nonces are an HMAC under a KEK-derived key, so every instance agrees.
     const dpop = createDpopVerifier(

@@ -31,7 +31,7 @@ export const USAGE = `Usage: npm run bench -- [options]
   --connections N   autocannon connections (default 50)
   --starts N        fresh starts for start-to-ready and idle RSS (default 3; --quick: 1)
   --targets LIST    comma-separated: gatehouse,gatehouse-pg,gatehouse-mariadb,oidc-provider,oauth2-server,hello
-  --scenarios LIST  comma-separated: cc-jwt,cc-opaque,cc-dpop,introspect-opaque,jwks,auth-code,auth-code-session,refresh,signin-under-load,hello
+  --scenarios LIST  comma-separated: cc-jwt,cc-opaque,cc-dpop,token-exchange,introspect-opaque,jwks,auth-code,auth-code-session,refresh,signin-under-load,hello
   --quick           CI smoke: 1 round, 2 s cells; results go to a temp dir, nothing published
   --out DIR         results directory (default bench/results)
   --publish / --no-publish   write latest.md, latest.svg and the README section (default: not with --quick)

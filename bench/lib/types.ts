@@ -24,6 +24,11 @@ export interface TargetCapabilities {
   readonly jwtClient?: ClientFixture;
   /** The token endpoint binds `jwtClient`'s tokens to a DPoP proof (RFC 9449). */
   readonly dpop?: boolean;
+  /**
+   * Client allowed RFC 8693 token exchange (and client_credentials, to get its own subject
+   * tokens), issuing JWT access tokens.
+   */
+  readonly tokenExchangeClient?: ClientFixture;
   /** Client issuing opaque access tokens (client_credentials). */
   readonly opaqueClient?: ClientFixture;
   /** Authorization endpoint (the flow scenarios). */

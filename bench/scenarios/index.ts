@@ -9,6 +9,19 @@ import { introspectOpaque } from './introspect-opaque.ts';
 import { jwks } from './jwks.ts';
 import { refresh } from './refresh.ts';
 import { signinUnderLoad } from './signin-under-load.ts';
+import { tokenExchange } from './token-exchange.ts';
 
 /** Every scenario, in table order. Add a file and a line here to add one. */
-export const scenarios: readonly Scenario[] = [ccJwt, ccOpaque, ccDpop, introspectOpaque, jwks, authCode, authCodeSession, refresh, signinUnderLoad, hello];
+export const scenarios: readonly Scenario[] = [
+  ccJwt,
+  ccOpaque,
+  ccDpop,
+  tokenExchange,
+  introspectOpaque,
+  jwks,
+  authCode,
+  authCodeSession,
+  refresh,
+  signinUnderLoad,
+  hello,
+];

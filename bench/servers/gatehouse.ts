@@ -104,7 +104,7 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
   const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
   let dir = '';
   let configFile = '';
-  let clients: { jwt: ClientFixture; opaque: ClientFixture } | null = null;
+  let clients: { jwt: ClientFixture; opaque: ClientFixture; exchange: ClientFixture } | null = null;
   let web: ClientFixture | null = null;
   let webError: string | null = null;
   let clientError: string | null = null;
@@ -186,7 +186,7 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
       );
       // One client per token format, each also naming the resource whose registry entry demands
       // that format (node-oidc-provider picks the format from the resource alone).
-      const create = async (format: 'jwt' | 'opaque', resource: string): Promise<ClientFixture> => {
+      const create = async (format: 'jwt' | 'opaque', resource: string, grantTypes = 'client_credentials'): Promise<ClientFixture> => {
         const out = await runNode(
           [
             CLI,
@@ -195,9 +195,9 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
             '--config',
             configFile,
             '--name',
-            `bench-${format}`,
+            `bench-${format}${grantTypes === 'client_credentials' ? '' : '-exchange'}`,
             '--grant-types',
-            'client_credentials',
+            grantTypes,
             '--scopes',
             BENCH_SCOPE,
             '--token-endpoint-auth-method',
@@ -212,7 +212,11 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
         return { ...parseCreatedClient(out), scope: BENCH_SCOPE, extraParams: { resource } };
       };
       try {
-        clients = { jwt: await create('jwt', RESOURCE_JWT), opaque: await create('opaque', RESOURCE_OPAQUE) };
+        clients = {
+          jwt: await create('jwt', RESOURCE_JWT),
+          opaque: await create('opaque', RESOURCE_OPAQUE),
+          exchange: await create('jwt', RESOURCE_JWT, 'client_credentials,urn:ietf:params:oauth:grant-type:token-exchange'),
+        };
         opts.log(`${id}: database ${databaseUrl}, clients ${clients.jwt.clientId} (jwt), ${clients.opaque.clientId} (opaque)`);
       } catch (e) {
         // Keep going: startup, memory and JWKS need no client; token scenarios report the failure.
@@ -279,9 +283,17 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
             authorizationPath: '/authorize',
             user: { username: BENCH_USERNAME, password: BENCH_PASSWORD },
             ...(web ? { webClient: web } : {}),
-            ...(clients ? { jwtClient: clients.jwt, opaqueClient: clients.opaque, dpop: true } : {}),
+            ...(clients ? { jwtClient: clients.jwt, opaqueClient: clients.opaque, tokenExchangeClient: clients.exchange, dpop: true } : {}),
             failures: {
-              ...(clients ? {} : { 'cc-jwt': clientError!, 'cc-opaque': clientError!, 'cc-dpop': clientError!, 'introspect-opaque': clientError! }),
+              ...(clients
+                ? {}
+                : {
+                    'cc-jwt': clientError!,
+                    'cc-opaque': clientError!,
+                    'cc-dpop': clientError!,
+                    'introspect-opaque': clientError!,
+                    'token-exchange': clientError!,
+                  }),
               ...(web ? {} : { 'auth-code': webError!, refresh: webError!, 'signin-under-load': webError! }),
             },
           },

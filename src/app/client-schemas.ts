@@ -50,6 +50,14 @@ const members = {
       z.strictObject({ claim: z.string().max(64).optional(), destinations: z.array(z.enum(CLAIM_DESTINATIONS)).max(CLAIM_DESTINATIONS.length).optional() }),
     )
     .describe('Gatehouse: per source (roles, groups, an attribute) the claim name and destinations for this client (docs/users.md)'),
+  token_exchange: z
+    .strictObject({
+      subject_clients: z.union([z.literal('*'), strs]).optional(),
+      audiences: strs.optional(),
+      delegation: z.boolean().optional(),
+      impersonation: z.boolean().optional(),
+    })
+    .describe('Gatehouse: RFC 8693 token exchange policy: whose tokens the client may exchange, for which audiences and resources (docs/token-exchange.md)'),
 } as const;
 
 type Members = typeof members;

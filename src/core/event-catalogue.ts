@@ -14,6 +14,7 @@ export interface EventSpec<K extends EventName> {
 
 export const EVENT_CATALOGUE = {
   'token.issued': { subject: 'clientId' },
+  'token.exchanged': { subject: 'clientId' },
   'token.revoked': { subject: 'clientId' },
   'grant.revoked': { subject: 'grantId' },
   'tokens.revoked_for_user': { subject: 'userId' },

@@ -23,6 +23,21 @@ export interface EventMap {
     jti: string;
     subject: string;
   };
+  /**
+   * RFC 8693 token exchange: `clientId` exchanged a token of `subjectClientId` (`subjectJti`) for
+   * the access token `jti`; `delegation` when an actor token was presented (`actorClientId`).
+   */
+  'token.exchanged': {
+    tenantId: string;
+    clientId: string;
+    subjectClientId: string;
+    subjectJti: string;
+    actorClientId: string | null;
+    delegation: boolean;
+    audience: string[];
+    scope: string;
+    jti: string;
+  };
   /** One stored token was revoked (RFC 7009, with its grant, on reuse, or by an operator). */
   'token.revoked': {
     tenantId: string;

@@ -72,7 +72,7 @@ test('RFC 9562 §5.7: ids are UUID v7, unique and strictly increasing even withi
 
 test('type filters: `*`, a prefix glob, exact names with or without gatehouse.', () => {
   assert.equal(selectEvents(['*']).names.size, EVENT_NAMES.length);
-  assert.deepEqual([...selectEvents(['token.*']).names].sort(), ['token.introspected', 'token.issued', 'token.revoked']);
+  assert.deepEqual([...selectEvents(['token.*']).names].sort(), ['token.exchanged', 'token.introspected', 'token.issued', 'token.revoked']);
   assert.deepEqual([...selectEvents(['gatehouse.client.created', 'user.deleted']).names], ['client.created', 'user.deleted']);
   assert.deepEqual(selectEvents(['nope.*']).unknown, ['nope.*']);
 });

@@ -32,6 +32,7 @@ test('RFC 8414 §2 metadata advertises exactly what works (S17)', async () => {
     'implicit',
     'refresh_token',
     'urn:ietf:params:oauth:grant-type:device_code',
+    'urn:ietf:params:oauth:grant-type:token-exchange',
   ]);
   // Implicit-only response types are off by default (OAuth 2.1); hybrid ones are served.
   assert.deepEqual(as.response_types_supported, ['code', 'code id_token', 'code token', 'code id_token token']);

@@ -120,6 +120,8 @@ export function grantDeps(
     subjects: createUserSubjects(KEK, idTokens.subjectFor),
     codes: opts.codes ?? fakeCodeStore(),
     users,
+    clients: w.storage.clients,
+    keys: w.keys,
     tokens: w.storage.tokens,
     denylist: w.storage.denylist,
     clock: w.clock,

@@ -37,6 +37,8 @@ export const METADATA_OPTIONS = {
   'dpop-bound-access-tokens': { type: 'boolean' },
   /** Gatehouse `claim_mappings`: inline JSON (starting with `{`) or a FILE holding it (docs/users.md). */
   'claim-mappings': { type: 'string' },
+  /** Gatehouse `token_exchange` (RFC 8693 policy): inline JSON (docs/token-exchange.md). */
+  'token-exchange': { type: 'string' },
   /** `clients update`: removes a member (its default applies again); repeatable. */
   unset: { type: 'string', multiple: true },
 } as const;
@@ -111,6 +113,14 @@ export async function metadataFromFlags(values: Record<string, unknown>, opts: {
       m['claim_mappings'] = JSON.parse(inline ? mappings : await readFile(mappings, 'utf8')) as unknown;
     } catch (e) {
       throw new GatehouseError('GH_CLI_USAGE', `--claim-mappings ${inline ? '' : `${mappings}: `}cannot read a JSON object (${(e as Error).message})`);
+    }
+  }
+  const exchange = v['token-exchange'];
+  if (exchange !== undefined) {
+    try {
+      m['token_exchange'] = JSON.parse(exchange) as unknown;
+    } catch (e) {
+      throw new GatehouseError('GH_CLI_USAGE', `--token-exchange cannot read a JSON object (${(e as Error).message})`);
     }
   }
   for (const member of (values['unset'] as string[] | undefined) ?? []) {

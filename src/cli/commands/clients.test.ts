@@ -145,3 +145,23 @@ test('clients usage errors exit 2; an unknown client exits 1 with GH_NOT_FOUND',
   assert.equal(missing.code, 1);
   assert.match(missing.err, /GH_NOT_FOUND/);
 });
+
+test('RFC 8693 clients create --token-exchange JSON stores the policy; malformed JSON is a usage error', async () => {
+  const policy = { subject_clients: ['web'], audiences: ['https://api.example'], delegation: false };
+  const r = await run(
+    'clients',
+    'create',
+    '--name',
+    'Exchanger',
+    '--grant-types',
+    'urn:ietf:params:oauth:grant-type:token-exchange',
+    '--token-exchange',
+    JSON.stringify(policy),
+    '--json',
+  );
+  assert.equal(r.code, 0, r.err);
+  const c = JSON.parse(r.out) as Record<string, unknown>;
+  assert.deepEqual(c['token_exchange'], policy);
+  assert.deepEqual((await stored(String(c['client_id'])))?.metadata['token_exchange'], policy);
+  assert.equal((await run('clients', 'create', '--name', 'x', '--grant-types', 'client_credentials', '--token-exchange', '{nope')).code, 2);
+});

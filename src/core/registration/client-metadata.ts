@@ -6,6 +6,7 @@ import { OAuthError } from '../errors.ts';
 import { CLIENT_AUTH_METHODS, type AccessTokenFormat, type ClientAuthMethod } from '../model/client.ts';
 import { SIGNING_ALGS } from '../model/key.ts';
 import { isScopeToken } from '../model/scope.ts';
+import { checkTokenExchangeMetadata } from '../token/grants/token-exchange.ts';
 import { checkJwks, checkSigningAlg } from './client-keys.ts';
 import { checkOidcMetadata } from './oidc-client-metadata.ts';
 import { checkRedirectUri, type ApplicationType } from './redirect-uris.ts';
@@ -239,6 +240,15 @@ export function validateClientMetadata(raw: Readonly<Record<string, unknown>>, p
   );
   const mappings = claimMappingsMember(r, policy);
   if (mappings !== undefined) extra['claim_mappings'] = mappings;
+  // RFC 8693 policy (docs/token-exchange.md): whose tokens the client may exchange and for which
+  // audiences. It widens what a client can reach, so only the operator sets it.
+  const exchange = r['token_exchange'];
+  if (exchange !== undefined && exchange !== null) {
+    if (!policy.firstParty) throw bad('token_exchange can be set only by the operator');
+    const problem = checkTokenExchangeMetadata(exchange);
+    if (problem) throw bad(problem);
+    extra['token_exchange'] = exchange;
+  }
   const clientName = optString(r, 'client_name') ?? '';
   if (clientName.length > 200) throw bad('client_name is too long');
 

@@ -14,6 +14,9 @@ import { createAuthorizationCodeGrant } from './grants/authorization-code.ts';
 import { createClientCredentialsGrant } from './grants/client-credentials.ts';
 import { createDeviceCodeGrant } from './grants/device-code.ts';
 import { createRefreshTokenGrant } from './grants/refresh-token.ts';
+import { createTokenExchangeGrant } from './grants/token-exchange.ts';
+import type { ClientStore } from '../ports/client-store.ts';
+import type { KeyRing } from '../keys/key-ring.ts';
 import type { AccessTokenIssuer } from '../tokens/issue-access-token.ts';
 import type { RefreshMintConfig } from '../tokens/refresh-tokens.ts';
 import type { TokenGrant } from './types.ts';
@@ -34,13 +37,17 @@ export interface GrantDeps {
   /** urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4). */
   readonly deviceCodes: Pick<DeviceCodeStore, 'poll' | 'consume' | 'slowDown'>;
   readonly users: Pick<UserStore, 'get'>;
+  /** Token exchange (RFC 8693): the subject and actor tokens' clients must still be enabled. */
+  readonly clients: Pick<ClientStore, 'get'>;
+  /** Token exchange: verifies our own JWT access tokens presented as subject or actor tokens. */
+  readonly keys: Pick<KeyRing, 'verify'>;
   readonly tokens: Pick<TokenStore, 'insert' | 'find' | 'consume' | 'revokeGrant'>;
   readonly denylist: Pick<TokenDenylist, 'add' | 'has'>;
   readonly clock: Clock;
   readonly random: Random;
   readonly events: EventPublisher;
   readonly tenantId: TenantId;
-  readonly config: RefreshMintConfig & LifetimeConfig;
+  readonly config: RefreshMintConfig & LifetimeConfig & { readonly issuer: string };
 }
 
 /** One factory per grant file (S1): adding a grant is a file plus one line here. */
@@ -49,6 +56,7 @@ const GRANT_FACTORIES: readonly ((deps: GrantDeps) => TokenGrant)[] = [
   createAuthorizationCodeGrant,
   createRefreshTokenGrant,
   createDeviceCodeGrant,
+  createTokenExchangeGrant,
 ];
 
 /** The token endpoint's grants keyed by their wire name (`grant_type`). */

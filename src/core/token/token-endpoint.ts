@@ -13,6 +13,12 @@ export interface TokenEndpoint {
   /** Every grant, keyed by wire name: what discovery advertises (S17). */
   readonly grants: ReadonlyMap<string, TokenGrant>;
   /**
+   * Every parameter some grant lets repeat: the form is read with these as lists, then `handle`
+   * refuses a repeat the chosen grant did not declare (so `audience` repeats for token exchange
+   * and nowhere else).
+   */
+  readonly repeatable: readonly string[];
+  /**
    * The grant named by `grant_type`, looked up before client authentication so the caller knows
    * whether a public client may use it. Throws invalid_request / unsupported_grant_type.
    */
@@ -25,11 +31,14 @@ export interface TokenEndpoint {
 }
 
 const NO_RESOURCES: readonly string[] = [];
+const DEFAULT_REPEATABLE: readonly string[] = ['resource'];
 
 /** Dispatches token requests through the grant registry (S1). */
 export function createTokenEndpoint(grants: ReadonlyMap<string, TokenGrant>): TokenEndpoint {
+  const repeatable = [...new Set([...DEFAULT_REPEATABLE, ...[...grants.values()].flatMap((g) => g.repeatable ?? [])])];
   return {
     grants,
+    repeatable,
     grantFor(grantType) {
       // RFC 6749 §4.4.2: grant_type is REQUIRED.
       if (grantType === undefined) throw OAuthError.invalidRequest('grant_type is required');
@@ -51,13 +60,23 @@ export function createTokenEndpoint(grants: ReadonlyMap<string, TokenGrant>): To
       if (dpopJkt === null && client.metadata['dpop_bound_access_tokens'] === true) {
         throw invalidDpopProof('this client must send a DPoP proof', `client ${client.clientId} requires DPoP`);
       }
+      // RFC 6749 §3.1: "Request and response parameters MUST NOT be included more than once",
+      // unless the grant declared the parameter repeatable (RFC 8707 `resource`, RFC 8693 §2.1).
+      const allowed = grant.repeatable ?? DEFAULT_REPEATABLE;
+      const multi: Record<string, readonly string[]> = {};
+      const single: Record<string, string> = { ...form.single };
+      for (const [name, values] of Object.entries(form.multi)) {
+        if (allowed.includes(name)) multi[name] = values;
+        else if (values.length > 1) throw OAuthError.invalidRequest(`parameter '${name}' is included more than once`);
+        else if (values[0] !== undefined) single[name] = values[0];
+      }
       // S1: the grant sees only the parameters it declared.
       const params: Record<string, string> = {};
       for (const name of grant.params) {
-        const value = form.single[name];
+        const value = single[name];
         if (value !== undefined) params[name] = value;
       }
-      return grant.handle({ client, authMethod: method, params, resources: form.multi['resource'] ?? NO_RESOURCES, dpopJkt });
+      return grant.handle({ client, authMethod: method, params, resources: multi['resource'] ?? NO_RESOURCES, multi, dpopJkt });
     },
   };
 }

@@ -27,7 +27,7 @@ export interface TokenView {
 }
 
 export interface FindTokenDeps {
-  readonly tokens: TokenStore;
+  readonly tokens: Pick<TokenStore, 'find'>;
   readonly keys: Pick<KeyRing, 'verify'>;
   readonly tenantId: TenantId;
 }
@@ -115,7 +115,7 @@ export async function findToken(deps: FindTokenDeps, issuer: string, token: stri
  * revoked, not consumed (a rotated refresh token), and for a JWT, neither its `jti` nor its
  * grant (`grant_id`, revoked on code or refresh token reuse) denylisted.
  */
-export async function isActive(view: TokenView, now: number, denylist: TokenDenylist, tenantId: TenantId): Promise<boolean> {
+export async function isActive(view: TokenView, now: number, denylist: Pick<TokenDenylist, 'has'>, tenantId: TenantId): Promise<boolean> {
   if (view.expiresAt <= now) return false;
   if (view.notBefore !== undefined && view.notBefore > now) return false;
   if (view.record) return view.record.revokedAt === null && view.record.consumedAt === null;

@@ -54,7 +54,7 @@ export function postOnly(app: FastifyInstance, url: string): void {
 const tokenSchema = {
   summary: 'Token endpoint (RFC 6749 §3.2)',
   description:
-    'Issues access tokens. Grants: client_credentials, authorization_code (with PKCE), refresh_token (rotating). Client authentication: Basic, client_secret_post, a JWT assertion, or none for public clients (authorization_code, refresh_token).',
+    'Issues access tokens. Grants: client_credentials, authorization_code (with PKCE), refresh_token (rotating), device code (RFC 8628), token exchange (RFC 8693). Client authentication: Basic, client_secret_post, a JWT assertion, or none for public clients (authorization_code, refresh_token).',
   tags: ['oauth'],
   consumes: [FORM_CONTENT_TYPE],
   headers: {
@@ -81,6 +81,12 @@ const tokenSchema = {
       code_verifier: { type: 'string', description: 'authorization_code: the PKCE verifier (RFC 7636)' },
       refresh_token: { type: 'string', description: 'refresh_token: the current refresh token (rotated on every use)' },
       resource: { type: 'string', description: 'RFC 8707 resource indicator (absolute URI); may repeat' },
+      subject_token: { type: 'string', description: 'token exchange (RFC 8693 §2.1): the token to exchange' },
+      subject_token_type: { type: 'string', description: 'token exchange: urn:ietf:params:oauth:token-type:access_token, …:jwt, …:refresh_token or …:id_token' },
+      actor_token: { type: 'string', description: 'token exchange: the acting party (delegation: the issued token carries `act`)' },
+      actor_token_type: { type: 'string', description: 'token exchange: required with actor_token (access_token or jwt)' },
+      requested_token_type: { type: 'string', description: 'token exchange: …:access_token (default) or …:jwt' },
+      audience: { type: 'string', description: 'token exchange: target audience, may repeat; must be on the client token_exchange allow-list' },
       ...clientAuthBodyProperties,
     },
   },
@@ -109,8 +115,9 @@ export function registerTokenRoute(app: FastifyInstance, ctx: Pick<AppContext, '
   const endpoint = ctx.tokenEndpoint;
   const url = endpointUrl(ctx.config, '/token');
   app.post('/token', { schema: tokenSchema, validatorCompiler: documentationOnly }, async (request, reply) => {
-    // RFC 8707 §2: `resource` may be sent more than once; every other parameter only once.
-    const form = readOAuthForm(request.body, ['resource']);
+    // RFC 8707 §2: `resource` may be sent more than once, and so may what a grant declares
+    // repeatable (RFC 8693 §2.1 `audience`); the endpoint refuses repeats the grant did not declare.
+    const form = readOAuthForm(request.body, endpoint.repeatable);
     const grant = endpoint.grantFor(form.single['grant_type']);
     const creds = extractClientCredentials(request, form.single);
     const authenticated = await ctx.clientAuth.authenticate(creds, { endpoint: url, allowPublic: grant.allowsPublicClients, address: request.ip });
