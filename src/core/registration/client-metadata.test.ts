@@ -122,6 +122,8 @@ test('RFC 7591 §2.1 grant_types and response_types must be consistent', () => {
   fails(web({ response_types: ['token'] }), 'invalid_client_metadata', OPERATOR_POLICY, /not supported/);
   fails(web({ grant_types: ['implicit'] }), 'invalid_client_metadata', OPERATOR_POLICY, /implicit .* together/);
   fails(web({ grant_types: ['password'] }), 'invalid_client_metadata', OPERATOR_POLICY, /not supported/);
+  // Discovery tells the truth: a grant the token endpoint does not implement is not registrable.
+  fails(web({ grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'] }), 'invalid_client_metadata', OPERATOR_POLICY, /not supported/);
   fails(web({ grant_types: [] }), 'invalid_client_metadata');
   fails(web({ grant_types: 'authorization_code' }), 'invalid_client_metadata', OPERATOR_POLICY, /array/);
 });

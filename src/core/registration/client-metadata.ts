@@ -12,14 +12,13 @@ import { checkOidcMetadata } from './oidc-client-metadata.ts';
 import { checkRedirectUri, type ApplicationType } from './redirect-uris.ts';
 import { CODE_AND_HYBRID_RESPONSE_TYPES, grantAndResponseTypes, IMPLICIT_RESPONSE_TYPES } from './response-types.ts';
 
-/** Grant types of the token endpoint a client may be registered for (password is never offered). */
+/** Grant types of the token endpoint a client may be registered for: those it implements (password is never offered; the RFC 7523 JWT bearer grant is not built yet). */
 export const SUPPORTED_GRANT_TYPES = [
   'authorization_code',
   'refresh_token',
   'client_credentials',
   'urn:ietf:params:oauth:grant-type:device_code',
   'urn:ietf:params:oauth:grant-type:token-exchange',
-  'urn:ietf:params:oauth:grant-type:jwt-bearer',
 ] as const;
 /**
  * `implicit` is registrable only beside a response type that returns tokens from the

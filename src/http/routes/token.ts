@@ -82,7 +82,10 @@ const tokenSchema = {
       refresh_token: { type: 'string', description: 'refresh_token: the current refresh token (rotated on every use)' },
       resource: { type: 'string', description: 'RFC 8707 resource indicator (absolute URI); may repeat' },
       subject_token: { type: 'string', description: 'token exchange (RFC 8693 §2.1): the token to exchange' },
-      subject_token_type: { type: 'string', description: 'token exchange: urn:ietf:params:oauth:token-type:access_token, …:jwt, …:refresh_token or …:id_token' },
+      subject_token_type: {
+        type: 'string',
+        description: 'token exchange: urn:ietf:params:oauth:token-type:access_token, …:jwt, …:refresh_token or …:id_token',
+      },
       actor_token: { type: 'string', description: 'token exchange: the acting party (delegation: the issued token carries `act`)' },
       actor_token_type: { type: 'string', description: 'token exchange: required with actor_token (access_token or jwt)' },
       requested_token_type: { type: 'string', description: 'token exchange: …:access_token (default) or …:jwt' },
