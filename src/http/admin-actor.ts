@@ -30,7 +30,7 @@ export function adminActor(token: VerifiedAccessToken, origin: string): Actor | 
   const userRole: Role | null = roles.includes(ADMIN_USER_ROLE) ? 'admin' : roles.includes(AUDITOR_USER_ROLE) ? 'viewer' : null;
   if (userRole === null) return null;
   const role: Role = scoped === 'admin' && userRole === 'admin' ? 'admin' : 'viewer';
-  return { kind: 'admin_user', id: token.endUser.username, roles: [role], origin };
+  return { kind: 'admin_user', id: token.endUser.id, roles: [role], origin };
 }
 
 /** The 403 description for a signed-in user who is not an operator. */

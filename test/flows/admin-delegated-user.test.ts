@@ -64,7 +64,7 @@ describe('admin API: a user-delegated admin token acts as the user, limited by t
     };
     assert.deepEqual(
       page.items.map((i) => [i.actor.kind, i.actor.id, i.outcome]),
-      [['admin_user', users.admin.username, 'success']],
+      [['admin_user', users.admin.id, 'success']],
     );
   });
 

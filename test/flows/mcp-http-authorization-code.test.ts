@@ -95,7 +95,7 @@ describe('MCP authorization (authorization code + PKCE, RFC 8707 resource) for a
     assert.ok(claims.sub);
   });
 
-  test('a user with the admin role: tools/list has the mutating tools; clients_create is audited as admin_user with the username', async () => {
+  test('a user with the admin role: tools/list has the mutating tools; clients_create is audited as admin_user with the user id (as the console does)', async () => {
     const mcp = await connect(await mcpToken(users.admin));
     try {
       const { tools } = await mcp.listTools();
@@ -107,7 +107,7 @@ describe('MCP authorization (authorization code + PKCE, RFC 8707 resource) for a
       assert.ok(await op.gh.services.ports.clients.get(op.gh.services.tenantId, id), 'the client exists');
       assert.deepEqual(
         (await auditOfCreate(id)).map((i) => [i.actor.kind, i.actor.id, i.outcome]),
-        [['admin_user', users.admin.username, 'success']],
+        [['admin_user', users.admin.id, 'success']],
         'the actor is the person, not the client that holds the token',
       );
     } finally {

@@ -3,6 +3,7 @@ import { hasRole, type Actor } from '../../../app/index.ts';
 import { GatehouseError } from '../../../core/errors.ts';
 import { ADMIN_API_PATH, ADMIN_SCOPE, ADMIN_SCOPES } from '../../../core/tokens/admin-scopes.ts';
 import { authenticateAdmin } from '../../admin-actor.ts';
+import { consoleAccess } from '../../console/console-guard.ts';
 import type { AppContext } from '../../context.ts';
 import { SECURITY } from '../../plugins/openapi.ts';
 import { createProtectedResource, registerProtectedResourceMetadata, type ProtectedResource } from '../../resource-server/index.ts';
@@ -20,7 +21,7 @@ const MERGE_PATCH = 'application/merge-patch+json';
  */
 export async function registerAdminApiRoutes(
   app: FastifyInstance,
-  ctx: Pick<AppContext, 'config' | 'application' | 'accessTokenVerifier' | 'dpop'>,
+  ctx: Pick<AppContext, 'config' | 'application' | 'accessTokenVerifier' | 'dpop' | 'console' | 'csrf'>,
 ): Promise<void> {
   const pr: ProtectedResource = createProtectedResource({
     issuer: ctx.config.issuer,
@@ -56,11 +57,26 @@ export async function registerAdminApiRoutes(
     });
 
     const authenticate = (needsFull: boolean) => async (request: FastifyRequest, _reply: FastifyReply) => {
+      const mutation = needsFull || (request.method !== 'GET' && request.method !== 'HEAD');
+      // The console session (a signed-in operator's browser): no Authorization header, the
+      // console's cookie; a mutation carries the console's CSRF token in `x-csrf-token`.
+      if (request.headers.authorization === undefined && ctx.console) {
+        const access = await consoleAccess(request, ctx.console, application);
+        if (access.kind === 'forbidden') throw new GatehouseError('GH_FORBIDDEN', `${access.username} has neither the admin nor the auditor role`);
+        if (access.kind === 'ok') {
+          const header = request.headers['x-csrf-token'];
+          if (mutation && !ctx.csrf.verify(request, typeof header === 'string' ? header : undefined)) {
+            throw new GatehouseError('GH_FORBIDDEN', 'a console session call that changes something needs the x-csrf-token header (CSRF)');
+          }
+          if (mutation && !hasRole(access.actor, 'admin')) throw new GatehouseError('GH_FORBIDDEN', 'the auditor role is read-only');
+          actors.set(request, access.actor);
+          return;
+        }
+      }
       // A user's token acts as that user, with the weaker of scope and current role (admin-actor.ts).
       const { token, actor } = await authenticateAdmin(pr, request);
       // Read-only tokens never mutate (checked here, before the use case's own role check).
-      if ((needsFull || (request.method !== 'GET' && request.method !== 'HEAD')) && !hasRole(actor, 'admin'))
-        throw pr.insufficientScope([ADMIN_SCOPE], token.scheme);
+      if (mutation && !hasRole(actor, 'admin')) throw pr.insufficientScope([ADMIN_SCOPE], token.scheme);
       actors.set(request, actor);
     };
 
