@@ -148,6 +148,22 @@ test('oidcc-discovery-endpoint-verification: every advertised grant type works',
         assert.equal(poll.body['error'], 'authorization_pending');
         break;
       }
+      case 'urn:ietf:params:oauth:grant-type:token-exchange': {
+        // RFC 8693 §2.1: a client allowed the grant exchanges its own access token (the default
+        // policy: its own tokens, for this server as audience), downscoped.
+        const tx = await createTestClient(op.gh, { grant_types: [grant, 'client_credentials'], scope: 'read write' });
+        const tcfg = new oidc.Configuration(meta, tx.client_id, {}, oidc.ClientSecretBasic(tx.client_secret));
+        oidc.allowInsecureRequests(tcfg);
+        const subject = (await oidc.clientCredentialsGrant(tcfg, { scope: 'read write' })).access_token;
+        const exchanged = await oidc.genericGrantRequest(tcfg, grant, {
+          subject_token: subject,
+          subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+          scope: 'read',
+        });
+        assert.ok(exchanged.access_token);
+        assert.equal(exchanged.scope, 'read');
+        break;
+      }
       default:
         assert.fail(`grant type ${grant} is advertised but this plan has no check for it`);
     }
