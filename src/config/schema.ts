@@ -250,6 +250,66 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    idJag: z
+      .object({
+        ttl: z
+          .number()
+          .int()
+          .min(10)
+          .max(3600)
+          .default(300)
+          .describe('Lifetime of an ID-JAG (draft-ietf-oauth-identity-assertion-authz-grant), in seconds; never beyond the subject ID token.'),
+        audiences: z
+          .array(
+            z
+              .object({
+                issuer: z.string().url().describe('Issuer identifier of the resource authorization server (RFC 8414): the `audience` a client sends and the `aud` of the ID-JAG.'),
+                clients: z
+                  .array(z.string().min(1))
+                  .min(1)
+                  .describe('Our client ids allowed to request ID-JAGs for this audience (token exchange grant type required too).'),
+                clientIds: z
+                  .record(z.string(), z.string().min(1))
+                  .default({})
+                  .describe("Our client id → that client's id at the resource AS (the ID-JAG `client_id`); a client not listed keeps its own id."),
+                scopes: z.array(z.string().min(1)).default([]).describe('Scopes at the resource AS a client may request; anything else is `invalid_scope`. Empty: no `scope` may be sent.'),
+                resources: z.array(z.string().url()).default([]).describe('RFC 8707 resources a client may name; anything else is `invalid_target`.'),
+                ssoClientId: z
+                  .string()
+                  .min(1)
+                  .optional()
+                  .describe('Our client id of the resource AS when it signs users in here (SSO): the ID-JAG `sub` is the `sub` that client sees (pairwise or public). Absent: the public `sub`.'),
+                includeEmail: z.boolean().default(false).describe("Put the user's verified `email` in the ID-JAG (the draft recommends it for account resolution)."),
+              })
+              .strict(),
+          )
+          .default([])
+          .describe('Resource authorization servers this server issues ID-JAGs for. Empty: ID-JAG issuance is off (requested_token_type id-jag is `invalid_request`).'),
+      })
+      .strict()
+      .prefault({}),
+    transactionTokens: z
+      .object({
+        trustDomain: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('The trust domain (draft-ietf-oauth-transaction-tokens §9.2 `aud`): the only `audience` accepted for a txn_token request. Absent: transaction tokens are off.'),
+        ttl: z.number().int().min(5).max(600).default(60).describe('Transaction token lifetime, in seconds (the draft: minutes or less).'),
+        workloads: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('Client ids (workloads) allowed to request transaction tokens; any other client gets `invalid_request` (RFC 8693 §2.2.2: unacceptable based on policy). Each also needs the token exchange grant type.'),
+        maxContextBytes: z
+          .number()
+          .int()
+          .min(128)
+          .max(65_536)
+          .default(4096)
+          .describe('Largest `request_context` and `request_details` parameter each (bytes of JSON); larger is `invalid_request`.'),
+      })
+      .strict()
+      .prefault({}),
     authorization: z
       .object({
         codeTtl: z.number().int().min(10).max(600).default(60).describe('Authorization code lifetime (RFC 6749 §4.1.2 recommends at most 10 minutes).'),

@@ -37,6 +37,8 @@ export interface EventMap {
     audience: string[];
     scope: string;
     jti: string;
+    /** RFC 8693 §3 type of what was issued when it is not an access token (ID-JAG, transaction token). */
+    issuedTokenType?: string;
   };
   /** One stored token was revoked (RFC 7009, with its grant, on reuse, or by an operator). */
   'token.revoked': {

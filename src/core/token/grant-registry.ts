@@ -14,6 +14,7 @@ import { createAuthorizationCodeGrant } from './grants/authorization-code.ts';
 import { createClientCredentialsGrant } from './grants/client-credentials.ts';
 import { createDeviceCodeGrant } from './grants/device-code.ts';
 import { createRefreshTokenGrant } from './grants/refresh-token.ts';
+import { createExchangeProfiles, type ExchangeProfilesDeps } from './grants/exchange-profiles.ts';
 import { createTokenExchangeGrant } from './grants/token-exchange.ts';
 import type { ClientStore } from '../ports/client-store.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
@@ -39,15 +40,17 @@ export interface GrantDeps {
   readonly users: Pick<UserStore, 'get'>;
   /** Token exchange (RFC 8693): the subject and actor tokens' clients must still be enabled. */
   readonly clients: Pick<ClientStore, 'get'>;
-  /** Token exchange: verifies our own JWT access tokens presented as subject or actor tokens. */
-  readonly keys: Pick<KeyRing, 'verify'>;
+  /** Token exchange: verifies our own JWT access tokens presented as subject or actor tokens; signs ID-JAGs and transaction tokens. */
+  readonly keys: Pick<KeyRing, 'verify' | 'signer'>;
   readonly tokens: Pick<TokenStore, 'insert' | 'find' | 'consume' | 'revokeGrant'>;
   readonly denylist: Pick<TokenDenylist, 'add' | 'has'>;
   readonly clock: Clock;
   readonly random: Random;
   readonly events: EventPublisher;
   readonly tenantId: TenantId;
-  readonly config: RefreshMintConfig & LifetimeConfig & { readonly issuer: string };
+  readonly config: RefreshMintConfig & LifetimeConfig & { readonly issuer: string } & Omit<ExchangeProfilesDeps['config'], 'issuer' | 'tokens'> & {
+      readonly tokens: ExchangeProfilesDeps['config']['tokens'];
+    };
 }
 
 /** One factory per grant file (S1): adding a grant is a file plus one line here. */
@@ -56,7 +59,7 @@ const GRANT_FACTORIES: readonly ((deps: GrantDeps) => TokenGrant)[] = [
   createAuthorizationCodeGrant,
   createRefreshTokenGrant,
   createDeviceCodeGrant,
-  createTokenExchangeGrant,
+  (deps) => createTokenExchangeGrant({ ...deps, profiles: createExchangeProfiles(deps) }),
 ];
 
 /** The token endpoint's grants keyed by their wire name (`grant_type`). */

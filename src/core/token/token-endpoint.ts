@@ -27,7 +27,7 @@ export interface TokenEndpoint {
    * Runs `grant` for an authenticated client. `dpopJkt`: the key of the request's verified DPoP
    * proof (RFC 9449 §5), or null when none was sent.
    */
-  handle(grant: TokenGrant, authenticated: AuthenticatedClient, form: TokenRequestForm, dpopJkt?: string | null): Promise<TokenResponse>;
+  handle(grant: TokenGrant, authenticated: AuthenticatedClient, form: TokenRequestForm, dpopJkt?: string | null, address?: string): Promise<TokenResponse>;
 }
 
 const NO_RESOURCES: readonly string[] = [];
@@ -49,7 +49,7 @@ export function createTokenEndpoint(grants: ReadonlyMap<string, TokenGrant>): To
       return grant;
     },
 
-    async handle(grant, { client, method }, form, dpopJkt = null) {
+    async handle(grant, { client, method }, form, dpopJkt = null, address) {
       // RFC 6749 §5.2: unauthorized_client: "The authenticated client is not authorized to use
       // this authorization grant type."
       if (!client.grantTypes.includes(grant.type)) {
@@ -76,7 +76,7 @@ export function createTokenEndpoint(grants: ReadonlyMap<string, TokenGrant>): To
         const value = single[name];
         if (value !== undefined) params[name] = value;
       }
-      return grant.handle({ client, authMethod: method, params, resources: multi['resource'] ?? NO_RESOURCES, multi, dpopJkt });
+      return grant.handle({ client, authMethod: method, params, resources: multi['resource'] ?? NO_RESOURCES, multi, dpopJkt, ...(address === undefined ? {} : { address }) });
     },
   };
 }

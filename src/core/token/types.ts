@@ -19,6 +19,8 @@ export interface GrantContext {
    * bound to it, `cnf.jkt`); null or absent when none was sent.
    */
   readonly dpopJkt?: string | null;
+  /** The client's address as `http.trustProxy` resolves it (transaction tokens' `rctx.req_ip`). */
+  readonly address?: string;
 }
 
 /** One grant type (S1, S2): registered in a Map by its wire name. */

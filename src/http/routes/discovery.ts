@@ -4,6 +4,7 @@ import { buildMetadata } from '../../core/discovery/metadata.ts';
 import { buildOidcMetadata, type OidcCapabilities } from '../../core/discovery/oidc-metadata.ts';
 import { CLIENT_AUTH_METHODS } from '../../core/model/client.ts';
 import type { AppContext } from '../context.ts';
+import { ID_JAG_TOKEN_TYPE } from '../../core/token/grants/id-jag-issuance.ts';
 
 /** Metadata changes only with config and code: a short public cache is safe. */
 const CACHE_CONTROL = 'public, max-age=300';
@@ -76,5 +77,8 @@ export function discoveryDocument(app: FastifyInstance, ctx: Pick<AppContext, 'c
   // OIDC Discovery §3: response types that return an access token from the authorization
   // endpoint use the implicit grant (`code token`, `code id_token token`).
   const grants = authorization ? [...grantTypes, 'implicit'] : grantTypes;
-  return { ...m2m, ...oidc, grant_types_supported: grants };
+  // draft-ietf-oauth-identity-assertion-authz-grant §7: an IdP "SHOULD include" id-jag in
+  // identity_chaining_requested_token_types_supported; only when an audience is configured (S17).
+  const chaining = ctx.config.idJag.audiences.length ? { identity_chaining_requested_token_types_supported: [ID_JAG_TOKEN_TYPE] } : {};
+  return { ...m2m, ...oidc, grant_types_supported: grants, ...chaining };
 }

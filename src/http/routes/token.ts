@@ -127,7 +127,7 @@ export function registerTokenRoute(app: FastifyInstance, ctx: Pick<AppContext, '
     await limitClient(ctx.limits, request, 'token', authenticated);
     // RFC 9449 §5: a DPoP header binds what is issued; without one nothing DPoP runs at all.
     const proof = request.headers.dpop === undefined ? null : await ctx.dpop.verify({ proof: request.headers.dpop, method: 'POST', url });
-    const body = await endpoint.handle(grant, authenticated, form, proof?.jkt ?? null);
+    const body = await endpoint.handle(grant, authenticated, form, proof?.jkt ?? null, request.ip);
     if (proof?.nextNonce) reply.header('dpop-nonce', proof.nextNonce);
     return noStore(reply).send(body);
   });

@@ -13,6 +13,7 @@ import type { AccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import { checkTokenPrincipals, tokenUserId, type TokenPrincipalDeps } from '../../tokens/token-principals.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
 import type { TokenGrant } from '../types.ts';
+import type { ExchangeProfile } from './exchange-profile.ts';
 
 export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
 
@@ -87,6 +88,11 @@ export interface TokenExchangeDeps extends TokenPrincipalDeps {
   readonly events: EventPublisher;
   readonly tenantId: TenantId;
   readonly config: { readonly issuer: string };
+  /**
+   * Profiles that issue other token types (ID-JAG, transaction tokens; exchange-profiles.ts),
+   * dispatched by `requested_token_type` after the common checks.
+   */
+  readonly profiles?: readonly ExchangeProfile[];
 }
 
 /** Claims of the subject token that carry over: how and when the user signed in, and its grant. */
@@ -108,6 +114,7 @@ const refused = (description: string, detail?: string) => OAuthError.invalidRequ
  */
 export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
   const issuer = deps.config.issuer;
+  const profiles = deps.profiles ?? [];
 
   /**
    * One of our ID tokens (OIDC Core §2) as a subject token: signature, `typ: JWT`, `iss`, `exp`,
@@ -165,11 +172,11 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
 
   return {
     type: TOKEN_EXCHANGE_GRANT,
-    params: ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', 'requested_token_type', 'scope'],
+    params: ['subject_token', 'subject_token_type', 'actor_token', 'actor_token_type', 'requested_token_type', 'scope', ...profiles.flatMap((p) => p.params)],
     // RFC 8693 §2.1: `audience` and `resource` may each appear more than once; `scope` once.
     repeatable: ['resource', 'audience'],
     allowsPublicClients: false,
-    async handle({ client, params, resources, multi = {}, dpopJkt }) {
+    async handle({ client, params, resources, multi = {}, dpopJkt, address }) {
       const { subject_token, subject_token_type, actor_token, actor_token_type } = params;
       // RFC 8693 §2.1: subject_token and subject_token_type are REQUIRED; actor_token_type is
       // "REQUIRED when the actor_token parameter is present ... and MUST NOT be included otherwise".
@@ -178,6 +185,21 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
       if ((actor_token === undefined) !== (actor_token_type === undefined)) throw refused('actor_token and actor_token_type go together');
       if (actor_token_type !== undefined && !ACTOR_TOKEN_TYPES.includes(actor_token_type)) throw refused('actor_token_type is not supported');
       const requestedType = params.requested_token_type ?? TOKEN_TYPE.access_token;
+      // RFC 8693 §2.1 requested_token_type: an ID-JAG or a transaction token is its own profile.
+      const profile = profiles.find((p) => p.tokenType === requestedType);
+      if (profile) {
+        if (!profile.subjectTokenTypes.includes(subject_token_type)) throw refused('subject_token_type is not accepted for this requested_token_type');
+        const at = Math.floor(deps.clock.now() / 1000);
+        return profile.handle({
+          client,
+          params,
+          audiences: multi['audience'] ?? [],
+          resources,
+          address,
+          now: at,
+          readSubject: () => readToken(subject_token, subject_token_type, 'subject', at),
+        });
+      }
       if (!ISSUED_TOKEN_TYPES.includes(requestedType)) throw refused('requested_token_type is not supported');
 
       const policy = tokenExchangePolicy(client);

@@ -1,0 +1,37 @@
+import type { Client } from '../../model/client.ts';
+import type { TokenView } from '../../tokens/find-token.ts';
+import type { TokenResponse } from '../types.ts';
+
+/**
+ * A token-exchange profile (RFC 8693 §3 `requested_token_type`) that issues something other than
+ * an access token: the ID-JAG (draft-ietf-oauth-identity-assertion-authz-grant) and the
+ * transaction token (draft-ietf-oauth-transaction-tokens). The token-exchange grant dispatches
+ * to one by its requested type after the common parameter checks; the profile does its own policy.
+ */
+export interface ExchangeProfileRequest {
+  readonly client: Client;
+  readonly params: Readonly<Record<string, string>>;
+  /** Every `audience` value sent (RFC 8693 §2.1: may repeat). */
+  readonly audiences: readonly string[];
+  /** Every `resource` value sent. */
+  readonly resources: readonly string[];
+  /** The client address as the trusted-proxy setting resolves it, when the route knows it. */
+  readonly address: string | undefined;
+  /** Seconds since the epoch (the Clock port). */
+  readonly now: number;
+  /**
+   * Reads `subject_token` by `subject_token_type` through the exchange's own reading path
+   * (signature, issuer, expiry, revocation, principals): refused with `invalid_request`.
+   */
+  readSubject(): Promise<TokenView>;
+}
+
+export interface ExchangeProfile {
+  /** The `requested_token_type` URI it answers, also the `issued_token_type`. */
+  readonly tokenType: string;
+  /** Subject token types it takes (others are `invalid_request` before the token is read). */
+  readonly subjectTokenTypes: readonly string[];
+  /** Extra form parameters it reads (declared on the grant so the endpoint keeps them). */
+  readonly params: readonly string[];
+  handle(request: ExchangeProfileRequest): Promise<TokenResponse>;
+}

@@ -1,0 +1,142 @@
+import { OAuthError } from '../../errors.ts';
+import type { EventPublisher } from '../../events.ts';
+import type { KeyRing } from '../../keys/key-ring.ts';
+import type { SigningAlg } from '../../model/key.ts';
+import { formatScope, parseScope } from '../../model/scope.ts';
+import type { TenantId } from '../../model/tenant.ts';
+import type { Random } from '../../ports/random.ts';
+import { createRandomIds } from '../../tokens/random-ids.ts';
+import { tokenUserId } from '../../tokens/token-principals.ts';
+import type { UserSubjects } from '../../tokens/user-subject.ts';
+import type { ExchangeProfile } from './exchange-profile.ts';
+
+/** draft-ietf-oauth-transaction-tokens §11.1: the requested (and issued) token type. */
+export const TXN_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:txn_token';
+/** §9.1: "The typ Header Parameter MUST be present and MUST have the value txntoken+jwt." */
+export const TXN_TOKEN_TYP = 'txntoken+jwt';
+
+export interface TransactionTokenConfig {
+  readonly trustDomain?: string | undefined;
+  readonly ttl: number;
+  readonly workloads: readonly string[];
+  readonly maxContextBytes: number;
+}
+
+export interface TransactionTokenDeps {
+  readonly keys: Pick<KeyRing, 'signer'>;
+  readonly subjects: UserSubjects;
+  readonly random: Random;
+  readonly events: EventPublisher;
+  readonly tenantId: TenantId;
+  readonly config: {
+    readonly issuer: string;
+    readonly transactionTokens: TransactionTokenConfig;
+    readonly tokens: { readonly accessTokenSigningAlg: SigningAlg };
+  };
+}
+
+const refused = (description: string, detail?: string) => OAuthError.invalidRequest(description, detail);
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * §11.1 `request_context` / `request_details`: "a JSON object". Read strictly: at most
+ * `maxBytes` bytes of UTF-8, valid JSON, an object (not an array, string or null).
+ */
+export function parseContextParam(name: string, raw: string | undefined, maxBytes: number): Record<string, unknown> | undefined {
+  if (raw === undefined) return undefined;
+  if (Buffer.byteLength(raw, 'utf8') > maxBytes) throw refused(`${name} is larger than ${maxBytes} bytes`);
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw refused(`${name} is not valid JSON`);
+  }
+  if (!isRecord(value)) throw refused(`${name} must be a JSON object`);
+  return value;
+}
+
+/**
+ * Transaction tokens (draft-ietf-oauth-transaction-tokens): this server as the trust domain's
+ * Transaction Token Service. An allow-listed workload (`transactionTokens.workloads`) trades an
+ * access token of ours (the subject of the transaction) for a short-lived `txntoken+jwt` whose
+ * `aud` is the trust domain, `scope` the purpose (within the access token's scope), `rctx` the
+ * request context and `tctx` the request details (docs/transaction-tokens.md). Null when no trust
+ * domain is configured: the requested type is then simply unsupported.
+ */
+export function createTransactionTokenProfile(deps: TransactionTokenDeps): ExchangeProfile | null {
+  const { trustDomain, ttl, workloads, maxContextBytes } = deps.config.transactionTokens;
+  if (trustDomain === undefined) return null;
+  const id = createRandomIds(deps.random);
+  return {
+    tokenType: TXN_TOKEN_TYPE,
+    // §11.2: any RFC 8693 type "except the Refresh Token type"; here our access tokens (§13.3:
+    // refresh tokens "MUST NOT be used to request transaction tokens").
+    subjectTokenTypes: ['urn:ietf:params:oauth:token-type:access_token', 'urn:ietf:params:oauth:token-type:jwt'],
+    params: ['request_context', 'request_details'],
+    async handle({ client, params, audiences, resources, address, now, readSubject }) {
+      // §11.3: the TTS "MUST validate the requesting workload client authentication and determine
+      // if that workload is authorized to obtain the Txn-Tokens" (§13.10: be selective).
+      if (!workloads.includes(client.clientId)) throw refused('this client may not request transaction tokens', `client ${client.clientId}`);
+      if (params['actor_token'] !== undefined) throw refused('an actor_token is not accepted for a transaction token');
+      // §11.1 audience: "REQUIRED. The value MUST be set to the Trust Domain name."
+      if (audiences.length === 0) throw refused('audience is required: the trust domain');
+      if (audiences.length > 1 || audiences[0] !== trustDomain || resources.length > 0) {
+        throw OAuthError.invalidTarget('a transaction token is issued for this trust domain only', `audience ${audiences.join(' ').slice(0, 200)}`);
+      }
+      // §11.1 scope: "REQUIRED ... MUST represent the specific purpose or intent of the transaction."
+      if (params['scope'] === undefined || params['scope'] === '') throw refused('scope (the purpose of the transaction) is required');
+      const purpose = parseScope(params['scope']);
+      if (purpose === null) throw OAuthError.invalidScope('scope is malformed');
+      const rctxIn = parseContextParam('request_context', params['request_context'], maxContextBytes);
+      const tctxIn = parseContextParam('request_details', params['request_details'], maxContextBytes);
+
+      const subject = await readSubject();
+      // §13.6: "The TTS MUST ensure that the requested scope of the Txn-Token is equal or less than
+      // the scope(s) identified in the subject_token."
+      const held = parseScope(subject.scope) ?? [];
+      const beyond = purpose.filter((s) => !held.includes(s));
+      if (beyond.length) throw OAuthError.invalidScope("the purpose exceeds the subject token's scope", `scopes ${beyond.join(' ').slice(0, 200)}`);
+
+      // §11.3: the sub "MUST ensure the sub value is unique within the Trust Domain": the user id
+      // (a pairwise `sub` is mapped back), else the subject token's own `sub` (a client).
+      const sub = tokenUserId(subject, deps.subjects) ?? subject.subject;
+      // §9.2.2 rctx: the requester's context, then what this server knows itself, which wins.
+      const rctx: Record<string, unknown> = { ...rctxIn };
+      if (address !== undefined) rctx.req_ip = address;
+      const amr = subject.claims['amr'];
+      if (Array.isArray(amr) && amr.length > 0 && amr.every((m) => typeof m === 'string')) rctx.authn = amr.join(' ');
+      const txn = id(18);
+      const exp = now + ttl;
+      const payload: Record<string, unknown> = {
+        iss: deps.config.issuer,
+        iat: now,
+        exp,
+        aud: trustDomain,
+        txn,
+        sub,
+        scope: formatScope(purpose),
+        // §9.2 req_wl: "REQUIRED. A string value that identifies the workload that requested the Txn-Token."
+        req_wl: client.clientId,
+        rctx,
+      };
+      // §11.3: request_details "SHOULD propagate ... into the claims in the tctx object".
+      if (tctxIn !== undefined) payload.tctx = tctxIn;
+      // §13.4: "the Txn-Token MUST NOT contain the access token presented": only claims above.
+      const token = await deps.keys.signer(deps.config.tokens.accessTokenSigningAlg).signAsync(payload, TXN_TOKEN_TYP);
+      deps.events.publish('token.exchanged', {
+        tenantId: deps.tenantId,
+        clientId: client.clientId,
+        subjectClientId: subject.clientId,
+        subjectJti: subject.jti,
+        actorClientId: null,
+        delegation: false,
+        audience: [trustDomain],
+        scope: formatScope(purpose),
+        jti: txn,
+        issuedTokenType: TXN_TOKEN_TYPE,
+      });
+      // §11.4: token_type "MUST be set to N_A"; "MUST NOT include the refresh_token value".
+      return { access_token: token, issued_token_type: TXN_TOKEN_TYPE, token_type: 'N_A', expires_in: ttl };
+    },
+  };
+}
