@@ -263,7 +263,10 @@ export const configSchema = z
           .array(
             z
               .object({
-                issuer: z.string().url().describe('Issuer identifier of the resource authorization server (RFC 8414): the `audience` a client sends and the `aud` of the ID-JAG.'),
+                issuer: z
+                  .string()
+                  .url()
+                  .describe('Issuer identifier of the resource authorization server (RFC 8414): the `audience` a client sends and the `aud` of the ID-JAG.'),
                 clients: z
                   .array(z.string().min(1))
                   .min(1)
@@ -272,19 +275,29 @@ export const configSchema = z
                   .record(z.string(), z.string().min(1))
                   .default({})
                   .describe("Our client id → that client's id at the resource AS (the ID-JAG `client_id`); a client not listed keeps its own id."),
-                scopes: z.array(z.string().min(1)).default([]).describe('Scopes at the resource AS a client may request; anything else is `invalid_scope`. Empty: no `scope` may be sent.'),
+                scopes: z
+                  .array(z.string().min(1))
+                  .default([])
+                  .describe('Scopes at the resource AS a client may request; anything else is `invalid_scope`. Empty: no `scope` may be sent.'),
                 resources: z.array(z.string().url()).default([]).describe('RFC 8707 resources a client may name; anything else is `invalid_target`.'),
                 ssoClientId: z
                   .string()
                   .min(1)
                   .optional()
-                  .describe('Our client id of the resource AS when it signs users in here (SSO): the ID-JAG `sub` is the `sub` that client sees (pairwise or public). Absent: the public `sub`.'),
-                includeEmail: z.boolean().default(false).describe("Put the user's verified `email` in the ID-JAG (the draft recommends it for account resolution)."),
+                  .describe(
+                    'Our client id of the resource AS when it signs users in here (SSO): the ID-JAG `sub` is the `sub` that client sees (pairwise or public). Absent: the public `sub`.',
+                  ),
+                includeEmail: z
+                  .boolean()
+                  .default(false)
+                  .describe("Put the user's verified `email` in the ID-JAG (the draft recommends it for account resolution)."),
               })
               .strict(),
           )
           .default([])
-          .describe('Resource authorization servers this server issues ID-JAGs for. Empty: ID-JAG issuance is off (requested_token_type id-jag is `invalid_request`).'),
+          .describe(
+            'Resource authorization servers this server issues ID-JAGs for. Empty: ID-JAG issuance is off (requested_token_type id-jag is `invalid_request`).',
+          ),
       })
       .strict()
       .prefault({}),
@@ -294,12 +307,16 @@ export const configSchema = z
           .string()
           .min(1)
           .optional()
-          .describe('The trust domain (draft-ietf-oauth-transaction-tokens §9.2 `aud`): the only `audience` accepted for a txn_token request. Absent: transaction tokens are off.'),
+          .describe(
+            'The trust domain (draft-ietf-oauth-transaction-tokens §9.2 `aud`): the only `audience` accepted for a txn_token request. Absent: transaction tokens are off.',
+          ),
         ttl: z.number().int().min(5).max(600).default(60).describe('Transaction token lifetime, in seconds (the draft: minutes or less).'),
         workloads: z
           .array(z.string().min(1))
           .default([])
-          .describe('Client ids (workloads) allowed to request transaction tokens; any other client gets `invalid_request` (RFC 8693 §2.2.2: unacceptable based on policy). Each also needs the token exchange grant type.'),
+          .describe(
+            'Client ids (workloads) allowed to request transaction tokens; any other client gets `invalid_request` (RFC 8693 §2.2.2: unacceptable based on policy). Each also needs the token exchange grant type.',
+          ),
         maxContextBytes: z
           .number()
           .int()

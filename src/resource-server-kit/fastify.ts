@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { createResourceServer, type ResourceServer, ResourceServerError, type ResourceServerOptions, type VerifiedToken } from './index.ts';
+import { TransactionTokenError, type TransactionTokenVerifier, type VerifiedTransactionToken } from './transaction-token.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,6 +10,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The verified access token, set by `requireScopes`. */
     gatehouseToken?: VerifiedToken;
+    /** The verified transaction token, set by `requireTransactionToken`. */
+    transactionToken?: VerifiedTransactionToken;
   }
 }
 
@@ -46,3 +49,26 @@ export async function gatehouseResourceServer(app: FastifyInstance, opts: Gateho
 }
 // What fastify-plugin does: run in the registering context, so `requireScopes` is visible there.
 Object.assign(gatehouseResourceServer, { [Symbol.for('skip-override')]: true, [Symbol.for('fastify.display-name')]: 'gatehouse-resource-server' });
+
+/**
+ * A Fastify `preHandler` that lets through only requests carrying a valid transaction token in
+ * the `Txn-Token` header (draft-ietf-oauth-transaction-tokens §12) and sets
+ * `request.transactionToken`; others get 401 `invalid_token`. `purposes`: scopes the token must
+ * all carry. Needs no plugin registration.
+ */
+export function requireTransactionToken(verifier: TransactionTokenVerifier, purposes: readonly string[] = []): preHandlerAsyncHookHandler {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      const verified = await verifier.verifyRequest(request);
+      if (!purposes.every((p) => verified.scopes.includes(p))) {
+        reply.code(403).header('cache-control', 'no-store');
+        return reply.send({ error: 'insufficient_scope', error_description: 'the transaction token is not for this purpose' });
+      }
+      request.transactionToken = verified;
+    } catch (e) {
+      if (!(e instanceof TransactionTokenError)) throw e;
+      reply.code(e.status).header('cache-control', 'no-store');
+      return reply.send({ error: e.code, error_description: e.description });
+    }
+  };
+}

@@ -82,7 +82,15 @@ async function signIn(client: TestRp): Promise<oauth.TokenEndpointResponse> {
   const { req, callback } = await authorizeCode(cfg, client, ua, alice, { scope: 'openid email', prompt: 'consent' });
   const c: oauth.Client = { client_id: client.client_id };
   const validated = oauth.validateAuthResponse(as, c, callback, req.state);
-  const res = await oauth.authorizationCodeGrantRequest(as, c, oauth.ClientSecretBasic(client.client_secret), validated, client.redirect_uri, req.verifier, INSECURE);
+  const res = await oauth.authorizationCodeGrantRequest(
+    as,
+    c,
+    oauth.ClientSecretBasic(client.client_secret),
+    validated,
+    client.redirect_uri,
+    req.verifier,
+    INSECURE,
+  );
   return oauth.processAuthorizationCodeResponse(as, c, res, { expectedNonce: req.nonce, requireIdToken: true });
 }
 
@@ -211,7 +219,10 @@ describe('ID-JAG issuance (draft-ietf-oauth-identity-assertion-authz-grant)', ()
   test('§4.3 subject_token_type: an access token is not an Identity Assertion (invalid_request), nor is it taken as an ID token', async () => {
     refusedWith(await exchange(wiki, request({ subject_token: wikiTokens.access_token, subject_token_type: AT })), 'invalid_request');
     refusedWith(await exchange(wiki, request({ subject_token: wikiTokens.access_token })), 'invalid_request');
-    refusedWith(await exchange(wiki, request({ subject_token: wikiTokens.refresh_token!, subject_token_type: 'urn:ietf:params:oauth:token-type:refresh_token' })), 'invalid_request');
+    refusedWith(
+      await exchange(wiki, request({ subject_token: wikiTokens.refresh_token!, subject_token_type: 'urn:ietf:params:oauth:token-type:refresh_token' })),
+      'invalid_request',
+    );
     refusedWith(await exchange(wiki, request({ subject_token: 'not-a-token' })), 'invalid_request');
   });
 

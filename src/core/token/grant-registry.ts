@@ -48,7 +48,8 @@ export interface GrantDeps {
   readonly random: Random;
   readonly events: EventPublisher;
   readonly tenantId: TenantId;
-  readonly config: RefreshMintConfig & LifetimeConfig & { readonly issuer: string } & Omit<ExchangeProfilesDeps['config'], 'issuer' | 'tokens'> & {
+  readonly config: RefreshMintConfig &
+    LifetimeConfig & { readonly issuer: string } & Omit<ExchangeProfilesDeps['config'], 'issuer' | 'tokens'> & {
       readonly tokens: ExchangeProfilesDeps['config']['tokens'];
     };
 }

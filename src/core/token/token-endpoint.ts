@@ -76,7 +76,15 @@ export function createTokenEndpoint(grants: ReadonlyMap<string, TokenGrant>): To
         const value = single[name];
         if (value !== undefined) params[name] = value;
       }
-      return grant.handle({ client, authMethod: method, params, resources: multi['resource'] ?? NO_RESOURCES, multi, dpopJkt, ...(address === undefined ? {} : { address }) });
+      return grant.handle({
+        client,
+        authMethod: method,
+        params,
+        resources: multi['resource'] ?? NO_RESOURCES,
+        multi,
+        dpopJkt,
+        ...(address === undefined ? {} : { address }),
+      });
     },
   };
 }

@@ -33,7 +33,10 @@ export function createExchangeProfiles(deps: ExchangeProfilesDeps): ExchangeProf
   const out: (ExchangeProfile | null)[] = [
     idJag ? createIdJagProfile({ ...deps, config: { issuer, idJag, tokens: { idTokenSigningAlg: tokens.idTokenSigningAlg ?? 'RS256' } } }) : null,
     transactionTokens
-      ? createTransactionTokenProfile({ ...deps, config: { issuer, transactionTokens, tokens: { accessTokenSigningAlg: tokens.accessTokenSigningAlg ?? 'ES256' } } })
+      ? createTransactionTokenProfile({
+          ...deps,
+          config: { issuer, transactionTokens, tokens: { accessTokenSigningAlg: tokens.accessTokenSigningAlg ?? 'ES256' } },
+        })
       : null,
   ];
   return out.filter((p): p is ExchangeProfile => p !== null);

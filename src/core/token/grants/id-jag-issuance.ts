@@ -81,7 +81,8 @@ export function createIdJagProfile(deps: IdJagDeps): ExchangeProfile | null {
       // §4.3.3: "If resource is present, the IdP MUST process it according to Section 2 of [RFC8707]
       // and evaluate policy": only the audience's listed resources.
       for (const r of resources) {
-        if (!target.resources.includes(r)) throw OAuthError.invalidTarget('the requested resource is not allowed for this audience', `resource ${r.slice(0, 200)}`);
+        if (!target.resources.includes(r))
+          throw OAuthError.invalidTarget('the requested resource is not allowed for this audience', `resource ${r.slice(0, 200)}`);
       }
       // §4.3.3: scope "MUST process it according to Section 3.3 of [RFC6749]": never beyond policy.
       const scope = parseScope(params['scope']);
