@@ -26,6 +26,7 @@ export interface EventMap {
   /**
    * RFC 8693 token exchange: `clientId` exchanged a token of `subjectClientId` (`subjectJti`) for
    * the access token `jti`; `delegation` when an actor token was presented (`actorClientId`).
+   * With `issuedTokenType`, an ID-JAG (`jti`) or a transaction token (`jti` = its `txn`) instead.
    */
   'token.exchanged': {
     tenantId: string;

@@ -88,7 +88,12 @@ const tokenSchema = {
       },
       actor_token: { type: 'string', description: 'token exchange: the acting party (delegation: the issued token carries `act`)' },
       actor_token_type: { type: 'string', description: 'token exchange: required with actor_token (access_token or jwt)' },
-      requested_token_type: { type: 'string', description: 'token exchange: …:access_token (default) or …:jwt' },
+      requested_token_type: {
+        type: 'string',
+        description: 'token exchange: …:access_token (default) or …:jwt; …:id-jag (ID-JAG) and …:txn_token (transaction token) when configured',
+      },
+      request_context: { type: 'string', description: 'transaction tokens: a JSON object copied into `rctx` (size-limited)' },
+      request_details: { type: 'string', description: 'transaction tokens: a JSON object copied into `tctx` (size-limited)' },
       audience: { type: 'string', description: 'token exchange: target audience, may repeat; must be on the client token_exchange allow-list' },
       ...clientAuthBodyProperties,
     },
