@@ -226,6 +226,14 @@ describe('ID-JAG issuance (draft-ietf-oauth-identity-assertion-authz-grant)', ()
     refusedWith(await exchange(wiki, request({ subject_token: 'not-a-token' })), 'invalid_request');
   });
 
+  test('§3.1 typ (RFC 8725 §3.11): an ID-JAG is neither an ID token nor an access token here', async () => {
+    const idJag = ok(await exchange(wiki, request())).access_token;
+    refusedWith(await exchange(wiki, request({ subject_token: idJag })), 'invalid_request');
+    refusedWith(await exchange(wiki, { subject_token: idJag, subject_token_type: AT }), 'invalid_request');
+    const res = await fetch(`${op.url}/userinfo`, { headers: { authorization: `Bearer ${idJag}` } });
+    assert.equal(res.status, 401);
+  });
+
   test('§4.3: an actor_token is refused rather than silently ignored', async () => {
     refusedWith(await exchange(wiki, request({ actor_token: wikiTokens.access_token, actor_token_type: AT })), 'invalid_request');
   });

@@ -229,6 +229,14 @@ describe('Transaction tokens (draft-ietf-oauth-transaction-tokens): issuance', (
     refusedWith(await exchange(gateway, request({ request_details: '"BUY"' })), 'invalid_request');
   });
 
+  test('§13.13: a transaction token is not an access token: userinfo refuses it, and it is no subject token for another exchange', async () => {
+    const txnToken = ok(await exchange(gateway, request())).access_token;
+    const res = await fetch(`${op.url}/userinfo`, { headers: { authorization: `Bearer ${txnToken}` } });
+    assert.equal(res.status, 401);
+    refusedWith(await exchange(gateway, request({ subject_token: txnToken })), 'invalid_request');
+    refusedWith(await exchange(gateway, request({ subject_token: txnToken, subject_token_type: JWT })), 'invalid_request');
+  });
+
   test('§11.2 / §13.3: a refresh token or an ID token is not a subject token for a txn token (invalid_request)', async () => {
     refusedWith(await exchange(gateway, request({ subject_token: userTokens.refresh_token!, subject_token_type: RT })), 'invalid_request');
     refusedWith(await exchange(gateway, request({ subject_token: userTokens.id_token!, subject_token_type: IDT })), 'invalid_request');
