@@ -141,6 +141,10 @@ describe('ID-JAG issuance (draft-ietf-oauth-identity-assertion-authz-grant)', ()
     assert.deepEqual((as as Record<string, unknown>)['identity_chaining_requested_token_types_supported'], [ID_JAG]);
   });
 
+  test('S17: transaction tokens are not configured on this server: txn_token is an unsupported requested_token_type', async () => {
+    refusedWith(await exchange(wiki, request({ requested_token_type: 'urn:ietf:params:oauth:token-type:txn_token' })), 'invalid_request');
+  });
+
   test('§4.3 / §4.3.4 / §3.1: an ID token for an ID-JAG: typ oauth-id-jag+jwt, signed with our keys, the claims of §3.1, N_A, no refresh token', async () => {
     const body = ok(await exchange(wiki, request({ resource: CHAT_API, scope: 'chat.read chat.history' })));
     assert.equal(body['issued_token_type'], ID_JAG);
@@ -169,6 +173,25 @@ describe('ID-JAG issuance (draft-ietf-oauth-identity-assertion-authz-grant)', ()
     assert.notEqual(decodeJwt(again.access_token).jti, payload.jti);
     assert.equal(decodeJwt(again.access_token)['scope'], undefined, 'no scope requested, none granted');
     assert.equal(decodeJwt(again.access_token)['email'], alice.claims.email);
+  });
+
+  test('audit: each ID-JAG publishes token.exchanged with issuedTokenType id-jag, the audience and its jti; a refusal publishes nothing', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const off = op.gh.services.events.on('token.exchanged', (e) => {
+      seen.push(e as unknown as Record<string, unknown>);
+    });
+    try {
+      const body = ok(await exchange(wiki, request({ scope: 'chat.read' })));
+      refusedWith(await exchange(wiki, request({ audience: CLOSED_AS })), 'invalid_target');
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]!['issuedTokenType'], ID_JAG);
+      assert.equal(seen[0]!['clientId'], 'wiki');
+      assert.deepEqual(seen[0]!['audience'], [CHAT_AS]);
+      assert.equal(seen[0]!['scope'], 'chat.read');
+      assert.equal(seen[0]!['jti'], decodeJwt(body.access_token).jti);
+    } finally {
+      off();
+    }
   });
 
   test('§5: a client without a clientIds mapping keeps its own id; an audience without includeEmail gets no email', async () => {

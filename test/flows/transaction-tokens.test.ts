@@ -190,6 +190,30 @@ describe('Transaction tokens (draft-ietf-oauth-transaction-tokens): issuance', (
     assert.equal(payload.sub, alice.id);
   });
 
+  test('audit: each txn token publishes token.exchanged with issuedTokenType txn_token, the trust domain and its txn', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const off = op.gh.services.events.on('token.exchanged', (e) => {
+      seen.push(e as unknown as Record<string, unknown>);
+    });
+    try {
+      const body = ok(await exchange(gateway, request()));
+      refusedWith(await exchange(intruder, request()), 'invalid_request');
+      assert.equal(seen.length, 1);
+      assert.equal(seen[0]!['issuedTokenType'], TXN);
+      assert.equal(seen[0]!['clientId'], 'gateway');
+      assert.equal(seen[0]!['subjectClientId'], shop.client_id);
+      assert.deepEqual(seen[0]!['audience'], [DOMAIN]);
+      assert.equal(seen[0]!['jti'], decodeJwt(body.access_token)['txn']);
+    } finally {
+      off();
+    }
+  });
+
+  test('S17: no ID-JAG audience is configured here: id-jag is unsupported (invalid_request) and discovery does not list it', async () => {
+    refusedWith(await exchange(gateway, request({ requested_token_type: 'urn:ietf:params:oauth:token-type:id-jag' })), 'invalid_request');
+    assert.equal((as as Record<string, unknown>)['identity_chaining_requested_token_types_supported'], undefined);
+  });
+
   test('§11.2: an opaque access token of a client (client credentials) is a subject too; sub is that client', async () => {
     const opaque = await clientToken(batch, 'trade report');
     assert.equal(opaque.split('.').length, 1, 'opaque');
