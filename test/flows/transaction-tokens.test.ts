@@ -157,7 +157,7 @@ describe('Transaction tokens (draft-ietf-oauth-transaction-tokens): issuance', (
     assert.equal(payload['scope'], 'trade');
     assert.equal(payload['req_wl'], 'gateway');
     // Our access tokens from a code flow carry auth_time but no amr: no authn then.
-    assert.deepEqual(payload['rctx'], { transport: 'https', req_ip: CALLER_IP }, 'the server-known req_ip wins over the claimed one');
+    assert.deepEqual(payload['rctx'], { transport: 'https', req_ip: CALLER_IP, req_wl: 'gateway' }, 'the server-known req_ip wins over the claimed one');
     assert.deepEqual(payload['tctx'], { action: 'BUY', ticker: 'MSFT', quantity: '100' });
     assert.equal(payload['client_id'], undefined, 'not an access token');
     // §13.4: "the Txn-Token MUST NOT contain the access token presented".
@@ -186,7 +186,7 @@ describe('Transaction tokens (draft-ietf-oauth-transaction-tokens): issuance', (
     );
     const body = ok(await exchange(gateway, request({ subject_token: subjectToken })));
     const { payload } = await verifyWithJose(body.access_token);
-    assert.deepEqual(payload['rctx'], { req_ip: CALLER_IP, authn: 'pwd otp' });
+    assert.deepEqual(payload['rctx'], { req_ip: CALLER_IP, authn: 'pwd otp', req_wl: 'gateway' });
     assert.equal(payload.sub, alice.id);
   });
 

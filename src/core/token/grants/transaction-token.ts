@@ -105,6 +105,8 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
       if (address !== undefined) rctx.req_ip = address;
       const amr = subject.claims['amr'];
       if (Array.isArray(amr) && amr.length > 0 && amr.every((m) => typeof m === 'string')) rctx.authn = amr.join(' ');
+      // Earlier revisions of the draft carried req_wl inside rctx; kept there too for their verifiers.
+      rctx.req_wl = client.clientId;
       const txn = id(18);
       const exp = now + ttl;
       const payload: Record<string, unknown> = {
