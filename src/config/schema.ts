@@ -295,6 +295,7 @@ export const configSchema = z
               .strict(),
           )
           .default([])
+          .refine((list) => new Set(list.map((a) => a.issuer)).size === list.length, { message: 'each issuer may appear once' })
           .describe(
             'Resource authorization servers this server issues ID-JAGs for. Empty: ID-JAG issuance is off (requested_token_type id-jag is `invalid_request`).',
           ),
