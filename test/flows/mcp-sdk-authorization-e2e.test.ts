@@ -27,9 +27,8 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { generateKeyPair, SignJWT } from 'jose';
-import type { Page } from 'playwright-core';
 import { createResourceServer, requireScopesMiddleware, type VerifiedToken } from '../../src/resource-server-kit/mod.ts';
-import { type Chromium, launchBrowser, startClientSite, withTab, type ClientSite } from '../support/browser.ts';
+import { type Chromium, type ClientSite, launchBrowser, startClientSite, type Tab, withTab } from '../support/browser.ts';
 import { freePort } from '../support/free-port.ts';
 import { createTestUser, type TestUser } from '../support/oidc.ts';
 import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
@@ -44,6 +43,9 @@ interface Seen {
   readonly url: string;
   readonly status: number;
   readonly wwwAuthenticate: string | null;
+  /** The names of a form body's parameters (to see how the client authenticated), never the values. */
+  readonly formKeys: readonly string[];
+  readonly authorization: boolean;
 }
 
 /**
@@ -78,6 +80,10 @@ class TestProvider implements OAuthClientProvider {
   saveTokens(tokens: OAuthTokens): void {
     this.saved = tokens;
   }
+  /** Replaces the access token with one the MCP server refuses, keeping the refresh token. */
+  spoilAccessToken(): void {
+    if (this.saved) this.saved = { ...this.saved, access_token: 'no-longer-valid' };
+  }
   async redirectToAuthorization(url: URL): Promise<void> {
     this.authorizationUrls.push(url);
     this.callback = await this.signIn(url);
@@ -104,14 +110,26 @@ let clockOffset = 0;
 /** The callback the SDK client listens on (RFC 8252 §7.3 loopback). */
 const redirectUrl = () => rp.redirectUri;
 
-/** The client metadata the SDK sends at registration, and that the metadata document holds. */
-const clientMetadata = (): OAuthClientMetadata => ({
+/** The metadata document: a public client (the draft allows no shared secret). */
+const documentMetadata = (): OAuthClientMetadata => ({
   client_name: AGENT_NAME,
   redirect_uris: [redirectUrl()],
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
   token_endpoint_auth_method: 'none',
   scope: 'read',
+});
+
+/**
+ * What the SDK's own example client (examples/client/simpleOAuthClient) registers: a confidential
+ * client with `client_secret_post` and no scope (the SDK adds the one from the 401 challenge).
+ */
+const registrationMetadata = (): OAuthClientMetadata => ({
+  client_name: AGENT_NAME,
+  redirect_uris: [redirectUrl()],
+  grant_types: ['authorization_code', 'refresh_token'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_post',
 });
 
 before(async () => {
@@ -121,7 +139,7 @@ before(async () => {
   docs = createHttpsServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     if (req.url !== '/mcp-client.json') return void res.writeHead(404).end();
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300' });
-    res.end(JSON.stringify({ client_id: `${docsBase}/mcp-client.json`, ...clientMetadata() }));
+    res.end(JSON.stringify({ client_id: `${docsBase}/mcp-client.json`, ...documentMetadata() }));
   });
   await new Promise<void>((r) => docs.listen(0, '127.0.0.1', r));
   docsBase = `https://127.0.0.1:${(docs.address() as AddressInfo).port}`;
@@ -174,13 +192,15 @@ after(async () => {
 });
 
 /** Signs `user` in on the page at `url`, checks the consent page with `onConsent`, presses Allow; the callback URL. */
-async function signInAndAllow(page: Page, url: URL, onConsent: (text: string) => void): Promise<URL> {
+async function signInAndAllow(tab: Tab, url: URL, onConsent: (text: string) => void): Promise<URL> {
+  const { page } = tab;
   await page.goto(url.href);
   await page.getByLabel('Username').fill(user.username);
   await page.getByLabel('Password').fill(user.password);
   await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Sign in' }).click()]);
   await page.getByRole('heading', { name: `${AGENT_NAME} wants to access your account` }).waitFor();
   onConsent(await page.locator('main').innerText());
+  await tab.shot('consent');
   await Promise.all([page.waitForURL(`${rp.origin}/**`), page.getByRole('button', { name: 'Allow' }).click()]);
   return new URL(page.url());
 }
@@ -190,7 +210,15 @@ function recordingFetch(seen: Seen[]): typeof fetch {
   return async (input, init) => {
     const res = await fetch(input, init);
     const url = input instanceof Request ? input.url : String(input);
-    seen.push({ method: init?.method ?? 'GET', url, status: res.status, wwwAuthenticate: res.headers.get('www-authenticate') });
+    const body = init?.body;
+    seen.push({
+      method: init?.method ?? 'GET',
+      url,
+      status: res.status,
+      wwwAuthenticate: res.headers.get('www-authenticate'),
+      formKeys: body instanceof URLSearchParams ? [...body.keys()].sort() : [],
+      authorization: new Headers(init?.headers).has('authorization'),
+    });
     return res;
   };
 }
@@ -215,11 +243,26 @@ async function authorizeAndCall(provider: TestProvider, seen: Seen[]): Promise<R
 
   const mcp = new Client({ name: 'e2e-host', version: '1.0.0' });
   await mcp.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider, fetch: fetchFn }));
-  try {
+  const whoami = async () => {
     const result = (await mcp.callTool({ name: 'whoami', arguments: {} })) as CallToolResult;
-    const first = result.content[0];
-    assert.ok(first && first.type === 'text', 'a text result');
-    return JSON.parse(first.text) as Record<string, unknown>;
+    const text = result.content[0];
+    assert.ok(text && text.type === 'text', 'a text result');
+    return JSON.parse(text.text) as Record<string, unknown>;
+  };
+  try {
+    const who = await whoami();
+    // RFC 6749 §6 through the SDK: the server refuses the access token (401 invalid_token), the
+    // SDK refreshes (with `resource` again) and retries, and the answer is the same.
+    const refreshToken = (await provider.tokens())?.refresh_token;
+    assert.ok(refreshToken, 'a refresh token was issued (refresh_token grant registered)');
+    provider.spoilAccessToken();
+    assert.deepEqual(await whoami(), who, 'the refreshed token is for the same user and resource');
+    const refresh = seen.filter((s) => s.url === `${gh.url}/token` && s.formKeys.includes('refresh_token'));
+    assert.equal(refresh.length, 1, 'one refresh');
+    assert.ok(refresh[0]?.formKeys.includes('resource'), 'RFC 8707 §2.2: the refresh names the resource');
+    assert.equal(refresh[0]?.status, 200);
+    assert.notEqual((await provider.tokens())?.refresh_token, refreshToken, 'RFC 9700 §4.14.2: the refresh token rotated');
+    return who;
   } finally {
     await mcp.close();
   }
@@ -290,30 +333,36 @@ describe('MCP authorization with the official SDK, end to end in Chromium', () =
     await withTab(chromium, 'mcp-sdk-cimd', async (tab) => {
       const provider = new TestProvider(
         redirectUrl(),
-        clientMetadata(),
+        documentMetadata(),
         (url) =>
-          signInAndAllow(tab.page, url, (text) => {
+          signInAndAllow(tab, url, (text) => {
             assert.match(text, /not registered here/);
             assert.ok(text.includes(new URL(docsBase).host), `the consent page names ${new URL(docsBase).host}: ${text}`);
           }),
         clientId,
       );
       const who = await authorizeAndCall(provider, seen);
-      await tab.shot('done');
       assert.deepEqual(who, { sub: user.id, client_id: clientId, scopes: ['read'], aud: [mcpUrl] });
       assert.equal(provider.authorizationUrls.length, 1);
       assertAuthorizationRequest(provider.authorizationUrls[0]!, clientId);
       assert.equal(provider.clientInformation()?.client_id, clientId, 'the SDK used the URL as client_id');
     });
     assertDiscovery(seen, false);
+    const token = seen.find((s) => s.url === `${gh.url}/token` && s.formKeys.includes('code'));
+    assert.deepEqual(
+      token?.formKeys,
+      ['client_id', 'code', 'code_verifier', 'grant_type', 'redirect_uri', 'resource'],
+      'a public client: client_id, no secret',
+    );
+    assert.equal(token?.authorization, false);
   });
 
   test('run 2, RFC 7591 dynamic registration by the SDK: the same flow with the registered client_id', async (t) => {
     if ('skip' in chromium) return t.skip(chromium.skip);
     const seen: Seen[] = [];
     await withTab(chromium, 'mcp-sdk-dcr', async (tab) => {
-      const provider = new TestProvider(redirectUrl(), clientMetadata(), (url) =>
-        signInAndAllow(tab.page, url, (text) => assert.doesNotMatch(text, /not registered here/)),
+      const provider = new TestProvider(redirectUrl(), registrationMetadata(), (url) =>
+        signInAndAllow(tab, url, (text) => assert.doesNotMatch(text, /not registered here/)),
       );
       const who = await authorizeAndCall(provider, seen);
       const clientId = provider.clientInformation()?.client_id;
@@ -322,6 +371,12 @@ describe('MCP authorization with the official SDK, end to end in Chromium', () =
       assertAuthorizationRequest(provider.authorizationUrls[0]!, clientId);
     });
     assertDiscovery(seen, true);
+    const token = seen.find((s) => s.url === `${gh.url}/token` && s.formKeys.includes('code'));
+    assert.deepEqual(
+      token?.formKeys,
+      ['client_id', 'client_secret', 'code', 'code_verifier', 'grant_type', 'redirect_uri', 'resource'],
+      'client_secret_post with the registered secret',
+    );
   });
 
   test('RFC 8707 §2 / RFC 6750 §3.1: a token for another registered resource is invalid_token at the MCP server', async () => {
