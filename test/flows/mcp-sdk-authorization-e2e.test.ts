@@ -59,12 +59,17 @@ class TestProvider implements OAuthClientProvider {
   private saved: OAuthTokens | undefined;
   private verifier = '';
   private readonly st = randomBytes(16).toString('base64url');
-  constructor(
-    readonly redirectUrl: string,
-    readonly clientMetadata: OAuthClientMetadata,
-    private readonly signIn: (url: URL) => Promise<URL>,
-    readonly clientMetadataUrl?: string,
-  ) {}
+  readonly redirectUrl: string;
+  readonly clientMetadata: OAuthClientMetadata;
+  /** SEP-991: used as `client_id` when the authorization server supports metadata documents. */
+  readonly clientMetadataUrl: string | undefined;
+  private readonly signIn: (url: URL) => Promise<URL>;
+  constructor(redirectUrl: string, clientMetadata: OAuthClientMetadata, signIn: (url: URL) => Promise<URL>, clientMetadataUrl?: string) {
+    this.redirectUrl = redirectUrl;
+    this.clientMetadata = clientMetadata;
+    this.signIn = signIn;
+    this.clientMetadataUrl = clientMetadataUrl;
+  }
   state(): string {
     return this.st;
   }
