@@ -15,8 +15,13 @@ export const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsConfig['options'];
 
+/** What {@link parseCli} returns for `options` (named, so declaration emit can write it). */
+export type ParsedCli<O extends NonNullable<ParseArgsConfig['options']>> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: typeof COMMON_OPTIONS & O; allowPositionals: true; strict: true }>
+>;
+
 /** Parses args strictly; unknown options are a usage error (GH_CLI_USAGE). */
-export function parseCli<O extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: O) {
+export function parseCli<O extends NonNullable<ParseArgsConfig['options']>>(args: readonly string[], options: O): ParsedCli<O> {
   const all = { ...COMMON_OPTIONS, ...options };
   try {
     return parseArgs({ args: [...args], options: all, allowPositionals: true, strict: true });

@@ -29,6 +29,11 @@ test('package.json "exports": gatehouse/resource-server resolves to the build ou
   assert.equal(entry['gatehouse-source'], './src/resource-server-kit/mod.ts');
   // tsconfig.build.json: rootDir src, outDir dist, .ts → .js.
   assert.equal(entry.default, './dist/resource-server-kit/mod.js');
+  // TypeScript users get the declarations `npm run build` emits beside it (tsconfig.build.json: declaration).
+  assert.equal(entry.types, './dist/resource-server-kit/mod.d.ts');
+  assert.ok(Object.keys(entry).indexOf('types') < Object.keys(entry).indexOf('default'), '"types" comes before "default" (conditions match in order)');
+  const build = JSON.parse(await readFile(join(root, 'tsconfig.build.json'), 'utf8'));
+  assert.equal(build.compilerOptions.declaration, true);
   assert.equal(pkg.bin.gatehouse, './bin/gatehouse.js', 'the CLI entry is kept');
   // The source condition, by the package name from inside this package (self-reference).
   const { stdout } = await run(
@@ -90,7 +95,9 @@ test('the built kit imports by package name and compiles to the kit and pure cor
       ],
       { cwd: root },
     );
-    const emitted = (await filesUnder(join(dir, 'dist'))).filter((f) => f.endsWith('.js'));
+    const all = await filesUnder(join(dir, 'dist'));
+    assert.ok(all.includes('resource-server-kit/mod.d.ts'), 'declarations emitted');
+    const emitted = all.filter((f) => f.endsWith('.js'));
     assert.ok(emitted.includes('resource-server-kit/mod.js'));
     for (const f of emitted)
       assert.match(f, /^(resource-server-kit\/|core\/(dpop|model|ports)\/|core\/(crypto|errors|www-authenticate)\.js$)/, `${f} is outside the kit's closure`);
@@ -108,6 +115,36 @@ console.log(JSON.stringify({ plugin: typeof gatehouseResourceServer, status: res
       challenge: 'Bearer resource_metadata="https://api.example/.well-known/oauth-protected-resource/v1"',
       meta: 'https://api.example/.well-known/oauth-protected-resource/v1',
     });
+    // A TypeScript program of the server author's, type-checked against the emitted declarations
+    // through "exports" → "types" (strict, NodeNext, no skipLibCheck): correct use compiles, and a
+    // misuse (an unknown verification kind, a misspelt claim) is a compile error.
+    const consumer = `import { createResourceServer, type VerifiedToken } from 'gatehouse/resource-server';
+const rs = createResourceServer({ issuer: 'https://as.example', resource: 'https://api.example/v1', scopesSupported: ['read'], verification: { kind: 'jwt' } });
+export async function caller(request: Request): Promise<string> {
+  const token: VerifiedToken = await rs.authenticate(request);
+  return token.clientId + token.scopes.join(' ');
+}
+`;
+    const typecheck = (file: string) =>
+      run(
+        process.execPath,
+        [tsc, '--noEmit', '--strict', '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2023', '--types', 'node', file],
+        {
+          cwd: dir,
+        },
+      ).then(
+        () => '',
+        (e: { stdout: string }) => e.stdout,
+      );
+    await writeFile(join(dir, 'good.ts'), consumer);
+    assert.equal(await typecheck('good.ts'), '', 'correct use type-checks');
+    await writeFile(
+      join(dir, 'bad.ts'),
+      `${consumer}createResourceServer({ issuer: 'x', resource: 'y', verification: { kind: 'nope' } });\nexport const c = (t: VerifiedToken) => t.clientIdd;\n`,
+    );
+    const errors = await typecheck('bad.ts');
+    assert.match(errors, /bad\.ts\(7,[0-9]+\): error TS2322/, errors);
+    assert.match(errors, /bad\.ts\(8,[0-9]+\): error TS2551: Property 'clientIdd' does not exist on type 'VerifiedToken'/, errors);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
