@@ -17,6 +17,9 @@ export function isTrustedIssuerJwt(registry: TrustedIssuerRegistry, jwt: string,
   return iss !== undefined && iss !== ourIssuer && registry.get(iss) !== undefined;
 }
 
+/** A TokenView of an external JWT; `copied` are the entry's `copyClaims`, for the issued token. */
+export type ExternalTokenView = TokenView & { readonly copied: Readonly<Record<string, unknown>> };
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
@@ -35,7 +38,7 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export async function externalTokenView(
   deps: ExternalSubjectDeps,
   c: { readonly jwt: string; readonly client: Client; readonly nowMs: number; readonly clockSkew: number; readonly issuer: string },
-): Promise<TokenView> {
+): Promise<ExternalTokenView> {
   const { entry, payload } = await verifyExternalJwt(deps.trustedIssuers, {
     jwt: c.jwt,
     purpose: 'token-exchange',
@@ -46,7 +49,7 @@ export async function externalTokenView(
     tokenEndpoint: `${c.issuer.replace(/\/$/, '')}/token`,
   });
   const mapped = await mapSubject(deps, entry, payload);
-  const claims: Record<string, unknown> = { ...mapped.copied };
+  const claims: Record<string, unknown> = {};
   for (const k of ['auth_time', 'acr', 'amr', 'act', 'may_act'] as const) if (payload[k] !== undefined) claims[k] = payload[k];
   let subject = mapped.externalSubject;
   if (mapped.userId) {
@@ -75,5 +78,6 @@ export async function externalTokenView(
     cnf,
     claims,
     record: undefined,
+    copied: mapped.copied,
   };
 }

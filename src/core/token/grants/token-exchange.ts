@@ -252,6 +252,8 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
       const userId = tokenUserId(subject, deps.subjects);
       const claims: Record<string, unknown> = {};
       for (const k of CARRIED_CLAIMS) if (subject.claims[k] !== undefined) claims[k] = subject.claims[k];
+      // An external subject token's copyClaims (config trustedIssuers; never the foreign payload).
+      if ('copied' in subject) Object.assign(claims, subject.copied);
       let sub = subject.subject;
       if (userId) {
         // The `sub` this client sees for the user (pairwise or public), with its sealed id.
