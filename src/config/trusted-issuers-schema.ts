@@ -17,20 +17,18 @@ const subjectPattern = z
   .max(255)
   .refine((s) => !s.slice(0, -1).includes('*'), 'a subject pattern may hold `*` only at its end (`*` alone, or a prefix such as `user-*`)');
 
-const jwksSchema = z
-  .looseObject({ keys: z.array(z.record(z.string(), z.unknown())) })
-  .superRefine((v, ctx) => {
-    try {
-      checkJwks(v);
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', message: e instanceof OAuthError ? (e.description ?? 'invalid JWK Set') : 'invalid JWK Set' });
-    }
-  });
+const jwksSchema = z.looseObject({ keys: z.array(z.record(z.string(), z.unknown())) }).superRefine((v, ctx) => {
+  try {
+    checkJwks(v);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: e instanceof OAuthError ? (e.description ?? 'invalid JWK Set') : 'invalid JWK Set' });
+  }
+});
 
 export const trustedIssuerSchema = z
   .object({
     issuer: z.string().min(1).max(2048).describe('The exact `iss` of the JWTs this entry trusts (compared as a string, no normalisation).'),
-    jwks: jwksSchema.optional().describe('The issuer\'s public keys, inline (a JWK Set; RSA, EC or OKP public keys).'),
+    jwks: jwksSchema.optional().describe("The issuer's public keys, inline (a JWK Set; RSA, EC or OKP public keys)."),
     jwksUri: z
       .string()
       .url()
@@ -46,15 +44,19 @@ export const trustedIssuerSchema = z
     uses: z
       .array(z.enum(TRUSTED_ISSUER_USES))
       .min(1)
-      .describe('What its JWTs may be used for: `jwt-bearer` (RFC 7523 grant), `id-jag` (ID-JAG through that grant), `token-exchange` (RFC 8693 subject/actor token).'),
+      .describe(
+        'What its JWTs may be used for: `jwt-bearer` (RFC 7523 grant), `id-jag` (ID-JAG through that grant), `token-exchange` (RFC 8693 subject/actor token).',
+      ),
     subjects: z
       .array(subjectPattern)
       .default([])
-      .describe('Accepted `sub` values: exact, `*` (any) or a prefix ending in `*` (`user-*`). Empty (the default): none, the entry accepts nothing until set.'),
+      .describe(
+        'Accepted `sub` values: exact, `*` (any) or a prefix ending in `*` (`user-*`). Empty (the default): none, the entry accepts nothing until set.',
+      ),
     audiences: z
       .array(z.string().min(1).max(2048))
       .default([])
-      .describe('`aud` values accepted besides this server\'s issuer identifier and token endpoint URL.'),
+      .describe("`aud` values accepted besides this server's issuer identifier and token endpoint URL."),
     clients: z
       .union([z.literal('*'), z.array(z.string().min(1).max(255))])
       .default([])
@@ -72,13 +74,18 @@ export const trustedIssuerSchema = z
           .enum(['none', 'username', 'user-id'])
           .default('none')
           .describe(
-            '`none`: the issued token\'s `sub` is the external `sub`, no local user. `username`: the claim names an existing enabled local user by username; `user-id`: by user id. An unknown or disabled user is `invalid_grant`.',
+            "`none`: the issued token's `sub` is the external `sub`, no local user. `username`: the claim names an existing enabled local user by username; `user-id`: by user id. An unknown or disabled user is `invalid_grant`.",
           ),
-        claim: z.string().min(1).max(64).default('sub').describe('The claim holding the local username or user id (e.g. `email` when usernames are e-mail addresses).'),
+        claim: z
+          .string()
+          .min(1)
+          .max(64)
+          .default('sub')
+          .describe('The claim holding the local username or user id (e.g. `email` when usernames are e-mail addresses).'),
       })
       .strict()
       .prefault({})
-      .describe('How the external subject becomes the issued token\'s subject.'),
+      .describe("How the external subject becomes the issued token's subject."),
     copyClaims: z
       .record(z.string().min(1).max(64), z.string().min(1).max(64))
       .default({})

@@ -78,7 +78,10 @@ after(async () => {
 
 /** An ID-JAG (draft §3) for alice, for the agent, naming this server and the MCP resource. */
 const jag = (claims: Record<string, unknown> = {}, typ = ID_JAG_TYP, idp = enterprise) =>
-  idp.sign({ sub: 'alice-ext-id', email: 'alice@enterprise.example', aud: s.url, client_id: 'mcp-agent', resource: MCP, scope: 'tools:read', ...claims }, { typ });
+  idp.sign(
+    { sub: 'alice-ext-id', email: 'alice@enterprise.example', aud: s.url, client_id: 'mcp-agent', resource: MCP, scope: 'tools:read', ...claims },
+    { typ },
+  );
 
 describe('ID-JAG accepted (draft-ietf-oauth-identity-assertion-authz-grant)', () => {
   test('draft §4.3 an ID-JAG gets an access token for the mapped user, the ID-JAG resource and scope, no refresh token', async () => {

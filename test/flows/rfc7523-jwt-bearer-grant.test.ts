@@ -210,7 +210,11 @@ describe('RFC 7523 §3 JWT bearer grant: refused assertions (invalid_grant)', ()
   });
 
   test('RFC 7523 §3 a client the entry does not list may not present its assertions', async () => {
-    refused(await bearerGrant(as, other, { assertion: await idpB.sign({ sub: 'x', aud: s.url, email: 'bob@corp.example' }) }), 'invalid_grant', /client may not/);
+    refused(
+      await bearerGrant(as, other, { assertion: await idpB.sign({ sub: 'x', aud: s.url, email: 'bob@corp.example' }) }),
+      'invalid_grant',
+      /client may not/,
+    );
   });
 
   test('RFC 6749 §5.2 a client without the jwt-bearer grant type is unauthorized_client', async () => {
@@ -275,9 +279,14 @@ describe('RFC 8693 §2.1 token exchange of trusted external JWTs', () => {
     refused(await bearerGrant(as, app, { subject_token, subject_token_type: JWT_TYPE }, { grant: TX }), 'invalid_request', /token exchange/);
   });
 
-  test("RFC 8693 §2.2.2 an expired external subject token or one with a foreign aud is refused", async () => {
+  test('RFC 8693 §2.2.2 an expired external subject token or one with a foreign aud is refused', async () => {
     refused(
-      await bearerGrant(as, app, { subject_token: await idpA.sign({ sub: 'user-7', aud: s.url, iat: now() - 300, exp: now() - 100 }), subject_token_type: JWT_TYPE }, { grant: TX }),
+      await bearerGrant(
+        as,
+        app,
+        { subject_token: await idpA.sign({ sub: 'user-7', aud: s.url, iat: now() - 300, exp: now() - 100 }), subject_token_type: JWT_TYPE },
+        { grant: TX },
+      ),
       'invalid_request',
       /expired/,
     );
@@ -315,7 +324,10 @@ describe('trusted issuer registry: configuration and discovery', () => {
   test('S8 a bad trustedIssuers entry is a clear config error at start', () => {
     const entry = { issuer: 'https://idp.example', jwks: { keys: [idpA.publicJwk] }, uses: ['jwt-bearer'] };
     assert.doesNotThrow(() => buildConfig({ trustedIssuers: [entry] }));
-    assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, jwksUri: 'https://idp.example/jwks' }] }), /trustedIssuers\.0.*exactly one of jwks and jwksUri/s);
+    assert.throws(
+      () => buildConfig({ trustedIssuers: [{ ...entry, jwksUri: 'https://idp.example/jwks' }] }),
+      /trustedIssuers\.0.*exactly one of jwks and jwksUri/s,
+    );
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, algorithms: ['HS256'] }] }), /trustedIssuers\.0\.algorithms/);
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, algorithms: ['none'] }] }), /trustedIssuers\.0\.algorithms/);
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, uses: ['password'] }] }), /trustedIssuers\.0\.uses/);

@@ -33,7 +33,9 @@ export async function makeIdp(issuer: string, kid: string, alg = 'ES256'): Promi
       const now = Math.floor(Date.now() / 1000);
       const full: Record<string, unknown> = { iss: issuer, iat: now, exp: now + 120, jti: randomUUID(), ...claims };
       for (const [k, v] of Object.entries(full)) if (v === undefined) delete full[k];
-      return new SignJWT(full as JWTPayload).setProtectedHeader({ alg: header.alg ?? alg, kid: header.kid ?? kid, ...(header.typ ? { typ: header.typ } : {}) }).sign(key);
+      return new SignJWT(full as JWTPayload)
+        .setProtectedHeader({ alg: header.alg ?? alg, kid: header.kid ?? kid, ...(header.typ ? { typ: header.typ } : {}) })
+        .sign(key);
     },
   };
 }

@@ -133,7 +133,13 @@ export function grantDeps(
     deviceCodes: { poll: async () => undefined, consume: async () => 'not-found' as const, slowDown: async () => {} },
     // RFC 7523 grant: no trusted issuers in these tests (the grant is not registered).
     replay: w.storage.replay,
-    trustedIssuers: { get: () => undefined, allows: () => false, keys: () => { throw new Error('no trusted issuers'); } },
+    trustedIssuers: {
+      get: () => undefined,
+      allows: () => false,
+      keys: () => {
+        throw new Error('no trusted issuers');
+      },
+    },
   };
   return deps;
 }

@@ -131,12 +131,22 @@ test('RFC 7591 §2.1 grant_types and response_types must be consistent', () => {
 
 test('RFC 7523 §2.1 the JWT bearer grant is registrable only when a trusted issuer allows it', () => {
   const grant = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
-  const base = { env: 'development' as const, keys: { algorithms: SIGNING_ALGS }, tokens: {}, authorization: { implicit: false, allowUnsignedRequestObjects: false } };
+  const base = {
+    env: 'development' as const,
+    keys: { algorithms: SIGNING_ALGS },
+    tokens: {},
+    authorization: { implicit: false, allowUnsignedRequestObjects: false },
+  };
   assert.deepEqual(validateClientMetadata(web({ grant_types: [grant] }), OPERATOR_POLICY).grantTypes, [grant]);
   const served = operatorPolicy({ ...base, trustedIssuers: [{ uses: ['id-jag'] }] });
   assert.deepEqual(validateClientMetadata(web({ grant_types: [grant] }), served).grantTypes, [grant]);
   fails(web({ grant_types: [grant] }), 'invalid_client_metadata', operatorPolicy({ ...base, trustedIssuers: [] }), /trustedIssuers/);
-  fails(web({ grant_types: [grant] }), 'invalid_client_metadata', operatorPolicy({ ...base, trustedIssuers: [{ uses: ['token-exchange'] }] }), /trustedIssuers/);
+  fails(
+    web({ grant_types: [grant] }),
+    'invalid_client_metadata',
+    operatorPolicy({ ...base, trustedIssuers: [{ uses: ['token-exchange'] }] }),
+    /trustedIssuers/,
+  );
 });
 
 test('RFC 6749 §4.4 client_credentials requires a confidential client', () => {

@@ -77,8 +77,8 @@ export interface MetadataServerConfig {
 
 const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 
-/** The grant types the token endpoint serves under this config. */
-function servedGrantTypes(config: MetadataServerConfig): readonly string[] {
+/** The grant types the token endpoint serves under this config (the JWT bearer grant needs a trusted issuer). */
+export function servedGrantTypes(config: MetadataServerConfig): readonly string[] {
   if (config.trustedIssuers === undefined || config.trustedIssuers.some((e) => e.uses.includes('jwt-bearer') || e.uses.includes('id-jag'))) {
     return REGISTRABLE_GRANT_TYPES;
   }

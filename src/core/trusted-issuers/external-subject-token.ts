@@ -62,7 +62,8 @@ export async function externalTokenView(
     delete claims.auth_time;
   }
   // RFC 9068 `scope` (space-separated) or the common `scp` array: the exchange only narrows it.
-  const scope = typeof payload.scope === 'string' ? payload.scope : Array.isArray(payload.scp) ? payload.scp.filter((s) => typeof s === 'string').join(' ') : '';
+  const scope =
+    typeof payload.scope === 'string' ? payload.scope : Array.isArray(payload.scp) ? payload.scp.filter((s) => typeof s === 'string').join(' ') : '';
   const cnf = isRecord(payload.cnf) && typeof payload.cnf.jkt === 'string' ? ({ jkt: payload.cnf.jkt } as Confirmation) : null;
   return {
     format: 'jwt',

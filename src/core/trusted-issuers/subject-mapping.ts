@@ -40,6 +40,6 @@ export async function mapSubject(deps: SubjectMappingDeps, entry: TrustedIssuer,
   const key = payload[claim];
   if (typeof key !== 'string' || key === '' || key.length > 255) throw new ExternalJwtRefusal(`the JWT has no ${claim} claim naming a local user`);
   const user = localUser === 'username' ? await deps.users.findByUsername(deps.tenantId, key) : await deps.users.get(deps.tenantId, key);
-  if (!user || user.disabled) throw new ExternalJwtRefusal('no enabled local user matches the JWT\'s subject', `${claim} ${key.slice(0, 100)}`);
+  if (!user || user.disabled) throw new ExternalJwtRefusal("no enabled local user matches the JWT's subject", `${claim} ${key.slice(0, 100)}`);
   return { userId: user.id, externalSubject: payload.sub, copied };
 }

@@ -106,7 +106,10 @@ export async function verifyExternalJwt(registry: TrustedIssuerRegistry, c: Exte
   const typ = declaredType(protectedHeader.typ);
   // The use: an ID-JAG is recognised by its type alone (explicit typing), never by its claims.
   const use: TrustedIssuerUse = c.purpose === 'token-exchange' ? 'token-exchange' : typ === ID_JAG_TYPE ? 'id-jag' : 'jwt-bearer';
-  if (!entry.uses.includes(use)) throw new ExternalJwtRefusal(`this issuer is not trusted for ${use === 'id-jag' ? 'ID-JAGs' : use === 'jwt-bearer' ? 'JWT bearer grants' : 'token exchange'}`);
+  if (!entry.uses.includes(use))
+    throw new ExternalJwtRefusal(
+      `this issuer is not trusted for ${use === 'id-jag' ? 'ID-JAGs' : use === 'jwt-bearer' ? 'JWT bearer grants' : 'token exchange'}`,
+    );
   if (!typeAccepted(use, typ)) throw new ExternalJwtRefusal("the JWT's typ header is not accepted here", `typ ${String(protectedHeader.typ).slice(0, 40)}`);
 
   // RFC 7523 §3 item 3: "The JWT MUST contain an "aud" (audience) claim containing a value that

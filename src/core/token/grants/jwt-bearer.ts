@@ -71,7 +71,8 @@ export function createJwtBearerGrant(deps: JwtBearerDeps): TokenGrant | null {
         });
         const { payload, use } = verified;
         // RFC 7523 §3 item 7 makes jti optional; Gatehouse requires it and spends it once (below).
-        if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 256) throw new ExternalJwtRefusal("the JWT's jti claim is missing or invalid");
+        if (typeof payload.jti !== 'string' || payload.jti === '' || payload.jti.length > 256)
+          throw new ExternalJwtRefusal("the JWT's jti claim is missing or invalid");
         if (use === 'id-jag') {
           // draft-ietf-oauth-identity-assertion-authz-grant §3 client_id: "The client identifier of
           // the OAuth client at the Resource Authorization Server"; it must be the authenticated one.
@@ -102,7 +103,8 @@ export function createJwtBearerGrant(deps: JwtBearerDeps): TokenGrant | null {
         if (payload.resource !== undefined && jagResources === null) throw OAuthError.invalidGrant("the ID-JAG's resource claim is malformed");
         if (jagResources) {
           // The ID-JAG's resource becomes the token's audience: it must be one we know.
-          for (const r of jagResources) if (!registered.has(r)) throw OAuthError.invalidTarget("the ID-JAG's resource is not a registered resource", `resource ${r.slice(0, 200)}`);
+          for (const r of jagResources)
+            if (!registered.has(r)) throw OAuthError.invalidTarget("the ID-JAG's resource is not a registered resource", `resource ${r.slice(0, 200)}`);
           for (const r of resources) if (!jagResources.includes(r)) throw OAuthError.invalidTarget('the requested resource is not one the ID-JAG names');
           if (resources.length === 0) targets = jagResources;
         }
