@@ -246,6 +246,15 @@ describe('RFC 7523 §3 JWT bearer grant: refused assertions (invalid_grant)', ()
     refused(await bearerGrant(as, app, { assertion: await rs.sign({ sub: 'svc-reporting', aud: s.url }) }), 'invalid_grant', /algorithm/);
   });
 
+  test('RFC 7517 §4.5 a burst of unknown kids does not become a burst of jwks_uri fetches (refetch cooldown)', async () => {
+    const before = jwksServer.fetches();
+    for (let i = 0; i < 5; i++) {
+      const assertion = await idpB.sign({ sub: 'x', aud: s.url, email: 'bob@corp.example' }, { kid: `unknown-${i}` });
+      refused(await bearerGrant(as, app, { assertion }), 'invalid_grant', /signature/);
+    }
+    assert.ok(jwksServer.fetches() - before <= 1, `fetched ${jwksServer.fetches() - before} times`);
+  });
+
   test('RFC 8725 §3.11 a JWT typed as another kind (at+jwt) is not an assertion', async () => {
     refused(await bearerGrant(as, app, { assertion: await assertionA({}, { typ: 'at+jwt' }) }), 'invalid_grant', /typ/);
   });
