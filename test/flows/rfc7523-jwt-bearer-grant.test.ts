@@ -25,6 +25,7 @@ let jwksServer: Awaited<ReturnType<typeof serveJwks>>;
 let idpA: Idp; // inline JWKS, jwt-bearer + token-exchange, external subjects
 let idpB: Idp; // jwks_uri, jwt-bearer, subjects mapped to local users by e-mail
 let rogue: Idp; // not in the registry
+let down: Idp; // jwks_uri where nothing listens
 let s: TestServer;
 let as: oauth.AuthorizationServer;
 let app: TestClient;
@@ -52,10 +53,12 @@ before(async () => {
   idpA = await makeIdp('https://idp-a.example', 'a1');
   idpB = await makeIdp('https://idp-b.example/tenant', 'b1', 'PS256');
   rogue = await makeIdp('https://rogue.example', 'r1');
+  down = await makeIdp('https://down.example', 'd1');
   jwksServer = await serveJwks(tls, () => ({ keys: [idpB.publicJwk] }));
   s = await startTestServer(
     {
       trustedIssuers: [
+        { issuer: down.issuer, jwksUri: 'https://127.0.0.1:1/jwks.json', uses: ['jwt-bearer'], subjects: ['*'], clients: '*' },
         {
           issuer: idpA.issuer,
           jwks: { keys: [idpA.publicJwk] },
@@ -148,6 +151,27 @@ describe('RFC 7523 §2.1 JWT bearer grant: accepted assertions', () => {
     const carol = await createTestUser(s.gh, { username: 'carol@corp.example' });
     await s.gh.services.storage.users.update(s.gh.ctx.tenantId, carol.id, { disabled: true });
     refused(await bearerGrant(as, app, { assertion: await idpB.sign({ sub: 'x', aud: s.url, email: 'carol@corp.example' }) }), 'invalid_grant', /local user/);
+  });
+
+  test("RFC 7662 §2.2 a mapped local user's token is active, and inactive once the user is disabled", async () => {
+    const dave = await createTestUser(s.gh, { username: 'dave@corp.example' });
+    const token = ok(await bearerGrant(as, app, { assertion: await idpB.sign({ sub: 'ext-d', aud: s.url, email: 'dave@corp.example' }) })).access_token;
+    const introspect = async () => {
+      const res = await fetch(`${s.url}/introspect`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${app.client_id}:${app.client_secret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({ token }),
+      });
+      return (await res.json()) as { active: boolean; sub?: string };
+    };
+    const active = await introspect();
+    assert.equal(active.active, true);
+    assert.equal(active.sub, dave.id);
+    await s.gh.services.storage.users.update(s.gh.ctx.tenantId, dave.id, { disabled: true });
+    assert.equal((await introspect()).active, false);
   });
 
   test('RFC 9449 §5 a DPoP proof binds the issued token (cnf.jkt, token_type DPoP)', async () => {
@@ -253,6 +277,10 @@ describe('RFC 7523 §3 JWT bearer grant: refused assertions (invalid_grant)', ()
       refused(await bearerGrant(as, app, { assertion }), 'invalid_grant', /signature/);
     }
     assert.ok(jwksServer.fetches() - before <= 1, `fetched ${jwksServer.fetches() - before} times`);
+  });
+
+  test('RFC 7523 §3.1 an issuer whose jwks_uri cannot be fetched is invalid_grant, never a 500', async () => {
+    refused(await bearerGrant(as, app, { assertion: await down.sign({ sub: 'x', aud: s.url }) }), 'invalid_grant', /keys could not be retrieved/);
   });
 
   test('RFC 8725 §3.11 a JWT typed as another kind (at+jwt) is not an assertion', async () => {
