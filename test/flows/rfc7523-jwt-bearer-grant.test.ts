@@ -87,7 +87,7 @@ before(async () => {
   as = await oauth.processDiscoveryResponse(new URL(s.url), await oauth.discoveryRequest(new URL(s.url), { [oauth.allowInsecureRequests]: true }));
   const grants = { grant_types: [JWT_BEARER, TX], scope: 'read write' };
   app = await createTestClient(s.gh, grants, { clientId: 'bearer-app' });
-  other = await createTestClient(s.gh, { grant_types: [JWT_BEARER], scope: 'read' }, { clientId: 'other-app' });
+  other = await createTestClient(s.gh, { grant_types: [JWT_BEARER], scope: 'read gatehouse:admin' }, { clientId: 'other-app' });
   noGrant = await createTestClient(s.gh, { grant_types: ['client_credentials'], scope: 'read' }, { clientId: 'no-grant-app' });
   bob = await createTestUser(s.gh, { username: 'bob@corp.example' });
 });
@@ -172,6 +172,11 @@ describe('RFC 7523 §2.1 JWT bearer grant: accepted assertions', () => {
     assert.equal(active.sub, dave.id);
     await s.gh.services.storage.users.update(s.gh.ctx.tenantId, dave.id, { disabled: true });
     assert.equal((await introspect()).active, false);
+  });
+
+  test('issue #11 an external subject without a local user never gets an admin scope', async () => {
+    refused(await bearerGrant(as, other, { assertion: await assertionA(), scope: 'gatehouse:admin' }), 'invalid_scope');
+    assert.equal(ok(await bearerGrant(as, other, { assertion: await assertionA() })).scope, 'read', 'the default leaves admin scopes out');
   });
 
   test('RFC 9449 §5 a DPoP proof binds the issued token (cnf.jkt, token_type DPoP)', async () => {

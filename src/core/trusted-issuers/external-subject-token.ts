@@ -1,5 +1,6 @@
 import type { Client } from '../model/client.ts';
 import type { Confirmation } from '../model/token.ts';
+import { isAdminScope } from '../tokens/admin-scopes.ts';
 import type { TokenView } from '../tokens/find-token.ts';
 import type { UserSubjects } from '../tokens/user-subject.ts';
 import { mapSubject, type SubjectMappingDeps } from './subject-mapping.ts';
@@ -62,8 +63,9 @@ export async function externalTokenView(
     delete claims.auth_time;
   }
   // RFC 9068 `scope` (space-separated) or the common `scp` array: the exchange only narrows it.
-  const scope =
-    typeof payload.scope === 'string' ? payload.scope : Array.isArray(payload.scp) ? payload.scp.filter((s) => typeof s === 'string').join(' ') : '';
+  const raw = typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scp) ? payload.scp.filter((s) => typeof s === 'string') : [];
+  // Admin scopes (issue #11) only for a mapped local user: an external subject alone never gets one.
+  const scope = raw.filter((s) => s !== '' && (mapped.userId !== null || !isAdminScope(s))).join(' ');
   const cnf = isRecord(payload.cnf) && typeof payload.cnf.jkt === 'string' ? ({ jkt: payload.cnf.jkt } as Confirmation) : null;
   return {
     format: 'jwt',

@@ -3,6 +3,7 @@ import { parseScope } from '../../model/scope.ts';
 import type { TenantId } from '../../model/tenant.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { ReplayCache } from '../../ports/replay-cache.ts';
+import { isAdminScope } from '../../tokens/admin-scopes.ts';
 import type { AccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
 import { mapSubject, type SubjectMappingDeps } from '../../trusted-issuers/subject-mapping.ts';
@@ -89,7 +90,9 @@ export function createJwtBearerGrant(deps: JwtBearerDeps): TokenGrant | null {
       const { payload, use, entry } = verified;
 
       // Scope and resources: an ID-JAG's own scope and resource bound what the client gets.
-      let allowed: readonly string[] = client.scopes;
+      // Admin scopes (issue #11) only for a mapped local user, whose role the admin API then
+      // weighs: an external subject alone never gets an admin token.
+      let allowed: readonly string[] = mapped.userId ? client.scopes : client.scopes.filter((s) => !isAdminScope(s));
       let requested = params.scope;
       let targets = resources;
       if (use === 'id-jag') {
