@@ -339,6 +339,14 @@ describe('RFC 8693 §2.1 token exchange of trusted external JWTs', () => {
     );
   });
 
+  test('RFC 8693 §4.4 an external may_act is enforced: every member must match (an iss other than ours refuses)', async () => {
+    const subject_token = await idpA.sign({ sub: 'user-7', aud: s.url, scope: 'read', may_act: { sub: 'bearer-app' } });
+    const r = await bearerGrant(as, app, { subject_token, subject_token_type: JWT_TYPE }, { grant: TX });
+    assert.equal(r.ok, true, 'may_act naming the requesting client by sub alone is satisfied');
+    const strict = await idpA.sign({ sub: 'user-7', aud: s.url, scope: 'read', may_act: { iss: idpA.issuer, sub: 'bearer-app' } });
+    refused(await bearerGrant(as, app, { subject_token: strict, subject_token_type: JWT_TYPE }, { grant: TX }), 'invalid_request', /may_act/);
+  });
+
   test('RFC 8693 §2.2.1 downscoping only: an external token without the scope gets invalid_scope', async () => {
     const subject_token = await idpA.sign({ sub: 'user-7', aud: s.url, scope: 'read' });
     refused(await bearerGrant(as, app, { subject_token, subject_token_type: JWT_TYPE, scope: 'write' }, { grant: TX }), 'invalid_scope');
