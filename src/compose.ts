@@ -37,6 +37,7 @@ import { createRevoker, type Revoker } from './core/revocation/revoke.ts';
 import { createAccountViews, type AccountViews } from './core/session/account-views.ts';
 import { createSessionService, type SessionService } from './core/session/session-service.ts';
 import { createGrantRegistry } from './core/token/grant-registry.ts';
+import { createTrustedIssuerRegistry } from './core/trusted-issuers/trusted-issuer.ts';
 import { createTokenEndpoint, type TokenEndpoint } from './core/token/token-endpoint.ts';
 import { createAccessTokenIssuer, type AccessTokenIssuer } from './core/tokens/issue-access-token.ts';
 import { createRandomIds } from './core/tokens/random-ids.ts';
@@ -324,7 +325,9 @@ export async function compose(config: Config, opts: ComposeOptions = {}): Promis
     // JAR (RFC 9101) and PAR (RFC 9126): one instance each, shared by /authorize and /par.
     const requestObjects = createRequestObjects({ clock, jwks: clientJwks }, config);
     const pushedRequests = createPushedRequests({ ...ports, tenantId }, config);
-    const grants = createGrantRegistry({ ...ports, accessTokens, idTokens, subjects, claimCatalog, keys, tenantId, config });
+    // Trusted external issuers (RFC 7523 grant, ID-JAG, token exchange): their own key cache, same rules.
+    const trustedIssuers = createTrustedIssuerRegistry(config.trustedIssuers, new ClientJwksCache(config.clientAuth.jwksCacheTtl, outbound), tenantId);
+    const grants = createGrantRegistry({ ...ports, accessTokens, idTokens, subjects, claimCatalog, keys, tenantId, trustedIssuers, config });
     // RFC 9449: proofs' jti go to the shared replay cache (Redis in front of the store, never a
     // per-instance memory); nonces are an HMAC under a KEK-derived key, so every instance agrees.
     const dpop = createDpopVerifier(

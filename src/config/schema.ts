@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { isCidrOrAddress } from './cidr.ts';
 import { resilienceSchema } from './resilience-schema.ts';
 import { claimScopesSchema, userAttributesSchema } from './claims-config.ts';
+import { trustedIssuersSchema } from './trusted-issuers-schema.ts';
 
 /**
  * The one configuration schema (S8). Every field documents itself with `.describe()`;
@@ -789,6 +790,7 @@ export const configSchema = z
       .strict()
       .prefault({}),
     resources: z.array(resourceSchema).default([]).describe('Resource server registry (RFC 8707).'),
+    trustedIssuers: trustedIssuersSchema,
     requireResourceRegistration: z
       .boolean()
       .default(false)

@@ -128,9 +128,18 @@ export function grantDeps(
     random: w.random,
     events: w.events,
     tenantId: w.tenantId,
-    config,
+    config: { ...config, clientAuth: { clockSkew: 30 }, resources: config.resources.map((r) => ({ identifier: 'https://resource.example', ...r })) },
     // RFC 8628 grant: no device codes in these tests.
     deviceCodes: { poll: async () => undefined, consume: async () => 'not-found' as const, slowDown: async () => {} },
+    // RFC 7523 grant: no trusted issuers in these tests (the grant is not registered).
+    replay: w.storage.replay,
+    trustedIssuers: {
+      get: () => undefined,
+      allows: () => false,
+      keys: () => {
+        throw new Error('no trusted issuers');
+      },
+    },
   };
   return deps;
 }

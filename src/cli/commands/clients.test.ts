@@ -165,3 +165,23 @@ test('RFC 8693 clients create --token-exchange JSON stores the policy; malformed
   assert.deepEqual((await stored(String(c['client_id'])))?.metadata['token_exchange'], policy);
   assert.equal((await run('clients', 'create', '--name', 'x', '--grant-types', 'client_credentials', '--token-exchange', '{nope')).code, 2);
 });
+
+test('RFC 7523 §2.1 clients create --grant-types jwt-bearer: refused without a trusted issuer for it, stored with one', async () => {
+  const grant = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+  const refused = await run('clients', 'create', '--name', 'Bearer', '--grant-types', grant, '--json');
+  assert.notEqual(refused.code, 0);
+  assert.match(refused.err, /trustedIssuers/);
+  const { publicKey } = await generateKeyPair('ES256');
+  const file = join(dir, 'trusted.json');
+  const entry = {
+    issuer: 'https://idp.example',
+    jwks: { keys: [{ ...(await exportJWK(publicKey)), kid: 'k' }] },
+    uses: ['id-jag'],
+    subjects: ['*'],
+    clients: '*',
+  };
+  await writeFile(file, JSON.stringify({ trustedIssuers: [entry] }));
+  const r = await run('clients', 'create', '--config', file, '--name', 'Bearer', '--grant-types', grant, '--json');
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out)['grant_types'], [grant]);
+});

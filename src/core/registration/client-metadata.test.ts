@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { OAuthError } from '../errors.ts';
-import { OPERATOR_POLICY, validateClientMetadata, type MetadataPolicy } from './client-metadata.ts';
+import { OPERATOR_POLICY, operatorPolicy, validateClientMetadata, type MetadataPolicy } from './client-metadata.ts';
+import { SIGNING_ALGS } from '../model/key.ts';
 import { checkRedirectUri } from './redirect-uris.ts';
 
 const DCR: MetadataPolicy = {
@@ -123,9 +124,29 @@ test('RFC 7591 §2.1 grant_types and response_types must be consistent', () => {
   fails(web({ grant_types: ['implicit'] }), 'invalid_client_metadata', OPERATOR_POLICY, /implicit .* together/);
   fails(web({ grant_types: ['password'] }), 'invalid_client_metadata', OPERATOR_POLICY, /not supported/);
   // Discovery tells the truth: a grant the token endpoint does not implement is not registrable.
-  fails(web({ grant_types: ['urn:ietf:params:oauth:grant-type:jwt-bearer'] }), 'invalid_client_metadata', OPERATOR_POLICY, /not supported/);
+  fails(web({ grant_types: ['urn:ietf:params:oauth:grant-type:saml2-bearer'] }), 'invalid_client_metadata', OPERATOR_POLICY, /not supported/);
   fails(web({ grant_types: [] }), 'invalid_client_metadata');
   fails(web({ grant_types: 'authorization_code' }), 'invalid_client_metadata', OPERATOR_POLICY, /array/);
+});
+
+test('RFC 7523 §2.1 the JWT bearer grant is registrable only when a trusted issuer allows it', () => {
+  const grant = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+  const base = {
+    env: 'development' as const,
+    keys: { algorithms: SIGNING_ALGS },
+    tokens: {},
+    authorization: { implicit: false, allowUnsignedRequestObjects: false },
+  };
+  assert.deepEqual(validateClientMetadata(web({ grant_types: [grant] }), OPERATOR_POLICY).grantTypes, [grant]);
+  const served = operatorPolicy({ ...base, trustedIssuers: [{ uses: ['id-jag'] }] });
+  assert.deepEqual(validateClientMetadata(web({ grant_types: [grant] }), served).grantTypes, [grant]);
+  fails(web({ grant_types: [grant] }), 'invalid_client_metadata', operatorPolicy({ ...base, trustedIssuers: [] }), /trustedIssuers/);
+  fails(
+    web({ grant_types: [grant] }),
+    'invalid_client_metadata',
+    operatorPolicy({ ...base, trustedIssuers: [{ uses: ['token-exchange'] }] }),
+    /trustedIssuers/,
+  );
 });
 
 test('RFC 6749 §4.4 client_credentials requires a confidential client', () => {

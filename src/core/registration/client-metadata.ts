@@ -12,13 +12,18 @@ import { checkOidcMetadata } from './oidc-client-metadata.ts';
 import { checkRedirectUri, type ApplicationType } from './redirect-uris.ts';
 import { CODE_AND_HYBRID_RESPONSE_TYPES, grantAndResponseTypes, IMPLICIT_RESPONSE_TYPES } from './response-types.ts';
 
-/** Grant types of the token endpoint a client may be registered for: those it implements (password is never offered; the RFC 7523 JWT bearer grant is not built yet). */
+/**
+ * Grant types of the token endpoint a client may be registered for: those it implements (password
+ * is never offered). The RFC 7523 JWT bearer grant is registrable always; the token endpoint
+ * serves it only when `trustedIssuers` has an entry for it (docs/jwt-bearer.md).
+ */
 export const SUPPORTED_GRANT_TYPES = [
   'authorization_code',
   'refresh_token',
   'client_credentials',
   'urn:ietf:params:oauth:grant-type:device_code',
   'urn:ietf:params:oauth:grant-type:token-exchange',
+  'urn:ietf:params:oauth:grant-type:jwt-bearer',
 ] as const;
 /**
  * `implicit` is registrable only beside a response type that returns tokens from the
@@ -62,6 +67,22 @@ export interface MetadataServerConfig {
   readonly authorization: { readonly implicit: boolean; readonly allowUnsignedRequestObjects: boolean };
   /** Custom attributes (`users.attributes`): what `claim_mappings` may name besides roles and groups. */
   readonly users?: { readonly attributes?: AttributeDefinitions | undefined } | undefined;
+  /**
+   * Trusted external issuers (config `trustedIssuers`): the JWT bearer grant is registrable only
+   * when an entry allows `jwt-bearer` or `id-jag` (S17: the token endpoint serves it only then).
+   * Absent (tools without a config): registrable.
+   */
+  readonly trustedIssuers?: readonly { readonly uses: readonly string[] }[] | undefined;
+}
+
+const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+
+/** The grant types the token endpoint serves under this config (the JWT bearer grant needs a trusted issuer). */
+export function servedGrantTypes(config: MetadataServerConfig): readonly string[] {
+  if (config.trustedIssuers === undefined || config.trustedIssuers.some((e) => e.uses.includes('jwt-bearer') || e.uses.includes('id-jag'))) {
+    return REGISTRABLE_GRANT_TYPES;
+  }
+  return REGISTRABLE_GRANT_TYPES.filter((g) => g !== JWT_BEARER);
 }
 
 /** The server-wide part of a policy, from config (S17: only what actually works). */
@@ -79,7 +100,7 @@ export function serverMetadataPolicy(config: MetadataServerConfig): Omit<Metadat
 export function operatorPolicy(config: MetadataServerConfig): MetadataPolicy {
   return {
     ...serverMetadataPolicy(config),
-    grantTypes: REGISTRABLE_GRANT_TYPES,
+    grantTypes: servedGrantTypes(config),
     scopes: 'any',
     firstParty: true,
     claimSources: mappableSources(config.users?.attributes ?? {}),
@@ -154,7 +175,9 @@ function grantTypesAndResponseTypes(raw: Record<string, unknown>, policy: Metada
   if (grantTypes.length === 0) throw bad('grant_types must name at least one grant type');
   for (const g of grantTypes) {
     if (!(REGISTRABLE_GRANT_TYPES as readonly string[]).includes(g)) throw bad(`grant type ${g} is not supported`);
-    if (!policy.grantTypes.includes(g)) throw bad(`grant type ${g} is not allowed`);
+    if (!policy.grantTypes.includes(g)) {
+      throw bad(g === JWT_BEARER ? `grant type ${g} is not allowed: no trustedIssuers entry allows jwt-bearer or id-jag` : `grant type ${g} is not allowed`);
+    }
   }
   return { grantTypes, responseTypes };
 }

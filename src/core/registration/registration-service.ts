@@ -6,7 +6,7 @@ import type { Client } from '../model/client.ts';
 import type { Ports } from '../ports/index.ts';
 import { isAdminScope } from '../tokens/admin-scopes.ts';
 import { clientInformation } from './client-information.ts';
-import { serverMetadataPolicy, type MetadataPolicy, type MetadataServerConfig } from './client-metadata.ts';
+import { servedGrantTypes, serverMetadataPolicy, type MetadataPolicy, type MetadataServerConfig } from './client-metadata.ts';
 
 export interface RegistrationConfig extends MetadataServerConfig {
   readonly registration: {
@@ -56,7 +56,8 @@ export function registrationPolicy(config: RegistrationConfig): MetadataPolicy {
   // A dynamically registered client never marks itself first-party (that would skip consent).
   return {
     ...serverMetadataPolicy(config),
-    grantTypes: allowedGrantTypes,
+    // Only grants the token endpoint serves (the JWT bearer grant: when a trusted issuer allows it).
+    grantTypes: allowedGrantTypes.filter((g) => servedGrantTypes(config).includes(g)),
     // Never an admin scope, even if configured: only the operator grants those (issue #11).
     scopes: (allowedScopes.length ? allowedScopes : DEFAULT_DCR_SCOPES).filter((s) => !isAdminScope(s)),
     firstParty: false,

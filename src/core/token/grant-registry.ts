@@ -15,6 +15,7 @@ import { createClientCredentialsGrant } from './grants/client-credentials.ts';
 import { createDeviceCodeGrant } from './grants/device-code.ts';
 import { createRefreshTokenGrant } from './grants/refresh-token.ts';
 import { createExchangeProfiles, type ExchangeProfilesDeps } from './grants/exchange-profiles.ts';
+import { createJwtBearerGrant } from './grants/jwt-bearer.ts';
 import { createTokenExchangeGrant } from './grants/token-exchange.ts';
 import type { ClientStore } from '../ports/client-store.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
@@ -22,6 +23,8 @@ import type { AccessTokenIssuer } from '../tokens/issue-access-token.ts';
 import type { RefreshMintConfig } from '../tokens/refresh-tokens.ts';
 import type { TokenGrant } from './types.ts';
 import type { UserSubjects } from '../tokens/user-subject.ts';
+import type { ReplayCache } from '../ports/replay-cache.ts';
+import type { TrustedIssuerRegistry } from '../trusted-issuers/trusted-issuer.ts';
 
 /**
  * What a grant factory may draw on. Grants that need more (codes, refresh tokens, users) add
@@ -37,13 +40,18 @@ export interface GrantDeps {
   readonly codes: Pick<CodeStore, 'find' | 'take'>;
   /** urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4). */
   readonly deviceCodes: Pick<DeviceCodeStore, 'poll' | 'consume' | 'slowDown'>;
-  readonly users: Pick<UserStore, 'get'>;
+  /** `get`: user grants; `findByUsername`: the JWT bearer grant's subject mapping. */
+  readonly users: Pick<UserStore, 'get' | 'findByUsername'>;
   /** Token exchange (RFC 8693): the subject and actor tokens' clients must still be enabled. */
   readonly clients: Pick<ClientStore, 'get'>;
   /** Token exchange: verifies our own JWT access tokens presented as subject or actor tokens; signs ID-JAGs and transaction tokens. */
   readonly keys: Pick<KeyRing, 'verify' | 'signer'>;
   readonly tokens: Pick<TokenStore, 'insert' | 'find' | 'consume' | 'revokeGrant'>;
   readonly denylist: Pick<TokenDenylist, 'add' | 'has'>;
+  /** RFC 7523 §3 item 7: the JWT bearer grant spends each assertion's jti once. */
+  readonly replay: ReplayCache;
+  /** Trusted external issuers (config `trustedIssuers`): JWT bearer grant, ID-JAG, token exchange. */
+  readonly trustedIssuers: TrustedIssuerRegistry;
   readonly clock: Clock;
   readonly random: Random;
   readonly events: EventPublisher;
@@ -51,16 +59,22 @@ export interface GrantDeps {
   readonly config: RefreshMintConfig &
     LifetimeConfig & { readonly issuer: string } & Omit<ExchangeProfilesDeps['config'], 'issuer' | 'tokens'> & {
       readonly tokens: ExchangeProfilesDeps['config']['tokens'];
+      readonly clientAuth: { readonly clockSkew: number };
+      readonly resources: readonly { readonly identifier: string }[];
     };
 }
 
-/** One factory per grant file (S1): adding a grant is a file plus one line here. */
-const GRANT_FACTORIES: readonly ((deps: GrantDeps) => TokenGrant)[] = [
+/**
+ * One factory per grant file (S1): adding a grant is a file plus one line here. A factory returns
+ * null when config leaves its grant with nothing to do (S17: it is then neither served nor listed).
+ */
+const GRANT_FACTORIES: readonly ((deps: GrantDeps) => TokenGrant | null)[] = [
   createClientCredentialsGrant,
   createAuthorizationCodeGrant,
   createRefreshTokenGrant,
   createDeviceCodeGrant,
   (deps) => createTokenExchangeGrant({ ...deps, profiles: createExchangeProfiles(deps) }),
+  createJwtBearerGrant,
 ];
 
 /** The token endpoint's grants keyed by their wire name (`grant_type`). */
@@ -68,7 +82,7 @@ export function createGrantRegistry(deps: GrantDeps): ReadonlyMap<string, TokenG
   const map = new Map<string, TokenGrant>();
   for (const factory of GRANT_FACTORIES) {
     const grant = factory(deps);
-    map.set(grant.type, grant);
+    if (grant) map.set(grant.type, grant);
   }
   return map;
 }

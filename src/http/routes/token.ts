@@ -71,7 +71,7 @@ const tokenSchema = {
     type: 'object',
     required: ['grant_type'],
     properties: {
-      grant_type: { type: 'string', examples: ['client_credentials', 'authorization_code', 'refresh_token'] },
+      grant_type: { type: 'string', examples: ['client_credentials', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] },
       scope: {
         type: 'string',
         description: 'Space-separated scopes (client_credentials: default all the client may have; refresh_token: may only narrow the grant)',
@@ -95,6 +95,11 @@ const tokenSchema = {
       request_context: { type: 'string', description: 'transaction tokens: a JSON object copied into `rctx` (size-limited)' },
       request_details: { type: 'string', description: 'transaction tokens: a JSON object copied into `tctx` (size-limited)' },
       audience: { type: 'string', description: 'token exchange: target audience, may repeat; must be on the client token_exchange allow-list' },
+      assertion: {
+        type: 'string',
+        description:
+          'urn:ietf:params:oauth:grant-type:jwt-bearer (RFC 7523 §2.1): one JWT of a trusted issuer (config trustedIssuers), or an ID-JAG typed oauth-id-jag+jwt (docs/jwt-bearer.md)',
+      },
       ...clientAuthBodyProperties,
     },
   },

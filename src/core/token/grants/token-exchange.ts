@@ -12,6 +12,8 @@ import { GRANT_ID_CLAIM } from '../../tokens/grant-revocation.ts';
 import type { AccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import { checkTokenPrincipals, tokenUserId, type TokenPrincipalDeps } from '../../tokens/token-principals.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
+import { externalTokenView, isTrustedIssuerJwt, type ExternalSubjectDeps } from '../../trusted-issuers/external-subject-token.ts';
+import { ExternalJwtRefusal } from '../../trusted-issuers/verify-external-jwt.ts';
 import type { TokenGrant } from '../types.ts';
 import type { ExchangeProfile } from './exchange-profile.ts';
 
@@ -25,7 +27,7 @@ export const TOKEN_TYPE = {
   jwt: 'urn:ietf:params:oauth:token-type:jwt',
 } as const;
 
-/** Subject token types accepted (our own tokens only; foreign JWTs are not yet). */
+/** Subject token types accepted (`jwt` and `access_token` also from trusted external issuers). */
 export const SUBJECT_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.access_token, TOKEN_TYPE.jwt, TOKEN_TYPE.refresh_token, TOKEN_TYPE.id_token];
 const ACTOR_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.access_token, TOKEN_TYPE.jwt];
 const ISSUED_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.access_token, TOKEN_TYPE.jwt];
@@ -79,6 +81,9 @@ export function checkTokenExchangeMetadata(raw: unknown): string | null {
 }
 
 export interface TokenExchangeDeps extends TokenPrincipalDeps {
+  /** External subject tokens: the entry's subject mapping may look a user up by username. */
+  readonly users: ExternalSubjectDeps['users'];
+  readonly trustedIssuers: ExternalSubjectDeps['trustedIssuers'];
   readonly accessTokens: AccessTokenIssuer;
   readonly subjects: UserSubjects;
   readonly tokens: Pick<TokenStore, 'find'>;
@@ -87,7 +92,7 @@ export interface TokenExchangeDeps extends TokenPrincipalDeps {
   readonly clock: Clock;
   readonly events: EventPublisher;
   readonly tenantId: TenantId;
-  readonly config: { readonly issuer: string };
+  readonly config: { readonly issuer: string; readonly clientAuth: { readonly clockSkew: number } };
   /**
    * Profiles that issue other token types (ID-JAG, transaction tokens; exchange-profiles.ts),
    * dispatched by `requested_token_type` after the common checks.
@@ -151,7 +156,7 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
     };
   }
 
-  async function readToken(token: string, type: string, role: 'subject' | 'actor', now: number): Promise<TokenView> {
+  async function readToken(token: string, type: string, role: 'subject' | 'actor', now: number, client: Client): Promise<TokenView> {
     if (type === TOKEN_TYPE.id_token) {
       const view = fromIdToken(token, now);
       if (!view) throw refused(`the ${role}_token is not a valid ID token this server issued`);
@@ -160,7 +165,17 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
       return view;
     }
     const view = await findToken(deps, issuer, token);
-    if (!view) throw refused(`the ${role}_token is not a token this server issued`);
+    if (!view && type !== TOKEN_TYPE.refresh_token && isTrustedIssuerJwt(deps.trustedIssuers, token, issuer)) {
+      // A JWT of a trusted external issuer (config trustedIssuers, use token-exchange): its
+      // entry's `clients` list stands in for subject_clients (docs/token-exchange.md).
+      try {
+        return await externalTokenView(deps, { jwt: token, client, nowMs: now * 1000, clockSkew: deps.config.clientAuth.clockSkew, issuer });
+      } catch (e) {
+        if (e instanceof ExternalJwtRefusal) throw refused(`the ${role}_token: ${e.description}`, e.detail);
+        throw e;
+      }
+    }
+    if (!view) throw refused(`the ${role}_token is not a token this server issued or a JWT of a trusted issuer`);
     const kindOk =
       type === TOKEN_TYPE.refresh_token ? view.kind === 'refresh_token' : view.kind === 'access_token' && (type !== TOKEN_TYPE.jwt || view.format === 'jwt');
     if (!kindOk) throw refused(`the ${role}_token is not of the ${role}_token_type`);
@@ -197,7 +212,7 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
           resources,
           address,
           now: at,
-          readSubject: () => readToken(subject_token, subject_token_type, 'subject', at),
+          readSubject: () => readToken(subject_token, subject_token_type, 'subject', at, client),
         });
       }
       if (!ISSUED_TOKEN_TYPES.includes(requestedType)) throw refused('requested_token_type is not supported');
@@ -219,7 +234,7 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
       }
 
       const now = Math.floor(deps.clock.now() / 1000);
-      const subject = await readToken(subject_token, subject_token_type, 'subject', now);
+      const subject = await readToken(subject_token, subject_token_type, 'subject', now, client);
       // A refresh token is a credential of its own client alone (RFC 6749 §10.4).
       if (subject.kind === 'refresh_token' && subject.clientId !== client.clientId) throw refused('a refresh token may be exchanged only by its own client');
       const ownOrAddressed = subject.clientId === client.clientId || subject.audience.includes(client.clientId);
@@ -230,7 +245,7 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
       if (subject.kind === 'access_token' && subject.cnf?.jkt !== undefined && subject.cnf.jkt !== dpopJkt) {
         throw refused('the subject_token is DPoP-bound: send a DPoP proof of its key');
       }
-      const actor = actor_token === undefined ? null : await readToken(actor_token, actor_token_type!, 'actor', now);
+      const actor = actor_token === undefined ? null : await readToken(actor_token, actor_token_type!, 'actor', now, client);
       if (actor?.cnf?.jkt !== undefined && actor.cnf.jkt !== dpopJkt) throw refused('the actor_token is DPoP-bound: send a DPoP proof of its key');
 
       // RFC 8693 §4.4: may_act names who may act for the subject. The actor is the actor token's
@@ -259,6 +274,8 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
       const userId = tokenUserId(subject, deps.subjects);
       const claims: Record<string, unknown> = {};
       for (const k of CARRIED_CLAIMS) if (subject.claims[k] !== undefined) claims[k] = subject.claims[k];
+      // An external subject token's copyClaims (config trustedIssuers; never the foreign payload).
+      if ('copied' in subject) Object.assign(claims, subject.copied);
       let sub = subject.subject;
       if (userId) {
         // The `sub` this client sees for the user (pairwise or public), with its sealed id.
