@@ -404,3 +404,33 @@ test('operations: log.format pretty writes one readable line per request (#14 it
     'no JSON',
   );
 });
+
+test('OpenAPI and RFC 8414 tell the truth about the token endpoint: every served grant is in grant_types_supported and each parameter it reads is documented', async () => {
+  const idpJwk = { kty: 'EC', crv: 'P-256', x: 'f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU', y: 'x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0', kid: 'k1' };
+  const every = await start({
+    trustedIssuers: [
+      { issuer: 'https://idp.example', jwks: { keys: [idpJwk] }, uses: ['jwt-bearer', 'id-jag', 'token-exchange'], subjects: ['*'], clients: '*' },
+    ],
+    idJag: { audiences: [{ issuer: 'https://chat.example', clients: ['wiki'] }] },
+    transactionTokens: { trustDomain: 'https://trust.example', workloads: ['gateway'] },
+  });
+  const doc = (await (await fetch(`${every.base}/openapi.json`)).json()) as {
+    paths: Record<string, { post?: { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, { examples?: string[] }> } }> } } }>;
+  };
+  const content = doc.paths['/token']?.post?.requestBody?.content ?? {};
+  const properties = Object.values(content)[0]?.schema?.properties ?? {};
+  const served = [...every.gh.services.tokenEndpoint.grants.values()];
+  assert.ok(served.length >= 6, `served grants: ${served.map((g) => g.type).join(' ')}`);
+  const metadata = (await (await fetch(`${every.base}/.well-known/oauth-authorization-server`)).json()) as {
+    grant_types_supported: string[];
+    response_types_supported: string[];
+  };
+  // Discovery lists what the token endpoint serves, plus `implicit` exactly when the
+  // authorization endpoint issues tokens itself (OIDC hybrid / id_token response types).
+  const frontChannel = metadata.response_types_supported.some((t) => t.split(' ').some((part) => part === 'id_token' || part === 'token'));
+  assert.deepEqual([...metadata.grant_types_supported].sort(), [...served.map((g) => g.type), ...(frontChannel ? ['implicit'] : [])].sort());
+  for (const grant of served) {
+    assert.ok(properties['grant_type']?.examples?.includes(grant.type), `grant_type example ${grant.type}`);
+    for (const p of [...grant.params, ...(grant.repeatable ?? [])]) assert.ok(properties[p], `${grant.type}: parameter ${p} is documented in /openapi.json`);
+  }
+});

@@ -71,7 +71,18 @@ const tokenSchema = {
     type: 'object',
     required: ['grant_type'],
     properties: {
-      grant_type: { type: 'string', examples: ['client_credentials', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer'] },
+      grant_type: {
+        type: 'string',
+        description: 'The grants a client may use are its registered `grant_types`; discovery lists the ones this server serves (`grant_types_supported`).',
+        examples: [
+          'client_credentials',
+          'authorization_code',
+          'refresh_token',
+          'urn:ietf:params:oauth:grant-type:device_code',
+          'urn:ietf:params:oauth:grant-type:token-exchange',
+          'urn:ietf:params:oauth:grant-type:jwt-bearer',
+        ],
+      },
       scope: {
         type: 'string',
         description: 'Space-separated scopes (client_credentials: default all the client may have; refresh_token: may only narrow the grant)',
@@ -80,6 +91,10 @@ const tokenSchema = {
       redirect_uri: { type: 'string', description: 'authorization_code: the redirect_uri of the authorization request' },
       code_verifier: { type: 'string', description: 'authorization_code: the PKCE verifier (RFC 7636)' },
       refresh_token: { type: 'string', description: 'refresh_token: the current refresh token (rotated on every use)' },
+      device_code: {
+        type: 'string',
+        description: 'urn:ietf:params:oauth:grant-type:device_code (RFC 8628 §3.4): the device_code from the device authorization response',
+      },
       resource: { type: 'string', description: 'RFC 8707 resource indicator (absolute URI); may repeat' },
       subject_token: { type: 'string', description: 'token exchange (RFC 8693 §2.1): the token to exchange' },
       subject_token_type: {
@@ -94,7 +109,11 @@ const tokenSchema = {
       },
       request_context: { type: 'string', description: 'transaction tokens: a JSON object copied into `rctx` (size-limited)' },
       request_details: { type: 'string', description: 'transaction tokens: a JSON object copied into `tctx` (size-limited)' },
-      audience: { type: 'string', description: 'token exchange: target audience, may repeat; must be on the client token_exchange allow-list' },
+      audience: {
+        type: 'string',
+        description:
+          'token exchange: target audience, may repeat; must be on the client token_exchange allow-list (ID-JAG: exactly one configured authorization server; transaction tokens: the trust domain)',
+      },
       assertion: {
         type: 'string',
         description:
