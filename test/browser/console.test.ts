@@ -79,6 +79,16 @@ describe('admin console at /admin in Chromium', () => {
       // Create a confidential client_credentials client in the drawer; its secret is shown once.
       await page.goto(`${s.url}/admin/clients`);
       await page.click('#create-client-open');
+      // The grant checkboxes are the grants this server serves: token exchange, and no JWT
+      // bearer grant without a trusted issuer for it (config trustedIssuers).
+      const offered = await page.locator('input[name="grant_types"]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value));
+      assert.deepEqual(offered, [
+        'authorization_code',
+        'refresh_token',
+        'client_credentials',
+        'urn:ietf:params:oauth:grant-type:device_code',
+        'urn:ietf:params:oauth:grant-type:token-exchange',
+      ]);
       await page.fill('#client_name', 'Billing service');
       await page.uncheck('#grant-0');
       await page.check('#grant-2');

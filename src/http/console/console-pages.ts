@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientView, ClientWithSecretView, KeyView, ListResult } from '../../app/index.ts';
 import { GatehouseError } from '../../core/errors.ts';
+import { servedGrantTypes } from '../../core/registration/client-metadata.ts';
 import type { AppContext } from '../context.ts';
 import { html, type SafeHtml } from '../pages/html.ts';
 import type { ConsoleHandler } from '../routes/console.ts';
@@ -18,7 +19,6 @@ function secretOnce(secret: string): SafeHtml {
 </div>`;
 }
 
-const GRANTS = ['authorization_code', 'refresh_token', 'client_credentials', 'urn:ietf:params:oauth:grant-type:device_code'] as const;
 const AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none', 'private_key_jwt', 'client_secret_jwt'] as const;
 /** Members the edit drawer shows as fields; every other registered member is edited as JSON. */
 const FIELDS = ['client_name', 'redirect_uris', 'scope'] as const;
@@ -34,6 +34,9 @@ ${textField({ id: c ? 'edit-scope' : 'scope', name: 'scope', label: 'Scope (spac
 
 export function registerConsolePages(app: FastifyInstance, ctx: AppContext, guarded: Guard): void {
   const base = ctx.config.issuer.replace(/\/+$/, '');
+  // The token endpoint's grants under this config (token exchange; the JWT bearer grant only with
+  // a trusted issuer for it); `implicit` is not a token endpoint grant, so it is not offered here.
+  const grants = servedGrantTypes(ctx.config).filter((g) => g !== 'implicit');
   const run = (name: string, c: { actor: import('../../app/index.ts').Actor }, input: unknown) => ctx.application.run(name, c.actor, input);
   const label = !ctx.metrics ? 'Metrics are off' : ctx.clusterMetrics ? 'All workers of this server' : 'This instance';
   // Under `serve --workers N` the tiles come from the primary's aggregate of every worker (the
@@ -132,7 +135,7 @@ ${pager(path, search, s.raw, page.next_cursor, q['cursor'] !== undefined)}`,
       csrfToken,
       html`${clientForm(null)}
 <fieldset class="mt-4"><legend class="${LABEL}">Grant types</legend>
-${GRANTS.map((g, i) => html`<label class="mr-3 inline-flex items-center gap-1 text-sm"><input type="checkbox" name="grant_types" value="${g}" id="grant-${i}"${g === 'authorization_code' ? html` checked` : ''}> ${g.replace('urn:ietf:params:oauth:grant-type:', '')}</label>`)}
+${grants.map((g, i) => html`<label class="mr-3 inline-flex items-center gap-1 text-sm"><input type="checkbox" name="grant_types" value="${g}" id="grant-${i}"${g === 'authorization_code' ? html` checked` : ''}> ${g.replace('urn:ietf:params:oauth:grant-type:', '')}</label>`)}
 </fieldset>
 <div class="mt-4"><label for="auth-method" class="${LABEL}">Client authentication</label><select id="auth-method" name="token_endpoint_auth_method" class="${INPUT}">
 ${AUTH_METHODS.map((m) => html`<option value="${m}">${m}</option>`)}</select></div>
