@@ -117,10 +117,12 @@ ${next ? html`<p class="mt-4"><a id="next-page" class="${BTN_SECONDARY}" href="$
     { schema: { hide: true } },
     guarded(async (_request, reply, c) => {
       const sinks = ctx.metrics ? await sinkHealth(ctx.metrics.registry) : [];
-      const rows = recent.list().map(
-        (e) =>
-          html`<tr class="border-b border-slate-200 dark:border-slate-800"><td class="${TD}">${new Date(e.at).toISOString().slice(11, 19)}</td><td class="${TD}">${e.name}</td><td class="${TD} font-mono text-xs break-all">${e.payload}</td></tr>`,
-      );
+      const rows = recent
+        .list()
+        .map(
+          (e) =>
+            html`<tr class="border-b border-slate-200 dark:border-slate-800"><td class="${TD}">${new Date(e.at).toISOString().slice(11, 19)}</td><td class="${TD}">${e.name}</td><td class="${TD} font-mono text-xs break-all">${e.payload}</td></tr>`,
+        );
       const sinkRows = sinks.map(
         (s) =>
           html`<tr class="border-b border-slate-200 dark:border-slate-800"><td class="${TD} font-mono">${s.sink}</td><td class="${TD}">${s.pending}</td><td class="${TD}">${s.delivered}</td><td class="${TD}">${s.failures}</td><td class="${TD}">${s.dead}</td></tr>`,
