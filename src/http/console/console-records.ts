@@ -19,6 +19,37 @@ function epochMs(v: string | undefined): number | undefined {
   return Number.isFinite(t) ? t : undefined;
 }
 
+/** One line of the Events page: the payload as JSON, cut at 300 characters. */
+export interface RecentEvent {
+  readonly name: string;
+  readonly at: number;
+  readonly payload: string;
+}
+
+/**
+ * The last `size` events of this process, for the Events page. Every token request publishes
+ * events, so recording one is a slot write in a ring (no array shift, no JSON): the payload is
+ * serialised only when the page is rendered. Event payloads are plain data, never changed after
+ * publish, so the page shows what was published.
+ */
+export function createRecentEvents(size: number): { record(name: string, payload: unknown): void; list(): RecentEvent[] } {
+  const ring: { name: string; at: number; payload: unknown }[] = [];
+  let written = 0;
+  return {
+    record(name, payload) {
+      ring[written++ % size] = { name, at: Date.now(), payload };
+    },
+    list() {
+      const out: RecentEvent[] = [];
+      for (let i = written - 1; i >= 0 && i >= written - size; i--) {
+        const e = ring[i % size]!;
+        out.push({ name: e.name, at: e.at, payload: JSON.stringify(e.payload).slice(0, 300) });
+      }
+      return out;
+    },
+  };
+}
+
 /** Audit log (filters, chain verification), Events (recent, sink health), Settings (redacted). */
 export function registerRecordPages(app: FastifyInstance, ctx: AppContext, guarded: Guard): void {
   const base = ctx.config.issuer.replace(/\/+$/, '');
@@ -79,22 +110,19 @@ ${next ? html`<p class="mt-4"><a id="next-page" class="${BTN_SECONDARY}" href="$
   );
 
   // ---- Events ------------------------------------------------------------------------------
-  const recent: { name: string; at: number; payload: string }[] = [];
-  for (const name of Object.keys(EVENT_CATALOGUE) as EventName[]) {
-    ctx.events.on(name, (payload) => {
-      recent.unshift({ name, at: Date.now(), payload: JSON.stringify(payload).slice(0, 300) });
-      if (recent.length > RECENT_EVENTS) recent.length = RECENT_EVENTS;
-    });
-  }
+  const recent = createRecentEvents(RECENT_EVENTS);
+  for (const name of Object.keys(EVENT_CATALOGUE) as EventName[]) ctx.events.on(name, (payload) => recent.record(name, payload));
   app.get(
     '/admin/events',
     { schema: { hide: true } },
     guarded(async (_request, reply, c) => {
       const sinks = ctx.metrics ? await sinkHealth(ctx.metrics.registry) : [];
-      const rows = recent.map(
-        (e) =>
-          html`<tr class="border-b border-slate-200 dark:border-slate-800"><td class="${TD}">${new Date(e.at).toISOString().slice(11, 19)}</td><td class="${TD}">${e.name}</td><td class="${TD} font-mono text-xs break-all">${e.payload}</td></tr>`,
-      );
+      const rows = recent
+        .list()
+        .map(
+          (e) =>
+            html`<tr class="border-b border-slate-200 dark:border-slate-800"><td class="${TD}">${new Date(e.at).toISOString().slice(11, 19)}</td><td class="${TD}">${e.name}</td><td class="${TD} font-mono text-xs break-all">${e.payload}</td></tr>`,
+        );
       const sinkRows = sinks.map(
         (s) =>
           html`<tr class="border-b border-slate-200 dark:border-slate-800"><td class="${TD} font-mono">${s.sink}</td><td class="${TD}">${s.pending}</td><td class="${TD}">${s.delivered}</td><td class="${TD}">${s.failures}</td><td class="${TD}">${s.dead}</td></tr>`,
