@@ -1,3 +1,4 @@
+import { renderScaleSection, SCALE_TARGET_IDS } from './scale.ts';
 import type { CellSummary, Goal, StartupSummary } from './summary.ts';
 import { median, ratio } from './summary.ts';
 import type { CellRun } from './types.ts';
@@ -54,13 +55,16 @@ export function formatGoalValue(g: Pick<Goal, 'measured' | 'unit'>): string {
       return `${g.measured.toFixed(2)} s`;
     case '/s':
       return `${g.measured.toFixed(1)}/s`;
+    case 'responses':
+      return `${int(g.measured)}`;
   }
 }
 
 /** The results as markdown: req/s and p99 per cell, ratios, goals, startup and memory. */
 export function renderMarkdown(r: ReportInput): string {
   const find = (s: string, t: string) => r.cells.find((c) => c.scenario === s && c.target === t);
-  const main = r.targets.filter((t) => t.id !== 'hello');
+  // The several-process targets have their own table (CPU per request beside req/s).
+  const main = r.targets.filter((t) => t.id !== 'hello' && !SCALE_TARGET_IDS.has(t.id));
   const hello = r.targets.find((t) => t.id === 'hello');
   const vsIds = main.filter((t) => !isGatehouse(t.id));
   const lines: string[] = [];
@@ -116,6 +120,7 @@ export function renderMarkdown(r: ReportInput): string {
       if (vals.some((v) => v !== null && v !== undefined)) lines.push(`| ${s.title} | ${vals.map(ratioText).join(' | ')} |`);
     }
   }
+  lines.push(...renderScaleSection(r.cells, r.scenarios, r.targets));
   lines.push('');
   lines.push('| Goal (same run) | Measured | Target | Result |', '| --- | ---: | ---: | --- |');
   for (const g of r.goals) {
