@@ -95,18 +95,21 @@ export function renderMarkdown(r: ReportInput): string {
   }
   lines.push('');
   if (r.chartPath) lines.push(`![Requests per second by scenario](${r.chartPath})`, '');
-  const head = ['Scenario', ...main.map((t) => t.label), ...vsIds.map((t) => `Gatehouse ÷ ${t.label.split(' ')[0]}`)];
-  if (hello) head.push('Gatehouse ÷ hello-world');
-  lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
-  for (const s of r.scenarios.filter((x) => x.id !== 'hello')) {
-    const row = [s.title, ...main.map((t) => cellText(find(s.id, t.id)))];
-    for (const t of vsIds) row.push(ratioText(r.ratios.find((x) => !x.of && x.scenario === s.id && x.vs === t.id)?.value));
-    if (hello) row.push(ratioText(r.ratios.find((x) => !x.of && x.scenario === s.id && x.vs === 'hello')?.value));
-    lines.push(`| ${row.join(' | ')} |`);
-  }
-  if (hello) {
-    const h = find('hello', 'hello');
-    lines.push(`| ${[`ceiling: ${hello.label}`, cellText(h), ...main.slice(1).map(() => ''), ...vsIds.map(() => ''), ''].join(' | ')} |`);
+  // Only the several-process targets selected: their own table below, no empty main table.
+  if (main.length) {
+    const head = ['Scenario', ...main.map((t) => t.label), ...vsIds.map((t) => `Gatehouse ÷ ${t.label.split(' ')[0]}`)];
+    if (hello) head.push('Gatehouse ÷ hello-world');
+    lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
+    for (const s of r.scenarios.filter((x) => x.id !== 'hello')) {
+      const row = [s.title, ...main.map((t) => cellText(find(s.id, t.id)))];
+      for (const t of vsIds) row.push(ratioText(r.ratios.find((x) => !x.of && x.scenario === s.id && x.vs === t.id)?.value));
+      if (hello) row.push(ratioText(r.ratios.find((x) => !x.of && x.scenario === s.id && x.vs === 'hello')?.value));
+      lines.push(`| ${row.join(' | ')} |`);
+    }
+    if (hello) {
+      const h = find('hello', 'hello');
+      lines.push(`| ${[`ceiling: ${hello.label}`, cellText(h), ...main.slice(1).map(() => ''), ...vsIds.map(() => ''), ''].join(' | ')} |`);
+    }
   }
   const backends = main.filter((t) => t.id !== 'gatehouse' && isGatehouse(t.id));
   if (backends.length) {
@@ -155,7 +158,7 @@ export function renderMarkdown(r: ReportInput): string {
     for (const c of notes) byNote.set(c.note ?? '', [...(byNote.get(c.note ?? '') ?? []), `${c.target} ${c.scenario}`]);
     for (const [note, where] of byNote) lines.push(`¹ ${where.join(', ')}: ${note}`, '');
   }
-  const na = r.cells.filter((c) => c.status === 'n/a' && c.target !== 'hello' && c.scenario !== 'hello');
+  const na = r.cells.filter((c) => c.status === 'n/a' && c.target !== 'hello' && c.scenario !== 'hello' && !SCALE_TARGET_IDS.has(c.target));
   if (na.length) lines.push(`n/a: ${na.map((c) => `${c.target} ${c.scenario} (${c.note})`).join('; ')}.`, '');
   return lines.join('\n');
 }

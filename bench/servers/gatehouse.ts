@@ -40,6 +40,21 @@ export interface GatehouseBenchOptions {
    * multi-instance model does, so the one-process cell is their like-for-like baseline.
    */
   readonly scale?: BenchScale;
+  /** Access token lifetime (default ACCESS_TOKEN_TTL), e.g. short for the purge check. */
+  readonly accessTokenTtl?: number;
+  /** Configuration merged over the bench's (objects key by key), e.g. `maintenance` for the purge check. */
+  readonly extraConfig?: Readonly<Record<string, unknown>>;
+}
+
+/** `over` merged into `base`: plain objects key by key, anything else replaced. */
+function merge(base: Record<string, unknown>, over: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const b = out[k];
+    const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+    out[k] = isObj(b) && isObj(v) ? merge(b, v) : v;
+  }
+  return out;
 }
 
 export type BenchScale = 'single' | 'workers' | 'instances';
@@ -190,29 +205,35 @@ export function createGatehouseTarget(opts: GatehouseBenchOptions): GatehouseTar
         identifier,
         scopes: [BENCH_SCOPE, 'openid', 'offline_access'],
         accessTokenFormat,
-        accessTokenTtl: ACCESS_TOKEN_TTL,
+        accessTokenTtl: opts.accessTokenTtl ?? ACCESS_TOKEN_TTL,
       });
       await writeFile(
         configFile,
         JSON.stringify(
-          {
-            tokens: { accessTokenTtl: ACCESS_TOKEN_TTL, accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'RS256' },
-            ...(scale ? { redis: { url: REDIS_URL, keyPrefix: redisPrefix } } : {}),
-            resources: [resource(RESOURCE_JWT, 'jwt'), resource(RESOURCE_OPAQUE, 'opaque')],
-            requireResourceRegistration: true,
-            // Every simulated browser signs in from 127.0.0.1: the single-address burst the sign-in
-            // limiter exists to stop (docs/security.md), so the bench lifts the per-address limits.
-            login: { maxAttempts: 1_000_000, userAddressMaxAttempts: 1_000_000, maxInFlightPerAddress: 1000, userDelayStart: 0, userDelayMax: 0 },
-            // Every load generator connection comes from 127.0.0.1 with one client: the endpoint
-            // budgets stay on (their cost is part of what is measured) but are lifted above any rate reached.
-            rateLimits: {
-              ...Object.fromEntries(
-                ['token', 'par', 'deviceAuthorization', 'introspection', 'revocation'].map((e) => [e, { perAddress: 1_000_000_000, perClient: 1_000_000_000 }]),
-              ),
-              authorization: { perAddress: 1_000_000_000 },
-              userinfo: { perAddress: 1_000_000_000 },
+          merge(
+            {
+              tokens: { accessTokenTtl: opts.accessTokenTtl ?? ACCESS_TOKEN_TTL, accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'RS256' },
+              ...(scale ? { redis: { url: REDIS_URL, keyPrefix: redisPrefix } } : {}),
+              resources: [resource(RESOURCE_JWT, 'jwt'), resource(RESOURCE_OPAQUE, 'opaque')],
+              requireResourceRegistration: true,
+              // Every simulated browser signs in from 127.0.0.1: the single-address burst the sign-in
+              // limiter exists to stop (docs/security.md), so the bench lifts the per-address limits.
+              login: { maxAttempts: 1_000_000, userAddressMaxAttempts: 1_000_000, maxInFlightPerAddress: 1000, userDelayStart: 0, userDelayMax: 0 },
+              // Every load generator connection comes from 127.0.0.1 with one client: the endpoint
+              // budgets stay on (their cost is part of what is measured) but are lifted above any rate reached.
+              rateLimits: {
+                ...Object.fromEntries(
+                  ['token', 'par', 'deviceAuthorization', 'introspection', 'revocation'].map((e) => [
+                    e,
+                    { perAddress: 1_000_000_000, perClient: 1_000_000_000 },
+                  ]),
+                ),
+                authorization: { perAddress: 1_000_000_000 },
+                userinfo: { perAddress: 1_000_000_000 },
+              },
             },
-          },
+            opts.extraConfig ?? {},
+          ),
           null,
           2,
         ),
