@@ -58,6 +58,7 @@ export function buildReport(f: RunFacts): ReportInput {
     },
     ...(f.cpuProbeMs ? { cpuProbeMs: f.cpuProbeMs } : {}),
     ...(f.loopbackUs ? { loopbackUs: f.loopbackUs } : {}),
+    runs: f.runs,
   };
 }
 

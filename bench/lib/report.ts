@@ -25,6 +25,8 @@ export interface ReportInput {
   readonly cpuProbeMs?: { readonly before: number; readonly after: number };
   /** Microseconds per loopback TCP round trip (64 bytes, one process). */
   readonly loopbackUs?: number;
+  /** The measured rounds (per-round ratios of the several-process cells). */
+  readonly runs?: readonly CellRun[];
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -123,7 +125,7 @@ export function renderMarkdown(r: ReportInput): string {
       if (vals.some((v) => v !== null && v !== undefined)) lines.push(`| ${s.title} | ${vals.map(ratioText).join(' | ')} |`);
     }
   }
-  lines.push(...renderScaleSection(r.cells, r.scenarios, r.targets));
+  lines.push(...renderScaleSection(r.cells, r.runs ?? [], r.scenarios, r.targets));
   lines.push('');
   lines.push('| Goal (same run) | Measured | Target | Result |', '| --- | ---: | ---: | --- |');
   for (const g of r.goals) {

@@ -5,7 +5,7 @@
  * the same server CPU per request, not a speed-up; CPU per request × cores is what extrapolates
  * to a bigger machine (docs/scaling.md).
  */
-import { goal, type CellSummary, type Goal } from './summary.ts';
+import { goal, median, type CellSummary, type Goal } from './summary.ts';
 import type { CellRun } from './types.ts';
 
 /** The one-process baseline and the scaled targets (ids as in bench/servers/gatehouse.ts). */
@@ -30,20 +30,30 @@ export function lostInRun(r: CellRun): number {
   return counted === 0 && r.problem ? 1 : counted;
 }
 
-/** Scaled ÷ baseline CPU per request (cell medians) per scenario; null when either is missing or invalid. */
-export function cpuRatio(cells: readonly CellSummary[], scenario: string, target: string): number | null {
+/**
+ * Scaled ÷ baseline CPU per request in one scenario: the median of per-round ratios (the cells of
+ * a round ran minutes apart at most, so drift in the machine's load cancels within each pair, as
+ * the report's req/s ratios do), else the ratio of the cell medians; null when either cell is
+ * missing or invalid.
+ */
+export function cpuRatio(cells: readonly CellSummary[], scenario: string, target: string, runs: readonly CellRun[] = []): number | null {
   const c = (t: string) => cells.find((x) => x.scenario === scenario && x.target === t);
   const a = c(target);
   const b = c(SCALE_BASELINE);
   if (a?.status !== 'ok' || b?.status !== 'ok' || !a.serverCpuUsPerRequest || !b.serverCpuUsPerRequest) return null;
-  return a.serverCpuUsPerRequest / b.serverCpuUsPerRequest;
+  const perRound: number[] = [];
+  for (const r of runs.filter((x) => x.scenario === scenario && x.target === target && x.serverCpuUsPerRequest)) {
+    const base = runs.find((x) => x.scenario === scenario && x.target === SCALE_BASELINE && x.round === r.round);
+    if (base?.serverCpuUsPerRequest) perRound.push(r.serverCpuUsPerRequest! / base.serverCpuUsPerRequest);
+  }
+  return perRound.length ? median(perRound) : a.serverCpuUsPerRequest / b.serverCpuUsPerRequest;
 }
 
 export function scaleGoals(cells: readonly CellSummary[], runs: readonly CellRun[]): Goal[] {
   if (!cells.some((c) => c.target === SCALE_BASELINE)) return [];
   return SCALED.filter((t) => cells.some((c) => c.target === t)).flatMap((t) => {
     const name = t === 'gatehouse-pg-workers' ? '--workers 2' : '2 instances behind a round-robin proxy';
-    const ratios = SCALE_SCENARIOS.map((s) => ({ s, v: cpuRatio(cells, s, t) }));
+    const ratios = SCALE_SCENARIOS.map((s) => ({ s, v: cpuRatio(cells, s, t, runs) }));
     const worst = ratios.some((x) => x.v === null) ? null : ratios.reduce((w, x) => (x.v! > w.v! ? x : w));
     const mine = cells.filter((c) => c.target === t && (SCALE_SCENARIOS as readonly string[]).includes(c.scenario));
     const measured = mine.length === SCALE_SCENARIOS.length && mine.every((c) => c.status !== 'failed' && c.status !== 'n/a');
@@ -76,6 +86,7 @@ const int = (n: number) => Math.round(n).toLocaleString('en-US');
 /** The report section: req/s beside CPU per request, per process, and against the one-process cell. */
 export function renderScaleSection(
   cells: readonly CellSummary[],
+  runs: readonly CellRun[],
   scenarios: readonly { id: string; title: string }[],
   targets: readonly { id: string; label: string }[],
 ): string[] {
@@ -86,7 +97,7 @@ export function renderScaleSection(
     '#### Several processes (PostgreSQL + Redis): `--workers 2` and two instances behind a round-robin L4 proxy',
     '',
     'CPU per request is the CPU time of every Gatehouse process of the target (cluster primary and workers, or both instances) over the completed requests; the proxy is shown on its own. ' +
-      '10⁶ ÷ CPU µs is the requests per second one core sustains: × the cores given to Gatehouse sizes a bigger machine (docs/scaling.md). ' +
+      'The ÷ 1 process column is the median of per-round ratios. 10⁶ ÷ CPU µs is the requests per second one core sustains: × the cores given to Gatehouse sizes a bigger machine (docs/scaling.md). ' +
       'On this 2-core machine the load generator takes one core, so the goal is no loss and the same CPU per request, not more req/s.',
     '',
     '| Scenario | Target | req/s · p99 | Gatehouse CPU / request | per process (µs / request) | req/s per core | CPU / request ÷ 1 process | req/s ÷ 1 process |',
@@ -105,7 +116,7 @@ export function renderScaleSection(
             .join(', ')
         : '';
       const perCore = c.serverCpuUsPerRequest ? int(1e6 / c.serverCpuUsPerRequest) : '–';
-      const r = t.id === SCALE_BASELINE ? null : cpuRatio(cells, s.id, t.id);
+      const r = t.id === SCALE_BASELINE ? null : cpuRatio(cells, s.id, t.id, runs);
       const tput = t.id !== SCALE_BASELINE && ok && base?.status === 'ok' && base.reqPerSec ? `${((c.reqPerSec ?? 0) / base.reqPerSec).toFixed(2)}×` : '';
       const tokens = c.tokensIssued !== undefined ? ` (${int(c.tokensFound ?? 0)} of ${int(c.tokensIssued)} tokens found)` : '';
       lines.push(
