@@ -20,7 +20,7 @@
  * samples is at most 10 % + 5 rows above the largest in the first half. A table still growing with
  * the load adds far more than that. A table whose settle time leaves fewer than 6 samples is
  * reported, not judged: sessions are purged at their absolute end (`expires_at`, 300 s at least),
- * not when idle, so they are judged from a run of 7 minutes on (`--minutes 8`). Writes
+ * not when idle, so they are judged from a run of 6 minutes on (e.g. `--minutes 8`). Writes
  * bench/results/purge-<timestamp>.json.
  *
  *   npm run bench:purge [-- --minutes 3] [--rate 150] [--no-build]
