@@ -19,7 +19,8 @@ import { buildReport, writeReport, type RunFacts } from './lib/publish.ts';
 import { median, summarize, type CellSummary, type StartupSummary } from './lib/summary.ts';
 import type { BenchTarget, CellRun, FlowLoad, Load, RunningTarget, Scenario } from './lib/types.ts';
 import { scenarios as allScenarios } from './scenarios/index.ts';
-import { createGatehouseTarget, type GatehouseTarget } from './servers/gatehouse.ts';
+import { accessTokenOf } from './scenarios/http.ts';
+import { createGatehouseTarget, SCALE_TARGETS, type BenchScale, type GatehouseTarget } from './servers/gatehouse.ts';
 import { helloTarget } from './servers/hello.ts';
 import { oauth2ServerTarget } from './servers/oauth2-server.ts';
 import { oidcProviderTarget } from './servers/oidc-provider.ts';
@@ -133,8 +134,21 @@ async function main(): Promise<number> {
   const backends = backendDbs.map((database, i) =>
     createGatehouseTarget({ build: a.build && i === 0 && !wanted('gatehouse'), database, log: (l) => log(`  ${l}`) }),
   );
-  const targets = [gatehouse, ...backends, oidcProviderTarget, oauth2ServerTarget, helloTarget].filter((t) => !a.targets || a.targets.includes(t.id));
-  for (const g of [gatehouse, ...backends].filter((t) => targets.includes(t))) {
+  // Issue #10, several processes: one process, --workers 2 and two instances behind a round-robin
+  // proxy, all on PostgreSQL + Redis (bench/lib/scale.ts), in the same server cells.
+  const scales = (Object.keys(SCALE_TARGETS) as BenchScale[]).filter((k) => wanted(SCALE_TARGETS[k].id));
+  const scaled = scales.map((scale, i) =>
+    createGatehouseTarget({
+      build: a.build && i === 0 && !wanted('gatehouse') && backends.length === 0,
+      database: 'postgres',
+      scale,
+      log: (l) => log(`  ${l}`),
+    }),
+  );
+  // Targets measured in the server cells only (no start-up or flow cells).
+  const serverCellTargets = [...backends, ...scaled];
+  const targets = [gatehouse, ...serverCellTargets, oidcProviderTarget, oauth2ServerTarget, helloTarget].filter((t) => !a.targets || a.targets.includes(t.id));
+  for (const g of [gatehouse, ...serverCellTargets].filter((t) => targets.includes(t))) {
     cleanups.push(async () => {
       await g.cleanup?.();
     });
@@ -169,7 +183,7 @@ async function main(): Promise<number> {
   // 2. Start-to-ready and idle RSS, each from a fresh process.
   log('\n[startup] start to ready, idle RSS');
   const startup: StartupSummary[] = [];
-  for (const t of live.filter((x) => !backends.some((b) => b.id === x.id))) {
+  for (const t of live.filter((x) => !serverCellTargets.some((b) => b.id === x.id))) {
     if (a.starts === 0) break;
     try {
       startup.push(await measureStartup(t, a, t.id === 'gatehouse'));
@@ -218,7 +232,7 @@ async function main(): Promise<number> {
   const prepareCell = async (s: Scenario, t: BenchTarget): Promise<Load | FlowLoad | null> => {
     const r = up.get(t.id);
     if (!r) return null;
-    if (backends.some((b) => b.id === t.id) && !BACKEND_SCENARIOS.has(s.id)) {
+    if (serverCellTargets.some((b) => b.id === t.id) && !BACKEND_SCENARIOS.has(s.id)) {
       na.set(key(s, t), 'measured on SQLite only');
       return null;
     }
@@ -270,10 +284,40 @@ async function main(): Promise<number> {
         if (na.has(key(s, t)) || cellFailures.has(key(s, t))) continue;
         const load = await prepareCell(s, t);
         if (!load) continue;
-        const run = await run1(up.get(t.id)!, load, { connections: a.connections, durationSec: a.durationSec }, { scenario: s.id, target: t.id, round });
+        const r = up.get(t.id)!;
+        // Multi-process targets: every opaque token the client received must be in the store afterwards.
+        const issued: string[] = [];
+        const audited =
+          r.storedTokens && s.id === 'cc-opaque' && !('kind' in load)
+            ? {
+                ...load,
+                verifyBody: (b: string) => {
+                  const ok = load.verifyBody(b);
+                  const tok = ok ? accessTokenOf(b) : null;
+                  if (tok) issued.push(tok);
+                  return ok;
+                },
+              }
+            : load;
+        let run = await run1(r, audited, { connections: a.connections, durationSec: a.durationSec }, { scenario: s.id, target: t.id, round });
+        if (audited !== load) {
+          const found = await r.storedTokens!(issued).catch(() => -1);
+          const missing =
+            found < 0
+              ? 'could not look the issued tokens up'
+              : found < issued.length
+                ? `${issued.length - found} of ${issued.length} issued tokens not in the store`
+                : null;
+          run = { ...run, tokensIssued: issued.length, tokensFound: Math.max(found, 0), problem: [run.problem, missing].filter(Boolean).join('; ') || null };
+        }
         runs.push(run);
+        const by = run.cpuUsPerRequestByProcess
+          ? ` (${Object.entries(run.cpuUsPerRequestByProcess)
+              .map(([k, v]) => `${k} ${Math.round(v)}`)
+              .join(', ')})`
+          : '';
         log(
-          `  ${s.id.padEnd(18)} ${t.id.padEnd(14)} ${fmt(run.reqPerSec).padStart(7)} req/s  p50 ${run.latencyP50} ms  p99 ${run.latencyP99} ms  cpu srv ${run.serverCpuPct}% gen ${run.loaderCpuPct}%  load ${run.loadAvg1}${run.problem ? `  INVALID: ${run.problem}` : ''}`,
+          `  ${s.id.padEnd(18)} ${t.id.padEnd(14)} ${fmt(run.reqPerSec).padStart(7)} req/s  p50 ${run.latencyP50} ms  p99 ${run.latencyP99} ms  cpu srv ${run.serverCpuPct}% gen ${run.loaderCpuPct}%  ${fmt(run.serverCpuUsPerRequest ?? Number.NaN)} µs/req${by}  load ${run.loadAvg1}${run.tokensIssued !== undefined ? `  tokens found ${run.tokensFound}/${run.tokensIssued}` : ''}${run.problem ? `  INVALID: ${run.problem}` : ''}`,
         );
       }
     }

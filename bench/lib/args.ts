@@ -30,7 +30,9 @@ export const USAGE = `Usage: npm run bench -- [options]
   --rounds N        interleaved rounds, the median is reported (default 3; --quick: 1)
   --connections N   autocannon connections (default 50)
   --starts N        fresh starts for start-to-ready and idle RSS (default 3; --quick: 1)
-  --targets LIST    comma-separated: gatehouse,gatehouse-pg,gatehouse-mariadb,oidc-provider,oauth2-server,hello
+  --targets LIST    comma-separated: gatehouse,gatehouse-pg,gatehouse-mariadb,gatehouse-pg-redis,gatehouse-pg-workers,
+                    gatehouse-pg-2x,oidc-provider,oauth2-server,hello (the last three of Gatehouse: PostgreSQL + Redis
+                    as 1 process, --workers 2, 2 instances behind a round-robin proxy; docs/scaling.md)
   --scenarios LIST  comma-separated: cc-jwt,cc-opaque,cc-dpop,token-exchange,introspect-opaque,jwks,auth-code,auth-code-session,refresh,signin-under-load,hello
   --quick           CI smoke: 1 round, 2 s cells; results go to a temp dir, nothing published
   --out DIR         results directory (default bench/results)

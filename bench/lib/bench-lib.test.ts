@@ -201,3 +201,75 @@ test('issue #11 console cell: the next-page link of a console list is found and 
   assert.equal(nextPageHref(page), 'http://127.0.0.1:1/admin/clients?sort=client_id&cursor=eyJrIjoiYSJ9');
   assert.equal(nextPageHref('<nav aria-label="Pages"><a href="/admin/clients?sort=client_id">First page</a></nav>'), null);
 });
+
+test('issue #10 several processes: the L4 proxy hands connections to the upstreams in turn and copies bytes unchanged', async () => {
+  const { createServer, connect } = await import('node:net');
+  const { startRoundRobinProxy } = await import('./rr-proxy.ts');
+  // Two echo servers that prefix their answer with their name.
+  const upstream = (name: string) =>
+    new Promise<{ port: number; close: () => void }>((resolve) => {
+      const srv = createServer((s) => s.on('data', (d) => s.write(`${name}:${d.toString()}`)));
+      srv.listen(0, '127.0.0.1', () => resolve({ port: (srv.address() as { port: number }).port, close: () => srv.close() }));
+    });
+  const a = await upstream('a');
+  const b = await upstream('b');
+  const proxy = await startRoundRobinProxy([a.port, b.port]);
+  try {
+    const ask = (msg: string) =>
+      new Promise<string>((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port: proxy.port }, () => s.write(msg));
+        s.once('data', (d) => {
+          resolve(d.toString());
+          s.destroy();
+        });
+        s.on('error', reject);
+      });
+    assert.deepEqual([await ask('x'), await ask('y'), await ask('z')], ['a:x', 'b:y', 'a:z']);
+    assert.deepEqual(proxy.stats().connections, [2, 1]);
+  } finally {
+    await proxy.close();
+    a.close();
+    b.close();
+  }
+});
+
+test('issue #10 several processes: CPU per request against one process (≤ 1.15×) and no loss, lost tokens included', async () => {
+  const { scaleGoals, lostInRun } = await import('./scale.ts');
+  const cell = (scenario: string, target: string, us: number, extra: Partial<CellSummary> = {}): CellSummary => ({
+    scenario,
+    target,
+    status: 'ok',
+    reqPerSec: 1000,
+    serverCpuUsPerRequest: us,
+    rounds: 1,
+    ...extra,
+  });
+  const scenarios = ['cc-jwt', 'cc-opaque', 'introspect-opaque', 'refresh'];
+  const cells = [
+    ...scenarios.map((s) => cell(s, 'gatehouse-pg-redis', 100)),
+    ...scenarios.map((s) => cell(s, 'gatehouse-pg-workers', s === 'refresh' ? 110 : 105)),
+    ...scenarios.map((s) => cell(s, 'gatehouse-pg-2x', s === 'cc-jwt' ? 130 : 100)),
+  ];
+  const runs = [
+    run({ scenario: 'cc-opaque', target: 'gatehouse-pg-workers', tokensIssued: 500, tokensFound: 500 }),
+    run({ scenario: 'cc-opaque', target: 'gatehouse-pg-2x', tokensIssued: 500, tokensFound: 498 }),
+  ];
+  const goals = scaleGoals(cells, runs);
+  const find = (prefix: string, what: string) => goals.find((g) => g.name.startsWith(prefix) && g.name.includes(what))!;
+  assert.equal(find('--workers 2', 'CPU').measured, 1.1);
+  assert.equal(find('--workers 2', 'CPU').met, true);
+  assert.equal(find('--workers 2', 'lost').met, true);
+  assert.equal(find('2 instances', 'CPU').met, false, '1.3× is more than 1.15×');
+  assert.equal(find('2 instances', 'CPU').note, 'cc-jwt');
+  assert.equal(find('2 instances', 'lost').measured, 2, 'two issued tokens were not in the store');
+  assert.equal(find('2 instances', 'lost').met, false);
+  assert.equal(lostInRun(run({ problem: 'after: request failed' })), 1, 'a failed probe counts');
+  assert.deepEqual(
+    scaleGoals(
+      cells.filter((c) => c.target !== 'gatehouse-pg-redis'),
+      runs,
+    ),
+    [],
+    'no goal without the one-process cell',
+  );
+});

@@ -1,4 +1,6 @@
+import { scaleGoals } from './scale.ts';
 import { goal, type CellSummary, type Goal, type StartupSummary } from './summary.ts';
+import type { CellRun } from './types.ts';
 
 /** Goals (issue #9's table, which retired the earlier 3× / 2× targets), as ratios within one run (so the machine's speed cancels). */
 export const P99_LIMIT_MS = 25;
@@ -17,6 +19,7 @@ export function evaluateGoals(
   ratios: readonly { scenario: string; vs: string; value: number | null; of?: string }[],
   startup: readonly StartupSummary[],
   cores = 2,
+  runs: readonly CellRun[] = [],
 ): Goal[] {
   const r = (scenario: string, vs: string, of?: string) => ratios.find((x) => x.of === of && x.scenario === scenario && x.vs === vs)?.value ?? null;
   // Issue #10: the production databases against node-oidc-provider's in-memory store, only when measured.
@@ -65,6 +68,8 @@ export function evaluateGoals(
     goal('Gatehouse idle RSS', s ? s.medianIdleRssMB : null, '≤', IDLE_RSS_LIMIT_MB, 'MB'),
     goal('Gatehouse start to ready', s ? s.medianStartMs / 1000 : null, '≤', START_LIMIT_S, 's'),
     ...backendGoals,
+    // Issue #10: --workers 2 and two instances against one process, same configuration, same run.
+    ...scaleGoals(cells, runs),
   ];
 }
 

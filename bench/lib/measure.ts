@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { cpuSeconds, loadAverage } from './process.ts';
+import { cpuSecondsOf, loadAverage } from './process.ts';
 import type { CellRun, FlowLoad, Load, RunningTarget } from './types.ts';
 
 export interface MeasureOptions {
@@ -25,6 +25,44 @@ export async function probe(target: RunningTarget, load: Load): Promise<string |
   }
 }
 
+/**
+ * Starts counting the server's CPU: every process of the target (`RunningTarget.processes`, e.g.
+ * a cluster's primary and workers, or two instances and their proxy), else `pid` alone. The
+ * returned function gives the CPU seconds of the Gatehouse processes, per process by role (only
+ * for multi-process targets), and a problem when a process went away or was replaced meanwhile.
+ */
+async function startServerCpu(target: RunningTarget) {
+  const procs = target.processes ? await target.processes() : [{ role: 'server', pid: target.pid, gatehouse: true }];
+  const before = await cpuSecondsOf(procs);
+  return async () => {
+    const after = await cpuSecondsOf(procs);
+    const byRole: Record<string, number> = {};
+    let seconds = 0;
+    procs.forEach((p, i) => {
+      const d = after[i]! - before[i]!;
+      byRole[p.role] = d;
+      if (p.gatehouse) seconds += d;
+    });
+    let problem: string | null = null;
+    const gone = procs.filter((_, i) => !Number.isFinite(after[i]!));
+    if (target.processes && gone.length) problem = `server process gone during the cell: ${gone.map((p) => p.role).join(', ')}`;
+    else if (target.processes) {
+      const now = (await target.processes()).map((p) => p.pid).join(',');
+      if (now !== procs.map((p) => p.pid).join(',')) problem = 'the server processes changed during the cell (a worker was replaced?)';
+    }
+    return { seconds, byRole: target.processes ? byRole : null, problem };
+  };
+}
+
+/** CPU per completed request (µs), overall and per process. */
+function cpuPerRequest(cpu: { seconds: number; byRole: Record<string, number> | null }, total: number) {
+  const us = (s: number) => (total > 0 && Number.isFinite(s) ? round1((s * 1e6) / total) : Number.NaN);
+  return {
+    serverCpuUsPerRequest: us(cpu.seconds),
+    ...(cpu.byRole ? { cpuUsPerRequestByProcess: Object.fromEntries(Object.entries(cpu.byRole).map(([k, v]) => [k, us(v)])) } : {}),
+  };
+}
+
 function runAutocannon(opts: autocannon.Options): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
@@ -43,7 +81,7 @@ export async function measure(
   labels: { scenario: string; target: string; round: number },
 ): Promise<CellRun> {
   const before = await probe(target, load);
-  const cpu0 = await cpuSeconds(target.pid).catch(() => Number.NaN);
+  const cpuEnd = await startServerCpu(target);
   const self0 = process.cpuUsage();
   let firstMismatch: string | null = null;
   const r = await runAutocannon({
@@ -62,7 +100,8 @@ export async function measure(
     },
   });
   const self = process.cpuUsage(self0);
-  const serverCpu = (await cpuSeconds(target.pid).catch(() => Number.NaN)) - cpu0;
+  const cpu = await cpuEnd();
+  const serverCpu = cpu.seconds;
   const load1 = await loadAverage().catch(() => Number.NaN);
   const after = await probe(target, load);
   const invalid = [
@@ -73,6 +112,7 @@ export async function measure(
     r.timeouts && `${r.timeouts} timeouts`,
     r.mismatches && `${r.mismatches} bodies failed the check (first: ${JSON.stringify(firstMismatch)})`,
     r.requests.total === 0 && 'no responses',
+    cpu.problem,
   ].filter(Boolean);
   return {
     ...labels,
@@ -90,6 +130,7 @@ export async function measure(
     durationSec: round1(r.duration),
     // Share of one core used by the server and by the load generator: which one was the bottleneck.
     serverCpuPct: Math.round((serverCpu / r.duration) * 100),
+    ...cpuPerRequest(cpu, r.requests.total),
     loaderCpuPct: Math.round(((self.user + self.system) / 1e6 / r.duration) * 100),
     loadAvg1: load1,
     problem: invalid.length ? invalid.join('; ') : null,
@@ -115,7 +156,7 @@ export async function measureFlow(
   labels: { scenario: string; target: string; round: number },
 ): Promise<CellRun> {
   const before = await load.once(0).catch((e: unknown) => `flow threw: ${(e as Error).message}`);
-  const cpu0 = await cpuSeconds(target.pid).catch(() => Number.NaN);
+  const cpuEnd = await startServerCpu(target);
   const self0 = process.cpuUsage();
   const latencies: number[] = [];
   let mismatches = 0;
@@ -162,7 +203,8 @@ export async function measureFlow(
   const duration = (performance.now() - start) / 1000;
   const bgResult = background ? await background : null;
   const self = process.cpuUsage(self0);
-  const serverCpu = (await cpuSeconds(target.pid).catch(() => Number.NaN)) - cpu0;
+  const cpu = await cpuEnd();
+  const serverCpu = cpu.seconds;
   const load1 = await loadAverage().catch(() => Number.NaN);
   latencies.sort((a, b) => a - b);
   const invalid = [
@@ -173,6 +215,7 @@ export async function measureFlow(
     bgResult &&
       (bgResult.non2xx || bgResult.errors || bgResult.mismatches) &&
       `background load: ${bgResult.non2xx} non-2xx, ${bgResult.errors} errors, ${bgResult.mismatches} bad bodies (first: ${JSON.stringify(firstBgMismatch)})`,
+    cpu.problem,
   ].filter(Boolean);
   return {
     ...labels,
@@ -188,6 +231,8 @@ export async function measureFlow(
     mismatches,
     durationSec: round1(duration),
     serverCpuPct: Math.round((serverCpu / duration) * 100),
+    // Background requests (sign-in under load) count too: the server did that work as well.
+    ...cpuPerRequest(cpu, latencies.length + (bgResult?.requests.total ?? 0)),
     loaderCpuPct: Math.round(((self.user + self.system) / 1e6 / duration) * 100),
     loadAvg1: load1,
     ...(bgResult ? { backgroundP99: bgResult.latency.p99 } : {}),

@@ -161,3 +161,26 @@ export async function cpuSeconds(pid: number): Promise<number> {
 export async function loadAverage(): Promise<number> {
   return Number((await readFile('/proc/loadavg', 'utf8')).split(' ')[0]);
 }
+
+/** Direct children of a process, from /proc/<pid>/task/<tid>/children (empty when it has none or is gone). */
+export async function childPids(pid: number): Promise<number[]> {
+  const { readdir } = await import('node:fs/promises');
+  const out: number[] = [];
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const text = await readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '');
+    for (const s of text.trim().split(/\s+/)) if (s) out.push(Number(s));
+  }
+  return out;
+}
+
+/** One process of a target whose CPU is measured: `gatehouse` false for helpers such as the proxy. */
+export interface TargetProcess {
+  readonly role: string;
+  readonly pid: number;
+  readonly gatehouse: boolean;
+}
+
+/** CPU seconds of each process (NaN for one that is gone). */
+export async function cpuSecondsOf(procs: readonly TargetProcess[]): Promise<number[]> {
+  return Promise.all(procs.map((p) => cpuSeconds(p.pid).catch(() => Number.NaN)));
+}

@@ -4,6 +4,7 @@ import { updateReadme } from '../update-readme.ts';
 import { renderChart } from './chart.ts';
 import { evaluateGoals } from './goals.ts';
 import { computeRatios, renderMarkdown, type ReportInput } from './report.ts';
+import { SCALE_TARGET_IDS } from './scale.ts';
 import type { CellSummary, StartupSummary } from './summary.ts';
 import type { CellRun } from './types.ts';
 
@@ -48,7 +49,7 @@ export function buildReport(f: RunFacts): ReportInput {
     targets: f.targets,
     cells: f.cells,
     ratios,
-    goals: evaluateGoals(f.cells, ratios, f.startup, f.cpuCount),
+    goals: evaluateGoals(f.cells, ratios, f.startup, f.cpuCount, f.runs),
     startup: f.startup,
     load: {
       min: f.runs.length ? Math.min(...f.runs.map((r) => r.loadAvg1)) : Number.NaN,
@@ -57,6 +58,7 @@ export function buildReport(f: RunFacts): ReportInput {
     },
     ...(f.cpuProbeMs ? { cpuProbeMs: f.cpuProbeMs } : {}),
     ...(f.loopbackUs ? { loopbackUs: f.loopbackUs } : {}),
+    runs: f.runs,
   };
 }
 
@@ -77,7 +79,7 @@ export async function writeReport(r: ReportInput, o: PublishOptions): Promise<{ 
     title: 'Gatehouse benchmark: requests per second',
     subtitle: `${r.machine}, Node ${r.node}, ${r.connections} connections, median of ${r.rounds} × ${r.durationSec} s — ${r.date}`,
     scenarios: r.scenarios.filter((s) => s.id !== 'hello'),
-    targets: r.targets.filter((t) => t.id !== 'hello'),
+    targets: r.targets.filter((t) => t.id !== 'hello' && !SCALE_TARGET_IDS.has(t.id)),
     cells: r.cells,
     ...(hello?.status === 'ok' && hello.reqPerSec ? { ceiling: { label: 'Fastify hello-world', value: hello.reqPerSec } } : {}),
   });

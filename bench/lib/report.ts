@@ -1,3 +1,4 @@
+import { renderScaleSection, SCALE_TARGET_IDS } from './scale.ts';
 import type { CellSummary, Goal, StartupSummary } from './summary.ts';
 import { median, ratio } from './summary.ts';
 import type { CellRun } from './types.ts';
@@ -24,6 +25,8 @@ export interface ReportInput {
   readonly cpuProbeMs?: { readonly before: number; readonly after: number };
   /** Microseconds per loopback TCP round trip (64 bytes, one process). */
   readonly loopbackUs?: number;
+  /** The measured rounds (per-round ratios of the several-process cells). */
+  readonly runs?: readonly CellRun[];
 }
 
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -54,13 +57,16 @@ export function formatGoalValue(g: Pick<Goal, 'measured' | 'unit'>): string {
       return `${g.measured.toFixed(2)} s`;
     case '/s':
       return `${g.measured.toFixed(1)}/s`;
+    case 'responses':
+      return `${int(g.measured)}`;
   }
 }
 
 /** The results as markdown: req/s and p99 per cell, ratios, goals, startup and memory. */
 export function renderMarkdown(r: ReportInput): string {
   const find = (s: string, t: string) => r.cells.find((c) => c.scenario === s && c.target === t);
-  const main = r.targets.filter((t) => t.id !== 'hello');
+  // The several-process targets have their own table (CPU per request beside req/s).
+  const main = r.targets.filter((t) => t.id !== 'hello' && !SCALE_TARGET_IDS.has(t.id));
   const hello = r.targets.find((t) => t.id === 'hello');
   const vsIds = main.filter((t) => !isGatehouse(t.id));
   const lines: string[] = [];
@@ -91,18 +97,21 @@ export function renderMarkdown(r: ReportInput): string {
   }
   lines.push('');
   if (r.chartPath) lines.push(`![Requests per second by scenario](${r.chartPath})`, '');
-  const head = ['Scenario', ...main.map((t) => t.label), ...vsIds.map((t) => `Gatehouse ÷ ${t.label.split(' ')[0]}`)];
-  if (hello) head.push('Gatehouse ÷ hello-world');
-  lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
-  for (const s of r.scenarios.filter((x) => x.id !== 'hello')) {
-    const row = [s.title, ...main.map((t) => cellText(find(s.id, t.id)))];
-    for (const t of vsIds) row.push(ratioText(r.ratios.find((x) => !x.of && x.scenario === s.id && x.vs === t.id)?.value));
-    if (hello) row.push(ratioText(r.ratios.find((x) => !x.of && x.scenario === s.id && x.vs === 'hello')?.value));
-    lines.push(`| ${row.join(' | ')} |`);
-  }
-  if (hello) {
-    const h = find('hello', 'hello');
-    lines.push(`| ${[`ceiling: ${hello.label}`, cellText(h), ...main.slice(1).map(() => ''), ...vsIds.map(() => ''), ''].join(' | ')} |`);
+  // Only the several-process targets selected: their own table below, no empty main table.
+  if (main.length) {
+    const head = ['Scenario', ...main.map((t) => t.label), ...vsIds.map((t) => `Gatehouse ÷ ${t.label.split(' ')[0]}`)];
+    if (hello) head.push('Gatehouse ÷ hello-world');
+    lines.push(`| ${head.join(' | ')} |`, `|${head.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`);
+    for (const s of r.scenarios.filter((x) => x.id !== 'hello')) {
+      const row = [s.title, ...main.map((t) => cellText(find(s.id, t.id)))];
+      for (const t of vsIds) row.push(ratioText(r.ratios.find((x) => !x.of && x.scenario === s.id && x.vs === t.id)?.value));
+      if (hello) row.push(ratioText(r.ratios.find((x) => !x.of && x.scenario === s.id && x.vs === 'hello')?.value));
+      lines.push(`| ${row.join(' | ')} |`);
+    }
+    if (hello) {
+      const h = find('hello', 'hello');
+      lines.push(`| ${[`ceiling: ${hello.label}`, cellText(h), ...main.slice(1).map(() => ''), ...vsIds.map(() => ''), ''].join(' | ')} |`);
+    }
   }
   const backends = main.filter((t) => t.id !== 'gatehouse' && isGatehouse(t.id));
   if (backends.length) {
@@ -116,6 +125,7 @@ export function renderMarkdown(r: ReportInput): string {
       if (vals.some((v) => v !== null && v !== undefined)) lines.push(`| ${s.title} | ${vals.map(ratioText).join(' | ')} |`);
     }
   }
+  lines.push(...renderScaleSection(r.cells, r.runs ?? [], r.scenarios, r.targets));
   lines.push('');
   lines.push('| Goal (same run) | Measured | Target | Result |', '| --- | ---: | ---: | --- |');
   for (const g of r.goals) {
@@ -150,7 +160,7 @@ export function renderMarkdown(r: ReportInput): string {
     for (const c of notes) byNote.set(c.note ?? '', [...(byNote.get(c.note ?? '') ?? []), `${c.target} ${c.scenario}`]);
     for (const [note, where] of byNote) lines.push(`¹ ${where.join(', ')}: ${note}`, '');
   }
-  const na = r.cells.filter((c) => c.status === 'n/a' && c.target !== 'hello' && c.scenario !== 'hello');
+  const na = r.cells.filter((c) => c.status === 'n/a' && c.target !== 'hello' && c.scenario !== 'hello' && !SCALE_TARGET_IDS.has(c.target));
   if (na.length) lines.push(`n/a: ${na.map((c) => `${c.target} ${c.scenario} (${c.note})`).join('; ')}.`, '');
   return lines.join('\n');
 }

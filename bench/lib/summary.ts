@@ -21,6 +21,13 @@ export interface CellSummary {
   readonly serverCpuPct?: number;
   /** Median p99 of the concurrent background load (sign-in under load). */
   readonly backgroundP99?: number;
+  /** Median server CPU per request, µs (every Gatehouse process of the target). */
+  readonly serverCpuUsPerRequest?: number;
+  /** Multi-process targets: median CPU per request of each process (role → µs), the proxy included. */
+  readonly cpuUsPerRequestByProcess?: Readonly<Record<string, number>>;
+  /** Multi-process targets, cc-opaque: tokens issued over every round, and how many the store held afterwards. */
+  readonly tokensIssued?: number;
+  readonly tokensFound?: number;
   readonly rounds: number;
 }
 
@@ -39,6 +46,22 @@ export function summarize(scenario: string, target: string, runs: readonly CellR
     latencyP50: median(runs.map((r) => r.latencyP50)),
     serverCpuPct: median(runs.map((r) => r.serverCpuPct)),
     ...(runs.some((r) => r.backgroundP99 !== undefined) ? { backgroundP99: median(runs.map((r) => r.backgroundP99 ?? Number.NaN)) } : {}),
+    ...(runs.some((r) => r.serverCpuUsPerRequest !== undefined)
+      ? { serverCpuUsPerRequest: median(runs.map((r) => r.serverCpuUsPerRequest ?? Number.NaN)) }
+      : {}),
+    ...(runs.some((r) => r.cpuUsPerRequestByProcess)
+      ? {
+          cpuUsPerRequestByProcess: Object.fromEntries(
+            Object.keys(runs.find((r) => r.cpuUsPerRequestByProcess)!.cpuUsPerRequestByProcess!).map((role) => [
+              role,
+              median(runs.map((r) => r.cpuUsPerRequestByProcess?.[role] ?? Number.NaN)),
+            ]),
+          ),
+        }
+      : {}),
+    ...(runs.some((r) => r.tokensIssued !== undefined)
+      ? { tokensIssued: runs.reduce((n, r) => n + (r.tokensIssued ?? 0), 0), tokensFound: runs.reduce((n, r) => n + (r.tokensFound ?? 0), 0) }
+      : {}),
     rounds: runs.length,
   };
 }
@@ -59,7 +82,7 @@ export interface StartupSummary {
 export interface Goal {
   readonly name: string;
   readonly measured: number | null;
-  readonly unit: '×' | '%' | 'ms' | 'MB' | 's' | '/s';
+  readonly unit: '×' | '%' | 'ms' | 'MB' | 's' | '/s' | 'responses';
   readonly op: '≥' | '≤';
   readonly threshold: number;
   /** null when it could not be measured (a cell is missing or invalid). */

@@ -52,6 +52,16 @@ export interface RunningTarget {
   readonly startupMs: number;
   /** Stops the child (SIGTERM, then SIGKILL after a grace period). */
   stop(): Promise<void>;
+  /**
+   * Every process of a target of several (cluster primary and workers, two instances and their
+   * proxy), read at the start of each cell; without it the CPU is that of `pid` alone.
+   */
+  processes?(): Promise<readonly { readonly role: string; readonly pid: number; readonly gatehouse: boolean }[]>;
+  /**
+   * Durability check of the multi-process targets: how many of these opaque access tokens the
+   * store holds (every token whose response the client received must be found).
+   */
+  storedTokens?(tokens: readonly string[]): Promise<number>;
 }
 
 export interface StartOptions {
@@ -131,8 +141,15 @@ export interface CellRun {
   readonly timeouts: number;
   readonly mismatches: number;
   readonly durationSec: number;
-  /** CPU used by the server process during the cell, in % of one core. */
+  /** CPU used by the server process during the cell, in % of one core (summed over every Gatehouse process of the target). */
   readonly serverCpuPct: number;
+  /** Server CPU per completed request, in microseconds (every Gatehouse process of the target). */
+  readonly serverCpuUsPerRequest?: number;
+  /** A multi-process target: CPU per completed request of each process (role → µs), helpers such as the proxy included. */
+  readonly cpuUsPerRequestByProcess?: Readonly<Record<string, number>>;
+  /** Opaque tokens issued in the cell and found in the store afterwards (multi-process targets). */
+  readonly tokensIssued?: number;
+  readonly tokensFound?: number;
   /** CPU used by this (load generator) process during the cell, in % of one core. */
   readonly loaderCpuPct: number;
   /** One-minute load average at the end of the cell (other work on the machine shows here). */
