@@ -39,7 +39,7 @@ export const endSessionUseCase = defineUseCase({
 export const endUserSessionsUseCase = defineUseCase({
   name: 'sessions.end_all',
   summary:
-    "Sign a user out everywhere: every console session (a new session generation) and every browser session; relying parties get back-channel Logout Tokens",
+    'Sign a user out everywhere: every console session (a new session generation) and every browser session; relying parties get back-channel Logout Tokens',
   role: 'operator',
   input: z.strictObject({ user: userRef }),
   event: 'session.ended',

@@ -33,7 +33,14 @@ const TSX = import.meta.resolve('tsx');
 async function gatehouseCli(env: Record<string, string>, ...args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    ['--import', TSX, '--input-type=module', '-e', `const { main } = await import(${JSON.stringify(CLI_MAIN)}); process.exitCode = await main(process.argv.slice(1));`, ...args],
+    [
+      '--import',
+      TSX,
+      '--input-type=module',
+      '-e',
+      `const { main } = await import(${JSON.stringify(CLI_MAIN)}); process.exitCode = await main(process.argv.slice(1));`,
+      ...args,
+    ],
     { env: { PATH: process.env['PATH'] ?? '', ...env }, timeout: 60_000 },
   );
   return stdout;
@@ -175,7 +182,7 @@ describe('ending a console session from elsewhere, in Chromium', () => {
     }
   });
 
-  test('CWE-613: a new password (reset in the console from browser B) signs the person\'s console out; disable then enable does not bring an old session back', async (t) => {
+  test("CWE-613: a new password (reset in the console from browser B) signs the person's console out; disable then enable does not bring an old session back", async (t) => {
     if ('skip' in chromium) return t.skip(chromium.skip);
     const a = await chromium.open('console-revoke-password');
     const b = await chromium.open('console-revoke-password-b');

@@ -67,7 +67,10 @@ export const userSchema: Schema = closed({
   groups: strs,
   disabled: bool,
   has_password: bool,
-  session_epoch: { type: 'integer', description: 'the session generation: changes when every session of the user ends (end-sessions, a new password, disable)' },
+  session_epoch: {
+    type: 'integer',
+    description: 'the session generation: changes when every session of the user ends (end-sessions, a new password, disable)',
+  },
   created_at: epoch('created'),
   updated_at: epoch('last change'),
 });
