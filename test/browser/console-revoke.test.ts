@@ -2,7 +2,7 @@
  * Ending a console session from elsewhere (docs/console.md "Ending a console session"), in real
  * Chromium: an admin signed in to /admin in browser A is signed out at the next click once every
  * session of that person is ended from browser B (the console's own button), from the admin API
- * (`POST /admin/api/v1/users/{id}/end-sessions`), from the CLI (`gatehouse sessions end --user`),
+ * (`POST /admin/api/v1/users/{id}/end-sessions`), from the CLI (`gatehouse users end-sessions USER`),
  * or when the person's password changes. The session cookie of before, replayed by hand, is
  * refused; the same replay before the change is accepted, so the test fails if the generation
  * check is removed. OWASP Session Management Cheat Sheet ("Session termination", "Renew the
@@ -169,12 +169,12 @@ describe('ending a console session from elsewhere, in Chromium', () => {
     }
   });
 
-  test('CLI gatehouse sessions end --user signs the console out at the next click', async (t) => {
+  test('CLI gatehouse users end-sessions USER signs the console out at the next click', async (t) => {
     if ('skip' in chromium) return t.skip(chromium.skip);
     const a = await chromium.open('console-revoke-cli');
     try {
       await signIn(a.page, s.url, 'ops-d');
-      const out = await gatehouseCli(env, 'sessions', 'end', '--user', 'ops-d', '--json', '--config', cliConfig);
+      const out = await gatehouseCli(env, 'users', 'end-sessions', 'ops-d', '--json', '--config', cliConfig);
       assert.equal((JSON.parse(out) as { session_epoch: number; sessions_ended: number }).session_epoch, 1);
       await assertSignedOutAtNextClick(a, s.url);
     } finally {
