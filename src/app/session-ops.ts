@@ -1,7 +1,9 @@
+import { GatehouseError } from '../core/errors.ts';
 import { notifyRelyingParties, type NotifyDeps } from '../core/end-session/perform-logout.ts';
 import type { EventPublisher } from '../core/events.ts';
 import { subjectFor } from '../core/id-token/subject.ts';
 import type { SessionAccount } from '../core/model/session.ts';
+import type { User } from '../core/model/user.ts';
 import { MAX_LIMIT } from './paging.ts';
 import type { AppDeps } from './deps.ts';
 
@@ -56,4 +58,16 @@ export async function sidsOfUser(deps: AppDeps, userId: string): Promise<string[
     if (page.next === null) return sids;
     after = page.next;
   }
+}
+
+/**
+ * Starts a new session generation for the user (users.session_epoch, docs/console.md): every
+ * console session begun under an earlier one is refused at its next request, on every instance.
+ * Written through the unit's user store, so it commits with the use case's audit record and event.
+ * Two operators at once may both write the same next value; either way the old one is gone.
+ */
+export async function newSessionEpoch(deps: Pick<AppDeps, 'users' | 'tenantId'>, user: User): Promise<User> {
+  const next = await deps.users.update(deps.tenantId, user.id, { sessionEpoch: (user.sessionEpoch ?? 0) + 1 });
+  if (!next) throw new GatehouseError('GH_NOT_FOUND', `no user ${user.id}`);
+  return next;
 }

@@ -66,9 +66,9 @@ test('OIDC Back-Channel Logout §2.5 sessions.end signs one sid out and sends it
   await rejectsWith(w.app.sessions.end(OPERATOR, { sid: '' }), 'GH_INVALID_INPUT', /sid: /);
 });
 
-test('sessions.end_all signs a user out everywhere, one Logout Token per ended sid, other users untouched', async (t) => {
+test('sessions.end_all signs a user out everywhere (a new session generation for the console, every sid with a Logout Token), other users untouched', async (t) => {
   const w = await world(t);
-  assert.deepEqual(await w.app.sessions.endAll(OPERATOR, { user: 'alice' }), { user_id: w.alice.id, sessions_ended: 2, backchannel: 2 });
+  assert.deepEqual(await w.app.sessions.endAll(OPERATOR, { user: 'alice' }), { user_id: w.alice.id, sessions_ended: 2, backchannel: 2, session_epoch: 1 });
   await w.delivery.idle();
   const sids = await Promise.all(w.rp.tokens.map(async (tok) => (await w.verify(tok)).payload['sid']));
   assert.deepEqual(sids.sort(), ['sid-1', 'sid-2']);
@@ -77,12 +77,22 @@ test('sessions.end_all signs a user out everywhere, one Logout Token per ended s
     (await w.app.sessions.list(VIEWER, { user: 'bob' })).items.map((s) => s.sid),
     ['sid-b'],
   );
+  assert.equal((await w.app.users.show(VIEWER, { user: 'alice' })).session_epoch, 1, 'the console sessions of alice end');
+  assert.equal((await w.app.users.show(VIEWER, { user: 'bob' })).session_epoch, 0, "bob's do not");
   assert.deepEqual(
-    w.events.of('session.ended').map((e) => [e.sids, e.backchannel]),
-    [[['sid-1', 'sid-2'], 2]],
+    w.events.of('session.ended').map((e) => [e.sids, e.backchannel, e.sessionEpoch]),
+    [[['sid-1', 'sid-2'], 2, 1]],
   );
-  assert.deepEqual(await w.app.sessions.endAll(OPERATOR, { user: 'alice' }), { user_id: w.alice.id, sessions_ended: 0, backchannel: 0 });
-  assert.equal(w.events.of('session.ended').length, 1, 'nothing ended, nothing published');
+  // With no browser session left, the console sessions still end (a new generation) and it is announced.
+  assert.deepEqual(await w.app.sessions.endAll(OPERATOR, { user: 'alice' }), { user_id: w.alice.id, sessions_ended: 0, backchannel: 0, session_epoch: 2 });
+  assert.deepEqual(
+    w.events.of('session.ended').map((e) => [e.sids, e.sessionEpoch]),
+    [
+      [['sid-1', 'sid-2'], 1],
+      [[], 2],
+    ],
+  );
   await rejectsWith(w.app.sessions.endAll(OPERATOR, { user: 'nobody' }), 'GH_NOT_FOUND');
   await rejectsWith(w.app.sessions.endAll(VIEWER, { user: 'alice' }), 'GH_FORBIDDEN');
+  assert.equal((await w.app.users.show(VIEWER, { user: 'alice' })).session_epoch, 2, 'a refused call changes nothing');
 });

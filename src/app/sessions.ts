@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors.ts';
 import { listFields, toListQuery, toListResult } from './paging.ts';
-import { endSids, loadSigningKeys, sidsOfUser } from './session-ops.ts';
+import { endSids, loadSigningKeys, newSessionEpoch, sidsOfUser } from './session-ops.ts';
 import { defineUseCase } from './use-case.ts';
 import { mustFindUser, userRef } from './users.ts';
 import { sessionView } from './views.ts';
@@ -38,16 +38,19 @@ export const endSessionUseCase = defineUseCase({
 
 export const endUserSessionsUseCase = defineUseCase({
   name: 'sessions.end_all',
-  summary: 'Sign a user out everywhere; relying parties get back-channel Logout Tokens',
+  summary:
+    'Sign a user out everywhere: every console session (a new session generation) and every browser session; relying parties get back-channel Logout Tokens',
   role: 'operator',
   input: z.strictObject({ user: userRef }),
   event: 'session.ended',
   beforeUnit: loadSigningKeys,
   handle: async (ctx, input) => {
-    const user = await mustFindUser(ctx, input.user);
+    const user = await newSessionEpoch(ctx.deps, await mustFindUser(ctx, input.user));
     const { ended, backchannel } = await endSids(ctx.deps, ctx.events, await sidsOfUser(ctx.deps, user.id));
-    if (ended.length > 0) ctx.emit({ userId: user.id, sids: ended.map((a) => a.sid), backchannel });
-    return { user_id: user.id, sessions_ended: ended.length, backchannel };
+    const sessionEpoch = user.sessionEpoch ?? 0;
+    // Always emitted: the console sessions ended even when no browser session was signed in.
+    ctx.emit({ userId: user.id, sids: ended.map((a) => a.sid), backchannel, sessionEpoch });
+    return { user_id: user.id, sessions_ended: ended.length, backchannel, session_epoch: sessionEpoch };
   },
 });
 

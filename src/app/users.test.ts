@@ -196,6 +196,8 @@ for (const [name, act] of [
     assert.deepEqual([await signedIn('sid-a1'), await signedIn('sid-a2'), await signedIn('sid-b1')], [false, false, true]);
     assert.deepEqual([await revoked('ha'), await revoked('hb')], [true, false]);
     assert.equal(await w.storage.denylist.has(DEFAULT_TENANT, grantDenylistKey('ga')), true);
+    assert.equal(r.session_epoch, 1, 'a new session generation: the console sessions of the user end');
+    assert.equal((await w.app.users.show(OPERATOR, { user: 'bob' })).session_epoch, 0, 'no one else is signed out');
   });
 
   test(`CWE-613 ${name} with its users.revokeOn… switch off ends nothing`, async (t) => {
@@ -206,6 +208,7 @@ for (const [name, act] of [
     assert.equal(rp.tokens.length, 0);
     assert.deepEqual([await signedIn('sid-a1'), await signedIn('sid-a2'), await revoked('ha')], [true, true, false]);
     assert.equal(await w.storage.denylist.has(DEFAULT_TENANT, grantDenylistKey('ga')), false);
+    assert.equal(r.session_epoch, 1, 'the console sessions end whatever the switch says');
   });
 }
 
@@ -214,6 +217,7 @@ test('CWE-613 users.enable revokes nothing and restores nothing: what disable re
   await w.app.users.disable(OPERATOR, { user: 'alice' });
   const r = await w.app.users.enable(OPERATOR, { user: 'alice' });
   assert.equal(r.disabled, false);
+  assert.equal(r.session_epoch, 1, 'enable keeps the generation disable started: no old console session comes back');
   assert.deepEqual([await signedIn('sid-a1'), await revoked('ha')], [false, true]);
 });
 

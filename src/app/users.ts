@@ -6,7 +6,7 @@ import { actorRef } from './actor.ts';
 import { userKeyPrefix } from '../core/users/password-sign-in.ts';
 import { denylistGrants } from './grant-ops.ts';
 import { listFields, toListQuery, toListResult } from './paging.ts';
-import { endSids, loadSigningKeys, sidsOfUser } from './session-ops.ts';
+import { endSids, loadSigningKeys, newSessionEpoch, sidsOfUser } from './session-ops.ts';
 import { defineUseCase, type UseCaseContext } from './use-case.ts';
 import { userView } from './views.ts';
 
@@ -137,7 +137,9 @@ export const disableUserUseCase = defineUseCase({
   beforeUnit: loadSigningKeys,
   handle: async (ctx, input) => {
     // Disabled first, so no sign-in or token refresh adds to what is being ended.
-    const user = await ctx.deps.userService.setDisabled(input.user, true, ctx.via, actorRef(ctx.actor));
+    const disabled = await ctx.deps.userService.setDisabled(input.user, true, ctx.via, actorRef(ctx.actor));
+    // A new session generation: enabling the user again does not bring back an old console session.
+    const user = await newSessionEpoch(ctx.deps, disabled);
     const ended = ctx.deps.config.users.revokeOnDisable ? await endUserAccess(ctx, user.id) : NOTHING_ENDED;
     return { ...userView(user), ...ended };
   },
@@ -162,7 +164,10 @@ export const setPasswordUseCase = defineUseCase({
   beforeUnit: loadSigningKeys,
   newPassword: (input) => input.password,
   handle: async (ctx, input) => {
-    const user = await ctx.deps.userService.setPassword(input.user, input.password, ctx.via, actorRef(ctx.actor));
+    const changed = await ctx.deps.userService.setPassword(input.user, input.password, ctx.via, actorRef(ctx.actor));
+    // Console sessions end whatever users.revokeOnPasswordChange says: a console session acts with
+    // the operator's power, and a new password is what one does after a credential was exposed.
+    const user = await newSessionEpoch(ctx.deps, changed);
     const ended = ctx.deps.config.users.revokeOnPasswordChange ? await endUserAccess(ctx, user.id) : NOTHING_ENDED;
     return { ...userView(user), ...ended };
   },

@@ -47,6 +47,8 @@ export interface UserView {
   readonly disabled: boolean;
   /** Whether a password is set (the hash itself never leaves the store). */
   readonly has_password: boolean;
+  /** The session generation: a console session begun under another one is refused (docs/console.md). */
+  readonly session_epoch: number;
   readonly created_at: number;
   readonly updated_at: number;
 }
@@ -61,6 +63,7 @@ export function userView(user: User): UserView {
     groups: [...user.groups],
     disabled: user.disabled,
     has_password: user.passwordHash !== null,
+    session_epoch: user.sessionEpoch ?? 0,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
   };

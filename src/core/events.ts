@@ -129,8 +129,12 @@ export interface EventMap {
   'user.authentication_failed': { tenantId: string; userId: string | null; reason: 'unknown_user' | 'wrong_password' | 'disabled' | 'no_password' };
   /** A request ended in an error response; `detail` is private (logs only, never the wire or a sink). */
   'request.failed': { route: string; code: string; detail: string | undefined };
-  /** An operator ended signed-in accounts (by `sid`) of a user; `backchannel` Logout Tokens were queued to RPs. */
-  'session.ended': { tenantId: string; userId: string; sids: string[]; backchannel: number; actor: ActorRef };
+  /**
+   * An operator ended signed-in accounts (by `sid`) of a user; `backchannel` Logout Tokens were queued to RPs.
+   * `sessionEpoch` (sessions.end_all only, emitted even when no sid was signed in): the user's new
+   * session generation, so every console session of the user ended too.
+   */
+  'session.ended': { tenantId: string; userId: string; sids: string[]; backchannel: number; sessionEpoch?: number; actor: ActorRef };
   /** A browser session ended at the end-session endpoint (RP-Initiated Logout); `clientId` is the RP that asked, if identified. */
   'logout.completed': { tenantId: string; clientId: string | null; accounts: number; backchannel: number; frontchannel: number };
   /** A Logout Token was accepted (200/204) by a client's backchannel_logout_uri. */

@@ -50,6 +50,26 @@ export function userStoreContract(h: GetHarness): void {
       assert.deepEqual({ ...after, disabled: false, signInEpoch: undefined }, { ...u, signInEpoch: undefined });
     });
 
+    test('sessionEpoch (the session generation a console session must match) is stored by update, read by get and findByUsername, and kept apart from signInEpoch', async () => {
+      const { users } = h().storage;
+      const t = newTenant();
+      const u = userFixture(t, 'generation');
+      await users.create(u);
+      assert.equal((await users.get(t, u.id))?.sessionEpoch ?? 0, 0, 'a new user is at generation 0');
+      assert.equal((await users.update(t, u.id, { sessionEpoch: 1 }))?.sessionEpoch, 1);
+      assert.equal((await users.findByUsername(t, 'generation'))?.sessionEpoch, 1);
+      assert.equal((await users.get(t, u.id))?.signInEpoch ?? 0, 0, 'the sign-in generation is another column');
+      const unlocked = await users.update(t, u.id, { signInEpoch: 5 });
+      assert.deepEqual([unlocked?.signInEpoch, unlocked?.sessionEpoch], [5, 1], 'users.unlock does not end sessions');
+      const after = await users.update(t, u.id, { passwordHash: '$argon2id$other', disabled: true });
+      assert.equal(after?.sessionEpoch, 1, 'a patch without it leaves it');
+      assert.equal((await users.update(t, u.id, { sessionEpoch: 2 }))?.passwordHash, '$argon2id$other', 'it changes nothing else');
+      const made = userFixture(t, 'made-later', { sessionEpoch: 7 });
+      await users.create(made);
+      assert.equal((await users.get(t, made.id))?.sessionEpoch, 7, 'create stores it');
+      assert.equal((await users.page(t, BY_USERNAME)).items.find((x) => x.id === made.id)?.sessionEpoch, 7, 'lists read it');
+    });
+
     test('usernames are stored lower-cased and found in any letter case', async () => {
       const { users } = h().storage;
       const t = newTenant();

@@ -180,7 +180,8 @@ describe('every mutation leaves an audit record and an event', () => {
     await run('DELETE', '/consents/:user/:client_id', `/consents/${user.id}/${rp.client_id}`);
     await run('DELETE', '/sessions/:id', `/sessions/${sid}`);
     await codeFlow(s, await rpConfig(s, rp), rp, new UserAgent(s.url), user, { scope: 'openid' });
-    await run('POST', '/users/:id/end-sessions', `/users/${user.id}/end-sessions`);
+    const everywhere = await run('POST', '/users/:id/end-sessions', `/users/${user.id}/end-sessions`);
+    assert.ok(Number(everywhere.body['session_epoch']) >= 1, 'a new session generation: the console sessions of the user end too');
 
     // Keys, audit, device codes, events, settings.
     await run('GET', '/keys', '/keys');

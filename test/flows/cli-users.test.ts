@@ -312,3 +312,21 @@ describe('gatehouse users unlock (NIST SP 800-63B §5.2.2)', () => {
     assert.match((await gatehouse(['users', '--help'])).out, /users unlock USER/);
   });
 });
+
+describe('gatehouse users end-sessions (OWASP session termination)', () => {
+  test('end-sessions USER runs sessions.end_all: a new session generation each time (console sessions end), unlock leaves it; unknown user and usage are refused', async () => {
+    await gatehouse(['users', 'create', '--username', 'laptop.lost', '--password-stdin'], 'a long enough passphrase\n');
+    const first = json(await gatehouse(['users', 'end-sessions', 'LAPTOP.LOST', '--json']));
+    assert.deepEqual([first['sessions_ended'], first['backchannel'], first['session_epoch']], [0, 0, 1]);
+    assert.equal(json(await gatehouse(['users', 'end-sessions', 'laptop.lost', '--json']))['session_epoch'], 2);
+    await gatehouse(['users', 'unlock', 'laptop.lost']);
+    assert.equal(json(await gatehouse(['users', 'show', 'laptop.lost', '--json']))['session_epoch'], 2, 'unlock signs no one out');
+    const missing = await gatehouse(['users', 'end-sessions', 'nobody-here']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.err, /GH_NOT_FOUND/);
+    const usage = await gatehouse(['users', 'end-sessions']);
+    assert.notEqual(usage.code, 0);
+    assert.match(usage.err, /GH_CLI_USAGE/);
+    assert.match((await gatehouse(['users', '--help'])).out, /users end-sessions USER/);
+  });
+});

@@ -31,6 +31,7 @@ const USAGE = [
   '       gatehouse users set-password USER --password-stdin [--json]',
   '       gatehouse users delete USER --yes [--json]',
   '       gatehouse users unlock USER [--json]',
+  '       gatehouse users end-sessions USER [--json]',
   '',
   'create        adds an end user. The password is read from standard input (one trailing newline',
   '              is removed), never from the command line: `printf %s "$PW" | gatehouse users create …`.',
@@ -62,6 +63,9 @@ const USAGE = [
   '              limiter keeps them: in memory (today) each server process holds its own, which this',
   '              command cannot reach (they end with their window or a restart); with the shared',
   '              backend (Redis, with the operations work) it clears them for every instance.',
+  'end-sessions  signs the user out everywhere, at once: every admin console session (a new session',
+  '              generation) and every sign-in session (relying parties get back-channel logout).',
+  '              The same as `gatehouse sessions end --user USER` (use case sessions.end_all).',
   "delete        ends the user's sessions (relying parties get back-channel logout), revokes every",
   '              grant and token, deletes consents, then the user. Needs --yes.',
   '',
@@ -136,11 +140,11 @@ const ALLOWED: Record<string, readonly (keyof typeof OPTIONS)[]> = {
   list: Object.keys(LIST_OPTIONS) as (keyof typeof LIST_OPTIONS)[],
   delete: ['yes'],
 };
-const WITH_USER = ['show', 'update', 'disable', 'enable', 'set-password', 'delete', 'unlock'];
+const WITH_USER = ['show', 'update', 'disable', 'enable', 'set-password', 'delete', 'unlock', 'end-sessions'];
 
 export const usersCommand: CliCommand = {
   name: 'users',
-  summary: 'Create, update, list, show, disable, enable, delete, unlock end users and set their passwords',
+  summary: 'Create, update, list, show, disable, enable, delete, unlock end users, set their passwords and end their sessions',
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCli(args, OPTIONS);
@@ -150,7 +154,7 @@ export const usersCommand: CliCommand = {
     } else if (!action || !WITH_USER.includes(action) || !user || extra.length) {
       throw new GatehouseError(
         'GH_CLI_USAGE',
-        'expected `users create|list` or `users show|update|disable|enable|set-password|delete|unlock USER` (see gatehouse users --help)',
+        'expected `users create|list` or `users show|update|disable|enable|set-password|delete|unlock|end-sessions USER` (see gatehouse users --help)',
       );
     }
     const stray = (Object.keys(OPTIONS) as (keyof typeof OPTIONS)[]).find((o) => o in values && !(ALLOWED[action] ?? []).includes(o));
@@ -239,6 +243,9 @@ export const usersCommand: CliCommand = {
           io.err(
             "note: the user's sign-in generation was changed in the store, so every server process counts this user's sign-ins afresh (see docs/security.md)",
           );
+          break;
+        case 'end-sessions':
+          printRecord(io, json, await app.sessions.endAll(actor, ref));
           break;
         default:
           printRecord(io, json, await app.users.delete(actor, ref));

@@ -56,6 +56,11 @@ export interface User {
    * `users.unlock` makes all earlier counters irrelevant in every process by changing it here.
    */
   readonly signInEpoch?: number;
+  /**
+   * The session generation (absent: 0). A console session carries the generation it began in and
+   * ends when this changes: ending every session of the user, a new password, disabling the user.
+   */
+  readonly sessionEpoch?: number;
   readonly createdAt: number; // epoch seconds
   readonly updatedAt: number; // epoch seconds
 }

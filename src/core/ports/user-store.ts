@@ -12,7 +12,7 @@ type ProfilePatch =
   | { readonly claims?: undefined; readonly attributes?: undefined; readonly groups?: undefined }
   | Pick<User, 'claims' | 'attributes' | 'groups'>;
 
-export type UserPatch = Partial<Pick<User, 'passwordHash' | 'roles' | 'disabled' | 'signInEpoch' | 'updatedAt'>> & ProfilePatch;
+export type UserPatch = Partial<Pick<User, 'passwordHash' | 'roles' | 'disabled' | 'signInEpoch' | 'sessionEpoch' | 'updatedAt'>> & ProfilePatch;
 
 /**
  * End users, per tenant.

@@ -14,6 +14,7 @@ export function userView(user: User): Record<string, unknown> {
     groups: [...user.groups],
     disabled: user.disabled,
     has_password: user.passwordHash !== null,
+    session_epoch: user.sessionEpoch ?? 0,
     created_at: user.createdAt,
     updated_at: user.updatedAt,
   };

@@ -10,10 +10,11 @@ import type { ConsoleViewer } from './console-layout.ts';
  * role (issue #11: "roles admin and read-only auditor for people"). The lookup is a read through
  * the application layer by the console itself (reads are not audited).
  */
-const CONSOLE_READER: Actor = { kind: 'admin_client', id: 'gatehouse-console', roles: ['viewer'] };
+export const CONSOLE_READER: Actor = { kind: 'admin_client', id: 'gatehouse-console', roles: ['viewer'] };
 
 export type ConsoleAccess =
-  | { readonly kind: 'anonymous' }
+  /** `ended`: a session cookie was there but no longer counts (user gone or disabled, generation changed). */
+  | { readonly kind: 'anonymous'; readonly ended?: true }
   | { readonly kind: 'forbidden'; readonly username: string }
   | { readonly kind: 'ok'; readonly viewer: ConsoleViewer; readonly actor: Actor };
 
@@ -23,16 +24,20 @@ export function consoleRole(roles: readonly string[]): 'admin' | 'auditor' | nul
 }
 
 export async function consoleAccess(request: FastifyRequest, sessions: ConsoleSessions, application: Application): Promise<ConsoleAccess> {
-  const userId = sessions.current(request);
-  if (userId === null) return { kind: 'anonymous' };
+  const session = sessions.current(request);
+  if (session === null) return { kind: 'anonymous' };
   let user: UserView;
   try {
-    user = await application.users.show(CONSOLE_READER, { user: userId });
+    user = await application.users.show(CONSOLE_READER, { user: session.userId });
   } catch (e) {
-    if (e instanceof GatehouseError && e.code === 'GH_NOT_FOUND') return { kind: 'anonymous' };
+    if (e instanceof GatehouseError && e.code === 'GH_NOT_FOUND') return { kind: 'anonymous', ended: true };
     throw e;
   }
-  if (user.disabled) return { kind: 'anonymous' };
+  if (user.disabled) return { kind: 'anonymous', ended: true };
+  // The session generation, from the same read: every session of the user was ended (from another
+  // browser, the admin API, the CLI or MCP), the password changed or the user was disabled since
+  // this session began. docs/console.md "Ending a console session".
+  if (user.session_epoch !== session.epoch) return { kind: 'anonymous', ended: true };
   const role = consoleRole(user.roles);
   if (role === null) return { kind: 'forbidden', username: user.username };
   return {

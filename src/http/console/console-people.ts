@@ -153,7 +153,7 @@ ${
         confirmLabel: 'Disable',
       })
 }
-${confirmAction({ id: 'end-sessions', label: 'End all sessions', title: 'End every session?', text: 'Every browser session of this user ends; clients are told by back-channel logout.', action: `${path}/end-sessions`, csrfToken: c.csrfToken, confirmLabel: 'End sessions' })}
+${confirmAction({ id: 'end-sessions', label: 'End all sessions', title: 'End every session?', text: 'Every session of this user ends at once: each browser signed in to Gatehouse or to this console (at its next click); clients are told by back-channel logout.', action: `${path}/end-sessions`, csrfToken: c.csrfToken, confirmLabel: 'End sessions' })}
 ${confirmAction({ id: 'revoke-user-tokens', label: 'Revoke all tokens', title: 'Revoke every token?', text: 'Every grant and token of this user, at every client, is revoked.', action: `${path}/revoke-tokens`, csrfToken: c.csrfToken, confirmLabel: 'Revoke' })}
 </div>`
       : '';
@@ -237,7 +237,7 @@ ${table(['Client', 'Scopes', 'Given', ''], consentRows, 'No remembered consents.
   for (const [action, useCase, done] of [
     ['disable', 'users.disable', 'The user was disabled.'],
     ['enable', 'users.enable', 'The user was enabled.'],
-    ['end-sessions', 'sessions.end_all', 'Every session of the user was ended.'],
+    ['end-sessions', 'sessions.end_all', 'Every session of the user was ended, console sessions included.'],
     ['revoke-tokens', 'grants.revoke_for_user', 'Every token of the user was revoked.'],
   ] as const) {
     app.post(
@@ -260,7 +260,7 @@ ${table(['Client', 'Scopes', 'Given', ''], consentRows, 'No remembered consents.
       async (request, reply, c) => {
         const id = userParam(request);
         await run('users.set_password', c, { user: id, password: str(((request.body ?? {}) as Form)['password']) });
-        return userPage(reply, c, await show(c, id), 'The password was set.');
+        return userPage(reply, c, await show(c, id), 'The password was set; every console session of the user ended.');
       },
       { mutation: true },
     ),

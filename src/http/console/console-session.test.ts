@@ -23,14 +23,14 @@ test('RFC 6265bis §4.1.3.2: with an https issuer the console cookies carry the 
   const sessions = createConsoleSessions(config, Buffer.alloc(32, 3), clock);
   const reply = fakeReply();
   const url = new URL(sessions.begin(reply, '/admin/clients'));
-  sessions.start(reply, 'user-1');
+  sessions.start(reply, 'user-1', 3);
   assert.equal(url.searchParams.get('code_challenge_method'), 'S256');
   assert.equal(url.searchParams.get('redirect_uri'), 'https://id.example.com/admin/callback');
   assert.match(reply.cookies[0]!, /^__Host-gh_console_flow=.+; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
   assert.match(reply.cookies[1]!, /^__Host-gh_console=.+; Max-Age=28800; Path=\/; HttpOnly; Secure; SameSite=Lax$/);
   // The session cookie opens on any instance with the same KEK, and names the user.
   const value = reply.cookies[1]!.split(';')[0]!;
-  assert.equal(sessions.current(request(value)), 'user-1');
+  assert.deepEqual(sessions.current(request(value)), { userId: 'user-1', epoch: 3 }, 'the user and the session generation');
   // An altered cookie, one sealed under another KEK, and an expired one are refused.
   assert.equal(sessions.current(request(`${value.slice(0, -2)}xx`)), null);
   const other = createConsoleSessions(config, Buffer.alloc(32, 4), clock);

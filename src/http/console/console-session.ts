@@ -9,11 +9,12 @@ import { isHttpsIssuer, readCookie, setCookie } from '../session-cookie.ts';
  * The console's own cookies, separate from the end-user session (`gh_session`): the console is a
  * relying party of this server, so signing in to Gatehouse is not signing in to the console.
  *
- * - `gh_console` (`__Host-gh_console` on https): the console session, `{ user id, sign-in time,
- *   end }` sealed with AES-256-GCM under a key derived from the KEK (any instance sharing the KEK
+ * - `gh_console` (`__Host-gh_console` on https): the console session, `{ user id, session
+ *   generation, sign-in time, end }` sealed with AES-256-GCM under a key derived from the KEK (any instance sharing the KEK
  *   opens it, nothing is stored). HttpOnly, SameSite=Lax, ends after `console.sessionTtl`. It
- *   says only who signed in: the user's roles are read again on every request, so a disabled
- *   user or a removed role takes effect at once.
+ *   says only who signed in and in which session generation: the user is read again on every
+ *   request, so a disabled user, a removed role or a new generation (every session of the user
+ *   ended, a new password) takes effect at once.
  * - `gh_console_flow` (`__Host-` on https): the pending sign-in (OAuth `state`, OIDC `nonce`, the
  *   PKCE verifier and where to return), sealed the same way, 10 minutes, deleted by the callback.
  */
@@ -22,12 +23,18 @@ export interface ConsoleSessions {
   begin(reply: FastifyReply, returnTo: string): string;
   /** The pending sign-in of this browser when `state` matches it, else null. The flow cookie is deleted. */
   takeFlow(request: FastifyRequest, reply: FastifyReply, state: string | undefined): ConsoleFlow | null;
-  /** Sets the session cookie for `userId`. */
-  start(reply: FastifyReply, userId: string): void;
-  /** The signed-in user id, or null (no cookie, altered, expired). */
-  current(request: FastifyRequest): string | null;
+  /** Sets the session cookie for `userId`, in the user's session generation `epoch` (users.session_epoch). */
+  start(reply: FastifyReply, userId: string, epoch: number): void;
+  /** The signed-in user id and the generation the session began in, or null (no cookie, altered, expired). */
+  current(request: FastifyRequest): ConsoleSession | null;
   /** Deletes the session cookie. */
   end(reply: FastifyReply): void;
+}
+
+export interface ConsoleSession {
+  readonly userId: string;
+  /** The user's session generation at sign-in; the guard refuses the session once it changed. */
+  readonly epoch: number;
 }
 
 export interface ConsoleFlow {
@@ -98,16 +105,19 @@ export function createConsoleSessions(config: Pick<Config, 'issuer' | 'console'>
       if (typeof f['n'] !== 'string' || typeof f['v'] !== 'string') return null;
       return { nonce: f['n'], verifier: f['v'], returnTo: consoleReturnPath(f['r']) };
     },
-    start(reply, userId) {
+    start(reply, userId, epoch) {
       const now = epochSeconds(clock);
-      setCookie(reply, config, names.session, seal({ u: userId, i: now, e: now + config.console.sessionTtl }, AAD_SESSION), {
+      setCookie(reply, config, names.session, seal({ u: userId, g: epoch, i: now, e: now + config.console.sessionTtl }, AAD_SESSION), {
         maxAge: config.console.sessionTtl,
       });
     },
     current(request) {
       const s = open(readCookie(request, names.session), AAD_SESSION);
       if (!s || typeof s['u'] !== 'string' || typeof s['e'] !== 'number' || s['e'] <= epochSeconds(clock)) return null;
-      return s['u'];
+      // A cookie sealed before the generation was carried (no `g`) counts as generation 0.
+      const g = s['g'] ?? 0;
+      if (typeof g !== 'number' || !Number.isSafeInteger(g)) return null;
+      return { userId: s['u'], epoch: g };
     },
     end(reply) {
       setCookie(reply, config, names.session, '', { maxAge: 0 });

@@ -7,7 +7,7 @@ import { CSRF_FIELD } from '../pages/layout.ts';
 import { pageCsp } from '../plugins/security-headers.ts';
 import { html, type SafeHtml } from '../pages/html.ts';
 import { loadConsoleAssets } from '../console/console-assets.ts';
-import { consoleAccess } from '../console/console-guard.ts';
+import { CONSOLE_READER, consoleAccess } from '../console/console-guard.ts';
 import { BTN, CARD, consoleLayout, type ConsoleFrame, type ConsoleViewer } from '../console/console-layout.ts';
 import { CONSOLE_CALLBACK_PATH, CONSOLE_CLIENT_ID, CONSOLE_PATH, consoleReturnPath } from '../console/console-session.ts';
 import { registerConsolePages } from '../console/console-pages.ts';
@@ -117,7 +117,16 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
       request.log.warn({ status: res.statusCode }, 'console sign-in: code exchange failed');
       return message(request, reply, 400, 'Sign-in failed', 'The sign-in could not be completed. Please start again.', signInLink(flow.returnTo));
     }
-    sessions.start(reply, claims.sub);
+    // The session begins in the user's current session generation (read through the application
+    // layer, as every console request reads the user); a later change ends it.
+    let epoch: number;
+    try {
+      epoch = (await ctx.application.users.show(CONSOLE_READER, { user: claims.sub })).session_epoch;
+    } catch (e) {
+      if (!(e instanceof GatehouseError) || e.code !== 'GH_NOT_FOUND') throw e;
+      return message(request, reply, 400, 'Sign-in failed', 'The sign-in could not be completed. Please start again.', signInLink(flow.returnTo));
+    }
+    sessions.start(reply, claims.sub, epoch);
     return reply.header('cache-control', 'no-store').redirect(`${base}${flow.returnTo}`, 303);
   });
 
@@ -134,6 +143,8 @@ export async function registerConsoleRoutes(app: FastifyInstance, ctx: AppContex
     async (request: FastifyRequest, reply: FastifyReply) => {
       const access = await consoleAccess(request, sessions, ctx.application);
       if (access.kind === 'anonymous') {
+        // A session that no longer counts is deleted, as an expired one would be.
+        if (access.ended) sessions.end(reply);
         if (request.method !== 'GET') return message(request, reply, 401, 'Signed out', 'Your console session ended. Please sign in again.', signInLink());
         return reply.header('cache-control', 'no-store').redirect(`${base}/admin/sign-in?return_to=${encodeURIComponent(request.url.split('#')[0]!)}`, 303);
       }

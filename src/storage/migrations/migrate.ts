@@ -8,6 +8,7 @@ import { adminListsMigration } from './0004-admin-lists.ts';
 import { outboxMigration } from './0005-outbox.ts';
 import { auditMigration } from './0006-audit.ts';
 import { userHardeningMigration } from './0007-user-hardening.ts';
+import { sessionEpochMigration } from './0008-session-epoch.ts';
 
 /**
  * The one migration set, in order, forward-only. Add a migration by appending
@@ -25,6 +26,7 @@ export function migrations(kind: SqlKind): Record<string, Migration> {
     '0005-outbox': outboxMigration(kind),
     '0006-audit': auditMigration(kind),
     '0007-user-hardening': userHardeningMigration(kind),
+    '0008-session-epoch': sessionEpochMigration(kind),
   };
 }
 

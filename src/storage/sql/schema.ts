@@ -95,6 +95,8 @@ export interface UsersTable {
   disabled: ColumnType<boolean | number, number, number>;
   /** The sign-in generation (0007), part of every per-user sign-in limiter key. */
   signin_epoch: ColumnType<number, number | undefined, number>;
+  /** The session generation (0008): a console session cookie of another generation is refused. */
+  session_epoch: ColumnType<number, number | undefined, number>;
   created_at: number;
   updated_at: number;
 }

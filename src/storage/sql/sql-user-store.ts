@@ -24,6 +24,7 @@ const USER_COLUMNS = [
   'claims',
   'disabled',
   'signin_epoch',
+  'session_epoch',
   'created_at',
   'updated_at',
 ] as const satisfies readonly (keyof UsersTable)[];
@@ -54,7 +55,7 @@ function decodeProfile(json: string): Pick<User, 'claims' | 'attributes' | 'grou
 }
 
 function decode(r: Values): User {
-  const [tenantId, id, username, passwordHash, roles, claims, disabled, signInEpoch, createdAt, updatedAt] = r;
+  const [tenantId, id, username, passwordHash, roles, claims, disabled, signInEpoch, sessionEpoch, createdAt, updatedAt] = r;
   return {
     tenantId,
     id,
@@ -65,6 +66,7 @@ function decode(r: Values): User {
     disabled: Boolean(disabled),
     // 0 (never unlocked) is left out, as a user created without one reads back.
     ...(Number(signInEpoch) ? { signInEpoch: Number(signInEpoch) } : {}),
+    ...(Number(sessionEpoch) ? { sessionEpoch: Number(sessionEpoch) } : {}),
     createdAt,
     updatedAt,
   };
@@ -79,6 +81,7 @@ function encodePatch(patch: UserPatch): Partial<Insertable<UsersTable>> {
   if (patch.claims !== undefined) out.claims = encodeProfile(patch);
   if (patch.disabled !== undefined) out.disabled = patch.disabled ? 1 : 0;
   if (patch.signInEpoch !== undefined) out.signin_epoch = patch.signInEpoch;
+  if (patch.sessionEpoch !== undefined) out.session_epoch = patch.sessionEpoch;
   if (patch.updatedAt !== undefined) out.updated_at = patch.updatedAt;
   return out as Partial<Insertable<UsersTable>>;
 }
@@ -118,6 +121,7 @@ export class SqlUserStore implements UserStore {
           claims: encodeProfile(u),
           disabled: u.disabled ? 1 : 0,
           signin_epoch: u.signInEpoch ?? 0,
+          session_epoch: u.sessionEpoch ?? 0,
           created_at: u.createdAt,
           updated_at: u.updatedAt,
         })

@@ -67,6 +67,10 @@ export const userSchema: Schema = closed({
   groups: strs,
   disabled: bool,
   has_password: bool,
+  session_epoch: {
+    type: 'integer',
+    description: 'the session generation: changes when every session of the user ends (end-sessions, a new password, disable)',
+  },
   created_at: epoch('created'),
   updated_at: epoch('last change'),
 });
@@ -231,7 +235,15 @@ export const results = {
   userDeleted: closed({ id: str, username: str, sessions_ended: int, grants_revoked: int, consents_deleted: int }),
   userUnlocked: closed({ id: str, username: str, counters_cleared: int }),
   grantRevoked: closed({ grant_id: str, tokens_revoked: int }),
-  sessionsEnded: closed({ user_id: str, sessions_ended: int, backchannel: { type: 'integer', description: 'Logout Tokens queued' } }),
+  sessionsEnded: closed(
+    {
+      user_id: str,
+      sessions_ended: int,
+      backchannel: { type: 'integer', description: 'Logout Tokens queued' },
+      session_epoch: { type: 'integer', description: "the user's new session generation (end-sessions): every console session of the user ended" },
+    },
+    ['session_epoch'],
+  ),
   consentRevoked: closed({ user_id: str, client_id: str }),
   keysRotated: closed({ rotated: strs, keys: { type: 'array', items: keySchema } }),
   deviceDenied: closed({ id: str, client_id: str, status: { type: 'string', const: 'denied' } }),
