@@ -34,8 +34,9 @@ export async function endSids(deps: AppDeps, events: EventPublisher, sids: reado
     const account = before?.accounts.find((a) => a.sid === sid);
     if (account) ended.push(account);
   }
-  // A process that has not loaded the signing keys yet (the CLI) loads them to sign Logout Tokens.
-  if (ended.some((a) => a.clientIds.length > 0) && !deps.keys.ready) await deps.keys.load();
+  // The signing keys were read by the use case's `beforeUnit` (loadSigningKeys): reading them
+  // here, inside the unit's transaction, would wait forever on SQLite's lock when the process's
+  // configured algorithms leave the key manager not `ready` (a CLI configured unlike the server).
   const { backchannel } = await notifyRelyingParties(notifyDeps(deps, events), deps.config, ended);
   return { ended, backchannel };
 }
