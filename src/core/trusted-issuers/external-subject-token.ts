@@ -19,7 +19,11 @@ export function isTrustedIssuerJwt(registry: TrustedIssuerRegistry, jwt: string,
 }
 
 /** A TokenView of an external JWT; `copied` are the entry's `copyClaims`, for the issued token. */
-export type ExternalTokenView = TokenView & { readonly copied: Readonly<Record<string, unknown>> };
+export type ExternalTokenView = TokenView & {
+  readonly copied: Readonly<Record<string, unknown>>;
+  /** The trusted issuer whose JWT this is (its `sub` is unique only within that issuer). */
+  readonly externalIssuer: string;
+};
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -82,5 +86,6 @@ export async function externalTokenView(
     claims,
     record: undefined,
     copied: mapped.copied,
+    externalIssuer: entry.issuer,
   };
 }
