@@ -398,6 +398,22 @@ describe('RFC 8693 §2.1 token exchange of trusted external JWTs', () => {
     refused(await bearerGrant(as, app, { subject_token: strict, subject_token_type: JWT_TYPE }, { grant: TX }), 'invalid_request', /may_act/);
   });
 
+  test('RFC 8693 §4.1 / §4.4 an external actor is qualified by its issuer: act carries iss, and a may_act naming our sub is not met by an equal external sub', async () => {
+    const actor_token = await idpA.sign({ sub: 'user-9', aud: s.url });
+    const ours = await idpA.sign({ sub: 'user-7', aud: s.url, scope: 'read', may_act: { sub: 'user-9' } });
+    refused(
+      await bearerGrant(as, app, { subject_token: ours, subject_token_type: JWT_TYPE, actor_token, actor_token_type: JWT_TYPE }, { grant: TX }),
+      'invalid_request',
+      /may_act/,
+    );
+    const theirs = await idpA.sign({ sub: 'user-7', aud: s.url, scope: 'read', may_act: { iss: idpA.issuer, sub: 'user-9' } });
+    const body = ok(
+      await bearerGrant(as, app, { subject_token: theirs, subject_token_type: JWT_TYPE, actor_token, actor_token_type: JWT_TYPE }, { grant: TX }),
+    );
+    const { payload } = await verifyOurs(body.access_token);
+    assert.deepEqual(payload['act'], { sub: 'user-9', client_id: 'bearer-app', iss: idpA.issuer });
+  });
+
   test('RFC 8693 §2.2.1 downscoping only: an external token without the scope gets invalid_scope', async () => {
     const subject_token = await idpA.sign({ sub: 'user-7', aud: s.url, scope: 'read' });
     refused(await bearerGrant(as, app, { subject_token, subject_token_type: JWT_TYPE, scope: 'write' }, { grant: TX }), 'invalid_scope');

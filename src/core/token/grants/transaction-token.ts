@@ -7,6 +7,7 @@ import type { TenantId } from '../../model/tenant.ts';
 import type { Random } from '../../ports/random.ts';
 import { createRandomIds } from '../../tokens/random-ids.ts';
 import { tokenUserId } from '../../tokens/token-principals.ts';
+import { foreignIssuerOf } from '../../trusted-issuers/external-subject-token.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
 import type { ExchangeProfile } from './exchange-profile.ts';
 
@@ -105,8 +106,8 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
       // external subject with no local user (config trustedIssuers, subjectMapping none) is
       // unique only within its issuer: it is qualified by that issuer, so a trusted issuer can
       // never name a local user (or another issuer's subject) in the trust domain by choosing `sub`.
-      const external = 'externalIssuer' in subject && typeof subject.externalIssuer === 'string' ? subject.externalIssuer : undefined;
-      const sub = tokenUserId(subject, deps.subjects) ?? (external !== undefined ? externalSubjectId(external, subject.subject) : subject.subject);
+      const foreign = foreignIssuerOf(subject);
+      const sub = foreign !== undefined ? externalSubjectId(foreign, subject.subject) : (tokenUserId(subject, deps.subjects) ?? subject.subject);
       // §9.2.2 rctx: the requester's context, then what this server knows itself, which wins.
       const rctx: Record<string, unknown> = { ...rctxIn };
       if (address !== undefined) rctx.req_ip = address;
