@@ -454,5 +454,7 @@ describe('trusted issuer registry: configuration and discovery', () => {
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, subjects: ['a*b'] }] }), /trustedIssuers\.0\.subjects/);
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, jwks: { keys: [{ kty: 'oct', k: 'AAAA' }] } }] }), /trustedIssuers\.0\.jwks/);
     assert.throws(() => buildConfig({ trustedIssuers: [entry, entry] }), /listed twice/);
+    // RFC 7523 §3 item 4 "allowable clock skew" is bounded: a day of skew would switch expiry off.
+    assert.throws(() => buildConfig({ clientAuth: { clockSkew: 86_400 } }), /clientAuth\.clockSkew/);
   });
 });
