@@ -454,6 +454,11 @@ describe('trusted issuer registry: configuration and discovery', () => {
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, subjects: ['a*b'] }] }), /trustedIssuers\.0\.subjects/);
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, jwks: { keys: [{ kty: 'oct', k: 'AAAA' }] } }] }), /trustedIssuers\.0\.jwks/);
     assert.throws(() => buildConfig({ trustedIssuers: [entry, entry] }), /listed twice/);
+    // RFC 8725 §3.8: our own issuer (with or without a trailing slash) is never an external one.
+    assert.throws(
+      () => buildConfig({ issuer: 'https://as.example', trustedIssuers: [{ ...entry, issuer: 'https://as.example/' }] }),
+      /trustedIssuers\.0\.issuer/,
+    );
     // RFC 7523 §3 item 4 "allowable clock skew" is bounded: a day of skew would switch expiry off.
     assert.throws(() => buildConfig({ clientAuth: { clockSkew: 86_400 } }), /clientAuth\.clockSkew/);
   });
