@@ -95,6 +95,12 @@ export function semanticProblems(c: Config): string[] {
   if (c.kek !== undefined && !decodeKek(c.kek)) out.push('kek: must be 32 bytes, base64 or base64url encoded');
   if (c.workers !== 1 && VOLATILE_STORES.has(c.database.url))
     out.push(`workers: several worker processes need a shared store; ${c.database.url} lives in one process (use sqlite:PATH, postgres:// or mysql://)`);
+  // docs/jwt-bearer.md: our own tokens are never external assertions (RFC 8725 §3.8: an issuer
+  // accepts as external only what others issued); listing ourselves would only mislead.
+  c.trustedIssuers.forEach((t, i) => {
+    if (t.issuer.replace(/\/$/, '') === c.issuer.replace(/\/$/, ''))
+      out.push(`trustedIssuers.${i}.issuer: is this server's own issuer; its own tokens are never accepted as external JWTs`);
+  });
   out.push(...localeSettingsProblems(c.pages));
   out.push(...claimsConfigProblems(c));
   c.kekPrevious.forEach((k, i) => {

@@ -640,7 +640,15 @@ export const configSchema = z
           .describe(
             'Accept only the issuer identifier as a JWT client assertion `aud`, for every client (draft-ietf-oauth-rfc7523bis). Off: the issuer, the token endpoint URL or the URL of the endpoint called; always one value. Per client: `strict_assertion_audience`; assertions typed `client-authentication+jwt` are always strict.',
           ),
-        clockSkew: duration(30, 'Tolerated clock skew for assertion `exp`/`nbf`/`iat`.'),
+        // RFC 7523 §3 item 4 "subject to allowable clock skew": bounded (S20), or a large value
+        // would turn expiry off for client assertions, request objects and trusted issuers' JWTs.
+        clockSkew: z
+          .number()
+          .int()
+          .min(0)
+          .max(300)
+          .default(30)
+          .describe("Tolerated clock skew for `exp`/`nbf`/`iat` of client assertions, request objects and trusted issuers' JWTs, in seconds (at most 300)."),
         jwksCacheTtl: duration(300, 'How long a client `jwks_uri` document is cached.'),
       })
       .strict()

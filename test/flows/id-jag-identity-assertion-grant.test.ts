@@ -143,6 +143,14 @@ describe('ID-JAG refused', () => {
     refused(await bearerGrant(as, agent, { assertion: await jag({ iat: undefined }) }), 'invalid_grant', /iat/);
   });
 
+  test('draft §3 auth_time / acr / amr (OIDC Core §2): a future auth_time, a non-string acr or a non-array amr is invalid_grant', async () => {
+    const future = Math.floor(Date.now() / 1000) + 3600;
+    refused(await bearerGrant(as, agent, { assertion: await jag({ auth_time: future }) }), 'invalid_grant', /auth_time/);
+    refused(await bearerGrant(as, agent, { assertion: await jag({ auth_time: 'yesterday' }) }), 'invalid_grant', /auth_time/);
+    refused(await bearerGrant(as, agent, { assertion: await jag({ acr: { level: 2 } }) }), 'invalid_grant', /acr/);
+    refused(await bearerGrant(as, agent, { assertion: await jag({ amr: 'pwd' }) }), 'invalid_grant', /amr/);
+  });
+
   test('draft §4.4 an ID-JAG for an unknown local user is invalid_grant', async () => {
     refused(await bearerGrant(as, agent, { assertion: await jag({ email: 'mallory@enterprise.example' }) }), 'invalid_grant', /local user/);
   });

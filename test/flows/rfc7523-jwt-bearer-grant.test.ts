@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createRemoteJWKSet, decodeJwt, generateKeyPair, jwtVerify, SignJWT } from 'jose';
+import { CompactSign, createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { buildConfig } from '../../src/config/load.ts';
 import { bearerGrant, JWT_BEARER, makeIdp, serveJwks, unsignedJwt, type GrantResult, type Idp } from '../support/external-idp.ts';
@@ -275,6 +275,57 @@ describe('RFC 7523 §3 JWT bearer grant: refused assertions (invalid_grant)', ()
     refused(await bearerGrant(as, app, { assertion: await rs.sign({ sub: 'svc-reporting', aud: s.url }) }), 'invalid_grant', /algorithm/);
   });
 
+  test('RFC 8725 §3.10 / RFC 7515 §4.1.2-§4.1.5 an embedded jwk, a jku or an x5u header never supplies the key (kid of the issuer, key of the attacker)', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = await exportJWK(publicKey);
+    const forged = await new SignJWT({ sub: 'svc-reporting', aud: s.url, jti: `forged-${Math.random()}` })
+      .setProtectedHeader({ alg: 'ES256', kid: 'a1', jwk, jku: 'https://rogue.example/jwks.json', x5u: 'https://rogue.example/cert.pem' })
+      .setIssuer(idpA.issuer)
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(privateKey);
+    refused(await bearerGrant(as, app, { assertion: forged }), 'invalid_grant', /signature/);
+    // The same headers on an assertion the issuer really signed change nothing either way.
+    const genuine = await new SignJWT({ sub: 'svc-reporting', aud: s.url, jti: `genuine-${Math.random()}` })
+      .setProtectedHeader({ alg: 'ES256', kid: 'a1', jwk, jku: 'https://rogue.example/jwks.json' })
+      .setIssuer(idpA.issuer)
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(idpA.privateKey);
+    ok(await bearerGrant(as, app, { assertion: genuine }));
+  });
+
+  test('RFC 7515 §4.1.11 an unknown crit header parameter refuses the assertion (RFC 7523 §3 item 10: "valid in all other respects")', async () => {
+    // jose will not sign an unknown crit either, so the JWS is put together by hand (WebCrypto ES256).
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const handSigned = async (header: Record<string, unknown>) => {
+      const claims = { iss: idpA.issuer, sub: 'svc-reporting', aud: s.url, iat: now(), exp: now() + 60, jti: `crit-${Math.random()}` };
+      const input = `${b64(header)}.${b64(claims)}`;
+      const sig = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, idpA.privateKey, new TextEncoder().encode(input));
+      return `${input}.${Buffer.from(sig).toString('base64url')}`;
+    };
+    ok(await bearerGrant(as, app, { assertion: await handSigned({ alg: 'ES256', kid: 'a1' }) }));
+    const critical = await handSigned({ alg: 'ES256', kid: 'a1', crit: ['urn:example:must-understand'], 'urn:example:must-understand': true });
+    refused(await bearerGrant(as, app, { assertion: critical }), 'invalid_grant');
+  });
+
+  test('RFC 8725 §2.8 a nested JWT (cty JWT) or an oversized assertion is invalid_grant, never a 500', async () => {
+    const inner = await assertionA();
+    const nested = await new CompactSign(new TextEncoder().encode(inner)).setProtectedHeader({ alg: 'ES256', kid: 'a1', cty: 'JWT' }).sign(idpA.privateKey);
+    refused(await bearerGrant(as, app, { assertion: nested }), 'invalid_grant');
+    const huge = await assertionA({ padding: 'x'.repeat(20_000) });
+    refused(await bearerGrant(as, app, { assertion: huge }), 'invalid_grant', /malformed/);
+  });
+
+  test('RFC 7523 §3 item 3 an aud array is accepted when one value names this server, refused when none does', async () => {
+    ok(await bearerGrant(as, app, { assertion: await assertionA({ aud: ['https://other-as.example', s.url] }) }));
+    refused(await bearerGrant(as, app, { assertion: await assertionA({ aud: ['https://other-as.example', `${s.url}/userinfo`] }) }), 'invalid_grant', /aud/);
+  });
+
+  test('RFC 7523 §3 item 7 a jti over 256 characters is refused before it reaches the replay cache', async () => {
+    refused(await bearerGrant(as, app, { assertion: await assertionA({ jti: 'j'.repeat(257) }) }), 'invalid_grant', /jti/);
+  });
+
   test('RFC 7517 §4.5 a burst of unknown kids does not become a burst of jwks_uri fetches (refetch cooldown)', async () => {
     const before = jwksServer.fetches();
     for (let i = 0; i < 5; i++) {
@@ -347,6 +398,22 @@ describe('RFC 8693 §2.1 token exchange of trusted external JWTs', () => {
     refused(await bearerGrant(as, app, { subject_token: strict, subject_token_type: JWT_TYPE }, { grant: TX }), 'invalid_request', /may_act/);
   });
 
+  test('RFC 8693 §4.1 / §4.4 an external actor is qualified by its issuer: act carries iss, and a may_act naming our sub is not met by an equal external sub', async () => {
+    const actor_token = await idpA.sign({ sub: 'user-9', aud: s.url });
+    const ours = await idpA.sign({ sub: 'user-7', aud: s.url, scope: 'read', may_act: { sub: 'user-9' } });
+    refused(
+      await bearerGrant(as, app, { subject_token: ours, subject_token_type: JWT_TYPE, actor_token, actor_token_type: JWT_TYPE }, { grant: TX }),
+      'invalid_request',
+      /may_act/,
+    );
+    const theirs = await idpA.sign({ sub: 'user-7', aud: s.url, scope: 'read', may_act: { iss: idpA.issuer, sub: 'user-9' } });
+    const body = ok(
+      await bearerGrant(as, app, { subject_token: theirs, subject_token_type: JWT_TYPE, actor_token, actor_token_type: JWT_TYPE }, { grant: TX }),
+    );
+    const { payload } = await verifyOurs(body.access_token);
+    assert.deepEqual(payload['act'], { sub: 'user-9', client_id: 'bearer-app', iss: idpA.issuer });
+  });
+
   test('RFC 8693 §2.2.1 downscoping only: an external token without the scope gets invalid_scope', async () => {
     const subject_token = await idpA.sign({ sub: 'user-7', aud: s.url, scope: 'read' });
     refused(await bearerGrant(as, app, { subject_token, subject_token_type: JWT_TYPE, scope: 'write' }, { grant: TX }), 'invalid_scope');
@@ -382,8 +449,17 @@ describe('trusted issuer registry: configuration and discovery', () => {
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, algorithms: ['none'] }] }), /trustedIssuers\.0\.algorithms/);
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, uses: ['password'] }] }), /trustedIssuers\.0\.uses/);
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, copyClaims: { x: 'sub' } }] }), /trustedIssuers\.0\.copyClaims/);
+    // OIDC Core §5.5: the UserInfo claims request a user token carries is the server's, never an issuer's.
+    assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, copyClaims: { x: 'userinfo_claims' } }] }), /trustedIssuers\.0\.copyClaims/);
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, subjects: ['a*b'] }] }), /trustedIssuers\.0\.subjects/);
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, jwks: { keys: [{ kty: 'oct', k: 'AAAA' }] } }] }), /trustedIssuers\.0\.jwks/);
     assert.throws(() => buildConfig({ trustedIssuers: [entry, entry] }), /listed twice/);
+    // RFC 8725 §3.8: our own issuer (with or without a trailing slash) is never an external one.
+    assert.throws(
+      () => buildConfig({ issuer: 'https://as.example', trustedIssuers: [{ ...entry, issuer: 'https://as.example/' }] }),
+      /trustedIssuers\.0\.issuer/,
+    );
+    // RFC 7523 §3 item 4 "allowable clock skew" is bounded: a day of skew would switch expiry off.
+    assert.throws(() => buildConfig({ clientAuth: { clockSkew: 86_400 } }), /clientAuth\.clockSkew/);
   });
 });

@@ -19,7 +19,20 @@ export function isTrustedIssuerJwt(registry: TrustedIssuerRegistry, jwt: string,
 }
 
 /** A TokenView of an external JWT; `copied` are the entry's `copyClaims`, for the issued token. */
-export type ExternalTokenView = TokenView & { readonly copied: Readonly<Record<string, unknown>> };
+export type ExternalTokenView = TokenView & {
+  readonly copied: Readonly<Record<string, unknown>>;
+  /**
+   * The trusted issuer whose namespace `subject` is in when it is not ours (no local user): an
+   * external `sub` is unique only within its issuer. Undefined when mapped to a local user.
+   */
+  readonly foreignIssuer: string | undefined;
+};
+
+/** The issuer qualifying a token view's `subject` when it is not ours (an unmapped external subject). */
+export function foreignIssuerOf(view: TokenView): string | undefined {
+  const v = (view as Partial<ExternalTokenView>).foreignIssuer;
+  return typeof v === 'string' ? v : undefined;
+}
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -82,5 +95,6 @@ export async function externalTokenView(
     claims,
     record: undefined,
     copied: mapped.copied,
+    foreignIssuer: mapped.userId ? undefined : entry.issuer,
   };
 }

@@ -2,7 +2,7 @@ import type { JWTVerifyGetKey } from 'jose';
 import type { ClientJwksCache } from '../client-auth/client-jwks.ts';
 import type { TenantId } from '../model/tenant.ts';
 import { GRANT_ID_CLAIM } from '../tokens/grant-revocation.ts';
-import { SEALED_USER_CLAIM } from '../tokens/user-token-claims.ts';
+import { SEALED_USER_CLAIM, SERVER_ONLY_CLAIMS } from '../tokens/user-token-claims.ts';
 
 /** What a trusted issuer's JWTs may be used for (config `trustedIssuers[].uses`). */
 export const TRUSTED_ISSUER_USES = ['jwt-bearer', 'id-jag', 'token-exchange'] as const;
@@ -32,6 +32,9 @@ export const RESERVED_LOCAL_CLAIMS: ReadonlySet<string> = new Set([
   'azp',
   SEALED_USER_CLAIM,
   GRANT_ID_CLAIM,
+  // The server's own bookkeeping in user tokens (`userinfo_claims` decides what UserInfo
+  // releases, OIDC Core §5.5): an external issuer must not widen it through a copied claim.
+  ...SERVER_ONLY_CLAIMS,
 ]);
 
 /** One registry entry, as validated by the config schema (src/config/trusted-issuers-schema.ts). */

@@ -54,6 +54,15 @@ export function unverifiedIssuer(jwt: string): string | undefined {
   }
 }
 
+/** The first malformed sign-in claim (`auth_time` a past time, `acr` a string, `amr` strings), or null. */
+function signInProblem(p: JWTPayload, now: number, skew: number): 'auth_time' | 'acr' | 'amr' | null {
+  const { auth_time: at, acr, amr } = p as { auth_time?: unknown; acr?: unknown; amr?: unknown };
+  if (at !== undefined && (typeof at !== 'number' || !Number.isFinite(at) || at < 0 || at > now + skew)) return 'auth_time';
+  if (acr !== undefined && (typeof acr !== 'string' || acr.length > 2048)) return 'acr';
+  if (amr !== undefined && !(Array.isArray(amr) && amr.length <= 20 && amr.every((m) => typeof m === 'string' && m.length <= 255))) return 'amr';
+  return null;
+}
+
 /** Which `typ` values a use accepts (RFC 8725 §3.11 explicit typing). */
 function typeAccepted(use: TrustedIssuerUse, typ: string | null | undefined): boolean {
   if (use === 'id-jag') return typ === ID_JAG_TYPE;
@@ -123,6 +132,12 @@ export async function verifyExternalJwt(registry: TrustedIssuerRegistry, c: Exte
   // RFC 7523 §3 items 4-6: exp not passed, nbf reached, iat not in the future nor too old.
   const problem = freshnessProblem(payload, Math.floor(c.nowMs / 1000), { maxAge: entry.maxLifetime, maxLifetime: entry.maxLifetime, clockSkew: c.clockSkew });
   if (problem !== null) throw new ExternalJwtRefusal(`the JWT's time claims are not acceptable (${problem})`);
+
+  // OIDC Core §2 sign-in claims, carried into our tokens (ID-JAG, external subject tokens): an
+  // `auth_time` is a time in the past, `acr` a string, `amr` an array of strings (RFC 8176). A
+  // future `auth_time` would pass any `max_age` check downstream, so it refuses the JWT.
+  const signIn = signInProblem(payload, Math.floor(c.nowMs / 1000), c.clockSkew);
+  if (signIn !== null) throw new ExternalJwtRefusal(`the JWT's ${signIn} claim is invalid`);
 
   // RFC 7523 §3 item 2: the subject; only the entry's subjects are accepted.
   const sub = payload.sub;

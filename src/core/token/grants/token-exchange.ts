@@ -12,7 +12,7 @@ import { GRANT_ID_CLAIM } from '../../tokens/grant-revocation.ts';
 import type { AccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import { checkTokenPrincipals, tokenUserId, type TokenPrincipalDeps } from '../../tokens/token-principals.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
-import { externalTokenView, isTrustedIssuerJwt, type ExternalSubjectDeps } from '../../trusted-issuers/external-subject-token.ts';
+import { externalTokenView, foreignIssuerOf, isTrustedIssuerJwt, type ExternalSubjectDeps } from '../../trusted-issuers/external-subject-token.ts';
 import { ExternalJwtRefusal } from '../../trusted-issuers/verify-external-jwt.ts';
 import type { TokenGrant } from '../types.ts';
 import type { ExchangeProfile } from './exchange-profile.ts';
@@ -251,13 +251,20 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
       // RFC 8693 §4.4: may_act names who may act for the subject. The actor is the actor token's
       // party or, without one, the requesting client. Refused as invalid_request (§2.2.2:
       // "unacceptable based on policy").
-      const actorId = actor ? { sub: actor.subject, client_id: actor.clientId } : { sub: client.clientId, client_id: client.clientId };
+      // An external actor without a local user (config trustedIssuers) has a `sub` of its issuer's
+      // namespace: RFC 8693 §4.1 "iss" qualifies it in `act`, and a may_act (whose `sub` is ours
+      // unless it names another `iss`) never matches it by an equal-looking `sub`.
+      const actorIss = actor ? foreignIssuerOf(actor) : undefined;
+      const actorId = actor
+        ? { sub: actor.subject, client_id: actor.clientId, ...(actorIss !== undefined ? { iss: actorIss } : {}) }
+        : { sub: client.clientId, client_id: client.clientId };
       const mayAct = subject.claims['may_act'];
       if (mayAct !== undefined) {
         const ok =
           isRecord(mayAct) &&
           Object.keys(mayAct).length > 0 &&
-          Object.entries(mayAct).every(([k, v]) => (k === 'sub' || k === 'client_id' ? actorId[k] === v : k === 'iss' ? v === issuer : false));
+          (mayAct.iss ?? issuer) === (actorIss ?? issuer) &&
+          Object.entries(mayAct).every(([k, v]) => (k === 'sub' || k === 'client_id' ? actorId[k] === v : k === 'iss'));
         if (!ok) throw refused("the actor is not allowed by the subject_token's may_act claim");
       }
 

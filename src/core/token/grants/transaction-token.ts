@@ -7,6 +7,7 @@ import type { TenantId } from '../../model/tenant.ts';
 import type { Random } from '../../ports/random.ts';
 import { createRandomIds } from '../../tokens/random-ids.ts';
 import { tokenUserId } from '../../tokens/token-principals.ts';
+import { foreignIssuerOf } from '../../trusted-issuers/external-subject-token.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
 import type { ExchangeProfile } from './exchange-profile.ts';
 
@@ -37,6 +38,9 @@ export interface TransactionTokenDeps {
 
 const refused = (description: string, detail?: string) => OAuthError.invalidRequest(description, detail);
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The trust-domain `sub` of an external subject without a local user: `<issuer>#<sub>`. */
+export const externalSubjectId = (issuer: string, sub: string): string => `${issuer}#${sub}`;
 
 /**
  * §11.1 `request_context` / `request_details`: "a JSON object". Read strictly: at most
@@ -98,8 +102,12 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
       if (beyond.length) throw OAuthError.invalidScope("the purpose exceeds the subject token's scope", `scopes ${beyond.join(' ').slice(0, 200)}`);
 
       // §11.3: the sub "MUST ensure the sub value is unique within the Trust Domain": the user id
-      // (a pairwise `sub` is mapped back), else the subject token's own `sub` (a client).
-      const sub = tokenUserId(subject, deps.subjects) ?? subject.subject;
+      // (a pairwise `sub` is mapped back), else the subject token's own `sub` (a client). An
+      // external subject with no local user (config trustedIssuers, subjectMapping none) is
+      // unique only within its issuer: it is qualified by that issuer, so a trusted issuer can
+      // never name a local user (or another issuer's subject) in the trust domain by choosing `sub`.
+      const foreign = foreignIssuerOf(subject);
+      const sub = foreign !== undefined ? externalSubjectId(foreign, subject.subject) : (tokenUserId(subject, deps.subjects) ?? subject.subject);
       // §9.2.2 rctx: the requester's context, then what this server knows itself, which wins.
       const rctx: Record<string, unknown> = { ...rctxIn };
       if (address !== undefined) rctx.req_ip = address;
