@@ -86,6 +86,12 @@ export const trustedIssuerSchema = z
       .strict()
       .prefault({})
       .describe("How the external subject becomes the issued token's subject."),
+    adminScopes: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Whether its JWTs may yield admin scopes (`gatehouse:admin`, `gatehouse:admin.read`) for a subject mapped to a local user (whose admin or auditor role the admin API still requires). Off by default: an external identity provider cannot reach the control plane unless the operator says so. Never for an unmapped external subject.',
+      ),
     copyClaims: z
       .record(z.string().min(1).max(64), z.string().min(1).max(64))
       .default({})
@@ -109,5 +115,5 @@ export const trustedIssuersSchema = z
     });
   })
   .describe(
-    'Trusted external issuers (docs/jwt-bearer.md): `[{ issuer, jwks | jwksUri, algorithms, uses, subjects, audiences, clients, maxLifetime, subjectMapping, copyClaims }]`. Empty: the JWT bearer grant is not offered and token exchange accepts only our own tokens.',
+    'Trusted external issuers (docs/jwt-bearer.md): `[{ issuer, jwks | jwksUri, algorithms, uses, subjects, audiences, clients, maxLifetime, subjectMapping, adminScopes, copyClaims }]`. Empty: the JWT bearer grant is not offered and token exchange accepts only our own tokens.',
   );

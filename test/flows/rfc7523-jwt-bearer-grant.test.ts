@@ -26,6 +26,9 @@ let idpA: Idp; // inline JWKS, jwt-bearer + token-exchange, external subjects
 let idpB: Idp; // jwks_uri, jwt-bearer, subjects mapped to local users by e-mail
 let rogue: Idp; // not in the registry
 let down: Idp; // jwks_uri where nothing listens
+let staff: Idp; // subjects mapped to local users, admin scopes NOT opted in
+let staffAdmin: Idp; // subjects mapped to local users, adminScopes: true
+let adminApp: TestClient;
 let s: TestServer;
 let as: oauth.AuthorizationServer;
 let app: TestClient;
@@ -54,6 +57,8 @@ before(async () => {
   idpB = await makeIdp('https://idp-b.example/tenant', 'b1', 'PS256');
   rogue = await makeIdp('https://rogue.example', 'r1');
   down = await makeIdp('https://down.example', 'd1');
+  staff = await makeIdp('https://staff.example', 's1');
+  staffAdmin = await makeIdp('https://staff-admin.example', 's2');
   jwksServer = await serveJwks(tls, () => ({ keys: [idpB.publicJwk] }));
   s = await startTestServer(
     {
@@ -80,6 +85,15 @@ before(async () => {
           subjectMapping: { localUser: 'username', claim: 'email' },
           copyClaims: { department: 'department' },
         },
+        ...[staff, staffAdmin].map((idp) => ({
+          issuer: idp.issuer,
+          jwks: { keys: [idp.publicJwk] },
+          uses: ['jwt-bearer' as const],
+          subjects: ['*'],
+          clients: ['admin-app'],
+          subjectMapping: { localUser: 'username' as const, claim: 'email' },
+          adminScopes: idp === staffAdmin,
+        })),
       ],
     },
     { outboundTestCa: tls.ca },
@@ -90,6 +104,8 @@ before(async () => {
   other = await createTestClient(s.gh, { grant_types: [JWT_BEARER], scope: 'read gatehouse:admin' }, { clientId: 'other-app' });
   noGrant = await createTestClient(s.gh, { grant_types: ['client_credentials'], scope: 'read' }, { clientId: 'no-grant-app' });
   bob = await createTestUser(s.gh, { username: 'bob@corp.example' });
+  adminApp = await createTestClient(s.gh, { grant_types: [JWT_BEARER], scope: 'read gatehouse:admin' }, { clientId: 'admin-app' });
+  await createTestUser(s.gh, { username: 'root@corp.example', roles: ['admin'] });
 });
 
 after(async () => {
@@ -177,6 +193,15 @@ describe('RFC 7523 §2.1 JWT bearer grant: accepted assertions', () => {
   test('issue #11 an external subject without a local user never gets an admin scope', async () => {
     refused(await bearerGrant(as, other, { assertion: await assertionA(), scope: 'gatehouse:admin' }), 'invalid_scope');
     assert.equal(ok(await bearerGrant(as, other, { assertion: await assertionA() })).scope, 'read', 'the default leaves admin scopes out');
+  });
+
+  test('issue #11 a local admin mapped from an external issuer gets an admin scope only when that issuer has adminScopes: true', async () => {
+    const as_root = (idp: Idp) => idp.sign({ sub: 'ext-root', aud: s.url, email: 'root@corp.example' });
+    refused(await bearerGrant(as, adminApp, { assertion: await as_root(staff), scope: 'gatehouse:admin' }), 'invalid_scope');
+    assert.equal(ok(await bearerGrant(as, adminApp, { assertion: await as_root(staff) })).scope, 'read', 'no opt-in: admin scopes left out');
+    const granted = ok(await bearerGrant(as, adminApp, { assertion: await as_root(staffAdmin), scope: 'gatehouse:admin' }));
+    assert.equal(granted.scope, 'gatehouse:admin');
+    assert.equal((await verifyOurs(granted.access_token)).payload.scope, 'gatehouse:admin');
   });
 
   test('RFC 9449 §5 a DPoP proof binds the issued token (cnf.jkt, token_type DPoP)', async () => {

@@ -77,8 +77,9 @@ export async function externalTokenView(
   }
   // RFC 9068 `scope` (space-separated) or the common `scp` array: the exchange only narrows it.
   const raw = typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scp) ? payload.scp.filter((s) => typeof s === 'string') : [];
-  // Admin scopes (issue #11) only for a mapped local user: an external subject alone never gets one.
-  const scope = raw.filter((s) => s !== '' && (mapped.userId !== null || !isAdminScope(s))).join(' ');
+  // Admin scopes (issue #11) only for a mapped local user from an issuer opted in (`adminScopes`):
+  // an external subject alone never gets one.
+  const scope = raw.filter((s) => s !== '' && ((mapped.userId !== null && entry.adminScopes) || !isAdminScope(s))).join(' ');
   const cnf = isRecord(payload.cnf) && typeof payload.cnf.jkt === 'string' ? ({ jkt: payload.cnf.jkt } as Confirmation) : null;
   return {
     format: 'jwt',

@@ -49,6 +49,8 @@ export interface TrustedIssuer {
   readonly clients: readonly string[] | '*';
   readonly maxLifetime: number;
   readonly subjectMapping: { readonly localUser: 'none' | 'username' | 'user-id'; readonly claim: string };
+  /** Admin scopes for a mapped local user only when true (config, default false). */
+  readonly adminScopes: boolean;
   readonly copyClaims: Readonly<Record<string, string>>;
 }
 

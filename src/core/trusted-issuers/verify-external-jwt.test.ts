@@ -18,6 +18,7 @@ const entry = (over: Partial<TrustedIssuer> = {}): TrustedIssuer => ({
   audiences: [],
   clients: '*',
   maxLifetime: 300,
+  adminScopes: false,
   subjectMapping: { localUser: 'none', claim: 'sub' },
   copyClaims: {},
   ...over,

@@ -91,8 +91,9 @@ export function createJwtBearerGrant(deps: JwtBearerDeps): TokenGrant | null {
 
       // Scope and resources: an ID-JAG's own scope and resource bound what the client gets.
       // Admin scopes (issue #11) only for a mapped local user, whose role the admin API then
-      // weighs: an external subject alone never gets an admin token.
-      let allowed: readonly string[] = mapped.userId ? client.scopes : client.scopes.filter((s) => !isAdminScope(s));
+      // weighs, and only from an issuer the operator opted in (`adminScopes`): an external
+      // subject alone never gets an admin token.
+      let allowed: readonly string[] = mapped.userId && verified.entry.adminScopes ? client.scopes : client.scopes.filter((s) => !isAdminScope(s));
       let requested = params.scope;
       let targets = resources;
       if (use === 'id-jag') {
