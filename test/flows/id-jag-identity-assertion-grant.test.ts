@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { bearerGrant, ID_JAG_TYP, JWT_BEARER, makeIdp, serveJwks, type GrantResult, type Idp } from '../support/external-idp.ts';
+import { bearerGrant, ok, refused, ID_JAG_TYP, JWT_BEARER, makeIdp, serveJwks, type GrantResult, type Idp } from '../support/external-idp.ts';
 import { createTestUser, type TestUser } from '../support/oidc.ts';
 import { createTestClient, startTestServer, type TestClient, type TestServer } from '../support/server.ts';
 import { makeTestTls, type TestTls } from '../support/test-tls.ts';
@@ -27,18 +27,6 @@ let as: oauth.AuthorizationServer;
 let agent: TestClient;
 let otherAgent: TestClient;
 let alice: TestUser;
-
-function ok(r: GrantResult): oauth.TokenEndpointResponse {
-  assert.ok(r.ok, `expected success, got ${r.ok ? '' : `${r.status} ${r.error}: ${r.description}`}`);
-  return r.body;
-}
-
-function refused(r: GrantResult, error: string, description?: RegExp): void {
-  assert.equal(r.ok, false, 'the request must be refused');
-  if (r.ok) return;
-  assert.equal(r.error, error, `${r.error}: ${r.description}`);
-  if (description) assert.match(r.description ?? '', description);
-}
 
 before(async () => {
   tls = await makeTestTls();

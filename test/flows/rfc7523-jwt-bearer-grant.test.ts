@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import { CompactSign, createRemoteJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { buildConfig } from '../../src/config/load.ts';
-import { bearerGrant, JWT_BEARER, makeIdp, serveJwks, unsignedJwt, type GrantResult, type Idp } from '../support/external-idp.ts';
+import { bearerGrant, ok, refused, JWT_BEARER, makeIdp, serveJwks, unsignedJwt, type GrantResult, type Idp } from '../support/external-idp.ts';
 import { createTestUser, type TestUser } from '../support/oidc.ts';
 import { createTestClient, startTestServer, type TestClient, type TestServer } from '../support/server.ts';
 import { makeTestTls, type TestTls } from '../support/test-tls.ts';
@@ -35,19 +35,6 @@ let app: TestClient;
 let other: TestClient;
 let noGrant: TestClient;
 let bob: TestUser;
-
-function ok(r: GrantResult): oauth.TokenEndpointResponse {
-  assert.ok(r.ok, `expected success, got ${r.ok ? '' : `${r.status} ${r.error}: ${r.description}`}`);
-  return r.body;
-}
-
-function refused(r: GrantResult, error: string, description?: RegExp): void {
-  assert.equal(r.ok, false, 'the request must be refused');
-  if (r.ok) return;
-  assert.equal(r.error, error, `${r.error}: ${r.description}`);
-  assert.ok(r.status >= 400 && r.status < 500, `status ${r.status}`);
-  if (description) assert.match(r.description ?? '', description);
-}
 
 const now = () => Math.floor(Date.now() / 1000);
 

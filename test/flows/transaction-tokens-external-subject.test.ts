@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { createTransactionTokenVerifier, type TransactionTokenVerifier } from '../../src/resource-server-kit/mod.ts';
-import { bearerGrant, ID_JAG_TYP, makeIdp, type GrantResult, type Idp } from '../support/external-idp.ts';
+import { bearerGrant, ok, refused, ID_JAG_TYP, makeIdp, type GrantResult, type Idp } from '../support/external-idp.ts';
 import { createTestUser, type TestUser } from '../support/oidc.ts';
 import { createTestClient, startTestServer, type TestClient, type TestServer } from '../support/server.ts';
 
@@ -29,19 +29,6 @@ let gateway: TestClient;
 let batch: TestClient;
 let alice: TestUser;
 let verifier: TransactionTokenVerifier;
-
-function ok(r: GrantResult): oauth.TokenEndpointResponse {
-  assert.ok(r.ok, `expected success, got ${r.ok ? '' : `${r.status} ${r.error}: ${r.description}`}`);
-  return r.body;
-}
-
-function refused(r: GrantResult, error: string, description?: RegExp): void {
-  assert.equal(r.ok, false, 'the request must be refused');
-  if (r.ok) return;
-  assert.equal(r.error, error, `${r.error}: ${r.description}`);
-  assert.ok(r.status >= 400 && r.status < 500, `status ${r.status}`);
-  if (description) assert.match(r.description ?? '', description);
-}
 
 const txnRequest = (subject_token: string, extra: Record<string, string> = {}) => ({
   requested_token_type: TXN,

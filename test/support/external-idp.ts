@@ -1,6 +1,7 @@
 // An external identity provider played by the test itself: jose keys that sign JWT bearer
 // assertions, ID-JAGs and subject tokens, and (optionally) an https JWK Set endpoint on loopback
 // (test TLS, reached through `outboundTestCa` and the test servers' `outbound.allowHosts`).
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -86,4 +87,18 @@ export async function bearerGrant(
     if (e instanceof oauth.ResponseBodyError) return { ok: false, error: e.error, description: e.error_description, status: e.status };
     throw e;
   }
+}
+
+/** The grant's success body, or a failed assertion naming the error. */
+export function ok(r: GrantResult): oauth.TokenEndpointResponse {
+  assert.ok(r.ok, `expected success, got ${r.ok ? '' : `${r.status} ${r.error}: ${r.description}`}`);
+  return r.body;
+}
+
+/** A refusal with `error` (a 4xx, never a 500) and, when given, a matching description. */
+export function refused(r: GrantResult, error: string, description?: RegExp): void {
+  assert.equal(r.ok, false, 'the request must be refused');
+  if (r.ok) return;
+  assert.equal(r.error, error, `${r.error}: ${r.description}`);
+  if (description) assert.match(r.description ?? '', description);
 }
