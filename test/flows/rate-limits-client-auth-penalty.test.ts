@@ -15,7 +15,7 @@ import { Agent, fetch as undiciFetch } from 'undici';
 import type { EventMap } from '../../src/core/events.ts';
 import { allEndpointsMetadata, callEndpoint } from '../support/client-auth-endpoints.ts';
 import { discover } from '../support/oauth-client.ts';
-import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
+import { fixedClock, createTestClient, startTestServer, type TestServer } from '../support/server.ts';
 
 const LIMIT = 3;
 let s: TestServer;
@@ -26,7 +26,7 @@ const fromElsewhere = { [oauth.customFetch]: ((url: string, init: RequestInit) =
 const hits: EventMap['rate_limit.hit'][] = [];
 
 before(async () => {
-  s = await startTestServer({ rateLimits: { clientAuthFailures: { limit: LIMIT, window: 300 } } });
+  s = await startTestServer({ rateLimits: { clientAuthFailures: { limit: LIMIT, window: 300 } } }, { clock: fixedClock() });
   as = await discover(s.url);
   s.gh.ctx.events.on('rate_limit.hit', (e) => hits.push(e));
 });

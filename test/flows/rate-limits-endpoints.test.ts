@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import type { EventMap } from '../../src/core/events.ts';
-import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
+import { fixedClock, createTestClient, startTestServer, type TestServer } from '../support/server.ts';
 
 const ONE = { perAddress: 1, perClient: 0 };
 const EVERY_ENDPOINT_ONE = {
@@ -59,7 +59,7 @@ describe('per-address budgets', () => {
   after(() => s?.close());
 
   test('every limited endpoint answers 429 past its per-address budget, with Retry-After and RateLimit headers; rate_limit.hit per refusal', async () => {
-    s = await startTestServer({ registration: { enabled: true }, rateLimits: EVERY_ENDPOINT_ONE });
+    s = await startTestServer({ registration: { enabled: true }, rateLimits: EVERY_ENDPOINT_ONE }, { clock: fixedClock() });
     s.gh.ctx.events.on('rate_limit.hit', (e) => hits.push(e));
     for (const [endpoint, path, init] of REQUESTS) {
       const first = await fetch(s.url + path, init);
@@ -100,7 +100,7 @@ describe('per-client budgets', () => {
   after(() => s?.close());
 
   test('an authenticated client is limited across addresses by its own budget; 429 names the client policy', async () => {
-    s = await startTestServer({ rateLimits: { token: { perAddress: 0, perClient: 2, window: 30 } } });
+    s = await startTestServer({ rateLimits: { token: { perAddress: 0, perClient: 2, window: 30 } } }, { clock: fixedClock() });
     const hits: EventMap['rate_limit.hit'][] = [];
     s.gh.ctx.events.on('rate_limit.hit', (e) => hits.push(e));
     const a = await createTestClient(s.gh);
@@ -137,7 +137,7 @@ describe('switched off', () => {
   after(() => s?.close());
 
   test('rateLimits.enabled: false lifts every endpoint budget and the penalty bucket', async () => {
-    s = await startTestServer({ rateLimits: { ...EVERY_ENDPOINT_ONE, enabled: false, clientAuthFailures: { limit: 1 } } });
+    s = await startTestServer({ rateLimits: { ...EVERY_ENDPOINT_ONE, enabled: false, clientAuthFailures: { limit: 1 } } }, { clock: fixedClock() });
     for (let i = 0; i < 4; i++) {
       const res = await fetch(`${s.url}/token`, form({ grant_type: 'client_credentials', client_id: 'someone', client_secret: 'wrong' }));
       assert.equal(res.status, 401);

@@ -20,14 +20,8 @@ import { LOGIN_THROTTLED } from '../../src/http/pages/login-page.ts';
 import { EN } from '../../src/http/pages/messages/en.ts';
 import { createTestUser } from '../support/oidc.ts';
 import { deletePrefix, privateRedis, sharedRedis, testKeyPrefix, testRedisUrl } from '../support/redis.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { fixedClock, startTestServer, type TestServer } from '../support/server.ts';
 import { UserAgent, type Outcome, type Page } from '../support/user-agent.ts';
-
-/** A clock that stands still (windows are aligned on it, so the test never straddles one). */
-const fixedClock = () => {
-  const t = Date.now();
-  return { now: () => t };
-};
 
 async function token(s: TestServer): Promise<number> {
   const res = await fetch(`${s.url}/token`, {

@@ -7,13 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { fixedClock, startTestServer, type TestServer } from '../support/server.ts';
 
 const servers: TestServer[] = [];
 after(() => Promise.all(servers.map((s) => s.close())));
 
 async function server(trustProxy: boolean | number | string[]): Promise<TestServer> {
-  const s = await startTestServer({ http: { trustProxy }, rateLimits: { token: { perAddress: 2, perClient: 0 } } });
+  const s = await startTestServer({ http: { trustProxy }, rateLimits: { token: { perAddress: 2, perClient: 0 } } }, { clock: fixedClock() });
   servers.push(s);
   return s;
 }

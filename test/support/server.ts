@@ -159,3 +159,13 @@ export async function createTestClient(gh: Gatehouse, metadata: Record<string, u
 export async function activeTokenCount(gh: Gatehouse): Promise<number> {
   return gh.services.storage.tokens.countActive(Math.floor(gh.services.ports.clock.now() / 1000));
 }
+
+/**
+ * A clock that stands still, for limit tests: rate-limit windows are fixed and aligned on the
+ * clock, so with a moving clock a test's requests could straddle a window boundary and the next
+ * request would start a fresh budget (a rare, timing-dependent false failure).
+ */
+export function fixedClock(): Clock {
+  const t = Date.now();
+  return { now: () => t };
+}
