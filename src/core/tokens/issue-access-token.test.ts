@@ -148,3 +148,17 @@ test('RFC 8707 §2 {issuer}/admin/mcp is a known resource (even with requireReso
     (e: OAuthError) => e.code === 'invalid_scope',
   );
 });
+
+test('RFC 8693 token exchange: plan.notAfter caps exp at the minting iat, so a second ticking over after the plan cannot outlive the subject token', async () => {
+  const { w, issuer } = await setup('jwt');
+  const client = makeClient();
+  const subjectExp = T0 / 1000 + 100;
+  // The exchange planned at T0 with ttl = subjectExp - T0 (100 s); the token is minted a second later.
+  const plan = { ...issuer.plan(client, 'read', []), ttl: 100, notAfter: subjectExp };
+  w.clock.advance(1);
+  const issued = await issuer.issue({ plan, grantType: 'urn:ietf:params:oauth:grant-type:token-exchange', subject: 'svc' });
+  const { payload } = await jwtVerify(issued.token, createLocalJWKSet(w.keys.jwks() as never), { currentDate: new Date(T0 + 1000) });
+  assert.equal(payload.iat, T0 / 1000 + 1);
+  assert.equal(payload.exp, subjectExp, 'never past the cap');
+  assert.equal(issued.expiresIn, 99, 'expires_in is what is left, not the planned ttl');
+});

@@ -43,6 +43,12 @@ export interface AccessTokenPlan {
   readonly audience: readonly string[];
   readonly format: AccessTokenFormat;
   readonly ttl: number;
+  /**
+   * An absolute cap on `exp` (epoch seconds), e.g. token exchange's subject token `exp`: applied
+   * against the `iat` read when the token is minted, so a second ticking over between the check
+   * and the issue cannot push `exp` one second past it.
+   */
+  readonly notAfter?: number;
 }
 
 export interface IssueInput {
@@ -120,7 +126,7 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
 
     async issue({ plan, grantType, subject, userId = null, grantId, cnf = null, claims = {} }) {
       const iat = Math.floor(deps.clock.now() / 1000);
-      const exp = iat + plan.ttl;
+      const exp = plan.notAfter === undefined ? iat + plan.ttl : Math.min(iat + plan.ttl, plan.notAfter);
       const jti = id(16);
       const scope = formatScope(plan.scope);
       const clientId = plan.client.clientId;
@@ -173,7 +179,7 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
         jti,
         subject,
       });
-      return { token, jti, format: plan.format, expiresIn: plan.ttl, scope };
+      return { token, jti, format: plan.format, expiresIn: exp - iat, scope };
     },
   };
 }
