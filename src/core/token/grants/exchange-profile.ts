@@ -1,4 +1,6 @@
+import type { EventPublisher } from '../../events.ts';
 import type { Client } from '../../model/client.ts';
+import type { TenantId } from '../../model/tenant.ts';
 import type { TokenView } from '../../tokens/find-token.ts';
 import type { TokenResponse } from '../types.ts';
 
@@ -34,4 +36,24 @@ export interface ExchangeProfile {
   /** Extra form parameters it reads (declared on the grant so the endpoint keeps them). */
   readonly params: readonly string[];
   handle(request: ExchangeProfileRequest): Promise<TokenResponse>;
+}
+
+/** `token.exchanged` for a profile's token: impersonation only (profiles take no actor token). */
+export function publishProfileExchange(
+  events: EventPublisher,
+  tenantId: TenantId,
+  e: { client: Client; subject: TokenView; audience: string; scope: string; jti: string; issuedTokenType: string },
+): void {
+  events.publish('token.exchanged', {
+    tenantId,
+    clientId: e.client.clientId,
+    subjectClientId: e.subject.clientId,
+    subjectJti: e.subject.jti,
+    actorClientId: null,
+    delegation: false,
+    audience: [e.audience],
+    scope: e.scope,
+    jti: e.jti,
+    issuedTokenType: e.issuedTokenType,
+  });
 }

@@ -10,7 +10,7 @@ import type { UserStore } from '../../ports/user-store.ts';
 import { createRandomIds } from '../../tokens/random-ids.ts';
 import { tokenUserId } from '../../tokens/token-principals.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
-import type { ExchangeProfile } from './exchange-profile.ts';
+import { publishProfileExchange, type ExchangeProfile } from './exchange-profile.ts';
 
 /** draft-ietf-oauth-identity-assertion-authz-grant §4.3: the requested (and issued) token type. */
 export const ID_JAG_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:id-jag';
@@ -128,14 +128,10 @@ export function createIdJagProfile(deps: IdJagDeps): ExchangeProfile | null {
         if (user?.claims.email && user.claims.email_verified === true) payload.email = user.claims.email;
       }
       const token = await deps.keys.signer(deps.config.tokens.idTokenSigningAlg).signAsync(payload, ID_JAG_TYP);
-      deps.events.publish('token.exchanged', {
-        tenantId: deps.tenantId,
-        clientId: client.clientId,
-        subjectClientId: subject.clientId,
-        subjectJti: subject.jti,
-        actorClientId: null,
-        delegation: false,
-        audience: [target.issuer],
+      publishProfileExchange(deps.events, deps.tenantId, {
+        client,
+        subject,
+        audience: target.issuer,
         scope: formatScope(scope),
         jti,
         issuedTokenType: ID_JAG_TOKEN_TYPE,

@@ -9,7 +9,7 @@ import { createRandomIds } from '../../tokens/random-ids.ts';
 import { tokenUserId } from '../../tokens/token-principals.ts';
 import { foreignIssuerOf } from '../../trusted-issuers/external-subject-token.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
-import type { ExchangeProfile } from './exchange-profile.ts';
+import { publishProfileExchange, type ExchangeProfile } from './exchange-profile.ts';
 
 /** draft-ietf-oauth-transaction-tokens §11.1: the requested (and issued) token type. */
 export const TXN_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:txn_token';
@@ -133,14 +133,10 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
       if (tctxIn !== undefined) payload.tctx = tctxIn;
       // §13.4: "the Txn-Token MUST NOT contain the access token presented": only claims above.
       const token = await deps.keys.signer(deps.config.tokens.accessTokenSigningAlg).signAsync(payload, TXN_TOKEN_TYP);
-      deps.events.publish('token.exchanged', {
-        tenantId: deps.tenantId,
-        clientId: client.clientId,
-        subjectClientId: subject.clientId,
-        subjectJti: subject.jti,
-        actorClientId: null,
-        delegation: false,
-        audience: [trustDomain],
+      publishProfileExchange(deps.events, deps.tenantId, {
+        client,
+        subject,
+        audience: trustDomain,
         scope: formatScope(purpose),
         jti: txn,
         issuedTokenType: TXN_TOKEN_TYPE,
