@@ -28,7 +28,9 @@ export function parseCli<O extends NonNullable<ParseArgsConfig['options']>>(args
   } catch (e) {
     // Node's own text for an unknown option is long and quotes unevenly; say which flag and what was meant.
     const unknown = (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /'(-[^'\s]*)'/.exec((e as Error).message)?.[1] : undefined;
-    if (unknown) throw new GatehouseError('GH_CLI_USAGE', unknownFlagMessage(unknown, Object.keys(all)));
+    // Node names only the first letter of `-Sx4V…`; name the whole argument (an id that begins with '-').
+    const whole = unknown && !unknown.startsWith('--') ? (args.find((a) => a.startsWith(unknown) && !a.startsWith('--')) ?? unknown) : unknown;
+    if (whole) throw new GatehouseError('GH_CLI_USAGE', unknownFlagMessage(whole, Object.keys(all)));
     throw new GatehouseError('GH_CLI_USAGE', (e as Error).message);
   }
 }

@@ -26,6 +26,8 @@ export function unknownFlagMessage(flag: string, known: readonly string[]): stri
     );
   if (env) lines.push(`  ${flag} is a setting, not an option: set ${env}=… in the environment (or the key in --config FILE)`);
   if (near && !env) lines.push(`  did you mean ${near}?`);
+  // An id or value that begins with '-' (ids made before they were drawn without one) reads as an option.
+  if (/^-[^-]./.test(flag)) lines.push(`  a value that begins with "-" goes after --: … -- ${flag}`);
   lines.push('  --help lists every option');
   return lines.join('\n');
 }

@@ -153,6 +153,11 @@ describe('gatehouse users', () => {
     const byName = json(await gatehouse(['users', 'show', 'Carol', '--json']));
     const byId = json(await gatehouse(['users', 'show', String(byName['id']), '--json']));
     assert.deepEqual(byId, byName);
+    // Ids are drawn without a leading '-'; one made before that (or any value) goes after `--`.
+    assert.deepEqual(json(await gatehouse(['users', 'show', '--json', '--', String(byName['id'])])), byName);
+    const dashed = await gatehouse(['users', 'show', '-Sx4VdXqR1bWQ2']);
+    assert.equal(dashed.code, 2);
+    assert.match(dashed.err, /unknown option -Sx4VdXqR1bWQ2[\s\S]*goes after --/);
     assert.equal(byName['has_password'], true);
     for (const r of [table, await gatehouse(['users', 'show', 'carol'])]) assert.ok(!r.out.includes('$argon2'));
     const missing = await gatehouse(['users', 'show', 'nobody']);

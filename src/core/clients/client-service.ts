@@ -5,7 +5,7 @@ import { epochSeconds } from '../ports/clock.ts';
 import type { ClientPatch, Ports } from '../ports/index.ts';
 import { validateClientMetadata, type ClientMetadata, type MetadataPolicy } from '../registration/client-metadata.ts';
 import { kekId, kekRing, openWithRing, sealedKekId, sealWithRing } from '../keys/kek.ts';
-import { issueSecret, NO_SECRET, randomId, usesSecret } from './client-secrets.ts';
+import { issueSecret, NO_SECRET, plainRandomId, usesSecret } from './client-secrets.ts';
 
 /** The slice of ports client management needs (S6), plus the KEK and the tenant. */
 export type ClientServiceDeps = Pick<Ports, 'clients' | 'clock' | 'random' | 'events'> & {
@@ -125,10 +125,7 @@ async function createClient(deps: ClientServiceDeps, input: NewClient): Promise<
  * to a command line as a positional argument and read in logs without ambiguity.
  */
 function newClientId(deps: Pick<ClientServiceDeps, 'random'>): string {
-  for (;;) {
-    const id = randomId(deps.random, 16);
-    if (/^[A-Za-z0-9]/.test(id)) return id;
-  }
+  return plainRandomId(deps.random, 16);
 }
 
 async function mustGet(deps: ClientServiceDeps, clientId: string): Promise<Client> {

@@ -61,6 +61,16 @@ describe('user service', () => {
     assert.deepEqual(await users.find(u.id), u);
   });
 
+  test('a user id never starts with - or _ (gatehouse users show <id> must not read it as an option)', async () => {
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0xfc), Buffer.alloc(16, 0x10)];
+    const w = world();
+    const users = createUserService({ ...w.deps, random: { bytes: (n) => (n === 16 && draws.length ? draws.shift()! : randomBytes(n)) } });
+    assert.equal(Buffer.alloc(16, 0xf8).toString('base64url')[0], '-');
+    assert.equal(Buffer.alloc(16, 0xfc).toString('base64url')[0], '_');
+    const u = await users.create({ username: 'dash', password: PASSWORD });
+    assert.equal(u.id, Buffer.alloc(16, 0x10).toString('base64url'));
+  });
+
   test('username rules: 1-64 of letters, digits and . _ @ -; unique regardless of case', async () => {
     const { users } = world();
     for (const bad of ['', 'a'.repeat(65), 'with space', 'émile', 'a/b', 'x\n']) {

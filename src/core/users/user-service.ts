@@ -1,3 +1,4 @@
+import { plainRandomId } from '../clients/client-secrets.ts';
 import { GatehouseError } from '../errors.ts';
 import type { ActorRef, EventMap } from '../events.ts';
 import type { TenantId } from '../model/tenant.ts';
@@ -79,9 +80,12 @@ interface ChangedBy {
 
 const withActor = (actor: ActorRef | undefined) => (actor ? { actor } : {});
 
-/** 128 random bits, base64url: the stable `sub` (or input to a pairwise `sub`). */
+/**
+ * 128 random bits, base64url: the stable `sub` (or input to a pairwise `sub`). Never starts with
+ * `-` or `_`, so `gatehouse users show <id>` cannot mistake it for an option.
+ */
 function newUserId(deps: Pick<UserServiceDeps, 'random'>): string {
-  return Buffer.from(deps.random.bytes(16)).toString('base64url');
+  return plainRandomId(deps.random, 16);
 }
 
 /** Claims as stored: validated, with `updated_at` set to now unless the caller gave one. */
