@@ -6,6 +6,7 @@
  * and the top functions of each scenario's run are printed (one server start per scenario).
  *
  *   node --import tsx bench/cpu-cost.ts cc-jwt refresh      # BENCH_BUILD=0 skips the build
+ *   BENCH_NODE_FLAGS='--perf-basic-prof' …                  # extra server flags (e.g. for `perf record`)
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -29,7 +30,8 @@ try {
     const s = scenarios.find((x) => x.id === id);
     if (!s) throw new Error(`unknown scenario ${id}`);
     const dir = PROFILE ? await mkdtemp(join(tmpdir(), 'gh-prof-')) : null;
-    const r = await target.start({ nodeFlags: dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [] });
+    const extra = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter(Boolean);
+    const r = await target.start({ nodeFlags: [...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), ...extra] });
     try {
       const p = await s.prepare(r);
       if ('na' in p) throw new Error(p.na);
