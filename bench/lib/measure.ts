@@ -5,6 +5,8 @@ import type { CellRun, FlowLoad, Load, RunningTarget } from './types.ts';
 export interface MeasureOptions {
   readonly connections: number;
   readonly durationSec: number;
+  /** Requests per second over all connections (autocannon `overallRate`); unset = as fast as the server answers. */
+  readonly overallRate?: number;
 }
 
 /** One request made outside the load, checked thoroughly; returns the problem or null. */
@@ -92,6 +94,7 @@ export async function measure(
     connections: opts.connections,
     pipelining: 1,
     duration: opts.durationSec,
+    ...(opts.overallRate ? { overallRate: opts.overallRate } : {}),
     timeout: 10,
     verifyBody: (b) => {
       const ok = typeof b === 'string' && load.verifyBody(b);
