@@ -28,7 +28,7 @@ export interface IntrospectionDeps extends TokenPrincipalDeps {
   readonly denylist: TokenDenylist;
   readonly clock: Clock;
   readonly events: EventPublisher;
-  readonly keys: Pick<KeyRing, 'verify'>;
+  readonly keys: Pick<KeyRing, 'verifyAsync'>;
   readonly tenantId: TenantId;
   /** Roles, groups and custom attributes the token's client maps to `introspection`. */
   readonly claimCatalog?: ClaimCatalog;

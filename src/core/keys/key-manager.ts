@@ -5,7 +5,7 @@ import type { SigningAlg, SigningKeyRecord } from '../model/key.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { JsonWebKeySet, JwtSigner, KeyRing, VerifiedJwt } from './key-ring.ts';
 import { GatehouseError } from '../errors.ts';
-import { createJwtSigner, verifyJws, type VerificationKey } from './jwt-signer.ts';
+import { createJwtSigner, verifyJws, verifyJwsAsync, type VerificationKey } from './jwt-signer.ts';
 import { kekId, kekRing, sealedKekId, sealWithRing, type KekRing } from './kek.ts';
 import {
   describeError,
@@ -222,6 +222,11 @@ export class KeyManager implements KeyRing {
   verify(token: string): VerifiedJwt | null {
     this.#expire();
     return verifyJws(token, (kid) => this.#published.get(kid));
+  }
+
+  verifyAsync(token: string): Promise<VerifiedJwt | null> {
+    this.#expire();
+    return verifyJwsAsync(token, (kid) => this.#published.get(kid));
   }
 
   async #tick(): Promise<void> {

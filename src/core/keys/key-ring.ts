@@ -36,6 +36,8 @@ export interface KeyRing {
    * (not exp/iss/aud: the caller decides). Returns null when malformed or the signature is bad.
    */
   verify(token: string): VerifiedJwt | null;
+  /** {@link verify} with the signature checked on the libuv thread pool (RS256, PS256, ES256): for request paths. */
+  verifyAsync(token: string): Promise<VerifiedJwt | null>;
   /** True once keys for every configured algorithm are loaded. */
   readonly ready: boolean;
 }

@@ -13,7 +13,7 @@ export interface RevocationDeps {
   readonly denylist: TokenDenylist;
   readonly clock: Clock;
   readonly events: EventPublisher;
-  readonly keys: Pick<KeyRing, 'verify'>;
+  readonly keys: Pick<KeyRing, 'verifyAsync'>;
   readonly tenantId: TenantId;
 }
 

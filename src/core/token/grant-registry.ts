@@ -45,7 +45,7 @@ export interface GrantDeps {
   /** Token exchange (RFC 8693): the subject and actor tokens' clients must still be enabled. */
   readonly clients: Pick<ClientStore, 'get'>;
   /** Token exchange: verifies our own JWT access tokens presented as subject or actor tokens; signs ID-JAGs and transaction tokens. */
-  readonly keys: Pick<KeyRing, 'verify' | 'signer'>;
+  readonly keys: Pick<KeyRing, 'verifyAsync' | 'signer'>;
   readonly tokens: Pick<TokenStore, 'insert' | 'find' | 'consume' | 'revokeGrant'>;
   readonly denylist: Pick<TokenDenylist, 'add' | 'has'>;
   /** RFC 7523 §3 item 7: the JWT bearer grant spends each assertion's jti once. */

@@ -12,7 +12,7 @@ import { checkTokenPrincipals, type TokenPrincipalDeps } from './token-principal
 export interface AccessTokenVerifierDeps extends TokenPrincipalDeps {
   readonly tokens: TokenStore;
   readonly denylist: TokenDenylist;
-  readonly keys: Pick<KeyRing, 'verify'>;
+  readonly keys: Pick<KeyRing, 'verifyAsync'>;
   readonly clock: Clock;
   readonly tenantId: TenantId;
 }

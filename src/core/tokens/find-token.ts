@@ -28,7 +28,7 @@ export interface TokenView {
 
 export interface FindTokenDeps {
   readonly tokens: Pick<TokenStore, 'find'>;
-  readonly keys: Pick<KeyRing, 'verify'>;
+  readonly keys: Pick<KeyRing, 'verifyAsync'>;
   readonly tenantId: TenantId;
 }
 
@@ -48,8 +48,8 @@ function isAccessTokenTyp(typ: unknown): boolean {
   return t === ACCESS_TOKEN_JWT_TYP || t === `application/${ACCESS_TOKEN_JWT_TYP}`;
 }
 
-function fromJwt(token: string, issuer: string, keys: Pick<KeyRing, 'verify'>): TokenView | undefined {
-  const verified = keys.verify(token);
+async function fromJwt(token: string, issuer: string, keys: Pick<KeyRing, 'verifyAsync'>): Promise<TokenView | undefined> {
+  const verified = await keys.verifyAsync(token);
   if (!verified || !isAccessTokenTyp(verified.header.typ)) return undefined;
   const p = verified.payload;
   const aud = typeof p.aud === 'string' ? [p.aud] : Array.isArray(p.aud) && p.aud.every((a) => typeof a === 'string') ? (p.aud as string[]) : null;

@@ -15,7 +15,7 @@ import { USERINFO_CLAIMS_CLAIM } from '../tokens/user-grant-tokens.ts';
 export interface UserInfoDeps extends TokenPrincipalDeps {
   readonly tokens: TokenStore;
   readonly denylist: TokenDenylist;
-  readonly keys: Pick<KeyRing, 'verify'>;
+  readonly keys: Pick<KeyRing, 'verifyAsync'>;
   readonly clock: Clock;
   readonly tenantId: TenantId;
   /** Roles, groups and custom attributes by scope (default: built-in roles and groups scopes). */

@@ -88,7 +88,7 @@ export interface TokenExchangeDeps extends TokenPrincipalDeps {
   readonly subjects: UserSubjects;
   readonly tokens: Pick<TokenStore, 'find'>;
   readonly denylist: Pick<TokenDenylist, 'has'>;
-  readonly keys: Pick<KeyRing, 'verify'>;
+  readonly keys: Pick<KeyRing, 'verifyAsync'>;
   readonly clock: Clock;
   readonly events: EventPublisher;
   readonly tenantId: TenantId;
@@ -127,8 +127,8 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
    * user's identity only, so its scope is `openid`. ID tokens carry no `jti` we could revoke nor a
    * sealed user id: a pairwise `sub` finds no user and is refused.
    */
-  function fromIdToken(token: string, now: number): TokenView | undefined {
-    const verified = deps.keys.verify(token);
+  async function fromIdToken(token: string, now: number): Promise<TokenView | undefined> {
+    const verified = await deps.keys.verifyAsync(token);
     if (!verified || typeof verified.header.typ !== 'string' || verified.header.typ.toUpperCase() !== 'JWT') return undefined;
     const p = verified.payload;
     const aud = typeof p.aud === 'string' ? [p.aud] : isStrings(p.aud) ? p.aud : [];
@@ -158,7 +158,7 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
 
   async function readToken(token: string, type: string, role: 'subject' | 'actor', now: number, client: Client): Promise<TokenView> {
     if (type === TOKEN_TYPE.id_token) {
-      const view = fromIdToken(token, now);
+      const view = await fromIdToken(token, now);
       if (!view) throw refused(`the ${role}_token is not a valid ID token this server issued`);
       const principals = await checkTokenPrincipals(deps, view);
       if (!principals.available || !principals.user) throw refused(`the ${role}_token's user or client is no longer available`);
