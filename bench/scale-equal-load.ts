@@ -10,8 +10,11 @@
  * would see). The CPU time of every Gatehouse process over the completed requests is compared
  * with the single process's. The proxy's CPU is shown but not counted, as in `npm run bench`.
  *
- *   npm run bench:scale -- [--rate 1000] [--duration 8] [--rounds 2]
- *        [--scenarios cc-jwt,cc-opaque,introspect-opaque] [--no-build]
+ *   npm run bench:scale -- [--rate 1000] [--flow-rate 250] [--duration 8] [--rounds 2]
+ *        [--scenarios cc-jwt,cc-opaque,introspect-opaque,refresh] [--no-build]
+ *
+ * Refresh chains are flows (each waits for the previous answer): they start on a shared schedule
+ * at --flow-rate (measureFlow's overallRate).
  *
  * Writes bench/results/scale-equal-load-<timestamp>.json.
  */
@@ -19,9 +22,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeMachine, stamp } from './lib/machine.ts';
-import { measure } from './lib/measure.ts';
+import { measure, measureFlow } from './lib/measure.ts';
 import type { BenchScale } from './servers/gatehouse.ts';
-import type { CellRun, Load } from './lib/types.ts';
+import type { CellRun, FlowLoad, Load } from './lib/types.ts';
 import { scenarios as allScenarios } from './scenarios/index.ts';
 import { createGatehouseTarget } from './servers/gatehouse.ts';
 
@@ -30,14 +33,17 @@ const log = (l: string) => process.stdout.write(`${l}\n`);
 const { values } = parseArgs({
   options: {
     rate: { type: 'string', default: '1000' },
+    'flow-rate': { type: 'string', default: '250' },
     duration: { type: 'string', default: '8' },
     rounds: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
-    scenarios: { type: 'string', default: 'cc-jwt,cc-opaque,introspect-opaque' },
+    scenarios: { type: 'string', default: 'cc-jwt,cc-opaque,introspect-opaque,refresh' },
     'no-build': { type: 'boolean', default: false },
   },
 });
 const R = Number(values.rate);
+/** Flows (refresh chains) are far costlier per unit than a single request: their own R. */
+const FLOW_R = Number(values['flow-rate']);
 const durationSec = Number(values.duration);
 const rounds = Number(values.rounds);
 const connections = Number(values.connections);
@@ -49,6 +55,8 @@ interface Cell {
   readonly scenario: string;
   readonly target: string;
   readonly round: number;
+  /** The rate as a multiple of R (or of the flow rate). */
+  readonly factor: number;
   readonly rate: number;
   readonly run: CellRun;
 }
@@ -62,9 +70,10 @@ const median = (xs: readonly number[]) => {
 async function main(): Promise<void> {
   const began = new Date();
   const shapes: { scale: BenchScale; rates: number[] }[] = [
-    { scale: 'single', rates: [R] },
-    { scale: 'workers', rates: [R, 2 * R] },
-    { scale: 'instances', rates: [R, 2 * R] },
+    // Rates as multiples of R (FLOW_R for flow scenarios).
+    { scale: 'single', rates: [1] },
+    { scale: 'workers', rates: [1, 2] },
+    { scale: 'instances', rates: [1, 2] },
   ];
   const targets = shapes.map((s, i) => ({
     ...s,
@@ -73,7 +82,7 @@ async function main(): Promise<void> {
   const cells: Cell[] = [];
   try {
     for (const t of targets) await t.target.prepare!({});
-    log(`[equal load] ${R} req/s and ${2 * R} req/s, ${durationSec} s per cell, ${rounds} rounds, ${connections} connections`);
+    log(`[equal load] R = ${R} req/s (${FLOW_R} flows/s for refresh chains) and 2R, ${durationSec} s per cell, ${rounds} rounds, ${connections} connections`);
     for (let round = 1; round <= rounds; round++) {
       for (const t of targets) {
         const running = await t.target.start({});
@@ -81,12 +90,18 @@ async function main(): Promise<void> {
           for (const s of scenarios) {
             const p = await s.prepare(running);
             if ('na' in p) throw new Error(`${s.id}: ${p.na}`);
-            const load = p.load as Load;
+            const isFlow = 'kind' in p.load && p.load.kind === 'flow';
+            const base = isFlow ? FLOW_R : R;
+            const cell = (durationSec: number, overallRate: number) =>
+              isFlow
+                ? measureFlow(running, p.load as FlowLoad, { connections, durationSec, overallRate }, { scenario: s.id, target: t.target.id, round })
+                : measure(running, p.load as Load, { connections, durationSec, overallRate }, { scenario: s.id, target: t.target.id, round });
             // Warm-up at the highest rate of the target (JIT, pools, caches), not measured.
-            await measure(running, load, { connections, durationSec: 2, overallRate: Math.max(...t.rates) }, { scenario: s.id, target: t.target.id, round });
-            for (const rate of t.rates) {
-              const run = await measure(running, load, { connections, durationSec, overallRate: rate }, { scenario: s.id, target: t.target.id, round });
-              cells.push({ scenario: s.id, target: t.target.id, round, rate, run });
+            await cell(2, Math.max(...t.rates) * base);
+            for (const factor of t.rates) {
+              const rate = factor * base;
+              const run = await cell(durationSec, rate);
+              cells.push({ scenario: s.id, target: t.target.id, round, factor, rate, run });
               const byProcess = run.cpuUsPerRequestByProcess
                 ? ` (${Object.entries(run.cpuUsPerRequestByProcess)
                     .map(([k, v]) => `${k} ${Math.round(v)}`)
@@ -107,14 +122,13 @@ async function main(): Promise<void> {
     log('| --- | --- | ---: | ---: | ---: | ---: |');
     const summary = [];
     for (const s of scenarios) {
-      const base = median(
-        cells.filter((c) => c.scenario === s.id && c.rate === R && c.target === targets[0]!.target.id).map((c) => c.run.serverCpuUsPerRequest ?? Number.NaN),
-      );
+      const cpu = (target: string, factor: number) =>
+        median(cells.filter((c) => c.scenario === s.id && c.target === target && c.factor === factor).map((c) => c.run.serverCpuUsPerRequest ?? Number.NaN));
+      const base = cpu(targets[0]!.target.id, 1);
       for (const t of targets) {
-        for (const rate of t.rates) {
-          const us = median(
-            cells.filter((c) => c.scenario === s.id && c.target === t.target.id && c.rate === rate).map((c) => c.run.serverCpuUsPerRequest ?? Number.NaN),
-          );
+        for (const factor of t.rates) {
+          const us = cpu(t.target.id, factor);
+          const rate = factor * cells.find((c) => c.scenario === s.id && c.factor === 1)!.rate;
           const perProcess = t.scale === 'single' ? rate : rate / 2;
           summary.push({ scenario: s.id, target: t.target.id, rate, perProcess, cpuUsPerRequest: us, ratio: us / base });
           log(
@@ -126,7 +140,7 @@ async function main(): Promise<void> {
     const file = join(ROOT, 'bench/results', `scale-equal-load-${stamp(began)}.json`);
     await writeFile(
       file,
-      `${JSON.stringify({ startedAt: began.toISOString(), machine: describeMachine(), options: { R, durationSec, rounds, connections }, summary, cells }, null, 2)}\n`,
+      `${JSON.stringify({ startedAt: began.toISOString(), machine: describeMachine(), options: { R, flowR: FLOW_R, durationSec, rounds, connections }, summary, cells }, null, 2)}\n`,
     );
     log(`results: ${file}`);
   } finally {

@@ -186,9 +186,22 @@ export async function measureFlow(
         },
       })
     : null;
+  // opts.overallRate: flows start on a shared schedule, one every 1/rate s (a worker waits for
+  // the next free slot), so the cell runs at that rate as long as the workers keep up.
+  let nextSlot = start;
+  const slotMs = opts.overallRate ? 1000 / opts.overallRate : 0;
+  const waitForSlot = async (): Promise<void> => {
+    if (!slotMs) return;
+    const at = nextSlot;
+    nextSlot = Math.max(nextSlot + slotMs, performance.now());
+    const wait = at - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+  };
   await Promise.all(
     Array.from({ length: load.concurrency }, async (_, worker) => {
       while (performance.now() < end) {
+        await waitForSlot();
+        if (performance.now() >= end) break;
         const t0 = performance.now();
         try {
           const problem = await load.once(worker);
