@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { focused, launchBrowser, withTab, type Chromium } from '../support/browser.ts';
+import { focused, launchBrowser, waitForExpression, withTab, type Chromium } from '../support/browser.ts';
 import { CLIENT_NAME, startBrowserSite, type BrowserSite } from '../support/browser-site.ts';
 
 async function signIn(page: Page, username: string, password: string): Promise<void> {
@@ -98,7 +98,7 @@ describe('consent, account chooser and form_post in Chromium (whole server)', ()
       );
       await shot('chooser');
       // Keyboard: the first account has focus; Tab moves to the second, Enter picks it.
-      await page.waitForFunction("document.activeElement && document.activeElement.classList.contains('gh-account')");
+      await waitForExpression(page, "document.activeElement && document.activeElement.classList.contains('gh-account')");
       await page.keyboard.press('Tab');
       await Promise.all([page.waitForLoadState('load'), page.keyboard.press('Enter')]);
       // RFC 8252 §8.6: a public client on a loopback redirect is asked again (Allow has focus).

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { focused, launchBrowser, withTab, type Chromium } from '../support/browser.ts';
+import { focused, launchBrowser, waitForExpression, withTab, type Chromium } from '../support/browser.ts';
 import { createTestUser } from '../support/oidc.ts';
 import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -126,7 +126,7 @@ describe('logout pages in Chromium (whole server)', () => {
   /** What the OP's check_session iframe answers the RP page. */
   async function checkSession(page: Page, sessionState: string): Promise<string> {
     await page.goto(`${rp.origin}/rp?ss=${encodeURIComponent(sessionState)}`);
-    await page.waitForFunction(`document.title.startsWith('answer:')`);
+    await waitForExpression(page, `document.title.startsWith('answer:')`);
     return (await page.title()).slice('answer:'.length);
   }
 
@@ -179,7 +179,7 @@ describe('logout pages in Chromium (whole server)', () => {
       assert.equal(await page.title(), 'Sign out of Gatehouse? · Gatehouse');
       await page.getByRole('heading', { name: 'Sign out of Gatehouse?' }).waitFor();
       assert.match(await page.locator('main').innerText(), /Signed in as carol/);
-      await page.waitForFunction(`document.activeElement && document.activeElement.textContent.trim() === 'Sign out'`);
+      await waitForExpression(page, `document.activeElement && document.activeElement.textContent.trim() === 'Sign out'`);
       assert.equal((await focused(page)).text, 'Sign out');
       await shot('confirm');
       await Promise.all([page.waitForLoadState('load'), page.keyboard.press('Enter')]);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { focused, launchBrowser, waitForFocus, type Chromium, type Tab } from '../support/browser.ts';
+import { focused, launchBrowser, waitForExpression, waitForFocus, type Chromium, type Tab } from '../support/browser.ts';
 import { startBrowserSite, type BrowserSite } from '../support/browser-site.ts';
 import { createTestClient } from '../support/server.ts';
 
@@ -65,7 +65,7 @@ describe('RFC 8252 §8.6 the Continue page of a first-party native app in Chromi
   async function continuePage(page: Page, state: string): Promise<void> {
     await page.goto(site.authorizeUrl({ client_id: appId, state }));
     await page.getByRole('heading', { name: `Continue to ${APP_NAME}?` }).waitFor();
-    await page.waitForFunction("document.activeElement && document.activeElement.tagName === 'BUTTON'");
+    await waitForExpression(page, "document.activeElement && document.activeElement.tagName === 'BUTTON'");
     const f = await focused(page);
     assert.equal(f.text, 'Continue as alice', 'Continue has focus');
     assert.notEqual(f.outline, 'none', 'focus is visible');

@@ -158,9 +158,28 @@ export async function startClientSite(): Promise<ClientSite> {
  * that runs inside the page is passed as a string expression.
  */
 
+/**
+ * Waits until `expression` (evaluated in the page) is truthy, polling from here. Not
+ * `page.waitForFunction`: once its first check fails it re-evaluates a string predicate with
+ * `eval` inside the page, which our pages' CSP (`script-src 'self'`, no 'unsafe-eval') refuses,
+ * so the wait failed whenever focus arrived a moment late. `page.evaluate` goes through the
+ * DevTools protocol, which the page's CSP does not govern.
+ */
+export async function waitForExpression(page: Page, expression: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (;;) {
+    // A navigation in progress destroys the context mid-evaluation: that is "not yet", not a failure.
+    const ok = await page.evaluate(`Boolean(${expression})`).catch((e: unknown) => ((last = e), false));
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}${last ? ` (last error: ${String(last)})` : ''}`);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
 /** Waits until the element with this id has keyboard focus. */
 export async function waitForFocus(page: Page, id: string): Promise<void> {
-  await page.waitForFunction(`document.activeElement && document.activeElement.id === ${JSON.stringify(id)}`);
+  await waitForExpression(page, `document.activeElement && document.activeElement.id === ${JSON.stringify(id)}`);
 }
 
 /** The focused element: id, trimmed text, class list and computed outline style. */
