@@ -13,18 +13,6 @@ export function randomId(random: Random, bytes: number): string {
   return Buffer.from(random.bytes(bytes)).toString('base64url');
 }
 
-/**
- * A random base64url identifier that never starts with `-` or `_` (about 1 draw in 32 is
- * redrawn): client ids and user ids are passed to the command line as positional arguments,
- * where a leading `-` reads as an option, and they are read in logs without ambiguity.
- */
-export function plainRandomId(random: Random, bytes: number): string {
-  for (;;) {
-    const id = randomId(random, bytes);
-    if (/^[A-Za-z0-9]/.test(id)) return id;
-  }
-}
-
 export interface IssuedSecret {
   /** The secret itself: shown to the caller once, never stored. */
   readonly secret: string;

@@ -5,7 +5,8 @@ import { epochSeconds } from '../ports/clock.ts';
 import type { ClientPatch, Ports } from '../ports/index.ts';
 import { validateClientMetadata, type ClientMetadata, type MetadataPolicy } from '../registration/client-metadata.ts';
 import { kekId, kekRing, openWithRing, sealedKekId, sealWithRing } from '../keys/kek.ts';
-import { issueSecret, NO_SECRET, plainRandomId, usesSecret } from './client-secrets.ts';
+import { issueSecret, NO_SECRET, usesSecret } from './client-secrets.ts';
+import { plainRandomId } from '../tokens/random-ids.ts';
 
 /** The slice of ports client management needs (S6), plus the KEK and the tenant. */
 export type ClientServiceDeps = Pick<Ports, 'clients' | 'clock' | 'random' | 'events'> & {

@@ -140,7 +140,10 @@ function verified(j: PreparedJws, ok: boolean): VerifiedJwt | null {
  */
 export function verifyJws(token: string, findKey: (kid: string) => VerificationKey | undefined): VerifiedJwt | null {
   const j = prepareJws(token, findKey);
-  if (!j) return null;
+  return j ? verifyInline(j) : null;
+}
+
+function verifyInline(j: PreparedJws): VerifiedJwt | null {
   try {
     return verified(j, verify(j.spec.digest, j.input, j.keyInput, j.sig));
   } catch {
@@ -157,7 +160,7 @@ export function verifyJws(token: string, findKey: (kid: string) => VerificationK
 export function verifyJwsAsync(token: string, findKey: (kid: string) => VerificationKey | undefined): Promise<VerifiedJwt | null> {
   const j = prepareJws(token, findKey);
   if (!j) return Promise.resolve(null);
-  if (!j.spec.offload) return Promise.resolve(verifyJws(token, findKey));
+  if (!j.spec.offload) return Promise.resolve(verifyInline(j));
   return new Promise((resolve) => {
     try {
       verify(j.spec.digest, j.input, j.keyInput, j.sig, (err, ok) => resolve(err ? null : verified(j, ok)));

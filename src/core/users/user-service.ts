@@ -1,4 +1,4 @@
-import { plainRandomId } from '../clients/client-secrets.ts';
+import { plainRandomId } from '../tokens/random-ids.ts';
 import { GatehouseError } from '../errors.ts';
 import type { ActorRef, EventMap } from '../events.ts';
 import type { TenantId } from '../model/tenant.ts';

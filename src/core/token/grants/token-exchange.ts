@@ -273,10 +273,9 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
       const allowed = subjectScope.filter((s) => client.scopes.includes(s));
       const planned = deps.accessTokens.plan(client, params.scope, resources, allowed);
       const audience = audiences.length || resources.length ? [...new Set([...audiences, ...(resources.length ? planned.audience : [])])] : planned.audience;
-      // The issued token never outlives the subject token (`notAfter`: capped at the minting `iat`).
-      const ttl = Math.min(planned.ttl, subject.expiresAt - now);
+      // The issued token never outlives the subject token: `notAfter` caps `exp` at the minting `iat`.
       const format = requestedType === TOKEN_TYPE.jwt ? 'jwt' : planned.format;
-      const plan = { ...planned, audience, ttl, format, notAfter: subject.expiresAt } as const;
+      const plan = { ...planned, audience, format, notAfter: subject.expiresAt } as const;
 
       const userId = tokenUserId(subject, deps.subjects);
       const claims: Record<string, unknown> = {};
