@@ -40,6 +40,8 @@ export async function gatehouseResourceServer(app: FastifyInstance, opts: Gateho
         },
         { scopes },
       );
+      // RFC 9449 §9: the proof carried the previous window's nonce; hand out the current one.
+      if (request.gatehouseToken.dpopNonce) reply.header('dpop-nonce', request.gatehouseToken.dpopNonce);
     } catch (e) {
       if (!(e instanceof ResourceServerError)) throw e;
       reply.code(e.status).headers({ ...e.headers, 'cache-control': 'no-store' });

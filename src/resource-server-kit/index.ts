@@ -11,6 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createRemoteJWKSet, decodeProtectedHeader, errors as joseErrors, type JWTPayload, jwtVerify } from 'jose';
+import { createDpopNonces } from '../core/dpop/dpop-nonce.ts';
 import { createDpopVerifier, DPOP_ALGORITHMS, type DpopAlgorithm, type DpopVerifier } from '../core/dpop/dpop-proof.ts';
 import { normalizeHtu } from '../core/dpop/htu.ts';
 import { checkTokenBinding } from '../core/dpop/token-binding.ts';
@@ -62,6 +63,20 @@ export interface ResourceServerOptions {
     /** Oldest accepted proof `iat`, in seconds (default 300), and the clock skew tolerated both ways (default 5). */
     readonly proofMaxAge?: number;
     readonly clockSkew?: number;
+    /**
+     * Server-provided nonces (RFC 9449 §9): every proof must carry a nonce this resource handed
+     * out, which bounds a pre-generated proof's life to one or two windows. The nonce is the HMAC
+     * of a time window under `secret`, so nothing is stored and every instance of the resource
+     * server that shares the secret accepts the others' nonces. A proof without one (or with an
+     * expired one) gets 401 `use_dpop_nonce` and a `DPoP-Nonce` header; a proof carrying the
+     * previous window's nonce passes and `VerifiedToken.dpopNonce` carries the new one to send.
+     */
+    readonly nonce?: {
+      /** At least 32 bytes (a string is taken as UTF-8). Not the authorization server's key: a secret of this resource. */
+      readonly secret: string | Uint8Array;
+      /** Seconds a nonce window lasts (default 60; a nonce is accepted for one to two windows). */
+      readonly windowSeconds?: number;
+    };
   };
   /** Clock skew tolerated for `exp`/`nbf`/`iat` of access tokens, in seconds (default 5). */
   readonly clockToleranceSeconds?: number;
@@ -84,6 +99,12 @@ export interface VerifiedToken {
   readonly cnf: { readonly jkt?: string } | undefined;
   /** Every claim of the JWT payload, or of the introspection response. */
   readonly claims: Readonly<Record<string, unknown>>;
+  /**
+   * With `dpop.nonce`: a fresh nonce to send back in a `DPoP-Nonce` response header because the
+   * proof carried the previous window's (RFC 9449 §9). The Fastify plugin and the middleware set
+   * the header themselves; a web-`Request` handler adds it to its `Response`.
+   */
+  readonly dpopNonce: string | undefined;
 }
 
 /** A refusal: `status` 401 or 403, the OAuth `code`, and the headers to send (`WWW-Authenticate`, maybe `DPoP-Nonce`). */
@@ -181,12 +202,17 @@ const stringList = (v: unknown): string[] => (typeof v === 'string' ? [v] : Arra
 class Invalid extends Error {
   readonly code: 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce';
   readonly description: string;
-  constructor(code: 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce', description: string) {
+  /** Headers the refusal carries besides `WWW-Authenticate` (`DPoP-Nonce` for use_dpop_nonce). */
+  readonly headers: Readonly<Record<string, string>>;
+  constructor(code: 'invalid_token' | 'invalid_dpop_proof' | 'use_dpop_nonce', description: string, headers: Readonly<Record<string, string>> = {}) {
     super(description);
     this.code = code;
     this.description = description;
+    this.headers = headers;
   }
 }
+
+const MIN_NONCE_SECRET_BYTES = 32;
 
 export function createResourceServer(opts: ResourceServerOptions): ResourceServer {
   const issuer = opts.issuer;
@@ -200,16 +226,27 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
 
   const dpopOpts = opts.dpop;
   const dpopAlgorithms: readonly DpopAlgorithm[] = dpopOpts?.algorithms ?? DPOP_ALGORITHMS.filter((a) => a !== 'Ed25519');
+  const clock = { now: () => Date.now() };
+  const nonceOpts = dpopOpts?.nonce;
+  let nonces: ReturnType<typeof createDpopNonces> = { current: () => '', check: () => 'invalid' };
+  if (nonceOpts) {
+    const secret = typeof nonceOpts.secret === 'string' ? Buffer.from(nonceOpts.secret, 'utf8') : Buffer.from(nonceOpts.secret);
+    if (secret.length < MIN_NONCE_SECRET_BYTES) throw new Error(`dpop.nonce.secret must be at least ${MIN_NONCE_SECRET_BYTES} bytes`);
+    const window = nonceOpts.windowSeconds ?? 60;
+    if (!Number.isInteger(window) || window < 1) throw new Error('dpop.nonce.windowSeconds must be a whole number of seconds ≥ 1');
+    nonces = createDpopNonces(secret, window, clock);
+  }
   const dpop: DpopVerifier | null = dpopOpts
     ? createDpopVerifier(
+        { replay: dpopOpts.replayCache ?? memoryReplayCache(), clock, nonces, tenantId: 'resource' as TenantId },
         {
-          replay: dpopOpts.replayCache ?? memoryReplayCache(),
-          clock: { now: () => Date.now() },
-          // No server nonces here (RFC 9449 §9 is optional): the verifier never asks for one.
-          nonces: { current: () => '', check: () => 'invalid' },
-          tenantId: 'resource' as TenantId,
+          dpop: {
+            algorithms: dpopAlgorithms,
+            proofMaxAge: dpopOpts.proofMaxAge ?? 300,
+            clockSkew: dpopOpts.clockSkew ?? 5,
+            requireNonce: nonceOpts !== undefined,
+          },
         },
-        { dpop: { algorithms: dpopAlgorithms, proofMaxAge: dpopOpts.proofMaxAge ?? 300, clockSkew: dpopOpts.clockSkew ?? 5, requireNonce: false } },
       )
     : null;
   const bearerAllowed = !dpopOpts?.required;
@@ -335,6 +372,7 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
   };
   const unauthorized = (used: 'Bearer' | 'DPoP' | null, error: Invalid | null, scope: string | undefined) =>
     new ResourceServerError(401, error?.code ?? null, error?.description ?? 'an access token is required', {
+      ...error?.headers,
       'www-authenticate': challenges(used, error ? { error: error.code, error_description: error.description } : {}, scope),
     });
 
@@ -348,6 +386,7 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
     const token = m[2]!;
     if ((scheme === 'DPoP' && !dpop) || (scheme === 'Bearer' && !bearerAllowed)) throw unauthorized(null, null, scope);
     let claims: Record<string, unknown>;
+    let nextNonce: string | undefined;
     try {
       let jkt: string | null = null;
       if (scheme === 'DPoP') {
@@ -355,6 +394,7 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
         if (normalizeHtu(parts.url) === null) throw new Invalid('invalid_dpop_proof', 'the request URI is not absolute');
         const proof = await dpop!.verify({ proof: parts.dpop, method: parts.method, url: parts.url, accessToken: token });
         jkt = proof.jkt;
+        nextNonce = proof.nextNonce ?? undefined;
       }
       claims = opts.verification.kind === 'jwt' ? await verifyJwt(token) : await introspect(token);
       const cnf = isObject(claims.cnf) ? claims.cnf : null;
@@ -362,7 +402,7 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
     } catch (e) {
       if (e instanceof Invalid) throw unauthorized(scheme, e, scope);
       if (e instanceof OAuthError && (e.code === 'invalid_token' || e.code === 'invalid_dpop_proof' || e.code === 'use_dpop_nonce')) {
-        throw unauthorized(scheme, new Invalid(e.code, e.description ?? e.code), scope);
+        throw unauthorized(scheme, new Invalid(e.code, e.description ?? e.code, e.code === 'use_dpop_nonce' ? e.headers : {}), scope);
       }
       throw e;
     }
@@ -386,6 +426,7 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
       expiresAt: typeof claims.exp === 'number' ? claims.exp : undefined,
       cnf,
       claims,
+      dpopNonce: nextNonce,
     };
   };
 
@@ -457,6 +498,8 @@ export function requireScopesMiddleware(rs: ResourceServer, scopes: readonly str
     rs.verify(nodeRequestParts(req, origin), { scopes }).then(
       (token) => {
         req.auth = token;
+        // RFC 9449 §9: the proof carried the previous window's nonce; hand out the current one.
+        if (token.dpopNonce) res.setHeader('dpop-nonce', token.dpopNonce);
         next();
       },
       (e: unknown) => {
