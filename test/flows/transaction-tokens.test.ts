@@ -244,6 +244,18 @@ describe('Transaction tokens (draft-ietf-oauth-transaction-tokens): issuance', (
     refusedWith(await exchange(intruder, request()), 'invalid_request');
   });
 
+  test("§6 (Gatehouse's policy): a txn token never outlives the subject token: expires_in and exp end at the subject's exp", async () => {
+    const iat = Math.floor(op.clock.now() / 1000);
+    const shortLived = await signWithOurKey(
+      { iss: op.url, sub: alice.id, aud: op.url, client_id: shop.client_id, iat, exp: iat + 20, jti: `short-${iat}`, scope: 'trade' },
+      'at+jwt',
+    );
+    const body = ok(await exchange(gateway, request({ subject_token: shortLived })));
+    assert.equal(body.expires_in, 20);
+    const { payload } = await verifyWithJose(body.access_token);
+    assert.equal(payload.exp, iat + 20);
+  });
+
   test('§11.1 request_context / request_details: oversized, malformed JSON, or not an object is invalid_request', async () => {
     refusedWith(await exchange(gateway, request({ request_context: JSON.stringify({ pad: 'x'.repeat(600) }) })), 'invalid_request');
     refusedWith(await exchange(gateway, request({ request_details: JSON.stringify({ pad: 'x'.repeat(600) }) })), 'invalid_request');
@@ -265,6 +277,99 @@ describe('Transaction tokens (draft-ietf-oauth-transaction-tokens): issuance', (
     refusedWith(await exchange(gateway, request({ subject_token: userTokens.refresh_token!, subject_token_type: RT })), 'invalid_request');
     refusedWith(await exchange(gateway, request({ subject_token: userTokens.id_token!, subject_token_type: IDT })), 'invalid_request');
     refusedWith(await exchange(gateway, request({ subject_token: 'garbage', subject_token_type: JWT })), 'invalid_request');
+  });
+});
+
+describe('Transaction tokens: replacement (§13 "Txn-Token as a subject_token")', () => {
+  const replaceRequest = (subjectToken: string, extra: Record<string, string> = {}) => ({
+    requested_token_type: TXN,
+    subject_token: subjectToken,
+    subject_token_type: TXN,
+    audience: DOMAIN,
+    scope: 'trade',
+    ...extra,
+  });
+  let original: string;
+  before(async () => {
+    original = ok(
+      await exchange(
+        gateway,
+        request({ request_context: JSON.stringify({ transport: 'https' }), request_details: JSON.stringify({ action: 'BUY', ticker: 'MSFT' }) }),
+      ),
+    ).access_token;
+  });
+
+  test('a workload further down the chain gets a replacement: txn, sub and aud kept, req_wl a chain, members added, never past the original exp', async () => {
+    const body = ok(
+      await exchange(
+        batch,
+        replaceRequest(original, { request_context: JSON.stringify({ hop: 'batch' }), request_details: JSON.stringify({ ticker: 'MSFT', venue: 'XNAS' }) }),
+      ),
+    );
+    assert.equal(body['issued_token_type'], TXN);
+    assert.equal(body.token_type.toLowerCase(), 'n_a');
+    assert.equal(body.refresh_token, undefined);
+    const before = decodeJwt(original);
+    const { payload, protectedHeader } = await verifyWithJose(body.access_token);
+    assert.equal(protectedHeader.typ, 'txntoken+jwt');
+    // "MUST NOT modify txn, sub, and aud values".
+    assert.equal(payload['txn'], before['txn']);
+    assert.equal(payload.sub, before.sub);
+    assert.equal(payload.aud, DOMAIN);
+    // "MUST maintain the Call Chain of workloads".
+    assert.deepEqual(payload['req_wl'], ['gateway', 'batch']);
+    assert.deepEqual(payload['rctx'], { transport: 'https', req_ip: CALLER_IP, req_wl: ['gateway', 'batch'], hop: 'batch' });
+    assert.deepEqual(payload['tctx'], { action: 'BUY', ticker: 'MSFT', venue: 'XNAS' });
+    assert.ok((payload.exp as number) <= (before.exp as number), 'never outlives the replaced token');
+    // The kit reads the chain.
+    const v = await verifier.verify(body.access_token);
+    assert.deepEqual(v.requestingWorkloads, ['gateway', 'batch']);
+    // A replacement of a replacement extends the chain.
+    const third = ok(await exchange(gateway, replaceRequest(body.access_token)));
+    assert.deepEqual(decodeJwt(third.access_token)['req_wl'], ['gateway', 'batch', 'gateway']);
+  });
+
+  test('the replacement ends when the replaced token does: exp and expires_in capped at its exp', async () => {
+    const claims = txnClaims({ sub: alice.id, scope: 'trade' });
+    claims['exp'] = (claims['iat'] as number) + 7;
+    const body = ok(await exchange(gateway, replaceRequest(await signWithOurKey(claims, 'txntoken+jwt'))));
+    assert.equal(body.expires_in, 7);
+    assert.equal(decodeJwt(body.access_token).exp, claims['exp']);
+  });
+
+  test('"MUST NOT ... expand the scope": a purpose beyond the replaced token is invalid_scope; a narrower one passes', async () => {
+    const wide = ok(await exchange(batch, request({ subject_token: await clientToken(batch, 'trade report'), scope: 'trade report' }))).access_token;
+    refusedWith(await exchange(gateway, replaceRequest(original, { scope: 'trade report' })), 'invalid_scope');
+    const narrowed = ok(await exchange(gateway, replaceRequest(wide, { scope: 'report' })));
+    assert.equal(decodeJwt(narrowed.access_token)['scope'], 'report');
+  });
+
+  test('asserted values stay: changing a tctx or rctx member (or req_ip) is invalid_request', async () => {
+    refusedWith(await exchange(batch, replaceRequest(original, { request_details: JSON.stringify({ action: 'SELL' }) })), 'invalid_request');
+    refusedWith(await exchange(batch, replaceRequest(original, { request_context: JSON.stringify({ req_ip: '10.0.0.1' }) })), 'invalid_request');
+    refusedWith(await exchange(batch, replaceRequest(original, { request_context: JSON.stringify({ transport: 'http' }) })), 'invalid_request');
+  });
+
+  test('only a valid txn token of ours for this trust domain is replaced; only allow-listed workloads replace', async () => {
+    refusedWith(await exchange(intruder, replaceRequest(original)), 'invalid_request');
+    // Expired ("MUST NOT issue a new Txn-Token when the Txn-Token being replaced has expired").
+    const iat = Math.floor(op.clock.now() / 1000) - 120;
+    refusedWith(await exchange(gateway, replaceRequest(await signWithOurKey(txnClaims({ iat, exp: iat + 60 }), 'txntoken+jwt'))), 'invalid_request');
+    // Another trust domain, another issuer, another typ, another key, or an access token.
+    refusedWith(await exchange(gateway, replaceRequest(await signWithOurKey(txnClaims({ aud: 'other-domain.example' }), 'txntoken+jwt'))), 'invalid_request');
+    refusedWith(
+      await exchange(gateway, replaceRequest(await signWithOurKey(txnClaims({ iss: 'https://elsewhere.example' }), 'txntoken+jwt'))),
+      'invalid_request',
+    );
+    refusedWith(await exchange(gateway, replaceRequest(await signWithOurKey(txnClaims(), 'JWT'))), 'invalid_request');
+    const { privateKey } = await generateKeyPair('ES256');
+    const ours = (await (await fetch(`${op.url}/jwks.json`)).json()) as { keys: { kid: string; kty: string }[] };
+    const kid = ours.keys.find((k) => k.kty === 'EC')!.kid;
+    const forged = await new SignJWT(txnClaims()).setProtectedHeader({ alg: 'ES256', typ: 'txntoken+jwt', kid }).sign(privateKey);
+    refusedWith(await exchange(gateway, replaceRequest(forged)), 'invalid_request');
+    refusedWith(await exchange(gateway, replaceRequest(userTokens.access_token)), 'invalid_request');
+    // A txn token is still no subject token for an access token (§13.13).
+    refusedWith(await exchange(gateway, { ...replaceRequest(original), requested_token_type: AT }), 'invalid_request');
   });
 });
 

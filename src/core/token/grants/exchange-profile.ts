@@ -42,7 +42,7 @@ export interface ExchangeProfile {
 export function publishProfileExchange(
   events: EventPublisher,
   tenantId: TenantId,
-  e: { client: Client; subject: TokenView; audience: string; scope: string; jti: string; issuedTokenType: string },
+  e: { client: Client; subject: Pick<TokenView, 'clientId' | 'jti'>; audience: string; scope: string; jti: string; issuedTokenType: string },
 ): void {
   events.publish('token.exchanged', {
     tenantId,

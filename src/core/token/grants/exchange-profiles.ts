@@ -11,7 +11,7 @@ import { createIdJagProfile, type IdJagConfig } from './id-jag-issuance.ts';
 import { createTransactionTokenProfile, type TransactionTokenConfig } from './transaction-token.ts';
 
 export interface ExchangeProfilesDeps {
-  readonly keys: Pick<KeyRing, 'signer'>;
+  readonly keys: Pick<KeyRing, 'signer' | 'verifyAsync'>;
   readonly clients: Pick<ClientStore, 'get'>;
   readonly users: Pick<UserStore, 'get'>;
   readonly subjects: UserSubjects;

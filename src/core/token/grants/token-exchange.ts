@@ -196,7 +196,9 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
       // RFC 8693 §2.1: subject_token and subject_token_type are REQUIRED; actor_token_type is
       // "REQUIRED when the actor_token parameter is present ... and MUST NOT be included otherwise".
       if (!subject_token || !subject_token_type) throw refused('subject_token and subject_token_type are required');
-      if (!SUBJECT_TOKEN_TYPES.includes(subject_token_type)) throw refused('subject_token_type is not supported');
+      if (!SUBJECT_TOKEN_TYPES.includes(subject_token_type) && !profiles.some((p) => p.subjectTokenTypes.includes(subject_token_type))) {
+        throw refused('subject_token_type is not supported');
+      }
       if ((actor_token === undefined) !== (actor_token_type === undefined)) throw refused('actor_token and actor_token_type go together');
       if (actor_token_type !== undefined && !ACTOR_TOKEN_TYPES.includes(actor_token_type)) throw refused('actor_token_type is not supported');
       const requestedType = params.requested_token_type ?? TOKEN_TYPE.access_token;
@@ -216,6 +218,8 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
         });
       }
       if (!ISSUED_TOKEN_TYPES.includes(requestedType)) throw refused('requested_token_type is not supported');
+      // A type only a profile takes (a transaction token to replace) is no subject for an access token.
+      if (!SUBJECT_TOKEN_TYPES.includes(subject_token_type)) throw refused('subject_token_type is not accepted for this requested_token_type');
 
       const policy = tokenExchangePolicy(client);
       if (actor_token === undefined ? !policy.impersonation : !policy.delegation) {

@@ -9,7 +9,8 @@ import { createRandomIds } from '../../tokens/random-ids.ts';
 import { tokenUserId } from '../../tokens/token-principals.ts';
 import { foreignIssuerOf } from '../../trusted-issuers/external-subject-token.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
-import { publishProfileExchange, type ExchangeProfile } from './exchange-profile.ts';
+import type { TokenResponse } from '../types.ts';
+import { publishProfileExchange, type ExchangeProfile, type ExchangeProfileRequest } from './exchange-profile.ts';
 
 /** draft-ietf-oauth-transaction-tokens §11.1: the requested (and issued) token type. */
 export const TXN_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:txn_token';
@@ -24,7 +25,7 @@ export interface TransactionTokenConfig {
 }
 
 export interface TransactionTokenDeps {
-  readonly keys: Pick<KeyRing, 'signer'>;
+  readonly keys: Pick<KeyRing, 'signer' | 'verifyAsync'>;
   readonly subjects: UserSubjects;
   readonly random: Random;
   readonly events: EventPublisher;
@@ -73,9 +74,10 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
   const id = createRandomIds(deps.random);
   return {
     tokenType: TXN_TOKEN_TYPE,
-    // §11.2: any RFC 8693 type "except the Refresh Token type"; here our access tokens (§13.3:
-    // refresh tokens "MUST NOT be used to request transaction tokens").
-    subjectTokenTypes: ['urn:ietf:params:oauth:token-type:access_token', 'urn:ietf:params:oauth:token-type:jwt'],
+    // §11.2: any RFC 8693 type "except the Refresh Token type"; here our access tokens and trusted
+    // issuers' JWTs (§13.3: refresh tokens "MUST NOT be used to request transaction tokens"), and
+    // a transaction token of ours to replace (§13 "Txn-Token as a subject_token").
+    subjectTokenTypes: ['urn:ietf:params:oauth:token-type:access_token', 'urn:ietf:params:oauth:token-type:jwt', TXN_TOKEN_TYPE],
     params: ['request_context', 'request_details'],
     async handle({ client, params, audiences, resources, address, now, readSubject }) {
       // §11.3: the TTS "MUST validate the requesting workload client authentication and determine
@@ -94,6 +96,9 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
       const rctxIn = parseContextParam('request_context', params['request_context'], maxContextBytes);
       const tctxIn = parseContextParam('request_details', params['request_details'], maxContextBytes);
 
+      if (params['subject_token_type'] === TXN_TOKEN_TYPE) {
+        return replace({ client, subjectToken: params['subject_token'] ?? '', purpose, rctxIn, tctxIn, now });
+      }
       const subject = await readSubject();
       // §13.6: "The TTS MUST ensure that the requested scope of the Txn-Token is equal or less than
       // the scope(s) identified in the subject_token."
@@ -116,7 +121,10 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
       // Earlier revisions of the draft carried req_wl inside rctx; kept there too for their verifiers.
       rctx.req_wl = client.clientId;
       const txn = id(18);
-      const exp = now + ttl;
+      // §6 lets the TTS's policy choose whether a txn token may outlive the presented token; ours
+      // is that it never does (docs/transaction-tokens.md#lifetime): the shorter of ttl and the
+      // subject token's remaining life.
+      const exp = subject.expiresAt === undefined ? now + ttl : Math.min(now + ttl, subject.expiresAt);
       const payload: Record<string, unknown> = {
         iss: deps.config.issuer,
         iat: now,
@@ -142,7 +150,78 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
         issuedTokenType: TXN_TOKEN_TYPE,
       });
       // §11.4: token_type "MUST be set to N_A"; "MUST NOT include the refresh_token value".
-      return { access_token: token, issued_token_type: TXN_TOKEN_TYPE, token_type: 'N_A', expires_in: ttl };
+      return { access_token: token, issued_token_type: TXN_TOKEN_TYPE, token_type: 'N_A', expires_in: exp - now };
     },
   };
+
+  /**
+   * §13 "Txn-Token as a subject_token": a replacement transaction token for a workload further
+   * down the call chain. The replaced token must be one of ours for this trust domain and still
+   * valid. `txn`, `sub` and `aud` are kept; the purpose may only narrow; `rctx` and `tctx` members
+   * may be added but never changed; the requesting workloads are kept as a chain (`req_wl` becomes
+   * an array ending with this workload); the replacement never outlives the token it replaces, so
+   * replacing cannot extend a transaction and no replacement count is needed.
+   */
+  async function replace(r: {
+    client: ExchangeProfileRequest['client'];
+    subjectToken: string;
+    purpose: string[];
+    rctxIn: Record<string, unknown> | undefined;
+    tctxIn: Record<string, unknown> | undefined;
+    now: number;
+  }): Promise<TokenResponse> {
+    const verified = await deps.keys.verifyAsync(r.subjectToken);
+    // §9.1 typ; §12.2: signature, trust domain (aud), not expired; and ours (iss).
+    if (!verified || verified.header['typ'] !== TXN_TOKEN_TYP) throw refused('the subject_token is not a transaction token this server issued');
+    const old = verified.payload;
+    if (old['iss'] !== deps.config.issuer || old['aud'] !== trustDomain) throw refused('the subject_token is not a transaction token of this trust domain');
+    const oldExp = old['exp'];
+    // "MUST NOT issue a new Txn-Token when the Txn-Token being replaced has expired."
+    if (typeof oldExp !== 'number' || !Number.isFinite(oldExp) || oldExp <= r.now) throw refused('the subject_token has expired');
+    const { txn, sub, scope } = old;
+    if (typeof txn !== 'string' || typeof sub !== 'string' || typeof scope !== 'string') throw refused('the subject_token lacks txn, sub or scope');
+    // "MUST NOT enable modification to asserted values that expand the scope of permitted actions."
+    const held = parseScope(scope) ?? [];
+    const beyond = r.purpose.filter((s) => !held.includes(s));
+    if (beyond.length) throw OAuthError.invalidScope("the purpose exceeds the replaced token's scope", `scopes ${beyond.join(' ').slice(0, 200)}`);
+    // "MAY enable additional asserted values": new members only; an asserted one stays as it is.
+    const merge = (name: string, asserted: unknown, added: Record<string, unknown> | undefined) => {
+      const out: Record<string, unknown> = isRecord(asserted) ? { ...asserted } : {};
+      for (const [k, v] of Object.entries(added ?? {})) {
+        if (k in out && JSON.stringify(out[k]) !== JSON.stringify(v)) throw refused(`${name} may add members to the replaced token's, not change ${k}`);
+        out[k] = v;
+      }
+      return out;
+    };
+    // "MUST maintain the Call Chain of workloads that requested the Txn-Token being replaced".
+    const before = old['req_wl'];
+    const chain = typeof before === 'string' ? [before] : Array.isArray(before) ? before.filter((w): w is string => typeof w === 'string') : [];
+    chain.push(r.client.clientId);
+    const rctx = merge('request_context', old['rctx'], r.rctxIn);
+    rctx.req_wl = chain;
+    const tctx = merge('request_details', old['tctx'], r.tctxIn);
+    const exp = Math.min(r.now + ttl, oldExp);
+    const payload: Record<string, unknown> = {
+      iss: deps.config.issuer,
+      iat: r.now,
+      exp,
+      aud: trustDomain,
+      txn,
+      sub,
+      scope: formatScope(r.purpose),
+      req_wl: chain,
+      rctx,
+    };
+    if (Object.keys(tctx).length > 0) payload.tctx = tctx;
+    const token = await deps.keys.signer(deps.config.tokens.accessTokenSigningAlg).signAsync(payload, TXN_TOKEN_TYP);
+    publishProfileExchange(deps.events, deps.tenantId, {
+      client: r.client,
+      subject: { clientId: chain[0]!, jti: txn },
+      audience: trustDomain!,
+      scope: formatScope(r.purpose),
+      jti: txn,
+      issuedTokenType: TXN_TOKEN_TYPE,
+    });
+    return { access_token: token, issued_token_type: TXN_TOKEN_TYPE, token_type: 'N_A', expires_in: exp - r.now };
+  }
 }
