@@ -233,6 +233,41 @@ describe('RFC 8693 token exchange', () => {
     );
   });
 
+  test('RFC 8693 §2.1 actor_token_type id_token: our ID token issued to the requesting client names the person acting; one issued to another client, or a refresh token, is refused', async () => {
+    const iat = Math.floor(op.clock.now() / 1000);
+    // An ID token as Gatehouse issues one to `api` (a person signed in there).
+    const idToken = await op.gh.services.keys
+      .signer('RS256')
+      .signAsync({ iss: op.url, sub: alice.id, aud: api.client_id, azp: api.client_id, iat, exp: iat + 300, auth_time: iat - 5 }, 'JWT');
+    const body = ok(
+      await exchange(api, { subject_token: userTokens.access_token, subject_token_type: AT, actor_token: idToken, actor_token_type: IDT, audience: BACKEND }),
+    );
+    const claims = await verifyAccessToken(body.access_token, BACKEND);
+    assert.deepEqual(claims['act'], { sub: alice.id, client_id: api.client_id });
+    // The RP's ID token was issued to another client: it says nothing about who acts through `api`.
+    refusedWith(
+      await exchange(api, {
+        subject_token: userTokens.access_token,
+        subject_token_type: AT,
+        actor_token: userTokens.id_token!,
+        actor_token_type: IDT,
+        audience: BACKEND,
+      }),
+      'invalid_request',
+    );
+    // RFC 6749 §10.4: a refresh token is a credential, not an actor statement.
+    refusedWith(
+      await exchange(api, {
+        subject_token: userTokens.access_token,
+        subject_token_type: AT,
+        actor_token: userTokens.refresh_token!,
+        actor_token_type: RT,
+        audience: BACKEND,
+      }),
+      'invalid_request',
+    );
+  });
+
   test('RFC 8693 §4.4 may_act: the named actor may act; another actor, or none, is refused (§2.2.2 invalid_request)', async () => {
     const token = await mayActToken({ client_id: actor1.client_id });
     const body = ok(

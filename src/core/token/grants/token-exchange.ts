@@ -29,7 +29,12 @@ export const TOKEN_TYPE = {
 
 /** Subject token types accepted (`jwt` and `access_token` also from trusted external issuers). */
 export const SUBJECT_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.access_token, TOKEN_TYPE.jwt, TOKEN_TYPE.refresh_token, TOKEN_TYPE.id_token];
-const ACTOR_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.access_token, TOKEN_TYPE.jwt];
+/**
+ * Actor token types: access tokens and JWTs (ours or a trusted issuer's), and one of our ID tokens
+ * issued to the requesting client (the person acting signed in there). Never a refresh token: it
+ * is a credential for this endpoint (RFC 6749 §10.4), not a statement of who acts.
+ */
+const ACTOR_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.access_token, TOKEN_TYPE.jwt, TOKEN_TYPE.id_token];
 const ISSUED_TOKEN_TYPES: readonly string[] = [TOKEN_TYPE.access_token, TOKEN_TYPE.jwt];
 
 /**
@@ -160,6 +165,8 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
     if (type === TOKEN_TYPE.id_token) {
       const view = await fromIdToken(token, now);
       if (!view) throw refused(`the ${role}_token is not a valid ID token this server issued`);
+      // An ID token as actor stands for the person acting through this client: issued to it.
+      if (role === 'actor' && view.clientId !== client.clientId) throw refused('an actor ID token must have been issued to the requesting client');
       const principals = await checkTokenPrincipals(deps, view);
       if (!principals.available || !principals.user) throw refused(`the ${role}_token's user or client is no longer available`);
       return view;
