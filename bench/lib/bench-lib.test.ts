@@ -7,7 +7,7 @@ import { parseCreatedClient } from '../servers/gatehouse.ts';
 import { nextPageHref } from '../lists/console-http.ts';
 import { replaceBetweenMarkers } from '../update-readme.ts';
 import { niceScale, renderChart } from './chart.ts';
-import { evaluateGoals } from './goals.ts';
+import { evaluateGoals, scenarioRatio, TOKEN_EXCHANGE_PCT } from './goals.ts';
 import { computeRatios } from './report.ts';
 import { median, summarize, type CellSummary } from './summary.ts';
 import type { CellRun } from './types.ts';
@@ -84,6 +84,27 @@ test('goals are met, missed, or not measured', () => {
   assert.equal(by('Gatehouse p99').met, false);
   assert.equal(by('Gatehouse idle RSS').met, true);
   assert.equal(by('Gatehouse start').measured, 0.9);
+});
+
+test('issue #12 goal: token exchange ÷ client_credentials JWT on Gatehouse, median of per-round ratios; not measured without both cells', () => {
+  const cells = [ok('cc-jwt', 'gatehouse', 8000), ok('token-exchange', 'gatehouse', 4400)];
+  const runs = [
+    run({ round: 1, reqPerSec: 8000 }),
+    run({ round: 2, reqPerSec: 10000 }),
+    run({ round: 3, reqPerSec: 6000 }),
+    run({ scenario: 'token-exchange', round: 1, reqPerSec: 4400 }), // 55 %
+    run({ scenario: 'token-exchange', round: 2, reqPerSec: 4000 }), // 40 %
+    run({ scenario: 'token-exchange', round: 3, reqPerSec: 3600 }), // 60 %
+  ];
+  const tx = (c: readonly CellSummary[], r: readonly CellRun[]) => evaluateGoals(c, [], [], 2, r).find((g) => g.name.startsWith('token exchange'))!;
+  const g = tx(cells, runs);
+  assert.ok(Math.abs(g.measured! - 55) < 1e-9, String(g.measured));
+  assert.equal(g.met, true);
+  assert.equal(g.threshold, TOKEN_EXCHANGE_PCT);
+  assert.equal(tx([ok('cc-jwt', 'gatehouse', 8000), ok('token-exchange', 'gatehouse', 3000)], []).met, false); // 37.5 % from the cells alone
+  assert.equal(tx([ok('cc-jwt', 'gatehouse', 8000)], []).met, null);
+  assert.equal(tx([ok('cc-jwt', 'gatehouse', 8000), { ...ok('token-exchange', 'gatehouse', 6000), status: 'invalid' }], runs).met, null);
+  assert.equal(scenarioRatio(cells, runs, 'oidc-provider', 'token-exchange', 'cc-jwt'), null);
 });
 
 test('RFC 6749 §2.3.1 Basic credentials are form-urlencoded before base64', () => {

@@ -1,5 +1,5 @@
 import { scaleGoals } from './scale.ts';
-import { goal, type CellSummary, type Goal, type StartupSummary } from './summary.ts';
+import { goal, median, ratio, type CellSummary, type Goal, type StartupSummary } from './summary.ts';
 import type { CellRun } from './types.ts';
 
 /** Goals (issue #9's table, which retired the earlier 3× / 2× targets), as ratios within one run (so the machine's speed cancels). */
@@ -13,6 +13,25 @@ export const SIGNIN_BG_P99_MS = 50;
 export const BACKEND_JWT_RATIO = 1.5;
 /** Issue #10: the same for opaque tokens, each durable before its response. */
 export const BACKEND_OPAQUE_RATIO = 1;
+/** Issue #12: token exchange (JWT in, JWT out) ≥ 50 % of client_credentials JWT throughput on the same run. */
+export const TOKEN_EXCHANGE_PCT = 50;
+
+/**
+ * One target's `scenario` ÷ its `base` scenario in the same run, or null unless both cells are
+ * valid: the median of per-round ratios (the two cells of a round ran moments apart, as in
+ * computeRatios), else the ratio of the medians.
+ */
+export function scenarioRatio(cells: readonly CellSummary[], runs: readonly CellRun[], target: string, scenario: string, base: string): number | null {
+  const find = (s: string) => cells.find((c) => c.scenario === s && c.target === target);
+  const whole = ratio(find(scenario), find(base));
+  if (whole === null) return null;
+  const perRound: number[] = [];
+  for (const a of runs.filter((r) => r.scenario === scenario && r.target === target)) {
+    const b = runs.find((r) => r.scenario === base && r.target === target && r.round === a.round);
+    if (b && b.reqPerSec > 0) perRound.push(a.reqPerSec / b.reqPerSec);
+  }
+  return perRound.length ? median(perRound) : whole;
+}
 
 export function evaluateGoals(
   cells: readonly CellSummary[],
@@ -45,6 +64,13 @@ export function evaluateGoals(
     goal('client_credentials opaque (SQLite) vs node-oidc-provider opaque (memory)', r('cc-opaque', 'oidc-provider'), '≥', 2.5, '×'),
     goal('client_credentials with DPoP vs node-oidc-provider with DPoP', r('cc-dpop', 'oidc-provider'), '≥', 2, '×'),
     goal('introspection vs node-oidc-provider', r('introspect-opaque', 'oidc-provider'), '≥', 2.5, '×'),
+    goal(
+      'token exchange (JWT in, JWT out) vs client_credentials JWT, Gatehouse (SQLite)',
+      pct(scenarioRatio(cells, runs, 'gatehouse', 'token-exchange', 'cc-jwt')),
+      '≥',
+      TOKEN_EXCHANGE_PCT,
+      '%',
+    ),
     goal(
       `Gatehouse p99 at 50 connections, worst scenario`,
       ghOk.length === gh.length && worst ? (worst.latencyP99 ?? null) : null,

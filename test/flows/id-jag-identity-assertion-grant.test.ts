@@ -16,6 +16,8 @@ import { createTestClient, startTestServer, type TestClient, type TestServer } f
 import { makeTestTls, type TestTls } from '../support/test-tls.ts';
 
 const MCP = 'https://mcp.example/api';
+/** A second registered resource, which the ID-JAGs below do not name. */
+const OTHER_API = 'https://other.example/api';
 
 let tls: TestTls;
 let jwksServer: Awaited<ReturnType<typeof serveJwks>>;
@@ -36,7 +38,10 @@ before(async () => {
   jwksServer = await serveJwks(tls, () => ({ keys: [enterprise.publicJwk] }));
   s = await startTestServer(
     {
-      resources: [{ identifier: MCP, scopes: ['tools:read', 'tools:write'] }],
+      resources: [
+        { identifier: MCP, scopes: ['tools:read', 'tools:write'] },
+        { identifier: OTHER_API, scopes: ['tools:read', 'tools:write'] },
+      ],
       trustedIssuers: [
         {
           issuer: enterprise.issuer,
@@ -127,8 +132,16 @@ describe('ID-JAG refused', () => {
     refused(await bearerGrant(as, agent, { assertion: await jag({ resource: 'https://unknown.example/api' }) }), 'invalid_target');
   });
 
-  test('draft §3 iat and exp are required', async () => {
+  test('draft §4.4 / RFC 8707 §2: a resource parameter the ID-JAG does not name is invalid_target, though it is a registered resource', async () => {
+    refused(await bearerGrant(as, agent, { assertion: await jag(), resource: OTHER_API }), 'invalid_target', /ID-JAG names/);
+    // The resource it names may be asked for, and is the token's audience.
+    const body = ok(await bearerGrant(as, agent, { assertion: await jag(), resource: MCP }));
+    await jwtVerify(body.access_token, createRemoteJWKSet(new URL(`${s.url}/jwks.json`)), { issuer: s.url, audience: MCP, typ: 'at+jwt' });
+  });
+
+  test('draft §3 / RFC 7523 §3 items 4 and 6: iat and exp are required', async () => {
     refused(await bearerGrant(as, agent, { assertion: await jag({ iat: undefined }) }), 'invalid_grant', /iat/);
+    refused(await bearerGrant(as, agent, { assertion: await jag({ exp: undefined }) }), 'invalid_grant', /exp/);
   });
 
   test('draft §3 auth_time / acr / amr (OIDC Core §2): a future auth_time, a non-string acr or a non-array amr is invalid_grant', async () => {

@@ -1,8 +1,9 @@
 /**
  * RFC 8693 OAuth 2.0 Token Exchange over real HTTP, driven by oauth4webapi (`genericTokenEndpointRequest`):
  * impersonation and delegation (nested `act`), `may_act`, the per-client `token_exchange` policy
- * (docs/token-exchange.md), downscoping, lifetimes capped by the subject token, revoked, expired
- * and disabled-user subject tokens, repeatable `audience`/`resource`. Issued JWTs are verified
+ * (docs/token-exchange.md: delegation, impersonation, subject_clients, `aud` naming the client),
+ * downscoping, lifetimes capped by the subject token (the client's own refresh token included),
+ * revoked, expired and disabled-user subject tokens, repeatable `audience`/`resource`. Issued JWTs are verified
  * with jose against /jwks and introspected.
  */
 import assert from 'node:assert/strict';
@@ -35,6 +36,9 @@ const BACKEND = 'https://backend.example';
 const OTHER = 'https://other.example';
 const RESOURCE_A = 'https://api.example/a';
 const RESOURCE_B = 'https://api.example/b';
+/** A resource whose audience is a client id: tokens for it name that client in `aud`. */
+const ADDRESSED_ID = 'tx-addressed';
+const ADDRESSED_RESOURCE = 'https://addressed.example/api';
 
 let op: OidcServer;
 let as: oauth.AuthorizationServer;
@@ -46,6 +50,11 @@ let actor2: TestClient;
 let stranger: TestClient;
 let ccOnly: TestClient;
 let rs: TestClient;
+let noDelegation: TestClient;
+let noImpersonation: TestClient;
+let anyClient: TestClient;
+let addressed: TestClient;
+let txRp: TestRp;
 let userTokens: oauth.TokenEndpointResponse;
 
 type Result = { ok: true; body: oauth.TokenEndpointResponse } | { ok: false; error: string; status: number };
@@ -74,24 +83,25 @@ function refusedWith(r: Result, error: string): void {
   if (!r.ok) assert.equal(r.error, error);
 }
 
-async function clientToken(c: TestClient, scope = 'read'): Promise<string> {
+async function clientToken(c: TestClient, scope = 'read', resource?: string): Promise<string> {
   const client: oauth.Client = { client_id: c.client_id };
-  const res = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(c.client_secret), { scope }, INSECURE);
+  const params: Record<string, string> = { scope, ...(resource ? { resource } : {}) };
+  const res = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(c.client_secret), params, INSECURE);
   return (await oauth.processClientCredentialsResponse(as, client, res)).access_token;
 }
 
-async function signIn(): Promise<oauth.TokenEndpointResponse> {
+async function signIn(r: TestRp = rp): Promise<oauth.TokenEndpointResponse> {
   const ua = new UserAgent(op.url);
-  const cfg = await rpConfig(op, rp);
-  const { req, callback } = await authorizeCode(cfg, rp, ua, alice, { scope: 'openid offline_access email', prompt: 'consent' });
-  const client: oauth.Client = { client_id: rp.client_id };
+  const cfg = await rpConfig(op, r);
+  const { req, callback } = await authorizeCode(cfg, r, ua, alice, { scope: 'openid offline_access email', prompt: 'consent' });
+  const client: oauth.Client = { client_id: r.client_id };
   const validated = oauth.validateAuthResponse(as, client, callback, req.state);
   const res = await oauth.authorizationCodeGrantRequest(
     as,
     client,
-    oauth.ClientSecretBasic(rp.client_secret),
+    oauth.ClientSecretBasic(r.client_secret),
     validated,
-    rp.redirect_uri,
+    r.redirect_uri,
     req.verifier,
     INSECURE,
   );
@@ -145,6 +155,7 @@ before(async () => {
     resources: [
       { identifier: RESOURCE_A, audience: 'res-a' },
       { identifier: RESOURCE_B, audience: 'res-b' },
+      { identifier: ADDRESSED_RESOURCE, audience: ADDRESSED_ID },
     ],
   });
   as = (await serverMetadata(op.url)) as oauth.AuthorizationServer;
@@ -158,6 +169,16 @@ before(async () => {
   actor2 = await createTestClient(op.gh, { grant_types: ['client_credentials'], scope: 'read' });
   ccOnly = await createTestClient(op.gh, { grant_types: ['client_credentials'], scope: 'openid email read' });
   rs = await createTestClient(op.gh, { grant_types: ['client_credentials'] }, { clientId: RS_ID });
+  noDelegation = await txClient({ delegation: false });
+  noImpersonation = await txClient({ impersonation: false });
+  anyClient = await txClient({ subject_clients: '*' });
+  // Lists another client, never actor1: only `aud` lets it exchange actor1's tokens addressed to it.
+  addressed = await createTestClient(
+    op.gh,
+    { grant_types: [TX, 'client_credentials'], scope: 'read', token_exchange: { subject_clients: [rp.client_id] } },
+    { clientId: ADDRESSED_ID },
+  );
+  txRp = await createRp(op.gh, 'confidential', { grant_types: ['authorization_code', 'refresh_token', TX] });
   userTokens = await signIn();
 });
 after(() => op?.close());
@@ -268,6 +289,15 @@ describe('RFC 8693 token exchange', () => {
     );
   });
 
+  test('RFC 8693 §2.1 actor_token_type MUST NOT be included without actor_token (invalid_request)', async () => {
+    refusedWith(
+      await exchange(api, { subject_token: userTokens.access_token, subject_token_type: AT, actor_token_type: AT, audience: BACKEND }),
+      'invalid_request',
+    );
+    // The same request without the stray parameter is an ordinary impersonation.
+    ok(await exchange(api, { subject_token: userTokens.access_token, subject_token_type: AT, audience: BACKEND }));
+  });
+
   test('RFC 8693 §4.4 may_act: the named actor may act; another actor, or none, is refused (§2.2.2 invalid_request)', async () => {
     const token = await mayActToken({ client_id: actor1.client_id });
     const body = ok(
@@ -335,6 +365,46 @@ describe('RFC 8693 token exchange', () => {
     // The subject_token_type must match the token.
     refusedWith(await exchange(api, { subject_token: userTokens.access_token, subject_token_type: RT, audience: BACKEND }), 'invalid_request');
     refusedWith(await exchange(api, { subject_token: 'not-a-token', subject_token_type: AT, audience: BACKEND }), 'invalid_request');
+  });
+
+  test('RFC 8693 §2.2.2 policy: token_exchange.delegation false refuses an exchange with an actor_token; without one it is allowed', async () => {
+    const subject = await clientToken(noDelegation);
+    refusedWith(
+      await exchange(noDelegation, { subject_token: subject, subject_token_type: AT, actor_token: await clientToken(actor1), actor_token_type: AT }),
+      'invalid_request',
+    );
+    ok(await exchange(noDelegation, { subject_token: subject, subject_token_type: AT }));
+  });
+
+  test('RFC 8693 §2.2.2 policy: token_exchange.impersonation false refuses an exchange without an actor_token; with one it is allowed', async () => {
+    const subject = await clientToken(noImpersonation);
+    refusedWith(await exchange(noImpersonation, { subject_token: subject, subject_token_type: AT }), 'invalid_request');
+    const body = ok(
+      await exchange(noImpersonation, { subject_token: subject, subject_token_type: AT, actor_token: await clientToken(actor1), actor_token_type: AT }),
+    );
+    assert.deepEqual(decodeJwt(body.access_token)['act'], { sub: actor1.client_id, client_id: actor1.client_id });
+  });
+
+  test("RFC 8693 §2.2.2 policy: token_exchange.subject_clients '*' lets the client exchange any client's token", async () => {
+    // A user token of the RP and a client_credentials token of actor1: neither issued to nor addressed to anyClient.
+    assert.equal(decodeJwt(userTokens.access_token).aud, op.url);
+    const body = ok(await exchange(anyClient, { subject_token: userTokens.access_token, subject_token_type: AT }));
+    assert.equal(decodeJwt(body.access_token).sub, decodeJwt(userTokens.access_token).sub);
+    assert.equal(decodeJwt(body.access_token)['client_id'], anyClient.client_id);
+    ok(await exchange(anyClient, { subject_token: await clientToken(actor1), subject_token_type: AT }));
+  });
+
+  test('RFC 8693 §2.2.2 policy: a subject token whose aud names the exchanging client may be exchanged though its client is not in subject_clients', async () => {
+    // actor1's token for a resource whose audience is the exchanging client's id.
+    const forAddressed = await clientToken(actor1, 'read', ADDRESSED_RESOURCE);
+    assert.equal(decodeJwt(forAddressed).aud, ADDRESSED_ID);
+    assert.equal(decodeJwt(forAddressed)['client_id'], actor1.client_id);
+    const body = ok(await exchange(addressed, { subject_token: forAddressed, subject_token_type: AT }));
+    const claims = decodeJwt(body.access_token);
+    assert.equal(claims.sub, actor1.client_id);
+    assert.equal(claims['client_id'], ADDRESSED_ID);
+    // actor1's token not addressed to it: actor1 is not in its subject_clients, so it is refused.
+    refusedWith(await exchange(addressed, { subject_token: await clientToken(actor1), subject_token_type: AT }), 'invalid_request');
   });
 
   test("RFC 8693 §2.2.2: a disabled user's token is refused, and accepted again once the user is enabled", async () => {
@@ -437,5 +507,38 @@ describe('RFC 8693 token exchange', () => {
     refusedWith(await exchange(api, { subject_token: userTokens.access_token, subject_token_type: AT, audience: BACKEND }), 'invalid_request');
     // The ID token (shorter-lived) is past its exp too.
     refusedWith(await exchange(api, { subject_token: userTokens.id_token!, subject_token_type: IDT, audience: BACKEND }), 'invalid_request');
+  });
+});
+
+describe("RFC 8693 token exchange: the client's own refresh token as subject token", () => {
+  // Runs after the lifetime test above (which moves the clock): fresh tokens only.
+  test('RFC 8693 §3 refresh_token subject: the issued token lives the access-token lifetime, never past the refresh token; an expired refresh token is refused', async () => {
+    const tokens = await signIn(txRp);
+    assert.ok(tokens.refresh_token);
+    const rt = await introspect(tokens.refresh_token);
+    assert.equal(rt['active'], true);
+    const rtExp = rt['exp'] as number;
+    const ttl = op.gh.services.config.tokens.accessTokenTtl;
+    const now = () => Math.floor(op.clock.now() / 1000);
+    // A refresh token lives far longer than an access token (tokens.refreshTokenTtl): the cap is the access-token lifetime.
+    assert.ok(rtExp - now() > ttl, 'the refresh token outlives an access token');
+    const params = { subject_token: tokens.refresh_token, subject_token_type: RT, requested_token_type: JWT };
+    const body = ok(await exchange(txRp, params));
+    assert.equal(body['issued_token_type'], JWT);
+    assert.equal(body.refresh_token, undefined);
+    assert.equal(body.expires_in, ttl);
+    const claims = decodeJwt(body.access_token);
+    assert.equal((claims.exp as number) - (claims.iat as number), ttl);
+    assert.equal(claims.sub, decodeJwt(tokens.access_token).sub);
+    assert.equal(claims['client_id'], txRp.client_id);
+    assert.equal((await introspect(body.access_token))['active'], true);
+    // A minute before the refresh token expires, the issued token ends with it.
+    const left = 60;
+    op.clock.advance(rtExp - now() - left);
+    const late = ok(await exchange(txRp, params));
+    assert.ok(late.expires_in! <= left, `expires_in ${late.expires_in} ≤ ${left}`);
+    assert.ok((decodeJwt(late.access_token).exp as number) <= rtExp);
+    op.clock.advance(left + 1);
+    refusedWith(await exchange(txRp, params), 'invalid_request');
   });
 });
