@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { createResourceServer, type ResourceServer, ResourceServerError, type ResourceServerOptions, type VerifiedToken } from './index.ts';
+import { createResourceServer, nodeRequestParts, type ResourceServer, ResourceServerError, type ResourceServerOptions, type VerifiedToken } from './index.ts';
 import { TransactionTokenError, type TransactionTokenVerifier, type VerifiedTransactionToken } from './transaction-token.ts';
 
 declare module 'fastify' {
@@ -30,16 +30,8 @@ export async function gatehouseResourceServer(app: FastifyInstance, opts: Gateho
   app.decorateRequest('gatehouseToken', undefined);
   app.decorate('requireScopes', (scopes: readonly string[] = []) => async (request: FastifyRequest, reply: FastifyReply) => {
     try {
-      request.gatehouseToken = await rs.verify(
-        {
-          method: request.method,
-          // RFC 9449 §4.3 htu: the URI the client addressed, i.e. the resource's public origin and this path.
-          url: `${origin}${request.url}`,
-          authorization: request.headers.authorization,
-          dpop: request.headers.dpop,
-        },
-        { scopes },
-      );
+      // RFC 9449 §4.3 htu: the URI the client addressed, i.e. the resource's public origin and this path.
+      request.gatehouseToken = await rs.verify(nodeRequestParts(request, origin), { scopes });
       // RFC 9449 §9: the proof carried the previous window's nonce; hand out the current one.
       if (request.gatehouseToken.dpopNonce) reply.header('dpop-nonce', request.gatehouseToken.dpopNonce);
     } catch (e) {

@@ -57,9 +57,10 @@ export interface ResourceServerOptions {
     /**
      * Where proof `jti`s are spent (RFC 9449 §11.1). The default is this process's memory: right
      * for ONE resource-server process; several instances behind a load balancer must share one
-     * (e.g. Redis `SET key 1 NX PXAT`), or a proof replayed at another instance passes.
+     * (e.g. Redis `SET key 1 NX EXAT expiresAt`: `expiresAt` is in seconds), or a proof replayed at another
+     * instance passes. Only `useOnce` is called.
      */
-    readonly replayCache?: ReplayCache;
+    readonly replayCache?: Pick<ReplayCache, 'useOnce'>;
     /** Oldest accepted proof `iat`, in seconds (default 300), and the clock skew tolerated both ways (default 5). */
     readonly proofMaxAge?: number;
     readonly clockSkew?: number;
@@ -438,7 +439,12 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
     verify,
     authenticate: (request, o) =>
       verify(
-        { method: request.method, url: request.url, authorization: request.headers.get('authorization') ?? undefined, dpop: dpopHeaders(request.headers) },
+        {
+          method: request.method,
+          url: request.url,
+          authorization: request.headers.get('authorization') ?? undefined,
+          dpop: dpopValues(request.headers.get('dpop')),
+        },
         o,
       ),
     metadataResponse: () =>
@@ -446,10 +452,14 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
   };
 }
 
-/** The `DPoP` header of a web request: Headers joins repeats with ", ", which a JWT never contains. */
-function dpopHeaders(headers: Headers): string | readonly string[] | undefined {
-  const v = headers.get('dpop');
-  if (v === null) return undefined;
+/**
+ * The `DPoP` header value(s). A repeated header arrives joined with ", " (web `Headers`, and
+ * Node's `IncomingMessage` for headers it does not know), which a JWT never contains: split, so
+ * RFC 9449 §4.3 item 1 ("not more than one DPoP HTTP request header field") sees every one.
+ */
+function dpopValues(v: string | readonly string[] | null | undefined): string | readonly string[] | undefined {
+  if (v === null || v === undefined) return undefined;
+  if (typeof v !== 'string') return v.length === 1 ? dpopValues(v[0]) : v;
   return v.includes(',') ? v.split(',').map((s) => s.trim()) : v;
 }
 
@@ -480,7 +490,7 @@ export function nodeRequestParts(req: NodeRequestLike, origin: string): Incoming
     method: req.method ?? 'GET',
     url: `${origin}${req.url ?? '/'}`,
     authorization: Array.isArray(auth) ? undefined : auth,
-    dpop: req.headers['dpop'],
+    dpop: dpopValues(req.headers['dpop']),
   };
 }
 

@@ -6,56 +6,17 @@
  * second, test-run issuer whose key the test holds (to forge what Gatehouse never issues).
  */
 import assert from 'node:assert/strict';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { createResourceServer, errorResponse, gatehouseResourceServer, type ResourceServer } from '../../src/resource-server-kit/mod.ts';
+import { createResourceServer, gatehouseResourceServer } from '../../src/resource-server-kit/mod.ts';
 import { freePort } from '../support/free-port.ts';
 import { discover, INSECURE } from '../support/oauth-client.ts';
+import { challengeOf, proofFor, webRoute, webServer } from '../support/resource-server-kit.ts';
 import { createTestClient, startTestServer, type TestClient, type TestServer } from '../support/server.ts';
-
-/** A node:http server whose requests become web `Request`s for `handler` (set after listen, once the URL is known). */
-async function webServer(): Promise<{ url: string; server: Server; use(h: (r: Request) => Promise<Response>): void }> {
-  let handler: (r: Request) => Promise<Response> = async () => new Response(null, { status: 503 });
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-    const request = new Request(`${url}${req.url}`, { method: req.method, headers });
-    handler(request).then(async (r) => {
-      res.writeHead(r.status, Object.fromEntries(r.headers));
-      res.end(Buffer.from(await r.arrayBuffer()));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, server, use: (h) => (handler = h) };
-}
-
-/** A route over the web face: `authenticate`, then 200 with the subject, or the kit's refusal. */
-const webRoute = (rs: ResourceServer, scopes: readonly string[]) => async (request: Request) => {
-  if (new URL(request.url).pathname === rs.metadataPath) return rs.metadataResponse();
-  try {
-    const token = await rs.authenticate(request, { scopes });
-    return Response.json({ sub: token.subject, scheme: token.scheme, scopes: token.scopes });
-  } catch (e) {
-    return errorResponse(e);
-  }
-};
-
-const proofFor = async (handle: oauth.DPoPHandle, method: string, url: string, accessToken: string): Promise<string> => {
-  let proof = '';
-  const capture = async (_u: string, init: oauth.CustomFetchOptions<string, oauth.ProtectedResourceRequestBody>) => {
-    proof = (init.headers as Record<string, string>)['dpop']!;
-    return new Response('{}', { status: 200 });
-  };
-  await oauth.protectedResourceRequest(accessToken, method, new URL(url), undefined, undefined, { DPoP: handle, [oauth.customFetch]: capture, ...INSECURE });
-  return proof;
-};
-
-const challengeOf = (res: Response) => res.headers.get('www-authenticate') ?? '';
 
 let gh: TestServer;
 let as: oauth.AuthorizationServer;

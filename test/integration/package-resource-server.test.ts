@@ -145,6 +145,45 @@ export async function caller(request: Request): Promise<string> {
     const errors = await typecheck('bad.ts');
     assert.match(errors, /bad\.ts\(7,[0-9]+\): error TS2322/, errors);
     assert.match(errors, /bad\.ts\(8,[0-9]+\): error TS2551: Property 'clientIdd' does not exist on type 'VerifiedToken'/, errors);
+
+    // The Fastify plugin from a consumer: its options, the `requireScopes` decorator and
+    // `request.gatehouseToken` come from the emitted declarations (fastify.d.ts's `declare module
+    // 'fastify'` augmentation), with DPoP nonces on.
+    const plugin = `import Fastify from 'fastify';
+import { gatehouseResourceServer, type VerifiedToken } from 'gatehouse/resource-server';
+const app = Fastify();
+await app.register(gatehouseResourceServer, {
+  issuer: 'https://as.example',
+  resource: 'https://api.example/v1',
+  scopesSupported: ['read'],
+  verification: { kind: 'jwt' },
+  dpop: { nonce: { secret: 'the nonce secret of the orders API, 32+ bytes', windowSeconds: 60 } },
+});
+app.get('/v1/orders', { preHandler: app.requireScopes(['read']) }, async (request) => {
+  const token: VerifiedToken | undefined = request.gatehouseToken;
+  return { sub: token?.subject, nonce: token?.dpopNonce, scopes: token?.scopes.join(' ') };
+});
+`;
+    await writeFile(join(dir, 'plugin-good.ts'), plugin);
+    assert.equal(await typecheck('plugin-good.ts'), '', 'the plugin, correctly used, type-checks');
+    const misuse = [
+      "app.get('/a', { preHandler: app.requireScopes('read') }, async () => 'scopes are a list');",
+      "app.get('/b', async (request) => request.gatehouseToken.subject);",
+      "await app.register(gatehouseResourceServer, { issuer: 'https://as.example', resource: 'https://api.example/v1' });",
+      "await app.register(gatehouseResourceServer, { issuer: 'https://as.example', resource: 'https://api.example/v1', verification: { kind: 'jwt' }, dpop: { nonce: { windowSeconds: 60 } } });",
+    ];
+    await writeFile(join(dir, 'plugin-bad.ts'), `${plugin}${misuse.join('\n')}\n`);
+    const pluginErrors = await typecheck('plugin-bad.ts');
+    const line = (i: number) => plugin.split('\n').length + i;
+    assert.match(pluginErrors, new RegExp(`plugin-bad\\.ts\\(${line(0)},[0-9]+\\): error TS2345: Argument of type 'string' is not assignable`), pluginErrors);
+    assert.match(
+      pluginErrors,
+      new RegExp(`plugin-bad\\.ts\\(${line(1)},[0-9]+\\): error TS18048: 'request.gatehouseToken' is possibly 'undefined'`),
+      pluginErrors,
+    );
+    assert.match(pluginErrors, new RegExp(`plugin-bad\\.ts\\(${line(2)},[0-9]+\\): error TS2769`), pluginErrors);
+    assert.match(pluginErrors, new RegExp(`plugin-bad\\.ts\\(${line(3)},[0-9]+\\): error TS2769`), pluginErrors);
+    assert.equal(pluginErrors.match(/error TS/g)?.length, misuse.length, pluginErrors);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -29,7 +29,7 @@ export interface DpopConfig {
 
 export interface DpopDeps {
   /** The replay cache every instance shares (Redis in front of the store, or the store alone). */
-  readonly replay: ReplayCache;
+  readonly replay: Pick<ReplayCache, 'useOnce'>;
   readonly clock: Clock;
   readonly nonces: DpopNonces;
   readonly tenantId: TenantId;
