@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor, Role } from '../app/index.ts';
 import { ADMIN_READ_SCOPE, ADMIN_SCOPE, ADMIN_SCOPES, isAdminScope } from '../core/tokens/admin-scopes.ts';
 import type { VerifiedAccessToken } from '../core/tokens/access-token-verifier.ts';
@@ -44,8 +44,11 @@ export const NOT_AN_OPERATOR = `the signed-in user has neither the ${ADMIN_USER_
 export async function authenticateAdmin(
   pr: ProtectedResource,
   request: FastifyRequest,
+  reply: FastifyReply,
 ): Promise<{ readonly token: AuthenticatedToken; readonly actor: Actor }> {
   const token = await pr.authenticate({ authorization: request.headers.authorization, dpop: request.headers.dpop, method: request.method, url: request.url });
+  // RFC 9449 §8.2: a proof with the previous window's nonce passed; hand out the current one.
+  if (token.dpopNonce) reply.header('dpop-nonce', token.dpopNonce);
   if (!token.scope.some(isAdminScope)) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme);
   const actor = adminActor(token, request.ip);
   if (!actor) throw pr.insufficientScope(ADMIN_SCOPES, token.scheme, NOT_AN_OPERATOR);

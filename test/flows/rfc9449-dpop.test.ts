@@ -531,4 +531,69 @@ describe('RFC 9449 §8, §9 server nonces (dpop.requireNonce)', () => {
     assert.equal((await call()).status, 200, 'the retry carries the fresh nonce');
     op.clock.advance(-121);
   });
+
+  test('RFC 9449 §8.2 rotation at the admin API and /admin/mcp: a proof with the previous window’s nonce passes and the response carries the fresh DPoP-Nonce', async () => {
+    const d = await dpopKey((_h, p) => void (p.iat = Math.floor(op.clock.now() / 1000)));
+    await request(d.handle).catch(() => {});
+    const { access_token } = await request(d.handle);
+    const proofAt = (method: string, url: URL, nonce: string) =>
+      proofFor(
+        spoiled(d, (_h, p) => {
+          p.iat = Math.floor(op.clock.now() / 1000);
+          p.nonce = nonce;
+        }),
+        method,
+        url,
+        access_token,
+      );
+    const api = new URL(`${op.url}/admin/api/v1/clients`);
+    const mcp = new URL(`${op.url}/admin/mcp`);
+    const first = await fetch(api, { headers: { authorization: `DPoP ${access_token}`, dpop: await proofAt('GET', api, 'x') } });
+    const old = first.headers.get('dpop-nonce');
+    assert.equal(first.status, 401);
+    assert.ok(old, 'use_dpop_nonce hands out the current nonce');
+    const within = await fetch(api, { headers: { authorization: `DPoP ${access_token}`, dpop: await proofAt('GET', api, old) } });
+    assert.equal(within.status, 200);
+    assert.equal(within.headers.get('dpop-nonce'), null, 'nothing new to hand out within the window');
+    op.clock.advance(60);
+    try {
+      const rotated = await fetch(api, { headers: { authorization: `DPoP ${access_token}`, dpop: await proofAt('GET', api, old) } });
+      assert.equal(rotated.status, 200, 'the previous window’s nonce is still accepted');
+      const fresh = rotated.headers.get('dpop-nonce');
+      assert.ok(fresh && fresh !== old, 'the admin API hands out the fresh nonce');
+      // A token for /admin/mcp (RFC 8707 resource), with a proof carrying the old nonce.
+      const forMcp = await oauth
+        .clientCredentialsGrantRequest(
+          as,
+          { client_id: admin.client_id },
+          oauth.ClientSecretBasic(admin.client_secret),
+          { scope: 'gatehouse:admin', resource: mcp.href },
+          { DPoP: d.handle, ...INSECURE },
+        )
+        .then((r) => oauth.processClientCredentialsResponse(as, { client_id: admin.client_id }, r));
+      const mcpProof = await proofFor(
+        spoiled(d, (_h, p) => {
+          p.iat = Math.floor(op.clock.now() / 1000);
+          p.nonce = old;
+        }),
+        'POST',
+        mcp,
+        forMcp.access_token,
+      );
+      const listed = await fetch(mcp, {
+        method: 'POST',
+        headers: {
+          authorization: `DPoP ${forMcp.access_token}`,
+          dpop: mcpProof,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+      });
+      assert.equal(listed.status, 200, `${listed.headers.get('www-authenticate')} ${await listed.clone().text()}`);
+      assert.equal(listed.headers.get('dpop-nonce'), fresh, '/admin/mcp hands out the fresh nonce too');
+    } finally {
+      op.clock.advance(-60);
+    }
+  });
 });

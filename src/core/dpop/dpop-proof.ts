@@ -109,8 +109,9 @@ export function createDpopVerifier(deps: DpopDeps, config: DpopConfig): DpopVeri
     nonceRequired: requireNonce,
     currentNonce: () => deps.nonces.current(),
     async verify(request) {
-      // RFC 9449 §4.3 (1): "There is not more than one DPoP HTTP request header field."
-      if (typeof request.proof !== 'string') {
+      // RFC 9449 §4.3 (1): "There is not more than one DPoP HTTP request header field." Node joins
+      // a repeated header into one value with ", ", which a JWT never contains.
+      if (typeof request.proof !== 'string' || request.proof.includes(',')) {
         throw invalidDpopProof(request.proof === undefined ? 'a DPoP proof is required' : 'more than one DPoP header');
       }
       const proof = request.proof;

@@ -28,6 +28,8 @@ export interface ProtectedResourceOptions {
 /** A verified token and the scheme it came with. */
 export interface AuthenticatedToken extends VerifiedAccessToken {
   readonly scheme: 'Bearer' | 'DPoP';
+  /** RFC 9449 §8.2/§9: the proof carried the previous window's nonce; send this one in `DPoP-Nonce`. */
+  readonly dpopNonce?: string;
 }
 
 export interface ProtectedResource {
@@ -111,7 +113,8 @@ export function createProtectedResource(opts: ProtectedResourceOptions): Protect
           url: requestUri(opts.issuer, request.url),
           accessToken: presented.token,
         });
-        return { ...(await opts.verifier.verify(presented.token, resource, proof.jkt)), scheme: 'DPoP' };
+        const verified = await opts.verifier.verify(presented.token, resource, proof.jkt);
+        return { ...verified, scheme: 'DPoP', ...(proof.nextNonce ? { dpopNonce: proof.nextNonce } : {}) };
       } catch (e) {
         if (e instanceof OAuthError && (e.code === 'invalid_token' || e.code === 'invalid_dpop_proof' || e.code === 'use_dpop_nonce')) {
           throw unauthorized(presented.scheme, e);

@@ -41,7 +41,7 @@ function calledTools(body: unknown): string[] {
  */
 export async function registerAdminMcpRoutes(
   app: FastifyInstance,
-  ctx: Pick<AppContext, 'config' | 'application' | 'accessTokenVerifier' | 'metrics'>,
+  ctx: Pick<AppContext, 'config' | 'application' | 'accessTokenVerifier' | 'metrics' | 'dpop'>,
 ): Promise<void> {
   const { config, application } = ctx;
   const pr = createProtectedResource({
@@ -50,6 +50,8 @@ export async function registerAdminMcpRoutes(
     scopes: ADMIN_SCOPES,
     name: 'Gatehouse MCP admin server',
     verifier: ctx.accessTokenVerifier,
+    // RFC 9449 §7: DPoP-bound tokens (e.g. of a client registered with dpop_bound_access_tokens) too.
+    dpop: ctx.dpop,
   });
   registerProtectedResourceMetadata(app, pr);
   const origin = new URL(config.issuer).origin;
@@ -98,7 +100,7 @@ export async function registerAdminMcpRoutes(
         if (from !== undefined && from !== origin) return rpcError(reply, 403, -32000, 'Forbidden: this Origin may not call the MCP server');
 
         // A user's token acts as that user, with the weaker of scope and current role (admin-actor.ts).
-        const { token, actor } = await authenticateAdmin(pr, request);
+        const { token, actor } = await authenticateAdmin(pr, request, reply);
         const full = hasRole(actor, 'admin');
 
         if (request.method !== 'POST') {

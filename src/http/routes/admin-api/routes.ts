@@ -56,7 +56,7 @@ export async function registerAdminApiRoutes(
       }
     });
 
-    const authenticate = (needsFull: boolean) => async (request: FastifyRequest, _reply: FastifyReply) => {
+    const authenticate = (needsFull: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
       const mutation = needsFull || (request.method !== 'GET' && request.method !== 'HEAD');
       // The console session (a signed-in operator's browser): no Authorization header, the
       // console's cookie; a mutation carries the console's CSRF token in `x-csrf-token`.
@@ -74,7 +74,7 @@ export async function registerAdminApiRoutes(
         }
       }
       // A user's token acts as that user, with the weaker of scope and current role (admin-actor.ts).
-      const { token, actor } = await authenticateAdmin(pr, request);
+      const { token, actor } = await authenticateAdmin(pr, request, reply);
       // Read-only tokens never mutate (checked here, before the use case's own role check).
       if (mutation && !hasRole(actor, 'admin')) throw pr.insufficientScope([ADMIN_SCOPE], token.scheme);
       actors.set(request, actor);
