@@ -497,7 +497,7 @@ export const configSchema = z
           .array(z.string())
           .default([])
           .describe(
-            'Destinations the guarded outbound fetcher may reach although they are (or resolve to) a loopback, private, link-local or other special address: hostnames (exact) or IP addresses / CIDR ranges. Production refuses loopback entries. Client `jwks_uri` and `backchannel_logout_uri` fetches go through this guard (docs/security.md "Outbound requests").',
+            'Destinations the guarded outbound fetcher may reach although they are (or resolve to) a loopback, private, link-local or other special address: hostnames (exact) or IP addresses / CIDR ranges. Production refuses loopback entries (and the fetcher never reaches this machine there). Every fetch of a client- or request-supplied URL goes through this guard: client `jwks_uri`, `backchannel_logout_uri` notifications and Client ID Metadata Documents (an https `client_id`, with their revalidations) (docs/security.md "Outbound requests").',
           ),
         connectTimeoutMs: z.number().int().min(100).max(60_000).default(3000).describe('Longest an outbound connection (TCP + TLS) may take, in milliseconds.'),
         timeoutMs: z

@@ -333,6 +333,31 @@ describe('Client ID Metadata Documents, enabled', () => {
     assert.ok(logs.some((l) => /invalid_url: carries a fragment/.test(l)));
   });
 
+  test('RFC 9126 §2.3 PAR with a refused document client is invalid_client (401 with a challenge)', async () => {
+    const clientId = `${base}/mismatch.json`;
+    const res = await oauth.pushedAuthorizationRequest(
+      as,
+      { client_id: clientId },
+      oauth.None(),
+      { redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' },
+      INSECURE,
+    );
+    assert.equal(res.status, 401);
+    // oauth4webapi reports a 401 by its WWW-Authenticate challenge; the body says the same.
+    let body: unknown;
+    await assert.rejects(oauth.processPushedAuthorizationResponse(as, { client_id: clientId }, res), (e: unknown) => {
+      assert.ok(e instanceof oauth.WWWAuthenticateChallengeError, String(e));
+      assert.equal(e.cause[0]?.parameters.error, 'invalid_client');
+      body = e.response.json();
+      return true;
+    });
+    assert.equal(((await body) as { error: string }).error, 'invalid_client');
+    assert.ok(
+      logs.some((l) => l.includes(clientId) && /client_id_mismatch/.test(l)),
+      logs.join('\n'),
+    );
+  });
+
   test('/token with a refused document client is invalid_client', async () => {
     const res = await fetch(`${s.url}/token`, {
       method: 'POST',
@@ -557,6 +582,22 @@ describe('Client ID Metadata Documents, refused by policy', () => {
       } finally {
         await s.close();
       }
+    }
+  });
+
+  test('trust allow-list: a listed host is fetched and its client accepted', async () => {
+    const { s, logs } = await server({ enabled: true, trust: 'allow-list', allowHosts: ['127.0.0.1'] });
+    try {
+      const count = fetched.filter((p) => p === '/client.json').length;
+      const out = await new UserAgent(s.url).navigate(authorizeUrl(s, `${base}/client.json`, 'x'.repeat(43)));
+      assert.equal(page(out).kind, 'login', `${page(out).text.slice(0, 200)} ${logs.join('\n')}`);
+      assert.equal(fetched.filter((p) => p === '/client.json').length - count, 1, 'the document was fetched');
+      assert.deepEqual(
+        logs.filter((l) => l.includes('refused')),
+        [],
+      );
+    } finally {
+      await s.close();
     }
   });
 
