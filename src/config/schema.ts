@@ -497,7 +497,7 @@ export const configSchema = z
           .array(z.string())
           .default([])
           .describe(
-            'Destinations the guarded outbound fetcher may reach although they are (or resolve to) a loopback, private, link-local or other special address: hostnames (exact) or IP addresses / CIDR ranges. Production refuses loopback entries. Client `jwks_uri` and `backchannel_logout_uri` fetches go through this guard (docs/security.md "Outbound requests").',
+            'Destinations the guarded outbound fetcher may reach although they are (or resolve to) a loopback, private, link-local or other special address: hostnames (exact) or IP addresses / CIDR ranges. Production refuses loopback entries (and the fetcher never reaches this machine there). Every fetch of a client- or request-supplied URL goes through this guard: client `jwks_uri`, `backchannel_logout_uri` notifications and Client ID Metadata Documents (an https `client_id`, with their revalidations) (docs/security.md "Outbound requests").',
           ),
         connectTimeoutMs: z.number().int().min(100).max(60_000).default(3000).describe('Longest an outbound connection (TCP + TLS) may take, in milliseconds.'),
         timeoutMs: z
@@ -756,15 +756,14 @@ export const configSchema = z
           .array(z.string())
           .default([])
           .describe('Scopes such a client may ask for; empty = `openid profile email offline_access` (admin scopes never).'),
-        cacheMaxEntries: z.number().int().min(1).max(100_000).default(1000).describe('Documents kept in memory at once (least recently used go first).'),
-        cacheMinTtl: z
+        cacheMaxEntries: z
           .number()
           .int()
-          .min(0)
-          .max(86_400)
-          .default(60)
+          .min(1)
+          .max(100_000)
+          .default(1000)
           .describe(
-            'Shortest time a fetched document is kept, in seconds, whatever its `Cache-Control: max-age` (or `no-cache`) says. `no-store` is never cached.',
+            'Documents kept in memory at once (least recently used go first). The cache is private and follows RFC 9111: `no-store` is never kept, stale documents are revalidated with `ETag`/`Last-Modified`.',
           ),
         cacheMaxTtl: z
           .number()
@@ -772,14 +771,18 @@ export const configSchema = z
           .min(1)
           .max(604_800)
           .default(86_400)
-          .describe('Longest time a fetched document is kept, in seconds, whatever its `max-age` says.'),
+          .describe(
+            'Longest time a fetched document is used without revalidation, in seconds, whatever its `Cache-Control: max-age` or `Expires` says (a cache may stop trusting a response earlier, never later). Shorter freshness is kept as sent (RFC 9111: `max-age=0` and `no-cache` are revalidated before every use).',
+          ),
         cacheDefaultTtl: z
           .number()
           .int()
           .min(0)
           .max(604_800)
           .default(300)
-          .describe('Time a document without `Cache-Control` freshness is kept, in seconds (within the min and max).'),
+          .describe(
+            'Heuristic freshness (RFC 9111 §4.2.2), in seconds, for a document whose response has neither `Cache-Control: max-age` nor `Expires` (at most `cacheMaxTtl`; 0: revalidate or refetch before every use).',
+          ),
       })
       .strict()
       .prefault({}),

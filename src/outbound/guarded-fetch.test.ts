@@ -147,6 +147,22 @@ describe('S19 guarded outbound fetcher (over real sockets)', () => {
     }
   });
 
+  test('RFC 9110 §15.4.5 a 304 answers a conditional request (If-None-Match, If-Modified-Since) and nothing else', async () => {
+    const s = await serve((_q, r) => r.writeHead(304, { etag: '"v1"' }).end());
+    try {
+      const f = guard({ allowHosts: ['127.0.0.1'] });
+      const conditionals: Record<string, string>[] = [{ 'If-None-Match': '"v1"' }, { 'if-modified-since': 'Thu, 15 Jan 2026 12:00:00 GMT' }];
+      for (const headers of conditionals) {
+        const res = await f.fetch(s.url, { purpose: 'client_metadata', headers });
+        assert.equal(res.status, 304);
+        assert.equal(res.headers['etag'], '"v1"');
+      }
+      await failsWith(f.fetch(s.url, { purpose: 'client_metadata', headers: { accept: 'application/json' } }), 'redirect');
+    } finally {
+      await s.close();
+    }
+  });
+
   test('CWE-400 a body over the byte limit is abandoned while streaming (the server cannot push more)', async () => {
     let written = 0;
     let stopped!: () => void;

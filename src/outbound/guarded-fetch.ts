@@ -121,6 +121,11 @@ function flatHeaders(h: Record<string, string | string[] | undefined>): Record<s
   return out;
 }
 
+/** A request carrying a validator (RFC 9110 §13.1.1, §13.1.3), which a 304 may answer. */
+function conditional(req: OutboundRequest): boolean {
+  return Object.keys(req.headers ?? {}).some((k) => /^if-(none-match|modified-since)$/i.test(k));
+}
+
 /** Abandons a response body (and its connection); the abort it raises is expected. */
 function discard(body: Dispatcher.ResponseData['body']): void {
   body.on('error', () => {});
@@ -195,7 +200,9 @@ export function createGuardedFetch(opts: GuardedFetchOptions): GuardedFetcher {
         signal,
       });
       // Redirects are not followed: a registered URL must not turn into another destination.
-      if (res.statusCode >= 300 && res.statusCode < 400) {
+      // A 304 is no redirect but the answer to a conditional request (RFC 9110 §15.4.5), and
+      // only to one.
+      if (res.statusCode >= 300 && res.statusCode < 400 && !(res.statusCode === 304 && conditional(req))) {
         discard(res.body);
         throw new OutboundError('redirect', `status ${res.statusCode}`);
       }

@@ -15,7 +15,7 @@ import { exportJWK, generateKeyPair, type CryptoKey } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { OPERATOR_POLICY } from '../../src/core/registration/client-metadata.ts';
 import { INSECURE } from '../support/oauth-client.ts';
-import { assertErrorPage, callbackOf, createTestUser, type TestUser } from '../support/oidc.ts';
+import { assertErrorPage, callbackOf, createTestUser, TestClock, type TestUser } from '../support/oidc.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { makeTestTls, type TestTls } from '../support/test-tls.ts';
 import { UserAgent, type Outcome, type Page } from '../support/user-agent.ts';
@@ -26,6 +26,15 @@ let clientJwk: Record<string, unknown>;
 let docs: Server;
 let base: string;
 const fetched: string[] = [];
+/** Every request the document server answered, with its validators and the status it got. */
+const requests: { path: string; status: number; ifNoneMatch?: string; ifModifiedSince?: string }[] = [];
+/** The document server's clock (its Date, Expires and Last-Modified): the server's TestClock in the cache tests. */
+let originNow = () => Date.now();
+const httpDate = (ms: number) => new Date(ms).toUTCString();
+/** What /etag.json currently serves (its ETag and client_name follow it), and whether it is failing. */
+let etagVersion = 1;
+let etagFailing = false;
+const LAST_MODIFIED = 'Thu, 01 Jan 2026 00:00:00 GMT';
 const REDIRECT = 'http://127.0.0.1:53123/cb';
 
 const CIMD = { enabled: true };
@@ -53,11 +62,45 @@ before(async () => {
   docs = createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
     const path = new URL(req.url ?? '/', 'https://x').pathname;
     fetched.push(path);
+    const inm = req.headers['if-none-match'];
+    const ims = req.headers['if-modified-since'];
+    const log = (status: number) =>
+      requests.push({ path, status, ...(inm !== undefined ? { ifNoneMatch: inm } : {}), ...(ims !== undefined ? { ifModifiedSince: ims } : {}) });
+    // Date from the origin's clock, the way a server in sync with ours sends it.
+    const date = httpDate(originNow());
+    /** 200 with `headers` over the defaults (an empty value leaves that field out). */
     const json = (body: unknown, headers: Record<string, string> = {}) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'max-age=300', ...headers });
+      log(200);
+      const all = Object.entries({ 'content-type': 'application/json', 'cache-control': 'max-age=300', date, ...headers }).filter(([, v]) => v !== '');
+      res.writeHead(200, Object.fromEntries(all));
       res.end(JSON.stringify(body));
     };
+    const notModified = (headers: Record<string, string> = {}) => {
+      log(304);
+      res.writeHead(304, { date, ...headers }).end();
+    };
     switch (path) {
+      // RFC 9111 cache behaviour, one document per rule.
+      case '/etag.json': {
+        if (etagFailing) {
+          log(503);
+          return res.writeHead(503, { date }).end();
+        }
+        const etag = `"v${etagVersion}"`;
+        if (inm === etag) return notModified({ etag, 'cache-control': 'no-cache' });
+        return json(document(path, { client_name: `Agent v${etagVersion}` }), { etag, 'cache-control': 'no-cache' });
+      }
+      case '/last-modified.json':
+        if (ims === LAST_MODIFIED) return notModified({ 'cache-control': 'max-age=60' });
+        return json(document(path), { 'last-modified': LAST_MODIFIED, 'cache-control': 'max-age=60' });
+      case '/age.json':
+        return json(document(path), { 'cache-control': 'max-age=300', age: '290' });
+      case '/expires.json':
+        return json(document(path), { 'cache-control': '', expires: httpDate(originNow() + 120_000) });
+      case '/bad-expires.json':
+        return json(document(path), { 'cache-control': '', expires: '0' });
+      case '/short.json':
+        return json(document(path), { 'cache-control': 'max-age=5' });
       case '/client.json':
       case '/par-client.json':
         return json(document(path));
@@ -92,8 +135,12 @@ after(async () => {
 });
 
 /** A server with client id metadata documents on (overridable), its log lines captured. */
-async function server(cimd: Record<string, unknown> = CIMD, overrides: Record<string, unknown> = {}): Promise<{ s: TestServer; logs: string[] }> {
-  const s = await startTestServer({ clientIdMetadataDocuments: cimd, ...overrides }, { outboundTestCa: tls.ca });
+async function server(
+  cimd: Record<string, unknown> = CIMD,
+  overrides: Record<string, unknown> = {},
+  clock?: TestClock,
+): Promise<{ s: TestServer; logs: string[] }> {
+  const s = await startTestServer({ clientIdMetadataDocuments: cimd, ...overrides }, { outboundTestCa: tls.ca, ...(clock ? { clock } : {}) });
   const logs: string[] = [];
   s.gh.services.setLog((level, message) => logs.push(`${level} ${message}`));
   return { s, logs };
@@ -286,6 +333,31 @@ describe('Client ID Metadata Documents, enabled', () => {
     assert.ok(logs.some((l) => /invalid_url: carries a fragment/.test(l)));
   });
 
+  test('RFC 9126 §2.3 PAR with a refused document client is invalid_client (401 with a challenge)', async () => {
+    const clientId = `${base}/mismatch.json`;
+    const res = await oauth.pushedAuthorizationRequest(
+      as,
+      { client_id: clientId },
+      oauth.None(),
+      { redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' },
+      INSECURE,
+    );
+    assert.equal(res.status, 401);
+    // oauth4webapi reports a 401 by its WWW-Authenticate challenge; the body says the same.
+    let body: unknown;
+    await assert.rejects(oauth.processPushedAuthorizationResponse(as, { client_id: clientId }, res), (e: unknown) => {
+      assert.ok(e instanceof oauth.WWWAuthenticateChallengeError, String(e));
+      assert.equal(e.cause[0]?.parameters.error, 'invalid_client');
+      body = e.response.json();
+      return true;
+    });
+    assert.equal(((await body) as { error: string }).error, 'invalid_client');
+    assert.ok(
+      logs.some((l) => l.includes(clientId) && /client_id_mismatch/.test(l)),
+      logs.join('\n'),
+    );
+  });
+
   test('/token with a refused document client is invalid_client', async () => {
     const res = await fetch(`${s.url}/token`, {
       method: 'POST',
@@ -300,6 +372,125 @@ describe('Client ID Metadata Documents, enabled', () => {
     });
     assert.equal(res.status, 401);
     assert.equal(((await res.json()) as { error: string }).error, 'invalid_client');
+  });
+});
+
+describe('Client ID Metadata Documents, RFC 9111 private cache (the document server shares the server clock)', () => {
+  let s: TestServer;
+  let logs: string[];
+  let user: TestUser;
+  const clock = new TestClock();
+  before(async () => {
+    originNow = () => clock.now();
+    ({ s, logs } = await server(CIMD, {}, clock));
+    user = await createTestUser(s.gh);
+  });
+  after(async () => {
+    originNow = () => Date.now();
+    await s?.close();
+  });
+
+  /** One /authorize with the client: the page it gets (login when the client resolved). */
+  const lookup = async (path: string, ua = new UserAgent(s.url)): Promise<Page> => page(await ua.navigate(authorizeUrl(s, `${base}${path}`, 'x'.repeat(43))));
+  const served = (path: string) => requests.filter((r) => r.path === path);
+
+  test('§4.3.2 no-cache with an ETag: each use is a conditional GET (If-None-Match) answered 304, and a changed document takes effect at the next use', async () => {
+    const ua = new UserAgent(s.url);
+    let out = await ua.navigate(authorizeUrl(s, `${base}/etag.json`, 'x'.repeat(43)));
+    if (page(out).kind === 'login') out = await ua.login(page(out), user.username, user.password);
+    assert.equal(page(out).kind, 'consent', logs.join('\n'));
+    assert.match(page(out).text, /Agent v1/);
+    assert.equal(served('/etag.json').filter((r) => r.status === 200).length, 1);
+    const before = served('/etag.json').length;
+    assert.equal((await lookup('/etag.json', ua)).kind, 'consent');
+    const again = served('/etag.json').slice(before);
+    assert.ok(again.length >= 1, 'the stored document was not used without asking the origin');
+    assert.deepEqual(
+      again.map((r) => [r.status, r.ifNoneMatch]),
+      again.map(() => [304, '"v1"']),
+      'every later use revalidated it, and the 304 reused it',
+    );
+    etagVersion = 2;
+    const changed = await lookup('/etag.json', ua);
+    assert.equal(changed.kind, 'consent');
+    assert.match(changed.text, /Agent v2/, 'the new document replaced the stored one');
+    assert.deepEqual(
+      served('/etag.json')
+        .filter((r) => r.status === 200)
+        .map((r) => r.ifNoneMatch),
+      [undefined, '"v1"'],
+    );
+    // And it is stored in its turn: the next use revalidates it by its own ETag.
+    assert.match((await lookup('/etag.json', ua)).text, /Agent v2/);
+    assert.deepEqual(served('/etag.json').at(-1), { path: '/etag.json', status: 304, ifNoneMatch: '"v2"' });
+    assert.deepEqual(
+      logs.filter((l) => l.includes('refused')),
+      [],
+    );
+  });
+
+  test('§4.3 a revalidation that fails (503) refuses the client: the stored document is not used stale', async () => {
+    etagFailing = true;
+    try {
+      const out = await new UserAgent(s.url).navigate(authorizeUrl(s, `${base}/etag.json`, 'x'.repeat(43)));
+      assertErrorPage(out);
+      assert.match(page(out).text, /unknown client/i);
+      assert.ok(
+        logs.some((l) => l.includes(`${base}/etag.json`) && /fetch_failed: status 503/.test(l)),
+        logs.join('\n'),
+      );
+    } finally {
+      etagFailing = false;
+    }
+    assert.equal((await lookup('/etag.json')).kind, 'login', 'back once the origin answers');
+  });
+
+  test('§4.3.1 Last-Modified: once max-age has run out the document is revalidated with If-Modified-Since; the 304 makes it fresh again', async () => {
+    assert.equal((await lookup('/last-modified.json')).kind, 'login');
+    assert.equal((await lookup('/last-modified.json')).kind, 'login');
+    assert.deepEqual(
+      served('/last-modified.json').map((r) => r.status),
+      [200],
+      'fresh: not asked again',
+    );
+    clock.advance(61);
+    assert.equal((await lookup('/last-modified.json')).kind, 'login');
+    assert.deepEqual(served('/last-modified.json').at(-1), { path: '/last-modified.json', status: 304, ifModifiedSince: LAST_MODIFIED });
+    assert.equal((await lookup('/last-modified.json')).kind, 'login');
+    assert.equal(served('/last-modified.json').length, 2, "the 304's max-age=60 made it fresh again");
+  });
+
+  test('§4.2.3 the Age header counts: max-age=300 with Age: 290 is fetched again after 10 s', async () => {
+    await lookup('/age.json');
+    clock.advance(8);
+    await lookup('/age.json');
+    assert.equal(served('/age.json').length, 1);
+    clock.advance(3);
+    await lookup('/age.json');
+    assert.equal(served('/age.json').length, 2);
+  });
+
+  test('§4.2.1 Expires minus Date gives the lifetime (120 s); an invalid Expires ("0") is stale, fetched at every use', async () => {
+    await lookup('/expires.json');
+    clock.advance(118);
+    await lookup('/expires.json');
+    assert.equal(served('/expires.json').length, 1);
+    clock.advance(3);
+    await lookup('/expires.json');
+    assert.equal(served('/expires.json').length, 2);
+    assert.equal((await lookup('/bad-expires.json')).kind, 'login');
+    const once = served('/bad-expires.json').length;
+    await lookup('/bad-expires.json');
+    assert.ok(served('/bad-expires.json').length > once, 'not kept');
+  });
+
+  test('§4.2 a short max-age is not raised to a minimum: max-age=5 is fetched again after 6 s', async () => {
+    await lookup('/short.json');
+    await lookup('/short.json');
+    assert.equal(served('/short.json').length, 1);
+    clock.advance(6);
+    await lookup('/short.json');
+    assert.equal(served('/short.json').length, 2);
   });
 });
 
@@ -391,6 +582,22 @@ describe('Client ID Metadata Documents, refused by policy', () => {
       } finally {
         await s.close();
       }
+    }
+  });
+
+  test('trust allow-list: a listed host is fetched and its client accepted', async () => {
+    const { s, logs } = await server({ enabled: true, trust: 'allow-list', allowHosts: ['127.0.0.1'] });
+    try {
+      const count = fetched.filter((p) => p === '/client.json').length;
+      const out = await new UserAgent(s.url).navigate(authorizeUrl(s, `${base}/client.json`, 'x'.repeat(43)));
+      assert.equal(page(out).kind, 'login', `${page(out).text.slice(0, 200)} ${logs.join('\n')}`);
+      assert.equal(fetched.filter((p) => p === '/client.json').length - count, 1, 'the document was fetched');
+      assert.deepEqual(
+        logs.filter((l) => l.includes('refused')),
+        [],
+      );
+    } finally {
+      await s.close();
     }
   });
 

@@ -6,6 +6,7 @@ import type { ConfigInput } from '../../src/config/schema.ts';
 import type { Storage } from '../../src/core/ports/storage.ts';
 import { createGatehouse, type Gatehouse, type GatehouseOptions } from '../../src/compose.ts';
 import { sha256 } from '../../src/core/crypto.ts';
+import { AUTHORIZATION_PARAMS } from '../../src/core/authorize/authorization-params.ts';
 import { createMemoryStorage } from '../../src/storage/memory/memory-storage.ts';
 import { makeClient } from '../support/core-fixtures.ts';
 
@@ -414,11 +415,7 @@ test('OpenAPI and RFC 8414 tell the truth about the token endpoint: every served
     idJag: { audiences: [{ issuer: 'https://chat.example', clients: ['wiki'] }] },
     transactionTokens: { trustDomain: 'https://trust.example', workloads: ['gateway'] },
   });
-  const doc = (await (await fetch(`${every.base}/openapi.json`)).json()) as {
-    paths: Record<string, { post?: { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, { examples?: string[] }> } }> } } }>;
-  };
-  const content = doc.paths['/token']?.post?.requestBody?.content ?? {};
-  const properties = Object.values(content)[0]?.schema?.properties ?? {};
+  const properties = await bodyProperties(every.base, '/token');
   const served = [...every.gh.services.tokenEndpoint.grants.values()];
   assert.ok(served.length >= 6, `served grants: ${served.map((g) => g.type).join(' ')}`);
   const metadata = (await (await fetch(`${every.base}/.well-known/oauth-authorization-server`)).json()) as {
@@ -429,8 +426,62 @@ test('OpenAPI and RFC 8414 tell the truth about the token endpoint: every served
   // authorization endpoint issues tokens itself (OIDC hybrid / id_token response types).
   const frontChannel = metadata.response_types_supported.some((t) => t.split(' ').some((part) => part === 'id_token' || part === 'token'));
   assert.deepEqual([...metadata.grant_types_supported].sort(), [...served.map((g) => g.type), ...(frontChannel ? ['implicit'] : [])].sort());
+  assert.deepEqual(
+    properties['grant_type']?.examples,
+    served.map((g) => g.type),
+    'grant_type lists exactly the served grants',
+  );
   for (const grant of served) {
-    assert.ok(properties['grant_type']?.examples?.includes(grant.type), `grant_type example ${grant.type}`);
-    for (const p of [...grant.params, ...(grant.repeatable ?? [])]) assert.ok(properties[p], `${grant.type}: parameter ${p} is documented in /openapi.json`);
+    for (const p of [...grant.params, ...(grant.repeatable ?? [])])
+      assert.ok(properties[p]?.description, `${grant.type}: parameter ${p} is documented (with a description) in /openapi.json`);
+  }
+});
+
+/** The documented body properties of `POST path` in a server's /openapi.json. */
+async function bodyProperties(base: string, path: string): Promise<Record<string, { examples?: string[]; description?: string }>> {
+  const doc = (await (await fetch(`${base}/openapi.json`)).json()) as {
+    paths: Record<
+      string,
+      { post?: { requestBody?: { content?: Record<string, { schema?: { properties?: Record<string, { examples?: string[]; description?: string }> } }> } } }
+    >;
+  };
+  const content = doc.paths[path]?.post?.requestBody?.content ?? {};
+  return Object.values(content)[0]?.schema?.properties ?? {};
+}
+
+test('S17 OpenAPI lists only the grants a server serves: without trusted issuers no JWT bearer grant_type nor `assertion`; without transaction tokens no `request_context`', async () => {
+  const served = [...shared.gh.services.tokenEndpoint.grants.values()];
+  const types = served.map((g) => g.type);
+  assert.ok(!types.includes('urn:ietf:params:oauth:grant-type:jwt-bearer'), `the default server serves ${types.join(' ')}`);
+  const properties = await bodyProperties(shared.base, '/token');
+  assert.deepEqual(properties['grant_type']?.examples, types);
+  const read = new Set([
+    ...served.flatMap((g) => [...g.params, ...(g.repeatable ?? [])]),
+    'grant_type',
+    'resource',
+    'client_id',
+    'client_secret',
+    'client_assertion',
+    'client_assertion_type',
+  ]);
+  assert.deepEqual(
+    Object.keys(properties).filter((p) => !read.has(p)),
+    [],
+    'no parameter of a grant that is not served',
+  );
+  assert.equal(properties['assertion'], undefined);
+  assert.equal(properties['request_context'], undefined);
+});
+
+test('OpenAPI: PAR documents every authorization parameter it accepts (those /authorize reads, and request); client_id at /token and PAR may be a metadata document URL', async () => {
+  const par = await bodyProperties(shared.base, '/par');
+  for (const p of [...AUTHORIZATION_PARAMS, 'request']) assert.ok(par[p]?.description, `PAR parameter ${p} is documented with a description`);
+  assert.equal(par['request_uri'], undefined, 'RFC 9126 §2.1: request_uri is not accepted in a push');
+  const token = await bodyProperties(shared.base, '/token');
+  for (const props of [par, token]) {
+    assert.match(
+      props['client_id']?.description ?? '',
+      /registered client id, or \(when Client ID Metadata Documents are enabled\) the https URL of the client's metadata document/,
+    );
   }
 });

@@ -7,7 +7,7 @@ import type { Params } from './request-sources.ts';
  * them (a pushed request at /authorize, a page's interaction) is judged exactly as the original.
  * authorization-params.test.ts fails when a check reads a parameter missing here.
  */
-export const AUTHORIZATION_PARAMS: readonly string[] = [
+export const AUTHORIZATION_PARAMS = [
   // RFC 6749 §4.1.1 / OIDC Core §3.1.2.1
   'response_type',
   'client_id',
@@ -30,9 +30,11 @@ export const AUTHORIZATION_PARAMS: readonly string[] = [
   'code_challenge_method',
   // RFC 9449 §10
   'dpop_jkt',
-];
+] as const;
 
-const KNOWN: ReadonlySet<string> = new Set(AUTHORIZATION_PARAMS);
+export type AuthorizationParam = (typeof AUTHORIZATION_PARAMS)[number];
+
+const KNOWN: ReadonlySet<string> = new Set<string>(AUTHORIZATION_PARAMS);
 
 /**
  * Only the parameters this server understands, in a prototype-free record.

@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { OutboundError, type OutboundRequest } from '../ports/outbound-http.ts';
 import { checkClientIdUrl, hostTrusted, MetadataDocumentError } from './client-id-url.ts';
 import { clientFromDocument, metadataDocumentHost, type MetadataDocumentPolicy } from './metadata-document-client.ts';
-import { cacheSeconds, createMetadataDocuments } from './metadata-documents.ts';
+import { createMetadataDocuments, type MetadataDocumentsConfig } from './metadata-documents.ts';
 
 const refused = (id: string, why: RegExp) =>
   assert.throws(
@@ -38,18 +39,6 @@ test('host policy: denyHosts wins; allow-list takes exact names and *.suffix (no
   assert.equal(hostTrusted('other.example', allow), false);
   assert.equal(hostTrusted('other.example', { trust: 'any-with-consent', allowHosts: [], denyHosts: [] }), true);
   assert.equal(hostTrusted('Evil.Example', { trust: 'any-with-consent', allowHosts: [], denyHosts: ['evil.example'] }), false);
-});
-
-test('RFC 9111 §5.2.2 Cache-Control within the configured bounds', () => {
-  const c = { cacheMinTtl: 60, cacheMaxTtl: 3600, cacheDefaultTtl: 300 };
-  assert.equal(cacheSeconds('no-store', c), null);
-  assert.equal(cacheSeconds('max-age=600, no-store', c), null);
-  assert.equal(cacheSeconds('no-cache', c), 60);
-  assert.equal(cacheSeconds('max-age=0', c), 60);
-  assert.equal(cacheSeconds('public, max-age=600', c), 600);
-  assert.equal(cacheSeconds('max-age=999999', c), 3600);
-  assert.equal(cacheSeconds(undefined, c), 300);
-  assert.equal(cacheSeconds('max-age=abc', c), 300);
 });
 
 const policy: MetadataDocumentPolicy = {
@@ -98,6 +87,21 @@ test('CIMD §4.1 documents: client_id equal to the URL, a public client, no secr
   assert.equal(reason(doc({ redirect_uris: ['https://other.example/cb'] }), any), 'accepted');
 });
 
+const cimdConfig = (o: Partial<MetadataDocumentsConfig['clientIdMetadataDocuments']> = {}): MetadataDocumentsConfig => ({
+  ...policy,
+  clientIdMetadataDocuments: {
+    ...policy.clientIdMetadataDocuments,
+    enabled: true,
+    trust: 'any-with-consent',
+    allowHosts: [],
+    denyHosts: [],
+    cacheMaxEntries: 100,
+    cacheMaxTtl: 3600,
+    cacheDefaultTtl: 300,
+    ...o,
+  },
+});
+
 test('the cache keeps at most cacheMaxEntries documents (least recently used go), expires them, and fetches a URL once for concurrent lookups', async () => {
   const fetches: string[] = [];
   let now = 1_000_000;
@@ -109,23 +113,7 @@ test('the cache keeps at most cacheMaxEntries documents (least recently used go)
       return { status: 200, headers: { 'content-type': 'application/json', 'cache-control': 'max-age=120' }, body };
     },
   };
-  const docs = createMetadataDocuments(
-    { http, clock: { now: () => now } },
-    {
-      ...policy,
-      clientIdMetadataDocuments: {
-        ...policy.clientIdMetadataDocuments,
-        enabled: true,
-        trust: 'any-with-consent',
-        allowHosts: [],
-        denyHosts: [],
-        cacheMaxEntries: 2,
-        cacheMinTtl: 60,
-        cacheMaxTtl: 3600,
-        cacheDefaultTtl: 300,
-      },
-    },
-  );
+  const docs = createMetadataDocuments({ http, clock: { now: () => now } }, cimdConfig({ cacheMaxEntries: 2 }));
   const [a, b, c] = ['https://a.example/c', 'https://b.example/c', 'https://c.example/c'];
   const both = await Promise.all([docs.resolve('t', a), docs.resolve('t', a)]);
   assert.equal(both[0]?.clientId, a);
@@ -140,4 +128,105 @@ test('the cache keeps at most cacheMaxEntries documents (least recently used go)
   now += 121_000;
   await docs.resolve('t', a);
   assert.equal(fetches.at(-1), a, 'refetched after max-age');
+});
+
+/** A scripted origin: answers each request with the next response, and records the request headers. */
+function origin(u: string) {
+  const requests: Record<string, string>[] = [];
+  const answers: (Record<string, string> & { status?: string; name?: string })[] = [];
+  const http = {
+    async fetch(_u: string, req: OutboundRequest) {
+      requests.push({ ...req.headers });
+      const { status = '200', name = 'App', ...headers } = answers.shift() ?? assert.fail('unexpected request');
+      if (status === 'network') throw new OutboundError('network', 'ECONNRESET');
+      const body =
+        status === '200'
+          ? new TextEncoder().encode(JSON.stringify({ client_id: u, client_name: name, redirect_uris: [`${new URL(u).origin}/cb`] }))
+          : new Uint8Array();
+      return { status: Number(status), headers: { 'content-type': 'application/json', ...headers }, body };
+    },
+  };
+  return { http, requests, answers };
+}
+
+test('RFC 9111 §4.3 a stale or no-cache document is revalidated with its validators: a 304 reuses it with the freshness the 304 gives, a 200 replaces it', async () => {
+  const u = 'https://app.example/client.json';
+  const o = origin(u);
+  let now = 1_000_000;
+  const refused: string[] = [];
+  const docs = createMetadataDocuments({ http: o.http, clock: { now: () => now }, onRefused: (_id, e) => refused.push(e.reason) }, cimdConfig());
+  o.answers.push({ 'cache-control': 'no-cache', etag: '"v1"', 'last-modified': 'Thu, 15 Jan 2026 12:00:00 GMT' });
+  assert.equal((await docs.resolve('t', u))?.clientName, 'App');
+  // no-cache: every use asks the origin, conditionally.
+  o.answers.push({ status: '304', etag: '"v1"' });
+  assert.equal((await docs.resolve('t', u))?.clientName, 'App');
+  assert.deepEqual(o.requests[1], { accept: 'application/json', 'if-none-match': '"v1"', 'if-modified-since': 'Thu, 15 Jan 2026 12:00:00 GMT' });
+  // The 304 may give it freshness: then it is reused without asking, until that runs out.
+  o.answers.push({ status: '304', 'cache-control': 'max-age=60' });
+  await docs.resolve('t', u);
+  await docs.resolve('t', u);
+  assert.equal(o.requests.length, 3);
+  now += 60_000;
+  o.answers.push({ status: '200', name: 'App v2', etag: '"v2"', 'cache-control': 'max-age=10' });
+  assert.equal((await docs.resolve('t', u))?.clientName, 'App v2', 'a 200 replaces the stored document');
+  assert.equal(o.requests[3]!['if-none-match'], '"v1"');
+  now += 10_000;
+  o.answers.push({ status: '304', etag: '"v2"' });
+  assert.equal((await docs.resolve('t', u))?.clientName, 'App v2');
+  assert.equal(o.requests[4]!['if-none-match'], '"v2"');
+  assert.deepEqual(refused, []);
+});
+
+test('RFC 9111 §4.3 a failed revalidation (network, 5xx, 404) refuses the client: a stale document is never used', async () => {
+  const u = 'https://app.example/client.json';
+  for (const failure of ['network', '503', '404']) {
+    const o = origin(u);
+    const refused: string[] = [];
+    const docs = createMetadataDocuments({ http: o.http, clock: { now: () => 1_000_000 }, onRefused: (_id, e) => refused.push(e.message) }, cimdConfig());
+    o.answers.push({ 'cache-control': 'max-age=0', etag: '"v1"' });
+    assert.ok(await docs.resolve('t', u));
+    o.answers.push({ status: failure });
+    assert.equal(await docs.resolve('t', u), undefined, failure);
+    assert.match(refused[0]!, /^fetch_failed/);
+    // The entry went with the failure: the next lookup fetches the document whole.
+    o.answers.push({ 'cache-control': 'max-age=0', etag: '"v1"' });
+    assert.ok(await docs.resolve('t', u));
+    assert.equal(o.requests[2]!['if-none-match'], undefined, failure);
+  }
+});
+
+test('RFC 9111 §4.3.4 a 304 carrying another entity tag updates nothing: the document is fetched whole and validated again', async () => {
+  const u = 'https://app.example/client.json';
+  const o = origin(u);
+  const docs = createMetadataDocuments({ http: o.http, clock: { now: () => 1_000_000 } }, cimdConfig());
+  o.answers.push({ 'cache-control': 'no-cache', etag: '"v1"' }, { status: '304', etag: '"v9"' }, { name: 'Whole', 'cache-control': 'no-cache', etag: '"v9"' });
+  await docs.resolve('t', u);
+  assert.equal((await docs.resolve('t', u))?.clientName, 'Whole');
+  assert.deepEqual(
+    o.requests.map((r) => r['if-none-match']),
+    [undefined, '"v1"', undefined],
+  );
+});
+
+test('RFC 9111 §4.2 freshness is not raised: max-age=5 is refetched after 5 s, an Age eats into max-age, no-store and validator-less max-age=0 are fetched every time', async () => {
+  const u = 'https://app.example/client.json';
+  const o = origin(u);
+  let now = 1_000_000;
+  const docs = createMetadataDocuments({ http: o.http, clock: { now: () => now } }, cimdConfig());
+  o.answers.push({ 'cache-control': 'max-age=5' });
+  await docs.resolve('t', u);
+  now += 4_999;
+  await docs.resolve('t', u);
+  assert.equal(o.requests.length, 1);
+  now += 1;
+  o.answers.push({ 'cache-control': 'max-age=300', age: '295' });
+  await docs.resolve('t', u);
+  assert.equal(o.requests.length, 2, 'refetched at 5 s');
+  now += 5_000;
+  o.answers.push({ 'cache-control': 'no-store' }, { 'cache-control': 'max-age=0' }, { 'cache-control': 'max-age=0' });
+  await docs.resolve('t', u);
+  assert.equal(o.requests.length, 3, 'max-age=300 with Age: 295 was fresh for 5 s');
+  await docs.resolve('t', u);
+  await docs.resolve('t', u);
+  assert.equal(o.requests.length, 5);
 });

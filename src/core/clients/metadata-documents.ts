@@ -2,8 +2,9 @@ import type { Client } from '../model/client.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { ClientStore } from '../ports/client-store.ts';
 import type { Clock } from '../ports/clock.ts';
-import { OutboundError, type OutboundHttp } from '../ports/outbound-http.ts';
+import { OutboundError, type OutboundHttp, type OutboundResponse } from '../ports/outbound-http.ts';
 import { checkClientIdUrl, hostTrusted, isUrlClientId, MetadataDocumentError, type HostTrust } from './client-id-url.ts';
+import { afterNotModified, conditionalHeaders, notModifiedSelects, storedTiming, type StoredTiming } from './http-cache.ts';
 import { clientFromDocument, type MetadataDocumentPolicy } from './metadata-document-client.ts';
 
 export interface MetadataDocumentsConfig extends MetadataDocumentPolicy {
@@ -11,7 +12,6 @@ export interface MetadataDocumentsConfig extends MetadataDocumentPolicy {
     HostTrust & {
       readonly enabled: boolean;
       readonly cacheMaxEntries: number;
-      readonly cacheMinTtl: number;
       readonly cacheMaxTtl: number;
       readonly cacheDefaultTtl: number;
     };
@@ -25,27 +25,6 @@ export interface MetadataDocumentsDeps {
   readonly onRefused?: (clientId: string, error: MetadataDocumentError) => void;
 }
 
-/**
- * Seconds a response may be kept (RFC 9111 §5.2.2): null for `no-store` (never stored);
- * `no-cache` (stored, but to be revalidated before every use; we do not revalidate) and
- * `max-age=0` keep it for the minimum only; `max-age=N` within [min, max]; no freshness
- * information: the default, within [min, max].
- */
-export function cacheSeconds(cacheControl: string | undefined, c: { cacheMinTtl: number; cacheMaxTtl: number; cacheDefaultTtl: number }): number | null {
-  const clamp = (n: number) => Math.min(Math.max(n, c.cacheMinTtl), c.cacheMaxTtl);
-  const directives = (cacheControl ?? '')
-    .toLowerCase()
-    .split(',')
-    .map((d) => d.trim());
-  if (directives.includes('no-store')) return null;
-  if (directives.includes('no-cache')) return c.cacheMinTtl;
-  for (const d of directives) {
-    const m = /^max-age\s*=\s*"?(\d{1,10})"?$/.exec(d);
-    if (m) return clamp(Number(m[1]));
-  }
-  return clamp(c.cacheDefaultTtl);
-}
-
 export interface MetadataDocuments {
   /** The client a client_id URL names, or undefined (refused, unreachable, invalid: reported to `onRefused`). */
   resolve(tenantId: TenantId, clientId: string): Promise<Client | undefined>;
@@ -53,20 +32,22 @@ export interface MetadataDocuments {
 
 interface Entry {
   readonly client: Client;
-  readonly expiresAt: number;
+  readonly timing: StoredTiming;
 }
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 
 /**
  * Client ID Metadata Documents: a client_id that is an https URL is resolved by fetching it.
- * Fetched through the guarded fetcher only; kept in a bounded LRU cache that follows the
- * response's Cache-Control within the configured bounds; one fetch per URL at a time (concurrent
- * lookups wait for it). Failures are not cached (the per-destination breaker and the endpoints'
- * rate limits bound the retries).
+ * Fetched through the guarded fetcher only; kept in a bounded LRU cache that follows RFC 9111 as
+ * a private cache (./http-cache.ts): reused while fresh, revalidated with a conditional GET when
+ * stale or `no-cache`, never used stale (a failed revalidation refuses the client). One fetch per
+ * URL at a time (concurrent lookups wait for it). Failures are not cached (the per-destination
+ * breaker and the endpoints' rate limits bound the retries).
  */
 export function createMetadataDocuments(deps: MetadataDocumentsDeps, config: MetadataDocumentsConfig): MetadataDocuments {
   const c = config.clientIdMetadataDocuments;
+  const freshness = { heuristicSeconds: c.cacheDefaultTtl, maxSeconds: c.cacheMaxTtl };
   const cache = new Map<string, Entry>();
   const inFlight = new Map<string, Promise<Client>>();
 
@@ -76,15 +57,31 @@ export function createMetadataDocuments(deps: MetadataDocumentsDeps, config: Met
     while (cache.size > c.cacheMaxEntries) cache.delete(cache.keys().next().value!);
   };
 
-  async function fetchClient(tenantId: TenantId, clientId: string, key: string): Promise<Client> {
-    const url = checkClientIdUrl(clientId);
-    if (!hostTrusted(url.hostname, c)) throw new MetadataDocumentError('host_not_trusted', `host ${url.hostname} is not trusted by clientIdMetadataDocuments`);
-    let res: Awaited<ReturnType<OutboundHttp['fetch']>>;
+  async function get(url: URL, conditional: Record<string, string> | null): Promise<OutboundResponse> {
     try {
-      res = await deps.http.fetch(url.href, { purpose: 'client_metadata', method: 'GET', headers: { accept: 'application/json' } });
+      return await deps.http.fetch(url.href, { purpose: 'client_metadata', method: 'GET', headers: { accept: 'application/json', ...conditional } });
     } catch (e) {
       if (e instanceof OutboundError) throw new MetadataDocumentError('fetch_failed', e.message);
       throw e;
+    }
+  }
+
+  /** Fetches the document (conditionally when a stale entry has a validator) and caches the outcome. */
+  async function load(tenantId: TenantId, clientId: string, key: string, stale: Entry | undefined): Promise<Client> {
+    const url = checkClientIdUrl(clientId);
+    if (!hostTrusted(url.hostname, c)) throw new MetadataDocumentError('host_not_trusted', `host ${url.hostname} is not trusted by clientIdMetadataDocuments`);
+    const conditional = stale ? conditionalHeaders(stale.timing) : null;
+    const requestTime = deps.clock.now();
+    const res = await get(url, conditional);
+    const responseTime = deps.clock.now();
+    if (res.status === 304 && stale && conditional) {
+      // A 304 for another representation than the stored one updates nothing: fetch it whole.
+      if (!notModifiedSelects(stale.timing, res.headers)) return load(tenantId, clientId, key, undefined);
+      // RFC 9111 §4.3.4: the stored response, its header fields (freshness) updated by the 304's.
+      const timing = afterNotModified(stale.timing, res.headers, requestTime, responseTime, freshness);
+      if (timing) remember(key, { client: stale.client, timing });
+      else cache.delete(key);
+      return stale.client;
     }
     if (res.status !== 200) throw new MetadataDocumentError('fetch_failed', `status ${res.status}`);
     if (!JSON_TYPE.test(res.headers['content-type'] ?? '')) throw new MetadataDocumentError('not_json', 'content-type is not application/json');
@@ -94,10 +91,11 @@ export function createMetadataDocuments(deps: MetadataDocumentsDeps, config: Met
     } catch {
       throw new MetadataDocumentError('not_json', 'the body is not JSON');
     }
-    const now = deps.clock.now();
-    const client = clientFromDocument(tenantId, url, doc, config, Math.floor(now / 1000));
-    const ttl = cacheSeconds(res.headers['cache-control'], c);
-    if (ttl !== null && ttl > 0) remember(key, { client, expiresAt: now + ttl * 1000 });
+    // A new document is validated again, whatever was stored before.
+    const client = clientFromDocument(tenantId, url, doc, config, Math.floor(responseTime / 1000));
+    const timing = storedTiming(res.headers, requestTime, responseTime, freshness);
+    if (timing) remember(key, { client, timing });
+    else cache.delete(key);
     return client;
   }
 
@@ -109,14 +107,20 @@ export function createMetadataDocuments(deps: MetadataDocumentsDeps, config: Met
       }
       const key = `${tenantId} ${clientId}`;
       const hit = cache.get(key);
-      if (hit && hit.expiresAt > deps.clock.now()) {
+      // RFC 9111 §4.2: a fresh stored response is reused without contacting the origin.
+      if (hit && hit.timing.freshUntil > deps.clock.now()) {
         remember(key, hit); // most recently used
         return hit.client;
       }
-      if (hit) cache.delete(key);
       let pending = inFlight.get(key);
       if (!pending) {
-        pending = fetchClient(tenantId, clientId, key).finally(() => inFlight.delete(key));
+        // Stale (or no-cache): RFC 9111 §4.3 validation; without success it is never used.
+        pending = load(tenantId, clientId, key, hit)
+          .catch((e: unknown) => {
+            cache.delete(key);
+            throw e;
+          })
+          .finally(() => inFlight.delete(key));
         inFlight.set(key, pending);
       }
       try {

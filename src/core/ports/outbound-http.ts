@@ -48,7 +48,10 @@ export interface OutboundRequest {
 }
 
 export interface OutboundResponse {
-  /** Never a 3xx (a redirect is the `redirect` failure). */
+  /**
+   * Never a 3xx (a redirect is the `redirect` failure), except a 304 answering a request that
+   * carried `If-None-Match` or `If-Modified-Since`.
+   */
   readonly status: number;
   /** Header names in lower case. */
   readonly headers: Readonly<Record<string, string>>;
@@ -62,7 +65,8 @@ export interface OutboundResponse {
  * address the host resolves to is a public unicast address unless allow-listed, and the
  * connection goes to an address that was checked (no second resolution). After: a redirect is a
  * failure, the time limit covers connect through the last body byte, and the body is read as a
- * stream and abandoned once past the byte limit. Every failure is an `OutboundError`.
+ * stream and abandoned once past the byte limit. A conditional request (`If-None-Match`,
+ * `If-Modified-Since`) may get a 304, nothing else may. Every failure is an `OutboundError`.
  */
 export interface OutboundHttp {
   fetch(url: string, request: OutboundRequest): Promise<OutboundResponse>;
