@@ -23,7 +23,7 @@ import { buildConfig } from '../../src/config/load.ts';
 import { createGatehouse, type Gatehouse } from '../../src/compose.ts';
 import { DEVICE_CODE_GRANT_TYPE } from '../../src/core/device-authorization/device-authorization.ts';
 import { createTestDatabase } from '../support/databases.ts';
-import { INSECURE } from '../support/oauth-client.ts';
+import { clientCredentialsWithProof, INSECURE } from '../support/oauth-client.ts';
 import { authorizeCode, createRp, createTestUser, RP_REDIRECT, type TestRp, type TestUser } from '../support/oidc.ts';
 import { deletePrefix, sharedRedis, testKeyPrefix, testRedisUrl } from '../support/redis.ts';
 import { createTestClient } from '../support/server.ts';
@@ -284,23 +284,11 @@ describe('two instances on one PostgreSQL database and one Redis behave as one s
       [oauth.customFetch]: capture,
       [oauth.allowInsecureRequests]: true,
     });
-    const use = async () => {
-      const res = await fetch(`${url}/token`, {
-        method: 'POST',
-        headers: {
-          dpop: proof,
-          authorization: `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}`,
-          'content-type': 'application/x-www-form-urlencoded',
-        },
-        body: 'grant_type=client_credentials',
-      });
-      const body = (await res.json()) as { token_type?: string; error?: string };
-      return `${res.status} ${body.token_type ?? body.error}`;
-    };
+    const use = () => clientCredentialsWithProof(url, c, proof);
     assert.equal(await on('A', use), '200 DPoP');
-    assert.equal(await on('B', use), '400 invalid_dpop_proof', 'the replay on the other instance is refused');
+    assert.equal(await on('B', use), '400 invalid_dpop_proof: the DPoP proof was already used', 'the replay on the other instance is refused');
     // Without Redis the store alone decides (RFC 9449 §11.1 never rests on one instance's memory).
     await deletePrefix(redis.client, keyPrefix);
-    assert.equal(await on('A', use), '400 invalid_dpop_proof', 'the store remembers the jti too');
+    assert.equal(await on('A', use), '400 invalid_dpop_proof: the DPoP proof was already used', 'the store remembers the jti too');
   });
 });

@@ -15,7 +15,7 @@ import { after, before, describe, test } from 'node:test';
 import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { createTestDatabase } from '../support/databases.ts';
-import { discover, INSECURE } from '../support/oauth-client.ts';
+import { clientCredentialsWithProof, discover, INSECURE } from '../support/oauth-client.ts';
 import { authorizeCode, createRp, createTestUser, rpConfig, startOidcServer, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
 import { createTestClient, startTestServer } from '../support/server.ts';
 import { UserAgent } from '../support/user-agent.ts';
@@ -371,19 +371,7 @@ describe('RFC 9449 §11.1 replay across two instances without Redis: the store i
         const d = await dpopKey();
         // One proof for POST {issuer}/token, sent to each instance by hand.
         const proof = await proofFor(d.handle, 'POST', new URL(`${ISSUER}/token`), 'unused');
-        const use = async (at: string) => {
-          const res = await fetch(`${at}/token`, {
-            method: 'POST',
-            headers: {
-              dpop: proof,
-              authorization: `Basic ${Buffer.from(`${c.client_id}:${c.client_secret}`).toString('base64')}`,
-              'content-type': 'application/x-www-form-urlencoded',
-            },
-            body: 'grant_type=client_credentials',
-          });
-          const body = (await res.json()) as { token_type?: string; error?: string; error_description?: string };
-          return `${res.status} ${body.token_type ?? `${body.error}: ${body.error_description}`}`;
-        };
+        const use = (at: string) => clientCredentialsWithProof(at, c, proof);
         assert.equal(await use(a.url), '200 DPoP');
         assert.equal(await use(b.url), '400 invalid_dpop_proof: the DPoP proof was already used', 'the replay on the other instance is refused');
       } finally {

@@ -23,3 +23,22 @@ export async function clientCredentials(
   const res = await oauth.clientCredentialsGrantRequest(as, c, oauth.ClientSecretBasic(client.client_secret), params, INSECURE);
   return oauth.processClientCredentialsResponse(as, c, res);
 }
+
+/**
+ * A Basic-authenticated client_credentials request at `{base}/token` carrying `proof` in its
+ * `DPoP` header as it is (to replay one proof by hand at several instances): answers
+ * "<status> <token_type>" or "<status> <error>: <error_description>".
+ */
+export async function clientCredentialsWithProof(base: string, client: { client_id: string; client_secret: string }, proof: string): Promise<string> {
+  const res = await fetch(`${base}/token`, {
+    method: 'POST',
+    headers: {
+      dpop: proof,
+      authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: 'grant_type=client_credentials',
+  });
+  const body = (await res.json()) as { token_type?: string; error?: string; error_description?: string };
+  return `${res.status} ${body.token_type ?? `${body.error}: ${body.error_description}`}`;
+}
