@@ -81,10 +81,11 @@ const GRANT_PARAM_DOCS: Readonly<Record<string, BodyProperty>> = {
   subject_token: { type: 'string', description: 'token exchange (RFC 8693 §2.1): the token to exchange' },
   subject_token_type: {
     type: 'string',
-    description: 'token exchange: urn:ietf:params:oauth:token-type:access_token, …:jwt, …:refresh_token or …:id_token',
+    description:
+      'token exchange: urn:ietf:params:oauth:token-type:access_token, …:jwt, …:refresh_token or …:id_token; …:txn_token to replace a transaction token (requested_token_type …:txn_token)',
   },
   actor_token: { type: 'string', description: 'token exchange: the acting party (delegation: the issued token carries `act`)' },
-  actor_token_type: { type: 'string', description: 'token exchange: required with actor_token (access_token or jwt)' },
+  actor_token_type: { type: 'string', description: 'token exchange: required with actor_token (access_token, jwt, or id_token issued to this client)' },
   requested_token_type: {
     type: 'string',
     description: 'token exchange: …:access_token (default) or …:jwt; …:id-jag (ID-JAG) and …:txn_token (transaction token) when configured',
