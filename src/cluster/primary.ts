@@ -87,9 +87,13 @@ export async function superviseWorkers(opts: SupervisorOptions): Promise<number>
   return new Promise<number>((resolve) => {
     const onTerm = () => stopAll('SIGTERM');
     const onInt = () => stopAll('SIGINT');
+    // Node drops a worker from cluster.workers once it has both exited and disconnected its IPC
+    // channel, in either order: check again on both events, or a worker whose 'exit' came first
+    // would keep the primary waiting for good.
     const finishIfDone = () => {
       if (!stopping || Object.keys(cluster.workers ?? {}).length > 0) return;
       cluster.off('exit', onExit);
+      cluster.off('disconnect', finishIfDone);
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
       resolve(exitCode);
@@ -134,6 +138,7 @@ export async function superviseWorkers(opts: SupervisorOptions): Promise<number>
     };
 
     cluster.on('exit', onExit);
+    cluster.on('disconnect', finishIfDone);
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
     for (let i = 0; i < opts.workers; i++) fork();
