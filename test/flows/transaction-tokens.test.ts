@@ -344,6 +344,22 @@ describe('Transaction tokens: replacement (§13 "Txn-Token as a subject_token")'
     assert.equal(decodeJwt(narrowed.access_token)['scope'], 'report');
   });
 
+  test('asserted values stay: a member sent again with the same value (nested keys in another order) is kept, not a change', async () => {
+    const first = ok(await exchange(gateway, request({ request_details: JSON.stringify({ order: { side: 'BUY', qty: 100, legs: [1, 2] } }) }))).access_token;
+    const again = ok(
+      await exchange(batch, replaceRequest(first, { request_details: JSON.stringify({ order: { legs: [1, 2], qty: 100, side: 'BUY' }, venue: 'XNAS' }) })),
+    );
+    assert.deepEqual(decodeJwt(again.access_token)['tctx'], { order: { side: 'BUY', qty: 100, legs: [1, 2] }, venue: 'XNAS' });
+    refusedWith(
+      await exchange(batch, replaceRequest(first, { request_details: JSON.stringify({ order: { legs: [2, 1], qty: 100, side: 'BUY' } }) })),
+      'invalid_request',
+    );
+    refusedWith(
+      await exchange(batch, replaceRequest(first, { request_details: JSON.stringify({ order: { side: 'BUY', qty: '100', legs: [1, 2] } }) })),
+      'invalid_request',
+    );
+  });
+
   test('asserted values stay: changing a tctx or rctx member (or req_ip) is invalid_request', async () => {
     refusedWith(await exchange(batch, replaceRequest(original, { request_details: JSON.stringify({ action: 'SELL' }) })), 'invalid_request');
     refusedWith(await exchange(batch, replaceRequest(original, { request_context: JSON.stringify({ req_ip: '10.0.0.1' }) })), 'invalid_request');

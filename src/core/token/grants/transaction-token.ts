@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { OAuthError } from '../../errors.ts';
 import type { EventPublisher } from '../../events.ts';
 import type { KeyRing } from '../../keys/key-ring.ts';
@@ -184,11 +185,12 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
     const held = parseScope(scope) ?? [];
     const beyond = r.purpose.filter((s) => !held.includes(s));
     if (beyond.length) throw OAuthError.invalidScope("the purpose exceeds the replaced token's scope", `scopes ${beyond.join(' ').slice(0, 200)}`);
-    // "MAY enable additional asserted values": new members only; an asserted one stays as it is.
+    // "MAY enable additional asserted values": new members only; an asserted one stays as it is
+    // (compared as JSON values: a nested object sent again in another key order is the same value).
     const merge = (name: string, asserted: unknown, added: Record<string, unknown> | undefined) => {
       const out: Record<string, unknown> = isRecord(asserted) ? { ...asserted } : {};
       for (const [k, v] of Object.entries(added ?? {})) {
-        if (k in out && JSON.stringify(out[k]) !== JSON.stringify(v)) throw refused(`${name} may add members to the replaced token's, not change ${k}`);
+        if (k in out && !isDeepStrictEqual(out[k], v)) throw refused(`${name} may add members to the replaced token's, not change ${k}`);
         out[k] = v;
       }
       return out;
