@@ -401,9 +401,12 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
       const cnf = isObject(claims.cnf) ? claims.cnf : null;
       checkTokenBinding(cnf && typeof cnf.jkt === 'string' ? { jkt: cnf.jkt } : cnf ? {} : null, jkt);
     } catch (e) {
-      if (e instanceof Invalid) throw unauthorized(scheme, e, scope);
+      // RFC 9449 §8.2: once the proof has passed with the previous window's nonce, every answer
+      // carries the fresh one, refusals of the token included.
+      const fresh = nextNonce ? { 'dpop-nonce': nextNonce } : {};
+      if (e instanceof Invalid) throw unauthorized(scheme, new Invalid(e.code, e.description, { ...fresh, ...e.headers }), scope);
       if (e instanceof OAuthError && (e.code === 'invalid_token' || e.code === 'invalid_dpop_proof' || e.code === 'use_dpop_nonce')) {
-        throw unauthorized(scheme, new Invalid(e.code, e.description ?? e.code, e.code === 'use_dpop_nonce' ? e.headers : {}), scope);
+        throw unauthorized(scheme, new Invalid(e.code, e.description ?? e.code, e.code === 'use_dpop_nonce' ? e.headers : fresh), scope);
       }
       throw e;
     }
@@ -413,6 +416,7 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
       // RFC 6750 §3.1: 403 insufficient_scope, `scope` naming what the request needs.
       const description = `the access token lacks the scope ${missing.join(' ')}`;
       throw new ResourceServerError(403, 'insufficient_scope', description, {
+        ...(nextNonce ? { 'dpop-nonce': nextNonce } : {}),
         'www-authenticate': challenges(scheme, { error: 'insufficient_scope', error_description: description }, scope),
       });
     }

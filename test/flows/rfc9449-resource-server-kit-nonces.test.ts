@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { createResourceServer, type ResourceServerOptions } from '../../src/resource-server-kit/mod.ts';
 import { discover, INSECURE } from '../support/oauth-client.ts';
-import { type Backend, backend, challengeOf, dpopGet, FACES, fastifyBackend, webBackend } from '../support/resource-server-kit.ts';
+import { type Backend, backend, challengeOf, dpopGet, FACES, fastifyBackend, proofFor, rawGet, webBackend } from '../support/resource-server-kit.ts';
 import { createTestClient, startTestServer, type TestClient, type TestServer } from '../support/server.ts';
 
 const RESOURCE = 'https://orders.example/api';
@@ -30,7 +30,7 @@ let otherSecret: Backend;
 const options = (nonce: NonNullable<NonNullable<ResourceServerOptions['dpop']>['nonce']>): ResourceServerOptions => ({
   issuer: gh.url,
   resource: RESOURCE,
-  scopesSupported: ['read'],
+  scopesSupported: ['read', 'write'],
   verification: { kind: 'jwt' },
   dpop: { nonce },
 });
@@ -41,14 +41,14 @@ const start = async (b: Promise<Backend>) => {
 };
 
 /** A key pair and a token bound to it (client_credentials with a proof at Gatehouse's token endpoint). */
-const boundToken = async () => {
-  const keys = await oauth.generateKeyPair('ES256');
+const boundToken = async (scope = 'read', given?: CryptoKeyPair) => {
+  const keys = given ?? (await oauth.generateKeyPair('ES256'));
   const c = { client_id: client.client_id };
   const res = await oauth.clientCredentialsGrantRequest(
     as,
     c,
     oauth.ClientSecretBasic(client.client_secret),
-    { scope: 'read', resource: RESOURCE },
+    { scope, resource: RESOURCE },
     { ...INSECURE, DPoP: oauth.DPoP({}, keys) },
   );
   return { keys, token: (await oauth.processClientCredentialsResponse(as, c, res)).access_token };
@@ -74,7 +74,7 @@ const useDpopNonce = async (attempt: Promise<Response>): Promise<string> => {
 };
 
 before(async () => {
-  gh = await startTestServer({ resources: [{ identifier: RESOURCE, scopes: ['read'] }] });
+  gh = await startTestServer({ resources: [{ identifier: RESOURCE, scopes: ['read', 'write'] }] });
   as = await discover(gh.url);
   client = await createTestClient(gh.gh);
   for (const face of FACES) {
@@ -111,12 +111,14 @@ describe('RFC 9449 §9 resource server-provided nonces (dpop.nonce)', () => {
     });
   }
 
-  test('RFC 9449 §9 (Fastify plugin, web Request, middleware) a proof carrying the previous window’s nonce passes and the response carries the fresh one in DPoP-Nonce', async () => {
+  test('RFC 9449 §9 / §8.2 (Fastify plugin, web Request, middleware) a proof carrying the previous window’s nonce passes and the response carries the fresh one in DPoP-Nonce, on a 403 or 401 refusal of the token too', async () => {
     const windowMs = 2000;
     await Promise.all(
       FACES.map(async (face) => {
         const b = rotating.get(face)!;
         const { keys, token } = await boundToken();
+        const writeOnly = (await boundToken('write', keys)).token;
+        const otherKeys = (await boundToken()).token;
         // Get a nonce, knowing for certain which window it is from (the kit runs in this process, on this clock).
         let handle: oauth.DPoPHandle;
         let window: number;
@@ -130,6 +132,18 @@ describe('RFC 9449 §9 resource server-provided nonces (dpop.nonce)', () => {
         }
         // Into the next window: `old` is now the previous window's nonce.
         await new Promise((r) => setTimeout(r, (window + 1) * windowMs + 20 - Date.now()));
+        // §8.2 "at any time": refusals after a passing proof carry the fresh nonce too, so the
+        // client's next request does not cost a use_dpop_nonce round trip.
+        const direct = async (t: string) => rawGet(`${b.url}/api/orders`, { authorization: `DPoP ${t}`, dpop: await proofFor(handle, 'GET', ORDERS, t) });
+        const lacking = await direct(writeOnly);
+        assert.equal(lacking.status, 403, `${face}: a token without read`);
+        assert.match(challengeOf(lacking), /error="insufficient_scope"/, face);
+        const freshOn403 = lacking.headers.get('dpop-nonce');
+        assert.ok(freshOn403 && freshOn403 !== old, `${face}: the 403 carries the fresh nonce`);
+        const unbound = await direct(otherKeys);
+        assert.equal(unbound.status, 401, `${face}: a token bound to another key`);
+        assert.match(challengeOf(unbound), /DPoP [^]*error="invalid_token"/, face);
+        assert.equal(unbound.headers.get('dpop-nonce'), freshOn403, `${face}: the 401 carries the fresh nonce`);
         const res = await dpopGet(b, ORDERS, token, handle);
         assert.equal(res.status, 200, face);
         const fresh = res.headers.get('dpop-nonce');
