@@ -6,14 +6,19 @@
  */
 import assert from 'node:assert/strict';
 import cluster from 'node:cluster';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import { superviseWorkers } from '../../src/cluster/primary.ts';
 
+const dirs: string[] = [];
+after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
 async function script(body: string): Promise<string> {
-  const file = join(await mkdtemp(join(tmpdir(), 'gh-cluster-')), 'worker.mjs');
+  const dir = await mkdtemp(join(tmpdir(), 'gh-cluster-'));
+  dirs.push(dir);
+  const file = join(dir, 'worker.mjs');
   await writeFile(file, body);
   return file;
 }
