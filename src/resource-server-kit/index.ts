@@ -403,7 +403,7 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
     } catch (e) {
       // RFC 9449 §8.2: once the proof has passed with the previous window's nonce, every answer
       // carries the fresh one, refusals of the token included.
-      const fresh = nextNonce ? { 'dpop-nonce': nextNonce } : {};
+      const fresh: Record<string, string> = nextNonce ? { 'dpop-nonce': nextNonce } : {};
       if (e instanceof Invalid) throw unauthorized(scheme, new Invalid(e.code, e.description, { ...fresh, ...e.headers }), scope);
       if (e instanceof OAuthError && (e.code === 'invalid_token' || e.code === 'invalid_dpop_proof' || e.code === 'use_dpop_nonce')) {
         throw unauthorized(scheme, new Invalid(e.code, e.description ?? e.code, e.code === 'use_dpop_nonce' ? e.headers : fresh), scope);

@@ -41,7 +41,7 @@ const start = async (b: Promise<Backend>) => {
 };
 
 /** A key pair and a token bound to it (client_credentials with a proof at Gatehouse's token endpoint). */
-const boundToken = async (scope = 'read', given?: CryptoKeyPair) => {
+const boundToken = async (scope = 'read', given?: Awaited<ReturnType<typeof oauth.generateKeyPair>>) => {
   const keys = given ?? (await oauth.generateKeyPair('ES256'));
   const c = { client_id: client.client_id };
   const res = await oauth.clientCredentialsGrantRequest(
