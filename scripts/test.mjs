@@ -43,7 +43,17 @@ const jobs = [
   run('typecheck', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', 'tsconfig.json']),
   run('import boundaries', process.execPath, ['scripts/check-imports.mjs']),
   run('formatting (biome)', process.execPath, ['node_modules/@biomejs/biome/bin/biome', 'format', '.']),
-  run('tests', process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files]),
+  run('tests', process.execPath, [
+    '--import',
+    'tsx',
+    '--test',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    '--test-reporter-destination=stdout',
+    '--test-reporter=./scripts/slowest-files-reporter.mjs',
+    '--test-reporter-destination=stdout',
+    ...files,
+  ]),
 ];
 let failed = false;
 for (const r of await Promise.all(jobs)) {
