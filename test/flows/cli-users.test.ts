@@ -1,6 +1,9 @@
 /**
  * `gatehouse users …` and `gatehouse clients create` with OpenID Connect metadata, as an operator
- * runs them: real child processes on a real SQLite file, passwords on standard input.
+ * runs them, on a real SQLite file with passwords on standard input. Most commands run through
+ * the CLI's entry point in this process (the same `main` and argument parsing, standard input and
+ * environment handed in); the ones whose point is the process itself (a password piped to a real
+ * standard input, CRLF, the exit code of a usage error) run as child processes.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -9,6 +12,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { main } from '../../src/cli/main.ts';
+import type { CliIo } from '../../src/cli/types.ts';
 import { EventBus } from '../../src/core/events.ts';
 import { oidcMetadata } from '../../src/core/model/client-oidc.ts';
 import { DEFAULT_TENANT } from '../../src/core/model/tenant.ts';
@@ -34,8 +39,23 @@ interface Run {
   err: string;
 }
 
-/** Runs `gatehouse …args` in a child process, writing `stdin` (then EOF). */
-function gatehouse(args: readonly string[], stdin = '', extraEnv: Record<string, string> = {}): Promise<Run> {
+/** Runs `gatehouse …args` through the CLI's entry point in this process, with `stdin` as standard input. */
+async function gatehouse(args: readonly string[], stdin = '', extraEnv: Record<string, string> = {}): Promise<Run> {
+  let out = '';
+  let err = '';
+  const line = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
+  const io: CliIo = {
+    out: (t) => void (out += line(t)),
+    err: (t) => void (err += line(t)),
+    readStdin: async () => stdin,
+    env: { PATH: process.env['PATH'] ?? '', ...env, ...extraEnv },
+  };
+  const code = await main(args, io);
+  return { code, out, err };
+}
+
+/** Runs `gatehouse …args` in a child process, writing `stdin` to its real standard input (then EOF). */
+function gatehouseProcess(args: readonly string[], stdin = '', extraEnv: Record<string, string> = {}): Promise<Run> {
   const child = spawn(
     process.execPath,
     [
@@ -92,7 +112,7 @@ describe('gatehouse users', () => {
   test('users create --password-stdin --email --role admin --claims FILE --json: argon2id at rest, nothing secret printed', async () => {
     const claims = join(dir, 'alice.json');
     await writeFile(claims, JSON.stringify({ name: 'Alice Example', email_verified: true, address: { locality: 'Paris', country: 'FR' } }));
-    const r = await gatehouse(
+    const r = await gatehouseProcess(
       ['users', 'create', '--username', 'Alice', '--password-stdin', '--email', 'alice@example.com', '--role', 'admin', '--claims', claims, '--json'],
       `${ALICE_PW}\n`,
     );
@@ -130,7 +150,7 @@ describe('gatehouse users', () => {
       (await gatehouse(['users', 'create', '--username', 'bob', '--password-stdin', '--claims', unknown], `${ALICE_PW}\n`)).err,
       /unknown claim "shoe_size"/,
     );
-    const argv = await gatehouse(['users', 'create', '--username', 'bob', '--password', ALICE_PW]);
+    const argv = await gatehouseProcess(['users', 'create', '--username', 'bob', '--password', ALICE_PW]);
     assert.equal(argv.code, 2, 'a password on the command line is not an option');
     assert.match(argv.err, /GH_CLI_USAGE/);
     const noStdin = await gatehouse(['users', 'create', '--username', 'bob']);
@@ -176,7 +196,7 @@ describe('gatehouse users', () => {
   });
 
   test('users set-password --password-stdin: the new password works at once, the old one stops', async () => {
-    const r = await gatehouse(['users', 'set-password', 'carol', '--password-stdin', '--json'], 'a new carol password\r\n');
+    const r = await gatehouseProcess(['users', 'set-password', 'carol', '--password-stdin', '--json'], 'a new carol password\r\n');
     assert.equal(json(r)['username'], 'carol');
     assert.ok(!r.out.includes('a new carol password'));
     assert.equal(await signIn('carol', 'carol-password'), null);
