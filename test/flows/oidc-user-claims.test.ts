@@ -1,6 +1,7 @@
 /**
  * What users give apps (issue #14 item 3), over the wire: a user created with `gatehouse users
- * create` (a real child process on a SQLite file) with a username, a custom attribute, a role and
+ * create` (a real child process on a SQLite file; later `users update` calls go through the CLI's
+ * `main` in this process) with a username, a custom attribute, a role and
  * a group; a server on the same database; relying parties driven by openid-client (code flow,
  * UserInfo) and oauth4webapi (introspection). `preferred_username` under `profile`; roles, groups
  * and attributes only through their scopes; the per-client `claim_mappings` renaming claims and
@@ -17,6 +18,8 @@ import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import type { Actor } from '../../src/app/actor.ts';
+import { main } from '../../src/cli/main.ts';
+import type { CliIo } from '../../src/cli/types.ts';
 import { authRequest, callbackOf, codeFlow, rpConfig, RP_REDIRECT, startOidcServer, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
@@ -50,8 +53,23 @@ interface Run {
   readonly err: string;
 }
 
+/** `gatehouse …args` through the CLI's entry point in this process (the same `main`; stdin and environment handed in). */
+async function gatehouse(args: readonly string[], stdin = '', config = configFile): Promise<Run> {
+  let out = '';
+  let err = '';
+  const line = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
+  const io: CliIo = {
+    out: (t) => void (out += line(t)),
+    err: (t) => void (err += line(t)),
+    readStdin: async () => stdin,
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+  };
+  const code = await main([...args, '--config', config], io);
+  return { code, out, err };
+}
+
 /** `gatehouse …args` in a child process (stdin written, then EOF), as an operator runs it. */
-function gatehouse(args: readonly string[], stdin = '', config = configFile): Promise<Run> {
+function gatehouseProcess(args: readonly string[], stdin = '', config = configFile): Promise<Run> {
   const child = spawn(
     process.execPath,
     [
@@ -79,7 +97,7 @@ before(async () => {
   await writeFile(configFile, JSON.stringify(CLAIMS_CONFIG));
   // The schema (migrations) exists before the CLI writes the first user.
   assert.equal((await gatehouse(['migrate'])).code, 0);
-  const created = await gatehouse(
+  const created = await gatehouseProcess(
     [
       'users',
       'create',
