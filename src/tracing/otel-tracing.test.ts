@@ -10,16 +10,7 @@ import { testOutbound } from '../../test/support/outbound.ts';
 import type { GuardedFetcher } from '../outbound/guarded-fetch.ts';
 import { createOtelTracing } from './otel-tracing.ts';
 import { tracingSettings } from './tracing-env.ts';
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: { key: string; value: { stringValue?: string } }[];
-  status?: { code?: number };
-}
+import { decodeOtlpTraces, type OtlpSpan } from '../../test/support/otlp.ts';
 
 const spans: OtlpSpan[] = [];
 let receiver: Server;
@@ -31,7 +22,7 @@ before(async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+      const body = decodeOtlpTraces(req.headers['content-type'], Buffer.concat(chunks));
       for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) spans.push(...ss.spans);
       res.end('{}');
     });

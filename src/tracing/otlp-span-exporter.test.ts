@@ -10,6 +10,7 @@ import { BasicTracerProvider, InMemorySpanExporter, type ReadableSpan, SimpleSpa
 import { testOutbound } from '../../test/support/outbound.ts';
 import { createOtlpSpanExporter } from './otlp-span-exporter.ts';
 import { tracingSettings } from './tracing-env.ts';
+import { decodeOtlpTraces } from '../../test/support/otlp.ts';
 
 const outbound = testOutbound();
 const servers: Server[] = [];
@@ -36,32 +37,63 @@ function someSpans(): ReadableSpan[] {
   return memory.getFinishedSpans();
 }
 
-function exportOnce(env: Record<string, string>, warnings: string[] = []): Promise<ExportResult> {
+function exportOnce(env: Record<string, string>, warnings: string[] = [], spans = someSpans()): Promise<ExportResult> {
   const settings = tracingSettings(env, 'test', () => {})!;
   const exporter = createOtlpSpanExporter(settings, outbound, (m) => warnings.push(m));
-  return new Promise((resolve) => exporter.export(someSpans(), resolve));
+  return new Promise((resolve) => exporter.export(spans, resolve));
 }
 
-test('OTLP/HTTP §Request: spans are POSTed as JSON to /v1/traces with OTEL_EXPORTER_OTLP_HEADERS', async () => {
-  const got: { path?: string; type?: string; token?: string; names: string[] } = { names: [] };
-  const url = await collector((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      got.path = req.url;
-      got.type = req.headers['content-type'];
-      got.token = String(req.headers['x-token']);
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: { scopeSpans: { spans: { name: string; traceId: string }[] }[] }[] };
-      for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) got.names.push(s.name);
-      res.end('{}');
+for (const [protocol, contentType] of [
+  [undefined, 'application/x-protobuf'],
+  ['http/protobuf', 'application/x-protobuf'],
+  ['http/json', 'application/json'],
+] as const) {
+  test(`OTLP exporter spec: OTEL_EXPORTER_OTLP_PROTOCOL=${protocol ?? '(unset: http/protobuf)'} POSTs ${contentType} to /v1/traces with OTEL_EXPORTER_OTLP_HEADERS`, async () => {
+    const got: { path?: string; type?: string; token?: string; names: string[]; traceIds: string[] } = { names: [], traceIds: [] };
+    const url = await collector((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.path = req.url;
+        got.type = req.headers['content-type'];
+        got.token = String(req.headers['x-token']);
+        const body = decodeOtlpTraces(got.type, Buffer.concat(chunks));
+        for (const rs of body.resourceSpans)
+          for (const ss of rs.scopeSpans)
+            for (const s of ss.spans) {
+              got.names.push(s.name);
+              got.traceIds.push(s.traceId);
+            }
+        res.end('{}');
+      });
     });
+    const env: Record<string, string> = { OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_HEADERS: 'x-token=t%201' };
+    if (protocol) env['OTEL_EXPORTER_OTLP_PROTOCOL'] = protocol;
+    const spans = someSpans();
+    const result = await exportOnce(env, [], spans);
+    assert.equal(result.code, ExportResultCode.SUCCESS, result.error?.message);
+    assert.equal(got.path, '/v1/traces');
+    assert.equal(got.type, contentType);
+    assert.equal(got.token, 't 1');
+    assert.deepEqual(got.names.sort(), ['a', 'b']);
+    assert.deepEqual(got.traceIds.sort(), spans.map((s) => s.spanContext().traceId).sort(), 'trace ids as sent, in either encoding');
   });
-  const result = await exportOnce({ OTEL_EXPORTER_OTLP_ENDPOINT: url, OTEL_EXPORTER_OTLP_HEADERS: 'x-token=t%201' });
-  assert.equal(result.code, ExportResultCode.SUCCESS, result.error?.message);
-  assert.equal(got.path, '/v1/traces');
-  assert.match(got.type ?? '', /^application\/json/);
-  assert.equal(got.token, 't 1');
-  assert.deepEqual(got.names.sort(), ['a', 'b']);
+}
+
+test('OTLP exporter spec: the signal variable wins over OTEL_EXPORTER_OTLP_PROTOCOL; grpc or an unknown value warns and uses http/protobuf', () => {
+  const base = { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' };
+  const quiet = () => {};
+  assert.equal(
+    tracingSettings({ ...base, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/protobuf' }, '1', quiet)?.protocol,
+    'http/protobuf',
+  );
+  assert.equal(tracingSettings({ ...base, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }, '1', quiet)?.protocol, 'http/json');
+  for (const asked of ['grpc', 'http/xml']) {
+    const warnings: string[] = [];
+    assert.equal(tracingSettings({ ...base, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: asked }, '1', (m) => warnings.push(m))?.protocol, 'http/protobuf');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, new RegExp(`${asked} is not supported.*using http/protobuf`));
+  }
 });
 
 test('S20 outbound.maxOtlpResponseBytes: a collector streaming an endless answer is cut one byte past the limit, not buffered', async () => {

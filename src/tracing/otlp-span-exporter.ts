@@ -1,7 +1,8 @@
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import { JsonTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
 import type { OutboundRequest, OutboundResponse } from '../core/ports/outbound-http.ts';
+import type { OtlpProtocol } from './tracing-env.ts';
 
 /** The guarded fetcher's trusted entry (src/outbound/guarded-fetch.ts), all the exporter needs. */
 export interface OtlpTransport {
@@ -11,6 +12,8 @@ export interface OtlpTransport {
 export interface OtlpExporterSettings {
   /** The OTLP/HTTP traces URL (`…/v1/traces`). */
   readonly url: string;
+  /** `OTEL_EXPORTER_OTLP_PROTOCOL`: protobuf bodies (`application/x-protobuf`) or JSON (`application/json`). */
+  readonly protocol: OtlpProtocol;
   /** `OTEL_EXPORTER_OTLP_HEADERS` / `OTEL_EXPORTER_OTLP_TRACES_HEADERS`. */
   readonly headers: Readonly<Record<string, string>>;
   /** `OTEL_EXPORTER_OTLP_TIMEOUT`: this export's deadline; the fetcher's `outbound.timeoutMs` caps it. */
@@ -20,7 +23,7 @@ export interface OtlpExporterSettings {
 const WARN_EVERY_MS = 60_000;
 
 /**
- * OTLP/HTTP span export (JSON bodies, `http/json`) through the guarded fetcher's trusted path
+ * OTLP/HTTP span export (protobuf bodies by default, `http/protobuf`; or JSON, `http/json`) through the guarded fetcher's trusted path
  * instead of the OpenTelemetry exporter's own HTTP client, so the collector's answer gets the same
  * limits as every other outbound call (S19, S20): the time limit, the response byte limit
  * (`outbound.maxOtlpResponseBytes`, the body is abandoned while streaming one byte past it) and the
@@ -42,15 +45,16 @@ export function createOtlpSpanExporter(settings: OtlpExporterSettings, transport
   };
 
   async function send(spans: ReadableSpan[]): Promise<ExportResult> {
-    const bytes = JsonTraceSerializer.serializeRequest(spans);
+    const json = settings.protocol === 'http/json';
+    const bytes = (json ? JsonTraceSerializer : ProtobufTraceSerializer).serializeRequest(spans);
     if (!bytes) return { code: ExportResultCode.FAILED, error: new Error('spans could not be serialised') };
     const res = await transport.fetchTrusted(
       settings.url,
       {
         purpose: 'otlp_export',
         method: 'POST',
-        headers: { ...settings.headers, 'content-type': 'application/json' },
-        body: Buffer.from(bytes).toString('utf8'),
+        headers: { ...settings.headers, 'content-type': json ? 'application/json' : 'application/x-protobuf' },
+        body: bytes,
         signal: AbortSignal.any([AbortSignal.timeout(settings.timeoutMillis), stop.signal]),
       },
       { allowHttp: true },

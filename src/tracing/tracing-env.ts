@@ -5,9 +5,14 @@
  */
 export type SamplerKind = 'always_on' | 'always_off' | 'traceidratio' | 'parentbased_always_on' | 'parentbased_always_off' | 'parentbased_traceidratio';
 
+/** OTLP/HTTP body encodings (`OTEL_EXPORTER_OTLP_PROTOCOL`); gRPC is not offered. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
 export interface TracingSettings {
   /** The OTLP/HTTP traces URL (`…/v1/traces`). */
   readonly url: string;
+  /** The body encoding: `http/protobuf` (the OTLP exporter spec's default) or `http/json`. */
+  readonly protocol: OtlpProtocol;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMillis: number;
   readonly resource: Readonly<Record<string, string>>;
@@ -74,9 +79,12 @@ export function tracingSettings(env: Env, version: string, warn: (m: string) => 
   // The signal variable is the URL as is; the base one gets the signal path appended.
   const url = signal ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
   if (!url) return null;
-  const protocol = get(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? get(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
-  if (protocol && protocol !== 'http/json')
-    warn(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol}: Gatehouse exports OTLP/HTTP with JSON bodies (http/json), which every OTLP/HTTP receiver accepts`);
+  // The exporter spec: the signal variable wins; http/protobuf is the default.
+  const asked = get(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? get(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  let protocol: OtlpProtocol = 'http/protobuf';
+  if (asked === 'http/json' || asked === 'http/protobuf') protocol = asked;
+  else if (asked !== undefined)
+    warn(`OTEL_EXPORTER_OTLP_PROTOCOL=${asked} is not supported (Gatehouse exports OTLP/HTTP: http/protobuf or http/json); using http/protobuf`);
   let sampler = (get(env, 'OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on') as SamplerKind;
   if (!SAMPLERS.includes(sampler)) {
     warn(`OTEL_TRACES_SAMPLER=${sampler} is not supported; using parentbased_always_on`);
@@ -91,6 +99,7 @@ export function tracingSettings(env: Env, version: string, warn: (m: string) => 
   const attributes = parseKeyValues(get(env, 'OTEL_RESOURCE_ATTRIBUTES'));
   return {
     url,
+    protocol,
     headers: { ...parseKeyValues(get(env, 'OTEL_EXPORTER_OTLP_HEADERS')), ...parseKeyValues(get(env, 'OTEL_EXPORTER_OTLP_TRACES_HEADERS')) },
     timeoutMillis: positiveInt(env, 'OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', positiveInt(env, 'OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, warn), warn),
     // OTEL_SERVICE_NAME wins over a service.name in OTEL_RESOURCE_ATTRIBUTES (spec).

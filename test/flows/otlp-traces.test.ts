@@ -10,16 +10,8 @@ import { after, before, test } from 'node:test';
 import * as oauth from 'oauth4webapi';
 import { exportJWK, generateKeyPair } from 'jose';
 import { discover, INSECURE } from '../support/oauth-client.ts';
+import { decodeOtlpTraces, type OtlpSpan } from '../support/otlp.ts';
 import { createTestClient, startTestServer, type TestServer } from '../support/server.ts';
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: { key: string; value: Record<string, unknown> }[];
-}
 
 async function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
@@ -45,9 +37,7 @@ before(async () => {
     req.on('end', () => {
       contentTypes.push(String(req.headers['content-type']));
       exportHeaders.push(String(req.headers['x-otlp-token']));
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        resourceSpans: { resource: { attributes: { key: string; value: { stringValue?: string } }[] }; scopeSpans: { spans: OtlpSpan[] }[] }[];
-      };
+      const body = decodeOtlpTraces(req.headers['content-type'], Buffer.concat(chunks));
       for (const rs of body.resourceSpans) {
         resources.push(Object.fromEntries(rs.resource.attributes.map((a) => [a.key, a.value.stringValue])));
         for (const ss of rs.scopeSpans) spans.push(...ss.spans);
@@ -146,7 +136,7 @@ test('W3C Trace Context: a token request continues the incoming traceparent; sto
 
   assert.equal(resources[0]!['service.name'], 'gatehouse-test');
   assert.equal(resources[0]!['deployment.environment.name'], 'test');
-  assert.match(contentTypes[0]!, /^application\/json/);
+  assert.match(contentTypes[0]!, /^application\/x-protobuf$/, 'http/protobuf, the OTLP exporter default');
   assert.equal(exportHeaders[0], 'abc', 'OTEL_EXPORTER_OTLP_HEADERS are sent with each export');
 
   const requestLines = logLines.filter((l) => l['reqId'] !== undefined && (l['trace_id'] as string | undefined) === traceId);

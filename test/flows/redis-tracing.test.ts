@@ -6,17 +6,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, describe, test } from 'node:test';
+import { decodeOtlpTraces, type OtlpSpan } from '../support/otlp.ts';
 import { deletePrefix, sharedRedis, testKeyPrefix, testRedisUrl } from '../support/redis.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: { key: string; value: Record<string, unknown> }[];
-}
 
 const attr = (span: OtlpSpan, name: string) => span.attributes.find((a) => a.key === name)?.value['stringValue'];
 
@@ -33,7 +25,7 @@ describe('Redis commands are traced', async () => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: { scopeSpans: { spans: OtlpSpan[] }[] }[] };
+      const body = decodeOtlpTraces(req.headers['content-type'], Buffer.concat(chunks));
       for (const rs of body.resourceSpans) for (const ss of rs.scopeSpans) spans.push(...ss.spans);
       res.setHeader('content-type', 'application/json');
       res.end('{}');

@@ -42,7 +42,7 @@ export interface OutboundRequest {
   readonly purpose: OutboundPurpose;
   readonly method?: 'GET' | 'POST';
   readonly headers?: Readonly<Record<string, string>>;
-  readonly body?: string;
+  readonly body?: string | Uint8Array;
   /** The caller's own deadline or shutdown; the adapter's time limit applies as well. */
   readonly signal?: AbortSignal;
 }
