@@ -12,8 +12,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/types.ts';
 import { EventBus } from '../../src/core/events.ts';
 import { oidcMetadata } from '../../src/core/model/client-oidc.ts';
 import { DEFAULT_TENANT } from '../../src/core/model/tenant.ts';
@@ -21,6 +19,7 @@ import { systemClock } from '../../src/core/ports/clock.ts';
 import { createUserService } from '../../src/core/users/user-service.ts';
 import { createArgon2PasswordHasher } from '../../src/security/argon2-password-hasher.ts';
 import { createStorage } from '../../src/storage/create-storage.ts';
+import { runCliInProcess } from '../support/cli-in-process.ts';
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).href;
 const TSX = import.meta.resolve('tsx');
@@ -40,19 +39,8 @@ interface Run {
 }
 
 /** Runs `gatehouse …args` through the CLI's entry point in this process, with `stdin` as standard input. */
-async function gatehouse(args: readonly string[], stdin = '', extraEnv: Record<string, string> = {}): Promise<Run> {
-  let out = '';
-  let err = '';
-  const line = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
-  const io: CliIo = {
-    out: (t) => void (out += line(t)),
-    err: (t) => void (err += line(t)),
-    readStdin: async () => stdin,
-    env: { PATH: process.env['PATH'] ?? '', ...env, ...extraEnv },
-  };
-  const code = await main(args, io);
-  return { code, out, err };
-}
+const gatehouse = (args: readonly string[], stdin = '', extraEnv: Record<string, string> = {}): Promise<Run> =>
+  runCliInProcess(args, { stdin, env: { PATH: process.env['PATH'] ?? '', ...env, ...extraEnv } });
 
 /** Runs `gatehouse …args` in a child process, writing `stdin` to its real standard input (then EOF). */
 function gatehouseProcess(args: readonly string[], stdin = '', extraEnv: Record<string, string> = {}): Promise<Run> {

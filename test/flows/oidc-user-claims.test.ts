@@ -18,8 +18,7 @@ import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import * as oidc from 'openid-client';
 import type { Actor } from '../../src/app/actor.ts';
-import { main } from '../../src/cli/main.ts';
-import type { CliIo } from '../../src/cli/types.ts';
+import { runCliInProcess } from '../support/cli-in-process.ts';
 import { authRequest, callbackOf, codeFlow, rpConfig, RP_REDIRECT, startOidcServer, type OidcServer, type TestRp, type TestUser } from '../support/oidc.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
@@ -54,19 +53,8 @@ interface Run {
 }
 
 /** `gatehouse …args` through the CLI's entry point in this process (the same `main`; stdin and environment handed in). */
-async function gatehouse(args: readonly string[], stdin = '', config = configFile): Promise<Run> {
-  let out = '';
-  let err = '';
-  const line = (t: string) => (t.endsWith('\n') ? t : `${t}\n`);
-  const io: CliIo = {
-    out: (t) => void (out += line(t)),
-    err: (t) => void (err += line(t)),
-    readStdin: async () => stdin,
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-  };
-  const code = await main([...args, '--config', config], io);
-  return { code, out, err };
-}
+const gatehouse = (args: readonly string[], stdin = '', config = configFile): Promise<Run> =>
+  runCliInProcess([...args, '--config', config], { stdin, env: { PATH: process.env['PATH'] ?? '', ...env } });
 
 /** `gatehouse …args` in a child process (stdin written, then EOF), as an operator runs it. */
 function gatehouseProcess(args: readonly string[], stdin = '', config = configFile): Promise<Run> {
