@@ -126,12 +126,11 @@ export async function issueUserAccessToken(
  * The tokens of a grant on behalf of a user (authorization_code, refresh_token, device_code): an
  * access token (`issueUserAccessToken`), a refresh token when asked, and an ID token when
  * `openid` was granted (OIDC Core §3.1.3.3). Request errors were ruled out by `planUserGrant`
- * before this runs; what can still fail here is the server (signing, storage). The ID token is
- * signed before the refresh token is stored, so a signing failure leaves no orphan refresh token,
- * though an opaque access token may already be stored (it dies with its grant or at expiry). The
- * code grants (authorization_code, device_code) consume their code first, and a failure here
- * leaves it consumed (a new authorization is the way on); the refresh grant consumes the
- * presented token only after this returns, so a failure leaves it usable for a retry.
+ * before the grant consumed its code or refresh token; what can still fail here is the server
+ * (signing, storage), after the consume. The ID token is signed before the refresh token is
+ * stored, so a signing failure leaves no orphan refresh token, though an opaque access token may
+ * already be stored (it dies with its grant or at expiry), and the consumed code or refresh token
+ * stays consumed.
  */
 export async function issueUserGrantTokens(deps: UserGrantDeps, config: RefreshMintConfig, input: UserGrantInput): Promise<TokenResponse> {
   const { client, snapshot, plan } = input;

@@ -103,10 +103,11 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
       const user = await deps.users.get(deps.tenantId, userId);
       if (!user || user.disabled) throw invalid(`user ${userId} unavailable`);
 
-      // The new tokens are stored before the presented one is consumed: a server failure while
-      // issuing (signing, storage) leaves it unconsumed, so the client's retry is a retry, not a
-      // reuse that would end the family. The new tokens of a request that then loses the consume
-      // are nobody's: the loser's reuse() revokes the grant, theirs included.
+      // S4: one atomic compare-and-set; of two concurrent uses exactly one wins, the other is reuse.
+      const consumed = await deps.tokens.consume(deps.tenantId, record.hash, now);
+      if (consumed === 'already-consumed') return reuse(record, now);
+      if (consumed === 'not-found') throw invalid('refresh token vanished');
+
       const response = await issueUserGrantTokens({ ...deps, id }, config, {
         client,
         grantType: 'refresh_token',
@@ -122,10 +123,6 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
         dpopJkt,
         now,
       });
-      // S4: one atomic compare-and-set; of two concurrent uses exactly one wins, the other is reuse.
-      const consumed = await deps.tokens.consume(deps.tenantId, record.hash, now);
-      if (consumed === 'already-consumed') return reuse(record, now);
-      if (consumed === 'not-found') throw invalid('refresh token vanished');
       deps.events.publish('refresh_token.rotated', { tenantId: deps.tenantId, clientId: client.clientId, jti: record.jti });
       return response;
     },
