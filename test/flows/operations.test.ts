@@ -33,6 +33,8 @@ async function start(over: ConfigInput = {}, opts: GatehouseOptions = {}): Promi
     kek: KEK,
     keys: { algorithms: ['ES256'] },
     tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'ES256' },
+    // Tests share two busy cores: CPU contention must not shed their requests as overload.
+    resilience: { shed: { maxEventLoopDelayMs: 0 } },
     ...over,
   });
   const storage = opts.storage ?? createMemoryStorage();
@@ -193,6 +195,7 @@ test('operations: a 500 carries the security headers and no stack', async () => 
     kek: KEK,
     keys: { algorithms: ['ES256'] },
     tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'ES256' },
+    resilience: { shed: { maxEventLoopDelayMs: 0 } },
   });
   const gh = await createGatehouse(config, { storage: createMemoryStorage(), logger: false, notice: () => {} });
   running.push(gh);
