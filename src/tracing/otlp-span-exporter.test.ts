@@ -92,7 +92,11 @@ test('OTLP exporter spec: the signal variable wins over OTEL_EXPORTER_OTLP_PROTO
     const warnings: string[] = [];
     assert.equal(tracingSettings({ ...base, OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: asked }, '1', (m) => warnings.push(m))?.protocol, 'http/protobuf');
     assert.equal(warnings.length, 1);
-    assert.match(warnings[0]!, new RegExp(`${asked} is not supported.*using http/protobuf`));
+    assert.match(
+      warnings[0]!,
+      new RegExp(`^OTEL_EXPORTER_OTLP_TRACES_PROTOCOL=${asked} is not supported.*using http/protobuf`),
+      'names the variable that was set',
+    );
   }
 });
 

@@ -80,11 +80,11 @@ export function tracingSettings(env: Env, version: string, warn: (m: string) => 
   const url = signal ?? (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
   if (!url) return null;
   // The exporter spec: the signal variable wins; http/protobuf is the default.
-  const asked = get(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') ?? get(env, 'OTEL_EXPORTER_OTLP_PROTOCOL');
+  const protocolVar = get(env, 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const asked = get(env, protocolVar);
   let protocol: OtlpProtocol = 'http/protobuf';
   if (asked === 'http/json' || asked === 'http/protobuf') protocol = asked;
-  else if (asked !== undefined)
-    warn(`OTEL_EXPORTER_OTLP_PROTOCOL=${asked} is not supported (Gatehouse exports OTLP/HTTP: http/protobuf or http/json); using http/protobuf`);
+  else if (asked !== undefined) warn(`${protocolVar}=${asked} is not supported (Gatehouse exports OTLP/HTTP: http/protobuf or http/json); using http/protobuf`);
   let sampler = (get(env, 'OTEL_TRACES_SAMPLER') ?? 'parentbased_always_on') as SamplerKind;
   if (!SAMPLERS.includes(sampler)) {
     warn(`OTEL_TRACES_SAMPLER=${sampler} is not supported; using parentbased_always_on`);
