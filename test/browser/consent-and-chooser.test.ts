@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { focused, launchBrowser, waitForExpression, withTab, type Chromium } from '../support/browser.ts';
+import { launchBrowser, waitForExpression, waitForFocusedText, withTab, type Chromium } from '../support/browser.ts';
 import { CLIENT_NAME, startBrowserSite, type BrowserSite } from '../support/browser-site.ts';
 
 async function signIn(page: Page, username: string, password: string): Promise<void> {
@@ -50,7 +50,7 @@ describe('consent, account chooser and form_post in Chromium (whole server)', ()
         ],
         'birthdate and email are covered by the profile and email scopes',
       );
-      assert.equal((await focused(page)).text, 'Allow');
+      await waitForFocusedText(page, 'Allow');
       await shot('consent');
       await Promise.all([page.waitForURL(`${site.rp.origin}/**`), page.getByRole('button', { name: 'Allow' }).click()]);
       const cb = new URL(page.url());
@@ -103,6 +103,7 @@ describe('consent, account chooser and form_post in Chromium (whole server)', ()
       await Promise.all([page.waitForLoadState('load'), page.keyboard.press('Enter')]);
       // RFC 8252 §8.6: a public client on a loopback redirect is asked again (Allow has focus).
       await page.getByRole('heading', { name: `${CLIENT_NAME} wants to access your account` }).waitFor();
+      await waitForFocusedText(page, 'Allow');
       await Promise.all([page.waitForURL(`${site.rp.origin}/**`), page.keyboard.press('Enter')]);
       const cb = new URL(page.url());
       assert.equal(cb.searchParams.get('state'), 'pick');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { focused, launchBrowser, waitForFocus, type Chromium } from '../support/browser.ts';
+import { focused, launchBrowser, waitForFocus, waitForFocusedText, type Chromium } from '../support/browser.ts';
 import { CLIENT_NAME, startBrowserSite, type BrowserSite } from '../support/browser-site.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -87,7 +87,7 @@ describe('sign-in page in Chromium (whole server)', () => {
       // redirect (RFC 8252 §8.6: its identity cannot be proven), so it is asked again; Allow has focus.
       await Promise.all([page.waitForLoadState('load'), page.keyboard.press('Enter')]);
       await page.getByRole('heading', { name: `${CLIENT_NAME} wants to access your account` }).waitFor();
-      assert.equal((await focused(page)).text, 'Allow');
+      await waitForFocusedText(page, 'Allow');
       await Promise.all([page.waitForURL(`${site.rp.origin}/**`), page.keyboard.press('Enter')]);
       assert.equal(new URL(page.url()).searchParams.get('state'), 'kb');
       tab.assertClean();

@@ -182,6 +182,11 @@ export async function waitForFocus(page: Page, id: string): Promise<void> {
   await waitForExpression(page, `document.activeElement && document.activeElement.id === ${JSON.stringify(id)}`);
 }
 
+/** Waits until the focused element's trimmed text is this (autofocus lands after the first paint, not with the DOM). */
+export async function waitForFocusedText(page: Page, text: string): Promise<void> {
+  await waitForExpression(page, `document.activeElement && (document.activeElement.textContent || '').trim() === ${JSON.stringify(text)}`);
+}
+
 /** The focused element: id, trimmed text, class list and computed outline style. */
 export async function focused(page: Page): Promise<{ id: string; text: string; className: string; outline: string }> {
   return page.evaluate(
