@@ -1,5 +1,6 @@
 // The import-boundary check (scripts/check-imports.mjs, run by `npm test`) must fail on each
-// kind of violation it names, and pass on this repository.
+// kind of violation it names, and pass on this repository. The rules run in this process
+// (scripts/import-boundaries.mjs); the CLI is spawned twice, for its exit codes.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,27 +8,42 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
+// @ts-expect-error: a plain .mjs script without type declarations.
+import { checkImportBoundaries } from '../../scripts/import-boundaries.mjs';
+
 const SCRIPT = new URL('../../scripts/check-imports.mjs', import.meta.url).pathname;
+const checkIn = checkImportBoundaries as (dir?: string) => { files: number; problems: string[] };
 const dirs: string[] = [];
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-function check(files: Record<string, string>): { code: number | null; out: string } {
+function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(tmpdir(), 'gh-imports-'));
   dirs.push(root);
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
   }
-  const r = spawnSync(process.execPath, [SCRIPT, root], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout + r.stderr };
+  return root;
+}
+
+function check(files: Record<string, string>): { ok: boolean; out: string } {
+  const { problems } = checkIn(tree(files));
+  return { ok: problems.length === 0, out: problems.join('\n') };
 }
 
 describe('DESIGN §1 import boundaries', () => {
-  test('this repository passes', () => {
+  test('this repository passes (the CLI exits 0)', () => {
     const r = spawnSync(process.execPath, [SCRIPT], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /no violations/);
+  });
+
+  test('the CLI exits 1 and lists each violation', () => {
+    const r = spawnSync(process.execPath, [SCRIPT, tree({ 'core/a.ts': "import 'node:fs';\nimport 'pg';\n" })], { encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /2 violation\(s\)\n {2}core\/a\.ts: core must not import node:fs\n {2}core\/a\.ts: core must not import the driver pg/);
   });
 
   const cases: [string, Record<string, string>, RegExp][] = [
@@ -66,7 +82,7 @@ describe('DESIGN §1 import boundaries', () => {
   for (const [name, files, message] of cases) {
     test(`fails when ${name}`, () => {
       const r = check(files);
-      assert.equal(r.code, 1, r.out);
+      assert.equal(r.ok, false, 'a violation is found');
       assert.match(r.out, message);
     });
   }
@@ -78,6 +94,6 @@ describe('DESIGN §1 import boundaries', () => {
       'ratelimit/r.ts': '',
       'outbound/o.ts': '',
     });
-    assert.equal(r.code, 0, r.out);
+    assert.equal(r.ok, true, r.out);
   });
 });
