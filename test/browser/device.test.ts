@@ -69,10 +69,14 @@ describe('RFC 8628 §3.3 device pages in Chromium (whole server)', () => {
       await tab.shot('device-code');
       await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Continue' }).click()]);
       // Not signed in yet: the standalone sign-in page, then back to the device page.
+      // A click does not wait for the navigation it starts: wait for the next page's field first.
+      await page.getByLabel('Username').waitFor();
       assert.equal(await page.title(), 'Sign in · Gatehouse');
       await page.getByLabel('Username').fill('alice');
       await page.getByLabel('Password').fill(PASSWORD);
       await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Sign in' }).click()]);
+      // Back on the device page: either the code entry again (Continue) or the confirmation.
+      await Promise.race([page.getByRole('button', { name: 'Continue' }).waitFor(), page.getByRole('heading', { name: `Connect ${DEVICE_APP}?` }).waitFor()]);
       if (await page.getByRole('button', { name: 'Continue' }).isVisible()) {
         await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Continue' }).click()]);
       }

@@ -78,10 +78,17 @@ describe('localised pages in Chromium (whole server, strict CSP)', () => {
       assert.equal(await page.getAttribute('html', 'lang'), 'fr');
       await tab.shot('device-code');
       await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Continuer' }).click()]);
+      // A click does not wait for the navigation it starts: wait for the next page's field first.
+      await page.getByLabel('Nom d’utilisateur').waitFor();
       assert.equal(await page.title(), 'Connexion · Gatehouse');
       await page.getByLabel('Nom d’utilisateur').fill('alice');
       await page.getByLabel('Mot de passe').fill(PASSWORD);
       await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Se connecter' }).click()]);
+      // Back on the device page: either the code entry again (Continue) or the confirmation.
+      await Promise.race([
+        page.getByRole('button', { name: 'Continuer' }).waitFor(),
+        page.getByRole('heading', { name: `Connecter ${DEVICE_APP}\u00a0?` }).waitFor(),
+      ]);
       if (await page.getByRole('button', { name: 'Continuer' }).isVisible()) {
         await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: 'Continuer' }).click()]);
       }
