@@ -379,6 +379,21 @@ describe('RFC 9449 DPoP (nonces not required)', () => {
     assert.ok(next.refresh_token);
   });
 
+  test('RFC 9449 §5 / RFC 9700 §4.14.2: an already-rotated bound refresh token without the key, or with another key, ends nothing; with the key it is reuse', async () => {
+    const d = await dpopKey();
+    const first = await codeFlow(publicRp, d.handle);
+    const second = await refresh(publicRp, first.refresh_token!, d.handle);
+    assert.ok(second.refresh_token);
+    // Whoever holds the rotated token but not the key proves nothing: refused, family untouched.
+    assert.equal(await tokenError(refresh(publicRp, first.refresh_token!, undefined)), 'invalid_dpop_proof');
+    assert.equal(await tokenError(refresh(publicRp, first.refresh_token!, (await dpopKey()).handle)), 'invalid_grant');
+    const third = await refresh(publicRp, second.refresh_token!, d.handle);
+    assert.ok(third.refresh_token, 'the key holder still refreshes');
+    // Presented with the key, a rotated token is a replay by the key holder: the family ends.
+    assert.equal(await tokenError(refresh(publicRp, second.refresh_token!, d.handle)), 'invalid_grant');
+    assert.equal(await tokenError(refresh(publicRp, third.refresh_token!, d.handle)), 'invalid_grant');
+  });
+
   test('RFC 9449 §5 a confidential client’s refresh token is not bound to the key (its authentication binds it)', async () => {
     const d = await dpopKey();
     const tokens = await codeFlow(confidentialRp, d.handle);

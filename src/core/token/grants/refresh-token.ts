@@ -69,17 +69,18 @@ export function createRefreshTokenGrant(deps: RefreshTokenGrantDeps): TokenGrant
       // authenticated client". Nothing is consumed or revoked for another client's token.
       if (record.clientId !== client.clientId) throw invalid(`refresh token of ${record.clientId}`);
       if (record.revokedAt !== null) throw invalid('revoked refresh token');
-      if (record.consumedAt !== null) return reuse(record, now);
-      if (record.expiresAt <= now) throw invalid('expired refresh token');
       // RFC 9449 §5: a refresh token bound to a public client's DPoP key is used only with a
       // proof of that key. Nothing is consumed or revoked: whoever holds the token without the
-      // key must not be able to end the family of the client that has both.
+      // key must not be able to end the family of the client that has both, so this comes before
+      // reuse detection too (a rotated token without the key proves nothing about the family).
       const boundTo = record.cnf?.jkt;
       if (boundTo !== undefined) {
         if (dpopJkt === null) throw invalidDpopProof('the refresh token is bound to a DPoP key: send a DPoP proof');
         if (dpopJkt !== boundTo)
           throw OAuthError.invalidGrant('the refresh token is bound to another DPoP key', `refresh token of ${record.clientId} bound to another key`);
       }
+      if (record.consumedAt !== null) return reuse(record, now);
+      if (record.expiresAt <= now) throw invalid('expired refresh token');
       const userId = deps.subjects.userIdOf(record.clientId, record.subject, record.claims);
       const snapshot = userId === null ? null : readSnapshot(record, userId);
       if (userId === null || snapshot === null) throw invalid('refresh token record is unreadable');
