@@ -108,13 +108,17 @@ export interface VerifiedToken {
   readonly dpopNonce: string | undefined;
 }
 
-/** A refusal: `status` 401 or 403, the OAuth `code`, and the headers to send (`WWW-Authenticate`, maybe `DPoP-Nonce`). */
+/**
+ * A refusal: `status` 401 or 403, the OAuth `code`, and the headers to send (`WWW-Authenticate`,
+ * maybe `DPoP-Nonce`); or 503 `temporarily_unavailable` with `Retry-After` when the built-in
+ * DPoP replay cache is full.
+ */
 export class ResourceServerError extends Error {
-  readonly status: 401 | 403;
+  readonly status: 401 | 403 | 503;
   readonly code: string | null;
   readonly description: string;
   readonly headers: Readonly<Record<string, string>>;
-  constructor(status: 401 | 403, code: string | null, description: string, headers: Record<string, string>) {
+  constructor(status: 401 | 403 | 503, code: string | null, description: string, headers: Record<string, string>) {
     super(code ? `${code}: ${description}` : description);
     this.name = 'ResourceServerError';
     this.status = status;
@@ -173,9 +177,16 @@ export interface ResourceServer {
 const AUTHORIZATION = /^(bearer|dpop) +([A-Za-z0-9\-._~+/]+=*) *$/i;
 const MAX_TOKEN_LENGTH = 16 * 1024;
 
-/** An in-memory `ReplayCache` for one process (expired entries dropped as it goes). */
+/**
+ * An in-memory `ReplayCache` for one process (expired entries dropped as it goes). RFC 9449 §11.1:
+ * a `jti` is kept for as long as its proof could pass, so a live entry is never dropped to make
+ * room: with `maxEntries` live proofs held, a new one is refused with 503
+ * `temporarily_unavailable` (fail closed) until entries expire. Only proofs that came with a valid
+ * token are stored, so filling it takes valid tokens.
+ */
 export function memoryReplayCache(maxEntries = 100_000): ReplayCache {
   const seen = new Map<string, number>();
+  let lastFullSweep = Number.NEGATIVE_INFINITY;
   const sweep = (now: number) => {
     for (const [k, until] of seen) if (until <= now) seen.delete(k);
   };
@@ -184,8 +195,21 @@ export function memoryReplayCache(maxEntries = 100_000): ReplayCache {
       const now = Date.now() / 1000;
       const until = seen.get(key);
       if (until !== undefined && until > now) return false;
-      if (seen.size >= maxEntries) sweep(now);
-      if (seen.size >= maxEntries) seen.delete(seen.keys().next().value!);
+      if (seen.size >= maxEntries) {
+        // Oldest first: entries mostly expire in the order they came.
+        for (const [k, u] of seen) {
+          if (u > now) break;
+          seen.delete(k);
+        }
+        // The rest at most once a second, so a full cache does not cost a whole scan per request.
+        if (seen.size >= maxEntries && now - lastFullSweep >= 1) {
+          lastFullSweep = now;
+          sweep(now);
+        }
+        if (seen.size >= maxEntries) {
+          throw new ResourceServerError(503, 'temporarily_unavailable', 'the DPoP replay cache is full; retry later', { 'retry-after': '1' });
+        }
+      }
       seen.set(key, expiresAt);
       return true;
     },
@@ -389,17 +413,22 @@ export function createResourceServer(opts: ResourceServerOptions): ResourceServe
     let claims: Record<string, unknown>;
     let nextNonce: string | undefined;
     try {
-      let jkt: string | null = null;
+      const checkToken = async (jkt: string | null) => {
+        const c = opts.verification.kind === 'jwt' ? await verifyJwt(token) : await introspect(token);
+        const cnf = isObject(c.cnf) ? c.cnf : null;
+        checkTokenBinding(cnf && typeof cnf.jkt === 'string' ? { jkt: cnf.jkt } : cnf ? {} : null, jkt);
+        return c;
+      };
       if (scheme === 'DPoP') {
-        // RFC 9449 §7.1: the proof is for this request (htm, htu) and this token (ath).
+        // RFC 9449 §7.1: the proof is for this request (htm, htu) and this token (ath). Its jti is
+        // spent only once the token has passed too: a request with a made-up token fills no
+        // replay cache.
         if (normalizeHtu(parts.url) === null) throw new Invalid('invalid_dpop_proof', 'the request URI is not absolute');
-        const proof = await dpop!.verify({ proof: parts.dpop, method: parts.method, url: parts.url, accessToken: token });
-        jkt = proof.jkt;
-        nextNonce = proof.nextNonce ?? undefined;
-      }
-      claims = opts.verification.kind === 'jwt' ? await verifyJwt(token) : await introspect(token);
-      const cnf = isObject(claims.cnf) ? claims.cnf : null;
-      checkTokenBinding(cnf && typeof cnf.jkt === 'string' ? { jkt: cnf.jkt } : cnf ? {} : null, jkt);
+        claims = await dpop!.verifyThen({ proof: parts.dpop, method: parts.method, url: parts.url, accessToken: token }, async (proof) => {
+          nextNonce = proof.nextNonce ?? undefined;
+          return checkToken(proof.jkt);
+        });
+      } else claims = await checkToken(null);
     } catch (e) {
       // RFC 9449 §8.2: once the proof has passed with the previous window's nonce, every answer
       // carries the fresh one, refusals of the token included.

@@ -252,6 +252,26 @@ describe('RFC 9449 DPoP (nonces not required)', () => {
     assert.match(again.headers.get('www-authenticate') ?? '', /DPoP [^]*error="invalid_dpop_proof"/);
   });
 
+  test('RFC 9449 §11.1 at UserInfo and the admin API a proof whose token is refused spends no jti; an accepted one does', async () => {
+    const { replay } = op.gh.services.storage;
+    const tenant = op.gh.services.tenantId;
+    const d = await dpopKey();
+    const keyOf = (proof: string) => `${tenant}#dpop:${d.jkt}:${decodeJwt(proof).jti as string}`;
+    const userinfoUrl = new URL(`${op.url}/userinfo`);
+    for (const url of [userinfoUrl, adminUrl()]) {
+      const proof = await proofFor(d.handle, 'GET', url, 'made-up-token');
+      const res = await fetch(url, { headers: { authorization: 'DPoP made-up-token', dpop: proof } });
+      assert.equal(res.status, 401);
+      assert.match(res.headers.get('www-authenticate') ?? '', /error="invalid_token"/);
+      // Spending the same key now succeeds: the refused request left nothing in the cache.
+      assert.equal(await replay.useOnce(keyOf(proof), Math.floor(Date.now() / 1000) + 60), true, `${url.pathname}: not spent`);
+    }
+    const { access_token } = await cc(admin, d.handle, { scope: 'gatehouse:admin' });
+    const proof = await proofFor(d.handle, 'GET', adminUrl(), access_token);
+    assert.equal((await fetch(adminUrl(), { headers: { authorization: `DPoP ${access_token}`, dpop: proof } })).status, 200);
+    assert.equal(await replay.useOnce(keyOf(proof), Math.floor(Date.now() / 1000) + 60), false, 'the accepted proof was spent');
+  });
+
   test('RFC 9449 §4.3 items 8, 9, 11 wrong htm, wrong htu, stale iat and future iat are invalid_dpop_proof', async () => {
     const d = await dpopKey();
     const now = () => Math.floor(Date.now() / 1000);

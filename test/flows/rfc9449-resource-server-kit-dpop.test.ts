@@ -243,3 +243,50 @@ describe('dpop.replayCache shared by instances (RFC 9449 §11.1)', () => {
     );
   });
 });
+
+describe('RFC 9449 §11.1 the jti is spent only for a valid token, and never forgotten early', () => {
+  test('RFC 9449 §11.1 a request whose token is refused (made-up, or bound to another key) spends no jti', async () => {
+    const calls: string[] = [];
+    const counting: Pick<ReplayCache, 'useOnce'> = {
+      async useOnce(key) {
+        calls.push(key);
+        return true;
+      },
+    };
+    const b = await start(fastifyBackend(options({ replayCache: counting })));
+    const attacker = await oauth.generateKeyPair('ES256');
+    const madeUp = await withProof(b, attacker, 'garbage-token-value');
+    assert.equal(madeUp.status, 401);
+    assert.match(challengeOf(madeUp), /error="invalid_token"/);
+    const victim = await bound();
+    const stolen = await withProof(b, attacker, victim.token);
+    assert.equal(stolen.status, 401, 'a token bound to another key');
+    assert.deepEqual(calls, [], 'nothing was written to the replay cache');
+    assert.equal((await withProof(b, victim.keys, victim.token)).status, 200, 'the control: the key holder');
+    assert.equal(calls.length, 1);
+  });
+
+  for (const face of FACES) {
+    test(`RFC 9449 §11.1 (${face}) memoryReplayCache keeps every live jti: when full it refuses new proofs with 503, and a captured proof stays refused`, async () => {
+      const cache = memoryReplayCache(3);
+      const b = await start(backend(face, options({ replayCache: cache })));
+      const victim = await bound();
+      const captured = await proofFor(oauth.DPoP({}, victim.keys), 'GET', ORDERS, victim.token);
+      const replay = () => rawGet(`${b.url}/api/orders`, { authorization: `DPoP ${victim.token}`, dpop: captured });
+      assert.equal((await replay()).status, 200);
+      // Made-up tokens cannot push it out: they spend nothing.
+      const attacker = await oauth.generateKeyPair('ES256');
+      for (let i = 0; i < 5; i++) assert.equal((await withProof(b, attacker, `made-up-${i}`)).status, 401);
+      await assertInvalidProof(await replay(), 'the DPoP proof was already used');
+      // Valid tokens fill it (3 live entries); the next proof is refused, not an old entry dropped.
+      const other = await bound();
+      assert.equal((await withProof(b, other.keys, other.token)).status, 200);
+      assert.equal((await withProof(b, other.keys, other.token)).status, 200);
+      const full = await withProof(b, other.keys, other.token);
+      assert.equal(full.status, 503);
+      assert.equal(full.headers.get('retry-after'), '1');
+      assert.deepEqual(await full.json(), { error: 'temporarily_unavailable', error_description: 'the DPoP replay cache is full; retry later' });
+      await assertInvalidProof(await replay(), 'the DPoP proof was already used');
+    });
+  }
+});

@@ -106,15 +106,13 @@ export function createProtectedResource(opts: ProtectedResourceOptions): Protect
       if (presented === null) throw unauthorized(null, null);
       try {
         if (presented.scheme === 'Bearer') return { ...(await opts.verifier.verify(presented.token, resource)), scheme: 'Bearer' };
-        // RFC 9449 §7.1: the proof is for this request (htm, htu) and this token (ath).
-        const proof = await opts.dpop!.verify({
-          proof: request.dpop,
-          method: request.method,
-          url: requestUri(opts.issuer, request.url),
-          accessToken: presented.token,
+        // RFC 9449 §7.1: the proof is for this request (htm, htu) and this token (ath); its jti is
+        // spent only once the token has passed too.
+        const dpopRequest = { proof: request.dpop, method: request.method, url: requestUri(opts.issuer, request.url), accessToken: presented.token };
+        return await opts.dpop!.verifyThen(dpopRequest, async (proof) => {
+          const verified = await opts.verifier.verify(presented.token, resource, proof.jkt);
+          return { ...verified, scheme: 'DPoP' as const, ...(proof.nextNonce ? { dpopNonce: proof.nextNonce } : {}) };
         });
-        const verified = await opts.verifier.verify(presented.token, resource, proof.jkt);
-        return { ...verified, scheme: 'DPoP', ...(proof.nextNonce ? { dpopNonce: proof.nextNonce } : {}) };
       } catch (e) {
         if (e instanceof OAuthError && (e.code === 'invalid_token' || e.code === 'invalid_dpop_proof' || e.code === 'use_dpop_nonce')) {
           throw unauthorized(presented.scheme, e);

@@ -137,14 +137,16 @@ export function registerUserInfoRoute(app: FastifyInstance, ctx: Pick<AppContext
     let presented: Presented | null = null;
     try {
       presented = presentedToken(request);
-      let jkt: string | null = null;
+      const token = presented.token;
+      let claims: Record<string, unknown>;
       if (presented.scheme === 'DPoP') {
-        // RFC 9449 §7.1: the proof is for this request (htm, htu) and this token (ath).
-        const proof = await dpop.verify({ proof: request.headers.dpop, method: request.method, url, accessToken: presented.token });
-        jkt = proof.jkt;
-        if (proof.nextNonce) reply.header('dpop-nonce', proof.nextNonce);
-      }
-      const claims = await userinfo.claims(presented.token, jkt);
+        // RFC 9449 §7.1: the proof is for this request (htm, htu) and this token (ath); its jti
+        // is spent only once the token has passed too.
+        claims = await dpop.verifyThen({ proof: request.headers.dpop, method: request.method, url, accessToken: token }, async (proof) => {
+          if (proof.nextNonce) reply.header('dpop-nonce', proof.nextNonce);
+          return userinfo.claims(token, proof.jkt);
+        });
+      } else claims = await userinfo.claims(token, null);
       return noStore(reply).type('application/json; charset=utf-8').send(claims);
     } catch (e) {
       throw e instanceof OAuthError ? withDpopChallenge(e, presented?.scheme ?? null, algs) : e;
