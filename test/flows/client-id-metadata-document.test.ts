@@ -103,6 +103,7 @@ before(async () => {
         return json(document(path), { 'cache-control': 'max-age=5' });
       case '/client.json':
       case '/par-client.json':
+      case '/@alice/client.json':
         return json(document(path));
       case '/no-store.json':
         return json(document(path), { 'cache-control': 'no-store' });
@@ -299,6 +300,24 @@ describe('Client ID Metadata Documents, enabled', () => {
       assert.equal(page(out).kind, 'login');
     }
     assert.equal(count() - start, 2);
+  });
+
+  test('§3 an "@" in the path is no userinfo: /@alice/client.json is fetched and its client accepted; a user name in the authority is refused unfetched', async () => {
+    const clientId = `${base}/@alice/client.json`;
+    const count = () => fetched.filter((p) => p === '/@alice/client.json').length;
+    const start = count();
+    const out = await new UserAgent(s.url).navigate(authorizeUrl(s, clientId, 'x'.repeat(43)));
+    assert.equal(page(out).kind, 'login', `${page(out).text.slice(0, 200)} ${logs.join('\n')}`);
+    assert.equal(count() - start, 1, 'the document was fetched');
+    assert.ok(!logs.some((l) => l.includes(clientId)), logs.join('\n'));
+    const before = fetched.length;
+    const withUser = `https://alice@${new URL(base).host}/@alice/client.json`;
+    assertErrorPage(await new UserAgent(s.url).navigate(authorizeUrl(s, withUser, 'x'.repeat(43))));
+    assert.equal(fetched.length, before, 'nothing was fetched');
+    assert.ok(
+      logs.some((l) => l.includes(withUser) && /invalid_url: carries a username or password/.test(l)),
+      logs.join('\n'),
+    );
   });
 
   const refusals: [string, string, RegExp][] = [

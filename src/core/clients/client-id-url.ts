@@ -35,7 +35,8 @@ export function isUrlClientId(clientId: string): boolean {
 /**
  * The draft's §3 rules for a client identifier URL: "Client identifier URLs MUST have an "https"
  * scheme, MUST contain a path component, MUST NOT contain single-dot or double-dot path segments,
- * MUST NOT contain a fragment component and MUST NOT contain a username or password component".
+ * MUST NOT contain a fragment component and MUST NOT contain a username or password component"
+ * (the authority's userinfo only: RFC 3986 §3.3 allows "@" in a path).
  * Also refused here: a query (the draft says SHOULD NOT), an explicit port 0, anything the URL
  * parser would rewrite (the identifier is compared as a string, so it must already be normal).
  */
@@ -49,7 +50,10 @@ export function checkClientIdUrl(clientId: string): URL {
   } catch {
     throw fail('not a URL');
   }
-  if (url.username || url.password || clientId.includes('@')) throw fail('carries a username or password');
+  // Only the authority may carry userinfo: RFC 3986 §3.3 allows "@" in a path (`/@alice/client.json`).
+  // An empty userinfo (`https://@host/`) parses to no username, so the authority is read as written.
+  const authority = clientId.slice('https://'.length).split(/[/?#]/, 1)[0]!;
+  if (url.username || url.password || authority.includes('@')) throw fail('carries a username or password');
   if (clientId.includes('#')) throw fail('carries a fragment');
   if (clientId.includes('?')) throw fail('carries a query');
   if (url.port === '0') throw fail('port 0');

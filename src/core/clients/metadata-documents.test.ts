@@ -30,6 +30,17 @@ test('CIMD §3 client identifier URLs: https, a path, no fragment, credentials, 
   refused(`https://app.example/${'a'.repeat(255)}`, /longer than 255/);
 });
 
+test('CIMD §3 an "@" in the path is no userinfo (RFC 3986 §3.3 allows it there); a username or password in the authority is refused', () => {
+  const url = checkClientIdUrl('https://app.example/@alice/client.json');
+  assert.equal(url.hostname, 'app.example');
+  assert.equal(url.href, 'https://app.example/@alice/client.json');
+  assert.equal(checkClientIdUrl('https://app.example/a@b').pathname, '/a@b');
+  refused('https://user@app.example/client.json', /username or password/);
+  refused('https://:pw@app.example/client.json', /username or password/);
+  refused('https://@app.example/client.json', /username or password/);
+  refused('https://user@app.example/@alice/client.json', /username or password/);
+});
+
 test('host policy: denyHosts wins; allow-list takes exact names and *.suffix (not the bare name)', () => {
   const allow = { trust: 'allow-list', allowHosts: ['apps.example', '*.agents.example'], denyHosts: ['bad.agents.example'] } as const;
   assert.equal(hostTrusted('apps.example', allow), true);
