@@ -604,6 +604,27 @@ describe('Client ID Metadata Documents, refused by policy', () => {
     }
   });
 
+  test('denyHosts holds whatever the final dot: a client_id host ending with a dot is refused (not in normal form), a listed name with a final dot still denies the name; nothing is fetched', async () => {
+    const port = new URL(base).port;
+    for (const [denyHosts, id, reason] of [
+      [['localhost'], `https://localhost.:${port}/client.json`, /invalid_url: host ends with a dot/],
+      [['localhost.'], `https://localhost:${port}/client.json`, /host_not_trusted/],
+    ] as const) {
+      const { s, logs } = await server({ enabled: true, denyHosts });
+      try {
+        const count = fetched.length;
+        assertErrorPage(await new UserAgent(s.url).navigate(authorizeUrl(s, id, 'x'.repeat(43))));
+        assert.equal(fetched.length, count, `${id} was not fetched`);
+        assert.ok(
+          logs.some((l) => l.includes(id) && reason.test(l)),
+          logs.join('\n'),
+        );
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
   test('trust allow-list: a listed host is fetched and its client accepted', async () => {
     const { s, logs } = await server({ enabled: true, trust: 'allow-list', allowHosts: ['127.0.0.1'] });
     try {

@@ -57,6 +57,9 @@ export function checkClientIdUrl(clientId: string): URL {
   if (clientId.includes('#')) throw fail('carries a fragment');
   if (clientId.includes('?')) throw fail('carries a query');
   if (url.port === '0') throw fail('port 0');
+  // `evil.example.` is the fully qualified form of `evil.example`: the same host (DNS and TLS drop
+  // the final dot) under a second identifier, so only the form without it is a client_id.
+  if (url.hostname.endsWith('.')) throw fail('host ends with a dot (not in normal form)');
   // The WHATWG parser removes `.` and `..` segments (also as %2e) and adds the `/` of an empty
   // path, so a URL that had either no longer reads back the same.
   if (url.pathname === '/') throw fail('has no path component');
@@ -64,11 +67,24 @@ export function checkClientIdUrl(clientId: string): URL {
   return url;
 }
 
+/**
+ * A host as the lists compare it: lower case, without IPv6 brackets, without a final dot
+ * (`evil.example.` and `evil.example` are one host to DNS and TLS), so an entry holds however the
+ * host is written, in the URL or in the configuration.
+ */
+export function comparableHost(host: string): string {
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.+$/, '');
+}
+
 /** `example.com` matches that name only; `*.example.com` every subdomain of it (not the name itself). */
 export function hostMatches(host: string, patterns: readonly string[]): boolean {
-  const h = host.toLowerCase();
+  const h = comparableHost(host);
   return patterns.some((p) => {
-    const q = p.toLowerCase();
+    const q = comparableHost(p);
     return q.startsWith('*.') ? h.endsWith(q.slice(1)) && h.length > q.length - 1 : h === q;
   });
 }

@@ -27,6 +27,7 @@ test('CIMD §3 client identifier URLs: https, a path, no fragment, credentials, 
   refused('https://app.example/a?x=1', /query/);
   refused('https://APP.example/a', /normal form/);
   refused('https://app.example:443/a', /normal form/);
+  refused('https://app.example./a', /host ends with a dot/);
   refused(`https://app.example/${'a'.repeat(255)}`, /longer than 255/);
 });
 
@@ -50,6 +51,37 @@ test('host policy: denyHosts wins; allow-list takes exact names and *.suffix (no
   assert.equal(hostTrusted('other.example', allow), false);
   assert.equal(hostTrusted('other.example', { trust: 'any-with-consent', allowHosts: [], denyHosts: [] }), true);
   assert.equal(hostTrusted('Evil.Example', { trust: 'any-with-consent', allowHosts: [], denyHosts: ['evil.example'] }), false);
+});
+
+test('host policy: a final dot changes nothing (evil.example. is evil.example to DNS and TLS), in the host or in a list entry; IPv6 with or without brackets', () => {
+  const deny = { trust: 'any-with-consent', allowHosts: [], denyHosts: ['evil.example', '*.bad.example', 'worse.example.', '2001:db8::1'] } as const;
+  for (const h of ['evil.example.', 'EVIL.example.', 'a.bad.example.', 'worse.example', 'worse.example.', '[2001:db8::1]', '2001:db8::1'])
+    assert.equal(hostTrusted(h, deny), false, h);
+  assert.equal(hostTrusted('bad.example.', deny), true, 'the bare name is not its own subdomain');
+  const allow = { trust: 'allow-list', allowHosts: ['apps.example.', '*.agents.example.'], denyHosts: [] } as const;
+  for (const h of ['apps.example', 'apps.example.', 'one.agents.example', 'one.agents.example.']) assert.equal(hostTrusted(h, allow), true, h);
+  assert.equal(hostTrusted('agents.example.', allow), false);
+});
+
+test('CIMD §3 a client_id whose host ends with a dot is refused before any fetch, so denyHosts cannot be passed by https://evil.example./…', async () => {
+  const fetches: string[] = [];
+  const refusals: string[] = [];
+  const http = {
+    async fetch(u: string) {
+      fetches.push(u);
+      const body = new TextEncoder().encode(JSON.stringify({ client_id: u, redirect_uris: ['http://127.0.0.1/cb'] }));
+      return { status: 200, headers: { 'content-type': 'application/json' }, body };
+    },
+  };
+  const docs = createMetadataDocuments(
+    { http, clock: { now: () => 0 }, onRefused: (_id, e) => refusals.push(e.message) },
+    cimdConfig({ denyHosts: ['evil.example'] }),
+  );
+  assert.equal(await docs.resolve('t', 'https://evil.example/client'), undefined);
+  assert.equal(await docs.resolve('t', 'https://evil.example./client'), undefined);
+  assert.deepEqual(fetches, [], 'nothing was fetched');
+  assert.match(refusals[0]!, /host_not_trusted/);
+  assert.match(refusals[1]!, /invalid_url: host ends with a dot/);
 });
 
 const policy: MetadataDocumentPolicy = {
