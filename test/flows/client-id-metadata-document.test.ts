@@ -120,6 +120,14 @@ before(async () => {
         return json(document(path, { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientJwk] } }));
       case '/web-client.json':
         return json(document(path, { application_type: 'web', redirect_uris: ['https://app.example/cb'] }));
+      case '/deep-jwks.json': {
+        // A jwks key member nested 6000 levels (12 KB): JSON.parse takes it, JSON.stringify overflows.
+        log(200);
+        const deep = `${'['.repeat(6000)}${']'.repeat(6000)}`;
+        const doc = JSON.stringify(document(path, { token_endpoint_auth_method: 'private_key_jwt' }));
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', date });
+        return res.end(`${doc.slice(0, -1)},"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":${deep},"y":"y"}]}}`);
+      }
       case '/elsewhere.json':
         return json(document(path, { redirect_uris: ['https://evil.example/cb'] }));
       default:
@@ -622,6 +630,37 @@ describe('Client ID Metadata Documents, refused by policy', () => {
       } finally {
         await s.close();
       }
+    }
+  });
+
+  test('a document nested thousands of levels deep (under a 64 KiB maxClientMetadataBytes) is an unknown client: the error page at /authorize, invalid_client at /par and /token, never a 500', async () => {
+    const { s, logs } = await server(CIMD, { outbound: { allowHosts: ['127.0.0.1'], maxClientMetadataBytes: 65_536 } });
+    try {
+      const clientId = `${base}/deep-jwks.json`;
+      const count = fetched.filter((p) => p === '/deep-jwks.json').length;
+      const out = await new UserAgent(s.url).navigate(authorizeUrl(s, clientId, 'x'.repeat(43)));
+      assertErrorPage(out);
+      assert.match(page(out).text, /unknown client/i);
+      const form = { client_id: clientId, redirect_uri: REDIRECT, code_verifier: 'x'.repeat(43) };
+      for (const [path, body] of [
+        ['/par', { ...form, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }],
+        ['/token', { ...form, grant_type: 'authorization_code', code: 'x' }],
+      ] as const) {
+        const res = await fetch(`${s.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(body),
+        });
+        assert.equal(res.status, 401, path);
+        assert.equal(((await res.json()) as { error: string }).error, 'invalid_client', path);
+      }
+      assert.equal(fetched.filter((p) => p === '/deep-jwks.json').length - count, 3, 'fetched for each lookup (no-store)');
+      assert.ok(
+        logs.some((l) => l.includes(clientId) && /invalid_metadata: the document nests deeper than 32 levels/.test(l)),
+        logs.join('\n'),
+      );
+    } finally {
+      await s.close();
     }
   });
 

@@ -130,6 +130,20 @@ test('CIMD §4.1 documents: client_id equal to the URL, a public client, no secr
   assert.equal(reason(doc({ redirect_uris: ['https://other.example/cb'] }), any), 'accepted');
 });
 
+test('CIMD §4.1 a document nested thousands of levels deep (in a jwks key) is refused as invalid_metadata, never thrown as a RangeError', async () => {
+  const deep = JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`) as unknown;
+  assert.equal(
+    reason(doc({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: deep, y: 'y' }] } })),
+    'invalid_metadata',
+  );
+  const refusals: string[] = [];
+  const body = `{"client_id":"${url.href}","redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"EC","x":${'['.repeat(6000)}${']'.repeat(6000)}}]}}`;
+  const http = { fetch: async () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode(body) }) };
+  const docs = createMetadataDocuments({ http, clock: { now: () => 0 }, onRefused: (_id, e) => refusals.push(e.message) }, cimdConfig());
+  assert.equal(await docs.resolve('t', url.href), undefined);
+  assert.deepEqual(refusals, ['invalid_metadata: the document nests deeper than 32 levels']);
+});
+
 const cimdConfig = (o: Partial<MetadataDocumentsConfig['clientIdMetadataDocuments']> = {}): MetadataDocumentsConfig => ({
   ...policy,
   clientIdMetadataDocuments: {
