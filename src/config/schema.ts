@@ -741,7 +741,9 @@ export const configSchema = z
         allowHosts: z
           .array(z.string().min(1).max(253))
           .default([])
-          .describe('Hosts whose client ids are accepted with `trust: allow-list`: exact names, or `*.example.com` for every subdomain (not the name itself).'),
+          .describe(
+            'Hosts whose client ids are accepted with `trust: allow-list`: exact names, or `*.example.com` for every subdomain (not the name itself). Compared case-insensitively and without a final dot (`example.com.` and `example.com` are one host), IPv6 with or without brackets.',
+          ),
         denyHosts: z
           .array(z.string().min(1).max(253))
           .default([])

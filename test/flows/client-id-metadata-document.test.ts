@@ -103,6 +103,7 @@ before(async () => {
         return json(document(path), { 'cache-control': 'max-age=5' });
       case '/client.json':
       case '/par-client.json':
+      case '/@alice/client.json':
         return json(document(path));
       case '/no-store.json':
         return json(document(path), { 'cache-control': 'no-store' });
@@ -119,6 +120,14 @@ before(async () => {
         return json(document(path, { token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [clientJwk] } }));
       case '/web-client.json':
         return json(document(path, { application_type: 'web', redirect_uris: ['https://app.example/cb'] }));
+      case '/deep-jwks.json': {
+        // A jwks key member nested 6000 levels (12 KB): JSON.parse takes it, JSON.stringify overflows.
+        log(200);
+        const deep = `${'['.repeat(6000)}${']'.repeat(6000)}`;
+        const doc = JSON.stringify(document(path, { token_endpoint_auth_method: 'private_key_jwt' }));
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', date });
+        return res.end(`${doc.slice(0, -1)},"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":${deep},"y":"y"}]}}`);
+      }
       case '/elsewhere.json':
         return json(document(path, { redirect_uris: ['https://evil.example/cb'] }));
       default:
@@ -299,6 +308,24 @@ describe('Client ID Metadata Documents, enabled', () => {
       assert.equal(page(out).kind, 'login');
     }
     assert.equal(count() - start, 2);
+  });
+
+  test('§3 an "@" in the path is no userinfo: /@alice/client.json is fetched and its client accepted; a user name in the authority is refused unfetched', async () => {
+    const clientId = `${base}/@alice/client.json`;
+    const count = () => fetched.filter((p) => p === '/@alice/client.json').length;
+    const start = count();
+    const out = await new UserAgent(s.url).navigate(authorizeUrl(s, clientId, 'x'.repeat(43)));
+    assert.equal(page(out).kind, 'login', `${page(out).text.slice(0, 200)} ${logs.join('\n')}`);
+    assert.equal(count() - start, 1, 'the document was fetched');
+    assert.ok(!logs.some((l) => l.includes(clientId)), logs.join('\n'));
+    const before = fetched.length;
+    const withUser = `https://alice@${new URL(base).host}/@alice/client.json`;
+    assertErrorPage(await new UserAgent(s.url).navigate(authorizeUrl(s, withUser, 'x'.repeat(43))));
+    assert.equal(fetched.length, before, 'nothing was fetched');
+    assert.ok(
+      logs.some((l) => l.includes(withUser) && /invalid_url: carries a username or password/.test(l)),
+      logs.join('\n'),
+    );
   });
 
   const refusals: [string, string, RegExp][] = [
@@ -582,6 +609,58 @@ describe('Client ID Metadata Documents, refused by policy', () => {
       } finally {
         await s.close();
       }
+    }
+  });
+
+  test('denyHosts holds whatever the final dot: a client_id host ending with a dot is refused (not in normal form), a listed name with a final dot still denies the name; nothing is fetched', async () => {
+    const port = new URL(base).port;
+    for (const [denyHosts, id, reason] of [
+      [['localhost'], `https://localhost.:${port}/client.json`, /invalid_url: host ends with a dot/],
+      [['localhost.'], `https://localhost:${port}/client.json`, /host_not_trusted/],
+    ] as const) {
+      const { s, logs } = await server({ enabled: true, denyHosts });
+      try {
+        const count = fetched.length;
+        assertErrorPage(await new UserAgent(s.url).navigate(authorizeUrl(s, id, 'x'.repeat(43))));
+        assert.equal(fetched.length, count, `${id} was not fetched`);
+        assert.ok(
+          logs.some((l) => l.includes(id) && reason.test(l)),
+          logs.join('\n'),
+        );
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
+  test('a document nested thousands of levels deep (under a 64 KiB maxClientMetadataBytes) is an unknown client: the error page at /authorize, invalid_client at /par and /token, never a 500', async () => {
+    const { s, logs } = await server(CIMD, { outbound: { allowHosts: ['127.0.0.1'], maxClientMetadataBytes: 65_536 } });
+    try {
+      const clientId = `${base}/deep-jwks.json`;
+      const count = fetched.filter((p) => p === '/deep-jwks.json').length;
+      const out = await new UserAgent(s.url).navigate(authorizeUrl(s, clientId, 'x'.repeat(43)));
+      assertErrorPage(out);
+      assert.match(page(out).text, /unknown client/i);
+      const form = { client_id: clientId, redirect_uri: REDIRECT, code_verifier: 'x'.repeat(43) };
+      for (const [path, body] of [
+        ['/par', { ...form, response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }],
+        ['/token', { ...form, grant_type: 'authorization_code', code: 'x' }],
+      ] as const) {
+        const res = await fetch(`${s.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams(body),
+        });
+        assert.equal(res.status, 401, path);
+        assert.equal(((await res.json()) as { error: string }).error, 'invalid_client', path);
+      }
+      assert.equal(fetched.filter((p) => p === '/deep-jwks.json').length - count, 3, 'fetched for each lookup (no-store)');
+      assert.ok(
+        logs.some((l) => l.includes(clientId) && /invalid_metadata: the document nests deeper than 32 levels/.test(l)),
+        logs.join('\n'),
+      );
+    } finally {
+      await s.close();
     }
   });
 

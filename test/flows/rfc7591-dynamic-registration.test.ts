@@ -142,6 +142,21 @@ describe('open registration', () => {
     assert.equal(form.status, 415);
   });
 
+  test('RFC 7591 §3.2.2 a jwks key member nested thousands of levels deep is invalid_client_metadata (400), not a 500, and nothing is written', async () => {
+    const before = await clientCount(s);
+    const deep = `${'['.repeat(6000)}${']'.repeat(6000)}`;
+    const head = '{"redirect_uris":["https://a.example/cb"],"token_endpoint_auth_method":"private_key_jwt","grant_types":["authorization_code"]';
+    for (const raw of [
+      `${head},"jwks":{"keys":[{"kty":"EC","crv":"P-256","x":${deep},"y":"y"}]}}`,
+      `${head},"jwks_uri":"https://a.example/jwks","ignored":${deep}}`,
+    ]) {
+      const r = await call(s, 'POST', '/register', { raw });
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.equal(r.body['error'], 'invalid_client_metadata');
+    }
+    assert.equal(await clientCount(s), before);
+  });
+
   test('RFC 7592 §2.1 read returns the registration and a new registration access token', async () => {
     const reg = (await call(s, 'POST', '/register', { body: service })).body;
     const path = `/register/${String(reg['client_id'])}`;

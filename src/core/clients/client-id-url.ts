@@ -35,7 +35,8 @@ export function isUrlClientId(clientId: string): boolean {
 /**
  * The draft's §3 rules for a client identifier URL: "Client identifier URLs MUST have an "https"
  * scheme, MUST contain a path component, MUST NOT contain single-dot or double-dot path segments,
- * MUST NOT contain a fragment component and MUST NOT contain a username or password component".
+ * MUST NOT contain a fragment component and MUST NOT contain a username or password component"
+ * (the authority's userinfo only: RFC 3986 §3.3 allows "@" in a path).
  * Also refused here: a query (the draft says SHOULD NOT), an explicit port 0, anything the URL
  * parser would rewrite (the identifier is compared as a string, so it must already be normal).
  */
@@ -49,10 +50,16 @@ export function checkClientIdUrl(clientId: string): URL {
   } catch {
     throw fail('not a URL');
   }
-  if (url.username || url.password || clientId.includes('@')) throw fail('carries a username or password');
+  // Only the authority may carry userinfo: RFC 3986 §3.3 allows "@" in a path (`/@alice/client.json`).
+  // An empty userinfo (`https://@host/`) parses to no username, so the authority is read as written.
+  const authority = clientId.slice('https://'.length).split(/[/?#]/, 1)[0]!;
+  if (url.username || url.password || authority.includes('@')) throw fail('carries a username or password');
   if (clientId.includes('#')) throw fail('carries a fragment');
   if (clientId.includes('?')) throw fail('carries a query');
   if (url.port === '0') throw fail('port 0');
+  // `evil.example.` is the fully qualified form of `evil.example`: the same host (DNS and TLS drop
+  // the final dot) under a second identifier, so only the form without it is a client_id.
+  if (url.hostname.endsWith('.')) throw fail('host ends with a dot (not in normal form)');
   // The WHATWG parser removes `.` and `..` segments (also as %2e) and adds the `/` of an empty
   // path, so a URL that had either no longer reads back the same.
   if (url.pathname === '/') throw fail('has no path component');
@@ -60,11 +67,24 @@ export function checkClientIdUrl(clientId: string): URL {
   return url;
 }
 
+/**
+ * A host as the lists compare it: lower case, without IPv6 brackets, without a final dot
+ * (`evil.example.` and `evil.example` are one host to DNS and TLS), so an entry holds however the
+ * host is written, in the URL or in the configuration.
+ */
+export function comparableHost(host: string): string {
+  return host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.+$/, '');
+}
+
 /** `example.com` matches that name only; `*.example.com` every subdomain of it (not the name itself). */
 export function hostMatches(host: string, patterns: readonly string[]): boolean {
-  const h = host.toLowerCase();
+  const h = comparableHost(host);
   return patterns.some((p) => {
-    const q = p.toLowerCase();
+    const q = comparableHost(p);
     return q.startsWith('*.') ? h.endsWith(q.slice(1)) && h.length > q.length - 1 : h === q;
   });
 }

@@ -27,7 +27,19 @@ test('CIMD §3 client identifier URLs: https, a path, no fragment, credentials, 
   refused('https://app.example/a?x=1', /query/);
   refused('https://APP.example/a', /normal form/);
   refused('https://app.example:443/a', /normal form/);
+  refused('https://app.example./a', /host ends with a dot/);
   refused(`https://app.example/${'a'.repeat(255)}`, /longer than 255/);
+});
+
+test('CIMD §3 an "@" in the path is no userinfo (RFC 3986 §3.3 allows it there); a username or password in the authority is refused', () => {
+  const url = checkClientIdUrl('https://app.example/@alice/client.json');
+  assert.equal(url.hostname, 'app.example');
+  assert.equal(url.href, 'https://app.example/@alice/client.json');
+  assert.equal(checkClientIdUrl('https://app.example/a@b').pathname, '/a@b');
+  refused('https://user@app.example/client.json', /username or password/);
+  refused('https://:pw@app.example/client.json', /username or password/);
+  refused('https://@app.example/client.json', /username or password/);
+  refused('https://user@app.example/@alice/client.json', /username or password/);
 });
 
 test('host policy: denyHosts wins; allow-list takes exact names and *.suffix (not the bare name)', () => {
@@ -39,6 +51,37 @@ test('host policy: denyHosts wins; allow-list takes exact names and *.suffix (no
   assert.equal(hostTrusted('other.example', allow), false);
   assert.equal(hostTrusted('other.example', { trust: 'any-with-consent', allowHosts: [], denyHosts: [] }), true);
   assert.equal(hostTrusted('Evil.Example', { trust: 'any-with-consent', allowHosts: [], denyHosts: ['evil.example'] }), false);
+});
+
+test('host policy: a final dot changes nothing (evil.example. is evil.example to DNS and TLS), in the host or in a list entry; IPv6 with or without brackets', () => {
+  const deny = { trust: 'any-with-consent', allowHosts: [], denyHosts: ['evil.example', '*.bad.example', 'worse.example.', '2001:db8::1'] } as const;
+  for (const h of ['evil.example.', 'EVIL.example.', 'a.bad.example.', 'worse.example', 'worse.example.', '[2001:db8::1]', '2001:db8::1'])
+    assert.equal(hostTrusted(h, deny), false, h);
+  assert.equal(hostTrusted('bad.example.', deny), true, 'the bare name is not its own subdomain');
+  const allow = { trust: 'allow-list', allowHosts: ['apps.example.', '*.agents.example.'], denyHosts: [] } as const;
+  for (const h of ['apps.example', 'apps.example.', 'one.agents.example', 'one.agents.example.']) assert.equal(hostTrusted(h, allow), true, h);
+  assert.equal(hostTrusted('agents.example.', allow), false);
+});
+
+test('CIMD §3 a client_id whose host ends with a dot is refused before any fetch, so denyHosts cannot be passed by https://evil.example./…', async () => {
+  const fetches: string[] = [];
+  const refusals: string[] = [];
+  const http = {
+    async fetch(u: string) {
+      fetches.push(u);
+      const body = new TextEncoder().encode(JSON.stringify({ client_id: u, redirect_uris: ['http://127.0.0.1/cb'] }));
+      return { status: 200, headers: { 'content-type': 'application/json' }, body };
+    },
+  };
+  const docs = createMetadataDocuments(
+    { http, clock: { now: () => 0 }, onRefused: (_id, e) => refusals.push(e.message) },
+    cimdConfig({ denyHosts: ['evil.example'] }),
+  );
+  assert.equal(await docs.resolve('t', 'https://evil.example/client'), undefined);
+  assert.equal(await docs.resolve('t', 'https://evil.example./client'), undefined);
+  assert.deepEqual(fetches, [], 'nothing was fetched');
+  assert.match(refusals[0]!, /host_not_trusted/);
+  assert.match(refusals[1]!, /invalid_url: host ends with a dot/);
 });
 
 const policy: MetadataDocumentPolicy = {
@@ -85,6 +128,20 @@ test('CIMD §4.1 documents: client_id equal to the URL, a public client, no secr
   assert.equal(reason(doc({ application_type: 'native', redirect_uris: ['http://127.0.0.1/cb'] })), 'accepted');
   const any = { ...policy, clientIdMetadataDocuments: { ...policy.clientIdMetadataDocuments, redirectUris: 'any' as const } };
   assert.equal(reason(doc({ redirect_uris: ['https://other.example/cb'] }), any), 'accepted');
+});
+
+test('CIMD §4.1 a document nested thousands of levels deep (in a jwks key) is refused as invalid_metadata, never thrown as a RangeError', async () => {
+  const deep = JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`) as unknown;
+  assert.equal(
+    reason(doc({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: deep, y: 'y' }] } })),
+    'invalid_metadata',
+  );
+  const refusals: string[] = [];
+  const body = `{"client_id":"${url.href}","redirect_uris":["https://app.example/cb"],"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":[{"kty":"EC","x":${'['.repeat(6000)}${']'.repeat(6000)}}]}}`;
+  const http = { fetch: async () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: new TextEncoder().encode(body) }) };
+  const docs = createMetadataDocuments({ http, clock: { now: () => 0 }, onRefused: (_id, e) => refusals.push(e.message) }, cimdConfig());
+  assert.equal(await docs.resolve('t', url.href), undefined);
+  assert.deepEqual(refusals, ['invalid_metadata: the document nests deeper than 32 levels']);
 });
 
 const cimdConfig = (o: Partial<MetadataDocumentsConfig['clientIdMetadataDocuments']> = {}): MetadataDocumentsConfig => ({

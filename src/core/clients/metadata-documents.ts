@@ -1,6 +1,7 @@
 import type { Client } from '../model/client.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { ClientStore } from '../ports/client-store.ts';
+import { jsonTooDeep, MAX_JSON_DEPTH } from '../json-depth.ts';
 import type { Clock } from '../ports/clock.ts';
 import { OutboundError, type OutboundHttp, type OutboundResponse } from '../ports/outbound-http.ts';
 import { checkClientIdUrl, hostTrusted, isUrlClientId, MetadataDocumentError, type HostTrust } from './client-id-url.ts';
@@ -91,6 +92,8 @@ export function createMetadataDocuments(deps: MetadataDocumentsDeps, config: Met
     } catch {
       throw new MetadataDocumentError('not_json', 'the body is not JSON');
     }
+    // Bounded before anything walks it (src/core/json-depth.ts): deep nesting parses but overflows later.
+    if (jsonTooDeep(doc)) throw new MetadataDocumentError('invalid_metadata', `the document nests deeper than ${MAX_JSON_DEPTH} levels`);
     // A new document is validated again, whatever was stored before.
     const client = clientFromDocument(tenantId, url, doc, config, Math.floor(responseTime / 1000));
     const timing = storedTiming(res.headers, requestTime, responseTime, freshness);

@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
 import { OAuthError } from '../errors.ts';
+import { jsonTooDeep, MAX_JSON_DEPTH } from '../json-depth.ts';
 
 /** JWT claims of the object itself, not authorization request parameters. */
 const ENVELOPE_CLAIMS: ReadonlySet<string> = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'sub']);
@@ -13,7 +14,11 @@ function toParam(name: string, value: unknown): string | undefined {
   if (value === null || value === undefined) return undefined;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (JSON_MEMBERS.has(name) && typeof value === 'object') return JSON.stringify(value);
+  if (JSON_MEMBERS.has(name) && typeof value === 'object') {
+    // Bounded before it is serialised: deep nesting parses but overflows JSON.stringify (src/core/json-depth.ts).
+    if (jsonTooDeep(value)) throw invalid(`the request object member ${name} nests deeper than ${MAX_JSON_DEPTH} levels`);
+    return JSON.stringify(value);
+  }
   // A repeated parameter travels as an array (oauth4webapi does so for RFC 8707 `resource`).
   // `resource` values are absolute URIs without spaces, so they join space-separated as the
   // authorization endpoint carries them; any other parameter may have one value only.

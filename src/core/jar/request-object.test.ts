@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { CompactSign, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { ISSUER, makeClient, settableClock, T0 } from '../../../test/support/core-fixtures.ts';
 import { OAuthError } from '../errors.ts';
 import type { Client } from '../model/client.ts';
@@ -53,6 +53,23 @@ function resolver(cfg = config()) {
 }
 
 describe('RFC 9101 JWT-Secured Authorization Request', () => {
+  test('RFC 9101 §6.3 a claims member nested thousands of levels deep is invalid_request_object, not a RangeError (no 500)', async () => {
+    // Written by hand: SignJWT would itself fail to serialise the payload.
+    const json = JSON.stringify(claims()).slice(0, -1);
+    const deep = `${'['.repeat(6000)}${']'.repeat(6000)}`;
+    for (const member of [`"claims":{"id_token":{"email":{"value":${deep}}}}`, `"authorization_details":${deep}`]) {
+      const request = await new CompactSign(new TextEncoder().encode(`${json},${member}}`))
+        .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'oauth-authz-req+jwt' })
+        .sign(privateKey);
+      await assert.rejects(resolver().resolve({ client: rp(), request, outer: { client_id: 'rp' } }), (e: unknown) => {
+        assert.ok(e instanceof OAuthError, String(e));
+        assert.equal(e.code, 'invalid_request_object');
+        assert.match(e.description ?? '', /nests deeper than 32 levels/);
+        return true;
+      });
+    }
+  });
+
   test('RFC 9101 §6.3 a signed object is accepted and only its parameters are used (outer ones ignored)', async () => {
     const params = await resolver().resolve({
       client: rp(),

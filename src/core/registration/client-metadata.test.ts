@@ -100,6 +100,16 @@ test('RFC 7591 §2 jwks and jwks_uri must not both be present; jwks_uri is https
   assert.equal(validateClientMetadata(web({ jwks: { keys: [rsaJwk] } }), OPERATOR_POLICY).jwks?.keys.length, 1);
 });
 
+test('RFC 7591 §3.2.2 metadata nested deeper than MAX_JSON_DEPTH is invalid_client_metadata before any member is read (no RangeError, no 500)', () => {
+  const deep = JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`) as unknown;
+  const why = /must not nest deeper than 32 levels/;
+  fails(web({ token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [{ ...rsaJwk, n: deep }] } }), 'invalid_client_metadata', DCR, why);
+  fails(web({ unknown_member: deep }), 'invalid_client_metadata', DCR, why);
+  // An RFC 7592 update compares claim_mappings with the operator's stored value.
+  fails(web({ claim_mappings: deep }), 'invalid_client_metadata', { ...DCR, claimSources: null, keepClaimMappings: { a: 'b' } }, why);
+  assert.ok(validateClientMetadata(web({ unknown_member: { a: [{ b: [1] }] } }), DCR));
+});
+
 test('OIDC Core §9 private_key_jwt requires jwks or jwks_uri; the signing alg must fit the method', () => {
   fails(web({ token_endpoint_auth_method: 'private_key_jwt' }), 'invalid_client_metadata', OPERATOR_POLICY, /jwks/);
   const m = validateClientMetadata(

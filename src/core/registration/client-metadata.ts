@@ -3,6 +3,7 @@ import { checkClaimMappings } from '../claims/claim-mappings.ts';
 import type { AttributeDefinitions } from '../users/user-attributes.ts';
 import { ASYMMETRIC_ALGS } from '../client-auth/assertion-algorithms.ts';
 import { OAuthError } from '../errors.ts';
+import { jsonTooDeep, MAX_JSON_DEPTH } from '../json-depth.ts';
 import { CLIENT_AUTH_METHODS, type AccessTokenFormat, type ClientAuthMethod } from '../model/client.ts';
 import { SIGNING_ALGS } from '../model/key.ts';
 import { isScopeToken } from '../model/scope.ts';
@@ -202,6 +203,9 @@ function scopes(raw: Record<string, unknown>, policy: MetadataPolicy): string[] 
  */
 export function validateClientMetadata(raw: Readonly<Record<string, unknown>>, policy: MetadataPolicy): ClientMetadata {
   const r = raw as Record<string, unknown>;
+  // Before any member is read: a value nested thousands of levels deep parses, but overflows the
+  // stack of whatever serialises or compares it later (src/core/json-depth.ts).
+  if (jsonTooDeep(r)) throw bad(`client metadata must not nest deeper than ${MAX_JSON_DEPTH} levels`);
   const applicationType = optString(r, 'application_type') ?? 'web';
   if (applicationType !== 'web' && applicationType !== 'native') throw bad('application_type must be web or native');
   const method = optString(r, 'token_endpoint_auth_method') ?? 'client_secret_basic';
