@@ -95,6 +95,8 @@ describe('ID-JAG accepted (draft-ietf-oauth-identity-assertion-authz-grant)', ()
     const { payload } = await jwtVerify(body.access_token, createRemoteJWKSet(new URL(`${s.url}/jwks.json`)), { issuer: s.url, audience: MCP });
     assert.equal(payload.sub, 'alice-ext-id');
     assert.equal(payload['auth_time'], undefined, 'auth_time only for a local user');
+    // RFC 9493 sub_id: the external sub stays in its issuer's namespace.
+    assert.deepEqual(payload['sub_id'], { format: 'iss_sub', iss: strict.issuer, sub: 'alice-ext-id' });
   });
 
   test('RFC 6749 §3.3 a requested scope beyond the ID-JAG scope is invalid_scope', async () => {

@@ -4,6 +4,7 @@ import type { TenantId } from '../../model/tenant.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { ReplayCache } from '../../ports/replay-cache.ts';
 import { isAdminScope } from '../../tokens/admin-scopes.ts';
+import { FOREIGN_SUBJECT_CLAIM, foreignSubjectClaim } from '../../tokens/foreign-subject.ts';
 import type { AccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
 import { mapSubject, type SubjectMappingDeps } from '../../trusted-issuers/subject-mapping.ts';
@@ -133,9 +134,12 @@ export function createJwtBearerGrant(deps: JwtBearerDeps): TokenGrant | null {
       let subject = mapped.externalSubject;
       // `auth_time` marks a token as a local user's (token-principals.ts: a public `sub` is then
       // read as a user id): without a mapped user it is never carried, so an external `sub` can
-      // never pass for one of our users.
-      if (!mapped.userId) delete claims.auth_time;
-      if (mapped.userId) {
+      // never pass for one of our users; and RFC 9493 `sub_id` names its issuer, so an exchange or
+      // a transaction token made from this token later keeps it in that issuer's namespace.
+      if (!mapped.userId) {
+        delete claims.auth_time;
+        claims[FOREIGN_SUBJECT_CLAIM] = foreignSubjectClaim(entry.issuer, subject);
+      } else {
         // The `sub` this client sees for the user (public or pairwise), with its sealed id, so
         // introspection and revocation know the user (a disabled user's token is inactive).
         const mine = deps.subjects.forToken(client, mapped.userId);

@@ -7,8 +7,8 @@ import { formatScope, parseScope } from '../../model/scope.ts';
 import type { TenantId } from '../../model/tenant.ts';
 import type { Random } from '../../ports/random.ts';
 import { createRandomIds } from '../../tokens/random-ids.ts';
+import { foreignIssuerOf } from '../../tokens/foreign-subject.ts';
 import { tokenUserId } from '../../tokens/token-principals.ts';
-import { foreignIssuerOf } from '../../trusted-issuers/external-subject-token.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
 import type { TokenResponse } from '../types.ts';
 import { publishProfileExchange, type ExchangeProfile, type ExchangeProfileRequest } from './exchange-profile.ts';
@@ -112,6 +112,8 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
       // external subject with no local user (config trustedIssuers, subjectMapping none) is
       // unique only within its issuer: it is qualified by that issuer, so a trusted issuer can
       // never name a local user (or another issuer's subject) in the trust domain by choosing `sub`.
+      // That holds for our own tokens issued for such a subject too (exchanged or from the JWT
+      // bearer grant): they name its issuer in `sub_id` (RFC 9493), read here.
       const foreign = foreignIssuerOf(subject);
       const sub = foreign !== undefined ? externalSubjectId(foreign, subject.subject) : (tokenUserId(subject, deps.subjects) ?? subject.subject);
       // §9.2.2 rctx: the requester's context, then what this server knows itself, which wins.
