@@ -311,6 +311,8 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
       // Impersonation keeps the subject token's chain as it is: it never hides an earlier actor.
       const act = actor ? { ...actorId, ...(previousAct ? { act: previousAct } : {}) } : previousAct;
       if (act) claims.act = act;
+      // The subject's grant (a stored token's, else its JWT's `grant_id`): the issued token, JWT or
+      // opaque, belongs to it, so revoking the grant (or reusing its refresh token) ends it too.
       const grantId = subject.record?.grantId ?? (typeof subject.claims[GRANT_ID_CLAIM] === 'string' ? (subject.claims[GRANT_ID_CLAIM] as string) : undefined);
 
       const cnf = dpopJkt ? { jkt: dpopJkt } : null;
