@@ -95,6 +95,12 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
       const purpose = parseScope(params['scope']);
       if (purpose === null) throw OAuthError.invalidScope('scope is malformed');
       const rctxIn = parseContextParam('request_context', params['request_context'], maxContextBytes);
+      // §9.2.2 rctx authn: how the subject authenticated is what this server read from the subject
+      // token (its amr), or what a replaced token already asserted; a requester never supplies it,
+      // not even the value already there (refused, not dropped: the workload learns it is not its to say).
+      if (rctxIn !== undefined && Object.hasOwn(rctxIn, 'authn')) {
+        throw refused('request_context may not contain authn: the transaction token service sets it from the subject token');
+      }
       const tctxIn = parseContextParam('request_details', params['request_details'], maxContextBytes);
 
       if (params['subject_token_type'] === TXN_TOKEN_TYPE) {
@@ -189,6 +195,7 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
     if (beyond.length) throw OAuthError.invalidScope("the purpose exceeds the replaced token's scope", `scopes ${beyond.join(' ').slice(0, 200)}`);
     // "MAY enable additional asserted values": new members only; an asserted one stays as it is
     // (compared as JSON values: a nested object sent again in another key order is the same value).
+    // rctx.authn is never among them (refused above): the replaced token's, or none, is kept.
     const merge = (name: string, asserted: unknown, added: Record<string, unknown> | undefined) => {
       const out: Record<string, unknown> = isRecord(asserted) ? { ...asserted } : {};
       for (const [k, v] of Object.entries(added ?? {})) {
