@@ -95,6 +95,21 @@ describe('ID-JAG accepted (draft-ietf-oauth-identity-assertion-authz-grant)', ()
     const { payload } = await jwtVerify(body.access_token, createRemoteJWKSet(new URL(`${s.url}/jwks.json`)), { issuer: s.url, audience: MCP });
     assert.equal(payload.sub, 'alice-ext-id');
     assert.equal(payload['auth_time'], undefined, 'auth_time only for a local user');
+    // RFC 9493 sub_id: the external sub stays in its issuer's namespace.
+    assert.deepEqual(payload['sub_id'], { format: 'iss_sub', iss: strict.issuer, sub: 'alice-ext-id' });
+  });
+
+  test("RFC 6749 §3.3 without a scope parameter the token gets the ID-JAG's scopes the client may have (fewer than it names); none in common is invalid_scope", async () => {
+    // other-agent may have tools:read only; the ID-JAG names tools:read and tools:write.
+    const wide = (scope: string) => jag({ client_id: 'other-agent', scope });
+    const body = ok(await bearerGrant(as, otherAgent, { assertion: await wide('tools:read tools:write') }));
+    assert.equal(body.scope, 'tools:read', 'the AS issues fewer scopes than the ID-JAG names');
+    const { payload } = await jwtVerify(body.access_token, createRemoteJWKSet(new URL(`${s.url}/jwks.json`)), { issuer: s.url, audience: MCP });
+    assert.equal(payload['scope'], 'tools:read');
+    refused(await bearerGrant(as, otherAgent, { assertion: await wide('tools:write') }), 'invalid_scope');
+    // An explicit scope keeps the rules: within the ID-JAG's scope and the client's.
+    refused(await bearerGrant(as, otherAgent, { assertion: await wide('tools:read tools:write'), scope: 'tools:write' }), 'invalid_scope');
+    assert.equal(ok(await bearerGrant(as, otherAgent, { assertion: await wide('tools:read tools:write'), scope: 'tools:read' })).scope, 'tools:read');
   });
 
   test('RFC 6749 §3.3 a requested scope beyond the ID-JAG scope is invalid_scope', async () => {

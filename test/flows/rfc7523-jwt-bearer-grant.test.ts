@@ -463,6 +463,8 @@ describe('trusted issuer registry: configuration and discovery', () => {
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, copyClaims: { x: 'sub' } }] }), /trustedIssuers\.0\.copyClaims/);
     // OIDC Core §5.5: the UserInfo claims request a user token carries is the server's, never an issuer's.
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, copyClaims: { x: 'userinfo_claims' } }] }), /trustedIssuers\.0\.copyClaims/);
+    // RFC 9493 sub_id marks an unmapped external subject's issuer: an issuer may not forge or drop it.
+    assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, copyClaims: { x: 'sub_id' } }] }), /trustedIssuers\.0\.copyClaims/);
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, subjects: ['a*b'] }] }), /trustedIssuers\.0\.subjects/);
     assert.throws(() => buildConfig({ trustedIssuers: [{ ...entry, jwks: { keys: [{ kty: 'oct', k: 'AAAA' }] } }] }), /trustedIssuers\.0\.jwks/);
     assert.throws(() => buildConfig({ trustedIssuers: [entry, entry] }), /listed twice/);

@@ -541,4 +541,28 @@ describe("RFC 8693 token exchange: the client's own refresh token as subject tok
     op.clock.advance(left + 1);
     refusedWith(await exchange(txRp, params), 'invalid_request');
   });
+
+  test('RFC 7009 §2.1 / RFC 8693 §2.2.1: a JWT exchanged for a refresh token or an opaque access token carries its grant_id, and revoking the grant ends it', async () => {
+    // A client whose own access tokens are opaque: neither subject token shows grant_id itself.
+    const opaqueRp = await createRp(op.gh, 'confidential', { grant_types: ['authorization_code', 'refresh_token', TX], access_token_format: 'opaque' });
+    const tokens = await signIn(opaqueRp);
+    assert.equal(tokens.access_token.split('.').length, 1, 'opaque');
+    const fromRefresh = ok(await exchange(opaqueRp, { subject_token: tokens.refresh_token!, subject_token_type: RT, requested_token_type: JWT }));
+    const fromAccess = ok(await exchange(opaqueRp, { subject_token: tokens.access_token, subject_token_type: AT, requested_token_type: JWT }));
+    const grantId = decodeJwt(fromRefresh.access_token)['grant_id'];
+    assert.ok(typeof grantId === 'string' && grantId !== '', 'the exchanged JWT names the grant');
+    assert.equal(decodeJwt(fromAccess.access_token)['grant_id'], grantId, 'the same grant from either subject token');
+    // Exchanging the exchanged JWT keeps it.
+    const twice = ok(await exchange(opaqueRp, { subject_token: fromAccess.access_token, subject_token_type: JWT, requested_token_type: JWT }));
+    assert.equal(decodeJwt(twice.access_token)['grant_id'], grantId);
+    for (const t of [fromRefresh, fromAccess, twice]) assert.equal((await introspect(t.access_token))['active'], true);
+    // RFC 7009 §2.1: revoking the refresh token revokes its grant, and every token exchanged from it.
+    const client: oauth.Client = { client_id: opaqueRp.client_id };
+    await oauth.processRevocationResponse(
+      await oauth.revocationRequest(as, client, oauth.ClientSecretBasic(opaqueRp.client_secret), tokens.refresh_token!, INSECURE),
+    );
+    assert.equal((await introspect(tokens.access_token))['active'], false);
+    for (const t of [fromRefresh, fromAccess, twice])
+      assert.equal((await introspect(t.access_token))['active'], false, 'the exchanged JWT ends with its grant');
+  });
 });

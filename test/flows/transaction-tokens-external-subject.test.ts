@@ -8,9 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { decodeJwt } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { createTransactionTokenVerifier, type TransactionTokenVerifier } from '../../src/resource-server-kit/mod.ts';
-import { bearerGrant, ok, refused, ID_JAG_TYP, makeIdp, type GrantResult, type Idp } from '../support/external-idp.ts';
+import { bearerGrant, ok, refused, ID_JAG_TYP, JWT_BEARER, makeIdp, type GrantResult, type Idp } from '../support/external-idp.ts';
 import { createTestUser, type TestUser } from '../support/oidc.ts';
 import { createTestClient, startTestServer, type TestClient, type TestServer } from '../support/server.ts';
 
@@ -25,6 +26,7 @@ let as: oauth.AuthorizationServer;
 let partner: Idp; // trusted, token-exchange, external subjects (no local user)
 let corp: Idp; // trusted, token-exchange, subjects mapped to local users by username
 let rogue: Idp; // not in the registry
+let ci: Idp; // trusted, jwt-bearer, external subjects (no local user)
 let gateway: TestClient;
 let batch: TestClient;
 let alice: TestUser;
@@ -60,6 +62,7 @@ before(async () => {
   partner = await makeIdp('https://partner.example', 'p1');
   corp = await makeIdp('https://corp.example', 'c1');
   rogue = await makeIdp('https://rogue.example', 'r1');
+  ci = await makeIdp('https://ci.example', 'ci1');
   s = await startTestServer({
     keys: { algorithms: ['RS256', 'ES256'] },
     tokens: { accessTokenSigningAlg: 'ES256', idTokenSigningAlg: 'RS256' },
@@ -75,10 +78,11 @@ before(async () => {
         clients: ['gateway'],
         subjectMapping: { localUser: 'username', claim: 'preferred_username' },
       },
+      { issuer: ci.issuer, jwks: { keys: [ci.publicJwk] }, algorithms: ['ES256'], uses: ['jwt-bearer'], subjects: ['*'], clients: ['gateway'] },
     ],
   });
   as = await oauth.processDiscoveryResponse(new URL(s.url), await oauth.discoveryRequest(new URL(s.url), { [oauth.allowInsecureRequests]: true }));
-  gateway = await createTestClient(s.gh, { grant_types: [TX], scope: 'read' }, { clientId: 'gateway' });
+  gateway = await createTestClient(s.gh, { grant_types: [TX, JWT_BEARER], scope: 'read' }, { clientId: 'gateway' });
   batch = await createTestClient(s.gh, { grant_types: [TX], scope: 'read' }, { clientId: 'batch' });
   alice = await createTestUser(s.gh, { roles: ['admin'] });
   verifier = createTransactionTokenVerifier({ trustDomain: DOMAIN, jwks: `${s.url}/jwks.json`, issuer: s.url });
@@ -105,6 +109,35 @@ describe('draft-ietf-oauth-transaction-tokens §11.2: an external access token a
     const v = await verifier.verify(body.access_token);
     assert.notEqual(v.subject, alice.id, 'a trusted issuer must not mint txn tokens naming a local user');
     assert.equal(v.subject, `${partner.issuer}#${alice.id}`);
+  });
+
+  test('§11.3 "sub ... unique within the Trust Domain": an external subject first exchanged for our own access token (RFC 8693) keeps its issuer; the txn token never names the local user', async () => {
+    // Hop 1: a plain exchange turns the external token into one of ours; its `sub` stays the
+    // external one, and RFC 9493 `sub_id` (iss_sub) says whose namespace it is in.
+    const ours = ok(await bearerGrant(as, gateway, { subject_token: await externalAt(partner, { sub: alice.id }), subject_token_type: AT }, { grant: TX }));
+    const claims = decodeJwt(ours.access_token);
+    assert.equal(claims.sub, alice.id);
+    assert.equal(claims['auth_time'], undefined);
+    assert.deepEqual(claims['sub_id'], { format: 'iss_sub', iss: partner.issuer, sub: alice.id });
+    // Hop 2: that token for a txn token names the external subject as a direct exchange does.
+    const v = await verifier.verify(ok(await txn(gateway, txnRequest(ours.access_token, { scope: 'read' }))).access_token);
+    assert.notEqual(v.subject, alice.id, 'a trusted issuer must not reach a local user through our own token');
+    assert.equal(v.subject, `${partner.issuer}#${alice.id}`);
+    // A second plain exchange keeps the marker, so any number of hops ends the same.
+    const again = ok(await bearerGrant(as, gateway, { subject_token: ours.access_token, subject_token_type: AT }, { grant: TX }));
+    assert.deepEqual(decodeJwt(again.access_token)['sub_id'], { format: 'iss_sub', iss: partner.issuer, sub: alice.id });
+    assert.equal(
+      (await verifier.verify(ok(await txn(gateway, txnRequest(again.access_token, { scope: 'read' }))).access_token)).subject,
+      `${partner.issuer}#${alice.id}`,
+    );
+  });
+
+  test('§11.3 / RFC 7523 §2.1: an access token from the JWT bearer grant for an unmapped external subject (localUser none) keeps its issuer too', async () => {
+    const assertion = await ci.sign({ sub: alice.id, aud: s.url });
+    const ours = ok(await bearerGrant(as, gateway, { assertion, scope: 'read' }));
+    assert.deepEqual(decodeJwt(ours.access_token)['sub_id'], { format: 'iss_sub', iss: ci.issuer, sub: alice.id });
+    const v = await verifier.verify(ok(await txn(gateway, txnRequest(ours.access_token, { scope: 'read' }))).access_token);
+    assert.equal(v.subject, `${ci.issuer}#${alice.id}`);
   });
 
   test('§11.3: an external subject mapped to a local user (subjectMapping username) gets that user id as sub; the jwt token type works too', async () => {

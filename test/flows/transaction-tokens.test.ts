@@ -42,7 +42,7 @@ let batch: TestClient;
 let userTokens: oauth.TokenEndpointResponse;
 let verifier: TransactionTokenVerifier;
 
-type Result = { ok: true; body: oauth.TokenEndpointResponse } | { ok: false; error: string; status: number };
+type Result = { ok: true; body: oauth.TokenEndpointResponse } | { ok: false; error: string; description: string | undefined; status: number };
 
 async function exchange(c: TestClient, params: URLSearchParams | Record<string, string>): Promise<Result> {
   const client: oauth.Client = { client_id: c.client_id };
@@ -55,7 +55,7 @@ async function exchange(c: TestClient, params: URLSearchParams | Record<string, 
     // RFC 8693 §2.2.1 / §11.4: token_type N_A is recognised explicitly.
     return { ok: true, body: await oauth.processGenericTokenEndpointResponse(as, client, res, { recognizedTokenTypes: { n_a: () => {} } }) };
   } catch (e) {
-    if (e instanceof oauth.ResponseBodyError) return { ok: false, error: e.error, status: e.status };
+    if (e instanceof oauth.ResponseBodyError) return { ok: false, error: e.error, description: e.error_description, status: e.status };
     throw e;
   }
 }
@@ -65,9 +65,11 @@ function ok(r: Result): oauth.TokenEndpointResponse {
   return r.body;
 }
 
-function refusedWith(r: Result, error: string): void {
+function refusedWith(r: Result, error: string, description?: RegExp): void {
   assert.equal(r.ok, false, 'the request must be refused');
-  if (!r.ok) assert.equal(r.error, error);
+  if (r.ok) return;
+  assert.equal(r.error, error);
+  if (description) assert.match(r.description ?? '', description);
 }
 
 const request = (extra: Record<string, string> = {}) => ({
@@ -93,6 +95,13 @@ async function clientToken(c: TestClient, scope: string): Promise<string> {
 /** A token signed with the server's own key, for the kit's negative cases. */
 function signWithOurKey(payload: Record<string, unknown>, typ: string): Promise<string> {
   return op.gh.services.keys.signer('ES256').signAsync(payload, typ);
+}
+
+/** A user access token of ours that records how the user signed in (`amr`), as an upstream exchange would. */
+function amrAccessToken(): Promise<string> {
+  const iat = Math.floor(op.clock.now() / 1000);
+  const claims = { iss: op.url, sub: alice.id, aud: op.url, client_id: shop.client_id, iat, exp: iat + 300, scope: 'trade', auth_time: iat - 10 };
+  return signWithOurKey({ ...claims, jti: `amr-${iat}-${Math.random()}`, amr: ['pwd', 'otp'] }, 'at+jwt');
 }
 
 function txnClaims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -168,26 +177,22 @@ describe('Transaction tokens (draft-ietf-oauth-transaction-tokens): issuance', (
   });
 
   test("§9.2.2 rctx authn: the subject token's amr (RFC 8176) becomes authn", async () => {
-    const iat = Math.floor(op.clock.now() / 1000);
-    const subjectToken = await signWithOurKey(
-      {
-        iss: op.url,
-        sub: alice.id,
-        aud: op.url,
-        client_id: shop.client_id,
-        iat,
-        exp: iat + 300,
-        jti: `amr-${iat}`,
-        scope: 'trade',
-        auth_time: iat - 10,
-        amr: ['pwd', 'otp'],
-      },
-      'at+jwt',
-    );
+    const subjectToken = await amrAccessToken();
     const body = ok(await exchange(gateway, request({ subject_token: subjectToken })));
     const { payload } = await verifyWithJose(body.access_token);
     assert.deepEqual(payload['rctx'], { req_ip: CALLER_IP, authn: 'pwd otp', req_wl: 'gateway' });
     assert.equal(payload.sub, alice.id);
+  });
+
+  test('§9.2.2 rctx authn is what the TTS knows of the sign-in: a request_context naming authn is invalid_request, with or without an amr in the subject token', async () => {
+    // A code-flow access token has no amr: a requester-supplied authn would stand unchallenged.
+    const forged = JSON.stringify({ authn: 'hwk mfa', transport: 'https' });
+    refusedWith(await exchange(gateway, request({ request_context: forged })), 'invalid_request', /authn/);
+    refusedWith(await exchange(gateway, request({ subject_token: await amrAccessToken(), request_context: forged })), 'invalid_request', /authn/);
+    // Without it the other members pass, and authn is absent when the subject token has no amr.
+    const body = ok(await exchange(gateway, request({ request_context: JSON.stringify({ transport: 'https' }) })));
+    const { payload } = await verifyWithJose(body.access_token);
+    assert.deepEqual(payload['rctx'], { transport: 'https', req_ip: CALLER_IP, req_wl: 'gateway' });
   });
 
   test('audit: each txn token publishes token.exchanged with issuedTokenType txn_token, the trust domain and its txn', async () => {
@@ -369,6 +374,16 @@ describe('Transaction tokens: replacement (§13 "Txn-Token as a subject_token")'
     refusedWith(await exchange(batch, replaceRequest(original, { request_details: JSON.stringify({ action: 'SELL' }) })), 'invalid_request');
     refusedWith(await exchange(batch, replaceRequest(original, { request_context: JSON.stringify({ req_ip: '10.0.0.1' }) })), 'invalid_request');
     refusedWith(await exchange(batch, replaceRequest(original, { request_context: JSON.stringify({ transport: 'http' }) })), 'invalid_request');
+  });
+
+  test('§9.2.2 rctx authn on replacement: kept from the replaced token, never added or re-asserted through request_context (invalid_request)', async () => {
+    // The original has no authn (its subject token had no amr): a replacement may not add one.
+    refusedWith(await exchange(batch, replaceRequest(original, { request_context: JSON.stringify({ authn: 'hwk mfa' }) })), 'invalid_request', /authn/);
+    // One made from an amr-bearing token keeps its authn through replacements.
+    const withAmr = ok(await exchange(gateway, request({ subject_token: await amrAccessToken() }))).access_token;
+    const replaced = ok(await exchange(batch, replaceRequest(withAmr, { request_context: JSON.stringify({ hop: 'batch' }) })));
+    assert.equal((decodeJwt(replaced.access_token)['rctx'] as Record<string, unknown>)['authn'], 'pwd otp');
+    refusedWith(await exchange(batch, replaceRequest(withAmr, { request_context: JSON.stringify({ authn: 'pwd otp' }) })), 'invalid_request', /authn/);
   });
 
   test('only a valid txn token of ours for this trust domain is replaced; only allow-listed workloads replace', async () => {

@@ -54,6 +54,8 @@ export const RESERVED_CLAIMS: ReadonlySet<string> = new Set(
     'groups',
     'entitlements',
     'grant_id',
+    // RFC 9493 §4: marks an external issuer's subject in our tokens (tokens/foreign-subject.ts).
+    'sub_id',
     'sealed_uid',
     'userinfo_claims',
     'family_iat',

@@ -10,6 +10,7 @@ import type { Confirmation, TokenRecord } from '../model/token.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { Random } from '../ports/random.ts';
 import type { TokenStore } from '../ports/token-store.ts';
+import { GRANT_ID_CLAIM } from './grant-revocation.ts';
 import { adminApiAudience, adminMcpAudience, isAdminScope, withAdminResources } from './admin-scopes.ts';
 import { createTimeOrderedIds } from './random-ids.ts';
 import { createResourceRegistry, type ResourceRegistryConfig } from './resource-indicators.ts';
@@ -58,7 +59,10 @@ export interface IssueInput {
   readonly subject: string;
   /** The user's internal id, stored with opaque tokens; omitted (null) for client_credentials. */
   readonly userId?: string | null;
-  /** Groups tokens of one authorization; defaults to the token's own jti. */
+  /**
+   * Groups tokens of one authorization: stored with an opaque token (default: its own jti), the
+   * `grant_id` claim of a JWT (none without it), so revoking the grant ends the token either way.
+   */
   readonly grantId?: string;
   readonly cnf?: Confirmation | null;
   /** Extra claims (auth_time, acr, …) placed in the JWT and kept for introspection. */
@@ -145,6 +149,9 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
         };
         if (scope) payload.scope = scope;
         if (cnf) payload.cnf = cnf;
+        // A JWT is not stored: its grant is named in the token, where introspection finds it
+        // (grant-revocation.ts denylists the grant), whatever the caller's `claims` said.
+        if (grantId !== undefined) payload[GRANT_ID_CLAIM] = grantId;
         // RFC 9068 §2.1: "Resource servers MUST verify that the "typ" header value is "at+jwt""
         token = await deps.keys.signer(accessTokenSigningAlg).signAsync(payload, ACCESS_TOKEN_JWT_TYP);
       } else {

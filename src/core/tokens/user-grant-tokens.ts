@@ -9,7 +9,7 @@ import type { Confirmation } from '../model/token.ts';
 import type { User } from '../model/user.ts';
 import type { TokenDenylist } from '../ports/token-denylist.ts';
 import type { TokenStore } from '../ports/token-store.ts';
-import { GRANT_ID_CLAIM, grantDenylistKey } from './grant-revocation.ts';
+import { grantDenylistKey } from './grant-revocation.ts';
 import type { AccessTokenIssuer, AccessTokenPlan, IssuedAccessToken } from './issue-access-token.ts';
 import { mintRefreshToken, type GrantSnapshot, type RefreshMintConfig, type RefreshMintDeps } from './refresh-tokens.ts';
 import type { TokenResponse } from './types.ts';
@@ -108,7 +108,6 @@ export async function issueUserAccessToken(
       : {};
   const claims: Record<string, unknown> = { ...mapped, ...ref.claims, auth_time: auth.authTime };
   if (auth.acr !== null) claims.acr = auth.acr;
-  if (plan.format === 'jwt') claims[GRANT_ID_CLAIM] = input.grantId;
   if (input.claims?.userinfo && Object.keys(input.claims.userinfo).length) claims[USERINFO_CLAIMS_CLAIM] = input.claims.userinfo;
   const issued = await deps.accessTokens.issue({
     plan,

@@ -2,6 +2,7 @@ import type { Client } from '../model/client.ts';
 import type { Confirmation } from '../model/token.ts';
 import { isAdminScope } from '../tokens/admin-scopes.ts';
 import type { TokenView } from '../tokens/find-token.ts';
+import { FOREIGN_SUBJECT_CLAIM, foreignSubjectClaim } from '../tokens/foreign-subject.ts';
 import type { UserSubjects } from '../tokens/user-subject.ts';
 import { mapSubject, type SubjectMappingDeps } from './subject-mapping.ts';
 import type { TrustedIssuerRegistry } from './trusted-issuer.ts';
@@ -18,21 +19,12 @@ export function isTrustedIssuerJwt(registry: TrustedIssuerRegistry, jwt: string,
   return iss !== undefined && iss !== ourIssuer && registry.get(iss) !== undefined;
 }
 
-/** A TokenView of an external JWT; `copied` are the entry's `copyClaims`, for the issued token. */
-export type ExternalTokenView = TokenView & {
-  readonly copied: Readonly<Record<string, unknown>>;
-  /**
-   * The trusted issuer whose namespace `subject` is in when it is not ours (no local user): an
-   * external `sub` is unique only within its issuer. Undefined when mapped to a local user.
-   */
-  readonly foreignIssuer: string | undefined;
-};
-
-/** The issuer qualifying a token view's `subject` when it is not ours (an unmapped external subject). */
-export function foreignIssuerOf(view: TokenView): string | undefined {
-  const v = (view as Partial<ExternalTokenView>).foreignIssuer;
-  return typeof v === 'string' ? v : undefined;
-}
+/**
+ * A TokenView of an external JWT; `copied` are the entry's `copyClaims`, for the issued token.
+ * Without a local user its claims carry `sub_id` naming the issuer (foreign-subject.ts), which
+ * carries over into the tokens issued for it.
+ */
+export type ExternalTokenView = TokenView & { readonly copied: Readonly<Record<string, unknown>> };
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -45,8 +37,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  * per-client `subject_clients` names only our own clients).
  *
  * Only what the issued token may carry is kept: the mapped subject (with its sealed id when a
- * local user), `auth_time`/`acr`/`amr`, `act`, `may_act` (which then names our issuer, so an
- * external `may_act` refuses), `cnf` and the copied claims. Nothing else of the foreign payload
+ * local user; else `sub_id` naming the issuer), `auth_time`/`acr`/`amr`, `act`, `may_act` (which
+ * then names our issuer, so an external `may_act` refuses), `cnf` and the copied claims. Nothing else of the foreign payload
  * (a `grant_id`, a sealed id) ever reaches our tokens. Throws ExternalJwtRefusal.
  */
 export async function externalTokenView(
@@ -72,8 +64,10 @@ export async function externalTokenView(
     Object.assign(claims, mine.claims);
     if (typeof claims.auth_time !== 'number') claims.auth_time = payload.iat;
   } else {
-    // Without a local user the token is not a user's: no auth_time that would make it look like one.
+    // Without a local user the token is not a user's: no auth_time that would make it look like
+    // one, and the issuer qualifies its `sub` (RFC 9493 sub_id), here and in every token issued for it.
     delete claims.auth_time;
+    claims[FOREIGN_SUBJECT_CLAIM] = foreignSubjectClaim(entry.issuer, subject);
   }
   // RFC 9068 `scope` (space-separated) or the common `scp` array: the exchange only narrows it.
   const raw = typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scp) ? payload.scp.filter((s) => typeof s === 'string') : [];
@@ -96,6 +90,5 @@ export async function externalTokenView(
     claims,
     record: undefined,
     copied: mapped.copied,
-    foreignIssuer: mapped.userId ? undefined : entry.issuer,
   };
 }

@@ -1,6 +1,7 @@
 import type { JWTVerifyGetKey } from 'jose';
 import type { ClientJwksCache } from '../client-auth/client-jwks.ts';
 import type { TenantId } from '../model/tenant.ts';
+import { FOREIGN_SUBJECT_CLAIM } from '../tokens/foreign-subject.ts';
 import { GRANT_ID_CLAIM } from '../tokens/grant-revocation.ts';
 import { SEALED_USER_CLAIM, SERVER_ONLY_CLAIMS } from '../tokens/user-token-claims.ts';
 
@@ -32,6 +33,7 @@ export const RESERVED_LOCAL_CLAIMS: ReadonlySet<string> = new Set([
   'azp',
   SEALED_USER_CLAIM,
   GRANT_ID_CLAIM,
+  FOREIGN_SUBJECT_CLAIM,
   // The server's own bookkeeping in user tokens (`userinfo_claims` decides what UserInfo
   // releases, OIDC Core §5.5): an external issuer must not widen it through a copied claim.
   ...SERVER_ONLY_CLAIMS,

@@ -4,6 +4,7 @@ import type { TenantId } from '../../model/tenant.ts';
 import type { Clock } from '../../ports/clock.ts';
 import type { ReplayCache } from '../../ports/replay-cache.ts';
 import { isAdminScope } from '../../tokens/admin-scopes.ts';
+import { FOREIGN_SUBJECT_CLAIM, foreignSubjectClaim } from '../../tokens/foreign-subject.ts';
 import type { AccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
 import { mapSubject, type SubjectMappingDeps } from '../../trusted-issuers/subject-mapping.ts';
@@ -94,15 +95,17 @@ export function createJwtBearerGrant(deps: JwtBearerDeps): TokenGrant | null {
       // weighs, and only from an issuer the operator opted in (`adminScopes`): an external
       // subject alone never gets an admin token.
       let allowed: readonly string[] = mapped.userId && verified.entry.adminScopes ? client.scopes : client.scopes.filter((s) => !isAdminScope(s));
-      let requested = params.scope;
       let targets = resources;
+      /** An ID-JAG's scope, when it names one: the token gets no scope beyond it. */
+      let jagScope: string[] | undefined;
       if (use === 'id-jag') {
-        const jagScope = typeof payload.scope === 'string' ? parseScope(payload.scope) : undefined;
-        if (jagScope === null) throw OAuthError.invalidGrant("the ID-JAG's scope claim is malformed");
-        if (jagScope) {
-          allowed = allowed.filter((s) => jagScope.includes(s));
-          requested ??= payload.scope as string;
-        }
+        const parsed = typeof payload.scope === 'string' ? parseScope(payload.scope) : undefined;
+        if (parsed === null) throw OAuthError.invalidGrant("the ID-JAG's scope claim is malformed");
+        jagScope = parsed;
+        // A `scope` parameter must be within the ID-JAG's scope and the client's (decideScope);
+        // without one the token gets their intersection, RFC 6749 §3.3: the AS "MAY fully or
+        // partially ignore the scope requested by the client" and issues fewer than the ID-JAG names.
+        if (parsed) allowed = allowed.filter((s) => parsed.includes(s));
         const jagResources = payload.resource === undefined ? null : strings(payload.resource);
         if (payload.resource !== undefined && jagResources === null) throw OAuthError.invalidGrant("the ID-JAG's resource claim is malformed");
         if (jagResources) {
@@ -113,7 +116,12 @@ export function createJwtBearerGrant(deps: JwtBearerDeps): TokenGrant | null {
           if (resources.length === 0) targets = jagResources;
         }
       }
-      const plan = deps.accessTokens.plan(client, requested, targets, allowed);
+      const plan = deps.accessTokens.plan(client, params.scope, targets, allowed);
+      // RFC 6749 §3.3 / §5.2 invalid_scope: an ID-JAG granting scopes of which this client may have
+      // none (or none its resource accepts) yields no token rather than one with no scope at all.
+      if (jagScope?.length && !params.scope && plan.scope.length === 0) {
+        throw OAuthError.invalidScope("none of the ID-JAG's scopes is allowed for this client");
+      }
 
       // RFC 7523 §3 item 7: "The authorization server MAY ensure that JWTs are not replayed by
       // maintaining the set of used "jti" values for the length of time for which the JWT would
@@ -133,9 +141,12 @@ export function createJwtBearerGrant(deps: JwtBearerDeps): TokenGrant | null {
       let subject = mapped.externalSubject;
       // `auth_time` marks a token as a local user's (token-principals.ts: a public `sub` is then
       // read as a user id): without a mapped user it is never carried, so an external `sub` can
-      // never pass for one of our users.
-      if (!mapped.userId) delete claims.auth_time;
-      if (mapped.userId) {
+      // never pass for one of our users; and RFC 9493 `sub_id` names its issuer, so an exchange or
+      // a transaction token made from this token later keeps it in that issuer's namespace.
+      if (!mapped.userId) {
+        delete claims.auth_time;
+        claims[FOREIGN_SUBJECT_CLAIM] = foreignSubjectClaim(entry.issuer, subject);
+      } else {
         // The `sub` this client sees for the user (public or pairwise), with its sealed id, so
         // introspection and revocation know the user (a disabled user's token is inactive).
         const mine = deps.subjects.forToken(client, mapped.userId);

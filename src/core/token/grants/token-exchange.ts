@@ -8,11 +8,12 @@ import type { Clock } from '../../ports/clock.ts';
 import type { TokenDenylist } from '../../ports/token-denylist.ts';
 import type { TokenStore } from '../../ports/token-store.ts';
 import { findToken, isActive, type TokenView } from '../../tokens/find-token.ts';
+import { FOREIGN_SUBJECT_CLAIM, foreignIssuerOf } from '../../tokens/foreign-subject.ts';
 import { GRANT_ID_CLAIM } from '../../tokens/grant-revocation.ts';
 import type { AccessTokenIssuer } from '../../tokens/issue-access-token.ts';
 import { checkTokenPrincipals, tokenUserId, type TokenPrincipalDeps } from '../../tokens/token-principals.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
-import { externalTokenView, foreignIssuerOf, isTrustedIssuerJwt, type ExternalSubjectDeps } from '../../trusted-issuers/external-subject-token.ts';
+import { externalTokenView, isTrustedIssuerJwt, type ExternalSubjectDeps } from '../../trusted-issuers/external-subject-token.ts';
 import { ExternalJwtRefusal } from '../../trusted-issuers/verify-external-jwt.ts';
 import type { TokenGrant } from '../types.ts';
 import type { ExchangeProfile } from './exchange-profile.ts';
@@ -105,8 +106,12 @@ export interface TokenExchangeDeps extends TokenPrincipalDeps {
   readonly profiles?: readonly ExchangeProfile[];
 }
 
-/** Claims of the subject token that carry over: how and when the user signed in, and its grant. */
-const CARRIED_CLAIMS = ['auth_time', 'acr', 'amr', GRANT_ID_CLAIM] as const;
+/**
+ * Claims of the subject token that carry over: how and when the user signed in, its grant, and
+ * the issuer of a subject that is not ours (RFC 9493 `sub_id`), so an exchange never turns an
+ * external `sub` into a bare one that could pass for a local user.
+ */
+const CARRIED_CLAIMS = ['auth_time', 'acr', 'amr', GRANT_ID_CLAIM, FOREIGN_SUBJECT_CLAIM] as const;
 
 /**
  * RFC 8693 §2.2.2: "If the request itself is not valid or if either the subject_token or
@@ -306,6 +311,8 @@ export function createTokenExchangeGrant(deps: TokenExchangeDeps): TokenGrant {
       // Impersonation keeps the subject token's chain as it is: it never hides an earlier actor.
       const act = actor ? { ...actorId, ...(previousAct ? { act: previousAct } : {}) } : previousAct;
       if (act) claims.act = act;
+      // The subject's grant (a stored token's, else its JWT's `grant_id`): the issued token, JWT or
+      // opaque, belongs to it, so revoking the grant (or reusing its refresh token) ends it too.
       const grantId = subject.record?.grantId ?? (typeof subject.claims[GRANT_ID_CLAIM] === 'string' ? (subject.claims[GRANT_ID_CLAIM] as string) : undefined);
 
       const cnf = dpopJkt ? { jkt: dpopJkt } : null;

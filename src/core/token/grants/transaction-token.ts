@@ -7,8 +7,8 @@ import { formatScope, parseScope } from '../../model/scope.ts';
 import type { TenantId } from '../../model/tenant.ts';
 import type { Random } from '../../ports/random.ts';
 import { createRandomIds } from '../../tokens/random-ids.ts';
+import { foreignIssuerOf } from '../../tokens/foreign-subject.ts';
 import { tokenUserId } from '../../tokens/token-principals.ts';
-import { foreignIssuerOf } from '../../trusted-issuers/external-subject-token.ts';
 import type { UserSubjects } from '../../tokens/user-subject.ts';
 import type { TokenResponse } from '../types.ts';
 import { publishProfileExchange, type ExchangeProfile, type ExchangeProfileRequest } from './exchange-profile.ts';
@@ -95,6 +95,12 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
       const purpose = parseScope(params['scope']);
       if (purpose === null) throw OAuthError.invalidScope('scope is malformed');
       const rctxIn = parseContextParam('request_context', params['request_context'], maxContextBytes);
+      // §9.2.2 rctx authn: how the subject authenticated is what this server read from the subject
+      // token (its amr), or what a replaced token already asserted; a requester never supplies it,
+      // not even the value already there (refused, not dropped: the workload learns it is not its to say).
+      if (rctxIn !== undefined && Object.hasOwn(rctxIn, 'authn')) {
+        throw refused('request_context may not contain authn: the transaction token service sets it from the subject token');
+      }
       const tctxIn = parseContextParam('request_details', params['request_details'], maxContextBytes);
 
       if (params['subject_token_type'] === TXN_TOKEN_TYPE) {
@@ -112,6 +118,8 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
       // external subject with no local user (config trustedIssuers, subjectMapping none) is
       // unique only within its issuer: it is qualified by that issuer, so a trusted issuer can
       // never name a local user (or another issuer's subject) in the trust domain by choosing `sub`.
+      // That holds for our own tokens issued for such a subject too (exchanged or from the JWT
+      // bearer grant): they name its issuer in `sub_id` (RFC 9493), read here.
       const foreign = foreignIssuerOf(subject);
       const sub = foreign !== undefined ? externalSubjectId(foreign, subject.subject) : (tokenUserId(subject, deps.subjects) ?? subject.subject);
       // §9.2.2 rctx: the requester's context, then what this server knows itself, which wins.
@@ -187,6 +195,7 @@ export function createTransactionTokenProfile(deps: TransactionTokenDeps): Excha
     if (beyond.length) throw OAuthError.invalidScope("the purpose exceeds the replaced token's scope", `scopes ${beyond.join(' ').slice(0, 200)}`);
     // "MAY enable additional asserted values": new members only; an asserted one stays as it is
     // (compared as JSON values: a nested object sent again in another key order is the same value).
+    // rctx.authn is never among them (refused above): the replaced token's, or none, is kept.
     const merge = (name: string, asserted: unknown, added: Record<string, unknown> | undefined) => {
       const out: Record<string, unknown> = isRecord(asserted) ? { ...asserted } : {};
       for (const [k, v] of Object.entries(added ?? {})) {
