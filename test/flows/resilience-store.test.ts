@@ -161,7 +161,14 @@ describe('SQLite', () => {
     });
     const { client_id, client_secret } = await createTestClient(server.gh);
     const basic = `Basic ${Buffer.from(`${client_id}:${client_secret}`).toString('base64')}`;
-    assert.equal((await tokenRequest(server.url, basic)).status, 200);
+    // The first write starts the SQLite writer thread, which on a loaded machine can take longer
+    // than this test's 300 ms write deadline: wait for a 200 (writes commit in order, so every
+    // earlier, abandoned insert has landed by then).
+    let first = 0;
+    for (const end = Date.now() + 15_000; Date.now() < end; await new Promise((res) => setTimeout(res, 50))) {
+      if ((first = (await tokenRequest(server.url, basic)).status) === 200) break;
+    }
+    assert.equal(first, 200);
     const stored = await activeTokenCount(server.gh);
 
     other.exec('BEGIN IMMEDIATE'); // what another process writing to the file holds
