@@ -27,7 +27,17 @@ describe('RFC 8252 §8.6 the identity of the client can be assured', () => {
   });
 
   test('RFC 8252 §7.3 https on a loopback host is not assured either (any local app may listen)', () => {
-    for (const uri of ['https://127.0.0.1/cb', 'https://127.1.2.3:8443/cb', 'https://[::1]/cb', 'https://localhost/cb', 'https://app.localhost/cb']) {
+    // A final dot is the same host to DNS (`localhost.` is `localhost`).
+    for (const uri of [
+      'https://127.0.0.1/cb',
+      'https://127.1.2.3:8443/cb',
+      'https://[::1]/cb',
+      'https://localhost/cb',
+      'https://app.localhost/cb',
+      'https://localhost./cb',
+      'https://app.localhost./cb',
+      'https://127.0.0.1./cb',
+    ]) {
       assert.equal(clientIdentityAssured(publicClient, uri), false, uri);
     }
   });

@@ -17,7 +17,8 @@ function refuse(uri: string, why: string): OAuthError {
  * sent, even over https.
  */
 export function isLoopbackHostname(hostname: string): boolean {
-  const host = hostname.toLowerCase();
+  // `localhost.` is `localhost` to DNS: a final dot names the same host.
+  const host = hostname.toLowerCase().replace(/\.+$/, '');
   return host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
