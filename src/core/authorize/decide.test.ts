@@ -69,6 +69,10 @@ describe('OIDC Core §3.1.2.3 authentication', () => {
     assert.equal(page(await decide({ max_age: '30' }, ['u-1'], {}, { ageSeconds: 30 })), 'complete');
     assert.equal(page(await decide({ max_age: '30' }, ['u-1'], { loginAt: now() - 31 }, { ageSeconds: 31 })), 'complete');
     await fails('login_required', { max_age: '30', prompt: 'none' }, ['u-1'], {}, { ageSeconds: 31 });
+    // Errata set 2: "max_age=0 is equivalent to prompt=login", even for a sign-in of this second.
+    assert.deepEqual(await decide({ max_age: '0' }, ['u-1'], {}, { ageSeconds: 0 }), { kind: 'interaction', page: 'login', reason: 'max_age' });
+    assert.equal(page(await decide({ max_age: '0' }, ['u-1'], { loginAt: now() }, { ageSeconds: 0 })), 'complete', 'a sign-in during this interaction counts');
+    await fails('login_required', { max_age: '0', prompt: 'none' }, ['u-1'], {}, { ageSeconds: 0 });
   });
   test('OIDC Registration §2 default_max_age applies when the request has no max_age', async () => {
     await w.addClient(webClient({ clientId: 'aged', metadata: { default_max_age: 10, first_party: true } }));

@@ -69,8 +69,9 @@ export async function decide(
   // OIDC Core §3.1.2.1 prompt=login: "The Authorization Server SHOULD prompt the End-User for reauthentication."
   if (req.prompt.includes('login') && !fresh) return interact('login', 'prompt=login', 'login_required', 'reauthentication is required');
   // OIDC Core §3.1.2.1 max_age: "If the elapsed time is greater than this value, the OP MUST
-  // attempt to actively re-authenticate the End-User."
-  if (req.maxAge !== null && !fresh && epochSeconds(deps.clock) - account.authTime > req.maxAge) {
+  // attempt to actively re-authenticate the End-User." and (errata set 2) "max_age=0 is
+  // equivalent to prompt=login": whole seconds would let a sign-in of this very second through.
+  if (req.maxAge !== null && !fresh && (req.maxAge === 0 || epochSeconds(deps.clock) - account.authTime > req.maxAge)) {
     return interact('login', 'max_age', 'login_required', 'the authentication is older than max_age');
   }
   // OIDC Core §3.1.2.1 id_token_hint: "If the End-User identified by the ID Token is logged in or
