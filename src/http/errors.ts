@@ -15,6 +15,8 @@ export function toOAuthError(err: unknown): OAuthError {
   if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new OAuthError('invalid_request', 'invalid request', { status: fe.statusCode, detail: `${code}: ${fe.message ?? ''}` });
   }
+  // Input a store refused as such (e.g. a NUL PostgreSQL cannot hold): the request was malformed.
+  if (err instanceof GatehouseError && err.code === 'GH_INVALID_INPUT') return OAuthError.invalidRequest('invalid request', `${err.code}: ${err.message}`);
   if (err instanceof GatehouseError && (err.code === 'GH_KEYS_NOT_LOADED' || err.code === 'GH_STORE_UNAVAILABLE')) {
     return new OAuthError('temporarily_unavailable', 'service temporarily unavailable', { detail: `${err.code}: ${err.message}` });
   }

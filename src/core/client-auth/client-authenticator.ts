@@ -35,6 +35,8 @@ export type ClientAuthDeps = Pick<Ports, 'clients' | 'replay' | 'clock' | 'event
   readonly jwks?: ClientJwksCache;
 };
 
+/** C0 controls and DEL: never part of a client_id (RFC 6749 Appendix A.1 VSCHAR). */
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 /** Compared against when the client does not exist, so the timing does not tell. */
 const DUMMY_HASH = sha256('gatehouse-no-such-client');
 
@@ -59,6 +61,14 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
   const issuerBase = config.issuer.replace(/\/$/, '');
   const tokenEndpoint = `${issuerBase}/token`;
 
+  /**
+   * The client a credential names. RFC 6749 Appendix A.1: a client_id is printable characters
+   * (Gatehouse also takes non-ASCII ones); one with a control character names nobody, and is not
+   * sent to the store (PostgreSQL refuses a NUL in a text value, which would be a 500).
+   */
+  const findClient = (clientId: string): Promise<Client | undefined> =>
+    CONTROL_CHARACTER.test(clientId) ? Promise.resolve(undefined) : deps.clients.get(deps.tenantId, clientId);
+
   /** The same rules for every method: the client exists, is enabled and registered for `method`. */
   function check(client: Client | undefined, method: ClientAuthMethod): Client {
     if (!client) throw new AuthRefusal('unknown client');
@@ -75,7 +85,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
   }
 
   async function bySecret(clientId: string, secret: string, method: ClientAuthMethod): Promise<Client> {
-    const found = await deps.clients.get(deps.tenantId, clientId);
+    const found = await findClient(clientId);
     // Hash and compare even for an unknown client, so timing does not reveal which ids exist.
     const ok = safeEqual(sha256(secret), found?.secretHash ?? DUMMY_HASH);
     const client = check(found, method);
@@ -89,7 +99,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
     if (!claimed) throw new AuthRefusal('assertion has no sub/iss');
     // RFC 7521 §4.2: the client_id parameter, when sent, must identify the same client.
     if (creds.clientId !== undefined && creds.clientId !== claimed) throw new AuthRefusal('client_id does not match the assertion');
-    const found = await deps.clients.get(deps.tenantId, claimed);
+    const found = await findClient(claimed);
     const method = found?.tokenEndpointAuthMethod === 'client_secret_jwt' ? 'client_secret_jwt' : 'private_key_jwt';
     const client = check(found, method);
     if (method === 'client_secret_jwt') secretUsable(client);
@@ -142,7 +152,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps, config: ClientAu
           case 'none':
             // Only grants that allow public clients accept method `none` (OAuth 2.1 §2.1).
             if (!opts.allowPublic) throw new AuthRefusal('public client not allowed here');
-            return { client: check(await deps.clients.get(deps.tenantId, creds.clientId), 'none'), method: 'none' };
+            return { client: check(await findClient(creds.clientId), 'none'), method: 'none' };
           case 'basic':
           case 'post':
             return { client: await bySecret(creds.clientId, creds.clientSecret, methodFor(creds)), method: methodFor(creds) };

@@ -93,6 +93,15 @@ const LABEL: Record<SqlKind, string> = { sqlite: 'SQLite', postgres: 'PostgreSQL
  */
 export function mapStoreError(kind: SqlKind, e: unknown): unknown {
   if (e instanceof GatehouseError) return e;
+  // PostgreSQL cannot hold a NUL (or a character its encoding lacks) in a text value: input no row
+  // can match or store, refused as such instead of a 500 (22021 character_not_in_repertoire,
+  // 22P05 untranslatable_character).
+  const sqlState = asDriverError(e).code;
+  if (kind === 'postgres' && (sqlState === '22021' || sqlState === '22P05')) {
+    const err = new GatehouseError('GH_INVALID_INPUT', 'a value contains a character the store cannot hold (a NUL)');
+    Object.defineProperty(err, 'cause', { value: e, enumerable: false });
+    return err;
+  }
   const code = unavailableCode(kind, e);
   if (!code) return e;
   const err = new GatehouseError('GH_STORE_UNAVAILABLE', `${LABEL[kind]} store unavailable (${code})`);
