@@ -104,6 +104,49 @@ describe('authentication', () => {
     await assert.rejects(clientCredentials(as, plain, { scope: 'gatehouse:admin' }), (e: Error & { error?: string }) => e.error === 'invalid_scope');
   });
 
+  test('RFC 8707 §2: an admin resource never shares a token with another resource (invalid_target), and admin scopes go to no other resource (invalid_scope)', async () => {
+    const mixed = await createClient('gatehouse:admin read');
+    const MCP = `${s.url}/admin/mcp`;
+    const other = 'https://rs.example/';
+    const refused = (params: URLSearchParams, error: string) =>
+      assert.rejects(clientCredentials(as, mixed, params), (e: Error & { error?: string }) => e.error === error, `${params} → ${error}`);
+    // The token would reach rs.example, which could replay it at the admin API.
+    for (const scope of ['gatehouse:admin read', 'gatehouse:admin', undefined]) {
+      const params = new URLSearchParams([...(scope ? [['scope', scope] as [string, string]] : []), ['resource', API], ['resource', other]]);
+      await refused(params, 'invalid_target');
+    }
+    await refused(
+      new URLSearchParams([
+        ['scope', 'gatehouse:admin'],
+        ['resource', MCP],
+        ['resource', other],
+      ]),
+      'invalid_target',
+    );
+    // An admin scope asked for another resource alone is refused; by default it is left out.
+    await refused(
+      new URLSearchParams([
+        ['scope', 'gatehouse:admin read'],
+        ['resource', other],
+      ]),
+      'invalid_scope',
+    );
+    const t = await clientCredentials(as, mixed, new URLSearchParams([['resource', other]]));
+    assert.equal(t.scope, 'read');
+    assert.equal(decodeJwt(t.access_token).aud, other);
+    // The admin API and the MCP server together are fine.
+    const both = await clientCredentials(
+      as,
+      mixed,
+      new URLSearchParams([
+        ['scope', 'gatehouse:admin'],
+        ['resource', API],
+        ['resource', MCP],
+      ]),
+    );
+    assert.deepEqual(decodeJwt(both.access_token).aud, [API, MCP]);
+  });
+
   test('RFC 7591 §3.2.2: dynamic registration never grants an admin scope, even when allowedScopes lists it', async () => {
     const res = await fetch(as.registration_endpoint!, {
       method: 'POST',
@@ -197,7 +240,16 @@ describe('authentication', () => {
   });
 
   test('RFC 9728 §5.1 / RFC 6750 §3.1: every route refuses a wrong-audience token and an expired one (401 invalid_token)', async () => {
-    const other = (await clientCredentials(as, adminClient, { scope: 'gatehouse:admin', resource: 'https://api.example/' })).access_token;
+    // The token endpoint issues no admin scope for another resource (invalid_scope, tested above),
+    // so a token of ours for another audience that does carry it is minted.
+    const adminStored = (await s.gh.services.ports.clients.get(s.gh.services.tenantId, adminClient.client_id))!;
+    const other = (
+      await s.gh.services.accessTokens.issue({
+        plan: { client: adminStored, scope: ['gatehouse:admin'], audience: ['https://api.example/'], format: 'jwt', ttl: 300 },
+        grantType: 'client_credentials',
+        subject: adminStored.clientId,
+      })
+    ).token;
     assert.equal(decodeJwt(other).aud, 'https://api.example/');
     const expiring = (await clientCredentials(as, adminClient, { scope: 'gatehouse:admin' })).access_token;
     for (const op of adminOperations(s.gh.services.application)) {

@@ -4,7 +4,7 @@ import type { EventPublisher } from '../events.ts';
 import type { KeyRing } from '../keys/key-ring.ts';
 import type { AccessTokenFormat, Client } from '../model/client.ts';
 import type { SigningAlg } from '../model/key.ts';
-import { formatScope } from '../model/scope.ts';
+import { formatScope, parseScope } from '../model/scope.ts';
 import type { TenantId } from '../model/tenant.ts';
 import type { Confirmation, TokenRecord } from '../model/token.ts';
 import type { Clock } from '../ports/clock.ts';
@@ -107,9 +107,21 @@ export function createAccessTokenIssuer(deps: AccessTokenDeps, config: AccessTok
   return {
     plan(client, requestedScope, resources, allowedScopes = client.scopes) {
       const target = registry.resolve(resources);
+      const forAdmin = target.audience.some((a) => adminAudiences.includes(a));
+      // RFC 8707 §2 invalid_target ("unwilling to issue"): a token the admin API or the MCP server
+      // accepts never also goes to another resource, which could replay it at the admin plane.
+      if (forAdmin && target.audience.some((a) => !adminAudiences.includes(a))) {
+        throw OAuthError.invalidTarget('the admin API and the MCP server cannot share a token with another resource');
+      }
       // A dynamically registered client never gets an admin scope, whatever its stored scope says
-      // (registration refuses them too; this holds for rows written before that rule).
-      const allowed = client.registrationAccessTokenHash === null ? allowedScopes : allowedScopes.filter((s) => !isAdminScope(s));
+      // (registration refuses them too; this holds for rows written before that rule). Nor does a
+      // token for other resources: admin scopes are for the admin plane alone (asked for there,
+      // invalid_scope; by default, left out).
+      const toOthers = !forAdmin && target.audience.length > 0;
+      const allowed = client.registrationAccessTokenHash === null && !toOthers ? allowedScopes : allowedScopes.filter((s) => !isAdminScope(s));
+      if (toOthers && parseScope(requestedScope)?.some(isAdminScope)) {
+        throw OAuthError.invalidScope('admin scopes are for the admin API and the MCP server only');
+      }
       const scope = decideScope(requestedScope, allowed, target.acceptedScopes);
       // A token for the admin API or the MCP server without an admin scope would be refused there
       // (403): say so here instead, as RFC 6749 §5.2 invalid_scope ("exceeds the scope granted").
