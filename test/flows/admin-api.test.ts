@@ -492,4 +492,25 @@ describe('errors', () => {
     assert.equal(badJsonBody['code'], 'GH_INVALID_INPUT');
     assert.ok(!JSON.stringify(badJsonBody).includes(' at '), 'no stack trace');
   });
+
+  test('RFC 9457: a query parameter given twice is 400 GH_INVALID_INPUT naming it, never a 500 (Fastify parses a repeated key as an array)', async () => {
+    for (const [method, path, name] of [
+      ['GET', '/clients?sort=client_name&sort=-created_at', 'sort'],
+      ['GET', '/users?sort=a&sort=b', 'sort'],
+      ['GET', '/audit?sort=-seq&sort=seq', 'sort'],
+      ['GET', '/events?sort=-created_at&sort=x', 'sort'],
+      ['GET', '/device-codes?sort=issued_at&sort=-issued_at', 'sort'],
+      ['GET', '/keys?sort=a&sort=b', 'sort'],
+      ['GET', '/grants?user=a&user=b', 'user'],
+      ['GET', '/clients?limit=1&limit=2', 'limit'],
+      ['GET', '/audit?since=1&since=2', 'since'],
+      ['POST', '/import?mode=create&mode=upsert', 'mode'],
+    ] as const) {
+      const r = await call(method, path, method === 'POST' ? { body: {} } : {});
+      assert.equal(r.status, 400, `${method} ${path}: ${JSON.stringify(r.body)}`);
+      assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(r.body['code'], 'GH_INVALID_INPUT', path);
+      assert.match(String(r.body['detail']), new RegExp(`^${name}: `), path);
+    }
+  });
 });

@@ -3,22 +3,7 @@ import type { ConsentView, GrantView, ListResult, SessionView, UserView } from '
 import { GatehouseError } from '../../core/errors.ts';
 import type { AppContext } from '../context.ts';
 import { html, type SafeHtml } from '../pages/html.ts';
-import {
-  type ConsoleCtx,
-  date,
-  type Form,
-  type Guard,
-  LINK,
-  PAGE_SIZE,
-  pager,
-  type Query,
-  searchForm,
-  sortHeader,
-  sortOf,
-  str,
-  TD,
-  TH,
-} from './console-kit.ts';
+import { type ConsoleCtx, date, type Form, type Guard, LINK, PAGE_SIZE, pager, queryOf, searchForm, sortHeader, sortOf, str, TD, TH } from './console-kit.ts';
 import { BTN, BTN_SECONDARY, CARD, INPUT, LABEL, confirmAction, drawer, notice, postForm, textField } from './console-layout.ts';
 
 /** Users (list, create, edit claims and roles, disable, reset password, sessions), grants and tokens, consents. */
@@ -47,7 +32,7 @@ export function registerPeoplePages(app: FastifyInstance, ctx: AppContext, guard
     '/admin/users',
     { schema: { hide: true } },
     guarded(async (request, reply, c) => {
-      const q = request.query as Query;
+      const q = queryOf(request);
       const s = sortOf(q, ['username', 'created_at'], 'username');
       const search = (q['q'] ?? '').slice(0, 200);
       const page = (await run('users.list', c, {
@@ -296,7 +281,7 @@ ${table(['Client', 'Scopes', 'Given', ''], consentRows, 'No remembered consents.
     '/admin/consents',
     { schema: { hide: true } },
     guarded(async (request, reply, c) => {
-      const user = ((request.query as Query)['user'] ?? '').slice(0, 255);
+      const user = (queryOf(request)['user'] ?? '').slice(0, 255);
       if (user) {
         const u = await show(c, user);
         return reply.redirect(`${userPath(u)}#consents`, 303);
@@ -315,7 +300,7 @@ ${table(['Client', 'Scopes', 'Given', ''], consentRows, 'No remembered consents.
     '/admin/grants',
     { schema: { hide: true } },
     guarded(async (request, reply, c) => {
-      const q = request.query as Query;
+      const q = queryOf(request);
       const user = (q['user'] ?? '').slice(0, 255);
       const client = (q['client_id'] ?? '').slice(0, 255);
       const path = `${base}/admin/grants`;

@@ -7,7 +7,7 @@ import { consoleAccess } from '../../console/console-guard.ts';
 import type { AppContext } from '../../context.ts';
 import { SECURITY } from '../../plugins/openapi.ts';
 import { createProtectedResource, registerProtectedResourceMetadata, type ProtectedResource } from '../../resource-server/index.ts';
-import { ADMIN_BODY_LIMIT, adminOperations, etagOf, ifMatchHolds, type Params, type Query } from './operations.ts';
+import { ADMIN_BODY_LIMIT, adminOperations, etagOf, ifMatchHolds, type Params, singleValuedQuery } from './operations.ts';
 import { PreconditionFailed, problemSchema, sendProblem } from './problem.ts';
 
 export { adminOperations, etagOf, listInput, type Operation } from './operations.ts';
@@ -117,6 +117,7 @@ export async function registerAdminApiRoutes(
         handler: async (request, reply) => {
           const actor = actors.get(request)!;
           const p = request.params as Params;
+          const query = singleValuedQuery(request.query);
           if (op.method === 'PATCH' && !(request.headers['content-type'] ?? '').toLowerCase().startsWith(MERGE_PATCH)) {
             throw Object.assign(new Error(`PATCH takes ${MERGE_PATCH} (RFC 7396)`), { statusCode: 415 });
           }
@@ -129,11 +130,7 @@ export async function registerAdminApiRoutes(
           }
           const out = op.run
             ? await op.run(application, actor, request.body)
-            : await application.run(
-                op.useCase,
-                actor,
-                op.input ? await op.input({ params: p, query: request.query as Query, body: request.body }, application, actor) : p,
-              );
+            : await application.run(op.useCase, actor, op.input ? await op.input({ params: p, query, body: request.body }, application, actor) : p);
           const view = op.output ? op.output(out) : out;
           reply.header('cache-control', 'no-store');
           if (op.target && op.method === 'GET') reply.header('etag', etagOf(view));

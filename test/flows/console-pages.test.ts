@@ -1,0 +1,67 @@
+/**
+ * The console's pages over HTTP with a real console session (signed in through the OIDC flow as
+ * the built-in client; the Chromium side is test/browser/console.test.ts): bad query input gets
+ * the console's 400 page, never a 500; notices are the console's own words, never the URL's; a
+ * page's route acts only on what its path names.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Actor } from '../../src/app/actor.ts';
+import { createTestUser, type TestUser } from '../support/oidc.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { UserAgent } from '../support/user-agent.ts';
+
+const CLI: Actor = { kind: 'cli', id: 'console-pages-test', roles: ['admin'] };
+let s: TestServer;
+let admin: { cookie: string; csrf: string; userId: string };
+
+/** Signs `user` in to the console (sign-in page, /authorize, callback); its cookie header and a page's CSRF token. */
+async function consoleBrowser(user: TestUser): Promise<{ cookie: string; csrf: string; userId: string }> {
+  const ua = new UserAgent(s.url, { maxSteps: 30 });
+  const out = await ua.authorize(`${s.url}/admin/sign-in?return_to=%2Fadmin`, { username: user.username, password: user.password });
+  assert.equal(out.kind, 'page');
+  const cookie = [...ua.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const page = await (await fetch(`${s.url}/admin/clients`, { headers: { cookie } })).text();
+  const csrf = /name="[^"]*csrf[^"]*" value="([^"]+)"/i.exec(page)?.[1];
+  assert.ok(csrf, 'the console page carries a CSRF token');
+  return { cookie, csrf, userId: user.id };
+}
+
+const get = (path: string) => fetch(`${s.url}${path}`, { headers: { cookie: admin.cookie }, redirect: 'manual' });
+const post = (path: string, form: Record<string, string>) =>
+  fetch(`${s.url}${path}`, {
+    method: 'POST',
+    headers: { cookie: admin.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...form, csrf_token: admin.csrf }).toString(),
+    redirect: 'manual',
+  });
+
+before(async () => {
+  s = await startTestServer();
+  admin = await consoleBrowser(await createTestUser(s.gh, { roles: ['admin'] }));
+});
+after(() => s?.close());
+
+describe('console pages', () => {
+  test('a query parameter given twice gets the 400 page naming it, never a 500 (Fastify parses a repeated key as an array)', async () => {
+    for (const [path, name] of [
+      ['/admin/clients?sort=a&sort=b', 'sort'],
+      ['/admin/users?sort=username&sort=-created_at', 'sort'],
+      ['/admin/device-codes?sort=x&sort=y', 'sort'],
+      ['/admin/clients?q=a&q=b', 'q'],
+      ['/admin/users?cursor=a&cursor=b', 'cursor'],
+      ['/admin/audit?since=a&since=b', 'since'],
+      ['/admin/audit?actor=a&actor=b', 'actor'],
+      ['/admin/grants?user=a&user=b', 'user'],
+      ['/admin/consents?user=a&user=b', 'user'],
+      ['/admin/keys?done=rotated&done=rotated', 'done'],
+    ] as const) {
+      const r = await get(path);
+      assert.equal(r.status, 400, path);
+      assert.match(r.headers.get('content-type') ?? '', /^text\/html/);
+      const text = await r.text();
+      assert.match(text, /<title>Not accepted/, path);
+      assert.match(text, new RegExp(`${name}: give this query parameter once`), path);
+    }
+  });
+});
