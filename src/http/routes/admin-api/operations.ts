@@ -232,6 +232,7 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
       useCase: 'grants.revoke_for_client',
       tag: 'clients',
       input: (r) => byClient(r.params),
+      target: clientTarget,
       summary: 'Bulk: revoke every grant and token issued to the client',
     },
     // Users.
@@ -321,6 +322,7 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
       useCase: 'grants.revoke_for_user',
       tag: 'users',
       input: (r) => byUser(r.params),
+      target: userTarget,
       summary: 'Bulk: revoke every grant and token of the user',
     },
     {
@@ -330,6 +332,7 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
       useCase: 'sessions.end_all',
       tag: 'users',
       input: (r) => byUser(r.params),
+      target: userTarget,
     },
     // Grants (a grant groups the tokens of one authorization) and tokens.
     {
