@@ -64,4 +64,22 @@ describe('console pages', () => {
       assert.match(text, new RegExp(`${name}: give this query parameter once`), path);
     }
   });
+  test("OWASP content spoofing: ?done= on the grants page picks one of the console's own notices; any other text shows nothing", async () => {
+    const user = await createTestUser(s.gh, { roles: ['user'] });
+    const bait = 'Your session expired. Call +1-555-0100 to restore access';
+    for (const path of [`/admin/grants?done=${encodeURIComponent(bait)}`, `/admin/grants?user=${user.id}&done=${encodeURIComponent(bait)}`]) {
+      const r = await get(path);
+      assert.equal(r.status, 200, path);
+      const page = await r.text();
+      assert.ok(!page.includes('Your session expired'), `${path}: the URL's text is not shown`);
+      assert.doesNotMatch(page, /role="status"/, `${path}: no notice at all`);
+    }
+    // The console's own redirect after "Revoke all" still says what happened.
+    const done = await post('/admin/grants/revoke-all', { user: user.id });
+    assert.equal(done.status, 303);
+    const location = done.headers.get('location')!;
+    assert.doesNotMatch(location, /revoked\./, 'the redirect carries a key, not a sentence');
+    const after = await (await get(new URL(location).pathname + new URL(location).search)).text();
+    assert.match(after, /Every grant was revoked\./);
+  });
 });

@@ -6,6 +6,15 @@ import { html, type SafeHtml } from '../pages/html.ts';
 import { type ConsoleCtx, date, type Form, type Guard, LINK, PAGE_SIZE, pager, queryOf, searchForm, sortHeader, sortOf, str, TD, TH } from './console-kit.ts';
 import { BTN, BTN_SECONDARY, CARD, INPUT, LABEL, confirmAction, drawer, notice, postForm, textField } from './console-layout.ts';
 
+/**
+ * What the grants page may say after a change. `?done=` is a key into this table, never text: a
+ * link with `done=<any sentence>` would otherwise put someone else's words in the console's
+ * success notice (content spoofing). An unknown key shows nothing.
+ */
+const GRANTS_DONE = { revoked: 'The grant was revoked.', 'revoked-all': 'Every grant was revoked.' } as const;
+type GrantsDone = keyof typeof GRANTS_DONE;
+const grantsNotice = (done: string | undefined) => notice(done !== undefined && Object.hasOwn(GRANTS_DONE, done) ? GRANTS_DONE[done as GrantsDone] : null);
+
 /** Users (list, create, edit claims and roles, disable, reset password, sessions), grants and tokens, consents. */
 export function registerPeoplePages(app: FastifyInstance, ctx: AppContext, guarded: Guard): void {
   const base = ctx.config.issuer.replace(/\/+$/, '');
@@ -305,7 +314,7 @@ ${table(['Client', 'Scopes', 'Given', ''], consentRows, 'No remembered consents.
       const client = (q['client_id'] ?? '').slice(0, 255);
       const path = `${base}/admin/grants`;
       const forms = html`<div class="flex flex-wrap gap-6">${lookupForm(path, 'user', 'By user (username or id)', user)}${lookupForm(path, 'client_id', 'By client id', client)}</div>`;
-      if (!user && !client) return c.page(reply, 'Grants and tokens', '/admin/grants', html`${notice(q['done'] ?? null)}${forms}`);
+      if (!user && !client) return c.page(reply, 'Grants and tokens', '/admin/grants', html`${grantsNotice(q['done'])}${forms}`);
       const filter: Record<string, string> = user ? { user } : { client_id: client };
       const page = (await run('grants.list', c, { ...filter, limit: PAGE_SIZE, ...(q['cursor'] ? { cursor: q['cursor'] } : {}) })) as ListResult<GrantView>;
       const admin = c.viewer.role === 'admin';
@@ -331,7 +340,7 @@ ${table(['Client', 'Scopes', 'Given', ''], consentRows, 'No remembered consents.
         reply,
         'Grants and tokens',
         '/admin/grants',
-        html`${notice(q['done'] ?? null)}${forms}
+        html`${grantsNotice(q['done'])}${forms}
 ${
   admin
     ? html`<div class="mt-4">${confirmAction({ id: 'revoke-all', label: user ? 'Revoke all of this user' : 'Revoke all of this client', title: 'Revoke every grant listed?', text: 'Every grant and token of this user or client is revoked.', action: `${path}/revoke-all`, csrfToken: c.csrfToken, confirmLabel: 'Revoke all', hidden: filter })}</div>`
@@ -342,7 +351,7 @@ ${next ? html`<p class="mt-4"><a id="next-page" class="${BTN_SECONDARY}" href="$
       );
     }),
   );
-  const back = (b: Form, done: string) => {
+  const back = (b: Form, done: GrantsDone) => {
     const user = str(b['user']);
     const client = str(b['client_id']);
     return `${base}/admin/grants?${new URLSearchParams({ ...(user ? { user } : { client_id: client }), done }).toString()}`;
@@ -354,7 +363,7 @@ ${next ? html`<p class="mt-4"><a id="next-page" class="${BTN_SECONDARY}" href="$
       async (request, reply, c) => {
         const b = (request.body ?? {}) as Form;
         await run('grants.revoke', c, { grant_id: str(b['grant_id']) });
-        return reply.redirect(back(b, 'The grant was revoked.'), 303);
+        return reply.redirect(back(b, 'revoked'), 303);
       },
       { mutation: true },
     ),
@@ -367,7 +376,7 @@ ${next ? html`<p class="mt-4"><a id="next-page" class="${BTN_SECONDARY}" href="$
         const b = (request.body ?? {}) as Form;
         if (str(b['user'])) await run('grants.revoke_for_user', c, { user: str(b['user']) });
         else await run('grants.revoke_for_client', c, { client_id: str(b['client_id']) });
-        return reply.redirect(back(b, 'Every grant was revoked.'), 303);
+        return reply.redirect(back(b, 'revoked-all'), 303);
       },
       { mutation: true },
     ),
