@@ -27,6 +27,15 @@ async function consoleBrowser(user: TestUser): Promise<{ cookie: string; csrf: s
   return { cookie, csrf, userId: user.id };
 }
 
+/** Signs `user` in through the console's sign-in (a Gatehouse session with one sid), whatever their role. */
+async function consoleBrowserSignIn(user: TestUser): Promise<void> {
+  const out = await new UserAgent(s.url, { maxSteps: 30 }).authorize(`${s.url}/admin/sign-in?return_to=%2Fadmin`, {
+    username: user.username,
+    password: user.password,
+  });
+  assert.equal(out.kind, 'page');
+}
+
 const get = (path: string) => fetch(`${s.url}${path}`, { headers: { cookie: admin.cookie }, redirect: 'manual' });
 const post = (path: string, form: Record<string, string>) =>
   fetch(`${s.url}${path}`, {
@@ -81,5 +90,26 @@ describe('console pages', () => {
     assert.doesNotMatch(location, /revoked\./, 'the redirect carries a key, not a sentence');
     const after = await (await get(new URL(location).pathname + new URL(location).search)).text();
     assert.match(after, /Every grant was revoked\./);
+  });
+  test("OWASP IDOR: a user page's End button ends that user's session only; another user's sid through it is the 404 page and stays signed in", async () => {
+    // Two people signed in to Gatehouse (each through the console's sign-in: one sid each).
+    const alice = await createTestUser(s.gh, { roles: ['user'] });
+    const bob = await createTestUser(s.gh, { roles: ['user'] });
+    for (const u of [alice, bob]) await consoleBrowserSignIn(u);
+    const sidOf = async (u: TestUser) => {
+      const page = (await s.gh.services.application.run('sessions.list', CLI, { user: u.id })) as { items: { sid: string }[] };
+      return page.items.map((i) => i.sid);
+    };
+    const [bobSid] = await sidOf(bob);
+    assert.ok(bobSid, 'bob is signed in');
+    const wrong = await post(`/admin/users/${encodeURIComponent(alice.id)}/sessions/${encodeURIComponent(bobSid)}/end`, {});
+    assert.equal(wrong.status, 404);
+    assert.match(await wrong.text(), /<title>Not found/);
+    assert.deepEqual(await sidOf(bob), [bobSid], "bob's session was not ended through alice's page");
+    const [aliceSid] = await sidOf(alice);
+    const right = await post(`/admin/users/${encodeURIComponent(alice.id)}/sessions/${encodeURIComponent(aliceSid!)}/end`, {});
+    assert.equal(right.status, 200);
+    assert.match(await right.text(), /The session was ended\./);
+    assert.deepEqual(await sidOf(alice), []);
   });
 });

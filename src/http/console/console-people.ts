@@ -265,7 +265,8 @@ ${table(['Client', 'Scopes', 'Given', ''], consentRows, 'No remembered consents.
     guarded(
       async (request, reply, c) => {
         const { id, sid } = request.params as { id: string; sid: string };
-        await run('sessions.end', c, { sid });
+        // The page is this user's: a sid of someone else is not found here (and stays signed in).
+        await run('sessions.end', c, { sid, user: id });
         return userPage(reply, c, await show(c, id), 'The session was ended.');
       },
       { mutation: true },
