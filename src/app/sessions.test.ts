@@ -66,6 +66,20 @@ test('OIDC Back-Channel Logout §2.5 sessions.end signs one sid out and sends it
   await rejectsWith(w.app.sessions.end(OPERATOR, { sid: '' }), 'GH_INVALID_INPUT', /sid: /);
 });
 
+test("sessions.end with user ends that user's sid only: another user's sid is GH_NOT_FOUND and stays signed in", async (t) => {
+  const w = await world(t);
+  await rejectsWith(w.app.sessions.end(OPERATOR, { sid: 'sid-b', user: 'alice' }), 'GH_NOT_FOUND', /no signed-in session with sid sid-b for user alice/);
+  await rejectsWith(w.app.sessions.end(OPERATOR, { sid: 'sid-', user: 'alice' }), 'GH_NOT_FOUND', /sid sid- for user alice/);
+  assert.deepEqual(
+    (await w.app.sessions.list(VIEWER, { user: 'bob' })).items.map((s) => s.sid),
+    ['sid-b'],
+    'bob stays signed in',
+  );
+  assert.deepEqual(w.events.of('session.ended'), [], 'nothing ended, nothing announced');
+  await rejectsWith(w.app.sessions.end(OPERATOR, { sid: 'sid-1', user: 'nobody' }), 'GH_NOT_FOUND');
+  assert.deepEqual(await w.app.sessions.end(OPERATOR, { sid: 'sid-1', user: 'alice' }), { user_id: w.alice.id, sessions_ended: 1, backchannel: 1 });
+});
+
 test('sessions.end_all signs a user out everywhere (a new session generation for the console, every sid with a Logout Token), other users untouched', async (t) => {
   const w = await world(t);
   assert.deepEqual(await w.app.sessions.endAll(OPERATOR, { user: 'alice' }), { user_id: w.alice.id, sessions_ended: 2, backchannel: 2, session_epoch: 1 });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { GatehouseError } from '../core/errors.ts';
-import { listFields, toListQuery, toListResult } from './paging.ts';
+import { listFields, MAX_LIMIT, toListQuery, toListResult } from './paging.ts';
 import { endSids, loadSigningKeys, newSessionEpoch, sidsOfUser } from './session-ops.ts';
 import { defineUseCase } from './use-case.ts';
 import { mustFindUser, userRef } from './users.ts';
@@ -22,12 +22,20 @@ export const listSessionsUseCase = defineUseCase({
 
 export const endSessionUseCase = defineUseCase({
   name: 'sessions.end',
-  summary: 'Sign one account (sid) out; its relying parties get back-channel Logout Tokens',
+  summary: "Sign one account (sid) out; its relying parties get back-channel Logout Tokens; with user, only that user's sid",
   role: 'operator',
-  input: z.strictObject({ sid }),
+  input: z.strictObject({ sid, user: userRef.optional() }),
   event: 'session.ended',
   beforeUnit: loadSigningKeys,
   handle: async (ctx, input) => {
+    // A face that names the user (the console's user page) ends that user's sid only: another
+    // user's sid is not found there, and stays signed in. The sid is the list's exact prefix key.
+    if (input.user !== undefined) {
+      const user = await mustFindUser(ctx, input.user);
+      const page = await ctx.deps.userSessions.pageByUser(ctx.deps.tenantId, user.id, { limit: MAX_LIMIT, sort: 'auth_time', order: 'asc', q: input.sid });
+      if (!page.items.some((a) => a.sid === input.sid))
+        throw new GatehouseError('GH_NOT_FOUND', `no signed-in session with sid ${input.sid} for user ${input.user}`);
+    }
     const { ended, backchannel } = await endSids(ctx.deps, ctx.events, [input.sid]);
     const account = ended[0];
     if (!account) throw new GatehouseError('GH_NOT_FOUND', `no signed-in session with sid ${input.sid}`);

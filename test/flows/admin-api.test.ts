@@ -544,4 +544,70 @@ describe('errors', () => {
     assert.equal(badJsonBody['code'], 'GH_INVALID_INPUT');
     assert.ok(!JSON.stringify(badJsonBody).includes(' at '), 'no stack trace');
   });
+
+  test('RFC 9457: an unknown path or method under /admin/api/v1 is a 404 problem (GH_NOT_FOUND) naming it; elsewhere the OAuth error format stays', async () => {
+    for (const [method, path] of [
+      ['GET', '/nope'],
+      ['OPTIONS', '/clients'],
+      ['PUT', '/clients/some-id'],
+      ['GET', ''],
+    ] as const) {
+      const r = await call(method, path);
+      assert.equal(r.status, 404, `${method} ${path}`);
+      assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/, `${method} ${path}`);
+      assert.deepEqual(
+        { type: r.body['type'], title: r.body['title'], status: r.body['status'], code: r.body['code'] },
+        { type: 'about:blank', title: 'Not Found', status: 404, code: 'GH_NOT_FOUND' },
+      );
+      assert.equal(r.body['detail'], `no admin API route ${method} /admin/api/v1${path} (the routes are in /openapi.json)`);
+    }
+    const oauth = await fetch(`${s.url}/nope`);
+    assert.equal(oauth.status, 404);
+    assert.match(oauth.headers.get('content-type') ?? '', /^application\/json/);
+    assert.equal(((await oauth.json()) as Record<string, unknown>)['error'], 'not_found');
+  });
+
+  test('RFC 9457: an unsupported content type is a 415 problem whose detail says what to send', async () => {
+    const created = await call('POST', '/clients', {
+      body: { client_name: 'media', grant_types: ['client_credentials'], token_endpoint_auth_method: 'client_secret_basic' },
+    });
+    const id = String(created.body['client_id']);
+    const patch = await call('PATCH', `/clients/${id}`, { body: { client_name: 'x' } });
+    assert.equal(patch.status, 415);
+    assert.match(patch.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    assert.equal(patch.body['code'], 'GH_INVALID_INPUT');
+    assert.equal(patch.body['detail'], 'PATCH takes application/merge-patch+json (RFC 7396)');
+    assert.equal(patch.headers.get('accept-patch'), 'application/merge-patch+json', 'RFC 5789 §2.2');
+    const xml = await fetch(`${API}/clients`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/xml' },
+      body: '<client/>',
+    });
+    assert.equal(xml.status, 415);
+    assert.match(xml.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    const body = (await xml.json()) as Record<string, unknown>;
+    assert.equal(body['code'], 'GH_INVALID_INPUT');
+    assert.equal(body['detail'], 'unsupported content type application/xml: send application/json (PATCH: application/merge-patch+json)');
+  });
+
+  test('RFC 9457: a query parameter given twice is 400 GH_INVALID_INPUT naming it, never a 500 (Fastify parses a repeated key as an array)', async () => {
+    for (const [method, path, name] of [
+      ['GET', '/clients?sort=client_name&sort=-created_at', 'sort'],
+      ['GET', '/users?sort=a&sort=b', 'sort'],
+      ['GET', '/audit?sort=-seq&sort=seq', 'sort'],
+      ['GET', '/events?sort=-created_at&sort=x', 'sort'],
+      ['GET', '/device-codes?sort=issued_at&sort=-issued_at', 'sort'],
+      ['GET', '/keys?sort=a&sort=b', 'sort'],
+      ['GET', '/grants?user=a&user=b', 'user'],
+      ['GET', '/clients?limit=1&limit=2', 'limit'],
+      ['GET', '/audit?since=1&since=2', 'since'],
+      ['POST', '/import?mode=create&mode=upsert', 'mode'],
+    ] as const) {
+      const r = await call(method, path, method === 'POST' ? { body: {} } : {});
+      assert.equal(r.status, 400, `${method} ${path}: ${JSON.stringify(r.body)}`);
+      assert.match(r.headers.get('content-type') ?? '', /^application\/problem\+json/);
+      assert.equal(r.body['code'], 'GH_INVALID_INPUT', path);
+      assert.match(String(r.body['detail']), new RegExp(`^${name}: `), path);
+    }
+  });
 });

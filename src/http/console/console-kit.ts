@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { GatehouseError } from '../../core/errors.ts';
 import { html, type SafeHtml } from '../pages/html.ts';
 import type { ConsoleHandler } from '../routes/console.ts';
 import { BTN_SECONDARY, INPUT, LABEL } from './console-layout.ts';
@@ -13,6 +14,20 @@ export const PAGE_SIZE = 25;
 export const TH = 'px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-700 dark:text-slate-300';
 export const TD = 'px-3 py-2 text-sm';
 export const LINK = 'text-indigo-800 underline hover:no-underline dark:text-indigo-300';
+
+/**
+ * A page's query string, one string per name. Fastify parses a repeated key (`?sort=a&sort=b`)
+ * into an array; every console parameter is single-valued, so that is bad input: the console's
+ * 400 page naming the parameter (the guard renders GH_INVALID_INPUT), never a 500.
+ */
+export function queryOf(request: { readonly query: unknown }): Query {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((request.query ?? {}) as Record<string, unknown>)) {
+    if (typeof v !== 'string') throw new GatehouseError('GH_INVALID_INPUT', `${k}: give this query parameter once`);
+    out[k] = v;
+  }
+  return out;
+}
 
 export const str = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');
 export const list = (v: unknown): string[] =>

@@ -7,7 +7,7 @@ import { html, type SafeHtml } from '../pages/html.ts';
 import type { ConsoleHandler } from '../routes/console.ts';
 import { BTN, BTN_SECONDARY, CARD, INPUT, LABEL, confirmAction, drawer, notice, postForm, textField } from './console-layout.ts';
 import { dashboardTiles, parseExposition, tilesFromSamples } from './dashboard-metrics.ts';
-import { date, type Form, type Guard, LINK, lines, list, PAGE_SIZE, pager, type Query, searchForm, sortHeader, sortOf, str, TD, TH } from './console-kit.ts';
+import { date, type Form, type Guard, LINK, lines, list, PAGE_SIZE, pager, queryOf, searchForm, sortHeader, sortOf, str, TD, TH } from './console-kit.ts';
 import { CONSOLE_CLIENT_ID } from './console-session.ts';
 
 /** The secret of a client, shown this once with a copy button. */
@@ -94,11 +94,11 @@ ${tile('failed_client_auth', 'Failed client authentications', t.failed_client_au
   );
 
   // ---- Clients -----------------------------------------------------------------------------
-  app.get<{ Querystring: Query }>(
+  app.get(
     '/admin/clients',
     { schema: { hide: true } },
     guarded(async (request, reply, c) => {
-      const q = request.query as Query;
+      const q = queryOf(request);
       const s = sortOf(q, ['client_id', 'client_name', 'created_at'], 'client_id');
       const search = (q['q'] ?? '').slice(0, 200);
       const page = (await run('clients.list', c, {
@@ -302,10 +302,10 @@ ${confirmAction({ id: 'delete-client', label: 'Delete', title: 'Delete this clie
   );
 
   // ---- Keys --------------------------------------------------------------------------------
-  app.get<{ Querystring: Query }>(
+  app.get(
     '/admin/keys',
     { schema: { hide: true } },
-    guarded(async (request, reply, c) => keysPage(reply, c, (request.query as Query)['done'] === 'rotated' ? 'The keys were rotated.' : null)),
+    guarded(async (request, reply, c) => keysPage(reply, c, queryOf(request)['done'] === 'rotated' ? 'The keys were rotated.' : null)),
   );
   const keysPage = async (reply: FastifyReply, c: Parameters<ConsoleHandler>[2], done: string | null) => {
     const keys = (await run('keys.list', c, { limit: 100, sort: 'created_at', order: 'desc' })) as ListResult<KeyView>;

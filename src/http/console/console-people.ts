@@ -3,23 +3,17 @@ import type { ConsentView, GrantView, ListResult, SessionView, UserView } from '
 import { GatehouseError } from '../../core/errors.ts';
 import type { AppContext } from '../context.ts';
 import { html, type SafeHtml } from '../pages/html.ts';
-import {
-  type ConsoleCtx,
-  date,
-  type Form,
-  type Guard,
-  LINK,
-  PAGE_SIZE,
-  pager,
-  type Query,
-  searchForm,
-  sortHeader,
-  sortOf,
-  str,
-  TD,
-  TH,
-} from './console-kit.ts';
+import { type ConsoleCtx, date, type Form, type Guard, LINK, PAGE_SIZE, pager, queryOf, searchForm, sortHeader, sortOf, str, TD, TH } from './console-kit.ts';
 import { BTN, BTN_SECONDARY, CARD, INPUT, LABEL, confirmAction, drawer, notice, postForm, textField } from './console-layout.ts';
+
+/**
+ * What the grants page may say after a change. `?done=` is a key into this table, never text: a
+ * link with `done=<any sentence>` would otherwise put someone else's words in the console's
+ * success notice (content spoofing). An unknown key shows nothing.
+ */
+const GRANTS_DONE = { revoked: 'The grant was revoked.', 'revoked-all': 'Every grant was revoked.' } as const;
+type GrantsDone = keyof typeof GRANTS_DONE;
+const grantsNotice = (done: string | undefined) => notice(done !== undefined && Object.hasOwn(GRANTS_DONE, done) ? GRANTS_DONE[done as GrantsDone] : null);
 
 /** Users (list, create, edit claims and roles, disable, reset password, sessions), grants and tokens, consents. */
 export function registerPeoplePages(app: FastifyInstance, ctx: AppContext, guarded: Guard): void {
@@ -47,7 +41,7 @@ export function registerPeoplePages(app: FastifyInstance, ctx: AppContext, guard
     '/admin/users',
     { schema: { hide: true } },
     guarded(async (request, reply, c) => {
-      const q = request.query as Query;
+      const q = queryOf(request);
       const s = sortOf(q, ['username', 'created_at'], 'username');
       const search = (q['q'] ?? '').slice(0, 200);
       const page = (await run('users.list', c, {
@@ -271,7 +265,8 @@ ${table(['Client', 'Scopes', 'Given', ''], consentRows, 'No remembered consents.
     guarded(
       async (request, reply, c) => {
         const { id, sid } = request.params as { id: string; sid: string };
-        await run('sessions.end', c, { sid });
+        // The page is this user's: a sid of someone else is not found here (and stays signed in).
+        await run('sessions.end', c, { sid, user: id });
         return userPage(reply, c, await show(c, id), 'The session was ended.');
       },
       { mutation: true },
@@ -296,7 +291,7 @@ ${table(['Client', 'Scopes', 'Given', ''], consentRows, 'No remembered consents.
     '/admin/consents',
     { schema: { hide: true } },
     guarded(async (request, reply, c) => {
-      const user = ((request.query as Query)['user'] ?? '').slice(0, 255);
+      const user = (queryOf(request)['user'] ?? '').slice(0, 255);
       if (user) {
         const u = await show(c, user);
         return reply.redirect(`${userPath(u)}#consents`, 303);
@@ -315,12 +310,12 @@ ${table(['Client', 'Scopes', 'Given', ''], consentRows, 'No remembered consents.
     '/admin/grants',
     { schema: { hide: true } },
     guarded(async (request, reply, c) => {
-      const q = request.query as Query;
+      const q = queryOf(request);
       const user = (q['user'] ?? '').slice(0, 255);
       const client = (q['client_id'] ?? '').slice(0, 255);
       const path = `${base}/admin/grants`;
       const forms = html`<div class="flex flex-wrap gap-6">${lookupForm(path, 'user', 'By user (username or id)', user)}${lookupForm(path, 'client_id', 'By client id', client)}</div>`;
-      if (!user && !client) return c.page(reply, 'Grants and tokens', '/admin/grants', html`${notice(q['done'] ?? null)}${forms}`);
+      if (!user && !client) return c.page(reply, 'Grants and tokens', '/admin/grants', html`${grantsNotice(q['done'])}${forms}`);
       const filter: Record<string, string> = user ? { user } : { client_id: client };
       const page = (await run('grants.list', c, { ...filter, limit: PAGE_SIZE, ...(q['cursor'] ? { cursor: q['cursor'] } : {}) })) as ListResult<GrantView>;
       const admin = c.viewer.role === 'admin';
@@ -346,7 +341,7 @@ ${table(['Client', 'Scopes', 'Given', ''], consentRows, 'No remembered consents.
         reply,
         'Grants and tokens',
         '/admin/grants',
-        html`${notice(q['done'] ?? null)}${forms}
+        html`${grantsNotice(q['done'])}${forms}
 ${
   admin
     ? html`<div class="mt-4">${confirmAction({ id: 'revoke-all', label: user ? 'Revoke all of this user' : 'Revoke all of this client', title: 'Revoke every grant listed?', text: 'Every grant and token of this user or client is revoked.', action: `${path}/revoke-all`, csrfToken: c.csrfToken, confirmLabel: 'Revoke all', hidden: filter })}</div>`
@@ -357,7 +352,7 @@ ${next ? html`<p class="mt-4"><a id="next-page" class="${BTN_SECONDARY}" href="$
       );
     }),
   );
-  const back = (b: Form, done: string) => {
+  const back = (b: Form, done: GrantsDone) => {
     const user = str(b['user']);
     const client = str(b['client_id']);
     return `${base}/admin/grants?${new URLSearchParams({ ...(user ? { user } : { client_id: client }), done }).toString()}`;
@@ -369,7 +364,7 @@ ${next ? html`<p class="mt-4"><a id="next-page" class="${BTN_SECONDARY}" href="$
       async (request, reply, c) => {
         const b = (request.body ?? {}) as Form;
         await run('grants.revoke', c, { grant_id: str(b['grant_id']) });
-        return reply.redirect(back(b, 'The grant was revoked.'), 303);
+        return reply.redirect(back(b, 'revoked'), 303);
       },
       { mutation: true },
     ),
@@ -382,7 +377,7 @@ ${next ? html`<p class="mt-4"><a id="next-page" class="${BTN_SECONDARY}" href="$
         const b = (request.body ?? {}) as Form;
         if (str(b['user'])) await run('grants.revoke_for_user', c, { user: str(b['user']) });
         else await run('grants.revoke_for_client', c, { client_id: str(b['client_id']) });
-        return reply.redirect(back(b, 'Every grant was revoked.'), 303);
+        return reply.redirect(back(b, 'revoked-all'), 303);
       },
       { mutation: true },
     ),

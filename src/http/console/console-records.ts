@@ -4,7 +4,7 @@ import { EVENT_CATALOGUE } from '../../core/event-catalogue.ts';
 import type { EventName } from '../../core/events.ts';
 import type { AppContext } from '../context.ts';
 import { html } from '../pages/html.ts';
-import { type ConsoleCtx, date, type Guard, PAGE_SIZE, pager, type Query, searchForm, sortHeader, sortOf, TD, TH } from './console-kit.ts';
+import { type ConsoleCtx, date, type Guard, PAGE_SIZE, pager, queryOf, searchForm, sortHeader, sortOf, TD, TH } from './console-kit.ts';
 import { BTN_SECONDARY, CARD, INPUT, LABEL, notice } from './console-layout.ts';
 import { table } from './console-people.ts';
 import { redactConfig } from '../../config/redact.ts';
@@ -60,7 +60,7 @@ export function registerRecordPages(app: FastifyInstance, ctx: AppContext, guard
     '/admin/audit',
     { schema: { hide: true } },
     guarded(async (request, reply, c) => {
-      const q = request.query as Query;
+      const q = queryOf(request);
       const f = { actor: q['actor'] ?? '', action: q['action'] ?? '', object: q['object'] ?? '', since: q['since'] ?? '', until: q['until'] ?? '' };
       const since = epochMs(f.since);
       const until = epochMs(f.until);
@@ -144,7 +144,7 @@ ${next ? html`<p class="mt-4"><a id="next-page" class="${BTN_SECONDARY}" href="$
     '/admin/device-codes',
     { schema: { hide: true } },
     guarded(async (request, reply, c) => {
-      const q = request.query as Query;
+      const q = queryOf(request);
       const s = sortOf(q, ['issued_at'], '-issued_at');
       const search = (q['q'] ?? '').slice(0, 200);
       const page = (await run('device_codes.list', c, {

@@ -48,6 +48,20 @@ export interface Operation {
   readonly run?: (application: Application, actor: Actor, body: unknown) => Promise<unknown>;
 }
 
+/**
+ * The parsed query string as one string per name. Fastify parses a repeated key (`?sort=a&sort=b`)
+ * into an array: every admin parameter is single-valued, so that is bad input (400 naming the
+ * parameter), not something for a handler to trip over.
+ */
+export function singleValuedQuery(raw: unknown): Query {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+    if (typeof v !== 'string') throw new GatehouseError('GH_INVALID_INPUT', `${k}: give this query parameter once`);
+    out[k] = v;
+  }
+  return out;
+}
+
 const NUMERIC_QUERY = new Set(['limit', 'since', 'until']);
 const LIST_QUERY = {
   limit: { type: 'integer', description: '1–500, default 50' },
@@ -218,6 +232,7 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
       useCase: 'grants.revoke_for_client',
       tag: 'clients',
       input: (r) => byClient(r.params),
+      target: clientTarget,
       summary: 'Bulk: revoke every grant and token issued to the client',
     },
     // Users.
@@ -307,6 +322,7 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
       useCase: 'grants.revoke_for_user',
       tag: 'users',
       input: (r) => byUser(r.params),
+      target: userTarget,
       summary: 'Bulk: revoke every grant and token of the user',
     },
     {
@@ -316,6 +332,7 @@ export function adminOperations(app: Application, limits: { readonly importBodyL
       useCase: 'sessions.end_all',
       tag: 'users',
       input: (r) => byUser(r.params),
+      target: userTarget,
     },
     // Grants (a grant groups the tokens of one authorization) and tokens.
     {

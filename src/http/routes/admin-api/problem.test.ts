@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GatehouseError, OAuthError } from '../../../core/errors.ts';
-import { PreconditionFailed, toProblem } from './problem.ts';
+import { PreconditionFailed, toProblem, UnsupportedMediaType } from './problem.ts';
 
 test('RFC 9457: each GatehouseError code maps to its status, with the code as an extension member', () => {
   const cases: [string, number][] = [
@@ -21,6 +21,10 @@ test('RFC 9457: each GatehouseError code maps to its status, with the code as an
     else assert.equal(problem.detail, undefined, '5xx says nothing about why (S7)');
   }
   assert.equal(toProblem(new PreconditionFailed('stale')).problem.status, 412);
+  assert.deepEqual(
+    [toProblem(new UnsupportedMediaType('send JSON')).problem].map((p) => [p.status, p.code, p.detail]),
+    [[415, 'GH_INVALID_INPUT', 'send JSON']],
+  );
 });
 
 test('RFC 9457 §4.2.1: title is the reason phrase; an unexpected error is a bare 500 without message or stack', () => {

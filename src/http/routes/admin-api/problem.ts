@@ -26,6 +26,7 @@ function problem(status: number, code: string, detail: string | undefined): Prob
 export function toProblem(err: unknown): { problem: Problem; headers: Readonly<Record<string, string>> } {
   if (err instanceof PreconditionFailed)
     return { problem: problem(gatehouseErrorStatus('GH_PRECONDITION_FAILED'), 'GH_PRECONDITION_FAILED', err.message), headers: {} };
+  if (err instanceof UnsupportedMediaType) return { problem: problem(415, 'GH_INVALID_INPUT', err.message), headers: {} };
   if (err instanceof OAuthError) return { problem: problem(err.status, err.code, err.description), headers: err.headers };
   if (err instanceof GatehouseError) return { problem: problem(gatehouseErrorStatus(err.code), err.code, err.message), headers: {} };
   const fe = err as Partial<FastifyError> & { statusCode?: number };
@@ -47,6 +48,9 @@ export function sendProblem(reply: FastifyReply, err: unknown): FastifyReply {
 
 /** RFC 9110 §13.1.1: the `If-Match` condition did not hold (412). */
 export class PreconditionFailed extends Error {}
+
+/** RFC 9110 §15.5.16: the body's media type is not one the route takes (415); the message says which are. */
+export class UnsupportedMediaType extends Error {}
 
 /** The problem schema for the OpenAPI document. */
 export const problemSchema = {

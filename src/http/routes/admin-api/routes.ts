@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { hasRole, type Actor } from '../../../app/index.ts';
 import { GatehouseError } from '../../../core/errors.ts';
 import { ADMIN_API_PATH, ADMIN_SCOPE, ADMIN_SCOPES } from '../../../core/tokens/admin-scopes.ts';
@@ -7,8 +7,8 @@ import { consoleAccess } from '../../console/console-guard.ts';
 import type { AppContext } from '../../context.ts';
 import { SECURITY } from '../../plugins/openapi.ts';
 import { createProtectedResource, registerProtectedResourceMetadata, type ProtectedResource } from '../../resource-server/index.ts';
-import { ADMIN_BODY_LIMIT, adminOperations, etagOf, ifMatchHolds, type Params, type Query } from './operations.ts';
-import { PreconditionFailed, problemSchema, sendProblem } from './problem.ts';
+import { ADMIN_BODY_LIMIT, adminOperations, etagOf, ifMatchHolds, type Params, singleValuedQuery } from './operations.ts';
+import { PreconditionFailed, problemSchema, sendProblem, UnsupportedMediaType } from './problem.ts';
 
 export { adminOperations, etagOf, listInput, type Operation } from './operations.ts';
 const MERGE_PATCH = 'application/merge-patch+json';
@@ -35,6 +35,18 @@ export async function registerAdminApiRoutes(
   const actors = new WeakMap<FastifyRequest, Actor>();
   const application = ctx.application;
 
+  // RFC 9457: under /admin/api/v1 an unknown path or method is a problem too (the rest of the
+  // server keeps its OAuth-style JSON 404).
+  await app.register(
+    async (scope) => {
+      scope.setNotFoundHandler((request, reply) => {
+        const path = request.url.split('?')[0]!.slice(0, 300);
+        return sendProblem(reply, new GatehouseError('GH_NOT_FOUND', `no admin API route ${request.method} ${path} (the routes are in /openapi.json)`));
+      });
+    },
+    { prefix: ADMIN_API_PATH },
+  );
+
   await app.register(async (scope) => {
     // Schemas document; the use cases validate (zod, GH_INVALID_INPUT naming every path). The
     // serializer sends what the use case returned, never a schema-filtered copy.
@@ -42,6 +54,11 @@ export async function registerAdminApiRoutes(
     scope.setSerializerCompiler(() => (data) => JSON.stringify(data));
     scope.setErrorHandler((error, request, reply) => {
       request.log.info({ err: error instanceof Error ? error.message : String(error) }, 'admin API request refused');
+      // A body of a type no parser takes: say which types are taken (RFC 9457 "clear detail").
+      if ((error as Partial<FastifyError>).code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().slice(0, 100);
+        return sendProblem(reply, new UnsupportedMediaType(`unsupported content type ${type}: send application/json (PATCH: ${MERGE_PATCH})`));
+      }
       return sendProblem(reply, error);
     });
     // An empty body is "no input" (actions); JSON and JSON merge patch bodies parse alike.
@@ -117,8 +134,11 @@ export async function registerAdminApiRoutes(
         handler: async (request, reply) => {
           const actor = actors.get(request)!;
           const p = request.params as Params;
+          const query = singleValuedQuery(request.query);
           if (op.method === 'PATCH' && !(request.headers['content-type'] ?? '').toLowerCase().startsWith(MERGE_PATCH)) {
-            throw Object.assign(new Error(`PATCH takes ${MERGE_PATCH} (RFC 7396)`), { statusCode: 415 });
+            // RFC 5789 §2.2: a 415 to a PATCH names the patch formats in Accept-Patch.
+            reply.header('accept-patch', MERGE_PATCH);
+            throw new UnsupportedMediaType(`PATCH takes ${MERGE_PATCH} (RFC 7396)`);
           }
           const ifMatch = request.headers['if-match'];
           if (op.target && mutation && typeof ifMatch === 'string') {
@@ -129,11 +149,7 @@ export async function registerAdminApiRoutes(
           }
           const out = op.run
             ? await op.run(application, actor, request.body)
-            : await application.run(
-                op.useCase,
-                actor,
-                op.input ? await op.input({ params: p, query: request.query as Query, body: request.body }, application, actor) : p,
-              );
+            : await application.run(op.useCase, actor, op.input ? await op.input({ params: p, query, body: request.body }, application, actor) : p);
           const view = op.output ? op.output(out) : out;
           reply.header('cache-control', 'no-store');
           if (op.target && op.method === 'GET') reply.header('etag', etagOf(view));
