@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Actor } from '../../src/app/actor.ts';
 import { createTestUser } from '../support/oidc.ts';
+import { type ConsoleSession, signInToConsole } from '../support/admin-api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { UserAgent } from '../support/user-agent.ts';
 
 const CLI: Actor = { kind: 'cli', id: 'console-session-test', roles: ['admin'] };
 let s: TestServer;
@@ -21,16 +21,8 @@ before(async () => {
 after(() => s?.close());
 
 /** Signs in to the console as a new user with `roles`; returns its cookie header and the CSRF token of a console page. */
-async function consoleBrowser(roles: string[]): Promise<{ cookie: string; csrf: string; userId: string }> {
-  const user = await createTestUser(s.gh, { roles });
-  const ua = new UserAgent(s.url, { maxSteps: 30 });
-  const out = await ua.authorize(`${s.url}/admin/sign-in?return_to=%2Fadmin`, { username: user.username, password: user.password });
-  assert.equal(out.kind, 'page');
-  const cookie = [...ua.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  const page = await (await fetch(`${s.url}/admin/clients`, { headers: { cookie } })).text();
-  const csrf = /name="[^"]*csrf[^"]*" value="([^"]+)"/i.exec(page)?.[1];
-  assert.ok(csrf, 'the console page carries a CSRF token');
-  return { cookie, csrf, userId: user.id };
+async function consoleBrowser(roles: string[]): Promise<ConsoleSession> {
+  return signInToConsole(s, await createTestUser(s.gh, { roles }));
 }
 
 const api = (path: string, headers: Record<string, string>, init: RequestInit = {}) =>

@@ -8,24 +8,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Actor } from '../../src/app/actor.ts';
 import { createTestUser, type TestUser } from '../support/oidc.ts';
+import { signInToConsole } from '../support/admin-api.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { UserAgent } from '../support/user-agent.ts';
 
 const CLI: Actor = { kind: 'cli', id: 'console-pages-test', roles: ['admin'] };
 let s: TestServer;
 let admin: { cookie: string; csrf: string; userId: string };
-
-/** Signs `user` in to the console (sign-in page, /authorize, callback); its cookie header and a page's CSRF token. */
-async function consoleBrowser(user: TestUser): Promise<{ cookie: string; csrf: string; userId: string }> {
-  const ua = new UserAgent(s.url, { maxSteps: 30 });
-  const out = await ua.authorize(`${s.url}/admin/sign-in?return_to=%2Fadmin`, { username: user.username, password: user.password });
-  assert.equal(out.kind, 'page');
-  const cookie = [...ua.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  const page = await (await fetch(`${s.url}/admin/clients`, { headers: { cookie } })).text();
-  const csrf = /name="[^"]*csrf[^"]*" value="([^"]+)"/i.exec(page)?.[1];
-  assert.ok(csrf, 'the console page carries a CSRF token');
-  return { cookie, csrf, userId: user.id };
-}
 
 /** Signs `user` in through the console's sign-in (a Gatehouse session with one sid), whatever their role. */
 async function consoleBrowserSignIn(user: TestUser): Promise<void> {
@@ -47,7 +36,7 @@ const post = (path: string, form: Record<string, string>) =>
 
 before(async () => {
   s = await startTestServer();
-  admin = await consoleBrowser(await createTestUser(s.gh, { roles: ['admin'] }));
+  admin = await signInToConsole(s, await createTestUser(s.gh, { roles: ['admin'] }));
 });
 after(() => s?.close());
 

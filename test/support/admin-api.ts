@@ -3,9 +3,11 @@
  * bootstraps one (the CLI's clients.create), its token from the real token endpoint
  * (oauth4webapi), and a JSON caller for `/admin/api/v1`.
  */
+import assert from 'node:assert/strict';
 import { cliActor, type Actor } from '../../src/app/index.ts';
 import { clientCredentials, discover } from './oauth-client.ts';
 import type { TestServer } from './server.ts';
+import { UserAgent } from './user-agent.ts';
 
 export const CLI: Actor = { ...cliActor({ USER: 'tester' }), origin: 'cli:test' };
 
@@ -64,4 +66,26 @@ export async function auditOf(
     items: { actor: { kind: string; id: string }; outcome: string; object: { id: string | null } }[];
   };
   return page.items;
+}
+
+/** A console browser session: the cookie header and a console page's CSRF token. */
+export interface ConsoleSession {
+  readonly cookie: string;
+  readonly csrf: string;
+  readonly userId: string;
+}
+
+/** Signs `user` in to the console (sign-in page, /authorize, callback) with a user agent of our own. */
+export async function signInToConsole(
+  s: TestServer,
+  user: { readonly id: string; readonly username: string; readonly password: string },
+): Promise<ConsoleSession> {
+  const ua = new UserAgent(s.url, { maxSteps: 30 });
+  const out = await ua.authorize(`${s.url}/admin/sign-in?return_to=%2Fadmin`, { username: user.username, password: user.password });
+  assert.equal(out.kind, 'page');
+  const cookie = [...ua.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const page = await (await fetch(`${s.url}/admin/clients`, { headers: { cookie } })).text();
+  const csrf = /name="[^"]*csrf[^"]*" value="([^"]+)"/i.exec(page)?.[1];
+  assert.ok(csrf, 'the console page carries a CSRF token');
+  return { cookie, csrf, userId: user.id };
 }
