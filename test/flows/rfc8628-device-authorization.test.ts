@@ -369,6 +369,24 @@ describe('RFC 8628 §3.3 user interaction at the verification URI (/device pages
     assert.deepEqual(session?.accounts.find((a) => a.userId === 'u-radio')?.clientIds, [clientId]);
   });
 
+  test('RFC 8628 §5.4 a device client registered without client_name is named by its client_id on the confirm and done pages', async () => {
+    const nameless = (
+      await createTestClient(p.gh, { client_name: undefined, token_endpoint_auth_method: 'none', grant_types: [DEVICE_CODE_GRANT_TYPE], scope: 'openid email' })
+    ).client_id;
+    const nc = (): oauth.Client => ({ client_id: nameless });
+    const r = await oauth.processDeviceAuthorizationResponse(
+      pas,
+      nc(),
+      await oauth.deviceAuthorizationRequest(pas, nc(), oauth.None(), { scope: 'openid email' }, INSECURE),
+    );
+    const ua = await signedInAgent();
+    const cp = ((await enter(ua, r.user_code)) as { page: Page }).page;
+    assert.equal(cp.kind, 'consent');
+    assert.ok(cp.text.includes(nameless), 'the user can tell which application asks');
+    const done = (await ua.consent(cp, 'deny')) as { page: Page };
+    assert.ok(done.page.text.includes(nameless));
+  });
+
   test('RFC 8628 §3.5 denying on the page answers the device with access_denied', async () => {
     const r = await startDevice();
     const ua = await signedInAgent();

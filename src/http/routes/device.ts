@@ -82,7 +82,9 @@ export function registerDeviceRoutes(
         deviceConfirmPage(kit.forRequest(request), {
           csrfToken: token,
           userCode: device.userCode,
-          clientName: device.client.clientName,
+          // RFC 8628 §5.4: the user must be able to tell which application asks; without a
+          // registered name, its client_id names it (as on the authorization pages).
+          clientName: device.client.clientName || device.client.clientId,
           username: who.username,
           scope: device.scope,
         }),
@@ -98,6 +100,9 @@ export function registerDeviceRoutes(
         : await verification.deny(device);
     // Decided in another tab or expired meanwhile: the same neutral answer as a wrong code.
     if (!done) return codeForm(request, reply, { userCode: '', username: who.username, error: DEVICE_CODE_INVALID });
-    return sendPage(reply, deviceDonePage(kit.forRequest(request), { approved: decision === 'allow', clientName: device.client.clientName }));
+    return sendPage(
+      reply,
+      deviceDonePage(kit.forRequest(request), { approved: decision === 'allow', clientName: device.client.clientName || device.client.clientId }),
+    );
   });
 }
