@@ -32,52 +32,32 @@ const etagOf = async (path: string) => (await api.call('GET', path)).headers.get
 const patch = (path: string, body: unknown) => api.call('PATCH', path, { body, type: 'application/merge-patch+json' });
 
 describe('admin API: If-Match on the actions that revoke or end', () => {
-  test('RFC 9110 §13.1.1: POST /clients/{id}/revoke-tokens with a stale If-Match is 412 and revokes nothing', async () => {
-    const { rp } = await signedIn();
-    const grants = `/grants?client_id=${rp.client_id}`;
-    assert.equal(await count(grants), 1, 'the client has a live grant');
-    const stale = await etagOf(`/clients/${rp.client_id}`);
-    assert.equal((await patch(`/clients/${rp.client_id}`, { client_name: 'renamed' })).status, 200);
-    const r = await api.call('POST', `/clients/${rp.client_id}/revoke-tokens`, { headers: { 'if-match': stale } });
-    assert.equal(r.status, 412, JSON.stringify(r.body));
-    assert.equal(r.body['code'], 'GH_PRECONDITION_FAILED');
-    assert.equal(await count(grants), 1, 'nothing was revoked');
-    assert.equal((await auditOf(op, 'grants.revoke_for_client')).filter((a) => a.object.id === rp.client_id).length, 0, 'the use case did not run');
-    const ok = await api.call('POST', `/clients/${rp.client_id}/revoke-tokens`, { headers: { 'if-match': await etagOf(`/clients/${rp.client_id}`) } });
-    assert.equal(ok.status, 200, JSON.stringify(ok.body));
-    assert.equal(await count(grants), 0, 'the current ETag acts');
-  });
-
-  test('RFC 9110 §13.1.1: POST /users/{id}/revoke-tokens with a stale If-Match is 412 and revokes nothing', async () => {
-    const { user } = await signedIn();
-    const grants = `/grants?user=${user.id}`;
-    assert.equal(await count(grants), 1, 'the user has a live grant');
-    const stale = await etagOf(`/users/${user.id}`);
-    assert.equal((await patch(`/users/${user.id}`, { claims: { nickname: 'changed' } })).status, 200);
-    const r = await api.call('POST', `/users/${user.id}/revoke-tokens`, { headers: { 'if-match': stale } });
-    assert.equal(r.status, 412, JSON.stringify(r.body));
-    assert.equal(r.body['code'], 'GH_PRECONDITION_FAILED');
-    assert.equal(await count(grants), 1, 'nothing was revoked');
-    assert.equal((await auditOf(op, 'grants.revoke_for_user')).filter((a) => a.object.id === user.id).length, 0, 'the use case did not run');
-    const ok = await api.call('POST', `/users/${user.id}/revoke-tokens`, { headers: { 'if-match': await etagOf(`/users/${user.id}`) } });
-    assert.equal(ok.status, 200, JSON.stringify(ok.body));
-    assert.equal(await count(grants), 0, 'the current ETag acts');
-  });
-
-  test('RFC 9110 §13.1.1: POST /users/{id}/end-sessions with a stale If-Match is 412 and ends nothing', async () => {
-    const { user } = await signedIn();
-    const sessions = `/sessions?user=${user.id}`;
-    assert.equal(await count(sessions), 1, 'the user is signed in');
-    const stale = await etagOf(`/users/${user.id}`);
-    assert.equal((await patch(`/users/${user.id}`, { claims: { nickname: 'changed' } })).status, 200);
-    const r = await api.call('POST', `/users/${user.id}/end-sessions`, { headers: { 'if-match': stale } });
-    assert.equal(r.status, 412, JSON.stringify(r.body));
-    assert.equal(r.body['code'], 'GH_PRECONDITION_FAILED');
-    assert.equal(await count(sessions), 1, 'nothing was ended');
-    assert.equal((await api.call('GET', `/users/${user.id}`)).body['session_epoch'], 0, 'no new session generation (console sessions live on)');
-    assert.equal((await auditOf(op, 'sessions.end_all')).filter((a) => a.object.id === user.id).length, 0, 'the use case did not run');
-    const ok = await api.call('POST', `/users/${user.id}/end-sessions`, { headers: { 'if-match': await etagOf(`/users/${user.id}`) } });
-    assert.equal(ok.status, 200, JSON.stringify(ok.body));
-    assert.equal(await count(sessions), 0, 'the current ETag acts');
-  });
+  /** Each action on a client or user: the resource whose ETag guards it, a change that makes a taken ETag stale, what it acts on. */
+  const actions = [
+    { action: 'revoke-tokens', on: 'client', list: 'grants', audit: 'grants.revoke_for_client', ends: 'revokes nothing' },
+    { action: 'revoke-tokens', on: 'user', list: 'grants', audit: 'grants.revoke_for_user', ends: 'revokes nothing' },
+    { action: 'end-sessions', on: 'user', list: 'sessions', audit: 'sessions.end_all', ends: 'ends nothing' },
+  ] as const;
+  for (const a of actions) {
+    test(`RFC 9110 §13.1.1: POST /${a.on}s/{id}/${a.action} with a stale If-Match is 412 and ${a.ends}`, async () => {
+      const { rp, user } = await signedIn();
+      const id = a.on === 'client' ? rp.client_id : user.id;
+      const target = `/${a.on}s/${id}`;
+      const listed = `/${a.list}?${a.on === 'client' ? 'client_id' : 'user'}=${id}`;
+      assert.equal(await count(listed), 1, `a live ${a.list.slice(0, -1)} to act on`);
+      const stale = await etagOf(target);
+      const change = a.on === 'client' ? { client_name: 'renamed' } : { claims: { nickname: 'changed' } };
+      assert.equal((await patch(target, change)).status, 200);
+      const r = await api.call('POST', `${target}/${a.action}`, { headers: { 'if-match': stale } });
+      assert.equal(r.status, 412, JSON.stringify(r.body));
+      assert.equal(r.body['code'], 'GH_PRECONDITION_FAILED');
+      assert.equal(await count(listed), 1, 'nothing happened');
+      if (a.action === 'end-sessions')
+        assert.equal((await api.call('GET', target)).body['session_epoch'], 0, 'no new session generation (console sessions live on)');
+      assert.equal((await auditOf(op, a.audit)).filter((x) => x.object.id === id).length, 0, 'the use case did not run');
+      const ok = await api.call('POST', `${target}/${a.action}`, { headers: { 'if-match': await etagOf(target) } });
+      assert.equal(ok.status, 200, JSON.stringify(ok.body));
+      assert.equal(await count(listed), 0, 'the current ETag acts');
+    });
+  }
 });
